@@ -1,0 +1,1 @@
+"""Bikri service: the order desk behind the WordPress plugin."""

@@ -1,0 +1,57 @@
+"""Wiring shared by every JSON route: bearer authentication, strict schemas, the site of the caller."""
+from flask import current_app, g, request
+from marshmallow import RAISE, Schema, fields
+
+from backend.licensing.service import authenticate_site, touch_site
+
+API_PREFIX = "/api/"
+PUBLIC_PREFIXES = ("/api/docs",)
+
+
+class StrictSchema(Schema):
+    """Our own API refuses fields it does not know, so a typo is an error, not silence."""
+
+    class Meta:
+        unknown = RAISE
+
+
+class UtcDateTime(fields.DateTime):
+    """Stored times are naive UTC; say so on the wire ("2026-11-25T10:00:00Z")."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        from backend.timeutil import iso
+
+        return iso(value)
+
+
+def public(view):
+    """Mark a view (function or MethodView) as callable without a bearer token."""
+    view.bikri_public = True
+    return view
+
+
+def _is_public(view) -> bool:
+    return getattr(view, "bikri_public", False) or getattr(getattr(view, "view_class", None), "bikri_public", False)
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip() or None
+
+
+def current_site():
+    """The site that owns this request; every query for shop data is scoped by it."""
+    return g.site
+
+
+def authenticate_api_request():
+    if not request.path.startswith(API_PREFIX) or request.path.startswith(PUBLIC_PREFIXES):
+        return
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    if view is None or _is_public(view):
+        return
+    g.site = authenticate_site(bearer_token())
+    touch_site(g.site, current_app.config["LAST_SEEN_RESOLUTION_SECONDS"])

@@ -1,0 +1,128 @@
+"""create_app() is the only way to get a Bikri app: the web process, the jobs process and the tests all use it."""
+import logging
+
+from flask import Flask, g, jsonify, request
+from flask_babel import format_date, format_datetime, get_locale, gettext as _
+from sqlalchemy import text
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from backend.config import Config, INSTANCE_DIR
+from backend.extensions import api, babel, db, limiter, migrate
+
+MIGRATIONS_DIR = str(__import__("pathlib").Path(__file__).resolve().parent.parent / "migrations")
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    app.config.from_object(Config())
+    if overrides:
+        app.config.update(overrides)
+    if app.config["PROXY_COUNT"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=app.config["PROXY_COUNT"])
+    logging.basicConfig(level=logging.INFO)
+
+    _import_models()
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    api.init_app(app)
+
+    from backend.errors import register_error_handlers
+    register_error_handlers(app)
+    _register_blueprints(app)
+    _register_request_hooks(app)
+    _register_template_helpers(app)
+
+    from backend.cli import register_commands
+    register_commands(app)
+
+    @app.get("/healthz")
+    def healthz():
+        try:
+            db.session.execute(text("SELECT 1"))
+        except Exception:  # the database is down: say so, do not crash
+            return jsonify({"status": "error", "database": "unreachable"}), 503
+        return jsonify({"status": "ok", "database": "ok"})
+
+    return app
+
+
+def _import_models():
+    # Every model module is imported here so that Alembic and the tests see all tables.
+    from backend.embed import models as _embed  # noqa: F401
+    from backend.licensing import models as _licensing  # noqa: F401
+    from backend.jobs import models as _jobs  # noqa: F401
+    from backend.operator import models as _operator  # noqa: F401
+
+
+def _register_blueprints(app):
+    from backend.embed.routes import api_blp as embed_api, pages_blp as embed_pages
+    from backend.licensing.routes import blp as licensing_api
+    from backend.operator.routes import blp as operator_pages
+
+    api.register_blueprint(licensing_api)
+    api.register_blueprint(embed_api)
+    app.register_blueprint(embed_pages)
+    app.register_blueprint(operator_pages)
+    if app.config["DEMO_MODE"]:
+        from backend.demo.routes import blp as demo_pages
+        app.register_blueprint(demo_pages)
+
+
+def _register_request_hooks(app):
+    from backend.api import authenticate_api_request
+
+    app.before_request(authenticate_api_request)
+
+    @app.after_request
+    def finish(response):
+        # One commit per request, only when it succeeded; operations themselves only flush.
+        if response.status_code < 400:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        _set_framing_headers(response)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+
+def _set_framing_headers(response):
+    """Deny framing everywhere except embed pages, which allow exactly their shop's origin."""
+    ancestors = g.get("frame_ancestors")
+    if ancestors:
+        response.headers.pop("X-Frame-Options", None)
+        response.headers["Content-Security-Policy"] = (
+            f"frame-ancestors {ancestors}; default-src 'self'; script-src 'self'; "
+            "style-src 'self' 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'self'"
+        )
+    else:
+        response.headers["X-Frame-Options"] = "DENY"
+        if not request.path.startswith("/api/docs"):
+            response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
+
+
+def _select_locale():
+    user = g.get("embed_user")
+    if user is not None:
+        return user.locale
+    from flask import current_app
+    return request.accept_languages.best_match(current_app.config["LANGUAGES"]) or "en"
+
+
+def _register_template_helpers(app):
+    role_labels = {"admin": lambda: _("Administrator"), "manager": lambda: _("Manager"), "staff": lambda: _("Staff")}
+    status_labels = {
+        "active": lambda: _("Active"), "suspended": lambda: _("Suspended"),
+        "revoked": lambda: _("Revoked"), "expired": lambda: _("Expired"),
+    }
+
+    app.jinja_env.globals.update(
+        current_locale=lambda: str(get_locale() or "en"),
+        role_label=lambda role: role_labels.get(role, lambda: role)(),
+        status_label=lambda status: status_labels.get(status, lambda: status)(),
+        # Babel's user time zone is Asia/Dhaka; naive datetimes are read as UTC and converted.
+        dhaka_date=lambda dt: format_date(dt, "medium") if dt else "",
+        dhaka_datetime=lambda dt: format_datetime(dt, "short") if dt else "—",
+    )

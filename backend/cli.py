@@ -1,0 +1,95 @@
+"""Operator commands: `flask --app backend.app <group> <command>`."""
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from backend.extensions import db
+from backend.licensing import service as licensing
+from backend.licensing.models import LicenseStatus
+from backend.timeutil import iso
+
+licenses_cli = AppGroup("licenses", help="Create, list and revoke licenses.")
+operators_cli = AppGroup("operators", help="Accounts for the operators' console.")
+jobs_cli = AppGroup("jobs", help="The scheduled jobs process.")
+demo_cli = AppGroup("demo", help="Demo data (demo mode only).")
+
+
+@licenses_cli.command("create")
+@click.option("--email", required=True, help="The shop owner's email.")
+@click.option("--sites", default=1, show_default=True, type=click.IntRange(1, 1000), help="How many sites may use it.")
+@click.option("--days", default=365, show_default=True, type=click.IntRange(0, 3650), help="Days until it expires (0: never).")
+@click.option("--plan", default="standard", show_default=True, help="Plan name.")
+def create_license(email, sites, days, plan):
+    """Create a license; its key is printed as the last line, once."""
+    license, key = licensing.create_license(email, sites=sites, days=days or None, plan=plan)
+    db.session.commit()
+    click.echo(f"License #{license.id} for {license.email}: plan {license.plan}, {license.sites_allowed} site(s), "
+               f"expires {iso(license.expires_at) or 'never'}. The key is not stored; copy it now:")
+    click.echo(key)
+
+
+@licenses_cli.command("list")
+def list_licenses():
+    """Every license with its sites."""
+    for license in licensing.list_licenses():
+        click.echo(f"#{license.id} …{license.key_hint} {license.email} plan={license.plan} "
+                   f"status={license.effective_status()} expires={iso(license.expires_at) or 'never'} "
+                   f"sites={len(license.active_sites)}/{license.sites_allowed}")
+        for site in license.sites:
+            state = f"last seen {iso(site.last_seen_at)}" if site.is_active else "deactivated"
+            click.echo(f"    site #{site.id} {site.url} ({state})")
+
+
+@licenses_cli.command("revoke")
+@click.argument("key")
+def revoke_license(key):
+    """Revoke a license by its key; its sites stop working at once."""
+    license = licensing.find_license_by_key(key)
+    if license is None:
+        raise click.ClickException("No license has this key.")
+    licensing.set_license_status(license, LicenseStatus.REVOKED)
+    db.session.commit()
+    click.echo(f"License #{license.id} ({license.email}) revoked.")
+
+
+@operators_cli.command("create")
+@click.argument("email")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True, help="Asked for when not given.")
+def create_operator(email, password):
+    """An account for the operators' console at /operator."""
+    from backend.operator.service import create_operator as create
+
+    try:
+        operator = create(email, password)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"Operator {operator.email} created.")
+
+
+@jobs_cli.command("run")
+def run_jobs():
+    """Run the scheduler in this process (never inside the web workers)."""
+    from backend.jobs.runner import run_scheduler
+
+    run_scheduler(current_app._get_current_object())
+
+
+@demo_cli.command("setup")
+def demo_setup():
+    """Create the demo license, site and operator, and print where to look."""
+    if not current_app.config["DEMO_MODE"]:
+        raise click.ClickException("Demo data is only made in demo mode (BIKRI_DEMO=1).")
+    from backend.demo.service import DEMO_OPERATOR, DEMO_OPERATOR_PASSWORD, set_up_demo
+
+    state = set_up_demo()
+    base = current_app.config["PUBLIC_URL"]
+    click.echo(f"Demo shop (what a shop sees in wp-admin): {base}/demo-shop/wp-admin/admin.php?page=bikri")
+    click.echo(f"Operators' console: {base}/operator/  ({DEMO_OPERATOR} / {DEMO_OPERATOR_PASSWORD})")
+    click.echo(f"API docs: {base}/api/docs/")
+    click.echo(f"Demo license key (for a real WordPress with the plugin): {state['license_key']}")
+
+
+def register_commands(app):
+    for group in (licenses_cli, operators_cli, jobs_cli, demo_cli):
+        app.cli.add_command(group)

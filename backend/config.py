@@ -1,0 +1,68 @@
+"""Settings, read from environment variables once, when the app is created."""
+import os
+import secrets
+from pathlib import Path
+
+INSTANCE_DIR = Path(os.environ.get("BIKRI_INSTANCE_DIR", Path(__file__).resolve().parent.parent / "instance"))
+
+
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url:
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{INSTANCE_DIR / 'bikri.sqlite3'}"
+    # Hosting providers hand out postgres:// URLs; SQLAlchemy wants the driver named.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def _secret_key() -> str:
+    key = os.environ.get("BIKRI_SECRET_KEY", "").strip()
+    if key:
+        return key
+    # A development machine without a configured key keeps one in instance/, so that
+    # encrypted secrets and sessions survive a restart. Production sets BIKRI_SECRET_KEY.
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class Config:
+    def __init__(self):
+        self.SECRET_KEY = _secret_key()
+        self.SQLALCHEMY_DATABASE_URI = _database_url()
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.PUBLIC_URL = os.environ.get("BIKRI_PUBLIC_URL", "http://localhost:5000").rstrip("/")
+        self.DEMO_MODE = os.environ.get("BIKRI_DEMO", "") == "1"
+        # Anything bigger than 1 MB is refused before a view reads it.
+        self.MAX_CONTENT_LENGTH = 1024 * 1024
+        self.RATELIMIT_STORAGE_URI = os.environ.get("BIKRI_RATELIMIT_STORAGE", "memory://")
+        self.RATELIMIT_HEADERS_ENABLED = True
+        self.ACTIVATION_RATE_LIMIT = os.environ.get("BIKRI_ACTIVATION_RATE_LIMIT", "10 per minute;60 per hour")
+        self.OPERATOR_LOGIN_RATE_LIMIT = os.environ.get("BIKRI_OPERATOR_LOGIN_RATE_LIMIT", "10 per minute")
+        # Behind a reverse proxy, how many proxies to trust for the client IP.
+        self.PROXY_COUNT = int(os.environ.get("BIKRI_PROXY_COUNT", "0"))
+        self.EMBED_TICKET_SECONDS = 60
+        self.EMBED_SESSION_SECONDS = int(os.environ.get("BIKRI_EMBED_SESSION_SECONDS", str(8 * 3600)))
+        self.LAST_SEEN_RESOLUTION_SECONDS = 60
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = self.PUBLIC_URL.startswith("https://")
+        self.BABEL_DEFAULT_LOCALE = "en"
+        self.BABEL_DEFAULT_TIMEZONE = "Asia/Dhaka"
+        self.BABEL_TRANSLATION_DIRECTORIES = str(Path(__file__).resolve().parent / "translations")
+        self.LANGUAGES = ["en", "bn"]
+        self.API_TITLE = "Bikri"
+        self.API_VERSION = "v1"
+        self.OPENAPI_VERSION = "3.0.3"
+        self.OPENAPI_URL_PREFIX = "/api/docs"
+        self.OPENAPI_JSON_PATH = "openapi.json"
+        self.OPENAPI_SWAGGER_UI_PATH = "/"
+        self.OPENAPI_SWAGGER_UI_URL = "https://cdn.jsdelivr.net/npm/swagger-ui-dist/"
+        self.JSON_SORT_KEYS = False

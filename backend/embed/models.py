@@ -1,0 +1,26 @@
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from backend.extensions import db
+from backend.licensing.models import Site
+
+
+class EmbedTicket(db.Model):
+    __tablename__ = "embed_tickets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    wp_user_id: Mapped[int]
+    display_name: Mapped[str] = mapped_column(String(100))
+    wp_role: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    page: Mapped[str] = mapped_column(String(40))
+    locale: Mapped[str] = mapped_column(String(16), default="en")
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    used_at: Mapped[datetime | None]
+
+    site: Mapped[Site] = relationship()

@@ -1,0 +1,25 @@
+"""Bikri roles, derived from the WordPress role of the user who opens a page (T1, first form).
+
+Pages and actions ask `can(role, permission)`; the table below is the one place that says
+who may do what, so a new page adds a line here instead of scattering role checks.
+"""
+ADMIN, MANAGER, STAFF = "admin", "manager", "staff"
+ROLES = (ADMIN, MANAGER, STAFF)
+
+WORDPRESS_ROLES = {"administrator": ADMIN, "shop_manager": MANAGER}
+
+PERMISSIONS = {
+    "view_pages": {ADMIN, MANAGER, STAFF},
+    # plan, expiry, site count: what the shop pays for
+    "view_license_details": {ADMIN, MANAGER},
+    # money settings (SMS wallet, prices, courier keys) and anything an operator decides
+    "manage_money_settings": {ADMIN},
+}
+
+
+def role_for_wordpress(wp_role: str) -> str:
+    return WORDPRESS_ROLES.get((wp_role or "").strip().lower(), STAFF)
+
+
+def can(role: str, permission: str) -> bool:
+    return role in PERMISSIONS.get(permission, ())

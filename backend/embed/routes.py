@@ -1,0 +1,76 @@
+from flask import Blueprint as FlaskBlueprint
+from flask import abort, current_app, g, render_template, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from backend.api import current_site
+from backend.embed import service
+from backend.embed.pages import PAGES, wp_admin_url
+from backend.embed.schemas import TicketRequestSchema, TicketSchema
+from backend.licensing.service import license_summary
+
+api_blp = Blueprint("embed_api", __name__, url_prefix="/api/v1/embed", description="Embedded admin pages")
+pages_blp = FlaskBlueprint("embed", __name__, url_prefix="/embed", template_folder="templates", static_folder="static")
+
+
+@api_blp.route("/tickets")
+class Tickets(MethodView):
+    @api_blp.arguments(TicketRequestSchema)
+    @api_blp.response(201, TicketSchema)
+    def post(self, data):
+        """A one-time URL (valid 60 s) that opens a Bikri page for this WordPress user."""
+        ticket, raw = service.issue_ticket(current_site(), **data)
+        return {"url": service.ticket_url(raw, ticket.page), "expires_in": current_app.config["EMBED_TICKET_SECONDS"]}
+
+
+def _refused(site, status=401):
+    g.frame_ancestors = site.origin if site is not None else None
+    return render_template("embed/expired.html", site=site), status
+
+
+def _require_user() -> service.EmbedUser:
+    """The embed session sent as a header by the page's JavaScript."""
+    user = service.load_session(request.headers.get(service.SESSION_HEADER))
+    if user is None:
+        abort(401, description="Your Bikri session has ended. Reload the page in WordPress.")
+    g.embed_user = user
+    g.frame_ancestors = user.site.origin
+    return user
+
+
+def _page_links(user):
+    links = [
+        {"title": page.title, "url": wp_admin_url(user.site.url, page.wp_slug)}
+        for page in PAGES.values()
+        if page.name != "home" and user.can(page.permission)
+    ]
+    return links
+
+
+@pages_blp.get("/<page>")
+def open_page(page):
+    embed_page = PAGES.get(page)
+    if embed_page is None:
+        abort(404)
+    try:
+        user = service.redeem_ticket(request.args.get("ticket"), page)
+    except service.TicketRefused as refused:
+        return _refused(refused.site)
+    g.embed_user = user
+    g.frame_ancestors = user.site.origin
+    if not user.can(embed_page.permission):
+        return render_template("embed/forbidden.html", user=user), 403
+    return render_template(
+        f"embed/{page}.html",
+        user=user,
+        page=embed_page,
+        links=_page_links(user),
+        license_page_url=wp_admin_url(user.site.url, "bikri-license"),
+    )
+
+
+@pages_blp.get("/home/license")
+def home_license():
+    user = _require_user()
+    summary = license_summary(user.site)
+    return render_template("embed/_license_card.html", user=user, summary=summary)

@@ -1,0 +1,123 @@
+"""Tickets and embed sessions: how a WordPress user reaches Bikri's pages without a cookie."""
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import delete, select, update
+
+from backend.embed import roles
+from backend.embed.models import EmbedTicket
+from backend.embed.pages import PAGES
+from backend.extensions import db
+from backend.licensing.models import Site
+from backend.security import hash_token, new_token, read_embed_session, sign_embed_session
+from backend.timeutil import utcnow
+
+SESSION_HEADER = "X-Bikri-Embed-Session"
+
+
+class TicketRefused(Exception):
+    """The ticket is unknown, used or expired. `site` is known when the ticket was once real."""
+
+    def __init__(self, site: Site | None):
+        super().__init__("embed ticket refused")
+        self.site = site
+
+
+@dataclass
+class EmbedUser:
+    site: Site
+    wp_user_id: int
+    display_name: str
+    role: str
+    locale: str
+    session: str
+
+    def can(self, permission: str) -> bool:
+        return roles.can(self.role, permission)
+
+
+def _language(locale: str | None) -> str:
+    code = (locale or "en").replace("-", "_").split("_")[0].lower()
+    return code if code in current_app.config["LANGUAGES"] else "en"
+
+
+def issue_ticket(site: Site, *, wp_user_id: int, display_name: str, role: str, page: str, locale: str | None = None) -> tuple[EmbedTicket, str]:
+    raw = new_token()
+    now = utcnow()
+    ticket = EmbedTicket(
+        ticket_hash=hash_token(raw),
+        site_id=site.id,
+        wp_user_id=wp_user_id,
+        display_name=display_name.strip() or f"#{wp_user_id}",
+        wp_role=role,
+        role=roles.role_for_wordpress(role),
+        page=page,
+        locale=_language(locale),
+        created_at=now,
+        expires_at=now + timedelta(seconds=current_app.config["EMBED_TICKET_SECONDS"]),
+    )
+    db.session.add(ticket)
+    db.session.flush()
+    return ticket, raw
+
+
+def ticket_url(raw: str, page: str) -> str:
+    return f"{current_app.config['PUBLIC_URL']}/embed/{page}?ticket={raw}"
+
+
+def redeem_ticket(raw: str | None, page: str) -> EmbedUser:
+    """Trade a ticket for an embed session; a ticket works once, for its page, within its minute."""
+    if not raw:
+        raise TicketRefused(None)
+    ticket = db.session.execute(
+        select(EmbedTicket).where(EmbedTicket.ticket_hash == hash_token(raw))
+    ).scalar_one_or_none()
+    if ticket is None:
+        raise TicketRefused(None)
+    now = utcnow()
+    # One conditional UPDATE decides who wins when the same ticket arrives twice at once.
+    won = db.session.execute(
+        update(EmbedTicket)
+        .where(EmbedTicket.id == ticket.id, EmbedTicket.used_at.is_(None), EmbedTicket.expires_at > now)
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()  # the ticket is spent even if rendering fails later
+    site = db.session.get(Site, ticket.site_id)
+    if won != 1 or ticket.page != page or site is None or not site.is_active or not site.license.is_usable:
+        raise TicketRefused(site)
+    session = sign_embed_session({
+        "s": site.id,
+        # ties the session to the site's current token: reactivation or deactivation ends it
+        "t": site.token_hash[:16],
+        "u": ticket.wp_user_id,
+        "n": ticket.display_name,
+        "r": ticket.role,
+        "l": ticket.locale,
+    })
+    return EmbedUser(site, ticket.wp_user_id, ticket.display_name, ticket.role, ticket.locale, session)
+
+
+def load_session(value: str | None) -> EmbedUser | None:
+    if not value:
+        return None
+    data = read_embed_session(value, current_app.config["EMBED_SESSION_SECONDS"])
+    if not data:
+        return None
+    site = db.session.get(Site, data.get("s"))
+    if site is None or not site.is_active or site.token_hash[:16] != data.get("t") or not site.license.is_usable:
+        return None
+    if data.get("r") not in roles.ROLES:
+        return None
+    return EmbedUser(site, data["u"], data["n"], data["r"], data["l"], value)
+
+
+def page_or_none(name: str):
+    return PAGES.get(name)
+
+
+def purge_old_tickets(older_than: timedelta = timedelta(days=1)) -> int:
+    """Spent and expired tickets are only kept a day (to explain a reused link to its user)."""
+    result = db.session.execute(delete(EmbedTicket).where(EmbedTicket.expires_at < utcnow() - older_than))
+    return result.rowcount

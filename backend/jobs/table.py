@@ -1,0 +1,23 @@
+"""The job table: what runs, how often. A new job is one line here plus its function."""
+from dataclasses import dataclass, field
+from typing import Callable
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    func: Callable[[], object]
+    trigger: str = "interval"
+    trigger_args: dict = field(default_factory=dict)
+    # how long a run may hold its lease before another scheduler may take the job over
+    lease_seconds: int = 600
+
+
+def purge_embed_tickets():
+    from backend.embed.service import purge_old_tickets
+    return purge_old_tickets()
+
+
+JOBS = [
+    Job("purge_embed_tickets", purge_embed_tickets, trigger_args={"hours": 1}),
+]

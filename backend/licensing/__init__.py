@@ -1,0 +1,1 @@
+"""Licenses, the sites that use them, and bearer authentication of those sites."""

@@ -1,0 +1,39 @@
+from marshmallow import ValidationError, fields, validate, validates
+
+from backend.api import StrictSchema, UtcDateTime
+from backend.licensing.service import normalise_site_url
+
+
+class ActivateSiteSchema(StrictSchema):
+    license_key = fields.String(required=True, validate=validate.Length(min=10, max=64))
+    site_url = fields.String(required=True, validate=validate.Length(max=500))
+    wc_consumer_key = fields.String(load_default=None, validate=validate.Length(max=200))
+    wc_consumer_secret = fields.String(load_default=None, validate=validate.Length(max=200))
+
+    @validates("site_url")
+    def check_site_url(self, value, **kwargs):
+        try:
+            normalise_site_url(value)
+        except ValueError as error:
+            raise ValidationError(f"site_url {error}.") from error
+
+
+class LicenseBriefSchema(StrictSchema):
+    status = fields.String()
+    plan = fields.String()
+    expires_at = UtcDateTime(allow_none=True)
+
+
+class ActivatedSiteSchema(StrictSchema):
+    site_id = fields.Integer()
+    token = fields.String()
+    license = fields.Nested(LicenseBriefSchema)
+
+
+class LicenseSchema(StrictSchema):
+    status = fields.String()
+    plan = fields.String()
+    expires_at = UtcDateTime(allow_none=True)
+    site_url = fields.String()
+    sites_used = fields.Integer()
+    sites_allowed = fields.Integer()

@@ -1,0 +1,123 @@
+import secrets
+from functools import wraps
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+
+from backend.extensions import db, limiter
+from backend.licensing import service as licensing
+from backend.licensing.models import License, LicenseStatus
+from backend.operator import service
+from backend.operator.models import Operator
+
+blp = Blueprint("operator", __name__, url_prefix="/operator", template_folder="templates")
+
+
+@blp.before_request
+def load_operator():
+    g.operator = db.session.get(Operator, session["operator_id"]) if session.get("operator_id") else None
+    if request.method == "POST":
+        sent = request.form.get("csrf_token", "")
+        if not sent or not secrets.compare_digest(sent, session.get("csrf_token", "")):
+            abort(400, description=_("The form has expired. Go back, reload the page and try again."))
+
+
+@blp.app_context_processor
+def csrf_token():
+    def token():
+        if "csrf_token" not in session:
+            session["csrf_token"] = secrets.token_urlsafe(32)
+        return session["csrf_token"]
+    return {"csrf_token": token}
+
+
+def operator_required(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if g.operator is None:
+            return redirect(url_for("operator.login", next=request.path))
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def _login_limit():
+    return current_app.config["OPERATOR_LOGIN_RATE_LIMIT"]
+
+
+@blp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    error = None
+    if request.method == "POST":
+        operator = service.sign_in(request.form.get("email", ""), request.form.get("password", ""))
+        if operator is not None:
+            session.clear()
+            session["operator_id"] = operator.id
+            target = request.args.get("next", "")
+            # only our own console paths, never an open redirect
+            return redirect(target if target.startswith("/operator/") else url_for("operator.licenses"))
+        error = _("Wrong email or password.")
+    return render_template("operator/login.html", error=error), (401 if error else 200)
+
+
+@blp.post("/logout")
+def logout():
+    session.clear()
+    return redirect(url_for("operator.login"))
+
+
+@blp.get("/")
+@operator_required
+def licenses():
+    return render_template("operator/licenses.html", licenses=licensing.list_licenses(), created_key=None)
+
+
+def _positive_int(name, default, maximum):
+    raw = request.form.get(name, "").strip() or str(default)
+    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+        raise ValueError(_("%(field)s must be a whole number from 1 to %(max)s.", field=name, max=maximum))
+    return int(raw)
+
+
+@blp.post("/licenses")
+@operator_required
+def create_license():
+    try:
+        email = request.form.get("email", "").strip()
+        if "@" not in email or len(email) > 254:
+            raise ValueError(_("Enter the shop owner's email address."))
+        sites = _positive_int("sites", 1, 1000)
+        days = _positive_int("days", 365, 3650)
+        plan = request.form.get("plan", "").strip()[:40] or "standard"
+    except ValueError as error:
+        flash(str(error), "error")
+        return redirect(url_for("operator.licenses"))
+    license, key = licensing.create_license(email, sites=sites, days=days, plan=plan)
+    db.session.commit()
+    response = current_app.make_response(render_template(
+        "operator/licenses.html", licenses=licensing.list_licenses(), created_key=key, created=license,
+    ))
+    response.headers["Cache-Control"] = "no-store"  # the key is shown this once
+    return response
+
+
+@blp.post("/licenses/<int:license_id>/<action>")
+@operator_required
+def change_license(license_id, action):
+    license = db.get_or_404(License, license_id)
+    if action == "suspend":
+        licensing.set_license_status(license, LicenseStatus.SUSPENDED)
+    elif action == "activate":
+        licensing.set_license_status(license, LicenseStatus.ACTIVE)
+    elif action == "revoke":
+        licensing.set_license_status(license, LicenseStatus.REVOKED)
+    elif action == "extend":
+        try:
+            licensing.extend_license(license, _positive_int("days", 30, 3650))
+        except ValueError as error:
+            flash(str(error), "error")
+            return redirect(url_for("operator.licenses"))
+    else:
+        abort(404)
+    flash(_("License %(hint)s updated.", hint=license.key_hint), "success")
+    return redirect(url_for("operator.licenses"))

@@ -1,0 +1,77 @@
+"""Tokens, license keys, tickets and the encryption of stored secrets.
+
+Tokens and keys are random and long, so a plain SHA-256 is enough to store them: nobody
+can brute-force 256 bits, and a fast hash keeps bearer authentication cheap.
+"""
+import base64
+import hashlib
+import hmac
+import secrets
+
+from cryptography.fernet import Fernet, InvalidToken
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+LICENSE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: keys are typed by people
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_license_key() -> str:
+    groups = ["".join(secrets.choice(LICENSE_ALPHABET) for _ in range(5)) for _ in range(5)]
+    return "BIKRI-" + "-".join(groups)
+
+
+def normalise_license_key(key: str) -> str:
+    return (key or "").strip().upper()
+
+
+def constant_time_equal(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode("utf-8"), b.encode("utf-8"))
+
+
+def _fernet() -> Fernet:
+    digest = hashlib.sha256(("bikri-secrets:" + current_app.config["SECRET_KEY"]).encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(digest))
+
+
+def encrypt_secret(plain: str | None) -> str | None:
+    if plain is None or plain == "":
+        return None
+    return _fernet().encrypt(plain.encode("utf-8")).decode("ascii")
+
+
+def decrypt_secret(stored: str | None) -> str | None:
+    if not stored:
+        return None
+    try:
+        return _fernet().decrypt(stored.encode("ascii")).decode("utf-8")
+    except InvalidToken:
+        return None
+
+
+def mask_secret(plain: str | None) -> str:
+    if not plain:
+        return ""
+    return "…" + plain[-4:]
+
+
+def _embed_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="bikri-embed-session")
+
+
+def sign_embed_session(payload: dict) -> str:
+    return _embed_serializer().dumps(payload)
+
+
+def read_embed_session(value: str, max_age: int) -> dict | None:
+    try:
+        return _embed_serializer().loads(value, max_age=max_age)
+    except (SignatureExpired, BadSignature):
+        return None

@@ -1,0 +1,21 @@
+"""Times are stored in UTC without tzinfo (SQLite keeps none); these helpers keep that one rule."""
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+DHAKA = ZoneInfo("Asia/Dhaka")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def iso(dt: datetime | None) -> str | None:
+    if dt is None:
+        return None
+    return dt.replace(tzinfo=timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def in_dhaka(dt: datetime | None) -> datetime | None:
+    if dt is None:
+        return None
+    return dt.replace(tzinfo=timezone.utc).astimezone(DHAKA)

@@ -1,0 +1,228 @@
+<?php
+/**
+ * The one client for every call from the plugin to the Bikri service.
+ *
+ * @package Bikri
+ */
+
+if ( ! defined( 'ABSPATH' ) ) {
+	exit;
+}
+
+/**
+ * Sends JSON to the service and returns the decoded answer or a WP_Error.
+ *
+ * One contract: a decoded array on success (empty for 204), otherwise a WP_Error whose
+ * code is the service's error code (or a bikri_* code for transport problems) and whose
+ * data holds the HTTP status and the service's details.
+ */
+final class Bikri_Api_Client {
+
+	/**
+	 * Seconds to wait for the service.
+	 */
+	const TIMEOUT = 10;
+
+	/**
+	 * Where license state is read and refusals are recorded.
+	 *
+	 * @var Bikri_License
+	 */
+	private $license;
+
+	/**
+	 * Builds the client.
+	 *
+	 * @param Bikri_License $license License state.
+	 */
+	public function __construct( Bikri_License $license ) {
+		$this->license = $license;
+	}
+
+	/**
+	 * Activates this site with a license key: POST /api/v1/sites/activate.
+	 *
+	 * @param string $license_key        The key the merchant typed.
+	 * @param string $site_url           This site's URL.
+	 * @param string $wc_consumer_key    Optional WooCommerce REST key for the service.
+	 * @param string $wc_consumer_secret Optional WooCommerce REST secret for the service.
+	 * @return array|WP_Error {site_id, token, license: {status, plan, expires_at}}
+	 */
+	public function activate( $license_key, $site_url, $wc_consumer_key = '', $wc_consumer_secret = '' ) {
+		$body = array(
+			'license_key' => (string) $license_key,
+			'site_url'    => (string) $site_url,
+		);
+		if ( '' !== $wc_consumer_key && '' !== $wc_consumer_secret ) {
+			$body['wc_consumer_key']    = (string) $wc_consumer_key;
+			$body['wc_consumer_secret'] = (string) $wc_consumer_secret;
+		}
+		return $this->request( 'POST', '/api/v1/sites/activate', $body, false );
+	}
+
+	/**
+	 * The license status: GET /api/v1/license.
+	 *
+	 * @return array|WP_Error {status, plan, expires_at, site_url, sites_used, sites_allowed}
+	 */
+	public function get_license() {
+		return $this->request( 'GET', '/api/v1/license' );
+	}
+
+	/**
+	 * Frees this site's place on the license: POST /api/v1/sites/deactivate.
+	 *
+	 * @return array|WP_Error Empty array on success.
+	 */
+	public function deactivate() {
+		return $this->request( 'POST', '/api/v1/sites/deactivate', array() );
+	}
+
+	/**
+	 * A one-time ticket that signs a WordPress user in to an embedded page: POST /api/v1/embed/tickets.
+	 *
+	 * @param array $body {wp_user_id, display_name, role, page, locale}.
+	 * @return array|WP_Error {url, expires_in}
+	 */
+	public function create_embed_ticket( array $body ) {
+		return $this->request( 'POST', '/api/v1/embed/tickets', $body );
+	}
+
+	/**
+	 * Whether an error means the service refused this site's token or license.
+	 *
+	 * @param WP_Error $error An error from this client.
+	 * @return bool
+	 */
+	public static function is_refusal( WP_Error $error ) {
+		$status = self::status_of( $error );
+		return 401 === $status || 403 === $status;
+	}
+
+	/**
+	 * The HTTP status stored in an error from this client (0 when none was received).
+	 *
+	 * @param WP_Error $error An error from this client.
+	 * @return int
+	 */
+	public static function status_of( WP_Error $error ) {
+		$data = $error->get_error_data();
+		return is_array( $data ) && isset( $data['status'] ) ? (int) $data['status'] : 0;
+	}
+
+	/**
+	 * Sends one request to the service.
+	 *
+	 * @param string     $method        HTTP method.
+	 * @param string     $path          Path below the service URL, starting with '/'.
+	 * @param array|null $body          JSON body, or null for none.
+	 * @param bool       $authenticated Whether to send the site token.
+	 * @return array|WP_Error
+	 */
+	public function request( $method, $path, $body = null, $authenticated = true ) {
+		$base = $this->license->service_url();
+		if ( '' === $base ) {
+			return new WP_Error( 'bikri_no_service_url', __( 'The Bikri service URL is not set.', 'bikri' ), array( 'status' => 0 ) );
+		}
+
+		$headers = array(
+			'Accept'     => 'application/json',
+			'User-Agent' => 'Bikri/' . BIKRI_VERSION . '; ' . home_url( '/' ),
+		);
+		if ( $authenticated ) {
+			$token = $this->license->token();
+			if ( '' === $token ) {
+				return new WP_Error( 'bikri_no_token', __( 'This site has not been activated yet.', 'bikri' ), array( 'status' => 0 ) );
+			}
+			$headers['Authorization'] = 'Bearer ' . $token;
+		}
+		$args = array(
+			'method'      => $method,
+			'timeout'     => self::TIMEOUT,
+			'redirection' => 0,
+			'headers'     => $headers,
+		);
+		if ( null !== $body ) {
+			$args['headers']['Content-Type'] = 'application/json';
+			$args['body']                    = wp_json_encode( (object) $body );
+		}
+
+		$response = wp_remote_request( $base . $path, $args );
+		$result   = $this->decode( $response );
+
+		if ( $authenticated && is_wp_error( $result ) ) {
+			if ( self::is_refusal( $result ) ) {
+				$this->license->mark_inactive( $result, time() );
+			} elseif ( self::is_unanswered( $result ) ) {
+				$this->license->mark_check_due();
+			}
+		}
+		return $result;
+	}
+
+	/**
+	 * Turns a wp_remote_request() result into the decoded body or a WP_Error.
+	 *
+	 * @param array|WP_Error $response The response.
+	 * @return array|WP_Error
+	 */
+	private function decode( $response ) {
+		if ( is_wp_error( $response ) ) {
+			return new WP_Error(
+				'bikri_unreachable',
+				$response->get_error_message(),
+				array( 'status' => 0 )
+			);
+		}
+
+		$status = (int) wp_remote_retrieve_response_code( $response );
+		$raw    = (string) wp_remote_retrieve_body( $response );
+
+		if ( 204 === $status ) {
+			return array();
+		}
+
+		$decoded = '' === $raw ? null : json_decode( $raw, true );
+
+		if ( $status >= 200 && $status < 300 ) {
+			if ( ! is_array( $decoded ) ) {
+				return new WP_Error(
+					'bikri_bad_response',
+					__( 'The Bikri service sent an answer that is not JSON.', 'bikri' ),
+					array( 'status' => $status )
+				);
+			}
+			return $decoded;
+		}
+
+		if ( is_array( $decoded ) && isset( $decoded['error'] ) && is_array( $decoded['error'] ) ) {
+			$error = $decoded['error'];
+			return new WP_Error(
+				isset( $error['code'] ) && is_string( $error['code'] ) && '' !== $error['code'] ? $error['code'] : 'bikri_http_' . $status,
+				isset( $error['message'] ) && is_string( $error['message'] ) ? $error['message'] : '',
+				array(
+					'status'  => $status,
+					'details' => isset( $error['details'] ) ? $error['details'] : null,
+				)
+			);
+		}
+
+		return new WP_Error(
+			'bikri_http_' . $status,
+			/* translators: %d: HTTP status code */
+			sprintf( __( 'The Bikri service answered with HTTP status %d.', 'bikri' ), $status ),
+			array( 'status' => $status )
+		);
+	}
+
+	/**
+	 * Whether an error left the license status unknown (no answer, a server error or a bad answer).
+	 *
+	 * @param WP_Error $error An error from this client.
+	 * @return bool
+	 */
+	private static function is_unanswered( WP_Error $error ) {
+		$status = self::status_of( $error );
+		return 0 === $status || $status >= 500 || 'bikri_bad_response' === $error->get_error_code();
+	}
+}
