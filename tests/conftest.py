@@ -1,0 +1,143 @@
+"""Fixtures: a real database (SQLite file or a throwaway PostgreSQL database), migrated once
+per run with Alembic, emptied before every test.
+
+Pick the database with BIKRI_TEST_DB=sqlite (default) or BIKRI_TEST_DB=postgresql;
+PostgreSQL is reached at BIKRI_TEST_PG (default postgresql://postgres@127.0.0.1:5432).
+"""
+import os
+import re
+import uuid
+
+import pytest
+from sqlalchemy import text
+
+from backend.app import create_app
+from backend.extensions import db, limiter
+
+PG_SERVER = os.environ.get("BIKRI_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
+
+
+def _pg_admin(sql: str):
+    import psycopg
+
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(sql)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    kind = os.environ.get("BIKRI_TEST_DB", "sqlite")
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'bikri-test.sqlite3'}"
+        return
+    if kind != "postgresql":
+        raise pytest.UsageError(f"BIKRI_TEST_DB must be sqlite or postgresql, not {kind!r}")
+    name = f"bikri_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    _pg_admin(f'CREATE DATABASE "{name}"')
+    yield f"{PG_SERVER.replace('postgresql://', 'postgresql+psycopg://')}/{name}"
+    _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    os.environ.setdefault("BIKRI_INSTANCE_DIR", str(tmp_path_factory.mktemp("instance")))
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "PUBLIC_URL": "http://bikri.test",
+        "ACTIVATION_RATE_LIMIT": "1000 per minute",
+    })
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        upgrade()
+    return app
+
+
+@pytest.fixture(autouse=True)
+def clean_database(app):
+    """Every test starts from empty tables (the schema comes from the migrations, once)."""
+    with app.app_context():
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                db.session.execute(text(f"DELETE FROM {table}"))
+        db.session.commit()
+        limiter.reset()
+    yield
+    with app.app_context():
+        db.session.remove()
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class Shop:
+    """A licensed, activated site as the plugin sees it: its key, token and helpers."""
+
+    def __init__(self, client, key, site_id, token, url):
+        self.client, self.key, self.site_id, self.token, self.url = client, key, site_id, token, url
+
+    @property
+    def auth(self):
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def get(self, path, **kw):
+        return self.client.get(path, headers={**self.auth, **kw.pop("headers", {})}, **kw)
+
+    def post(self, path, **kw):
+        return self.client.post(path, headers={**self.auth, **kw.pop("headers", {})}, **kw)
+
+    def open_page(self, page="home", role="administrator", name="Rahima Akter", user_id=1, locale=None):
+        """Do what the plugin and the browser do: fetch a ticket, open the page, read the session."""
+        body = {"wp_user_id": user_id, "display_name": name, "role": role, "page": page}
+        if locale:
+            body["locale"] = locale
+        ticket = self.post("/api/v1/embed/tickets", json=body)
+        assert ticket.status_code == 201, ticket.json
+        response = self.client.get(ticket.json["url"].removeprefix("http://bikri.test"))
+        match = re.search(r'name="bikri-session" content="([^"]+)"', response.get_data(as_text=True))
+        return response, (match.group(1) if match else None)
+
+
+@pytest.fixture
+def make_license(app):
+    def make(email="owner@shop.test", sites=1, days=30, plan="standard"):
+        from backend.licensing.service import create_license
+
+        with app.app_context():
+            license, key = create_license(email, sites=sites, days=days, plan=plan)
+            db.session.commit()
+            return license.id, key
+    return make
+
+
+@pytest.fixture
+def make_shop(client, make_license):
+    def make(url="https://shop-a.example.com", sites=1, **license_kw):
+        _license_id, key = make_license(sites=sites, **license_kw)
+        response = client.post("/api/v1/sites/activate", json={"license_key": key, "site_url": url})
+        assert response.status_code == 201, response.json
+        return Shop(client, key, response.json["site_id"], response.json["token"], url)
+    return make
+
+
+@pytest.fixture
+def shop(make_shop):
+    return make_shop()

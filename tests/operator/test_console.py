@@ -1,0 +1,80 @@
+import re
+
+import pytest
+
+from backend.extensions import db
+from backend.licensing.models import License
+from backend.operator.service import create_operator
+
+
+@pytest.fixture
+def operator_client(app, client):
+    with app.app_context():
+        create_operator("ops@bikri.test", "a-long-password")
+        db.session.commit()
+    page = client.get("/operator/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    response = client.post("/operator/login", data={"email": "ops@bikri.test", "password": "a-long-password", "csrf_token": token})
+    assert response.status_code == 302
+    # signing in starts a new session, with a new form token
+    console = client.get("/operator/").get_data(as_text=True)
+    client.csrf = re.search(r'name="csrf_token" value="([^"]+)"', console).group(1)
+    assert client.csrf != token
+    return client
+
+
+def test_console_needs_a_signed_in_operator(client):
+    response = client.get("/operator/")
+    assert response.status_code == 302 and "/operator/login" in response.headers["Location"]
+
+
+def test_wrong_password_is_refused(app, client):
+    with app.app_context():
+        create_operator("ops@bikri.test", "a-long-password")
+        db.session.commit()
+    page = client.get("/operator/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    response = client.post("/operator/login", data={"email": "ops@bikri.test", "password": "wrong", "csrf_token": token})
+    assert response.status_code == 401 and "Wrong email or password" in response.get_data(as_text=True)
+
+
+def test_forms_without_csrf_token_change_nothing(app, operator_client):
+    response = operator_client.post("/operator/licenses", data={"email": "x@y.z"})
+    assert response.status_code == 400
+    with app.app_context():
+        assert db.session.query(License).count() == 0
+
+
+def test_operator_creates_suspends_extends_and_revokes(app, operator_client, client):
+    created = operator_client.post("/operator/licenses", data={"email": "shop@x.test", "sites": "2", "days": "30", "plan": "pro", "csrf_token": operator_client.csrf})
+    assert created.status_code == 200 and created.headers["Cache-Control"] == "no-store"
+    key = re.search(r'id="created-key">([^<]+)<', created.get_data(as_text=True)).group(1)
+    assert client.post("/api/v1/sites/activate", json={"license_key": key, "site_url": "https://s.example.com"}).status_code == 201
+    with app.app_context():
+        license = db.session.query(License).one()
+        license_id, expires = license.id, license.expires_at
+
+    listing = operator_client.get("/operator/").get_data(as_text=True)
+    assert "https://s.example.com" in listing and "last seen" in listing and key not in listing
+
+    for action, status in (("suspend", "suspended"), ("activate", "active"), ("revoke", "revoked")):
+        response = operator_client.post(f"/operator/licenses/{license_id}/{action}", data={"csrf_token": operator_client.csrf})
+        assert response.status_code == 302
+        with app.app_context():
+            assert db.session.get(License, license_id).status == status
+    operator_client.post(f"/operator/licenses/{license_id}/extend", data={"days": "10", "csrf_token": operator_client.csrf})
+    with app.app_context():
+        assert (db.session.get(License, license_id).expires_at - expires).days == 10
+
+
+def test_bad_form_input_is_explained(app, operator_client):
+    response = operator_client.post("/operator/licenses", data={"email": "nope", "csrf_token": operator_client.csrf}, follow_redirects=True)
+    assert "email address" in response.get_data(as_text=True)
+    response = operator_client.post("/operator/licenses", data={"email": "a@b.c", "sites": "-3", "csrf_token": operator_client.csrf}, follow_redirects=True)
+    assert "whole number" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.query(License).count() == 0
+
+
+def test_console_is_not_frameable(operator_client):
+    assert operator_client.get("/operator/").headers["X-Frame-Options"] == "DENY"
