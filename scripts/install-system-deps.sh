@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Debian packages the test suites need: PHP + PHPUnit + WordPress for the plugin, Chromium for
+# the browser test, wrk for the benchmark. Installs only what is missing.
+set -euo pipefail
+PACKAGES=(php-cli php-mysql php-curl php-xml php-mbstring php-intl phpunit wordpress chromium wrk gettext unzip zip)
+missing=()
+for package in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "Installing Debian packages: ${missing[*]}"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
