@@ -1,0 +1,118 @@
+"""Real parts for the browser test: the service under gunicorn on PostgreSQL, Debian's WordPress
+with the plugin installed from dist/bikri.zip, served by PHP, and Debian's Chromium.
+
+WordPress is at http://127.0.0.1:<port> and the service at http://localhost:<port2>: two
+different sites, so the embedded pages are third-party inside wp-admin, as for real shops.
+"""
+import os
+import shutil
+import socket
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+PG = os.environ.get("BIKRI_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    # block third-party cookies, as the browsers shop staff use do
+    "--test-third-party-cookie-phaseout",
+]
+ARTIFACTS = ROOT / "test-results"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url: str, what: str, process: subprocess.Popen, seconds: int = 30):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited with {process.returncode}")
+        try:
+            requests.get(url, timeout=2, allow_redirects=False)
+            return
+        except requests.RequestException:
+            time.sleep(0.3)
+    raise RuntimeError(f"{what} did not answer at {url}")
+
+
+@pytest.fixture(scope="session")
+def service(tmp_path_factory):
+    port = free_port()
+    name = f"bikri_e2e_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"{PG}/{name}",
+        "BIKRI_SECRET_KEY": "e2e-secret",
+        "BIKRI_INSTANCE_DIR": str(tmp_path_factory.mktemp("service")),
+        "BIKRI_BIND": f"127.0.0.1:{port}",
+        "BIKRI_PUBLIC_URL": f"http://localhost:{port}",
+        "BIKRI_WEB_WORKERS": "2",
+    }
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = open(ARTIFACTS / "service.log", "wb")
+    process = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "-c", "gunicorn.conf.py", "backend.wsgi:app"],
+                               cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/healthz", "the service", process)
+
+        def cli(*args):
+            result = subprocess.run([str(ROOT / ".venv/bin/flask"), "--app", "backend.app", *args],
+                                    cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+            return result.stdout
+
+        yield {"url": f"http://localhost:{port}", "cli": cli}
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        log.close()
+        with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def wordpress(service, tmp_path_factory):
+    zip_path = ROOT / "dist" / "bikri.zip"
+    assert zip_path.exists(), "build the plugin first: make plugin"
+    port = free_port()
+    site_dir = tmp_path_factory.mktemp("wordpress") / "site"
+    db_name = f"bikri_e2e_wp_{uuid.uuid4().hex[:8]}"
+    env = {**os.environ, "WP_HOME": f"http://127.0.0.1:{port}", "BIKRI_SERVICE_URL": service["url"],
+           "WP_ADMIN_USER": "admin", "WP_ADMIN_PASSWORD": "admin-pass-123"}
+    subprocess.run(["bash", str(ROOT / "scripts/wp/setup.sh"), str(site_dir), db_name, str(zip_path)],
+                   env=env, check=True, capture_output=True)
+    log = open(ARTIFACTS / "wordpress.log", "wb")
+    process = subprocess.Popen(["bash", str(ROOT / "scripts/wp/serve.sh"), str(site_dir), str(port)],
+                               env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/wp-login.php", "WordPress", process)
+        yield {"url": f"http://127.0.0.1:{port}", "user": "admin", "password": "admin-pass-123", "dir": site_dir}
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        log.close()
+        subprocess.run(["bash", str(ROOT / "scripts/wp/teardown.sh"), str(site_dir), db_name], env=env, check=False,
+                       capture_output=True)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
