@@ -22,12 +22,12 @@ $(VENDOR)/htmx.min.js: node_modules/.package-lock.json
 	cp node_modules/htmx.org/dist/htmx.min.js node_modules/chart.js/dist/chart.umd.min.js $(VENDOR)/
 
 translations: $(STAMP)
-	$(VENV)/bin/pybabel compile -q -d backend/translations
+	$(VENV)/bin/pybabel compile --statistics -d backend/translations
 
 # After adding UI strings: refresh the catalog, then translate (scripts/translate_bn.py).
 translations-update: $(STAMP)
-	$(VENV)/bin/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o backend/translations/messages.pot .
-	$(VENV)/bin/pybabel update -q -i backend/translations/messages.pot -d backend/translations
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o backend/translations/messages.pot .
+	$(VENV)/bin/pybabel update -i backend/translations/messages.pot -d backend/translations
 	$(PY) scripts/translate_bn.py
 
 system-deps:

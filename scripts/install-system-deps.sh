@@ -2,7 +2,7 @@
 # Debian packages the test suites need: PHP + PHPUnit + WordPress for the plugin, Chromium for
 # the browser test, wrk for the benchmark. Installs only what is missing.
 set -euo pipefail
-PACKAGES=(php-cli php-mysql php-curl php-xml php-mbstring php-intl phpunit wordpress chromium wrk gettext unzip zip)
+PACKAGES=(php-cli php-mysql php-curl php-xml php-mbstring php-intl phpunit wordpress chromium wrk gettext unzip zip fonts-lohit-beng-bengali)
 missing=()
 for package in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
