@@ -147,6 +147,12 @@ def activate_site(license_key: str, site_url: str, wc_consumer_key=None, wc_cons
         site.wc_consumer_key_enc = encrypt_secret(wc_consumer_key)
         site.wc_consumer_secret_enc = encrypt_secret(wc_consumer_secret)
     db.session.flush()
+    # SQLite ignores FOR UPDATE; its writers are serialised instead, so counting again after
+    # our own write sees any site that won the race, and we give the slot back.
+    used = sites_used(license)
+    if used > license.sites_allowed:
+        db.session.rollback()
+        raise LicenseSiteLimit(details={"sites_allowed": license.sites_allowed, "sites_used": used - 1})
     return site, token
 
 

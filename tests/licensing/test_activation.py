@@ -175,3 +175,21 @@ def test_healthz(client):
 def test_openapi_is_served(client):
     spec = client.get("/api/docs/openapi.json").json
     assert "/api/v1/sites/activate" in spec["paths"]
+
+
+def test_concurrent_activations_never_exceed_the_site_limit(app, make_license):
+    """Ten shops race for the last two slots of one license; exactly two win."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    _id, key = make_license(sites=2)
+
+    def attempt(n):
+        with app.test_client() as client:
+            return activate(client, key, f"https://racer-{n}.example.com").status_code
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        codes = sorted(pool.map(attempt, range(10)))
+    assert codes.count(201) == 2, codes
+    assert set(codes) <= {201, 409}, codes
+    with app.app_context():
+        assert db.session.query(Site).filter(Site.token_hash.is_not(None)).count() == 2
