@@ -1,0 +1,427 @@
+<?php
+/**
+ * The License page: activation, status, deactivation, and the notice on every admin screen (P5-P7).
+ *
+ * @package Bikri
+ */
+
+if ( ! defined( 'ABSPATH' ) ) {
+	exit;
+}
+
+/**
+ * Renders the License page and handles its two forms through admin-post.php.
+ */
+final class Bikri_License_Page {
+
+	/**
+	 * Admin page slug.
+	 */
+	const SLUG = 'bikri-license';
+
+	/**
+	 * admin-post action and nonce action of the activation form.
+	 */
+	const ACTION_ACTIVATE = 'bikri_activate';
+
+	/**
+	 * admin-post action and nonce action of the deactivation form.
+	 */
+	const ACTION_DEACTIVATE = 'bikri_deactivate';
+
+	/**
+	 * Who may see and change the license.
+	 */
+	const CAPABILITY = 'manage_options';
+
+	/**
+	 * Query argument that carries the outcome of a form after the redirect.
+	 */
+	const NOTICE_ARG = 'bikri_notice';
+
+	/**
+	 * License state.
+	 *
+	 * @var Bikri_License
+	 */
+	private $license;
+
+	/**
+	 * Client for the service.
+	 *
+	 * @var Bikri_Api_Client
+	 */
+	private $client;
+
+	/**
+	 * Hook suffix of the page, once registered.
+	 *
+	 * @var string
+	 */
+	private $hook_suffix = '';
+
+	/**
+	 * Builds the page.
+	 *
+	 * @param Bikri_License    $license License state.
+	 * @param Bikri_Api_Client $client  Client for the service.
+	 */
+	public function __construct( Bikri_License $license, Bikri_Api_Client $client ) {
+		$this->license = $license;
+		$this->client  = $client;
+	}
+
+	/**
+	 * URL of the License page.
+	 *
+	 * @return string
+	 */
+	public static function url() {
+		return admin_url( 'admin.php?page=' . self::SLUG );
+	}
+
+	/**
+	 * Hook suffix of the page ('' before the menu is built).
+	 *
+	 * @return string
+	 */
+	public function hook_suffix() {
+		return $this->hook_suffix;
+	}
+
+	/**
+	 * Adds the page under the Bikri menu.
+	 */
+	public function action_admin_menu() {
+		$hook = add_submenu_page(
+			Bikri_Embedded_Pages::MENU_SLUG,
+			__( 'Bikri license', 'bikri' ),
+			__( 'License', 'bikri' ),
+			self::CAPABILITY,
+			self::SLUG,
+			array( $this, 'render' )
+		);
+		if ( $hook ) {
+			$this->hook_suffix = $hook;
+			add_action( 'load-' . $hook, array( $this, 'action_load' ) );
+		}
+	}
+
+	/**
+	 * Before output: re-checks the status when due, so a reinstated license shows at once.
+	 */
+	public function action_load() {
+		$this->license->maybe_refresh( $this->client );
+	}
+
+	/**
+	 * Says on every admin screen why Bikri is locked, and where to fix it (P7).
+	 */
+	public function action_admin_notices() {
+		if ( $this->license->is_active() || ! current_user_can( Bikri_Access::CAP_VIEW ) ) {
+			return;
+		}
+		$screen = function_exists( 'get_current_screen' ) ? get_current_screen() : null;
+		if ( $screen && '' !== $this->hook_suffix && $screen->id === $this->hook_suffix ) {
+			return; // The License page says it in its own words.
+		}
+
+		$info = $this->license->info();
+		if ( '' === $this->license->token() ) {
+			$reason = __( 'Bikri needs an active license.', 'bikri' );
+		} else {
+			/* translators: %s: license status such as inactive, expired, suspended */
+			$reason = sprintf( __( 'Bikri needs an active license; this site\'s license is %s.', 'bikri' ), self::status_label( $info['status'] ) );
+		}
+
+		if ( current_user_can( self::CAPABILITY ) ) {
+			$action = sprintf(
+				/* translators: 1: opening link tag, 2: closing link tag */
+				esc_html__( 'Enter your license key on the %1$sLicense page%2$s.', 'bikri' ),
+				'<a href="' . esc_url( self::url() ) . '">',
+				'</a>'
+			);
+		} else {
+			$action = esc_html__( 'Ask a site administrator to enter the license key.', 'bikri' );
+		}
+
+		echo '<div class="notice notice-warning bikri-license-notice"><p>' . esc_html( $reason ) . ' ' . $action . '</p></div>'; // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- $action is built from escaped parts above.
+	}
+
+	/**
+	 * Activation form handler (admin-post.php?action=bikri_activate).
+	 */
+	public function handle_activate() {
+		if ( ! current_user_can( self::CAPABILITY ) ) {
+			wp_die( esc_html__( 'Sorry, you are not allowed to manage the Bikri license.', 'bikri' ), '', array( 'response' => 403 ) );
+		}
+		check_admin_referer( self::ACTION_ACTIVATE );
+
+		$key = isset( $_POST['bikri_license_key'] ) ? sanitize_text_field( wp_unslash( $_POST['bikri_license_key'] ) ) : '';
+
+		if ( ! $this->license->service_url_is_fixed() && isset( $_POST['bikri_service_url'] ) ) {
+			$url = esc_url_raw( trim( sanitize_text_field( wp_unslash( $_POST['bikri_service_url'] ) ) ), array( 'http', 'https' ) );
+			if ( '' === $url ) {
+				$this->fail( new WP_Error( 'bikri_bad_service_url', __( 'Enter the Bikri service URL, starting with https://.', 'bikri' ) ) );
+			}
+			$this->license->save_service_url( $url );
+		}
+		if ( '' === $this->license->service_url() ) {
+			$this->fail( new WP_Error( 'bikri_no_service_url', __( 'The Bikri service URL is not set.', 'bikri' ) ) );
+		}
+		if ( '' === $key ) {
+			$this->fail( new WP_Error( 'bikri_missing_key', __( 'Enter your license key.', 'bikri' ) ) );
+		}
+
+		$answer = $this->client->activate( $key, untrailingslashit( home_url( '/' ) ) );
+		if ( is_wp_error( $answer ) ) {
+			$this->fail( $answer );
+		}
+		if ( empty( $answer['token'] ) || ! is_string( $answer['token'] ) || ! isset( $answer['license'] ) || ! is_array( $answer['license'] ) ) {
+			$this->fail( new WP_Error( 'bikri_bad_response', __( 'The Bikri service sent an incomplete answer.', 'bikri' ), array( 'status' => 201 ) ) );
+		}
+
+		$this->license->save_activation( $answer['token'], $answer['license'], time() );
+		$this->redirect( 'activated' );
+	}
+
+	/**
+	 * Deactivation form handler (admin-post.php?action=bikri_deactivate).
+	 *
+	 * The token is forgotten even when the service cannot be told, so the merchant is never stuck;
+	 * the notice then says the site may still count against the license.
+	 */
+	public function handle_deactivate() {
+		if ( ! current_user_can( self::CAPABILITY ) ) {
+			wp_die( esc_html__( 'Sorry, you are not allowed to manage the Bikri license.', 'bikri' ), '', array( 'response' => 403 ) );
+		}
+		check_admin_referer( self::ACTION_DEACTIVATE );
+
+		$answer = '' === $this->license->token() ? array() : $this->client->deactivate();
+		$this->license->clear();
+
+		$told = ! is_wp_error( $answer ) || Bikri_Api_Client::is_refusal( $answer );
+		$this->redirect( $told ? 'deactivated' : 'deactivated_locally' );
+	}
+
+	/**
+	 * Prints the License page.
+	 */
+	public function render() {
+		if ( ! current_user_can( self::CAPABILITY ) ) {
+			return;
+		}
+		$info = $this->license->info();
+
+		echo '<div class="wrap bikri-license">';
+		echo '<h1>' . esc_html__( 'Bikri license', 'bikri' ) . '</h1>';
+		echo '<hr class="wp-header-end">';
+
+		$this->render_outcome();
+
+		if ( ! $this->license->is_active() ) {
+			echo '<div class="notice notice-warning inline"><p>' . esc_html__( 'Bikri needs an active license. Until this site is activated, the Bikri pages open this page instead.', 'bikri' ) . '</p></div>';
+		}
+		if ( is_array( $info['error'] ) ) {
+			echo '<div class="notice notice-error inline bikri-error"><p>' . esc_html( self::describe_error( $info['error'] ) ) . '</p>';
+			$fields = self::field_errors( $info['error']['details'] );
+			if ( ! empty( $fields ) ) {
+				echo '<ul>';
+				foreach ( $fields as $line ) {
+					echo '<li>' . esc_html( $line ) . '</li>';
+				}
+				echo '</ul>';
+			}
+			echo '</div>';
+		}
+
+		if ( '' !== $this->license->token() ) {
+			$this->render_status( $info );
+		}
+		$this->render_activation_form();
+		if ( '' !== $this->license->token() ) {
+			$this->render_deactivation_form();
+		}
+		echo '</div>';
+	}
+
+	/**
+	 * A sentence for an error the service or the plugin reported, in the merchant's words.
+	 *
+	 * @param array $error Stored error: code, message, status, details.
+	 * @return string
+	 */
+	public static function describe_error( array $error ) {
+		$code    = isset( $error['code'] ) ? (string) $error['code'] : '';
+		$message = isset( $error['message'] ) ? (string) $error['message'] : '';
+		switch ( $code ) {
+			case 'license_invalid':
+				return __( 'That license key is not valid. Check it for typing mistakes and try again.', 'bikri' );
+			case 'license_inactive':
+				return __( 'This license is not active: it has expired, been suspended or been revoked. Renew it or contact Bikri support.', 'bikri' );
+			case 'license_site_limit':
+				return __( 'This license is already used on as many sites as it allows. Deactivate it on another site, or upgrade the plan.', 'bikri' );
+			case 'validation_error':
+				return __( 'The Bikri service could not accept the form:', 'bikri' ) . ( '' !== $message ? ' ' . $message : '' );
+			case 'rate_limited':
+				return __( 'Too many attempts. Wait a minute, then try again.', 'bikri' );
+			case 'unauthorized':
+				return __( 'The Bikri service no longer accepts this site\'s token. Enter the license key again to reactivate.', 'bikri' );
+			case 'bikri_unreachable':
+				/* translators: %s: technical reason, e.g. a connection error */
+				return sprintf( __( 'Could not reach the Bikri service (%s). Check the service URL and try again.', 'bikri' ), $message );
+			case '':
+				return __( 'Something went wrong.', 'bikri' );
+			default:
+				return '' !== $message ? $message : $code;
+		}
+	}
+
+	/**
+	 * A license status in words.
+	 *
+	 * @param string $status Status code from the service, or 'none'/'inactive' set by the plugin.
+	 * @return string
+	 */
+	public static function status_label( $status ) {
+		$labels = array(
+			'none'      => __( 'not activated', 'bikri' ),
+			'active'    => __( 'active', 'bikri' ),
+			'inactive'  => __( 'inactive', 'bikri' ),
+			'expired'   => __( 'expired', 'bikri' ),
+			'suspended' => __( 'suspended', 'bikri' ),
+			'revoked'   => __( 'revoked', 'bikri' ),
+		);
+		return isset( $labels[ $status ] ) ? $labels[ $status ] : (string) $status;
+	}
+
+	/**
+	 * Field errors from a validation_error's details, as "field: message" lines.
+	 *
+	 * @param mixed  $details Details from the service ({"field": ["msg"]}, possibly nested by location).
+	 * @param string $prefix  Field path so far.
+	 * @return string[]
+	 */
+	public static function field_errors( $details, $prefix = '' ) {
+		if ( ! is_array( $details ) ) {
+			return ( '' !== $prefix && is_scalar( $details ) ) ? array( $prefix . ': ' . $details ) : array();
+		}
+		$lines = array();
+		foreach ( $details as $key => $value ) {
+			// flask-smorest groups field errors by request location ("json"); that level is not a field.
+			if ( is_int( $key ) || ( '' === $prefix && in_array( $key, array( 'json', 'query', 'form' ), true ) ) ) {
+				$path = $prefix;
+			} else {
+				$path = '' === $prefix ? (string) $key : $prefix . '.' . $key;
+			}
+			$lines = array_merge( $lines, self::field_errors( $value, $path ) );
+		}
+		return $lines;
+	}
+
+	/**
+	 * Prints the outcome of the last form, carried in the query string.
+	 */
+	private function render_outcome() {
+		$outcome  = isset( $_GET[ self::NOTICE_ARG ] ) ? sanitize_key( wp_unslash( $_GET[ self::NOTICE_ARG ] ) ) : ''; // phpcs:ignore WordPress.Security.NonceVerification.Recommended -- only selects a fixed message.
+		$messages = array(
+			'activated'           => __( 'Bikri is activated on this site.', 'bikri' ),
+			'deactivated'         => __( 'Bikri is deactivated on this site.', 'bikri' ),
+			'deactivated_locally' => __( 'Bikri is deactivated on this site, but the Bikri service could not be told, so the site may still count against your license.', 'bikri' ),
+		);
+		if ( isset( $messages[ $outcome ] ) ) {
+			$class = 'deactivated_locally' === $outcome ? 'notice-warning' : 'notice-success';
+			echo '<div class="notice ' . esc_attr( $class ) . ' inline"><p>' . esc_html( $messages[ $outcome ] ) . '</p></div>';
+		}
+	}
+
+	/**
+	 * Prints the known status of the license.
+	 *
+	 * @param array $info License info.
+	 */
+	private function render_status( array $info ) {
+		$expires = '';
+		if ( '' !== $info['expires_at'] ) {
+			$time    = strtotime( $info['expires_at'] );
+			$expires = false === $time ? $info['expires_at'] : wp_date( get_option( 'date_format' ), $time );
+		}
+		$sites = '';
+		if ( null !== $info['sites_used'] && null !== $info['sites_allowed'] ) {
+			/* translators: 1: sites using the license, 2: sites the license allows */
+			$sites = sprintf( __( '%1$d of %2$d', 'bikri' ), $info['sites_used'], $info['sites_allowed'] );
+		}
+		$rows = array(
+			__( 'Status', 'bikri' )     => self::status_label( $info['status'] ),
+			__( 'Plan', 'bikri' )       => $info['plan'],
+			__( 'Expires', 'bikri' )    => '' !== $expires ? $expires : __( 'Never', 'bikri' ),
+			__( 'Site', 'bikri' )       => $info['site_url'],
+			__( 'Sites used', 'bikri' ) => $sites,
+		);
+
+		echo '<h2>' . esc_html__( 'Status', 'bikri' ) . '</h2>';
+		echo '<table class="widefat striped bikri-status"><tbody>';
+		foreach ( $rows as $label => $value ) {
+			if ( '' === (string) $value ) {
+				continue;
+			}
+			echo '<tr><th scope="row">' . esc_html( $label ) . '</th><td>' . esc_html( $value ) . '</td></tr>';
+		}
+		echo '</tbody></table>';
+	}
+
+	/**
+	 * Prints the activation form.
+	 */
+	private function render_activation_form() {
+		$active = $this->license->is_active();
+		echo '<h2>' . esc_html( $active ? __( 'Change license key', 'bikri' ) : __( 'Activate', 'bikri' ) ) . '</h2>';
+		echo '<form method="post" action="' . esc_url( admin_url( 'admin-post.php' ) ) . '" class="bikri-form">';
+		echo '<input type="hidden" name="action" value="' . esc_attr( self::ACTION_ACTIVATE ) . '">';
+		wp_nonce_field( self::ACTION_ACTIVATE );
+		echo '<table class="form-table" role="presentation"><tbody>';
+		echo '<tr><th scope="row"><label for="bikri-license-key">' . esc_html__( 'License key', 'bikri' ) . '</label></th>';
+		echo '<td><input type="text" id="bikri-license-key" name="bikri_license_key" class="regular-text" autocomplete="off" spellcheck="false" required></td></tr>';
+		if ( ! $this->license->service_url_is_fixed() ) {
+			echo '<tr><th scope="row"><label for="bikri-service-url">' . esc_html__( 'Service URL', 'bikri' ) . '</label></th>';
+			echo '<td><input type="url" id="bikri-service-url" name="bikri_service_url" class="regular-text" value="' . esc_attr( $this->license->service_url() ) . '" placeholder="https://" required>';
+			echo '<p class="description">' . esc_html__( 'The address of the Bikri service, given with your license key.', 'bikri' ) . '</p></td></tr>';
+		}
+		echo '</tbody></table>';
+		submit_button( $active ? __( 'Activate with this key', 'bikri' ) : __( 'Activate', 'bikri' ) );
+		echo '</form>';
+	}
+
+	/**
+	 * Prints the deactivation form.
+	 */
+	private function render_deactivation_form() {
+		echo '<h2>' . esc_html__( 'Deactivate', 'bikri' ) . '</h2>';
+		echo '<p>' . esc_html__( 'Frees this site\'s place on the license. The Bikri pages stay locked until the site is activated again.', 'bikri' ) . '</p>';
+		echo '<form method="post" action="' . esc_url( admin_url( 'admin-post.php' ) ) . '" class="bikri-form">';
+		echo '<input type="hidden" name="action" value="' . esc_attr( self::ACTION_DEACTIVATE ) . '">';
+		wp_nonce_field( self::ACTION_DEACTIVATE );
+		submit_button( __( 'Deactivate', 'bikri' ), 'secondary', 'bikri-deactivate', false );
+		echo '</form>';
+	}
+
+	/**
+	 * Records a failed activation and goes back to the page.
+	 *
+	 * @param WP_Error $error What went wrong.
+	 */
+	private function fail( WP_Error $error ) {
+		$this->license->record_error( $error );
+		$this->redirect( 'failed' );
+	}
+
+	/**
+	 * Goes back to the License page with the outcome, and stops (redirect after POST).
+	 *
+	 * @param string $outcome One of the keys known to render_outcome(), or 'failed'.
+	 */
+	private function redirect( $outcome ) {
+		wp_safe_redirect( add_query_arg( self::NOTICE_ARG, $outcome, self::url() ) );
+		exit;
+	}
+}

@@ -1,0 +1,81 @@
+<?php
+/**
+ * Removes everything the plugin stored (P10).
+ *
+ * @package Bikri
+ */
+
+if ( ! defined( 'ABSPATH' ) ) {
+	exit;
+}
+
+/**
+ * The inventory of what the plugin stores, and its removal. Every key is named exactly:
+ * no wildcard deletes. A feature that stores something new adds it here.
+ */
+final class Bikri_Uninstaller {
+
+	/**
+	 * Order meta keys the plugin (through the service) writes on orders.
+	 */
+	const ORDER_META_KEYS = array( '_courier_data' );
+
+	/**
+	 * Post types that hold orders when HPOS is off (or in sync mode).
+	 */
+	const ORDER_POST_TYPES = array( 'shop_order', 'shop_order_refund', 'shop_order_placehold' );
+
+	/**
+	 * Removes the plugin's data from every site of the network (or the one site).
+	 */
+	public static function run() {
+		if ( ! is_multisite() ) {
+			self::clean_site();
+			return;
+		}
+		foreach ( get_sites( array( 'fields' => 'ids', 'number' => 0 ) ) as $site_id ) {
+			switch_to_blog( $site_id );
+			self::clean_site();
+			restore_current_blog();
+		}
+	}
+
+	/**
+	 * Removes the plugin's options and order meta on the current site.
+	 */
+	public static function clean_site() {
+		foreach ( Bikri_License::OPTIONS as $option ) {
+			delete_option( $option );
+		}
+		self::delete_order_meta();
+	}
+
+	/**
+	 * Deletes ORDER_META_KEYS from orders in both order stores: HPOS's wc_orders_meta and,
+	 * for the posts store, the postmeta of order posts only.
+	 */
+	private static function delete_order_meta() {
+		global $wpdb;
+
+		$keys      = self::ORDER_META_KEYS;
+		$key_list  = implode( ', ', array_fill( 0, count( $keys ), '%s' ) );
+		$type_list = implode( ', ', array_fill( 0, count( self::ORDER_POST_TYPES ), '%s' ) );
+
+		// phpcs:disable WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQLPlaceholders -- one-off cleanup; placeholders are built from fixed lists above.
+		$wpdb->query(
+			$wpdb->prepare(
+				"DELETE pm FROM {$wpdb->postmeta} pm INNER JOIN {$wpdb->posts} p ON p.ID = pm.post_id WHERE pm.meta_key IN ($key_list) AND p.post_type IN ($type_list)",
+				array_merge( $keys, self::ORDER_POST_TYPES )
+			)
+		);
+
+		$hpos_meta = $wpdb->prefix . 'wc_orders_meta';
+		if ( $wpdb->get_var( $wpdb->prepare( 'SHOW TABLES LIKE %s', $wpdb->esc_like( $hpos_meta ) ) ) === $hpos_meta ) {
+			$wpdb->query( $wpdb->prepare( "DELETE FROM {$hpos_meta} WHERE meta_key IN ($key_list)", $keys ) );
+		}
+		// phpcs:enable
+
+		// Cached order meta would otherwise outlive the rows.
+		wp_cache_flush();
+	}
+}

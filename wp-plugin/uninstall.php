@@ -1,0 +1,15 @@
+<?php
+/**
+ * Runs when the plugin is deleted from the Plugins screen: removes its options and order meta (P10).
+ *
+ * @package Bikri
+ */
+
+if ( ! defined( 'WP_UNINSTALL_PLUGIN' ) ) {
+	exit;
+}
+
+require_once __DIR__ . '/includes/class-bikri-license.php';
+require_once __DIR__ . '/includes/class-bikri-uninstaller.php';
+
+Bikri_Uninstaller::run();
