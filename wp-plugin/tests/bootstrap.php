@@ -1,0 +1,45 @@
+<?php
+/**
+ * Loads a real WordPress (made by scripts/wp/setup.sh, with Bikri installed from the zip)
+ * for the plugin's tests. WordPress's own test library is not used.
+ *
+ * Environment: BIKRI_WP_DIR (the WordPress tree), WP_HOME (its URL, as given to setup.sh).
+ *
+ * @package Bikri
+ */
+
+// PHPUnit includes this file from inside a method; WordPress expects these in the global scope.
+global $wpdb, $current_site, $current_blog, $wp_rewrite, $shortcode_tags, $wp, $wp_query, $wp_the_query,
+	$wp_roles, $wp_filter, $wp_actions, $wp_current_filter, $menu, $submenu, $admin_page_hooks,
+	$_registered_pages, $_parent_pages, $_wp_submenu_nopriv, $_wp_real_parent_file, $plugin_page,
+	$pagenow, $wp_version, $phpmailer, $wp_theme_directories, $table_prefix;
+
+$bikri_wp_dir = getenv( 'BIKRI_WP_DIR' );
+if ( ! $bikri_wp_dir || ! is_file( $bikri_wp_dir . '/wp-load.php' ) ) {
+	fwrite( STDERR, "BIKRI_WP_DIR must name a WordPress made by scripts/wp/setup.sh; run scripts/wp/test.sh.\n" );
+	exit( 1 );
+}
+
+$bikri_home = parse_url( getenv( 'WP_HOME' ) ?: 'http://127.0.0.1:8080' );
+
+$_SERVER['HTTP_HOST']       = $bikri_home['host'] . ( isset( $bikri_home['port'] ) ? ':' . $bikri_home['port'] : '' );
+$_SERVER['SERVER_NAME']     = $bikri_home['host'];
+$_SERVER['SERVER_PORT']     = isset( $bikri_home['port'] ) ? (string) $bikri_home['port'] : '80';
+$_SERVER['REQUEST_URI']     = '/wp-admin/';
+$_SERVER['REQUEST_METHOD']  = 'GET';
+$_SERVER['SERVER_PROTOCOL'] = 'HTTP/1.1';
+$_SERVER['REMOTE_ADDR']     = '127.0.0.1';
+
+require $bikri_wp_dir . '/wp-load.php';
+require_once ABSPATH . 'wp-admin/includes/admin.php';
+
+if ( ! class_exists( 'Bikri_Plugin' ) ) {
+	fwrite( STDERR, "The Bikri plugin is not active in $bikri_wp_dir.\n" );
+	exit( 1 );
+}
+
+require __DIR__ . '/stand-ins/woocommerce.php';
+require __DIR__ . '/class-bikri-test-case.php';
+
+// Kept for the whole run (outside the per-test transactions), as WooCommerce's installer would.
+Bikri\Tests\add_shop_manager_role();

@@ -1,0 +1,269 @@
+<?php
+/**
+ * The Bikri menu, the license gate in front of its pages, and the iframe (P4, P7, T1).
+ *
+ * @package Bikri
+ */
+
+/**
+ * Embedded page tests.
+ */
+class Bikri_Embedded_Pages_Test extends Bikri_Test_Case {
+
+	const HOME_HOOK = 'load-toplevel_page_bikri';
+
+	/**
+	 * A service that hands out tickets and reports the license active.
+	 *
+	 * @param string $url The ticket URL to answer with.
+	 * @return callable
+	 */
+	private static function ticket_service( $url ) {
+		return static function ( $method, $path ) use ( $url ) {
+			if ( 'POST' === $method && '/api/v1/embed/tickets' === $path ) {
+				return self::response(
+					201,
+					array(
+						'url'        => $url,
+						'expires_in' => 60,
+					)
+				);
+			}
+			if ( 'GET' === $method && '/api/v1/license' === $path ) {
+				return self::response( 200, array( 'status' => 'active' ) );
+			}
+			return self::response( 404 );
+		};
+	}
+
+	public function test_menu_lists_home_and_license() {
+		$this->sign_in( 'administrator' );
+		$this->build_menu();
+
+		$slugs = wp_list_pluck( $GLOBALS['submenu']['bikri'], 2 );
+		$this->assertSame( array( 'bikri', 'bikri-license' ), array_values( $slugs ) );
+		$this->assertSame( 'bikri_view', $GLOBALS['submenu']['bikri'][0][1] );
+		$this->assertSame( 'manage_options', $GLOBALS['submenu']['bikri'][1][1] );
+	}
+
+	public function test_page_redirects_to_license_page_without_a_license() {
+		$this->sign_in( 'administrator' );
+		$this->build_menu();
+
+		$location = $this->redirect_of(
+			static function () {
+				do_action( self::HOME_HOOK );
+			}
+		);
+		$this->assertSame( admin_url( 'admin.php?page=bikri-license' ), $location );
+		$this->assertSame( array(), $this->requests, 'no token, so nothing to ask the service' );
+	}
+
+	public function test_page_redirects_when_the_license_is_not_active() {
+		$this->sign_in( 'administrator' );
+		$this->activate_locally();
+		update_option( Bikri_License::OPTION_LICENSE, array( 'status' => 'expired' ) );
+		$this->service = static function () {
+			return self::error_response( 403, 'license_inactive', 'License expired.' );
+		};
+		$this->build_menu();
+
+		$location = $this->redirect_of(
+			static function () {
+				do_action( self::HOME_HOOK );
+			}
+		);
+		$this->assertSame( Bikri_License_Page::url(), $location );
+		$this->assertCount( 1, $this->requests_to( '/api/v1/license' ), 'an inactive license is re-checked at once' );
+		$this->assertCount( 0, $this->requests_to( '/api/v1/embed/tickets' ) );
+	}
+
+	public function test_home_alias_goes_to_the_canonical_slug() {
+		$this->sign_in( 'administrator' );
+		$this->build_menu();
+		$hook = get_plugin_page_hookname( 'bikri-home', '' );
+
+		$location = $this->redirect_of(
+			static function () use ( $hook ) {
+				do_action( 'load-' . $hook );
+			}
+		);
+		$this->assertSame( admin_url( 'admin.php?page=bikri' ), $location );
+		$this->assertSame( 'bikri', Bikri_Embedded_Pages::slug_for( 'home' ) );
+		$this->assertSame( 'bikri-orders', Bikri_Embedded_Pages::slug_for( 'orders' ) );
+	}
+
+	public function test_ticket_request_carries_user_role_page_and_iframe_is_escaped() {
+		$user = $this->sign_in( 'shop_manager' );
+		update_user_meta( $user->ID, 'locale', 'bn_BD' );
+		$this->activate_locally();
+		$this->service = self::ticket_service( 'http://localhost:5000/embed/home?ticket=a"b<script>x</script>&lang=bn' );
+		$this->build_menu();
+
+		do_action( self::HOME_HOOK );
+
+		$tickets = $this->requests_to( '/api/v1/embed/tickets' );
+		$this->assertCount( 1, $tickets );
+		list( $url, $args, $body ) = $tickets[0];
+		$this->assertSame( self::SERVICE . '/api/v1/embed/tickets', $url );
+		$this->assertSame( 'POST', $args['method'] );
+		$this->assertSame( 'Bearer site-token-123', $args['headers']['Authorization'] );
+		$this->assertSame( 'application/json', $args['headers']['Content-Type'] );
+		$this->assertSame(
+			array(
+				'wp_user_id'   => $user->ID,
+				'display_name' => 'Rahim Uddin (রহিম)',
+				'role'         => 'shop_manager',
+				'page'         => 'home',
+				'locale'       => 'bn_BD',
+			),
+			$body
+		);
+
+		$html = $this->output_of( array( $this->plugin->embedded_pages, 'render' ) );
+		$this->assertStringContainsString( '<iframe class="bikri-frame" src="http://localhost:5000/embed/home?ticket=abscriptx/script&#038;lang=bn"', $html );
+		$this->assertStringNotContainsString( '<script', $html );
+		set_current_screen( 'toplevel_page_bikri' );
+		$this->assertStringContainsString( 'bikri-embedded', apply_filters( 'admin_body_class', '' ) );
+	}
+
+	public function test_role_is_the_first_wordpress_role() {
+		$admin = $this->sign_in( 'administrator' );
+		$this->assertSame( 'administrator', Bikri_Access::role_of( $admin ) );
+		$editor = $this->sign_in( 'editor' );
+		$this->assertSame( 'editor', Bikri_Access::role_of( $editor ) );
+		$editor->set_role( '' );
+		$this->assertSame( 'none', Bikri_Access::role_of( $editor ) );
+	}
+
+	public function test_who_may_open_the_pages() {
+		add_role( 'order_clerk', 'Order clerk', array( 'read' => true, 'edit_shop_orders' => true ) );
+		try {
+			$expected = array(
+				'administrator' => true,
+				'shop_manager'  => true,
+				'order_clerk'   => true,
+				'editor'        => false,
+				'subscriber'    => false,
+			);
+			foreach ( $expected as $role => $allowed ) {
+				$this->sign_in( $role );
+				$this->assertSame( $allowed, current_user_can( Bikri_Access::CAP_VIEW ), $role );
+			}
+		} finally {
+			remove_role( 'order_clerk' );
+		}
+	}
+
+	public function test_ticket_refused_marks_license_inactive_and_redirects() {
+		$this->sign_in( 'administrator' );
+		$this->activate_locally();
+		$this->service = static function ( $method, $path ) {
+			return '/api/v1/embed/tickets' === $path
+				? self::error_response( 401, 'unauthorized', 'Unknown token.' )
+				: self::response( 404 );
+		};
+		$this->build_menu();
+
+		$location = $this->redirect_of(
+			static function () {
+				do_action( self::HOME_HOOK );
+			}
+		);
+		$this->assertSame( Bikri_License_Page::url(), $location );
+		$this->assertFalse( $this->plugin->license->is_active() );
+		$info = $this->plugin->license->info();
+		$this->assertSame( 'inactive', $info['status'] );
+		$this->assertSame( 'unauthorized', $info['error']['code'] );
+	}
+
+	public function test_unreachable_service_shows_an_error_box() {
+		$this->sign_in( 'administrator' );
+		$this->activate_locally();
+		$this->service = static function () {
+			return new WP_Error( 'http_request_failed', 'cURL error 28: Operation timed out' );
+		};
+		$this->build_menu();
+
+		do_action( self::HOME_HOOK );
+		$html = $this->output_of( array( $this->plugin->embedded_pages, 'render' ) );
+
+		$this->assertStringNotContainsString( '<iframe', $html );
+		$this->assertStringContainsString( 'notice-error', $html );
+		$this->assertStringContainsString( 'did not answer properly (cURL error 28: Operation timed out)', $html );
+		$this->assertStringContainsString( 'href="' . esc_url( admin_url( 'admin.php?page=bikri' ) ) . '"', $html, 'a Try again link' );
+		$this->assertTrue( $this->plugin->license->is_active(), 'no answer is not a refusal' );
+		$this->assertSame( 0, (int) get_option( Bikri_License::OPTION_LAST_CHECK ), 'the next page load re-checks' );
+	}
+
+	public function test_ticket_without_a_usable_url_shows_an_error_box() {
+		$this->sign_in( 'administrator' );
+		$this->activate_locally();
+		$this->service = self::ticket_service( 'javascript:alert(1)' );
+		$this->build_menu();
+
+		do_action( self::HOME_HOOK );
+		$html = $this->output_of( array( $this->plugin->embedded_pages, 'render' ) );
+
+		$this->assertStringNotContainsString( '<iframe', $html );
+		$this->assertStringNotContainsString( 'javascript:', $html );
+	}
+
+	public function test_notice_on_other_screens_when_unlicensed() {
+		$this->sign_in( 'administrator' );
+		set_current_screen( 'dashboard' );
+
+		$html = $this->output_of(
+			static function () {
+				do_action( 'admin_notices' );
+			}
+		);
+		$this->assertStringContainsString( 'Bikri needs an active license.', $html );
+		$this->assertStringContainsString( 'Enter your license key on the <a href="' . esc_url( Bikri_License_Page::url() ) . '">License page</a>.', $html );
+	}
+
+	public function test_notice_tells_staff_who_to_ask() {
+		$this->sign_in( 'shop_manager' );
+		set_current_screen( 'edit-post' );
+
+		$html = $this->output_of(
+			static function () {
+				do_action( 'admin_notices' );
+			}
+		);
+		$this->assertStringContainsString( 'Ask a site administrator', $html );
+		$this->assertStringNotContainsString( 'page=bikri-license', $html );
+	}
+
+	public function test_no_notice_when_licensed_or_for_subscribers() {
+		$this->sign_in( 'administrator' );
+		$this->activate_locally();
+		set_current_screen( 'dashboard' );
+		$html = $this->output_of(
+			static function () {
+				do_action( 'admin_notices' );
+			}
+		);
+		$this->assertStringNotContainsString( 'bikri-license-notice', $html );
+
+		delete_option( Bikri_License::OPTION_TOKEN );
+		$this->sign_in( 'subscriber' );
+		$html = $this->output_of(
+			static function () {
+				do_action( 'admin_notices' );
+			}
+		);
+		$this->assertStringNotContainsString( 'bikri-license-notice', $html );
+	}
+
+	public function test_hpos_compatibility_is_declared() {
+		\Automattic\WooCommerce\Utilities\FeaturesUtil::$declarations = array();
+		do_action( 'before_woocommerce_init' );
+
+		$this->assertCount( 1, \Automattic\WooCommerce\Utilities\FeaturesUtil::$declarations );
+		list( $feature, $file, $compatible ) = \Automattic\WooCommerce\Utilities\FeaturesUtil::$declarations[0];
+		$this->assertSame( 'custom_order_tables', $feature );
+		$this->assertSame( WP_PLUGIN_DIR . '/bikri/bikri.php', $file );
+		$this->assertTrue( $compatible );
+	}
+}

@@ -1,0 +1,295 @@
+<?php
+/**
+ * The License page: activation and deactivation through the admin-post handlers (P5, P7).
+ *
+ * @package Bikri
+ */
+
+/**
+ * License form tests.
+ */
+class Bikri_License_Page_Test extends Bikri_Test_Case {
+
+	/**
+	 * The service's real answer to a good activation.
+	 *
+	 * @return array
+	 */
+	private static function activation_ok() {
+		return self::response(
+			201,
+			array(
+				'site_id' => 7,
+				'token'   => 'site-token-abc',
+				'license' => array(
+					'status'     => 'active',
+					'plan'       => 'starter',
+					'expires_at' => '2030-06-30T23:59:59Z',
+				),
+			)
+		);
+	}
+
+	/**
+	 * Fills $_POST (and $_REQUEST, where check_admin_referer looks) like the activation form.
+	 *
+	 * @param array $fields Fields besides the nonce.
+	 * @param string|null $nonce Nonce, or null for a valid one.
+	 */
+	private function post_activation_form( array $fields, $nonce = null ) {
+		$_POST                     = array_merge(
+			array(
+				'action'   => Bikri_License_Page::ACTION_ACTIVATE,
+				'_wpnonce' => null === $nonce ? wp_create_nonce( Bikri_License_Page::ACTION_ACTIVATE ) : $nonce,
+			),
+			$fields
+		);
+		$_REQUEST                  = $_POST;
+		$_SERVER['REQUEST_METHOD'] = 'POST';
+	}
+
+	public function test_activation_stores_token_and_status() {
+		$this->sign_in( 'administrator' );
+		$this->service = static function ( $method, $path ) {
+			return 'POST' === $method && '/api/v1/sites/activate' === $path ? self::activation_ok() : self::response( 404 );
+		};
+		$this->post_activation_form(
+			array(
+				'bikri_license_key' => "  BIKRI-KEY-1234 \\'x ",
+				'bikri_service_url' => self::SERVICE . '/',
+			)
+		);
+
+		$location = $this->redirect_of(
+			static function () {
+				do_action( 'admin_post_' . Bikri_License_Page::ACTION_ACTIVATE );
+			}
+		);
+
+		$this->assertSame( add_query_arg( 'bikri_notice', 'activated', Bikri_License_Page::url() ), $location );
+		$this->assertCount( 1, $this->requests );
+		list( $url, $args, $body ) = $this->requests[0];
+		$this->assertSame( self::SERVICE . '/api/v1/sites/activate', $url, 'service URL is stored without its trailing slash' );
+		$this->assertSame( "BIKRI-KEY-1234 'x", $body['license_key'], 'key is unslashed and trimmed' );
+		$this->assertSame( untrailingslashit( home_url( '/' ) ), $body['site_url'] );
+		$this->assertArrayNotHasKey( 'wc_consumer_key', $body );
+		$this->assertArrayNotHasKey( 'Authorization', $args['headers'] );
+		$this->assertSame( 10, $args['timeout'] );
+
+		$license = $this->plugin->license;
+		$this->assertSame( 'site-token-abc', $license->token() );
+		$this->assertTrue( $license->is_active() );
+		$info = $license->info();
+		$this->assertSame( 'starter', $info['plan'] );
+		$this->assertSame( '2030-06-30T23:59:59Z', $info['expires_at'] );
+		$this->assertNull( $info['error'] );
+		$this->assertGreaterThan( time() - 60, (int) get_option( Bikri_License::OPTION_LAST_CHECK ) );
+	}
+
+	public function test_token_is_not_autoloaded_and_never_printed() {
+		global $wpdb;
+		$this->sign_in( 'administrator' );
+		$this->activate_locally();
+
+		$autoload = $wpdb->get_var( $wpdb->prepare( "SELECT autoload FROM {$wpdb->options} WHERE option_name = %s", Bikri_License::OPTION_TOKEN ) );
+		$this->assertSame( 'no', $autoload );
+
+		$this->service = static function () {
+			return self::response( 200, array( 'status' => 'active' ) );
+		};
+		$page = $this->plugin->license_page;
+		$html = $this->output_of( array( $page, 'render' ) );
+		$this->assertStringContainsString( 'growth', $html, 'the status is shown' );
+		$this->assertStringNotContainsString( 'site-token-123', $html );
+	}
+
+	public function test_invalid_nonce_saves_nothing() {
+		$this->sign_in( 'administrator' );
+		$this->service = static function () {
+			return self::activation_ok();
+		};
+		$this->post_activation_form(
+			array(
+				'bikri_license_key' => 'BIKRI-KEY',
+				'bikri_service_url' => self::SERVICE,
+			),
+			'not-a-nonce'
+		);
+
+		try {
+			do_action( 'admin_post_' . Bikri_License_Page::ACTION_ACTIVATE );
+			$this->fail( 'A bad nonce must stop the handler.' );
+		} catch ( Bikri_Test_Die $die ) {
+			$this->assertSame( 403, $die->status );
+		}
+		$this->assertSame( array(), $this->requests );
+		$this->assertSame( '', $this->plugin->license->token() );
+		$this->assertFalse( get_option( Bikri_License::OPTION_SERVICE_URL ) );
+		$this->assertFalse( get_option( Bikri_License::OPTION_LICENSE ) );
+	}
+
+	public function test_missing_capability_saves_nothing() {
+		$this->sign_in( 'shop_manager' ); // May open the Bikri pages, but not manage the license.
+		$this->service = static function () {
+			return self::activation_ok();
+		};
+		$this->post_activation_form(
+			array(
+				'bikri_license_key' => 'BIKRI-KEY',
+				'bikri_service_url' => self::SERVICE,
+			)
+		);
+
+		try {
+			do_action( 'admin_post_' . Bikri_License_Page::ACTION_ACTIVATE );
+			$this->fail( 'A user without manage_options must be refused.' );
+		} catch ( Bikri_Test_Die $die ) {
+			$this->assertSame( 403, $die->status );
+		}
+		$this->assertSame( array(), $this->requests );
+		$this->assertSame( '', $this->plugin->license->token() );
+		$this->assertFalse( get_option( Bikri_License::OPTION_SERVICE_URL ) );
+	}
+
+	public function test_wrong_key_is_explained_on_the_page() {
+		$this->sign_in( 'administrator' );
+		$this->service = static function () {
+			return self::error_response( 403, 'license_invalid', 'Unknown license key.' );
+		};
+		$this->post_activation_form(
+			array(
+				'bikri_license_key' => 'WRONG',
+				'bikri_service_url' => self::SERVICE,
+			)
+		);
+
+		$location = $this->redirect_of(
+			static function () {
+				do_action( 'admin_post_' . Bikri_License_Page::ACTION_ACTIVATE );
+			}
+		);
+		$this->assertStringContainsString( 'bikri_notice=failed', $location );
+		$this->assertSame( '', $this->plugin->license->token() );
+		$this->assertFalse( $this->plugin->license->is_active() );
+
+		$html = $this->output_of( array( $this->plugin->license_page, 'render' ) );
+		$this->assertStringContainsString( 'That license key is not valid', $html );
+		$this->assertStringContainsString( 'name="bikri_license_key"', $html );
+		$this->assertStringContainsString( 'name="bikri_service_url"', $html, 'no BIKRI_SERVICE_URL constant here, so the field is shown' );
+	}
+
+	public function test_site_limit_and_validation_errors_are_explained() {
+		$this->sign_in( 'administrator' );
+		$answers       = array(
+			self::error_response( 409, 'license_site_limit', 'All 1 sites are in use.' ),
+			self::error_response( 422, 'validation_error', 'Invalid input.', array( 'json' => array( 'site_url' => array( 'Not a valid URL.' ) ) ) ),
+		);
+		$this->service = static function () use ( &$answers ) {
+			return array_shift( $answers );
+		};
+
+		$expected = array(
+			'already used on as many sites as it allows',
+			'site_url: Not a valid URL.',
+		);
+		foreach ( $expected as $text ) {
+			$this->post_activation_form(
+				array(
+					'bikri_license_key' => 'KEY',
+					'bikri_service_url' => self::SERVICE,
+				)
+			);
+			$this->redirect_of(
+				static function () {
+					do_action( 'admin_post_' . Bikri_License_Page::ACTION_ACTIVATE );
+				}
+			);
+			$html = $this->output_of( array( $this->plugin->license_page, 'render' ) );
+			$this->assertStringContainsString( $text, $html );
+		}
+	}
+
+	public function test_unreachable_service_is_explained() {
+		$this->sign_in( 'administrator' );
+		$this->service = static function () {
+			return new WP_Error( 'http_request_failed', 'cURL error 7: Failed to connect' );
+		};
+		$this->post_activation_form(
+			array(
+				'bikri_license_key' => 'KEY',
+				'bikri_service_url' => self::SERVICE,
+			)
+		);
+		$this->redirect_of(
+			static function () {
+				do_action( 'admin_post_' . Bikri_License_Page::ACTION_ACTIVATE );
+			}
+		);
+		$html = $this->output_of( array( $this->plugin->license_page, 'render' ) );
+		$this->assertStringContainsString( 'Could not reach the Bikri service (cURL error 7: Failed to connect)', $html );
+	}
+
+	public function test_bad_service_url_is_refused_before_any_call() {
+		$this->sign_in( 'administrator' );
+		$this->post_activation_form(
+			array(
+				'bikri_license_key' => 'KEY',
+				'bikri_service_url' => 'javascript:alert(1)',
+			)
+		);
+		$this->redirect_of(
+			static function () {
+				do_action( 'admin_post_' . Bikri_License_Page::ACTION_ACTIVATE );
+			}
+		);
+		$this->assertSame( array(), $this->requests );
+		$this->assertSame( '', $this->plugin->license->service_url() );
+		$html = $this->output_of( array( $this->plugin->license_page, 'render' ) );
+		$this->assertStringContainsString( 'Enter the Bikri service URL', $html );
+	}
+
+	public function test_deactivation_tells_the_service_and_clears_the_token() {
+		$this->sign_in( 'administrator' );
+		$this->activate_locally();
+		$this->service = static function ( $method, $path ) {
+			return '/api/v1/sites/deactivate' === $path ? self::response( 204 ) : self::response( 404 );
+		};
+		$_POST    = array(
+			'action'   => Bikri_License_Page::ACTION_DEACTIVATE,
+			'_wpnonce' => wp_create_nonce( Bikri_License_Page::ACTION_DEACTIVATE ),
+		);
+		$_REQUEST = $_POST;
+
+		$location = $this->redirect_of(
+			static function () {
+				do_action( 'admin_post_' . Bikri_License_Page::ACTION_DEACTIVATE );
+			}
+		);
+
+		$this->assertStringContainsString( 'bikri_notice=deactivated', $location );
+		$this->assertCount( 1, $this->requests );
+		$this->assertSame( 'Bearer site-token-123', $this->requests[0][1]['headers']['Authorization'] );
+		$this->assertSame( '', $this->plugin->license->token() );
+		$this->assertFalse( $this->plugin->license->is_active() );
+		$this->assertSame( self::SERVICE, $this->plugin->license->service_url(), 'the service URL stays' );
+	}
+
+	public function test_deactivation_needs_its_nonce() {
+		$this->sign_in( 'administrator' );
+		$this->activate_locally();
+		$_POST    = array(
+			'action'   => Bikri_License_Page::ACTION_DEACTIVATE,
+			'_wpnonce' => wp_create_nonce( Bikri_License_Page::ACTION_ACTIVATE ),
+		);
+		$_REQUEST = $_POST;
+
+		try {
+			do_action( 'admin_post_' . Bikri_License_Page::ACTION_DEACTIVATE );
+			$this->fail( 'The activation nonce must not deactivate.' );
+		} catch ( Bikri_Test_Die $die ) {
+			$this->assertSame( 403, $die->status );
+		}
+		$this->assertSame( array(), $this->requests );
+		$this->assertTrue( $this->plugin->license->is_active() );
+	}
+}

@@ -1,0 +1,125 @@
+<?php
+/**
+ * What ships in the zip, and what uninstall removes (P10).
+ *
+ * @package Bikri
+ */
+
+/**
+ * Package and uninstall tests.
+ */
+class Bikri_Package_Test extends Bikri_Test_Case {
+
+	/**
+	 * Creates a stand-in of WooCommerce's HPOS order meta table (same columns as WooCommerce's).
+	 * DDL would end the per-test transaction, so it is made once for the class.
+	 */
+	public static function setUpBeforeClass(): void {
+		global $wpdb;
+		parent::setUpBeforeClass();
+		$wpdb->query(
+			"CREATE TABLE IF NOT EXISTS {$wpdb->prefix}wc_orders_meta (
+				id bigint(20) unsigned auto_increment primary key,
+				order_id bigint(20) unsigned null,
+				meta_key varchar(255),
+				meta_value text null,
+				KEY meta_key_value (meta_key(100), meta_value(82)),
+				KEY order_id_meta_key_meta_value (order_id, meta_key(100), meta_value(82))
+			) ENGINE=InnoDB"
+		);
+	}
+
+	public static function tearDownAfterClass(): void {
+		global $wpdb;
+		$wpdb->query( "DROP TABLE IF EXISTS {$wpdb->prefix}wc_orders_meta" );
+		parent::tearDownAfterClass();
+	}
+
+	public function test_zip_holds_the_plugin_and_no_tests() {
+		$zip = getenv( 'BIKRI_ZIP' );
+		if ( ! $zip ) {
+			$this->markTestSkipped( 'BIKRI_ZIP is not set (scripts/wp/test.sh sets it).' );
+		}
+		$names = self::zip_entries( $zip );
+
+		$this->assertContains( 'bikri/bikri.php', $names );
+		$this->assertContains( 'bikri/uninstall.php', $names );
+		$this->assertContains( 'bikri/readme.txt', $names );
+		$this->assertContains( 'bikri/includes/class-bikri-api-client.php', $names );
+		$this->assertContains( 'bikri/assets/css/admin.css', $names );
+		$this->assertContains( 'bikri/languages/bikri.pot', $names );
+		foreach ( $names as $name ) {
+			$this->assertStringStartsWith( 'bikri/', $name );
+			$this->assertStringNotContainsString( '/tests/', $name );
+			$this->assertStringNotContainsString( 'phpunit', $name );
+		}
+		// And the plugin under test is the one unpacked from that zip.
+		$this->assertFileDoesNotExist( WP_PLUGIN_DIR . '/bikri/tests' );
+		$this->assertFalse( is_link( WP_PLUGIN_DIR . '/bikri' ) );
+	}
+
+	public function test_uninstall_removes_options_and_order_meta() {
+		global $wpdb;
+		$this->activate_locally();
+		$this->plugin->license->record_error( new WP_Error( 'x', 'y' ) );
+		foreach ( Bikri_License::OPTIONS as $option ) {
+			$this->assertNotFalse( get_option( $option ), $option );
+		}
+
+		$order = wp_insert_post(
+			array(
+				'post_type'   => 'shop_order',
+				'post_status' => 'wc-processing',
+				'post_title'  => 'Order',
+			)
+		);
+		$post  = wp_insert_post(
+			array(
+				'post_type'  => 'post',
+				'post_title' => 'Someone else\'s _courier_data',
+			)
+		);
+		add_post_meta( $order, '_courier_data', array( 'consignment_id' => 123 ) );
+		add_post_meta( $order, '_billing_phone', '01711111111' );
+		add_post_meta( $post, '_courier_data', 'not ours' );
+		$wpdb->insert( "{$wpdb->prefix}wc_orders_meta", array( 'order_id' => 99, 'meta_key' => '_courier_data', 'meta_value' => 'x' ) );
+		$wpdb->insert( "{$wpdb->prefix}wc_orders_meta", array( 'order_id' => 99, 'meta_key' => '_billing_phone', 'meta_value' => 'y' ) );
+
+		$this->assertTrue( uninstall_plugin( 'bikri/bikri.php' ) );
+
+		foreach ( Bikri_License::OPTIONS as $option ) {
+			$this->assertFalse( get_option( $option ), $option );
+		}
+		$this->assertSame( '0', $wpdb->get_var( "SELECT COUNT(*) FROM {$wpdb->options} WHERE option_name LIKE 'bikri\\_%' OR option_name LIKE '\\_transient\\_bikri%'" ) );
+		$this->assertSame( '', get_post_meta( $order, '_courier_data', true ) );
+		$this->assertSame( '01711111111', get_post_meta( $order, '_billing_phone', true ) );
+		$this->assertSame( 'not ours', get_post_meta( $post, '_courier_data', true ) );
+		$this->assertSame(
+			array( '_billing_phone' ),
+			$wpdb->get_col( "SELECT meta_key FROM {$wpdb->prefix}wc_orders_meta WHERE order_id = 99" )
+		);
+	}
+
+	/**
+	 * Entry names of a zip, read from its central directory (PHP's zip extension may be missing).
+	 *
+	 * @param string $path Zip file.
+	 * @return string[]
+	 */
+	private static function zip_entries( $path ) {
+		$data = file_get_contents( $path ); // phpcs:ignore WordPress.WP.AlternativeFunctions.file_get_contents_file_get_contents -- a local file.
+		$end  = strrpos( $data, "PK\x05\x06" );
+		if ( false === $end ) {
+			return array();
+		}
+		$eocd   = unpack( 'vdisk/vcd_disk/vdisk_entries/ventries/Vsize/Voffset', substr( $data, $end + 4, 16 ) );
+		$offset = $eocd['offset'];
+		$names  = array();
+		for ( $i = 0; $i < $eocd['entries']; $i++ ) {
+			$header  = unpack( 'Vsig/vmade/vneed/vflags/vmethod/vtime/vdate/Vcrc/Vcsize/Vsize/vname_len/vextra_len/vcomment_len', substr( $data, $offset, 34 ) );
+			$names[] = substr( $data, $offset + 46, $header['name_len'] );
+			$offset += 46 + $header['name_len'] + $header['extra_len'] + $header['comment_len'];
+		}
+		return $names;
+	}
+}
