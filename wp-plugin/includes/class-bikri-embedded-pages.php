@@ -185,13 +185,15 @@ final class Bikri_Embedded_Pages {
 
 		$this->license->maybe_refresh( $this->client );
 		if ( ! $this->license->is_active() ) {
-			$this->redirect( Bikri_License_Page::url() );
+			$this->send_to_license_page();
+			return;
 		}
 
 		$ticket = $this->client->create_embed_ticket( $this->ticket_request( wp_get_current_user(), $this->current_page ) );
 		if ( is_wp_error( $ticket ) ) {
 			if ( Bikri_Api_Client::is_refusal( $ticket ) ) {
-				$this->redirect( Bikri_License_Page::url() );
+				$this->send_to_license_page();
+				return;
 			}
 			$this->error = $ticket;
 			return;
@@ -203,6 +205,20 @@ final class Bikri_Embedded_Pages {
 			return;
 		}
 		$this->frame_url = $url;
+	}
+
+	/**
+	 * Without an active license: those who can fix it go to the License page (P7); staff, who
+	 * cannot open that page, are told whom to ask instead of meeting WordPress's refusal.
+	 */
+	private function send_to_license_page() {
+		if ( current_user_can( Bikri_License_Page::CAPABILITY ) ) {
+			$this->redirect( Bikri_License_Page::url() );
+		}
+		$this->error = new WP_Error(
+			'bikri_unlicensed',
+			__( 'Bikri needs an active license. Ask a site administrator to enter the license key.', 'bikri' )
+		);
 	}
 
 	/**
@@ -275,7 +291,9 @@ final class Bikri_Embedded_Pages {
 		$error = $this->error instanceof WP_Error ? $this->error : new WP_Error( 'bikri_unknown', '' );
 		$code  = $error->get_error_code();
 
-		if ( 'bikri_unreachable' === $code || Bikri_Api_Client::status_of( $error ) >= 500 || 'bikri_bad_response' === $code ) {
+		if ( 'bikri_unlicensed' === $code ) {
+			$message = $error->get_error_message();
+		} elseif ( 'bikri_unreachable' === $code || Bikri_Api_Client::status_of( $error ) >= 500 || 'bikri_bad_response' === $code ) {
 			$message = sprintf(
 				/* translators: 1: service URL, 2: technical reason */
 				__( 'Bikri could not open this page because the Bikri service at %1$s did not answer properly (%2$s). Try again in a minute.', 'bikri' ),
@@ -290,15 +308,16 @@ final class Bikri_Embedded_Pages {
 			);
 		}
 
-		echo '<div class="notice notice-error inline bikri-error"><p>' . esc_html( $message ) . '</p>';
+		echo '<div class="notice notice-error inline bikri-error"><p>' . esc_html( $message ) . '</p><p>';
 		printf(
-			'<p><a class="button" href="%1$s">%2$s</a> <a href="%3$s">%4$s</a></p>',
+			'<a class="button" href="%1$s">%2$s</a>',
 			esc_url( admin_url( 'admin.php?page=' . self::slug_for( $this->current_page ) ) ),
-			esc_html__( 'Try again', 'bikri' ),
-			esc_url( Bikri_License_Page::url() ),
-			esc_html__( 'License page', 'bikri' )
+			esc_html__( 'Try again', 'bikri' )
 		);
-		echo '</div>';
+		if ( current_user_can( Bikri_License_Page::CAPABILITY ) ) {
+			printf( ' <a href="%1$s">%2$s</a>', esc_url( Bikri_License_Page::url() ), esc_html__( 'License page', 'bikri' ) );
+		}
+		echo '</p></div>';
 	}
 
 	/**

@@ -59,6 +59,18 @@ class Bikri_Embedded_Pages_Test extends Bikri_Test_Case {
 		$this->assertSame( array(), $this->requests, 'no token, so nothing to ask the service' );
 	}
 
+	public function test_staff_are_told_whom_to_ask_instead_of_a_redirect() {
+		$this->sign_in( 'shop_manager' );
+		$this->build_menu();
+
+		do_action( self::HOME_HOOK );
+		$html = $this->output_of( array( $this->plugin->embedded_pages, 'render' ) );
+
+		$this->assertStringContainsString( 'Ask a site administrator to enter the license key.', $html );
+		$this->assertStringNotContainsString( '<iframe', $html );
+		$this->assertStringNotContainsString( 'page=bikri-license', $html, 'staff cannot open the License page' );
+	}
+
 	public function test_page_redirects_when_the_license_is_not_active() {
 		$this->sign_in( 'administrator' );
 		$this->activate_locally();
