@@ -182,6 +182,8 @@ final class Bikri_License_Page {
 		}
 
 		$this->license->save_activation( $answer['token'], $answer['license'], time() );
+		// Activation answers with the license only; the full status (site, sites used) comes from here.
+		$this->license->refresh( $this->client, time() );
 		$this->redirect( 'activated' );
 	}
 

@@ -51,7 +51,23 @@ class Bikri_License_Page_Test extends Bikri_Test_Case {
 	public function test_activation_stores_token_and_status() {
 		$this->sign_in( 'administrator' );
 		$this->service = static function ( $method, $path ) {
-			return 'POST' === $method && '/api/v1/sites/activate' === $path ? self::activation_ok() : self::response( 404 );
+			if ( 'POST' === $method && '/api/v1/sites/activate' === $path ) {
+				return self::activation_ok();
+			}
+			if ( 'GET' === $method && '/api/v1/license' === $path ) {
+				return self::response(
+					200,
+					array(
+						'status'        => 'active',
+						'plan'          => 'starter',
+						'expires_at'    => '2030-06-30T23:59:59Z',
+						'site_url'      => 'http://127.0.0.1:8080',
+						'sites_used'    => 1,
+						'sites_allowed' => 2,
+					)
+				);
+			}
+			return self::response( 404 );
 		};
 		$this->post_activation_form(
 			array(
@@ -67,7 +83,7 @@ class Bikri_License_Page_Test extends Bikri_Test_Case {
 		);
 
 		$this->assertSame( add_query_arg( 'bikri_notice', 'activated', Bikri_License_Page::url() ), $location );
-		$this->assertCount( 1, $this->requests );
+		$this->assertCount( 2, $this->requests, 'activation, then the full status' );
 		list( $url, $args, $body ) = $this->requests[0];
 		$this->assertSame( self::SERVICE . '/api/v1/sites/activate', $url, 'service URL is stored without its trailing slash' );
 		$this->assertSame( "BIKRI-KEY-1234 'x", $body['license_key'], 'key is unslashed and trimmed' );
@@ -83,6 +99,9 @@ class Bikri_License_Page_Test extends Bikri_Test_Case {
 		$this->assertSame( 'starter', $info['plan'] );
 		$this->assertSame( '2030-06-30T23:59:59Z', $info['expires_at'] );
 		$this->assertNull( $info['error'] );
+		$this->assertSame( 1, $info['sites_used'] );
+		$this->assertSame( 2, $info['sites_allowed'] );
+		$this->assertSame( 'Bearer site-token-abc', $this->requests[1][1]['headers']['Authorization'] );
 		$this->assertGreaterThan( time() - 60, (int) get_option( Bikri_License::OPTION_LAST_CHECK ) );
 	}
 
