@@ -19,6 +19,7 @@ class EmbedTicket(db.Model):
     role: Mapped[str] = mapped_column(String(16))
     page: Mapped[str] = mapped_column(String(40))
     locale: Mapped[str] = mapped_column(String(16), default="en")
+    admin_url: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime] = mapped_column(index=True)
     used_at: Mapped[datetime | None]

@@ -22,7 +22,3 @@ class EmbedPage:
 PAGES = {page.name: page for page in (
     EmbedPage("home", _l("Home")),
 )}
-
-
-def wp_admin_url(site_url: str, slug: str) -> str:
-    return f"{site_url}/wp-admin/admin.php?page={slug}"

@@ -5,7 +5,7 @@ from flask_smorest import Blueprint
 
 from backend.api import current_site
 from backend.embed import service
-from backend.embed.pages import PAGES, wp_admin_url
+from backend.embed.pages import PAGES
 from backend.embed.schemas import TicketRequestSchema, TicketSchema
 from backend.licensing.service import license_summary
 
@@ -40,7 +40,7 @@ def _require_user() -> service.EmbedUser:
 
 def _page_links(user):
     links = [
-        {"title": page.title, "url": wp_admin_url(user.site.url, page.wp_slug)}
+        {"title": page.title, "url": user.wp_page_url(page.wp_slug)}
         for page in PAGES.values()
         if page.name != "home" and user.can(page.permission)
     ]
@@ -65,7 +65,7 @@ def open_page(page):
         user=user,
         page=embed_page,
         links=_page_links(user),
-        license_page_url=wp_admin_url(user.site.url, "bikri-license"),
+        license_page_url=user.wp_page_url("bikri-license"),
     )
 
 

@@ -10,6 +10,8 @@ class TicketRequestSchema(StrictSchema):
     role = fields.String(required=True, validate=validate.Length(min=1, max=64))
     page = fields.String(required=True, validate=validate.OneOf(sorted(PAGES)))
     locale = fields.String(load_default=None, validate=validate.Length(max=16))
+    # wp-admin's admin.php; WordPress may live in a subdirectory of the shop's home URL
+    admin_url = fields.Url(load_default=None, schemes={"http", "https"}, require_tld=False, validate=validate.Length(max=500))
 
 
 class TicketSchema(StrictSchema):

@@ -1,6 +1,7 @@
 """Tickets and embed sessions: how a WordPress user reaches Bikri's pages without a cookie."""
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy import delete, select, update
@@ -32,6 +33,10 @@ class EmbedUser:
     role: str
     locale: str
     session: str
+    admin_url: str
+
+    def wp_page_url(self, slug: str) -> str:
+        return f"{self.admin_url}?page={slug}"
 
     def can(self, permission: str) -> bool:
         return roles.can(self.role, permission)
@@ -42,7 +47,17 @@ def _language(locale: str | None) -> str:
     return code if code in current_app.config["LANGUAGES"] else "en"
 
 
-def issue_ticket(site: Site, *, wp_user_id: int, display_name: str, role: str, page: str, locale: str | None = None) -> tuple[EmbedTicket, str]:
+def _admin_url_of(site: Site, admin_url: str | None) -> str:
+    """wp-admin's admin.php as the plugin reports it, if it is on the shop's own origin; else the usual place."""
+    if admin_url:
+        parts = urlsplit(admin_url)
+        if f"{parts.scheme}://{parts.netloc}".lower() == site.origin.lower() and parts.path.endswith("/admin.php"):
+            return f"{site.origin}{parts.path}"
+    return f"{site.url}/wp-admin/admin.php"
+
+
+def issue_ticket(site: Site, *, wp_user_id: int, display_name: str, role: str, page: str, locale: str | None = None,
+                 admin_url: str | None = None) -> tuple[EmbedTicket, str]:
     raw = new_token()
     now = utcnow()
     ticket = EmbedTicket(
@@ -54,6 +69,7 @@ def issue_ticket(site: Site, *, wp_user_id: int, display_name: str, role: str, p
         role=roles.role_for_wordpress(role),
         page=page,
         locale=_language(locale),
+        admin_url=_admin_url_of(site, admin_url),
         created_at=now,
         expires_at=now + timedelta(seconds=current_app.config["EMBED_TICKET_SECONDS"]),
     )
@@ -95,8 +111,9 @@ def redeem_ticket(raw: str | None, page: str) -> EmbedUser:
         "n": ticket.display_name,
         "r": ticket.role,
         "l": ticket.locale,
+        "a": ticket.admin_url,
     })
-    return EmbedUser(site, ticket.wp_user_id, ticket.display_name, ticket.role, ticket.locale, session)
+    return EmbedUser(site, ticket.wp_user_id, ticket.display_name, ticket.role, ticket.locale, session, ticket.admin_url)
 
 
 def load_session(value: str | None) -> EmbedUser | None:
@@ -110,7 +127,7 @@ def load_session(value: str | None) -> EmbedUser | None:
         return None
     if data.get("r") not in roles.ROLES:
         return None
-    return EmbedUser(site, data["u"], data["n"], data["r"], data["l"], value)
+    return EmbedUser(site, data["u"], data["n"], data["r"], data["l"], value, data.get("a") or f"{site.url}/wp-admin/admin.php")
 
 
 def page_or_none(name: str):

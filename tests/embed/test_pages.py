@@ -108,3 +108,18 @@ def test_api_responses_deny_framing(shop):
     response = shop.get("/api/v1/license")
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["Content-Security-Policy"] == "frame-ancestors 'none'"
+
+
+def test_links_go_through_wp_admin_even_in_a_subdirectory(shop, client):
+    body = {**TICKET, "admin_url": "https://shop-a.example.com/wp/wp-admin/admin.php"}
+    url = shop.post("/api/v1/embed/tickets", json=body).json["url"]
+    html = client.get(url.removeprefix("http://bikri.test")).get_data(as_text=True)
+    assert 'href="https://shop-a.example.com/wp/wp-admin/admin.php?page=bikri-license" target="_top"' in html
+
+
+def test_an_admin_url_on_another_site_is_not_used_for_links(shop, client):
+    body = {**TICKET, "admin_url": "https://evil.example.net/wp-admin/admin.php"}
+    url = shop.post("/api/v1/embed/tickets", json=body).json["url"]
+    html = client.get(url.removeprefix("http://bikri.test")).get_data(as_text=True)
+    assert "evil.example.net" not in html
+    assert 'href="https://shop-a.example.com/wp-admin/admin.php?page=bikri-license"' in html

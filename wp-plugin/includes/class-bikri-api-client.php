@@ -19,6 +19,11 @@ if ( ! defined( 'ABSPATH' ) ) {
 final class Bikri_Api_Client {
 
 	/**
+	 * Error codes with which the service refuses the license itself.
+	 */
+	const LICENSE_REFUSALS = array( 'license_inactive', 'license_invalid' );
+
+	/**
 	 * Seconds to wait for the service.
 	 */
 	const TIMEOUT = 10;
@@ -96,7 +101,12 @@ final class Bikri_Api_Client {
 	 */
 	public static function is_refusal( WP_Error $error ) {
 		$status = self::status_of( $error );
-		return 401 === $status || 403 === $status;
+		if ( 401 === $status ) {
+			return true;
+		}
+		// A 403 only speaks of the license when its code says so; any other 403 (a role
+		// refused an action, say) must not lock the whole plugin.
+		return 403 === $status && in_array( $error->get_error_code(), self::LICENSE_REFUSALS, true );
 	}
 
 	/**

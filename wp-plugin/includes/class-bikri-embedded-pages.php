@@ -235,6 +235,8 @@ final class Bikri_Embedded_Pages {
 			'role'         => Bikri_Access::role_of( $user ),
 			'page'         => (string) $page,
 			'locale'       => get_user_locale( $user ),
+			// Links between Bikri pages go through wp-admin, which may not live under home_url().
+			'admin_url'    => admin_url( 'admin.php' ),
 		);
 	}
 

@@ -128,6 +128,7 @@ class Bikri_Embedded_Pages_Test extends Bikri_Test_Case {
 				'role'         => 'shop_manager',
 				'page'         => 'home',
 				'locale'       => 'bn_BD',
+				'admin_url'    => admin_url( 'admin.php' ),
 			),
 			$body
 		);

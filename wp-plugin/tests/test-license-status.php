@@ -81,7 +81,19 @@ class Bikri_License_Status_Test extends Bikri_Test_Case {
 		$this->assertSame( Bikri_License_Page::url(), $location );
 	}
 
-	public function test_403_from_any_authenticated_call_marks_the_license_inactive() {
+	public function test_a_403_that_is_not_about_the_license_leaves_it_active() {
+		$this->activate_locally();
+		$this->service = static function () {
+			return self::error_response( 403, 'forbidden', 'Staff may not change prices.' );
+		};
+
+		$result = $this->plugin->client->create_embed_ticket( array( 'page' => 'home' ) );
+
+		$this->assertSame( 'forbidden', $result->get_error_code() );
+		$this->assertTrue( $this->plugin->license->is_active() );
+	}
+
+	public function test_403_license_refusal_from_any_authenticated_call_marks_the_license_inactive() {
 		$this->activate_locally();
 		$this->service = static function () {
 			return self::error_response( 403, 'license_inactive', 'License suspended.' );
