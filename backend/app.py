@@ -1,5 +1,6 @@
 """create_app() is the only way to get a Bikri app: the web process, the jobs process and the tests all use it."""
 import logging
+from pathlib import Path
 
 from flask import Flask, g, jsonify, request
 from flask_babel import format_date, format_datetime, get_locale, gettext as _
@@ -9,7 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from backend.config import Config, INSTANCE_DIR
 from backend.extensions import api, babel, db, limiter, migrate
 
-MIGRATIONS_DIR = str(__import__("pathlib").Path(__file__).resolve().parent.parent / "migrations")
+MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
 
 def create_app(overrides: dict | None = None) -> Flask:

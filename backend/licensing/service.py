@@ -3,6 +3,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from backend.errors import ApiError, Unauthorized
@@ -146,7 +147,12 @@ def activate_site(license_key: str, site_url: str, wc_consumer_key=None, wc_cons
     if wc_consumer_key and wc_consumer_secret:
         site.wc_consumer_key_enc = encrypt_secret(wc_consumer_key)
         site.wc_consumer_secret_enc = encrypt_secret(wc_consumer_secret)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as error:  # the same site activating twice at once (a double click)
+        db.session.rollback()
+        raise ApiError("This site is being activated by another request. Try again in a moment.",
+                       code="activation_in_progress", status=409) from error
     # SQLite ignores FOR UPDATE; its writers are serialised instead, so counting again after
     # our own write sees any site that won the race, and we give the slot back.
     used = sites_used(license)

@@ -193,3 +193,21 @@ def test_concurrent_activations_never_exceed_the_site_limit(app, make_license):
     assert set(codes) <= {201, 409}, codes
     with app.app_context():
         assert db.session.query(Site).filter(Site.token_hash.is_not(None)).count() == 2
+
+
+def test_a_double_click_on_activate_never_errors_or_makes_two_sites(app, make_license):
+    from concurrent.futures import ThreadPoolExecutor
+
+    _id, key = make_license(sites=3)
+
+    def attempt(_n):
+        with app.test_client() as client:
+            response = activate(client, key, "https://same.example.com")
+            return response.status_code, (response.json or {}).get("error", {}).get("code")
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(attempt, range(6)))
+    assert all(code == 201 or (code == 409 and error == "activation_in_progress") for code, error in results), results
+    assert any(code == 201 for code, _e in results)
+    with app.app_context():
+        assert db.session.query(Site).count() == 1

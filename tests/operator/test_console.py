@@ -7,18 +7,24 @@ from backend.licensing.models import License
 from backend.operator.service import create_operator
 
 
-@pytest.fixture
-def operator_client(app, client):
+def form_token(client, path):
+    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True)).group(1)
+
+
+def sign_in(app, client, password):
     with app.app_context():
         create_operator("ops@bikri.test", "a-long-password")
         db.session.commit()
-    page = client.get("/operator/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
-    response = client.post("/operator/login", data={"email": "ops@bikri.test", "password": "a-long-password", "csrf_token": token})
+    token = form_token(client, "/operator/login")
+    return token, client.post("/operator/login", data={"email": "ops@bikri.test", "password": password, "csrf_token": token})
+
+
+@pytest.fixture
+def operator_client(app, client):
+    token, response = sign_in(app, client, "a-long-password")
     assert response.status_code == 302
     # signing in starts a new session, with a new form token
-    console = client.get("/operator/").get_data(as_text=True)
-    client.csrf = re.search(r'name="csrf_token" value="([^"]+)"', console).group(1)
+    client.csrf = form_token(client, "/operator/")
     assert client.csrf != token
     return client
 
@@ -29,12 +35,7 @@ def test_console_needs_a_signed_in_operator(client):
 
 
 def test_wrong_password_is_refused(app, client):
-    with app.app_context():
-        create_operator("ops@bikri.test", "a-long-password")
-        db.session.commit()
-    page = client.get("/operator/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
-    response = client.post("/operator/login", data={"email": "ops@bikri.test", "password": "wrong", "csrf_token": token})
+    _token, response = sign_in(app, client, "wrong")
     assert response.status_code == 401 and "Wrong email or password" in response.get_data(as_text=True)
 
 
