@@ -1,4 +1,5 @@
 """create_app() is the only way to get a Bikri app: the web process, the jobs process and the tests all use it."""
+import importlib
 import logging
 from pathlib import Path
 
@@ -49,23 +50,34 @@ def create_app(overrides: dict | None = None) -> Flask:
     return app
 
 
+# The domains, in the order their tables and routes are wired. A domain package may have
+# models.py (tables) and routes.py exporting API_BLUEPRINTS (flask-smorest, JSON under /api)
+# and PAGE_BLUEPRINTS (plain Flask: embed views, consoles). A new domain is one word here.
+DOMAINS = ["licensing", "embed", "operator", "jobs"]
+
+
+def _domain_module(domain, name):
+    try:
+        return importlib.import_module(f"backend.{domain}.{name}")
+    except ModuleNotFoundError as error:
+        if error.name == f"backend.{domain}.{name}":
+            return None
+        raise
+
+
 def _import_models():
     # Every model module is imported here so that Alembic and the tests see all tables.
-    from backend.embed import models as _embed  # noqa: F401
-    from backend.licensing import models as _licensing  # noqa: F401
-    from backend.jobs import models as _jobs  # noqa: F401
-    from backend.operator import models as _operator  # noqa: F401
+    for domain in DOMAINS:
+        _domain_module(domain, "models")
 
 
 def _register_blueprints(app):
-    from backend.embed.routes import api_blp as embed_api, pages_blp as embed_pages
-    from backend.licensing.routes import blp as licensing_api
-    from backend.operator.routes import blp as operator_pages
-
-    api.register_blueprint(licensing_api)
-    api.register_blueprint(embed_api)
-    app.register_blueprint(embed_pages)
-    app.register_blueprint(operator_pages)
+    for domain in DOMAINS:
+        routes = _domain_module(domain, "routes")
+        for blueprint in getattr(routes, "API_BLUEPRINTS", []):
+            api.register_blueprint(blueprint)
+        for blueprint in getattr(routes, "PAGE_BLUEPRINTS", []):
+            app.register_blueprint(blueprint)
     if app.config["DEMO_MODE"]:
         from backend.demo.routes import blp as demo_pages
         app.register_blueprint(demo_pages)

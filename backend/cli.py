@@ -12,6 +12,7 @@ licenses_cli = AppGroup("licenses", help="Create, list and revoke licenses.")
 operators_cli = AppGroup("operators", help="Accounts for the operators' console.")
 jobs_cli = AppGroup("jobs", help="The scheduled jobs process.")
 demo_cli = AppGroup("demo", help="Demo data (demo mode only).")
+sandbox_cli = AppGroup("sandbox", help="Local stand-ins for outside services (tests and demo only).")
 
 
 @licenses_cli.command("create")
@@ -90,6 +91,28 @@ def demo_setup():
     click.echo(f"Demo license key (for a real WordPress with the plugin): {state['license_key']}")
 
 
+@sandbox_cli.command("run")
+@click.argument("name")
+@click.option("--port", default=0, type=int, help="Port on 127.0.0.1 (0: any free one).")
+def run_sandbox(name, port):
+    """Serve one sandbox in the foreground (e.g. `sandbox run sms --port 5801`)."""
+    import time
+
+    from backend.sandbox.server import SANDBOXES, SandboxServer
+    from backend.sandbox import load_all
+
+    load_all()
+    if name not in SANDBOXES:
+        raise click.ClickException(f"unknown sandbox {name!r}; known: {', '.join(sorted(SANDBOXES)) or 'none'}")
+    server = SandboxServer(SANDBOXES[name](), port=port)
+    click.echo(f"sandbox {name} at {server.start()}")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        server.stop()
+
+
 def register_commands(app):
-    for group in (licenses_cli, operators_cli, jobs_cli, demo_cli):
+    for group in (licenses_cli, operators_cli, jobs_cli, demo_cli, sandbox_cli):
         app.cli.add_command(group)

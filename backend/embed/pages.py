@@ -1,9 +1,12 @@
 """The embed pages that exist, by the name the plugin asks a ticket for.
 
-Each page names the permission needed to open it and the wp-admin slug the plugin shows
-it under, so links between pages go through WordPress (which fetches a fresh ticket).
+Each page names the permission needed to open it, its template, and optionally a function
+that gives the template its data. Domains add their pages with `register_page` when their
+routes module is imported. Links between pages go through wp-admin (which fetches a fresh
+ticket), under the slug `bikri-<name>` (`bikri` for home).
 """
 from dataclasses import dataclass
+from typing import Callable
 
 from flask_babel import lazy_gettext as _l
 
@@ -13,12 +16,25 @@ class EmbedPage:
     name: str
     title: object
     permission: str = "view_pages"
+    template: str | None = None
+    # context(user) -> dict of template variables
+    context: Callable | None = None
 
     @property
     def wp_slug(self) -> str:
         return "bikri" if self.name == "home" else f"bikri-{self.name}"
 
+    @property
+    def template_name(self) -> str:
+        return self.template or f"embed/{self.name}.html"
 
-PAGES = {page.name: page for page in (
-    EmbedPage("home", _l("Home")),
-)}
+
+PAGES: dict[str, EmbedPage] = {}
+
+
+def register_page(page: EmbedPage) -> EmbedPage:
+    PAGES[page.name] = page
+    return page
+
+
+register_page(EmbedPage("home", _l("Home")))

@@ -12,6 +12,9 @@ from backend.licensing.service import license_summary
 api_blp = Blueprint("embed_api", __name__, url_prefix="/api/v1/embed", description="Embedded admin pages")
 pages_blp = FlaskBlueprint("embed", __name__, url_prefix="/embed", template_folder="templates", static_folder="static")
 
+API_BLUEPRINTS = [api_blp]
+PAGE_BLUEPRINTS = [pages_blp]
+
 
 @api_blp.route("/tickets")
 class Tickets(MethodView):
@@ -28,13 +31,16 @@ def _refused(site, status=401):
     return render_template("embed/expired.html", site=site), status
 
 
-def _require_user() -> service.EmbedUser:
-    """The embed session sent as a header by the page's JavaScript."""
+def require_user(permission: str = "view_pages") -> service.EmbedUser:
+    """The embed session sent as a header by the page's JavaScript; every embed view after
+    the first page load starts with this. Refuses a role without `permission`."""
     user = service.load_session(request.headers.get(service.SESSION_HEADER))
     if user is None:
         abort(401, description="Your Bikri session has ended. Reload the page in WordPress.")
     g.embed_user = user
     g.frame_ancestors = user.site.origin
+    if not user.can(permission):
+        abort(403, description="Your role in this shop cannot do this. Ask the shop's administrator.")
     return user
 
 
@@ -60,17 +66,19 @@ def open_page(page):
     g.frame_ancestors = user.site.origin
     if not user.can(embed_page.permission):
         return render_template("embed/forbidden.html", user=user), 403
+    context = embed_page.context(user) if embed_page.context else {}
     return render_template(
-        f"embed/{page}.html",
+        embed_page.template_name,
         user=user,
         page=embed_page,
         links=_page_links(user),
         license_page_url=user.wp_page_url("bikri-license"),
+        **context,
     )
 
 
 @pages_blp.get("/home/license")
 def home_license():
-    user = _require_user()
+    user = require_user()
     summary = license_summary(user.site)
     return render_template("embed/_license_card.html", user=user, summary=summary)

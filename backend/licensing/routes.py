@@ -9,6 +9,8 @@ from backend.licensing.schemas import ActivatedSiteSchema, ActivateSiteSchema, L
 
 blp = Blueprint("licensing", __name__, url_prefix="/api/v1", description="Licenses and sites")
 
+API_BLUEPRINTS = [blp]
+
 
 def _activation_limit():
     return current_app.config["ACTIVATION_RATE_LIMIT"]

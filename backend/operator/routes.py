@@ -12,6 +12,8 @@ from backend.operator.models import Operator
 
 blp = Blueprint("operator", __name__, url_prefix="/operator", template_folder="templates")
 
+PAGE_BLUEPRINTS = [blp]
+
 
 @blp.before_request
 def load_operator():
