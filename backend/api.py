@@ -1,6 +1,6 @@
 """Wiring shared by every JSON route: bearer authentication, strict schemas, the site of the caller."""
 from flask import current_app, g, request
-from marshmallow import RAISE, Schema, fields
+from marshmallow import RAISE, Schema, fields, validate
 
 from backend.licensing.service import authenticate_site, touch_site
 
@@ -22,6 +22,43 @@ class UtcDateTime(fields.DateTime):
         from backend.timeutil import iso
 
         return iso(value)
+
+
+class MoneyString(fields.Field):
+    """Money as a decimal string: two places, or four when a rate needs them ("0.3525")."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        from decimal import Decimal
+
+        two = value.quantize(Decimal("0.01"))
+        return f"{two:f}" if two == value else f"{value.quantize(Decimal('0.0001')):f}"
+
+
+class PageArgsSchema(Schema):
+    """?page=1&per_page=20 (at most 100). Unknown query args are ignored, as browsers add some."""
+
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class PageSchema(Schema):
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()
+    pages = fields.Integer()
+
+
+def paginate(query, page: int, per_page: int) -> dict:
+    """One page of a select() plus its counts, in the shape every list answer uses."""
+    from sqlalchemy import func, select
+
+    from backend.extensions import db
+
+    total = db.session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
+    items = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).scalars().all()
+    return {"items": items, "page": page, "per_page": per_page, "total": total, "pages": -(-total // per_page)}
 
 
 def public(view):

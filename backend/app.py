@@ -19,6 +19,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.from_object(Config())
     if overrides:
         app.config.update(overrides)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # SQLite has one writer at a time: wait for the lock instead of failing under load.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config["SQLALCHEMY_ENGINE_OPTIONS"], "connect_args": {"timeout": 30}}
     if app.config["PROXY_COUNT"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=app.config["PROXY_COUNT"])
     logging.basicConfig(level=logging.INFO)
@@ -53,7 +56,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 # The domains, in the order their tables and routes are wired. A domain package may have
 # models.py (tables) and routes.py exporting API_BLUEPRINTS (flask-smorest, JSON under /api)
 # and PAGE_BLUEPRINTS (plain Flask: embed views, consoles). A new domain is one word here.
-DOMAINS = ["licensing", "embed", "operator", "jobs"]
+DOMAINS = ["licensing", "embed", "operator", "jobs", "sms"]
 
 
 def _domain_module(domain, name):

@@ -38,6 +38,7 @@ class Config:
         self.SECRET_KEY = _secret_key()
         self.SQLALCHEMY_DATABASE_URI = _database_url()
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
         self.PUBLIC_URL = os.environ.get("BIKRI_PUBLIC_URL", "http://localhost:5000").rstrip("/")
         self.DEMO_MODE = os.environ.get("BIKRI_DEMO", "") == "1"
         # Anything bigger than 1 MB is refused before a view reads it.

@@ -1,5 +1,5 @@
 """Times are stored in UTC without tzinfo (SQLite keeps none); these helpers keep that one rule."""
-from datetime import datetime, timezone
+from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
 DHAKA = ZoneInfo("Asia/Dhaka")
@@ -19,3 +19,12 @@ def in_dhaka(dt: datetime | None) -> datetime | None:
     if dt is None:
         return None
     return dt.replace(tzinfo=timezone.utc).astimezone(DHAKA)
+
+
+def dhaka_midnight_utc(day: date) -> datetime:
+    """The start of a calendar day in Dhaka, as a naive UTC datetime (18:00 the day before)."""
+    return datetime.combine(day, time.min, tzinfo=DHAKA).astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def dhaka_today() -> date:
+    return datetime.now(DHAKA).date()

@@ -52,6 +52,12 @@ def app(database_url, tmp_path_factory):
 
     with app.app_context():
         upgrade()
+        # rows the migrations seed (default prices, settings), put back before every test
+        app.seed_rows = {
+            table.name: [dict(row) for row in db.session.execute(table.select()).mappings()]
+            for table in db.metadata.sorted_tables
+        }
+        app.seed_rows = {name: rows for name, rows in app.seed_rows.items() if rows}
     return app
 
 
@@ -65,6 +71,12 @@ def clean_database(app):
         else:
             for table in tables:
                 db.session.execute(text(f"DELETE FROM {table}"))
+        for table in db.metadata.sorted_tables:
+            if app.seed_rows.get(table.name):
+                db.session.execute(table.insert(), app.seed_rows[table.name])
+                if db.engine.dialect.name == "postgresql" and "id" in table.c:
+                    # the rows came back with their ids; move the sequence past them
+                    db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), (SELECT max(id) FROM {table.name}))"))
         db.session.commit()
         limiter.reset()
     yield

@@ -1,0 +1,41 @@
+"""Money: Decimal in Python, exact integers in the database.
+
+SQLite has no decimal type (it would do float arithmetic in `balance - cost`), so amounts
+are stored as whole ten-thousandths of a taka. That keeps SMS rates like 0.3500 exact and
+makes the wallet's conditional UPDATE exact on SQLite and PostgreSQL alike.
+"""
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import BigInteger
+from sqlalchemy.types import TypeDecorator
+
+SCALE = Decimal("10000")
+POISHA = Decimal("0.01")
+RATE = Decimal("0.0001")
+
+
+def taka(value) -> Decimal:
+    """A Decimal from user input or an int/str; never from float arithmetic."""
+    return Decimal(str(value))
+
+
+def to_poisha(amount: Decimal) -> Decimal:
+    return amount.quantize(POISHA, rounding=ROUND_HALF_UP)
+
+
+class Money(TypeDecorator):
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        scaled = Decimal(str(value)) * SCALE
+        if scaled != scaled.to_integral_value():
+            raise ValueError(f"{value} has more than 4 decimal places")
+        return int(scaled)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return (Decimal(value) / SCALE).quantize(RATE)

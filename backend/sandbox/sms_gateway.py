@@ -1,0 +1,101 @@
+"""A stand-in for SSL Wireless SMS Plus (api/v3) that speaks its wire format.
+
+Tests and the demo point the `ssl_wireless` adapter at it. It can be told (in process through
+`app.sandbox`, or over HTTP at POST /__sandbox__/control) to refuse sends, to be down (5xx),
+or to answer slowly. It keeps what it "sent", and refuses a repeated csms_id as SSL does.
+"""
+import itertools
+import threading
+import time
+
+from flask import Flask, jsonify, request
+
+from backend.sandbox.server import register_sandbox
+
+API_TOKEN = "sandbox-api-token"
+SID = "BIKRIDEMO"
+
+
+class GatewayState:
+    def __init__(self, api_token=API_TOKEN, sid=SID):
+        self.api_token, self.sid = api_token, sid
+        self.mode = "ok"  # ok | refuse | down
+        self.latency_ms = 0
+        self.balance = "5000.00"
+        self.sent: dict[str, dict] = {}  # csms_id -> message
+        self.lock = threading.Lock()
+        self._ids = itertools.count(9_000_001)
+
+    def control(self, mode=None, latency_ms=None):
+        if mode is not None:
+            if mode not in ("ok", "refuse", "down"):
+                raise ValueError("mode must be ok, refuse or down")
+            self.mode = mode
+        if latency_ms is not None:
+            self.latency_ms = int(latency_ms)
+
+
+def _failed(code, message, http_status=200):
+    # SSL answers HTTP 200 with status FAILED for refusals; clients must read the body.
+    return jsonify({"status": "FAILED", "status_code": code, "error_message": message}), http_status
+
+
+@register_sandbox("sms")
+def create_sms_gateway_app(state: GatewayState | None = None) -> Flask:
+    app = Flask(__name__)
+    state = state or GatewayState()
+    app.sandbox = state
+
+    def authorised(body):
+        return body.get("api_token") == state.api_token and body.get("sid") == state.sid
+
+    @app.before_request
+    def behave():
+        if request.path.startswith("/__sandbox__"):
+            return None
+        if state.latency_ms:
+            time.sleep(state.latency_ms / 1000)
+        if state.mode == "down":
+            return "Service Unavailable", 503
+        return None
+
+    @app.post("/api/v3/send-sms")
+    def send_sms():
+        body = request.get_json(silent=True) or {}
+        if not authorised(body):
+            return _failed(4001, "Invalid api_token or sid")
+        for name in ("msisdn", "sms", "csms_id"):
+            if not body.get(name):
+                return _failed(4002, f"{name} is required")
+        if not str(body["msisdn"]).startswith("8801") or len(str(body["msisdn"])) != 13:
+            return _failed(4010, "Invalid msisdn")
+        if state.mode == "refuse":
+            return _failed(4003, "IP Blacklisted")
+        with state.lock:
+            if body["csms_id"] in state.sent:
+                return _failed(4025, "Duplicate csms_id")
+            reference = str(next(state._ids))
+            state.sent[body["csms_id"]] = {"msisdn": body["msisdn"], "sms": body["sms"], "reference_id": reference}
+        return jsonify({
+            "status": "SUCCESS", "status_code": 200, "error_message": "",
+            "smsinfo": [{"sms_status": "SUCCESS", "status_message": "Success", "msisdn": body["msisdn"],
+                         "sms_type": "EN", "sms_body": body["sms"], "csms_id": body["csms_id"], "reference_id": reference}],
+        })
+
+    @app.post("/api/v3/balance")
+    def balance():
+        body = request.get_json(silent=True) or {}
+        if not authorised(body):
+            return _failed(4001, "Invalid api_token or sid")
+        return jsonify({"status": "SUCCESS", "status_code": 200, "balance": state.balance})
+
+    @app.post("/__sandbox__/control")
+    def control():
+        body = request.get_json(silent=True) or {}
+        try:
+            state.control(body.get("mode"), body.get("latency_ms"))
+        except ValueError as error:
+            return jsonify({"error": str(error)}), 400
+        return jsonify({"mode": state.mode, "latency_ms": state.latency_ms, "sent": len(state.sent)})
+
+    return app

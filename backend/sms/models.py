@@ -1,0 +1,115 @@
+"""The wallet and its ledger, SMS messages, recharges, prices and the gateway settings."""
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backend.extensions import db
+from backend.money import Money
+from backend.timeutil import utcnow
+
+
+class SmsRate(db.Model):
+    """Price per segment for a plan ("*" is the default for plans without their own row)."""
+
+    __tablename__ = "sms_rates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan: Mapped[str] = mapped_column(String(40), unique=True)
+    gsm_rate: Mapped[Decimal] = mapped_column(Money)
+    unicode_rate: Mapped[Decimal] = mapped_column(Money)
+    # what the gateway charges us per segment, for the operators' revenue report
+    gsm_cost: Mapped[Decimal] = mapped_column(Money)
+    unicode_cost: Mapped[Decimal] = mapped_column(Money)
+
+
+class SmsSettings(db.Model):
+    """One row: the operators' SMS settings."""
+
+    __tablename__ = "sms_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    min_recharge: Mapped[Decimal] = mapped_column(Money)
+    max_recharge: Mapped[Decimal] = mapped_column(Money)
+    sends_per_minute: Mapped[int]
+    otp_per_phone_per_hour: Mapped[int]
+    gateway_key: Mapped[str | None] = mapped_column(String(40))
+    gateway_settings_enc: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Wallet(db.Model):
+    """The balance is kept here so a debit is one conditional UPDATE; it always equals the ledger's sum."""
+
+    __tablename__ = "wallets"
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
+    balance: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+
+
+class WalletEntry(db.Model):
+    __tablename__ = "wallet_entries"
+    __table_args__ = (
+        # one entry per thing that moved money: a message is debited once and refunded once
+        UniqueConstraint("site_id", "kind", "reference", name="uq_wallet_entries_site_kind_reference"),
+        Index("ix_wallet_entries_site_id_created_at", "site_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    amount: Mapped[Decimal] = mapped_column(Money)  # + credit, - debit
+    kind: Mapped[str] = mapped_column(String(20))  # recharge | operator_credit | refund | sms
+    reference: Mapped[str] = mapped_column(String(80))
+    note: Mapped[str | None] = mapped_column(String(255))
+    created_by: Mapped[str | None] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SmsMessage(db.Model):
+    __tablename__ = "sms_messages"
+    __table_args__ = (
+        UniqueConstraint("site_id", "idempotency_key", name="uq_sms_messages_site_idempotency_key"),
+        Index("ix_sms_messages_site_id_created_at", "site_id", "created_at"),
+        Index("ix_sms_messages_phone_purpose_created_at", "phone", "purpose", "created_at"),
+        Index("ix_sms_messages_status_created_at", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    phone: Mapped[str] = mapped_column(String(16))
+    content: Mapped[str] = mapped_column(Text)
+    purpose: Mapped[str] = mapped_column(String(20))
+    encoding: Mapped[str] = mapped_column(String(8))
+    segments: Mapped[int]
+    cost: Mapped[Decimal] = mapped_column(Money)
+    gateway_cost: Mapped[Decimal] = mapped_column(Money)
+    status: Mapped[str] = mapped_column(String(12))  # sending | sent | failed
+    gateway: Mapped[str | None] = mapped_column(String(40))
+    gateway_reference: Mapped[str | None] = mapped_column(String(80))
+    error: Mapped[str | None] = mapped_column(String(500))
+    idempotency_key: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+
+    @property
+    def gateway_message_id(self) -> str:
+        """Ours, unique per message, sent to the gateway so that a retry is recognised."""
+        return f"bikri-{self.id}"
+
+
+class Recharge(db.Model):
+    __tablename__ = "recharges"
+    __table_args__ = (Index("ix_recharges_site_id_created_at", "site_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    method: Mapped[str] = mapped_column(String(20))  # bkash | manual
+    status: Mapped[str] = mapped_column(String(12))  # pending | completed | failed | cancelled
+    payment_id: Mapped[str | None] = mapped_column(String(80), unique=True)
+    transaction_id: Mapped[str | None] = mapped_column(String(80))
+    note: Mapped[str | None] = mapped_column(String(255))
+    created_by: Mapped[str | None] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None]

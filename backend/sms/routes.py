@@ -1,0 +1,86 @@
+from decimal import Decimal
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import func, select
+
+from backend.api import PageArgsSchema, current_site, paginate
+from backend.extensions import db
+from backend.sms import service
+from backend.sms.encoding import MAX_SEGMENTS
+from backend.sms.models import Recharge, SmsMessage
+from backend.sms.schemas import (
+    BalanceSchema, IdempotencyHeaderSchema, QuoteRequestSchema, QuoteSchema, RechargePageSchema,
+    SendSmsSchema, SentSmsSchema, UseHistoryArgsSchema, UseHistorySchema,
+)
+
+blp = Blueprint("sms", __name__, url_prefix="/api/sms", description="SMS: send, wallet, history")
+
+API_BLUEPRINTS = [blp]
+
+
+@blp.route("/send")
+class SendSms(MethodView):
+    @blp.arguments(SendSmsSchema)
+    @blp.arguments(IdempotencyHeaderSchema, location="headers")
+    @blp.response(201, SentSmsSchema)
+    def post(self, data, headers):
+        """Send one SMS from the shop's wallet. Repeat a request with the same Idempotency-Key safely."""
+        site = current_site()
+        message = service.send_sms(site, idempotency_key=headers.get("idempotency_key"), **data)
+        return {
+            "id": message.id, "status": message.status, "phone": message.phone, "segments": message.segments,
+            "encoding": message.encoding, "cost": message.cost, "balance": service.balance_of(site.id),
+            "error": message.error,
+        }
+
+
+@blp.route("/quote")
+class QuoteSms(MethodView):
+    @blp.arguments(QuoteRequestSchema)
+    @blp.response(200, QuoteSchema)
+    def post(self, data):
+        """What a text would cost, before sending it."""
+        price = service.quote(current_site(), data["content"])
+        return {"characters": price.characters, "segments": price.segments, "encoding": price.encoding,
+                "cost": price.cost, "max_segments": MAX_SEGMENTS}
+
+
+@blp.route("/balance")
+class Balance(MethodView):
+    @blp.response(200, BalanceSchema)
+    def get(self):
+        """The wallet's balance, the prices per segment, and about how many SMS it still pays for."""
+        return service.balance_summary(current_site())
+
+
+@blp.route("/recharge-history")
+class RechargeHistory(MethodView):
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.response(200, RechargePageSchema)
+    def get(self, args):
+        """The shop's recharges, newest first."""
+        query = select(Recharge).where(Recharge.site_id == current_site().id).order_by(Recharge.id.desc())
+        return paginate(query, args["page"], args["per_page"])
+
+
+@blp.route("/use-history")
+class UseHistory(MethodView):
+    @blp.arguments(UseHistoryArgsSchema, location="query")
+    @blp.response(200, UseHistorySchema)
+    def get(self, args):
+        """Messages sent, newest first, with totals; dates are calendar days in Asia/Dhaka, inclusive."""
+        site = current_site()
+        start, end = service.dhaka_day_bounds(args["start_date"], args["end_date"])
+        conditions = [SmsMessage.site_id == site.id]
+        if start:
+            conditions.append(SmsMessage.created_at >= start)
+        if end:
+            conditions.append(SmsMessage.created_at < end)
+        page = paginate(select(SmsMessage).where(*conditions).order_by(SmsMessage.id.desc()), args["page"], args["per_page"])
+        count, segments, cost = db.session.execute(
+            select(func.count(SmsMessage.id), func.coalesce(func.sum(SmsMessage.segments), 0), func.sum(SmsMessage.cost))
+            .where(*conditions, SmsMessage.status != "failed")
+        ).one()
+        page["totals"] = {"messages": count, "segments": segments, "cost": cost or Decimal("0")}
+        return page

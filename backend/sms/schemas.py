@@ -1,0 +1,103 @@
+from marshmallow import Schema, fields, validate, validates_schema, ValidationError
+
+from backend.api import MoneyString, PageArgsSchema, PageSchema, StrictSchema, UtcDateTime
+from backend.sms.service import PURPOSES
+
+
+class SendSmsSchema(StrictSchema):
+    phone = fields.String(required=True, validate=validate.Length(max=40))
+    # a generous cap on characters; the real limit (10 SMS) is checked on segments
+    content = fields.String(required=True, validate=validate.Length(max=2000))
+    purpose = fields.String(load_default="manual", validate=validate.OneOf(PURPOSES))
+
+
+class IdempotencyHeaderSchema(Schema):
+    idempotency_key = fields.String(data_key="Idempotency-Key", load_default=None, validate=validate.Length(min=1, max=100))
+
+
+class SentSmsSchema(Schema):
+    id = fields.Integer()
+    status = fields.String()
+    phone = fields.String()
+    segments = fields.Integer()
+    encoding = fields.String()
+    cost = MoneyString()
+    balance = MoneyString()
+    error = fields.String(allow_none=True)
+
+
+class QuoteRequestSchema(StrictSchema):
+    content = fields.String(required=True, validate=validate.Length(max=2000))
+
+
+class QuoteSchema(Schema):
+    characters = fields.Integer()
+    segments = fields.Integer()
+    encoding = fields.String()
+    cost = MoneyString()
+    max_segments = fields.Integer()
+
+
+class RatesSchema(Schema):
+    gsm = MoneyString()
+    unicode = MoneyString()
+
+
+class BalanceSchema(Schema):
+    balance = MoneyString()
+    currency = fields.String()
+    rates = fields.Nested(RatesSchema)
+    sms_left_estimate = fields.Integer()
+
+
+class RechargeRequestSchema(StrictSchema):
+    amount = fields.Decimal(required=True, places=None, allow_nan=False, validate=validate.Range(min=0, min_inclusive=False))
+
+
+class RechargeSchema(Schema):
+    id = fields.Integer()
+    amount = MoneyString()
+    method = fields.String()
+    status = fields.String()
+    reference = fields.String(attribute="transaction_id", allow_none=True)
+    payment_url = fields.String(allow_none=True)
+    created_at = UtcDateTime()
+    completed_at = UtcDateTime(allow_none=True)
+
+
+class RechargePageSchema(PageSchema):
+    items = fields.List(fields.Nested(RechargeSchema))
+
+
+class UseHistoryArgsSchema(PageArgsSchema):
+    start_date = fields.Date(load_default=None)
+    end_date = fields.Date(load_default=None)
+
+    @validates_schema
+    def start_before_end(self, data, **kwargs):
+        if data.get("start_date") and data.get("end_date") and data["start_date"] > data["end_date"]:
+            raise ValidationError("start_date is after end_date.", field_name="start_date")
+
+
+class MessageSchema(Schema):
+    id = fields.Integer()
+    phone = fields.String()
+    content = fields.String()
+    purpose = fields.String()
+    encoding = fields.String()
+    segments = fields.Integer()
+    cost = MoneyString()
+    status = fields.String()
+    error = fields.String(allow_none=True)
+    created_at = UtcDateTime()
+
+
+class UseTotalsSchema(Schema):
+    messages = fields.Integer()
+    segments = fields.Integer()
+    cost = MoneyString()
+
+
+class UseHistorySchema(PageSchema):
+    items = fields.List(fields.Nested(MessageSchema))
+    totals = fields.Nested(UseTotalsSchema)

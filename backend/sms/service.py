@@ -1,0 +1,321 @@
+"""The rules of SMS money: price by segments, debit atomically, refund on failure, never twice.
+
+The balance lives in `wallets` so a debit is one conditional UPDATE (`balance >= cost`),
+which is atomic on SQLite and PostgreSQL alike; every change of it writes a ledger row in
+the same transaction, so the balance always equals the ledger's sum.
+
+Unlike other operations, sending commits by itself: the debit must be durable before we
+talk to the gateway, and the outcome durable after, whatever happens to the request.
+"""
+import json
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from flask import current_app
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from backend.errors import ApiError
+from backend.extensions import db
+from backend.integrations.sms import SendResult, SmsGatewayError, get_sms_gateway
+from backend.licensing.models import Site
+from backend.money import taka, to_poisha
+from backend.phones import InvalidPhone, msisdn_form, normalise_phone
+from backend.security import decrypt_secret, encrypt_secret
+from backend.sms.encoding import MAX_SEGMENTS, measure
+from backend.sms.models import Recharge, SmsMessage, SmsRate, SmsSettings, Wallet, WalletEntry
+from backend.timeutil import dhaka_midnight_utc, utcnow
+
+log = logging.getLogger(__name__)
+
+PURPOSES = ("manual", "otp", "order_status", "abandoned_cart", "marketing")
+DEFAULT_PLAN = "*"
+STUCK_AFTER = timedelta(minutes=2)
+
+
+class InsufficientBalance(ApiError):
+    status = 402
+    code = "insufficient_balance"
+    message = "Not enough SMS balance. Recharge to send."
+
+
+def validation_error(field: str, message: str) -> ApiError:
+    return ApiError("Some fields are missing or invalid.", code="validation_error", status=422, details={field: [message]})
+
+
+def rate_limited(message: str, retry_after: int) -> ApiError:
+    retry_after = max(1, int(retry_after))
+    return ApiError(message, code="rate_limited", status=429, details={"retry_after": retry_after},
+                    headers={"Retry-After": str(retry_after)})
+
+
+# --- settings and prices ------------------------------------------------------------------
+
+def sms_settings() -> SmsSettings:
+    return db.session.execute(select(SmsSettings).order_by(SmsSettings.id)).scalars().first()
+
+
+def rate_for_plan(plan: str) -> SmsRate:
+    rates = {r.plan: r for r in db.session.execute(select(SmsRate).where(SmsRate.plan.in_([plan, DEFAULT_PLAN]))).scalars()}
+    return rates.get(plan) or rates[DEFAULT_PLAN]
+
+
+def set_rate(plan: str, *, gsm_rate, unicode_rate, gsm_cost, unicode_cost) -> SmsRate:
+    rate = db.session.execute(select(SmsRate).where(SmsRate.plan == plan)).scalar_one_or_none()
+    if rate is None:
+        rate = SmsRate(plan=plan)
+        db.session.add(rate)
+    for name, value in (("gsm_rate", gsm_rate), ("unicode_rate", unicode_rate), ("gsm_cost", gsm_cost), ("unicode_cost", unicode_cost)):
+        value = taka(value)
+        if value < 0 or value > 100:
+            raise ValueError(f"{name} must be between 0 and 100 taka")
+        setattr(rate, name, value)
+    db.session.flush()
+    return rate
+
+
+def configure_gateway(key: str, settings: dict) -> None:
+    """Store the gateway choice; secrets are encrypted, and the adapter validates the fields."""
+    get_sms_gateway(key, settings)
+    config = sms_settings()
+    config.gateway_key = key
+    config.gateway_settings_enc = encrypt_secret(json.dumps(settings))
+    db.session.flush()
+
+
+def gateway_settings() -> tuple[str | None, dict]:
+    config = sms_settings()
+    if not config.gateway_key:
+        return None, {}
+    return config.gateway_key, json.loads(decrypt_secret(config.gateway_settings_enc) or "{}")
+
+
+def current_gateway():
+    key, settings = gateway_settings()
+    if key is None:
+        raise SmsGatewayError("No SMS gateway is configured. An operator sets one in the console.")
+    return get_sms_gateway(key, settings, timeout=current_app.config.get("SMS_GATEWAY_TIMEOUT", 10))
+
+
+# --- quotes and the wallet ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Quote:
+    characters: int
+    encoding: str
+    segments: int
+    cost: Decimal
+    gateway_cost: Decimal
+
+
+def quote(site: Site, content: str) -> Quote:
+    size = measure(content)
+    rate = rate_for_plan(site.license.plan)
+    unicode = size.is_unicode
+    cost = (rate.unicode_rate if unicode else rate.gsm_rate) * size.segments
+    gateway_cost = (rate.unicode_cost if unicode else rate.gsm_cost) * size.segments
+    return Quote(len(content), size.encoding, size.segments, cost, gateway_cost)
+
+
+def balance_of(site_id: int) -> Decimal:
+    value = db.session.execute(select(Wallet.balance).where(Wallet.site_id == site_id)).scalar_one_or_none()
+    return value if value is not None else Decimal("0.0000")
+
+
+def ledger_sum(site_id: int) -> Decimal:
+    # summed in Python from exact integers-as-Decimal; fine for audits and tests
+    return sum(db.session.execute(select(WalletEntry.amount).where(WalletEntry.site_id == site_id)).scalars(), Decimal("0"))
+
+
+def _ensure_wallet(site_id: int) -> None:
+    if db.session.execute(select(Wallet.site_id).where(Wallet.site_id == site_id)).first():
+        return
+    try:
+        with db.session.begin_nested():
+            db.session.execute(insert(Wallet).values(site_id=site_id, balance=Decimal("0")))
+    except IntegrityError:
+        pass  # another request made it first
+
+
+def credit(site_id: int, amount: Decimal, *, kind: str, reference: str, note: str | None = None,
+           created_by: str | None = None) -> bool:
+    """Add money once per (kind, reference). Returns False when that reference was credited before."""
+    if amount <= 0:
+        raise ValueError("a credit must be positive")
+    _ensure_wallet(site_id)
+    try:
+        with db.session.begin_nested():
+            db.session.add(WalletEntry(site_id=site_id, amount=amount, kind=kind, reference=reference,
+                                       note=note, created_by=created_by))
+            db.session.flush()
+    except IntegrityError:
+        return False
+    db.session.execute(update(Wallet).where(Wallet.site_id == site_id).values(balance=Wallet.balance + amount))
+    return True
+
+
+def _debit(site_id: int, amount: Decimal, reference: str) -> bool:
+    """Take money only if it is there: one conditional UPDATE decides, whatever runs concurrently."""
+    if amount == 0:
+        return True
+    taken = db.session.execute(
+        update(Wallet).where(Wallet.site_id == site_id, Wallet.balance >= amount)
+        .values(balance=Wallet.balance - amount).execution_options(synchronize_session=False)
+    ).rowcount
+    if taken != 1:
+        return False
+    db.session.add(WalletEntry(site_id=site_id, amount=-amount, kind="sms", reference=reference))
+    return True
+
+
+# --- sending ---------------------------------------------------------------------------------
+
+def _check_rate_limits(site: Site, phone: str, purpose: str) -> None:
+    config = sms_settings()
+    now = utcnow()
+    minute_ago = now - timedelta(minutes=1)
+    recent = db.session.execute(
+        select(func.count(SmsMessage.id), func.min(SmsMessage.created_at))
+        .where(SmsMessage.site_id == site.id, SmsMessage.created_at > minute_ago)
+    ).one()
+    if recent[0] >= config.sends_per_minute:
+        raise rate_limited(f"This shop may send {config.sends_per_minute} SMS a minute. Try again shortly.",
+                           (recent[1] + timedelta(minutes=1) - now).total_seconds())
+    if purpose == "otp":
+        hour_ago = now - timedelta(hours=1)
+        sent = db.session.execute(
+            select(func.count(SmsMessage.id), func.min(SmsMessage.created_at))
+            .where(SmsMessage.phone == phone, SmsMessage.purpose == "otp", SmsMessage.created_at > hour_ago)
+        ).one()
+        if sent[0] >= config.otp_per_phone_per_hour:
+            raise rate_limited(f"At most {config.otp_per_phone_per_hour} codes an hour go to one number. Try again later.",
+                               (sent[1] + timedelta(hours=1) - now).total_seconds())
+
+
+def _existing(site: Site, idempotency_key: str, phone: str, content: str) -> SmsMessage | None:
+    message = db.session.execute(
+        select(SmsMessage).where(SmsMessage.site_id == site.id, SmsMessage.idempotency_key == idempotency_key)
+    ).scalar_one_or_none()
+    if message is not None and (message.phone != phone or message.content != content):
+        raise ApiError("This Idempotency-Key was used for another message. Use a new key for a new message.",
+                       code="idempotency_key_reused", status=422)
+    return message
+
+
+def send_sms(site: Site, *, phone: str, content: str, purpose: str = "manual",
+             idempotency_key: str | None = None) -> SmsMessage:
+    try:
+        phone = normalise_phone(phone)
+    except InvalidPhone as error:
+        raise validation_error("phone", str(error)) from error
+    if not content or not content.strip():
+        raise validation_error("content", "Write the message; it is empty.")
+    if purpose not in PURPOSES:
+        raise validation_error("purpose", f"One of: {', '.join(PURPOSES)}.")
+    price = quote(site, content)
+    if price.segments > MAX_SEGMENTS:
+        raise validation_error("content", f"The message needs {price.segments} SMS; at most {MAX_SEGMENTS} are allowed. Shorten it.")
+    if idempotency_key:
+        existing = _existing(site, idempotency_key, phone, content)
+        if existing is not None:
+            return existing
+    _check_rate_limits(site, phone, purpose)
+
+    _ensure_wallet(site.id)
+    message = SmsMessage(site_id=site.id, phone=phone, content=content, purpose=purpose, encoding=price.encoding,
+                         segments=price.segments, cost=price.cost, gateway_cost=price.gateway_cost,
+                         status="sending", idempotency_key=idempotency_key or None)
+    db.session.add(message)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # the same Idempotency-Key arrived twice at once: the other request owns the message
+        db.session.rollback()
+        return _existing(site, idempotency_key, phone, content)
+    if not _debit(site.id, price.cost, reference=str(message.id)):
+        db.session.rollback()
+        raise InsufficientBalance(
+            f"This SMS costs {price.cost.normalize():f} taka and the balance is {balance_of(site.id).normalize():f} taka. Recharge to send.",
+            details={"cost": str(price.cost), "balance": str(balance_of(site.id))},
+        )
+    db.session.commit()
+    return deliver(message)
+
+
+def deliver(message: SmsMessage) -> SmsMessage:
+    """Hand the message to the gateway and record the outcome; a failure refunds the debit."""
+    try:
+        result = current_gateway().send(msisdn=msisdn_form(message.phone), text=message.content,
+                                        message_id=message.gateway_message_id)
+    except (SmsGatewayError, ValueError) as error:
+        result = SendResult(False, error=str(error))
+    message.gateway = sms_settings().gateway_key
+    message.finished_at = utcnow()
+    if result.ok:
+        message.status = "sent"
+        message.gateway_reference = result.reference
+    else:
+        message.status = "failed"
+        message.error = (result.error or "The gateway refused the message.")[:500]
+        credit(message.site_id, message.cost, kind="refund", reference=str(message.id),
+               note="SMS not sent: refunded") if message.cost > 0 else None
+    db.session.commit()
+    return message
+
+
+def resume_stuck_messages() -> int:
+    """Messages debited but never finished (the process died mid-send): ask the gateway again
+    with the same message id; it recognises a repeat, so nothing is sent or charged twice."""
+    stuck = db.session.execute(
+        select(SmsMessage).where(SmsMessage.status == "sending", SmsMessage.created_at < utcnow() - STUCK_AFTER)
+        .order_by(SmsMessage.id).limit(500)
+    ).scalars().all()
+    for message in stuck:
+        deliver(message)
+    return len(stuck)
+
+
+# --- recharges ---------------------------------------------------------------------------------
+
+def check_recharge_amount(amount: Decimal) -> Decimal:
+    config = sms_settings()
+    if amount != to_poisha(amount):
+        raise validation_error("amount", "Use at most two decimal places.")
+    if not config.min_recharge <= amount <= config.max_recharge:
+        raise validation_error("amount", f"Recharge between {config.min_recharge.normalize():f} and "
+                                         f"{config.max_recharge.normalize():f} taka.")
+    return amount
+
+
+def operator_credit(site: Site, amount: Decimal, *, operator: str, note: str | None = None) -> Recharge:
+    """An operator adds money by hand (cash, bank transfer): a completed recharge plus its credit."""
+    if amount <= 0:
+        raise ValueError("the amount must be positive")
+    recharge = Recharge(site_id=site.id, amount=to_poisha(amount), method="manual", status="completed",
+                        note=note, created_by=operator, completed_at=utcnow())
+    db.session.add(recharge)
+    db.session.flush()
+    credit(site.id, recharge.amount, kind="operator_credit", reference=f"recharge-{recharge.id}",
+           note=note, created_by=operator)
+    return recharge
+
+
+# --- history -----------------------------------------------------------------------------------
+
+def dhaka_day_bounds(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:
+    """Calendar days in Asia/Dhaka, inclusive, as naive UTC bounds [from, to)."""
+    return (dhaka_midnight_utc(start) if start else None, dhaka_midnight_utc(end + timedelta(days=1)) if end else None)
+
+
+def balance_summary(site: Site) -> dict:
+    rate = rate_for_plan(site.license.plan)
+    balance = balance_of(site.id)
+    return {
+        "balance": balance,
+        "currency": "BDT",
+        "rates": {"gsm": rate.gsm_rate, "unicode": rate.unicode_rate},
+        # one-part English SMS; Bangla and long texts cost more per message
+        "sms_left_estimate": int(balance // rate.gsm_rate) if rate.gsm_rate > 0 else 0,
+    }
