@@ -134,7 +134,24 @@ def _register_template_helpers(app):
         "revoked": lambda: _("Revoked"), "expired": lambda: _("Expired"),
     }
 
+    from datetime import timedelta
+    from decimal import Decimal
+
+    def money(value):
+        value = Decimal(value or 0)
+        two = value.quantize(Decimal("0.01"))
+        return f"{two:,f}" if two == value else f"{value.quantize(Decimal('0.0001')):,f}"
+
+    field_labels = {"phone": lambda: _("Mobile number"), "content": lambda: _("Message"), "amount": lambda: _("Amount"),
+                    "purpose": lambda: _("Purpose")}
+    recharge_statuses = {"pending": lambda: _("Waiting for payment"), "completed": lambda: _("Completed"),
+                         "failed": lambda: _("Failed"), "cancelled": lambda: _("Cancelled")}
+
     app.jinja_env.globals.update(
+        money=money,
+        timedelta_days=lambda days: timedelta(days=days),
+        field_label=lambda name: field_labels.get(name, lambda: name)(),
+        recharge_status=lambda status: recharge_statuses.get(status, lambda: status)(),
         current_locale=lambda: str(get_locale() or "en"),
         role_label=lambda role: role_labels.get(role, lambda: role)(),
         status_label=lambda status: status_labels.get(status, lambda: status)(),

@@ -67,3 +67,13 @@ class Config:
         self.OPENAPI_SWAGGER_UI_PATH = "/"
         self.OPENAPI_SWAGGER_UI_URL = "https://cdn.jsdelivr.net/npm/swagger-ui-dist/"
         self.JSON_SORT_KEYS = False
+        self.SMS_GATEWAY_TIMEOUT = float(os.environ.get("BIKRI_SMS_GATEWAY_TIMEOUT", "10"))
+        # bKash tokenized checkout, for SMS wallet recharges (K3)
+        self.BKASH = {
+            "base_url": os.environ.get("BIKRI_BKASH_BASE_URL", ""),
+            "app_key": os.environ.get("BIKRI_BKASH_APP_KEY", ""),
+            "app_secret": os.environ.get("BIKRI_BKASH_APP_SECRET", ""),
+            "username": os.environ.get("BIKRI_BKASH_USERNAME", ""),
+            "password": os.environ.get("BIKRI_BKASH_PASSWORD", ""),
+            "timeout": float(os.environ.get("BIKRI_BKASH_TIMEOUT", "30")),
+        }

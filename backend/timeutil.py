@@ -28,3 +28,14 @@ def dhaka_midnight_utc(day: date) -> datetime:
 
 def dhaka_today() -> date:
     return datetime.now(DHAKA).date()
+
+
+def dhaka_date_sql(column):
+    """SQL for the Dhaka calendar date of a naive-UTC column (Bangladesh keeps UTC+6 all year)."""
+    from sqlalchemy import func, literal_column
+
+    from backend.extensions import db
+
+    if db.engine.dialect.name == "sqlite":
+        return func.date(column, "+6 hours")
+    return func.date(column + literal_column("interval '6 hours'"))

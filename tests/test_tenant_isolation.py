@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import text
 
 from backend.extensions import db
-from tests.walk import fill_path, tenant_routes
+from tests.walk import OTHER_SHOP_MARKERS, SEED_OTHER_SHOP, fill_path, tenant_routes
 
-B_URL = "https://shop-b-private-marker.example"
+B_URL = "https://shop-b-private-marker.example"  # carries walk.MARKER too
 B_USER = "Nasrin B-Private-Marker"
 
 
@@ -24,6 +24,10 @@ def test_no_route_leaks_or_changes_another_shops_data(app, client, make_shop):
     shop_b = make_shop(url=B_URL, plan="plan-b-marker")
     b_page, b_session = shop_b.open_page(name=B_USER)
     assert B_USER in b_page.get_data(as_text=True)  # the marker is real: B sees it
+    with app.app_context():
+        for seed in SEED_OTHER_SHOP:
+            seed(shop_b.site_id)
+        db.session.commit()
     shop_a = make_shop(url="https://shop-a.example.com", plan="standard")
     before = _snapshot_b(app, shop_b.site_id)
 
@@ -39,7 +43,7 @@ def test_no_route_leaks_or_changes_another_shops_data(app, client, make_shop):
         path = fill_path(rule, shop_b)
         response = client.open(path, method=method, headers=headers, json={})
         body = response.get_data(as_text=True)
-        for marker in (B_URL, "shop-b-private-marker", B_USER, "plan-b-marker"):
+        for marker in (B_URL, B_USER, "plan-b-marker", *OTHER_SHOP_MARKERS):
             assert marker not in body, f"{method} {rule.rule} leaked shop B's data ({marker})"
         walked.append(f"{method} {rule.rule} -> {response.status_code}")
 

@@ -7,13 +7,12 @@ NOT_TENANT_ROUTES = {
     "/api/docs/openapi.json": "API description",
     "/api/docs/": "API description",
     "/api/v1/sites/activate": "public: a license key, not a token, identifies the caller",
-    "/embed/static/<path:filename>": "static files",
-    "/static/<path:filename>": "static files",
     "/embed/<page>": "opened with a one-time ticket (tested in tests/embed)",
 }
 NOT_TENANT_PREFIXES = {
     "/operator": "operators' console: Bikri staff, cookie sign-in, sees every shop by design",
     "/demo-shop": "demo mode only",
+    "/payments": "bKash sends the payer's browser back here; the unguessable payment id, checked with bKash, identifies it",
 }
 
 # How to fill a path argument with an id that belongs to the OTHER shop. A new route with a
@@ -21,6 +20,28 @@ NOT_TENANT_PREFIXES = {
 PATH_ARGS = {}
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+MARKER = "shop-b-private-marker"
+
+
+def seed_sms(site_id):
+    """Shop B's SMS: a message, a recharge and a balance nobody else may see."""
+    from decimal import Decimal
+
+    from backend.extensions import db
+    from backend.sms import service
+    from backend.sms.models import Recharge, SmsMessage
+
+    service.credit(site_id, Decimal("777.77"), kind="operator_credit", reference="seed", note=MARKER)
+    db.session.add(SmsMessage(site_id=site_id, phone="+8801999999999", content=f"{MARKER} message", purpose="manual",
+                              encoding="gsm", segments=1, cost=Decimal("0.45"), gateway_cost=Decimal("0.3"), status="sent"))
+    db.session.add(Recharge(site_id=site_id, amount=Decimal("777.77"), method="bkash", status="completed",
+                            transaction_id=f"{MARKER}-trx", payment_id=f"{MARKER}-payment"))
+
+
+# Each domain adds a function that gives shop B data carrying MARKER (and the markers below).
+SEED_OTHER_SHOP = [seed_sms]
+OTHER_SHOP_MARKERS = [MARKER, "777.77", "+8801999999999", "01999999999"]
 
 
 def tenant_routes(app):
@@ -30,6 +51,8 @@ def tenant_routes(app):
         path = rule.rule
         if path in NOT_TENANT_ROUTES or path.startswith(tuple(NOT_TENANT_PREFIXES)):
             continue
+        if rule.endpoint == "static" or rule.endpoint.endswith(".static"):
+            continue  # static files of a blueprint
         if not (path.startswith("/api/") or path.startswith("/embed/")):
             pytest.fail(f"route {path} is neither an /api/ nor an /embed/ route; classify it in tests/walk.py")
         for method in sorted(rule.methods & set(METHODS)):

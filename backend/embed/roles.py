@@ -12,7 +12,10 @@ PERMISSIONS = {
     "view_pages": {ADMIN, MANAGER, STAFF},
     # plan, expiry, site count: what the shop pays for
     "view_license_details": {ADMIN, MANAGER},
-    # money settings (SMS wallet, prices, courier keys) and anything an operator decides
+    # the SMS page: balance, what SMS cost, sending a message
+    "view_sms": {ADMIN, MANAGER},
+    "send_sms": {ADMIN, MANAGER},
+    # money settings (SMS recharge, courier keys) and anything an operator decides
     "manage_money_settings": {ADMIN},
 }
 

@@ -18,6 +18,18 @@ def purge_embed_tickets():
     return purge_old_tickets()
 
 
+def resume_stuck_sms():
+    from backend.sms.service import resume_stuck_messages
+    return resume_stuck_messages()
+
+
+def reconcile_recharges():
+    from backend.sms.service import reconcile_pending_recharges
+    return reconcile_pending_recharges()
+
+
 JOBS = [
     Job("purge_embed_tickets", purge_embed_tickets, trigger_args={"hours": 1}),
+    Job("resume_stuck_sms", resume_stuck_sms, trigger_args={"minutes": 1}),
+    Job("reconcile_recharges", reconcile_recharges, trigger_args={"minutes": 5}),
 ]

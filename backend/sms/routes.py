@@ -6,17 +6,18 @@ from sqlalchemy import func, select
 
 from backend.api import PageArgsSchema, current_site, paginate
 from backend.extensions import db
-from backend.sms import service
+from backend.sms import service, views
 from backend.sms.encoding import MAX_SEGMENTS
 from backend.sms.models import Recharge, SmsMessage
 from backend.sms.schemas import (
-    BalanceSchema, IdempotencyHeaderSchema, QuoteRequestSchema, QuoteSchema, RechargePageSchema,
+    BalanceSchema, IdempotencyHeaderSchema, RechargeRequestSchema, RechargeSchema, QuoteRequestSchema, QuoteSchema, RechargePageSchema,
     SendSmsSchema, SentSmsSchema, UseHistoryArgsSchema, UseHistorySchema,
 )
 
 blp = Blueprint("sms", __name__, url_prefix="/api/sms", description="SMS: send, wallet, history")
 
 API_BLUEPRINTS = [blp]
+PAGE_BLUEPRINTS = [views.blp, views.payments_blp]
 
 
 @blp.route("/send")
@@ -52,6 +53,15 @@ class Balance(MethodView):
     def get(self):
         """The wallet's balance, the prices per segment, and about how many SMS it still pays for."""
         return service.balance_summary(current_site())
+
+
+@blp.route("/recharge")
+class StartRecharge(MethodView):
+    @blp.arguments(RechargeRequestSchema)
+    @blp.response(201, RechargeSchema)
+    def post(self, data):
+        """Start a bKash recharge; send the shop owner to `payment_url` to pay."""
+        return service.start_recharge(current_site(), data["amount"])
 
 
 @blp.route("/recharge-history")

@@ -319,3 +319,134 @@ def balance_summary(site: Site) -> dict:
         # one-part English SMS; Bangla and long texts cost more per message
         "sms_left_estimate": int(balance // rate.gsm_rate) if rate.gsm_rate > 0 else 0,
     }
+
+
+def usage_by_day(site_id: int, start: date, end: date) -> dict:
+    """Cost and count of SMS paid for, per Dhaka day and purpose, every day of the range present."""
+    from backend.timeutil import dhaka_date_sql
+
+    lower, upper = dhaka_day_bounds(start, end)
+    day = dhaka_date_sql(SmsMessage.created_at).label("day")
+    rows = db.session.execute(
+        select(day, SmsMessage.purpose, func.count(SmsMessage.id), func.sum(SmsMessage.segments), func.sum(SmsMessage.cost))
+        .where(SmsMessage.site_id == site_id, SmsMessage.created_at >= lower, SmsMessage.created_at < upper,
+               SmsMessage.status != "failed")
+        .group_by(day, SmsMessage.purpose)
+    ).all()
+    days = [(start + timedelta(days=n)).isoformat() for n in range((end - start).days + 1)]
+    index = {d: i for i, d in enumerate(days)}
+    by_purpose = {}
+    for row_day, purpose, count, segments, cost in rows:
+        series = by_purpose.setdefault(purpose, {"count": [0] * len(days), "segments": [0] * len(days), "cost": [0.0] * len(days)})
+        i = index[str(row_day)]
+        series["count"][i] += count
+        series["segments"][i] += int(segments or 0)
+        # chart values only; totals below stay exact strings
+        series["cost"][i] = float(cost or 0)
+    total_cost = sum((cost or Decimal(0) for *_rest, cost in rows), Decimal(0))
+    return {
+        "days": days,
+        "purposes": by_purpose,
+        "totals": {"messages": sum(r[2] for r in rows), "segments": sum(int(r[3] or 0) for r in rows), "cost": f"{to_poisha(total_cost):f}"},
+    }
+
+
+# --- bKash recharge (K3) -------------------------------------------------------------------------
+
+class RechargeUnavailable(ApiError):
+    status = 503
+    code = "recharge_unavailable"
+    message = "Online recharge is not available right now. Try again later or ask Bikri support."
+
+
+def _payment_gateway():
+    from backend.integrations.payments import get_payment_gateway
+
+    config = current_app.config["BKASH"]
+    if not config.get("base_url"):
+        raise RechargeUnavailable("Online recharge is not set up on this Bikri service. Ask Bikri support to credit your wallet.")
+    return get_payment_gateway("bkash", config)
+
+
+def payment_callback_url() -> str:
+    return f"{current_app.config['PUBLIC_URL']}/payments/bkash/callback"
+
+
+def start_recharge(site: Site, amount: Decimal) -> Recharge:
+    """Open a bKash payment for a recharge; the shop pays at `recharge.payment_url`."""
+    from backend.integrations.payments import PaymentError
+
+    amount = check_recharge_amount(amount)
+    gateway = _payment_gateway()
+    recharge = Recharge(site_id=site.id, amount=amount, method="bkash", status="pending")
+    db.session.add(recharge)
+    db.session.flush()
+    try:
+        created = gateway.create_payment(amount=amount, invoice=f"BIKRI-{recharge.id}",
+                                         callback_url=payment_callback_url(), payer_reference=f"site-{site.id}")
+    except PaymentError as error:
+        db.session.rollback()
+        raise RechargeUnavailable(f"bKash did not open the payment: {error.message}") from error
+    recharge.payment_id = created.payment_id
+    db.session.commit()
+    recharge.payment_url = created.redirect_url  # not stored: it is only good for this payer, now
+    return recharge
+
+
+def complete_recharge(payment_id: str, callback_status: str) -> Recharge | None:
+    """bKash sent the shopper back. The callback is unsigned, so we ask bKash what happened;
+    the wallet is credited once per recharge however often this runs (unique ledger reference)."""
+    from backend.integrations.payments import COMPLETED, PaymentError
+
+    recharge = db.session.execute(select(Recharge).where(Recharge.payment_id == payment_id)).scalar_one_or_none()
+    if recharge is None or recharge.status == "completed":
+        return recharge
+    if callback_status in ("cancel", "failure"):
+        recharge.status = "cancelled" if callback_status == "cancel" else "failed"
+        db.session.commit()
+        return recharge
+    gateway = _payment_gateway()
+    try:
+        result = gateway.execute_payment(payment_id)
+    except PaymentError as error:
+        # a timeout, or "already executed" by a first callback: the status query tells the truth
+        log.info("bKash execute gave no answer for %s (%s); querying", payment_id, error.code)
+        try:
+            result = gateway.query_payment(payment_id)
+        except PaymentError as query_error:
+            log.warning("bKash query failed for %s: %s", payment_id, query_error.message)
+            return recharge  # still pending; the reconcile job asks again
+    if result.status == COMPLETED:
+        if result.amount is not None and result.amount != recharge.amount:
+            recharge.status = "failed"
+            recharge.note = f"bKash reports {result.amount} paid for a {recharge.amount} recharge; held for an operator."
+            log.error("amount mismatch on recharge %s", recharge.id)
+        else:
+            credit(recharge.site_id, recharge.amount, kind="recharge", reference=f"recharge-{recharge.id}",
+                   note=f"bKash {result.transaction_id}")
+            recharge.status = "completed"
+            recharge.transaction_id = result.transaction_id
+            recharge.completed_at = utcnow()
+    elif result.status in ("failed", "cancelled"):
+        recharge.status = result.status
+        recharge.note = result.message or None
+    db.session.commit()
+    return recharge
+
+
+def reconcile_pending_recharges(older_than: timedelta = timedelta(minutes=2)) -> int:
+    """Recharges whose payer paid but whose callback never came back (closed tab, lost network)."""
+    pending = db.session.execute(
+        select(Recharge.payment_id).where(Recharge.status == "pending", Recharge.method == "bkash",
+                                          Recharge.payment_id.is_not(None), Recharge.created_at < utcnow() - older_than)
+        .limit(200)
+    ).scalars().all()
+    for payment_id in pending:
+        complete_recharge(payment_id, "success")
+    # a payment nobody finished within a day is not coming
+    expired = db.session.execute(
+        update(Recharge).where(Recharge.status == "pending", Recharge.created_at < utcnow() - timedelta(days=1))
+        .values(status="failed", note="Not paid within a day.").execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return len(pending) + expired

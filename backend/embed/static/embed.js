@@ -19,3 +19,14 @@
     alert.hidden = false;
   });
 })();
+
+// fetch() with the embed session, for pages that draw charts from JSON.
+window.bikri = window.bikri || {};
+window.bikri.fetchJSON = function (url) {
+  var el = document.querySelector('meta[name="bikri-session"]');
+  return fetch(url, { headers: { "X-Bikri-Embed-Session": el ? el.getAttribute("content") : "" } })
+    .then(function (response) {
+      if (!response.ok) { throw new Error("HTTP " + response.status); }
+      return response.json();
+    });
+};

@@ -1,0 +1,133 @@
+"""The shop's SMS page inside wp-admin: balance, recharge, a test send with a live price,
+histories, and what SMS cost by day and purpose (S4–S8)."""
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+
+from flask import Blueprint, jsonify, render_template, request
+from flask_babel import gettext as _, lazy_gettext as _l
+from sqlalchemy import func, select
+
+from backend.embed.pages import EmbedPage, register_page
+from backend.embed.routes import require_user
+from backend.errors import ApiError
+from backend.extensions import db
+from backend.sms import service
+from backend.sms.models import Recharge, SmsMessage
+from backend.timeutil import dhaka_today
+
+blp = Blueprint("sms_embed", __name__, url_prefix="/embed/sms", template_folder="templates", static_folder="static")
+
+HISTORY_ROWS = 20
+MAX_RANGE_DAYS = 366
+
+
+def _page_context(user):
+    return {"summary": service.balance_summary(user.site), "today": dhaka_today()}
+
+
+register_page(EmbedPage("sms", _l("SMS"), permission="view_sms", template="sms/page.html", context=_page_context))
+
+
+def _range():
+    """The chosen range (Dhaka days, inclusive), 30 days by default; bad input falls back and says so."""
+    from datetime import date
+
+    today = dhaka_today()
+    try:
+        start = date.fromisoformat(request.args.get("start") or (today - timedelta(days=29)).isoformat())
+        end = date.fromisoformat(request.args.get("end") or today.isoformat())
+    except ValueError:
+        raise ApiError(_("Dates look like 2026-03-01."), code="validation_error", status=422)
+    if start > end:
+        raise ApiError(_("The start date is after the end date."), code="validation_error", status=422)
+    if (end - start).days >= MAX_RANGE_DAYS:
+        raise ApiError(_("Choose at most a year."), code="validation_error", status=422)
+    return start, end
+
+
+@blp.get("/balance")
+def balance():
+    user = require_user("view_sms")
+    return render_template("sms/_balance.html", user=user, summary=service.balance_summary(user.site))
+
+
+@blp.post("/quote")
+def quote():
+    user = require_user("send_sms")
+    content = request.form.get("content", "")
+    return render_template("sms/_quote.html", price=service.quote(user.site, content), content=content)
+
+
+@blp.post("/send")
+def send():
+    user = require_user("send_sms")
+    try:
+        message = service.send_sms(user.site, phone=request.form.get("phone", ""), content=request.form.get("content", ""),
+                                   purpose="manual", idempotency_key=request.form.get("idempotency_key") or None)
+    except ApiError as error:
+        return render_template("sms/_send_result.html", error=error), 200
+    return render_template("sms/_send_result.html", message=message, balance=service.balance_of(user.site.id))
+
+
+@blp.get("/recharges")
+def recharges():
+    user = require_user("view_sms")
+    rows = db.session.execute(select(Recharge).where(Recharge.site_id == user.site.id)
+                              .order_by(Recharge.id.desc()).limit(HISTORY_ROWS)).scalars().all()
+    return render_template("sms/_recharges.html", rows=rows)
+
+
+@blp.get("/messages")
+def messages():
+    user = require_user("view_sms")
+    try:
+        start, end = _range()
+    except ApiError as error:
+        return render_template("sms/_messages.html", error=error, rows=[], totals=None)
+    lower, upper = service.dhaka_day_bounds(start, end)
+    where = (SmsMessage.site_id == user.site.id, SmsMessage.created_at >= lower, SmsMessage.created_at < upper)
+    rows = db.session.execute(select(SmsMessage).where(*where).order_by(SmsMessage.id.desc()).limit(HISTORY_ROWS)).scalars().all()
+    count, segments, cost = db.session.execute(
+        select(func.count(SmsMessage.id), func.coalesce(func.sum(SmsMessage.segments), 0), func.sum(SmsMessage.cost))
+        .where(*where, SmsMessage.status != "failed")).one()
+    return render_template("sms/_messages.html", rows=rows, totals={"count": count, "segments": segments, "cost": cost or Decimal(0)})
+
+
+@blp.get("/usage.json")
+def usage():
+    """Cost and count by Dhaka day and by purpose, for the charts (S7)."""
+    user = require_user("view_sms")
+    try:
+        start, end = _range()
+    except ApiError as error:
+        return jsonify({"error": {"code": error.code, "message": error.message, "details": {}}}), 422
+    return jsonify(service.usage_by_day(user.site.id, start, end))
+
+
+@blp.post("/recharge")
+def recharge():
+    user = require_user("manage_money_settings")
+    try:
+        amount = Decimal(request.form.get("amount", "").strip() or "x")
+    except InvalidOperation:
+        return render_template("sms/_recharge_result.html", error=_("Enter an amount in taka, like 500.")), 200
+    try:
+        started = service.start_recharge(user.site, amount)
+    except ApiError as error:
+        return render_template("sms/_recharge_result.html", error=error.details.get("amount", [error.message])[0]), 200
+    return render_template("sms/_recharge_result.html", recharge=started)
+
+
+payments_blp = Blueprint("payments", __name__, url_prefix="/payments", template_folder="templates")
+
+
+@payments_blp.get("/bkash/callback")
+def bkash_callback():
+    """Where bKash sends the shop owner's browser after paying (or cancelling)."""
+    payment_id = (request.args.get("paymentID") or "")[:80]
+    status = request.args.get("status", "")
+    recharge = service.complete_recharge(payment_id, status) if payment_id else None
+    if recharge is None:
+        return render_template("sms/payment_done.html", recharge=None), 404
+    return render_template("sms/payment_done.html", recharge=recharge,
+                           balance=service.balance_of(recharge.site_id) if recharge.status == "completed" else None)
