@@ -12,6 +12,7 @@ licenses_cli = AppGroup("licenses", help="Create, list and revoke licenses.")
 operators_cli = AppGroup("operators", help="Accounts for the operators' console.")
 jobs_cli = AppGroup("jobs", help="The scheduled jobs process.")
 demo_cli = AppGroup("demo", help="Demo data (demo mode only).")
+sms_cli = AppGroup("sms", help="SMS wallets.")
 sandbox_cli = AppGroup("sandbox", help="Local stand-ins for outside services (tests and demo only).")
 
 
@@ -91,6 +92,32 @@ def demo_setup():
     click.echo(f"Demo license key (for a real WordPress with the plugin): {state['license_key']}")
 
 
+@sms_cli.command("credit")
+@click.argument("site_url")
+@click.argument("amount")
+@click.option("--note", default=None, help="Why (shown in the shop's recharge history).")
+def sms_credit(site_url, amount, note):
+    """Credit a site's SMS wallet by hand (money received outside bKash)."""
+    from decimal import Decimal, InvalidOperation
+
+    from backend.licensing.models import Site
+    from backend.sms import service as sms
+
+    try:
+        value = Decimal(amount)
+        _url, url_key = licensing.normalise_site_url(site_url)
+    except (InvalidOperation, ValueError) as error:
+        raise click.ClickException(f"bad input: {error}") from error
+    if not value.is_finite() or value <= 0 or value != value.quantize(Decimal("0.01")):
+        raise click.ClickException("AMOUNT must be a positive amount in taka with at most two decimals")
+    site = db.session.execute(db.select(Site).where(Site.url_key == url_key, Site.token_hash.is_not(None))).scalars().first()
+    if site is None:
+        raise click.ClickException(f"no active site at {site_url}")
+    recharge = sms.operator_credit(site, value, operator="cli", note=note)
+    db.session.commit()
+    click.echo(f"Credited {recharge.amount} taka to {site.url} (recharge #{recharge.id}); balance {sms.balance_of(site.id)}.")
+
+
 @sandbox_cli.command("run")
 @click.argument("name")
 @click.option("--port", default=0, type=int, help="Port on 127.0.0.1 (0: any free one).")
@@ -114,5 +141,5 @@ def run_sandbox(name, port):
 
 
 def register_commands(app):
-    for group in (licenses_cli, operators_cli, jobs_cli, demo_cli, sandbox_cli):
+    for group in (licenses_cli, operators_cli, jobs_cli, demo_cli, sms_cli, sandbox_cli):
         app.cli.add_command(group)

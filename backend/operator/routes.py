@@ -10,18 +10,26 @@ from backend.licensing.models import License, LicenseStatus
 from backend.operator import service
 from backend.operator.models import Operator
 
-blp = Blueprint("operator", __name__, url_prefix="/operator", template_folder="templates")
-
-PAGE_BLUEPRINTS = [blp]
 
 
-@blp.before_request
 def load_operator():
+    """Every console request: who is signed in, and a CSRF check on every form post."""
     g.operator = db.session.get(Operator, session["operator_id"]) if session.get("operator_id") else None
     if request.method == "POST":
         sent = request.form.get("csrf_token", "")
         if not sent or not secrets.compare_digest(sent, session.get("csrf_token", "")):
             abort(400, description=_("The form has expired. Go back, reload the page and try again."))
+
+
+def console_blueprint(name: str, import_name: str, url_prefix: str, **kwargs) -> Blueprint:
+    """A blueprint of the operators' console: other domains add their console pages with it."""
+    blueprint = Blueprint(name, import_name, url_prefix=url_prefix, **kwargs)
+    blueprint.before_request(load_operator)
+    return blueprint
+
+
+blp = console_blueprint("operator", __name__, "/operator", template_folder="templates")
+PAGE_BLUEPRINTS = [blp]
 
 
 @blp.app_context_processor

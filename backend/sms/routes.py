@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from backend.api import PageArgsSchema, current_site, paginate
 from backend.extensions import db
-from backend.sms import service, views
+from backend.sms import operator_views, service, views
 from backend.sms.encoding import MAX_SEGMENTS
 from backend.sms.models import Recharge, SmsMessage
 from backend.sms.schemas import (
@@ -17,7 +17,7 @@ from backend.sms.schemas import (
 blp = Blueprint("sms", __name__, url_prefix="/api/sms", description="SMS: send, wallet, history")
 
 API_BLUEPRINTS = [blp]
-PAGE_BLUEPRINTS = [views.blp, views.payments_blp]
+PAGE_BLUEPRINTS = [views.blp, views.payments_blp, operator_views.blp]
 
 
 @blp.route("/send")
@@ -60,7 +60,9 @@ class StartRecharge(MethodView):
     @blp.arguments(RechargeRequestSchema)
     @blp.response(201, RechargeSchema)
     def post(self, data):
-        """Start a bKash recharge; send the shop owner to `payment_url` to pay."""
+        """Start a recharge: bKash answers a `payment_url` to pay at; manual waits for an operator."""
+        if data["method"] == "manual":
+            return service.request_manual_recharge(current_site(), data["amount"], data["reference"])
         return service.start_recharge(current_site(), data["amount"])
 
 

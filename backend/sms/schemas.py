@@ -52,6 +52,9 @@ class BalanceSchema(Schema):
 
 class RechargeRequestSchema(StrictSchema):
     amount = fields.Decimal(required=True, places=None, allow_nan=False, validate=validate.Range(min=0, min_inclusive=False))
+    # bkash: pay now online; manual: paid another way, an operator approves it
+    method = fields.String(load_default="bkash", validate=validate.OneOf(["bkash", "manual"]))
+    reference = fields.String(load_default=None, validate=validate.Length(max=80))
 
 
 class RechargeSchema(Schema):

@@ -289,6 +289,45 @@ def check_recharge_amount(amount: Decimal) -> Decimal:
     return amount
 
 
+def request_manual_recharge(site: Site, amount: Decimal, reference: str | None) -> Recharge:
+    """The shop paid another way (bank, cash to an agent): a pending recharge an operator approves."""
+    amount = check_recharge_amount(amount)
+    recharge = Recharge(site_id=site.id, amount=amount, method="manual", status="pending",
+                        transaction_id=(reference or "").strip()[:80] or None)
+    db.session.add(recharge)
+    db.session.flush()
+    return recharge
+
+
+def approve_manual_recharge(recharge: Recharge, operator: str) -> Recharge:
+    if recharge.method != "manual" or recharge.status != "pending":
+        raise ValueError("only a pending manual recharge can be approved")
+    credit(recharge.site_id, recharge.amount, kind="recharge", reference=f"recharge-{recharge.id}",
+           note="approved by an operator", created_by=operator)
+    recharge.status = "completed"
+    recharge.completed_at = utcnow()
+    recharge.created_by = operator
+    db.session.flush()
+    return recharge
+
+
+def reject_manual_recharge(recharge: Recharge, operator: str, note: str | None = None) -> Recharge:
+    if recharge.method != "manual" or recharge.status != "pending":
+        raise ValueError("only a pending manual recharge can be rejected")
+    recharge.status = "failed"
+    recharge.note = note or "rejected by an operator"
+    recharge.created_by = operator
+    db.session.flush()
+    return recharge
+
+
+def require_sms_balance(site: Site) -> None:
+    """S8: an SMS option (OTP, order-status SMS, reminders) cannot be switched on with no balance."""
+    if balance_of(site.id) <= 0:
+        raise ApiError("Recharge your SMS balance before switching this SMS option on.",
+                       code="sms_balance_required", status=409)
+
+
 def operator_credit(site: Site, amount: Decimal, *, operator: str, note: str | None = None) -> Recharge:
     """An operator adds money by hand (cash, bank transfer): a completed recharge plus its credit."""
     if amount <= 0:

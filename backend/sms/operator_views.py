@@ -1,0 +1,160 @@
+"""The operators' side of SMS (P9): prices per plan, limits, the gateway, every wallet,
+manual recharges to approve, and revenue against gateway cost by month."""
+from decimal import Decimal, InvalidOperation
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from backend.extensions import db
+from backend.integrations.sms import SMS_GATEWAYS
+from backend.licensing.models import License, Site
+from backend.money import taka
+from backend.operator.routes import console_blueprint, operator_required
+from backend.security import mask_secret
+from backend.sms import service
+from backend.sms.models import Recharge, SmsMessage, SmsRate, Wallet
+from backend.timeutil import dhaka_date_sql
+
+blp = console_blueprint("operator_sms", __name__, "/operator/sms", template_folder="templates")
+
+
+def _month_sql(column):
+    return func.substr(func.cast(dhaka_date_sql(column), db.String), 1, 7)
+
+
+@blp.get("/")
+@operator_required
+def overview():
+    config = service.sms_settings()
+    gateway_key, gateway_settings = service.gateway_settings()
+    gateway_class = SMS_GATEWAYS.get(gateway_key)
+    shown_settings = {
+        name: (mask_secret(gateway_settings.get(name)) if secret else gateway_settings.get(name, ""))
+        for name, secret in (gateway_class.fields if gateway_class else ())
+    }
+    wallets = db.session.execute(
+        select(Site, License, func.coalesce(Wallet.balance, 0))
+        .join(License, Site.license_id == License.id).outerjoin(Wallet, Wallet.site_id == Site.id)
+        .order_by(Site.id)
+    ).all()
+    month = _month_sql(SmsMessage.created_at).label("month")
+    revenue = db.session.execute(
+        select(month, SmsMessage.site_id, func.count(SmsMessage.id), func.sum(SmsMessage.cost), func.sum(SmsMessage.gateway_cost))
+        .where(SmsMessage.status == "sent").group_by(month, SmsMessage.site_id).order_by(month.desc(), SmsMessage.site_id)
+    ).all()
+    totals = {}
+    for row_month, _site, count, cost, gateway_cost in revenue:
+        total = totals.setdefault(row_month, [0, Decimal(0), Decimal(0)])
+        total[0] += count
+        total[1] += cost or 0
+        total[2] += gateway_cost or 0
+    pending = db.session.execute(
+        select(Recharge, Site).join(Site, Recharge.site_id == Site.id)
+        .where(Recharge.method == "manual", Recharge.status == "pending").order_by(Recharge.id)
+    ).all()
+    sites_by_id = {site.id: site for site, _l, _b in wallets}
+    return render_template(
+        "operator_sms/overview.html", config=config, rates=db.session.execute(select(SmsRate).order_by(SmsRate.plan)).scalars().all(),
+        gateway_key=gateway_key, gateway_fields=[(name, secret) for name, secret in (gateway_class.fields if gateway_class else ())],
+        shown_settings=shown_settings, gateways=SMS_GATEWAYS, wallets=wallets, revenue=revenue, totals=totals,
+        pending=pending, sites_by_id=sites_by_id,
+    )
+
+
+def _back(message, category="success"):
+    flash(message, category)
+    return redirect(url_for("operator_sms.overview"))
+
+
+def _decimal(name):
+    try:
+        value = taka(request.form.get(name, "").strip())
+    except InvalidOperation:
+        raise ValueError(_("%(field)s must be an amount in taka, like 0.35.", field=name))
+    if not value.is_finite() or value < 0:
+        raise ValueError(_("%(field)s must be an amount in taka, like 0.35.", field=name))
+    return value
+
+
+@blp.post("/rates")
+@operator_required
+def save_rate():
+    plan = request.form.get("plan", "").strip()[:40]
+    if not plan:
+        return _back(_("Name the plan (or * for every plan without its own prices)."), "error")
+    try:
+        service.set_rate(plan, **{name: _decimal(name) for name in ("gsm_rate", "unicode_rate", "gsm_cost", "unicode_cost")})
+    except ValueError as error:
+        db.session.rollback()
+        return _back(str(error), "error")
+    db.session.commit()
+    return _back(_("Prices for plan %(plan)s saved.", plan=plan))
+
+
+@blp.post("/settings")
+@operator_required
+def save_settings():
+    config = service.sms_settings()
+    try:
+        low, high = _decimal("min_recharge"), _decimal("max_recharge")
+        per_minute, otp = int(request.form.get("sends_per_minute", "")), int(request.form.get("otp_per_phone_per_hour", ""))
+    except ValueError as error:
+        return _back(str(error) if str(error).startswith(("min", "max")) else _("Limits must be whole numbers."), "error")
+    if not (0 < low <= high) or per_minute < 1 or otp < 1:
+        return _back(_("The minimum recharge must be above zero and not above the maximum; limits at least 1."), "error")
+    config.min_recharge, config.max_recharge, config.sends_per_minute, config.otp_per_phone_per_hour = low, high, per_minute, otp
+    db.session.commit()
+    return _back(_("SMS settings saved."))
+
+
+@blp.post("/gateway")
+@operator_required
+def save_gateway():
+    key = request.form.get("gateway_key", "")
+    if key not in SMS_GATEWAYS:
+        return _back(_("Choose a gateway."), "error")
+    current_key, current = service.gateway_settings()
+    settings = {}
+    for name, secret in SMS_GATEWAYS[key].fields:
+        value = request.form.get(name, "").strip()
+        # a secret left blank keeps the stored one: it is never shown back to be re-typed
+        settings[name] = value or (current.get(name, "") if secret and current_key == key else "")
+    try:
+        service.configure_gateway(key, settings)
+    except ValueError as error:
+        return _back(str(error), "error")
+    db.session.commit()
+    return _back(_("Gateway saved."))
+
+
+@blp.post("/credit")
+@operator_required
+def credit_wallet():
+    site = db.get_or_404(Site, request.form.get("site_id", type=int) or 0)
+    try:
+        amount = _decimal("amount")
+        if amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+            raise ValueError(_("Credit a positive amount with at most two decimals."))
+    except ValueError as error:
+        return _back(str(error), "error")
+    service.operator_credit(site, amount, operator=g.operator.email, note=request.form.get("note", "").strip()[:255] or None)
+    db.session.commit()
+    return _back(_("৳ %(amount)s credited to %(site)s.", amount=amount, site=site.url))
+
+
+@blp.post("/recharges/<int:recharge_id>/<action>")
+@operator_required
+def decide_recharge(recharge_id, action):
+    recharge = db.get_or_404(Recharge, recharge_id)
+    try:
+        if action == "approve":
+            service.approve_manual_recharge(recharge, g.operator.email)
+        elif action == "reject":
+            service.reject_manual_recharge(recharge, g.operator.email, request.form.get("note") or None)
+        else:
+            abort(404)
+    except ValueError as error:
+        return _back(str(error), "error")
+    db.session.commit()
+    return _back(_("Recharge #%(id)s: %(status)s.", id=recharge.id, status=recharge.status))
