@@ -3,10 +3,12 @@ import multiprocessing
 import os
 
 bind = os.environ.get("BIKRI_BIND", "127.0.0.1:5000")
-# Bearer checks are short CPU-bound requests with one database query: a sync worker per
-# core (plus one, to hide the query's wait) beats threads under the GIL on this load.
+# A worker per core (plus one, to hide database waits), each with threads: most requests are
+# short and CPU-bound, but some wait on outside services (an SMS gateway, bKash, WooCommerce)
+# and must not hold a whole process while they wait.
 workers = int(os.environ.get("BIKRI_WEB_WORKERS", multiprocessing.cpu_count() + 1))
-worker_class = "sync"
+threads = int(os.environ.get("BIKRI_WEB_THREADS", "8"))
+worker_class = "gthread" if threads > 1 else "sync"
 timeout = 30
 graceful_timeout = 20
 keepalive = 5

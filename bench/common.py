@@ -1,0 +1,94 @@
+"""Shared by the benchmarks: a throwaway PostgreSQL database, the web process as shipped
+(gunicorn.conf.py), and wrk as the load generator in a separate process."""
+import contextlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import psycopg
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+PG = os.environ.get("BIKRI_BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
+
+
+@contextlib.contextmanager
+def throwaway_database():
+    name = f"bikri_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{PG}/{name}"
+    finally:
+        with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def service_env(database_url: str, port: int, **extra) -> dict:
+    instance = tempfile.mkdtemp(prefix="bikri-bench-")
+    return {**os.environ, "DATABASE_URL": database_url, "BIKRI_SECRET_KEY": "bench-secret", "BIKRI_INSTANCE_DIR": instance,
+            "BIKRI_BIND": f"127.0.0.1:{port}", "BIKRI_PUBLIC_URL": f"http://127.0.0.1:{port}", **extra}
+
+
+@contextlib.contextmanager
+def web_process(env: dict):
+    process = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "-c", "gunicorn.conf.py", "backend.wsgi:app"],
+                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = env["BIKRI_PUBLIC_URL"]
+    try:
+        for _ in range(150):
+            try:
+                if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except requests.RequestException:
+                time.sleep(0.2)
+        else:
+            sys.exit("gunicorn did not start: " + process.stderr.read1().decode(errors="replace"))
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        shutil.rmtree(env["BIKRI_INSTANCE_DIR"], ignore_errors=True)
+
+
+def flask(env: dict, *args) -> str:
+    return subprocess.run([str(ROOT / ".venv/bin/flask"), "--app", "backend.app", *args], cwd=ROOT, env=env,
+                          check=True, capture_output=True, text=True).stdout
+
+
+def activate_site(env: dict, base: str, url: str = "https://bench.example.com") -> str:
+    key = flask(env, "licenses", "create", "--email", "bench@bikri.test").strip().splitlines()[-1]
+    return requests.post(f"{base}/api/v1/sites/activate", json={"license_key": key, "site_url": url}, timeout=5).json()["token"]
+
+
+def wrk_ms(text: str, label: str) -> float:
+    match = re.search(rf"^\s*{label}\s+([\d.]+)(us|ms|s)\s*$", text, re.M)
+    value, unit = float(match.group(1)), match.group(2)
+    return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+
+def run_wrk(url: str, *, connections: int, seconds: int, headers: dict, script: str | None = None, warmup: int = 3) -> dict:
+    if not shutil.which("wrk"):
+        sys.exit("wrk is missing: run `make system-deps`")
+    command = ["wrk", "-t1", f"-c{connections}", "--latency"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    if script:
+        command += ["-s", script]
+    if warmup:
+        subprocess.run(command + ["-d", f"{warmup}s", url], capture_output=True, check=True)
+    out = subprocess.run(command + ["-d", f"{seconds}s", url], capture_output=True, check=True, text=True).stdout
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), "p50": wrk_ms(out, "50%"),
+            "p99": wrk_ms(out, "99%"), "requests": int(re.search(r"(\d+) requests in", out).group(1)),
+            "errors": int(non2xx.group(1)) if non2xx else 0}
+
+
+def verdict(ok: bool) -> str:
+    return "OK" if ok else "MISSED"
