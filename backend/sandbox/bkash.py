@@ -199,9 +199,17 @@ class BkashSandbox:
 
     # ---- tokens ----------------------------------------------------------------------------
 
-    def _merchant_ok(self, request: Request) -> bool:
-        return (secrets.compare_digest(request.headers.get("username", ""), self.username)
-                and secrets.compare_digest(request.headers.get("password", ""), self.password))
+    def _merchant_refusal(self, request: Request, body: dict | None) -> Response | None:
+        """None when the merchant's username/password (headers) and app key/secret (body) are right."""
+        if not (secrets.compare_digest(request.headers.get("username", ""), self.username)
+                and secrets.compare_digest(request.headers.get("password", ""), self.password)):
+            return self._json({"message": "Unauthorized"}, 401)
+        if body is None:
+            return self._json(_refusal("2025", "Invalid request body"))
+        if not (secrets.compare_digest(str(body.get("app_key", "")), self.app_key)
+                and secrets.compare_digest(str(body.get("app_secret", "")), self.app_secret)):
+            return self._json(_refusal("2001", "Invalid App Key"))
+        return None
 
     def _issue(self, refresh_token: str | None = None) -> dict:
         now = self.clock()
@@ -214,28 +222,16 @@ class BkashSandbox:
         return {"statusCode": "0000", "statusMessage": "Successful", "id_token": id_token,
                 "token_type": "Bearer", "expires_in": self.token_lifetime, "refresh_token": refresh_token}
 
-    def _app_ok(self, body: dict) -> bool:
-        return (secrets.compare_digest(str(body.get("app_key", "")), self.app_key)
-                and secrets.compare_digest(str(body.get("app_secret", "")), self.app_secret))
-
     def on_grant(self, request: Request) -> Response:
         body = self._body("grant", request)
-        if not self._merchant_ok(request):
-            return self._json({"message": "Unauthorized"}, 401)
-        if body is None:
-            return self._json(_refusal("2025", "Invalid request body"))
-        if not self._app_ok(body):
-            return self._json(_refusal("2001", "Invalid App Key"))
-        return self._json(self._issue())
+        refused = self._merchant_refusal(request, body)
+        return refused if refused is not None else self._json(self._issue())
 
     def on_refresh(self, request: Request) -> Response:
         body = self._body("refresh", request)
-        if not self._merchant_ok(request):
-            return self._json({"message": "Unauthorized"}, 401)
-        if body is None:
-            return self._json(_refusal("2025", "Invalid request body"))
-        if not self._app_ok(body):
-            return self._json(_refusal("2001", "Invalid App Key"))
+        refused = self._merchant_refusal(request, body)
+        if refused is not None:
+            return refused
         refresh_token = str(body.get("refresh_token") or "")
         with self._lock:
             expires = self.refresh_tokens.get(refresh_token)
@@ -265,7 +261,7 @@ class BkashSandbox:
     def on_create(self, request: Request) -> Response:
         body = self._body("create", request)
         refused = self._authorised(request)
-        if refused:
+        if refused is not None:
             return refused
         if body is None:
             return self._json(_refusal("2025", "Invalid request body"))
@@ -347,7 +343,7 @@ class BkashSandbox:
     def on_execute(self, request: Request) -> Response:
         body = self._body("execute", request)
         refused = self._authorised(request)
-        if refused:
+        if refused is not None:
             return refused
         payment_id = str((body or {}).get("paymentID") or "")
         if not payment_id:
@@ -383,7 +379,7 @@ class BkashSandbox:
     def on_status(self, request: Request) -> Response:
         body = self._body("status", request)
         refused = self._authorised(request)
-        if refused:
+        if refused is not None:
             return refused
         payment_id = str((body or {}).get("paymentID") or "")
         with self._lock:

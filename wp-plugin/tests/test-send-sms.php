@@ -14,27 +14,26 @@ class Bikri_Send_Sms_Test extends Bikri_Test_Case {
 	const UUID4 = '/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/';
 
 	/**
+	 * The body of the service's 201 answer to POST /api/sms/send.
+	 */
+	const SENT = array(
+		'id'       => 981,
+		'status'   => 'sent',
+		'phone'    => '+8801711000000',
+		'segments' => 1,
+		'encoding' => 'gsm7',
+		'cost'     => '0.35',
+		'balance'  => '99.65',
+	);
+
+	/**
 	 * The service's 201 answer to POST /api/sms/send.
 	 *
 	 * @param array $overrides Fields to change.
 	 * @return array
 	 */
 	private static function sent( array $overrides = array() ) {
-		return self::response(
-			201,
-			array_merge(
-				array(
-					'id'       => 981,
-					'status'   => 'sent',
-					'phone'    => '+8801711000000',
-					'segments' => 1,
-					'encoding' => 'gsm7',
-					'cost'     => '0.35',
-					'balance'  => '99.65',
-				),
-				$overrides
-			)
-		);
+		return self::response( 201, array_merge( self::SENT, $overrides ) );
 	}
 
 	/**
@@ -66,18 +65,7 @@ class Bikri_Send_Sms_Test extends Bikri_Test_Case {
 
 		$result = bikri_send_sms( '01711-000000', 'Your order #12 has shipped.', 'order_status' );
 
-		$this->assertSame(
-			array(
-				'id'       => 981,
-				'status'   => 'sent',
-				'phone'    => '+8801711000000',
-				'segments' => 1,
-				'encoding' => 'gsm7',
-				'cost'     => '0.35',
-				'balance'  => '99.65',
-			),
-			$result
-		);
+		$this->assertSame( self::SENT, $result );
 		$this->assertCount( 1, $this->requests );
 		list( $url, $args, $body ) = $this->requests[0];
 		$this->assertSame( self::SERVICE . '/api/sms/send', $url );
