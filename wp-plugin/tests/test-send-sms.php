@@ -14,16 +14,17 @@ class Bikri_Send_Sms_Test extends Bikri_Test_Case {
 	const UUID4 = '/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/';
 
 	/**
-	 * The body of the service's 201 answer to POST /api/sms/send.
+	 * The body of the service's 201 answer to POST /api/sms/send (backend/sms/routes.py, SentSmsSchema).
 	 */
 	const SENT = array(
 		'id'       => 981,
 		'status'   => 'sent',
 		'phone'    => '+8801711000000',
 		'segments' => 1,
-		'encoding' => 'gsm7',
+		'encoding' => 'gsm',
 		'cost'     => '0.35',
 		'balance'  => '99.65',
+		'error'    => null,
 	);
 
 	/**
@@ -124,7 +125,7 @@ class Bikri_Send_Sms_Test extends Bikri_Test_Case {
 		$this->answer_with(
 			self::sent(
 				array(
-					'encoding' => 'ucs2',
+					'encoding' => 'unicode',
 					'segments' => 1,
 				)
 			)
@@ -132,7 +133,7 @@ class Bikri_Send_Sms_Test extends Bikri_Test_Case {
 
 		$result = bikri_send_sms( '০১৭১১০০০০০০', $text, 'order_status' );
 
-		$this->assertSame( 'ucs2', $result['encoding'] );
+		$this->assertSame( 'unicode', $result['encoding'] );
 		list( , $args, $body ) = $this->requests[0];
 		$this->assertSame( $text, $body['content'] );
 		$this->assertSame( '০১৭১১০০০০০০', $body['phone'], 'Bangla digits are the service\'s to read' );
@@ -141,12 +142,12 @@ class Bikri_Send_Sms_Test extends Bikri_Test_Case {
 
 	public function test_insufficient_balance() {
 		$this->activate_locally( time() - HOUR_IN_SECONDS );
-		$this->answer_with( self::error_response( 402, 'insufficient_balance', 'Not enough SMS balance: this message costs 0.70 BDT and the wallet holds 0.20 BDT.' ) );
+		$this->answer_with( self::error_response( 402, 'insufficient_balance', 'Not enough SMS balance. Recharge to send.' ) );
 
 		$error = bikri_send_sms( '01711000000', 'Hello' );
 
 		$this->assertWPError( $error, 'insufficient_balance', 402 );
-		$this->assertSame( 'Not enough SMS balance: this message costs 0.70 BDT and the wallet holds 0.20 BDT.', $error->get_error_message() );
+		$this->assertSame( 'Not enough SMS balance. Recharge to send.', $error->get_error_message() );
 		$this->assertLicenseUntouched();
 	}
 
@@ -167,7 +168,7 @@ class Bikri_Send_Sms_Test extends Bikri_Test_Case {
 		$this->activate_locally( time() - HOUR_IN_SECONDS );
 		$this->answer_with(
 			self::with_headers(
-				self::error_response( 429, 'rate_limited', 'Too many SMS to this number for OTP. Wait a little and try again.' ),
+				self::error_response( 429, 'rate_limited', 'At most 5 codes an hour go to one number. Try again later.', array( 'retry_after' => 42 ) ),
 				array( 'retry-after' => '42' )
 			)
 		);
@@ -181,7 +182,7 @@ class Bikri_Send_Sms_Test extends Bikri_Test_Case {
 		// Retry-After may also be an HTTP date.
 		$this->answer_with(
 			self::with_headers(
-				self::error_response( 429, 'rate_limited', 'Too many requests.' ),
+				self::error_response( 429, 'rate_limited', 'This shop may send 30 SMS a minute. Try again shortly.', array( 'retry_after' => 120 ) ),
 				array( 'retry-after' => gmdate( 'D, d M Y H:i:s', time() + 120 ) . ' GMT' )
 			)
 		);
