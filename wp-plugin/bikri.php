@@ -38,5 +38,6 @@ if ( class_exists( 'Bikri_Plugin' ) ) {
 }
 
 require_once __DIR__ . '/includes/class-bikri-plugin.php';
+require_once __DIR__ . '/includes/helper.php';
 
 Bikri_Plugin::init( __FILE__ )->set_up();

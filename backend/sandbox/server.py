@@ -19,7 +19,9 @@ class SandboxServer:
 
     def __init__(self, wsgi_app, host: str = "127.0.0.1", port: int = 0):
         self._server = make_server(host, port, wsgi_app, threaded=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # A short poll interval: stop() waits for the loop's next poll, and tests stop many servers.
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        daemon=True)
         self.url = f"http://{host}:{self._server.server_port}"
 
     def start(self) -> str:

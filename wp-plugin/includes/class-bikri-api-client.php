@@ -94,6 +94,42 @@ final class Bikri_Api_Client {
 	}
 
 	/**
+	 * Sends one SMS through the service: POST /api/sms/send.
+	 *
+	 * The service normalises the phone, prices the message, debits the wallet and sends it.
+	 * The Idempotency-Key makes a repeated call (after a timeout, say) return the first answer
+	 * instead of sending and charging again, so callers must reuse the key when they retry.
+	 *
+	 * @param string $phone           Recipient, any common Bangladeshi form.
+	 * @param string $content         Message text (UTF-8; Bangla is fine).
+	 * @param string $purpose         manual, otp, order_status, abandoned_cart or marketing.
+	 * @param string $idempotency_key Unique per message.
+	 * @return array|WP_Error {id, status, phone, segments, encoding, cost, balance}
+	 */
+	public function send_sms( $phone, $content, $purpose, $idempotency_key ) {
+		return $this->request(
+			'POST',
+			'/api/sms/send',
+			array(
+				'phone'   => (string) $phone,
+				'content' => (string) $content,
+				'purpose' => (string) $purpose,
+			),
+			true,
+			array( 'Idempotency-Key' => (string) $idempotency_key )
+		);
+	}
+
+	/**
+	 * The SMS wallet: GET /api/sms/balance.
+	 *
+	 * @return array|WP_Error {balance, currency, rates: {gsm, unicode}, sms_left_estimate}
+	 */
+	public function get_sms_balance() {
+		return $this->request( 'GET', '/api/sms/balance' );
+	}
+
+	/**
 	 * Whether an error means the service refused this site's token or license.
 	 *
 	 * @param WP_Error $error An error from this client.
@@ -127,9 +163,10 @@ final class Bikri_Api_Client {
 	 * @param string     $path          Path below the service URL, starting with '/'.
 	 * @param array|null $body          JSON body, or null for none.
 	 * @param bool       $authenticated Whether to send the site token.
+	 * @param array      $extra_headers More headers (Idempotency-Key ...); they cannot replace the client's own.
 	 * @return array|WP_Error
 	 */
-	public function request( $method, $path, $body = null, $authenticated = true ) {
+	public function request( $method, $path, $body = null, $authenticated = true, array $extra_headers = array() ) {
 		$base = $this->license->service_url();
 		if ( '' === $base ) {
 			return new WP_Error( 'bikri_no_service_url', __( 'The Bikri service URL is not set.', 'bikri' ), array( 'status' => 0 ) );
@@ -146,7 +183,8 @@ final class Bikri_Api_Client {
 			}
 			$headers['Authorization'] = 'Bearer ' . $token;
 		}
-		$args = array(
+		$headers = array_merge( $extra_headers, $headers );
+		$args    = array(
 			'method'      => $method,
 			'timeout'     => self::TIMEOUT,
 			'redirection' => 0,
@@ -205,15 +243,20 @@ final class Bikri_Api_Client {
 			return $decoded;
 		}
 
+		$data        = array( 'status' => $status );
+		$retry_after = self::retry_after( wp_remote_retrieve_header( $response, 'retry-after' ) );
+		if ( null !== $retry_after ) {
+			// 429 (and 503) say when to try again; callers need it to wait instead of hammering.
+			$data['retry_after'] = $retry_after;
+		}
+
 		if ( is_array( $decoded ) && isset( $decoded['error'] ) && is_array( $decoded['error'] ) ) {
-			$error = $decoded['error'];
+			$error           = $decoded['error'];
+			$data['details'] = isset( $error['details'] ) ? $error['details'] : null;
 			return new WP_Error(
 				isset( $error['code'] ) && is_string( $error['code'] ) && '' !== $error['code'] ? $error['code'] : 'bikri_http_' . $status,
 				isset( $error['message'] ) && is_string( $error['message'] ) ? $error['message'] : '',
-				array(
-					'status'  => $status,
-					'details' => isset( $error['details'] ) ? $error['details'] : null,
-				)
+				$data
 			);
 		}
 
@@ -221,8 +264,29 @@ final class Bikri_Api_Client {
 			'bikri_http_' . $status,
 			/* translators: %d: HTTP status code */
 			sprintf( __( 'The Bikri service answered with HTTP status %d.', 'bikri' ), $status ),
-			array( 'status' => $status )
+			$data
 		);
+	}
+
+	/**
+	 * Seconds to wait, from a Retry-After header: a number of seconds or an HTTP date.
+	 *
+	 * @param mixed $header Header value ('' when absent; an array when sent twice).
+	 * @return int|null
+	 */
+	private static function retry_after( $header ) {
+		if ( is_array( $header ) ) {
+			$header = reset( $header );
+		}
+		$header = trim( (string) $header );
+		if ( '' === $header ) {
+			return null;
+		}
+		if ( ctype_digit( $header ) ) {
+			return (int) $header;
+		}
+		$when = strtotime( $header );
+		return false === $when ? null : max( 0, $when - time() );
 	}
 
 	/**

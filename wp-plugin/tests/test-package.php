@@ -46,6 +46,8 @@ class Bikri_Package_Test extends Bikri_Test_Case {
 		$this->assertContains( 'bikri/uninstall.php', $names );
 		$this->assertContains( 'bikri/readme.txt', $names );
 		$this->assertContains( 'bikri/includes/class-bikri-api-client.php', $names );
+		$this->assertContains( 'bikri/includes/helper.php', $names );
+		$this->assertContains( 'bikri/includes/send-sms.php', $names );
 		$this->assertContains( 'bikri/assets/css/admin.css', $names );
 		$this->assertContains( 'bikri/languages/bikri.pot', $names );
 		foreach ( $names as $name ) {

@@ -1,0 +1,113 @@
+<?php
+/**
+ * Functions for other plugins and themes: bikri_send_sms() and send_sms() (S1, P1).
+ *
+ * @package Bikri
+ */
+
+if ( ! defined( 'ABSPATH' ) ) {
+	exit;
+}
+
+/**
+ * Sends an SMS through the Bikri service, paid from this shop's SMS wallet.
+ *
+ * Never fatal: every failure (no license, service down, not enough balance, a bad number,
+ * too many messages) comes back as a WP_Error. Its code is the service's (insufficient_balance,
+ * validation_error, rate_limited, ...) or a bikri_* code for problems found before or without
+ * an answer; its data holds 'status' (HTTP status, 0 when there was none), 'details' (per
+ * field, for validation_error), 'retry_after' (seconds, for rate_limited) and
+ * 'idempotency_key' (pass it back to retry the same message safely).
+ *
+ * @param string $phone           Recipient: 01XXXXXXXXX, +8801XXXXXXXXX or 8801XXXXXXXXX; the service checks it.
+ * @param string $content         Message text, UTF-8. Bangla is sent as Unicode (70 characters per SMS).
+ * @param string $purpose         manual (default), otp, order_status, abandoned_cart or marketing.
+ * @param string $idempotency_key Unique per message. Reuse it to retry: the service then sends and
+ *                                charges once. Empty: a new key is made for this call.
+ * @return array|WP_Error {id, status, phone, segments, encoding, cost, balance} as the service answered.
+ */
+function bikri_send_sms( $phone, $content, $purpose = 'manual', $idempotency_key = '' ) {
+	$plugin = class_exists( 'Bikri_Plugin' ) ? Bikri_Plugin::instance() : null;
+	if ( null === $plugin ) {
+		return new WP_Error( 'bikri_not_loaded', __( 'The Bikri plugin is not loaded, so the SMS was not sent.', 'bikri' ), array( 'status' => 0 ) );
+	}
+
+	$details = array();
+	if ( ! bikri_sms_is_text( $phone ) || '' === trim( (string) $phone ) ) {
+		$details['phone'] = array( __( 'Enter the recipient\'s mobile number.', 'bikri' ) );
+	}
+	if ( ! bikri_sms_is_text( $content ) || '' === trim( (string) $content ) ) {
+		$details['content'] = array( __( 'Enter the message text.', 'bikri' ) );
+	} elseif ( '' === wp_check_invalid_utf8( (string) $content ) ) {
+		$details['content'] = array( __( 'The message text is not valid UTF-8.', 'bikri' ) );
+	}
+	if ( ! is_string( $purpose ) || '' === trim( $purpose ) ) {
+		$details['purpose'] = array( __( 'Give the purpose of the message, such as manual or order_status.', 'bikri' ) );
+	}
+	if ( ! is_scalar( $idempotency_key ) && null !== $idempotency_key ) {
+		$details['idempotency_key'] = array( __( 'The idempotency key must be a string.', 'bikri' ) );
+	}
+	if ( $details ) {
+		return new WP_Error(
+			'bikri_invalid_sms',
+			__( 'The SMS was not sent: some fields are missing or invalid.', 'bikri' ),
+			array(
+				'status'  => 0,
+				'details' => $details,
+			)
+		);
+	}
+
+	// An inactive license would only be refused; asking anyway costs the caller a round trip.
+	if ( ! $plugin->license->is_active() ) {
+		return new WP_Error(
+			'bikri_unlicensed',
+			__( 'The SMS was not sent: Bikri has no active license on this site. Activate it on the Bikri → License page.', 'bikri' ),
+			array( 'status' => 0 )
+		);
+	}
+
+	$key    = '' === trim( (string) $idempotency_key ) ? wp_generate_uuid4() : trim( (string) $idempotency_key );
+	$result = $plugin->client->send_sms( trim( (string) $phone ), (string) $content, trim( $purpose ), $key );
+	if ( ! is_wp_error( $result ) ) {
+		return $result;
+	}
+
+	$data                    = $result->get_error_data();
+	$data                    = is_array( $data ) ? $data : array();
+	$data['idempotency_key'] = $key;
+	if ( 'bikri_unreachable' === $result->get_error_code() ) {
+		// The transport's own words ("cURL error 28 ...") mean little to a shop owner, and after
+		// a timeout the service may have sent the SMS: say so, and how to retry safely.
+		$data['reason'] = $result->get_error_message();
+		return new WP_Error(
+			'bikri_unreachable',
+			__( 'The Bikri service did not answer, so it is not known whether the SMS was sent. Sending it again with the same idempotency key never sends it twice.', 'bikri' ),
+			$data
+		);
+	}
+	return new WP_Error( $result->get_error_code(), $result->get_error_message(), $data );
+}
+
+/**
+ * Whether a value can be sent as SMS text or a phone number (a string or a number, not a bool or array).
+ *
+ * @param mixed $value Value.
+ * @return bool
+ */
+function bikri_sms_is_text( $value ) {
+	return is_string( $value ) || is_int( $value );
+}
+
+/**
+ * Declares send_sms() unless something else already has.
+ *
+ * Hooked to plugins_loaded, after every plugin file has loaded: WordPress loads plugins in
+ * alphabetical order and "bikri" comes early, so declaring at load time would make another
+ * plugin's own send_sms() a fatal "cannot redeclare" error. Theirs wins; bikri_send_sms() stays.
+ */
+function bikri_declare_send_sms() {
+	if ( ! function_exists( 'send_sms' ) ) {
+		require_once __DIR__ . '/send-sms.php';
+	}
+}
