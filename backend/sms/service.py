@@ -440,13 +440,14 @@ def complete_recharge(payment_id: str, callback_status: str) -> Recharge | None:
     recharge = db.session.execute(select(Recharge).where(Recharge.payment_id == payment_id)).scalar_one_or_none()
     if recharge is None or recharge.status == "completed":
         return recharge
-    if callback_status in ("cancel", "failure"):
-        recharge.status = "cancelled" if callback_status == "cancel" else "failed"
-        db.session.commit()
-        return recharge
     gateway = _payment_gateway()
     try:
-        result = gateway.execute_payment(payment_id)
+        if callback_status == "success":
+            result = gateway.execute_payment(payment_id)
+        else:
+            # "cancel" or "failure" arrives unsigned too: believe bKash, not the URL. A payment
+            # bKash still calls open stays pending; the reconcile job settles it.
+            result = gateway.query_payment(payment_id)
     except PaymentError as error:
         # a timeout, or "already executed" by a first callback: the status query tells the truth
         log.info("bKash execute gave no answer for %s (%s); querying", payment_id, error.code)
