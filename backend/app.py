@@ -144,6 +144,8 @@ def _register_template_helpers(app):
 
     field_labels = {"phone": lambda: _("Mobile number"), "content": lambda: _("Message"), "amount": lambda: _("Amount"),
                     "purpose": lambda: _("Purpose")}
+    purposes = {"manual": lambda: _("Sent by hand"), "otp": lambda: _("Checkout code"), "order_status": lambda: _("Order updates"),
+                "abandoned_cart": lambda: _("Cart reminders"), "marketing": lambda: _("Marketing")}
     recharge_statuses = {"pending": lambda: _("Waiting for payment"), "completed": lambda: _("Completed"),
                          "failed": lambda: _("Failed"), "cancelled": lambda: _("Cancelled")}
 
@@ -151,6 +153,8 @@ def _register_template_helpers(app):
         money=money,
         timedelta_days=lambda days: timedelta(days=days),
         field_label=lambda name: field_labels.get(name, lambda: name)(),
+        purpose_label=lambda name: purposes.get(name, lambda: name)(),
+        purpose_labels=lambda: {name: label() for name, label in purposes.items()},
         recharge_status=lambda status: recharge_statuses.get(status, lambda: status)(),
         current_locale=lambda: str(get_locale() or "en"),
         role_label=lambda role: role_labels.get(role, lambda: role)(),

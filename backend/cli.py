@@ -110,12 +110,35 @@ def sms_credit(site_url, amount, note):
         raise click.ClickException(f"bad input: {error}") from error
     if not value.is_finite() or value <= 0 or value != value.quantize(Decimal("0.01")):
         raise click.ClickException("AMOUNT must be a positive amount in taka with at most two decimals")
-    site = db.session.execute(db.select(Site).where(Site.url_key == url_key, Site.token_hash.is_not(None))).scalars().first()
+    # the newest activation: a shop that changed license keys may still hold an older one
+    site = db.session.execute(db.select(Site).where(Site.url_key == url_key, Site.token_hash.is_not(None))
+                              .order_by(Site.activated_at.desc())).scalars().first()
     if site is None:
         raise click.ClickException(f"no active site at {site_url}")
     recharge = sms.operator_credit(site, value, operator="cli", note=note)
     db.session.commit()
     click.echo(f"Credited {recharge.amount} taka to {site.url} (recharge #{recharge.id}); balance {sms.balance_of(site.id)}.")
+
+
+@sms_cli.command("gateway")
+@click.argument("key")
+@click.argument("settings", nargs=-1)
+def sms_gateway(key, settings):
+    """Choose the SMS gateway: `sms gateway ssl_wireless base_url=https://… sid=BRAND api_token=…`."""
+    from backend.sms import service as sms
+
+    values = {}
+    for item in settings:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise click.ClickException(f"settings look like name=value, not {item!r}")
+        values[name] = value
+    try:
+        sms.configure_gateway(key, values)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"SMS gateway set to {key}.")
 
 
 @sandbox_cli.command("run")

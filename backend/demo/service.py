@@ -31,6 +31,7 @@ def set_up_demo() -> dict:
     if db.session.execute(select(Operator).where(Operator.email == DEMO_OPERATOR)).scalar_one_or_none() is None:
         create_operator(DEMO_OPERATOR, DEMO_OPERATOR_PASSWORD)
     db.session.commit()
+    _set_up_sms(site)
     STATE_FILE.parent.mkdir(parents=True, exist_ok=True)
     STATE_FILE.write_text(json.dumps(state))
     STATE_FILE.chmod(0o600)
@@ -42,3 +43,37 @@ def demo_site() -> Site | None:
     return db.session.execute(
         select(Site).where(Site.url_key == url_key, Site.token_hash.is_not(None))
     ).scalars().first()
+
+
+DEMO_SMS = [
+    ("order_status", "প্রিয় গ্রাহক, আপনার অর্ডার #{n} কুরিয়ারে দেওয়া হয়েছে। ধন্যবাদ!"),
+    ("otp", "Your Demo Shop code is {code}. It expires in 5 minutes."),
+    ("order_status", "Your order #{n} is confirmed. Total 1,250 Tk, cash on delivery."),
+    ("abandoned_cart", "আপনার কার্টে পণ্য রয়ে গেছে। আজই অর্ডার করুন, ডেলিভারি ফ্রি!"),
+]
+
+
+def _set_up_sms(site) -> None:
+    """The sandbox gateway, a funded wallet and a month of sent SMS, so the SMS page has something to show."""
+    import os
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from backend.sandbox.sms_gateway import API_TOKEN, SID
+    from backend.sms import service as sms
+    from backend.sms.models import SmsMessage
+    from backend.timeutil import utcnow
+
+    sms.configure_gateway("ssl_wireless", {"base_url": os.environ.get("BIKRI_DEMO_SMS_URL", "http://127.0.0.1:5801"),
+                                           "sid": SID, "api_token": API_TOKEN})
+    db.session.commit()
+    if db.session.execute(select(SmsMessage.id).where(SmsMessage.site_id == site.id)).first():
+        return
+    sms.operator_credit(site, Decimal("500"), operator="demo", note="demo credit")
+    db.session.commit()
+    for n in range(24):
+        purpose, text = DEMO_SMS[n % len(DEMO_SMS)]
+        message = sms.send_sms(site, phone=f"0171{n:07d}", content=text.format(n=1000 + n, code=100000 + n * 7919 % 900000),
+                               purpose=purpose)
+        message.created_at = utcnow() - timedelta(hours=29 * n)
+        db.session.commit()

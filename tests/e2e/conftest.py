@@ -5,6 +5,7 @@ WordPress is at http://127.0.0.1:<port> and the service at http://localhost:<por
 different sites, so the embedded pages are third-party inside wp-admin, as for real shops.
 """
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -48,8 +49,26 @@ def wait_for(url: str, what: str, process: subprocess.Popen, seconds: int = 30):
 
 
 @pytest.fixture(scope="session")
-def service(tmp_path_factory):
+def sandboxes():
+    """The SMS gateway and bKash stand-ins, on real sockets, for the service to call."""
+    from backend.sandbox.bkash import BkashSandbox
+    from backend.sandbox.server import SandboxServer
+    from backend.sandbox.sms_gateway import create_sms_gateway_app
+
+    sms_app, bkash_app = create_sms_gateway_app(), BkashSandbox()
+    sms_server, bkash_server = SandboxServer(sms_app), SandboxServer(bkash_app)
+    sms_server.start()
+    bkash_server.start()
+    yield {"sms": sms_app.sandbox, "sms_url": sms_server.url, "bkash": bkash_app,
+           "bkash_config": bkash_app.gateway_config(bkash_server.url)}
+    sms_server.stop()
+    bkash_server.stop()
+
+
+@pytest.fixture(scope="session")
+def service(tmp_path_factory, sandboxes):
     port = free_port()
+    bkash = sandboxes["bkash_config"]
     name = f"bikri_e2e_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
@@ -61,6 +80,9 @@ def service(tmp_path_factory):
         "BIKRI_BIND": f"127.0.0.1:{port}",
         "BIKRI_PUBLIC_URL": f"http://localhost:{port}",
         "BIKRI_WEB_WORKERS": "2",
+        "BIKRI_BKASH_BASE_URL": bkash["base_url"], "BIKRI_BKASH_APP_KEY": bkash["app_key"],
+        "BIKRI_BKASH_APP_SECRET": bkash["app_secret"], "BIKRI_BKASH_USERNAME": bkash["username"],
+        "BIKRI_BKASH_PASSWORD": bkash["password"],
     }
     ARTIFACTS.mkdir(exist_ok=True)
     log = open(ARTIFACTS / "service.log", "wb")
@@ -74,6 +96,7 @@ def service(tmp_path_factory):
                                     cwd=ROOT, env=env, capture_output=True, text=True, check=True)
             return result.stdout
 
+        cli("sms", "gateway", "ssl_wireless", f"base_url={sandboxes['sms_url']}", "sid=BIKRIDEMO", "api_token=sandbox-api-token")
         yield {"url": f"http://localhost:{port}", "cli": cli}
     finally:
         process.terminate()
@@ -106,6 +129,21 @@ def wordpress(service, tmp_path_factory):
         log.close()
         subprocess.run(["bash", str(ROOT / "scripts/wp/teardown.sh"), str(site_dir), db_name], env=env, check=False,
                        capture_output=True)
+
+
+def sign_in(page, wordpress):
+    page.goto(f"{wordpress['url']}/wp-login.php")
+    page.fill("#user_login", wordpress["user"])
+    page.fill("#user_pass", wordpress["password"])
+    page.click("#wp-submit")
+    page.wait_for_url(re.compile(r"/wp-admin/"))
+
+
+def activate(page, wordpress, key):
+    page.goto(f"{wordpress['url']}/wp-admin/admin.php?page=bikri-license")
+    page.fill("#bikri-license-key", key)
+    page.locator("form:has(#bikri-license-key) [type=submit]").click()
+    page.wait_for_load_state()
 
 
 @pytest.fixture(scope="session")

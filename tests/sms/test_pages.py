@@ -138,3 +138,12 @@ def test_cli_credit(app, runner, shop):
         assert db.session.query(Recharge).one().note == "bank transfer"
     for args in (["sms", "credit", shop.url, "-5"], ["sms", "credit", "https://nope.example", "5"], ["sms", "credit", shop.url, "1.234"]):
         assert runner.invoke(args=args).exit_code != 0
+
+
+def test_cli_sets_the_gateway(app, runner):
+    assert runner.invoke(args=["sms", "gateway", "ssl_wireless", "base_url=http://127.0.0.1:9", "sid=X", "api_token=T"]).exit_code == 0
+    with app.app_context():
+        assert service.gateway_settings() == ("ssl_wireless", {"base_url": "http://127.0.0.1:9", "sid": "X", "api_token": "T"})
+    missing = runner.invoke(args=["sms", "gateway", "ssl_wireless", "sid=X"])
+    assert missing.exit_code != 0 and "missing settings" in missing.output
+    assert runner.invoke(args=["sms", "gateway", "nope"]).exit_code != 0

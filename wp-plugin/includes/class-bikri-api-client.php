@@ -84,6 +84,35 @@ final class Bikri_Api_Client {
 	}
 
 	/**
+	 * Frees the place an earlier activation held, after a new license key took over.
+	 *
+	 * Best effort and silent: the old token is not this site's token any more, so its refusal
+	 * must not mark the new license inactive.
+	 *
+	 * @param string $old_token The token the site used before.
+	 * @return array|WP_Error
+	 */
+	public function release_token( $old_token ) {
+		$base = $this->license->service_url();
+		if ( '' === $base || '' === $old_token ) {
+			return new WP_Error( 'bikri_nothing_to_release', '' );
+		}
+		$response = wp_remote_request(
+			$base . '/api/v1/sites/deactivate',
+			array(
+				'method'      => 'POST',
+				'timeout'     => self::TIMEOUT,
+				'redirection' => 0,
+				'headers'     => array(
+					'Accept'        => 'application/json',
+					'Authorization' => 'Bearer ' . $old_token,
+				),
+			)
+		);
+		return $this->decode( $response );
+	}
+
+	/**
 	 * A one-time ticket that signs a WordPress user in to an embedded page: POST /api/v1/embed/tickets.
 	 *
 	 * @param array $body {wp_user_id, display_name, role, page, locale}.

@@ -173,7 +173,8 @@ final class Bikri_License_Page {
 			$this->fail( new WP_Error( 'bikri_missing_key', __( 'Enter your license key.', 'bikri' ) ) );
 		}
 
-		$answer = $this->client->activate( $key, untrailingslashit( home_url( '/' ) ) );
+		$old_token = $this->license->token();
+		$answer    = $this->client->activate( $key, untrailingslashit( home_url( '/' ) ) );
 		if ( is_wp_error( $answer ) ) {
 			$this->fail( $answer );
 		}
@@ -182,6 +183,11 @@ final class Bikri_License_Page {
 		}
 
 		$this->license->save_activation( $answer['token'], $answer['license'], time() );
+		if ( '' !== $old_token && $old_token !== $answer['token'] ) {
+			// A new key took over: give the old license its site back (it fails harmlessly
+			// when the same license re-activated, as that already replaced the old token).
+			$this->client->release_token( $old_token );
+		}
 		// Activation answers with the license only; the full status (site, sites used) comes from here.
 		$this->license->refresh( $this->client, time() );
 		$this->redirect( 'activated' );

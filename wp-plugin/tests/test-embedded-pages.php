@@ -36,14 +36,15 @@ class Bikri_Embedded_Pages_Test extends Bikri_Test_Case {
 		};
 	}
 
-	public function test_menu_lists_home_and_license() {
+	public function test_menu_lists_the_service_pages_and_license() {
 		$this->sign_in( 'administrator' );
 		$this->build_menu();
 
 		$slugs = wp_list_pluck( $GLOBALS['submenu']['bikri'], 2 );
-		$this->assertSame( array( 'bikri', 'bikri-license' ), array_values( $slugs ) );
+		$this->assertSame( array( 'bikri', 'bikri-sms', 'bikri-license' ), array_values( $slugs ) );
 		$this->assertSame( 'bikri_view', $GLOBALS['submenu']['bikri'][0][1] );
-		$this->assertSame( 'manage_options', $GLOBALS['submenu']['bikri'][1][1] );
+		$this->assertSame( 'bikri_view', $GLOBALS['submenu']['bikri'][1][1] );
+		$this->assertSame( 'manage_options', $GLOBALS['submenu']['bikri'][2][1] );
 	}
 
 	public function test_page_redirects_to_license_page_without_a_license() {

@@ -48,6 +48,38 @@ class Bikri_License_Page_Test extends Bikri_Test_Case {
 		$_SERVER['REQUEST_METHOD'] = 'POST';
 	}
 
+	public function test_a_new_key_releases_the_old_activation_without_locking_the_new_one() {
+		$this->sign_in( 'administrator' );
+		$this->activate_locally();
+		$this->service = static function ( $method, $path, $body, $args ) {
+			if ( '/api/v1/sites/activate' === $path ) {
+				return self::activation_ok();
+			}
+			if ( '/api/v1/sites/deactivate' === $path ) {
+				// the old token: the service answers 204, or 401 if it was already replaced
+				return 'Bearer site-token-123' === $args['headers']['Authorization'] ? self::response( 401, array( 'error' => array( 'code' => 'unauthorized', 'message' => 'x', 'details' => array() ) ) ) : self::response( 500 );
+			}
+			return self::response( 200, array( 'status' => 'active', 'plan' => 'starter' ) );
+		};
+		$this->post_activation_form( array( 'bikri_license_key' => 'BIKRI-NEW-KEY' ) );
+
+		$this->redirect_of(
+			static function () {
+				do_action( 'admin_post_' . Bikri_License_Page::ACTION_ACTIVATE );
+			}
+		);
+
+		$paths = array_map(
+			static function ( $request ) {
+				return wp_parse_url( $request[0], PHP_URL_PATH );
+			},
+			$this->requests
+		);
+		$this->assertContains( '/api/v1/sites/deactivate', $paths, 'the old token was released' );
+		$this->assertSame( 'site-token-abc', $this->plugin->license->token() );
+		$this->assertTrue( $this->plugin->license->is_active(), 'a 401 for the old token does not lock the new license' );
+	}
+
 	public function test_activation_stores_token_and_status() {
 		$this->sign_in( 'administrator' );
 		$this->service = static function ( $method, $path ) {

@@ -6,6 +6,7 @@
   if (!canvas || !form) { return; }
   var colours = { manual: "#0a7d5a", otp: "#2271b1", order_status: "#dba617", abandoned_cart: "#d63638", marketing: "#8c5fc7" };
   var chart = null;
+  var labels = JSON.parse(canvas.dataset.purposes || "{}");
 
   function draw() {
     var params = new URLSearchParams(new FormData(form)).toString();
@@ -13,7 +14,7 @@
     window.bikri.fetchJSON(canvas.dataset.usageUrl + "?" + params).then(function (data) {
       error.hidden = true;
       var datasets = Object.keys(data.purposes).map(function (purpose) {
-        return { label: purpose, data: data.purposes[purpose].cost, backgroundColor: colours[purpose] || "#646970", stack: "cost" };
+        return { label: labels[purpose] || purpose, data: data.purposes[purpose].cost, backgroundColor: colours[purpose] || "#646970", stack: "cost" };
       });
       if (chart) { chart.destroy(); }
       if (typeof Chart === "undefined") { return; }

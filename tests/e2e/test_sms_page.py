@@ -1,0 +1,47 @@
+"""The SMS page in real wp-admin: a test SMS with a live price, then a bKash recharge paid on
+bKash's (sandbox) page, the balance updated once."""
+import re
+
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import ARTIFACTS, activate, sign_in
+
+
+def test_send_an_sms_and_recharge_with_bkash(service, wordpress, sandboxes, browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    page = context.new_page()
+    sign_in(page, wordpress)
+    key = service["cli"]("licenses", "create", "--email", "sms@e2e.test", "--plan", "sms-plan").strip().splitlines()[-1]
+    activate(page, wordpress, key)
+    service["cli"]("sms", "credit", wordpress["url"], "10")
+
+    page.goto(f"{wordpress['url']}/wp-admin/admin.php?page=bikri-sms")
+    frame = page.frame_locator("iframe.bikri-frame")
+    expect(frame.locator("#sms-balance")).to_contain_text("10.00")
+
+    frame.locator("#sms-phone").fill("01711-234567")
+    frame.locator("#sms-content").fill("আপনার অর্ডার #1001 নিশ্চিত হয়েছে")
+    expect(frame.locator("#sms-quote")).to_contain_text("1 SMS")
+    expect(frame.locator("#sms-quote")).to_contain_text("Bangla")
+    frame.locator("#sms-send button[type=submit]").click()
+    expect(frame.locator("#sms-send-result")).to_contain_text("Sent to +8801711234567")
+    assert [m["sms"] for m in sandboxes["sms"].sent.values()] == ["আপনার অর্ডার #1001 নিশ্চিত হয়েছে"]
+    page.screenshot(path=str(ARTIFACTS / "sms-1280.png"), full_page=True)
+
+    # Recharge: bKash's page opens in a new tab; paying there brings the owner back to Bikri.
+    frame.locator("#sms-amount").fill("500")
+    frame.locator("#sms-balance button[type=submit]").click()
+    pay_link = frame.locator("#sms-recharge-result a")
+    expect(pay_link).to_be_visible()
+    with context.expect_page() as opened:
+        pay_link.click()
+    bkash = opened.value
+    bkash.wait_for_load_state()
+    bkash.locator("button[value=pay], [name=action][value=pay]").first.click()
+    bkash.wait_for_url(re.compile(r"/payments/bkash/callback"))
+    expect(bkash.locator("[data-status=completed]")).to_contain_text("Recharge complete")
+    bkash.close()
+
+    page.reload()
+    expect(page.frame_locator("iframe.bikri-frame").locator("#sms-balance")).to_contain_text("509.55")
+    context.close()
