@@ -31,7 +31,9 @@ class BikriApi(Api):
         return http_exception_response(error)
 
 
-db = SQLAlchemy(model_class=Base)
+# Objects stay readable after a commit without a fresh SELECT each: requests and jobs commit
+# at their end (or, for money, at a point they choose) and do not rely on reloading.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 api = BikriApi()
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)

@@ -31,7 +31,9 @@ class SendSms(MethodView):
         message = service.send_sms(site, idempotency_key=headers.get("idempotency_key"), **data)
         return {
             "id": message.id, "status": message.status, "phone": message.phone, "segments": message.segments,
-            "encoding": message.encoding, "cost": message.cost, "balance": service.balance_of(site.id),
+            "encoding": message.encoding, "cost": message.cost,
+            # the balance right after this message (a replayed request reads it afresh)
+            "balance": getattr(message, "balance_after", None) or service.balance_of(site.id),
             "error": message.error,
         }
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from flask import current_app
+from flask import current_app, g
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -54,7 +54,10 @@ def rate_limited(message: str, retry_after: int) -> ApiError:
 # --- settings and prices ------------------------------------------------------------------
 
 def sms_settings() -> SmsSettings:
-    return db.session.execute(select(SmsSettings).order_by(SmsSettings.id)).scalars().first()
+    """The one settings row, read once per request or job run."""
+    if "sms_settings" not in g:
+        g.sms_settings = db.session.execute(select(SmsSettings).order_by(SmsSettings.id)).scalars().first()
+    return g.sms_settings
 
 
 def rate_for_plan(plan: str) -> SmsRate:
@@ -156,18 +159,19 @@ def credit(site_id: int, amount: Decimal, *, kind: str, reference: str, note: st
     return True
 
 
-def _debit(site_id: int, amount: Decimal, reference: str) -> bool:
-    """Take money only if it is there: one conditional UPDATE decides, whatever runs concurrently."""
-    if amount == 0:
-        return True
-    taken = db.session.execute(
+def _debit(site_id: int, amount: Decimal, reference: str) -> Decimal | None:
+    """Take money only if it is there: one conditional UPDATE decides, whatever runs concurrently.
+    Returns the balance left, or None when there was not enough."""
+    left = db.session.execute(
         update(Wallet).where(Wallet.site_id == site_id, Wallet.balance >= amount)
-        .values(balance=Wallet.balance - amount).execution_options(synchronize_session=False)
-    ).rowcount
-    if taken != 1:
-        return False
-    db.session.add(WalletEntry(site_id=site_id, amount=-amount, kind="sms", reference=reference))
-    return True
+        .values(balance=Wallet.balance - amount).returning(Wallet.balance)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    if left is None:
+        return None
+    if amount:
+        db.session.add(WalletEntry(site_id=site_id, amount=-amount, kind="sms", reference=reference))
+    return left
 
 
 # --- sending ---------------------------------------------------------------------------------
@@ -223,7 +227,6 @@ def send_sms(site: Site, *, phone: str, content: str, purpose: str = "manual",
             return existing
     _check_rate_limits(site, phone, purpose)
 
-    _ensure_wallet(site.id)
     message = SmsMessage(site_id=site.id, phone=phone, content=content, purpose=purpose, encoding=price.encoding,
                          segments=price.segments, cost=price.cost, gateway_cost=price.gateway_cost,
                          status="sending", idempotency_key=idempotency_key or None)
@@ -234,13 +237,15 @@ def send_sms(site: Site, *, phone: str, content: str, purpose: str = "manual",
         # the same Idempotency-Key arrived twice at once: the other request owns the message
         db.session.rollback()
         return _existing(site, idempotency_key, phone, content)
-    if not _debit(site.id, price.cost, reference=str(message.id)):
+    left = _debit(site.id, price.cost, reference=str(message.id))
+    if left is None:
         db.session.rollback()
         raise InsufficientBalance(
             f"This SMS costs {price.cost.normalize():f} taka and the balance is {balance_of(site.id).normalize():f} taka. Recharge to send.",
             details={"cost": str(price.cost), "balance": str(balance_of(site.id))},
         )
     db.session.commit()
+    message.balance_after = left
     return deliver(message)
 
 
@@ -259,8 +264,9 @@ def deliver(message: SmsMessage) -> SmsMessage:
     else:
         message.status = "failed"
         message.error = (result.error or "The gateway refused the message.")[:500]
-        credit(message.site_id, message.cost, kind="refund", reference=str(message.id),
-               note="SMS not sent: refunded") if message.cost > 0 else None
+        if message.cost > 0:
+            credit(message.site_id, message.cost, kind="refund", reference=str(message.id), note="SMS not sent: refunded")
+        message.balance_after = None  # refunded: the caller reads the balance afresh
     db.session.commit()
     return message
 

@@ -12,6 +12,10 @@ import requests
 from backend.integrations.sms.base import SendResult, SmsGateway, SmsGatewayError, register_gateway
 
 
+# One connection pool per process: a send reuses an open connection instead of a new handshake.
+_http = requests.Session()
+
+
 @register_gateway
 class SslWirelessGateway(SmsGateway):
     key = "ssl_wireless"
@@ -21,7 +25,7 @@ class SslWirelessGateway(SmsGateway):
     def _post(self, path: str, body: dict) -> dict:
         url = self.settings["base_url"].rstrip("/") + path
         try:
-            response = requests.post(url, json=body, timeout=self.timeout, headers={"Accept": "application/json"})
+            response = _http.post(url, json=body, timeout=self.timeout, headers={"Accept": "application/json"})
         except requests.RequestException as error:
             raise SmsGatewayError(f"{self.name} could not be reached: {error.__class__.__name__}") from error
         if response.status_code >= 500:
