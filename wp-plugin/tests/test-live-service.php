@@ -57,4 +57,26 @@ class Bikri_Live_Service_Test extends Bikri_Test_Case {
 		$this->assertTrue( Bikri_Api_Client::is_refusal( $after ) );
 		$this->assertFalse( $license->is_active() );
 	}
+
+	public function test_send_sms_through_the_real_service() {
+		$token = getenv( 'BIKRI_TEST_SITE_TOKEN' );
+		if ( ! $token ) {
+			$this->markTestSkipped( 'BIKRI_TEST_SITE_TOKEN (a site with a funded wallet) is not set.' );
+		}
+		$this->plugin->license->save_activation( $token, array( 'status' => 'active' ), time() );
+
+		$sent = bikri_send_sms( '০১৭১১-২৩৪৫৬৭', 'আপনার অর্ডার নিশ্চিত হয়েছে।', 'order_status', 'live-test-1' );
+		$this->assertIsArray( $sent, is_wp_error( $sent ) ? $sent->get_error_code() . ': ' . $sent->get_error_message() : '' );
+		$this->assertSame( 'sent', $sent['status'] );
+		$this->assertSame( '+8801711234567', $sent['phone'] );
+		$this->assertSame( 'unicode', $sent['encoding'] );
+
+		$again = bikri_send_sms( '০১৭১১-২৩৪৫৬৭', 'আপনার অর্ডার নিশ্চিত হয়েছে।', 'order_status', 'live-test-1' );
+		$this->assertSame( $sent['id'], $again['id'], 'a retry with the same key is the same message' );
+
+		$bad = send_sms( '12345', 'hello' );
+		$this->assertInstanceOf( WP_Error::class, $bad );
+		$this->assertSame( 422, Bikri_Api_Client::status_of( $bad ) );
+		$this->assertTrue( $this->plugin->license->is_active(), 'a 422 does not lock the license' );
+	}
 }
