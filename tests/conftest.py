@@ -13,6 +13,7 @@ from sqlalchemy import text
 
 from backend.app import create_app
 from backend.extensions import db, limiter
+from backend.operator.service import create_operator
 
 PG_SERVER = os.environ.get("BIKRI_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
 
@@ -153,3 +154,27 @@ def make_shop(client, make_license):
 @pytest.fixture
 def shop(make_shop):
     return make_shop()
+
+
+# --- the operators' console ---------------------------------------------------------
+
+def form_token(client, path):
+    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True)).group(1)
+
+
+def sign_in(app, client, password):
+    with app.app_context():
+        create_operator("ops@bikri.test", "a-long-password")
+        db.session.commit()
+    token = form_token(client, "/operator/login")
+    return token, client.post("/operator/login", data={"email": "ops@bikri.test", "password": password, "csrf_token": token})
+
+
+@pytest.fixture
+def operator_client(app, client):
+    token, response = sign_in(app, client, "a-long-password")
+    assert response.status_code == 302
+    # signing in starts a new session, with a new form token
+    client.csrf = form_token(client, "/operator/")
+    assert client.csrf != token
+    return client

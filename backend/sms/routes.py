@@ -1,11 +1,8 @@
-from decimal import Decimal
-
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from backend.api import PageArgsSchema, current_site, paginate
-from backend.extensions import db
 from backend.sms import operator_views, service, views
 from backend.sms.encoding import MAX_SEGMENTS
 from backend.sms.models import Recharge, SmsMessage
@@ -84,17 +81,7 @@ class UseHistory(MethodView):
     @blp.response(200, UseHistorySchema)
     def get(self, args):
         """Messages sent, newest first, with totals; dates are calendar days in Asia/Dhaka, inclusive."""
-        site = current_site()
-        start, end = service.dhaka_day_bounds(args["start_date"], args["end_date"])
-        conditions = [SmsMessage.site_id == site.id]
-        if start:
-            conditions.append(SmsMessage.created_at >= start)
-        if end:
-            conditions.append(SmsMessage.created_at < end)
+        conditions = service.message_conditions(current_site().id, args["start_date"], args["end_date"])
         page = paginate(select(SmsMessage).where(*conditions).order_by(SmsMessage.id.desc()), args["page"], args["per_page"])
-        count, segments, cost = db.session.execute(
-            select(func.count(SmsMessage.id), func.coalesce(func.sum(SmsMessage.segments), 0), func.sum(SmsMessage.cost))
-            .where(*conditions, SmsMessage.status != "failed")
-        ).one()
-        page["totals"] = {"messages": count, "segments": segments, "cost": cost or Decimal("0")}
+        page["totals"] = service.usage_totals(conditions)
         return page

@@ -366,6 +366,26 @@ def balance_summary(site: Site) -> dict:
     }
 
 
+def message_conditions(site_id: int, start: date | None, end: date | None) -> list:
+    """WHERE clauses for a shop's messages within Dhaka calendar days (both ends optional)."""
+    lower, upper = dhaka_day_bounds(start, end)
+    conditions = [SmsMessage.site_id == site_id]
+    if lower:
+        conditions.append(SmsMessage.created_at >= lower)
+    if upper:
+        conditions.append(SmsMessage.created_at < upper)
+    return conditions
+
+
+def usage_totals(conditions: list) -> dict:
+    """What the shop paid for among these messages (failed ones were refunded)."""
+    count, segments, cost = db.session.execute(
+        select(func.count(SmsMessage.id), func.coalesce(func.sum(SmsMessage.segments), 0), func.sum(SmsMessage.cost))
+        .where(*conditions, SmsMessage.status != "failed")
+    ).one()
+    return {"messages": count, "segments": segments, "cost": cost or Decimal("0")}
+
+
 def usage_by_day(site_id: int, start: date, end: date) -> dict:
     """Cost and count of SMS paid for, per Dhaka day and purpose, every day of the range present."""
     from backend.timeutil import dhaka_date_sql

@@ -5,7 +5,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask import Blueprint, jsonify, render_template, request
 from flask_babel import gettext as _, lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from backend.embed.pages import EmbedPage, register_page
 from backend.embed.routes import require_user
@@ -84,13 +84,9 @@ def messages():
         start, end = _range()
     except ApiError as error:
         return render_template("sms/_messages.html", error=error, rows=[], totals=None)
-    lower, upper = service.dhaka_day_bounds(start, end)
-    where = (SmsMessage.site_id == user.site.id, SmsMessage.created_at >= lower, SmsMessage.created_at < upper)
-    rows = db.session.execute(select(SmsMessage).where(*where).order_by(SmsMessage.id.desc()).limit(HISTORY_ROWS)).scalars().all()
-    count, segments, cost = db.session.execute(
-        select(func.count(SmsMessage.id), func.coalesce(func.sum(SmsMessage.segments), 0), func.sum(SmsMessage.cost))
-        .where(*where, SmsMessage.status != "failed")).one()
-    return render_template("sms/_messages.html", rows=rows, totals={"count": count, "segments": segments, "cost": cost or Decimal(0)})
+    conditions = service.message_conditions(user.site.id, start, end)
+    rows = db.session.execute(select(SmsMessage).where(*conditions).order_by(SmsMessage.id.desc()).limit(HISTORY_ROWS)).scalars().all()
+    return render_template("sms/_messages.html", rows=rows, totals=service.usage_totals(conditions))
 
 
 @blp.get("/usage.json")

@@ -1,32 +1,8 @@
 import re
 
-import pytest
-
 from backend.extensions import db
 from backend.licensing.models import License
-from backend.operator.service import create_operator
-
-
-def form_token(client, path):
-    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True)).group(1)
-
-
-def sign_in(app, client, password):
-    with app.app_context():
-        create_operator("ops@bikri.test", "a-long-password")
-        db.session.commit()
-    token = form_token(client, "/operator/login")
-    return token, client.post("/operator/login", data={"email": "ops@bikri.test", "password": password, "csrf_token": token})
-
-
-@pytest.fixture
-def operator_client(app, client):
-    token, response = sign_in(app, client, "a-long-password")
-    assert response.status_code == 302
-    # signing in starts a new session, with a new form token
-    client.csrf = form_token(client, "/operator/")
-    assert client.csrf != token
-    return client
+from tests.conftest import sign_in
 
 
 def test_console_needs_a_signed_in_operator(client):

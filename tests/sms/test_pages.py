@@ -7,7 +7,6 @@ import pytest
 from backend.extensions import db
 from backend.sms import service
 from backend.sms.models import Recharge
-from tests.operator.test_console import operator_client  # noqa: F401  (fixture)
 
 
 def embed(shop, role="administrator"):
@@ -81,7 +80,7 @@ def test_sms_option_needs_a_balance(app, shop, fund):
         service.require_sms_balance(db.session.get(Site, shop.site_id))
 
 
-def test_manual_recharge_waits_for_an_operator(app, shop, operator_client):  # noqa: F811
+def test_manual_recharge_waits_for_an_operator(app, shop, operator_client):
     response = shop.post("/api/sms/recharge", json={"amount": 1000, "method": "manual", "reference": "DBBL-TRX-42"})
     assert response.status_code == 201 and response.json["status"] == "pending" and response.json["method"] == "manual"
     assert shop.get("/api/sms/balance").json["balance"] == "0.00"
@@ -103,7 +102,7 @@ def test_recharge_amounts_outside_the_range_are_refused(shop):
         assert "amount" in response.json["error"]["details"]
 
 
-def test_operator_sets_prices_and_gateway_with_secrets_masked(app, operator_client, gateway):  # noqa: F811
+def test_operator_sets_prices_and_gateway_with_secrets_masked(app, operator_client, gateway):
     csrf = operator_client.csrf
     operator_client.post("/operator/sms/rates", data={"plan": "pro", "gsm_rate": "0.30", "unicode_rate": "0.32",
                                                       "gsm_cost": "0.20", "unicode_cost": "0.21", "csrf_token": csrf})
@@ -121,7 +120,7 @@ def test_operator_sets_prices_and_gateway_with_secrets_masked(app, operator_clie
         assert service.gateway_settings()[1]["api_token"] == "sandbox-api-token"
 
 
-def test_operator_credits_a_wallet_and_sees_revenue(app, shop, operator_client, gateway):  # noqa: F811
+def test_operator_credits_a_wallet_and_sees_revenue(app, shop, operator_client, gateway):
     operator_client.post("/operator/sms/credit", data={"site_id": shop.site_id, "amount": "50", "note": "cash",
                                                        "csrf_token": operator_client.csrf})
     assert shop.get("/api/sms/balance").json["balance"] == "50.00"

@@ -1,7 +1,5 @@
 """bKash recharge end to end against the bKash sandbox over real sockets: the wallet is
 credited exactly once, whatever the callback and the network do."""
-from decimal import Decimal
-
 import pytest
 import requests
 
