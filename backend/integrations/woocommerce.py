@@ -225,7 +225,7 @@ class WooCommerce:
         return self.list_page("orders", **params).total
 
     def iter_orders_by_modified(self, cursor: ModifiedCursor | None = None, *, until: datetime | None = None,
-                                per_page: int = PER_PAGE) -> Iterator[tuple[list, ModifiedCursor]]:
+                                per_page: int = PER_PAGE, status: str | None = None) -> Iterator[tuple[list, ModifiedCursor]]:
         """Pages of orders modified at/after the cursor (and before `until`), oldest first.
 
         Yields (orders not handed out before, cursor after this page). Walks by keyset:
@@ -233,6 +233,7 @@ class WooCommerce:
         bound is exclusive), page 1, so an order changed during the walk only moves further
         ahead and no offset shifts under us. A second holding more than a page is read by
         page number, then swept once more by id in case an order left it mid-way.
+        `status` as WooCommerce takes it; its default ("any") leaves out the trash.
         """
         cursor = ModifiedCursor(cursor.after, list(cursor.seen), cursor.page) if cursor else ModifiedCursor()
         while True:
@@ -242,6 +243,8 @@ class WooCommerce:
                 params["modified_after"] = format_wc_time(cursor.after - timedelta(seconds=1))
             if until is not None:
                 params["modified_before"] = format_wc_time(until)
+            if status is not None:
+                params["status"] = status
             items = self.list_page("orders", **params).items
             if not items:
                 return
@@ -254,25 +257,26 @@ class WooCommerce:
                 following = ModifiedCursor(cursor.after, sorted(seen | {o["id"] for o in items}), cursor.page + 1)
             else:
                 if cursor.page > 1:
-                    fresh += self._sweep_second(cursor.after, seen | {o["id"] for o in fresh})
+                    fresh += self._sweep_second(cursor.after, seen | {o["id"] for o in fresh}, status)
                 following = ModifiedCursor(last, sorted(o["id"] for o in items if modified_of(o) == last))
             yield fresh, following
             if len(items) < per_page:
                 if following.page > 1 and cursor.after is not None:
                     # the walk ended inside a crowded second: sweep it too
-                    rest = self._sweep_second(cursor.after, set(following.seen))
+                    rest = self._sweep_second(cursor.after, set(following.seen), status)
                     if rest:
                         yield rest, following
                 return
             cursor = following
 
-    def _sweep_second(self, second: datetime, seen: set) -> list:
+    def _sweep_second(self, second: datetime, seen: set, status: str | None) -> list:
         """Orders modified exactly at `second` that are not in `seen`, read by id (stable order)."""
         found, page = [], 1
         while True:
             batch = self.list_page("orders", orderby="id", order="asc", page=page, dates_are_gmt="true",
                               modified_after=format_wc_time(second - timedelta(seconds=1)),
-                              modified_before=format_wc_time(second + timedelta(seconds=1))).items
+                              modified_before=format_wc_time(second + timedelta(seconds=1)),
+                              **({"status": status} if status else {})).items
             found += [o for o in batch if o["id"] not in seen]
             if len(batch) < PER_PAGE:
                 return found

@@ -307,18 +307,20 @@ def run_reconcile(site_id: int) -> int:
         db.session.commit()
         overlap = timedelta(seconds=current_app.config["SYNC_RECONCILE_OVERLAP_SECONDS"])
         wc = WooCommerce.for_site(db.session.get(Site, site_id))
-        seen = 0
+        seen, start = 0, ModifiedCursor(after=checkpoint - overlap)
         try:
-            for fresh, following in wc.iter_orders_by_modified(ModifiedCursor(after=checkpoint - overlap)):
-                _store_page(site_id, fresh)
-                seen += len(fresh)
-                state = db.session.get(SyncState, state_id)
-                if following.after and following.after > checkpoint:
-                    checkpoint = following.after
-                    state.cursor = json.dumps({"after": format_wc_time(checkpoint)})
-                _renew(state)
-                db.session.commit()
-                db.session.expunge_all()
+            # "any" leaves the trash out, so trashed orders need their own (small) walk
+            for status in (None, "trash"):
+                for fresh, following in wc.iter_orders_by_modified(start, status=status):
+                    _store_page(site_id, fresh)
+                    seen += len(fresh)
+                    state = db.session.get(SyncState, state_id)
+                    if following.after and following.after > checkpoint:
+                        checkpoint = following.after
+                        state.cursor = json.dumps({"after": format_wc_time(checkpoint)})
+                    _renew(state)
+                    db.session.commit()
+                    db.session.expunge_all()
         except WooCommerceError as error:
             db.session.rollback()
             state = db.session.get(SyncState, state_id)
