@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 
-from backend.dbutil import upsert_insert
+from backend.dbutil import insert_rows, upsert_insert
 from backend.districts import district_name
 from backend.extensions import db
 from backend.integrations.woocommerce import parse_wc_time
@@ -122,8 +122,10 @@ def _object(value, name: str) -> dict:
 
 
 def content_hash(order: dict) -> str:
-    canonical = json.dumps(order, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
-    return hashlib.sha1(canonical.encode("utf-8")).hexdigest()
+    # Keys are not sorted (half the cost): the same order from the same source serialises the
+    # same way; a copy with other key order only costs one needless rewrite, never a wrong skip.
+    canonical = json.dumps(order, separators=(",", ":"), default=str)
+    return hashlib.sha1(canonical.encode("ascii")).hexdigest()
 
 
 def normalise_order(order) -> NormalOrder:
@@ -219,9 +221,12 @@ def upsert_orders(site_id: int, orders: list[dict]) -> list[str]:
     return upsert_normalised(site_id, [normalise_order(order) for order in orders])
 
 
-def upsert_normalised(site_id: int, records: list[NormalOrder]) -> list[str]:
+def upsert_normalised(site_id: int, records: list[NormalOrder], *, recount: bool = True) -> list[str]:
+    """`recount=False` leaves customers' order counts to one `recount_site_customers` at the
+    end (a backfill writes thousands of pages; counting once is cheaper than per page)."""
     if not records:
         return []
+    connection = db.session.connection()  # Core statements: no ORM bookkeeping per page
     now = utcnow()
     # Several versions of one order in a batch: the newest (then the last sent) is the candidate.
     winner: dict[int, int] = {}
@@ -235,43 +240,44 @@ def upsert_normalised(site_id: int, records: list[NormalOrder]) -> list[str]:
     customers = _ensure_customers(site_id, {records[i].values["phone"]: records[i].customer_name
                                             for i in chosen if records[i].values["phone"]}, now)
     wc_ids = [records[i].wc_id for i in chosen]
-    before = {row.wc_id: row for row in db.session.execute(
-        select(Order.wc_id, Order.customer_id, Order.date_modified_gmt)
+    before = {row.wc_id: row for row in connection.execute(
+        select(Order.wc_id, Order.customer_id, Order.date_modified_gmt, Order.content_hash)
         .where(Order.site_id == site_id, Order.wc_id.in_(wc_ids)))}
 
     rows = [{**records[i].values, "site_id": site_id, "customer_id": customers.get(records[i].values["phone"]),
              "synced_at": now} for i in chosen]
-    statement = upsert_insert(Order).values(rows)
-    newer = statement.excluded.date_modified_gmt
-    statement = statement.on_conflict_do_update(
-        index_elements=[Order.site_id, Order.wc_id],
-        set_={column: statement.excluded[column] for column in UPDATE_COLUMNS},
-        where=or_(
-            Order.date_modified_gmt < newer,
-            and_(Order.date_modified_gmt == newer, Order.deleted_at.is_(None),
-                 Order.content_hash != statement.excluded.content_hash),
-        ),
-    ).returning(Order.id, Order.wc_id)
-    applied = {wc_id: order_id for order_id, wc_id in db.session.execute(statement)}
-
+    table = Order.__table__
+    insert_rows(table, rows, conflict=("site_id", "wc_id"), update=UPDATE_COLUMNS, where=lambda incoming: or_(
+        table.c.date_modified_gmt < incoming.date_modified_gmt,
+        and_(table.c.date_modified_gmt == incoming.date_modified_gmt, table.c.deleted_at.is_(None),
+             table.c.content_hash != incoming.content_hash),
+    ))
+    # Which versions won: the rows now hold our (modified, hash). The upsert locked them
+    # (PostgreSQL locks a conflicting row even when its WHERE says no), so this read is stable.
+    after = {row.wc_id: row for row in connection.execute(
+        select(Order.id, Order.wc_id, Order.date_modified_gmt, Order.content_hash)
+        .where(Order.site_id == site_id, Order.wc_id.in_(wc_ids)))}
+    applied = {}
     for i in chosen:
-        record = records[i]
-        if record.wc_id in applied:
-            outcomes[i] = APPLIED
-        elif record.wc_id in before and before[record.wc_id].date_modified_gmt > record.modified:
+        record, now_row, old = records[i], after[records[i].wc_id], before.get(records[i].wc_id)
+        mine = (record.modified, record.values["content_hash"])
+        if (now_row.date_modified_gmt, now_row.content_hash) != mine:
             outcomes[i] = IGNORED_OLDER
-        else:
+        elif old is not None and (old.date_modified_gmt, old.content_hash) == mine:
             outcomes[i] = UNCHANGED
+        else:
+            outcomes[i] = APPLIED
+            applied[record.wc_id] = now_row.id
     if applied:
-        db.session.execute(delete(OrderItem).where(OrderItem.order_id.in_(list(applied.values()))))
+        connection.execute(delete(OrderItem.__table__).where(OrderItem.order_id.in_(list(applied.values()))))
         item_rows = [{**item, "order_id": applied[records[i].wc_id], "site_id": site_id}
                      for i in chosen if records[i].wc_id in applied for item in records[i].items]
         if item_rows:
-            db.session.execute(insert(OrderItem), item_rows)
-        touched = {customers.get(records[i].values["phone"]) for i in chosen if records[i].wc_id in applied}
-        touched |= {before[w].customer_id for w in applied if w in before}
-        recount_customers(touched)
-    db.session.flush()
+            insert_rows(OrderItem.__table__, item_rows)
+        if recount:
+            touched = {customers.get(records[i].values["phone"]) for i in chosen if records[i].wc_id in applied}
+            touched |= {before[w].customer_id for w in applied if w in before}
+            recount_customers(touched)
     return outcomes
 
 
@@ -311,13 +317,9 @@ def _ensure_customers(site_id: int, names_by_phone: dict, now: datetime) -> dict
     if not names_by_phone:
         return {}
     phones = sorted(names_by_phone)
-    db.session.execute(
-        upsert_insert(Customer).values([
-            {"site_id": site_id, "phone": phone, "name": names_by_phone[phone], "order_count": 0, "created_at": now}
-            for phone in phones
-        ]).on_conflict_do_nothing(index_elements=[Customer.site_id, Customer.phone])
-    )
-    rows = db.session.execute(
+    insert_rows(Customer.__table__, [{"site_id": site_id, "phone": phone, "name": names_by_phone[phone], "order_count": 0,
+                                      "created_at": now} for phone in phones], conflict=("site_id", "phone"))
+    rows = db.session.connection().execute(
         select(Customer.id, Customer.phone).where(Customer.site_id == site_id, Customer.phone.in_(phones))
         .order_by(Customer.id).with_for_update()
     )
@@ -327,11 +329,19 @@ def _ensure_customers(site_id: int, names_by_phone: dict, now: datetime) -> dict
 def recount_customers(customer_ids) -> None:
     """Order count and first/last order of these customers, from their orders that count as sales."""
     ids = sorted(i for i in customer_ids if i)
-    if not ids:
-        return
+    if ids:
+        _recount(Customer.id.in_(ids))
+
+
+def recount_site_customers(site_id: int) -> None:
+    """Every customer of the site at once (after a backfill)."""
+    _recount(Customer.site_id == site_id)
+
+
+def _recount(which) -> None:
     counted = (Order.customer_id == Customer.id, Order.excluded_from_sales.is_(False))
-    db.session.execute(
-        update(Customer).where(Customer.id.in_(ids)).values(
+    db.session.connection().execute(
+        update(Customer).where(which).values(
             order_count=select(func.count(Order.id)).where(*counted).scalar_subquery(),
             first_order_gmt=select(func.min(Order.date_created_gmt)).where(*counted).scalar_subquery(),
             last_order_gmt=select(func.max(Order.date_created_gmt)).where(*counted).scalar_subquery(),
