@@ -16,7 +16,7 @@ def upsert_insert(model):
     return insert(model)
 
 
-def insert_rows(table, rows: list[dict], *, conflict=None, update=(), where=None) -> None:
+def insert_rows(table, rows: list[dict], *, conflict=None, update=(), where=None, returning=()) -> list:
     """INSERT many rows (all with the same keys) in one round trip, optionally upserting.
 
     PostgreSQL gets one short statement, `INSERT … SELECT … FROM unnest(:col1::type[], …)`,
@@ -25,10 +25,11 @@ def insert_rows(table, rows: list[dict], *, conflict=None, update=(), where=None
     the driver's and the server's caches keep it. SQLite runs in-process: an executemany.
 
     `conflict`: the unique columns; then `update` (columns taken from the incoming row, or
-    nothing to skip the row) and `where(excluded)`, a condition for updating.
+    nothing to skip the row) and `where(excluded)`, a condition for updating. `returning`:
+    columns of the rows written (SQLite then takes one multi-row VALUES statement).
     """
     if not rows:
-        return
+        return []
     connection = db.session.connection()
     columns = list(rows[0])
     if connection.dialect.name == "postgresql":
@@ -41,7 +42,8 @@ def insert_rows(table, rows: list[dict], *, conflict=None, update=(), where=None
     else:
         from sqlalchemy.dialects.sqlite import insert
 
-        statement, params = insert(table), rows
+        # sqlite3's executemany cannot return rows
+        statement, params = (insert(table).values(rows), None) if returning else (insert(table), rows)
     if conflict is not None:
         index = [table.c[name] for name in conflict]
         if update:
@@ -50,4 +52,7 @@ def insert_rows(table, rows: list[dict], *, conflict=None, update=(), where=None
                 where=where(statement.excluded) if where is not None else None)
         else:
             statement = statement.on_conflict_do_nothing(index_elements=index)
+    if returning:
+        return connection.execute(statement.returning(*[table.c[name] for name in returning]), params).all()
     connection.execute(statement, params)
+    return []

@@ -161,7 +161,7 @@ def main():
     parser.add_argument("--remote-orders", type=int, default=20_000,
                         help="orders in the second case, where the store answers like a remote shop")
     parser.add_argument("--remote-latency-ms", type=int, default=50)
-    parser.add_argument("--port", type=int, default=5792)
+    parser.add_argument("--port", type=int, default=None, help="the store's port (default: any free one)")
     parser.add_argument("--child", choices=["raw", "backfill", "setup"])
     parser.add_argument("--url")
     parser.add_argument("--site", type=int)
@@ -175,6 +175,9 @@ def main():
     instance = tempfile.mkdtemp(prefix="bikri-bench-")
     env = {**os.environ, "BIKRI_SECRET_KEY": "bench-secret", "BIKRI_INSTANCE_DIR": instance, "BIKRI_SANDBOX_WC_SEED": "1",
            "BIKRI_SANDBOX_WC_KEY": KEY, "BIKRI_SANDBOX_WC_SECRET": SECRET, "PYTHONPATH": str(ROOT)}
+    from _service import free_port
+
+    args.port = free_port(args.port)
     tag = uuid.uuid4().hex[:8]
     full = run_case(args.orders, 0, args.port, f"bikri_bench_{tag}_a", env)
     remote = run_case(args.remote_orders, args.remote_latency_ms, args.port, f"bikri_bench_{tag}_b", env) \

@@ -26,7 +26,7 @@ from flask import current_app
 from sqlalchemy import delete, or_, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from backend.dbutil import upsert_insert
+from backend.dbutil import insert_rows, upsert_insert
 from backend.errors import ApiError
 from backend.extensions import db
 from backend.integrations.woocommerce import (
@@ -522,12 +522,10 @@ def _claim_keys(site_id: int, keys: list[str]) -> set[str]:
     if not unique:
         return set()
     now = utcnow()
-    inserted = db.session.execute(
-        upsert_insert(SeenEvent).values([{"site_id": site_id, "idempotency_key": k, "received_at": now} for k in unique])
-        .on_conflict_do_nothing(index_elements=[SeenEvent.site_id, SeenEvent.idempotency_key])
-        .returning(SeenEvent.idempotency_key)
-    ).scalars()
-    return set(inserted)
+    inserted = insert_rows(SeenEvent.__table__, [{"site_id": site_id, "idempotency_key": k, "received_at": now}
+                                                 for k in unique],
+                           conflict=("site_id", "idempotency_key"), returning=("idempotency_key",))
+    return {row.idempotency_key for row in inserted}
 
 
 def _release_keys(site_id: int, keys: list[str]) -> None:
