@@ -56,7 +56,9 @@ class Config:
         self.WOOCOMMERCE_EVENT_FETCH_TIMEOUT = 5.0  # inside a request: fail fast, reconciliation catches up
         # A CA bundle to verify shops' certificates with (tests: the sandbox's); default: the system's.
         self.WOOCOMMERCE_CA_BUNDLE = os.environ.get("BIKRI_WOOCOMMERCE_CA_BUNDLE") or None
-        self.SYNC_LEASE_SECONDS = 120  # a crashed sync's site is free again after this
+        # A crashed sync frees its site after this; renewed every page, so it must outlast one slow
+        # page with its retries (30 s timeout × 4 attempts).
+        self.SYNC_LEASE_SECONDS = 300
         self.SYNC_BACKFILL_BUDGET_SECONDS = 300  # per job run; the next run resumes from the cursor
         self.SYNC_RECONCILE_OVERLAP_SECONDS = 120  # re-read a little before the checkpoint: late commits, clock skew
         self.SEEN_EVENTS_KEEP_DAYS = 14

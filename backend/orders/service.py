@@ -72,8 +72,16 @@ def _text(value, limit: int) -> str | None:
     return text[:limit] if text else None
 
 
+def _absent(value, name: str, required: bool) -> bool:
+    if value not in (None, ""):
+        return False
+    if required:
+        raise InvalidOrder(f"{name}: missing")
+    return True
+
+
 def _money(value, name: str) -> Decimal:
-    if value in (None, ""):
+    if _absent(value, name, False):
         return Decimal("0.00")
     if isinstance(value, float):
         value = repr(value)  # the shortest text that is this float: 449.5, not 449.49999…
@@ -87,9 +95,7 @@ def _money(value, name: str) -> Decimal:
 
 
 def _int(value, name: str, *, required: bool = False) -> int | None:
-    if value in (None, ""):
-        if required:
-            raise InvalidOrder(f"{name}: missing")
+    if _absent(value, name, required):
         return None
     if isinstance(value, bool):
         raise InvalidOrder(f"{name}: a whole number expected, got {value!r}")
@@ -103,9 +109,7 @@ def _int(value, name: str, *, required: bool = False) -> int | None:
 
 
 def _time(value, name: str, *, required: bool = False) -> datetime | None:
-    if value in (None, ""):
-        if required:
-            raise InvalidOrder(f"{name}: missing")
+    if _absent(value, name, required):
         return None
     try:
         return parse_wc_time(value)

@@ -566,15 +566,11 @@ def _apply(site_id: int, normalised: dict, deletions: dict, done) -> None:
         return
     except SQLAlchemyError:
         log.exception("site %s: batch upsert refused; applying events one by one", site_id)
-    for index, record in normalised.items():
+    one_by_one = [(index, orders.upsert_normalised, record, "order") for index, record in normalised.items()]
+    one_by_one += [(index, orders.delete_orders, deletion, "deletion") for index, deletion in deletions.items()]
+    for index, apply, item, what in one_by_one:
         try:
             with db.session.begin_nested():
-                done(index, as_result(orders.upsert_normalised(site_id, [record])[0]))
+                done(index, as_result(apply(site_id, [item])[0]))
         except SQLAlchemyError as error:
-            done(index, "error", _error("not_stored", f"The order could not be stored: {error.__class__.__name__}."))
-    for index, deletion in deletions.items():
-        try:
-            with db.session.begin_nested():
-                done(index, as_result(orders.delete_orders(site_id, [deletion])[0]))
-        except SQLAlchemyError as error:
-            done(index, "error", _error("not_stored", f"The deletion could not be stored: {error.__class__.__name__}."))
+            done(index, "error", _error("not_stored", f"The {what} could not be stored: {error.__class__.__name__}."))

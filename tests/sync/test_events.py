@@ -181,3 +181,27 @@ def test_batch_limits(shop):
 
 def test_events_need_the_sites_token(client):
     assert client.post("/api/v1/events", json={"events": []}).status_code == 401
+
+
+def test_a_database_refusal_fails_only_its_event(app, shop, monkeypatch):
+    """Should the database refuse the batch, events are applied one by one and only the culprit fails."""
+    from sqlalchemy.exc import DataError
+
+    from backend.orders import service as orders
+
+    real = orders.upsert_normalised
+
+    def refusing(site_id, records, **kw):
+        if any(r.wc_id == 50 for r in records):
+            raise DataError("INSERT", {}, Exception("value too long"))
+        return real(site_id, records, **kw)
+
+    monkeypatch.setattr(orders, "upsert_normalised", refusing)
+    statuses, results = post(shop, event(order(49)), event(order(50)), event(type="deleted", order_id=51,
+                                                                              modified="2026-03-01T10:00:00"))
+    assert statuses == ["applied", "error", "applied"]
+    assert results[1]["error"]["code"] == "not_stored"
+    assert sorted(stored(app, shop.site_id)) == [49, 51]
+    # its key was let go: once the database takes it, the same event applies
+    monkeypatch.setattr(orders, "upsert_normalised", real)
+    assert post(shop, event(order(50)))[0] == ["applied"]
