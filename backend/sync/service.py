@@ -488,7 +488,8 @@ def apply_events(site: Site, events: list) -> list[dict]:
         body = event.get("order")
         if body is not None and isinstance(body, dict) and body.get("id") not in (None, event["order_id"]):
             done(index, "error", _error("invalid_event", f"order.id ({body.get('id')}) differs from order_id ({event['order_id']})."))
-        elif event["type"] == "deleted" and not body:
+        elif event["type"] == "deleted" and (not body or body.get("status") != "trash"):
+            # moved to the trash: the order (restorable) is stored as it is; anything else is gone for good
             deletions[index] = (event["order_id"], event["date_modified_gmt"])
         elif not body or any(name not in body for name in FULL_ORDER_FIELDS):
             to_fetch[index] = event["order_id"]
@@ -538,6 +539,13 @@ def _fetch_bodies(site: Site, to_fetch: dict, records: dict, done) -> None:
     try:
         wc = WooCommerce.for_site(site, timeout=current_app.config["WOOCOMMERCE_EVENT_FETCH_TIMEOUT"], retries=0)
         found = {order["id"]: order for order in wc.get_orders(to_fetch.values())}
+        for order_id in set(to_fetch.values()) - set(found):
+            # the list leaves the trash out; one by one, WooCommerce answers trashed orders too
+            try:
+                found[order_id] = wc.get_order(order_id)
+            except WooCommerceError as error:
+                if error.status != 404:
+                    raise
     except WooCommerceError as error:
         for index in to_fetch:
             done(index, "error", _error("order_fetch_failed",

@@ -205,3 +205,17 @@ def test_a_database_refusal_fails_only_its_event(app, shop, monkeypatch):
     # its key was let go: once the database takes it, the same event applies
     monkeypatch.setattr(orders, "upsert_normalised", real)
     assert post(shop, event(order(50)))[0] == ["applied"]
+
+
+def test_deleted_with_a_body_that_is_not_in_the_trash_is_gone_for_good(app, shop):
+    post(shop, event(order(52, "2026-03-05T10:00:00")))
+    statuses, _ = post(shop, event(order(52, "2026-03-05T11:00:00", status="completed"), type="deleted"))
+    assert statuses == ["applied"]
+    assert stored(app, shop.site_id)[52].deleted_at is not None
+
+
+def test_partial_event_for_a_trashed_order(app, store, connected):
+    store.data.delete(11, force=False)
+    statuses, _ = post(connected, event(type="status_changed", order_id=11, modified="2026-03-01T00:00:00"))
+    assert statuses == ["applied"]
+    assert stored(app, connected.site_id)[11].status == "trash"
