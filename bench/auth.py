@@ -12,11 +12,16 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
 
+import psycopg
 import requests
 
-from _service import activated_site, running_service
-
+ROOT = Path(__file__).resolve().parent.parent
+PG = os.environ.get("BIKRI_BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
 TARGET_RPS, TARGET_P99_MS = 800, 20.0
 
 
@@ -31,13 +36,40 @@ def main():
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--port", type=int, default=None, help="default: any free port")
+    parser.add_argument("--port", type=int, default=5791)
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is missing: run `make system-deps`")
 
-    with running_service(args.port) as (base, env):
-        token = activated_site(base, env)
+    name = f"bikri_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    instance = tempfile.mkdtemp(prefix="bikri-bench-")
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"{PG}/{name}",
+        "BIKRI_SECRET_KEY": "bench-secret",
+        "BIKRI_INSTANCE_DIR": instance,
+        "BIKRI_BIND": f"127.0.0.1:{args.port}",
+        "BIKRI_PUBLIC_URL": f"http://127.0.0.1:{args.port}",
+    }
+    web = None
+    try:
+        web = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "-c", "gunicorn.conf.py", "backend.wsgi:app"],
+                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        base = f"http://127.0.0.1:{args.port}"
+        for _ in range(100):
+            try:
+                if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except requests.RequestException:
+                time.sleep(0.2)
+        else:
+            sys.exit("gunicorn did not start: " + web.stderr.read1().decode(errors="replace"))
+
+        key = subprocess.run([str(ROOT / ".venv/bin/flask"), "--app", "backend.app", "licenses", "create", "--email", "bench@bikri.test"],
+                             cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
+        token = requests.post(f"{base}/api/v1/sites/activate", json={"license_key": key, "site_url": "https://bench.example.com"}, timeout=5).json()["token"]
         assert requests.get(f"{base}/api/v1/license", headers={"Authorization": f"Bearer {token}"}, timeout=5).status_code == 200
 
         command = ["wrk", f"-t{args.threads}", f"-c{args.connections}", "--latency", "-H", f"Authorization: Bearer {token}", f"{base}/api/v1/license"]
@@ -54,6 +86,13 @@ def main():
         print(f"  p99        : {p99:8.2f} ms   target <= {TARGET_P99_MS:.0f} ms   {'OK' if p99 <= TARGET_P99_MS else 'MISSED'}")
         if non2xx:
             print(f"  errors     : {non2xx.group(1)} non-2xx responses")
+    finally:
+        if web:
+            web.terminate()
+            web.wait(timeout=20)
+        shutil.rmtree(instance, ignore_errors=True)
+        with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":
