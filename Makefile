@@ -61,6 +61,9 @@ plugin: system-deps
 
 bench: install system-deps services
 	$(PY) bench/auth.py
+	$(PY) bench/sms_send.py
+	$(PY) bench/backfill.py
+	$(PY) bench/events.py
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) dist instance

@@ -14,6 +14,7 @@ jobs_cli = AppGroup("jobs", help="The scheduled jobs process.")
 demo_cli = AppGroup("demo", help="Demo data (demo mode only).")
 sms_cli = AppGroup("sms", help="SMS wallets.")
 sandbox_cli = AppGroup("sandbox", help="Local stand-ins for outside services (tests and demo only).")
+sync_cli = AppGroup("sync", help="Order sync with a shop's WooCommerce.")
 
 
 @licenses_cli.command("create")
@@ -163,6 +164,67 @@ def run_sandbox(name, port):
         server.stop()
 
 
+def _sync_site(site_id):
+    from backend.licensing.models import Site
+
+    site = db.session.get(Site, site_id)
+    if site is None:
+        raise click.ClickException(f"No site #{site_id}.")
+    return site
+
+
+@sync_cli.command("backfill")
+@click.argument("site_id", type=int)
+@click.option("--restart", is_flag=True, help="Start over instead of resuming from the saved cursor.")
+def sync_backfill(site_id, restart):
+    """Run a site's backfill in the foreground (resumes a stopped one)."""
+    from backend.sync import service
+
+    site = _sync_site(site_id)
+    try:
+        service.request_backfill(site, restart=restart)
+        db.session.commit()
+        state = service.run_backfill(site_id, on_page=lambda s: click.echo(
+            f"\r{service.progress_text(s.done, s.total)}", nl=False))
+    except service.SyncBusy as error:
+        raise click.ClickException(f"{error}. Wait for it, or for its lease to run out.") from error
+    except Exception as error:
+        from backend.errors import ApiError
+
+        if isinstance(error, ApiError):
+            raise click.ClickException(error.message) from error
+        raise
+    click.echo(f"\nbackfill {state.status}: {service.progress_text(state.done, state.total)}"
+               + (f"; last error: {state.last_error}" if state.last_error else ""))
+    if state.status == "failed":
+        raise click.ClickException("The backfill stopped; fix the cause and run it again to resume.")
+
+
+@sync_cli.command("reconcile")
+@click.argument("site_id", type=int)
+def sync_reconcile(site_id):
+    """Pull what changed since the site's checkpoint, now."""
+    from backend.sync import service
+
+    _sync_site(site_id)
+    try:
+        seen = service.run_reconcile(site_id)
+    except service.SyncBusy as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"reconciled: {seen} order(s) read")
+
+
+@sync_cli.command("status")
+@click.argument("site_id", type=int)
+def sync_status(site_id):
+    """The site's sync status, as the plugin sees it."""
+    import json
+
+    from backend.sync import service
+
+    click.echo(json.dumps(service.status_of(_sync_site(site_id)), indent=2, ensure_ascii=False))
+
+
 def register_commands(app):
-    for group in (licenses_cli, operators_cli, jobs_cli, demo_cli, sms_cli, sandbox_cli):
+    for group in (licenses_cli, operators_cli, jobs_cli, demo_cli, sms_cli, sandbox_cli, sync_cli):
         app.cli.add_command(group)

@@ -52,6 +52,17 @@ class Config:
         self.EMBED_TICKET_SECONDS = 60
         self.EMBED_SESSION_SECONDS = int(os.environ.get("BIKRI_EMBED_SESSION_SECONDS", str(8 * 3600)))
         self.LAST_SEEN_RESOLUTION_SECONDS = 60
+        # Order sync with WooCommerce (backend/sync).
+        self.WOOCOMMERCE_TIMEOUT = float(os.environ.get("BIKRI_WOOCOMMERCE_TIMEOUT", "30"))
+        self.WOOCOMMERCE_EVENT_FETCH_TIMEOUT = 5.0  # inside a request: fail fast, reconciliation catches up
+        # A CA bundle to verify shops' certificates with (tests: the sandbox's); default: the system's.
+        self.WOOCOMMERCE_CA_BUNDLE = os.environ.get("BIKRI_WOOCOMMERCE_CA_BUNDLE") or None
+        # A crashed sync frees its site after this; renewed every page, so it must outlast one slow
+        # page with its retries (30 s timeout × 4 attempts).
+        self.SYNC_LEASE_SECONDS = 300
+        self.SYNC_BACKFILL_BUDGET_SECONDS = 300  # per job run; the next run resumes from the cursor
+        self.SYNC_RECONCILE_OVERLAP_SECONDS = 120  # re-read a little before the checkpoint: late commits, clock skew
+        self.SEEN_EVENTS_KEEP_DAYS = 14
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = self.PUBLIC_URL.startswith("https://")

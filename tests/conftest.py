@@ -14,6 +14,8 @@ from sqlalchemy import text
 from backend.app import create_app
 from backend.extensions import db, limiter
 from backend.operator.service import create_operator
+from backend.sandbox.server import SandboxServer
+from backend.sandbox.woocommerce import ApiKey, create_sandbox
 
 PG_SERVER = os.environ.get("BIKRI_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
 
@@ -178,3 +180,49 @@ def operator_client(app, client):
     client.csrf = form_token(client, "/operator/")
     assert client.csrf != token
     return client
+
+
+# --- a sandbox WooCommerce store on a real socket, and a shop connected to it -----------
+
+WC_KEY, WC_SECRET = "ck_test_0123456789abcdef0123456789abcdef01234567", "cs_test_0123456789abcdef0123456789abcdef01234567"
+
+
+class SandboxStore:
+    def __init__(self, app, url):
+        self.app, self.url, self.data = app, url, app.store
+
+
+@pytest.fixture
+def make_store():
+    servers = []
+
+    def make(orders=250, seed=5, keys=None):
+        app = create_sandbox(orders=orders, seed=seed, keys=keys or [ApiKey(WC_KEY, WC_SECRET)])
+        server = SandboxServer(app)
+        servers.append(server)
+        return SandboxStore(app, server.start())
+    yield make
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def store(make_store):
+    return make_store()
+
+
+@pytest.fixture
+def connect_shop(client, make_license):
+    """Activate a site at the store's address, handing over the WooCommerce key as the plugin does."""
+    def connect(store, key=WC_KEY, secret=WC_SECRET):
+        _license_id, license_key = make_license()
+        response = client.post("/api/v1/sites/activate", json={
+            "license_key": license_key, "site_url": store.url, "wc_consumer_key": key, "wc_consumer_secret": secret})
+        assert response.status_code == 201, response.json
+        return Shop(client, license_key, response.json["site_id"], response.json["token"], store.url)
+    return connect
+
+
+@pytest.fixture
+def connected(store, connect_shop):
+    return connect_shop(store)

@@ -28,8 +28,28 @@ def reconcile_recharges():
     return reconcile_pending_recharges()
 
 
+def sync_backfill():
+    from backend.sync.service import backfill_queued
+    return backfill_queued()
+
+
+def sync_reconcile():
+    from backend.sync.service import reconcile_all
+    return reconcile_all()
+
+
+def prune_seen_events():
+    from backend.sync.service import prune_seen_events as prune
+    return prune()
+
+
 JOBS = [
     Job("purge_embed_tickets", purge_embed_tickets, trigger_args={"hours": 1}),
     Job("resume_stuck_sms", resume_stuck_sms, trigger_args={"minutes": 1}),
     Job("reconcile_recharges", reconcile_recharges, trigger_args={"minutes": 5}),
+    # queued or interrupted backfills, each run within SYNC_BACKFILL_BUDGET_SECONDS (< the lease)
+    Job("sync_backfill", sync_backfill, trigger_args={"seconds": 30}, lease_seconds=600),
+    # a lost push event costs at most these minutes (issue 5)
+    Job("sync_reconcile", sync_reconcile, trigger_args={"minutes": 5}, lease_seconds=900),
+    Job("prune_seen_events", prune_seen_events, trigger_args={"hours": 6}),
 ]

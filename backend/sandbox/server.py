@@ -1,7 +1,11 @@
 """Run a sandbox WSGI app on a real loopback socket, in a thread (tests) or in the foreground (demo)."""
+import datetime
+import ipaddress
+import ssl
 import threading
+from pathlib import Path
 
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 # name -> factory returning a WSGI app; sandboxes add themselves here
 SANDBOXES: dict = {}
@@ -14,15 +18,28 @@ def register_sandbox(name: str):
     return decorator
 
 
-class SandboxServer:
-    """`with SandboxServer(app) as url:` serves `app` on 127.0.0.1 at a free port."""
+class _QuietHandler(WSGIRequestHandler):
+    """No line per request: a backfill makes thousands; errors are still logged."""
 
-    def __init__(self, wsgi_app, host: str = "127.0.0.1", port: int = 0):
-        self._server = make_server(host, port, wsgi_app, threaded=True)
+    def log_request(self, *args, **kwargs):
+        pass
+
+
+class SandboxServer:
+    """`with SandboxServer(app) as url:` serves `app` on 127.0.0.1 at a free port.
+
+    With `ssl_context` (see `self_signed_tls`) it serves https, so code that behaves
+    differently over TLS (WooCommerce's authentication does) is tested over real TLS.
+    """
+
+    def __init__(self, wsgi_app, host: str = "127.0.0.1", port: int = 0, ssl_context=None):
+        self._server = make_server(host, port, wsgi_app, threaded=True, ssl_context=ssl_context,
+                                   request_handler=_QuietHandler)
         # A short poll interval: stop() waits for the loop's next poll, and tests stop many servers.
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                         daemon=True)
-        self.url = f"http://{host}:{self._server.server_port}"
+        scheme = "https" if ssl_context is not None else "http"
+        self.url = f"{scheme}://{host}:{self._server.server_port}"
 
     def start(self) -> str:
         self._thread.start()
@@ -38,3 +55,36 @@ class SandboxServer:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def self_signed_tls(directory) -> tuple[ssl.SSLContext, str]:
+    """A server TLS context for 127.0.0.1 and the path of its certificate.
+
+    Clients pass the certificate path as their CA bundle (`verify=path`), so the
+    connection is verified for real instead of switching verification off.
+    """
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    directory = Path(directory)
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=2))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+                                                    x509.DNSName("localhost")]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "sandbox-cert.pem", directory / "sandbox-key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_path, key_path)
+    return context, str(cert_path)

@@ -1,0 +1,316 @@
+"""The one way Bikri talks to a shop's WooCommerce REST API (wc/v3).
+
+A thin class around the `woocommerce` client, which returns raw `requests` responses: we
+check every status code ourselves and raise `WooCommerceError` carrying WooCommerce's own
+`code` and `message` (what a shop owner can search for or act on). It also knows the
+traps listed in ../shared/reference/woocommerce.md:
+
+- the client picks OAuth 1.0a over http and Basic over https; hosts that strip the
+  Authorization header answer Basic with 401 `woocommerce_rest_cannot_view`, so we retry
+  once with query-string credentials (still https) and keep using them;
+- the client's OAuth nonce is 8 random digits: on long runs WooCommerce now and then
+  refuses a repeated nonce; that request is simply retried with a fresh one;
+- 5xx, 429 and network errors are retried with backoff, then raised as retryable;
+- money arrives as strings and `line_items[].price` as a number: JSON is parsed with
+  Decimal floats so nothing passes through binary floating point;
+- big histories are walked by `orderby=modified` keyset windows, never deep page numbers.
+"""
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Iterator
+
+import requests
+from woocommerce import API
+
+log = logging.getLogger(__name__)
+
+PER_PAGE = 100  # WooCommerce's maximum
+BATCH_LIMIT = 100  # items per /batch call; more is refused with 413
+WC_TIME = "%Y-%m-%dT%H:%M:%S"
+
+
+class WooCommerceError(Exception):
+    """WooCommerce refused or could not be reached. `code`/`message` are WooCommerce's own when it answered."""
+
+    def __init__(self, message: str, *, code: str = "woocommerce_error", status: int | None = None, data=None):
+        super().__init__(message)
+        self.message, self.code, self.status, self.data = message, code, status, data
+
+    @property
+    def retryable(self) -> bool:
+        """Worth trying again later: the shop was down or busy, not refusing us."""
+        return self.status is None or self.status >= 500 or self.status == 429
+
+    def __str__(self) -> str:
+        where = f"HTTP {self.status}" if self.status else "no answer"
+        return f"WooCommerce {where}: {self.code}: {self.message}"
+
+
+class WooCommerceNotConnected(WooCommerceError):
+    """The site has not handed over WooCommerce REST credentials."""
+
+    def __init__(self):
+        super().__init__("This shop has not connected its WooCommerce REST API key to Bikri yet.",
+                         code="woocommerce_not_connected", status=None)
+
+    @property
+    def retryable(self) -> bool:
+        return False
+
+
+def parse_wc_time(value) -> datetime | None:
+    """A `*_gmt` field ("2024-05-01T10:20:30", sometimes with Z/offset) as naive UTC."""
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    if parsed.tzinfo is not None:
+        parsed = (parsed - parsed.utcoffset()).replace(tzinfo=None)
+    return parsed.replace(microsecond=0)
+
+
+def format_wc_time(value: datetime) -> str:
+    return value.strftime(WC_TIME)
+
+
+@dataclass
+class Page:
+    items: list
+    total: int
+    total_pages: int
+
+
+@dataclass
+class ModifiedCursor:
+    """Where a walk by `date_modified_gmt` stands, saved between pages so a crash resumes exactly.
+
+    Every order modified before `after` has been handed out; of those modified exactly at
+    `after` (a second can hold many: bulk actions), the ids in `seen` have been. `page` is
+    above 1 only while one second holds more than a page of orders.
+    """
+    after: datetime | None = None
+    seen: list = field(default_factory=list)
+    page: int = 1
+
+    def to_dict(self) -> dict:
+        return {"after": self.after.strftime(WC_TIME) if self.after else None, "seen": list(self.seen), "page": self.page}
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> "ModifiedCursor":
+        data = data or {}
+        return cls(after=parse_wc_time(data.get("after")), seen=list(data.get("seen") or []), page=int(data.get("page") or 1))
+
+
+def modified_of(order: dict) -> datetime:
+    return parse_wc_time(order.get("date_modified_gmt") or order.get("date_created_gmt"))
+
+
+class WooCommerce:
+    def __init__(self, url: str, consumer_key: str, consumer_secret: str, *, timeout: float = 30,
+                 verify=True, query_string_auth: bool = False, retries: int = 3, backoff: float = 0.5):
+        self.url = url.rstrip("/")
+        self._credentials = (consumer_key, consumer_secret)
+        self.timeout, self.verify, self.retries, self.backoff = timeout, verify, retries, backoff
+        self.api = self._client(query_string_auth)
+
+    def _client(self, query_string_auth: bool) -> API:
+        key, secret = self._credentials
+        return API(url=self.url, consumer_key=key, consumer_secret=secret, version="wc/v3", timeout=self.timeout,
+                   verify_ssl=self.verify, query_string_auth=query_string_auth, user_agent="Bikri/1.0 (+order sync)")
+
+    @classmethod
+    def for_site(cls, site, **kwargs) -> "WooCommerce":
+        """The shop's API with the key it handed over at activation (stored encrypted)."""
+        from flask import current_app
+
+        from backend.security import decrypt_secret
+
+        key, secret = decrypt_secret(site.wc_consumer_key_enc), decrypt_secret(site.wc_consumer_secret_enc)
+        if not key or not secret:
+            raise WooCommerceNotConnected()
+        config = current_app.config
+        kwargs.setdefault("timeout", config.get("WOOCOMMERCE_TIMEOUT", 30))
+        kwargs.setdefault("verify", config.get("WOOCOMMERCE_CA_BUNDLE") or True)
+        return cls(site.url, key, secret, **kwargs)
+
+    # --- one request ----------------------------------------------------------------------
+
+    def request(self, method: str, endpoint: str, *, params: dict | None = None, data=None):
+        """(parsed JSON, headers) of a 2xx answer; WooCommerceError for anything else."""
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return self._once(method, endpoint, params, data)
+            except WooCommerceError as error:
+                if self._switch_to_query_auth(error):
+                    continue
+                nonce_clash = error.status == 401 and "nonce" in error.message.lower()
+                if attempt > self.retries or not (error.retryable or nonce_clash):
+                    raise
+                wait = 0 if nonce_clash else self.backoff * 2 ** (attempt - 1)
+                log.warning("WooCommerce %s %s failed (%s); retry %d in %.1fs", method, endpoint, error, attempt, wait)
+                time.sleep(wait)
+
+    def _switch_to_query_auth(self, error: WooCommerceError) -> bool:
+        # Basic credentials that never arrived look like no credentials at all.
+        if (error.status == 401 and error.code == "woocommerce_rest_cannot_view" and self.api.is_ssl
+                and not self.api.query_string_auth):
+            log.info("%s dropped the Authorization header; using query-string credentials", self.url)
+            self.api = self._client(query_string_auth=True)
+            return True
+        return False
+
+    def _once(self, method, endpoint, params, data):
+        # The client appends params to the URL itself (and signs them over http); copy, it mutates them.
+        params = dict(params or {})
+        try:
+            if method in ("POST", "PUT"):
+                response = getattr(self.api, method.lower())(endpoint, data, params=params)
+            else:
+                response = getattr(self.api, method.lower())(endpoint, params=params)
+        except requests.Timeout:
+            raise WooCommerceError(f"The shop did not answer within {self.timeout:g} s.", code="timeout") from None
+        except requests.exceptions.SSLError as error:
+            raise WooCommerceError(f"The shop's HTTPS certificate was refused: {error}", code="tls_error",
+                                   status=495) from None
+        except requests.ConnectionError as error:
+            raise WooCommerceError(f"The shop could not be reached: {error.__class__.__name__}.",
+                                   code="unreachable") from None
+        try:
+            body = response.json(parse_float=Decimal)
+        except ValueError:
+            body = None
+        if 200 <= response.status_code < 300:
+            if body is None:
+                # a security plugin's HTML page or a maintenance screen with a 200
+                raise WooCommerceError("The shop answered with something that is not JSON.", code="not_json",
+                                       status=response.status_code)
+            return body, response.headers
+        if isinstance(body, dict) and "code" in body:
+            raise WooCommerceError(str(body.get("message") or body["code"]), code=str(body["code"]),
+                                   status=response.status_code, data=body.get("data"))
+        raise WooCommerceError(f"The shop answered HTTP {response.status_code} without a WooCommerce error.",
+                               code=f"http_{response.status_code}", status=response.status_code)
+
+    # --- reading --------------------------------------------------------------------------
+
+    def list_page(self, endpoint: str, **params) -> Page:
+        params.setdefault("per_page", PER_PAGE)
+        body, headers = self.request("GET", endpoint, params=params)
+        if not isinstance(body, list):
+            raise WooCommerceError("The shop answered a list request without a list.", code="unexpected_answer")
+        total = int(headers.get("X-WP-Total") or len(body))
+        return Page(body, total, int(headers.get("X-WP-TotalPages") or (1 if body else 0)))
+
+    def get_order(self, order_id: int) -> dict:
+        return self.request("GET", f"orders/{int(order_id)}")[0]
+
+    def get_orders(self, order_ids) -> list[dict]:
+        """Several orders by id, 100 per request (`include`); ids WooCommerce no longer has are absent."""
+        ids = sorted({int(i) for i in order_ids})
+        found = []
+        for start in range(0, len(ids), PER_PAGE):
+            chunk = ids[start:start + PER_PAGE]
+            found += self.list_page("orders", include=",".join(map(str, chunk)), orderby="id", order="asc",
+                               per_page=len(chunk), status="any").items
+        return found
+
+    def count_orders(self, *, modified_before: datetime | None = None) -> int:
+        params = {"per_page": 1, "dates_are_gmt": "true"}
+        if modified_before is not None:
+            params["modified_before"] = format_wc_time(modified_before)
+        return self.list_page("orders", **params).total
+
+    def iter_orders_by_modified(self, cursor: ModifiedCursor | None = None, *, until: datetime | None = None,
+                                per_page: int = PER_PAGE, status: str | None = None) -> Iterator[tuple[list, ModifiedCursor]]:
+        """Pages of orders modified at/after the cursor (and before `until`), oldest first.
+
+        Yields (orders not handed out before, cursor after this page). Walks by keyset:
+        each request asks `modified_after` the cursor's second (minus one, as WooCommerce's
+        bound is exclusive), page 1, so an order changed during the walk only moves further
+        ahead and no offset shifts under us. A second holding more than a page is read by
+        page number, then swept once more by id in case an order left it mid-way.
+        `status` as WooCommerce takes it; its default ("any") leaves out the trash.
+        """
+        cursor = ModifiedCursor(cursor.after, list(cursor.seen), cursor.page) if cursor else ModifiedCursor()
+        while True:
+            params = {"orderby": "modified", "order": "asc", "per_page": per_page, "page": cursor.page,
+                      "dates_are_gmt": "true"}
+            if cursor.after is not None:
+                params["modified_after"] = format_wc_time(cursor.after - timedelta(seconds=1))
+            if until is not None:
+                params["modified_before"] = format_wc_time(until)
+            if status is not None:
+                params["status"] = status
+            items = self.list_page("orders", **params).items
+            if not items:
+                return
+            seen = set(cursor.seen)
+            fresh = [o for o in items if cursor.after is None or modified_of(o) > cursor.after
+                     or (modified_of(o) == cursor.after and o["id"] not in seen)]
+            last = max(modified_of(o) for o in items)
+            if cursor.after is not None and last <= cursor.after:
+                # the whole page sits in the cursor's second: read that second's next page
+                following = ModifiedCursor(cursor.after, sorted(seen | {o["id"] for o in items}), cursor.page + 1)
+            else:
+                if cursor.page > 1:
+                    fresh += self._sweep_second(cursor.after, seen | {o["id"] for o in fresh}, status)
+                following = ModifiedCursor(last, sorted(o["id"] for o in items if modified_of(o) == last))
+            yield fresh, following
+            if len(items) < per_page:
+                if following.page > 1 and cursor.after is not None:
+                    # the walk ended inside a crowded second: sweep it too
+                    rest = self._sweep_second(cursor.after, set(following.seen), status)
+                    if rest:
+                        yield rest, following
+                return
+            cursor = following
+
+    def _sweep_second(self, second: datetime, seen: set, status: str | None) -> list:
+        """Orders modified exactly at `second` that are not in `seen`, read by id (stable order)."""
+        found, page = [], 1
+        while True:
+            batch = self.list_page("orders", orderby="id", order="asc", page=page, dates_are_gmt="true",
+                              modified_after=format_wc_time(second - timedelta(seconds=1)),
+                              modified_before=format_wc_time(second + timedelta(seconds=1)),
+                              **({"status": status} if status else {})).items
+            found += [o for o in batch if o["id"] not in seen]
+            if len(batch) < PER_PAGE:
+                return found
+            page += 1
+
+    def iter_products(self) -> Iterator[list]:
+        """Every product, by page (catalogues are small next to order histories)."""
+        page = 1
+        while True:
+            result = self.list_page("products", orderby="id", order="asc", page=page)
+            if result.items:
+                yield result.items
+            if page >= result.total_pages or not result.items:
+                return
+            page += 1
+
+    # --- writing --------------------------------------------------------------------------
+
+    def update_order(self, order_id: int, changes: dict) -> dict:
+        return self.request("PUT", f"orders/{int(order_id)}", data=changes)[0]
+
+    def create_order(self, order: dict) -> dict:
+        return self.request("POST", "orders", data=order)[0]
+
+    def batch_update_orders(self, updates: list[dict]) -> list[dict]:
+        """Update many orders, ≤ 100 per call. One result per update, in order: the order, or
+        {"id", "error": {"code", "message", "data"}} for an item WooCommerce refused."""
+        results = []
+        for start in range(0, len(updates), BATCH_LIMIT):
+            chunk = updates[start:start + BATCH_LIMIT]
+            body, _headers = self.request("POST", "orders/batch", data={"update": chunk})
+            answered = (body or {}).get("update") or []
+            if len(answered) != len(chunk):
+                raise WooCommerceError(f"The batch answer has {len(answered)} results for {len(chunk)} updates.",
+                                       code="unexpected_answer")
+            results += answered
+        return results

@@ -1,0 +1,389 @@
+"""The one way orders enter the read model, whichever path brought them (push event,
+backfill page, reconciliation pull, a fetch after a partial event).
+
+Rules:
+- an order is keyed by (site_id, wc_id);
+- a version older than the stored one (`date_modified_gmt`) is ignored; the same version
+  again is a no-op (same content hash); an equal-time version with other content wins,
+  because WooCommerce's clock has one-second resolution and the later copy we receive is
+  at least as fresh — and reconciliation re-reads from WooCommerce, the source of truth;
+- a tombstone (order deleted for good) yields only to a strictly newer version;
+- work is set-based (one statement per table per batch), so a page of 100 orders costs a
+  handful of queries; operations flush, the caller commits.
+"""
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import and_, delete, func, or_, select, update
+
+from backend.dbutil import insert_rows, upsert_insert
+from backend.districts import district_name
+from backend.extensions import db
+from backend.integrations.woocommerce import parse_wc_time
+from backend.orders.models import EXCLUDED_STATUSES, Customer, Order, OrderItem, Product
+from backend.phones import InvalidPhone, normalise_phone
+from backend.timeutil import utcnow
+
+APPLIED = "applied"          # the read model now holds this version
+UNCHANGED = "unchanged"      # it already held exactly this version
+IGNORED_OLDER = "ignored_older"  # it holds a newer version
+
+CENT = Decimal("0.01")
+DELETED_HASH = "deleted"
+ATTRIBUTION_META = {
+    "_wc_order_attribution_source_type": "source_type",
+    "_wc_order_attribution_utm_source": "utm_source",
+    "_wc_order_attribution_utm_medium": "utm_medium",
+    "_wc_order_attribution_utm_campaign": "utm_campaign",
+    "_wc_order_attribution_referrer": "referrer",
+}
+# columns an update may change; site_id and wc_id are the key, id stays
+UPDATE_COLUMNS = (
+    "number", "status", "excluded_from_sales", "currency", "total", "subtotal", "discount_total", "shipping_total",
+    "total_tax", "payment_method", "payment_method_title", "created_via", "wc_customer_id", "customer_id",
+    "billing_name", "billing_phone", "phone", "billing_email", "billing_address", "billing_city", "billing_state",
+    "district", "customer_note", *ATTRIBUTION_META.values(), "date_created_gmt", "date_modified_gmt",
+    "date_paid_gmt", "date_completed_gmt", "content_hash", "deleted_at", "synced_at",
+)
+
+
+class InvalidOrder(ValueError):
+    """The order JSON cannot be stored; the message names the field."""
+
+
+@dataclass
+class NormalOrder:
+    wc_id: int
+    modified: datetime
+    values: dict
+    items: list = field(default_factory=list)
+    customer_name: str | None = None
+
+
+# --- reading WooCommerce's JSON ------------------------------------------------------------
+
+def _text(value, limit: int) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text[:limit] if text else None
+
+
+def _absent(value, name: str, required: bool) -> bool:
+    if value not in (None, ""):
+        return False
+    if required:
+        raise InvalidOrder(f"{name}: missing")
+    return True
+
+
+def _money(value, name: str) -> Decimal:
+    if _absent(value, name, False):
+        return Decimal("0.00")
+    if isinstance(value, float):
+        value = repr(value)  # the shortest text that is this float: 449.5, not 449.49999…
+    try:
+        amount = Decimal(str(value)).quantize(CENT)
+    except (InvalidOperation, ValueError):
+        raise InvalidOrder(f"{name}: not an amount of money: {value!r}") from None
+    if not amount.is_finite() or abs(amount) >= Decimal("1e10"):
+        raise InvalidOrder(f"{name}: amount out of range: {value!r}")
+    return amount
+
+
+def _int(value, name: str, *, required: bool = False) -> int | None:
+    if _absent(value, name, required):
+        return None
+    if isinstance(value, bool):
+        raise InvalidOrder(f"{name}: a whole number expected, got {value!r}")
+    try:
+        number = int(Decimal(str(value)))
+    except (InvalidOperation, ValueError):
+        raise InvalidOrder(f"{name}: a whole number expected, got {value!r}") from None
+    if not -2**62 < number < 2**62:
+        raise InvalidOrder(f"{name}: out of range")
+    return number
+
+
+def _time(value, name: str, *, required: bool = False) -> datetime | None:
+    if _absent(value, name, required):
+        return None
+    try:
+        return parse_wc_time(value)
+    except (TypeError, ValueError):
+        raise InvalidOrder(f"{name}: not a date and time (YYYY-MM-DDTHH:MM:SS, GMT): {value!r}") from None
+
+
+def _object(value, name: str) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise InvalidOrder(f"{name}: an object expected")
+    return value
+
+
+def content_hash(order: dict) -> str:
+    # Keys are not sorted (half the cost): the same order from the same source serialises the
+    # same way; a copy with other key order only costs one needless rewrite, never a wrong skip.
+    canonical = json.dumps(order, separators=(",", ":"), default=str)
+    return hashlib.sha1(canonical.encode("ascii")).hexdigest()
+
+
+def normalise_order(order) -> NormalOrder:
+    """wc/v3 order JSON → the read model's columns; InvalidOrder names what is wrong."""
+    if not isinstance(order, dict):
+        raise InvalidOrder("order: a JSON object expected")
+    wc_id = _int(order.get("id"), "order.id", required=True)
+    if wc_id <= 0:
+        raise InvalidOrder("order.id: must be positive")
+    status = _text(order.get("status"), 40)
+    if not status:
+        raise InvalidOrder("order.status: missing")
+    created = _time(order.get("date_created_gmt"), "order.date_created_gmt", required=True)
+    modified = _time(order.get("date_modified_gmt"), "order.date_modified_gmt") or created
+    billing = _object(order.get("billing"), "order.billing")
+    raw_phone = _text(billing.get("phone"), 60)
+    try:
+        phone = normalise_phone(raw_phone) if raw_phone else None
+    except InvalidPhone:
+        phone = None  # kept as typed in billing_phone; no customer to recognise
+    name = _text(" ".join(p for p in (str(billing.get("first_name") or "").strip(),
+                                       str(billing.get("last_name") or "").strip()) if p), 200)
+    address = _text(", ".join(p for p in (str(billing.get("address_1") or "").strip(),
+                                          str(billing.get("address_2") or "").strip()) if p), 500)
+    attribution = {}
+    meta = order.get("meta_data") or []
+    if not isinstance(meta, list):
+        raise InvalidOrder("order.meta_data: a list expected")
+    for entry in meta:
+        if isinstance(entry, dict) and entry.get("key") in ATTRIBUTION_META:
+            attribution[ATTRIBUTION_META[entry["key"]]] = _text(entry.get("value"), 500 if entry["key"].endswith("referrer") else 200)
+
+    items = []
+    line_items = order.get("line_items") or []
+    if not isinstance(line_items, list):
+        raise InvalidOrder("order.line_items: a list expected")
+    for index, item in enumerate(line_items):
+        where = f"order.line_items[{index}]"
+        if not isinstance(item, dict):
+            raise InvalidOrder(f"{where}: an object expected")
+        items.append({
+            "wc_item_id": _int(item.get("id"), f"{where}.id"),
+            "product_id": _int(item.get("product_id"), f"{where}.product_id"),
+            "variation_id": _int(item.get("variation_id"), f"{where}.variation_id"),
+            "name": _text(item.get("name"), 400) or "",
+            "sku": _text(item.get("sku"), 100),
+            "quantity": _int(item.get("quantity"), f"{where}.quantity") or 0,
+            "price": _money(item.get("price"), f"{where}.price"),
+            "subtotal": _money(item.get("subtotal"), f"{where}.subtotal"),
+            "total": _money(item.get("total"), f"{where}.total"),
+        })
+    values = {
+        "wc_id": wc_id,
+        "number": _text(order.get("number"), 40) or str(wc_id),
+        "status": status,
+        "excluded_from_sales": status in EXCLUDED_STATUSES,
+        "currency": _text(order.get("currency"), 8),
+        "total": _money(order.get("total"), "order.total"),
+        "subtotal": sum((i["subtotal"] for i in items), Decimal("0.00")),
+        "discount_total": _money(order.get("discount_total"), "order.discount_total"),
+        "shipping_total": _money(order.get("shipping_total"), "order.shipping_total"),
+        "total_tax": _money(order.get("total_tax"), "order.total_tax"),
+        "payment_method": _text(order.get("payment_method"), 100),
+        "payment_method_title": _text(order.get("payment_method_title"), 200),
+        "created_via": _text(order.get("created_via"), 60),
+        "wc_customer_id": _int(order.get("customer_id"), "order.customer_id"),
+        "billing_name": name,
+        "billing_phone": raw_phone,
+        "phone": phone,
+        "billing_email": _text(billing.get("email"), 254),
+        "billing_address": address,
+        "billing_city": _text(billing.get("city"), 100),
+        "billing_state": _text(billing.get("state"), 100),
+        "district": _text(district_name(_text(billing.get("state"), 100)), 100),
+        "customer_note": _text(order.get("customer_note"), 5000),
+        **{column: attribution.get(column) for column in ATTRIBUTION_META.values()},
+        "date_created_gmt": created,
+        "date_modified_gmt": modified,
+        "date_paid_gmt": _time(order.get("date_paid_gmt"), "order.date_paid_gmt"),
+        "date_completed_gmt": _time(order.get("date_completed_gmt"), "order.date_completed_gmt"),
+        "content_hash": content_hash(order),
+        "deleted_at": None,
+    }
+    return NormalOrder(wc_id, modified, values, items, name)
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+def upsert_orders(site_id: int, orders: list[dict]) -> list[str]:
+    """Store wc/v3 order dicts; one outcome per order (APPLIED, UNCHANGED, IGNORED_OLDER).
+    Raises InvalidOrder for the first malformed order; callers that must go on per item
+    normalise first and call `upsert_normalised`."""
+    return upsert_normalised(site_id, [normalise_order(order) for order in orders])
+
+
+def upsert_normalised(site_id: int, records: list[NormalOrder], *, recount: bool = True) -> list[str]:
+    """`recount=False` leaves customers' order counts to one `recount_site_customers` at the
+    end (a backfill writes thousands of pages; counting once is cheaper than per page)."""
+    if not records:
+        return []
+    connection = db.session.connection()  # Core statements: no ORM bookkeeping per page
+    now = utcnow()
+    # Several versions of one order in a batch: the newest (then the last sent) is the candidate.
+    winner: dict[int, int] = {}
+    for index, record in enumerate(records):
+        best = winner.get(record.wc_id)
+        if best is None or record.modified >= records[best].modified:
+            winner[record.wc_id] = index
+    chosen = sorted(winner.values(), key=lambda i: records[i].wc_id)  # one lock order for every writer
+    outcomes = [IGNORED_OLDER] * len(records)
+
+    customers = _ensure_customers(site_id, {records[i].values["phone"]: records[i].customer_name
+                                            for i in chosen if records[i].values["phone"]}, now)
+    wc_ids = [records[i].wc_id for i in chosen]
+    before = {row.wc_id: row for row in connection.execute(
+        select(Order.wc_id, Order.customer_id, Order.date_modified_gmt, Order.content_hash)
+        .where(Order.site_id == site_id, Order.wc_id.in_(wc_ids)))}
+
+    rows = [{**records[i].values, "site_id": site_id, "customer_id": customers.get(records[i].values["phone"]),
+             "synced_at": now} for i in chosen]
+    table = Order.__table__
+    insert_rows(table, rows, conflict=("site_id", "wc_id"), update=UPDATE_COLUMNS, where=lambda incoming: or_(
+        table.c.date_modified_gmt < incoming.date_modified_gmt,
+        and_(table.c.date_modified_gmt == incoming.date_modified_gmt, table.c.deleted_at.is_(None),
+             table.c.content_hash != incoming.content_hash),
+    ))
+    # Which versions won: the rows now hold our (modified, hash). The upsert locked them
+    # (PostgreSQL locks a conflicting row even when its WHERE says no), so this read is stable.
+    after = {row.wc_id: row for row in connection.execute(
+        select(Order.id, Order.wc_id, Order.date_modified_gmt, Order.content_hash)
+        .where(Order.site_id == site_id, Order.wc_id.in_(wc_ids)))}
+    applied = {}
+    for i in chosen:
+        record, now_row, old = records[i], after[records[i].wc_id], before.get(records[i].wc_id)
+        mine = (record.modified, record.values["content_hash"])
+        if (now_row.date_modified_gmt, now_row.content_hash) != mine:
+            outcomes[i] = IGNORED_OLDER
+        elif old is not None and (old.date_modified_gmt, old.content_hash) == mine:
+            outcomes[i] = UNCHANGED
+        else:
+            outcomes[i] = APPLIED
+            applied[record.wc_id] = now_row.id
+    if applied:
+        connection.execute(delete(OrderItem.__table__).where(OrderItem.order_id.in_(list(applied.values()))))
+        item_rows = [{**item, "order_id": applied[records[i].wc_id], "site_id": site_id}
+                     for i in chosen if records[i].wc_id in applied for item in records[i].items]
+        if item_rows:
+            insert_rows(OrderItem.__table__, item_rows)
+        if recount:
+            touched = {customers.get(records[i].values["phone"]) for i in chosen if records[i].wc_id in applied}
+            touched |= {before[w].customer_id for w in applied if w in before}
+            recount_customers(touched)
+    return outcomes
+
+
+def delete_orders(site_id: int, deletions: list[tuple[int, datetime]]) -> list[str]:
+    """WooCommerce deleted these orders for good: keep a tombstone (deleted_at) stamped with
+    the deletion's time, so an older event arriving late cannot bring the order back."""
+    now = utcnow()
+    outcomes, touched = [], set()
+    for wc_id, when in deletions:
+        result = db.session.execute(
+            update(Order)
+            .where(Order.site_id == site_id, Order.wc_id == wc_id, Order.date_modified_gmt <= when)
+            .values(deleted_at=now, excluded_from_sales=True, date_modified_gmt=when, content_hash=DELETED_HASH,
+                    synced_at=now)
+            .returning(Order.customer_id)
+        ).all()
+        if result:
+            touched.update(row.customer_id for row in result)
+            outcomes.append(APPLIED)
+            continue
+        inserted = db.session.execute(
+            upsert_insert(Order).values(
+                site_id=site_id, wc_id=wc_id, number=str(wc_id), status="deleted", excluded_from_sales=True,
+                total=0, subtotal=0, discount_total=0, shipping_total=0, total_tax=0, date_created_gmt=when,
+                date_modified_gmt=when, content_hash=DELETED_HASH, deleted_at=now, synced_at=now,
+            ).on_conflict_do_nothing(index_elements=[Order.site_id, Order.wc_id]).returning(Order.id)
+        ).all()
+        outcomes.append(APPLIED if inserted else IGNORED_OLDER)
+    recount_customers(touched)
+    db.session.flush()
+    return outcomes
+
+
+def _ensure_customers(site_id: int, names_by_phone: dict, now: datetime) -> dict[str, int]:
+    """Customer ids by phone, creating the missing ones. Their rows are locked (PostgreSQL)
+    until commit, so two writers counting one customer's orders take turns."""
+    if not names_by_phone:
+        return {}
+    phones = sorted(names_by_phone)
+    insert_rows(Customer.__table__, [{"site_id": site_id, "phone": phone, "name": names_by_phone[phone], "order_count": 0,
+                                      "created_at": now} for phone in phones], conflict=("site_id", "phone"))
+    rows = db.session.connection().execute(
+        select(Customer.id, Customer.phone).where(Customer.site_id == site_id, Customer.phone.in_(phones))
+        .order_by(Customer.id).with_for_update()
+    )
+    return {phone: customer_id for customer_id, phone in rows}
+
+
+def recount_customers(customer_ids) -> None:
+    """Order count and first/last order of these customers, from their orders that count as sales."""
+    ids = sorted(i for i in customer_ids if i)
+    if ids:
+        _recount(Customer.id.in_(ids))
+
+
+def recount_site_customers(site_id: int) -> None:
+    """Every customer of the site at once (after a backfill)."""
+    _recount(Customer.site_id == site_id)
+
+
+def _recount(which) -> None:
+    counted = (Order.customer_id == Customer.id, Order.excluded_from_sales.is_(False))
+    db.session.connection().execute(
+        update(Customer).where(which).values(
+            order_count=select(func.count(Order.id)).where(*counted).scalar_subquery(),
+            first_order_gmt=select(func.min(Order.date_created_gmt)).where(*counted).scalar_subquery(),
+            last_order_gmt=select(func.max(Order.date_created_gmt)).where(*counted).scalar_subquery(),
+        )
+    )
+
+
+def upsert_products(site_id: int, products: list[dict]) -> int:
+    """Store wc/v3 product dicts (newer or equal versions win); returns how many were written."""
+    now = utcnow()
+    rows = {}
+    for product in products:
+        wc_id = _int(product.get("id"), "product.id", required=True)
+        rows[wc_id] = {
+            "site_id": site_id, "wc_id": wc_id, "name": _text(product.get("name"), 400) or f"#{wc_id}",
+            "sku": _text(product.get("sku"), 100), "type": _text(product.get("type"), 40),
+            "status": _text(product.get("status"), 40),
+            "price": _money(product.get("price"), "product.price") if product.get("price") not in (None, "") else None,
+            "stock_status": _text(product.get("stock_status"), 40),
+            "stock_quantity": _int(product.get("stock_quantity"), "product.stock_quantity"),
+            "date_modified_gmt": _time(product.get("date_modified_gmt"), "product.date_modified_gmt"),
+            "synced_at": now,
+        }
+    if not rows:
+        return 0
+    statement = upsert_insert(Product).values([rows[k] for k in sorted(rows)])
+    excluded = statement.excluded
+    statement = statement.on_conflict_do_update(
+        index_elements=[Product.site_id, Product.wc_id],
+        set_={c: excluded[c] for c in ("name", "sku", "type", "status", "price", "stock_status", "stock_quantity",
+                                       "date_modified_gmt", "synced_at")},
+        where=or_(Product.date_modified_gmt.is_(None), excluded.date_modified_gmt.is_(None),
+                  Product.date_modified_gmt <= excluded.date_modified_gmt),
+    )
+    return db.session.execute(statement).rowcount
+
+
+def orders_stored(site_id: int) -> int:
+    return db.session.execute(
+        select(func.count()).select_from(Order).where(Order.site_id == site_id, Order.deleted_at.is_(None))
+    ).scalar_one()

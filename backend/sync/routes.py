@@ -1,0 +1,38 @@
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from backend.api import current_site
+from backend.sync import service
+from backend.sync.schemas import BackfillRequestSchema, EventResultsSchema, EventsSchema, SyncStatusSchema
+
+blp = Blueprint("sync", __name__, url_prefix="/api/v1", description="Order sync with WooCommerce")
+
+API_BLUEPRINTS = [blp]
+
+
+@blp.route("/events")
+class Events(MethodView):
+    @blp.arguments(EventsSchema)
+    @blp.response(200, EventResultsSchema)
+    def post(self, data):
+        """Order events from the plugin (≤ 100 per call); one result per event, in order.
+        An event that fails never fails the others."""
+        return {"results": service.apply_events(current_site(), data["events"])}
+
+
+@blp.route("/sync/status")
+class Status(MethodView):
+    @blp.response(200, SyncStatusSchema)
+    def get(self):
+        """Backfill progress ("12,300 of 100,000 orders") and the reconciliation checkpoint."""
+        return service.status_of(current_site())
+
+
+@blp.route("/sync/backfill")
+class Backfill(MethodView):
+    @blp.arguments(BackfillRequestSchema)
+    @blp.response(202, SyncStatusSchema)
+    def post(self, data):
+        """Queue the full-history backfill (the jobs process runs it); resumes one that stopped."""
+        service.request_backfill(current_site(), restart=data["restart"])
+        return service.status_of(current_site())

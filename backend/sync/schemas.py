@@ -1,0 +1,95 @@
+from datetime import timezone
+
+from marshmallow import ValidationError, fields, utils, validate
+
+from backend.api import StrictSchema
+
+EVENT_TYPES = ("created", "updated", "status_changed", "deleted")
+MAX_EVENTS = 100
+
+
+class GmtDateTime(fields.DateTime):
+    """ISO 8601; without an offset the time is GMT (as WooCommerce's *_gmt fields). Loaded as naive UTC."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        parsed = super()._deserialize(value, attr, data, **kwargs)
+        if parsed.tzinfo is not None:
+            parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+        return parsed.replace(microsecond=0)
+
+
+class TolerantList(fields.List):
+    """A list whose items are validated one by one: a bad item becomes an InvalidItem
+    (answered as that item's error) instead of failing the whole request."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        from backend.sync.service import InvalidItem
+
+        if not utils.is_collection(value):
+            raise self.make_error("invalid")
+        loaded = []
+        for item in value:
+            try:
+                loaded.append(self.inner.deserialize(item, **kwargs))
+            except ValidationError as error:
+                loaded.append(InvalidItem(item, error.messages if isinstance(error.messages, dict) else {"_item": error.messages}))
+        return loaded
+
+
+class EventSchema(StrictSchema):
+    idempotency_key = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                                    metadata={"description": "Unique per event; a key seen before is answered 'duplicate'."})
+    type = fields.String(required=True, validate=validate.OneOf(EVENT_TYPES))
+    order_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=2**53))
+    date_modified_gmt = GmtDateTime(required=True, metadata={"description": "The order's date_modified_gmt (deletions: when it was deleted)."})
+    order = fields.Dict(load_default=None, allow_none=True,
+                        metadata={"description": "The order as wc/v3 renders it; optional for 'deleted'. "
+                                                 "Missing or partial: the service reads it from WooCommerce."})
+
+
+class EventsSchema(StrictSchema):
+    events = TolerantList(fields.Nested(EventSchema), required=True, validate=validate.Length(min=1, max=MAX_EVENTS))
+
+
+class ItemErrorSchema(StrictSchema):
+    code = fields.String()
+    message = fields.String()
+
+
+class EventResultSchema(StrictSchema):
+    idempotency_key = fields.String(allow_none=True)
+    status = fields.String(metadata={"description": "applied | ignored_older | duplicate | error"})
+    error = fields.Nested(ItemErrorSchema)
+
+
+class EventResultsSchema(StrictSchema):
+    results = fields.List(fields.Nested(EventResultSchema))
+
+
+class BackfillRequestSchema(StrictSchema):
+    restart = fields.Boolean(load_default=False, metadata={"description": "Start over instead of resuming."})
+
+
+class BackfillStatusSchema(StrictSchema):
+    status = fields.String(metadata={"description": "idle | queued | running | done | failed"})
+    done = fields.Integer()
+    total = fields.Integer(allow_none=True)
+    progress = fields.String(metadata={"description": "e.g. '12,300 of 100,000 orders'"})
+    started_at = fields.String(allow_none=True)
+    finished_at = fields.String(allow_none=True)
+    last_error = fields.String(allow_none=True)
+
+
+class ReconcileStatusSchema(StrictSchema):
+    status = fields.String()
+    checkpoint = fields.String(allow_none=True)
+    last_run_at = fields.String(allow_none=True)
+    last_changes = fields.Integer()
+    last_error = fields.String(allow_none=True)
+
+
+class SyncStatusSchema(StrictSchema):
+    connected = fields.Boolean()
+    orders_stored = fields.Integer()
+    backfill = fields.Nested(BackfillStatusSchema)
+    reconcile = fields.Nested(ReconcileStatusSchema)

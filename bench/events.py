@@ -1,0 +1,174 @@
+"""Benchmark: POST /api/v1/events, batches of 50 full wc/v3 orders, against gunicorn on PostgreSQL.
+
+Starts the web process as shipped (gunicorn.conf.py) on a throwaway PostgreSQL database,
+activates a site, then a separate load-generator process posts batches in two phases and
+prints the figures beside the targets (issue 5: >= 500 events/s, p99 <= 50 ms per request):
+
+1. saturation: N connections post back to back (closed loop): the most events/s it takes;
+2. paced: requests start on a fixed schedule at the target rate (open loop), latency counted
+   from each request's scheduled start, so a stall is not hidden by the requests it delays.
+
+    .venv/bin/python bench/events.py                  # 15 s each phase, 2 connections
+    .venv/bin/python bench/events.py --seconds 10 --connections 4
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+from _service import ROOT, activated_site, running_service
+
+TARGET_EVENTS, TARGET_P99_MS = 500, 50.0
+BATCH = 50
+
+
+def bodies(count: int, seed: int = 3, first: int = 0) -> list[bytes]:
+    """`count` request bodies of BATCH events; orders come back with newer times (updates) as the run goes on."""
+    sys.path.insert(0, str(ROOT))
+    from backend.sandbox.woocommerce import generate
+
+    store = generate(5000, seed)
+    out, sequence = [], first
+    for _ in range(count):
+        events = []
+        for _ in range(BATCH):
+            order_id = sequence % 5000 + 1
+            order = store.order(order_id)
+            modified = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(1_790_000_000 + sequence))
+            order["date_modified_gmt"] = modified
+            events.append({"idempotency_key": f"bench-{seed}-{sequence}", "type": "created" if sequence < 5000 else "updated",
+                           "order_id": order_id, "date_modified_gmt": modified, "order": order})
+            sequence += 1
+        out.append(json.dumps({"events": events}).encode())
+    return out
+
+
+def load(url: str, token: str, seconds: float, connections: int) -> dict:
+    payloads = bodies(int(seconds * 40) + 200)
+    position, lock = [0], threading.Lock()
+    latencies, statuses, applied = [], {}, [0]
+    stop_at = [0.0]
+
+    def next_body():
+        with lock:
+            position[0] += 1
+            return payloads[(position[0] - 1) % len(payloads)]
+
+    def worker(record: bool):
+        session = requests.Session()
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        while time.monotonic() < stop_at[0]:
+            body = next_body()
+            started = time.perf_counter()
+            response = session.post(f"{url}/api/v1/events", data=body, headers=headers, timeout=30)
+            elapsed = time.perf_counter() - started
+            if record:
+                with lock:
+                    latencies.append(elapsed)
+                    statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+                    if response.status_code == 200:
+                        applied[0] += sum(r["status"] == "applied" for r in response.json()["results"])
+
+    for record, duration in ((False, 3.0), (True, seconds)):  # warm-up, then the measured run
+        latencies.clear()
+        stop_at[0] = time.monotonic() + duration
+        started = time.monotonic()
+        threads = [threading.Thread(target=worker, args=(record,)) for _ in range(connections)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    elapsed = time.monotonic() - started
+    latencies.sort()
+    return {"requests": len(latencies), "seconds": elapsed, "statuses": statuses, "applied": applied[0],
+            "p50": latencies[len(latencies) // 2] * 1000, "p99": latencies[int(len(latencies) * 0.99) - 1] * 1000}
+
+
+def paced(url: str, token: str, seconds: float, per_second: float) -> dict:
+    """Requests scheduled every 1/per_second s from a pool of connections; latency from the scheduled start."""
+    # newer versions than anything the saturation phase sent: every event is applied, none skipped
+    payloads = bodies(int(seconds * per_second) + 10, seed=4, first=10_000_000)
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    lock, latencies, statuses, applied = threading.Lock(), [], {}, [0]
+    total = int(seconds * per_second)
+    counter = [0]
+    start = time.monotonic() + 0.5
+
+    def worker():
+        session = requests.Session()
+        while True:
+            with lock:
+                index = counter[0]
+                counter[0] += 1
+            if index >= total:
+                return
+            scheduled = start + index / per_second
+            delay = scheduled - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            response = session.post(f"{url}/api/v1/events", data=payloads[index], headers=headers, timeout=30)
+            with lock:
+                latencies.append(time.monotonic() - scheduled)
+                statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+                if response.status_code == 200:
+                    applied[0] += sum(r["status"] == "applied" for r in response.json()["results"])
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    latencies.sort()
+    return {"requests": len(latencies), "statuses": statuses, "applied": applied[0],
+            "p50": latencies[len(latencies) // 2] * 1000,
+            "p99": latencies[int(len(latencies) * 0.99) - 1] * 1000}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=15, help="per phase")
+    parser.add_argument("--connections", type=int, default=2)
+    parser.add_argument("--port", type=int, default=None, help="default: any free port")
+    parser.add_argument("--child", action="store_true")
+    parser.add_argument("--url")
+    parser.add_argument("--token")
+    args = parser.parse_args()
+    if args.child:
+        saturated = load(args.url, args.token, args.seconds, args.connections)
+        at_target = paced(args.url, args.token, args.seconds, TARGET_EVENTS / BATCH)
+        print(json.dumps({"saturated": saturated, "paced": at_target}))
+        return
+
+    with running_service(args.port) as (base, env):
+        token = activated_site(base, env)
+        # the load comes from a separate process, as the plugin's queue runners would
+        out = subprocess.run([sys.executable, __file__, "--child", f"--url={base}", f"--token={token}",
+                              f"--seconds={args.seconds}", f"--connections={args.connections}"],
+                             cwd=Path(__file__).parent, capture_output=True, text=True)
+        if out.returncode != 0:
+            sys.exit(out.stderr[-3000:])
+        both = json.loads(out.stdout.strip().splitlines()[-1])
+    result, at_target = both["saturated"], both["paced"]
+    rate = result["requests"] * BATCH / result["seconds"]
+    workers = os.environ.get("BIKRI_WEB_WORKERS", f"{os.cpu_count() + 1} (cpu+1)")
+    print(f"bench/events.py  POST /api/v1/events, {BATCH} full orders per request  gunicorn sync workers={workers}  PostgreSQL  "
+          f"{os.cpu_count()} cores shared with the load generator")
+    print(f"  saturation, {args.connections} connections back to back, {args.seconds:g}s:")
+    print(f"    events/s : {rate:8.0f}   target >= {TARGET_EVENTS}   {'OK' if rate >= TARGET_EVENTS else 'MISSED'}")
+    print(f"    p50, p99 : {result['p50']:8.2f} ms, {result['p99']:.2f} ms per request  "
+          f"({result['statuses']}, {result['applied']:,} events applied)")
+    print(f"  paced at the target, {TARGET_EVENTS} events/s ({TARGET_EVENTS // BATCH} requests/s), {args.seconds:g}s:")
+    print(f"    p50      : {at_target['p50']:8.2f} ms per request")
+    print(f"    p99      : {at_target['p99']:8.2f} ms per request   target <= {TARGET_P99_MS:.0f} ms   "
+          f"{'OK' if at_target['p99'] <= TARGET_P99_MS else 'MISSED'}   ({at_target['statuses']}, "
+          f"{at_target['applied']:,} events applied)")
+
+
+if __name__ == "__main__":
+    main()
