@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import activate_site, run_wrk, service_env, throwaway_database, verdict, web_process  # noqa: E402
+from common import activated_site, run_wrk, running_service, verdict  # noqa: E402
 
 TARGET_RPS, TARGET_P99_MS = 800, 20.0
 
@@ -23,12 +23,10 @@ def main():
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--port", type=int, default=5791)
     args = parser.parse_args()
-    with throwaway_database() as database_url:
-        env = service_env(database_url, args.port)
-        with web_process(env) as base:
-            token = activate_site(env, base)
-            result = run_wrk(f"{base}/api/v1/license", connections=args.connections, seconds=args.seconds,
-                             headers={"Authorization": f"Bearer {token}"})
+    with running_service(args.port) as (base, env):
+        token = activated_site(base, env)
+        result = run_wrk(f"{base}/api/v1/license", connections=args.connections, seconds=args.seconds,
+                         headers={"Authorization": f"Bearer {token}"})
     workers = os.environ.get("BIKRI_WEB_WORKERS", "default")
     print(f"bench/auth.py  GET /api/v1/license (bearer)  gunicorn (gunicorn.conf.py, workers={workers})  PostgreSQL  "
           f"wrk {args.connections} connections, {args.seconds}s, {os.cpu_count()} cores shared with the load generator")

@@ -175,7 +175,7 @@ def main():
     instance = tempfile.mkdtemp(prefix="bikri-bench-")
     env = {**os.environ, "BIKRI_SECRET_KEY": "bench-secret", "BIKRI_INSTANCE_DIR": instance, "BIKRI_SANDBOX_WC_SEED": "1",
            "BIKRI_SANDBOX_WC_KEY": KEY, "BIKRI_SANDBOX_WC_SECRET": SECRET, "PYTHONPATH": str(ROOT)}
-    from _service import free_port
+    from common import free_port
 
     args.port = free_port(args.port)
     tag = uuid.uuid4().hex[:8]

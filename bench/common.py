@@ -4,6 +4,7 @@ import contextlib
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -65,6 +66,30 @@ def flask(env: dict, *args) -> str:
 def activate_site(env: dict, base: str, url: str = "https://bench.example.com") -> str:
     key = flask(env, "licenses", "create", "--email", "bench@bikri.test").strip().splitlines()[-1]
     return requests.post(f"{base}/api/v1/sites/activate", json={"license_key": key, "site_url": url}, timeout=5).json()["token"]
+
+
+def free_port(port: int | None = None) -> int:
+    """`port` if nothing listens on it (else exit: another service would answer our requests), or any free one."""
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port or 0))
+        except OSError:
+            sys.exit(f"port {port} is in use on 127.0.0.1; pass another --port")
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_service(port: int | None = None, **env_extra):
+    """Yields (base URL, env): a throwaway database and gunicorn as shipped, both removed afterwards."""
+    port = free_port(port)
+    with throwaway_database() as database_url:
+        env = service_env(database_url, port, **env_extra)
+        with web_process(env) as base:
+            yield base, env
+
+
+def activated_site(base: str, env: dict, site_url: str = "https://bench.example.com") -> str:
+    return activate_site(env, base, site_url)
 
 
 def wrk_ms(text: str, label: str) -> float:

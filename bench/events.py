@@ -22,7 +22,7 @@ from pathlib import Path
 
 import requests
 
-from _service import ROOT, activated_site, running_service
+from common import ROOT, activated_site, running_service
 
 TARGET_EVENTS, TARGET_P99_MS = 500, 50.0
 BATCH = 50
