@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, tuple_
 
 from backend.desk.models import OrderTag, OrderTagLink
 from backend.districts import WC_STATES
@@ -155,9 +155,9 @@ def list_orders(site_id: int, filters: ListFilters) -> dict:
         query = query.where(_search_condition(filters.q))
     if filters.cursor:
         created, order_id = decode_cursor(filters.cursor)
-        # row-value comparison spelled out: SQLite and PostgreSQL both use the index for it
-        query = query.where(or_(Order.date_created_gmt < created,
-                                and_(Order.date_created_gmt == created, Order.id < order_id)))
+        # a row-value comparison: PostgreSQL (and SQLite ≥ 3.15) turn it into one index range,
+        # where the spelled-out OR would be a filter on every row above the cursor
+        query = query.where(tuple_(Order.date_created_gmt, Order.id) < tuple_(created, order_id))
     rows = db.session.execute(
         query.order_by(Order.date_created_gmt.desc(), Order.id.desc()).limit(filters.limit + 1)).all()
     more = len(rows) > filters.limit
