@@ -49,13 +49,10 @@ def test_bulk_change_reports_per_order_and_a_refused_order_keeps_its_status(app,
         assert status_of(app, synced.site_id, wc_id) == expected
 
 
-def test_bulk_over_a_hundred_orders_goes_in_batches_of_a_hundred(app, make_store, connect_shop):
-    from backend.sync import service as sync
-    store = make_store(orders=260, seed=3)
-    shop = connect_shop(store)
+def test_bulk_over_a_hundred_orders_goes_in_batches_of_a_hundred(app, make_synced):
+    shop = make_synced(orders=260, seed=3)
+    store = shop.store
     with app.app_context():
-        sync.run_backfill(shop.site_id)
-        db.session.commit()
         ids = list(db.session.execute(select(Order.wc_id).where(Order.site_id == shop.site_id).limit(230)).scalars())
     before = store.data.requests
     results = shop.post("/api/v1/orders/status", json={"orders": ids, "status": "completed"}).json["results"]
