@@ -27,7 +27,7 @@ translations: $(STAMP)
 # After adding UI strings: refresh the catalog, then translate (scripts/translate_bn.py).
 translations-update: $(STAMP)
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o backend/translations/messages.pot .
-	$(VENV)/bin/pybabel update -i backend/translations/messages.pot -d backend/translations
+	$(VENV)/bin/pybabel update --no-fuzzy-matching -i backend/translations/messages.pot -d backend/translations
 	$(PY) scripts/translate_bn.py
 
 system-deps:

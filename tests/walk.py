@@ -17,7 +17,10 @@ NOT_TENANT_PREFIXES = {
 
 # How to fill a path argument with an id that belongs to the OTHER shop. A new route with a
 # new argument name must add a line here, or the walk fails and says so.
-PATH_ARGS = {}
+PATH_ARGS = {
+    "tag_id": lambda other_shop: SEEDED["tag_id"],  # shop B's order tag (seed_desk)
+}
+SEEDED = {}
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
@@ -39,8 +42,26 @@ def seed_sms(site_id):
                             transaction_id=f"{MARKER}-trx", payment_id=f"{MARKER}-payment"))
 
 
+def seed_desk(site_id):
+    """Shop B's order desk: a tagged order (name and phone are markers) and the tag."""
+    from backend.desk.models import OrderTag, OrderTagLink
+    from backend.extensions import db
+    from backend.orders.models import Order
+    from backend.orders.service import upsert_orders
+
+    upsert_orders(site_id, [{"id": 7001, "status": "processing", "date_created_gmt": "2026-03-02T09:00:00",
+                             "total": "777.77", "billing": {"first_name": MARKER, "phone": "01999999999"}}])
+    tag = OrderTag(site_id=site_id, name=f"{MARKER}-tag"[:40], colour="#123456")
+    db.session.add(tag)
+    db.session.flush()
+    order_id = db.session.query(Order.id).filter(Order.site_id == site_id, Order.wc_id == 7001).scalar()
+    db.session.add(OrderTagLink(site_id=site_id, order_id=order_id, tag_id=tag.id))
+    db.session.flush()
+    SEEDED["tag_id"] = tag.id
+
+
 # Each domain adds a function that gives shop B data carrying MARKER (and the markers below).
-SEED_OTHER_SHOP = [seed_sms]
+SEED_OTHER_SHOP = [seed_sms, seed_desk]
 OTHER_SHOP_MARKERS = [MARKER, "777.77", "+8801999999999", "01999999999"]
 
 

@@ -15,6 +15,14 @@ PERMISSIONS = {
     # the SMS page: balance, what SMS cost, sending a message
     "view_sms": {ADMIN, MANAGER},
     "send_sms": {ADMIN, MANAGER},
+    # the order desk (O1–O7). Staff run the day's orders: they see the desk, change statuses
+    # (written to WooCommerce) and put existing tags on orders. Creating orders by hand
+    # (money the shop is owed) and the shop's set of tags are for administrators and managers.
+    "view_orders": {ADMIN, MANAGER, STAFF},
+    "change_order_status": {ADMIN, MANAGER, STAFF},
+    "tag_orders": {ADMIN, MANAGER, STAFF},
+    "create_orders": {ADMIN, MANAGER},
+    "manage_order_tags": {ADMIN, MANAGER},
     # money settings (SMS recharge, courier keys) and anything an operator decides
     "manage_money_settings": {ADMIN},
 }

@@ -44,6 +44,7 @@ class Order(db.Model):
         Index("ix_orders_site_id_created", "site_id", "date_created_gmt", "id"),
         Index("ix_orders_site_id_status_created", "site_id", "status", "date_created_gmt", "id"),
         Index("ix_orders_site_id_phone", "site_id", "phone"),
+        Index("ix_orders_site_id_number", "site_id", "number"),  # the order desk's search (0400)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -177,6 +177,9 @@ class Store:
         self.fail_status = 500
         self.latency = 0.0
         self.requests = 0
+        # order id -> (code, message): status changes this order refuses, as a shop plugin
+        # hooked into woocommerce_rest_pre_insert_shop_order_object would (tests of per-item errors)
+        self.refuse_status: dict[int, tuple[str, str]] = {}
 
     # --- generation -------------------------------------------------------------------
 
@@ -564,6 +567,9 @@ class Store:
         status = data.get("status")
         if status is not None and (status not in STATUS_CODE or status == "trash"):
             raise invalid_param("status", f"status is not one of {', '.join(STATUSES[:-1])}.")
+        if status is not None and order_id in self.refuse_status:
+            code, message = self.refuse_status[order_id]
+            raise WooError(400, code, message)
         fields = {k: data[k] for k in ("billing", "shipping", "customer_note", "meta_data", "payment_method",
                                        "payment_method_title", "transaction_id") if k in data}
         return self.touch(order_id, status=status, **fields)
@@ -946,6 +952,13 @@ class SandboxWooCommerce:
             return self.json({"ok": True})
         if parts == ["latency"]:
             store.latency = float(data.get("ms", 0)) / 1000
+            return self.json({"ok": True})
+        if len(parts) == 3 and parts[0] == "orders" and parts[2] == "refuse-status":
+            # {"code", "message"} refuses status changes of this order; {} lifts the refusal
+            if data.get("code"):
+                store.refuse_status[int(parts[1])] = (str(data["code"]), str(data.get("message") or data["code"]))
+            else:
+                store.refuse_status.pop(int(parts[1]), None)
             return self.json({"ok": True})
         if len(parts) == 3 and parts[0] == "orders" and parts[2] == "touch":
             return self.json(store.touch(int(parts[1]), **data))

@@ -93,6 +93,10 @@ final class Bikri_Embedded_Pages {
 				'page'  => 'home',
 				'title' => __( 'Home', 'bikri' ),
 			),
+			'bikri-orders'  => array(
+				'page'  => 'orders',
+				'title' => __( 'Orders', 'bikri' ),
+			),
 			'bikri-sms'     => array(
 				'page'  => 'sms',
 				'title' => __( 'SMS', 'bikri' ),

@@ -1,0 +1,88 @@
+"""The order desk's JSON API (for the plugin and tests; bearer token = the shop itself) and
+its embed views (wp-admin iframe; role-checked). Both call backend/desk/service.py."""
+from flask import jsonify, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from werkzeug.datastructures import MultiDict
+
+from backend.api import current_site
+from backend.desk import service
+from backend.desk.schemas import ManualOrderSchema, StatusChangeSchema, TagEditSchema, TaggingSchema, TagSchema
+from backend.desk.views import blp as embed_blp
+from backend.timeutil import iso
+
+api_blp = Blueprint("desk", __name__, url_prefix="/api/v1", description="The order desk")
+
+API_BLUEPRINTS = [api_blp]
+PAGE_BLUEPRINTS = [embed_blp]
+
+
+def row_json(row: dict) -> dict:
+    return {**row, "total": f"{row['total']:f}", "date_created_gmt": iso(row["date_created_gmt"])}
+
+
+def tag_json(tag) -> dict:
+    return {"id": tag.id, "name": tag.name, "colour": tag.colour}
+
+
+@api_blp.route("/orders")
+class Orders(MethodView):
+    def get(self):
+        """The order desk's list: ?status=&tag=&start=&end=&q=&cursor=&limit= (keyset; follow next_cursor)."""
+        page = service.list_orders(current_site().id, service.parse_filters(request.args))
+        return jsonify({"orders": [row_json(r) for r in page["orders"]], "next_cursor": page["next_cursor"]})
+
+    @api_blp.arguments(ManualOrderSchema)
+    def post(self, data):
+        """Create an order in WooCommerce (manual entry, O2), with sequential discounts (O3)."""
+        form = MultiDict([(k, data[k]) for k in ("name", "phone", "address", "district", "payment_method", "note")])
+        if data.get("shipping") is not None:
+            form.add("shipping", data["shipping"])
+        for item in data["items"]:
+            form.add("product", str(item["product_id"]))
+            form.add("quantity", str(item["quantity"]))
+        for discount in data["discounts"]:
+            form.add("discount_kind", discount["kind"])
+            form.add("discount_value", discount["value"])
+        result = service.create_manual_order(current_site(), form, created_by="api")
+        return jsonify({"order": row_json(result["order"]), "bikri_total": f"{result['bikri_total']:f}",
+                        "woocommerce_total": f"{result['woocommerce_total']:f}",
+                        "total_matches": result["total_matches"]}), 201
+
+
+@api_blp.route("/orders/status")
+class Status(MethodView):
+    @api_blp.arguments(StatusChangeSchema)
+    def post(self, data):
+        """Change the status of one or many orders in WooCommerce; one result per order."""
+        results = service.change_status(current_site(), data["orders"], data["status"])
+        return jsonify({"results": results})
+
+
+@api_blp.route("/order-tags")
+class Tags(MethodView):
+    def get(self):
+        return jsonify({"tags": [tag_json(t) for t in service.list_tags(current_site().id)]})
+
+    @api_blp.arguments(TagSchema)
+    def post(self, data):
+        return jsonify(tag_json(service.create_tag(current_site().id, data["name"], data["colour"]))), 201
+
+
+@api_blp.route("/order-tags/<int:tag_id>")
+class Tag(MethodView):
+    @api_blp.arguments(TagEditSchema)
+    def patch(self, data, tag_id):
+        return jsonify(tag_json(service.edit_tag(current_site().id, tag_id, data["name"], data["colour"])))
+
+    def delete(self, tag_id):
+        service.delete_tag(current_site().id, tag_id)
+        return "", 204
+
+
+@api_blp.route("/order-tags/<int:tag_id>/orders")
+class Tagging(MethodView):
+    @api_blp.arguments(TaggingSchema)
+    def post(self, data, tag_id):
+        changed = service.tag_orders(current_site().id, tag_id, data["orders"], add=data["action"] == "add")
+        return jsonify({"changed": changed})

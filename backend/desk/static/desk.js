@@ -1,0 +1,87 @@
+// The order desk (O1–O7): select all, form rows, and the new-order sound.
+(function () {
+  "use strict";
+  var MUTE_KEY = "bikri.orders.muted";
+
+  // --- select all / product and discount rows ------------------------------------------
+  document.addEventListener("change", function (event) {
+    if (event.target.id === "desk-select-all") {
+      document.querySelectorAll("#order-rows input[name=order]").forEach(function (box) { box.checked = event.target.checked; });
+    }
+  });
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-add-row]");
+    if (!button) { return; }
+    var template = document.getElementById(button.dataset.addRow);
+    var into = document.getElementById(button.dataset.into);
+    into.appendChild(template.content.cloneNode(true));
+    if (window.htmx) { window.htmx.process(into); window.htmx.trigger(document.body, "rows-changed"); }
+  });
+
+  // --- new-order sound --------------------------------------------------------------------
+  var box = document.getElementById("desk-sound");
+  if (!box) { return; }
+  var mute = document.getElementById("desk-mute");
+  var hint = document.getElementById("desk-sound-hint");
+  var banner = document.getElementById("desk-new");
+  var latest = parseInt(box.dataset.latest || "0", 10);
+  var highlightAbove = null;
+  var audio = null;
+  mute.checked = window.localStorage.getItem(MUTE_KEY) === "1";
+  mute.addEventListener("change", function () { window.localStorage.setItem(MUTE_KEY, mute.checked ? "1" : "0"); });
+
+  // Browsers let a page start audio only after the user interacted with it: the first
+  // click creates (or resumes) the AudioContext, and from then on new orders can ring.
+  function enableSound() {
+    var Context = window.AudioContext || window.webkitAudioContext;
+    if (!Context) { return; }
+    if (!audio) { audio = new Context(); }
+    if (audio.state === "suspended") { audio.resume(); }
+    hint.hidden = true;
+    box.dataset.soundEnabled = "1";
+  }
+  document.addEventListener("click", enableSound, { once: false, passive: true });
+
+  // A short two-note chime synthesised with WebAudio: no audio file to ship or license.
+  function chime() {
+    box.dataset.rang = String(parseInt(box.dataset.rang || "0", 10) + 1);
+    if (mute.checked || !audio || audio.state !== "running") { return; }
+    [880, 1320].forEach(function (frequency, i) {
+      var start = audio.currentTime + i * 0.15;
+      var osc = audio.createOscillator();
+      var gain = audio.createGain();
+      osc.type = "sine";
+      osc.frequency.value = frequency;
+      gain.gain.setValueAtTime(0.0001, start);
+      gain.gain.exponentialRampToValueAtTime(0.3, start + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.0001, start + 0.14);
+      osc.connect(gain).connect(audio.destination);
+      osc.start(start);
+      osc.stop(start + 0.15);
+    });
+  }
+
+  function poll() {
+    window.bikri.fetchJSON(box.dataset.sinceUrl + "?after=" + latest).then(function (data) {
+      if (data.orders.length) {
+        highlightAbove = latest;
+        latest = data.latest_id;
+        banner.textContent = banner.dataset.text || "";
+        banner.textContent = "#" + data.orders.map(function (o) { return o.number; }).join(", #");
+        banner.hidden = false;
+        chime();
+        if (window.htmx) { window.htmx.trigger(document.body, "orders-changed"); }
+      } else {
+        latest = Math.max(latest, data.latest_id);
+      }
+    }).catch(function () { /* a missed poll is retried in 5 s */ });
+  }
+  // highlight the rows that arrived since the last poll once the list has been redrawn
+  document.addEventListener("htmx:afterSwap", function () {
+    if (highlightAbove === null) { return; }
+    document.querySelectorAll("#order-rows tr.order-row").forEach(function (row) {
+      if (parseInt(row.dataset.id, 10) > highlightAbove) { row.classList.add("order-new"); }
+    });
+  });
+  window.setInterval(poll, 5000);
+})();

@@ -1,0 +1,153 @@
+"""The Orders page inside wp-admin (embed page `orders`) and its htmx fragments."""
+from flask import Blueprint, jsonify, render_template, request
+from flask_babel import gettext as _, lazy_gettext as _l
+
+from backend.desk import service
+from backend.districts import WC_STATES
+from backend.embed.pages import EmbedPage, register_page
+from backend.embed.routes import require_user
+from backend.errors import ApiError
+from backend.extensions import db
+from backend.orders.models import Product
+from sqlalchemy import select
+
+blp = Blueprint("desk_embed", __name__, url_prefix="/embed/orders", template_folder="templates", static_folder="static")
+
+
+def _products(site_id):
+    return db.session.execute(select(Product).where(Product.site_id == site_id, Product.status.in_(("publish", "private")))
+                              .order_by(Product.name).limit(500)).scalars().all()
+
+
+def _page_context(user):
+    return {"tags": service.list_tags(user.site.id), "statuses": service.CORE_STATUSES,
+            "products": _products(user.site.id) if user.can("create_orders") else [],
+            "districts": sorted(WC_STATES.items(), key=lambda kv: kv[1]), "payment_methods": service.PAYMENT_METHODS,
+            "courier_available": service.COURIER_COLUMN is not None,
+            "latest_id": service.newest_since(user.site.id, 0)["latest_id"]}
+
+
+STATUS_LABELS = {
+    "pending": _l("Pending payment"), "processing": _l("Processing"), "on-hold": _l("On hold"),
+    "completed": _l("Completed"), "cancelled": _l("Cancelled"), "refunded": _l("Refunded"), "failed": _l("Failed"),
+}
+
+
+@blp.app_template_global()
+def order_status_label(status):
+    """WooCommerce's core statuses in the shop's language; a custom status ("shipped") as it is."""
+    return str(STATUS_LABELS.get(status, status))
+
+
+register_page(EmbedPage("orders", _l("Orders"), permission="view_orders", template="desk/page.html", context=_page_context))
+
+
+@blp.get("/list")
+def order_list():
+    user = require_user("view_orders")
+    try:
+        page = service.list_orders(user.site.id, service.parse_filters(request.args))
+    except ApiError as error:
+        return render_template("desk/_rows.html", error=error, page=None, user=user, append=False)
+    return render_template("desk/_rows.html", page=page, user=user, append=bool(request.args.get("cursor")),
+                           args=request.args)
+
+
+@blp.get("/since")
+def since():
+    """The new-order poll (O7), every few seconds while the desk is open."""
+    user = require_user("view_orders")
+    try:
+        after = int(request.args.get("after", "0"))
+    except ValueError:
+        after = 0
+    return jsonify(service.newest_since(user.site.id, after))
+
+
+@blp.post("/status")
+def status():
+    user = require_user("change_order_status")
+    try:
+        results = service.change_status(user.site, service.ids_from(request.form.getlist("order")),
+                                        request.form.get("status", ""))
+    except ApiError as error:
+        return render_template("desk/_status_results.html", error=error)
+    response = render_template("desk/_status_results.html", results=results)
+    return response, 200, {"HX-Trigger": "orders-changed"}
+
+
+@blp.post("/quote")
+def quote():
+    user = require_user("create_orders")
+    result, errors = service.quote_form(user.site.id, request.form)
+    return render_template("desk/_quote.html", quote=result, errors=errors)
+
+
+@blp.post("/create")
+def create():
+    user = require_user("create_orders")
+    try:
+        result = service.create_manual_order(user.site, request.form, created_by=f"{user.display_name} (#{user.wp_user_id})")
+    except ApiError as error:
+        # 200 so htmx swaps the form back in with each error next to its field
+        return render_template("desk/_manual_form.html", error=error, form=request.form, **_page_context(user), user=user)
+    response = render_template("desk/_manual_form.html", created=result, form={}, **_page_context(user), user=user)
+    return response, 200, {"HX-Trigger": "orders-changed"}
+
+
+@blp.get("/tags")
+def tags():
+    user = require_user("view_orders")
+    return render_template("desk/_tags.html", tags=service.list_tags(user.site.id), user=user)
+
+
+@blp.post("/tags")
+def tag_create():
+    user = require_user("manage_order_tags")
+    error = None
+    try:
+        service.create_tag(user.site.id, request.form.get("name"), request.form.get("colour"))
+    except ApiError as failed:
+        error = failed
+    return _tags_answer(user, error)
+
+
+@blp.post("/tags/<int:tag_id>")
+def tag_edit(tag_id):
+    user = require_user("manage_order_tags")
+    error = None
+    try:
+        service.edit_tag(user.site.id, tag_id, request.form.get("name"), request.form.get("colour"))
+    except ApiError as failed:
+        if failed.status == 404:
+            raise
+        error = failed
+    return _tags_answer(user, error)
+
+
+@blp.post("/tags/<int:tag_id>/delete")
+def tag_delete(tag_id):
+    user = require_user("manage_order_tags")
+    service.delete_tag(user.site.id, tag_id)
+    return _tags_answer(user, None)
+
+
+def _tags_answer(user, error):
+    body = render_template("desk/_tags.html", tags=service.list_tags(user.site.id), user=user, error=error)
+    if error is None:
+        return body, 200, {"HX-Trigger": "orders-changed"}
+    db.session.rollback()
+    return body, 200
+
+
+@blp.post("/tagging")
+def tagging():
+    user = require_user("tag_orders")
+    try:
+        changed = service.tag_orders(user.site.id, request.form.get("tag"), service.ids_from(request.form.getlist("order")),
+                                     add=request.form.get("action", "add") != "remove")
+    except ApiError as error:
+        return render_template("desk/_status_results.html", error=error)
+    message = _("Tag added to %(n)d orders.", n=changed) if request.form.get("action", "add") != "remove" \
+        else _("Tag removed from %(n)d orders.", n=changed)
+    return render_template("desk/_status_results.html", message=message), 200, {"HX-Trigger": "orders-changed"}
