@@ -1,6 +1,6 @@
 <?php
 /**
- * Runs when the plugin is deleted from the Plugins screen: removes its options and order meta (P10).
+ * Runs when the plugin is deleted from the Plugins screen: removes its options, REST key, event queue and order meta (P10).
  *
  * @package Bikri
  */
@@ -10,6 +10,9 @@ if ( ! defined( 'WP_UNINSTALL_PLUGIN' ) ) {
 }
 
 require_once __DIR__ . '/includes/class-bikri-license.php';
+require_once __DIR__ . '/includes/class-bikri-rest-key.php';
+require_once __DIR__ . '/includes/class-bikri-sync-queue.php';
+require_once __DIR__ . '/includes/class-bikri-sync.php';
 require_once __DIR__ . '/includes/class-bikri-uninstaller.php';
 
 Bikri_Uninstaller::run();

@@ -13,7 +13,8 @@ function of (seed, id) and only a few compact columns live in arrays (created, m
 status); an order is materialised only when a request changes its content.
 
 Controls for tests (Python, or HTTP under /__sandbox/ for another process): change an order
-(bumps date_modified), trash or delete it, fail the next N requests with 5xx, add latency.
+(bumps date_modified), trash or delete it, fail the next N requests with 5xx, add latency,
+add a REST key (as a shop does when a plugin creates one).
 """
 import base64
 import bisect
@@ -949,6 +950,12 @@ class SandboxWooCommerce:
             return self.json({"orders": store.total_orders(), "requests": store.requests})
         if parts == ["fail"]:
             store.fail_remaining, store.fail_status = int(data.get("count", 1)), int(data.get("status", 500))
+            return self.json({"ok": True})
+        if parts == ["keys"] and request.method == "POST":
+            # a key the shop created (its woocommerce_api_keys row), e.g. by the plugin at activation
+            with store.lock:
+                store.keys[data["consumer_key"]] = ApiKey(data["consumer_key"], data["consumer_secret"],
+                                                          data.get("permissions", "read_write"))
             return self.json({"ok": True})
         if parts == ["latency"]:
             store.latency = float(data.get("ms", 0)) / 1000

@@ -249,3 +249,12 @@ def test_failure_and_latency_controls(shop):
     api.get("orders", params={"per_page": 1})
     assert time.monotonic() - started >= 0.2
     requests.post(f"{url}/__sandbox/latency", json={"ms": 0}, timeout=5)
+
+
+def test_a_key_added_through_the_control_authenticates(shop):
+    _app, url = shop
+    assert client(url, "ck_added_later", "cs_added_later").get("orders").status_code == 401
+    answer = requests.post(f"{url}/__sandbox/keys", json={"consumer_key": "ck_added_later", "consumer_secret": "cs_added_later"},
+                           timeout=5)
+    assert answer.status_code == 200
+    assert client(url, "ck_added_later", "cs_added_later").get("orders", params={"per_page": 1}).status_code == 200

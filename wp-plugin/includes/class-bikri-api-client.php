@@ -150,6 +150,16 @@ final class Bikri_Api_Client {
 	}
 
 	/**
+	 * Order events, at most 100: POST /api/v1/events.
+	 *
+	 * @param array[] $events Each {idempotency_key, type, order_id, date_modified_gmt, order?}.
+	 * @return array|WP_Error {results: [{idempotency_key, status: applied|ignored_older|duplicate|error, error?}]}
+	 */
+	public function post_events( array $events ) {
+		return $this->request( 'POST', '/api/v1/events', array( 'events' => array_values( $events ) ) );
+	}
+
+	/**
 	 * The SMS wallet: GET /api/sms/balance.
 	 *
 	 * @return array|WP_Error {balance, currency, rates: {gsm, unicode}, sms_left_estimate}

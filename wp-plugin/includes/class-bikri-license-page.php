@@ -54,6 +54,20 @@ final class Bikri_License_Page {
 	private $client;
 
 	/**
+	 * The WooCommerce REST key handed to the service.
+	 *
+	 * @var Bikri_Rest_Key
+	 */
+	private $rest_key;
+
+	/**
+	 * Order events to the service.
+	 *
+	 * @var Bikri_Sync
+	 */
+	private $sync;
+
+	/**
 	 * Hook suffix of the page, once registered.
 	 *
 	 * @var string
@@ -63,12 +77,16 @@ final class Bikri_License_Page {
 	/**
 	 * Builds the page.
 	 *
-	 * @param Bikri_License    $license License state.
-	 * @param Bikri_Api_Client $client  Client for the service.
+	 * @param Bikri_License    $license  License state.
+	 * @param Bikri_Api_Client $client   Client for the service.
+	 * @param Bikri_Rest_Key   $rest_key The service's WooCommerce REST key.
+	 * @param Bikri_Sync       $sync     Order events.
 	 */
-	public function __construct( Bikri_License $license, Bikri_Api_Client $client ) {
-		$this->license = $license;
-		$this->client  = $client;
+	public function __construct( Bikri_License $license, Bikri_Api_Client $client, Bikri_Rest_Key $rest_key, Bikri_Sync $sync ) {
+		$this->license  = $license;
+		$this->client   = $client;
+		$this->rest_key = $rest_key;
+		$this->sync     = $sync;
 	}
 
 	/**
@@ -118,6 +136,7 @@ final class Bikri_License_Page {
 	 * Says on every admin screen why Bikri is locked, and where to fix it (P7).
 	 */
 	public function action_admin_notices() {
+		$this->render_overflow_notice();
 		if ( $this->license->is_active() || ! current_user_can( Bikri_Access::CAP_VIEW ) ) {
 			return;
 		}
@@ -173,16 +192,50 @@ final class Bikri_License_Page {
 			$this->fail( new WP_Error( 'bikri_missing_key', __( 'Enter your license key.', 'bikri' ) ) );
 		}
 
-		$old_token = $this->license->token();
-		$answer    = $this->client->activate( $key, untrailingslashit( home_url( '/' ) ) );
-		if ( is_wp_error( $answer ) ) {
-			$this->fail( $answer );
+		$done = $this->activate_site( $key, untrailingslashit( home_url( '/' ) ), get_current_user_id() );
+		if ( is_wp_error( $done ) ) {
+			$this->fail( $done );
 		}
-		if ( empty( $answer['token'] ) || ! is_string( $answer['token'] ) || ! isset( $answer['license'] ) || ! is_array( $answer['license'] ) ) {
-			$this->fail( new WP_Error( 'bikri_bad_response', __( 'The Bikri service sent an incomplete answer.', 'bikri' ), array( 'status' => 201 ) ) );
+		$this->redirect( 'activated' );
+	}
+
+	/**
+	 * Activates this site: creates a WooCommerce REST key for the service, hands it over with the
+	 * license key, and keeps it only when the service accepted. The key it replaces is deleted.
+	 *
+	 * @param string $license_key License key.
+	 * @param string $site_url    This shop's URL (where the service reaches its REST API).
+	 * @param int    $user_id     User the REST key acts as (the administrator activating).
+	 * @return true|WP_Error
+	 */
+	public function activate_site( $license_key, $site_url, $user_id ) {
+		$old_token = $this->license->token();
+		// Without WooCommerce there is no key to give; the site activates and sync waits for one.
+		$wc_key = Bikri_Rest_Key::is_available() ? $this->rest_key->create( $user_id ) : null;
+		if ( is_wp_error( $wc_key ) ) {
+			return $wc_key;
+		}
+		$answer = $this->client->activate(
+			$license_key,
+			$site_url,
+			$wc_key ? $wc_key['consumer_key'] : '',
+			$wc_key ? $wc_key['consumer_secret'] : ''
+		);
+		if ( ! is_wp_error( $answer ) && ( empty( $answer['token'] ) || ! is_string( $answer['token'] ) || ! isset( $answer['license'] ) || ! is_array( $answer['license'] ) ) ) {
+			$answer = new WP_Error( 'bikri_bad_response', __( 'The Bikri service sent an incomplete answer.', 'bikri' ), array( 'status' => 201 ) );
+		}
+		if ( is_wp_error( $answer ) ) {
+			if ( $wc_key ) {
+				// The service never got it: a key nobody holds must not stay open.
+				Bikri_Rest_Key::delete_row( $wc_key['key_id'] );
+			}
+			return $answer;
 		}
 
 		$this->license->save_activation( $answer['token'], $answer['license'], time() );
+		if ( $wc_key ) {
+			$this->rest_key->adopt( $wc_key['key_id'] );
+		}
 		if ( '' !== $old_token && $old_token !== $answer['token'] ) {
 			// A new key took over: give the old license its site back (it fails harmlessly
 			// when the same license re-activated, as that already replaced the old token).
@@ -190,7 +243,7 @@ final class Bikri_License_Page {
 		}
 		// Activation answers with the license only; the full status (site, sites used) comes from here.
 		$this->license->refresh( $this->client, time() );
-		$this->redirect( 'activated' );
+		return true;
 	}
 
 	/**
@@ -207,6 +260,9 @@ final class Bikri_License_Page {
 
 		$answer = '' === $this->license->token() ? array() : $this->client->deactivate();
 		$this->license->clear();
+		// The service may no longer read or write this shop, and queued events have nowhere to go.
+		$this->rest_key->delete();
+		$this->sync->clear();
 
 		$told = ! is_wp_error( $answer ) || Bikri_Api_Client::is_refusal( $answer );
 		$this->redirect( $told ? 'deactivated' : 'deactivated_locally' );
@@ -245,6 +301,7 @@ final class Bikri_License_Page {
 
 		if ( '' !== $this->license->token() ) {
 			$this->render_status( $info );
+			$this->render_sync_state();
 		}
 		$this->render_activation_form();
 		if ( '' !== $this->license->token() ) {
@@ -376,6 +433,59 @@ final class Bikri_License_Page {
 			echo '<tr><th scope="row">' . esc_html( $label ) . '</th><td>' . esc_html( $value ) . '</td></tr>';
 		}
 		echo '</tbody></table>';
+	}
+
+	/**
+	 * Prints the order sync state: last push, queued events, last error.
+	 */
+	private function render_sync_state() {
+		$state  = $this->sync->state();
+		$queued = $this->sync->queue->count();
+		$rows   = array(
+			__( 'Last push', 'bikri' )     => $state['last_push'] ? self::when( $state['last_push'] ) : __( 'Never', 'bikri' ),
+			__( 'Queued events', 'bikri' ) => number_format_i18n( $queued ),
+		);
+		if ( $state['next_attempt'] > time() ) {
+			$rows[ __( 'Next attempt', 'bikri' ) ] = self::when( $state['next_attempt'] );
+		}
+		if ( is_array( $state['last_error'] ) && ( $queued > 0 || $state['failures'] > 0 ) ) {
+			/* translators: 1: what went wrong, 2: when */
+			$rows[ __( 'Last error', 'bikri' ) ] = sprintf( __( '%1$s (%2$s)', 'bikri' ), $state['last_error']['message'], self::when( $state['last_error']['at'] ) );
+		}
+		echo '<h2>' . esc_html__( 'Order sync', 'bikri' ) . '</h2>';
+		echo '<table class="widefat striped bikri-sync-state"><tbody>';
+		foreach ( $rows as $label => $value ) {
+			echo '<tr><th scope="row">' . esc_html( $label ) . '</th><td>' . esc_html( $value ) . '</td></tr>';
+		}
+		echo '</tbody></table>';
+	}
+
+	/**
+	 * A moment in the site's date and time format.
+	 *
+	 * @param int $timestamp Unix time.
+	 * @return string
+	 */
+	private static function when( $timestamp ) {
+		return wp_date( get_option( 'date_format' ) . ' ' . get_option( 'time_format' ), (int) $timestamp );
+	}
+
+	/**
+	 * Says on every admin screen when the event queue was full and order changes were not queued.
+	 */
+	private function render_overflow_notice() {
+		$state = $this->sync->state();
+		if ( ! $state['overflowed'] || ! current_user_can( self::CAPABILITY ) ) {
+			return;
+		}
+		$text = sprintf(
+			/* translators: 1: number of events kept, 2: number of order changes not queued, 3: date and time */
+			__( 'Bikri could not reach its service for a long time: its queue is full (%1$s events) and %2$s order changes since %3$s were not queued. Nothing is lost in WooCommerce; the Bikri service picks these orders up by itself once it is reachable again. Check the service URL on the Bikri License page.', 'bikri' ),
+			number_format_i18n( Bikri_Sync::MAX_QUEUE ),
+			number_format_i18n( $state['overflowed'] ),
+			self::when( $state['overflow_at'] )
+		);
+		echo '<div class="notice notice-error bikri-sync-overflow"><p>' . esc_html( $text ) . '</p></div>';
 	}
 
 	/**

@@ -57,6 +57,20 @@ final class Bikri_Plugin {
 	public $embedded_pages;
 
 	/**
+	 * The WooCommerce REST key handed to the service.
+	 *
+	 * @var Bikri_Rest_Key
+	 */
+	public $rest_key;
+
+	/**
+	 * Order events to the service.
+	 *
+	 * @var Bikri_Sync
+	 */
+	public $sync;
+
+	/**
 	 * Creates the instance on first call.
 	 *
 	 * @param string $file Main plugin file.
@@ -89,12 +103,17 @@ final class Bikri_Plugin {
 		require_once __DIR__ . '/class-bikri-access.php';
 		require_once __DIR__ . '/class-bikri-license.php';
 		require_once __DIR__ . '/class-bikri-api-client.php';
+		require_once __DIR__ . '/class-bikri-rest-key.php';
+		require_once __DIR__ . '/class-bikri-sync-queue.php';
+		require_once __DIR__ . '/class-bikri-sync.php';
 		require_once __DIR__ . '/class-bikri-license-page.php';
 		require_once __DIR__ . '/class-bikri-embedded-pages.php';
 
 		$this->license        = new Bikri_License();
 		$this->client         = new Bikri_Api_Client( $this->license );
-		$this->license_page   = new Bikri_License_Page( $this->license, $this->client );
+		$this->rest_key       = new Bikri_Rest_Key();
+		$this->sync           = new Bikri_Sync( $this->license, $this->client, new Bikri_Sync_Queue() );
+		$this->license_page   = new Bikri_License_Page( $this->license, $this->client, $this->rest_key, $this->sync );
 		$this->embedded_pages = new Bikri_Embedded_Pages( $this->license, $this->client );
 	}
 
@@ -112,6 +131,7 @@ final class Bikri_Plugin {
 		add_action( 'admin_post_' . Bikri_License_Page::ACTION_ACTIVATE, array( $this->license_page, 'handle_activate' ) );
 		add_action( 'admin_post_' . Bikri_License_Page::ACTION_DEACTIVATE, array( $this->license_page, 'handle_deactivate' ) );
 		add_action( 'plugins_loaded', 'bikri_declare_send_sms' );
+		$this->sync->set_up();
 
 		// Filters.
 		add_filter( 'user_has_cap', array( 'Bikri_Access', 'filter_user_has_cap' ), 10, 4 );

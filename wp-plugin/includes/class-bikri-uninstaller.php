@@ -41,9 +41,15 @@ final class Bikri_Uninstaller {
 	}
 
 	/**
-	 * Removes the plugin's options and order meta on the current site.
+	 * Removes the plugin's options, its WooCommerce REST key, its event queue and planned
+	 * worker runs, and its order meta on the current site.
 	 */
 	public static function clean_site() {
+		// The key row first: its key_id lives in an option.
+		( new Bikri_Rest_Key() )->delete();
+		( new Bikri_Sync_Queue() )->clear();
+		Bikri_Sync::unschedule();
+		delete_option( Bikri_Sync::OPTION_STATE );
 		foreach ( Bikri_License::OPTIONS as $option ) {
 			delete_option( $option );
 		}

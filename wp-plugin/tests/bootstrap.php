@@ -39,7 +39,10 @@ if ( ! class_exists( 'Bikri_Plugin' ) ) {
 }
 
 require __DIR__ . '/stand-ins/woocommerce.php';
+require __DIR__ . '/stand-ins/woocommerce-functions.php';
+require __DIR__ . '/stand-ins/action-scheduler.php';
 require __DIR__ . '/class-bikri-test-case.php';
 
 // Kept for the whole run (outside the per-test transactions), as WooCommerce's installer would.
 Bikri\Tests\add_shop_manager_role();
+Bikri\Tests\create_api_keys_table();

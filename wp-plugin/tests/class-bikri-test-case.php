@@ -97,6 +97,8 @@ abstract class Bikri_Test_Case extends TestCase {
 		wp_cache_flush();
 
 		$this->plugin   = Bikri_Plugin::instance();
+		Bikri\Tests\Action_Scheduler::reset();
+		WC_Order::$store = array();
 		$this->requests = array();
 		$this->service  = null;
 		$_POST          = array();
@@ -128,6 +130,8 @@ abstract class Bikri_Test_Case extends TestCase {
 			remove_filter( $filter[0], $filter[1], $filter[2] );
 		}
 		$this->filters = array();
+		// Events a test recorded but did not flush must not leak into the next test.
+		$this->plugin->sync->clear();
 		$wpdb->query( 'ROLLBACK' );
 		wp_cache_flush();
 		wp_set_current_user( 0 );

@@ -120,7 +120,7 @@ class Bikri_License_Page_Test extends Bikri_Test_Case {
 		$this->assertSame( self::SERVICE . '/api/v1/sites/activate', $url, 'service URL is stored without its trailing slash' );
 		$this->assertSame( "BIKRI-KEY-1234 'x", $body['license_key'], 'key is unslashed and trimmed' );
 		$this->assertSame( untrailingslashit( home_url( '/' ) ), $body['site_url'] );
-		$this->assertArrayNotHasKey( 'wc_consumer_key', $body );
+		$this->assertMatchesRegularExpression( '/^ck_[0-9a-f]{40}$/', $body['wc_consumer_key'], 'the WooCommerce REST key goes along (test-rest-key.php)' );
 		$this->assertArrayNotHasKey( 'Authorization', $args['headers'] );
 		$this->assertSame( 10, $args['timeout'] );
 

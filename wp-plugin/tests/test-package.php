@@ -60,7 +60,7 @@ class Bikri_Package_Test extends Bikri_Test_Case {
 		$this->assertFalse( is_link( WP_PLUGIN_DIR . '/bikri' ) );
 	}
 
-	public function test_uninstall_removes_options_and_order_meta() {
+	public function test_uninstall_removes_options_rest_key_queue_and_order_meta() {
 		global $wpdb;
 		$this->activate_locally();
 		$this->plugin->license->record_error( new WP_Error( 'x', 'y' ) );
@@ -87,7 +87,17 @@ class Bikri_Package_Test extends Bikri_Test_Case {
 		$wpdb->insert( "{$wpdb->prefix}wc_orders_meta", array( 'order_id' => 99, 'meta_key' => '_courier_data', 'meta_value' => 'x' ) );
 		$wpdb->insert( "{$wpdb->prefix}wc_orders_meta", array( 'order_id' => 99, 'meta_key' => '_billing_phone', 'meta_value' => 'y' ) );
 
+		// The service's REST key and a queued event that never got out.
+		$key = $this->plugin->rest_key->create( 1 );
+		$this->plugin->rest_key->adopt( $key['key_id'] );
+		$this->plugin->sync->record( 77, 'deleted' );
+		$this->plugin->sync->flush();
+		$this->assertSame( 1, $this->plugin->sync->queue->count() );
+
 		$this->assertTrue( uninstall_plugin( 'bikri/bikri.php' ) );
+
+		$this->assertSame( '0', $wpdb->get_var( "SELECT COUNT(*) FROM {$wpdb->prefix}woocommerce_api_keys" ) );
+		$this->assertFalse( as_next_scheduled_action( Bikri_Sync::HOOK_PUSH, array(), Bikri_Sync::GROUP ) );
 
 		foreach ( Bikri_License::OPTIONS as $option ) {
 			$this->assertFalse( get_option( $option ), $option );

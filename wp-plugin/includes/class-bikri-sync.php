@@ -1,0 +1,662 @@
+<?php
+/**
+ * Pushes order events to the service (P1, P2): hooks record, a worker sends.
+ *
+ * @package Bikri
+ */
+
+if ( ! defined( 'ABSPATH' ) ) {
+	exit;
+}
+
+/**
+ * Order hooks → in-memory events for this request → queue rows at shutdown → a worker,
+ * run by Action Scheduler (or WP-cron without it), posts batches to POST /api/v1/events.
+ *
+ * Nothing remote happens in the shopper's request: the hooks only collect, and the queue is
+ * written once at the end of the request. Events carry no order body: building WooCommerce's
+ * wc/v3 shape here would mean running its REST controller for every change, and the service
+ * reads the order from WooCommerce itself with the key handed over at activation (one request
+ * per 100 orders). A trashed order carries {id, status: trash} so the service fetches it and
+ * keeps it as trashed; a deletion carries nothing and becomes a tombstone.
+ */
+final class Bikri_Sync {
+
+	/**
+	 * The worker's hook (Action Scheduler action or WP-cron event).
+	 */
+	const HOOK_PUSH = 'bikri_sync_push';
+
+	/**
+	 * Action Scheduler group of the worker's actions.
+	 */
+	const GROUP = 'bikri';
+
+	/**
+	 * Sync state: last_push, last_error, failures, next_attempt, overflowed, overflow_at.
+	 */
+	const OPTION_STATE = 'bikri_sync_state';
+
+	/**
+	 * Events per request to the service (the service's own limit).
+	 */
+	const BATCH = 100;
+
+	/**
+	 * Most batches one worker run sends before handing over to a new run.
+	 */
+	const BATCHES_PER_RUN = 10;
+
+	/**
+	 * Most events kept while the service is unreachable. Beyond it new events are counted, not
+	 * stored, and an admin notice says so: the service's reconciliation (modified_after) brings
+	 * those orders in once it is reachable, so the cap bounds the options table, not the data.
+	 */
+	const MAX_QUEUE = 5000;
+
+	/**
+	 * First retry delay in seconds; it doubles with every failure up to MAX_DELAY.
+	 */
+	const BASE_DELAY = 30;
+
+	/**
+	 * Longest retry delay in seconds.
+	 */
+	const MAX_DELAY = 3600;
+
+	/**
+	 * Results that mean the service has the event (or a newer state of the order).
+	 */
+	const ACKNOWLEDGED = array( 'applied', 'ignored_older', 'duplicate' );
+
+	/**
+	 * License state.
+	 *
+	 * @var Bikri_License
+	 */
+	private $license;
+
+	/**
+	 * Client for the service.
+	 *
+	 * @var Bikri_Api_Client
+	 */
+	private $client;
+
+	/**
+	 * The queue.
+	 *
+	 * @var Bikri_Sync_Queue
+	 */
+	public $queue;
+
+	/**
+	 * Events recorded in this request and not yet queued: order_id => event. One per order,
+	 * the latest: a checkout fires half a dozen hooks for the same order.
+	 *
+	 * @var array[]
+	 */
+	private $pending = array();
+
+	/**
+	 * Builds the sync.
+	 *
+	 * @param Bikri_License    $license License state.
+	 * @param Bikri_Api_Client $client  Client for the service.
+	 * @param Bikri_Sync_Queue $queue   The queue.
+	 */
+	public function __construct( Bikri_License $license, Bikri_Api_Client $client, Bikri_Sync_Queue $queue ) {
+		$this->license = $license;
+		$this->client  = $client;
+		$this->queue   = $queue;
+	}
+
+	/**
+	 * Hooks into WooCommerce, WordPress and the scheduler.
+	 */
+	public function set_up() {
+		// Classic and block checkout: the order is complete with its items here.
+		add_action( 'woocommerce_checkout_order_processed', array( $this, 'on_order_created' ), 20, 1 );
+		add_action( 'woocommerce_store_api_checkout_order_processed', array( $this, 'on_store_api_order' ), 20, 1 );
+		// Admin, REST and imports: woocommerce_new_order fires before items are saved, so it
+		// counts only when they already are (see on_new_order); the later update covers the rest.
+		add_action( 'woocommerce_new_order', array( $this, 'on_new_order' ), 20, 2 );
+		add_action( 'woocommerce_update_order', array( $this, 'on_order_updated' ), 20, 1 );
+		add_action( 'woocommerce_order_status_changed', array( $this, 'on_status_changed' ), 20, 1 );
+		// HPOS fires these; the posts store goes through WordPress's post hooks below.
+		add_action( 'woocommerce_trash_order', array( $this, 'on_order_trashed' ), 20, 1 );
+		add_action( 'woocommerce_untrash_order', array( $this, 'on_order_updated' ), 20, 1 );
+		add_action( 'woocommerce_delete_order', array( $this, 'on_order_deleted' ), 20, 1 );
+		add_action( 'wp_trash_post', array( $this, 'on_post_trashed' ), 20, 1 );
+		add_action( 'untrashed_post', array( $this, 'on_post_untrashed' ), 20, 1 );
+		add_action( 'before_delete_post', array( $this, 'on_post_deleted' ), 20, 1 );
+
+		// Early on shutdown, so that Action Scheduler's own shutdown dispatch already sees the action.
+		add_action( 'shutdown', array( $this, 'flush' ), 1 );
+		add_action( self::HOOK_PUSH, array( $this, 'run' ) );
+	}
+
+	// --- hooks ------------------------------------------------------------------------------
+
+	/**
+	 * Checkout (classic): woocommerce_checkout_order_processed( $order_id, $posted_data, $order ).
+	 *
+	 * @param int $order_id Order ID.
+	 */
+	public function on_order_created( $order_id ) {
+		$this->record( $order_id, 'created' );
+	}
+
+	/**
+	 * Checkout (blocks): woocommerce_store_api_checkout_order_processed( $order ).
+	 *
+	 * @param WC_Order $order The order.
+	 */
+	public function on_store_api_order( $order ) {
+		if ( is_object( $order ) && method_exists( $order, 'get_id' ) ) {
+			$this->record( $order->get_id(), 'created', $order );
+		}
+	}
+
+	/**
+	 * woocommerce_new_order( $order_id, $order ): only when the items are saved already.
+	 *
+	 * @param int           $order_id Order ID.
+	 * @param WC_Order|null $order    The order (WooCommerce 5.x+ passes it).
+	 */
+	public function on_new_order( $order_id, $order = null ) {
+		$order = is_object( $order ) ? $order : $this->order( $order_id );
+		if ( ! $order ) {
+			return;
+		}
+		foreach ( $order->get_items() as $item ) {
+			// An item with an ID is in the database; at checkout they are still in memory only.
+			if ( $item->get_id() > 0 ) {
+				$this->record( $order_id, 'created', $order );
+				return;
+			}
+		}
+	}
+
+	/**
+	 * woocommerce_update_order( $order_id, $order ), woocommerce_untrash_order( $order_id, $status ).
+	 *
+	 * @param int $order_id Order ID.
+	 */
+	public function on_order_updated( $order_id ) {
+		$this->record( $order_id, 'updated' );
+	}
+
+	/**
+	 * woocommerce_order_status_changed( $order_id, $from, $to, $order ).
+	 *
+	 * @param int $order_id Order ID.
+	 */
+	public function on_status_changed( $order_id ) {
+		$this->record( $order_id, 'status_changed' );
+	}
+
+	/**
+	 * woocommerce_trash_order( $order_id ).
+	 *
+	 * @param int $order_id Order ID.
+	 */
+	public function on_order_trashed( $order_id ) {
+		$this->record( $order_id, 'trashed' );
+	}
+
+	/**
+	 * woocommerce_delete_order( $order_id ).
+	 *
+	 * @param int $order_id Order ID.
+	 */
+	public function on_order_deleted( $order_id ) {
+		$this->record( $order_id, 'deleted' );
+	}
+
+	/**
+	 * wp_trash_post( $post_id ): an order in the posts store moved to the trash.
+	 *
+	 * @param int $post_id Post ID.
+	 */
+	public function on_post_trashed( $post_id ) {
+		if ( self::is_order_post( $post_id ) ) {
+			$this->record( $post_id, 'trashed' );
+		}
+	}
+
+	/**
+	 * untrashed_post( $post_id ): an order in the posts store restored.
+	 *
+	 * @param int $post_id Post ID.
+	 */
+	public function on_post_untrashed( $post_id ) {
+		if ( self::is_order_post( $post_id ) ) {
+			$this->record( $post_id, 'updated' );
+		}
+	}
+
+	/**
+	 * before_delete_post( $post_id, $post ): an order in the posts store deleted for good.
+	 *
+	 * @param int $post_id Post ID.
+	 */
+	public function on_post_deleted( $post_id ) {
+		if ( self::is_order_post( $post_id ) ) {
+			$this->record( $post_id, 'deleted' );
+		}
+	}
+
+	/**
+	 * Whether a post is an order of the posts store. With HPOS, orders are not posts (the
+	 * placeholder posts of sync mode have their own type), so this never matches them.
+	 *
+	 * @param int $post_id Post ID.
+	 * @return bool
+	 */
+	private static function is_order_post( $post_id ) {
+		return 'shop_order' === get_post_type( $post_id );
+	}
+
+	/**
+	 * Remembers an event for this request; it is queued at shutdown.
+	 *
+	 * @param int           $order_id Order ID.
+	 * @param string        $kind     created, updated, status_changed, trashed or deleted.
+	 * @param WC_Order|null $order    The order when the hook passed it.
+	 */
+	public function record( $order_id, $kind, $order = null ) {
+		$order_id = (int) $order_id;
+		// Before activation there is nowhere to send to; the first sync backfills the history.
+		if ( $order_id <= 0 || '' === $this->license->token() ) {
+			return;
+		}
+		if ( in_array( $kind, array( 'trashed', 'deleted' ), true ) ) {
+			// The moment of the deletion: the order may already be gone from the database.
+			$modified = time();
+		} else {
+			$order    = is_object( $order ) ? $order : $this->order( $order_id );
+			$date     = $order ? $order->get_date_modified() : null;
+			$modified = $date ? $date->getTimestamp() : time();
+		}
+		$event = array(
+			'idempotency_key'   => wp_generate_uuid4(),
+			'type'              => 'trashed' === $kind ? 'deleted' : $kind,
+			'order_id'          => $order_id,
+			'date_modified_gmt' => gmdate( 'Y-m-d\TH:i:s', $modified ),
+		);
+		if ( 'trashed' === $kind ) {
+			// Partial on purpose: the service reads the trashed order and keeps it restorable.
+			$event['order'] = array(
+				'id'     => $order_id,
+				'status' => 'trash',
+			);
+		}
+		// A 'created' already recorded in this request stays 'created' when the order changes again.
+		if ( isset( $this->pending[ $order_id ] ) && 'created' === $this->pending[ $order_id ]['type'] && in_array( $event['type'], array( 'updated', 'status_changed' ), true ) ) {
+			$event['type'] = 'created';
+		}
+		unset( $this->pending[ $order_id ] );
+		$this->pending[ $order_id ] = $event;
+
+		// A long import (thousands of orders in one request) should not hold them all until shutdown.
+		if ( count( $this->pending ) >= self::BATCH ) {
+			$this->flush();
+		}
+	}
+
+	/**
+	 * The order, or null without WooCommerce or when it is gone.
+	 *
+	 * @param int $order_id Order ID.
+	 * @return WC_Order|null
+	 */
+	private function order( $order_id ) {
+		if ( ! function_exists( 'wc_get_order' ) ) {
+			return null;
+		}
+		$order = wc_get_order( $order_id );
+		return $order ? $order : null;
+	}
+
+	/**
+	 * Events recorded in this request and not queued yet (for tests and diagnostics).
+	 *
+	 * @return array[]
+	 */
+	public function pending() {
+		return array_values( $this->pending );
+	}
+
+	/**
+	 * Queues this request's events and wakes the worker. Runs at shutdown.
+	 */
+	public function flush() {
+		if ( empty( $this->pending ) ) {
+			return;
+		}
+		$events        = $this->pending;
+		$this->pending = array();
+		$room          = self::MAX_QUEUE - $this->queue->count();
+		$overflowed    = 0;
+		foreach ( $events as $event ) {
+			if ( $room <= 0 ) {
+				++$overflowed;
+				continue;
+			}
+			if ( $this->queue->add( $event ) ) {
+				--$room;
+			}
+		}
+		if ( $overflowed ) {
+			$state                = $this->state();
+			$state['overflowed'] += $overflowed;
+			$state['overflow_at'] = $state['overflow_at'] ? $state['overflow_at'] : time();
+			$this->save_state( $state );
+		}
+		$state = $this->state();
+		// While the service is down, new events wait for the retry already planned.
+		$this->wake( max( time(), (int) $state['next_attempt'] ), false );
+	}
+
+	// --- the worker -------------------------------------------------------------------------
+
+	/**
+	 * Sends due events in batches until the queue is empty, the service fails, or the run's
+	 * share is used up; then plans the next run.
+	 *
+	 * @param int|null $now Current Unix time (tests pass their own).
+	 * @return array {sent, acknowledged, errors}: counts for this run.
+	 */
+	public function run( $now = null ) {
+		$now    = null === $now || '' === $now ? time() : (int) $now;
+		$report = array(
+			'sent'         => 0,
+			'acknowledged' => 0,
+			'errors'       => 0,
+		);
+		$state  = $this->state();
+		if ( '' === $this->license->token() ) {
+			return $report; // Deactivated: the queue was cleared with the license.
+		}
+		if ( ! $this->license->is_active() ) {
+			// The service refuses this site; look again later (the license may be renewed).
+			$this->wake( $now + self::MAX_DELAY, true );
+			return $report;
+		}
+		if ( $state['next_attempt'] > $now ) {
+			$this->wake( $state['next_attempt'], true );
+			return $report;
+		}
+
+		for ( $round = 0; $round < self::BATCHES_PER_RUN; $round++ ) {
+			list( $batch, $superseded ) = self::dedup( $this->queue->due( $now, self::BATCH * 5 ) );
+			if ( empty( $batch ) ) {
+				break;
+			}
+			$answer = $this->client->post_events( array_map( array( __CLASS__, 'wire' ), $batch ) );
+			$report['sent'] += count( $batch );
+			$state = $this->state();
+			if ( is_wp_error( $answer ) ) {
+				// Down, overloaded or refusing: every event stays; try again later, each time later.
+				$state['failures']    += 1;
+				$state['next_attempt'] = $now + self::delay( $state['failures'], $answer );
+				$state['last_error']   = self::error_text( $answer, $now );
+				$this->save_state( $state );
+				$this->wake( $state['next_attempt'], true );
+				return $report;
+			}
+			$state['failures']     = 0;
+			$state['next_attempt'] = 0;
+			$state['last_push']    = $now;
+			$this->save_state( $state );
+			$counts                  = $this->settle( $batch, $superseded, $answer, $now );
+			$report['acknowledged'] += $counts[0];
+			$report['errors']       += $counts[1];
+		}
+
+		// More due work goes to a fresh run; events waiting after an error get theirs at their time.
+		$waiting = $this->queue->count();
+		if ( $waiting > 0 ) {
+			$this->wake( max( $now, $this->queue->next_retry() ), true );
+		} else {
+			$state = $this->state();
+			if ( $state['overflowed'] ) {
+				// Everything kept has been delivered; reconciliation covers what did not fit.
+				$state['overflowed']  = 0;
+				$state['overflow_at'] = 0;
+				$this->save_state( $state );
+			}
+		}
+		return $report;
+	}
+
+	/**
+	 * The latest event of each order among due events, oldest order first, at most BATCH;
+	 * and, per sent key, the older rows of the same order that its acknowledgement settles.
+	 *
+	 * @param array[] $due Due events in queue order.
+	 * @return array [ events to send, key => row names it supersedes ]
+	 */
+	private static function dedup( array $due ) {
+		$latest = array();
+		$older  = array();
+		foreach ( $due as $event ) {
+			$id = (int) $event['order_id'];
+			if ( isset( $latest[ $id ] ) ) {
+				$older[ $id ][] = $latest[ $id ]['_name'];
+				unset( $latest[ $id ] ); // Re-inserted below: the order's place follows its latest change.
+			}
+			$latest[ $id ] = $event;
+		}
+		$batch      = array_slice( array_values( $latest ), 0, self::BATCH );
+		$superseded = array();
+		foreach ( $batch as $event ) {
+			$id = (int) $event['order_id'];
+			$superseded[ $event['idempotency_key'] ] = isset( $older[ $id ] ) ? $older[ $id ] : array();
+		}
+		return array( $batch, $superseded );
+	}
+
+	/**
+	 * Applies the service's per-event results: acknowledged rows go, errors wait to be retried.
+	 *
+	 * @param array[] $batch      Events sent.
+	 * @param array   $superseded key => older row names.
+	 * @param array   $answer     {results: [{idempotency_key, status, error?}]}.
+	 * @param int     $now        Current Unix time.
+	 * @return int[] [ acknowledged, errors ]
+	 */
+	private function settle( array $batch, array $superseded, array $answer, $now ) {
+		$results = array();
+		foreach ( isset( $answer['results'] ) && is_array( $answer['results'] ) ? $answer['results'] : array() as $result ) {
+			if ( is_array( $result ) && isset( $result['idempotency_key'], $result['status'] ) ) {
+				$results[ (string) $result['idempotency_key'] ] = $result;
+			}
+		}
+		$done       = array();
+		$errors     = 0;
+		$last_error = '';
+		foreach ( $batch as $event ) {
+			$key    = $event['idempotency_key'];
+			$result = isset( $results[ $key ] ) ? $results[ $key ] : null;
+			if ( $result && in_array( $result['status'], self::ACKNOWLEDGED, true ) ) {
+				$done[] = $event['_name'];
+				$done   = array_merge( $done, $superseded[ $key ] );
+				continue;
+			}
+			// An error, or no result at all: keep it, and give this event alone a growing delay.
+			++$errors;
+			$message             = $result && isset( $result['error']['message'] ) ? (string) $result['error']['message'] : __( 'The service did not answer for this event.', 'bikri' );
+			$event['attempts']   = (int) $event['attempts'] + 1;
+			$event['not_before'] = $now + self::delay( $event['attempts'] );
+			$event['error']      = $message;
+			$this->queue->update( $event );
+			/* translators: 1: order number, 2: the service's reason */
+			$last_error = sprintf( __( 'Order #%1$d: %2$s', 'bikri' ), $event['order_id'], $message );
+		}
+		$this->queue->delete( $done );
+		if ( '' !== $last_error ) {
+			$state               = $this->state();
+			$state['last_error'] = array(
+				'message' => $last_error,
+				'at'      => $now,
+			);
+			$this->save_state( $state );
+		}
+		return array( count( $batch ) - $errors, $errors );
+	}
+
+	/**
+	 * An event as the service expects it (without the queue's bookkeeping).
+	 *
+	 * @param array $event Queued event.
+	 * @return array
+	 */
+	private static function wire( array $event ) {
+		$wire = array(
+			'idempotency_key'   => (string) $event['idempotency_key'],
+			'type'              => (string) $event['type'],
+			'order_id'          => (int) $event['order_id'],
+			'date_modified_gmt' => (string) $event['date_modified_gmt'],
+		);
+		if ( isset( $event['order'] ) && is_array( $event['order'] ) ) {
+			$wire['order'] = (object) $event['order'];
+		}
+		return $wire;
+	}
+
+	/**
+	 * Seconds before the next attempt: BASE_DELAY doubling per failure up to MAX_DELAY, or
+	 * longer when the service said when (Retry-After).
+	 *
+	 * @param int           $failures Failures in a row (1 for the first).
+	 * @param WP_Error|null $error    The failure.
+	 * @return int
+	 */
+	public static function delay( $failures, $error = null ) {
+		$delay = (int) min( self::MAX_DELAY, self::BASE_DELAY * pow( 2, max( 0, (int) $failures - 1 ) ) );
+		if ( $error instanceof WP_Error ) {
+			$data = $error->get_error_data();
+			if ( is_array( $data ) && isset( $data['retry_after'] ) ) {
+				$delay = max( $delay, min( self::MAX_DELAY, (int) $data['retry_after'] ) );
+			}
+		}
+		return $delay;
+	}
+
+	/**
+	 * The last error as stored in the state.
+	 *
+	 * @param WP_Error $error Error.
+	 * @param int      $now   Current Unix time.
+	 * @return array {message, at}
+	 */
+	private static function error_text( WP_Error $error, $now ) {
+		$status = Bikri_Api_Client::status_of( $error );
+		return array(
+			'message' => $status ? sprintf( '%s (HTTP %d)', $error->get_error_message(), $status ) : $error->get_error_message(),
+			'at'      => (int) $now,
+		);
+	}
+
+	// --- scheduling -------------------------------------------------------------------------
+
+	/**
+	 * Whether Action Scheduler (shipped inside WooCommerce) runs the worker; WP-cron otherwise.
+	 *
+	 * @return bool
+	 */
+	public static function uses_action_scheduler() {
+		$available = function_exists( 'as_enqueue_async_action' ) && function_exists( 'as_schedule_single_action' )
+			&& function_exists( 'as_next_scheduled_action' ) && function_exists( 'as_unschedule_all_actions' );
+		/**
+		 * Filters whether the push worker runs through Action Scheduler (true when it is loaded).
+		 *
+		 * @param bool $available Whether Action Scheduler is loaded.
+		 */
+		return (bool) apply_filters( 'bikri_sync_use_action_scheduler', $available );
+	}
+
+	/**
+	 * Makes sure the worker runs at $when (now or later).
+	 *
+	 * @param int  $when   Unix time.
+	 * @param bool $replace From the worker: replace what is planned (its own run is still
+	 *                      "running" for Action Scheduler, so asking would say it is planned).
+	 */
+	public function wake( $when, $replace ) {
+		$when = (int) $when;
+		if ( self::uses_action_scheduler() ) {
+			if ( ! $replace ) {
+				$next = as_next_scheduled_action( self::HOOK_PUSH, array(), self::GROUP );
+				// true: an async run is pending or running, and it reads the queue after us.
+				if ( true === $next || ( $next && $next <= $when ) ) {
+					return;
+				}
+			}
+			as_unschedule_all_actions( self::HOOK_PUSH, array(), self::GROUP );
+			if ( $when <= time() ) {
+				as_enqueue_async_action( self::HOOK_PUSH, array(), self::GROUP );
+			} else {
+				as_schedule_single_action( $when, self::HOOK_PUSH, array(), self::GROUP );
+			}
+			return;
+		}
+		$next = wp_next_scheduled( self::HOOK_PUSH );
+		if ( ! $replace && $next && $next <= $when ) {
+			return;
+		}
+		wp_clear_scheduled_hook( self::HOOK_PUSH );
+		wp_schedule_single_event( $when, self::HOOK_PUSH );
+	}
+
+	/**
+	 * Removes every planned run (license deactivation, uninstall).
+	 */
+	public static function unschedule() {
+		if ( function_exists( 'as_unschedule_all_actions' ) ) {
+			as_unschedule_all_actions( self::HOOK_PUSH, array(), self::GROUP );
+		}
+		wp_clear_scheduled_hook( self::HOOK_PUSH );
+	}
+
+	/**
+	 * Forgets the queue, the state and the planned runs.
+	 */
+	public function clear() {
+		$this->pending = array();
+		$this->queue->clear();
+		delete_option( self::OPTION_STATE );
+		self::unschedule();
+	}
+
+	// --- state ------------------------------------------------------------------------------
+
+	/**
+	 * The sync state.
+	 *
+	 * @return array {last_push, last_error: {message, at}|null, failures, next_attempt, overflowed, overflow_at}
+	 */
+	public function state() {
+		$defaults = array(
+			'last_push'    => 0,
+			'last_error'   => null,
+			'failures'     => 0,
+			'next_attempt' => 0,
+			'overflowed'   => 0,
+			'overflow_at'  => 0,
+		);
+		$stored   = get_option( self::OPTION_STATE, array() );
+		return array_merge( $defaults, is_array( $stored ) ? $stored : array() );
+	}
+
+	/**
+	 * Stores the sync state.
+	 *
+	 * @param array $state State.
+	 */
+	private function save_state( array $state ) {
+		update_option( self::OPTION_STATE, $state, false );
+	}
+}
