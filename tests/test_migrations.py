@@ -4,13 +4,15 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
 
+from backend.dbutil import include_object
 from backend.extensions import db
 
 
 def test_models_and_migrations_agree(app):
     with app.app_context():
         with db.engine.connect() as connection:
-            diff = compare_metadata(MigrationContext.configure(connection, opts={"render_as_batch": True}), db.metadata)
+            opts = {"render_as_batch": True, "include_object": include_object}
+            diff = compare_metadata(MigrationContext.configure(connection, opts=opts), db.metadata)
     assert diff == [], f"models changed without a migration: {diff}"
 
 
