@@ -89,11 +89,15 @@ final class Bikri_Embedded_Pages {
 	 */
 	public static function pages() {
 		return array(
-			self::MENU_SLUG => array(
+			self::MENU_SLUG   => array(
 				'page'  => 'home',
 				'title' => __( 'Home', 'bikri' ),
 			),
-			'bikri-sms'     => array(
+			'bikri-dashboard' => array(
+				'page'  => 'dashboard',
+				'title' => __( 'Dashboard', 'bikri' ),
+			),
+			'bikri-sms'       => array(
 				'page'  => 'sms',
 				'title' => __( 'SMS', 'bikri' ),
 			),
