@@ -15,6 +15,11 @@ PERMISSIONS = {
     # the SMS page: balance, what SMS cost, sending a message
     "view_sms": {ADMIN, MANAGER},
     "send_sms": {ADMIN, MANAGER},
+    # the dashboard: order counts for everyone; money figures (revenue, discounts, targets) are
+    # the owner's business and may be kept from staff
+    "view_dashboard": {ADMIN, MANAGER, STAFF},
+    "view_revenue": {ADMIN, MANAGER},
+    "set_sales_target": {ADMIN, MANAGER},
     # money settings (SMS recharge, courier keys) and anything an operator decides
     "manage_money_settings": {ADMIN},
 }
