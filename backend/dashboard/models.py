@@ -65,6 +65,20 @@ class DayProduct(db.Model):
     revenue: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
 
 
+class MonthProduct(db.Model):
+    """DayProduct summed by Dhaka calendar month (`month` = its first day): a year's top
+    products read ~12 × products rows plus the partial months' days, not a row per product-day."""
+
+    __tablename__ = "dash_month_product"
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    product_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    orders: Mapped[int] = mapped_column(Integer, default=0)
+    quantity: Mapped[int] = mapped_column(Integer, default=0)
+    revenue: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+
+
 class DayCycle(db.Model):
     """How long orders placed on `day` took to reach a stage, as a histogram of whole hours (D3)."""
 
@@ -73,7 +87,7 @@ class DayCycle(db.Model):
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     stage: Mapped[str] = mapped_column(String(20), primary_key=True)  # shipped, delivered, transit
-    hours: Mapped[int] = mapped_column(Integer, primary_key=True)  # capped at rollups.MAX_HOURS
+    hours: Mapped[int] = mapped_column(Integer, primary_key=True)  # a bin's lower bound (rollups.BINS), MAX_HOURS for longer
     orders: Mapped[int] = mapped_column(Integer, default=0)
 
 

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import and_, func, select, type_coerce
+from sqlalchemy import and_, func, select, type_coerce, union_all
 
-from backend.dashboard.models import DayCustomers, DayCycle, DayProduct, DaySource, DayStatus, SalesTarget
+from backend.dashboard.models import DayCustomers, DayCycle, DayProduct, DaySource, DayStatus, MonthProduct, SalesTarget
 from backend.dashboard.rollups import NOT_SALES
 from backend.extensions import db
 from backend.money import Money
@@ -56,6 +56,11 @@ def _sales():
 
 def _in(model, site_id, start, end):
     return and_(model.site_id == site_id, model.day >= start, model.day <= end)
+
+
+def _in_period(model, period):
+    # grouped by its label, so PostgreSQL sees one expression (two bound copies would differ)
+    return (model.day >= period.start).label("in_period")
 
 
 def bucket_of(day: date, group: str) -> date:
@@ -172,11 +177,11 @@ def statuses(site_id: int, period: Period, group: str) -> dict:
 def _source_rows(site_id, period: Period):
     keys = (DaySource.source_type, DaySource.utm_source, DaySource.utm_medium, DaySource.utm_campaign,
             DaySource.referrer_host, DaySource.created_via, DaySource.click_source)
+    now = _in_period(DaySource, period)
     return db.session.execute(
-        select((DaySource.day >= period.start).label("now"), *keys, func.sum(DaySource.orders).label("orders"),
-               _money_sum(DaySource.revenue).label("revenue"))
+        select(now, *keys, func.sum(DaySource.orders).label("orders"), _money_sum(DaySource.revenue).label("revenue"))
         .where(_in(DaySource, site_id, period.previous.start, period.end))
-        .group_by((DaySource.day >= period.start), *keys)).all()
+        .group_by(now, *keys)).all()
 
 
 def _rank(groups: dict, limit: int | None = None) -> list[dict]:
@@ -201,12 +206,12 @@ def sources(site_id: int, period: Period) -> dict:
     order was created (checkout, admin, Bikri's manual entry ...)."""
     by_type, by_utm, by_referrer, by_via = {}, {}, {}, {}
     for row in _source_rows(site_id, period):
-        _tally(by_type, row.source_type, row, row.now)
+        _tally(by_type, row.source_type, row, row.in_period)
         if row.utm_source or row.utm_medium or row.utm_campaign:
-            _tally(by_utm, " / ".join((row.utm_source or "-", row.utm_medium or "-", row.utm_campaign or "-")), row, row.now)
+            _tally(by_utm, " / ".join((row.utm_source or "-", row.utm_medium or "-", row.utm_campaign or "-")), row, row.in_period)
         if row.referrer_host:
-            _tally(by_referrer, row.referrer_host, row, row.now)
-        _tally(by_via, row.created_via, row, row.now)
+            _tally(by_referrer, row.referrer_host, row, row.in_period)
+        _tally(by_via, row.created_via, row, row.in_period)
     return {"source_types": _rank(by_type), "utm": _rank(by_utm, 20), "referrers": _rank(by_referrer, 10),
             "created_via": _rank(by_via)}
 
@@ -230,8 +235,8 @@ def ads(site_id: int, period: Period) -> dict:
         if not is_paid(row.utm_medium, row.click_source):
             continue
         network = network_of(row.utm_source, row.click_source)
-        _tally(by_network, network, row, row.now)
-        _tally(by_campaign, f"{network} / {row.utm_campaign or '-'}", row, row.now)
+        _tally(by_network, network, row, row.in_period)
+        _tally(by_campaign, f"{network} / {row.utm_campaign or '-'}", row, row.in_period)
     return {"networks": _rank(by_network), "campaigns": _rank(by_campaign, 20)}
 
 
@@ -252,14 +257,14 @@ def _median(histogram: dict) -> int | None:
 def cycle(site_id: int, period: Period) -> dict:
     """D3: for orders placed in the range, hours from placed to shipped, placed to delivered
     and shipped to delivered: median (to the hour) and a distribution."""
+    now = _in_period(DayCycle, period)
     rows = db.session.execute(
-        select((DayCycle.day >= period.start).label("now"), DayCycle.stage, DayCycle.hours,
-               func.sum(DayCycle.orders).label("orders"))
+        select(now, DayCycle.stage, DayCycle.hours, func.sum(DayCycle.orders).label("orders"))
         .where(_in(DayCycle, site_id, period.previous.start, period.end))
-        .group_by((DayCycle.day >= period.start), DayCycle.stage, DayCycle.hours)).all()
+        .group_by(now, DayCycle.stage, DayCycle.hours)).all()
     histograms = {(now, stage): defaultdict(int) for now in (True, False) for stage in ("shipped", "delivered", "transit")}
     for row in rows:
-        histograms[(bool(row.now), row.stage)][row.hours] += row.orders
+        histograms[(bool(row.in_period), row.stage)][row.hours] += row.orders
     stages = []
     for stage in ("shipped", "delivered", "transit"):
         histogram = histograms[(True, stage)]
@@ -273,26 +278,46 @@ def cycle(site_id: int, period: Period) -> dict:
 
 # --- D6 top products -------------------------------------------------------------------------
 
+def _product_rows(site_id: int, period: Period, ids=None):
+    """DayProduct and MonthProduct rows that together cover the period exactly: whole
+    calendar months from the monthly rollup, the days before and after them from the daily one."""
+    first_month = period.start if period.start.day == 1 else month_of(period.start).end + timedelta(days=1)
+    # exclusive: the first month not wholly inside
+    last_month = period.end + timedelta(days=1) if month_of(period.end).end == period.end else period.end.replace(day=1)
+    columns = lambda m: (m.product_id, m.orders, m.quantity, m.revenue)  # noqa: E731
+    parts, day_ranges = [], [(period.start, period.end)]
+    if first_month < last_month:  # at least one whole month inside
+        parts.append(select(*columns(MonthProduct)).where(
+            MonthProduct.site_id == site_id, MonthProduct.month >= first_month, MonthProduct.month < last_month,
+            *([MonthProduct.product_id.in_(ids)] if ids is not None else [])))
+        day_ranges = [(period.start, first_month - timedelta(days=1)), (last_month, period.end)]
+    for start, end in day_ranges:
+        if start <= end:
+            parts.append(select(*columns(DayProduct)).where(
+                _in(DayProduct, site_id, start, end), *([DayProduct.product_id.in_(ids)] if ids is not None else [])))
+    return union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+
+
 def products(site_id: int, period: Period, limit: int) -> dict:
     """D6: best sellers by revenue (then units), with the previous period's figures."""
     from backend.orders.models import OrderItem, Product
 
+    rows = _product_rows(site_id, period)
     top = db.session.execute(
-        select(DayProduct.product_id, func.sum(DayProduct.quantity).label("quantity"),
-               func.sum(DayProduct.orders).label("orders"), _money_sum(DayProduct.revenue).label("revenue"))
-        .where(_in(DayProduct, site_id, period.start, period.end))
-        .group_by(DayProduct.product_id)
-        .having(func.sum(DayProduct.orders) > 0)  # rows a correction brought back to zero
-        .order_by(func.sum(DayProduct.revenue).desc(), func.sum(DayProduct.quantity).desc(), DayProduct.product_id)
+        select(rows.c.product_id, func.sum(rows.c.quantity).label("quantity"),
+               func.sum(rows.c.orders).label("orders"), _money_sum(rows.c.revenue).label("revenue"))
+        .group_by(rows.c.product_id)
+        .having(func.sum(rows.c.orders) > 0)  # rows a correction brought back to zero
+        .order_by(func.sum(rows.c.revenue).desc(), func.sum(rows.c.quantity).desc(), rows.c.product_id)
         .limit(limit)).all()
     ids = [row.product_id for row in top]
     previous, names = {}, {}
     if ids:
+        rows = _product_rows(site_id, period.previous, ids)
         previous = {row.product_id: row for row in db.session.execute(
-            select(DayProduct.product_id, func.sum(DayProduct.quantity).label("quantity"),
-                   _money_sum(DayProduct.revenue).label("revenue"))
-            .where(_in(DayProduct, site_id, period.previous.start, period.previous.end), DayProduct.product_id.in_(ids))
-            .group_by(DayProduct.product_id)).all()}
+            select(rows.c.product_id, func.sum(rows.c.quantity).label("quantity"),
+                   _money_sum(rows.c.revenue).label("revenue"))
+            .group_by(rows.c.product_id)).all()}
         names = {row.wc_id: row.name for row in db.session.execute(
             select(Product.wc_id, Product.name).where(Product.site_id == site_id, Product.wc_id.in_(ids))).all()}
     for product_id in ids:
@@ -312,14 +337,14 @@ def products(site_id: int, period: Period, limit: int) -> dict:
 # --- D9 returning customers, D10 customer insights -------------------------------------------
 
 def _customer_counts(site_id, period: Period) -> dict:
-    orders = dict(db.session.execute(
-        select(DayStatus.day >= period.start, func.sum(DayStatus.customer_orders))
-        .where(_in(DayStatus, site_id, period.previous.start, period.end))
-        .group_by(DayStatus.day >= period.start)).all())
-    new = dict(db.session.execute(
-        select(DayCustomers.day >= period.start, func.sum(DayCustomers.new_customers))
-        .where(_in(DayCustomers, site_id, period.previous.start, period.end))
-        .group_by(DayCustomers.day >= period.start)).all())
+    now = _in_period(DayStatus, period)
+    orders = {bool(k): v for k, v in db.session.execute(
+        select(now, func.sum(DayStatus.customer_orders))
+        .where(_in(DayStatus, site_id, period.previous.start, period.end)).group_by(now)).all()}
+    now = _in_period(DayCustomers, period)
+    new = {bool(k): v for k, v in db.session.execute(
+        select(now, func.sum(DayCustomers.new_customers))
+        .where(_in(DayCustomers, site_id, period.previous.start, period.end)).group_by(now)).all()}
     out = {}
     for now, name in ((True, "current"), (False, "previous")):
         customer_orders, new_customers = int(orders.get(now) or 0), int(new.get(now) or 0)

@@ -60,6 +60,15 @@ def upgrade():
         sa.Column('revenue', sa.BigInteger(), nullable=False),
         _site('dash_day_product'),
         sa.PrimaryKeyConstraint('site_id', 'day', 'product_id', name=op.f('pk_dash_day_product')))
+    op.create_table('dash_month_product',
+        sa.Column('site_id', sa.Integer(), nullable=False),
+        sa.Column('month', sa.Date(), nullable=False),
+        sa.Column('product_id', sa.BigInteger(), nullable=False),
+        sa.Column('orders', sa.Integer(), nullable=False),
+        sa.Column('quantity', sa.Integer(), nullable=False),
+        sa.Column('revenue', sa.BigInteger(), nullable=False),
+        _site('dash_month_product'),
+        sa.PrimaryKeyConstraint('site_id', 'month', 'product_id', name=op.f('pk_dash_month_product')))
     op.create_table('dash_day_cycle',
         sa.Column('site_id', sa.Integer(), nullable=False),
         sa.Column('day', sa.Date(), nullable=False),
@@ -85,7 +94,7 @@ def upgrade():
 
 
 def downgrade():
-    for table in ('dash_sales_targets', 'dash_day_customers', 'dash_day_cycle', 'dash_day_product', 'dash_day_source',
+    for table in ('dash_sales_targets', 'dash_day_customers', 'dash_day_cycle', 'dash_month_product', 'dash_day_product', 'dash_day_source',
                   'dash_day_status'):
         op.drop_table(table)
     with op.batch_alter_table('orders', schema=None) as batch_op:

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import select
 
 from backend.dashboard import rollups, service
-from backend.dashboard.models import DayCustomers, DayCycle, DayProduct, DaySource, DayStatus
+from backend.dashboard.models import DayCustomers, DayCycle, DayProduct, DaySource, DayStatus, MonthProduct
 from backend.extensions import db
 from backend.orders.service import delete_orders, upsert_orders
 from backend.phones import InvalidPhone, normalise_phone
@@ -151,7 +151,7 @@ def expected(orders, start, end):
 
 def rollup_rows(site_id):
     out = {}
-    for model in (DayStatus, DaySource, DayProduct, DayCycle, DayCustomers):
+    for model in (DayStatus, DaySource, DayProduct, MonthProduct, DayCycle, DayCustomers):
         rows = db.session.execute(select(model).where(model.site_id == site_id)).scalars().all()
         columns = [c.name for c in model.__table__.c if c.name != "site_id"]
         measures = rollups.MEASURES[model]
@@ -161,7 +161,7 @@ def rollup_rows(site_id):
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(seed=st.integers(0, 10**9), ranges=st.lists(st.tuples(st.integers(-4, 6), st.integers(0, 6)), min_size=1, max_size=4))
+@given(seed=st.integers(0, 10**9), ranges=st.lists(st.tuples(st.integers(-40, 6), st.integers(0, 75)), min_size=1, max_size=4))
 def test_widgets_equal_raw_orders_and_rollups_equal_a_rebuild(app, make_shop, seed, ranges):
     shop = make_shop(url=f"https://shop-{next(sites)}.example.com")
     with app.app_context():
@@ -230,7 +230,7 @@ def test_cycle_time_from_status_changes(app, shop):
         stages = {s["stage"]: s for s in service.cycle(shop.site_id, service.Period(date(2026, 3, 1), date(2026, 3, 1)))["stages"]}
         assert stages["shipped"]["median_hours"] == 24
         assert stages["delivered"]["median_hours"] == 72
-        assert stages["transit"]["median_hours"] == 47
+        assert stages["transit"]["median_hours"] == 44  # 47 h falls in the 44–48 h bin
         assert stages["delivered"]["bars"][3] == 1  # 3–5 days
 
 
