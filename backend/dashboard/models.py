@@ -52,20 +52,25 @@ class DaySource(db.Model):
     revenue: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
 
 
-class DayProduct(db.Model):
-    """Units and line revenue by day and product (D6). Only orders that count as sales."""
+class ProductMeasures:
+    """What a product sold: in how many orders, how many units, for how much (line totals)."""
 
-    __tablename__ = "dash_day_product"
-
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
     product_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # 0: unknown or deleted product
     orders: Mapped[int] = mapped_column(Integer, default=0)
     quantity: Mapped[int] = mapped_column(Integer, default=0)
     revenue: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
 
 
-class MonthProduct(db.Model):
+class DayProduct(ProductMeasures, db.Model):
+    """Units and line revenue by day and product (D6). Only orders that count as sales."""
+
+    __tablename__ = "dash_day_product"
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+
+
+class MonthProduct(ProductMeasures, db.Model):
     """DayProduct summed by Dhaka calendar month (`month` = its first day): a year's top
     products read ~12 × products rows plus the partial months' days, not a row per product-day."""
 
@@ -73,10 +78,6 @@ class MonthProduct(db.Model):
 
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
     month: Mapped[date] = mapped_column(Date, primary_key=True)
-    product_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    orders: Mapped[int] = mapped_column(Integer, default=0)
-    quantity: Mapped[int] = mapped_column(Integer, default=0)
-    revenue: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
 
 
 class DayCycle(db.Model):

@@ -95,16 +95,15 @@ def _split(rows, period: Period):
 
 # --- D1 sales performance, D7 sales and discount ---------------------------------------------
 
-def _status_days(site_id, period: Period, sales_only=True):
-    conditions = [_in(DayStatus, site_id, period.previous.start, period.end)]
-    if sales_only:
-        conditions.append(_sales())
+def _status_days(site_id, period: Period, *, from_day: date | None = None):
+    """Sales by day from `from_day` (default: the previous period's start) to the period's end."""
     return db.session.execute(
         select(DayStatus.day, func.sum(DayStatus.orders).label("orders"),
                _money_sum(DayStatus.total).label("total"), _money_sum(DayStatus.subtotal).label("subtotal"),
                _money_sum(DayStatus.discount).label("discount"), _money_sum(DayStatus.shipping).label("shipping"),
                _money_sum(DayStatus.refunded).label("refunded"))
-        .where(*conditions).group_by(DayStatus.day)).all()
+        .where(_in(DayStatus, site_id, from_day or period.previous.start, period.end), _sales())
+        .group_by(DayStatus.day)).all()
 
 
 def _totals(rows) -> dict:
@@ -410,12 +409,7 @@ def target(site_id: int, today: date | None = None) -> dict:
     today = today or dhaka_today()
     month = month_of(today)
     row = db.session.get(SalesTarget, (site_id, month.start))
-    so_far = _totals(db.session.execute(
-        select(DayStatus.day, func.sum(DayStatus.orders).label("orders"),
-               _money_sum(DayStatus.total).label("total"), _money_sum(DayStatus.subtotal).label("subtotal"),
-               _money_sum(DayStatus.discount).label("discount"), _money_sum(DayStatus.shipping).label("shipping"),
-               _money_sum(DayStatus.refunded).label("refunded"))
-        .where(_in(DayStatus, site_id, month.start, today), _sales()).group_by(DayStatus.day)).all())["revenue"]
+    so_far = _totals(_status_days(site_id, Period(month.start, today), from_day=month.start))["revenue"]
     days_left = (month.end - today).days + 1
     days_gone = (today - month.start).days + 1
     answer = {"month": month.start.isoformat(), "days_in_month": month.days, "days_left": days_left,
