@@ -1,4 +1,6 @@
 """Helpers to walk every registered route, so that new routes join the cross-cutting tests by themselves."""
+from decimal import Decimal
+
 import pytest
 
 # Routes that hold no shop data, each with the reason. Anything else must be tenant-scoped.
@@ -60,8 +62,22 @@ def seed_desk(site_id):
     SEEDED["tag_id"] = tag.id
 
 
+def seed_dashboard(site_id):
+    """Shop B's dashboard: a sales target and a campaign only B has."""
+    from datetime import date, datetime
+
+    from backend.dashboard.models import DaySource, SalesTarget
+    from backend.extensions import db
+
+    db.session.add(SalesTarget(site_id=site_id, month=date(2026, 3, 1), amount=Decimal("777.77"), set_by=MARKER,
+                               updated_at=datetime(2026, 3, 1)))
+    db.session.add(DaySource(site_id=site_id, day=date(2026, 3, 1), source_type="utm", utm_source="facebook",
+                             utm_medium="cpc", utm_campaign=MARKER, referrer_host="", created_via="checkout",
+                             click_source="", orders=1, revenue=Decimal("777.77")))
+
+
 # Each domain adds a function that gives shop B data carrying MARKER (and the markers below).
-SEED_OTHER_SHOP = [seed_sms, seed_desk]
+SEED_OTHER_SHOP = [seed_sms, seed_desk, seed_dashboard]
 OTHER_SHOP_MARKERS = [MARKER, "777.77", "+8801999999999", "01999999999"]
 
 

@@ -23,6 +23,11 @@ PERMISSIONS = {
     "tag_orders": {ADMIN, MANAGER, STAFF},
     "create_orders": {ADMIN, MANAGER},
     "manage_order_tags": {ADMIN, MANAGER},
+    # the dashboard: order counts for everyone; money figures (revenue, discounts, targets) are
+    # the owner's business and may be kept from staff
+    "view_dashboard": {ADMIN, MANAGER, STAFF},
+    "view_revenue": {ADMIN, MANAGER},
+    "set_sales_target": {ADMIN, MANAGER},
     # money settings (SMS recharge, courier keys) and anything an operator decides
     "manage_money_settings": {ADMIN},
 }

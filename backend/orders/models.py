@@ -60,6 +60,8 @@ class Order(db.Model):
     discount_total: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"))
     shipping_total: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"))
     total_tax: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"))
+    # sum of the order's refunds (WooCommerce lists them negative; stored positive)
+    refunded_total: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"), server_default="0")
     payment_method: Mapped[str | None] = mapped_column(String(100))
     payment_method_title: Mapped[str | None] = mapped_column(String(200))
     created_via: Mapped[str | None] = mapped_column(String(60))
@@ -80,10 +82,15 @@ class Order(db.Model):
     utm_medium: Mapped[str | None] = mapped_column(String(200))
     utm_campaign: Mapped[str | None] = mapped_column(String(200))
     referrer: Mapped[str | None] = mapped_column(String(500))
+    # ad network whose click id the plugin captured at checkout (_bikri_fbclid → facebook ...)
+    click_source: Mapped[str | None] = mapped_column(String(20))
     date_created_gmt: Mapped[datetime]
     date_modified_gmt: Mapped[datetime]
     date_paid_gmt: Mapped[datetime | None]
     date_completed_gmt: Mapped[datetime | None]
+    # when we first saw the order shipped / delivered (cycle time, D3); kept once set
+    shipped_gmt: Mapped[datetime | None]
+    delivered_gmt: Mapped[datetime | None]
     # sha1 of the order as WooCommerce sent it: an equal-time copy with the same hash is a no-op
     content_hash: Mapped[str] = mapped_column(String(40))
     # set when WooCommerce deleted the order for good (a tombstone keeps older events from reviving it)

@@ -19,6 +19,7 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import and_, delete, func, or_, select, update
 
+from backend.dashboard import rollups
 from backend.dbutil import insert_rows, upsert_insert
 from backend.districts import district_name
 from backend.extensions import db
@@ -40,10 +41,13 @@ ATTRIBUTION_META = {
     "_wc_order_attribution_utm_campaign": "utm_campaign",
     "_wc_order_attribution_referrer": "referrer",
 }
+# click ids the plugin captures from the landing URL at checkout (WooCommerce's attribution
+# keeps UTM tags only); the first present names the ad network for D11
+CLICK_ID_META = {"_bikri_fbclid": "facebook", "_bikri_gclid": "google", "_bikri_ttclid": "tiktok"}
 # columns an update may change; site_id and wc_id are the key, id stays
 UPDATE_COLUMNS = (
     "number", "status", "excluded_from_sales", "currency", "total", "subtotal", "discount_total", "shipping_total",
-    "total_tax", "payment_method", "payment_method_title", "created_via", "wc_customer_id", "customer_id",
+    "total_tax", "refunded_total", "click_source", "shipped_gmt", "delivered_gmt", "payment_method", "payment_method_title", "created_via", "wc_customer_id", "customer_id",
     "billing_name", "billing_phone", "phone", "billing_email", "billing_address", "billing_city", "billing_state",
     "district", "customer_note", *ATTRIBUTION_META.values(), "date_created_gmt", "date_modified_gmt",
     "date_paid_gmt", "date_completed_gmt", "content_hash", "deleted_at", "synced_at",
@@ -158,9 +162,18 @@ def normalise_order(order) -> NormalOrder:
     meta = order.get("meta_data") or []
     if not isinstance(meta, list):
         raise InvalidOrder("order.meta_data: a list expected")
+    click_source = None
     for entry in meta:
         if isinstance(entry, dict) and entry.get("key") in ATTRIBUTION_META:
             attribution[ATTRIBUTION_META[entry["key"]]] = _text(entry.get("value"), 500 if entry["key"].endswith("referrer") else 200)
+        elif isinstance(entry, dict) and entry.get("key") in CLICK_ID_META and _text(entry.get("value"), 500):
+            click_source = click_source or CLICK_ID_META[entry["key"]]
+    refunds = order.get("refunds") or []
+    if not isinstance(refunds, list):
+        raise InvalidOrder("order.refunds: a list expected")
+    # wc/v3 lists each refund with a negative total; a refund is money back whatever the sign
+    refunded = sum((abs(_money(r.get("total") if isinstance(r, dict) else None, f"order.refunds[{n}].total"))
+                    for n, r in enumerate(refunds)), Decimal("0.00"))
 
     items = []
     line_items = order.get("line_items") or []
@@ -192,6 +205,8 @@ def normalise_order(order) -> NormalOrder:
         "discount_total": _money(order.get("discount_total"), "order.discount_total"),
         "shipping_total": _money(order.get("shipping_total"), "order.shipping_total"),
         "total_tax": _money(order.get("total_tax"), "order.total_tax"),
+        "refunded_total": refunded,
+        "click_source": click_source,
         "payment_method": _text(order.get("payment_method"), 100),
         "payment_method_title": _text(order.get("payment_method_title"), 200),
         "created_via": _text(order.get("created_via"), 60),
@@ -240,16 +255,19 @@ def upsert_normalised(site_id: int, records: list[NormalOrder], *, recount: bool
             winner[record.wc_id] = index
     chosen = sorted(winner.values(), key=lambda i: records[i].wc_id)  # one lock order for every writer
     outcomes = [IGNORED_OLDER] * len(records)
+    wc_ids = [records[i].wc_id for i in chosen]
+    rollups.lock_orders(site_id, wc_ids)  # first, so every writer takes its locks in one order
 
     customers = _ensure_customers(site_id, {records[i].values["phone"]: records[i].customer_name
                                             for i in chosen if records[i].values["phone"]}, now)
-    wc_ids = [records[i].wc_id for i in chosen]
-    before = {row.wc_id: row for row in connection.execute(
-        select(Order.wc_id, Order.customer_id, Order.date_modified_gmt, Order.content_hash)
-        .where(Order.site_id == site_id, Order.wc_id.in_(wc_ids)))}
+    # the stored versions, whole: the dashboard's rollups move by (new − old)
+    versions = rollups.read_versions(site_id, wc_ids)
+    before = {wc_id: version[0] for wc_id, version in versions.items()}
 
     rows = [{**records[i].values, "site_id": site_id, "customer_id": customers.get(records[i].values["phone"]),
              "synced_at": now} for i in chosen]
+    for row in rows:
+        rollups.carry_milestones(row, versions.get(row["wc_id"]))
     table = Order.__table__
     insert_rows(table, rows, conflict=("site_id", "wc_id"), update=UPDATE_COLUMNS, where=lambda incoming: or_(
         table.c.date_modified_gmt < incoming.date_modified_gmt,
@@ -267,7 +285,7 @@ def upsert_normalised(site_id: int, records: list[NormalOrder], *, recount: bool
         mine = (record.modified, record.values["content_hash"])
         if (now_row.date_modified_gmt, now_row.content_hash) != mine:
             outcomes[i] = IGNORED_OLDER
-        elif old is not None and (old.date_modified_gmt, old.content_hash) == mine:
+        elif old is not None and (old["date_modified_gmt"], old["content_hash"]) == mine:
             outcomes[i] = UNCHANGED
         else:
             outcomes[i] = APPLIED
@@ -278,9 +296,13 @@ def upsert_normalised(site_id: int, records: list[NormalOrder], *, recount: bool
                      for i in chosen if records[i].wc_id in applied for item in records[i].items]
         if item_rows:
             insert_rows(OrderItem.__table__, item_rows)
+        rows_by_wc_id = {row["wc_id"]: row for row in rows}
+        rollups.apply_changes(site_id, [
+            (versions.get(records[i].wc_id), (rows_by_wc_id[records[i].wc_id], records[i].items))
+            for i in chosen if records[i].wc_id in applied])
         if recount:
             touched = {customers.get(records[i].values["phone"]) for i in chosen if records[i].wc_id in applied}
-            touched |= {before[w].customer_id for w in applied if w in before}
+            touched |= {before[w]["customer_id"] for w in applied if w in before}
             recount_customers(touched)
     return outcomes
 
@@ -290,6 +312,8 @@ def delete_orders(site_id: int, deletions: list[tuple[int, datetime]]) -> list[s
     the deletion's time, so an older event arriving late cannot bring the order back."""
     now = utcnow()
     outcomes, touched = [], set()
+    rollups.lock_orders(site_id, [wc_id for wc_id, _when in deletions])
+    versions = rollups.read_versions(site_id, {wc_id for wc_id, _when in deletions})
     for wc_id, when in deletions:
         result = db.session.execute(
             update(Order)
@@ -301,6 +325,8 @@ def delete_orders(site_id: int, deletions: list[tuple[int, datetime]]) -> list[s
         if result:
             touched.update(row.customer_id for row in result)
             outcomes.append(APPLIED)
+            # a tombstone contributes nothing: take back what the stored version gave
+            rollups.apply_changes(site_id, [(versions.pop(wc_id, None), None)])
             continue
         inserted = db.session.execute(
             upsert_insert(Order).values(
@@ -331,15 +357,19 @@ def _ensure_customers(site_id: int, names_by_phone: dict, now: datetime) -> dict
 
 
 def recount_customers(customer_ids) -> None:
-    """Order count and first/last order of these customers, from their orders that count as sales."""
+    """Order count and first/last order of these customers, from their orders that count as sales.
+    A moved first order moves the customer between days in the new-customer rollup."""
     ids = sorted(i for i in customer_ids if i)
     if ids:
+        before = rollups.first_orders(ids)
         _recount(Customer.id.in_(ids))
+        rollups.apply_first_order_changes(before, rollups.first_orders(ids))
 
 
 def recount_site_customers(site_id: int) -> None:
-    """Every customer of the site at once (after a backfill)."""
+    """Every customer of the site at once (after a backfill), and its new-customer rollup."""
     _recount(Customer.site_id == site_id)
+    rollups.rebuild_customers(site_id)
 
 
 def _recount(which) -> None:

@@ -89,15 +89,19 @@ final class Bikri_Embedded_Pages {
 	 */
 	public static function pages() {
 		return array(
-			self::MENU_SLUG => array(
+			self::MENU_SLUG   => array(
 				'page'  => 'home',
 				'title' => __( 'Home', 'bikri' ),
 			),
-			'bikri-orders'  => array(
+			'bikri-dashboard' => array(
+				'page'  => 'dashboard',
+				'title' => __( 'Dashboard', 'bikri' ),
+			),
+			'bikri-orders'    => array(
 				'page'  => 'orders',
 				'title' => __( 'Orders', 'bikri' ),
 			),
-			'bikri-sms'     => array(
+			'bikri-sms'       => array(
 				'page'  => 'sms',
 				'title' => __( 'SMS', 'bikri' ),
 			),

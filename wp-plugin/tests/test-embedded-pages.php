@@ -41,7 +41,7 @@ class Bikri_Embedded_Pages_Test extends Bikri_Test_Case {
 		$this->build_menu();
 
 		$slugs = wp_list_pluck( $GLOBALS['submenu']['bikri'], 2 );
-		$this->assertSame( array( 'bikri', 'bikri-orders', 'bikri-sms', 'bikri-license' ), array_values( $slugs ) );
+		$this->assertSame( array( 'bikri', 'bikri-dashboard', 'bikri-orders', 'bikri-sms', 'bikri-license' ), array_values( $slugs ) );
 		$this->assertSame( 'bikri_view', $GLOBALS['submenu']['bikri'][0][1] );
 		$this->assertSame( 'bikri_view', $GLOBALS['submenu']['bikri'][1][1] );
 		$this->assertSame( 'bikri_view', $GLOBALS['submenu']['bikri'][2][1] );

@@ -1,0 +1,114 @@
+"""Per-site daily rollups of the orders read model (Asia/Dhaka calendar days), and sales targets.
+
+Every rollup row is a sum of per-order contributions (backend/dashboard/rollups.py). The one
+order upsert adds the difference between an order's new and old contribution in the same
+transaction, so widgets read a few hundred rows instead of scanning orders. Money is stored
+as whole ten-thousandths (backend.money.Money): SUM stays exact on SQLite too, which has no
+decimal type. Keys are NOT NULL ('' for "not known") because unique keys treat NULLs as distinct.
+"""
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, Date, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backend.extensions import db
+from backend.money import Money
+
+
+class DayStatus(db.Model):
+    """Orders and money by day and WooCommerce status (D1, D4, D7, D8, D9)."""
+
+    __tablename__ = "dash_day_status"
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    status: Mapped[str] = mapped_column(String(40), primary_key=True)
+    orders: Mapped[int] = mapped_column(Integer, default=0)
+    # orders with a customer recognised by phone (returning vs new customers)
+    customer_orders: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    subtotal: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    discount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    shipping: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    refunded: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+
+
+class DaySource(db.Model):
+    """Sales by day and where the order came from (D2, D11). Only orders that count as sales."""
+
+    __tablename__ = "dash_day_source"
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    source_type: Mapped[str] = mapped_column(String(60), primary_key=True)
+    utm_source: Mapped[str] = mapped_column(String(200), primary_key=True)
+    utm_medium: Mapped[str] = mapped_column(String(200), primary_key=True)
+    utm_campaign: Mapped[str] = mapped_column(String(200), primary_key=True)
+    referrer_host: Mapped[str] = mapped_column(String(200), primary_key=True)
+    created_via: Mapped[str] = mapped_column(String(60), primary_key=True)
+    click_source: Mapped[str] = mapped_column(String(20), primary_key=True)
+    orders: Mapped[int] = mapped_column(Integer, default=0)
+    revenue: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+
+
+class ProductMeasures:
+    """What a product sold: in how many orders, how many units, for how much (line totals)."""
+
+    product_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # 0: unknown or deleted product
+    orders: Mapped[int] = mapped_column(Integer, default=0)
+    quantity: Mapped[int] = mapped_column(Integer, default=0)
+    revenue: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+
+
+class DayProduct(ProductMeasures, db.Model):
+    """Units and line revenue by day and product (D6). Only orders that count as sales."""
+
+    __tablename__ = "dash_day_product"
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+
+
+class MonthProduct(ProductMeasures, db.Model):
+    """DayProduct summed by Dhaka calendar month (`month` = its first day): a year's top
+    products read ~12 × products rows plus the partial months' days, not a row per product-day."""
+
+    __tablename__ = "dash_month_product"
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+
+
+class DayCycle(db.Model):
+    """How long orders placed on `day` took to reach a stage, as a histogram of whole hours (D3)."""
+
+    __tablename__ = "dash_day_cycle"
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    stage: Mapped[str] = mapped_column(String(20), primary_key=True)  # shipped, delivered, transit
+    hours: Mapped[int] = mapped_column(Integer, primary_key=True)  # a bin's lower bound (rollups.BINS), MAX_HOURS for longer
+    orders: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DayCustomers(db.Model):
+    """Customers whose first order (that counts for the repeat badge) was placed on `day` (D9, D10)."""
+
+    __tablename__ = "dash_day_customers"
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    new_customers: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SalesTarget(db.Model):
+    """A monthly sales target (D8); `month` is the first day of the Dhaka calendar month."""
+
+    __tablename__ = "dash_sales_targets"
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    set_by: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[datetime]

@@ -1,0 +1,283 @@
+"""Keeping the dashboard's daily rollups equal to the orders they summarise.
+
+Each stored version of an order *contributes* fixed amounts to a few rollup rows (its Dhaka
+day and status, its source, its products, its cycle times). When the one order upsert
+(backend/orders/service.py) replaces a version, it calls `apply_changes` with the old and
+the new version and we add `new − old` to the rollups in the same transaction: a new order
+adds, a cancelled/refunded/trashed/deleted one takes back what it gave, a changed total or
+status moves the difference. Because the rollups are a pure sum of contributions,
+`rebuild_site` (the same function over every stored order) must give the same rows — the
+tests check exactly that after random histories.
+
+Customers' first orders (new vs returning) are not a property of one order: they change
+when `recount_customers` moves a customer's first order, so that function reports the
+before/after first-order times here (`first_orders`, `apply_first_order_changes`).
+"""
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from urllib.parse import urlsplit
+
+from sqlalchemy import delete, func, select
+
+from backend.dashboard.models import DayCustomers, DayCycle, DayProduct, DaySource, DayStatus, MonthProduct
+from backend.dbutil import upsert_insert
+from backend.extensions import db
+
+ZERO = Decimal("0.00")
+DHAKA_OFFSET = timedelta(hours=6)  # Bangladesh keeps UTC+6 all year
+# Statuses that are orders but not sales: never paid or confirmed (pending, failed), called
+# off (cancelled), or the money went back (refunded, and returned — a COD parcel sent back
+# is never paid). Drafts, trash and deletions are not even orders (excluded_from_sales).
+NOT_SALES = frozenset({"pending", "failed", "cancelled", "refunded", "returned"})
+# Statuses courier plugins use once a parcel is handed over / received
+SHIPPED_STATUSES = frozenset({"shipped", "in-transit", "out-for-delivery"})
+DELIVERED_STATUSES = frozenset({"completed", "delivered"})
+MAX_HOURS = 24 * 30  # cycle times beyond 30 days share one histogram bucket
+
+# the key columns of each rollup (besides site_id) and its measures
+KEYS = {
+    DayStatus: ("day", "status"),
+    DaySource: ("day", "source_type", "utm_source", "utm_medium", "utm_campaign", "referrer_host", "created_via",
+                "click_source"),
+    DayProduct: ("day", "product_id"),
+    MonthProduct: ("month", "product_id"),
+    DayCycle: ("day", "stage", "hours"),
+    DayCustomers: ("day",),
+}
+MEASURES = {
+    DayStatus: ("orders", "customer_orders", "total", "subtotal", "discount", "shipping", "refunded"),
+    DaySource: ("orders", "revenue"),
+    DayProduct: ("orders", "quantity", "revenue"),
+    MonthProduct: ("orders", "quantity", "revenue"),
+    DayCycle: ("orders",),
+    DayCustomers: ("new_customers",),
+}
+# what contributions read from a stored order
+ORDER_FIELDS = ("id", "wc_id", "status", "excluded_from_sales", "deleted_at", "date_created_gmt", "date_modified_gmt",
+                "date_completed_gmt", "content_hash", "total", "subtotal", "discount_total", "shipping_total",
+                "refunded_total", "customer_id", "source_type", "utm_source", "utm_medium", "utm_campaign", "referrer",
+                "created_via", "click_source", "shipped_gmt", "delivered_gmt")
+ITEM_FIELDS = ("order_id", "product_id", "quantity", "total")
+
+
+def dhaka_day(moment: datetime) -> date:
+    return (moment + DHAKA_OFFSET).date()
+
+
+def is_sale(status: str) -> bool:
+    return status not in NOT_SALES
+
+
+def referrer_host(referrer: str | None) -> str:
+    if not referrer:
+        return ""
+    try:
+        host = urlsplit(referrer if "//" in referrer else f"//{referrer}").hostname or ""
+    except ValueError:
+        return ""
+    return host.removeprefix("www.")[:200]
+
+
+# Histogram bins (lower bound in hours, width): fine where cycle times usually fall, coarse
+# beyond, so a day holds a few dozen rows per stage rather than one per distinct hour (at a
+# million orders the per-hour rows outnumbered the orders). Medians are read to the bin.
+BINS = ((0, 24, 2), (24, 72, 4), (72, 168, 12), (168, MAX_HOURS, 24))
+
+
+def hours_bin(hours: int) -> int:
+    for low, high, width in BINS:
+        if hours < high:
+            return low + (hours - low) // width * width
+    return MAX_HOURS
+
+
+def _hours(start: datetime, end: datetime) -> int:
+    return hours_bin(max(0, int((end - start).total_seconds() // 3600)))
+
+
+def contributions(order, items) -> dict:
+    """{(model, key tuple): {measure: amount}} that this stored version of an order adds."""
+    out = {}
+    if order["excluded_from_sales"] or order["deleted_at"] is not None:
+        return out
+    created = order["date_created_gmt"]
+    day = dhaka_day(created)
+    total, refunded = order["total"] or ZERO, order["refunded_total"] or ZERO
+    out[(DayStatus, (day, order["status"]))] = {
+        "orders": 1, "customer_orders": 1 if order["customer_id"] else 0, "total": total,
+        "subtotal": order["subtotal"] or ZERO, "discount": order["discount_total"] or ZERO,
+        "shipping": order["shipping_total"] or ZERO, "refunded": refunded,
+    }
+    if is_sale(order["status"]):
+        source = (day, order["source_type"] or "", order["utm_source"] or "", order["utm_medium"] or "",
+                  order["utm_campaign"] or "", referrer_host(order["referrer"]), order["created_via"] or "",
+                  order["click_source"] or "")
+        out[(DaySource, source)] = {"orders": 1, "revenue": total - refunded}
+        products = {}
+        for item in items:
+            product = products.setdefault(item["product_id"] or 0, {"orders": 1, "quantity": 0, "revenue": ZERO})
+            product["quantity"] += item["quantity"] or 0
+            product["revenue"] += item["total"] or ZERO
+        for product_id, measures in products.items():
+            out[(DayProduct, (day, product_id))] = measures
+            out[(MonthProduct, (day.replace(day=1), product_id))] = dict(measures)
+    shipped, delivered = order["shipped_gmt"], order["delivered_gmt"]
+    if shipped is not None:
+        out[(DayCycle, (day, "shipped", _hours(created, shipped)))] = {"orders": 1}
+    if delivered is not None:
+        out[(DayCycle, (day, "delivered", _hours(created, delivered)))] = {"orders": 1}
+        if shipped is not None and delivered >= shipped:
+            out[(DayCycle, (day, "transit", _hours(shipped, delivered)))] = {"orders": 1}
+    return out
+
+
+def _add(into: dict, parts: dict, sign: int) -> None:
+    for key, measures in parts.items():
+        target = into.setdefault(key, {})
+        for name, amount in measures.items():
+            target[name] = target.get(name, 0) + sign * amount
+
+
+def write(site_id: int, deltas: dict) -> None:
+    """Add the deltas to the rollup rows (creating them), one statement per rollup table.
+    Rows are written in key order so that concurrent writers lock them in the same order."""
+    by_model = defaultdict(list)
+    for (model, key), measures in sorted(deltas.items(), key=lambda kv: (kv[0][0].__tablename__, kv[0][1])):
+        if any(measures.values()):
+            by_model[model].append({"site_id": site_id, **dict(zip(KEYS[model], key)),
+                                    **{m: measures.get(m, 0) for m in MEASURES[model]}})
+    for model, rows in by_model.items():
+        for start in range(0, len(rows), 500):  # stays below SQLite's bound-parameter limit
+            statement = upsert_insert(model).values(rows[start:start + 500])
+            table = model.__table__
+            db.session.connection().execute(statement.on_conflict_do_update(
+                index_elements=[table.c.site_id, *[table.c[k] for k in KEYS[model]]],
+                set_={m: table.c[m] + statement.excluded[m] for m in MEASURES[model]}))
+
+
+# --- called by the order upsert ---------------------------------------------------------
+
+def lock_orders(site_id: int, wc_ids) -> None:
+    """Serialise writers of the same orders (PostgreSQL) until commit, before the old versions
+    are read: two writers must not both take "no old version" or the same old version as the
+    base of their delta. A transaction-scoped advisory lock also covers orders not stored yet,
+    which a row lock cannot. SQLite has a single writer."""
+    if db.session.get_bind().dialect.name != "postgresql" or not wc_ids:
+        return
+    keys = sorted({(0x5D << 56) | ((site_id & 0xFFFFFF) << 32) | (wc_id & 0xFFFFFFFF) for wc_id in wc_ids})
+    db.session.connection().execute(
+        select(func.count()).select_from(
+            select(func.pg_advisory_xact_lock(func.unnest(keys))).subquery()))
+
+
+def read_versions(site_id: int, wc_ids) -> dict:
+    """{wc_id: (order mapping, [item mappings])} of the stored versions of these orders."""
+    from backend.orders.models import Order, OrderItem
+
+    if not wc_ids:
+        return {}
+    connection = db.session.connection()
+    orders = {row.wc_id: row for row in connection.execute(
+        select(*[Order.__table__.c[f] for f in ORDER_FIELDS])
+        .where(Order.site_id == site_id, Order.wc_id.in_(list(wc_ids)))).mappings()}
+    items = defaultdict(list)
+    ids = [row["id"] for row in orders.values()]
+    if ids:
+        for item in connection.execute(select(*[OrderItem.__table__.c[f] for f in ITEM_FIELDS])
+                                       .where(OrderItem.order_id.in_(ids))).mappings():
+            items[item["order_id"]].append(item)
+    return {wc_id: (row, items[row["id"]]) for wc_id, row in orders.items()}
+
+
+def carry_milestones(row: dict, old) -> None:
+    """Fill the new version's shipped/delivered times: kept once known, else the time this
+    version was modified if its status says shipped or delivered (WooCommerce keeps no
+    history of status changes, so the first version we see in a status dates it)."""
+    old_row = old[0] if old else None
+    shipped = old_row["shipped_gmt"] if old_row else None
+    if shipped is None and row["status"] in SHIPPED_STATUSES:
+        shipped = row["date_modified_gmt"]
+    delivered = old_row["delivered_gmt"] if old_row else None
+    if delivered is None and row["status"] in DELIVERED_STATUSES:
+        delivered = row.get("date_completed_gmt") or row["date_modified_gmt"]
+    row["shipped_gmt"], row["delivered_gmt"] = shipped, delivered
+
+
+def apply_changes(site_id: int, changes) -> None:
+    """changes: [(old version or None, new version or None)], a version being (order, items)."""
+    deltas = {}
+    for old, new in changes:
+        if old is not None:
+            _add(deltas, contributions(*old), -1)
+        if new is not None:
+            _add(deltas, contributions(*new), +1)
+    write(site_id, deltas)
+
+
+# --- customers' first orders ------------------------------------------------------------
+
+def first_orders(customer_ids) -> dict:
+    from backend.orders.models import Customer
+
+    if not customer_ids:
+        return {}
+    return {row.id: (row.site_id, row.first_order_gmt) for row in db.session.connection().execute(
+        select(Customer.id, Customer.site_id, Customer.first_order_gmt).where(Customer.id.in_(list(customer_ids))))}
+
+
+def apply_first_order_changes(before: dict, after: dict) -> None:
+    deltas = defaultdict(dict)
+    for customer_id, (site_id, now_first) in after.items():
+        was_first = before.get(customer_id, (site_id, None))[1]
+        if was_first == now_first:
+            continue
+        if was_first is not None:
+            _add(deltas[site_id], {(DayCustomers, (dhaka_day(was_first),)): {"new_customers": 1}}, -1)
+        if now_first is not None:
+            _add(deltas[site_id], {(DayCustomers, (dhaka_day(now_first),)): {"new_customers": 1}}, +1)
+    for site_id, site_deltas in deltas.items():
+        write(site_id, site_deltas)
+
+
+def rebuild_customers(site_id: int) -> None:
+    """The site's new-customer rollup from scratch (after a backfill recounted every customer)."""
+    from backend.orders.models import Customer
+
+    db.session.connection().execute(delete(DayCustomers).where(DayCustomers.site_id == site_id))
+    deltas = {}
+    for (first,) in db.session.connection().execute(
+            select(Customer.first_order_gmt).where(Customer.site_id == site_id, Customer.first_order_gmt.is_not(None))):
+        _add(deltas, {(DayCustomers, (dhaka_day(first),)): {"new_customers": 1}}, +1)
+    write(site_id, deltas)
+
+
+# --- repair -----------------------------------------------------------------------------
+
+ROLLUPS = (DayStatus, DaySource, DayProduct, MonthProduct, DayCycle)
+
+
+def rebuild_site(site_id: int, chunk: int = 2000) -> None:
+    """Every rollup of the site from its stored orders, with the same contributions the
+    upsert adds (for existing data after an upgrade, and as the tests' reference)."""
+    from backend.orders.models import Order, OrderItem
+
+    connection = db.session.connection()
+    for model in ROLLUPS:
+        connection.execute(delete(model).where(model.site_id == site_id))
+    deltas, last_id = {}, 0
+    while True:
+        orders = connection.execute(
+            select(*[Order.__table__.c[f] for f in ORDER_FIELDS]).where(Order.site_id == site_id, Order.id > last_id)
+            .order_by(Order.id).limit(chunk)).mappings().all()
+        if not orders:
+            break
+        last_id = orders[-1]["id"]
+        items = defaultdict(list)
+        for item in connection.execute(select(*[OrderItem.__table__.c[f] for f in ITEM_FIELDS])
+                                       .where(OrderItem.order_id.in_([o["id"] for o in orders]))).mappings():
+            items[item["order_id"]].append(item)
+        for order in orders:
+            _add(deltas, contributions(order, items[order["id"]]), +1)
+    write(site_id, deltas)
+    rebuild_customers(site_id)

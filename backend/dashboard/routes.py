@@ -1,0 +1,3 @@
+from backend.dashboard import views
+
+PAGE_BLUEPRINTS = [views.blp]

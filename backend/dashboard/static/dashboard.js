@@ -1,0 +1,239 @@
+// The dashboard: every widget fetches its own JSON and draws itself, so one slow or failing
+// widget shows its own spinner or error and never holds up the others.
+(function () {
+  "use strict";
+  var form = document.getElementById("dash-range");
+  if (!form) { return; }
+  var T = JSON.parse(document.getElementById("dash-text").textContent);
+  var charts = {};
+  var colours = ["#0a7d5a", "#2271b1", "#dba617", "#d63638", "#8c5fc7", "#00a0d2", "#646970", "#f0b849", "#3c434a", "#9ec2e6"];
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { if (k === "text") { node.textContent = attrs[k]; } else { node.setAttribute(k, attrs[k]); } });
+    (children || []).forEach(function (c) { node.appendChild(c); });
+    return node;
+  }
+  function num(value) { return Number(value).toLocaleString(document.documentElement.lang || "en"); }
+  function taka(value) { return value === null || value === undefined ? "—" : "৳" + Number(value).toLocaleString(document.documentElement.lang || "en", { minimumFractionDigits: 2, maximumFractionDigits: 2 }); }
+  function delta(now, before) {
+    now = Number(now); before = Number(before);
+    if (!before) { return el("span", { text: "" }); }
+    var change = Math.round((now - before) / before * 1000) / 10;
+    return el("span", { "class": change >= 0 ? "delta-up" : "delta-down", text: (change >= 0 ? "▲ " : "▼ ") + Math.abs(change) + "% " + T.vs });
+  }
+  function figure(label, value, now, before) {
+    var kids = [el("span", { "class": "muted", text: label }), el("b", { text: value })];
+    if (before !== undefined) { kids.push(delta(now, before)); }
+    return el("div", { "class": "figure" }, kids);
+  }
+  function table(headers, rows, numeric) {
+    var head = el("tr", {}, headers.map(function (h, i) { return el("th", { "class": numeric[i] ? "num" : "", text: h }); }));
+    var body = rows.map(function (r) { return el("tr", {}, r.map(function (c, i) { return c instanceof Node ? el("td", {}, [c]) : el("td", { "class": numeric[i] ? "num" : "", text: c }); })); });
+    return el("div", { "class": "table-scroll" }, [el("table", { "class": "list" }, [el("thead", {}, [head]), el("tbody", {}, body)])]);
+  }
+  function chart(name, body, config) {
+    if (charts[name]) { charts[name].destroy(); delete charts[name]; }
+    if (typeof Chart === "undefined") { return; }
+    var canvas = el("canvas", { "aria-label": config.label || "" });
+    body.appendChild(el("div", { "class": "chart-box" }, [canvas]));
+    config.options = Object.assign({ responsive: true, maintainAspectRatio: false, animation: false }, config.options || {});
+    charts[name] = new Chart(canvas, config);
+  }
+  function hidden(body) { body.appendChild(el("p", { "class": "muted", text: T.money_hidden })); }
+  function label(map, key) { return (map && map[key]) || key || T.unknown; }
+  function hours(h) { return h === null || h === undefined ? "—" : (h >= 48 ? (Math.round(h / 24 * 10) / 10) + " d" : h + " " + T.hours); }
+
+  var draw = {
+    sales: function (d, body) {
+      body.appendChild(el("div", { "class": "figures" }, [
+        figure(T.orders, num(d.current.orders), d.current.orders, d.previous.orders),
+        d.money_hidden ? el("span") : figure(T.revenue, taka(d.current.revenue), d.current.revenue, d.previous.revenue)]));
+      var sets = [{ label: T.orders, data: d.orders, backgroundColor: colours[1], yAxisID: "y" }];
+      if (!d.money_hidden) { sets.unshift({ label: T.revenue, data: d.revenue.map(Number), type: "line", borderColor: colours[0], yAxisID: "y1" }); }
+      chart("sales", body, { type: "bar", data: { labels: d.labels, datasets: sets },
+        options: { scales: { y: { position: "left" }, y1: { display: !d.money_hidden, position: "right", grid: { drawOnChartArea: false } } } } });
+      if (d.money_hidden) { hidden(body); }
+    },
+    target: function (d, body, widget) {
+      if (d.money_hidden) { hidden(body); return; }
+      var formEl = widget.querySelector(".dash-target-form");
+      if (formEl) { formEl.hidden = false; }
+      if (d.target === null) { body.appendChild(el("p", { text: T.no_target })); }
+      var figs = [figure(T.so_far, taka(d.revenue)), figure(T.average, taka(d.daily_average)), figure(T.days_left, num(d.days_left))];
+      if (d.target !== null) {
+        figs.unshift(figure(T.target, taka(d.target)));
+        figs.push(figure(T.remaining, taka(d.remaining)), figure(T.pace, taka(d.daily_needed)));
+      }
+      body.appendChild(el("div", { "class": "figures" }, figs));
+      if (d.target !== null) {
+        var pct = Math.min(100, Math.round((d.progress || 0) * 1000) / 10);
+        var bar = el("span"); bar.style.width = pct + "%";
+        body.appendChild(el("div", { "class": "progress", role: "progressbar", "aria-valuenow": String(pct), "aria-valuemin": "0", "aria-valuemax": "100" }, [bar]));
+        body.appendChild(el("p", { "class": "muted", text: pct + "%" }));
+      }
+    },
+    amounts: function (d, body) {
+      if (d.money_hidden) { hidden(body); return; }
+      var c = d.current, p = d.previous;
+      body.appendChild(el("div", { "class": "figures" }, [
+        figure(T.subtotal, taka(c.subtotal), c.subtotal, p.subtotal), figure(T.discount, taka(c.discount), c.discount, p.discount),
+        figure(T.shipping, taka(c.shipping)), figure(T.refunded, taka(c.refunded)), figure(T.net, taka(c.revenue), c.revenue, p.revenue)]));
+      chart("amounts", body, { type: "bar", data: { labels: d.labels, datasets: [
+        { label: T.subtotal, data: d.subtotal.map(Number), backgroundColor: colours[0] },
+        { label: T.discount, data: d.discount.map(Number), backgroundColor: colours[3] }] } });
+    },
+    statuses: function (d, body) {
+      if (!d.statuses.length) { body.appendChild(el("p", { "class": "muted", text: T.none })); return; }
+      chart("statuses", body, { type: "bar", data: { labels: d.labels, datasets: d.statuses.map(function (s, i) {
+        return { label: s.status, data: s.orders, backgroundColor: colours[i % colours.length], stack: "s" }; }) },
+        options: { scales: { x: { stacked: true }, y: { stacked: true } } } });
+      body.appendChild(table([T.status, T.orders, T.previous], d.statuses.map(function (s) { return [s.status, num(s.current), num(s.previous)]; }), [false, true, true]));
+    },
+    sources: function (d, body) {
+      if (!d.source_types.length) { body.appendChild(el("p", { "class": "muted", text: T.none })); return; }
+      chart("sources", body, { type: "doughnut", data: { labels: d.source_types.map(function (s) { return label(T.sources, s.key); }),
+        datasets: [{ data: d.source_types.map(function (s) { return s.orders; }), backgroundColor: colours }] } });
+      [["source_type", d.source_types, T.sources], ["utm", d.utm], ["referrer", d.referrers], ["created_via", d.created_via, T.via]].forEach(function (part) {
+        if (!part[1].length) { return; }
+        var heads = [T[part[0]], T.orders, T.previous], numeric = [false, true, true];
+        if (!d.money_hidden) { heads.push(T.revenue); numeric.push(true); }
+        body.appendChild(table(heads, part[1].map(function (r) {
+          var row = [label(part[2], r.key), num(r.orders), num(r.previous_orders)];
+          if (!d.money_hidden) { row.push(taka(r.revenue)); }
+          return row;
+        }), numeric));
+      });
+      if (d.money_hidden) { hidden(body); }
+    },
+    ads: function (d, body) {
+      if (!d.networks.length) { body.appendChild(el("p", { "class": "muted", text: T.no_ads })); return; }
+      chart("ads", body, { type: "bar", data: { labels: d.networks.map(function (n) { return n.key; }), datasets: [
+        { label: d.money_hidden ? T.orders : T.revenue, data: d.networks.map(function (n) { return d.money_hidden ? n.orders : Number(n.revenue); }), backgroundColor: colours[1] }] } });
+      var heads = [T.campaign, T.orders, T.previous], numeric = [false, true, true];
+      if (!d.money_hidden) { heads.push(T.revenue); numeric.push(true); }
+      body.appendChild(table(heads, d.campaigns.map(function (r) {
+        var row = [r.key, num(r.orders), num(r.previous_orders)];
+        if (!d.money_hidden) { row.push(taka(r.revenue)); }
+        return row;
+      }), numeric));
+      if (d.money_hidden) { hidden(body); }
+    },
+    products: function (d, body) {
+      if (!d.products.length) { body.appendChild(el("p", { "class": "muted", text: T.none })); return; }
+      var heads = [T.product, T.quantity, T.previous], numeric = [false, true, true];
+      if (!d.money_hidden) { heads.push(T.revenue); numeric.push(true); }
+      body.appendChild(table(heads, d.products.map(function (p) {
+        var row = [p.name, num(p.quantity), num(p.previous_quantity)];
+        if (!d.money_hidden) { row.push(taka(p.revenue)); }
+        return row;
+      }), numeric));
+      if (d.money_hidden) { hidden(body); }
+    },
+    cycle: function (d, body) {
+      body.appendChild(el("div", { "class": "figures" }, d.stages.map(function (s) {
+        return figure(T[s.stage] + " · " + T.median, hours(s.median_hours) + " (" + num(s.orders) + ")");
+      })));
+      chart("cycle", body, { type: "bar", data: { labels: d.bars, datasets: d.stages.map(function (s, i) {
+        return { label: T[s.stage], data: s.bars, backgroundColor: colours[i] }; }) } });
+    },
+    returning: function (d, body) {
+      var c = d.current, p = d.previous;
+      body.appendChild(el("div", { "class": "figures" }, [
+        figure(T.returning_orders, num(c.returning_orders), c.returning_orders, p.returning_orders),
+        figure(T.share, c.returning_share === null ? "—" : Math.round(c.returning_share * 1000) / 10 + "%"),
+        figure(T.customer_orders, num(c.customer_orders))]));
+      if (c.customer_orders) {
+        chart("returning", body, { type: "doughnut", data: { labels: [T.new_customers, T.returning_orders],
+          datasets: [{ data: [c.new_customers, c.returning_orders], backgroundColor: [colours[1], colours[0]] }] } });
+      }
+    },
+    customers: function (d, body) {
+      var c = d.current, p = d.previous;
+      var figs = [figure(T.new_customers, num(c.new_customers), c.new_customers, p.new_customers),
+        figure(T.returning_orders, num(c.returning_orders), c.returning_orders, p.returning_orders)];
+      if (!d.money_hidden) { figs.push(figure(T.aov, taka(c.average_order_value), c.average_order_value, p.average_order_value)); }
+      body.appendChild(el("div", { "class": "figures" }, figs));
+      chart("customers", body, { type: "bar", data: { labels: d.frequency.labels, datasets: [
+        { label: T.frequency, data: d.frequency.customers, backgroundColor: colours[4] }] } });
+      if (d.money_hidden) { hidden(body); }
+    },
+    recent: function (d, body) {
+      if (!d.orders.length) { body.appendChild(el("p", { "class": "muted", text: T.none })); return; }
+      var heads = [T.number, T.customer, T.status, T.date], numeric = [false, false, false, false];
+      if (!d.money_hidden) { heads.push(T.total); numeric.push(true); }
+      body.appendChild(table(heads, d.orders.map(function (o) {
+        var link = el("a", { href: o.url, target: "_top", text: "#" + o.number });
+        var row = [link, o.name, o.status, new Date(o.created).toLocaleString(document.documentElement.lang || "en", { timeZone: "Asia/Dhaka" })];
+        if (!d.money_hidden) { row.push(taka(o.total)); }
+        return row;
+      }), numeric));
+    }
+  };
+
+  function query(widget) {
+    var params = new URLSearchParams({ start: form.start.value, end: form.end.value });
+    var top = widget.querySelector(".dash-top");
+    if (top) { params.set("limit", top.value); }
+    return widget.dataset.url + "?" + params.toString();
+  }
+
+  function load(widget) {
+    var name = widget.dataset.widget, state = widget.querySelector(".widget-state"), body = widget.querySelector(".widget-body");
+    state.hidden = false; state.textContent = state.dataset.loading || state.textContent;
+    state.dataset.loading = state.dataset.loading || state.textContent;
+    widget.setAttribute("aria-busy", "true");
+    window.bikri.fetchJSON(query(widget)).then(function (data) {
+      body.textContent = "";
+      draw[name](data, body, widget);
+      state.hidden = true;
+      widget.dataset.loaded = "1";
+    }).catch(function (error) {
+      state.textContent = T.error + " (" + error.message + ") ";
+      var retry = el("button", { "class": "button", type: "button", text: T.retry });
+      retry.addEventListener("click", function () { load(widget); });
+      state.appendChild(retry);
+    }).then(function () { widget.removeAttribute("aria-busy"); });
+  }
+
+  function iso(d) { return d.toISOString().slice(0, 10); }
+  function preset() {
+    var today = new Date(form.dataset.today + "T00:00:00Z"), start = new Date(today);
+    var choice = form.preset.value;
+    if (choice === "custom") { return; }
+    if (choice === "7") { start.setUTCDate(start.getUTCDate() - 6); }
+    if (choice === "30") { start.setUTCDate(start.getUTCDate() - 29); }
+    if (choice === "month") { start.setUTCDate(1); }
+    form.start.value = iso(start); form.end.value = iso(today);
+  }
+  function compare() {
+    var start = new Date(form.start.value + "T00:00:00Z"), end = new Date(form.end.value + "T00:00:00Z");
+    var days = Math.round((end - start) / 86400000) + 1;
+    var pEnd = new Date(start); pEnd.setUTCDate(pEnd.getUTCDate() - 1);
+    var pStart = new Date(pEnd); pStart.setUTCDate(pStart.getUTCDate() - days + 1);
+    document.getElementById("dash-compare").textContent = days > 0 ? T.compare.replace("{start}", iso(pStart)).replace("{end}", iso(pEnd)) : "";
+  }
+  function all() {
+    compare();
+    document.querySelectorAll(".widget").forEach(load);
+  }
+
+  form.preset.addEventListener("change", function () { preset(); if (form.preset.value !== "custom") { all(); } });
+  [form.start, form.end].forEach(function (input) { input.addEventListener("change", function () { form.preset.value = "custom"; }); });
+  form.addEventListener("submit", function (event) { event.preventDefault(); all(); });
+  document.querySelectorAll(".dash-top").forEach(function (select) {
+    select.addEventListener("change", function () { load(select.closest(".widget")); });
+  });
+  document.querySelectorAll(".dash-target-form").forEach(function (targetForm) {
+    targetForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var session = document.querySelector('meta[name="bikri-session"]').getAttribute("content");
+      fetch(targetForm.dataset.url, { method: "POST", body: new FormData(targetForm), headers: { "X-Bikri-Embed-Session": session } })
+        .then(function (response) { return response.json().then(function (data) { if (!response.ok) { throw new Error(data.error.message); } return data; }); })
+        .then(function () { load(targetForm.closest(".widget")); })
+        .catch(function (error) { window.alert(error.message); });
+    });
+  });
+  preset();
+  if (document.readyState === "complete") { all(); } else { window.addEventListener("load", all); }
+})();

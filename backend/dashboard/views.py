@@ -1,0 +1,192 @@
+"""The dashboard page (embed `dashboard`) and one JSON endpoint per widget, so that each widget
+loads, fails and retries on its own and a slow one never holds up the page.
+
+Roles: everyone with `view_dashboard` sees counts; money needs `view_revenue`. Without it the
+answer carries `"money_hidden": true` and no amounts, and the widget says why.
+"""
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+
+from flask import Blueprint, jsonify, render_template, request
+from flask_babel import gettext as _, lazy_gettext as _l
+
+from backend.dashboard import service
+from backend.embed.pages import EmbedPage, register_page
+from backend.embed.routes import require_user
+from backend.timeutil import dhaka_today, iso
+
+blp = Blueprint("dashboard_embed", __name__, url_prefix="/embed/dashboard", template_folder="templates",
+                static_folder="static")
+
+MAX_RANGE_DAYS = 366
+MAX_TARGET = Decimal("1000000000")
+
+
+def _page_context(user):
+    return {"today": dhaka_today(), "top_choices": service.TOP_CHOICES}
+
+
+register_page(EmbedPage("dashboard", _l("Dashboard"), permission="view_dashboard", template="dashboard/page.html",
+                        context=_page_context))
+
+
+class BadRange(ValueError):
+    pass
+
+
+def _period() -> service.Period:
+    today = dhaka_today()
+    try:
+        start = date.fromisoformat(request.args.get("start") or (today - timedelta(days=29)).isoformat())
+        end = date.fromisoformat(request.args.get("end") or today.isoformat())
+    except ValueError:
+        raise BadRange(_("Dates look like 2026-03-01."))
+    if start > end:
+        raise BadRange(_("The start date is after the end date."))
+    if (end - start).days >= MAX_RANGE_DAYS:
+        raise BadRange(_("Choose at most a year."))
+    return service.Period(start, end)
+
+
+def _group(period):
+    group = request.args.get("group") or "auto"
+    if group == "auto":
+        return service.auto_group(period)
+    if group not in ("day", "week", "month"):
+        raise BadRange(_("Group by day, week or month."))
+    return group
+
+
+def _plain(value):
+    """Decimals as strings with two places (money never travels as a float)."""
+    if isinstance(value, Decimal):
+        return f"{value.quantize(Decimal('0.01')):f}"
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+MONEY_KEYS = frozenset({"revenue", "previous_revenue", "subtotal", "discount", "shipping", "refunded",
+                        "average_order_value", "total"})
+
+
+def _without_money(value):
+    if isinstance(value, dict):
+        return {k: _without_money(v) for k, v in value.items() if k not in MONEY_KEYS}
+    if isinstance(value, list):
+        return [_without_money(v) for v in value]
+    return value
+
+
+def _answer(user, data, money=True):
+    if money and not user.can("view_revenue"):
+        return jsonify({**_plain(_without_money(data)), "money_hidden": True})
+    return jsonify({**_plain(data), "money_hidden": False})
+
+
+def _error(message, status=422):
+    return jsonify({"error": {"code": "validation_error", "message": message, "details": {}}}), status
+
+
+def _widget(compute, money=True, grouped=False):
+    user = require_user("view_dashboard")
+    try:
+        period = _period()
+        args = (_group(period),) if grouped else ()
+    except BadRange as error:
+        return _error(str(error))
+    data = compute(user.site.id, period, *args)
+    return _answer(user, {"start": period.start.isoformat(), "end": period.end.isoformat(),
+                          "previous_start": period.previous.start.isoformat(),
+                          "previous_end": period.previous.end.isoformat(), **data}, money)
+
+
+@blp.get("/sales.json")
+def sales():
+    return _widget(service.sales, grouped=True)
+
+
+@blp.get("/sources.json")
+def sources():
+    return _widget(service.sources)
+
+
+@blp.get("/cycle.json")
+def cycle():
+    return _widget(service.cycle, money=False)
+
+
+@blp.get("/statuses.json")
+def statuses():
+    return _widget(service.statuses, money=False, grouped=True)
+
+
+@blp.get("/products.json")
+def products():
+    try:
+        limit = int(request.args.get("limit") or 10)
+    except ValueError:
+        limit = 0
+    if limit not in service.TOP_CHOICES:
+        require_user("view_dashboard")
+        return _error(_("Show 5, 10, 20 or 50 products."))
+    return _widget(lambda site_id, period: service.products(site_id, period, limit))
+
+
+@blp.get("/amounts.json")
+def amounts():
+    user = require_user("view_dashboard")
+    if not user.can("view_revenue"):
+        return jsonify({"money_hidden": True})
+    return _widget(service.amounts, grouped=True)
+
+
+@blp.get("/returning.json")
+def returning():
+    return _widget(service.returning, money=False)
+
+
+@blp.get("/customers.json")
+def customers():
+    return _widget(service.customers)
+
+
+@blp.get("/ads.json")
+def ads():
+    return _widget(service.ads)
+
+
+@blp.get("/recent.json")
+def recent():
+    user = require_user("view_dashboard")
+    rows = service.recent(user.site.id)
+    # the order desk opens an order from its WooCommerce id
+    desk = user.wp_page_url("bikri-orders")
+    return _answer(user, {"orders": [
+        {"number": row.number, "status": row.status, "total": row.total, "name": row.billing_name or "",
+         "created": iso(row.date_created_gmt), "url": f"{desk}&order={row.wc_id}"} for row in rows]})
+
+
+@blp.get("/target.json")
+def target():
+    user = require_user("view_dashboard")
+    if not user.can("view_revenue"):
+        return jsonify({"money_hidden": True, "can_set": False})
+    return jsonify({**_plain(service.target(user.site.id)), "money_hidden": False,
+                    "can_set": user.can("set_sales_target")})
+
+
+@blp.post("/target")
+def set_target():
+    user = require_user("set_sales_target")
+    raw = (request.form.get("amount") or (request.get_json(silent=True) or {}).get("amount") or "")
+    try:
+        amount = Decimal(str(raw).strip().replace(",", ""))
+    except InvalidOperation:
+        return _error(_("Enter the target in taka, like 500000."))
+    if not amount.is_finite() or amount <= 0 or amount >= MAX_TARGET or amount != amount.quantize(Decimal("0.01")):
+        return _error(_("Enter the target in taka, like 500000."))
+    service.set_target(user.site.id, amount, user.display_name)
+    return jsonify({**_plain(service.target(user.site.id)), "money_hidden": False, "can_set": True})

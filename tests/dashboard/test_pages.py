@@ -1,0 +1,85 @@
+"""The dashboard page and its widget endpoints, as the iframe's JavaScript calls them."""
+from decimal import Decimal
+
+import pytest
+
+from backend.extensions import db
+from backend.orders.service import upsert_orders
+
+WIDGETS = ["sales", "sources", "cycle", "statuses", "products", "amounts", "returning", "customers", "ads", "recent",
+           "target"]
+
+
+@pytest.fixture
+def with_orders(app, shop):
+    with app.app_context():
+        upsert_orders(shop.site_id, [
+            {"id": n, "status": "completed", "date_created_gmt": "2026-03-01T10:00:00", "date_modified_gmt": "2026-03-01T10:00:00",
+             "total": "1000.00", "discount_total": "50.00", "billing": {"first_name": "Rina", "phone": "01711000001"},
+             "meta_data": [{"key": "_wc_order_attribution_utm_source", "value": "facebook"},
+                           {"key": "_wc_order_attribution_utm_medium", "value": "cpc"}],
+             "line_items": [{"id": n, "product_id": 3, "name": "Jamdani Saree", "quantity": 1, "price": 1050,
+                             "subtotal": "1050.00", "total": "1000.00"}]} for n in (1, 2)])
+        db.session.commit()
+    return shop
+
+
+def get(client, session, widget, **args):
+    query = "&".join(f"{k}={v}" for k, v in {"start": "2026-02-20", "end": "2026-03-05", **args}.items())
+    return client.get(f"/embed/dashboard/{widget}.json?{query}", headers={"X-Bikri-Embed-Session": session})
+
+
+def test_page_lists_every_widget_and_loads_them_separately(client, with_orders):
+    page, session = with_orders.open_page("dashboard")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    for widget in WIDGETS:
+        assert f'data-widget="{widget}"' in html
+    assert "chart.umd.min.js" in html and "dashboard.js" in html
+    sales = get(client, session, "sales").json
+    assert sales["current"] == {"orders": 2, "revenue": "2000.00"} and sales["money_hidden"] is False
+    assert sales["previous_end"] == "2026-02-19"
+    assert get(client, session, "products", limit=5).json["products"][0]["name"] == "Jamdani Saree"
+    assert get(client, session, "ads").json["networks"][0] == {"key": "facebook", "orders": 2, "revenue": "2000.00",
+                                                               "previous_orders": 0, "previous_revenue": "0.00"}
+    assert get(client, session, "amounts").json["current"]["discount"] == "100.00"
+    assert get(client, session, "recent").json["orders"][0]["url"].endswith("page=bikri-orders&order=2")
+    for widget in WIDGETS:
+        assert get(client, session, widget).status_code == 200, widget
+
+
+def test_staff_see_counts_but_no_money(client, with_orders):
+    _page, session = with_orders.open_page("dashboard", role="editor")
+    sales = get(client, session, "sales").json
+    assert sales["money_hidden"] is True and sales["current"] == {"orders": 2} and "revenue" not in sales
+    assert get(client, session, "amounts").json == {"money_hidden": True}
+    assert get(client, session, "target").json["money_hidden"] is True
+    assert "revenue" not in get(client, session, "products").json["products"][0]
+    for widget in WIDGETS:
+        assert "1000.00" not in get(client, session, widget).get_data(as_text=True), widget
+    refused = client.post("/embed/dashboard/target", data={"amount": "5000"}, headers={"X-Bikri-Embed-Session": session})
+    assert refused.status_code == 403
+
+
+def test_target_is_set_by_a_manager_and_checked(client, shop):
+    _page, session = shop.open_page("dashboard", role="shop_manager")
+    headers = {"X-Bikri-Embed-Session": session}
+    assert client.post("/embed/dashboard/target", data={"amount": "abc"}, headers=headers).status_code == 422
+    assert client.post("/embed/dashboard/target", data={"amount": "-5"}, headers=headers).status_code == 422
+    saved = client.post("/embed/dashboard/target", data={"amount": "150000"}, headers=headers)
+    assert saved.status_code == 200 and saved.json["target"] == "150000.00"
+    assert client.get("/embed/dashboard/target.json", headers=headers).json["target"] == "150000.00"
+
+
+def test_bad_ranges_are_explained(client, shop):
+    _page, session = shop.open_page("dashboard")
+    assert get(client, session, "sales", start="2026-03-05", end="2026-03-01").status_code == 422
+    assert get(client, session, "sales", start="2025-01-01", end="2026-03-01").json["error"]["message"] == "Choose at most a year."
+    assert get(client, session, "sales", start="nope").status_code == 422
+    assert get(client, session, "products", limit=7).status_code == 422
+    assert client.get("/embed/dashboard/sales.json").status_code == 401
+
+
+def test_bangla_page(client, shop):
+    page, _session = shop.open_page("dashboard", locale="bn_BD")
+    assert page.status_code == 200

@@ -1,0 +1,246 @@
+"""The dashboard's numbers against the same numbers computed from raw orders.
+
+Random histories (hypothesis): orders created around Dhaka midnights, then status changes,
+total changes, refunds, trashing and deletion, all through the one order upsert. After each
+history, every widget for random ranges must equal a naive computation over the final orders,
+and the incrementally kept rollups must equal a rebuild from scratch.
+"""
+import itertools
+import random
+from collections import Counter, defaultdict
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+from sqlalchemy import select
+
+from backend.dashboard import rollups, service
+from backend.dashboard.models import DayCustomers, DayCycle, DayProduct, DaySource, DayStatus, MonthProduct
+from backend.extensions import db
+from backend.orders.service import delete_orders, upsert_orders
+from backend.phones import InvalidPhone, normalise_phone
+
+NOT_SALES = {"pending", "failed", "cancelled", "refunded", "returned"}
+STATUSES = ["pending", "processing", "on-hold", "completed", "cancelled", "refunded", "failed", "checkout-draft",
+            "shipped", "returned"]
+DHAKA = timedelta(hours=6)
+BASE = datetime(2026, 3, 1, 18, 0, 0)  # 00:00 on 2 March in Dhaka
+PHONES = ["01711000001", "01711000002", "01811000003", "+8801911000004", "12345"]  # the last is not a BD mobile
+ATTRIBUTION = [None, {"source_type": "utm", "utm_source": "facebook", "utm_medium": "cpc", "utm_campaign": "eid"},
+               {"source_type": "utm", "utm_source": "google", "utm_medium": "cpc", "utm_campaign": "brand"},
+               {"source_type": "organic", "utm_source": "google", "referrer": "https://www.google.com/"},
+               {"source_type": "typein"}]
+sites = itertools.count(1)
+
+
+def wc_time(moment):
+    return moment.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def make_order(rng, wc_id, created):
+    lines = [{"id": wc_id * 10 + n, "name": f"Product {pid}", "product_id": pid, "quantity": qty,
+              "price": price, "subtotal": f"{price * qty:.2f}", "total": f"{price * qty:.2f}"}
+             for n, (pid, qty, price) in enumerate(
+                 [(rng.choice([11, 12, 13, 14]), rng.randint(1, 3), rng.choice([150, 320, 999])) for _ in range(rng.randint(1, 3))])]
+    subtotal = sum(Decimal(line["subtotal"]) for line in lines)
+    discount = Decimal(rng.choice([0, 0, 50]))
+    meta = []
+    attribution = rng.choice(ATTRIBUTION)
+    for key, value in (attribution or {}).items():
+        meta.append({"key": f"_wc_order_attribution_{key}", "value": value})
+    if rng.random() < 0.2:
+        meta.append({"key": "_bikri_fbclid", "value": "IwAR0abc"})
+    return {"id": wc_id, "status": rng.choice(STATUSES), "date_created_gmt": wc_time(created),
+            "date_modified_gmt": wc_time(created), "total": f"{subtotal - discount + 60:.2f}",
+            "discount_total": f"{discount:.2f}", "shipping_total": "60.00", "created_via": rng.choice(["checkout", "admin"]),
+            "billing": {"first_name": "Test", "phone": rng.choice(PHONES)}, "line_items": lines, "meta_data": meta,
+            "refunds": []}
+
+
+def history(seed, site_id):
+    """Push a random history; return the final orders {wc_id: json or None}, the shipped times seen."""
+    rng = random.Random(seed)
+    final, shipped = {}, {}
+    # creation times cluster at Dhaka midnight (± a few seconds) across 6 days
+    for wc_id in range(1, rng.randint(5, 25)):
+        created = BASE + timedelta(days=rng.randint(-2, 3), seconds=rng.choice([-3601, -1, 0, 1, 59, 3600 * 5]))
+        order = make_order(rng, wc_id, created)
+        final[wc_id] = order
+    clock = BASE + timedelta(days=5)
+    pushes = [dict(o) for o in final.values()]
+    for order in list(final.values()):
+        for _ in range(rng.randint(0, 3)):  # later versions of this order
+            clock += timedelta(minutes=rng.randint(1, 3000))
+            order = dict(order, date_modified_gmt=wc_time(clock))
+            change = rng.random()
+            if change < 0.5:
+                order["status"] = rng.choice(STATUSES + ["trash"])
+            elif change < 0.7:
+                order["total"] = f"{Decimal(order['total']) + rng.choice([-50, 100]):.2f}"
+            elif change < 0.85:
+                order["refunds"] = order["refunds"] + [{"id": 1, "total": f"-{rng.choice([20, 100])}.00"}]
+            else:
+                order["billing"] = {"first_name": "Test", "phone": rng.choice(PHONES)}
+            pushes.append(order)
+            final[order["id"]] = order
+    rng.shuffle(pushes)  # versions arrive in any order; the upsert keeps the newest
+    for start in range(0, len(pushes), 7):
+        upsert_orders(site_id, pushes[start:start + 7])
+    deleted = [wc_id for wc_id in final if rng.random() < 0.1]
+    if deleted:
+        clock += timedelta(minutes=5)
+        delete_orders(site_id, [(wc_id, clock) for wc_id in deleted])
+        for wc_id in deleted:
+            final[wc_id] = None
+    db.session.flush()
+    return final
+
+
+def phone_of(order):
+    try:
+        return normalise_phone(order["billing"]["phone"])
+    except InvalidPhone:
+        return None
+
+
+def day_of(order):
+    return (datetime.fromisoformat(order["date_created_gmt"]) + DHAKA).date()
+
+
+def real(orders):
+    return [o for o in orders.values() if o is not None and o["status"] not in ("checkout-draft", "trash")]
+
+
+def expected(orders, start, end):
+    live = real(orders)
+    inside = [o for o in live if start <= day_of(o) <= end]
+    sales = [o for o in inside if o["status"] not in NOT_SALES]
+    refunded = lambda o: sum((abs(Decimal(r["total"])) for r in o["refunds"]), Decimal("0"))
+    firsts = {}
+    for order in live:
+        phone = phone_of(order)
+        if phone and (phone not in firsts or order["date_created_gmt"] < firsts[phone]):
+            firsts[phone] = order["date_created_gmt"]
+    products = defaultdict(lambda: [0, Decimal("0")])
+    for order in sales:
+        for line in order["line_items"]:
+            products[line["product_id"]][0] += line["quantity"]
+            products[line["product_id"]][1] += Decimal(line["total"])
+    customer_orders = sum(1 for o in inside if phone_of(o))
+    new = sum(1 for first in firsts.values() if start <= (datetime.fromisoformat(first) + DHAKA).date() <= end)
+    source_types = Counter()
+    paid = Counter()
+    for order in sales:
+        meta = {m["key"]: m["value"] for m in order["meta_data"]}
+        source_types[meta.get("_wc_order_attribution_source_type", "")] += 1
+        if "_bikri_fbclid" in meta:
+            paid["facebook"] += 1
+        elif meta.get("_wc_order_attribution_utm_medium") == "cpc":
+            paid[meta["_wc_order_attribution_utm_source"]] += 1
+    return {
+        "orders": len(sales),
+        "revenue": sum((Decimal(o["total"]) - refunded(o) for o in sales), Decimal("0")),
+        "subtotal": sum((Decimal(line["subtotal"]) for o in sales for line in o["line_items"]), Decimal("0")),
+        "discount": sum((Decimal(o["discount_total"]) for o in sales), Decimal("0")),
+        "statuses": Counter(o["status"] for o in inside),
+        "products": {pid: (q, r) for pid, (q, r) in products.items()},
+        "customer_orders": customer_orders, "new_customers": new, "returning_orders": customer_orders - new,
+        "source_types": source_types, "paid": paid,
+    }
+
+
+def rollup_rows(site_id):
+    out = {}
+    for model in (DayStatus, DaySource, DayProduct, MonthProduct, DayCycle, DayCustomers):
+        rows = db.session.execute(select(model).where(model.site_id == site_id)).scalars().all()
+        columns = [c.name for c in model.__table__.c if c.name != "site_id"]
+        measures = rollups.MEASURES[model]
+        out[model.__tablename__] = sorted(tuple(getattr(r, c) for c in columns) for r in rows
+                                          if any(getattr(r, m) for m in measures))
+    return out
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 10**9), ranges=st.lists(st.tuples(st.integers(-40, 6), st.integers(0, 75)), min_size=1, max_size=4))
+def test_widgets_equal_raw_orders_and_rollups_equal_a_rebuild(app, make_shop, seed, ranges):
+    shop = make_shop(url=f"https://shop-{next(sites)}.example.com")
+    with app.app_context():
+        final = history(seed, shop.site_id)
+        db.session.commit()
+        for offset, length in ranges:
+            start = date(2026, 3, 2) + timedelta(days=offset)
+            period = service.Period(start, start + timedelta(days=length))
+            want = expected(final, period.start, period.end)
+            sales = service.sales(shop.site_id, period, "day")
+            assert sales["current"] == {"orders": want["orders"], "revenue": want["revenue"]}
+            assert sum(sales["orders"]) == want["orders"] and sum(sales["revenue"]) == want["revenue"]
+            previous = expected(final, period.previous.start, period.previous.end)
+            assert sales["previous"] == {"orders": previous["orders"], "revenue": previous["revenue"]}
+            amounts = service.amounts(shop.site_id, period, "week")
+            assert (amounts["current"]["subtotal"], amounts["current"]["discount"]) == (want["subtotal"], want["discount"])
+            statuses = service.statuses(shop.site_id, period, "day")
+            assert {s["status"]: s["current"] for s in statuses["statuses"] if s["current"]} == dict(want["statuses"])
+            top = service.products(shop.site_id, period, 50)
+            assert {p["product_id"]: (p["quantity"], p["revenue"]) for p in top["products"]} == want["products"]
+            back = service.returning(shop.site_id, period)["current"]
+            assert (back["customer_orders"], back["new_customers"], back["returning_orders"]) == (
+                want["customer_orders"], want["new_customers"], want["returning_orders"])
+            sources = service.sources(shop.site_id, period)
+            assert {s["key"]: s["orders"] for s in sources["source_types"] if s["orders"]} == dict(want["source_types"])
+            ads = service.ads(shop.site_id, period)
+            assert {n["key"]: n["orders"] for n in ads["networks"] if n["orders"]} == dict(want["paid"])
+        incremental = rollup_rows(shop.site_id)
+        rollups.rebuild_site(shop.site_id)
+        assert rollup_rows(shop.site_id) == incremental
+
+
+def test_refund_cancel_and_trash_correct_the_rollups(app, shop):
+    with app.app_context():
+        order = {"id": 7, "status": "processing", "date_created_gmt": "2026-03-01T17:59:59",  # 23:59:59 in Dhaka
+                 "date_modified_gmt": "2026-03-01T17:59:59", "total": "1060.00", "shipping_total": "60.00",
+                 "billing": {"phone": "01711000001"},
+                 "line_items": [{"id": 1, "product_id": 5, "quantity": 2, "price": 500, "subtotal": "1000.00", "total": "1000.00"}]}
+        upsert_orders(shop.site_id, [order])
+        day = service.Period(date(2026, 3, 1), date(2026, 3, 1))
+        assert service.sales(shop.site_id, day, "day")["current"] == {"orders": 1, "revenue": Decimal("1060.00")}
+        assert service.sales(shop.site_id, service.Period(date(2026, 3, 2), date(2026, 3, 2)), "day")["current"]["orders"] == 0
+        upsert_orders(shop.site_id, [dict(order, date_modified_gmt="2026-03-02T10:00:00",
+                                          refunds=[{"id": 9, "total": "-100.00"}])])
+        assert service.sales(shop.site_id, day, "day")["current"]["revenue"] == Decimal("960.00")
+        upsert_orders(shop.site_id, [dict(order, status="cancelled", date_modified_gmt="2026-03-02T11:00:00")])
+        assert service.sales(shop.site_id, day, "day")["current"] == {"orders": 0, "revenue": Decimal("0")}
+        assert service.products(shop.site_id, day, 5)["products"] == []
+        assert service.statuses(shop.site_id, day, "day")["statuses"][0]["current"] == 1  # still an order, cancelled
+        upsert_orders(shop.site_id, [dict(order, status="trash", date_modified_gmt="2026-03-02T12:00:00")])
+        assert service.statuses(shop.site_id, day, "day")["statuses"] == []
+        assert service.returning(shop.site_id, day)["current"]["new_customers"] == 0
+        # an older copy arriving late changes nothing
+        upsert_orders(shop.site_id, [order])
+        assert service.statuses(shop.site_id, day, "day")["statuses"] == []
+
+
+def test_cycle_time_from_status_changes(app, shop):
+    with app.app_context():
+        order = {"id": 1, "status": "processing", "date_created_gmt": "2026-03-01T04:00:00",
+                 "date_modified_gmt": "2026-03-01T04:00:00", "total": "100.00"}
+        upsert_orders(shop.site_id, [order])
+        upsert_orders(shop.site_id, [dict(order, status="shipped", date_modified_gmt="2026-03-02T04:30:00")])
+        upsert_orders(shop.site_id, [dict(order, status="completed", date_modified_gmt="2026-03-04T04:00:00",
+                                          date_completed_gmt="2026-03-04T04:00:00")])
+        stages = {s["stage"]: s for s in service.cycle(shop.site_id, service.Period(date(2026, 3, 1), date(2026, 3, 1)))["stages"]}
+        assert stages["shipped"]["median_hours"] == 24
+        assert stages["delivered"]["median_hours"] == 72
+        assert stages["transit"]["median_hours"] == 44  # 47 h falls in the 44–48 h bin
+        assert stages["delivered"]["bars"][3] == 1  # 3–5 days
+
+
+def test_sales_target_pace(app, shop):
+    with app.app_context():
+        upsert_orders(shop.site_id, [{"id": 1, "status": "completed", "date_created_gmt": "2026-03-09T20:00:00",
+                                      "date_modified_gmt": "2026-03-09T20:00:00", "total": "3000.00"}])
+        service.set_target(shop.site_id, Decimal("31000.00"), "Owner", today=date(2026, 3, 10))
+        answer = service.target(shop.site_id, today=date(2026, 3, 10))
+        assert answer["revenue"] == Decimal("3000.00")  # 02:00 on 10 March in Dhaka
+        assert answer["days_left"] == 22 and answer["remaining"] == Decimal("28000.00")
+        assert answer["daily_needed"] == Decimal("1272.73")
+        assert answer["progress"] == round(3000 / 31000, 4)
