@@ -17,7 +17,11 @@ NOT_TENANT_PREFIXES = {
 
 # How to fill a path argument with an id that belongs to the OTHER shop. A new route with a
 # new argument name must add a line here, or the walk fails and says so.
-PATH_ARGS = {}
+PATH_ARGS = {
+    # shop B's blacklist entry (seed_checkout notes its id)
+    "entry_id": lambda other_site: SEEDED_IDS["blacklist_entry"],
+}
+SEEDED_IDS = {}
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
@@ -39,9 +43,33 @@ def seed_sms(site_id):
                             transaction_id=f"{MARKER}-trx", payment_id=f"{MARKER}-payment"))
 
 
+def seed_checkout(site_id):
+    """Shop B's checkout protection: settings with a marker message, a blacklist entry, an OTP
+    request and a reported order, all for numbers and addresses nobody else may see."""
+    from datetime import timedelta
+
+    from backend.checkout.models import BlacklistEntry, CheckoutOrder, CheckoutSettings, OtpCode
+    from backend.extensions import db
+    from backend.timeutil import utcnow
+
+    db.session.add(CheckoutSettings(site_id=site_id, otp_enabled=True, blacklist_message=f"{MARKER} blocked",
+                                    otp_text_en=f"{{code}} {MARKER}", shop_name="MarkerShopB"))
+    entry = BlacklistEntry(site_id=site_id, kind="phone", value="+8801888888888", reason=f"{MARKER} reason",
+                           added_by=f"{MARKER} admin")
+    db.session.add(entry)
+    db.session.add(BlacklistEntry(site_id=site_id, kind="ip", value="198.51.100.77", reason=MARKER))
+    db.session.add(OtpCode(site_id=site_id, phone="+8801999999999", session_id="b" * 32, ip="198.51.100.77",
+                           ip_key="198.51.100.77", status="verified", created_at=utcnow(), verified_at=utcnow(),
+                           expires_at=utcnow() + timedelta(minutes=5)))
+    db.session.add(CheckoutOrder(site_id=site_id, wc_order_id=777001, phone="+8801999999999", otp="verified", status="completed"))
+    db.session.flush()
+    SEEDED_IDS["blacklist_entry"] = entry.id
+
+
 # Each domain adds a function that gives shop B data carrying MARKER (and the markers below).
-SEED_OTHER_SHOP = [seed_sms]
-OTHER_SHOP_MARKERS = [MARKER, "777.77", "+8801999999999", "01999999999"]
+SEED_OTHER_SHOP = [seed_sms, seed_checkout]
+OTHER_SHOP_MARKERS = [MARKER, "777.77", "+8801999999999", "01999999999", "+8801888888888", "01888888888",
+                      "198.51.100.77", "MarkerShopB", "777001"]
 
 
 def tenant_routes(app):

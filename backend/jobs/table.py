@@ -28,8 +28,14 @@ def reconcile_recharges():
     return reconcile_pending_recharges()
 
 
+def expire_otp_codes():
+    from backend.checkout.service import expire_old_codes
+    return expire_old_codes()
+
+
 JOBS = [
     Job("purge_embed_tickets", purge_embed_tickets, trigger_args={"hours": 1}),
     Job("resume_stuck_sms", resume_stuck_sms, trigger_args={"minutes": 1}),
     Job("reconcile_recharges", reconcile_recharges, trigger_args={"minutes": 5}),
+    Job("expire_otp_codes", expire_otp_codes, trigger_args={"minutes": 10}),
 ]
