@@ -10,6 +10,7 @@ if ( ! defined( 'WP_UNINSTALL_PLUGIN' ) ) {
 }
 
 require_once __DIR__ . '/includes/class-bikri-license.php';
+require_once __DIR__ . '/includes/class-bikri-checkout-config.php';
 require_once __DIR__ . '/includes/class-bikri-uninstaller.php';
 
 Bikri_Uninstaller::run();

@@ -89,13 +89,25 @@ final class Bikri_Embedded_Pages {
 	 */
 	public static function pages() {
 		return array(
-			self::MENU_SLUG => array(
+			self::MENU_SLUG    => array(
 				'page'  => 'home',
 				'title' => __( 'Home', 'bikri' ),
 			),
-			'bikri-sms'     => array(
+			'bikri-sms'        => array(
 				'page'  => 'sms',
 				'title' => __( 'SMS', 'bikri' ),
+			),
+			'bikri-checkout'   => array(
+				'page'  => 'checkout',
+				'title' => __( 'Checkout protection', 'bikri' ),
+			),
+			'bikri-blacklist'  => array(
+				'page'  => 'blacklist',
+				'title' => __( 'Blacklist', 'bikri' ),
+			),
+			'bikri-otp-report' => array(
+				'page'  => 'otp-report',
+				'title' => __( 'OTP report', 'bikri' ),
 			),
 		);
 	}
