@@ -58,6 +58,8 @@ DEFAULT_TEXTS = {
 
 # How an order's phone was checked, as the plugin reports it and the report shows it.
 ORDER_OTP_STATES = ("verified", "trusted", "skipped_no_balance", "skipped_unavailable", "off")
+# Not (yet) an order: the block checkout's draft
+NOT_ORDERS = ("checkout-draft",)
 # WooCommerce statuses that mean the parcel reached the shopper
 DELIVERED_STATUSES = ("completed",)
 
@@ -99,11 +101,13 @@ def bump_version(site_id: int) -> None:
     db.session.expire_all()
 
 
-def shop_name(site: Site, settings: CheckoutSettings) -> str:
-    if settings.shop_name:
-        return settings.shop_name
+def default_shop_name(site: Site) -> str:
     host = site.origin.split("://", 1)[-1].split(":")[0]
     return host.removeprefix("www.")[:40]
+
+
+def shop_name(site: Site, settings: CheckoutSettings) -> str:
+    return settings.shop_name or default_shop_name(site)
 
 
 def text_template(settings: CheckoutSettings, language: str | None = None) -> str:
@@ -579,7 +583,9 @@ def report_query(site_id: int, *, state: str | None = None, ordered: str | None 
     orders = (
         select(func.count(CheckoutOrder.id))
         .where(CheckoutOrder.site_id == site_id, CheckoutOrder.phone == per_phone.c.phone,
-               CheckoutOrder.created_at >= per_phone.c.first_at)
+               CheckoutOrder.created_at >= per_phone.c.first_at,
+               # a block checkout's draft is not an order until the shopper finishes paying or confirms
+               CheckoutOrder.status.not_in(NOT_ORDERS))
         .scalar_subquery()
     )
     query = select(per_phone, orders.label("orders"))

@@ -31,6 +31,7 @@ def _settings_context(user, settings=None, errors=None, saved=False):
         "defaults": service.DEFAULT_TEXTS,
         "preview": service.render_text(user.site, settings, "123456"),
         "sms_page_url": user.wp_page_url("bikri-sms"),
+        "default_shop_name": service.default_shop_name(user.site),
     }
 
 

@@ -45,10 +45,27 @@ final class Bikri_Checkout_Config {
 	const CRON_SCHEDULE = 'bikri_five_minutes';
 
 	/**
+	 * License state: the copy belongs to the site the token stands for.
+	 *
+	 * @var Bikri_License
+	 */
+	private $license;
+
+	/**
+	 * Builds the copy.
+	 *
+	 * @param Bikri_License $license License state.
+	 */
+	public function __construct( Bikri_License $license ) {
+		$this->license = $license;
+	}
+
+	/**
 	 * The stored settings with defaults (all off until the first pull).
 	 *
 	 * @return array {
 	 *     @type int         $version          Version of the service's settings held here (0: none yet).
+	 *     @type string      $site             Which activation the copy came from (part of the token's hash).
 	 *     @type bool        $otp_enabled      Whether checkout asks for a code.
 	 *     @type bool        $balance_ok       Whether the SMS wallet pays for one more code.
 	 *     @type string      $no_balance_since When codes stopped for want of balance ('' when they did not).
@@ -66,6 +83,7 @@ final class Bikri_Checkout_Config {
 		return array_merge(
 			array(
 				'version'          => 0,
+				'site'             => '',
 				'otp_enabled'      => false,
 				'balance_ok'       => true,
 				'no_balance_since' => '',
@@ -121,8 +139,12 @@ final class Bikri_Checkout_Config {
 	 * @return true|WP_Error
 	 */
 	public function sync( Bikri_Api_Client $client, $now ) {
-		$state  = $this->state();
-		$answer = $client->get_checkout_config( (int) $state['version'] );
+		$state = $this->state();
+		$site  = substr( hash( 'sha256', $this->license->token() ), 0, 16 );
+		// Versions count per site: after another license key (another site at the service),
+		// the copy is taken whole again rather than compared with the old site's version.
+		$since  = $site === $state['site'] ? (int) $state['version'] : 0;
+		$answer = $client->get_checkout_config( $since );
 		if ( is_wp_error( $answer ) ) {
 			$state['error'] = array(
 				'code'    => $answer->get_error_code(),
@@ -147,6 +169,7 @@ final class Bikri_Checkout_Config {
 			$state['message']       = isset( $list['message'] ) && is_string( $list['message'] ) ? $list['message'] : '';
 			$state['has_blacklist'] = $this->save_blacklist( $list );
 			$state['version']       = isset( $answer['version'] ) ? (int) $answer['version'] : 0;
+			$state['site']          = $site;
 		}
 		$this->save( $state );
 		return true;

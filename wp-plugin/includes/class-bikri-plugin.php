@@ -115,7 +115,7 @@ final class Bikri_Plugin {
 		$this->client         = new Bikri_Api_Client( $this->license );
 		$this->license_page   = new Bikri_License_Page( $this->license, $this->client );
 		$this->embedded_pages = new Bikri_Embedded_Pages( $this->license, $this->client );
-		$this->checkout       = new Bikri_Checkout( $this->license, $this->client, new Bikri_Checkout_Config() );
+		$this->checkout       = new Bikri_Checkout( $this->license, $this->client, new Bikri_Checkout_Config( $this->license ) );
 		$this->checkout_ajax  = new Bikri_Checkout_Ajax( $this->checkout, $this->client, $this->license );
 	}
 

@@ -356,6 +356,11 @@ class Bikri_Checkout_Test extends Bikri_Test_Case {
 		$this->assertStringEndsWith( '/api/v1/checkout/config?since=7', $this->requests[0][0] );
 		$this->assertFalse( $this->plugin->checkout->config->otp_enabled() );
 		$this->assertSame( 'phone', $this->plugin->checkout->config->blocked( self::PHONE, '', '' ) );
+
+		// another license key, another site: its whole copy is asked for, not compared with this one's version
+		$this->plugin->license->save_activation( 'another-site-token', array( 'status' => 'active' ), time() );
+		$this->plugin->checkout->config->sync( $this->plugin->client, time() );
+		$this->assertStringEndsWith( '/api/v1/checkout/config', $this->requests[1][0] );
 	}
 
 	public function test_cron_and_admin_pull_the_copy() {
