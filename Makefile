@@ -59,8 +59,9 @@ test-e2e: install system-deps services plugin
 plugin: system-deps
 	bash scripts/wp/build-plugin.sh
 
-bench: install system-deps services
+bench: install system-deps services plugin
 	$(PY) bench/auth.py
+	$(PY) bench/otp.py
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) dist instance

@@ -10,7 +10,7 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from backend.checkout.models import BlacklistEntry, CheckoutSettings
@@ -139,26 +139,25 @@ def values_by_kind(site: Site) -> dict:
 
 
 def find(site: Site, *, phone: str | None = None, email: str | None = None, ip: str | None = None) -> BlacklistEntry | None:
-    """The entry that blocks any of these (already normalised phone, any email, an IP address)."""
-    candidates = []
+    """The entry that blocks any of these (an already normalised phone, any email, an IP
+    address), in one query: exact values, plus the shop's networks to test the address against."""
+    wanted = []
     if phone:
-        candidates.append(("phone", phone))
+        wanted.append((BlacklistEntry.kind == "phone") & (BlacklistEntry.value == phone))
     if email:
-        candidates.append(("email", email.strip().lower()))
+        wanted.append((BlacklistEntry.kind == "email") & (BlacklistEntry.value == email.strip().lower()))
     if ip:
-        candidates.append(("ip", ip))
-    for kind, value in candidates:
-        entry = _existing(site.id, kind, value)
-        if entry is not None:
+        wanted.append((BlacklistEntry.kind == "ip") & ((BlacklistEntry.value == ip) | BlacklistEntry.value.contains("/")))
+    if not wanted:
+        return None
+    entries = db.session.execute(select(BlacklistEntry).where(BlacklistEntry.site_id == site.id, or_(*wanted))).scalars().all()
+    address = ipaddress.ip_address(ip) if ip else None
+    for entry in entries:
+        if entry.kind != "ip" or "/" not in entry.value:
             return entry
-    if ip:
-        address = ipaddress.ip_address(ip)
-        networks = db.session.execute(select(BlacklistEntry).where(BlacklistEntry.site_id == site.id, BlacklistEntry.kind == "ip",
-                                                                   BlacklistEntry.value.contains("/"))).scalars()
-        for entry in networks:
-            network = ipaddress.ip_network(entry.value)
-            if network.version == address.version and address in network:
-                return entry
+        network = ipaddress.ip_network(entry.value)
+        if network.version == address.version and address in network:
+            return entry
     return None
 
 

@@ -39,8 +39,9 @@ class CheckoutSettings(db.Model):
 class OtpCode(db.Model):
     """One request for a code. `status`:
     pending (sent, not yet verified), verified, locked (too many wrong attempts), expired,
-    superseded (a newer code was sent), failed (the SMS was not sent), trusted (no code:
-    a known customer), skipped (no code: no SMS balance)."""
+    failed (the SMS was not sent), trusted (no code: a known customer), skipped (no code: no
+    SMS balance). Only the newest code of a checkout session can be verified. Its SMS is the
+    message with idempotency key "otp-<id>"."""
 
     __tablename__ = "otp_codes"
     __table_args__ = (
@@ -60,7 +61,6 @@ class OtpCode(db.Model):
     salt: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(12))
     attempts: Mapped[int] = mapped_column(default=0)
-    sms_message_id: Mapped[int | None] = mapped_column(ForeignKey("sms_messages.id"))
     error: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime | None]

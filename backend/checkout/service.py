@@ -278,24 +278,23 @@ def _phone(raw) -> str:
         raise _invalid("phone", str(error)) from error
 
 
+def _upsert(table):
+    """INSERT … ON CONFLICT for the database in use (both have it; SQLAlchemy spells it per dialect)."""
+    if db.engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    return dialect_insert(table)
+
+
 def _lock(site_id: int, keys: list[str]) -> None:
-    """Lock the throttle rows of these keys for this transaction (made on first use). Sorted,
-    so two requests that need the same rows take them in one order and never deadlock."""
+    """Lock the throttle rows of these keys for this transaction, making them on first use, in
+    one statement. Sorted, so two requests that need the same rows take them in one order and
+    never deadlock. (On SQLite the first write takes the database's write lock.)"""
     now = utcnow()
-    for key in sorted(keys):
-        locked = db.session.execute(
-            update(OtpThrottle).where(OtpThrottle.site_id == site_id, OtpThrottle.key == key)
-            .values(touched_at=now).execution_options(synchronize_session=False)
-        ).rowcount
-        if locked:
-            continue
-        try:
-            with db.session.begin_nested():
-                db.session.execute(insert(OtpThrottle).values(site_id=site_id, key=key, touched_at=now))
-        except IntegrityError:
-            # made by a concurrent request that has committed by now: lock it
-            db.session.execute(update(OtpThrottle).where(OtpThrottle.site_id == site_id, OtpThrottle.key == key)
-                               .values(touched_at=now).execution_options(synchronize_session=False))
+    statement = _upsert(OtpThrottle).values([{"site_id": site_id, "key": key, "touched_at": now} for key in sorted(keys)])
+    db.session.execute(statement.on_conflict_do_update(index_elements=["site_id", "key"],
+                                                       set_={"touched_at": statement.excluded.touched_at}))
 
 
 def _window(site_id: int, column, value: str, now: datetime):
@@ -319,17 +318,26 @@ def _phone_wait(settings: CheckoutSettings, phone: str, now: datetime) -> float:
 
 
 def _check_limits(settings: CheckoutSettings, phone: str, ip_limit_key: str, now: datetime) -> None:
-    count, oldest, newest = _window(settings.site_id, OtpCode.phone, phone, now)
-    if newest is not None and now - newest < timedelta(seconds=settings.cooldown_seconds):
-        wait = (newest + timedelta(seconds=settings.cooldown_seconds) - now).total_seconds()
+    """The cooldown and the hourly caps, from one look at the last hour of this phone's and this address's requests."""
+    is_phone, is_ip = OtpCode.phone == phone, OtpCode.ip_key == ip_limit_key
+    phone_count, phone_oldest, phone_newest, ip_count, ip_oldest = db.session.execute(
+        select(func.coalesce(func.sum(case((is_phone, 1), else_=0)), 0),
+               func.min(case((is_phone, OtpCode.created_at), else_=None)),
+               func.max(case((is_phone & (OtpCode.status != "failed"), OtpCode.created_at), else_=None)),
+               func.coalesce(func.sum(case((is_ip, 1), else_=0)), 0),
+               func.min(case((is_ip, OtpCode.created_at), else_=None)))
+        .where(OtpCode.site_id == settings.site_id, OtpCode.created_at > now - HOUR, is_phone | is_ip)
+    ).one()
+    cooldown = timedelta(seconds=settings.cooldown_seconds)
+    if phone_newest is not None and now - phone_newest < cooldown:
+        wait = (phone_newest + cooldown - now).total_seconds()
         raise refusal(429, "otp_cooldown", f"A code was just sent to this number. Ask again in {int(wait + 0.999)} seconds.", wait)
-    if count >= settings.sends_per_phone_per_hour:
-        wait = (oldest + HOUR - now).total_seconds()
+    if phone_count >= settings.sends_per_phone_per_hour:
+        wait = (phone_oldest + HOUR - now).total_seconds()
         raise refusal(429, "otp_phone_limit", f"At most {settings.sends_per_phone_per_hour} codes an hour go to one number. "
                       f"Try again in {int(wait // 60) + 1} minutes.", wait)
-    count, oldest, _newest = _window(settings.site_id, OtpCode.ip_key, ip_limit_key, now)
-    if count >= settings.sends_per_ip_per_hour:
-        wait = (oldest + HOUR - now).total_seconds()
+    if ip_count >= settings.sends_per_ip_per_hour:
+        wait = (ip_oldest + HOUR - now).total_seconds()
         raise refusal(429, "otp_ip_limit", f"Too many codes were asked for from this connection. "
                       f"Try again in {int(wait // 60) + 1} minutes.", wait)
 
@@ -373,23 +381,24 @@ def send_code(site: Site, *, phone, session_id, ip) -> OtpAnswer:
     row.salt = secrets.token_hex(16)
     row.code_hash = _code_hash(site, row, code)
     row.expires_at = now + timedelta(seconds=settings.code_ttl_seconds)
-    db.session.commit()  # the code exists and the limits' locks are released before the gateway is called
-
+    db.session.flush()
     try:
+        # send_sms commits (the code with its debit) before it calls the gateway, which also
+        # releases the limits' locks: nobody waits on them while the SMS travels
         message = sms.send_sms(site, phone=phone, content=render_text(site, settings, code), purpose="otp",
                                idempotency_key=f"otp-{row.id}")
     except sms.InsufficientBalance:
         # S8: an empty wallet must not cost the shop its checkout. The order goes through,
         # flagged "OTP skipped: no balance", and the shop is alerted until it recharges.
-        row = db.session.get(OtpCode, row.id)
-        row.status, row.code_hash, row.error = "skipped", None, "no SMS balance"
+        # (send_sms rolled the code back with the debit: the request is recorded afresh.)
+        db.session.add(OtpCode(site_id=site.id, phone=phone, session_id=session_id, ip=address, ip_key=limit_key,
+                               created_at=now, status="skipped", error="no SMS balance"))
         settings = settings_for(site)
         settings.no_balance_since = settings.no_balance_since or now
         db.session.commit()
         proof, expires = make_proof(site, phone, session_id, "skipped_no_balance")
         return OtpAnswer("skipped", phone, proof=proof, proof_expires_at=expires, reason="no_balance")
     except ApiError as error:
-        row = db.session.get(OtpCode, row.id)
         row.status, row.code_hash, row.error = "failed", None, error.message[:300]
         db.session.commit()
         raise
@@ -398,15 +407,10 @@ def send_code(site: Site, *, phone, session_id, ip) -> OtpAnswer:
         db.session.commit()
         # the cooldown does not count a code that never left, so the shopper may ask again soon
         raise refusal(503, "otp_send_failed", "The code could not be sent. Try again in a few seconds.", 5)
-    row.sms_message_id = message.id
-    # one live code per phone: the new one retires the older ones (only now that it has left,
-    # so a failed send leaves the shopper the code they already have)
-    db.session.execute(update(OtpCode).where(OtpCode.site_id == site.id, OtpCode.phone == phone, OtpCode.status == "pending",
-                                             OtpCode.id != row.id)
-                       .values(status="superseded", code_hash=None).execution_options(synchronize_session=False))
     if settings.no_balance_since is not None:
         settings.no_balance_since = None
-    db.session.commit()
+        db.session.commit()
+    # An older code of this session is dead from now on: verify reads only the newest.
     return OtpAnswer("sent", phone, expires_in=settings.code_ttl_seconds, resend_after=settings.cooldown_seconds)
 
 
@@ -450,12 +454,18 @@ def verify_code(site: Site, *, phone, session_id, code) -> OtpAnswer:
         db.session.commit()
         raise refusal(410, "otp_code_expired", "This code has expired. Ask for a new code.", wait())
 
-    # Take one attempt first, in one conditional UPDATE: parallel guesses cannot exceed the limit.
-    taken = db.session.execute(
+    # One conditional UPDATE per try takes an attempt (parallel guesses cannot exceed the limit)
+    # and, for the right code, spends it at once (a replay, even a concurrent one, finds it used).
+    right = constant_time_equal(_code_hash(site, row, code), row.code_hash or "")
+    values = {"attempts": OtpCode.attempts + 1}
+    if right:
+        values.update(status="verified", verified_at=now, code_hash=None)
+    attempts = db.session.execute(
         update(OtpCode).where(OtpCode.id == row.id, OtpCode.status == "pending", OtpCode.attempts < settings.max_attempts)
-        .values(attempts=OtpCode.attempts + 1).execution_options(synchronize_session=False)
-    ).rowcount
-    if not taken:
+        .values(**values).returning(OtpCode.attempts).execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    if attempts is None:
+        # lost the race to another try: the code was used, or its attempts ran out
         db.session.execute(update(OtpCode).where(OtpCode.id == row.id, OtpCode.status == "pending")
                            .values(status="locked").execution_options(synchronize_session=False))
         db.session.commit()
@@ -463,27 +473,16 @@ def verify_code(site: Site, *, phone, session_id, code) -> OtpAnswer:
         if row.status == "verified":
             raise refusal(409, "otp_code_used", "This code was already used. Ask for a new code.", wait())
         raise refusal(429, "otp_attempts_exceeded", "Too many wrong codes. Ask for a new code.", wait())
-    db.session.commit()
-
-    if not constant_time_equal(_code_hash(site, row, code), row.code_hash or ""):
-        db.session.refresh(row)
-        left = settings.max_attempts - row.attempts
+    if not right:
+        left = settings.max_attempts - attempts
         if left <= 0:
             db.session.execute(update(OtpCode).where(OtpCode.id == row.id, OtpCode.status == "pending")
-                               .values(status="locked").execution_options(synchronize_session=False))
-            db.session.commit()
+                               .values(status="locked", code_hash=None).execution_options(synchronize_session=False))
+        db.session.commit()
+        if left <= 0:
             raise refusal(429, "otp_attempts_exceeded", "Too many wrong codes. Ask for a new code.", wait())
         raise refusal(422, "otp_code_wrong", f"That code is not right. {left} tries left.", 0, attempts_left=left)
-
-    # Right code: it becomes used in the same conditional UPDATE, so a replay (even a
-    # concurrent one) finds it spent.
-    won = db.session.execute(
-        update(OtpCode).where(OtpCode.id == row.id, OtpCode.status == "pending")
-        .values(status="verified", verified_at=now, code_hash=None).execution_options(synchronize_session=False)
-    ).rowcount
     db.session.commit()
-    if not won:
-        raise refusal(409, "otp_code_used", "This code was already used. Ask for a new code.", wait())
     proof, expires = make_proof(site, phone, session_id, "verified")
     return OtpAnswer("verified", phone, proof=proof, proof_expires_at=expires)
 
@@ -626,7 +625,7 @@ def expire_old_codes() -> int:
         update(OtpCode).where(OtpCode.status == "pending", OtpCode.expires_at < now)
         .values(status="expired", code_hash=None).execution_options(synchronize_session=False)
     ).rowcount
-    db.session.execute(update(OtpCode).where(OtpCode.status.in_(("expired", "locked", "superseded")), OtpCode.code_hash.is_not(None),
+    db.session.execute(update(OtpCode).where(OtpCode.status.in_(("expired", "locked")), OtpCode.code_hash.is_not(None),
                                              OtpCode.created_at < now - timedelta(hours=1))
                        .values(code_hash=None).execution_options(synchronize_session=False))
     db.session.execute(delete(OtpThrottle).where(OtpThrottle.touched_at < now - timedelta(days=1))

@@ -88,13 +88,11 @@ def upgrade():
     sa.Column('salt', sa.String(length=32), nullable=True),
     sa.Column('status', sa.String(length=12), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('sms_message_id', sa.Integer(), nullable=True),
     sa.Column('error', sa.String(length=300), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('expires_at', sa.DateTime(), nullable=True),
     sa.Column('verified_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['site_id'], ['sites.id'], name=op.f('fk_otp_codes_site_id_sites')),
-    sa.ForeignKeyConstraint(['sms_message_id'], ['sms_messages.id'], name=op.f('fk_otp_codes_sms_message_id_sms_messages')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_otp_codes'))
     )
     with op.batch_alter_table('otp_codes', schema=None) as batch_op:
