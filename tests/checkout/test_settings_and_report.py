@@ -177,3 +177,10 @@ def test_csv_cells_cannot_become_formulas():
     assert csv_cell("-1+2") == "'-1+2"
     assert csv_cell("@cmd") == "'@cmd"
     assert csv_cell(None) == ""
+
+
+def test_the_pages_speak_bangla(shop):
+    settings = shop.open_page(page="checkout", locale="bn_BD")[0].get_data(as_text=True)
+    assert "চেকআউট সুরক্ষা" in settings and "এসএমএস অপব্যবহার রোধের সীমা" in settings
+    assert "ব্ল্যাকলিস্ট" in shop.open_page(page="blacklist", locale="bn_BD")[0].get_data(as_text=True)
+    assert "ওটিপি রিপোর্ট" in shop.open_page(page="otp-report", locale="bn_BD")[0].get_data(as_text=True)
