@@ -40,9 +40,12 @@ from common import ROOT, activate_site, flask, run_wrk, service_env, throwaway_d
 TARGET_P99_MS, TARGET_PLUGIN_MS = 200.0, 5.0
 SITE = "https://bench-otp.example.com"
 
-SEND_LUA = """
+POST_JSON = """
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
+"""
+
+SEND_LUA = POST_JSON + """
 local n = %(base)d
 request = function()
   n = n + 1
@@ -52,9 +55,7 @@ end
 """
 
 # The plain SMS send the OTP send contains, for comparison in the same run (the machine is shared).
-SMS_LUA = """
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
+SMS_LUA = POST_JSON + """
 local n = %(base)d
 request = function()
   n = n + 1
@@ -62,9 +63,7 @@ request = function()
 end
 """
 
-VERIFY_LUA = """
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
+VERIFY_LUA = POST_JSON + """
 local codes = {%(codes)s}
 local i = 0
 request = function()

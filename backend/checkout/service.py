@@ -189,6 +189,11 @@ def balance_ok(site: Site, settings: CheckoutSettings) -> bool:
 
 # --- proofs ---------------------------------------------------------------------------------------
 
+def _unix(moment: datetime) -> int:
+    """Seconds since 1970 of a naive UTC datetime (the plugin compares with PHP's time())."""
+    return int((moment - datetime(1970, 1, 1)).total_seconds())
+
+
 def _proof_key(site: Site) -> bytes:
     return hmac.new(site.token_hash.encode("ascii"), b"bikri-otp-proof-v1", hashlib.sha256).digest()
 
@@ -198,7 +203,7 @@ def make_proof(site: Site, phone: str, session_id: str, mode: str) -> tuple[str,
     {"v": 1, "p": phone, "sid": session, "m": mode, "exp": unix seconds, "n": nonce}."""
     expires = utcnow().replace(microsecond=0) + timedelta(seconds=PROOF_SECONDS)
     payload = {"v": 1, "p": phone, "sid": session_id, "m": mode,
-               "exp": int(expires.timestamp() - datetime(1970, 1, 1).timestamp()), "n": secrets.token_urlsafe(9)}
+               "exp": _unix(expires), "n": secrets.token_urlsafe(9)}
     body = b64url(json.dumps(payload, separators=(",", ":")).encode("utf-8"))
     signature = b64url(hmac.new(_proof_key(site), body.encode("ascii"), hashlib.sha256).digest())
     return f"{body}.{signature}", expires
@@ -211,7 +216,7 @@ def read_proof(site: Site, token: str) -> dict | None:
     if not body or not constant_time_equal(expected, signature):
         return None
     payload = json.loads(b64url_decode(body))
-    if payload.get("exp", 0) < utcnow().timestamp() - datetime(1970, 1, 1).timestamp():
+    if payload.get("exp", 0) <= _unix(utcnow()):
         return None
     return payload
 

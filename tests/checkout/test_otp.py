@@ -27,6 +27,15 @@ def plugin_reads_proof(token, proof):
     return json.loads(b64url_decode(body))
 
 
+def concurrently(app, shop, path, bodies, workers=8):
+    """POST every body at once from `workers` threads; the status codes, in order."""
+    def post(body):
+        with app.test_client() as client:
+            return client.post(path, json=body, headers=shop.auth).status_code
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(post, bodies))
+
+
 def rows(app):
     with app.app_context():
         return db.session.execute(select(OtpCode).order_by(OtpCode.id)).scalars().all()
@@ -79,13 +88,7 @@ def test_a_used_code_is_refused_when_replayed(otp_shop, gateway):
 def test_concurrent_replays_of_one_code_verify_once(app, otp_shop, gateway):
     send(otp_shop)
     code = last_code(gateway)
-
-    def attempt(_n):
-        with app.test_client() as client:
-            return client.post("/api/v1/otp/verify", json={"phone": E164, "session_id": SESSION, "code": code},
-                               headers=otp_shop.auth).status_code
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        codes = list(pool.map(attempt, range(16)))
+    codes = concurrently(app, otp_shop, "/api/v1/otp/verify", [{"phone": E164, "session_id": SESSION, "code": code}] * 16)
     assert codes.count(200) == 1, codes
     assert set(codes) <= {200, 409}
 
@@ -118,13 +121,8 @@ def test_parallel_guesses_cannot_exceed_the_attempt_limit(app, otp_shop, gateway
     send(otp_shop)
     code = last_code(gateway)
     guesses = [f"{n:06d}" for n in range(40) if f"{n:06d}" != code]
-
-    def guess(candidate):
-        with app.test_client() as client:
-            return client.post("/api/v1/otp/verify", json={"phone": E164, "session_id": SESSION, "code": candidate},
-                               headers=otp_shop.auth).status_code
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        codes = list(pool.map(guess, guesses))
+    codes = concurrently(app, otp_shop, "/api/v1/otp/verify",
+                         [{"phone": E164, "session_id": SESSION, "code": guess} for guess in guesses])
     assert codes.count(422) + codes.count(429) == len(guesses)
     [row] = rows(app)
     assert row.attempts == 5 and row.status == "locked"
@@ -190,25 +188,15 @@ def test_codes_per_connection_per_hour_counting_an_ipv6_64_as_one(app, otp_shop,
 
 
 def test_concurrent_sends_to_one_number_send_one_code(app, otp_shop, gateway):
-    def attempt(_n):
-        with app.test_client() as client:
-            return client.post("/api/v1/otp/send", json={"phone": E164, "session_id": SESSION, "ip": IP},
-                               headers=otp_shop.auth).status_code
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        codes = list(pool.map(attempt, range(12)))
+    codes = concurrently(app, otp_shop, "/api/v1/otp/send", [{"phone": E164, "session_id": SESSION, "ip": IP}] * 12)
     assert codes.count(200) == 1 and codes.count(429) == 11, codes
     assert len(gateway.sent) == 1
 
 
 def test_concurrent_sends_from_one_address_stay_within_its_limit(app, otp_shop, gateway):
     set_checkout(app, otp_shop, sends_per_ip_per_hour=3)
-
-    def attempt(n):
-        with app.test_client() as client:
-            return client.post("/api/v1/otp/send", json={"phone": f"0171100{n:04d}", "session_id": SESSION, "ip": IP},
-                               headers=otp_shop.auth).status_code
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        codes = list(pool.map(attempt, range(12)))
+    codes = concurrently(app, otp_shop, "/api/v1/otp/send",
+                         [{"phone": f"0171100{n:04d}", "session_id": SESSION, "ip": IP} for n in range(12)])
     assert codes.count(200) == 3 and codes.count(429) == 9, codes
 
 

@@ -212,6 +212,33 @@ abstract class Bikri_Test_Case extends TestCase {
 	}
 
 	/**
+	 * The service's answer to GET /api/v1/checkout/config.
+	 *
+	 * @param int        $version   Settings version.
+	 * @param array      $otp       The otp part (enabled, balance_ok, ...).
+	 * @param array|null $blacklist The blacklist part (message, phones, emails, ips); null: "you have the current one".
+	 * @return array
+	 */
+	protected static function checkout_config( $version, array $otp, $blacklist = array() ) {
+		return self::response(
+			200,
+			array(
+				'version'   => $version,
+				'otp'       => $otp,
+				'blacklist' => null === $blacklist ? null : array_merge(
+					array(
+						'message' => null,
+						'phones'  => array(),
+						'emails'  => array(),
+						'ips'     => array(),
+					),
+					$blacklist
+				),
+			)
+		);
+	}
+
+	/**
 	 * Creates a user (rolled back with the test) and signs them in.
 	 *
 	 * @param string $role Role.

@@ -274,18 +274,7 @@ class Bikri_Checkout_Ajax_Test extends Bikri_Test_Case {
 			if ( '/api/v1/otp/send' === $path ) {
 				return self::error_response( 409, 'otp_disabled', 'Checkout codes are switched off for this shop.' );
 			}
-			return self::response(
-				200,
-				array(
-					'version'   => 2,
-					'otp'       => array( 'enabled' => false ),
-					'blacklist' => array(
-						'phones' => array(),
-						'emails' => array(),
-						'ips'    => array(),
-					),
-				)
-			);
+			return self::checkout_config( 2, array( 'enabled' => false ) );
 		};
 		$answer = $this->ajax( 'handle_send', array( 'phone' => '01711234567' ) );
 		$this->assertSame( 'bikri_otp_off', $answer['data']['code'] );
@@ -295,18 +284,7 @@ class Bikri_Checkout_Ajax_Test extends Bikri_Test_Case {
 	public function test_pull_now_needs_the_capability_then_the_nonce() {
 		$this->shop();
 		$this->service = static function () {
-			return self::response(
-				200,
-				array(
-					'version'   => 9,
-					'otp'       => array( 'enabled' => true ),
-					'blacklist' => array(
-						'phones' => array(),
-						'emails' => array(),
-						'ips'    => array(),
-					),
-				)
-			);
+			return self::checkout_config( 9, array( 'enabled' => true ) );
 		};
 		$this->assertSame( 'forbidden', $this->ajax( 'handle_sync', array() )['data']['code'], 'a visitor' );
 		$this->sign_in( 'subscriber' );

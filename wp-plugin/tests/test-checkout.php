@@ -56,32 +56,21 @@ class Bikri_Checkout_Test extends Bikri_Test_Case {
 			if ( '/api/v1/checkout/config' !== $path ) {
 				return new WP_Error( 'http_request_failed', 'unexpected ' . $path );
 			}
-			return self::response(
-				200,
-				array(
-					'version'   => 7,
-					'otp'       => array_merge(
-						array(
-							'enabled'          => $otp,
-							'balance_ok'       => true,
-							'no_balance_since' => null,
-							'code_digits'      => 6,
-							'cooldown_seconds' => 60,
-							'code_ttl_seconds' => 300,
-							'proof_seconds'    => 1800,
-						),
-						$extra
+			return self::checkout_config(
+				7,
+				array_merge(
+					array(
+						'enabled'          => $otp,
+						'balance_ok'       => true,
+						'no_balance_since' => null,
+						'code_digits'      => 6,
+						'cooldown_seconds' => 60,
+						'code_ttl_seconds' => 300,
+						'proof_seconds'    => 1800,
 					),
-					'blacklist' => array_merge(
-						array(
-							'message' => null,
-							'phones'  => array(),
-							'emails'  => array(),
-							'ips'     => array(),
-						),
-						$blacklist
-					),
-				)
+					$extra
+				),
+				$blacklist
 			);
 		};
 		$this->assertTrue( $this->plugin->checkout->config->sync( $this->plugin->client, time() ) );
@@ -342,15 +331,8 @@ class Bikri_Checkout_Test extends Bikri_Test_Case {
 		$this->assertSame( 'no', $autoload[ Bikri_Checkout_Config::OPTION_BLACKLIST ]->autoload );
 
 		// the next pull says which version it holds; "null" keeps the list
-		$this->service = static function ( $method, $path, $body, $args ) {
-			return self::response(
-				200,
-				array(
-					'version'   => 7,
-					'otp'       => array( 'enabled' => false ),
-					'blacklist' => null,
-				)
-			);
+		$this->service = static function () {
+			return self::checkout_config( 7, array( 'enabled' => false ), null );
 		};
 		$this->plugin->checkout->config->sync( $this->plugin->client, time() );
 		$this->assertStringEndsWith( '/api/v1/checkout/config?since=7', $this->requests[0][0] );
@@ -366,19 +348,7 @@ class Bikri_Checkout_Test extends Bikri_Test_Case {
 	public function test_cron_and_admin_pull_the_copy() {
 		$this->activate_locally();
 		$this->service = static function () {
-			return self::response(
-				200,
-				array(
-					'version'   => 3,
-					'otp'       => array( 'enabled' => true ),
-					'blacklist' => array(
-						'message' => 'x',
-						'phones'  => array(),
-						'emails'  => array(),
-						'ips'     => array(),
-					),
-				)
-			);
+			return self::checkout_config( 3, array( 'enabled' => true ), array( 'message' => 'x' ) );
 		};
 		$this->sign_in( 'administrator' );
 		$this->plugin->checkout->action_admin_init();
