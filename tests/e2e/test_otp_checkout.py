@@ -20,7 +20,7 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import ARTIFACTS, activate, sign_in
 
 FIELDS = ["#billing_first_name", "#billing_last_name", "#billing_phone", "#billing_email", "#billing_address_1",
-          "#billing_city", "#billing_postcode", "#billing_state", "#terms"]
+          "#billing_city", "#billing_postcode", "#billing_state", "#order_comments", "#terms"]
 BLOCKED_MESSAGE = "দুঃখিত, এই নম্বর থেকে অনলাইনে অর্ডার নেওয়া যাচ্ছে না। দোকানে ফোন করুন।"
 STORE_API = """async ([phone]) => {
   const response = await fetch('/?rest_route=/wc/store/v1/checkout', {method: 'POST', credentials: 'same-origin',

@@ -194,6 +194,11 @@ final class Bikri_Checkout {
 	 * @throws \Automattic\WooCommerce\StoreApi\Exceptions\RouteException When the order may not be placed.
 	 */
 	public function action_store_api_update_order( $order, $request ) {
+		if ( $request instanceof WP_REST_Request && 'POST' !== $request->get_method() ) {
+			// Only placing the order (POST /checkout) is guarded; newer WooCommerce also runs this
+			// hook when the block saves fields on the draft order (PUT), which must not fail.
+			return;
+		}
 		$billing  = self::address( $request, 'billing_address' );
 		$shipping = self::address( $request, 'shipping_address' );
 		$phone    = self::first_text( $billing, array( 'phone' ) );

@@ -187,6 +187,11 @@ class Bikri_Checkout_Test extends Bikri_Test_Case {
 		$this->assertSame( 'bikri_otp_required', $refused->getErrorCode() );
 		$this->assertSame( 400, $refused->getCode() );
 		$this->assertStringContainsString( 'code we send by SMS', $refused->getMessage() );
+
+		// saving fields on the draft order (PUT) is not placing it
+		$update = new WP_REST_Request( 'PUT', '/wc/store/v1/checkout' );
+		$update->set_param( 'billing_address', array( 'phone' => '01711234567' ) );
+		do_action( 'woocommerce_store_api_checkout_update_order_from_request', new WC_Order( 502 ), $update );
 	}
 
 	public function test_block_checkout_allows_a_verified_phone_and_reads_the_order_when_the_request_has_none() {
