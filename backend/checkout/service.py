@@ -18,7 +18,7 @@ import ipaddress
 import json
 import re
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 
@@ -260,7 +260,6 @@ class OtpAnswer:
     proof: str | None = None
     proof_expires_at: datetime | None = None
     reason: str | None = None
-    extra: dict = field(default_factory=dict)
 
 
 def ip_key(raw: str) -> tuple[str, str]:
