@@ -116,6 +116,14 @@ def test_otp_checkout_end_to_end(service, wordpress, sandboxes, browser):
         shop.set_viewport_size({"width": width, "height": 1000})
         shop.screenshot(path=str(ARTIFACTS / f"checkout-otp-{width}.png"), full_page=True)
 
+    # Back on the page later, the number confirmed in this session needs no new code.
+    sent_so_far = len(sandboxes["sms"].sent)
+    shop.goto(f"{wp}/checkout-stand-in/")
+    shop.fill("#billing_phone", "+880 1711-234567")
+    expect(shop.locator(".bikri-otp__status")).to_contain_text("Mobile number confirmed")
+    fill_checkout(shop, "01711-234567")
+    assert len(sandboxes["sms"].sent) == sent_so_far
+
     # The block checkout (Store API) in the same browser session: the verified phone counts, another does not.
     verified = shop.evaluate(STORE_API, ["01711234567"])
     assert verified["status"] == 200 and verified["body"]["bikri_otp"] == "verified", verified

@@ -163,6 +163,7 @@
 				return;
 			}
 			if ( answer.data.status === 'verified' ) {
+				cfg.verifiedPhone = answer.data.phone;
 				markVerified( answer.data.message );
 				return;
 			}
@@ -189,6 +190,7 @@
 			widget.confirm.disabled = false;
 			if ( answer.success ) {
 				clearInterval( timer );
+				cfg.verifiedPhone = answer.data.phone;
 				markVerified( answer.data.message );
 			} else {
 				refused( answer.data );
@@ -199,9 +201,18 @@
 		} );
 	}
 
+	function lastTen( value ) {
+		var digits = String( value || '' ).replace( /[০-৯]/g, function ( d ) {
+			return String( d.charCodeAt( 0 ) - 0x09E6 );
+		} ).replace( /\D/g, '' );
+		return digits.slice( -10 );
+	}
+
 	function onPhoneInput() {
 		if ( verifiedRaw !== null && phoneInput.value !== verifiedRaw ) {
 			markUnverified( text.changed );
+		} else if ( verifiedRaw === null && cfg.verifiedPhone && lastTen( phoneInput.value ) === lastTen( cfg.verifiedPhone ) ) {
+			markVerified();
 		}
 	}
 
@@ -225,7 +236,8 @@
 		if ( ! widget.box.isConnected ) {
 			var holder = phone.closest( '.form-row, .wc-block-components-text-input, p, div' ) || phone;
 			holder.insertAdjacentElement( 'afterend', widget.box );
-			if ( cfg.verifiedPhone && verifiedRaw === null ) {
+			// Back on the page after a reload: the number confirmed in this session, if it is still the one typed.
+			if ( cfg.verifiedPhone && verifiedRaw === null && lastTen( phone.value ) === lastTen( cfg.verifiedPhone ) ) {
 				markVerified();
 			}
 		}
