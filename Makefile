@@ -59,12 +59,13 @@ test-e2e: install system-deps services plugin
 plugin: system-deps
 	bash scripts/wp/build-plugin.sh
 
-bench: install system-deps services
+bench: install system-deps services plugin
 	$(PY) bench/auth.py
 	$(PY) bench/sms_send.py
 	$(PY) bench/backfill.py
 	$(PY) bench/events.py
 	$(PY) bench/dashboard.py
+	$(PY) bench/otp.py
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) dist instance

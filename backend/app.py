@@ -56,7 +56,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 # The domains, in the order their tables and routes are wired. A domain package may have
 # models.py (tables) and routes.py exporting API_BLUEPRINTS (flask-smorest, JSON under /api)
 # and PAGE_BLUEPRINTS (plain Flask: embed views, consoles). A new domain is one word here.
-DOMAINS = ["licensing", "embed", "operator", "jobs", "sms", "orders", "sync", "desk", "dashboard"]
+DOMAINS = ["licensing", "embed", "operator", "jobs", "sms", "orders", "sync", "desk", "dashboard", "checkout"]
 
 
 def _domain_module(domain, name):
@@ -149,7 +149,10 @@ def _register_template_helpers(app):
     recharge_statuses = {"pending": lambda: _("Waiting for payment"), "completed": lambda: _("Completed"),
                          "failed": lambda: _("Failed"), "cancelled": lambda: _("Cancelled")}
 
+    from backend.embed.pages import alerts_for
+
     app.jinja_env.globals.update(
+        page_alerts=alerts_for,
         money=money,
         timedelta_days=lambda days: timedelta(days=days),
         field_label=lambda name: field_labels.get(name, lambda: name)(),

@@ -75,3 +75,19 @@ def read_embed_session(value: str, max_age: int) -> dict | None:
         return _embed_serializer().loads(value, max_age=max_age)
     except (SignatureExpired, BadSignature):
         return None
+
+
+def keyed_hash(purpose: str, value: str) -> str:
+    """HMAC-SHA256 under the service's secret key, for short secrets such as 6-digit codes:
+    a plain hash of one of a million codes is reversed by trying them all, this one is not
+    without the key, which never sits in the database."""
+    key = hashlib.sha256(f"bikri-{purpose}:{current_app.config['SECRET_KEY']}".encode("utf-8")).digest()
+    return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def b64url(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def b64url_decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))

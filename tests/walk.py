@@ -21,6 +21,8 @@ NOT_TENANT_PREFIXES = {
 # new argument name must add a line here, or the walk fails and says so.
 PATH_ARGS = {
     "tag_id": lambda other_shop: SEEDED["tag_id"],  # shop B's order tag (seed_desk)
+    # shop B's blacklist entry (seed_checkout notes its id)
+    "entry_id": lambda other_site: SEEDED["blacklist_entry"],
 }
 SEEDED = {}
 
@@ -76,9 +78,33 @@ def seed_dashboard(site_id):
                              click_source="", orders=1, revenue=Decimal("777.77")))
 
 
+def seed_checkout(site_id):
+    """Shop B's checkout protection: settings with a marker message, a blacklist entry, an OTP
+    request and a reported order, all for numbers and addresses nobody else may see."""
+    from datetime import timedelta
+
+    from backend.checkout.models import BlacklistEntry, CheckoutOrder, CheckoutSettings, OtpCode
+    from backend.extensions import db
+    from backend.timeutil import utcnow
+
+    db.session.add(CheckoutSettings(site_id=site_id, otp_enabled=True, blacklist_message=f"{MARKER} blocked",
+                                    otp_text_en=f"{{code}} {MARKER}", shop_name="MarkerShopB"))
+    entry = BlacklistEntry(site_id=site_id, kind="phone", value="+8801888888888", reason=f"{MARKER} reason",
+                           added_by=f"{MARKER} admin")
+    db.session.add(entry)
+    db.session.add(BlacklistEntry(site_id=site_id, kind="ip", value="198.51.100.77", reason=MARKER))
+    db.session.add(OtpCode(site_id=site_id, phone="+8801999999999", session_id="b" * 32, ip="198.51.100.77",
+                           ip_key="198.51.100.77", status="verified", created_at=utcnow(), verified_at=utcnow(),
+                           expires_at=utcnow() + timedelta(minutes=5)))
+    db.session.add(CheckoutOrder(site_id=site_id, wc_order_id=777001, phone="+8801999999999", otp="verified", status="completed"))
+    db.session.flush()
+    SEEDED["blacklist_entry"] = entry.id
+
+
 # Each domain adds a function that gives shop B data carrying MARKER (and the markers below).
-SEED_OTHER_SHOP = [seed_sms, seed_desk, seed_dashboard]
-OTHER_SHOP_MARKERS = [MARKER, "777.77", "+8801999999999", "01999999999"]
+SEED_OTHER_SHOP = [seed_sms, seed_desk, seed_dashboard, seed_checkout]
+OTHER_SHOP_MARKERS = [MARKER, "777.77", "+8801999999999", "01999999999", "+8801888888888", "01888888888",
+                      "198.51.100.77", "MarkerShopB", "777001"]
 
 
 def tenant_routes(app):

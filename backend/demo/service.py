@@ -32,6 +32,7 @@ def set_up_demo() -> dict:
         create_operator(DEMO_OPERATOR, DEMO_OPERATOR_PASSWORD)
     db.session.commit()
     _set_up_sms(site)
+    _set_up_checkout(site)
     STATE_FILE.parent.mkdir(parents=True, exist_ok=True)
     STATE_FILE.write_text(json.dumps(state))
     STATE_FILE.chmod(0o600)
@@ -77,3 +78,32 @@ def _set_up_sms(site) -> None:
                                purpose=purpose)
         message.created_at = utcnow() - timedelta(hours=29 * n)
         db.session.commit()
+
+
+def _set_up_checkout(site) -> None:
+    """Checkout codes on, a short blacklist and a week of code requests, so the checkout pages have something to show."""
+    from datetime import timedelta
+
+    from backend.checkout import blacklist, service as checkout
+    from backend.checkout.models import OtpCode
+    from backend.timeutil import utcnow
+
+    settings = checkout.settings_for(site)
+    if db.session.execute(select(OtpCode.id).where(OtpCode.site_id == site.id)).first():
+        return
+    settings.otp_enabled = True
+    settings.blacklist_message = "দুঃখিত, এই অর্ডারটি অনলাইনে নেওয়া যাচ্ছে না। দোকানে ফোন করুন: 01700-000000"
+    for kind, value, reason in (("phone", "01811111111", "তিনবার পার্সেল ফেরত"), ("email", "fake@example.com", "fake orders"),
+                                ("ip", "203.0.113.0/24", "bot traffic")):
+        blacklist.add(site, kind=kind, value=value, reason=reason, added_by="Demo owner (#1)")
+    now = utcnow()
+    for n in range(30):
+        status = ("verified", "verified", "pending", "verified", "locked", "skipped")[n % 6]
+        created = now - timedelta(hours=5 * n)
+        db.session.add(OtpCode(site_id=site.id, phone=f"+880171200{n:04d}", session_id=f"demo-session-{n:08d}",
+                               ip="198.51.100.7", ip_key="198.51.100.7", status=status, created_at=created,
+                               expires_at=created + timedelta(minutes=5),
+                               verified_at=created + timedelta(seconds=40) if status == "verified" else None))
+        if status == "verified" and n % 4:
+            checkout.record_order(site, wc_order_id=2000 + n, phone=f"+880171200{n:04d}", otp="verified", status="processing")
+    db.session.commit()

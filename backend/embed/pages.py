@@ -37,4 +37,21 @@ def register_page(page: EmbedPage) -> EmbedPage:
     return page
 
 
+# Banners every embed page shows at its top when something needs the shop's attention (an
+# SMS option that stopped working for want of balance, say). A domain adds a function
+# (user) -> {"message", "link_text", "link_slug"} or None.
+ALERTS: list[Callable] = []
+
+
+def register_alert(alert: Callable) -> Callable:
+    ALERTS.append(alert)
+    return alert
+
+
+def alerts_for(user) -> list[dict]:
+    if user is None:
+        return []
+    return [found for alert in ALERTS if (found := alert(user))]
+
+
 register_page(EmbedPage("home", _l("Home")))

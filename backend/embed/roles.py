@@ -30,6 +30,12 @@ PERMISSIONS = {
     "set_sales_target": {ADMIN, MANAGER},
     # money settings (SMS recharge, courier keys) and anything an operator decides
     "manage_money_settings": {ADMIN},
+    # checkout protection: OTP on/off, its limits and texts (OTP spends SMS money)
+    "manage_checkout": {ADMIN},
+    # the blacklist: add, remove, import
+    "manage_blacklist": {ADMIN, MANAGER},
+    # who completed OTP and who did not (shoppers' phone numbers)
+    "view_otp_report": {ADMIN, MANAGER},
 }
 
 

@@ -43,6 +43,11 @@ def prune_seen_events():
     return prune()
 
 
+def expire_otp_codes():
+    from backend.checkout.service import expire_old_codes
+    return expire_old_codes()
+
+
 JOBS = [
     Job("purge_embed_tickets", purge_embed_tickets, trigger_args={"hours": 1}),
     Job("resume_stuck_sms", resume_stuck_sms, trigger_args={"minutes": 1}),
@@ -52,4 +57,5 @@ JOBS = [
     # a lost push event costs at most these minutes (issue 5)
     Job("sync_reconcile", sync_reconcile, trigger_args={"minutes": 5}, lease_seconds=900),
     Job("prune_seen_events", prune_seen_events, trigger_args={"hours": 6}),
+    Job("expire_otp_codes", expire_otp_codes, trigger_args={"minutes": 10}),
 ]

@@ -106,6 +106,17 @@ def service(tmp_path_factory, sandboxes):
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def install_checkout_stand_in(site_dir: Path) -> None:
+    """WooCommerce cannot be installed here: a must-use plugin gives WordPress a checkout-like
+    page at /checkout-stand-in/ and a Store API checkout route that fire WooCommerce's own
+    checkout hooks (wp-plugin/tests/stand-ins/checkout-page.php)."""
+    stand_ins = ROOT / "wp-plugin" / "tests" / "stand-ins"
+    mu_plugins = Path(site_dir) / "wp-content" / "mu-plugins"
+    (mu_plugins / "bikri-stand-ins").mkdir(parents=True, exist_ok=True)
+    shutil.copy(stand_ins / "woocommerce-checkout.php", mu_plugins / "bikri-stand-ins" / "woocommerce-checkout.php")
+    shutil.copy(stand_ins / "checkout-page.php", mu_plugins / "bikri-checkout-stand-in.php")
+
+
 @pytest.fixture(scope="session")
 def wordpress(service, tmp_path_factory):
     zip_path = ROOT / "dist" / "bikri.zip"
@@ -117,6 +128,7 @@ def wordpress(service, tmp_path_factory):
            "WP_ADMIN_USER": "admin", "WP_ADMIN_PASSWORD": "admin-pass-123"}
     subprocess.run(["bash", str(ROOT / "scripts/wp/setup.sh"), str(site_dir), db_name, str(zip_path)],
                    env=env, check=True, capture_output=True)
+    install_checkout_stand_in(site_dir)
     log = open(ARTIFACTS / "wordpress.log", "wb")
     process = subprocess.Popen(["bash", str(ROOT / "scripts/wp/serve.sh"), str(site_dir), str(port)],
                                env=env, stdout=log, stderr=subprocess.STDOUT)

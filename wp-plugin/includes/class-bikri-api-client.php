@@ -169,6 +169,66 @@ final class Bikri_Api_Client {
 	}
 
 	/**
+	 * Sends a checkout code: POST /api/v1/otp/send.
+	 *
+	 * @param string $phone      The number the shopper typed.
+	 * @param string $session_id This checkout session (the code counts only in it).
+	 * @param string $ip         The shopper's IP address.
+	 * @return array|WP_Error {status: sent|trusted|skipped, phone, expires_in, resend_after, proof, proof_expires_at, reason}
+	 */
+	public function otp_send( $phone, $session_id, $ip ) {
+		return $this->request(
+			'POST',
+			'/api/v1/otp/send',
+			array(
+				'phone'      => (string) $phone,
+				'session_id' => (string) $session_id,
+				'ip'         => (string) $ip,
+			)
+		);
+	}
+
+	/**
+	 * Checks a checkout code: POST /api/v1/otp/verify.
+	 *
+	 * @param string $phone      The number the code went to.
+	 * @param string $session_id This checkout session.
+	 * @param string $code       What the shopper typed.
+	 * @return array|WP_Error {status: verified, phone, proof, proof_expires_at}
+	 */
+	public function otp_verify( $phone, $session_id, $code ) {
+		return $this->request(
+			'POST',
+			'/api/v1/otp/verify',
+			array(
+				'phone'      => (string) $phone,
+				'session_id' => (string) $session_id,
+				'code'       => (string) $code,
+			)
+		);
+	}
+
+	/**
+	 * The checkout settings and the blacklist the plugin keeps a copy of: GET /api/v1/checkout/config.
+	 *
+	 * @param int $since The version held (0: none); the blacklist is left out when it is current.
+	 * @return array|WP_Error {version, otp: {...}, blacklist: {message, phones, emails, ips}|null}
+	 */
+	public function get_checkout_config( $since ) {
+		return $this->request( 'GET', '/api/v1/checkout/config' . ( $since > 0 ? '?since=' . (int) $since : '' ) );
+	}
+
+	/**
+	 * Reports an order placed through the protected checkout, or its new status: POST /api/v1/checkout/orders.
+	 *
+	 * @param array $body {wc_order_id, phone, otp, status}.
+	 * @return array|WP_Error
+	 */
+	public function report_checkout_order( array $body ) {
+		return $this->request( 'POST', '/api/v1/checkout/orders', $body );
+	}
+
+	/**
 	 * Whether an error means the service refused this site's token or license.
 	 *
 	 * @param WP_Error $error An error from this client.

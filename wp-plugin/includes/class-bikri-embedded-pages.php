@@ -89,21 +89,33 @@ final class Bikri_Embedded_Pages {
 	 */
 	public static function pages() {
 		return array(
-			self::MENU_SLUG   => array(
+			self::MENU_SLUG    => array(
 				'page'  => 'home',
 				'title' => __( 'Home', 'bikri' ),
 			),
-			'bikri-dashboard' => array(
+			'bikri-dashboard'  => array(
 				'page'  => 'dashboard',
 				'title' => __( 'Dashboard', 'bikri' ),
 			),
-			'bikri-orders'    => array(
+			'bikri-orders'     => array(
 				'page'  => 'orders',
 				'title' => __( 'Orders', 'bikri' ),
 			),
-			'bikri-sms'       => array(
+			'bikri-sms'        => array(
 				'page'  => 'sms',
 				'title' => __( 'SMS', 'bikri' ),
+			),
+			'bikri-checkout'   => array(
+				'page'  => 'checkout',
+				'title' => __( 'Checkout protection', 'bikri' ),
+			),
+			'bikri-blacklist'  => array(
+				'page'  => 'blacklist',
+				'title' => __( 'Blacklist', 'bikri' ),
+			),
+			'bikri-otp-report' => array(
+				'page'  => 'otp-report',
+				'title' => __( 'OTP report', 'bikri' ),
 			),
 		);
 	}

@@ -71,6 +71,20 @@ final class Bikri_Plugin {
 	public $sync;
 
 	/**
+	 * The checkout guard: OTP and blacklist on the classic and block checkout.
+	 *
+	 * @var Bikri_Checkout
+	 */
+	public $checkout;
+
+	/**
+	 * The AJAX endpoints of the checkout.
+	 *
+	 * @var Bikri_Checkout_Ajax
+	 */
+	public $checkout_ajax;
+
+	/**
 	 * Creates the instance on first call.
 	 *
 	 * @param string $file Main plugin file.
@@ -108,6 +122,11 @@ final class Bikri_Plugin {
 		require_once __DIR__ . '/class-bikri-sync.php';
 		require_once __DIR__ . '/class-bikri-license-page.php';
 		require_once __DIR__ . '/class-bikri-embedded-pages.php';
+		require_once __DIR__ . '/class-bikri-phone.php';
+		require_once __DIR__ . '/class-bikri-otp-proof.php';
+		require_once __DIR__ . '/class-bikri-checkout-config.php';
+		require_once __DIR__ . '/class-bikri-checkout.php';
+		require_once __DIR__ . '/class-bikri-checkout-ajax.php';
 
 		$this->license        = new Bikri_License();
 		$this->client         = new Bikri_Api_Client( $this->license );
@@ -115,6 +134,8 @@ final class Bikri_Plugin {
 		$this->sync           = new Bikri_Sync( $this->license, $this->client, new Bikri_Sync_Queue() );
 		$this->license_page   = new Bikri_License_Page( $this->license, $this->client, $this->rest_key, $this->sync );
 		$this->embedded_pages = new Bikri_Embedded_Pages( $this->license, $this->client );
+		$this->checkout       = new Bikri_Checkout( $this->license, $this->client, new Bikri_Checkout_Config( $this->license ) );
+		$this->checkout_ajax  = new Bikri_Checkout_Ajax( $this->checkout, $this->client, $this->license );
 	}
 
 	/**
@@ -133,9 +154,28 @@ final class Bikri_Plugin {
 		add_action( 'plugins_loaded', 'bikri_declare_send_sms' );
 		$this->sync->set_up();
 
+		// Checkout protection (F2-F4): both checkouts, the order hooks, the shopper's AJAX, the copy's pull.
+		$checkout = $this->checkout;
+		add_action( 'wp_enqueue_scripts', array( $checkout, 'action_enqueue_scripts' ) );
+		add_action( 'woocommerce_after_checkout_validation', array( $checkout, 'action_after_checkout_validation' ), 10, 2 );
+		add_action( 'woocommerce_checkout_order_processed', array( $checkout, 'action_checkout_order_processed' ), 10, 3 );
+		add_action( 'woocommerce_store_api_checkout_update_order_from_request', array( $checkout, 'action_store_api_update_order' ), 10, 2 );
+		add_action( 'woocommerce_store_api_checkout_order_processed', array( $checkout, 'action_store_api_order_processed' ) );
+		add_action( 'woocommerce_order_status_changed', array( $checkout, 'action_order_status_changed' ), 10, 4 );
+		add_action( Bikri_Checkout::REPORT_HOOK, array( $checkout, 'action_report_order' ), 10, 2 );
+		add_action( Bikri_Checkout_Config::CRON_HOOK, array( $checkout, 'action_cron_sync' ) );
+		add_action( 'admin_init', array( $checkout, 'action_admin_init' ) );
+		add_action( 'admin_notices', array( $checkout, 'action_admin_notices' ) );
+		foreach ( array( Bikri_Checkout_Ajax::ACTION_SEND => 'handle_send', Bikri_Checkout_Ajax::ACTION_VERIFY => 'handle_verify' ) as $action => $method ) {
+			add_action( 'wp_ajax_' . $action, array( $this->checkout_ajax, $method ) );
+			add_action( 'wp_ajax_nopriv_' . $action, array( $this->checkout_ajax, $method ) );
+		}
+		add_action( 'wp_ajax_' . Bikri_Checkout_Ajax::ACTION_SYNC, array( $this->checkout_ajax, 'handle_sync' ) );
+
 		// Filters.
 		add_filter( 'user_has_cap', array( 'Bikri_Access', 'filter_user_has_cap' ), 10, 4 );
 		add_filter( 'admin_body_class', array( $this->embedded_pages, 'filter_admin_body_class' ) );
+		add_filter( 'cron_schedules', array( 'Bikri_Checkout_Config', 'filter_cron_schedules' ) );
 	}
 
 	/**
@@ -164,6 +204,19 @@ final class Bikri_Plugin {
 			return;
 		}
 		wp_enqueue_style( 'bikri-admin', plugins_url( 'assets/css/admin.css', $this->file ), array(), BIKRI_VERSION );
+		// A Bikri page in the frame says when the checkout settings changed; the copy is pulled at once.
+		wp_enqueue_script( 'bikri-admin', plugins_url( 'assets/js/admin.js', $this->file ), array(), BIKRI_VERSION, true );
+		$service = wp_parse_url( $this->license->service_url() );
+		wp_localize_script(
+			'bikri-admin',
+			'bikriAdmin',
+			array(
+				'ajaxUrl'       => admin_url( 'admin-ajax.php' ),
+				'syncNonce'     => wp_create_nonce( Bikri_Checkout_Ajax::ACTION_SYNC ),
+				'serviceOrigin' => isset( $service['scheme'], $service['host'] )
+					? $service['scheme'] . '://' . $service['host'] . ( isset( $service['port'] ) ? ':' . $service['port'] : '' ) : '',
+			)
+		);
 	}
 
 	/**

@@ -18,7 +18,7 @@ final class Bikri_Uninstaller {
 	/**
 	 * Order meta keys the plugin (through the service) writes on orders.
 	 */
-	const ORDER_META_KEYS = array( '_courier_data' );
+	const ORDER_META_KEYS = array( '_courier_data', '_bikri_otp' );
 
 	/**
 	 * Post types that hold orders when HPOS is off (or in sync mode).
@@ -50,9 +50,11 @@ final class Bikri_Uninstaller {
 		( new Bikri_Sync_Queue() )->clear();
 		Bikri_Sync::unschedule();
 		delete_option( Bikri_Sync::OPTION_STATE );
-		foreach ( Bikri_License::OPTIONS as $option ) {
+		foreach ( array_merge( Bikri_License::OPTIONS, Bikri_Checkout_Config::OPTIONS ) as $option ) {
 			delete_option( $option );
 		}
+		Bikri_Checkout_Config::unschedule();
+		wp_unschedule_hook( 'bikri_report_checkout_order' );
 		self::delete_order_meta();
 	}
 

@@ -41,6 +41,7 @@ if ( ! class_exists( 'Bikri_Plugin' ) ) {
 require __DIR__ . '/stand-ins/woocommerce.php';
 require __DIR__ . '/stand-ins/woocommerce-functions.php';
 require __DIR__ . '/stand-ins/action-scheduler.php';
+require __DIR__ . '/stand-ins/woocommerce-checkout.php';
 require __DIR__ . '/class-bikri-test-case.php';
 
 // Kept for the whole run (outside the per-test transactions), as WooCommerce's installer would.

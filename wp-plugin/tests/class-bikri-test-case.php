@@ -98,7 +98,7 @@ abstract class Bikri_Test_Case extends TestCase {
 
 		$this->plugin   = Bikri_Plugin::instance();
 		Bikri\Tests\Action_Scheduler::reset();
-		WC_Order::$store = array();
+		WC_Order::$saved = array();
 		$this->requests = array();
 		$this->service  = null;
 		$_POST          = array();
@@ -210,6 +210,33 @@ abstract class Bikri_Test_Case extends TestCase {
 					'code'    => $code,
 					'message' => $message,
 					'details' => $details,
+				),
+			)
+		);
+	}
+
+	/**
+	 * The service's answer to GET /api/v1/checkout/config.
+	 *
+	 * @param int        $version   Settings version.
+	 * @param array      $otp       The otp part (enabled, balance_ok, ...).
+	 * @param array|null $blacklist The blacklist part (message, phones, emails, ips); null: "you have the current one".
+	 * @return array
+	 */
+	protected static function checkout_config( $version, array $otp, $blacklist = array() ) {
+		return self::response(
+			200,
+			array(
+				'version'   => $version,
+				'otp'       => $otp,
+				'blacklist' => null === $blacklist ? null : array_merge(
+					array(
+						'message' => null,
+						'phones'  => array(),
+						'emails'  => array(),
+						'ips'     => array(),
+					),
+					$blacklist
 				),
 			)
 		);

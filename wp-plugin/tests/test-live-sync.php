@@ -77,7 +77,10 @@ class Bikri_Live_Sync_Test extends Bikri_Test_Case {
 		// The service goes away: nothing listens on its port any more.
 		update_option( Bikri_License::OPTION_SERVICE_URL, 'http://127.0.0.1:' . self::closed_port() );
 		for ( $id = 1; $id <= $count; $id++ ) {
-			do_action( 'woocommerce_checkout_order_processed', $id, array(), new WC_Order( $id, time() ) );
+			$order = new WC_Order( $id );
+			$order->set_date_modified( time() );
+			$order->save();
+			do_action( 'woocommerce_checkout_order_processed', $id, array(), $order );
 			$sync->flush(); // The end of that shopper's request.
 		}
 		$now = time();

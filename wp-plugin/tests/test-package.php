@@ -48,6 +48,8 @@ class Bikri_Package_Test extends Bikri_Test_Case {
 		$this->assertContains( 'bikri/includes/class-bikri-api-client.php', $names );
 		$this->assertContains( 'bikri/includes/helper.php', $names );
 		$this->assertContains( 'bikri/includes/send-sms.php', $names );
+		$this->assertContains( 'bikri/includes/class-bikri-checkout.php', $names );
+		$this->assertContains( 'bikri/assets/js/checkout-otp.js', $names );
 		$this->assertContains( 'bikri/assets/css/admin.css', $names );
 		$this->assertContains( 'bikri/languages/bikri.pot', $names );
 		foreach ( $names as $name ) {
@@ -64,7 +66,10 @@ class Bikri_Package_Test extends Bikri_Test_Case {
 		global $wpdb;
 		$this->activate_locally();
 		$this->plugin->license->record_error( new WP_Error( 'x', 'y' ) );
-		foreach ( Bikri_License::OPTIONS as $option ) {
+		update_option( Bikri_Checkout_Config::OPTION, array( 'otp_enabled' => true ) );
+		update_option( Bikri_Checkout_Config::OPTION_BLACKLIST, array( 'phones' => array() ), false );
+		Bikri_Checkout_Config::schedule();
+		foreach ( array_merge( Bikri_License::OPTIONS, Bikri_Checkout_Config::OPTIONS ) as $option ) {
 			$this->assertNotFalse( get_option( $option ), $option );
 		}
 
@@ -82,6 +87,7 @@ class Bikri_Package_Test extends Bikri_Test_Case {
 			)
 		);
 		add_post_meta( $order, '_courier_data', array( 'consignment_id' => 123 ) );
+		add_post_meta( $order, '_bikri_otp', 'verified' );
 		add_post_meta( $order, '_billing_phone', '01711111111' );
 		add_post_meta( $post, '_courier_data', 'not ours' );
 		$wpdb->insert( "{$wpdb->prefix}wc_orders_meta", array( 'order_id' => 99, 'meta_key' => '_courier_data', 'meta_value' => 'x' ) );
@@ -104,6 +110,8 @@ class Bikri_Package_Test extends Bikri_Test_Case {
 		}
 		$this->assertSame( '0', $wpdb->get_var( "SELECT COUNT(*) FROM {$wpdb->options} WHERE option_name LIKE 'bikri\\_%' OR option_name LIKE '\\_transient\\_bikri%'" ) );
 		$this->assertSame( '', get_post_meta( $order, '_courier_data', true ) );
+		$this->assertSame( '', get_post_meta( $order, '_bikri_otp', true ) );
+		$this->assertFalse( wp_next_scheduled( Bikri_Checkout_Config::CRON_HOOK ) );
 		$this->assertSame( '01711111111', get_post_meta( $order, '_billing_phone', true ) );
 		$this->assertSame( 'not ours', get_post_meta( $post, '_courier_data', true ) );
 		$this->assertSame(

@@ -88,7 +88,12 @@ class Bikri_Sync_Test extends Bikri_Test_Case {
 	 * @return WC_Order
 	 */
 	private static function order( $id, $items_saved = true ) {
-		return new WC_Order( $id, 1767225600 + $id, array( new WC_Order_Item_Product( $items_saved ? 1000 + $id : 0 ) ) );
+		$order = new WC_Order( $id );
+		$order->set_status( 'processing' );
+		$order->set_date_modified( 1767225600 + $id );
+		$order->add_item( new WC_Order_Item_Product( $items_saved ? 1000 + $id : 0 ) );
+		$order->save();
+		return $order;
 	}
 
 	/**
@@ -200,10 +205,13 @@ class Bikri_Sync_Test extends Bikri_Test_Case {
 	public function test_worker_sends_batches_of_100_latest_per_order_and_empties_the_queue() {
 		$this->place( range( 1, 150 ) );
 		// Three more changes of order 5: only the latest is sent, and its ack settles all four.
-		foreach ( array( 'woocommerce_update_order', 'woocommerce_order_status_changed', 'woocommerce_update_order' ) as $hook ) {
-			do_action( $hook, 5, self::order( 5 ) );
-			$this->sync->flush();
-		}
+		do_action( 'woocommerce_update_order', 5, self::order( 5 ) );
+		$this->sync->flush();
+		// WooCommerce passes ( $order_id, $from, $to, $order ) to this one
+		do_action( 'woocommerce_order_status_changed', 5, 'processing', 'on-hold', self::order( 5 ) );
+		$this->sync->flush();
+		do_action( 'woocommerce_update_order', 5, self::order( 5 ) );
+		$this->sync->flush();
 		$this->assertSame( 153, $this->sync->queue->count() );
 
 		$report = $this->sync->run( time() );

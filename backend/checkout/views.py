@@ -1,0 +1,229 @@
+"""The checkout pages inside wp-admin: protection settings (admin), the blacklist (admin and
+manager) and the OTP report (admin and manager)."""
+import csv
+import io
+from datetime import date
+
+from flask import Blueprint, Response, render_template, request
+from flask_babel import format_datetime, gettext as _, lazy_gettext as _l
+
+from backend.checkout import blacklist, service
+from backend.embed.pages import EmbedPage, register_alert, register_page
+from backend.embed.routes import require_user
+from backend.errors import ApiError
+from backend.extensions import db
+from backend.sms import service as sms
+
+blp = Blueprint("checkout_embed", __name__, url_prefix="/embed/checkout", template_folder="templates", static_folder="static")
+
+ROWS_PER_PAGE = 25
+MAX_CSV_ROWS = 50_000
+CHECKBOXES = ("otp_enabled", "otp_skip_trusted")
+
+
+def _settings_context(user, settings=None, errors=None, saved=False):
+    settings = settings or service.settings_for(user.site)
+    return {
+        "settings": settings, "errors": errors or {}, "saved": saved,
+        "summary": sms.balance_summary(user.site),
+        "otp_price": service.otp_price(user.site, settings),
+        "limits": service.LIMITS,
+        "defaults": service.DEFAULT_TEXTS,
+        "preview": service.render_text(user.site, settings, "123456"),
+        "sms_page_url": user.wp_page_url("bikri-sms"),
+        "default_shop_name": service.default_shop_name(user.site),
+    }
+
+
+def _report_context(user):
+    return {"states": _state_labels()}
+
+
+register_page(EmbedPage("checkout", _l("Checkout protection"), permission="manage_checkout", template="checkout/settings.html",
+                        context=_settings_context))
+register_page(EmbedPage("blacklist", _l("Blacklist"), permission="manage_blacklist", template="checkout/blacklist.html"))
+register_page(EmbedPage("otp-report", _l("OTP report"), permission="view_otp_report", template="checkout/otp_report.html",
+                        context=_report_context))
+
+
+@register_alert
+def no_balance_alert(user):
+    """S8: OTP is on but codes stopped going out for want of balance."""
+    if not user.can("view_sms") or service.otp_alert(user.site) is None:
+        return None
+    return {"message": _("Your SMS balance has run out, so checkout codes are not being sent. Orders still go through, "
+                         "marked “OTP skipped: no balance”."),
+            "link_text": _("Recharge"), "link_slug": "bikri-sms"}
+
+
+def _state_labels():
+    return {"completed": _("Completed OTP"), "not_completed": _("Did not complete"), "skipped": _("Skipped: no SMS balance")}
+
+
+# --- settings ------------------------------------------------------------------------------------
+
+def _form_values(form) -> tuple[dict, dict]:
+    values, errors = {}, {}
+    for name in CHECKBOXES:
+        values[name] = form.get(name) == "1"
+    if "otp_enabled_locked" in form:
+        # the toggle was shown disabled (no balance), so the browser did not send it: keep it
+        values.pop("otp_enabled")
+    for name in service.LIMITS:
+        raw = (form.get(name) or "").strip()
+        try:
+            values[name] = int(raw)
+        except ValueError:
+            errors[name] = [_("Enter a whole number.")]
+    values["otp_language"] = form.get("otp_language", "bn")
+    for name in ("otp_text_en", "otp_text_bn", "shop_name", "blacklist_message"):
+        values[name] = form.get(name, "")
+    return values, errors
+
+
+@blp.post("/settings")
+def save_settings():
+    user = require_user("manage_checkout")
+    values, errors = _form_values(request.form)
+    errors = {**service.settings_errors(user.site, values), **errors}
+    settings = None
+    if not errors:
+        try:
+            settings = service.update_settings(user.site, values, by=f"{user.display_name} (#{user.wp_user_id})")
+        except ApiError as error:
+            db.session.rollback()
+            errors = error.details if error.code == "validation_error" else {"otp_enabled": [_sms_option_message(error)]}
+    if errors:
+        context = _settings_context(user, errors=errors)
+        context["submitted"] = values
+        return render_template("checkout/_settings_form.html", user=user, **context)
+    response = Response(render_template("checkout/_settings_form.html", user=user, **_settings_context(user, settings, saved=True)))
+    # the page's script tells wp-admin, which fetches the new settings for the checkout at once
+    response.headers["HX-Trigger"] = "bikri-checkout-changed"
+    return response
+
+
+def _sms_option_message(error: ApiError) -> str:
+    if error.code == "sms_balance_required":
+        return _("Recharge your SMS balance before switching checkout codes on.")
+    return error.message
+
+
+# --- blacklist ----------------------------------------------------------------------------------
+
+def _page_number() -> int:
+    try:
+        return max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+@blp.get("/blacklist/rows")
+def blacklist_rows():
+    user = require_user("manage_blacklist")
+    kind = request.args.get("kind") or None
+    query = blacklist.list_query(user.site.id, kind if kind in blacklist.KINDS else None, request.args.get("q", "")[:100])
+    from backend.api import paginate
+
+    page = paginate(query, _page_number(), ROWS_PER_PAGE)
+    return render_template("checkout/_blacklist_rows.html", user=user, page=page)
+
+
+@blp.post("/blacklist")
+def blacklist_add():
+    user = require_user("manage_blacklist")
+    try:
+        added = blacklist.add(user.site, kind=request.form.get("kind") or None, value=request.form.get("value", ""),
+                              reason=request.form.get("reason"), added_by=f"{user.display_name} (#{user.wp_user_id})")
+    except ApiError as error:
+        return render_template("checkout/_blacklist_added.html", error=error.details.get("value", [error.message])[0])
+    response = Response(render_template("checkout/_blacklist_added.html", added=added))
+    response.headers["HX-Trigger"] = "bikri-checkout-changed"
+    return response
+
+
+@blp.delete("/blacklist/<int:entry_id>")
+def blacklist_remove(entry_id):
+    user = require_user("manage_blacklist")
+    blacklist.remove(user.site, entry_id)
+    response = Response("")
+    response.headers["HX-Trigger"] = "bikri-checkout-changed"
+    return response
+
+
+@blp.post("/blacklist/import")
+def blacklist_import():
+    user = require_user("manage_blacklist")
+    upload = request.files.get("file")
+    text = request.form.get("csv", "")
+    if upload is not None and upload.filename:
+        try:
+            text = upload.read().decode("utf-8")
+        except UnicodeDecodeError:
+            return render_template("checkout/_import_results.html", error=_("Save the file as CSV in UTF-8 and try again."))
+    if not text.strip():
+        return render_template("checkout/_import_results.html", error=_("Choose a CSV file or paste its rows."))
+    results = blacklist.import_csv(user.site, text, added_by=f"{user.display_name} (#{user.wp_user_id}), CSV")
+    counts = {outcome: sum(1 for r in results if r["outcome"] == outcome) for outcome in ("added", "exists", "error")}
+    response = Response(render_template("checkout/_import_results.html", results=results, counts=counts))
+    if counts["added"]:
+        response.headers["HX-Trigger"] = "bikri-checkout-changed"
+    return response
+
+
+# --- OTP report ---------------------------------------------------------------------------------
+
+def _report_filters() -> dict:
+    args = request.args
+    filters = {"state": args.get("state") if args.get("state") in service.REPORT_STATES else None,
+               "ordered": args.get("ordered") if args.get("ordered") in ("yes", "no") else None,
+               "phone": (args.get("q") or "")[:20] or None}
+    try:
+        start = date.fromisoformat(args["start"]) if args.get("start") else None
+        end = date.fromisoformat(args["end"]) if args.get("end") else None
+    except ValueError:
+        raise ApiError(_("Dates look like 2026-03-01."), code="validation_error", status=422)
+    if start and end and start > end:
+        raise ApiError(_("The start date is after the end date."), code="validation_error", status=422)
+    filters["start"], filters["end"] = sms.dhaka_day_bounds(start, end)
+    return filters
+
+
+@blp.get("/otp-report/rows")
+def report_rows():
+    user = require_user("view_otp_report")
+    try:
+        query = service.report_query(user.site.id, **_report_filters())
+    except ApiError as error:
+        return render_template("checkout/_report_rows.html", error=error.message, rows=[], page=None)
+    number = _page_number()
+    total = service.report_count(query)
+    rows = service.report_rows(query, ROWS_PER_PAGE, (number - 1) * ROWS_PER_PAGE)
+    page = {"page": number, "pages": -(-total // ROWS_PER_PAGE), "total": total}
+    return render_template("checkout/_report_rows.html", rows=rows, page=page, states=_state_labels())
+
+
+def csv_cell(value) -> str:
+    """A cell a spreadsheet will not run: text starting with = + - @ (or a tab or CR) gets a
+    leading apostrophe, except a plain number such as +8801711234567."""
+    text = "" if value is None else str(value)
+    if text[:1] in ("=", "@", "\t", "\r") or (text[:1] in ("+", "-") and not text[1:].isdigit()):
+        return "'" + text
+    return text
+
+
+@blp.get("/otp-report.csv")
+def report_csv():
+    user = require_user("view_otp_report")
+    query = service.report_query(user.site.id, **_report_filters())
+    labels = _state_labels()
+    out = io.StringIO()
+    out.write("\ufeff")  # Excel reads UTF-8 (Bangla) only with a BOM
+    writer = csv.writer(out)
+    writer.writerow([_("Phone"), _("OTP"), _("Codes asked for"), _("First asked"), _("Last asked"), _("Verified at"), _("Orders")])
+    when = lambda dt: format_datetime(dt, "yyyy-MM-dd HH:mm") if dt else ""  # noqa: E731  (Asia/Dhaka)
+    for row in service.report_rows(query, MAX_CSV_ROWS):
+        writer.writerow([csv_cell(row["phone"]), labels[row["state"]], row["requests"], when(row["first_at"]), when(row["last_at"]),
+                         when(row["verified_at"]), row["orders"]])
+    return Response(out.getvalue(), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": "attachment; filename=otp-report.csv"})

@@ -1,0 +1,346 @@
+"""Benchmark: checkout OTP (F3).
+
+1. Service: POST /api/v1/otp/send then POST /api/v1/otp/verify through gunicorn on PostgreSQL,
+   the sandbox SMS gateway answering in 20 ms. Every shopper has its own phone, session and
+   IP, so the abuse limits pass and every send really reaches the gateway; every verify uses a
+   real code read back from the gateway. Target: p99 <= 200 ms for each step at 50 concurrent
+   shoppers, measured two ways:
+   - shoppers: rounds of 50 shoppers who all press "Send code" at the same instant, then all
+     type their code at the same instant (threads of this process, behind a barrier);
+   - saturation: wrk (a separate process) keeps 50 requests in flight back to back, with no
+     pause at all, a harsher load than 50 people at a checkout.
+2. Plugin: the time the Bikri plugin adds to a checkout page view with OTP off, measured inside
+   PHP (bench/wp-bikri-timing.php: loading the plugin plus every hook callback it registered),
+   on real WordPress serving the checkout stand-in page. Target: <= 5 ms. With OPcache (as
+   every production PHP runs) and without it; OTP on for comparison.
+
+    .venv/bin/python bench/otp.py --seconds 15 --connections 50
+"""
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import psycopg
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from common import ROOT, activate_site, flask, run_wrk, service_env, throwaway_database, verdict, web_process  # noqa: E402
+
+TARGET_P99_MS, TARGET_PLUGIN_MS = 200.0, 5.0
+SITE = "https://bench-otp.example.com"
+
+POST_JSON = """
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+"""
+
+SEND_LUA = POST_JSON + """
+local n = %(base)d
+request = function()
+  n = n + 1
+  local ip = string.format("10.%%d.%%d.%%d", math.floor(n / 65536) %% 256, math.floor(n / 256) %% 256, n %% 256)
+  return wrk.format(nil, nil, nil, string.format('{"phone": "017%%08d", "session_id": "benchsession%%08d", "ip": "%%s"}', n, n, ip))
+end
+"""
+
+# The plain SMS send the OTP send contains, for comparison in the same run (the machine is shared).
+SMS_LUA = POST_JSON + """
+local n = %(base)d
+request = function()
+  n = n + 1
+  return wrk.format(nil, nil, nil, string.format('{"phone": "019%%08d", "content": "%%06d is your shop verification code."}', n, n %% 1000000))
+end
+"""
+
+VERIFY_LUA = POST_JSON + """
+local codes = {%(codes)s}
+local i = 0
+request = function()
+  i = i + 1
+  if i > #codes then wrk.thread:stop() end
+  local n, code = codes[((i - 1) %% #codes) + 1][1], codes[((i - 1) %% #codes) + 1][2]
+  return wrk.format(nil, nil, nil, string.format('{"phone": "017%%08d", "session_id": "benchsession%%08d", "code": "%%s"}', n, n, code))
+end
+"""
+
+
+def wrk_script(template: str, **values) -> str:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(template % values)
+    return script.name
+
+
+def codes_from(gateway, low: int, high: int) -> list[tuple[int, str]]:
+    """(shopper number, code) for every code the gateway got for shoppers low < n <= high."""
+    found = []
+    for message in list(gateway.sent.values()):
+        n = int(message["msisdn"][5:])  # 88017NNNNNNNN
+        if low < n <= high:
+            found.append((n, re.search(r"\d{6}", message["sms"]).group(0)))
+    return found
+
+
+def prepare_service(env: dict, gateway_url: str) -> None:
+    subprocess.run([str(ROOT / ".venv/bin/python"), "-c", f"""
+from backend.app import create_app
+from backend.checkout import service as checkout
+from backend.extensions import db
+from backend.licensing.models import Site
+from backend.sms import service as sms
+app = create_app()
+with app.app_context():
+    sms.configure_gateway("ssl_wireless", {{"base_url": "{gateway_url}", "sid": "BIKRIDEMO", "api_token": "sandbox-api-token"}})
+    sms.sms_settings().sends_per_minute = 1_000_000  # one shop, thousands of shoppers a minute
+    site = db.session.execute(db.select(Site).where(Site.url == "{SITE}")).scalar_one()
+    checkout.settings_for(site).otp_enabled = True
+    db.session.commit()
+"""], cwd=ROOT, env=env, check=True)
+
+
+def shopper_rounds(base: str, token: str, gateway, rounds: int, shoppers: int, first: int) -> dict:
+    """Rounds of `shoppers` who all send at once, then all verify at once; latency per step."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    barrier = threading.Barrier(shoppers)
+    sessions = [requests.Session() for _ in range(shoppers)]
+    for session in sessions:
+        session.headers["Authorization"] = f"Bearer {token}"
+    latencies = {"send": [], "verify": []}
+    failures = []
+
+    def shopper(slot, n):
+        session = sessions[slot]
+        body = {"phone": f"017{n:08d}", "session_id": f"benchsession{n:08d}", "ip": f"10.9.{n // 256 % 256}.{n % 256}"}
+        barrier.wait()
+        started = time.perf_counter()
+        sent = session.post(f"{base}/api/v1/otp/send", json=body, timeout=30)
+        latencies["send"].append((time.perf_counter() - started) * 1000)
+        if sent.status_code != 200:
+            failures.append(sent.text)
+        code = codes_from(gateway, n - 1, n)[0][1]
+        barrier.wait()  # everybody has their SMS: now they all type the code
+        started = time.perf_counter()
+        verified = session.post(f"{base}/api/v1/otp/verify", timeout=30,
+                                json={"phone": body["phone"], "session_id": body["session_id"], "code": code})
+        latencies["verify"].append((time.perf_counter() - started) * 1000)
+        if verified.status_code != 200:
+            failures.append(verified.text)
+
+    with ThreadPoolExecutor(max_workers=shoppers) as pool:
+        for round_number in range(rounds):
+            start = first + round_number * shoppers
+            list(pool.map(lambda slot: shopper(slot, start + slot + 1), range(shoppers)))
+    result = {}
+    for step, values in latencies.items():
+        values.sort()
+        result[step] = {"p50": statistics.median(values), "p99": values[max(0, int(len(values) * 0.99) - 1)],
+                        "requests": len(values), "errors": len(failures)}
+    return result
+
+
+def service_bench(args) -> dict:
+    import logging
+
+    from backend.sandbox.server import SandboxServer
+    from backend.sandbox.sms_gateway import create_sms_gateway_app
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the gateway's access log would cost CPU the service needs
+    gateway_app = create_sms_gateway_app()
+    gateway_app.sandbox.control(latency_ms=args.latency_ms)
+    results = {}
+    with throwaway_database() as database_url, SandboxServer(gateway_app) as gateway_url:
+        env = service_env(database_url, args.port)
+        with web_process(env) as base:
+            token = activate_site(env, base, SITE)
+            prepare_service(env, gateway_url)
+            flask(env, "sms", "credit", SITE, "1000000")
+            headers = {"Authorization": f"Bearer {token}"}
+            gateway = gateway_app.sandbox
+            scripts = []
+            try:
+                # warm both paths with shoppers of their own (numbers 1..), then measure with new ones
+                warm = wrk_script(SEND_LUA, base=0)
+                run_wrk(f"{base}/api/v1/otp/send", connections=args.connections, seconds=3, headers=headers, script=warm, warmup=0)
+                warm_codes = codes_from(gateway, 0, 10_000_000)
+                warm_verify = wrk_script(VERIFY_LUA, codes=",".join(f'{{{n},"{c}"}}' for n, c in warm_codes))
+                run_wrk(f"{base}/api/v1/otp/verify", connections=args.connections, seconds=3, headers=headers, script=warm_verify, warmup=0)
+                scripts += [warm, warm_verify]
+
+                send = wrk_script(SEND_LUA, base=10_000_000)
+                scripts.append(send)
+                results["send"] = run_wrk(f"{base}/api/v1/otp/send", connections=args.connections, seconds=args.seconds,
+                                          headers=headers, script=send, warmup=0)
+                codes = codes_from(gateway, 10_000_000, 99_999_999)
+                random.shuffle(codes)
+                verify = wrk_script(VERIFY_LUA, codes=",".join(f'{{{n},"{c}"}}' for n, c in codes))
+                scripts.append(verify)
+                results["verify"] = run_wrk(f"{base}/api/v1/otp/verify", connections=args.connections, seconds=args.seconds,
+                                            headers=headers, script=verify, warmup=0)
+                results["codes"] = len(codes)
+                sms_script = wrk_script(SMS_LUA, base=0)
+                scripts.append(sms_script)
+                results["sms"] = run_wrk(f"{base}/api/sms/send", connections=args.connections, seconds=args.seconds,
+                                         headers=headers, script=sms_script, warmup=0)
+                results["shoppers"] = shopper_rounds(base, token, gateway, args.rounds, args.connections, first=50_000_000)
+            finally:
+                for script in scripts:
+                    os.unlink(script)
+        with psycopg.connect(database_url) as conn:
+            rows = dict(conn.execute("SELECT status, count(*) FROM otp_codes GROUP BY status").fetchall())
+            balance = conn.execute("SELECT balance FROM wallets").fetchone()[0]
+            ledger = conn.execute("SELECT sum(amount) FROM wallet_entries").fetchone()[0]
+            # a verified code keeps nothing to guess at
+            plain = conn.execute("SELECT count(*) FROM otp_codes WHERE status = 'verified' AND code_hash IS NOT NULL").fetchone()[0]
+        results["rows"], results["ledger_exact"], results["plain_codes"] = rows, balance == ledger, plain
+    return results
+
+
+# --- the plugin, in PHP ------------------------------------------------------------------------
+
+STATE_PHP = r"""<?php
+$home = parse_url( getenv( 'WP_HOME' ) );
+$_SERVER['HTTP_HOST'] = $home['host'] . ':' . $home['port'];
+$_SERVER['SERVER_NAME'] = $home['host'];
+$_SERVER['REQUEST_URI'] = '/';
+$_SERVER['REQUEST_METHOD'] = 'GET';
+require $argv[1] . '/wp-load.php';
+// an active site with OTP off (or on); nothing here calls the service on a page view
+update_option( 'bikri_service_url', 'http://127.0.0.1:9', false );
+update_option( 'bikri_token', 'bench-site-token', false );
+update_option( 'bikri_license', array( 'status' => 'active', 'plan' => 'standard' ), true );
+update_option( 'bikri_last_check', time(), false );
+update_option( 'bikri_checkout', array( 'version' => 1, 'site' => substr( hash( 'sha256', 'bench-site-token' ), 0, 16 ),
+	'otp_enabled' => 'on' === $argv[2], 'synced_at' => time() ), true );
+echo "state: otp {$argv[2]}\n";
+"""
+
+
+def php_bench(args) -> dict:
+    from tests.e2e.conftest import free_port, install_checkout_stand_in
+
+    zip_path = ROOT / "dist" / "bikri.zip"
+    if not zip_path.exists():
+        sys.exit("build the plugin first: make plugin")
+    work = Path(tempfile.mkdtemp(prefix="bikri-bench-wp-"))
+    site_dir, db_name, port = work / "site", f"bikri_bench_wp_{uuid.uuid4().hex[:8]}", free_port()
+    env = {**os.environ, "WP_HOME": f"http://127.0.0.1:{port}"}
+    env.pop("BIKRI_SERVICE_URL", None)
+    timing = work / "timing.jsonl"
+    results = {}
+    try:
+        subprocess.run(["bash", str(ROOT / "scripts/wp/setup.sh"), str(site_dir), db_name, str(zip_path)], env=env,
+                       check=True, capture_output=True)
+        install_checkout_stand_in(site_dir)
+        shutil.copy(ROOT / "bench" / "wp-bikri-timing.php", site_dir / "wp-content" / "mu-plugins" / "bikri-timing.php")
+        (work / "state.php").write_text(STATE_PHP)
+        url = f"http://127.0.0.1:{port}/checkout-stand-in/"
+        for opcache in (True, False):
+            for otp in ("off", "on"):
+                subprocess.run(["php", str(work / "state.php"), str(site_dir), otp], env=env, check=True, capture_output=True)
+                # PHP's built-in server follows opcache.enable (opcache.enable_cli is for php scripts)
+                server = subprocess.Popen(["php", "-d", f"opcache.enable={int(opcache)}", "-S", f"127.0.0.1:{port}", "-t",
+                                           str(site_dir), str(ROOT / "scripts/wp/router.php")],
+                                          env={**env, "BIKRI_BENCH_TIMING": str(timing)}, stdout=subprocess.DEVNULL,
+                                          stderr=subprocess.DEVNULL)
+                try:
+                    session = requests.Session()
+                    for _ in range(100):
+                        try:
+                            session.get(url, timeout=5)
+                            break
+                        except requests.RequestException:
+                            time.sleep(0.1)
+                    for _ in range(30):
+                        session.get(url, timeout=10)  # compile and warm caches
+                    timing.write_text("")
+                    pages = []
+                    for _ in range(args.page_views):
+                        started = time.perf_counter()
+                        page = session.get(url, timeout=10)
+                        pages.append((time.perf_counter() - started) * 1000)
+                        assert page.status_code == 200 and ("bikri-checkout-otp" in page.text) == (otp == "on")
+                finally:
+                    server.terminate()
+                    server.wait(timeout=10)
+                lines = [json.loads(line) for line in timing.read_text().splitlines() if line]
+                lines = [line for line in lines if line["uri"].startswith("/checkout-stand-in/")]
+                assert all(line["opcache"] == opcache for line in lines), "OPcache is not as asked"
+                added = sorted((line["load_us"] + line["hooks_us"]) / 1000 for line in lines)
+                results[(opcache, otp)] = {
+                    "views": len(added), "median": statistics.median(added), "p99": added[int(len(added) * 0.99) - 1],
+                    "load": statistics.median(line["load_us"] / 1000 for line in lines),
+                    "hooks": statistics.median(line["hooks_us"] / 1000 for line in lines),
+                    "calls": lines[-1]["calls"], "page": statistics.median(pages),
+                }
+    finally:
+        subprocess.run(["bash", str(ROOT / "scripts/wp/teardown.sh"), str(site_dir), db_name], env=env, capture_output=True)
+        shutil.rmtree(work, ignore_errors=True)
+    return results
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--latency-ms", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=10, help="rounds of shoppers who send, then verify, all at once")
+    parser.add_argument("--port", type=int, default=0, help="for gunicorn; 0: a free one")
+    parser.add_argument("--page-views", type=int, default=300)
+    parser.add_argument("--skip-service", action="store_true")
+    parser.add_argument("--skip-php", action="store_true")
+    args = parser.parse_args()
+    if not args.port:
+        from tests.e2e.conftest import free_port
+
+        args.port = free_port()
+
+    service = None if args.skip_service else service_bench(args)
+    php = None if args.skip_php else php_bench(args)
+
+    cores = os.cpu_count()
+    if service:
+        print(f"bench/otp.py  OTP send + verify  gunicorn (gunicorn.conf.py)  PostgreSQL  sandbox SMS gateway {args.latency_ms} ms  "
+              f"{cores} cores shared with everything")
+        print(f"  {args.connections} shoppers at once, {args.rounds} rounds (each presses Send at the same instant, then Confirm):")
+        for step in ("send", "verify"):
+            r = service["shoppers"][step]
+            print(f"    {step:<7} p99 : {r['p99']:8.2f} ms   target <= {TARGET_P99_MS:.0f} ms   {verdict(r['p99'] <= TARGET_P99_MS)}"
+                  f"   (p50 {r['p50']:.2f} ms, {r['requests']} requests, {r['errors']} failed)")
+        print(f"  saturation: wrk keeps {args.connections} requests in flight back to back, {args.seconds}s per step:")
+        for step in ("send", "verify"):
+            r = service[step]
+            print(f"    {step:<7} p99 : {r['p99']:8.2f} ms   target <= {TARGET_P99_MS:.0f} ms   {verdict(r['p99'] <= TARGET_P99_MS)}"
+                  f"   (p50 {r['p50']:.2f} ms, {r['requests']} requests, {r['rps']:.0f}/s, {r['errors']} non-2xx)")
+        r = service["sms"]
+        print(f"    for comparison, the plain SMS send inside it (POST /api/sms/send), same load: p99 {r['p99']:.2f} ms, "
+              f"p50 {r['p50']:.2f} ms, {r['rps']:.0f}/s")
+        rows = service["rows"]
+        print(f"  codes    : {service['codes']} sent in the saturation step, read back from the gateway, each verified once "
+              f"without an error; a verified code keeps no hash ({service['plain_codes']} do); rows by status "
+              f"{dict(sorted(rows.items()))} (pending: warm-up codes nobody typed)   "
+              f"{verdict(service['plain_codes'] == 0 and service['verify']['errors'] == 0)}")
+        print(f"  ledger   : balance = ledger sum   {verdict(service['ledger_exact'])}")
+    if php:
+        print(f"bench/otp.py  plugin's added server time on a checkout page view, measured in PHP (load + its hook callbacks), "
+              f"{args.page_views} views each, php -S, one worker")
+        for (opcache, otp), r in php.items():
+            label = f"OTP {otp:<3} {'OPcache on ' if opcache else 'OPcache off'}"
+            target = f"target <= {TARGET_PLUGIN_MS:.0f} ms   {verdict(r['p99'] <= TARGET_PLUGIN_MS)}" if otp == "off" else "(for comparison)"
+            print(f"  {label}: median {r['median']:6.3f} ms  p99 {r['p99']:6.3f} ms   {target}"
+                  f"   [load {r['load']:.3f} ms, hooks {r['hooks']:.3f} ms in {r['calls']} calls; whole page {r['page']:.1f} ms]")
+
+
+if __name__ == "__main__":
+    main()

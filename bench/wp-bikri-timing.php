@@ -1,0 +1,95 @@
+<?php
+/**
+ * Plugin Name: Bikri timing (benchmark only)
+ * Description: Measures, inside PHP, the time the Bikri plugin adds to a request: loading its files and building its objects, plus every hook callback it registered. Installed by bench/otp.py into a throwaway WordPress; never for a shop.
+ *
+ * Load time runs from the moment WordPress reads the active plugins (just before it includes
+ * them; Bikri is the only one) to Bikri's plugin_loaded. Every callback Bikri registered is
+ * then wrapped with a timer. At shutdown one JSON line per request goes to the file named by
+ * BIKRI_BENCH_TIMING: {"uri", "load_us", "hooks_us", "calls"}.
+ *
+ * @package Bikri
+ */
+
+$GLOBALS['bikri_bench'] = array(
+	'mark'  => 0,
+	'load'  => 0,
+	'hooks' => 0,
+	'calls' => 0,
+);
+
+add_filter(
+	'option_active_plugins',
+	static function ( $plugins ) {
+		$GLOBALS['bikri_bench']['mark'] = hrtime( true );
+		return $plugins;
+	},
+	PHP_INT_MAX
+);
+
+/**
+ * Whether a hook callback is Bikri's.
+ *
+ * @param mixed $callback Callback.
+ * @return bool
+ */
+function bikri_bench_is_ours( $callback ) {
+	if ( is_string( $callback ) ) {
+		return 0 === strpos( $callback, 'bikri_' ) || 0 === strpos( $callback, 'Bikri_' );
+	}
+	if ( is_array( $callback ) && isset( $callback[0] ) ) {
+		$class = is_object( $callback[0] ) ? get_class( $callback[0] ) : (string) $callback[0];
+		return 0 === strpos( $class, 'Bikri_' );
+	}
+	return false;
+}
+
+add_action(
+	'plugin_loaded',
+	static function ( $file ) {
+		if ( 'bikri.php' !== basename( $file ) ) {
+			return;
+		}
+		$GLOBALS['bikri_bench']['load'] = hrtime( true ) - $GLOBALS['bikri_bench']['mark'];
+		foreach ( $GLOBALS['wp_filter'] as $hook ) {
+			foreach ( $hook->callbacks as $priority => $callbacks ) {
+				foreach ( $callbacks as $id => $callback ) {
+					if ( ! bikri_bench_is_ours( $callback['function'] ) ) {
+						continue;
+					}
+					$original                                          = $callback['function'];
+					$hook->callbacks[ $priority ][ $id ]['function'] = static function ( ...$args ) use ( $original ) {
+						$start = hrtime( true );
+						try {
+							return call_user_func_array( $original, $args );
+						} finally {
+							$GLOBALS['bikri_bench']['hooks'] += hrtime( true ) - $start;
+							++$GLOBALS['bikri_bench']['calls'];
+						}
+					};
+				}
+			}
+		}
+	}
+);
+
+add_action(
+	'shutdown',
+	static function () {
+		$file = getenv( 'BIKRI_BENCH_TIMING' );
+		if ( ! $file ) {
+			return;
+		}
+		$line = wp_json_encode(
+			array(
+				'uri'      => isset( $_SERVER['REQUEST_URI'] ) ? (string) $_SERVER['REQUEST_URI'] : '', // phpcs:ignore WordPress.Security.ValidatedSanitizedInput -- written to a local file, never shown.
+				'load_us'  => $GLOBALS['bikri_bench']['load'] / 1000,
+				'hooks_us' => $GLOBALS['bikri_bench']['hooks'] / 1000,
+				'calls'    => $GLOBALS['bikri_bench']['calls'],
+				'opcache'  => function_exists( 'opcache_get_status' ) && ! empty( opcache_get_status( false )['opcache_enabled'] ),
+			)
+		);
+		file_put_contents( $file, $line . "\n", FILE_APPEND | LOCK_EX ); // phpcs:ignore WordPress.WP.AlternativeFunctions -- a local benchmark file.
+	},
+	PHP_INT_MAX
+);

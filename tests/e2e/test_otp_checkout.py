@@ -1,0 +1,184 @@
+"""Checkout protection in a real browser, against real WordPress (plugin from dist/bikri.zip), the
+service under gunicorn and the sandbox SMS gateway.
+
+WooCommerce cannot be installed here, so the shopper's checkout is a stand-in page that renders
+a checkout form and fires WooCommerce's own checkout hooks, and the block checkout is a
+stand-in of the Store API's checkout route with WooCommerce's request and RouteException
+(wp-plugin/tests/stand-ins/checkout-page.php). Everything Bikri does there is the real plugin.
+
+The admin switches OTP on (only once the wallet has money: S8), the shopper meets the code
+widget, Enter is pressed in every field (F4), the server refuses the order without a code
+(also with JavaScript off), a code arrives through the wallet, the order goes through on
+both checkouts, a blacklisted number sees the shop's Bangla message, and the order shows in
+the OTP report.
+"""
+import re
+
+import requests
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import ARTIFACTS, activate, sign_in
+
+FIELDS = ["#billing_first_name", "#billing_last_name", "#billing_phone", "#billing_email", "#billing_address_1",
+          "#billing_city", "#billing_postcode", "#billing_state", "#order_comments", "#terms"]
+BLOCKED_MESSAGE = "দুঃখিত, এই নম্বর থেকে অনলাইনে অর্ডার নেওয়া যাচ্ছে না। দোকানে ফোন করুন।"
+STORE_API = """async ([phone]) => {
+  const response = await fetch('/?rest_route=/wc/store/v1/checkout', {method: 'POST', credentials: 'same-origin',
+    headers: {'Content-Type': 'application/json'},
+    body: JSON.stringify({billing_address: {phone: phone, email: 'shopper@example.com'}, payment_method: 'cod'})});
+  return {status: response.status, body: await response.json()};
+}"""
+
+
+def last_code(sandboxes, msisdn):
+    texts = [m["sms"] for m in sandboxes["sms"].sent.values() if m["msisdn"] == msisdn]
+    return re.search(r"\d{6}", texts[-1]).group(0)
+
+
+def fill_checkout(page, phone):
+    page.fill("#billing_first_name", "Rahim")
+    page.fill("#billing_last_name", "Uddin")
+    page.fill("#billing_phone", phone)
+    page.fill("#billing_email", "rahim@example.com")
+    page.fill("#billing_address_1", "House 12, Road 5")
+    page.fill("#billing_city", "Dhaka")
+    page.fill("#billing_postcode", "1207")
+
+
+def press_enter_everywhere(page, selectors):
+    for selector in selectors:
+        page.locator(selector).focus()
+        page.keyboard.press("Enter")
+    page.wait_for_timeout(300)  # a submission would have started by now
+
+
+def test_otp_checkout_end_to_end(service, wordpress, sandboxes, browser):
+    wp = wordpress["url"]
+    admin_context = browser.new_context(viewport={"width": 1280, "height": 900})
+    admin = admin_context.new_page()
+    sign_in(admin, wordpress)
+    key = service["cli"]("licenses", "create", "--email", "checkout@e2e.test").strip().splitlines()[-1]
+    activate(admin, wordpress, key)
+
+    # S8: without SMS balance the switch is disabled, beside the balance and a Recharge link.
+    admin.goto(f"{wp}/wp-admin/admin.php?page=bikri-checkout")
+    frame = admin.frame_locator("iframe.bikri-frame")
+    expect(frame.locator("#otp-enabled")).to_be_disabled()
+    expect(frame.locator("#otp-needs-balance")).to_be_visible()
+    expect(frame.locator("#otp-switch a[href*='page=bikri-sms']")).to_have_count(1)
+    service["cli"]("sms", "credit", wp, "10")
+    admin.reload()
+    frame = admin.frame_locator("iframe.bikri-frame")
+    frame.locator("#otp-enabled").check()
+    frame.locator("#blacklist-message").fill(BLOCKED_MESSAGE)
+    frame.locator("#checkout-settings button[type=submit]").click()
+    expect(frame.locator("#checkout-settings")).to_contain_text("Saved.")
+    ARTIFACTS.mkdir(exist_ok=True)
+    admin.screenshot(path=str(ARTIFACTS / "checkout-settings-1280.png"), full_page=True)
+    # the frame told wp-admin, which pulled the new settings at once (not at the next 5-minute pull)
+    expect(admin.locator("html[data-bikri-synced=ok]")).to_have_count(1)
+
+    # The shopper's checkout, with the code widget under the phone field.
+    shopper_context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    shop = shopper_context.new_page()
+    submissions = []
+    shop.on("request", lambda r: submissions.append(r.url) if r.method == "POST" and "checkout-stand-in" in r.url else None)
+    shop.goto(f"{wp}/checkout-stand-in/")
+    expect(shop.locator("#billing_phone_field + #bikri-otp")).to_be_visible()
+    fill_checkout(shop, "01711-234567")
+
+    # F4: Enter in any field never submits the form.
+    press_enter_everywhere(shop, FIELDS)
+    assert submissions == [] and shop.url == f"{wp}/checkout-stand-in/"
+
+    # Pressing "Place order" without a code: the server refuses.
+    shop.locator("#place_order").click()
+    expect(shop.locator(".woocommerce-error li[data-code=bikri_otp_required]")).to_contain_text("Confirm your mobile number")
+    submissions.clear()
+
+    # Send a code: it goes through the shop's wallet to the sandbox gateway.
+    shop.locator(".bikri-otp__send").click()
+    expect(shop.locator(".bikri-otp__status")).to_contain_text("We sent a 6-digit code to 01711234567")
+    expect(shop.locator(".bikri-otp__send")).to_be_disabled()  # the cooldown counts down
+    expect(shop.locator(".bikri-otp__send")).to_contain_text("New code in")
+    code = last_code(sandboxes, "8801711234567")
+    wrong = f"{(int(code) + 1) % 1000000:06d}"
+    shop.fill("#bikri-otp-code", wrong)
+    shop.locator("#bikri-otp-code").press("Enter")  # Enter in the code box confirms it, never submits
+    expect(shop.locator(".bikri-otp__status")).to_contain_text("4 tries left")
+    shop.fill("#bikri-otp-code", code)
+    shop.locator("#bikri-otp-code").press("Enter")
+    expect(shop.locator(".bikri-otp__status")).to_contain_text("Mobile number confirmed")
+    press_enter_everywhere(shop, FIELDS)
+    assert submissions == [], "Enter submitted the checkout"
+    ARTIFACTS.mkdir(exist_ok=True)
+    for width in (360, 1280):
+        shop.set_viewport_size({"width": width, "height": 1000})
+        shop.screenshot(path=str(ARTIFACTS / f"checkout-otp-{width}.png"), full_page=True)
+
+    # Back on the page later, the number confirmed in this session needs no new code.
+    sent_so_far = len(sandboxes["sms"].sent)
+    shop.goto(f"{wp}/checkout-stand-in/")
+    shop.fill("#billing_phone", "+880 1711-234567")
+    expect(shop.locator(".bikri-otp__status")).to_contain_text("Mobile number confirmed")
+    fill_checkout(shop, "01711-234567")
+    assert len(sandboxes["sms"].sent) == sent_so_far
+
+    # The block checkout (Store API) in the same browser session: the verified phone counts, another does not.
+    verified = shop.evaluate(STORE_API, ["01711234567"])
+    assert verified["status"] == 200 and verified["body"]["bikri_otp"] == "verified", verified
+    other = shop.evaluate(STORE_API, ["01911234567"])
+    assert other["status"] == 400 and other["body"]["code"] == "bikri_otp_required", other
+
+    # The classic checkout places the order, marked verified.
+    shop.locator("#place_order").click()
+    expect(shop.locator("#order-received")).to_have_attribute("data-otp", "verified")
+    expect(shop.locator("#order-notes")).to_contain_text("Phone verified with an SMS code.")
+
+    # With JavaScript off there is no widget, Enter submits, and the server still refuses.
+    no_js = browser.new_context(java_script_enabled=False).new_page()
+    no_js.goto(f"{wp}/checkout-stand-in/")
+    fill_checkout(no_js, "01711-234567")
+    no_js.locator("#billing_city").press("Enter")
+    expect(no_js.locator(".woocommerce-error li[data-code=bikri_otp_required]")).to_be_visible()
+    no_js.context.close()
+
+    # The AJAX endpoints refuse a forged nonce (and never show the token).
+    forged = requests.post(f"{wp}/wp-admin/admin-ajax.php", data={"action": "bikri_otp_send", "nonce": "forged", "phone": "01711234567"})
+    assert forged.status_code == 403 and forged.json()["data"]["code"] == "bikri_bad_nonce"
+
+    # Blacklist: added in wp-admin, pulled at once, and the shopper meets the shop's own message.
+    admin.goto(f"{wp}/wp-admin/admin.php?page=bikri-blacklist")
+    frame = admin.frame_locator("iframe.bikri-frame")
+    frame.locator("#bl-value").fill("01811-111111")
+    frame.locator("#bl-reason").fill("ভুয়া অর্ডার")
+    frame.locator("#blacklist-add button[type=submit]").click()
+    expect(frame.locator("#blacklist-add-result")).to_contain_text("Blocked: +8801811111111")
+    expect(frame.locator("#blacklist-table")).to_contain_text("ভুয়া অর্ডার")
+    expect(admin.locator("html[data-bikri-synced=ok]")).to_have_count(1)
+    blocked = browser.new_context().new_page()
+    blocked.goto(f"{wp}/checkout-stand-in/")
+    fill_checkout(blocked, "01811111111")
+    blocked.locator(".bikri-otp__send").click()
+    expect(blocked.locator(".bikri-otp__status")).to_contain_text(BLOCKED_MESSAGE)  # no SMS spent on it
+    blocked.locator("#place_order").click()
+    expect(blocked.locator(".woocommerce-error li[data-code=bikri_blocked]")).to_have_text(BLOCKED_MESSAGE)
+    blocked.screenshot(path=str(ARTIFACTS / "checkout-blocked.png"), full_page=True)
+    blocked.context.close()
+    assert not [m for m in sandboxes["sms"].sent.values() if m["msisdn"] == "8801811111111"]
+
+    # The order reached the service (queued, sent by WP-cron), and the OTP report shows it.
+    # (without ?doing_wp_cron: WordPress only honours that value when it set the lock itself)
+    requests.get(f"{wp}/wp-cron.php", timeout=30)
+    admin.goto(f"{wp}/wp-admin/admin.php?page=bikri-otp-report")
+    frame = admin.frame_locator("iframe.bikri-frame")
+    row = frame.locator("tr[data-phone='+8801711234567']")
+    expect(row).to_have_attribute("data-state", "completed")
+    expect(row).to_have_attribute("data-orders", "1")
+    with admin.expect_download() as download:
+        frame.locator("#report-csv").click()
+    csv_text = open(download.value.path(), encoding="utf-8-sig").read()
+    assert "+8801711234567,Completed OTP,1," in csv_text
+    admin.screenshot(path=str(ARTIFACTS / "otp-report-1280.png"), full_page=True)
+    shopper_context.close()
+    admin_context.close()

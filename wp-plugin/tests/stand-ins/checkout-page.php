@@ -1,0 +1,186 @@
+<?php
+/**
+ * Plugin Name: WooCommerce checkout STAND-IN (tests only)
+ * Description: A checkout-like page at /checkout-stand-in/ and a Store API checkout route, firing WooCommerce's own checkout hooks. For the browser test and the benchmark; never for a shop.
+ *
+ * WooCommerce cannot be installed on these machines. This page does what WooCommerce's
+ * classic checkout does around Bikri: renders billing fields with the checkout form's class
+ * names and the woocommerce_after_checkout_billing_form hook, and on "Place order" runs
+ * woocommerce_after_checkout_validation ($data, $errors) then, without errors,
+ * woocommerce_checkout_order_processed ($order_id, $data, $order). The route
+ * POST wc/store/v1/checkout does what the Store API's Checkout route does: fires
+ * woocommerce_store_api_checkout_update_order_from_request ($order, $request), answers a
+ * RouteException as {code, message, data: {status}}, then fires
+ * woocommerce_store_api_checkout_order_processed ($order).
+ *
+ * Installed as a must-use plugin by tests/e2e/conftest.py and bench/otp.py, with
+ * woocommerce-checkout.php (the class stand-ins) next to it in bikri-stand-ins/.
+ *
+ * @package Bikri
+ */
+
+use Automattic\WooCommerce\StoreApi\Exceptions\RouteException;
+
+require_once __DIR__ . '/bikri-stand-ins/woocommerce-checkout.php';
+
+const BIKRI_STAND_IN_PATH = '/checkout-stand-in/';
+
+/**
+ * Whether this request is for the stand-in checkout page.
+ *
+ * @return bool
+ */
+function bikri_stand_in_is_checkout_page() {
+	$path = isset( $_SERVER['REQUEST_URI'] ) ? (string) wp_parse_url( sanitize_text_field( wp_unslash( $_SERVER['REQUEST_URI'] ) ), PHP_URL_PATH ) : '';
+	return BIKRI_STAND_IN_PATH === $path;
+}
+
+add_filter(
+	'woocommerce_is_checkout',
+	static function ( $is_checkout ) {
+		return $is_checkout || bikri_stand_in_is_checkout_page();
+	}
+);
+
+/**
+ * The next stand-in order id.
+ *
+ * @return int
+ */
+function bikri_stand_in_next_order_id() {
+	$id = (int) get_option( 'standin_wc_last_order_id', 1000 ) + 1;
+	update_option( 'standin_wc_last_order_id', $id, false );
+	return $id;
+}
+
+/**
+ * Prints the checkout page: the form, or the order received.
+ *
+ * @param array         $values Field values to show again.
+ * @param WP_Error|null $errors Errors to show.
+ * @param WC_Order|null $order  The order placed.
+ */
+function bikri_stand_in_render( array $values, $errors = null, $order = null ) {
+	$fields = array(
+		'billing_first_name' => array( 'First name', 'text' ),
+		'billing_last_name'  => array( 'Last name', 'text' ),
+		'billing_phone'      => array( 'Phone', 'tel' ),
+		'billing_email'      => array( 'Email address', 'email' ),
+		'billing_address_1'  => array( 'Street address', 'text' ),
+		'billing_city'       => array( 'Town / City', 'text' ),
+		'billing_postcode'   => array( 'Postcode', 'text' ),
+	);
+	?>
+<!DOCTYPE html>
+<html <?php language_attributes(); ?>>
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Checkout (stand-in)</title>
+<style>body{font:16px/1.5 sans-serif;margin:0 auto;max-width:40em;padding:1em}.form-row{margin:0 0 .8em}.form-row label{display:block}.form-row input,.form-row select,.form-row textarea{width:100%;box-sizing:border-box;padding:.4em}.form-row input[type=checkbox]{width:auto}.woocommerce-error{color:#b32d2e}</style>
+	<?php wp_head(); ?>
+</head>
+<body class="woocommerce-checkout">
+<h1>Checkout</h1>
+<p class="stand-in-note">WooCommerce checkout stand-in: WooCommerce's hooks, not WooCommerce.</p>
+	<?php if ( $order ) : ?>
+<div class="woocommerce-order" id="order-received" data-order-id="<?php echo esc_attr( $order->get_id() ); ?>" data-otp="<?php echo esc_attr( $order->get_meta( '_bikri_otp' ) ); ?>">
+	<p>Order #<?php echo esc_html( $order->get_id() ); ?> received.</p>
+	<ul id="order-notes"><?php foreach ( $order->notes as $note ) : ?><li><?php echo esc_html( $note ); ?></li><?php endforeach; ?></ul>
+</div>
+	<?php else : ?>
+		<?php if ( $errors && $errors->has_errors() ) : ?>
+<ul class="woocommerce-error" role="alert">
+			<?php foreach ( $errors->get_error_codes() as $code ) : ?>
+	<li data-code="<?php echo esc_attr( $code ); ?>"><?php echo wp_kses_post( $errors->get_error_message( $code ) ); ?></li>
+			<?php endforeach; ?>
+</ul>
+		<?php endif; ?>
+<form name="checkout" method="post" class="checkout woocommerce-checkout" action="<?php echo esc_url( home_url( BIKRI_STAND_IN_PATH ) ); ?>">
+		<?php foreach ( $fields as $name => $field ) : ?>
+	<p class="form-row" id="<?php echo esc_attr( $name ); ?>_field"><label for="<?php echo esc_attr( $name ); ?>"><?php echo esc_html( $field[0] ); ?></label>
+		<input type="<?php echo esc_attr( $field[1] ); ?>" class="input-text" name="<?php echo esc_attr( $name ); ?>" id="<?php echo esc_attr( $name ); ?>" value="<?php echo esc_attr( isset( $values[ $name ] ) ? $values[ $name ] : '' ); ?>"></p>
+		<?php endforeach; ?>
+	<p class="form-row"><label for="billing_state">District</label>
+		<select name="billing_state" id="billing_state"><option value="BD-13">Dhaka</option><option value="BD-10">Chattogram</option></select></p>
+	<p class="form-row"><label for="order_comments">Order notes</label><textarea name="order_comments" id="order_comments" rows="2"></textarea></p>
+		<?php do_action( 'woocommerce_after_checkout_billing_form', null ); ?>
+	<p class="form-row"><label><input type="checkbox" name="terms" id="terms" value="1"> I agree to the terms</label></p>
+		<?php wp_nonce_field( 'woocommerce-process_checkout', 'woocommerce-process-checkout-nonce' ); ?>
+	<button type="submit" class="button alt" name="woocommerce_checkout_place_order" id="place_order" value="Place order">Place order</button>
+</form>
+	<?php endif; ?>
+	<?php wp_footer(); ?>
+</body>
+</html>
+	<?php
+}
+
+add_action(
+	'template_redirect',
+	static function () {
+		if ( ! bikri_stand_in_is_checkout_page() ) {
+			return;
+		}
+		status_header( 200 );
+		nocache_headers();
+		if ( 'POST' !== ( isset( $_SERVER['REQUEST_METHOD'] ) ? $_SERVER['REQUEST_METHOD'] : 'GET' ) ) { // phpcs:ignore WordPress.Security.ValidatedSanitizedInput.InputNotSanitized -- compared with a constant.
+			bikri_stand_in_render( array() );
+			exit;
+		}
+		$errors = new WP_Error();
+		if ( ! isset( $_POST['woocommerce-process-checkout-nonce'] ) || ! wp_verify_nonce( sanitize_text_field( wp_unslash( $_POST['woocommerce-process-checkout-nonce'] ) ), 'woocommerce-process_checkout' ) ) {
+			$errors->add( 'invalid_nonce', 'We were unable to process your order, please try again.' );
+		}
+		// As WC_Checkout::get_posted_data(): the billing fields, cleaned.
+		$data = array();
+		foreach ( array( 'billing_first_name', 'billing_last_name', 'billing_phone', 'billing_email', 'billing_address_1', 'billing_city', 'billing_postcode', 'billing_state', 'order_comments' ) as $key ) {
+			$data[ $key ] = isset( $_POST[ $key ] ) ? sanitize_text_field( wp_unslash( $_POST[ $key ] ) ) : '';
+		}
+		if ( ! $errors->has_errors() ) {
+			do_action( 'woocommerce_after_checkout_validation', $data, $errors );
+		}
+		if ( $errors->has_errors() ) {
+			bikri_stand_in_render( $data, $errors );
+			exit;
+		}
+		$order = new WC_Order( bikri_stand_in_next_order_id() );
+		$order->set_billing_phone( $data['billing_phone'] );
+		$order->set_billing_email( $data['billing_email'] );
+		$order->set_status( 'processing' );
+		do_action( 'woocommerce_checkout_order_processed', $order->get_id(), $data, $order );
+		bikri_stand_in_render( $data, null, $order );
+		exit;
+	},
+	1
+);
+
+add_action(
+	'rest_api_init',
+	static function () {
+		register_rest_route(
+			'wc/store/v1',
+			'/checkout',
+			array(
+				'methods'             => 'POST',
+				'permission_callback' => '__return_true',
+				'callback'            => static function ( WP_REST_Request $request ) {
+					$billing = is_array( $request['billing_address'] ) ? $request['billing_address'] : array();
+					$order   = new WC_Order( bikri_stand_in_next_order_id() );
+					$order->set_billing_phone( isset( $billing['phone'] ) ? (string) $billing['phone'] : '' );
+					$order->set_billing_email( isset( $billing['email'] ) ? (string) $billing['email'] : '' );
+					$order->set_status( 'checkout-draft' );
+					try {
+						do_action( 'woocommerce_store_api_checkout_update_order_from_request', $order, $request );
+					} catch ( RouteException $error ) {
+						return new WP_Error( $error->getErrorCode(), $error->getMessage(), array( 'status' => $error->getCode() ) );
+					}
+					do_action( 'woocommerce_store_api_checkout_order_processed', $order );
+					return array(
+						'order_id'  => $order->get_id(),
+						'status'    => 'processing',
+						'bikri_otp' => $order->get_meta( '_bikri_otp' ),
+						'notes'     => $order->notes,
+					);
+				},
+			)
+		);
+	}
+);

@@ -1,0 +1,442 @@
+<?php
+/**
+ * Checkout protection: the classic checkout's validation hook and the block checkout's Store
+ * API hook refuse an order without a verified phone and from a blacklisted shopper, and
+ * allow it with a proof; the order is flagged and reported; the copy of the settings is
+ * pulled and read without remote calls.
+ *
+ * WooCommerce is not installed here: the hooks are fired as WooCommerce fires them, with
+ * stand-ins of its classes (tests/stand-ins/woocommerce-checkout.php).
+ *
+ * @package Bikri
+ */
+
+use Automattic\WooCommerce\StoreApi\Exceptions\RouteException;
+
+/**
+ * Checkout guard tests.
+ */
+class Bikri_Checkout_Test extends Bikri_Test_Case {
+
+	/**
+	 * When the order report runs next: through Action Scheduler where WooCommerce brings it
+	 * (the stand-in is loaded in these tests), else WP-cron; false when nothing is queued.
+	 *
+	 * @param string     $hook Hook.
+	 * @param array|null $args Arguments.
+	 * @return int|false
+	 */
+	private static function next_report( $hook, $args = null ) {
+		if ( function_exists( 'as_next_scheduled_action' ) ) {
+			return as_next_scheduled_action( $hook, $args, 'bikri' );
+		}
+		return wp_next_scheduled( $hook, null === $args ? array() : $args );
+	}
+
+
+	const TOKEN   = 'site-token-123';
+	const SESSION = 'abcdefabcdefabcdefabcdefabcdef12';
+	const PHONE   = '+8801711234567';
+
+	/**
+	 * A proof made by the Python service's code for token site-token-123, session
+	 * py000000000000000000000000000000, phone +8801711234567, expiring in 2100: PHP must read
+	 * what Python signs.
+	 */
+	const PYTHON_PROOF = 'eyJ2IjoxLCJwIjoiKzg4MDE3MTEyMzQ1NjciLCJzaWQiOiJweTAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMCIsIm0iOiJ2ZXJpZmllZCIsImV4cCI6NDEwMjQ0NDgwMCwibiI6Im1hZGUtYnktcHl0aG9uIn0.4T9pbONJKDw_glTgZ49-9llkAj5WqHZW9vMRjk7M4JE';
+
+	protected function setUp(): void {
+		parent::setUp();
+		$_COOKIE                = array();
+		$_SERVER['REMOTE_ADDR'] = '203.0.113.10';
+		WC_Order::$saved        = array();
+		wp_clear_scheduled_hook( Bikri_Checkout::REPORT_HOOK );
+	}
+
+	protected function tearDown(): void {
+		$_COOKIE = array();
+		wp_unschedule_hook( Bikri_Checkout::REPORT_HOOK );
+		if ( function_exists( 'as_unschedule_all_actions' ) ) {
+			as_unschedule_all_actions( Bikri_Checkout::REPORT_HOOK );
+		}
+		parent::tearDown();
+	}
+
+	/**
+	 * An active site whose copy (pulled through the real sync) has these settings.
+	 *
+	 * @param bool  $otp       OTP on.
+	 * @param array $blacklist {phones, emails, ips}.
+	 * @param array $extra     More of the service's answer's otp part.
+	 */
+	private function shop( $otp, array $blacklist = array(), array $extra = array() ) {
+		$this->activate_locally();
+		$this->service = static function ( $method, $path ) use ( $otp, $blacklist, $extra ) {
+			if ( '/api/v1/checkout/config' !== $path ) {
+				return new WP_Error( 'http_request_failed', 'unexpected ' . $path );
+			}
+			return self::checkout_config(
+				7,
+				array_merge(
+					array(
+						'enabled'          => $otp,
+						'balance_ok'       => true,
+						'no_balance_since' => null,
+						'code_digits'      => 6,
+						'cooldown_seconds' => 60,
+						'code_ttl_seconds' => 300,
+						'proof_seconds'    => 1800,
+					),
+					$extra
+				),
+				$blacklist
+			);
+		};
+		$this->assertTrue( $this->plugin->checkout->config->sync( $this->plugin->client, time() ) );
+		$this->service  = null;
+		$this->requests = array();
+	}
+
+	/**
+	 * Puts a proof in the browser's cookies, as the AJAX handler does.
+	 *
+	 * @param string $phone   Phone.
+	 * @param string $mode    Mode.
+	 * @param int    $expires Expiry.
+	 * @param string $session Session of the proof.
+	 * @param string $token   Token that signs it.
+	 */
+	private function verified( $phone = self::PHONE, $mode = 'verified', $expires = 0, $session = self::SESSION, $token = self::TOKEN ) {
+		$_COOKIE[ Bikri_Checkout::SESSION_COOKIE ] = self::SESSION;
+		$_COOKIE[ Bikri_Checkout::PROOF_COOKIE ]   = Bikri_Otp_Proof::sign( $token, $phone, $session, $mode, $expires ? $expires : time() + 600 );
+	}
+
+	/**
+	 * Fires the classic checkout's validation as WC_Checkout::validate_checkout() does.
+	 *
+	 * @param array $data Posted data.
+	 * @return WP_Error
+	 */
+	private function classic( array $data = array() ) {
+		$errors = new WP_Error();
+		$data   = array_merge(
+			array(
+				'billing_first_name' => 'Rahim',
+				'billing_phone'      => '01711-234567',
+				'billing_email'      => 'rahim@example.com',
+			),
+			$data
+		);
+		do_action( 'woocommerce_after_checkout_validation', $data, $errors );
+		return $errors;
+	}
+
+	/**
+	 * Fires the block checkout's hook as the Store API's Checkout route does; returns the
+	 * RouteException it threw, or null.
+	 *
+	 * @param array    $billing Billing address of the request.
+	 * @param WC_Order $order   The draft order.
+	 * @return RouteException|null
+	 */
+	private function block( array $billing = array(), $order = null ) {
+		$request = new WP_REST_Request( 'POST', '/wc/store/v1/checkout' );
+		$request->set_param( 'billing_address', array_merge( array( 'phone' => '01711234567', 'email' => 'rahim@example.com' ), $billing ) );
+		$request->set_param( 'payment_method', 'cod' );
+		$order = $order ? $order : new WC_Order( 501 );
+		try {
+			do_action( 'woocommerce_store_api_checkout_update_order_from_request', $order, $request );
+		} catch ( RouteException $refused ) {
+			return $refused;
+		}
+		return null;
+	}
+
+	public function test_classic_checkout_refuses_an_unverified_phone() {
+		$this->shop( true );
+		$errors = $this->classic();
+		$this->assertSame( array( 'bikri_otp_required' ), $errors->get_error_codes() );
+		$this->assertStringContainsString( 'code we send by SMS', $errors->get_error_message() );
+		$this->assertSame( array(), $this->requests, 'no remote call while an order is placed' );
+	}
+
+	public function test_classic_checkout_allows_a_verified_phone_in_any_spelling() {
+		$this->shop( true );
+		$this->verified();
+		foreach ( array( '01711-234567', '+880 1711 234567', '৮৮০১৭১১২৩৪৫৬৭' ) as $typed ) {
+			$this->assertSame( array(), $this->classic( array( 'billing_phone' => $typed ) )->get_error_codes(), $typed );
+		}
+		$this->assertSame( array(), $this->requests );
+	}
+
+	public function test_a_proof_counts_only_for_its_phone_session_site_and_time() {
+		$this->shop( true );
+		$cases = array(
+			'another phone'   => array( '+8801811234567' ),
+			'expired'         => array( self::PHONE, 'verified', time() - 1 ),
+			'another session' => array( self::PHONE, 'verified', 0, 'ffffffffffffffffffffffffffffffff' ),
+			'another site'    => array( self::PHONE, 'verified', 0, self::SESSION, 'other-site-token' ),
+		);
+		foreach ( $cases as $what => $args ) {
+			$this->verified( ...$args );
+			$this->assertSame( array( 'bikri_otp_required' ), $this->classic()->get_error_codes(), $what );
+		}
+		$this->verified();
+		$_COOKIE[ Bikri_Checkout::PROOF_COOKIE ] = substr( $_COOKIE[ Bikri_Checkout::PROOF_COOKIE ], 0, -2 ) . 'xx';
+		$this->assertSame( array( 'bikri_otp_required' ), $this->classic()->get_error_codes(), 'forged signature' );
+	}
+
+	public function test_a_proof_signed_by_the_service_in_python_is_read_here() {
+		$payload = Bikri_Otp_Proof::read( self::TOKEN, self::PYTHON_PROOF, time() );
+		$this->assertSame( array( '+8801711234567', 'py000000000000000000000000000000', 'verified' ), array( $payload['p'], $payload['sid'], $payload['m'] ) );
+		$this->assertNull( Bikri_Otp_Proof::read( 'another-token', self::PYTHON_PROOF, time() ) );
+	}
+
+	public function test_classic_checkout_wants_a_bangladeshi_mobile_number() {
+		$this->shop( true );
+		$this->verified();
+		$errors = $this->classic( array( 'billing_phone' => '+44 7700 900123' ) );
+		$this->assertSame( array( 'bikri_otp_phone' ), $errors->get_error_codes() );
+	}
+
+	public function test_block_checkout_refuses_an_unverified_phone_with_a_route_exception() {
+		$this->shop( true );
+		$refused = $this->block();
+		$this->assertInstanceOf( RouteException::class, $refused );
+		$this->assertSame( 'bikri_otp_required', $refused->getErrorCode() );
+		$this->assertSame( 400, $refused->getCode() );
+		$this->assertStringContainsString( 'code we send by SMS', $refused->getMessage() );
+
+		// saving fields on the draft order (PUT) is not placing it
+		$update = new WP_REST_Request( 'PUT', '/wc/store/v1/checkout' );
+		$update->set_param( 'billing_address', array( 'phone' => '01711234567' ) );
+		do_action( 'woocommerce_store_api_checkout_update_order_from_request', new WC_Order( 502 ), $update );
+	}
+
+	public function test_block_checkout_allows_a_verified_phone_and_reads_the_order_when_the_request_has_none() {
+		$this->shop( true );
+		$this->verified();
+		$this->assertNull( $this->block() );
+		$order = new WC_Order( 502 );
+		$order->set_billing_phone( '01711234567' );
+		$this->assertNull( $this->block( array( 'phone' => '' ), $order ), 'the phone of the draft order counts' );
+		$order->set_billing_phone( '01911234567' );
+		$this->assertSame( 'bikri_otp_required', $this->block( array( 'phone' => '' ), $order )->getErrorCode() );
+	}
+
+	public function test_blacklist_refuses_on_both_checkouts_with_the_shops_message() {
+		$message = 'দুঃখিত, এই অর্ডার অনলাইনে নেওয়া যাচ্ছে না। <দোকানে> ফোন করুন।';
+		$this->shop(
+			false,
+			array(
+				'message' => $message,
+				'phones'  => array( '+8801811111111' ),
+				'emails'  => array( 'spam@example.com' ),
+				'ips'     => array( '198.51.100.0/24', '2001:db8:5::/48', '203.0.113.99' ),
+			)
+		);
+		$errors = $this->classic( array( 'billing_phone' => '01811-111111' ) );
+		$this->assertSame( array( 'bikri_blocked' ), $errors->get_error_codes() );
+		$this->assertSame( esc_html( $message ), $errors->get_error_message(), 'escaped for the notice HTML' );
+		$this->assertSame( array( 'bikri_blocked' ), $this->classic( array( 'billing_email' => 'SPAM@example.com' ) )->get_error_codes() );
+
+		$refused = $this->block( array( 'phone' => '+8801811111111' ) );
+		$this->assertSame( array( 'bikri_blocked', $message ), array( $refused->getErrorCode(), $refused->getMessage() ) );
+
+		foreach ( array( '198.51.100.7', '2001:db8:5:ffff::1', '::ffff:203.0.113.99', '203.0.113.99' ) as $ip ) {
+			$_SERVER['REMOTE_ADDR'] = $ip;
+			$this->assertSame( array( 'bikri_blocked' ), $this->classic()->get_error_codes(), $ip );
+		}
+		foreach ( array( '198.51.101.7', '2001:db8:6::1', '203.0.113.98' ) as $ip ) {
+			$_SERVER['REMOTE_ADDR'] = $ip;
+			$this->assertSame( array(), $this->classic()->get_error_codes(), $ip );
+		}
+		$this->assertSame( array(), $this->requests );
+	}
+
+	public function test_blacklist_without_a_message_uses_ours_and_a_proxy_site_can_give_the_real_ip() {
+		$this->shop( false, array( 'ips' => array( '198.51.100.7' ) ) );
+		$this->add_filter(
+			'bikri_shopper_ip',
+			static function () {
+				return '198.51.100.7';
+			}
+		);
+		$this->assertSame( 'Sorry, we cannot take this order online. Please contact the shop.', $this->classic()->get_error_message() );
+	}
+
+	public function test_nothing_is_enforced_when_off_or_unlicensed() {
+		$this->shop( false );
+		$this->assertSame( array(), $this->classic()->get_error_codes() );
+		$this->assertNull( $this->block() );
+		$this->shop( true, array( 'phones' => array( self::PHONE ) ) );
+		update_option( Bikri_License::OPTION_LICENSE, array( 'status' => 'expired' ) );
+		$this->assertSame( array(), $this->classic()->get_error_codes(), 'a lapsed license never closes the checkout' );
+	}
+
+	public function test_the_order_is_marked_flagged_and_reported_later() {
+		$this->shop( true );
+		$this->verified( self::PHONE, 'skipped_no_balance' );
+		$this->assertNull( $this->block() );
+		$order = new WC_Order( 601 );
+		$order->set_status( 'checkout-draft' );
+		do_action( 'woocommerce_store_api_checkout_order_processed', $order );
+		$this->assertSame( 'skipped_no_balance', $order->get_meta( Bikri_Checkout::ORDER_META ) );
+		$this->assertStringStartsWith( 'OTP skipped: no balance.', $order->notes[0] );
+		$this->assertSame( 1, $order->saves );
+		$body = array(
+			'wc_order_id' => 601,
+			'phone'       => self::PHONE,
+			'otp'         => 'skipped_no_balance',
+			'status'      => 'checkout-draft',
+		);
+		$this->assertNotFalse( self::next_report( Bikri_Checkout::REPORT_HOOK, array( $body, 1 ) ), 'queued, not sent in the request' );
+		$this->assertSame( array(), $this->requests );
+
+		// classic checkout: the same, through its own hook
+		$this->verified();
+		$this->assertSame( array(), $this->classic()->get_error_codes() );
+		$classic = new WC_Order( 602 );
+		do_action( 'woocommerce_checkout_order_processed', 602, array(), $classic );
+		$this->assertSame( 'verified', $classic->get_meta( Bikri_Checkout::ORDER_META ) );
+	}
+
+	public function test_an_order_refused_leaves_nothing_to_mark() {
+		$this->shop( true );
+		$this->classic();
+		$order = new WC_Order( 603 );
+		do_action( 'woocommerce_checkout_order_processed', 603, array(), $order );
+		$this->assertSame( '', $order->get_meta( Bikri_Checkout::ORDER_META ) );
+		$this->assertFalse( self::next_report( Bikri_Checkout::REPORT_HOOK ) );
+	}
+
+	public function test_a_delivered_order_is_reported_and_the_report_retries_while_the_service_is_away() {
+		$this->shop( true );
+		$order = new WC_Order( 701 );
+		$order->set_billing_phone( '01711234567' );
+		$order->update_meta_data( Bikri_Checkout::ORDER_META, 'verified' );
+		$order->set_status( 'processing' );
+		$order->update_status( 'completed' );
+		$body = array(
+			'wc_order_id' => 701,
+			'phone'       => '01711234567',
+			'otp'         => 'verified',
+			'status'      => 'completed',
+		);
+		$this->assertNotFalse( self::next_report( Bikri_Checkout::REPORT_HOOK, array( $body, 1 ) ) );
+
+		$this->service = static function () {
+			return new WP_Error( 'http_request_failed', 'cURL error 7: Failed to connect' );
+		};
+		do_action( Bikri_Checkout::REPORT_HOOK, $body, 1 );
+		$this->assertNotFalse( self::next_report( Bikri_Checkout::REPORT_HOOK, array( $body, 2 ) ) );
+
+		$this->service = static function ( $method, $path, $sent ) {
+			return self::response( 200, $sent );
+		};
+		do_action( Bikri_Checkout::REPORT_HOOK, $body, 2 );
+		$sent = $this->requests_to( '/api/v1/checkout/orders' );
+		$this->assertSame( $body, end( $sent )[2] );
+		$this->assertSame( 'Bearer ' . self::TOKEN, end( $sent )[1]['headers']['Authorization'] );
+	}
+
+	public function test_orders_without_our_mark_are_not_reported() {
+		$this->shop( true );
+		$order = new WC_Order( 702 );
+		$order->update_status( 'completed' );
+		$this->assertFalse( self::next_report( Bikri_Checkout::REPORT_HOOK ) );
+	}
+
+	public function test_the_copy_keeps_settings_autoloaded_and_the_blacklist_not() {
+		global $wpdb;
+		$this->shop( true, array( 'phones' => array( self::PHONE ) ) );
+		$autoload = $wpdb->get_results( "SELECT option_name, autoload FROM {$wpdb->options} WHERE option_name LIKE 'bikri\\_checkout%'", OBJECT_K );
+		$this->assertSame( 'yes', $autoload[ Bikri_Checkout_Config::OPTION ]->autoload );
+		$this->assertSame( 'no', $autoload[ Bikri_Checkout_Config::OPTION_BLACKLIST ]->autoload );
+
+		// the next pull says which version it holds; "null" keeps the list
+		$this->service = static function () {
+			return self::checkout_config( 7, array( 'enabled' => false ), null );
+		};
+		$this->plugin->checkout->config->sync( $this->plugin->client, time() );
+		$this->assertStringEndsWith( '/api/v1/checkout/config?since=7', $this->requests[0][0] );
+		$this->assertFalse( $this->plugin->checkout->config->otp_enabled() );
+		$this->assertSame( 'phone', $this->plugin->checkout->config->blocked( self::PHONE, '', '' ) );
+
+		// another license key, another site: its whole copy is asked for, not compared with this one's version
+		$this->plugin->license->save_activation( 'another-site-token', array( 'status' => 'active' ), time() );
+		$this->plugin->checkout->config->sync( $this->plugin->client, time() );
+		$this->assertStringEndsWith( '/api/v1/checkout/config', $this->requests[1][0] );
+	}
+
+	public function test_cron_and_admin_pull_the_copy() {
+		$this->activate_locally();
+		$this->service = static function () {
+			return self::checkout_config( 3, array( 'enabled' => true ), array( 'message' => 'x' ) );
+		};
+		$this->sign_in( 'administrator' );
+		$this->plugin->checkout->action_admin_init();
+		$this->assertTrue( $this->plugin->checkout->config->otp_enabled(), 'the first pull happens at once' );
+		$this->assertNotFalse( wp_next_scheduled( Bikri_Checkout_Config::CRON_HOOK ) );
+		$this->assertArrayHasKey( Bikri_Checkout_Config::CRON_SCHEDULE, wp_get_schedules() );
+		do_action( Bikri_Checkout_Config::CRON_HOOK );
+		$this->assertCount( 2, $this->requests_to( '/api/v1/checkout/config' ) );
+		wp_clear_scheduled_hook( Bikri_Checkout_Config::CRON_HOOK );
+	}
+
+	public function test_widget_loads_only_on_the_checkout_with_otp_on_and_never_carries_the_token() {
+		$this->shop( false );
+		$this->add_filter( 'woocommerce_is_checkout', '__return_true' );
+		do_action( 'wp_enqueue_scripts' );
+		$this->assertFalse( wp_script_is( 'bikri-checkout-otp', 'enqueued' ) );
+
+		$this->shop( true );
+		remove_filter( 'woocommerce_is_checkout', '__return_true' );
+		do_action( 'wp_enqueue_scripts' );
+		$this->assertFalse( wp_script_is( 'bikri-checkout-otp', 'enqueued' ), 'not on other pages' );
+
+		$this->add_filter( 'woocommerce_is_checkout', '__return_true' );
+		do_action( 'wp_enqueue_scripts' );
+		$this->assertTrue( wp_script_is( 'bikri-checkout-otp', 'enqueued' ) );
+		$data = wp_scripts()->get_data( 'bikri-checkout-otp', 'data' );
+		$this->assertStringContainsString( 'admin-ajax.php', $data );
+		$this->assertStringNotContainsString( self::TOKEN, $data );
+		$this->assertStringNotContainsString( hash( 'sha256', self::TOKEN ), $data );
+		wp_dequeue_script( 'bikri-checkout-otp' );
+		wp_dequeue_style( 'bikri-checkout' );
+	}
+
+	public function test_admin_notice_when_the_balance_ran_out() {
+		$this->shop( true, array(), array( 'balance_ok' => false ) );
+		$this->sign_in( 'subscriber' );
+		$this->assertSame( '', $this->output_of( array( $this->plugin->checkout, 'action_admin_notices' ) ) );
+		$this->sign_in( 'shop_manager' );
+		$notice = $this->output_of( array( $this->plugin->checkout, 'action_admin_notices' ) );
+		$this->assertStringContainsString( 'SMS balance has run out', $notice );
+		$this->assertStringContainsString( 'OTP skipped: no balance', $notice );
+		$this->assertStringContainsString( 'page=bikri-sms', $notice );
+		$this->shop( true );
+		$this->assertSame( '', $this->output_of( array( $this->plugin->checkout, 'action_admin_notices' ) ) );
+	}
+
+	public function test_phone_normaliser_agrees_with_the_service() {
+		$cases = array(
+			'01711-234567'      => '+8801711234567',
+			'+880 1711 234567'  => '+8801711234567',
+			'8801711234567'     => '+8801711234567',
+			'008801711234567'   => '+8801711234567',
+			'1711234567'        => '+8801711234567',
+			'(017) 11-23.4567'  => '+8801711234567',
+			'০১৭১১২৩৪৫৬৭'       => '+8801711234567',
+			'01211234567'       => '',
+			'0171123456'        => '',
+			'+14155550100'      => '',
+			'phone'             => '',
+			''                  => '',
+		);
+		foreach ( $cases as $raw => $normal ) {
+			$this->assertSame( $normal, Bikri_Phone::normalise( (string) $raw ), (string) $raw );
+		}
+		$this->assertSame( '', Bikri_Phone::normalise( array( '01711234567' ) ) );
+	}
+}
