@@ -70,6 +70,14 @@ namespace Automattic\WooCommerce\StoreApi\Exceptions {
 
 namespace {
 
+	if ( ! class_exists( 'WC_DateTime' ) ) {
+		/**
+		 * Stand-in for WC_DateTime (a DateTime in UTC here), which WC_Order's dates are.
+		 */
+		class WC_DateTime extends DateTime {
+		}
+	}
+
 	if ( ! class_exists( 'WC_Order' ) ) {
 		/**
 		 * Stand-in for WC_Order: the getters, meta, notes and save() Bikri calls, with WooCommerce's signatures.

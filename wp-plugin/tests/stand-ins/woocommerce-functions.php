@@ -33,14 +33,6 @@ if ( ! function_exists( 'wc_rand_hash' ) ) {
 	}
 }
 
-if ( ! class_exists( 'WC_DateTime' ) ) {
-	/**
-	 * Stand-in for WC_DateTime (a DateTime in UTC here).
-	 */
-	class WC_DateTime extends DateTime {
-	}
-}
-
 if ( ! class_exists( 'WC_Order_Item_Product' ) ) {
 	/**
 	 * Stand-in for a line item: only its ID matters (0 until saved, as in WooCommerce).
