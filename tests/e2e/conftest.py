@@ -4,6 +4,7 @@ with the plugin installed from dist/bikri.zip, served by PHP, and Debian's Chrom
 WordPress is at http://127.0.0.1:<port> and the service at http://localhost:<port2>: two
 different sites, so the embedded pages are third-party inside wp-admin, as for real shops.
 """
+import contextlib
 import os
 import re
 import shutil
@@ -117,30 +118,43 @@ def install_checkout_stand_in(site_dir: Path) -> None:
     shutil.copy(stand_ins / "checkout-page.php", mu_plugins / "bikri-checkout-stand-in.php")
 
 
-@pytest.fixture(scope="session")
-def wordpress(service, tmp_path_factory):
+@contextlib.contextmanager
+def make_wordpress(service, tmp_path_factory, mu_plugins: dict | None = None):
+    """A fresh WordPress with the plugin from dist/bikri.zip, served until the block ends.
+
+    `mu_plugins` ({file name: PHP source, or a function of the site's URL giving it}) are
+    written into wp-content/mu-plugins before the site is served: test-only stand-ins."""
     zip_path = ROOT / "dist" / "bikri.zip"
     assert zip_path.exists(), "build the plugin first: make plugin"
     port = free_port()
+    url = f"http://127.0.0.1:{port}"
     site_dir = tmp_path_factory.mktemp("wordpress") / "site"
     db_name = f"bikri_e2e_wp_{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "WP_HOME": f"http://127.0.0.1:{port}", "BIKRI_SERVICE_URL": service["url"],
+    env = {**os.environ, "WP_HOME": url, "BIKRI_SERVICE_URL": service["url"],
            "WP_ADMIN_USER": "admin", "WP_ADMIN_PASSWORD": "admin-pass-123"}
     subprocess.run(["bash", str(ROOT / "scripts/wp/setup.sh"), str(site_dir), db_name, str(zip_path)],
                    env=env, check=True, capture_output=True)
     install_checkout_stand_in(site_dir)
-    log = open(ARTIFACTS / "wordpress.log", "wb")
+    for name, source in (mu_plugins or {}).items():
+        (site_dir / "wp-content" / "mu-plugins" / name).write_text(source(url) if callable(source) else source)
+    log = open(ARTIFACTS / f"wordpress-{db_name}.log", "wb")
     process = subprocess.Popen(["bash", str(ROOT / "scripts/wp/serve.sh"), str(site_dir), str(port)],
                                env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        wait_for(f"http://127.0.0.1:{port}/wp-login.php", "WordPress", process)
-        yield {"url": f"http://127.0.0.1:{port}", "user": "admin", "password": "admin-pass-123", "dir": site_dir}
+        wait_for(f"{url}/wp-login.php", "WordPress", process)
+        yield {"url": url, "user": "admin", "password": "admin-pass-123", "dir": site_dir}
     finally:
         process.terminate()
         process.wait(timeout=20)
         log.close()
         subprocess.run(["bash", str(ROOT / "scripts/wp/teardown.sh"), str(site_dir), db_name], env=env, check=False,
                        capture_output=True)
+
+
+@pytest.fixture(scope="session")
+def wordpress(service, tmp_path_factory):
+    with make_wordpress(service, tmp_path_factory) as site:
+        yield site
 
 
 def sign_in(page, wordpress):

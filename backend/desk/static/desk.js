@@ -9,6 +9,26 @@
       document.querySelectorAll("#order-rows input[name=order]").forEach(function (box) { box.checked = event.target.checked; });
     }
   });
+  // The list is redrawn by filters, by the new-order poll and after every change: the orders
+  // ticked before a redraw stay ticked when they are still listed, so a poll arriving
+  // mid-selection does not silently empty the selection the next bulk action will use.
+  var ticked = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.target && event.detail.target.id === "order-rows") {
+      ticked = Array.prototype.map.call(document.querySelectorAll("#order-rows input[name=order]:checked"),
+        function (box) { return box.value; });
+    }
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (!ticked || !event.detail.target || event.detail.target.id !== "order-rows") { return; }
+    document.querySelectorAll("#order-rows input[name=order]").forEach(function (box) {
+      box.checked = ticked.indexOf(box.value) !== -1;
+    });
+    ticked = null;
+    var all = document.getElementById("desk-select-all");
+    var boxes = document.querySelectorAll("#order-rows input[name=order]");
+    if (all) { all.checked = boxes.length > 0 && document.querySelectorAll("#order-rows input[name=order]:checked").length === boxes.length; }
+  });
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-add-row]");
     if (!button) { return; }
