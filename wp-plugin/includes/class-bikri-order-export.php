@@ -153,7 +153,7 @@ final class Bikri_Order_Export {
 	}
 
 	/**
-	 * How many orders the walk will see in all (not trashed or trashed alike), for progress.
+	 * How many orders a backfill will store (the trash left out, as wc/v3 counts), for progress.
 	 *
 	 * @param string|null $storage 'hpos' or 'posts'; WooCommerce's setting by default.
 	 * @return int
@@ -162,10 +162,10 @@ final class Bikri_Order_Export {
 		$storage = null === $storage ? self::storage() : $storage;
 		if ( 'hpos' === $storage ) {
 			// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table name from the prefix.
-			return (int) $this->db->get_var( "SELECT COUNT(*) FROM {$this->prefix}wc_orders WHERE type = 'shop_order' AND status NOT IN ('auto-draft')" );
+			return (int) $this->db->get_var( "SELECT COUNT(*) FROM {$this->prefix}wc_orders WHERE type = 'shop_order' AND status NOT IN ('auto-draft', 'trash')" );
 		}
 		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table name from the prefix.
-		return (int) $this->db->get_var( "SELECT COUNT(*) FROM {$this->prefix}posts WHERE post_type = 'shop_order' AND post_status NOT IN ('auto-draft')" );
+		return (int) $this->db->get_var( "SELECT COUNT(*) FROM {$this->prefix}posts WHERE post_type = 'shop_order' AND post_status NOT IN ('auto-draft', 'trash')" );
 	}
 
 	// --- legacy storage: posts + postmeta -------------------------------------------------
