@@ -184,7 +184,10 @@ final class Bikri_Order_Export {
 		$cols  = 'ID AS id, post_status AS status, post_date_gmt AS created, post_modified_gmt AS modified, post_excerpt AS note, post_parent AS parent_id';
 		if ( null === $modified_after ) {
 			// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table names from the prefix; values prepared.
-			$sql = $this->db->prepare( "SELECT $cols FROM $posts WHERE post_type = 'shop_order' AND post_status <> 'auto-draft' AND ID > %d ORDER BY ID LIMIT %d", $after_id, $limit );
+			// FORCE INDEX: left to itself MariaDB picks type_status_date and sorts every order after
+			// the cursor for each page (measured: 64 ms per 100 at 100,000 orders); the primary key
+			// reads just the page.
+			$sql = $this->db->prepare( "SELECT $cols FROM $posts FORCE INDEX (PRIMARY) WHERE post_type = 'shop_order' AND post_status <> 'auto-draft' AND ID > %d ORDER BY ID LIMIT %d", $after_id, $limit );
 		} else {
 			// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table names from the prefix; values prepared.
 			$sql = $this->db->prepare( "SELECT $cols FROM $posts WHERE post_type = 'shop_order' AND post_status <> 'auto-draft' AND ( post_modified_gmt > %s OR ( post_modified_gmt = %s AND ID > %d ) ) ORDER BY post_modified_gmt, ID LIMIT %d", $modified_after, $modified_after, $after_id, $limit );
@@ -305,7 +308,9 @@ final class Bikri_Order_Export {
 		$from = "$o o LEFT JOIN $op op ON op.order_id = o.id LEFT JOIN $ad b ON b.order_id = o.id AND b.address_type = 'billing' LEFT JOIN $ad s ON s.order_id = o.id AND s.address_type = 'shipping'";
 		if ( null === $modified_after ) {
 			// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table names from the prefix; values prepared.
-			$sql = $this->db->prepare( "SELECT $cols FROM $from WHERE o.type = 'shop_order' AND o.status <> 'auto-draft' AND o.id > %d ORDER BY o.id LIMIT %d", $after_id, $limit );
+			// As for posts: the primary key, not type_status_date plus a sort of every later order.
+			$from_pk = str_replace( "$o o ", "$o o FORCE INDEX (PRIMARY) ", $from );
+			$sql     = $this->db->prepare( "SELECT $cols FROM $from_pk WHERE o.type = 'shop_order' AND o.status <> 'auto-draft' AND o.id > %d ORDER BY o.id LIMIT %d", $after_id, $limit );
 		} else {
 			// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared -- table names from the prefix; values prepared.
 			$sql = $this->db->prepare( "SELECT $cols FROM $from WHERE o.type = 'shop_order' AND o.status <> 'auto-draft' AND ( o.date_updated_gmt > %s OR ( o.date_updated_gmt = %s AND o.id > %d ) ) ORDER BY o.date_updated_gmt, o.id LIMIT %d", $modified_after, $modified_after, $after_id, $limit );

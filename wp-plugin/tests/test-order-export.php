@@ -496,6 +496,17 @@ class Bikri_Order_Export_Test extends Bikri_Test_Case {
 		$this->assertSame( 401, rest_do_request( $this->signed( array() ) )->get_status(), 'a site without a token answers nobody' );
 	}
 
+	public function test_uninstall_removes_the_seen_nonces() {
+		global $wpdb;
+		$this->activate_locally();
+		$this->assertSame( 200, rest_do_request( $this->signed( array() ) )->get_status() );
+		$like = $wpdb->esc_like( '_transient_' . Bikri_Export_Route::NONCE_PREFIX ) . '%';
+		$this->assertSame( '1', $wpdb->get_var( $wpdb->prepare( "SELECT COUNT(*) FROM {$wpdb->options} WHERE option_name LIKE %s", $like ) ) );
+		require_once WP_PLUGIN_DIR . '/bikri/includes/class-bikri-uninstaller.php';
+		Bikri_Uninstaller::clean_site();
+		$this->assertSame( '0', $wpdb->get_var( $wpdb->prepare( "SELECT COUNT(*) FROM {$wpdb->options} WHERE option_name LIKE %s", $wpdb->esc_like( '_transient' ) . '%' . $wpdb->esc_like( Bikri_Export_Route::NONCE_PREFIX ) . '%' ) ) );
+	}
+
 	public function test_the_route_is_not_open_to_signed_in_administrators() {
 		$this->activate_locally();
 		$this->fill( array( 'posts' ) );
