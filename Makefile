@@ -64,6 +64,7 @@ bench: install system-deps services
 	$(PY) bench/sms_send.py
 	$(PY) bench/backfill.py
 	$(PY) bench/events.py
+	$(PY) bench/export.py --e2e
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) dist instance
