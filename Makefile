@@ -66,6 +66,7 @@ bench: install system-deps services plugin
 	$(PY) bench/events.py
 	$(PY) bench/dashboard.py
 	$(PY) bench/otp.py
+	$(PY) bench/export.py --e2e
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) dist instance

@@ -61,6 +61,7 @@ class Config:
         # page with its retries (30 s timeout × 4 attempts).
         self.SYNC_LEASE_SECONDS = 300
         self.SYNC_BACKFILL_BUDGET_SECONDS = 300  # per job run; the next run resumes from the cursor
+        self.SYNC_EXPORT_REPROBE_SECONDS = 6 * 3600  # ask again whether the plugin offers the order export
         self.SYNC_RECONCILE_OVERLAP_SECONDS = 120  # re-read a little before the checkpoint: late commits, clock skew
         self.SEEN_EVENTS_KEEP_DAYS = 14
         self.SESSION_COOKIE_HTTPONLY = True

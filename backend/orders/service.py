@@ -129,11 +129,13 @@ def _object(value, name: str) -> dict:
     return value
 
 
-def content_hash(order: dict) -> str:
-    # Keys are not sorted (half the cost): the same order from the same source serialises the
-    # same way; a copy with other key order only costs one needless rewrite, never a wrong skip.
-    canonical = json.dumps(order, separators=(",", ":"), default=str)
-    return hashlib.sha1(canonical.encode("ascii")).hexdigest()
+def content_hash(values: dict, items: list) -> str:
+    """Hash of what the read model stores for an order (its columns and items), not of the JSON
+    it came in: wc/v3 and the plugin's export send different shapes of the same order, and
+    switching a shop from one path to the other must not rewrite every order nor make an
+    equal-time copy look different."""
+    canonical = json.dumps([values, items], separators=(",", ":"), default=str)
+    return hashlib.sha1(canonical.encode("utf-8")).hexdigest()
 
 
 def normalise_order(order) -> NormalOrder:
@@ -225,9 +227,9 @@ def normalise_order(order) -> NormalOrder:
         "date_modified_gmt": modified,
         "date_paid_gmt": _time(order.get("date_paid_gmt"), "order.date_paid_gmt"),
         "date_completed_gmt": _time(order.get("date_completed_gmt"), "order.date_completed_gmt"),
-        "content_hash": content_hash(order),
         "deleted_at": None,
     }
+    values["content_hash"] = content_hash(values, items)
     return NormalOrder(wc_id, modified, values, items, name)
 
 

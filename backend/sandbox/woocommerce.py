@@ -36,6 +36,23 @@ from werkzeug.wrappers import Request, Response
 from backend.sandbox.server import register_sandbox
 
 API_PREFIX = "/wp-json/wc/v3/"
+EXPORT_ROUTE = "/bikri/v1/orders/export"
+EXPORT_FIELDS = ("id", "parent_id", "number", "status", "currency", "date_created_gmt", "date_modified_gmt",
+                 "date_paid_gmt", "date_completed_gmt", "discount_total", "shipping_total", "total_tax", "total",
+                 "customer_id", "payment_method", "payment_method_title", "created_via", "customer_note", "billing",
+                 "shipping", "line_items", "refunds", "meta_data")
+EXPORT_ITEM_FIELDS = ("id", "name", "product_id", "variation_id", "quantity", "subtotal", "total", "sku", "price")
+
+
+def export_record(order: dict) -> dict:
+    """A wc/v3 order as the plugin's export carries it: the read model's fields only, meta
+    limited to order attribution and Bikri's own."""
+    record = {k: order.get(k) for k in EXPORT_FIELDS}
+    record["line_items"] = [{k: item.get(k) for k in EXPORT_ITEM_FIELDS} for item in order.get("line_items") or []]
+    record["refunds"] = [{k: r.get(k) for k in ("id", "reason", "total")} for r in order.get("refunds") or []]
+    record["meta_data"] = [{"key": m["key"], "value": m["value"]} for m in order.get("meta_data") or []
+                           if m["key"].startswith(("_wc_order_attribution_", "_bikri_")) or m["key"] == "_courier_data"]
+    return record
 DHAKA_OFFSET = timedelta(hours=6)  # Asia/Dhaka has no daylight saving time
 MAX_PER_PAGE = 100
 BATCH_LIMIT = 100
@@ -181,6 +198,12 @@ class Store:
         # order id -> (code, message): status changes this order refuses, as a shop plugin
         # hooked into woocommerce_rest_pre_insert_shop_order_object would (tests of per-item errors)
         self.refuse_status: dict[int, tuple[str, str]] = {}
+        # the Bikri plugin's order export (bikri/v1/orders/export): None = an older plugin
+        # without it (404); else the hex SHA-256 of the site token it verifies signatures with
+        self.export_secret: str | None = None
+        # (status, content type, body) a security plugin answers the export with instead
+        self.export_blocked: tuple[int, str, str] | None = None
+        self.export_requests = 0
 
     # --- generation -------------------------------------------------------------------
 
@@ -673,6 +696,8 @@ class SandboxWooCommerce:
             # what a PHP fatal error looks like through the REST API
             raise WooError(store.fail_status, "internal_server_error",
                            "<p>There has been a critical error on this website.</p>")
+        if request.args.get("rest_route") == EXPORT_ROUTE:
+            return self.export(request)
         if not request.path.startswith(API_PREFIX):
             raise WooError(404, "rest_no_route", "No route was found matching the URL and request method.")
         parts = request.path[len(API_PREFIX):].strip("/").split("/")
@@ -700,6 +725,48 @@ class SandboxWooCommerce:
             raise WooError(404, "rest_no_route", "No route was found matching the URL and request method.")
         self.check_permission(key, action, method)
         return handler()
+
+    # --- the Bikri plugin's export, with its signature check ----------------------------
+
+    def export(self, request: Request) -> Response:
+        """What wp-plugin/includes/class-bikri-export-route.php answers, from this store's orders."""
+        from backend.integrations.woocommerce_export import sign
+
+        store = self.store
+        with store.lock:
+            store.export_requests += 1
+            secret, blocked = store.export_secret, store.export_blocked
+        if blocked:
+            return Response(blocked[2], status=blocked[0], content_type=blocked[1])
+        if secret is None:
+            raise WooError(404, "rest_no_route", "No route was found matching the URL and request method.")
+        params = {k: v for k, v in request.args.items() if k != "rest_route"}
+        timestamp, nonce = request.headers.get("X-Bikri-Timestamp", ""), request.headers.get("X-Bikri-Nonce", "")
+        expected = sign(secret, request.method, EXPORT_ROUTE, params, timestamp, nonce)
+        if (not timestamp.isdigit() or abs(time.time() - int(timestamp)) > 300
+                or not hmac.compare_digest(expected, request.headers.get("X-Bikri-Signature", ""))):
+            raise WooError(401, "bikri_signature_invalid", "This request is not signed by the Bikri service.")
+        after_id = int(params.get("after_id") or 0)
+        limit = max(1, min(500, int(params.get("limit") or 100)))
+        modified_after = params.get("modified_after")
+        with store.lock:
+            every = [store.order(i) for i in range(1, len(store.alive) + 1) if store.exists(i)]
+        if modified_after:
+            since = modified_after.replace(" ", "T")
+            every = sorted((o for o in every if (o["date_modified_gmt"], o["id"]) > (since, after_id)),
+                           key=lambda o: (o["date_modified_gmt"], o["id"]))
+        else:
+            every = [o for o in every if o["id"] > after_id]
+        page = [export_record(o) for o in every[:limit]]
+        following = None
+        if len(page) == limit:
+            following = {"after_id": page[-1]["id"]}
+            if modified_after:
+                following["modified_after"] = page[-1]["date_modified_gmt"].replace("T", " ")
+        body = {"orders": page, "next": following, "storage": "hpos", "version": "0.1.0"}
+        if params.get("count") in ("1", "true"):
+            body["total"] = len([i for i in range(1, len(store.alive) + 1) if store.exists(i) and store.status[i - 1] != TRASH])
+        return self.json(body)
 
     @staticmethod
     def body(request: Request) -> dict:

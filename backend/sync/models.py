@@ -12,6 +12,7 @@ from backend.timeutil import utcnow
 class SyncKind:
     BACKFILL = "backfill"
     RECONCILE = "reconcile"
+    EXPORT = "export"  # not a walk: whether the shop's plugin offers the order export, and when that was checked
 
 
 class SyncStatus:

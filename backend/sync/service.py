@@ -29,6 +29,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from backend.dbutil import insert_rows, upsert_insert
 from backend.errors import ApiError
 from backend.extensions import db
+from backend.integrations.woocommerce_export import ExportUnavailable, OrderExport
 from backend.integrations.woocommerce import (
     ModifiedCursor,
     WooCommerce,
@@ -130,6 +131,40 @@ def status_of(site: Site) -> dict:
     }
 
 
+# --- the plugin's order export (fast path) ----------------------------------------------------
+
+def export_for(site: Site) -> OrderExport | None:
+    """The shop's order export when its plugin offers it, else None (wc/v3 then).
+
+    Probed once and remembered per site (a SyncState row of kind "export"), probed again
+    after SYNC_EXPORT_REPROBE_SECONDS either way: a plugin update adds the route, a security
+    plugin may start or stop blocking it. A shop that did not answer the probe at all is not
+    remembered as lacking it.
+    """
+    if not site.token_hash:
+        return None
+    state = state_for(site.id, SyncKind.EXPORT)
+    known = _cursor(state)
+    checked = parse_wc_time(known.get("checked_at"))
+    export = OrderExport.for_site(site)
+    if checked and (utcnow() - checked).total_seconds() < current_app.config["SYNC_EXPORT_REPROBE_SECONDS"]:
+        return export if known.get("available") else None
+    try:
+        available = export.probe()
+    except WooCommerceError as error:
+        log.info("site %s: export probe got no answer (%s); using wc/v3 this time", site.id, error)
+        return None
+    _remember_export(site.id, available)
+    return export if available else None
+
+
+def _remember_export(site_id: int, available: bool, reason: str | None = None) -> None:
+    state = state_for(site_id, SyncKind.EXPORT)
+    state.cursor = json.dumps({"available": available, "checked_at": format_wc_time(utcnow())})
+    state.status = SyncStatus.IDLE if available else SyncStatus.FAILED
+    state.last_error = reason[:1000] if reason else None
+
+
 # --- backfill -------------------------------------------------------------------------------
 
 def request_backfill(site: Site, *, restart: bool = False) -> SyncState:
@@ -175,8 +210,16 @@ def _backfill(site_id, state, budget_seconds, on_page):
         cursor = _cursor(state)
         if not cursor:
             until = utcnow().replace(microsecond=0)
-            cursor = {"until": format_wc_time(until), "products_done": False, "walk": ModifiedCursor().to_dict()}
-            state.total = wc.count_orders(modified_before=until)
+            export = export_for(site)
+            cursor = {"until": format_wc_time(until), "products_done": False}
+            if export is not None:
+                # by id: every page is a primary-key range on the shop's side; orders changed
+                # during the walk are reconciliation's (its checkpoint is this start)
+                cursor.update(mode="export", after_id=0)
+                state.total = export.count()
+            else:
+                cursor.update(mode="wc", walk=ModifiedCursor().to_dict())
+                state.total = wc.count_orders(modified_before=until)
             state.done, state.started_at, state.finished_at = 0, utcnow(), None
             _start_reconcile_at(site_id, until)
         state.status, state.last_error, state.cursor = SyncStatus.RUNNING, None, json.dumps(cursor)
@@ -189,14 +232,21 @@ def _backfill(site_id, state, budget_seconds, on_page):
             state.cursor = json.dumps(cursor)
             db.session.commit()
 
-        until = parse_wc_time(cursor["until"])
-        walk = wc.iter_orders_by_modified(ModifiedCursor.from_dict(cursor["walk"]), until=until)
+        if cursor.get("mode") == "export":
+            # trashed orders are left to reconciliation, as wc/v3's "any" leaves them out: the
+            # read model is the same whichever path fed it
+            walk = (([o for o in fresh if o.get("status") != "trash"], {"after_id": after_id})
+                    for fresh, after_id in OrderExport.for_site(site).iter_by_id(int(cursor["after_id"])))
+        else:
+            until = parse_wc_time(cursor["until"])
+            walk = ((fresh, {"walk": following.to_dict()}) for fresh, following
+                    in wc.iter_orders_by_modified(ModifiedCursor.from_dict(cursor["walk"]), until=until))
         # the fetch thread also reads the JSON into rows: that work overlaps the database's
         with _prefetched(_normalised_pages(walk)) as pages:
             for page_number, (records, invalid, following) in enumerate(pages, start=1):
                 orders.upsert_normalised(site_id, records, recount=False)
                 _log_invalid(site_id, invalid)
-                cursor["walk"] = following.to_dict()
+                cursor.update(following)
                 state = db.session.get(SyncState, state.id)
                 state.cursor, state.done = json.dumps(cursor), state.done + len(records) + len(invalid)
                 if invalid:
@@ -218,6 +268,19 @@ def _backfill(site_id, state, budget_seconds, on_page):
         state.total = state.done
         db.session.commit()
         return state
+    except ExportUnavailable as error:
+        # the route went away mid-walk (plugin downgraded, a security plugin): carry on with
+        # wc/v3 from the start; what the export stored stays and re-reads are no-ops
+        db.session.rollback()
+        log.warning("backfill of site %s: export refused (%s); going on with wc/v3", site_id, error)
+        _remember_export(site_id, False, str(error))
+        state = db.session.get(SyncState, state.id)
+        cursor = _cursor(state)
+        cursor.update(mode="wc", walk=ModifiedCursor().to_dict())
+        cursor.pop("after_id", None)
+        state.cursor, state.done = json.dumps(cursor), 0
+        db.session.commit()
+        return _backfill(site_id, state, budget_seconds, on_page)
     except WooCommerceError as error:
         db.session.rollback()
         state = db.session.get(SyncState, state.id)
@@ -262,6 +325,7 @@ def _normalise_page(raw_orders: list) -> tuple[list, list[str]]:
 
 
 def _normalised_pages(walk):
+    """(records, invalid, cursor update) per page of (raw orders, cursor update)."""
     for raw_orders, following in walk:
         records, invalid = _normalise_page(raw_orders)
         yield records, invalid, following
@@ -347,11 +411,35 @@ def run_reconcile(site_id: int) -> int:
         state.status, state.started_at, state.last_error = SyncStatus.RUNNING, utcnow(), None
         db.session.commit()
         overlap = timedelta(seconds=current_app.config["SYNC_RECONCILE_OVERLAP_SECONDS"])
-        wc = WooCommerce.for_site(db.session.get(Site, site_id))
+        site = db.session.get(Site, site_id)
+        wc = WooCommerce.for_site(site)
         seen, start = 0, ModifiedCursor(after=checkpoint - overlap)
+        export = export_for(site)
+        db.session.commit()
+        if export is not None:
+            try:
+                # one walk: the export hands out trashed orders too
+                for fresh, after, _after_id in export.iter_by_modified(start.after):
+                    _store_page(site_id, fresh)
+                    seen += len(fresh)
+                    state = db.session.get(SyncState, state_id)
+                    if after > checkpoint:
+                        checkpoint = after
+                        state.cursor = json.dumps({"after": format_wc_time(checkpoint)})
+                    _renew(state)
+                    db.session.commit()
+                    db.session.expunge_all()
+                export = "done"
+            except ExportUnavailable as error:
+                db.session.rollback()
+                log.warning("reconciliation of site %s: export refused (%s); using wc/v3", site_id, error)
+                _remember_export(site_id, False, str(error))
+                db.session.commit()
+            except WooCommerceError as error:
+                return _reconcile_failed(site_id, state_id, error, seen)
         try:
             # "any" leaves the trash out, so trashed orders need their own (small) walk
-            for status in (None, "trash"):
+            for status in (() if export == "done" else (None, "trash")):
                 for fresh, following in wc.iter_orders_by_modified(start, status=status):
                     _store_page(site_id, fresh)
                     seen += len(fresh)
@@ -363,18 +451,22 @@ def run_reconcile(site_id: int) -> int:
                     db.session.commit()
                     db.session.expunge_all()
         except WooCommerceError as error:
-            db.session.rollback()
-            state = db.session.get(SyncState, state_id)
-            state.status, state.last_error, state.finished_at = SyncStatus.FAILED, str(error)[:1000], utcnow()
-            db.session.commit()
-            log.warning("reconciliation of site %s stopped: %s", site_id, error)
-            return seen
+            return _reconcile_failed(site_id, state_id, error, seen)
         state = db.session.get(SyncState, state_id)
         state.status, state.done, state.finished_at = SyncStatus.IDLE, seen, utcnow()
         db.session.commit()
         return seen
     finally:
         _release(state_id)
+
+
+def _reconcile_failed(site_id: int, state_id: int, error: WooCommerceError, seen: int) -> int:
+    db.session.rollback()
+    state = db.session.get(SyncState, state_id)
+    state.status, state.last_error, state.finished_at = SyncStatus.FAILED, str(error)[:1000], utcnow()
+    db.session.commit()
+    log.warning("reconciliation of site %s stopped: %s", site_id, error)
+    return seen
 
 
 def connected_sites() -> list[int]:

@@ -85,6 +85,13 @@ final class Bikri_Plugin {
 	public $checkout_ajax;
 
 	/**
+	 * The signed order export route for the service's backfill and reconciliation.
+	 *
+	 * @var Bikri_Export_Route
+	 */
+	public $export_route;
+
+	/**
 	 * Creates the instance on first call.
 	 *
 	 * @param string $file Main plugin file.
@@ -120,6 +127,8 @@ final class Bikri_Plugin {
 		require_once __DIR__ . '/class-bikri-rest-key.php';
 		require_once __DIR__ . '/class-bikri-sync-queue.php';
 		require_once __DIR__ . '/class-bikri-sync.php';
+		require_once __DIR__ . '/class-bikri-order-export.php';
+		require_once __DIR__ . '/class-bikri-export-route.php';
 		require_once __DIR__ . '/class-bikri-license-page.php';
 		require_once __DIR__ . '/class-bikri-embedded-pages.php';
 		require_once __DIR__ . '/class-bikri-phone.php';
@@ -132,6 +141,7 @@ final class Bikri_Plugin {
 		$this->client         = new Bikri_Api_Client( $this->license );
 		$this->rest_key       = new Bikri_Rest_Key();
 		$this->sync           = new Bikri_Sync( $this->license, $this->client, new Bikri_Sync_Queue() );
+		$this->export_route   = new Bikri_Export_Route( $this->license );
 		$this->license_page   = new Bikri_License_Page( $this->license, $this->client, $this->rest_key, $this->sync );
 		$this->embedded_pages = new Bikri_Embedded_Pages( $this->license, $this->client );
 		$this->checkout       = new Bikri_Checkout( $this->license, $this->client, new Bikri_Checkout_Config( $this->license ) );
@@ -152,6 +162,7 @@ final class Bikri_Plugin {
 		add_action( 'admin_post_' . Bikri_License_Page::ACTION_ACTIVATE, array( $this->license_page, 'handle_activate' ) );
 		add_action( 'admin_post_' . Bikri_License_Page::ACTION_DEACTIVATE, array( $this->license_page, 'handle_deactivate' ) );
 		add_action( 'plugins_loaded', 'bikri_declare_send_sms' );
+		add_action( 'rest_api_init', array( $this->export_route, 'register' ) );
 		$this->sync->set_up();
 
 		// Checkout protection (F2-F4): both checkouts, the order hooks, the shopper's AJAX, the copy's pull.

@@ -56,6 +56,19 @@ final class Bikri_Uninstaller {
 		Bikri_Checkout_Config::unschedule();
 		wp_unschedule_hook( 'bikri_report_checkout_order' );
 		self::delete_order_meta();
+		self::delete_export_nonces();
+	}
+
+	/**
+	 * Deletes the export route's seen-nonce transients (they expire in 10 minutes; an uninstall
+	 * should not leave even those behind).
+	 */
+	private static function delete_export_nonces() {
+		global $wpdb;
+		foreach ( array( '_transient_', '_transient_timeout_' ) as $kind ) {
+			// phpcs:ignore WordPress.DB.DirectDatabaseQuery -- transients have no delete-by-prefix API.
+			$wpdb->query( $wpdb->prepare( "DELETE FROM {$wpdb->options} WHERE option_name LIKE %s", $wpdb->esc_like( $kind . Bikri_Export_Route::NONCE_PREFIX ) . '%' ) );
+		}
 	}
 
 	/**

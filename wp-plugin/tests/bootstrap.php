@@ -43,7 +43,11 @@ require __DIR__ . '/stand-ins/woocommerce-functions.php';
 require __DIR__ . '/stand-ins/action-scheduler.php';
 require __DIR__ . '/stand-ins/woocommerce-checkout.php';
 require __DIR__ . '/class-bikri-test-case.php';
+require __DIR__ . '/class-bikri-order-tables.php';
 
 // Kept for the whole run (outside the per-test transactions), as WooCommerce's installer would.
 Bikri\Tests\add_shop_manager_role();
 Bikri\Tests\create_api_keys_table();
+// WooCommerce's order tables for the export tests: this site's, and a second multisite site's (wp_2_).
+Bikri\Tests\Order_Tables::create( $wpdb->prefix );
+Bikri\Tests\Order_Tables::create( $wpdb->prefix . '2_' );
