@@ -17,7 +17,12 @@ NOT_TENANT_PREFIXES = {
 
 # How to fill a path argument with an id that belongs to the OTHER shop. A new route with a
 # new argument name must add a line here, or the walk fails and says so.
-PATH_ARGS = {}
+PATH_ARGS = {
+    # a courier is named by its key: shop A asks about its own account with that courier
+    "courier": lambda other_site: "steadfast",
+    # shop B's order number (seed_couriers): A must get a 404, never B's consignment
+    "invoice": lambda other_site: OTHER_SHOP_INVOICE,
+}
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
@@ -39,9 +44,34 @@ def seed_sms(site_id):
                             transaction_id=f"{MARKER}-trx", payment_id=f"{MARKER}-payment"))
 
 
+OTHER_SHOP_INVOICE = f"{MARKER}-1001"
+OTHER_SHOP_CONSIGNMENT = "987654321"
+
+
+def seed_couriers(site_id):
+    """Shop B's Steadfast account, settings, a consignment with history: none of it for A."""
+    import json
+    from decimal import Decimal
+
+    from backend.couriers import service
+    from backend.couriers.models import CourierAccount
+    from backend.extensions import db
+    from backend.integrations.couriers import TrackedStatus
+    from backend.licensing.models import Site
+    from backend.security import encrypt_secret
+
+    db.session.add(CourierAccount(site_id=site_id, courier="steadfast", balance=Decimal("777.77"), next_request_us=0,
+                                  credentials_enc=encrypt_secret(json.dumps({"api_key": f"{MARKER}-api",
+                                                                              "secret_key": f"{MARKER}-secret"}))))
+    site = db.session.get(Site, site_id)
+    service.save_settings(site, {"default_note": f"{MARKER} note", "default_courier": "steadfast"})
+    service.register_consignment(site, OTHER_SHOP_INVOICE, "steadfast", OTHER_SHOP_CONSIGNMENT, "MARKERTRK",
+                                 Decimal("777.77"), 1001, status=TrackedStatus("pending", "pending"))
+
+
 # Each domain adds a function that gives shop B data carrying MARKER (and the markers below).
-SEED_OTHER_SHOP = [seed_sms]
-OTHER_SHOP_MARKERS = [MARKER, "777.77", "+8801999999999", "01999999999"]
+SEED_OTHER_SHOP = [seed_sms, seed_couriers]
+OTHER_SHOP_MARKERS = [MARKER, "777.77", "+8801999999999", "01999999999", OTHER_SHOP_CONSIGNMENT, "MARKERTRK"]
 
 
 def tenant_routes(app):

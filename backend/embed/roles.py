@@ -15,8 +15,13 @@ PERMISSIONS = {
     # the SMS page: balance, what SMS cost, sending a message
     "view_sms": {ADMIN, MANAGER},
     "send_sms": {ADMIN, MANAGER},
-    # money settings (SMS recharge, courier keys) and anything an operator decides
+    # money settings (SMS recharge) and anything an operator decides
     "manage_money_settings": {ADMIN},
+    # the Couriers page: balances, parcels on the way and their statuses, the delivery report
+    "view_couriers": {ADMIN, MANAGER},
+    # courier API keys (they can book parcels and move the shop's courier money) and the
+    # courier defaults: the shop's administrator only
+    "manage_courier_accounts": {ADMIN},
 }
 
 

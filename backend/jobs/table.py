@@ -28,8 +28,16 @@ def reconcile_recharges():
     return reconcile_pending_recharges()
 
 
+def poll_courier_statuses():
+    from backend.couriers.polling import poll_due_consignments
+    return poll_due_consignments()
+
+
 JOBS = [
     Job("purge_embed_tickets", purge_embed_tickets, trigger_args={"hours": 1}),
     Job("resume_stuck_sms", resume_stuck_sms, trigger_args={"minutes": 1}),
     Job("reconcile_recharges", reconcile_recharges, trigger_args={"minutes": 5}),
+    # Each run asks only about parcels whose next check is due (every shop's own interval) and
+    # stops dispatching after COURIER_POLL_SECONDS, well inside its lease.
+    Job("poll_courier_statuses", poll_courier_statuses, trigger_args={"minutes": 5}),
 ]
