@@ -4,7 +4,7 @@ from flask import Response, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from backend.api import current_site, paginate
+from backend.api import current_site, dhaka_day_range, paginate
 from backend.couriers import polling, report, service, views
 from backend.couriers.models import Consignment
 from backend.couriers.schemas import (
@@ -144,7 +144,7 @@ class Report(MethodView):
     @blp.response(200, ReportSchema)
     def get(self, args):
         """The delivery report (C7) for a range of Dhaka days, by courier."""
-        start, end = views.report_range(args["start_date"], args["end_date"])
+        start, end = dhaka_day_range(args["start_date"], args["end_date"])
         return report.delivery_report(current_site().id, start, end, args["courier"])
 
 
@@ -154,7 +154,7 @@ class ReportCsv(MethodView):
     @blp.response(200, content_type="text/csv")
     def get(self, args):
         """The delivery report as CSV: a row per day and courier, then the totals."""
-        start, end = views.report_range(args["start_date"], args["end_date"])
+        start, end = dhaka_day_range(args["start_date"], args["end_date"])
         body = report.report_csv(report.delivery_report(current_site().id, start, end, args["courier"]))
         return Response(body, mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="deliveries-{start}-{end}.csv"'})

@@ -1,7 +1,6 @@
 """The shop's Couriers page inside wp-admin (C4, C5, C6, C7, C8): connect a courier account
 (checked before saving, keys never shown back), balance, default options, a status check of
 parcels on the way, and the delivery report with its chart and CSV."""
-from datetime import date, timedelta
 
 from flask import Blueprint, Response, jsonify, render_template, request
 from flask_babel import gettext as _, lazy_gettext as _l
@@ -9,6 +8,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from backend.couriers import polling, report, service
 from backend.couriers.labels import field_label, status_label
 from backend.couriers.models import Consignment
+from backend.api import dhaka_day_range_from_query
 from backend.embed.pages import EmbedPage, register_page
 from backend.embed.routes import require_user
 from backend.errors import ApiError
@@ -19,7 +19,6 @@ from backend.timeutil import dhaka_today
 blp = Blueprint("couriers_embed", __name__, url_prefix="/embed/couriers", template_folder="templates",
                 static_folder="static")
 
-MAX_RANGE_DAYS = 366
 OPEN_ROWS = 50
 WC_STATUSES = ("", "processing", "on-hold", "completed", "cancelled", "refunded", "failed")
 
@@ -51,26 +50,6 @@ def _page_context(user):
 
 register_page(EmbedPage("couriers", _l("Couriers"), permission="view_couriers", template="couriers/page.html",
                         context=_page_context))
-
-
-def report_range(start: date | None, end: date | None) -> tuple[date, date]:
-    today = dhaka_today()
-    end = end or today
-    start = start or end - timedelta(days=29)
-    if start > end:
-        raise ApiError(_("The start date is after the end date."), code="validation_error", status=422)
-    if (end - start).days >= MAX_RANGE_DAYS:
-        raise ApiError(_("Choose at most a year."), code="validation_error", status=422)
-    return start, end
-
-
-def _range_args():
-    try:
-        start = date.fromisoformat(request.args["start"]) if request.args.get("start") else None
-        end = date.fromisoformat(request.args["end"]) if request.args.get("end") else None
-    except ValueError:
-        raise ApiError(_("Dates look like 2026-03-01."), code="validation_error", status=422) from None
-    return report_range(start, end)
 
 
 def _account_card(user, key: str, **extra):
@@ -176,7 +155,7 @@ def check():
 def report_table():
     user = require_user("view_couriers")
     try:
-        start, end = _range_args()
+        start, end = dhaka_day_range_from_query(request.args)
     except ApiError as error:
         return render_template("couriers/_report.html", error=error)
     data = report.delivery_report(user.site.id, start, end, request.args.get("courier") or None)
@@ -187,7 +166,7 @@ def report_table():
 def report_json():
     user = require_user("view_couriers")
     try:
-        start, end = _range_args()
+        start, end = dhaka_day_range_from_query(request.args)
     except ApiError as error:
         return jsonify({"error": {"code": error.code, "message": error.message, "details": {}}}), 422
     data = report.delivery_report(user.site.id, start, end, request.args.get("courier") or None)
@@ -197,7 +176,7 @@ def report_json():
 @blp.get("/report.csv")
 def report_csv():
     user = require_user("view_couriers")
-    start, end = _range_args()
+    start, end = dhaka_day_range_from_query(request.args)
     body = report.report_csv(report.delivery_report(user.site.id, start, end, request.args.get("courier") or None))
     return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="deliveries-{start}-{end}.csv"'})

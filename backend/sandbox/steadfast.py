@@ -30,7 +30,6 @@ import itertools
 import json
 import re
 import secrets
-import socket
 import threading
 import time
 from collections import Counter
@@ -39,7 +38,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask import Flask, Response, jsonify, request
 
-from backend.sandbox.server import register_sandbox
+from backend.sandbox.server import drop_connection, register_sandbox
 
 API_KEY = "sandbox-steadfast-api-key"
 SECRET_KEY = "sandbox-steadfast-secret-key"
@@ -345,14 +344,7 @@ def create_steadfast_app(sandbox: SteadfastSandbox | None = None) -> Flask:
         answer = {"status": 200, "message": "Consignment has been created successfully.",
                   "consignment": sandbox.consignment_json(parcel)}
         if sandbox.pop_drop():
-            # Created, but the shop never hears so: close the connection under the server,
-            # as a flaky network or a crash between Steadfast's answer and ours would.
-            connection = request.environ.get("werkzeug.socket")
-            if connection is not None:
-                try:
-                    connection.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
+            drop_connection(request.environ)  # created, but the shop never hears so
         return jsonify(answer)
 
     @app.post(f"{prefix}/create_order/bulk-order")

@@ -19,7 +19,7 @@ Messages go through gettext: in a request they come out in the user's language, 
 (jobs, tests) in English.
 """
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import gettext as _
 
@@ -176,15 +176,6 @@ class BulkItemResult:
 
 
 # --- checks every courier shares ---------------------------------------------------------------
-
-def money_or_none(value) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        return None
-
 
 def common_parcel_errors(parcel: ParcelRequest) -> dict[str, list[str]]:
     """What no courier accepts: the checks say what to fix, field by field."""

@@ -36,8 +36,9 @@ from backend.integrations.couriers.base import (
     PARTIAL_DELIVERED, PARTIAL_DELIVERED_APPROVAL_PENDING, PENDING, UNKNOWN, UNKNOWN_APPROVAL_PENDING,
     BookedParcel, BulkItemResult, ConsignmentNotFound, Courier, CourierAuthFailed, CourierError, CourierRateLimited,
     CourierTimeout, CourierUnavailable, CourierValidationError, DuplicateInvoice, ParcelRequest, TrackedStatus,
-    money_or_none, register_courier,
+    register_courier,
 )
+from backend.money import decimal_or_none
 from backend.phones import local_form, normalise_phone
 
 log = logging.getLogger(__name__)
@@ -246,7 +247,7 @@ class Steadfast(Courier):
             invoice=str(item.get("invoice") or invoice),
             consignment_id=str(item["consignment_id"]),
             tracking_code=str(item["tracking_code"]) if item.get("tracking_code") else None,
-            cod_amount=money_or_none(item.get("cod_amount")),
+            cod_amount=decimal_or_none(item.get("cod_amount")),
             status=map_status(item.get("status") or "in_review"),
             raw=item,
         )
@@ -254,7 +255,7 @@ class Steadfast(Courier):
     # -- the calls ------------------------------------------------------------------------------
     def balance(self) -> Decimal:
         data = self._request("GET", "/get_balance")
-        balance = money_or_none(data.get("current_balance"))
+        balance = decimal_or_none(data.get("current_balance"))
         if balance is None:
             raise CourierUnavailable(_("Steadfast answered without a balance. Try again later."))
         return balance
