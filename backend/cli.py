@@ -14,6 +14,7 @@ jobs_cli = AppGroup("jobs", help="The scheduled jobs process.")
 demo_cli = AppGroup("demo", help="Demo data (demo mode only).")
 sms_cli = AppGroup("sms", help="SMS wallets.")
 sandbox_cli = AppGroup("sandbox", help="Local stand-ins for outside services (tests and demo only).")
+couriers_cli = AppGroup("couriers", help="Courier status polling.")
 
 
 @licenses_cli.command("create")
@@ -163,6 +164,17 @@ def run_sandbox(name, port):
         server.stop()
 
 
+@couriers_cli.command("poll")
+@click.option("--budget", default=None, type=float, help="Seconds to keep dispatching (default: the job's).")
+def couriers_poll(budget):
+    """Ask couriers about every parcel whose check is due, once, as the scheduled job does."""
+    import json
+
+    from backend.couriers.polling import poll_due_consignments
+
+    click.echo(json.dumps(poll_due_consignments(budget_seconds=budget)))
+
+
 def register_commands(app):
-    for group in (licenses_cli, operators_cli, jobs_cli, demo_cli, sms_cli, sandbox_cli):
+    for group in (licenses_cli, operators_cli, jobs_cli, demo_cli, sms_cli, sandbox_cli, couriers_cli):
         app.cli.add_command(group)

@@ -38,6 +38,9 @@ from backend.timeutil import utcnow
 log = logging.getLogger(__name__)
 
 MAX_RATE_RETRIES = 3
+# We aim a little below the courier's limit: requests reach it with some jitter, and a limiter
+# that sees a few arrive close together would refuse one. Refusals cost a request and a wait.
+RATE_MARGIN = 0.95
 # After this many failures in a row (5xx, timeouts) an account is left alone for the rest of
 # the run: the courier is down, and its parcels are still due next time.
 FAILURES_BEFORE_PAUSE = 5
@@ -61,11 +64,21 @@ class Pacer:
 
     def __init__(self, account_id: int, rate: float, lookahead: float = 0.25):
         self.account_id = account_id
-        self.interval_us = max(1, int(1_000_000 / rate))
-        self.chunk = max(1, int(rate * lookahead))
+        self.base_interval_us = self.interval_us = max(1, int(1_000_000 / rate))
+        self.lookahead = lookahead
         self.slots: deque[float] = deque()
         # bumped by every hold(): slots handed out before it are void (they would bunch up)
         self.generation = 0
+
+    @property
+    def chunk(self) -> int:
+        return max(1, int(self.lookahead * 1_000_000 / self.interval_us))
+
+    @property
+    def late_tolerance(self) -> float:
+        """How late (seconds) a request may still leave: a pause (GC, a slow commit) must not
+        release a bunch of overdue requests at once, which a strict limiter would refuse."""
+        return max(0.05, 2 * self.interval_us / 1_000_000)
 
     def next_slot(self) -> float:
         """Epoch seconds at which the next request may leave."""
@@ -98,7 +111,12 @@ class Pacer:
         self.slots.clear()
         self.generation += 1
         self.interval_us = min(self.interval_us * 2, 10_000_000)
-        self.chunk = max(1, self.chunk // 2)
+
+    def recover(self) -> None:
+        """An answer that was not a 429: creep back towards the configured pace (1 % a time),
+        so one refusal (a blip at the courier) does not slow the whole run down."""
+        if self.interval_us > self.base_interval_us:
+            self.interval_us = max(self.base_interval_us, int(self.interval_us * 0.99))
 
 
 @dataclass
@@ -133,6 +151,7 @@ class RunStats:
     failed: int = 0
     rate_limited: int = 0
     not_reached: int = 0
+    deferred: int = 0  # requests not sent (late, or their pace was void) and queued again
     accounts: int = 0
     seconds: float = 0.0
     outcomes: dict = field(default_factory=dict, repr=False)
@@ -160,7 +179,7 @@ class StatusRun:
             except CourierError as error:  # keys missing from the stored row
                 self._give_up_account(account.id, error.message)
                 continue
-            self.pacers[account.id] = Pacer(account.id, rate)
+            self.pacers[account.id] = Pacer(account.id, rate * RATE_MARGIN)
             # Enough requests in flight (or waiting for their slot) to keep one second of the
             # rate busy: a courier answering in up to a second still gets its full rate.
             self.caps[account.id] = min(MAX_WORKERS, max(2, math.ceil(rate)))
@@ -176,9 +195,11 @@ class StatusRun:
         if wait > 0:
             time.sleep(wait)
         pacer = self.pacers[item.account_id]
-        if item.account_id in self.stopped or pacer.generation != generation:
+        if (item.account_id in self.stopped or pacer.generation != generation
+                or time.time() - slot > pacer.late_tolerance):
             # The account was stopped, or the courier said 429, while this request waited for
-            # its slot: do not send it; the calling thread queues it again (or leaves it due).
+            # its slot, or it woke too late to keep the pace: do not send it; the calling
+            # thread queues it again (or leaves it due).
             self.results.put((item, None, DEFERRED))
             return
         item.generation = generation
@@ -236,9 +257,12 @@ class StatusRun:
     def _handle(self, item: Due, asked_at, answer) -> None:
         self.in_flight[item.account_id] -= 1
         if answer is DEFERRED:
+            self.stats.deferred += 1
             self.queues[item.account_id].appendleft(item)
             return
         self.unsaved += 1
+        if not isinstance(answer, CourierRateLimited):
+            self.pacers[item.account_id].recover()
         if isinstance(answer, TrackedStatus):
             self.failures_in_row[item.account_id] = 0
             self.stats.asked += 1

@@ -337,18 +337,17 @@ def apply_status(consignment_pk: int, site_id: int, tracked: TrackedStatus, obse
         db.session.execute(insert(ConsignmentStatusChange).values(
             consignment_pk=consignment_pk, site_id=site_id, status=tracked.status,
             courier_status=tracked.courier_status[:60], source=source, observed_at=observed_at, created_at=now))
-    else:
-        db.session.execute(
-            update(c).where(c.id == consignment_pk, c.status == tracked.status, newer)
-            .values(status_observed_at=observed_at, courier_status=tracked.courier_status[:60])
-            .execution_options(synchronize_session=False))
-    # Bookkeeping whatever the answer: when we asked, and when to ask next (never, once final).
+    # Bookkeeping whatever the answer: when we asked, and when to ask next (never, once final);
+    # the same status asked later moves its observation time on (so older news stays older).
+    same_and_newer = and_(c.status == tracked.status, newer)
     db.session.execute(
         update(c).where(c.id == consignment_pk)
         .values(last_checked_at=case((or_(c.last_checked_at.is_(None), c.last_checked_at < observed_at), observed_at),
                                      else_=c.last_checked_at),
                 next_check_at=case((c.status.in_(FINAL_STATUSES), None),
                                    else_=next_check_after(observed_at, poll_minutes)),
+                status_observed_at=case((same_and_newer, observed_at), else_=c.status_observed_at),
+                courier_status=case((same_and_newer, tracked.courier_status[:60]), else_=c.courier_status),
                 check_failures=0, last_error=None)
         .execution_options(synchronize_session=False))
     return changed
