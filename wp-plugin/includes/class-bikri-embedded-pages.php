@@ -89,13 +89,17 @@ final class Bikri_Embedded_Pages {
 	 */
 	public static function pages() {
 		return array(
-			self::MENU_SLUG => array(
+			self::MENU_SLUG  => array(
 				'page'  => 'home',
 				'title' => __( 'Home', 'bikri' ),
 			),
-			'bikri-sms'     => array(
+			'bikri-sms'      => array(
 				'page'  => 'sms',
 				'title' => __( 'SMS', 'bikri' ),
+			),
+			'bikri-couriers' => array(
+				'page'  => 'couriers',
+				'title' => __( 'Couriers', 'bikri' ),
 			),
 		);
 	}

@@ -41,10 +41,11 @@ class Bikri_Embedded_Pages_Test extends Bikri_Test_Case {
 		$this->build_menu();
 
 		$slugs = wp_list_pluck( $GLOBALS['submenu']['bikri'], 2 );
-		$this->assertSame( array( 'bikri', 'bikri-sms', 'bikri-license' ), array_values( $slugs ) );
+		$this->assertSame( array( 'bikri', 'bikri-sms', 'bikri-couriers', 'bikri-license' ), array_values( $slugs ) );
 		$this->assertSame( 'bikri_view', $GLOBALS['submenu']['bikri'][0][1] );
 		$this->assertSame( 'bikri_view', $GLOBALS['submenu']['bikri'][1][1] );
-		$this->assertSame( 'manage_options', $GLOBALS['submenu']['bikri'][2][1] );
+		$this->assertSame( 'bikri_view', $GLOBALS['submenu']['bikri'][2][1] );
+		$this->assertSame( 'manage_options', $GLOBALS['submenu']['bikri'][3][1] );
 	}
 
 	public function test_page_redirects_to_license_page_without_a_license() {
