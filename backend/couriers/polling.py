@@ -13,6 +13,7 @@ Both go through `StatusRun`, which
 Steadfast has no bulk status call, so one request per parcel is the floor; the run never
 asks twice for a parcel unless the courier told us to retry (429).
 """
+import heapq
 import logging
 import math
 import queue
@@ -161,6 +162,11 @@ class RunStats:
 
 
 class StatusRun:
+    """One pass over some parcels. The calling thread keeps a timetable (a heap of each
+    account's next send time), hands a request to the thread pool when its time comes, and
+    applies answers as they arrive; worker threads only do HTTP. No thread sleeps holding a
+    request, so a thousand shops' accounts share the pool without starving each other."""
+
     def __init__(self, items: list[Due], *, deadline: float, source: str):
         self.deadline = deadline  # epoch seconds: no request is sent after it
         self.source = source
@@ -180,26 +186,25 @@ class StatusRun:
                 self._give_up_account(account.id, error.message)
                 continue
             self.pacers[account.id] = Pacer(account.id, rate * RATE_MARGIN)
-            # Enough requests in flight (or waiting for their slot) to keep one second of the
-            # rate busy: a courier answering in up to a second still gets its full rate.
-            self.caps[account.id] = min(MAX_WORKERS, max(2, math.ceil(rate)))
+            # At most two seconds' worth of requests unanswered: a courier that slows down
+            # gets fewer requests, not a pile of them.
+            self.caps[account.id] = min(MAX_WORKERS, max(2, math.ceil(rate * 2)))
         self.stopped |= set(self.queues) - set(self.couriers)
         self.in_flight: Counter = Counter()
         self.failures_in_row: Counter = Counter()
         self.results: queue.Queue = queue.Queue()
+        self.timetable: list[tuple[float, int, int]] = []  # (send at, generation, account)
+        self.armed: set[int] = set()  # accounts with an entry in the timetable
         self.unsaved = 0
 
     # -- worker side: HTTP only ----------------------------------------------------------------
     def _ask(self, courier, item: Due, slot: float, generation: int) -> None:
-        wait = slot - time.time()
-        if wait > 0:
-            time.sleep(wait)
         pacer = self.pacers[item.account_id]
         if (item.account_id in self.stopped or pacer.generation != generation
                 or time.time() - slot > pacer.late_tolerance):
-            # The account was stopped, or the courier said 429, while this request waited for
-            # its slot, or it woke too late to keep the pace: do not send it; the calling
-            # thread queues it again (or leaves it due).
+            # The account was stopped, or the courier said 429, since this request was handed
+            # over, or it waited too long for a free thread to keep the pace: do not send it;
+            # the calling thread queues it again (or leaves it due).
             self.results.put((item, None, DEFERRED))
             return
         item.generation = generation
@@ -213,21 +218,21 @@ class StatusRun:
             answer = CourierError(repr(error))
         self.results.put((item, asked_at, answer))
 
-    # -- calling thread: dispatch and the database -----------------------------------------------
+    # -- calling thread: the timetable and the database ------------------------------------------
     def run(self) -> RunStats:
         started = time.monotonic()
-        workers = min(MAX_WORKERS, sum(self.caps.values()) or 1)
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="courier-poll") as pool:
+        for account_id in self.queues:
+            self._arm(account_id)
+        with ThreadPoolExecutor(max_workers=MAX_WORKERS, thread_name_prefix="courier-poll") as pool:
             while True:
-                self._dispatch(pool)
-                if not sum(self.in_flight.values()):
-                    break
-                self._handle(*self.results.get())
-                while True:
-                    try:
-                        self._handle(*self.results.get_nowait())
-                    except queue.Empty:
-                        break
+                self._send_due(pool)
+                if not self.timetable and not sum(self.in_flight.values()):
+                    break  # nothing to send and nothing to wait for
+                wait = max(0.0, self.timetable[0][0] - time.time()) if self.timetable else None
+                try:
+                    self._handle(*self.results.get(timeout=wait))
+                except queue.Empty:
+                    continue
                 if self.unsaved >= COMMIT_EVERY:
                     self._commit()
         self._commit()
@@ -240,25 +245,39 @@ class StatusRun:
         self.stats.seconds = time.monotonic() - started
         return self.stats
 
-    def _dispatch(self, pool) -> None:
-        for account_id, waiting in self.queues.items():
-            if account_id in self.stopped:
-                continue
+    def _arm(self, account_id: int) -> None:
+        """Put the account's next send time in the timetable, if it has work and time left."""
+        if account_id in self.armed or account_id in self.stopped or not self.queues.get(account_id):
+            return
+        pacer = self.pacers[account_id]
+        slot = pacer.next_slot()
+        if slot > self.deadline:
+            self.stopped.add(account_id)
+            return
+        heapq.heappush(self.timetable, (slot, pacer.generation, account_id))
+        self.armed.add(account_id)
+
+    def _send_due(self, pool) -> None:
+        while self.timetable and self.timetable[0][0] <= time.time():
+            slot, generation, account_id = heapq.heappop(self.timetable)
+            self.armed.discard(account_id)
             pacer = self.pacers[account_id]
-            while waiting and self.in_flight[account_id] < self.caps[account_id]:
-                slot = pacer.next_slot()
-                if slot > self.deadline:
-                    self.stopped.add(account_id)
-                    break
+            waiting = self.queues[account_id]
+            if account_id in self.stopped or not waiting:
+                continue
+            if generation == pacer.generation and self.in_flight[account_id] < self.caps[account_id]:
                 item = waiting.popleft()
                 self.in_flight[account_id] += 1
-                pool.submit(self._ask, self.couriers[account_id], item, slot, pacer.generation)
+                pool.submit(self._ask, self.couriers[account_id], item, slot, generation)
+            # a slot from before a 429, or one the account is too busy to use, simply lapses
+            self._arm(account_id)
 
     def _handle(self, item: Due, asked_at, answer) -> None:
         self.in_flight[item.account_id] -= 1
         if answer is DEFERRED:
             self.stats.deferred += 1
             self.queues[item.account_id].appendleft(item)
+            self._arm(item.account_id)
             return
         self.unsaved += 1
         if not isinstance(answer, CourierRateLimited):
@@ -281,6 +300,7 @@ class StatusRun:
             item.attempts += 1
             if item.attempts < MAX_RATE_RETRIES:
                 self.queues[item.account_id].appendleft(item)  # asked again once the wait is over
+                self._arm(item.account_id)
                 return
             service.record_check_failure(item.pk, item.failures, error.message,
                                          retry_after=timedelta(seconds=error.retry_after or 60))

@@ -1,6 +1,6 @@
 """The couriers JSON API (bearer token, scoped to the caller's site): accounts and balance,
 settings, consignments, on-demand status checks, the delivery report."""
-from flask import Response, url_for
+from flask import Response, current_app, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -22,7 +22,9 @@ PAGE_BLUEPRINTS = [views.blp]
 
 
 def _account_out(view: dict) -> dict:
-    return {**view, "logo_url": url_for("couriers_embed.static", filename=f"logos/{view['logo']}", _external=True)}
+    # on the service's public address: the plugin shows it inside wp-admin, not behind our proxy
+    logo = url_for("couriers_embed.static", filename=f"logos/{view['logo']}")
+    return {**view, "logo_url": current_app.config["PUBLIC_URL"] + logo}
 
 
 @blp.route("")

@@ -106,21 +106,19 @@ def connect_account(site: Site, key: str, values: dict) -> CourierAccount:
         raise ApiError(_("We could not check the keys with %(courier)s just now, so nothing was saved. %(reason)s",
                          courier=cls.name, reason=error.message), code="courier_unavailable", status=503) from error
     if account is None:
-        account = CourierAccount(site_id=site.id, courier=key, next_request_us=0)
-        db.session.add(account)
+        try:
+            with db.session.begin_nested():
+                account = CourierAccount(site_id=site.id, courier=key, next_request_us=0,
+                                         credentials_enc=encrypt_secret(json.dumps(credentials)))
+                db.session.add(account)
+                db.session.flush()
+        except IntegrityError:
+            account = get_account(site, key)  # two saves at once: the other made the row; ours, checked too, wins
     account.credentials_enc = encrypt_secret(json.dumps(credentials))
     account.balance = balance
     account.balance_checked_at = utcnow()
     account.problem = None
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError:
-        # two saves at once: the other one made the row; ours overwrites it with the same check passed
-        account = get_account(site, key)
-        account.credentials_enc = encrypt_secret(json.dumps(credentials))
-        account.balance, account.balance_checked_at, account.problem = balance, utcnow(), None
-        db.session.flush()
+    db.session.flush()
     return account
 
 
@@ -275,6 +273,8 @@ def register_consignment(site: Site, invoice: str, courier: str, consignment_id:
     invoice, consignment_id = str(invoice).strip(), str(consignment_id).strip()
     if courier not in COURIERS:
         raise ValueError(f"unknown courier {courier!r}")
+    if isinstance(cod_amount, float):
+        raise TypeError("cod_amount must be a Decimal (money is never float)")
     existing = find_consignment(site, courier, invoice)
     if existing is None:
         now = utcnow()

@@ -287,3 +287,28 @@ def test_consignment_detail_with_history(app, book, connected, steadfast):
     listed = connected.get("/api/v1/couriers/consignments?open=true").json
     assert listed["total"] == 1 and listed["items"][0]["invoice"] == "P0"
     assert connected.get("/api/v1/couriers/consignments/steadfast/P9").status_code == 404
+
+
+def test_a_shop_with_few_parcels_is_not_stuck_behind_a_big_one(app, book, steadfast, make_shop):
+    """Accounts are paced side by side: shop B's two parcels go out at once, not after A's twenty."""
+    book(20, prefix="A")
+    steadfast.add_account("shop-b-key", "shop-b-secret")
+    shop_b = make_shop(url="https://shop-b.example.com")
+    assert shop_b.client.put("/api/v1/couriers/steadfast/account", json={"api_key": "shop-b-key", "secret_key": "shop-b-secret"},
+                             headers=shop_b.auth).status_code == 200
+    with app.app_context():
+        site_b = db.session.get(Site, shop_b.site_id)
+        courier = service.courier_for(service.get_account(site_b, "steadfast"))
+        b_ids = []
+        for i in range(2):
+            parcel = courier.create_consignment(ParcelRequest(invoice=f"B{i}", recipient_name="Mina", recipient_phone="01911234567",
+                                                              recipient_address="Khulna", cod_amount=Decimal("300")))
+            service.register_consignment(site_b, parcel.invoice, "steadfast", parcel.consignment_id, None, Decimal("300"))
+            b_ids.append(int(parcel.consignment_id))
+        db.session.execute(update(Consignment).values(next_check_at=utcnow() - timedelta(minutes=1)))
+        db.session.commit()
+    steadfast.status_calls.clear()
+    app.config["COURIERS"]["steadfast"]["requests_per_second"] = 10.0
+    assert poll(app)["asked"] == 22
+    order = list(steadfast.status_calls)
+    assert set(b_ids) <= set(order[:6]), order
