@@ -276,6 +276,9 @@ BN = {
     "Steadfast's answer did not mention this parcel. Check it by its order number before booking it again.":
         "স্টেডফাস্টের উত্তরে এই পার্সেলের উল্লেখ নেই। আবার বুক করার আগে অর্ডার নম্বর দিয়ে যাচাই করুন।",
     "Steadfast refused this parcel: %(reason)s": "স্টেডফাস্ট এই পার্সেলটি নেয়নি: %(reason)s",
+    "No consignment with this courier and order number.": "এই কুরিয়ার ও অর্ডার নম্বরে কোনো কনসাইনমেন্ট নেই।",
+    "No consignment of this shop has this id.": "এই দোকানের কোনো কনসাইনমেন্টের এই আইডি নেই।",
+    "No consignment of this shop has this order number.": "এই দোকানের কোনো কনসাইনমেন্টের এই অর্ডার নম্বর নেই।",
     "Steadfast answered without a delivery status. Try again later.": "স্টেডফাস্ট ডেলিভারি স্ট্যাটাস ছাড়া উত্তর দিয়েছে। পরে আবার চেষ্টা করুন।",
     "Steadfast refused this parcel without saying why. Check the phone number, address and amount, and whether this order was booked before.":
         "স্টেডফাস্ট কারণ না জানিয়ে পার্সেলটি নেয়নি। ফোন নম্বর, ঠিকানা ও টাকার পরিমাণ দেখুন, আর অর্ডারটি আগে বুক হয়েছে কি না দেখুন।",

@@ -2,6 +2,7 @@
 settings, consignments, on-demand status checks, the delivery report."""
 from flask import Response, current_app, url_for
 from flask.views import MethodView
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
 from backend.api import current_site, dhaka_day_range, paginate
@@ -112,7 +113,7 @@ class ConsignmentDetail(MethodView):
         """One consignment by courier and order number, with its status history."""
         consignment = service.find_consignment(current_site(), courier, invoice)
         if consignment is None:
-            raise NotFound("No consignment with this courier and order number.")
+            raise NotFound(_("No consignment with this courier and order number."))
         return {**_consignment_out(consignment), "history": service.status_history(consignment)}
 
 
@@ -132,11 +133,11 @@ class StatusCheck(MethodView):
         items = []
         for pk in data["ids"]:
             items.append(checked.get(pk) or {"id": pk, "invoice": "", "checked": False, "changed": False,
-                                             "error": "No consignment of this shop has this id."})
+                                             "error": _("No consignment of this shop has this id.")})
         for invoice in data["invoices"]:
             pk = by_invoice.get(invoice)
             items.append(checked[pk] if pk else {"id": None, "invoice": invoice, "checked": False, "changed": False,
-                                                 "error": "No consignment of this shop has this order number."})
+                                                 "error": _("No consignment of this shop has this order number.")})
         return {"items": items}
 
 
