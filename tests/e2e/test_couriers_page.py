@@ -53,4 +53,9 @@ def test_connect_steadfast_and_set_defaults(service, wordpress, sandboxes, brows
     for part in ("courier-settings", "courier-parcels", "courier-report"):
         frame.locator(f"#{part}").scroll_into_view_if_needed()
         page.screenshot(path=str(ARTIFACTS / f"couriers-360-{part}.png"))
+
+    # Leave WordPress as we found it (no license): the other browser tests start from there.
+    page.goto(f"{wordpress['url']}/wp-admin/admin.php?page=bikri-license")
+    page.locator("#bikri-deactivate").click()
+    expect(page.locator(".notice-success")).to_contain_text("deactivated")
     context.close()
