@@ -61,6 +61,41 @@ def paginate(query, page: int, per_page: int) -> dict:
     return {"items": items, "page": page, "per_page": per_page, "total": total, "pages": -(-total // per_page)}
 
 
+def dhaka_day_range(start, end, *, default_days: int = 30, max_days: int = 366):
+    """A range of calendar days in Asia/Dhaka, inclusive, for reports and histories: by default
+    the last `default_days` up to today. A reversed or overlong range is an ApiError (422)."""
+    from datetime import timedelta
+
+    from flask_babel import gettext as _
+
+    from backend.errors import ApiError
+    from backend.timeutil import dhaka_today
+
+    end = end or dhaka_today()
+    start = start or end - timedelta(days=default_days - 1)
+    if start > end:
+        raise ApiError(_("The start date is after the end date."), code="validation_error", status=422)
+    if (end - start).days >= max_days:
+        raise ApiError(_("Choose at most a year."), code="validation_error", status=422)
+    return start, end
+
+
+def dhaka_day_range_from_query(args, **kw):
+    """The same from `?start=2026-03-01&end=2026-03-31`, as the pages' date inputs send them."""
+    from datetime import date
+
+    from flask_babel import gettext as _
+
+    from backend.errors import ApiError
+
+    try:
+        start = date.fromisoformat(args["start"]) if args.get("start") else None
+        end = date.fromisoformat(args["end"]) if args.get("end") else None
+    except ValueError:
+        raise ApiError(_("Dates look like 2026-03-01."), code="validation_error", status=422) from None
+    return dhaka_day_range(start, end, **kw)
+
+
 def public(view):
     """Mark a view (function or MethodView) as callable without a bearer token."""
     view.bikri_public = True

@@ -56,7 +56,8 @@ def create_app(overrides: dict | None = None) -> Flask:
 # The domains, in the order their tables and routes are wired. A domain package may have
 # models.py (tables) and routes.py exporting API_BLUEPRINTS (flask-smorest, JSON under /api)
 # and PAGE_BLUEPRINTS (plain Flask: embed views, consoles). A new domain is one word here.
-DOMAINS = ["licensing", "embed", "operator", "jobs", "sms", "orders", "sync", "desk", "dashboard", "checkout"]
+DOMAINS = ["licensing", "embed", "operator", "jobs", "sms", "orders", "sync", "desk", "dashboard", "checkout",
+           "couriers"]
 
 
 def _domain_module(domain, name):
@@ -120,10 +121,13 @@ def _set_framing_headers(response):
 
 
 def _select_locale():
+    from flask import current_app, has_request_context
+
     user = g.get("embed_user")
     if user is not None:
         return user.locale
-    from flask import current_app
+    if not has_request_context():
+        return "en"  # the jobs process and CLI: messages they make (courier errors) go to logs and rows in English
     return request.accept_languages.best_match(current_app.config["LANGUAGES"]) or "en"
 
 

@@ -15,6 +15,7 @@ demo_cli = AppGroup("demo", help="Demo data (demo mode only).")
 sms_cli = AppGroup("sms", help="SMS wallets.")
 sandbox_cli = AppGroup("sandbox", help="Local stand-ins for outside services (tests and demo only).")
 sync_cli = AppGroup("sync", help="Order sync with a shop's WooCommerce.")
+couriers_cli = AppGroup("couriers", help="Courier status polling.")
 
 
 @licenses_cli.command("create")
@@ -225,6 +226,17 @@ def sync_status(site_id):
     click.echo(json.dumps(service.status_of(_sync_site(site_id)), indent=2, ensure_ascii=False))
 
 
+@couriers_cli.command("poll")
+@click.option("--budget", default=None, type=float, help="Seconds to keep dispatching (default: the job's).")
+def couriers_poll(budget):
+    """Ask couriers about every parcel whose check is due, once, as the scheduled job does."""
+    import json
+
+    from backend.couriers.polling import poll_due_consignments
+
+    click.echo(json.dumps(poll_due_consignments(budget_seconds=budget)))
+
+
 def register_commands(app):
-    for group in (licenses_cli, operators_cli, jobs_cli, demo_cli, sms_cli, sandbox_cli, sync_cli):
+    for group in (licenses_cli, operators_cli, jobs_cli, demo_cli, sms_cli, sandbox_cli, sync_cli, couriers_cli):
         app.cli.add_command(group)

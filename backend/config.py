@@ -80,6 +80,18 @@ class Config:
         self.OPENAPI_SWAGGER_UI_URL = "https://cdn.jsdelivr.net/npm/swagger-ui-dist/"
         self.JSON_SORT_KEYS = False
         self.SMS_GATEWAY_TIMEOUT = float(os.environ.get("BIKRI_SMS_GATEWAY_TIMEOUT", "10"))
+        # Couriers: where each courier's API is (its production address unless set, e.g. to a
+        # sandbox) and how many requests a second we allow ourselves per shop account.
+        self.COURIERS = {
+            "steadfast": {
+                "base_url": os.environ.get("BIKRI_STEADFAST_BASE_URL", "").strip() or None,
+                "requests_per_second": float(os.environ["BIKRI_STEADFAST_RATE"]) if os.environ.get("BIKRI_STEADFAST_RATE") else None,
+            },
+        }
+        self.COURIER_TIMEOUT = float(os.environ.get("BIKRI_COURIER_TIMEOUT", "20"))
+        # One polling run stops dispatching after this long (the job's lease is 10 minutes);
+        # what it did not reach is still due and goes first in the next run.
+        self.COURIER_POLL_SECONDS = float(os.environ.get("BIKRI_COURIER_POLL_SECONDS", "240"))
         # bKash tokenized checkout, for SMS wallet recharges (K3)
         self.BKASH = {
             "base_url": os.environ.get("BIKRI_BKASH_BASE_URL", ""),

@@ -4,7 +4,7 @@ SQLite has no decimal type (it would do float arithmetic in `balance - cost`), s
 are stored as whole ten-thousandths of a taka. That keeps SMS rates like 0.3500 exact and
 makes the wallet's conditional UPDATE exact on SQLite and PostgreSQL alike.
 """
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from sqlalchemy import BigInteger
 from sqlalchemy.types import TypeDecorator
@@ -17,6 +17,17 @@ RATE = Decimal("0.0001")
 def taka(value) -> Decimal:
     """A Decimal from user input or an int/str; never from float arithmetic."""
     return Decimal(str(value))
+
+
+def decimal_or_none(value) -> Decimal | None:
+    """An amount from an outside answer (a JSON number read as Decimal, or a string), or None
+    when it is missing or not a number: the caller decides whether that is an error."""
+    if value is None or value == "":
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
 
 
 def to_poisha(amount: Decimal) -> Decimal:

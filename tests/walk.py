@@ -23,6 +23,10 @@ PATH_ARGS = {
     "tag_id": lambda other_shop: SEEDED["tag_id"],  # shop B's order tag (seed_desk)
     # shop B's blacklist entry (seed_checkout notes its id)
     "entry_id": lambda other_site: SEEDED["blacklist_entry"],
+    # a courier is named by its key: shop A asks about its own account with that courier
+    "courier": lambda other_site: "steadfast",
+    # shop B's order number (seed_couriers): A must get a 404, never B's consignment
+    "invoice": lambda other_site: OTHER_SHOP_INVOICE,
 }
 SEEDED = {}
 
@@ -101,10 +105,36 @@ def seed_checkout(site_id):
     SEEDED["blacklist_entry"] = entry.id
 
 
+OTHER_SHOP_INVOICE = f"{MARKER}-1001"
+OTHER_SHOP_CONSIGNMENT = "987654321"
+
+
+def seed_couriers(site_id):
+    """Shop B's Steadfast account, settings, a consignment with history: none of it for A."""
+    import json
+    from decimal import Decimal
+
+    from backend.couriers import service
+    from backend.couriers.models import CourierAccount
+    from backend.extensions import db
+    from backend.integrations.couriers import TrackedStatus
+    from backend.licensing.models import Site
+    from backend.security import encrypt_secret
+
+    db.session.add(CourierAccount(site_id=site_id, courier="steadfast", balance=Decimal("777.77"), next_request_us=0,
+                                  credentials_enc=encrypt_secret(json.dumps({"api_key": f"{MARKER}-api",
+                                                                              "secret_key": f"{MARKER}-secret"}))))
+    site = db.session.get(Site, site_id)
+    service.save_settings(site, {"default_note": f"{MARKER} note", "default_courier": "steadfast"})
+    service.register_consignment(site, OTHER_SHOP_INVOICE, "steadfast", OTHER_SHOP_CONSIGNMENT, "MARKERTRK",
+                                 Decimal("777.77"), 1001, status=TrackedStatus("pending", "pending"))
+
+
 # Each domain adds a function that gives shop B data carrying MARKER (and the markers below).
-SEED_OTHER_SHOP = [seed_sms, seed_desk, seed_dashboard, seed_checkout]
+SEED_OTHER_SHOP = [seed_sms, seed_desk, seed_dashboard, seed_checkout, seed_couriers]
 OTHER_SHOP_MARKERS = [MARKER, "777.77", "+8801999999999", "01999999999", "+8801888888888", "01888888888",
-                      "198.51.100.77", "MarkerShopB", "777001"]
+                      "198.51.100.77", "MarkerShopB", "777001", OTHER_SHOP_CONSIGNMENT,
+                      "MARKERTRK"]
 
 
 def tenant_routes(app):

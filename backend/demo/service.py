@@ -33,6 +33,7 @@ def set_up_demo() -> dict:
     db.session.commit()
     _set_up_sms(site)
     _set_up_checkout(site)
+    _set_up_couriers(site)
     STATE_FILE.parent.mkdir(parents=True, exist_ok=True)
     STATE_FILE.write_text(json.dumps(state))
     STATE_FILE.chmod(0o600)
@@ -107,3 +108,46 @@ def _set_up_checkout(site) -> None:
         if status == "verified" and n % 4:
             checkout.record_order(site, wc_order_id=2000 + n, phone=f"+880171200{n:04d}", otp="verified", status="processing")
     db.session.commit()
+
+
+def _set_up_couriers(site) -> None:
+    """The sandbox Steadfast connected and a month of parcels, oldest first, with the sandbox's
+    clock moved on between them so each parcel is as far along as its booking date says; then
+    the clock runs (an hour a minute) and the jobs process's polling keeps the page moving."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    import requests
+
+    from backend.couriers import service as couriers
+    from backend.couriers.models import Consignment
+    from backend.couriers.polling import poll_due_consignments
+    from backend.integrations.couriers import ParcelRequest
+    from backend.sandbox.steadfast import API_KEY, SECRET_KEY
+    from backend.timeutil import utcnow
+
+    base_url = current_app.config["COURIERS"]["steadfast"].get("base_url")
+    if not base_url:
+        return  # no sandbox named: the demo shows the page unconnected
+    if couriers.get_account(site, "steadfast") is None:
+        couriers.connect_account(site, "steadfast", {"api_key": API_KEY, "secret_key": SECRET_KEY})
+        couriers.save_settings(site, {"default_courier": "steadfast", "default_note": "Call before delivery"})
+        db.session.commit()
+    if db.session.execute(select(Consignment.id).where(Consignment.site_id == site.id)).first():
+        return
+    control = base_url.removesuffix("/api/v1") + "/__sandbox__/control"
+    courier = couriers.courier_for(couriers.get_account(site, "steadfast"))
+    step = timedelta(hours=17)
+    count = 40
+    for n in range(count):
+        booked_at = utcnow() - step * (count - n)
+        parcel = courier.create_consignment(ParcelRequest(
+            invoice=f"DEMO-{2000 + n}", recipient_name=f"Customer {n + 1}", recipient_phone=f"0181{n:07d}",
+            recipient_address="House 7, Road 3, Mirpur 10, Dhaka", cod_amount=Decimal(450 + 50 * (n % 9)),
+            note="Call before delivery"))
+        couriers.register_consignment(site, parcel.invoice, "steadfast", parcel.consignment_id, parcel.tracking_code,
+                                      Decimal(450 + 50 * (n % 9)), 2000 + n, status=parcel.status, booked_at=booked_at)
+        requests.post(control, json={"advance_seconds": step.total_seconds()}, timeout=5)
+    db.session.commit()
+    requests.post(control, json={"time_scale": 60}, timeout=5)
+    poll_due_consignments(budget_seconds=60)

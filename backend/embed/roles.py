@@ -36,6 +36,11 @@ PERMISSIONS = {
     "manage_blacklist": {ADMIN, MANAGER},
     # who completed OTP and who did not (shoppers' phone numbers)
     "view_otp_report": {ADMIN, MANAGER},
+    # the Couriers page: balances, parcels on the way and their statuses, the delivery report
+    "view_couriers": {ADMIN, MANAGER},
+    # courier API keys (they can book parcels and move the shop's courier money) and the
+    # courier defaults: the shop's administrator only
+    "manage_courier_accounts": {ADMIN},
 }
 
 

@@ -48,6 +48,11 @@ def expire_otp_codes():
     return expire_old_codes()
 
 
+def poll_courier_statuses():
+    from backend.couriers.polling import poll_due_consignments
+    return poll_due_consignments()
+
+
 JOBS = [
     Job("purge_embed_tickets", purge_embed_tickets, trigger_args={"hours": 1}),
     Job("resume_stuck_sms", resume_stuck_sms, trigger_args={"minutes": 1}),
@@ -58,4 +63,7 @@ JOBS = [
     Job("sync_reconcile", sync_reconcile, trigger_args={"minutes": 5}, lease_seconds=900),
     Job("prune_seen_events", prune_seen_events, trigger_args={"hours": 6}),
     Job("expire_otp_codes", expire_otp_codes, trigger_args={"minutes": 10}),
+    # Each run asks only about parcels whose next check is due (every shop's own interval) and
+    # stops dispatching after COURIER_POLL_SECONDS, well inside its lease.
+    Job("poll_courier_statuses", poll_courier_statuses, trigger_args={"minutes": 5}),
 ]

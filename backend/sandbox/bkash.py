@@ -32,7 +32,6 @@ import html
 import json
 import re
 import secrets
-import socket
 import string
 import threading
 import time
@@ -48,7 +47,7 @@ from werkzeug.wrappers import Request, Response
 from backend.phones import InvalidPhone, local_form, normalise_phone
 from backend.timeutil import DHAKA
 
-from .server import register_sandbox
+from .server import drop_connection, register_sandbox
 
 PREFIX = "/v1.2.0-beta/tokenized/checkout"
 
@@ -366,14 +365,7 @@ class BkashSandbox:
         if plan["kind"] == "delay":
             wake.wait(plan["seconds"])
         elif plan["kind"] == "drop":
-            # The payment is completed; the merchant never hears so. Closing the socket under
-            # the server makes the client see the connection drop, as over a flaky network.
-            connection = request.environ.get("werkzeug.socket")
-            if connection is not None:
-                try:
-                    connection.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
+            drop_connection(request.environ)  # the payment is completed; the merchant never hears so
         return self._json(answer)
 
     def on_status(self, request: Request) -> Response:

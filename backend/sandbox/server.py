@@ -1,6 +1,7 @@
 """Run a sandbox WSGI app on a real loopback socket, in a thread (tests) or in the foreground (demo)."""
 import datetime
 import ipaddress
+import socket
 import ssl
 import threading
 from pathlib import Path
@@ -16,6 +17,18 @@ def register_sandbox(name: str):
         SANDBOXES[name] = factory
         return factory
     return decorator
+
+
+def drop_connection(environ) -> None:
+    """Close the client's connection under the server, before it answers: the client sees the
+    connection drop, as over a flaky network or when a crash comes between the other side's
+    work and our hearing of it. Sandboxes use it for "done, but the answer was lost"."""
+    connection = environ.get("werkzeug.socket")
+    if connection is not None:
+        try:
+            connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
 
 
 class _QuietHandler(WSGIRequestHandler):

@@ -1,12 +1,12 @@
 """The shop's SMS page inside wp-admin: balance, recharge, a test send with a live price,
 histories, and what SMS cost by day and purpose (S4–S8)."""
-from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 from flask import Blueprint, jsonify, render_template, request
 from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import select
 
+from backend.api import dhaka_day_range_from_query
 from backend.embed.pages import EmbedPage, register_page
 from backend.embed.routes import require_user
 from backend.errors import ApiError
@@ -29,20 +29,8 @@ register_page(EmbedPage("sms", _l("SMS"), permission="view_sms", template="sms/p
 
 
 def _range():
-    """The chosen range (Dhaka days, inclusive), 30 days by default; bad input falls back and says so."""
-    from datetime import date
-
-    today = dhaka_today()
-    try:
-        start = date.fromisoformat(request.args.get("start") or (today - timedelta(days=29)).isoformat())
-        end = date.fromisoformat(request.args.get("end") or today.isoformat())
-    except ValueError:
-        raise ApiError(_("Dates look like 2026-03-01."), code="validation_error", status=422)
-    if start > end:
-        raise ApiError(_("The start date is after the end date."), code="validation_error", status=422)
-    if (end - start).days >= MAX_RANGE_DAYS:
-        raise ApiError(_("Choose at most a year."), code="validation_error", status=422)
-    return start, end
+    """The chosen range (Dhaka days, inclusive), 30 days by default."""
+    return dhaka_day_range_from_query(request.args, max_days=MAX_RANGE_DAYS)
 
 
 @blp.get("/balance")

@@ -51,19 +51,22 @@ def wait_for(url: str, what: str, process: subprocess.Popen, seconds: int = 30):
 
 @pytest.fixture(scope="session")
 def sandboxes():
-    """The SMS gateway and bKash stand-ins, on real sockets, for the service to call."""
+    """The SMS gateway, bKash and Steadfast stand-ins, on real sockets, for the service to call."""
     from backend.sandbox.bkash import BkashSandbox
     from backend.sandbox.server import SandboxServer
     from backend.sandbox.sms_gateway import create_sms_gateway_app
+    from backend.sandbox.steadfast import create_steadfast_app
 
-    sms_app, bkash_app = create_sms_gateway_app(), BkashSandbox()
-    sms_server, bkash_server = SandboxServer(sms_app), SandboxServer(bkash_app)
-    sms_server.start()
-    bkash_server.start()
+    sms_app, bkash_app, steadfast_app = create_sms_gateway_app(), BkashSandbox(), create_steadfast_app()
+    servers = [SandboxServer(sms_app), SandboxServer(bkash_app), SandboxServer(steadfast_app)]
+    for server in servers:
+        server.start()
+    sms_server, bkash_server, steadfast_server = servers
     yield {"sms": sms_app.sandbox, "sms_url": sms_server.url, "bkash": bkash_app,
-           "bkash_config": bkash_app.gateway_config(bkash_server.url)}
-    sms_server.stop()
-    bkash_server.stop()
+           "bkash_config": bkash_app.gateway_config(bkash_server.url),
+           "steadfast": steadfast_app.sandbox, "steadfast_url": f"{steadfast_server.url}/api/v1"}
+    for server in servers:
+        server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -84,6 +87,7 @@ def service(tmp_path_factory, sandboxes):
         "BIKRI_BKASH_BASE_URL": bkash["base_url"], "BIKRI_BKASH_APP_KEY": bkash["app_key"],
         "BIKRI_BKASH_APP_SECRET": bkash["app_secret"], "BIKRI_BKASH_USERNAME": bkash["username"],
         "BIKRI_BKASH_PASSWORD": bkash["password"],
+        "BIKRI_STEADFAST_BASE_URL": sandboxes["steadfast_url"],
     }
     ARTIFACTS.mkdir(exist_ok=True)
     log = open(ARTIFACTS / "service.log", "wb")

@@ -117,6 +117,10 @@ final class Bikri_Embedded_Pages {
 				'page'  => 'otp-report',
 				'title' => __( 'OTP report', 'bikri' ),
 			),
+			'bikri-couriers'   => array(
+				'page'  => 'couriers',
+				'title' => __( 'Couriers', 'bikri' ),
+			),
 		);
 	}
 

@@ -27,10 +27,12 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, replace
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from urllib.parse import urlsplit
 
 import requests
+
+from backend.money import decimal_or_none
 
 from .base import (
     CANCELLED, COMPLETED, FAILED, PENDING, UNKNOWN, CreatedPayment, PaymentError, PaymentGateway,
@@ -303,7 +305,7 @@ class BkashGateway(PaymentGateway):
             status=status,
             payment_id=payment_id,
             transaction_id=data.get("trxID") or None,
-            amount=_decimal(data.get("amount")),
+            amount=decimal_or_none(data.get("amount")),
             invoice=data.get("merchantInvoiceNumber") or None,
             raw=data,
             message="" if status == COMPLETED else f"bKash: transaction {transaction_status or 'status missing'}",
@@ -358,11 +360,3 @@ def _describe(data: dict, response: requests.Response | None = None) -> str:
         return f"code {code}"
     return f"HTTP {response.status_code}" if response is not None else "no details"
 
-
-def _decimal(value) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        return None

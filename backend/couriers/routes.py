@@ -1,0 +1,163 @@
+"""The couriers JSON API (bearer token, scoped to the caller's site): accounts and balance,
+settings, consignments, on-demand status checks, the delivery report."""
+from flask import Response, current_app, url_for
+from flask.views import MethodView
+from flask_babel import gettext as _
+from flask_smorest import Blueprint
+
+from backend.api import current_site, dhaka_day_range, paginate
+from backend.couriers import polling, report, service, views
+from backend.couriers.models import Consignment
+from backend.couriers.schemas import (
+    AccountListSchema, AccountSchema, CourierBalanceSchema, ConnectAccountSchema, ConsignmentDetailSchema, ConsignmentListArgsSchema,
+    ConsignmentPageSchema, ReportArgsSchema, ReportSchema, SettingsSchema, SettingsUpdateSchema, StatusCheckRequestSchema,
+    StatusCheckSchema,
+)
+from backend.errors import NotFound
+from backend.integrations.couriers import FINAL_STATUSES
+
+blp = Blueprint("couriers", __name__, url_prefix="/api/v1/couriers", description="Couriers: accounts, statuses, report")
+
+API_BLUEPRINTS = [blp]
+PAGE_BLUEPRINTS = [views.blp]
+
+
+def _account_out(view: dict) -> dict:
+    # on the service's public address: the plugin shows it inside wp-admin, not behind our proxy
+    logo = url_for("couriers_embed.static", filename=f"logos/{view['logo']}")
+    return {**view, "logo_url": current_app.config["PUBLIC_URL"] + logo}
+
+
+@blp.route("")
+class Couriers(MethodView):
+    @blp.response(200, AccountListSchema)
+    def get(self):
+        """The couriers a shop can use, each with its logo and whether the shop connected it."""
+        site = current_site()
+        return {"items": [_account_out(service.account_view(site, cls)) for cls in service.offered_couriers()]}
+
+
+@blp.route("/<courier>/account")
+class CourierAccountView(MethodView):
+    @blp.arguments(ConnectAccountSchema)
+    @blp.response(200, AccountSchema)
+    def put(self, data, courier):
+        """Connect (or change) the shop's account. The keys are checked with the courier first;
+        refused keys answer 422 and nothing is saved. Blank keeps the stored key."""
+        site = current_site()
+        account = service.connect_account(site, courier, data)
+        return _account_out(service.account_view(site, service.offered_courier(courier), account))
+
+    @blp.response(204)
+    def delete(self, courier):
+        """Forget the shop's keys for this courier (its consignments stay for the record)."""
+        service.offered_courier(courier)
+        service.disconnect_account(current_site(), courier)
+
+
+@blp.route("/<courier>/balance")
+class CourierBalance(MethodView):
+    @blp.response(200, CourierBalanceSchema)
+    def get(self, courier):
+        """The shop's balance with the courier, asked now (C5)."""
+        account = service.refresh_balance(current_site(), courier)
+        return {"courier": courier, "balance": account.balance, "currency": "BDT", "checked_at": account.balance_checked_at}
+
+
+@blp.route("/settings")
+class CourierSettingsView(MethodView):
+    @blp.response(200, SettingsSchema)
+    def get(self):
+        """Default courier, note and delivery type, COD rules, how often statuses are checked,
+        and which WooCommerce status each delivery status should set."""
+        return service.settings_view(service.get_settings(current_site()))
+
+    @blp.arguments(SettingsUpdateSchema)
+    @blp.response(200, SettingsSchema)
+    def put(self, data):
+        """Change some settings; fields left out keep their value."""
+        return service.settings_view(service.save_settings(current_site(), data))
+
+
+def _consignment_out(c: Consignment) -> dict:
+    out = {name: getattr(c, name) for name in ConsignmentDetailSchema().fields if hasattr(c, name)}
+    out["final"] = c.status in FINAL_STATUSES
+    return out
+
+
+@blp.route("/consignments")
+class Consignments(MethodView):
+    @blp.arguments(ConsignmentListArgsSchema, location="query")
+    @blp.response(200, ConsignmentPageSchema)
+    def get(self, args):
+        """The shop's consignments, newest first; filter by courier, status, or open (not final)."""
+        from sqlalchemy import select
+
+        query = select(Consignment).where(Consignment.site_id == current_site().id)
+        if args["courier"]:
+            query = query.where(Consignment.courier == args["courier"])
+        if args["status"]:
+            query = query.where(Consignment.status == args["status"])
+        if args["open"] is not None:
+            final = Consignment.status.in_(FINAL_STATUSES)
+            query = query.where(~final if args["open"] else final)
+        page = paginate(query.order_by(Consignment.id.desc()), args["page"], args["per_page"])
+        page["items"] = [_consignment_out(c) for c in page["items"]]
+        return page
+
+
+@blp.route("/consignments/<courier>/<invoice>")
+class ConsignmentDetail(MethodView):
+    @blp.response(200, ConsignmentDetailSchema)
+    def get(self, courier, invoice):
+        """One consignment by courier and order number, with its status history."""
+        consignment = service.find_consignment(current_site(), courier, invoice)
+        if consignment is None:
+            raise NotFound(_("No consignment with this courier and order number."))
+        return {**_consignment_out(consignment), "history": service.status_history(consignment)}
+
+
+@blp.route("/consignments/status-check")
+class StatusCheck(MethodView):
+    @blp.arguments(StatusCheckRequestSchema)
+    @blp.response(200, StatusCheckSchema)
+    def post(self, data):
+        """Ask the couriers now about these consignments (C6): one result per id or invoice given,
+        in that order. Unknown ones say so; final ones are not asked again."""
+        site = current_site()
+        found = service.consignments_of(site, ids=data["ids"]) if data["ids"] else []
+        found += service.consignments_of(site, invoices=data["invoices"]) if data["invoices"] else []
+        unique = list({c.id: c for c in found}.values())
+        checked = {item["id"]: item for item in polling.check_consignments(site, unique)}
+        by_invoice = {c.invoice: c.id for c in unique}
+        items = []
+        for pk in data["ids"]:
+            items.append(checked.get(pk) or {"id": pk, "invoice": "", "checked": False, "changed": False,
+                                             "error": _("No consignment of this shop has this id.")})
+        for invoice in data["invoices"]:
+            pk = by_invoice.get(invoice)
+            items.append(checked[pk] if pk else {"id": None, "invoice": invoice, "checked": False, "changed": False,
+                                                 "error": _("No consignment of this shop has this order number.")})
+        return {"items": items}
+
+
+@blp.route("/report")
+class Report(MethodView):
+    @blp.arguments(ReportArgsSchema, location="query")
+    @blp.response(200, ReportSchema)
+    def get(self, args):
+        """The delivery report (C7) for a range of Dhaka days, by courier."""
+        start, end = dhaka_day_range(args["start_date"], args["end_date"])
+        return report.delivery_report(current_site().id, start, end, args["courier"])
+
+
+@blp.route("/report.csv")
+class ReportCsv(MethodView):
+    @blp.arguments(ReportArgsSchema, location="query")
+    @blp.response(200, content_type="text/csv")
+    def get(self, args):
+        """The delivery report as CSV: a row per day and courier, then the totals."""
+        start, end = dhaka_day_range(args["start_date"], args["end_date"])
+        body = report.report_csv(report.delivery_report(current_site().id, start, end, args["courier"]))
+        return Response(body, mimetype="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="deliveries-{start}-{end}.csv"'})

@@ -1,0 +1,182 @@
+"""The shop's Couriers page inside wp-admin (C4, C5, C6, C7, C8): connect a courier account
+(checked before saving, keys never shown back), balance, default options, a status check of
+parcels on the way, and the delivery report with its chart and CSV."""
+
+from flask import Blueprint, Response, jsonify, render_template, request
+from flask_babel import gettext as _, lazy_gettext as _l
+
+from backend.couriers import polling, report, service
+from backend.couriers.labels import field_label, status_label
+from backend.couriers.models import Consignment
+from backend.api import dhaka_day_range_from_query
+from backend.embed.pages import EmbedPage, register_page
+from backend.embed.routes import require_user
+from backend.errors import ApiError
+from backend.extensions import db
+from backend.integrations.couriers import FINAL_STATUSES, STATUSES
+from backend.timeutil import dhaka_today
+
+blp = Blueprint("couriers_embed", __name__, url_prefix="/embed/couriers", template_folder="templates",
+                static_folder="static")
+
+OPEN_ROWS = 50
+WC_STATUSES = ("", "processing", "on-hold", "completed", "cancelled", "refunded", "failed")
+
+
+def _wc_status_labels() -> dict:
+    return {"": _("Leave as it is"), "processing": _("Processing"), "on-hold": _("On hold"), "completed": _("Completed"),
+            "cancelled": _("Cancelled"), "refunded": _("Refunded"), "failed": _("Failed")}
+
+
+@blp.context_processor
+def _helpers():
+    return {"status_label": status_label, "courier_field_label": field_label}
+
+
+def _page_context(user):
+    site = user.site
+    return {
+        "accounts": [service.account_view(site, cls) for cls in service.offered_couriers()],
+        "settings": service.settings_view(service.get_settings(site)),
+        "statuses": STATUSES,
+        "status_label": status_label,
+        "courier_field_label": field_label,
+        "wc_statuses": WC_STATUSES,
+        "wc_status_labels": _wc_status_labels(),
+        "couriers": service.offered_couriers(),
+        "today": dhaka_today(),
+    }
+
+
+register_page(EmbedPage("couriers", _l("Couriers"), permission="view_couriers", template="couriers/page.html",
+                        context=_page_context))
+
+
+def _account_card(user, key: str, **extra):
+    cls = service.offered_courier(key)
+    return render_template("couriers/_account.html", user=user, account=service.account_view(user.site, cls), **extra)
+
+
+# --- accounts --------------------------------------------------------------------------------------
+
+@blp.post("/accounts/<courier>")
+def save_account(courier):
+    user = require_user("manage_courier_accounts")
+    try:
+        service.connect_account(user.site, courier, {"api_key": request.form.get("api_key", ""),
+                                                     "secret_key": request.form.get("secret_key", "")})
+    except ApiError as error:
+        if error.status == 404:
+            raise
+        db.session.rollback()
+        return _account_card(user, courier, error=error)
+    db.session.commit()
+    return _account_card(user, courier, saved=True)
+
+
+@blp.post("/accounts/<courier>/disconnect")
+def disconnect(courier):
+    user = require_user("manage_courier_accounts")
+    service.offered_courier(courier)
+    service.disconnect_account(user.site, courier)
+    db.session.commit()
+    return _account_card(user, courier, disconnected=True)
+
+
+@blp.get("/accounts/<courier>/balance")
+def balance(courier):
+    user = require_user("view_couriers")
+    try:
+        service.refresh_balance(user.site, courier)
+    except ApiError as error:
+        if error.status == 404 and error.code == "unknown_courier":
+            raise
+        return _account_card(user, courier, error=error)
+    db.session.commit()
+    return _account_card(user, courier)
+
+
+# --- settings -----------------------------------------------------------------------------------------
+
+def _settings_from_form(form) -> dict:
+    data = {
+        "default_courier": form.get("default_courier") or None,
+        "default_note": form.get("default_note", ""),
+        "delivery_type": form.get("delivery_type", "home"),
+        "prepaid_cod_zero": form.get("prepaid_cod_zero") == "1",
+        "wc_status_map": {status: form.get(f"wc_status_{status}", "") for status in STATUSES},
+    }
+    for name in ("cod_round_to", "poll_minutes"):
+        value = form.get(name, "").strip()
+        data[name] = int(value) if value.isdigit() else -1
+    return data
+
+
+@blp.post("/settings")
+def save_settings():
+    user = require_user("manage_courier_accounts")
+    try:
+        settings = service.save_settings(user.site, _settings_from_form(request.form))
+    except ApiError as error:
+        db.session.rollback()
+        return render_template("couriers/_settings_result.html", error=error)
+    db.session.commit()
+    return render_template("couriers/_settings_result.html", settings=service.settings_view(settings))
+
+
+# --- parcels on the way, and checking them now ----------------------------------------------------------
+
+@blp.get("/consignments")
+def consignments():
+    user = require_user("view_couriers")
+    from sqlalchemy import select
+
+    rows = db.session.execute(
+        select(Consignment).where(Consignment.site_id == user.site.id, Consignment.status.not_in(FINAL_STATUSES))
+        .order_by(Consignment.booked_at.desc()).limit(OPEN_ROWS)).scalars().all()
+    return render_template("couriers/_consignments.html", rows=rows)
+
+
+@blp.post("/consignments/check")
+def check():
+    user = require_user("view_couriers")
+    ids = [int(value) for value in request.form.getlist("id") if value.isdigit()][:100]
+    if not ids:
+        return render_template("couriers/_check_result.html", items=[], error=_("Tick the parcels to check first."))
+    found = service.consignments_of(user.site, ids=ids)
+    items = polling.check_consignments(user.site, found)
+    # the table of parcels listens for this and reloads with the new statuses
+    return render_template("couriers/_check_result.html", items=items), 200, {"HX-Trigger": "checked"}
+
+
+# --- the delivery report --------------------------------------------------------------------------------
+
+@blp.get("/report")
+def report_table():
+    user = require_user("view_couriers")
+    try:
+        start, end = dhaka_day_range_from_query(request.args)
+    except ApiError as error:
+        return render_template("couriers/_report.html", error=error)
+    data = report.delivery_report(user.site.id, start, end, request.args.get("courier") or None)
+    return render_template("couriers/_report.html", report=data, names={c.key: c.name for c in service.offered_couriers()})
+
+
+@blp.get("/report.json")
+def report_json():
+    user = require_user("view_couriers")
+    try:
+        start, end = dhaka_day_range_from_query(request.args)
+    except ApiError as error:
+        return jsonify({"error": {"code": error.code, "message": error.message, "details": {}}}), 422
+    data = report.delivery_report(user.site.id, start, end, request.args.get("courier") or None)
+    return jsonify({"days": data["days"], "series": data["series"], "booked": data["totals"]["booked"]})
+
+
+@blp.get("/report.csv")
+def report_csv():
+    user = require_user("view_couriers")
+    start, end = dhaka_day_range_from_query(request.args)
+    body = report.report_csv(report.delivery_report(user.site.id, start, end, request.args.get("courier") or None))
+    return Response(body, mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="deliveries-{start}-{end}.csv"'})
