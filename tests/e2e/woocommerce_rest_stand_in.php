@@ -203,3 +203,16 @@ if ( 0 === strpos( $bikri_test_path, '/wp-json/wc/v3/' ) ) {
 	echo $bikri_test_body; // phpcs:ignore WordPress.Security.EscapeOutput -- the store's answer, unchanged.
 	exit;
 }
+
+// This shop's orders live in the sandbox store behind the stand-in wc/v3 above, not in this
+// WordPress's tables, so the plugin's own order export (which reads those tables) would
+// honestly answer "no orders". The test takes the route away, as a security plugin may do, and
+// the service falls back to wc/v3 — the path this test is about. The export has its own tests
+// (wp-plugin/tests/test-order-export.php, tests/sync/test_export.py, bench/export.py).
+add_filter(
+	'rest_endpoints',
+	static function ( $endpoints ) {
+		unset( $endpoints['/bikri/v1/orders/export'] );
+		return $endpoints;
+	}
+);
