@@ -3,15 +3,17 @@ import multiprocessing
 import os
 
 bind = os.environ.get("BIKRI_BIND", "127.0.0.1:5000")
-# A worker per core (plus one, to hide database waits), each with threads: most requests are
-# short and CPU-bound, but some wait on outside services (an SMS gateway, bKash, WooCommerce)
-# and must not hold a whole process while they wait.
-workers = int(os.environ.get("BIKRI_WEB_WORKERS", multiprocessing.cpu_count() + 1))
-threads = int(os.environ.get("BIKRI_WEB_THREADS", "8"))
+# Sync workers, two per core plus one: most requests are short and CPU-bound, and sync
+# workers keep their tail latency low (bench/auth.py: p99 ~9-25 ms here). gunicorn's gthread
+# workers served more requests a second but with p99 near a second under the same load (kept-
+# alive connections waiting behind busy threads), so threads are opt-in (BIKRI_WEB_THREADS)
+# for deployments whose traffic waits mostly on outside services (SMS gateways, couriers).
+workers = int(os.environ.get("BIKRI_WEB_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+threads = int(os.environ.get("BIKRI_WEB_THREADS", "1"))
 worker_class = "gthread" if threads > 1 else "sync"
 timeout = 30
 graceful_timeout = 20
-keepalive = 5
+keepalive = int(os.environ.get("BIKRI_WEB_KEEPALIVE", "5"))
 max_requests = 20000
 max_requests_jitter = 2000
 accesslog = os.environ.get("BIKRI_ACCESS_LOG") or None

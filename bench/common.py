@@ -71,6 +71,8 @@ def activate_site(env: dict, base: str, url: str = "https://bench.example.com") 
 def free_port(port: int | None = None) -> int:
     """`port` if nothing listens on it (else exit: another service would answer our requests), or any free one."""
     with socket.socket() as probe:
+        # a port a previous run just closed (TIME_WAIT) is free to listen on again
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port or 0))
         except OSError:
