@@ -28,6 +28,8 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     _import_models()
     db.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        _use_sqlite_wal(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
@@ -67,6 +69,20 @@ def _domain_module(domain, name):
         if error.name == f"backend.{domain}.{name}":
             return None
         raise
+
+
+def _use_sqlite_wal(app):
+    """The web and jobs processes share an SQLite file: with WAL, pages keep reading while a
+    job writes, and a writer waits (busy timeout) instead of failing at once."""
+    from sqlalchemy import event
+
+    with app.app_context():
+        @event.listens_for(db.engine, "connect")
+        def _wal(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
 
 
 def _import_models():

@@ -41,6 +41,8 @@ class Config:
 
         self.PUBLIC_URL = os.environ.get("BIKRI_PUBLIC_URL", "http://localhost:5000").rstrip("/")
         self.DEMO_MODE = os.environ.get("BIKRI_DEMO", "") == "1"
+        # demo only: the sandbox store that answers the demo shop's WooCommerce REST API
+        self.DEMO_WOOCOMMERCE_URL = os.environ.get("BIKRI_DEMO_WOOCOMMERCE_URL", "")
         # Anything bigger than 1 MB is refused before a view reads it.
         self.MAX_CONTENT_LENGTH = 1024 * 1024
         self.RATELIMIT_STORAGE_URI = os.environ.get("BIKRI_RATELIMIT_STORAGE", "memory://")

@@ -21,6 +21,8 @@ PIDS=()
 trap 'kill "${PIDS[@]}" 2>/dev/null' EXIT INT TERM
 .venv/bin/flask sandbox run sms --port "${BIKRI_DEMO_SMS_PORT:-5801}" & PIDS+=($!)
 .venv/bin/flask sandbox run bkash --port "${BIKRI_DEMO_BKASH_PORT:-5802}" & PIDS+=($!)
+export BIKRI_DEMO_WOOCOMMERCE_URL="http://127.0.0.1:${BIKRI_DEMO_WC_PORT:-5804}"
+.venv/bin/flask sandbox run woocommerce --port "${BIKRI_DEMO_WC_PORT:-5804}" & PIDS+=($!)
 .venv/bin/flask sandbox run steadfast --port "${BIKRI_DEMO_STEADFAST_PORT:-5803}" & PIDS+=($!)
 .venv/bin/flask db upgrade
 .venv/bin/flask demo setup

@@ -1,6 +1,6 @@
 from flask import Blueprint, abort, render_template, request
 
-from backend.demo.service import demo_site
+from backend.demo.service import DEMO_WC_KEY, DEMO_WC_SECRET, demo_site
 from backend.embed import service as embed
 from backend.embed.pages import PAGES
 
@@ -33,3 +33,29 @@ def wp_admin():
         frame_url = embed.ticket_url(raw, ticket.page)
     return render_template("demo/wp_admin.html", site=site, frame_url=frame_url, page=page,
                            pages=PAGES, wp_role=wp_role, users=DEMO_USERS, lang=request.args.get("lang", "en"))
+
+
+@blp.route("/wp-json/wc/v3/<path:endpoint>", methods=["GET", "POST", "PUT", "DELETE"])
+def woocommerce_rest(endpoint):
+    """Demo only: the demo shop's WooCommerce REST API, answered by the sandbox store.
+
+    The service talks to the demo shop exactly as to a real one (its URL, its REST key, OAuth
+    over http); this stand-in re-asks the sandbox store as a client of its own, because the
+    signature the service made is over this address, not the sandbox's.
+    """
+    from flask import Response, current_app
+    from woocommerce import API
+
+    store = API(url=current_app.config["DEMO_WOOCOMMERCE_URL"], consumer_key=DEMO_WC_KEY,
+                consumer_secret=DEMO_WC_SECRET, version="wc/v3", timeout=30)
+    params = {k: v for k, v in request.args.items() if not k.startswith("oauth_")}
+    method = request.method.lower()
+    if method in ("get", "delete"):
+        answer = getattr(store, method)(endpoint, params=params)
+    else:
+        answer = getattr(store, method)(endpoint, request.get_json(silent=True) or {}, params=params)
+    response = Response(answer.content, status=answer.status_code, content_type=answer.headers.get("Content-Type"))
+    for name in ("X-WP-Total", "X-WP-TotalPages", "Link"):
+        if name in answer.headers:
+            response.headers[name] = answer.headers[name]
+    return response

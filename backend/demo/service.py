@@ -14,6 +14,9 @@ DEMO_EMAIL = "demo-shop@bikri.test"
 DEMO_OPERATOR = "operator@bikri.test"
 DEMO_OPERATOR_PASSWORD = "demo-operator-pass"
 STATE_FILE = INSTANCE_DIR / "demo.json"
+# the sandbox store's key pair (backend/sandbox/woocommerce.py), handed over as a plugin would
+DEMO_WC_KEY = "ck_sandbox_0000000000000000000000000000000000000000"
+DEMO_WC_SECRET = "cs_sandbox_0000000000000000000000000000000000000000"
 
 
 def demo_site_url() -> str:
@@ -27,13 +30,15 @@ def set_up_demo() -> dict:
     if license is None:
         license, key = licensing.create_license(DEMO_EMAIL, sites=3, days=365, plan="demo")
         state["license_key"] = key
-    site, _token = licensing.activate_site(state["license_key"], demo_site_url())
+    site, _token = licensing.activate_site(state["license_key"], demo_site_url(),
+                                           wc_consumer_key=DEMO_WC_KEY, wc_consumer_secret=DEMO_WC_SECRET)
     if db.session.execute(select(Operator).where(Operator.email == DEMO_OPERATOR)).scalar_one_or_none() is None:
         create_operator(DEMO_OPERATOR, DEMO_OPERATOR_PASSWORD)
     db.session.commit()
     _set_up_sms(site)
     _set_up_checkout(site)
     _set_up_couriers(site)
+    _set_up_orders(site)
     STATE_FILE.parent.mkdir(parents=True, exist_ok=True)
     STATE_FILE.write_text(json.dumps(state))
     STATE_FILE.chmod(0o600)
@@ -151,3 +156,20 @@ def _set_up_couriers(site) -> None:
     db.session.commit()
     requests.post(control, json={"time_scale": 60}, timeout=5)
     poll_due_consignments(budget_seconds=60)
+
+
+def _set_up_orders(site) -> None:
+    """The demo shop's orders: a backfill from the sandbox store (through the demo's stand-in
+    wp-json/wc/v3), queued as for a shop that just connected. The jobs process runs it once the
+    web process answers (it serves that stand-in), then keeps the shop in step."""
+    from flask import current_app
+
+    from backend.orders.models import Order
+    from backend.sync import service as sync
+
+    if not current_app.config.get("DEMO_WOOCOMMERCE_URL"):
+        return
+    if db.session.execute(select(Order.id).where(Order.site_id == site.id)).first():
+        return
+    sync.request_backfill(site)
+    db.session.commit()
