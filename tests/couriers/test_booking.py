@@ -132,6 +132,8 @@ def test_double_click_books_once(app, shop, steadfast):
         thread.join()
     assert not errors
     assert sorted(a["outcome"] for a in answers) == ["booked", "not_attempted"], answers
+    # the second click came while the first was still with Steadfast: it found the claim
+    assert any("right now" in a["message"] for a in answers if a["outcome"] == "not_attempted"), answers
     assert len(steadfast.parcels) == 1 and len(consignments(app)) == 1
 
 
