@@ -101,3 +101,31 @@ class ConsignmentStatusChange(db.Model):
     source: Mapped[str] = mapped_column(String(20))  # booking | poll | check | webhook
     observed_at: Mapped[datetime]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class BookingAttempt(db.Model):
+    """The booking lock: one row per (site, invoice), taken before anything is sent to a courier,
+    so a double click or two staff at once cannot both send. `state`:
+    - sending: claimed, the courier may have been called; a claim older than BOOKING_CLAIM_SECONDS
+      is taken as a crashed attempt and re-claimed, and the invoice looked up before creating;
+    - failed: the courier may or may not hold the parcel (timeout, 5xx): looked up before creating;
+    - booked: done (consignment_id is None when the courier had the parcel but never told us its id).
+    A parcel the courier definitely refused leaves no row."""
+
+    __tablename__ = "booking_attempts"
+    __table_args__ = (UniqueConstraint("site_id", "invoice", name="uq_booking_attempts_site_invoice"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    invoice: Mapped[str] = mapped_column(String(64))
+    order_wc_id: Mapped[int] = mapped_column(BigInteger)
+    courier: Mapped[str] = mapped_column(String(30))
+    state: Mapped[str] = mapped_column(String(10))
+    consignment_id: Mapped[str | None] = mapped_column(String(40))
+    tracking_code: Mapped[str | None] = mapped_column(String(40))
+    # the WooCommerce order has `_courier_data` and the note (repaired by the next booking call if not)
+    wc_written: Mapped[bool] = mapped_column(default=False)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    booked_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

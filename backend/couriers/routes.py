@@ -6,10 +6,10 @@ from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
 from backend.api import current_site, dhaka_day_range, paginate
-from backend.couriers import polling, report, service, views
+from backend.couriers import booking, polling, report, service, views
 from backend.couriers.models import Consignment
 from backend.couriers.schemas import (
-    AccountListSchema, AccountSchema, CourierBalanceSchema, ConnectAccountSchema, ConsignmentDetailSchema, ConsignmentListArgsSchema,
+    AccountListSchema, AccountSchema, BookingRequestSchema, BookingSchema, CourierBalanceSchema, ConnectAccountSchema, ConsignmentDetailSchema, ConsignmentListArgsSchema,
     ConsignmentPageSchema, ReportArgsSchema, ReportSchema, SettingsSchema, SettingsUpdateSchema, StatusCheckRequestSchema,
     StatusCheckSchema,
 )
@@ -115,6 +115,24 @@ class ConsignmentDetail(MethodView):
         if consignment is None:
             raise NotFound(_("No consignment with this courier and order number."))
         return {**_consignment_out(consignment), "history": service.status_history(consignment)}
+
+
+def booking_answer(results) -> dict:
+    items = [r.to_dict() for r in results]
+    counts = {outcome: sum(1 for i in items if i["outcome"] == outcome)
+              for outcome in (booking.BOOKED, booking.REFUSED, booking.NOT_ATTEMPTED)}
+    return {**counts, "items": items}
+
+
+@blp.route("/bookings")
+class Bookings(MethodView):
+    @blp.arguments(BookingRequestSchema)
+    @blp.response(200, BookingSchema)
+    def post(self, data):
+        """Book orders with a courier (C1–C3): one result per order, in the order given — booked
+        (consignment id), refused (why) or not attempted (why). Never books an order twice."""
+        results = booking.book_orders(current_site(), data["order_ids"], data["courier"], data["note"])
+        return booking_answer(results)
 
 
 @blp.route("/consignments/status-check")

@@ -158,3 +158,33 @@ class ReportSchema(Schema):
     by_courier = fields.Dict(keys=fields.String(), values=fields.Nested(ReportTotalsSchema))
     days = fields.List(fields.String())
     series = fields.Dict(keys=fields.String(), values=fields.List(fields.Integer()))
+
+
+class BookingRequestSchema(StrictSchema):
+    """WooCommerce order ids to book; the courier is the shop's default when not given."""
+
+    order_ids = fields.List(fields.Integer(strict=True, validate=validate.Range(min=1)), required=True,
+                            validate=validate.Length(min=1, max=500))
+    courier = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=30))
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=250))
+
+
+class BookingResultSchema(Schema):
+    order_id = fields.Integer()
+    number = fields.String(allow_none=True)
+    outcome = fields.String()  # booked | refused | not_attempted
+    message = fields.String()
+    courier = fields.String(allow_none=True)
+    consignment_id = fields.String(allow_none=True)
+    tracking_code = fields.String(allow_none=True)
+    cod_amount = fields.String(allow_none=True)
+    field_errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+    woocommerce_updated = fields.Boolean()
+    woocommerce_problem = fields.String(allow_none=True)
+
+
+class BookingSchema(Schema):
+    booked = fields.Integer()
+    refused = fields.Integer()
+    not_attempted = fields.Integer()
+    items = fields.List(fields.Nested(BookingResultSchema))

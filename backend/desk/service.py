@@ -163,17 +163,33 @@ def list_orders(site_id: int, filters: ListFilters) -> dict:
     more = len(rows) > filters.limit
     rows = rows[:filters.limit]
     tags = tags_of_orders(site_id, [order.id for order, _count in rows])
-    orders = [order_row(order, count, tags.get(order.id, [])) for order, count in rows]
+    booked = consignments_of_orders(site_id, [order.wc_id for order, _count in rows if order.courier])
+    orders = [order_row(order, count, tags.get(order.id, []), booked.get(order.wc_id)) for order, count in rows]
     last = rows[-1][0] if rows else None
     return {"orders": orders, "next_cursor": encode_cursor(last.date_created_gmt, last.id) if more else None}
 
 
-def order_row(order: Order, order_count: int | None, tags: list) -> dict:
+def consignments_of_orders(site_id: int, wc_ids: list[int]) -> dict[int, str]:
+    """wc_id → consignment id, for the courier column (O5)."""
+    if not wc_ids:
+        return {}
+    from backend.couriers.models import BookingAttempt, Consignment
+    found = dict(db.session.execute(select(Consignment.order_wc_id, Consignment.consignment_id).where(
+        Consignment.site_id == site_id, Consignment.order_wc_id.in_(wc_ids))).all())
+    missing = [i for i in wc_ids if i not in found]
+    if missing:  # booked, but only the booking lock knows (the courier gave no id, or recording failed)
+        found.update({wc_id: cid for wc_id, cid in db.session.execute(
+            select(BookingAttempt.order_wc_id, BookingAttempt.consignment_id).where(
+                BookingAttempt.site_id == site_id, BookingAttempt.order_wc_id.in_(missing))).all()})
+    return found
+
+
+def order_row(order: Order, order_count: int | None, tags: list, consignment_id: str | None = None) -> dict:
     return {
         "id": order.id, "wc_id": order.wc_id, "number": order.number, "status": order.status,
         "total": order.total, "currency": order.currency, "payment_method": order.payment_method,
         "payment_method_title": order.payment_method_title,
-        "courier": getattr(order, "courier", None),
+        "courier": getattr(order, "courier", None), "consignment_id": consignment_id,
         "name": order.billing_name, "phone": order.phone or order.billing_phone, "district": order.district,
         "date_created_gmt": order.date_created_gmt, "created_via": order.created_via,
         # O4: a customer with more than one order (that counts as a sale) is a repeat customer

@@ -19,11 +19,37 @@ def _products(site_id):
                               .order_by(Product.name).limit(500)).scalars().all()
 
 
+def _couriers():
+    from backend.couriers import service as couriers
+    return couriers.offered_couriers()
+
+
+@blp.app_template_global()
+def courier_name(key):
+    from backend.integrations.couriers import COURIERS
+    cls = COURIERS.get(key)
+    return cls.name if cls else key
+
+
+def _booking_context(user):
+    """The booking dialog: the default courier, and its balance for those who may see money (C5)."""
+    from backend.couriers import service as couriers
+    if not user.can("book_orders"):
+        return {"booking": None}
+    settings = couriers.get_settings(user.site)
+    key = settings.default_courier
+    cls = couriers.COURIERS.get(key) if key else None
+    account = couriers.get_account(user.site, key) if key else None
+    return {"booking": {"courier": key, "name": cls.name if cls else None, "connected": account is not None,
+                        "balance": account.balance if account is not None and user.can("view_couriers") else None,
+                        "note": settings.default_note or ""}}
+
+
 def _page_context(user):
-    return {"tags": service.list_tags(user.site.id), "statuses": service.CORE_STATUSES,
+    return {**_booking_context(user),"tags": service.list_tags(user.site.id), "statuses": service.CORE_STATUSES,
             "products": _products(user.site.id) if user.can("create_orders") else [],
             "districts": sorted(WC_STATES.items(), key=lambda kv: kv[1]), "payment_methods": service.PAYMENT_METHODS,
-            "courier_available": service.COURIER_COLUMN is not None,
+            "courier_available": service.COURIER_COLUMN is not None, "couriers": _couriers(),
             "latest_id": service.newest_since(user.site.id, 0)["latest_id"]}
 
 
@@ -49,8 +75,10 @@ def order_list():
         page = service.list_orders(user.site.id, service.parse_filters(request.args))
     except ApiError as error:
         return render_template("desk/_rows.html", error=error, page=None, user=user, append=False)
+    booking = _booking_context(user)["booking"]
+    name = booking["name"] if booking and booking["connected"] else None
     return render_template("desk/_rows.html", page=page, user=user, append=bool(request.args.get("cursor")),
-                           args=request.args)
+                           args=request.args, booking_name=name)
 
 
 @blp.get("/since")
@@ -151,3 +179,31 @@ def tagging():
     message = _("Tag added to %(n)d orders.", n=changed) if request.form.get("action", "add") != "remove" \
         else _("Tag removed from %(n)d orders.", n=changed)
     return render_template("desk/_status_results.html", message=message), 200, {"HX-Trigger": "orders-changed"}
+
+
+@blp.post("/book")
+def book():
+    """Book the selected orders (or the one in `order`) with the default courier (C1, C2)."""
+    from backend.couriers import booking
+    user = require_user("book_orders")
+    try:
+        results = booking.book_orders(user.site, service.ids_from(request.form.getlist("order")),
+                                      request.form.get("courier") or None, request.form.get("note") or None)
+    except ApiError as error:
+        return render_template("desk/_booking_results.html", error=error)
+    response = render_template("desk/_booking_results.html", results=results)
+    return response, 200, {"HX-Trigger": "orders-changed"}
+
+
+@blp.get("/booking-balance")
+def booking_balance():
+    """The courier balance, asked now, for the booking dialog (C5)."""
+    from backend.couriers import service as couriers
+    user = require_user("view_couriers")
+    settings = couriers.get_settings(user.site)
+    try:
+        account = couriers.refresh_balance(user.site, settings.default_courier or "")
+    except ApiError as error:
+        db.session.rollback()
+        return render_template("desk/_booking_balance.html", error=error)
+    return render_template("desk/_booking_balance.html", balance=account.balance)

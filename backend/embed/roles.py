@@ -41,6 +41,9 @@ PERMISSIONS = {
     # courier API keys (they can book parcels and move the shop's courier money) and the
     # courier defaults: the shop's administrator only
     "manage_courier_accounts": {ADMIN},
+    # booking orders with a courier from the order desk (C1–C3): the day's work, staff included;
+    # the courier balance in the booking dialog follows view_couriers
+    "book_orders": {ADMIN, MANAGER, STAFF},
 }
 
 

@@ -298,6 +298,14 @@ class WooCommerce:
     def update_order(self, order_id: int, changes: dict) -> dict:
         return self.request("PUT", f"orders/{int(order_id)}", data=changes)[0]
 
+    def set_order_meta(self, order_id: int, meta: dict) -> dict:
+        """Add or replace order meta by key (WooCommerce's update_meta_data)."""
+        return self.update_order(order_id, {"meta_data": [{"key": k, "value": v} for k, v in meta.items()]})
+
+    def add_order_note(self, order_id: int, note: str, *, customer_note: bool = False) -> dict:
+        """A private note on the order (customer_note=True also emails it to the customer)."""
+        return self.request("POST", f"orders/{int(order_id)}/notes", data={"note": note, "customer_note": customer_note})[0]
+
     def create_order(self, order: dict) -> dict:
         return self.request("POST", "orders", data=order)[0]
 

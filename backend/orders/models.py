@@ -91,6 +91,8 @@ class Order(db.Model):
     # when we first saw the order shipped / delivered (cycle time, D3); kept once set
     shipped_gmt: Mapped[datetime | None]
     delivered_gmt: Mapped[datetime | None]
+    # the courier the order was booked with ("steadfast"), set by booking (0600); sync never touches it
+    courier: Mapped[str | None] = mapped_column(String(30))
     # sha1 of the order as WooCommerce sent it: an equal-time copy with the same hash is a no-op
     content_hash: Mapped[str] = mapped_column(String(40))
     # set when WooCommerce deleted the order for good (a tombstone keeps older events from reviving it)

@@ -204,6 +204,9 @@ class Store:
         # (status, content type, body) a security plugin answers the export with instead
         self.export_blocked: tuple[int, str, str] | None = None
         self.export_requests = 0
+        # order id -> its notes, as wc/v3 answers them (POST/GET /orders/<id>/notes)
+        self.notes: dict[int, list[dict]] = {}
+        self.next_note_id = 1
 
     # --- generation -------------------------------------------------------------------
 
@@ -517,6 +520,27 @@ class Store:
                 self.materialised[order_id] = body
             return self.order(order_id)
 
+    def add_note(self, order_id: int, data: dict) -> dict:
+        """POST /orders/<id>/notes: WooCommerce requires `note`; adding one does not change date_modified."""
+        note = data.get("note")
+        if not isinstance(note, str) or not note.strip():
+            raise WooError(400, "rest_missing_callback_param", "Missing parameter(s): note", params=["note"])
+        with self.lock:
+            if not self.exists(order_id):
+                raise WooError(404, "woocommerce_rest_shop_order_invalid_id", "Invalid ID.")
+            body = {"id": self.next_note_id, "author": "WooCommerce", "date_created": local(self._now()),
+                    "date_created_gmt": gmt(self._now()), "note": note,
+                    "customer_note": bool(data.get("customer_note")), "added_by_user": bool(data.get("added_by_user"))}
+            self.next_note_id += 1
+            self.notes.setdefault(order_id, []).append(body)
+            return body
+
+    def notes_of(self, order_id: int) -> list[dict]:
+        with self.lock:
+            if not self.exists(order_id):
+                raise WooError(404, "woocommerce_rest_shop_order_invalid_id", "Invalid ID.")
+            return list(reversed(self.notes.get(order_id, [])))
+
     def bulk_touch(self, order_ids, status: str | None = None) -> int:
         """A bulk action: every order gets the same modified second."""
         with self.lock:
@@ -712,11 +736,15 @@ class SandboxWooCommerce:
             ("orders", 2, "POST"): ("edit", lambda: self.json(self.update_order(parts[1], self.body(request)))),
             ("orders", 2, "PATCH"): ("edit", lambda: self.json(self.update_order(parts[1], self.body(request)))),
             ("orders", 2, "DELETE"): ("delete", lambda: self.json(self.delete_order(parts[1], request))),
+            ("orders", 3, "POST"): ("edit", lambda: self.json(store.add_note(self._order_id(parts[1]), self.body(request)), 201)),
+            ("orders", 3, "GET"): ("view_one", lambda: self.json(store.notes_of(self._order_id(parts[1])))),
             ("products", 1, "GET"): ("view", lambda: self.list_simple(request, "products")),
             ("products", 2, "GET"): ("view_one", lambda: self.json(self.get_simple("products", parts[1]))),
             ("customers", 1, "GET"): ("view", lambda: self.list_simple(request, "customers")),
             ("customers", 2, "GET"): ("view_one", lambda: self.json(self.get_simple("customers", parts[1]))),
         }
+        if len(parts) == 3 and parts[2] != "notes":
+            raise WooError(404, "rest_no_route", "No route was found matching the URL and request method.")
         if len(parts) == 2 and parts[0] == "orders" and parts[1] == "batch" and method in ("POST", "PUT", "PATCH"):
             action, handler = "batch", lambda: self.batch(request)
         elif (resource, len(parts), method) in routes:

@@ -1,0 +1,429 @@
+"""Booking orders with a courier (C1–C3): one order, one click with the default courier, or many.
+
+Every order comes back with one result:
+- booked: the courier holds the parcel (consignment id and tracking code, when the courier told us);
+- refused: the courier (or the link to it) said no; the message says which order and what to fix;
+- not_attempted: nothing was sent (already booked, not a bookable status, a bad phone, address or amount).
+
+Never double-booked. Before anything is sent, the order's invoice (its WooCommerce order
+number, the courier-side key) is claimed by a `booking_attempts` row, unique on (site, invoice),
+committed at once: a double click or a second member of staff finds the claim and sends nothing.
+An attempt whose outcome is unknown (a timeout, a dropped answer, a 5xx, DuplicateInvoice, a
+claim left behind by a crash between the courier's answer and our write) is looked up with
+`status_by_invoice` before anything is created again.
+
+This module commits: the claim must be visible to other requests before the courier is called,
+and each booked order is recorded as soon as the courier answered.
+"""
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from backend.couriers.models import BookingAttempt, Consignment
+from backend.couriers.service import (
+    DoubleBooking, cod_amount_for, courier_for, get_account, get_settings, offered_courier, register_consignment,
+)
+from backend.errors import ApiError, NotFound
+from backend.extensions import db
+from backend.integrations.couriers import ConsignmentNotFound, CourierError
+from backend.integrations.couriers.base import (
+    CourierAuthFailed, CourierValidationError, DuplicateInvoice, ParcelRequest, TrackedStatus,
+)
+from backend.integrations.woocommerce import WooCommerce, WooCommerceError
+from backend.orders.models import Order
+from backend.phones import InvalidPhone, normalise_phone
+from backend.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+BOOKABLE_STATUSES = ("processing", "on-hold", "pending")
+MAX_ORDERS = 500
+PAID_LATER = ("cod", "", None)
+DEFAULT_CLAIM_SECONDS = 120
+
+BOOKED, REFUSED, NOT_ATTEMPTED = "booked", "refused", "not_attempted"
+
+
+@dataclass
+class BookingResult:
+    order_id: int
+    number: str | None
+    outcome: str
+    message: str
+    courier: str | None = None
+    consignment_id: str | None = None
+    tracking_code: str | None = None
+    cod_amount: Decimal | None = None
+    field_errors: dict = field(default_factory=dict)
+    # writing _courier_data and the note to WooCommerce: None (not tried), True, or the problem
+    woocommerce: object = None
+
+    def to_dict(self) -> dict:
+        return {"order_id": self.order_id, "number": self.number, "outcome": self.outcome, "message": self.message,
+                "courier": self.courier, "consignment_id": self.consignment_id, "tracking_code": self.tracking_code,
+                "cod_amount": str(self.cod_amount) if self.cod_amount is not None else None,
+                "field_errors": self.field_errors,
+                "woocommerce_updated": self.woocommerce is True,
+                "woocommerce_problem": self.woocommerce if isinstance(self.woocommerce, str) else None}
+
+
+def _label(order) -> str:
+    return f"#{order.number or order.wc_id}"
+
+
+def invoice_of(order: Order) -> str:
+    return str(order.number or order.wc_id).strip()
+
+
+def claim_seconds() -> float:
+    return float(current_app.config.get("BOOKING_CLAIM_SECONDS", DEFAULT_CLAIM_SECONDS))
+
+
+# --- checks before sending ---------------------------------------------------------------------
+
+FIELD_WORDS = {
+    "recipient_phone": "phone number", "recipient_address": "address", "recipient_name": "customer's name",
+    "cod_amount": "amount to collect", "invoice": "order number", "note": "note", "alternative_phone": "second phone",
+}
+
+
+def _address(order: Order) -> str:
+    parts = [order.billing_address, order.billing_city, order.district]
+    seen, out = set(), []
+    for part in parts:
+        part = (part or "").strip()
+        if part and part.lower() not in seen:
+            seen.add(part.lower())
+            out.append(part)
+    return ", ".join(out)
+
+
+def parcel_for(order: Order, settings, note: str | None, courier) -> tuple[ParcelRequest | None, dict]:
+    """The parcel for an order, or the field errors that stop it (in a shop owner's words)."""
+    errors: dict[str, list[str]] = {}
+    label = _label(order)
+    try:
+        phone = normalise_phone(order.billing_phone)
+    except InvalidPhone:
+        phone = order.billing_phone or ""
+        errors["recipient_phone"] = [
+            _("Order %(order)s: the phone number “%(phone)s” is not a Bangladeshi mobile number. Correct it in the "
+              "order, then book again.", order=label, phone=order.billing_phone or "")
+            if order.billing_phone else _("Order %(order)s has no phone number; the rider needs one.", order=label)]
+    address = _address(order)
+    if not (order.billing_address or "").strip():
+        errors["recipient_address"] = [_("Order %(order)s has no delivery address. Add it to the order, then book "
+                                         "again.", order=label)]
+    if not (order.billing_name or "").strip():
+        errors["recipient_name"] = [_("Order %(order)s has no customer name.", order=label)]
+    paid_online = order.payment_method not in PAID_LATER and order.date_paid_gmt is not None
+    total = Decimal(order.total or 0) - Decimal(order.refunded_total or 0)
+    cod = cod_amount_for(settings, total, paid_online=paid_online)
+    if cod < 0:
+        errors["cod_amount"] = [_("Order %(order)s: the amount to collect would be below 0 taka.", order=label)]
+    if errors:
+        return None, errors
+    parcel = ParcelRequest(invoice=invoice_of(order), recipient_name=order.billing_name.strip()[:100],
+                           recipient_phone=phone, recipient_address=address[:250], cod_amount=cod,
+                           note=(note if note is not None else (settings.default_note or ""))[:250],
+                           delivery_type=settings.delivery_type or "home")
+    for name, messages in courier.parcel_errors(parcel).items():
+        errors[name] = [_("Order %(order)s, %(field)s: %(message)s", order=label,
+                          field=FIELD_WORDS.get(name, name), message=m) for m in messages]
+    return (None, errors) if errors else (parcel, {})
+
+
+# --- the lock -------------------------------------------------------------------------------------
+
+def _claim(site, order: Order, courier_key: str) -> tuple[str, BookingAttempt | None]:
+    """Take the order's booking lock. Returns ("new" | "again", row) when ours — "again" means an
+    earlier attempt may have reached the courier, so look the invoice up first — or
+    ("busy" | "booked", row) when not."""
+    invoice = invoice_of(order)
+    now = utcnow()
+    try:
+        with db.session.begin_nested():
+            row = BookingAttempt(site_id=site.id, invoice=invoice, order_wc_id=order.wc_id, courier=courier_key,
+                                 state="sending", wc_written=False, claimed_at=now, created_at=now)
+            db.session.add(row)
+            db.session.flush()
+        db.session.commit()
+        return "new", row
+    except IntegrityError:
+        pass
+    row = db.session.execute(select(BookingAttempt).where(BookingAttempt.site_id == site.id,
+                                                          BookingAttempt.invoice == invoice)).scalar_one()
+    if row.state == "booked":
+        return "booked", row
+    stale = now - timedelta(seconds=claim_seconds())
+    if row.state == "sending" and row.claimed_at > stale:
+        return "busy", row
+    # a failed attempt, or a claim left by a crashed one: take it over, if nobody else just did
+    taken = db.session.execute(
+        update(BookingAttempt).where(BookingAttempt.id == row.id, BookingAttempt.state == row.state,
+                                     BookingAttempt.claimed_at == row.claimed_at)
+        .values(state="sending", claimed_at=now, courier=courier_key).execution_options(synchronize_session=False)
+    ).rowcount == 1
+    db.session.commit()
+    if not taken:
+        return "busy", row
+    db.session.refresh(row)
+    return "again", row
+
+
+def _release(row: BookingAttempt, *, uncertain: bool, error: str) -> None:
+    """The attempt did not book: forget it when the courier surely has nothing, else keep it
+    as `failed`, so the next attempt looks the invoice up first."""
+    if uncertain:
+        db.session.execute(update(BookingAttempt).where(BookingAttempt.id == row.id)
+                           .values(state="failed", last_error=error[:300]).execution_options(synchronize_session=False))
+    else:
+        db.session.execute(delete(BookingAttempt).where(BookingAttempt.id == row.id)
+                           .execution_options(synchronize_session=False))
+    db.session.commit()
+
+
+# --- booking ------------------------------------------------------------------------------------
+
+def _lookup(courier, invoice: str) -> TrackedStatus | None:
+    """Whether the courier already holds a parcel for this invoice (raises CourierError when it cannot say)."""
+    try:
+        return courier.status_by_invoice(invoice)
+    except ConsignmentNotFound:
+        return None
+
+
+def resolve_courier(site, courier_key: str | None):
+    settings = get_settings(site)
+    key = courier_key or settings.default_courier
+    if not key:
+        raise ApiError(_("Choose a default courier in the courier settings, or pick a courier to book with."),
+                       code="no_default_courier", status=422)
+    cls = offered_courier(key)
+    account = get_account(site, key)
+    if account is None:
+        raise NotFound(_("Connect your %(courier)s account first (Couriers page).", courier=cls.name),
+                       code="courier_not_connected")
+    return cls, account, settings
+
+
+def book_orders(site, order_wc_ids, courier_key: str | None = None, note: str | None = None) -> list[BookingResult]:
+    """Book the given WooCommerce orders (by id) with a courier; one result per order, in the order given."""
+    cls, account, settings = resolve_courier(site, courier_key)
+    courier = courier_for(account)
+    ids = list(dict.fromkeys(int(i) for i in order_wc_ids))[:MAX_ORDERS]
+    orders = {o.wc_id: o for o in db.session.execute(
+        select(Order).where(Order.site_id == site.id, Order.wc_id.in_(ids))).scalars()} if ids else {}
+    booked_before = {c.order_wc_id: c for c in db.session.execute(
+        select(Consignment).where(Consignment.site_id == site.id, Consignment.order_wc_id.in_(ids))).scalars()} if ids else {}
+    results: dict[int, BookingResult] = {}
+    to_send: list[tuple[Order, ParcelRequest, BookingAttempt, bool]] = []
+    repairs: list[tuple[Order, BookingAttempt]] = []
+
+    for wc_id in ids:
+        order = orders.get(wc_id)
+        if order is None or order.deleted_at is not None:
+            results[wc_id] = BookingResult(wc_id, None, NOT_ATTEMPTED, _(
+                "Order #%(order)s is not in Bikri (yet): wait a minute for it to arrive from WooCommerce.", order=wc_id))
+            continue
+        label = _label(order)
+        existing = booked_before.get(wc_id)
+        if existing is not None:
+            attempt = db.session.execute(select(BookingAttempt).where(
+                BookingAttempt.site_id == site.id, BookingAttempt.invoice == invoice_of(order))).scalar_one_or_none()
+            if attempt is not None and attempt.state == "booked" and not attempt.wc_written:
+                repairs.append((order, attempt))
+            results[wc_id] = BookingResult(wc_id, order.number, NOT_ATTEMPTED, _(
+                "Order %(order)s is already booked with %(courier)s (consignment %(id)s).", order=label,
+                courier=existing.courier, id=existing.consignment_id), courier=existing.courier,
+                consignment_id=existing.consignment_id, tracking_code=existing.tracking_code)
+            continue
+        if order.status not in BOOKABLE_STATUSES:
+            results[wc_id] = BookingResult(wc_id, order.number, NOT_ATTEMPTED, _(
+                "Order %(order)s is “%(status)s”; only processing, on-hold or pending orders are booked.",
+                order=label, status=order.status))
+            continue
+        parcel, errors = parcel_for(order, settings, note, courier)
+        if parcel is None:
+            results[wc_id] = BookingResult(wc_id, order.number, NOT_ATTEMPTED,
+                                           " ".join(m for ms in errors.values() for m in ms), field_errors=errors)
+            continue
+        state, row = _claim(site, order, cls.key)
+        if state == "booked":
+            results[wc_id] = BookingResult(wc_id, order.number, NOT_ATTEMPTED, _(
+                "Order %(order)s is already booked with %(courier)s.", order=label, courier=row.courier),
+                courier=row.courier, consignment_id=row.consignment_id, tracking_code=row.tracking_code)
+            if not row.wc_written:
+                repairs.append((order, row))
+            continue
+        if state == "busy":
+            results[wc_id] = BookingResult(wc_id, order.number, NOT_ATTEMPTED, _(
+                "Order %(order)s is being booked right now (another click or another person); "
+                "refresh in a minute to see the result.", order=label))
+            continue
+        to_send.append((order, parcel, row, state == "again"))
+
+    # An earlier attempt may have reached the courier: ask before creating again.
+    fresh = []
+    for order, parcel, row, again in to_send:
+        if not again:
+            fresh.append((order, parcel, row))
+            continue
+        try:
+            found = _lookup(courier, parcel.invoice)
+        except CourierError as error:
+            _release(row, uncertain=True, error=error.message)
+            results[order.wc_id] = _refused_unknown(order, cls, error)
+            continue
+        if found is None:
+            fresh.append((order, parcel, row))
+        else:
+            results[order.wc_id] = _record_found(site, order, parcel, row, cls, found)
+
+    if len(fresh) == 1:
+        order, parcel, row = fresh[0]
+        try:
+            answers = [(order, parcel, row, courier.create_consignment(parcel), None)]
+        except CourierError as error:
+            answers = [(order, parcel, row, None, error)]
+    elif fresh:
+        items = courier.create_many([parcel for _o, parcel, _r in fresh])
+        answers = [(o, p, r, item.parcel, item.error) for (o, p, r), item in zip(fresh, items)]
+    else:
+        answers = []
+
+    for order, parcel, row, booked, error in answers:
+        if booked is not None:
+            results[order.wc_id] = _record_booked(site, order, parcel, row, cls, booked)
+            continue
+        uncertain = error.retryable or isinstance(error, DuplicateInvoice) or error.code == "refused"
+        if uncertain:
+            # it may exist: a timeout, a dropped answer, "already taken", a bulk item refused without reason
+            try:
+                found = _lookup(courier, parcel.invoice)
+            except CourierError as lookup_error:
+                _release(row, uncertain=True, error=lookup_error.message)
+                results[order.wc_id] = _refused_unknown(order, cls, error)
+                continue
+            if found is not None:
+                results[order.wc_id] = _record_found(site, order, parcel, row, cls, found)
+                continue
+        _release(row, uncertain=error.retryable, error=error.message)
+        results[order.wc_id] = _refused(order, cls, error)
+
+    # WooCommerce: _courier_data and a note, for every order booked now (or booked before and not yet written)
+    written = [(orders[wc_id], r) for wc_id, r in results.items() if r.outcome == BOOKED]
+    for order, row in repairs:
+        written.append((order, results[order.wc_id]))
+    _write_to_woocommerce(site, written)
+    return [results[wc_id] for wc_id in ids]
+
+
+def _refused(order, cls, error: CourierError) -> BookingResult:
+    label = _label(order)
+    if isinstance(error, CourierAuthFailed):
+        message = _("Order %(order)s was not booked: %(reason)s", order=label, reason=error.message)
+    elif isinstance(error, CourierValidationError) and error.field_errors:
+        details = "; ".join(f"{FIELD_WORDS.get(k, k)}: {' '.join(v)}" for k, v in error.field_errors.items())
+        message = _("%(courier)s refused order %(order)s: %(details)s. Fix it in the order, then book again.",
+                    courier=cls.name, order=label, details=details)
+    elif error.retryable:
+        message = _("Order %(order)s was not booked: %(reason)s Nothing was created; book it again.",
+                    order=label, reason=error.message)
+    else:
+        message = _("%(courier)s refused order %(order)s: %(reason)s", courier=cls.name, order=label,
+                    reason=error.message)
+    return BookingResult(order.wc_id, order.number, REFUSED, message, courier=cls.key, field_errors=error.field_errors)
+
+
+def _refused_unknown(order, cls, error: CourierError) -> BookingResult:
+    return BookingResult(order.wc_id, order.number, REFUSED, _(
+        "We could not check with %(courier)s whether order %(order)s was booked (%(reason)s). Book it again in a few "
+        "minutes: Bikri checks first, so it is never booked twice.", courier=cls.name, order=_label(order),
+        reason=error.message), courier=cls.key)
+
+
+def _mark_booked(site, order, row, cls, consignment_id, tracking_code) -> None:
+    db.session.execute(update(BookingAttempt).where(BookingAttempt.id == row.id).values(
+        state="booked", consignment_id=consignment_id, tracking_code=tracking_code, booked_at=utcnow(),
+        last_error=None).execution_options(synchronize_session=False))
+    db.session.execute(update(Order).where(Order.id == order.id).values(courier=cls.key)
+                       .execution_options(synchronize_session=False))
+    order.courier = cls.key
+    db.session.commit()
+
+
+def _record_booked(site, order, parcel, row, cls, booked) -> BookingResult:
+    try:
+        register_consignment(site, parcel.invoice, cls.key, booked.consignment_id, booked.tracking_code,
+                             parcel.cod_amount, order.wc_id, status=booked.status)
+    except DoubleBooking as error:
+        db.session.rollback()
+        _mark_booked(site, order, row, cls, booked.consignment_id, booked.tracking_code)
+        return BookingResult(order.wc_id, order.number, REFUSED, error.message, courier=cls.key,
+                             consignment_id=booked.consignment_id)
+    _mark_booked(site, order, row, cls, booked.consignment_id, booked.tracking_code)
+    return BookingResult(order.wc_id, order.number, BOOKED, _(
+        "Order %(order)s is booked with %(courier)s: consignment %(id)s.", order=_label(order), courier=cls.name,
+        id=booked.consignment_id), courier=cls.key, consignment_id=booked.consignment_id,
+        tracking_code=booked.tracking_code, cod_amount=parcel.cod_amount)
+
+
+def _record_found(site, order, parcel, row, cls, found: TrackedStatus) -> BookingResult:
+    """The courier already holds this invoice (an earlier attempt got through without our hearing).
+    Steadfast's look-up by invoice gives the status, not the consignment id: the order is marked
+    booked and nothing is created again; the id is in the courier's portal."""
+    _mark_booked(site, order, row, cls, row.consignment_id, row.tracking_code)
+    return BookingResult(order.wc_id, order.number, BOOKED, _(
+        "Order %(order)s was already with %(courier)s (an earlier attempt got through); it was not booked again. "
+        "Its consignment id is in your %(courier)s portal.", order=_label(order), courier=cls.name),
+        courier=cls.key, consignment_id=row.consignment_id, tracking_code=row.tracking_code,
+        cod_amount=parcel.cod_amount)
+
+
+def courier_data(result: BookingResult, booked_at) -> dict:
+    return {"courier": result.courier, "consignment_id": result.consignment_id, "tracking_code": result.tracking_code,
+            "booked_at": booked_at.strftime("%Y-%m-%dT%H:%M:%SZ") if booked_at else None}
+
+
+def _write_to_woocommerce(site, written: list) -> None:
+    """`_courier_data` and an order note on each booked WooCommerce order. A failure is reported
+    on the order's result and remembered (wc_written stays False); the booking stands."""
+    if not written:
+        return
+    try:
+        api = WooCommerce.for_site(site)
+    except WooCommerceError as error:
+        for _order, result in written:
+            result.woocommerce = _("The order in WooCommerce was not updated: %(reason)s", reason=str(error))
+        return
+    for order, result in written:
+        row = db.session.execute(select(BookingAttempt).where(BookingAttempt.site_id == site.id,
+                                                              BookingAttempt.invoice == invoice_of(order))).scalar_one()
+        data = courier_data(result, row.booked_at)
+        name = offered_courier(result.courier).name
+        note = (_("Booked with %(courier)s by Bikri: consignment %(id)s, tracking code %(code)s.", courier=name,
+                  id=result.consignment_id, code=result.tracking_code or "-")
+                if result.consignment_id else
+                _("Booked with %(courier)s by Bikri (consignment id: see the %(courier)s portal).", courier=name))
+        try:
+            api.set_order_meta(order.wc_id, {"_courier_data": json.dumps(data)})
+            api.add_order_note(order.wc_id, note)
+        except WooCommerceError as error:
+            log.warning("booking: writing order %s to WooCommerce failed: %s", order.wc_id, error)
+            result.woocommerce = _("Booked, but the order in WooCommerce was not updated (%(reason)s); Bikri tries "
+                                   "again at the next booking.", reason=str(error))
+            row.last_error = str(error)[:300]
+            db.session.commit()
+            continue
+        row.wc_written = True
+        row.last_error = None
+        db.session.commit()
+        result.woocommerce = True

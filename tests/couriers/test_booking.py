@@ -1,0 +1,251 @@
+"""Booking orders with Steadfast (C1–C3) against the sandbox Steadfast and the sandbox store, over
+real sockets: single, bulk with a bad order, and every double-booking case (double click, a
+dropped answer, a crash between the courier's answer and our write)."""
+import json
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from backend.couriers import booking
+from backend.couriers.models import BookingAttempt, Consignment
+from backend.extensions import db
+from backend.licensing.models import Site
+from backend.orders.models import Order
+from backend.sync import service as sync
+from backend.timeutil import utcnow
+
+
+@pytest.fixture
+def shop(app, make_store, connect_shop, steadfast, keys):
+    """A shop whose store's orders are in Bikri, with Steadfast connected and set as the default."""
+    store = make_store(orders=60, seed=11)
+    shop = connect_shop(store)
+    with app.app_context():
+        sync.run_backfill(shop.site_id)
+        db.session.commit()
+    assert shop.client.put("/api/v1/couriers/steadfast/account", json=keys, headers=shop.auth).status_code == 200
+    assert shop.client.put("/api/v1/couriers/settings", json={"default_courier": "steadfast"},
+                           headers=shop.auth).status_code == 200
+    shop.store = store
+    return shop
+
+
+def bookable(app, shop, count=1):
+    """WooCommerce ids of orders the checks accept (processing, a good phone and an address)."""
+    from backend.phones import is_valid_phone
+    with app.app_context():
+        orders = db.session.execute(select(Order).where(Order.site_id == shop.site_id, Order.status == "processing")
+                                    .order_by(Order.wc_id)).scalars().all()
+        ids = [o.wc_id for o in orders if is_valid_phone(o.billing_phone) and (o.billing_address or "").strip()
+               and (o.billing_name or "").strip()]
+    assert len(ids) >= count
+    return ids[:count]
+
+
+def book(shop, order_ids, **extra):
+    response = shop.client.post("/api/v1/couriers/bookings", json={"order_ids": order_ids, **extra}, headers=shop.auth)
+    assert response.status_code == 200, response.json
+    return response.json
+
+
+def consignments(app):
+    with app.app_context():
+        return db.session.execute(select(Consignment)).scalars().all()
+
+
+def courier_data(shop, wc_id):
+    order = shop.store.data.order(wc_id)
+    meta = {m["key"]: m["value"] for m in order["meta_data"]}
+    return json.loads(meta["_courier_data"]) if "_courier_data" in meta else None
+
+
+def test_book_one_order_writes_courier_data_and_a_note(app, shop, steadfast):
+    [wc_id] = bookable(app, shop)
+    answer = book(shop, [wc_id])
+    [item] = answer["items"]
+    assert item["outcome"] == "booked", item
+    assert answer["booked"] == 1 and item["consignment_id"] and item["tracking_code"]
+    assert item["woocommerce_updated"] is True
+    parcel = steadfast.parcel(int(item["consignment_id"]))
+    with app.app_context():
+        order = db.session.execute(select(Order).where(Order.wc_id == wc_id)).scalar_one()
+        assert order.courier == "steadfast"
+        assert parcel.invoice == (order.number or str(wc_id))
+    [row] = consignments(app)
+    assert (row.consignment_id, row.order_wc_id, row.courier) == (item["consignment_id"], wc_id, "steadfast")
+    data = courier_data(shop, wc_id)
+    assert data["courier"] == "steadfast" and data["consignment_id"] == item["consignment_id"]
+    assert data["tracking_code"] == item["tracking_code"] and data["booked_at"].endswith("Z")
+    notes = shop.store.data.notes_of(wc_id)
+    assert len(notes) == 1 and item["consignment_id"] in notes[0]["note"]
+
+    again = book(shop, [wc_id])["items"][0]
+    assert again["outcome"] == "not_attempted" and "already booked" in again["message"]
+    assert len(steadfast.parcels) == 1
+
+
+def test_bulk_one_bad_order_never_fails_the_others(app, shop, steadfast):
+    ids = bookable(app, shop, 3)
+    with app.app_context():
+        db.session.execute(update(Order).where(Order.wc_id == ids[1]).values(billing_phone="12345"))
+        db.session.execute(update(Order).where(Order.wc_id == ids[2]).values(billing_address=""))
+        db.session.commit()
+        done = db.session.execute(select(Order.wc_id).where(Order.status == "completed")).scalars().first()
+    answer = book(shop, ids + [done, 999999])
+    outcomes = [i["outcome"] for i in answer["items"]]
+    assert outcomes == ["booked", "not_attempted", "not_attempted", "not_attempted", "not_attempted"]
+    bad_phone, no_address, completed, unknown = answer["items"][1:]
+    assert "12345" in bad_phone["message"] and "phone" in bad_phone["message"]
+    assert "address" in no_address["message"]
+    assert "completed" in completed["message"]
+    assert "999999" in unknown["message"]
+    assert len(steadfast.parcels) == 1
+
+
+def test_bulk_goes_through_one_bulk_call(app, shop, steadfast):
+    ids = bookable(app, shop, 4)
+    answer = book(shop, ids)
+    assert answer["booked"] == 4
+    assert steadfast.calls.get("bulk_order") == 1 and not steadfast.calls.get("create_order")
+    assert all(courier_data(shop, wc_id) for wc_id in ids)
+
+
+def test_double_click_books_once(app, shop, steadfast):
+    [wc_id] = bookable(app, shop)
+    steadfast.slow_next(0.8)
+    answers, errors = [], []
+
+    def click():
+        try:
+            with app.test_client() as client:
+                response = client.post("/api/v1/couriers/bookings", json={"order_ids": [wc_id]}, headers=shop.auth)
+                answers.append(response.json["items"][0])
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=click) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert sorted(a["outcome"] for a in answers) == ["booked", "not_attempted"], answers
+    # the second click came while the first was still with Steadfast: it found the claim
+    assert any("right now" in a["message"] for a in answers if a["outcome"] == "not_attempted"), answers
+    assert len(steadfast.parcels) == 1 and len(consignments(app)) == 1
+
+
+def test_dropped_answer_is_looked_up_not_created_again(app, shop, steadfast):
+    [wc_id] = bookable(app, shop)
+    steadfast.drop_next_create()
+    first = book(shop, [wc_id])["items"][0]
+    # the parcel exists at Steadfast; we never heard. The lookup by invoice finds it at once.
+    assert first["outcome"] == "booked", first
+    assert len(steadfast.parcels) == 1
+    assert steadfast.calls.get("create_order") == 1
+    again = book(shop, [wc_id])["items"][0]
+    assert again["outcome"] == "not_attempted"
+    assert len(steadfast.parcels) == 1 and steadfast.calls.get("create_order") == 1
+
+
+def test_unanswered_and_absent_is_retried_safely(app, shop, steadfast):
+    [wc_id] = bookable(app, shop)
+    steadfast.fail_next(count=2, status=503)  # the create, then the lookup: both fail
+    first = book(shop, [wc_id])["items"][0]
+    assert first["outcome"] == "refused" and not steadfast.parcels
+    with app.app_context():
+        assert db.session.execute(select(BookingAttempt.state)).scalar_one() == "failed"
+    second = book(shop, [wc_id])["items"][0]  # looked up (absent), then created
+    assert second["outcome"] == "booked" and len(steadfast.parcels) == 1
+
+
+def test_crash_between_answer_and_write_is_healed_on_retry(app, shop, steadfast, monkeypatch):
+    [wc_id] = bookable(app, shop)
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("process killed")
+
+    monkeypatch.setattr(booking, "register_consignment", crash)
+    with app.test_request_context():
+        site = db.session.get(Site, shop.site_id)
+        with pytest.raises(RuntimeError):
+            booking.book_orders(site, [wc_id])
+        db.session.rollback()
+        assert len(steadfast.parcels) == 1 and consignments(app) == []
+        # a second click at once finds the claim and sends nothing
+        busy = booking.book_orders(site, [wc_id])[0]
+        assert busy.outcome == "not_attempted" and "right now" in busy.message
+        # once the claim is older than a booking can take, the retry looks the invoice up
+        db.session.execute(update(BookingAttempt).values(claimed_at=utcnow() - timedelta(minutes=10)))
+        db.session.commit()
+        monkeypatch.undo()
+        healed = booking.book_orders(site, [wc_id])[0]
+        assert healed.outcome == "booked", healed.message
+        assert "not booked again" in healed.message
+    assert len(steadfast.parcels) == 1 and steadfast.calls.get("create_order") == 1
+    with app.app_context():
+        assert db.session.execute(select(Order.courier).where(Order.wc_id == wc_id)).scalar_one() == "steadfast"
+    assert courier_data(shop, wc_id)["courier"] == "steadfast"
+
+
+def test_woocommerce_failure_keeps_the_booking_and_is_repaired(app, shop, steadfast):
+    [wc_id] = bookable(app, shop)
+    shop.store.data.fail_status, shop.store.data.fail_remaining = 403, 1  # a security plugin says no, once
+    item = book(shop, [wc_id])["items"][0]
+    assert item["outcome"] == "booked" and item["woocommerce_updated"] is False and item["woocommerce_problem"]
+    assert courier_data(shop, wc_id) is None
+    again = book(shop, [wc_id])["items"][0]
+    assert again["outcome"] == "not_attempted" and again["woocommerce_updated"] is True
+    assert courier_data(shop, wc_id)["consignment_id"] == item["consignment_id"]
+    assert len(steadfast.parcels) == 1
+
+
+def test_no_default_courier_says_so(app, shop):
+    shop.client.put("/api/v1/couriers/settings", json={"default_courier": ""}, headers=shop.auth)
+    response = shop.client.post("/api/v1/couriers/bookings", json={"order_ids": [1]}, headers=shop.auth)
+    assert response.status_code == 422 and response.json["error"]["code"] == "no_default_courier"
+
+
+def test_desk_courier_filter_and_column(app, shop, steadfast):
+    ids = bookable(app, shop, 2)
+    booked = book(shop, ids[:1])["items"][0]
+    rows = shop.get("/api/v1/orders?courier=steadfast").json["orders"]
+    assert [r["wc_id"] for r in rows] == ids[:1]
+    assert rows[0]["courier"] == "steadfast" and rows[0]["consignment_id"] == booked["consignment_id"]
+
+
+def embed(shop, role="administrator"):
+    response, session = shop.open_page("orders", role=role)
+    assert response.status_code == 200
+    return response.get_data(as_text=True), {"X-Bikri-Embed-Session": session}
+
+
+def test_order_desk_books_one_click_and_bulk_and_shows_the_consignment(app, shop, steadfast):
+    ids = bookable(app, shop, 3)
+    page, headers = embed(shop)
+    assert "Book selected orders with Steadfast" in page and "Balance: ৳" in page
+    rows = shop.client.get("/embed/orders/list", query_string={"status": "processing"}, headers=headers).get_data(as_text=True)
+    assert "book-one" in rows
+    one = shop.client.post("/embed/orders/book", data={"order": [ids[0]]}, headers=headers)
+    assert one.status_code == 200 and one.headers.get("HX-Trigger") == "orders-changed"
+    assert "1 of 1 orders booked." in one.get_data(as_text=True)
+    bulk = shop.client.post("/embed/orders/book", data={"order": ids, "note": "Call before"}, headers=headers).get_data(as_text=True)
+    assert "2 of 3 orders booked." in bulk and "already booked" in bulk
+    assert all(p.fields.get("note") == "Call before" for p in steadfast.parcels.values() if p.invoice != str(ids[0]))
+    listed = shop.client.get("/embed/orders/list", query_string={"courier": "steadfast"}, headers=headers).get_data(as_text=True)
+    assert listed.count('class="order-row"') == 3
+    with app.app_context():
+        for c in db.session.execute(select(Consignment)).scalars():
+            assert c.consignment_id in listed
+    balance = shop.client.get("/embed/orders/booking-balance", headers=headers).get_data(as_text=True)
+    assert "Balance" in balance
+    nothing = shop.client.post("/embed/orders/book", data={}, headers=headers).get_data(as_text=True)
+    assert "Select the orders to book first." in nothing
+
+
+def test_staff_book_but_do_not_see_the_balance(app, shop, steadfast):
+    page, headers = embed(shop, role="shop_staff")
+    assert "Book selected orders with Steadfast" in page and "Balance" not in page
+    assert shop.client.get("/embed/orders/booking-balance", headers=headers).status_code == 403
