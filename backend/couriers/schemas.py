@@ -56,7 +56,7 @@ class SettingsUpdateSchema(StrictSchema):
                                 values=fields.String(validate=validate.Length(max=43)))
 
 
-class StatusChangeSchema(Schema):
+class ParcelStatusChangeSchema(Schema):
     status = fields.String()
     courier_status = fields.String(allow_none=True)
     source = fields.String()
@@ -83,7 +83,7 @@ class ConsignmentSchema(Schema):
 
 
 class ConsignmentDetailSchema(ConsignmentSchema):
-    history = fields.List(fields.Nested(StatusChangeSchema))
+    history = fields.List(fields.Nested(ParcelStatusChangeSchema))
 
 
 class ConsignmentPageSchema(PageSchema):

@@ -7,7 +7,7 @@ from werkzeug.datastructures import MultiDict
 
 from backend.api import current_site
 from backend.desk import service
-from backend.desk.schemas import ManualOrderSchema, StatusChangeSchema, TagEditSchema, TaggingSchema, TagSchema
+from backend.desk.schemas import ManualOrderSchema, OrderStatusChangeSchema, TagEditSchema, TaggingSchema, TagSchema
 from backend.desk.views import blp as embed_blp
 from backend.timeutil import iso
 
@@ -52,7 +52,7 @@ class Orders(MethodView):
 
 @api_blp.route("/orders/status")
 class Status(MethodView):
-    @api_blp.arguments(StatusChangeSchema)
+    @api_blp.arguments(OrderStatusChangeSchema)
     def post(self, data):
         """Change the status of one or many orders in WooCommerce; one result per order."""
         results = service.change_status(current_site(), data["orders"], data["status"])

@@ -5,7 +5,7 @@ from backend.api import StrictSchema
 IDS = fields.List(fields.Integer(strict=True), required=True, validate=validate.Length(min=1, max=500))
 
 
-class StatusChangeSchema(StrictSchema):
+class OrderStatusChangeSchema(StrictSchema):
     orders = IDS
     status = fields.String(required=True, validate=validate.Length(min=1, max=40))
 
