@@ -129,6 +129,7 @@ final class Bikri_Plugin {
 		require_once __DIR__ . '/class-bikri-sync.php';
 		require_once __DIR__ . '/class-bikri-order-export.php';
 		require_once __DIR__ . '/class-bikri-export-route.php';
+		require_once __DIR__ . '/class-bikri-consignment.php';
 		require_once __DIR__ . '/class-bikri-license-page.php';
 		require_once __DIR__ . '/class-bikri-embedded-pages.php';
 		require_once __DIR__ . '/class-bikri-phone.php';
@@ -182,6 +183,11 @@ final class Bikri_Plugin {
 			add_action( 'wp_ajax_nopriv_' . $action, array( $this->checkout_ajax, $method ) );
 		}
 		add_action( 'wp_ajax_' . Bikri_Checkout_Ajax::ACTION_SYNC, array( $this->checkout_ajax, 'handle_sync' ) );
+
+		// The courier consignment on the order screen, emails and invoices (O8).
+		add_action( 'woocommerce_admin_order_data_after_shipping_address', array( 'Bikri_Consignment', 'action_admin_order' ) );
+		add_action( 'woocommerce_email_order_meta', array( 'Bikri_Consignment', 'action_email_order_meta' ), 20, 4 );
+		add_action( 'wpo_wcpdf_after_order_data', array( 'Bikri_Consignment', 'action_pdf_order_data' ), 10, 2 );
 
 		// Filters.
 		add_filter( 'user_has_cap', array( 'Bikri_Access', 'filter_user_has_cap' ), 10, 4 );

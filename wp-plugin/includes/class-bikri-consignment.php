@@ -1,0 +1,128 @@
+<?php
+/**
+ * The courier consignment on the order (O8): the order screen, the customer's emails and
+ * invoices/packing slips show the real consignment id Bikri booked.
+ *
+ * The service writes `_courier_data` (JSON: courier, consignment_id, tracking_code, booked_at)
+ * on the WooCommerce order through the REST API when it books a parcel; this class only reads it.
+ *
+ * @package Bikri
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * Shows an order's consignment.
+ */
+class Bikri_Consignment {
+
+	/**
+	 * The order meta key the service writes.
+	 */
+	const META_KEY = '_courier_data';
+
+	/**
+	 * Courier names, by the key the service stores.
+	 *
+	 * @return string[]
+	 */
+	private static function courier_names() {
+		return array(
+			'steadfast' => __( 'Steadfast', 'bikri' ),
+			'pathao'    => __( 'Pathao', 'bikri' ),
+			'redx'      => __( 'RedX', 'bikri' ),
+			'paperfly'  => __( 'Paperfly', 'bikri' ),
+		);
+	}
+
+	/**
+	 * The order's consignment, or null when it has none.
+	 *
+	 * @param WC_Order|mixed $order An order.
+	 * @return array|null {courier, courier_name, consignment_id, tracking_code}
+	 */
+	public static function of( $order ) {
+		if ( ! is_object( $order ) || ! method_exists( $order, 'get_meta' ) ) {
+			return null;
+		}
+		$raw  = $order->get_meta( self::META_KEY, true );
+		$data = is_array( $raw ) ? $raw : json_decode( (string) $raw, true );
+		if ( ! is_array( $data ) || empty( $data['courier'] ) ) {
+			return null;
+		}
+		$names = self::courier_names();
+		$key   = sanitize_key( (string) $data['courier'] );
+		return array(
+			'courier'        => $key,
+			'courier_name'   => isset( $names[ $key ] ) ? $names[ $key ] : ucfirst( $key ),
+			'consignment_id' => isset( $data['consignment_id'] ) && '' !== (string) $data['consignment_id'] ? (string) $data['consignment_id'] : '',
+			'tracking_code'  => isset( $data['tracking_code'] ) ? (string) $data['tracking_code'] : '',
+		);
+	}
+
+	/**
+	 * One line of text: "Steadfast consignment 123456 (tracking ABC)".
+	 *
+	 * @param array $consignment From of().
+	 * @return string Not escaped.
+	 */
+	private static function line( array $consignment ) {
+		if ( '' === $consignment['consignment_id'] ) {
+			/* translators: %s: courier name */
+			return sprintf( __( 'Booked with %s', 'bikri' ), $consignment['courier_name'] );
+		}
+		if ( '' === $consignment['tracking_code'] ) {
+			/* translators: 1: courier name, 2: consignment id */
+			return sprintf( __( '%1$s consignment %2$s', 'bikri' ), $consignment['courier_name'], $consignment['consignment_id'] );
+		}
+		/* translators: 1: courier name, 2: consignment id, 3: tracking code */
+		return sprintf( __( '%1$s consignment %2$s (tracking %3$s)', 'bikri' ), $consignment['courier_name'], $consignment['consignment_id'], $consignment['tracking_code'] );
+	}
+
+	/**
+	 * The order screen in wp-admin (woocommerce_admin_order_data_after_shipping_address).
+	 *
+	 * @param WC_Order $order The order.
+	 */
+	public static function action_admin_order( $order ) {
+		$consignment = self::of( $order );
+		if ( null === $consignment ) {
+			return;
+		}
+		echo '<p class="bikri-consignment"><strong>' . esc_html__( 'Courier', 'bikri' ) . ':</strong> ' . esc_html( self::line( $consignment ) ) . '</p>';
+	}
+
+	/**
+	 * The order emails (woocommerce_email_order_meta), in HTML or plain text.
+	 *
+	 * @param WC_Order $order         The order.
+	 * @param bool     $sent_to_admin Whether the email goes to the shop.
+	 * @param bool     $plain_text    Whether the email is plain text.
+	 * @param mixed    $email         The email object.
+	 */
+	public static function action_email_order_meta( $order, $sent_to_admin = false, $plain_text = false, $email = null ) { // phpcs:ignore Generic.CodeAnalysis.UnusedFunctionParameter.FoundAfterLastUsed -- WooCommerce's signature.
+		$consignment = self::of( $order );
+		if ( null === $consignment ) {
+			return;
+		}
+		if ( $plain_text ) {
+			echo "\n" . esc_html__( 'Courier', 'bikri' ) . ': ' . esc_html( self::line( $consignment ) ) . "\n";
+			return;
+		}
+		echo '<p class="bikri-consignment"><strong>' . esc_html__( 'Courier', 'bikri' ) . ':</strong> ' . esc_html( self::line( $consignment ) ) . '</p>';
+	}
+
+	/**
+	 * Invoices and packing slips of the common PDF plugin (wpo_wcpdf_after_order_data).
+	 *
+	 * @param string   $document_type Invoice or packing slip.
+	 * @param WC_Order $order         The order.
+	 */
+	public static function action_pdf_order_data( $document_type, $order ) { // phpcs:ignore Generic.CodeAnalysis.UnusedFunctionParameter.FoundBeforeLastUsed -- the PDF plugin's signature.
+		$consignment = self::of( $order );
+		if ( null === $consignment ) {
+			return;
+		}
+		echo '<tr class="bikri-consignment"><th>' . esc_html__( 'Courier', 'bikri' ) . ':</th><td>' . esc_html( self::line( $consignment ) ) . '</td></tr>';
+	}
+}

@@ -1,0 +1,108 @@
+<?php
+/**
+ * O8: the consignment id Bikri booked shows on the order screen, in order emails and on invoices.
+ *
+ * @package Bikri
+ */
+
+/**
+ * Consignment display tests.
+ */
+class Bikri_Consignment_Test extends Bikri_Test_Case {
+
+	/**
+	 * An order as the service leaves it after booking: `_courier_data` written through the REST API.
+	 *
+	 * @param string $json The meta value.
+	 * @return WC_Order
+	 */
+	private static function booked_order( $json ) {
+		$order = new WC_Order( 9001 );
+		$order->update_meta_data( Bikri_Consignment::META_KEY, $json );
+		$order->save();
+		return $order;
+	}
+
+	public function test_the_order_screen_shows_the_real_consignment_id() {
+		$order = self::booked_order( '{"courier": "steadfast", "consignment_id": 1424107, "tracking_code": "15BAEB8A", "booked_at": "2026-03-01T10:00:00Z"}' );
+
+		$html = $this->output_of(
+			static function () use ( $order ) {
+				do_action( 'woocommerce_admin_order_data_after_shipping_address', $order );
+			}
+		);
+
+		$this->assertStringContainsString( 'Steadfast consignment 1424107 (tracking 15BAEB8A)', $html );
+	}
+
+	public function test_emails_carry_it_in_html_and_plain_text() {
+		$order = self::booked_order( '{"courier": "steadfast", "consignment_id": "1424107", "tracking_code": ""}' );
+
+		$html  = $this->output_of(
+			static function () use ( $order ) {
+				do_action( 'woocommerce_email_order_meta', $order, false, false, null );
+			}
+		);
+		$plain = $this->output_of(
+			static function () use ( $order ) {
+				do_action( 'woocommerce_email_order_meta', $order, false, true, null );
+			}
+		);
+
+		$this->assertStringContainsString( '<p class="bikri-consignment">', $html );
+		$this->assertStringContainsString( 'Steadfast consignment 1424107', $html );
+		$this->assertStringContainsString( "Courier: Steadfast consignment 1424107\n", $plain );
+		$this->assertStringNotContainsString( '<', $plain );
+	}
+
+	public function test_invoices_and_packing_slips_show_it() {
+		$order = self::booked_order( '{"courier": "steadfast", "consignment_id": "77", "tracking_code": "T77"}' );
+
+		$html = $this->output_of(
+			static function () use ( $order ) {
+				do_action( 'wpo_wcpdf_after_order_data', 'invoice', $order );
+			}
+		);
+
+		$this->assertStringContainsString( '<tr class="bikri-consignment">', $html );
+		$this->assertStringContainsString( 'Steadfast consignment 77 (tracking T77)', $html );
+	}
+
+	public function test_values_are_escaped() {
+		$order = self::booked_order( '{"courier": "steadfast", "consignment_id": "<script>alert(1)</script>", "tracking_code": ""}' );
+
+		$html = $this->output_of(
+			static function () use ( $order ) {
+				do_action( 'woocommerce_admin_order_data_after_shipping_address', $order );
+			}
+		);
+
+		$this->assertStringNotContainsString( '<script>', $html );
+		$this->assertStringContainsString( '&lt;script&gt;', $html );
+	}
+
+	public function test_orders_without_a_booking_or_with_bad_meta_show_nothing() {
+		foreach ( array( '', 'not json', '{"consignment_id": "1"}' ) as $meta ) {
+			$order = self::booked_order( $meta );
+			$html  = $this->output_of(
+				static function () use ( $order ) {
+					do_action( 'woocommerce_admin_order_data_after_shipping_address', $order );
+					do_action( 'woocommerce_email_order_meta', $order, false, false, null );
+				}
+			);
+			$this->assertSame( '', $html, $meta );
+		}
+	}
+
+	public function test_a_booking_found_by_invoice_without_an_id_says_booked() {
+		$order = self::booked_order( '{"courier": "steadfast", "consignment_id": null, "tracking_code": null}' );
+
+		$html = $this->output_of(
+			static function () use ( $order ) {
+				do_action( 'woocommerce_admin_order_data_after_shipping_address', $order );
+			}
+		);
+
+		$this->assertStringContainsString( 'Booked with Steadfast', $html );
+	}
+}
