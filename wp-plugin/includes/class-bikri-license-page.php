@@ -30,6 +30,11 @@ final class Bikri_License_Page {
 	const ACTION_DEACTIVATE = 'bikri_deactivate';
 
 	/**
+	 * admin-post action that clears everything Bikri stored in this WordPress (P10).
+	 */
+	const ACTION_CLEAR = 'bikri_clear_data';
+
+	/**
 	 * Who may see and change the license.
 	 */
 	const CAPABILITY = 'manage_options';
@@ -269,6 +274,27 @@ final class Bikri_License_Page {
 	}
 
 	/**
+	 * "Clear Bikri data" form handler (admin-post.php?action=bikri_clear_data), P10: the site is
+	 * deactivated with the service (best effort), then every option, queue, scheduled action,
+	 * REST key and order meta key the plugin wrote is removed, as uninstalling would.
+	 */
+	public function handle_clear() {
+		if ( ! current_user_can( self::CAPABILITY ) ) {
+			wp_die( esc_html__( 'Sorry, you are not allowed to manage the Bikri license.', 'bikri' ), '', array( 'response' => 403 ) );
+		}
+		check_admin_referer( self::ACTION_CLEAR );
+		$confirmed = isset( $_POST['bikri_confirm_clear'] ) && 'yes' === sanitize_key( wp_unslash( $_POST['bikri_confirm_clear'] ) );
+		if ( ! $confirmed ) {
+			$this->redirect( 'clear_unconfirmed' );
+		}
+		if ( '' !== $this->license->token() ) {
+			$this->client->deactivate();
+		}
+		Bikri_Uninstaller::clean_site();
+		$this->redirect( 'cleared' );
+	}
+
+	/**
 	 * Prints the License page.
 	 */
 	public function render() {
@@ -307,6 +333,7 @@ final class Bikri_License_Page {
 		if ( '' !== $this->license->token() ) {
 			$this->render_deactivation_form();
 		}
+		$this->render_clear_form();
 		echo '</div>';
 	}
 
@@ -392,6 +419,8 @@ final class Bikri_License_Page {
 		$messages = array(
 			'activated'           => __( 'Bikri is activated on this site.', 'bikri' ),
 			'deactivated'         => __( 'Bikri is deactivated on this site.', 'bikri' ),
+			'cleared'             => __( 'All Bikri data was removed from this site, including the courier details on orders.', 'bikri' ),
+			'clear_unconfirmed'   => __( 'Nothing was removed: tick the box to confirm that you want to clear Bikri\'s data.', 'bikri' ),
 			'deactivated_locally' => __( 'Bikri is deactivated on this site, but the Bikri service could not be told, so the site may still count against your license.', 'bikri' ),
 		);
 		if ( isset( $messages[ $outcome ] ) ) {
@@ -520,6 +549,20 @@ final class Bikri_License_Page {
 		echo '<input type="hidden" name="action" value="' . esc_attr( self::ACTION_DEACTIVATE ) . '">';
 		wp_nonce_field( self::ACTION_DEACTIVATE );
 		submit_button( __( 'Deactivate', 'bikri' ), 'secondary', 'bikri-deactivate', false );
+		echo '</form>';
+	}
+
+	/**
+	 * Prints the "Clear Bikri data" form (P10), with a confirmation box.
+	 */
+	private function render_clear_form() {
+		echo '<h2>' . esc_html__( 'Clear Bikri data', 'bikri' ) . '</h2>';
+		echo '<p>' . esc_html__( 'Removes everything Bikri stored in this WordPress: the license, settings, queued order events, its WooCommerce REST key and the courier details on orders. Your orders themselves stay.', 'bikri' ) . '</p>';
+		echo '<form method="post" action="' . esc_url( admin_url( 'admin-post.php' ) ) . '" class="bikri-form">';
+		echo '<input type="hidden" name="action" value="' . esc_attr( self::ACTION_CLEAR ) . '">';
+		wp_nonce_field( self::ACTION_CLEAR );
+		echo '<p><label><input type="checkbox" name="bikri_confirm_clear" value="yes"> ' . esc_html__( 'I understand this cannot be undone.', 'bikri' ) . '</label></p>';
+		submit_button( __( 'Clear Bikri data', 'bikri' ), 'delete', 'bikri-clear', false );
 		echo '</form>';
 	}
 

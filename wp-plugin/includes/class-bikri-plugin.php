@@ -130,6 +130,7 @@ final class Bikri_Plugin {
 		require_once __DIR__ . '/class-bikri-order-export.php';
 		require_once __DIR__ . '/class-bikri-export-route.php';
 		require_once __DIR__ . '/class-bikri-consignment.php';
+		require_once __DIR__ . '/class-bikri-uninstaller.php';
 		require_once __DIR__ . '/class-bikri-license-page.php';
 		require_once __DIR__ . '/class-bikri-embedded-pages.php';
 		require_once __DIR__ . '/class-bikri-phone.php';
@@ -162,6 +163,7 @@ final class Bikri_Plugin {
 		add_action( 'admin_enqueue_scripts', array( $this, 'action_admin_enqueue_scripts' ) );
 		add_action( 'admin_post_' . Bikri_License_Page::ACTION_ACTIVATE, array( $this->license_page, 'handle_activate' ) );
 		add_action( 'admin_post_' . Bikri_License_Page::ACTION_DEACTIVATE, array( $this->license_page, 'handle_deactivate' ) );
+		add_action( 'admin_post_' . Bikri_License_Page::ACTION_CLEAR, array( $this->license_page, 'handle_clear' ) );
 		add_action( 'plugins_loaded', 'bikri_declare_send_sms' );
 		add_action( 'rest_api_init', array( $this->export_route, 'register' ) );
 		$this->sync->set_up();

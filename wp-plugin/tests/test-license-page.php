@@ -343,4 +343,80 @@ class Bikri_License_Page_Test extends Bikri_Test_Case {
 		$this->assertSame( array(), $this->requests );
 		$this->assertTrue( $this->plugin->license->is_active() );
 	}
+
+	/**
+	 * Posts the "Clear Bikri data" form.
+	 *
+	 * @param bool        $confirm Whether the box is ticked.
+	 * @param string|null $nonce   Nonce (a valid one when null).
+	 */
+	private function post_clear_form( $confirm, $nonce = null ) {
+		$_POST = array(
+			'action'   => Bikri_License_Page::ACTION_CLEAR,
+			'_wpnonce' => null === $nonce ? wp_create_nonce( Bikri_License_Page::ACTION_CLEAR ) : $nonce,
+		);
+		if ( $confirm ) {
+			$_POST['bikri_confirm_clear'] = 'yes';
+		}
+		$_REQUEST = $_POST;
+	}
+
+	public function test_clear_data_removes_everything_the_plugin_wrote() {
+		$this->sign_in( 'administrator' );
+		$this->activate_locally();
+		$this->service = static function ( $method, $path ) {
+			return '/api/v1/sites/deactivate' === $path ? self::response( 204 ) : self::response( 404 );
+		};
+		$order_post = wp_insert_post( array( 'post_type' => 'shop_order', 'post_status' => 'wc-processing', 'post_title' => 'Order' ) );
+		update_post_meta( $order_post, '_courier_data', '{"courier":"steadfast","consignment_id":"1"}' );
+		update_post_meta( $order_post, '_billing_phone', '01711234567' );
+		$this->post_clear_form( true );
+
+		$location = $this->redirect_of(
+			static function () {
+				do_action( 'admin_post_' . Bikri_License_Page::ACTION_CLEAR );
+			}
+		);
+
+		$this->assertStringContainsString( 'bikri_notice=cleared', $location );
+		$this->assertSame( array( '/api/v1/sites/deactivate' ), array_map( static function ( $r ) { return wp_parse_url( $r[0], PHP_URL_PATH ); }, $this->requests ) );
+		foreach ( Bikri_License::OPTIONS as $option ) {
+			$this->assertFalse( get_option( $option ), $option );
+		}
+		$this->assertSame( '', get_post_meta( $order_post, '_courier_data', true ), 'the courier meta is gone' );
+		$this->assertSame( '01711234567', get_post_meta( $order_post, '_billing_phone', true ), 'the order itself stays' );
+	}
+
+	public function test_clear_data_needs_the_box_ticked_and_its_nonce() {
+		$this->sign_in( 'administrator' );
+		$this->activate_locally();
+		$this->post_clear_form( false );
+		$location = $this->redirect_of(
+			static function () {
+				do_action( 'admin_post_' . Bikri_License_Page::ACTION_CLEAR );
+			}
+		);
+		$this->assertStringContainsString( 'bikri_notice=clear_unconfirmed', $location );
+		$this->assertTrue( $this->plugin->license->is_active() );
+
+		$this->post_clear_form( true, wp_create_nonce( Bikri_License_Page::ACTION_DEACTIVATE ) );
+		try {
+			do_action( 'admin_post_' . Bikri_License_Page::ACTION_CLEAR );
+			$this->fail( 'Another form\'s nonce must not clear anything.' );
+		} catch ( Bikri_Test_Die $die ) {
+			$this->assertSame( 403, $die->status );
+		}
+		$this->assertSame( array(), $this->requests );
+		$this->assertTrue( $this->plugin->license->is_active() );
+
+		$this->sign_in( 'shop_manager' );
+		$this->post_clear_form( true );
+		try {
+			do_action( 'admin_post_' . Bikri_License_Page::ACTION_CLEAR );
+			$this->fail( 'Only administrators may clear Bikri data.' );
+		} catch ( Bikri_Test_Die $die ) {
+			$this->assertSame( 403, $die->status );
+		}
+		$this->assertTrue( $this->plugin->license->is_active() );
+	}
 }
