@@ -81,6 +81,8 @@ class Consignment(db.Model):
     status_changed_at: Mapped[datetime | None]
     booked_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_checked_at: Mapped[datetime | None]
+    # the Bikri status whose mapped WooCommerce status was last written to the order (write-back)
+    wc_status_written: Mapped[str | None] = mapped_column(String(40))
     next_check_at: Mapped[datetime | None]  # None once final: never polled again
     check_failures: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(String(300))

@@ -48,6 +48,11 @@ def expire_otp_codes():
     return expire_old_codes()
 
 
+def write_courier_statuses():
+    from backend.couriers.writeback import write_statuses_to_woocommerce
+    return write_statuses_to_woocommerce()
+
+
 def poll_courier_statuses():
     from backend.couriers.polling import poll_due_consignments
     return poll_due_consignments()
@@ -66,4 +71,6 @@ JOBS = [
     # Each run asks only about parcels whose next check is due (every shop's own interval) and
     # stops dispatching after COURIER_POLL_SECONDS, well inside its lease.
     Job("poll_courier_statuses", poll_courier_statuses, trigger_args={"minutes": 5}),
+    # a delivered parcel completes its WooCommerce order (each shop's own mapping)
+    Job("write_courier_statuses", write_courier_statuses, trigger_args={"minutes": 5}),
 ]
