@@ -1,6 +1,8 @@
 """The order desk in real wp-admin (issue 5): Bikri → Orders in the iframe, filter by status and
 search by phone, a bulk status change WooCommerce refuses for one order, a manual order refused
-by Bikri's validation and then created, and the desk at 360 px and 1280 px.
+by Bikri's validation and then created, that order booked with Steadfast (sandbox) in one click
+with its consignment id written to the WooCommerce order and shown on the desk (issue 6), and the
+desk at 360 px and 1280 px.
 
 STAND-IN, read this first: the test WordPress has NO WooCommerce. The service calls WooCommerce's
 REST API at the shop's own URL (the URL the plugin activated with), so this test's WordPress
@@ -17,6 +19,7 @@ Why not activate the site at the sandbox's URL instead: the service uses the sit
 the iframe's frame-ancestors and for links back into wp-admin, so the desk would then be
 refused inside the real wp-admin; the shop's own URL must stay the site URL.
 """
+import json
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -179,6 +182,36 @@ def test_order_desk_in_wp_admin(service, shop_wordpress, shop, browser):
     # the form is empty again and the new order is in the list
     expect(frame.locator("#m-name")).to_have_value("")
     expect(frame.locator(f"#order-rows tr.order-row[data-wc-id='{order['id']}']")).to_have_count(1)
+
+    # --- C1/C2: connect Steadfast (the sandbox) on the Couriers page, then book the new order in one click
+    from backend.sandbox.steadfast import API_KEY, SECRET_KEY
+
+    page.goto(f"{wp}/wp-admin/admin.php?page=bikri-couriers")
+    couriers = page.frame_locator("iframe.bikri-frame")
+    card = couriers.locator("#courier-steadfast")
+    card.locator("input[name=api_key]").fill(API_KEY)
+    card.locator("input[name=secret_key]").fill(SECRET_KEY)
+    card.locator("button[type=submit]").first.click()
+    expect(couriers.locator("#courier-steadfast")).to_have_attribute("data-connected", "1")
+    couriers.locator("#default-courier").select_option("steadfast")
+    couriers.locator("#courier-settings button[type=submit]").click()
+    expect(couriers.locator("#default-courier")).to_have_value("steadfast")
+
+    page.goto(f"{wp}/wp-admin/admin.php?page=bikri-orders")
+    frame = page.frame_locator("iframe.bikri-frame")
+    row = frame.locator(f"#order-rows tr.order-row[data-wc-id='{order['id']}']")
+    row.locator("button.book-one").click()
+    booked = frame.locator(f"#status-results li.booking-booked[data-wc-id='{order['id']}']")
+    expect(booked).to_be_visible()
+    courier_data = json.loads({m["key"]: m["value"] for m in store.order(order["id"])["meta_data"]}["_courier_data"])
+    assert courier_data["courier"] == "steadfast" and courier_data["consignment_id"], courier_data
+    expect(booked).to_contain_text(str(courier_data["consignment_id"]))
+    # the desk shows the consignment on the order, and a second click cannot book it again
+    page.reload()
+    frame = page.frame_locator("iframe.bikri-frame")
+    row = frame.locator(f"#order-rows tr.order-row[data-wc-id='{order['id']}']")
+    expect(row.locator(".consignment-id")).to_have_text(str(courier_data["consignment_id"]))
+    expect(row.locator("button.book-one")).to_have_count(0)
 
     # --- the desk on a phone and on a desktop
     ARTIFACTS.mkdir(exist_ok=True)
