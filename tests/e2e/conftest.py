@@ -83,7 +83,9 @@ def service(tmp_path_factory, sandboxes):
         "BIKRI_INSTANCE_DIR": str(tmp_path_factory.mktemp("service")),
         "BIKRI_BIND": f"127.0.0.1:{port}",
         "BIKRI_PUBLIC_URL": f"http://localhost:{port}",
-        "BIKRI_WEB_WORKERS": "2",
+        # WordPress and the service call each other (tickets one way, wc/v3 the other): enough
+        # concurrent requests that neither waits on the other on this small machine
+        "BIKRI_WEB_WORKERS": "3", "BIKRI_WEB_THREADS": "4",
         "BIKRI_BKASH_BASE_URL": bkash["base_url"], "BIKRI_BKASH_APP_KEY": bkash["app_key"],
         "BIKRI_BKASH_APP_SECRET": bkash["app_secret"], "BIKRI_BKASH_USERNAME": bkash["username"],
         "BIKRI_BKASH_PASSWORD": bkash["password"],
