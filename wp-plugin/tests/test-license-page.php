@@ -48,6 +48,27 @@ class Bikri_License_Page_Test extends Bikri_Test_Case {
 		$_SERVER['REQUEST_METHOD'] = 'POST';
 	}
 
+	/**
+	 * Submits the activation form with `$key` and the test service, then renders the page.
+	 *
+	 * @param string $key License key typed in.
+	 * @return string The License page's HTML.
+	 */
+	private function activate_and_render( $key ) {
+		$this->post_activation_form(
+			array(
+				'bikri_license_key' => $key,
+				'bikri_service_url' => self::SERVICE,
+			)
+		);
+		$this->redirect_of(
+			static function () {
+				do_action( 'admin_post_' . Bikri_License_Page::ACTION_ACTIVATE );
+			}
+		);
+		return $this->output_of( array( $this->plugin->license_page, 'render' ) );
+	}
+
 	public function test_a_new_key_releases_the_old_activation_without_locking_the_new_one() {
 		$this->sign_in( 'administrator' );
 		$this->activate_locally();
@@ -244,18 +265,7 @@ class Bikri_License_Page_Test extends Bikri_Test_Case {
 			'site_url: Not a valid URL.',
 		);
 		foreach ( $expected as $text ) {
-			$this->post_activation_form(
-				array(
-					'bikri_license_key' => 'KEY',
-					'bikri_service_url' => self::SERVICE,
-				)
-			);
-			$this->redirect_of(
-				static function () {
-					do_action( 'admin_post_' . Bikri_License_Page::ACTION_ACTIVATE );
-				}
-			);
-			$html = $this->output_of( array( $this->plugin->license_page, 'render' ) );
+			$html = $this->activate_and_render( 'KEY' );
 			$this->assertStringContainsString( $text, $html );
 		}
 	}
@@ -265,18 +275,7 @@ class Bikri_License_Page_Test extends Bikri_Test_Case {
 		$this->service = static function () {
 			return new WP_Error( 'http_request_failed', 'cURL error 7: Failed to connect' );
 		};
-		$this->post_activation_form(
-			array(
-				'bikri_license_key' => 'KEY',
-				'bikri_service_url' => self::SERVICE,
-			)
-		);
-		$this->redirect_of(
-			static function () {
-				do_action( 'admin_post_' . Bikri_License_Page::ACTION_ACTIVATE );
-			}
-		);
-		$html = $this->output_of( array( $this->plugin->license_page, 'render' ) );
+		$html = $this->activate_and_render( 'KEY' );
 		$this->assertStringContainsString( 'Could not reach the Bikri service (cURL error 7: Failed to connect)', $html );
 	}
 
