@@ -90,3 +90,10 @@ def test_staff_check_but_do_not_force_and_too_many_re_checks_still_show_the_late
 def test_without_an_embed_session_nothing_is_checked(desk_shop, steadfast):
     assert desk_shop.client.post("/embed/fraud/check", data={"phone": PHONE}).status_code == 401
     assert steadfast.calls["fraud_check"] == 0
+
+
+def test_the_panel_in_bangla(desk_shop):
+    _response, session = desk_shop.open_page("orders", locale="bn")
+    html = desk_shop.client.post("/embed/fraud/check", data={"phone": PHONE},
+                                 headers={"X-Bikri-Embed-Session": session}).get_data(as_text=True)
+    assert "উচ্চ ঝুঁকি" in html and "বিক্রির সব দোকান" in html and "আবার যাচাই করুন" in html
