@@ -379,8 +379,8 @@ BN.update({
     "Success": "সফলতা",
     "This shop": "এই দোকান",
     "All Bikri shops": "বিক্রির সব দোকান",
-    "This shop: %(orders)s orders, %(cancelled)s cancelled before delivery. All Bikri shops: counts only, no shop or order is named.":
-        "এই দোকান: %(orders)s টি অর্ডার, ডেলিভারির আগে বাতিল %(cancelled)s টি। বিক্রির সব দোকান: শুধু সংখ্যা, কোনো দোকান বা অর্ডারের নাম নেই।",
+    "Orders in this shop: %(orders)s; cancelled before delivery: %(cancelled)s. All Bikri shops: counts only, no shop or order is named.":
+        "এই দোকানে অর্ডার: %(orders)s টি; ডেলিভারির আগে বাতিল: %(cancelled)s টি। বিক্রির সব দোকান: শুধু সংখ্যা, কোনো দোকান বা অর্ডারের নাম নেই।",
     "Connect Steadfast on the Couriers page to see its history of this number too.":
         "এই নম্বরের স্টেডফাস্টের ইতিহাসও দেখতে কুরিয়ার পেজে স্টেডফাস্ট যুক্ত করুন।",
     "Re-check": "আবার যাচাই করুন",
