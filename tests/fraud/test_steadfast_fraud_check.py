@@ -67,3 +67,15 @@ def test_only_couriers_with_the_look_up_offer_it():
 
     assert courier_class("steadfast").supports_fraud_check()
     assert not Plain.supports_fraud_check()
+
+
+def test_a_sandbox_in_another_process_is_set_up_over_http(courier, steadfast):
+    import requests
+
+    control = steadfast.url.removesuffix("/api/v1") + "/__sandbox__/control"
+    answer = requests.post(control, json={"fraud_limit": 1, "histories": {"01711000007": [3, 1, 2], "01711000008": None}},
+                           timeout=5)
+    assert answer.status_code == 200
+    assert courier.fraud_check("01711000007") == CourierHistory(3, 1, 2)
+    with pytest.raises(FraudCheckLimitReached):
+        courier.fraud_check("01711000008")
