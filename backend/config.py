@@ -94,6 +94,11 @@ class Config:
         # One polling run stops dispatching after this long (the job's lease is 10 minutes);
         # what it did not reach is still due and goes first in the next run.
         self.COURIER_POLL_SECONDS = float(os.environ.get("BIKRI_COURIER_POLL_SECONDS", "240"))
+        # Fraud check (F1): a phone's latest check is shown again for this many hours instead of
+        # asking the couriers (their allowance is ~10-20 look-ups a day); a re-check forces a fresh
+        # one, at most FRAUD_FORCED_CHECKS_PER_HOUR times per shop.
+        self.FRAUD_CHECK_CACHE_HOURS = float(os.environ.get("BIKRI_FRAUD_CHECK_CACHE_HOURS", "12"))
+        self.FRAUD_FORCED_CHECKS_PER_HOUR = int(os.environ.get("BIKRI_FRAUD_FORCED_CHECKS_PER_HOUR", "20"))
         # bKash tokenized checkout, for SMS wallet recharges (K3)
         self.BKASH = {
             "base_url": os.environ.get("BIKRI_BKASH_BASE_URL", ""),

@@ -362,6 +362,39 @@ BN = {
     "Download CSV": "CSV ডাউনলোড",
 }
 
+# Fraud check (F1)
+BN.update({
+    "Some fields are missing or invalid.": "কিছু তথ্য নেই বা ভুল।",
+    "Not checked": "যাচাই হয়নি",
+    "New customer": "নতুন ক্রেতা",
+    "Low risk": "কম ঝুঁকি",
+    "Medium risk": "মাঝারি ঝুঁকি",
+    "High risk": "উচ্চ ঝুঁকি",
+    "Fraud check": "ফ্রড চেক",
+    "Checked %(when)s by %(who)s.": "%(when)s তারিখে %(who)s যাচাই করেছেন।",
+    "A recent check, shown again.": "সাম্প্রতিক যাচাই, আবার দেখানো হলো।",
+    "Source": "উৎস",
+    "Delivered": "ডেলিভারি হয়েছে",
+    "Returned": "ফেরত এসেছে",
+    "Success": "সফলতা",
+    "This shop": "এই দোকান",
+    "All Bikri shops": "বিক্রির সব দোকান",
+    "Orders in this shop: %(orders)s; cancelled before delivery: %(cancelled)s. All Bikri shops: counts only, no shop or order is named.":
+        "এই দোকানে অর্ডার: %(orders)s টি; ডেলিভারির আগে বাতিল: %(cancelled)s টি। বিক্রির সব দোকান: শুধু সংখ্যা, কোনো দোকান বা অর্ডারের নাম নেই।",
+    "Connect Steadfast on the Couriers page to see its history of this number too.":
+        "এই নম্বরের স্টেডফাস্টের ইতিহাসও দেখতে কুরিয়ার পেজে স্টেডফাস্ট যুক্ত করুন।",
+    "Re-check": "আবার যাচাই করুন",
+    "Checks of this number": "এই নম্বরের যাচাইসমূহ",
+    "Check this number: delivery history at the courier, in this shop and across Bikri":
+        "এই নম্বর যাচাই করুন: কুরিয়ারে, এই দোকানে ও বিক্রির সব দোকানে ডেলিভারির ইতিহাস",
+    "This shop re-checked %(n)s numbers in the last hour, the most allowed: re-checks spend your courier's daily allowance. The latest result is still shown; try again later.":
+        "এই দোকান গত এক ঘণ্টায় %(n)s টি নম্বর আবার যাচাই করেছে, এটাই সর্বোচ্চ: আবার যাচাই করলে কুরিয়ারের দৈনিক সীমা খরচ হয়। সর্বশেষ ফলাফল দেখানো হচ্ছে; পরে আবার চেষ্টা করুন।",
+    "Steadfast's daily allowance of customer checks for your account is used up; it starts again tomorrow.":
+        "আপনার অ্যাকাউন্টে স্টেডফাস্টের আজকের ক্রেতা যাচাইয়ের সীমা শেষ; আগামীকাল আবার চালু হবে।",
+    "Steadfast answered the customer check in a shape we cannot read. Try again later.":
+        "স্টেডফাস্ট ক্রেতা যাচাইয়ের এমন উত্তর দিয়েছে যা আমরা পড়তে পারি না। পরে আবার চেষ্টা করুন।",
+})
+
 # Plural messages: (singular id) -> (one, other)
 BN_PLURAL = {
     "%(num)s order": ("%(num)s টি অর্ডার", "%(num)s টি অর্ডার"),

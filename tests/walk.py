@@ -130,8 +130,26 @@ def seed_couriers(site_id):
                                  Decimal("777.77"), 1001, status=TrackedStatus("pending", "pending"))
 
 
+def seed_fraud(site_id):
+    """Shop B's fraud check of its customer (the desk order's phone): who checked and what was found."""
+    import json
+
+    from sqlalchemy import update
+
+    from backend.extensions import db
+    from backend.fraud.models import FraudCheck
+    from backend.orders.models import Customer
+
+    sources = {"couriers": [{"courier": "steadfast", "name": MARKER, "ok": False, "error": "x", "message": MARKER}],
+               "shop": {"orders": 777, "delivered": 0, "returned": 0, "cancelled": 0, "success_percent": None},
+               "network": {"delivered": 0, "returned": 0, "success_percent": None}}
+    db.session.add(FraudCheck(site_id=site_id, phone="+8801999999999", checked_by=f"{MARKER} manager", forced=False,
+                              sources=json.dumps(sources), delivered=0, returned=0, risk="new"))
+    db.session.execute(update(Customer).where(Customer.site_id == site_id).values(fraud_risk="high", fraud_success_percent=7))
+
+
 # Each domain adds a function that gives shop B data carrying MARKER (and the markers below).
-SEED_OTHER_SHOP = [seed_sms, seed_desk, seed_dashboard, seed_checkout, seed_couriers]
+SEED_OTHER_SHOP = [seed_sms, seed_desk, seed_dashboard, seed_checkout, seed_couriers, seed_fraud]
 OTHER_SHOP_MARKERS = [MARKER, "777.77", "+8801999999999", "01999999999", "+8801888888888", "01888888888",
                       "198.51.100.77", "MarkerShopB", "777001", OTHER_SHOP_CONSIGNMENT,
                       "MARKERTRK"]

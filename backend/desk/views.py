@@ -77,8 +77,10 @@ def order_list():
         return render_template("desk/_rows.html", error=error, page=None, user=user, append=False)
     booking = _booking_context(user)["booking"]
     name = booking["name"] if booking and booking["connected"] else None
+    from backend.fraud.service import desk_badges
+    badges = desk_badges(user.site.id, page["orders"]) if user.can("check_fraud") else {}
     return render_template("desk/_rows.html", page=page, user=user, append=bool(request.args.get("cursor")),
-                           args=request.args, booking_name=name)
+                           args=request.args, booking_name=name, fraud_badges=badges)
 
 
 @blp.get("/since")

@@ -44,6 +44,10 @@ PERMISSIONS = {
     # booking orders with a courier from the order desk (C1–C3): the day's work, staff included;
     # the courier balance in the booking dialog follows view_couriers
     "book_orders": {ADMIN, MANAGER, STAFF},
+    # fraud check of a customer's phone (F1): the risk badge and the check, for whoever handles
+    # orders; a forced re-check spends the courier's small daily allowance of look-ups
+    "check_fraud": {ADMIN, MANAGER, STAFF},
+    "recheck_fraud": {ADMIN, MANAGER},
 }
 
 

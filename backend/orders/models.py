@@ -33,6 +33,10 @@ class Customer(db.Model):
     order_count: Mapped[int] = mapped_column(Integer, default=0)
     first_order_gmt: Mapped[datetime | None]
     last_order_gmt: Mapped[datetime | None]
+    # the latest fraud check of this phone (F1, backend/fraud): the order desk's risk badge
+    fraud_risk: Mapped[str | None] = mapped_column(String(10))
+    fraud_success_percent: Mapped[int | None] = mapped_column(Integer)
+    fraud_checked_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -45,6 +49,7 @@ class Order(db.Model):
         Index("ix_orders_site_id_status_created", "site_id", "status", "date_created_gmt", "id"),
         Index("ix_orders_site_id_phone", "site_id", "phone"),
         Index("ix_orders_site_id_number", "site_id", "number"),  # the order desk's search (0400)
+        Index("ix_orders_phone", "phone"),  # a phone's outcomes across every shop: the fraud check's network counts (0700)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -10,7 +10,10 @@ real Steadfast, at the same paths, and checks what Steadfast checks:
 - `create_order/bulk-order`: `data` must be a JSON-encoded array of at most 500; the answer is a
   bare array when every item was created and `{"data": [...]}` when some were not (the two
   shapes the reference shows); failed items carry null ids and no reason;
-- `status_by_cid` / `status_by_invoice` / `status_by_trackingcode`, `get_balance`.
+- `status_by_cid` / `status_by_invoice` / `status_by_trackingcode`, `get_balance`;
+- `fraud_check/{01XXXXXXXXX}`: a phone's history across "all merchants" — deterministic per number
+  (about one number in five has none: 404), or what a test set; each account may look up
+  `fraud_limit` numbers a day, then 429.
 
 Behaviour on request (in process through `app.sandbox`, or `POST /__sandbox__/control`):
     sandbox.set_rate(per_second, burst=None)  # token bucket per API key; excess → 429 + Retry-After
@@ -22,10 +25,14 @@ Behaviour on request (in process through `app.sandbox`, or `POST /__sandbox__/co
     sandbox.time_scale = 60                   # or let it run: sandbox seconds per real second
     sandbox.set_outcome(consignment_id, "cancelled") / sandbox.set_status(consignment_id, "hold")
     sandbox.seed(count)                       # parcels made directly (the bench's 10,000)
+    sandbox.set_history("01711000000", total=10, delivered=7, cancelled=3)  # or None: no history (404)
+    sandbox.fraud_limit = 2                   # fraud checks per account per day (then 429)
+    sandbox.fraud_key_style = "capitalised"   # answer `Total_parcels`, as one client's test fakes it
 
 Statuses advance with the sandbox clock along a path chosen per parcel: delivered (most),
 partial, cancelled or unknown, each passing through its `*_approval_pending` state first.
 """
+import hashlib
 import itertools
 import json
 import re
@@ -65,6 +72,7 @@ class Account:
     balance: Decimal = Decimal("15250.50")
     tokens: float = 0.0
     refilled_at: float = field(default_factory=time.monotonic)
+    fraud_checks: Counter = field(default_factory=Counter)  # sandbox day → look-ups made
 
 
 @dataclass
@@ -88,6 +96,7 @@ class SteadfastSandbox:
         self.by_invoice: dict[tuple[str, str], int] = {}
         self.by_tracking: dict[tuple[str, str], int] = {}
         self._ids = itertools.count(100_000_001)
+        self.histories: dict[str, tuple[int, int, int] | None] = {}
         self.reset_behaviour()
 
     # -- controls -------------------------------------------------------------------------------
@@ -105,6 +114,8 @@ class SteadfastSandbox:
             self.calls: Counter = Counter()
             self.status_calls: Counter = Counter()  # consignment id → status requests for it
             self.rate_limited = 0
+            self.fraud_limit = 20  # "usually 10-20" a day for standard merchants (reference §5)
+            self.fraud_key_style = "lower"
 
     def add_account(self, api_key: str, secret_key: str, balance: Decimal = Decimal("15250.50")) -> Account:
         account = Account(api_key, secret_key, balance)
@@ -169,6 +180,30 @@ class SteadfastSandbox:
                 invoice = f"SEED-{secrets.token_hex(6)}"
                 made.append(self._store(api_key, invoice, {"invoice": invoice, "cod_amount": 1000}).consignment_id)
         return made
+
+    # -- fraud check ------------------------------------------------------------------------------
+    def set_history(self, phone: str, total: int | None = None, delivered: int = 0, cancelled: int = 0) -> None:
+        """What `fraud_check` answers for this 01XXXXXXXXX number; total=None: no history (404)."""
+        self.histories[phone] = None if total is None else (int(total), int(delivered), int(cancelled))
+
+    def history_of(self, phone: str) -> tuple[int, int, int] | None:
+        if phone in self.histories:
+            return self.histories[phone]
+        # the same number always has the same history: its hash decides it
+        n = int(hashlib.sha256(phone.encode()).hexdigest(), 16)
+        if n % 5 == 0:
+            return None
+        delivered, cancelled = n // 5 % 30, n // 150 % 6
+        return delivered + cancelled + n // 900 % 3, delivered, cancelled  # a few still on the way
+
+    def use_fraud_check(self, account: Account) -> tuple[int, bool]:
+        """Count a look-up against today's allowance: (used today, allowed)."""
+        with self.lock:
+            day = int(self.now() // (24 * HOUR))
+            if account.fraud_checks[day] >= self.fraud_limit:
+                return account.fraud_checks[day], False
+            account.fraud_checks[day] += 1
+            return account.fraud_checks[day], True
 
     def parcel(self, consignment_id) -> Parcel | None:
         return self.parcels.get(int(consignment_id))
@@ -402,6 +437,22 @@ def create_steadfast_app(sandbox: SteadfastSandbox | None = None) -> Flask:
         # A JSON number, exact: written by hand because Flask would turn a Decimal into a string.
         return Response(f'{{"status":200,"current_balance":{caller().balance}}}', mimetype="application/json")
 
+    @app.get(f"{prefix}/fraud_check/<phone>")
+    def fraud_check(phone):
+        if not (phone.isdigit() and len(phone) == 11 and phone.startswith("01")):
+            return _invalid({"phone": ["The phone must be 11 digits."]})
+        used, allowed = sandbox.use_fraud_check(caller())
+        if not allowed:
+            return jsonify({"status": 429, "message": "Daily fraud check limit reached.", "current": used,
+                            "limit": sandbox.fraud_limit}), 429
+        history = sandbox.history_of(phone)
+        if history is None:
+            return jsonify({"status": 404, "message": "No data found."}), 404
+        names = ("total_parcels", "total_delivered", "total_cancelled")
+        if sandbox.fraud_key_style == "capitalised":
+            names = tuple(name.capitalize() for name in names)
+        return jsonify({"status": 200, **dict(zip(names, history)), "current": used, "limit": sandbox.fraud_limit})
+
     # -- controls over HTTP, for a sandbox running in another process ----------------------------
     @app.post("/__sandbox__/control")
     def control():
@@ -419,6 +470,10 @@ def create_steadfast_app(sandbox: SteadfastSandbox | None = None) -> Flask:
                 sandbox.fail_next(int(data["fail_next"]), int(data.get("fail_status", 503)))
             if data.get("drop_next_create"):
                 sandbox.drop_next_create()
+            if "fraud_limit" in data:
+                sandbox.fraud_limit = int(data["fraud_limit"])
+            for phone, history in (data.get("histories") or {}).items():  # {"017...": [total, delivered, cancelled] | null}
+                sandbox.set_history(phone, *(history or [None]))
             if data.get("reset_counters"):
                 with sandbox.lock:
                     sandbox.calls.clear()

@@ -14,6 +14,8 @@ Error contract, the same for every courier:
   nonsense. `retryable` is true. After one of these on a *create*, the parcel may or may not
   exist at the courier: look the invoice up before creating again.
 - `ConsignmentNotFound`: the courier does not know this id, invoice or tracking code.
+- `FraudCheckLimitReached` (a `CourierRateLimited`): the account's daily allowance of customer
+  history look-ups is used up; asking again today cannot help.
 
 Messages go through gettext: in a request they come out in the user's language, elsewhere
 (jobs, tests) in English.
@@ -147,6 +149,11 @@ class CourierRateLimited(CourierError):
     retryable = True
 
 
+class FraudCheckLimitReached(CourierRateLimited):
+    code = "search_limit"
+    retryable = False
+
+
 class CourierUnavailable(CourierError):
     code = "unavailable"
     retryable = True
@@ -158,6 +165,16 @@ class CourierTimeout(CourierUnavailable):
 
 class ConsignmentNotFound(CourierError):
     code = "not_found"
+
+
+@dataclass(frozen=True)
+class CourierHistory:
+    """What a courier knows of a phone number across all its merchants (a fraud check): parcels
+    sent to it, delivered, and cancelled (returned to the merchant). No history is all zeros."""
+
+    total: int
+    delivered: int
+    cancelled: int
 
 
 @dataclass(frozen=True)
@@ -277,6 +294,16 @@ class Courier:
 
     def status_by_tracking_code(self, tracking_code: str) -> TrackedStatus:
         raise NotImplementedError
+
+    # -- optional: a customer's delivery history (fraud check, F1) ----------------------------------
+    def fraud_check(self, phone: str) -> CourierHistory:
+        """The courier's history of this phone. Raises FraudCheckLimitReached when the account's
+        daily allowance is used up, CourierUnavailable when the courier cannot answer."""
+        raise NotImplementedError
+
+    @classmethod
+    def supports_fraud_check(cls) -> bool:
+        return cls.fraud_check is not Courier.fraud_check
 
 
 COURIERS: dict[str, type[Courier]] = {}

@@ -11,6 +11,10 @@
 - `GET /status_by_cid/{id}`, `/status_by_invoice/{invoice}`, `/status_by_trackingcode/{code}`
   → `{"status": 200, "delivery_status": "in_review"}`.
 - `GET /get_balance` → `{"status": 200, "current_balance": 0}`.
+- `GET /fraud_check/{01XXXXXXXXX}` → `{"status": 200, "total_parcels", "total_delivered",
+  "total_cancelled", ...}` across all Steadfast merchants (reference §5; key casing varies, e.g.
+  `Total_parcels`, so keys are read case-insensitively). 404 means no history; 429 means the
+  account's daily allowance of look-ups (10–20 for standard merchants) is used up.
 
 Errors: the `status` inside the body counts as much as the HTTP code (clients treat a body
 status other than 200 as an error). Validation errors come as `{"status": 400, "errors":
@@ -34,9 +38,9 @@ from requests.adapters import HTTPAdapter
 from backend.integrations.couriers.base import (
     CANCELLED, CANCELLED_APPROVAL_PENDING, DELIVERED, DELIVERED_APPROVAL_PENDING, HOLD, IN_REVIEW,
     PARTIAL_DELIVERED, PARTIAL_DELIVERED_APPROVAL_PENDING, PENDING, UNKNOWN, UNKNOWN_APPROVAL_PENDING,
-    BookedParcel, BulkItemResult, ConsignmentNotFound, Courier, CourierAuthFailed, CourierError, CourierRateLimited,
-    CourierTimeout, CourierUnavailable, CourierValidationError, DuplicateInvoice, ParcelRequest, TrackedStatus,
-    register_courier,
+    BookedParcel, BulkItemResult, ConsignmentNotFound, Courier, CourierAuthFailed, CourierError, CourierHistory,
+    CourierRateLimited, CourierTimeout, CourierUnavailable, CourierValidationError, DuplicateInvoice, FraudCheckLimitReached,
+    ParcelRequest, TrackedStatus, register_courier,
 )
 from backend.money import decimal_or_none
 from backend.phones import local_form, normalise_phone
@@ -338,3 +342,21 @@ class Steadfast(Courier):
 
     def status_by_tracking_code(self, tracking_code: str) -> TrackedStatus:
         return self._status(f"/status_by_trackingcode/{quote(str(tracking_code), safe='')}")
+
+    def fraud_check(self, phone: str) -> CourierHistory:
+        try:
+            data = self._request("GET", f"/fraud_check/{local_form(normalise_phone(phone))}")
+        except ConsignmentNotFound:
+            return CourierHistory(0, 0, 0)  # Steadfast has never carried a parcel to this number
+        except CourierRateLimited as error:
+            raise FraudCheckLimitReached(_("Steadfast's daily allowance of customer checks for your account is used up; "
+                                           "it starts again tomorrow."), http_status=error.http_status) from error
+        values = {str(key).strip().lower(): value for key, value in data.items()} if isinstance(data, dict) else {}
+        try:
+            delivered, cancelled = int(values["total_delivered"]), int(values["total_cancelled"])
+            total = int(values.get("total_parcels", delivered + cancelled))
+            if min(total, delivered, cancelled) < 0:
+                raise ValueError("a negative count")
+        except (KeyError, TypeError, ValueError):
+            raise CourierUnavailable(_("Steadfast answered the customer check in a shape we cannot read. Try again later.")) from None
+        return CourierHistory(total=max(total, delivered + cancelled), delivered=delivered, cancelled=cancelled)

@@ -1,0 +1,36 @@
+"""The fraud-check JSON API (bearer token, scoped to the caller's site)."""
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from backend.api import current_site, paginate
+from backend.fraud import service, views
+from backend.fraud.schemas import CheckRequestSchema, CheckSchema, HistoryArgsSchema, HistoryPageSchema
+
+blp = Blueprint("fraud", __name__, url_prefix="/api/v1/fraud", description="Fraud check of a customer's phone")
+
+API_BLUEPRINTS = [blp]
+PAGE_BLUEPRINTS = [views.blp]
+
+
+@blp.route("/check")
+class Check(MethodView):
+    @blp.arguments(CheckRequestSchema)
+    @blp.response(200, CheckSchema)
+    def post(self, data):
+        """Check a phone: its history at the connected couriers, in this shop, and across Bikri
+        (counts only). A check younger than the cache time is shown again (`cached`); `force`
+        asks afresh (limited per hour). A courier that fails is reported in its entry."""
+        check, cached = service.check_phone(current_site(), data["phone"], user=data["checked_by"], force=data["force"])
+        return service.check_view(check, cached)
+
+
+@blp.route("/history")
+class History(MethodView):
+    @blp.arguments(HistoryArgsSchema, location="query")
+    @blp.response(200, HistoryPageSchema)
+    def get(self, args):
+        """The shop's fraud checks, newest first: who checked, when, the result; of one phone with `phone`."""
+        phone = service.read_phone(args["phone"]) if args["phone"] is not None else None
+        page = paginate(service.history_query(current_site().id, phone), args["page"], args["per_page"])
+        page["items"] = [service.check_view(check) for check in page["items"]]
+        return page
