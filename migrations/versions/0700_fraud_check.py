@@ -1,7 +1,7 @@
 """fraud check (F1): the history of checks, the customer's latest risk, and orders by phone across shops
 
 Revision ID: 0700
-Revises: 0601
+Revises: 0602
 Create Date: 2026-11-26 02:36:43.042315
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0700'
-down_revision = '0601'
+down_revision = '0602'
 branch_labels = None
 depends_on = None
 
