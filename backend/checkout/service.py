@@ -526,6 +526,7 @@ def record_order(site: Site, *, wc_order_id: int, phone, otp: str | None, status
 
 def plugin_config(site: Site, since: int | None) -> dict:
     """Settings the plugin needs at checkout; the blacklist only when `since` is not current."""
+    from backend.abandoned import service as abandoned_service
     from backend.checkout import blacklist
 
     settings = settings_for(site)
@@ -541,6 +542,7 @@ def plugin_config(site: Site, since: int | None) -> dict:
             "proof_seconds": PROOF_SECONDS,
         },
         "blacklist": None,
+        "abandoned": abandoned_service.plugin_config(site),
     }
     if since != settings.version:
         config["blacklist"] = {"message": settings.blacklist_message, **blacklist.values_by_kind(site)}

@@ -44,6 +44,9 @@ PERMISSIONS = {
     # booking orders with a courier from the order desk (C1–C3): the day's work, staff included;
     # the courier balance in the booking dialog follows view_couriers
     "book_orders": {ADMIN, MANAGER, STAFF},
+    # abandoned checkouts: shoppers' phones and carts; their settings spend SMS money and make coupons
+    "view_abandoned": {ADMIN, MANAGER},
+    "manage_abandoned": {ADMIN, MANAGER},
 }
 
 
