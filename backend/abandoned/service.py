@@ -25,6 +25,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from backend.abandoned.models import AbandonedCheckout, AbandonedOptOut, AbandonedSettings
+from backend.dbutil import row_for_site
 from backend.errors import ApiError
 from backend.extensions import db
 from backend.licensing.models import Site
@@ -78,15 +79,7 @@ def _invalid(field_name: str, message: str) -> ApiError:
 # --- settings ---------------------------------------------------------------------------------
 
 def settings_for(site: Site) -> AbandonedSettings:
-    settings = db.session.get(AbandonedSettings, site.id)
-    if settings is not None:
-        return settings
-    try:
-        with db.session.begin_nested():
-            db.session.add(AbandonedSettings(site_id=site.id, updated_at=utcnow()))
-    except IntegrityError:
-        pass  # another request made it first
-    return db.session.get(AbandonedSettings, site.id)
+    return row_for_site(AbandonedSettings, site.id)
 
 
 def capture_enabled(site: Site) -> bool:
