@@ -65,3 +65,20 @@ DATABASE_ONLY_INDEXES = {"ix_orders_billing_name_trgm"}
 
 def include_object(obj, name, type_, reflected, compare_to):
     return not (type_ == "index" and name in DATABASE_ONLY_INDEXES)
+
+
+def row_for_site(model, site_id: int):
+    """A shop's one settings row (primary key site_id), made on first use with the model's defaults."""
+    from sqlalchemy.exc import IntegrityError
+
+    from backend.timeutil import utcnow
+
+    row = db.session.get(model, site_id)
+    if row is not None:
+        return row
+    try:
+        with db.session.begin_nested():
+            db.session.execute(upsert_insert(model).values(site_id=site_id, updated_at=utcnow()))
+    except IntegrityError:
+        pass  # another request made it first
+    return db.session.get(model, site_id)

@@ -580,6 +580,79 @@ BN_PLURAL = {
 }
 
 
+# Abandoned checkouts (O9, N3, U4)
+BN_ABANDONED = {
+    "Still at checkout": "এখনো চেকআউটে",
+    "Abandoned": "ছেড়ে গেছেন",
+    "Reminded": "মনে করানো হয়েছে",
+    "Recovered": "ফিরে এসেছেন",
+    "Lost": "হারিয়ে গেছে",
+    "Ordered at once": "সরাসরি অর্ডার করেছেন",
+    "Too expensive": "দাম বেশি",
+    "The delivery charge": "ডেলিভারি চার্জ",
+    "I was just looking": "শুধু দেখছিলাম",
+    "Something else": "অন্য কিছু",
+    "Abandoned checkouts": "অসম্পূর্ণ চেকআউট",
+    "Bikri — Abandoned checkouts": "বিক্রি — অসম্পূর্ণ চেকআউট",
+    "Your SMS balance has run out, so abandoned cart reminders are not being sent.":
+        "আপনার এসএমএস ব্যালেন্স শেষ, তাই অসম্পূর্ণ কার্টের রিমাইন্ডার যাচ্ছে না।",
+    "Recharge your SMS balance before switching reminders on.": "রিমাইন্ডার চালু করার আগে এসএমএস ব্যালেন্স রিচার্জ করুন।",
+    "No abandoned checkouts in this range.": "এই সময়ে কোনো অসম্পূর্ণ চেকআউট নেই।",
+    "Shopper": "ক্রেতা",
+    "Cart": "কার্ট",
+    "Reminders": "রিমাইন্ডার",
+    "Started": "শুরু",
+    "Asked for no messages": "মেসেজ না পাঠাতে বলেছেন",
+    "Order #%(id)s": "অর্ডার #%(id)s",
+    "Coupon %(code)s": "কুপন %(code)s",
+    "Only the shop's administrator or a manager can change these settings.":
+        "শুধু দোকানের অ্যাডমিনিস্ট্রেটর বা ম্যানেজার এই সেটিংস বদলাতে পারেন।",
+    "Capture": "সংরক্ষণ",
+    "Save checkouts as shoppers type (phone, name, address, cart)": "ক্রেতা লেখার সময়েই চেকআউট সংরক্ষণ করুন (ফোন, নাম, ঠিকানা, কার্ট)",
+    "The checkout's privacy text tells shoppers that what they type is saved to remind them.":
+        "চেকআউটের প্রাইভেসি লেখায় ক্রেতাদের জানানো হয় যে মনে করিয়ে দিতে তাদের লেখা সংরক্ষণ করা হয়।",
+    "Minutes without an order before a checkout counts as abandoned": "কত মিনিট অর্ডার না হলে চেকআউটকে অসম্পূর্ণ ধরা হবে",
+    "Days after which an abandoned checkout is lost": "কত দিন পর অসম্পূর্ণ চেকআউট হারিয়ে গেছে ধরা হবে",
+    "SMS reminders": "এসএমএস রিমাইন্ডার",
+    "SMS balance: ৳ %(amount)s. One reminder costs about ৳ %(price)s.":
+        "এসএমএস ব্যালেন্স: ৳ %(amount)s। একটি রিমাইন্ডারে খরচ প্রায় ৳ %(price)s।",
+    "Send an SMS reminder": "এসএমএস রিমাইন্ডার পাঠান",
+    "Recharge your SMS balance to switch reminders on: they are paid from it.":
+        "রিমাইন্ডার চালু করতে এসএমএস ব্যালেন্স রিচার্জ করুন: খরচ সেখান থেকেই যায়।",
+    "Minutes after the checkout was abandoned": "চেকআউট অসম্পূর্ণ হওয়ার কত মিনিট পর",
+    "Send a second reminder": "দ্বিতীয় রিমাইন্ডার পাঠান",
+    "Minutes after the first reminder": "প্রথম রিমাইন্ডারের কত মিনিট পর",
+    "No reminder goes after the shopper orders or asks for no more messages.":
+        "ক্রেতা অর্ডার করলে বা আর মেসেজ না চাইলে কোনো রিমাইন্ডার যায় না।",
+    "Coupon": "কুপন",
+    "Add a one-time WooCommerce coupon to the reminder": "রিমাইন্ডারে একবার ব্যবহারযোগ্য WooCommerce কুপন যোগ করুন",
+    "Discount (percent)": "ছাড় (শতাংশ)",
+    "Days the coupon is valid": "কুপন কত দিন বৈধ",
+    "Made in your shop through the WooCommerce connection: one use, this shopper's cart only by its code.":
+        "WooCommerce সংযোগের মাধ্যমে আপনার দোকানেই তৈরি হয়: একবার ব্যবহারযোগ্য, কোডটি শুধু এই ক্রেতার জন্য।",
+    "First reminder": "প্রথম রিমাইন্ডার",
+    "Second reminder": "দ্বিতীয় রিমাইন্ডার",
+    "Leave empty for the text shown. Use {name}, {shop}, {link} (the shopper's one-question page), {coupon} and {percent}.":
+        "দেখানো লেখার জন্য খালি রাখুন। {name}, {shop}, {link} (ক্রেতার এক প্রশ্নের পেজ), {coupon} ও {percent} ব্যবহার করুন।",
+    "Shoppers who typed their mobile number at checkout but did not order. Cash on delivery and on-hold orders count as orders, never as abandoned carts.":
+        "যেসব ক্রেতা চেকআউটে মোবাইল নম্বর লিখেছেন কিন্তু অর্ডার করেননি। ক্যাশ অন ডেলিভারি ও অন-হোল্ড অর্ডারও অর্ডার, অসম্পূর্ণ কার্ট নয়।",
+    "All abandoned": "সব অসম্পূর্ণ",
+    "Why shoppers did not order": "ক্রেতারা কেন অর্ডার করেননি",
+    "Answers to the one question behind the reminder's link, for the range above.":
+        "রিমাইন্ডারের লিংকের এক প্রশ্নের উত্তর, উপরের সময়সীমার জন্য।",
+    "Answers": "উত্তর",
+    "Reasons shoppers gave": "ক্রেতাদের দেওয়া কারণ",
+    "Done. We will not send you reminders about this cart again.": "হয়ে গেছে। এই কার্ট নিয়ে আপনাকে আর রিমাইন্ডার পাঠানো হবে না।",
+    "Thank you! Your answer helps the shop.": "ধন্যবাদ! আপনার উত্তর দোকানকে সাহায্য করবে।",
+    "What stopped you from ordering?": "কী কারণে অর্ডার করেননি?",
+    "Choose one answer.": "একটি উত্তর বেছে নিন।",
+    "Tell us more (optional)": "আরও কিছু বলুন (ঐচ্ছিক)",
+    "Do not want reminders about this cart?": "এই কার্ট নিয়ে রিমাইন্ডার চান না?",
+    "Stop messages": "মেসেজ বন্ধ করুন",
+}
+BN.update(BN_ABANDONED)
+
+
 def main():
     path = Path(__file__).resolve().parent.parent / "backend/translations/bn/LC_MESSAGES/messages.po"
     with path.open("rb") as f:

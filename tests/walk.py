@@ -14,6 +14,7 @@ NOT_TENANT_ROUTES = {
 NOT_TENANT_PREFIXES = {
     "/operator": "operators' console: Bikri staff, cookie sign-in, sees every shop by design",
     "/demo-shop": "demo mode only",
+    "/r/": "the shopper's reasons page: the unguessable token in the reminder's link is the only key (tests/abandoned)",
     "/payments": "bKash sends the payer's browser back here; the unguessable payment id, checked with bKash, identifies it",
 }
 
@@ -148,8 +149,22 @@ def seed_fraud(site_id):
     db.session.execute(update(Customer).where(Customer.site_id == site_id).values(fraud_risk="high", fraud_success_percent=7))
 
 
+def seed_abandoned(site_id):
+    """Shop B's abandoned checkout (phone, name, cart and reason are markers) and its settings."""
+    import json
+
+    from backend.abandoned.models import AbandonedCheckout, AbandonedSettings
+    from backend.extensions import db
+
+    db.session.add(AbandonedSettings(site_id=site_id, capture_enabled=True, reminders_enabled=True, text1=f"{MARKER} {{link}}"))
+    db.session.add(AbandonedCheckout(site_id=site_id, capture_key="b" * 32, phone="+8801999999999", name=MARKER,
+                                     cart=json.dumps([{"product_id": 5, "name": MARKER, "quantity": 1, "total": "777.77"}]),
+                                     value=Decimal("777.77"), status="abandoned", reason_token="markertokenb" * 2,
+                                     reason="other", reason_text=MARKER))
+
+
 # Each domain adds a function that gives shop B data carrying MARKER (and the markers below).
-SEED_OTHER_SHOP = [seed_sms, seed_desk, seed_dashboard, seed_checkout, seed_couriers, seed_fraud]
+SEED_OTHER_SHOP = [seed_sms, seed_desk, seed_dashboard, seed_checkout, seed_couriers, seed_fraud, seed_abandoned]
 OTHER_SHOP_MARKERS = [MARKER, "777.77", "+8801999999999", "01999999999", "+8801888888888", "01888888888",
                       "198.51.100.77", "MarkerShopB", "777001", OTHER_SHOP_CONSIGNMENT,
                       "MARKERTRK"]

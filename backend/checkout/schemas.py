@@ -53,6 +53,7 @@ class BlacklistCopySchema(Schema):
 class ConfigSchema(Schema):
     version = fields.Integer()
     otp = fields.Nested(OtpConfigSchema)
+    abandoned = fields.Dict(metadata={"description": "{capture: bool}: whether the checkout captures what shoppers type"})
     blacklist = fields.Nested(BlacklistCopySchema, allow_none=True,
                               metadata={"description": "null when `since` is the current version"})
 

@@ -22,10 +22,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 
-from sqlalchemy import case, delete, func, insert, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from backend.checkout.models import CheckoutOrder, CheckoutSettings, OtpCode, OtpThrottle
+from backend.dbutil import row_for_site
 from backend.errors import ApiError
 from backend.extensions import db
 from backend.licensing.models import Site
@@ -83,15 +84,7 @@ def _invalid(field_name: str, message: str) -> ApiError:
 # --- settings ---------------------------------------------------------------------------------
 
 def settings_for(site: Site) -> CheckoutSettings:
-    settings = db.session.get(CheckoutSettings, site.id)
-    if settings is not None:
-        return settings
-    try:
-        with db.session.begin_nested():
-            db.session.execute(insert(CheckoutSettings).values(site_id=site.id, updated_at=utcnow()))
-    except IntegrityError:
-        pass  # another request made it first
-    return db.session.get(CheckoutSettings, site.id)
+    return row_for_site(CheckoutSettings, site.id)
 
 
 def bump_version(site_id: int) -> None:
@@ -526,6 +519,7 @@ def record_order(site: Site, *, wc_order_id: int, phone, otp: str | None, status
 
 def plugin_config(site: Site, since: int | None) -> dict:
     """Settings the plugin needs at checkout; the blacklist only when `since` is not current."""
+    from backend.abandoned import service as abandoned_service
     from backend.checkout import blacklist
 
     settings = settings_for(site)
@@ -541,6 +535,7 @@ def plugin_config(site: Site, since: int | None) -> dict:
             "proof_seconds": PROOF_SECONDS,
         },
         "blacklist": None,
+        "abandoned": abandoned_service.plugin_config(site),
     }
     if since != settings.version:
         config["blacklist"] = {"message": settings.blacklist_message, **blacklist.values_by_kind(site)}

@@ -48,6 +48,9 @@ PERMISSIONS = {
     # orders; a forced re-check spends the courier's small daily allowance of look-ups
     "check_fraud": {ADMIN, MANAGER, STAFF},
     "recheck_fraud": {ADMIN, MANAGER},
+    # abandoned checkouts: shoppers' phones and carts; their settings spend SMS money and make coupons
+    "view_abandoned": {ADMIN, MANAGER},
+    "manage_abandoned": {ADMIN, MANAGER},
 }
 
 

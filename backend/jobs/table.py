@@ -58,6 +58,11 @@ def poll_courier_statuses():
     return poll_due_consignments()
 
 
+def abandoned_checkouts():
+    from backend.abandoned.service import run_job
+    return run_job()
+
+
 JOBS = [
     Job("purge_embed_tickets", purge_embed_tickets, trigger_args={"hours": 1}),
     Job("resume_stuck_sms", resume_stuck_sms, trigger_args={"minutes": 1}),
@@ -73,4 +78,6 @@ JOBS = [
     Job("poll_courier_statuses", poll_courier_statuses, trigger_args={"minutes": 5}),
     # a delivered parcel completes its WooCommerce order (each shop's own mapping)
     Job("write_courier_statuses", write_courier_statuses, trigger_args={"minutes": 5}),
+    # abandoned checkouts: mark abandoned, send due reminders (idempotent per checkout and number), mark lost
+    Job("abandoned_checkouts", abandoned_checkouts, trigger_args={"minutes": 1}),
 ]

@@ -19,6 +19,7 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import and_, delete, func, or_, select, update
 
+from backend.abandoned import service as abandoned
 from backend.dashboard import rollups
 from backend.dbutil import insert_rows, upsert_insert
 from backend.districts import district_name
@@ -302,6 +303,9 @@ def upsert_normalised(site_id: int, records: list[NormalOrder], *, recount: bool
         rollups.apply_changes(site_id, [
             (versions.get(records[i].wc_id), (rows_by_wc_id[records[i].wc_id], records[i].items))
             for i in chosen if records[i].wc_id in applied])
+        # an order closes its phone's open abandoned checkouts (COD and on-hold are orders too)
+        abandoned.record_orders(site_id, [(rows_by_wc_id[w]["phone"], rows_by_wc_id[w]["status"],
+                                           rows_by_wc_id[w]["date_created_gmt"], w) for w in applied])
         if recount:
             touched = {customers.get(records[i].values["phone"]) for i in chosen if records[i].wc_id in applied}
             touched |= {before[w]["customer_id"] for w in applied if w in before}

@@ -207,6 +207,8 @@ class Store:
         # order id -> its notes, as wc/v3 answers them (POST/GET /orders/<id>/notes)
         self.notes: dict[int, list[dict]] = {}
         self.next_note_id = 1
+        # coupon id -> the coupon as wc/v3 answers it (POST/GET /coupons)
+        self.coupons: dict[int, dict] = {}
 
     # --- generation -------------------------------------------------------------------
 
@@ -610,6 +612,47 @@ class Store:
             self._index(order_id, add=True)
             return self.order(order_id)
 
+    def create_coupon(self, data: dict) -> dict:
+        """POST /coupons, as WC_REST_Coupons_Controller does it: a code is unique (case-insensitively),
+        amounts come back as decimal strings, date_expires is the site's time (Asia/Dhaka here)."""
+        with self.lock:
+            code = str(data.get("code") or "").strip()
+            if not code:
+                raise WooError(400, "woocommerce_rest_empty_coupon_code", "The coupon code cannot be empty.")
+            if any(c["code"].lower() == code.lower() for c in self.coupons.values()):
+                raise WooError(400, "woocommerce_rest_coupon_code_already_exists", "The coupon code already exists")
+            kind = data.get("discount_type", "fixed_cart")
+            if kind not in ("percent", "fixed_cart", "fixed_product"):
+                raise invalid_param("discount_type", "discount_type is not one of percent, fixed_cart, fixed_product.")
+            try:
+                amount = Decimal(str(data.get("amount", "0")))
+            except ArithmeticError:
+                raise invalid_param("amount", "amount is not of type string.") from None
+            expires = None
+            if data.get("date_expires_gmt"):
+                expires = _parse_date(str(data["date_expires_gmt"]), "date_expires_gmt", True)
+            elif data.get("date_expires"):
+                expires = _parse_date(str(data["date_expires"]), "date_expires", False)
+            emails = data.get("email_restrictions") or []
+            if not isinstance(emails, list):
+                raise invalid_param("email_restrictions", "email_restrictions is not of type array.")
+            now = self._now()
+            coupon_id = 90_000 + len(self.coupons) + 1
+            self.coupons[coupon_id] = {
+                "id": coupon_id, "code": code, "amount": money(amount), "status": "publish",
+                "date_created": local(now), "date_created_gmt": gmt(now), "date_modified": local(now), "date_modified_gmt": gmt(now),
+                "discount_type": kind, "description": str(data.get("description", "")),
+                "date_expires": local(expires) if expires else None, "date_expires_gmt": gmt(expires) if expires else None,
+                "usage_count": 0, "individual_use": bool(data.get("individual_use", False)), "product_ids": [],
+                "excluded_product_ids": [], "usage_limit": data.get("usage_limit"),
+                "usage_limit_per_user": data.get("usage_limit_per_user"), "limit_usage_to_x_items": None,
+                "free_shipping": bool(data.get("free_shipping", False)), "product_categories": [],
+                "excluded_product_categories": [], "exclude_sale_items": False, "minimum_amount": "0.00",
+                "maximum_amount": "0.00", "email_restrictions": [str(e).lower() for e in emails], "used_by": [],
+                "meta_data": [],
+            }
+            return self.coupons[coupon_id]
+
     def update(self, order_id: int, data: dict) -> dict:
         """PUT /orders/<id>: the fields a REST client may change; unknown fields are ignored, as WooCommerce does."""
         status = data.get("status")
@@ -742,6 +785,8 @@ class SandboxWooCommerce:
             ("products", 2, "GET"): ("view_one", lambda: self.json(self.get_simple("products", parts[1]))),
             ("customers", 1, "GET"): ("view", lambda: self.list_simple(request, "customers")),
             ("customers", 2, "GET"): ("view_one", lambda: self.json(self.get_simple("customers", parts[1]))),
+            ("coupons", 1, "POST"): ("create", lambda: self.json(store.create_coupon(self.body(request)), 201)),
+            ("coupons", 1, "GET"): ("view", lambda: self.list_simple(request, "coupons")),
         }
         if len(parts) == 3 and parts[2] != "notes":
             raise WooError(404, "rest_no_route", "No route was found matching the URL and request method.")
@@ -1019,7 +1064,8 @@ class SandboxWooCommerce:
     def list_simple(self, request: Request, kind: str) -> Response:
         per_page = self._int_arg(request.args, "per_page", 10, 1, MAX_PER_PAGE)
         page = self._int_arg(request.args, "page", 1, 1, None)
-        items = list((self.store.products if kind == "products" else self._customers()).values())
+        source = {"products": self.store.products, "coupons": self.store.coupons}
+        items = list((source[kind] if kind in source else self._customers()).values())
         if request.args.get("modified_after"):
             after = _parse_date(request.args["modified_after"], "modified_after", _parse_bool(request.args.get("dates_are_gmt")))
             items = [i for i in items if _parse_date(i["date_modified_gmt"], "", True) > after]

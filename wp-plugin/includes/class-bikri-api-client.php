@@ -263,9 +263,10 @@ final class Bikri_Api_Client {
 	 * @param array|null $body          JSON body, or null for none.
 	 * @param bool       $authenticated Whether to send the site token.
 	 * @param array      $extra_headers More headers (Idempotency-Key ...); they cannot replace the client's own.
+	 * @param int        $timeout       Seconds to wait (shorter where a shopper is waiting).
 	 * @return array|WP_Error
 	 */
-	public function request( $method, $path, $body = null, $authenticated = true, array $extra_headers = array() ) {
+	public function request( $method, $path, $body = null, $authenticated = true, array $extra_headers = array(), $timeout = self::TIMEOUT ) {
 		$base = $this->license->service_url();
 		if ( '' === $base ) {
 			return new WP_Error( 'bikri_no_service_url', __( 'The Bikri service URL is not set.', 'bikri' ), array( 'status' => 0 ) );
@@ -285,7 +286,7 @@ final class Bikri_Api_Client {
 		$headers = array_merge( $extra_headers, $headers );
 		$args    = array(
 			'method'      => $method,
-			'timeout'     => self::TIMEOUT,
+			'timeout'     => (int) $timeout,
 			'redirection' => 0,
 			'headers'     => $headers,
 		);

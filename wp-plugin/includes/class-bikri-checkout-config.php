@@ -73,6 +73,7 @@ final class Bikri_Checkout_Config {
 	 *     @type int         $proof_seconds    How long a verified phone stays verified.
 	 *     @type string      $message          The shop's message for a blocked shopper ('' for the default).
 	 *     @type bool        $has_blacklist    Whether the blacklist has entries.
+	 *     @type bool        $abandoned_capture Whether the checkout captures what shoppers type.
 	 *     @type int         $synced_at        Unix time of the last pull that got an answer.
 	 *     @type array|null  $error            The last pull's error: code, message.
 	 * }
@@ -91,6 +92,7 @@ final class Bikri_Checkout_Config {
 				'proof_seconds'    => 1800,
 				'message'          => '',
 				'has_blacklist'    => false,
+				'abandoned_capture' => false,
 				'synced_at'        => 0,
 				'error'            => null,
 			),
@@ -162,6 +164,8 @@ final class Bikri_Checkout_Config {
 		$state['proof_seconds']    = isset( $otp['proof_seconds'] ) ? max( 60, (int) $otp['proof_seconds'] ) : 1800;
 		$state['synced_at']        = (int) $now;
 		$state['error']            = null;
+		// Abandoned checkout capture (O9) follows the shop's switch with the rest of the copy.
+		$state['abandoned_capture'] = ! empty( $answer['abandoned']['capture'] );
 
 		if ( isset( $answer['blacklist'] ) && is_array( $answer['blacklist'] ) ) {
 			// Only a full copy moves the version on: "null" means "you have the current one".

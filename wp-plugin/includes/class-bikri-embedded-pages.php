@@ -121,6 +121,10 @@ final class Bikri_Embedded_Pages {
 				'page'  => 'couriers',
 				'title' => __( 'Couriers', 'bikri' ),
 			),
+			'bikri-abandoned'  => array(
+				'page'  => 'abandoned',
+				'title' => __( 'Abandoned checkouts', 'bikri' ),
+			),
 		);
 	}
 

@@ -85,6 +85,13 @@ final class Bikri_Plugin {
 	public $checkout_ajax;
 
 	/**
+	 * Abandoned checkout capture (O9).
+	 *
+	 * @var Bikri_Abandoned_Capture
+	 */
+	public $abandoned_capture;
+
+	/**
 	 * The signed order export route for the service's backfill and reconciliation.
 	 *
 	 * @var Bikri_Export_Route
@@ -138,6 +145,7 @@ final class Bikri_Plugin {
 		require_once __DIR__ . '/class-bikri-checkout-config.php';
 		require_once __DIR__ . '/class-bikri-checkout.php';
 		require_once __DIR__ . '/class-bikri-checkout-ajax.php';
+		require_once __DIR__ . '/class-bikri-abandoned-capture.php';
 
 		$this->license        = new Bikri_License();
 		$this->client         = new Bikri_Api_Client( $this->license );
@@ -148,6 +156,7 @@ final class Bikri_Plugin {
 		$this->embedded_pages = new Bikri_Embedded_Pages( $this->license, $this->client );
 		$this->checkout       = new Bikri_Checkout( $this->license, $this->client, new Bikri_Checkout_Config( $this->license ) );
 		$this->checkout_ajax  = new Bikri_Checkout_Ajax( $this->checkout, $this->client, $this->license );
+		$this->abandoned_capture = new Bikri_Abandoned_Capture( $this->license, $this->client, $this->checkout->config );
 	}
 
 	/**
@@ -185,6 +194,15 @@ final class Bikri_Plugin {
 			add_action( 'wp_ajax_nopriv_' . $action, array( $this->checkout_ajax, $method ) );
 		}
 		add_action( 'wp_ajax_' . Bikri_Checkout_Ajax::ACTION_SYNC, array( $this->checkout_ajax, 'handle_sync' ) );
+
+		// Abandoned checkouts (O9): capture while typing, the privacy notice, a new key after an order.
+		$capture = $this->abandoned_capture;
+		add_action( 'wp_enqueue_scripts', array( $capture, 'action_enqueue_scripts' ) );
+		add_action( 'wp_ajax_' . Bikri_Abandoned_Capture::ACTION, array( $capture, 'handle_capture' ) );
+		add_action( 'wp_ajax_nopriv_' . Bikri_Abandoned_Capture::ACTION, array( $capture, 'handle_capture' ) );
+		add_action( 'woocommerce_checkout_order_processed', array( $capture, 'action_order_placed' ) );
+		add_action( 'woocommerce_store_api_checkout_order_processed', array( $capture, 'action_order_placed' ) );
+		add_filter( 'woocommerce_get_privacy_policy_text', array( $capture, 'filter_privacy_policy_text' ), 10, 2 );
 
 		// The courier consignment on the order screen, emails and invoices (O8).
 		add_action( 'woocommerce_admin_order_data_after_shipping_address', array( 'Bikri_Consignment', 'action_admin_order' ) );

@@ -1,0 +1,157 @@
+"""The Abandoned checkouts page inside wp-admin: the list, the reasons chart, the settings."""
+from flask import Blueprint, Response, jsonify, render_template, request
+from flask_babel import gettext as _, lazy_gettext as _l
+
+from backend.abandoned import service
+from backend.api import dhaka_day_range_from_query, paginate
+from backend.embed.pages import EmbedPage, register_alert, register_page
+from backend.embed.routes import require_user
+from backend.errors import ApiError
+from backend.extensions import db
+from backend.sms import service as sms
+
+blp = Blueprint("abandoned_embed", __name__, url_prefix="/embed/abandoned", template_folder="templates",
+                static_folder="static")
+
+ROWS_PER_PAGE = 25
+CHECKBOXES = ("capture_enabled", "reminders_enabled", "coupon_enabled")
+
+
+def status_labels():
+    return {"open": _("Still at checkout"), "abandoned": _("Abandoned"), "reminded": _("Reminded"),
+            "recovered": _("Recovered"), "lost": _("Lost"), "ordered": _("Ordered at once")}
+
+
+def reason_labels():
+    return {"too_expensive": _("Too expensive"), "delivery_charge": _("The delivery charge"),
+            "just_looking": _("I was just looking"), "other": _("Something else")}
+
+
+def _settings_context(user, settings=None, errors=None, saved=False, submitted=None):
+    settings = settings or service.settings_for(user.site)
+    return {
+        "settings": settings, "errors": errors or {}, "saved": saved, "submitted": submitted or {},
+        "can_manage": user.can("manage_abandoned"),
+        "summary": sms.balance_summary(user.site),
+        "reminder_price": service.reminder_price(user.site, settings),
+        "limits": service.LIMITS,
+        "defaults": {"text1": service.text_template(_defaults_of(settings), 1),
+                     "text2": service.text_template(_defaults_of(settings), 2)},
+        "sms_page_url": user.wp_page_url("bikri-sms"),
+    }
+
+
+def _defaults_of(settings):
+    """The settings with the shop's own texts left out: what an empty text box stands for."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(text1=None, text2=None, coupon_enabled=settings.coupon_enabled, sms_language=settings.sms_language)
+
+
+def _page_context(user):
+    return {"statuses": status_labels(), **_settings_context(user)}
+
+
+register_page(EmbedPage("abandoned", _l("Abandoned checkouts"), permission="view_abandoned",
+                        template="abandoned/page.html", context=_page_context))
+
+
+@register_alert
+def no_balance_alert(user):
+    """S8: reminders are on but the wallet cannot pay for one."""
+    if not user.can("view_abandoned") or service.reminders_alert(user.site) is None:
+        return None
+    return {"message": _("Your SMS balance has run out, so abandoned cart reminders are not being sent."),
+            "link_text": _("Recharge"), "link_slug": "bikri-sms"}
+
+
+def _filters() -> dict:
+    args = request.args
+    status = args.get("status") if args.get("status") in service.STATUSES else None
+    start, end = dhaka_day_range_from_query(args, default_days=30)
+    lower, upper = sms.dhaka_day_bounds(start, end)
+    return {"status": status, "start": lower, "end": upper, "phone": (args.get("q") or "")[:20] or None}
+
+
+def _page_number() -> int:
+    try:
+        return max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+@blp.get("/rows")
+def rows():
+    user = require_user("view_abandoned")
+    try:
+        filters = _filters()
+    except ApiError as error:
+        return render_template("abandoned/_rows.html", error=error.message, page=None)
+    page = paginate(service.list_query(user.site.id, **filters), _page_number(), ROWS_PER_PAGE)
+    page["items"] = [{"row": row, "cart": service.cart_of(row)} for row in page["items"]]
+    totals = service.summary(user.site.id, filters["start"], filters["end"])
+    return render_template("abandoned/_rows.html", page=page, statuses=status_labels(), totals=totals)
+
+
+@blp.get("/reasons.json")
+def reasons():
+    """The reasons chart's data for the chosen range: a count per reason, and the latest "other" answers."""
+    user = require_user("view_abandoned")
+    filters = _filters()
+    totals = service.summary(user.site.id, filters["start"], filters["end"])
+    labels = reason_labels()
+    return jsonify({"labels": [labels[r] for r in service.REASONS], "keys": list(service.REASONS),
+                    "counts": [totals["reasons"][r] for r in service.REASONS], "other_texts": totals["other_texts"]})
+
+
+def _optional_int(raw: str, name: str, values: dict, errors: dict) -> None:
+    raw = (raw or "").strip()
+    if name == "reminder2_minutes" and raw == "":
+        values[name] = None
+        return
+    try:
+        values[name] = int(raw)
+    except ValueError:
+        errors[name] = [_("Enter a whole number.")]
+
+
+def _form_values(form) -> tuple[dict, dict]:
+    values, errors = {}, {}
+    for name in CHECKBOXES:
+        values[name] = form.get(name) == "1"
+    if "reminders_enabled_locked" in form:
+        values.pop("reminders_enabled")  # shown disabled (no balance): the browser did not send it
+    for name in service.LIMITS:
+        _optional_int(form.get(name), name, values, errors)
+    if form.get("second_reminder") != "1":
+        values["reminder2_minutes"] = None
+        errors.pop("reminder2_minutes", None)
+    values["sms_language"] = form.get("sms_language", "bn")
+    for name in service.TEXT_FIELDS:
+        values[name] = form.get(name, "")
+    return values, errors
+
+
+@blp.post("/settings")
+def save_settings():
+    user = require_user("manage_abandoned")
+    values, errors = _form_values(request.form)
+    errors = {**service.settings_errors(user.site, values), **errors}
+    settings = None
+    if not errors:
+        try:
+            settings = service.update_settings(user.site, values, by=f"{user.display_name} (#{user.wp_user_id})")
+        except ApiError as error:
+            db.session.rollback()
+            if error.code == "sms_balance_required":
+                errors = {"reminders_enabled": [_("Recharge your SMS balance before switching reminders on.")]}
+            else:
+                errors = error.details if error.code == "validation_error" else {"reminders_enabled": [error.message]}
+    if errors:
+        context = _settings_context(user, errors=errors, submitted=values)
+        return render_template("abandoned/_settings_form.html", user=user, **context)
+    response = Response(render_template("abandoned/_settings_form.html", user=user,
+                                        **_settings_context(user, settings, saved=True)))
+    # wp-admin pulls the checkout copy at once, so capture starts or stops within seconds
+    response.headers["HX-Trigger"] = "bikri-checkout-changed"
+    return response
