@@ -9,11 +9,12 @@ decimal type. Keys are NOT NULL ('' for "not known") because unique keys treat N
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.extensions import db
 from backend.money import Money
+from backend.timeutil import utcnow
 
 
 class DayStatus(db.Model):
@@ -112,3 +113,24 @@ class SalesTarget(db.Model):
     amount: Mapped[Decimal] = mapped_column(Money)
     set_by: Mapped[str] = mapped_column(String(100))
     updated_at: Mapped[datetime]
+
+
+COST_CATEGORIES = ("ads", "packaging", "product", "delivery", "other")
+
+
+class Cost(db.Model):
+    """Money the shop spent (D12): ad spend, packaging, product cost, delivery, other. Entered by
+    hand for a Dhaka calendar day, so the profit widget subtracts it from that day's sales."""
+
+    __tablename__ = "dash_costs"
+    __table_args__ = (Index("ix_dash_costs_site_id_day", "site_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    day: Mapped[date] = mapped_column(Date)
+    category: Mapped[str] = mapped_column(String(20))  # one of COST_CATEGORIES
+    amount: Mapped[Decimal] = mapped_column(Money)
+    note: Mapped[str] = mapped_column(String(500), default="")
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
