@@ -79,35 +79,34 @@ def profit(site_id: int, period: Period) -> dict:
 
 def cash(site_id: int, period: Period) -> dict:
     """Cash on delivery of the parcels booked in the range (and the previous period)."""
-    lower, upper = dhaka_midnight_utc(period.previous.start), dhaka_midnight_utc(period.end + timedelta(days=1))
-    in_period = (Consignment.booked_at >= dhaka_midnight_utc(period.start)).label("in_period")
-    rows = db.session.execute(
-        select(in_period, Consignment.status, func.count(Consignment.id), func.sum(Consignment.cod_amount),
-               func.sum(Consignment.collected_amount), func.count(Consignment.collected_amount))
-        .where(Consignment.site_id == site_id, Consignment.booked_at >= lower, Consignment.booked_at < upper)
-        .group_by(in_period, Consignment.status)).all()
     out = {"payouts_known": False}
-    for name in ("current", "previous"):
-        out[name] = {"parcels": 0, "delivered": 0, "in_transit": 0, "returned_cancelled": 0,
-                     "partial_amount_unknown": 0, "cod_booked": ZERO, "cod_expected": ZERO, "cod_collected": ZERO,
-                     "cod_pending": ZERO, "cod_lost": ZERO}
-    for now, status, count, cod, collected, known in rows:
-        totals = out["current" if now else "previous"]
-        cod, collected = cod or ZERO, collected or ZERO
-        group = group_of(status)
-        totals["parcels"] += count
-        totals["cod_booked"] += cod
-        if group == "returned_cancelled":
-            totals["returned_cancelled"] += count
-            totals["cod_lost"] += cod
-            continue
-        totals["cod_expected"] += cod
-        if group == "in_transit":
-            totals["in_transit"] += count
-            totals["cod_pending"] += cod
-        else:  # delivered or partly delivered: the courier holds the cash until its payout
-            totals["delivered"] += count
-            totals["cod_collected"] += collected
-            if group == "partial_delivered":
-                totals["partial_amount_unknown"] += count - known
+    # one query per period, each a range of the covering index (models.CASH_INDEX): on SQLite
+    # half the time of one query grouping both periods by a computed "in period" column
+    for name, part in (("current", period), ("previous", period.previous)):
+        out[name] = totals = {"parcels": 0, "delivered": 0, "in_transit": 0, "returned_cancelled": 0,
+                              "partial_amount_unknown": 0, "cod_booked": ZERO, "cod_expected": ZERO,
+                              "cod_collected": ZERO, "cod_pending": ZERO, "cod_lost": ZERO}
+        rows = db.session.execute(
+            select(Consignment.status, func.count(), func.sum(Consignment.cod_amount),
+                   func.sum(Consignment.collected_amount), func.count(Consignment.collected_amount))
+            .where(Consignment.site_id == site_id, Consignment.booked_at >= dhaka_midnight_utc(part.start),
+                   Consignment.booked_at < dhaka_midnight_utc(part.end + timedelta(days=1)))
+            .group_by(Consignment.status)).all()
+        for status, count, cod, collected, known in rows:
+            cod, collected, group = cod or ZERO, collected or ZERO, group_of(status)
+            totals["parcels"] += count
+            totals["cod_booked"] += cod
+            if group == "returned_cancelled":
+                totals["returned_cancelled"] += count
+                totals["cod_lost"] += cod
+                continue
+            totals["cod_expected"] += cod
+            if group == "in_transit":
+                totals["in_transit"] += count
+                totals["cod_pending"] += cod
+            else:  # delivered or partly delivered: the courier holds the cash until its payout
+                totals["delivered"] += count
+                totals["cod_collected"] += collected
+                if group == "partial_delivered":
+                    totals["partial_amount_unknown"] += count - known
     return out

@@ -12,6 +12,7 @@ from decimal import Decimal
 from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backend.couriers.models import Consignment
 from backend.extensions import db
 from backend.money import Money
 from backend.timeutil import utcnow
@@ -134,3 +135,10 @@ class Cost(db.Model):
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+# The cash widget (D12) sums parcels booked in a range by status: an index holding every column
+# it reads answers from the index alone (p95 1.8 s → 0.26 s for a year of 400,000 parcels on
+# SQLite, bench/dashboard.py). Declared here, on the couriers' table, as the dashboard's need.
+CASH_INDEX = Index("ix_consignments_dash_cash", Consignment.site_id, Consignment.booked_at, Consignment.status,
+                   Consignment.cod_amount, Consignment.collected_amount)

@@ -1,4 +1,4 @@
-"""dashboard costs (D12)
+"""dashboard costs (D12), and a covering index for the cash widget
 
 Revision ID: 0720
 Revises: 0601
@@ -27,9 +27,14 @@ def upgrade():
         sa.PrimaryKeyConstraint('id', name=op.f('pk_dash_costs')))
     with op.batch_alter_table('dash_costs', schema=None) as batch_op:
         batch_op.create_index('ix_dash_costs_site_id_day', ['site_id', 'day'], unique=False)
+    with op.batch_alter_table('consignments', schema=None) as batch_op:
+        batch_op.create_index('ix_consignments_dash_cash', ['site_id', 'booked_at', 'status', 'cod_amount',
+                                                            'collected_amount'], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('consignments', schema=None) as batch_op:
+        batch_op.drop_index('ix_consignments_dash_cash')
     with op.batch_alter_table('dash_costs', schema=None) as batch_op:
         batch_op.drop_index('ix_dash_costs_site_id_day')
     op.drop_table('dash_costs')
