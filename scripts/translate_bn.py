@@ -360,6 +360,35 @@ BN = {
     "Every number that asked for a checkout code: whether the shopper completed the code, and whether an order followed.":
         "যেসব নম্বর চেকআউট কোড চেয়েছে: ক্রেতা কোড সম্পন্ন করেছেন কি না, এবং পরে অর্ডার হয়েছে কি না।",
     "Download CSV": "CSV ডাউনলোড",
+    # dashboard D12: costs, profit, cash on delivery
+    "At most two decimal places (poisha).": "দশমিকের পর সর্বোচ্চ দুই ঘর (পয়সা)।",
+    "Enter an amount in taka between 0.01 and 100000000.": "০.০১ থেকে ১০০০০০০০০ টাকার মধ্যে পরিমাণ লিখুন।",
+    "Check the highlighted fields.": "চিহ্নিত ঘরগুলো দেখুন।",
+    "Ads": "বিজ্ঞাপন",
+    "Packaging": "প্যাকেজিং",
+    "Product cost": "পণ্যের খরচ",
+    "Other": "অন্যান্য",
+    "Profit": "লাভ",
+    "Cash on delivery": "ক্যাশ অন ডেলিভারি",
+    "Costs": "খরচ",
+    "Category": "ধরন",
+    "Date": "তারিখ",
+    "Amount (taka)": "পরিমাণ (টাকা)",
+    "Save cost": "খরচ সংরক্ষণ",
+    "Cancel editing": "সম্পাদনা বাতিল",
+    "Sales": "বিক্রি",
+    "No costs entered for this period.": "এই সময়ের কোনো খরচ লেখা হয়নি।",
+    "Edit": "সম্পাদনা",
+    "Delete this cost?": "এই খরচটি মুছবেন?",
+    "COD expected": "প্রত্যাশিত COD",
+    "Delivered, awaiting payout": "ডেলিভারি হয়েছে, পেমেন্টের অপেক্ষায়",
+    "Still on the way": "এখনো পথে",
+    "Returned or cancelled": "ফেরত বা বাতিল",
+    "Parcels booked": "বুক করা পার্সেল",
+    "Bikri does not read courier payouts yet: cash the courier collected on delivery is shown as delivered, awaiting payout, until you check your courier's payment statement.":
+        "বিক্রি এখনো কুরিয়ারের পেমেন্ট পড়ে না: ডেলিভারিতে কুরিয়ার যে টাকা তুলেছে তা \"ডেলিভারি হয়েছে, পেমেন্টের অপেক্ষায়\" হিসেবে দেখানো হয়, আপনি কুরিয়ারের পেমেন্ট স্টেটমেন্ট মিলিয়ে না দেখা পর্যন্ত।",
+    "Partly delivered parcels whose collected amount is not reported yet: {n}": "আংশিক ডেলিভারি হওয়া পার্সেল, যার তোলা টাকার পরিমাণ এখনো জানানো হয়নি: {n}",
+    "Parcels booked in this period.": "এই সময়ে বুক করা পার্সেল।",
 }
 
 # Fraud check (F1)

@@ -28,6 +28,7 @@ PATH_ARGS = {
     "courier": lambda other_site: "steadfast",
     # shop B's order number (seed_couriers): A must get a 404, never B's consignment
     "invoice": lambda other_site: OTHER_SHOP_INVOICE,
+    "cost_id": lambda other_site: SEEDED["cost_id"],  # shop B's dashboard cost (seed_dashboard)
 }
 SEEDED = {}
 
@@ -70,10 +71,10 @@ def seed_desk(site_id):
 
 
 def seed_dashboard(site_id):
-    """Shop B's dashboard: a sales target and a campaign only B has."""
+    """Shop B's dashboard: a sales target, a campaign and a cost only B has."""
     from datetime import date, datetime
 
-    from backend.dashboard.models import DaySource, SalesTarget
+    from backend.dashboard.models import Cost, DaySource, SalesTarget
     from backend.extensions import db
 
     db.session.add(SalesTarget(site_id=site_id, month=date(2026, 3, 1), amount=Decimal("777.77"), set_by=MARKER,
@@ -81,6 +82,10 @@ def seed_dashboard(site_id):
     db.session.add(DaySource(site_id=site_id, day=date(2026, 3, 1), source_type="utm", utm_source="facebook",
                              utm_medium="cpc", utm_campaign=MARKER, referrer_host="", created_via="checkout",
                              click_source="", orders=1, revenue=Decimal("777.77")))
+    cost = Cost(site_id=site_id, day=date(2026, 3, 1), category="ads", amount=Decimal("777.77"), note=MARKER, created_by=MARKER)
+    db.session.add(cost)
+    db.session.flush()
+    SEEDED["cost_id"] = cost.id
 
 
 def seed_checkout(site_id):

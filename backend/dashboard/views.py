@@ -7,10 +7,13 @@ answer carries `"money_hidden": true` and no amounts, and the widget says why.
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, abort, jsonify, render_template, request
 from flask_babel import gettext as _, lazy_gettext as _l
+from marshmallow import ValidationError
 
-from backend.dashboard import service
+from backend.dashboard import costs, service
+from backend.dashboard.models import COST_CATEGORIES
+from backend.dashboard.schemas import CostSchema
 from backend.embed.pages import EmbedPage, register_page
 from backend.embed.routes import require_user
 from backend.timeutil import dhaka_today, iso
@@ -23,7 +26,7 @@ MAX_TARGET = Decimal("1000000000")
 
 
 def _page_context(user):
-    return {"today": dhaka_today(), "top_choices": service.TOP_CHOICES}
+    return {"today": dhaka_today(), "top_choices": service.TOP_CHOICES, "cost_categories": COST_CATEGORIES}
 
 
 register_page(EmbedPage("dashboard", _l("Dashboard"), permission="view_dashboard", template="dashboard/page.html",
@@ -69,7 +72,8 @@ def _plain(value):
 
 
 MONEY_KEYS = frozenset({"revenue", "previous_revenue", "subtotal", "discount", "shipping", "refunded",
-                        "average_order_value", "total"})
+                        "average_order_value", "total", "cod_booked", "cod_expected", "cod_collected", "cod_pending",
+                        "cod_lost"})
 
 
 def _without_money(value):
@@ -86,8 +90,8 @@ def _answer(user, data, money=True):
     return jsonify({**_plain(data), "money_hidden": False})
 
 
-def _error(message, status=422):
-    return jsonify({"error": {"code": "validation_error", "message": message, "details": {}}}), status
+def _error(message, status=422, details=None):
+    return jsonify({"error": {"code": "validation_error", "message": message, "details": details or {}}}), status
 
 
 def _widget(compute, money=True, grouped=False):
@@ -190,3 +194,74 @@ def set_target():
         return _error(_("Enter the target in taka, like 500000."))
     service.set_target(user.site.id, amount, user.display_name)
     return jsonify({**_plain(service.target(user.site.id)), "money_hidden": False, "can_set": True})
+
+
+# --- D12 costs, profit and cash --------------------------------------------------------------
+
+@blp.get("/profit.json")
+def profit():
+    user = require_user("view_dashboard")
+    if not user.can("view_revenue"):
+        return jsonify({"money_hidden": True})
+    return _widget(costs.profit)
+
+
+@blp.get("/cash.json")
+def cash():
+    return _widget(costs.cash)
+
+
+@blp.get("/costs.json")
+def list_costs():
+    user = require_user("view_dashboard")
+    if not user.can("view_revenue"):
+        return jsonify({"money_hidden": True, "can_manage": False})
+    try:
+        period = _period()
+    except BadRange as error:
+        return _error(str(error))
+    return jsonify({"costs": _plain([costs.cost_json(c) for c in costs.list_costs(user.site.id, period)]),
+                    "money_hidden": False, "can_manage": user.can("manage_costs")})
+
+
+def _cost_input():
+    """The cost from a JSON body or a form; 422 naming each bad field."""
+    body = request.get_json(silent=True)
+    raw = body if isinstance(body, dict) else request.form.to_dict()
+    try:
+        return CostSchema().load(raw), None
+    except ValidationError as error:
+        return None, _error(_("Check the highlighted fields."), details=error.messages)
+
+
+def _own_cost(user, cost_id):
+    cost = costs.get_cost(user.site.id, cost_id)
+    if cost is None:
+        abort(404)
+    return cost
+
+
+@blp.post("/costs")
+def create_cost():
+    user = require_user("manage_costs")
+    values, refused = _cost_input()
+    if refused:
+        return refused
+    return jsonify(_plain(costs.cost_json(costs.save_cost(user.site.id, values, user.display_name)))), 201
+
+
+@blp.put("/costs/<int:cost_id>")
+def update_cost(cost_id):
+    user = require_user("manage_costs")
+    cost = _own_cost(user, cost_id)
+    values, refused = _cost_input()
+    if refused:
+        return refused
+    return jsonify(_plain(costs.cost_json(costs.save_cost(user.site.id, values, user.display_name, cost))))
+
+
+@blp.delete("/costs/<int:cost_id>")
+def delete_cost(cost_id):
+    user = require_user("manage_costs")
+    costs.delete_cost(_own_cost(user, cost_id))
+    return "", 204

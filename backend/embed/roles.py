@@ -28,6 +28,7 @@ PERMISSIONS = {
     "view_dashboard": {ADMIN, MANAGER, STAFF},
     "view_revenue": {ADMIN, MANAGER},
     "set_sales_target": {ADMIN, MANAGER},
+    "manage_costs": {ADMIN, MANAGER},
     # money settings (SMS recharge, courier keys) and anything an operator decides
     "manage_money_settings": {ADMIN},
     # checkout protection: OTP on/off, its limits and texts (OTP spends SMS money)

@@ -43,8 +43,10 @@ ATTRIBUTION_META = {
     "_wc_order_attribution_referrer": "referrer",
 }
 # click ids the plugin captures from the landing URL at checkout (WooCommerce's attribution
-# keeps UTM tags only); the first present names the ad network for D11
-CLICK_ID_META = {"_bikri_fbclid": "facebook", "_bikri_gclid": "google", "_bikri_ttclid": "tiktok"}
+# keeps UTM tags only; wp-plugin/includes/class-bikri-click-ids.php). The plugin keeps the last
+# click only; should an order carry several, the first present here names the network for D11.
+CLICK_ID_META = {"_bikri_fbclid": "facebook", "_bikri_gclid": "google", "_bikri_ttclid": "tiktok",
+                 "_bikri_msclkid": "microsoft"}
 # columns an update may change; site_id and wc_id are the key, id stays
 UPDATE_COLUMNS = (
     "number", "status", "excluded_from_sales", "currency", "total", "subtotal", "discount_total", "shipping_total",

@@ -7,7 +7,7 @@ from backend.extensions import db
 from backend.orders.service import upsert_orders
 
 WIDGETS = ["sales", "sources", "cycle", "statuses", "products", "amounts", "returning", "customers", "ads", "recent",
-           "target"]
+           "target", "profit", "cash", "costs"]
 
 
 @pytest.fixture

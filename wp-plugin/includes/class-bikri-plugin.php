@@ -99,6 +99,13 @@ final class Bikri_Plugin {
 	public $export_route;
 
 	/**
+	 * Ad click ids from the landing URL onto the order (D11).
+	 *
+	 * @var Bikri_Click_Ids
+	 */
+	public $click_ids;
+
+	/**
 	 * Creates the instance on first call.
 	 *
 	 * @param string $file Main plugin file.
@@ -146,6 +153,7 @@ final class Bikri_Plugin {
 		require_once __DIR__ . '/class-bikri-checkout.php';
 		require_once __DIR__ . '/class-bikri-checkout-ajax.php';
 		require_once __DIR__ . '/class-bikri-abandoned-capture.php';
+		require_once __DIR__ . '/class-bikri-click-ids.php';
 
 		$this->license        = new Bikri_License();
 		$this->client         = new Bikri_Api_Client( $this->license );
@@ -157,6 +165,7 @@ final class Bikri_Plugin {
 		$this->checkout       = new Bikri_Checkout( $this->license, $this->client, new Bikri_Checkout_Config( $this->license ) );
 		$this->checkout_ajax  = new Bikri_Checkout_Ajax( $this->checkout, $this->client, $this->license );
 		$this->abandoned_capture = new Bikri_Abandoned_Capture( $this->license, $this->client, $this->checkout->config );
+		$this->click_ids      = new Bikri_Click_Ids();
 	}
 
 	/**
@@ -176,6 +185,7 @@ final class Bikri_Plugin {
 		add_action( 'plugins_loaded', 'bikri_declare_send_sms' );
 		add_action( 'rest_api_init', array( $this->export_route, 'register' ) );
 		$this->sync->set_up();
+		$this->click_ids->set_up();
 
 		// Checkout protection (F2-F4): both checkouts, the order hooks, the shopper's AJAX, the copy's pull.
 		$checkout = $this->checkout;

@@ -168,8 +168,82 @@
         if (!d.money_hidden) { row.push(taka(o.total)); }
         return row;
       }), numeric));
+    },
+    profit: function (d, body) {
+      if (d.money_hidden) { hidden(body); return; }
+      var c = d.current, p = d.previous;
+      body.appendChild(el("div", { "class": "figures" }, [
+        figure(T.sales_revenue, taka(c.revenue), c.revenue, p.revenue),
+        figure(T.costs, taka(c.total_costs), c.total_costs, p.total_costs),
+        figure(T.profit, taka(c.profit), c.profit, p.profit)]));
+      body.appendChild(table([T.category, T.amount, T.previous], d.categories.map(function (k) {
+        return [label(T.categories, k), taka(c.costs[k]), taka(p.costs[k])];
+      }), [false, true, true]));
+    },
+    cash: function (d, body) {
+      var c = d.current, p = d.previous, figs = [figure(T.parcels, num(c.parcels), c.parcels, p.parcels)];
+      if (!d.money_hidden) {
+        figs.push(figure(T.cod_expected, taka(c.cod_expected), c.cod_expected, p.cod_expected),
+          figure(T.cod_collected + " (" + num(c.delivered) + ")", taka(c.cod_collected), c.cod_collected, p.cod_collected),
+          figure(T.cod_pending + " (" + num(c.in_transit) + ")", taka(c.cod_pending)),
+          figure(T.cod_lost + " (" + num(c.returned_cancelled) + ")", taka(c.cod_lost)));
+      }
+      body.appendChild(el("div", { "class": "figures" }, figs));
+      body.appendChild(el("p", { "class": "muted", text: T.cash_basis }));
+      if (c.partial_amount_unknown) { body.appendChild(el("p", { "class": "muted", text: T.partial_unknown.replace("{n}", num(c.partial_amount_unknown)) })); }
+      if (!d.payouts_known) { body.appendChild(el("p", { "class": "notice", text: T.no_payouts })); }
+      if (d.money_hidden) { hidden(body); }
+    },
+    costs: function (d, body, widget) {
+      if (d.money_hidden) { hidden(body); return; }
+      var costForm = widget.querySelector(".dash-cost-form");
+      if (costForm) { costForm.hidden = false; }
+      if (!d.costs.length) { body.appendChild(el("p", { "class": "muted", text: T.no_costs })); return; }
+      var heads = [T.cost_date, T.category, T.amount, T.note], numeric = [false, false, true, false];
+      if (d.can_manage) { heads.push(""); numeric.push(false); }
+      body.appendChild(table(heads, d.costs.map(function (cost) {
+        var row = [cost.day, label(T.categories, cost.category), taka(cost.amount), cost.note];
+        if (d.can_manage) {
+          var edit = el("button", { "class": "button-link", type: "button", text: T.edit });
+          edit.addEventListener("click", function () { editCost(costForm, cost); });
+          var remove = el("button", { "class": "button-link delete", type: "button", text: T.delete });
+          remove.addEventListener("click", function () {
+            if (window.confirm(T.confirm_delete)) { send("DELETE", costForm.dataset.url + "/" + cost.id).then(costsChanged, alertError); }
+          });
+          row.push(el("span", {}, [edit, el("span", { text: " " }), remove]));
+        }
+        return row;
+      }), numeric));
     }
   };
+
+  // POST/PUT/DELETE with the embed session; an error answer rejects with the service's message
+  // and its per-field details.
+  function send(method, url, body) {
+    var session = document.querySelector('meta[name="bikri-session"]').getAttribute("content");
+    return fetch(url, { method: method, body: body, headers: { "X-Bikri-Embed-Session": session } }).then(function (response) {
+      if (response.status === 204) { return null; }
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        if (!response.ok) {
+          var error = new Error((data.error && data.error.message) || ("HTTP " + response.status));
+          error.details = (data.error && data.error.details) || {};
+          throw error;
+        }
+        return data;
+      });
+    });
+  }
+  function alertError(error) { window.alert(error.message); }
+  function reload(names) {
+    names.forEach(function (n) { var w = document.getElementById("w-" + n); if (w) { load(w); } });
+  }
+  function costsChanged() { reload(["costs", "profit"]); }
+  function editCost(costForm, cost) {
+    costForm.elements.id.value = cost.id;
+    ["day", "category", "amount", "note"].forEach(function (k) { costForm.elements[k].value = cost[k]; });
+    costForm.querySelector(".dash-cost-cancel").hidden = false;
+    costForm.elements.amount.focus();
+  }
 
   function query(widget) {
     var params = new URLSearchParams({ start: form.start.value, end: form.end.value });
@@ -227,11 +301,33 @@
   document.querySelectorAll(".dash-target-form").forEach(function (targetForm) {
     targetForm.addEventListener("submit", function (event) {
       event.preventDefault();
-      var session = document.querySelector('meta[name="bikri-session"]').getAttribute("content");
-      fetch(targetForm.dataset.url, { method: "POST", body: new FormData(targetForm), headers: { "X-Bikri-Embed-Session": session } })
-        .then(function (response) { return response.json().then(function (data) { if (!response.ok) { throw new Error(data.error.message); } return data; }); })
-        .then(function () { load(targetForm.closest(".widget")); })
-        .catch(function (error) { window.alert(error.message); });
+      send("POST", targetForm.dataset.url, new FormData(targetForm))
+        .then(function () { load(targetForm.closest(".widget")); }, alertError);
+    });
+  });
+  document.querySelectorAll(".dash-cost-form").forEach(function (costForm) {
+    var problem = costForm.querySelector(".dash-cost-error"), cancel = costForm.querySelector(".dash-cost-cancel");
+    function reset() {
+      costForm.elements.id.value = ""; costForm.elements.amount.value = ""; costForm.elements.note.value = "";
+      cancel.hidden = true;
+    }
+    cancel.addEventListener("click", reset);
+    costForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var id = costForm.elements.id.value, data = new FormData(costForm);
+      data.delete("id");
+      Array.prototype.forEach.call(costForm.querySelectorAll("[aria-invalid]"), function (f) { f.removeAttribute("aria-invalid"); });
+      send(id ? "PUT" : "POST", costForm.dataset.url + (id ? "/" + id : ""), data).then(function () {
+        problem.hidden = true; reset(); costsChanged();
+      }, function (error) {
+        var fields = Object.keys(error.details || {});
+        fields.forEach(function (k) { if (costForm.elements[k]) { costForm.elements[k].setAttribute("aria-invalid", "true"); } });
+        problem.textContent = error.message + (fields.length ? " " + fields.map(function (k) {
+          var input = costForm.elements[k], caption = input && costForm.querySelector('label[for="' + input.id + '"]');
+          return (caption ? caption.textContent : k) + ": " + [].concat(error.details[k]).join(" ");
+        }).join("; ") : "");
+        problem.hidden = false;
+      });
     });
   });
   preset();
