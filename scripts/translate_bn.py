@@ -398,31 +398,28 @@ BN.update({
 # Plural messages: (singular id) -> (one, other)
 BN_PLURAL = {
     "%(num)s order": ("%(num)s টি অর্ডার", "%(num)s টি অর্ডার"),
-    # Couriers
+}
+
+# Couriers (C1-C3). These once sat inside BN_PLURAL, where main() never looks up a singular msgid.
+BN.update({
     "Couriers": "কুরিয়ার",
     "Bikri — Couriers": "বিক্রি — কুরিয়ার",
-    "Courier": "কুরিয়ার",
     "All couriers": "সব কুরিয়ার",
     "Waiting for the courier's review": "কুরিয়ারের যাচাইয়ের অপেক্ষায়",
     "On the way": "পথে আছে",
-    "On hold": "হোল্ডে আছে",
     "Delivered — awaiting the courier's approval": "ডেলিভারি হয়েছে — কুরিয়ারের অনুমোদনের অপেক্ষায়",
     "Partly delivered — awaiting the courier's approval": "আংশিক ডেলিভারি — কুরিয়ারের অনুমোদনের অপেক্ষায়",
     "Cancelled — awaiting the courier's approval": "বাতিল — কুরিয়ারের অনুমোদনের অপেক্ষায়",
     "Unclear — awaiting the courier's approval": "অস্পষ্ট — কুরিয়ারের অনুমোদনের অপেক্ষায়",
-    "Delivered": "ডেলিভারি হয়েছে",
     "Partly delivered": "আংশিক ডেলিভারি",
     "Cancelled (returned to you)": "বাতিল (আপনার কাছে ফেরত)",
-    "Returned": "ফেরত এসেছে",
     "Unclear — ask the courier's support": "অস্পষ্ট — কুরিয়ারের সাপোর্টে জিজ্ঞেস করুন",
     "API key": "এপিআই কী",
     "Secret key": "সিক্রেট কী",
     "Order number": "অর্ডার নম্বর",
     "Customer's name": "গ্রাহকের নাম",
     "Other mobile number": "অন্য মোবাইল নম্বর",
-    "Address": "ঠিকানা",
     "Amount to collect": "আদায়যোগ্য টাকা",
-    "Delivery": "ডেলিভারি",
     "Packets": "প্যাকেট",
     "Default courier": "ডিফল্ট কুরিয়ার",
     "Note for the courier": "কুরিয়ারের জন্য নোট",
@@ -444,8 +441,6 @@ BN_PLURAL = {
     "Delivery ratio": "ডেলিভারির হার",
     "COD expected (৳)": "প্রত্যাশিত সিওডি (৳)",
     "COD collected (৳)": "আদায়কৃত সিওডি (৳)",
-    "Total": "মোট",
-    "Some fields are missing or invalid.": "কিছু ঘর খালি বা ভুল।",
     "Bikri does not work with this courier (yet).": "বিক্রি এই কুরিয়ারের সাথে (এখনো) কাজ করে না।",
     "Enter the %(label)s from your %(courier)s account.": "আপনার %(courier)s অ্যাকাউন্ট থেকে %(label)s লিখুন।",
     "This is longer than any %(courier)s key; copy it again.": "এটি যেকোনো %(courier)s কী-এর চেয়ে লম্বা; আবার কপি করুন।",
@@ -465,8 +460,6 @@ BN_PLURAL = {
     "Order %(invoice)s already has consignment %(first)s with %(courier)s; %(courier)s now also reports %(second)s. Cancel one of them in the %(courier)s portal.":
         "অর্ডার %(invoice)s-এর জন্য %(courier)s-এ আগেই কনসাইনমেন্ট %(first)s আছে; %(courier)s এখন %(second)s-ও দেখাচ্ছে। %(courier)s পোর্টালে একটি বাতিল করুন।",
     "Leave as it is": "যেমন আছে রাখুন",
-    "Processing": "প্রসেসিং",
-    "Refunded": "টাকা ফেরত",
     "Tick the parcels to check first.": "আগে যাচাই করার পার্সেলগুলোতে টিক দিন।",
     "Connected: %(courier)s accepted the keys. They are stored encrypted.":
         "সংযুক্ত হয়েছে: %(courier)s কী গ্রহণ করেছে। কী এনক্রিপ্ট করে রাখা হয়েছে।",
@@ -490,7 +483,6 @@ BN_PLURAL = {
     "changed just now": "এইমাত্র বদলেছে",
     "no change": "কোনো পরিবর্তন নেই",
     "Select": "বাছাই",
-    "Order": "অর্ডার",
     "Consignment": "কনসাইনমেন্ট",
     "Last checked": "শেষ যাচাই",
     "Select order %(invoice)s": "অর্ডার %(invoice)s বাছাই করুন",
@@ -525,7 +517,6 @@ BN_PLURAL = {
         "বিক্রি প্রতি %(n)s মিনিটে পথে থাকা প্রতিটি পার্সেলের খবর কুরিয়ারের কাছে জানতে চায়। অপেক্ষা করতে না চাইলে পার্সেলে টিক দিয়ে এখনই যাচাই করুন।",
     "Check status now": "এখনই স্ট্যাটাস দেখুন",
     "Delivery report": "ডেলিভারি রিপোর্ট",
-    "Download CSV": "CSV ডাউনলোড করুন",
     "Parcels booked": "বুক করা পার্সেল",
     "Parcels booked by day and what became of them": "দিন অনুযায়ী বুক করা পার্সেল ও সেগুলোর পরিণতি",
     "The order number is missing.": "অর্ডার নম্বর নেই।",
@@ -577,7 +568,7 @@ BN_PLURAL = {
     "Steadfast answered without a delivery status. Try again later.": "স্টেডফাস্ট ডেলিভারি স্ট্যাটাস ছাড়া উত্তর দিয়েছে। পরে আবার চেষ্টা করুন।",
     "Steadfast refused this parcel without saying why. Check the phone number, address and amount, and whether this order was booked before.":
         "স্টেডফাস্ট কারণ না জানিয়ে পার্সেলটি নেয়নি। ফোন নম্বর, ঠিকানা ও টাকার পরিমাণ দেখুন, আর অর্ডারটি আগে বুক হয়েছে কি না দেখুন।",
-}
+})
 
 
 # Abandoned checkouts (O9, N3, U4)
