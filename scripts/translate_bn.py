@@ -427,31 +427,28 @@ BN.update({
 # Plural messages: (singular id) -> (one, other)
 BN_PLURAL = {
     "%(num)s order": ("%(num)s টি অর্ডার", "%(num)s টি অর্ডার"),
-    # Couriers
+}
+
+# Couriers (C1-C3). These once sat inside BN_PLURAL, where main() never looks up a singular msgid.
+BN.update({
     "Couriers": "কুরিয়ার",
     "Bikri — Couriers": "বিক্রি — কুরিয়ার",
-    "Courier": "কুরিয়ার",
     "All couriers": "সব কুরিয়ার",
     "Waiting for the courier's review": "কুরিয়ারের যাচাইয়ের অপেক্ষায়",
     "On the way": "পথে আছে",
-    "On hold": "হোল্ডে আছে",
     "Delivered — awaiting the courier's approval": "ডেলিভারি হয়েছে — কুরিয়ারের অনুমোদনের অপেক্ষায়",
     "Partly delivered — awaiting the courier's approval": "আংশিক ডেলিভারি — কুরিয়ারের অনুমোদনের অপেক্ষায়",
     "Cancelled — awaiting the courier's approval": "বাতিল — কুরিয়ারের অনুমোদনের অপেক্ষায়",
     "Unclear — awaiting the courier's approval": "অস্পষ্ট — কুরিয়ারের অনুমোদনের অপেক্ষায়",
-    "Delivered": "ডেলিভারি হয়েছে",
     "Partly delivered": "আংশিক ডেলিভারি",
     "Cancelled (returned to you)": "বাতিল (আপনার কাছে ফেরত)",
-    "Returned": "ফেরত এসেছে",
     "Unclear — ask the courier's support": "অস্পষ্ট — কুরিয়ারের সাপোর্টে জিজ্ঞেস করুন",
     "API key": "এপিআই কী",
     "Secret key": "সিক্রেট কী",
     "Order number": "অর্ডার নম্বর",
     "Customer's name": "গ্রাহকের নাম",
     "Other mobile number": "অন্য মোবাইল নম্বর",
-    "Address": "ঠিকানা",
     "Amount to collect": "আদায়যোগ্য টাকা",
-    "Delivery": "ডেলিভারি",
     "Packets": "প্যাকেট",
     "Default courier": "ডিফল্ট কুরিয়ার",
     "Note for the courier": "কুরিয়ারের জন্য নোট",
@@ -473,8 +470,6 @@ BN_PLURAL = {
     "Delivery ratio": "ডেলিভারির হার",
     "COD expected (৳)": "প্রত্যাশিত সিওডি (৳)",
     "COD collected (৳)": "আদায়কৃত সিওডি (৳)",
-    "Total": "মোট",
-    "Some fields are missing or invalid.": "কিছু ঘর খালি বা ভুল।",
     "Bikri does not work with this courier (yet).": "বিক্রি এই কুরিয়ারের সাথে (এখনো) কাজ করে না।",
     "Enter the %(label)s from your %(courier)s account.": "আপনার %(courier)s অ্যাকাউন্ট থেকে %(label)s লিখুন।",
     "This is longer than any %(courier)s key; copy it again.": "এটি যেকোনো %(courier)s কী-এর চেয়ে লম্বা; আবার কপি করুন।",
@@ -494,8 +489,6 @@ BN_PLURAL = {
     "Order %(invoice)s already has consignment %(first)s with %(courier)s; %(courier)s now also reports %(second)s. Cancel one of them in the %(courier)s portal.":
         "অর্ডার %(invoice)s-এর জন্য %(courier)s-এ আগেই কনসাইনমেন্ট %(first)s আছে; %(courier)s এখন %(second)s-ও দেখাচ্ছে। %(courier)s পোর্টালে একটি বাতিল করুন।",
     "Leave as it is": "যেমন আছে রাখুন",
-    "Processing": "প্রসেসিং",
-    "Refunded": "টাকা ফেরত",
     "Tick the parcels to check first.": "আগে যাচাই করার পার্সেলগুলোতে টিক দিন।",
     "Connected: %(courier)s accepted the keys. They are stored encrypted.":
         "সংযুক্ত হয়েছে: %(courier)s কী গ্রহণ করেছে। কী এনক্রিপ্ট করে রাখা হয়েছে।",
@@ -519,7 +512,6 @@ BN_PLURAL = {
     "changed just now": "এইমাত্র বদলেছে",
     "no change": "কোনো পরিবর্তন নেই",
     "Select": "বাছাই",
-    "Order": "অর্ডার",
     "Consignment": "কনসাইনমেন্ট",
     "Last checked": "শেষ যাচাই",
     "Select order %(invoice)s": "অর্ডার %(invoice)s বাছাই করুন",
@@ -554,7 +546,6 @@ BN_PLURAL = {
         "বিক্রি প্রতি %(n)s মিনিটে পথে থাকা প্রতিটি পার্সেলের খবর কুরিয়ারের কাছে জানতে চায়। অপেক্ষা করতে না চাইলে পার্সেলে টিক দিয়ে এখনই যাচাই করুন।",
     "Check status now": "এখনই স্ট্যাটাস দেখুন",
     "Delivery report": "ডেলিভারি রিপোর্ট",
-    "Download CSV": "CSV ডাউনলোড করুন",
     "Parcels booked": "বুক করা পার্সেল",
     "Parcels booked by day and what became of them": "দিন অনুযায়ী বুক করা পার্সেল ও সেগুলোর পরিণতি",
     "The order number is missing.": "অর্ডার নম্বর নেই।",
@@ -606,7 +597,7 @@ BN_PLURAL = {
     "Steadfast answered without a delivery status. Try again later.": "স্টেডফাস্ট ডেলিভারি স্ট্যাটাস ছাড়া উত্তর দিয়েছে। পরে আবার চেষ্টা করুন।",
     "Steadfast refused this parcel without saying why. Check the phone number, address and amount, and whether this order was booked before.":
         "স্টেডফাস্ট কারণ না জানিয়ে পার্সেলটি নেয়নি। ফোন নম্বর, ঠিকানা ও টাকার পরিমাণ দেখুন, আর অর্ডারটি আগে বুক হয়েছে কি না দেখুন।",
-}
+})
 
 
 # Abandoned checkouts (O9, N3, U4)
@@ -680,6 +671,177 @@ BN_ABANDONED = {
     "Stop messages": "মেসেজ বন্ধ করুন",
 }
 BN.update(BN_ABANDONED)
+
+
+# Strings that had no Bangla yet: booking, order desk, SMS purposes, operator console
+BN_MORE = {
+    # SMS purposes
+    "Sent by hand": "ম্যানুয়ালি পাঠানো",
+    "Checkout code": "চেকআউট কোড",
+    "Order updates": "অর্ডার আপডেট",
+    "Cart reminders": "কার্ট রিমাইন্ডার",
+    "Marketing": "মার্কেটিং",
+    # Booking parcels from the order desk
+    "Order %(order)s: the phone number “%(phone)s” is not a Bangladeshi mobile number. Correct it in the order, then book again.":
+        "অর্ডার %(order)s: ফোন নম্বর “%(phone)s” বাংলাদেশি মোবাইল নম্বর নয়। অর্ডারে নম্বরটি ঠিক করে আবার বুক করুন।",
+    "Order %(order)s has no phone number; the rider needs one.": "অর্ডার %(order)s-এ কোনো ফোন নম্বর নেই; রাইডারের একটি নম্বর লাগবে।",
+    "Order %(order)s has no delivery address. Add it to the order, then book again.":
+        "অর্ডার %(order)s-এ ডেলিভারির ঠিকানা নেই। অর্ডারে ঠিকানা যোগ করে আবার বুক করুন।",
+    "Order %(order)s has no customer name.": "অর্ডার %(order)s-এ গ্রাহকের নাম নেই।",
+    "Order %(order)s: the amount to collect would be below 0 taka.": "অর্ডার %(order)s: আদায়যোগ্য টাকা ০-এর কম হয়ে যাবে।",
+    "Order %(order)s, %(field)s: %(message)s": "অর্ডার %(order)s, %(field)s: %(message)s",
+    "Choose a default courier in the courier settings, or pick a courier to book with.":
+        "কুরিয়ার সেটিংসে একটি ডিফল্ট কুরিয়ার বেছে নিন, অথবা বুক করার জন্য একটি কুরিয়ার বাছাই করুন।",
+    "Connect your %(courier)s account first (Couriers page).": "আগে আপনার %(courier)s অ্যাকাউন্ট সংযুক্ত করুন (কুরিয়ার পেজে)।",
+    "Order #%(order)s is not in Bikri (yet): wait a minute for it to arrive from WooCommerce.":
+        "অর্ডার #%(order)s (এখনো) বিক্রিতে আসেনি: WooCommerce থেকে আসতে এক মিনিট অপেক্ষা করুন।",
+    "Order %(order)s is already booked with %(courier)s (consignment %(id)s).":
+        "অর্ডার %(order)s আগেই %(courier)s-এ বুক করা হয়েছে (কনসাইনমেন্ট %(id)s)।",
+    "Order %(order)s is “%(status)s”; only processing, on-hold or pending orders are booked.":
+        "অর্ডার %(order)s এখন “%(status)s”; শুধু প্রসেসিং, অন-হোল্ড বা পেন্ডিং অর্ডার বুক করা হয়।",
+    "Order %(order)s is already booked with %(courier)s.": "অর্ডার %(order)s আগেই %(courier)s-এ বুক করা হয়েছে।",
+    "Order %(order)s is being booked right now (another click or another person); refresh in a minute to see the result.":
+        "অর্ডার %(order)s এই মুহূর্তে বুক হচ্ছে (অন্য একটি ক্লিকে বা অন্য কেউ করছেন); ফলাফল দেখতে এক মিনিট পরে রিফ্রেশ করুন।",
+    "Order %(order)s was not booked: %(reason)s": "অর্ডার %(order)s বুক হয়নি: %(reason)s",
+    "%(courier)s refused order %(order)s: %(details)s. Fix it in the order, then book again.":
+        "%(courier)s অর্ডার %(order)s নেয়নি: %(details)s। অর্ডারে ঠিক করে আবার বুক করুন।",
+    "Order %(order)s was not booked: %(reason)s Nothing was created; book it again.":
+        "অর্ডার %(order)s বুক হয়নি: %(reason)s কিছুই তৈরি হয়নি; আবার বুক করুন।",
+    "%(courier)s refused order %(order)s: %(reason)s": "%(courier)s অর্ডার %(order)s নেয়নি: %(reason)s",
+    "We could not check with %(courier)s whether order %(order)s was booked (%(reason)s). Book it again in a few minutes: Bikri checks first, so it is never booked twice.":
+        "অর্ডার %(order)s বুক হয়েছে কি না তা %(courier)s-এর সাথে যাচাই করা যায়নি (%(reason)s)। কয়েক মিনিট পরে আবার বুক করুন: বিক্রি আগে যাচাই করে, তাই কখনো দুবার বুক হয় না।",
+    "Order %(order)s is booked with %(courier)s: consignment %(id)s.": "অর্ডার %(order)s %(courier)s-এ বুক হয়েছে: কনসাইনমেন্ট %(id)s।",
+    "Order %(order)s was already with %(courier)s (an earlier attempt got through); it was not booked again. Its consignment id is in your %(courier)s portal.":
+        "অর্ডার %(order)s আগেই %(courier)s-এ ছিল (আগের একটি চেষ্টা সফল হয়েছিল); তাই আবার বুক করা হয়নি। এর কনসাইনমেন্ট আইডি আপনার %(courier)s পোর্টালে আছে।",
+    "The order in WooCommerce was not updated: %(reason)s": "WooCommerce-এ অর্ডারটি আপডেট হয়নি: %(reason)s",
+    "Booked with %(courier)s by Bikri: consignment %(id)s, tracking code %(code)s.":
+        "বিক্রি দিয়ে %(courier)s-এ বুক করা হয়েছে: কনসাইনমেন্ট %(id)s, ট্র্যাকিং কোড %(code)s।",
+    "Booked with %(courier)s by Bikri (consignment id: see the %(courier)s portal).":
+        "বিক্রি দিয়ে %(courier)s-এ বুক করা হয়েছে (কনসাইনমেন্ট আইডি: %(courier)s পোর্টালে দেখুন)।",
+    "Booked, but the order in WooCommerce was not updated (%(reason)s); Bikri tries again at the next booking.":
+        "বুক হয়েছে, কিন্তু WooCommerce-এ অর্ডারটি আপডেট হয়নি (%(reason)s); পরের বুকিংয়ে বিক্রি আবার চেষ্টা করবে।",
+    # Order desk
+    "This page link is broken; start again from the first page.": "এই পেজের লিংকটি ভাঙা; প্রথম পেজ থেকে আবার শুরু করুন।",
+    "A status is a WooCommerce status slug, like processing.": "স্ট্যাটাস হলো WooCommerce-এর স্ট্যাটাস স্লাগ, যেমন processing।",
+    "Choose a tag from the list.": "তালিকা থেকে একটি ট্যাগ বেছে নিন।",
+    "The end date is before the start date.": "শেষের তারিখ শুরুর তারিখের আগে।",
+    "Courier partners are not connected yet.": "কুরিয়ার পার্টনার এখনো সংযুক্ত হয়নি।",
+    "A whole number from 1 to 100.": "১ থেকে ১০০-এর মধ্যে একটি পূর্ণ সংখ্যা।",
+    "Choose at most 500 orders at a time.": "একবারে সর্বোচ্চ ৫০০টি অর্ডার বেছে নিন।",
+    "No such order in this shop.": "এই দোকানে এমন কোনো অর্ডার নেই।",
+    "Enter an amount, like 60 or 12.50.": "টাকার পরিমাণ লিখুন, যেমন 60 বা 12.50।",
+    "Enter an amount from %(low)s to %(high)s.": "%(low)s থেকে %(high)s-এর মধ্যে পরিমাণ লিখুন।",
+    "Choose percent or taka.": "শতাংশ বা টাকা বেছে নিন।",
+    "At most %(n)d discounts.": "সর্বোচ্চ %(n)d টি ছাড়।",
+    "Choose a product.": "একটি পণ্য বেছে নিন।",
+    "At most %(n)d products per order.": "প্রতি অর্ডারে সর্বোচ্চ %(n)d টি পণ্য।",
+    "This product has no price.": "এই পণ্যের কোনো দাম নেই।",
+    "At most 40 characters.": "সর্বোচ্চ ৪০ অক্ষর।",
+    "At most 100 characters.": "সর্বোচ্চ ১০০ অক্ষর।",
+    "At most 300 characters.": "সর্বোচ্চ ৩০০ অক্ষর।",
+    "At most 1000 characters.": "সর্বোচ্চ ১০০০ অক্ষর।",
+    "WooCommerce refused the order: %(reason)s": "WooCommerce অর্ডারটি নেয়নি: %(reason)s",
+    "No such tag.": "এমন কোনো ট্যাগ নেই।",
+    "Enter a name for the tag.": "ট্যাগের একটি নাম লিখুন।",
+    "A colour looks like #2271b1.": "রং লিখুন এভাবে: #2271b1।",
+    "Order ids are whole numbers.": "অর্ডার আইডি পূর্ণ সংখ্যা হয়।",
+    "Balance: ৳%(amount)s": "ব্যালেন্স: ৳%(amount)s",
+    "Select the orders to book first.": "আগে বুক করার অর্ডারগুলো বাছাই করুন।",
+    "%(ok)d of %(n)d orders booked.": "%(n)d টির মধ্যে %(ok)d টি অর্ডার বুক হয়েছে।",
+    "Refused": "প্রত্যাখ্যাত",
+    "Not sent": "পাঠানো হয়নি",
+    "Tracking code %(code)s": "ট্র্যাকিং কোড %(code)s",
+    "Discount type": "ছাড়ের ধরন",
+    "Discount": "ছাড়",
+    "WooCommerce's total (৳%(wc)s) differs from Bikri's (৳%(ours)s): check the order in WooCommerce.":
+        "WooCommerce-এর মোট (৳%(wc)s) বিক্রির হিসাব (৳%(ours)s) থেকে আলাদা: WooCommerce-এ অর্ডারটি দেখুন।",
+    "out of stock": "স্টকে নেই",
+    "Quantity": "পরিমাণ",
+    "Select order %(n)s": "অর্ডার %(n)s বাছাই করুন",
+    "Book with %(courier)s": "%(courier)s-এ বুক করুন",
+    "Status of order %(n)s": "অর্ডার %(n)s-এর স্ট্যাটাস",
+    "Delete the tag %(name)s? It is taken off every order.": "%(name)s ট্যাগটি মুছবেন? সব অর্ডার থেকে এটি সরিয়ে ফেলা হবে।",
+    "Any courier": "যেকোনো কুরিয়ার",
+    "Book with a courier": "কুরিয়ারে বুক করুন",
+    "Choose a default courier on the Couriers page to book with one click.":
+        "এক ক্লিকে বুক করতে কুরিয়ার পেজে একটি ডিফল্ট কুরিয়ার বেছে নিন।",
+    "Connect your %(courier)s account on the Couriers page first.": "আগে কুরিয়ার পেজে আপনার %(courier)s অ্যাকাউন্ট সংযুক্ত করুন।",
+    "Note for the rider": "রাইডারের জন্য নোট",
+    "Book selected orders with %(courier)s": "বাছাই করা অর্ডারগুলো %(courier)s-এ বুক করুন",
+    "Each order is checked first (phone, address, amount to collect) and is never booked twice.":
+        "প্রতিটি অর্ডার আগে যাচাই করা হয় (ফোন, ঠিকানা, আদায়যোগ্য টাকা) এবং কখনো দুবার বুক হয় না।",
+    # Operator console: licenses
+    "%(field)s must be a whole number from 1 to %(max)s.": "%(field)s ১ থেকে %(max)s-এর মধ্যে একটি পূর্ণ সংখ্যা হতে হবে।",
+    "Enter the shop owner's email address.": "দোকান মালিকের ইমেইল ঠিকানা লিখুন।",
+    "License %(hint)s updated.": "লাইসেন্স %(hint)s আপডেট হয়েছে।",
+    "Bikri operators": "বিক্রি অপারেটর",
+    "Licenses": "লাইসেন্স",
+    "License created for %(email)s. Copy the key now: it is not stored and will not be shown again.":
+        "%(email)s-এর জন্য লাইসেন্স তৈরি হয়েছে। কী-টি এখনই কপি করুন: এটি সংরক্ষণ করা হয় না এবং আর দেখানো হবে না।",
+    "New license": "নতুন লাইসেন্স",
+    "Shop owner's email": "দোকান মালিকের ইমেইল",
+    "Sites allowed": "অনুমোদিত সাইট",
+    "Valid for (days)": "মেয়াদ (দিন)",
+    "Create license": "লাইসেন্স তৈরি করুন",
+    "Key ends": "কী-এর শেষাংশ",
+    "Actions": "অ্যাকশন",
+    "last seen %(when)s": "সর্বশেষ দেখা %(when)s",
+    "deactivated": "নিষ্ক্রিয়",
+    "Suspend": "স্থগিত করুন",
+    "Reactivate": "আবার চালু করুন",
+    "Revoke": "বাতিল করুন",
+    "Days": "দিন",
+    "Extend": "মেয়াদ বাড়ান",
+    "No licenses yet.": "এখনো কোনো লাইসেন্স নেই।",
+    # Operator console: SMS
+    "%(field)s must be an amount in taka, like 0.35.": "%(field)s টাকার অঙ্কে হতে হবে, যেমন 0.35।",
+    "Name the plan (or * for every plan without its own prices).": "প্ল্যানের নাম লিখুন (অথবা নিজস্ব দাম নেই এমন সব প্ল্যানের জন্য *)।",
+    "Prices for plan %(plan)s saved.": "%(plan)s প্ল্যানের দাম সেভ হয়েছে।",
+    "Limits must be whole numbers.": "সীমা পূর্ণ সংখ্যা হতে হবে।",
+    "The minimum recharge must be above zero and not above the maximum; limits at least 1.":
+        "সর্বনিম্ন রিচার্জ শূন্যের বেশি হতে হবে এবং সর্বোচ্চের বেশি হতে পারবে না; সীমা কমপক্ষে ১।",
+    "SMS settings saved.": "এসএমএস সেটিংস সেভ হয়েছে।",
+    "Choose a gateway.": "একটি গেটওয়ে বেছে নিন।",
+    "Gateway saved.": "গেটওয়ে সেভ হয়েছে।",
+    "Credit a positive amount with at most two decimals.": "শূন্যের বেশি এবং দশমিকের পরে সর্বোচ্চ দুই ঘরের পরিমাণ জমা করুন।",
+    "৳ %(amount)s credited to %(site)s.": "%(site)s-এ ৳ %(amount)s জমা হয়েছে।",
+    "Recharge #%(id)s: %(status)s.": "রিচার্জ #%(id)s: %(status)s।",
+    "Prices per SMS part": "প্রতি এসএমএস অংশের দাম",
+    "Our cost EN": "আমাদের খরচ (ইংরেজি)",
+    "Our cost BN": "আমাদের খরচ (বাংলা)",
+    "Plan (* for all others)": "প্ল্যান (বাকি সবগুলোর জন্য *)",
+    "English price": "ইংরেজির দাম",
+    "Bangla price": "বাংলার দাম",
+    "Gateway cost, English": "গেটওয়ে খরচ, ইংরেজি",
+    "Gateway cost, Bangla": "গেটওয়ে খরচ, বাংলা",
+    "Save prices": "দাম সেভ করুন",
+    "Limits": "সীমা",
+    "Smallest recharge (৳)": "সর্বনিম্ন রিচার্জ (৳)",
+    "Largest recharge (৳)": "সর্বোচ্চ রিচার্জ (৳)",
+    "SMS per shop per minute": "প্রতি দোকানে মিনিটে এসএমএস",
+    "Codes per phone per hour": "প্রতি ফোনে ঘণ্টায় কোড",
+    "Save limits": "সীমা সেভ করুন",
+    "Gateway": "গেটওয়ে",
+    "Stored (%(hint)s). Leave blank to keep it.": "সংরক্ষিত আছে (%(hint)s)। এটি রাখতে খালি রাখুন।",
+    "Save gateway": "গেটওয়ে সেভ করুন",
+    "Manual recharges waiting": "অপেক্ষমাণ ম্যানুয়াল রিচার্জ",
+    "Reference": "রেফারেন্স",
+    "Approve": "অনুমোদন করুন",
+    "Reject": "প্রত্যাখ্যান করুন",
+    "None.": "কিছু নেই।",
+    "Wallets": "ওয়ালেট",
+    "Credit by hand": "ম্যানুয়ালি জমা",
+    "Credit": "জমা করুন",
+    "No sites yet.": "এখনো কোনো সাইট নেই।",
+    "Revenue and gateway cost by month": "মাসভিত্তিক আয় ও গেটওয়ে খরচ",
+    "Month": "মাস",
+    "Revenue": "আয়",
+    "Gateway cost": "গেটওয়ে খরচ",
+    "Margin": "মার্জিন",
+    "All sites": "সব সাইট",
+    "No SMS sent yet.": "এখনো কোনো এসএমএস পাঠানো হয়নি।",
+}
+BN.update(BN_MORE)
 
 
 def main():

@@ -9,28 +9,45 @@ repo=$(cd "$here/../.." && pwd)
 out=${1:-$repo/dist/bikri.zip}
 mkdir -p "$(dirname "$out")"
 
+# WordPress reads translations only as .mo; they are build output (gitignored), compiled fresh here.
+# msgfmt comes with gettext (scripts/install-system-deps.sh); --check refuses a translation whose
+# placeholders differ from the English. Fuzzy and untranslated strings stay English.
+mo_dir=$(mktemp -d)
+trap 'rm -rf "$mo_dir"' EXIT
+mkdir "$mo_dir/languages"
+command -v msgfmt >/dev/null || { echo "build-plugin.sh: msgfmt is missing (apt-get install gettext)" >&2; exit 1; }
+for po in "$repo"/wp-plugin/languages/*.po; do
+  [ -e "$po" ] || continue
+  name=$(basename "$po" .po)
+  msgfmt --check --output-file="$mo_dir/languages/$name.mo" "$po"
+done
+
 # An allowlist, so tests and tool configs never ship.
-python3 - "$repo/wp-plugin" "$out" bikri.php uninstall.php readme.txt includes assets languages <<'PY'
+python3 - "$repo/wp-plugin" "$out" "$mo_dir" bikri.php uninstall.php readme.txt includes assets languages <<'PY'
 import os, sys, zipfile
 
-src, out, include = sys.argv[1], sys.argv[2], sys.argv[3:]
-files = []
+src, out, mo_dir, include = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+files = []  # (path in the plugin, file on disk)
 for item in include:
     path = os.path.join(src, item)
     if os.path.isfile(path):
-        files.append(item)
+        files.append((item, path))
     elif os.path.isdir(path):
         for root, dirs, names in os.walk(path):
             dirs.sort()
             for name in sorted(names):
-                files.append(os.path.relpath(os.path.join(root, name), src))
+                # A .mo left in the tree may be stale; the ones compiled above are added below.
+                if not name.endswith(".mo"):
+                    files.append((os.path.relpath(os.path.join(root, name), src), os.path.join(root, name)))
     else:
         sys.exit("build-plugin.sh: missing %s" % path)
+for name in sorted(os.listdir(os.path.join(mo_dir, "languages"))):
+    files.append((os.path.join("languages", name), os.path.join(mo_dir, "languages", name)))
 
 tmp = out + ".tmp"
 with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
     dirs_written = set()
-    for rel in files:
+    for rel, disk in files:
         parts = rel.split(os.sep)
         for i in range(1, len(parts)):
             d = "bikri/" + "/".join(parts[:i]) + "/"
@@ -42,7 +59,7 @@ with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
         info = zipfile.ZipInfo("bikri/" + "/".join(parts), date_time=(2024, 1, 1, 0, 0, 0))
         info.external_attr = 0o100644 << 16
         info.compress_type = zipfile.ZIP_DEFLATED
-        with open(os.path.join(src, rel), "rb") as fh:
+        with open(disk, "rb") as fh:
             z.writestr(info, fh.read())
 os.replace(tmp, out)
 print("built %s (%d files)" % (out, len(files)))
