@@ -104,7 +104,15 @@ def service(tmp_path_factory, sandboxes):
             return result.stdout
 
         cli("sms", "gateway", "ssl_wireless", f"base_url={sandboxes['sms_url']}", "sid=BIKRIDEMO", "api_token=sandbox-api-token")
-        yield {"url": f"http://localhost:{port}", "cli": cli}
+        def python(code: str) -> str:
+            """Run Python in the service's app context (app, db in scope): a job run by hand, say."""
+            prelude = "from backend.app import create_app\nfrom backend.extensions import db\napp = create_app()\n"
+            body = "with app.app_context():\n" + "".join(f"    {line}\n" for line in code.strip().splitlines())
+            result = subprocess.run([str(ROOT / ".venv/bin/python"), "-c", prelude + body], cwd=ROOT, env=env,
+                                    capture_output=True, text=True, check=True)
+            return result.stdout
+
+        yield {"url": f"http://localhost:{port}", "cli": cli, "python": python, "database_url": env["DATABASE_URL"]}
     finally:
         process.terminate()
         process.wait(timeout=20)
@@ -120,7 +128,8 @@ def install_checkout_stand_in(site_dir: Path) -> None:
     stand_ins = ROOT / "wp-plugin" / "tests" / "stand-ins"
     mu_plugins = Path(site_dir) / "wp-content" / "mu-plugins"
     (mu_plugins / "bikri-stand-ins").mkdir(parents=True, exist_ok=True)
-    shutil.copy(stand_ins / "woocommerce-checkout.php", mu_plugins / "bikri-stand-ins" / "woocommerce-checkout.php")
+    for name in ("woocommerce-checkout.php", "woocommerce-cart.php"):
+        shutil.copy(stand_ins / name, mu_plugins / "bikri-stand-ins" / name)
     shutil.copy(stand_ins / "checkout-page.php", mu_plugins / "bikri-checkout-stand-in.php")
 
 
