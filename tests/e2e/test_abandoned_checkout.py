@@ -112,6 +112,15 @@ def test_abandoned_checkout_end_to_end(service, wordpress, sandboxes, browser):
     ran = service["python"]("from backend.abandoned.service import run_job\nprint(run_job())")
     assert "'abandoned': 1" in ran, ran
 
+    # Another shopper types a number and leaves at once, before the capture's delay: it still goes.
+    leaver = browser.new_context().new_page()
+    leaver.goto(f"{wp}/checkout-stand-in/")
+    leaver.fill("#billing_phone", "01911-222333")
+    leaver.goto("about:blank")
+    rows = wait_for_capture(service, lambda rows: len(rows) == 2)
+    assert [r["phone"] for r in rows] == [STORED, "+8801911222333"], rows
+    leaver.context.close()
+
     # The owner sees it on the Abandoned page.
     admin.reload()
     frame = admin.frame_locator("iframe.bikri-frame")
