@@ -17,6 +17,7 @@ from pathlib import Path
 import psycopg
 import pytest
 import requests
+from playwright.sync_api import expect
 
 ROOT = Path(__file__).resolve().parents[2]
 PG = os.environ.get("BIKRI_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
@@ -170,6 +171,36 @@ def make_wordpress(service, tmp_path_factory, mu_plugins: dict | None = None):
 def wordpress(service, tmp_path_factory):
     with make_wordpress(service, tmp_path_factory) as site:
         yield site
+
+
+WP_EVAL_PRELUDE = """<?php
+$home = parse_url( getenv( 'WP_HOME' ) );
+$_SERVER['HTTP_HOST'] = $home['host'] . ':' . $home['port'];
+$_SERVER['SERVER_NAME'] = $home['host'];
+$_SERVER['REQUEST_URI'] = '/';
+$_SERVER['REQUEST_METHOD'] = 'GET';
+require getenv( 'WP_DIR' ) . '/wp-load.php';
+"""
+
+
+def wp_eval(wordpress, php: str, tmp_path: Path, env: dict | None = None) -> str:
+    """Run PHP inside the test WordPress (after wp-load.php), as WP-CLI's eval would; its output, stripped."""
+    script = tmp_path / "wp-eval.php"
+    script.write_text(WP_EVAL_PRELUDE + php)
+    env = {"WP_HOME": wordpress["url"], "WP_DIR": str(wordpress["dir"]), "PATH": "/usr/bin:/bin", **(env or {})}
+    return subprocess.run(["php", str(script)], env=env, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def connect_steadfast(page, wordpress):
+    """Bikri → Couriers: connect the sandbox Steadfast account with its keys."""
+    from backend.sandbox.steadfast import API_KEY, SECRET_KEY
+
+    page.goto(f"{wordpress['url']}/wp-admin/admin.php?page=bikri-couriers")
+    card = page.frame_locator("iframe.bikri-frame").locator("#courier-steadfast")
+    card.locator("input[name=api_key]").fill(API_KEY)
+    card.locator("input[name=secret_key]").fill(SECRET_KEY)
+    card.locator("button[type=submit]").first.click()
+    expect(page.frame_locator("iframe.bikri-frame").locator("#courier-steadfast")).to_have_attribute("data-connected", "1")
 
 
 def sign_in(page, wordpress):
