@@ -93,6 +93,15 @@ def test_fraud_badge_on_the_order_desk(service, wordpress, sandboxes, browser, t
     slot(frame, 3).locator("button.fraud-open").click()
     expect(slot(frame, 3).locator("tr.fraud-courier td")).to_have_text(["2", "6", "25%"])
     expect(slot(frame, 3).locator("button.fraud-open .fraud-badge")).to_have_text("High risk · 25%")
+
+    # Steadfast's daily allowance runs out: a re-check says so and still counts what Steadfast said
+    # before, so the number stays high risk (it once turned into a "new customer" here).
+    steadfast.fraud_limit = 0
+    slot(frame, 3).locator("button.fraud-recheck").click()
+    expect(slot(frame, 3).locator(".fraud-source-error")).to_contain_text("daily allowance")
+    expect(slot(frame, 3).locator(".fraud-earlier")).to_contain_text("2 delivered and 6 returned")
+    expect(slot(frame, 3).locator("button.fraud-open .fraud-badge")).to_have_text("High risk · 25%")
+    steadfast.fraud_limit = 20
     ARTIFACTS.mkdir(exist_ok=True)
     slot(frame, 3).evaluate("e => e.scrollIntoView({block: 'start'})")
     page.screenshot(path=str(ARTIFACTS / "fraud-panel-1280.png"))
