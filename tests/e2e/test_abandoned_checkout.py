@@ -11,6 +11,7 @@ the checkout is in the service; typing more updates the same row. Once the job m
 abandoned, the owner finds it on the Abandoned page, filters, switches reminders on (only with
 an SMS balance: S8), and the shopper's answer on the public reasons page shows in the chart.
 """
+import re
 import time
 
 import psycopg
@@ -112,10 +113,10 @@ def test_abandoned_checkout_end_to_end(service, wordpress, sandboxes, browser):
     ran = service["python"]("from backend.abandoned.service import run_job\nprint(run_job())")
     assert "'abandoned': 1" in ran, ran
 
-    # Another shopper types a number and leaves at once, before the capture's delay: it still goes.
+    # Another shopper types a number (in Bangla digits) and leaves at once, before the capture's delay: it still goes.
     leaver = browser.new_context().new_page()
     leaver.goto(f"{wp}/checkout-stand-in/")
-    leaver.fill("#billing_phone", "01911-222333")
+    leaver.fill("#billing_phone", "০১৯১১-২২২৩৩৩")
     leaver.goto("about:blank")
     rows = wait_for_capture(service, lambda rows: len(rows) == 2)
     assert [r["phone"] for r in rows] == [STORED, "+8801911222333"], rows
@@ -158,11 +159,20 @@ def test_abandoned_checkout_end_to_end(service, wordpress, sandboxes, browser):
                              "FROM abandoned_settings").fetchall()
     assert saved == [(True, True, 30, "en")], saved
 
-    # The shopper answers the one question behind the reminder's link.
-    token = checkouts(service)[0]["reason_token"]
+    # Half an hour after it was abandoned, the job sends the reminder through the wallet, with the link.
+    with psycopg.connect(service["database_url"]) as conn:
+        conn.execute("UPDATE abandoned_checkouts SET abandoned_at = abandoned_at - interval '31 minutes'")
+    ran = service["python"]("from backend.abandoned.service import run_job\nprint(run_job())")
+    assert "'sent': 1" in ran, ran
+    texts = [m["sms"] for m in sandboxes["sms"].sent.values() if m["msisdn"] == STORED[1:]]
+    assert len(texts) == 1 and texts[0].startswith("Rahima, your cart at "), texts
+    link = re.search(r"http\S+/r/\S+", texts[0]).group(0)
+    assert link == f"{service['url']}/r/{checkouts(service)[0]['reason_token']}", texts
+
+    # The shopper follows it and answers the one question.
     reason_context = browser.new_context(viewport={"width": 360, "height": 740})
     reason = reason_context.new_page()
-    reason.goto(f"{service['url']}/r/{token}?lang=en")
+    reason.goto(f"{link}?lang=en")
     expect(reason.locator("#reason-form")).to_be_visible()
     no_sideways_scroll(reason, "the reasons page at 360px")
     reason.screenshot(path=str(ARTIFACTS / "abandoned-reason-360.png"), full_page=True)
