@@ -15,6 +15,13 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import ARTIFACTS, activate, connect_steadfast, sign_in, wp_eval
 
 RETURNER, DOUBTFUL = "01711-000111", "01811-000222"
+# WooCommerce's staff hold edit_shop_orders (WooCommerce is not installed here): a role with it
+STAFF_USER = """
+add_role( 'shop_staff', 'Shop staff', array( 'read' => true, 'edit_shop_orders' => true ) );
+if ( ! username_exists( 'fraud-staff' ) ) {
+	wp_insert_user( array( 'user_login' => 'fraud-staff', 'user_pass' => 'staff-pass-123', 'role' => 'shop_staff' ) );
+}
+"""
 
 
 def event(wc_id, phone, status, days_ago):
@@ -123,6 +130,16 @@ def test_fraud_badge_on_the_order_desk(service, wordpress, sandboxes, browser, t
     assert width[0] <= width[1] + 1, f"the desk scrolls sideways at 360px: {width}"
     panel.evaluate("e => e.scrollIntoView({block: 'start'})")
     page.screenshot(path=str(ARTIFACTS / "fraud-panel-360.png"))
+
+    # Staff may open a check but not spend the courier's allowance on a re-check.
+    wp_eval(wordpress, STAFF_USER, tmp_path)
+    staff = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    sign_in(staff, {**wordpress, "user": "fraud-staff", "password": "staff-pass-123"})
+    frame = desk(staff, wordpress)
+    slot(frame, 3).locator("button.fraud-open").click()
+    expect(slot(frame, 3).locator(".fraud-panel tr.fraud-courier")).to_contain_text("Steadfast")
+    expect(slot(frame, 3).locator("button.fraud-recheck")).to_have_count(0)
+    staff.context.close()
 
     # Leave WordPress as we found it (no license): other browser tests start from there.
     page.goto(f"{wordpress['url']}/wp-admin/admin.php?page=bikri-license")
