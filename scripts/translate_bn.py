@@ -413,6 +413,8 @@ BN.update({
     "Connect Steadfast on the Couriers page to see its history of this number too.":
         "এই নম্বরের স্টেডফাস্টের ইতিহাসও দেখতে কুরিয়ার পেজে স্টেডফাস্ট যুক্ত করুন।",
     "Re-check": "আবার যাচাই করুন",
+    "Counted instead: what it said at an earlier check, %(delivered)s delivered and %(returned)s returned.":
+        "এর বদলে আগের যাচাইয়ের হিসাব ধরা হয়েছে: %(delivered)sটি ডেলিভারি, %(returned)sটি ফেরত।",
     "Checks of this number": "এই নম্বরের যাচাইসমূহ",
     "Check this number: delivery history at the courier, in this shop and across Bikri":
         "এই নম্বর যাচাই করুন: কুরিয়ারে, এই দোকানে ও বিক্রির সব দোকানে ডেলিভারির ইতিহাস",

@@ -23,6 +23,15 @@ class CourierSourceSchema(Schema):
     # when not ok: why (search_limit: the courier's daily allowance is used up; unavailable ...)
     error = fields.String()
     message = fields.String()
+    # when not ok: what it said at an earlier check of the number (counted in the verdict), if it answered then
+    earlier = fields.Nested(lambda: EarlierCourierSchema())
+
+
+class EarlierCourierSchema(Schema):
+    delivered = fields.Integer()
+    cancelled = fields.Integer()
+    success_percent = fields.Integer(allow_none=True)
+    checked_at = fields.String(metadata={"description": "when the courier gave these numbers (ISO 8601, UTC)"})
 
 
 class ShopSourceSchema(Schema):

@@ -133,10 +133,31 @@ def courier_histories(site_id: int, phone: str) -> list[dict]:
     return found
 
 
+def _known_numbers(entry: dict) -> dict | None:
+    """A courier entry's numbers: its answer, or what it said at an earlier check when it failed now."""
+    return entry if entry["ok"] else entry.get("earlier")
+
+
+def carry_forward(couriers: list[dict], previous) -> None:
+    """A courier that cannot answer now (its daily allowance used up, or down) keeps, as `earlier`,
+    the numbers it gave at this shop's previous check of the number: a re-check that reached no
+    courier must not turn a known returner into a "new customer"."""
+    if previous is None:
+        return
+    before = {c["courier"]: c for c in json.loads(previous.sources)["couriers"]}
+    for entry in couriers:
+        known = _known_numbers(before[entry["courier"]]) if entry["courier"] in before else None
+        if not entry["ok"] and known:
+            entry["earlier"] = {"delivered": known["delivered"], "cancelled": known["cancelled"],
+                                "success_percent": known["success_percent"],
+                                "checked_at": known.get("checked_at") or previous.checked_at.isoformat()}
+
+
 def verdict(couriers: list[dict], network: dict) -> tuple[int, int]:
     """(delivered, returned) of the largest history: the couriers' together (each courier's own
-    parcels), or Bikri's network (which holds this shop's orders too)."""
-    answered = [c for c in couriers if c["ok"]]
+    parcels, or its earlier numbers when it failed now), or Bikri's network (which holds this
+    shop's orders too)."""
+    answered = [n for n in map(_known_numbers, couriers) if n]
     candidates = [(sum(c["delivered"] for c in answered), sum(c["cancelled"] for c in answered)),
                   (network["delivered"], network["returned"])]
     return max(candidates, key=sum)
@@ -175,11 +196,11 @@ def check_phone(site, phone, *, user: str, force: bool = False) -> tuple[FraudCh
     phone = read_phone(phone)
     if force:
         _allow_forced(site.id)
-    else:
-        recent = latest_check(site.id, phone)
-        if _reusable(recent):
-            return recent, True
+    recent = latest_check(site.id, phone)
+    if not force and _reusable(recent):
+        return recent, True
     couriers = courier_histories(site.id, phone)
+    carry_forward(couriers, recent)
     network = network_history(phone)
     sources = {"couriers": couriers, "shop": shop_history(site.id, phone), "network": network}
     delivered, returned = verdict(couriers, network)

@@ -17,6 +17,7 @@ from pathlib import Path
 import psycopg
 import pytest
 import requests
+from playwright.sync_api import expect
 
 ROOT = Path(__file__).resolve().parents[2]
 PG = os.environ.get("BIKRI_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
@@ -104,7 +105,15 @@ def service(tmp_path_factory, sandboxes):
             return result.stdout
 
         cli("sms", "gateway", "ssl_wireless", f"base_url={sandboxes['sms_url']}", "sid=BIKRIDEMO", "api_token=sandbox-api-token")
-        yield {"url": f"http://localhost:{port}", "cli": cli}
+        def python(code: str) -> str:
+            """Run Python in the service's app context (app, db in scope): a job run by hand, say."""
+            prelude = "from backend.app import create_app\nfrom backend.extensions import db\napp = create_app()\n"
+            body = "with app.app_context():\n" + "".join(f"    {line}\n" for line in code.strip().splitlines())
+            result = subprocess.run([str(ROOT / ".venv/bin/python"), "-c", prelude + body], cwd=ROOT, env=env,
+                                    capture_output=True, text=True, check=True)
+            return result.stdout
+
+        yield {"url": f"http://localhost:{port}", "cli": cli, "python": python, "database_url": env["DATABASE_URL"]}
     finally:
         process.terminate()
         process.wait(timeout=20)
@@ -120,7 +129,8 @@ def install_checkout_stand_in(site_dir: Path) -> None:
     stand_ins = ROOT / "wp-plugin" / "tests" / "stand-ins"
     mu_plugins = Path(site_dir) / "wp-content" / "mu-plugins"
     (mu_plugins / "bikri-stand-ins").mkdir(parents=True, exist_ok=True)
-    shutil.copy(stand_ins / "woocommerce-checkout.php", mu_plugins / "bikri-stand-ins" / "woocommerce-checkout.php")
+    for name in ("woocommerce-checkout.php", "woocommerce-cart.php"):
+        shutil.copy(stand_ins / name, mu_plugins / "bikri-stand-ins" / name)
     shutil.copy(stand_ins / "checkout-page.php", mu_plugins / "bikri-checkout-stand-in.php")
 
 
@@ -161,6 +171,36 @@ def make_wordpress(service, tmp_path_factory, mu_plugins: dict | None = None):
 def wordpress(service, tmp_path_factory):
     with make_wordpress(service, tmp_path_factory) as site:
         yield site
+
+
+WP_EVAL_PRELUDE = """<?php
+$home = parse_url( getenv( 'WP_HOME' ) );
+$_SERVER['HTTP_HOST'] = $home['host'] . ':' . $home['port'];
+$_SERVER['SERVER_NAME'] = $home['host'];
+$_SERVER['REQUEST_URI'] = '/';
+$_SERVER['REQUEST_METHOD'] = 'GET';
+require getenv( 'WP_DIR' ) . '/wp-load.php';
+"""
+
+
+def wp_eval(wordpress, php: str, tmp_path: Path, env: dict | None = None) -> str:
+    """Run PHP inside the test WordPress (after wp-load.php), as WP-CLI's eval would; its output, stripped."""
+    script = tmp_path / "wp-eval.php"
+    script.write_text(WP_EVAL_PRELUDE + php)
+    env = {"WP_HOME": wordpress["url"], "WP_DIR": str(wordpress["dir"]), "PATH": "/usr/bin:/bin", **(env or {})}
+    return subprocess.run(["php", str(script)], env=env, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def connect_steadfast(page, wordpress):
+    """Bikri → Couriers: connect the sandbox Steadfast account with its keys."""
+    from backend.sandbox.steadfast import API_KEY, SECRET_KEY
+
+    page.goto(f"{wordpress['url']}/wp-admin/admin.php?page=bikri-couriers")
+    card = page.frame_locator("iframe.bikri-frame").locator("#courier-steadfast")
+    card.locator("input[name=api_key]").fill(API_KEY)
+    card.locator("input[name=secret_key]").fill(SECRET_KEY)
+    card.locator("button[type=submit]").first.click()
+    expect(page.frame_locator("iframe.bikri-frame").locator("#courier-steadfast")).to_have_attribute("data-connected", "1")
 
 
 def sign_in(page, wordpress):

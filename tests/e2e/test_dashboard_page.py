@@ -6,25 +6,18 @@ The orders reach the service as the plugin's order events carry them (POST /api/
 the site's token, read from the WordPress the plugin activated): WooCommerce is not installed
 here, and the dashboard only needs the orders to be in the service.
 """
-import subprocess
 from datetime import datetime, time, timedelta, timezone
 
 import requests
 from playwright.sync_api import expect
 
 from backend.timeutil import dhaka_today
-from tests.e2e.conftest import ARTIFACTS, activate, sign_in
+from tests.e2e.conftest import ARTIFACTS, activate, sign_in, wp_eval
 
 DHAKA = timezone(timedelta(hours=6))
 STAFF = ("rafi", "staff-pass-123")
 
-WP_PHP = """<?php
-$home = parse_url( getenv( 'WP_HOME' ) );
-$_SERVER['HTTP_HOST'] = $home['host'] . ':' . $home['port'];
-$_SERVER['SERVER_NAME'] = $home['host'];
-$_SERVER['REQUEST_URI'] = '/';
-$_SERVER['REQUEST_METHOD'] = 'GET';
-require getenv( 'WP_DIR' ) . '/wp-load.php';
+WP_PHP = """
 // WooCommerce's staff hold edit_shop_orders (WooCommerce is not installed here): a role with it
 add_role( 'shop_staff', 'Shop staff', array( 'read' => true, 'edit_shop_orders' => true ) );
 if ( ! username_exists( getenv( 'STAFF_USER' ) ) ) {
@@ -32,14 +25,6 @@ if ( ! username_exists( getenv( 'STAFF_USER' ) ) ) {
 }
 echo get_option( 'bikri_token' );
 """
-
-
-def wp_php(wordpress, tmp_path) -> str:
-    script = tmp_path / "task.php"
-    script.write_text(WP_PHP)
-    env = {"WP_HOME": wordpress["url"], "WP_DIR": str(wordpress["dir"]), "STAFF_USER": STAFF[0], "STAFF_PASS": STAFF[1],
-           "PATH": "/usr/bin:/bin"}
-    return subprocess.run(["php", str(script)], env=env, capture_output=True, text=True, check=True).stdout.strip()
 
 
 def at(day, hour):
@@ -73,7 +58,7 @@ def test_dashboard_in_wp_admin(service, wordpress, browser, tmp_path):
     sign_in(page, wordpress)
     key = service["cli"]("licenses", "create", "--email", "dash@e2e.test", "--plan", "dash-plan").strip().splitlines()[-1]
     activate(page, wordpress, key)
-    token = wp_php(wordpress, tmp_path)
+    token = wp_eval(wordpress, WP_PHP, tmp_path, {"STAFF_USER": STAFF[0], "STAFF_PASS": STAFF[1]})
     assert token
 
     today = dhaka_today()

@@ -175,3 +175,22 @@ def test_the_network_count_uses_the_phone_index(app):
 
         indexes = {ix["name"]: ix["column_names"] for ix in inspect(db.engine).get_indexes("orders")}
         assert indexes["ix_orders_phone"] == ["phone"]
+
+
+def test_a_re_check_that_cannot_reach_the_courier_keeps_its_earlier_numbers(app, history_shop, steadfast, add_orders):
+    """Steadfast's allowance used up (or Steadfast down) at a re-check: the verdict still counts the
+    numbers it gave last time, so a known returner never turns into a "new customer"."""
+    add_orders(history_shop, [(20, "processing", "01911000000", None)])
+    steadfast.set_history("01911000000", total=9, delivered=1, cancelled=8)
+    assert check(history_shop, "01911000000").json["risk"] == "high"
+    steadfast.fraud_limit = 0
+    again = check(history_shop, "01911000000", force=True).json
+    courier = again["couriers"][0]
+    assert (courier["ok"], courier["error"]) == (False, "search_limit")
+    assert (courier["earlier"]["delivered"], courier["earlier"]["cancelled"]) == (1, 8)
+    assert (again["delivered"], again["returned"], again["risk"]) == (1, 8, "high")
+    assert customer(app, history_shop, "+8801911000000").fraud_risk == "high"
+    # a third check, failing too, still carries them (from the second's carried numbers)
+    third = check(history_shop, "01911000000", force=True).json
+    assert third["couriers"][0]["earlier"]["delivered"] == 1 and third["risk"] == "high"
+    steadfast.fraud_limit = 20

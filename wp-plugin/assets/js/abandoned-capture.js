@@ -3,7 +3,8 @@
  *
  * 1.5 s after the shopper stops typing, and only once a plausible Bangladeshi mobile number
  * is there, the fields go to WordPress (admin-ajax), which adds the cart and forwards them.
- * Fire and forget: errors are ignored, nothing on the page waits for it.
+ * Fire and forget: errors are ignored, nothing on the page waits for it. A capture still
+ * waiting when the shopper leaves the page goes at once.
  */
 ( function () {
 	'use strict';
@@ -78,10 +79,34 @@
 			return;
 		}
 		clearTimeout( timer );
-		timer = setTimeout( send, cfg.delay || 1500 );
+		timer = setTimeout( function () {
+			timer = null;
+			send();
+		}, cfg.delay || 1500 );
+	}
+
+	// The shopper leaves (closes the tab, goes back to the shop) before the delay is over: send
+	// now; keepalive lets the request outlive the page.
+	function flush() {
+		if ( timer !== null ) {
+			clearTimeout( timer );
+			timer = null;
+			send();
+		}
 	}
 
 	// Delegated: the block checkout renders its fields after this script runs.
 	document.addEventListener( 'input', schedule, true );
 	document.addEventListener( 'change', schedule, true );
+	// The classic checkout's district and country boxes are selectWoo: their "change" is a
+	// jQuery event, which native listeners never hear.
+	if ( window.jQuery ) {
+		window.jQuery( document.body ).on( 'change', 'select', schedule );
+	}
+	window.addEventListener( 'pagehide', flush );
+	document.addEventListener( 'visibilitychange', function () {
+		if ( document.visibilityState === 'hidden' ) {
+			flush();
+		}
+	} );
 } )();

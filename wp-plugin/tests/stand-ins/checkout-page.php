@@ -13,8 +13,14 @@
  * RouteException as {code, message, data: {status}}, then fires
  * woocommerce_store_api_checkout_order_processed ($order).
  *
+ * It also gives every visitor WooCommerce's cart and session (woocommerce-cart.php): the
+ * session kept per visitor cookie, as WooCommerce's is, so the page and its admin-ajax calls
+ * share it; the cart holds one saree. And it prints the checkout's privacy text through
+ * woocommerce_get_privacy_policy_text, as WooCommerce's checkout/terms.php does.
+ *
  * Installed as a must-use plugin by tests/e2e/conftest.py and bench/otp.py, with
- * woocommerce-checkout.php (the class stand-ins) next to it in bikri-stand-ins/.
+ * woocommerce-checkout.php and woocommerce-cart.php (the class stand-ins) next to it in
+ * bikri-stand-ins/.
  *
  * @package Bikri
  */
@@ -22,8 +28,10 @@
 use Automattic\WooCommerce\StoreApi\Exceptions\RouteException;
 
 require_once __DIR__ . '/bikri-stand-ins/woocommerce-checkout.php';
+require_once __DIR__ . '/bikri-stand-ins/woocommerce-cart.php';
 
 const BIKRI_STAND_IN_PATH = '/checkout-stand-in/';
+const BIKRI_STAND_IN_SESSION_COOKIE = 'standin_wc_session';
 
 /**
  * Whether this request is for the stand-in checkout page.
@@ -39,6 +47,42 @@ add_filter(
 	'woocommerce_is_checkout',
 	static function ( $is_checkout ) {
 		return $is_checkout || bikri_stand_in_is_checkout_page();
+	}
+);
+
+/**
+ * The visitor's WooCommerce session and cart: the session's values live in a transient named
+ * after the visitor's cookie (set on the checkout page), saved when the request ends.
+ */
+add_action(
+	'init',
+	static function () {
+		$visitor = isset( $_COOKIE[ BIKRI_STAND_IN_SESSION_COOKIE ] ) ? preg_replace( '/[^a-f0-9]/', '', sanitize_text_field( wp_unslash( $_COOKIE[ BIKRI_STAND_IN_SESSION_COOKIE ] ) ) ) : '';
+		if ( 32 !== strlen( $visitor ) ) {
+			if ( ! bikri_stand_in_is_checkout_page() ) {
+				return;
+			}
+			$visitor = bin2hex( random_bytes( 16 ) );
+			setcookie( BIKRI_STAND_IN_SESSION_COOKIE, $visitor, 0, '/' );
+		}
+		WC()->session       = new WC_Session_Handler();
+		WC()->session->data = (array) get_transient( 'standin_wc_session_' . $visitor );
+		WC()->cart          = new WC_Cart();
+		WC()->cart->cart_contents = array(
+			'line-1' => array(
+				'product_id' => 101,
+				'quantity'   => 1,
+				'line_total' => '4500',
+				'data'       => new Bikri_Stand_In_Product( 'Jamdani Saree' ),
+			),
+		);
+		WC()->cart->total = '4560.00';
+		add_action(
+			'shutdown',
+			static function () use ( $visitor ) {
+				set_transient( 'standin_wc_session_' . $visitor, WC()->session->data, DAY_IN_SECONDS );
+			}
+		);
 	}
 );
 
@@ -102,6 +146,7 @@ function bikri_stand_in_render( array $values, $errors = null, $order = null ) {
 		<select name="billing_state" id="billing_state"><option value="BD-13">Dhaka</option><option value="BD-10">Chattogram</option></select></p>
 	<p class="form-row"><label for="order_comments">Order notes</label><textarea name="order_comments" id="order_comments" rows="2"></textarea></p>
 		<?php do_action( 'woocommerce_after_checkout_billing_form', null ); ?>
+	<div class="woocommerce-privacy-policy-text"><p><?php echo wp_kses_post( apply_filters( 'woocommerce_get_privacy_policy_text', 'Your personal data will be used to process your order, support your experience throughout this website, and for other purposes described in our privacy policy.', 'checkout' ) ); ?></p></div>
 	<p class="form-row"><label><input type="checkbox" name="terms" id="terms" value="1"> I agree to the terms</label></p>
 		<?php wp_nonce_field( 'woocommerce-process_checkout', 'woocommerce-process-checkout-nonce' ); ?>
 	<button type="submit" class="button alt" name="woocommerce_checkout_place_order" id="place_order" value="Place order">Place order</button>
