@@ -365,9 +365,13 @@ class ReminderRun:
 
 
 def _due_reminders(settings: AbandonedSettings, now: datetime):
-    first = and_(AbandonedCheckout.reminders_sent == 0,
-                 AbandonedCheckout.abandoned_at <= now - timedelta(minutes=settings.reminder1_minutes))
-    due = [first]
+    # Checkouts cost nothing to start, reminders cost the shop SMS money: a phone gets one
+    # reminder series a day, however many checkouts (real or forged) carry it.
+    reminded_today = select(AbandonedCheckout.phone).where(
+        AbandonedCheckout.site_id == settings.site_id, AbandonedCheckout.reminded_at > now - timedelta(days=1))
+    due = [and_(AbandonedCheckout.reminders_sent == 0,
+                AbandonedCheckout.abandoned_at <= now - timedelta(minutes=settings.reminder1_minutes),
+                AbandonedCheckout.phone.not_in(reminded_today))]
     if settings.reminder2_minutes:
         due.append(and_(AbandonedCheckout.reminders_sent == 1,
                         AbandonedCheckout.reminded_at <= now - timedelta(minutes=settings.reminder2_minutes)))
@@ -387,12 +391,34 @@ def send_reminders(now: datetime | None = None) -> ReminderRun:
         site = db.session.get(Site, settings.site_id)
         if site is None or not site.is_active:
             continue  # a site that left Bikri gets no SMS on its money
+        allowance = current_app.config["ABANDONED_REMINDERS_PER_DAY"] - reminders_sent_today(site.id, now)
+        first_reminded = set()  # phones started on a series in this run (the query saw none yet)
         for row in _due_reminders(settings, now):
+            if row.reminders_sent == 0 and row.phone in first_reminded:
+                continue
+            first_reminded.add(row.phone)
+            if allowance <= 0:
+                row.reminder_note = "Not sent yet: the shop's reminders for today are used up."
+                db.session.commit()
+                run.skipped += 1
+                continue
+            allowance -= 1
             if _remind(site, settings, row, now):
                 run.sent += 1
             else:
                 run.skipped += 1
     return run
+
+
+def reminders_sent_today(site_id: int, now: datetime) -> int:
+    """Reminder SMS the shop paid for in the last 24 hours (refunded ones do not count)."""
+    from backend.sms.models import SmsMessage
+
+    return db.session.execute(
+        select(func.count(SmsMessage.id)).where(
+            SmsMessage.site_id == site_id, SmsMessage.purpose == "abandoned_cart",
+            SmsMessage.created_at > now - timedelta(days=1), SmsMessage.status != "failed")
+    ).scalar_one()
 
 
 def _remind(site: Site, settings: AbandonedSettings, row: AbandonedCheckout, now: datetime) -> bool:

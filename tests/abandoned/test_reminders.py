@@ -190,3 +190,29 @@ def test_a_store_that_refuses_the_coupon_sends_nothing_and_says_why(app, store, 
     assert (result.sent, result.skipped) == (0, 1)
     assert row(app, checkout_id)["reminder_note"].startswith("The coupon could not be made")
     assert texts(gateway) == []
+
+
+def test_forged_checkouts_for_one_phone_get_one_reminder_series(app, reminding, gateway, ledger):
+    """Starting a checkout costs nothing and a reminder costs the shop money: many checkouts
+    carrying one number (a script filling the form) send that number one SMS a day."""
+    for n in range(5):
+        capture(reminding, key=f"forged-checkout-key-{n:02d}")
+    run(app, service.mark_abandoned, 31)
+    assert run(app, service.send_reminders, 95).sent == 1
+    assert run(app, service.send_reminders, 96).sent == 0
+    assert len(texts(gateway)) == 1
+
+
+def test_reminders_stop_at_the_shops_daily_allowance(app, reminding, gateway, monkeypatch):
+    monkeypatch.setitem(app.config, "ABANDONED_REMINDERS_PER_DAY", 2)
+    for n in range(4):
+        capture(reminding, key=f"daily-cap-checkout-{n:02d}", phone=f"0171100000{n}")
+    run(app, service.mark_abandoned, 31)
+    result = run(app, service.send_reminders, 95)
+    assert (result.sent, result.skipped) == (2, 2)
+    assert run(app, service.send_reminders, 96).sent == 0
+    assert len(gateway.sent) == 2
+    with app.app_context():
+        notes = db.session.execute(select(service.AbandonedCheckout.reminder_note)
+                                   .where(service.AbandonedCheckout.reminders_sent == 0)).scalars().all()
+    assert notes == ["Not sent yet: the shop's reminders for today are used up."] * 2
