@@ -21,6 +21,13 @@ def row_json(row: dict) -> dict:
     return {**row, "total": f"{row['total']:f}", "date_created_gmt": iso(row["date_created_gmt"])}
 
 
+def _fraud_json(badge: dict | None) -> dict | None:
+    """The customer's stored risk (F1), as the desk's badge shows it; None for an order without a valid phone."""
+    if badge is None:
+        return None
+    return {"risk": badge["risk"], "success_percent": badge["success_percent"], "checked_at": iso(badge["checked_at"])}
+
+
 def tag_json(tag) -> dict:
     return {"id": tag.id, "name": tag.name, "colour": tag.colour}
 
@@ -29,8 +36,13 @@ def tag_json(tag) -> dict:
 class Orders(MethodView):
     def get(self):
         """The order desk's list: ?status=&tag=&start=&end=&q=&cursor=&limit= (keyset; follow next_cursor)."""
-        page = service.list_orders(current_site().id, service.parse_filters(request.args))
-        return jsonify({"orders": [row_json(r) for r in page["orders"]], "next_cursor": page["next_cursor"]})
+        from backend.fraud.service import desk_badges
+
+        site_id = current_site().id
+        page = service.list_orders(site_id, service.parse_filters(request.args))
+        badges = desk_badges(site_id, page["orders"])
+        return jsonify({"orders": [{**row_json(r), "fraud": _fraud_json(badges.get(r["id"]))} for r in page["orders"]],
+                        "next_cursor": page["next_cursor"]})
 
     @api_blp.arguments(ManualOrderSchema)
     def post(self, data):

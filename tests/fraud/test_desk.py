@@ -46,6 +46,17 @@ def test_badges_come_from_the_stored_risk_without_asking_the_courier(app, desk_s
     assert steadfast.calls["fraud_check"] == 2  # the two checks; rendering the list asked nothing
 
 
+def test_the_json_order_list_carries_the_stored_risk(app, desk_shop, steadfast):
+    def risks():
+        orders = desk_shop.get("/api/v1/orders").json["orders"]
+        return {int(o["number"]): o["fraud"] and (o["fraud"]["risk"], o["fraud"]["success_percent"]) for o in orders}
+
+    assert risks() == {1: (None, None), 2: (None, None), 3: None}
+    check(desk_shop)
+    assert risks() == {1: ("high", 20), 2: (None, None), 3: None}
+    assert steadfast.calls["fraud_check"] == 1
+
+
 def test_the_panel_shows_each_source_the_history_and_a_re_check(app, desk_shop, steadfast):
     headers = embed(desk_shop, name="Karim")
     opened = desk_shop.client.post("/embed/fraud/check", data={"phone": PHONE}, headers=headers)
