@@ -100,6 +100,7 @@ class Config:
         # Anyone can start a checkout, so reminders (paid SMS) are capped: one reminder series per
         # phone a day, and at most this many reminder SMS per shop a day.
         self.ABANDONED_REMINDERS_PER_DAY = int(os.environ.get("BIKRI_ABANDONED_REMINDERS_PER_DAY", "300"))
+        self.ABANDONED_CAPTURES_PER_HOUR = int(os.environ.get("BIKRI_ABANDONED_CAPTURES_PER_HOUR", "1000"))
         self.FRAUD_CHECK_CACHE_HOURS = float(os.environ.get("BIKRI_FRAUD_CHECK_CACHE_HOURS", "12"))
         self.FRAUD_FORCED_CHECKS_PER_HOUR = int(os.environ.get("BIKRI_FRAUD_FORCED_CHECKS_PER_HOUR", "20"))
         # bKash tokenized checkout, for SMS wallet recharges (K3)

@@ -224,6 +224,7 @@ def capture(site: Site, data: dict) -> AbandonedCheckout:
     }
     row = _by_key(site.id, key)
     if row is None:
+        _check_new_captures_allowed(site.id, values["updated_at"])
         try:
             with db.session.begin_nested():
                 row = AbandonedCheckout(site_id=site.id, capture_key=key, status="open", created_at=values["updated_at"],
@@ -238,6 +239,19 @@ def capture(site: Site, data: dict) -> AbandonedCheckout:
             setattr(row, name, value)
         db.session.flush()
     return row
+
+
+def _check_new_captures_allowed(site_id: int, now: datetime) -> None:
+    """The checkout form is public: a script filling it in a loop must not grow a shop's list
+    without end. Updates of a known checkout always pass."""
+    limit = current_app.config["ABANDONED_CAPTURES_PER_HOUR"]
+    started = db.session.execute(
+        select(func.count(AbandonedCheckout.id))
+        .where(AbandonedCheckout.site_id == site_id, AbandonedCheckout.created_at > now - timedelta(hours=1))
+    ).scalar_one()
+    if started >= limit:
+        raise ApiError(f"This shop records at most {limit} new checkouts an hour. Try again later.",
+                       code="rate_limited", status=429, details={"retry_after": 300}, headers={"Retry-After": "300"})
 
 
 def _by_key(site_id: int, key: str) -> AbandonedCheckout | None:

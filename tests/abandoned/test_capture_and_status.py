@@ -21,6 +21,16 @@ def test_capture_upserts_one_row_per_key(app, capturing):
     assert other.json["id"] != first.json["id"]
 
 
+def test_new_checkouts_are_capped_per_hour_updates_are_not(app, capturing, monkeypatch):
+    monkeypatch.setitem(app.config, "ABANDONED_CAPTURES_PER_HOUR", 2)
+    assert capture(capturing, key="a" * 32).status_code == 200
+    assert capture(capturing, key="b" * 32).status_code == 200
+    refused = capture(capturing, key="c" * 32)
+    assert refused.status_code == 429 and refused.json["error"]["code"] == "rate_limited"
+    assert refused.headers["Retry-After"] == "300"
+    assert capture(capturing, key="a" * 32, name="Rahima A.").status_code == 200  # a known checkout still updates
+
+
 @pytest.mark.parametrize("field, value", [
     ("phone", "12345"), ("phone", "01211234567"), ("capture_key", "short"), ("capture_key", "bad key with spaces!!"),
     ("total", "-5"), ("total", "lots"), ("items", [{"product_id": 1, "name": "x", "quantity": 1, "total": "x"}]),
