@@ -136,8 +136,10 @@ def content_hash(values: dict, items: list) -> str:
     """Hash of what the read model stores for an order (its columns and items), not of the JSON
     it came in: wc/v3 and the plugin's export send different shapes of the same order, and
     switching a shop from one path to the other must not rewrite every order nor make an
-    equal-time copy look different."""
-    canonical = json.dumps([values, items], separators=(",", ":"), default=str)
+    equal-time copy look different. The modification time is left out: an order saved again
+    with nothing we keep changed (a note, a meta field) moves only its time (see `upsert_normalised`)."""
+    canonical = json.dumps([{k: v for k, v in values.items() if k != "date_modified_gmt"}, items],
+                           separators=(",", ":"), default=str)
     return hashlib.sha1(canonical.encode("utf-8")).hexdigest()
 
 
@@ -284,7 +286,7 @@ def upsert_normalised(site_id: int, records: list[NormalOrder], *, recount: bool
     after = {row.wc_id: row for row in connection.execute(
         select(Order.id, Order.wc_id, Order.date_modified_gmt, Order.content_hash)
         .where(Order.site_id == site_id, Order.wc_id.in_(wc_ids)))}
-    applied = {}
+    applied = {}  # wc_id → order id, for versions whose content changed (not only their time)
     for i in chosen:
         record, now_row, old = records[i], after[records[i].wc_id], before.get(records[i].wc_id)
         mine = (record.modified, record.values["content_hash"])
@@ -294,7 +296,10 @@ def upsert_normalised(site_id: int, records: list[NormalOrder], *, recount: bool
             outcomes[i] = UNCHANGED
         else:
             outcomes[i] = APPLIED
-            applied[record.wc_id] = now_row.id
+            if old is None or old["content_hash"] != record.values["content_hash"]:
+                applied[record.wc_id] = now_row.id
+            # else saved again with nothing we keep changed: the upsert moved its time, and its
+            # items, rollups, customer counts and checkouts stay as they are
     if applied:
         connection.execute(delete(OrderItem.__table__).where(OrderItem.order_id.in_(list(applied.values()))))
         item_rows = [{**item, "order_id": applied[records[i].wc_id], "site_id": site_id}

@@ -219,3 +219,31 @@ def test_partial_event_for_a_trashed_order(app, store, connected):
     statuses, _ = post(connected, event(type="status_changed", order_id=11, modified="2026-03-01T00:00:00"))
     assert statuses == ["applied"]
     assert stored(app, connected.site_id)[11].status == "trash"
+
+
+def test_an_order_saved_again_unchanged_moves_only_its_time(app, shop):
+    """WooCommerce re-saves orders for things Bikri does not keep (a note, a meta field): the
+    order's time moves, while its items, the dashboard's rollups and customer counts stay as
+    they were, and a real change afterwards is applied in full."""
+    from sqlalchemy import update
+
+    from backend.dashboard.models import DayStatus
+
+    def snapshot():
+        with app.app_context():
+            names = db.session.execute(select(OrderItem.name).order_by(OrderItem.id)).scalars().all()
+            sales = db.session.execute(select(DayStatus.status, DayStatus.orders, DayStatus.total)
+                                       .where(DayStatus.site_id == shop.site_id, DayStatus.orders != 0)).all()
+            return names, sorted(sales)
+
+    assert post(shop, event(order(5, status="processing"), type="created"))[0] == ["applied"]
+    with app.app_context():  # a mark a rewrite of the items would wipe out
+        db.session.execute(update(OrderItem).values(name="marked"))
+        db.session.commit()
+    before = snapshot()
+    assert post(shop, event(order(5, "2026-03-01T12:00:00", status="processing")))[0] == ["applied"]
+    assert stored(app, shop.site_id)[5].date_modified_gmt.isoformat() == "2026-03-01T12:00:00"
+    assert snapshot() == before
+    assert post(shop, event(order(5, "2026-03-01T13:00:00", status="cancelled")))[0] == ["applied"]
+    names, sales = snapshot()
+    assert "marked" not in names and sales != before[1]
