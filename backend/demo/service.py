@@ -39,6 +39,7 @@ def set_up_demo() -> dict:
     _set_up_checkout(site)
     _set_up_couriers(site)
     _set_up_orders(site)
+    _set_up_abandoned(site)
     STATE_FILE.parent.mkdir(parents=True, exist_ok=True)
     STATE_FILE.write_text(json.dumps(state))
     STATE_FILE.chmod(0o600)
@@ -112,6 +113,47 @@ def _set_up_checkout(site) -> None:
                                verified_at=created + timedelta(seconds=40) if status == "verified" else None))
         if status == "verified" and n % 4:
             checkout.record_order(site, wc_order_id=2000 + n, phone=f"+880171200{n:04d}", otp="verified", status="processing")
+    db.session.commit()
+
+
+DEMO_CARTS = [
+    ("রহিমা আক্তার", "ঢাকা", [("জামদানি শাড়ি", 1, "4200.00")]),
+    ("Karim Hossain", "Chattogram", [("Panjabi, cotton", 2, "2400.00"), ("Attar 12 ml", 1, "350.00")]),
+    ("সুমাইয়া ইসলাম", "সিলেট", [("থ্রি-পিস", 1, "1850.00")]),
+    ("Tanvir Ahmed", "Rajshahi", [("Leather wallet", 1, "950.00")]),
+    ("নুসরাত জাহান", "খুলনা", [("হিজাব সেট", 3, "1500.00")]),
+]
+
+
+def _set_up_abandoned(site) -> None:
+    """Capture on and a few checkouts in each state, so the Abandoned page has something to show."""
+    import secrets
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from backend.abandoned import service as abandoned
+    from backend.abandoned.models import AbandonedCheckout
+    from backend.timeutil import utcnow
+
+    if db.session.execute(select(AbandonedCheckout.id).where(AbandonedCheckout.site_id == site.id)).first():
+        return
+    abandoned.settings_for(site).capture_enabled = True
+    now = utcnow()
+    states = [("abandoned", None), ("reminded", "delivery_charge"), ("recovered", None), ("lost", "too_expensive"),
+              ("reminded", "just_looking")]
+    for n, ((name, district, items), (status, reason)) in enumerate(zip(DEMO_CARTS, states)):
+        started = now - timedelta(hours=3 + 20 * n)
+        cart = [{"product_id": 300 + i, "name": item, "quantity": quantity, "total": total}
+                for i, (item, quantity, total) in enumerate(items)]
+        db.session.add(AbandonedCheckout(
+            site_id=site.id, capture_key=f"demo-checkout-{n:04d}-{secrets.token_hex(4)}", phone=f"+880171300{n:04d}",
+            name=name, district=district, address="House 12, Road 4", cart=json.dumps(cart, ensure_ascii=False),
+            value=sum((Decimal(c["total"]) for c in cart), Decimal("0")), status=status, created_at=started,
+            updated_at=started, abandoned_at=started + timedelta(hours=1),
+            reminded_at=started + timedelta(hours=2) if status in ("reminded", "recovered", "lost") else None,
+            reminders_sent=1 if status in ("reminded", "recovered", "lost") else 0,
+            closed_at=started + timedelta(hours=5) if status in ("recovered", "lost") else None,
+            reason_token=secrets.token_urlsafe(12), reason=reason, reason_at=started + timedelta(hours=3) if reason else None))
     db.session.commit()
 
 
