@@ -20,7 +20,8 @@ How the store is made (say it plainly, it matters for the figures):
   rendering included), each range several times; p95 per widget and for the whole page
   (all widgets one after another, as a browser would see the slowest case).
 - Ingest cost: the real upsert, in-process, batches of 50 sandbox orders (new, then updated),
-  with rollups and with the rollup hooks switched off.
+  with rollups and with the rollup hooks switched off; and courier status answers through
+  couriers.apply_status as a poll applies them, with and without the parcel rollup.
 
     .venv/bin/python bench/dashboard.py              # 1,000,000 orders, PostgreSQL
     .venv/bin/python bench/dashboard.py --db sqlite  # the same on SQLite (target ≤ 200 ms)
@@ -352,6 +353,42 @@ def ingest(app, site_id: int, orders: int, with_rollups: bool) -> float:
             setattr(rollups, name, function)
 
 
+def status_ingest(app, site_id: int, parcels: int, with_rollups: bool) -> float:
+    """Courier status answers per second through couriers.apply_status as a poll applies them
+    (rollup deltas written at each commit of 100): two changes per parcel, pending then delivered."""
+    from decimal import Decimal
+
+    from backend.couriers import service as couriers
+    from backend.dashboard import rollups
+    from backend.extensions import db
+    from backend.integrations.couriers import TrackedStatus
+    from backend.licensing.models import Site
+    from backend.timeutil import utcnow
+
+    saved = {name: getattr(rollups, name) for name in ("lock_parcel", "apply_parcel_changes", "defer_parcel_changes")}
+    if not with_rollups:
+        for name in saved:
+            setattr(rollups, name, lambda *a, **k: None)
+    try:
+        with app.app_context():
+            site = db.session.get(Site, site_id)
+            pks = [couriers.register_consignment(site, f"B{n}", "steadfast", str(n), None, Decimal("1200"), n).id
+                   for n in range(parcels)]
+            db.session.commit()
+            began, moment = time.perf_counter(), utcnow()
+            for step, status in enumerate(("pending", "delivered"), start=1):
+                for n, pk in enumerate(pks, start=1):
+                    couriers.apply_status(pk, site_id, TrackedStatus(status, status), moment + timedelta(seconds=step),
+                                          source="poll", poll_minutes=60, defer_rollup=True)
+                    if n % 100 == 0:
+                        db.session.commit()
+                db.session.commit()
+            return 2 * parcels / (time.perf_counter() - began)
+    finally:
+        for name, function in saved.items():
+            setattr(rollups, name, function)
+
+
 def pg_extras(connection, site_id: int, parcels: int) -> None:
     """D12's data on PostgreSQL, as sqlite_extras: three costs a day and `parcels` parcels over two years."""
     from backend.integrations.couriers import STATUSES
@@ -463,6 +500,11 @@ def main():
             with_ = ingest(app, sites[2], args.ingest, with_rollups=True)
             print(f"\ningest through the upsert, batches of 50 ({args.ingest:,} new + {args.ingest:,} updated orders, in-process):")
             print(f"  without rollups {without:,.0f} orders/s; with rollups {with_:,.0f} orders/s "
+                  f"({(1 - with_ / without) * 100:.0f}% slower)")
+            without = status_ingest(app, sites[1], args.ingest, with_rollups=False)
+            with_ = status_ingest(app, sites[2], args.ingest, with_rollups=True)
+            print(f"courier status answers through apply_status, commits of 100 ({args.ingest:,} parcels × 2 changes):")
+            print(f"  without the parcel rollup {without:,.0f} answers/s; with it {with_:,.0f} answers/s "
                   f"({(1 - with_ / without) * 100:.0f}% slower)")
 
 
