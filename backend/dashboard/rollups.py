@@ -342,8 +342,12 @@ def defer_parcel_changes(changes) -> None:
     """Keep the changes for the session's commit (`_write_deferred`), which writes them with any
     others in one statement, rows in key order: a bulk run commits every hundred parcels, and
     two runs at once then never lock the same rollup rows in turn (no deadlock) — nor does a
-    commit made mid-batch (polling's pacer) leave changes without their rollup."""
-    parcel_deltas(changes, db.session.info.setdefault(DEFERRED, {}))
+    commit made mid-batch (polling's pacer) leave changes without their rollup. Inside a
+    savepoint they are written at once, so a savepoint rolled back takes back only its own."""
+    if db.session().in_nested_transaction():
+        apply_parcel_changes(changes)
+    else:
+        parcel_deltas(changes, db.session.info.setdefault(DEFERRED, {}))
 
 
 DEFERRED = "bikri_parcel_deltas"
@@ -356,9 +360,10 @@ def _write_deferred(session) -> None:
         write_parcel_deltas(deltas)
 
 
-@event.listens_for(Session, "after_rollback")
-def _drop_deferred(session) -> None:
-    session.info.pop(DEFERRED, None)  # the changes they followed are gone too
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_deferred(session, rolled_back) -> None:
+    if rolled_back.parent is None:  # the whole transaction: the changes they followed are gone too
+        session.info.pop(DEFERRED, None)
 
 
 def rebuild_parcels(site_id: int) -> None:
