@@ -29,6 +29,7 @@ How the store is made (say it plainly, it matters for the figures):
 """
 import argparse
 import contextlib
+import gc
 import os
 import statistics
 import sys
@@ -485,6 +486,7 @@ def main():
         app, session, sites = store(args, url)
 
         client = app.test_client()
+        gc.freeze()  # as backend/wsgi.py does once the web process has started
         with app.app_context():
             time_widgets(app, client, session, 2)  # warm caches and connections
         results = time_widgets(app, client, session, args.repeat)
