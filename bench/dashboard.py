@@ -14,11 +14,14 @@ How the store is made (say it plainly, it matters for the figures):
   cache (the generator's PRAGMAs only; the app keeps its own WAL/NORMAL settings); the rollups
   are the same GROUP BYs in SQLite's dialect, with rollups.referrer_host registered as an SQL
   function so the referrer hosts are the app's own.
+- D12's data: three costs a day and 400,000 parcels (two-fifths of the orders) over two years,
+  bulk-inserted likewise; the parcel rollup is filled with the GROUP BY migration 0730 uses.
 - Widgets are timed through the real Flask app (test client, embed session header, JSON
   rendering included), each range several times; p95 per widget and for the whole page
   (all widgets one after another, as a browser would see the slowest case).
 - Ingest cost: the real upsert, in-process, batches of 50 sandbox orders (new, then updated),
-  with rollups and with the rollup hooks switched off.
+  with rollups and with the rollup hooks switched off; and courier status answers through
+  couriers.apply_status as a poll applies them, with and without the parcel rollup.
 
     .venv/bin/python bench/dashboard.py              # 1,000,000 orders, PostgreSQL
     .venv/bin/python bench/dashboard.py --db sqlite  # the same on SQLite (target ≤ 200 ms)
@@ -26,6 +29,7 @@ How the store is made (say it plainly, it matters for the figures):
 """
 import argparse
 import contextlib
+import gc
 import os
 import statistics
 import sys
@@ -260,6 +264,11 @@ def sqlite_build_rollups(path: str, site_id: int, products: int) -> None:
     connection.close()
 
 
+# the parcel rollup the cash widget reads, as migration 0730 fills it from existing consignments
+PARCEL_ROLLUP = """INSERT INTO dash_day_parcels SELECT site_id, {day}, courier, status, count(*), sum(cod_amount),
+    coalesce(sum(collected_amount), 0), count(collected_amount) FROM consignments GROUP BY 1, 2, 3, 4"""
+
+
 def sqlite_extras(path: str, site_id: int, parcels: int, days: int = 730) -> None:
     """D12's data: three costs a day for two years, and `parcels` parcels booked over two years."""
     import random
@@ -286,6 +295,7 @@ def sqlite_extras(path: str, site_id: int, parcels: int, days: int = 730) -> Non
               1860 * 10000 if status == "delivered" else None, status,
               _sqlite_time(now - timedelta(seconds=rng.random() * days * 86400)), 0, _sqlite_time(now))
              for n, status in ((n, rng.choice(STATUSES)) for n in range(1, parcels + 1))))
+        connection.execute(PARCEL_ROLLUP.format(day="date(booked_at, '+6 hours')"))
     connection.execute("ANALYZE")
     connection.close()
 
@@ -344,6 +354,42 @@ def ingest(app, site_id: int, orders: int, with_rollups: bool) -> float:
             setattr(rollups, name, function)
 
 
+def status_ingest(app, site_id: int, parcels: int, with_rollups: bool) -> float:
+    """Courier status answers per second through couriers.apply_status as a poll applies them
+    (rollup deltas written at each commit of 100): two changes per parcel, pending then delivered."""
+    from decimal import Decimal
+
+    from backend.couriers import service as couriers
+    from backend.dashboard import rollups
+    from backend.extensions import db
+    from backend.integrations.couriers import TrackedStatus
+    from backend.licensing.models import Site
+    from backend.timeutil import utcnow
+
+    saved = {name: getattr(rollups, name) for name in ("lock_parcel", "apply_parcel_changes", "defer_parcel_changes")}
+    if not with_rollups:
+        for name in saved:
+            setattr(rollups, name, lambda *a, **k: None)
+    try:
+        with app.app_context():
+            site = db.session.get(Site, site_id)
+            pks = [couriers.register_consignment(site, f"B{n}", "steadfast", str(n), None, Decimal("1200"), n).id
+                   for n in range(parcels)]
+            db.session.commit()
+            began, moment = time.perf_counter(), utcnow()
+            for step, status in enumerate(("pending", "delivered"), start=1):
+                for n, pk in enumerate(pks, start=1):
+                    couriers.apply_status(pk, site_id, TrackedStatus(status, status), moment + timedelta(seconds=step),
+                                          source="poll", poll_minutes=60, defer_rollup=True)
+                    if n % 100 == 0:
+                        db.session.commit()
+                db.session.commit()
+            return 2 * parcels / (time.perf_counter() - began)
+    finally:
+        for name, function in saved.items():
+            setattr(rollups, name, function)
+
+
 def pg_extras(connection, site_id: int, parcels: int) -> None:
     """D12's data on PostgreSQL, as sqlite_extras: three costs a day and `parcels` parcels over two years."""
     from backend.integrations.couriers import STATUSES
@@ -362,6 +408,7 @@ def pg_extras(connection, site_id: int, parcels: int) -> None:
                    now() AT TIME ZONE 'utc' - random() * interval '730 days', 0, now()
             FROM generate_series(1, {parcels}) n
             CROSS JOIN LATERAL (SELECT ({statuses})[1 + floor(random() * {len(STATUSES)})::int + (n * 0)] AS st) x""")
+    run(PARCEL_ROLLUP.format(day="(booked_at + interval '6 hours')::date"))
     run("ANALYZE")
 
 
@@ -407,7 +454,8 @@ def store(args, url: str):
         built = time.perf_counter() - began - loaded
         counts = {table: db.session.execute(db.text(f"SELECT count(*) FROM {table}")).scalar()
                   for table in ("orders", "customers", "products", "dash_day_status", "dash_day_source", "dash_day_product",
-                                "dash_month_product", "dash_day_cycle", "dash_costs", "consignments")}
+                                "dash_month_product", "dash_day_cycle", "dash_costs", "consignments",
+                                "dash_day_parcels")}
         _ticket, raw = embed.issue_ticket(db.session.get(Site, sites[0]), wp_user_id=1, display_name="Bench",
                                           role="administrator", page="dashboard")
         db.session.commit()
@@ -438,6 +486,7 @@ def main():
         app, session, sites = store(args, url)
 
         client = app.test_client()
+        gc.freeze()  # as backend/wsgi.py does once the web process has started
         with app.app_context():
             time_widgets(app, client, session, 2)  # warm caches and connections
         results = time_widgets(app, client, session, args.repeat)
@@ -453,6 +502,11 @@ def main():
             with_ = ingest(app, sites[2], args.ingest, with_rollups=True)
             print(f"\ningest through the upsert, batches of 50 ({args.ingest:,} new + {args.ingest:,} updated orders, in-process):")
             print(f"  without rollups {without:,.0f} orders/s; with rollups {with_:,.0f} orders/s "
+                  f"({(1 - with_ / without) * 100:.0f}% slower)")
+            without = status_ingest(app, sites[1], args.ingest, with_rollups=False)
+            with_ = status_ingest(app, sites[2], args.ingest, with_rollups=True)
+            print(f"courier status answers through apply_status, commits of 100 ({args.ingest:,} parcels × 2 changes):")
+            print(f"  without the parcel rollup {without:,.0f} answers/s; with it {with_:,.0f} answers/s "
                   f"({(1 - with_ / without) * 100:.0f}% slower)")
 
 

@@ -286,7 +286,7 @@ class StatusRun:
             self.failures_in_row[item.account_id] = 0
             self.stats.asked += 1
             changed = service.apply_status(item.pk, item.site_id, answer, asked_at, source=self.source,
-                                           poll_minutes=item.poll_minutes)
+                                           poll_minutes=item.poll_minutes, defer_rollup=True)
             self.stats.changed += changed
             self._outcome(item, checked=True, status=answer.status, changed=changed)
             return

@@ -16,6 +16,7 @@ from sqlalchemy import and_, case, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from backend.couriers.models import Consignment, ConsignmentStatusChange, CourierAccount, CourierSettings
+from backend.dashboard import rollups
 from backend.errors import ApiError, NotFound
 from backend.extensions import db
 from backend.integrations.couriers import (
@@ -296,6 +297,8 @@ def register_consignment(site: Site, invoice: str, courier: str, consignment_id:
                                                        courier_status=status.courier_status, source="booking",
                                                        observed_at=booked_at))
                 db.session.flush()
+                # in the savepoint: a booking recorded by a concurrent call takes its parcel back with it
+                rollups.apply_parcel_changes([(None, {f: getattr(existing, f) for f in rollups.PARCEL_FIELDS})])
             return existing
         except IntegrityError:
             existing = find_consignment(site, courier, invoice)  # recorded by a concurrent call
@@ -313,7 +316,7 @@ def next_check_after(observed_at: datetime, poll_minutes: int) -> datetime:
 
 
 def apply_status(consignment_pk: int, site_id: int, tracked: TrackedStatus, observed_at: datetime, *, source: str,
-                 poll_minutes: int, now: datetime | None = None) -> bool:
+                 poll_minutes: int, now: datetime | None = None, defer_rollup: bool = False) -> bool:
     """Take what a courier said about a parcel, asked at `observed_at`. Returns True when the
     status changed (and a history row was written).
 
@@ -321,19 +324,26 @@ def apply_status(consignment_pk: int, site_id: int, tracked: TrackedStatus, obse
     rule is one conditional UPDATE, so the database decides, not the caller's reading —
     - a final status (delivered, partial, cancelled, returned) never changes again;
     - an answer asked for before the one that set the current status is older news: ignored;
-    - the same status again only moves the observation time forward (no history row)."""
+    - the same status again only moves the observation time forward (no history row).
+
+    A change moves the parcel in the dashboard's parcel rollup in the same transaction: at once,
+    or, for a bulk run (`defer_rollup`), with the batch's other changes just before it commits."""
     now = now or utcnow()
     c = Consignment
     newer = or_(c.status_observed_at.is_(None), c.status_observed_at < observed_at)
     not_final = c.status.not_in(FINAL_STATUSES)
-    changed = db.session.execute(
+    before = rollups.lock_parcel(consignment_pk)  # the version this change replaces
+    after = db.session.execute(
         update(c).where(c.id == consignment_pk, not_final, c.status != tracked.status, newer)
         .values(status=tracked.status, courier_status=tracked.courier_status[:60], status_observed_at=observed_at,
                 status_changed_at=now,
                 collected_amount=c.cod_amount if tracked.status == DELIVERED else c.collected_amount)
+        .returning(*[c.__table__.c[f] for f in rollups.PARCEL_FIELDS])
         .execution_options(synchronize_session=False)
-    ).rowcount == 1
+    ).mappings().one_or_none()
+    changed = after is not None
     if changed:
+        (rollups.defer_parcel_changes if defer_rollup else rollups.apply_parcel_changes)([(before, after)])
         db.session.execute(insert(ConsignmentStatusChange).values(
             consignment_pk=consignment_pk, site_id=site_id, status=tracked.status,
             courier_status=tracked.courier_status[:60], source=source, observed_at=observed_at, created_at=now))

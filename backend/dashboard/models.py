@@ -12,7 +12,6 @@ from decimal import Decimal
 from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.couriers.models import Consignment
 from backend.extensions import db
 from backend.money import Money
 from backend.timeutil import utcnow
@@ -137,8 +136,19 @@ class Cost(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-# The cash widget (D12) sums parcels booked in a range by status: an index holding every column
-# it reads answers from the index alone (p95 1.8 s → 0.26 s for a year of 400,000 parcels on
-# SQLite, bench/dashboard.py). Declared here, on the couriers' table, as the dashboard's need.
-CASH_INDEX = Index("ix_consignments_dash_cash", Consignment.site_id, Consignment.booked_at, Consignment.status,
-                   Consignment.cod_amount, Consignment.collected_amount)
+class DayParcels(db.Model):
+    """Parcels by the Dhaka day they were booked, courier and status (D12 cash). Kept exact like
+    the order rollups: booking adds a parcel's contribution and every status change moves it,
+    in the same transaction (rollups.apply_parcel_changes)."""
+
+    __tablename__ = "dash_day_parcels"
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    courier: Mapped[str] = mapped_column(String(30), primary_key=True)
+    status: Mapped[str] = mapped_column(String(40), primary_key=True)
+    parcels: Mapped[int] = mapped_column(Integer, default=0)
+    cod: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))  # booked to collect
+    collected: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))  # couriers say they collected
+    # parcels whose collected amount is known (a partial delivery's only once the courier reports it)
+    collected_known: Mapped[int] = mapped_column(Integer, default=0)

@@ -9,6 +9,9 @@ status moves the difference. Because the rollups are a pure sum of contributions
 `rebuild_site` (the same function over every stored order) must give the same rows — the
 tests check exactly that after random histories.
 
+Parcels (the cash widget) work the same way: booking adds a consignment's contribution and
+every change of its status or collected amount adds `new − old` (`apply_parcel_changes`).
+
 Customers' first orders (new vs returning) are not a property of one order: they change
 when `recount_customers` moves a customer's first order, so that function reports the
 before/after first-order times here (`first_orders`, `apply_first_order_changes`).
@@ -18,9 +21,10 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, event, func, select
+from sqlalchemy.orm import Session
 
-from backend.dashboard.models import DayCustomers, DayCycle, DayProduct, DaySource, DayStatus, MonthProduct
+from backend.dashboard.models import DayCustomers, DayCycle, DayParcels, DayProduct, DaySource, DayStatus, MonthProduct
 from backend.dbutil import upsert_insert
 from backend.extensions import db
 
@@ -44,6 +48,7 @@ KEYS = {
     MonthProduct: ("month", "product_id"),
     DayCycle: ("day", "stage", "hours"),
     DayCustomers: ("day",),
+    DayParcels: ("day", "courier", "status"),
 }
 MEASURES = {
     DayStatus: ("orders", "customer_orders", "total", "subtotal", "discount", "shipping", "refunded"),
@@ -52,6 +57,7 @@ MEASURES = {
     MonthProduct: ("orders", "quantity", "revenue"),
     DayCycle: ("orders",),
     DayCustomers: ("new_customers",),
+    DayParcels: ("parcels", "cod", "collected", "collected_known"),
 }
 # what contributions read from a stored order
 ORDER_FIELDS = ("id", "wc_id", "status", "excluded_from_sales", "deleted_at", "date_created_gmt", "date_modified_gmt",
@@ -281,3 +287,91 @@ def rebuild_site(site_id: int, chunk: int = 2000) -> None:
             _add(deltas, contributions(order, items[order["id"]]), +1)
     write(site_id, deltas)
     rebuild_customers(site_id)
+
+
+# --- parcels (D12 cash) -----------------------------------------------------------------
+
+# what a parcel's contribution reads from a stored consignment
+PARCEL_FIELDS = ("id", "site_id", "booked_at", "courier", "status", "cod_amount", "collected_amount")
+
+
+def parcel_contribution(parcel) -> dict:
+    collected = parcel["collected_amount"]
+    return {(DayParcels, (dhaka_day(parcel["booked_at"]), parcel["courier"], parcel["status"])): {
+        "parcels": 1, "cod": parcel["cod_amount"] or ZERO, "collected": collected or ZERO,
+        "collected_known": 0 if collected is None else 1}}
+
+
+def lock_parcel(consignment_pk: int):
+    """The stored version of a consignment, locked until commit so that the change about to be
+    made is the only one between this version and the next: PostgreSQL locks the row; SQLite
+    takes its one write lock now (BEGIN IMMEDIATE) unless this transaction has written already
+    — a read before the first write would see a version another writer may replace."""
+    from backend.couriers.models import Consignment
+
+    connection = db.session.connection()
+    query = select(*[Consignment.__table__.c[f] for f in PARCEL_FIELDS]).where(Consignment.id == consignment_pk)
+    if connection.dialect.name == "postgresql":
+        query = query.with_for_update()
+    elif not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    return connection.execute(query).mappings().one_or_none()
+
+
+def parcel_deltas(changes, into: dict | None = None) -> dict:
+    """changes: [(old version or None, new version or None)] of consignments, any sites →
+    {site_id: deltas}, added to `into` when given (a bulk run collects a batch's changes)."""
+    into = {} if into is None else into
+    for old, new in changes:
+        for version, sign in ((old, -1), (new, +1)):
+            if version is not None:
+                _add(into.setdefault(version["site_id"], {}), parcel_contribution(version), sign)
+    return into
+
+
+def write_parcel_deltas(deltas: dict) -> None:
+    for site_id in sorted(deltas):  # sites, then rows, in one order: concurrent writers do not deadlock
+        write(site_id, deltas[site_id])
+
+
+def apply_parcel_changes(changes) -> None:
+    write_parcel_deltas(parcel_deltas(changes))
+
+
+def defer_parcel_changes(changes) -> None:
+    """Keep the changes for the session's commit (`_write_deferred`), which writes them with any
+    others in one statement, rows in key order: a bulk run commits every hundred parcels, and
+    two runs at once then never lock the same rollup rows in turn (no deadlock) — nor does a
+    commit made mid-batch (polling's pacer) leave changes without their rollup. Inside a
+    savepoint they are written at once, so a savepoint rolled back takes back only its own."""
+    if db.session().in_nested_transaction():
+        apply_parcel_changes(changes)
+    else:
+        parcel_deltas(changes, db.session.info.setdefault(DEFERRED, {}))
+
+
+DEFERRED = "bikri_parcel_deltas"
+
+
+@event.listens_for(Session, "before_commit")
+def _write_deferred(session) -> None:
+    deltas = session.info.pop(DEFERRED, None)
+    if deltas:
+        write_parcel_deltas(deltas)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_deferred(session, rolled_back) -> None:
+    if rolled_back.parent is None:  # the whole transaction: the changes they followed are gone too
+        session.info.pop(DEFERRED, None)
+
+
+def rebuild_parcels(site_id: int) -> None:
+    """The site's parcel rollup from its consignments (repair; the tests' reference)."""
+    from backend.couriers.models import Consignment
+
+    connection = db.session.connection()
+    connection.execute(delete(DayParcels).where(DayParcels.site_id == site_id))
+    rows = connection.execute(select(*[Consignment.__table__.c[f] for f in PARCEL_FIELDS])
+                              .where(Consignment.site_id == site_id)).mappings()
+    write_parcel_deltas(parcel_deltas((None, row) for row in rows))

@@ -101,6 +101,7 @@ def _widget(compute, money=True, grouped=False):
         args = (_group(period),) if grouped else ()
     except BadRange as error:
         return _error(str(error))
+    service.serial_reads()
     data = compute(user.site.id, period, *args)
     return _answer(user, {"start": period.start.isoformat(), "end": period.end.isoformat(),
                           "previous_start": period.previous.start.isoformat(),

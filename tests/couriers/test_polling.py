@@ -108,6 +108,29 @@ def test_final_statuses_stay_and_are_not_asked_again(app, book, steadfast):
     assert poll(app)["asked"] == 0 and not steadfast.status_calls
 
 
+def test_a_poll_keeps_the_dashboard_parcel_rollup_exact(app, book, steadfast, monkeypatch):
+    """The poll writes the parcel rollup once per commit (rollups.defer_parcel_changes), and the
+    pacer commits mid-batch too: whichever commit carries a change carries its rollup."""
+    from backend.dashboard import costs
+    from backend.dashboard.service import Period
+    from backend.timeutil import dhaka_today
+
+    monkeypatch.setattr(polling, "COMMIT_EVERY", 3)
+    pks = book(10)
+    outcomes = ["delivered", "cancelled", "hold", "partial_delivered", "delivered_approval_pending"]
+    for n, pk in enumerate(pks):
+        steadfast.set_status(int(rows(app)[pk].consignment_id), outcomes[n % len(outcomes)])
+    assert poll(app)["changed"] == 10
+    poll(app)  # nothing due again: the rollup must not move
+    today = dhaka_today()
+    with app.app_context():
+        current = costs.cash(rows(app)[pks[0]].site_id, Period(today - timedelta(days=1), today))["current"]
+    assert (current["parcels"], current["delivered"], current["returned_cancelled"], current["in_transit"],
+            current["partial_amount_unknown"]) == (10, 4, 2, 4, 2)
+    assert (current["cod_booked"], current["cod_collected"], current["cod_lost"], current["cod_pending"]) == \
+        (Decimal("5000"), Decimal("1000"), Decimal("1000"), Decimal("2000"))
+
+
 def test_approval_pending_is_not_final(app, book, steadfast):
     [pk] = book(1)
     steadfast.set_status(int(rows(app)[pk].consignment_id), "cancelled_approval_pending")

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from backend.couriers import service as couriers
-from backend.dashboard import costs, service
+from backend.dashboard import costs, rollups, service
 from backend.dashboard.models import COST_CATEGORIES
 from backend.extensions import db
 from backend.integrations.couriers import STATUSES, TrackedStatus
@@ -133,6 +133,10 @@ def test_cash_follows_parcels_booked_in_the_range(app, shop):
             if status == "partial_delivered" and n % 2:
                 parcel.collected_amount = (cod / 2).quantize(Decimal("0.01"))
             parcels.append(parcel)
+        # No code sets a partial delivery's amount yet (no courier API Bikri uses reports it):
+        # written by hand above, so the parcel rollup is rebuilt from the consignments.
+        db.session.flush()
+        rollups.rebuild_parcels(shop.site_id)
         db.session.commit()
         for start, end in [(date(2026, 3, 2), date(2026, 3, 2)), (date(2026, 3, 1), date(2026, 3, 3))]:
             answer = costs.cash(shop.site_id, service.Period(start, end))

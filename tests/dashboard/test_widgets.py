@@ -11,6 +11,7 @@ from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import select
 
@@ -244,3 +245,25 @@ def test_sales_target_pace(app, shop):
         assert answer["days_left"] == 22 and answer["remaining"] == Decimal("28000.00")
         assert answer["daily_needed"] == Decimal("1272.73")
         assert answer["progress"] == round(3000 / 31000, 4)
+
+
+@pytest.mark.parametrize("today", [date(2026, 3, 3), date(2026, 3, 28), date(2026, 11, 26)])
+def test_top_products_mix_months_and_days_exactly(app, make_shop, monkeypatch, today):
+    """service._product_rows reads a part-covered month as its days inside or as the whole month
+    less its days outside, whichever reads fewer days up to today: both must give the raw sums,
+    including a month that goes on past "today" while orders are dated after it."""
+    monkeypatch.setattr(service, "dhaka_today", lambda: today)
+    shop = make_shop(url=f"https://shop-{next(sites)}.example.com")
+    with app.app_context():
+        final = history(7, shop.site_id)  # orders on days from 28 February to 5 March
+        db.session.commit()
+        for start, end in [(date(2026, 2, 1), date(2026, 3, 3)), (date(2026, 2, 27), date(2026, 3, 31)),
+                           (date(2026, 3, 2), date(2026, 3, 4)), (date(2026, 2, 28), date(2026, 3, 28)),
+                           (date(2025, 12, 5), date(2026, 3, 3)), (date(2026, 3, 1), date(2026, 3, 31))]:
+            period = service.Period(start, end)
+            top = service.products(shop.site_id, period, 50)["products"]
+            assert {p["product_id"]: (p["quantity"], p["revenue"]) for p in top} == \
+                expected(final, start, end)["products"], (start, end)
+            before = expected(final, period.previous.start, period.previous.end)["products"]
+            assert {p["product_id"]: (p["previous_quantity"], p["previous_revenue"]) for p in top} == \
+                {pid: before.get(pid, (0, Decimal("0"))) for pid in (p["product_id"] for p in top)}, (start, end)
