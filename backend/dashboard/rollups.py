@@ -164,6 +164,16 @@ def write(site_id: int, deltas: dict) -> None:
 
 # --- called by the order upsert ---------------------------------------------------------
 
+def lock_site(site_id: int, *, exclusive: bool = False) -> None:
+    """Order writers of a site share this lock (PostgreSQL, until commit); a rebuild of the
+    site's rollups takes it alone, so no delta lands between the rebuild's read and its write.
+    SQLite has a single writer."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    lock = func.pg_advisory_xact_lock if exclusive else func.pg_advisory_xact_lock_shared
+    db.session.connection().execute(select(lock((0x5E << 56) | (site_id & 0xFFFFFF))))
+
+
 def lock_orders(site_id: int, wc_ids) -> None:
     """Serialise writers of the same orders (PostgreSQL) until commit, before the old versions
     are read: two writers must not both take "no old version" or the same old version as the
@@ -171,6 +181,7 @@ def lock_orders(site_id: int, wc_ids) -> None:
     which a row lock cannot. SQLite has a single writer."""
     if db.session.get_bind().dialect.name != "postgresql" or not wc_ids:
         return
+    lock_site(site_id)
     keys = sorted({(0x5D << 56) | ((site_id & 0xFFFFFF) << 32) | (wc_id & 0xFFFFFFFF) for wc_id in wc_ids})
     db.session.connection().execute(
         select(func.count()).select_from(
@@ -250,6 +261,7 @@ def rebuild_customers(site_id: int) -> None:
     """The site's new-customer rollup from scratch (after a backfill recounted every customer)."""
     from backend.orders.models import Customer
 
+    lock_site(site_id, exclusive=True)
     db.session.connection().execute(delete(DayCustomers).where(DayCustomers.site_id == site_id))
     deltas = {}
     for (first,) in db.session.connection().execute(
@@ -265,14 +277,17 @@ ROLLUPS = (DayStatus, DaySource, DayProduct, MonthProduct, DayCycle)
 
 def rebuild_site(site_id: int, chunk: int = 2000) -> None:
     """Every rollup of the site from its stored orders, with the same contributions the
-    upsert adds (for existing data after an upgrade, and as the tests' reference)."""
+    upsert adds: at the end of a backfill, for existing data after an upgrade, and as the
+    tests' reference."""
     from backend.orders.models import Order, OrderItem
 
+    lock_site(site_id, exclusive=True)
     connection = db.session.connection()
     for model in ROLLUPS:
         connection.execute(delete(model).where(model.site_id == site_id))
-    deltas, last_id = {}, 0
+    last_id = 0
     while True:
+        deltas = {}
         orders = connection.execute(
             select(*[Order.__table__.c[f] for f in ORDER_FIELDS]).where(Order.site_id == site_id, Order.id > last_id)
             .order_by(Order.id).limit(chunk)).mappings().all()
@@ -285,7 +300,9 @@ def rebuild_site(site_id: int, chunk: int = 2000) -> None:
             items[item["order_id"]].append(item)
         for order in orders:
             _add(deltas, contributions(order, items[order["id"]]), +1)
-    write(site_id, deltas)
+        # written as it goes, so memory holds one chunk's keys, not the store's (a big shop's
+        # day-by-product rows alone run to hundreds of thousands)
+        write(site_id, deltas)
     rebuild_customers(site_id)
 
 

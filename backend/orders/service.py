@@ -247,9 +247,11 @@ def upsert_orders(site_id: int, orders: list[dict]) -> list[str]:
     return upsert_normalised(site_id, [normalise_order(order) for order in orders])
 
 
-def upsert_normalised(site_id: int, records: list[NormalOrder], *, recount: bool = True) -> list[str]:
-    """`recount=False` leaves customers' order counts to one `recount_site_customers` at the
-    end (a backfill writes thousands of pages; counting once is cheaper than per page)."""
+def upsert_normalised(site_id: int, records: list[NormalOrder], *, recount: bool = True,
+                      rollups_now: bool = True) -> list[str]:
+    """`recount=False` leaves customers' order counts, and `rollups_now=False` the dashboard's
+    rollups, to one `finish_bulk_load` at the end (a backfill writes thousands of pages; counting
+    once is cheaper than per page, and halves the time a page takes)."""
     if not records:
         return []
     connection = db.session.connection()  # Core statements: no ORM bookkeeping per page
@@ -307,9 +309,10 @@ def upsert_normalised(site_id: int, records: list[NormalOrder], *, recount: bool
         if item_rows:
             insert_rows(OrderItem.__table__, item_rows)
         rows_by_wc_id = {row["wc_id"]: row for row in rows}
-        rollups.apply_changes(site_id, [
-            (versions.get(records[i].wc_id), (rows_by_wc_id[records[i].wc_id], records[i].items))
-            for i in chosen if records[i].wc_id in applied])
+        if rollups_now:
+            rollups.apply_changes(site_id, [
+                (versions.get(records[i].wc_id), (rows_by_wc_id[records[i].wc_id], records[i].items))
+                for i in chosen if records[i].wc_id in applied])
         # an order closes its phone's open abandoned checkouts (COD and on-hold are orders too)
         abandoned.record_orders(site_id, [(rows_by_wc_id[w]["phone"], rows_by_wc_id[w]["status"],
                                            rows_by_wc_id[w]["date_created_gmt"], w) for w in applied])
@@ -379,10 +382,12 @@ def recount_customers(customer_ids) -> None:
         rollups.apply_first_order_changes(before, rollups.first_orders(ids))
 
 
-def recount_site_customers(site_id: int) -> None:
-    """Every customer of the site at once (after a backfill), and its new-customer rollup."""
+def finish_bulk_load(site_id: int) -> None:
+    """After a backfill: every customer of the site counted at once, and the dashboard's
+    rollups rebuilt from the stored orders (events that came meanwhile included)."""
+    rollups.lock_site(site_id, exclusive=True)
     _recount(Customer.site_id == site_id)
-    rollups.rebuild_customers(site_id)
+    rollups.rebuild_site(site_id)
 
 
 def _recount(which) -> None:

@@ -244,7 +244,7 @@ def _backfill(site_id, state, budget_seconds, on_page):
         # the fetch thread also reads the JSON into rows: that work overlaps the database's
         with _prefetched(_normalised_pages(walk)) as pages:
             for page_number, (records, invalid, following) in enumerate(pages, start=1):
-                orders.upsert_normalised(site_id, records, recount=False)
+                orders.upsert_normalised(site_id, records, recount=False, rollups_now=False)
                 _log_invalid(site_id, invalid)
                 cursor.update(following)
                 state = db.session.get(SyncState, state.id)
@@ -262,7 +262,7 @@ def _backfill(site_id, state, budget_seconds, on_page):
                 state = db.session.get(SyncState, state_id)
                 if budget_seconds is not None and time.monotonic() - started > budget_seconds:
                     return state  # still RUNNING: the next job run resumes from the cursor
-        orders.recount_site_customers(site_id)
+        orders.finish_bulk_load(site_id)
         state.status, state.finished_at = SyncStatus.DONE, utcnow()
         # orders changed during the walk moved past its end; reconciliation has them
         state.total = state.done
