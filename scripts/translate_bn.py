@@ -844,6 +844,10 @@ BN_MORE = {
     "No SMS sent yet.": "এখনো কোনো এসএমএস পাঠানো হয়নি।",
 }
 BN.update(BN_MORE)
+BN.update({
+    "Your orders are still being copied from WooCommerce (%(progress)s). The figures below count them when the copy finishes.":
+        "আপনার অর্ডারগুলো এখনও WooCommerce থেকে কপি হচ্ছে (%(progress)s)। কপি শেষ হলে নিচের হিসাবে সেগুলো যোগ হবে।",
+})
 
 
 def main():

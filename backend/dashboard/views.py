@@ -26,7 +26,17 @@ MAX_TARGET = Decimal("1000000000")
 
 
 def _page_context(user):
-    return {"today": dhaka_today(), "top_choices": service.TOP_CHOICES, "cost_categories": COST_CATEGORIES}
+    return {"today": dhaka_today(), "top_choices": service.TOP_CHOICES, "cost_categories": COST_CATEGORIES,
+            "first_sync": _first_sync(user.site)}
+
+
+def _first_sync(site):
+    """The first sync's progress while it runs: its orders reach the figures when it finishes."""
+    from backend.sync.models import SyncStatus
+    from backend.sync.service import status_of
+
+    backfill = status_of(site)["backfill"]
+    return backfill if backfill["status"] in (SyncStatus.QUEUED, SyncStatus.RUNNING) else None
 
 
 register_page(EmbedPage("dashboard", _l("Dashboard"), permission="view_dashboard", template="dashboard/page.html",

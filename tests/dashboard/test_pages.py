@@ -83,3 +83,18 @@ def test_bad_ranges_are_explained(client, shop):
 def test_bangla_page(client, shop):
     page, _session = shop.open_page("dashboard", locale="bn_BD")
     assert page.status_code == 200
+
+
+def test_the_page_says_while_the_first_sync_is_still_copying_orders(app, store, connected):
+    from backend.sync import service as sync
+
+    page, _session = connected.open_page("dashboard")
+    assert 'id="dash-first-sync"' not in page.get_data(as_text=True)
+    connected.post("/api/v1/sync/backfill")
+    with app.app_context():
+        sync.run_backfill(connected.site_id, budget_seconds=0)  # one page, then it waits for the next run
+    html = connected.open_page("dashboard")[0].get_data(as_text=True)
+    assert 'id="dash-first-sync"' in html and " of " in html and "orders" in html
+    with app.app_context():
+        sync.run_backfill(connected.site_id)
+    assert 'id="dash-first-sync"' not in connected.open_page("dashboard")[0].get_data(as_text=True)
