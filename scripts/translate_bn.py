@@ -847,6 +847,8 @@ BN.update(BN_MORE)
 BN.update({
     "Your orders are still being copied from WooCommerce (%(progress)s). The figures below count them when the copy finishes.":
         "আপনার অর্ডারগুলো এখনও WooCommerce থেকে কপি হচ্ছে (%(progress)s)। কপি শেষ হলে নিচের হিসাবে সেগুলো যোগ হবে।",
+    "%(done)s of %(total)s orders": "%(total)s টির মধ্যে %(done)s টি অর্ডার",
+    "%(done)s orders": "%(done)s টি অর্ডার",
 })
 
 
