@@ -1,5 +1,5 @@
 """Small database helpers shared by domains."""
-from sqlalchemy import bindparam, cast, func, select
+from sqlalchemy import TypeDecorator, bindparam, cast, func, select
 
 from backend.extensions import db
 
@@ -16,7 +16,7 @@ def upsert_insert(model):
     return insert(model)
 
 
-def insert_rows(table, rows: list[dict], *, conflict=None, update=(), where=None, returning=()) -> list:
+def insert_rows(table, rows: list[dict], *, conflict=None, update=(), add=(), where=None, returning=()) -> list:
     """INSERT many rows (all with the same keys) in one round trip, optionally upserting.
 
     PostgreSQL gets one short statement, `INSERT … SELECT … FROM unnest(:col1::type[], …)`,
@@ -24,8 +24,9 @@ def insert_rows(table, rows: list[dict], *, conflict=None, update=(), where=None
     row (each a GIL hand-off when another thread is busy) and its SQL text never changes, so
     the driver's and the server's caches keep it. SQLite runs in-process: an executemany.
 
-    `conflict`: the unique columns; then `update` (columns taken from the incoming row, or
-    nothing to skip the row) and `where(excluded)`, a condition for updating. `returning`:
+    `conflict`: the unique columns; then `update` (columns taken from the incoming row), `add`
+    (columns the incoming row adds to), neither to skip the row, and `where(excluded)`, a
+    condition for updating. `returning`:
     columns of the rows written (SQLite then takes one multi-row VALUES statement).
     """
     if not rows:
@@ -35,10 +36,17 @@ def insert_rows(table, rows: list[dict], *, conflict=None, update=(), where=None
     if connection.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import ARRAY, insert
 
-        arrays = [cast(bindparam(f"rows_{i}"), ARRAY(table.c[name].type)) for i, name in enumerate(columns)]
+        arrays, params = [], {}
+        for i, name in enumerate(columns):
+            column_type, values = table.c[name].type, [row[name] for row in rows]
+            if isinstance(column_type, TypeDecorator):
+                # a CAST to an array type binds no processor: convert (Money → its integer) here
+                values = [column_type.process_bind_param(value, connection.dialect) for value in values]
+                column_type = column_type.impl_instance
+            arrays.append(cast(bindparam(f"rows_{i}"), ARRAY(column_type)))
+            params[f"rows_{i}"] = values
         source = func.unnest(*arrays).table_valued(*columns).render_derived(name="incoming_rows")
         statement = insert(table).from_select(columns, select(*[source.c[name] for name in columns]))
-        params = {f"rows_{i}": [row[name] for row in rows] for i, name in enumerate(columns)}
     else:
         from sqlalchemy.dialects.sqlite import insert
 
@@ -46,9 +54,11 @@ def insert_rows(table, rows: list[dict], *, conflict=None, update=(), where=None
         statement, params = (insert(table).values(rows), None) if returning else (insert(table), rows)
     if conflict is not None:
         index = [table.c[name] for name in conflict]
-        if update:
+        if update or add:
             statement = statement.on_conflict_do_update(
-                index_elements=index, set_={name: statement.excluded[name] for name in update},
+                index_elements=index,
+                set_={**{name: statement.excluded[name] for name in update},
+                      **{name: table.c[name] + statement.excluded[name] for name in add}},
                 where=where(statement.excluded) if where is not None else None)
         else:
             statement = statement.on_conflict_do_nothing(index_elements=index)

@@ -25,7 +25,7 @@ from sqlalchemy import delete, event, func, select
 from sqlalchemy.orm import Session
 
 from backend.dashboard.models import DayCustomers, DayCycle, DayParcels, DayProduct, DaySource, DayStatus, MonthProduct
-from backend.dbutil import upsert_insert
+from backend.dbutil import insert_rows
 from backend.extensions import db
 
 ZERO = Decimal("0.00")
@@ -154,12 +154,9 @@ def write(site_id: int, deltas: dict) -> None:
             by_model[model].append({"site_id": site_id, **dict(zip(KEYS[model], key)),
                                     **{m: measures.get(m, 0) for m in MEASURES[model]}})
     for model, rows in by_model.items():
-        for start in range(0, len(rows), 500):  # stays below SQLite's bound-parameter limit
-            statement = upsert_insert(model).values(rows[start:start + 500])
-            table = model.__table__
-            db.session.connection().execute(statement.on_conflict_do_update(
-                index_elements=[table.c.site_id, *[table.c[k] for k in KEYS[model]]],
-                set_={m: table.c[m] + statement.excluded[m] for m in MEASURES[model]}))
+        # one statement whose text never changes, whatever the number of rows (cached, unlike
+        # a multi-row VALUES, which was compiled afresh for every write)
+        insert_rows(model.__table__, rows, conflict=("site_id", *KEYS[model]), add=MEASURES[model])
 
 
 # --- called by the order upsert ---------------------------------------------------------
