@@ -156,17 +156,8 @@ def settings_errors(site: Site, values: dict) -> dict:
 def update_settings(site: Site, values: dict, by: str) -> CheckoutSettings:
     """Apply the settings form. Switching OTP on needs an SMS balance (S8)."""
     settings = settings_for(site)
-    errors = settings_errors(site, values)
-    if errors:
-        raise ApiError("Some fields are missing or invalid.", code="validation_error", status=422, details=errors)
-    if values.get("otp_enabled") and not settings.otp_enabled:
-        sms.require_sms_balance(site)
-    for name, value in values.items():
-        if name in TEXT_FIELDS or name in ("shop_name", "blacklist_message"):
-            value = (value or "").strip() or None
-        setattr(settings, name, value)
-    settings.updated_by = by[:120]
-    db.session.flush()
+    sms.apply_sms_option_settings(site, settings, values, settings_errors(site, values), switch="otp_enabled",
+                                  text_fields=(*TEXT_FIELDS, "shop_name", "blacklist_message"), by=by)
     bump_version(site.id)
     return settings_for(site)
 

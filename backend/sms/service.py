@@ -360,6 +360,21 @@ def require_sms_balance(site: Site) -> None:
                        code="sms_balance_required", status=409)
 
 
+def apply_sms_option_settings(site: Site, settings, values: dict, errors: dict, *, switch: str,
+                              text_fields, by: str) -> None:
+    """Apply a shop's settings form for a feature that sends SMS (checkout codes, reminders):
+    422 naming every bad field; switching `switch` on needs an SMS balance (S8); a blank text is
+    stored as None (the default text)."""
+    if errors:
+        raise ApiError("Some fields are missing or invalid.", code="validation_error", status=422, details=errors)
+    if values.get(switch) and not getattr(settings, switch):
+        require_sms_balance(site)
+    for name, value in values.items():
+        setattr(settings, name, ((value or "").strip() or None) if name in text_fields else value)
+    settings.updated_by = by[:120]
+    db.session.flush()
+
+
 def operator_credit(site: Site, amount: Decimal, *, operator: str, note: str | None = None) -> Recharge:
     """An operator adds money by hand (cash, bank transfer): a completed recharge plus its credit."""
     if amount <= 0:
