@@ -33,7 +33,6 @@ from backend.money import to_poisha
 from backend.phones import InvalidPhone, normalise_phone
 from backend.security import keyed_hash
 from backend.sms import service as sms
-from backend.sms.encoding import measure
 from backend.timeutil import utcnow
 
 STATUSES = ("open", "abandoned", "reminded", "recovered", "lost", "ordered")
@@ -59,7 +58,6 @@ LIMITS = {
 }
 TEXT_FIELDS = ("text1", "text2")
 PLACEHOLDERS = {"name", "shop", "link", "coupon", "percent"}
-MAX_TEXT_SEGMENTS = 2
 DEFAULT_TEXTS = {
     "en": ("{name}, your cart at {shop} is waiting. Order here: {link}",
            "{name}, your {shop} cart is still saved. Use code {coupon} for {percent}% off: {link}"),
@@ -118,30 +116,19 @@ def render_text(site: Site, settings: AbandonedSettings, template: str, *, name:
 
 
 def check_template(site: Site, settings: AbandonedSettings, template: str, coupon_enabled: bool) -> str:
-    template = (template or "").strip()
-    unknown = set(re.findall(r"\{(\w*)\}", template)) - PLACEHOLDERS
-    if unknown:
-        raise ValueError(f"Unknown placeholder {{{sorted(unknown)[0]}}}; use {{name}}, {{shop}}, {{link}}, "
-                         "{coupon} and {percent}.")
-    if "{coupon}" in template and not coupon_enabled:
-        raise ValueError("{coupon} needs the coupon switched on.")
-    sample = render_text(site, settings, template, name="Rahima", token="x" * 16, coupon="BK-XXXXXXXX")
-    size = measure(sample)
-    if size.segments > MAX_TEXT_SEGMENTS:
-        raise ValueError(f"The text needs {size.segments} SMS; keep it within {MAX_TEXT_SEGMENTS} (shorter is cheaper).")
-    return template
+    def coupon_rule(text):
+        if "{coupon}" in text and not coupon_enabled:
+            raise ValueError("{coupon} needs the coupon switched on.")
+
+    return sms.check_shop_text(template, placeholders=PLACEHOLDERS, hint="{name}, {shop}, {link}, {coupon} and {percent}",
+                               also=coupon_rule, sample=lambda text: render_text(site, settings, text, name="Rahima",
+                                                                                  token="x" * 16, coupon="BK-XXXXXXXX"))
 
 
 def settings_errors(site: Site, values: dict) -> dict:
     """Field -> [messages]; empty when the form may be saved. Texts are cleaned in place."""
     settings = settings_for(site)
-    errors = {}
-    for name, (low, high) in LIMITS.items():
-        if name not in values or (name == "reminder2_minutes" and values[name] is None):
-            continue
-        value = values[name]
-        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-            errors[name] = [f"Between {low} and {high}."]
+    errors = sms.range_errors(values, LIMITS, optional=("reminder2_minutes",))  # None: no second reminder
     if values.get("sms_language", settings.sms_language) not in DEFAULT_TEXTS:
         errors["sms_language"] = ["bn or en."]
     coupon = values.get("coupon_enabled", settings.coupon_enabled)

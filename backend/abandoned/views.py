@@ -1,13 +1,13 @@
 """The Abandoned checkouts page inside wp-admin: the list, the reasons chart, the settings."""
-from flask import Blueprint, Response, jsonify, render_template, request
+from flask import Blueprint, jsonify, render_template, request
 from flask_babel import gettext as _, lazy_gettext as _l
 
 from backend.abandoned import service
 from backend.api import dhaka_day_range_from_query, paginate
 from backend.embed.pages import EmbedPage, register_alert, register_page
+from backend.embed import settings_form
 from backend.embed.routes import require_user
 from backend.errors import ApiError
-from backend.extensions import db
 from backend.sms import service as sms
 
 blp = Blueprint("abandoned_embed", __name__, url_prefix="/embed/abandoned", template_folder="templates",
@@ -104,31 +104,14 @@ def reasons():
                     "counts": [totals["reasons"][r] for r in service.REASONS], "other_texts": totals["other_texts"]})
 
 
-def _optional_int(raw: str, name: str, values: dict, errors: dict) -> None:
-    raw = (raw or "").strip()
-    if name == "reminder2_minutes" and raw == "":
-        values[name] = None
-        return
-    try:
-        values[name] = int(raw)
-    except ValueError:
-        errors[name] = [_("Enter a whole number.")]
-
-
 def _form_values(form) -> tuple[dict, dict]:
-    values, errors = {}, {}
-    for name in CHECKBOXES:
-        values[name] = form.get(name) == "1"
-    if "reminders_enabled_locked" in form:
-        values.pop("reminders_enabled")  # shown disabled (no balance): the browser did not send it
-    for name in service.LIMITS:
-        _optional_int(form.get(name), name, values, errors)
+    values, errors = settings_form.read_form(form, checkboxes=CHECKBOXES, switch="reminders_enabled",
+                                             whole_numbers=service.LIMITS, texts=service.TEXT_FIELDS,
+                                             blank_is_none=("reminder2_minutes",))
     if form.get("second_reminder") != "1":
         values["reminder2_minutes"] = None
         errors.pop("reminder2_minutes", None)
     values["sms_language"] = form.get("sms_language", "bn")
-    for name in service.TEXT_FIELDS:
-        values[name] = form.get(name, "")
     return values, errors
 
 
@@ -136,22 +119,6 @@ def _form_values(form) -> tuple[dict, dict]:
 def save_settings():
     user = require_user("manage_abandoned")
     values, errors = _form_values(request.form)
-    errors = {**service.settings_errors(user.site, values), **errors}
-    settings = None
-    if not errors:
-        try:
-            settings = service.update_settings(user.site, values, by=f"{user.display_name} (#{user.wp_user_id})")
-        except ApiError as error:
-            db.session.rollback()
-            if error.code == "sms_balance_required":
-                errors = {"reminders_enabled": [_("Recharge your SMS balance before switching reminders on.")]}
-            else:
-                errors = error.details if error.code == "validation_error" else {"reminders_enabled": [error.message]}
-    if errors:
-        context = _settings_context(user, errors=errors, submitted=values)
-        return render_template("abandoned/_settings_form.html", user=user, **context)
-    response = Response(render_template("abandoned/_settings_form.html", user=user,
-                                        **_settings_context(user, settings, saved=True)))
-    # wp-admin pulls the checkout copy at once, so capture starts or stops within seconds
-    response.headers["HX-Trigger"] = "bikri-checkout-changed"
-    return response
+    return settings_form.save_form(user, values, errors, service=service, switch="reminders_enabled",
+                                   balance_message=_("Recharge your SMS balance before switching reminders on."),
+                                   template="abandoned/_settings_form.html", context=_settings_context)

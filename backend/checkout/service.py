@@ -33,7 +33,6 @@ from backend.licensing.models import Site
 from backend.phones import BANGLA_DIGITS, InvalidPhone, normalise_phone
 from backend.security import b64url, b64url_decode, constant_time_equal, keyed_hash
 from backend.sms import service as sms
-from backend.sms.encoding import measure
 from backend.timeutil import utcnow
 
 PROOF_SECONDS = 30 * 60
@@ -50,7 +49,6 @@ LIMITS = {
 }
 TEXT_FIELDS = ("otp_text_en", "otp_text_bn")
 PLACEHOLDERS = {"code", "shop", "minutes"}
-MAX_TEXT_SEGMENTS = 2
 
 DEFAULT_TEXTS = {
     "en": "{code} is your {shop} verification code. It expires in {minutes} minutes.",
@@ -117,27 +115,16 @@ def render_text(site: Site, settings: CheckoutSettings, code: str, template: str
 
 def check_template(site: Site, settings: CheckoutSettings, template: str) -> str:
     """A shop's own SMS text: it must carry {code}, only known placeholders, and fit 2 SMS."""
-    template = (template or "").strip()
-    if "{code}" not in template:
+    if "{code}" not in (template or ""):
         raise ValueError("The text must contain {code}, where the code goes.")
-    unknown = set(re.findall(r"\{(\w*)\}", template)) - PLACEHOLDERS
-    if unknown:
-        raise ValueError(f"Unknown placeholder {{{sorted(unknown)[0]}}}; use {{code}}, {{shop}} and {{minutes}}.")
-    size = measure(render_text(site, settings, "0" * CODE_DIGITS, template))
-    if size.segments > MAX_TEXT_SEGMENTS:
-        raise ValueError(f"The text needs {size.segments} SMS; keep it within {MAX_TEXT_SEGMENTS} (shorter is cheaper).")
-    return template
+    return sms.check_shop_text(template, placeholders=PLACEHOLDERS, hint="{code}, {shop} and {minutes}",
+                               sample=lambda text: render_text(site, settings, "0" * CODE_DIGITS, text))
 
 
 def settings_errors(site: Site, values: dict) -> dict:
     """Field -> [messages] for a settings form; empty when it may be saved. Texts are cleaned in place."""
     settings = settings_for(site)
-    errors = {}
-    for name, (low, high) in LIMITS.items():
-        if name in values:
-            value = values[name]
-            if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-                errors[name] = [f"Between {low} and {high}."]
+    errors = sms.range_errors(values, LIMITS)
     if values.get("otp_language", settings.otp_language) not in DEFAULT_TEXTS:
         errors["otp_language"] = ["bn or en."]
     for name in TEXT_FIELDS:

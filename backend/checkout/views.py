@@ -9,9 +9,9 @@ from flask_babel import format_datetime, gettext as _, lazy_gettext as _l
 
 from backend.checkout import blacklist, service
 from backend.embed.pages import EmbedPage, register_alert, register_page
+from backend.embed import settings_form
 from backend.embed.routes import require_user
 from backend.errors import ApiError
-from backend.extensions import db
 from backend.sms import service as sms
 
 blp = Blueprint("checkout_embed", __name__, url_prefix="/embed/checkout", template_folder="templates", static_folder="static")
@@ -21,10 +21,10 @@ MAX_CSV_ROWS = 50_000
 CHECKBOXES = ("otp_enabled", "otp_skip_trusted")
 
 
-def _settings_context(user, settings=None, errors=None, saved=False):
+def _settings_context(user, settings=None, errors=None, saved=False, submitted=None):
     settings = settings or service.settings_for(user.site)
     return {
-        "settings": settings, "errors": errors or {}, "saved": saved,
+        "settings": settings, "errors": errors or {}, "saved": saved, "submitted": submitted or {},
         "summary": sms.balance_summary(user.site),
         "otp_price": service.otp_price(user.site, settings),
         "limits": service.LIMITS,
@@ -63,21 +63,9 @@ def _state_labels():
 # --- settings ------------------------------------------------------------------------------------
 
 def _form_values(form) -> tuple[dict, dict]:
-    values, errors = {}, {}
-    for name in CHECKBOXES:
-        values[name] = form.get(name) == "1"
-    if "otp_enabled_locked" in form:
-        # the toggle was shown disabled (no balance), so the browser did not send it: keep it
-        values.pop("otp_enabled")
-    for name in service.LIMITS:
-        raw = (form.get(name) or "").strip()
-        try:
-            values[name] = int(raw)
-        except ValueError:
-            errors[name] = [_("Enter a whole number.")]
+    values, errors = settings_form.read_form(form, checkboxes=CHECKBOXES, switch="otp_enabled", whole_numbers=service.LIMITS,
+                                             texts=(*service.TEXT_FIELDS, "shop_name", "blacklist_message"))
     values["otp_language"] = form.get("otp_language", "bn")
-    for name in ("otp_text_en", "otp_text_bn", "shop_name", "blacklist_message"):
-        values[name] = form.get(name, "")
     return values, errors
 
 
@@ -85,28 +73,9 @@ def _form_values(form) -> tuple[dict, dict]:
 def save_settings():
     user = require_user("manage_checkout")
     values, errors = _form_values(request.form)
-    errors = {**service.settings_errors(user.site, values), **errors}
-    settings = None
-    if not errors:
-        try:
-            settings = service.update_settings(user.site, values, by=f"{user.display_name} (#{user.wp_user_id})")
-        except ApiError as error:
-            db.session.rollback()
-            errors = error.details if error.code == "validation_error" else {"otp_enabled": [_sms_option_message(error)]}
-    if errors:
-        context = _settings_context(user, errors=errors)
-        context["submitted"] = values
-        return render_template("checkout/_settings_form.html", user=user, **context)
-    response = Response(render_template("checkout/_settings_form.html", user=user, **_settings_context(user, settings, saved=True)))
-    # the page's script tells wp-admin, which fetches the new settings for the checkout at once
-    response.headers["HX-Trigger"] = "bikri-checkout-changed"
-    return response
-
-
-def _sms_option_message(error: ApiError) -> str:
-    if error.code == "sms_balance_required":
-        return _("Recharge your SMS balance before switching checkout codes on.")
-    return error.message
+    return settings_form.save_form(user, values, errors, service=service, switch="otp_enabled",
+                                   balance_message=_("Recharge your SMS balance before switching checkout codes on."),
+                                   template="checkout/_settings_form.html", context=_settings_context)
 
 
 # --- blacklist ----------------------------------------------------------------------------------

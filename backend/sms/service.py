@@ -9,6 +9,7 @@ talk to the gateway, and the outcome durable after, whatever happens to the requ
 """
 import json
 import logging
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 PURPOSES = ("manual", "otp", "order_status", "abandoned_cart", "marketing")
 DEFAULT_PLAN = "*"
 STUCK_AFTER = timedelta(minutes=2)
+MAX_SHOP_TEXT_SEGMENTS = 2  # a shop's own texts (OTP, reminders): each send costs at most this many SMS
 
 
 class InsufficientBalance(ApiError):
@@ -358,6 +360,34 @@ def require_sms_balance(site: Site) -> None:
     if balance_of(site.id) <= 0:
         raise ApiError("Recharge your SMS balance before switching this SMS option on.",
                        code="sms_balance_required", status=409)
+
+
+def range_errors(values: dict, limits: dict, *, optional=()) -> dict:
+    """Field -> ["Between low and high."] for the whole numbers of a settings form; an `optional`
+    one may be None (not set)."""
+    errors = {}
+    for name, (low, high) in limits.items():
+        if name not in values or (name in optional and values[name] is None):
+            continue
+        value = values[name]
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            errors[name] = [f"Between {low} and {high}."]
+    return errors
+
+
+def check_shop_text(template: str, *, placeholders: set, hint: str, sample, also=None) -> str:
+    """A shop's own SMS text: only known {placeholders}, then the feature's own rule `also(text)`,
+    then at most 2 SMS once `sample(text)` fills them. Returns it trimmed; ValueError says what to fix."""
+    template = (template or "").strip()
+    unknown = set(re.findall(r"\{(\w*)\}", template)) - placeholders
+    if unknown:
+        raise ValueError(f"Unknown placeholder {{{sorted(unknown)[0]}}}; use {hint}.")
+    if also is not None:
+        also(template)
+    size = measure(sample(template))
+    if size.segments > MAX_SHOP_TEXT_SEGMENTS:
+        raise ValueError(f"The text needs {size.segments} SMS; keep it within {MAX_SHOP_TEXT_SEGMENTS} (shorter is cheaper).")
+    return template
 
 
 def apply_sms_option_settings(site: Site, settings, values: dict, errors: dict, *, switch: str,
