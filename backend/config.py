@@ -37,7 +37,8 @@ class Config:
     def __init__(self):
         self.SECRET_KEY = _secret_key()
         self.SQLALCHEMY_DATABASE_URI = _database_url()
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # no pool_pre_ping: extensions._ping_if_idle asks only connections that sat idle
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_recycle": 1800}
 
         self.PUBLIC_URL = os.environ.get("BIKRI_PUBLIC_URL", "http://localhost:5000").rstrip("/")
         self.DEMO_MODE = os.environ.get("BIKRI_DEMO", "") == "1"

@@ -7,6 +7,7 @@ the same transaction, so the balance always equals the ledger's sum.
 Unlike other operations, sending commits by itself: the debit must be durable before we
 talk to the gateway, and the outcome durable after, whatever happens to the request.
 """
+import functools
 import json
 import logging
 import re
@@ -15,8 +16,9 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from flask import current_app, g
-from sqlalchemy import case, func, insert, or_, select, text, update
+from sqlalchemy import bindparam, case, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from backend.errors import ApiError
 from backend.extensions import db
@@ -55,15 +57,19 @@ def rate_limited(message: str, retry_after: int) -> ApiError:
 
 # --- settings and prices ------------------------------------------------------------------
 
+_SETTINGS = select(SmsSettings).order_by(SmsSettings.id).limit(1)
+_RATES = select(SmsRate).where(SmsRate.plan.in_(bindparam("plans", expanding=True)))
+
+
 def sms_settings() -> SmsSettings:
     """The one settings row, read once per request or job run."""
     if "sms_settings" not in g:
-        g.sms_settings = db.session.execute(select(SmsSettings).order_by(SmsSettings.id)).scalars().first()
+        g.sms_settings = db.session.execute(_SETTINGS).scalars().first()
     return g.sms_settings
 
 
 def rate_for_plan(plan: str) -> SmsRate:
-    rates = {r.plan: r for r in db.session.execute(select(SmsRate).where(SmsRate.plan.in_([plan, DEFAULT_PLAN]))).scalars()}
+    rates = {r.plan: r for r in db.session.execute(_RATES, {"plans": [plan, DEFAULT_PLAN]}).scalars()}
     return rates.get(plan) or rates[DEFAULT_PLAN]
 
 
@@ -98,10 +104,18 @@ def gateway_settings() -> tuple[str | None, dict]:
 
 
 def current_gateway():
-    key, settings = gateway_settings()
-    if key is None:
+    config = sms_settings()
+    if not config.gateway_key:
         raise SmsGatewayError("No SMS gateway is configured. An operator sets one in the console.")
-    return get_sms_gateway(key, settings, timeout=current_app.config.get("SMS_GATEWAY_TIMEOUT", 10))
+    return _gateway(config.gateway_key, config.gateway_settings_enc, current_app.config.get("SMS_GATEWAY_TIMEOUT", 10))
+
+
+@functools.lru_cache(maxsize=8)
+def _gateway(key: str, settings_enc: str | None, timeout: float):
+    """One adapter per gateway configuration and process: decrypting the settings on every send
+    cost more than a tenth of a send. A changed configuration is a new key, so it takes effect
+    on the next send."""
+    return get_sms_gateway(key, json.loads(decrypt_secret(settings_enc) or "{}"), timeout=timeout)
 
 
 # --- quotes and the wallet ------------------------------------------------------------------
@@ -161,6 +175,27 @@ def credit(site_id: int, amount: Decimal, *, kind: str, reference: str, note: st
     return True
 
 
+# The statements of a send, built once: constructing SQLAlchemy statements afresh cost more
+# CPU than running them (bench/sms_send.py). Table-level Core, so no ORM layer in between.
+_messages, _wallets = SmsMessage.__table__, Wallet.__table__
+_INSERT_MESSAGE = insert(_messages).returning(_messages.c.id)
+_INSERT_DEBIT = insert(WalletEntry.__table__).values(site_id=bindparam("entry_site"), amount=bindparam("entry_amount"),
+                                                      kind="sms", reference=bindparam("entry_reference"))
+_in_window = _wallets.c.window_start == bindparam("window")
+_DEBIT_WALLET = (
+    update(_wallets)
+    .where(_wallets.c.site_id == bindparam("wallet_site"), _wallets.c.balance >= bindparam("amount"),
+           or_(_wallets.c.window_start.is_(None), ~_in_window, _wallets.c.window_sends < bindparam("per_minute")))
+    # SET expressions read the row as it was, on SQLite and PostgreSQL alike
+    .values(balance=_wallets.c.balance - bindparam("amount"),
+            window_sends=case((_in_window, _wallets.c.window_sends + 1), else_=1), window_start=bindparam("window"))
+    .returning(_wallets.c.balance)
+)
+_FINISH_MESSAGE = update(_messages).where(_messages.c.id == bindparam("message_id")).values(
+    status=bindparam("new_status"), gateway=bindparam("new_gateway"), finished_at=bindparam("new_finished_at"),
+    gateway_reference=bindparam("new_gateway_reference"), error=bindparam("new_error"))
+
+
 def _debit(site_id: int, amount: Decimal, reference: str, *, per_minute: int) -> Decimal | None:
     """Take money only if it is there and the shop is within its sends for this minute: one
     conditional UPDATE decides both, whatever runs concurrently. Returns the balance left, or
@@ -169,20 +204,9 @@ def _debit(site_id: int, amount: Decimal, reference: str, *, per_minute: int) ->
     The ledger row is written first and the wallet row last, so the wallet's row lock, which
     every send of the shop waits for, is held only from this UPDATE to the commit."""
     if amount:
-        # a Core insert: no unit-of-work bookkeeping on the hottest path
-        db.session.execute(insert(WalletEntry).values(site_id=site_id, amount=-amount, kind="sms", reference=reference))
-    window = _minute(utcnow())
-    in_window = Wallet.window_start == window
-    return db.session.execute(
-        update(Wallet)
-        .where(Wallet.site_id == site_id, Wallet.balance >= amount,
-               or_(Wallet.window_start.is_(None), ~in_window, Wallet.window_sends < per_minute))
-        # SET expressions read the row as it was, on SQLite and PostgreSQL alike
-        .values(balance=Wallet.balance - amount, window_sends=case((in_window, Wallet.window_sends + 1), else_=1),
-                window_start=window)
-        .returning(Wallet.balance)
-        .execution_options(synchronize_session=False)
-    ).scalar_one_or_none()
+        db.session.execute(_INSERT_DEBIT, {"entry_site": site_id, "entry_amount": -amount, "entry_reference": reference})
+    return db.session.execute(_DEBIT_WALLET, {"wallet_site": site_id, "amount": amount, "per_minute": per_minute,
+                                              "window": _minute(utcnow())}).scalar_one_or_none()
 
 
 def _minute(moment: datetime) -> datetime:
@@ -248,47 +272,61 @@ def send_sms(site: Site, *, phone: str, content: str, purpose: str = "manual",
     if purpose == "otp":
         _check_otp_limit(phone)
 
-    message = SmsMessage(site_id=site.id, phone=phone, content=content, purpose=purpose, encoding=price.encoding,
-                         segments=price.segments, cost=price.cost, gateway_cost=price.gateway_cost,
-                         status="sending", idempotency_key=idempotency_key or None)
-    db.session.add(message)
+    config = sms_settings()
+    per_minute = config.sends_per_minute
     try:
-        db.session.flush()
+        gateway = current_gateway()
+    except (SmsGatewayError, ValueError) as error:
+        gateway = error  # deliver() records it as the reason, after the debit it refunds
+    values = dict(site_id=site.id, phone=phone, content=content, purpose=purpose, encoding=price.encoding,
+                  segments=price.segments, cost=price.cost, gateway_cost=price.gateway_cost, status="sending",
+                  idempotency_key=idempotency_key or None, created_at=utcnow())
+    try:
+        # Core statements, not the unit of work: this is the busiest path in Bikri. The message
+        # stays a plain object outside the session, so nothing is reloaded after the commits.
+        message_id = db.session.execute(_INSERT_MESSAGE, values).scalar_one()
     except IntegrityError:
         # the same Idempotency-Key arrived twice at once: the other request owns the message
         db.session.rollback()
         return _existing(site, idempotency_key, phone, content)
-    per_minute = sms_settings().sends_per_minute
-    left = _debit(site.id, price.cost, reference=str(message.id), per_minute=per_minute)
+    left = _debit(site.id, price.cost, reference=str(message_id), per_minute=per_minute)
     if left is None:
         db.session.rollback()
         raise _refusal(site, price, per_minute)
     db.session.commit()
+    message = SmsMessage(id=message_id, **values)
     message.balance_after = left
-    return deliver(message)
+    return deliver(message, gateway)
 
 
-def deliver(message: SmsMessage) -> SmsMessage:
-    """Hand the message to the gateway and record the outcome; a failure refunds the debit."""
+def deliver(message: SmsMessage, gateway=None) -> SmsMessage:
+    """Hand the message to the gateway and record the outcome; a failure refunds the debit.
+    `message` is a row of the session or a plain SmsMessage; `gateway` the adapter (or the
+    error that stopped making one), when the caller already has it."""
     try:
-        result = current_gateway().send(msisdn=msisdn_form(message.phone), text=message.content,
-                                        message_id=message.gateway_message_id)
+        gateway = gateway or current_gateway()
+        if isinstance(gateway, Exception):
+            raise gateway
+        result = gateway.send(msisdn=msisdn_form(message.phone), text=message.content, message_id=message.gateway_message_id)
     except (SmsGatewayError, ValueError) as error:
         result = SendResult(False, error=str(error))
-    message.gateway = sms_settings().gateway_key
-    message.finished_at = utcnow()
+    outcome = {"gateway": getattr(gateway, "key", None), "finished_at": utcnow(), "gateway_reference": None, "error": None}
     if result.ok:
-        message.status = "sent"
-        message.gateway_reference = result.reference
+        outcome.update(status="sent", gateway_reference=result.reference)
     else:
-        message.status = "failed"
-        message.error = (result.error or "The gateway refused the message.")[:500]
+        outcome.update(status="failed", error=(result.error or "The gateway refused the message.")[:500])
         if message.cost > 0:
             credit(message.site_id, message.cost, kind="refund", reference=str(message.id), note="SMS not sent: refunded")
         message.balance_after = None  # refunded: the caller reads the balance afresh
     _skip_commit_flush_wait()
+    db.session.execute(_FINISH_MESSAGE, {"message_id": message.id, **{f"new_{name}": value for name, value in outcome.items()}})
     db.session.commit()
+    for name, value in outcome.items():
+        set_committed_value(message, name, value)
     return message
+
+
+_ASYNC_COMMIT = text("SET LOCAL synchronous_commit TO OFF")
 
 
 def _skip_commit_flush_wait() -> None:
@@ -296,7 +334,7 @@ def _skip_commit_flush_wait() -> None:
     message is left "sending" and `resume_stuck_messages` asks the gateway again with the same
     message id, which it recognises; the debit before the send is committed durably as ever."""
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+        db.session.execute(_ASYNC_COMMIT)
 
 
 def resume_stuck_messages() -> int:

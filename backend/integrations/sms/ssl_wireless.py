@@ -5,22 +5,29 @@ POST {base_url}/api/v3/send-sms with JSON {api_token, sid, msisdn, sms, csms_id}
 `{"status": "FAILED", "status_code": 4003, "error_message": "IP Blacklisted"}`. The
 `csms_id` is ours, unique per message; SSL refuses a repeated one, so a retry cannot send twice.
 """
+import json
 import os
 import urllib.request
 from decimal import Decimal, InvalidOperation
 
-import requests
+import urllib3
 
 from backend.integrations.sms.base import SendResult, SmsGateway, SmsGatewayError, register_gateway
 
 
-# One connection pool per process: a send reuses an open connection instead of a new handshake.
-# The environment's proxy and CA settings are read once here, not on every send: requests
-# otherwise walks os.environ per request, a tenth of a send's CPU time at our volumes.
-_http = requests.Session()
-_http.trust_env = False
-_http.proxies = urllib.request.getproxies()
-_http.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+def _connection_pool() -> urllib3.PoolManager:
+    """One pool per process, so a send reuses an open connection instead of a new handshake.
+
+    urllib3 (requests' own transport) directly: requests' per-call layers (settings merge,
+    cookies, hooks) were a fifth of a send's CPU. The proxy and CA settings of the
+    environment are read once, here."""
+    ca_bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    options = {"maxsize": 16, "retries": False, **({"ca_certs": ca_bundle} if ca_bundle else {})}
+    proxy = urllib.request.getproxies().get("https")
+    return urllib3.ProxyManager(proxy, **options) if proxy else urllib3.PoolManager(**options)
+
+
+_http = _connection_pool()
 
 
 @register_gateway
@@ -32,15 +39,16 @@ class SslWirelessGateway(SmsGateway):
     def _post(self, path: str, body: dict) -> dict:
         url = self.settings["base_url"].rstrip("/") + path
         try:
-            response = _http.post(url, json=body, timeout=self.timeout, headers={"Accept": "application/json"})
-        except requests.RequestException as error:
+            response = _http.request("POST", url, body=json.dumps(body), timeout=urllib3.Timeout(self.timeout),
+                                     headers={"Content-Type": "application/json", "Accept": "application/json"})
+        except urllib3.exceptions.HTTPError as error:
             raise SmsGatewayError(f"{self.name} could not be reached: {error.__class__.__name__}") from error
-        if response.status_code >= 500:
-            raise SmsGatewayError(f"{self.name} answered HTTP {response.status_code}")
+        if response.status >= 500:
+            raise SmsGatewayError(f"{self.name} answered HTTP {response.status}")
         try:
-            return response.json()
+            return json.loads(response.data)
         except ValueError as error:
-            raise SmsGatewayError(f"{self.name} answered something that is not JSON (HTTP {response.status_code})") from error
+            raise SmsGatewayError(f"{self.name} answered something that is not JSON (HTTP {response.status})") from error
 
     def send(self, *, msisdn: str, text: str, message_id: str) -> SendResult:
         data = self._post("/api/v3/send-sms", {
