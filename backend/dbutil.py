@@ -1,5 +1,9 @@
 """Small database helpers shared by domains."""
-from sqlalchemy import TypeDecorator, bindparam, cast, func, select
+import json
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Text, TypeDecorator, bindparam, cast, column, func, select
 
 from backend.extensions import db
 
@@ -19,53 +23,83 @@ def upsert_insert(model):
 def insert_rows(table, rows: list[dict], *, conflict=None, update=(), add=(), where=None, returning=()) -> list:
     """INSERT many rows (all with the same keys) in one round trip, optionally upserting.
 
-    PostgreSQL gets one short statement, `INSERT … SELECT … FROM unnest(:col1::type[], …)`,
-    whatever the number of rows: a page of orders costs one round trip instead of one per
-    row (each a GIL hand-off when another thread is busy) and its SQL text never changes, so
-    the driver's and the server's caches keep it. SQLite runs in-process: an executemany.
+    PostgreSQL gets one short statement, `INSERT … SELECT … FROM json_to_recordset(:rows)`,
+    whatever the number of rows: a page of orders costs one round trip instead of one per row
+    (each a GIL hand-off when another thread is busy), its SQL text never changes, so the
+    driver's and the server's caches keep it, and the rows travel as one JSON text, which the
+    json module writes in C (arrays per column, dumped value by value in Python, cost more
+    than the rest of an order upsert). SQLite runs in-process: an executemany.
 
     `conflict`: the unique columns; then `update` (columns taken from the incoming row), `add`
     (columns the incoming row adds to), neither to skip the row, and `where(excluded)`, a
-    condition for updating. `returning`:
-    columns of the rows written (SQLite then takes one multi-row VALUES statement).
+    condition for updating: a module-level function, since the statement is built once per
+    set of arguments and kept. `returning`: columns of the rows written (SQLite then takes
+    one multi-row VALUES statement).
     """
     if not rows:
         return []
     connection = db.session.connection()
-    columns = list(rows[0])
+    columns = tuple(rows[0])
+    shape = (table, columns, None if conflict is None else tuple(conflict), tuple(update), tuple(add), where, tuple(returning))
     if connection.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import ARRAY, insert
-
-        arrays, params = [], {}
-        for i, name in enumerate(columns):
-            column_type, values = table.c[name].type, [row[name] for row in rows]
-            if isinstance(column_type, TypeDecorator):
-                # a CAST to an array type binds no processor: convert (Money → its integer) here
-                values = [column_type.process_bind_param(value, connection.dialect) for value in values]
-                column_type = column_type.impl_instance
-            arrays.append(cast(bindparam(f"rows_{i}"), ARRAY(column_type)))
-            params[f"rows_{i}"] = values
-        source = func.unnest(*arrays).table_valued(*columns).render_derived(name="incoming_rows")
-        statement = insert(table).from_select(columns, select(*[source.c[name] for name in columns]))
+        statement = _STATEMENTS.get(shape)
+        if statement is None:
+            statement = _STATEMENTS[shape] = _postgresql_insert(*shape)
+        converters = [(name, table.c[name].type) for name in columns if isinstance(table.c[name].type, TypeDecorator)]
+        if converters:  # Money and friends: the value the column stores
+            rows = [{**row, **{name: kind.process_bind_param(row[name], connection.dialect) for name, kind in converters}}
+                    for row in rows]
+        params = {"rows": json.dumps(rows, default=_json_value, separators=(",", ":"))}
+    elif returning:  # sqlite3's executemany cannot return rows
+        statement, params = _sqlite_insert(*shape[:-1]).values(rows).returning(*[table.c[n] for n in returning]), None
     else:
-        from sqlalchemy.dialects.sqlite import insert
-
-        # sqlite3's executemany cannot return rows
-        statement, params = (insert(table).values(rows), None) if returning else (insert(table), rows)
-    if conflict is not None:
-        index = [table.c[name] for name in conflict]
-        if update or add:
-            statement = statement.on_conflict_do_update(
-                index_elements=index,
-                set_={**{name: statement.excluded[name] for name in update},
-                      **{name: table.c[name] + statement.excluded[name] for name in add}},
-                where=where(statement.excluded) if where is not None else None)
-        else:
-            statement = statement.on_conflict_do_nothing(index_elements=index)
+        statement, params = _sqlite_insert(*shape[:-1]), rows
     if returning:
-        return connection.execute(statement.returning(*[table.c[name] for name in returning]), params).all()
+        return connection.execute(statement, params).all()
     connection.execute(statement, params)
     return []
+
+
+_STATEMENTS: dict = {}
+
+
+def _postgresql_insert(table, columns, conflict, update, add, where, returning):
+    from sqlalchemy.dialects.postgresql import JSON, insert
+
+    types = [table.c[name].type for name in columns]
+    source = func.json_to_recordset(cast(bindparam("rows", type_=Text()), JSON)).table_valued(
+        *[column(name, kind.impl_instance if isinstance(kind, TypeDecorator) else kind) for name, kind in zip(columns, types)]
+    ).render_derived(name="incoming_rows", with_types=True)
+    statement = insert(table).from_select(list(columns), select(*[source.c[name] for name in columns]))
+    statement = _on_conflict(statement, table, conflict, update, add, where)
+    return statement.returning(*[table.c[name] for name in returning]) if returning else statement
+
+
+def _sqlite_insert(table, columns, conflict, update, add, where):
+    from sqlalchemy.dialects.sqlite import insert
+
+    return _on_conflict(insert(table), table, conflict, update, add, where)
+
+
+def _on_conflict(statement, table, conflict, update, add, where):
+    if conflict is None:
+        return statement
+    index = [table.c[name] for name in conflict]
+    if not (update or add):
+        return statement.on_conflict_do_nothing(index_elements=index)
+    return statement.on_conflict_do_update(
+        index_elements=index,
+        set_={**{name: statement.excluded[name] for name in update},
+              **{name: table.c[name] + statement.excluded[name] for name in add}},
+        where=where(statement.excluded) if where is not None else None)
+
+
+def _json_value(value):
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"no JSON form for {type(value).__name__}")
 
 
 # Indexes the migrations make by hand on PostgreSQL only (expression indexes the models cannot

@@ -247,6 +247,14 @@ def upsert_orders(site_id: int, orders: list[dict]) -> list[str]:
     return upsert_normalised(site_id, [normalise_order(order) for order in orders])
 
 
+def _newer_version(incoming):
+    """The upsert's condition: the incoming version is newer, or as new and different (and not deleted)."""
+    table = Order.__table__
+    return or_(table.c.date_modified_gmt < incoming.date_modified_gmt,
+               and_(table.c.date_modified_gmt == incoming.date_modified_gmt, table.c.deleted_at.is_(None),
+                    table.c.content_hash != incoming.content_hash))
+
+
 def upsert_normalised(site_id: int, records: list[NormalOrder], *, recount: bool = True,
                       rollups_now: bool = True) -> list[str]:
     """`recount=False` leaves customers' order counts, and `rollups_now=False` the dashboard's
@@ -277,12 +285,7 @@ def upsert_normalised(site_id: int, records: list[NormalOrder], *, recount: bool
              "synced_at": now} for i in chosen]
     for row in rows:
         rollups.carry_milestones(row, versions.get(row["wc_id"]))
-    table = Order.__table__
-    insert_rows(table, rows, conflict=("site_id", "wc_id"), update=UPDATE_COLUMNS, where=lambda incoming: or_(
-        table.c.date_modified_gmt < incoming.date_modified_gmt,
-        and_(table.c.date_modified_gmt == incoming.date_modified_gmt, table.c.deleted_at.is_(None),
-             table.c.content_hash != incoming.content_hash),
-    ))
+    insert_rows(Order.__table__, rows, conflict=("site_id", "wc_id"), update=UPDATE_COLUMNS, where=_newer_version)
     # Which versions won: the rows now hold our (modified, hash). The upsert locked them
     # (PostgreSQL locks a conflicting row even when its WHERE says no), so this read is stable.
     after = {row.wc_id: row for row in connection.execute(
