@@ -272,12 +272,7 @@ def send_sms(site: Site, *, phone: str, content: str, purpose: str = "manual",
     if purpose == "otp":
         _check_otp_limit(phone)
 
-    config = sms_settings()
-    per_minute = config.sends_per_minute
-    try:
-        gateway = current_gateway()
-    except (SmsGatewayError, ValueError) as error:
-        gateway = error  # deliver() records it as the reason, after the debit it refunds
+    per_minute = sms_settings().sends_per_minute
     values = dict(site_id=site.id, phone=phone, content=content, purpose=purpose, encoding=price.encoding,
                   segments=price.segments, cost=price.cost, gateway_cost=price.gateway_cost, status="sending",
                   idempotency_key=idempotency_key or None, created_at=utcnow())
@@ -296,21 +291,17 @@ def send_sms(site: Site, *, phone: str, content: str, purpose: str = "manual",
     db.session.commit()
     message = SmsMessage(id=message_id, **values)
     message.balance_after = left
-    return deliver(message, gateway)
+    return deliver(message)
 
 
-def deliver(message: SmsMessage, gateway=None) -> SmsMessage:
+def deliver(message: SmsMessage) -> SmsMessage:
     """Hand the message to the gateway and record the outcome; a failure refunds the debit.
-    `message` is a row of the session or a plain SmsMessage; `gateway` the adapter (or the
-    error that stopped making one), when the caller already has it."""
+    `message` is a row of the session or a plain SmsMessage."""
     try:
-        gateway = gateway or current_gateway()
-        if isinstance(gateway, Exception):
-            raise gateway
-        result = gateway.send(msisdn=msisdn_form(message.phone), text=message.content, message_id=message.gateway_message_id)
+        result = current_gateway().send(msisdn=msisdn_form(message.phone), text=message.content, message_id=message.gateway_message_id)
     except (SmsGatewayError, ValueError) as error:
         result = SendResult(False, error=str(error))
-    outcome = {"gateway": getattr(gateway, "key", None), "finished_at": utcnow(), "gateway_reference": None, "error": None}
+    outcome = {"gateway": sms_settings().gateway_key, "finished_at": utcnow(), "gateway_reference": None, "error": None}
     if result.ok:
         outcome.update(status="sent", gateway_reference=result.reference)
     else:
