@@ -5,8 +5,8 @@ import pytest
 from backend.abandoned import service
 from backend.abandoned.models import AbandonedCheckout
 from backend.extensions import db
-from backend.licensing.models import Site
 from backend.timeutil import iso, utcnow
+from tests.shop_settings import set_shop_settings
 from tests.sms.conftest import fund, gateway, ledger  # noqa: F401  (fixtures)
 
 KEY = "k" * 32
@@ -17,11 +17,7 @@ CART = [{"product_id": 11, "name": "Jamdani saree", "quantity": 2, "total": "240
 
 
 def set_abandoned(app, shop, **values):
-    with app.app_context():
-        settings = service.settings_for(db.session.get(Site, shop.site_id))
-        for name, value in values.items():
-            setattr(settings, name, value)
-        db.session.commit()
+    set_shop_settings(app, shop, service, **values)
 
 
 @pytest.fixture

@@ -5,9 +5,9 @@ import pytest
 
 from backend.checkout import service
 from backend.extensions import db
-from backend.licensing.models import Site
 from backend.sms import service as sms
 from backend.timeutil import utcnow
+from tests.shop_settings import set_shop_settings
 from tests.sms.conftest import fund, gateway, ledger  # noqa: F401  (fixtures)
 
 SESSION = "s" * 32
@@ -37,11 +37,7 @@ def clock(monkeypatch):
 
 
 def set_checkout(app, shop, **values):
-    with app.app_context():
-        settings = service.settings_for(db.session.get(Site, shop.site_id))
-        for name, value in values.items():
-            setattr(settings, name, value)
-        db.session.commit()
+    set_shop_settings(app, shop, service, **values)
 
 
 @pytest.fixture
