@@ -282,6 +282,25 @@ abstract class Bikri_Test_Case extends TestCase {
 	}
 
 	/**
+	 * An active site whose stored copy of the checkout settings holds these values.
+	 *
+	 * @param array $copy Settings of the copy (version and sync time are added).
+	 */
+	protected function activate_with_checkout_copy( array $copy ) {
+		$this->activate_locally();
+		update_option(
+			Bikri_Checkout_Config::OPTION,
+			array_merge(
+				array(
+					'version'   => 1,
+					'synced_at' => time(),
+				),
+				$copy
+			)
+		);
+	}
+
+	/**
 	 * Builds the admin menu as wp-admin/menu.php would, for the signed-in user.
 	 */
 	protected function build_menu() {

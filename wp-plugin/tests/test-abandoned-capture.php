@@ -48,15 +48,7 @@ class Bikri_Abandoned_Capture_Test extends Bikri_Test_Case {
 	 * @param bool $on Capture on.
 	 */
 	private function shop( $on = true ) {
-		$this->activate_locally();
-		update_option(
-			Bikri_Checkout_Config::OPTION,
-			array(
-				'version'           => 1,
-				'abandoned_capture' => $on,
-				'synced_at'         => time(),
-			)
-		);
+		$this->activate_with_checkout_copy( array( 'abandoned_capture' => $on ) );
 	}
 
 	/**

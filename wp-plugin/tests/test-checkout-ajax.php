@@ -41,13 +41,9 @@ class Bikri_Checkout_Ajax_Test extends Bikri_Test_Case {
 	 * @param bool $otp OTP on.
 	 */
 	private function shop( $otp = true ) {
-		$this->activate_locally();
-		update_option(
-			Bikri_Checkout_Config::OPTION,
+		$this->activate_with_checkout_copy(
 			array(
-				'version'       => 1,
 				'otp_enabled'   => $otp,
-				'synced_at'     => time(),
 				'proof_seconds' => 1800,
 			)
 		);
