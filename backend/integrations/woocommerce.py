@@ -11,8 +11,10 @@ traps listed in ../shared/reference/woocommerce.md:
 - the client's OAuth nonce is 8 random digits: on long runs WooCommerce now and then
   refuses a repeated nonce; that request is simply retried with a fresh one;
 - 5xx, 429 and network errors are retried with backoff, then raised as retryable;
-- money arrives as strings and `line_items[].price` as a number: JSON is parsed with
-  Decimal floats so nothing passes through binary floating point;
+- money arrives as strings and `line_items[].price` as a number: JSON is parsed by orjson
+  (in C: reading a page cost more than storing it), whose floats keep the shortest text that
+  is the number, and `orders.service._money` turns that text into Decimal; anything orjson
+  refuses (a byte-order mark some plugins print first) goes through `requests` with Decimal;
 - big histories are walked by `orderby=modified` keyset windows, never deep page numbers.
 """
 import logging
@@ -22,6 +24,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Iterator
 
+import orjson
 import requests
 from woocommerce import API
 
@@ -69,6 +72,18 @@ def parse_wc_time(value) -> datetime | None:
     if parsed.tzinfo is not None:
         parsed = (parsed - parsed.utcoffset()).replace(tzinfo=None)
     return parsed.replace(microsecond=0)
+
+
+def read_json(response: requests.Response):
+    """The answer's JSON, or None when it is not JSON (see the module's note on numbers)."""
+    try:
+        return orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        pass
+    try:
+        return response.json(parse_float=Decimal)
+    except ValueError:
+        return None
 
 
 def format_wc_time(value: datetime) -> str:
@@ -179,10 +194,7 @@ class WooCommerce:
         except requests.ConnectionError as error:
             raise WooCommerceError(f"The shop could not be reached: {error.__class__.__name__}.",
                                    code="unreachable") from None
-        try:
-            body = response.json(parse_float=Decimal)
-        except ValueError:
-            body = None
+        body = read_json(response)
         if 200 <= response.status_code < 300:
             if body is None:
                 # a security plugin's HTML page or a maintenance screen with a 200

@@ -17,13 +17,12 @@ import hmac
 import secrets
 import time
 from datetime import datetime
-from decimal import Decimal
 from typing import Iterator
 from urllib.parse import quote
 
 import requests
 
-from backend.integrations.woocommerce import WooCommerceError, format_wc_time, parse_wc_time
+from backend.integrations.woocommerce import WooCommerceError, format_wc_time, parse_wc_time, read_json
 
 ROUTE = "/bikri/v1/orders/export"
 PAGE_SIZE = 500  # the plugin's maximum; it also cuts pages at ~1 MB of JSON
@@ -90,10 +89,7 @@ class OrderExport:
         except requests.ConnectionError as error:
             raise WooCommerceError(f"The shop could not be reached: {error.__class__.__name__}.",
                                    code="unreachable") from None
-        try:
-            body = response.json(parse_float=Decimal)
-        except ValueError:
-            body = None
+        body = read_json(response)
         status = response.status_code
         if status >= 500 or status == 429:
             raise WooCommerceError(f"The shop's export answered HTTP {status}.", code=f"http_{status}", status=status)

@@ -12,11 +12,11 @@ Rules:
   handful of queries; operations flush, the caller commits.
 """
 import hashlib
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
+import orjson
 from sqlalchemy import and_, delete, func, or_, select, update
 
 from backend.abandoned import service as abandoned
@@ -138,9 +138,8 @@ def content_hash(values: dict, items: list) -> str:
     switching a shop from one path to the other must not rewrite every order nor make an
     equal-time copy look different. The modification time is left out: an order saved again
     with nothing we keep changed (a note, a meta field) moves only its time (see `upsert_normalised`)."""
-    canonical = json.dumps([{k: v for k, v in values.items() if k != "date_modified_gmt"}, items],
-                           separators=(",", ":"), default=str)
-    return hashlib.sha1(canonical.encode("utf-8")).hexdigest()
+    canonical = orjson.dumps([{k: v for k, v in values.items() if k != "date_modified_gmt"}, items], default=str)
+    return hashlib.sha1(canonical).hexdigest()
 
 
 def normalise_order(order) -> NormalOrder:

@@ -102,11 +102,39 @@ def test_unreachable_shop():
     assert error.value.code == "unreachable" and error.value.retryable
 
 
-def test_money_stays_decimal(store):
+def test_money_read_as_a_number_stays_exact(store):
+    """orjson reads numbers as floats: the shortest text of each is the shop's own, so the
+    read model's Decimal is what the shop sent (line_items[].price is a JSON number)."""
+    import random
     from decimal import Decimal
 
-    order = adapter(store.url).get_order(1)
-    assert isinstance(order["line_items"][0]["price"], Decimal)
+    import requests
+
+    from backend.integrations.woocommerce import read_json
+    from backend.orders.service import _money, normalise_order
+
+    wc = adapter(store.url)
+    as_sent = wc.api.get("orders/1").json(parse_float=Decimal)  # the JSON's own digits
+    assert [item["price"] for item in normalise_order(wc.get_order(1)).items] \
+        == [_money(line["price"], "price") for line in as_sent["line_items"]]
+    rng = random.Random(7)
+    texts = ["0.1", "0.29", "449.5", "1234567.89", "9999999999.99", "0.005", "100"] + \
+        [f"{rng.randrange(10**12) / 100:.2f}" for _ in range(2000)]
+    answer = requests.Response()
+    answer._content = ("[" + ",".join(texts) + "]").encode()
+    assert [_money(value, "price") for value in read_json(answer)] == [_money(text, "price") for text in texts]
+
+
+def test_json_behind_a_byte_order_mark_is_still_read():
+    import requests
+
+    from backend.integrations.woocommerce import read_json
+
+    answer = requests.Response()
+    answer._content, answer.encoding = b'\xef\xbb\xbf{"id": 7, "total": "10.50"}', None
+    assert read_json(answer) == {"id": 7, "total": "10.50"}
+    answer._content = b"<html>Maintenance</html>"
+    assert read_json(answer) is None
 
 
 def test_https_host_that_strips_authorization_falls_back_to_query_string(tmp_path):
