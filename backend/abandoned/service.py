@@ -25,7 +25,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from backend.abandoned.models import AbandonedCheckout, AbandonedOptOut, AbandonedSettings
-from backend.dbutil import row_for_site
+from backend.dbutil import in_list, row_for_site
 from backend.errors import ApiError
 from backend.extensions import db
 from backend.licensing.models import Site
@@ -255,7 +255,7 @@ def record_orders(site_id: int, orders: list[tuple[str | None, str, datetime, in
     if not placed:
         return 0
     rows = db.session.execute(
-        select(AbandonedCheckout).where(AbandonedCheckout.site_id == site_id, AbandonedCheckout.phone.in_(list(placed)),
+        select(AbandonedCheckout).where(AbandonedCheckout.site_id == site_id, in_list(AbandonedCheckout.phone, placed),
                                         AbandonedCheckout.status.in_(ACTIVE))
     ).scalars().all()
     now, closed = utcnow(), 0

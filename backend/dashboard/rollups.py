@@ -25,7 +25,7 @@ from sqlalchemy import delete, event, func, select
 from sqlalchemy.orm import Session
 
 from backend.dashboard.models import DayCustomers, DayCycle, DayParcels, DayProduct, DaySource, DayStatus, MonthProduct
-from backend.dbutil import insert_rows
+from backend.dbutil import in_list, insert_rows
 from backend.extensions import db
 
 ZERO = Decimal("0.00")
@@ -194,12 +194,12 @@ def read_versions(site_id: int, wc_ids) -> dict:
     connection = db.session.connection()
     orders = {row.wc_id: row for row in connection.execute(
         select(*[Order.__table__.c[f] for f in ORDER_FIELDS])
-        .where(Order.site_id == site_id, Order.wc_id.in_(list(wc_ids)))).mappings()}
+        .where(Order.site_id == site_id, in_list(Order.wc_id, wc_ids))).mappings()}
     items = defaultdict(list)
     ids = [row["id"] for row in orders.values()]
     if ids:
         for item in connection.execute(select(*[OrderItem.__table__.c[f] for f in ITEM_FIELDS])
-                                       .where(OrderItem.order_id.in_(ids))).mappings():
+                                       .where(in_list(OrderItem.order_id, ids))).mappings():
             items[item["order_id"]].append(item)
     return {wc_id: (row, items[row["id"]]) for wc_id, row in orders.items()}
 
@@ -237,7 +237,7 @@ def first_orders(customer_ids) -> dict:
     if not customer_ids:
         return {}
     return {row.id: (row.site_id, row.first_order_gmt) for row in db.session.connection().execute(
-        select(Customer.id, Customer.site_id, Customer.first_order_gmt).where(Customer.id.in_(list(customer_ids))))}
+        select(Customer.id, Customer.site_id, Customer.first_order_gmt).where(in_list(Customer.id, customer_ids)))}
 
 
 def apply_first_order_changes(before: dict, after: dict) -> None:

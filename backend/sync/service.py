@@ -26,7 +26,7 @@ from flask import current_app
 from sqlalchemy import delete, or_, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from backend.dbutil import insert_rows, upsert_insert
+from backend.dbutil import in_list, insert_rows, upsert_insert
 from backend.errors import ApiError
 from backend.extensions import db
 from backend.integrations.woocommerce_export import ExportUnavailable, OrderExport
@@ -623,7 +623,7 @@ def _claim_keys(site_id: int, keys: list[str]) -> set[str]:
 
 def _release_keys(site_id: int, keys: list[str]) -> None:
     if keys:
-        db.session.execute(delete(SeenEvent).where(SeenEvent.site_id == site_id, SeenEvent.idempotency_key.in_(keys)))
+        db.session.execute(delete(SeenEvent).where(SeenEvent.site_id == site_id, in_list(SeenEvent.idempotency_key, keys)))
 
 
 def _fetch_bodies(site: Site, to_fetch: dict, records: dict, done) -> None:
