@@ -1,11 +1,31 @@
 """Wiring shared by every JSON route: bearer authentication, strict schemas, the site of the caller."""
+import flask_smorest
+import orjson
 from flask import current_app, g, request
 from marshmallow import RAISE, Schema, fields, validate
+from webargs import core
+from webargs.flaskparser import FlaskParser, is_json_request
 
 from backend.licensing.service import authenticate_site, touch_site
 
 API_PREFIX = "/api/"
 PUBLIC_PREFIXES = ("/api/docs",)
+
+
+class _Parser(FlaskParser):
+    """webargs' parser reading JSON bodies with orjson (the json module took a tenth of an order
+    event batch's time). orjson's decode error is a json.JSONDecodeError: still a 400 "Invalid JSON body"."""
+
+    def _raw_load_json(self, req):
+        if not is_json_request(req):
+            return core.missing
+        return orjson.loads(req.get_data(cache=True))
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """Every JSON API blueprint: flask-smorest's, with the parser above."""
+
+    ARGUMENTS_PARSER = _Parser()
 
 
 class StrictSchema(Schema):

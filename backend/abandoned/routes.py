@@ -1,10 +1,9 @@
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from backend.abandoned import public_views, views
 from backend.abandoned.schemas import CaptureAnswerSchema, CaptureSchema
 from backend.abandoned import service
-from backend.api import current_site
+from backend.api import Blueprint, current_site
 
 blp = Blueprint("abandoned", __name__, url_prefix="/api/v1/abandoned", description="Abandoned checkouts: capture")
 

@@ -1,7 +1,6 @@
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
-from backend.api import current_site, paginate
+from backend.api import Blueprint, current_site, paginate
 from backend.checkout import blacklist, service, views
 from backend.checkout.schemas import (
     BlacklistAddSchema, BlacklistArgsSchema, BlacklistEntrySchema, BlacklistPageSchema, CheckoutOrderSchema,

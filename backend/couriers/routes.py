@@ -3,9 +3,8 @@ settings, consignments, on-demand status checks, the delivery report."""
 from flask import Response, current_app, url_for
 from flask.views import MethodView
 from flask_babel import gettext as _
-from flask_smorest import Blueprint
 
-from backend.api import current_site, dhaka_day_range, paginate
+from backend.api import Blueprint, current_site, dhaka_day_range, paginate
 from backend.couriers import booking, polling, report, service, views
 from backend.couriers.models import Consignment
 from backend.couriers.schemas import (

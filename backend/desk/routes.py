@@ -2,10 +2,9 @@
 its embed views (wp-admin iframe; role-checked). Both call backend/desk/service.py."""
 from flask import jsonify, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from werkzeug.datastructures import MultiDict
 
-from backend.api import current_site
+from backend.api import Blueprint, current_site
 from backend.desk import service
 from backend.desk.schemas import ManualOrderSchema, OrderStatusChangeSchema, TagEditSchema, TaggingSchema, TagSchema
 from backend.desk.views import blp as embed_blp

@@ -1,9 +1,8 @@
 from flask import Blueprint as FlaskBlueprint
 from flask import abort, current_app, g, render_template, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
-from backend.api import current_site
+from backend.api import Blueprint, current_site
 from backend.embed import service
 from backend.embed.pages import PAGES
 from backend.embed.schemas import TicketRequestSchema, TicketSchema

@@ -1,8 +1,7 @@
 """The fraud-check JSON API (bearer token, scoped to the caller's site)."""
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
-from backend.api import current_site, paginate
+from backend.api import Blueprint, current_site, paginate
 from backend.fraud import service, views
 from backend.fraud.schemas import CheckRequestSchema, CheckSchema, HistoryArgsSchema, HistoryPageSchema
 

@@ -1,8 +1,7 @@
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
-from backend.api import current_site, public
+from backend.api import Blueprint, current_site, public
 from backend.extensions import limiter
 from backend.licensing import service
 from backend.licensing.schemas import ActivatedSiteSchema, ActivateSiteSchema, LicenseSchema

@@ -1,8 +1,7 @@
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from backend.api import PageArgsSchema, current_site, paginate
+from backend.api import Blueprint, PageArgsSchema, current_site, paginate
 from backend.sms import operator_views, service, views
 from backend.sms.encoding import MAX_SEGMENTS
 from backend.sms.models import Recharge, SmsMessage

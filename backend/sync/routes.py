@@ -1,7 +1,6 @@
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
-from backend.api import current_site
+from backend.api import Blueprint, current_site
 from backend.sync import service
 from backend.sync.schemas import BackfillRequestSchema, EventResultsSchema, EventsSchema, SyncStatusSchema
 
