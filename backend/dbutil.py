@@ -41,7 +41,8 @@ def insert_rows(table, rows: list[dict], *, conflict=None, update=(), add=(), wh
     (each a GIL hand-off when another thread is busy), its SQL text never changes, so the
     driver's and the server's caches keep it, and the rows travel as one JSON text, which
     orjson writes in C (arrays per column, dumped value by value in Python, cost more than the
-    rest of an order upsert; the json module's encoder still cost a tenth of a backfill). SQLite runs in-process: an executemany.
+    rest of an order upsert; the json module's encoder still cost a tenth of a backfill).
+    SQLite runs in-process: an executemany.
 
     `conflict`: the unique columns; then `update` (columns taken from the incoming row), `add`
     (columns the incoming row adds to), neither to skip the row, and `where(excluded)`, a
@@ -52,17 +53,12 @@ def insert_rows(table, rows: list[dict], *, conflict=None, update=(), add=(), wh
     if not rows:
         return []
     connection = db.session.connection()
-    columns = tuple(rows[0])
-    shape = (table, columns, None if conflict is None else tuple(conflict), tuple(update), tuple(add), where, tuple(returning))
+    shape = _shape(table, rows, conflict, update, add, where, returning)
     if connection.dialect.name == "postgresql":
         statement = _STATEMENTS.get(shape)
         if statement is None:
             statement = _STATEMENTS[shape] = _postgresql_insert(*shape)
-        converters = [(name, table.c[name].type) for name in columns if isinstance(table.c[name].type, TypeDecorator)]
-        if converters:  # Money and friends: the value the column stores
-            rows = [{**row, **{name: kind.process_bind_param(row[name], connection.dialect) for name, kind in converters}}
-                    for row in rows]
-        params = {"rows": orjson.dumps(rows, default=_json_value).decode()}
+        params = {"rows": _rows_json(table, rows, connection.dialect)}
     elif returning:  # sqlite3's executemany cannot return rows
         statement, params = _sqlite_insert(*shape[:-1]).values(rows).returning(*[table.c[n] for n in returning]), None
     else:
@@ -73,14 +69,48 @@ def insert_rows(table, rows: list[dict], *, conflict=None, update=(), add=(), wh
     return []
 
 
+def insert_rows_together(writes: list[tuple]) -> None:
+    """Several `insert_rows` at once, as (table, rows, options) without `returning`. PostgreSQL
+    runs them as one statement, each but the last a data-modifying CTE (the dashboard's rollup
+    tables were five round trips for every order event batch); SQLite one after another."""
+    writes = [(table, rows, options) for table, rows, options in writes if rows]
+    connection = db.session.connection()
+    if len(writes) < 2 or connection.dialect.name != "postgresql":
+        for table, rows, options in writes:
+            insert_rows(table, rows, **options)
+        return
+    shapes = tuple(_shape(table, rows, **options) for table, rows, options in writes)
+    statement = _STATEMENTS.get(shapes)
+    if statement is None:
+        parts = [_postgresql_insert(*shape, param=f"rows_{n}") for n, shape in enumerate(shapes)]
+        statement = parts[-1].add_cte(*[part.cte(f"write_{n}") for n, part in enumerate(parts[:-1])])
+        _STATEMENTS[shapes] = statement
+    connection.execute(statement, {f"rows_{n}": _rows_json(table, rows, connection.dialect)
+                                   for n, (table, rows, _options) in enumerate(writes)})
+
+
+def _shape(table, rows, conflict=None, update=(), add=(), where=None, returning=()) -> tuple:
+    """What the statement for these rows depends on (its cache key)."""
+    return (table, tuple(rows[0]), None if conflict is None else tuple(conflict), tuple(update), tuple(add), where,
+            tuple(returning))
+
+
+def _rows_json(table, rows: list[dict], dialect) -> str:
+    converters = [(name, table.c[name].type) for name in rows[0] if isinstance(table.c[name].type, TypeDecorator)]
+    if converters:  # Money and friends: the value the column stores
+        rows = [{**row, **{name: kind.process_bind_param(row[name], dialect) for name, kind in converters}}
+                for row in rows]
+    return orjson.dumps(rows, default=_json_value).decode()
+
+
 _STATEMENTS: dict = {}
 
 
-def _postgresql_insert(table, columns, conflict, update, add, where, returning):
+def _postgresql_insert(table, columns, conflict, update, add, where, returning, param="rows"):
     from sqlalchemy.dialects.postgresql import JSON, insert
 
     types = [table.c[name].type for name in columns]
-    source = func.json_to_recordset(cast(bindparam("rows", type_=Text()), JSON)).table_valued(
+    source = func.json_to_recordset(cast(bindparam(param, type_=Text()), JSON)).table_valued(
         *[column(name, kind.impl_instance if isinstance(kind, TypeDecorator) else kind) for name, kind in zip(columns, types)]
     ).render_derived(name="incoming_rows", with_types=True)
     statement = insert(table).from_select(list(columns), select(*[source.c[name] for name in columns]))

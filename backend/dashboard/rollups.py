@@ -25,7 +25,7 @@ from sqlalchemy import delete, event, func, select
 from sqlalchemy.orm import Session
 
 from backend.dashboard.models import DayCustomers, DayCycle, DayParcels, DayProduct, DaySource, DayStatus, MonthProduct
-from backend.dbutil import in_list, insert_rows
+from backend.dbutil import in_list, insert_rows_together
 from backend.extensions import db
 
 ZERO = Decimal("0.00")
@@ -153,10 +153,10 @@ def write(site_id: int, deltas: dict) -> None:
         if any(measures.values()):
             by_model[model].append({"site_id": site_id, **dict(zip(KEYS[model], key)),
                                     **{m: measures.get(m, 0) for m in MEASURES[model]}})
-    for model, rows in by_model.items():
-        # one statement whose text never changes, whatever the number of rows (cached, unlike
-        # a multi-row VALUES, which was compiled afresh for every write)
-        insert_rows(model.__table__, rows, conflict=("site_id", *KEYS[model]), add=MEASURES[model])
+    # one statement for all tables, whose text never changes whatever the number of rows
+    # (cached, unlike a multi-row VALUES, which was compiled afresh for every write)
+    insert_rows_together([(model.__table__, rows, {"conflict": ("site_id", *KEYS[model]), "add": MEASURES[model]})
+                          for model, rows in by_model.items()])
 
 
 # --- called by the order upsert ---------------------------------------------------------
