@@ -362,9 +362,17 @@ def _ensure_customers(site_id: int, names_by_phone: dict, now: datetime) -> dict
     until commit, so two writers counting one customer's orders take turns."""
     if not names_by_phone:
         return {}
-    phones = sorted(names_by_phone)
-    insert_rows(Customer.__table__, [{"site_id": site_id, "phone": phone, "name": names_by_phone[phone], "order_count": 0,
-                                      "created_at": now} for phone in phones], conflict=("site_id", "phone"))
+    found = _lock_customers(site_id, names_by_phone)
+    missing = sorted(set(names_by_phone) - set(found))
+    if missing:  # most events are for customers we know: then one statement, not two
+        insert_rows(Customer.__table__, [{"site_id": site_id, "phone": phone, "name": names_by_phone[phone],
+                                          "order_count": 0, "created_at": now} for phone in missing],
+                    conflict=("site_id", "phone"))
+        found.update(_lock_customers(site_id, missing))
+    return found
+
+
+def _lock_customers(site_id: int, phones) -> dict[str, int]:
     rows = db.session.connection().execute(
         select(Customer.id, Customer.phone).where(Customer.site_id == site_id, in_list(Customer.phone, phones))
         .order_by(Customer.id).with_for_update()
