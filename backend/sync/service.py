@@ -241,8 +241,12 @@ def _backfill(site_id, state, budget_seconds, on_page):
             until = parse_wc_time(cursor["until"])
             walk = ((fresh, {"walk": following.to_dict()}) for fresh, following
                     in wc.iter_orders_by_modified(ModifiedCursor.from_dict(cursor["walk"]), until=until))
-        # the fetch thread also reads the JSON into rows: that work overlaps the database's
-        with _prefetched(_normalised_pages(walk)) as pages:
+        # Three stages, each in its own thread: download, read the JSON into rows, write. A
+        # slow shop's next page is asked for as soon as the last one arrived (reading the rows in
+        # the download thread delayed every request by that work), and the rows are read while
+        # the database writes.
+        with _prefetched(walk, name="sync-fetch") as downloaded, \
+                _prefetched(_normalised_pages(downloaded), name="sync-normalise") as pages:
             for page_number, (records, invalid, following) in enumerate(pages, start=1):
                 orders.upsert_normalised(site_id, records, recount=False, rollups_now=False)
                 _log_invalid(site_id, invalid)
@@ -345,13 +349,13 @@ def _store_page(site_id: int, raw_orders: list) -> list[str]:
 
 
 class _prefetched:
-    """Run an iterator one step ahead in a thread: the next page downloads while this one is written."""
+    """Run an iterator up to `depth` steps ahead in a thread: the next page downloads while this one is written."""
 
     _END = object()
 
-    def __init__(self, iterator, depth: int = 2):
+    def __init__(self, iterator, depth: int = 2, name: str = "sync-prefetch"):
         self._iterator, self._queue, self._stop = iterator, queue.Queue(maxsize=depth), threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True, name="sync-prefetch")
+        self._thread = threading.Thread(target=self._run, daemon=True, name=name)
 
     def _run(self):
         try:
