@@ -293,7 +293,7 @@ def rebuild_site(site_id: int, chunk: int = 2000) -> None:
         last_id = orders[-1]["id"]
         items = defaultdict(list)
         for item in connection.execute(select(*[OrderItem.__table__.c[f] for f in ITEM_FIELDS])
-                                       .where(OrderItem.order_id.in_([o["id"] for o in orders]))).mappings():
+                                       .where(in_list(OrderItem.order_id, [o["id"] for o in orders]))).mappings():
             items[item["order_id"]].append(item)
         for order in orders:
             _add(deltas, contributions(order, items[order["id"]]), +1)

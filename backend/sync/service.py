@@ -225,13 +225,6 @@ def _backfill(site_id, state, budget_seconds, on_page):
         state.status, state.last_error, state.cursor = SyncStatus.RUNNING, None, json.dumps(cursor)
         db.session.commit()
 
-        if not cursor["products_done"]:
-            for products in wc.iter_products():
-                orders.upsert_products(site_id, products)
-            cursor["products_done"] = True
-            state.cursor = json.dumps(cursor)
-            db.session.commit()
-
         if cursor.get("mode") == "export":
             # trashed orders are left to reconciliation, as wc/v3's "any" leaves them out: the
             # read model is the same whichever path fed it
@@ -247,6 +240,12 @@ def _backfill(site_id, state, budget_seconds, on_page):
         # the database writes.
         with _prefetched(walk, name="sync-fetch") as downloaded, \
                 _prefetched(_normalised_pages(downloaded), name="sync-normalise") as pages:
+            if not cursor["products_done"]:  # while the first order pages download
+                for products in WooCommerce.for_site(site).iter_products():
+                    orders.upsert_products(site_id, products)
+                cursor["products_done"] = True
+                state.cursor = json.dumps(cursor)
+                db.session.commit()
             for page_number, (records, invalid, following) in enumerate(pages, start=1):
                 orders.upsert_normalised(site_id, records, recount=False, rollups_now=False)
                 _log_invalid(site_id, invalid)
