@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from flask import current_app, g
-from sqlalchemy import bindparam, case, func, insert, or_, select, text, update
+from sqlalchemy import bindparam, case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -194,6 +194,10 @@ _DEBIT_WALLET = (
 _FINISH_MESSAGE = update(_messages).where(_messages.c.id == bindparam("message_id")).values(
     status=bindparam("new_status"), gateway=bindparam("new_gateway"), finished_at=bindparam("new_finished_at"),
     gateway_reference=bindparam("new_gateway_reference"), error=bindparam("new_error"))
+# PostgreSQL: the same UPDATE turns synchronous_commit off for its transaction (SET LOCAL, as a
+# function in its condition), one round trip instead of two; see `_finish_statement`.
+_FINISH_MESSAGE_ASYNC = _FINISH_MESSAGE.where(
+    select(func.set_config("synchronous_commit", "off", True)).scalar_subquery().is_not(None))
 
 
 def _debit(site_id: int, amount: Decimal, reference: str, *, per_minute: int) -> Decimal | None:
@@ -309,23 +313,19 @@ def deliver(message: SmsMessage) -> SmsMessage:
         if message.cost > 0:
             credit(message.site_id, message.cost, kind="refund", reference=str(message.id), note="SMS not sent: refunded")
         message.balance_after = None  # refunded: the caller reads the balance afresh
-    _skip_commit_flush_wait()
-    db.session.execute(_FINISH_MESSAGE, {"message_id": message.id, **{f"new_{name}": value for name, value in outcome.items()}})
+    db.session.execute(_finish_statement(), {"message_id": message.id,
+                                             **{f"new_{name}": value for name, value in outcome.items()}})
     db.session.commit()
     for name, value in outcome.items():
         set_committed_value(message, name, value)
     return message
 
 
-_ASYNC_COMMIT = text("SET LOCAL synchronous_commit TO OFF")
-
-
-def _skip_commit_flush_wait() -> None:
+def _finish_statement():
     """The outcome of a send need not wait for PostgreSQL's disk flush: if a crash loses it, the
     message is left "sending" and `resume_stuck_messages` asks the gateway again with the same
     message id, which it recognises; the debit before the send is committed durably as ever."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(_ASYNC_COMMIT)
+    return _FINISH_MESSAGE_ASYNC if db.session.get_bind().dialect.name == "postgresql" else _FINISH_MESSAGE
 
 
 def resume_stuck_messages() -> int:

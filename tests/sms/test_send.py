@@ -189,3 +189,24 @@ def test_use_history_refuses_bad_dates(shop):
         response = shop.get(f"/api/sms/use-history?{query}")
         assert response.status_code == 422, query
         assert response.json["error"]["code"] == "validation_error"
+
+
+def test_the_outcome_is_written_without_waiting_for_the_disk_flush_on_postgresql(app, shop, gateway, fund):
+    """The statement recording a send's outcome also sets synchronous_commit off for its own
+    transaction (the debit before the gateway call stays durable: it commits before)."""
+    import pytest
+    from sqlalchemy import text
+
+    fund(shop, 10)
+    message_id = send(shop).json["id"]
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite has no commit flush setting")
+        assert db.session.execute(text("SHOW synchronous_commit")).scalar_one() == "on"
+        db.session.execute(service._finish_statement(), {
+            "message_id": message_id, "new_status": "sent", "new_gateway": "sandbox", "new_finished_at": None,
+            "new_gateway_reference": "again", "new_error": None})
+        assert db.session.execute(text("SHOW synchronous_commit")).scalar_one() == "off"
+        assert db.session.get(SmsMessage, message_id).gateway_reference == "again"
+        db.session.rollback()
+        assert db.session.execute(text("SHOW synchronous_commit")).scalar_one() == "on"
