@@ -320,8 +320,9 @@ def _record_and_debit(values: dict, per_minute: int) -> tuple[int | None, Decima
     site_id, cost = values["site_id"], values["cost"]
     if db.session.get_bind().dialect.name == "postgresql":
         row = db.session.execute(_SEND_AND_DEBIT, {
-            **{f"m_{name}": value for name, value in values.items()}, "entry_amount": -cost, "has_cost": bool(cost), "wallet_site": site_id, "amount": cost,
-            "per_minute": per_minute, "window": _minute(values["created_at"])}).one_or_none()
+            **{f"m_{name}": value for name, value in values.items()}, "entry_amount": -cost, "has_cost": bool(cost),
+            "wallet_site": site_id, "amount": cost, "per_minute": per_minute, "window": _minute(values["created_at"])},
+        ).one_or_none()
         return (row.message_id, row.balance) if row is not None else (None, None)
     message_id = db.session.execute(_INSERT_MESSAGE, values).scalar_one()
     return message_id, _debit(site_id, cost, reference=str(message_id), per_minute=per_minute)
