@@ -389,12 +389,17 @@ def recount_customers(customer_ids) -> None:
         rollups.apply_first_order_changes(before, _recount(ids=ids))
 
 
-def finish_bulk_load(site_id: int) -> None:
+def finish_bulk_load(site_id: int, *, rebuild_rollups: bool = True) -> None:
     """After a backfill: every customer of the site counted at once, and the dashboard's
-    rollups rebuilt from the stored orders (events that came meanwhile included)."""
+    rollups rebuilt from the stored orders (events that came meanwhile included). With
+    `rebuild_rollups=False` (every page wrote its own rollups) only the new-customer rollup,
+    which follows the count, is rebuilt."""
     rollups.lock_site(site_id, exclusive=True)
     _recount(site_id=site_id)
-    rollups.rebuild_site(site_id)
+    if rebuild_rollups:
+        rollups.rebuild_site(site_id)
+    else:
+        rollups.rebuild_customers(site_id)
 
 
 def _recount(*, ids=None, site_id=None) -> dict:

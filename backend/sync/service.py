@@ -181,7 +181,10 @@ def request_backfill(site: Site, *, restart: bool = False) -> SyncState:
         raise ApiError("A backfill is running for this shop; it cannot start over until it stops.",
                        code="backfill_running", status=409)
     if restart or state.status in (SyncStatus.IDLE, SyncStatus.DONE):
-        state.cursor, state.done, state.total = None, 0, None
+        # a walk stopped half way may have stored orders without their rollups, left to its end
+        unfinished = state.status not in (SyncStatus.IDLE, SyncStatus.DONE) and _cursor(state)
+        carried = {"rollups_deferred": True} if unfinished and unfinished.get("rollups_deferred", True) else None
+        state.cursor, state.done, state.total = json.dumps(carried) if carried else None, 0, None
         state.started_at = state.finished_at = None
     state.status = SyncStatus.QUEUED
     state.last_error = None
@@ -208,10 +211,13 @@ def _backfill(site_id, state, budget_seconds, on_page):
     try:
         wc = WooCommerce.for_site(site)
         cursor = _cursor(state)
-        if not cursor:
+        if "until" not in cursor:  # a walk from the start
             until = utcnow().replace(microsecond=0)
             export = export_for(site)
-            cursor = {"until": format_wc_time(until), "products_done": False}
+            # an unfinished walk this one replaces may have left orders whose rollups only a
+            # rebuild at the end gives them (`request_backfill` says so); see `_RollupPace`
+            cursor = {"until": format_wc_time(until), "products_done": False,
+                      "rollups_deferred": cursor.get("rollups_deferred", False)}
             if export is not None:
                 # by id: every page is a primary-key range on the shop's side; orders changed
                 # during the walk are reconciliation's (its checkpoint is this start)
@@ -246,8 +252,9 @@ def _backfill(site_id, state, budget_seconds, on_page):
                 cursor["products_done"] = True
                 state.cursor = json.dumps(cursor)
                 db.session.commit()
-            for page_number, (records, invalid, following) in enumerate(pages, start=1):
-                orders.upsert_normalised(site_id, records, recount=False, rollups_now=False)
+            pace = _RollupPace(cursor)
+            for page_number, (records, invalid, following, waited) in enumerate(_timed(pages), start=1):
+                orders.upsert_normalised(site_id, records, recount=False, rollups_now=pace.now(waited))
                 _log_invalid(site_id, invalid)
                 cursor.update(following)
                 state = db.session.get(SyncState, state.id)
@@ -265,7 +272,7 @@ def _backfill(site_id, state, budget_seconds, on_page):
                 state = db.session.get(SyncState, state_id)
                 if budget_seconds is not None and time.monotonic() - started > budget_seconds:
                     return state  # still RUNNING: the next job run resumes from the cursor
-        orders.finish_bulk_load(site_id)
+        orders.finish_bulk_load(site_id, rebuild_rollups=cursor.get("rollups_deferred", True))
         state.status, state.finished_at = SyncStatus.DONE, utcnow()
         # orders changed during the walk moved past its end; reconciliation has them
         state.total = state.done
@@ -293,6 +300,45 @@ def _backfill(site_id, state, budget_seconds, on_page):
         db.session.commit()
         log.warning("backfill of site %s stopped: %s", site_id, error)
         return state
+
+
+# A page the writer waited for at least this long (seconds) came from the slower side, the shop;
+# this many pages in a row that did not keep it waiting say the writer is the slower one (more
+# than the pipeline holds, two downloaded and two read pages, which it drains after a pause).
+ROLLUPS_NOW_AFTER_WAIT = 0.005
+WRITER_BEHIND_AFTER_PAGES = 8
+
+
+class _RollupPace:
+    """Whether each page writes its own dashboard rollups. Pages the writer has to wait for come
+    from a shop slower than the writer (a real shop's page takes seconds): their rollups cost
+    time the writer would spend idle, and when every page did so the backfill ends without a
+    rebuild. Once pages queue up (the writer is the slower side), rollups are left to one
+    rebuild at the end, cheaper than a delta per order; the cursor remembers that."""
+
+    def __init__(self, cursor: dict):
+        self.cursor, self.ready_in_a_row = cursor, 0
+
+    def now(self, waited: float) -> bool:
+        if self.cursor.get("rollups_deferred", True):
+            return False
+        self.ready_in_a_row = 0 if waited >= ROLLUPS_NOW_AFTER_WAIT else self.ready_in_a_row + 1
+        if self.ready_in_a_row >= WRITER_BEHIND_AFTER_PAGES:
+            self.cursor["rollups_deferred"] = True
+            return False
+        return True
+
+
+def _timed(pages):
+    """The pages, each with how long the caller waited for it."""
+    iterator = iter(pages)
+    while True:
+        asked = time.monotonic()
+        try:
+            page = next(iterator)
+        except StopIteration:
+            return
+        yield (*page, time.monotonic() - asked)
 
 
 STATISTICS_PAGES = {2, 8, 32, 128, 512, 2048}

@@ -1,4 +1,5 @@
 """Backfill over real HTTP from the sandbox store: complete, resumable, progress reported."""
+import json
 import os
 import signal
 import subprocess
@@ -6,10 +7,12 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select, update
 
 from backend.extensions import db
 from backend.jobs import runner
+from backend.licensing.models import Site
 from backend.jobs.table import JOBS
 from backend.sandbox.server import SandboxServer, self_signed_tls
 from backend.sync import service
@@ -194,12 +197,23 @@ def test_cli_backfill_and_status(app, runner, store, connected):
     assert runner.invoke(args=["sync", "backfill", "99999"]).exit_code != 0
 
 
-def test_rollups_after_a_backfill_equal_a_rebuild_from_the_orders(app, store, connected):
-    """A backfill leaves the dashboard's rollups to the end (one rebuild instead of a delta per
-    order); an event arriving mid-walk is counted once, not twice."""
+@pytest.mark.parametrize("writer", ["waits for the shop", "is behind"])
+def test_rollups_after_a_backfill_equal_a_rebuild_from_the_orders(app, store, connected, monkeypatch, writer):
+    """Pages the writer waited for write their own rollups and the backfill ends without a
+    rebuild; once pages queue up, rollups are left to one rebuild at the end. Either way the
+    rollups are what a rebuild gives, and an event arriving mid-walk is counted once."""
     from backend.dashboard import rollups
     from backend.dashboard.models import DayCustomers
     from backend.orders import service as orders
+
+    if writer == "waits for the shop":
+        monkeypatch.setattr(service, "ROLLUPS_NOW_AFTER_WAIT", 0.0)
+    else:
+        monkeypatch.setattr(service, "ROLLUPS_NOW_AFTER_WAIT", float("inf"))
+        monkeypatch.setattr(service, "WRITER_BEHIND_AFTER_PAGES", 1)
+    rebuilds = []
+    real_rebuild = rollups.rebuild_site
+    monkeypatch.setattr(rollups, "rebuild_site", lambda site_id, **kw: (rebuilds.append(site_id), real_rebuild(site_id, **kw)))
 
     def snapshot():
         tables = (*rollups.ROLLUPS, DayCustomers)
@@ -217,7 +231,26 @@ def test_rollups_after_a_backfill_equal_a_rebuild_from_the_orders(app, store, co
         service.run_backfill(connected.site_id)
     after_backfill = snapshot()
     assert after_backfill["dash_day_status"], "the backfill filled the rollups"
+    assert len(rebuilds) == (0 if writer == "waits for the shop" else 1)
     with app.app_context():
-        rollups.rebuild_site(connected.site_id)
+        real_rebuild(connected.site_id)
         db.session.commit()
     assert snapshot() == after_backfill
+
+
+def test_starting_over_an_unfinished_walk_keeps_its_rollups_to_be_rebuilt(app, connected):
+    """Orders an unfinished walk stored without rollups get them only from a rebuild at the end
+    of the walk that replaces it; a finished walk left none."""
+    from backend.sync.models import SyncKind, SyncStatus
+
+    with app.app_context():
+        site = db.session.get(Site, connected.site_id)
+        for status, left, carried in ((SyncStatus.FAILED, True, '{"rollups_deferred": true}'),
+                                      (SyncStatus.FAILED, False, None),
+                                      (SyncStatus.DONE, True, None)):
+            state = service.state_for(site.id, SyncKind.BACKFILL)
+            state.status, state.lease_until = status, None
+            state.cursor = json.dumps({"until": "2026-11-01T00:00:00", "products_done": True, "rollups_deferred": left})
+            service.request_backfill(site, restart=True)
+            assert state.cursor == carried, (status, left)
+        db.session.rollback()
