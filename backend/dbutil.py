@@ -4,8 +4,14 @@ from decimal import Decimal
 
 import orjson
 from sqlalchemy import Text, TypeDecorator, any_, bindparam, cast, column, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from backend.extensions import db
+
+
+def on_postgresql() -> bool:
+    """Whether the session's database is PostgreSQL (the other one Bikri runs on is SQLite)."""
+    return db.session.get_bind().dialect.name == "postgresql"
 
 
 def upsert_insert(model):
@@ -26,9 +32,7 @@ def in_list(column, values):
     plans it once (an IN list is a new statement for every length, planned afresh each time:
     most of what a small lookup on the order-event path cost)."""
     values = list(values)
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import ARRAY
-
+    if on_postgresql():
         return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
     return column.in_(values)
 

@@ -25,7 +25,7 @@ from sqlalchemy import delete, event, func, select
 from sqlalchemy.orm import Session
 
 from backend.dashboard.models import DayCustomers, DayCycle, DayParcels, DayProduct, DaySource, DayStatus, MonthProduct
-from backend.dbutil import in_list, insert_rows_together
+from backend.dbutil import in_list, insert_rows_together, on_postgresql
 from backend.extensions import db
 
 ZERO = Decimal("0.00")
@@ -165,7 +165,7 @@ def lock_site(site_id: int, *, exclusive: bool = False) -> None:
     """Order writers of a site share this lock (PostgreSQL, until commit); a rebuild of the
     site's rollups takes it alone, so no delta lands between the rebuild's read and its write.
     SQLite has a single writer."""
-    if db.session.get_bind().dialect.name != "postgresql":
+    if not on_postgresql():
         return
     lock = func.pg_advisory_xact_lock if exclusive else func.pg_advisory_xact_lock_shared
     db.session.connection().execute(select(lock((0x5E << 56) | (site_id & 0xFFFFFF))))
@@ -176,7 +176,7 @@ def lock_orders(site_id: int, wc_ids) -> None:
     are read: two writers must not both take "no old version" or the same old version as the
     base of their delta. A transaction-scoped advisory lock also covers orders not stored yet,
     which a row lock cannot. SQLite has a single writer."""
-    if db.session.get_bind().dialect.name != "postgresql" or not wc_ids:
+    if not on_postgresql() or not wc_ids:
         return
     lock_site(site_id)
     keys = sorted({(0x5D << 56) | ((site_id & 0xFFFFFF) << 32) | (wc_id & 0xFFFFFFFF) for wc_id in wc_ids})

@@ -14,6 +14,7 @@ from sqlalchemy import and_, func, select, text, type_coerce, union_all
 
 from backend.dashboard.models import DayCustomers, DayCycle, DayProduct, DaySource, DayStatus, MonthProduct, SalesTarget
 from backend.dashboard.rollups import NOT_SALES
+from backend.dbutil import on_postgresql
 from backend.extensions import db
 from backend.money import Money
 from backend.timeutil import dhaka_today, utcnow
@@ -50,7 +51,7 @@ def serial_reads() -> None:
     thousand rollup rows, yet the planner sent a year's top products to two workers whose
     start-up on a busy 2-core server took 25-45 ms of a 30-50 ms query (EXPLAIN ANALYZE at
     1,000,000 orders); the same query alone runs in under 10 ms."""
-    if db.session.get_bind().dialect.name == "postgresql":
+    if on_postgresql():
         db.session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import Boolean, bindparam, case, cast, func, insert, literal, or
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
+from backend.dbutil import on_postgresql
 from backend.errors import ApiError
 from backend.extensions import db
 from backend.integrations.sms import SendResult, SmsGatewayError, get_sms_gateway
@@ -318,7 +319,7 @@ def _record_and_debit(values: dict, per_minute: int) -> tuple[int | None, Decima
     """Insert the message and debit its cost: (message id, balance left), the balance None when
     the debit was refused (the caller rolls back)."""
     site_id, cost = values["site_id"], values["cost"]
-    if db.session.get_bind().dialect.name == "postgresql":
+    if on_postgresql():
         row = db.session.execute(_SEND_AND_DEBIT, {
             **{f"m_{name}": value for name, value in values.items()}, "entry_amount": -cost, "has_cost": bool(cost),
             "wallet_site": site_id, "amount": cost, "per_minute": per_minute, "window": _minute(values["created_at"])},
@@ -332,7 +333,8 @@ def deliver(message: SmsMessage) -> SmsMessage:
     """Hand the message to the gateway and record the outcome; a failure refunds the debit.
     `message` is a row of the session or a plain SmsMessage."""
     try:
-        result = current_gateway().send(msisdn=msisdn_form(message.phone), text=message.content, message_id=message.gateway_message_id)
+        result = current_gateway().send(msisdn=msisdn_form(message.phone), text=message.content,
+                                        message_id=message.gateway_message_id)
     except (SmsGatewayError, ValueError) as error:
         result = SendResult(False, error=str(error))
     outcome = {"gateway": sms_settings().gateway_key, "finished_at": utcnow(), "gateway_reference": None, "error": None}
@@ -355,7 +357,7 @@ def _finish_statement():
     """The outcome of a send need not wait for PostgreSQL's disk flush: if a crash loses it, the
     message is left "sending" and `resume_stuck_messages` asks the gateway again with the same
     message id, which it recognises; the debit before the send is committed durably as ever."""
-    return _FINISH_MESSAGE_ASYNC if db.session.get_bind().dialect.name == "postgresql" else _FINISH_MESSAGE
+    return _FINISH_MESSAGE_ASYNC if on_postgresql() else _FINISH_MESSAGE
 
 
 def resume_stuck_messages() -> int:

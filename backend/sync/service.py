@@ -26,7 +26,7 @@ from flask import current_app
 from sqlalchemy import delete, or_, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from backend.dbutil import in_list, insert_rows, upsert_insert
+from backend.dbutil import in_list, insert_rows, on_postgresql, upsert_insert
 from backend.errors import ApiError
 from backend.extensions import db
 from backend.integrations.woocommerce_export import ExportUnavailable, OrderExport
@@ -352,7 +352,7 @@ def _refresh_statistics(page_number: int) -> None:
     Autovacuum catches up only after a minute; a handful of ANALYZEs spaced out
     exponentially keeps every page as fast as the first, at no cost on big tables.
     """
-    if page_number not in STATISTICS_PAGES or db.session.get_bind().dialect.name != "postgresql":
+    if page_number not in STATISTICS_PAGES or not on_postgresql():
         return
     try:
         db.session.execute(text("ANALYZE orders, order_items, customers"))

@@ -213,7 +213,12 @@ def test_rollups_after_a_backfill_equal_a_rebuild_from_the_orders(app, store, co
         monkeypatch.setattr(service, "WRITER_BEHIND_AFTER_PAGES", 1)
     rebuilds = []
     real_rebuild = rollups.rebuild_site
-    monkeypatch.setattr(rollups, "rebuild_site", lambda site_id, **kw: (rebuilds.append(site_id), real_rebuild(site_id, **kw)))
+
+    def counted_rebuild(site_id, **kw):
+        rebuilds.append(site_id)
+        real_rebuild(site_id, **kw)
+
+    monkeypatch.setattr(rollups, "rebuild_site", counted_rebuild)
 
     def snapshot():
         tables = (*rollups.ROLLUPS, DayCustomers)
