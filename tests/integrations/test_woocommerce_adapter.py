@@ -1,7 +1,12 @@
 """The adapter against the sandbox store over real sockets."""
-import pytest
+import random
+from decimal import Decimal
 
-from backend.integrations.woocommerce import ModifiedCursor, WooCommerce, WooCommerceError
+import pytest
+import requests
+
+from backend.integrations.woocommerce import ModifiedCursor, WooCommerce, WooCommerceError, read_json
+from backend.orders.service import _money, normalise_order
 from backend.sandbox.server import SandboxServer, self_signed_tls
 from backend.sandbox.woocommerce import ApiKey, create_sandbox
 from tests.conftest import WC_KEY as KEY, WC_SECRET as SECRET
@@ -105,14 +110,6 @@ def test_unreachable_shop():
 def test_money_read_as_a_number_stays_exact(store):
     """orjson reads numbers as floats: the shortest text of each is the shop's own, so the
     read model's Decimal is what the shop sent (line_items[].price is a JSON number)."""
-    import random
-    from decimal import Decimal
-
-    import requests
-
-    from backend.integrations.woocommerce import read_json
-    from backend.orders.service import _money, normalise_order
-
     wc = adapter(store.url)
     as_sent = wc.api.get("orders/1").json(parse_float=Decimal)  # the JSON's own digits
     assert [item["price"] for item in normalise_order(wc.get_order(1)).items] \
@@ -126,10 +123,6 @@ def test_money_read_as_a_number_stays_exact(store):
 
 
 def test_json_behind_a_byte_order_mark_is_still_read():
-    import requests
-
-    from backend.integrations.woocommerce import read_json
-
     answer = requests.Response()
     answer._content, answer.encoding = b'\xef\xbb\xbf{"id": 7, "total": "10.50"}', None
     assert read_json(answer) == {"id": 7, "total": "10.50"}
