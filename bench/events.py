@@ -177,7 +177,7 @@ def main():
         both = json.loads(out.stdout.strip().splitlines()[-1])
     result, at_target = both["saturated"], both["paced"]
     rate = result["requests"] * BATCH / result["seconds"]
-    workers = os.environ.get("BIKRI_WEB_WORKERS", f"{os.cpu_count() + 1} (cpu+1)")
+    workers = os.environ.get("BIKRI_WEB_WORKERS", f"{4 * os.cpu_count()} (4 per core)")
     print(f"bench/events.py  POST /api/v1/events, {BATCH} full orders per request  gunicorn sync workers={workers}  PostgreSQL  "
           f"{os.cpu_count()} cores shared with the load generator")
     print(f"  saturation, {args.connections} connections back to back, {args.seconds:g}s:")
