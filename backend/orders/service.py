@@ -274,11 +274,14 @@ def upsert_normalised(site_id: int, records: list[NormalOrder], *, recount: bool
     wc_ids = [records[i].wc_id for i in chosen]
     rollups.lock_orders(site_id, wc_ids)  # first, so every writer takes its locks in one order
 
-    customers = _ensure_customers(site_id, {records[i].values["phone"]: records[i].customer_name
-                                            for i in chosen if records[i].values["phone"]}, now)
     # the stored versions, whole: the dashboard's rollups move by (new − old)
     versions = rollups.read_versions(site_id, wc_ids)
     before = {wc_id: version[0] for wc_id, version in versions.items()}
+    # with their customers, whose counts a changed phone moves (locked with the others, in one order)
+    customers = _ensure_customers(site_id, {records[i].values["phone"]: records[i].customer_name
+                                            for i in chosen if records[i].values["phone"]}, now,
+                                  also_lock={old["customer_id"] for old in before.values() if old["customer_id"]}
+                                  if recount else ())
 
     rows = [{**records[i].values, "site_id": site_id, "customer_id": customers.get(records[i].values["phone"]),
              "synced_at": now} for i in chosen]
@@ -357,27 +360,32 @@ def delete_orders(site_id: int, deletions: list[tuple[int, datetime]]) -> list[s
     return outcomes
 
 
-def _ensure_customers(site_id: int, names_by_phone: dict, now: datetime) -> dict[str, int]:
-    """Customer ids by phone, creating the missing ones. Their rows are locked (PostgreSQL)
-    until commit, so two writers counting one customer's orders take turns."""
-    if not names_by_phone:
+def _ensure_customers(site_id: int, names_by_phone: dict, now: datetime, also_lock=()) -> dict[str, int]:
+    """Customer ids by phone, creating the missing ones. Their rows, and those of `also_lock`
+    (customer ids, e.g. an order's customer before its phone changed), are locked (PostgreSQL)
+    until commit, so two writers counting one customer's orders take turns.
+
+    All of them are locked in one statement, in id order, after the missing ones exist: a
+    writer that locked its known customers first and a new one later could take them out of
+    order and deadlock with another (seen with 8 workers applying events at once)."""
+    phones = sorted(names_by_phone)
+    if not phones and not also_lock:
         return {}
-    found = _lock_customers(site_id, names_by_phone)
-    missing = sorted(set(names_by_phone) - set(found))
-    if missing:  # most events are for customers we know: then one statement, not two
+    connection = db.session.connection()
+    known = set(connection.execute(select(Customer.phone).where(Customer.site_id == site_id,
+                                                                  in_list(Customer.phone, phones))).scalars()) if phones else set()
+    missing = [phone for phone in phones if phone not in known]
+    if missing:  # in phone order: two writers creating the same customers wait for each other in one order
         insert_rows(Customer.__table__, [{"site_id": site_id, "phone": phone, "name": names_by_phone[phone],
                                           "order_count": 0, "created_at": now} for phone in missing],
                     conflict=("site_id", "phone"))
-        found.update(_lock_customers(site_id, missing))
-    return found
-
-
-def _lock_customers(site_id: int, phones) -> dict[str, int]:
-    rows = db.session.connection().execute(
-        select(Customer.id, Customer.phone).where(Customer.site_id == site_id, in_list(Customer.phone, phones))
-        .order_by(Customer.id).with_for_update()
-    )
-    return {phone: customer_id for customer_id, phone in rows}
+    wanted = in_list(Customer.phone, phones) if phones else None
+    if also_lock:
+        ids = in_list(Customer.id, sorted(also_lock))
+        wanted = ids if wanted is None else or_(wanted, ids)
+    rows = connection.execute(select(Customer.id, Customer.phone).where(Customer.site_id == site_id, wanted)
+                              .order_by(Customer.id).with_for_update())
+    return {phone: customer_id for customer_id, phone in rows if phone in names_by_phone}
 
 
 def recount_customers(customer_ids) -> None:
