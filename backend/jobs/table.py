@@ -38,6 +38,11 @@ def sync_reconcile():
     return reconcile_all()
 
 
+def apply_event_inbox():
+    from backend.sync.service import apply_inbox
+    return apply_inbox()
+
+
 def prune_seen_events():
     from backend.sync.service import prune_seen_events as prune
     return prune()
@@ -71,6 +76,8 @@ JOBS = [
     Job("sync_backfill", sync_backfill, trigger_args={"seconds": 30}, lease_seconds=600),
     # a lost push event costs at most these minutes (issue 5)
     Job("sync_reconcile", sync_reconcile, trigger_args={"minutes": 5}, lease_seconds=900),
+    # accepted events whose web worker did not apply them (restart, crash), and retries
+    Job("apply_event_inbox", apply_event_inbox, trigger_args={"seconds": 15}, lease_seconds=300),
     Job("prune_seen_events", prune_seen_events, trigger_args={"hours": 6}),
     Job("expire_otp_codes", expire_otp_codes, trigger_args={"minutes": 10}),
     # Each run asks only about parcels whose next check is due (every shop's own interval) and

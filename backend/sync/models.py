@@ -52,3 +52,20 @@ class SeenEvent(db.Model):
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(200), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class EventInbox(db.Model):
+    """Order events accepted for later (the plugin asked `Prefer: respond-async`), one row per
+    request, until applied. Written before the answer, so an accepted event outlives a crash;
+    the worker that answered applies it right after, the jobs process whatever that left."""
+
+    __tablename__ = "event_inbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # JSON: the events as validated ({"idempotency_key", "type", "order_id", "date_modified_gmt", "order"})
+    events: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    last_error: Mapped[str | None] = mapped_column(String(1000))

@@ -1,3 +1,6 @@
+import logging
+
+from flask import after_this_request, current_app, request
 from flask.views import MethodView
 
 from backend.api import Blueprint, current_site
@@ -13,10 +16,33 @@ API_BLUEPRINTS = [blp]
 class Events(MethodView):
     @blp.arguments(EventsSchema)
     @blp.response(200, EventResultsSchema)
+    @blp.alt_response(202, schema=EventResultsSchema, description=(
+        "With `Prefer: respond-async`: the valid events are stored and answered 'accepted', and "
+        "applied right after the answer; invalid ones are answered with their error at once."))
     def post(self, data):
         """Order events from the plugin (≤ 100 per call); one result per event, in order.
         An event that fails never fails the others."""
-        return {"results": service.apply_events(current_site(), data["events"])}
+        site = current_site()
+        if "respond-async" not in request.headers.get("Prefer", "").lower():
+            return {"results": service.apply_events(site, data["events"])}
+        results, inbox_id = service.accept_events(site, data["events"])
+        if inbox_id is not None:
+            app = current_app._get_current_object()
+
+            @after_this_request
+            def apply_once_answered(response):
+                # runs when the server has sent the answer and closes it (after the commit)
+                response.call_on_close(lambda: _apply_accepted(app, inbox_id))
+                return response
+        return {"results": results}, 202, {"Preference-Applied": "respond-async"}
+
+
+def _apply_accepted(app, inbox_id: int) -> None:
+    try:
+        with app.app_context():
+            service.apply_inbox(inbox_id)
+    except Exception:  # noqa: BLE001 - the answer is out; the jobs process applies what is left
+        logging.getLogger(__name__).exception("accepted events (inbox row %s) were left to the jobs process", inbox_id)
 
 
 @blp.route("/sync/status")

@@ -58,7 +58,8 @@ class ItemErrorSchema(StrictSchema):
 
 class EventResultSchema(StrictSchema):
     idempotency_key = fields.String(allow_none=True)
-    status = fields.String(metadata={"description": "applied | ignored_older | duplicate | error"})
+    status = fields.String(metadata={"description": "applied | ignored_older | duplicate | error; "
+                                                    "accepted (Prefer: respond-async: stored, applied right after)"})
     error = fields.Nested(ItemErrorSchema)
 
 

@@ -22,6 +22,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import orjson
 from flask import current_app
 from sqlalchemy import delete, or_, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -40,7 +41,7 @@ from backend.integrations.woocommerce import (
 )
 from backend.licensing.models import Site
 from backend.orders import service as orders
-from backend.sync.models import SeenEvent, SyncKind, SyncState, SyncStatus
+from backend.sync.models import EventInbox, SeenEvent, SyncKind, SyncState, SyncStatus
 from backend.timeutil import iso, utcnow
 
 log = logging.getLogger(__name__)
@@ -594,6 +595,12 @@ def _error(code: str, message: str) -> dict:
     return {"code": code, "message": message}
 
 
+def _invalid_result(item: InvalidItem) -> dict:
+    key = item.raw.get("idempotency_key") if isinstance(item.raw, dict) else None
+    return {"idempotency_key": key if isinstance(key, str) else None, "status": "error",
+            "error": _error("invalid_event", _flatten(item.messages))}
+
+
 def apply_events(site: Site, events: list) -> list[dict]:
     """Apply a batch of pushed events; one result per event, in order."""
     results: list[dict | None] = [None] * len(events)
@@ -605,9 +612,7 @@ def apply_events(site: Site, events: list) -> list[dict]:
     candidates = []
     for index, event in enumerate(events):
         if isinstance(event, InvalidItem):
-            key = event.raw.get("idempotency_key") if isinstance(event.raw, dict) else None
-            results[index] = {"idempotency_key": key if isinstance(key, str) else None, "status": "error",
-                              "error": _error("invalid_event", _flatten(event.messages))}
+            results[index] = _invalid_result(event)
         else:
             candidates.append(index)
 
@@ -673,6 +678,108 @@ def _claim_keys(site_id: int, keys: list[str]) -> set[str]:
 def _release_keys(site_id: int, keys: list[str]) -> None:
     if keys:
         db.session.execute(delete(SeenEvent).where(SeenEvent.site_id == site_id, in_list(SeenEvent.idempotency_key, keys)))
+
+
+# --- events accepted now, applied right after the answer (Prefer: respond-async) ------------
+#
+# The plugin's queue runner blocks a PHP worker of the shop while it waits for our answer, and
+# applying 50 full orders (items, customers, rollups; sometimes a read from WooCommerce) takes
+# tens of milliseconds. So, when asked, the events are validated and stored, answered
+# "accepted", and applied by the same web worker once the answer is out: on the order desk
+# within a fraction of a second, as before.
+
+# Events that failed for a reason that may pass (WooCommerce did not answer, the database
+# refused) are tried again, each time later; after that, reconciliation's pull finds their orders.
+_RETRY_CODES = {"order_fetch_failed", "not_stored"}
+INBOX_ATTEMPTS = 6
+# A row still here this long after it was accepted lost the worker that took it (a restart, a
+# crash): the jobs process applies it.
+INBOX_ORPHAN_AFTER = timedelta(seconds=20)
+
+
+def accept_events(site: Site, events: list) -> tuple[list[dict], int | None]:
+    """Validate now, apply later: invalid events are answered as errors at once, the valid ones
+    stored in one inbox row (committed with the answer) and answered "accepted". Returns the
+    results and the row's id (None when nothing was valid)."""
+    results, valid = [], []
+    for event in events:
+        if isinstance(event, InvalidItem):
+            results.append(_invalid_result(event))
+        else:
+            results.append({"idempotency_key": event["idempotency_key"], "status": "accepted"})
+            valid.append(event)
+    if not valid:
+        return results, None
+    now = utcnow()
+    row = EventInbox(site_id=site.id, events=_inbox_json(valid), received_at=now, not_before=now + INBOX_ORPHAN_AFTER)
+    db.session.add(row)
+    db.session.flush()
+    return results, row.id
+
+
+def _inbox_json(events: list[dict]) -> str:
+    return orjson.dumps([{**event, "date_modified_gmt": event["date_modified_gmt"].isoformat()}
+                         for event in events]).decode()
+
+
+def _inbox_events(stored: str) -> list[dict]:
+    return [{**event, "date_modified_gmt": datetime.fromisoformat(event["date_modified_gmt"])}
+            for event in orjson.loads(stored)]
+
+
+def apply_inbox(inbox_id: int | None = None, limit: int = 200) -> int:
+    """Apply accepted events: the row `inbox_id` (its worker, right after answering), or else the
+    rows whose time has come (jobs process: orphans and retries), oldest first. Each row is
+    applied and removed in one transaction: a crash leaves it whole for the next try, and the
+    events' keys, claimed in that same transaction, make what a try applied a duplicate to the
+    next. Returns how many rows were taken."""
+    taken = 0
+    while taken < limit:
+        query = select(EventInbox).order_by(EventInbox.id).limit(1)
+        query = query.where(EventInbox.id == inbox_id) if inbox_id is not None else \
+            query.where(EventInbox.not_before <= utcnow())
+        if on_postgresql():
+            query = query.with_for_update(skip_locked=True)  # a row another process is applying is its own
+        row = db.session.execute(query).scalar_one_or_none()
+        if row is None:
+            break
+        row_id, site_id = row.id, row.site_id
+        taken += 1
+        try:
+            _apply_inbox_row(row)
+            db.session.commit()
+        except Exception:  # noqa: BLE001 - logged; the row is tried again later, other rows go on
+            db.session.rollback()
+            log.exception("site %s: accepted events (inbox row %s) could not be applied", site_id, row_id)
+            _postpone(row_id)
+        if inbox_id is not None:
+            break
+    return taken
+
+
+def _apply_inbox_row(row: EventInbox) -> None:
+    events = _inbox_events(row.events)
+    site = db.session.get(Site, row.site_id)
+    results = apply_events(site, events)
+    failed = [(event, result) for event, result in zip(events, results) if result["status"] == "error"]
+    retry = [event for event, result in failed if result["error"]["code"] in _RETRY_CODES]
+    for event, result in failed:
+        log.warning("site %s: accepted event %s (order %s) failed: %s", row.site_id, event["idempotency_key"],
+                    event["order_id"], result["error"]["message"])
+    if retry and row.attempts + 1 < INBOX_ATTEMPTS:
+        row.events, row.attempts = _inbox_json(retry), row.attempts + 1
+        row.not_before = utcnow() + timedelta(seconds=30 * 2 ** row.attempts)
+        row.last_error = "; ".join(result["error"]["message"] for _event, result in failed)[:1000]
+    else:
+        db.session.delete(row)
+
+
+def _postpone(row_id: int) -> None:
+    """A row whose apply raised is tried again in a minute, at most INBOX_ATTEMPTS times in all."""
+    db.session.execute(update(EventInbox).where(EventInbox.id == row_id)
+                       .values(attempts=EventInbox.attempts + 1, not_before=utcnow() + timedelta(minutes=1)))
+    db.session.execute(delete(EventInbox).where(EventInbox.id == row_id, EventInbox.attempts >= INBOX_ATTEMPTS))
+    db.session.commit()
 
 
 def _fetch_bodies(site: Site, to_fetch: dict, records: dict, done) -> None:

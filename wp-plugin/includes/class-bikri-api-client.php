@@ -150,13 +150,15 @@ final class Bikri_Api_Client {
 	}
 
 	/**
-	 * Order events, at most 100: POST /api/v1/events.
+	 * Order events, at most 100: POST /api/v1/events. Asked to answer once the events are
+	 * validated and stored (RFC 7240 respond-async), not once they are applied: the queue
+	 * runner holds one of the shop's PHP workers while it waits.
 	 *
 	 * @param array[] $events Each {idempotency_key, type, order_id, date_modified_gmt, order?}.
-	 * @return array|WP_Error {results: [{idempotency_key, status: applied|ignored_older|duplicate|error, error?}]}
+	 * @return array|WP_Error {results: [{idempotency_key, status: accepted|applied|ignored_older|duplicate|error, error?}]}
 	 */
 	public function post_events( array $events ) {
-		return $this->request( 'POST', '/api/v1/events', array( 'events' => array_values( $events ) ) );
+		return $this->request( 'POST', '/api/v1/events', array( 'events' => array_values( $events ) ), true, array( 'Prefer' => 'respond-async' ) );
 	}
 
 	/**

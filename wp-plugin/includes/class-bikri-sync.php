@@ -65,9 +65,10 @@ final class Bikri_Sync {
 	const MAX_DELAY = 3600;
 
 	/**
-	 * Results that mean the service has the event (or a newer state of the order).
+	 * Results that mean the service has the event (or a newer state of the order); "accepted":
+	 * stored, to be applied right after the answer.
 	 */
-	const ACKNOWLEDGED = array( 'applied', 'ignored_older', 'duplicate' );
+	const ACKNOWLEDGED = array( 'accepted', 'applied', 'ignored_older', 'duplicate' );
 
 	/**
 	 * License state.

@@ -98,8 +98,17 @@ class Bikri_Live_Sync_Test extends Bikri_Test_Case {
 		$this->assertSame( $count, $report['acknowledged'] );
 		$this->assertSame( 0, $sync->state()['failures'] );
 
-		$status = $this->plugin->client->request( 'GET', '/api/v1/sync/status' );
-		$this->assertIsArray( $status, is_wp_error( $status ) ? $status->get_error_message() : '' );
+		// Accepted, then applied right after the answer (each read from the shop): on the order
+		// desk within seconds.
+		$deadline = microtime( true ) + 15;
+		do {
+			$status = $this->plugin->client->request( 'GET', '/api/v1/sync/status' );
+			$this->assertIsArray( $status, is_wp_error( $status ) ? $status->get_error_message() : '' );
+			if ( $count === $status['orders_stored'] ) {
+				break;
+			}
+			usleep( 100000 );
+		} while ( microtime( true ) < $deadline );
 		$this->assertTrue( $status['connected'], 'the service holds the key the plugin created' );
 		$this->assertSame( $count, $status['orders_stored'], 'every order is in the service' );
 

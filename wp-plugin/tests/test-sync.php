@@ -230,15 +230,17 @@ class Bikri_Sync_Test extends Bikri_Test_Case {
 		$this->assertGreaterThan( 0, $state['last_push'] );
 		$this->assertSame( 0, $state['failures'] );
 		$this->assertSame( 'Bearer site-token-123', $this->requests[0][1]['headers']['Authorization'] );
+		$this->assertSame( 'respond-async', $this->requests[0][1]['headers']['Prefer'], 'answered once stored, not once applied' );
 	}
 
 	public function test_acknowledged_results_go_errors_stay_and_retry_with_backoff() {
-		$this->place( array( 1, 2, 3, 4 ) );
+		$this->place( array( 1, 2, 3, 4, 5 ) );
 		$this->statuses = array(
 			1 => 'applied',
 			2 => 'ignored_older',
 			3 => 'duplicate',
 			4 => 'error',
+			5 => 'accepted',
 		);
 		$now = time();
 		$this->sync->run( $now );

@@ -1,0 +1,116 @@
+"""POST /api/v1/events with `Prefer: respond-async`: validated and stored, answered "accepted",
+applied once the answer is out; what a worker leaves behind, the jobs process applies."""
+from sqlalchemy import func, select
+
+from backend.extensions import db
+from backend.orders.models import OrderItem
+from backend.sync import service
+from backend.sync.models import EventInbox
+from tests.sync.helpers import stored
+from tests.sync.test_events import event, order
+
+ASYNC = {"Prefer": "respond-async"}
+
+
+def post_async(shop, *events):
+    response = shop.post("/api/v1/events", json={"events": list(events)}, headers=ASYNC)
+    assert response.status_code == 202, response.json
+    assert response.headers["Preference-Applied"] == "respond-async"
+    return response
+
+
+def inbox_rows(app):
+    with app.app_context():
+        return db.session.execute(select(func.count()).select_from(EventInbox)).scalar_one()
+
+
+def test_accepted_events_are_applied_once_the_answer_is_out(app, shop):
+    response = post_async(shop, event(order(1, status="processing"), type="created"),
+                          {"idempotency_key": "bad-1", "type": "updated"})
+    results = response.json["results"]
+    assert [r["status"] for r in results] == ["accepted", "error"]
+    assert results[1]["error"]["code"] == "invalid_event" and "order_id" in results[1]["error"]["message"]
+    assert 1 not in stored(app, shop.site_id) and inbox_rows(app) == 1  # stored, not yet applied
+    response.close()  # the server closes the answer once sent: that is when the events are applied
+    assert stored(app, shop.site_id)[1].status == "processing"
+    assert inbox_rows(app) == 0
+
+
+def inbox(app):
+    with app.app_context():
+        return [(row.attempts, row.not_before, row.last_error, row.events)
+                for row in db.session.execute(select(EventInbox).order_by(EventInbox.id)).scalars()]
+
+
+def left_by_a_dead_worker(app):
+    """What the jobs process sees once a row has waited past INBOX_ORPHAN_AFTER."""
+    with app.app_context():
+        db.session.execute(EventInbox.__table__.update().values(not_before=EventInbox.received_at))
+        db.session.commit()
+
+
+def run_inbox_job(app):
+    from backend.jobs.table import apply_event_inbox
+
+    with app.app_context():
+        return apply_event_inbox()
+
+
+def test_a_batch_its_worker_never_applied_is_applied_by_the_jobs_process(app, shop):
+    # the answer is never closed: its worker died before applying
+    unclosed = post_async(shop, event(order(2, status="on-hold"), type="created"))
+    assert run_inbox_job(app) == 0, "a fresh row belongs to the worker that accepted it"
+    left_by_a_dead_worker(app)
+    assert run_inbox_job(app) == 1
+    assert stored(app, shop.site_id)[2].status == "on-hold" and inbox_rows(app) == 0
+    assert unclosed.status_code == 202
+
+
+def test_sent_twice_applied_once(app, shop):
+    body = order(3, status="processing")
+    for _ in range(2):  # the plugin's request timed out after the service had stored it: sent again
+        post_async(shop, event(body, key="evt-3")).close()
+    assert len(stored(app, shop.site_id)) == 1
+    with app.app_context():
+        items = db.session.execute(select(func.count()).select_from(OrderItem).where(OrderItem.site_id == shop.site_id)).scalar_one()
+    assert items == len(body["line_items"])
+    assert shop.post("/api/v1/events", json={"events": [event(body, key="evt-3")]}).json["results"][0]["status"] == "duplicate"
+
+
+def test_a_crash_while_applying_leaves_the_batch_whole_for_a_later_try(app, shop, monkeypatch):
+    from backend.orders import service as orders
+
+    real, calls = orders.upsert_normalised, []
+
+    def crash_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("the worker was killed mid-apply")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(orders, "upsert_normalised", crash_once)
+    post_async(shop, event(order(5, status="processing")), event(order(6, status="completed"))).close()
+    assert stored(app, shop.site_id) == {}, "nothing half-applied"
+    [(attempts, _when, _error, events)] = inbox(app)
+    assert attempts == 1 and '"order_id":5' in events and '"order_id":6' in events
+    left_by_a_dead_worker(app)
+    assert run_inbox_job(app) == 1
+    rows = stored(app, shop.site_id)
+    assert (rows[5].status, rows[6].status) == ("processing", "completed") and inbox_rows(app) == 0
+
+
+def test_events_that_may_succeed_later_are_retried_alone_then_dropped(app, shop):
+    lonely = event(type="updated", order_id=7, modified="2026-03-01T00:00:00", key="fetch-me")  # no body, no WooCommerce key
+    post_async(shop, lonely, event(order(8))).close()
+    assert 8 in stored(app, shop.site_id)
+    [(attempts, not_before, error, events)] = inbox(app)
+    assert attempts == 1 and "not connected" in error and '"fetch-me"' in events and '"order_id":8' not in events
+    for _ in range(service.INBOX_ATTEMPTS - 1):
+        left_by_a_dead_worker(app)
+        run_inbox_job(app)
+    assert inbox_rows(app) == 0, "given up: reconciliation's pull finds the order"
+
+
+def test_a_malformed_request_is_refused_whole_as_without_the_preference(app, shop):
+    response = shop.post("/api/v1/events", json={"events": []}, headers=ASYNC)
+    assert response.status_code == 422 and inbox_rows(app) == 0
