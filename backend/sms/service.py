@@ -287,12 +287,17 @@ def send_sms(site: Site, *, phone: str, content: str, purpose: str = "manual",
     price = quote(site, content)
     if price.segments > MAX_SEGMENTS:
         raise validation_error("content", f"The message needs {price.segments} SMS; at most {MAX_SEGMENTS} are allowed. Shorten it.")
-    if idempotency_key:
-        existing = _existing(site, idempotency_key, phone, content)
-        if existing is not None:
-            return existing
+    # A repeated Idempotency-Key is found by the unique index when the message is inserted (the
+    # IntegrityError below), not by a lookup first: most keys are new (every checkout code's is),
+    # and a lookup cost each of them a round trip.
     if purpose == "otp":
-        _check_otp_limit(phone)
+        try:
+            _check_otp_limit(phone)
+        except ApiError:
+            existing = _existing(site, idempotency_key, phone, content) if idempotency_key else None
+            if existing is None:
+                raise
+            return existing  # a retry of a code that was sent: its answer again, not a refusal
 
     per_minute = sms_settings().sends_per_minute
     values = dict(site_id=site.id, phone=phone, content=content, purpose=purpose, encoding=price.encoding,
@@ -303,9 +308,12 @@ def send_sms(site: Site, *, phone: str, content: str, purpose: str = "manual",
         # stays a plain object outside the session, so nothing is reloaded after the commits.
         message_id, left = _record_and_debit(values, per_minute)
     except IntegrityError:
-        # the same Idempotency-Key arrived twice at once: the other request owns the message
+        # this Idempotency-Key was used before (or arrives twice at once): that message is the answer
         db.session.rollback()
-        return _existing(site, idempotency_key, phone, content)
+        existing = _existing(site, idempotency_key, phone, content) if idempotency_key else None
+        if existing is None:
+            raise
+        return existing
     if left is None:
         db.session.rollback()
         raise _refusal(site, price, per_minute)
