@@ -13,6 +13,7 @@ class SyncKind:
     BACKFILL = "backfill"
     RECONCILE = "reconcile"
     EXPORT = "export"  # not a walk: whether the shop's plugin offers the order export, and when that was checked
+    EVENTS = "events"  # not a walk: accepted events that could not be applied (done: how many, last_error: the latest)
 
 
 class SyncStatus:

@@ -89,8 +89,16 @@ class ReconcileStatusSchema(StrictSchema):
     last_error = fields.String(allow_none=True)
 
 
+class EventsStatusSchema(StrictSchema):
+    waiting = fields.Integer(metadata={"description": "batches accepted and not yet applied (or waiting for a retry)"})
+    failed = fields.Integer(metadata={"description": "accepted events that could not be applied, ever"})
+    last_error = fields.String(allow_none=True, metadata={"description": "e.g. 'Order #1001: …', the latest such failure"})
+    last_error_at = fields.String(allow_none=True)
+
+
 class SyncStatusSchema(StrictSchema):
     connected = fields.Boolean()
     orders_stored = fields.Integer()
     backfill = fields.Nested(BackfillStatusSchema)
     reconcile = fields.Nested(ReconcileStatusSchema)
+    events = fields.Nested(EventsStatusSchema)

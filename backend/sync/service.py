@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 
 import orjson
 from flask import current_app
-from sqlalchemy import delete, or_, select, text, update
+from sqlalchemy import delete, func, or_, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from backend.dbutil import in_list, insert_rows, on_postgresql, upsert_insert
@@ -108,7 +108,7 @@ def progress_text(done: int, total: int | None) -> str:
 def status_of(site: Site) -> dict:
     """What GET /api/v1/sync/status answers."""
     states = {s.kind: s for s in db.session.execute(select(SyncState).where(SyncState.site_id == site.id)).scalars()}
-    backfill, reconcile = states.get(SyncKind.BACKFILL), states.get(SyncKind.RECONCILE)
+    backfill, reconcile, events = states.get(SyncKind.BACKFILL), states.get(SyncKind.RECONCILE), states.get(SyncKind.EVENTS)
     checkpoint = parse_wc_time(_cursor(reconcile).get("after")) if reconcile else None
     return {
         "connected": bool(site.wc_consumer_key_enc and site.wc_consumer_secret_enc),
@@ -128,6 +128,13 @@ def status_of(site: Site) -> dict:
             "last_run_at": iso(reconcile.finished_at) if reconcile else None,
             "last_changes": reconcile.done if reconcile else 0,
             "last_error": reconcile.last_error if reconcile else None,
+        },
+        "events": {
+            "waiting": db.session.execute(select(func.count()).select_from(EventInbox)
+                                          .where(EventInbox.site_id == site.id)).scalar_one(),
+            "failed": events.done if events else 0,
+            "last_error": events.last_error if events else None,
+            "last_error_at": iso(events.finished_at) if events else None,
         },
     }
 
@@ -770,8 +777,18 @@ def _apply_inbox_row(row: EventInbox) -> None:
         row.events, row.attempts = _inbox_json(retry), row.attempts + 1
         row.not_before = utcnow() + timedelta(seconds=30 * 2 ** row.attempts)
         row.last_error = "; ".join(result["error"]["message"] for _event, result in failed)[:1000]
+        retried = {id(event) for event in retry}
+        failed = [(event, result) for event, result in failed if id(event) not in retried]
     else:
         db.session.delete(row)
+    if failed:
+        # the plugin was told "accepted" and let them go: the shop reads why in the sync status
+        # (reconciliation's pull brings such an order in once WooCommerce serves it whole)
+        state = state_for(row.site_id, SyncKind.EVENTS)
+        event, result = failed[-1]
+        state.done += len(failed)
+        state.last_error = f"Order #{event['order_id']}: {result['error']['message']}"[:1000]
+        state.finished_at = utcnow()
 
 
 def _postpone(row_id: int) -> None:

@@ -109,6 +109,23 @@ def test_events_that_may_succeed_later_are_retried_alone_then_dropped(app, shop)
         left_by_a_dead_worker(app)
         run_inbox_job(app)
     assert inbox_rows(app) == 0, "given up: reconciliation's pull finds the order"
+    events = shop.get("/api/v1/sync/status").json["events"]
+    assert events["failed"] == 1 and events["waiting"] == 0
+    assert events["last_error"].startswith("Order #7:") and "not connected" in events["last_error"]
+
+
+def test_an_order_that_cannot_be_read_is_reported_in_the_sync_status(app, shop):
+    status = shop.get("/api/v1/sync/status").json["events"]
+    assert status == {"waiting": 0, "failed": 0, "last_error": None, "last_error_at": None}
+    unclosed = post_async(shop, event(order(41, total="twelve")), event(order(40)))
+    assert [r["status"] for r in unclosed.json["results"]] == ["accepted", "accepted"]  # its body is WooCommerce's to check
+    assert shop.get("/api/v1/sync/status").json["events"]["waiting"] == 1
+    unclosed.close()
+    assert 40 in stored(app, shop.site_id) and 41 not in stored(app, shop.site_id)
+    status = shop.get("/api/v1/sync/status").json["events"]
+    assert status["waiting"] == 0 and status["failed"] == 1 and status["last_error_at"]
+    assert status["last_error"].startswith("Order #41:") and "total" in status["last_error"]
+    assert inbox_rows(app) == 0, "not retried: the same body would fail the same way"
 
 
 def test_a_malformed_request_is_refused_whole_as_without_the_preference(app, shop):
