@@ -849,6 +849,8 @@ BN.update({
         "আপনার অর্ডারগুলো এখনও WooCommerce থেকে কপি হচ্ছে (%(progress)s)। কপি শেষ হলে নিচের হিসাবে সেগুলো যোগ হবে।",
     "%(done)s of %(total)s orders": "%(total)s টির মধ্যে %(done)s টি অর্ডার",
     "%(done)s orders": "%(done)s টি অর্ডার",
+    "Bikri could not store an order change WooCommerce sent (%(when)s): %(reason)s. Bikri's regular check with WooCommerce brings the order in once WooCommerce gives it complete.":
+        "WooCommerce থেকে পাঠানো একটি অর্ডারের পরিবর্তন বিক্রি সংরক্ষণ করতে পারেনি (%(when)s): %(reason)s। WooCommerce অর্ডারটি সম্পূর্ণ দিলে বিক্রির নিয়মিত যাচাই অর্ডারটি নিয়ে আসবে।",
 })
 
 

@@ -27,7 +27,7 @@ MAX_TARGET = Decimal("1000000000")
 
 def _page_context(user):
     return {"today": dhaka_today(), "top_choices": service.TOP_CHOICES, "cost_categories": COST_CATEGORIES,
-            "first_sync": _first_sync(user.site)}
+            "first_sync": _first_sync(user.site), "sync_problem": _sync_problem(user.site)}
 
 
 def _first_sync(site):
@@ -37,6 +37,14 @@ def _first_sync(site):
 
     backfill = status_of(site)["backfill"]
     return backfill if backfill["status"] in (SyncStatus.QUEUED, SyncStatus.RUNNING) else None
+
+
+def _sync_problem(site):
+    """An order change from WooCommerce the service could not store this week: said at the top,
+    since the plugin was told "accepted" and no longer shows it."""
+    from backend.sync.service import recent_event_failure
+
+    return recent_event_failure(site.id)
 
 
 register_page(EmbedPage("dashboard", _l("Dashboard"), permission="view_dashboard", template="dashboard/page.html",

@@ -139,6 +139,13 @@ def status_of(site: Site) -> dict:
     }
 
 
+def recent_event_failure(site_id: int, within: timedelta = timedelta(days=7)) -> SyncState | None:
+    """The site's record of accepted events that could not be applied, if the latest was recent."""
+    return db.session.execute(select(SyncState).where(
+        SyncState.site_id == site_id, SyncState.kind == SyncKind.EVENTS, SyncState.last_error.is_not(None),
+        SyncState.finished_at > utcnow() - within)).scalar_one_or_none()
+
+
 # --- the plugin's order export (fast path) ----------------------------------------------------
 
 def export_for(site: Site) -> OrderExport | None:

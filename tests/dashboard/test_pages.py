@@ -98,3 +98,15 @@ def test_the_page_says_while_the_first_sync_is_still_copying_orders(app, store, 
     with app.app_context():
         sync.run_backfill(connected.site_id)
     assert 'id="dash-first-sync"' not in connected.open_page("dashboard")[0].get_data(as_text=True)
+
+
+def test_the_page_says_when_an_accepted_order_change_could_not_be_stored(app, shop):
+    from tests.sync.test_events import event, order
+
+    assert 'id="dash-sync-problem"' not in shop.open_page("dashboard")[0].get_data(as_text=True)
+    shop.post("/api/v1/events", json={"events": [event(order(41, total="twelve"))]},
+              headers={"Prefer": "respond-async"}).close()  # accepted, then refused when applied
+    html = shop.open_page("dashboard")[0].get_data(as_text=True)
+    assert 'id="dash-sync-problem"' in html and "Order #41:" in html
+    bangla = shop.open_page("dashboard", locale="bn_BD")[0].get_data(as_text=True)
+    assert "সংরক্ষণ করতে পারেনি" in bangla and "Order #41:" in bangla
