@@ -7,17 +7,18 @@ bind = os.environ.get("BIKRI_BIND", "127.0.0.1:5000")
 # their tail latency low; but an SMS send (and the OTP send inside it) holds its worker while
 # the gateway answers (~20 ms), so the worker count, not the CPU, capped sends at workers / wait
 # (cores + 1 = 3 workers: ~105 sends/s, p99 ~190 ms). Measured on 2 cores (bench/sms_send.py,
-# bench/auth.py; runs vary by about 20 %):
+# bench/auth.py; the same code varied by 30 % over a day, so the auth figures are from runs
+# taken in turn, 3 / 8 / 12 workers, twice):
 #   workers   SMS sends/s, p99       authenticated GETs/s, p99
-#   3         106, 188-200 ms         775-955, 17-33 ms
-#   8         196-256, 95-157 ms      794-928, 17-29 ms
-#   12        245-276, 106-135 ms     662-817, 25-37 ms
+#   3         106, 188-200 ms         775-865, 30-33 ms
+#   8         194-256, 95-155 ms      794-884, 25-29 ms
+#   12        245-276, 106-135 ms     662-721, 36-37 ms
 # Beyond ~4 per core the CPU-bound requests lose more to the extra processes than the waits
 # gain. At most 32, so that the workers' database connections stay well inside PostgreSQL's
-# default max_connections (100) on a big machine. gunicorn's gthread and gevent workers were tried too: both
-# served more SMS, but CPU-bound requests then share a core mid-request and their p99 grew
-# (gthread ~54 ms, gevent 120-200 ms on the authenticated GET), so threads stay opt-in
-# (BIKRI_WEB_THREADS).
+# default max_connections (100) on a big machine. gunicorn's gthread and gevent workers were
+# tried too: both served more SMS, but CPU-bound requests then share a core mid-request and
+# their p99 grew (gthread ~54 ms, gevent 120-200 ms on the authenticated GET), so threads stay
+# opt-in (BIKRI_WEB_THREADS).
 workers = int(os.environ.get("BIKRI_WEB_WORKERS", min(4 * multiprocessing.cpu_count(), 32)))
 threads = int(os.environ.get("BIKRI_WEB_THREADS", "1"))
 worker_class = "gthread" if threads > 1 else "sync"
