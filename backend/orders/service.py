@@ -372,8 +372,10 @@ def _ensure_customers(site_id: int, names_by_phone: dict, now: datetime, also_lo
     if not phones and not also_lock:
         return {}
     connection = db.session.connection()
-    known = set(connection.execute(select(Customer.phone).where(Customer.site_id == site_id,
-                                                                  in_list(Customer.phone, phones))).scalars()) if phones else set()
+    known = set()
+    if phones:
+        known.update(connection.execute(select(Customer.phone).where(Customer.site_id == site_id,
+                                                                       in_list(Customer.phone, phones))).scalars())
     missing = [phone for phone in phones if phone not in known]
     if missing:  # in phone order: two writers creating the same customers wait for each other in one order
         insert_rows(Customer.__table__, [{"site_id": site_id, "phone": phone, "name": names_by_phone[phone],

@@ -274,6 +274,10 @@ def _existing(site: Site, idempotency_key: str, phone: str, content: str) -> Sms
     return message
 
 
+def _sent_before(site: Site, idempotency_key: str | None, phone: str, content: str) -> SmsMessage | None:
+    return _existing(site, idempotency_key, phone, content) if idempotency_key else None
+
+
 def send_sms(site: Site, *, phone: str, content: str, purpose: str = "manual",
              idempotency_key: str | None = None) -> SmsMessage:
     try:
@@ -294,7 +298,7 @@ def send_sms(site: Site, *, phone: str, content: str, purpose: str = "manual",
         try:
             _check_otp_limit(phone)
         except ApiError:
-            existing = _existing(site, idempotency_key, phone, content) if idempotency_key else None
+            existing = _sent_before(site, idempotency_key, phone, content)
             if existing is None:
                 raise
             return existing  # a retry of a code that was sent: its answer again, not a refusal
@@ -310,7 +314,7 @@ def send_sms(site: Site, *, phone: str, content: str, purpose: str = "manual",
     except IntegrityError:
         # this Idempotency-Key was used before (or arrives twice at once): that message is the answer
         db.session.rollback()
-        existing = _existing(site, idempotency_key, phone, content) if idempotency_key else None
+        existing = _sent_before(site, idempotency_key, phone, content)
         if existing is None:
             raise
         return existing

@@ -747,13 +747,13 @@ def apply_inbox(inbox_id: int | None = None, limit: int = 200) -> int:
     applied and removed in one transaction: a crash leaves it whole for the next try, and the
     events' keys, claimed in that same transaction, make what a try applied a duplicate to the
     next. Returns how many rows were taken."""
+    query = select(EventInbox).order_by(EventInbox.id).limit(1)
+    query = query.where(EventInbox.id == inbox_id) if inbox_id is not None else \
+        query.where(EventInbox.not_before <= utcnow())
+    if on_postgresql():
+        query = query.with_for_update(skip_locked=True)  # a row another process is applying is its own
     taken = 0
     while taken < limit:
-        query = select(EventInbox).order_by(EventInbox.id).limit(1)
-        query = query.where(EventInbox.id == inbox_id) if inbox_id is not None else \
-            query.where(EventInbox.not_before <= utcnow())
-        if on_postgresql():
-            query = query.with_for_update(skip_locked=True)  # a row another process is applying is its own
         row = db.session.execute(query).scalar_one_or_none()
         if row is None:
             break
@@ -776,19 +776,18 @@ def _apply_inbox_row(row: EventInbox) -> None:
     site = db.session.get(Site, row.site_id)
     results = apply_events(site, events)
     failed = [(event, result) for event, result in zip(events, results) if result["status"] == "error"]
-    retry = [event for event, result in failed if result["error"]["code"] in _RETRY_CODES]
     for event, result in failed:
         log.warning("site %s: accepted event %s (order %s) failed: %s", row.site_id, event["idempotency_key"],
                     event["order_id"], result["error"]["message"])
+    retry = [event for event, result in failed if result["error"]["code"] in _RETRY_CODES]
     if retry and row.attempts + 1 < INBOX_ATTEMPTS:
         row.events, row.attempts = _inbox_json(retry), row.attempts + 1
         row.not_before = utcnow() + timedelta(seconds=30 * 2 ** row.attempts)
         row.last_error = "; ".join(result["error"]["message"] for _event, result in failed)[:1000]
-        retried = {id(event) for event in retry}
-        failed = [(event, result) for event, result in failed if id(event) not in retried]
+        failed = [(event, result) for event, result in failed if result["error"]["code"] not in _RETRY_CODES]
     else:
         db.session.delete(row)
-    if failed:
+    if failed:  # given up on
         # the plugin was told "accepted" and let them go: the shop reads why in the sync status
         # (reconciliation's pull brings such an order in once WooCommerce serves it whole)
         state = state_for(row.site_id, SyncKind.EVENTS)
