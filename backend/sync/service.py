@@ -41,6 +41,7 @@ from backend.integrations.woocommerce import (
 )
 from backend.licensing.models import Site
 from backend.orders import service as orders
+from backend.orders.models import Order
 from backend.sync.models import EventInbox, SeenEvent, SyncKind, SyncState, SyncStatus
 from backend.timeutil import iso, utcnow
 
@@ -139,11 +140,51 @@ def status_of(site: Site) -> dict:
     }
 
 
-def recent_event_failure(site_id: int, within: timedelta = timedelta(days=7)) -> SyncState | None:
-    """The site's record of accepted events that could not be applied, if the latest was recent."""
-    return db.session.execute(select(SyncState).where(
-        SyncState.site_id == site_id, SyncState.kind == SyncKind.EVENTS, SyncState.last_error.is_not(None),
-        SyncState.finished_at > utcnow() - within)).scalar_one_or_none()
+@dataclass
+class EventFailure:
+    """An order change the plugin handed over ("accepted") that the service gave up storing."""
+    order_id: int
+    at: datetime
+    reason: str
+
+
+# The orders given up on are remembered (newest last) until a later write stores them; at most:
+UNSTORED_KEPT = 50
+
+
+def _remember_unstored(site_id: int, failed: list[tuple[dict, dict]]) -> None:
+    state = state_for(site_id, SyncKind.EVENTS)
+    now = utcnow()
+    unstored = _cursor(state).get("unstored", {})
+    for event, result in failed:
+        reason = f"Order #{event['order_id']}: {result['error']['message']}"[:1000]
+        unstored.pop(str(event["order_id"]), None)  # re-added last: the newest
+        unstored[str(event["order_id"])] = {"at": now.isoformat(), "reason": reason}
+        state.last_error = reason
+    state.cursor = json.dumps({"unstored": dict(list(unstored.items())[-UNSTORED_KEPT:])})
+    state.done += len(failed)
+    state.finished_at = now
+
+
+def recent_event_failure(site_id: int, within: timedelta = timedelta(days=7)) -> EventFailure | None:
+    """The newest order change given up on within `within` that no later write has stored since
+    (a later event, or reconciliation's pull, stores the order and ends the alarm)."""
+    state = db.session.execute(select(SyncState).where(
+        SyncState.site_id == site_id, SyncState.kind == SyncKind.EVENTS, SyncState.finished_at > utcnow() - within,
+    )).scalar_one_or_none()
+    if state is None:
+        return None
+    since = utcnow() - within
+    failures = [EventFailure(int(order_id), at, entry["reason"])
+                for order_id, entry in _cursor(state).get("unstored", {}).items()
+                if (at := datetime.fromisoformat(entry["at"])) > since]
+    if not failures:
+        return None
+    stored_since = dict(db.session.execute(
+        select(Order.wc_id, Order.synced_at)
+        .where(Order.site_id == site_id, in_list(Order.wc_id, [f.order_id for f in failures]))).all())
+    missing = [f for f in failures if stored_since.get(f.order_id) is None or stored_since[f.order_id] < f.at]
+    return max(missing, key=lambda f: f.at) if missing else None
 
 
 # --- the plugin's order export (fast path) ----------------------------------------------------
@@ -789,12 +830,9 @@ def _apply_inbox_row(row: EventInbox) -> None:
         db.session.delete(row)
     if failed:  # given up on
         # the plugin was told "accepted" and let them go: the shop reads why in the sync status
-        # (reconciliation's pull brings such an order in once WooCommerce serves it whole)
-        state = state_for(row.site_id, SyncKind.EVENTS)
-        event, result = failed[-1]
-        state.done += len(failed)
-        state.last_error = f"Order #{event['order_id']}: {result['error']['message']}"[:1000]
-        state.finished_at = utcnow()
+        # and on the dashboard (reconciliation's pull brings such an order in once WooCommerce
+        # serves it whole)
+        _remember_unstored(row.site_id, failed)
 
 
 def _postpone(row_id: int) -> None:

@@ -110,3 +110,13 @@ def test_the_page_says_when_an_accepted_order_change_could_not_be_stored(app, sh
     assert 'id="dash-sync-problem"' in html and "Order #41:" in html
     bangla = shop.open_page("dashboard", locale="bn_BD")[0].get_data(as_text=True)
     assert "সংরক্ষণ করতে পারেনি" in bangla and "Order #41:" in bangla
+
+    # a second order given up on, then the first stored by a later change: the notice names the
+    # one still missing, and goes once that one is stored too
+    shop.post("/api/v1/events", json={"events": [event(order(42, total="twelve"))]},
+              headers={"Prefer": "respond-async"}).close()
+    shop.post("/api/v1/events", json={"events": [event(order(41, modified="2026-03-01T11:00:00"))]}).close()
+    html = shop.open_page("dashboard")[0].get_data(as_text=True)
+    assert 'id="dash-sync-problem"' in html and "Order #42:" in html and "Order #41:" not in html
+    shop.post("/api/v1/events", json={"events": [event(order(42, modified="2026-03-01T11:00:00"))]}).close()
+    assert 'id="dash-sync-problem"' not in shop.open_page("dashboard")[0].get_data(as_text=True)
