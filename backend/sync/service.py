@@ -196,21 +196,27 @@ def export_for(site: Site) -> OrderExport | None:
     after SYNC_EXPORT_REPROBE_SECONDS either way: a plugin update adds the route, a security
     plugin may start or stop blocking it. A shop that did not answer the probe at all is not
     remembered as lacking it.
+
+    Commits: the probe is a remote call, and no transaction may stay open across one (on SQLite
+    an open write transaction locks the whole database for every shop while the shop answers).
     """
     if not site.token_hash:
         return None
-    state = state_for(site.id, SyncKind.EXPORT)
-    known = _cursor(state)
+    remembered = db.session.execute(select(SyncState.cursor).where(
+        SyncState.site_id == site.id, SyncState.kind == SyncKind.EXPORT)).scalar_one_or_none()
+    known = json.loads(remembered) if remembered else {}
     checked = parse_wc_time(known.get("checked_at"))
     export = OrderExport.for_site(site)
     if checked and (utcnow() - checked).total_seconds() < current_app.config["SYNC_EXPORT_REPROBE_SECONDS"]:
         return export if known.get("available") else None
+    db.session.commit()
     try:
         available = export.probe()
     except WooCommerceError as error:
         log.info("site %s: export probe got no answer (%s); using wc/v3 this time", site.id, error)
         return None
     _remember_export(site.id, available)
+    db.session.commit()
     return export if available else None
 
 
@@ -305,6 +311,7 @@ def _backfill(site_id, state, budget_seconds, on_page):
             if not cursor["products_done"]:  # while the first order pages download
                 for products in WooCommerce.for_site(site).iter_products():
                     orders.upsert_products(site_id, products)
+                    db.session.commit()  # before the next page is asked for (see `export_for`)
                 cursor["products_done"] = True
                 state.cursor = json.dumps(cursor)
                 db.session.commit()
