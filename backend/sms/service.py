@@ -589,12 +589,15 @@ def start_recharge(site: Site, amount: Decimal) -> Recharge:
     gateway = _payment_gateway()
     recharge = Recharge(site_id=site.id, amount=amount, method="bkash", status="pending")
     db.session.add(recharge)
-    db.session.flush()
+    # On record before bKash is asked, whatever it answers; and no transaction waits open on
+    # bKash (on SQLite an open write locks the whole database for every shop meanwhile).
+    db.session.commit()
     try:
         created = gateway.create_payment(amount=amount, invoice=f"BIKRI-{recharge.id}",
                                          callback_url=payment_callback_url(), payer_reference=f"site-{site.id}")
     except PaymentError as error:
-        db.session.rollback()
+        recharge.status, recharge.note = "failed", f"bKash did not open the payment: {error.message}"[:255]
+        db.session.commit()
         raise RechargeUnavailable(f"bKash did not open the payment: {error.message}") from error
     recharge.payment_id = created.payment_id
     db.session.commit()

@@ -118,5 +118,15 @@ def test_recharge_without_bkash_configured_says_so(shop, app):
     assert response.status_code == 503 and response.json["error"]["code"] == "recharge_unavailable"
 
 
+def test_bkash_not_opening_the_payment_is_said_and_kept_on_record(shop, app, bkash):
+    app.config["BKASH"] = {**app.config["BKASH"], "base_url": "http://127.0.0.1:9/tokenized/checkout"}  # nobody listens
+    response = shop.post("/api/sms/recharge", json={"amount": 500})
+    assert response.status_code == 503 and response.json["error"]["code"] == "recharge_unavailable"
+    assert "bKash did not open the payment" in response.json["error"]["message"]
+    history = shop.get("/api/sms/recharge-history").json["items"]
+    assert [(item["status"], item["amount"]) for item in history] == [("failed", "500.00")]
+    assert shop.get("/api/sms/balance").json["balance"] == "0.00"
+
+
 def test_unknown_payment_on_the_callback_is_404(client, bkash):
     assert client.get("/payments/bkash/callback?paymentID=nope&status=success").status_code == 404
