@@ -46,7 +46,7 @@ RATE_MARGIN = 0.95
 # the run: the courier is down, and its parcels are still due next time.
 FAILURES_BEFORE_PAUSE = 5
 MAX_WORKERS = 64
-COMMIT_EVERY = 100
+COMMIT_EVERY = 100  # answers applied in one transaction while more keep arriving
 RECENT_CHECK = timedelta(seconds=60)
 DEFERRED = object()  # a worker's answer for a request it did not send
 
@@ -230,9 +230,17 @@ class StatusRun:
                     break  # nothing to send and nothing to wait for
                 wait = max(0.0, self.timetable[0][0] - time.time()) if self.timetable else None
                 try:
-                    self._handle(*self.results.get(timeout=wait))
+                    answer = self.results.get_nowait()
                 except queue.Empty:
-                    continue
+                    if self.unsaved:
+                        # nothing to apply now: commit rather than hold the answers' writes
+                        # (their row locks; on SQLite the whole database) while the couriers answer
+                        self._commit()
+                    try:
+                        answer = self.results.get(timeout=wait)
+                    except queue.Empty:
+                        continue
+                self._handle(*answer)
                 if self.unsaved >= COMMIT_EVERY:
                     self._commit()
         self._commit()
