@@ -678,20 +678,8 @@ def apply_events(site: Site, events: list) -> list[dict]:
         else:
             candidates.append(index)
 
-    # Claim the keys first: a key seen before (or earlier in this batch, or by a concurrent
-    # request that commits first) is a duplicate. Keys of items that end in error are let go.
-    claimed = _claim_keys(site.id, [events[i]["idempotency_key"] for i in candidates])
-    fresh = []
-    for index in candidates:
-        key = events[index]["idempotency_key"]
-        if key in claimed:
-            claimed.discard(key)
-            fresh.append(index)
-        else:
-            done(index, "duplicate")
-
     records, deletions, to_fetch = {}, {}, {}
-    for index in fresh:
+    for index in candidates:
         event = events[index]
         body = event.get("order")
         if body is not None and isinstance(body, dict) and body.get("id") not in (None, event["order_id"]):
@@ -704,7 +692,27 @@ def apply_events(site: Site, events: list) -> list[dict]:
         else:
             records[index] = body
     if to_fetch:
-        _fetch_bodies(site, to_fetch, records, done)
+        # Before anything is written: no transaction waits open on the shop (on SQLite an open
+        # write locks the whole database). Events seen before are not asked about.
+        with db.session.no_autoflush:
+            seen = _seen_keys(site.id, [events[i]["idempotency_key"] for i in to_fetch])
+        _fetch_bodies(site, {i: order_id for i, order_id in to_fetch.items()
+                             if events[i]["idempotency_key"] not in seen}, records, done)
+
+    # Claim the keys: a key seen before (or earlier in this batch, or by a concurrent request
+    # that commits first) is a duplicate. Keys of items that end in error are let go.
+    live = [i for i in candidates if results[i] is None]
+    claimed = _claim_keys(site.id, [events[i]["idempotency_key"] for i in live])
+    fresh = set()
+    for index in live:
+        key = events[index]["idempotency_key"]
+        if key in claimed:
+            claimed.discard(key)
+            fresh.add(index)
+        else:
+            done(index, "duplicate")
+    records = {i: body for i, body in records.items() if i in fresh}
+    deletions = {i: deletion for i, deletion in deletions.items() if i in fresh}
 
     normalised = {}
     for index, body in records.items():
@@ -724,6 +732,13 @@ def _flatten(messages, prefix="") -> str:
     if isinstance(messages, list):
         return f"{prefix.rstrip('.')}: " + " ".join(str(m) for m in messages) if prefix else " ".join(map(str, messages))
     return f"{prefix.rstrip('.')}: {messages}"
+
+
+def _seen_keys(site_id: int, keys: list[str]) -> set[str]:
+    if not keys:
+        return set()
+    return set(db.session.execute(select(SeenEvent.idempotency_key).where(
+        SeenEvent.site_id == site_id, in_list(SeenEvent.idempotency_key, sorted(set(keys))))).scalars())
 
 
 def _claim_keys(site_id: int, keys: list[str]) -> set[str]:

@@ -1,7 +1,8 @@
+import contextlib
 from collections import Counter
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select, text
 
 from backend.extensions import db
 from backend.orders.models import Customer, Order, OrderItem
@@ -51,3 +52,35 @@ def expected_customer_counts(orders) -> Counter:
 def customer_counts(app, site_id) -> dict:
     with app.app_context():
         return dict(db.session.execute(select(Customer.phone, Customer.order_count).where(Customer.site_id == site_id)).all())
+
+
+@contextlib.contextmanager
+def writes_while_asked(app, store):
+    """Yields the list of the store's requests that arrived while a transaction held writes on the
+    service's database. A shop may take seconds to answer; a transaction that wrote and waits
+    for it keeps its locks that long (on SQLite the whole database, for every shop)."""
+    with app.app_context():
+        url, sqlite = db.engine.url, db.engine.dialect.name == "sqlite"
+    watcher = create_engine(url, connect_args={"timeout": 0.2} if sqlite else {})
+    found, answer = [], store.app.dispatch
+
+    def asked(request):
+        with watcher.connect() as connection:
+            if sqlite:
+                try:  # the write lock: taken at once unless a writer holds it
+                    connection.exec_driver_sql("BEGIN IMMEDIATE")
+                    connection.exec_driver_sql("ROLLBACK")
+                except Exception:  # noqa: BLE001 - "database is locked"
+                    found.append(request.full_path)
+            elif connection.execute(text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL")).scalar():
+                found.append(request.full_path)
+        return answer(request)
+
+    store.app.dispatch = asked
+    try:
+        yield found
+    finally:
+        store.app.dispatch = answer
+        watcher.dispose()

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from backend.extensions import db
 from backend.orders.models import Customer, Order, OrderItem
 from backend.sandbox.woocommerce import generate
-from tests.sync.helpers import stored
+from tests.sync.helpers import stored, writes_while_asked
 
 SAMPLE = generate(60, seed=4)
 
@@ -135,11 +135,14 @@ def test_money_and_read_model_fields(app, shop):
 
 def test_partial_events_are_completed_from_woocommerce(app, store, connected):
     target = store.data.order(9)
-    statuses, _ = post(connected, event(type="status_changed", order_id=9, modified=target["date_modified_gmt"]),
-                       event({"id": 10, "status": "shipped"}, order_id=10, modified="2026-03-01T00:00:00"))
-    assert statuses == ["applied", "applied"]
+    partial = event(type="status_changed", order_id=9, modified=target["date_modified_gmt"])
+    with writes_while_asked(app, store) as writing:  # the shop is asked before anything is written
+        statuses, _ = post(connected, partial, event({"id": 10, "status": "shipped"}, order_id=10, modified="2026-03-01T00:00:00"))
+    assert statuses == ["applied", "applied"] and writing == []
     rows = stored(app, connected.site_id)
     assert rows[9].status == target["status"] and rows[10].status == store.data.order(10)["status"]
+    asked = store.data.requests
+    assert post(connected, partial)[0] == ["duplicate"] and store.data.requests == asked, "seen: not asked again"
     statuses, results = post(connected, event(type="updated", order_id=424242, modified="2026-03-01T00:00:00"))
     assert statuses == ["error"] and results[0]["error"]["code"] == "order_not_found"
 

@@ -14,7 +14,7 @@ from backend.integrations.woocommerce_export import canonical_query, sign
 from backend.orders.models import Customer, Order, OrderItem
 from backend.sync import service
 from backend.sync.models import SyncKind
-from tests.sync.helpers import assert_matches_store, stored
+from tests.sync.helpers import assert_matches_store, stored, writes_while_asked
 
 SKIP = {"id", "site_id", "customer_id", "synced_at"}
 
@@ -169,41 +169,13 @@ def test_the_export_refused_mid_backfill_switches_to_wc_v3(app, store, connected
     assert_matches_store(app, connected.site_id, store)
 
 
-def test_no_write_transaction_is_open_while_the_shop_is_asked(app, store, connected, monkeypatch):
-    """A shop may take seconds to answer. A transaction that wrote and then waits for it keeps its
-    locks that long: on SQLite the whole database, for every shop's requests and jobs."""
-    from sqlalchemy import create_engine, text
-
-    with app.app_context():
-        url, sqlite = db.engine.url, db.engine.dialect.name == "sqlite"
-    watcher = create_engine(url, connect_args={"timeout": 0.2} if sqlite else {})
-    writing_while_asked = []
-
-    answer = store.app.dispatch
-
-    def nobody_is_mid_write(request):
-        with watcher.connect() as connection:
-            if sqlite:
-                try:  # the write lock: taken at once unless a writer holds it
-                    connection.exec_driver_sql("BEGIN IMMEDIATE")
-                    connection.exec_driver_sql("ROLLBACK")
-                except Exception:  # noqa: BLE001 - "database is locked"
-                    writing_while_asked.append(request.full_path)
-            elif connection.execute(text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL")).scalar():
-                writing_while_asked.append(request.full_path)
-        return answer(request)
-
-    monkeypatch.setattr(store.app, "dispatch", nobody_is_mid_write)
-    try:
+def test_no_write_transaction_is_open_while_the_shop_is_asked(app, store, connected):
+    with writes_while_asked(app, store) as writing:
         offer_export(store, connected)
         backfill(app, connected)  # the probe, the products, the count, every page
         store.data.touch(3, status="returned")
         with app.app_context():
             app.config["SYNC_EXPORT_REPROBE_SECONDS"] = 0
             service.run_reconcile(connected.site_id)
-        assert store.data.export_requests > 2
-        assert writing_while_asked == []
-    finally:
-        watcher.dispose()
+    assert store.data.export_requests > 2
+    assert writing == []
