@@ -110,40 +110,33 @@ with app.app_context():
 """], cwd=ROOT, env=env, check=True)
 
 
-def shopper_rounds(base: str, token: str, gateway, rounds: int, shoppers: int, first: int) -> dict:
-    """Rounds of `shoppers` who all send at once, then all verify at once; latency per step."""
+def at_once(base: str, token: str, rounds: int, callers: int, first: int, steps) -> dict:
+    """Rounds of `callers` (threads of this process) who take each step at the same instant,
+    behind a barrier; latency per step. `steps(n)` yields caller n's steps as (name, method,
+    path, JSON body); what it does between two yields runs before the next barrier, untimed."""
     import threading
+    from collections import defaultdict
     from concurrent.futures import ThreadPoolExecutor
 
-    barrier = threading.Barrier(shoppers)
-    sessions = [requests.Session() for _ in range(shoppers)]
+    barrier = threading.Barrier(callers)
+    sessions = [requests.Session() for _ in range(callers)]
     for session in sessions:
         session.headers["Authorization"] = f"Bearer {token}"
-    latencies = {"send": [], "verify": []}
-    failures = []
+    latencies, failures = defaultdict(list), []
 
-    def shopper(slot, n):
-        session = sessions[slot]
-        body = {"phone": f"017{n:08d}", "session_id": f"benchsession{n:08d}", "ip": f"10.9.{n // 256 % 256}.{n % 256}"}
-        barrier.wait()
-        started = time.perf_counter()
-        sent = session.post(f"{base}/api/v1/otp/send", json=body, timeout=30)
-        latencies["send"].append((time.perf_counter() - started) * 1000)
-        if sent.status_code != 200:
-            failures.append(sent.text)
-        code = codes_from(gateway, n - 1, n)[0][1]
-        barrier.wait()  # everybody has their SMS: now they all type the code
-        started = time.perf_counter()
-        verified = session.post(f"{base}/api/v1/otp/verify", timeout=30,
-                                json={"phone": body["phone"], "session_id": body["session_id"], "code": code})
-        latencies["verify"].append((time.perf_counter() - started) * 1000)
-        if verified.status_code != 200:
-            failures.append(verified.text)
+    def caller(slot, n):
+        for name, method, path, body in steps(n):
+            barrier.wait()
+            started = time.perf_counter()
+            answer = sessions[slot].request(method, f"{base}{path}", json=body, timeout=30)
+            latencies[name].append((time.perf_counter() - started) * 1000)
+            if answer.status_code >= 300:
+                failures.append(answer.text)
 
-    with ThreadPoolExecutor(max_workers=shoppers) as pool:
+    with ThreadPoolExecutor(max_workers=callers) as pool:
         for round_number in range(rounds):
-            start = first + round_number * shoppers
-            list(pool.map(lambda slot: shopper(slot, start + slot + 1), range(shoppers)))
+            start = first + round_number * callers
+            list(pool.map(lambda slot: caller(slot, start + slot + 1), range(callers)))
     return {step: percentiles(values, len(failures)) for step, values in latencies.items()}
 
 
@@ -153,36 +146,26 @@ def percentiles(values: list[float], errors: int) -> dict:
             "requests": len(values), "errors": errors}
 
 
+def shopper_rounds(base: str, token: str, gateway, rounds: int, shoppers: int, first: int) -> dict:
+    """Rounds of `shoppers` who all send at once, then all verify at once."""
+    def shopper(n):
+        body = {"phone": f"017{n:08d}", "session_id": f"benchsession{n:08d}", "ip": f"10.9.{n // 256 % 256}.{n % 256}"}
+        yield "send", "POST", "/api/v1/otp/send", body
+        code = codes_from(gateway, n - 1, n)[0][1]  # everybody has their SMS: now they all type the code
+        yield "verify", "POST", "/api/v1/otp/verify", {"phone": body["phone"], "session_id": body["session_id"], "code": code}
+
+    return at_once(base, token, rounds, shoppers, first, shopper)
+
+
 def floor_rounds(base: str, token: str, rounds: int, callers: int, first: int) -> dict:
     """The same bursts for what every OTP send contains: the cheapest authenticated request
     (GET /api/v1/license) and the plain SMS send. Where these already miss the target on this
     machine, no OTP send can meet it."""
-    import threading
-    from concurrent.futures import ThreadPoolExecutor
+    def caller(n):
+        yield "license", "GET", "/api/v1/license", None
+        yield "sms", "POST", "/api/sms/send", {"phone": f"018{n:08d}", "content": f"{n % 1000000:06d} is your shop verification code."}
 
-    barrier = threading.Barrier(callers)
-    sessions = [requests.Session() for _ in range(callers)]
-    for session in sessions:
-        session.headers["Authorization"] = f"Bearer {token}"
-    latencies = {"license": [], "sms": []}
-    failures = []
-
-    def caller(slot, n):
-        for step, call in (("license", lambda: sessions[slot].get(f"{base}/api/v1/license", timeout=30)),
-                           ("sms", lambda: sessions[slot].post(f"{base}/api/sms/send", timeout=30, json={
-                               "phone": f"018{n:08d}", "content": f"{n % 1000000:06d} is your shop verification code."}))):
-            barrier.wait()
-            started = time.perf_counter()
-            answer = call()
-            latencies[step].append((time.perf_counter() - started) * 1000)
-            if answer.status_code >= 300:
-                failures.append(answer.text)
-
-    with ThreadPoolExecutor(max_workers=callers) as pool:
-        for round_number in range(rounds):
-            start = first + round_number * callers
-            list(pool.map(lambda slot: caller(slot, start + slot + 1), range(callers)))
-    return {step: percentiles(values, len(failures)) for step, values in latencies.items()}
+    return at_once(base, token, rounds, callers, first, caller)
 
 
 def service_bench(args) -> dict:

@@ -696,8 +696,9 @@ def apply_events(site: Site, events: list) -> list[dict]:
         # write locks the whole database). Events seen before are not asked about.
         with db.session.no_autoflush:
             seen = _seen_keys(site.id, [events[i]["idempotency_key"] for i in to_fetch])
-        _fetch_bodies(site, {i: order_id for i, order_id in to_fetch.items()
-                             if events[i]["idempotency_key"] not in seen}, records, done)
+        to_fetch = {i: order_id for i, order_id in to_fetch.items() if events[i]["idempotency_key"] not in seen}
+        if to_fetch:
+            _fetch_bodies(site, to_fetch, records, done)
 
     # Claim the keys: a key seen before (or earlier in this batch, or by a concurrent request
     # that commits first) is a duplicate. Keys of items that end in error are let go.
