@@ -5,12 +5,13 @@ one entry. The plugin keeps a copy (GET /api/v1/checkout/config) and checks it a
 without calling us; the service checks it before spending SMS money on a code.
 """
 import csv
+import functools
 import io
 import ipaddress
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import bindparam, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from backend.checkout.models import BlacklistEntry, CheckoutSettings
@@ -138,19 +139,26 @@ def values_by_kind(site: Site) -> dict:
     return found
 
 
+@functools.cache
+def _find_statement(phone: bool, email: bool, ip: bool):
+    """Built once per combination of what is looked for (every checkout code asks)."""
+    wanted = []
+    if phone:
+        wanted.append((BlacklistEntry.kind == "phone") & (BlacklistEntry.value == bindparam("phone")))
+    if email:
+        wanted.append((BlacklistEntry.kind == "email") & (BlacklistEntry.value == bindparam("email")))
+    if ip:
+        wanted.append((BlacklistEntry.kind == "ip") & ((BlacklistEntry.value == bindparam("ip")) | BlacklistEntry.value.contains("/")))
+    return select(BlacklistEntry).where(BlacklistEntry.site_id == bindparam("site"), or_(*wanted))
+
+
 def find(site: Site, *, phone: str | None = None, email: str | None = None, ip: str | None = None) -> BlacklistEntry | None:
     """The entry that blocks any of these (an already normalised phone, any email, an IP
     address), in one query: exact values, plus the shop's networks to test the address against."""
-    wanted = []
-    if phone:
-        wanted.append((BlacklistEntry.kind == "phone") & (BlacklistEntry.value == phone))
-    if email:
-        wanted.append((BlacklistEntry.kind == "email") & (BlacklistEntry.value == email.strip().lower()))
-    if ip:
-        wanted.append((BlacklistEntry.kind == "ip") & ((BlacklistEntry.value == ip) | BlacklistEntry.value.contains("/")))
-    if not wanted:
+    if not (phone or email or ip):
         return None
-    entries = db.session.execute(select(BlacklistEntry).where(BlacklistEntry.site_id == site.id, or_(*wanted))).scalars().all()
+    entries = db.session.execute(_find_statement(bool(phone), bool(email), bool(ip)), {
+        "site": site.id, "phone": phone, "email": email.strip().lower() if email else None, "ip": ip}).scalars().all()
     address = ipaddress.ip_address(ip) if ip else None
     for entry in entries:
         if entry.kind != "ip" or "/" not in entry.value:

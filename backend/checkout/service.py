@@ -12,6 +12,7 @@ another call to us. It is signed with a key both sides derive from the site's to
 plugin holds the token, we hold its SHA-256), so no new secret is exchanged and
 reactivating the site invalidates old proofs.
 """
+import functools
 import hashlib
 import hmac
 import ipaddress
@@ -262,14 +263,19 @@ def _upsert(table):
     return dialect_insert(table)
 
 
+@functools.cache
+def _lock_statement(dialect: str, rows: int):
+    statement = _upsert(OtpThrottle.__table__).values([{"site_id": bindparam("site"), "key": bindparam(f"key{i}"),
+                                              "touched_at": bindparam("now")} for i in range(rows)])
+    return statement.on_conflict_do_update(index_elements=["site_id", "key"], set_={"touched_at": statement.excluded.touched_at})
+
+
 def _lock(site_id: int, keys: list[str]) -> None:
     """Lock the throttle rows of these keys for this transaction, making them on first use, in
     one statement. Sorted, so two requests that need the same rows take them in one order and
     never deadlock. (On SQLite the first write takes the database's write lock.)"""
-    now = utcnow()
-    statement = _upsert(OtpThrottle).values([{"site_id": site_id, "key": key, "touched_at": now} for key in sorted(keys)])
-    db.session.execute(statement.on_conflict_do_update(index_elements=["site_id", "key"],
-                                                       set_={"touched_at": statement.excluded.touched_at}))
+    db.session.execute(_lock_statement(db.engine.dialect.name, len(keys)),
+                       {"site": site_id, "now": utcnow(), **{f"key{i}": key for i, key in enumerate(sorted(keys))}})
 
 
 def _window(site_id: int, column, value: str, now: datetime):
@@ -292,17 +298,22 @@ def _phone_wait(settings: CheckoutSettings, phone: str, now: datetime) -> float:
     return max(waits)
 
 
+_is_phone, _is_ip = OtpCode.phone == bindparam("phone"), OtpCode.ip_key == bindparam("ip_key")
+# One look at the last hour of this phone's and this address's requests (built once: every code asks).
+_LIMITS = (
+    select(func.coalesce(func.sum(case((_is_phone, 1), else_=0)), 0),
+           func.min(case((_is_phone, OtpCode.created_at), else_=None)),
+           func.max(case((_is_phone & (OtpCode.status != "failed"), OtpCode.created_at), else_=None)),
+           func.coalesce(func.sum(case((_is_ip, 1), else_=0)), 0),
+           func.min(case((_is_ip, OtpCode.created_at), else_=None)))
+    .where(OtpCode.site_id == bindparam("site"), OtpCode.created_at > bindparam("since"), _is_phone | _is_ip)
+)
+
+
 def _check_limits(settings: CheckoutSettings, phone: str, ip_limit_key: str, now: datetime) -> None:
-    """The cooldown and the hourly caps, from one look at the last hour of this phone's and this address's requests."""
-    is_phone, is_ip = OtpCode.phone == phone, OtpCode.ip_key == ip_limit_key
+    """The cooldown and the hourly caps."""
     phone_count, phone_oldest, phone_newest, ip_count, ip_oldest = db.session.execute(
-        select(func.coalesce(func.sum(case((is_phone, 1), else_=0)), 0),
-               func.min(case((is_phone, OtpCode.created_at), else_=None)),
-               func.max(case((is_phone & (OtpCode.status != "failed"), OtpCode.created_at), else_=None)),
-               func.coalesce(func.sum(case((is_ip, 1), else_=0)), 0),
-               func.min(case((is_ip, OtpCode.created_at), else_=None)))
-        .where(OtpCode.site_id == settings.site_id, OtpCode.created_at > now - HOUR, is_phone | is_ip)
-    ).one()
+        _LIMITS, {"site": settings.site_id, "phone": phone, "ip_key": ip_limit_key, "since": now - HOUR}).one()
     cooldown = timedelta(seconds=settings.cooldown_seconds)
     if phone_newest is not None and now - phone_newest < cooldown:
         wait = (phone_newest + cooldown - now).total_seconds()
@@ -321,6 +332,13 @@ def _check_session(session_id) -> str:
     if not isinstance(session_id, str) or not re.fullmatch(r"[A-Za-z0-9_-]{16,64}", session_id):
         raise _invalid("session_id", "16 to 64 letters, digits, _ or -: the plugin's checkout session.")
     return session_id
+
+
+_codes = OtpCode.__table__
+# A request for a code, and its end when the SMS did not leave (Core, built once: every code asks).
+_INSERT_CODE = _codes.insert().returning(_codes.c.id)
+_FAIL_CODE = (update(_codes).where(_codes.c.id == bindparam("code_id"))
+              .values(status="failed", code_hash=None, error=bindparam("error")))
 
 
 def send_code(site: Site, *, phone, session_id, ip) -> OtpAnswer:
@@ -343,25 +361,25 @@ def send_code(site: Site, *, phone, session_id, ip) -> OtpAnswer:
     _lock(site.id, [f"phone:{phone}", f"ip:{limit_key}"])
     _check_limits(settings, phone, limit_key, now)
     trusted = settings.otp_skip_trusted and is_trusted(site, phone)
-    row = OtpCode(site_id=site.id, phone=phone, session_id=session_id, ip=address, ip_key=limit_key, created_at=now,
-                  status="trusted" if trusted else "pending")
-    db.session.add(row)
+    row = dict(site_id=site.id, phone=phone, session_id=session_id, ip=address, ip_key=limit_key, created_at=now,
+               status="trusted" if trusted else "pending", salt=None, code_hash=None, expires_at=None)
 
     if trusted:
+        db.session.execute(_INSERT_CODE, row)
         db.session.commit()
         proof, expires = make_proof(site, phone, session_id, "trusted")
         return OtpAnswer("trusted", phone, proof=proof, proof_expires_at=expires, reason="trusted_customer")
 
     code = f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
-    row.salt = secrets.token_hex(16)
-    row.code_hash = _code_hash(site, row, code)
-    row.expires_at = now + timedelta(seconds=settings.code_ttl_seconds)
-    db.session.flush()
+    row["salt"] = secrets.token_hex(16)
+    row["code_hash"] = _code_hash(site.id, row["salt"], phone, session_id, code)
+    row["expires_at"] = now + timedelta(seconds=settings.code_ttl_seconds)
+    code_id = db.session.execute(_INSERT_CODE, row).scalar_one()
     try:
         # send_sms commits (the code with its debit) before it calls the gateway, which also
         # releases the limits' locks: nobody waits on them while the SMS travels
         message = sms.send_sms(site, phone=phone, content=render_text(site, settings, code), purpose="otp",
-                               idempotency_key=f"otp-{row.id}")
+                               idempotency_key=f"otp-{code_id}")
     except sms.InsufficientBalance:
         # S8: an empty wallet must not cost the shop its checkout. The order goes through,
         # flagged "OTP skipped: no balance", and the shop is alerted until it recharges.
@@ -374,11 +392,11 @@ def send_code(site: Site, *, phone, session_id, ip) -> OtpAnswer:
         proof, expires = make_proof(site, phone, session_id, "skipped_no_balance")
         return OtpAnswer("skipped", phone, proof=proof, proof_expires_at=expires, reason="no_balance")
     except ApiError as error:
-        row.status, row.code_hash, row.error = "failed", None, error.message[:300]
+        db.session.execute(_FAIL_CODE, {"code_id": code_id, "error": error.message[:300]})
         db.session.commit()
         raise
     if message.status == "failed":
-        row.status, row.code_hash, row.error = "failed", None, (message.error or "not sent")[:300]
+        db.session.execute(_FAIL_CODE, {"code_id": code_id, "error": (message.error or "not sent")[:300]})
         db.session.commit()
         # the cooldown does not count a code that never left, so the shopper may ask again soon
         raise refusal(503, "otp_send_failed", "The code could not be sent. Try again in a few seconds.", 5)
@@ -389,8 +407,8 @@ def send_code(site: Site, *, phone, session_id, ip) -> OtpAnswer:
     return OtpAnswer("sent", phone, expires_in=settings.code_ttl_seconds, resend_after=settings.cooldown_seconds)
 
 
-def _code_hash(site: Site, row: OtpCode, code: str) -> str:
-    return keyed_hash("otp-code", f"{row.salt}:{site.id}:{row.phone}:{row.session_id}:{code}")
+def _code_hash(site_id: int, salt: str, phone: str, session_id: str, code: str) -> str:
+    return keyed_hash("otp-code", f"{salt}:{site_id}:{phone}:{session_id}:{code}")
 
 
 def _clean_code(raw) -> str:
@@ -408,7 +426,6 @@ _LATEST_CODE = (
            OtpCode.session_id == bindparam("session"), OtpCode.status.in_(("pending", "verified", "locked", "expired")))
     .order_by(OtpCode.id.desc()).limit(1)
 )
-_codes = OtpCode.__table__
 _TAKE_ATTEMPT = (
     update(_codes)
     .where(_codes.c.id == bindparam("code_id"), _codes.c.status == "pending", _codes.c.attempts < bindparam("max_attempts"))
@@ -444,7 +461,7 @@ def verify_code(site: Site, *, phone, session_id, code) -> OtpAnswer:
 
     # One conditional UPDATE per try takes an attempt (parallel guesses cannot exceed the limit)
     # and, for the right code, spends it at once (a replay, even a concurrent one, finds it used).
-    right = constant_time_equal(_code_hash(site, row, code), row.code_hash or "")
+    right = constant_time_equal(_code_hash(site.id, row.salt, row.phone, row.session_id, code), row.code_hash or "")
     attempts = db.session.execute(_SPEND_CODE if right else _TAKE_ATTEMPT,
                                   {"code_id": row.id, "max_attempts": settings.max_attempts, "now": now}).scalar_one_or_none()
     if attempts is None:

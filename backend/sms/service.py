@@ -251,14 +251,17 @@ def _refusal(site: Site, price: "Quote", per_minute: int) -> ApiError:
 
 # --- sending ---------------------------------------------------------------------------------
 
+_OTP_SENT_LAST_HOUR = (  # built once: every checkout code asks
+    select(func.count(SmsMessage.id), func.min(SmsMessage.created_at))
+    .where(SmsMessage.phone == bindparam("phone"), SmsMessage.purpose == "otp", SmsMessage.created_at > bindparam("since"))
+)
+
+
 def _check_otp_limit(phone: str) -> None:
     """Codes to one number are capped per hour (SMS pumping costs shops real money)."""
     config = sms_settings()
     now = utcnow()
-    sent = db.session.execute(
-        select(func.count(SmsMessage.id), func.min(SmsMessage.created_at))
-        .where(SmsMessage.phone == phone, SmsMessage.purpose == "otp", SmsMessage.created_at > now - timedelta(hours=1))
-    ).one()
+    sent = db.session.execute(_OTP_SENT_LAST_HOUR, {"phone": phone, "since": now - timedelta(hours=1)}).one()
     if sent[0] >= config.otp_per_phone_per_hour:
         raise rate_limited(f"At most {config.otp_per_phone_per_hour} codes an hour go to one number. Try again later.",
                            (sent[1] + timedelta(hours=1) - now).total_seconds())
