@@ -2,7 +2,8 @@
 
 Tests and the demo point the `ssl_wireless` adapter at it. It can be told (in process through
 `app.sandbox`, or over HTTP at POST /__sandbox__/control) to refuse sends, to be down (5xx),
-or to answer slowly. It keeps what it "sent", and refuses a repeated csms_id as SSL does.
+or to answer slowly. It keeps what it "sent" (GET /__sandbox__/sent reads it back), and
+refuses a repeated csms_id as SSL does.
 """
 import itertools
 import threading
@@ -88,6 +89,15 @@ def create_sms_gateway_app(state: GatewayState | None = None) -> Flask:
         if not authorised(body):
             return _failed(4001, "Invalid api_token or sid")
         return jsonify({"status": "SUCCESS", "status_code": 200, "balance": state.balance})
+
+    @app.get("/__sandbox__/sent")
+    def sent():
+        """What it "sent", oldest first (to one number with ?msisdn=): benchmarks and the demo
+        read codes back when the sandbox runs in a process of its own."""
+        msisdn = request.args.get("msisdn")
+        with state.lock:
+            messages = [m for m in state.sent.values() if msisdn is None or m["msisdn"] == msisdn]
+        return jsonify({"messages": messages})
 
     @app.post("/__sandbox__/control")
     def control():

@@ -1,5 +1,7 @@
 from decimal import Decimal
 
+import requests
+
 from backend.extensions import db
 from backend.sms import service
 from backend.sms.models import SmsMessage
@@ -24,6 +26,9 @@ def test_send_debits_the_wallet_and_reaches_the_gateway(shop, gateway, fund, led
     sent = list(gateway.sent.values())
     assert sent == [{"msisdn": "8801711234567", "sms": "Your order #1001 is confirmed.", "reference_id": sent[0]["reference_id"]}]
     assert ledger(shop) == (Decimal("9.55"), Decimal("9.55"))
+    # read back over HTTP too, as a benchmark with the sandbox in its own process does
+    assert requests.get(f"{gateway.url}/__sandbox__/sent", params={"msisdn": "8801711234567"}, timeout=5).json() == {"messages": sent}
+    assert requests.get(f"{gateway.url}/__sandbox__/sent", params={"msisdn": "8801700000000"}, timeout=5).json() == {"messages": []}
 
 
 def test_bangla_is_unicode_and_priced_by_its_segments(shop, gateway, fund):
