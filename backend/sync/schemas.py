@@ -89,11 +89,19 @@ class ReconcileStatusSchema(StrictSchema):
     last_error = fields.String(allow_none=True)
 
 
+class UnstoredOrderSchema(StrictSchema):
+    order_id = fields.Integer()
+    reason = fields.String(metadata={"description": "e.g. 'Order #1001: …'"})
+    at = fields.String()
+
+
 class EventsStatusSchema(StrictSchema):
     waiting = fields.Integer(metadata={"description": "batches accepted and not yet applied (or waiting for a retry)"})
     failed = fields.Integer(metadata={"description": "accepted events that could not be applied, ever"})
     last_error = fields.String(allow_none=True, metadata={"description": "e.g. 'Order #1001: …', the latest such failure"})
     last_error_at = fields.String(allow_none=True)
+    unstored = fields.Nested(UnstoredOrderSchema, allow_none=True, metadata={
+        "description": "the newest order change given up on this week that no later write has stored (null: none)"})
 
 
 class SyncStatusSchema(StrictSchema):

@@ -136,6 +136,7 @@ def status_of(site: Site) -> dict:
             "failed": events.done if events else 0,
             "last_error": events.last_error if events else None,
             "last_error_at": iso(events.finished_at) if events else None,
+            "unstored": _as_status(recent_event_failure(site.id)),
         },
     }
 
@@ -185,6 +186,10 @@ def recent_event_failure(site_id: int, within: timedelta = timedelta(days=7)) ->
         .where(Order.site_id == site_id, in_list(Order.wc_id, [f.order_id for f in failures]))).all())
     missing = [f for f in failures if stored_since.get(f.order_id) is None or stored_since[f.order_id] < f.at]
     return max(missing, key=lambda f: f.at) if missing else None
+
+
+def _as_status(failure: EventFailure | None) -> dict | None:
+    return None if failure is None else {"order_id": failure.order_id, "reason": failure.reason, "at": iso(failure.at)}
 
 
 # --- the plugin's order export (fast path) ----------------------------------------------------

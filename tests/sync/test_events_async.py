@@ -116,7 +116,7 @@ def test_events_that_may_succeed_later_are_retried_alone_then_dropped(app, shop)
 
 def test_an_order_that_cannot_be_read_is_reported_in_the_sync_status(app, shop):
     status = shop.get("/api/v1/sync/status").json["events"]
-    assert status == {"waiting": 0, "failed": 0, "last_error": None, "last_error_at": None}
+    assert status == {"waiting": 0, "failed": 0, "last_error": None, "last_error_at": None, "unstored": None}
     unclosed = post_async(shop, event(order(41, total="twelve")), event(order(40)))
     assert [r["status"] for r in unclosed.json["results"]] == ["accepted", "accepted"]  # its body is WooCommerce's to check
     assert shop.get("/api/v1/sync/status").json["events"]["waiting"] == 1
@@ -125,7 +125,11 @@ def test_an_order_that_cannot_be_read_is_reported_in_the_sync_status(app, shop):
     status = shop.get("/api/v1/sync/status").json["events"]
     assert status["waiting"] == 0 and status["failed"] == 1 and status["last_error_at"]
     assert status["last_error"].startswith("Order #41:") and "total" in status["last_error"]
+    assert status["unstored"]["order_id"] == 41 and status["unstored"]["reason"] == status["last_error"]
     assert inbox_rows(app) == 0, "not retried: the same body would fail the same way"
+    post_async(shop, event(order(41, modified="2026-03-01T11:00:00"))).close()  # a later change stores it
+    status = shop.get("/api/v1/sync/status").json["events"]
+    assert status["unstored"] is None and status["failed"] == 1, "the count is history; the alarm is over"
 
 
 def test_a_malformed_request_is_refused_whole_as_without_the_preference(app, shop):
