@@ -75,6 +75,17 @@ final class Bikri_Api_Client {
 	}
 
 	/**
+	 * What the service has stored of this shop's orders: GET /api/v1/sync/status.
+	 *
+	 * Asked when the License page is shown (an admin waits on it: a short timeout).
+	 *
+	 * @return array|WP_Error {connected, orders_stored, backfill, reconcile, events: {waiting, failed, unstored}}
+	 */
+	public function get_sync_status() {
+		return $this->request( 'GET', '/api/v1/sync/status', null, true, array(), 5 );
+	}
+
+	/**
 	 * Frees this site's place on the license: POST /api/v1/sites/deactivate.
 	 *
 	 * @return array|WP_Error Empty array on success.

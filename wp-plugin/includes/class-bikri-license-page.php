@@ -481,12 +481,40 @@ final class Bikri_License_Page {
 			/* translators: 1: what went wrong, 2: when */
 			$rows[ __( 'Last error', 'bikri' ) ] = sprintf( __( '%1$s (%2$s)', 'bikri' ), $state['last_error']['message'], self::when( $state['last_error']['at'] ) );
 		}
+		$rows = array_merge( $rows, $this->service_sync_rows() );
 		echo '<h2>' . esc_html__( 'Order sync', 'bikri' ) . '</h2>';
 		echo '<table class="widefat striped bikri-sync-state"><tbody>';
 		foreach ( $rows as $label => $value ) {
 			echo '<tr><th scope="row">' . esc_html( $label ) . '</th><td>' . esc_html( $value ) . '</td></tr>';
 		}
 		echo '</tbody></table>';
+	}
+
+	/**
+	 * What the service says it stored. The service takes order changes as "accepted" and stores
+	 * them a moment later, so one it could not store shows here (and on Bikri's dashboard), not
+	 * in the queue above.
+	 *
+	 * @return array Label => value.
+	 */
+	private function service_sync_rows() {
+		$remote = $this->client->get_sync_status();
+		if ( is_wp_error( $remote ) ) {
+			$label = __( 'Stored by Bikri', 'bikri' );
+			/* translators: %s: why the Bikri service could not be asked */
+			return array( $label => sprintf( __( 'Bikri could not be asked just now: %s', 'bikri' ), $remote->get_error_message() ) );
+		}
+		$rows = array();
+		if ( isset( $remote['orders_stored'] ) ) {
+			$rows[ __( 'Orders stored by Bikri', 'bikri' ) ] = number_format_i18n( (int) $remote['orders_stored'] );
+		}
+		$unstored = isset( $remote['events']['unstored'] ) && is_array( $remote['events']['unstored'] ) ? $remote['events']['unstored'] : null;
+		if ( null !== $unstored && isset( $unstored['reason'], $unstored['at'] ) ) {
+			$label = __( 'Not stored by Bikri', 'bikri' );
+			/* translators: 1: the order and what went wrong, 2: when */
+			$rows[ $label ] = sprintf( __( '%1$s (%2$s). Bikri\'s regular check with WooCommerce brings the order in once WooCommerce gives it complete.', 'bikri' ), (string) $unstored['reason'], self::when( (int) strtotime( (string) $unstored['at'] ) ) );
+		}
+		return $rows;
 	}
 
 	/**

@@ -36,6 +36,20 @@ class Bikri_Sync_Test extends Bikri_Test_Case {
 	private $batches = array();
 
 	/**
+	 * What GET /api/v1/sync/status answers (the part the License page reads).
+	 *
+	 * @var array
+	 */
+	private $service_status = array(
+		'orders_stored' => 1234,
+		'events'        => array(
+			'waiting'  => 0,
+			'failed'   => 0,
+			'unstored' => null,
+		),
+	);
+
+	/**
 	 * Sync under test.
 	 *
 	 * @var Bikri_Sync
@@ -50,10 +64,14 @@ class Bikri_Sync_Test extends Bikri_Test_Case {
 		$this->down     = null;
 		$this->batches  = array();
 		$this->service  = function ( $method, $path, $body ) {
+			$refused = new WP_Error( 'http_request_failed', 'cURL error 7: Failed to connect to service.test port 80: Connection refused' );
+			if ( 'GET' === $method && '/api/v1/sync/status' === $path ) {  // the License page asks
+				return 'unreachable' === $this->down ? $refused : self::response( 200, $this->service_status );
+			}
 			$this->assertSame( 'POST', $method );
 			$this->assertSame( '/api/v1/events', $path );
 			if ( 'unreachable' === $this->down ) {
-				return new WP_Error( 'http_request_failed', 'cURL error 7: Failed to connect to service.test port 80: Connection refused' );
+				return $refused;
 			}
 			if ( 503 === $this->down ) {
 				$response                       = self::error_response( 503, 'unavailable', 'Down for maintenance.' );
@@ -385,6 +403,24 @@ class Bikri_Sync_Test extends Bikri_Test_Case {
 		$this->assertMatchesRegularExpression( '#Queued events</th><td>2</td>#', $html );
 		$this->assertStringContainsString( 'Next attempt', $html );
 		$this->assertStringContainsString( 'Connection refused', $html );
+		$this->assertMatchesRegularExpression( '#Stored by Bikri</th><td>Bikri could not be asked just now: [^<]*Connection refused#', $html );
+
+		// The service is back: what it stored, and an accepted change it could not store (escaped).
+		$this->down                                = null;
+		$this->service_status['events']['unstored'] = array(
+			'order_id' => 41,
+			'reason'   => 'Order #41: total: not an amount of money: <b>twelve</b>',
+			'at'       => '2026-03-01T10:00:00Z',
+		);
+		$html = $this->output_of( array( $this->plugin->license_page, 'render' ) );
+		$this->assertMatchesRegularExpression( '#Orders stored by Bikri</th><td>1,234</td>#', $html );
+		$this->assertStringContainsString( 'Not stored by Bikri</th><td>Order #41: total: not an amount of money: &lt;b&gt;twelve&lt;/b&gt; (', $html );
+		$this->assertStringContainsString( 'brings the order in once WooCommerce gives it complete.', $html );
+		$this->assertSame( '/api/v1/sync/status', wp_parse_url( end( $this->requests )[0], PHP_URL_PATH ) );
+
+		// Stored since: the row goes.
+		$this->service_status['events']['unstored'] = null;
+		$this->assertStringNotContainsString( 'Not stored by Bikri', $this->output_of( array( $this->plugin->license_page, 'render' ) ) );
 	}
 
 	public function test_uninstall_clears_queue_state_and_planned_runs() {
