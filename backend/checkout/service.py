@@ -265,8 +265,9 @@ def _upsert(table):
 
 @functools.cache
 def _lock_statement(dialect: str, rows: int):
-    statement = _upsert(OtpThrottle.__table__).values([{"site_id": bindparam("site"), "key": bindparam(f"key{i}"),
-                                              "touched_at": bindparam("now")} for i in range(rows)])
+    """Built once per database and number of keys (every checkout code takes the lock)."""
+    statement = _upsert(OtpThrottle.__table__).values(
+        [{"site_id": bindparam("site"), "key": bindparam(f"key{i}"), "touched_at": bindparam("now")} for i in range(rows)])
     return statement.on_conflict_do_update(index_elements=["site_id", "key"], set_={"touched_at": statement.excluded.touched_at})
 
 
