@@ -20,7 +20,6 @@ import uuid
 from pathlib import Path
 
 import psycopg
-import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -95,14 +94,9 @@ def run_case(orders: int, latency_ms: int, port: int, pg_name: str, base_env: di
     env = {**base_env, "DATABASE_URL": f"{PG}/{pg_name}", "BIKRI_SANDBOX_WC_ORDERS": str(orders)}
     store = None
     try:
-        store = subprocess.Popen([str(ROOT / ".venv/bin/flask"), "--app", "backend.app", "sandbox", "run", "woocommerce",
-                                  "--port", str(port)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        for _ in range(100):
-            try:
-                requests.post(f"{url}/__sandbox/latency", json={"ms": latency_ms}, timeout=1)
-                break
-            except requests.RequestException:
-                time.sleep(0.2)
+        from common import start_sandbox
+
+        store = start_sandbox("woocommerce", port, env, "/__sandbox/latency", {"ms": latency_ms})
         setup = subprocess.run([sys.executable, __file__, "--child", "setup", f"--url={url}"], env=env, cwd=ROOT,
                                capture_output=True, text=True)
         if setup.returncode != 0:

@@ -58,6 +58,21 @@ def web_process(env: dict):
         shutil.rmtree(env["BIKRI_INSTANCE_DIR"], ignore_errors=True)
 
 
+def start_sandbox(name: str, port: int, env: dict, control_path: str, control: dict) -> subprocess.Popen:
+    """A sandbox in a process of its own, as the outside service it stands in for is (in the
+    bench's process it would share the interpreter with the load), once its control URL answers."""
+    process = subprocess.Popen([str(ROOT / ".venv/bin/flask"), "--app", "backend.app", "sandbox", "run", name,
+                                "--port", str(port)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(150):
+        try:
+            requests.post(f"http://127.0.0.1:{port}{control_path}", json=control, timeout=1)
+            return process
+        except requests.RequestException:
+            time.sleep(0.1)
+    process.terminate()
+    sys.exit(f"the {name} sandbox did not start")
+
+
 def flask(env: dict, *args) -> str:
     return subprocess.run([str(ROOT / ".venv/bin/flask"), "--app", "backend.app", *args], cwd=ROOT, env=env,
                           check=True, capture_output=True, text=True).stdout

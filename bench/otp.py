@@ -37,7 +37,9 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from common import ROOT, activate_site, flask, free_port, run_wrk, service_env, throwaway_database, verdict, web_process  # noqa: E402
+from common import (  # noqa: E402
+    ROOT, activate_site, flask, free_port, run_wrk, service_env, start_sandbox, throwaway_database, verdict, web_process,
+)
 
 TARGET_P99_MS, TARGET_PLUGIN_MS = 200.0, 5.0
 SITE = "https://bench-otp.example.com"
@@ -90,16 +92,7 @@ class Gateway:
     def __init__(self, env: dict, latency_ms: int):
         port = free_port()
         self.url = f"http://127.0.0.1:{port}"
-        self.process = subprocess.Popen([str(ROOT / ".venv/bin/flask"), "--app", "backend.app", "sandbox", "run", "sms",
-                                         "--port", str(port)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL)
-        for _ in range(100):
-            try:
-                requests.post(f"{self.url}/__sandbox__/control", json={"latency_ms": latency_ms}, timeout=1)
-                return
-            except requests.RequestException:
-                time.sleep(0.1)
-        sys.exit("the sandbox SMS gateway did not start")
+        self.process = start_sandbox("sms", port, env, "/__sandbox__/control", {"latency_ms": latency_ms})
 
     def codes_from(self, low: int, high: int, msisdn: str | None = None) -> list[tuple[int, str]]:
         """(shopper number, code) for every code the gateway got for shoppers low < n <= high."""
