@@ -136,7 +136,7 @@ def status_of(site: Site) -> dict:
             "failed": events.done if events else 0,
             "last_error": events.last_error if events else None,
             "last_error_at": iso(events.finished_at) if events else None,
-            "unstored": _as_status(recent_event_failure(site.id)),
+            "unstored": _as_status(_newest_unstored(events) if events else None),
         },
     }
 
@@ -167,15 +167,19 @@ def _remember_unstored(site_id: int, failed: list[tuple[dict, dict]]) -> None:
     state.finished_at = now
 
 
-def recent_event_failure(site_id: int, within: timedelta = timedelta(days=7)) -> EventFailure | None:
-    """The newest order change given up on within `within` that no later write has stored since
-    (a later event, or reconciliation's pull, stores the order and ends the alarm)."""
+UNSTORED_ALARM = timedelta(days=7)
+
+
+def recent_event_failure(site_id: int) -> EventFailure | None:
+    """The newest order change given up on this week that no later write has stored since (a
+    later event, or reconciliation's pull, stores the order and ends the alarm)."""
     state = db.session.execute(select(SyncState).where(
-        SyncState.site_id == site_id, SyncState.kind == SyncKind.EVENTS, SyncState.finished_at > utcnow() - within,
-    )).scalar_one_or_none()
-    if state is None:
-        return None
-    since = utcnow() - within
+        SyncState.site_id == site_id, SyncState.kind == SyncKind.EVENTS)).scalar_one_or_none()
+    return _newest_unstored(state) if state is not None else None
+
+
+def _newest_unstored(state: SyncState) -> EventFailure | None:
+    since = utcnow() - UNSTORED_ALARM
     failures = [EventFailure(int(order_id), at, entry["reason"])
                 for order_id, entry in _cursor(state).get("unstored", {}).items()
                 if (at := datetime.fromisoformat(entry["at"])) > since]
@@ -183,7 +187,7 @@ def recent_event_failure(site_id: int, within: timedelta = timedelta(days=7)) ->
         return None
     stored_since = dict(db.session.execute(
         select(Order.wc_id, Order.synced_at)
-        .where(Order.site_id == site_id, in_list(Order.wc_id, [f.order_id for f in failures]))).all())
+        .where(Order.site_id == state.site_id, in_list(Order.wc_id, [f.order_id for f in failures]))).all())
     missing = [f for f in failures if stored_since.get(f.order_id) is None or stored_since[f.order_id] < f.at]
     return max(missing, key=lambda f: f.at) if missing else None
 

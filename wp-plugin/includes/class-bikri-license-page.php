@@ -508,8 +508,8 @@ final class Bikri_License_Page {
 		if ( isset( $remote['orders_stored'] ) ) {
 			$rows[ __( 'Orders stored by Bikri', 'bikri' ) ] = number_format_i18n( (int) $remote['orders_stored'] );
 		}
-		$unstored = isset( $remote['events']['unstored'] ) && is_array( $remote['events']['unstored'] ) ? $remote['events']['unstored'] : null;
-		if ( null !== $unstored && isset( $unstored['reason'], $unstored['at'] ) ) {
+		$unstored = $remote['events']['unstored'] ?? null;
+		if ( is_array( $unstored ) && isset( $unstored['reason'], $unstored['at'] ) ) {
 			$label = __( 'Not stored by Bikri', 'bikri' );
 			/* translators: 1: the order and what went wrong, 2: when */
 			$rows[ $label ] = sprintf( __( '%1$s (%2$s). Bikri\'s regular check with WooCommerce brings the order in once WooCommerce gives it complete.', 'bikri' ), (string) $unstored['reason'], self::when( (int) strtotime( (string) $unstored['at'] ) ) );
