@@ -17,7 +17,7 @@ import re
 import requests
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ARTIFACTS, activate, sign_in
+from tests.e2e.conftest import ARTIFACTS, activate, sign_in, wp_eval
 
 FIELDS = ["#billing_first_name", "#billing_last_name", "#billing_phone", "#billing_email", "#billing_address_1",
           "#billing_city", "#billing_postcode", "#billing_state", "#order_comments", "#terms"]
@@ -52,7 +52,22 @@ def press_enter_everywhere(page, selectors):
     page.wait_for_timeout(300)  # a submission would have started by now
 
 
-def test_otp_checkout_end_to_end(service, wordpress, sandboxes, browser):
+CHECKOUT_BLOCK = ('<!-- wp:woocommerce/checkout {"showPhoneField":true,"requirePhoneField":false} -->'
+                  '<div class="wp-block-woocommerce-checkout alignwide wc-block-checkout is-loading"></div>'
+                  '<!-- /wp:woocommerce/checkout -->')
+
+
+def block_checkout_page(wordpress, tmp_path) -> str:
+    """A page of its own holding the Checkout block, the shop's phone left optional: not
+    WooCommerce's checkout page, so is_checkout() is false there. Its URL."""
+    return wp_eval(wordpress, f"""
+$id = wp_insert_post(array('post_type' => 'page', 'post_status' => 'publish', 'post_title' => 'Order now',
+    'post_content' => {CHECKOUT_BLOCK!r}));
+echo get_permalink($id);
+""", tmp_path)
+
+
+def test_otp_checkout_end_to_end(service, wordpress, sandboxes, browser, tmp_path):
     wp = wordpress["url"]
     admin_context = browser.new_context(viewport={"width": 1280, "height": 900})
     admin = admin_context.new_page()
@@ -134,6 +149,30 @@ def test_otp_checkout_end_to_end(service, wordpress, sandboxes, browser):
     shop.locator("#place_order").click()
     expect(shop.locator("#order-received")).to_have_attribute("data-otp", "verified")
     expect(shop.locator("#order-notes")).to_contain_text("Phone verified with an SMS code.")
+
+    # The Checkout block on a page of its own: the code box is there, the phone is no longer
+    # "optional", and once the code is confirmed the earlier refusal's red banner goes away.
+    block_url = block_checkout_page(wordpress, tmp_path)
+    block = browser.new_context(viewport={"width": 1280, "height": 1000}).new_page()
+    block.goto(block_url)
+    expect(block.locator(".wp-block-woocommerce-checkout")).to_have_attribute("data-require-phone-field", "true")
+    expect(block.locator("label[for=billing-phone]")).to_have_text("Phone")
+    expect(block.locator("#bikri-otp")).to_be_visible()
+    block.fill("#billing-phone", "01911-234567")
+    block.locator(".wc-block-components-checkout-place-order-button").click()
+    banner = block.locator(".wc-block-components-notice-banner.is-error")
+    expect(banner).to_have_attribute("data-id", "bikri_otp_required")
+    expect(banner).to_contain_text("Confirm your mobile number")
+    block.locator(".bikri-otp__send").click()
+    expect(block.locator(".bikri-otp__status")).to_contain_text("We sent a 6-digit code to 01911234567")
+    block.fill("#bikri-otp-code", last_code(sandboxes, "8801911234567"))
+    block.locator("#bikri-otp-code").press("Enter")
+    expect(block.locator(".bikri-otp__status")).to_contain_text("Mobile number confirmed")
+    expect(banner).to_have_count(0)
+    block.screenshot(path=str(ARTIFACTS / "checkout-block-confirmed-1280.png"), full_page=True)
+    block.locator(".wc-block-components-checkout-place-order-button").click()
+    expect(block.locator(".wc-block-order-received")).to_have_attribute("data-otp", "verified")
+    block.context.close()
 
     # With JavaScript off there is no widget, Enter submits, and the server still refuses.
     no_js = browser.new_context(java_script_enabled=False).new_page()

@@ -125,15 +125,29 @@ final class Bikri_Checkout {
 		if ( ! $state['otp_enabled'] ) {
 			return true;
 		}
+		$refusals = self::otp_refusals();
 		if ( '' === $normal ) {
-			return new WP_Error( 'bikri_otp_phone', __( 'Enter a Bangladeshi mobile number (like 01711-234567): we send it a code to confirm the order.', 'bikri' ) );
+			return new WP_Error( 'bikri_otp_phone', $refusals['bikri_otp_phone'] );
 		}
 		$proof = $this->current_proof();
 		if ( null === $proof || $proof['p'] !== $normal ) {
-			return new WP_Error( 'bikri_otp_required', __( 'Confirm your mobile number with the code we send by SMS, then place the order.', 'bikri' ) );
+			return new WP_Error( 'bikri_otp_required', $refusals['bikri_otp_required'] );
 		}
 		$this->accepted = $proof;
 		return true;
+	}
+
+	/**
+	 * What a shopper reads when the order is refused for want of a confirmed phone, by error code.
+	 * The widget gets them too: a confirmed code takes away the refusal it showed before.
+	 *
+	 * @return array<string, string>
+	 */
+	public static function otp_refusals() {
+		return array(
+			'bikri_otp_phone'    => __( 'Enter a Bangladeshi mobile number (like 01711-234567): we send it a code to confirm the order.', 'bikri' ),
+			'bikri_otp_required' => __( 'Confirm your mobile number with the code we send by SMS, then place the order.', 'bikri' ),
+		);
 	}
 
 	/**
@@ -328,13 +342,100 @@ final class Bikri_Checkout {
 		}
 	}
 
+	// --- the phone field: required while a code is asked ----------------------------------------
+
+	/**
+	 * Checkout block (WooCommerce 7.x-8.x): the phone field's "show" and "required" are the
+	 * woocommerce/checkout block's own attributes (showPhoneField, requirePhoneField), which
+	 * WooCommerce writes into the block's data- attributes on render for its script to read.
+	 * While a code is asked, the order is refused without a phone, so the block must not label
+	 * it "optional" (or hide it): both are set here, before the block is rendered.
+	 *
+	 * A Checkout block rendered anywhere (another page, a template, a reusable block) also loads
+	 * the code widget, which is_checkout() alone would miss.
+	 *
+	 * @param array $parsed_block The block about to be rendered (blockName, attrs, ...).
+	 * @return array
+	 */
+	public function filter_render_block_data( $parsed_block ) {
+		if ( ! is_array( $parsed_block ) || ! isset( $parsed_block['blockName'] ) || 'woocommerce/checkout' !== $parsed_block['blockName'] || ! $this->otp_required() ) {
+			return $parsed_block;
+		}
+		$attrs                      = isset( $parsed_block['attrs'] ) && is_array( $parsed_block['attrs'] ) ? $parsed_block['attrs'] : array();
+		$attrs['showPhoneField']    = true;
+		$attrs['requirePhoneField'] = true;
+		$parsed_block['attrs']      = $attrs;
+		if ( ! is_admin() ) {
+			// Block themes render the template before wp_head(): enqueued now, it still prints in the footer.
+			$this->enqueue_widget();
+		}
+		return $parsed_block;
+	}
+
+	/**
+	 * WooCommerce's "Phone field" setting (hidden, optional or required): the classic checkout's
+	 * fields read it, and newer Checkout blocks read it instead of their attributes. While a code
+	 * is asked it reads "required" for shoppers; the admin screens keep showing (and saving) the
+	 * shop's own choice.
+	 *
+	 * @param mixed $pre The value other filters gave (false: none).
+	 * @return mixed
+	 */
+	public function filter_phone_field_option( $pre ) {
+		if ( false !== $pre || is_admin() || ! $this->otp_required() ) {
+			return $pre;
+		}
+		return 'required';
+	}
+
+	/**
+	 * Classic checkout: the billing phone is required while a code is asked (a theme or plugin
+	 * may have made it optional after WooCommerce read its setting).
+	 *
+	 * @param array $fields Billing fields, by key.
+	 * @return array
+	 */
+	public function filter_billing_fields( $fields ) {
+		if ( is_array( $fields ) && isset( $fields['billing_phone'] ) && is_array( $fields['billing_phone'] ) && $this->otp_required() ) {
+			$fields['billing_phone']['required'] = true;
+		}
+		return $fields;
+	}
+
 	// --- the shopper's page ---------------------------------------------------------------------
 
 	/**
-	 * Loads the OTP widget on the checkout page, only when OTP is on.
+	 * Loads the OTP widget where a shopper can check out, only when OTP is on: WooCommerce's
+	 * checkout page, or any page or post whose content holds the Checkout block or the
+	 * [woocommerce_checkout] shortcode (is_checkout() is false there).
 	 */
 	public function action_enqueue_scripts() {
-		if ( ! $this->config->otp_enabled() || ! function_exists( 'is_checkout' ) || ! is_checkout() || ! $this->license->is_active() ) {
+		if ( ! $this->config->otp_enabled() || ! $this->license->is_active() ) {
+			return;
+		}
+		if ( ( function_exists( 'is_checkout' ) && is_checkout() ) || self::content_has_checkout( is_singular() ? get_queried_object() : null ) ) {
+			$this->enqueue_widget();
+		}
+	}
+
+	/**
+	 * Whether a post's content holds a checkout: the Checkout block or the classic shortcode.
+	 *
+	 * @param WP_Post|null $post The post shown.
+	 * @return bool
+	 */
+	public static function content_has_checkout( $post ) {
+		if ( ! $post instanceof WP_Post ) {
+			return false;
+		}
+		return has_block( 'woocommerce/checkout', $post ) || has_shortcode( $post->post_content, 'woocommerce_checkout' );
+	}
+
+	/**
+	 * Enqueues the widget's script, its data and its style (once).
+	 */
+	private function enqueue_widget() {
+		if ( wp_script_is( 'bikri-checkout-otp', 'enqueued' ) ) {
 			return;
 		}
 		$base = plugins_url( 'assets/', BIKRI_PLUGIN_FILE );
@@ -355,6 +456,9 @@ final class Bikri_Checkout {
 			'nonce'         => wp_create_nonce( self::NONCE_ACTION ),
 			'verifiedPhone' => null === $proof ? '' : (string) $proof['p'],
 			'digits'        => 6,
+			// The refusals this plugin shows when an order is placed without a confirmed phone,
+			// by code: once the code is confirmed, the widget takes them off the page.
+			'refusals'      => self::otp_refusals(),
 			'text'          => array(
 				'title'        => __( 'Confirm your mobile number', 'bikri' ),
 				'help'         => __( 'We send a 6-digit code by SMS. Type it here to place the order.', 'bikri' ),

@@ -190,6 +190,10 @@ final class Bikri_Plugin {
 		// Checkout protection (F2-F4): both checkouts, the order hooks, the shopper's AJAX, the copy's pull.
 		$checkout = $this->checkout;
 		add_action( 'wp_enqueue_scripts', array( $checkout, 'action_enqueue_scripts' ) );
+		// The phone is required while a code is asked: the Checkout block, WooCommerce's setting, the classic fields.
+		add_filter( 'render_block_data', array( $checkout, 'filter_render_block_data' ) );
+		add_filter( 'pre_option_woocommerce_checkout_phone_field', array( $checkout, 'filter_phone_field_option' ) );
+		add_filter( 'woocommerce_billing_fields', array( $checkout, 'filter_billing_fields' ), 1000 );
 		add_action( 'woocommerce_after_checkout_validation', array( $checkout, 'action_after_checkout_validation' ), 10, 2 );
 		add_action( 'woocommerce_checkout_order_processed', array( $checkout, 'action_checkout_order_processed' ), 10, 3 );
 		add_action( 'woocommerce_store_api_checkout_update_order_from_request', array( $checkout, 'action_store_api_update_order' ), 10, 2 );

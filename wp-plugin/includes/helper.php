@@ -16,8 +16,10 @@ if ( ! defined( 'ABSPATH' ) ) {
  * too many messages) comes back as a WP_Error. Its code is the service's (insufficient_balance,
  * validation_error, rate_limited, ...) or a bikri_* code for problems found before or without
  * an answer; its data holds 'status' (HTTP status, 0 when there was none), 'details' (per
- * field, for validation_error), 'retry_after' (seconds, for rate_limited) and
- * 'idempotency_key' (pass it back to retry the same message safely).
+ * field, for validation_error and bikri_invalid_sms, as the service sent them), 'fields' (the
+ * same flattened: field => reasons), 'retry_after' (seconds, for rate_limited) and
+ * 'idempotency_key' (pass it back to retry the same message safely). The message of a
+ * validation error names each bad field and what is wrong with it.
  *
  * @param string $phone           Recipient: 01XXXXXXXXX, +8801XXXXXXXXX or 8801XXXXXXXXX; the service checks it.
  * @param string $content         Message text, UTF-8. Bangla is sent as Unicode (70 characters per SMS).
@@ -50,10 +52,11 @@ function bikri_send_sms( $phone, $content, $purpose = 'manual', $idempotency_key
 	if ( $details ) {
 		return new WP_Error(
 			'bikri_invalid_sms',
-			__( 'The SMS was not sent: some fields are missing or invalid.', 'bikri' ),
+			bikri_sms_field_message( $details ),
 			array(
 				'status'  => 0,
 				'details' => $details,
+				'fields'  => bikri_sms_field_errors( $details ),
 			)
 		);
 	}
@@ -86,7 +89,79 @@ function bikri_send_sms( $phone, $content, $purpose = 'manual', $idempotency_key
 			$data
 		);
 	}
+	$fields = 'validation_error' === $result->get_error_code() && isset( $data['details'] ) ? bikri_sms_field_errors( $data['details'] ) : array();
+	if ( $fields ) {
+		// The service's own words ("Some fields are missing or invalid.") name no field; its
+		// details do. The message names each field and what is wrong with it.
+		$data['fields']          = $fields;
+		$data['service_message'] = $result->get_error_message();
+		return new WP_Error( 'validation_error', bikri_sms_field_message( $data['details'] ), $data );
+	}
 	return new WP_Error( $result->get_error_code(), $result->get_error_message(), $data );
+}
+
+/**
+ * The field errors of a validation error, flattened: field path => reasons.
+ *
+ * The service answers {"phone": ["reason"]}; its schema errors may be grouped by request
+ * location ({"json": {"phone": [...]}}) or nested by item ({"items": {"0": {"qty": [...]}}}).
+ * A location is not a field and is left out; nested fields are joined with dots (items.0.qty).
+ *
+ * @param mixed  $details The details.
+ * @param string $prefix  Field path so far.
+ * @return array<string, string[]>
+ */
+function bikri_sms_field_errors( $details, $prefix = '' ) {
+	if ( ! is_array( $details ) ) {
+		if ( '' === $prefix || ! is_scalar( $details ) || '' === trim( (string) $details ) ) {
+			return array();
+		}
+		return array( $prefix => array( trim( (string) $details ) ) );
+	}
+	$fields = array();
+	foreach ( $details as $key => $value ) {
+		if ( is_int( $key ) && ! is_array( $value ) ) {
+			// A list of reasons for the field named by $prefix.
+			$path = $prefix;
+		} elseif ( '' === $prefix && in_array( $key, array( 'json', 'query', 'form', 'headers' ), true ) ) {
+			$path = '';
+		} else {
+			$path = '' === $prefix ? (string) $key : $prefix . '.' . $key;
+		}
+		foreach ( bikri_sms_field_errors( $value, $path ) as $field => $reasons ) {
+			$fields[ $field ] = isset( $fields[ $field ] ) ? array_merge( $fields[ $field ], $reasons ) : $reasons;
+		}
+	}
+	return $fields;
+}
+
+/**
+ * What a refused SMS's caller reads: each field by name, with what is wrong with it.
+ *
+ * @param mixed $details Field details (see bikri_sms_field_errors()).
+ * @return string
+ */
+function bikri_sms_field_message( $details ) {
+	$labels = array(
+		'phone'           => __( 'Phone number', 'bikri' ),
+		'content'         => __( 'Message text', 'bikri' ),
+		'purpose'         => __( 'Purpose', 'bikri' ),
+		'idempotency_key' => __( 'Idempotency key', 'bikri' ),
+	);
+	$parts  = array();
+	foreach ( bikri_sms_field_errors( $details ) as $field => $reasons ) {
+		$parts[] = sprintf(
+			/* translators: 1: a field of the SMS, such as "Phone number"; 2: what is wrong with it, such as "This number has 9 digits." */
+			__( '%1$s: %2$s', 'bikri' ),
+			isset( $labels[ $field ] ) ? $labels[ $field ] : $field,
+			implode( ' ', $reasons )
+		);
+	}
+	if ( ! $parts ) {
+		return __( 'The SMS was not sent: some fields are missing or invalid.', 'bikri' );
+	}
+	/* translators: %s: each field that is wrong, with what is wrong with it, such as "Phone number: This number has 9 digits." */
+	return sprintf( __( 'The SMS was not sent. %s', 'bikri' ), implode( ' ', $parts ) );
 }
 
 /**

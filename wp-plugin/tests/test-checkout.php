@@ -406,6 +406,130 @@ class Bikri_Checkout_Test extends Bikri_Test_Case {
 		wp_dequeue_style( 'bikri-checkout' );
 	}
 
+	/**
+	 * The Checkout block as the editor saves it: the shop made the phone optional.
+	 */
+	const CHECKOUT_BLOCK = '<!-- wp:woocommerce/checkout {"showPhoneField":true,"requirePhoneField":false} --><div class="wp-block-woocommerce-checkout alignwide wc-block-checkout is-loading"></div><!-- /wp:woocommerce/checkout -->';
+
+	public function test_the_phone_is_required_on_both_checkouts_while_a_code_is_asked() {
+		$paragraph = '<!-- wp:paragraph --><p>Pay on delivery.</p><!-- /wp:paragraph -->';
+		update_option( 'woocommerce_checkout_phone_field', 'optional' );
+		$phone_field = array(
+			'billing_phone' => array(
+				'label'    => 'Phone',
+				'required' => false,
+				'type'     => 'tel',
+			),
+		);
+
+		$this->shop( false );
+		$html = do_blocks( self::CHECKOUT_BLOCK . $paragraph );
+		$this->assertStringContainsString( 'data-require-phone-field="false"', $html, 'the shop\'s choice while no code is asked' );
+		$this->assertSame( 'optional', get_option( 'woocommerce_checkout_phone_field' ) );
+		$this->assertFalse( apply_filters( 'woocommerce_billing_fields', $phone_field )['billing_phone']['required'] );
+
+		$this->shop( true );
+		$html = do_blocks( self::CHECKOUT_BLOCK . $paragraph );
+		$this->assertStringContainsString( 'data-require-phone-field="true"', $html );
+		$this->assertStringNotContainsString( 'data-require-phone-field="false"', $html );
+		$this->assertStringContainsString( '<p>Pay on delivery.</p>', $html, 'other blocks untouched' );
+		// A shop that hid the phone gets it back: an order without one is refused.
+		$hidden = do_blocks( '<!-- wp:woocommerce/checkout {"showPhoneField":false} --><div class="wp-block-woocommerce-checkout"></div><!-- /wp:woocommerce/checkout -->' );
+		$this->assertStringContainsString( 'data-show-phone-field="true"', $hidden );
+		$this->assertStringContainsString( 'data-require-phone-field="true"', $hidden );
+		// Newer Checkout blocks and the classic checkout's fields read WooCommerce's setting.
+		$this->assertSame( 'required', get_option( 'woocommerce_checkout_phone_field' ) );
+		$this->assertTrue( apply_filters( 'woocommerce_billing_fields', $phone_field )['billing_phone']['required'] );
+		$this->assertSame( array( 'billing_email' => array() ), apply_filters( 'woocommerce_billing_fields', array( 'billing_email' => array() ) ), 'no phone field is added' );
+
+		// The admin screens keep the shop's own setting (the Customizer saves what it shows).
+		set_current_screen( 'dashboard' );
+		$this->assertSame( 'optional', get_option( 'woocommerce_checkout_phone_field' ) );
+		$GLOBALS['current_screen'] = null;
+
+		// A lapsed license enforces nothing, so it requires nothing either.
+		$this->plugin->license->mark_inactive( new WP_Error( 'license_inactive', 'License suspended.' ), time() );
+		$this->assertStringContainsString( 'data-require-phone-field="false"', do_blocks( self::CHECKOUT_BLOCK ) );
+		$this->assertSame( 'optional', get_option( 'woocommerce_checkout_phone_field' ) );
+		$this->forget_widget();
+	}
+
+	public function test_widget_loads_on_any_page_holding_the_checkout_block_or_shortcode() {
+		$pages = array(
+			'block'     => self::CHECKOUT_BLOCK,
+			'shortcode' => '<!-- wp:shortcode -->[woocommerce_checkout]<!-- /wp:shortcode -->',
+			'classic'   => 'Checkout: [woocommerce_checkout]',
+			'plain'     => '<!-- wp:paragraph --><p>About us</p><!-- /wp:paragraph -->',
+		);
+		$ids   = array();
+		foreach ( $pages as $name => $content ) {
+			$ids[ $name ] = wp_insert_post(
+				array(
+					'post_type'    => 'page',
+					'post_status'  => 'publish',
+					'post_title'   => $name,
+					'post_content' => $content,
+				)
+			);
+		}
+		$query     = $GLOBALS['wp_query'];
+		$the_query = $GLOBALS['wp_the_query'];
+		// WooCommerce registers the shortcode (WC_Shortcodes::init()); has_shortcode() sees only registered ones.
+		add_shortcode( 'woocommerce_checkout', '__return_empty_string' );
+		try {
+			// Not WooCommerce's checkout page: is_checkout() is false on every one of them.
+			$this->shop( true );
+			foreach ( array( 'block', 'shortcode', 'classic' ) as $name ) {
+				$this->view_page( $ids[ $name ] );
+				$this->assertFalse( is_checkout() );
+				do_action( 'wp_enqueue_scripts' );
+				$this->assertTrue( wp_script_is( 'bikri-checkout-otp', 'enqueued' ), $name );
+				$this->assertStringContainsString( '"refusals"', wp_scripts()->get_data( 'bikri-checkout-otp', 'data' ) );
+				$this->forget_widget();
+			}
+			$this->view_page( $ids['plain'] );
+			do_action( 'wp_enqueue_scripts' );
+			$this->assertFalse( wp_script_is( 'bikri-checkout-otp', 'enqueued' ), 'not on a page without a checkout' );
+
+			// A Checkout block rendered outside the post's content (a template, a reusable block) loads it too.
+			do_blocks( self::CHECKOUT_BLOCK );
+			$this->assertTrue( wp_script_is( 'bikri-checkout-otp', 'enqueued' ) );
+			$this->forget_widget();
+
+			$this->shop( false );
+			$this->view_page( $ids['block'] );
+			do_action( 'wp_enqueue_scripts' );
+			do_blocks( self::CHECKOUT_BLOCK );
+			$this->assertFalse( wp_script_is( 'bikri-checkout-otp', 'enqueued' ), 'never with OTP off' );
+		} finally {
+			$GLOBALS['wp_query']     = $query;
+			$GLOBALS['wp_the_query'] = $the_query;
+			remove_shortcode( 'woocommerce_checkout' );
+			$this->forget_widget();
+		}
+	}
+
+	/**
+	 * Makes a page the main query, as WordPress does when a shopper opens it.
+	 *
+	 * @param int $id Page id.
+	 */
+	private function view_page( $id ) {
+		$GLOBALS['wp_the_query'] = new WP_Query( array( 'page_id' => $id ) );
+		$GLOBALS['wp_query']     = $GLOBALS['wp_the_query'];
+		$this->assertTrue( is_singular() );
+	}
+
+	/**
+	 * Takes the widget off the page again (scripts stay enqueued across tests otherwise).
+	 */
+	private function forget_widget() {
+		wp_dequeue_script( 'bikri-checkout-otp' );
+		wp_dequeue_style( 'bikri-checkout' );
+		wp_deregister_script( 'bikri-checkout-otp' );
+		wp_deregister_style( 'bikri-checkout' );
+	}
+
 	public function test_admin_notice_when_the_balance_ran_out() {
 		$this->shop( true, array(), array( 'balance_ok' => false ) );
 		$this->sign_in( 'subscriber' );

@@ -164,6 +164,75 @@ class Bikri_Send_Sms_Test extends Bikri_Test_Case {
 		$this->assertLicenseUntouched();
 	}
 
+	public function test_validation_error_names_the_field_and_the_reason() {
+		$this->activate_locally( time() - HOUR_IN_SECONDS );
+		// What backend/sms/service.py answers for a short number (validation_error("phone", ...)).
+		$reason = 'A Bangladeshi mobile number has 11 digits (01XXXXXXXXX); this one has 9.';
+		$this->answer_with( self::error_response( 422, 'validation_error', 'Some fields are missing or invalid.', array( 'phone' => array( $reason ) ) ) );
+
+		$error = bikri_send_sms( '017110000', 'Hello', 'manual', 'order-9' );
+
+		$this->assertWPError( $error, 'validation_error', 422 );
+		$this->assertSame( 'The SMS was not sent. Phone number: ' . $reason, $error->get_error_message() );
+		$data = $error->get_error_data();
+		$this->assertSame( array( 'phone' => array( $reason ) ), $data['fields'] );
+		$this->assertSame( 'Some fields are missing or invalid.', $data['service_message'] );
+		$this->assertSame( 'order-9', $data['idempotency_key'] );
+
+		// The service's schema errors come grouped by request location, several fields at once.
+		$this->answer_with(
+			self::error_response(
+				422,
+				'validation_error',
+				'Some fields are missing or invalid.',
+				array(
+					'json' => array(
+						'content' => array( 'Missing data for required field.' ),
+						'purpose' => array( 'One of: manual, otp, order_status, abandoned_cart, marketing.' ),
+					),
+				)
+			)
+		);
+		$error = bikri_send_sms( '01711000000', 'Hello', 'newsletter' );
+		$this->assertSame(
+			'The SMS was not sent. Message text: Missing data for required field. Purpose: One of: manual, otp, order_status, abandoned_cart, marketing.',
+			$error->get_error_message()
+		);
+		$this->assertSame( array( 'content', 'purpose' ), array_keys( $error->get_error_data()['fields'] ) );
+
+		// A field the plugin has no name for is named as the service named it.
+		$this->answer_with( self::error_response( 422, 'validation_error', 'Some fields are missing or invalid.', array( 'sender_id' => array( 'Not approved.' ) ) ) );
+		$this->assertSame( 'The SMS was not sent. sender_id: Not approved.', bikri_send_sms( '01711000000', 'Hello' )->get_error_message() );
+
+		// Without details there is nothing to name: the general words stay.
+		$this->answer_with( self::error_response( 422, 'validation_error', 'Some fields are missing or invalid.' ) );
+		$this->assertSame( 'Some fields are missing or invalid.', bikri_send_sms( '01711000000', 'Hello' )->get_error_message() );
+		$this->assertLicenseUntouched();
+	}
+
+	public function test_validation_error_is_named_in_bangla() {
+		$this->activate_locally( time() - HOUR_IN_SECONDS );
+		$reason = 'A Bangladeshi mobile number has 11 digits (01XXXXXXXXX); this one has 9.';
+		$this->answer_with( self::error_response( 422, 'validation_error', 'Some fields are missing or invalid.', array( 'phone' => array( $reason ) ) ) );
+		// As in test-translations.php: a Bangla site's locale arrives through determine_locale().
+		$bangla = static function () {
+			return 'bn_BD';
+		};
+		$this->add_filter( 'pre_determine_locale', $bangla );
+		unload_textdomain( 'bikri' );
+		$this->plugin->action_init();
+		try {
+			$message = bikri_send_sms( '017110000', 'Hello' )->get_error_message();
+			$local   = bikri_send_sms( '', 'Hello' )->get_error_message();
+		} finally {
+			remove_filter( 'pre_determine_locale', $bangla );
+			unload_textdomain( 'bikri' );
+			$this->plugin->action_init();
+		}
+		$this->assertSame( 'এসএমএস পাঠানো হয়নি। ফোন নম্বর: ' . $reason, $message );
+		$this->assertStringStartsWith( 'এসএমএস পাঠানো হয়নি। ফোন নম্বর: ', $local );
+	}
+
 	public function test_rate_limited_carries_retry_after() {
 		$this->activate_locally( time() - HOUR_IN_SECONDS );
 		$this->answer_with(
@@ -250,7 +319,12 @@ class Bikri_Send_Sms_Test extends Bikri_Test_Case {
 			$error                 = bikri_send_sms( ...$args );
 			$this->assertWPError( $error, 'bikri_invalid_sms', 0 );
 			$this->assertSame( $fields, array_keys( $error->get_error_data()['details'] ) );
+			$this->assertSame( $fields, array_keys( $error->get_error_data()['fields'] ) );
 		}
+		$this->assertSame(
+			'The SMS was not sent. Phone number: Enter the recipient\'s mobile number. Message text: Enter the message text.',
+			bikri_send_sms( null, false )->get_error_message()
+		);
 		$this->assertSame( array(), $this->requests );
 	}
 

@@ -119,12 +119,74 @@
 		timer = setInterval( tick, 1000 );
 	}
 
+	// Contexts the Checkout block puts its notices in (WooCommerce Blocks' noticeContexts, and
+	// the global ones a notice falls back to when its own container is not on the page).
+	var NOTICE_CONTEXTS = [ 'wc/checkout', 'wc/cart', 'wc/global', 'global',
+		'wc/checkout/contact-information', 'wc/checkout/billing-address', 'wc/checkout/shipping-address' ];
+
+	function isOurRefusal( id, message ) {
+		var refusals = cfg.refusals || {};
+		var shown = String( message || '' ).trim();
+		return Object.keys( refusals ).some( function ( code ) {
+			// The block checkout names a Store API error's notice by its code; older versions
+			// name it "checkout" and only its words are ours.
+			return id === code || ( shown !== '' && shown === String( refusals[ code ] ).trim() );
+		} );
+	}
+
+	// The notice containers the Checkout block registered (newer WooCommerce only).
+	function noticeContainers( data ) {
+		try {
+			var store = data.select( 'wc/store/notices' );
+			return store && typeof store.getContainers === 'function' ? store.getContainers() || [] : [];
+		} catch ( error ) {
+			return [];
+		}
+	}
+
+	// The code is confirmed: the refusal this plugin caused earlier ("Confirm your mobile
+	// number ...") is no longer true, so it leaves the page. Other notices stay.
+	function clearRefusals() {
+		var data = window.wp && window.wp.data;
+		if ( data && typeof data.select === 'function' && typeof data.dispatch === 'function' ) {
+			try {
+				var notices = data.select( 'core/notices' );
+				var remove = data.dispatch( 'core/notices' ).removeNotice;
+				var contexts = NOTICE_CONTEXTS.concat( noticeContainers( data ) );
+				contexts.filter( function ( context, index ) {
+					return contexts.indexOf( context ) === index;
+				} ).forEach( function ( context ) {
+					( notices.getNotices( context ) || [] ).forEach( function ( notice ) {
+						if ( isOurRefusal( notice.id, notice.content ) ) {
+							remove( notice.id, context );
+						}
+					} );
+				} );
+			} catch ( error ) {
+				// No notices store on this page (the classic checkout): nothing to take away there.
+			}
+		}
+		// The classic checkout prints its refusals as a list; take our lines, and a list left empty.
+		document.querySelectorAll( '.woocommerce-error li' ).forEach( function ( item ) {
+			if ( ! isOurRefusal( item.getAttribute( 'data-code' ), item.textContent ) ) {
+				return;
+			}
+			var list = item.parentNode;
+			item.remove();
+			if ( list && ! list.querySelector( 'li' ) ) {
+				var group = list.closest( '.woocommerce-NoticeGroup' );
+				( group || list ).remove();
+			}
+		} );
+	}
+
 	function markVerified( message ) {
 		verifiedRaw = phoneInput ? phoneInput.value : '';
 		widget.box.classList.add( 'bikri-otp--verified' );
 		widget.row.hidden = true;
 		widget.send.hidden = true;
 		say( message || text.verified, 'ok' );
+		clearRefusals();
 	}
 
 	function markUnverified( message ) {

@@ -1,7 +1,7 @@
 <?php
 /**
  * Plugin Name: WooCommerce checkout STAND-IN (tests only)
- * Description: A checkout-like page at /checkout-stand-in/ and a Store API checkout route, firing WooCommerce's own checkout hooks. For the browser test and the benchmark; never for a shop.
+ * Description: A checkout-like page at /checkout-stand-in/, a Store API checkout route firing WooCommerce's own checkout hooks, and the Checkout block's script on pages holding the block. For the browser test and the benchmark; never for a shop.
  *
  * WooCommerce cannot be installed on these machines. This page does what WooCommerce's
  * classic checkout does around Bikri: renders billing fields with the checkout form's class
@@ -12,6 +12,10 @@
  * woocommerce_store_api_checkout_update_order_from_request ($order, $request), answers a
  * RouteException as {code, message, data: {status}}, then fires
  * woocommerce_store_api_checkout_order_processed ($order).
+ *
+ * On any page whose content holds the woocommerce/checkout block, a stand-in of the block's
+ * script (at the end of this file) draws the phone field from the block's data- attributes,
+ * places the order through that route and shows a refusal through WordPress's notices store.
  *
  * It also gives every visitor WooCommerce's cart and session (woocommerce-cart.php): the
  * session kept per visitor cookie, as WooCommerce's is, so the page and its admin-ajax calls
@@ -226,6 +230,124 @@ add_action(
 					);
 				},
 			)
+		);
+	}
+);
+
+/**
+ * The test sites' blank theme prints no content: a page holding the Checkout block is printed
+ * as a classic theme prints a page (wp_head, the content through the_content, wp_footer).
+ */
+add_action(
+	'template_redirect',
+	static function () {
+		if ( ! is_singular() || ! has_block( 'woocommerce/checkout', get_queried_object() ) ) {
+			return;
+		}
+		?>
+<!DOCTYPE html>
+<html <?php language_attributes(); ?>>
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title><?php echo esc_html( get_the_title() ); ?></title>
+<style>body{font:16px/1.5 sans-serif;margin:0 auto;max-width:40em;padding:1em}.wc-block-components-text-input{margin:0 0 .8em}.wc-block-components-text-input label{display:block}.wc-block-components-text-input input{width:100%;box-sizing:border-box;padding:.4em}.wc-block-components-notice-banner.is-error{border:1px solid #b32d2e;background:#fcf0f1;color:#b32d2e;padding:.6em;margin:0 0 1em}</style>
+		<?php wp_head(); ?>
+</head>
+<body <?php body_class(); ?>>
+<h1><?php echo esc_html( get_the_title() ); ?></h1>
+		<?php
+		while ( have_posts() ) {
+			the_post();
+			the_content();
+		}
+		wp_footer();
+		?>
+</body>
+</html>
+		<?php
+		exit;
+	},
+	2
+);
+
+/**
+ * The Checkout block's script, STAND-IN. On a page whose content holds the woocommerce/checkout
+ * block (rendered by WordPress, with its data- attributes from woocommerce-checkout.php), it
+ * does what WooCommerce Blocks' checkout script does around Bikri: reads the block's
+ * data-show-phone-field and data-require-phone-field to show the phone field, labelled
+ * "Phone (optional)" unless required; places the order through the Store API checkout route
+ * above; and shows a refused order's error as WooCommerce's processErrorResponse() does, through
+ * WordPress's own notices store (core/notices, from the real wp-notices script): a notice with
+ * the error's code as its id, in the 'wc/checkout' context, drawn as a red banner. Placing the
+ * order again first clears the checkout's notices, as the block does.
+ */
+add_action(
+	'wp_enqueue_scripts',
+	static function () {
+		if ( ! is_singular() || ! has_block( 'woocommerce/checkout', get_queried_object() ) ) {
+			return;
+		}
+		wp_register_script( 'bikri-stand-in-checkout-block', false, array( 'wp-data', 'wp-notices' ), '1', true );
+		wp_enqueue_script( 'bikri-stand-in-checkout-block' );
+		wp_add_inline_script( 'bikri-stand-in-checkout-block', 'var standInCheckout = ' . wp_json_encode( array( 'route' => home_url( '/?rest_route=/wc/store/v1/checkout' ) ) ) . ';' . <<<'JS'
+( function () {
+	var root = document.querySelector( '.wp-block-woocommerce-checkout' );
+	if ( ! root ) {
+		return;
+	}
+	var CONTEXT = 'wc/checkout';
+	var notices = wp.data.select( 'core/notices' );
+	var actions = wp.data.dispatch( 'core/notices' );
+	var required = root.dataset.requirePhoneField === 'true';
+	var showPhone = root.dataset.showPhoneField !== 'false';
+	root.classList.remove( 'is-loading' );
+	root.innerHTML = '<div class="wc-block-components-notices"></div>' +
+		'<div class="wc-block-components-text-input"><label for="email">Email address</label><input type="email" id="email" value="shopper@example.com"></div>' +
+		( showPhone ? '<div class="wc-block-components-text-input"><label for="billing-phone">' + ( required ? 'Phone' : 'Phone (optional)' ) + '</label>' +
+			'<input type="tel" id="billing-phone" autocomplete="tel"' + ( required ? ' required aria-required="true"' : '' ) + '></div>' : '' ) +
+		'<button type="button" class="wc-block-components-checkout-place-order-button">Place Order</button>' +
+		'<div class="wc-block-order-received" hidden></div>';
+	var banners = root.querySelector( '.wc-block-components-notices' );
+	function draw() {
+		banners.innerHTML = '';
+		notices.getNotices( CONTEXT ).forEach( function ( notice ) {
+			var banner = document.createElement( 'div' );
+			banner.className = 'wc-block-components-notice-banner is-' + notice.status;
+			banner.setAttribute( 'role', 'alert' );
+			banner.setAttribute( 'data-id', notice.id );
+			banner.textContent = notice.content;
+			banners.appendChild( banner );
+		} );
+	}
+	wp.data.subscribe( draw );
+	draw();
+	root.querySelector( '.wc-block-components-checkout-place-order-button' ).addEventListener( 'click', function () {
+		notices.getNotices( CONTEXT ).forEach( function ( notice ) {
+			actions.removeNotice( notice.id, CONTEXT );
+		} );
+		var phone = root.querySelector( '#billing-phone' );
+		window.fetch( standInCheckout.route, {
+			method: 'POST',
+			credentials: 'same-origin',
+			headers: { 'Content-Type': 'application/json' },
+			body: JSON.stringify( {
+				billing_address: { phone: phone ? phone.value : '', email: root.querySelector( '#email' ).value },
+				payment_method: 'cod'
+			} )
+		} ).then( function ( response ) {
+			return response.json().then( function ( body ) {
+				if ( ! response.ok ) {
+					actions.createNotice( 'error', body.message, { id: body.code, context: CONTEXT, isDismissible: true } );
+					return;
+				}
+				var received = root.querySelector( '.wc-block-order-received' );
+				received.hidden = false;
+				received.setAttribute( 'data-order-id', body.order_id );
+				received.setAttribute( 'data-otp', body.bikri_otp );
+				received.textContent = 'Order #' + body.order_id + ' received.';
+			} );
+		} );
+	} );
+}() );
+JS
 		);
 	}
 );

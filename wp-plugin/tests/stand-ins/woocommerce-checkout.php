@@ -338,6 +338,41 @@ namespace {
 		}
 	}
 
+	if ( ! function_exists( 'bikri_stand_in_block_data_attributes' ) ) {
+		/**
+		 * Stand-in for what WooCommerce Blocks' BlockTypesController does on render_block
+		 * (WooCommerce 7.x-8.x): a woocommerce/ block's parsed attributes become data- attributes
+		 * on its first <div> (camelCase to kebab-case, booleans as "true"/"false"; className and
+		 * align left out), where the block's script reads them: showPhoneField becomes
+		 * data-show-phone-field, which the Checkout block's billing form reads to show the phone
+		 * field, requirePhoneField data-require-phone-field, to mark it required.
+		 *
+		 * @param string $content Rendered block.
+		 * @param array  $block   Parsed block (after render_block_data).
+		 * @return string
+		 */
+		function bikri_stand_in_block_data_attributes( $content, $block ) {
+			$name = isset( $block['blockName'] ) ? (string) $block['blockName'] : '';
+			if ( 0 !== strpos( $name, 'woocommerce/' ) ) {
+				return $content;
+			}
+			$data = array( 'data-block-name="' . esc_attr( $name ) . '"' );
+			foreach ( (array) $block['attrs'] as $key => $value ) {
+				if ( in_array( $key, array( 'className', 'align' ), true ) ) {
+					continue;
+				}
+				if ( is_bool( $value ) ) {
+					$value = $value ? 'true' : 'false';
+				} elseif ( ! is_scalar( $value ) ) {
+					$value = wp_json_encode( $value );
+				}
+				$data[] = 'data-' . esc_attr( strtolower( preg_replace( '/([A-Z])/', '-$1', $key ) ) ) . '="' . esc_attr( $value ) . '"';
+			}
+			return preg_replace( '/^<div /', '<div ' . implode( ' ', $data ) . ' ', trim( $content ) );
+		}
+		add_filter( 'render_block', 'bikri_stand_in_block_data_attributes', 10, 2 );
+	}
+
 	if ( ! function_exists( 'wc_get_order' ) ) {
 		/**
 		 * Stand-in for wc_get_order(): the saved stand-in order, or false.
