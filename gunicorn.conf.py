@@ -21,9 +21,21 @@ bind = os.environ.get("BIKRI_BIND", "127.0.0.1:5000")
 # opt-in (BIKRI_WEB_THREADS).
 workers = int(os.environ.get("BIKRI_WEB_WORKERS", min(4 * multiprocessing.cpu_count(), 32)))
 threads = int(os.environ.get("BIKRI_WEB_THREADS", "1"))
-worker_class = "gthread" if threads > 1 else "sync"
+# The sync worker, made to ignore connections that have sent nothing yet (backend/web_worker.py).
+# gunicorn's own sync worker blocks reading the request line as soon as it accepts: each of a
+# browser's idle pre-opened sockets held a worker until the 30 s timeout killed it ("WORKER
+# TIMEOUT ... no URI read"). Measured with bench/idle_sockets.py on 2 cores, 8 workers: behind 8
+# idle sockets GET /healthz took 31.3 s with "sync" (0.2 s with this worker), behind 16 it got no
+# answer within 60 s (0.04 s). Requests that do send are served as before (wrk on /healthz, 16
+# connections: 216-230 requests/s with "sync", 194-386 with this worker, within this machine's noise).
+# BIKRI_WEB_WORKER_CLASS=sync gives gunicorn's own back. In production a reverse proxy stands in
+# front anyway (deploy/nginx/bikri.conf, README "Production"): it also absorbs slow clients.
+worker_class = "gthread" if threads > 1 else os.environ.get("BIKRI_WEB_WORKER_CLASS",
+                                                             "backend.web_worker.IdleSafeSyncWorker")
 timeout = 30
 graceful_timeout = 20
+# gthread: how long a kept-alive connection may wait for its next request; the sync worker
+# above: how long a new connection may stay silent before it is closed.
 keepalive = int(os.environ.get("BIKRI_WEB_KEEPALIVE", "5"))
 max_requests = 20000
 max_requests_jitter = 2000

@@ -85,6 +85,21 @@ def keyed_hash(purpose: str, value: str) -> str:
     return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
+def export_key(token_hash: str) -> str:
+    """The key the service signs its requests to the plugin's order export with
+    (wp-plugin/includes/class-bikri-export-route.php).
+
+    HMAC under the service's secret key of the site's stored token hash: the service recomputes
+    it for every request from what it stores plus a secret that never sits in the database, so
+    a copy of the database alone (token hashes and all) cannot sign for any shop. The plugin
+    cannot compute it (it lacks the secret key): the service hands it over in the activation
+    answer and in every config pull (GET /api/v1/checkout/config), both behind the site's
+    bearer token. A new token (re-activation) gives a new key; so does a new BIKRI_SECRET_KEY,
+    which each plugin then picks up on its next config pull (every 5 minutes).
+    """
+    return keyed_hash("export-key", token_hash)
+
+
 def b64url(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 

@@ -191,6 +191,11 @@ def e2e(site: Path, db: str, port: int, n: int) -> dict:
             with app.app_context():
                 upgrade()
                 site_row = _make_site(app, f"http://127.0.0.1:{port}")
+                # the key the plugin's config pull would have brought
+                from backend.security import export_key
+                key = export_key(hashlib.sha256(TOKEN.encode()).hexdigest())
+                mysql(db, "REPLACE INTO wp_options (option_name, option_value, autoload) "
+                          f"VALUES ('bikri_export_key', '{key}', 'no')")
                 state = service.state_for(site_row, SyncKind.BACKFILL)
                 # products come from wc/v3, which this WooCommerce-less WordPress lacks: the walk is what is measured
                 state.cursor = json.dumps({"until": "2100-01-01T00:00:00", "products_done": True, "mode": "export",

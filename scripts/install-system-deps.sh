@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Debian packages the test suites need: PHP + PHPUnit + WordPress for the plugin, Chromium for
-# the browser test, wrk for the benchmark. Installs only what is missing.
+# the browser test, wrk for the benchmark, nginx for the test of deploy/nginx/ (it runs its own
+# nginx on free ports; tests/test_web_process.py skips those tests without it). Installs only
+# what is missing.
 set -euo pipefail
-PACKAGES=(php-cli php-mysql php-curl php-xml php-mbstring php-intl phpunit wordpress chromium wrk gettext unzip zip fonts-lohit-beng-bengali)
+PACKAGES=(php-cli php-mysql php-curl php-xml php-mbstring php-intl phpunit wordpress chromium wrk gettext unzip zip fonts-lohit-beng-bengali nginx-light)
 missing=()
 for package in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

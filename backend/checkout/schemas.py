@@ -54,6 +54,7 @@ class ConfigSchema(Schema):
     version = fields.Integer()
     otp = fields.Nested(OtpConfigSchema)
     abandoned = fields.Dict(metadata={"description": "{capture: bool}: whether the checkout captures what shoppers type"})
+    export_key = fields.String(metadata={"description": "the key the plugin's order export checks signatures with"})
     blacklist = fields.Nested(BlacklistCopySchema, allow_none=True,
                               metadata={"description": "null when `since` is the current version"})
 

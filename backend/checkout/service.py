@@ -32,7 +32,7 @@ from backend.errors import ApiError
 from backend.extensions import db
 from backend.licensing.models import Site
 from backend.phones import BANGLA_DIGITS, InvalidPhone, normalise_phone
-from backend.security import b64url, b64url_decode, constant_time_equal, keyed_hash
+from backend.security import b64url, b64url_decode, constant_time_equal, export_key, keyed_hash
 from backend.sms import service as sms
 from backend.timeutil import utcnow
 
@@ -540,6 +540,9 @@ def plugin_config(site: Site, since: int | None) -> dict:
         },
         "blacklist": None,
         "abandoned": abandoned_service.plugin_config(site),
+        # Sent on every pull: how a shop active before export keys existed gets its key, and
+        # how every shop gets the new one after the service's secret key changed.
+        "export_key": export_key(site.token_hash),
     }
     if since != settings.version:
         config["blacklist"] = {"message": settings.blacklist_message, **blacklist.values_by_kind(site)}

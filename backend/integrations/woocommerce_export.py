@@ -4,10 +4,14 @@ wc/v3 serves ~45 orders/s on a real store (~21 SQL queries per order); the plugi
 same fields from WooCommerce's tables with a handful of queries per page. Its records keep
 wc/v3's names and formats, so they go through the same `normalise_order` + upsert.
 
-Requests are signed (see wp-plugin/includes/class-bikri-export-route.php): HMAC-SHA256 keyed
-with the hex SHA-256 of the site token — exactly what the service stores as Site.token_hash,
-so nothing new is stored on either side and re-activation rotates the key — over
-METHOD, route, the sorted rawurlencoded query, a timestamp and a one-time nonce.
+Requests are signed (see wp-plugin/includes/class-bikri-export-route.php): HMAC-SHA256 over
+METHOD, route, the sorted rawurlencoded query, a timestamp and a one-time nonce, keyed with the
+site's export key (backend.security.export_key: an HMAC of Site.token_hash under the service's
+secret key, handed to the plugin at activation and on every config pull). It used to be keyed
+with the token's plain SHA-256, which is Site.token_hash itself: a leaked database could then
+have read every shop's orders. A plugin of that time refuses the new signature and the service
+uses wc/v3 for it; a new plugin that has not pulled its key yet refuses with
+KEY_MISSING, which is not remembered as "no export" (the key arrives within 5 minutes).
 
 The route is addressed as `/?rest_route=/bikri/v1/orders/export`, which every WordPress
 answers whatever its permalink setting (`/wp-json/` needs pretty permalinks).
@@ -23,8 +27,10 @@ from urllib.parse import quote
 import requests
 
 from backend.integrations.woocommerce import WooCommerceError, format_wc_time, parse_wc_time, read_json
+from backend.security import export_key
 
 ROUTE = "/bikri/v1/orders/export"
+KEY_MISSING = "bikri_export_key_missing"  # the plugin's refusal while it waits for its export key
 PAGE_SIZE = 500  # the plugin's maximum; it also cuts pages at ~1 MB of JSON
 
 
@@ -47,10 +53,10 @@ def sign(secret: str, method: str, route: str, params: dict, timestamp: str, non
 
 
 class OrderExport:
-    def __init__(self, site_url: str, token_hash: str, *, timeout: float = 30, verify=True, retries: int = 3,
+    def __init__(self, site_url: str, secret: str, *, timeout: float = 30, verify=True, retries: int = 3,
                  backoff: float = 0.5, session: requests.Session | None = None):
         self.url = site_url.rstrip("/") + "/"
-        self.secret, self.timeout, self.verify = token_hash, timeout, verify
+        self.secret, self.timeout, self.verify = secret, timeout, verify
         self.retries, self.backoff = retries, backoff
         self.session = session or requests.Session()
 
@@ -61,7 +67,7 @@ class OrderExport:
         config = current_app.config
         kwargs.setdefault("timeout", config.get("WOOCOMMERCE_TIMEOUT", 30))
         kwargs.setdefault("verify", config.get("WOOCOMMERCE_CA_BUNDLE") or True)
-        return cls(site.url, site.token_hash or "", **kwargs)
+        return cls(site.url, export_key(site.token_hash) if site.token_hash else "", **kwargs)
 
     def page(self, **params) -> dict:
         """One page: {orders, next, storage, total?}. ExportUnavailable when the shop has no export."""
@@ -105,11 +111,16 @@ class OrderExport:
         return int(self.page(limit=1, count=1).get("total") or 0)
 
     def probe(self) -> bool:
-        """Whether the export answers a signed request (one tiny page)."""
+        """Whether the export answers a signed request (one tiny page).
+
+        A plugin still waiting for its export key raises (as a shop that did not answer does):
+        its export is there, just not usable yet."""
         try:
             self.page(limit=1)
             return True
-        except ExportUnavailable:
+        except ExportUnavailable as error:
+            if error.code == KEY_MISSING:
+                raise
             return False
 
     def iter_by_id(self, after_id: int = 0, *, limit: int | None = None) -> Iterator[tuple[list, int]]:

@@ -5,6 +5,7 @@ from backend.api import Blueprint, current_site, public
 from backend.extensions import limiter
 from backend.licensing import service
 from backend.licensing.schemas import ActivatedSiteSchema, ActivateSiteSchema, LicenseSchema
+from backend.security import export_key
 
 blp = Blueprint("licensing", __name__, url_prefix="/api/v1", description="Licenses and sites")
 
@@ -23,12 +24,15 @@ class ActivateSite(MethodView):
     @blp.arguments(ActivateSiteSchema)
     @blp.response(201, ActivatedSiteSchema)
     def post(self, data):
-        """Activate a license on a site; answers the site's bearer token (shown once)."""
+        """Activate a license on a site; answers the site's bearer token (shown once) and the key
+        the service signs its order export requests with."""
         site, token = service.activate_site(**data)
         license = site.license
         return {
             "site_id": site.id,
             "token": token,
+            # the key the service signs its requests to the plugin's order export with
+            "export_key": export_key(site.token_hash),
             "license": {"status": license.effective_status(), "plan": license.plan, "expires_at": license.expires_at},
         }
 

@@ -27,6 +27,7 @@ class LicenseBriefSchema(StrictSchema):
 class ActivatedSiteSchema(StrictSchema):
     site_id = fields.Integer()
     token = fields.String()
+    export_key = fields.String(metadata={"description": "the key the plugin's order export checks signatures with"})
     license = fields.Nested(LicenseBriefSchema)
 
 

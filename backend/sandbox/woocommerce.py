@@ -199,7 +199,8 @@ class Store:
         # hooked into woocommerce_rest_pre_insert_shop_order_object would (tests of per-item errors)
         self.refuse_status: dict[int, tuple[str, str]] = {}
         # the Bikri plugin's order export (bikri/v1/orders/export): None = an older plugin
-        # without it (404); else the hex SHA-256 of the site token it verifies signatures with
+        # without it (404); else the export key it verifies signatures with, as the plugin holds
+        # it (the service's activation answer and config pull hand it over)
         self.export_secret: str | None = None
         # (status, content type, body) a security plugin answers the export with instead
         self.export_blocked: tuple[int, str, str] | None = None

@@ -203,8 +203,8 @@ def export_for(site: Site) -> OrderExport | None:
 
     Probed once and remembered per site (a SyncState row of kind "export"), probed again
     after SYNC_EXPORT_REPROBE_SECONDS either way: a plugin update adds the route, a security
-    plugin may start or stop blocking it. A shop that did not answer the probe at all is not
-    remembered as lacking it.
+    plugin may start or stop blocking it. A shop that did not answer the probe at all, or whose
+    plugin is still waiting for its export key (KEY_MISSING), is not remembered as lacking it.
 
     Commits: the probe is a remote call, and no transaction may stay open across one (on SQLite
     an open write transaction locks the whole database for every shop while the shop answers).
@@ -222,7 +222,7 @@ def export_for(site: Site) -> OrderExport | None:
     try:
         available = export.probe()
     except WooCommerceError as error:
-        log.info("site %s: export probe got no answer (%s); using wc/v3 this time", site.id, error)
+        log.info("site %s: export probe got no usable answer (%s); using wc/v3 this time", site.id, error)
         return None
     _remember_export(site.id, available)
     db.session.commit()

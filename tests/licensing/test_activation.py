@@ -16,7 +16,7 @@ def test_activation_answers_a_token_and_the_license(client, make_license):
     response = activate(client, key)
     assert response.status_code == 201
     body = response.json
-    assert set(body) == {"site_id", "token", "license"}
+    assert set(body) == {"site_id", "token", "export_key", "license"}
     assert body["license"]["status"] == "active" and body["license"]["plan"] == "pro"
     assert body["license"]["expires_at"].endswith("Z")
     assert len(body["token"]) >= 40
@@ -24,10 +24,12 @@ def test_activation_answers_a_token_and_the_license(client, make_license):
 
 def test_key_and_token_are_stored_only_as_hashes(app, client, make_license):
     _id, key = make_license()
-    token = activate(client, key, wc_consumer_key="ck_live_secret_1234", wc_consumer_secret="cs_live_secret_5678").json["token"]
+    answer = activate(client, key, wc_consumer_key="ck_live_secret_1234", wc_consumer_secret="cs_live_secret_5678").json
+    token, export_key = answer["token"], answer["export_key"]
     with app.app_context():
         dump = " ".join(str(row) for table in ("licenses", "sites") for row in db.session.execute(text(f"SELECT * FROM {table}")))
         assert key not in dump and token not in dump
+        assert export_key not in dump, "the order export key is computed, never stored"
         assert "ck_live_secret_1234" not in dump and "cs_live_secret_5678" not in dump
         from backend.security import decrypt_secret
         site = db.session.execute(select(Site)).scalar_one()

@@ -7,10 +7,14 @@ against WooCommerce's tables in wp-plugin/tests/test-order-export.php.
 import hashlib
 import hmac
 
+import pytest
 from sqlalchemy import select
 
+from backend.app import create_app
 from backend.extensions import db
-from backend.integrations.woocommerce_export import canonical_query, sign
+from backend.integrations.woocommerce_export import ExportUnavailable, OrderExport, canonical_query, sign
+from backend.licensing.models import Site
+from backend.security import export_key
 from backend.orders.models import Customer, Order, OrderItem
 from backend.sync import service
 from backend.sync.models import SyncKind
@@ -20,7 +24,8 @@ SKIP = {"id", "site_id", "customer_id", "synced_at"}
 
 
 def offer_export(store, shop):
-    store.data.export_secret = hashlib.sha256(shop.token.encode()).hexdigest()
+    """The shop's plugin offers the export, holding the key its config pull got, as the real one does."""
+    store.data.export_secret = shop.get("/api/v1/checkout/config").json["export_key"]
 
 
 def backfill(app, shop):
@@ -138,6 +143,67 @@ def test_a_blocked_route_falls_back(app, store, connected):
     with app.app_context():
         state = service.state_for(connected.site_id, SyncKind.EXPORT)
         assert '"available": false' in state.cursor
+
+
+def test_the_export_key_is_not_in_the_database(app, store, connected):
+    """The key is an HMAC of the stored token hash under the service's secret key: what a leaked
+    database holds (the token hash, which was the signing key before) signs nothing the plugin accepts."""
+    activated = connected.post("/api/v1/sites/activate", json={"license_key": connected.key, "site_url": store.url})
+    assert activated.status_code == 201
+    connected.token, key = activated.json["token"], activated.json["export_key"]
+    assert len(key) == 64 and int(key, 16) >= 0
+    assert connected.get("/api/v1/checkout/config").json["export_key"] == key, "the config pull hands out the same key"
+    with app.app_context():
+        site = db.session.get(Site, connected.site_id)
+        token_hash = site.token_hash
+        assert OrderExport.for_site(site).secret == key
+        row = [str(getattr(site, column.name)) for column in Site.__table__.columns]
+        assert key not in " ".join(row)
+    assert token_hash == hashlib.sha256(connected.token.encode()).hexdigest() != key
+    # another service secret key computes another key from the same row
+    with create_app({"SECRET_KEY": "another-secret", "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]}
+                    ).app_context():
+        assert export_key(token_hash) != key
+
+    # the plugin holding the key refuses a request keyed with the token hash and answers the right one
+    store.data.export_secret = key
+    with app.app_context():
+        with pytest.raises(ExportUnavailable) as refused:
+            OrderExport(store.url, token_hash, retries=0).page(limit=1)
+        assert refused.value.status == 401
+        assert OrderExport(store.url, key, retries=0).page(limit=1)["orders"]
+
+
+def test_an_older_plugin_refuses_the_new_signature_and_falls_back(app, store, connected):
+    # a plugin of before export keys verifies with the token's SHA-256: refused, wc/v3 serves
+    store.data.export_secret = hashlib.sha256(connected.token.encode()).hexdigest()
+    backfill(app, connected)
+    assert store.data.export_requests == 1
+    assert_matches_store(app, connected.site_id, store)
+
+
+def test_a_plugin_waiting_for_its_key_is_asked_again_soon(app, store, connected):
+    """A plugin updated to export keys refuses until its next config pull brings the key:
+    that refusal is not remembered for SYNC_EXPORT_REPROBE_SECONDS like a missing route."""
+    store.data.export_secret = "x" * 64
+    store.data.export_blocked = (401, "application/json",
+                                 '{"code":"bikri_export_key_missing","message":"no key","data":{"status":401}}')
+    backfill(app, connected)
+    assert_matches_store(app, connected.site_id, store)
+    with app.app_context():
+        assert '"available"' not in (service.state_for(connected.site_id, SyncKind.EXPORT).cursor or "")
+    # the config pull brings the key; the next job uses the export, without waiting 6 hours
+    store.data.export_blocked = None
+    offer_export(store, connected)
+    store.data.touch(4, status="returned")
+    asked = store.data.export_requests
+    with app.app_context():
+        wc_requests = store.data.requests - store.data.export_requests
+        service.run_reconcile(connected.site_id)
+        assert store.data.requests - store.data.export_requests == wc_requests, "no wc/v3 request"
+        assert '"available": true' in service.state_for(connected.site_id, SyncKind.EXPORT).cursor
+    assert store.data.export_requests > asked
+    assert stored(app, connected.site_id)[4].status == "returned"
 
 
 def test_a_wrong_secret_is_refused_and_falls_back(app, store, connected):

@@ -164,6 +164,11 @@ final class Bikri_Checkout_Config {
 		$state['proof_seconds']    = isset( $otp['proof_seconds'] ) ? max( 60, (int) $otp['proof_seconds'] ) : 1800;
 		$state['synced_at']        = (int) $now;
 		$state['error']            = null;
+		// The order export's key comes with every pull: shops active before the key existed get
+		// it here, and a new one replaces the old when the service's secret key changed.
+		if ( isset( $answer['export_key'] ) ) {
+			$this->license->save_export_key( $answer['export_key'] );
+		}
 		// Abandoned checkout capture (O9) follows the shop's switch with the rest of the copy.
 		$state['abandoned_capture'] = ! empty( $answer['abandoned']['capture'] );
 

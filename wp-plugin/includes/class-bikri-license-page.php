@@ -237,7 +237,7 @@ final class Bikri_License_Page {
 			return $answer;
 		}
 
-		$this->license->save_activation( $answer['token'], $answer['license'], time() );
+		$this->license->save_activation( $answer['token'], $answer['license'], time(), isset( $answer['export_key'] ) ? $answer['export_key'] : null );
 		if ( $wc_key ) {
 			$this->rest_key->adopt( $wc_key['key_id'] );
 		}

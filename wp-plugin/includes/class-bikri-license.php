@@ -20,6 +20,12 @@ final class Bikri_License {
 	const OPTION_TOKEN = 'bikri_token';
 
 	/**
+	 * The key the service signs its order export requests with (Bikri_Export_Route), from the
+	 * activation answer or a config pull. Secret like the token: never autoloaded, never printed.
+	 */
+	const OPTION_EXPORT_KEY = 'bikri_export_key';
+
+	/**
 	 * Last known license status (array, see info()).
 	 */
 	const OPTION_LICENSE = 'bikri_license';
@@ -39,6 +45,7 @@ final class Bikri_License {
 	 */
 	const OPTIONS = array(
 		self::OPTION_TOKEN,
+		self::OPTION_EXPORT_KEY,
 		self::OPTION_LICENSE,
 		self::OPTION_SERVICE_URL,
 		self::OPTION_LAST_CHECK,
@@ -92,6 +99,31 @@ final class Bikri_License {
 	}
 
 	/**
+	 * The order export's key, '' until the service has handed it over.
+	 *
+	 * @return string
+	 */
+	public function export_key() {
+		return (string) get_option( self::OPTION_EXPORT_KEY, '' );
+	}
+
+	/**
+	 * Stores the export key the service sent (64 hex digits); anything else is ignored.
+	 *
+	 * @param mixed $key The service's export_key field.
+	 * @return bool Whether a key was stored.
+	 */
+	public function save_export_key( $key ) {
+		if ( ! is_string( $key ) || ! preg_match( '/^[0-9a-f]{64}$/', $key ) ) {
+			return false;
+		}
+		if ( $key !== $this->export_key() ) {
+			update_option( self::OPTION_EXPORT_KEY, $key, false );
+		}
+		return true;
+	}
+
+	/**
 	 * The last known license status.
 	 *
 	 * @return array {
@@ -132,12 +164,16 @@ final class Bikri_License {
 	/**
 	 * Stores the result of a successful activation.
 	 *
-	 * @param string $token   Site token.
-	 * @param array  $license License part of the answer: status, plan, expires_at.
-	 * @param int    $now     Current Unix time.
+	 * @param string $token      Site token.
+	 * @param array  $license    License part of the answer: status, plan, expires_at.
+	 * @param int    $now        Current Unix time.
+	 * @param mixed  $export_key The answer's export key (the old token's key is never kept).
 	 */
-	public function save_activation( $token, array $license, $now ) {
+	public function save_activation( $token, array $license, $now, $export_key = null ) {
 		update_option( self::OPTION_TOKEN, (string) $token, false );
+		if ( ! $this->save_export_key( $export_key ) ) {
+			delete_option( self::OPTION_EXPORT_KEY );
+		}
 		$this->save_status( $license, $now );
 	}
 
@@ -261,6 +297,7 @@ final class Bikri_License {
 	 */
 	public function clear() {
 		delete_option( self::OPTION_TOKEN );
+		delete_option( self::OPTION_EXPORT_KEY );
 		delete_option( self::OPTION_LICENSE );
 		delete_option( self::OPTION_LAST_CHECK );
 	}

@@ -60,13 +60,13 @@ final class Bikri_Uninstaller {
 	}
 
 	/**
-	 * Deletes the export route's seen-nonce transients (they expire in 10 minutes; an uninstall
-	 * should not leave even those behind).
+	 * Deletes the export route's seen-nonce rows (they expire in 10 minutes; an uninstall should
+	 * not leave even those behind), and the transients an older version kept them in.
 	 */
 	private static function delete_export_nonces() {
 		global $wpdb;
-		foreach ( array( '_transient_', '_transient_timeout_' ) as $kind ) {
-			// phpcs:ignore WordPress.DB.DirectDatabaseQuery -- transients have no delete-by-prefix API.
+		foreach ( array( '', '_transient_', '_transient_timeout_' ) as $kind ) {
+			// phpcs:ignore WordPress.DB.DirectDatabaseQuery -- options have no delete-by-prefix API.
 			$wpdb->query( $wpdb->prepare( "DELETE FROM {$wpdb->options} WHERE option_name LIKE %s", $wpdb->esc_like( $kind . Bikri_Export_Route::NONCE_PREFIX ) . '%' ) );
 		}
 	}

@@ -63,6 +63,11 @@ abstract class Bikri_Test_Case extends TestCase {
 	const SERVICE = 'http://service.test';
 
 	/**
+	 * The order export key activate_locally() stores (the service's activation answer's export_key).
+	 */
+	const EXPORT_KEY = '5e6c2f0d8a9b41c37d2e86f15a0b9c4d3e7f61a28b5c09d4e3f7a16b2c8d05e9';
+
+	/**
 	 * Requests that reached pre_http_request: each [url, args, decoded JSON body].
 	 *
 	 * @var array[]
@@ -277,7 +282,8 @@ abstract class Bikri_Test_Case extends TestCase {
 				'plan'       => 'growth',
 				'expires_at' => '2030-01-31T00:00:00Z',
 			),
-			null === $checked_at ? time() : $checked_at
+			null === $checked_at ? time() : $checked_at,
+			self::EXPORT_KEY
 		);
 	}
 

@@ -19,9 +19,10 @@ class Bikri_License_Page_Test extends Bikri_Test_Case {
 		return self::response(
 			201,
 			array(
-				'site_id' => 7,
-				'token'   => 'site-token-abc',
-				'license' => array(
+				'site_id'    => 7,
+				'token'      => 'site-token-abc',
+				'export_key' => str_repeat( 'ab', 32 ),
+				'license'    => array(
 					'status'     => 'active',
 					'plan'       => 'starter',
 					'expires_at' => '2030-06-30T23:59:59Z',
@@ -147,6 +148,7 @@ class Bikri_License_Page_Test extends Bikri_Test_Case {
 
 		$license = $this->plugin->license;
 		$this->assertSame( 'site-token-abc', $license->token() );
+		$this->assertSame( str_repeat( 'ab', 32 ), $license->export_key(), 'the order export key of the answer is kept' );
 		$this->assertTrue( $license->is_active() );
 		$info = $license->info();
 		$this->assertSame( 'starter', $info['plan'] );
@@ -320,6 +322,7 @@ class Bikri_License_Page_Test extends Bikri_Test_Case {
 		$this->assertCount( 1, $this->requests );
 		$this->assertSame( 'Bearer site-token-123', $this->requests[0][1]['headers']['Authorization'] );
 		$this->assertSame( '', $this->plugin->license->token() );
+		$this->assertSame( '', $this->plugin->license->export_key(), 'nor is the order export key kept' );
 		$this->assertFalse( $this->plugin->license->is_active() );
 		$this->assertSame( self::SERVICE, $this->plugin->license->service_url(), 'the service URL stays' );
 	}

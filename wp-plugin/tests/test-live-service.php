@@ -40,8 +40,11 @@ class Bikri_Live_Service_Test extends Bikri_Test_Case {
 
 		$answer = $client->activate( $key, untrailingslashit( home_url( '/' ) ) );
 		$this->assertIsArray( $answer, is_wp_error( $answer ) ? $answer->get_error_code() . ': ' . $answer->get_error_message() : '' );
-		$license->save_activation( $answer['token'], $answer['license'], time() );
+		$license->save_activation( $answer['token'], $answer['license'], time(), $answer['export_key'] );
 		$this->assertTrue( $license->is_active() );
+		$this->assertMatchesRegularExpression( '/^[0-9a-f]{64}$/', $license->export_key(), 'the order export key came with the answer' );
+		$this->assertTrue( $this->plugin->checkout->config->sync( $client, time() ) );
+		$this->assertSame( $answer['export_key'], $license->export_key(), 'and the config pull hands out the same one' );
 
 		$this->assertTrue( $license->refresh( $client, time() ) );
 		$this->assertTrue( $license->is_active() );

@@ -434,17 +434,17 @@ class Bikri_Order_Export_Test extends Bikri_Test_Case {
 	 * @param array       $query     Query.
 	 * @param int|null    $timestamp Timestamp.
 	 * @param string|null $nonce     Nonce.
-	 * @param string      $token     Token to sign with.
+	 * @param string      $key       Key to sign with (the export key activate_locally() stores).
 	 * @return WP_REST_Request
 	 */
-	private function signed( array $query, $timestamp = null, $nonce = null, $token = 'site-token-123' ) {
+	private function signed( array $query, $timestamp = null, $nonce = null, $key = self::EXPORT_KEY ) {
 		$timestamp = null === $timestamp ? time() : $timestamp;
 		$nonce     = null === $nonce ? wp_generate_password( 24, false ) : $nonce;
 		$request   = new WP_REST_Request( 'GET', self::ROUTE );
 		$request->set_query_params( $query );
 		$request->set_header( 'X-Bikri-Timestamp', (string) $timestamp );
 		$request->set_header( 'X-Bikri-Nonce', $nonce );
-		$request->set_header( 'X-Bikri-Signature', Bikri_Export_Route::sign( hash( 'sha256', $token ), 'GET', self::ROUTE, $query, (string) $timestamp, $nonce ) );
+		$request->set_header( 'X-Bikri-Signature', Bikri_Export_Route::sign( $key, 'GET', self::ROUTE, $query, (string) $timestamp, $nonce ) );
 		return $request;
 	}
 
@@ -468,7 +468,7 @@ class Bikri_Order_Export_Test extends Bikri_Test_Case {
 
 		$cases['no signature'] = new WP_REST_Request( 'GET', self::ROUTE );
 
-		$cases['wrong token'] = $this->signed( array(), null, null, 'someone-elses-token' );
+		$cases['wrong key'] = $this->signed( array(), null, null, hash( 'sha256', 'someone-elses-token' ) );
 
 		$tampered = $this->signed( array( 'limit' => '1' ) );
 		$tampered->set_query_params( array( 'limit' => '500' ) );
@@ -500,11 +500,95 @@ class Bikri_Order_Export_Test extends Bikri_Test_Case {
 		global $wpdb;
 		$this->activate_locally();
 		$this->assertSame( 200, rest_do_request( $this->signed( array() ) )->get_status() );
-		$like = $wpdb->esc_like( '_transient_' . Bikri_Export_Route::NONCE_PREFIX ) . '%';
-		$this->assertSame( '1', $wpdb->get_var( $wpdb->prepare( "SELECT COUNT(*) FROM {$wpdb->options} WHERE option_name LIKE %s", $like ) ) );
+		set_transient( Bikri_Export_Route::NONCE_PREFIX . 'of-an-older-version', 1, 600 );
+		$like = '%' . $wpdb->esc_like( Bikri_Export_Route::NONCE_PREFIX ) . '%';
+		$this->assertSame( '3', $wpdb->get_var( $wpdb->prepare( "SELECT COUNT(*) FROM {$wpdb->options} WHERE option_name LIKE %s", $like ) ) );
 		require_once WP_PLUGIN_DIR . '/bikri/includes/class-bikri-uninstaller.php';
 		Bikri_Uninstaller::clean_site();
-		$this->assertSame( '0', $wpdb->get_var( $wpdb->prepare( "SELECT COUNT(*) FROM {$wpdb->options} WHERE option_name LIKE %s", $wpdb->esc_like( '_transient' ) . '%' . $wpdb->esc_like( Bikri_Export_Route::NONCE_PREFIX ) . '%' ) ) );
+		$this->assertSame( '0', $wpdb->get_var( $wpdb->prepare( "SELECT COUNT(*) FROM {$wpdb->options} WHERE option_name LIKE %s", $like ) ) );
+	}
+
+	public function test_a_request_signed_with_the_token_hash_is_refused() {
+		// The token's SHA-256 is what the service's database stores: it signed requests before
+		// export keys, so a copy of that database could read every shop's orders.
+		$this->activate_locally();
+		$this->fill( array( 'posts' ) );
+		$response = rest_do_request( $this->signed( array(), null, null, hash( 'sha256', 'site-token-123' ) ) );
+		$this->assertSame( 401, $response->get_status() );
+		$this->assertSame( 'bikri_signature_invalid', $response->get_data()['code'] );
+		$this->assertArrayNotHasKey( 'orders', (array) $response->get_data() );
+		$this->assertSame( 200, rest_do_request( $this->signed( array() ) )->get_status(), 'the export key signs' );
+	}
+
+	public function test_a_shop_active_before_export_keys_gets_its_key_from_the_config_pull() {
+		$this->plugin->license->save_activation( 'site-token-123', array( 'status' => 'active' ), time() );
+		update_option( Bikri_License::OPTION_SERVICE_URL, self::SERVICE, false );
+		$this->fill( array( 'posts' ) );
+		foreach ( array( hash( 'sha256', 'site-token-123' ), self::EXPORT_KEY ) as $key ) {
+			$response = rest_do_request( $this->signed( array(), null, null, $key ) );
+			$this->assertSame( 401, $response->get_status() );
+			$this->assertSame( Bikri_Export_Route::KEY_MISSING, $response->get_data()['code'], 'said apart, so the service asks again soon' );
+		}
+
+		$this->service = static function ( $method, $path ) {
+			$answer = self::checkout_config( 1, array( 'enabled' => false ) );
+			$body   = json_decode( $answer['body'], true );
+			$body['export_key'] = Bikri_Test_Case::EXPORT_KEY;
+			$answer['body']     = wp_json_encode( $body );
+			return $answer;
+		};
+		$this->assertTrue( $this->plugin->checkout->config->sync( $this->plugin->client, time() ) );
+		$this->assertSame( self::EXPORT_KEY, $this->plugin->license->export_key() );
+		$this->assertSame( 200, rest_do_request( $this->signed( array() ) )->get_status() );
+		$this->assertSame( 401, rest_do_request( $this->signed( array(), null, null, hash( 'sha256', 'site-token-123' ) ) )->get_status() );
+
+		// a malformed key in a later answer leaves the good one in place
+		$this->assertFalse( $this->plugin->license->save_export_key( 'not-a-key' ) );
+		$this->assertSame( self::EXPORT_KEY, $this->plugin->license->export_key() );
+		$this->assertContains( Bikri_License::OPTION_EXPORT_KEY, Bikri_License::OPTIONS, 'uninstall removes it' );
+	}
+
+	public function test_two_racing_requests_with_one_nonce_get_one_answer() {
+		// Request B arrives while request A is between deciding its nonce is unseen and
+		// recording it: B runs whole inside A's first write that names the nonce.
+		$this->activate_locally();
+		$this->fill( array( 'posts' ) );
+		$route   = $this->plugin->export_route;
+		$nonce   = 'racing-nonce-0123456789';
+		$request = $this->signed( array(), null, $nonce );
+		$second  = null;
+		$this->add_filter(
+			'query',
+			function ( $sql ) use ( $route, $request, &$second ) {
+				if ( null === $second && preg_match( '/^\s*INSERT/i', $sql ) && false !== strpos( $sql, Bikri_Export_Route::NONCE_PREFIX ) ) {
+					$second = false; // Not again inside B.
+					$second = $route->check_signature( $request );
+				}
+				return $sql;
+			}
+		);
+		$first = $route->check_signature( $request );
+		$this->assertNotNull( $second, 'the second request ran inside the first one' );
+		$answers = array( true === $first ? 'taken' : $first->get_error_code(), true === $second ? 'taken' : $second->get_error_code() );
+		sort( $answers );
+		$this->assertSame( array( 'bikri_signature_replayed', 'taken' ), $answers, 'exactly one of the two is answered' );
+		// and a third, later, is refused too
+		$this->assertSame( 'bikri_signature_replayed', $route->check_signature( $request )->get_error_code() );
+	}
+
+	public function test_expired_nonces_are_deleted_and_fresh_ones_kept() {
+		global $wpdb;
+		$now = time();
+		$this->assertTrue( Bikri_Export_Route::take_nonce( 'old-nonce-0123456789', $now - 2000 ) );
+		$this->assertTrue( Bikri_Export_Route::take_nonce( 'recent-nonce-0123456789', $now - 100 ) );
+		$this->assertFalse( Bikri_Export_Route::take_nonce( 'recent-nonce-0123456789', $now ) );
+		$this->assertTrue( Bikri_Export_Route::take_nonce( 'new-nonce-0123456789', $now ) );
+		$names = $wpdb->get_col( $wpdb->prepare( "SELECT option_name FROM {$wpdb->options} WHERE option_name LIKE %s", $wpdb->esc_like( Bikri_Export_Route::NONCE_PREFIX ) . '%' ) );
+		sort( $names );
+		$expected = array( Bikri_Export_Route::NONCE_PREFIX . md5( 'new-nonce-0123456789' ), Bikri_Export_Route::NONCE_PREFIX . md5( 'recent-nonce-0123456789' ) );
+		sort( $expected );
+		$this->assertSame( $expected, $names );
+		$this->assertSame( 'no', $wpdb->get_var( $wpdb->prepare( "SELECT autoload FROM {$wpdb->options} WHERE option_name = %s", $expected[0] ) ) );
 	}
 
 	public function test_the_route_is_not_open_to_signed_in_administrators() {
