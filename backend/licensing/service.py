@@ -35,7 +35,8 @@ class LicenseInactive(ApiError):
 class SiteUrlNotPublic(ApiError):
     status = 422
     code = "validation_error"
-    message = "Some fields are missing or invalid."
+    message = ("This site's address is not on the public internet: it is, or leads to, a loopback, private or "
+               "reserved address. Bikri works only with shops it can reach over the internet.")
 
 
 class LicenseSiteLimit(ApiError):
@@ -83,9 +84,7 @@ def check_site_is_public(url: str) -> None:
     try:
         shop_http.check_site_url(url, allow_private=current_app.config.get("ALLOW_PRIVATE_SHOP_HOSTS", False))
     except shop_http.ShopAddressRefused:
-        raise SiteUrlNotPublic(details={"site_url": [
-            "site_url must be the shop's address on the public internet; this one is, or leads to, "
-            "a loopback, private or reserved address."]}) from None
+        raise SiteUrlNotPublic(details={"site_url": [SiteUrlNotPublic.message]}) from None
 
 
 # --- licenses (operators) -------------------------------------------------------------

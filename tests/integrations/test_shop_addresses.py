@@ -82,7 +82,8 @@ def test_activation_refuses_an_address_that_is_not_public(app, client, make_lice
     response = activate(client, make_license, url)
     assert response.status_code == 422, response.json
     assert response.json["error"]["code"] == "validation_error"
-    assert "public internet" in response.json["error"]["details"]["site_url"][0]
+    assert "not on the public internet" in response.json["error"]["message"]
+    assert response.json["error"]["details"]["site_url"] == [response.json["error"]["message"]]
     with app.app_context():
         assert db.session.query(Site).count() == 0
 
