@@ -60,6 +60,9 @@ class Config:
         self.WOOCOMMERCE_EVENT_FETCH_TIMEOUT = 5.0  # inside a request: fail fast, reconciliation catches up
         # A CA bundle to verify shops' certificates with (tests: the sandbox's); default: the system's.
         self.WOOCOMMERCE_CA_BUNDLE = os.environ.get("BIKRI_WOOCOMMERCE_CA_BUNDLE") or None
+        # Shops must be on the public internet (backend/integrations/shop_http.py). The demo and the
+        # tests run their stores on 127.0.0.1 and set this; production leaves it off.
+        self.ALLOW_PRIVATE_SHOP_HOSTS = os.environ.get("BIKRI_ALLOW_PRIVATE_SHOP_HOSTS", "") == "1"
         # A crashed sync frees its site after this; renewed every page, so it must outlast one slow
         # page with its retries (30 s timeout × 4 attempts).
         self.SYNC_LEASE_SECONDS = 300

@@ -30,6 +30,12 @@ def decimal_or_none(value) -> Decimal | None:
         return None
 
 
+def whole_poisha(amount: Decimal) -> bool:
+    """Whether an amount is finite and has at most two decimal places. Never raises: quantize()
+    raises InvalidOperation on 1e30 (more digits than the context holds) and on infinities."""
+    return amount.is_finite() and (amount == 0 or amount.normalize().as_tuple().exponent >= -2)
+
+
 def to_poisha(amount: Decimal) -> Decimal:
     return amount.quantize(POISHA, rounding=ROUND_HALF_UP)
 

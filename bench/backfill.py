@@ -168,7 +168,7 @@ def main():
 
     instance = tempfile.mkdtemp(prefix="bikri-bench-")
     env = {**os.environ, "BIKRI_SECRET_KEY": "bench-secret", "BIKRI_INSTANCE_DIR": instance, "BIKRI_SANDBOX_WC_SEED": "1",
-           "BIKRI_SANDBOX_WC_KEY": KEY, "BIKRI_SANDBOX_WC_SECRET": SECRET, "PYTHONPATH": str(ROOT)}
+           "BIKRI_ALLOW_PRIVATE_SHOP_HOSTS": "1", "BIKRI_SANDBOX_WC_KEY": KEY, "BIKRI_SANDBOX_WC_SECRET": SECRET, "PYTHONPATH": str(ROOT)}
     from common import free_port
 
     args.port = free_port(args.port)

@@ -34,7 +34,8 @@ def throwaway_database():
 def service_env(database_url: str, port: int, **extra) -> dict:
     instance = tempfile.mkdtemp(prefix="bikri-bench-")
     return {**os.environ, "DATABASE_URL": database_url, "BIKRI_SECRET_KEY": "bench-secret", "BIKRI_INSTANCE_DIR": instance,
-            "BIKRI_BIND": f"127.0.0.1:{port}", "BIKRI_PUBLIC_URL": f"http://127.0.0.1:{port}", **extra}
+            "BIKRI_BIND": f"127.0.0.1:{port}", "BIKRI_PUBLIC_URL": f"http://127.0.0.1:{port}",
+            "BIKRI_ALLOW_PRIVATE_SHOP_HOSTS": "1", **extra}  # the sandbox shops are on 127.0.0.1
 
 
 @contextlib.contextmanager

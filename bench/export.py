@@ -179,7 +179,7 @@ def e2e(site: Path, db: str, port: int, n: int) -> dict:
     try:
         time.sleep(1.5)
         with throwaway_database() as url:
-            os.environ.update(DATABASE_URL=url, BIKRI_SECRET_KEY="bench-secret",
+            os.environ.update(DATABASE_URL=url, BIKRI_SECRET_KEY="bench-secret", BIKRI_ALLOW_PRIVATE_SHOP_HOSTS="1",
                               BIKRI_INSTANCE_DIR=tempfile.mkdtemp(prefix="bikri-bench-"))
             from backend.app import create_app
             from backend.extensions import db as sa

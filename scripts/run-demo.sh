@@ -7,6 +7,9 @@ export BIKRI_DEMO=1
 export BIKRI_PORT="${BIKRI_PORT:-5000}"
 export BIKRI_BIND="${BIKRI_BIND:-127.0.0.1:${BIKRI_PORT}}"
 export BIKRI_PUBLIC_URL="${BIKRI_PUBLIC_URL:-http://localhost:${BIKRI_PORT}}"
+# The demo shop and its sandbox store live on this machine (localhost): allow such shop
+# addresses here only; production refuses them (backend/integrations/shop_http.py).
+export BIKRI_ALLOW_PRIVATE_SHOP_HOSTS=1
 # Rate limits must be shared by all gunicorn workers: use Redis when it answers.
 if [ -z "${BIKRI_RATELIMIT_STORAGE:-}" ] && .venv/bin/python -c "import redis; redis.Redis(socket_timeout=1).ping()" 2>/dev/null; then
   export BIKRI_RATELIMIT_STORAGE="redis://127.0.0.1:6379/0"

@@ -436,6 +436,7 @@ BN.update({
     "Couriers": "কুরিয়ার",
     "Bikri — Couriers": "বিক্রি — কুরিয়ার",
     "All couriers": "সব কুরিয়ার",
+    "Bikri does not know this courier. Choose one from the list.": "এই কুরিয়ারটি বিক্রি চেনে না। তালিকা থেকে একটি বেছে নিন।",
     "Waiting for the courier's review": "কুরিয়ারের যাচাইয়ের অপেক্ষায়",
     "On the way": "পথে আছে",
     "Delivered — awaiting the courier's approval": "ডেলিভারি হয়েছে — কুরিয়ারের অনুমোদনের অপেক্ষায়",

@@ -19,6 +19,11 @@ from backend.sandbox.woocommerce import ApiKey, create_sandbox
 
 PG_SERVER = os.environ.get("BIKRI_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
 
+# The sandbox stores run on 127.0.0.1, which production refuses as a shop's address
+# (backend/integrations/shop_http.py). Set in the environment too: clients made outside an
+# app and the service the e2e tests start read it from there. Tests of the refusal turn it off.
+os.environ["BIKRI_ALLOW_PRIVATE_SHOP_HOSTS"] = "1"
+
 
 def _pg_admin(sql: str):
     import psycopg
@@ -50,6 +55,7 @@ def app(database_url, tmp_path_factory):
         "SQLALCHEMY_DATABASE_URI": database_url,
         "PUBLIC_URL": "http://bikri.test",
         "ACTIVATION_RATE_LIMIT": "1000 per minute",
+        "ALLOW_PRIVATE_SHOP_HOSTS": True,
     })
     from flask_migrate import upgrade
 

@@ -1,12 +1,12 @@
 """The checkout pages inside wp-admin: protection settings (admin), the blacklist (admin and
 manager) and the OTP report (admin and manager)."""
-import csv
 import io
 from datetime import date
 
 from flask import Blueprint, Response, render_template, request
 from flask_babel import format_datetime, gettext as _, lazy_gettext as _l
 
+from backend import csvfile
 from backend.checkout import blacklist, service
 from backend.embed.pages import EmbedPage, register_alert, register_page
 from backend.embed import settings_form
@@ -172,15 +172,6 @@ def report_rows():
     return render_template("checkout/_report_rows.html", rows=rows, page=page, states=_state_labels())
 
 
-def csv_cell(value) -> str:
-    """A cell a spreadsheet will not run: text starting with = + - @ (or a tab or CR) gets a
-    leading apostrophe, except a plain number such as +8801711234567."""
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "@", "\t", "\r") or (text[:1] in ("+", "-") and not text[1:].isdigit()):
-        return "'" + text
-    return text
-
-
 @blp.get("/otp-report.csv")
 def report_csv():
     user = require_user("view_otp_report")
@@ -188,11 +179,11 @@ def report_csv():
     labels = _state_labels()
     out = io.StringIO()
     out.write("\ufeff")  # Excel reads UTF-8 (Bangla) only with a BOM
-    writer = csv.writer(out)
+    writer = csvfile.writer(out)  # every cell formula-safe
     writer.writerow([_("Phone"), _("OTP"), _("Codes asked for"), _("First asked"), _("Last asked"), _("Verified at"), _("Orders")])
     when = lambda dt: format_datetime(dt, "yyyy-MM-dd HH:mm") if dt else ""  # noqa: E731  (Asia/Dhaka)
     for row in service.report_rows(query, MAX_CSV_ROWS):
-        writer.writerow([csv_cell(row["phone"]), labels[row["state"]], row["requests"], when(row["first_at"]), when(row["last_at"]),
+        writer.writerow([row["phone"], labels[row["state"]], row["requests"], when(row["first_at"]), when(row["last_at"]),
                          when(row["verified_at"]), row["orders"]])
     return Response(out.getvalue(), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": "attachment; filename=otp-report.csv"})

@@ -9,7 +9,6 @@ A parcel counts on the Dhaka day it was booked. Groups:
 COD expected is what was booked to collect; COD collected is what couriers confirmed
 (a delivery collects its COD; a partial delivery only once its amount is reported).
 """
-import csv
 import io
 from datetime import date, timedelta
 from decimal import Decimal
@@ -17,6 +16,7 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from backend import csvfile
 from backend.couriers.models import Consignment
 from backend.extensions import db
 from backend.integrations.couriers.base import (
@@ -96,7 +96,7 @@ def delivery_report(site_id: int, start: date, end: date, courier: str | None = 
 def report_csv(report: dict) -> str:
     """One row per day and courier, then a total row: opens in Excel or Google Sheets."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csvfile.writer(out)  # the courier filter and names are text: formula-safe cells
     writer.writerow([_("Date"), _("Courier"), _("Booked"), _("Delivered"), _("Partly delivered"), _("Returned or cancelled"),
                      _("In transit"), _("Awaiting approval"), _("Delivery ratio"), _("COD expected (৳)"),
                      _("COD collected (৳)")])

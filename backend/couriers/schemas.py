@@ -1,7 +1,8 @@
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from flask_babel import gettext as _
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from backend.api import MoneyString, PageArgsSchema, PageSchema, StrictSchema, UtcDateTime
-from backend.integrations.couriers import STATUSES
+from backend.integrations.couriers import COURIERS, STATUSES
 
 MAX_CHECK = 100
 
@@ -134,6 +135,12 @@ class ReportArgsSchema(Schema):
 
     courier = fields.String(load_default=None, validate=validate.Length(max=30))
     start_date = fields.Date(load_default=None)
+
+    @validates("courier")
+    def check_courier(self, value, **kwargs):
+        # a known courier or nothing: the filter is written into the report and its CSV
+        if value and value not in COURIERS:
+            raise ValidationError(_("Bikri does not know this courier. Choose one from the list."))
     end_date = fields.Date(load_default=None)
 
 

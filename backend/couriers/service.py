@@ -52,6 +52,18 @@ def offered_courier(key: str) -> type[Courier]:
     return cls
 
 
+def report_courier(key: str | None) -> str | None:
+    """The delivery report's courier filter: a courier Bikri knows (switched off ones too, for
+    their old parcels), or None for all. Anything else is refused, not searched for: the
+    filter is written into the report and its CSV."""
+    if not key:
+        return None
+    if key not in COURIERS:
+        message = _("Bikri does not know this courier. Choose one from the list.")
+        raise validation_error({"courier": [message]}, message)
+    return key
+
+
 def courier_rate(key: str) -> float:
     configured = current_app.config["COURIERS"].get(key, {}).get("requests_per_second")
     return float(configured or COURIERS[key].requests_per_second)

@@ -156,9 +156,10 @@ def report_table():
     user = require_user("view_couriers")
     try:
         start, end = dhaka_day_range_from_query(request.args)
+        courier = service.report_courier(request.args.get("courier"))
     except ApiError as error:
         return render_template("couriers/_report.html", error=error)
-    data = report.delivery_report(user.site.id, start, end, request.args.get("courier") or None)
+    data = report.delivery_report(user.site.id, start, end, courier)
     return render_template("couriers/_report.html", report=data, names={c.key: c.name for c in service.offered_couriers()})
 
 
@@ -167,9 +168,10 @@ def report_json():
     user = require_user("view_couriers")
     try:
         start, end = dhaka_day_range_from_query(request.args)
+        courier = service.report_courier(request.args.get("courier"))
     except ApiError as error:
-        return jsonify({"error": {"code": error.code, "message": error.message, "details": {}}}), 422
-    data = report.delivery_report(user.site.id, start, end, request.args.get("courier") or None)
+        return jsonify({"error": {"code": error.code, "message": error.message, "details": error.details}}), 422
+    data = report.delivery_report(user.site.id, start, end, courier)
     return jsonify({"days": data["days"], "series": data["series"], "booked": data["totals"]["booked"]})
 
 
@@ -177,6 +179,7 @@ def report_json():
 def report_csv():
     user = require_user("view_couriers")
     start, end = dhaka_day_range_from_query(request.args)
-    body = report.report_csv(report.delivery_report(user.site.id, start, end, request.args.get("courier") or None))
+    courier = service.report_courier(request.args.get("courier"))
+    body = report.report_csv(report.delivery_report(user.site.id, start, end, courier))
     return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="deliveries-{start}-{end}.csv"'})

@@ -6,12 +6,14 @@ from marshmallow import ValidationError, fields, validate
 
 from backend.api import StrictSchema
 from backend.dashboard.models import COST_CATEGORIES
+from backend.money import whole_poisha
 
 MAX_COST = Decimal("100000000")  # 10 crore taka: above is a typo, not a cost
 
 
 def _whole_poisha(value: Decimal) -> None:
-    if value != value.quantize(Decimal("0.01")):
+    # runs beside the range check, on 1e30 too: whole_poisha never raises where quantize() would
+    if not whole_poisha(value):
         raise ValidationError(_("At most two decimal places (poisha)."))
 
 

@@ -15,18 +15,26 @@ traps listed in ../shared/reference/woocommerce.md:
   (in C: reading a page cost more than storing it), whose floats keep the shortest text that
   is the number, and `orders.service._money` turns that text into Decimal; anything orjson
   refuses (a byte-order mark some plugins print first) goes through `requests` with Decimal;
-- big histories are walked by `orderby=modified` keyset windows, never deep page numbers.
+- big histories are walked by `orderby=modified` keyset windows, never deep page numbers;
+- the shop's address is the caller's text: requests go through `shop_http.ShopSession`
+  (public addresses only, checked at connect time, no redirects), and what fails on the way
+  is told in generic words (`request_failed`), never the socket's or TLS library's own.
 """
 import logging
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from json import dumps as jsonencode
 from typing import Iterator
+from urllib.parse import urlencode
 
 import orjson
 import requests
+from requests.auth import HTTPBasicAuth
 from woocommerce import API
+
+from backend.integrations.shop_http import ShopAddressRefused, ShopSession
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +56,8 @@ class WooCommerceError(Exception):
         return self.status is None or self.status >= 500 or self.status == 429
 
     def __str__(self) -> str:
-        where = f"HTTP {self.status}" if self.status else "no answer"
-        return f"WooCommerce {where}: {self.code}: {self.message}"
+        # no HTTP status or address here: this text reaches the shop's pages and API answers
+        return f"WooCommerce: {self.code}: {self.message}"
 
 
 class WooCommerceNotConnected(WooCommerceError):
@@ -62,6 +70,31 @@ class WooCommerceNotConnected(WooCommerceError):
     @property
     def retryable(self) -> bool:
         return False
+
+
+class ShopAddressNotPublic(WooCommerceError):
+    """The shop's address is not on the public internet (see shop_http); trying again will not help."""
+
+    def __init__(self):
+        super().__init__("The shop's address is not a public internet address, so Bikri does not connect to it.",
+                         code="address_not_public", status=None)
+
+    @property
+    def retryable(self) -> bool:
+        return False
+
+
+def request_failed(error: Exception, timeout: float) -> WooCommerceError:
+    """What a failed request to a shop is told as: generic words (the details go to the log only)."""
+    if isinstance(error, ShopAddressRefused):
+        log.warning("refused to connect to a shop: %s", error)
+        return ShopAddressNotPublic()
+    log.info("request to a shop failed: %r", error)
+    if isinstance(error, requests.Timeout):
+        return WooCommerceError(f"The shop did not answer within {timeout:g} s.", code="timeout")
+    if isinstance(error, requests.exceptions.SSLError):
+        return WooCommerceError("The shop's HTTPS certificate was refused.", code="tls_error", status=495)
+    return WooCommerceError("The shop could not be reached.", code="unreachable")
 
 
 def parse_wc_time(value) -> datetime | None:
@@ -122,18 +155,52 @@ def modified_of(order: dict) -> datetime:
     return parse_wc_time(order.get("date_modified_gmt") or order.get("date_created_gmt"))
 
 
+class _ShopAPI(API):
+    """The `woocommerce` client, sending through a ShopSession.
+
+    The library sends with `requests.request` (a new session per call that connects to any
+    address and follows redirects) and takes no session; this is its private `__request`
+    with the same URL, authentication and body, sent through `session` instead.
+    """
+
+    def __init__(self, *args, session: requests.Session, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.session = session
+
+    def _API__request(self, method, endpoint, data, params=None, **kwargs):
+        params = {} if params is None else params
+        url = self._API__get_url(endpoint)
+        auth = None
+        headers = {"user-agent": self.user_agent, "accept": "application/json"}
+        if self.is_ssl and not self.query_string_auth:
+            auth = HTTPBasicAuth(self.consumer_key, self.consumer_secret)
+        elif self.is_ssl:
+            params.update({"consumer_key": self.consumer_key, "consumer_secret": self.consumer_secret})
+        else:
+            url = self._API__get_oauth_url(f"{url}?{urlencode(params)}", method, **kwargs)
+        if data is not None:
+            data = jsonencode(data, ensure_ascii=False).encode("utf-8")
+            headers["content-type"] = "application/json;charset=utf-8"
+        return self.session.request(method, url, verify=self.verify_ssl, auth=auth, params=params, data=data,
+                                    timeout=self.timeout, headers=headers, **kwargs)
+
+
 class WooCommerce:
     def __init__(self, url: str, consumer_key: str, consumer_secret: str, *, timeout: float = 30,
-                 verify=True, query_string_auth: bool = False, retries: int = 3, backoff: float = 0.5):
+                 verify=True, query_string_auth: bool = False, retries: int = 3, backoff: float = 0.5,
+                 allow_private: bool | None = None):
         self.url = url.rstrip("/")
         self._credentials = (consumer_key, consumer_secret)
         self.timeout, self.verify, self.retries, self.backoff = timeout, verify, retries, backoff
+        # one session per client: its connections are checked when opened, then kept alive
+        self.session = ShopSession(allow_private)
         self.api = self._client(query_string_auth)
 
     def _client(self, query_string_auth: bool) -> API:
         key, secret = self._credentials
-        return API(url=self.url, consumer_key=key, consumer_secret=secret, version="wc/v3", timeout=self.timeout,
-                   verify_ssl=self.verify, query_string_auth=query_string_auth, user_agent="Bikri/1.0 (+order sync)")
+        return _ShopAPI(url=self.url, consumer_key=key, consumer_secret=secret, version="wc/v3", timeout=self.timeout,
+                        verify_ssl=self.verify, query_string_auth=query_string_auth,
+                        user_agent="Bikri/1.0 (+order sync)", session=self.session)
 
     @classmethod
     def for_site(cls, site, **kwargs) -> "WooCommerce":
@@ -186,14 +253,8 @@ class WooCommerce:
                 response = getattr(self.api, method.lower())(endpoint, data, params=params)
             else:
                 response = getattr(self.api, method.lower())(endpoint, params=params)
-        except requests.Timeout:
-            raise WooCommerceError(f"The shop did not answer within {self.timeout:g} s.", code="timeout") from None
-        except requests.exceptions.SSLError as error:
-            raise WooCommerceError(f"The shop's HTTPS certificate was refused: {error}", code="tls_error",
-                                   status=495) from None
-        except requests.ConnectionError as error:
-            raise WooCommerceError(f"The shop could not be reached: {error.__class__.__name__}.",
-                                   code="unreachable") from None
+        except (requests.RequestException, ShopAddressRefused) as error:
+            raise request_failed(error, self.timeout) from None
         body = read_json(response)
         if 200 <= response.status_code < 300:
             if body is None:
@@ -204,8 +265,11 @@ class WooCommerce:
         if isinstance(body, dict) and "code" in body:
             raise WooCommerceError(str(body.get("message") or body["code"]), code=str(body["code"]),
                                    status=response.status_code, data=body.get("data"))
-        raise WooCommerceError(f"The shop answered HTTP {response.status_code} without a WooCommerce error.",
-                               code=f"http_{response.status_code}", status=response.status_code)
+        # a redirect (never followed), a web server's or a firewall's error page: the status is
+        # for the log and the retry rules, not for the caller
+        log.info("%s answered HTTP %s without a WooCommerce error", self.url, response.status_code)
+        raise WooCommerceError("The shop answered without a WooCommerce answer (an error page or a redirect).",
+                               code="not_woocommerce", status=response.status_code)
 
     # --- reading --------------------------------------------------------------------------
 

@@ -26,7 +26,8 @@ from urllib.parse import quote
 
 import requests
 
-from backend.integrations.woocommerce import WooCommerceError, format_wc_time, parse_wc_time, read_json
+from backend.integrations.shop_http import ShopAddressRefused, ShopSession
+from backend.integrations.woocommerce import WooCommerceError, format_wc_time, parse_wc_time, read_json, request_failed
 from backend.security import export_key
 
 ROUTE = "/bikri/v1/orders/export"
@@ -58,7 +59,8 @@ class OrderExport:
         self.url = site_url.rstrip("/") + "/"
         self.secret, self.timeout, self.verify = secret, timeout, verify
         self.retries, self.backoff = retries, backoff
-        self.session = session or requests.Session()
+        # the shop's address is the caller's text: public addresses only, no redirects (shop_http)
+        self.session = session or ShopSession()
 
     @classmethod
     def for_site(cls, site, **kwargs) -> "OrderExport":
@@ -90,15 +92,12 @@ class OrderExport:
         try:
             response = self.session.get(self.url, params={"rest_route": ROUTE, **params}, headers=headers,
                                         timeout=self.timeout, verify=self.verify, allow_redirects=False)
-        except requests.Timeout:
-            raise WooCommerceError(f"The shop did not answer within {self.timeout:g} s.", code="timeout") from None
-        except requests.ConnectionError as error:
-            raise WooCommerceError(f"The shop could not be reached: {error.__class__.__name__}.",
-                                   code="unreachable") from None
+        except (requests.RequestException, ShopAddressRefused) as error:
+            raise request_failed(error, self.timeout) from None
         body = read_json(response)
         status = response.status_code
         if status >= 500 or status == 429:
-            raise WooCommerceError(f"The shop's export answered HTTP {status}.", code=f"http_{status}", status=status)
+            raise WooCommerceError("The shop's export answered with an error.", code="not_woocommerce", status=status)
         if status != 200 or not isinstance(body, dict) or not isinstance(body.get("orders"), list):
             # 404 (no such route: older plugin), 401/403 (a security plugin, or a key mismatch),
             # an HTML page with a 200, a redirect to a login page: all mean "use wc/v3".

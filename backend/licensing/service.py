@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload
 
 from backend.errors import ApiError, Unauthorized
 from backend.extensions import db
+from backend.integrations import shop_http
 from backend.licensing.models import License, LicenseStatus, Site
 from backend.security import (
     encrypt_secret,
@@ -29,6 +30,13 @@ class LicenseInactive(ApiError):
     status = 403
     code = "license_inactive"
     message = "This license is not active."
+
+
+class SiteUrlNotPublic(ApiError):
+    status = 422
+    code = "validation_error"
+    message = ("This site's address is not on the public internet: it is, or leads to, a loopback, private or "
+               "reserved address. Bikri works only with shops it can reach over the internet.")
 
 
 class LicenseSiteLimit(ApiError):
@@ -60,10 +68,23 @@ def normalise_site_url(raw: str) -> tuple[str, str]:
     if parts.username or parts.password:
         raise ValueError("must not contain a user name or password")
     host = parts.hostname.lower()
+    if ":" in host:  # an IPv6 address keeps its brackets, or its port would read as part of it
+        host = f"[{host}]"
     netloc = host if parts.port is None else f"{host}:{parts.port}"
     path = parts.path.rstrip("/")
     url = f"{parts.scheme}://{netloc}{path}"
     return url, f"{netloc}{path}"
+
+
+def check_site_is_public(url: str) -> None:
+    """Refuse a shop whose address is not on the public internet: the service would fetch it
+    (server-side request forgery). Every connection checks again (shop_http)."""
+    from flask import current_app
+
+    try:
+        shop_http.check_site_url(url, allow_private=current_app.config.get("ALLOW_PRIVATE_SHOP_HOSTS", False))
+    except shop_http.ShopAddressRefused:
+        raise SiteUrlNotPublic(details={"site_url": [SiteUrlNotPublic.message]}) from None
 
 
 # --- licenses (operators) -------------------------------------------------------------
@@ -118,6 +139,7 @@ def list_licenses() -> list[License]:
 def activate_site(license_key: str, site_url: str, wc_consumer_key=None, wc_consumer_secret=None) -> tuple[Site, str]:
     """Bind a site to a license and hand it a new bearer token (the old one stops working)."""
     url, url_key = normalise_site_url(site_url)
+    check_site_is_public(url)
     query = select(License).where(License.key_hash == hash_token(normalise_license_key(license_key)))
     # Lock the license row so two sites activating at once cannot both take the last slot.
     license = db.session.execute(query.with_for_update()).scalar_one_or_none()

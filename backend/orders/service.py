@@ -108,7 +108,7 @@ def _int(value, name: str, *, required: bool = False) -> int | None:
         raise InvalidOrder(f"{name}: a whole number expected, got {value!r}")
     try:
         number = int(Decimal(str(value)))
-    except (InvalidOperation, ValueError):
+    except (InvalidOperation, ValueError, OverflowError):  # OverflowError: "Infinity"
         raise InvalidOrder(f"{name}: a whole number expected, got {value!r}") from None
     if not -2**62 < number < 2**62:
         raise InvalidOrder(f"{name}: out of range")

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from backend.extensions import db
 from backend.integrations.sms import SMS_GATEWAYS
 from backend.licensing.models import License, Site
-from backend.money import taka
+from backend.money import taka, whole_poisha
 from backend.operator.routes import console_blueprint, operator_required
 from backend.security import mask_secret
 from backend.sms import service
@@ -72,7 +72,8 @@ def _decimal(name):
         value = taka(request.form.get(name, "").strip())
     except InvalidOperation:
         raise ValueError(_("%(field)s must be an amount in taka, like 0.35.", field=name))
-    if not value.is_finite() or value < 0:
+    # bounded before anyone quantizes it: 1e30 would raise InvalidOperation there (a 500)
+    if not value.is_finite() or value < 0 or value > service.MAX_RECHARGE:
         raise ValueError(_("%(field)s must be an amount in taka, like 0.35.", field=name))
     return value
 
@@ -134,7 +135,7 @@ def credit_wallet():
     site = db.get_or_404(Site, request.form.get("site_id", type=int) or 0)
     try:
         amount = _decimal("amount")
-        if amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+        if amount <= 0 or not whole_poisha(amount):
             raise ValueError(_("Credit a positive amount with at most two decimals."))
     except ValueError as error:
         return _back(str(error), "error")

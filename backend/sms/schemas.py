@@ -1,7 +1,7 @@
 from marshmallow import Schema, fields, validate, validates_schema, ValidationError
 
 from backend.api import MoneyString, PageArgsSchema, PageSchema, StrictSchema, UtcDateTime
-from backend.sms.service import PURPOSES
+from backend.sms.service import MAX_RECHARGE, PURPOSES
 
 
 class SendSmsSchema(StrictSchema):
@@ -51,7 +51,8 @@ class BalanceSchema(Schema):
 
 
 class RechargeRequestSchema(StrictSchema):
-    amount = fields.Decimal(required=True, places=None, allow_nan=False, validate=validate.Range(min=0, min_inclusive=False))
+    amount = fields.Decimal(required=True, places=None, allow_nan=False, validate=validate.Range(
+        min=0, min_inclusive=False, max=MAX_RECHARGE, error=f"A recharge is more than 0 and at most {MAX_RECHARGE:f} taka."))
     # bkash: pay now online; manual: paid another way, an operator approves it
     method = fields.String(load_default="bkash", validate=validate.OneOf(["bkash", "manual"]))
     reference = fields.String(load_default=None, validate=validate.Length(max=80))

@@ -25,7 +25,7 @@ from backend.errors import ApiError
 from backend.extensions import db
 from backend.integrations.sms import SendResult, SmsGatewayError, get_sms_gateway
 from backend.licensing.models import Site
-from backend.money import taka, to_poisha
+from backend.money import taka, to_poisha, whole_poisha
 from backend.phones import InvalidPhone, msisdn_form, normalise_phone
 from backend.security import decrypt_secret, encrypt_secret
 from backend.sms.encoding import MAX_SEGMENTS, measure
@@ -37,6 +37,9 @@ log = logging.getLogger(__name__)
 PURPOSES = ("manual", "otp", "order_status", "abandoned_cart", "marketing")
 DEFAULT_PLAN = "*"
 STUCK_AFTER = timedelta(minutes=2)
+# The most any one recharge can be, whatever an operator sets as the largest (default 50,000):
+# a bound for the API's schema, so an amount like 1e30 is refused before anything computes with it.
+MAX_RECHARGE = Decimal("10000000")
 MAX_SHOP_TEXT_SEGMENTS = 2  # a shop's own texts (OTP, reminders): each send costs at most this many SMS
 
 
@@ -391,11 +394,12 @@ def resume_stuck_messages() -> int:
 
 def check_recharge_amount(amount: Decimal) -> Decimal:
     config = sms_settings()
-    if amount != to_poisha(amount):
-        raise validation_error("amount", "Use at most two decimal places.")
-    if not config.min_recharge <= amount <= config.max_recharge:
+    # the range first, and with finite amounts only: quantizing 1e30 or Infinity raises
+    if not amount.is_finite() or not config.min_recharge <= amount <= min(config.max_recharge, MAX_RECHARGE):
         raise validation_error("amount", f"Recharge between {config.min_recharge.normalize():f} and "
-                                         f"{config.max_recharge.normalize():f} taka.")
+                                         f"{min(config.max_recharge, MAX_RECHARGE).normalize():f} taka.")
+    if not whole_poisha(amount):
+        raise validation_error("amount", "Use at most two decimal places.")
     return amount
 
 

@@ -2,8 +2,14 @@
 import csv
 import io
 import re
+from decimal import Decimal
 
-from backend.checkout.views import csv_cell
+from sqlalchemy import update
+
+from backend.checkout.models import OtpCode
+from backend.csvfile import csv_cell
+from backend.extensions import db
+from tests.csv_checks import assert_formula_safe, read_csv
 from tests.checkout.conftest import embed, last_code, send, set_checkout, verify
 
 FORM = {
@@ -177,6 +183,24 @@ def test_csv_cells_cannot_become_formulas():
     assert csv_cell("-1+2") == "'-1+2"
     assert csv_cell("@cmd") == "'@cmd"
     assert csv_cell(None) == ""
+    # a tab or CR first is skipped by spreadsheets, and the formula after it runs
+    assert csv_cell("\t=1+1") == "'\t=1+1" and csv_cell("\r=1+1") == "'\r=1+1"
+    # numbers stay numbers
+    assert csv_cell("-12.50") == "-12.50" and csv_cell(Decimal("-3.5")) == "-3.5" and csv_cell(7) == "7"
+
+
+def test_the_otp_report_csv_writes_no_formula(app, otp_shop, client, gateway, clock):
+    """Every cell goes through the formula-safe writer, whatever the stored text is."""
+    _report_fixture(app, otp_shop, gateway, clock)
+    attacks = ['=HYPERLINK("x")', "\t@SUM(A1)"]  # the phone column holds 16 characters
+    with app.app_context():
+        for phone, attack in zip(("+8801711000002", "+8801711000003"), attacks):
+            db.session.execute(update(OtpCode).where(OtpCode.phone == phone).values(phone=attack))
+        db.session.commit()
+    text = client.get("/embed/checkout/otp-report.csv", headers=embed(otp_shop, "otp-report")).get_data(as_text=True)
+    table = read_csv(text)
+    assert sorted(row[0] for row in table[1:]) == sorted(["+8801711000001", *("'" + a for a in attacks)])
+    assert_formula_safe(table)
 
 
 def test_the_pages_speak_bangla(shop):

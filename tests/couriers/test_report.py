@@ -4,14 +4,16 @@ import csv
 import io
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from urllib.parse import urlencode
 
 import pytest
 
-from backend.couriers import service
+from backend.couriers import report, service
 from backend.couriers.models import Consignment
 from backend.extensions import db
 from backend.integrations.couriers import TrackedStatus
 from backend.licensing.models import Site
+from tests.csv_checks import ATTACKS, assert_formula_safe, read_csv
 
 DAY1, DAY2 = date(2026, 3, 1), date(2026, 3, 2)
 
@@ -56,8 +58,38 @@ def test_report_defaults_and_bad_ranges(parcels):
     assert parcels.get("/api/v1/couriers/report").status_code == 200  # the last 30 days
     assert parcels.get("/api/v1/couriers/report?start_date=2026-03-05&end_date=2026-03-01").status_code == 422
     assert parcels.get("/api/v1/couriers/report?start_date=2024-01-01&end_date=2026-03-01").status_code == 422
-    empty = parcels.get("/api/v1/couriers/report?start_date=2026-03-01&end_date=2026-03-02&courier=pathao").json
+    # a courier Bikri knows, with no parcels in the range
+    empty = parcels.get("/api/v1/couriers/report?start_date=2026-01-01&end_date=2026-01-02&courier=steadfast").json
     assert empty["totals"]["booked"] == 0 and empty["totals"]["delivery_ratio"] is None
+
+
+@pytest.mark.parametrize("courier", ["pathao", *ATTACKS])
+def test_an_unknown_courier_filter_is_refused_by_every_report_route(parcels, courier):
+    """The filter is written into the report and its CSV: only couriers Bikri knows get there."""
+    query = urlencode({"start_date": "2026-03-01", "end_date": "2026-03-02", "courier": courier})
+    for path in ("/api/v1/couriers/report", "/api/v1/couriers/report.csv"):
+        response = parcels.get(f"{path}?{query}")
+        assert response.status_code == 422, (path, response.status_code)
+        assert response.json["error"]["details"]["courier"], response.json  # (too long, or not a courier Bikri knows)
+    _page, session = parcels.open_page(page="couriers", role="shop_manager")
+    headers = {"X-Bikri-Embed-Session": session}
+    query = urlencode({"start": "2026-03-01", "end": "2026-03-02", "courier": courier})
+    exported = parcels.client.get(f"/embed/couriers/report.csv?{query}", headers=headers)
+    assert exported.status_code == 422 and exported.mimetype != "text/csv"
+    chart = parcels.client.get(f"/embed/couriers/report.json?{query}", headers=headers)
+    assert chart.status_code == 422
+    assert chart.json["error"]["details"]["courier"] == ["Bikri does not know this courier. Choose one from the list."]
+    table = parcels.client.get(f"/embed/couriers/report?{query}", headers=headers).get_data(as_text=True)
+    assert "Bikri does not know this courier." in table and "data-booked" not in table
+
+
+@pytest.mark.parametrize("courier", ATTACKS)
+def test_the_report_csv_cells_cannot_become_formulas(app, parcels, courier):
+    """Behind the routes' check, the writer itself: the filter in the Total row comes out as text."""
+    with app.app_context():
+        table = read_csv(report.report_csv(report.delivery_report(parcels.site_id, DAY1, DAY2, courier)))
+    assert table[-1][:2] == ["Total", "'" + courier]
+    assert_formula_safe(table)
 
 
 def test_csv_has_a_row_per_day_and_courier_and_a_total(parcels):

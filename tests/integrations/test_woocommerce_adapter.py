@@ -158,3 +158,14 @@ def test_batch_updates_go_in_chunks_of_100_with_per_item_errors(store):
 def test_get_orders_by_ids(store):
     found = adapter(store.url).get_orders([5, 3, 99999, 3])
     assert sorted(o["id"] for o in found) == [3, 5]
+
+
+@pytest.mark.parametrize("value", ["Infinity", "-Infinity", "NaN", "1e400"])
+def test_a_whole_number_that_is_not_finite_is_an_invalid_order_not_a_crash(store, value):
+    """int(Decimal("Infinity")) raises OverflowError, which the normaliser did not catch."""
+    from backend.orders.service import InvalidOrder
+
+    order = adapter(store.url).get_order(1)
+    order["line_items"][0]["product_id"] = value
+    with pytest.raises(InvalidOrder, match="product_id"):
+        normalise_order(order)

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from backend.errors import ApiError
 from backend.extensions import db
 from backend.sms import service
 from backend.sms.models import Recharge
@@ -100,6 +101,48 @@ def test_recharge_amounts_outside_the_range_are_refused(shop):
         response = shop.post("/api/sms/recharge", json={"amount": amount, "method": "manual"})
         assert response.status_code == 422, amount
         assert "amount" in response.json["error"]["details"]
+
+
+HUGE_OR_NOT_A_NUMBER = ["1e30", 1e308, "1e308", "-1e30", "NaN", "nan", "sNaN", "Infinity", "-Infinity", "inf", "1e-30"]
+
+
+@pytest.mark.parametrize("method", ["bkash", "manual"])
+@pytest.mark.parametrize("amount", HUGE_OR_NOT_A_NUMBER)
+def test_huge_and_non_finite_recharge_amounts_are_a_422_not_a_500(shop, method, amount):
+    """1e30 (as text or as the JSON number 1e308), NaN and Infinity: refused by the schema, and
+    nothing computes with them (quantizing 1e30 raised InvalidOperation: a 500)."""
+    response = shop.post("/api/sms/recharge", json={"amount": amount, "method": method})
+    assert response.status_code == 422, (amount, response.json)
+    assert response.json["error"]["details"]["amount"]
+    assert shop.get("/api/sms/recharge-history").json["total"] == 0
+
+
+def test_the_largest_recharge_is_bounded_in_the_schema(shop):
+    ceiling = shop.post("/api/sms/recharge", json={"amount": "10000000.01", "method": "manual"})
+    assert ceiling.status_code == 422
+    assert ceiling.json["error"]["details"]["amount"] == ["A recharge is more than 0 and at most 10000000 taka."]
+
+
+@pytest.mark.parametrize("amount", ["1e30", "1e308", "NaN", "Infinity", "-Infinity", "sNaN"])
+def test_the_recharge_form_and_the_service_refuse_them_too(app, shop, client, amount):
+    html = client.post("/embed/sms/recharge", data={"amount": amount}, headers=embed(shop))
+    assert html.status_code == 200 and "Recharge between" in html.get_data(as_text=True)
+    with app.app_context():
+        with pytest.raises(ApiError) as error:
+            service.check_recharge_amount(Decimal(amount))
+        assert error.value.status == 422
+
+
+@pytest.mark.parametrize("amount", ["1e30", "Infinity", "NaN"])
+def test_operator_amounts_that_are_huge_or_not_numbers_are_refused(shop, operator_client, amount):
+    csrf = operator_client.csrf
+    credit = operator_client.post("/operator/sms/credit", data={"site_id": shop.site_id, "amount": amount, "csrf_token": csrf},
+                                  follow_redirects=True)
+    assert credit.status_code == 200 and "amount in taka" in credit.get_data(as_text=True)
+    limits = operator_client.post("/operator/sms/settings", data={"min_recharge": "10", "max_recharge": amount, "sends_per_minute": "60",
+                                                                  "otp_per_phone_per_hour": "5", "csrf_token": csrf}, follow_redirects=True)
+    assert limits.status_code == 200 and "amount in taka" in limits.get_data(as_text=True)
+    assert shop.get("/api/sms/balance").json["balance"] == "0.00"
 
 
 def test_operator_sets_prices_and_gateway_with_secrets_masked(app, operator_client, gateway):
