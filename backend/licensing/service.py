@@ -216,7 +216,23 @@ def activate_site(license_key: str, site_url: str, wc_consumer_key=None, wc_cons
     if used > license.sites_allowed:
         db.session.rollback()
         raise LicenseSiteLimit(details={"sites_allowed": license.sites_allowed, "sites_used": used - 1})
+    _queue_first_backfill(site, new_keys=bool(wc_consumer_key and wc_consumer_secret))
     return site, token
+
+
+def _queue_first_backfill(site: Site, *, new_keys: bool) -> None:
+    """Queue the shop's first backfill for the jobs process now, not at the next 5-minute
+    reconciliation: its desk is empty until it runs. One that failed (a bad key, say) is
+    resumed when the activation brings new keys. Nothing remote happens here."""
+    from backend.sync.models import SyncKind, SyncStatus
+    from backend.sync.service import request_backfill, state_for
+
+    if not (site.wc_consumer_key_enc and site.wc_consumer_secret_enc):
+        return
+    state = state_for(site.id, SyncKind.BACKFILL)
+    never_ran = state.status == SyncStatus.IDLE and not state.cursor
+    if never_ran or (new_keys and state.status == SyncStatus.FAILED):
+        request_backfill(site)
 
 
 def _retire(site: Site) -> None:
