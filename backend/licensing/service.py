@@ -119,16 +119,9 @@ class SiteOnOtherLicense(ApiError):
     status = 409
     code = "site_on_other_license"
     message = ("This site is activated with another license key. To change the key, enter the new key "
-               "on this site's Bikri License page while Bikri is still activated there: Bikri then moves "
-               "the shop, with its orders, SMS balance and settings, to the new key.")
-
-
-class SiteHeldByOtherLicense(ApiError):
-    status = 409
-    code = "site_data_on_other_license"
-    message = ("Bikri already holds this site's data (orders, SMS balance, settings) under another license "
-               "key. Activate the site with that key first, then enter the new key on the License page to "
-               "move it; or ask Bikri support to move the site to the new key.")
+               "on this site's Bikri License page while Bikri is activated there: Bikri then moves the "
+               "shop, with its orders, SMS balance and settings, to the new key. If Bikri on this site "
+               "lost its activation, activate with the old key first.")
 
 
 def _site_by_token(token: str | None, url_key: str) -> Site | None:
@@ -152,9 +145,12 @@ def activate_site(license_key: str, site_url: str, wc_consumer_key=None, wc_cons
     A site is one shop: one row carries its orders, SMS wallet, courier accounts, checkout
     settings and blacklist. When the shop enters a new license key, its row moves to the new
     license; it is never copied. Moving needs proof that the caller is that shop: the site's
-    current token (`site_token`, which only the plugin on that site holds). The license key
-    alone proves nothing about a site (anyone can buy a key and type any address), so a
-    request without that proof is refused while another license holds a row for the address.
+    current token (`site_token`, which only the plugin on that site holds; it already opens
+    everything on the row). The license key alone proves nothing about a site (anyone can buy
+    a key and type any address), so without that proof an address that is active on another
+    license is refused. An address whose rows elsewhere were all deactivated (the owner freed
+    it, or someone who tried it gave up) starts a new site: nothing moves without proof, and
+    nobody can lock a shop out by activating its address once and leaving it.
     """
     url, url_key = normalise_site_url(site_url)
     query = select(License).where(License.key_hash == hash_token(normalise_license_key(license_key)))
@@ -174,12 +170,8 @@ def activate_site(license_key: str, site_url: str, wc_consumer_key=None, wc_cons
             # the shop's row wins and the older one steps aside.
             _retire(site)
         site = proven  # moved below, with its seat counted on this license
-    elif site is None:
-        elsewhere = _sites_elsewhere(license, url_key)
-        if any(s.is_active for s in elsewhere):
-            raise SiteOnOtherLicense()
-        if elsewhere:
-            raise SiteHeldByOtherLicense()
+    elif site is None and any(s.is_active for s in _sites_elsewhere(license, url_key)):
+        raise SiteOnOtherLicense()
 
     if site is None or not site.is_active or site.license_id != license.id:
         if len(license.active_sites) >= license.sites_allowed:

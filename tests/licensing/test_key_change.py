@@ -125,22 +125,27 @@ def test_another_key_cannot_take_a_shops_address(app, client, store, make_licens
         assert decrypt_secret(site.wc_consumer_key_enc) == WC_KEY
 
 
-def test_a_deactivated_shop_is_not_copied_under_a_new_key(app, client, store, make_license):
-    """Without a token there is no proof; the shop's data is not left behind either: refused,
-    with what to do, and the shop comes back with its old key and then moves."""
+def test_a_deactivated_shop_keeps_its_data_for_its_old_key_and_can_still_move(app, client, store, make_license):
+    """Deactivating frees the address (its token is gone, so nothing can prove the shop): a new
+    key starts a new site and takes nothing from the old row. The shop's data waits on its old
+    license; coming back with the old key and then entering the new one moves it, and the
+    empty site the new key made steps aside."""
     _old_license, shop = a_shop_in_use(app, client, store, make_license)
     assert shop.post("/api/v1/sites/deactivate").status_code == 204
     new_license, new_key = make_license(sites=1)
 
-    refused = activate(client, new_key, store.url)
-    assert refused.status_code == 409 and refused.json["error"]["code"] == "site_data_on_other_license"
-    assert "Activate the site with that key first" in refused.json["error"]["message"]
-    assert rows_at(app, store.url) == 1 and seats(app, new_license) == 0
+    fresh = as_shop(client, activate(client, new_key, store.url), new_key, store.url)
+    assert fresh.site_id != shop.site_id
+    assert fresh.get("/api/sms/balance").json["balance"] == "0.00"
+    assert fresh.get("/api/v1/checkout/config").json["otp"]["enabled"] is False
 
     back = as_shop(client, activate(client, shop.key, store.url), shop.key, store.url)
+    assert back.site_id == shop.site_id
+    assert fresh.post("/api/v1/sites/deactivate").status_code == 204  # what the plugin does with the token it replaced
     moved = as_shop(client, activate(client, new_key, store.url, site_token=back.token), new_key, store.url)
     assert moved.site_id == shop.site_id
     assert moved.get("/api/sms/balance").json["balance"] == "250.50"
+    assert seats(app, new_license) == 1 and rows_at(app, store.url) == 1
 
 
 def test_the_shops_row_wins_over_an_old_copy_on_the_new_license(app, client, make_license):

@@ -358,9 +358,7 @@ final class Bikri_License_Page {
 			case 'validation_error':
 				return __( 'The Bikri service could not accept the form:', 'bikri' ) . ( '' !== $message ? ' ' . $message : '' );
 			case 'site_on_other_license':
-				return __( 'This site is activated with another license key. To change the key, enter the new key on this page while Bikri is still activated here: Bikri then moves the shop, with its orders, SMS balance and settings, to the new key.', 'bikri' );
-			case 'site_data_on_other_license':
-				return __( 'Bikri already holds this site\'s orders, SMS balance and settings under another license key. Activate with that key first, then enter the new key here to move them; or ask Bikri support to move the site to the new key.', 'bikri' );
+				return __( 'This site is activated with another license key. To change the key, enter the new key on this page while Bikri is still activated here: Bikri then moves the shop, with its orders, SMS balance and settings, to the new key. If this site lost its activation, activate with the old key first.', 'bikri' );
 			case 'rate_limited':
 				return __( 'Too many attempts. Wait a minute, then try again.', 'bikri' );
 			case 'unauthorized':
@@ -590,6 +588,7 @@ final class Bikri_License_Page {
 	private function render_deactivation_form() {
 		echo '<h2>' . esc_html__( 'Deactivate', 'bikri' ) . '</h2>';
 		echo '<p>' . esc_html__( 'Frees this site\'s place on the license. The Bikri pages stay locked until the site is activated again.', 'bikri' ) . '</p>';
+		echo '<p>' . esc_html__( 'To change the license key, do not deactivate: enter the new key above, and Bikri moves this shop\'s orders, SMS balance and settings to it. After deactivating, a new key starts an empty shop; the old key still finds its data.', 'bikri' ) . '</p>';
 		echo '<form method="post" action="' . esc_url( admin_url( 'admin-post.php' ) ) . '" class="bikri-form">';
 		echo '<input type="hidden" name="action" value="' . esc_attr( self::ACTION_DEACTIVATE ) . '">';
 		wp_nonce_field( self::ACTION_DEACTIVATE );

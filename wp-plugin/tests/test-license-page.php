@@ -280,7 +280,6 @@ class Bikri_License_Page_Test extends Bikri_Test_Case {
 		$this->sign_in( 'administrator' );
 		$answers       = array(
 			self::error_response( 409, 'site_on_other_license', 'This site is activated with another license key.' ),
-			self::error_response( 409, 'site_data_on_other_license', 'Bikri already holds this site\'s data under another license key.' ),
 		);
 		$this->service = static function () use ( &$answers ) {
 			return array_shift( $answers );
@@ -288,9 +287,18 @@ class Bikri_License_Page_Test extends Bikri_Test_Case {
 
 		$html = $this->activate_and_render( 'BIKRI-OTHER-KEY' );
 		$this->assertStringContainsString( 'enter the new key on this page while Bikri is still activated here', $html );
-		$html = $this->activate_and_render( 'BIKRI-OTHER-KEY' );
-		$this->assertStringContainsString( 'Activate with that key first, then enter the new key here', $html );
 		$this->assertSame( '', $this->plugin->license->token() );
+	}
+
+	public function test_the_deactivate_form_says_how_to_change_the_key_without_losing_the_shop() {
+		$this->sign_in( 'administrator' );
+		$this->activate_locally();
+		$this->service = static function () {
+			return self::response( 200, array( 'orders_stored' => 0 ) );
+		};
+		$html = $this->output_of( array( $this->plugin->license_page, 'render' ) );
+		$this->assertStringContainsString( 'Change license key', $html );
+		$this->assertStringContainsString( 'To change the license key, do not deactivate: enter the new key above', $html );
 	}
 
 	public function test_unreachable_service_is_explained() {
