@@ -125,6 +125,8 @@ BN = {
     "Payment": "পেমেন্ট",
     "New order": "নতুন অর্ডার",
     "No orders match.": "কোনো অর্ডার মেলেনি।",
+    "Importing orders from WooCommerce: starting…": "WooCommerce থেকে অর্ডার আনা শুরু হচ্ছে…",
+    "Importing orders: %(done)s of %(total)s": "অর্ডার আনা হচ্ছে: %(total)sটির মধ্যে %(done)sটি",
     "More orders": "আরও অর্ডার",
     "Repeat customer": "পুরনো গ্রাহক",
     "%(n)d orders": "%(n)d টি অর্ডার",

@@ -68,6 +68,13 @@ def order_status_label(status):
 register_page(EmbedPage("orders", _l("Orders"), permission="view_orders", template="desk/page.html", context=_page_context))
 
 
+def _importing(site_id):
+    """The shop's backfill while it runs ({"done", "total"}), else None."""
+    from backend.sync.service import backfill_in_progress
+    state = backfill_in_progress(site_id)
+    return {"done": state.done, "total": state.total} if state is not None else None
+
+
 @blp.get("/list")
 def order_list():
     user = require_user("view_orders")
@@ -79,8 +86,22 @@ def order_list():
     name = booking["name"] if booking and booking["connected"] else None
     from backend.fraud.service import desk_badges
     badges = desk_badges(user.site.id, page["orders"]) if user.can("check_fraud") else {}
-    return render_template("desk/_rows.html", page=page, user=user, append=bool(request.args.get("cursor")),
+    append = bool(request.args.get("cursor"))
+    # while the first import runs, an empty desk says so instead of "No orders match."
+    importing = None if append else _importing(user.site.id)
+    return render_template("desk/_rows.html", page=page, user=user, append=append, importing=importing,
                            args=request.args, booking_name=name, fraud_badges=badges)
+
+
+@blp.get("/import")
+def import_progress():
+    """The "Importing orders" row, asked every few seconds while the import runs. When it is
+    done the row goes and the list is drawn again (HX-Trigger)."""
+    user = require_user("view_orders")
+    importing = _importing(user.site.id)
+    if importing is None:
+        return "", 200, {"HX-Trigger": "orders-changed"}
+    return render_template("desk/_import_row.html", importing=importing)
 
 
 @blp.get("/since")

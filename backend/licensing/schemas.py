@@ -9,6 +9,9 @@ class ActivateSiteSchema(StrictSchema):
     site_url = fields.String(required=True, validate=validate.Length(max=500))
     wc_consumer_key = fields.String(load_default=None, validate=validate.Length(max=200))
     wc_consumer_secret = fields.String(load_default=None, validate=validate.Length(max=200))
+    # the site's current token when it is already activated: proves it is the same shop, so a
+    # new license key moves the site (with its orders, wallet and settings) instead of copying it
+    site_token = fields.String(load_default=None, validate=validate.Length(max=200))
 
     @validates("site_url")
     def check_site_url(self, value, **kwargs):

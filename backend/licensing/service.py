@@ -136,8 +136,43 @@ def list_licenses() -> list[License]:
 
 # --- sites (the plugin) ---------------------------------------------------------------
 
-def activate_site(license_key: str, site_url: str, wc_consumer_key=None, wc_consumer_secret=None) -> tuple[Site, str]:
-    """Bind a site to a license and hand it a new bearer token (the old one stops working)."""
+class SiteOnOtherLicense(ApiError):
+    status = 409
+    code = "site_on_other_license"
+    message = ("This site is activated with another license key. To change the key, enter the new key "
+               "on this site's Bikri License page while Bikri is activated there: Bikri then moves the "
+               "shop, with its orders, SMS balance and settings, to the new key. If Bikri on this site "
+               "lost its activation, activate with the old key first.")
+
+
+def _site_by_token(token: str | None, url_key: str) -> Site | None:
+    """The site row a caller proves it is: the one whose current token it holds, at this address."""
+    if not token:
+        return None
+    site = db.session.execute(select(Site).where(Site.token_hash == hash_token(token))).scalar_one_or_none()
+    return site if site is not None and site.url_key == url_key else None
+
+
+def _sites_elsewhere(license: License, url_key: str) -> list[Site]:
+    return list(db.session.execute(
+        select(Site).where(Site.url_key == url_key, Site.license_id != license.id).order_by(Site.id)
+    ).scalars())
+
+
+def activate_site(license_key: str, site_url: str, wc_consumer_key=None, wc_consumer_secret=None,
+                  site_token: str | None = None) -> tuple[Site, str]:
+    """Bind a site to a license and hand it a new bearer token (the old one stops working).
+
+    A site is one shop: one row carries its orders, SMS wallet, courier accounts, checkout
+    settings and blacklist. When the shop enters a new license key, its row moves to the new
+    license; it is never copied. Moving needs proof that the caller is that shop: the site's
+    current token (`site_token`, which only the plugin on that site holds; it already opens
+    everything on the row). The license key alone proves nothing about a site (anyone can buy
+    a key and type any address), so without that proof an address that is active on another
+    license is refused. An address whose rows elsewhere were all deactivated (the owner freed
+    it, or someone who tried it gave up) starts a new site: nothing moves without proof, and
+    nobody can lock a shop out by activating its address once and leaving it.
+    """
     url, url_key = normalise_site_url(site_url)
     check_site_is_public(url)
     query = select(License).where(License.key_hash == hash_token(normalise_license_key(license_key)))
@@ -149,7 +184,18 @@ def activate_site(license_key: str, site_url: str, wc_consumer_key=None, wc_cons
         raise _inactive(license)
 
     site = next((s for s in license.sites if s.url_key == url_key), None)
-    if site is None or not site.is_active:
+    proven = _site_by_token(site_token, url_key)
+    if proven is not None and proven.license_id != license.id:
+        if site is not None:
+            # This license has an older row for the address (a key change before rows moved
+            # left one behind). The caller holds this license's key and proves the shop, so
+            # the shop's row wins and the older one steps aside.
+            _retire(site)
+        site = proven  # moved below, with its seat counted on this license
+    elif site is None and any(s.is_active for s in _sites_elsewhere(license, url_key)):
+        raise SiteOnOtherLicense()
+
+    if site is None or not site.is_active or site.license_id != license.id:
         if len(license.active_sites) >= license.sites_allowed:
             raise LicenseSiteLimit(
                 f"This license allows {license.sites_allowed} site(s) and all are in use. "
@@ -159,6 +205,9 @@ def activate_site(license_key: str, site_url: str, wc_consumer_key=None, wc_cons
     if site is None:
         site = Site(license=license, url_key=url_key)
         db.session.add(site)
+    elif site.license_id != license.id:
+        # the move: everything keyed by the site goes with it; the old license's seat is freed
+        site.license = license
 
     token = new_token()
     site.url = url
@@ -181,7 +230,34 @@ def activate_site(license_key: str, site_url: str, wc_consumer_key=None, wc_cons
     if used > license.sites_allowed:
         db.session.rollback()
         raise LicenseSiteLimit(details={"sites_allowed": license.sites_allowed, "sites_used": used - 1})
+    _queue_first_backfill(site, new_keys=bool(wc_consumer_key and wc_consumer_secret))
     return site, token
+
+
+def _queue_first_backfill(site: Site, *, new_keys: bool) -> None:
+    """Queue the shop's first backfill for the jobs process now, not at the next 5-minute
+    reconciliation: its desk is empty until it runs. One that failed (a bad key, say) is
+    resumed when the activation brings new keys. Nothing remote happens here."""
+    from backend.sync.models import SyncKind, SyncStatus
+    from backend.sync.service import request_backfill, state_for
+
+    if not (site.wc_consumer_key_enc and site.wc_consumer_secret_enc):
+        return
+    state = state_for(site.id, SyncKind.BACKFILL)
+    never_ran = state.status == SyncStatus.IDLE and not state.cursor
+    if never_ran or (new_keys and state.status == SyncStatus.FAILED):
+        request_backfill(site)
+
+
+def _retire(site: Site) -> None:
+    """Take a superseded row off its address, so the shop's own row can take the (license,
+    address) place. Nothing authenticates through it afterwards; its rows stay for support."""
+    suffix = f"#retired-{site.id}"
+    site.url_key = site.url_key[:500 - len(suffix)] + suffix
+    if site.is_active:
+        site.token_hash = None
+        site.deactivated_at = utcnow()
+    db.session.flush()
 
 
 # Built once: every API request runs it, and building it cost about as much as running it.

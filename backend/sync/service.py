@@ -106,6 +106,15 @@ def progress_text(done: int, total: int | None) -> str:
     return f"{done:,} of {total:,} orders" if total is not None else f"{done:,} orders"
 
 
+def backfill_in_progress(site_id: int) -> SyncState | None:
+    """The site's backfill while it is queued or running: the desk's "Importing orders" line
+    reads the same row as GET /api/v1/sync/status."""
+    return db.session.execute(
+        select(SyncState).where(SyncState.site_id == site_id, SyncState.kind == SyncKind.BACKFILL,
+                                SyncState.status.in_((SyncStatus.QUEUED, SyncStatus.RUNNING)))
+    ).scalar_one_or_none()
+
+
 def status_of(site: Site) -> dict:
     """What GET /api/v1/sync/status answers."""
     states = {s.kind: s for s in db.session.execute(select(SyncState).where(SyncState.site_id == site.id)).scalars()}

@@ -17,6 +17,7 @@ from backend.jobs.table import JOBS
 from backend.sandbox.server import SandboxServer, self_signed_tls
 from backend.sync import service
 from backend.sync.models import SyncState
+from tests.conftest import WC_KEY, WC_SECRET
 from tests.sync.helpers import assert_matches_store, customer_counts, expected_customer_counts, live_orders
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -130,7 +131,7 @@ def test_killed_backfill_process_resumes_without_duplicates(app, make_store, con
     assert_matches_store(app, shop.site_id, store)
 
 
-def test_a_shop_that_is_down_is_retried_and_a_refusal_waits(app, store, connected, connect_shop):
+def test_a_shop_that_is_down_is_retried_and_a_refusal_waits(app, store, connected, connect_shop, make_store):
     connected.post("/api/v1/sync/backfill")
     store.data.fail_remaining = 100
     with app.app_context():
@@ -140,7 +141,8 @@ def test_a_shop_that_is_down_is_retried_and_a_refusal_waits(app, store, connecte
     runner.run_job(app, job("sync_backfill"))
     assert connected.get("/api/v1/sync/status").json["backfill"]["status"] == "done"
 
-    refused = connect_shop(store, secret="cs_wrong")
+    # another shop (one address is one site), whose key WooCommerce refuses
+    refused = connect_shop(make_store(orders=20), secret="cs_wrong")
     refused.post("/api/v1/sync/backfill")
     runner.run_job(app, job("sync_backfill"))
     status = refused.get("/api/v1/sync/status").json["backfill"]
@@ -259,3 +261,33 @@ def test_starting_over_an_unfinished_walk_keeps_its_rollups_to_be_rebuilt(app, c
             service.request_backfill(site, restart=True)
             assert state.cursor == carried, (status, left)
         db.session.rollback()
+
+
+def test_activation_queues_the_first_backfill_for_the_next_jobs_tick(app, client, store, make_license):
+    """Issue 17: the first import starts on the backfill job's next tick (every 30 s), not when
+    the 5-minute reconciliation gets round to it; the activation itself calls nobody."""
+    _license_id, key = make_license()
+    requests_before = store.data.requests
+    answer = client.post("/api/v1/sites/activate", json={
+        "license_key": key, "site_url": store.url, "wc_consumer_key": WC_KEY, "wc_consumer_secret": WC_SECRET})
+    assert answer.status_code == 201
+    assert store.data.requests == requests_before  # queued for the jobs process, not run in the request
+    headers = {"Authorization": f"Bearer {answer.json['token']}"}
+    status = client.get("/api/v1/sync/status", headers=headers).json
+    assert status["backfill"]["status"] == "queued"
+    backfill_job = job("sync_backfill")
+    assert backfill_job.trigger_args == {"seconds": 30}
+
+    runner.run_job(app, backfill_job)  # the next tick; no reconciliation ran
+    status = client.get("/api/v1/sync/status", headers=headers).json
+    assert status["backfill"]["status"] == "done" and status["orders_stored"] == len(live_orders(store))
+
+    # activating again (same key, new REST key) does not import everything again
+    again = client.post("/api/v1/sites/activate", json={
+        "license_key": key, "site_url": store.url, "wc_consumer_key": WC_KEY, "wc_consumer_secret": WC_SECRET})
+    status = client.get("/api/v1/sync/status", headers={"Authorization": f"Bearer {again.json['token']}"}).json
+    assert status["backfill"]["status"] == "done"
+
+
+def test_activation_without_a_woocommerce_key_queues_nothing(shop):
+    assert shop.get("/api/v1/sync/status").json["backfill"]["status"] == "idle"

@@ -1,7 +1,11 @@
 """Reconciliation pulls what changed since its checkpoint: a dropped push costs minutes, never an order."""
+from sqlalchemy import delete
+
+from backend.extensions import db
 from backend.jobs import runner
 from backend.jobs.table import JOBS
 from backend.sync import service
+from backend.sync.models import SyncState
 from tests.sync.helpers import assert_matches_store, stored
 
 RECONCILE = next(j for j in JOBS if j.name == "sync_reconcile")
@@ -34,6 +38,11 @@ def test_reconciliation_catches_a_dropped_event(app, store, connected):
 
 
 def test_first_run_queues_the_backfill(app, store, connected):
+    # activation queues it now (issue 17); a shop activated before that, or whose backfill
+    # state was lost, still gets one from the reconciliation
+    with app.app_context():
+        db.session.execute(delete(SyncState).where(SyncState.site_id == connected.site_id))
+        db.session.commit()
     assert runner.run_job(app, RECONCILE)["queued_backfills"] == 1
     assert connected.get("/api/v1/sync/status").json["backfill"]["status"] == "queued"
 

@@ -51,9 +51,12 @@ final class Bikri_Api_Client {
 	 * @param string $site_url           This site's URL.
 	 * @param string $wc_consumer_key    Optional WooCommerce REST key for the service.
 	 * @param string $wc_consumer_secret Optional WooCommerce REST secret for the service.
+	 * @param string $site_token         The site's current token, when it is activated: it proves
+	 *                                   this is the same shop, so a new key moves the site (orders,
+	 *                                   SMS balance, settings) to the new license instead of starting over.
 	 * @return array|WP_Error {site_id, token, license: {status, plan, expires_at}}
 	 */
-	public function activate( $license_key, $site_url, $wc_consumer_key = '', $wc_consumer_secret = '' ) {
+	public function activate( $license_key, $site_url, $wc_consumer_key = '', $wc_consumer_secret = '', $site_token = '' ) {
 		$body = array(
 			'license_key' => (string) $license_key,
 			'site_url'    => (string) $site_url,
@@ -61,6 +64,9 @@ final class Bikri_Api_Client {
 		if ( '' !== $wc_consumer_key && '' !== $wc_consumer_secret ) {
 			$body['wc_consumer_key']    = (string) $wc_consumer_key;
 			$body['wc_consumer_secret'] = (string) $wc_consumer_secret;
+		}
+		if ( '' !== (string) $site_token ) {
+			$body['site_token'] = (string) $site_token;
 		}
 		return $this->request( 'POST', '/api/v1/sites/activate', $body, false );
 	}

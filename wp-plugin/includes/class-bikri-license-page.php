@@ -224,7 +224,8 @@ final class Bikri_License_Page {
 			$license_key,
 			$site_url,
 			$wc_key ? $wc_key['consumer_key'] : '',
-			$wc_key ? $wc_key['consumer_secret'] : ''
+			$wc_key ? $wc_key['consumer_secret'] : '',
+			$old_token
 		);
 		if ( ! is_wp_error( $answer ) && ( empty( $answer['token'] ) || ! is_string( $answer['token'] ) || ! isset( $answer['license'] ) || ! is_array( $answer['license'] ) ) ) {
 			$answer = new WP_Error( 'bikri_bad_response', __( 'The Bikri service sent an incomplete answer.', 'bikri' ), array( 'status' => 201 ) );
@@ -242,8 +243,9 @@ final class Bikri_License_Page {
 			$this->rest_key->adopt( $wc_key['key_id'] );
 		}
 		if ( '' !== $old_token && $old_token !== $answer['token'] ) {
-			// A new key took over: give the old license its site back (it fails harmlessly
-			// when the same license re-activated, as that already replaced the old token).
+			// The service moved this site to the new key and replaced the old token, so this
+			// fails harmlessly; it frees the old license's place when the service made a new
+			// site instead (the site's address changed).
 			$this->client->release_token( $old_token );
 		}
 		// Activation answers with the license only; the full status (site, sites used) comes from here.
@@ -355,6 +357,8 @@ final class Bikri_License_Page {
 				return __( 'This license is already used on as many sites as it allows. Deactivate it on another site, or upgrade the plan.', 'bikri' );
 			case 'validation_error':
 				return __( 'The Bikri service could not accept the form:', 'bikri' ) . ( '' !== $message ? ' ' . $message : '' );
+			case 'site_on_other_license':
+				return __( 'This site is activated with another license key. To change the key, enter the new key on this page while Bikri is still activated here: Bikri then moves the shop, with its orders, SMS balance and settings, to the new key. If this site lost its activation, activate with the old key first.', 'bikri' );
 			case 'rate_limited':
 				return __( 'Too many attempts. Wait a minute, then try again.', 'bikri' );
 			case 'unauthorized':
@@ -504,7 +508,18 @@ final class Bikri_License_Page {
 			/* translators: %s: why the Bikri service could not be asked */
 			return array( $label => sprintf( __( 'Bikri could not be asked just now: %s', 'bikri' ), $remote->get_error_message() ) );
 		}
-		$rows = array();
+		$rows     = array();
+		$backfill = $remote['backfill'] ?? null;
+		if ( is_array( $backfill ) && in_array( $backfill['status'] ?? '', array( 'queued', 'running' ), true ) ) {
+			// The shop's orders are being imported (the service's jobs process runs it): say how far.
+			$label = __( 'Order import', 'bikri' );
+			if ( isset( $backfill['total'] ) && is_numeric( $backfill['total'] ) ) {
+				/* translators: 1: orders imported so far, 2: orders to import */
+				$rows[ $label ] = sprintf( __( 'Importing orders: %1$s of %2$s', 'bikri' ), number_format_i18n( (int) ( $backfill['done'] ?? 0 ) ), number_format_i18n( (int) $backfill['total'] ) );
+			} else {
+				$rows[ $label ] = __( 'Importing orders from WooCommerce: starting…', 'bikri' );
+			}
+		}
 		if ( isset( $remote['orders_stored'] ) ) {
 			$rows[ __( 'Orders stored by Bikri', 'bikri' ) ] = number_format_i18n( (int) $remote['orders_stored'] );
 		}
@@ -573,6 +588,7 @@ final class Bikri_License_Page {
 	private function render_deactivation_form() {
 		echo '<h2>' . esc_html__( 'Deactivate', 'bikri' ) . '</h2>';
 		echo '<p>' . esc_html__( 'Frees this site\'s place on the license. The Bikri pages stay locked until the site is activated again.', 'bikri' ) . '</p>';
+		echo '<p>' . esc_html__( 'To change the license key, do not deactivate: enter the new key above, and Bikri moves this shop\'s orders, SMS balance and settings to it. After deactivating, a new key starts an empty shop; the old key still finds its data.', 'bikri' ) . '</p>';
 		echo '<form method="post" action="' . esc_url( admin_url( 'admin-post.php' ) ) . '" class="bikri-form">';
 		echo '<input type="hidden" name="action" value="' . esc_attr( self::ACTION_DEACTIVATE ) . '">';
 		wp_nonce_field( self::ACTION_DEACTIVATE );

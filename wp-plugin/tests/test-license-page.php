@@ -97,6 +97,11 @@ class Bikri_License_Page_Test extends Bikri_Test_Case {
 			},
 			$this->requests
 		);
+		$activation = $this->requests_to( '/api/v1/sites/activate' );
+		$this->assertCount( 1, $activation );
+		$this->assertSame( 'BIKRI-NEW-KEY', $activation[0][2]['license_key'] );
+		$this->assertSame( 'site-token-123', $activation[0][2]['site_token'], 'the site proves it is the same shop, so the service moves it to the new key' );
+		$this->assertArrayNotHasKey( 'Authorization', $activation[0][1]['headers'] );
 		$this->assertContains( '/api/v1/sites/deactivate', $paths, 'the old token was released' );
 		$this->assertSame( 'site-token-abc', $this->plugin->license->token() );
 		$this->assertTrue( $this->plugin->license->is_active(), 'a 401 for the old token does not lock the new license' );
@@ -144,6 +149,7 @@ class Bikri_License_Page_Test extends Bikri_Test_Case {
 		$this->assertSame( untrailingslashit( home_url( '/' ) ), $body['site_url'] );
 		$this->assertMatchesRegularExpression( '/^ck_[0-9a-f]{40}$/', $body['wc_consumer_key'], 'the WooCommerce REST key goes along (test-rest-key.php)' );
 		$this->assertArrayNotHasKey( 'Authorization', $args['headers'] );
+		$this->assertArrayNotHasKey( 'site_token', $body, 'a first activation has no token to show' );
 		$this->assertSame( 10, $args['timeout'] );
 
 		$license = $this->plugin->license;
@@ -270,6 +276,31 @@ class Bikri_License_Page_Test extends Bikri_Test_Case {
 			$html = $this->activate_and_render( 'KEY' );
 			$this->assertStringContainsString( $text, $html );
 		}
+	}
+
+	public function test_a_key_the_service_will_not_move_the_site_to_is_explained() {
+		$this->sign_in( 'administrator' );
+		$answers       = array(
+			self::error_response( 409, 'site_on_other_license', 'This site is activated with another license key.' ),
+		);
+		$this->service = static function () use ( &$answers ) {
+			return array_shift( $answers );
+		};
+
+		$html = $this->activate_and_render( 'BIKRI-OTHER-KEY' );
+		$this->assertStringContainsString( 'enter the new key on this page while Bikri is still activated here', $html );
+		$this->assertSame( '', $this->plugin->license->token() );
+	}
+
+	public function test_the_deactivate_form_says_how_to_change_the_key_without_losing_the_shop() {
+		$this->sign_in( 'administrator' );
+		$this->activate_locally();
+		$this->service = static function () {
+			return self::response( 200, array( 'orders_stored' => 0 ) );
+		};
+		$html = $this->output_of( array( $this->plugin->license_page, 'render' ) );
+		$this->assertStringContainsString( 'Change license key', $html );
+		$this->assertStringContainsString( 'To change the license key, do not deactivate: enter the new key above', $html );
 	}
 
 	public function test_unreachable_service_is_explained() {

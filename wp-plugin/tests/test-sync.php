@@ -423,6 +423,34 @@ class Bikri_Sync_Test extends Bikri_Test_Case {
 		$this->assertStringNotContainsString( 'Not stored by Bikri', $this->output_of( array( $this->plugin->license_page, 'render' ) ) );
 	}
 
+	public function test_license_page_shows_the_order_import_until_it_is_done() {
+		$this->sign_in( 'administrator' );
+		$this->service_status['backfill'] = array(
+			'status' => 'queued',
+			'done'   => 0,
+			'total'  => null,
+		);
+		$html = $this->output_of( array( $this->plugin->license_page, 'render' ) );
+		$this->assertStringContainsString( 'Order import</th><td>Importing orders from WooCommerce: starting…</td>', $html );
+
+		$this->service_status['backfill'] = array(
+			'status' => 'running',
+			'done'   => 1200,
+			'total'  => 30190,
+		);
+		$html = $this->output_of( array( $this->plugin->license_page, 'render' ) );
+		$this->assertStringContainsString( 'Order import</th><td>Importing orders: 1,200 of 30,190</td>', $html );
+
+		$this->service_status['backfill'] = array(
+			'status' => 'done',
+			'done'   => 30190,
+			'total'  => 30190,
+		);
+		$html = $this->output_of( array( $this->plugin->license_page, 'render' ) );
+		$this->assertStringNotContainsString( 'Importing orders', $html );
+		$this->assertStringNotContainsString( 'Order import', $html );
+	}
+
 	public function test_uninstall_clears_queue_state_and_planned_runs() {
 		$this->place( array( 1 ) );
 		$this->down = 'unreachable';
