@@ -1,6 +1,7 @@
 """create_app() is the only way to get a Bikri app: the web process, the jobs process and the tests all use it."""
 import importlib
 import logging
+import os
 from pathlib import Path
 
 from flask import Flask, g, jsonify, request
@@ -24,7 +25,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config["SQLALCHEMY_ENGINE_OPTIONS"], "connect_args": {"timeout": 30}}
     if app.config["PROXY_COUNT"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=app.config["PROXY_COUNT"])
-    logging.basicConfig(level=logging.INFO)
+    # BIKRI_LOG_LEVEL=WARNING quiets the INFO lines (every job run); `make run` uses it
+    logging.basicConfig(level=os.environ.get("BIKRI_LOG_LEVEL", "INFO").upper())
 
     _import_models()
     db.init_app(app)
