@@ -614,7 +614,8 @@ def complete_recharge(payment_id: str, callback_status: str) -> Recharge | None:
     from backend.integrations.payments import COMPLETED, PaymentError
 
     recharge = db.session.execute(select(Recharge).where(Recharge.payment_id == payment_id)).scalar_one_or_none()
-    if recharge is None or recharge.status == "completed":
+    # an "expired" attempt is asked too: a payer who paid late is credited, never lost
+    if recharge is None or recharge.status == "completed" or recharge.method != "bkash":
         return recharge
     gateway = _payment_gateway()
     try:
@@ -650,19 +651,35 @@ def complete_recharge(payment_id: str, callback_status: str) -> Recharge | None:
     return recharge
 
 
+LATE_PAYMENT_WATCH = timedelta(days=1)
+
+
+def payment_window() -> timedelta:
+    """How long a bKash payment may take before its recharge is "expired" (BKASH_PAYMENT_WINDOW_MINUTES)."""
+    return timedelta(minutes=current_app.config["BKASH_PAYMENT_WINDOW_MINUTES"])
+
+
 def reconcile_pending_recharges(older_than: timedelta = timedelta(minutes=2)) -> int:
-    """Recharges whose payer paid but whose callback never came back (closed tab, lost network)."""
+    """Recharges whose payer paid but whose callback never came back (closed tab, lost network);
+    then attempts still unpaid after the payment window become "expired". An expired attempt is
+    not forgotten: a late callback (complete_recharge) still asks bKash and credits a payment made."""
+    now = utcnow()
+    # Expired attempts are asked for a day more: a payer who pays on bKash's page late and never
+    # comes back to us is still credited (bKash does not take the money of a payment never executed).
     pending = db.session.execute(
-        select(Recharge.payment_id).where(Recharge.status == "pending", Recharge.method == "bkash",
-                                          Recharge.payment_id.is_not(None), Recharge.created_at < utcnow() - older_than)
-        .limit(200)
+        select(Recharge.payment_id).where(
+            Recharge.method == "bkash", Recharge.payment_id.is_not(None), Recharge.created_at < now - older_than,
+            or_(Recharge.status == "pending",
+                (Recharge.status == "expired") & (Recharge.created_at > now - payment_window() - LATE_PAYMENT_WATCH)))
+        .order_by(Recharge.id).limit(200)
     ).scalars().all()
     for payment_id in pending:
         complete_recharge(payment_id, "success")
-    # a payment nobody finished within a day is not coming
+    # Only bKash attempts expire; a manual request waits for an operator however long it takes.
     expired = db.session.execute(
-        update(Recharge).where(Recharge.status == "pending", Recharge.created_at < utcnow() - timedelta(days=1))
-        .values(status="failed", note="Not paid within a day.").execution_options(synchronize_session=False)
+        update(Recharge).where(Recharge.status == "pending", Recharge.method == "bkash",
+                               Recharge.created_at < now - payment_window())
+        .values(status="expired").execution_options(synchronize_session=False)
     ).rowcount
     db.session.commit()
     return len(pending) + expired
