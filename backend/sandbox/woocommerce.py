@@ -242,7 +242,12 @@ class Store:
                 modified = start + ((i - 1) // 400 + 1) * 400 * step + 3600
             else:
                 modified = created + (h >> 30) % (10 * 86400)
-            modified = max(created, min(modified, end))
+            if self.end is None:
+                modified = max(created, min(modified, end))
+            elif modified > end - 60:
+                # anchored: a change that would come later falls in the time left before the
+                # newest order instead (clamping would pile them all onto one second)
+                modified = created + (modified - created) % (end - 60 - created + 1)
             pick = (h >> 40) % total
             status = statuses[bisect.bisect_right(cumulative, pick)]
             self.created.append(created)
