@@ -130,9 +130,12 @@ def save_settings():
     config = service.sms_settings()
     try:
         low, high = _decimal("min_recharge"), _decimal("max_recharge")
-        per_minute, otp = int(request.form.get("sends_per_minute", "")), int(request.form.get("otp_per_phone_per_hour", ""))
     except ValueError as error:
-        return _back(str(error) if str(error).startswith(("min", "max")) else _("Limits must be whole numbers."), "error")
+        return _back(str(error), "error")
+    try:
+        per_minute, otp = int(request.form.get("sends_per_minute", "")), int(request.form.get("otp_per_phone_per_hour", ""))
+    except ValueError:
+        return _back(_("Limits must be whole numbers."), "error")
     if not (0 < low <= high) or per_minute < 1 or otp < 1:
         return _back(_("The minimum recharge must be above zero and not above the maximum; limits at least 1."), "error")
     config.min_recharge, config.max_recharge, config.sends_per_minute, config.otp_per_phone_per_hour = low, high, per_minute, otp

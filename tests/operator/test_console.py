@@ -101,3 +101,14 @@ def test_console_speaks_bangla(operator_client, make_license):
     html = operator_client.post(f"/operator/licenses/{license_id}/suspend", data={"csrf_token": operator_client.csrf},
                                 headers={"Accept-Language": "bn"}).get_data(as_text=True)
     assert "লাইসেন্স" in html and "Cancel" not in html
+
+
+def test_limit_errors_name_the_field(operator_client):
+    bad = operator_client.post("/operator/sms/settings", data={"min_recharge": "x", "max_recharge": "5000", "sends_per_minute": "10",
+                                                               "otp_per_phone_per_hour": "5", "csrf_token": operator_client.csrf},
+                               follow_redirects=True).get_data(as_text=True)
+    assert "Smallest recharge (৳) must be an amount in taka" in bad
+    bad = operator_client.post("/operator/sms/settings", data={"min_recharge": "10", "max_recharge": "5000", "sends_per_minute": "ten",
+                                                               "otp_per_phone_per_hour": "5", "csrf_token": operator_client.csrf},
+                               follow_redirects=True).get_data(as_text=True)
+    assert "Limits must be whole numbers" in bad
