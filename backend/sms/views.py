@@ -93,6 +93,8 @@ def recharge():
     user = require_user("manage_money_settings")
     try:
         amount = Decimal(request.form.get("amount", "").strip() or "x")
+        if not amount.is_finite():  # "NaN", "Infinity" parse as decimals (and broke the amount check: a 500)
+            raise InvalidOperation
     except InvalidOperation:
         return render_template("sms/_recharge_result.html", error=_("Enter an amount in taka, like 500.")), 200
     try:
@@ -109,6 +111,8 @@ def manual_recharge():
     user = require_user("manage_money_settings")
     try:
         amount = Decimal(request.form.get("amount", "").strip() or "x")
+        if not amount.is_finite():  # "NaN", "Infinity" parse as decimals
+            raise InvalidOperation
     except InvalidOperation:
         return render_template("sms/_manual_result.html", errors={"amount": [_("Enter an amount in taka, like 500.")]})
     try:

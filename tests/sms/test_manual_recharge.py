@@ -97,6 +97,7 @@ def test_reject_needs_a_reason_and_the_shop_sees_it(app, shop, client, operator_
 
 @pytest.mark.parametrize("amount, reference, field", [
     ("", "TRX-1", "Amount"), ("abc", "TRX-1", "Amount"), ("5", "TRX-1", "Amount"), ("12.345", "TRX-1", "Amount"),
+    ("NaN", "TRX-1", "Amount"), ("Infinity", "TRX-1", "Amount"), ("-500", "TRX-1", "Amount"),
     ("1000", "", "Payment reference"), ("1000", "x" * 81, "Payment reference"),
 ])
 def test_bad_requests_say_what_to_fix_and_store_nothing(app, shop, client, amount, reference, field):
@@ -172,3 +173,9 @@ def test_credit_by_hand_and_new_prices_ask_first(app, shop, operator_client):
     operator_client.post("/operator/sms/rates", data={**prices, "confirm": "yes"})
     with app.app_context():
         assert service.rate_for_plan("standard").gsm_rate == service.taka("0.50")
+
+
+@pytest.mark.parametrize("amount", ["Infinity", "NaN", "-Infinity"])
+def test_the_bkash_recharge_form_refuses_amounts_that_are_not_numbers(shop, client, amount):
+    answer = client.post("/embed/sms/recharge", data={"amount": amount}, headers=embed(shop))
+    assert answer.status_code == 200 and "Enter an amount in taka" in answer.get_data(as_text=True)
