@@ -21,8 +21,9 @@ $(VENDOR)/htmx.min.js: node_modules/.package-lock.json
 	mkdir -p $(VENDOR)
 	cp node_modules/htmx.org/dist/htmx.min.js node_modules/chart.js/dist/chart.umd.min.js $(VENDOR)/
 
+# Quiet when it works (`make run` prints only what a newcomer needs); pybabel's output on failure.
 translations: $(STAMP)
-	$(VENV)/bin/pybabel compile --statistics -d backend/translations
+	@out=$$($(VENV)/bin/pybabel compile --statistics -d backend/translations 2>&1) || { echo "$$out" >&2; exit 1; }
 
 # After adding UI strings: refresh the catalog, then translate (scripts/translate_bn.py).
 translations-update: $(STAMP)
@@ -37,7 +38,7 @@ services:
 	bash scripts/ensure-services.sh
 
 run: install
-	bash scripts/run-demo.sh
+	@bash scripts/run-demo.sh
 
 # pytest exits non-zero when it collects no tests, so an empty suite fails too.
 test: install system-deps services test-python test-php test-e2e

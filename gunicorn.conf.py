@@ -41,6 +41,7 @@ max_requests = 20000
 max_requests_jitter = 2000
 accesslog = os.environ.get("BIKRI_ACCESS_LOG") or None
 errorlog = "-"
+loglevel = os.environ.get("BIKRI_LOG_LEVEL", "info").lower()
 
 
 def on_starting(server):

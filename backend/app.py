@@ -1,6 +1,7 @@
 """create_app() is the only way to get a Bikri app: the web process, the jobs process and the tests all use it."""
 import importlib
 import logging
+import os
 from pathlib import Path
 
 from flask import Flask, g, jsonify, request
@@ -24,7 +25,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config["SQLALCHEMY_ENGINE_OPTIONS"], "connect_args": {"timeout": 30}}
     if app.config["PROXY_COUNT"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=app.config["PROXY_COUNT"])
-    logging.basicConfig(level=logging.INFO)
+    # BIKRI_LOG_LEVEL=WARNING quiets the INFO lines (every job run); `make run` uses it
+    logging.basicConfig(level=os.environ.get("BIKRI_LOG_LEVEL", "INFO").upper())
 
     _import_models()
     db.init_app(app)
@@ -163,11 +165,13 @@ def _register_template_helpers(app):
         return f"{two:,f}" if two == value else f"{value.quantize(Decimal('0.0001')):,f}"
 
     field_labels = {"phone": lambda: _("Mobile number"), "content": lambda: _("Message"), "amount": lambda: _("Amount"),
-                    "purpose": lambda: _("Purpose")}
+                    "purpose": lambda: _("Purpose"), "reference": lambda: _("Payment reference")}
     purposes = {"manual": lambda: _("Sent by hand"), "otp": lambda: _("Checkout code"), "order_status": lambda: _("Order updates"),
                 "abandoned_cart": lambda: _("Cart reminders"), "marketing": lambda: _("Marketing")}
     recharge_statuses = {"pending": lambda: _("Waiting for payment"), "completed": lambda: _("Completed"),
-                         "failed": lambda: _("Failed"), "cancelled": lambda: _("Cancelled")}
+                         "failed": lambda: _("Failed"), "cancelled": lambda: _("Cancelled"),
+                         "expired": lambda: _("Expired"), "rejected": lambda: _("Rejected")}
+    recharge_methods = {"bkash": lambda: _("bKash"), "manual": lambda: _("Bank transfer or other")}
 
     from backend.embed.pages import alerts_for
 
@@ -179,6 +183,7 @@ def _register_template_helpers(app):
         purpose_label=lambda name: purposes.get(name, lambda: name)(),
         purpose_labels=lambda: {name: label() for name, label in purposes.items()},
         recharge_status=lambda status: recharge_statuses.get(status, lambda: status)(),
+        recharge_method=lambda method: recharge_methods.get(method, lambda: method)(),
         current_locale=lambda: str(get_locale() or "en"),
         role_label=lambda role: role_labels.get(role, lambda: role)(),
         status_label=lambda status: status_labels.get(status, lambda: status)(),

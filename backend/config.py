@@ -107,6 +107,11 @@ class Config:
         self.ABANDONED_CAPTURES_PER_HOUR = int(os.environ.get("BIKRI_ABANDONED_CAPTURES_PER_HOUR", "1000"))
         self.FRAUD_CHECK_CACHE_HOURS = float(os.environ.get("BIKRI_FRAUD_CHECK_CACHE_HOURS", "12"))
         self.FRAUD_FORCED_CHECKS_PER_HOUR = int(os.environ.get("BIKRI_FRAUD_FORCED_CHECKS_PER_HOUR", "20"))
+        # A bKash recharge not paid within this many minutes is shown "expired". bKash publishes no
+        # lifetime for a created payment; the id_token it was created under lives 60 minutes, and a
+        # payer finishes bKash's page (wallet, OTP, PIN) in a few, so an hour is well past any payer.
+        # A payment made later still credits the wallet (the callback asks bKash as ever).
+        self.BKASH_PAYMENT_WINDOW_MINUTES = float(os.environ.get("BIKRI_BKASH_PAYMENT_WINDOW_MINUTES", "60"))
         # bKash tokenized checkout, for SMS wallet recharges (K3)
         self.BKASH = {
             "base_url": os.environ.get("BIKRI_BKASH_BASE_URL", ""),

@@ -1,4 +1,5 @@
 import logging
+import os
 from logging.config import fileConfig
 
 from flask import current_app
@@ -13,6 +14,10 @@ config = context.config
 # This line sets up loggers basically.
 # keep the app's loggers working after migrations run in the same process
 fileConfig(config.config_file_name, disable_existing_loggers=False)
+# BIKRI_LOG_LEVEL (e.g. WARNING for `make run`) also quiets the list of migrations applied
+if os.environ.get("BIKRI_LOG_LEVEL"):
+    for name in ("alembic", "flask_migrate"):
+        logging.getLogger(name).setLevel(os.environ["BIKRI_LOG_LEVEL"].upper())
 logger = logging.getLogger('alembic.env')
 
 

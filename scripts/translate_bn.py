@@ -857,6 +857,66 @@ BN.update({
 })
 
 
+# The operators' console's labels and confirmations, manual recharge requests, expired bKash attempts (issue 20, item 8)
+BN.update({
+    "Payment reference": "পেমেন্টের রেফারেন্স",
+    "Rejected": "প্রত্যাখ্যাত",
+    "bKash": "বিকাশ",
+    "Bank transfer or other": "ব্যাংক ট্রান্সফার বা অন্য উপায়",
+    "none": "নেই",
+    "Suspend license …%(hint)s?": "লাইসেন্স …%(hint)s স্থগিত করবেন?",
+    "Revoke license …%(hint)s?": "লাইসেন্স …%(hint)s বাতিল করবেন?",
+    "What happens": "কী হবে",
+    "Its sites stop working until it is reactivated.": "আবার চালু না করা পর্যন্ত এর সাইটগুলো কাজ করবে না।",
+    "Its sites stop working. Revoke a license that should not come back (a refund, abuse).":
+        "এর সাইটগুলো কাজ করা বন্ধ করবে। যে লাইসেন্স আর ফিরবে না (টাকা ফেরত, অপব্যবহার), সেটিই বাতিল করুন।",
+    "Cancel": "বাতিল করুন",
+    "Gateway API address": "গেটওয়ের API ঠিকানা",
+    "Sender ID (SID)": "সেন্ডার আইডি (SID)",
+    "API token": "API টোকেন",
+    "Sender ID": "সেন্ডার আইডি",
+    "Change the SMS prices of plan %(plan)s?": "%(plan)s প্ল্যানের এসএমএস মূল্য বদলাবেন?",
+    "Every SMS sent from now on by shops on this plan costs these prices.":
+        "এখন থেকে এই প্ল্যানের দোকানগুলোর পাঠানো প্রতিটি এসএমএসের দাম এটাই হবে।",
+    "all other plans": "বাকি সব প্ল্যান",
+    "Credit ৳ %(amount)s to %(site)s?": "%(site)s-এ ৳ %(amount)s জমা করবেন?",
+    "Balance now": "এখনকার ব্যালান্স",
+    "Recharge #%(id)s was decided already (%(status)s); nothing changed.":
+        "রিচার্জ #%(id)s আগেই নিষ্পত্তি হয়েছে (%(status)s); কিছু বদলায়নি।",
+    "Approve and credit": "অনুমোদন করে জমা করুন",
+    "Only approve once the payment has reached Bikri's account.": "টাকা বিক্রির অ্যাকাউন্টে পৌঁছানোর পরেই অনুমোদন করুন।",
+    "Recharge #%(id)s approved: ৳ %(amount)s credited to %(site)s.": "রিচার্জ #%(id)s অনুমোদিত: %(site)s-এ ৳ %(amount)s জমা হয়েছে।",
+    "Say why the request is rejected: the shop sees the reason.": "অনুরোধটি কেন প্রত্যাখ্যাত লিখুন: দোকান কারণটি দেখতে পাবে।",
+    "Recharge #%(id)s rejected; the shop sees the reason.": "রিচার্জ #%(id)s প্রত্যাখ্যাত; দোকান কারণটি দেখতে পাবে।",
+    "Recharge #%(id)s was decided already; nothing changed.": "রিচার্জ #%(id)s আগেই নিষ্পত্তি হয়েছে; কিছু বদলায়নি।",
+    "Enter the payment's reference: the bank transfer's or bKash transaction ID.":
+        "পেমেন্টের রেফারেন্স দিন: ব্যাংক ট্রান্সফার বা বিকাশ ট্রানজেকশন আইডি।",
+    "At most %(n)s characters.": "সর্বোচ্চ %(n)s অক্ষর।",
+    "A request with this reference was sent already.": "এই রেফারেন্সে একটি অনুরোধ আগেই পাঠানো হয়েছে।",
+    "%(n)s requests are waiting for Bikri already; wait until they are checked.":
+        "%(n)s টি অনুরোধ ইতিমধ্যে বিক্রির যাচাইয়ের অপেক্ষায়; সেগুলো যাচাই হওয়া পর্যন্ত অপেক্ষা করুন।",
+    "At most %(n)s requests a day; try again tomorrow.": "দিনে সর্বোচ্চ %(n)s টি অনুরোধ; আগামীকাল আবার চেষ্টা করুন।",
+    "All other plans (*)": "বাকি সব প্ল্যান (*)",
+    "A plan's name, as on its licenses; * sets the prices of every plan without its own.":
+        "প্ল্যানের নাম, লাইসেন্সে যেমন আছে; * দিলে যেসব প্ল্যানের নিজস্ব মূল্য নেই সেগুলোর মূল্য ঠিক হয়।",
+    "Decision": "সিদ্ধান্ত",
+    "Why (the shop sees it)": "কেন (দোকান দেখতে পাবে)",
+    "Reason for rejecting": "প্রত্যাখ্যানের কারণ",
+    "Request for ৳ %(amount)s sent. Bikri credits your balance once the payment is checked; the list below shows when.":
+        "৳ %(amount)s-এর অনুরোধ পাঠানো হয়েছে। পেমেন্ট যাচাইয়ের পর বিক্রি আপনার ব্যালান্সে জমা করবে; নিচের তালিকায় তা দেখা যাবে।",
+    "Waiting for Bikri to check the payment": "বিক্রির পেমেন্ট যাচাইয়ের অপেক্ষায়",
+    "Reason: %(reason)s": "কারণ: %(reason)s",
+    "Not paid in time. Start a new recharge; a payment made late is still added.":
+        "সময়মতো পেমেন্ট হয়নি। নতুন রিচার্জ শুরু করুন; দেরিতে করা পেমেন্টও জমা হবে।",
+    "Paid another way?": "অন্য উপায়ে পেমেন্ট করেছেন?",
+    "Sent Bikri money by bank transfer or bKash send money? Give the amount and the transaction ID; your balance goes up once Bikri has checked the payment.":
+        "ব্যাংক ট্রান্সফার বা বিকাশ সেন্ড মানিতে বিক্রিকে টাকা পাঠিয়েছেন? টাকার পরিমাণ ও ট্রানজেকশন আইডি দিন; বিক্রি পেমেন্ট যাচাই করলে আপনার ব্যালান্স বাড়বে।",
+    "Amount paid (৳)": "পরিশোধিত টাকা (৳)",
+    "Bank or bKash transaction ID": "ব্যাংক বা বিকাশ ট্রানজেকশন আইডি",
+    "Ask Bikri to add it": "বিক্রিকে জমা করতে বলুন",
+})
+
+
 def main():
     path = Path(__file__).resolve().parent.parent / "backend/translations/bn/LC_MESSAGES/messages.po"
     with path.open("rb") as f:

@@ -2,7 +2,7 @@ import secrets
 from functools import wraps
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 
 from backend.extensions import db, limiter
 from backend.licensing import service as licensing
@@ -30,6 +30,17 @@ def console_blueprint(name: str, import_name: str, url_prefix: str, **kwargs) ->
 
 blp = console_blueprint("operator", __name__, "/operator", template_folder="templates")
 PAGE_BLUEPRINTS = [blp]
+
+
+def confirmation(question: str, button: str, details: list[tuple[str, str]], cancel_url: str):
+    """Nothing that suspends, revokes or moves money happens on the first POST: without
+    `confirm=yes` the answer is a page that says what will happen, with the same fields and a
+    Confirm button (a second POST, no JavaScript needed). None once confirmed."""
+    if request.form.get("confirm") == "yes":
+        return None
+    fields = [(name, value) for name, value in request.form.items(multi=True) if name not in ("csrf_token", "confirm")]
+    return render_template("operator/confirm.html", question=question, button=button, details=details,
+                           fields=fields, action=request.path, cancel_url=cancel_url)
 
 
 @blp.app_context_processor
@@ -82,10 +93,13 @@ def licenses():
     return render_template("operator/licenses.html", licenses=licensing.list_licenses(), created_key=None)
 
 
+FIELD_LABELS = {"sites": _l("Sites allowed"), "days": _l("Days")}
+
+
 def _positive_int(name, default, maximum):
     raw = request.form.get(name, "").strip() or str(default)
     if not raw.isdigit() or not 1 <= int(raw) <= maximum:
-        raise ValueError(_("%(field)s must be a whole number from 1 to %(max)s.", field=name, max=maximum))
+        raise ValueError(_("%(field)s must be a whole number from 1 to %(max)s.", field=FIELD_LABELS.get(name, name), max=maximum))
     return int(raw)
 
 
@@ -115,6 +129,18 @@ def create_license():
 @operator_required
 def change_license(license_id, action):
     license = db.get_or_404(License, license_id)
+    if action in ("suspend", "revoke"):
+        sites = ", ".join(site.url for site in license.active_sites) or _("none")
+        asked = confirmation(
+            _("Suspend license …%(hint)s?", hint=license.key_hint) if action == "suspend"
+            else _("Revoke license …%(hint)s?", hint=license.key_hint),
+            _("Suspend") if action == "suspend" else _("Revoke"),
+            [(_("Email"), license.email), (_("Plan"), license.plan), (_("Sites"), sites),
+             (_("What happens"), _("Its sites stop working until it is reactivated.") if action == "suspend"
+              else _("Its sites stop working. Revoke a license that should not come back (a refund, abuse)."))],
+            url_for("operator.licenses"))
+        if asked is not None:
+            return asked
     if action == "suspend":
         licensing.set_license_status(license, LicenseStatus.SUSPENDED)
     elif action == "activate":

@@ -169,9 +169,12 @@ class ApiKey:
 class Store:
     """The shop's data and the rules WooCommerce applies to it. Thread-safe (one lock)."""
 
-    def __init__(self, n: int = 0, seed: int = 1, keys: list[ApiKey] | None = None, clock=time.time):
+    def __init__(self, n: int = 0, seed: int = 1, keys: list[ApiKey] | None = None, clock=time.time,
+                 end: int | None = None):
         self.seed = seed
         self.clock = clock
+        # None: the fixed GENERATED_END (tests, benches); else the instant the orders lead up to
+        self.end = end
         self.lock = threading.RLock()
         self.keys = {key.consumer_key: key for key in (keys or [])}
         self.products = self._make_products()
@@ -215,7 +218,13 @@ class Store:
 
     def _generate_columns(self, n: int) -> None:
         step = 600  # an order every ten minutes on average
-        start = GENERATED_END - n * step - 30 * 86400
+        end = GENERATED_END if self.end is None else self.end
+        if self.end is None:
+            start = GENERATED_END - n * step - 30 * 86400
+        else:
+            # anchored (the demo): the newest order a minute before `end`, so a store started
+            # today has today's orders and every dashboard period ending today shows some
+            start = end - 60 - (n - 1) * step
         statuses = list(STATUS_WEIGHTS)
         cumulative, total = [], 0
         for status in statuses:
@@ -224,6 +233,8 @@ class Store:
         for i in range(1, n + 1):
             h = _mix(self.seed, i, 1)
             created = start + (i - 1) * step + h % step  # ids grow with time, as in a real shop
+            if self.end is not None:
+                created = min(created, end - 60)
             kind = (h >> 20) % 100
             if kind < 30:
                 modified = created  # never touched since checkout
@@ -232,7 +243,12 @@ class Store:
                 modified = start + ((i - 1) // 400 + 1) * 400 * step + 3600
             else:
                 modified = created + (h >> 30) % (10 * 86400)
-            modified = max(created, min(modified, GENERATED_END))
+            if self.end is None:
+                modified = max(created, min(modified, end))
+            elif modified > end - 60:
+                # anchored: a change that would come later falls in the time left before the
+                # newest order instead (clamping would pile them all onto one second)
+                modified = created + (modified - created) % (end - 60 - created + 1)
             pick = (h >> 40) % total
             status = statuses[bisect.bisect_right(cumulative, pick)]
             self.created.append(created)
@@ -687,9 +703,9 @@ def _int(value, name: str) -> int:
         raise invalid_param(name, f"{name} is not of type integer.") from None
 
 
-def generate(n: int, seed: int = 1, keys: list[ApiKey] | None = None) -> Store:
-    """A store with n orders, the same ones for the same seed."""
-    return Store(n, seed, keys)
+def generate(n: int, seed: int = 1, keys: list[ApiKey] | None = None, end: int | None = None) -> Store:
+    """A store with n orders, the same ones for the same seed (and end)."""
+    return Store(n, seed, keys, end=end)
 
 
 # --- the HTTP face ---------------------------------------------------------------------------
@@ -1121,9 +1137,15 @@ DEFAULT_SECRET = "cs_sandbox_0000000000000000000000000000000000000000"
 
 
 @register_sandbox("woocommerce")
-def create_sandbox(orders: int | None = None, seed: int | None = None, keys: list[ApiKey] | None = None) -> SandboxWooCommerce:
+def create_sandbox(orders: int | None = None, seed: int | None = None, keys: list[ApiKey] | None = None,
+                   end: int | None = None) -> SandboxWooCommerce:
     """A sandbox store; without arguments sized by BIKRI_SANDBOX_WC_ORDERS (500) and BIKRI_SANDBOX_WC_SEED (1),
-    with the key pair BIKRI_SANDBOX_WC_KEY / BIKRI_SANDBOX_WC_SECRET (read_write)."""
+    with the key pair BIKRI_SANDBOX_WC_KEY / BIKRI_SANDBOX_WC_SECRET (read_write). Its orders lead up to
+    `end` (epoch seconds), else BIKRI_SANDBOX_WC_END ("now", or epoch seconds: `make run` uses "now"),
+    else a fixed date (tests compare stores made at different times)."""
+    if end is None and os.environ.get("BIKRI_SANDBOX_WC_END"):
+        raw = os.environ["BIKRI_SANDBOX_WC_END"]
+        end = int(time.time()) if raw == "now" else int(raw)
     if orders is None:
         orders = int(os.environ.get("BIKRI_SANDBOX_WC_ORDERS", "500"))
     if seed is None:
@@ -1131,4 +1153,4 @@ def create_sandbox(orders: int | None = None, seed: int | None = None, keys: lis
     if keys is None:
         keys = [ApiKey(os.environ.get("BIKRI_SANDBOX_WC_KEY", DEFAULT_KEY),
                        os.environ.get("BIKRI_SANDBOX_WC_SECRET", DEFAULT_SECRET))]
-    return SandboxWooCommerce(generate(orders, seed, keys))
+    return SandboxWooCommerce(generate(orders, seed, keys, end))

@@ -3,20 +3,35 @@ manual recharges to approve, and revenue against gateway cost by month."""
 from decimal import Decimal, InvalidOperation
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import func, select
 
 from backend.extensions import db
 from backend.integrations.sms import SMS_GATEWAYS
 from backend.licensing.models import License, Site
 from backend.money import taka, whole_poisha
-from backend.operator.routes import console_blueprint, operator_required
+from backend.operator.routes import confirmation, console_blueprint, operator_required
 from backend.security import mask_secret
 from backend.sms import service
 from backend.sms.models import Recharge, SmsMessage, SmsRate, Wallet
 from backend.timeutil import dhaka_date_sql
 
 blp = console_blueprint("operator_sms", __name__, "/operator/sms", template_folder="templates")
+
+
+# Human labels for the console's fields (form errors name them too). A gateway's settings are
+# named by its adapter (`fields`); a setting without a label here shows its own name.
+FIELD_LABELS = {
+    "gsm_rate": _l("English price"), "unicode_rate": _l("Bangla price"),
+    "gsm_cost": _l("Gateway cost, English"), "unicode_cost": _l("Gateway cost, Bangla"),
+    "min_recharge": _l("Smallest recharge (৳)"), "max_recharge": _l("Largest recharge (৳)"),
+    "amount": _l("Amount"), "base_url": _l("Gateway API address"), "sid": _l("Sender ID (SID)"),
+    "api_token": _l("API token"), "api_key": _l("API key"), "sender_id": _l("Sender ID"),
+}
+
+
+def field_label(name: str) -> str:
+    return str(FIELD_LABELS.get(name, name))
 
 
 def _month_sql(column):
@@ -58,7 +73,7 @@ def overview():
         "operator_sms/overview.html", config=config, rates=db.session.execute(select(SmsRate).order_by(SmsRate.plan)).scalars().all(),
         gateway_key=gateway_key, gateway_fields=[(name, secret) for name, secret in (gateway_class.fields if gateway_class else ())],
         shown_settings=shown_settings, gateways=SMS_GATEWAYS, wallets=wallets, revenue=revenue, totals=totals,
-        pending=pending, sites_by_id=sites_by_id,
+        pending=pending, sites_by_id=sites_by_id, setting_label=field_label, default_plan=service.DEFAULT_PLAN,
     )
 
 
@@ -71,10 +86,10 @@ def _decimal(name):
     try:
         value = taka(request.form.get(name, "").strip())
     except InvalidOperation:
-        raise ValueError(_("%(field)s must be an amount in taka, like 0.35.", field=name))
+        raise ValueError(_("%(field)s must be an amount in taka, like 0.35.", field=field_label(name)))
     # bounded before anyone quantizes it: 1e30 would raise InvalidOperation there (a 500)
     if not value.is_finite() or value < 0 or value > service.MAX_RECHARGE:
-        raise ValueError(_("%(field)s must be an amount in taka, like 0.35.", field=name))
+        raise ValueError(_("%(field)s must be an amount in taka, like 0.35.", field=field_label(name)))
     return value
 
 
@@ -84,13 +99,30 @@ def save_rate():
     plan = request.form.get("plan", "").strip()[:40]
     if not plan:
         return _back(_("Name the plan (or * for every plan without its own prices)."), "error")
+    names = ("gsm_rate", "unicode_rate", "gsm_cost", "unicode_cost")
     try:
-        service.set_rate(plan, **{name: _decimal(name) for name in ("gsm_rate", "unicode_rate", "gsm_cost", "unicode_cost")})
+        prices = {name: _decimal(name) for name in names}
+    except ValueError as error:
+        return _back(str(error), "error")
+    # every SMS of every shop on the plan is charged at these prices from now on
+    asked = confirmation(
+        _("Change the SMS prices of plan %(plan)s?", plan=_plan_name(plan)), _("Save prices"),
+        [(field_label(name), f"৳ {prices[name]:f}") for name in names]
+        + [(_("What happens"), _("Every SMS sent from now on by shops on this plan costs these prices."))],
+        url_for("operator_sms.overview"))
+    if asked is not None:
+        return asked
+    try:
+        service.set_rate(plan, **prices)
     except ValueError as error:
         db.session.rollback()
         return _back(str(error), "error")
     db.session.commit()
     return _back(_("Prices for plan %(plan)s saved.", plan=plan))
+
+
+def _plan_name(plan: str) -> str:
+    return _("all other plans") if plan == service.DEFAULT_PLAN else plan
 
 
 @blp.post("/settings")
@@ -99,9 +131,12 @@ def save_settings():
     config = service.sms_settings()
     try:
         low, high = _decimal("min_recharge"), _decimal("max_recharge")
-        per_minute, otp = int(request.form.get("sends_per_minute", "")), int(request.form.get("otp_per_phone_per_hour", ""))
     except ValueError as error:
-        return _back(str(error) if str(error).startswith(("min", "max")) else _("Limits must be whole numbers."), "error")
+        return _back(str(error), "error")
+    try:
+        per_minute, otp = int(request.form.get("sends_per_minute", "")), int(request.form.get("otp_per_phone_per_hour", ""))
+    except ValueError:
+        return _back(_("Limits must be whole numbers."), "error")
     if not (0 < low <= high) or per_minute < 1 or otp < 1:
         return _back(_("The minimum recharge must be above zero and not above the maximum; limits at least 1."), "error")
     config.min_recharge, config.max_recharge, config.sends_per_minute, config.otp_per_phone_per_hour = low, high, per_minute, otp
@@ -139,7 +174,14 @@ def credit_wallet():
             raise ValueError(_("Credit a positive amount with at most two decimals."))
     except ValueError as error:
         return _back(str(error), "error")
-    service.operator_credit(site, amount, operator=g.operator.email, note=request.form.get("note", "").strip()[:255] or None)
+    note = request.form.get("note", "").strip()[:255] or None
+    asked = confirmation(_("Credit ৳ %(amount)s to %(site)s?", amount=amount, site=site.url), _("Credit"),
+                         [(_("Site"), site.url), (_("Amount"), f"৳ {amount:f}"), (_("Note"), note or "—"),
+                          (_("Balance now"), f"৳ {service.balance_of(site.id):f}")],
+                         url_for("operator_sms.overview"))
+    if asked is not None:
+        return asked
+    service.operator_credit(site, amount, operator=g.operator.email, note=note)
     db.session.commit()
     return _back(_("৳ %(amount)s credited to %(site)s.", amount=amount, site=site.url))
 
@@ -148,14 +190,40 @@ def credit_wallet():
 @operator_required
 def decide_recharge(recharge_id, action):
     recharge = db.get_or_404(Recharge, recharge_id)
+    if action not in ("approve", "reject"):
+        abort(404)
+    if recharge.method != "manual" or recharge.status != "pending":
+        return _back(_("Recharge #%(id)s was decided already (%(status)s); nothing changed.", id=recharge.id,
+                       status=recharge_status_label(recharge.status)), "error")
+    site = db.session.get(Site, recharge.site_id)
     try:
         if action == "approve":
+            asked = confirmation(
+                _("Credit ৳ %(amount)s to %(site)s?", amount=recharge.amount.quantize(Decimal("0.01")), site=site.url),
+                _("Approve and credit"),
+                [(_("Site"), site.url), (_("Amount"), f"৳ {recharge.amount.quantize(Decimal('0.01')):f}"),
+                 (_("Reference"), recharge.transaction_id or "—"),
+                 (_("What happens"), _("Only approve once the payment has reached Bikri's account."))],
+                url_for("operator_sms.overview"))
+            if asked is not None:
+                return asked
             service.approve_manual_recharge(recharge, g.operator.email)
-        elif action == "reject":
-            service.reject_manual_recharge(recharge, g.operator.email, request.form.get("note") or None)
+            message = _("Recharge #%(id)s approved: ৳ %(amount)s credited to %(site)s.", id=recharge.id,
+                        amount=recharge.amount.quantize(Decimal("0.01")), site=site.url)
         else:
-            abort(404)
-    except ValueError as error:
-        return _back(str(error), "error")
+            reason = " ".join(request.form.get("reason", "").split())
+            if not reason:
+                return _back(_("Say why the request is rejected: the shop sees the reason."), "error")
+            service.reject_manual_recharge(recharge, g.operator.email, reason)
+            message = _("Recharge #%(id)s rejected; the shop sees the reason.", id=recharge.id)
+    except service.AlreadyDecided:
+        db.session.rollback()
+        return _back(_("Recharge #%(id)s was decided already; nothing changed.", id=recharge_id), "error")
     db.session.commit()
-    return _back(_("Recharge #%(id)s: %(status)s.", id=recharge.id, status=recharge.status))
+    return _back(message)
+
+
+def recharge_status_label(status: str) -> str:
+    from flask import current_app
+
+    return current_app.jinja_env.globals["recharge_status"](status)

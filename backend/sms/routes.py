@@ -58,7 +58,8 @@ class StartRecharge(MethodView):
     @blp.arguments(RechargeRequestSchema)
     @blp.response(201, RechargeSchema)
     def post(self, data):
-        """Start a recharge: bKash answers a `payment_url` to pay at; manual waits for an operator."""
+        """Start a recharge: bKash answers a `payment_url` to pay at; manual (paid by bank transfer or
+        bKash send money, `reference` required, at most 3 waiting and 10 a day) waits for an operator."""
         if data["method"] == "manual":
             return service.request_manual_recharge(current_site(), data["amount"], data["reference"])
         return service.start_recharge(current_site(), data["amount"])

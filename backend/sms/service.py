@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from flask import current_app, g
+from flask_babel import gettext as _
 from sqlalchemy import Boolean, bindparam, case, cast, func, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
@@ -403,35 +404,72 @@ def check_recharge_amount(amount: Decimal) -> Decimal:
     return amount
 
 
+# A shop's manual recharge requests: a few may wait at once, and a shop cannot flood the
+# operators' list (each one is checked by hand against a bank statement or a bKash account).
+MANUAL_WAITING_LIMIT = 3
+MANUAL_DAILY_LIMIT = 10
+MANUAL_REFERENCE_MAX = 80
+REJECT_REASON_MAX = 255
+
+
 def request_manual_recharge(site: Site, amount: Decimal, reference: str | None) -> Recharge:
-    """The shop paid another way (bank, cash to an agent): a pending recharge an operator approves."""
+    """The shop paid another way (a bank transfer, bKash send money): a pending recharge an operator
+    approves once they have seen the money arrive. The shop's payment reference is required (it is
+    what the operator looks for) and may be sent once; an operator's own credit carries none."""
     amount = check_recharge_amount(amount)
-    recharge = Recharge(site_id=site.id, amount=amount, method="manual", status="pending",
-                        transaction_id=(reference or "").strip()[:80] or None)
+    reference = " ".join((reference or "").split())
+    if not reference:
+        raise validation_error("reference", _("Enter the payment's reference: the bank transfer's or bKash transaction ID."))
+    if len(reference) > MANUAL_REFERENCE_MAX:
+        raise validation_error("reference", _("At most %(n)s characters.", n=MANUAL_REFERENCE_MAX))
+    mine = (Recharge.site_id == site.id, Recharge.method == "manual", Recharge.transaction_id.is_not(None))
+    if db.session.execute(select(Recharge.id).where(*mine, Recharge.transaction_id == reference,
+                                                    Recharge.status.in_(("pending", "completed")))).first():
+        raise validation_error("reference", _("A request with this reference was sent already."))
+    waiting = db.session.execute(select(func.count(Recharge.id)).where(*mine, Recharge.status == "pending")).scalar()
+    if waiting >= MANUAL_WAITING_LIMIT:
+        raise rate_limited(_("%(n)s requests are waiting for Bikri already; wait until they are checked.", n=waiting), 3600)
+    today = db.session.execute(select(func.count(Recharge.id)).where(
+        *mine, Recharge.created_at >= utcnow() - timedelta(days=1))).scalar()
+    if today >= MANUAL_DAILY_LIMIT:
+        raise rate_limited(_("At most %(n)s requests a day; try again tomorrow.", n=MANUAL_DAILY_LIMIT), 3600)
+    recharge = Recharge(site_id=site.id, amount=amount, method="manual", status="pending", transaction_id=reference)
     db.session.add(recharge)
     db.session.flush()
     return recharge
 
 
+class AlreadyDecided(ValueError):
+    """Another operator (or a second click) decided this request first."""
+
+
+def _decide_manual(recharge: Recharge, **values) -> None:
+    """pending -> decided in one conditional UPDATE: of two operators (or a double click), only one
+    decides; the other's UPDATE finds no pending row (PostgreSQL re-reads it after the first commits)."""
+    decided = db.session.execute(
+        update(Recharge).where(Recharge.id == recharge.id, Recharge.method == "manual", Recharge.status == "pending")
+        .values(**values)
+    ).rowcount
+    if decided != 1:
+        raise AlreadyDecided("only a pending manual recharge can be approved or rejected")
+    db.session.refresh(recharge)
+
+
 def approve_manual_recharge(recharge: Recharge, operator: str) -> Recharge:
-    if recharge.method != "manual" or recharge.status != "pending":
-        raise ValueError("only a pending manual recharge can be approved")
+    """Credit the request's amount, exactly once (the conditional UPDATE, and the ledger's unique reference)."""
+    _decide_manual(recharge, status="completed", completed_at=utcnow(), created_by=operator)
     credit(recharge.site_id, recharge.amount, kind="recharge", reference=f"recharge-{recharge.id}",
            note="approved by an operator", created_by=operator)
-    recharge.status = "completed"
-    recharge.completed_at = utcnow()
-    recharge.created_by = operator
     db.session.flush()
     return recharge
 
 
-def reject_manual_recharge(recharge: Recharge, operator: str, note: str | None = None) -> Recharge:
-    if recharge.method != "manual" or recharge.status != "pending":
-        raise ValueError("only a pending manual recharge can be rejected")
-    recharge.status = "failed"
-    recharge.note = note or "rejected by an operator"
-    recharge.created_by = operator
-    db.session.flush()
+def reject_manual_recharge(recharge: Recharge, operator: str, reason: str | None) -> Recharge:
+    """Nothing is credited; the shop sees the reason on its SMS page."""
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ValueError("a rejection needs a reason the shop can act on")
+    _decide_manual(recharge, status="rejected", note=reason[:REJECT_REASON_MAX], created_by=operator)
     return recharge
 
 
@@ -618,7 +656,8 @@ def complete_recharge(payment_id: str, callback_status: str) -> Recharge | None:
     from backend.integrations.payments import COMPLETED, PaymentError
 
     recharge = db.session.execute(select(Recharge).where(Recharge.payment_id == payment_id)).scalar_one_or_none()
-    if recharge is None or recharge.status == "completed":
+    # an "expired" attempt is asked too: a payer who paid late is credited, never lost
+    if recharge is None or recharge.status == "completed" or recharge.method != "bkash":
         return recharge
     gateway = _payment_gateway()
     try:
@@ -654,19 +693,35 @@ def complete_recharge(payment_id: str, callback_status: str) -> Recharge | None:
     return recharge
 
 
+LATE_PAYMENT_WATCH = timedelta(days=1)
+
+
+def payment_window() -> timedelta:
+    """How long a bKash payment may take before its recharge is "expired" (BKASH_PAYMENT_WINDOW_MINUTES)."""
+    return timedelta(minutes=current_app.config["BKASH_PAYMENT_WINDOW_MINUTES"])
+
+
 def reconcile_pending_recharges(older_than: timedelta = timedelta(minutes=2)) -> int:
-    """Recharges whose payer paid but whose callback never came back (closed tab, lost network)."""
+    """Recharges whose payer paid but whose callback never came back (closed tab, lost network);
+    then attempts still unpaid after the payment window become "expired". An expired attempt is
+    not forgotten: a late callback (complete_recharge) still asks bKash and credits a payment made."""
+    now = utcnow()
+    # Expired attempts are asked for a day more: a payer who pays on bKash's page late and never
+    # comes back to us is still credited (bKash does not take the money of a payment never executed).
     pending = db.session.execute(
-        select(Recharge.payment_id).where(Recharge.status == "pending", Recharge.method == "bkash",
-                                          Recharge.payment_id.is_not(None), Recharge.created_at < utcnow() - older_than)
-        .limit(200)
+        select(Recharge.payment_id).where(
+            Recharge.method == "bkash", Recharge.payment_id.is_not(None), Recharge.created_at < now - older_than,
+            or_(Recharge.status == "pending",
+                (Recharge.status == "expired") & (Recharge.created_at > now - payment_window() - LATE_PAYMENT_WATCH)))
+        .order_by(Recharge.id).limit(200)
     ).scalars().all()
     for payment_id in pending:
         complete_recharge(payment_id, "success")
-    # a payment nobody finished within a day is not coming
+    # Only bKash attempts expire; a manual request waits for an operator however long it takes.
     expired = db.session.execute(
-        update(Recharge).where(Recharge.status == "pending", Recharge.created_at < utcnow() - timedelta(days=1))
-        .values(status="failed", note="Not paid within a day.").execution_options(synchronize_session=False)
+        update(Recharge).where(Recharge.status == "pending", Recharge.method == "bkash",
+                               Recharge.created_at < now - payment_window())
+        .values(status="expired").execution_options(synchronize_session=False)
     ).rowcount
     db.session.commit()
     return len(pending) + expired

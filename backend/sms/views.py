@@ -2,7 +2,7 @@
 histories, and what SMS cost by day and purpose (S4–S8)."""
 from decimal import Decimal, InvalidOperation
 
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, current_app, jsonify, render_template, request
 from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import select
 
@@ -93,6 +93,8 @@ def recharge():
     user = require_user("manage_money_settings")
     try:
         amount = Decimal(request.form.get("amount", "").strip() or "x")
+        if not amount.is_finite():  # "NaN", "Infinity" parse as decimals (and broke the amount check: a 500)
+            raise InvalidOperation
     except InvalidOperation:
         return render_template("sms/_recharge_result.html", error=_("Enter an amount in taka, like 500.")), 200
     try:
@@ -100,6 +102,28 @@ def recharge():
     except ApiError as error:
         return render_template("sms/_recharge_result.html", error=error.details.get("amount", [error.message])[0]), 200
     return render_template("sms/_recharge_result.html", recharge=started)
+
+
+@blp.post("/manual-recharge")
+def manual_recharge():
+    """The shop paid another way (a bank transfer, bKash send money) and asks Bikri to credit it:
+    an operator checks the payment and approves or rejects the request (the console's SMS page)."""
+    user = require_user("manage_money_settings")
+    try:
+        amount = Decimal(request.form.get("amount", "").strip() or "x")
+        if not amount.is_finite():  # "NaN", "Infinity" parse as decimals
+            raise InvalidOperation
+    except InvalidOperation:
+        return render_template("sms/_manual_result.html", errors={"amount": [_("Enter an amount in taka, like 500.")]})
+    try:
+        requested = service.request_manual_recharge(user.site, amount, request.form.get("reference"))
+    except ApiError as error:
+        return render_template("sms/_manual_result.html", errors=error.details if error.code == "validation_error" else None,
+                               error=error.message)
+    db.session.commit()
+    response = current_app.make_response(render_template("sms/_manual_result.html", requested=requested))
+    response.headers["HX-Trigger"] = "recharged"  # the recharges list reloads
+    return response
 
 
 payments_blp = Blueprint("payments", __name__, url_prefix="/payments", template_folder="templates")

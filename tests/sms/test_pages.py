@@ -87,10 +87,11 @@ def test_manual_recharge_waits_for_an_operator(app, shop, operator_client):
     assert shop.get("/api/sms/balance").json["balance"] == "0.00"
     console = operator_client.get("/operator/sms/").get_data(as_text=True)
     assert "DBBL-TRX-42" in console
-    operator_client.post(f"/operator/sms/recharges/{response.json['id']}/approve", data={"csrf_token": operator_client.csrf})
+    approve = {"csrf_token": operator_client.csrf, "confirm": "yes"}
+    operator_client.post(f"/operator/sms/recharges/{response.json['id']}/approve", data=approve)
     assert shop.get("/api/sms/balance").json["balance"] == "1000.00"
     # approving again cannot credit twice
-    operator_client.post(f"/operator/sms/recharges/{response.json['id']}/approve", data={"csrf_token": operator_client.csrf})
+    operator_client.post(f"/operator/sms/recharges/{response.json['id']}/approve", data=approve)
     assert shop.get("/api/sms/balance").json["balance"] == "1000.00"
     history = shop.get("/api/sms/recharge-history").json
     assert history["items"][0]["status"] == "completed" and history["items"][0]["reference"] == "DBBL-TRX-42"
@@ -148,12 +149,13 @@ def test_operator_amounts_that_are_huge_or_not_numbers_are_refused(shop, operato
 def test_operator_sets_prices_and_gateway_with_secrets_masked(app, operator_client, gateway):
     csrf = operator_client.csrf
     operator_client.post("/operator/sms/rates", data={"plan": "pro", "gsm_rate": "0.30", "unicode_rate": "0.32",
-                                                      "gsm_cost": "0.20", "unicode_cost": "0.21", "csrf_token": csrf})
+                                                      "gsm_cost": "0.20", "unicode_cost": "0.21", "csrf_token": csrf,
+                                                      "confirm": "yes"})
     with app.app_context():
         assert service.rate_for_plan("pro").unicode_rate == Decimal("0.32")
     bad = operator_client.post("/operator/sms/rates", data={"plan": "pro", "gsm_rate": "abc", "unicode_rate": "1",
                                                             "gsm_cost": "1", "unicode_cost": "1", "csrf_token": csrf}, follow_redirects=True)
-    assert "amount in taka" in bad.get_data(as_text=True)
+    assert "English price must be an amount in taka" in bad.get_data(as_text=True)
     page = operator_client.get("/operator/sms/").get_data(as_text=True)
     assert "sandbox-api-token" not in page and "…oken" in page
     # saving with the secret left blank keeps the stored one
@@ -165,7 +167,7 @@ def test_operator_sets_prices_and_gateway_with_secrets_masked(app, operator_clie
 
 def test_operator_credits_a_wallet_and_sees_revenue(app, shop, operator_client, gateway):
     operator_client.post("/operator/sms/credit", data={"site_id": shop.site_id, "amount": "50", "note": "cash",
-                                                       "csrf_token": operator_client.csrf})
+                                                       "csrf_token": operator_client.csrf, "confirm": "yes"})
     assert shop.get("/api/sms/balance").json["balance"] == "50.00"
     shop.post("/api/sms/send", json={"phone": "01711234567", "content": "hi"})
     revenue = operator_client.get("/operator/sms/").get_data(as_text=True)
