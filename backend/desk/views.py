@@ -37,7 +37,7 @@ def _booking_context(user):
     if not user.can("book_orders"):
         return {"booking": None}
     settings = couriers.get_settings(user.site)
-    key = settings.default_courier
+    key = couriers.booking_courier(user.site, settings)
     cls = couriers.COURIERS.get(key) if key else None
     account = couriers.get_account(user.site, key) if key else None
     return {"booking": {"courier": key, "name": cls.name if cls else None, "connected": account is not None,
@@ -204,7 +204,7 @@ def booking_balance():
     user = require_user("view_couriers")
     settings = couriers.get_settings(user.site)
     try:
-        account = couriers.refresh_balance(user.site, settings.default_courier or "")
+        account = couriers.refresh_balance(user.site, couriers.booking_courier(user.site, settings) or "")
     except ApiError as error:
         db.session.rollback()
         return render_template("desk/_booking_balance.html", error=error)
