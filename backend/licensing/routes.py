@@ -24,7 +24,9 @@ class ActivateSite(MethodView):
     @blp.response(201, ActivatedSiteSchema)
     def post(self, data):
         """Activate a license on a site; answers the site's bearer token (shown once)."""
+        name, locale = data.pop("site_name"), data.pop("locale")
         site, token = service.activate_site(**data)
+        service.describe_site(site, name, locale)
         license = site.license
         return {
             "site_id": site.id,

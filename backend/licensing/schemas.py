@@ -9,6 +9,10 @@ class ActivateSiteSchema(StrictSchema):
     site_url = fields.String(required=True, validate=validate.Length(max=500))
     wc_consumer_key = fields.String(load_default=None, validate=validate.Length(max=200))
     wc_consumer_secret = fields.String(load_default=None, validate=validate.Length(max=200))
+    site_name = fields.String(load_default=None, validate=validate.Length(max=1000),
+                              metadata={"description": "the WordPress site title (the shop's name in its SMS)"})
+    locale = fields.String(load_default=None, validate=validate.Length(max=16),
+                           metadata={"description": "the WordPress locale, like bn_BD"})
 
     @validates("site_url")
     def check_site_url(self, value, **kwargs):
