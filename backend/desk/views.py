@@ -53,16 +53,10 @@ def _page_context(user):
             "latest_id": service.newest_since(user.site.id, 0)["latest_id"]}
 
 
-STATUS_LABELS = {
-    "pending": _l("Pending payment"), "processing": _l("Processing"), "on-hold": _l("On hold"),
-    "completed": _l("Completed"), "cancelled": _l("Cancelled"), "refunded": _l("Refunded"), "failed": _l("Failed"),
-}
-
-
 @blp.app_template_global()
 def order_status_label(status):
     """WooCommerce's core statuses in the shop's language; a custom status ("shipped") as it is."""
-    return str(STATUS_LABELS.get(status, status))
+    return service.status_label(status)
 
 
 register_page(EmbedPage("orders", _l("Orders"), permission="view_orders", template="desk/page.html", context=_page_context))
@@ -99,7 +93,7 @@ def status():
     user = require_user("change_order_status")
     try:
         results = service.change_status(user.site, service.ids_from(request.form.getlist("order")),
-                                        request.form.get("status", ""))
+                                        request.form.get("status", ""), by=user.display_name)
     except ApiError as error:
         return render_template("desk/_status_results.html", error=error)
     response = render_template("desk/_status_results.html", results=results)
