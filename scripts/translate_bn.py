@@ -864,6 +864,8 @@ BN.update({
     "Count either Bikri's way or like WooCommerce Analytics.": "বিক্রির নিয়মে অথবা WooCommerce Analytics-এর মতো গুনুন।",
     "Status changed to %(status)s from Bikri by %(name)s.": "বিক্রি থেকে %(name)s অবস্থা বদলে %(status)s করেছেন।",
     "Status changed to %(status)s from Bikri.": "বিক্রি থেকে অবস্থা বদলে %(status)s করা হয়েছে।",
+    "WooCommerce did not take the note saying who changed the status of: %(orders)s.":
+        "কে অবস্থা বদলেছেন সেই নোট WooCommerce এই অর্ডারগুলোতে নেয়নি: %(orders)s।",
 })
 
 
