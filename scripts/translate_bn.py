@@ -917,6 +917,21 @@ BN.update({
 })
 
 
+# Issue 17: the dashboard's two bases (item 11); the order note of a desk status change (item 12)
+BN.update({
+    "Count like WooCommerce Analytics": "WooCommerce Analytics-এর মতো গুনুন",
+    "Sales are counted by the day the order was placed; pending, failed, cancelled, refunded and returned orders are left out, and a refund is taken off its order's day.":
+        "বিক্রি গোনা হয় অর্ডার দেওয়ার দিন ধরে; পেন্ডিং, ব্যর্থ, বাতিল, রিফান্ড হওয়া ও ফেরত আসা অর্ডার বাদ যায়, আর রিফান্ড বাদ যায় তার অর্ডারের দিন থেকে।",
+    'Counted like WooCommerce Analytics (date type "Date paid"): orders on the day they were paid, refunded orders included, each refund taken off on the day it was made; pending, failed and cancelled orders are left out. Revenue here is what WooCommerce calls "Total sales". Applies to Sales performance and Sales and discounts.':
+        'WooCommerce Analytics-এর মতো গোনা (তারিখের ধরন "Date paid"): অর্ডার গোনা হয় পেমেন্টের দিন ধরে, রিফান্ড হওয়া অর্ডারও ধরা হয়, আর প্রতিটি রিফান্ড বাদ যায় যেদিন তা করা হয়েছে সেদিন থেকে; পেন্ডিং, ব্যর্থ ও বাতিল অর্ডার বাদ যায়। এখানে আয় মানে WooCommerce-এর "Total sales"। এটি বিক্রির পারফরম্যান্স এবং বিক্রি ও ছাড়ে প্রযোজ্য।',
+    "Count either Bikri's way or like WooCommerce Analytics.": "বিক্রির নিয়মে অথবা WooCommerce Analytics-এর মতো গুনুন।",
+    "Status changed to %(status)s from Bikri by %(name)s.": "বিক্রি থেকে %(name)s অবস্থা বদলে %(status)s করেছেন।",
+    "Status changed to %(status)s from Bikri.": "বিক্রি থেকে অবস্থা বদলে %(status)s করা হয়েছে।",
+    "WooCommerce did not take the note saying who changed the status of: %(orders)s.":
+        "কে অবস্থা বদলেছেন সেই নোট WooCommerce এই অর্ডারগুলোতে নেয়নি: %(orders)s।",
+})
+
+
 def main():
     path = Path(__file__).resolve().parent.parent / "backend/translations/bn/LC_MESSAGES/messages.po"
     with path.open("rb") as f:

@@ -22,3 +22,40 @@ def test_downgrade_to_base_and_upgrade_again(app):
         assert "licenses" not in inspect(db.engine).get_table_names()
         upgrade()
         assert {"licenses", "sites", "embed_tickets", "operators", "job_locks"} <= set(inspect(db.engine).get_table_names())
+
+
+def test_0790_fills_woocommerces_basis_as_the_rollup_counts_it(app, shop):
+    """The migration sums the orders already stored into dash_day_paid in SQL; the rollup's own
+    rebuild (rollups.paid_contributions, refunds dated by the stored version) must give the same rows."""
+    from sqlalchemy import select, text
+
+    from backend.dashboard import rollups
+    from backend.dashboard.models import DayPaid
+
+    rows = [  # status, total, refunded, paid, modified
+        ("completed", "1060.10", "0", "2026-03-01 17:59:59", "2026-03-02 10:00:00"),
+        ("completed", "999.99", "0", "2026-03-01 18:00:00", "2026-03-03 10:00:00"),  # the next Dhaka day
+        ("refunded", "500.05", "500.05", "2026-03-01 05:00:00", "2026-03-04 20:00:00"),
+        ("processing", "300.30", "100.10", None, "2026-03-04 01:00:00"),  # COD, not paid yet: its refund counts
+        ("cancelled", "700.00", "50.00", "2026-03-01 05:00:00", "2026-03-04 01:00:00"),  # left out, refund too
+    ]
+    with app.app_context():
+        def snapshot():
+            return sorted((r.day, r.orders, r.total, r.subtotal, r.discount, r.shipping, r.refunded) for r in
+                          db.session.execute(select(DayPaid).where(DayPaid.site_id == shop.site_id)).scalars())
+        downgrade(revision="0740")
+        for n, (status, total, refunded, paid, modified) in enumerate(rows, 1):
+            db.session.execute(text(
+                "INSERT INTO orders (site_id, wc_id, status, excluded_from_sales, total, subtotal, discount_total,"
+                " shipping_total, total_tax, refunded_total, date_created_gmt, date_modified_gmt, date_paid_gmt,"
+                " content_hash, synced_at) VALUES (:site, :n, :status, false, :total, :total, 10.5, 60, 0, :refunded,"
+                " '2026-03-01 00:00:00', :modified, :paid, 'x', '2026-03-05 00:00:00')"),
+                {"site": shop.site_id, "n": n, "status": status, "total": total, "refunded": refunded,
+                 "paid": paid, "modified": modified})
+        db.session.commit()
+        upgrade()
+        migrated = snapshot()
+        assert len(migrated) == 4 and sum(r[1] for r in migrated) == 3
+        rollups.rebuild_site(shop.site_id)
+        assert snapshot() == migrated
+        db.session.rollback()

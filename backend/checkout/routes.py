@@ -6,6 +6,7 @@ from backend.checkout.schemas import (
     BlacklistAddSchema, BlacklistArgsSchema, BlacklistEntrySchema, BlacklistPageSchema, CheckoutOrderSchema,
     ConfigArgsSchema, ConfigSchema, OrderReportSchema, OtpAnswerSchema, OtpSendSchema, OtpVerifySchema,
 )
+from backend.licensing.service import describe_site
 
 otp_blp = Blueprint("otp", __name__, url_prefix="/api/v1/otp", description="Checkout OTP: send and verify codes")
 checkout_blp = Blueprint("checkout", __name__, url_prefix="/api/v1/checkout", description="Checkout protection: the plugin's copy, order reports")
@@ -54,7 +55,9 @@ class PluginConfig(MethodView):
     @checkout_blp.response(200, ConfigSchema)
     def get(self, args):
         """What the plugin keeps a copy of: OTP on/off and the blacklist (left out when `since` is current)."""
-        return service.plugin_config(current_site(), args["since"])
+        site = current_site()
+        describe_site(site, args["site_name"], args["locale"])
+        return service.plugin_config(site, args["since"])
 
 
 @checkout_blp.route("/orders")

@@ -31,6 +31,10 @@ class OtpAnswerSchema(Schema):
 
 class ConfigArgsSchema(Schema):
     since = fields.Integer(load_default=None, metadata={"description": "the version the plugin holds"})
+    site_name = fields.String(load_default=None, validate=validate.Length(max=1000),
+                              metadata={"description": "the WordPress site title, kept for the shop's SMS"})
+    locale = fields.String(load_default=None, validate=validate.Length(max=16),
+                           metadata={"description": "the WordPress locale, like bn_BD"})
 
 
 class OtpConfigSchema(Schema):

@@ -94,6 +94,9 @@ def bump_version(site_id: int) -> None:
 
 
 def default_shop_name(site: Site) -> str:
+    """The WordPress site title the plugin reported; the host only while it is not known."""
+    if site.name:
+        return site.name[:40].rstrip()
     host = site.origin.split("://", 1)[-1].split(":")[0]
     return host.removeprefix("www.")[:40]
 

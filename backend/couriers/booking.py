@@ -28,7 +28,8 @@ from sqlalchemy.exc import IntegrityError
 
 from backend.couriers.models import BookingAttempt, Consignment
 from backend.couriers.service import (
-    DoubleBooking, cod_amount_for, courier_for, get_account, get_settings, offered_courier, register_consignment,
+    DoubleBooking, booking_courier, cod_amount_for, courier_for, get_account, get_settings, offered_courier,
+    register_consignment,
 )
 from backend.errors import ApiError, NotFound
 from backend.extensions import db
@@ -202,7 +203,7 @@ def _lookup(courier, invoice: str) -> TrackedStatus | None:
 
 def resolve_courier(site, courier_key: str | None):
     settings = get_settings(site)
-    key = courier_key or settings.default_courier
+    key = courier_key or booking_courier(site, settings)
     if not key:
         raise ApiError(_("Choose a default courier in the courier settings, or pick a courier to book with."),
                        code="no_default_courier", status=422)

@@ -195,6 +195,18 @@ def get_settings(site: Site) -> CourierSettings:
     return settings
 
 
+def booking_courier(site: Site, settings: CourierSettings | None = None) -> str | None:
+    """The courier one-click booking uses: the default one, else the only courier connected
+    (a shop with one courier should not have to name it as its default first)."""
+    settings = settings or get_settings(site)
+    if settings.default_courier:
+        return settings.default_courier
+    offered = {cls.key for cls in offered_couriers()}
+    connected = [key for key in db.session.execute(
+        select(CourierAccount.courier).where(CourierAccount.site_id == site.id)).scalars() if key in offered]
+    return connected[0] if len(connected) == 1 else None
+
+
 def status_map_of(settings: CourierSettings) -> dict[str, str]:
     return json.loads(settings.wc_status_map or "{}")
 

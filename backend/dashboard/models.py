@@ -35,6 +35,25 @@ class DayStatus(db.Model):
     refunded: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
 
 
+class DayPaid(db.Model):
+    """Orders and money the way WooCommerce Analytics counts them (its "date paid" date type), so
+    an owner can reconcile the two: orders by the Dhaka day they were paid, refunded orders
+    included, and refunds taken off on the day each was made (`refunded` is keyed by the refund's
+    day, not the order's). Orders in WooCommerce's default excluded statuses (pending, failed,
+    cancelled) count nowhere, nor do their refunds."""
+
+    __tablename__ = "dash_day_paid"
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    orders: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    subtotal: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    discount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    shipping: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    refunded: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+
+
 class DaySource(db.Model):
     """Sales by day and where the order came from (D2, D11). Only orders that count as sales."""
 

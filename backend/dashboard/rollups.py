@@ -16,7 +16,8 @@ Customers' first orders (new vs returning) are not a property of one order: they
 when `recount_customers` moves a customer's first order, so that function reports the
 before/after first-order times here (`first_orders`, `apply_first_order_changes`).
 """
-from collections import defaultdict
+import json
+from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from urllib.parse import urlsplit
@@ -24,7 +25,9 @@ from urllib.parse import urlsplit
 from sqlalchemy import delete, event, func, select
 from sqlalchemy.orm import Session
 
-from backend.dashboard.models import DayCustomers, DayCycle, DayParcels, DayProduct, DaySource, DayStatus, MonthProduct
+from backend.dashboard.models import (
+    DayCustomers, DayCycle, DayPaid, DayParcels, DayProduct, DaySource, DayStatus, MonthProduct,
+)
 from backend.dbutil import in_list, insert_rows_together, on_postgresql
 from backend.extensions import db
 
@@ -34,6 +37,8 @@ DHAKA_OFFSET = timedelta(hours=6)  # Bangladesh keeps UTC+6 all year
 # off (cancelled), or the money went back (refunded, and returned — a COD parcel sent back
 # is never paid). Drafts, trash and deletions are not even orders (excluded_from_sales).
 NOT_SALES = frozenset({"pending", "failed", "cancelled", "refunded", "returned"})
+# WooCommerce Analytics' default "excluded statuses": its basis (DayPaid) leaves these out
+WC_EXCLUDED = frozenset({"pending", "failed", "cancelled"})
 # Statuses courier plugins use once a parcel is handed over / received
 SHIPPED_STATUSES = frozenset({"shipped", "in-transit", "out-for-delivery"})
 DELIVERED_STATUSES = frozenset({"completed", "delivered"})
@@ -42,6 +47,7 @@ MAX_HOURS = 24 * 30  # cycle times beyond 30 days share one histogram bucket
 # the key columns of each rollup (besides site_id) and its measures
 KEYS = {
     DayStatus: ("day", "status"),
+    DayPaid: ("day",),
     DaySource: ("day", "source_type", "utm_source", "utm_medium", "utm_campaign", "referrer_host", "created_via",
                 "click_source"),
     DayProduct: ("day", "product_id"),
@@ -52,6 +58,7 @@ KEYS = {
 }
 MEASURES = {
     DayStatus: ("orders", "customer_orders", "total", "subtotal", "discount", "shipping", "refunded"),
+    DayPaid: ("orders", "total", "subtotal", "discount", "shipping", "refunded"),
     DaySource: ("orders", "revenue"),
     DayProduct: ("orders", "quantity", "revenue"),
     MonthProduct: ("orders", "quantity", "revenue"),
@@ -63,7 +70,7 @@ MEASURES = {
 ORDER_FIELDS = ("id", "wc_id", "status", "excluded_from_sales", "deleted_at", "date_created_gmt", "date_modified_gmt",
                 "date_completed_gmt", "content_hash", "total", "subtotal", "discount_total", "shipping_total",
                 "refunded_total", "customer_id", "source_type", "utm_source", "utm_medium", "utm_campaign", "referrer",
-                "created_via", "click_source", "shipped_gmt", "delivered_gmt")
+                "created_via", "click_source", "shipped_gmt", "delivered_gmt", "date_paid_gmt", "refunds")
 ITEM_FIELDS = ("order_id", "product_id", "quantity", "total")
 
 
@@ -128,6 +135,7 @@ def contributions(order, items) -> dict:
         for product_id, measures in products.items():
             out[(DayProduct, (day, product_id))] = measures
             out[(MonthProduct, (day.replace(day=1), product_id))] = dict(measures)
+    _add(out, paid_contributions(order), +1)
     shipped, delivered = order["shipped_gmt"], order["delivered_gmt"]
     if shipped is not None:
         out[(DayCycle, (day, "shipped", _hours(created, shipped)))] = {"orders": 1}
@@ -136,6 +144,52 @@ def contributions(order, items) -> dict:
         if shipped is not None and delivered >= shipped:
             out[(DayCycle, (day, "transit", _hours(shipped, delivered)))] = {"orders": 1}
     return out
+
+
+def refunds_of(order) -> list[tuple[Decimal, datetime]]:
+    """(amount, when made) of each refund of a stored order. Orders stored before the refunds were
+    kept one by one (0790) know only their sum: it is dated by the stored version's modification."""
+    if order["refunds"] is None:
+        refunded = order["refunded_total"] or ZERO
+        return [(refunded, order["date_modified_gmt"])] if refunded else []
+    return [(Decimal(amount), datetime.fromisoformat(when)) for _id, amount, when in json.loads(order["refunds"])]
+
+
+def paid_contributions(order) -> dict:
+    """What an order adds to WooCommerce's basis (DayPaid): its money on the day it was paid, if
+    it was; each refund taken off on the day it was made."""
+    out = {}
+    if order["status"] in WC_EXCLUDED:
+        return out
+    paid = order["date_paid_gmt"]
+    if paid is not None:
+        out[(DayPaid, (dhaka_day(paid),))] = {
+            "orders": 1, "total": order["total"] or ZERO, "subtotal": order["subtotal"] or ZERO,
+            "discount": order["discount_total"] or ZERO, "shipping": order["shipping_total"] or ZERO}
+    for amount, when in refunds_of(order):
+        _add(out, {(DayPaid, (dhaka_day(when),)): {"refunded": amount}}, +1)
+    return out
+
+
+def date_refunds(row: dict, old) -> None:
+    """Give the new version's refunds that came without a time (wc/v3 lists refunds without one)
+    the time they were first seen: the stored version's time for the same refund, else this
+    version's modification time (the refund is what changed it). Like `carry_milestones`."""
+    if row.get("refunds") is None:
+        return
+    known = {}
+    old_row = old[0] if old else None
+    if old_row is not None and old_row["refunds"] is not None:
+        seen = Counter()
+        for refund_id, _amount, when in json.loads(old_row["refunds"]):
+            known[(refund_id, seen[refund_id])] = when
+            seen[refund_id] += 1
+    seen, dated = Counter(), []
+    for refund_id, amount, when in json.loads(row["refunds"]):
+        nth = seen[refund_id]
+        seen[refund_id] += 1
+        dated.append([refund_id, amount, when or known.get((refund_id, nth)) or row["date_modified_gmt"].isoformat()])
+    row["refunds"] = json.dumps(dated)
 
 
 def _add(into: dict, parts: dict, sign: int) -> None:
@@ -269,7 +323,7 @@ def rebuild_customers(site_id: int) -> None:
 
 # --- repair -----------------------------------------------------------------------------
 
-ROLLUPS = (DayStatus, DaySource, DayProduct, MonthProduct, DayCycle)
+ROLLUPS = (DayStatus, DayPaid, DaySource, DayProduct, MonthProduct, DayCycle)
 
 
 def rebuild_site(site_id: int, chunk: int = 2000) -> None:

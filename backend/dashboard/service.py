@@ -12,7 +12,9 @@ from decimal import Decimal
 
 from sqlalchemy import and_, func, select, text, type_coerce, union_all
 
-from backend.dashboard.models import DayCustomers, DayCycle, DayProduct, DaySource, DayStatus, MonthProduct, SalesTarget
+from backend.dashboard.models import (
+    DayCustomers, DayCycle, DayPaid, DayProduct, DaySource, DayStatus, MonthProduct, SalesTarget,
+)
 from backend.dashboard.rollups import NOT_SALES
 from backend.dbutil import on_postgresql
 from backend.extensions import db
@@ -21,6 +23,10 @@ from backend.timeutil import dhaka_today, utcnow
 
 ZERO = Decimal("0.00")
 TOP_CHOICES = (5, 10, 20, 50)
+# What the sales figures count: Bikri's own basis (orders by the day placed, sales only, refunds
+# taken off their order) or WooCommerce Analytics' (by the day paid, refunded orders in, refunds
+# on their own days: DayPaid), for an owner reconciling the two.
+BASES = ("bikri", "woocommerce")
 # utm_medium values that mean a paid ad click (Google's and Meta's usual tags)
 PAID_MEDIA = frozenset({"cpc", "ppc", "paid", "paidsocial", "paid_social", "paid-social", "cpm", "cpv", "display",
                         "ads", "ad", "sponsored", "facebook_ads", "google_ads"})
@@ -116,6 +122,22 @@ def _status_days(site_id, period: Period, *, from_day: date | None = None):
         .group_by(DayStatus.day)).all()
 
 
+def _paid_days(site_id, period: Period):
+    """WooCommerce's basis, shaped like `_status_days`: orders and money by the day paid, refunds
+    by the day they were made."""
+    return db.session.execute(
+        select(DayPaid.day, func.sum(DayPaid.orders).label("orders"),
+               _money_sum(DayPaid.total).label("total"), _money_sum(DayPaid.subtotal).label("subtotal"),
+               _money_sum(DayPaid.discount).label("discount"), _money_sum(DayPaid.shipping).label("shipping"),
+               _money_sum(DayPaid.refunded).label("refunded"))
+        .where(_in(DayPaid, site_id, period.previous.start, period.end))
+        .group_by(DayPaid.day)).all()
+
+
+def _sales_days(site_id, period: Period, basis: str):
+    return _paid_days(site_id, period) if basis == "woocommerce" else _status_days(site_id, period)
+
+
 def _totals(rows) -> dict:
     totals = {"orders": 0, "revenue": ZERO, "subtotal": ZERO, "discount": ZERO, "shipping": ZERO, "refunded": ZERO}
     for row in rows:
@@ -128,9 +150,9 @@ def _totals(rows) -> dict:
     return totals
 
 
-def sales(site_id: int, period: Period, group: str) -> dict:
+def sales(site_id: int, period: Period, group: str, basis: str = "bikri") -> dict:
     """D1: orders that count as sales and their revenue (total − refunds) by day/week/month."""
-    rows = _status_days(site_id, period)
+    rows = _sales_days(site_id, period, basis)
     current, previous = _split(rows, period)
     buckets = _buckets(period, group)
     orders, revenue = dict.fromkeys(buckets, 0), dict.fromkeys(buckets, ZERO)
@@ -145,9 +167,9 @@ def sales(site_id: int, period: Period, group: str) -> dict:
             "previous": {"orders": before["orders"], "revenue": before["revenue"]}}
 
 
-def amounts(site_id: int, period: Period, group: str) -> dict:
+def amounts(site_id: int, period: Period, group: str, basis: str = "bikri") -> dict:
     """D7: sales before discounts (items), discounts, shipping, refunds and net revenue."""
-    rows = _status_days(site_id, period)
+    rows = _sales_days(site_id, period, basis)
     current, previous = _split(rows, period)
     buckets = _buckets(period, group)
     subtotal, discount = dict.fromkeys(buckets, ZERO), dict.fromkeys(buckets, ZERO)

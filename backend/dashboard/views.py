@@ -78,6 +78,14 @@ def _group(period):
     return group
 
 
+def _basis():
+    """What the sales figures count (service.BASES); `basis=woocommerce` counts like WooCommerce Analytics."""
+    basis = request.args.get("basis") or "bikri"
+    if basis not in service.BASES:
+        raise BadRange(_("Count either Bikri's way or like WooCommerce Analytics."))
+    return basis
+
+
 def _plain(value):
     """Decimals as strings with two places (money never travels as a float)."""
     if isinstance(value, Decimal):
@@ -112,23 +120,26 @@ def _error(message, status=422, details=None):
     return jsonify({"error": {"code": "validation_error", "message": message, "details": details or {}}}), status
 
 
-def _widget(compute, money=True, grouped=False):
+def _widget(compute, money=True, grouped=False, based=False):
+    """based: the widget counts sales on either basis (service.BASES), chosen by `basis`."""
     user = require_user("view_dashboard")
     try:
         period = _period()
         args = (_group(period),) if grouped else ()
+        basis = _basis() if based else None
     except BadRange as error:
         return _error(str(error))
     service.serial_reads()
-    data = compute(user.site.id, period, *args)
+    data = compute(user.site.id, period, *args, basis) if based else compute(user.site.id, period, *args)
     return _answer(user, {"start": period.start.isoformat(), "end": period.end.isoformat(),
                           "previous_start": period.previous.start.isoformat(),
-                          "previous_end": period.previous.end.isoformat(), **data}, money)
+                          "previous_end": period.previous.end.isoformat(),
+                          **({"basis": basis} if based else {}), **data}, money)
 
 
 @blp.get("/sales.json")
 def sales():
-    return _widget(service.sales, grouped=True)
+    return _widget(service.sales, grouped=True, based=True)
 
 
 @blp.get("/sources.json")
@@ -163,7 +174,7 @@ def amounts():
     user = require_user("view_dashboard")
     if not user.can("view_revenue"):
         return jsonify({"money_hidden": True})
-    return _widget(service.amounts, grouped=True)
+    return _widget(service.amounts, grouped=True, based=True)
 
 
 @blp.get("/returning.json")

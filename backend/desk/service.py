@@ -9,12 +9,14 @@
   taken, so the running total the shop sees is exactly the one written to WooCommerce.
 """
 import base64
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from flask_babel import gettext as _
+from flask import current_app
+from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select, tuple_
 
 from backend.desk.models import OrderTag, OrderTagLink
@@ -32,7 +34,12 @@ HUNDRED = Decimal("100")
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
 MAX_DAYS = 366 * 3
+log = logging.getLogger(__name__)
 STATUS_RE = re.compile(r"^[a-z0-9_-]{1,40}$")
+STATUS_LABELS = {
+    "pending": _l("Pending payment"), "processing": _l("Processing"), "on-hold": _l("On hold"),
+    "completed": _l("Completed"), "cancelled": _l("Cancelled"), "refunded": _l("Refunded"), "failed": _l("Failed"),
+}
 COLOUR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 # Statuses offered in the desk's menus; WooCommerce's status set is open, so any other
 # slug a shop registered ("shipped", "returned") is accepted too and WooCommerce decides.
@@ -233,8 +240,31 @@ def _orders_by_wc_id(site_id: int, wc_ids) -> dict[int, Order]:
     ).scalars()}
 
 
-def change_status(site, wc_ids: list[int], status: str) -> list[dict]:
+def status_label(status: str) -> str:
+    """WooCommerce's core statuses in the current language; a custom status ("shipped") as it is."""
+    return str(STATUS_LABELS.get(status, status))
+
+
+def shop_language(site) -> str:
+    """The language of the shop's WordPress (its locale, as the plugin reports it), if the service
+    speaks it; else English."""
+    code = (site.locale or "en").replace("-", "_").split("_")[0].lower()
+    return code if code in current_app.config["LANGUAGES"] else "en"
+
+
+def status_note(site, status: str, by: str | None) -> str:
+    """The order note that says a status change came from Bikri, and from whom. In the shop's
+    language, not the staff member's: every reader of the order's notes sees the same text."""
+    with force_locale(shop_language(site)):
+        if by:
+            return _("Status changed to %(status)s from Bikri by %(name)s.", status=status_label(status), name=by)
+        return _("Status changed to %(status)s from Bikri.", status=status_label(status))
+
+
+def change_status(site, wc_ids: list[int], status: str, by: str | None = None) -> list[dict]:
     """Ask WooCommerce to set `status` on these orders; one result per order, in the order asked.
+    Each order changed gets a note saying it came from Bikri and from whom (`by`, the staff
+    member's name; WooCommerce's own note names no one).
 
     One order: PUT orders/<id>. Several: POST orders/batch, ≤ 100 per call; a chunk's
     answer is stored before the next chunk is sent, so a failure half-way leaves Bikri
@@ -271,7 +301,22 @@ def change_status(site, wc_ids: list[int], status: str) -> list[dict]:
                     # the whole call failed: WooCommerce changed none of this chunk
                     answers = [{"id": i, "error": {"code": error.code, "message": error.message}} for i in chunk]
                 _store_answers(site.id, chunk, answers, known, results)
+        _add_status_notes(wc, site, [i for i in to_send if results[i]["ok"]], status, by, results)
     return [results[i] for i in wc_ids]
+
+
+def _add_status_notes(wc, site, changed: list[int], status: str, by: str | None, results: dict) -> None:
+    """One note per changed order (wc/v3 has no batch for notes). After the answers were committed:
+    no transaction stays open across these calls. A note that fails leaves the status changed;
+    the result says the note is missing."""
+    note = status_note(site, status, by)
+    for wc_id in changed:
+        try:
+            wc.add_order_note(wc_id, note)
+            results[wc_id]["note"] = True
+        except WooCommerceError as error:
+            log.warning("site %s order %s: the status note was not added: %s", site.id, wc_id, error)
+            results[wc_id]["note"] = False
 
 
 def _store_answers(site_id, asked, answers, known, results) -> None:

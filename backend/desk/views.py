@@ -37,7 +37,7 @@ def _booking_context(user):
     if not user.can("book_orders"):
         return {"booking": None}
     settings = couriers.get_settings(user.site)
-    key = settings.default_courier
+    key = couriers.booking_courier(user.site, settings)
     cls = couriers.COURIERS.get(key) if key else None
     account = couriers.get_account(user.site, key) if key else None
     return {"booking": {"courier": key, "name": cls.name if cls else None, "connected": account is not None,
@@ -53,16 +53,10 @@ def _page_context(user):
             "latest_id": service.newest_since(user.site.id, 0)["latest_id"]}
 
 
-STATUS_LABELS = {
-    "pending": _l("Pending payment"), "processing": _l("Processing"), "on-hold": _l("On hold"),
-    "completed": _l("Completed"), "cancelled": _l("Cancelled"), "refunded": _l("Refunded"), "failed": _l("Failed"),
-}
-
-
 @blp.app_template_global()
 def order_status_label(status):
     """WooCommerce's core statuses in the shop's language; a custom status ("shipped") as it is."""
-    return str(STATUS_LABELS.get(status, status))
+    return service.status_label(status)
 
 
 register_page(EmbedPage("orders", _l("Orders"), permission="view_orders", template="desk/page.html", context=_page_context))
@@ -120,7 +114,7 @@ def status():
     user = require_user("change_order_status")
     try:
         results = service.change_status(user.site, service.ids_from(request.form.getlist("order")),
-                                        request.form.get("status", ""))
+                                        request.form.get("status", ""), by=user.display_name)
     except ApiError as error:
         return render_template("desk/_status_results.html", error=error)
     response = render_template("desk/_status_results.html", results=results)
@@ -225,7 +219,7 @@ def booking_balance():
     user = require_user("view_couriers")
     settings = couriers.get_settings(user.site)
     try:
-        account = couriers.refresh_balance(user.site, settings.default_courier or "")
+        account = couriers.refresh_balance(user.site, couriers.booking_courier(user.site, settings) or "")
     except ApiError as error:
         db.session.rollback()
         return render_template("desk/_booking_balance.html", error=error)

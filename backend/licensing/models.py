@@ -64,6 +64,10 @@ class Site(db.Model):
     activated_at: Mapped[datetime] = mapped_column(default=utcnow)
     deactivated_at: Mapped[datetime | None]
     last_seen_at: Mapped[datetime | None]
+    # the WordPress site title and locale the plugin reports (activation, config pulls): the shop's
+    # name in its SMS and the language of what Bikri writes into WooCommerce; NULL until reported
+    name: Mapped[str | None] = mapped_column(String(200))
+    locale: Mapped[str | None] = mapped_column(String(16))
 
     license: Mapped[License] = relationship(back_populates="sites")
 

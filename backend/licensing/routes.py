@@ -26,7 +26,9 @@ class ActivateSite(MethodView):
     def post(self, data):
         """Activate a license on a site; answers the site's bearer token (shown once) and the key
         the service signs its order export requests with."""
+        name, locale = data.pop("site_name"), data.pop("locale")
         site, token = service.activate_site(**data)
+        service.describe_site(site, name, locale)
         license = site.license
         return {
             "site_id": site.id,

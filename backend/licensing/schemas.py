@@ -12,6 +12,10 @@ class ActivateSiteSchema(StrictSchema):
     # the site's current token when it is already activated: proves it is the same shop, so a
     # new license key moves the site (with its orders, wallet and settings) instead of copying it
     site_token = fields.String(load_default=None, validate=validate.Length(max=200))
+    site_name = fields.String(load_default=None, validate=validate.Length(max=1000),
+                              metadata={"description": "the WordPress site title (the shop's name in its SMS)"})
+    locale = fields.String(load_default=None, validate=validate.Length(max=16),
+                           metadata={"description": "the WordPress locale, like bn_BD"})
 
     @validates("site_url")
     def check_site_url(self, value, **kwargs):

@@ -1,4 +1,5 @@
 """The rules of licenses and sites. Operations flush; the request or command commits."""
+import re
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -307,3 +308,22 @@ def license_summary(site: Site) -> dict:
         "sites_used": sites_used(license),
         "sites_allowed": license.sites_allowed,
     }
+
+
+# a WordPress locale: "bn_BD", "en_US", "de_DE_formal"
+LOCALE = re.compile(r"^[a-z]{2,3}(_[A-Za-z0-9]{2,8}){0,2}$")
+
+
+def describe_site(site: Site, name: str | None = None, locale: str | None = None) -> None:
+    """Keep what the plugin reports of the shop: its WordPress title (the shop's name in its SMS)
+    and its locale (the language Bikri writes to its orders in). Written only when it changed:
+    the plugin reports it on every config pull."""
+    if name is not None:
+        # one line of plain spaces: a control character or a no-break space would reach the SMS as it is
+        name = " ".join("".join(c if c.isprintable() else " " for c in name).split())[:200] or None
+        if name != site.name:
+            site.name = name
+    if locale is not None:
+        locale = locale.strip()
+        if LOCALE.match(locale) and locale != site.locale:
+            site.locale = locale

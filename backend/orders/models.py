@@ -67,6 +67,9 @@ class Order(db.Model):
     total_tax: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"))
     # sum of the order's refunds (WooCommerce lists them negative; stored positive)
     refunded_total: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"), server_default="0")
+    # the refunds one by one, JSON [[wc refund id, "amount", "UTC time made"], ...], so the dashboard
+    # can take each off on its own day (WooCommerce's basis); NULL for orders stored before 0790
+    refunds: Mapped[str | None] = mapped_column(Text)
     payment_method: Mapped[str | None] = mapped_column(String(100))
     payment_method_title: Mapped[str | None] = mapped_column(String(200))
     created_via: Mapped[str | None] = mapped_column(String(60))

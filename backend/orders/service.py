@@ -50,7 +50,7 @@ CLICK_ID_META = {"_bikri_fbclid": "facebook", "_bikri_gclid": "google", "_bikri_
 # columns an update may change; site_id and wc_id are the key, id stays
 UPDATE_COLUMNS = (
     "number", "status", "excluded_from_sales", "currency", "total", "subtotal", "discount_total", "shipping_total",
-    "total_tax", "refunded_total", "click_source", "shipped_gmt", "delivered_gmt", "payment_method", "payment_method_title", "created_via", "wc_customer_id", "customer_id",
+    "total_tax", "refunded_total", "refunds", "click_source", "shipped_gmt", "delivered_gmt", "payment_method", "payment_method_title", "created_via", "wc_customer_id", "customer_id",
     "billing_name", "billing_phone", "phone", "billing_email", "billing_address", "billing_city", "billing_state",
     "district", "customer_note", *ATTRIBUTION_META.values(), "date_created_gmt", "date_modified_gmt",
     "date_paid_gmt", "date_completed_gmt", "content_hash", "deleted_at", "synced_at",
@@ -177,9 +177,17 @@ def normalise_order(order) -> NormalOrder:
     refunds = order.get("refunds") or []
     if not isinstance(refunds, list):
         raise InvalidOrder("order.refunds: a list expected")
-    # wc/v3 lists each refund with a negative total; a refund is money back whatever the sign
-    refunded = sum((abs(_money(r.get("total") if isinstance(r, dict) else None, f"order.refunds[{n}].total"))
-                    for n, r in enumerate(refunds)), Decimal("0.00"))
+    # wc/v3 lists each refund with a negative total; a refund is money back whatever the sign.
+    # Its time comes only where the sender has it (the plugin's export); the upsert dates the
+    # rest by the version that brought them (rollups.date_refunds).
+    refund_rows = []
+    for n, r in enumerate(refunds):
+        r = r if isinstance(r, dict) else {}
+        when = _time(r.get("date_created_gmt"), f"order.refunds[{n}].date_created_gmt")
+        refund_rows.append([_int(r.get("id"), f"order.refunds[{n}].id"),
+                            str(abs(_money(r.get("total"), f"order.refunds[{n}].total"))),
+                            when.isoformat() if when else None])
+    refunded = sum((Decimal(amount) for _id, amount, _when in refund_rows), Decimal("0.00"))
 
     items = []
     line_items = order.get("line_items") or []
@@ -212,6 +220,7 @@ def normalise_order(order) -> NormalOrder:
         "shipping_total": _money(order.get("shipping_total"), "order.shipping_total"),
         "total_tax": _money(order.get("total_tax"), "order.total_tax"),
         "refunded_total": refunded,
+        "refunds": orjson.dumps(refund_rows).decode(),
         "click_source": click_source,
         "payment_method": _text(order.get("payment_method"), 100),
         "payment_method_title": _text(order.get("payment_method_title"), 200),
@@ -287,6 +296,7 @@ def upsert_normalised(site_id: int, records: list[NormalOrder], *, recount: bool
              "synced_at": now} for i in chosen]
     for row in rows:
         rollups.carry_milestones(row, versions.get(row["wc_id"]))
+        rollups.date_refunds(row, versions.get(row["wc_id"]))
     # The rows the upsert wrote are the versions that won. What it compared them with is
     # `before`: lock_orders keeps every other writer of these orders out until commit.
     written = {row.wc_id: row.id for row in insert_rows(

@@ -49,7 +49,11 @@ def export_record(order: dict) -> dict:
     limited to order attribution and Bikri's own."""
     record = {k: order.get(k) for k in EXPORT_FIELDS}
     record["line_items"] = [{k: item.get(k) for k in EXPORT_ITEM_FIELDS} for item in order.get("line_items") or []]
-    record["refunds"] = [{k: r.get(k) for k in ("id", "reason", "total")} for r in order.get("refunds") or []]
+    # the plugin adds each refund's time (its post's/row's date_created_gmt); a refund this store
+    # holds without one dates from the order's last change, the only time the store knows for it
+    record["refunds"] = [{**{k: r.get(k) for k in ("id", "reason", "total")},
+                          "date_created_gmt": r.get("date_created_gmt") or order.get("date_modified_gmt")}
+                         for r in order.get("refunds") or []]
     record["meta_data"] = [{"key": m["key"], "value": m["value"]} for m in order.get("meta_data") or []
                            if m["key"].startswith(("_wc_order_attribution_", "_bikri_")) or m["key"] == "_courier_data"]
     return record

@@ -346,3 +346,34 @@ def test_old_codes_expire_and_lose_their_hash(app, otp_shop, gateway, clock):
         assert service.expire_old_codes() == 1
     [row] = rows(app)
     assert (row.status, row.code_hash) == ("expired", None)
+
+
+def test_the_sms_names_the_shop_by_its_wordpress_title(app, client, make_license, gateway, fund):
+    """Issue 17, item 12: the plugin reports the site title at activation and on every config pull;
+    the code's SMS names the shop by it, not by its host ("127.0.0.1")."""
+    from tests.conftest import Shop
+
+    _license_id, key = make_license()
+    activated = client.post("/api/v1/sites/activate", json={
+        "license_key": key, "site_url": "http://127.0.0.1:8080", "site_name": "Rina's  Saree\u00a0Ghor", "locale": "bn_BD"})
+    assert activated.status_code == 201, activated.json
+    shop = Shop(client, key, activated.json["site_id"], activated.json["token"], "http://127.0.0.1:8080")
+    fund(shop, 50)
+    set_checkout(app, shop, otp_enabled=True)
+    assert send(shop).status_code == 200
+    assert "Rina's Saree Ghor" in list(gateway.sent.values())[-1]["sms"]
+    assert "127.0.0.1" not in list(gateway.sent.values())[-1]["sms"]
+    with app.app_context():
+        site = db.session.get(Site, shop.site_id)
+        assert (site.name, site.locale) == ("Rina's Saree Ghor", "bn_BD")
+
+    # renamed in WordPress: the next config pull brings the new title; a bad locale is not kept
+    pulled = shop.get("/api/v1/checkout/config?site_name=%E0%A6%B0%E0%A6%BF%E0%A6%A8%E0%A6%BE%20Shop&locale=x;drop")
+    assert pulled.status_code == 200, pulled.json
+    with app.app_context():
+        site = db.session.get(Site, shop.site_id)
+        assert (site.name, site.locale) == ("রিনা Shop", "bn_BD")
+        assert service.default_shop_name(site) == "রিনা Shop"
+        # not known (an older plugin): the host, as before
+        site.name = None
+        assert service.default_shop_name(site) == "127.0.0.1"

@@ -202,10 +202,26 @@ def test_woocommerce_failure_keeps_the_booking_and_is_repaired(app, shop, steadf
     assert len(steadfast.parcels) == 1
 
 
-def test_no_default_courier_says_so(app, shop):
+def test_no_default_courier_and_none_connected_says_so(app, shop):
     shop.client.put("/api/v1/couriers/settings", json={"default_courier": ""}, headers=shop.auth)
+    assert shop.client.delete("/api/v1/couriers/steadfast/account", headers=shop.auth).status_code == 204
     response = shop.client.post("/api/v1/couriers/bookings", json={"order_ids": [1]}, headers=shop.auth)
     assert response.status_code == 422 and response.json["error"]["code"] == "no_default_courier"
+
+
+def test_the_only_connected_courier_books_without_a_default(app, shop, steadfast):
+    """Issue 17 item 12: one courier connected and no default chosen: one click books with it."""
+    assert shop.client.put("/api/v1/couriers/settings", json={"default_courier": ""},
+                           headers=shop.auth).json["default_courier"] is None
+    ids = bookable(app, shop, 1)
+    item = book(shop, ids)["items"][0]
+    assert item["outcome"] == "booked", item
+    assert [c.courier for c in consignments(app)] == ["steadfast"]
+    assert len(steadfast.parcels) == 1
+    # the desk's booking dialog offers it too, instead of asking for a default courier
+    page, _session = shop.open_page("orders")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'id="book-selected"' in html and "Book selected orders with Steadfast" in html
 
 
 def test_desk_courier_filter_and_column(app, shop, steadfast):

@@ -119,3 +119,30 @@ def test_the_page_says_when_an_accepted_order_change_could_not_be_stored(app, sh
     assert 'id="dash-sync-problem"' in html and "Order #42:" in html and "Order #41:" not in html
     shop.post("/api/v1/events", json={"events": [event(order(42, modified="2026-03-01T11:00:00"))]}).close()
     assert 'id="dash-sync-problem"' not in shop.open_page("dashboard")[0].get_data(as_text=True)
+
+
+def test_page_says_what_is_counted_and_offers_woocommerces_basis(app, client, shop):
+    """Issue 17, item 11: the page says what its sales figures count, and `basis=woocommerce`
+    counts like WooCommerce Analytics: a refunded order paid on 1 March is a sale of that day,
+    and its refund is taken off on 3 March, the day it was made."""
+    with app.app_context():
+        upsert_orders(shop.site_id, [{
+            "id": 5, "status": "refunded", "date_created_gmt": "2026-02-28T20:00:00",  # 1 March in Dhaka
+            "date_paid_gmt": "2026-02-28T20:05:00", "date_modified_gmt": "2026-03-03T04:00:00", "total": "800.00",
+            "refunds": [{"id": 6, "total": "-800.00", "date_created_gmt": "2026-03-03T04:00:00"}]}])
+        db.session.commit()
+    page, session = shop.open_page("dashboard")
+    html = page.get_data(as_text=True)
+    assert 'id="dash-basis"' in html and "Count like WooCommerce Analytics" in html
+    assert "Sales are counted by the day the order was placed" in html
+    mine = get(client, session, "sales", start="2026-03-01", end="2026-03-03").json
+    assert mine["basis"] == "bikri" and mine["current"] == {"orders": 0, "revenue": "0.00"}
+    like_wc = get(client, session, "sales", start="2026-03-01", end="2026-03-03", basis="woocommerce").json
+    assert like_wc["basis"] == "woocommerce" and like_wc["current"] == {"orders": 1, "revenue": "0.00"}
+    assert like_wc["revenue"] == ["800.00", "0.00", "-800.00"] and like_wc["orders"] == [1, 0, 0]
+    amounts = get(client, session, "amounts", start="2026-03-03", end="2026-03-03", basis="woocommerce").json
+    assert amounts["current"]["refunded"] == "800.00" and amounts["current"]["revenue"] == "-800.00"
+    refused = get(client, session, "sales", basis="woo")
+    assert refused.status_code == 422 and "WooCommerce Analytics" in refused.json["error"]["message"]
+    bangla, _session = shop.open_page("dashboard", locale="bn_BD")
+    assert "Count like WooCommerce Analytics" not in bangla.get_data(as_text=True)

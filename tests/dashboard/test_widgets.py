@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import select
 
 from backend.dashboard import rollups, service
-from backend.dashboard.models import DayCustomers, DayCycle, DayProduct, DaySource, DayStatus, MonthProduct
+from backend.dashboard.models import DayCustomers, DayCycle, DayPaid, DayProduct, DaySource, DayStatus, MonthProduct
 from backend.extensions import db
 from backend.orders.service import delete_orders, upsert_orders
 from backend.phones import InvalidPhone, normalise_phone
@@ -51,8 +51,10 @@ def make_order(rng, wc_id, created):
         meta.append({"key": f"_wc_order_attribution_{key}", "value": value})
     if rng.random() < 0.2:
         meta.append({"key": "_bikri_fbclid", "value": "IwAR0abc"})
+    # paid some hours after it was placed, or not (yet): WooCommerce's basis counts it on the day paid
+    paid = wc_time(created + timedelta(minutes=rng.choice([0, 5, 300, 1500]))) if rng.random() < 0.7 else None
     return {"id": wc_id, "status": rng.choice(STATUSES), "date_created_gmt": wc_time(created),
-            "date_modified_gmt": wc_time(created), "total": f"{subtotal - discount + 60:.2f}",
+            "date_modified_gmt": wc_time(created), "date_paid_gmt": paid, "total": f"{subtotal - discount + 60:.2f}",
             "discount_total": f"{discount:.2f}", "shipping_total": "60.00", "created_via": rng.choice(["checkout", "admin"]),
             "billing": {"first_name": "Test", "phone": rng.choice(PHONES)}, "line_items": lines, "meta_data": meta,
             "refunds": []}
@@ -79,7 +81,11 @@ def history(seed, site_id):
             elif change < 0.7:
                 order["total"] = f"{Decimal(order['total']) + rng.choice([-50, 100]):.2f}"
             elif change < 0.85:
-                order["refunds"] = order["refunds"] + [{"id": 1, "total": f"-{rng.choice([20, 100])}.00"}]
+                # dated as the plugin's export dates them (wc/v3's undated ones: test_undated_refunds_...)
+                order["refunds"] = order["refunds"] + [{"id": 1, "total": f"-{rng.choice([20, 100])}.00",
+                                                        "date_created_gmt": wc_time(clock)}]
+            elif change < 0.78:
+                order["date_paid_gmt"] = wc_time(clock)
             else:
                 order["billing"] = {"first_name": "Test", "phone": rng.choice(PHONES)}
             pushes.append(order)
@@ -150,9 +156,28 @@ def expected(orders, start, end):
     }
 
 
+WC_EXCLUDED = {"pending", "failed", "cancelled"}
+
+
+def dhaka_date(wc_moment):
+    return (datetime.fromisoformat(wc_moment) + DHAKA).date()
+
+
+def expected_like_woocommerce(orders, start, end):
+    """WooCommerce Analytics' figures (date type "date paid", default excluded statuses), from the
+    raw orders: orders paid in the range, less every refund made in the range."""
+    counted = [o for o in real(orders) if o["status"] not in WC_EXCLUDED]
+    paid = [o for o in counted if o.get("date_paid_gmt") and start <= dhaka_date(o["date_paid_gmt"]) <= end]
+    refunds = sum((abs(Decimal(r["total"])) for o in counted for r in o["refunds"]
+                   if start <= dhaka_date(r["date_created_gmt"]) <= end), Decimal("0"))
+    return {"orders": len(paid), "revenue": sum((Decimal(o["total"]) for o in paid), Decimal("0")) - refunds,
+            "refunded": refunds, "discount": sum((Decimal(o["discount_total"]) for o in paid), Decimal("0")),
+            "subtotal": sum((Decimal(line["subtotal"]) for o in paid for line in o["line_items"]), Decimal("0"))}
+
+
 def rollup_rows(site_id):
     out = {}
-    for model in (DayStatus, DaySource, DayProduct, MonthProduct, DayCycle, DayCustomers):
+    for model in (DayStatus, DayPaid, DaySource, DayProduct, MonthProduct, DayCycle, DayCustomers):
         rows = db.session.execute(select(model).where(model.site_id == site_id)).scalars().all()
         columns = [c.name for c in model.__table__.c if c.name != "site_id"]
         measures = rollups.MEASURES[model]
@@ -190,6 +215,16 @@ def test_widgets_equal_raw_orders_and_rollups_equal_a_rebuild(app, make_shop, se
             assert {s["key"]: s["orders"] for s in sources["source_types"] if s["orders"]} == dict(want["source_types"])
             ads = service.ads(shop.site_id, period)
             assert {n["key"]: n["orders"] for n in ads["networks"] if n["orders"]} == dict(want["paid"])
+            # counted like WooCommerce Analytics (issue 17, item 11)
+            like_wc = expected_like_woocommerce(final, period.start, period.end)
+            wc_sales = service.sales(shop.site_id, period, "day", "woocommerce")
+            assert wc_sales["current"] == {"orders": like_wc["orders"], "revenue": like_wc["revenue"]}
+            assert sum(wc_sales["revenue"]) == like_wc["revenue"]
+            before = expected_like_woocommerce(final, period.previous.start, period.previous.end)
+            assert wc_sales["previous"] == {"orders": before["orders"], "revenue": before["revenue"]}
+            wc_amounts = service.amounts(shop.site_id, period, "week", "woocommerce")["current"]
+            assert {k: wc_amounts[k] for k in ("subtotal", "discount", "refunded")} == {
+                k: like_wc[k] for k in ("subtotal", "discount", "refunded")}
         incremental = rollup_rows(shop.site_id)
         rollups.rebuild_site(shop.site_id)
         assert rollup_rows(shop.site_id) == incremental
@@ -267,3 +302,26 @@ def test_top_products_mix_months_and_days_exactly(app, make_shop, monkeypatch, t
             before = expected(final, period.previous.start, period.previous.end)["products"]
             assert {p["product_id"]: (p["previous_quantity"], p["previous_revenue"]) for p in top} == \
                 {pid: before.get(pid, (0, Decimal("0"))) for pid in (p["product_id"] for p in top)}, (start, end)
+
+
+def test_undated_refunds_are_dated_by_the_version_that_brought_them(app, shop):
+    """wc/v3 lists refunds without a time: WooCommerce's basis takes each off on the day of the
+    first stored version that carried it, and keeps that day through later versions."""
+    with app.app_context():
+        order = {"id": 7, "status": "processing", "date_created_gmt": "2026-03-01T04:00:00",
+                 "date_paid_gmt": "2026-03-01T05:00:00", "date_modified_gmt": "2026-03-01T05:00:00", "total": "1060.00"}
+        upsert_orders(shop.site_id, [order])
+        upsert_orders(shop.site_id, [dict(order, status="refunded", date_modified_gmt="2026-03-03T10:00:00",
+                                          refunds=[{"id": 9, "total": "-100.00"}])])
+        upsert_orders(shop.site_id, [dict(order, status="refunded", date_modified_gmt="2026-03-05T10:00:00",
+                                          customer_note="call first", refunds=[{"id": 9, "total": "-100.00"}])])
+        upsert_orders(shop.site_id, [dict(order, status="refunded", date_modified_gmt="2026-03-06T10:00:00",
+                                          refunds=[{"id": 10, "total": "-60.00"}, {"id": 9, "total": "-100.00"}])])
+        week = service.Period(date(2026, 3, 1), date(2026, 3, 7))
+        like_wc = service.sales(shop.site_id, week, "day", "woocommerce")
+        assert like_wc["orders"] == [1, 0, 0, 0, 0, 0, 0]
+        assert like_wc["revenue"] == [Decimal("1060.00"), 0, Decimal("-100.00"), 0, 0, Decimal("-60.00"), 0]
+        assert service.sales(shop.site_id, week, "day")["current"]["orders"] == 0  # refunded: not a sale for Bikri
+        incremental = rollup_rows(shop.site_id)
+        rollups.rebuild_site(shop.site_id)
+        assert rollup_rows(shop.site_id) == incremental

@@ -82,6 +82,46 @@ def test_embed_status_change_and_manual_order_with_errors_next_to_fields(app, sy
     assert synced.store.data.order(before + 1)["total"] == total
 
 
+def test_a_desk_status_change_notes_in_woocommerce_who_made_it_from_bikri(app, synced):
+    """Issue 17, item 12: WooCommerce's own note ("Order status changed from ... to ...") names no
+    one; Bikri adds one naming itself and the staff member, in the shop's language."""
+    from backend.licensing.models import Site
+
+    response, session = synced.open_page("orders", role="editor", name="Karim Uddin")
+    headers = {"X-Bikri-Embed-Session": session}
+    wc_id = first_ids(app, synced.site_id, 1)[0]
+    assert synced.client.post("/embed/orders/status", data={"order": [wc_id], "status": "processing"},
+                              headers=headers).status_code == 200
+    notes = synced.store.data.notes_of(wc_id)
+    assert notes[0]["note"] == "Status changed to Processing from Bikri by Karim Uddin."
+    assert notes[0]["customer_note"] is False  # for the shop, never e-mailed to the shopper
+
+    # a shop whose WordPress speaks Bangla gets the note in Bangla, whatever the staff member's language
+    with app.app_context():
+        db.session.get(Site, synced.site_id).locale = "bn_BD"
+        db.session.commit()
+    others = first_ids(app, synced.site_id, 3)[1:]
+    synced.client.post("/embed/orders/status", data={"order": others, "status": "completed"}, headers=headers)
+    for other in others:
+        note = synced.store.data.notes_of(other)[0]["note"]
+        assert "Karim Uddin" in note and "Bikri" not in note and "বিক্রি" in note, note
+
+
+def test_a_note_woocommerce_refuses_leaves_the_status_changed_and_says_so(app, synced, monkeypatch):
+    from backend.integrations.woocommerce import WooCommerce, WooCommerceError
+
+    def refuse(self, order_id, note, **kwargs):
+        raise WooCommerceError("Sorry, you cannot create resources.", code="woocommerce_rest_cannot_create", status=403)
+    monkeypatch.setattr(WooCommerce, "add_order_note", refuse)
+    _response, headers = embed(synced)
+    wc_id = first_ids(app, synced.site_id, 1)[0]
+    html = synced.client.post("/embed/orders/status", data={"order": [wc_id], "status": "completed"},
+                              headers=headers).get_data(as_text=True)
+    assert "1 of 1 orders changed" in html
+    assert f"WooCommerce did not take the note saying who changed the status of: {wc_id}." in html
+    assert synced.store.data.order(wc_id)["status"] == "completed" and synced.store.data.notes_of(wc_id) == []
+
+
 def test_new_order_poll_sees_orders_stored_after_the_last_one(app, synced):
     _response, headers = embed(synced, role="editor")  # staff may watch the desk
     first = synced.client.get("/embed/orders/since?after=0", headers=headers).json

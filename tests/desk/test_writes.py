@@ -26,7 +26,9 @@ def test_single_status_change_is_written_to_woocommerce_and_read_back(app, synce
     wc_id = some_orders(app, synced.site_id, 1)[0]
     response = synced.post("/api/v1/orders/status", json={"orders": [wc_id], "status": "completed"})
     assert response.status_code == 200
-    assert response.json["results"] == [{"wc_id": wc_id, "ok": True, "status": "completed", "error": None}]
+    assert response.json["results"] == [{"wc_id": wc_id, "ok": True, "status": "completed", "error": None, "note": True}]
+    # a caller with the site's token is no staff member: the note says only where the change came from
+    assert synced.store.data.notes_of(wc_id)[0]["note"] == "Status changed to Completed from Bikri."
     assert synced.store.data.order(wc_id)["status"] == "completed"
     assert status_of(app, synced.site_id, wc_id) == "completed"
 
@@ -38,7 +40,7 @@ def test_bulk_change_reports_per_order_and_a_refused_order_keeps_its_status(app,
                   json={"code": "courier_locked", "message": "Order is with the courier; status is locked."}).raise_for_status()
     before = synced.store.data.requests
     response = synced.post("/api/v1/orders/status", json={"orders": ids, "status": "on-hold"})
-    assert synced.store.data.requests - before == 1, "one batch call for six orders"
+    assert synced.store.data.requests - before == 1 + 5, "one batch call for six orders, a note on each changed"
     results = {r["wc_id"]: r for r in response.json["results"]}
     assert [r["wc_id"] for r in response.json["results"]] == ids
     assert results[refused] == {"wc_id": refused, "ok": False, "status": "processing",
@@ -56,7 +58,7 @@ def test_bulk_over_a_hundred_orders_goes_in_batches_of_a_hundred(app, make_synce
         ids = list(db.session.execute(select(Order.wc_id).where(Order.site_id == shop.site_id).limit(230)).scalars())
     before = store.data.requests
     results = shop.post("/api/v1/orders/status", json={"orders": ids, "status": "completed"}).json["results"]
-    assert store.data.requests - before == 3
+    assert store.data.requests - before == 3 + 230  # three batches, then a note on each order
     assert all(r["ok"] for r in results)
     with app.app_context():
         assert db.session.execute(select(func.count()).where(Order.site_id == shop.site_id, Order.wc_id.in_(ids),

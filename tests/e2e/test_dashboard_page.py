@@ -33,9 +33,10 @@ def at(day, hour):
     return moment.strftime("%Y-%m-%dT%H:%M:%S")
 
 
-def order(wc_id, day, hour, status, total):
+def order(wc_id, day, hour, status, total, paid=False):
     return {"idempotency_key": f"dash-{wc_id}", "type": "created", "order_id": wc_id, "date_modified_gmt": at(day, hour),
             "order": {"id": wc_id, "number": str(wc_id), "status": status, "date_created_gmt": at(day, hour),
+                      "date_paid_gmt": at(day, hour) if paid else None,
                       "date_modified_gmt": at(day, hour), "total": total,
                       "billing": {"first_name": f"Customer {wc_id}", "phone": f"0171100{wc_id:04d}"},
                       "meta_data": [{"key": "_bikri_gclid", "value": "Cj0K"}] if wc_id == 2 else [],
@@ -62,7 +63,7 @@ def test_dashboard_in_wp_admin(service, wordpress, browser, tmp_path):
     assert token
 
     today = dhaka_today()
-    events = [order(1, today, 10, "completed", "1000.00"),
+    events = [order(1, today, 10, "completed", "1000.00", paid=True),
               # 00:00 in Dhaka is 18:00 the day before in UTC: it counts for today
               order(2, today, 0, "processing", "500.00"),
               order(3, today - timedelta(days=1), 15, "cancelled", "300.00"),  # an order, not a sale
@@ -85,6 +86,17 @@ def test_dashboard_in_wp_admin(service, wordpress, browser, tmp_path):
     expect(widget(frame, "sales")).not_to_contain_text("2,200.00")
     statuses = loaded(frame, "statuses")
     expect(statuses).to_contain_text("cancelled")
+
+    # counted like WooCommerce Analytics: only the order paid (1,000.00; the COD order is not paid yet),
+    # and the line under the range says so
+    expect(frame.locator("#dash-basis-bikri")).to_be_visible()
+    frame.locator("#dash-basis").check()
+    expect(frame.locator("#dash-basis-woocommerce")).to_be_visible()
+    expect(frame.locator("#dash-basis-bikri")).to_be_hidden()
+    expect(loaded(frame, "sales")).to_contain_text("1,000.00")
+    expect(widget(frame, "sales")).not_to_contain_text("1,500.00")
+    frame.locator("#dash-basis").uncheck()
+    expect(loaded(frame, "sales")).to_contain_text("1,500.00")
 
     # D12: a cost entered in the form is listed and taken off the profit
     form = widget(frame, "costs").locator(".dash-cost-form")

@@ -57,9 +57,12 @@ final class Bikri_Api_Client {
 	 * @return array|WP_Error {site_id, token, license: {status, plan, expires_at}}
 	 */
 	public function activate( $license_key, $site_url, $wc_consumer_key = '', $wc_consumer_secret = '', $site_token = '' ) {
-		$body = array(
-			'license_key' => (string) $license_key,
-			'site_url'    => (string) $site_url,
+		$body = array_merge(
+			array(
+				'license_key' => (string) $license_key,
+				'site_url'    => (string) $site_url,
+			),
+			self::site_details()
 		);
 		if ( '' !== $wc_consumer_key && '' !== $wc_consumer_secret ) {
 			$body['wc_consumer_key']    = (string) $wc_consumer_key;
@@ -234,7 +237,27 @@ final class Bikri_Api_Client {
 	 * @return array|WP_Error {version, otp: {...}, blacklist: {message, phones, emails, ips}|null}
 	 */
 	public function get_checkout_config( $since ) {
-		return $this->request( 'GET', '/api/v1/checkout/config' . ( $since > 0 ? '?since=' . (int) $since : '' ) );
+		// The pull runs every few minutes: it also keeps the service's copy of the site title current.
+		$query = self::site_details();
+		if ( $since > 0 ) {
+			$query['since'] = (int) $since;
+		}
+		return $this->request( 'GET', '/api/v1/checkout/config?' . http_build_query( $query, '', '&', PHP_QUERY_RFC3986 ) );
+	}
+
+	/**
+	 * What the service shows of this shop: its title (the shop's name in its SMS) and its locale
+	 * (the language of the notes Bikri writes on its orders).
+	 *
+	 * @return array {site_name, locale}
+	 */
+	public static function site_details() {
+		// The title is stored HTML-escaped ("Rina&#039;s Shop"); the service wants the text.
+		$title = trim( wp_specialchars_decode( (string) get_option( 'blogname', '' ), ENT_QUOTES ) );
+		return array(
+			'site_name' => function_exists( 'mb_substr' ) ? mb_substr( $title, 0, 200 ) : substr( $title, 0, 200 ),
+			'locale'    => (string) get_locale(),
+		);
 	}
 
 	/**

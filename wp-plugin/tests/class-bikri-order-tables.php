@@ -111,7 +111,8 @@ final class Order_Tables {
 				);
 			}
 			foreach ( $order['refunds'] as $refund ) {
-				self::insert( $prefix . 'posts', self::post_row( $refund['id'], 'shop_order_refund', 'wc-completed', $gmt( $order['date_modified_gmt'] ), $gmt( $order['date_modified_gmt'] ), '', $order['id'] ) );
+				$made = $gmt( isset( $refund['date_created_gmt'] ) ? $refund['date_created_gmt'] : $order['date_modified_gmt'] );
+				self::insert( $prefix . 'posts', self::post_row( $refund['id'], 'shop_order_refund', 'wc-completed', $made, $made, '', $order['id'] ) );
 				foreach ( array(
 					'_refund_amount' => ltrim( $refund['total'], '-' ),
 					'_refund_reason' => $refund['reason'],
@@ -188,8 +189,8 @@ final class Order_Tables {
 						'type'             => 'shop_order_refund',
 						'total_amount'     => $refund['total'],
 						'parent_order_id'  => $order['id'],
-						'date_created_gmt' => $gmt( $order['date_modified_gmt'] ),
-						'date_updated_gmt' => $gmt( $order['date_modified_gmt'] ),
+						'date_created_gmt' => $gmt( isset( $refund['date_created_gmt'] ) ? $refund['date_created_gmt'] : $order['date_modified_gmt'] ),
+						'date_updated_gmt' => $gmt( isset( $refund['date_created_gmt'] ) ? $refund['date_created_gmt'] : $order['date_modified_gmt'] ),
 					)
 				);
 				foreach ( array(

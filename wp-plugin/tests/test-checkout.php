@@ -359,14 +359,39 @@ class Bikri_Checkout_Test extends Bikri_Test_Case {
 			return self::checkout_config( 7, array( 'enabled' => false ), null );
 		};
 		$this->plugin->checkout->config->sync( $this->plugin->client, time() );
-		$this->assertStringEndsWith( '/api/v1/checkout/config?since=7', $this->requests[0][0] );
+		$this->assertSame( '7', self::query_of( $this->requests[0][0] )['since'] );
 		$this->assertFalse( $this->plugin->checkout->config->otp_enabled() );
 		$this->assertSame( 'phone', $this->plugin->checkout->config->blocked( self::PHONE, '', '' ) );
 
 		// another license key, another site: its whole copy is asked for, not compared with this one's version
 		$this->plugin->license->save_activation( 'another-site-token', array( 'status' => 'active' ), time() );
 		$this->plugin->checkout->config->sync( $this->plugin->client, time() );
-		$this->assertStringEndsWith( '/api/v1/checkout/config', $this->requests[1][0] );
+		$this->assertArrayNotHasKey( 'since', self::query_of( $this->requests[1][0] ) );
+	}
+
+	public function test_the_pull_reports_the_site_title_and_locale() {
+		// issue 17, item 12: the OTP SMS names the shop by its title, which the service learns here
+		update_option( 'blogname', "Rina's Shop & Co" ); // stored escaped: Rina&#039;s Shop &amp; Co
+		$this->activate_locally();
+		$this->service = static function () {
+			return self::checkout_config( 3, array( 'enabled' => true ), array( 'message' => 'x' ) );
+		};
+		$this->plugin->checkout->config->sync( $this->plugin->client, time() );
+		$query = self::query_of( $this->requests[0][0] );
+		$this->assertSame( '/api/v1/checkout/config', wp_parse_url( $this->requests[0][0], PHP_URL_PATH ) );
+		$this->assertSame( "Rina's Shop & Co", $query['site_name'] );
+		$this->assertSame( get_locale(), $query['locale'] );
+	}
+
+	/**
+	 * The query arguments of a URL, decoded.
+	 *
+	 * @param string $url URL.
+	 * @return array
+	 */
+	private static function query_of( $url ) {
+		parse_str( (string) wp_parse_url( $url, PHP_URL_QUERY ), $query );
+		return $query;
 	}
 
 	public function test_cron_and_admin_pull_the_copy() {

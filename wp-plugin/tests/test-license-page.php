@@ -147,6 +147,9 @@ class Bikri_License_Page_Test extends Bikri_Test_Case {
 		$this->assertSame( self::SERVICE . '/api/v1/sites/activate', $url, 'service URL is stored without its trailing slash' );
 		$this->assertSame( "BIKRI-KEY-1234 'x", $body['license_key'], 'key is unslashed and trimmed' );
 		$this->assertSame( untrailingslashit( home_url( '/' ) ), $body['site_url'] );
+		$this->assertSame( wp_specialchars_decode( get_option( 'blogname' ), ENT_QUOTES ), $body['site_name'], 'the site title goes along (the OTP SMS names the shop by it)' );
+		$this->assertNotSame( '', $body['site_name'] );
+		$this->assertSame( get_locale(), $body['locale'] );
 		$this->assertMatchesRegularExpression( '/^ck_[0-9a-f]{40}$/', $body['wc_consumer_key'], 'the WooCommerce REST key goes along (test-rest-key.php)' );
 		$this->assertArrayNotHasKey( 'Authorization', $args['headers'] );
 		$this->assertArrayNotHasKey( 'site_token', $body, 'a first activation has no token to show' );

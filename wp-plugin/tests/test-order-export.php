@@ -92,9 +92,11 @@ class Bikri_Order_Export_Test extends Bikri_Test_Case {
 				),
 				'refunds'              => array(
 					array(
-						'id'     => 900199,
-						'reason' => 'Damaged',
-						'total'  => '-50.00',
+						'id'               => 900199,
+						'reason'           => 'Damaged',
+						'total'            => '-50.00',
+						// not in wc/v3's order body: the service dates the refund with it (issue 17, item 11)
+						'date_created_gmt' => '2024-05-03T09:15:00',
 					),
 				),
 				'meta_data'            => array(

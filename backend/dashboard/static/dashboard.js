@@ -247,6 +247,7 @@
 
   function query(widget) {
     var params = new URLSearchParams({ start: form.start.value, end: form.end.value });
+    if (form.basis.checked) { params.set("basis", "woocommerce"); }
     var top = widget.querySelector(".dash-top");
     if (top) { params.set("limit", top.value); }
     return widget.dataset.url + "?" + params.toString();
@@ -295,6 +296,11 @@
   form.preset.addEventListener("change", function () { preset(); if (form.preset.value !== "custom") { all(); } });
   [form.start, form.end].forEach(function (input) { input.addEventListener("change", function () { form.preset.value = "custom"; }); });
   form.addEventListener("submit", function (event) { event.preventDefault(); all(); });
+  form.basis.addEventListener("change", function () {
+    document.getElementById("dash-basis-bikri").hidden = form.basis.checked;
+    document.getElementById("dash-basis-woocommerce").hidden = !form.basis.checked;
+    reload(["sales", "amounts"]);
+  });
   document.querySelectorAll(".dash-top").forEach(function (select) {
     select.addEventListener("change", function () { load(select.closest(".widget")); });
   });
