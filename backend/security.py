@@ -96,6 +96,9 @@ def export_key(token_hash: str) -> str:
     answer and in every config pull (GET /api/v1/checkout/config), both behind the site's
     bearer token. A new token (re-activation) gives a new key; so does a new BIKRI_SECRET_KEY,
     which each plugin then picks up on its next config pull (every 5 minutes).
+
+    It also keys the checkout OTP proofs (version 2), under a context string of their own:
+    backend/checkout/service.py, PROOF_CONTEXTS.
     """
     return keyed_hash("export-key", token_hash)
 

@@ -2,7 +2,16 @@ from marshmallow import Schema, fields, validate
 
 from backend.api import PageArgsSchema, PageSchema, StrictSchema, UtcDateTime
 from backend.checkout.blacklist import KINDS
-from backend.checkout.service import ORDER_OTP_STATES
+from backend.checkout.service import ORDER_OTP_STATES, PROOF_VERSIONS
+
+
+def _proof_version():
+    """2: the plugin holds its export key and takes only proofs signed with it (see
+    backend/checkout/service.py, PROOF_CONTEXTS); absent or 1: an older plugin, or one that has
+    not pulled its key yet, which still checks proofs with the token."""
+    return fields.Integer(load_default=1, validate=validate.OneOf(PROOF_VERSIONS),
+                          metadata={"description": "2 when the plugin holds its export key: the proof is signed "
+                                                   "with it; 1 (the default) with the site token"})
 
 
 class OtpSendSchema(StrictSchema):
@@ -11,12 +20,14 @@ class OtpSendSchema(StrictSchema):
     session_id = fields.String(required=True, validate=validate.Length(max=64))
     # the shopper's address, as WordPress saw it (the plugin calls us, not the shopper)
     ip = fields.String(required=True, validate=validate.Length(max=64))
+    proof_version = _proof_version()
 
 
 class OtpVerifySchema(StrictSchema):
     phone = fields.String(required=True, validate=validate.Length(max=40))
     session_id = fields.String(required=True, validate=validate.Length(max=64))
     code = fields.String(required=True, validate=validate.Length(max=20))
+    proof_version = _proof_version()
 
 
 class OtpAnswerSchema(Schema):
@@ -58,7 +69,8 @@ class ConfigSchema(Schema):
     version = fields.Integer()
     otp = fields.Nested(OtpConfigSchema)
     abandoned = fields.Dict(metadata={"description": "{capture: bool}: whether the checkout captures what shoppers type"})
-    export_key = fields.String(metadata={"description": "the key the plugin's order export checks signatures with"})
+    export_key = fields.String(metadata={"description": "the key the plugin's order export checks signatures with, "
+                                                     "and checkout proofs (version 2) are signed with"})
     blacklist = fields.Nested(BlacklistCopySchema, allow_none=True,
                               metadata={"description": "null when `since` is the current version"})
 

@@ -8,9 +8,9 @@ commit by themselves: a wrong attempt must stay counted although the answer is a
 (the request hook rolls back on errors).
 
 A verified phone gets a proof: a short-lived token the plugin checks at order time without
-another call to us. It is signed with a key both sides derive from the site's token (the
-plugin holds the token, we hold its SHA-256), so no new secret is exchanged and
-reactivating the site invalidates old proofs.
+another call to us. It is signed with a key derived from the site's export key (see
+`_proof_key`), which the database does not hold, so a copy of the database cannot forge one;
+reactivating the site (a new token, so a new key) invalidates old proofs.
 """
 import functools
 import hashlib
@@ -169,29 +169,58 @@ def _unix(moment: datetime) -> int:
     return int((moment - datetime(1970, 1, 1)).total_seconds())
 
 
-def _proof_key(site: Site) -> bytes:
-    return hmac.new(site.token_hash.encode("ascii"), b"bikri-otp-proof-v1", hashlib.sha256).digest()
+# Proof versions. v1 is keyed with the site's token hash, which sits in the `sites` table: anyone
+# holding a copy of the database could sign v1 proofs for every shop and skip its checkout code.
+# v2 is keyed with the site's export key (backend.security.export_key), an HMAC of the token hash
+# under BIKRI_SECRET_KEY, which never sits in the database; the plugin gets it with the activation
+# answer and every config pull (GET /api/v1/checkout/config).
+#
+# Why the export key and not a second key: both would live in the same two places (the plugin's
+# options, the service's secret key), so a second key would separate nothing an attacker could
+# take apart, and would be one more value to hand over, rotate and delete. The context string
+# keeps the two uses apart: the proof key is an HMAC of its own context under the export key, so
+# no signature made for the order export can count as a proof, nor the other way round.
+#
+# The upgrade without an outage: the service issues v2 only when the plugin says, in the request
+# (proof_version=2), that it holds the export key; a plugin of before this change, or one that
+# has not pulled its key yet (at most 5 minutes after the update), sends nothing and gets v1, as
+# before. The plugin accepts v1 only while it holds no key: once it holds one it refuses v1, so
+# a proof forged from a leaked database (it can only be v1) no longer opens its checkout.
+PROOF_CONTEXTS = {1: b"bikri-otp-proof-v1", 2: b"bikri-otp-proof-v2"}
+PROOF_VERSIONS = tuple(PROOF_CONTEXTS)
 
 
-def make_proof(site: Site, phone: str, session_id: str, mode: str) -> tuple[str, datetime]:
+def _proof_key(site: Site, version: int) -> bytes:
+    if version == 2:
+        secret = export_key(site.token_hash)
+    elif version == 1:
+        secret = site.token_hash  # what the plugin derives from sha256(token): kept for plugins without the key
+    else:
+        raise ValueError(f"unknown proof version {version!r}")
+    return hmac.new(secret.encode("ascii"), PROOF_CONTEXTS[version], hashlib.sha256).digest()
+
+
+def make_proof(site: Site, phone: str, session_id: str, mode: str, version: int = 1) -> tuple[str, datetime]:
     """`<payload>.<signature>`, both base64url; the payload is JSON:
-    {"v": 1, "p": phone, "sid": session, "m": mode, "exp": unix seconds, "n": nonce}."""
+    {"v": version, "p": phone, "sid": session, "m": mode, "exp": unix seconds, "n": nonce},
+    signed with the key of that version (see PROOF_CONTEXTS)."""
     expires = utcnow().replace(microsecond=0) + timedelta(seconds=PROOF_SECONDS)
-    payload = {"v": 1, "p": phone, "sid": session_id, "m": mode,
+    payload = {"v": version, "p": phone, "sid": session_id, "m": mode,
                "exp": _unix(expires), "n": secrets.token_urlsafe(9)}
     body = b64url(json.dumps(payload, separators=(",", ":")).encode("utf-8"))
-    signature = b64url(hmac.new(_proof_key(site), body.encode("ascii"), hashlib.sha256).digest())
+    signature = b64url(hmac.new(_proof_key(site, version), body.encode("ascii"), hashlib.sha256).digest())
     return f"{body}.{signature}", expires
 
 
-def read_proof(site: Site, token: str) -> dict | None:
-    """The payload of a proof signed for this site and not expired (what the plugin checks)."""
+def read_proof(site: Site, token: str, version: int = 2) -> dict | None:
+    """The payload of a proof signed for this site with the key of `version` and not expired
+    (what the plugin checks: version 2 once it holds the export key, 1 until then)."""
     body, _, signature = (token or "").partition(".")
-    expected = b64url(hmac.new(_proof_key(site), body.encode("ascii"), hashlib.sha256).digest())
+    expected = b64url(hmac.new(_proof_key(site, version), body.encode("ascii"), hashlib.sha256).digest())
     if not body or not constant_time_equal(expected, signature):
         return None
     payload = json.loads(b64url_decode(body))
-    if payload.get("exp", 0) <= _unix(utcnow()):
+    if payload.get("v") != version or payload.get("exp", 0) <= _unix(utcnow()):
         return None
     return payload
 
@@ -345,9 +374,10 @@ _FAIL_CODE = (update(_codes).where(_codes.c.id == bindparam("code_id"))
               .values(status="failed", code_hash=None, error=bindparam("error")))
 
 
-def send_code(site: Site, *, phone, session_id, ip) -> OtpAnswer:
+def send_code(site: Site, *, phone, session_id, ip, proof_version: int = 1) -> OtpAnswer:
     """Send a code to `phone` for this checkout session, within every limit; or, for a trusted
-    customer or an empty wallet, answer with a proof straight away (no SMS)."""
+    customer or an empty wallet, answer with a proof straight away (no SMS). `proof_version`: 2
+    when the plugin holds its export key (see PROOF_CONTEXTS)."""
     from backend.checkout import blacklist
 
     settings = settings_for(site)
@@ -371,7 +401,7 @@ def send_code(site: Site, *, phone, session_id, ip) -> OtpAnswer:
     if trusted:
         db.session.execute(_INSERT_CODE, row)
         db.session.commit()
-        proof, expires = make_proof(site, phone, session_id, "trusted")
+        proof, expires = make_proof(site, phone, session_id, "trusted", proof_version)
         return OtpAnswer("trusted", phone, proof=proof, proof_expires_at=expires, reason="trusted_customer")
 
     code = f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
@@ -393,7 +423,7 @@ def send_code(site: Site, *, phone, session_id, ip) -> OtpAnswer:
         settings = settings_for(site)
         settings.no_balance_since = settings.no_balance_since or now
         db.session.commit()
-        proof, expires = make_proof(site, phone, session_id, "skipped_no_balance")
+        proof, expires = make_proof(site, phone, session_id, "skipped_no_balance", proof_version)
         return OtpAnswer("skipped", phone, proof=proof, proof_expires_at=expires, reason="no_balance")
     except ApiError as error:
         db.session.execute(_FAIL_CODE, {"code_id": code_id, "error": error.message[:300]})
@@ -438,9 +468,10 @@ _TAKE_ATTEMPT = (
 _SPEND_CODE = _TAKE_ATTEMPT.values(status="verified", verified_at=bindparam("now"), code_hash=None)
 
 
-def verify_code(site: Site, *, phone, session_id, code) -> OtpAnswer:
+def verify_code(site: Site, *, phone, session_id, code, proof_version: int = 1) -> OtpAnswer:
     """Check a code for this phone and session. A code works once, within its minutes, and
-    dies after too many wrong tries; each refusal says when a new code may be asked for."""
+    dies after too many wrong tries; each refusal says when a new code may be asked for.
+    `proof_version` as for send_code."""
     settings = settings_for(site)
     phone = _phone(phone)
     session_id = _check_session(session_id)
@@ -487,7 +518,7 @@ def verify_code(site: Site, *, phone, session_id, code) -> OtpAnswer:
             raise refusal(429, "otp_attempts_exceeded", "Too many wrong codes. Ask for a new code.", wait())
         raise refusal(422, "otp_code_wrong", f"That code is not right. {left} tries left.", 0, attempts_left=left)
     db.session.commit()
-    proof, expires = make_proof(site, phone, session_id, "verified")
+    proof, expires = make_proof(site, phone, session_id, "verified", proof_version)
     return OtpAnswer("verified", phone, proof=proof, proof_expires_at=expires)
 
 
@@ -544,7 +575,8 @@ def plugin_config(site: Site, since: int | None) -> dict:
         "blacklist": None,
         "abandoned": abandoned_service.plugin_config(site),
         # Sent on every pull: how a shop active before export keys existed gets its key, and
-        # how every shop gets the new one after the service's secret key changed.
+        # how every shop gets the new one after the service's secret key changed. It also keys
+        # the checkout proofs (version 2, see PROOF_CONTEXTS).
         "export_key": export_key(site.token_hash),
     }
     if since != settings.version:

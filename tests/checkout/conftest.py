@@ -52,12 +52,19 @@ def otp_shop(app, shop, gateway, fund):
     return shop
 
 
-def send(shop, phone=PHONE, session=SESSION, ip=IP):
-    return shop.post("/api/v1/otp/send", json={"phone": phone, "session_id": session, "ip": ip})
+def send(shop, phone=PHONE, session=SESSION, ip=IP, proof_version=None):
+    """proof_version=2: as a plugin that holds its export key asks; None: as one that does not."""
+    body = {"phone": phone, "session_id": session, "ip": ip}
+    if proof_version is not None:
+        body["proof_version"] = proof_version
+    return shop.post("/api/v1/otp/send", json=body)
 
 
-def verify(shop, code, phone=PHONE, session=SESSION):
-    return shop.post("/api/v1/otp/verify", json={"phone": phone, "session_id": session, "code": code})
+def verify(shop, code, phone=PHONE, session=SESSION, proof_version=None):
+    body = {"phone": phone, "session_id": session, "code": code}
+    if proof_version is not None:
+        body["proof_version"] = proof_version
+    return shop.post("/api/v1/otp/verify", json=body)
 
 
 def last_code(gateway, msisdn="8801711234567"):

@@ -18,13 +18,45 @@ from backend.sms.models import SmsMessage
 from tests.checkout.conftest import E164, IP, SESSION, last_code, send, set_checkout, verify
 
 
-def plugin_reads_proof(token, proof):
-    """What the plugin does with a proof, written again from its description, without the service's code:
-    key = HMAC-SHA256(key=sha256_hex(token), "bikri-otp-proof-v1"); signature = HMAC-SHA256(key, payload)."""
+def proof_signed_with(key: bytes, proof: str) -> bool:
     body, signature = proof.split(".")
-    key = hmac.new(hashlib.sha256(token.encode()).hexdigest().encode(), b"bikri-otp-proof-v1", hashlib.sha256).digest()
-    assert b64url(hmac.new(key, body.encode(), hashlib.sha256).digest()) == signature
-    return json.loads(b64url_decode(body))
+    return hmac.compare_digest(b64url(hmac.new(key, body.encode(), hashlib.sha256).digest()), signature)
+
+
+def v1_key(token_hash_hex: str) -> bytes:
+    """The version 1 proof key: HMAC-SHA256(key=sha256_hex(token), "bikri-otp-proof-v1"); the
+    key is the site's stored token hash, so anyone holding the database can compute it."""
+    return hmac.new(token_hash_hex.encode(), b"bikri-otp-proof-v1", hashlib.sha256).digest()
+
+
+def v2_key(export_key: str) -> bytes:
+    """The version 2 proof key: HMAC-SHA256(key=export key, "bikri-otp-proof-v2")."""
+    return hmac.new(export_key.encode(), b"bikri-otp-proof-v2", hashlib.sha256).digest()
+
+
+def plugin_reads_proof(token, proof, export_key=None):
+    """What the plugin does with a proof, written again from its description, without the service's code:
+    with no export key yet, only version 1 (keyed from sha256(token)); holding the key, only version 2."""
+    key = v2_key(export_key) if export_key else v1_key(hashlib.sha256(token.encode()).hexdigest())
+    assert proof_signed_with(key, proof)
+    payload = json.loads(b64url_decode(proof.split(".")[0]))
+    assert payload["v"] == (2 if export_key else 1)
+    return payload
+
+
+def export_key_of(shop):
+    """The export key as the plugin gets it: from its config pull."""
+    return shop.get("/api/v1/checkout/config").json["export_key"]
+
+
+def every_stored_value(app):
+    """Every non-empty value of every column of every table, as text: what a leaked database gives."""
+    values = set()
+    with app.app_context():
+        for table in db.metadata.sorted_tables:
+            for row in db.session.execute(select(table)).all():
+                values.update(str(value) for value in row if value not in (None, ""))
+    return values
 
 
 def concurrently(app, shop, path, bodies, workers=8):
@@ -42,6 +74,8 @@ def rows(app):
 
 
 def test_send_then_verify_gives_a_proof_the_plugin_can_check(app, otp_shop, gateway, ledger, clock):
+    """As a plugin asks that has not got its export key yet (one of before proof version 2, or
+    one updated less than 5 minutes ago): it keeps getting version 1, which it can check."""
     sent = send(otp_shop)
     assert sent.status_code == 200, sent.json
     assert sent.json["status"] == "sent" and sent.json["phone"] == E164
@@ -60,6 +94,53 @@ def test_send_then_verify_gives_a_proof_the_plugin_can_check(app, otp_shop, gate
     assert (payload["p"], payload["sid"], payload["m"], payload["v"]) == (E164, SESSION, "verified", 1)
     assert 29 * 60 < payload["exp"] - time.time() <= 30 * 60
     assert answer.json["proof_expires_at"].endswith("Z")
+
+
+def test_a_plugin_holding_its_key_gets_proofs_a_leaked_database_cannot_sign(app, otp_shop, gateway):
+    """Issue 17 item 9, for checkout proofs: with version 1 the proof key was derived from the
+    stored token hash alone, so a copy of the database could forge a proof for every shop."""
+    key = export_key_of(otp_shop)
+    send(otp_shop, proof_version=2)
+    answer = verify(otp_shop, last_code(gateway), proof_version=2)
+    assert answer.status_code == 200, answer.json
+    proof = answer.json["proof"]
+    payload = plugin_reads_proof(otp_shop.token, proof, export_key=key)
+    assert (payload["v"], payload["p"], payload["sid"], payload["m"]) == (2, E164, SESSION, "verified")
+
+    token_hash = hashlib.sha256(otp_shop.token.encode()).hexdigest()
+    assert not proof_signed_with(v1_key(token_hash), proof), "signed with the token hash alone"
+    stored = every_stored_value(app)
+    assert token_hash in stored  # the scan sees what a leak gives, token hashes and all
+    assert not any(key in value for value in stored), "the export key is in the database"
+    # no stored value, taken as the key of either version, signs what the service issued
+    assert not any(proof_signed_with(v2_key(value), proof) or proof_signed_with(v1_key(value), proof)
+                   for value in stored)
+    with app.app_context():
+        site = db.session.get(Site, otp_shop.site_id)
+        assert service.read_proof(site, proof, version=2)["p"] == E164
+        assert service.read_proof(site, proof, version=1) is None
+
+
+def test_the_send_answers_with_a_proof_of_the_version_asked_for(app, otp_shop, gateway, fund, clock):
+    """Trusted customers and an empty wallet get their proof from the send: the same version rule."""
+    set_checkout(app, otp_shop, otp_skip_trusted=True)
+    send(otp_shop)
+    verify(otp_shop, last_code(gateway))
+    otp_shop.post("/api/v1/checkout/orders", json={"wc_order_id": 101, "phone": "01711234567", "otp": "verified", "status": "completed"})
+    clock.advance(61)
+    trusted = send(otp_shop, proof_version=2)
+    assert trusted.json["status"] == "trusted"
+    assert plugin_reads_proof(otp_shop.token, trusted.json["proof"], export_key=export_key_of(otp_shop))["m"] == "trusted"
+    clock.advance(61)
+    assert plugin_reads_proof(otp_shop.token, send(otp_shop).json["proof"])["m"] == "trusted"  # no key yet: v1
+
+
+def test_only_proof_versions_1_and_2_are_asked_for(otp_shop, gateway):
+    for version in (0, 3, "two"):
+        answer = send(otp_shop, proof_version=version)
+        assert answer.status_code == 422, (version, answer.json)
+        assert "proof_version" in answer.json["error"]["details"]
+    assert not gateway.sent
 
 
 def test_the_code_is_stored_only_as_a_keyed_hash(app, otp_shop, gateway):
@@ -252,10 +333,10 @@ def test_empty_wallet_fails_open_with_a_flagged_proof_and_an_alert(app, shop, ga
     fund(shop, Decimal("0.45"))
     set_checkout(app, shop, otp_enabled=True)
     assert send(shop).json["status"] == "sent"  # the last 0.45
-    answer = send(shop, phone="01811234567")
+    answer = send(shop, phone="01811234567", proof_version=2)
     assert answer.status_code == 200, answer.json
     assert (answer.json["status"], answer.json["reason"]) == ("skipped", "no_balance")
-    assert plugin_reads_proof(shop.token, answer.json["proof"])["m"] == "skipped_no_balance"
+    assert plugin_reads_proof(shop.token, answer.json["proof"], export_key=export_key_of(shop))["m"] == "skipped_no_balance"
     assert len(gateway.sent) == 1
     config = shop.get("/api/v1/checkout/config").json
     assert config["otp"]["balance_ok"] is False and config["otp"]["no_balance_since"]
@@ -325,7 +406,7 @@ def test_shops_do_not_share_codes_limits_or_proofs(app, otp_shop, make_shop, gat
     assert verify(shop_b, code).json["error"]["code"] == "otp_no_code"
     # A's cooldown does not hold B back
     assert send(shop_b).json["status"] == "sent"
-    proof = verify(otp_shop, code).json["proof"]
+    proof = verify(otp_shop, code, proof_version=2).json["proof"]
     with app.app_context():
         assert service.read_proof(db.session.get(Site, otp_shop.site_id), proof)["p"] == E164
         assert service.read_proof(db.session.get(Site, shop_b.site_id), proof) is None
@@ -333,10 +414,14 @@ def test_shops_do_not_share_codes_limits_or_proofs(app, otp_shop, make_shop, gat
 
 def test_reactivation_invalidates_old_proofs(app, client, otp_shop, gateway):
     send(otp_shop)
-    proof = verify(otp_shop, last_code(gateway)).json["proof"]
+    proofs = {1: verify(otp_shop, last_code(gateway)).json["proof"]}
+    send(otp_shop, phone="01811234567")  # another number: the first one's cooldown runs
+    proofs[2] = verify(otp_shop, last_code(gateway, "8801811234567"), phone="01811234567", proof_version=2).json["proof"]
+    with app.app_context():
+        assert all(service.read_proof(db.session.get(Site, otp_shop.site_id), proofs[v], version=v) for v in proofs)
     client.post("/api/v1/sites/activate", json={"license_key": otp_shop.key, "site_url": otp_shop.url})
     with app.app_context():
-        assert service.read_proof(db.session.get(Site, otp_shop.site_id), proof) is None
+        assert not any(service.read_proof(db.session.get(Site, otp_shop.site_id), proofs[v], version=v) for v in proofs)
 
 
 def test_old_codes_expire_and_lose_their_hash(app, otp_shop, gateway, clock):

@@ -12,11 +12,17 @@ widget, Enter is pressed in every field (F4), the server refuses the order witho
 both checkouts, a blacklisted number sees the shop's Bangla message, and the order shows in
 the OTP report.
 """
+import hashlib
+import hmac
+import json
 import re
+import time
 
+import psycopg
 import requests
 from playwright.sync_api import expect
 
+from backend.security import b64url, b64url_decode
 from tests.e2e.conftest import ARTIFACTS, activate, sign_in, wp_eval
 
 FIELDS = ["#billing_first_name", "#billing_last_name", "#billing_phone", "#billing_email", "#billing_address_1",
@@ -28,6 +34,18 @@ STORE_API = """async ([phone]) => {
     body: JSON.stringify({billing_address: {phone: phone, email: 'shopper@example.com'}, payment_method: 'cod'})});
   return {status: response.status, body: await response.json()};
 }"""
+
+
+def forged_proofs(service, phone, session):
+    """Version 1 proofs, made from nothing but the service's database: one per stored token hash."""
+    with psycopg.connect(service["database_url"]) as conn:
+        hashes = [row[0] for row in conn.execute("SELECT token_hash FROM sites WHERE token_hash IS NOT NULL")]
+    assert hashes
+    body = b64url(json.dumps({"v": 1, "p": phone, "sid": session, "m": "verified", "exp": int(time.time()) + 600,
+                              "n": "leaked-database"}).encode())
+    return [body + "." + b64url(hmac.new(hmac.new(token_hash.encode(), b"bikri-otp-proof-v1", hashlib.sha256).digest(),
+                                         body.encode(), hashlib.sha256).digest())
+            for token_hash in hashes]
 
 
 def last_code(sandboxes, msisdn):
@@ -144,6 +162,20 @@ def test_otp_checkout_end_to_end(service, wordpress, sandboxes, browser, tmp_pat
     assert verified["status"] == 200 and verified["body"]["bikri_otp"] == "verified", verified
     other = shop.evaluate(STORE_API, ["01911234567"])
     assert other["status"] == 400 and other["body"]["code"] == "bikri_otp_required", other
+
+    # The plugin got its export key with the activation, so its proof is version 2, signed with
+    # that key; a proof made from what the service's database holds (version 1, keyed from the
+    # site's token hash) does not open the checkout.
+    cookies = {c["name"]: c["value"] for c in shopper_context.cookies()}
+    assert json.loads(b64url_decode(cookies["bikri_otp_proof"].split(".")[0]))["v"] == 2
+    forged_page = browser.new_context().new_page()
+    forged_page.goto(f"{wp}/checkout-stand-in/")
+    for proof in forged_proofs(service, "+8801711234567", "f" * 32):
+        forged_page.context.add_cookies([{"name": "bikri_checkout_session", "value": "f" * 32, "url": wp},
+                                         {"name": "bikri_otp_proof", "value": proof, "url": wp}])
+        forged = forged_page.evaluate(STORE_API, ["01711234567"])
+        assert forged["status"] == 400 and forged["body"]["code"] == "bikri_otp_required", forged
+    forged_page.context.close()
 
     # The classic checkout places the order, marked verified.
     shop.locator("#place_order").click()

@@ -202,10 +202,12 @@ final class Bikri_Api_Client {
 		return $this->request(
 			'POST',
 			'/api/v1/otp/send',
-			array(
-				'phone'      => (string) $phone,
-				'session_id' => (string) $session_id,
-				'ip'         => (string) $ip,
+			$this->with_proof_version(
+				array(
+					'phone'      => (string) $phone,
+					'session_id' => (string) $session_id,
+					'ip'         => (string) $ip,
+				)
 			)
 		);
 	}
@@ -222,12 +224,31 @@ final class Bikri_Api_Client {
 		return $this->request(
 			'POST',
 			'/api/v1/otp/verify',
-			array(
-				'phone'      => (string) $phone,
-				'session_id' => (string) $session_id,
-				'code'       => (string) $code,
+			$this->with_proof_version(
+				array(
+					'phone'      => (string) $phone,
+					'session_id' => (string) $session_id,
+					'code'       => (string) $code,
+				)
 			)
 		);
+	}
+
+	/**
+	 * An OTP call's body, with proof_version 2 when this site holds its export key: the service
+	 * then signs the answer's proof with that key, the only one Bikri_Otp_Proof takes from then
+	 * on. Without the key the body is what it was before proof versions, and the service signs
+	 * version 1, which is what a plugin still waiting for its key checks.
+	 *
+	 * @param array $body The call's fields.
+	 * @return array
+	 */
+	private function with_proof_version( array $body ) {
+		$version = Bikri_Otp_Proof::version( $this->license->export_key() );
+		if ( 1 !== $version ) {
+			$body['proof_version'] = $version;
+		}
+		return $body;
 	}
 
 	/**

@@ -168,7 +168,7 @@ final class Bikri_Checkout_Ajax {
 	 */
 	private function accept( array $answer, $phone ) {
 		$proof = isset( $answer['proof'] ) ? (string) $answer['proof'] : '';
-		$read  = Bikri_Otp_Proof::read( $this->license->token(), $proof, time() );
+		$read  = $this->read_answered( $proof );
 		if ( null === $read || $read['p'] !== $phone || $read['sid'] !== $this->checkout->session_id( false ) ) {
 			$this->fail( 'bikri_bad_response', __( 'Something went wrong. Try again.', 'bikri' ), 502 );
 		}
@@ -180,6 +180,28 @@ final class Bikri_Checkout_Ajax {
 				'message' => __( 'Mobile number confirmed. You can place the order.', 'bikri' ),
 			)
 		);
+	}
+
+	/**
+	 * Reads a proof the service answered with.
+	 *
+	 * A proof whose signature does not hold under the export key held here means the service
+	 * signs with another one: its secret key changed, and the new export key comes with the next
+	 * config pull, up to five minutes away. Pulling now, then reading again, keeps the checkout
+	 * working meanwhile. No proof is taken on any other key than the one held after the pull.
+	 *
+	 * @param string $proof The answer's proof.
+	 * @return array|null Its payload, or null.
+	 */
+	private function read_answered( $proof ) {
+		$token = $this->license->token();
+		$key   = $this->license->export_key();
+		$read  = Bikri_Otp_Proof::read( $token, $key, $proof, time() );
+		if ( null === $read && '' !== $key && ! Bikri_Otp_Proof::signed( $token, $key, $proof )
+			&& true === $this->checkout->config->sync( $this->client, time() ) && $key !== $this->license->export_key() ) {
+			$read = Bikri_Otp_Proof::read( $token, $this->license->export_key(), $proof, time() );
+		}
+		return $read;
 	}
 
 	/**
@@ -206,7 +228,7 @@ final class Bikri_Checkout_Ajax {
 
 		if ( ( 0 === $status || ( $status >= 500 && 'otp_send_failed' !== $code ) ) && '' !== $session ) {
 			$state = $this->checkout->config->state();
-			$this->checkout->store_proof( Bikri_Otp_Proof::sign( $this->license->token(), $phone, $session, 'skipped_unavailable', time() + (int) $state['proof_seconds'] ) );
+			$this->checkout->store_proof( Bikri_Otp_Proof::sign( $this->license->token(), $this->license->export_key(), $phone, $session, 'skipped_unavailable', time() + (int) $state['proof_seconds'] ) );
 			wp_send_json_success(
 				array(
 					'status'  => 'verified',

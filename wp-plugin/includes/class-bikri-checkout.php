@@ -161,7 +161,7 @@ final class Bikri_Checkout {
 		if ( '' === $session || '' === $raw ) {
 			return null;
 		}
-		$proof = Bikri_Otp_Proof::read( $this->license->token(), $raw, time() );
+		$proof = Bikri_Otp_Proof::read( $this->license->token(), $this->license->export_key(), $raw, time() );
 		return null !== $proof && hash_equals( $session, $proof['sid'] ) ? $proof : null;
 	}
 

@@ -84,11 +84,24 @@ class Bikri_Checkout_Ajax_Test extends Bikri_Test_Case {
 	 * @param string $phone   Phone.
 	 * @param string $mode    Mode.
 	 * @param string $session Session (the cookie's by default).
+	 * @param string $key     Export key it is signed with ('': version 1, from the token).
 	 * @return string
 	 */
-	private function proof( $phone = self::PHONE, $mode = 'verified', $session = null ) {
+	private function proof( $phone = self::PHONE, $mode = 'verified', $session = null, $key = self::EXPORT_KEY ) {
 		$session = null === $session ? $this->plugin->checkout->session_id( false ) : $session;
-		return Bikri_Otp_Proof::sign( self::TOKEN, $phone, $session, $mode, time() + 1800 );
+		return Bikri_Otp_Proof::sign( self::TOKEN, $key, $phone, $session, $mode, time() + 1800 );
+	}
+
+	/**
+	 * The service's answer to a config pull, with an export key.
+	 *
+	 * @param string $key The export key.
+	 * @return array
+	 */
+	private static function config_with_key( $key ) {
+		$answer         = self::checkout_config( 3, array( 'enabled' => true ) );
+		$answer['body'] = wp_json_encode( json_decode( $answer['body'], true ) + array( 'export_key' => $key ) );
+		return $answer;
 	}
 
 	public function test_a_bad_nonce_is_refused_before_any_remote_call() {
@@ -142,11 +155,13 @@ class Bikri_Checkout_Ajax_Test extends Bikri_Test_Case {
 		$this->assertMatchesRegularExpression( '/^[a-f0-9]{32}$/', $session );
 		$this->assertSame(
 			array(
-				'phone'      => self::PHONE,
-				'session_id' => $session,
-				'ip'         => '203.0.113.10',
+				'phone'         => self::PHONE,
+				'session_id'    => $session,
+				'ip'            => '203.0.113.10',
+				'proof_version' => 2,
 			),
-			$request[2]
+			$request[2],
+			'holding its export key, the plugin asks for proofs signed with it'
 		);
 		$this->assertStringNotContainsString( self::TOKEN, wp_json_encode( $answer ) );
 	}
@@ -193,6 +208,86 @@ class Bikri_Checkout_Ajax_Test extends Bikri_Test_Case {
 		$this->assertArrayNotHasKey( Bikri_Checkout::PROOF_COOKIE, $_COOKIE );
 	}
 
+	public function test_a_plugin_without_its_export_key_yet_asks_for_version_1_and_keeps_its_checkout() {
+		$this->shop();
+		delete_option( Bikri_License::OPTION_EXPORT_KEY ); // Updated, and its next config pull not come yet.
+		$_COOKIE[ Bikri_Checkout::SESSION_COOKIE ] = 'abcdefabcdefabcdefabcdefabcdef12';
+		$v1                                        = $this->proof( self::PHONE, 'verified', null, '' );
+		$this->service                             = static function ( $method, $path, $body ) use ( $v1 ) {
+			return self::response(
+				200,
+				array(
+					'status' => 'verified',
+					'phone'  => $body['phone'],
+					'proof'  => $v1,
+				)
+			);
+		};
+		$answer = $this->ajax( 'handle_verify', array( 'phone' => '01711234567', 'code' => '123456' ) );
+		$this->assertSame( 'verified', $answer['data']['status'] );
+		$this->assertArrayNotHasKey( 'proof_version', $this->requests_to( '/api/v1/otp/verify' )[0][2], 'the request of before proof versions' );
+		$this->assertSame( $v1, $_COOKIE[ Bikri_Checkout::PROOF_COOKIE ] );
+		$errors = new WP_Error();
+		do_action( 'woocommerce_after_checkout_validation', array( 'billing_phone' => '01711234567' ), $errors );
+		$this->assertSame( array(), $errors->get_error_codes() );
+
+		// The service away: the proof signed here is version 1 too, and counts.
+		unset( $_COOKIE[ Bikri_Checkout::PROOF_COOKIE ] );
+		$this->service = static function () {
+			return new WP_Error( 'http_request_failed', 'cURL error 7: Failed to connect' );
+		};
+		$this->assertSame( 'verified', $this->ajax( 'handle_send', array( 'phone' => '01711234567' ) )['data']['status'] );
+		$this->assertSame( array( 1, 'skipped_unavailable' ), array( $this->plugin->checkout->current_proof()['v'], $this->plugin->checkout->current_proof()['m'] ) );
+	}
+
+	public function test_a_proof_under_a_new_export_key_is_taken_once_the_key_is_pulled() {
+		$this->shop();
+		$new_key                                   = str_repeat( 'c4', 32 ); // The service's secret key changed.
+		$_COOKIE[ Bikri_Checkout::SESSION_COOKIE ] = 'abcdefabcdefabcdefabcdefabcdef12';
+		$proof                                     = $this->proof( self::PHONE, 'verified', null, $new_key );
+		$this->service                             = static function ( $method, $path, $body ) use ( $proof, $new_key ) {
+			if ( '/api/v1/checkout/config' === $path ) {
+				return self::config_with_key( $new_key );
+			}
+			return self::response(
+				200,
+				array(
+					'status' => 'verified',
+					'phone'  => $body['phone'],
+					'proof'  => $proof,
+				)
+			);
+		};
+		$answer = $this->ajax( 'handle_verify', array( 'phone' => '01711234567', 'code' => '123456' ) );
+		$this->assertSame( 'verified', $answer['data']['status'] );
+		$this->assertSame( $new_key, $this->plugin->license->export_key(), 'pulled at once, not in up to five minutes' );
+		$this->assertSame( $proof, $_COOKIE[ Bikri_Checkout::PROOF_COOKIE ] );
+		$this->assertSame( 2, $this->plugin->checkout->current_proof()['v'] );
+	}
+
+	public function test_a_version_1_proof_is_not_kept_by_a_plugin_that_holds_its_key() {
+		$this->shop();
+		$_COOKIE[ Bikri_Checkout::SESSION_COOKIE ] = 'abcdefabcdefabcdefabcdefabcdef12';
+		$v1                                        = $this->proof( self::PHONE, 'verified', null, '' );
+		$this->service                             = static function ( $method, $path, $body ) use ( $v1 ) {
+			if ( '/api/v1/checkout/config' === $path ) {
+				return self::config_with_key( self::EXPORT_KEY );
+			}
+			return self::response(
+				200,
+				array(
+					'status' => 'verified',
+					'phone'  => $body['phone'],
+					'proof'  => $v1,
+				)
+			);
+		};
+		$answer = $this->ajax( 'handle_verify', array( 'phone' => '01711234567', 'code' => '123456' ) );
+		$this->assertSame( 'bikri_bad_response', $answer['data']['code'] );
+		$this->assertArrayNotHasKey( Bikri_Checkout::PROOF_COOKIE, $_COOKIE );
+		$this->assertSame( self::EXPORT_KEY, $this->plugin->license->export_key() );
+	}
+
 	public function test_refusals_come_in_the_shoppers_words_with_when_to_try_again() {
 		$this->shop();
 		$_COOKIE[ Bikri_Checkout::SESSION_COOKIE ] = 'abcdefabcdefabcdefabcdefabcdef12';
@@ -232,7 +327,7 @@ class Bikri_Checkout_Ajax_Test extends Bikri_Test_Case {
 		$answer = $this->ajax( 'handle_send', array( 'phone' => '01711234567' ) );
 		$this->assertSame( 'verified', $answer['data']['status'] );
 		$proof = $this->plugin->checkout->current_proof();
-		$this->assertSame( array( self::PHONE, 'skipped_unavailable' ), array( $proof['p'], $proof['m'] ) );
+		$this->assertSame( array( self::PHONE, 'skipped_unavailable', 2 ), array( $proof['p'], $proof['m'], $proof['v'] ), 'signed here with the export key' );
 
 		$errors = new WP_Error();
 		do_action( 'woocommerce_after_checkout_validation', array( 'billing_phone' => '01711234567' ), $errors );
@@ -253,7 +348,7 @@ class Bikri_Checkout_Ajax_Test extends Bikri_Test_Case {
 					'status' => 'skipped',
 					'reason' => 'no_balance',
 					'phone'  => $body['phone'],
-					'proof'  => Bikri_Otp_Proof::sign( self::TOKEN, $body['phone'], $body['session_id'], 'skipped_no_balance', time() + 1800 ),
+					'proof'  => Bikri_Otp_Proof::sign( self::TOKEN, self::EXPORT_KEY, $body['phone'], $body['session_id'], 'skipped_no_balance', time() + 1800 ),
 				)
 			);
 		};

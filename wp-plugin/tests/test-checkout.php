@@ -39,9 +39,15 @@ class Bikri_Checkout_Test extends Bikri_Test_Case {
 	const PHONE   = '+8801711234567';
 
 	/**
-	 * A proof made by the Python service's code for token site-token-123, session
-	 * py000000000000000000000000000000, phone +8801711234567, expiring in 2100: PHP must read
-	 * what Python signs.
+	 * Proofs made by the Python service's code (backend/checkout/service.py _proof_key) for token
+	 * site-token-123, session py000000000000000000000000000000, phone +8801711234567, expiring in
+	 * 2100: PHP must read what Python signs. Version 1 is keyed from the token's SHA-256 (what a
+	 * plugin without its export key takes); version 2 from the export key EXPORT_KEY.
+	 */
+	const PYTHON_PROOF_V2 = 'eyJ2IjoyLCJwIjoiKzg4MDE3MTEyMzQ1NjciLCJzaWQiOiJweTAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMCIsIm0iOiJ2ZXJpZmllZCIsImV4cCI6NDEwMjQ0NDgwMCwibiI6Im1hZGUtYnktcHl0aG9uIn0.GPAKuHsqmJXN0sGWZ97KEU_pJgZXVvs7ntwSTA5JZE4';
+
+	/**
+	 * The same proof, version 1.
 	 */
 	const PYTHON_PROOF = 'eyJ2IjoxLCJwIjoiKzg4MDE3MTEyMzQ1NjciLCJzaWQiOiJweTAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMCIsIm0iOiJ2ZXJpZmllZCIsImV4cCI6NDEwMjQ0NDgwMCwibiI6Im1hZGUtYnktcHl0aG9uIn0.4T9pbONJKDw_glTgZ49-9llkAj5WqHZW9vMRjk7M4JE';
 
@@ -105,10 +111,28 @@ class Bikri_Checkout_Test extends Bikri_Test_Case {
 	 * @param int    $expires Expiry.
 	 * @param string $session Session of the proof.
 	 * @param string $token   Token that signs it.
+	 * @param string $key     Export key that signs it ('': a version 1 proof, signed from the token).
 	 */
-	private function verified( $phone = self::PHONE, $mode = 'verified', $expires = 0, $session = self::SESSION, $token = self::TOKEN ) {
+	private function verified( $phone = self::PHONE, $mode = 'verified', $expires = 0, $session = self::SESSION, $token = self::TOKEN, $key = self::EXPORT_KEY ) {
 		$_COOKIE[ Bikri_Checkout::SESSION_COOKIE ] = self::SESSION;
-		$_COOKIE[ Bikri_Checkout::PROOF_COOKIE ]   = Bikri_Otp_Proof::sign( $token, $phone, $session, $mode, $expires ? $expires : time() + 600 );
+		$_COOKIE[ Bikri_Checkout::PROOF_COOKIE ]   = Bikri_Otp_Proof::sign( $token, $key, $phone, $session, $mode, $expires ? $expires : time() + 600 );
+	}
+
+	/**
+	 * A proof with any payload, signed as version 1 is (HMAC of "bikri-otp-proof-v1" under the
+	 * token's SHA-256): what anyone holding a copy of the service's database, which stores that
+	 * SHA-256 as the site's token hash, can make. Written here from the scheme, not with the plugin's code.
+	 *
+	 * @param array $payload The payload.
+	 * @return string
+	 */
+	private static function signed_with_the_token_hash( array $payload ) {
+		$b64  = static function ( $raw ) {
+			return rtrim( strtr( base64_encode( $raw ), '+/', '-_' ), '=' ); // phpcs:ignore WordPress.PHP.DiscouragedPHPFunctions.obfuscation_base64_encode -- the proof format.
+		};
+		$key  = hash_hmac( 'sha256', 'bikri-otp-proof-v1', hash( 'sha256', self::TOKEN ), true );
+		$body = $b64( wp_json_encode( $payload ) );
+		return $body . '.' . $b64( hash_hmac( 'sha256', $body, $key, true ) );
 	}
 
 	/**
@@ -175,7 +199,7 @@ class Bikri_Checkout_Test extends Bikri_Test_Case {
 			'another phone'   => array( '+8801811234567' ),
 			'expired'         => array( self::PHONE, 'verified', time() - 1 ),
 			'another session' => array( self::PHONE, 'verified', 0, 'ffffffffffffffffffffffffffffffff' ),
-			'another site'    => array( self::PHONE, 'verified', 0, self::SESSION, 'other-site-token' ),
+			'another site'    => array( self::PHONE, 'verified', 0, self::SESSION, 'other-site-token', str_repeat( 'ab', 32 ) ),
 		);
 		foreach ( $cases as $what => $args ) {
 			$this->verified( ...$args );
@@ -187,9 +211,81 @@ class Bikri_Checkout_Test extends Bikri_Test_Case {
 	}
 
 	public function test_a_proof_signed_by_the_service_in_python_is_read_here() {
-		$payload = Bikri_Otp_Proof::read( self::TOKEN, self::PYTHON_PROOF, time() );
-		$this->assertSame( array( '+8801711234567', 'py000000000000000000000000000000', 'verified' ), array( $payload['p'], $payload['sid'], $payload['m'] ) );
-		$this->assertNull( Bikri_Otp_Proof::read( 'another-token', self::PYTHON_PROOF, time() ) );
+		$payload = Bikri_Otp_Proof::read( self::TOKEN, self::EXPORT_KEY, self::PYTHON_PROOF_V2, time() );
+		$this->assertSame( array( 2, '+8801711234567', 'py000000000000000000000000000000', 'verified' ), array( $payload['v'], $payload['p'], $payload['sid'], $payload['m'] ) );
+		$this->assertNull( Bikri_Otp_Proof::read( self::TOKEN, str_repeat( 'ab', 32 ), self::PYTHON_PROOF_V2, time() ), 'another export key' );
+		$this->assertNull( Bikri_Otp_Proof::read( self::TOKEN, '', self::PYTHON_PROOF_V2, time() ), 'no key: only version 1' );
+
+		// Version 1, while this site has no export key yet.
+		$payload = Bikri_Otp_Proof::read( self::TOKEN, '', self::PYTHON_PROOF, time() );
+		$this->assertSame( array( 1, '+8801711234567', 'py000000000000000000000000000000', 'verified' ), array( $payload['v'], $payload['p'], $payload['sid'], $payload['m'] ) );
+		$this->assertNull( Bikri_Otp_Proof::read( 'another-token', '', self::PYTHON_PROOF, time() ) );
+		$this->assertNull( Bikri_Otp_Proof::read( self::TOKEN, self::EXPORT_KEY, self::PYTHON_PROOF, time() ), 'holding the key: never version 1' );
+	}
+
+	public function test_once_the_export_key_is_held_a_proof_signed_from_the_token_hash_is_refused() {
+		$this->shop( true );
+		$this->assertSame( self::EXPORT_KEY, $this->plugin->license->export_key() );
+		$payload = array(
+			'p'   => self::PHONE,
+			'sid' => self::SESSION,
+			'm'   => 'verified',
+			'exp' => time() + 600,
+			'n'   => 'forged-from-a-leak',
+		);
+		$forged  = array(
+			'version 1'                 => self::signed_with_the_token_hash( array( 'v' => 1 ) + $payload ),
+			'version 1 that says 2'     => self::signed_with_the_token_hash( array( 'v' => 2 ) + $payload ),
+			'signed here without a key' => Bikri_Otp_Proof::sign( self::TOKEN, '', self::PHONE, self::SESSION, 'verified', time() + 600 ),
+		);
+		$_COOKIE[ Bikri_Checkout::SESSION_COOKIE ] = self::SESSION;
+		foreach ( $forged as $what => $proof ) {
+			$_COOKIE[ Bikri_Checkout::PROOF_COOKIE ] = $proof;
+			$this->assertNull( $this->plugin->checkout->current_proof(), $what );
+			$this->assertSame( array( 'bikri_otp_required' ), $this->classic()->get_error_codes(), $what );
+			$this->assertSame( 'bikri_otp_required', $this->block()->getErrorCode(), $what );
+		}
+
+		// A version 2 proof, signed with the key the service handed over, lets the order through.
+		$this->verified();
+		$this->assertSame( 2, $this->plugin->checkout->current_proof()['v'] );
+		$this->assertSame( array(), $this->classic()->get_error_codes() );
+		$this->assertNull( $this->block() );
+		$this->assertSame( array(), $this->requests, 'no remote call while an order is placed' );
+	}
+
+	public function test_a_site_without_its_export_key_yet_keeps_its_checkout_until_the_pull_brings_it() {
+		$this->shop( true );
+		delete_option( Bikri_License::OPTION_EXPORT_KEY ); // Updated from a plugin of before export keys.
+		$this->assertSame( '', $this->plugin->license->export_key() );
+		$v1 = self::signed_with_the_token_hash(
+			array(
+				'v'   => 1,
+				'p'   => self::PHONE,
+				'sid' => self::SESSION,
+				'm'   => 'verified',
+				'exp' => time() + 600,
+				'n'   => 'from-the-service',
+			)
+		);
+		$_COOKIE[ Bikri_Checkout::SESSION_COOKIE ] = self::SESSION;
+		$_COOKIE[ Bikri_Checkout::PROOF_COOKIE ]   = $v1;
+		$this->assertSame( array(), $this->classic()->get_error_codes(), 'the service still signs version 1 for this site' );
+		$this->assertNull( $this->block() );
+		$this->verified();
+		$this->assertSame( array( 'bikri_otp_required' ), $this->classic()->get_error_codes(), 'version 2 needs the key' );
+
+		// The next config pull brings the key: from then on only version 2 counts.
+		$this->service = static function () {
+			$answer         = self::checkout_config( 8, array( 'enabled' => true ) );
+			$answer['body'] = wp_json_encode( json_decode( $answer['body'], true ) + array( 'export_key' => self::EXPORT_KEY ) );
+			return $answer;
+		};
+		$this->assertTrue( $this->plugin->checkout->config->sync( $this->plugin->client, time() ) );
+		$this->assertSame( self::EXPORT_KEY, $this->plugin->license->export_key() );
+		$this->assertSame( array(), $this->classic()->get_error_codes() );
+		$_COOKIE[ Bikri_Checkout::PROOF_COOKIE ] = $v1;
+		$this->assertSame( array( 'bikri_otp_required' ), $this->classic()->get_error_codes() );
 	}
 
 	public function test_classic_checkout_wants_a_bangladeshi_mobile_number() {
