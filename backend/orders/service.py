@@ -17,6 +17,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 import orjson
+from flask_babel import gettext as _
 from sqlalchemy import and_, delete, func, or_, select, update
 
 from backend.abandoned import service as abandoned
@@ -381,6 +382,28 @@ def delete_orders(site_id: int, deletions: list[tuple[int, datetime]]) -> list[s
     recount_customers(touched)
     db.session.flush()
     return outcomes
+
+
+def order_gone_message() -> str:
+    """What the owner reads about an order WooCommerce no longer has (instead of its "Invalid ID.")."""
+    return _("This order no longer exists in WooCommerce.")
+
+
+def mark_missing(site_id: int, wc_ids) -> list[int]:
+    """WooCommerce answered that it has no such orders: they were deleted for good without the
+    hooks that tell Bikri (straight from the database, by another plugin). Each becomes a
+    deletion as of now (a tombstone: gone from the desk's lists, its sales taken out of the
+    dashboard, its customer recounted), or as of its stored version should the shop's clock
+    run ahead of ours. Returns the ids marked. Flushes; the caller commits."""
+    wc_ids = sorted({int(i) for i in wc_ids})
+    if not wc_ids:
+        return []
+    now = utcnow()
+    stored = dict(db.session.execute(select(Order.wc_id, Order.date_modified_gmt).where(
+        Order.site_id == site_id, in_list(Order.wc_id, wc_ids), Order.deleted_at.is_(None))).all())
+    deletions = [(wc_id, max(now, stored[wc_id])) for wc_id in wc_ids if wc_id in stored]
+    outcomes = delete_orders(site_id, deletions)
+    return [wc_id for (wc_id, _when), outcome in zip(deletions, outcomes) if outcome == APPLIED]
 
 
 def _ensure_customers(site_id: int, names_by_phone: dict, now: datetime, also_lock=()) -> dict[str, int]:
