@@ -6,7 +6,9 @@ parameters over https only; OAuth 1.0a one-legged HMAC-SHA1/HMAC-SHA256 signatur
 http, with the 15-minute timestamp window and single-use nonces), `per_page` ≤ 100,
 `X-WP-Total`/`X-WP-TotalPages`/`Link`, `orderby`, `modified_after`/`after`/`before` with
 `dates_are_gmt`, batch ≤ 100 items (413 above, per-item `error` objects inside a 200),
-WooCommerce's error shape, money as strings and `line_items[].price` as a number.
+WooCommerce's error shape, money as strings and `line_items[].price` as a number (an int when
+whole). Its answers have the keys and types of a real WooCommerce 7.8 store's, request for
+request: tests/sandbox/test_woocommerce_78_shapes.py compares them with that store's recording.
 
 Memory stays small for big stores: generated orders are not kept. An order is a pure
 function of (seed, id) and only a few compact columns live in arrays (created, modified,

@@ -109,10 +109,11 @@ def arrange_as_recorded(api, url) -> dict:
 
     completed, on_hold = create("completed"), create("on-hold")
     assert completed["id"] == 101, "the first order of page 2 by id"
-    # staff touch the completed order after the other one came in: by modification it comes second
-    later = int(datetime.fromisoformat(on_hold["date_modified_gmt"]).replace(tzinfo=timezone.utc).timestamp()) + 5
-    # the sandbox's controls are plain HTTP on loopback, without authentication
-    assert requests.post(f"{url}/__sandbox/orders/{completed['id']}/touch", json={"at": later}, timeout=5).ok
+    # Both last changed early in 2026 (whatever this machine's clock says), the unpaid one first.
+    # The sandbox's controls are plain HTTP on loopback, without authentication.
+    for order, at in ((on_hold, "2026-01-02T09:00:00"), (completed, "2026-01-02T10:00:00")):
+        when = int(datetime.fromisoformat(at).replace(tzinfo=timezone.utc).timestamp())
+        assert requests.post(f"{url}/__sandbox/orders/{order['id']}/touch", json={"at": when}, timeout=5).ok
     return {"order_id": completed["id"]}
 
 
