@@ -395,15 +395,24 @@ def mark_missing(site_id: int, wc_ids) -> list[int]:
     deletion as of now (a tombstone: gone from the desk's lists, its sales taken out of the
     dashboard, its customer recounted), or as of its stored version should the shop's clock
     run ahead of ours. Returns the ids marked. Flushes; the caller commits."""
+    when = missing_since(site_id, wc_ids, stored_only=True)
+    deletions = sorted(when.items())
+    outcomes = delete_orders(site_id, deletions)
+    return [wc_id for (wc_id, _when), outcome in zip(deletions, outcomes) if outcome == APPLIED]
+
+
+def missing_since(site_id: int, wc_ids, *, stored_only: bool = False) -> dict[int, datetime]:
+    """The time to stamp on the deletion of orders WooCommerce says it does not have: now, or
+    the stored version's time should the shop's clock run ahead of ours (a deletion older than
+    the stored version would not take). Only reads."""
     wc_ids = sorted({int(i) for i in wc_ids})
     if not wc_ids:
-        return []
+        return {}
     now = utcnow()
     stored = dict(db.session.execute(select(Order.wc_id, Order.date_modified_gmt).where(
         Order.site_id == site_id, in_list(Order.wc_id, wc_ids), Order.deleted_at.is_(None))).all())
-    deletions = [(wc_id, max(now, stored[wc_id])) for wc_id in wc_ids if wc_id in stored]
-    outcomes = delete_orders(site_id, deletions)
-    return [wc_id for (wc_id, _when), outcome in zip(deletions, outcomes) if outcome == APPLIED]
+    return {wc_id: max(now, stored[wc_id]) if wc_id in stored else now
+            for wc_id in wc_ids if wc_id in stored or not stored_only}
 
 
 def _ensure_customers(site_id: int, names_by_phone: dict, now: datetime, also_lock=()) -> dict[str, int]:

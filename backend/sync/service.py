@@ -895,11 +895,12 @@ def _fetch_bodies(site: Site, to_fetch: dict, records: dict, done, deletions: di
             done(index, "error", _error("order_fetch_failed",
                                         f"The event has no full order and WooCommerce could not be asked: {error}"))
         return
+    gone = orders.missing_since(site.id, set(to_fetch.values()) - set(found))
     for index, order_id in to_fetch.items():
         if order_id in found:
             records[index] = found[order_id]
         else:
-            deletions[index] = (order_id, utcnow())
+            deletions[index] = (order_id, gone[order_id])
 
 
 def _apply(site_id: int, normalised: dict, deletions: dict, done) -> None:

@@ -39,3 +39,22 @@ def test_only_woocommerces_own_answer_says_an_order_is_gone():
     assert not order_missing(WooCommerceError("Not found", code="http_404", status=404))
     assert not order_missing({"code": "woocommerce_rest_invalid_status", "message": "Locked."})
     assert not order_missing(None)
+
+
+def test_a_shop_clock_running_ahead_does_not_keep_a_deleted_order(app, store, connected):
+    """The stored version's time comes from the shop's clock; should it be ahead of ours, the
+    deletion is stamped with it, or it would be older than the version and not take."""
+    from datetime import timedelta
+
+    from backend.timeutil import utcnow
+
+    ahead = (utcnow() + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S")
+    body = {**store.data.order(15), "date_modified_gmt": ahead}
+    sent = connected.post("/api/v1/events", json={"events": [
+        {"idempotency_key": "ahead-15", "type": "updated", "order_id": 15, "date_modified_gmt": ahead, "order": body}]})
+    assert sent.json["results"][0]["status"] == "applied"
+    store.data.delete(15, force=True)
+    answer = connected.post("/api/v1/events", json={"events": [
+        {"idempotency_key": "later-15", "type": "status_changed", "order_id": 15, "date_modified_gmt": ahead}]})
+    assert answer.json["results"][0]["status"] == "applied", answer.json
+    assert stored(app, connected.site_id)[15].deleted_at is not None
