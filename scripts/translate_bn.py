@@ -141,6 +141,8 @@ BN = {
     "Click anywhere on the page to turn on the new-order sound.": "নতুন অর্ডারের শব্দ চালু করতে পেজের যেকোনো জায়গায় ক্লিক করুন।",
     "%(ok)d of %(n)d orders changed in WooCommerce.": "%(n)d টির মধ্যে %(ok)d টি অর্ডার WooCommerce-এ পরিবর্তন হয়েছে।",
     "Order %(n)s kept its status (%(status)s): %(reason)s": "অর্ডার %(n)s আগের অবস্থায় আছে (%(status)s): %(reason)s",
+    "Order %(n)s: %(reason)s": "অর্ডার %(n)s: %(reason)s",
+    "This order no longer exists in WooCommerce.": "এই অর্ডারটি আর WooCommerce-এ নেই।",
     "Customer name": "গ্রাহকের নাম",
     "Mobile number": "মোবাইল নম্বর",
     "Address": "ঠিকানা",

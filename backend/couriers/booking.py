@@ -37,8 +37,9 @@ from backend.integrations.couriers import ConsignmentNotFound, CourierError
 from backend.integrations.couriers.base import (
     CourierAuthFailed, CourierValidationError, DuplicateInvoice, ParcelRequest, TrackedStatus,
 )
-from backend.integrations.woocommerce import WooCommerce, WooCommerceError
+from backend.integrations.woocommerce import WooCommerce, WooCommerceError, order_missing
 from backend.orders.models import Order
+from backend.orders.service import mark_missing, order_gone_message
 from backend.phones import InvalidPhone, normalise_phone
 from backend.timeutil import utcnow
 
@@ -230,7 +231,10 @@ def book_orders(site, order_wc_ids, courier_key: str | None = None, note: str | 
 
     for wc_id in ids:
         order = orders.get(wc_id)
-        if order is None or order.deleted_at is not None:
+        if order is not None and order.deleted_at is not None:
+            results[wc_id] = BookingResult(wc_id, order.number, NOT_ATTEMPTED, order_gone_message())
+            continue
+        if order is None:
             results[wc_id] = BookingResult(wc_id, None, NOT_ATTEMPTED, _(
                 "Order #%(order)s is not in Bikri (yet): wait a minute for it to arrive from WooCommerce.", order=wc_id))
             continue
@@ -419,6 +423,14 @@ def _write_to_woocommerce(site, written: list) -> None:
             api.add_order_note(order.wc_id, note)
         except WooCommerceError as error:
             log.warning("booking: writing order %s to WooCommerce failed: %s", order.wc_id, error)
+            if order_missing(error):
+                # deleted in WooCommerce without the hooks that tell us: nothing to write to, ever
+                result.woocommerce = _("The order in WooCommerce was not updated: %(reason)s",
+                                       reason=order_gone_message())
+                row.last_error = order_gone_message()[:300]
+                mark_missing(site.id, [order.wc_id])
+                db.session.commit()
+                continue
             result.woocommerce = _("Booked, but the order in WooCommerce was not updated (%(reason)s); Bikri tries "
                                    "again at the next booking.", reason=str(error))
             row.last_error = str(error)[:300]

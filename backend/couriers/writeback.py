@@ -9,9 +9,10 @@ from sqlalchemy import select
 from backend.couriers import service
 from backend.couriers.models import Consignment, CourierSettings
 from backend.extensions import db
-from backend.integrations.woocommerce import WooCommerce, WooCommerceError
+from backend.integrations.woocommerce import WooCommerce, WooCommerceError, order_missing
 from backend.licensing.models import Site
-from backend.orders.service import upsert_orders
+from backend.orders.models import Order
+from backend.orders.service import mark_missing, upsert_orders
 
 log = logging.getLogger(__name__)
 PER_RUN = 500
@@ -24,6 +25,9 @@ def pending_writes(site_id: int, mapping: dict) -> list[Consignment]:
             Consignment.site_id == site_id, Consignment.order_wc_id.is_not(None),
             Consignment.status.in_(list(mapping)),
             (Consignment.wc_status_written.is_(None)) | (Consignment.wc_status_written != Consignment.status),
+            # an order WooCommerce no longer has is not asked about again
+            Consignment.order_wc_id.not_in(select(Order.wc_id).where(Order.site_id == site_id,
+                                                                    Order.deleted_at.is_not(None))),
         ).order_by(Consignment.id).limit(PER_RUN)
     ).scalars())
 
@@ -38,8 +42,13 @@ def write_site(site: Site, mapping: dict) -> dict:
     except WooCommerceError as error:
         log.warning("status write-back for site %s: %s", site.id, error)
         return {"written": 0, "refused": 0, "error": str(error)}
-    written, refused, orders = 0, 0, []
+    written, refused, orders, gone = 0, 0, [], []
     for consignment, result in zip(consignments, results):
+        if order_missing(result.get("error")):
+            gone.append(consignment.order_wc_id)
+            refused += 1
+            log.info("site %s order %s: no longer in WooCommerce; marked deleted", site.id, consignment.order_wc_id)
+            continue
         if result.get("error"):
             refused += 1
             log.info("site %s order %s: WooCommerce refused status %s: %s", site.id, consignment.order_wc_id,
@@ -50,6 +59,8 @@ def write_site(site: Site, mapping: dict) -> dict:
         written += 1
     if orders:
         upsert_orders(site.id, orders)  # the desk and dashboard see WooCommerce's answer at once
+    if gone:
+        mark_missing(site.id, gone)
     db.session.commit()
     return {"written": written, "refused": refused}
 

@@ -23,9 +23,9 @@ from backend.desk.models import OrderTag, OrderTagLink
 from backend.districts import WC_STATES
 from backend.errors import ApiError, NotFound
 from backend.extensions import db
-from backend.integrations.woocommerce import BATCH_LIMIT, WooCommerce, WooCommerceError
+from backend.integrations.woocommerce import BATCH_LIMIT, WooCommerce, WooCommerceError, order_missing
 from backend.orders.models import Customer, Order, Product
-from backend.orders.service import upsert_orders
+from backend.orders.service import mark_missing, order_gone_message, upsert_orders
 from backend.phones import InvalidPhone, normalise_phone
 from backend.timeutil import dhaka_midnight_utc
 
@@ -280,8 +280,11 @@ def change_status(site, wc_ids: list[int], status: str, by: str | None = None) -
         raise invalid({"orders": _("Choose at most 500 orders at a time.")})
     known = _orders_by_wc_id(site.id, wc_ids)
     results = {}
+    gone = _deleted_wc_ids(site.id, [i for i in wc_ids if i not in known])
     for wc_id in wc_ids:
-        if wc_id not in known:
+        if wc_id in gone:  # a page opened before WooCommerce was found without it
+            results[wc_id] = _gone_result(wc_id)
+        elif wc_id not in known:
             results[wc_id] = {"wc_id": wc_id, "ok": False, "status": None, "error": _("No such order in this shop.")}
     to_send = [i for i in wc_ids if i in known]
     if to_send:
@@ -319,11 +322,27 @@ def _add_status_notes(wc, site, changed: list[int], status: str, by: str | None,
             results[wc_id]["note"] = False
 
 
+def _deleted_wc_ids(site_id: int, wc_ids: list[int]) -> set[int]:
+    if not wc_ids:
+        return set()
+    return set(db.session.execute(select(Order.wc_id).where(
+        Order.site_id == site_id, Order.wc_id.in_(wc_ids), Order.deleted_at.is_not(None))).scalars())
+
+
+def _gone_result(wc_id: int) -> dict:
+    return {"wc_id": wc_id, "ok": False, "status": None, "error": order_gone_message(),
+            "code": "order_deleted", "deleted": True}
+
+
 def _store_answers(site_id, asked, answers, known, results) -> None:
-    accepted = []
+    accepted, gone = [], []
     for wc_id, answer in zip(asked, answers):
         error = answer.get("error") if isinstance(answer, dict) else {"message": "no answer"}
-        if error:
+        if error and order_missing(error):
+            # deleted in WooCommerce without the hooks that tell us: off the desk, out of the dashboard
+            gone.append(wc_id)
+            results[wc_id] = _gone_result(wc_id)
+        elif error:
             results[wc_id] = {"wc_id": wc_id, "ok": False, "status": known[wc_id].status,
                               "error": str(error.get("message") or error.get("code")), "code": error.get("code")}
         else:
@@ -331,6 +350,8 @@ def _store_answers(site_id, asked, answers, known, results) -> None:
             results[wc_id] = {"wc_id": wc_id, "ok": True, "status": answer.get("status"), "error": None}
     if accepted:
         upsert_orders(site_id, accepted)
+    if gone:
+        mark_missing(site_id, gone)
     db.session.commit()  # each chunk WooCommerce accepted is kept, whatever happens to the next
 
 

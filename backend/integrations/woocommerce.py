@@ -60,6 +60,20 @@ class WooCommerceError(Exception):
         return f"WooCommerce: {self.code}: {self.message}"
 
 
+# WooCommerce's code for an order it does not have (deleted for good): GET and a note answer it
+# with 404, PUT with 400 (WC_REST_CRUD_Controller::update_item), a batch item inside the 200
+ORDER_MISSING = "woocommerce_rest_shop_order_invalid_id"
+
+
+def order_missing(error) -> bool:
+    """WooCommerce said it has no such order: a WooCommerceError, or a batch item's `error`
+    object. Only WooCommerce's own code counts: a 404 from something else in front of the
+    REST API (`rest_no_route` from a security plugin) says nothing about the order."""
+    if isinstance(error, WooCommerceError):
+        return error.code == ORDER_MISSING and error.status in (400, 404)
+    return isinstance(error, dict) and error.get("code") == ORDER_MISSING
+
+
 class WooCommerceNotConnected(WooCommerceError):
     """The site has not handed over WooCommerce REST credentials."""
 

@@ -17,6 +17,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 import orjson
+from flask_babel import gettext as _
 from sqlalchemy import and_, delete, func, or_, select, update
 
 from backend.abandoned import service as abandoned
@@ -57,6 +58,10 @@ UPDATE_COLUMNS = (
 )
 
 
+# the billing fields read, all strings in wc/v3 (an unset one may come as null from the export)
+BILLING_STRINGS = ("first_name", "last_name", "address_1", "address_2", "city", "state", "email", "phone")
+
+
 class InvalidOrder(ValueError):
     """The order JSON cannot be stored; the message names the field."""
 
@@ -79,6 +84,17 @@ def _text(value, limit: int) -> str | None:
     return text[:limit] if text else None
 
 
+JSON_KIND = {bool: "true/false", int: "a number", float: "a number", list: "a list", dict: "an object"}
+
+
+def _string(value, name: str, limit: int) -> str | None:
+    """A field WooCommerce sends as a string (or null). Anything else is refused, naming the
+    field: a list stored as its Python text ("['checkout']") would pass for data."""
+    if value is not None and not isinstance(value, str):
+        raise InvalidOrder(f"{name}: a string expected, got {JSON_KIND.get(type(value), type(value).__name__)}: {value!r}")
+    return _text(value, limit)
+
+
 def _absent(value, name: str, required: bool) -> bool:
     if value not in (None, ""):
         return False
@@ -87,9 +103,15 @@ def _absent(value, name: str, required: bool) -> bool:
     return True
 
 
-def _money(value, name: str) -> Decimal:
+def _money(value, name: str, *, number: bool = False) -> Decimal:
+    """An amount. WooCommerce sends money as strings ("1250.00"), except `number=True` fields
+    (a line's price), which it sends as a JSON number; the other kind is refused."""
     if _absent(value, name, False):
         return Decimal("0.00")
+    if not number and not isinstance(value, str):
+        raise InvalidOrder(f"{name}: a string expected, got {JSON_KIND.get(type(value), type(value).__name__)}: {value!r}")
+    if isinstance(value, bool):
+        raise InvalidOrder(f"{name}: not an amount of money: {value!r}")
     if isinstance(value, float):
         value = repr(value)  # the shortest text that is this float: 449.5, not 449.49999…
     try:
@@ -118,6 +140,7 @@ def _int(value, name: str, *, required: bool = False) -> int | None:
 def _time(value, name: str, *, required: bool = False) -> datetime | None:
     if _absent(value, name, required):
         return None
+    _string(value, name, 40)
     try:
         return parse_wc_time(value)
     except (TypeError, ValueError):
@@ -149,12 +172,13 @@ def normalise_order(order) -> NormalOrder:
     wc_id = _int(order.get("id"), "order.id", required=True)
     if wc_id <= 0:
         raise InvalidOrder("order.id: must be positive")
-    status = _text(order.get("status"), 40)
+    status = _string(order.get("status"), "order.status", 40)
     if not status:
         raise InvalidOrder("order.status: missing")
     created = _time(order.get("date_created_gmt"), "order.date_created_gmt", required=True)
     modified = _time(order.get("date_modified_gmt"), "order.date_modified_gmt") or created
     billing = _object(order.get("billing"), "order.billing")
+    billing = {**billing, **{key: _string(billing.get(key), f"order.billing.{key}", 500) for key in BILLING_STRINGS}}
     raw_phone = _text(billing.get("phone"), 60)
     try:
         phone = normalise_phone(raw_phone) if raw_phone else None
@@ -201,19 +225,19 @@ def normalise_order(order) -> NormalOrder:
             "wc_item_id": _int(item.get("id"), f"{where}.id"),
             "product_id": _int(item.get("product_id"), f"{where}.product_id"),
             "variation_id": _int(item.get("variation_id"), f"{where}.variation_id"),
-            "name": _text(item.get("name"), 400) or "",
-            "sku": _text(item.get("sku"), 100),
+            "name": _string(item.get("name"), f"{where}.name", 400) or "",
+            "sku": _string(item.get("sku"), f"{where}.sku", 100),
             "quantity": _int(item.get("quantity"), f"{where}.quantity") or 0,
-            "price": _money(item.get("price"), f"{where}.price"),
+            "price": _money(item.get("price"), f"{where}.price", number=True),
             "subtotal": _money(item.get("subtotal"), f"{where}.subtotal"),
             "total": _money(item.get("total"), f"{where}.total"),
         })
     values = {
         "wc_id": wc_id,
-        "number": _text(order.get("number"), 40) or str(wc_id),
+        "number": _string(order.get("number"), "order.number", 40) or str(wc_id),
         "status": status,
         "excluded_from_sales": status in EXCLUDED_STATUSES,
-        "currency": _text(order.get("currency"), 8),
+        "currency": _string(order.get("currency"), "order.currency", 8),
         "total": _money(order.get("total"), "order.total"),
         "subtotal": sum((i["subtotal"] for i in items), Decimal("0.00")),
         "discount_total": _money(order.get("discount_total"), "order.discount_total"),
@@ -222,9 +246,9 @@ def normalise_order(order) -> NormalOrder:
         "refunded_total": refunded,
         "refunds": orjson.dumps(refund_rows).decode(),
         "click_source": click_source,
-        "payment_method": _text(order.get("payment_method"), 100),
-        "payment_method_title": _text(order.get("payment_method_title"), 200),
-        "created_via": _text(order.get("created_via"), 60),
+        "payment_method": _string(order.get("payment_method"), "order.payment_method", 100),
+        "payment_method_title": _string(order.get("payment_method_title"), "order.payment_method_title", 200),
+        "created_via": _string(order.get("created_via"), "order.created_via", 60),
         "wc_customer_id": _int(order.get("customer_id"), "order.customer_id"),
         "billing_name": name,
         "billing_phone": raw_phone,
@@ -234,7 +258,7 @@ def normalise_order(order) -> NormalOrder:
         "billing_city": _text(billing.get("city"), 100),
         "billing_state": _text(billing.get("state"), 100),
         "district": _text(district_name(_text(billing.get("state"), 100)), 100),
-        "customer_note": _text(order.get("customer_note"), 5000),
+        "customer_note": _string(order.get("customer_note"), "order.customer_note", 5000),
         **{column: attribution.get(column) for column in ATTRIBUTION_META.values()},
         "date_created_gmt": created,
         "date_modified_gmt": modified,
@@ -368,6 +392,37 @@ def delete_orders(site_id: int, deletions: list[tuple[int, datetime]]) -> list[s
     recount_customers(touched)
     db.session.flush()
     return outcomes
+
+
+def order_gone_message() -> str:
+    """What the owner reads about an order WooCommerce no longer has (instead of its "Invalid ID.")."""
+    return _("This order no longer exists in WooCommerce.")
+
+
+def mark_missing(site_id: int, wc_ids) -> list[int]:
+    """WooCommerce answered that it has no such orders: they were deleted for good without the
+    hooks that tell Bikri (straight from the database, by another plugin). Each becomes a
+    deletion as of now (a tombstone: gone from the desk's lists, its sales taken out of the
+    dashboard, its customer recounted), or as of its stored version should the shop's clock
+    run ahead of ours. Returns the ids marked. Flushes; the caller commits."""
+    when = missing_since(site_id, wc_ids, stored_only=True)
+    deletions = sorted(when.items())
+    outcomes = delete_orders(site_id, deletions)
+    return [wc_id for (wc_id, _when), outcome in zip(deletions, outcomes) if outcome == APPLIED]
+
+
+def missing_since(site_id: int, wc_ids, *, stored_only: bool = False) -> dict[int, datetime]:
+    """The time to stamp on the deletion of orders WooCommerce says it does not have: now, or
+    the stored version's time should the shop's clock run ahead of ours (a deletion older than
+    the stored version would not take). Only reads."""
+    wc_ids = sorted({int(i) for i in wc_ids})
+    if not wc_ids:
+        return {}
+    now = utcnow()
+    stored = dict(db.session.execute(select(Order.wc_id, Order.date_modified_gmt).where(
+        Order.site_id == site_id, in_list(Order.wc_id, wc_ids), Order.deleted_at.is_(None))).all())
+    return {wc_id: max(now, stored[wc_id]) if wc_id in stored else now
+            for wc_id in wc_ids if wc_id in stored or not stored_only}
 
 
 def _ensure_customers(site_id: int, names_by_phone: dict, now: datetime, also_lock=()) -> dict[str, int]:

@@ -6,7 +6,9 @@ parameters over https only; OAuth 1.0a one-legged HMAC-SHA1/HMAC-SHA256 signatur
 http, with the 15-minute timestamp window and single-use nonces), `per_page` ≤ 100,
 `X-WP-Total`/`X-WP-TotalPages`/`Link`, `orderby`, `modified_after`/`after`/`before` with
 `dates_are_gmt`, batch ≤ 100 items (413 above, per-item `error` objects inside a 200),
-WooCommerce's error shape, money as strings and `line_items[].price` as a number.
+WooCommerce's error shape, money as strings and `line_items[].price` as a number (an int when
+whole). Its answers have the keys and types of a real WooCommerce 7.8 store's, request for
+request: tests/sandbox/test_woocommerce_78_shapes.py compares them with that store's recording.
 
 Memory stays small for big stores: generated orders are not kept. An order is a pure
 function of (seed, id) and only a few compact columns live in arrays (created, modified,
@@ -73,6 +75,8 @@ CUSTOM_STATUSES = ["shipped", "returned"]
 STATUSES = CORE_STATUSES + CUSTOM_STATUSES + ["trash"]
 STATUS_CODE = {status: code for code, status in enumerate(STATUSES)}
 TRASH = STATUS_CODE["trash"]
+# statuses an order reaches only through processing, where WooCommerce stamps date_paid
+PAID_ON_THE_WAY = frozenset({"processing", "completed", "shipped", "returned", "refunded"})
 STATUS_WEIGHTS = {
     "completed": 44, "processing": 16, "shipped": 9, "on-hold": 5, "pending": 5, "cancelled": 8,
     "refunded": 2, "failed": 3, "returned": 3, "checkout-draft": 5,
@@ -106,6 +110,12 @@ PRODUCTS = [
     ("Baby Lotion", None, "BL-200", "420.00"), ("Attar 6ml", "আতর", "ATR-006", "350.00"),
     ("Prayer Mat", "জায়নামাজ", "PRM-001", "780.00"), ("Kids T-Shirt", None, "KTS-004", "399.00"),
 ]
+# product category id -> (name, slug); the products' SKU prefixes say which
+CATEGORIES = {15: ("Clothing", "clothing"), 16: ("Grocery", "grocery"), 17: ("Electronics", "electronics"),
+              18: ("Home", "home"), 19: ("Beauty", "beauty")}
+CATEGORY_OF_SKU = {"JMD": 15, "PNJ": 15, "SK": 15, "LNG": 15, "GMC": 15, "KTS": 15, "OIL": 16, "FSH": 16, "RCE": 16,
+                   "HNY": 16, "DTS": 16, "MNG": 16, "PB": 17, "EB": 17, "PC": 17, "NK": 18, "PRM": 18, "BL": 19,
+                   "ATR": 19}
 COUPONS = {"EID10": Decimal("10"), "BOISHAKH15": Decimal("15"), "WELCOME5": Decimal("5")}
 ATTRIBUTION = [
     {"source_type": "utm", "utm_source": "facebook", "utm_medium": "cpc", "utm_campaign": "eid_sale"},
@@ -136,8 +146,17 @@ def _mix(*parts: int) -> int:
 
 
 def _weighted(rng: random.Random, weights: dict | list):
-    items = list(weights.items()) if isinstance(weights, dict) else [(w[:-1], w[-1]) for w in weights]
+    """A key of `weights` ({key: weight}, or [(key, ..., weight)] rows), drawn by weight. A row of
+    two gives its key itself ("checkout"), a longer row the tuple before the weight."""
+    items = list(weights.items()) if isinstance(weights, dict) else \
+        [(w[0] if len(w) == 2 else w[:-1], w[-1]) for w in weights]
     return rng.choices([k for k, _ in items], weights=[w for _, w in items])[0]
+
+
+def _number(value: Decimal):
+    """A number as WooCommerce's JSON writes it: PHP divides the item's total (a string without
+    trailing zeros, "4500") by its quantity, which gives an int when it comes out whole."""
+    return int(value) if value == value.to_integral_value() else float(value)
 
 
 def gmt(ts: int) -> str:
@@ -217,6 +236,10 @@ class Store:
         self.next_note_id = 1
         # coupon id -> the coupon as wc/v3 answers it (POST/GET /coupons)
         self.coupons: dict[int, dict] = {}
+        self._customers: dict[int, dict] | None = None  # see customers()
+        # order id -> [paid, completed] epoch seconds (or None) of orders whose status changed
+        # here; untouched generated orders derive theirs from their status (see _milestones)
+        self.milestones: dict[int, list] = {}
 
     # --- generation -------------------------------------------------------------------
 
@@ -261,18 +284,47 @@ class Store:
             self.alive.append(1)
 
     def _make_products(self) -> dict[int, dict]:
+        """The catalogue, each product with every key WC_REST_Products_Controller (wc/v3) gives a
+        simple product in WooCommerce 7.8."""
         products = {}
+        category_of = {}
+        for index, (_name, _bangla, sku, _price) in enumerate(PRODUCTS):
+            category_of[101 + index] = CATEGORY_OF_SKU[sku.split("-")[0]]
         for index, (name, bangla, sku, price) in enumerate(PRODUCTS):
             pid = 101 + index
             ts = GENERATED_END - 400 * 86400 + index * 3600
             stock = None if index % 3 else 40 + index
+            slug = sku.lower()
+            category = CATEGORIES[category_of[pid]]
+            shown = Decimal(price).quantize(CENT)
             products[pid] = {
-                "id": pid, "name": bangla and f"{name} ({bangla})" or name, "slug": sku.lower(), "type": "simple",
-                "status": "publish", "sku": sku, "price": price, "regular_price": price, "sale_price": "",
+                "id": pid, "name": bangla and f"{name} ({bangla})" or name, "slug": slug,
+                "permalink": f"https://shop.example/product/{slug}/",
                 "date_created": local(ts), "date_created_gmt": gmt(ts), "date_modified": local(ts),
-                "date_modified_gmt": gmt(ts), "manage_stock": stock is not None, "stock_quantity": stock,
-                "stock_status": "outofstock" if index == 7 else "instock", "categories": [], "images": [],
-                "meta_data": [],
+                "date_modified_gmt": gmt(ts), "type": "simple", "status": "publish", "featured": index == 0,
+                "catalog_visibility": "visible", "description": f"<p>{name}</p>\n", "short_description": "",
+                "sku": sku, "price": price, "regular_price": price, "sale_price": "",
+                "date_on_sale_from": None, "date_on_sale_from_gmt": None, "date_on_sale_to": None,
+                "date_on_sale_to_gmt": None, "on_sale": False, "purchasable": True,
+                "total_sales": int(_mix(self.seed, pid, 4) % 500), "virtual": False, "downloadable": False,
+                "downloads": [], "download_limit": -1, "download_expiry": -1, "external_url": "", "button_text": "",
+                "tax_status": "taxable", "tax_class": "", "manage_stock": stock is not None, "stock_quantity": stock,
+                "backorders": "no", "backorders_allowed": False, "backordered": False, "low_stock_amount": None,
+                "sold_individually": False, "weight": "", "dimensions": {"length": "", "width": "", "height": ""},
+                "shipping_required": True, "shipping_taxable": True, "shipping_class": "", "shipping_class_id": 0,
+                "reviews_allowed": True, "average_rating": "0", "rating_count": 0,
+                # wc_get_related_products: others of the same category, at most 5
+                "related_ids": [other for other in category_of if other != pid
+                                and category_of[other] == category_of[pid]][:5],
+                "upsell_ids": [], "cross_sell_ids": [], "parent_id": 0, "purchase_note": "",
+                "categories": [{"id": category_of[pid], "name": category[0], "slug": category[1]}],
+                "tags": [], "images": [], "attributes": [], "default_attributes": [], "variations": [],
+                "grouped_products": [], "menu_order": 0,
+                "price_html": '<span class="woocommerce-Price-amount amount"><bdi><span class="woocommerce-Price-'
+                              f'currencySymbol">&#2547;&nbsp;</span>{shown:,.2f}</bdi></span>',
+                "meta_data": [], "stock_status": "outofstock" if index == 7 else "instock", "has_options": False,
+                "_links": {"self": [{"href": f"/wp-json/wc/v3/products/{pid}"}],
+                           "collection": [{"href": "/wp-json/wc/v3/products"}]},
             }
         return products
 
@@ -349,7 +401,7 @@ class Store:
                 "id": order_id * 10 + len(line_items) + 1, "name": product["name"], "product_id": pid,
                 "variation_id": 0, "quantity": qty, "tax_class": "", "subtotal": money(line_total),
                 "subtotal_tax": "0.00", "total": money(line_total), "total_tax": "0.00", "taxes": [],
-                "meta_data": [], "sku": product["sku"], "price": float(price), "image": {"id": "", "src": ""},
+                "meta_data": [], "sku": product["sku"], "price": _number(line_total / qty), "image": {"id": "", "src": ""},
                 "parent_name": None,
             })
         discount = (subtotal * COUPONS[coupon] / 100).quantize(Decimal("1")) if coupon else ZERO
@@ -395,21 +447,39 @@ class Store:
         body = dict(self.materialised.get(order_id) or self._generate(order_id))
         status = STATUSES[self.status[i]]
         created, modified = self.created[i], self.modified[i]
-        paid = status in ("processing", "completed", "shipped", "refunded", "returned") and body["payment_method"] != "cod"
-        done = status == "completed"
+        paid, completed = self._milestones(order_id)
+        links = {"self": [{"href": f"/wp-json/wc/v3/orders/{order_id}"}],
+                 "collection": [{"href": "/wp-json/wc/v3/orders"}]}
+        if body.get("customer_id"):  # WooCommerce links a registered customer's order to them
+            links["customer"] = [{"href": f"/wp-json/wc/v3/customers/{body['customer_id']}"}]
         body.update({
             "status": status,
             "date_created": local(created), "date_created_gmt": gmt(created),
             "date_modified": local(modified), "date_modified_gmt": gmt(modified),
-            "date_paid": local(created + 60) if paid else None, "date_paid_gmt": gmt(created + 60) if paid else None,
-            "date_completed": local(modified) if done else None, "date_completed_gmt": gmt(modified) if done else None,
+            "date_paid": local(paid) if paid else None, "date_paid_gmt": gmt(paid) if paid else None,
+            "date_completed": local(completed) if completed else None,
+            "date_completed_gmt": gmt(completed) if completed else None,
             "payment_url": f"https://shop.example/checkout/order-pay/{order_id}/",
             "is_editable": status in ("pending", "on-hold", "checkout-draft"),
             "needs_payment": status == "pending", "needs_processing": True,
-            "_links": {"self": [{"href": f"/wp-json/wc/v3/orders/{order_id}"}],
-                       "collection": [{"href": "/wp-json/wc/v3/orders"}]},
+            "_links": links,
         })
         return body
+
+    def _milestones(self, order_id: int) -> tuple[int | None, int | None]:
+        """(paid, completed) epoch seconds, as WooCommerce's maybe_set_date_paid and
+        maybe_set_date_completed leave them. A generated order lived its status out: paid when it
+        reached processing at checkout (cash on delivery does too, and stays paid when it is
+        shipped, returned or refunded; half the cancelled ones were processing first), completed
+        when last changed if it is completed. Orders changed here keep what their changes set."""
+        if order_id in self.milestones:
+            paid, completed = self.milestones[order_id]
+            return paid, completed
+        i = order_id - 1
+        status = STATUSES[self.status[i]]
+        was_processing = status in PAID_ON_THE_WAY or (status == "cancelled" and _mix(self.seed, order_id, 5) % 2)
+        return (self.created[i] + 60 if was_processing else None,
+                self.modified[i] if status == "completed" else None)
 
     def total_orders(self) -> int:
         return len(self.sorted_keys["id"])
@@ -526,10 +596,20 @@ class Store:
         with self.lock:
             if not self.exists(order_id):
                 raise WooError(404, "woocommerce_rest_shop_order_invalid_id", "Invalid ID.")
+            paid, completed = self._milestones(order_id)
+            when = at if at is not None else self._now()
+            if status is not None and status != STATUSES[self.status[order_id - 1]]:
+                # set_status: date_paid once the order reaches processing or completed, and
+                # date_completed each time it becomes completed
+                if paid is None and status in ("processing", "completed"):
+                    paid = when
+                if status == "completed":
+                    completed = when
+            self.milestones[order_id] = [paid, completed]
             self._index(order_id, add=False)
             if status is not None:
                 self.status[order_id - 1] = STATUS_CODE[status]
-            self.modified[order_id - 1] = at if at is not None else self._now()
+            self.modified[order_id - 1] = when
             self._index(order_id, add=True)
             if fields:
                 body = dict(self.materialised.get(order_id) or self._generate(order_id))
@@ -564,6 +644,42 @@ class Store:
                 raise WooError(404, "woocommerce_rest_shop_order_invalid_id", "Invalid ID.")
             return list(reversed(self.notes.get(order_id, [])))
 
+    def customers(self) -> dict[int, dict]:
+        """The registered customers among those who place this store's orders (customer number
+        c is WordPress user c + 1, the orders' customer_id), as wc/v3 /customers answers them.
+        Computed once: customers do not change."""
+        with self.lock:
+            if self._customers is None:
+                regulars = max(1, self.n_generated // 40)
+                self._customers = {}
+                for c in range(regulars + max(1, self.n_generated // 2)):
+                    person = self._customer(c)
+                    if person["registered"]:
+                        self._customers[c + 1] = self._customer_body(c, person)
+            return self._customers
+
+    @staticmethod
+    def _customer_body(c: int, person: dict) -> dict:
+        user_id = c + 1
+        ts = GENERATED_END - 500 * 86400 + c * 600
+        email = person["email"] or f"customer{user_id}@example.com"
+        address = {"first_name": person["first_name"], "last_name": person["last_name"], "company": "",
+                   "address_1": person["address_1"], "address_2": "", "city": person["city"],
+                   "postcode": "", "country": "BD", "state": person["state"]}
+        return {
+            "id": user_id, "date_created": local(ts), "date_created_gmt": gmt(ts), "date_modified": local(ts),
+            "date_modified_gmt": gmt(ts), "email": email, "first_name": person["first_name"],
+            "last_name": person["last_name"], "role": "customer", "username": f"customer{user_id}",
+            "billing": {**address, "email": email, "phone": person["phone"]},
+            "shipping": {**address, "phone": person["phone"]},
+            "is_paying_customer": True,
+            "avatar_url": f"https://secure.gravatar.com/avatar/{hashlib.md5(email.encode()).hexdigest()}?s=96&d=mm&r=g",
+            # WooCommerce stamps a logged-in customer's last visit on the user (wc_update_user_last_active)
+            "meta_data": [{"id": user_id * 10, "key": "wc_last_active", "value": str(ts - ts % 86400)}],
+            "_links": {"self": [{"href": f"/wp-json/wc/v3/customers/{user_id}"}],
+                       "collection": [{"href": "/wp-json/wc/v3/customers"}]},
+        }
+
     def bulk_touch(self, order_ids, status: str | None = None) -> int:
         """A bulk action: every order gets the same modified second."""
         with self.lock:
@@ -585,6 +701,7 @@ class Store:
             self._index(order_id, add=False)
             self.alive[order_id - 1] = 0
             self.materialised.pop(order_id, None)
+            self.milestones.pop(order_id, None)
             return body
 
     def create(self, data: dict) -> dict:
@@ -630,6 +747,8 @@ class Store:
             self.modified.append(now)
             self.status.append(STATUS_CODE[status])
             self.alive.append(1)
+            self.milestones[order_id] = [now if status in ("processing", "completed") else None,
+                                         now if status == "completed" else None]
             self._index(order_id, add=True)
             return self.order(order_id)
 
@@ -800,8 +919,8 @@ class SandboxWooCommerce:
             ("orders", 2, "POST"): ("edit", lambda: self.json(self.update_order(parts[1], self.body(request)))),
             ("orders", 2, "PATCH"): ("edit", lambda: self.json(self.update_order(parts[1], self.body(request)))),
             ("orders", 2, "DELETE"): ("delete", lambda: self.json(self.delete_order(parts[1], request))),
-            ("orders", 3, "POST"): ("edit", lambda: self.json(store.add_note(self._order_id(parts[1]), self.body(request)), 201)),
-            ("orders", 3, "GET"): ("view_one", lambda: self.json(store.notes_of(self._order_id(parts[1])))),
+            ("orders", 3, "POST"): ("edit", lambda: self.json(store.add_note(self._note_order(parts[1]), self.body(request)), 201)),
+            ("orders", 3, "GET"): ("view_one", lambda: self.json(store.notes_of(self._note_order(parts[1])))),
             ("products", 1, "GET"): ("view", lambda: self.list_simple(request, "products")),
             ("products", 2, "GET"): ("view_one", lambda: self.json(self.get_simple("products", parts[1]))),
             ("customers", 1, "GET"): ("view", lambda: self.list_simple(request, "customers")),
@@ -1002,22 +1121,27 @@ class SandboxWooCommerce:
             raise invalid_param(name, f"{name} must be between {low} (inclusive) and {high} (inclusive)")
         return value
 
-    def _order_id(self, raw) -> int:
+    def _order_id(self, raw, status: int = 404, message: str = "Invalid ID.") -> int:
         try:
             order_id = int(raw)
         except ValueError:
             raise WooError(404, "rest_no_route", "No route was found matching the URL and request method.") from None
         if not self.store.exists(order_id):
-            raise WooError(404, "woocommerce_rest_shop_order_invalid_id", "Invalid ID.")
+            raise WooError(status, "woocommerce_rest_shop_order_invalid_id", message)
         return order_id
+
+    def _note_order(self, raw) -> int:
+        """The order of /orders/<id>/notes (WC_REST_Order_Notes_Controller words it its own way)."""
+        return self._order_id(raw, 404, "Invalid order ID.")
 
     def get_order(self, raw) -> dict:
         with self.store.lock:
             return self.store.order(self._order_id(raw))
 
     def update_order(self, raw, data: dict) -> dict:
+        # WC_REST_CRUD_Controller::update_item answers a missing order with 400, get_item with 404
         with self.store.lock:
-            return self.store.update(self._order_id(raw), data)
+            return self.store.update(self._order_id(raw, 400), data)
 
     def delete_order(self, raw, request: Request) -> dict:
         with self.store.lock:
@@ -1027,7 +1151,7 @@ class SandboxWooCommerce:
         data = self.body(request)
         groups = {name: data.get(name) or [] for name in ("create", "update", "delete")}
         if sum(len(items) for items in groups.values()) > BATCH_LIMIT:
-            raise WooError(413, "rest_request_entity_too_large",
+            raise WooError(413, "woocommerce_rest_request_entity_too_large",
                            f"Unable to accept more than {BATCH_LIMIT} items for this request.")
         result = {}
         for name, items in groups.items():
@@ -1063,39 +1187,33 @@ class SandboxWooCommerce:
 
     # --- products and customers (read only) -------------------------------------------------
 
-    def _customers(self) -> dict[int, dict]:
-        customers = {}
-        store = self.store
-        for c in range(min(200, max(1, store.n_generated // 40))):
-            person = store._customer(c)
-            if not person["registered"]:
-                continue
-            ts = GENERATED_END - 500 * 86400 + c * 600
-            customers[c + 1] = {
-                "id": c + 1, "date_created": local(ts), "date_created_gmt": gmt(ts), "date_modified": local(ts),
-                "date_modified_gmt": gmt(ts), "email": person["email"] or f"customer{c + 1}@example.com",
-                "first_name": person["first_name"], "last_name": person["last_name"], "role": "customer",
-                "username": f"customer{c + 1}", "billing": {"first_name": person["first_name"],
-                "last_name": person["last_name"], "address_1": person["address_1"], "city": person["city"],
-                "state": person["state"], "country": "BD", "phone": person["phone"]},
-                "is_paying_customer": True, "avatar_url": "", "meta_data": [],
-            }
-        return customers
-
     def list_simple(self, request: Request, kind: str) -> Response:
-        per_page = self._int_arg(request.args, "per_page", 10, 1, MAX_PER_PAGE)
-        page = self._int_arg(request.args, "page", 1, 1, None)
+        args = request.args
+        per_page = self._int_arg(args, "per_page", 10, 1, MAX_PER_PAGE)
+        page = self._int_arg(args, "page", 1, 1, None)
         source = {"products": self.store.products, "coupons": self.store.coupons}
-        items = list((source[kind] if kind in source else self._customers()).values())
-        if request.args.get("modified_after"):
-            after = _parse_date(request.args["modified_after"], "modified_after", _parse_bool(request.args.get("dates_are_gmt")))
+        items = list((source[kind] if kind in source else self.store.customers()).values())
+        if args.get("modified_after"):
+            after = _parse_date(args["modified_after"], "modified_after", _parse_bool(args.get("dates_are_gmt")))
             items = [i for i in items if _parse_date(i["date_modified_gmt"], "", True) > after]
-        items.sort(key=lambda item: item["id"], reverse=request.args.get("order", "desc") == "desc")
+        # WooCommerce lists customers by name, A to Z, and posts (products, coupons) newest first
+        default_order, default_orderby = ("asc", "name") if kind == "customers" else ("desc", "date")
+        order = args.get("order", default_order)
+        if order not in ("asc", "desc"):
+            raise invalid_param("order", "order is not one of asc, desc.")
+        orderby = args.get("orderby", default_orderby)
+        if orderby in ("name", "title"):
+            key = lambda item: (str(item.get("first_name", item.get("name", ""))).lower(), item["id"])  # noqa: E731
+        elif orderby in ("date", "registered_date"):
+            key = lambda item: (item["date_created_gmt"], item["id"])  # noqa: E731
+        else:
+            key = lambda item: item["id"]  # noqa: E731
+        items.sort(key=key, reverse=order == "desc")
         start = (page - 1) * per_page
         return self.paged(request, items[start:start + per_page], len(items), per_page, page)
 
     def get_simple(self, kind: str, raw) -> dict:
-        items = self.store.products if kind == "products" else self._customers()
+        items = self.store.products if kind == "products" else self.store.customers()
         try:
             return items[int(raw)]
         except (KeyError, ValueError):

@@ -37,6 +37,7 @@ from backend.integrations.woocommerce import (
     WooCommerceError,
     WooCommerceNotConnected,
     format_wc_time,
+    order_missing,
     parse_wc_time,
 )
 from backend.licensing.models import Site
@@ -716,7 +717,7 @@ def apply_events(site: Site, events: list) -> list[dict]:
             seen = _seen_keys(site.id, [events[i]["idempotency_key"] for i in to_fetch])
         to_fetch = {i: order_id for i, order_id in to_fetch.items() if events[i]["idempotency_key"] not in seen}
         if to_fetch:
-            _fetch_bodies(site, to_fetch, records, done)
+            _fetch_bodies(site, to_fetch, records, done, deletions)
 
     # Claim the keys: a key seen before (or earlier in this batch, or by a concurrent request
     # that commits first) is a duplicate. Keys of items that end in error are let go.
@@ -884,8 +885,10 @@ def _postpone(row_id: int) -> None:
     db.session.commit()
 
 
-def _fetch_bodies(site: Site, to_fetch: dict, records: dict, done) -> None:
-    """Events that came without a (full) order: read those orders from WooCommerce in one request per 100."""
+def _fetch_bodies(site: Site, to_fetch: dict, records: dict, done, deletions: dict) -> None:
+    """Events that came without a (full) order: read those orders from WooCommerce in one request per 100.
+    An order WooCommerce no longer has (deleted without the hooks that send a deletion) is
+    applied as a deletion as of now."""
     try:
         wc = WooCommerce.for_site(site, timeout=current_app.config["WOOCOMMERCE_EVENT_FETCH_TIMEOUT"], retries=0)
         found = {order["id"]: order for order in wc.get_orders(to_fetch.values())}
@@ -894,19 +897,19 @@ def _fetch_bodies(site: Site, to_fetch: dict, records: dict, done) -> None:
             try:
                 found[order_id] = wc.get_order(order_id)
             except WooCommerceError as error:
-                if error.status != 404:
+                if not order_missing(error):
                     raise
     except WooCommerceError as error:
         for index in to_fetch:
             done(index, "error", _error("order_fetch_failed",
                                         f"The event has no full order and WooCommerce could not be asked: {error}"))
         return
+    gone = orders.missing_since(site.id, set(to_fetch.values()) - set(found))
     for index, order_id in to_fetch.items():
         if order_id in found:
             records[index] = found[order_id]
         else:
-            done(index, "error", _error("order_not_found",
-                                        f"The event has no full order and WooCommerce has no order {order_id}."))
+            deletions[index] = (order_id, gone[order_id])
 
 
 def _apply(site_id: int, normalised: dict, deletions: dict, done) -> None:

@@ -216,7 +216,7 @@ def test_batch_limit_and_per_item_errors(shop):
     _app, url = shop
     api = client(url)
     over = api.post("orders/batch", {"update": [{"id": i, "status": "completed"} for i in range(1, 102)]})
-    assert over.status_code == 413 and over.json()["code"] == "rest_request_entity_too_large"
+    assert over.status_code == 413 and over.json()["code"] == "woocommerce_rest_request_entity_too_large"
     mixed = api.post("orders/batch", {"update": [{"id": 4, "status": "completed"}, {"id": 987654, "status": "completed"},
                                                  {"id": 5, "status": "not-a-status"}]})
     assert mixed.status_code == 200

@@ -32,6 +32,9 @@ def assert_matches_store(app, site_id, store):
         assert row.total == Decimal(order["total"])
         assert row.date_modified_gmt.isoformat() == order["date_modified_gmt"]
         assert row.excluded_from_sales == (order["status"] == "checkout-draft")
+        assert row.created_via == order["created_via"]  # a string, as WooCommerce sends it
+        for name in ("date_paid_gmt", "date_completed_gmt"):
+            assert (getattr(row, name).isoformat() if getattr(row, name) else None) == order[name], name
     with app.app_context():
         items = db.session.execute(select(func.count()).select_from(OrderItem)
                                    .where(OrderItem.order_id.in_([row.id for row in rows.values()]))).scalar_one()
