@@ -74,9 +74,11 @@ final class Bikri_Sync {
 	const SEND_WINDOW = 60;
 
 	/**
-	 * Seconds the senders' lock holds without being released (a sender that died lets go then).
+	 * Seconds the senders' lock holds without being released (a sender that died lets go then):
+	 * longer than a run may take, BATCHES_PER_RUN requests of at most Bikri_Api_Client::TIMEOUT
+	 * (10 s) each, so a slow sender is never taken over while it still sends.
 	 */
-	const LOCK_SECONDS = 120;
+	const LOCK_SECONDS = 150;
 
 	/**
 	 * Most events kept while the service is unreachable. Beyond it new events are counted, not
