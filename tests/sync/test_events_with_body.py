@@ -110,3 +110,12 @@ def test_events_without_a_body_still_read_the_order_from_woocommerce(app, store,
     assert shop.requests == asked + 1, "one request, for the order that came without a body"
     rows = stored(app, connected.site_id)
     assert rows[13].status == shop.order(13)["status"] and rows[14].status == shop.order(14)["status"]
+
+
+def test_the_service_asks_for_every_key_the_export_renders():
+    """The keys an export-shaped body must carry are the export's own (the sandbox renders them as
+    wp-plugin/includes/class-bikri-order-export.php does), no more, no fewer."""
+    from backend.sandbox.woocommerce import EXPORT_FIELDS
+    from backend.sync.service import EXPORT_ORDER_FIELDS
+
+    assert EXPORT_ORDER_FIELDS == EXPORT_FIELDS
