@@ -15,9 +15,18 @@ events are validated and stored, and they are applied right after. So the paced 
 reports when each batch became visible (its 50 events committed, polled in the database every
 20 ms), from the same scheduled start. `--sync` measures the synchronous answer instead.
 
+A third phase compares applying events as the plugin sent them until issue 17 (no order body:
+the service reads the orders back from the shop through wc/v3) with events that carry the
+order in the export route's shape (applied as sent). A sandbox WooCommerce store runs in its own
+process for the first; both are paced at the target rate, each on orders new to the read model,
+and the p50/p99 from each request's scheduled start to its events being applied are printed
+side by side, with the requests the store received. `--store-latency-ms` makes the store answer
+like a remote one (a real store read ~100 orders per 2 s through wc/v3).
+
     .venv/bin/python bench/events.py                  # 15 s each phase, 2 connections
     .venv/bin/python bench/events.py --seconds 10 --connections 4
     .venv/bin/python bench/events.py --sync            # without Prefer: respond-async
+    .venv/bin/python bench/events.py --body-seconds 0  # without the body/no-body comparison
 """
 import argparse
 import json
@@ -110,18 +119,20 @@ def load(url: str, token: str, seconds: float, connections: int, respond_async: 
             "p50": latencies[len(latencies) // 2] * 1000, "p99": latencies[int(len(latencies) * 0.99) - 1] * 1000}
 
 
-def paced(url: str, token: str, seconds: float, per_second: float, respond_async: bool, database_url: str | None) -> dict:
+def paced(url: str, token: str, seconds: float, per_second: float, respond_async: bool, database_url: str | None,
+          payloads: list[bytes] | None = None) -> dict:
     """Requests scheduled every 1/per_second s from a pool of connections; latency from the
     scheduled start. Answered "accepted", a batch is visible once all its events' keys are
     committed: each connection then polls for them, every 20 ms, before its next request (the
-    target is 2 s; a finer probe would only add its own load to the machine under test)."""
+    target is 2 s; a finer probe would only add its own load to the machine under test). A batch
+    not applied within 60 s is counted as never applied."""
     import psycopg
 
     # newer versions than anything the saturation phase sent: every event is applied, none skipped
-    payloads = bodies(int(seconds * per_second) + 10, seed=4, first=10_000_000)
+    payloads = payloads or bodies(int(seconds * per_second) + 10, seed=4, first=10_000_000)
     headers = request_headers(token, respond_async)
-    lock, latencies, visible, statuses, applied = threading.Lock(), [], [], {}, [0]
-    total = int(seconds * per_second)
+    lock, latencies, visible, statuses, applied, lost = threading.Lock(), [], [], {}, [0], [0]
+    total = min(int(seconds * per_second), len(payloads))
     counter = [0]
     start = time.monotonic() + 0.5
 
@@ -141,12 +152,18 @@ def paced(url: str, token: str, seconds: float, per_second: float, respond_async
             response = session.post(f"{url}/api/v1/events", data=payloads[index], headers=headers, timeout=30)
             answered = time.monotonic() - scheduled
             accepted = [r["idempotency_key"] for r in response.json()["results"] if r["status"] == "accepted"]
+            give_up, never = time.monotonic() + 60, False
             while database is not None and accepted and database.execute(
                     "SELECT count(*) FROM seen_events WHERE idempotency_key = ANY(%s)", (accepted,)).fetchone()[0] < len(accepted):
+                if time.monotonic() > give_up:
+                    never = True
+                    break
                 time.sleep(0.02)
             with lock:
                 latencies.append(answered)
-                if database is not None:
+                if never:
+                    lost[0] += 1
+                elif database is not None:
                     visible.append(time.monotonic() - scheduled)
                 statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
                 applied[0] += sum(r["status"] in ("applied", "accepted") for r in response.json()["results"])
@@ -160,11 +177,62 @@ def paced(url: str, token: str, seconds: float, per_second: float, respond_async
         thread.join()
     latencies.sort()
     visible.sort()
-    result = {"requests": len(latencies), "statuses": statuses, "applied": applied[0],
+    result = {"requests": len(latencies), "statuses": statuses, "applied": applied[0], "never_applied": lost[0],
               "p50": latencies[len(latencies) // 2] * 1000, "p99": latencies[int(len(latencies) * 0.99) - 1] * 1000}
     if visible:
         result["visible_p50"], result["visible_p99"] = visible[len(visible) // 2] * 1000, visible[int(len(visible) * 0.99) - 1] * 1000
     return result
+
+
+def store_events(orders: range, store_orders: int, with_body: bool) -> list[bytes]:
+    """Request bodies of BATCH events for these orders of the sandbox store (the same seed makes
+    the same orders here as in the store's process): without a body, as the plugin sent them
+    before issue 17, or with the export route's record of the order."""
+    sys.path.insert(0, str(ROOT))
+    from backend.sandbox.woocommerce import export_record, generate
+
+    store, out, ids = generate(store_orders, STORE_SEED), [], list(orders)
+    for start in range(0, len(ids) - BATCH + 1, BATCH):
+        events = []
+        for order_id in ids[start:start + BATCH]:
+            order = store.order(order_id)
+            event = {"idempotency_key": f"bench-store-{order_id}-{with_body}", "type": "created", "order_id": order_id,
+                     "date_modified_gmt": order["date_modified_gmt"]}
+            if with_body:
+                event.update(order=export_record(order), order_shape="export")
+            events.append(event)
+        out.append(json.dumps({"events": events}).encode())
+    return out
+
+
+def store_requests(store_url: str) -> int:
+    return requests.get(f"{store_url}/__sandbox/stats", timeout=5).json()["requests"]
+
+
+def with_and_without_body(url: str, token: str, seconds: float, database_url: str, store_url: str, store_orders: int) -> dict:
+    """Both cases paced at the target rate, each on its own half of the store's orders (new to the read model)."""
+    per_second = TARGET_EVENTS / BATCH
+    half = store_orders // 2
+    cases = {}
+    for name, with_body, orders in (("without", False, range(1, half + 1)), ("with", True, range(half + 1, store_orders + 1))):
+        asked = store_requests(store_url)
+        cases[name] = paced(url, token, seconds, per_second, True, database_url,
+                            payloads=store_events(orders, store_orders, with_body))
+        cases[name]["store_requests"] = store_requests(store_url) - asked
+    return cases
+
+
+def print_body_cases(cases: dict, seconds: float, latency_ms: int) -> None:
+    print(f"  applying events, issue 17 item 4: paced at {TARGET_EVENTS} events/s, {seconds:g}s each, {BATCH} new orders per "
+          f"request, Prefer: respond-async; sandbox store in its own process answering after {latency_ms} ms:")
+    for name, label in (("without", "without a body (read back, wc/v3)"), ("with", "with the export body            ")):
+        case = cases[name]
+        if "visible_p99" not in case:
+            print(f"    {label}: no batch was applied ({case['statuses']}, {case['never_applied']} never applied)")
+            continue
+        print(f"    {label}: applied p50 {case['visible_p50']:8.2f} ms, p99 {case['visible_p99']:8.2f} ms   "
+              f"({case['requests']} requests, {case['never_applied']} never applied, "
+              f"{case['store_requests']} requests to the store)")
 
 
 def main():
@@ -179,6 +247,12 @@ def main():
     parser.add_argument("--no-analyze", action="store_true",
                         help="skip ANALYZE between the phases (planner statistics of the empty tables)")
     parser.add_argument("--sync", action="store_true", help="without Prefer: respond-async (answered once applied)")
+    parser.add_argument("--body-seconds", type=float, default=10,
+                        help="each case of the with/without order body comparison (0: skip it)")
+    parser.add_argument("--store-latency-ms", type=int, default=0,
+                        help="the sandbox store answers each request after this long (the body-less case reads from it)")
+    parser.add_argument("--store-url")
+    parser.add_argument("--store-token")
     args = parser.parse_args()
     respond_async = not args.sync
     if args.child:
@@ -200,17 +274,29 @@ def main():
                 # by every shop), so the paced phase measures with them.
                 conn.execute("ANALYZE")
         at_target = paced(args.url, args.token, args.seconds, TARGET_EVENTS / BATCH, respond_async, args.database_url)
-        print(json.dumps({"saturated": saturated, "paced": at_target}))
+        body_cases = with_and_without_body(args.url, args.store_token, args.body_seconds, args.database_url,
+                                           args.store_url, store_orders(args.body_seconds)) if args.store_url else None
+        print(json.dumps({"saturated": saturated, "paced": at_target, "bodies": body_cases}))
         return
 
-    with running_service(args.port) as (base, env):
+    # the sandbox store is on loopback: allowed for benches and tests only (issue 17, item 6)
+    with running_service(args.port, BIKRI_ALLOW_PRIVATE_SHOP_HOSTS="1") as (base, env):
         token = activated_site(base, env)
-        # the load comes from a separate process, as the plugin's queue runners would
-        out = subprocess.run([sys.executable, __file__, "--child", f"--url={base}", f"--token={token}",
-                              f"--seconds={args.seconds}", f"--connections={args.connections}",
-                              f"--database-url={env['DATABASE_URL']}", *(["--no-analyze"] if args.no_analyze else []),
-                              *(["--sync"] if args.sync else [])],
-                             cwd=Path(__file__).parent, capture_output=True, text=True)
+        store, store_args = None, []
+        try:
+            if args.body_seconds > 0:
+                store_url, store_token, store = connected_store(base, env, args.body_seconds, args.store_latency_ms)
+                store_args = [f"--store-url={store_url}", f"--store-token={store_token}", f"--body-seconds={args.body_seconds}"]
+            # the load comes from a separate process, as the plugin's queue runners would
+            out = subprocess.run([sys.executable, __file__, "--child", f"--url={base}", f"--token={token}",
+                                  f"--seconds={args.seconds}", f"--connections={args.connections}",
+                                  f"--database-url={env['DATABASE_URL']}", *(["--no-analyze"] if args.no_analyze else []),
+                                  *(["--sync"] if args.sync else []), *store_args],
+                                 cwd=Path(__file__).parent, capture_output=True, text=True)
+        finally:
+            if store is not None:
+                store.terminate()
+                store.wait(timeout=20)
         if out.returncode != 0:
             sys.exit(out.stderr[-3000:])
         both = json.loads(out.stdout.strip().splitlines()[-1])
@@ -235,6 +321,36 @@ def main():
         print(f"    applied  : p50 {at_target['visible_p50']:.2f} ms, p99 {at_target['visible_p99']:.2f} ms after the "
               f"scheduled start (on the order desk; issue 5: within 2 s of checkout)   "
               f"{'OK' if at_target['visible_p99'] <= 2000 else 'MISSED'}")
+    if both.get("bodies"):
+        print_body_cases(both["bodies"], args.body_seconds, args.store_latency_ms)
+
+
+STORE_SEED = 7
+STORE_KEY, STORE_SECRET = "ck_bench_events_00000000000000000000000000000000", "cs_bench_events_00000000000000000000000000000000"
+
+
+def store_orders(seconds: float) -> int:
+    """Enough orders for both cases: each sends seconds × the target rate, all new to the read model."""
+    return 2 * (int(seconds * TARGET_EVENTS) + BATCH * 10)
+
+
+def connected_store(base: str, env: dict, seconds: float, latency_ms: int):
+    """A sandbox store in its own process and a site activated at it with its REST key, as the
+    plugin hands it over: (store URL, the site's token, the store's process)."""
+    from common import flask, free_port, start_sandbox
+
+    port = free_port()
+    store_env = {**env, "BIKRI_SANDBOX_WC_ORDERS": str(store_orders(seconds)), "BIKRI_SANDBOX_WC_SEED": str(STORE_SEED),
+                 "BIKRI_SANDBOX_WC_KEY": STORE_KEY, "BIKRI_SANDBOX_WC_SECRET": STORE_SECRET}
+    process = start_sandbox("woocommerce", port, store_env, "/__sandbox/latency", {"ms": latency_ms})
+    url = f"http://127.0.0.1:{port}"
+    key = flask(env, "licenses", "create", "--email", "bench-store@bikri.test").strip().splitlines()[-1]
+    answer = requests.post(f"{base}/api/v1/sites/activate", json={
+        "license_key": key, "site_url": url, "wc_consumer_key": STORE_KEY, "wc_consumer_secret": STORE_SECRET}, timeout=10)
+    if answer.status_code != 201:
+        process.terminate()
+        sys.exit(f"activation at the sandbox store failed: {answer.status_code} {answer.text[:500]}")
+    return url, answer.json()["token"], process
 
 if __name__ == "__main__":
     main()

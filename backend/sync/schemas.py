@@ -5,6 +5,7 @@ from marshmallow import ValidationError, fields, utils, validate
 from backend.api import StrictSchema
 
 EVENT_TYPES = ("created", "updated", "status_changed", "deleted")
+ORDER_SHAPES = ("export",)
 MAX_EVENTS = 100
 
 
@@ -45,6 +46,10 @@ class EventSchema(StrictSchema):
     order = fields.Dict(load_default=None, allow_none=True,
                         metadata={"description": "The order as wc/v3 renders it; optional for 'deleted'. "
                                                  "Missing or partial: the service reads it from WooCommerce."})
+    order_shape = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(ORDER_SHAPES), metadata={
+        "description": "'export': `order` is the whole order in the plugin's export shape (as "
+                       "bikri/v1/orders/export answers it). It is applied as sent, never read from "
+                       "WooCommerce; a malformed or incomplete one is answered with its error."})
 
 
 class EventsSchema(StrictSchema):

@@ -32,6 +32,12 @@ final class Bikri_Sync_Queue {
 	const SCAN = 6000;
 
 	/**
+	 * option_name of the senders' lock: one sender at a time (the request that just answered a
+	 * shopper, the loopback, the scheduled worker), so no event is sent twice. Outside PREFIX.
+	 */
+	const LOCK = 'bikri_sync_lock';
+
+	/**
 	 * Adds an event.
 	 *
 	 * @param array $event {idempotency_key, type, order_id, date_modified_gmt, order?}.
@@ -125,8 +131,73 @@ final class Bikri_Sync_Queue {
 	public function clear() {
 		global $wpdb;
 		// phpcs:ignore WordPress.DB.DirectDatabaseQuery -- every row with our own exact prefix.
-		$wpdb->query( $wpdb->prepare( "DELETE FROM {$wpdb->options} WHERE option_name LIKE %s", $wpdb->esc_like( self::PREFIX ) . '%' ) );
+		$wpdb->query( $wpdb->prepare( "DELETE FROM {$wpdb->options} WHERE option_name LIKE %s OR option_name = %s", $wpdb->esc_like( self::PREFIX ) . '%', self::LOCK ) );
 		wp_cache_flush();
+	}
+
+	/**
+	 * Takes the senders' lock for $seconds, or returns null while another sender holds it.
+	 *
+	 * An INSERT that fails on the duplicate name is the one atomic step: add_option() would not
+	 * do (it reads the cache first, then upserts, so two requests could both "add" it). A lock
+	 * left by a sender that died (PHP timeout, a killed worker) is taken over once it expires;
+	 * the DELETE names the exact stale value, so of two requests that both saw it only one
+	 * removes it.
+	 *
+	 * @param int $seconds How long the lock holds without being released.
+	 * @return string|null The lock's value, to release it with; null when it is taken.
+	 */
+	public function lock( $seconds ) {
+		global $wpdb;
+		$value = ( time() + (int) $seconds ) . ' ' . wp_generate_uuid4();
+		for ( $try = 0; $try < 2; $try++ ) {
+			// phpcs:ignore WordPress.DB.DirectDatabaseQuery -- an atomic insert-if-absent; the options API has none.
+			if ( 1 === (int) $wpdb->query( $wpdb->prepare( "INSERT IGNORE INTO {$wpdb->options} (option_name, option_value, autoload) VALUES (%s, %s, 'no')", self::LOCK, $value ) ) ) {
+				return $value;
+			}
+			$held = $this->lock_value();
+			if ( null !== $held && (int) $held > time() ) {
+				return null;
+			}
+			if ( null !== $held ) {
+				// phpcs:ignore WordPress.DB.DirectDatabaseQuery -- removes exactly the expired lock that was read.
+				$wpdb->query( $wpdb->prepare( "DELETE FROM {$wpdb->options} WHERE option_name = %s AND option_value = %s", self::LOCK, $held ) );
+			}
+		}
+		return null;
+	}
+
+	/**
+	 * Releases the lock, if it is still the one taken (an expired one may have been taken over).
+	 *
+	 * @param string $value What lock() returned.
+	 */
+	public function unlock( $value ) {
+		global $wpdb;
+		// phpcs:ignore WordPress.DB.DirectDatabaseQuery -- the counterpart of lock().
+		$wpdb->query( $wpdb->prepare( "DELETE FROM {$wpdb->options} WHERE option_name = %s AND option_value = %s", self::LOCK, (string) $value ) );
+	}
+
+	/**
+	 * When the lock held now expires (Unix time), 0 when nobody holds it.
+	 *
+	 * @return int
+	 */
+	public function locked_until() {
+		$held = $this->lock_value();
+		return null === $held ? 0 : (int) $held;
+	}
+
+	/**
+	 * The lock's stored value, null when it is free.
+	 *
+	 * @return string|null
+	 */
+	private function lock_value() {
+		global $wpdb;
+		// phpcs:ignore WordPress.DB.DirectDatabaseQuery -- never cached: it changes under other requests.
+		$held = $wpdb->get_var( $wpdb->prepare( "SELECT option_value FROM {$wpdb->options} WHERE option_name = %s", self::LOCK ) );
+		return null === $held ? null : (string) $held;
 	}
 
 	/**

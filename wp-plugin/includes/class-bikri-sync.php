@@ -10,15 +10,25 @@ if ( ! defined( 'ABSPATH' ) ) {
 }
 
 /**
- * Order hooks → in-memory events for this request → queue rows at shutdown → a worker,
- * run by Action Scheduler (or WP-cron without it), posts batches to POST /api/v1/events.
+ * Order hooks → in-memory events for this request → queue rows at shutdown → sent to
+ * POST /api/v1/events right after the response has gone out; Action Scheduler (or WP-cron
+ * without it) runs the same worker for whatever that did not deliver.
  *
- * Nothing remote happens in the shopper's request: the hooks only collect, and the queue is
- * written once at the end of the request. Events carry no order body: building WooCommerce's
- * wc/v3 shape here would mean running its REST controller for every change, and the service
- * reads the order from WooCommerce itself with the key handed over at activation (one request
- * per 100 orders). A trashed order carries {id, status: trash} so the service fetches it and
- * keeps it as trashed; a deletion carries nothing and becomes a tombstone.
+ * Nothing remote happens before the shopper has the answer: the hooks only collect, and the
+ * queue is written once at the end of the request. Then, last on shutdown, the request hands
+ * the answer over (fastcgi_finish_request / litespeed_finish_request) and sends the queue
+ * itself; where PHP cannot finish a response early (mod_php, CGI), a non-blocking loopback to
+ * admin-ajax.php, signed with a server secret, has another PHP worker send it. Waiting for the
+ * scheduler instead meant waiting for WP-cron, which runs on the next page view: shoppers'
+ * orders reached the desk 31-116 s after the checkout. One sender at a time (a lock in the
+ * queue), so nothing is sent twice.
+ *
+ * Each event carries the order as the export route renders it (Bikri_Order_Export, read when
+ * the batch is sent, so it is the order's latest state), and the service applies it without
+ * reading the order back through wc/v3 (~2 s per 100 orders on a real store). An order the
+ * tables no longer hold is sent without a body and the service reads it, as from older
+ * plugin versions. A trashed order carries its record (status trash) and stays restorable; a
+ * deletion for good carries nothing and becomes a tombstone.
  */
 final class Bikri_Sync {
 
@@ -46,6 +56,29 @@ final class Bikri_Sync {
 	 * Most batches one worker run sends before handing over to a new run.
 	 */
 	const BATCHES_PER_RUN = 10;
+
+	/**
+	 * Most bytes of order bodies in one request (the service takes up to 1 MB per request). An
+	 * order alone bigger than this goes without its body, and the service reads it itself.
+	 */
+	const MAX_BODY_BYTES = 716800;
+
+	/**
+	 * admin-ajax action of the loopback that sends the queue where a response cannot be finished early.
+	 */
+	const ACTION_SEND = 'bikri_sync_send';
+
+	/**
+	 * Seconds a loopback's signature stays valid.
+	 */
+	const SEND_WINDOW = 60;
+
+	/**
+	 * Seconds the senders' lock holds without being released (a sender that died lets go then):
+	 * longer than a run may take, BATCHES_PER_RUN requests of at most Bikri_Api_Client::TIMEOUT
+	 * (10 s) each, so a slow sender is never taken over while it still sends.
+	 */
+	const LOCK_SECONDS = 150;
 
 	/**
 	 * Most events kept while the service is unreachable. Beyond it new events are counted, not
@@ -100,6 +133,20 @@ final class Bikri_Sync {
 	private $pending = array();
 
 	/**
+	 * Whether this request queued events that it sends once its response is out.
+	 *
+	 * @var bool
+	 */
+	private $send_after_response = false;
+
+	/**
+	 * Reads the orders' bodies from WooCommerce's tables.
+	 *
+	 * @var Bikri_Order_Export|null
+	 */
+	private $export = null;
+
+	/**
 	 * Builds the sync.
 	 *
 	 * @param Bikri_License    $license License state.
@@ -134,7 +181,11 @@ final class Bikri_Sync {
 
 		// Early on shutdown, so that Action Scheduler's own shutdown dispatch already sees the action.
 		add_action( 'shutdown', array( $this, 'flush' ), 1 );
+		// Last on shutdown: everything else has written its output, the response can go.
+		add_action( 'shutdown', array( $this, 'after_response' ), PHP_INT_MAX );
 		add_action( self::HOOK_PUSH, array( $this, 'run' ) );
+		add_action( 'wp_ajax_' . self::ACTION_SEND, array( $this, 'handle_send_request' ) );
+		add_action( 'wp_ajax_nopriv_' . self::ACTION_SEND, array( $this, 'handle_send_request' ) );
 	}
 
 	// --- hooks ------------------------------------------------------------------------------
@@ -340,6 +391,7 @@ final class Bikri_Sync {
 		$this->pending = array();
 		$room          = self::MAX_QUEUE - $this->queue->count();
 		$overflowed    = 0;
+		$added         = 0;
 		foreach ( $events as $event ) {
 			if ( $room <= 0 ) {
 				++$overflowed;
@@ -347,6 +399,7 @@ final class Bikri_Sync {
 			}
 			if ( $this->queue->add( $event ) ) {
 				--$room;
+				++$added;
 			}
 		}
 		if ( $overflowed ) {
@@ -356,8 +409,115 @@ final class Bikri_Sync {
 			$this->save_state( $state );
 		}
 		$state = $this->state();
-		// While the service is down, new events wait for the retry already planned.
+		// While the service is down, new events wait for the retry already planned. The planned
+		// run stays as the fallback for what the send after the response does not deliver.
 		$this->wake( max( time(), (int) $state['next_attempt'] ), false );
+		if ( $added > 0 && (int) $state['next_attempt'] <= time() ) {
+			$this->send_after_response = true;
+		}
+	}
+
+	// --- sending right after the response ---------------------------------------------------
+
+	/**
+	 * Last on shutdown: when this request queued events, the response goes out first, then
+	 * they are sent (here, or by a loopback where PHP cannot finish the response early).
+	 */
+	public function after_response() {
+		if ( ! $this->send_after_response ) {
+			return;
+		}
+		$this->send_after_response = false;
+		if ( '' === $this->license->token() || ! $this->license->is_active() ) {
+			return;
+		}
+		$finisher = self::response_finisher();
+		if ( null === $finisher ) {
+			$this->dispatch_send();
+			return;
+		}
+		// The shopper's connection is done with; a browser closing it must not stop the send.
+		ignore_user_abort( true );
+		call_user_func( $finisher );
+		$this->run();
+	}
+
+	/**
+	 * The function that hands the response to the client and lets the script go on: PHP-FPM's
+	 * fastcgi_finish_request() or LiteSpeed's litespeed_finish_request(); null under mod_php,
+	 * CGI and the CLI.
+	 *
+	 * @return callable|null
+	 */
+	public static function response_finisher() {
+		$finisher = null;
+		if ( function_exists( 'fastcgi_finish_request' ) ) {
+			$finisher = 'fastcgi_finish_request';
+		} elseif ( function_exists( 'litespeed_finish_request' ) ) {
+			$finisher = 'litespeed_finish_request';
+		}
+		/**
+		 * Filters how the response is finished before the events are sent (null: a loopback sends them).
+		 *
+		 * @param callable|null $finisher fastcgi_finish_request, litespeed_finish_request or null.
+		 */
+		$finisher = apply_filters( 'bikri_sync_response_finisher', $finisher );
+		return is_callable( $finisher ) ? $finisher : null;
+	}
+
+	/**
+	 * Asks this site, without waiting for the answer, to send the queue (admin-ajax.php, as
+	 * WordPress spawns WP-cron): this request ends at once, another PHP worker sends.
+	 */
+	private function dispatch_send() {
+		$time = time();
+		wp_remote_post(
+			admin_url( 'admin-ajax.php' ),
+			array(
+				'timeout'   => 0.01,
+				'blocking'  => false,
+				/** This filter is documented in wp-includes/class-wp-http-streams.php */
+				'sslverify' => apply_filters( 'https_local_ssl_verify', false ),
+				'body'      => array(
+					'action'    => self::ACTION_SEND,
+					'time'      => $time,
+					'signature' => self::send_signature( $time ),
+				),
+			)
+		);
+	}
+
+	/**
+	 * The loopback's signature: an HMAC under this site's secret auth salt, so only this site
+	 * can ask for a send (a stranger's request is refused before anything happens).
+	 *
+	 * @param int $time Unix time of the request.
+	 * @return string
+	 */
+	public static function send_signature( $time ) {
+		return hash_hmac( 'sha256', self::ACTION_SEND . '|' . (int) $time, wp_salt( 'auth' ) );
+	}
+
+	/**
+	 * admin-ajax handler of the loopback (signed in or not: it is this site calling itself).
+	 *
+	 * No user and no nonce here: the caller is the site itself, without a session. The
+	 * signature stands in for both: a fresh HMAC of the time under the site's secret salt.
+	 * Nothing is read from the request but that, and all it can do is send events already
+	 * queued; the senders' lock keeps a replay from sending anything twice.
+	 */
+	public function handle_send_request() {
+		// phpcs:disable WordPress.Security.NonceVerification.Missing -- signed with the site's secret instead (see above).
+		$time      = isset( $_POST['time'] ) ? absint( wp_unslash( $_POST['time'] ) ) : 0;
+		$signature = isset( $_POST['signature'] ) ? sanitize_text_field( wp_unslash( $_POST['signature'] ) ) : '';
+		// phpcs:enable WordPress.Security.NonceVerification.Missing
+		if ( abs( time() - $time ) > self::SEND_WINDOW || ! hash_equals( self::send_signature( $time ), $signature ) ) {
+			wp_die( '', '', array( 'response' => 403 ) );
+		}
+		// The caller hung up at once on purpose; the send goes on without it.
+		ignore_user_abort( true );
+		$this->run();
+		wp_die( '', '', array( 'response' => 200 ) );
 	}
 
 	// --- the worker -------------------------------------------------------------------------
@@ -390,30 +550,28 @@ final class Bikri_Sync {
 			return $report;
 		}
 
-		for ( $round = 0; $round < self::BATCHES_PER_RUN; $round++ ) {
-			list( $batch, $superseded ) = self::dedup( $this->queue->due( $now, self::BATCH * 5 ) );
-			if ( empty( $batch ) ) {
-				break;
-			}
-			$answer = $this->client->post_events( array_map( array( __CLASS__, 'wire' ), $batch ) );
-			$report['sent'] += count( $batch );
-			$state = $this->state();
-			if ( is_wp_error( $answer ) ) {
-				// Down, overloaded or refusing: every event stays; try again later, each time later.
-				$state['failures']    += 1;
-				$state['next_attempt'] = $now + self::delay( $state['failures'], $answer );
-				$state['last_error']   = self::error_text( $answer, $now );
-				$this->save_state( $state );
-				$this->wake( $state['next_attempt'], true );
+		for ( $pass = 0; $pass < 2; $pass++ ) {
+			$lock = $this->queue->lock( self::LOCK_SECONDS );
+			if ( null === $lock ) {
+				if ( 0 === $pass ) {
+					// Another sender is at it, and it looks at the queue again once it lets go;
+					// should it die instead, this run comes back when its lock expires.
+					$this->wake( max( $now, $this->queue->locked_until() ), true );
+				}
 				return $report;
 			}
-			$state['failures']     = 0;
-			$state['next_attempt'] = 0;
-			$state['last_push']    = $now;
-			$this->save_state( $state );
-			$counts                  = $this->settle( $batch, $superseded, $answer, $now );
-			$report['acknowledged'] += $counts[0];
-			$report['errors']       += $counts[1];
+			try {
+				$ended = $this->send_due( $now, $report );
+			} finally {
+				$this->queue->unlock( $lock );
+			}
+			if ( 'failed' === $ended ) {
+				return $report;
+			}
+			// Events queued by a request that found the lock taken while this one sent.
+			if ( 'drained' !== $ended || empty( $this->queue->due( $now, 1 ) ) ) {
+				break;
+			}
 		}
 
 		// More due work goes to a fresh run; events waiting after an error get theirs at their time.
@@ -430,6 +588,92 @@ final class Bikri_Sync {
 			}
 		}
 		return $report;
+	}
+
+	/**
+	 * Sends due events in batches (the lock held) until none is due, the service fails, or the
+	 * run's share is used up.
+	 *
+	 * @param int   $now    Current Unix time.
+	 * @param array $report Counts, added to.
+	 * @return string drained, failed or budget.
+	 */
+	private function send_due( $now, array &$report ) {
+		for ( $round = 0; $round < self::BATCHES_PER_RUN; $round++ ) {
+			list( $batch, $superseded ) = self::dedup( $this->queue->due( $now, self::BATCH * 5 ) );
+			if ( empty( $batch ) ) {
+				return 'drained';
+			}
+			$batch  = $this->with_bodies( $batch );
+			$answer = $this->client->post_events( array_map( array( __CLASS__, 'wire' ), $batch ) );
+			$report['sent'] += count( $batch );
+			$state = $this->state();
+			if ( is_wp_error( $answer ) ) {
+				// Down, overloaded or refusing: every event stays; try again later, each time later.
+				$state['failures']    += 1;
+				$state['next_attempt'] = $now + self::delay( $state['failures'], $answer );
+				$state['last_error']   = self::error_text( $answer, $now );
+				$this->save_state( $state );
+				$this->wake( $state['next_attempt'], true );
+				return 'failed';
+			}
+			$state['failures']     = 0;
+			$state['next_attempt'] = 0;
+			$state['last_push']    = $now;
+			$this->save_state( $state );
+			$counts                  = $this->settle( $batch, $superseded, $answer, $now );
+			$report['acknowledged'] += $counts[0];
+			$report['errors']       += $counts[1];
+		}
+		return 'budget';
+	}
+
+	/**
+	 * The batch with each order's body as the export renders it, read now (one set of queries
+	 * for the batch), and its modification time. Cut short where the bodies would pass
+	 * MAX_BODY_BYTES: the rest stays queued for the next round.
+	 *
+	 * @param array[] $batch Events to send.
+	 * @return array[]
+	 */
+	private function with_bodies( array $batch ) {
+		$ids = array();
+		foreach ( $batch as $event ) {
+			// A deletion for good has no body; a trashed order's record says "trash".
+			if ( 'deleted' !== $event['type'] || isset( $event['order'] ) ) {
+				$ids[] = (int) $event['order_id'];
+			}
+		}
+		if ( empty( $ids ) ) {
+			return $batch;
+		}
+		if ( null === $this->export ) {
+			$this->export = new Bikri_Order_Export();
+		}
+		$records = $this->export->records( $ids );
+		$out     = array();
+		$bytes   = 0;
+		foreach ( $batch as $event ) {
+			$id     = (int) $event['order_id'];
+			$record = in_array( $id, $ids, true ) && isset( $records[ $id ] ) ? $records[ $id ] : null;
+			if ( $record && 'deleted' === $event['type'] && 'trash' !== $record['status'] ) {
+				$record = null; // Restored since: its own later event carries it.
+			}
+			if ( $record ) {
+				$size = strlen( (string) wp_json_encode( $record ) );
+				if ( $out && $bytes + $size > self::MAX_BODY_BYTES ) {
+					break;
+				}
+				if ( $size <= self::MAX_BODY_BYTES ) {
+					$bytes                     += $size;
+					$event['order']             = $record;
+					$event['order_shape']       = 'export';
+					$event['date_modified_gmt'] = null !== $record['date_modified_gmt'] ? $record['date_modified_gmt'] : $event['date_modified_gmt'];
+				}
+			}
+			$out[] = $event;
+		}
+		return $out;
 	}
 
 	/**
@@ -523,6 +767,9 @@ final class Bikri_Sync {
 		);
 		if ( isset( $event['order'] ) && is_array( $event['order'] ) ) {
 			$wire['order'] = (object) $event['order'];
+		}
+		if ( isset( $event['order_shape'] ) ) {
+			$wire['order_shape'] = (string) $event['order_shape'];
 		}
 		return $wire;
 	}
@@ -626,7 +873,8 @@ final class Bikri_Sync {
 	 * Forgets the queue, the state and the planned runs.
 	 */
 	public function clear() {
-		$this->pending = array();
+		$this->pending             = array();
+		$this->send_after_response = false;
 		$this->queue->clear();
 		delete_option( self::OPTION_STATE );
 		self::unschedule();
