@@ -71,6 +71,16 @@ def app(database_url, tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
+def restore_config(app):
+    """The app lives for the whole run: a setting a test changes (a budget of 0 seconds, say)
+    is put back after it, so no later test runs under it."""
+    saved = dict(app.config)
+    yield
+    app.config.clear()
+    app.config.update(saved)
+
+
+@pytest.fixture(autouse=True)
 def clean_database(app):
     """Every test starts from empty tables (the schema comes from the migrations, once)."""
     with app.app_context():
