@@ -934,6 +934,21 @@ BN.update({
 })
 
 
+# Issue 20, item 7: the dashboard's year presets and what an empty range says
+BN.update({
+    "Last 365 days": "গত ৩৬৫ দিন",
+    "This year": "এই বছর",
+    "Compare with the period just before or with the same dates a year earlier.":
+        "ঠিক আগের সময়ের সঙ্গে অথবা এক বছর আগের একই তারিখগুলোর সঙ্গে তুলনা করুন।",
+    "No sales in this period.": "এই সময়ে কোনো বিক্রি নেই।",
+    "No order from this period has been shipped or delivered yet.":
+        "এই সময়ের কোনো অর্ডার এখনও পাঠানো বা ডেলিভারি হয়নি।",
+    "No orders from customers known by their phone in this period.":
+        "এই সময়ে ফোন নম্বরে চেনা কোনো গ্রাহকের অর্ডার নেই।",
+    "No customers yet.": "এখনও কোনো গ্রাহক নেই।",
+})
+
+
 def main():
     path = Path(__file__).resolve().parent.parent / "backend/translations/bn/LC_MESSAGES/messages.po"
     with path.open("rb") as f:

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from backend.couriers.report import group_of
 from backend.dashboard.models import COST_CATEGORIES, Cost, DayParcels
-from backend.dashboard.service import ZERO, Period, _in, _in_period, _money_sum, _split, _status_days, _totals
+from backend.dashboard.service import ZERO, Period, _in_both, _in_period, _money_sum, _split, _status_days, _totals
 from backend.extensions import db
 from backend.timeutil import utcnow
 
@@ -61,7 +61,7 @@ def profit(site_id: int, period: Period) -> dict:
     in_period = (Cost.day >= period.start).label("in_period")
     spent = {(bool(now), category): amount for now, category, amount in db.session.execute(
         select(in_period, Cost.category, func.sum(Cost.amount))
-        .where(Cost.site_id == site_id, Cost.day >= period.previous.start, Cost.day <= period.end)
+        .where(_in_both(Cost, site_id, period))
         .group_by(in_period, Cost.category)).all()}
     out = {"categories": list(COST_CATEGORIES)}
     for name, now, rows in (("current", True, current), ("previous", False, previous)):
@@ -81,7 +81,7 @@ def cash(site_id: int, period: Period) -> dict:
     rows = db.session.execute(
         select(in_period, DayParcels.status, func.sum(DayParcels.parcels), _money_sum(DayParcels.cod),
                _money_sum(DayParcels.collected), func.sum(DayParcels.collected_known))
-        .where(_in(DayParcels, site_id, period.previous.start, period.end))
+        .where(_in_both(DayParcels, site_id, period))
         .group_by(in_period, DayParcels.status)).all()
     out = {"payouts_known": False}
     for name in ("current", "previous"):

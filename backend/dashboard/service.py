@@ -1,8 +1,8 @@
 """The dashboard's widgets (D1–D11), each answered from the daily rollups wherever a rollup can
 answer (recent orders and the purchase-frequency histogram read orders/customers by index).
 
-Ranges are Dhaka calendar days, inclusive. Every widget also answers for the previous period
-of the same length, for the comparison. Money leaves here as Decimal; the views turn it into
+Ranges are Dhaka calendar days, inclusive. Every widget also answers for a comparison period:
+the previous period of the same length, or the same dates a year earlier ("This year"). Money leaves here as Decimal; the views turn it into
 strings and drop it for roles that may not see revenue.
 """
 from collections import defaultdict
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import and_, func, select, text, type_coerce, union_all
+from sqlalchemy import and_, func, or_, select, text, type_coerce, union_all
 
 from backend.dashboard.models import (
     DayCustomers, DayCycle, DayPaid, DayProduct, DaySource, DayStatus, MonthProduct, SalesTarget,
@@ -38,10 +38,19 @@ NETWORKS = {"facebook": "facebook", "fb": "facebook", "m.facebook.com": "faceboo
 CYCLE_BARS = ((24, "<1d"), (48, "1-2d"), (72, "2-3d"), (120, "3-5d"), (168, "5-7d"), (336, "7-14d"), (None, "14d+"))
 
 
+# what a period is compared with: the days just before it, or the same dates a year earlier
+COMPARISONS = ("previous", "year")
+
+
+def year_earlier(day: date) -> date:
+    return day.replace(year=day.year - 1, day=28 if (day.month, day.day) == (2, 29) else day.day)
+
+
 @dataclass(frozen=True)
 class Period:
     start: date
     end: date
+    compare: str = "previous"  # COMPARISONS
 
     @property
     def days(self) -> int:
@@ -49,6 +58,8 @@ class Period:
 
     @property
     def previous(self) -> "Period":
+        if self.compare == "year":
+            return Period(year_earlier(self.start), year_earlier(self.end))
         return Period(self.start - timedelta(days=self.days), self.start - timedelta(days=1))
 
 
@@ -72,6 +83,17 @@ def _sales():
 
 def _in(model, site_id, start, end):
     return and_(model.site_id == site_id, model.day >= start, model.day <= end)
+
+
+def _in_both(model, site_id, period):
+    """The period and its comparison period. Rows are read from the comparison's start to the
+    period's end and told apart by `day >= period.start` (`_split`, `_in_period`), so the days
+    between the two, when they do not meet (a year earlier), are left out here."""
+    previous = period.previous
+    where = _in(model, site_id, previous.start, period.end)
+    if previous.end + timedelta(days=1) < period.start:
+        where = and_(where, or_(model.day <= previous.end, model.day >= period.start))
+    return where
 
 
 def _in_period(model, period):
@@ -118,7 +140,7 @@ def _status_days(site_id, period: Period, *, from_day: date | None = None):
                _money_sum(DayStatus.total).label("total"), _money_sum(DayStatus.subtotal).label("subtotal"),
                _money_sum(DayStatus.discount).label("discount"), _money_sum(DayStatus.shipping).label("shipping"),
                _money_sum(DayStatus.refunded).label("refunded"))
-        .where(_in(DayStatus, site_id, from_day or period.previous.start, period.end), _sales())
+        .where(_in(DayStatus, site_id, from_day, period.end) if from_day else _in_both(DayStatus, site_id, period), _sales())
         .group_by(DayStatus.day)).all()
 
 
@@ -130,7 +152,7 @@ def _paid_days(site_id, period: Period):
                _money_sum(DayPaid.total).label("total"), _money_sum(DayPaid.subtotal).label("subtotal"),
                _money_sum(DayPaid.discount).label("discount"), _money_sum(DayPaid.shipping).label("shipping"),
                _money_sum(DayPaid.refunded).label("refunded"))
-        .where(_in(DayPaid, site_id, period.previous.start, period.end))
+        .where(_in_both(DayPaid, site_id, period))
         .group_by(DayPaid.day)).all()
 
 
@@ -162,7 +184,7 @@ def sales(site_id: int, period: Period, group: str, basis: str = "bikri") -> dic
         revenue[bucket] += row.total - row.refunded
     now, before = _totals(current), _totals(previous)
     return {"group": group, "labels": [b.isoformat() for b in buckets], "orders": list(orders.values()),
-            "revenue": list(revenue.values()),
+            "revenue": list(revenue.values()), "empty": not any(orders.values()) and not any(revenue.values()),
             "current": {"orders": now["orders"], "revenue": now["revenue"]},
             "previous": {"orders": before["orders"], "revenue": before["revenue"]}}
 
@@ -176,8 +198,10 @@ def amounts(site_id: int, period: Period, group: str, basis: str = "bikri") -> d
     for row in current:
         subtotal[bucket_of(row.day, group)] += row.subtotal
         discount[bucket_of(row.day, group)] += row.discount
+    now = _totals(current)
     return {"group": group, "labels": [b.isoformat() for b in buckets], "subtotal": list(subtotal.values()),
-            "discount": list(discount.values()), "current": _totals(current), "previous": _totals(previous)}
+            "discount": list(discount.values()), "current": now, "previous": _totals(previous),
+            "empty": not any(now.values())}
 
 
 # --- D4 order performance --------------------------------------------------------------------
@@ -186,7 +210,7 @@ def statuses(site_id: int, period: Period, group: str) -> dict:
     """D4: orders by status (every status, sales or not) over time."""
     rows = db.session.execute(
         select(DayStatus.day, DayStatus.status, func.sum(DayStatus.orders).label("orders"))
-        .where(_in(DayStatus, site_id, period.previous.start, period.end))
+        .where(_in_both(DayStatus, site_id, period))
         .group_by(DayStatus.day, DayStatus.status)).all()
     buckets = _buckets(period, group)
     series = defaultdict(lambda: dict.fromkeys(buckets, 0))
@@ -198,7 +222,7 @@ def statuses(site_id: int, period: Period, group: str) -> dict:
         else:
             previous[row.status] += row.orders
     order = sorted((s for s in set(current) | set(previous) if current[s] or previous[s]), key=lambda s: (-current[s], s))
-    return {"group": group, "labels": [b.isoformat() for b in buckets],
+    return {"group": group, "labels": [b.isoformat() for b in buckets], "empty": not any(current.values()),
             "statuses": [{"status": s, "orders": list(series[s].values()) if s in series else [0] * len(buckets),
                           "current": current[s], "previous": previous[s]} for s in order]}
 
@@ -211,7 +235,7 @@ def _source_rows(site_id, period: Period):
     now = _in_period(DaySource, period)
     return db.session.execute(
         select(now, *keys, func.sum(DaySource.orders).label("orders"), _money_sum(DaySource.revenue).label("revenue"))
-        .where(_in(DaySource, site_id, period.previous.start, period.end))
+        .where(_in_both(DaySource, site_id, period))
         .group_by(now, *keys)).all()
 
 
@@ -244,7 +268,7 @@ def sources(site_id: int, period: Period) -> dict:
             _tally(by_referrer, row.referrer_host, row, row.in_period)
         _tally(by_via, row.created_via, row, row.in_period)
     return {"source_types": _rank(by_type), "utm": _rank(by_utm, 20), "referrers": _rank(by_referrer, 10),
-            "created_via": _rank(by_via)}
+            "created_via": _rank(by_via), "empty": not any(v["orders"] for v in by_type.values())}
 
 
 def network_of(utm_source: str, click_source: str) -> str:
@@ -268,7 +292,8 @@ def ads(site_id: int, period: Period) -> dict:
         network = network_of(row.utm_source, row.click_source)
         _tally(by_network, network, row, row.in_period)
         _tally(by_campaign, f"{network} / {row.utm_campaign or '-'}", row, row.in_period)
-    return {"networks": _rank(by_network), "campaigns": _rank(by_campaign, 20)}
+    return {"networks": _rank(by_network), "campaigns": _rank(by_campaign, 20),
+            "empty": not any(v["orders"] for v in by_network.values())}
 
 
 # --- D3 order cycle time ---------------------------------------------------------------------
@@ -291,7 +316,7 @@ def cycle(site_id: int, period: Period) -> dict:
     now = _in_period(DayCycle, period)
     rows = db.session.execute(
         select(now, DayCycle.stage, DayCycle.hours, func.sum(DayCycle.orders).label("orders"))
-        .where(_in(DayCycle, site_id, period.previous.start, period.end))
+        .where(_in_both(DayCycle, site_id, period))
         .group_by(now, DayCycle.stage, DayCycle.hours)).all()
     histograms = {(now, stage): defaultdict(int) for now in (True, False) for stage in ("shipped", "delivered", "transit")}
     for row in rows:
@@ -304,7 +329,8 @@ def cycle(site_id: int, period: Period) -> dict:
             bars[next(i for i, (limit, _l) in enumerate(CYCLE_BARS) if limit is None or hours < limit)] += orders
         stages.append({"stage": stage, "orders": sum(histogram.values()), "median_hours": _median(histogram),
                        "previous_median_hours": _median(histograms[(False, stage)]), "bars": bars})
-    return {"bars": [label for _limit, label in CYCLE_BARS], "stages": stages}
+    return {"bars": [label for _limit, label in CYCLE_BARS], "stages": stages,
+            "empty": not any(stage["orders"] for stage in stages)}
 
 
 # --- D6 top products -------------------------------------------------------------------------
@@ -382,11 +408,11 @@ def _customer_counts(site_id, period: Period) -> dict:
     now = _in_period(DayStatus, period)
     orders = {bool(k): v for k, v in db.session.execute(
         select(now, func.sum(DayStatus.customer_orders))
-        .where(_in(DayStatus, site_id, period.previous.start, period.end)).group_by(now)).all()}
+        .where(_in_both(DayStatus, site_id, period)).group_by(now)).all()}
     now = _in_period(DayCustomers, period)
     new = {bool(k): v for k, v in db.session.execute(
         select(now, func.sum(DayCustomers.new_customers))
-        .where(_in(DayCustomers, site_id, period.previous.start, period.end)).group_by(now)).all()}
+        .where(_in_both(DayCustomers, site_id, period)).group_by(now)).all()}
     out = {}
     for now, name in ((True, "current"), (False, "previous")):
         customer_orders, new_customers = int(orders.get(now) or 0), int(new.get(now) or 0)
@@ -400,7 +426,8 @@ def _customer_counts(site_id, period: Period) -> dict:
 def returning(site_id: int, period: Period) -> dict:
     """D9: orders (of any status but drafts and trash) from customers recognised by phone who
     had ordered before, and their share of those customers' orders."""
-    return _customer_counts(site_id, period)
+    counts = _customer_counts(site_id, period)
+    return {**counts, "empty": not counts["current"]["customer_orders"]}
 
 
 FREQUENCY_BARS = ((1, "1"), (2, "2"), (3, "3"), (5, "4-5"), (None, "6+"))
@@ -424,7 +451,9 @@ def customers(site_id: int, period: Period) -> dict:
             select(Customer.order_count, func.count()).where(Customer.site_id == site_id, Customer.order_count > 0)
             .group_by(Customer.order_count)):
         bars[next(i for i, (limit, _l) in enumerate(FREQUENCY_BARS) if limit is None or order_count <= limit)] += how_many
-    return {**counts, "frequency": {"labels": [label for _limit, label in FREQUENCY_BARS], "customers": bars}}
+    # the histogram counts the shop's customers of all time, not the range's
+    return {**counts, "frequency": {"labels": [label for _limit, label in FREQUENCY_BARS], "customers": bars,
+                                    "empty": not any(bars)}}
 
 
 # --- D5 recent orders ------------------------------------------------------------------------

@@ -66,7 +66,11 @@ def _period() -> service.Period:
         raise BadRange(_("The start date is after the end date."))
     if (end - start).days >= MAX_RANGE_DAYS:
         raise BadRange(_("Choose at most a year."))
-    return service.Period(start, end)
+    # "This year" is compared with the same dates a year earlier; any other range with the days just before it
+    compare = request.args.get("compare") or "previous"
+    if compare not in service.COMPARISONS:
+        raise BadRange(_("Compare with the period just before or with the same dates a year earlier."))
+    return service.Period(start, end, compare)
 
 
 def _group(period):

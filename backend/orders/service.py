@@ -155,6 +155,21 @@ def _object(value, name: str) -> dict:
     return value
 
 
+# the meta the order desk puts on the orders it creates (backend/desk/service.py, woocommerce_payload)
+DESK_SOURCE_META, DESK_SOURCE = "_bikri_source", "order-desk"
+
+
+def desk_discount(values: dict, items: list) -> Decimal:
+    """The discounts of an order made on the desk's manual-order form. The desk sends them to
+    WooCommerce as negative fee lines (its total is then exactly the one the shop saw), so
+    WooCommerce's discount_total, which counts coupons only, says 0. They are read here as what
+    the lines, shipping and tax come to beyond the order's total: the plugin's export carries no
+    fee lines, and wc/v3's answer and the export must store the same order alike (see
+    `content_hash`). A charge added to such an order later as a positive fee nets against it."""
+    lines = sum((i["total"] for i in items), Decimal("0.00"))
+    return max(Decimal("0.00"), lines + values["shipping_total"] + values["total_tax"] - values["total"])
+
+
 def content_hash(values: dict, items: list) -> str:
     """Hash of what the read model stores for an order (its columns and items), not of the JSON
     it came in: wc/v3 and the plugin's export send different shapes of the same order, and
@@ -193,7 +208,10 @@ def normalise_order(order) -> NormalOrder:
     if not isinstance(meta, list):
         raise InvalidOrder("order.meta_data: a list expected")
     click_source = None
+    from_desk = False
     for entry in meta:
+        if isinstance(entry, dict) and entry.get("key") == DESK_SOURCE_META and entry.get("value") == DESK_SOURCE:
+            from_desk = True
         if isinstance(entry, dict) and entry.get("key") in ATTRIBUTION_META:
             attribution[ATTRIBUTION_META[entry["key"]]] = _text(entry.get("value"), 500 if entry["key"].endswith("referrer") else 200)
         elif isinstance(entry, dict) and entry.get("key") in CLICK_ID_META and _text(entry.get("value"), 500):
@@ -266,6 +284,8 @@ def normalise_order(order) -> NormalOrder:
         "date_completed_gmt": _time(order.get("date_completed_gmt"), "order.date_completed_gmt"),
         "deleted_at": None,
     }
+    if from_desk:
+        values["discount_total"] += desk_discount(values, items)
     values["content_hash"] = content_hash(values, items)
     return NormalOrder(wc_id, modified, values, items, name)
 

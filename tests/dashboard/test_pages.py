@@ -1,8 +1,10 @@
 """The dashboard page and its widget endpoints, as the iframe's JavaScript calls them."""
+from datetime import date
 from decimal import Decimal
 
 import pytest
 
+from backend.dashboard import costs
 from backend.extensions import db
 from backend.orders.service import upsert_orders
 
@@ -146,3 +148,79 @@ def test_page_says_what_is_counted_and_offers_woocommerces_basis(app, client, sh
     assert refused.status_code == 422 and "WooCommerce Analytics" in refused.json["error"]["message"]
     bangla, _session = shop.open_page("dashboard", locale="bn_BD")
     assert "Count like WooCommerce Analytics" not in bangla.get_data(as_text=True)
+
+
+def test_year_presets_and_their_comparison_periods(app, client, shop):
+    """Issue 20, item 7: "Last 365 days" is compared with the 365 days before it; "This year"
+    (compare=year) with the same dates a year earlier, leaving out the rest of last year."""
+    def placed(wc_id, when, total, status="completed"):
+        return {"id": wc_id, "status": status, "date_created_gmt": when, "date_modified_gmt": when, "total": total,
+                "date_paid_gmt": when,
+                "billing": {"phone": f"017110000{wc_id:02d}"},
+                "line_items": [{"id": wc_id, "product_id": 3, "quantity": 1, "price": total, "subtotal": total, "total": total}]}
+
+    with app.app_context():
+        upsert_orders(shop.site_id, [
+            placed(1, "2026-03-01T04:00:00", "1000.00"),  # this year
+            placed(2, "2025-02-20T04:00:00", "300.00"),  # this year's dates, a year earlier
+            placed(3, "2025-03-06T04:00:00", "50.00"),  # after them: in the previous 365 days, not in last year's dates
+            placed(4, "2025-12-31T17:59:00", "7.00"),  # 23:59 on 31 December in Dhaka: last year
+            placed(5, "2025-12-31T18:00:00", "20.00")])  # 00:00 on 1 January in Dhaka: this year
+        for day, amount in ((date(2025, 2, 1), "40"), (date(2025, 6, 1), "900")):  # the second between the two
+            costs.save_cost(shop.site_id, {"day": day, "category": "ads", "amount": Decimal(amount)}, "Owner")
+        db.session.commit()
+    page, session = shop.open_page("dashboard")
+    html = page.get_data(as_text=True)
+    assert '<option value="365">Last 365 days</option>' in html and '<option value="year">This year</option>' in html
+
+    year = get(client, session, "sales", start="2026-01-01", end="2026-03-05", compare="year").json
+    assert (year["previous_start"], year["previous_end"]) == ("2025-01-01", "2025-03-05")
+    assert year["current"] == {"orders": 2, "revenue": "1020.00"}
+    assert year["previous"] == {"orders": 1, "revenue": "300.00"}
+    like_wc = get(client, session, "sales", start="2026-01-01", end="2026-03-05", compare="year", basis="woocommerce").json
+    assert (like_wc["current"], like_wc["previous"]) == (year["current"], year["previous"])
+    profit = get(client, session, "profit", start="2026-01-01", end="2026-03-05", compare="year").json["previous"]
+    assert (profit["total_costs"], profit["profit"]) == ("40.00", "260.00")
+    for widget, pick in [("amounts", lambda d: d["previous"]["subtotal"]), ("profit", lambda d: d["previous"]["revenue"]),
+                         ("sources", lambda d: sum(s["previous_orders"] for s in d["source_types"])),
+                         ("statuses", lambda d: sum(s["previous"] for s in d["statuses"])),
+                         ("products", lambda d: d["products"][0]["previous_quantity"]),
+                         ("returning", lambda d: d["previous"]["customer_orders"])]:
+        assert pick(get(client, session, widget, start="2026-01-01", end="2026-03-05", compare="year").json) in (
+            "300.00", 1), widget
+
+    last_365 = get(client, session, "sales", start="2025-03-06", end="2026-03-05").json
+    assert (last_365["previous_start"], last_365["previous_end"]) == ("2024-03-06", "2025-03-05")
+    assert last_365["current"] == {"orders": 4, "revenue": "1077.00"} and last_365["previous"]["orders"] == 1
+    # a whole leap year (366 days) is a year, and "This year" in it is compared with 1 January – 28 February
+    leap = get(client, session, "sales", start="2028-01-01", end="2028-12-31", compare="year")
+    assert leap.status_code == 200 and leap.json["group"] == "month"
+    assert get(client, session, "sales", start="2028-01-01", end="2028-02-29", compare="year").json["previous_end"] == "2027-02-28"
+    refused = get(client, session, "sales", compare="decade")
+    assert refused.status_code == 422 and "a year earlier" in refused.json["error"]["message"]
+
+
+def test_a_range_without_data_says_so_instead_of_an_empty_chart(client, with_orders, make_shop):
+    """Each chart widget says whether its range has data (`empty`); the page draws a message,
+    translated, in place of blank axes."""
+    _page, session = with_orders.open_page("dashboard")
+    charts = ["sales", "amounts", "statuses", "sources", "ads", "cycle", "returning"]
+    with_data = {w: get(client, session, w).json for w in charts}
+    assert {w: d["empty"] for w, d in with_data.items()} == dict.fromkeys(charts, False)
+    # the days just after: nothing placed then, though the previous period has orders
+    without = {w: get(client, session, w, start="2026-03-06", end="2026-03-10").json for w in charts}
+    assert {w: d["empty"] for w, d in without.items()} == dict.fromkeys(charts, True)
+    assert without["statuses"]["statuses"][0]["previous"] == 2  # the comparison is still listed
+    assert get(client, session, "customers").json["frequency"]["empty"] is False
+    _page, staff = with_orders.open_page("dashboard", role="editor")
+    assert get(client, staff, "sales", start="2026-03-06", end="2026-03-10").json["empty"] is True
+
+    new = make_shop(url="https://empty.example.com")
+    page, session = new.open_page("dashboard")
+    assert get(client, session, "customers").json["frequency"]["empty"] is True
+    html = page.get_data(as_text=True)
+    assert "No orders in this period." in html and "No sales in this period." in html
+    bangla = new.open_page("dashboard", locale="bn_BD")[0].get_data(as_text=True)
+    for english in ("No sales in this period.", "No customers yet.", "Last 365 days", "This year",
+                    "No order from this period has been shipped or delivered yet."):
+        assert english not in bangla, english

@@ -1,5 +1,6 @@
 """Status changes, manual orders and sequential discounts, against the sandbox store over real HTTP."""
 import random
+from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
@@ -176,3 +177,43 @@ def test_woocommerces_total_equals_bikris_for_awkward_discounts(app, synced, see
     assert response.status_code == 201, response.json
     wc_total = synced.store.data.order(response.json["order"]["wc_id"])["total"]
     assert wc_total == response.json["bikri_total"] == response.json["order"]["total"]
+
+
+def test_manual_order_discounts_are_the_dashboards_discounts(app, synced):
+    """The desk sends its discounts as negative fee lines (WooCommerce's discount_total stays 0):
+    the dashboard still counts them as discounts, so its figures add up to the order's total,
+    whether the order came back in WooCommerce's answer or later in the plugin's export (no fee lines)."""
+    from backend.dashboard import service as dashboard
+    from backend.dashboard.rollups import dhaka_day
+    from backend.orders.service import upsert_orders
+
+    def amounts(day):
+        with app.app_context():
+            return dashboard.amounts(synced.site_id, dashboard.Period(day, day), "day")["current"]
+
+    response = synced.post("/api/v1/orders", json=manual())
+    assert response.status_code == 201, response.json
+    wc = synced.store.data.order(response.json["order"]["wc_id"])
+    discounts = sum((-Decimal(f["total"]) for f in wc["fee_lines"]), Decimal("0"))
+    assert Decimal(wc["discount_total"]) == 0 and discounts > 0
+    with app.app_context():
+        stored = db.session.execute(select(Order).where(Order.site_id == synced.site_id, Order.wc_id == wc["id"])).scalar_one()
+        day, modified = dhaka_day(stored.date_created_gmt), stored.date_modified_gmt
+        assert stored.discount_total == discounts
+    after = amounts(day)
+
+    def again(minutes, **changes):
+        later = (modified + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%S")
+        with app.app_context():
+            upsert_orders(synced.site_id, [{**{k: v for k, v in wc.items() if k != "fee_lines"},
+                                            "date_modified_gmt": later, **changes}])
+            db.session.commit()
+
+    again(1, customer_note="Call after 5 pm")  # as the plugin's export sends it: no fee lines
+    assert amounts(day) == after
+    again(2, status="trash")  # out of the figures: what the order alone added to its day
+    without = amounts(day)
+    added = {k: after[k] - without[k] for k in ("orders", "subtotal", "discount", "shipping", "revenue")}
+    assert added == {"orders": 1, "subtotal": Decimal(wc["total"]) + discounts - 60, "discount": discounts,
+                     "shipping": Decimal("60.00"), "revenue": Decimal(wc["total"])}
+    assert added["subtotal"] - added["discount"] + added["shipping"] == added["revenue"]

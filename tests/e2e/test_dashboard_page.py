@@ -98,6 +98,28 @@ def test_dashboard_in_wp_admin(service, wordpress, browser, tmp_path):
     frame.locator("#dash-basis").uncheck()
     expect(loaded(frame, "sales")).to_contain_text("1,500.00")
 
+    # the year presets (issue 20, item 7): the last 365 days against the 365 before them; this year
+    # against the same dates a year earlier
+    frame.locator("#dash-preset").select_option("365")
+    expect(frame.locator("#dash-start")).to_have_value((today - timedelta(days=364)).isoformat())
+    expect(loaded(frame, "sales")).to_contain_text("2,200.00")
+    expect(frame.locator("#dash-compare")).to_contain_text(f"{today - timedelta(days=729)} – {today - timedelta(days=365)}")
+    frame.locator("#dash-preset").select_option("year")
+    expect(frame.locator("#dash-start")).to_have_value(f"{today.year}-01-01")
+    expect(frame.locator("#dash-compare")).to_contain_text(f"{today.year - 1}-01-01 – ")
+    loaded(frame, "sales")
+    # a range without orders says so instead of drawing blank axes
+    frame.locator("#dash-start").fill((today - timedelta(days=200)).isoformat())
+    frame.locator("#dash-end").fill((today - timedelta(days=100)).isoformat())
+    frame.locator("#dash-range [type=submit]").click()
+    expect(loaded(frame, "sales").locator(".dash-empty")).to_have_text("No sales in this period.")
+    expect(widget(frame, "sales").locator("canvas")).to_have_count(0)
+    expect(loaded(frame, "statuses").locator(".dash-empty")).to_have_text("No orders in this period.")
+    expect(loaded(frame, "cycle").locator(".dash-empty")).to_be_visible()
+    frame.locator("#dash-preset").select_option("7")
+    expect(loaded(frame, "sales")).to_contain_text("1,500.00")
+    expect(widget(frame, "sales").locator("canvas")).to_have_count(1)
+
     # D12: a cost entered in the form is listed and taken off the profit
     form = widget(frame, "costs").locator(".dash-cost-form")
     expect(form).to_be_visible()

@@ -40,6 +40,11 @@
     config.options = Object.assign({ responsive: true, maintainAspectRatio: false, animation: false }, config.options || {});
     charts[name] = new Chart(canvas, config);
   }
+  // a widget whose range has no data says so instead of drawing blank axes
+  function empty(name, body, text) {
+    if (charts[name]) { charts[name].destroy(); delete charts[name]; }
+    body.appendChild(el("p", { "class": "muted dash-empty", text: text }));
+  }
   function hidden(body) { body.appendChild(el("p", { "class": "muted", text: T.money_hidden })); }
   function label(map, key) { return (map && map[key]) || key || T.unknown; }
   function hours(h) { return h === null || h === undefined ? "—" : (h >= 48 ? (Math.round(h / 24 * 10) / 10) + " d" : h + " " + T.hours); }
@@ -50,6 +55,7 @@
         figure(T.orders, num(d.current.orders), d.current.orders, d.previous.orders),
         d.money_hidden ? el("span") : figure(T.revenue, taka(d.current.revenue), d.current.revenue, d.previous.revenue)]));
       var sets = [{ label: T.orders, data: d.orders, backgroundColor: colours[1], yAxisID: "y" }];
+      if (d.empty) { empty("sales", body, T.no_sales); if (d.money_hidden) { hidden(body); } return; }
       if (!d.money_hidden) { sets.unshift({ label: T.revenue, data: d.revenue.map(Number), type: "line", borderColor: colours[0], yAxisID: "y1" }); }
       chart("sales", body, { type: "bar", data: { labels: d.labels, datasets: sets },
         options: { scales: { y: { position: "left" }, y1: { display: !d.money_hidden, position: "right", grid: { drawOnChartArea: false } } } } });
@@ -79,21 +85,26 @@
       body.appendChild(el("div", { "class": "figures" }, [
         figure(T.subtotal, taka(c.subtotal), c.subtotal, p.subtotal), figure(T.discount, taka(c.discount), c.discount, p.discount),
         figure(T.shipping, taka(c.shipping)), figure(T.refunded, taka(c.refunded)), figure(T.net, taka(c.revenue), c.revenue, p.revenue)]));
+      if (d.empty) { empty("amounts", body, T.no_sales); return; }
       chart("amounts", body, { type: "bar", data: { labels: d.labels, datasets: [
         { label: T.subtotal, data: d.subtotal.map(Number), backgroundColor: colours[0] },
         { label: T.discount, data: d.discount.map(Number), backgroundColor: colours[3] }] } });
     },
     statuses: function (d, body) {
-      if (!d.statuses.length) { body.appendChild(el("p", { "class": "muted", text: T.none })); return; }
-      chart("statuses", body, { type: "bar", data: { labels: d.labels, datasets: d.statuses.map(function (s, i) {
-        return { label: s.status, data: s.orders, backgroundColor: colours[i % colours.length], stack: "s" }; }) },
-        options: { scales: { x: { stacked: true }, y: { stacked: true } } } });
+      if (d.empty) { empty("statuses", body, T.none); } else {
+        chart("statuses", body, { type: "bar", data: { labels: d.labels, datasets: d.statuses.map(function (s, i) {
+          return { label: s.status, data: s.orders, backgroundColor: colours[i % colours.length], stack: "s" }; }) },
+          options: { scales: { x: { stacked: true }, y: { stacked: true } } } });
+      }
+      if (!d.statuses.length) { return; }
       body.appendChild(table([T.status, T.orders, T.previous], d.statuses.map(function (s) { return [s.status, num(s.current), num(s.previous)]; }), [false, true, true]));
     },
     sources: function (d, body) {
-      if (!d.source_types.length) { body.appendChild(el("p", { "class": "muted", text: T.none })); return; }
-      chart("sources", body, { type: "doughnut", data: { labels: d.source_types.map(function (s) { return label(T.sources, s.key); }),
-        datasets: [{ data: d.source_types.map(function (s) { return s.orders; }), backgroundColor: colours }] } });
+      if (d.empty) { empty("sources", body, T.no_sales); } else {
+        chart("sources", body, { type: "doughnut", data: { labels: d.source_types.map(function (s) { return label(T.sources, s.key); }),
+          datasets: [{ data: d.source_types.map(function (s) { return s.orders; }), backgroundColor: colours }] } });
+      }
+      if (!d.source_types.length) { return; }
       [["source_type", d.source_types, T.sources], ["utm", d.utm], ["referrer", d.referrers], ["created_via", d.created_via, T.via]].forEach(function (part) {
         if (!part[1].length) { return; }
         var heads = [T[part[0]], T.orders, T.previous], numeric = [false, true, true];
@@ -107,9 +118,11 @@
       if (d.money_hidden) { hidden(body); }
     },
     ads: function (d, body) {
-      if (!d.networks.length) { body.appendChild(el("p", { "class": "muted", text: T.no_ads })); return; }
-      chart("ads", body, { type: "bar", data: { labels: d.networks.map(function (n) { return n.key; }), datasets: [
-        { label: d.money_hidden ? T.orders : T.revenue, data: d.networks.map(function (n) { return d.money_hidden ? n.orders : Number(n.revenue); }), backgroundColor: colours[1] }] } });
+      if (d.empty) { empty("ads", body, T.no_ads); } else {
+        chart("ads", body, { type: "bar", data: { labels: d.networks.map(function (n) { return n.key; }), datasets: [
+          { label: d.money_hidden ? T.orders : T.revenue, data: d.networks.map(function (n) { return d.money_hidden ? n.orders : Number(n.revenue); }), backgroundColor: colours[1] }] } });
+      }
+      if (!d.networks.length) { return; }
       var heads = [T.campaign, T.orders, T.previous], numeric = [false, true, true];
       if (!d.money_hidden) { heads.push(T.revenue); numeric.push(true); }
       body.appendChild(table(heads, d.campaigns.map(function (r) {
@@ -134,6 +147,7 @@
       body.appendChild(el("div", { "class": "figures" }, d.stages.map(function (s) {
         return figure(T[s.stage] + " · " + T.median, hours(s.median_hours) + " (" + num(s.orders) + ")");
       })));
+      if (d.empty) { empty("cycle", body, T.no_cycle); return; }
       chart("cycle", body, { type: "bar", data: { labels: d.bars, datasets: d.stages.map(function (s, i) {
         return { label: T[s.stage], data: s.bars, backgroundColor: colours[i] }; }) } });
     },
@@ -143,7 +157,7 @@
         figure(T.returning_orders, num(c.returning_orders), c.returning_orders, p.returning_orders),
         figure(T.share, c.returning_share === null ? "—" : Math.round(c.returning_share * 1000) / 10 + "%"),
         figure(T.customer_orders, num(c.customer_orders))]));
-      if (c.customer_orders) {
+      if (d.empty) { empty("returning", body, T.no_known); } else {
         chart("returning", body, { type: "doughnut", data: { labels: [T.new_customers, T.returning_orders],
           datasets: [{ data: [c.new_customers, c.returning_orders], backgroundColor: [colours[1], colours[0]] }] } });
       }
@@ -154,8 +168,10 @@
         figure(T.returning_orders, num(c.returning_orders), c.returning_orders, p.returning_orders)];
       if (!d.money_hidden) { figs.push(figure(T.aov, taka(c.average_order_value), c.average_order_value, p.average_order_value)); }
       body.appendChild(el("div", { "class": "figures" }, figs));
-      chart("customers", body, { type: "bar", data: { labels: d.frequency.labels, datasets: [
-        { label: T.frequency, data: d.frequency.customers, backgroundColor: colours[4] }] } });
+      if (d.frequency.empty) { empty("customers", body, T.no_customers); } else {
+        chart("customers", body, { type: "bar", data: { labels: d.frequency.labels, datasets: [
+          { label: T.frequency, data: d.frequency.customers, backgroundColor: colours[4] }] } });
+      }
       if (d.money_hidden) { hidden(body); }
     },
     recent: function (d, body) {
@@ -248,6 +264,7 @@
   function query(widget) {
     var params = new URLSearchParams({ start: form.start.value, end: form.end.value });
     if (form.basis.checked) { params.set("basis", "woocommerce"); }
+    if (form.preset.value === "year") { params.set("compare", "year"); }
     var top = widget.querySelector(".dash-top");
     if (top) { params.set("limit", top.value); }
     return widget.dataset.url + "?" + params.toString();
@@ -279,13 +296,22 @@
     if (choice === "7") { start.setUTCDate(start.getUTCDate() - 6); }
     if (choice === "30") { start.setUTCDate(start.getUTCDate() - 29); }
     if (choice === "month") { start.setUTCDate(1); }
+    if (choice === "365") { start.setUTCDate(start.getUTCDate() - 364); }
+    if (choice === "year") { start.setUTCMonth(0, 1); }
     form.start.value = iso(start); form.end.value = iso(today);
+  }
+  // as service.Period.previous: "This year" against the same dates a year earlier (29 February
+  // as the 28th), any other range against the days just before it
+  function yearEarlier(d) {
+    var y = d.getUTCFullYear() - 1, m = d.getUTCMonth(), day = d.getUTCDate();
+    return new Date(Date.UTC(y, m, m === 1 && day === 29 ? 28 : day));
   }
   function compare() {
     var start = new Date(form.start.value + "T00:00:00Z"), end = new Date(form.end.value + "T00:00:00Z");
     var days = Math.round((end - start) / 86400000) + 1;
     var pEnd = new Date(start); pEnd.setUTCDate(pEnd.getUTCDate() - 1);
     var pStart = new Date(pEnd); pStart.setUTCDate(pStart.getUTCDate() - days + 1);
+    if (form.preset.value === "year") { pStart = yearEarlier(start); pEnd = yearEarlier(end); }
     document.getElementById("dash-compare").textContent = days > 0 ? T.compare.replace("{start}", iso(pStart)).replace("{end}", iso(pEnd)) : "";
   }
   function all() {
