@@ -197,10 +197,14 @@ def test_5xx_backs_off_and_pauses_the_account(app, book, steadfast):
     book(12)
     steadfast.fail_next(count=100, status=503)
     stats = poll(app)
-    assert stats["failed"] == polling.FAILURES_BEFORE_PAUSE and stats["asked"] == 0
+    # The account stops at the 5th failure in a row; requests already on their way when it came
+    # back still come back (on a busy machine one or two more), and nothing is sent after it.
+    in_flight_at_most = polling.MAX_WORKERS
+    assert polling.FAILURES_BEFORE_PAUSE <= stats["failed"] < polling.FAILURES_BEFORE_PAUSE + in_flight_at_most
+    assert stats["asked"] == 0
     failed = [r for r in rows(app).values() if r.check_failures]
     untouched = [r for r in rows(app).values() if not r.check_failures]
-    assert len(failed) == polling.FAILURES_BEFORE_PAUSE == steadfast.calls["status_by_cid"]
+    assert len(failed) == stats["failed"] == steadfast.calls["status_by_cid"] and untouched
     for row in failed:
         assert "not working right now" in row.last_error
         assert timedelta(minutes=1) < row.next_check_at - utcnow() <= timedelta(minutes=2)
