@@ -3,13 +3,14 @@ from flask import Blueprint, Response, abort, g, jsonify, render_template, reque
 from flask_babel import gettext as _, lazy_gettext as _l
 
 from backend.desk import export, service
-from backend.embed import service as embed_service
 from backend.districts import WC_STATES
+from backend.embed import service as embed_service
 from backend.embed.pages import EmbedPage, register_page
 from backend.embed.routes import _refused, require_user
 from backend.errors import ApiError
 from backend.extensions import db
 from backend.orders.models import Product
+from backend.timeutil import dhaka_today
 from sqlalchemy import select
 
 blp = Blueprint("desk_embed", __name__, url_prefix="/embed/orders", template_folder="templates", static_folder="static")
@@ -262,7 +263,6 @@ def export_download():
     if not user.can("export_orders"):
         abort(403, description="Your role in this shop cannot do this. Ask the shop's administrator.")
     filters = export.filters_from(request.args)
-    from backend.timeutil import dhaka_today
     body = stream_with_context(export.csv_chunks(export.rows(user.site.id, filters)))
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="orders-{dhaka_today().isoformat()}.csv"',
