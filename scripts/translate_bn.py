@@ -916,6 +916,14 @@ BN.update({
     "Amount paid (৳)": "পরিশোধিত টাকা (৳)",
     "Bank or bKash transaction ID": "ব্যাংক বা বিকাশ ট্রানজেকশন আইডি",
     "Ask Bikri to add it": "বিক্রিকে জমা করতে বলুন",
+    # the order export (issue 20, item 3)
+    "Export CSV": "CSV এক্সপোর্ট",
+    "Items": "পণ্য",
+    "District / city": "জেলা / শহর",
+    "Consignment ID": "কনসাইনমেন্ট আইডি",
+    "Courier status": "কুরিয়ার অবস্থা",
+    "Nagad": "নগদ",
+    "Bank transfer": "ব্যাংক ট্রান্সফার",
 })
 
 

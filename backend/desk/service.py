@@ -142,11 +142,10 @@ def _search_condition(q: str):
     return or_(*conditions)
 
 
-def list_orders(site_id: int, filters: ListFilters) -> dict:
-    """One page of the desk: {"orders": [...], "next_cursor": str | None}."""
-    query = (select(Order, Customer.order_count)
-             .outerjoin(Customer, Customer.id == Order.customer_id)
-             .where(Order.site_id == site_id, Order.deleted_at.is_(None), Order.status != "checkout-draft"))
+def filter_orders(query, site_id: int, filters: ListFilters):
+    """The desk's WHERE for `filters` (the cursor aside), on any select over orders. The list
+    and the export (backend/desk/export.py) both use it, so they show exactly the same orders."""
+    query = query.where(Order.site_id == site_id, Order.deleted_at.is_(None), Order.status != "checkout-draft")
     if filters.statuses:
         query = query.where(Order.status.in_(filters.statuses))
     if filters.tag_id is not None:
@@ -160,6 +159,13 @@ def list_orders(site_id: int, filters: ListFilters) -> dict:
         query = query.where(COURIER_COLUMN == filters.courier)
     if filters.q:
         query = query.where(_search_condition(filters.q))
+    return query
+
+
+def list_orders(site_id: int, filters: ListFilters) -> dict:
+    """One page of the desk: {"orders": [...], "next_cursor": str | None}."""
+    query = filter_orders(select(Order, Customer.order_count).outerjoin(Customer, Customer.id == Order.customer_id),
+                          site_id, filters)
     if filters.cursor:
         created, order_id = decode_cursor(filters.cursor)
         # a row-value comparison: PostgreSQL (and SQLite ≥ 3.15) turn it into one index range,

@@ -1,14 +1,16 @@
 """The Orders page inside wp-admin (embed page `orders`) and its htmx fragments."""
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, Response, abort, g, jsonify, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 
-from backend.desk import service
+from backend.desk import export, service
 from backend.districts import WC_STATES
+from backend.embed import service as embed_service
 from backend.embed.pages import EmbedPage, register_page
-from backend.embed.routes import require_user
+from backend.embed.routes import _refused, require_user
 from backend.errors import ApiError
 from backend.extensions import db
 from backend.orders.models import Product
+from backend.timeutil import dhaka_today
 from sqlalchemy import select
 
 blp = Blueprint("desk_embed", __name__, url_prefix="/embed/orders", template_folder="templates", static_folder="static")
@@ -224,3 +226,38 @@ def booking_balance():
         db.session.rollback()
         return render_template("desk/_booking_balance.html", error=error)
     return render_template("desk/_booking_balance.html", balance=account.balance)
+
+
+EXPORT_FILTERS = ("status", "tag", "start", "end", "courier", "q")
+
+
+@blp.post("/export")
+def export_start():
+    """Export CSV, step 1, with the session header: check the desk's filters, then send the
+    frame to a one-time download URL (HX-Redirect). The file downloads; the desk stays."""
+    user = require_user("export_orders")
+    try:
+        export.filters_from(request.form)
+    except ApiError as error:
+        return render_template("desk/_status_results.html", error=error)
+    ticket = embed_service.issue_download_ticket(user, export.PURPOSE)
+    filters = {name: values for name in EXPORT_FILTERS if (values := [v for v in request.form.getlist(name) if v])}
+    return "", 200, {"HX-Redirect": url_for("desk_embed.export_download", ticket=ticket, **filters)}
+
+
+@blp.get("/export.csv")
+def export_download():
+    """Step 2, a plain navigation (no header): the ticket says who asked; the file streams."""
+    try:
+        user = embed_service.redeem_download_ticket(request.args.get("ticket"), export.PURPOSE)
+    except embed_service.TicketRefused as refused:
+        return _refused(refused.site, 410)
+    g.embed_user = user
+    g.frame_ancestors = user.site.origin
+    if not user.can("export_orders"):
+        abort(403, description="Your role in this shop cannot do this. Ask the shop's administrator.")
+    filters = export.filters_from(request.args)
+    body = stream_with_context(export.csv_chunks(export.rows(user.site.id, filters)))
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="orders-{dhaka_today().isoformat()}.csv"',
+        "Cache-Control": "no-store"})

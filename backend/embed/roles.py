@@ -23,6 +23,9 @@ PERMISSIONS = {
     "tag_orders": {ADMIN, MANAGER, STAFF},
     "create_orders": {ADMIN, MANAGER},
     "manage_order_tags": {ADMIN, MANAGER},
+    # the desk's orders as a file (customers' names, phones and addresses by the thousand):
+    # administrators and managers, not staff
+    "export_orders": {ADMIN, MANAGER},
     # the dashboard: order counts for everyone; money figures (revenue, discounts, targets) are
     # the owner's business and may be kept from staff
     "view_dashboard": {ADMIN, MANAGER, STAFF},

@@ -138,3 +138,46 @@ def purge_old_tickets(older_than: timedelta = timedelta(days=1)) -> int:
     """Spent and expired tickets are only kept a day (to explain a reused link to its user)."""
     result = db.session.execute(delete(EmbedTicket).where(EmbedTicket.expires_at < utcnow() - older_than))
     return result.rowcount
+
+
+# --- downloads -----------------------------------------------------------------------------------
+# A file the iframe downloads (the order export) is fetched by navigating to its URL, and a
+# navigation cannot carry the session header. So the page asks (with the header) for a
+# download ticket: one embed_tickets row for `purpose` instead of a page, one use, a minute,
+# bound to the user, role, locale and site that asked. The long-lived session never goes in a URL.
+
+def issue_download_ticket(user: EmbedUser, purpose: str) -> str:
+    raw = new_token()
+    now = utcnow()
+    db.session.add(EmbedTicket(
+        ticket_hash=hash_token(raw), site_id=user.site.id, wp_user_id=user.wp_user_id,
+        display_name=user.display_name[:100], wp_role="", role=user.role, page=purpose, locale=user.locale,
+        admin_url=user.admin_url, created_at=now,
+        expires_at=now + timedelta(seconds=current_app.config["EMBED_TICKET_SECONDS"])))
+    db.session.flush()
+    return raw
+
+
+def redeem_download_ticket(raw: str | None, purpose: str) -> EmbedUser:
+    """The user a download ticket was issued to, once, within its minute; else TicketRefused. A
+    page ticket is never a download ticket (purposes are not page names) and the other way round."""
+    if not raw or PAGES.get(purpose) is not None:
+        raise TicketRefused(None)
+    ticket = db.session.execute(
+        select(EmbedTicket).where(EmbedTicket.ticket_hash == hash_token(raw), EmbedTicket.page == purpose)
+    ).scalar_one_or_none()
+    if ticket is None:
+        raise TicketRefused(None)
+    now = utcnow()
+    won = db.session.execute(
+        update(EmbedTicket)
+        .where(EmbedTicket.id == ticket.id, EmbedTicket.used_at.is_(None), EmbedTicket.expires_at > now)
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()  # spent even if the download fails half-way
+    site = db.session.get(Site, ticket.site_id)
+    if won != 1 or site is None or not site.is_active or not site.license.is_usable or ticket.role not in roles.ROLES:
+        raise TicketRefused(site)
+    return EmbedUser(site, ticket.wp_user_id, ticket.display_name, ticket.role, ticket.locale, "",
+                     ticket.admin_url or f"{site.url}/wp-admin/admin.php")

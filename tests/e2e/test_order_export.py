@@ -1,0 +1,75 @@
+"""Export CSV from the order desk in real wp-admin (issue 20, item 3): the button inside the
+iframe downloads the filtered orders (the iframe cannot send its session header on a download,
+so the page fetches a one-time URL first), and the desk stays where it was.
+
+STAND-IN: as in test_order_desk.py, WooCommerce is the sandbox store behind the must-use
+plugin woocommerce_rest_stand_in.php; WordPress, the plugin, the service on PostgreSQL under
+gunicorn and Chromium are real.
+"""
+import csv
+import io
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from backend.sandbox.server import SandboxServer
+from backend.sandbox.woocommerce import create_sandbox
+from tests.e2e.conftest import activate, make_wordpress, sign_in
+
+ORDERS = 40
+STAND_IN = Path(__file__).with_name("woocommerce_rest_stand_in.php")
+
+
+@pytest.fixture(scope="module")
+def shop():
+    app = create_sandbox(orders=ORDERS, seed=3, keys=[])
+    with SandboxServer(app) as url:
+        yield {"store": app.store, "url": url}
+
+
+@pytest.fixture(scope="module")
+def shop_wordpress(service, tmp_path_factory, shop):
+    source = STAND_IN.read_text().replace(
+        "<?php\n", f"<?php\ndefine( 'BIKRI_TEST_WC_SANDBOX', '{shop['url']}' );\n", 1)
+    with make_wordpress(service, tmp_path_factory, {"bikri-test-woocommerce-rest.php": source}) as site:
+        yield site
+
+
+def test_export_csv_from_the_desk_downloads_the_filtered_orders(service, shop_wordpress, shop, browser):
+    store, wp = shop["store"], shop_wordpress["url"]
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    sign_in(page, shop_wordpress)
+    key = service["cli"]("licenses", "create", "--email", "export@e2e.test").strip().splitlines()[-1]
+    activate(page, shop_wordpress, key)
+    site_id = int(re.search(rf"site #(\d+) {re.escape(wp)} ", service["cli"]("licenses", "list")).group(1))
+    assert "backfill done" in service["cli"]("sync", "backfill", str(site_id))
+
+    page.goto(f"{wp}/wp-admin/admin.php?page=bikri-orders")
+    frame = page.frame_locator("iframe.bikri-frame")
+    expect(frame.locator("#order-rows tr.order-row").first).to_be_visible()
+    processing = [i for i in range(1, ORDERS + 1) if store.order(i)["status"] == "processing"]
+    assert processing, "the seed gives processing orders"
+    frame.locator("#f-status").select_option("processing")
+    expect(frame.locator("#order-rows tr.order-row")).to_have_count(len(processing))
+    shown = [store.order(int(v))["number"] for v in frame.locator("#order-rows tr.order-row").evaluate_all(
+        "rows => rows.map(r => r.dataset.wcId)")]
+
+    with page.expect_download() as started:
+        frame.locator("#desk-export-csv").click()
+    download = started.value
+    assert re.fullmatch(r"orders-\d{4}-\d{2}-\d{2}\.csv", download.suggested_filename)
+    body = Path(download.path()).read_bytes()
+    assert body.startswith(b"\xef\xbb\xbfOrder number,")
+    table = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    assert [row[0] for row in table[1:]] == shown
+    assert {row[2] for row in table[1:]} == {"Processing"}
+
+    # the desk is still there, filter and all; the URL the button used is spent
+    expect(frame.locator("#order-rows tr.order-row")).to_have_count(len(processing))
+    assert page.locator("iframe.bikri-frame").get_attribute("src").startswith(service["url"] + "/embed/orders?ticket=")
+    again = context.request.get(download.url)
+    assert again.status == 410
+    context.close()
