@@ -101,6 +101,15 @@ def test_navigation_tables_and_staff_menu_on_a_phone(service, wordpress, browser
     # the administrator's wp-admin menu holds every page (from the service's table, kept by the plugin)
     assert bikri_menu(page) == ["bikri", "bikri-dashboard", "bikri-orders", "bikri-sms", "bikri-checkout",
                                 "bikri-blacklist", "bikri-otp-report", "bikri-couriers", "bikri-abandoned", "bikri-license"]
+
+    # on a wide screen, where wp-admin's own menu shows, the strip stays a compact line
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.reload()
+    expect(page.locator("#adminmenu")).to_be_visible()
+    strip = nav(page).bounding_box()
+    assert strip["height"] <= 42, strip
+    expect(nav(page).locator('a[aria-current="page"]')).to_have_attribute("data-page", "blacklist")
+    page.screenshot(path=str(ARTIFACTS / "phone-nav-blacklist-1280.png"))
     context.close()
 
     # staff: wp-admin's menu and Bikri's strip list only what their role opens
