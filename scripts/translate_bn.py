@@ -36,6 +36,7 @@ BN = {
     "Welcome, %(name)s": "স্বাগতম, %(name)s",
     "Loading…": "লোড হচ্ছে…",
     "Bikri pages": "বিক্রির পেজসমূহ",
+    "Swipe sideways to see more columns": "আরও কলাম দেখতে পাশে সরান",
     "More pages (orders, couriers, SMS, dashboard) appear here as they are switched on for your shop.":
         "আপনার দোকানের জন্য চালু হলে আরও পেজ (অর্ডার, কুরিয়ার, এসএমএস, ড্যাশবোর্ড) এখানে দেখা যাবে।",
     "Sign in": "সাইন ইন",
