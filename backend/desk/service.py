@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select, tuple_
 
 from backend.desk.models import OrderTag, OrderTagLink
@@ -223,6 +223,52 @@ def newest_since(site_id: int, after_id: int) -> dict:
     latest = db.session.execute(select(func.max(Order.id)).where(Order.site_id == site_id)).scalar() or 0
     return {"latest_id": max(latest, after_id),
             "orders": [{"id": r.id, "number": r.number, "name": r.billing_name, "total": str(r.total)} for r in rows]}
+
+
+# --- status tabs -------------------------------------------------------------------------------
+
+# (key, label, statuses): the desk's tabs. "incomplete" lists abandoned checkouts, not orders.
+TABS = (
+    ("all", _l("All"), ()),
+    ("pending", _l("Pending"), ("pending",)),
+    ("processing", _l("Processing"), ("processing",)),
+    ("on-hold", _l("On hold"), ("on-hold",)),
+    ("shipped", _l("Shipped"), ("shipped",)),
+    ("completed", _l("Completed"), ("completed",)),
+    ("returned", _l("Returned"), ("returned",)),
+    ("cancelled", _l("Cancelled"), ("cancelled",)),
+    ("incomplete", _l("Incomplete"), ()),
+)
+NOT_LISTED = ("checkout-draft",)  # as list_orders: a block-checkout draft is not an order yet
+
+
+def status_counts(site_id: int) -> dict[str, int]:
+    """Orders per WooCommerce status, deleted ones left out: one grouped count that PostgreSQL
+    answers from the partial index ix_orders_site_id_status_live alone (bench/order_list.py)."""
+    return dict(db.session.execute(
+        select(Order.status, func.count()).where(Order.site_id == site_id, Order.deleted_at.is_(None))
+        .group_by(Order.status)).all())
+
+
+def tab_counts(site_id: int, counts: dict[str, int] | None = None, *, incomplete: bool = True) -> dict[str, int]:
+    """The number beside each tab. "all" is what the desk lists without a status filter."""
+    from backend.abandoned.service import incomplete_count
+
+    counts = status_counts(site_id) if counts is None else counts
+    tabs = {"all": sum(n for status, n in counts.items() if status not in NOT_LISTED)}
+    for key, _label, statuses in TABS[1:-1]:
+        tabs[key] = sum(counts.get(s, 0) for s in statuses)
+    if incomplete:
+        tabs["incomplete"] = incomplete_count(site_id)
+    return tabs
+
+
+def settable_statuses(counts: dict[str, int]) -> list[str]:
+    """Every status a row's menu offers: WooCommerce's core statuses, then each custom status
+    the shop's orders carry ("shipped", "returned"): those exist in the shop, so WooCommerce
+    accepts them. A custom status no order carries yet is unknown here and not offered."""
+    custom = sorted(s for s in counts if s not in CORE_STATUSES and s not in NOT_LISTED and STATUS_RE.match(s))
+    return list(CORE_STATUSES) + custom
 
 
 # --- status changes (O1) -----------------------------------------------------------------------
