@@ -61,6 +61,8 @@
     if (!ordersBox || !incompleteBox) { return; }
     ordersBox.hidden = on;
     incompleteBox.hidden = !on;
+    // the filters are the orders' own; the Incomplete tab lists every open checkout
+    document.getElementById("desk-filters").classList.toggle("desk-filters-off", on);
   }
   if (tabs) {
     markTab("all");
