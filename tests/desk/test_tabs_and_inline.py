@@ -122,3 +122,42 @@ def test_a_new_tag_is_usable_at_once_in_the_filter_and_the_bulk_bar(app, synced)
     assert "Tag added to 1 orders." in tagged.get_data(as_text=True)
     rows = synced.client.get("/embed/orders/list", query_string={"tag": tag_id}, headers=headers).get_data(as_text=True)
     assert re.findall(r'data-wc-id="(\d+)"', rows) == [str(wc_id)]
+
+
+def test_counts_stay_exact_through_inserts_status_changes_deletions_and_the_fold_job(app, make_synced):
+    """On PostgreSQL the counts are kept by triggers on orders (0810) and folded by a job; they
+    must equal a grouped count of the rows after every kind of write, before and after folding."""
+    shop = make_synced(orders=60, seed=5)
+    other = make_synced(orders=30, seed=9)
+
+    def check():
+        with app.app_context():
+            for site_id in (shop.site_id, other.site_id):
+                assert service.status_counts(site_id) == dict(raw_counts(app, site_id))
+
+    check()
+    with app.app_context():
+        ids = list(db.session.execute(select(Order.id).where(Order.site_id == shop.site_id).order_by(Order.id)).scalars())
+        db.session.execute(update(Order).where(Order.id.in_(ids[:10])).values(status="returned"))  # many rows, one statement
+        db.session.execute(update(Order).where(Order.id == ids[10]).values(deleted_at=utcnow()))  # deleted in WooCommerce
+        db.session.execute(update(Order).where(Order.id == ids[11]).values(billing_name="Renamed"))  # no status change
+        db.session.execute(update(Order).where(Order.id == ids[10]).values(status="cancelled"))  # a deleted one changes
+        db.session.commit()
+    check()
+    # a new order through the real write path (WooCommerce first, then the read model)
+    synced_answer = shop.post("/api/v1/orders", json={
+        "name": "Nasrin Sultana", "phone": "01911000111", "address": "Sylhet", "district": "BD-60",
+        "items": [{"product_id": 101, "quantity": 1}], "payment_method": "cod"})
+    assert synced_answer.status_code == 201
+    check()
+    with app.app_context():
+        db.session.execute(Order.__table__.delete().where(Order.id.in_(ids[12:14])))
+        db.session.commit()
+        service.fold_status_counts()
+    check()
+    with app.app_context():
+        assert service.fold_status_counts() == 0  # nothing left to fold
+        if db.engine.dialect.name == "postgresql":
+            from backend.orders.models import OrderStatusDelta
+            rows = db.session.execute(select(OrderStatusDelta.site_id, OrderStatusDelta.status)).all()
+            assert len(rows) == len(set(rows)), "one row per shop and status once folded"
