@@ -958,6 +958,43 @@ BN.update({
 })
 
 
+# the order desk as a work queue: status tabs, the Incomplete tab (issue 20)
+BN.update({
+    "No such checkout.": "এমন কোনো চেকআউট নেই।",
+    "Choose a message.": "একটি মেসেজ বেছে নিন।",
+    "Open the page again and send from there.": "পেজটি আবার খুলে সেখান থেকে পাঠান।",
+    "This checkout is closed already.": "এই চেকআউট আগেই বন্ধ হয়েছে।",
+    "Pending": "অপেক্ষমাণ",
+    "Shipped": "পাঠানো হয়েছে",
+    "Incomplete": "অসম্পূর্ণ",
+    "Not enough SMS balance. Recharge to send.": "যথেষ্ট এসএমএস ব্যালান্স নেই। পাঠাতে রিচার্জ করুন।",
+    "The SMS was not sent (refunded): %(reason)s": "এসএমএস পাঠানো যায়নি (টাকা ফেরত দেওয়া হয়েছে): %(reason)s",
+    "Incomplete orders": "অসম্পূর্ণ অর্ডার",
+    "Shoppers who typed their mobile number at checkout but did not order. Call them, send an SMS, turn the checkout into an order or mark it lost.":
+        "যে ক্রেতারা চেকআউটে মোবাইল নম্বর লিখেছেন কিন্তু অর্ডার করেননি। তাঁদের কল করুন, এসএমএস পাঠান, চেকআউটটি অর্ডারে পরিণত করুন বা হারানো হিসেবে চিহ্নিত করুন।",
+    "No incomplete orders.": "কোনো অসম্পূর্ণ অর্ডার নেই।",
+    "No name given": "নাম দেওয়া হয়নি",
+    "SMS sent. It cost ৳%(cost)s.": "এসএমএস পাঠানো হয়েছে। খরচ ৳%(cost)s।",
+    "Call": "কল করুন",
+    "Turn into an order": "অর্ডারে পরিণত করুন",
+    "Mark this checkout lost? It leaves the Incomplete tab.": "এই চেকআউটকে হারানো হিসেবে চিহ্নিত করবেন? এটি অসম্পূর্ণ ট্যাব থেকে সরে যাবে।",
+    "Mark lost": "হারানো হিসেবে চিহ্নিত করুন",
+    "৳%(cost)s": "৳%(cost)s",
+    "Send SMS": "এসএমএস পাঠান",
+    "Called by %(who)s, %(when)s": "%(who)s কল করেছেন, %(when)s",
+    "SMS %(n)s sent by %(who)s, %(when)s": "%(who)s এসএমএস %(n)s পাঠিয়েছেন, %(when)s",
+    "Turned into order #%(n)s by %(who)s, %(when)s": "%(who)s অর্ডার #%(n)s-এ পরিণত করেছেন, %(when)s",
+    "Marked lost by %(who)s, %(when)s": "%(who)s হারানো হিসেবে চিহ্নিত করেছেন, %(when)s",
+    "Filled in from an incomplete checkout. Check the details, then create the order.":
+        "একটি অসম্পূর্ণ চেকআউট থেকে পূরণ করা হয়েছে। তথ্যগুলো দেখে নিয়ে অর্ডার তৈরি করুন।",
+    "No courier": "কুরিয়ার নেই",
+    "More about order %(n)s": "অর্ডার %(n)s সম্পর্কে আরও",
+    "Order status": "অর্ডারের অবস্থা",
+    "Filters": "ফিল্টার",
+    "Close": "বন্ধ করুন",
+})
+
+
 def main():
     path = Path(__file__).resolve().parent.parent / "backend/translations/bn/LC_MESSAGES/messages.po"
     with path.open("rb") as f:

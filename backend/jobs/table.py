@@ -68,6 +68,11 @@ def abandoned_checkouts():
     return run_job()
 
 
+def fold_order_status_counts():
+    from backend.desk.service import fold_status_counts
+    return fold_status_counts()
+
+
 JOBS = [
     Job("purge_embed_tickets", purge_embed_tickets, trigger_args={"hours": 1}),
     Job("resume_stuck_sms", resume_stuck_sms, trigger_args={"minutes": 1}),
@@ -87,4 +92,6 @@ JOBS = [
     Job("write_courier_statuses", write_courier_statuses, trigger_args={"minutes": 5}),
     # abandoned checkouts: mark abandoned, send due reminders (idempotent per checkout and number), mark lost
     Job("abandoned_checkouts", abandoned_checkouts, trigger_args={"minutes": 1}),
+    # the desk's status tab counts (PostgreSQL): fold the rows the orders triggers appended
+    Job("fold_order_status_counts", fold_order_status_counts, trigger_args={"minutes": 5}),
 ]
