@@ -34,6 +34,7 @@ from backend.phones import InvalidPhone, normalise_phone
 from backend.security import keyed_hash
 from backend.sms import service as sms
 from backend.timeutil import utcnow
+from flask_babel import gettext as _
 
 STATUSES = ("open", "abandoned", "reminded", "recovered", "lost", "ordered")
 ACTIVE = ("open", "abandoned", "reminded")  # an order from the phone closes these
@@ -165,9 +166,9 @@ def _amount(value, field_name: str) -> Decimal:
     try:
         amount = Decimal(str(value))
     except (InvalidOperation, ValueError):
-        raise _invalid(field_name, "A number such as 1250.00.") from None
+        raise _invalid(field_name, _("A number such as 1250.00.")) from None
     if not amount.is_finite() or amount < 0 or amount > Decimal("100000000"):
-        raise _invalid(field_name, "Between 0 and 100000000.")
+        raise _invalid(field_name, _("Between %(low)s and %(high)s.", low=0, high=100000000))
     return to_poisha(amount)
 
 

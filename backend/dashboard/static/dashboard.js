@@ -14,8 +14,13 @@
     (children || []).forEach(function (c) { node.appendChild(c); });
     return node;
   }
-  function num(value) { return Number(value).toLocaleString(document.documentElement.lang || "en"); }
-  function taka(value) { return value === null || value === undefined ? "—" : "৳" + Number(value).toLocaleString(document.documentElement.lang || "en", { minimumFractionDigits: 2, maximumFractionDigits: 2 }); }
+  // Latin digits in every locale and the ৳ where the locale puts it, as the server's Babel
+  // formatting does (backend/formatting.py): "bn-u-nu-latn" keeps Bangla grouping and words.
+  var LOCALE = (document.documentElement.lang || "en") + "-u-nu-latn";
+  function num(value) { return Number(value).toLocaleString(LOCALE); }
+  function taka(value) { return value === null || value === undefined ? "—" : Number(value).toLocaleString(LOCALE, { style: "currency", currency: "BDT", currencyDisplay: "narrowSymbol", minimumFractionDigits: 2, maximumFractionDigits: 2 }); }
+  function when(value) { return new Date(value).toLocaleString(LOCALE, { dateStyle: "medium", timeStyle: "short", timeZone: "Asia/Dhaka" }); }
+  function statusLabel(status) { return (T.order_statuses || {})[status] || status; }
   function delta(now, before) {
     now = Number(now); before = Number(before);
     if (!before) { return el("span", { text: "" }); }
@@ -86,9 +91,9 @@
     statuses: function (d, body) {
       if (!d.statuses.length) { body.appendChild(el("p", { "class": "muted", text: T.none })); return; }
       chart("statuses", body, { type: "bar", data: { labels: d.labels, datasets: d.statuses.map(function (s, i) {
-        return { label: s.status, data: s.orders, backgroundColor: colours[i % colours.length], stack: "s" }; }) },
+        return { label: statusLabel(s.status), data: s.orders, backgroundColor: colours[i % colours.length], stack: "s" }; }) },
         options: { scales: { x: { stacked: true }, y: { stacked: true } } } });
-      body.appendChild(table([T.status, T.orders, T.previous], d.statuses.map(function (s) { return [s.status, num(s.current), num(s.previous)]; }), [false, true, true]));
+      body.appendChild(table([T.status, T.orders, T.previous], d.statuses.map(function (s) { return [statusLabel(s.status), num(s.current), num(s.previous)]; }), [false, true, true]));
     },
     sources: function (d, body) {
       if (!d.source_types.length) { body.appendChild(el("p", { "class": "muted", text: T.none })); return; }
@@ -164,7 +169,7 @@
       if (!d.money_hidden) { heads.push(T.total); numeric.push(true); }
       body.appendChild(table(heads, d.orders.map(function (o) {
         var link = el("a", { href: o.url, target: "_top", text: "#" + o.number });
-        var row = [link, o.name, o.status, new Date(o.created).toLocaleString(document.documentElement.lang || "en", { timeZone: "Asia/Dhaka" })];
+        var row = [link, o.name, statusLabel(o.status), when(o.created)];
         if (!d.money_hidden) { row.push(taka(o.total)); }
         return row;
       }), numeric));
