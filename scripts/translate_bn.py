@@ -1,7 +1,8 @@
 """Fill Bangla (bn) translations for the service's strings.
 
 Run after `pybabel update`; it keeps existing translations and adds the ones listed here.
-New UI strings get their Bangla here (or from a translator) in the same change.
+New UI strings get their Bangla here (or from a translator) in the same change. Numbers in
+Bangla text use Latin digits (0-9), as every page does: backend/formatting.py says why.
 """
 from pathlib import Path
 
@@ -76,7 +77,7 @@ BN = {
     "%(chars)s characters · %(parts)s SMS · %(kind)s · %(cost)s": "%(chars)s অক্ষর · %(parts)s এসএমএস · %(kind)s · %(cost)s",
     "Bangla (Unicode)": "বাংলা (ইউনিকোড)",
     "English (GSM)": "ইংরেজি (GSM)",
-    "Too long: at most 10 SMS.": "খুব বড়: সর্বোচ্চ ১০টি এসএমএস।",
+    "Too long: at most 10 SMS.": "খুব বড়: সর্বোচ্চ 10টি এসএমএস।",
     "Recharge of %(amount)s started.": "%(amount)s রিচার্জ শুরু হয়েছে।",
     "Pay with bKash": "বিকাশে পেমেন্ট করুন",
     "Method": "মাধ্যম",
@@ -165,7 +166,7 @@ BN = {
     "Choose a district.": "জেলা বাছাই করুন।",
     "Add at least one product.": "অন্তত একটি পণ্য যোগ করুন।",
     "Choose a payment method.": "পেমেন্ট পদ্ধতি বাছাই করুন।",
-    "Enter a whole number, 1 or more.": "১ বা তার বেশি পূর্ণসংখ্যা লিখুন।",
+    "Enter a whole number, 1 or more.": "1 বা তার বেশি পূর্ণসংখ্যা লিখুন।",
     "This product is not in the shop.": "এই পণ্যটি দোকানে নেই।",
     "%(name)s is out of stock.": "%(name)s স্টকে নেই।",
     "Only %(n)d in stock.": "স্টকে মাত্র %(n)d টি আছে।",
@@ -185,8 +186,8 @@ BN = {
     "Bikri — Dashboard": "বিক্রি — ড্যাশবোর্ড",
     "Period": "সময়কাল",
     "Today": "আজ",
-    "Last 7 days": "গত ৭ দিন",
-    "Last 30 days": "গত ৩০ দিন",
+    "Last 7 days": "গত 7 দিন",
+    "Last 30 days": "গত 30 দিন",
     "This month": "এই মাস",
     "Custom": "নিজের মতো",
     "Sales performance": "বিক্রির পারফরম্যান্স",
@@ -262,7 +263,7 @@ BN = {
     "Bikri manual entry": "বিক্রিতে হাতে লেখা",
     "REST API": "REST API",
     "Group by day, week or month.": "দিন, সপ্তাহ বা মাস অনুযায়ী সাজান।",
-    "Show 5, 10, 20 or 50 products.": "৫, ১০, ২০ বা ৫০টি পণ্য দেখান।",
+    "Show 5, 10, 20 or 50 products.": "5, 10, 20 বা 50টি পণ্য দেখান।",
     "Enter the target in taka, like 500000.": "লক্ষ্য টাকায় লিখুন, যেমন 500000।",
     # checkout protection (issue 7)
     "Checkout protection": "চেকআউট সুরক্ষা",
@@ -314,7 +315,7 @@ BN = {
     "Some fields need fixing; see below.": "কিছু ঘর ঠিক করতে হবে; নিচে দেখুন।",
     "Verify the phone with a code": "কোড দিয়ে ফোন যাচাই",
     "Shoppers get a 6-digit code by SMS and must type it before the order goes through, on the classic and the block checkout.":
-        "ক্রেতা এসএমএসে ৬ অঙ্কের একটি কোড পান এবং অর্ডার দেওয়ার আগে সেটি লিখতে হয়, ক্লাসিক ও ব্লক দুই চেকআউটেই।",
+        "ক্রেতা এসএমএসে 6 অঙ্কের একটি কোড পান এবং অর্ডার দেওয়ার আগে সেটি লিখতে হয়, ক্লাসিক ও ব্লক দুই চেকআউটেই।",
     "SMS balance: %(amount)s. One code costs %(price)s.": "এসএমএস ব্যালেন্স: %(amount)s। প্রতিটি কোডের খরচ %(price)s।",
     "Ask for a code at checkout": "চেকআউটে কোড চাওয়া হবে",
     "Recharge your SMS balance to switch checkout codes on: codes are paid from it.":
@@ -336,7 +337,7 @@ BN = {
     "Bangla text": "বাংলা লেখা",
     "English text": "ইংরেজি লেখা",
     "Leave empty for the text shown. Use {code}, {shop} and {minutes}. Bangla costs more per SMS: 70 characters fit in one.":
-        "দেখানো লেখাটি রাখতে খালি রাখুন। {code}, {shop} ও {minutes} ব্যবহার করুন। বাংলায় খরচ বেশি: এক এসএমএসে ৭০ অক্ষর ধরে।",
+        "দেখানো লেখাটি রাখতে খালি রাখুন। {code}, {shop} ও {minutes} ব্যবহার করুন। বাংলায় খরচ বেশি: এক এসএমএসে 70 অক্ষর ধরে।",
     "Shoppers receive:": "ক্রেতা পাবেন:",
     "Blocked shoppers": "ব্লক করা ক্রেতা",
     "Message for a blocked shopper (Bangla is fine)": "ব্লক করা ক্রেতার জন্য বার্তা (বাংলায় লিখতে পারেন)",
@@ -364,7 +365,7 @@ BN = {
     "Download CSV": "CSV ডাউনলোড",
     # dashboard D12: costs, profit, cash on delivery
     "At most two decimal places (poisha).": "দশমিকের পর সর্বোচ্চ দুই ঘর (পয়সা)।",
-    "Enter an amount in taka between 0.01 and 100000000.": "০.০১ থেকে ১০০০০০০০০ টাকার মধ্যে পরিমাণ লিখুন।",
+    "Enter an amount in taka between 0.01 and 100000000.": "0.01 থেকে 100000000 টাকার মধ্যে পরিমাণ লিখুন।",
     "Check the highlighted fields.": "চিহ্নিত ঘরগুলো দেখুন।",
     "Ads": "বিজ্ঞাপন",
     "Packaging": "প্যাকেজিং",
@@ -485,9 +486,9 @@ BN.update({
     "Connect your %(courier)s account first.": "আগে আপনার %(courier)s অ্যাকাউন্ট সংযুক্ত করুন।",
     "%(courier)s did not tell us the balance just now. %(reason)s": "%(courier)s এই মুহূর্তে ব্যালেন্স জানায়নি। %(reason)s",
     "Choose one of the couriers listed.": "তালিকার একটি কুরিয়ার বেছে নিন।",
-    "Keep the note under 250 characters; couriers cut longer ones.": "নোট ২৫০ অক্ষরের মধ্যে রাখুন; কুরিয়ার এর বেশি কেটে দেয়।",
+    "Keep the note under 250 characters; couriers cut longer ones.": "নোট 250 অক্ষরের মধ্যে রাখুন; কুরিয়ার এর বেশি কেটে দেয়।",
     "Choose home delivery or pick-up at the courier's point.": "হোম ডেলিভারি অথবা কুরিয়ারের পয়েন্ট থেকে সংগ্রহ বেছে নিন।",
-    "Round to 1, 5 or 10 taka, or not at all.": "১, ৫ বা ১০ টাকায় রাউন্ড করুন, অথবা একেবারেই না।",
+    "Round to 1, 5 or 10 taka, or not at all.": "1, 5 বা 10 টাকায় রাউন্ড করুন, অথবা একেবারেই না।",
     "Check between every %(low)s minutes and once a day (%(high)s minutes).":
         "প্রতি %(low)s মিনিট থেকে দিনে একবার (%(high)s মিনিট) এর মধ্যে বেছে নিন।",
     "Unknown delivery status or WooCommerce status: %(names)s.": "অজানা ডেলিভারি স্ট্যাটাস বা উকমার্স স্ট্যাটাস: %(names)s।",
@@ -537,8 +538,8 @@ BN.update({
     "Round the amount to collect up to": "আদায়যোগ্য টাকা উপরের দিকে রাউন্ড করুন",
     "No rounding": "রাউন্ড নয়",
     "Whole taka": "পূর্ণ টাকা",
-    "5 taka": "৫ টাকা",
-    "10 taka": "১০ টাকা",
+    "5 taka": "5 টাকা",
+    "10 taka": "10 টাকা",
     "Check statuses every (minutes)": "স্ট্যাটাস যাচাই হবে প্রতি (মিনিট)",
     "Set the WooCommerce order status when a parcel's status changes": "পার্সেলের স্ট্যাটাস বদলালে উকমার্স অর্ডারের স্ট্যাটাস ঠিক করুন",
     "Saved now; Bikri starts changing WooCommerce orders with the order desk.":
@@ -557,9 +558,9 @@ BN.update({
     "Write the customer's name.": "গ্রাহকের নাম লিখুন।",
     "Write the delivery address.": "ডেলিভারির ঠিকানা লিখুন।",
     "The amount to collect must be a number of taka.": "আদায়যোগ্য টাকা অবশ্যই টাকার অঙ্কে হতে হবে।",
-    "The amount to collect cannot be below 0 (0 means already paid).": "আদায়যোগ্য টাকা ০-এর কম হতে পারে না (০ মানে আগেই পরিশোধিত)।",
+    "The amount to collect cannot be below 0 (0 means already paid).": "আদায়যোগ্য টাকা 0-এর কম হতে পারে না (0 মানে আগেই পরিশোধিত)।",
     "The amount to collect has more than two decimals.": "আদায়যোগ্য টাকায় দশমিকের পরে দুই ঘরের বেশি আছে।",
-    "The number of packets must be 1 or more.": "প্যাকেটের সংখ্যা ১ বা তার বেশি হতে হবে।",
+    "The number of packets must be 1 or more.": "প্যাকেটের সংখ্যা 1 বা তার বেশি হতে হবে।",
     "Fill in: %(fields)s.": "পূরণ করুন: %(fields)s।",
     "Some details of this parcel need fixing before %(courier)s takes it.": "%(courier)s নেওয়ার আগে এই পার্সেলের কিছু তথ্য ঠিক করতে হবে।",
     "Steadfast did not answer within %(seconds)s seconds. Try again in a few minutes.":
@@ -693,7 +694,7 @@ BN_MORE = {
     "Order %(order)s has no delivery address. Add it to the order, then book again.":
         "অর্ডার %(order)s-এ ডেলিভারির ঠিকানা নেই। অর্ডারে ঠিকানা যোগ করে আবার বুক করুন।",
     "Order %(order)s has no customer name.": "অর্ডার %(order)s-এ গ্রাহকের নাম নেই।",
-    "Order %(order)s: the amount to collect would be below 0 taka.": "অর্ডার %(order)s: আদায়যোগ্য টাকা ০-এর কম হয়ে যাবে।",
+    "Order %(order)s: the amount to collect would be below 0 taka.": "অর্ডার %(order)s: আদায়যোগ্য টাকা 0-এর কম হয়ে যাবে।",
     "Order %(order)s, %(field)s: %(message)s": "অর্ডার %(order)s, %(field)s: %(message)s",
     "Choose a default courier in the courier settings, or pick a courier to book with.":
         "কুরিয়ার সেটিংসে একটি ডিফল্ট কুরিয়ার বেছে নিন, অথবা বুক করার জন্য একটি কুরিয়ার বাছাই করুন।",
@@ -731,8 +732,8 @@ BN_MORE = {
     "Choose a tag from the list.": "তালিকা থেকে একটি ট্যাগ বেছে নিন।",
     "The end date is before the start date.": "শেষের তারিখ শুরুর তারিখের আগে।",
     "Courier partners are not connected yet.": "কুরিয়ার পার্টনার এখনো সংযুক্ত হয়নি।",
-    "A whole number from 1 to 100.": "১ থেকে ১০০-এর মধ্যে একটি পূর্ণ সংখ্যা।",
-    "Choose at most 500 orders at a time.": "একবারে সর্বোচ্চ ৫০০টি অর্ডার বেছে নিন।",
+    "A whole number from 1 to 100.": "1 থেকে 100-এর মধ্যে একটি পূর্ণ সংখ্যা।",
+    "Choose at most 500 orders at a time.": "একবারে সর্বোচ্চ 500টি অর্ডার বেছে নিন।",
     "No such order in this shop.": "এই দোকানে এমন কোনো অর্ডার নেই।",
     "Enter an amount, like 60 or 12.50.": "টাকার পরিমাণ লিখুন, যেমন 60 বা 12.50।",
     "Enter an amount from %(low)s to %(high)s.": "%(low)s থেকে %(high)s-এর মধ্যে পরিমাণ লিখুন।",
@@ -741,10 +742,10 @@ BN_MORE = {
     "Choose a product.": "একটি পণ্য বেছে নিন।",
     "At most %(n)d products per order.": "প্রতি অর্ডারে সর্বোচ্চ %(n)d টি পণ্য।",
     "This product has no price.": "এই পণ্যের কোনো দাম নেই।",
-    "At most 40 characters.": "সর্বোচ্চ ৪০ অক্ষর।",
-    "At most 100 characters.": "সর্বোচ্চ ১০০ অক্ষর।",
-    "At most 300 characters.": "সর্বোচ্চ ৩০০ অক্ষর।",
-    "At most 1000 characters.": "সর্বোচ্চ ১০০০ অক্ষর।",
+    "At most 40 characters.": "সর্বোচ্চ 40 অক্ষর।",
+    "At most 100 characters.": "সর্বোচ্চ 100 অক্ষর।",
+    "At most 300 characters.": "সর্বোচ্চ 300 অক্ষর।",
+    "At most 1000 characters.": "সর্বোচ্চ 1000 অক্ষর।",
     "WooCommerce refused the order: %(reason)s": "WooCommerce অর্ডারটি নেয়নি: %(reason)s",
     "No such tag.": "এমন কোনো ট্যাগ নেই।",
     "Enter a name for the tag.": "ট্যাগের একটি নাম লিখুন।",
@@ -776,7 +777,7 @@ BN_MORE = {
     "Each order is checked first (phone, address, amount to collect) and is never booked twice.":
         "প্রতিটি অর্ডার আগে যাচাই করা হয় (ফোন, ঠিকানা, আদায়যোগ্য টাকা) এবং কখনো দুবার বুক হয় না।",
     # Operator console: licenses
-    "%(field)s must be a whole number from 1 to %(max)s.": "%(field)s ১ থেকে %(max)s-এর মধ্যে একটি পূর্ণ সংখ্যা হতে হবে।",
+    "%(field)s must be a whole number from 1 to %(max)s.": "%(field)s 1 থেকে %(max)s-এর মধ্যে একটি পূর্ণ সংখ্যা হতে হবে।",
     "Enter the shop owner's email address.": "দোকান মালিকের ইমেইল ঠিকানা লিখুন।",
     "License %(hint)s updated.": "লাইসেন্স %(hint)s আপডেট হয়েছে।",
     "Bikri operators": "বিক্রি অপারেটর",
@@ -804,7 +805,7 @@ BN_MORE = {
     "Prices for plan %(plan)s saved.": "%(plan)s প্ল্যানের দাম সেভ হয়েছে।",
     "Limits must be whole numbers.": "সীমা পূর্ণ সংখ্যা হতে হবে।",
     "The minimum recharge must be above zero and not above the maximum; limits at least 1.":
-        "সর্বনিম্ন রিচার্জ শূন্যের বেশি হতে হবে এবং সর্বোচ্চের বেশি হতে পারবে না; সীমা কমপক্ষে ১।",
+        "সর্বনিম্ন রিচার্জ শূন্যের বেশি হতে হবে এবং সর্বোচ্চের বেশি হতে পারবে না; সীমা কমপক্ষে 1।",
     "SMS settings saved.": "এসএমএস সেটিংস সেভ হয়েছে।",
     "Choose a gateway.": "একটি গেটওয়ে বেছে নিন।",
     "Gateway saved.": "গেটওয়ে সেভ হয়েছে।",
@@ -1004,6 +1005,8 @@ BN.update({
     "Entered by hand": "হাতে লেখা",
     "Sending": "পাঠানো হচ্ছে",
     "Sent": "পাঠানো হয়েছে",
+    "Your role in this shop cannot do this. Ask the shop's administrator.":
+        "এই দোকানে আপনার ভূমিকায় এটি করা যায় না। দোকানের অ্যাডমিনিস্ট্রেটরকে বলুন।",
     "Write the message; it is empty.": "বার্তাটি লিখুন; এটি খালি।",
     "One of: %(choices)s.": "এগুলোর একটি: %(choices)s।",
     "The message needs %(n)s SMS; at most %(most)s are allowed. Shorten it.":
