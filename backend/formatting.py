@@ -9,6 +9,7 @@ The dashboard's JavaScript asks Intl for the same (`bn-u-nu-latn`, narrow ৳ sy
 """
 from decimal import Decimal
 
+from babel import Locale
 from babel.numbers import format_currency, format_decimal, get_currency_symbol
 from flask_babel import format_date, format_time, get_locale
 
@@ -24,8 +25,11 @@ def number(value, *, fraction_digits=None) -> str:
     if value is None:
         return "—"
     if fraction_digits is not None:
-        value = Decimal(value).quantize(Decimal(1).scaleb(-fraction_digits))
-        return format_decimal(value, locale=_locale(), numbering_system="latn", decimal_quantization=False)
+        # the locale's pattern (its grouping) with exactly that many decimals: 75.0%, not 75%
+        locale = Locale.parse(_locale())
+        pattern = locale.decimal_formats[None].pattern.split(";")[0].split(".")[0]
+        pattern += "." + "0" * fraction_digits if fraction_digits else ""
+        return format_decimal(Decimal(str(value)), format=pattern, locale=locale, numbering_system="latn")
     return format_decimal(value, locale=_locale(), numbering_system="latn")
 
 

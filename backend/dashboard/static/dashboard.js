@@ -20,6 +20,7 @@
   function num(value) { return Number(value).toLocaleString(LOCALE); }
   function taka(value) { return value === null || value === undefined ? "—" : Number(value).toLocaleString(LOCALE, { style: "currency", currency: "BDT", currencyDisplay: "narrowSymbol", minimumFractionDigits: 2, maximumFractionDigits: 2 }); }
   function when(value) { return new Date(value).toLocaleString(LOCALE, { dateStyle: "medium", timeStyle: "short", timeZone: "Asia/Dhaka" }); }
+  function day(isoDay) { return new Date(isoDay + "T00:00:00Z").toLocaleDateString(LOCALE, { dateStyle: "medium", timeZone: "UTC" }); }
   function statusLabel(status) { return (T.order_statuses || {})[status] || status; }
   function delta(now, before) {
     now = Number(now); before = Number(before);
@@ -42,7 +43,7 @@
     if (typeof Chart === "undefined") { return; }
     var canvas = el("canvas", { "aria-label": config.label || "" });
     body.appendChild(el("div", { "class": "chart-box" }, [canvas]));
-    config.options = Object.assign({ responsive: true, maintainAspectRatio: false, animation: false }, config.options || {});
+    config.options = Object.assign({ responsive: true, maintainAspectRatio: false, animation: false, locale: LOCALE }, config.options || {});
     charts[name] = new Chart(canvas, config);
   }
   function hidden(body) { body.appendChild(el("p", { "class": "muted", text: T.money_hidden })); }
@@ -56,7 +57,7 @@
         d.money_hidden ? el("span") : figure(T.revenue, taka(d.current.revenue), d.current.revenue, d.previous.revenue)]));
       var sets = [{ label: T.orders, data: d.orders, backgroundColor: colours[1], yAxisID: "y" }];
       if (!d.money_hidden) { sets.unshift({ label: T.revenue, data: d.revenue.map(Number), type: "line", borderColor: colours[0], yAxisID: "y1" }); }
-      chart("sales", body, { type: "bar", data: { labels: d.labels, datasets: sets },
+      chart("sales", body, { type: "bar", data: { labels: d.labels.map(day), datasets: sets },
         options: { scales: { y: { position: "left" }, y1: { display: !d.money_hidden, position: "right", grid: { drawOnChartArea: false } } } } });
       if (d.money_hidden) { hidden(body); }
     },
@@ -84,13 +85,13 @@
       body.appendChild(el("div", { "class": "figures" }, [
         figure(T.subtotal, taka(c.subtotal), c.subtotal, p.subtotal), figure(T.discount, taka(c.discount), c.discount, p.discount),
         figure(T.shipping, taka(c.shipping)), figure(T.refunded, taka(c.refunded)), figure(T.net, taka(c.revenue), c.revenue, p.revenue)]));
-      chart("amounts", body, { type: "bar", data: { labels: d.labels, datasets: [
+      chart("amounts", body, { type: "bar", data: { labels: d.labels.map(day), datasets: [
         { label: T.subtotal, data: d.subtotal.map(Number), backgroundColor: colours[0] },
         { label: T.discount, data: d.discount.map(Number), backgroundColor: colours[3] }] } });
     },
     statuses: function (d, body) {
       if (!d.statuses.length) { body.appendChild(el("p", { "class": "muted", text: T.none })); return; }
-      chart("statuses", body, { type: "bar", data: { labels: d.labels, datasets: d.statuses.map(function (s, i) {
+      chart("statuses", body, { type: "bar", data: { labels: d.labels.map(day), datasets: d.statuses.map(function (s, i) {
         return { label: statusLabel(s.status), data: s.orders, backgroundColor: colours[i % colours.length], stack: "s" }; }) },
         options: { scales: { x: { stacked: true }, y: { stacked: true } } } });
       body.appendChild(table([T.status, T.orders, T.previous], d.statuses.map(function (s) { return [statusLabel(s.status), num(s.current), num(s.previous)]; }), [false, true, true]));
@@ -291,7 +292,7 @@
     var days = Math.round((end - start) / 86400000) + 1;
     var pEnd = new Date(start); pEnd.setUTCDate(pEnd.getUTCDate() - 1);
     var pStart = new Date(pEnd); pStart.setUTCDate(pStart.getUTCDate() - days + 1);
-    document.getElementById("dash-compare").textContent = days > 0 ? T.compare.replace("{start}", iso(pStart)).replace("{end}", iso(pEnd)) : "";
+    document.getElementById("dash-compare").textContent = days > 0 ? T.compare.replace("{start}", day(iso(pStart))).replace("{end}", day(iso(pEnd))) : "";
   }
   function all() {
     compare();
