@@ -1007,6 +1007,8 @@ BN.update({
     "Sent": "পাঠানো হয়েছে",
     "Your role in this shop cannot do this. Ask the shop's administrator.":
         "এই দোকানে আপনার ভূমিকায় এটি করা যায় না। দোকানের অ্যাডমিনিস্ট্রেটরকে বলুন।",
+    "Not sent yet: the shop's reminders for today are used up.": "এখনো পাঠানো হয়নি: আজকের রিমাইন্ডারের সীমা শেষ।",
+    "Not sent: no SMS balance.": "পাঠানো হয়নি: এসএমএস ব্যালেন্স নেই।",
     "Write the message; it is empty.": "বার্তাটি লিখুন; এটি খালি।",
     "One of: %(choices)s.": "এগুলোর একটি: %(choices)s।",
     "The message needs %(n)s SMS; at most %(most)s are allowed. Shorten it.":

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -34,7 +35,12 @@ from backend.phones import InvalidPhone, normalise_phone
 from backend.security import keyed_hash
 from backend.sms import service as sms
 from backend.timeutil import utcnow
-from flask_babel import gettext as _
+
+
+def N_(message: str) -> str:
+    """Marks a note stored in English for the catalog; the page translates it when it shows it."""
+    return message
+
 
 STATUSES = ("open", "abandoned", "reminded", "recovered", "lost", "ordered")
 ACTIVE = ("open", "abandoned", "reminded")  # an order from the phone closes these
@@ -391,7 +397,7 @@ def send_reminders(now: datetime | None = None) -> ReminderRun:
                 continue
             first_reminded.add(row.phone)
             if allowance <= 0:
-                row.reminder_note = "Not sent yet: the shop's reminders for today are used up."
+                row.reminder_note = N_("Not sent yet: the shop's reminders for today are used up.")
                 db.session.commit()
                 run.skipped += 1
                 continue
@@ -437,7 +443,7 @@ def _remind(site: Site, settings: AbandonedSettings, row: AbandonedCheckout, now
     except sms.InsufficientBalance:
         # S8: the job goes on; the list says why this shopper got nothing (send_sms rolled back)
         row = db.session.get(AbandonedCheckout, row.id)
-        row.reminder_note = "Not sent: no SMS balance."
+        row.reminder_note = N_("Not sent: no SMS balance.")
         db.session.commit()
         return False
     except ApiError as error:  # rate limited, or a text the wallet refused

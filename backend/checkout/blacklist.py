@@ -11,6 +11,7 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import bindparam, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -20,7 +21,6 @@ from backend.errors import ApiError, NotFound
 from backend.extensions import db
 from backend.licensing.models import Site
 from backend.phones import InvalidPhone, normalise_phone
-from flask_babel import gettext as _
 
 KINDS = ("phone", "email", "ip")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 
+from flask_babel import gettext as _
 from sqlalchemy import bindparam, case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -35,7 +36,6 @@ from backend.phones import BANGLA_DIGITS, InvalidPhone, normalise_phone
 from backend.security import b64url, b64url_decode, constant_time_equal, export_key, keyed_hash
 from backend.sms import service as sms
 from backend.timeutil import utcnow
-from flask_babel import gettext as _
 
 PROOF_SECONDS = 30 * 60
 CODE_DIGITS = 6

@@ -117,3 +117,21 @@ def test_no_bangla_digit_on_any_bangla_page(app, client, bangla_shop):
     for path in fragments:
         response = client.get(path, headers=headers)
         assert not BANGLA_DIGIT.search(_text(response)), path
+
+
+def test_abandoned_rows_in_bangla_translate_the_stored_note_and_the_district(app, client, make_shop):
+    import json
+
+    from backend.abandoned.models import AbandonedCheckout
+
+    shop = make_shop()
+    with app.app_context():
+        db.session.add(AbandonedCheckout(site_id=shop.site_id, capture_key="w" * 32, phone="+8801711234567", name="Rahima",
+                                         district="BD-13", cart=json.dumps([{"product_id": 5, "name": "Saree", "quantity": 1,
+                                                                             "total": "1200.00"}]),
+                                         value=Decimal("1200.00"), status="abandoned", reason_token="wordstoken" * 3,
+                                         reminder_note="Not sent: no SMS balance."))
+        db.session.commit()
+    _page, session = shop.open_page(page="abandoned", locale="bn_BD")
+    rows = _text(client.get("/embed/abandoned/rows", headers={"X-Bikri-Embed-Session": session}))
+    assert "পাঠানো হয়নি: এসএমএস ব্যালেন্স নেই।" in rows and "ঢাকা" in rows and "1,200.00৳" in rows
