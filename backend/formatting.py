@@ -39,7 +39,10 @@ def money(value) -> str:
     if value is None:
         return "—"
     locale = _locale()
-    text = format_currency(Decimal(value), "BDT", locale=locale, numbering_system="latn", decimal_quantization=False)
+    value = Decimal(str(value))  # str first: a float's binary tail is not money
+    if value.as_tuple().exponent < -4:
+        value = value.quantize(Decimal("0.0001"))
+    text = format_currency(value, "BDT", locale=locale, numbering_system="latn", decimal_quantization=False)
     symbol = get_currency_symbol("BDT", locale)
     return text.replace(symbol, TAKA, 1) if symbol != TAKA else text
 

@@ -37,6 +37,7 @@ def test_one_format_per_locale_with_latin_digits(app, locale, money, big, day, m
         # stored times are UTC; people read Dhaka time (UTC+6)
         assert formatting.datetime(datetime(2026, 12, 7, 10, 5)).replace("\u202f", " ") == moment.replace("\u202f", " ")
         assert formatting.money(None) == formatting.date(None) == "—"
+        assert formatting.money(0.45).replace("৳", "") == "0.45" and formatting.money("1.123456").replace("৳", "") == "1.1235"
         assert formatting.money_input(Decimal("1500")) == "1500.00"
 
 
@@ -135,3 +136,21 @@ def test_abandoned_rows_in_bangla_translate_the_stored_note_and_the_district(app
     _page, session = shop.open_page(page="abandoned", locale="bn_BD")
     rows = _text(client.get("/embed/abandoned/rows", headers={"X-Bikri-Embed-Session": session}))
     assert "পাঠানো হয়নি: এসএমএস ব্যালেন্স নেই।" in rows and "ঢাকা" in rows and "1,200.00৳" in rows
+
+
+def test_marshmallow_messages_come_out_in_the_readers_language(app):
+    from marshmallow import Schema, fields, validate
+
+    class Form(Schema):
+        count = fields.Integer(required=True, validate=validate.Range(min=1, max=5))
+        amount = fields.Decimal()
+        name = fields.String(validate=validate.Length(max=3))
+        kind = fields.String(validate=validate.OneOf(["a", "b"]))
+
+    with app.test_request_context(), force_locale("bn"):
+        errors = Form().validate({"amount": "x", "name": "abcdef", "kind": "c"})
+        assert errors == {"count": ["এই ঘরটি পূরণ করা দরকার।"], "amount": ["সঠিক সংখ্যা নয়।"],
+                          "name": ["সর্বোচ্চ 3 অক্ষর হতে পারে।"], "kind": ["এগুলোর একটি হতে হবে: a, b।"]}
+        assert Form().validate({"count": 9}) == {"count": ["1 থেকে 5 এর মধ্যে হতে হবে।"]}
+    with app.test_request_context(), force_locale("en"):
+        assert Form().validate({"count": 9}) == {"count": ["Must be greater than or equal to 1 and less than or equal to 5."]}
