@@ -36,6 +36,12 @@ from backend.security import keyed_hash
 from backend.sms import service as sms
 from backend.timeutil import utcnow
 
+
+def N_(message: str) -> str:
+    """Marks a note stored in English for the catalog; the page translates it when it shows it."""
+    return message
+
+
 STATUSES = ("open", "abandoned", "reminded", "recovered", "lost", "ordered")
 ACTIVE = ("open", "abandoned", "reminded")  # an order from the phone closes these
 CHASED = ("abandoned", "reminded")  # reminders go to these
@@ -166,9 +172,9 @@ def _amount(value, field_name: str) -> Decimal:
     try:
         amount = Decimal(str(value))
     except (InvalidOperation, ValueError):
-        raise _invalid(field_name, "A number such as 1250.00.") from None
+        raise _invalid(field_name, _("A number such as 1250.00.")) from None
     if not amount.is_finite() or amount < 0 or amount > Decimal("100000000"):
-        raise _invalid(field_name, "Between 0 and 100000000.")
+        raise _invalid(field_name, _("Between %(low)s and %(high)s.", low=0, high=100000000))
     return to_poisha(amount)
 
 
@@ -391,7 +397,7 @@ def send_reminders(now: datetime | None = None) -> ReminderRun:
                 continue
             first_reminded.add(row.phone)
             if allowance <= 0:
-                row.reminder_note = "Not sent yet: the shop's reminders for today are used up."
+                row.reminder_note = N_("Not sent yet: the shop's reminders for today are used up.")
                 db.session.commit()
                 run.skipped += 1
                 continue
@@ -437,7 +443,7 @@ def _remind(site: Site, settings: AbandonedSettings, row: AbandonedCheckout, now
     except sms.InsufficientBalance:
         # S8: the job goes on; the list says why this shopper got nothing (send_sms rolled back)
         row = db.session.get(AbandonedCheckout, row.id)
-        row.reminder_note = "Not sent: no SMS balance."
+        row.reminder_note = N_("Not sent: no SMS balance.")
         db.session.commit()
         return False
     except ApiError as error:  # rate limited, or a text the wallet refused

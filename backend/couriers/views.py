@@ -24,8 +24,8 @@ WC_STATUSES = ("", "processing", "on-hold", "completed", "cancelled", "refunded"
 
 
 def _wc_status_labels() -> dict:
-    return {"": _("Leave as it is"), "processing": _("Processing"), "on-hold": _("On hold"), "completed": _("Completed"),
-            "cancelled": _("Cancelled"), "refunded": _("Refunded"), "failed": _("Failed")}
+    from backend.labels import label
+    return {"": _("Leave as it is"), **{status: label("order_status", status) for status in WC_STATUSES if status}}
 
 
 @blp.context_processor

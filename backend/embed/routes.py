@@ -1,6 +1,7 @@
 from flask import Blueprint as FlaskBlueprint
 from flask import abort, current_app, g, render_template, request
 from flask.views import MethodView
+from flask_babel import gettext as _
 
 from backend.api import Blueprint, current_site
 from backend.embed import service
@@ -37,11 +38,11 @@ def require_user(permission: str = "view_pages") -> service.EmbedUser:
     the first page load starts with this. Refuses a role without `permission`."""
     user = service.load_session(request.headers.get(service.SESSION_HEADER))
     if user is None:
-        abort(401, description="Your Bikri session has ended. Reload the page in WordPress.")
+        abort(401, description=_("Your Bikri session has ended. Reload the page in WordPress."))
     g.embed_user = user
     g.frame_ancestors = user.site.origin
     if not user.can(permission):
-        abort(403, description="Your role in this shop cannot do this. Ask the shop's administrator.")
+        abort(403, description=_("Your role in this shop cannot do this. Ask the shop's administrator."))
     return user
 
 
