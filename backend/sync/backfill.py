@@ -86,102 +86,152 @@ def run_backfill(site_id: int, *, budget_seconds: float | None = None, on_page=N
         release(state_id)
 
 
-def _backfill(site_id, state, budget_seconds, on_page):
+def _backfill(site_id: int, state: SyncState, budget_seconds: float | None, on_page) -> SyncState:
+    """Walk from the cursor until the end or the budget; a refused export goes on through wc/v3,
+    a shop that failed leaves the walk where it stood."""
     site = db.session.get(Site, site_id)
-    started = time.monotonic()
+    state_id = state.id
+    deadline = None if budget_seconds is None else time.monotonic() + budget_seconds
     try:
         wc = WooCommerce.for_site(site)
         cursor = cursor_of(state)
-        if "until" not in cursor:  # a walk from the start
-            until = utcnow().replace(microsecond=0)
-            export = export_for(site)
-            # an unfinished walk this one replaces may have left orders whose rollups only a
-            # rebuild at the end gives them (`request_backfill` says so); see `_RollupPace`
-            cursor = {"until": format_wc_time(until), "products_done": False,
-                      "rollups_deferred": cursor.get("rollups_deferred", False)}
-            if export is not None:
-                # by id: every page is a primary-key range on the shop's side; orders changed
-                # during the walk are reconciliation's (its checkpoint is this start)
-                cursor.update(mode="export", after_id=0)
-                state.total = export.count()
-            else:
-                cursor.update(mode="wc", walk=ModifiedCursor().to_dict())
-                state.total = wc.count_orders(modified_before=until)
-            state.done, state.started_at, state.finished_at = 0, utcnow(), None
-            start_reconcile_at(site_id, until)
+        if "until" not in cursor:
+            cursor = _start_walk(site, wc, state, cursor)
         state.status, state.last_error, state.cursor = SyncStatus.RUNNING, None, json.dumps(cursor)
         db.session.commit()
-
-        if cursor.get("mode") == "export":
-            # trashed orders are left to reconciliation, as wc/v3's "any" leaves them out: the
-            # read model is the same whichever path fed it
-            walk = (([o for o in fresh if o.get("status") != "trash"], {"after_id": after_id})
-                    for fresh, after_id in OrderExport.for_site(site).iter_by_id(int(cursor["after_id"])))
-        else:
-            until = parse_wc_time(cursor["until"])
-            walk = ((fresh, {"walk": following.to_dict()}) for fresh, following
-                    in wc.iter_orders_by_modified(ModifiedCursor.from_dict(cursor["walk"]), until=until))
         # Three stages, each in its own thread: download, read the JSON into rows, write. A
         # slow shop's next page is asked for as soon as the last one arrived (reading the rows in
         # the download thread delayed every request by that work), and the rows are read while
         # the database writes.
-        with _prefetched(walk, name="sync-fetch") as downloaded, \
+        with _prefetched(_order_pages(site, wc, cursor), name="sync-fetch") as downloaded, \
                 _prefetched(_normalised_pages(downloaded), name="sync-normalise") as pages:
             if not cursor["products_done"]:  # while the first order pages download
-                for products in WooCommerce.for_site(site).iter_products():
-                    orders.upsert_products(site_id, products)
-                    db.session.commit()  # before the next page is asked for (see `export_for`)
-                cursor["products_done"] = True
-                state.cursor = json.dumps(cursor)
-                db.session.commit()
-            pace = _RollupPace(cursor)
-            for page_number, (records, invalid, following, waited) in enumerate(_timed(pages), start=1):
-                orders.upsert_normalised(site_id, records, recount=False, rollups_now=pace.now(waited))
-                _log_invalid(site_id, invalid)
-                cursor.update(following)
-                state = db.session.get(SyncState, state.id)
-                state.cursor, state.done = json.dumps(cursor), state.done + len(records) + len(invalid)
-                if invalid:
-                    state.last_error = invalid[-1][:1000]
-                renew(state)
-                db.session.commit()
-                if on_page:
-                    on_page(state)
-                _refresh_statistics(page_number)
-                # nothing from this page stays in memory: the identity map is emptied
-                state_id = state.id
-                db.session.expunge_all()
-                state = db.session.get(SyncState, state_id)
-                if budget_seconds is not None and time.monotonic() - started > budget_seconds:
-                    return state  # still RUNNING: the next job run resumes from the cursor
-        orders.finish_bulk_load(site_id, rebuild_rollups=cursor.get("rollups_deferred", True))
-        state.status, state.finished_at = SyncStatus.DONE, utcnow()
-        # orders changed during the walk moved past its end; reconciliation has them
-        state.total = state.done
-        db.session.commit()
-        return state
+                _store_products(site, state, cursor)
+            state, walked_to_the_end = _write_pages(site_id, state, cursor, pages, deadline, on_page)
+        if not walked_to_the_end:
+            return state  # still RUNNING: the next job run resumes from the cursor
+        return _finish_walk(site_id, state, cursor)
     except ExportUnavailable as error:
-        # the route went away mid-walk (plugin downgraded, a security plugin): carry on with
-        # wc/v3 from the start; what the export stored stays and re-reads are no-ops
-        db.session.rollback()
-        log.warning("backfill of site %s: export refused (%s); going on with wc/v3", site_id, error)
-        remember_export(site_id, False, str(error))
-        state = db.session.get(SyncState, state.id)
-        cursor = cursor_of(state)
-        cursor.update(mode="wc", walk=ModifiedCursor().to_dict())
-        cursor.pop("after_id", None)
-        state.cursor, state.done = json.dumps(cursor), 0
-        db.session.commit()
-        return _backfill(site_id, state, budget_seconds, on_page)
+        return _backfill(site_id, _go_on_through_wc(site_id, state_id, error), budget_seconds, on_page)
     except WooCommerceError as error:
-        db.session.rollback()
-        state = db.session.get(SyncState, state.id)
-        state.last_error = str(error)[:1000]
-        # a shop that was down is retried by the next job run; a refusal waits for the shop
-        state.status = SyncStatus.RUNNING if error.retryable else SyncStatus.FAILED
-        db.session.commit()
-        log.warning("backfill of site %s stopped: %s", site_id, error)
-        return state
+        return _walk_stopped(site_id, state_id, error)
+
+
+def _start_walk(site: Site, wc: WooCommerce, state: SyncState, previous: dict) -> dict:
+    """A walk from the start, up to now: through the plugin's order export when it offers one,
+    else wc/v3. Counts what there is to read and sets reconciliation's first checkpoint."""
+    site_id = site.id  # read before the probe's commits expire `site`
+    until = utcnow().replace(microsecond=0)
+    export = export_for(site)
+    # an unfinished walk this one replaces may have left orders whose rollups only a
+    # rebuild at the end gives them (`request_backfill` says so); see `_RollupPace`
+    cursor = {"until": format_wc_time(until), "products_done": False,
+              "rollups_deferred": previous.get("rollups_deferred", False)}
+    if export is not None:
+        # by id: every page is a primary-key range on the shop's side; orders changed
+        # during the walk are reconciliation's (its checkpoint is this start)
+        cursor.update(mode="export", after_id=0)
+        state.total = export.count()
+    else:
+        cursor.update(mode="wc", walk=ModifiedCursor().to_dict())
+        state.total = wc.count_orders(modified_before=until)
+    state.done, state.started_at, state.finished_at = 0, utcnow(), None
+    start_reconcile_at(site_id, until)
+    return cursor
+
+
+def _order_pages(site: Site, wc: WooCommerce, cursor: dict):
+    """(raw orders, cursor update) per page, from where the cursor stands."""
+    if cursor.get("mode") == "export":
+        # trashed orders are left to reconciliation, as wc/v3's "any" leaves them out: the
+        # read model is the same whichever path fed it
+        return (([o for o in fresh if o.get("status") != "trash"], {"after_id": after_id})
+                for fresh, after_id in OrderExport.for_site(site).iter_by_id(int(cursor["after_id"])))
+    until = parse_wc_time(cursor["until"])
+    return ((fresh, {"walk": following.to_dict()}) for fresh, following
+            in wc.iter_orders_by_modified(ModifiedCursor.from_dict(cursor["walk"]), until=until))
+
+
+def _store_products(site: Site, state: SyncState, cursor: dict) -> None:
+    """The shop's products, a committed page at a time, then marked done in the cursor."""
+    site_id = site.id  # read once: every commit below expires `site`
+    for products in WooCommerce.for_site(site).iter_products():
+        orders.upsert_products(site_id, products)
+        db.session.commit()  # before the next page is asked for (see `export_for`)
+    cursor["products_done"] = True
+    state.cursor = json.dumps(cursor)
+    db.session.commit()
+
+
+def _write_pages(site_id: int, state: SyncState, cursor: dict, pages, deadline: float | None,
+                 on_page) -> tuple[SyncState, bool]:
+    """Write the pages as they come, each committed with the cursor after it. Returns the state
+    and whether the walk reached its end (False: out of time, the cursor says where it stopped)."""
+    pace = _RollupPace(cursor)
+    for page_number, (records, invalid, following, waited) in enumerate(_timed(pages), start=1):
+        state = _write_page(site_id, state.id, cursor, records, invalid, following, rollups_now=pace.now(waited))
+        if on_page:
+            on_page(state)
+        _refresh_statistics(page_number)
+        # nothing from this page stays in memory: the identity map is emptied
+        state_id = state.id
+        db.session.expunge_all()
+        state = db.session.get(SyncState, state_id)
+        if deadline is not None and time.monotonic() > deadline:
+            return state, False
+    return state, True
+
+
+def _write_page(site_id: int, state_id: int, cursor: dict, records: list, invalid: list[str], following: dict,
+                *, rollups_now: bool) -> SyncState:
+    """Upsert one page and move the cursor and the progress past it, in one commit."""
+    orders.upsert_normalised(site_id, records, recount=False, rollups_now=rollups_now)
+    _log_invalid(site_id, invalid)
+    cursor.update(following)
+    state = db.session.get(SyncState, state_id)
+    state.cursor, state.done = json.dumps(cursor), state.done + len(records) + len(invalid)
+    if invalid:
+        state.last_error = invalid[-1][:1000]
+    renew(state)
+    db.session.commit()
+    return state
+
+
+def _finish_walk(site_id: int, state: SyncState, cursor: dict) -> SyncState:
+    """The walk reached its end: counts, rollups left to the end, DONE."""
+    orders.finish_bulk_load(site_id, rebuild_rollups=cursor.get("rollups_deferred", True))
+    state.status, state.finished_at = SyncStatus.DONE, utcnow()
+    # orders changed during the walk moved past its end; reconciliation has them
+    state.total = state.done
+    db.session.commit()
+    return state
+
+
+def _go_on_through_wc(site_id: int, state_id: int, error: ExportUnavailable) -> SyncState:
+    """The export route went away mid-walk (plugin downgraded, a security plugin): the walk
+    starts over through wc/v3; what the export stored stays and re-reads are no-ops."""
+    db.session.rollback()
+    log.warning("backfill of site %s: export refused (%s); going on with wc/v3", site_id, error)
+    remember_export(site_id, False, str(error))
+    state = db.session.get(SyncState, state_id)
+    cursor = cursor_of(state)
+    cursor.update(mode="wc", walk=ModifiedCursor().to_dict())
+    cursor.pop("after_id", None)
+    state.cursor, state.done = json.dumps(cursor), 0
+    db.session.commit()
+    return state
+
+
+def _walk_stopped(site_id: int, state_id: int, error: WooCommerceError) -> SyncState:
+    """The shop failed: the walk stays where its cursor is. A shop that was down is retried by
+    the next job run; a refusal waits for the shop."""
+    db.session.rollback()
+    state = db.session.get(SyncState, state_id)
+    state.last_error = str(error)[:1000]
+    state.status = SyncStatus.RUNNING if error.retryable else SyncStatus.FAILED
+    db.session.commit()
+    log.warning("backfill of site %s stopped: %s", site_id, error)
+    return state
 
 
 # A page the writer waited for at least this long (seconds) came from the slower side, the shop;
