@@ -6,9 +6,10 @@ The orders reach the service as the plugin's order events carry them (POST /api/
 the site's token, read from the WordPress the plugin activated): WooCommerce is not installed
 here, and the dashboard only needs the orders to be in the service.
 """
-from datetime import datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 import requests
+from babel.dates import format_date
 from playwright.sync_api import expect
 
 from backend.timeutil import dhaka_today
@@ -42,6 +43,11 @@ def order(wc_id, day, hour, status, total, paid=False):
                       "meta_data": [{"key": "_bikri_gclid", "value": "Cj0K"}] if wc_id == 2 else [],
                       "line_items": [{"id": wc_id, "product_id": 7, "name": "Jamdani Saree", "quantity": 1,
                                       "price": total, "subtotal": total, "total": total}]}}
+
+
+def shown(day):
+    """A date as the English pages write it (one format everywhere: Babel's medium, "Dec 7, 2026")."""
+    return format_date(day, "medium", locale="en")
 
 
 def widget(frame, name):
@@ -85,7 +91,7 @@ def test_dashboard_in_wp_admin(service, wordpress, browser, tmp_path):
     expect(loaded(frame, "sales")).to_contain_text("1,500.00")
     expect(widget(frame, "sales")).not_to_contain_text("2,200.00")
     statuses = loaded(frame, "statuses")
-    expect(statuses).to_contain_text("cancelled")
+    expect(statuses).to_contain_text("Cancelled")  # its label, never the raw slug
 
     # counted like WooCommerce Analytics: only the order paid (1,000.00; the COD order is not paid yet),
     # and the line under the range says so
@@ -103,10 +109,10 @@ def test_dashboard_in_wp_admin(service, wordpress, browser, tmp_path):
     frame.locator("#dash-preset").select_option("365")
     expect(frame.locator("#dash-start")).to_have_value((today - timedelta(days=364)).isoformat())
     expect(loaded(frame, "sales")).to_contain_text("2,200.00")
-    expect(frame.locator("#dash-compare")).to_contain_text(f"{today - timedelta(days=729)} – {today - timedelta(days=365)}")
+    expect(frame.locator("#dash-compare")).to_contain_text(f"{shown(today - timedelta(days=729))} – {shown(today - timedelta(days=365))}")
     frame.locator("#dash-preset").select_option("year")
     expect(frame.locator("#dash-start")).to_have_value(f"{today.year}-01-01")
-    expect(frame.locator("#dash-compare")).to_contain_text(f"{today.year - 1}-01-01 – ")
+    expect(frame.locator("#dash-compare")).to_contain_text(f"{shown(date(today.year - 1, 1, 1))} – ")
     loaded(frame, "sales")
     # a range without orders says so instead of drawing blank axes
     frame.locator("#dash-start").fill((today - timedelta(days=200)).isoformat())

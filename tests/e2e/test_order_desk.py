@@ -138,7 +138,8 @@ def test_order_desk_in_wp_admin(service, shop_wordpress, shop, browser):
     results = frame.locator("#status-results")
     expect(results).to_contain_text("2 of 3 orders changed")
     expect(results.locator(f"li[data-wc-id='{refused}']")).to_contain_text(REFUSAL[1])
-    assert store.requests == before + 1, "one batch call for the three orders"
+    # one batch call for the three orders, then a note on each of the two changed ("... from Bikri by ...")
+    assert store.requests == before + 1 + 2, "one batch call for the three orders, one note per changed order"
     assert [store.order(i)["status"] for i in chosen] == ["completed", "processing", "completed"]
     # the list redraws: under "Processing" only the refused one of the three is left, its status unchanged
     expect(frame.locator("#order-rows tr.order-row")).to_have_count(len(processing) - 2)
