@@ -29,6 +29,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     logging.basicConfig(level=os.environ.get("BIKRI_LOG_LEVEL", "INFO").upper())
 
     _import_models()
+    _connect_listeners()
     db.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _use_sqlite_wal(app)
@@ -58,8 +59,10 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 
 # The domains, in the order their tables and routes are wired. A domain package may have
-# models.py (tables) and routes.py exporting API_BLUEPRINTS (flask-smorest, JSON under /api)
-# and PAGE_BLUEPRINTS (plain Flask: embed views, consoles). A new domain is one word here.
+# models.py (tables), routes.py exporting API_BLUEPRINTS (flask-smorest, JSON under /api)
+# and PAGE_BLUEPRINTS (plain Flask: embed views, consoles), and listeners.py whose connect()
+# subscribes to lower layers' signals (docs/architecture.md, "Signals"). A new domain is one
+# word here.
 DOMAINS = ["licensing", "embed", "operator", "jobs", "sms", "orders", "sync", "desk", "dashboard", "checkout",
            "couriers", "fraud", "abandoned"]
 
@@ -91,6 +94,15 @@ def _import_models():
     # Every model module is imported here so that Alembic and the tests see all tables.
     for domain in DOMAINS:
         _domain_module(domain, "models")
+
+
+def _connect_listeners():
+    # Signals are sent inside the writers' transactions; a listener not connected would leave
+    # its read model behind silently, so every domain's listeners are connected here, at once.
+    for domain in DOMAINS:
+        listeners = _domain_module(domain, "listeners")
+        if listeners is not None:
+            listeners.connect()
 
 
 def _register_blueprints(app):

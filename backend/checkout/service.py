@@ -27,6 +27,7 @@ from sqlalchemy import bindparam, case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from backend.checkout.models import CheckoutOrder, CheckoutSettings, OtpCode, OtpThrottle
+from backend.checkout.signals import plugin_config_asked
 from backend.dbutil import row_for_site
 from backend.errors import ApiError
 from backend.extensions import db
@@ -557,7 +558,6 @@ def record_order(site: Site, *, wc_order_id: int, phone, otp: str | None, status
 
 def plugin_config(site: Site, since: int | None) -> dict:
     """Settings the plugin needs at checkout; the blacklist only when `since` is not current."""
-    from backend.abandoned import service as abandoned_service
     from backend.checkout import blacklist
 
     settings = settings_for(site)
@@ -573,12 +573,13 @@ def plugin_config(site: Site, since: int | None) -> dict:
             "proof_seconds": PROOF_SECONDS,
         },
         "blacklist": None,
-        "abandoned": abandoned_service.plugin_config(site),
         # Sent on every pull: how a shop active before export keys existed gets its key, and
         # how every shop gets the new one after the service's secret key changed. It also keys
         # the checkout proofs (version 2, see PROOF_CONTEXTS).
         "export_key": export_key(site.token_hash),
     }
+    for _receiver, parts in plugin_config_asked.send(site):  # abandoned checkouts' settings
+        config.update(parts)
     if since != settings.version:
         config["blacklist"] = {"message": settings.blacklist_message, **blacklist.values_by_kind(site)}
     return config

@@ -50,7 +50,7 @@ def run_job(app, job: Job):
             return None
         error = None
         try:
-            result = job.func()
+            result = job.target()()
             db.session.commit()
             log.info("job %s done: %s", job.name, result)
             return result
