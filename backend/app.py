@@ -2,14 +2,20 @@
 import importlib
 import logging
 import os
+from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
-from flask import Flask, g, jsonify, request
+from flask import Flask, current_app, g, has_request_context, jsonify, request
 from flask_babel import format_date, format_datetime, get_locale, gettext as _
-from sqlalchemy import text
+from sqlalchemy import event, text
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from backend.api import authenticate_api_request
+from backend.cli import register_commands
 from backend.config import Config, INSTANCE_DIR
+from backend.embed.pages import alerts_for
+from backend.errors import register_error_handlers
 from backend.extensions import api, babel, db, limiter, migrate
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
@@ -38,13 +44,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=_select_locale)
     api.init_app(app)
 
-    from backend.errors import register_error_handlers
     register_error_handlers(app)
     _register_blueprints(app)
     _register_request_hooks(app)
     _register_template_helpers(app)
 
-    from backend.cli import register_commands
     register_commands(app)
 
     @app.get("/healthz")
@@ -79,8 +83,6 @@ def _domain_module(domain, name):
 def _use_sqlite_wal(app):
     """The web and jobs processes share an SQLite file: with WAL, pages keep reading while a
     job writes, and a writer waits (busy timeout) instead of failing at once."""
-    from sqlalchemy import event
-
     with app.app_context():
         @event.listens_for(db.engine, "connect")
         def _wal(dbapi_connection, _record):
@@ -113,13 +115,12 @@ def _register_blueprints(app):
         for blueprint in getattr(routes, "PAGE_BLUEPRINTS", []):
             app.register_blueprint(blueprint)
     if app.config["DEMO_MODE"]:
+        # here, not at the top: production never loads the demo shop (only `make run` sets DEMO_MODE)
         from backend.demo.routes import blp as demo_pages
         app.register_blueprint(demo_pages)
 
 
 def _register_request_hooks(app):
-    from backend.api import authenticate_api_request
-
     app.before_request(authenticate_api_request)
 
     @app.after_request
@@ -151,8 +152,6 @@ def _set_framing_headers(response):
 
 
 def _select_locale():
-    from flask import current_app, has_request_context
-
     user = g.get("embed_user")
     if user is not None:
         return user.locale
@@ -168,9 +167,6 @@ def _register_template_helpers(app):
         "revoked": lambda: _("Revoked"), "expired": lambda: _("Expired"),
     }
 
-    from datetime import timedelta
-    from decimal import Decimal
-
     def money(value):
         value = Decimal(value or 0)
         two = value.quantize(Decimal("0.01"))
@@ -184,8 +180,6 @@ def _register_template_helpers(app):
                          "failed": lambda: _("Failed"), "cancelled": lambda: _("Cancelled"),
                          "expired": lambda: _("Expired"), "rejected": lambda: _("Rejected")}
     recharge_methods = {"bkash": lambda: _("bKash"), "manual": lambda: _("Bank transfer or other")}
-
-    from backend.embed.pages import alerts_for
 
     app.jinja_env.globals.update(
         page_alerts=alerts_for,

@@ -25,6 +25,7 @@ EXPECTED = {
     ("backend.orders.signals", "bulk_loaded"): {"backend.dashboard.listeners.on_bulk_loaded"},
     ("backend.couriers.signals", "parcel_changed"): {"backend.dashboard.listeners.on_parcel_changed"},
     ("backend.checkout.signals", "plugin_config_asked"): {"backend.abandoned.listeners.on_plugin_config_asked"},
+    ("backend.licensing.signals", "site_activated"): {"backend.sync.listeners.on_site_activated"},
 }
 
 

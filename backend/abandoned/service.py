@@ -25,14 +25,18 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from backend.abandoned.models import AbandonedCheckout, AbandonedOptOut, AbandonedSettings
+from backend.checkout import service as checkout
 from backend.dbutil import in_list, row_for_site
 from backend.errors import ApiError
 from backend.extensions import db
+from backend.integrations.woocommerce import WooCommerce, WooCommerceError, format_wc_time
 from backend.licensing.models import Site
 from backend.money import to_poisha
+from backend.orders.models import Order
 from backend.phones import InvalidPhone, normalise_phone
 from backend.security import keyed_hash
 from backend.sms import service as sms
+from backend.sms.models import SmsMessage
 from backend.timeutil import utcnow
 
 STATUSES = ("open", "abandoned", "reminded", "recovered", "lost", "ordered")
@@ -86,8 +90,6 @@ def capture_enabled(site: Site) -> bool:
 
 
 def shop_name(site: Site) -> str:
-    from backend.checkout import service as checkout
-
     return checkout.shop_name(site, checkout.settings_for(site))
 
 
@@ -271,8 +273,6 @@ def record_orders(site_id: int, orders: list[tuple[str | None, str, datetime, in
 
 def _order_since(site_id: int, phone: str, since: datetime):
     """The first order of this phone placed after `since` (as the orders read model holds it)."""
-    from backend.orders.models import Order
-
     return db.session.execute(
         select(Order.wc_id).where(Order.site_id == site_id, Order.phone == phone, Order.status.not_in(NOT_ORDERS),
                                   Order.deleted_at.is_(None), Order.date_created_gmt >= since - CLOCK_SLACK)
@@ -333,8 +333,6 @@ def coupon_code(site: Site, row: AbandonedCheckout) -> str:
 
 def create_coupon(site: Site, settings: AbandonedSettings, row: AbandonedCheckout, now: datetime) -> str:
     """A one-time percent coupon in the shop's WooCommerce, through its REST API."""
-    from backend.integrations.woocommerce import WooCommerce, WooCommerceError, format_wc_time
-
     code = coupon_code(site, row)
     body = {"code": code, "discount_type": "percent", "amount": str(settings.coupon_percent),
             "individual_use": True, "usage_limit": 1, "usage_limit_per_user": 1,
@@ -404,8 +402,6 @@ def send_reminders(now: datetime | None = None) -> ReminderRun:
 
 def reminders_sent_today(site_id: int, now: datetime) -> int:
     """Reminder SMS the shop paid for in the last 24 hours (refunded ones do not count)."""
-    from backend.sms.models import SmsMessage
-
     return db.session.execute(
         select(func.count(SmsMessage.id)).where(
             SmsMessage.site_id == site_id, SmsMessage.purpose == "abandoned_cart",
@@ -415,8 +411,6 @@ def reminders_sent_today(site_id: int, now: datetime) -> int:
 
 def _remind(site: Site, settings: AbandonedSettings, row: AbandonedCheckout, now: datetime) -> bool:
     """Send reminder n of this checkout once; False (with the reason noted on the row) when it could not go."""
-    from backend.integrations.woocommerce import WooCommerceError
-
     number = row.reminders_sent + 1
     if settings.coupon_enabled and row.coupon_code is None:
         try:

@@ -24,6 +24,8 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from sqlalchemy import bindparam, case, delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from backend.checkout.models import CheckoutOrder, CheckoutSettings, OtpCode, OtpThrottle
@@ -289,11 +291,7 @@ def _phone(raw) -> str:
 
 def _upsert(table):
     """INSERT … ON CONFLICT for the database in use (both have it; SQLAlchemy spells it per dialect)."""
-    if db.engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    return dialect_insert(table)
+    return (postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert)(table)
 
 
 @functools.cache
@@ -379,6 +377,7 @@ def send_code(site: Site, *, phone, session_id, ip, proof_version: int = 1) -> O
     """Send a code to `phone` for this checkout session, within every limit; or, for a trusted
     customer or an empty wallet, answer with a proof straight away (no SMS). `proof_version`: 2
     when the plugin holds its export key (see PROOF_CONTEXTS)."""
+    # not at the top: blacklist builds on this module (settings_for, bump_version)
     from backend.checkout import blacklist
 
     settings = settings_for(site)
@@ -558,6 +557,7 @@ def record_order(site: Site, *, wc_order_id: int, phone, otp: str | None, status
 
 def plugin_config(site: Site, since: int | None) -> dict:
     """Settings the plugin needs at checkout; the blacklist only when `since` is not current."""
+    # not at the top: blacklist builds on this module (settings_for, bump_version)
     from backend.checkout import blacklist
 
     settings = settings_for(site)

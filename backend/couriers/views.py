@@ -4,6 +4,7 @@ parcels on the way, and the delivery report with its chart and CSV."""
 
 from flask import Blueprint, Response, jsonify, render_template, request
 from flask_babel import gettext as _, lazy_gettext as _l
+from sqlalchemy import select
 
 from backend.couriers import polling, report, service
 from backend.couriers.labels import field_label, status_label
@@ -129,8 +130,6 @@ def save_settings():
 @blp.get("/consignments")
 def consignments():
     user = require_user("view_couriers")
-    from sqlalchemy import select
-
     rows = db.session.execute(
         select(Consignment).where(Consignment.site_id == user.site.id, Consignment.status.not_in(FINAL_STATUSES))
         .order_by(Consignment.booked_at.desc()).limit(OPEN_ROWS)).scalars().all()

@@ -19,6 +19,7 @@ from flask import current_app
 from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select, tuple_
 
+from backend.couriers.models import BookingAttempt, Consignment
 from backend.desk.models import OrderTag, OrderTagLink
 from backend.districts import WC_STATES
 from backend.errors import ApiError, NotFound
@@ -186,7 +187,6 @@ def consignments_of_orders(site_id: int, wc_ids: list[int]) -> dict[int, str]:
     """wc_id → consignment id, for the courier column (O5)."""
     if not wc_ids:
         return {}
-    from backend.couriers.models import BookingAttempt, Consignment
     found = dict(db.session.execute(select(Consignment.order_wc_id, Consignment.consignment_id).where(
         Consignment.site_id == site_id, Consignment.order_wc_id.in_(wc_ids))).all())
     missing = [i for i in wc_ids if i not in found]

@@ -2,6 +2,7 @@
 from flask import Blueprint, Response, abort, g, jsonify, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 
+from backend.couriers import booking, service as couriers
 from backend.desk import export, service
 from backend.districts import WC_STATES
 from backend.embed import service as embed_service
@@ -9,7 +10,10 @@ from backend.embed.pages import EmbedPage, register_page
 from backend.embed.routes import _refused, require_user
 from backend.errors import ApiError
 from backend.extensions import db
+from backend.fraud.service import desk_badges
+from backend.integrations.couriers import COURIERS
 from backend.orders.models import Product
+from backend.sync.service import backfill_in_progress
 from backend.timeutil import dhaka_today
 from sqlalchemy import select
 
@@ -22,20 +26,17 @@ def _products(site_id):
 
 
 def _couriers():
-    from backend.couriers import service as couriers
     return couriers.offered_couriers()
 
 
 @blp.app_template_global()
 def courier_name(key):
-    from backend.integrations.couriers import COURIERS
     cls = COURIERS.get(key)
     return cls.name if cls else key
 
 
 def _booking_context(user):
     """The booking dialog: the default courier, and its balance for those who may see money (C5)."""
-    from backend.couriers import service as couriers
     if not user.can("book_orders"):
         return {"booking": None}
     settings = couriers.get_settings(user.site)
@@ -66,7 +67,6 @@ register_page(EmbedPage("orders", _l("Orders"), permission="view_orders", templa
 
 def _importing(site_id):
     """The shop's backfill while it runs ({"done", "total"}), else None."""
-    from backend.sync.service import backfill_in_progress
     state = backfill_in_progress(site_id)
     return {"done": state.done, "total": state.total} if state is not None else None
 
@@ -80,7 +80,6 @@ def order_list():
         return render_template("desk/_rows.html", error=error, page=None, user=user, append=False)
     booking = _booking_context(user)["booking"]
     name = booking["name"] if booking and booking["connected"] else None
-    from backend.fraud.service import desk_badges
     badges = desk_badges(user.site.id, page["orders"]) if user.can("check_fraud") else {}
     append = bool(request.args.get("cursor"))
     # while the first import runs, an empty desk says so instead of "No orders match."
@@ -203,7 +202,6 @@ def tagging():
 @blp.post("/book")
 def book():
     """Book the selected orders (or the one in `order`) with the default courier (C1, C2)."""
-    from backend.couriers import booking
     user = require_user("book_orders")
     try:
         results = booking.book_orders(user.site, service.ids_from(request.form.getlist("order")),
@@ -217,7 +215,6 @@ def book():
 @blp.get("/booking-balance")
 def booking_balance():
     """The courier balance, asked now, for the booking dialog (C5)."""
-    from backend.couriers import service as couriers
     user = require_user("view_couriers")
     settings = couriers.get_settings(user.site)
     try:

@@ -24,6 +24,7 @@ class TolerantList(fields.List):
     (answered as that item's error) instead of failing the whole request."""
 
     def _deserialize(self, value, attr, data, **kwargs):
+        # not at the top: the sync's service imports these schemas, and InvalidItem is its error
         from backend.sync.service import InvalidItem
 
         if not utils.is_collection(value):
