@@ -45,7 +45,8 @@ def _modules() -> dict[str, str]:
 
 def _imports(name: str, source: str):
     """(imported module, line, inside a function) for every import of a module."""
-    package = name if name.endswith("__init__") else name.rsplit(".", 1)[0]
+    is_package = BACKEND.joinpath(*name.split(".")[1:]).is_dir()
+    package = name if is_package else name.rsplit(".", 1)[0]
     tree = ast.parse(source)
     inside = {id(sub) for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
               for sub in ast.walk(node)}
