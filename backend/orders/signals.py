@@ -16,7 +16,7 @@ from blinker import Namespace
 signals = Namespace()
 
 # order_stored(site_id, changes=[OrderChange], bulk_load=bool) — sent by the one upsert
-# (`store_orders`, `upsert_normalised`, `delete_orders`) for the orders whose content changed.
+# (`upsert_orders`, `upsert_normalised`, `delete_orders`) for the orders whose content changed.
 # `bulk_load`: the batch is a page of a bulk load whose end sends `bulk_loaded`; a listener that
 # recomputes from the stored orders then may skip it (the dashboard's rollups do).
 order_stored = signals.signal("order-stored")
