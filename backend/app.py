@@ -3,20 +3,27 @@ import importlib
 import logging
 import os
 from datetime import timedelta
-from decimal import Decimal
 from pathlib import Path
 
 from flask import Flask, current_app, g, has_request_context, jsonify, request
-from flask_babel import format_date, format_datetime, get_locale, gettext as _
+from flask_babel import get_locale
 from sqlalchemy import event, text
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from backend.api import authenticate_api_request
-from backend.cli import register_commands
 from backend.config import Config, INSTANCE_DIR
-from backend.embed.pages import alerts_for
 from backend.errors import register_error_handlers
 from backend.extensions import api, babel, db, limiter, migrate
+from backend.validation_messages import install as _install_validation_messages
+
+# marshmallow's messages must be translatable before any schema class is built
+_install_validation_messages()
+
+# after the install: these modules build schemas (or import modules that do) when imported
+import backend.districts  # noqa: E402,F401  (registers the "district" labels)
+from backend import formatting, labels  # noqa: E402
+from backend.api import authenticate_api_request  # noqa: E402
+from backend.cli import register_commands  # noqa: E402
+from backend.embed.pages import alerts_for  # noqa: E402
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -63,10 +70,8 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 
 # The domains, in the order their tables and routes are wired. A domain package may have
-# models.py (tables), routes.py exporting API_BLUEPRINTS (flask-smorest, JSON under /api)
-# and PAGE_BLUEPRINTS (plain Flask: embed views, consoles), and listeners.py whose connect()
-# subscribes to lower layers' signals (docs/architecture.md, "Signals"). A new domain is one
-# word here.
+# models.py (tables) and routes.py exporting API_BLUEPRINTS (flask-smorest, JSON under /api)
+# and PAGE_BLUEPRINTS (plain Flask: embed views, consoles). A new domain is one word here.
 DOMAINS = ["licensing", "embed", "operator", "jobs", "sms", "orders", "sync", "desk", "dashboard", "checkout",
            "couriers", "fraud", "abandoned"]
 
@@ -161,39 +166,26 @@ def _select_locale():
 
 
 def _register_template_helpers(app):
-    role_labels = {"admin": lambda: _("Administrator"), "manager": lambda: _("Manager"), "staff": lambda: _("Staff")}
-    status_labels = {
-        "active": lambda: _("Active"), "suspended": lambda: _("Suspended"),
-        "revoked": lambda: _("Revoked"), "expired": lambda: _("Expired"),
-    }
+    # Words for stored values live in each domain's labels.py (backend/labels.py is the registry);
+    # numbers, money and dates in backend/formatting.py. Both reach every template from here.
+    for domain in DOMAINS:
+        _domain_module(domain, "labels")
 
-    def money(value):
-        value = Decimal(value or 0)
-        two = value.quantize(Decimal("0.01"))
-        return f"{two:,f}" if two == value else f"{value.quantize(Decimal('0.0001')):,f}"
-
-    field_labels = {"phone": lambda: _("Mobile number"), "content": lambda: _("Message"), "amount": lambda: _("Amount"),
-                    "purpose": lambda: _("Purpose"), "reference": lambda: _("Payment reference")}
-    purposes = {"manual": lambda: _("Sent by hand"), "otp": lambda: _("Checkout code"), "order_status": lambda: _("Order updates"),
-                "abandoned_cart": lambda: _("Cart reminders"), "marketing": lambda: _("Marketing")}
-    recharge_statuses = {"pending": lambda: _("Waiting for payment"), "completed": lambda: _("Completed"),
-                         "failed": lambda: _("Failed"), "cancelled": lambda: _("Cancelled"),
-                         "expired": lambda: _("Expired"), "rejected": lambda: _("Rejected")}
-    recharge_methods = {"bkash": lambda: _("bKash"), "manual": lambda: _("Bank transfer or other")}
+    def label_of(kind):
+        return lambda value, fallback=None: labels.label(kind, value, fallback)
 
     app.jinja_env.globals.update(
         page_alerts=alerts_for,
-        money=money,
         timedelta_days=lambda days: timedelta(days=days),
-        field_label=lambda name: field_labels.get(name, lambda: name)(),
-        purpose_label=lambda name: purposes.get(name, lambda: name)(),
-        purpose_labels=lambda: {name: label() for name, label in purposes.items()},
-        recharge_status=lambda status: recharge_statuses.get(status, lambda: status)(),
-        recharge_method=lambda method: recharge_methods.get(method, lambda: method)(),
         current_locale=lambda: str(get_locale() or "en"),
-        role_label=lambda role: role_labels.get(role, lambda: role)(),
-        status_label=lambda status: status_labels.get(status, lambda: status)(),
-        # Babel's user time zone is Asia/Dhaka; naive datetimes are read as UTC and converted.
-        dhaka_date=lambda dt: format_date(dt, "medium") if dt else "",
-        dhaka_datetime=lambda dt: format_datetime(dt, "short") if dt else "—",
+        **labels.template_globals(),
+        **formatting.template_globals(),
+        # the names templates used before the registry, each one kind of label
+        field_label=label_of("sms_field"),
+        purpose_label=label_of("sms_purpose"),
+        purpose_labels=lambda: labels.labels("sms_purpose"),
+        recharge_status=label_of("recharge_status"),
+        recharge_method=label_of("recharge_method"),
+        role_label=label_of("role"),
+        status_label=label_of("license_status"),
     )

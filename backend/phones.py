@@ -5,6 +5,7 @@ Shoppers type numbers every which way: `01711-234567`, `+880 1711 234567`, `8801
 the local form each outside API wants.
 """
 import re
+from flask_babel import gettext as _
 
 BANGLA_DIGITS = str.maketrans("০১২৩৪৫৬৭৮৯", "0123456789")
 LOCAL_MOBILE = re.compile(r"^01[3-9]\d{8}$")
@@ -18,24 +19,24 @@ class InvalidPhone(ValueError):
 def normalise_phone(raw) -> str:
     """Return `+8801XXXXXXXXX`, or raise InvalidPhone saying what is wrong."""
     if not isinstance(raw, str) or not raw.strip():
-        raise InvalidPhone("Enter a mobile number.")
+        raise InvalidPhone(_("Enter a mobile number."))
     digits = SEPARATORS.sub("", raw.strip().translate(BANGLA_DIGITS))
     if digits.startswith("+"):
         digits = digits[1:]
     elif digits.startswith("00"):
         digits = digits[2:]
     if not digits.isdigit():
-        raise InvalidPhone("A mobile number has only digits (and an optional + at the start).")
+        raise InvalidPhone(_("A mobile number has only digits (and an optional + at the start)."))
     if digits.startswith("880"):
         digits = digits[2:]
     elif len(digits) == 10 and digits.startswith("1"):
         digits = "0" + digits
     if not digits.startswith("01"):
-        raise InvalidPhone("A Bangladeshi mobile number starts with 01 (or +8801).")
+        raise InvalidPhone(_("A Bangladeshi mobile number starts with 01 (or +8801)."))
     if len(digits) != 11:
-        raise InvalidPhone(f"A Bangladeshi mobile number has 11 digits (01XXXXXXXXX); this one has {len(digits)}.")
+        raise InvalidPhone(_("A Bangladeshi mobile number has 11 digits (01XXXXXXXXX); this one has %(n)s.", n=len(digits)))
     if not LOCAL_MOBILE.match(digits):
-        raise InvalidPhone("The third digit must be 3 to 9 (013–019 are the mobile operators).")
+        raise InvalidPhone(_("The third digit must be 3 to 9 (013–019 are the mobile operators)."))
     return "+88" + digits
 
 

@@ -1,7 +1,8 @@
 """Fill Bangla (bn) translations for the service's strings.
 
 Run after `pybabel update`; it keeps existing translations and adds the ones listed here.
-New UI strings get their Bangla here (or from a translator) in the same change.
+New UI strings get their Bangla here (or from a translator) in the same change. Numbers in
+Bangla text use Latin digits (0-9), as every page does: backend/formatting.py says why.
 """
 from pathlib import Path
 
@@ -36,6 +37,7 @@ BN = {
     "Welcome, %(name)s": "স্বাগতম, %(name)s",
     "Loading…": "লোড হচ্ছে…",
     "Bikri pages": "বিক্রির পেজসমূহ",
+    "Swipe sideways to see more columns": "আরও কলাম দেখতে পাশে সরান",
     "More pages (orders, couriers, SMS, dashboard) appear here as they are switched on for your shop.":
         "আপনার দোকানের জন্য চালু হলে আরও পেজ (অর্ডার, কুরিয়ার, এসএমএস, ড্যাশবোর্ড) এখানে দেখা যাবে।",
     "Sign in": "সাইন ইন",
@@ -61,27 +63,27 @@ BN = {
     "When": "কখন",
     "Balance": "ব্যালেন্স",
     "SMS balance": "এসএমএস ব্যালেন্স",
-    "৳ %(amount)s": "৳ %(amount)s",
-    "About %(n)s English SMS left. Price per SMS part: %(gsm)s ৳ English, %(unicode)s ৳ Bangla.":
-        "প্রায় %(n)s টি ইংরেজি এসএমএস বাকি। প্রতি এসএমএস অংশের দাম: ইংরেজি %(gsm)s ৳, বাংলা %(unicode)s ৳।",
+    "%(amount)s": "%(amount)s",
+    "About %(n)s English SMS left. Price per SMS part: %(gsm)s English, %(unicode)s Bangla.":
+        "প্রায় %(n)s টি ইংরেজি এসএমএস বাকি। প্রতি এসএমএস অংশের দাম: ইংরেজি %(gsm)s, বাংলা %(unicode)s।",
     "No SMS balance: SMS options stay off until you recharge.": "এসএমএস ব্যালেন্স নেই: রিচার্জ না করা পর্যন্ত এসএমএস অপশন বন্ধ থাকবে।",
     "Recharge amount (৳)": "রিচার্জের পরিমাণ (৳)",
     "Recharge with bKash": "বিকাশে রিচার্জ করুন",
     "Ask the shop's administrator to recharge.": "রিচার্জের জন্য দোকানের অ্যাডমিনিস্ট্রেটরকে বলুন।",
-    "%(count)s SMS (%(parts)s parts) cost ৳ %(cost)s in this range.": "এই সময়ে %(count)s টি এসএমএস (%(parts)s অংশ) খরচ ৳ %(cost)s।",
+    "%(count)s SMS (%(parts)s parts) cost %(cost)s in this range.": "এই সময়ে %(count)s টি এসএমএস (%(parts)s অংশ) খরচ %(cost)s।",
     "To": "প্রাপক",
     "Parts": "অংশ",
     "Cost": "খরচ",
     "No SMS in this range.": "এই সময়ে কোনো এসএমএস নেই।",
-    "%(chars)s characters · %(parts)s SMS · %(kind)s · ৳ %(cost)s": "%(chars)s অক্ষর · %(parts)s এসএমএস · %(kind)s · ৳ %(cost)s",
+    "%(chars)s characters · %(parts)s SMS · %(kind)s · %(cost)s": "%(chars)s অক্ষর · %(parts)s এসএমএস · %(kind)s · %(cost)s",
     "Bangla (Unicode)": "বাংলা (ইউনিকোড)",
     "English (GSM)": "ইংরেজি (GSM)",
-    "Too long: at most 10 SMS.": "খুব বড়: সর্বোচ্চ ১০টি এসএমএস।",
-    "Recharge of ৳ %(amount)s started.": "৳ %(amount)s রিচার্জ শুরু হয়েছে।",
+    "Too long: at most 10 SMS.": "খুব বড়: সর্বোচ্চ 10টি এসএমএস।",
+    "Recharge of %(amount)s started.": "%(amount)s রিচার্জ শুরু হয়েছে।",
     "Pay with bKash": "বিকাশে পেমেন্ট করুন",
     "Method": "মাধ্যম",
     "No recharges yet.": "এখনো কোনো রিচার্জ নেই।",
-    "Sent to %(phone)s. %(cost)s ৳ used; balance %(balance)s ৳.": "%(phone)s নম্বরে পাঠানো হয়েছে। খরচ %(cost)s ৳; ব্যালেন্স %(balance)s ৳।",
+    "Sent to %(phone)s. %(cost)s used; balance %(balance)s.": "%(phone)s নম্বরে পাঠানো হয়েছে। খরচ %(cost)s; ব্যালেন্স %(balance)s।",
     "Not sent: %(reason)s. Nothing was charged.": "পাঠানো যায়নি: %(reason)s। কোনো টাকা কাটা হয়নি।",
     "Send an SMS": "এসএমএস পাঠান",
     "What SMS cost": "এসএমএস খরচ",
@@ -96,7 +98,7 @@ BN = {
     "We could not find this payment. If money left your bKash account, contact Bikri support with the bKash transaction ID.":
         "এই পেমেন্টটি খুঁজে পাওয়া যায়নি। বিকাশ থেকে টাকা কেটে থাকলে ট্রানজেকশন আইডি দিয়ে বিক্রি সাপোর্টে যোগাযোগ করুন।",
     "Recharge complete": "রিচার্জ সম্পন্ন",
-    "৳ %(amount)s was added to your SMS balance. The balance is now ৳ %(balance)s.": "৳ %(amount)s আপনার এসএমএস ব্যালেন্সে যোগ হয়েছে। এখন ব্যালেন্স ৳ %(balance)s।",
+    "%(amount)s was added to your SMS balance. The balance is now %(balance)s.": "%(amount)s আপনার এসএমএস ব্যালেন্সে যোগ হয়েছে। এখন ব্যালেন্স %(balance)s।",
     "bKash transaction: %(trx)s": "বিকাশ ট্রানজেকশন: %(trx)s",
     "You can close this tab and return to WordPress.": "এই ট্যাব বন্ধ করে ওয়ার্ডপ্রেসে ফিরে যেতে পারেন।",
     "We are still confirming this payment with bKash. Your balance updates within a few minutes; you can close this tab.":
@@ -158,7 +160,7 @@ BN = {
     "Payment method": "পেমেন্ট পদ্ধতি",
     "Note": "নোট",
     "Create order in WooCommerce": "WooCommerce-এ অর্ডার তৈরি করুন",
-    "Order #%(n)s created in WooCommerce. Total ৳%(total)s.": "WooCommerce-এ অর্ডার #%(n)s তৈরি হয়েছে। মোট ৳%(total)s।",
+    "Order #%(n)s created in WooCommerce. Total %(total)s.": "WooCommerce-এ অর্ডার #%(n)s তৈরি হয়েছে। মোট %(total)s।",
     "The order was not created: fix the fields marked below.": "অর্ডার তৈরি হয়নি: নিচের চিহ্নিত ঘরগুলো ঠিক করুন।",
     "Discount %(n)d (%(label)s)": "ছাড় %(n)d (%(label)s)",
     "Each discount is taken from what the previous ones left, rounded to the poisha.": "প্রতিটি ছাড় আগের ছাড়ের পর যা বাকি থাকে তা থেকে নেওয়া হয়, পয়সা পর্যন্ত রাউন্ড করে।",
@@ -167,7 +169,7 @@ BN = {
     "Choose a district.": "জেলা বাছাই করুন।",
     "Add at least one product.": "অন্তত একটি পণ্য যোগ করুন।",
     "Choose a payment method.": "পেমেন্ট পদ্ধতি বাছাই করুন।",
-    "Enter a whole number, 1 or more.": "১ বা তার বেশি পূর্ণসংখ্যা লিখুন।",
+    "Enter a whole number, 1 or more.": "1 বা তার বেশি পূর্ণসংখ্যা লিখুন।",
     "This product is not in the shop.": "এই পণ্যটি দোকানে নেই।",
     "%(name)s is out of stock.": "%(name)s স্টকে নেই।",
     "Only %(n)d in stock.": "স্টকে মাত্র %(n)d টি আছে।",
@@ -187,8 +189,8 @@ BN = {
     "Bikri — Dashboard": "বিক্রি — ড্যাশবোর্ড",
     "Period": "সময়কাল",
     "Today": "আজ",
-    "Last 7 days": "গত ৭ দিন",
-    "Last 30 days": "গত ৩০ দিন",
+    "Last 7 days": "গত 7 দিন",
+    "Last 30 days": "গত 30 দিন",
     "This month": "এই মাস",
     "Custom": "নিজের মতো",
     "Sales performance": "বিক্রির পারফরম্যান্স",
@@ -264,7 +266,7 @@ BN = {
     "Bikri manual entry": "বিক্রিতে হাতে লেখা",
     "REST API": "REST API",
     "Group by day, week or month.": "দিন, সপ্তাহ বা মাস অনুযায়ী সাজান।",
-    "Show 5, 10, 20 or 50 products.": "৫, ১০, ২০ বা ৫০টি পণ্য দেখান।",
+    "Show 5, 10, 20 or 50 products.": "5, 10, 20 বা 50টি পণ্য দেখান।",
     "Enter the target in taka, like 500000.": "লক্ষ্য টাকায় লিখুন, যেমন 500000।",
     # checkout protection (issue 7)
     "Checkout protection": "চেকআউট সুরক্ষা",
@@ -316,8 +318,8 @@ BN = {
     "Some fields need fixing; see below.": "কিছু ঘর ঠিক করতে হবে; নিচে দেখুন।",
     "Verify the phone with a code": "কোড দিয়ে ফোন যাচাই",
     "Shoppers get a 6-digit code by SMS and must type it before the order goes through, on the classic and the block checkout.":
-        "ক্রেতা এসএমএসে ৬ অঙ্কের একটি কোড পান এবং অর্ডার দেওয়ার আগে সেটি লিখতে হয়, ক্লাসিক ও ব্লক দুই চেকআউটেই।",
-    "SMS balance: ৳ %(amount)s. One code costs ৳ %(price)s.": "এসএমএস ব্যালেন্স: ৳ %(amount)s। প্রতিটি কোডের খরচ ৳ %(price)s।",
+        "ক্রেতা এসএমএসে 6 অঙ্কের একটি কোড পান এবং অর্ডার দেওয়ার আগে সেটি লিখতে হয়, ক্লাসিক ও ব্লক দুই চেকআউটেই।",
+    "SMS balance: %(amount)s. One code costs %(price)s.": "এসএমএস ব্যালেন্স: %(amount)s। প্রতিটি কোডের খরচ %(price)s।",
     "Ask for a code at checkout": "চেকআউটে কোড চাওয়া হবে",
     "Recharge your SMS balance to switch checkout codes on: codes are paid from it.":
         "চেকআউট কোড চালু করতে এসএমএস ব্যালেন্স রিচার্জ করুন: কোডের খরচ সেখান থেকেই যায়।",
@@ -338,7 +340,7 @@ BN = {
     "Bangla text": "বাংলা লেখা",
     "English text": "ইংরেজি লেখা",
     "Leave empty for the text shown. Use {code}, {shop} and {minutes}. Bangla costs more per SMS: 70 characters fit in one.":
-        "দেখানো লেখাটি রাখতে খালি রাখুন। {code}, {shop} ও {minutes} ব্যবহার করুন। বাংলায় খরচ বেশি: এক এসএমএসে ৭০ অক্ষর ধরে।",
+        "দেখানো লেখাটি রাখতে খালি রাখুন। {code}, {shop} ও {minutes} ব্যবহার করুন। বাংলায় খরচ বেশি: এক এসএমএসে 70 অক্ষর ধরে।",
     "Shoppers receive:": "ক্রেতা পাবেন:",
     "Blocked shoppers": "ব্লক করা ক্রেতা",
     "Message for a blocked shopper (Bangla is fine)": "ব্লক করা ক্রেতার জন্য বার্তা (বাংলায় লিখতে পারেন)",
@@ -366,7 +368,7 @@ BN = {
     "Download CSV": "CSV ডাউনলোড",
     # dashboard D12: costs, profit, cash on delivery
     "At most two decimal places (poisha).": "দশমিকের পর সর্বোচ্চ দুই ঘর (পয়সা)।",
-    "Enter an amount in taka between 0.01 and 100000000.": "০.০১ থেকে ১০০০০০০০০ টাকার মধ্যে পরিমাণ লিখুন।",
+    "Enter an amount in taka between 0.01 and 100000000.": "0.01 থেকে 100000000 টাকার মধ্যে পরিমাণ লিখুন।",
     "Check the highlighted fields.": "চিহ্নিত ঘরগুলো দেখুন।",
     "Ads": "বিজ্ঞাপন",
     "Packaging": "প্যাকেজিং",
@@ -487,9 +489,9 @@ BN.update({
     "Connect your %(courier)s account first.": "আগে আপনার %(courier)s অ্যাকাউন্ট সংযুক্ত করুন।",
     "%(courier)s did not tell us the balance just now. %(reason)s": "%(courier)s এই মুহূর্তে ব্যালেন্স জানায়নি। %(reason)s",
     "Choose one of the couriers listed.": "তালিকার একটি কুরিয়ার বেছে নিন।",
-    "Keep the note under 250 characters; couriers cut longer ones.": "নোট ২৫০ অক্ষরের মধ্যে রাখুন; কুরিয়ার এর বেশি কেটে দেয়।",
+    "Keep the note under 250 characters; couriers cut longer ones.": "নোট 250 অক্ষরের মধ্যে রাখুন; কুরিয়ার এর বেশি কেটে দেয়।",
     "Choose home delivery or pick-up at the courier's point.": "হোম ডেলিভারি অথবা কুরিয়ারের পয়েন্ট থেকে সংগ্রহ বেছে নিন।",
-    "Round to 1, 5 or 10 taka, or not at all.": "১, ৫ বা ১০ টাকায় রাউন্ড করুন, অথবা একেবারেই না।",
+    "Round to 1, 5 or 10 taka, or not at all.": "1, 5 বা 10 টাকায় রাউন্ড করুন, অথবা একেবারেই না।",
     "Check between every %(low)s minutes and once a day (%(high)s minutes).":
         "প্রতি %(low)s মিনিট থেকে দিনে একবার (%(high)s মিনিট) এর মধ্যে বেছে নিন।",
     "Unknown delivery status or WooCommerce status: %(names)s.": "অজানা ডেলিভারি স্ট্যাটাস বা উকমার্স স্ট্যাটাস: %(names)s।",
@@ -539,8 +541,8 @@ BN.update({
     "Round the amount to collect up to": "আদায়যোগ্য টাকা উপরের দিকে রাউন্ড করুন",
     "No rounding": "রাউন্ড নয়",
     "Whole taka": "পূর্ণ টাকা",
-    "5 taka": "৫ টাকা",
-    "10 taka": "১০ টাকা",
+    "5 taka": "5 টাকা",
+    "10 taka": "10 টাকা",
     "Check statuses every (minutes)": "স্ট্যাটাস যাচাই হবে প্রতি (মিনিট)",
     "Set the WooCommerce order status when a parcel's status changes": "পার্সেলের স্ট্যাটাস বদলালে উকমার্স অর্ডারের স্ট্যাটাস ঠিক করুন",
     "Saved now; Bikri starts changing WooCommerce orders with the order desk.":
@@ -559,9 +561,9 @@ BN.update({
     "Write the customer's name.": "গ্রাহকের নাম লিখুন।",
     "Write the delivery address.": "ডেলিভারির ঠিকানা লিখুন।",
     "The amount to collect must be a number of taka.": "আদায়যোগ্য টাকা অবশ্যই টাকার অঙ্কে হতে হবে।",
-    "The amount to collect cannot be below 0 (0 means already paid).": "আদায়যোগ্য টাকা ০-এর কম হতে পারে না (০ মানে আগেই পরিশোধিত)।",
+    "The amount to collect cannot be below 0 (0 means already paid).": "আদায়যোগ্য টাকা 0-এর কম হতে পারে না (0 মানে আগেই পরিশোধিত)।",
     "The amount to collect has more than two decimals.": "আদায়যোগ্য টাকায় দশমিকের পরে দুই ঘরের বেশি আছে।",
-    "The number of packets must be 1 or more.": "প্যাকেটের সংখ্যা ১ বা তার বেশি হতে হবে।",
+    "The number of packets must be 1 or more.": "প্যাকেটের সংখ্যা 1 বা তার বেশি হতে হবে।",
     "Fill in: %(fields)s.": "পূরণ করুন: %(fields)s।",
     "Some details of this parcel need fixing before %(courier)s takes it.": "%(courier)s নেওয়ার আগে এই পার্সেলের কিছু তথ্য ঠিক করতে হবে।",
     "Steadfast did not answer within %(seconds)s seconds. Try again in a few minutes.":
@@ -641,8 +643,8 @@ BN_ABANDONED = {
     "Minutes without an order before a checkout counts as abandoned": "কত মিনিট অর্ডার না হলে চেকআউটকে অসম্পূর্ণ ধরা হবে",
     "Days after which an abandoned checkout is lost": "কত দিন পর অসম্পূর্ণ চেকআউট হারিয়ে গেছে ধরা হবে",
     "SMS reminders": "এসএমএস রিমাইন্ডার",
-    "SMS balance: ৳ %(amount)s. One reminder costs about ৳ %(price)s.":
-        "এসএমএস ব্যালেন্স: ৳ %(amount)s। একটি রিমাইন্ডারে খরচ প্রায় ৳ %(price)s।",
+    "SMS balance: %(amount)s. One reminder costs about %(price)s.":
+        "এসএমএস ব্যালেন্স: %(amount)s। একটি রিমাইন্ডারে খরচ প্রায় %(price)s।",
     "Send an SMS reminder": "এসএমএস রিমাইন্ডার পাঠান",
     "Recharge your SMS balance to switch reminders on: they are paid from it.":
         "রিমাইন্ডার চালু করতে এসএমএস ব্যালেন্স রিচার্জ করুন: খরচ সেখান থেকেই যায়।",
@@ -695,7 +697,7 @@ BN_MORE = {
     "Order %(order)s has no delivery address. Add it to the order, then book again.":
         "অর্ডার %(order)s-এ ডেলিভারির ঠিকানা নেই। অর্ডারে ঠিকানা যোগ করে আবার বুক করুন।",
     "Order %(order)s has no customer name.": "অর্ডার %(order)s-এ গ্রাহকের নাম নেই।",
-    "Order %(order)s: the amount to collect would be below 0 taka.": "অর্ডার %(order)s: আদায়যোগ্য টাকা ০-এর কম হয়ে যাবে।",
+    "Order %(order)s: the amount to collect would be below 0 taka.": "অর্ডার %(order)s: আদায়যোগ্য টাকা 0-এর কম হয়ে যাবে।",
     "Order %(order)s, %(field)s: %(message)s": "অর্ডার %(order)s, %(field)s: %(message)s",
     "Choose a default courier in the courier settings, or pick a courier to book with.":
         "কুরিয়ার সেটিংসে একটি ডিফল্ট কুরিয়ার বেছে নিন, অথবা বুক করার জন্য একটি কুরিয়ার বাছাই করুন।",
@@ -733,8 +735,8 @@ BN_MORE = {
     "Choose a tag from the list.": "তালিকা থেকে একটি ট্যাগ বেছে নিন।",
     "The end date is before the start date.": "শেষের তারিখ শুরুর তারিখের আগে।",
     "Courier partners are not connected yet.": "কুরিয়ার পার্টনার এখনো সংযুক্ত হয়নি।",
-    "A whole number from 1 to 100.": "১ থেকে ১০০-এর মধ্যে একটি পূর্ণ সংখ্যা।",
-    "Choose at most 500 orders at a time.": "একবারে সর্বোচ্চ ৫০০টি অর্ডার বেছে নিন।",
+    "A whole number from 1 to 100.": "1 থেকে 100-এর মধ্যে একটি পূর্ণ সংখ্যা।",
+    "Choose at most 500 orders at a time.": "একবারে সর্বোচ্চ 500টি অর্ডার বেছে নিন।",
     "No such order in this shop.": "এই দোকানে এমন কোনো অর্ডার নেই।",
     "Enter an amount, like 60 or 12.50.": "টাকার পরিমাণ লিখুন, যেমন 60 বা 12.50।",
     "Enter an amount from %(low)s to %(high)s.": "%(low)s থেকে %(high)s-এর মধ্যে পরিমাণ লিখুন।",
@@ -743,16 +745,16 @@ BN_MORE = {
     "Choose a product.": "একটি পণ্য বেছে নিন।",
     "At most %(n)d products per order.": "প্রতি অর্ডারে সর্বোচ্চ %(n)d টি পণ্য।",
     "This product has no price.": "এই পণ্যের কোনো দাম নেই।",
-    "At most 40 characters.": "সর্বোচ্চ ৪০ অক্ষর।",
-    "At most 100 characters.": "সর্বোচ্চ ১০০ অক্ষর।",
-    "At most 300 characters.": "সর্বোচ্চ ৩০০ অক্ষর।",
-    "At most 1000 characters.": "সর্বোচ্চ ১০০০ অক্ষর।",
+    "At most 40 characters.": "সর্বোচ্চ 40 অক্ষর।",
+    "At most 100 characters.": "সর্বোচ্চ 100 অক্ষর।",
+    "At most 300 characters.": "সর্বোচ্চ 300 অক্ষর।",
+    "At most 1000 characters.": "সর্বোচ্চ 1000 অক্ষর।",
     "WooCommerce refused the order: %(reason)s": "WooCommerce অর্ডারটি নেয়নি: %(reason)s",
     "No such tag.": "এমন কোনো ট্যাগ নেই।",
     "Enter a name for the tag.": "ট্যাগের একটি নাম লিখুন।",
     "A colour looks like #2271b1.": "রং লিখুন এভাবে: #2271b1।",
     "Order ids are whole numbers.": "অর্ডার আইডি পূর্ণ সংখ্যা হয়।",
-    "Balance: ৳%(amount)s": "ব্যালেন্স: ৳%(amount)s",
+    "Balance: %(amount)s": "ব্যালেন্স: %(amount)s",
     "Select the orders to book first.": "আগে বুক করার অর্ডারগুলো বাছাই করুন।",
     "%(ok)d of %(n)d orders booked.": "%(n)d টির মধ্যে %(ok)d টি অর্ডার বুক হয়েছে।",
     "Refused": "প্রত্যাখ্যাত",
@@ -760,8 +762,8 @@ BN_MORE = {
     "Tracking code %(code)s": "ট্র্যাকিং কোড %(code)s",
     "Discount type": "ছাড়ের ধরন",
     "Discount": "ছাড়",
-    "WooCommerce's total (৳%(wc)s) differs from Bikri's (৳%(ours)s): check the order in WooCommerce.":
-        "WooCommerce-এর মোট (৳%(wc)s) বিক্রির হিসাব (৳%(ours)s) থেকে আলাদা: WooCommerce-এ অর্ডারটি দেখুন।",
+    "WooCommerce's total (%(wc)s) differs from Bikri's (%(ours)s): check the order in WooCommerce.":
+        "WooCommerce-এর মোট (%(wc)s) বিক্রির হিসাব (%(ours)s) থেকে আলাদা: WooCommerce-এ অর্ডারটি দেখুন।",
     "out of stock": "স্টকে নেই",
     "Quantity": "পরিমাণ",
     "Select order %(n)s": "অর্ডার %(n)s বাছাই করুন",
@@ -778,7 +780,7 @@ BN_MORE = {
     "Each order is checked first (phone, address, amount to collect) and is never booked twice.":
         "প্রতিটি অর্ডার আগে যাচাই করা হয় (ফোন, ঠিকানা, আদায়যোগ্য টাকা) এবং কখনো দুবার বুক হয় না।",
     # Operator console: licenses
-    "%(field)s must be a whole number from 1 to %(max)s.": "%(field)s ১ থেকে %(max)s-এর মধ্যে একটি পূর্ণ সংখ্যা হতে হবে।",
+    "%(field)s must be a whole number from 1 to %(max)s.": "%(field)s 1 থেকে %(max)s-এর মধ্যে একটি পূর্ণ সংখ্যা হতে হবে।",
     "Enter the shop owner's email address.": "দোকান মালিকের ইমেইল ঠিকানা লিখুন।",
     "License %(hint)s updated.": "লাইসেন্স %(hint)s আপডেট হয়েছে।",
     "Bikri operators": "বিক্রি অপারেটর",
@@ -806,12 +808,12 @@ BN_MORE = {
     "Prices for plan %(plan)s saved.": "%(plan)s প্ল্যানের দাম সেভ হয়েছে।",
     "Limits must be whole numbers.": "সীমা পূর্ণ সংখ্যা হতে হবে।",
     "The minimum recharge must be above zero and not above the maximum; limits at least 1.":
-        "সর্বনিম্ন রিচার্জ শূন্যের বেশি হতে হবে এবং সর্বোচ্চের বেশি হতে পারবে না; সীমা কমপক্ষে ১।",
+        "সর্বনিম্ন রিচার্জ শূন্যের বেশি হতে হবে এবং সর্বোচ্চের বেশি হতে পারবে না; সীমা কমপক্ষে 1।",
     "SMS settings saved.": "এসএমএস সেটিংস সেভ হয়েছে।",
     "Choose a gateway.": "একটি গেটওয়ে বেছে নিন।",
     "Gateway saved.": "গেটওয়ে সেভ হয়েছে।",
     "Credit a positive amount with at most two decimals.": "শূন্যের বেশি এবং দশমিকের পরে সর্বোচ্চ দুই ঘরের পরিমাণ জমা করুন।",
-    "৳ %(amount)s credited to %(site)s.": "%(site)s-এ ৳ %(amount)s জমা হয়েছে।",
+    "%(amount)s credited to %(site)s.": "%(site)s-এ %(amount)s জমা হয়েছে।",
     "Recharge #%(id)s: %(status)s.": "রিচার্জ #%(id)s: %(status)s।",
     "Prices per SMS part": "প্রতি এসএমএস অংশের দাম",
     "Our cost EN": "আমাদের খরচ (ইংরেজি)",
@@ -881,13 +883,13 @@ BN.update({
     "Every SMS sent from now on by shops on this plan costs these prices.":
         "এখন থেকে এই প্ল্যানের দোকানগুলোর পাঠানো প্রতিটি এসএমএসের দাম এটাই হবে।",
     "all other plans": "বাকি সব প্ল্যান",
-    "Credit ৳ %(amount)s to %(site)s?": "%(site)s-এ ৳ %(amount)s জমা করবেন?",
+    "Credit %(amount)s to %(site)s?": "%(site)s-এ %(amount)s জমা করবেন?",
     "Balance now": "এখনকার ব্যালান্স",
     "Recharge #%(id)s was decided already (%(status)s); nothing changed.":
         "রিচার্জ #%(id)s আগেই নিষ্পত্তি হয়েছে (%(status)s); কিছু বদলায়নি।",
     "Approve and credit": "অনুমোদন করে জমা করুন",
     "Only approve once the payment has reached Bikri's account.": "টাকা বিক্রির অ্যাকাউন্টে পৌঁছানোর পরেই অনুমোদন করুন।",
-    "Recharge #%(id)s approved: ৳ %(amount)s credited to %(site)s.": "রিচার্জ #%(id)s অনুমোদিত: %(site)s-এ ৳ %(amount)s জমা হয়েছে।",
+    "Recharge #%(id)s approved: %(amount)s credited to %(site)s.": "রিচার্জ #%(id)s অনুমোদিত: %(site)s-এ %(amount)s জমা হয়েছে।",
     "Say why the request is rejected: the shop sees the reason.": "অনুরোধটি কেন প্রত্যাখ্যাত লিখুন: দোকান কারণটি দেখতে পাবে।",
     "Recharge #%(id)s rejected; the shop sees the reason.": "রিচার্জ #%(id)s প্রত্যাখ্যাত; দোকান কারণটি দেখতে পাবে।",
     "Recharge #%(id)s was decided already; nothing changed.": "রিচার্জ #%(id)s আগেই নিষ্পত্তি হয়েছে; কিছু বদলায়নি।",
@@ -904,8 +906,8 @@ BN.update({
     "Decision": "সিদ্ধান্ত",
     "Why (the shop sees it)": "কেন (দোকান দেখতে পাবে)",
     "Reason for rejecting": "প্রত্যাখ্যানের কারণ",
-    "Request for ৳ %(amount)s sent. Bikri credits your balance once the payment is checked; the list below shows when.":
-        "৳ %(amount)s-এর অনুরোধ পাঠানো হয়েছে। পেমেন্ট যাচাইয়ের পর বিক্রি আপনার ব্যালান্সে জমা করবে; নিচের তালিকায় তা দেখা যাবে।",
+    "Request for %(amount)s sent. Bikri credits your balance once the payment is checked; the list below shows when.":
+        "%(amount)s-এর অনুরোধ পাঠানো হয়েছে। পেমেন্ট যাচাইয়ের পর বিক্রি আপনার ব্যালান্সে জমা করবে; নিচের তালিকায় তা দেখা যাবে।",
     "Waiting for Bikri to check the payment": "বিক্রির পেমেন্ট যাচাইয়ের অপেক্ষায়",
     "Reason: %(reason)s": "কারণ: %(reason)s",
     "Not paid in time. Start a new recharge; a payment made late is still added.":
@@ -944,7 +946,7 @@ BN.update({
 
 # Issue 20, item 7: the dashboard's year presets and what an empty range says
 BN.update({
-    "Last 365 days": "গত ৩৬৫ দিন",
+    "Last 365 days": "গত 365 দিন",
     "This year": "এই বছর",
     "Compare with the period just before or with the same dates a year earlier.":
         "ঠিক আগের সময়ের সঙ্গে অথবা এক বছর আগের একই তারিখগুলোর সঙ্গে তুলনা করুন।",
@@ -954,6 +956,132 @@ BN.update({
     "No orders from customers known by their phone in this period.":
         "এই সময়ে ফোন নম্বরে চেনা কোনো গ্রাহকের অর্ডার নেই।",
     "No customers yet.": "এখনও কোনো গ্রাহক নেই।",
+})
+
+
+# the order desk as a work queue: status tabs, the Incomplete tab (issue 20)
+BN.update({
+    "No such checkout.": "এমন কোনো চেকআউট নেই।",
+    "Choose a message.": "একটি মেসেজ বেছে নিন।",
+    "Open the page again and send from there.": "পেজটি আবার খুলে সেখান থেকে পাঠান।",
+    "This checkout is closed already.": "এই চেকআউট আগেই বন্ধ হয়েছে।",
+    "Pending": "অপেক্ষমাণ",
+    "Shipped": "পাঠানো হয়েছে",
+    "Incomplete": "অসম্পূর্ণ",
+    "Not enough SMS balance. Recharge to send.": "যথেষ্ট এসএমএস ব্যালান্স নেই। পাঠাতে রিচার্জ করুন।",
+    "The SMS was not sent (refunded): %(reason)s": "এসএমএস পাঠানো যায়নি (টাকা ফেরত দেওয়া হয়েছে): %(reason)s",
+    "Incomplete orders": "অসম্পূর্ণ অর্ডার",
+    "Shoppers who typed their mobile number at checkout but did not order. Call them, send an SMS, turn the checkout into an order or mark it lost.":
+        "যে ক্রেতারা চেকআউটে মোবাইল নম্বর লিখেছেন কিন্তু অর্ডার করেননি। তাঁদের কল করুন, এসএমএস পাঠান, চেকআউটটি অর্ডারে পরিণত করুন বা হারানো হিসেবে চিহ্নিত করুন।",
+    "No incomplete orders.": "কোনো অসম্পূর্ণ অর্ডার নেই।",
+    "No name given": "নাম দেওয়া হয়নি",
+    "SMS sent. It cost ৳%(cost)s.": "এসএমএস পাঠানো হয়েছে। খরচ ৳%(cost)s।",
+    "Call": "কল করুন",
+    "Turn into an order": "অর্ডারে পরিণত করুন",
+    "Mark this checkout lost? It leaves the Incomplete tab.": "এই চেকআউটকে হারানো হিসেবে চিহ্নিত করবেন? এটি অসম্পূর্ণ ট্যাব থেকে সরে যাবে।",
+    "Mark lost": "হারানো হিসেবে চিহ্নিত করুন",
+    "৳%(cost)s": "৳%(cost)s",
+    "Send SMS": "এসএমএস পাঠান",
+    "Called by %(who)s, %(when)s": "%(who)s কল করেছেন, %(when)s",
+    "SMS %(n)s sent by %(who)s, %(when)s": "%(who)s এসএমএস %(n)s পাঠিয়েছেন, %(when)s",
+    "Turned into order #%(n)s by %(who)s, %(when)s": "%(who)s অর্ডার #%(n)s-এ পরিণত করেছেন, %(when)s",
+    "Marked lost by %(who)s, %(when)s": "%(who)s হারানো হিসেবে চিহ্নিত করেছেন, %(when)s",
+    "Filled in from an incomplete checkout. Check the details, then create the order.":
+        "একটি অসম্পূর্ণ চেকআউট থেকে পূরণ করা হয়েছে। তথ্যগুলো দেখে নিয়ে অর্ডার তৈরি করুন।",
+    "No courier": "কুরিয়ার নেই",
+    "More about order %(n)s": "অর্ডার %(n)s সম্পর্কে আরও",
+    "Order status": "অর্ডারের অবস্থা",
+    "Filters": "ফিল্টার",
+    "Close": "বন্ধ করুন",
+})
+
+
+# Words (issue 20 item 6): phone and form errors, marshmallow's own messages, labels of stored values.
+BN.update({
+    "Enter a mobile number.": "একটি মোবাইল নম্বর লিখুন।",
+    "A mobile number has only digits (and an optional + at the start).": "মোবাইল নম্বরে শুধু অঙ্ক থাকে (শুরুতে চাইলে একটি +)।",
+    "A Bangladeshi mobile number starts with 01 (or +8801).": "বাংলাদেশের মোবাইল নম্বর 01 (বা +8801) দিয়ে শুরু হয়।",
+    "A Bangladeshi mobile number has 11 digits (01XXXXXXXXX); this one has %(n)s.":
+        "বাংলাদেশের মোবাইল নম্বরে 11টি অঙ্ক থাকে (01XXXXXXXXX); এটিতে আছে %(n)s টি।",
+    "The third digit must be 3 to 9 (013–019 are the mobile operators).": "তৃতীয় অঙ্কটি 3 থেকে 9 হতে হবে (013–019 মোবাইল অপারেটরদের)।",
+    "Missing data for required field.": "এই ঘরটি পূরণ করা দরকার।",
+    "Field may not be null.": "এই ঘরটি খালি রাখা যাবে না।",
+    "Invalid value.": "মানটি সঠিক নয়।",
+    "Invalid type.": "ধরনটি সঠিক নয়।",
+    "Not a valid list.": "সঠিক তালিকা নয়।",
+    "Not a valid tuple.": "সঠিক তালিকা নয়।",
+    "Not a valid string.": "সঠিক লেখা নয়।",
+    "Not a valid utf-8 string.": "সঠিক লেখা নয় (UTF-8)।",
+    "Not a valid UUID.": "সঠিক UUID নয়।",
+    "Not a valid number.": "সঠিক সংখ্যা নয়।",
+    "Number too large.": "সংখ্যাটি অনেক বড়।",
+    "Not a valid integer.": "সঠিক পূর্ণসংখ্যা নয়।",
+    "Special numeric values (nan or infinity) are not permitted.": "NaN বা অসীম মান চলবে না; একটি সংখ্যা লিখুন।",
+    "Not a valid boolean.": "হ্যাঁ বা না হতে হবে।",
+    "Not a valid {obj_type}.": "সঠিক তারিখ বা সময় নয় ({obj_type})।",
+    "Not a valid date.": "সঠিক তারিখ নয়।",
+    "Not a valid period of time.": "সঠিক সময়কাল নয়।",
+    "Not a valid mapping type.": "সঠিক ধরন নয়।",
+    "Not a valid URL.": "সঠিক ওয়েব ঠিকানা নয়।",
+    "Not a valid email address.": "সঠিক ইমেইল ঠিকানা নয়।",
+    "Not a valid IP address.": "সঠিক IP ঠিকানা নয়।",
+    "Must be one of: {choices}.": "এগুলোর একটি হতে হবে: {choices}।",
+    "Must be equal to {other}.": "{other} এর সমান হতে হবে।",
+    "String does not match expected pattern.": "লেখাটি প্রত্যাশিত ধরনের সাথে মেলে না।",
+    "Invalid input.": "ইনপুটটি সঠিক নয়।",
+    "Invalid input type.": "ইনপুটের ধরন সঠিক নয়।",
+    "Unknown field.": "অজানা ঘর।",
+    "Shorter than minimum length {min}.": "কমপক্ষে {min} অক্ষর হতে হবে।",
+    "Longer than maximum length {max}.": "সর্বোচ্চ {max} অক্ষর হতে পারে।",
+    "Length must be between {min} and {max}.": "দৈর্ঘ্য {min} থেকে {max} অক্ষরের মধ্যে হতে হবে।",
+    "Length must be {equal}.": "দৈর্ঘ্য ঠিক {equal} অক্ষর হতে হবে।",
+    "One or more of the choices you made was not in: {choices}.": "আপনার এক বা একাধিক পছন্দ এই তালিকায় নেই: {choices}।",
+    "Must be greater than or equal to {min}.": "{min} বা তার বেশি হতে হবে।",
+    "Must be greater than {min}.": "{min} এর বেশি হতে হবে।",
+    "Must be less than or equal to {max}.": "{max} বা তার কম হতে হবে।",
+    "Must be less than {max}.": "{max} এর কম হতে হবে।",
+    "Must be greater than or equal to {min} and less than or equal to {max}.": "{min} থেকে {max} এর মধ্যে হতে হবে।",
+    "Must be greater than {min} and less than {max}.": "{min} এর বেশি এবং {max} এর কম হতে হবে।",
+    "Must be greater than or equal to {min} and less than {max}.": "{min} বা তার বেশি এবং {max} এর কম হতে হবে।",
+    "Must be greater than {min} and less than or equal to {max}.": "{min} এর বেশি এবং {max} বা তার কম হতে হবে।",
+    "A number such as 1250.00.": "একটি সংখ্যা লিখুন, যেমন 1250.00।",
+    "Between %(low)s and %(high)s.": "%(low)s থেকে %(high)s এর মধ্যে।",
+    "Enter a phone number, an email or an IP address.": "একটি ফোন নম্বর, ইমেইল বা IP ঠিকানা লিখুন।",
+    "The type is one of: %(choices)s.": "ধরন এগুলোর একটি: %(choices)s।",
+    "This is not an email address.": "এটি ইমেইল ঠিকানা নয়।",
+    "This is not an IP address (like 103.4.5.6) or network (like 103.4.5.0/24).":
+        "এটি IP ঠিকানা (যেমন 103.4.5.6) বা নেটওয়ার্ক (যেমন 103.4.5.0/24) নয়।",
+    "No blacklist entry has this id.": "এই আইডির কোনো ব্ল্যাকলিস্ট এন্ট্রি নেই।",
+    "Only %(n)s rows are read per file; split the file.": "প্রতি ফাইলে শুধু %(n)s টি সারি পড়া হয়; ফাইলটি ভাগ করুন।",
+    "The text must contain {code}, where the code goes.": "লেখায় {code} থাকতে হবে, যেখানে কোডটি বসবে।",
+    "Draft": "খসড়া",
+    "In the bin": "ট্র্যাশে",
+    "Shipped": "পাঠানো হয়েছে",
+    "Nagad": "নগদ",
+    "Rocket": "রকেট",
+    "Upay": "উপায়",
+    "SSLCommerz": "SSLCommerz",
+    "aamarPay": "আমারপে",
+    "shurjoPay": "সূর্যপে",
+    "Bank transfer": "ব্যাংক ট্রান্সফার",
+    "Cheque": "চেক",
+    "Entered by hand": "হাতে লেখা",
+    "Sending": "পাঠানো হচ্ছে",
+    "Sent": "পাঠানো হয়েছে",
+    "Your role in this shop cannot do this. Ask the shop's administrator.":
+        "এই দোকানে আপনার ভূমিকায় এটি করা যায় না। দোকানের অ্যাডমিনিস্ট্রেটরকে বলুন।",
+    "Not sent yet: the shop's reminders for today are used up.": "এখনো পাঠানো হয়নি: আজকের রিমাইন্ডারের সীমা শেষ।",
+    "Not sent: no SMS balance.": "পাঠানো হয়নি: এসএমএস ব্যালেন্স নেই।",
+    "Write the message; it is empty.": "বার্তাটি লিখুন; এটি খালি।",
+    "One of: %(choices)s.": "এগুলোর একটি: %(choices)s।",
+    "The message needs %(n)s SMS; at most %(most)s are allowed. Shorten it.":
+        "বার্তাটিতে %(n)s টি SMS লাগবে; সর্বোচ্চ %(most)s টি চলে। ছোট করুন।",
+    "Recharge between %(low)s and %(high)s taka.": "%(low)s থেকে %(high)s টাকার মধ্যে রিচার্জ করুন।",
+    "Use at most two decimal places.": "দশমিকের পরে সর্বোচ্চ দুই ঘর লিখুন।",
+    "SMS sent. It cost %(cost)s.": "এসএমএস পাঠানো হয়েছে। খরচ হয়েছে %(cost)s।",
+    "Unknown placeholder %(name)s; use %(hint)s.": "অজানা প্লেসহোল্ডার %(name)s; ব্যবহার করুন %(hint)s।",
+    "The text needs %(n)s SMS; keep it within %(most)s (shorter is cheaper).":
+        "লেখাটিতে %(n)s টি SMS লাগবে; %(most)s টির মধ্যে রাখুন (ছোট হলে খরচ কম)।",
 })
 
 

@@ -29,6 +29,7 @@ PATH_ARGS = {
     # shop B's order number (seed_couriers): A must get a 404, never B's consignment
     "invoice": lambda other_site: OTHER_SHOP_INVOICE,
     "cost_id": lambda other_site: SEEDED["cost_id"],  # shop B's dashboard cost (seed_dashboard)
+    "checkout_id": lambda other_site: SEEDED["checkout_id"],  # shop B's abandoned checkout (seed_abandoned)
 }
 SEEDED = {}
 
@@ -162,10 +163,13 @@ def seed_abandoned(site_id):
     from backend.extensions import db
 
     db.session.add(AbandonedSettings(site_id=site_id, capture_enabled=True, reminders_enabled=True, text1=f"{MARKER} {{link}}"))
-    db.session.add(AbandonedCheckout(site_id=site_id, capture_key="b" * 32, phone="+8801999999999", name=MARKER,
-                                     cart=json.dumps([{"product_id": 5, "name": MARKER, "quantity": 1, "total": "777.77"}]),
-                                     value=Decimal("777.77"), status="abandoned", reason_token="markertokenb" * 2,
-                                     reason="other", reason_text=MARKER))
+    checkout = AbandonedCheckout(site_id=site_id, capture_key="b" * 32, phone="+8801999999999", name=MARKER,
+                                 cart=json.dumps([{"product_id": 5, "name": MARKER, "quantity": 1, "total": "777.77"}]),
+                                 value=Decimal("777.77"), status="abandoned", reason_token="markertokenb" * 2,
+                                 reason="other", reason_text=MARKER)
+    db.session.add(checkout)
+    db.session.flush()
+    SEEDED["checkout_id"] = checkout.id
 
 
 # Each domain adds a function that gives shop B data carrying MARKER (and the markers below).

@@ -9,6 +9,7 @@ if ( ! defined( 'WP_UNINSTALL_PLUGIN' ) ) {
 	exit;
 }
 
+require_once __DIR__ . '/includes/class-bikri-access.php';
 require_once __DIR__ . '/includes/class-bikri-license.php';
 require_once __DIR__ . '/includes/class-bikri-rest-key.php';
 require_once __DIR__ . '/includes/class-bikri-sync-queue.php';

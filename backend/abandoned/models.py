@@ -47,6 +47,8 @@ class AbandonedCheckout(db.Model):
         Index("ix_abandoned_checkouts_site_id_phone", "site_id", "phone"),
         Index("ix_abandoned_checkouts_site_id_created_at", "site_id", "created_at"),
         Index("ix_abandoned_checkouts_status_updated_at", "status", "updated_at"),
+        # the desk's Incomplete tab: its count and its list (0810)
+        Index("ix_abandoned_checkouts_site_id_status", "site_id", "status", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -87,3 +89,19 @@ class AbandonedOptOut(db.Model):
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
     phone: Mapped[str] = mapped_column(String(16), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AbandonedCheckoutAction(db.Model):
+    """What someone at the shop did with an abandoned checkout from the desk: called, sent an
+    SMS, turned it into an order, marked it lost. Kept so the next person sees it was worked."""
+
+    __tablename__ = "abandoned_checkout_actions"
+    __table_args__ = (Index("ix_abandoned_checkout_actions_site_id_checkout_id", "site_id", "checkout_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    checkout_id: Mapped[int] = mapped_column(ForeignKey("abandoned_checkouts.id", ondelete="CASCADE"))
+    action: Mapped[str] = mapped_column(String(20))  # called | sms | ordered | lost
+    by: Mapped[str] = mapped_column(String(120))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    detail: Mapped[str | None] = mapped_column(String(300))

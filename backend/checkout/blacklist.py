@@ -11,6 +11,7 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import bindparam, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -46,10 +47,10 @@ def normalise(kind: str | None, value) -> tuple[str, str]:
     """(kind, stored value), or ValueError saying what is wrong. Without a kind, it is read off the value."""
     value = str(value or "").strip()
     if not value:
-        raise ValueError("Enter a phone number, an email or an IP address.")
+        raise ValueError(_("Enter a phone number, an email or an IP address."))
     kind = (kind or "").strip().lower() or None
     if kind is not None and kind not in KINDS:
-        raise ValueError(f"The type is one of: {', '.join(KINDS)}.")
+        raise ValueError(_("The type is one of: %(choices)s.", choices=", ".join(KINDS)))
     if kind is None:
         if "@" in value:
             kind = "email"
@@ -67,12 +68,12 @@ def normalise(kind: str | None, value) -> tuple[str, str]:
     if kind == "email":
         value = value.lower()
         if len(value) > 254 or not EMAIL.match(value):
-            raise ValueError("This is not an email address.")
+            raise ValueError(_("This is not an email address."))
         return kind, value
     try:
         return kind, _network(value)
     except ValueError as error:
-        raise ValueError(str(error) if "wide" in str(error) else "This is not an IP address (like 103.4.5.6) or network (like 103.4.5.0/24).") from error
+        raise ValueError(str(error) if "wide" in str(error) else _("This is not an IP address (like 103.4.5.6) or network (like 103.4.5.0/24).")) from error
 
 
 @dataclass
@@ -87,7 +88,7 @@ def add(site: Site, *, kind: str | None, value, reason: str | None = None, added
     try:
         kind, value = normalise(kind, value)
     except ValueError as error:
-        raise ApiError("Some fields are missing or invalid.", code="validation_error", status=422,
+        raise ApiError(_("Some fields are missing or invalid."), code="validation_error", status=422,
                        details={"value": [str(error)]}) from error
     settings_for(site)
     existing = _existing(site.id, kind, value)
@@ -115,7 +116,7 @@ def remove(site: Site, entry_id: int) -> None:
     removed = db.session.execute(delete(BlacklistEntry).where(BlacklistEntry.site_id == site.id, BlacklistEntry.id == entry_id)
                                  .execution_options(synchronize_session=False)).rowcount
     if not removed:
-        raise NotFound("No blacklist entry has this id.")
+        raise NotFound(_("No blacklist entry has this id."))
     bump_version(site.id)
 
 
@@ -187,7 +188,7 @@ def import_csv(site: Site, text: str, added_by: str) -> list[dict]:
             continue
         if len(results) >= MAX_IMPORT_ROWS:
             results.append({"row": number, "value": "", "kind": None, "outcome": "error",
-                            "message": f"Only {MAX_IMPORT_ROWS} rows are read per file; split the file."})
+                            "message": _("Only %(n)s rows are read per file; split the file.", n=MAX_IMPORT_ROWS)})
             break
         if len(cells) == 1:
             kind, value, reason = None, cells[0], None

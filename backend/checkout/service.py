@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 
+from flask_babel import gettext as _
 from sqlalchemy import bindparam, case, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -123,7 +124,7 @@ def render_text(site: Site, settings: CheckoutSettings, code: str, template: str
 def check_template(site: Site, settings: CheckoutSettings, template: str) -> str:
     """A shop's own SMS text: it must carry {code}, only known placeholders, and fit 2 SMS."""
     if "{code}" not in (template or ""):
-        raise ValueError("The text must contain {code}, where the code goes.")
+        raise ValueError(_("The text must contain {code}, where the code goes."))
     return sms.check_shop_text(template, placeholders=PLACEHOLDERS, hint="{code}, {shop} and {minutes}",
                                sample=lambda text: render_text(site, settings, "0" * CODE_DIGITS, text))
 
@@ -141,9 +142,9 @@ def settings_errors(site: Site, values: dict) -> dict:
             except ValueError as error:
                 errors[name] = [str(error)]
     if values.get("shop_name") is not None and len(values["shop_name"].strip()) > 40:
-        errors["shop_name"] = ["At most 40 characters."]
+        errors["shop_name"] = [_("At most %(n)s characters.", n=40)]
     if values.get("blacklist_message") is not None and len(values["blacklist_message"].strip()) > 300:
-        errors["blacklist_message"] = ["At most 300 characters."]
+        errors["blacklist_message"] = [_("At most %(n)s characters.", n=300)]
     return errors
 
 

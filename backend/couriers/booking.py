@@ -20,6 +20,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -216,70 +217,114 @@ def resolve_courier(site, courier_key: str | None):
     return cls, account, settings
 
 
+class _Claimed(NamedTuple):
+    """An order whose booking lock is ours; `again` when an earlier attempt may have reached the courier."""
+    order: Order
+    parcel: ParcelRequest
+    row: BookingAttempt
+    again: bool
+
+
 def book_orders(site, order_wc_ids, courier_key: str | None = None, note: str | None = None) -> list[BookingResult]:
     """Book the given WooCommerce orders (by id) with a courier; one result per order, in the order given."""
     cls, account, settings = resolve_courier(site, courier_key)
     courier = courier_for(account)
     ids = list(dict.fromkeys(int(i) for i in order_wc_ids))[:MAX_ORDERS]
-    orders = {o.wc_id: o for o in db.session.execute(
-        select(Order).where(Order.site_id == site.id, Order.wc_id.in_(ids))).scalars()} if ids else {}
-    booked_before = {c.order_wc_id: c for c in db.session.execute(
-        select(Consignment).where(Consignment.site_id == site.id, Consignment.order_wc_id.in_(ids))).scalars()} if ids else {}
+    orders, booked_before = _orders_and_consignments(site, ids)
     results: dict[int, BookingResult] = {}
-    to_send: list[tuple[Order, ParcelRequest, BookingAttempt, bool]] = []
-    repairs: list[tuple[Order, BookingAttempt]] = []
+    claimed: list[_Claimed] = []
+    repairs: list[tuple[Order, BookingAttempt]] = []  # booked before, not yet written to WooCommerce
 
     for wc_id in ids:
         order = orders.get(wc_id)
-        if order is not None and order.deleted_at is not None:
-            results[wc_id] = BookingResult(wc_id, order.number, NOT_ATTEMPTED, order_gone_message())
-            continue
-        if order is None:
-            results[wc_id] = BookingResult(wc_id, None, NOT_ATTEMPTED, _(
-                "Order #%(order)s is not in Bikri (yet): wait a minute for it to arrive from WooCommerce.", order=wc_id))
-            continue
-        label = _label(order)
-        existing = booked_before.get(wc_id)
-        if existing is not None:
-            attempt = db.session.execute(select(BookingAttempt).where(
-                BookingAttempt.site_id == site.id, BookingAttempt.invoice == invoice_of(order))).scalar_one_or_none()
-            if attempt is not None and attempt.state == "booked" and not attempt.wc_written:
-                repairs.append((order, attempt))
-            results[wc_id] = BookingResult(wc_id, order.number, NOT_ATTEMPTED, _(
-                "Order %(order)s is already booked with %(courier)s (consignment %(id)s).", order=label,
-                courier=existing.courier, id=existing.consignment_id), courier=existing.courier,
-                consignment_id=existing.consignment_id, tracking_code=existing.tracking_code)
-            continue
-        if order.status not in BOOKABLE_STATUSES:
-            results[wc_id] = BookingResult(wc_id, order.number, NOT_ATTEMPTED, _(
-                "Order %(order)s is “%(status)s”; only processing, on-hold or pending orders are booked.",
-                order=label, status=order.status))
-            continue
-        parcel, errors = parcel_for(order, settings, note, courier)
-        if parcel is None:
-            results[wc_id] = BookingResult(wc_id, order.number, NOT_ATTEMPTED,
-                                           " ".join(m for ms in errors.values() for m in ms), field_errors=errors)
-            continue
-        state, row = _claim(site, order, cls.key)
-        if state == "booked":
-            results[wc_id] = BookingResult(wc_id, order.number, NOT_ATTEMPTED, _(
-                "Order %(order)s is already booked with %(courier)s.", order=label, courier=row.courier),
-                courier=row.courier, consignment_id=row.consignment_id, tracking_code=row.tracking_code)
-            if not row.wc_written:
-                repairs.append((order, row))
-            continue
-        if state == "busy":
-            results[wc_id] = BookingResult(wc_id, order.number, NOT_ATTEMPTED, _(
-                "Order %(order)s is being booked right now (another click or another person); "
-                "refresh in a minute to see the result.", order=label))
-            continue
-        to_send.append((order, parcel, row, state == "again"))
+        result = _why_not_bookable(site, wc_id, order, booked_before.get(wc_id), repairs)
+        if result is None:
+            result = _claim_to_send(site, order, settings, note, courier, cls, repairs)
+        if isinstance(result, _Claimed):
+            claimed.append(result)
+        else:
+            results[wc_id] = result
 
-    # An earlier attempt may have reached the courier: ask before creating again.
-    fresh = []
-    for order, parcel, row, again in to_send:
+    to_create = _not_with_the_courier_yet(site, courier, cls, claimed, results)
+    for order, parcel, row, booked, error in _create(courier, to_create):
+        results[order.wc_id] = _booked_or_refused(site, courier, cls, order, parcel, row, booked, error)
+
+    # WooCommerce: _courier_data and a note, for every order booked now (or booked before and not yet written)
+    written = [(orders[wc_id], r) for wc_id, r in results.items() if r.outcome == BOOKED]
+    for order, row in repairs:
+        written.append((order, results[order.wc_id]))
+    _write_to_woocommerce(site, written)
+    return [results[wc_id] for wc_id in ids]
+
+
+def _orders_and_consignments(site, ids: list[int]) -> tuple[dict[int, Order], dict[int, Consignment]]:
+    """The orders asked for, and the consignments they already have, by WooCommerce id."""
+    if not ids:
+        return {}, {}
+    orders = {o.wc_id: o for o in db.session.execute(
+        select(Order).where(Order.site_id == site.id, Order.wc_id.in_(ids))).scalars()}
+    booked_before = {c.order_wc_id: c for c in db.session.execute(
+        select(Consignment).where(Consignment.site_id == site.id, Consignment.order_wc_id.in_(ids))).scalars()}
+    return orders, booked_before
+
+
+def _why_not_bookable(site, wc_id: int, order: Order | None, existing: Consignment | None,
+                      repairs: list) -> BookingResult | None:
+    """The result of an order that cannot be booked at all (gone, not here yet, booked before, not
+    in a bookable status); None when it can. A booking WooCommerce has not heard of goes to `repairs`."""
+    if order is not None and order.deleted_at is not None:
+        return BookingResult(wc_id, order.number, NOT_ATTEMPTED, order_gone_message())
+    if order is None:
+        return BookingResult(wc_id, None, NOT_ATTEMPTED, _(
+            "Order #%(order)s is not in Bikri (yet): wait a minute for it to arrive from WooCommerce.", order=wc_id))
+    label = _label(order)
+    if existing is not None:
+        attempt = db.session.execute(select(BookingAttempt).where(
+            BookingAttempt.site_id == site.id, BookingAttempt.invoice == invoice_of(order))).scalar_one_or_none()
+        if attempt is not None and attempt.state == "booked" and not attempt.wc_written:
+            repairs.append((order, attempt))
+        return BookingResult(wc_id, order.number, NOT_ATTEMPTED, _(
+            "Order %(order)s is already booked with %(courier)s (consignment %(id)s).", order=label,
+            courier=existing.courier, id=existing.consignment_id), courier=existing.courier,
+            consignment_id=existing.consignment_id, tracking_code=existing.tracking_code)
+    if order.status not in BOOKABLE_STATUSES:
+        return BookingResult(wc_id, order.number, NOT_ATTEMPTED, _(
+            "Order %(order)s is “%(status)s”; only processing, on-hold or pending orders are booked.",
+            order=label, status=order.status))
+    return None
+
+
+def _claim_to_send(site, order: Order, settings, note: str | None, courier, cls,
+                   repairs: list) -> _Claimed | BookingResult:
+    """The order's parcel and its booking lock, ready to send; or its result when the parcel is
+    incomplete or the lock is another's (booking now, or booked already)."""
+    label = _label(order)
+    parcel, errors = parcel_for(order, settings, note, courier)
+    if parcel is None:
+        return BookingResult(order.wc_id, order.number, NOT_ATTEMPTED,
+                             " ".join(m for ms in errors.values() for m in ms), field_errors=errors)
+    state, row = _claim(site, order, cls.key)
+    if state == "booked":
+        if not row.wc_written:
+            repairs.append((order, row))
+        return BookingResult(order.wc_id, order.number, NOT_ATTEMPTED, _(
+            "Order %(order)s is already booked with %(courier)s.", order=label, courier=row.courier),
+            courier=row.courier, consignment_id=row.consignment_id, tracking_code=row.tracking_code)
+    if state == "busy":
+        return BookingResult(order.wc_id, order.number, NOT_ATTEMPTED, _(
+            "Order %(order)s is being booked right now (another click or another person); "
+            "refresh in a minute to see the result.", order=label))
+    return _Claimed(order, parcel, row, state == "again")
+
+
+def _not_with_the_courier_yet(site, courier, cls, claimed: list[_Claimed], results: dict) -> list[tuple]:
+    """(order, parcel, row) of the claimed orders the courier does not hold yet. An earlier attempt
+    may have reached the courier: its invoice is looked up first, and the order gets its result
+    (booked, or refused when the courier could not say)."""
+    to_create = []
+    for order, parcel, row, again in claimed:
         if not again:
-            fresh.append((order, parcel, row))
+            to_create.append((order, parcel, row))
             continue
         try:
             found = _lookup(courier, parcel.invoice)
@@ -288,47 +333,45 @@ def book_orders(site, order_wc_ids, courier_key: str | None = None, note: str | 
             results[order.wc_id] = _refused_unknown(order, cls, error)
             continue
         if found is None:
-            fresh.append((order, parcel, row))
+            to_create.append((order, parcel, row))
         else:
             results[order.wc_id] = _record_found(site, order, parcel, row, cls, found)
+    return to_create
 
-    if len(fresh) == 1:
-        order, parcel, row = fresh[0]
+
+def _create(courier, to_create: list[tuple]) -> list[tuple]:
+    """Send the parcels: one request for one, the courier's bulk request for more.
+    (order, parcel, row, booked or None, error or None) for each."""
+    if len(to_create) == 1:
+        order, parcel, row = to_create[0]
         try:
-            answers = [(order, parcel, row, courier.create_consignment(parcel), None)]
+            return [(order, parcel, row, courier.create_consignment(parcel), None)]
         except CourierError as error:
-            answers = [(order, parcel, row, None, error)]
-    elif fresh:
-        items = courier.create_many([parcel for _o, parcel, _r in fresh])
-        answers = [(o, p, r, item.parcel, item.error) for (o, p, r), item in zip(fresh, items)]
-    else:
-        answers = []
+            return [(order, parcel, row, None, error)]
+    if to_create:
+        items = courier.create_many([parcel for _o, parcel, _r in to_create])
+        return [(o, p, r, item.parcel, item.error) for (o, p, r), item in zip(to_create, items)]
+    return []
 
-    for order, parcel, row, booked, error in answers:
-        if booked is not None:
-            results[order.wc_id] = _record_booked(site, order, parcel, row, cls, booked)
-            continue
-        uncertain = error.retryable or isinstance(error, DuplicateInvoice) or error.code == "refused"
-        if uncertain:
-            # it may exist: a timeout, a dropped answer, "already taken", a bulk item refused without reason
-            try:
-                found = _lookup(courier, parcel.invoice)
-            except CourierError as lookup_error:
-                _release(row, uncertain=True, error=lookup_error.message)
-                results[order.wc_id] = _refused_unknown(order, cls, error)
-                continue
-            if found is not None:
-                results[order.wc_id] = _record_found(site, order, parcel, row, cls, found)
-                continue
-        _release(row, uncertain=error.retryable, error=error.message)
-        results[order.wc_id] = _refused(order, cls, error)
 
-    # WooCommerce: _courier_data and a note, for every order booked now (or booked before and not yet written)
-    written = [(orders[wc_id], r) for wc_id, r in results.items() if r.outcome == BOOKED]
-    for order, row in repairs:
-        written.append((order, results[order.wc_id]))
-    _write_to_woocommerce(site, written)
-    return [results[wc_id] for wc_id in ids]
+def _booked_or_refused(site, courier, cls, order: Order, parcel: ParcelRequest, row: BookingAttempt,
+                       booked, error: CourierError | None) -> BookingResult:
+    """Record the courier's answer. An error that may hide a parcel created all the same (a
+    timeout, a dropped answer, "already taken", a bulk item refused without reason) is looked up
+    before the lock is let go."""
+    if booked is not None:
+        return _record_booked(site, order, parcel, row, cls, booked)
+    uncertain = error.retryable or isinstance(error, DuplicateInvoice) or error.code == "refused"
+    if uncertain:
+        try:
+            found = _lookup(courier, parcel.invoice)
+        except CourierError as lookup_error:
+            _release(row, uncertain=True, error=lookup_error.message)
+            return _refused_unknown(order, cls, error)
+        if found is not None:
+            return _record_found(site, order, parcel, row, cls, found)
+    _release(row, uncertain=error.retryable, error=error.message)
+    return _refused(order, cls, error)
 
 
 def _refused(order, cls, error: CourierError) -> BookingResult:

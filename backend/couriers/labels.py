@@ -1,7 +1,8 @@
 """What people read for Bikri's delivery statuses and parcel fields, in their language."""
 from flask_babel import lazy_gettext as _l
 
-from backend.integrations.couriers import STATUSES
+from backend.integrations.couriers import COURIERS, STATUSES
+from backend.labels import register, register_resolver
 
 STATUS_LABELS = {
     "in_review": _l("Waiting for the courier's review"),
@@ -45,3 +46,9 @@ def status_label(status: str | None) -> str:
 
 def field_label(name: str) -> str:
     return str(FIELD_LABELS.get(name, name))
+
+
+# The registry (backend/labels.py): parcel statuses and courier names for every template.
+register("parcel_status", STATUS_LABELS)
+register("courier_field", FIELD_LABELS)
+register_resolver("courier", lambda key: getattr(COURIERS.get(key), "name", None))

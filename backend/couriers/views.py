@@ -15,6 +15,7 @@ from backend.embed.routes import require_user
 from backend.errors import ApiError
 from backend.extensions import db
 from backend.integrations.couriers import FINAL_STATUSES, STATUSES
+from backend.labels import label
 from backend.timeutil import dhaka_today
 
 blp = Blueprint("couriers_embed", __name__, url_prefix="/embed/couriers", template_folder="templates",
@@ -25,8 +26,7 @@ WC_STATUSES = ("", "processing", "on-hold", "completed", "cancelled", "refunded"
 
 
 def _wc_status_labels() -> dict:
-    return {"": _("Leave as it is"), "processing": _("Processing"), "on-hold": _("On hold"), "completed": _("Completed"),
-            "cancelled": _("Cancelled"), "refunded": _("Refunded"), "failed": _("Failed")}
+    return {"": _("Leave as it is"), **{status: label("order_status", status) for status in WC_STATUSES if status}}
 
 
 @blp.context_processor

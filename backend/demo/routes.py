@@ -1,8 +1,9 @@
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, make_response, render_template, request
 
 from backend.demo.service import DEMO_WC_KEY, DEMO_WC_SECRET, demo_site
 from backend.embed import service as embed
-from backend.embed.pages import PAGES
+from backend.embed.pages import PAGES, ordered_pages
+from backend.embed.roles import OTHER_WORDPRESS_ROLES
 
 blp = Blueprint("demo", __name__, url_prefix="/demo-shop", template_folder="templates")
 
@@ -22,17 +23,29 @@ def wp_admin():
         abort(404, description="Run `flask --app backend.app demo setup` first.")
     slug = request.args.get("page", "bikri")
     page = "home" if slug in ("bikri", "bikri-home") else slug.removeprefix("bikri-")
-    wp_role = request.args.get("as", "administrator")
+    # Who is signed in and in which language stay while the demo user moves between pages (the
+    # links inside Bikri's pages know only ?page=, as in a real wp-admin).
+    wp_role = request.args.get("as") or request.cookies.get("bikri_demo_as") or "administrator"
     if wp_role not in DEMO_USERS:
         wp_role = "administrator"
+    lang = request.args.get("lang") or request.cookies.get("bikri_demo_lang") or "en"
+    if lang not in ("en", "bn_BD"):
+        lang = "en"
     user_id, name = DEMO_USERS[wp_role]
     frame_url = None
     if page in PAGES:
         ticket, raw = embed.issue_ticket(site, wp_user_id=user_id, display_name=name, role=wp_role,
-                                         page=page, locale=request.args.get("lang", "en"))
+                                         page=page, locale=lang)
         frame_url = embed.ticket_url(raw, ticket.page)
-    return render_template("demo/wp_admin.html", site=site, frame_url=frame_url, page=page,
-                           pages=PAGES, wp_role=wp_role, users=DEMO_USERS, lang=request.args.get("lang", "en"))
+    # the menu the plugin would build for this role, from the table the service sends it
+    table = embed.pages_by_wordpress_role()
+    allowed = table.get(wp_role, table[OTHER_WORDPRESS_ROLES])
+    menu = {p.name: p for p in ordered_pages() if p.name in allowed}
+    response = make_response(render_template("demo/wp_admin.html", site=site, frame_url=frame_url, page=page,
+                                             pages=menu, wp_role=wp_role, users=DEMO_USERS, lang=lang))
+    response.set_cookie("bikri_demo_as", wp_role, httponly=True, samesite="Lax", path="/demo-shop")
+    response.set_cookie("bikri_demo_lang", lang, httponly=True, samesite="Lax", path="/demo-shop")
+    return response
 
 
 @blp.route("/wp-json/wc/v3/<path:endpoint>", methods=["GET", "POST", "PUT", "DELETE"])

@@ -1,7 +1,12 @@
 """The Orders page inside wp-admin (embed page `orders`) and its htmx fragments."""
+import json
+import secrets
+
 from flask import Blueprint, Response, abort, g, jsonify, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 
+from backend.abandoned import service as abandoned
+from backend.api import paginate
 from backend.couriers import booking, service as couriers
 from backend.desk import export, service
 from backend.districts import WC_STATES
@@ -13,6 +18,7 @@ from backend.extensions import db
 from backend.fraud.service import desk_badges
 from backend.integrations.couriers import COURIERS
 from backend.orders.models import Product
+from backend.sms import service as sms
 from backend.sync.service import backfill_in_progress
 from backend.timeutil import dhaka_today
 from sqlalchemy import select
@@ -48,8 +54,18 @@ def _booking_context(user):
                         "note": settings.default_note or ""}}
 
 
+def _tabs(user, counts=None):
+    """The status tabs and their counts; Incomplete only for those who may see abandoned checkouts."""
+    show_incomplete = user.can("view_abandoned")
+    counts = service.tab_counts(user.site.id, counts, incomplete=show_incomplete)
+    return [{"key": key, "label": label, "count": counts[key], "status": ",".join(statuses)}
+            for key, label, statuses in service.TABS if key in counts]
+
+
 def _page_context(user):
-    return {**_booking_context(user),"tags": service.list_tags(user.site.id), "statuses": service.CORE_STATUSES,
+    counts = service.status_counts(user.site.id)
+    return {**_booking_context(user), "tags": service.list_tags(user.site.id),
+            "statuses": service.settable_statuses(counts), "tabs": _tabs(user, counts),
             "products": _products(user.site.id) if user.can("create_orders") else [],
             "districts": sorted(WC_STATES.items(), key=lambda kv: kv[1]), "payment_methods": service.PAYMENT_METHODS,
             "courier_available": service.COURIER_COLUMN is not None, "couriers": _couriers(),
@@ -84,8 +100,19 @@ def order_list():
     append = bool(request.args.get("cursor"))
     # while the first import runs, an empty desk says so instead of "No orders match."
     importing = None if append else _importing(user.site.id)
-    return render_template("desk/_rows.html", page=page, user=user, append=append, importing=importing,
-                           args=request.args, booking_name=name, fraud_badges=badges)
+    # one grouped count gives both the tabs' numbers (redrawn with the first page, so a status
+    # change moves the counts at once) and the custom statuses each row's menu offers
+    counts = service.status_counts(user.site.id)
+    body = render_template("desk/_rows.html", page=page, user=user, append=append, importing=importing,
+                           args=request.args, booking_name=name, fraud_badges=badges,
+                           statuses=service.settable_statuses(counts))
+    return body, 200, _counts_header(user, counts)
+
+
+def _counts_header(user, counts=None):
+    """The tabs' numbers ride on the answer as an htmx event (desk.js writes them into the
+    tabs): rows are table content, where an out-of-band <nav> would not survive parsing."""
+    return {"HX-Trigger-After-Swap": json.dumps({"desk-counts": {t["key"]: t["count"] for t in _tabs(user, counts)}})}
 
 
 @blp.get("/import")
@@ -137,8 +164,16 @@ def create():
     except ApiError as error:
         # 200 so htmx swaps the form back in with each error next to its field
         return render_template("desk/_manual_form.html", error=error, form=request.form, **_page_context(user), user=user)
+    if request.form.get("checkout"):
+        # an incomplete checkout turned into this order from the Incomplete tab
+        abandoned.record_converted(user.site.id, request.form["checkout"], result["order"]["wc_id"],
+                                   result["order"]["number"], _who(user))
     response = render_template("desk/_manual_form.html", created=result, form={}, **_page_context(user), user=user)
     return response, 200, {"HX-Trigger": "orders-changed"}
+
+
+def _who(user):
+    return f"{user.display_name} (#{user.wp_user_id})"
 
 
 @blp.get("/tags")
@@ -179,8 +214,12 @@ def tag_delete(tag_id):
 
 
 def _tags_answer(user, error):
-    body = render_template("desk/_tags.html", tags=service.list_tags(user.site.id), user=user, error=error)
+    tags = service.list_tags(user.site.id)
+    body = render_template("desk/_tags.html", tags=tags, user=user, error=error)
     if error is None:
+        # the tag filter and the bulk bar's tag menu are redrawn with the answer (out of band),
+        # so a new tag can be used at once, without reloading the page
+        body += render_template("desk/_tag_menus.html", tags=tags, user=user, oob=True)
         return body, 200, {"HX-Trigger": "orders-changed"}
     db.session.rollback()
     return body, 200
@@ -258,3 +297,87 @@ def export_download():
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="orders-{dhaka_today().isoformat()}.csv"',
         "Cache-Control": "no-store"})
+
+
+# --- the Incomplete tab: abandoned checkouts as work ----------------------------------------------
+
+INCOMPLETE_PER_PAGE = 25
+
+
+def _incomplete_row(user, row, sent=None, error=None):
+    return render_template("desk/_incomplete_row.html", row=row, cart=abandoned.cart_of(row), user=user,
+                           actions=abandoned.actions_of(user.site.id, [row.id]).get(row.id, []),
+                           texts=_sms_texts(user, row), sms_key=secrets.token_urlsafe(12), sent=sent, error=error)
+
+
+def _sms_texts(user, row):
+    """The SMS this user may send to the shopper, each with its price."""
+    if not user.can("send_sms"):
+        return {}
+    return {n: {"text": text, "cost": sms.quote(user.site, text).cost} for n, text in abandoned.desk_texts(user.site, row).items()}
+
+
+@blp.get("/incomplete")
+def incomplete():
+    user = require_user("view_abandoned")
+    try:
+        number = max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        number = 1
+    page = paginate(abandoned.incomplete_query(user.site.id), number, INCOMPLETE_PER_PAGE)
+    rows = page["items"]
+    actions = abandoned.actions_of(user.site.id, [r.id for r in rows])
+    items = [{"row": r, "cart": abandoned.cart_of(r), "actions": actions.get(r.id, []),
+              "texts": _sms_texts(user, r)} for r in rows]
+    return render_template("desk/_incomplete.html", page=page, items=items, user=user,
+                           sms_key=secrets.token_urlsafe(12)), 200, _counts_header(user)
+
+
+@blp.post("/incomplete/<int:checkout_id>/called")
+def incomplete_called(checkout_id):
+    user = require_user("view_abandoned")
+    row = abandoned.checkout_of(user.site.id, checkout_id)
+    abandoned.record_called(row, _who(user))
+    return _incomplete_row(user, row)
+
+
+@blp.post("/incomplete/<int:checkout_id>/lost")
+def incomplete_lost(checkout_id):
+    user = require_user("view_abandoned")
+    row = abandoned.checkout_of(user.site.id, checkout_id)
+    try:
+        abandoned.mark_lost_by(row, _who(user))
+    except ApiError as error:
+        return _incomplete_row(user, row, error=error)
+    return _incomplete_row(user, row), 200, {"HX-Trigger": "orders-changed"}
+
+
+@blp.post("/incomplete/<int:checkout_id>/sms")
+def incomplete_sms(checkout_id):
+    user = require_user("send_sms")
+    require_user("view_abandoned")
+    row = abandoned.checkout_of(user.site.id, checkout_id)
+    try:
+        message = abandoned.send_desk_sms(user.site, row, request.form.get("template"), request.form.get("key", ""),
+                                          _who(user))
+    except sms.InsufficientBalance:
+        db.session.rollback()
+        return _incomplete_row(user, abandoned.checkout_of(user.site.id, checkout_id),
+                               error=ApiError(_("Not enough SMS balance. Recharge to send."), code="insufficient_balance"))
+    except ApiError as error:
+        db.session.rollback()
+        return _incomplete_row(user, abandoned.checkout_of(user.site.id, checkout_id), error=error)
+    row = abandoned.checkout_of(user.site.id, checkout_id)
+    if message.status == "failed":
+        return _incomplete_row(user, row, error=ApiError(_("The SMS was not sent (refunded): %(reason)s",
+                                                           reason=message.error or "—")))
+    return _incomplete_row(user, row, sent=message)
+
+
+@blp.get("/incomplete/<int:checkout_id>/order-form")
+def incomplete_order_form(checkout_id):
+    """The New-order form filled in from the checkout, for the dialog."""
+    user = require_user("create_orders")
+    require_user("view_abandoned")
+    row = abandoned.checkout_of(user.site.id, checkout_id)
+    return render_template("desk/_manual_form.html", form=abandoned.order_form(row), **_page_context(user), user=user)

@@ -31,10 +31,19 @@ class EmbedPage:
 
 PAGES: dict[str, EmbedPage] = {}
 
+# The order of Bikri's own navigation, the same as the plugin's wp-admin menu
+# (Bikri_Embedded_Pages::pages()). A page not named here follows, in the order it was registered.
+MENU_ORDER = ("home", "dashboard", "orders", "sms", "checkout", "blacklist", "otp-report", "couriers", "abandoned")
+
 
 def register_page(page: EmbedPage) -> EmbedPage:
     PAGES[page.name] = page
     return page
+
+
+def ordered_pages() -> list[EmbedPage]:
+    rank = {name: i for i, name in enumerate(MENU_ORDER)}
+    return sorted(PAGES.values(), key=lambda page: rank.get(page.name, len(rank)))
 
 
 # Banners every embed page shows at its top when something needs the shop's attention (an

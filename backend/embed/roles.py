@@ -7,11 +7,15 @@ ADMIN, MANAGER, STAFF = "admin", "manager", "staff"
 ROLES = (ADMIN, MANAGER, STAFF)
 
 WORDPRESS_ROLES = {"administrator": ADMIN, "shop_manager": MANAGER}
+# Every other WordPress role is staff; the plugin's copy of the page list uses this key for them.
+OTHER_WORDPRESS_ROLES = "*"
 
 PERMISSIONS = {
     "view_pages": {ADMIN, MANAGER, STAFF},
     # plan, expiry, site count: what the shop pays for
     "view_license_details": {ADMIN, MANAGER},
+    # the plugin's License page in wp-admin needs manage_options, which only administrators hold
+    "open_license_page": {ADMIN},
     # the SMS page: balance, what SMS cost, sending a message
     "view_sms": {ADMIN, MANAGER},
     "send_sms": {ADMIN, MANAGER},

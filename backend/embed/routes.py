@@ -1,6 +1,7 @@
 from flask import Blueprint as FlaskBlueprint
 from flask import abort, current_app, g, render_template, request
 from flask.views import MethodView
+from flask_babel import gettext as _
 
 from backend.api import Blueprint, current_site
 from backend.embed import service
@@ -22,7 +23,9 @@ class Tickets(MethodView):
     def post(self, data):
         """A one-time URL (valid 60 s) that opens a Bikri page for this WordPress user."""
         ticket, raw = service.issue_ticket(current_site(), **data)
-        return {"url": service.ticket_url(raw, ticket.page), "expires_in": current_app.config["EMBED_TICKET_SECONDS"]}
+        return {"url": service.ticket_url(raw, ticket.page), "expires_in": current_app.config["EMBED_TICKET_SECONDS"],
+                # the plugin shows in wp-admin only the pages a role may open, from its copy of this
+                "pages_by_role": service.pages_by_wordpress_role()}
 
 
 def _refused(site, status=401):
@@ -35,21 +38,16 @@ def require_user(permission: str = "view_pages") -> service.EmbedUser:
     the first page load starts with this. Refuses a role without `permission`."""
     user = service.load_session(request.headers.get(service.SESSION_HEADER))
     if user is None:
-        abort(401, description="Your Bikri session has ended. Reload the page in WordPress.")
+        abort(401, description=_("Your Bikri session has ended. Reload the page in WordPress."))
     g.embed_user = user
     g.frame_ancestors = user.site.origin
     if not user.can(permission):
-        abort(403, description="Your role in this shop cannot do this. Ask the shop's administrator.")
+        abort(403, description=_("Your role in this shop cannot do this. Ask the shop's administrator."))
     return user
 
 
 def _page_links(user):
-    links = [
-        {"title": page.title, "url": user.wp_page_url(page.wp_slug)}
-        for page in PAGES.values()
-        if page.name != "home" and user.can(page.permission)
-    ]
-    return links
+    return [link for link in service.navigation(user, None) if link["name"] not in ("home", "license")]
 
 
 @pages_blp.get("/<page>")
@@ -63,13 +61,15 @@ def open_page(page):
         return _refused(refused.site)
     g.embed_user = user
     g.frame_ancestors = user.site.origin
+    nav = service.navigation(user, embed_page.name)
     if not user.can(embed_page.permission):
-        return render_template("embed/forbidden.html", user=user), 403
+        return render_template("embed/forbidden.html", user=user, nav=nav), 403
     context = embed_page.context(user) if embed_page.context else {}
     return render_template(
         embed_page.template_name,
         user=user,
         page=embed_page,
+        nav=nav,
         links=_page_links(user),
         license_page_url=user.wp_page_url("bikri-license"),
         **context,

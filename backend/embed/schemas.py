@@ -24,3 +24,7 @@ class TicketRequestSchema(StrictSchema):
 class TicketSchema(StrictSchema):
     url = fields.String()
     expires_in = fields.Integer()
+    pages_by_role = fields.Dict(
+        keys=fields.String(), values=fields.List(fields.String()),
+        metadata={"description": "the pages each WordPress role may open (\"*\": every other role), "
+                                 "for the plugin's menu; the plugin keeps this copy"})

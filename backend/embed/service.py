@@ -4,11 +4,12 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app
+from flask_babel import lazy_gettext as _
 from sqlalchemy import delete, select, update
 
 from backend.embed import roles
 from backend.embed.models import EmbedTicket
-from backend.embed.pages import PAGES
+from backend.embed.pages import PAGES, ordered_pages
 from backend.extensions import db
 from backend.licensing.models import Site
 from backend.security import hash_token, new_token, read_embed_session, sign_embed_session
@@ -138,6 +139,29 @@ def purge_old_tickets(older_than: timedelta = timedelta(days=1)) -> int:
     """Spent and expired tickets are only kept a day (to explain a reused link to its user)."""
     result = db.session.execute(delete(EmbedTicket).where(EmbedTicket.expires_at < utcnow() - older_than))
     return result.rowcount
+
+
+def pages_for_role(role: str) -> list[str]:
+    """The names of the pages a Bikri role may open, in menu order."""
+    return [page.name for page in ordered_pages() if roles.can(role, page.permission)]
+
+
+def pages_by_wordpress_role() -> dict[str, list[str]]:
+    """What the plugin keeps to build its wp-admin menu without asking on every page view:
+    the pages each WordPress role may open, "*" for every role not named (staff)."""
+    table = {wp_role: pages_for_role(role) for wp_role, role in roles.WORDPRESS_ROLES.items()}
+    table[roles.OTHER_WORDPRESS_ROLES] = pages_for_role(roles.STAFF)
+    return table
+
+
+def navigation(user: EmbedUser, current: str | None) -> list[dict]:
+    """Bikri's own links between its pages (wp-admin hides its menu on a phone): the pages this
+    user may open, through wp-admin, which fetches each page a fresh ticket."""
+    links = [{"name": page.name, "title": page.title, "url": user.wp_page_url(page.wp_slug), "current": page.name == current}
+             for page in ordered_pages() if user.can(page.permission)]
+    if user.can("open_license_page"):
+        links.append({"name": "license", "title": _("License"), "url": user.wp_page_url("bikri-license"), "current": False})
+    return links
 
 
 # --- downloads -----------------------------------------------------------------------------------

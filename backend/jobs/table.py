@@ -45,4 +45,6 @@ JOBS = [
         trigger_args={"minutes": 5}),
     # abandoned checkouts: mark abandoned, send due reminders (idempotent per checkout and number), mark lost
     Job("abandoned_checkouts", "backend.abandoned.service:run_job", trigger_args={"minutes": 1}),
+    # the desk's status tab counts (PostgreSQL): fold the rows the orders triggers appended
+    Job("fold_order_status_counts", "backend.desk.service:fold_status_counts", trigger_args={"minutes": 5}),
 ]

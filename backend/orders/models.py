@@ -144,3 +144,17 @@ class Product(db.Model):
     stock_quantity: Mapped[int | None] = mapped_column(Integer)
     date_modified_gmt: Mapped[datetime | None]
     synced_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OrderStatusDelta(db.Model):
+    """The desk's status tab counts on PostgreSQL: statement triggers on orders (0810) append how
+    many live orders each statement added to or took from a shop's status; the count is the sum.
+    Nothing in Python writes here except the job that folds the rows together."""
+
+    __tablename__ = "order_status_deltas"
+    __table_args__ = (Index("ix_order_status_deltas_site_id_status", "site_id", "status"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    status: Mapped[str] = mapped_column(String(40))
+    delta: Mapped[int] = mapped_column(BigInteger)

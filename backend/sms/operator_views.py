@@ -15,6 +15,7 @@ from backend.security import mask_secret
 from backend.sms import service
 from backend.sms.models import Recharge, SmsMessage, SmsRate, Wallet
 from backend.timeutil import dhaka_date_sql
+from backend.formatting import money
 
 blp = console_blueprint("operator_sms", __name__, "/operator/sms", template_folder="templates")
 
@@ -175,7 +176,7 @@ def credit_wallet():
     except ValueError as error:
         return _back(str(error), "error")
     note = request.form.get("note", "").strip()[:255] or None
-    asked = confirmation(_("Credit ৳ %(amount)s to %(site)s?", amount=amount, site=site.url), _("Credit"),
+    asked = confirmation(_("Credit %(amount)s to %(site)s?", amount=money(amount), site=site.url), _("Credit"),
                          [(_("Site"), site.url), (_("Amount"), f"৳ {amount:f}"), (_("Note"), note or "—"),
                           (_("Balance now"), f"৳ {service.balance_of(site.id):f}")],
                          url_for("operator_sms.overview"))
@@ -183,7 +184,7 @@ def credit_wallet():
         return asked
     service.operator_credit(site, amount, operator=g.operator.email, note=note)
     db.session.commit()
-    return _back(_("৳ %(amount)s credited to %(site)s.", amount=amount, site=site.url))
+    return _back(_("%(amount)s credited to %(site)s.", amount=money(amount), site=site.url))
 
 
 @blp.post("/recharges/<int:recharge_id>/<action>")
@@ -199,17 +200,17 @@ def decide_recharge(recharge_id, action):
     try:
         if action == "approve":
             asked = confirmation(
-                _("Credit ৳ %(amount)s to %(site)s?", amount=recharge.amount.quantize(Decimal("0.01")), site=site.url),
+                _("Credit %(amount)s to %(site)s?", amount=money(recharge.amount), site=site.url),
                 _("Approve and credit"),
-                [(_("Site"), site.url), (_("Amount"), f"৳ {recharge.amount.quantize(Decimal('0.01')):f}"),
+                [(_("Site"), site.url), (_("Amount"), money(recharge.amount)),
                  (_("Reference"), recharge.transaction_id or "—"),
                  (_("What happens"), _("Only approve once the payment has reached Bikri's account."))],
                 url_for("operator_sms.overview"))
             if asked is not None:
                 return asked
             service.approve_manual_recharge(recharge, g.operator.email)
-            message = _("Recharge #%(id)s approved: ৳ %(amount)s credited to %(site)s.", id=recharge.id,
-                        amount=recharge.amount.quantize(Decimal("0.01")), site=site.url)
+            message = _("Recharge #%(id)s approved: %(amount)s credited to %(site)s.", id=recharge.id,
+                        amount=money(recharge.amount), site=site.url)
         else:
             reason = " ".join(request.form.get("reason", "").split())
             if not reason:

@@ -52,7 +52,7 @@ class InsufficientBalance(ApiError):
 
 
 def validation_error(field: str, message: str) -> ApiError:
-    return ApiError("Some fields are missing or invalid.", code="validation_error", status=422, details={field: [message]})
+    return ApiError(_("Some fields are missing or invalid."), code="validation_error", status=422, details={field: [message]})
 
 
 def rate_limited(message: str, retry_after: int) -> ApiError:
@@ -293,12 +293,12 @@ def send_sms(site: Site, *, phone: str, content: str, purpose: str = "manual",
     except InvalidPhone as error:
         raise validation_error("phone", str(error)) from error
     if not content or not content.strip():
-        raise validation_error("content", "Write the message; it is empty.")
+        raise validation_error("content", _("Write the message; it is empty."))
     if purpose not in PURPOSES:
-        raise validation_error("purpose", f"One of: {', '.join(PURPOSES)}.")
+        raise validation_error("purpose", _("One of: %(choices)s.", choices=", ".join(PURPOSES)))
     price = quote(site, content)
     if price.segments > MAX_SEGMENTS:
-        raise validation_error("content", f"The message needs {price.segments} SMS; at most {MAX_SEGMENTS} are allowed. Shorten it.")
+        raise validation_error("content", _("The message needs %(n)s SMS; at most %(most)s are allowed. Shorten it.", n=price.segments, most=MAX_SEGMENTS))
     # A repeated Idempotency-Key is found by the unique index when the message is inserted (the
     # IntegrityError below), not by a lookup first: most keys are new (every checkout code's is),
     # and a lookup cost each of them a round trip.
@@ -398,10 +398,10 @@ def check_recharge_amount(amount: Decimal) -> Decimal:
     config = sms_settings()
     # the range first, and with finite amounts only: quantizing 1e30 or Infinity raises
     if not amount.is_finite() or not config.min_recharge <= amount <= min(config.max_recharge, MAX_RECHARGE):
-        raise validation_error("amount", f"Recharge between {config.min_recharge.normalize():f} and "
-                                         f"{min(config.max_recharge, MAX_RECHARGE).normalize():f} taka.")
+        raise validation_error("amount", _("Recharge between %(low)s and %(high)s taka.", low=f"{config.min_recharge.normalize():f}",
+                                           high=f"{min(config.max_recharge, MAX_RECHARGE).normalize():f}"))
     if not whole_poisha(amount):
-        raise validation_error("amount", "Use at most two decimal places.")
+        raise validation_error("amount", _("Use at most two decimal places."))
     return amount
 
 
@@ -490,7 +490,7 @@ def range_errors(values: dict, limits: dict, *, optional=()) -> dict:
             continue
         value = values[name]
         if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-            errors[name] = [f"Between {low} and {high}."]
+            errors[name] = [_("Between %(low)s and %(high)s.", low=low, high=high)]
     return errors
 
 
@@ -500,12 +500,12 @@ def check_shop_text(template: str, *, placeholders: set, hint: str, sample, also
     template = (template or "").strip()
     unknown = set(re.findall(r"\{(\w*)\}", template)) - placeholders
     if unknown:
-        raise ValueError(f"Unknown placeholder {{{sorted(unknown)[0]}}}; use {hint}.")
+        raise ValueError(_("Unknown placeholder %(name)s; use %(hint)s.", name="{" + sorted(unknown)[0] + "}", hint=hint))
     if also is not None:
         also(template)
     size = measure(sample(template))
     if size.segments > MAX_SHOP_TEXT_SEGMENTS:
-        raise ValueError(f"The text needs {size.segments} SMS; keep it within {MAX_SHOP_TEXT_SEGMENTS} (shorter is cheaper).")
+        raise ValueError(_("The text needs %(n)s SMS; keep it within %(most)s (shorter is cheaper).", n=size.segments, most=MAX_SHOP_TEXT_SEGMENTS))
     return template
 
 
@@ -515,7 +515,7 @@ def apply_sms_option_settings(site: Site, settings, values: dict, errors: dict, 
     422 naming every bad field; switching `switch` on needs an SMS balance (S8); a blank text is
     stored as None (the default text)."""
     if errors:
-        raise ApiError("Some fields are missing or invalid.", code="validation_error", status=422, details=errors)
+        raise ApiError(_("Some fields are missing or invalid."), code="validation_error", status=422, details=errors)
     if values.get(switch) and not getattr(settings, switch):
         require_sms_balance(site)
     for name, value in values.items():

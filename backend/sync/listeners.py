@@ -2,8 +2,9 @@
 below the sync and never imports it. `connect` is called once by `backend.app.create_app`;
 tests/test_signals.py checks it was."""
 from backend.licensing.signals import site_activated
+from backend.sync.backfill import request_backfill
 from backend.sync.models import SyncKind, SyncStatus
-from backend.sync.service import request_backfill, state_for
+from backend.sync.state import state_for
 
 
 def on_site_activated(site, *, new_keys: bool) -> None:

@@ -3,6 +3,7 @@ from datetime import timezone
 from marshmallow import ValidationError, fields, utils, validate
 
 from backend.api import StrictSchema
+from backend.sync.events import InvalidItem
 
 EVENT_TYPES = ("created", "updated", "status_changed", "deleted")
 ORDER_SHAPES = ("export",)
@@ -24,9 +25,6 @@ class TolerantList(fields.List):
     (answered as that item's error) instead of failing the whole request."""
 
     def _deserialize(self, value, attr, data, **kwargs):
-        # not at the top: the sync's service imports these schemas, and InvalidItem is its error
-        from backend.sync.service import InvalidItem
-
         if not utils.is_collection(value):
             raise self.make_error("invalid")
         loaded = []

@@ -2,6 +2,7 @@
 real sockets: single, bulk with a bad order, and every double-booking case (double click, a
 dropped answer, a crash between the courier's answer and our write)."""
 import json
+import re
 import threading
 from datetime import timedelta
 
@@ -242,6 +243,9 @@ def test_order_desk_books_one_click_and_bulk_and_shows_the_consignment(app, shop
     ids = bookable(app, shop, 3)
     page, headers = embed(shop)
     assert "Book selected orders with Steadfast" in page and "Balance: ৳" in page
+    # bulk booking sits in the bulk bar beside the status change, not in a collapsed box (issue 20)
+    bulk_bar = re.search(r'<form id="desk-bulk".*?</form>', page, re.S).group(0)
+    assert 'id="book-selected"' in bulk_bar and 'id="bulk-apply"' in bulk_bar and "<details" not in bulk_bar
     rows = shop.client.get("/embed/orders/list", query_string={"status": "processing"}, headers=headers).get_data(as_text=True)
     assert "book-one" in rows
     one = shop.client.post("/embed/orders/book", data={"order": [ids[0]]}, headers=headers)

@@ -144,8 +144,11 @@ def test_order_desk_in_wp_admin(service, shop_wordpress, shop, browser):
     expect(frame.locator("#order-rows tr.order-row")).to_have_count(len(processing) - 2)
     expect(frame.locator(f"#order-rows tr.order-row[data-wc-id='{refused}'] select.row-status")).to_have_value("processing")
 
-    # --- a manual order: a validation error first, nothing sent to WooCommerce
+    # --- a manual order, in the New-order dialog opened from the top of the desk: a validation
+    # error first, nothing sent to WooCommerce
     total_before = store.total_orders()
+    frame.locator("#new-order-open").click()
+    expect(frame.locator("#new-order-dialog")).to_be_visible()
     form = frame.locator("#manual-order")
     form.locator("#m-name").fill("Nusrat Jahan")
     form.locator("#m-phone").fill("01712-34")
@@ -232,6 +235,7 @@ def test_order_desk_in_wp_admin(service, shop_wordpress, shop, browser):
         # the frame scrolls inside itself: one more shot with the list, and one with the new-order form
         frame.locator("#desk-bulk").evaluate("e => e.scrollIntoView({block: 'start'})")
         page.screenshot(path=str(ARTIFACTS / f"orders-{width}-list.png"))
-        frame.locator("#manual-order").evaluate("e => e.scrollIntoView({block: 'start'})")
+        frame.locator("#new-order-open").click()
+        expect(frame.locator("#new-order-dialog")).to_be_visible()
         page.screenshot(path=str(ARTIFACTS / f"orders-{width}-new-order.png"))
     context.close()

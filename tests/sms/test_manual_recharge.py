@@ -46,7 +46,7 @@ def test_request_approve_with_confirmation_credits_exactly_once(app, shop, clien
     path = f"/operator/sms/recharges/{recharge.id}/approve"
     asked = operator_client.post(path, data={"csrf_token": operator_client.csrf})
     html = asked.get_data(as_text=True)
-    assert asked.status_code == 200 and 'id="confirm"' in html and "1500.00" in html and "DBBL-778812" in html
+    assert asked.status_code == 200 and 'id="confirm"' in html and "৳1,500.00" in html and "DBBL-778812" in html
     assert 'name="confirm" value="yes"' in html
     assert shop.get("/api/sms/balance").json["balance"] == "0.00", "asking credits nothing"
     assert only_recharge(app, shop.site_id).status == "pending"

@@ -15,7 +15,7 @@ from backend.jobs import runner
 from backend.licensing.models import Site
 from backend.jobs.table import JOBS
 from backend.sandbox.server import SandboxServer, self_signed_tls
-from backend.sync import service
+from backend.sync import backfill, service
 from backend.sync.models import SyncState
 from tests.conftest import WC_KEY, WC_SECRET
 from tests.sync.helpers import assert_matches_store, customer_counts, expected_customer_counts, live_orders
@@ -209,10 +209,10 @@ def test_rollups_after_a_backfill_equal_a_rebuild_from_the_orders(app, store, co
     from backend.orders import service as orders
 
     if writer == "waits for the shop":
-        monkeypatch.setattr(service, "ROLLUPS_NOW_AFTER_WAIT", 0.0)
+        monkeypatch.setattr(backfill, "ROLLUPS_NOW_AFTER_WAIT", 0.0)
     else:
-        monkeypatch.setattr(service, "ROLLUPS_NOW_AFTER_WAIT", float("inf"))
-        monkeypatch.setattr(service, "WRITER_BEHIND_AFTER_PAGES", 1)
+        monkeypatch.setattr(backfill, "ROLLUPS_NOW_AFTER_WAIT", float("inf"))
+        monkeypatch.setattr(backfill, "WRITER_BEHIND_AFTER_PAGES", 1)
     rebuilds = []
     real_rebuild = rollups.rebuild_site
 

@@ -28,6 +28,22 @@ final class Bikri_Access {
 	const GRANTING_CAPS = array( 'manage_options', 'manage_woocommerce', 'edit_shop_orders' );
 
 	/**
+	 * The plugin's copy of which Bikri pages each WordPress role may open, as the service last
+	 * told it with a ticket: role name => service page names; '*' for every role not named.
+	 */
+	const OPTION_PAGES = 'bikri_page_access';
+
+	/**
+	 * Key of the entry for WordPress roles the service does not name (its staff).
+	 */
+	const OTHER_ROLES = '*';
+
+	/**
+	 * Pages shown when the copy says nothing about the user's role: every role may open these.
+	 */
+	const FALLBACK_PAGES = array( 'home' );
+
+	/**
 	 * Grants CAP_VIEW to users holding any of GRANTING_CAPS.
 	 *
 	 * @param bool[]   $allcaps All capabilities of the user.
@@ -67,5 +83,59 @@ final class Bikri_Access {
 			return 'administrator';
 		}
 		return 'none';
+	}
+
+	/**
+	 * Keeps the service's table of pages per role (from a ticket answer) for the menu.
+	 *
+	 * Only page names the plugin knows are kept; anything malformed is ignored, so a bad answer
+	 * leaves the previous copy in place. WordPress writes the option only when it changed.
+	 *
+	 * @param mixed    $table       The answer's pages_by_role.
+	 * @param string[] $known_pages Service page names the plugin has pages for.
+	 * @return bool Whether the table was usable.
+	 */
+	public static function save_page_table( $table, array $known_pages ) {
+		if ( ! is_array( $table ) || empty( $table ) ) {
+			return false;
+		}
+		$clean = array();
+		foreach ( $table as $role => $pages ) {
+			$role = (string) $role;
+			if ( self::OTHER_ROLES !== $role && sanitize_key( $role ) !== $role ) {
+				continue;
+			}
+			if ( ! is_array( $pages ) ) {
+				continue;
+			}
+			$clean[ $role ] = array_values( array_intersect( $known_pages, array_map( 'strval', array_filter( $pages, 'is_scalar' ) ) ) );
+		}
+		if ( empty( $clean ) ) {
+			return false;
+		}
+		update_option( self::OPTION_PAGES, $clean, true );
+		return true;
+	}
+
+	/**
+	 * The service pages a user's role may open, from the kept copy; null when the copy says
+	 * nothing for this user (no ticket answered yet).
+	 *
+	 * @param WP_User $user The user.
+	 * @return string[]|null
+	 */
+	public static function pages_of( WP_User $user ) {
+		$table = get_option( self::OPTION_PAGES, array() );
+		if ( ! is_array( $table ) ) {
+			return null;
+		}
+		$role = self::role_of( $user );
+		if ( isset( $table[ $role ] ) && is_array( $table[ $role ] ) ) {
+			return $table[ $role ];
+		}
+		if ( isset( $table[ self::OTHER_ROLES ] ) && is_array( $table[ self::OTHER_ROLES ] ) ) {
+			return $table[ self::OTHER_ROLES ];
+		}
+		return null;
 	}
 }

@@ -166,12 +166,22 @@ final class Bikri_Embedded_Pages {
 			56
 		);
 
+		// Only the pages the user's role may open, as the service last said with a ticket (no
+		// remote call here: this runs on every admin page view). While the service has not said,
+		// the menu shows only Home; the other pages stay reachable by their links, unlisted, so
+		// the service can answer for them and its ticket answer fills in the menu.
+		$allowed = Bikri_Access::pages_of( wp_get_current_user() );
 		foreach ( self::pages() as $slug => $definition ) {
+			$listed = in_array( $definition['page'], null === $allowed ? Bikri_Access::FALLBACK_PAGES : $allowed, true )
+				|| self::MENU_SLUG === $slug;
+			if ( ! $listed && null !== $allowed ) {
+				continue;
+			}
 			$hook = add_submenu_page(
-				self::MENU_SLUG,
+				$listed ? self::MENU_SLUG : '',
 				/* translators: %s: page title, e.g. Home */
 				sprintf( __( '%s ‹ Bikri', 'bikri' ), $definition['title'] ),
-				$definition['title'],
+				$listed ? $definition['title'] : '',
 				Bikri_Access::CAP_VIEW,
 				$slug,
 				array( $this, 'render' )
@@ -237,6 +247,11 @@ final class Bikri_Embedded_Pages {
 			return;
 		}
 		$this->frame_url = $url;
+
+		// The service's word on which pages each role may open, kept for the menu of later views.
+		if ( isset( $ticket['pages_by_role'] ) ) {
+			Bikri_Access::save_page_table( $ticket['pages_by_role'], wp_list_pluck( self::pages(), 'page' ) );
+		}
 	}
 
 	/**

@@ -50,7 +50,7 @@ final class Bikri_Uninstaller {
 		( new Bikri_Sync_Queue() )->clear();
 		Bikri_Sync::unschedule();
 		delete_option( Bikri_Sync::OPTION_STATE );
-		foreach ( array_merge( Bikri_License::OPTIONS, Bikri_Checkout_Config::OPTIONS ) as $option ) {
+		foreach ( array_merge( Bikri_License::OPTIONS, Bikri_Checkout_Config::OPTIONS, array( Bikri_Access::OPTION_PAGES ) ) as $option ) {
 			delete_option( $option );
 		}
 		Bikri_Checkout_Config::unschedule();

@@ -36,15 +36,146 @@ class Bikri_Embedded_Pages_Test extends Bikri_Test_Case {
 		};
 	}
 
-	public function test_menu_lists_the_service_pages_and_license() {
-		$this->sign_in( 'administrator' );
-		$this->build_menu();
+	/**
+	 * The table of pages per role the service sends with each ticket (as backend/embed/roles.py
+	 * has it: staff open Home, Dashboard and Orders; managers all but checkout protection).
+	 */
+	const PAGES_BY_ROLE = array(
+		'administrator' => array( 'home', 'dashboard', 'orders', 'sms', 'checkout', 'blacklist', 'otp-report', 'couriers', 'abandoned' ),
+		'shop_manager'  => array( 'home', 'dashboard', 'orders', 'sms', 'blacklist', 'otp-report', 'couriers', 'abandoned' ),
+		'*'             => array( 'home', 'dashboard', 'orders' ),
+	);
 
-		$slugs = wp_list_pluck( $GLOBALS['submenu']['bikri'], 2 );
-		$this->assertSame( array( 'bikri', 'bikri-dashboard', 'bikri-orders', 'bikri-sms', 'bikri-checkout', 'bikri-blacklist', 'bikri-otp-report', 'bikri-couriers', 'bikri-abandoned', 'bikri-license' ), array_values( $slugs ) );
+	/**
+	 * A service whose ticket answer carries the pages each role may open.
+	 *
+	 * @param array $table pages_by_role of the answer.
+	 * @return callable
+	 */
+	private static function ticket_service_with_pages( $table ) {
+		return static function ( $method, $path ) use ( $table ) {
+			if ( 'POST' === $method && '/api/v1/embed/tickets' === $path ) {
+				return self::response(
+					201,
+					array(
+						'url'           => 'http://localhost:5000/embed/home?ticket=t',
+						'expires_in'    => 60,
+						'pages_by_role' => $table,
+					)
+				);
+			}
+			return self::response( 404 );
+		};
+	}
+
+	/**
+	 * Slugs of the Bikri submenu as the signed-in user sees it.
+	 *
+	 * @return string[]
+	 */
+	private function menu_slugs() {
+		$this->build_menu();
+		return array_values( wp_list_pluck( isset( $GLOBALS['submenu']['bikri'] ) ? $GLOBALS['submenu']['bikri'] : array(), 2 ) );
+	}
+
+	/**
+	 * Whether wp-admin would open admin.php?page=$slug for the signed-in user (after build_menu).
+	 *
+	 * @param string $slug Admin page slug.
+	 * @return bool
+	 */
+	private static function reachable( $slug ) {
+		return isset( $GLOBALS['_registered_pages'][ get_plugin_page_hookname( $slug, 'bikri' ) ] )
+			|| isset( $GLOBALS['_registered_pages'][ get_plugin_page_hookname( $slug, '' ) ] );
+	}
+
+	public function test_menu_lists_the_service_pages_and_license() {
+		update_option( Bikri_Access::OPTION_PAGES, self::PAGES_BY_ROLE );
+		$this->sign_in( 'administrator' );
+
+		$slugs = $this->menu_slugs();
+		$this->assertSame( array( 'bikri', 'bikri-dashboard', 'bikri-orders', 'bikri-sms', 'bikri-checkout', 'bikri-blacklist', 'bikri-otp-report', 'bikri-couriers', 'bikri-abandoned', 'bikri-license' ), $slugs );
 		// every service page needs bikri_view (the service decides what each role may do); the License page needs manage_options
 		$caps = wp_list_pluck( $GLOBALS['submenu']['bikri'], 1 );
 		$this->assertSame( array_merge( array_fill( 0, count( $slugs ) - 1, 'bikri_view' ), array( 'manage_options' ) ), array_values( $caps ) );
+	}
+
+	public function test_staff_and_managers_get_only_their_pages() {
+		update_option( Bikri_Access::OPTION_PAGES, self::PAGES_BY_ROLE );
+		add_role( 'order_clerk', 'Order clerk', array( 'read' => true, 'edit_shop_orders' => true ) );
+		try {
+			$this->sign_in( 'order_clerk' );
+			$this->assertSame( array( 'bikri', 'bikri-dashboard', 'bikri-orders' ), $this->menu_slugs() );
+			// not only unlisted: wp-admin will not open them for this role
+			$this->assertFalse( self::reachable( 'bikri-sms' ) );
+			$this->assertFalse( self::reachable( 'bikri-checkout' ) );
+			$this->assertTrue( self::reachable( 'bikri-orders' ) );
+
+			$this->sign_in( 'shop_manager' );
+			$this->assertSame( array( 'bikri', 'bikri-dashboard', 'bikri-orders', 'bikri-sms', 'bikri-blacklist', 'bikri-otp-report', 'bikri-couriers', 'bikri-abandoned' ), $this->menu_slugs() );
+			$this->assertFalse( self::reachable( 'bikri-checkout' ) );
+		} finally {
+			remove_role( 'order_clerk' );
+		}
+	}
+
+	public function test_without_the_services_word_the_menu_shows_home_and_license_only() {
+		delete_option( Bikri_Access::OPTION_PAGES );
+		$this->sign_in( 'administrator' );
+		$this->assertSame( array( 'bikri', 'bikri-license' ), $this->menu_slugs() );
+		// links (a bookmark, the service's own) still open, so the service can answer and its
+		// ticket answer fill in the menu
+		$this->assertTrue( self::reachable( 'bikri-orders' ) );
+
+		$this->sign_in( 'shop_manager' );
+		$this->assertSame( array( 'bikri' ), $this->menu_slugs() );
+
+		// a copy that names neither the role nor the others is no word either
+		update_option( Bikri_Access::OPTION_PAGES, array( 'administrator' => self::PAGES_BY_ROLE['administrator'] ) );
+		$this->assertSame( array( 'bikri' ), $this->menu_slugs() );
+	}
+
+	public function test_the_ticket_answer_fills_the_menu_and_later_views_ask_nothing() {
+		delete_option( Bikri_Access::OPTION_PAGES );
+		$this->activate_locally();
+		$this->service = self::ticket_service_with_pages( self::PAGES_BY_ROLE );
+		add_role( 'order_clerk', 'Order clerk', array( 'read' => true, 'edit_shop_orders' => true ) );
+		try {
+			$this->sign_in( 'order_clerk' );
+			$this->assertSame( array( 'bikri' ), $this->menu_slugs() );
+			do_action( self::HOME_HOOK );
+			$this->assertCount( 1, $this->requests_to( '/api/v1/embed/tickets' ) );
+			$this->assertSame( self::PAGES_BY_ROLE, get_option( Bikri_Access::OPTION_PAGES ) );
+
+			// the next admin page views build the menu from the copy: no call to the service
+			$this->requests = array();
+			$this->assertSame( array( 'bikri', 'bikri-dashboard', 'bikri-orders' ), $this->menu_slugs() );
+			$this->sign_in( 'administrator' );
+			$this->assertCount( 10, $this->menu_slugs() );
+			$this->assertSame( array(), $this->requests );
+		} finally {
+			remove_role( 'order_clerk' );
+		}
+	}
+
+	public function test_a_new_answer_replaces_the_copy_and_a_malformed_one_is_ignored() {
+		$this->activate_locally();
+		update_option( Bikri_Access::OPTION_PAGES, self::PAGES_BY_ROLE );
+		$this->sign_in( 'shop_manager' );
+
+		// the service took the SMS page from managers: the next ticket says so
+		$table                 = self::PAGES_BY_ROLE;
+		$table['shop_manager'] = array( 'home', 'orders', 'made-up-page' );
+		$this->service         = self::ticket_service_with_pages( $table );
+		$this->menu_slugs();
+		do_action( self::HOME_HOOK );
+		$this->assertSame( array( 'bikri', 'bikri-orders' ), $this->menu_slugs(), 'unknown page names are dropped' );
+
+		foreach ( array( 'not a table', array(), array( '<b>' => array( 'home' ) ), array( 'shop_manager' => 'home' ) ) as $bad ) {
+			$this->service = self::ticket_service_with_pages( $bad );
+			do_action( self::HOME_HOOK );
+			$this->assertSame( array( 'bikri', 'bikri-orders' ), $this->menu_slugs(), wp_json_encode( $bad ) );
+		}
 	}
 
 	public function test_page_redirects_to_license_page_without_a_license() {

@@ -53,6 +53,10 @@ class Bikri_Live_Service_Test extends Bikri_Test_Case {
 		$ticket = $client->create_embed_ticket( $this->plugin->embedded_pages->ticket_request( $user, 'home' ) );
 		$this->assertIsArray( $ticket, is_wp_error( $ticket ) ? $ticket->get_error_code() . ': ' . $ticket->get_error_message() : '' );
 		$this->assertStringContainsString( '/embed/home?ticket=', $ticket['url'] );
+		// the real answer's table of pages per role is one the plugin keeps and builds its menu from
+		$this->assertTrue( Bikri_Access::save_page_table( $ticket['pages_by_role'], wp_list_pluck( Bikri_Embedded_Pages::pages(), 'page' ) ) );
+		$this->assertSame( array( 'home', 'dashboard', 'orders' ), Bikri_Access::pages_of( $this->sign_in( 'subscriber' ) ) );
+		$this->assertContains( 'checkout', Bikri_Access::pages_of( $user ) );
 
 		$this->assertSame( array(), $client->deactivate() );
 		$after = $client->get_license();

@@ -14,8 +14,14 @@
     (children || []).forEach(function (c) { node.appendChild(c); });
     return node;
   }
-  function num(value) { return Number(value).toLocaleString(document.documentElement.lang || "en"); }
-  function taka(value) { return value === null || value === undefined ? "—" : "৳" + Number(value).toLocaleString(document.documentElement.lang || "en", { minimumFractionDigits: 2, maximumFractionDigits: 2 }); }
+  // Latin digits in every locale and the ৳ where the locale puts it, as the server's Babel
+  // formatting does (backend/formatting.py): "bn-u-nu-latn" keeps Bangla grouping and words.
+  var LOCALE = (document.documentElement.lang || "en") + "-u-nu-latn";
+  function num(value) { return Number(value).toLocaleString(LOCALE); }
+  function taka(value) { return value === null || value === undefined ? "—" : Number(value).toLocaleString(LOCALE, { style: "currency", currency: "BDT", currencyDisplay: "narrowSymbol", minimumFractionDigits: 2, maximumFractionDigits: 2 }); }
+  function when(value) { return new Date(value).toLocaleString(LOCALE, { dateStyle: "medium", timeStyle: "short", timeZone: "Asia/Dhaka" }); }
+  function day(isoDay) { return new Date(isoDay + "T00:00:00Z").toLocaleDateString(LOCALE, { dateStyle: "medium", timeZone: "UTC" }); }
+  function statusLabel(status) { return (T.order_statuses || {})[status] || status; }
   function delta(now, before) {
     now = Number(now); before = Number(before);
     if (!before) { return el("span", { text: "" }); }
@@ -37,7 +43,7 @@
     if (typeof Chart === "undefined") { return; }
     var canvas = el("canvas", { "aria-label": config.label || "" });
     body.appendChild(el("div", { "class": "chart-box" }, [canvas]));
-    config.options = Object.assign({ responsive: true, maintainAspectRatio: false, animation: false }, config.options || {});
+    config.options = Object.assign({ responsive: true, maintainAspectRatio: false, animation: false, locale: LOCALE }, config.options || {});
     charts[name] = new Chart(canvas, config);
   }
   // a widget whose range has no data says so instead of drawing blank axes
@@ -57,7 +63,7 @@
       var sets = [{ label: T.orders, data: d.orders, backgroundColor: colours[1], yAxisID: "y" }];
       if (d.empty) { empty("sales", body, T.no_sales); if (d.money_hidden) { hidden(body); } return; }
       if (!d.money_hidden) { sets.unshift({ label: T.revenue, data: d.revenue.map(Number), type: "line", borderColor: colours[0], yAxisID: "y1" }); }
-      chart("sales", body, { type: "bar", data: { labels: d.labels, datasets: sets },
+      chart("sales", body, { type: "bar", data: { labels: d.labels.map(day), datasets: sets },
         options: { scales: { y: { position: "left" }, y1: { display: !d.money_hidden, position: "right", grid: { drawOnChartArea: false } } } } });
       if (d.money_hidden) { hidden(body); }
     },
@@ -86,18 +92,18 @@
         figure(T.subtotal, taka(c.subtotal), c.subtotal, p.subtotal), figure(T.discount, taka(c.discount), c.discount, p.discount),
         figure(T.shipping, taka(c.shipping)), figure(T.refunded, taka(c.refunded)), figure(T.net, taka(c.revenue), c.revenue, p.revenue)]));
       if (d.empty) { empty("amounts", body, T.no_sales); return; }
-      chart("amounts", body, { type: "bar", data: { labels: d.labels, datasets: [
+      chart("amounts", body, { type: "bar", data: { labels: d.labels.map(day), datasets: [
         { label: T.subtotal, data: d.subtotal.map(Number), backgroundColor: colours[0] },
         { label: T.discount, data: d.discount.map(Number), backgroundColor: colours[3] }] } });
     },
     statuses: function (d, body) {
       if (d.empty) { empty("statuses", body, T.none); } else {
-        chart("statuses", body, { type: "bar", data: { labels: d.labels, datasets: d.statuses.map(function (s, i) {
-          return { label: s.status, data: s.orders, backgroundColor: colours[i % colours.length], stack: "s" }; }) },
+        chart("statuses", body, { type: "bar", data: { labels: d.labels.map(day), datasets: d.statuses.map(function (s, i) {
+          return { label: statusLabel(s.status), data: s.orders, backgroundColor: colours[i % colours.length], stack: "s" }; }) },
           options: { scales: { x: { stacked: true }, y: { stacked: true } } } });
       }
       if (!d.statuses.length) { return; }
-      body.appendChild(table([T.status, T.orders, T.previous], d.statuses.map(function (s) { return [s.status, num(s.current), num(s.previous)]; }), [false, true, true]));
+      body.appendChild(table([T.status, T.orders, T.previous], d.statuses.map(function (s) { return [statusLabel(s.status), num(s.current), num(s.previous)]; }), [false, true, true]));
     },
     sources: function (d, body) {
       if (d.empty) { empty("sources", body, T.no_sales); } else {
@@ -180,7 +186,7 @@
       if (!d.money_hidden) { heads.push(T.total); numeric.push(true); }
       body.appendChild(table(heads, d.orders.map(function (o) {
         var link = el("a", { href: o.url, target: "_top", text: "#" + o.number });
-        var row = [link, o.name, o.status, new Date(o.created).toLocaleString(document.documentElement.lang || "en", { timeZone: "Asia/Dhaka" })];
+        var row = [link, o.name, statusLabel(o.status), when(o.created)];
         if (!d.money_hidden) { row.push(taka(o.total)); }
         return row;
       }), numeric));
@@ -312,7 +318,7 @@
     var pEnd = new Date(start); pEnd.setUTCDate(pEnd.getUTCDate() - 1);
     var pStart = new Date(pEnd); pStart.setUTCDate(pStart.getUTCDate() - days + 1);
     if (form.preset.value === "year") { pStart = yearEarlier(start); pEnd = yearEarlier(end); }
-    document.getElementById("dash-compare").textContent = days > 0 ? T.compare.replace("{start}", iso(pStart)).replace("{end}", iso(pEnd)) : "";
+    document.getElementById("dash-compare").textContent = days > 0 ? T.compare.replace("{start}", day(iso(pStart))).replace("{end}", day(iso(pEnd))) : "";
   }
   function all() {
     compare();

@@ -38,6 +38,99 @@
     if (window.htmx) { window.htmx.process(into); window.htmx.trigger(document.body, "rows-changed"); }
   });
 
+  // --- status tabs, the Incomplete tab, the filters drawer, the New-order dialog -------------
+  var tabs = document.getElementById("desk-tabs");
+  var statusSelect = document.getElementById("f-status");
+  var ordersBox = document.getElementById("desk-orders");
+  var incompleteBox = document.getElementById("desk-incomplete");
+  function markTab(key) {
+    if (!tabs) { return; }
+    tabs.querySelectorAll(".desk-tab").forEach(function (tab) {
+      tab.setAttribute("aria-pressed", tab.dataset.tab === key ? "true" : "false");
+    });
+  }
+  function tabOfStatus(value) {
+    var found = "all";
+    if (tabs && value) {
+      tabs.querySelectorAll(".desk-tab").forEach(function (tab) { if (tab.dataset.status === value) { found = tab.dataset.tab; } });
+      if (found === "all") { found = null; }  // a status with no tab of its own
+    }
+    return found;
+  }
+  function showIncomplete(on) {
+    if (!ordersBox || !incompleteBox) { return; }
+    ordersBox.hidden = on;
+    incompleteBox.hidden = !on;
+    // the filters are the orders' own; the Incomplete tab lists every open checkout
+    document.getElementById("desk-filters").classList.toggle("desk-filters-off", on);
+  }
+  if (tabs) {
+    markTab("all");
+    tabs.addEventListener("click", function (event) {
+      var tab = event.target.closest(".desk-tab");
+      if (!tab) { return; }
+      markTab(tab.dataset.tab);
+      if (tab.dataset.tab === "incomplete") {
+        showIncomplete(true);
+        window.htmx.ajax("GET", incompleteBox.dataset.url, { target: "#desk-incomplete", swap: "innerHTML" });
+        return;
+      }
+      showIncomplete(false);
+      statusSelect.value = tab.dataset.status;
+      window.htmx.trigger(document.getElementById("desk-filters"), "submit");
+    });
+  }
+  if (statusSelect) {
+    statusSelect.addEventListener("change", function () { showIncomplete(false); markTab(tabOfStatus(statusSelect.value)); });
+  }
+  // the list's answer carries the tabs' numbers (HX-Trigger-After-Swap: desk-counts)
+  document.body.addEventListener("desk-counts", function (event) {
+    var counts = event.detail || {};
+    Object.keys(counts).forEach(function (key) {
+      var tab = tabs && tabs.querySelector(".desk-tab[data-tab='" + key + "']");
+      if (tab) {
+        tab.dataset.count = counts[key];
+        tab.querySelector(".desk-tab-count").textContent = counts[key];
+      }
+    });
+  });
+
+  var filtersToggle = document.getElementById("desk-filters-toggle");
+  if (filtersToggle) {
+    filtersToggle.addEventListener("click", function () {
+      var open = document.getElementById("desk-filters").classList.toggle("desk-filters-open");
+      filtersToggle.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  }
+
+  function openDialog(id) {
+    var dialog = document.getElementById(id);
+    if (dialog && !dialog.open) { dialog.showModal(); }
+  }
+  document.addEventListener("click", function (event) {
+    var opener = event.target.closest("[data-open-dialog]");
+    if (opener) { openDialog(opener.dataset.openDialog); return; }
+    var closer = event.target.closest("[data-close-dialog]");
+    if (closer) { document.getElementById(closer.dataset.closeDialog).close(); }
+  });
+  // "Turn into an order": the New-order form comes back filled in from the checkout; show it
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var source = event.detail.requestConfig && event.detail.requestConfig.elt;
+    if (source && source.dataset && source.dataset.fillOrder) { openDialog("new-order-dialog"); }
+  });
+  // an order made from a checkout: the Incomplete tab, when open, is drawn again
+  document.body.addEventListener("orders-changed", function () {
+    if (incompleteBox && !incompleteBox.hidden) {
+      window.htmx.ajax("GET", incompleteBox.dataset.url, { target: "#desk-incomplete", swap: "innerHTML" });
+    }
+  });
+  // "Call": the phone's dialler opens (tel: link) and the call is recorded on the checkout
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("a.call-link[data-record-url]");
+    if (!link || !window.htmx) { return; }
+    window.htmx.ajax("POST", link.dataset.recordUrl, { target: link.dataset.target, swap: "outerHTML" });
+  });
+
   // --- new-order sound --------------------------------------------------------------------
   var box = document.getElementById("desk-sound");
   if (!box) { return; }

@@ -30,3 +30,61 @@ window.bikri.fetchJSON = function (url) {
       return response.json();
     });
 };
+
+// Phones: the navigation strip shows the current page, and a table wider than its box says so
+// in words above it (the first column stays put, see embed.css). Tables come from htmx swaps and
+// from scripts (the dashboard), so this runs again whenever the page changes.
+(function () {
+  "use strict";
+  var hintText = (document.querySelector('meta[name="bikri-scroll-hint"]') || {}).content || "";
+
+  function showCurrentPage() {
+    var strip = document.querySelector("#bikri-nav ul");
+    var current = strip && strip.querySelector('[aria-current="page"]');
+    if (current && strip.scrollWidth > strip.clientWidth) {
+      var item = current.parentElement;
+      strip.scrollLeft = item.offsetLeft - (strip.clientWidth - item.offsetWidth) / 2;
+    }
+  }
+
+  function markWideTables() {
+    document.querySelectorAll(".scroll-hint").forEach(function (hint) {
+      var box = hint.nextElementSibling;
+      if (!box || !box.classList.contains("table-scroll") || box.scrollWidth <= box.clientWidth + 1) {
+        hint.remove();
+      }
+    });
+    document.querySelectorAll(".table-scroll").forEach(function (box) {
+      var wide = box.scrollWidth > box.clientWidth + 1;
+      box.classList.toggle("is-wide", wide);
+      var before = box.previousElementSibling;
+      if (wide && hintText && !(before && before.classList.contains("scroll-hint"))) {
+        var hint = document.createElement("p");
+        hint.className = "scroll-hint";
+        hint.textContent = hintText;
+        box.parentNode.insertBefore(hint, box);
+      }
+    });
+  }
+
+  var queued = false;
+  function soon() {
+    if (queued) { return; }
+    queued = true;
+    window.requestAnimationFrame(function () { queued = false; markWideTables(); });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    showCurrentPage();
+    markWideTables();
+    new MutationObserver(function (changes) {
+      // our own hints change the page too; only other changes need a new look
+      var other = changes.some(function (change) {
+        return [].some.call(change.addedNodes, function (node) { return !(node.classList && node.classList.contains("scroll-hint")); }) ||
+          [].some.call(change.removedNodes, function (node) { return !(node.classList && node.classList.contains("scroll-hint")); });
+      });
+      if (other) { soon(); }
+    }).observe(document.body, { childList: true, subtree: true });
+    window.addEventListener("resize", soon);
+  });
+})();
