@@ -1,12 +1,20 @@
 """Wiring shared by every JSON route: bearer authentication, strict schemas, the site of the caller."""
+from datetime import date, timedelta
+from decimal import Decimal
+
 import flask_smorest
 import orjson
 from flask import current_app, g, request
+from flask_babel import gettext as _
 from marshmallow import RAISE, Schema, fields, validate
+from sqlalchemy import func, select
 from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
 
+from backend.errors import ApiError
+from backend.extensions import db
 from backend.licensing.service import authenticate_site, touch_site
+from backend.timeutil import dhaka_today, iso
 
 API_PREFIX = "/api/"
 PUBLIC_PREFIXES = ("/api/docs",)
@@ -39,8 +47,6 @@ class UtcDateTime(fields.DateTime):
     """Stored times are naive UTC; say so on the wire ("2026-11-25T10:00:00Z")."""
 
     def _serialize(self, value, attr, obj, **kwargs):
-        from backend.timeutil import iso
-
         return iso(value)
 
 
@@ -50,8 +56,6 @@ class MoneyString(fields.Field):
     def _serialize(self, value, attr, obj, **kwargs):
         if value is None:
             return None
-        from decimal import Decimal
-
         two = value.quantize(Decimal("0.01"))
         return f"{two:f}" if two == value else f"{value.quantize(Decimal('0.0001')):f}"
 
@@ -72,10 +76,6 @@ class PageSchema(Schema):
 
 def paginate(query, page: int, per_page: int) -> dict:
     """One page of a select() plus its counts, in the shape every list answer uses."""
-    from sqlalchemy import func, select
-
-    from backend.extensions import db
-
     total = db.session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
     items = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).scalars().all()
     return {"items": items, "page": page, "per_page": per_page, "total": total, "pages": -(-total // per_page)}
@@ -84,13 +84,6 @@ def paginate(query, page: int, per_page: int) -> dict:
 def dhaka_day_range(start, end, *, default_days: int = 30, max_days: int = 366):
     """A range of calendar days in Asia/Dhaka, inclusive, for reports and histories: by default
     the last `default_days` up to today. A reversed or overlong range is an ApiError (422)."""
-    from datetime import timedelta
-
-    from flask_babel import gettext as _
-
-    from backend.errors import ApiError
-    from backend.timeutil import dhaka_today
-
     end = end or dhaka_today()
     start = start or end - timedelta(days=default_days - 1)
     if start > end:
@@ -102,12 +95,6 @@ def dhaka_day_range(start, end, *, default_days: int = 30, max_days: int = 366):
 
 def dhaka_day_range_from_query(args, **kw):
     """The same from `?start=2026-03-01&end=2026-03-31`, as the pages' date inputs send them."""
-    from datetime import date
-
-    from flask_babel import gettext as _
-
-    from backend.errors import ApiError
-
     try:
         start = date.fromisoformat(args["start"]) if args.get("start") else None
         end = date.fromisoformat(args["end"]) if args.get("end") else None

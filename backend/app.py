@@ -2,19 +2,28 @@
 import importlib
 import logging
 import os
+from datetime import timedelta
 from pathlib import Path
 
-from flask import Flask, g, jsonify, request
+from flask import Flask, current_app, g, has_request_context, jsonify, request
 from flask_babel import get_locale
-from sqlalchemy import text
+from sqlalchemy import event, text
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from backend.config import Config, INSTANCE_DIR
+from backend.errors import register_error_handlers
 from backend.extensions import api, babel, db, limiter, migrate
 from backend.validation_messages import install as _install_validation_messages
 
 # marshmallow's messages must be translatable before any schema class is built
 _install_validation_messages()
+
+# after the install: these modules build schemas (or import modules that do) when imported
+import backend.districts  # noqa: E402,F401  (registers the "district" labels)
+from backend import formatting, labels  # noqa: E402
+from backend.api import authenticate_api_request  # noqa: E402
+from backend.cli import register_commands  # noqa: E402
+from backend.embed.pages import alerts_for  # noqa: E402
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -33,6 +42,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     logging.basicConfig(level=os.environ.get("BIKRI_LOG_LEVEL", "INFO").upper())
 
     _import_models()
+    _connect_listeners()
     db.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _use_sqlite_wal(app)
@@ -41,13 +51,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=_select_locale)
     api.init_app(app)
 
-    from backend.errors import register_error_handlers
     register_error_handlers(app)
     _register_blueprints(app)
     _register_request_hooks(app)
     _register_template_helpers(app)
 
-    from backend.cli import register_commands
     register_commands(app)
 
     @app.get("/healthz")
@@ -80,8 +88,6 @@ def _domain_module(domain, name):
 def _use_sqlite_wal(app):
     """The web and jobs processes share an SQLite file: with WAL, pages keep reading while a
     job writes, and a writer waits (busy timeout) instead of failing at once."""
-    from sqlalchemy import event
-
     with app.app_context():
         @event.listens_for(db.engine, "connect")
         def _wal(dbapi_connection, _record):
@@ -97,6 +103,15 @@ def _import_models():
         _domain_module(domain, "models")
 
 
+def _connect_listeners():
+    # Signals are sent inside the writers' transactions; a listener not connected would leave
+    # its read model behind silently, so every domain's listeners are connected here, at once.
+    for domain in DOMAINS:
+        listeners = _domain_module(domain, "listeners")
+        if listeners is not None:
+            listeners.connect()
+
+
 def _register_blueprints(app):
     for domain in DOMAINS:
         routes = _domain_module(domain, "routes")
@@ -105,13 +120,12 @@ def _register_blueprints(app):
         for blueprint in getattr(routes, "PAGE_BLUEPRINTS", []):
             app.register_blueprint(blueprint)
     if app.config["DEMO_MODE"]:
+        # here, not at the top: production never loads the demo shop (only `make run` sets DEMO_MODE)
         from backend.demo.routes import blp as demo_pages
         app.register_blueprint(demo_pages)
 
 
 def _register_request_hooks(app):
-    from backend.api import authenticate_api_request
-
     app.before_request(authenticate_api_request)
 
     @app.after_request
@@ -143,8 +157,6 @@ def _set_framing_headers(response):
 
 
 def _select_locale():
-    from flask import current_app, has_request_context
-
     user = g.get("embed_user")
     if user is not None:
         return user.locale
@@ -156,17 +168,11 @@ def _select_locale():
 def _register_template_helpers(app):
     # Words for stored values live in each domain's labels.py (backend/labels.py is the registry);
     # numbers, money and dates in backend/formatting.py. Both reach every template from here.
-    import backend.districts  # noqa: F401  (registers the "district" labels)
-    from backend import formatting, labels
-    from backend.embed.pages import alerts_for
-
     for domain in DOMAINS:
         _domain_module(domain, "labels")
 
     def label_of(kind):
         return lambda value, fallback=None: labels.label(kind, value, fallback)
-
-    from datetime import timedelta
 
     app.jinja_env.globals.update(
         page_alerts=alerts_for,

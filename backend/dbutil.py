@@ -4,9 +4,12 @@ from decimal import Decimal
 
 import orjson
 from sqlalchemy import Text, TypeDecorator, any_, bindparam, cast, column, func, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, JSON, insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 
 from backend.extensions import db
+from backend.timeutil import utcnow
 
 
 def on_postgresql() -> bool:
@@ -18,9 +21,9 @@ def upsert_insert(model):
     """INSERT for the session's dialect, with `.on_conflict_do_update/do_nothing` (PostgreSQL and SQLite both have them)."""
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
+        insert = postgresql_insert
     elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
+        insert = sqlite_insert
     else:  # pragma: no cover - Bikri runs on these two
         raise RuntimeError(f"no upsert for database {dialect!r}")
     return insert(model)
@@ -111,21 +114,17 @@ _STATEMENTS: dict = {}
 
 
 def _postgresql_insert(table, columns, conflict, update, add, where, returning, param="rows"):
-    from sqlalchemy.dialects.postgresql import JSON, insert
-
     types = [table.c[name].type for name in columns]
     source = func.json_to_recordset(cast(bindparam(param, type_=Text()), JSON)).table_valued(
         *[column(name, kind.impl_instance if isinstance(kind, TypeDecorator) else kind) for name, kind in zip(columns, types)]
     ).render_derived(name="incoming_rows", with_types=True)
-    statement = insert(table).from_select(list(columns), select(*[source.c[name] for name in columns]))
+    statement = postgresql_insert(table).from_select(list(columns), select(*[source.c[name] for name in columns]))
     statement = _on_conflict(statement, table, conflict, update, add, where)
     return statement.returning(*[table.c[name] for name in returning]) if returning else statement
 
 
 def _sqlite_insert(table, columns, conflict, update, add, where):
-    from sqlalchemy.dialects.sqlite import insert
-
-    return _on_conflict(insert(table), table, conflict, update, add, where)
+    return _on_conflict(sqlite_insert(table), table, conflict, update, add, where)
 
 
 def _on_conflict(statement, table, conflict, update, add, where):
@@ -161,10 +160,6 @@ def include_object(obj, name, type_, reflected, compare_to):
 
 def row_for_site(model, site_id: int):
     """A shop's one settings row (primary key site_id), made on first use with the model's defaults."""
-    from sqlalchemy.exc import IntegrityError
-
-    from backend.timeutil import utcnow
-
     row = db.session.get(model, site_id)
     if row is not None:
         return row

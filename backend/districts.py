@@ -4,6 +4,7 @@ WooCommerce stores the billing "state" of a Bangladeshi address as one of these 
 shops with custom checkout fields often store the district's name instead. `district_name`
 reads either, so the read model and couriers get one spelling.
 """
+from flask_babel import get_locale
 
 WC_STATES = {
     "BD-05": "Bagerhat", "BD-01": "Bandarban", "BD-02": "Barguna", "BD-06": "Barishal", "BD-07": "Bhola",
@@ -54,8 +55,6 @@ def district_name(state: str | None) -> str | None:
 def district_label(state: str | None) -> str | None:
     """The district as the reader writes it: `BD-13` or `Dhaka` -> `ঢাকা` in Bangla, `Dhaka` in
     English; anything else a shop stored is shown as it is."""
-    from flask_babel import get_locale
-
     name = district_name(state)
     if name and str(get_locale() or "en").startswith("bn"):
         return BN_NAMES.get(name, name)

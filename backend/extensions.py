@@ -12,6 +12,8 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import Pool
 
+from backend.errors import http_exception_response
+
 # Named constraints keep Alembic migrations identical on SQLite and PostgreSQL.
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -30,8 +32,6 @@ class BikriApi(Api):
     """flask-smorest's Api, with errors in Bikri's one shape (see errors.py)."""
 
     def handle_http_exception(self, error):
-        from backend.errors import http_exception_response
-
         return http_exception_response(error)
 
 

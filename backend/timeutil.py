@@ -2,6 +2,10 @@
 from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import func, literal_column
+
+from backend.extensions import db
+
 DHAKA = ZoneInfo("Asia/Dhaka")
 
 
@@ -32,10 +36,6 @@ def dhaka_today() -> date:
 
 def dhaka_date_sql(column):
     """SQL for the Dhaka calendar date of a naive-UTC column (Bangladesh keeps UTC+6 all year)."""
-    from sqlalchemy import func, literal_column
-
-    from backend.extensions import db
-
     if db.engine.dialect.name == "sqlite":
         return func.date(column, "+6 hours")
     return func.date(column + literal_column("interval '6 hours'"))

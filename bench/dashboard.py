@@ -394,10 +394,11 @@ def status_ingest(app, site_id: int, parcels: int, with_rollups: bool) -> float:
     from backend.licensing.models import Site
     from backend.timeutil import utcnow
 
-    saved = {name: getattr(rollups, name) for name in ("lock_parcel", "apply_parcel_changes", "defer_parcel_changes")}
+    saved = {(module, name): getattr(module, name) for module, name in (
+        (couriers, "lock_parcel"), (rollups, "apply_parcel_changes"), (rollups, "defer_parcel_changes"))}
     if not with_rollups:
-        for name in saved:
-            setattr(rollups, name, lambda *a, **k: None)
+        for module, name in saved:
+            setattr(module, name, lambda *a, **k: None)
     try:
         with app.app_context():
             site = db.session.get(Site, site_id)
@@ -414,8 +415,8 @@ def status_ingest(app, site_id: int, parcels: int, with_rollups: bool) -> float:
                 db.session.commit()
             return 2 * parcels / (time.perf_counter() - began)
     finally:
-        for name, function in saved.items():
-            setattr(rollups, name, function)
+        for (module, name), function in saved.items():
+            setattr(module, name, function)
 
 
 def pg_extras(connection, site_id: int, parcels: int) -> None:

@@ -24,16 +24,22 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from werkzeug.datastructures import MultiDict
 
 from backend.abandoned.models import AbandonedCheckout, AbandonedCheckoutAction, AbandonedOptOut, AbandonedSettings
+from backend.checkout import service as checkout
 from backend.dbutil import in_list, row_for_site
-from backend.errors import ApiError
+from backend.districts import WC_STATES
+from backend.errors import ApiError, NotFound
 from backend.extensions import db
+from backend.integrations.woocommerce import WooCommerce, WooCommerceError, format_wc_time
 from backend.licensing.models import Site
 from backend.money import to_poisha
+from backend.orders.models import Order
 from backend.phones import InvalidPhone, normalise_phone
 from backend.security import keyed_hash
 from backend.sms import service as sms
+from backend.sms.models import SmsMessage
 from backend.timeutil import utcnow
 
 
@@ -93,8 +99,6 @@ def capture_enabled(site: Site) -> bool:
 
 
 def shop_name(site: Site) -> str:
-    from backend.checkout import service as checkout
-
     return checkout.shop_name(site, checkout.settings_for(site))
 
 
@@ -278,8 +282,6 @@ def record_orders(site_id: int, orders: list[tuple[str | None, str, datetime, in
 
 def _order_since(site_id: int, phone: str, since: datetime):
     """The first order of this phone placed after `since` (as the orders read model holds it)."""
-    from backend.orders.models import Order
-
     return db.session.execute(
         select(Order.wc_id).where(Order.site_id == site_id, Order.phone == phone, Order.status.not_in(NOT_ORDERS),
                                   Order.deleted_at.is_(None), Order.date_created_gmt >= since - CLOCK_SLACK)
@@ -340,8 +342,6 @@ def coupon_code(site: Site, row: AbandonedCheckout) -> str:
 
 def create_coupon(site: Site, settings: AbandonedSettings, row: AbandonedCheckout, now: datetime) -> str:
     """A one-time percent coupon in the shop's WooCommerce, through its REST API."""
-    from backend.integrations.woocommerce import WooCommerce, WooCommerceError, format_wc_time
-
     code = coupon_code(site, row)
     body = {"code": code, "discount_type": "percent", "amount": str(settings.coupon_percent),
             "individual_use": True, "usage_limit": 1, "usage_limit_per_user": 1,
@@ -411,8 +411,6 @@ def send_reminders(now: datetime | None = None) -> ReminderRun:
 
 def reminders_sent_today(site_id: int, now: datetime) -> int:
     """Reminder SMS the shop paid for in the last 24 hours (refunded ones do not count)."""
-    from backend.sms.models import SmsMessage
-
     return db.session.execute(
         select(func.count(SmsMessage.id)).where(
             SmsMessage.site_id == site_id, SmsMessage.purpose == "abandoned_cart",
@@ -422,8 +420,6 @@ def reminders_sent_today(site_id: int, now: datetime) -> int:
 
 def _remind(site: Site, settings: AbandonedSettings, row: AbandonedCheckout, now: datetime) -> bool:
     """Send reminder n of this checkout once; False (with the reason noted on the row) when it could not go."""
-    from backend.integrations.woocommerce import WooCommerceError
-
     number = row.reminders_sent + 1
     if settings.coupon_enabled and row.coupon_code is None:
         try:
@@ -584,8 +580,6 @@ def incomplete_query(site_id: int):
 
 
 def checkout_of(site_id: int, checkout_id) -> AbandonedCheckout:
-    from backend.errors import NotFound
-
     try:
         checkout_id = int(checkout_id)
     except (TypeError, ValueError):
@@ -668,10 +662,6 @@ def record_called(row: AbandonedCheckout, by: str) -> None:
 
 def order_form(row: AbandonedCheckout):
     """The New-order dialog filled in from the checkout: name, phone, address, district, items."""
-    from werkzeug.datastructures import MultiDict
-
-    from backend.districts import WC_STATES
-
     district = row.district or ""
     if district not in WC_STATES:
         by_name = {name.lower(): code for code, name in WC_STATES.items()}

@@ -1,4 +1,6 @@
 """The Abandoned checkouts page inside wp-admin: the list, the reasons chart, the settings."""
+from types import SimpleNamespace
+
 from flask import Blueprint, jsonify, render_template, request
 from flask_babel import gettext as _, lazy_gettext as _l
 
@@ -43,8 +45,6 @@ def _settings_context(user, settings=None, errors=None, saved=False, submitted=N
 
 def _defaults_of(settings):
     """The settings with the shop's own texts left out: what an empty text box stands for."""
-    from types import SimpleNamespace
-
     return SimpleNamespace(text1=None, text2=None, coupon_enabled=settings.coupon_enabled, sms_language=settings.sms_language)
 
 

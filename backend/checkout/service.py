@@ -25,9 +25,12 @@ from typing import Callable
 
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, case, delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from backend.checkout.models import CheckoutOrder, CheckoutSettings, OtpCode, OtpThrottle
+from backend.checkout.signals import plugin_config_asked
 from backend.dbutil import row_for_site
 from backend.errors import ApiError
 from backend.extensions import db
@@ -289,11 +292,7 @@ def _phone(raw) -> str:
 
 def _upsert(table):
     """INSERT … ON CONFLICT for the database in use (both have it; SQLAlchemy spells it per dialect)."""
-    if db.engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    return dialect_insert(table)
+    return (postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert)(table)
 
 
 @functools.cache
@@ -379,6 +378,7 @@ def send_code(site: Site, *, phone, session_id, ip, proof_version: int = 1) -> O
     """Send a code to `phone` for this checkout session, within every limit; or, for a trusted
     customer or an empty wallet, answer with a proof straight away (no SMS). `proof_version`: 2
     when the plugin holds its export key (see PROOF_CONTEXTS)."""
+    # not at the top: blacklist builds on this module (settings_for, bump_version)
     from backend.checkout import blacklist
 
     settings = settings_for(site)
@@ -558,7 +558,7 @@ def record_order(site: Site, *, wc_order_id: int, phone, otp: str | None, status
 
 def plugin_config(site: Site, since: int | None) -> dict:
     """Settings the plugin needs at checkout; the blacklist only when `since` is not current."""
-    from backend.abandoned import service as abandoned_service
+    # not at the top: blacklist builds on this module (settings_for, bump_version)
     from backend.checkout import blacklist
 
     settings = settings_for(site)
@@ -574,12 +574,13 @@ def plugin_config(site: Site, since: int | None) -> dict:
             "proof_seconds": PROOF_SECONDS,
         },
         "blacklist": None,
-        "abandoned": abandoned_service.plugin_config(site),
         # Sent on every pull: how a shop active before export keys existed gets its key, and
         # how every shop gets the new one after the service's secret key changed. It also keys
         # the checkout proofs (version 2, see PROOF_CONTEXTS).
         "export_key": export_key(site.token_hash),
     }
+    for _receiver, parts in plugin_config_asked.send(site):  # abandoned checkouts' settings
+        config.update(parts)
     if since != settings.version:
         config["blacklist"] = {"message": settings.blacklist_message, **blacklist.values_by_kind(site)}
     return config

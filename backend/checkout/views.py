@@ -7,6 +7,7 @@ from flask import Blueprint, Response, render_template, request
 from flask_babel import format_datetime, gettext as _, lazy_gettext as _l
 
 from backend import csvfile
+from backend.api import paginate
 from backend.checkout import blacklist, service
 from backend.embed.pages import EmbedPage, register_alert, register_page
 from backend.embed import settings_form
@@ -92,8 +93,6 @@ def blacklist_rows():
     user = require_user("manage_blacklist")
     kind = request.args.get("kind") or None
     query = blacklist.list_query(user.site.id, kind if kind in blacklist.KINDS else None, request.args.get("q", "")[:100])
-    from backend.api import paginate
-
     page = paginate(query, _page_number(), ROWS_PER_PAGE)
     return render_template("checkout/_blacklist_rows.html", user=user, page=page)
 

@@ -3,6 +3,7 @@ settings, consignments, on-demand status checks, the delivery report."""
 from flask import Response, current_app, url_for
 from flask.views import MethodView
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from backend.api import Blueprint, current_site, dhaka_day_range, paginate
 from backend.couriers import booking, polling, report, service, views
@@ -90,8 +91,6 @@ class Consignments(MethodView):
     @blp.response(200, ConsignmentPageSchema)
     def get(self, args):
         """The shop's consignments, newest first; filter by courier, status, or open (not final)."""
-        from sqlalchemy import select
-
         query = select(Consignment).where(Consignment.site_id == current_site().id)
         if args["courier"]:
             query = query.where(Consignment.courier == args["courier"])

@@ -16,7 +16,7 @@ from sqlalchemy import and_, case, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from backend.couriers.models import Consignment, ConsignmentStatusChange, CourierAccount, CourierSettings
-from backend.dashboard import rollups
+from backend.couriers.signals import PARCEL_FIELDS, parcel_changed
 from backend.errors import ApiError, NotFound
 from backend.extensions import db
 from backend.integrations.couriers import (
@@ -321,8 +321,9 @@ def register_consignment(site: Site, invoice: str, courier: str, consignment_id:
                                                        courier_status=status.courier_status, source="booking",
                                                        observed_at=booked_at))
                 db.session.flush()
-                # in the savepoint: a booking recorded by a concurrent call takes its parcel back with it
-                rollups.apply_parcel_changes([(None, {f: getattr(existing, f) for f in rollups.PARCEL_FIELDS})])
+                # in the savepoint: a booking recorded by a concurrent call takes its listeners' writes back
+                # with it (the parcel rollup)
+                parcel_changed.send(None, bulk=False, changes=[(None, {f: getattr(existing, f) for f in PARCEL_FIELDS})])
             return existing
         except IntegrityError:
             existing = find_consignment(site, courier, invoice)  # recorded by a concurrent call
@@ -333,6 +334,21 @@ def register_consignment(site: Site, invoice: str, courier: str, consignment_id:
                               courier=COURIERS[courier].name),
                             details={"invoice": invoice, "consignment_ids": [existing.consignment_id, consignment_id]})
     return existing
+
+
+def lock_parcel(consignment_pk: int):
+    """The stored version of a consignment (PARCEL_FIELDS), locked until commit so that the change
+    about to be made is the only one between this version and the next: PostgreSQL locks the
+    row; SQLite takes its one write lock now (BEGIN IMMEDIATE) unless this transaction has
+    written already — a read before the first write would see a version another writer may
+    replace."""
+    connection = db.session.connection()
+    query = select(*[Consignment.__table__.c[f] for f in PARCEL_FIELDS]).where(Consignment.id == consignment_pk)
+    if connection.dialect.name == "postgresql":
+        query = query.with_for_update()
+    elif not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    return connection.execute(query).mappings().one_or_none()
 
 
 def next_check_after(observed_at: datetime, poll_minutes: int) -> datetime:
@@ -350,24 +366,25 @@ def apply_status(consignment_pk: int, site_id: int, tracked: TrackedStatus, obse
     - an answer asked for before the one that set the current status is older news: ignored;
     - the same status again only moves the observation time forward (no history row).
 
-    A change moves the parcel in the dashboard's parcel rollup in the same transaction: at once,
-    or, for a bulk run (`defer_rollup`), with the batch's other changes just before it commits."""
+    A change is announced (`parcel_changed`) in the same transaction: the dashboard's parcel
+    rollup follows at once, or, for a bulk run (`defer_rollup`), with the batch's other changes
+    just before it commits."""
     now = now or utcnow()
     c = Consignment
     newer = or_(c.status_observed_at.is_(None), c.status_observed_at < observed_at)
     not_final = c.status.not_in(FINAL_STATUSES)
-    before = rollups.lock_parcel(consignment_pk)  # the version this change replaces
+    before = lock_parcel(consignment_pk)  # the version this change replaces
     after = db.session.execute(
         update(c).where(c.id == consignment_pk, not_final, c.status != tracked.status, newer)
         .values(status=tracked.status, courier_status=tracked.courier_status[:60], status_observed_at=observed_at,
                 status_changed_at=now,
                 collected_amount=c.cod_amount if tracked.status == DELIVERED else c.collected_amount)
-        .returning(*[c.__table__.c[f] for f in rollups.PARCEL_FIELDS])
+        .returning(*[c.__table__.c[f] for f in PARCEL_FIELDS])
         .execution_options(synchronize_session=False)
     ).mappings().one_or_none()
     changed = after is not None
     if changed:
-        (rollups.defer_parcel_changes if defer_rollup else rollups.apply_parcel_changes)([(before, after)])
+        parcel_changed.send(None, bulk=defer_rollup, changes=[(before, after)])
         db.session.execute(insert(ConsignmentStatusChange).values(
             consignment_pk=consignment_pk, site_id=site_id, status=tracked.status,
             courier_status=tracked.courier_status[:60], source=source, observed_at=observed_at, created_at=now))

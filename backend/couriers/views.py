@@ -4,6 +4,7 @@ parcels on the way, and the delivery report with its chart and CSV."""
 
 from flask import Blueprint, Response, jsonify, render_template, request
 from flask_babel import gettext as _, lazy_gettext as _l
+from sqlalchemy import select
 
 from backend.couriers import polling, report, service
 from backend.couriers.labels import field_label, status_label
@@ -14,6 +15,7 @@ from backend.embed.routes import require_user
 from backend.errors import ApiError
 from backend.extensions import db
 from backend.integrations.couriers import FINAL_STATUSES, STATUSES
+from backend.labels import label
 from backend.timeutil import dhaka_today
 
 blp = Blueprint("couriers_embed", __name__, url_prefix="/embed/couriers", template_folder="templates",
@@ -24,7 +26,6 @@ WC_STATUSES = ("", "processing", "on-hold", "completed", "cancelled", "refunded"
 
 
 def _wc_status_labels() -> dict:
-    from backend.labels import label
     return {"": _("Leave as it is"), **{status: label("order_status", status) for status in WC_STATUSES if status}}
 
 
@@ -129,8 +130,6 @@ def save_settings():
 @blp.get("/consignments")
 def consignments():
     user = require_user("view_couriers")
-    from sqlalchemy import select
-
     rows = db.session.execute(
         select(Consignment).where(Consignment.site_id == user.site.id, Consignment.status.not_in(FINAL_STATUSES))
         .order_by(Consignment.booked_at.desc()).limit(OPEN_ROWS)).scalars().all()

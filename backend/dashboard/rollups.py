@@ -2,34 +2,40 @@
 
 Each stored version of an order *contributes* fixed amounts to a few rollup rows (its Dhaka
 day and status, its source, its products, its cycle times). When the one order upsert
-(backend/orders/service.py) replaces a version, it calls `apply_changes` with the old and
-the new version and we add `new − old` to the rollups in the same transaction: a new order
+(backend/orders/service.py) replaces a version, it announces `order_stored` with the old and
+the new version (backend/dashboard/listeners.py calls `apply_changes`) and we add
+`new − old` to the rollups in the same transaction: a new order
 adds, a cancelled/refunded/trashed/deleted one takes back what it gave, a changed total or
 status moves the difference. Because the rollups are a pure sum of contributions,
 `rebuild_site` (the same function over every stored order) must give the same rows — the
 tests check exactly that after random histories.
 
 Parcels (the cash widget) work the same way: booking adds a consignment's contribution and
-every change of its status or collected amount adds `new − old` (`apply_parcel_changes`).
+every change of its status or collected amount adds `new − old` (`parcel_changed`,
+`apply_parcel_changes`).
 
 Customers' first orders (new vs returning) are not a property of one order: they change
-when `recount_customers` moves a customer's first order, so that function reports the
-before/after first-order times here (`first_orders`, `apply_first_order_changes`).
+when `recount_customers` moves a customer's first order, which it announces with the
+before/after first-order times (`first_orders_moved`, `apply_first_order_changes`).
 """
 import json
-from collections import Counter, defaultdict
+from collections import defaultdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, event, func, select
+from sqlalchemy import delete, event, select
 from sqlalchemy.orm import Session
 
+from backend.couriers.models import Consignment
+from backend.couriers.signals import PARCEL_FIELDS
 from backend.dashboard.models import (
     DayCustomers, DayCycle, DayPaid, DayParcels, DayProduct, DaySource, DayStatus, MonthProduct,
 )
-from backend.dbutil import in_list, insert_rows_together, on_postgresql
+from backend.dbutil import in_list, insert_rows_together
 from backend.extensions import db
+from backend.orders.models import Customer, Order, OrderItem
+from backend.orders.versions import ITEM_FIELDS, ORDER_FIELDS, lock_site
 
 ZERO = Decimal("0.00")
 DHAKA_OFFSET = timedelta(hours=6)  # Bangladesh keeps UTC+6 all year
@@ -39,9 +45,6 @@ DHAKA_OFFSET = timedelta(hours=6)  # Bangladesh keeps UTC+6 all year
 NOT_SALES = frozenset({"pending", "failed", "cancelled", "refunded", "returned"})
 # WooCommerce Analytics' default "excluded statuses": its basis (DayPaid) leaves these out
 WC_EXCLUDED = frozenset({"pending", "failed", "cancelled"})
-# Statuses courier plugins use once a parcel is handed over / received
-SHIPPED_STATUSES = frozenset({"shipped", "in-transit", "out-for-delivery"})
-DELIVERED_STATUSES = frozenset({"completed", "delivered"})
 MAX_HOURS = 24 * 30  # cycle times beyond 30 days share one histogram bucket
 
 # the key columns of each rollup (besides site_id) and its measures
@@ -66,12 +69,6 @@ MEASURES = {
     DayCustomers: ("new_customers",),
     DayParcels: ("parcels", "cod", "collected", "collected_known"),
 }
-# what contributions read from a stored order
-ORDER_FIELDS = ("id", "wc_id", "status", "excluded_from_sales", "deleted_at", "date_created_gmt", "date_modified_gmt",
-                "date_completed_gmt", "content_hash", "total", "subtotal", "discount_total", "shipping_total",
-                "refunded_total", "customer_id", "source_type", "utm_source", "utm_medium", "utm_campaign", "referrer",
-                "created_via", "click_source", "shipped_gmt", "delivered_gmt", "date_paid_gmt", "refunds")
-ITEM_FIELDS = ("order_id", "product_id", "quantity", "total")
 
 
 def dhaka_day(moment: datetime) -> date:
@@ -171,27 +168,6 @@ def paid_contributions(order) -> dict:
     return out
 
 
-def date_refunds(row: dict, old) -> None:
-    """Give the new version's refunds that came without a time (wc/v3 lists refunds without one)
-    the time they were first seen: the stored version's time for the same refund, else this
-    version's modification time (the refund is what changed it). Like `carry_milestones`."""
-    if row.get("refunds") is None:
-        return
-    known = {}
-    old_row = old[0] if old else None
-    if old_row is not None and old_row["refunds"] is not None:
-        seen = Counter()
-        for refund_id, _amount, when in json.loads(old_row["refunds"]):
-            known[(refund_id, seen[refund_id])] = when
-            seen[refund_id] += 1
-    seen, dated = Counter(), []
-    for refund_id, amount, when in json.loads(row["refunds"]):
-        nth = seen[refund_id]
-        seen[refund_id] += 1
-        dated.append([refund_id, amount, when or known.get((refund_id, nth)) or row["date_modified_gmt"].isoformat()])
-    row["refunds"] = json.dumps(dated)
-
-
 def _add(into: dict, parts: dict, sign: int) -> None:
     for key, measures in parts.items():
         target = into.setdefault(key, {})
@@ -213,64 +189,7 @@ def write(site_id: int, deltas: dict) -> None:
                           for model, rows in by_model.items()])
 
 
-# --- called by the order upsert ---------------------------------------------------------
-
-def lock_site(site_id: int, *, exclusive: bool = False) -> None:
-    """Order writers of a site share this lock (PostgreSQL, until commit); a rebuild of the
-    site's rollups takes it alone, so no delta lands between the rebuild's read and its write.
-    SQLite has a single writer."""
-    if not on_postgresql():
-        return
-    lock = func.pg_advisory_xact_lock if exclusive else func.pg_advisory_xact_lock_shared
-    db.session.connection().execute(select(lock((0x5E << 56) | (site_id & 0xFFFFFF))))
-
-
-def lock_orders(site_id: int, wc_ids) -> None:
-    """Serialise writers of the same orders (PostgreSQL) until commit, before the old versions
-    are read: two writers must not both take "no old version" or the same old version as the
-    base of their delta. A transaction-scoped advisory lock also covers orders not stored yet,
-    which a row lock cannot. SQLite has a single writer."""
-    if not on_postgresql() or not wc_ids:
-        return
-    lock_site(site_id)
-    keys = sorted({(0x5D << 56) | ((site_id & 0xFFFFFF) << 32) | (wc_id & 0xFFFFFFFF) for wc_id in wc_ids})
-    db.session.connection().execute(
-        select(func.count()).select_from(
-            select(func.pg_advisory_xact_lock(func.unnest(keys))).subquery()))
-
-
-def read_versions(site_id: int, wc_ids) -> dict:
-    """{wc_id: (order mapping, [item mappings])} of the stored versions of these orders."""
-    from backend.orders.models import Order, OrderItem
-
-    if not wc_ids:
-        return {}
-    connection = db.session.connection()
-    orders = {row.wc_id: row for row in connection.execute(
-        select(*[Order.__table__.c[f] for f in ORDER_FIELDS])
-        .where(Order.site_id == site_id, in_list(Order.wc_id, wc_ids))).mappings()}
-    items = defaultdict(list)
-    ids = [row["id"] for row in orders.values()]
-    if ids:
-        for item in connection.execute(select(*[OrderItem.__table__.c[f] for f in ITEM_FIELDS])
-                                       .where(in_list(OrderItem.order_id, ids))).mappings():
-            items[item["order_id"]].append(item)
-    return {wc_id: (row, items[row["id"]]) for wc_id, row in orders.items()}
-
-
-def carry_milestones(row: dict, old) -> None:
-    """Fill the new version's shipped/delivered times: kept once known, else the time this
-    version was modified if its status says shipped or delivered (WooCommerce keeps no
-    history of status changes, so the first version we see in a status dates it)."""
-    old_row = old[0] if old else None
-    shipped = old_row["shipped_gmt"] if old_row else None
-    if shipped is None and row["status"] in SHIPPED_STATUSES:
-        shipped = row["date_modified_gmt"]
-    delivered = old_row["delivered_gmt"] if old_row else None
-    if delivered is None and row["status"] in DELIVERED_STATUSES:
-        delivered = row.get("date_completed_gmt") or row["date_modified_gmt"]
-    row["shipped_gmt"], row["delivered_gmt"] = shipped, delivered
-
+# --- called by the listeners (backend/dashboard/listeners.py) ------------------------------
 
 def apply_changes(site_id: int, changes) -> None:
     """changes: [(old version or None, new version or None)], a version being (order, items)."""
@@ -284,15 +203,6 @@ def apply_changes(site_id: int, changes) -> None:
 
 
 # --- customers' first orders ------------------------------------------------------------
-
-def first_orders(customer_ids) -> dict:
-    from backend.orders.models import Customer
-
-    if not customer_ids:
-        return {}
-    return {row.id: (row.site_id, row.first_order_gmt) for row in db.session.connection().execute(
-        select(Customer.id, Customer.site_id, Customer.first_order_gmt).where(in_list(Customer.id, customer_ids)))}
-
 
 def apply_first_order_changes(before: dict, after: dict) -> None:
     deltas = defaultdict(dict)
@@ -310,8 +220,6 @@ def apply_first_order_changes(before: dict, after: dict) -> None:
 
 def rebuild_customers(site_id: int) -> None:
     """The site's new-customer rollup from scratch (after a backfill recounted every customer)."""
-    from backend.orders.models import Customer
-
     lock_site(site_id, exclusive=True)
     db.session.connection().execute(delete(DayCustomers).where(DayCustomers.site_id == site_id))
     deltas = {}
@@ -330,8 +238,6 @@ def rebuild_site(site_id: int, chunk: int = 2000) -> None:
     """Every rollup of the site from its stored orders, with the same contributions the
     upsert adds: at the end of a backfill, for existing data after an upgrade, and as the
     tests' reference."""
-    from backend.orders.models import Order, OrderItem
-
     lock_site(site_id, exclusive=True)
     connection = db.session.connection()
     for model in ROLLUPS:
@@ -359,31 +265,11 @@ def rebuild_site(site_id: int, chunk: int = 2000) -> None:
 
 # --- parcels (D12 cash) -----------------------------------------------------------------
 
-# what a parcel's contribution reads from a stored consignment
-PARCEL_FIELDS = ("id", "site_id", "booked_at", "courier", "status", "cod_amount", "collected_amount")
-
-
 def parcel_contribution(parcel) -> dict:
     collected = parcel["collected_amount"]
     return {(DayParcels, (dhaka_day(parcel["booked_at"]), parcel["courier"], parcel["status"])): {
         "parcels": 1, "cod": parcel["cod_amount"] or ZERO, "collected": collected or ZERO,
         "collected_known": 0 if collected is None else 1}}
-
-
-def lock_parcel(consignment_pk: int):
-    """The stored version of a consignment, locked until commit so that the change about to be
-    made is the only one between this version and the next: PostgreSQL locks the row; SQLite
-    takes its one write lock now (BEGIN IMMEDIATE) unless this transaction has written already
-    — a read before the first write would see a version another writer may replace."""
-    from backend.couriers.models import Consignment
-
-    connection = db.session.connection()
-    query = select(*[Consignment.__table__.c[f] for f in PARCEL_FIELDS]).where(Consignment.id == consignment_pk)
-    if connection.dialect.name == "postgresql":
-        query = query.with_for_update()
-    elif not connection.connection.dbapi_connection.in_transaction:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
-    return connection.execute(query).mappings().one_or_none()
 
 
 def parcel_deltas(changes, into: dict | None = None) -> dict:
@@ -436,8 +322,6 @@ def _drop_deferred(session, rolled_back) -> None:
 
 def rebuild_parcels(site_id: int) -> None:
     """The site's parcel rollup from its consignments (repair; the tests' reference)."""
-    from backend.couriers.models import Consignment
-
     connection = db.session.connection()
     connection.execute(delete(DayParcels).where(DayParcels.site_id == site_id))
     rows = connection.execute(select(*[Consignment.__table__.c[f] for f in PARCEL_FIELDS])

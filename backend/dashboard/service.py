@@ -19,6 +19,7 @@ from backend.dashboard.rollups import NOT_SALES
 from backend.dbutil import on_postgresql
 from backend.extensions import db
 from backend.money import Money
+from backend.orders.models import Customer, Order, OrderItem, Product
 from backend.timeutil import dhaka_today, utcnow
 
 ZERO = Decimal("0.00")
@@ -368,8 +369,6 @@ def _product_rows(site_id: int, period: Period, ids=None):
 
 def products(site_id: int, period: Period, limit: int) -> dict:
     """D6: best sellers by revenue (then units), with the previous period's figures."""
-    from backend.orders.models import OrderItem, Product
-
     rows = _product_rows(site_id, period)
     top = db.session.execute(
         select(rows.c.product_id, func.sum(rows.c.quantity).label("quantity"),
@@ -436,8 +435,6 @@ FREQUENCY_BARS = ((1, "1"), (2, "2"), (3, "3"), (5, "4-5"), (None, "6+"))
 def customers(site_id: int, period: Period) -> dict:
     """D10: new customers and repeat orders in the range, average order value, and how often
     the shop's customers buy (all-time orders per customer)."""
-    from backend.orders.models import Customer
-
     counts = _customer_counts(site_id, period)
     rows = _status_days(site_id, period)
     current, previous = _split(rows, period)
@@ -459,8 +456,6 @@ def customers(site_id: int, period: Period) -> dict:
 # --- D5 recent orders ------------------------------------------------------------------------
 
 def recent(site_id: int, limit: int = 10) -> list:
-    from backend.orders.models import Order
-
     return db.session.execute(
         select(Order.wc_id, Order.number, Order.status, Order.total, Order.billing_name, Order.date_created_gmt)
         .where(Order.site_id == site_id, Order.excluded_from_sales.is_(False))

@@ -16,6 +16,8 @@ from backend.dashboard.models import COST_CATEGORIES
 from backend.dashboard.schemas import CostSchema
 from backend.embed.pages import EmbedPage, register_page
 from backend.embed.routes import require_user
+from backend.sync.models import SyncStatus
+from backend.sync.service import recent_event_failure, status_of
 from backend.timeutil import dhaka_today, iso
 
 blp = Blueprint("dashboard_embed", __name__, url_prefix="/embed/dashboard", template_folder="templates",
@@ -32,9 +34,6 @@ def _page_context(user):
 
 def _first_sync(site):
     """The first sync's progress while it runs: its orders reach the figures when it finishes."""
-    from backend.sync.models import SyncStatus
-    from backend.sync.service import status_of
-
     backfill = status_of(site)["backfill"]
     return backfill if backfill["status"] in (SyncStatus.QUEUED, SyncStatus.RUNNING) else None
 
@@ -42,8 +41,6 @@ def _first_sync(site):
 def _sync_problem(site):
     """An order change from WooCommerce the service could not store this week: said at the top,
     since the plugin was told "accepted" and no longer shows it."""
-    from backend.sync.service import recent_event_failure
-
     return recent_event_failure(site.id)
 
 

@@ -17,6 +17,8 @@ from sqlalchemy import BigInteger, any_, bindparam, select, tuple_
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from backend import csvfile
+from backend.couriers.labels import status_label as delivery_label
+from backend.couriers.models import Consignment
 from backend.desk import service
 from backend.desk.models import OrderTag, OrderTagLink
 from backend.extensions import db
@@ -87,7 +89,6 @@ def _parcels(site_id: int, wc_ids: list[int]) -> dict[int, tuple]:
     """wc_id → (consignment id, Bikri delivery status) of the order's latest parcel."""
     if not wc_ids:
         return {}
-    from backend.couriers.models import Consignment
     found = {wc_id: (cid, status) for wc_id, cid, status in db.session.execute(
         select(Consignment.order_wc_id, Consignment.consignment_id, Consignment.status)
         .where(Consignment.site_id == site_id, _among(Consignment.order_wc_id, wc_ids))
@@ -101,7 +102,7 @@ def _parcels(site_id: int, wc_ids: list[int]) -> dict[int, tuple]:
 
 def rows(site_id: int, filters: service.ListFilters) -> Iterator[list]:
     """The header, then one list of cells per order, newest first, BATCH orders per query."""
-    from backend.couriers.labels import status_label as delivery_label
+    # not at the top: the desk's views import this module (the export route), and the labels live there
     from backend.desk.views import courier_name, order_status_label
 
     yield [str(title) for title in COLUMNS]

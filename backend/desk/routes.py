@@ -8,6 +8,7 @@ from backend.api import Blueprint, current_site
 from backend.desk import service
 from backend.desk.schemas import ManualOrderSchema, OrderStatusChangeSchema, TagEditSchema, TaggingSchema, TagSchema
 from backend.desk.views import blp as embed_blp
+from backend.fraud.service import desk_badges
 from backend.timeutil import iso
 
 api_blp = Blueprint("desk", __name__, url_prefix="/api/v1", description="The order desk")
@@ -35,8 +36,6 @@ def tag_json(tag) -> dict:
 class Orders(MethodView):
     def get(self):
         """The order desk's list: ?status=&tag=&start=&end=&q=&cursor=&limit= (keyset; follow next_cursor)."""
-        from backend.fraud.service import desk_badges
-
         site_id = current_site().id
         page = service.list_orders(site_id, service.parse_filters(request.args))
         badges = desk_badges(site_id, page["orders"])

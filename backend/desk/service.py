@@ -19,6 +19,8 @@ from flask import current_app
 from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select, text, tuple_
 
+from backend.abandoned.service import incomplete_count
+from backend.couriers.models import BookingAttempt, Consignment
 from backend.desk.models import OrderTag, OrderTagLink
 from backend.districts import WC_STATES
 from backend.errors import ApiError, NotFound
@@ -188,7 +190,6 @@ def consignments_of_orders(site_id: int, wc_ids: list[int]) -> dict[int, str]:
     """wc_id → consignment id, for the courier column (O5)."""
     if not wc_ids:
         return {}
-    from backend.couriers.models import BookingAttempt, Consignment
     found = dict(db.session.execute(select(Consignment.order_wc_id, Consignment.consignment_id).where(
         Consignment.site_id == site_id, Consignment.order_wc_id.in_(wc_ids))).all())
     missing = [i for i in wc_ids if i not in found]
@@ -290,8 +291,6 @@ def fold_status_counts() -> int:
 
 def tab_counts(site_id: int, counts: dict[str, int] | None = None, *, incomplete: bool = True) -> dict[str, int]:
     """The number beside each tab. "all" is what the desk lists without a status filter."""
-    from backend.abandoned.service import incomplete_count
-
     counts = status_counts(site_id) if counts is None else counts
     tabs = {"all": sum(n for status, n in counts.items() if status not in NOT_LISTED)}
     for key, _label, statuses in TABS[1:-1]:

@@ -5,6 +5,9 @@ import secrets
 from flask import Blueprint, Response, abort, g, jsonify, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 
+from backend.abandoned import service as abandoned
+from backend.api import paginate
+from backend.couriers import booking, service as couriers
 from backend.desk import export, service
 from backend.districts import WC_STATES
 from backend.embed import service as embed_service
@@ -12,7 +15,11 @@ from backend.embed.pages import EmbedPage, register_page
 from backend.embed.routes import _refused, require_user
 from backend.errors import ApiError
 from backend.extensions import db
+from backend.fraud.service import desk_badges
+from backend.integrations.couriers import COURIERS
 from backend.orders.models import Product
+from backend.sms import service as sms
+from backend.sync.service import backfill_in_progress
 from backend.timeutil import dhaka_today
 from sqlalchemy import select
 
@@ -25,20 +32,17 @@ def _products(site_id):
 
 
 def _couriers():
-    from backend.couriers import service as couriers
     return couriers.offered_couriers()
 
 
 @blp.app_template_global()
 def courier_name(key):
-    from backend.integrations.couriers import COURIERS
     cls = COURIERS.get(key)
     return cls.name if cls else key
 
 
 def _booking_context(user):
     """The booking dialog: the default courier, and its balance for those who may see money (C5)."""
-    from backend.couriers import service as couriers
     if not user.can("book_orders"):
         return {"booking": None}
     settings = couriers.get_settings(user.site)
@@ -79,7 +83,6 @@ register_page(EmbedPage("orders", _l("Orders"), permission="view_orders", templa
 
 def _importing(site_id):
     """The shop's backfill while it runs ({"done", "total"}), else None."""
-    from backend.sync.service import backfill_in_progress
     state = backfill_in_progress(site_id)
     return {"done": state.done, "total": state.total} if state is not None else None
 
@@ -93,7 +96,6 @@ def order_list():
         return render_template("desk/_rows.html", error=error, page=None, user=user, append=False)
     booking = _booking_context(user)["booking"]
     name = booking["name"] if booking and booking["connected"] else None
-    from backend.fraud.service import desk_badges
     badges = desk_badges(user.site.id, page["orders"]) if user.can("check_fraud") else {}
     append = bool(request.args.get("cursor"))
     # while the first import runs, an empty desk says so instead of "No orders match."
@@ -164,7 +166,6 @@ def create():
         return render_template("desk/_manual_form.html", error=error, form=request.form, **_page_context(user), user=user)
     if request.form.get("checkout"):
         # an incomplete checkout turned into this order from the Incomplete tab
-        from backend.abandoned import service as abandoned
         abandoned.record_converted(user.site.id, request.form["checkout"], result["order"]["wc_id"],
                                    result["order"]["number"], _who(user))
     response = render_template("desk/_manual_form.html", created=result, form={}, **_page_context(user), user=user)
@@ -240,7 +241,6 @@ def tagging():
 @blp.post("/book")
 def book():
     """Book the selected orders (or the one in `order`) with the default courier (C1, C2)."""
-    from backend.couriers import booking
     user = require_user("book_orders")
     try:
         results = booking.book_orders(user.site, service.ids_from(request.form.getlist("order")),
@@ -254,7 +254,6 @@ def book():
 @blp.get("/booking-balance")
 def booking_balance():
     """The courier balance, asked now, for the booking dialog (C5)."""
-    from backend.couriers import service as couriers
     user = require_user("view_couriers")
     settings = couriers.get_settings(user.site)
     try:
@@ -306,7 +305,6 @@ INCOMPLETE_PER_PAGE = 25
 
 
 def _incomplete_row(user, row, sent=None, error=None):
-    from backend.abandoned import service as abandoned
     return render_template("desk/_incomplete_row.html", row=row, cart=abandoned.cart_of(row), user=user,
                            actions=abandoned.actions_of(user.site.id, [row.id]).get(row.id, []),
                            texts=_sms_texts(user, row), sms_key=secrets.token_urlsafe(12), sent=sent, error=error)
@@ -314,8 +312,6 @@ def _incomplete_row(user, row, sent=None, error=None):
 
 def _sms_texts(user, row):
     """The SMS this user may send to the shopper, each with its price."""
-    from backend.abandoned import service as abandoned
-    from backend.sms import service as sms
     if not user.can("send_sms"):
         return {}
     return {n: {"text": text, "cost": sms.quote(user.site, text).cost} for n, text in abandoned.desk_texts(user.site, row).items()}
@@ -323,8 +319,6 @@ def _sms_texts(user, row):
 
 @blp.get("/incomplete")
 def incomplete():
-    from backend.abandoned import service as abandoned
-    from backend.api import paginate
     user = require_user("view_abandoned")
     try:
         number = max(1, int(request.args.get("page", "1")))
@@ -341,7 +335,6 @@ def incomplete():
 
 @blp.post("/incomplete/<int:checkout_id>/called")
 def incomplete_called(checkout_id):
-    from backend.abandoned import service as abandoned
     user = require_user("view_abandoned")
     row = abandoned.checkout_of(user.site.id, checkout_id)
     abandoned.record_called(row, _who(user))
@@ -350,7 +343,6 @@ def incomplete_called(checkout_id):
 
 @blp.post("/incomplete/<int:checkout_id>/lost")
 def incomplete_lost(checkout_id):
-    from backend.abandoned import service as abandoned
     user = require_user("view_abandoned")
     row = abandoned.checkout_of(user.site.id, checkout_id)
     try:
@@ -362,8 +354,6 @@ def incomplete_lost(checkout_id):
 
 @blp.post("/incomplete/<int:checkout_id>/sms")
 def incomplete_sms(checkout_id):
-    from backend.abandoned import service as abandoned
-    from backend.sms import service as sms
     user = require_user("send_sms")
     require_user("view_abandoned")
     row = abandoned.checkout_of(user.site.id, checkout_id)
@@ -387,7 +377,6 @@ def incomplete_sms(checkout_id):
 @blp.get("/incomplete/<int:checkout_id>/order-form")
 def incomplete_order_form(checkout_id):
     """The New-order form filled in from the checkout, for the dialog."""
-    from backend.abandoned import service as abandoned
     user = require_user("create_orders")
     require_user("view_abandoned")
     row = abandoned.checkout_of(user.site.id, checkout_id)

@@ -27,6 +27,7 @@ from socket import timeout as SocketTimeout
 from urllib.parse import urlsplit
 
 import requests
+from flask import current_app, has_app_context
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
@@ -47,8 +48,6 @@ class ShopAddressRefused(Exception):
 
 def private_hosts_allowed() -> bool:
     """Whether loopback and private shop addresses are allowed (demo and tests only)."""
-    from flask import current_app, has_app_context
-
     if has_app_context():
         return bool(current_app.config.get("ALLOW_PRIVATE_SHOP_HOSTS"))
     return os.environ.get("BIKRI_ALLOW_PRIVATE_SHOP_HOSTS", "") == "1"

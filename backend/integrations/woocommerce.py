@@ -31,10 +31,12 @@ from urllib.parse import urlencode
 
 import orjson
 import requests
+from flask import current_app
 from requests.auth import HTTPBasicAuth
 from woocommerce import API
 
 from backend.integrations.shop_http import ShopAddressRefused, ShopSession
+from backend.security import decrypt_secret
 
 log = logging.getLogger(__name__)
 
@@ -219,10 +221,6 @@ class WooCommerce:
     @classmethod
     def for_site(cls, site, **kwargs) -> "WooCommerce":
         """The shop's API with the key it handed over at activation (stored encrypted)."""
-        from flask import current_app
-
-        from backend.security import decrypt_secret
-
         key, secret = decrypt_secret(site.wc_consumer_key_enc), decrypt_secret(site.wc_consumer_secret_enc)
         if not key or not secret:
             raise WooCommerceNotConnected()

@@ -25,6 +25,7 @@ from typing import Iterator
 from urllib.parse import quote
 
 import requests
+from flask import current_app
 
 from backend.integrations.shop_http import ShopAddressRefused, ShopSession
 from backend.integrations.woocommerce import WooCommerceError, format_wc_time, parse_wc_time, read_json, request_failed
@@ -64,8 +65,6 @@ class OrderExport:
 
     @classmethod
     def for_site(cls, site, **kwargs) -> "OrderExport":
-        from flask import current_app
-
         config = current_app.config
         kwargs.setdefault("timeout", config.get("WOOCOMMERCE_TIMEOUT", 30))
         kwargs.setdefault("verify", config.get("WOOCOMMERCE_CA_BUNDLE") or True)

@@ -4,6 +4,7 @@ import os
 import socket
 from datetime import timedelta
 
+from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 
@@ -50,7 +51,7 @@ def run_job(app, job: Job):
             return None
         error = None
         try:
-            result = job.func()
+            result = job.target()()
             db.session.commit()
             log.info("job %s done: %s", job.name, result)
             return result
@@ -64,8 +65,6 @@ def run_job(app, job: Job):
 
 
 def run_scheduler(app):
-    from apscheduler.schedulers.blocking import BlockingScheduler
-
     scheduler = BlockingScheduler(timezone="UTC")
     for job in JOBS:
         scheduler.add_job(run_job, job.trigger, args=[app, job], id=job.name, replace_existing=True,

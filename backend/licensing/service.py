@@ -3,6 +3,7 @@ import re
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+from flask import current_app
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -11,6 +12,7 @@ from backend.errors import ApiError, Unauthorized
 from backend.extensions import db
 from backend.integrations import shop_http
 from backend.licensing.models import License, LicenseStatus, Site
+from backend.licensing.signals import site_activated
 from backend.security import (
     encrypt_secret,
     hash_token,
@@ -80,8 +82,6 @@ def normalise_site_url(raw: str) -> tuple[str, str]:
 def check_site_is_public(url: str) -> None:
     """Refuse a shop whose address is not on the public internet: the service would fetch it
     (server-side request forgery). Every connection checks again (shop_http)."""
-    from flask import current_app
-
     try:
         shop_http.check_site_url(url, allow_private=current_app.config.get("ALLOW_PRIVATE_SHOP_HOSTS", False))
     except shop_http.ShopAddressRefused:
@@ -231,23 +231,9 @@ def activate_site(license_key: str, site_url: str, wc_consumer_key=None, wc_cons
     if used > license.sites_allowed:
         db.session.rollback()
         raise LicenseSiteLimit(details={"sites_allowed": license.sites_allowed, "sites_used": used - 1})
-    _queue_first_backfill(site, new_keys=bool(wc_consumer_key and wc_consumer_secret))
+    # the sync queues the shop's first backfill (backend/sync/listeners.py): licensing is below it
+    site_activated.send(site, new_keys=bool(wc_consumer_key and wc_consumer_secret))
     return site, token
-
-
-def _queue_first_backfill(site: Site, *, new_keys: bool) -> None:
-    """Queue the shop's first backfill for the jobs process now, not at the next 5-minute
-    reconciliation: its desk is empty until it runs. One that failed (a bad key, say) is
-    resumed when the activation brings new keys. Nothing remote happens here."""
-    from backend.sync.models import SyncKind, SyncStatus
-    from backend.sync.service import request_backfill, state_for
-
-    if not (site.wc_consumer_key_enc and site.wc_consumer_secret_enc):
-        return
-    state = state_for(site.id, SyncKind.BACKFILL)
-    never_ran = state.status == SyncStatus.IDLE and not state.cursor
-    if never_ran or (new_keys and state.status == SyncStatus.FAILED):
-        request_backfill(site)
 
 
 def _retire(site: Site) -> None:

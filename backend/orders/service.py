@@ -20,13 +20,13 @@ import orjson
 from flask_babel import gettext as _
 from sqlalchemy import and_, delete, func, or_, select, update
 
-from backend.abandoned import service as abandoned
-from backend.dashboard import rollups
 from backend.dbutil import in_list, insert_rows, upsert_insert
 from backend.districts import district_name
 from backend.extensions import db
 from backend.integrations.woocommerce import parse_wc_time
+from backend.orders import versions
 from backend.orders.models import EXCLUDED_STATUSES, Customer, Order, OrderItem, Product
+from backend.orders.signals import OrderChange, bulk_loaded, first_orders_moved, order_stored
 from backend.phones import InvalidPhone, normalise_phone
 from backend.timeutil import utcnow
 
@@ -221,7 +221,7 @@ def normalise_order(order) -> NormalOrder:
         raise InvalidOrder("order.refunds: a list expected")
     # wc/v3 lists each refund with a negative total; a refund is money back whatever the sign.
     # Its time comes only where the sender has it (the plugin's export); the upsert dates the
-    # rest by the version that brought them (rollups.date_refunds).
+    # rest by the version that brought them (versions.date_refunds).
     refund_rows = []
     for n, r in enumerate(refunds):
         r = r if isinstance(r, dict) else {}
@@ -309,9 +309,11 @@ def _newer_version(incoming):
 
 def upsert_normalised(site_id: int, records: list[NormalOrder], *, recount: bool = True,
                       rollups_now: bool = True) -> list[str]:
-    """`recount=False` leaves customers' order counts, and `rollups_now=False` the dashboard's
-    rollups, to one `finish_bulk_load` at the end (a backfill writes thousands of pages; counting
-    once is cheaper than per page, and halves the time a page takes)."""
+    """`recount=False` leaves customers' order counts, and `rollups_now=False` what listeners
+    recompute from the stored orders (the dashboard's rollups; sent as `bulk_load`), to one
+    `finish_bulk_load` at the end (a backfill writes thousands of pages; counting once is
+    cheaper than per page, and halves the time a page takes). The orders whose content changed
+    are announced in one `order_stored` for the batch."""
     if not records:
         return []
     connection = db.session.connection()  # Core statements: no ORM bookkeeping per page
@@ -325,11 +327,11 @@ def upsert_normalised(site_id: int, records: list[NormalOrder], *, recount: bool
     chosen = sorted(winner.values(), key=lambda i: records[i].wc_id)  # one lock order for every writer
     outcomes = [IGNORED_OLDER] * len(records)
     wc_ids = [records[i].wc_id for i in chosen]
-    rollups.lock_orders(site_id, wc_ids)  # first, so every writer takes its locks in one order
+    versions.lock_orders(site_id, wc_ids)  # first, so every writer takes its locks in one order
 
-    # the stored versions, whole: the dashboard's rollups move by (new − old)
-    versions = rollups.read_versions(site_id, wc_ids)
-    before = {wc_id: version[0] for wc_id, version in versions.items()}
+    # the stored versions, whole: listeners (the dashboard's rollups) move by (new − old)
+    stored = versions.read_versions(site_id, wc_ids)
+    before = {wc_id: version[0] for wc_id, version in stored.items()}
     # with their customers, whose counts a changed phone moves (locked with the others, in one order)
     customers = _ensure_customers(site_id, {records[i].values["phone"]: records[i].customer_name
                                             for i in chosen if records[i].values["phone"]}, now,
@@ -339,8 +341,8 @@ def upsert_normalised(site_id: int, records: list[NormalOrder], *, recount: bool
     rows = [{**records[i].values, "site_id": site_id, "customer_id": customers.get(records[i].values["phone"]),
              "synced_at": now} for i in chosen]
     for row in rows:
-        rollups.carry_milestones(row, versions.get(row["wc_id"]))
-        rollups.date_refunds(row, versions.get(row["wc_id"]))
+        versions.carry_milestones(row, stored.get(row["wc_id"]))
+        versions.date_refunds(row, stored.get(row["wc_id"]))
     # The rows the upsert wrote are the versions that won. What it compared them with is
     # `before`: lock_orders keeps every other writer of these orders out until commit.
     written = {row.wc_id: row.id for row in insert_rows(
@@ -366,13 +368,10 @@ def upsert_normalised(site_id: int, records: list[NormalOrder], *, recount: bool
         if item_rows:
             insert_rows(OrderItem.__table__, item_rows)
         rows_by_wc_id = {row["wc_id"]: row for row in rows}
-        if rollups_now:
-            rollups.apply_changes(site_id, [
-                (versions.get(records[i].wc_id), (rows_by_wc_id[records[i].wc_id], records[i].items))
-                for i in chosen if records[i].wc_id in applied])
-        # an order closes its phone's open abandoned checkouts (COD and on-hold are orders too)
-        abandoned.record_orders(site_id, [(rows_by_wc_id[w]["phone"], rows_by_wc_id[w]["status"],
-                                           rows_by_wc_id[w]["date_created_gmt"], w) for w in applied])
+        order_stored.send(site_id, bulk_load=not rollups_now, changes=[
+            OrderChange(records[i].wc_id, stored.get(records[i].wc_id),
+                        (rows_by_wc_id[records[i].wc_id], records[i].items))
+            for i in chosen if records[i].wc_id in applied])
         if recount:
             touched = {customers.get(records[i].values["phone"]) for i in chosen if records[i].wc_id in applied}
             touched |= {before[w]["customer_id"] for w in applied if w in before}
@@ -385,8 +384,8 @@ def delete_orders(site_id: int, deletions: list[tuple[int, datetime]]) -> list[s
     the deletion's time, so an older event arriving late cannot bring the order back."""
     now = utcnow()
     outcomes, touched = [], set()
-    rollups.lock_orders(site_id, [wc_id for wc_id, _when in deletions])
-    versions = rollups.read_versions(site_id, {wc_id for wc_id, _when in deletions})
+    versions.lock_orders(site_id, [wc_id for wc_id, _when in deletions])
+    stored, gone = versions.read_versions(site_id, {wc_id for wc_id, _when in deletions}), []
     for wc_id, when in deletions:
         result = db.session.execute(
             update(Order)
@@ -398,8 +397,8 @@ def delete_orders(site_id: int, deletions: list[tuple[int, datetime]]) -> list[s
         if result:
             touched.update(row.customer_id for row in result)
             outcomes.append(APPLIED)
-            # a tombstone contributes nothing: take back what the stored version gave
-            rollups.apply_changes(site_id, [(versions.pop(wc_id, None), None)])
+            # a tombstone counts for nothing: listeners take back what the stored version gave
+            gone.append(OrderChange(wc_id, stored.pop(wc_id, None), None))
             continue
         inserted = db.session.execute(
             upsert_insert(Order).values(
@@ -409,6 +408,8 @@ def delete_orders(site_id: int, deletions: list[tuple[int, datetime]]) -> list[s
             ).on_conflict_do_nothing(index_elements=[Order.site_id, Order.wc_id]).returning(Order.id)
         ).all()
         outcomes.append(APPLIED if inserted else IGNORED_OLDER)
+    if gone:
+        order_stored.send(site_id, bulk_load=False, changes=gone)
     recount_customers(touched)
     db.session.flush()
     return outcomes
@@ -477,24 +478,21 @@ def _ensure_customers(site_id: int, names_by_phone: dict, now: datetime, also_lo
 
 def recount_customers(customer_ids) -> None:
     """Order count and first/last order of these customers, from their orders that count as sales.
-    A moved first order moves the customer between days in the new-customer rollup."""
+    A moved first order is announced (`first_orders_moved`: the new-customer rollup follows)."""
     ids = sorted(i for i in customer_ids if i)
     if ids:
-        before = rollups.first_orders(ids)
-        rollups.apply_first_order_changes(before, _recount(ids=ids))
+        before = versions.first_orders(ids)
+        first_orders_moved.send(None, before=before, after=_recount(ids=ids))
 
 
 def finish_bulk_load(site_id: int, *, rebuild_rollups: bool = True) -> None:
-    """After a backfill: every customer of the site counted at once, and the dashboard's
-    rollups rebuilt from the stored orders (events that came meanwhile included). With
-    `rebuild_rollups=False` (every page wrote its own rollups) only the new-customer rollup,
-    which follows the count, is rebuilt."""
-    rollups.lock_site(site_id, exclusive=True)
+    """After a backfill: every customer of the site counted at once, then `bulk_loaded`: the
+    dashboard's rollups are rebuilt from the stored orders (events that came meanwhile
+    included). With `rebuild_rollups=False` (no page was stored with `rollups_now=False`) only
+    the new-customer rollup, which follows the count, is rebuilt."""
+    versions.lock_site(site_id, exclusive=True)
     _recount(site_id=site_id)
-    if rebuild_rollups:
-        rollups.rebuild_site(site_id)
-    else:
-        rollups.rebuild_customers(site_id)
+    bulk_loaded.send(site_id, pages_skipped=rebuild_rollups)
 
 
 def _recount(*, ids=None, site_id=None) -> dict:

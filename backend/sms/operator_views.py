@@ -2,7 +2,7 @@
 manual recharges to approve, and revenue against gateway cost by month."""
 from decimal import Decimal, InvalidOperation
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -225,6 +225,4 @@ def decide_recharge(recharge_id, action):
 
 
 def recharge_status_label(status: str) -> str:
-    from flask import current_app
-
     return current_app.jinja_env.globals["recharge_status"](status)

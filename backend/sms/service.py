@@ -24,6 +24,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from backend.dbutil import on_postgresql
 from backend.errors import ApiError
 from backend.extensions import db
+from backend.integrations.payments import COMPLETED, PaymentError, get_payment_gateway
 from backend.integrations.sms import SendResult, SmsGatewayError, get_sms_gateway
 from backend.licensing.models import Site
 from backend.money import taka, to_poisha, whole_poisha
@@ -31,7 +32,7 @@ from backend.phones import InvalidPhone, msisdn_form, normalise_phone
 from backend.security import decrypt_secret, encrypt_secret
 from backend.sms.encoding import MAX_SEGMENTS, measure
 from backend.sms.models import Recharge, SmsMessage, SmsRate, SmsSettings, Wallet, WalletEntry
-from backend.timeutil import dhaka_midnight_utc, utcnow
+from backend.timeutil import dhaka_date_sql, dhaka_midnight_utc, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -577,8 +578,6 @@ def usage_totals(conditions: list) -> dict:
 
 def usage_by_day(site_id: int, start: date, end: date) -> dict:
     """Cost and count of SMS paid for, per Dhaka day and purpose, every day of the range present."""
-    from backend.timeutil import dhaka_date_sql
-
     lower, upper = dhaka_day_bounds(start, end)
     day = dhaka_date_sql(SmsMessage.created_at).label("day")
     rows = db.session.execute(
@@ -614,8 +613,6 @@ class RechargeUnavailable(ApiError):
 
 
 def _payment_gateway():
-    from backend.integrations.payments import get_payment_gateway
-
     config = current_app.config["BKASH"]
     if not config.get("base_url"):
         raise RechargeUnavailable("Online recharge is not set up on this Bikri service. Ask Bikri support to credit your wallet.")
@@ -628,8 +625,6 @@ def payment_callback_url() -> str:
 
 def start_recharge(site: Site, amount: Decimal) -> Recharge:
     """Open a bKash payment for a recharge; the shop pays at `recharge.payment_url`."""
-    from backend.integrations.payments import PaymentError
-
     amount = check_recharge_amount(amount)
     gateway = _payment_gateway()
     recharge = Recharge(site_id=site.id, amount=amount, method="bkash", status="pending")
@@ -653,8 +648,6 @@ def start_recharge(site: Site, amount: Decimal) -> Recharge:
 def complete_recharge(payment_id: str, callback_status: str) -> Recharge | None:
     """bKash sent the shopper back. The callback is unsigned, so we ask bKash what happened;
     the wallet is credited once per recharge however often this runs (unique ledger reference)."""
-    from backend.integrations.payments import COMPLETED, PaymentError
-
     recharge = db.session.execute(select(Recharge).where(Recharge.payment_id == payment_id)).scalar_one_or_none()
     # an "expired" attempt is asked too: a payer who paid late is credited, never lost
     if recharge is None or recharge.status == "completed" or recharge.method != "bkash":

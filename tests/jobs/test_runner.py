@@ -44,3 +44,11 @@ def test_purge_job_removes_only_old_tickets(app, shop):
     assert runner.run_job(app, purge) == 1
     with app.app_context():
         assert [t.display_name for t in db.session.query(EmbedTicket)] == ["B"]
+
+
+def test_every_job_names_a_function_that_exists():
+    """Jobs name their functions ("module:function") so the runner imports no domain: a
+    renamed or moved function must fail here, not at 3 a.m. in the jobs process."""
+    for job in JOBS:
+        assert isinstance(job.func, str), job.name
+        assert callable(job.target()), job.name

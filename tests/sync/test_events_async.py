@@ -50,10 +50,11 @@ def left_by_a_dead_worker(app):
 
 
 def run_inbox_job(app):
-    from backend.jobs.table import apply_event_inbox
+    from backend.jobs.table import JOBS
 
+    job = next(job for job in JOBS if job.name == "apply_event_inbox")
     with app.app_context():
-        return apply_event_inbox()
+        return job.target()()
 
 
 def test_a_batch_its_worker_never_applied_is_applied_by_the_jobs_process(app, shop):

@@ -27,6 +27,7 @@ when it is whole taka (almost always), else as a numeric string, so no float eve
 import json
 import logging
 import re
+from datetime import datetime, timezone
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
 from urllib.parse import quote
@@ -98,8 +99,6 @@ def _retry_after(response) -> int:
         seconds = int(value)
     elif value:
         try:
-            from datetime import datetime, timezone
-
             seconds = int((parsedate_to_datetime(value) - datetime.now(timezone.utc)).total_seconds())
         except (TypeError, ValueError):
             pass
