@@ -131,10 +131,6 @@ def load_session(value: str | None) -> EmbedUser | None:
     return EmbedUser(site, data["u"], data["n"], data["r"], data["l"], value, data.get("a") or f"{site.url}/wp-admin/admin.php")
 
 
-def page_or_none(name: str):
-    return PAGES.get(name)
-
-
 def purge_old_tickets(older_than: timedelta = timedelta(days=1)) -> int:
     """Spent and expired tickets are only kept a day (to explain a reused link to its user)."""
     result = db.session.execute(delete(EmbedTicket).where(EmbedTicket.expires_at < utcnow() - older_than))
