@@ -1,11 +1,7 @@
 """Issue 17 item 2: while the shop's first import runs, the desk says how far it is
 ("Importing orders: 100 of 250") instead of "No orders match.", and says nothing of it after."""
 from backend.sync import service as sync
-
-
-def embed(shop, locale=None):
-    _response, session = shop.open_page("orders", locale=locale)
-    return {"X-Bikri-Embed-Session": session}
+from tests.embed_helpers import embed
 
 
 def rows(shop, headers, **query):
