@@ -74,28 +74,28 @@ def order_missing(error) -> bool:
     return isinstance(error, dict) and error.get("code") == ORDER_MISSING
 
 
-class WooCommerceNotConnected(WooCommerceError):
+class NotRetryable(WooCommerceError):
+    """A refusal that trying again will not change, whatever its status."""
+
+    @property
+    def retryable(self) -> bool:
+        return False
+
+
+class WooCommerceNotConnected(NotRetryable):
     """The site has not handed over WooCommerce REST credentials."""
 
     def __init__(self):
         super().__init__("This shop has not connected its WooCommerce REST API key to Bikri yet.",
                          code="woocommerce_not_connected", status=None)
 
-    @property
-    def retryable(self) -> bool:
-        return False
 
-
-class ShopAddressNotPublic(WooCommerceError):
+class ShopAddressNotPublic(NotRetryable):
     """The shop's address is not on the public internet (see shop_http); trying again will not help."""
 
     def __init__(self):
         super().__init__("The shop's address is not a public internet address, so Bikri does not connect to it.",
                          code="address_not_public", status=None)
-
-    @property
-    def retryable(self) -> bool:
-        return False
 
 
 def request_failed(error: Exception, timeout: float) -> WooCommerceError:

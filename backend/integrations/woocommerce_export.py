@@ -27,7 +27,7 @@ from urllib.parse import quote
 import requests
 
 from backend.integrations.shop_http import ShopAddressRefused, ShopSession
-from backend.integrations.woocommerce import (WooCommerceError, call_with_retries, format_wc_time, parse_wc_time,
+from backend.integrations.woocommerce import (NotRetryable, WooCommerceError, call_with_retries, format_wc_time, parse_wc_time,
                                               read_json, request_failed)
 from backend.security import export_key
 
@@ -36,12 +36,8 @@ KEY_MISSING = "bikri_export_key_missing"  # the plugin's refusal while it waits 
 PAGE_SIZE = 500  # the plugin's maximum; it also cuts pages at ~1 MB of JSON
 
 
-class ExportUnavailable(WooCommerceError):
+class ExportUnavailable(NotRetryable):
     """The shop does not offer the export (older plugin, route blocked, not our plugin answering)."""
-
-    @property
-    def retryable(self) -> bool:
-        return False
 
 
 def canonical_query(params: dict) -> str:
