@@ -61,11 +61,6 @@ def district_label(state: str | None) -> str | None:
     return name
 
 
-def district_choices() -> list[tuple[str, str]]:
-    """(code, name) for a select, sorted by the name the reader sees."""
-    return sorted(((code, district_label(code)) for code in WC_STATES), key=lambda pair: pair[1])
-
-
 from backend.labels import register_resolver  # noqa: E402  (the registry needs nothing from here)
 
 register_resolver("district", district_label)

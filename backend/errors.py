@@ -49,12 +49,6 @@ class Unauthorized(ApiError):
         super().__init__(message, **kw)
 
 
-class Forbidden(ApiError):
-    status = 403
-    code = "forbidden"
-    message = "You are not allowed to do this."
-
-
 class NotFound(ApiError):
     status = 404
     code = "not_found"

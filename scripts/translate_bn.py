@@ -734,7 +734,6 @@ BN_MORE = {
     "A status is a WooCommerce status slug, like processing.": "স্ট্যাটাস হলো WooCommerce-এর স্ট্যাটাস স্লাগ, যেমন processing।",
     "Choose a tag from the list.": "তালিকা থেকে একটি ট্যাগ বেছে নিন।",
     "The end date is before the start date.": "শেষের তারিখ শুরুর তারিখের আগে।",
-    "Courier partners are not connected yet.": "কুরিয়ার পার্টনার এখনো সংযুক্ত হয়নি।",
     "A whole number from 1 to 100.": "1 থেকে 100-এর মধ্যে একটি পূর্ণ সংখ্যা।",
     "Choose at most 500 orders at a time.": "একবারে সর্বোচ্চ 500টি অর্ডার বেছে নিন।",
     "No such order in this shop.": "এই দোকানে এমন কোনো অর্ডার নেই।",

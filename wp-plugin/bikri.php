@@ -41,4 +41,4 @@ require_once __DIR__ . '/includes/class-bikri-plugin.php';
 require_once __DIR__ . '/includes/helper.php';
 
 Bikri_Plugin::init( __FILE__ )->set_up();
-register_deactivation_hook( __FILE__, array( 'Bikri_Checkout_Config', 'unschedule' ) );
+register_deactivation_hook( __FILE__, array( 'Bikri_Uninstaller', 'unschedule_all' ) );

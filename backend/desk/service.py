@@ -51,10 +51,6 @@ CORE_STATUSES = ("pending", "processing", "on-hold", "completed", "cancelled", "
 PAYMENT_METHODS = {"cod": "Cash on delivery", "bkash": "bKash", "nagad": "Nagad", "bacs": "Bank transfer"}
 MAX_LINES = 50
 MAX_DISCOUNTS = 10
-# O5: the read model has no courier yet (couriers are built on another branch). When the
-# orders table grows a `courier` column (the courier partner's key, e.g. "steadfast"), the
-# courier column and filter start working without a change here.
-COURIER_COLUMN = getattr(Order, "courier", None)
 
 
 def invalid(details: dict, message: str | None = None) -> ApiError:
@@ -111,8 +107,6 @@ def parse_filters(args) -> ListFilters:
     if filters.start and filters.end and filters.start > filters.end:
         errors["end"] = _("The end date is before the start date.")
     if args.get("courier"):
-        if COURIER_COLUMN is None:
-            errors["courier"] = _("Courier partners are not connected yet.")
         filters.courier = args["courier"].strip()[:40]
     filters.q = (args.get("q") or "").strip()[:100] or None
     filters.cursor = args.get("cursor") or None
@@ -159,8 +153,8 @@ def filter_orders(query, site_id: int, filters: ListFilters):
         query = query.where(Order.date_created_gmt >= dhaka_midnight_utc(filters.start))
     if filters.end:
         query = query.where(Order.date_created_gmt < dhaka_midnight_utc(filters.end + timedelta(days=1)))
-    if filters.courier and COURIER_COLUMN is not None:
-        query = query.where(COURIER_COLUMN == filters.courier)
+    if filters.courier:
+        query = query.where(Order.courier == filters.courier)
     if filters.q:
         query = query.where(_search_condition(filters.q))
     return query

@@ -68,7 +68,7 @@ def _page_context(user):
             "statuses": service.settable_statuses(counts), "tabs": _tabs(user, counts),
             "products": _products(user.site.id) if user.can("create_orders") else [],
             "districts": sorted(WC_STATES.items(), key=lambda kv: kv[1]), "payment_methods": service.PAYMENT_METHODS,
-            "courier_available": service.COURIER_COLUMN is not None, "couriers": _couriers(),
+            "couriers": _couriers(),
             "latest_id": service.newest_since(user.site.id, 0)["latest_id"]}
 
 

@@ -83,6 +83,21 @@ def ticket_url(raw: str, page: str) -> str:
     return f"{current_app.config['PUBLIC_URL']}/embed/{page}?ticket={raw}"
 
 
+def _spend(ticket: EmbedTicket) -> bool:
+    """Marks the ticket used, committed at once so that it stays spent whatever comes next;
+    False when it was used already or has expired. One conditional UPDATE decides who wins
+    when the same ticket arrives twice at once."""
+    now = utcnow()
+    won = db.session.execute(
+        update(EmbedTicket)
+        .where(EmbedTicket.id == ticket.id, EmbedTicket.used_at.is_(None), EmbedTicket.expires_at > now)
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return won == 1
+
+
 def redeem_ticket(raw: str | None, page: str) -> EmbedUser:
     """Trade a ticket for an embed session; a ticket works once, for its page, within its minute."""
     if not raw:
@@ -92,17 +107,9 @@ def redeem_ticket(raw: str | None, page: str) -> EmbedUser:
     ).scalar_one_or_none()
     if ticket is None:
         raise TicketRefused(None)
-    now = utcnow()
-    # One conditional UPDATE decides who wins when the same ticket arrives twice at once.
-    won = db.session.execute(
-        update(EmbedTicket)
-        .where(EmbedTicket.id == ticket.id, EmbedTicket.used_at.is_(None), EmbedTicket.expires_at > now)
-        .values(used_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.commit()  # the ticket is spent even if rendering fails later
+    won = _spend(ticket)  # spent even if rendering fails later
     site = db.session.get(Site, ticket.site_id)
-    if won != 1 or ticket.page != page or site is None or not site.is_active or not site.license.is_usable:
+    if not won or ticket.page != page or site is None or not site.is_active or not site.license.is_usable:
         raise TicketRefused(site)
     session = sign_embed_session({
         "s": site.id,
@@ -129,10 +136,6 @@ def load_session(value: str | None) -> EmbedUser | None:
     if data.get("r") not in roles.ROLES:
         return None
     return EmbedUser(site, data["u"], data["n"], data["r"], data["l"], value, data.get("a") or f"{site.url}/wp-admin/admin.php")
-
-
-def page_or_none(name: str):
-    return PAGES.get(name)
 
 
 def purge_old_tickets(older_than: timedelta = timedelta(days=1)) -> int:
@@ -192,16 +195,9 @@ def redeem_download_ticket(raw: str | None, purpose: str) -> EmbedUser:
     ).scalar_one_or_none()
     if ticket is None:
         raise TicketRefused(None)
-    now = utcnow()
-    won = db.session.execute(
-        update(EmbedTicket)
-        .where(EmbedTicket.id == ticket.id, EmbedTicket.used_at.is_(None), EmbedTicket.expires_at > now)
-        .values(used_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.commit()  # spent even if the download fails half-way
+    won = _spend(ticket)  # spent even if the download fails half-way
     site = db.session.get(Site, ticket.site_id)
-    if won != 1 or site is None or not site.is_active or not site.license.is_usable or ticket.role not in roles.ROLES:
+    if not won or site is None or not site.is_active or not site.license.is_usable or ticket.role not in roles.ROLES:
         raise TicketRefused(site)
     return EmbedUser(site, ticket.wp_user_id, ticket.display_name, ticket.role, ticket.locale, "",
                      ticket.admin_url or f"{site.url}/wp-admin/admin.php")

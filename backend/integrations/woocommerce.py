@@ -76,28 +76,28 @@ def order_missing(error) -> bool:
     return isinstance(error, dict) and error.get("code") == ORDER_MISSING
 
 
-class WooCommerceNotConnected(WooCommerceError):
+class NotRetryable(WooCommerceError):
+    """A refusal that trying again will not change, whatever its status."""
+
+    @property
+    def retryable(self) -> bool:
+        return False
+
+
+class WooCommerceNotConnected(NotRetryable):
     """The site has not handed over WooCommerce REST credentials."""
 
     def __init__(self):
         super().__init__("This shop has not connected its WooCommerce REST API key to Bikri yet.",
                          code="woocommerce_not_connected", status=None)
 
-    @property
-    def retryable(self) -> bool:
-        return False
 
-
-class ShopAddressNotPublic(WooCommerceError):
+class ShopAddressNotPublic(NotRetryable):
     """The shop's address is not on the public internet (see shop_http); trying again will not help."""
 
     def __init__(self):
         super().__init__("The shop's address is not a public internet address, so Bikri does not connect to it.",
                          code="address_not_public", status=None)
-
-    @property
-    def retryable(self) -> bool:
-        return False
 
 
 def request_failed(error: Exception, timeout: float) -> WooCommerceError:
@@ -111,6 +111,32 @@ def request_failed(error: Exception, timeout: float) -> WooCommerceError:
     if isinstance(error, requests.exceptions.SSLError):
         return WooCommerceError("The shop's HTTPS certificate was refused.", code="tls_error", status=495)
     return WooCommerceError("The shop could not be reached.", code="unreachable")
+
+
+def call_with_retries(once, *, retries: int, backoff: float, recover=None, at_once=None, label: str | None = None):
+    """`once()`, tried again after a WooCommerceError worth trying again (the shop was down or
+    busy): at most `retries` more times, waiting backoff, 2 × backoff, 4 × backoff... seconds.
+    Both shop clients (this one and the plugin's export) go through here, so they give up alike.
+
+    `recover(error)`: True when the caller has fixed what failed (other credentials); the
+    request is repeated at once and the count does not stop it.
+    `at_once(error)`: True for a refusal that is tried again without waiting (within the count).
+    `label`: the request, for a warning in the log on every retry."""
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return once()
+        except WooCommerceError as error:
+            if recover is not None and recover(error):
+                continue
+            now = at_once is not None and at_once(error)
+            if attempt > retries or not (error.retryable or now):
+                raise
+            wait = 0 if now else backoff * 2 ** (attempt - 1)
+            if label:
+                log.warning("%s failed (%s); retry %d in %.1fs", label, error, attempt, wait)
+            time.sleep(wait)
 
 
 def parse_wc_time(value) -> datetime | None:
@@ -201,6 +227,11 @@ class _ShopAPI(API):
                                     timeout=self.timeout, headers=headers, **kwargs)
 
 
+def _nonce_clash(error: WooCommerceError) -> bool:
+    # WooCommerce refused the client's 8-digit OAuth nonce as used before; a fresh one will do
+    return error.status == 401 and "nonce" in error.message.lower()
+
+
 class WooCommerce:
     def __init__(self, url: str, consumer_key: str, consumer_secret: str, *, timeout: float = 30,
                  verify=True, query_string_auth: bool = False, retries: int = 3, backoff: float = 0.5,
@@ -233,20 +264,9 @@ class WooCommerce:
 
     def request(self, method: str, endpoint: str, *, params: dict | None = None, data=None):
         """(parsed JSON, headers) of a 2xx answer; WooCommerceError for anything else."""
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                return self._once(method, endpoint, params, data)
-            except WooCommerceError as error:
-                if self._switch_to_query_auth(error):
-                    continue
-                nonce_clash = error.status == 401 and "nonce" in error.message.lower()
-                if attempt > self.retries or not (error.retryable or nonce_clash):
-                    raise
-                wait = 0 if nonce_clash else self.backoff * 2 ** (attempt - 1)
-                log.warning("WooCommerce %s %s failed (%s); retry %d in %.1fs", method, endpoint, error, attempt, wait)
-                time.sleep(wait)
+        return call_with_retries(lambda: self._once(method, endpoint, params, data), retries=self.retries,
+                                 backoff=self.backoff, recover=self._switch_to_query_auth, at_once=_nonce_clash,
+                                 label=f"WooCommerce {method} {endpoint}")
 
     def _switch_to_query_auth(self, error: WooCommerceError) -> bool:
         # Basic credentials that never arrived look like no credentials at all.

@@ -28,7 +28,8 @@ import requests
 from flask import current_app
 
 from backend.integrations.shop_http import ShopAddressRefused, ShopSession
-from backend.integrations.woocommerce import WooCommerceError, format_wc_time, parse_wc_time, read_json, request_failed
+from backend.integrations.woocommerce import (NotRetryable, WooCommerceError, call_with_retries, format_wc_time, parse_wc_time,
+                                              read_json, request_failed)
 from backend.security import export_key
 
 ROUTE = "/bikri/v1/orders/export"
@@ -36,12 +37,8 @@ KEY_MISSING = "bikri_export_key_missing"  # the plugin's refusal while it waits 
 PAGE_SIZE = 500  # the plugin's maximum; it also cuts pages at ~1 MB of JSON
 
 
-class ExportUnavailable(WooCommerceError):
+class ExportUnavailable(NotRetryable):
     """The shop does not offer the export (older plugin, route blocked, not our plugin answering)."""
-
-    @property
-    def retryable(self) -> bool:
-        return False
 
 
 def canonical_query(params: dict) -> str:
@@ -73,15 +70,7 @@ class OrderExport:
     def page(self, **params) -> dict:
         """One page: {orders, next, storage, total?}. ExportUnavailable when the shop has no export."""
         params = {k: v for k, v in params.items() if v is not None}
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                return self._once(params)
-            except WooCommerceError as error:
-                if attempt > self.retries or not error.retryable:
-                    raise
-                time.sleep(self.backoff * 2 ** (attempt - 1))
+        return call_with_retries(lambda: self._once(params), retries=self.retries, backoff=self.backoff)
 
     def _once(self, params: dict) -> dict:
         timestamp, nonce = str(int(time.time())), secrets.token_urlsafe(18)

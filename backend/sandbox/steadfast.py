@@ -208,10 +208,6 @@ class SteadfastSandbox:
     def parcel(self, consignment_id) -> Parcel | None:
         return self.parcels.get(int(consignment_id))
 
-    def find_invoice(self, invoice: str, api_key: str = API_KEY) -> Parcel | None:
-        cid = self.by_invoice.get((api_key, invoice))
-        return self.parcels.get(cid) if cid else None
-
     # -- the parts of a request -----------------------------------------------------------------
     @staticmethod
     def _outcome_for(consignment_id: int) -> str:

@@ -61,8 +61,3 @@ def place_order(shop, wc_id, status, phone=PHONE, minutes=1):
                                        "price": 3500, "subtotal": "3500.00", "total": "3500.00"}]}}
     response = shop.post("/api/v1/events", json={"events": [event]})
     assert response.json["results"][0]["status"] == "applied", response.json
-
-
-def embed(shop, page="abandoned", role="administrator"):
-    _page, session = shop.open_page(page=page, role=role)
-    return {"X-Bikri-Embed-Session": session}

@@ -1,6 +1,7 @@
 """The shopper's reasons page (U4) and the Abandoned checkouts page in wp-admin."""
 from backend.abandoned import service
-from tests.abandoned.conftest import capture, embed, row, run
+from tests.abandoned.conftest import capture, row, run
+from tests.embed_helpers import embed
 
 
 def _abandoned(app, shop, key="k" * 32, phone="01711-234567"):
@@ -33,7 +34,7 @@ def test_reasons_chart_counts_answers(app, client, capturing):
     for n, reason in enumerate(answers):
         checkout_id = _abandoned(app, capturing, key=f"{n}" * 32, phone=f"0171123456{n}")
         client.post(f"/r/{row(app, checkout_id)['reason_token']}", data={"reason": reason})
-    chart = client.get("/embed/abandoned/reasons.json", headers=embed(capturing))
+    chart = client.get("/embed/abandoned/reasons.json", headers=embed(capturing, "abandoned"))
     assert chart.json["keys"] == ["too_expensive", "delivery_charge", "just_looking", "other"]
     assert chart.json["counts"] == [2, 1, 1, 0]
 
@@ -41,7 +42,7 @@ def test_reasons_chart_counts_answers(app, client, capturing):
 def test_list_filters_and_shows_the_cart(app, client, capturing):
     first = _abandoned(app, capturing)
     capture(capturing, key="o" * 32, phone="01811111111")  # still open: not listed by default
-    headers = embed(capturing)
+    headers = embed(capturing, "abandoned")
     body = client.get("/embed/abandoned/rows", headers=headers).get_data(as_text=True)
     assert f'data-id="{first}"' in body and "2 × Jamdani saree" in body and "৳3,500.00" in body
     assert "01811111111" not in body
@@ -73,5 +74,5 @@ def test_one_shop_cannot_see_or_answer_for_another(app, client, make_shop):
     # the same capture key from shop A is shop A's own row
     a_id = capture(shop_a, key="b" * 32).json["id"]
     assert a_id != b_id and row(app, b_id)["phone"] == "+8801999999999"
-    body = client.get("/embed/abandoned/rows", headers=embed(shop_a)).get_data(as_text=True)
+    body = client.get("/embed/abandoned/rows", headers=embed(shop_a, "abandoned")).get_data(as_text=True)
     assert "01999999999" not in body and f'data-id="{b_id}"' not in body

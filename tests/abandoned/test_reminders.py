@@ -10,7 +10,8 @@ from backend.extensions import db
 from backend.licensing.models import Site
 from backend.sms import service as sms
 from backend.sms.models import SmsMessage
-from tests.abandoned.conftest import capture, embed, later, place_order, row, run, set_abandoned
+from tests.abandoned.conftest import capture, later, place_order, row, run, set_abandoned
+from tests.embed_helpers import embed
 
 MSISDN = "8801711234567"
 
@@ -123,7 +124,7 @@ def test_no_balance_skips_and_says_why_and_the_job_goes_on(app, shop, gateway, f
 
 def test_switching_reminders_on_needs_balance(app, client, shop):
     """S8: the settings form refuses, and says to recharge."""
-    headers = embed(shop)
+    headers = embed(shop, "abandoned")
     form = {"capture_enabled": "1", "reminders_enabled": "1", "abandon_after_minutes": "60", "reminder1_minutes": "60",
             "reminder2_minutes": "", "coupon_percent": "10", "coupon_days": "3", "lost_after_days": "7", "sms_language": "bn"}
     response = client.post("/embed/abandoned/settings", data=form, headers=headers)
@@ -138,7 +139,7 @@ def test_switching_reminders_on_needs_balance(app, client, shop):
 
 def test_settings_save_and_validate(app, client, shop, fund):
     fund(shop, 10)
-    headers = embed(shop)
+    headers = embed(shop, "abandoned")
     form = {"capture_enabled": "1", "reminders_enabled": "1", "abandon_after_minutes": "45", "reminder1_minutes": "90",
             "second_reminder": "1", "reminder2_minutes": "1440", "coupon_enabled": "1", "coupon_percent": "15",
             "coupon_days": "2", "lost_after_days": "5", "sms_language": "bn", "text1": "{name}, কার্ট: {link} কোড {coupon}",
@@ -154,7 +155,7 @@ def test_settings_save_and_validate(app, client, shop, fund):
     bad = client.post("/embed/abandoned/settings", data={**form, "text1": "{nope}", "coupon_percent": "95"}, headers=headers)
     body = bad.get_data(as_text=True)
     assert 'data-error-for="text1"' in body and 'data-error-for="coupon_percent"' in body
-    staff = embed(shop, role="shop_worker")
+    staff = embed(shop, "abandoned", role="shop_worker")
     assert client.post("/embed/abandoned/settings", data=form, headers=staff).status_code == 403
 
 

@@ -71,8 +71,3 @@ def last_code(gateway, msisdn="8801711234567"):
     texts = [m["sms"] for m in gateway.sent.values() if m["msisdn"] == msisdn]
     assert texts, "no SMS reached the gateway"
     return re.search(r"\d{6}", texts[-1]).group(0)
-
-
-def embed(shop, page, role="administrator"):
-    _page, session = shop.open_page(page=page, role=role)
-    return {"X-Bikri-Embed-Session": session}

@@ -5,7 +5,7 @@ from backend.checkout import blacklist
 from backend.checkout.models import BlacklistEntry
 from backend.extensions import db
 from backend.licensing.models import Site
-from tests.checkout.conftest import embed
+from tests.embed_helpers import embed
 
 
 def add(shop, **body):

@@ -10,7 +10,8 @@ from backend.checkout.models import OtpCode
 from backend.csvfile import csv_cell
 from backend.extensions import db
 from tests.csv_checks import assert_formula_safe, read_csv
-from tests.checkout.conftest import embed, last_code, send, set_checkout, verify
+from tests.checkout.conftest import last_code, send, set_checkout, verify
+from tests.embed_helpers import embed
 
 FORM = {
     "cooldown_seconds": "90", "sends_per_phone_per_hour": "4", "sends_per_ip_per_hour": "20", "max_attempts": "3",

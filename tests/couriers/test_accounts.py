@@ -9,16 +9,12 @@ from backend.couriers import service
 from backend.couriers.models import CourierAccount, CourierSettings
 from backend.extensions import db
 from backend.sandbox.steadfast import API_KEY, SECRET_KEY
+from tests.embed_helpers import embed
 
 
 def accounts(app):
     with app.app_context():
         return db.session.execute(select(CourierAccount)).scalars().all()
-
-
-def embed(shop, role="administrator"):
-    _page, session = shop.open_page(page="couriers", role=role)
-    return {"X-Bikri-Embed-Session": session}
 
 
 def test_list_offers_steadfast_with_its_logo(shop, steadfast):
@@ -142,7 +138,7 @@ def test_page_for_the_owner_shows_logo_form_and_defaults(shop, steadfast):
 
 
 def test_page_saves_nothing_on_bad_keys_and_never_shows_them(app, shop, steadfast):
-    headers = embed(shop)
+    headers = embed(shop, "couriers")
     refused = shop.client.post("/embed/couriers/accounts/steadfast", data={"api_key": API_KEY, "secret_key": "nope"},
                                headers=headers).get_data(as_text=True)
     assert "did not accept these keys, so nothing was saved" in refused and "nope" not in refused
@@ -156,7 +152,7 @@ def test_page_saves_nothing_on_bad_keys_and_never_shows_them(app, shop, steadfas
 
 
 def test_managers_see_balance_but_not_the_keys_form_and_staff_no_page(shop, connected, steadfast):
-    manager = embed(shop, role="shop_manager")
+    manager = embed(shop, "couriers", role="shop_manager")
     card = shop.client.get("/embed/couriers/accounts/steadfast/balance", headers=manager).get_data(as_text=True)
     assert "15,250.50" in card and 'name="secret_key"' not in card and "Only the shop's administrator" in card
     assert shop.client.post("/embed/couriers/accounts/steadfast", data={"api_key": "x", "secret_key": "y"},
@@ -167,7 +163,7 @@ def test_managers_see_balance_but_not_the_keys_form_and_staff_no_page(shop, conn
 
 
 def test_page_settings_form(app, shop, steadfast):
-    headers = embed(shop)
+    headers = embed(shop, "couriers")
     form = {"default_courier": "steadfast", "default_note": "Fragile", "delivery_type": "hub", "prepaid_cod_zero": "1",
             "cod_round_to": "10", "poll_minutes": "120", "wc_status_delivered": "completed"}
     assert "Saved." in shop.client.post("/embed/couriers/settings", data=form, headers=headers).get_data(as_text=True)

@@ -16,6 +16,7 @@ from backend.licensing.models import Site
 from backend.orders.models import Order
 from backend.sync import service as sync
 from backend.timeutil import utcnow
+from tests.embed_helpers import open_embed
 
 
 @pytest.fixture
@@ -233,15 +234,11 @@ def test_desk_courier_filter_and_column(app, shop, steadfast):
     assert rows[0]["courier"] == "steadfast" and rows[0]["consignment_id"] == booked["consignment_id"]
 
 
-def embed(shop, role="administrator"):
-    response, session = shop.open_page("orders", role=role)
-    assert response.status_code == 200
-    return response.get_data(as_text=True), {"X-Bikri-Embed-Session": session}
-
-
 def test_order_desk_books_one_click_and_bulk_and_shows_the_consignment(app, shop, steadfast):
     ids = bookable(app, shop, 3)
-    page, headers = embed(shop)
+    response, headers = open_embed(shop)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
     assert "Book selected orders with Steadfast" in page and "Balance: ৳" in page
     # bulk booking sits in the bulk bar beside the status change, not in a collapsed box (issue 20)
     bulk_bar = re.search(r'<form id="desk-bulk".*?</form>', page, re.S).group(0)
@@ -266,6 +263,8 @@ def test_order_desk_books_one_click_and_bulk_and_shows_the_consignment(app, shop
 
 
 def test_staff_book_but_do_not_see_the_balance(app, shop, steadfast):
-    page, headers = embed(shop, role="shop_staff")
+    response, headers = open_embed(shop, role="shop_staff")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
     assert "Book selected orders with Steadfast" in page and "Balance" not in page
     assert shop.client.get("/embed/orders/booking-balance", headers=headers).status_code == 403

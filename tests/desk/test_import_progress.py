@@ -1,11 +1,7 @@
 """Issue 17 item 2: while the shop's first import runs, the desk says how far it is
 ("Importing orders: 100 of 250") instead of "No orders match.", and says nothing of it after."""
 from backend.sync import service as sync
-
-
-def embed(shop, locale=None):
-    _response, session = shop.open_page("orders", locale=locale)
-    return {"X-Bikri-Embed-Session": session}
+from tests.embed_helpers import embed
 
 
 def rows(shop, headers, **query):
@@ -14,8 +10,16 @@ def rows(shop, headers, **query):
     return answer.get_data(as_text=True)
 
 
-def stop_after_one_page(state):
-    raise KeyboardInterrupt("the jobs process stopped here")
+def import_one_page(app, site_id):
+    """The first page of the import, then the jobs process stops (as if it were still going)."""
+    def stop_after_one_page(state):
+        raise KeyboardInterrupt("the jobs process stopped here")
+
+    with app.app_context():
+        try:
+            sync.run_backfill(site_id, on_page=stop_after_one_page)
+        except KeyboardInterrupt:
+            pass
 
 
 def test_the_desk_shows_the_import_until_it_is_done(app, make_store, connect_shop):
@@ -27,11 +31,7 @@ def test_the_desk_shows_the_import_until_it_is_done(app, make_store, connect_sho
     assert "Importing orders from WooCommerce: starting…" in html
     assert "No orders match." not in html and 'id="import-row"' in html
 
-    with app.app_context():
-        try:
-            sync.run_backfill(shop.site_id, on_page=stop_after_one_page)
-        except KeyboardInterrupt:
-            pass
+    import_one_page(app, shop.site_id)
     progress = shop.get("/api/v1/sync/status").json["backfill"]
     assert progress["status"] == "running" and 0 < progress["done"] < progress["total"]
     line = f"Importing orders: {progress['done']:,} of {progress['total']:,}"
@@ -57,11 +57,7 @@ def test_the_desk_shows_the_import_until_it_is_done(app, make_store, connect_sho
 def test_the_import_line_is_in_bangla(app, store, connect_shop):
     shop = connect_shop(store)
     headers = embed(shop, locale="bn_BD")
-    with app.app_context():
-        try:
-            sync.run_backfill(shop.site_id, on_page=stop_after_one_page)
-        except KeyboardInterrupt:
-            pass
+    import_one_page(app, shop.site_id)
     progress = shop.get("/api/v1/sync/status").json["backfill"]
     html = rows(shop, headers)
     assert f"অর্ডার আনা হচ্ছে: {progress['total']:,}টির মধ্যে {progress['done']:,}টি" in html

@@ -13,7 +13,7 @@ from backend.extensions import db
 from backend.licensing.models import Site
 from backend.sms.models import SmsMessage
 from tests.abandoned.conftest import capture, run, set_abandoned
-from tests.desk.test_tags_and_page import embed
+from tests.embed_helpers import open_embed
 from tests.sms.conftest import fund, gateway, ledger  # noqa: F401  (fixtures)
 
 CART = [{"product_id": 101, "name": "Jamdani Saree", "quantity": 2, "total": "9000.00"},
@@ -45,7 +45,7 @@ def checkout(app, checkout_id):
 
 
 def test_the_incomplete_tab_lists_checkouts_with_a_call_link_and_counts_them(app, incomplete):
-    _page, headers = embed(incomplete)
+    _page, headers = open_embed(incomplete)
     counts = json.loads(incomplete.client.get("/embed/orders/list", headers=headers).headers["HX-Trigger-After-Swap"])
     assert counts["desk-counts"]["incomplete"] == 2
     html = incomplete.client.get("/embed/orders/incomplete", headers=headers).get_data(as_text=True)
@@ -53,14 +53,14 @@ def test_the_incomplete_tab_lists_checkouts_with_a_call_link_and_counts_them(app
     assert f'id="checkout-{first}"' in html and f'id="checkout-{second}"' in html
     assert 'href="tel:+8801755000111"' in html
     # staff do not see shoppers' checkouts
-    _page, staff = embed(incomplete, role="editor")
+    _page, staff = open_embed(incomplete, role="editor")
     assert incomplete.client.get("/embed/orders/incomplete", headers=staff).status_code == 403
     assert "incomplete" not in json.loads(incomplete.client.get("/embed/orders/list", headers=staff)
                                           .headers["HX-Trigger-After-Swap"])["desk-counts"]
 
 
 def test_a_call_and_marking_lost_are_recorded_with_who_and_when(app, incomplete):
-    _page, headers = embed(incomplete)
+    _page, headers = open_embed(incomplete)
     first, second = incomplete.checkouts
     called = incomplete.client.post(f"/embed/orders/incomplete/{second}/called", headers=headers)
     assert called.status_code == 200 and "Called by Rahima Akter (#1)" in called.get_data(as_text=True)
@@ -77,7 +77,7 @@ def test_a_call_and_marking_lost_are_recorded_with_who_and_when(app, incomplete)
 
 
 def test_an_sms_from_the_template_is_priced_debited_once_and_recorded(app, incomplete, gateway, fund, ledger):
-    _page, headers = embed(incomplete)
+    _page, headers = open_embed(incomplete)
     first, _second = incomplete.checkouts
     html = incomplete.client.get("/embed/orders/incomplete", headers=headers).get_data(as_text=True)
     key = re.search(rf'id="checkout-{first}".*?name="key" value="([^"]+)"', html, re.S).group(1)
@@ -104,7 +104,7 @@ def test_an_sms_from_the_template_is_priced_debited_once_and_recorded(app, incom
 
 
 def test_turning_a_checkout_into_an_order_goes_through_the_manual_order_path(app, incomplete):
-    _page, headers = embed(incomplete)
+    _page, headers = open_embed(incomplete)
     first, _second = incomplete.checkouts
     form = incomplete.client.get(f"/embed/orders/incomplete/{first}/order-form", headers=headers).get_data(as_text=True)
     assert 'value="Rahima Akter"' in form and 'value="01755000111"' in form

@@ -91,3 +91,14 @@ def test_bad_filters_name_the_field(synced):
     assert {"start", "status"} <= set(response.json["error"]["details"])
     response = synced.get("/api/v1/orders", query_string={"cursor": "garbage!"})
     assert response.status_code == 422 and "cursor" in response.json["error"]["details"]
+
+
+def test_filter_by_courier_shows_only_orders_booked_with_it(app, synced):
+    everything = stored(app, synced.site_id)
+    with app.app_context():
+        for order in everything[:3]:
+            db.session.get(Order, order.id).courier = "steadfast"
+        db.session.commit()
+    booked = walk(synced, courier="steadfast")
+    assert sorted(o["wc_id"] for o in booked) == sorted(o.wc_id for o in everything[:3])
+    assert walk(synced, courier="pathao") == []

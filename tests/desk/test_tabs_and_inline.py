@@ -11,7 +11,8 @@ from backend.desk import service
 from backend.extensions import db
 from backend.orders.models import Order
 from backend.timeutil import utcnow
-from tests.desk.test_tags_and_page import embed, first_ids
+from tests.desk.test_tags_and_page import first_ids
+from tests.embed_helpers import open_embed
 
 TAB_STATUSES = {"pending": "pending", "processing": "processing", "on-hold": "on-hold", "shipped": "shipped",
                 "completed": "completed", "returned": "returned", "cancelled": "cancelled"}
@@ -39,7 +40,7 @@ def test_tab_counts_match_the_raw_rows_leave_out_deleted_orders_and_stay_in_thei
         db.session.execute(update(Order).where(Order.id.in_(ids[5:7])).values(deleted_at=utcnow(), status="returned"))
         db.session.execute(update(Order).where(Order.id.in_(ids[7:9])).values(status="returned"))
         db.session.commit()
-    _page, headers = embed(shop)
+    _page, headers = open_embed(shop)
     shown = tab_counts_shown(shop, headers)
     raw = raw_counts(app, shop.site_id)
     assert raw["shipped"] >= 5 and raw["returned"] >= 2
@@ -59,7 +60,7 @@ def test_tab_counts_match_the_raw_rows_leave_out_deleted_orders_and_stay_in_thei
             filters = service.parse_filters(MultiDict({"limit": "100", "cursor": page["next_cursor"]}))
     assert listed == expected["all"]
     # the other shop's tabs count only its own orders
-    _page, other_headers = embed(other)
+    _page, other_headers = open_embed(other)
     other_raw = raw_counts(app, other.site_id)
     assert tab_counts_shown(other, other_headers)["all"] == sum(n for s, n in other_raw.items() if s != "checkout-draft")
     assert tab_counts_shown(other, other_headers)["processing"] == other_raw["processing"]
@@ -74,7 +75,7 @@ def test_every_row_offers_every_status_and_one_order_changes_from_its_row(app, s
         first = db.session.execute(select(Order).where(Order.site_id == synced.site_id).order_by(Order.id)).scalars().first()
         first.status = "shipped"  # a custom status the shop registered: offered on every row
         db.session.commit()
-    _page, headers = embed(synced)
+    _page, headers = open_embed(synced)
     html = synced.client.get("/embed/orders/list", headers=headers).get_data(as_text=True)
     menus = re.findall(r'<select name="status" class="row-status".*?</select>', html, re.S)
     assert len(menus) == 50
@@ -107,7 +108,7 @@ def test_new_order_dialog_opens_from_the_top_and_bulk_booking_sits_in_the_bulk_b
 
 
 def test_a_new_tag_is_usable_at_once_in_the_filter_and_the_bulk_bar(app, synced):
-    _page, headers = embed(synced, role="shop_manager")
+    _page, headers = open_embed(synced, role="shop_manager")
     answer = synced.client.post("/embed/orders/tags", data={"name": "Call back", "colour": "#aa5500"}, headers=headers)
     html = answer.get_data(as_text=True)
     filter_menu = re.search(r'<select id="f-tag"[^>]*hx-swap-oob="true".*?</select>', html, re.S).group(0)

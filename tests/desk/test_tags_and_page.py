@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from backend.extensions import db
 from backend.orders.models import Order
+from tests.embed_helpers import open_embed
 
 
 def first_ids(app, site_id, n):
@@ -43,13 +44,8 @@ def test_a_tag_of_another_shop_is_not_found(app, synced, make_shop):
     assert synced.post(f"/api/v1/order-tags/{tag_id}/orders", json={"orders": [1]}).status_code == 404
 
 
-def embed(shop, role="administrator"):
-    response, session = shop.open_page("orders", role=role)
-    return response, {"X-Bikri-Embed-Session": session}
-
-
 def test_the_orders_page_and_its_list_fragment(app, synced):
-    response, headers = embed(synced)
+    response, headers = open_embed(synced)
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and 'id="order-rows"' in page and 'id="manual-order"' in page
     assert "frame-ancestors" in response.headers["Content-Security-Policy"]
@@ -60,7 +56,7 @@ def test_the_orders_page_and_its_list_fragment(app, synced):
 
 
 def test_embed_status_change_and_manual_order_with_errors_next_to_fields(app, synced):
-    _response, headers = embed(synced)
+    _response, headers = open_embed(synced)
     wc_id = first_ids(app, synced.site_id, 1)[0]
     answer = synced.client.post("/embed/orders/status", data={"order": [wc_id], "status": "completed"}, headers=headers)
     assert "1 of 1 orders changed" in answer.get_data(as_text=True) and answer.headers["HX-Trigger"] == "orders-changed"
@@ -113,7 +109,7 @@ def test_a_note_woocommerce_refuses_leaves_the_status_changed_and_says_so(app, s
     def refuse(self, order_id, note, **kwargs):
         raise WooCommerceError("Sorry, you cannot create resources.", code="woocommerce_rest_cannot_create", status=403)
     monkeypatch.setattr(WooCommerce, "add_order_note", refuse)
-    _response, headers = embed(synced)
+    _response, headers = open_embed(synced)
     wc_id = first_ids(app, synced.site_id, 1)[0]
     html = synced.client.post("/embed/orders/status", data={"order": [wc_id], "status": "completed"},
                               headers=headers).get_data(as_text=True)
@@ -123,7 +119,7 @@ def test_a_note_woocommerce_refuses_leaves_the_status_changed_and_says_so(app, s
 
 
 def test_new_order_poll_sees_orders_stored_after_the_last_one(app, synced):
-    _response, headers = embed(synced, role="editor")  # staff may watch the desk
+    _response, headers = open_embed(synced, role="editor")  # staff may watch the desk
     first = synced.client.get("/embed/orders/since?after=0", headers=headers).json
     latest = first["latest_id"]
     assert synced.client.get(f"/embed/orders/since?after={latest}", headers=headers).json == {"latest_id": latest, "orders": []}
@@ -134,7 +130,7 @@ def test_new_order_poll_sees_orders_stored_after_the_last_one(app, synced):
 
 
 def test_staff_change_statuses_but_cannot_create_orders_or_manage_tags(app, synced):
-    response, headers = embed(synced, role="editor")
+    response, headers = open_embed(synced, role="editor")
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and 'id="manual-order"' not in page
     wc_id = first_ids(app, synced.site_id, 1)[0]
@@ -142,5 +138,5 @@ def test_staff_change_statuses_but_cannot_create_orders_or_manage_tags(app, sync
     assert synced.client.post("/embed/orders/create", data={"name": "x"}, headers=headers).status_code == 403
     assert synced.client.post("/embed/orders/quote", data={}, headers=headers).status_code == 403
     assert synced.client.post("/embed/orders/tags", data={"name": "x"}, headers=headers).status_code == 403
-    _r, manager = embed(synced, role="shop_manager")
+    _r, manager = open_embed(synced, role="shop_manager")
     assert "VIP" in synced.client.post("/embed/orders/tags", data={"name": "VIP", "colour": "#ff0000"}, headers=manager).get_data(as_text=True)

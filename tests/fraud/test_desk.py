@@ -5,11 +5,7 @@ import re
 import pytest
 
 from tests.fraud.test_check import PHONE, check
-
-
-def embed(shop, role="administrator", name="Rahima Akter"):
-    _response, session = shop.open_page("orders", role=role, name=name)
-    return {"X-Bikri-Embed-Session": session}
+from tests.embed_helpers import embed
 
 
 @pytest.fixture

@@ -169,3 +169,49 @@ def test_a_whole_number_that_is_not_finite_is_an_invalid_order_not_a_crash(store
     order["line_items"][0]["product_id"] = value
     with pytest.raises(InvalidOrder, match="product_id"):
         normalise_order(order)
+
+
+def test_both_shop_clients_retry_and_give_up_alike(store):
+    """wc/v3 and the plugin's export share one retry rule (call_with_retries): a shop that is
+    down twice is answered on the third request; one that stays down gets 1 + retries requests."""
+    from backend.integrations.woocommerce_export import OrderExport
+
+    store.data.export_secret = "secret"
+    clients = {"wc/v3": lambda: adapter(store.url, retries=2).get_order(1),
+               "export": lambda: OrderExport(store.url, "secret", retries=2, backoff=0.01).page(limit=1)}
+    for name, call in clients.items():
+        store.data.fail_remaining, store.data.fail_status = 2, 503
+        before = store.data.requests
+        assert call(), name
+        assert store.data.requests - before == 3, name
+        store.data.fail_remaining = 10
+        before = store.data.requests
+        with pytest.raises(WooCommerceError) as down:
+            call()
+        assert down.value.retryable and down.value.status == 503, name
+        assert store.data.requests - before == 3, name
+    store.data.fail_remaining = 0
+
+
+def test_call_with_retries_waits_longer_each_time_and_repeats_a_recovered_call_at_once(monkeypatch):
+    from backend.integrations import woocommerce
+
+    waits = []
+    monkeypatch.setattr(woocommerce.time, "sleep", waits.append)
+    errors = iter([WooCommerceError("busy", status=503), WooCommerceError("nonce used", status=401),
+                   WooCommerceError("busy", status=502), WooCommerceError("switch", status=401, code="switch")])
+
+    def once():
+        error = next(errors, None)
+        if error is None:
+            return "answered"
+        raise error
+
+    answer = woocommerce.call_with_retries(once, retries=3, backoff=0.5, recover=lambda e: e.code == "switch",
+                                           at_once=lambda e: "nonce" in e.message)
+    # the 4th failure is past the count but recovered (other credentials): repeated at once
+    assert answer == "answered" and waits == [0.5, 0, 2.0]
+    with pytest.raises(WooCommerceError) as refused:
+        woocommerce.call_with_retries(lambda: (_ for _ in ()).throw(WooCommerceError("no", status=403)),
+                                      retries=3, backoff=0.5)
+    assert refused.value.status == 403 and waits == [0.5, 0, 2.0]

@@ -8,11 +8,7 @@ import pytest
 from backend.extensions import db
 from backend.sms import service
 from backend.sms.models import Recharge
-
-
-def embed(shop, role="administrator"):
-    _page, session = shop.open_page(page="sms", role=role)
-    return {"X-Bikri-Embed-Session": session}
+from tests.embed_helpers import embed
 
 
 def ask(client, headers, amount="1500", reference="DBBL-778812"):
@@ -29,16 +25,16 @@ def test_the_sms_page_offers_the_request_to_the_owner_only(shop, client):
     assert 'id="sms-manual"' in html and 'name="reference"' in html
     manager = shop.open_page(page="sms", role="shop_manager")[0].get_data(as_text=True)
     assert 'id="sms-manual"' not in manager
-    assert ask(client, embed(shop, role="shop_manager")).status_code == 403
+    assert ask(client, embed(shop, "sms", role="shop_manager")).status_code == 403
 
 
 def test_request_approve_with_confirmation_credits_exactly_once(app, shop, client, operator_client):
-    answer = ask(client, embed(shop))
+    answer = ask(client, embed(shop, "sms"))
     assert answer.status_code == 200 and "notice-success" in answer.get_data(as_text=True)
     assert answer.headers["HX-Trigger"] == "recharged"
     recharge = only_recharge(app, shop.site_id)
     assert (recharge.method, recharge.status, recharge.transaction_id) == ("manual", "pending", "DBBL-778812")
-    listing = client.get("/embed/sms/recharges", headers=embed(shop)).get_data(as_text=True)
+    listing = client.get("/embed/sms/recharges", headers=embed(shop, "sms")).get_data(as_text=True)
     assert "Waiting for Bikri to check the payment" in listing and "DBBL-778812" in listing
 
     console = operator_client.get("/operator/sms/").get_data(as_text=True)
@@ -59,11 +55,11 @@ def test_request_approve_with_confirmation_credits_exactly_once(app, shop, clien
     assert shop.get("/api/sms/balance").json["balance"] == "1500.00"
     with app.app_context():
         assert service.ledger_sum(shop.site_id) == service.balance_of(shop.site_id)
-    assert "Completed" in client.get("/embed/sms/recharges", headers=embed(shop)).get_data(as_text=True)
+    assert "Completed" in client.get("/embed/sms/recharges", headers=embed(shop, "sms")).get_data(as_text=True)
 
 
 def test_a_second_approval_racing_the_first_credits_nothing(app, shop, client):
-    ask(client, embed(shop))
+    ask(client, embed(shop, "sms"))
     recharge_id = only_recharge(app, shop.site_id).id
     with app.app_context():
         first = db.session.get(Recharge, recharge_id)
@@ -80,14 +76,14 @@ def test_a_second_approval_racing_the_first_credits_nothing(app, shop, client):
 
 
 def test_reject_needs_a_reason_and_the_shop_sees_it(app, shop, client, operator_client):
-    ask(client, embed(shop))
+    ask(client, embed(shop, "sms"))
     recharge = only_recharge(app, shop.site_id)
     path = f"/operator/sms/recharges/{recharge.id}/reject"
     blank = operator_client.post(path, data={"csrf_token": operator_client.csrf, "reason": "  "}, follow_redirects=True)
     assert "Say why" in blank.get_data(as_text=True) and only_recharge(app, shop.site_id).status == "pending"
     operator_client.post(path, data={"csrf_token": operator_client.csrf, "reason": "No transfer DBBL-778812 reached us"})
     assert only_recharge(app, shop.site_id).status == "rejected"
-    listing = client.get("/embed/sms/recharges", headers=embed(shop)).get_data(as_text=True)
+    listing = client.get("/embed/sms/recharges", headers=embed(shop, "sms")).get_data(as_text=True)
     assert 'data-status="rejected"' in listing and "No transfer DBBL-778812 reached us" in listing
     assert shop.get("/api/sms/balance").json["balance"] == "0.00"
     # a rejected request cannot be approved afterwards
@@ -101,14 +97,14 @@ def test_reject_needs_a_reason_and_the_shop_sees_it(app, shop, client, operator_
     ("1000", "", "Payment reference"), ("1000", "x" * 81, "Payment reference"),
 ])
 def test_bad_requests_say_what_to_fix_and_store_nothing(app, shop, client, amount, reference, field):
-    answer = ask(client, embed(shop), amount=amount, reference=reference).get_data(as_text=True)
+    answer = ask(client, embed(shop, "sms"), amount=amount, reference=reference).get_data(as_text=True)
     assert "notice-error" in answer and field in answer
     with app.app_context():
         assert db.session.query(Recharge).count() == 0
 
 
 def test_the_same_reference_is_not_sent_twice(app, shop, client):
-    headers = embed(shop)
+    headers = embed(shop, "sms")
     ask(client, headers)
     answer = ask(client, headers, reference=" DBBL-778812 ").get_data(as_text=True)
     assert "sent already" in answer
@@ -117,7 +113,7 @@ def test_the_same_reference_is_not_sent_twice(app, shop, client):
 
 
 def test_a_shop_cannot_flood_the_operators(app, shop, client, operator_client):
-    headers = embed(shop)
+    headers = embed(shop, "sms")
     for n in range(service.MANUAL_WAITING_LIMIT):
         assert "notice-success" in ask(client, headers, reference=f"TRX-{n}").get_data(as_text=True)
     refused = ask(client, headers, reference="TRX-extra").get_data(as_text=True)
@@ -144,11 +140,11 @@ def test_a_shop_cannot_flood_the_operators(app, shop, client, operator_client):
 
 def test_requests_are_scoped_by_site(app, make_shop, client, operator_client):
     shop_a, shop_b = make_shop("https://a.example.com"), make_shop("https://b.example.com")
-    ask(client, embed(shop_a), reference="A-ONLY-TRX")
-    assert "A-ONLY-TRX" not in client.get("/embed/sms/recharges", headers=embed(shop_b)).get_data(as_text=True)
+    ask(client, embed(shop_a, "sms"), reference="A-ONLY-TRX")
+    assert "A-ONLY-TRX" not in client.get("/embed/sms/recharges", headers=embed(shop_b, "sms")).get_data(as_text=True)
     assert shop_b.get("/api/sms/recharge-history").json["items"] == []
     # B may use the same bank reference (another shop's transfer); A's limits are A's own
-    assert "notice-success" in ask(client, embed(shop_b), reference="A-ONLY-TRX").get_data(as_text=True)
+    assert "notice-success" in ask(client, embed(shop_b, "sms"), reference="A-ONLY-TRX").get_data(as_text=True)
     recharge = only_recharge(app, shop_a.site_id)
     operator_client.post(f"/operator/sms/recharges/{recharge.id}/approve", data={"csrf_token": operator_client.csrf, "confirm": "yes"})
     assert shop_a.get("/api/sms/balance").json["balance"] == "1500.00"
@@ -177,5 +173,5 @@ def test_credit_by_hand_and_new_prices_ask_first(app, shop, operator_client):
 
 @pytest.mark.parametrize("amount", ["Infinity", "NaN", "-Infinity"])
 def test_the_bkash_recharge_form_refuses_amounts_that_are_not_numbers(shop, client, amount):
-    answer = client.post("/embed/sms/recharge", data={"amount": amount}, headers=embed(shop))
+    answer = client.post("/embed/sms/recharge", data={"amount": amount}, headers=embed(shop, "sms"))
     assert answer.status_code == 200 and "Enter an amount in taka" in answer.get_data(as_text=True)

@@ -8,11 +8,7 @@ from backend.errors import ApiError
 from backend.extensions import db
 from backend.sms import service
 from backend.sms.models import Recharge
-
-
-def embed(shop, role="administrator"):
-    _page, session = shop.open_page(page="sms", role=role)
-    return {"X-Bikri-Embed-Session": session}
+from tests.embed_helpers import embed
 
 
 def test_sms_page_shows_balance_and_recharge_for_the_owner(shop, fund):
@@ -29,7 +25,7 @@ def test_staff_cannot_open_the_sms_page_and_managers_cannot_recharge(shop, clien
     response = shop.post("/api/v1/embed/tickets", json={"wp_user_id": 3, "display_name": "S", "role": "editor", "page": "sms"})
     page = client.get(response.json["url"].removeprefix("http://bikri.test"))
     assert page.status_code == 403
-    manager = embed(shop, role="shop_manager")
+    manager = embed(shop, "sms", role="shop_manager")
     balance = client.get("/embed/sms/balance", headers=manager).get_data(as_text=True)
     assert "Recharge with bKash" not in balance and "Ask the shop" in balance
     assert client.post("/embed/sms/recharge", data={"amount": "500"}, headers=manager).status_code == 403
@@ -43,7 +39,7 @@ def test_no_balance_disables_sending_and_says_why(shop):
 
 def test_live_quote_and_test_send(shop, client, gateway, fund):
     fund(shop, 5)
-    headers = embed(shop)
+    headers = embed(shop, "sms")
     quote = client.post("/embed/sms/quote", data={"content": "আপনার অর্ডার"}, headers=headers).get_data(as_text=True)
     assert 'data-segments="1"' in quote and "Bangla" in quote and "0.45" in quote
     sent = client.post("/embed/sms/send", data={"phone": "01711234567", "content": "Hello", "idempotency_key": "k1"},
@@ -59,11 +55,11 @@ def test_usage_json_by_day_and_purpose(shop, client, gateway, fund):
     fund(shop, 5)
     for purpose in ("otp", "order_status", "order_status"):
         shop.post("/api/sms/send", json={"phone": "01711234567", "content": f"x {purpose}", "purpose": purpose})
-    data = client.get("/embed/sms/usage.json", headers=embed(shop)).json
+    data = client.get("/embed/sms/usage.json", headers=embed(shop, "sms")).json
     assert len(data["days"]) == 30
     assert sum(data["purposes"]["order_status"]["count"]) == 2 and sum(data["purposes"]["otp"]["count"]) == 1
     assert data["totals"] == {"messages": 3, "segments": 3, "cost": "1.35"}
-    bad = client.get("/embed/sms/usage.json?start=2026-05-01&end=2026-04-01", headers=embed(shop))
+    bad = client.get("/embed/sms/usage.json?start=2026-05-01&end=2026-04-01", headers=embed(shop, "sms"))
     assert bad.status_code == 422
 
 
@@ -126,7 +122,7 @@ def test_the_largest_recharge_is_bounded_in_the_schema(shop):
 
 @pytest.mark.parametrize("amount", ["1e30", "1e308", "NaN", "Infinity", "-Infinity", "sNaN"])
 def test_the_recharge_form_and_the_service_refuse_them_too(app, shop, client, amount):
-    html = client.post("/embed/sms/recharge", data={"amount": amount}, headers=embed(shop))
+    html = client.post("/embed/sms/recharge", data={"amount": amount}, headers=embed(shop, "sms"))
     # a number out of range is told the range; text that is not a finite number, how to write one
     expected = "Recharge between" if amount.startswith("1e") else "Enter an amount in taka"
     assert html.status_code == 200 and expected in html.get_data(as_text=True)

@@ -341,13 +341,6 @@ final class Bikri_Checkout_Config {
 	}
 
 	/**
-	 * Removes the scheduled pull (deactivation, uninstall).
-	 */
-	public static function unschedule() {
-		wp_clear_scheduled_hook( self::CRON_HOOK );
-	}
-
-	/**
 	 * Stores the settings.
 	 *
 	 * @param array $state Settings.

@@ -26,6 +26,13 @@ final class Bikri_Uninstaller {
 	const ORDER_POST_TYPES = array( 'shop_order', 'shop_order_refund', 'shop_order_placehold' );
 
 	/**
+	 * Every hook the plugin schedules (Bikri_Sync::HOOK_PUSH, Bikri_Checkout::REPORT_HOOK,
+	 * Bikri_Checkout_Config::CRON_HOOK). Written out because uninstall.php does not load every
+	 * class; a test checks the list against each scheduling call in includes/.
+	 */
+	const SCHEDULED_HOOKS = array( 'bikri_sync_push', 'bikri_report_checkout_order', 'bikri_checkout_sync' );
+
+	/**
 	 * Removes the plugin's data from every site of the network (or the one site).
 	 */
 	public static function run() {
@@ -41,6 +48,21 @@ final class Bikri_Uninstaller {
 	}
 
 	/**
+	 * Removes every planned run of every Bikri hook, whatever its arguments or group: on
+	 * deactivation (nothing of a switched-off plugin may still fire) and on uninstall.
+	 */
+	public static function unschedule_all() {
+		foreach ( self::SCHEDULED_HOOKS as $hook ) {
+			if ( function_exists( 'as_unschedule_all_actions' ) ) {
+				// A hook and no arguments or group: Action Scheduler cancels the hook's every action.
+				as_unschedule_all_actions( $hook );
+			}
+			// wp_clear_scheduled_hook() would only clear the runs without arguments; reports carry some.
+			wp_unschedule_hook( $hook );
+		}
+	}
+
+	/**
 	 * Removes the plugin's options, its WooCommerce REST key, its event queue and planned
 	 * worker runs, and its order meta on the current site.
 	 */
@@ -48,13 +70,11 @@ final class Bikri_Uninstaller {
 		// The key row first: its key_id lives in an option.
 		( new Bikri_Rest_Key() )->delete();
 		( new Bikri_Sync_Queue() )->clear();
-		Bikri_Sync::unschedule();
+		self::unschedule_all();
 		delete_option( Bikri_Sync::OPTION_STATE );
 		foreach ( array_merge( Bikri_License::OPTIONS, Bikri_Checkout_Config::OPTIONS, array( Bikri_Access::OPTION_PAGES ) ) as $option ) {
 			delete_option( $option );
 		}
-		Bikri_Checkout_Config::unschedule();
-		wp_unschedule_hook( 'bikri_report_checkout_order' );
 		self::delete_order_meta();
 		self::delete_export_nonces();
 	}

@@ -171,15 +171,19 @@ namespace {
 		}
 
 		/**
-		 * Cancel all pending actions that match.
+		 * Cancel all pending actions that match, as Action Scheduler does: no arguments and a
+		 * hook alone cancel the hook's every action, no arguments and a group alone the group's;
+		 * otherwise the arguments must be exactly these (an empty array matches only empty ones).
 		 *
 		 * @param string $hook  Hook.
-		 * @param array  $args  Arguments (empty: any).
-		 * @param string $group Group.
+		 * @param array  $args  Arguments.
+		 * @param string $group Group ('' any).
 		 */
 		function as_unschedule_all_actions( $hook, $args = array(), $group = '' ) {
+			$any_args = empty( $args ) && ( '' === $hook ) !== ( '' === $group );
 			foreach ( Bikri\Tests\Action_Scheduler::$actions as $id => $action ) {
-				if ( 'pending' === $action['status'] && $action['hook'] === $hook && ( empty( $args ) || $action['args'] === $args ) && ( '' === $group || $action['group'] === $group ) ) {
+				if ( 'pending' === $action['status'] && ( '' === $hook || $action['hook'] === $hook )
+					&& ( $any_args || $action['args'] === $args ) && ( '' === $group || $action['group'] === $group ) ) {
 					Bikri\Tests\Action_Scheduler::$actions[ $id ]['status'] = 'canceled';
 				}
 			}
