@@ -71,7 +71,9 @@ BN = {
     "Recharge with bKash": "বিকাশে রিচার্জ করুন",
     "Ask the shop's administrator to recharge.": "রিচার্জের জন্য দোকানের অ্যাডমিনিস্ট্রেটরকে বলুন।",
     "%(count)s SMS (%(parts)s parts) cost %(cost)s in this range.": "এই সময়ে %(count)s টি এসএমএস (%(parts)s অংশ) খরচ %(cost)s।",
-    "To": "প্রাপক",
+    # "To" ends a date range (From ... To); the SMS list's recipient column is "Recipient"
+    "To": "পর্যন্ত",
+    "Recipient": "প্রাপক",
     "Parts": "অংশ",
     "Cost": "খরচ",
     "No SMS in this range.": "এই সময়ে কোনো এসএমএস নেই।",
