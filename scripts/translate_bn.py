@@ -71,7 +71,9 @@ BN = {
     "Recharge with bKash": "বিকাশে রিচার্জ করুন",
     "Ask the shop's administrator to recharge.": "রিচার্জের জন্য দোকানের অ্যাডমিনিস্ট্রেটরকে বলুন।",
     "%(count)s SMS (%(parts)s parts) cost %(cost)s in this range.": "এই সময়ে %(count)s টি এসএমএস (%(parts)s অংশ) খরচ %(cost)s।",
-    "To": "প্রাপক",
+    # "To" ends a date range (From ... To); the SMS list's recipient column is "Recipient"
+    "To": "পর্যন্ত",
+    "Recipient": "প্রাপক",
     "Parts": "অংশ",
     "Cost": "খরচ",
     "No SMS in this range.": "এই সময়ে কোনো এসএমএস নেই।",
@@ -1093,9 +1095,10 @@ def main():
             if message.id[0] in BN_PLURAL and (message.fuzzy or not any(message.string)):
                 message.string = BN_PLURAL[message.id[0]]
                 message.flags.discard("fuzzy")
-        # `pybabel update` guesses a translation for a new string from a similar old one and
-        # marks it fuzzy (never compiled): the listed translation replaces such a guess.
-        elif message.id in BN and (message.fuzzy or not message.string):
+        # The list here is the source of the Bangla: it replaces a missing translation, the fuzzy
+        # guess `pybabel update` makes from a similar old string (never compiled), and an older
+        # translation the list has since corrected (merges kept stale ones in the .po).
+        elif message.id in BN and (message.fuzzy or message.string != BN[message.id]):
             message.string = BN[message.id]
             message.flags.discard("fuzzy")
     with path.open("wb") as f:

@@ -232,3 +232,65 @@ def browser():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield browser
         browser.close()
+
+
+# --- Bangla (issue 20): the same flows with the WordPress user's language set to bn_BD
+
+LANGUAGES = {"en": "en_US", "bn": "bn_BD"}
+# Latin words a Bangla page may show: names of products, services and their screens
+# ("WooCommerce Analytics", the screen the dashboard's figures reconcile with) kept as is
+LATIN_IN_BANGLA = {"Bikri", "WooCommerce", "Analytics", "SMS", "OTP", "CSV", "bKash", "Steadfast", "Pathao", "RedX", "COD"}
+
+
+def set_language(wordpress, login: str, lang: str, tmp_path: Path) -> None:
+    """The wp-admin user's own language (Profile → Language), which the plugin sends with each ticket."""
+    wp_eval(wordpress, "update_user_meta( get_user_by( 'login', getenv( 'WHO' ) )->ID, 'locale', getenv( 'LOCALE' ) );",
+            tmp_path, {"WHO": login, "LOCALE": LANGUAGES[lang]})
+
+
+def bn(message: str, **values) -> str:
+    """The service's Bangla for `message`, from the catalog it reads; fails when there is none."""
+    from babel.support import Translations
+
+    text = Translations.load(str(ROOT / "backend" / "translations"), ["bn"]).gettext(message)
+    assert text != message, f"no Bangla for {message!r}"
+    return text % values if values else text
+
+
+def say(lang: str, message: str, **values) -> str:
+    return bn(message, **values) if lang == "bn" else (message % values if values else message)
+
+
+UI_TEXT_JS = """(root, skip) => {
+  // the visible text and the labels a screen reader speaks, minus the shop's own data (`skip`):
+  // its Latin words outside table cells (cells hold names and addresses), and all of its text
+  const words = new Set(), texts = [];
+  const add = (text, inCell) => { texts.push(text || ''); if (!inCell) (text || '').match(/[A-Za-z]{2,}/g)?.forEach(w => words.add(w)); };
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  for (let node; (node = walker.nextNode());) {
+    const el = node.parentElement;
+    if (!el || el.closest('script, style, template, [hidden], ' + skip)) continue;
+    if (el.tagName !== 'OPTION' && !el.getClientRects().length) continue;
+    add(node.textContent, !!el.closest('td'));
+  }
+  for (const el of root.querySelectorAll('[placeholder], [aria-label], [title], input[type=submit]')) {
+    if (el.closest(skip)) continue;
+    for (const name of ['placeholder', 'aria-label', 'title']) add(el.getAttribute(name), false);
+    if (el.type === 'submit') add(el.value, false);
+  }
+  return {words: [...words].filter(w => !/^X+$/.test(w)), text: texts.join(' ')};  // 01XXXXXXXXX: a phone's shape
+}"""
+
+
+def assert_bangla(locator, skip: str = "", allowed=()) -> None:
+    """The part of a Bangla page under `locator` speaks Bangla: no English words (bar the names in
+    LATIN_IN_BANGLA and `allowed`), and digits are Latin, as everywhere (backend/formatting.py)."""
+    # the signed-in user's name is theirs (the role beside it is Bikri's, and checked)
+    skip = ", ".join(filter(None, [".bikri-user-name", skip]))
+    found = locator.evaluate(UI_TEXT_JS, skip)
+    words = set(found["words"]) - LATIN_IN_BANGLA - set(allowed)
+    assert not words, f"English on a Bangla page: {sorted(words)}"
+    text = found["text"]
+    digit = re.search(r"[০-৯]", text)
+    assert not digit, f"Bangla digits on the page: {text[max(0, digit.start() - 80):digit.end() + 80]!r}"
+    assert re.search(r"[\u0980-\u09FF]", text), "no Bangla on the page"

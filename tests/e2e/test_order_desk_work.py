@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 
 from backend.sandbox.server import SandboxServer
 from backend.sandbox.woocommerce import create_sandbox
-from tests.e2e.conftest import ARTIFACTS, activate, make_wordpress, sign_in
+from tests.e2e.conftest import ARTIFACTS, activate, assert_bangla, make_wordpress, say, set_language, sign_in
 
 ORDERS = 40
 STAND_IN = Path(__file__).with_name("woocommerce_rest_stand_in.php")
@@ -65,12 +65,20 @@ def settled(frame):
     expect(frame.locator(".htmx-request")).to_have_count(0)
 
 
-def work(page, wp, store, service, site_id, width, checkout_id, phone):
+# the shop's own data a Bangla page shows as it was typed: customer and product names, addresses
+SHOP_DATA = ".incomplete-who strong, .incomplete-cart, select[name=product], #m-name, #m-address"
+TAB_LABELS = {"all": "All", "processing": "Processing", "completed": "Completed", "incomplete": "Incomplete"}
+
+
+def work(page, wp, store, service, site_id, width, checkout_id, phone, lang="en"):
     page.set_viewport_size({"width": width, "height": 800 if width == 360 else 900})
     page.goto(f"{wp}/wp-admin/admin.php?page=bikri-orders")
     frame = page.frame_locator("iframe.bikri-frame")
     expect(frame.locator("#order-rows tr.order-row").first).to_be_visible()
     settled(frame)
+    for key, label in TAB_LABELS.items():
+        expect(frame.locator(f".desk-tab[data-tab='{key}']")).to_contain_text(say(lang, label))
+    expect(frame.locator("#desk-export-csv")).to_have_text(say(lang, "Export CSV"))
 
     # --- the Processing tab, then one order's status changed from its own row
     processing_before = tab_count(frame, "processing")
@@ -80,7 +88,7 @@ def work(page, wp, store, service, site_id, width, checkout_id, phone):
     row = frame.locator("#order-rows tr.order-row").first
     wc_id = int(row.get_attribute("data-wc-id"))
     if width == 360:
-        page.screenshot(path=str(ARTIFACTS / "desk-work-360-rows.png"))
+        page.screenshot(path=str(ARTIFACTS / f"desk-work-360-{lang}-rows.png"))
         heights = frame.locator("#order-rows tr.order-row").evaluate_all(
             "rows => rows.map(r => r.getBoundingClientRect().height)")
         assert max(heights) <= 120, f"order rows at 360 px are up to {max(heights):.0f} px tall"
@@ -89,14 +97,17 @@ def work(page, wp, store, service, site_id, width, checkout_id, phone):
         expect(frame.locator("#f-q")).to_be_visible()
         frame.locator("#desk-filters-toggle").click()
         expect(frame.locator("#f-q")).to_be_hidden()
-        page.screenshot(path=str(ARTIFACTS / "desk-work-360-rows.png"))
+        page.screenshot(path=str(ARTIFACTS / f"desk-work-360-{lang}-rows.png"))
     options = row.locator("select.row-status option").evaluate_all("os => os.map(o => o.value)")
     assert {"pending", "processing", "on-hold", "completed", "cancelled"} <= set(options), options
     row.locator("select.row-status").select_option("completed")
-    expect(frame.locator("#status-results")).to_contain_text("1 of 1 orders changed")
+    expect(frame.locator("#status-results")).to_contain_text(
+        say(lang, "%(ok)d of %(n)d orders changed in WooCommerce.", ok=1, n=1))
     assert store.order(wc_id)["status"] == "completed"
     expect(frame.locator(f"#order-rows tr.order-row[data-wc-id='{wc_id}']")).to_have_count(0)
     expect(frame.locator(".desk-tab[data-tab='processing']")).to_have_attribute("data-count", str(processing_before - 1))
+    if lang == "bn":
+        assert_bangla(frame.locator("body"), SHOP_DATA)
 
     # --- the Incomplete tab: the checkout turned into a real order through the New-order dialog
     incomplete_before = tab_count(frame, "incomplete")
@@ -104,6 +115,8 @@ def work(page, wp, store, service, site_id, width, checkout_id, phone):
     card = frame.locator(f"#checkout-{checkout_id}")
     expect(card).to_be_visible()
     expect(card.locator("a.call-link")).to_have_attribute("href", f"tel:{phone}")
+    # one money format, Latin digits in both languages; the sign where the language puts it
+    expect(card.locator(".incomplete-cart strong")).to_have_text("4,500.00৳" if lang == "bn" else "৳4,500.00")
     card.locator("button.make-order").click()
     dialog = frame.locator("#new-order-dialog")
     expect(dialog).to_be_visible()
@@ -116,6 +129,8 @@ def work(page, wp, store, service, site_id, width, checkout_id, phone):
     dialog.locator("button[type=submit]").click()
     expect(dialog.locator("#manual-created")).to_be_visible()
     assert store.total_orders() == total_before + 1
+    if lang == "bn":
+        assert_bangla(dialog, SHOP_DATA)
     order = store.order(total_before + 1)
     assert order["billing"]["phone"] == phone.removeprefix("+88")
     assert [i["product_id"] for i in order["line_items"]] == [101]
@@ -128,10 +143,10 @@ def work(page, wp, store, service, site_id, width, checkout_id, phone):
     actions = db_rows(service, "SELECT action, by, detail FROM abandoned_checkout_actions WHERE checkout_id = %s",
                       (checkout_id,))
     assert actions == [("ordered", "admin (#1)", str(order["number"]))], actions
-    page.screenshot(path=str(ARTIFACTS / f"desk-work-{width}.png"))
+    page.screenshot(path=str(ARTIFACTS / f"desk-work-{width}-{lang}.png"))
 
 
-def test_desk_work_queue_at_360_and_1280(service, shop_wordpress, shop, browser):
+def test_desk_work_queue_at_360_and_1280(service, shop_wordpress, shop, browser, tmp_path):
     store, wp = shop["store"], shop_wordpress["url"]
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
@@ -145,4 +160,10 @@ def test_desk_work_queue_at_360_and_1280(service, shop_wordpress, shop, browser)
     ARTIFACTS.mkdir(exist_ok=True)
     work(page, wp, store, service, site_id, 1280, first, "+8801755000111")
     work(page, wp, store, service, site_id, 360, second, "+8801755000222")
+    # the same work in Bangla (the user's wp-admin language, sent with every ticket)
+    set_language(shop_wordpress, shop_wordpress["user"], "bn", tmp_path)
+    third = add_checkout(service, site_id, "+8801755000333", "Rahima Akter")
+    fourth = add_checkout(service, site_id, "+8801755000444", "Karim Uddin")
+    work(page, wp, store, service, site_id, 1280, third, "+8801755000333", "bn")
+    work(page, wp, store, service, site_id, 360, fourth, "+8801755000444", "bn")
     context.close()
