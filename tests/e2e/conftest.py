@@ -167,6 +167,30 @@ def make_wordpress(service, tmp_path_factory, mu_plugins: dict | None = None):
                        capture_output=True)
 
 
+WOOCOMMERCE_REST_STAND_IN = Path(__file__).with_name("woocommerce_rest_stand_in.php")
+
+
+@contextlib.contextmanager
+def sandbox_shop(orders: int, seed: int):
+    """A sandbox store answering as a shop's WooCommerce, served until the block ends. No keys
+    yet: the plugin makes one at activation."""
+    from backend.sandbox.server import SandboxServer
+    from backend.sandbox.woocommerce import create_sandbox
+
+    app = create_sandbox(orders=orders, seed=seed, keys=[])
+    with SandboxServer(app) as url:
+        yield {"store": app.store, "url": url}
+
+
+@contextlib.contextmanager
+def wordpress_with_store(service, tmp_path_factory, store_url: str):
+    """A fresh WordPress whose WooCommerce REST API is the sandbox store at `store_url`."""
+    source = WOOCOMMERCE_REST_STAND_IN.read_text().replace(
+        "<?php\n", f"<?php\ndefine( 'BIKRI_TEST_WC_SANDBOX', '{store_url}' );\n", 1)
+    with make_wordpress(service, tmp_path_factory, {"bikri-test-woocommerce-rest.php": source}) as site:
+        yield site
+
+
 @pytest.fixture(scope="session")
 def wordpress(service, tmp_path_factory):
     with make_wordpress(service, tmp_path_factory) as site:

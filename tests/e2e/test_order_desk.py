@@ -22,34 +22,26 @@ refused inside the real wp-admin; the shop's own URL must stay the site URL.
 import json
 import re
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from backend.phones import InvalidPhone, normalise_phone
-from backend.sandbox.server import SandboxServer
-from backend.sandbox.woocommerce import create_sandbox
-from tests.e2e.conftest import ARTIFACTS, activate, make_wordpress, sign_in
+from tests.e2e.conftest import ARTIFACTS, activate, sandbox_shop, sign_in, wordpress_with_store
 
 ORDERS = 60
-STAND_IN = Path(__file__).with_name("woocommerce_rest_stand_in.php")
 REFUSAL = ("bikri_test_courier_picked_up", "The courier has already picked this order up.")
 
 
 @pytest.fixture(scope="module")
 def shop():
-    """The sandbox store that answers as this shop's WooCommerce. No keys yet: the plugin makes one."""
-    app = create_sandbox(orders=ORDERS, seed=7, keys=[])
-    with SandboxServer(app) as url:
-        yield {"store": app.store, "url": url}
+    with sandbox_shop(ORDERS, seed=7) as shop:
+        yield shop
 
 
 @pytest.fixture(scope="module")
 def shop_wordpress(service, tmp_path_factory, shop):
-    source = STAND_IN.read_text().replace(
-        "<?php\n", f"<?php\ndefine( 'BIKRI_TEST_WC_SANDBOX', '{shop['url']}' );\n", 1)
-    with make_wordpress(service, tmp_path_factory, {"bikri-test-woocommerce-rest.php": source}) as site:
+    with wordpress_with_store(service, tmp_path_factory, shop["url"]) as site:
         yield site
 
 

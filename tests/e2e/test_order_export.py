@@ -14,26 +14,20 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from backend.sandbox.server import SandboxServer
-from backend.sandbox.woocommerce import create_sandbox
-from tests.e2e.conftest import activate, assert_bangla, make_wordpress, say, set_language, sign_in
+from tests.e2e.conftest import activate, assert_bangla, sandbox_shop, say, set_language, sign_in, wordpress_with_store
 
 ORDERS = 40
-STAND_IN = Path(__file__).with_name("woocommerce_rest_stand_in.php")
 
 
 @pytest.fixture(scope="module")
 def shop():
-    app = create_sandbox(orders=ORDERS, seed=3, keys=[])
-    with SandboxServer(app) as url:
-        yield {"store": app.store, "url": url}
+    with sandbox_shop(ORDERS, seed=3) as shop:
+        yield shop
 
 
 @pytest.fixture(scope="module")
 def shop_wordpress(service, tmp_path_factory, shop):
-    source = STAND_IN.read_text().replace(
-        "<?php\n", f"<?php\ndefine( 'BIKRI_TEST_WC_SANDBOX', '{shop['url']}' );\n", 1)
-    with make_wordpress(service, tmp_path_factory, {"bikri-test-woocommerce-rest.php": source}) as site:
+    with wordpress_with_store(service, tmp_path_factory, shop["url"]) as site:
         yield site
 
 
