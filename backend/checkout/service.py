@@ -3,9 +3,9 @@
 A code is 6 digits, valid a few minutes, stored only as an HMAC under the service's secret
 key. Limits (a cooldown per phone, sends per phone and per IP an hour, wrong attempts per
 code) are counted in `otp_codes` after locking the phone's and the IP's `otp_throttles`
-rows, so concurrent requests cannot slip past them. Like SMS sending, these operations
-commit by themselves: a wrong attempt must stay counted although the answer is an error
-(the request hook rolls back on errors).
+rows, so concurrent requests cannot slip past them. A successful answer is committed by the
+request; a refusal keeps what it wrote through `keep_progress()` (backend/commits.py): a wrong
+attempt must stay counted although the answer is an error (the request hook rolls back on errors).
 
 A verified phone gets a proof: a short-lived token the plugin checks at order time without
 another call to us. It is signed with a key derived from the site's export key (see
@@ -31,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 
 from backend.checkout.models import CheckoutOrder, CheckoutSettings, OtpCode, OtpThrottle
 from backend.checkout.signals import plugin_config_asked
+from backend.commits import keep_progress
 from backend.dbutil import row_for_site
 from backend.errors import ApiError
 from backend.extensions import db
@@ -401,7 +402,6 @@ def send_code(site: Site, *, phone, session_id, ip, proof_version: int = 1) -> O
 
     if trusted:
         db.session.execute(_INSERT_CODE, row)
-        db.session.commit()
         proof, expires = make_proof(site, phone, session_id, "trusted", proof_version)
         return OtpAnswer("trusted", phone, proof=proof, proof_expires_at=expires, reason="trusted_customer")
 
@@ -423,21 +423,19 @@ def send_code(site: Site, *, phone, session_id, ip, proof_version: int = 1) -> O
                                created_at=now, status="skipped", error="no SMS balance"))
         settings = settings_for(site)
         settings.no_balance_since = settings.no_balance_since or now
-        db.session.commit()
         proof, expires = make_proof(site, phone, session_id, "skipped_no_balance", proof_version)
         return OtpAnswer("skipped", phone, proof=proof, proof_expires_at=expires, reason="no_balance")
     except ApiError as error:
         db.session.execute(_FAIL_CODE, {"code_id": code_id, "error": error.message[:300]})
-        db.session.commit()
+        keep_progress()
         raise
     if message.status == "failed":
         db.session.execute(_FAIL_CODE, {"code_id": code_id, "error": (message.error or "not sent")[:300]})
-        db.session.commit()
+        keep_progress()
         # the cooldown does not count a code that never left, so the shopper may ask again soon
         raise refusal(503, "otp_send_failed", "The code could not be sent. Try again in a few seconds.", 5)
     if settings.no_balance_since is not None:
         settings.no_balance_since = None
-        db.session.commit()
     # An older code of this session is dead from now on: verify reads only the newest.
     return OtpAnswer("sent", phone, expires_in=settings.code_ttl_seconds, resend_after=settings.cooldown_seconds)
 
@@ -492,7 +490,7 @@ def verify_code(site: Site, *, phone, session_id, code, proof_version: int = 1) 
     if row.status == "expired" or row.expires_at <= now:
         db.session.execute(update(OtpCode).where(OtpCode.id == row.id, OtpCode.status == "pending")
                            .values(status="expired").execution_options(synchronize_session=False))
-        db.session.commit()
+        keep_progress()
         raise refusal(410, "otp_code_expired", "This code has expired. Ask for a new code.", wait())
 
     # One conditional UPDATE per try takes an attempt (parallel guesses cannot exceed the limit)
@@ -504,7 +502,7 @@ def verify_code(site: Site, *, phone, session_id, code, proof_version: int = 1) 
         # lost the race to another try: the code was used, or its attempts ran out
         db.session.execute(update(OtpCode).where(OtpCode.id == row.id, OtpCode.status == "pending")
                            .values(status="locked").execution_options(synchronize_session=False))
-        db.session.commit()
+        keep_progress()
         db.session.refresh(row)
         if row.status == "verified":
             raise refusal(409, "otp_code_used", "This code was already used. Ask for a new code.", wait())
@@ -514,11 +512,10 @@ def verify_code(site: Site, *, phone, session_id, code, proof_version: int = 1) 
         if left <= 0:
             db.session.execute(update(OtpCode).where(OtpCode.id == row.id, OtpCode.status == "pending")
                                .values(status="locked", code_hash=None).execution_options(synchronize_session=False))
-        db.session.commit()
+        keep_progress()  # the wrong attempt stays counted: the answer below is an error
         if left <= 0:
             raise refusal(429, "otp_attempts_exceeded", "Too many wrong codes. Ask for a new code.", wait())
         raise refusal(422, "otp_code_wrong", f"That code is not right. {left} tries left.", 0, attempts_left=left)
-    db.session.commit()
     proof, expires = make_proof(site, phone, session_id, "verified", proof_version)
     return OtpAnswer("verified", phone, proof=proof, proof_expires_at=expires)
 
@@ -673,6 +670,5 @@ def expire_old_codes() -> int:
                        .values(code_hash=None).execution_options(synchronize_session=False))
     db.session.execute(delete(OtpThrottle).where(OtpThrottle.touched_at < now - timedelta(days=1))
                        .execution_options(synchronize_session=False))
-    db.session.commit()
     return expired
 

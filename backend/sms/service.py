@@ -4,8 +4,8 @@ The balance lives in `wallets` so a debit is one conditional UPDATE (`balance >=
 which is atomic on SQLite and PostgreSQL alike; every change of it writes a ledger row in
 the same transaction, so the balance always equals the ledger's sum.
 
-Unlike other operations, sending commits by itself: the debit must be durable before we
-talk to the gateway, and the outcome durable after, whatever happens to the request.
+Unlike other operations, sending commits in steps (backend/commits.py): the debit must be
+durable before we talk to the gateway, and the outcome durable after, whatever happens to the request.
 """
 import functools
 import json
@@ -21,6 +21,7 @@ from sqlalchemy import Boolean, bindparam, case, cast, func, insert, literal, or
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
+from backend.commits import before_remote_call, keep_progress
 from backend.dbutil import on_postgresql
 from backend.errors import ApiError
 from backend.extensions import db
@@ -329,7 +330,7 @@ def send_sms(site: Site, *, phone: str, content: str, purpose: str = "manual",
     if left is None:
         db.session.rollback()
         raise _refusal(site, price, per_minute)
-    db.session.commit()
+    before_remote_call()  # the debit is durable, and no wallet lock is held, while the gateway answers
     message = SmsMessage(id=message_id, **values)
     message.balance_after = left
     return deliver(message)
@@ -367,7 +368,9 @@ def deliver(message: SmsMessage) -> SmsMessage:
         message.balance_after = None  # refunded: the caller reads the balance afresh
     db.session.execute(_finish_statement(), {"message_id": message.id,
                                              **{f"new_{name}": value for name, value in outcome.items()}})
-    db.session.commit()
+    # the gateway's answer (and any refund) survives whatever follows: an error answer, or the
+    # next message of `resume_stuck_messages` asking the gateway
+    keep_progress()
     for name, value in outcome.items():
         set_committed_value(message, name, value)
     return message
@@ -629,18 +632,16 @@ def start_recharge(site: Site, amount: Decimal) -> Recharge:
     gateway = _payment_gateway()
     recharge = Recharge(site_id=site.id, amount=amount, method="bkash", status="pending")
     db.session.add(recharge)
-    # On record before bKash is asked, whatever it answers; and no transaction waits open on
-    # bKash (on SQLite an open write locks the whole database for every shop meanwhile).
-    db.session.commit()
+    # On record before bKash is asked, whatever it answers.
+    before_remote_call()
     try:
         created = gateway.create_payment(amount=amount, invoice=f"BIKRI-{recharge.id}",
                                          callback_url=payment_callback_url(), payer_reference=f"site-{site.id}")
     except PaymentError as error:
         recharge.status, recharge.note = "failed", f"bKash did not open the payment: {error.message}"[:255]
-        db.session.commit()
+        keep_progress()  # the API answers 503, whose request rolls back: the failure stays on record
         raise RechargeUnavailable(f"bKash did not open the payment: {error.message}") from error
     recharge.payment_id = created.payment_id
-    db.session.commit()
     recharge.payment_url = created.redirect_url  # not stored: it is only good for this payer, now
     return recharge
 
@@ -682,7 +683,9 @@ def complete_recharge(payment_id: str, callback_status: str) -> Recharge | None:
     elif result.status in ("failed", "cancelled"):
         recharge.status = result.status
         recharge.note = result.message or None
-    db.session.commit()
+    # bKash's answer acted on (a credit, perhaps) survives, and is not held open while
+    # `reconcile_pending_recharges` asks bKash about the next payment
+    keep_progress()
     return recharge
 
 
@@ -716,5 +719,4 @@ def reconcile_pending_recharges(older_than: timedelta = timedelta(minutes=2)) ->
                                Recharge.created_at < now - payment_window())
         .values(status="expired").execution_options(synchronize_session=False)
     ).rowcount
-    db.session.commit()
     return len(pending) + expired
