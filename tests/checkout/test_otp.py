@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from backend.checkout import service
+from backend.checkout import codes, service
 from backend.checkout.models import OtpCode
 from backend.extensions import db
 from backend.jobs import runner
@@ -392,8 +392,8 @@ def test_delivered_orders_hook_takes_other_sources(app, otp_shop, gateway, clock
     set_checkout(app, otp_shop, otp_skip_trusted=True)
     send(otp_shop)
     verify(otp_shop, last_code(gateway))
-    monkeypatch.setattr(service, "DELIVERED_ORDER_SOURCES",
-                        service.DELIVERED_ORDER_SOURCES + [lambda site_id, phone: 2 if phone == E164 else 0])
+    monkeypatch.setattr(codes, "DELIVERED_ORDER_SOURCES",
+                        codes.DELIVERED_ORDER_SOURCES + [lambda site_id, phone: 2 if phone == E164 else 0])
     clock.advance(61)
     assert send(otp_shop).json["status"] == "trusted"
 
