@@ -316,11 +316,11 @@ def send_code(site: Site, *, phone, session_id, ip, proof_version: int = 1) -> O
         return OtpAnswer("skipped", phone, proof=proof, proof_expires_at=expires, reason="no_balance")
     except ApiError as error:
         db.session.execute(_FAIL_CODE, {"code_id": code_id, "error": error.message[:300]})
-        keep_progress()
+        keep_progress()  # the request counted by the hourly caps stays, though the answer is an error
         raise
     if message.status == "failed":
         db.session.execute(_FAIL_CODE, {"code_id": code_id, "error": (message.error or "not sent")[:300]})
-        keep_progress()
+        keep_progress()  # the code's end is recorded although the answer is a 503
         # the cooldown does not count a code that never left, so the shopper may ask again soon
         raise refusal(503, "otp_send_failed", "The code could not be sent. Try again in a few seconds.", 5)
     if settings.no_balance_since is not None:
@@ -379,7 +379,7 @@ def verify_code(site: Site, *, phone, session_id, code, proof_version: int = 1) 
     if row.status == "expired" or row.expires_at <= now:
         db.session.execute(update(OtpCode).where(OtpCode.id == row.id, OtpCode.status == "pending")
                            .values(status="expired").execution_options(synchronize_session=False))
-        keep_progress()
+        keep_progress()  # the answer is an error, which the request would roll back
         raise refusal(410, "otp_code_expired", "This code has expired. Ask for a new code.", wait())
 
     # One conditional UPDATE per try takes an attempt (parallel guesses cannot exceed the limit)
@@ -391,7 +391,7 @@ def verify_code(site: Site, *, phone, session_id, code, proof_version: int = 1) 
         # lost the race to another try: the code was used, or its attempts ran out
         db.session.execute(update(OtpCode).where(OtpCode.id == row.id, OtpCode.status == "pending")
                            .values(status="locked").execution_options(synchronize_session=False))
-        keep_progress()
+        keep_progress()  # the answer is an error, which the request would roll back
         db.session.refresh(row)
         if row.status == "verified":
             raise refusal(409, "otp_code_used", "This code was already used. Ask for a new code.", wait())
