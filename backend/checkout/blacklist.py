@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from backend.checkout.models import BlacklistEntry, CheckoutSettings
-from backend.checkout.service import bump_version, settings_for
+from backend.checkout.settings import bump_version, settings_for
 from backend.errors import ApiError, NotFound
 from backend.extensions import db
 from backend.licensing.models import Site

@@ -118,7 +118,6 @@ def save_rate():
     except ValueError as error:
         db.session.rollback()
         return _back(str(error), "error")
-    db.session.commit()
     return _back(_("Prices for plan %(plan)s saved.", plan=plan))
 
 
@@ -141,7 +140,6 @@ def save_settings():
     if not (0 < low <= high) or per_minute < 1 or otp < 1:
         return _back(_("The minimum recharge must be above zero and not above the maximum; limits at least 1."), "error")
     config.min_recharge, config.max_recharge, config.sends_per_minute, config.otp_per_phone_per_hour = low, high, per_minute, otp
-    db.session.commit()
     return _back(_("SMS settings saved."))
 
 
@@ -161,7 +159,6 @@ def save_gateway():
         service.configure_gateway(key, settings)
     except ValueError as error:
         return _back(str(error), "error")
-    db.session.commit()
     return _back(_("Gateway saved."))
 
 
@@ -183,7 +180,6 @@ def credit_wallet():
     if asked is not None:
         return asked
     service.operator_credit(site, amount, operator=g.operator.email, note=note)
-    db.session.commit()
     return _back(_("%(amount)s credited to %(site)s.", amount=money(amount), site=site.url))
 
 
@@ -220,7 +216,6 @@ def decide_recharge(recharge_id, action):
     except service.AlreadyDecided:
         db.session.rollback()
         return _back(_("Recharge #%(id)s was decided already; nothing changed.", id=recharge_id), "error")
-    db.session.commit()
     return _back(message)
 
 

@@ -120,7 +120,6 @@ def manual_recharge():
     except ApiError as error:
         return render_template("sms/_manual_result.html", errors=error.details if error.code == "validation_error" else None,
                                error=error.message)
-    db.session.commit()
     response = current_app.make_response(render_template("sms/_manual_result.html", requested=requested))
     response.headers["HX-Trigger"] = "recharged"  # the recharges list reloads
     return response

@@ -3,7 +3,7 @@ from datetime import timedelta
 
 import pytest
 
-from backend.checkout import service
+from backend.checkout import codes, service
 from backend.extensions import db
 from backend.sms import service as sms
 from backend.timeutil import utcnow
@@ -32,7 +32,7 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch):
     clock = Clock()
-    monkeypatch.setattr(service, "utcnow", clock)
+    monkeypatch.setattr(codes, "utcnow", clock)  # the codes' and proofs' clock
     return clock
 
 

@@ -3,6 +3,8 @@ forever; money paid late is still credited, once (bKash sandbox over real socket
 from datetime import timedelta
 
 from backend.extensions import db
+from backend.jobs import runner
+from backend.jobs.table import JOBS
 from backend.sms import service
 from backend.sms.models import Recharge
 from backend.timeutil import utcnow
@@ -22,8 +24,8 @@ def status_of(app, recharge_id):
 
 
 def run_job(app):
-    with app.app_context():
-        return service.reconcile_pending_recharges()
+    # through the runner: the job's run, not the operation, commits
+    return runner.run_job(app, next(job for job in JOBS if job.name == "reconcile_recharges"))
 
 
 def recharges_list(client, shop, locale=None):
