@@ -38,7 +38,7 @@ from backend.sync.state import (
     claim,
     cursor_of,
     export_for,
-    release,
+    leased,
     remember_export,
     renew,
     start_reconcile_at,
@@ -80,11 +80,8 @@ def run_backfill(site_id: int, *, budget_seconds: float | None = None, on_page=N
     `on_page(state)` is called after each committed page (progress output, tests).
     """
     state = claim(site_id, SyncKind.BACKFILL)
-    state_id = state.id
-    try:
+    with leased(state.id):  # commits the run's outcome as it lets the lease go
         return _backfill(site_id, state, budget_seconds, on_page)
-    finally:
-        release(state_id)
 
 
 def _backfill(site_id: int, state: SyncState, budget_seconds: float | None, on_page) -> SyncState:
@@ -204,7 +201,6 @@ def _finish_walk(site_id: int, state: SyncState, cursor: dict) -> SyncState:
     state.status, state.finished_at = SyncStatus.DONE, utcnow()
     # orders changed during the walk moved past its end; reconciliation has them
     state.total = state.done
-    commits.keep_progress()  # `release` starts with a rollback
     return state
 
 
@@ -230,7 +226,6 @@ def _walk_stopped(site_id: int, state_id: int, error: WooCommerceError) -> SyncS
     state = db.session.get(SyncState, state_id)
     state.last_error = str(error)[:1000]
     state.status = SyncStatus.RUNNING if error.retryable else SyncStatus.FAILED
-    commits.keep_progress()  # `release` starts with a rollback
     log.warning("backfill of site %s stopped: %s", site_id, error)
     return state
 

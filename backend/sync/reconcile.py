@@ -17,7 +17,7 @@ from backend.integrations.woocommerce_export import ExportUnavailable
 from backend.licensing.models import Site
 from backend.sync.backfill import request_backfill, store_page
 from backend.sync.models import SyncKind, SyncState, SyncStatus
-from backend.sync.state import SyncBusy, claim, cursor_of, export_for, release, remember_export, renew, state_for
+from backend.sync.state import SyncBusy, claim, cursor_of, export_for, leased, remember_export, renew, state_for
 from backend.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ def run_reconcile(site_id: int) -> int:
     Returns how many orders came back (changed or not). Does nothing before the first backfill."""
     state = claim(site_id, SyncKind.RECONCILE)
     state_id = state.id
-    try:
+    with leased(state_id):  # commits the run's outcome as it lets the lease go
         checkpoint = parse_wc_time(cursor_of(state).get("after"))
         if checkpoint is None:
             return 0
@@ -77,17 +77,13 @@ def run_reconcile(site_id: int) -> int:
             return _reconcile_failed(site_id, state_id, error, seen)
         state = db.session.get(SyncState, state_id)
         state.status, state.done, state.finished_at = SyncStatus.IDLE, seen, utcnow()
-        commits.keep_progress()  # `release` starts with a rollback
         return seen
-    finally:
-        release(state_id)
 
 
 def _reconcile_failed(site_id: int, state_id: int, error: WooCommerceError, seen: int) -> int:
     db.session.rollback()
     state = db.session.get(SyncState, state_id)
     state.status, state.last_error, state.finished_at = SyncStatus.FAILED, str(error)[:1000], utcnow()
-    commits.keep_progress()  # `release` starts with a rollback
     log.warning("reconciliation of site %s stopped: %s", site_id, error)
     return seen
 

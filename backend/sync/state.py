@@ -9,6 +9,7 @@ import logging
 import os
 import socket
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -73,10 +74,23 @@ def renew(state: SyncState) -> None:
 
 
 def release(state_id: int) -> None:
-    db.session.rollback()
+    """Let the lease go, committed with what the run wrote last (its outcome: DONE, FAILED, the
+    checkpoint). A run that raised rolled back first (`leased`)."""
     db.session.execute(update(SyncState).where(SyncState.id == state_id, SyncState.lease_owner == _owner())
                        .values(lease_until=None, lease_owner=None))
     commits.claim()  # the lease let go: the next run, here or elsewhere, may take it
+
+
+@contextmanager
+def leased(state_id: int):
+    """The run under a claimed lease: released at the end, after a rollback if it raised."""
+    try:
+        yield
+    except BaseException:
+        db.session.rollback()
+        raise
+    finally:
+        release(state_id)
 
 
 def cursor_of(state: SyncState) -> dict:
