@@ -191,7 +191,7 @@ def _write_page(site_id: int, state_id: int, cursor: dict, records: list, invali
     if invalid:
         state.last_error = invalid[-1][:1000]
     renew(state)
-    commits.keep_progress()
+    commits.keep_progress()  # the page with its cursor: a crash resumes after it
     return state
 
 
@@ -215,7 +215,7 @@ def _go_on_through_wc(site_id: int, state_id: int, error: ExportUnavailable) -> 
     cursor.update(mode="wc", walk=ModifiedCursor().to_dict())
     cursor.pop("after_id", None)
     state.cursor, state.done = json.dumps(cursor), 0
-    commits.keep_progress()
+    commits.keep_progress()  # the switch to wc/v3 stays if the shop then fails at once
     return state
 
 

@@ -50,7 +50,7 @@ def run_reconcile(site_id: int) -> int:
                         checkpoint = after
                         state.cursor = json.dumps({"after": format_wc_time(checkpoint)})
                     renew(state)
-                    commits.keep_progress()
+                    commits.keep_progress()  # the page with its checkpoint
                     db.session.expunge_all()
                 export = "done"
             except ExportUnavailable as error:
@@ -71,7 +71,7 @@ def run_reconcile(site_id: int) -> int:
                         checkpoint = following.after
                         state.cursor = json.dumps({"after": format_wc_time(checkpoint)})
                     renew(state)
-                    commits.keep_progress()
+                    commits.keep_progress()  # the page with its checkpoint
                     db.session.expunge_all()
         except WooCommerceError as error:
             return _reconcile_failed(site_id, state_id, error, seen)
