@@ -17,6 +17,7 @@ from flask import current_app
 from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from backend import commits
 from backend.dbutil import on_postgresql
 from backend.errors import ApiError
 from backend.extensions import db
@@ -37,7 +38,7 @@ from backend.sync.state import (
     claim,
     cursor_of,
     export_for,
-    release,
+    leased,
     remember_export,
     renew,
     start_reconcile_at,
@@ -79,11 +80,8 @@ def run_backfill(site_id: int, *, budget_seconds: float | None = None, on_page=N
     `on_page(state)` is called after each committed page (progress output, tests).
     """
     state = claim(site_id, SyncKind.BACKFILL)
-    state_id = state.id
-    try:
+    with leased(state.id):  # commits the run's outcome as it lets the lease go
         return _backfill(site_id, state, budget_seconds, on_page)
-    finally:
-        release(state_id)
 
 
 def _backfill(site_id: int, state: SyncState, budget_seconds: float | None, on_page) -> SyncState:
@@ -98,7 +96,7 @@ def _backfill(site_id: int, state: SyncState, budget_seconds: float | None, on_p
         if "until" not in cursor:
             cursor = _start_walk(site, wc, state, cursor)
         state.status, state.last_error, state.cursor = SyncStatus.RUNNING, None, json.dumps(cursor)
-        db.session.commit()
+        commits.before_remote_call()  # the pages are asked for from here on
         # Three stages, each in its own thread: download, read the JSON into rows, write. A
         # slow shop's next page is asked for as soon as the last one arrived (reading the rows in
         # the download thread delayed every request by that work), and the rows are read while
@@ -157,10 +155,10 @@ def _store_products(site: Site, state: SyncState, cursor: dict) -> None:
     site_id = site.id  # read once: every commit below expires `site`
     for products in WooCommerce.for_site(site).iter_products():
         orders.upsert_products(site_id, products)
-        db.session.commit()  # before the next page is asked for (see `export_for`)
+        commits.before_remote_call()  # the next product page
     cursor["products_done"] = True
     state.cursor = json.dumps(cursor)
-    db.session.commit()
+    commits.keep_progress()  # the order pages are waited for (asked) next
 
 
 def _write_pages(site_id: int, state: SyncState, cursor: dict, pages, deadline: float | None,
@@ -193,7 +191,7 @@ def _write_page(site_id: int, state_id: int, cursor: dict, records: list, invali
     if invalid:
         state.last_error = invalid[-1][:1000]
     renew(state)
-    db.session.commit()
+    commits.keep_progress()  # the page with its cursor: a crash resumes after it
     return state
 
 
@@ -203,7 +201,6 @@ def _finish_walk(site_id: int, state: SyncState, cursor: dict) -> SyncState:
     state.status, state.finished_at = SyncStatus.DONE, utcnow()
     # orders changed during the walk moved past its end; reconciliation has them
     state.total = state.done
-    db.session.commit()
     return state
 
 
@@ -218,7 +215,7 @@ def _go_on_through_wc(site_id: int, state_id: int, error: ExportUnavailable) -> 
     cursor.update(mode="wc", walk=ModifiedCursor().to_dict())
     cursor.pop("after_id", None)
     state.cursor, state.done = json.dumps(cursor), 0
-    db.session.commit()
+    commits.keep_progress()  # the switch to wc/v3 stays if the shop then fails at once
     return state
 
 
@@ -229,7 +226,6 @@ def _walk_stopped(site_id: int, state_id: int, error: WooCommerceError) -> SyncS
     state = db.session.get(SyncState, state_id)
     state.last_error = str(error)[:1000]
     state.status = SyncStatus.RUNNING if error.retryable else SyncStatus.FAILED
-    db.session.commit()
     log.warning("backfill of site %s stopped: %s", site_id, error)
     return state
 
@@ -288,7 +284,7 @@ def _refresh_statistics(page_number: int) -> None:
         return
     try:
         db.session.execute(text("ANALYZE orders, order_items, customers"))
-        db.session.commit()
+        commits.keep_progress()  # the statistics, before the next page is waited for
     except SQLAlchemyError as error:  # e.g. a database user that may not ANALYZE: slower, not wrong
         db.session.rollback()
         log.warning("could not refresh planner statistics: %s", error)

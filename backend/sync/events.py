@@ -1,3 +1,4 @@
+
 """Order changes pushed by the plugin, and the inbox that applies them after the answer.
 
 Each event carries an idempotency key; each succeeds or fails alone. An event without the
@@ -14,6 +15,7 @@ from flask import current_app
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from backend import commits
 from backend.dbutil import in_list, insert_rows, on_postgresql
 from backend.extensions import db
 from backend.integrations.woocommerce import WooCommerce, WooCommerceError, order_missing
@@ -240,7 +242,7 @@ def apply_inbox(inbox_id: int | None = None, limit: int = 200) -> int:
         taken += 1
         try:
             _apply_inbox_row(row)
-            db.session.commit()
+            commits.keep_progress()  # this row applied and removed, whatever the next one does
         except Exception:  # noqa: BLE001 - logged; the row is tried again later, other rows go on
             db.session.rollback()
             log.exception("site %s: accepted events (inbox row %s) could not be applied", site_id, row_id)
@@ -278,7 +280,7 @@ def _postpone(row_id: int) -> None:
     db.session.execute(update(EventInbox).where(EventInbox.id == row_id)
                        .values(attempts=EventInbox.attempts + 1, not_before=utcnow() + timedelta(minutes=1)))
     db.session.execute(delete(EventInbox).where(EventInbox.id == row_id, EventInbox.attempts >= INBOX_ATTEMPTS))
-    db.session.commit()
+    commits.keep_progress()  # the failed attempt counts, whatever the next row does
 
 
 def _fetch_bodies(site: Site, to_fetch: dict, records: dict, done, deletions: dict) -> None:

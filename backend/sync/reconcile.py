@@ -10,13 +10,14 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select
 
+from backend import commits
 from backend.extensions import db
 from backend.integrations.woocommerce import ModifiedCursor, WooCommerce, WooCommerceError, format_wc_time, parse_wc_time
 from backend.integrations.woocommerce_export import ExportUnavailable
 from backend.licensing.models import Site
 from backend.sync.backfill import request_backfill, store_page
 from backend.sync.models import SyncKind, SyncState, SyncStatus
-from backend.sync.state import SyncBusy, claim, cursor_of, export_for, release, remember_export, renew, state_for
+from backend.sync.state import SyncBusy, claim, cursor_of, export_for, leased, remember_export, renew, state_for
 from backend.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -27,18 +28,17 @@ def run_reconcile(site_id: int) -> int:
     Returns how many orders came back (changed or not). Does nothing before the first backfill."""
     state = claim(site_id, SyncKind.RECONCILE)
     state_id = state.id
-    try:
+    with leased(state_id):  # commits the run's outcome as it lets the lease go
         checkpoint = parse_wc_time(cursor_of(state).get("after"))
         if checkpoint is None:
             return 0
         state.status, state.started_at, state.last_error = SyncStatus.RUNNING, utcnow(), None
-        db.session.commit()
         overlap = timedelta(seconds=current_app.config["SYNC_RECONCILE_OVERLAP_SECONDS"])
         site = db.session.get(Site, site_id)
         wc = WooCommerce.for_site(site)
         seen, start = 0, ModifiedCursor(after=checkpoint - overlap)
         export = export_for(site)
-        db.session.commit()
+        commits.before_remote_call()  # RUNNING, and what the probe learnt; the pages come next
         if export is not None:
             try:
                 # one walk: the export hands out trashed orders too
@@ -50,14 +50,14 @@ def run_reconcile(site_id: int) -> int:
                         checkpoint = after
                         state.cursor = json.dumps({"after": format_wc_time(checkpoint)})
                     renew(state)
-                    db.session.commit()
+                    commits.keep_progress()  # the page with its checkpoint
                     db.session.expunge_all()
                 export = "done"
             except ExportUnavailable as error:
                 db.session.rollback()
                 log.warning("reconciliation of site %s: export refused (%s); using wc/v3", site_id, error)
                 remember_export(site_id, False, str(error))
-                db.session.commit()
+                commits.before_remote_call()  # wc/v3 is asked next
             except WooCommerceError as error:
                 return _reconcile_failed(site_id, state_id, error, seen)
         try:
@@ -71,23 +71,19 @@ def run_reconcile(site_id: int) -> int:
                         checkpoint = following.after
                         state.cursor = json.dumps({"after": format_wc_time(checkpoint)})
                     renew(state)
-                    db.session.commit()
+                    commits.keep_progress()  # the page with its checkpoint
                     db.session.expunge_all()
         except WooCommerceError as error:
             return _reconcile_failed(site_id, state_id, error, seen)
         state = db.session.get(SyncState, state_id)
         state.status, state.done, state.finished_at = SyncStatus.IDLE, seen, utcnow()
-        db.session.commit()
         return seen
-    finally:
-        release(state_id)
 
 
 def _reconcile_failed(site_id: int, state_id: int, error: WooCommerceError, seen: int) -> int:
     db.session.rollback()
     state = db.session.get(SyncState, state_id)
     state.status, state.last_error, state.finished_at = SyncStatus.FAILED, str(error)[:1000], utcnow()
-    db.session.commit()
     log.warning("reconciliation of site %s stopped: %s", site_id, error)
     return seen
 
@@ -108,7 +104,7 @@ def reconcile_all() -> dict:
             backfill = state_for(site_id, SyncKind.BACKFILL)
             if backfill.status == SyncStatus.IDLE and not backfill.cursor:
                 request_backfill(db.session.get(Site, site_id))
-                db.session.commit()
+                commits.keep_progress()  # queued, whatever the next shop does
                 report["queued_backfills"] += 1
                 continue
             run_reconcile(site_id)

@@ -9,12 +9,14 @@ import logging
 import os
 import socket
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, or_, select, update
 
+from backend import commits
 from backend.dbutil import in_list, upsert_insert
 from backend.extensions import db
 from backend.integrations.woocommerce import WooCommerceError, format_wc_time, parse_wc_time
@@ -60,7 +62,7 @@ def claim(site_id: int, kind: str) -> SyncState:
                or_(SyncState.lease_until.is_(None), SyncState.lease_until < now, SyncState.lease_owner == _owner()))
         .values(lease_until=now + timedelta(seconds=current_app.config["SYNC_LEASE_SECONDS"]), lease_owner=_owner())
     ).rowcount
-    db.session.commit()
+    commits.claim()
     if not taken:
         raise SyncBusy(f"site {site_id}: a {kind} is already running elsewhere")
     db.session.refresh(state)
@@ -72,10 +74,23 @@ def renew(state: SyncState) -> None:
 
 
 def release(state_id: int) -> None:
-    db.session.rollback()
+    """Let the lease go, committed with what the run wrote last (its outcome: DONE, FAILED, the
+    checkpoint). A run that raised rolled back first (`leased`)."""
     db.session.execute(update(SyncState).where(SyncState.id == state_id, SyncState.lease_owner == _owner())
                        .values(lease_until=None, lease_owner=None))
-    db.session.commit()
+    commits.claim()  # the lease let go: the next run, here or elsewhere, may take it
+
+
+@contextmanager
+def leased(state_id: int):
+    """The run under a claimed lease: released at the end, after a rollback if it raised."""
+    try:
+        yield
+    except BaseException:
+        db.session.rollback()
+        raise
+    finally:
+        release(state_id)
 
 
 def cursor_of(state: SyncState) -> dict:
@@ -209,14 +224,14 @@ def export_for(site: Site) -> OrderExport | None:
     export = OrderExport.for_site(site)
     if checked and (utcnow() - checked).total_seconds() < current_app.config["SYNC_EXPORT_REPROBE_SECONDS"]:
         return export if known.get("available") else None
-    db.session.commit()
+    commits.before_remote_call()
     try:
         available = export.probe()
     except WooCommerceError as error:
         log.info("site %s: export probe got no usable answer (%s); using wc/v3 this time", site.id, error)
         return None
     remember_export(site.id, available)
-    db.session.commit()
+    commits.keep_progress()  # the probe's answer; both callers ask the shop next
     return export if available else None
 
 
