@@ -31,6 +31,7 @@ from backend.checkout import service as checkout
 from backend.dbutil import in_list, row_for_site
 from backend.districts import WC_STATES
 from backend.errors import ApiError, NotFound
+from backend.commits import before_remote_call
 from backend.extensions import db
 from backend.integrations.woocommerce import WooCommerce, WooCommerceError, format_wc_time
 from backend.licensing.models import Site
@@ -317,7 +318,6 @@ def mark_abandoned(now: datetime | None = None) -> int:
             else:
                 row.status, row.abandoned_at = "abandoned", now
                 count += 1
-        db.session.commit()
     return count
 
 
@@ -331,7 +331,6 @@ def mark_lost(now: datetime | None = None) -> int:
                 AbandonedCheckout.abandoned_at <= now - timedelta(days=settings.lost_after_days))
             .values(status="lost", closed_at=now).execution_options(synchronize_session=False)
         ).rowcount
-    db.session.commit()
     return count
 
 
@@ -398,7 +397,6 @@ def send_reminders(now: datetime | None = None) -> ReminderRun:
             first_reminded.add(row.phone)
             if allowance <= 0:
                 row.reminder_note = N_("Not sent yet: the shop's reminders for today are used up.")
-                db.session.commit()
                 run.skipped += 1
                 continue
             allowance -= 1
@@ -421,14 +419,16 @@ def reminders_sent_today(site_id: int, now: datetime) -> int:
 def _remind(site: Site, settings: AbandonedSettings, row: AbandonedCheckout, now: datetime) -> bool:
     """Send reminder n of this checkout once; False (with the reason noted on the row) when it could not go."""
     number = row.reminders_sent + 1
+    # Nothing earlier in the run (marks, notes, the last reminder) waits open on WooCommerce or the
+    # SMS gateway, nor is lost to the rollbacks below.
+    before_remote_call()
     if settings.coupon_enabled and row.coupon_code is None:
         try:
             row.coupon_code = create_coupon(site, settings, row, now)
         except WooCommerceError as error:
             row.reminder_note = f"The coupon could not be made: {error.message}"[:300]
-            db.session.commit()
             return False
-        db.session.commit()
+        before_remote_call()  # and the coupon survives a refused send's rollback: never made twice
     template = text_template(settings, number)
     if "{coupon}" in template and not row.coupon_code:
         template = DEFAULT_TEXTS_NO_COUPON[settings.sms_language]
@@ -440,25 +440,21 @@ def _remind(site: Site, settings: AbandonedSettings, row: AbandonedCheckout, now
         # S8: the job goes on; the list says why this shopper got nothing (send_sms rolled back)
         row = db.session.get(AbandonedCheckout, row.id)
         row.reminder_note = N_("Not sent: no SMS balance.")
-        db.session.commit()
         return False
     except ApiError as error:  # rate limited, or a text the wallet refused
         db.session.rollback()
         row = db.session.get(AbandonedCheckout, row.id)
         row.reminder_note = f"Not sent: {error.message}"[:300]
-        db.session.commit()
         return False
     row = db.session.get(AbandonedCheckout, row.id)
     row.reminders_sent, row.reminded_at = number, now
     if message.status == "failed":
         # the key is spent on a refunded message; this reminder is not tried again
         row.reminder_note = f"Reminder {number} failed: {message.error or 'not sent'}"[:300]
-        db.session.commit()
         return False
     if row.status in CHASED:
         row.status = "reminded"
     row.reminder_note = None
-    db.session.commit()
     return True
 
 

@@ -24,6 +24,7 @@ from backend.couriers.models import BookingAttempt, Consignment
 from backend.desk.models import OrderTag, OrderTagLink
 from backend.districts import WC_STATES
 from backend.errors import ApiError, NotFound
+from backend.commits import keep_progress
 from backend.extensions import db
 from backend.dbutil import on_postgresql
 from backend.integrations.woocommerce import BATCH_LIMIT, WooCommerce, WooCommerceError, order_missing
@@ -279,7 +280,6 @@ def fold_status_counts() -> int:
                       SELECT site_id, status, sum(delta) FROM gone GROUP BY site_id, status HAVING sum(delta) <> 0
                       RETURNING 1)
         SELECT (SELECT count(*) FROM gone) - (SELECT count(*) FROM kept)""")).scalar_one()
-    db.session.commit()
     return int(folded)
 
 
@@ -422,7 +422,7 @@ def _store_answers(site_id, asked, answers, known, results) -> None:
         upsert_orders(site_id, accepted)
     if gone:
         mark_missing(site_id, gone)
-    db.session.commit()  # each chunk WooCommerce accepted is kept, whatever happens to the next
+    keep_progress()  # each chunk WooCommerce accepted is kept, whatever happens to the next
 
 
 # --- sequential discounts (O3) -----------------------------------------------------------------
