@@ -33,6 +33,7 @@ from backend.couriers.service import (
     register_consignment,
 )
 from backend.errors import ApiError, NotFound
+from backend.commits import claim, keep_progress
 from backend.extensions import db
 from backend.integrations.couriers import ConsignmentNotFound, CourierError
 from backend.integrations.couriers.base import (
@@ -157,7 +158,7 @@ def _claim(site, order: Order, courier_key: str) -> tuple[str, BookingAttempt | 
                                  state="sending", wc_written=False, claimed_at=now, created_at=now)
             db.session.add(row)
             db.session.flush()
-        db.session.commit()
+        claim()
         return "new", row
     except IntegrityError:
         pass
@@ -174,7 +175,7 @@ def _claim(site, order: Order, courier_key: str) -> tuple[str, BookingAttempt | 
                                      BookingAttempt.claimed_at == row.claimed_at)
         .values(state="sending", claimed_at=now, courier=courier_key).execution_options(synchronize_session=False)
     ).rowcount == 1
-    db.session.commit()
+    claim()
     if not taken:
         return "busy", row
     db.session.refresh(row)
@@ -190,7 +191,7 @@ def _release(row: BookingAttempt, *, uncertain: bool, error: str) -> None:
     else:
         db.session.execute(delete(BookingAttempt).where(BookingAttempt.id == row.id)
                            .execution_options(synchronize_session=False))
-    db.session.commit()
+    keep_progress()  # the courier's answer stands, whatever the request answers; the claim is released
 
 
 # --- booking ------------------------------------------------------------------------------------
@@ -405,7 +406,7 @@ def _mark_booked(site, order, row, cls, consignment_id, tracking_code) -> None:
     db.session.execute(update(Order).where(Order.id == order.id).values(courier=cls.key)
                        .execution_options(synchronize_session=False))
     order.courier = cls.key
-    db.session.commit()
+    keep_progress()  # booked with the courier: never lost to a later failure, so never booked twice
 
 
 def _record_booked(site, order, parcel, row, cls, booked) -> BookingResult:
@@ -472,14 +473,12 @@ def _write_to_woocommerce(site, written: list) -> None:
                                        reason=order_gone_message())
                 row.last_error = order_gone_message()[:300]
                 mark_missing(site.id, [order.wc_id])
-                db.session.commit()
-                continue
-            result.woocommerce = _("Booked, but the order in WooCommerce was not updated (%(reason)s); Bikri tries "
-                                   "again at the next booking.", reason=str(error))
-            row.last_error = str(error)[:300]
-            db.session.commit()
-            continue
-        row.wc_written = True
-        row.last_error = None
-        db.session.commit()
-        result.woocommerce = True
+            else:
+                result.woocommerce = _("Booked, but the order in WooCommerce was not updated (%(reason)s); Bikri "
+                                       "tries again at the next booking.", reason=str(error))
+                row.last_error = str(error)[:300]
+        else:
+            row.wc_written = True
+            row.last_error = None
+            result.woocommerce = True
+        keep_progress()  # what WooCommerce answered is kept before the next order asks it again

@@ -29,6 +29,7 @@ from sqlalchemy import case, select, update
 
 from backend.couriers import service
 from backend.couriers.models import Consignment, CourierAccount, CourierSettings
+from backend.commits import before_remote_call, claim, keep_progress
 from backend.extensions import db
 from backend.integrations.couriers import (
     COURIERS, FINAL_STATUSES, ConsignmentNotFound, CourierAuthFailed, CourierError, CourierRateLimited, TrackedStatus,
@@ -95,7 +96,7 @@ class Pacer:
             .values(next_request_us=case((column > now, column), else_=now) + n * self.interval_us)
             .returning(column).execution_options(synchronize_session=False)
         ).scalar_one()
-        db.session.commit()  # other processes must see the reservation at once
+        claim()  # other processes must see the reservation at once
         start = end - n * self.interval_us
         self.slots.extend((start + i * self.interval_us) / 1_000_000 for i in range(n))
 
@@ -108,7 +109,7 @@ class Pacer:
             update(CourierAccount).where(CourierAccount.id == self.account_id)
             .values(next_request_us=case((column > until, column), else_=until))
             .execution_options(synchronize_session=False))
-        db.session.commit()
+        claim()  # every process sending for this account must wait, not only this run
         self.slots.clear()
         self.generation += 1
         self.interval_us = min(self.interval_us * 2, 10_000_000)
@@ -339,7 +340,7 @@ class StatusRun:
         self.stats.outcomes[item.pk] = Outcome(item.pk, **kw)
 
     def _commit(self) -> None:
-        db.session.commit()
+        keep_progress()
         self.unsaved = 0
 
 
@@ -366,7 +367,7 @@ def poll_due_consignments(*, budget_seconds: float | None = None, limit: int = 5
         _due_query().where(Consignment.next_check_at <= utcnow())
         .order_by(Consignment.next_check_at, Consignment.id).limit(limit)
     ).all()
-    db.session.commit()  # end the read: the run's own writes come in short transactions
+    before_remote_call()  # end the read: the run's own writes come in short transactions
     items = [Due(*row) for row in rows]
     stats = StatusRun(items, deadline=time.time() + budget, source="poll").run()
     log.info("courier poll: %s", stats.summary())
@@ -390,7 +391,7 @@ def check_consignments(site: Site, consignments: list[Consignment], *, budget_se
             to_ask.append(c.id)
     if to_ask:
         rows = db.session.execute(_due_query().where(Consignment.id.in_(to_ask), Consignment.site_id == site.id)).all()
-        db.session.commit()
+        before_remote_call()
         stats = StatusRun([Due(*row) for row in rows], deadline=time.time() + budget_seconds, source="check").run()
         for pk in to_ask:
             outcome = stats.outcomes.get(pk)

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from backend.couriers.models import Consignment, ConsignmentStatusChange, CourierAccount, CourierSettings
 from backend.couriers.signals import PARCEL_FIELDS, parcel_changed
 from backend.errors import ApiError, NotFound
+from backend.commits import keep_progress
 from backend.extensions import db
 from backend.integrations.couriers import (
     COURIERS, FINAL_STATUSES, STATUSES, Courier, CourierAuthFailed, CourierError, TrackedStatus, enabled_couriers,
@@ -156,7 +157,7 @@ def refresh_balance(site: Site, key: str) -> CourierAccount:
         account.balance = courier_for(account).balance()
     except CourierAuthFailed as error:
         account.problem = error.message[:300]
-        db.session.commit()  # keep the problem on record, although this request answers an error
+        keep_progress()  # keep the problem on record, although this request answers an error (rolled back)
         raise ApiError(error.message, code="courier_credentials_refused", status=422) from error
     except CourierError as error:
         raise ApiError(_("%(courier)s did not tell us the balance just now. %(reason)s", courier=cls.name,

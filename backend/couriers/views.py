@@ -71,7 +71,6 @@ def save_account(courier):
             raise
         db.session.rollback()
         return _account_card(user, courier, error=error)
-    db.session.commit()
     return _account_card(user, courier, saved=True)
 
 
@@ -80,7 +79,6 @@ def disconnect(courier):
     user = require_user("manage_courier_accounts")
     service.offered_courier(courier)
     service.disconnect_account(user.site, courier)
-    db.session.commit()
     return _account_card(user, courier, disconnected=True)
 
 
@@ -93,7 +91,6 @@ def balance(courier):
         if error.status == 404 and error.code == "unknown_courier":
             raise
         return _account_card(user, courier, error=error)
-    db.session.commit()
     return _account_card(user, courier)
 
 
@@ -121,7 +118,6 @@ def save_settings():
     except ApiError as error:
         db.session.rollback()
         return render_template("couriers/_settings_result.html", error=error)
-    db.session.commit()
     return render_template("couriers/_settings_result.html", settings=service.settings_view(settings))
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from backend.couriers import service
 from backend.couriers.models import Consignment, CourierSettings
+from backend.commits import keep_progress
 from backend.extensions import db
 from backend.integrations.woocommerce import WooCommerce, WooCommerceError, order_missing
 from backend.licensing.models import Site
@@ -61,7 +62,7 @@ def write_site(site: Site, mapping: dict) -> dict:
         upsert_orders(site.id, orders)  # the desk and dashboard see WooCommerce's answer at once
     if gone:
         mark_missing(site.id, gone)
-    db.session.commit()
+    keep_progress()  # WooCommerce has these statuses: kept before the next shop is asked
     return {"written": written, "refused": refused}
 
 

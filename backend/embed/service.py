@@ -10,6 +10,7 @@ from sqlalchemy import delete, select, update
 from backend.embed import roles
 from backend.embed.models import EmbedTicket
 from backend.embed.pages import PAGES, ordered_pages
+from backend.commits import claim
 from backend.extensions import db
 from backend.licensing.models import Site
 from backend.security import hash_token, new_token, read_embed_session, sign_embed_session
@@ -94,7 +95,7 @@ def _spend(ticket: EmbedTicket) -> bool:
         .values(used_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
-    db.session.commit()
+    claim()  # the ticket is spent for every other request at once
     return won == 1
 
 

@@ -117,7 +117,6 @@ def create_license():
         flash(str(error), "error")
         return redirect(url_for("operator.licenses"))
     license, key = licensing.create_license(email, sites=sites, days=days, plan=plan)
-    db.session.commit()
     response = current_app.make_response(render_template(
         "operator/licenses.html", licenses=licensing.list_licenses(), created_key=key, created=license,
     ))
