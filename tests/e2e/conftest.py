@@ -167,6 +167,15 @@ def make_wordpress(service, tmp_path_factory, mu_plugins: dict | None = None):
                        capture_output=True)
 
 
+# Run with wp_eval (STAFF_USER, STAFF_PASS): a staff member, and the site's token for the test.
+ADD_STAFF_PHP = """
+// WooCommerce's staff hold edit_shop_orders (WooCommerce is not installed here): a role with it
+add_role( 'shop_staff', 'Shop staff', array( 'read' => true, 'edit_shop_orders' => true ) );
+if ( ! username_exists( getenv( 'STAFF_USER' ) ) ) {
+	wp_insert_user( array( 'user_login' => getenv( 'STAFF_USER' ), 'user_pass' => getenv( 'STAFF_PASS' ), 'role' => 'shop_staff' ) );
+}
+echo get_option( 'bikri_token' );
+"""
 WOOCOMMERCE_REST_STAND_IN = Path(__file__).with_name("woocommerce_rest_stand_in.php")
 
 

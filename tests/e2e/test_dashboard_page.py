@@ -13,19 +13,11 @@ from babel.dates import format_date
 from playwright.sync_api import expect
 
 from backend.timeutil import dhaka_today
-from tests.e2e.conftest import ARTIFACTS, activate, sign_in, wp_eval
+from tests.e2e.conftest import ADD_STAFF_PHP, ARTIFACTS, activate, sign_in, wp_eval
 
 DHAKA = timezone(timedelta(hours=6))
 STAFF = ("rafi", "staff-pass-123")
 
-WP_PHP = """
-// WooCommerce's staff hold edit_shop_orders (WooCommerce is not installed here): a role with it
-add_role( 'shop_staff', 'Shop staff', array( 'read' => true, 'edit_shop_orders' => true ) );
-if ( ! username_exists( getenv( 'STAFF_USER' ) ) ) {
-	wp_insert_user( array( 'user_login' => getenv( 'STAFF_USER' ), 'user_pass' => getenv( 'STAFF_PASS' ), 'role' => 'shop_staff' ) );
-}
-echo get_option( 'bikri_token' );
-"""
 
 
 def at(day, hour):
@@ -65,7 +57,7 @@ def test_dashboard_in_wp_admin(service, wordpress, browser, tmp_path):
     sign_in(page, wordpress)
     key = service["cli"]("licenses", "create", "--email", "dash@e2e.test", "--plan", "dash-plan").strip().splitlines()[-1]
     activate(page, wordpress, key)
-    token = wp_eval(wordpress, WP_PHP, tmp_path, {"STAFF_USER": STAFF[0], "STAFF_PASS": STAFF[1]})
+    token = wp_eval(wordpress, ADD_STAFF_PHP, tmp_path, {"STAFF_USER": STAFF[0], "STAFF_PASS": STAFF[1]})
     assert token
 
     today = dhaka_today()

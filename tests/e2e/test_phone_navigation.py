@@ -13,20 +13,12 @@ import requests
 from playwright.sync_api import expect
 
 from backend.timeutil import dhaka_today
-from tests.e2e.conftest import ARTIFACTS, LATIN_IN_BANGLA, activate, assert_bangla, say, set_language, sign_in, wp_eval
+from tests.e2e.conftest import ADD_STAFF_PHP, ARTIFACTS, LATIN_IN_BANGLA, activate, assert_bangla, say, set_language, sign_in, wp_eval
 from tests.e2e.test_dashboard_page import order
 
 STAFF = ("nadia", "staff-pass-456")
 PHONE = {"width": 360, "height": 800}
 
-WP_PHP = """
-// WooCommerce's staff hold edit_shop_orders (WooCommerce is not installed here): a role with it
-add_role( 'shop_staff', 'Shop staff', array( 'read' => true, 'edit_shop_orders' => true ) );
-if ( ! username_exists( getenv( 'STAFF_USER' ) ) ) {
-	wp_insert_user( array( 'user_login' => getenv( 'STAFF_USER' ), 'user_pass' => getenv( 'STAFF_PASS' ), 'role' => 'shop_staff' ) );
-}
-echo get_option( 'bikri_token' );
-"""
 
 
 def frame_of(page):
@@ -73,7 +65,7 @@ def test_navigation_tables_and_staff_menu_on_a_phone(service, wordpress, browser
     sign_in(page, wordpress)
     key = service["cli"]("licenses", "create", "--email", "phone@e2e.test", "--plan", "phone-plan").strip().splitlines()[-1]
     activate(page, wordpress, key)
-    token = wp_eval(wordpress, WP_PHP, tmp_path, {"STAFF_USER": STAFF[0], "STAFF_PASS": STAFF[1]})
+    token = wp_eval(wordpress, ADD_STAFF_PHP, tmp_path, {"STAFF_USER": STAFF[0], "STAFF_PASS": STAFF[1]})
     event = order(1, dhaka_today() - timedelta(days=1), 11, "processing", "1250.00")
     event["idempotency_key"] = "phone-nav-1"
     event["order"]["billing"]["first_name"] = "Mohammad Abdur Rahman Chowdhury"

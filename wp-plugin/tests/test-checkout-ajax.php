@@ -79,6 +79,25 @@ class Bikri_Checkout_Ajax_Test extends Bikri_Test_Case {
 	}
 
 	/**
+	 * A stand-in service that answers every verify with "verified" for the phone asked and this proof.
+	 *
+	 * @param string $proof The proof the service hands back.
+	 * @return callable
+	 */
+	private static function verifies_with( $proof ) {
+		return static function ( $method, $path, $body ) use ( $proof ) {
+			return self::response(
+				200,
+				array(
+					'status' => 'verified',
+					'phone'  => $body['phone'],
+					'proof'  => $proof,
+				)
+			);
+		};
+	}
+
+	/**
 	 * A proof as the service would sign it for this site.
 	 *
 	 * @param string $phone   Phone.
@@ -170,16 +189,7 @@ class Bikri_Checkout_Ajax_Test extends Bikri_Test_Case {
 		$this->shop();
 		$_COOKIE[ Bikri_Checkout::SESSION_COOKIE ] = 'abcdefabcdefabcdefabcdefabcdef12';
 		$proof                                     = $this->proof();
-		$this->service                             = static function ( $method, $path, $body ) use ( $proof ) {
-			return self::response(
-				200,
-				array(
-					'status' => 'verified',
-					'phone'  => $body['phone'],
-					'proof'  => $proof,
-				)
-			);
-		};
+		$this->service                             = self::verifies_with( $proof );
 		$answer = $this->ajax( 'handle_verify', array( 'phone' => '01711234567', 'code' => '১২৩৪৫৬' ) );
 		$this->assertSame( 'verified', $answer['data']['status'] );
 		$this->assertSame( '১২৩৪৫৬', $this->requests_to( '/api/v1/otp/verify' )[0][2]['code'], 'the service reads Bangla digits' );
@@ -213,16 +223,7 @@ class Bikri_Checkout_Ajax_Test extends Bikri_Test_Case {
 		delete_option( Bikri_License::OPTION_EXPORT_KEY ); // Updated, and its next config pull not come yet.
 		$_COOKIE[ Bikri_Checkout::SESSION_COOKIE ] = 'abcdefabcdefabcdefabcdefabcdef12';
 		$v1                                        = $this->proof( self::PHONE, 'verified', null, '' );
-		$this->service                             = static function ( $method, $path, $body ) use ( $v1 ) {
-			return self::response(
-				200,
-				array(
-					'status' => 'verified',
-					'phone'  => $body['phone'],
-					'proof'  => $v1,
-				)
-			);
-		};
+		$this->service                             = self::verifies_with( $v1 );
 		$answer = $this->ajax( 'handle_verify', array( 'phone' => '01711234567', 'code' => '123456' ) );
 		$this->assertSame( 'verified', $answer['data']['status'] );
 		$this->assertArrayNotHasKey( 'proof_version', $this->requests_to( '/api/v1/otp/verify' )[0][2], 'the request of before proof versions' );
