@@ -43,6 +43,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     _import_models()
     _connect_listeners()
+    _declare_tasks()
     db.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _use_sqlite_wal(app)
@@ -72,7 +73,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 # The domains, in the order their tables and routes are wired. A domain package may have
 # models.py (tables) and routes.py exporting API_BLUEPRINTS (flask-smorest, JSON under /api)
 # and PAGE_BLUEPRINTS (plain Flask: embed views, consoles). A new domain is one word here.
-DOMAINS = ["licensing", "embed", "operator", "jobs", "sms", "orders", "sync", "desk", "dashboard", "checkout",
+DOMAINS = ["licensing", "embed", "operator", "jobs", "tasks", "sms", "orders", "sync", "desk", "dashboard", "checkout",
            "couriers", "fraud", "abandoned"]
 
 
@@ -110,6 +111,13 @@ def _connect_listeners():
         listeners = _domain_module(domain, "listeners")
         if listeners is not None:
             listeners.connect()
+
+
+def _declare_tasks():
+    # Each domain's tasks.py declares what its workers run (backend/tasks); a worker process
+    # must know every task, whichever domain queued it.
+    for domain in DOMAINS:
+        _domain_module(domain, "tasks")
 
 
 def _register_blueprints(app):

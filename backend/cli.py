@@ -237,6 +237,18 @@ def couriers_poll(budget):
     click.echo(json.dumps(poll_due_consignments(budget_seconds=budget)))
 
 
+@click.command("worker")
+@click.option("--lane", "lanes", multiple=True, default=("otp", "transactional", "bulk"), show_default=True,
+              help="A lane to work (repeat for more).")
+@click.option("--threads", type=int, default=None, help="Tasks in flight at once (default: WORKER_THREADS).")
+def run_worker(lanes, threads):
+    """Run a worker: the tasks of the given lanes, until SIGTERM or Ctrl-C."""
+    from backend.tasks.worker import run_worker as run
+
+    run(list(lanes), threads or current_app.config["WORKER_THREADS"])
+
+
 def register_commands(app):
+    app.cli.add_command(run_worker)
     for group in (licenses_cli, operators_cli, jobs_cli, demo_cli, sms_cli, sandbox_cli, sync_cli, couriers_cli):
         app.cli.add_command(group)

@@ -46,6 +46,15 @@ class Config:
         self.DEMO_WOOCOMMERCE_URL = os.environ.get("BIKRI_DEMO_WOOCOMMERCE_URL", "")
         # Anything bigger than 1 MB is refused before a view reads it.
         self.MAX_CONTENT_LENGTH = 1024 * 1024
+        # The work model (backend/tasks): the broker (redis://, amqp:// for RabbitMQ, inline:// for
+        # unit tests), the Redis every process shares locks and limits in, and a namespace that
+        # keeps two Bikris (the demo beside the tests) apart on one Redis or RabbitMQ.
+        self.REDIS_URL = os.environ.get("BIKRI_REDIS_URL", "redis://127.0.0.1:6379/0")
+        self.BROKER_URL = os.environ.get("BIKRI_BROKER_URL", self.REDIS_URL)
+        self.QUEUE_NAMESPACE = os.environ.get("BIKRI_QUEUE_NAMESPACE", "bikri")
+        self.WORKER_THREADS = int(os.environ.get("BIKRI_WORKER_THREADS", "16"))
+        # bulk tasks one shop may run at once, across all workers
+        self.BULK_CONCURRENCY_PER_SHOP = int(os.environ.get("BIKRI_BULK_CONCURRENCY_PER_SHOP", "4"))
         self.RATELIMIT_STORAGE_URI = os.environ.get("BIKRI_RATELIMIT_STORAGE", "memory://")
         self.RATELIMIT_HEADERS_ENABLED = True
         self.ACTIVATION_RATE_LIMIT = os.environ.get("BIKRI_ACTIVATION_RATE_LIMIT", "10 per minute;60 per hour")

@@ -56,6 +56,10 @@ def app(database_url, tmp_path_factory):
         "PUBLIC_URL": "http://bikri.test",
         "ACTIVATION_RATE_LIMIT": "1000 per minute",
         "ALLOW_PRIVATE_SHOP_HOSTS": True,
+        # unit tests run each task right after its caller commits; tests/tasks run real
+        # workers on a real broker (the `workers` fixture)
+        "BROKER_URL": "inline://",
+        "QUEUE_NAMESPACE": f"bikri-test-{os.getpid()}",
     })
     from flask_migrate import upgrade
 
@@ -104,6 +108,16 @@ def clean_database(app):
 
 
 @pytest.fixture
+def workers(app, database_url, tmp_path):
+    """Real worker processes on a real broker (BIKRI_TEST_BROKER, default Redis): the app
+    enqueues there for this test, and `workers.start(...)` starts `flask worker` processes on
+    the test database. Each test has its own queue namespace; its workers are killed after it."""
+    handle = WorkerProcesses(app, database_url, tmp_path)
+    yield handle
+    handle.stop_all()
+
+
+@pytest.fixture
 def ctx(app):
     with app.app_context():
         yield
@@ -117,6 +131,56 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+class WorkerProcesses:
+    def __init__(self, app, database_url, tmp_path):
+        self.app, self.database_url, self.tmp_path = app, database_url, tmp_path
+        self.namespace = f"bikri-test-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        app.config["BROKER_URL"] = os.environ.get("BIKRI_TEST_BROKER", "redis://127.0.0.1:6379/0")
+        app.config["QUEUE_NAMESPACE"] = self.namespace
+        self.processes = []
+
+    def environment(self, **extra) -> dict:
+        config = self.app.config
+        return {**os.environ, "DATABASE_URL": self.database_url, "BIKRI_SECRET_KEY": config["SECRET_KEY"],
+                "BIKRI_BROKER_URL": config["BROKER_URL"], "BIKRI_REDIS_URL": config["REDIS_URL"],
+                "BIKRI_QUEUE_NAMESPACE": self.namespace, "BIKRI_PUBLIC_URL": config["PUBLIC_URL"],
+                "BIKRI_ALLOW_PRIVATE_SHOP_HOSTS": "1", "BIKRI_LOG_LEVEL": "INFO",
+                "BIKRI_BULK_CONCURRENCY_PER_SHOP": str(config["BULK_CONCURRENCY_PER_SHOP"]),
+                **{name: str(value) for name, value in extra.items()}}
+
+    def start(self, lanes=("otp", "transactional", "bulk"), threads=8, **env):
+        """Start one worker process for `lanes`; returns once it consumes."""
+        import subprocess
+        import sys
+        import time
+
+        log_path = self.tmp_path / f"worker-{len(self.processes)}.log"
+        log = open(log_path, "w")
+        command = [sys.executable, "-m", "flask", "--app", "backend.app", "worker", "--threads", str(threads)]
+        for lane in lanes:
+            command += ["--lane", lane]
+        process = subprocess.Popen(command, env=self.environment(**env), stdout=log, stderr=subprocess.STDOUT)
+        process.log_path = log_path
+        self.processes.append(process)
+        deadline = time.monotonic() + 30
+        while "started with" not in log_path.read_text():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the worker did not start:\n{log_path.read_text()}")
+            time.sleep(0.05)
+        return process
+
+    def stop_all(self):
+        import redis
+
+        for process in self.processes:
+            if process.poll() is None:
+                process.kill()
+            process.wait(10)
+        client = redis.Redis.from_url(self.app.config["REDIS_URL"])
+        for key in client.scan_iter(f"{self.namespace}*"):
+            client.delete(key)
 
 
 class Shop:

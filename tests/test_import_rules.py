@@ -13,6 +13,7 @@ BACKEND = Path(__file__).resolve().parent.parent / "backend"
 # Lower layers never import higher ones. Shared helpers (extensions, errors, timeutil, ...)
 # and integrations are below every domain; the screens (embed) and jobs are above them.
 LAYERS = {
+    "tasks": 0,
     "licensing": 1, "operator": 1,
     "orders": 2, "sms": 2, "couriers": 2, "checkout": 2,
     "sync": 3, "dashboard": 3, "fraud": 3, "abandoned": 3, "desk": 3,

@@ -1,0 +1,125 @@
+"""Jobs with progress and a result per item, and the dead-letter list.
+
+A job is started in the request (a row, its tasks queued after the commit) and answered at
+once; its tasks record each item's result here, idempotently, so a task run twice (a killed
+worker, a redelivered message) counts each item once."""
+import json
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from backend.extensions import db
+from backend.tasks import coordination
+from backend.tasks.models import DeadTask, WorkJob, WorkJobItem
+from backend.tasks.queue import announce_after_commit, enqueue, require_queue
+from backend.tasks.registry import task_named
+from backend.timeutil import utcnow
+
+ITEMS_PER_TASK = 25
+
+
+def start_job(site_id: int, kind: str, items: list, task, *, params: dict | None = None,
+              started_by: str | None = None, per_task: int = ITEMS_PER_TASK) -> WorkJob:
+    """A job over `items` (ids), its tasks (`task(site_id=, job_id=, items=[...])`, `per_task`
+    items each) queued once the caller commits. Refused with 503 before anything is written
+    when the broker is down."""
+    require_queue()
+    items = [str(item) for item in items]
+    job = WorkJob(site_id=site_id, kind=kind, total=len(items), params=json.dumps(params or {}),
+                  started_by=started_by, created_at=utcnow())
+    db.session.add(job)
+    db.session.flush()
+    for start in range(0, len(items), per_task):
+        enqueue(task, site_id=site_id, job_id=job.id, items=items[start:start + per_task])
+    if not items:
+        job.status, job.finished_at = "done", utcnow()
+    return job
+
+
+def params_of(job: WorkJob) -> dict:
+    return json.loads(job.params or "{}")
+
+
+def recorded_items(job_id: int) -> set[str]:
+    """Items of the job that already have their result (a retried task skips them)."""
+    return set(db.session.execute(select(WorkJobItem.item).where(WorkJobItem.job_id == job_id)).scalars())
+
+
+def mark_running(job_id: int) -> None:
+    db.session.execute(update(WorkJob).where(WorkJob.id == job_id, WorkJob.status == "queued").values(status="running"))
+
+
+def record_item(job_id: int, item, outcome: str, message: str = "", data: dict | None = None) -> bool:
+    """Record one item's result, once; the job is done when its last item is. False if the item
+    had its result already."""
+    row = WorkJobItem(job_id=job_id, item=str(item), outcome=outcome, message=message or "",
+                      data=json.dumps(data or {}, default=str), created_at=utcnow())
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:
+        return False
+    db.session.execute(update(WorkJob).where(WorkJob.id == job_id)
+                       .values(done=WorkJob.done + 1, status="running"))
+    finished = db.session.execute(
+        update(WorkJob).where(WorkJob.id == job_id, WorkJob.done >= WorkJob.total, WorkJob.status != "done")
+        .values(status="done", finished_at=utcnow())).rowcount
+    if finished:
+        _announce_after_commit(job_id)
+    return True
+
+
+def fail_job(job_id: int, error: str) -> None:
+    db.session.execute(update(WorkJob).where(WorkJob.id == job_id, WorkJob.status != "done")
+                       .values(status="failed", error=error[:2000], finished_at=utcnow()))
+    _announce_after_commit(job_id)
+
+
+def _announce_after_commit(job_id: int) -> None:
+    announce_after_commit(f"job:{job_id}")
+
+
+def job_for_site(site_id: int, job_id: int) -> WorkJob | None:
+    return db.session.execute(select(WorkJob).where(WorkJob.id == job_id, WorkJob.site_id == site_id)).scalar_one_or_none()
+
+
+def wait_for_job(job: WorkJob, seconds: float) -> WorkJob:
+    """Wait up to `seconds` for the job to finish (a single action's outcome is worth a short
+    wait before showing progress); the job as it stands then."""
+    if job.status in ("done", "failed") or seconds <= 0:
+        return job
+    coordination.wait_done(f"job:{job.id}", seconds)
+    db.session.expire(job)
+    return db.session.get(WorkJob, job.id)
+
+
+def job_view(job: WorkJob) -> dict:
+    items = db.session.execute(select(WorkJobItem).where(WorkJobItem.job_id == job.id).order_by(WorkJobItem.id)).scalars()
+    return {
+        "id": job.id, "kind": job.kind, "status": job.status, "total": job.total, "done": job.done,
+        "error": job.error, "created_at": job.created_at, "finished_at": job.finished_at,
+        "items": [{"item": row.item, "outcome": row.outcome, "message": row.message, **json.loads(row.data or "{}")}
+                  for row in items],
+    }
+
+
+# --- dead letters ------------------------------------------------------------------------------
+
+def dead_letters(limit: int = 200) -> list[DeadTask]:
+    return list(db.session.execute(
+        select(DeadTask).where(DeadTask.retried_at.is_(None)).order_by(DeadTask.id.desc()).limit(limit)).scalars())
+
+
+def retry_dead_letter(dead_id: int) -> DeadTask | None:
+    """Send a dead task again, with its retries afresh."""
+    dead = db.session.get(DeadTask, dead_id)
+    if dead is None or dead.retried_at is not None:
+        return None
+    require_queue()
+    dead.retried_at = utcnow()
+    enqueue(task_named(dead.task), site_id=dead.site_id, **json.loads(dead.arguments))
+    return dead
+
+
+def dead_letter_count() -> int:
+    return db.session.execute(select(func.count(DeadTask.id)).where(DeadTask.retried_at.is_(None))).scalar_one()
