@@ -20,6 +20,7 @@ from backend.integrations.couriers import COURIERS
 from backend.orders.models import Product
 from backend.sms import service as sms
 from backend.sync.service import backfill_in_progress
+from backend.tasks import service as tasks_service
 from backend.timeutil import dhaka_today
 from sqlalchemy import select
 
@@ -381,3 +382,44 @@ def incomplete_order_form(checkout_id):
     require_user("view_abandoned")
     row = abandoned.checkout_of(user.site.id, checkout_id)
     return render_template("desk/_manual_form.html", form=abandoned.order_form(row), **_page_context(user), user=user)
+
+
+# --- work running in the workers: a progress bar, then each item's result (issue 19) -------------
+
+# What each kind of job shows when it is done: its results template and how to read the job's
+# items into that template's context. A desk action that starts a job adds its kind here.
+JOB_RESULTS: dict[str, tuple[str, callable]] = {}
+# How long a desk action waits for its job before it shows a progress bar instead: a single
+# order's booking usually answers in this time, so staff see the result as before.
+JOB_WAIT_SECONDS = 3.0
+PROGRESS_WORDS = {
+    "booking": _l("%(done)d of %(total)d booked"),
+    "status_change": _l("%(done)d of %(total)d changed in WooCommerce"),
+    "status_check": _l("%(done)d of %(total)d checked with the courier"),
+}
+
+
+def job_answer(job, user):
+    """A job's fragment: its results when it is done, or a progress bar that asks again."""
+    if job.status in ("done", "failed") and job.kind in JOB_RESULTS:
+        template, context = JOB_RESULTS[job.kind]
+        view = tasks_service.job_view(job)
+        return render_template(template, job=view, **context(view, user)), 200, {"HX-Trigger": "orders-changed"}
+    words = PROGRESS_WORDS.get(job.kind, _l("%(done)d of %(total)d done"))
+    return render_template("desk/_job_progress.html", job=job, words=words)
+
+
+def start_and_answer(job, user):
+    """What a desk action answers after starting `job`: the outcome if it came within a few
+    seconds, else the progress bar (the commit first, so the workers see the job)."""
+    db.session.commit()
+    return job_answer(tasks_service.wait_for_job(job, JOB_WAIT_SECONDS), user)
+
+
+@blp.get("/jobs/<int:job_id>")
+def job_progress(job_id):
+    user = require_user("view_orders")
+    job = tasks_service.job_for_site(user.site.id, job_id)
+    if job is None:
+        abort(404)
+    return job_answer(job, user)
