@@ -47,4 +47,6 @@ JOBS = [
     Job("abandoned_checkouts", "backend.abandoned.service:run_job", trigger_args={"minutes": 1}),
     # the desk's status tab counts (PostgreSQL): fold the rows the orders triggers appended
     Job("fold_order_status_counts", "backend.desk.service:fold_status_counts", trigger_args={"minutes": 5}),
+    # jobs whose tasks never reached a worker (the broker was down at the commit) get them again
+    Job("resume_stalled_jobs", "backend.tasks.service:resume_stalled_jobs", trigger_args={"minutes": 5}),
 ]

@@ -16,6 +16,10 @@ class WorkJob(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     kind: Mapped[str] = mapped_column(String(40))
+    # the task that works its items, and how many each run takes: enough to send the items
+    # again when the job stalls (its messages never reached the broker, or were lost)
+    task: Mapped[str] = mapped_column(String(80))
+    per_task: Mapped[int] = mapped_column(default=25)
     # queued → running → done (every item has its result) or failed (the job gave up; its items say how far)
     status: Mapped[str] = mapped_column(String(20), default="queued")
     total: Mapped[int] = mapped_column(default=0)

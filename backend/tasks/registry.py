@@ -53,6 +53,9 @@ def task(name: str, *, lane: str, max_retries: int = 6, min_backoff_ms: int = 2_
 
 
 def task_named(name_or_fn) -> Task:
+    """The task for a declared function, its name, or the Task itself."""
+    if isinstance(name_or_fn, Task):
+        return name_or_fn
     name = getattr(name_or_fn, "task_name", name_or_fn)
     try:
         return TASKS[name]

@@ -4,6 +4,7 @@ A job is started in the request (a row, its tasks queued after the commit) and a
 once; its tasks record each item's result here, idempotently, so a task run twice (a killed
 worker, a redelivered message) counts each item once."""
 import json
+from datetime import timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -16,6 +17,7 @@ from backend.tasks.registry import task_named
 from backend.timeutil import utcnow
 
 ITEMS_PER_TASK = 25
+STALLED_AFTER = timedelta(minutes=10)
 
 
 def start_job(site_id: int, kind: str, items: list, task, *, params: dict | None = None,
@@ -25,19 +27,48 @@ def start_job(site_id: int, kind: str, items: list, task, *, params: dict | None
     when the broker is down."""
     require_queue()
     items = [str(item) for item in items]
-    job = WorkJob(site_id=site_id, kind=kind, total=len(items), params=json.dumps(params or {}),
-                  started_by=started_by, created_at=utcnow())
+    job = WorkJob(site_id=site_id, kind=kind, task=task_named(task).name, per_task=per_task, total=len(items),
+                  params=json.dumps({**(params or {}), "_items": items}), started_by=started_by,
+                  created_at=utcnow())
     db.session.add(job)
     db.session.flush()
-    for start in range(0, len(items), per_task):
-        enqueue(task, site_id=site_id, job_id=job.id, items=items[start:start + per_task])
+    _enqueue_items(job, items)
     if not items:
         job.status, job.finished_at = "done", utcnow()
     return job
 
 
+def _enqueue_items(job: WorkJob, items: list[str]) -> None:
+    for start in range(0, len(items), job.per_task):
+        enqueue(job.task, site_id=job.site_id, job_id=job.id, items=items[start:start + job.per_task])
+
+
+def resume_stalled_jobs() -> int:
+    """Jobs with no result recorded for STALLED_AFTER (their messages never reached the broker,
+    or a broker lost them): send their unfinished items again. Their tasks skip what is recorded,
+    so a job that was only slow loses nothing and does nothing twice."""
+    now = utcnow()
+    last_result = (select(func.max(WorkJobItem.created_at)).where(WorkJobItem.job_id == WorkJob.id)
+                   .correlate(WorkJob).scalar_subquery())
+    stalled = db.session.execute(
+        select(WorkJob).where(WorkJob.status.in_(("queued", "running")), WorkJob.created_at < now - STALLED_AFTER,
+                              func.coalesce(last_result, WorkJob.created_at) < now - STALLED_AFTER)
+        .order_by(WorkJob.id).limit(100)).scalars().all()
+    for job in stalled:
+        done = recorded_items(job.id)
+        _enqueue_items(job, [item for item in _items_of(job) if item not in done])
+    return len(stalled)
+
+
+def _items_of(job: WorkJob) -> list[str]:
+    return [str(item) for item in json.loads(job.params or "{}").get("_items", [])]
+
+
 def params_of(job: WorkJob) -> dict:
-    return json.loads(job.params or "{}")
+    """What the job was asked, without its item list."""
+    params = json.loads(job.params or "{}")
+    params.pop("_items", None)
+    return params
 
 
 def recorded_items(job_id: int) -> set[str]:

@@ -18,6 +18,8 @@ def upgrade():
         sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('site_id', sa.Integer(), nullable=False),
         sa.Column('kind', sa.String(length=40), nullable=False),
+        sa.Column('task', sa.String(length=80), nullable=False),
+        sa.Column('per_task', sa.Integer(), nullable=False),
         sa.Column('status', sa.String(length=20), nullable=False),
         sa.Column('total', sa.Integer(), nullable=False),
         sa.Column('done', sa.Integer(), nullable=False),
