@@ -93,6 +93,8 @@ class SmsMessage(db.Model):
     gateway_reference: Mapped[str | None] = mapped_column(String(80))
     error: Mapped[str | None] = mapped_column(String(500))
     idempotency_key: Mapped[str | None] = mapped_column(String(100))
+    # the bulk job sending it (backend/sms/batches.py); None for a message sent on its own
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("work_jobs.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
 

@@ -2,11 +2,11 @@ from flask.views import MethodView
 from sqlalchemy import select
 
 from backend.api import Blueprint, PageArgsSchema, current_site, paginate
-from backend.sms import operator_views, service, views
+from backend.sms import batches, operator_views, service, views
 from backend.sms.encoding import MAX_SEGMENTS
 from backend.sms.models import Recharge, SmsMessage
 from backend.sms.schemas import (
-    BalanceSchema, IdempotencyHeaderSchema, RechargeRequestSchema, RechargeSchema, QuoteRequestSchema, QuoteSchema, RechargePageSchema,
+    BalanceSchema, BatchRequestSchema, BatchSchema, IdempotencyHeaderSchema, RechargeRequestSchema, RechargeSchema, QuoteRequestSchema, QuoteSchema, RechargePageSchema,
     SendSmsSchema, SentSmsSchema, UseHistoryArgsSchema, UseHistorySchema,
 )
 
@@ -85,3 +85,16 @@ class UseHistory(MethodView):
         page = paginate(select(SmsMessage).where(*conditions).order_by(SmsMessage.id.desc()), args["page"], args["per_page"])
         page["totals"] = service.usage_totals(conditions)
         return page
+
+
+@blp.route("/batches")
+class SendBatch(MethodView):
+    @blp.arguments(BatchRequestSchema)
+    @blp.response(202, BatchSchema)
+    def post(self, data):
+        """Send up to 1,000 SMS at once: their whole cost is debited now and they go out in the
+        background, each shop at a fair share of the senders. Rows that cannot be sent are listed
+        by position (the rest go out); a repeated number with the same text is sent once. Follow
+        the job at `GET /api/v1/jobs/<id>`."""
+        answer = batches.start_batch(current_site(), data["messages"], purpose=data["purpose"])
+        return answer, 202, {"Location": f"/api/v1/jobs/{answer['job'].id}"}

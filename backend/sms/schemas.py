@@ -105,3 +105,29 @@ class UseTotalsSchema(Schema):
 class UseHistorySchema(PageSchema):
     items = fields.List(fields.Nested(MessageSchema))
     totals = fields.Nested(UseTotalsSchema)
+
+
+class BatchRowSchema(StrictSchema):
+    phone = fields.String(required=True, validate=validate.Length(max=40))
+    content = fields.String(required=True, validate=validate.Length(max=2000))
+
+
+class BatchRequestSchema(StrictSchema):
+    messages = fields.List(fields.Nested(BatchRowSchema), required=True, validate=validate.Length(min=1, max=1000))
+    purpose = fields.String(load_default="marketing", validate=validate.OneOf([p for p in PURPOSES if p != "otp"]))
+
+
+class BatchJobSchema(Schema):
+    id = fields.Integer()
+    status = fields.String()
+    total = fields.Integer()
+    done = fields.Integer()
+
+
+class BatchSchema(Schema):
+    job = fields.Nested(BatchJobSchema)
+    accepted = fields.Integer()
+    duplicates = fields.Integer()
+    rejected = fields.List(fields.Dict(), metadata={"description": "each refused row: its index and its errors"})
+    cost = MoneyString()
+    balance = MoneyString()
