@@ -54,7 +54,7 @@ class Config:
         self.QUEUE_NAMESPACE = os.environ.get("BIKRI_QUEUE_NAMESPACE", "bikri")
         self.WORKER_THREADS = int(os.environ.get("BIKRI_WORKER_THREADS", "16"))
         # bulk tasks one shop may run at once, across all workers
-        self.BULK_CONCURRENCY_PER_SHOP = int(os.environ.get("BIKRI_BULK_CONCURRENCY_PER_SHOP", "4"))
+        self.BULK_CONCURRENCY_PER_SHOP = int(os.environ.get("BIKRI_BULK_CONCURRENCY_PER_SHOP", "8"))
         self.RATELIMIT_STORAGE_URI = os.environ.get("BIKRI_RATELIMIT_STORAGE", "memory://")
         self.RATELIMIT_HEADERS_ENABLED = True
         self.ACTIVATION_RATE_LIMIT = os.environ.get("BIKRI_ACTIVATION_RATE_LIMIT", "10 per minute;60 per hour")

@@ -9,7 +9,7 @@ import itertools
 import threading
 import time
 
-from flask import Flask, jsonify, request
+from flask import Flask, g, jsonify, request
 
 from backend.sandbox.server import register_sandbox
 
@@ -24,6 +24,7 @@ class GatewayState:
         self.latency_ms = 0
         self.balance = "5000.00"
         self.sent: dict[str, dict] = {}  # csms_id -> message
+        self.arrivals: dict[str, dict] = {}  # csms_id -> when it reached the gateway (benchmarks)
         self.lock = threading.Lock()
         self._ids = itertools.count(9_000_001)
 
@@ -54,6 +55,7 @@ def create_sms_gateway_app(state: GatewayState | None = None) -> Flask:
     def behave():
         if request.path.startswith("/__sandbox__"):
             return None
+        g.arrived_at = time.time()  # when the message reached the gateway (benchmarks read it)
         if state.latency_ms:
             time.sleep(state.latency_ms / 1000)
         if state.mode == "down":
@@ -77,6 +79,7 @@ def create_sms_gateway_app(state: GatewayState | None = None) -> Flask:
                 return _failed(4025, "Duplicate csms_id")
             reference = str(next(state._ids))
             state.sent[body["csms_id"]] = {"msisdn": body["msisdn"], "sms": body["sms"], "reference_id": reference}
+            state.arrivals[body["csms_id"]] = {"msisdn": body["msisdn"], "received_at": g.arrived_at}
         return jsonify({
             "status": "SUCCESS", "status_code": 200, "error_message": "",
             "smsinfo": [{"sms_status": "SUCCESS", "status_message": "Success", "msisdn": body["msisdn"],
@@ -98,6 +101,13 @@ def create_sms_gateway_app(state: GatewayState | None = None) -> Flask:
         with state.lock:
             messages = [m for m in state.sent.values() if msisdn is None or m["msisdn"] == msisdn]
         return jsonify({"messages": messages})
+
+    @app.get("/__sandbox__/arrivals")
+    def arrivals():
+        """When each message reached the gateway (Unix time, before its latency): benchmarks
+        measure how long a message took from the shop's request to the gateway."""
+        with state.lock:
+            return jsonify(dict(state.arrivals))
 
     @app.post("/__sandbox__/control")
     def control():

@@ -10,6 +10,7 @@
 - `announce_done` / `wait_done`: a request that asked to wait (`Prefer: wait=N`) hears the
   worker finish instead of polling the database.
 """
+import random
 import threading
 import time
 import uuid
@@ -22,7 +23,14 @@ from backend.tasks.registry import RetryLater
 
 LOCK_SECONDS = 60
 BULK_SLOT_SECONDS = 15 * 60  # a bulk task's time limit: a slot of a killed worker frees after it
-BULK_WAIT_SECONDS = 0.5
+
+
+
+def bulk_wait_seconds() -> float:
+    """How long a bulk task that found its shop's share busy waits before asking again: long
+    enough that hundreds of waiting tasks of one campaign do not keep the workers spinning,
+    jittered so they do not all come back at once."""
+    return random.uniform(1.0, 3.0)
 _clients: dict[str, redis.Redis] = {}
 _clients_lock = threading.Lock()
 

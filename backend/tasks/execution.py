@@ -44,7 +44,7 @@ def run_from_broker(task_name: str, site_id: int | None, kwargs: dict) -> None:
         if declared.lane == "bulk" and site_id is not None:
             slot = coordination.bulk_slot(site_id)
             if slot is None:  # the shop has its share of bulk workers busy: wait a moment, not a failure
-                _send_again(RetryLater(coordination.BULK_WAIT_SECONDS, "bulk cap"))
+                _send_again(RetryLater(coordination.bulk_wait_seconds(), "bulk cap"))
                 return
         try:
             _call(declared, site_id, kwargs)
