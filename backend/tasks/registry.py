@@ -53,6 +53,8 @@ def task(name: str, *, lane: str, max_retries: int = 6, min_backoff_ms: int = 2_
 
 
 def task_named(name_or_fn) -> Task:
+    if isinstance(name_or_fn, Task):
+        return name_or_fn
     name = getattr(name_or_fn, "task_name", name_or_fn)
     try:
         return TASKS[name]
