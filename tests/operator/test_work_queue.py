@@ -1,6 +1,6 @@
 """The console's "Work queue" page: what waits in the broker per lane and per shop, the failed
 tasks (dead letters) and sending them again. The broker is real (Redis, the `workers`
-fixture's namespace) and no worker runs, so what was sent stays where the page reads it."""
+fixture's namespace, whatever BIKRI_TEST_BROKER says) and no worker runs, so what was sent stays where the page reads it."""
 import json
 import re
 import time
@@ -53,6 +53,7 @@ def test_the_page_needs_an_operator(client):
 
 
 def test_the_page_shows_what_waits_per_lane_and_per_shop(app, workers, operator_client, make_shop):
+    workers.use_broker(app.config["REDIS_URL"])
     shop_a, shop_b = make_shop("https://a.example.com"), make_shop("https://b.example.com")
     with app.app_context():
         for _ in range(2):
@@ -75,7 +76,7 @@ def test_the_page_shows_what_waits_per_lane_and_per_shop(app, workers, operator_
         row = _row(html, "lanes", "data-lane", lane)
         assert (_figure(row, "waiting"), _figure(row, "delayed"), _figure(row, "held")) == (waiting, delayed, "0"), lane
     assert _figure(_row(html, "lanes", "data-lane", "otp"), "oldest") == "10 min"
-    assert _figure(_row(html, "lanes", "data-lane", "bulk"), "oldest") in ("0 s", "1 s", "2 s")
+    assert re.fullmatch(r"\d+ s", _figure(_row(html, "lanes", "data-lane", "bulk"), "oldest"))
 
     row_a = _row(html, "backlog", "data-site", shop_a.site_id)
     assert "https://a.example.com" in row_a
@@ -88,6 +89,7 @@ def test_the_page_shows_what_waits_per_lane_and_per_shop(app, workers, operator_
 
 
 def test_send_again_requeues_the_task_and_marks_the_row(app, workers, operator_client, shop):
+    workers.use_broker(app.config["REDIS_URL"])
     with app.app_context():
         dead_id = _dead(shop.site_id, arguments={"job_id": 5, "items": ["9"]})
         db.session.commit()

@@ -33,6 +33,7 @@ def _recorded(app, job_id):
 
 
 def test_a_job_survives_a_killed_worker_and_records_each_item_once(app, workers, shop):
+    workers.use_broker(app.config["REDIS_URL"])  # Redis's heartbeat is what this test is about
     items = [f"order-{n}" for n in range(24)]
     with app.app_context():
         job_id = start_job(shop.site_id, "test_items", items, declared.ITEMS, per_task=8).id
@@ -60,6 +61,7 @@ def test_a_job_survives_a_killed_worker_and_records_each_item_once(app, workers,
 
 
 def test_a_task_that_keeps_failing_becomes_a_dead_letter(app, workers, shop):
+    workers.use_broker(app.config["REDIS_URL"])
     with app.app_context():
         job = WorkJob(site_id=shop.site_id, kind="test_fails", total=1, created_at=utcnow())
         db.session.add(job)
