@@ -14,7 +14,6 @@ import uuid
 from pathlib import Path
 
 import redis
-import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import ROOT, free_port, service_env, start_sandbox, throwaway_database  # noqa: E402
