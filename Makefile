@@ -37,7 +37,9 @@ system-deps:
 services:
 	bash scripts/ensure-services.sh
 
+# `make run` needs Redis (the work queue's broker): Debian's redis-server when missing, quietly.
 run: install
+	@bash scripts/install-system-deps.sh redis-server
 	@bash scripts/run-demo.sh
 
 # pytest exits non-zero when it collects no tests, so an empty suite fails too.
@@ -45,7 +47,7 @@ test: install system-deps services test-python test-php test-e2e
 
 test-python: test-sqlite test-postgresql
 
-test-sqlite: install
+test-sqlite: install services
 	BIKRI_TEST_DB=sqlite $(VENV)/bin/pytest -q -p no:cacheprovider tests --ignore=tests/e2e
 
 test-postgresql: install services

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make run`: migrate, create demo data, start the jobs process and the web process (gunicorn).
+# `make run`: migrate, create demo data, start the jobs process, the workers (one per lane group)
+# and the web process (gunicorn).
 # It prints where to look and nothing else unless something goes wrong; Ctrl-C stops everything
 # it started and exits 0.
 set -euo pipefail
@@ -14,6 +15,10 @@ export BIKRI_PUBLIC_URL="${BIKRI_PUBLIC_URL:-http://localhost:${BIKRI_PORT}}"
 export BIKRI_ALLOW_PRIVATE_SHOP_HOSTS=1
 # Warnings and errors only: at INFO every job run, migration and worker start is a line.
 export BIKRI_LOG_LEVEL="${BIKRI_LOG_LEVEL:-WARNING}"
+# The work queue's broker (and the shared locks and limits) is Redis: start it if it has stopped.
+bash scripts/ensure-services.sh redis
+# the demo's queues apart from the tests' and any other Bikri on this Redis
+export BIKRI_QUEUE_NAMESPACE="${BIKRI_QUEUE_NAMESPACE:-bikri-demo}"
 # Rate limits must be shared by all gunicorn workers: use Redis when it answers.
 if [ -z "${BIKRI_RATELIMIT_STORAGE:-}" ] && .venv/bin/python -c "import redis; redis.Redis(socket_timeout=1).ping()" 2>/dev/null; then
   export BIKRI_RATELIMIT_STORAGE="redis://127.0.0.1:6379/0"
@@ -46,6 +51,14 @@ stop() {
 trap 'stop; echo; echo "Bikri stopped."; exit 0' INT TERM
 trap stop EXIT
 
+# background COMMAND...: run it in its own session, so that the terminal's Ctrl-C reaches this
+# script only (gunicorn and the workers would otherwise stop on it by themselves, and this script
+# would take that for a crash); stop() ends them all with TERM.
+background() {
+  setsid "$@" &
+  PIDS+=("$!")
+}
+
 answers() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # launch NAME PORT VARIABLE COMMAND...: run COMMAND in the background if PORT is free.
@@ -56,8 +69,7 @@ launch() {
     echo "Port ${port} is taken, and the ${name} needs it: set ${variable} to a free port." >&2
     exit 1
   fi
-  "$@" >/dev/null &
-  PIDS+=("$!")
+  background "$@" >/dev/null
   WAITING+=("$!")
   NAMES+=("$name")
   PORTS+=("$port")
@@ -92,7 +104,12 @@ fi
 .venv/bin/flask db upgrade
 ready
 .venv/bin/flask demo setup
-.venv/bin/flask jobs run & PIDS+=($!)
+background .venv/bin/flask jobs run
+# The workers (backend/tasks): a process per lane, so bulk work never takes the threads a checkout
+# code needs; threads because their tasks wait on outside calls (README.md, "Work model").
+background .venv/bin/flask worker --lane otp --threads 8
+background .venv/bin/flask worker --lane transactional --threads 64
+background .venv/bin/flask worker --lane bulk --threads 32
 launch "web process" "$BIKRI_PORT" BIKRI_PORT .venv/bin/gunicorn -c gunicorn.conf.py backend.wsgi:app
 ready
 echo "Stand-ins (README.md, \"The demo's stand-ins\"): SMS gateway 127.0.0.1:${SMS_PORT}, bKash 127.0.0.1:${BKASH_PORT}, Steadfast 127.0.0.1:${STEADFAST_PORT}, WooCommerce store 127.0.0.1:${WC_PORT}"

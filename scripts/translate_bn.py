@@ -1086,6 +1086,54 @@ BN.update({
 })
 
 
+# The operators' console: the work queue (issue 19)
+BN.update({
+    "Work queue": "কাজের সারি",
+    "Checkout codes": "চেকআউট কোড",
+    "Single actions": "একক কাজ",
+    "Bulk work": "বাল্ক কাজ",
+    "%(count)s s": "%(count)s সেকেন্ড",
+    "%(count)s min": "%(count)s মিনিট",
+    "%(count)s h": "%(count)s ঘণ্টা",
+    "The work queue is not answering; nothing was sent. Try again in a minute.":
+        "কাজের সারি সাড়া দিচ্ছে না; কিছুই পাঠানো হয়নি। এক মিনিট পরে আবার চেষ্টা করুন।",
+    "Bikri no longer has this task; it cannot be sent again.": "বিক্রিতে এই কাজটি আর নেই; এটি আবার পাঠানো যাবে না।",
+    "This failed task was sent again already.": "ব্যর্থ এই কাজটি আগেই আবার পাঠানো হয়েছে।",
+    "%(task)s sent again.": "%(task)s আবার পাঠানো হয়েছে।",
+    "Sending %(count)s failed tasks of %(shop)s again.": "%(shop)s-এর %(count)s টি ব্যর্থ কাজ আবার পাঠানো হচ্ছে।",
+    "The work queue is not answering: the figures below are not known. Its error: %(error)s":
+        "কাজের সারি সাড়া দিচ্ছে না: নিচের সংখ্যাগুলো জানা নেই। এর ত্রুটি: %(error)s",
+    "Broker: Redis.": "ব্রোকার: Redis।",
+    "Broker: RabbitMQ. It lets nobody read waiting tasks without taking them, so only the numbers waiting are known.":
+        "ব্রোকার: RabbitMQ। অপেক্ষমাণ কাজ তুলে না নিয়ে এটি কাউকে পড়তে দেয় না, তাই শুধু অপেক্ষমাণ কাজের সংখ্যা জানা যায়।",
+    "Broker: none (each task runs at once, in the process that asked for it).":
+        "ব্রোকার: নেই (প্রতিটি কাজ সঙ্গে সঙ্গে চলে, যে প্রসেস চেয়েছে তার ভেতরেই)।",
+    "Lane": "লেন",
+    "Waiting": "অপেক্ষমাণ",
+    "Delayed (retries, come back later)": "বিলম্বিত (পুনরায় চেষ্টা, পরে ফিরবে)",
+    "Held by workers": "ওয়ার্কারদের হাতে",
+    "Oldest waiting": "সবচেয়ে পুরোনো অপেক্ষা",
+    "Backlog per shop": "দোকান অনুযায়ী জমে থাকা কাজ",
+    "Not known with this broker.": "এই ব্রোকারে জানা যায় না।",
+    "A queue is longer than the console reads: these numbers count its first tasks only.":
+        "একটি সারি কনসোলের পড়ার সীমার চেয়ে লম্বা: এই সংখ্যাগুলো শুধু তার প্রথম কাজগুলো গোনে।",
+    "Shop": "দোকান",
+    "No shop": "কোনো দোকান নয়",
+    "Nothing waits.": "কিছুই অপেক্ষায় নেই।",
+    "Failed tasks": "ব্যর্থ কাজ",
+    "%(waiting)s failed tasks wait for a decision; %(day)s failed in the last 24 hours.":
+        "%(waiting)s টি ব্যর্থ কাজ সিদ্ধান্তের অপেক্ষায়; গত 24 ঘণ্টায় ব্যর্থ হয়েছে %(day)s টি।",
+    "A task fails here once its retries are used up. Sending it again starts its retries afresh; fix the cause first (a gateway's balance, a courier's key).":
+        "সব পুনরায় চেষ্টা শেষ হলে একটি কাজ এখানে ব্যর্থ হিসেবে আসে। আবার পাঠালে পুনরায় চেষ্টা নতুন করে শুরু হয়; আগে কারণটি ঠিক করুন (গেটওয়ের ব্যালেন্স, কুরিয়ারের কী)।",
+    "Send all of this shop's again": "এই দোকানের সবগুলো আবার পাঠান",
+    "Task": "কাজ",
+    "Attempts": "চেষ্টা",
+    "Error": "ত্রুটি",
+    "Send again": "আবার পাঠান",
+    "No failed tasks.": "কোনো ব্যর্থ কাজ নেই।",
+})
+
+
 def main():
     path = Path(__file__).resolve().parent.parent / "backend/translations/bn/LC_MESSAGES/messages.po"
     with path.open("rb") as f:

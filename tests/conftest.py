@@ -150,15 +150,27 @@ class WorkerProcesses:
                 "BIKRI_BULK_CONCURRENCY_PER_SHOP": str(config["BULK_CONCURRENCY_PER_SHOP"]),
                 **{name: str(value) for name, value in extra.items()}}
 
-    def start(self, lanes=("otp", "transactional", "bulk"), threads=8, **env):
-        """Start one worker process for `lanes`; returns once it consumes."""
+    def use_broker(self, url):
+        """Another broker than BIKRI_TEST_BROKER for this test (RabbitMQ: amqp://...): the app
+        sends there, the workers started after this consume there."""
+        self.app.config["BROKER_URL"] = url
+
+    def start(self, lanes=("otp", "transactional", "bulk"), threads=8, imports=(), **env):
+        """Start one worker process for `lanes`; returns once it consumes. `imports`: test
+        modules that declare tasks of their own, imported before the app is made (the same
+        modules the test imports, so both sides know those tasks)."""
         import subprocess
         import sys
         import time
 
         log_path = self.tmp_path / f"worker-{len(self.processes)}.log"
         log = open(log_path, "w")
-        command = [sys.executable, "-m", "flask", "--app", "backend.app", "worker", "--threads", str(threads)]
+        command = [sys.executable, "-m", "flask"]
+        if imports:
+            bootstrap = ("import importlib, sys; [importlib.import_module(m) for m in sys.argv.pop(1).split(',')]; "
+                         "from flask.cli import main; sys.argv[0] = 'flask'; main()")
+            command = [sys.executable, "-c", bootstrap, ",".join(imports)]
+        command += ["--app", "backend.app", "worker", "--threads", str(threads)]
         for lane in lanes:
             command += ["--lane", lane]
         process = subprocess.Popen(command, env=self.environment(**env), stdout=log, stderr=subprocess.STDOUT)
@@ -181,6 +193,23 @@ class WorkerProcesses:
         client = redis.Redis.from_url(self.app.config["REDIS_URL"])
         for key in client.scan_iter(f"{self.namespace}*"):
             client.delete(key)
+        if self.app.config["BROKER_URL"].startswith("amqp"):
+            self._delete_rabbitmq_queues()
+
+    def _delete_rabbitmq_queues(self):
+        """RabbitMQ keeps a test's queues ("<namespace>.<lane>", its .DQ and .XQ) until deleted."""
+        import pika
+
+        from backend.tasks import LANES
+
+        connection = pika.BlockingConnection(pika.URLParameters(self.app.config["BROKER_URL"]))
+        try:
+            channel = connection.channel()
+            for lane in LANES:
+                for suffix in ("", ".DQ", ".XQ"):
+                    channel.queue_delete(f"{self.namespace}.{lane}{suffix}")
+        finally:
+            connection.close()
 
 
 class Shop:

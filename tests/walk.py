@@ -30,7 +30,7 @@ PATH_ARGS = {
     "invoice": lambda other_site: OTHER_SHOP_INVOICE,
     "cost_id": lambda other_site: SEEDED["cost_id"],  # shop B's dashboard cost (seed_dashboard)
     "checkout_id": lambda other_site: SEEDED["checkout_id"],  # shop B's abandoned checkout (seed_abandoned)
-    "job_id": lambda other_site: SEEDED["job_id"],  # shop B's job in the workers (seed_jobs)
+    "job_id": lambda other_site: SEEDED["job_id"],  # shop B's work job (seed_tasks)
 }
 SEEDED = {}
 
@@ -173,23 +173,23 @@ def seed_abandoned(site_id):
     SEEDED["checkout_id"] = checkout.id
 
 
-# Each domain adds a function that gives shop B data carrying MARKER (and the markers below).
-def seed_jobs(site_id):
-    """Shop B's job (a bulk booking, say) with one result nobody else may see."""
+def seed_tasks(site_id):
+    """Shop B's work job, its item's result carrying the marker."""
     from backend.extensions import db
     from backend.tasks.models import WorkJob, WorkJobItem
     from backend.timeutil import utcnow
 
-    job = WorkJob(site_id=site_id, kind="booking", task="couriers.book", per_task=25, total=1, done=1, status="done",
-                  params="{}", created_at=utcnow())
+    job = WorkJob(site_id=site_id, kind="booking", task="couriers.book_many", per_task=25, total=1, done=1, status="done", params="{}", started_by=MARKER,
+                  error=MARKER, created_at=utcnow())
     db.session.add(job)
     db.session.flush()
-    db.session.add(WorkJobItem(job_id=job.id, item="1", outcome="booked", message=f"{MARKER} booked", data="{}",
-                               created_at=utcnow()))
+    db.session.add(WorkJobItem(job_id=job.id, item="777001", outcome="booked", message=MARKER, data="{}", created_at=utcnow()))
     SEEDED["job_id"] = job.id
 
 
-SEED_OTHER_SHOP = [seed_jobs, seed_sms, seed_desk, seed_dashboard, seed_checkout, seed_couriers, seed_fraud, seed_abandoned]
+# Each domain adds a function that gives shop B data carrying MARKER (and the markers below).
+SEED_OTHER_SHOP = [seed_sms, seed_desk, seed_dashboard, seed_checkout, seed_couriers, seed_fraud, seed_abandoned,
+                   seed_tasks]
 OTHER_SHOP_MARKERS = [MARKER, "777.77", "+8801999999999", "01999999999", "+8801888888888", "01888888888",
                       "198.51.100.77", "MarkerShopB", "777001", OTHER_SHOP_CONSIGNMENT,
                       "MARKERTRK"]

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, abort, g, jsonify, render_template, reque
 from flask_babel import gettext as _, lazy_gettext as _l
 
 from backend.abandoned import service as abandoned
+from backend import commits
 from backend.api import paginate
 from backend.couriers import booking, service as couriers
 from backend.desk import export, service
@@ -412,7 +413,7 @@ def job_answer(job, user):
 def start_and_answer(job, user):
     """What a desk action answers after starting `job`: the outcome if it came within a few
     seconds, else the progress bar (the commit first, so the workers see the job)."""
-    db.session.commit()
+    commits.claim()  # the job's rows and its queued tasks go out before we wait on the workers
     return job_answer(tasks_service.wait_for_job(job, JOB_WAIT_SECONDS), user)
 
 

@@ -6,9 +6,10 @@ from flask_babel import gettext as _, lazy_gettext as _l
 
 from backend.extensions import db, limiter
 from backend.licensing import service as licensing
-from backend.licensing.models import License, LicenseStatus
+from backend.licensing.models import License, LicenseStatus, Site
 from backend.operator import service
 from backend.operator.models import Operator
+from backend.tasks import QueueUnavailable, service as tasks
 
 
 
@@ -156,3 +157,57 @@ def change_license(license_id, action):
         abort(404)
     flash(_("License %(hint)s updated.", hint=license.key_hint), "success")
     return redirect(url_for("operator.licenses"))
+
+
+# --- the work queue (backend/tasks) --------------------------------------------------------------
+
+LANE_LABELS = {"otp": _l("Checkout codes"), "transactional": _l("Single actions"), "bulk": _l("Bulk work")}
+
+
+def _waited(seconds):
+    """How long the oldest task has waited, as an operator reads it."""
+    if seconds is None:
+        return "—"
+    if seconds < 120:
+        return _("%(count)s s", count=int(seconds))
+    if seconds < 2 * 3600:
+        return _("%(count)s min", count=int(seconds // 60))
+    return _("%(count)s h", count=int(seconds // 3600))
+
+
+@blp.get("/queue")
+@operator_required
+def work_queue():
+    return render_template("operator/queue.html", lane_label=lambda lane: str(LANE_LABELS.get(lane, lane)),
+                           waited=_waited, **service.work_queue())
+
+
+@blp.post("/queue/dead/<int:dead_id>/retry")
+@operator_required
+def retry_dead_letter(dead_id):
+    try:
+        dead = tasks.retry_dead_letter(dead_id)
+    except QueueUnavailable:
+        flash(_("The work queue is not answering; nothing was sent. Try again in a minute."), "error")
+        return redirect(url_for("operator.work_queue"))
+    except LookupError:  # the task was renamed or removed since it failed
+        flash(_("Bikri no longer has this task; it cannot be sent again."), "error")
+        return redirect(url_for("operator.work_queue"))
+    if dead is None:
+        flash(_("This failed task was sent again already."), "error")
+    else:
+        flash(_("%(task)s sent again.", task=dead.task), "success")
+    return redirect(url_for("operator.work_queue"))
+
+
+@blp.post("/queue/shops/<int:site_id>/retry")
+@operator_required
+def retry_dead_letters_of_shop(site_id):
+    site = db.get_or_404(Site, site_id)
+    try:
+        job = tasks.retry_dead_letters_of_shop(site.id, started_by=g.operator.email)
+    except QueueUnavailable:
+        flash(_("The work queue is not answering; nothing was sent. Try again in a minute."), "error")
+        return redirect(url_for("operator.work_queue"))
+    flash(_("Sending %(count)s failed tasks of %(shop)s again.", count=job.total, shop=site.url), "success")
+    return redirect(url_for("operator.work_queue"))

@@ -57,6 +57,7 @@ def broker_for(url: str, namespace: str) -> dramatiq.Broker:
 
 
 def _make_broker(url: str, namespace: str) -> dramatiq.Broker:
+    config = current_app.config
     # Retries (with backoff), time limits and dead letters; no Prometheus, no results backend.
     # After-hooks run in reverse order: GaveUp, first here, sees what Retries decided.
     middleware = [execution.GaveUp(), AgeLimit(), TimeLimit(time_limit=15 * 60 * 1000), ShutdownNotifications(),
@@ -64,7 +65,8 @@ def _make_broker(url: str, namespace: str) -> dramatiq.Broker:
     if url.startswith("redis"):
         broker = RedisBroker(url=url, namespace=namespace, middleware=middleware,
                              # a killed worker's messages go back to the queue after this (ms)
-                             heartbeat_timeout=30_000)
+                             heartbeat_timeout=config.get("TASK_HEARTBEAT_MS", 30_000),
+                             maintenance_chance=config.get("TASK_MAINTENANCE_CHANCE", 1000))
     elif url.startswith("amqp"):
         broker = RabbitmqBroker(url=url, middleware=middleware, confirm_delivery=True)
     else:

@@ -146,11 +146,35 @@ def retry_dead_letter(dead_id: int) -> DeadTask | None:
     dead = db.session.get(DeadTask, dead_id)
     if dead is None or dead.retried_at is not None:
         return None
+    declared = task_named(dead.task)  # LookupError before anything changes: the task is gone
     require_queue()
     dead.retried_at = utcnow()
-    enqueue(task_named(dead.task), site_id=dead.site_id, **json.loads(dead.arguments))
+    enqueue(declared, site_id=dead.site_id, **json.loads(dead.arguments))
     return dead
 
 
 def dead_letter_count() -> int:
     return db.session.execute(select(func.count(DeadTask.id)).where(DeadTask.retried_at.is_(None))).scalar_one()
+
+
+def dead_letter_counts() -> dict:
+    """Dead letters waiting for a decision: in all, in the last day, and per shop."""
+    since = utcnow() - timedelta(days=1)
+    waiting = DeadTask.retried_at.is_(None)
+    per_shop = dict(db.session.execute(
+        select(DeadTask.site_id, func.count(DeadTask.id)).where(waiting).group_by(DeadTask.site_id)).all())
+    return {"waiting": sum(per_shop.values()),
+            "last_day": db.session.execute(select(func.count(DeadTask.id))
+                                           .where(DeadTask.created_at >= since)).scalar_one(),
+            "per_shop": per_shop}
+
+
+RETRY_DEAD_LETTERS = "tasks.retry_dead_letters"
+
+
+def retry_dead_letters_of_shop(site_id: int, started_by: str | None = None) -> WorkJob:
+    """Send every dead letter of one shop again, as a job (one result per dead letter): after
+    an outage (a gateway down for an hour) a shop can have hundreds."""
+    dead_ids = db.session.execute(select(DeadTask.id).where(DeadTask.site_id == site_id, DeadTask.retried_at.is_(None))
+                                  .order_by(DeadTask.id)).scalars().all()
+    return start_job(site_id, "retry_dead_letters", dead_ids, RETRY_DEAD_LETTERS, started_by=started_by)

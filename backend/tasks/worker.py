@@ -31,7 +31,10 @@ def run_worker(lanes: list[str], threads: int) -> None:
                              worker_threads=threads, worker_timeout=500)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
+        # a script's background command starts with Ctrl-C ignored: its script stops it (TERM,
+        # scripts/run-demo.sh), and the terminal's Ctrl-C must not stop it first
+        if signal.getsignal(signum) is not signal.SIG_IGN:
+            signal.signal(signum, lambda *_: stop.set())
     worker.start()
     log.info("worker for %s started with %d threads", ", ".join(lanes), threads)
     stop.wait()

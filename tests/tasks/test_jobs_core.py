@@ -15,7 +15,7 @@ from backend.timeutil import utcnow
 RUNS: list = []
 
 
-@task("test.record_squares", lane="bulk")
+@task("test.core_record_squares", lane="bulk")
 def record_squares(site_id, job_id, items):
     RUNS.append(list(items))
     done = service.recorded_items(job_id)
@@ -24,12 +24,12 @@ def record_squares(site_id, job_id, items):
             service.record_item(job_id, item, "ok", f"{item} squared", {"square": int(item) ** 2})
 
 
-@task("test.always_fails", lane="transactional", gave_up=lambda error, site_id, order: RUNS.append(("gave up", order, error)))
+@task("test.core_always_fails", lane="transactional", gave_up=lambda error, site_id, order: RUNS.append(("gave up", order, error)))
 def always_fails(site_id, order):
     raise RuntimeError(f"order {order} cannot be done")
 
 
-@task("test.comes_back_later", lane="transactional")
+@task("test.core_comes_back_later", lane="transactional")
 def comes_back_later(site_id):
     RUNS.append("asked")
     raise RetryLater(0.01, "busy")
@@ -80,7 +80,7 @@ def test_a_task_that_keeps_failing_leaves_a_dead_letter_and_tells_its_domain(app
         enqueue(always_fails, site_id=shop.site_id, order=42)
         db.session.commit()
         dead = db.session.execute(select(DeadTask)).scalar_one()
-        assert (dead.task, dead.site_id, dead.lane) == ("test.always_fails", shop.site_id, "transactional")
+        assert (dead.task, dead.site_id, dead.lane) == ("test.core_always_fails", shop.site_id, "transactional")
         assert "order 42 cannot be done" in dead.error
         assert RUNS == [("gave up", 42, dead.error)]
         assert service.dead_letter_count() == 1
