@@ -190,8 +190,16 @@ class BookingResultSchema(Schema):
     woocommerce_problem = fields.String(allow_none=True)
 
 
-class BookingSchema(Schema):
-    booked = fields.Integer()
-    refused = fields.Integer()
-    not_attempted = fields.Integer()
-    items = fields.List(fields.Nested(BookingResultSchema))
+class BookingJobStartedSchema(Schema):
+    id = fields.Integer()
+    status = fields.String(metadata={"description": "queued, running, done or failed"})
+    total = fields.Integer()
+    done = fields.Integer()
+
+
+class BookingJobSchema(Schema):
+    """The booking started: its job; `GET location` gives its progress and one result per order
+    (items with the fields of BookingResultSchema)."""
+
+    job = fields.Nested(BookingJobStartedSchema)
+    location = fields.String()

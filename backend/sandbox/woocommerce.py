@@ -28,6 +28,7 @@ import random
 import threading
 import time
 from array import array
+from collections import Counter
 from datetime import datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import parse_qsl, quote, unquote, urlencode
@@ -221,6 +222,9 @@ class Store:
         self.fail_status = 500
         self.latency = 0.0
         self.requests = 0
+        # REST calls by method and route ("POST orders/batch", "PUT orders/<id>", "POST orders/<id>/notes"):
+        # what tests and benches count (a booking writes its meta in ceil(n/100) batch calls)
+        self.calls: Counter = Counter()
         # order id -> (code, message): status changes this order refuses, as a shop plugin
         # hooked into woocommerce_rest_pre_insert_shop_order_object would (tests of per-item errors)
         self.refuse_status: dict[int, tuple[str, str]] = {}
@@ -936,6 +940,9 @@ class SandboxWooCommerce:
             action, handler = routes[(resource, len(parts), method)]
         else:
             raise WooError(404, "rest_no_route", "No route was found matching the URL and request method.")
+        route = "/".join("<id>" if part.isdigit() else part for part in parts)
+        with store.lock:
+            store.calls[f"{method} {route}"] += 1
         self.check_permission(key, action, method)
         return handler()
 
@@ -1227,7 +1234,7 @@ class SandboxWooCommerce:
         parts = request.path.strip("/").split("/")[1:]
         data = request.get_json(silent=True) or {}
         if parts == ["stats"]:
-            return self.json({"orders": store.total_orders(), "requests": store.requests})
+            return self.json({"orders": store.total_orders(), "requests": store.requests, "calls": dict(store.calls)})
         if parts == ["fail"]:
             store.fail_remaining, store.fail_status = int(data.get("count", 1)), int(data.get("status", 500))
             return self.json({"ok": True})
