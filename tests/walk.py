@@ -30,6 +30,7 @@ PATH_ARGS = {
     "invoice": lambda other_site: OTHER_SHOP_INVOICE,
     "cost_id": lambda other_site: SEEDED["cost_id"],  # shop B's dashboard cost (seed_dashboard)
     "checkout_id": lambda other_site: SEEDED["checkout_id"],  # shop B's abandoned checkout (seed_abandoned)
+    "job_id": lambda other_site: SEEDED["job_id"],  # shop B's booking job (seed_jobs)
 }
 SEEDED = {}
 
@@ -173,7 +174,26 @@ def seed_abandoned(site_id):
 
 
 # Each domain adds a function that gives shop B data carrying MARKER (and the markers below).
-SEED_OTHER_SHOP = [seed_sms, seed_desk, seed_dashboard, seed_checkout, seed_couriers, seed_fraud, seed_abandoned]
+def seed_jobs(site_id):
+    """Shop B's booking job, its one result carrying the consignment: A's jobs routes answer 404."""
+    import json
+
+    from backend.extensions import db
+    from backend.tasks.models import WorkJob, WorkJobItem
+    from backend.timeutil import utcnow
+
+    job = WorkJob(site_id=site_id, kind="booking", status="done", total=1, done=1, params=json.dumps({"note": MARKER}),
+                  started_by=MARKER, created_at=utcnow(), finished_at=utcnow())
+    db.session.add(job)
+    db.session.flush()
+    db.session.add(WorkJobItem(job_id=job.id, item="777001", outcome="booked", message=f"{MARKER} booked",
+                               data=json.dumps({"consignment_id": OTHER_SHOP_CONSIGNMENT, "tracking_code": "MARKERTRK"}),
+                               created_at=utcnow()))
+    SEEDED["job_id"] = job.id
+
+
+SEED_OTHER_SHOP = [seed_sms, seed_desk, seed_dashboard, seed_checkout, seed_couriers, seed_fraud, seed_abandoned,
+                   seed_jobs]
 OTHER_SHOP_MARKERS = [MARKER, "777.77", "+8801999999999", "01999999999", "+8801888888888", "01888888888",
                       "198.51.100.77", "MarkerShopB", "777001", OTHER_SHOP_CONSIGNMENT,
                       "MARKERTRK"]
