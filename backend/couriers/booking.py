@@ -200,8 +200,12 @@ def book_job_items(site_id: int, job_id: int, items: list) -> None:
 
 
 def booking_gave_up(site_id: int, job_id: int, items: list, error: str) -> None:
-    """The task failed every retry: its orders without a result get one, so the job ends. A claim
-    it left is taken over (and its invoice looked up) by the next booking after BOOKING_CLAIM_SECONDS."""
+    """The task failed every retry: its orders without a result get one, so the job ends, and
+    its claims are let go as `failed` (the next booking of those orders looks them up first)."""
+    # what it claimed may have reached the courier: the next booking looks the invoice up first
+    db.session.execute(update(BookingAttempt).where(BookingAttempt.site_id == site_id, BookingAttempt.job_id == job_id,
+                                                    BookingAttempt.state == "sending")
+                       .values(state="failed", last_error=error[:300]).execution_options(synchronize_session=False))
     done = recorded_items(job_id)
     for item in items:
         if str(item) not in done:
@@ -465,17 +469,24 @@ def _not_with_the_courier_yet(site, courier, cls, claimed: list[_Claimed], resul
 
 def _create(courier, to_create: list[tuple]) -> list[tuple]:
     """Send the parcels: one request for one, the courier's bulk request for more.
-    (order, parcel, row, booked or None, error or None) for each."""
-    if len(to_create) == 1:
-        order, parcel, row = to_create[0]
-        try:
-            return [(order, parcel, row, courier.create_consignment(parcel), None)]
-        except CourierError as error:
-            return [(order, parcel, row, None, error)]
-    if to_create:
-        items = courier.create_many([parcel for _o, parcel, _r in to_create])
-        return [(o, p, r, item.parcel, item.error) for (o, p, r), item in zip(to_create, items)]
-    return []
+    (order, parcel, row, booked or None, error or None) for each. The courier said "slow down"
+    (429, `RetryLater`): it created nothing, so the claims go before the task comes back (it
+    then creates at once instead of looking each invoice up, which would spend the turns again)."""
+    try:
+        if len(to_create) == 1:
+            order, parcel, row = to_create[0]
+            try:
+                return [(order, parcel, row, courier.create_consignment(parcel), None)]
+            except CourierError as error:
+                return [(order, parcel, row, None, error)]
+        if to_create:
+            items = courier.create_many([parcel for _o, parcel, _r in to_create])
+            return [(o, p, r, item.parcel, item.error) for (o, p, r), item in zip(to_create, items)]
+        return []
+    except RetryLater as later:
+        for _order, _parcel, row in to_create:
+            _release(row, uncertain=False, error=str(later))
+        raise
 
 
 def _booked_or_refused(site, courier, cls, order: Order, parcel: ParcelRequest, row: BookingAttempt,

@@ -285,3 +285,25 @@ def test_staff_book_but_do_not_see_the_balance(app, shop, steadfast):
     page = response.get_data(as_text=True)
     assert "Book selected orders with Steadfast" in page and "Balance" not in page
     assert shop.client.get("/embed/orders/booking-balance", headers=headers).status_code == 403
+
+
+def test_another_shops_booking_job_is_not_found(app, shop, steadfast, make_shop):
+    [wc_id] = bookable(app, shop)
+    started = shop.client.post("/api/v1/couriers/bookings", json={"order_ids": [wc_id]}, headers=shop.auth)
+    assert started.status_code == 202
+    other = make_shop(url="https://shop-b.example.com")
+    answer = other.get(started.headers["Location"])
+    assert answer.status_code == 404 and answer.json["error"]["code"] == "job_not_found"
+    _page, headers = open_embed(other)
+    assert other.client.get(f"/embed/orders/jobs/{started.json['job']['id']}", headers=headers).status_code == 404
+    assert shop.get(started.headers["Location"]).json["items"][0]["outcome"] == "booked"
+
+
+def test_nothing_is_queued_when_the_courier_is_not_connected(app, shop, steadfast):
+    """What the request can refuse (422/404) it refuses before a job exists."""
+    from backend.tasks.models import WorkJob
+    assert shop.client.delete("/api/v1/couriers/steadfast/account", headers=shop.auth).status_code == 204
+    response = shop.client.post("/api/v1/couriers/bookings", json={"order_ids": [1]}, headers=shop.auth)
+    assert response.status_code == 404 and response.json["error"]["code"] == "courier_not_connected"
+    with app.app_context():
+        assert db.session.execute(select(WorkJob)).first() is None

@@ -185,3 +185,41 @@ def test_a_worker_killed_mid_booking_loses_nothing_and_doubles_nothing(app, work
             BookingAttempt.site_id == shop.site_id)).scalars().all()
         assert Counter(states) == {"booked": ORDERS}
         assert set(db.session.execute(select(Order.courier).where(Order.wc_id.in_(ids))).scalars()) == {"steadfast"}
+
+
+def test_steadfast_saying_slow_down_brings_the_task_back_later(app, workers, shop, steadfast):
+    """A 429 with Retry-After: the task comes back after it (RetryLater, not a failure) and books."""
+    [wc_id] = bookable(app, shop, 1)
+    workers.start(lanes=("transactional",), threads=2, **worker_env(steadfast))
+    steadfast.set_rate(1, burst=1)
+    steadfast.accounts[API_KEY].tokens, steadfast.accounts[API_KEY].refilled_at = 0.0, time.monotonic()
+    response, _took = start_booking(shop, [wc_id])
+    wait_for(lambda: job_done(app, response.json["job"]["id"]), 30, "the booking job")
+    [item] = shop.get(response.headers["Location"]).json["items"]
+    assert item["outcome"] == "booked", item
+    assert steadfast.rate_limited >= 1 and len(steadfast.parcels) == 1
+    # the refused create left no claim behind: the retry created at once, without a look-up first
+    assert steadfast.calls.get("create_order", 0) >= 2 and not steadfast.calls.get("status_by_invoice")
+
+
+def test_the_desk_shows_one_orders_result_and_a_bulks_progress_then_its_results(app, workers, shop, steadfast,
+                                                                                   monkeypatch):
+    from backend.desk import views
+    from tests.embed_helpers import open_embed
+
+    ids = bookable(app, shop, 21)
+    workers.start(lanes=("transactional", "bulk"), threads=4, **worker_env(steadfast))
+    _page, headers = open_embed(shop)
+    one = shop.client.post("/embed/orders/book", data={"order": [ids[0]]}, headers=headers)
+    assert "1 of 1 orders booked." in one.get_data(as_text=True)  # the wait: no progress bar for one order
+    assert one.headers.get("HX-Trigger") == "orders-changed"
+
+    monkeypatch.setattr(views, "JOB_WAIT_SECONDS", 0.5)
+    steadfast.latency_ms = 3000
+    bulk = shop.client.post("/embed/orders/book", data={"order": ids}, headers=headers).get_data(as_text=True)
+    assert "job-progress" in bulk and "of 21 booked" in bulk, bulk
+    job_id = int(bulk.split('data-job-id="')[1].split('"')[0])
+    page = wait_for(lambda: (lambda text: text if "orders booked." in text else None)(
+        shop.client.get(f"/embed/orders/jobs/{job_id}", headers=headers).get_data(as_text=True)), 60, "the results")
+    assert "20 of 21 orders booked." in page and "already booked" in page
+    assert len(steadfast.parcels) == 21
