@@ -370,7 +370,7 @@ def book_orders(site, order_wc_ids, courier_key: str | None = None, note: str | 
     for order, parcel, row, booked, error in _create(courier, to_create):
         results[order.wc_id] = _booked_or_refused(site, courier, cls, order, parcel, row, booked, error)
 
-    # WooCommerce: _courier_data for every order booked now (or booked before and not yet written)
+    # WooCommerce: _courier_data and a note, for every order booked now (or booked before and not yet written)
     written = [(orders[wc_id], r) for wc_id, r in results.items() if r.outcome == BOOKED]
     for order, row in repairs:
         written.append((order, results[order.wc_id]))
@@ -585,9 +585,20 @@ def courier_data(result: BookingResult, booked_at) -> dict:
             "booked_at": booked_at.strftime("%Y-%m-%dT%H:%M:%SZ") if booked_at else None}
 
 
+NOTE_META = "_bikri_booking_note"
+
+
+def booking_note(result: BookingResult) -> str:
+    name = offered_courier(result.courier).name
+    if result.consignment_id:
+        return _("Booked with %(courier)s by Bikri: consignment %(id)s, tracking code %(code)s.", courier=name,
+                 id=result.consignment_id, code=result.tracking_code or "-")
+    return _("Booked with %(courier)s by Bikri (consignment id: see the %(courier)s portal).", courier=name)
+
+
 def _write_to_woocommerce(site, written: list) -> None:
-    """`_courier_data` on each booked WooCommerce order, through `orders/batch` (100 orders a
-    call, not a call per order). An order WooCommerce refused inside the batch, or a failed call,
+    """`_courier_data` and the booking's note on each booked WooCommerce order, through
+    `orders/batch` (100 orders a call, not two calls per order). An order WooCommerce refused inside the batch, or a failed call,
     is reported on the order's result and remembered (wc_written stays False, the next booking
     of the order writes it); the booking stands. One already written (a task run again) is not
     sent again."""
@@ -610,8 +621,11 @@ def _write_to_woocommerce(site, written: list) -> None:
         for _order, result, _row in to_send:
             result.woocommerce = _("The order in WooCommerce was not updated: %(reason)s", reason=str(error))
         return
-    updates = [{"id": order.wc_id, "meta_data": [{"key": "_courier_data", "value": json.dumps(courier_data(result, row.booked_at))}]}
-               for order, result, row in to_send]
+    updates = [{"id": order.wc_id, "meta_data": [
+        {"key": "_courier_data", "value": json.dumps(courier_data(result, row.booked_at))},
+        # wc/v3 has no batch for notes: the plugin turns this meta into the order note
+        # (Bikri_Consignment::action_rest_insert_order) as WooCommerce saves each order of the batch
+        {"key": NOTE_META, "value": booking_note(result)}]} for order, result, row in to_send]
     before_remote_call()
     answers = []
     for start in range(0, len(updates), BATCH_LIMIT):

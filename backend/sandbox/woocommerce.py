@@ -807,7 +807,17 @@ class Store:
             raise WooError(400, code, message)
         fields = {k: data[k] for k in ("billing", "shipping", "customer_note", "meta_data", "payment_method",
                                        "payment_method_title", "transaction_id") if k in data}
-        return self.touch(order_id, status=status, **fields)
+        notes = []
+        if isinstance(fields.get("meta_data"), list):
+            # the Bikri plugin (Bikri_Consignment::action_rest_insert_order, on
+            # woocommerce_rest_insert_shop_order_object): a booking's note meta becomes an order note
+            notes = [m.get("value") for m in fields["meta_data"] if isinstance(m, dict) and m.get("key") == BOOKING_NOTE_META]
+            fields["meta_data"] = [m for m in fields["meta_data"] if not (isinstance(m, dict) and m.get("key") == BOOKING_NOTE_META)]
+        answer = self.touch(order_id, status=status, **fields)
+        for note in notes:
+            if str(note or "").strip():
+                self.add_note(order_id, {"note": str(note).strip()})
+        return answer
 
 
 def _merge_meta(existing: list, changes: list, order_id: int) -> list:
@@ -1261,6 +1271,7 @@ class SandboxWooCommerce:
         raise WooError(404, "rest_no_route", "No such sandbox control.")
 
 
+BOOKING_NOTE_META = "_bikri_booking_note"
 DEFAULT_KEY = "ck_sandbox_0000000000000000000000000000000000000000"
 DEFAULT_SECRET = "cs_sandbox_0000000000000000000000000000000000000000"
 

@@ -96,8 +96,12 @@ def test_book_one_order_writes_courier_data_and_a_note(app, shop, steadfast):
     data = courier_data(shop, wc_id)
     assert data["courier"] == "steadfast" and data["consignment_id"] == item["consignment_id"]
     assert data["tracking_code"] == item["tracking_code"] and data["booked_at"].endswith("Z")
-    # one orders/batch call, no call per order
-    assert shop.store.data.calls["POST orders/batch"] == 1 and not shop.store.data.calls["PUT orders/<id>"]
+    # the note rides in the same orders/batch call (the plugin turns its meta into the note): no call per order
+    notes = shop.store.data.notes_of(wc_id)
+    assert len(notes) == 1 and item["consignment_id"] in notes[0]["note"]
+    assert "_bikri_booking_note" not in {m["key"] for m in shop.store.data.order(wc_id)["meta_data"]}
+    calls = shop.store.data.calls
+    assert calls["POST orders/batch"] == 1 and not calls["PUT orders/<id>"] and not calls["POST orders/<id>/notes"]
 
     again = book(shop, [wc_id])["items"][0]
     assert again["outcome"] == "not_attempted" and "already booked" in again["message"]

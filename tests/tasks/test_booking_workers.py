@@ -129,6 +129,7 @@ def test_a_bulk_booking_runs_in_a_bulk_worker_each_order_once(app, workers, shop
     assert not calls["PUT orders/<id>"] and not calls["POST orders/<id>/notes"]
     by_id = {int(item["item"]): item for item in job["items"]}
     assert all(courier_data(shop, wc_id)["consignment_id"] == by_id[wc_id]["consignment_id"] for wc_id in ids)
+    assert all(len(shop.store.data.notes_of(wc_id)) == 1 for wc_id in ids), "one booking note each, in the batch"
 
 
 def redeliver_a_dead_workers_tasks(app, lanes):
