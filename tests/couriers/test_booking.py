@@ -311,3 +311,26 @@ def test_nothing_is_queued_when_the_courier_is_not_connected(app, shop, steadfas
     assert response.status_code == 404 and response.json["error"]["code"] == "courier_not_connected"
     with app.app_context():
         assert db.session.execute(select(WorkJob)).first() is None
+
+
+def test_a_task_that_gives_up_ends_its_job_and_lets_its_claims_go(app, shop, steadfast, monkeypatch):
+    """A crash after Steadfast created the parcel, every retry used up: the order gets a result
+    (the job ends), a dead letter is written, and the claim is let go as failed, so booking
+    again at once looks the invoice up and finds the parcel instead of creating a second."""
+    from backend.tasks.models import DeadTask
+
+    [wc_id] = bookable(app, shop)
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("process killed")
+
+    monkeypatch.setattr(booking, "register_consignment", crash)
+    [item] = book(shop, [wc_id])["items"]
+    assert item["outcome"] == "refused" and "could not finish booking" in item["message"], item
+    with app.app_context():
+        assert db.session.execute(select(BookingAttempt.state)).scalar_one() == "failed"
+        assert [d.task for d in db.session.execute(select(DeadTask)).scalars()] == ["couriers.book_one"]
+    monkeypatch.undo()
+    [again] = book(shop, [wc_id])["items"]
+    assert again["outcome"] == "booked" and "not booked again" in again["message"], again
+    assert len(steadfast.parcels) == 1 and steadfast.calls.get("create_order") == 1
