@@ -272,9 +272,9 @@ def _release(row: BookingAttempt, *, uncertain: bool, error: str) -> None:
 
 class _Paced:
     """The courier adapter, asked within the account's rate limit across every worker
-    (`coordination.take_turn`, in Redis: COURIERS[key]["requests_per_second"]). A 429 means the
-    courier created nothing: the task comes back after Retry-After (`RetryLater`) and, finding
-    its own claims, looks each invoice up before creating again."""
+    (`coordination.take_turn`, in Redis: COURIERS[key]["requests_per_second"]); the wait for a
+    turn is short, a longer one sends the task back to the queue instead of holding its worker.
+    A 429 from the courier: the task comes back after its Retry-After (`RetryLater`)."""
 
     def __init__(self, courier, account):
         self.courier = courier
@@ -598,10 +598,10 @@ def booking_note(result: BookingResult) -> str:
 
 def _write_to_woocommerce(site, written: list) -> None:
     """`_courier_data` and the booking's note on each booked WooCommerce order, through
-    `orders/batch` (100 orders a call, not two calls per order). An order WooCommerce refused inside the batch, or a failed call,
-    is reported on the order's result and remembered (wc_written stays False, the next booking
-    of the order writes it); the booking stands. One already written (a task run again) is not
-    sent again."""
+    `orders/batch` (100 orders a call, not two calls per order). An order WooCommerce refused
+    inside the batch, or a failed call, is reported on the order's result and remembered
+    (wc_written stays False, the next booking of the order writes it); the booking stands. One
+    already written (a task run again) is not sent again."""
     if not written:
         return
     rows = {row.invoice: row for row in db.session.execute(select(BookingAttempt).where(
@@ -654,4 +654,4 @@ def _write_to_woocommerce(site, written: list) -> None:
             row.last_error = reason[:300]
     if gone:
         mark_missing(site.id, gone)
-    db.session.flush()
+    keep_progress()  # what WooCommerce answered is kept: a task run again does not add the note twice
