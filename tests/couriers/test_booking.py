@@ -334,3 +334,31 @@ def test_a_task_that_gives_up_ends_its_job_and_lets_its_claims_go(app, shop, ste
     [again] = book(shop, [wc_id])["items"]
     assert again["outcome"] == "booked" and "not booked again" in again["message"], again
     assert len(steadfast.parcels) == 1 and steadfast.calls.get("create_order") == 1
+
+
+def test_steadfast_is_asked_within_its_rate_across_workers(app, shop, steadfast, monkeypatch):
+    """Every call to Steadfast takes a turn in Redis (coordination.take_turn) under the account's
+    key at COURIERS["steadfast"]["requests_per_second"]: at 1 a second, three bookings' creates
+    span at least two seconds' windows, whichever process sends them."""
+    import time
+
+    from backend.couriers.models import CourierAccount
+    from backend.tasks import coordination
+
+    app.config["COURIERS"]["steadfast"]["requests_per_second"] = 1.0
+    turns = []
+    real_take_turn = coordination.take_turn
+
+    def take_turn(service, per_second, **kwargs):
+        turns.append((service, per_second))
+        return real_take_turn(service, per_second, **kwargs)
+
+    monkeypatch.setattr(coordination, "take_turn", take_turn)
+    ids = bookable(app, shop, 3)
+    started = time.monotonic()
+    answers = [book(shop, [wc_id])["items"][0]["outcome"] for wc_id in ids]
+    assert answers == ["booked"] * 3 and steadfast.calls.get("create_order") == 3
+    assert time.monotonic() - started >= 1.0
+    with app.app_context():
+        account_id = db.session.execute(select(CourierAccount.id)).scalar_one()
+    assert turns == [(f"steadfast:{account_id}", 1.0)] * 3
