@@ -362,3 +362,19 @@ def test_steadfast_is_asked_within_its_rate_across_workers(app, shop, steadfast,
     with app.app_context():
         account_id = db.session.execute(select(CourierAccount.id)).scalar_one()
     assert turns == [(f"steadfast:{account_id}", 1.0)] * 3
+
+
+def test_the_queue_down_refuses_the_booking_before_anything_is_written(app, shop, steadfast):
+    from backend.tasks.models import WorkJob
+
+    [wc_id] = bookable(app, shop)
+    app.config["BROKER_URL"] = "redis://127.0.0.1:1/0"  # nothing listens there
+    response = shop.client.post("/api/v1/couriers/bookings", json={"order_ids": [wc_id]}, headers=shop.auth)
+    assert response.status_code == 503 and response.json["error"]["code"] == "queue_unavailable"
+    _page, headers = open_embed(shop)
+    desk = shop.client.post("/embed/orders/book", data={"order": [wc_id]}, headers=headers).get_data(as_text=True)
+    assert "work queue is not answering" in desk
+    with app.app_context():
+        assert db.session.execute(select(WorkJob)).first() is None
+        assert db.session.execute(select(BookingAttempt)).first() is None
+    assert not steadfast.parcels
