@@ -109,6 +109,9 @@ class Config:
             },
         }
         self.COURIER_TIMEOUT = float(os.environ.get("BIKRI_COURIER_TIMEOUT", "20"))
+        # A booking job's task books this many orders: one courier bulk call and one WooCommerce
+        # orders/batch call (100 at most) each; tests lower it to have several tasks
+        self.BOOKING_ORDERS_PER_TASK = int(os.environ.get("BIKRI_BOOKING_ORDERS_PER_TASK", "100"))
         # One polling run stops dispatching after this long (the job's lease is 10 minutes);
         # what it did not reach is still due and goes first in the next run.
         self.COURIER_POLL_SECONDS = float(os.environ.get("BIKRI_COURIER_POLL_SECONDS", "240"))

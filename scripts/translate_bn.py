@@ -731,6 +731,9 @@ BN_MORE = {
         "বিক্রি দিয়ে %(courier)s-এ বুক করা হয়েছে (কনসাইনমেন্ট আইডি: %(courier)s পোর্টালে দেখুন)।",
     "Booked, but the order in WooCommerce was not updated (%(reason)s); Bikri tries again at the next booking.":
         "বুক হয়েছে, কিন্তু WooCommerce-এ অর্ডারটি আপডেট হয়নি (%(reason)s); পরের বুকিংয়ে বিক্রি আবার চেষ্টা করবে।",
+    "Order #%(order)s: Bikri could not finish booking it (%(reason)s). Book it again in a few minutes: Bikri checks with the courier first, so it is never booked twice.":
+        "অর্ডার #%(order)s: বিক্রি এটির বুকিং শেষ করতে পারেনি (%(reason)s)। কয়েক মিনিট পরে আবার বুক করুন: বিক্রি আগে কুরিয়ারের সাথে যাচাই করে, তাই কখনো দুবার বুক হয় না।",
+    "The booking stopped before any order was booked.": "কোনো অর্ডার বুক হওয়ার আগেই বুকিং থেমে গেছে।",
     # Order desk
     "This page link is broken; start again from the first page.": "এই পেজের লিংকটি ভাঙা; প্রথম পেজ থেকে আবার শুরু করুন।",
     "A status is a WooCommerce status slug, like processing.": "স্ট্যাটাস হলো WooCommerce-এর স্ট্যাটাস স্লাগ, যেমন processing।",

@@ -183,7 +183,8 @@ def seed_tasks(site_id):
                   error=MARKER, created_at=utcnow())
     db.session.add(job)
     db.session.flush()
-    db.session.add(WorkJobItem(job_id=job.id, item="777001", outcome="booked", message=MARKER, data="{}", created_at=utcnow()))
+    db.session.add(WorkJobItem(job_id=job.id, item="777001", outcome="booked", message=MARKER, created_at=utcnow(),
+                               data=f'{{"consignment_id": "{OTHER_SHOP_CONSIGNMENT}", "tracking_code": "MARKERTRK"}}'))
     SEEDED["job_id"] = job.id
 
 

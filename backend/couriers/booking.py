@@ -12,7 +12,13 @@ An attempt whose outcome is unknown (a timeout, a dropped answer, a 5xx, Duplica
 claim left behind by a crash between the courier's answer and our write) is looked up with
 `status_by_invoice` before anything is created again.
 
-This module commits: the claim must be visible to other requests before the courier is called,
+Booking runs in the workers (issue 19): `start_booking` checks the courier in the request and
+starts a job (one task per ORDERS_PER_TASK orders: one Steadfast call and one WooCommerce batch
+call each); `book_job_items` is the task's body. A claim remembers its job, so a task delivered
+again after its worker was killed takes its own claims back (looking each invoice up first) and
+skips the orders whose result is already recorded.
+
+This module commits: the claim must be visible to other workers before the courier is called,
 and each booked order is recorded as soon as the courier answered.
 """
 import json
@@ -29,20 +35,24 @@ from sqlalchemy.exc import IntegrityError
 
 from backend.couriers.models import BookingAttempt, Consignment
 from backend.couriers.service import (
-    DoubleBooking, booking_courier, cod_amount_for, courier_for, get_account, get_settings, offered_courier,
-    register_consignment,
+    DoubleBooking, booking_courier, cod_amount_for, courier_for, courier_rate, get_account, get_settings,
+    offered_courier, register_consignment,
 )
 from backend.errors import ApiError, NotFound
-from backend.commits import claim, keep_progress
+from backend.commits import before_remote_call, claim, keep_progress
 from backend.extensions import db
 from backend.integrations.couriers import ConsignmentNotFound, CourierError
 from backend.integrations.couriers.base import (
-    CourierAuthFailed, CourierValidationError, DuplicateInvoice, ParcelRequest, TrackedStatus,
+    CourierAuthFailed, CourierRateLimited, CourierValidationError, DuplicateInvoice, ParcelRequest, TrackedStatus,
 )
-from backend.integrations.woocommerce import WooCommerce, WooCommerceError, order_missing
+from backend.integrations.woocommerce import BATCH_LIMIT, WooCommerce, WooCommerceError, order_missing
+from backend.licensing.models import Site
 from backend.orders.models import Order
 from backend.orders.service import mark_missing, order_gone_message
 from backend.phones import InvalidPhone, normalise_phone
+from backend.tasks import RetryLater, coordination
+from backend.tasks.models import WorkJob
+from backend.tasks.service import params_of, record_item, recorded_items, start_job
 from backend.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -51,6 +61,12 @@ BOOKABLE_STATUSES = ("processing", "on-hold", "pending")
 MAX_ORDERS = 500
 PAID_LATER = ("cod", "", None)
 DEFAULT_CLAIM_SECONDS = 120
+# One task books this many orders: one Steadfast bulk call and one WooCommerce batch call
+# (WooCommerce takes at most 100 updates a call), so 500 orders are 5 tasks and 5 batch calls.
+ORDERS_PER_TASK = 100
+# a single order goes in the transactional lane: staff wait for its result in the desk, and it
+# must not queue behind another shop's 500-order bulk booking; more go in the bulk lane
+BOOK_ONE, BOOK_MANY = "couriers.book_one", "couriers.book_many"
 
 BOOKED, REFUSED, NOT_ATTEMPTED = "booked", "refused", "not_attempted"
 
@@ -144,18 +160,74 @@ def parcel_for(order: Order, settings, note: str | None, courier) -> tuple[Parce
     return (None, errors) if errors else (parcel, {})
 
 
+# --- the job: started in the request, run by the workers ---------------------------------------------
+
+def orders_per_task() -> int:
+    return int(current_app.config.get("BOOKING_ORDERS_PER_TASK") or ORDERS_PER_TASK)
+
+
+def start_booking(site, order_wc_ids, courier_key: str | None = None, note: str | None = None,
+                  started_by: str | None = None) -> WorkJob:
+    """Start booking these orders (C1–C3) and answer at once with the job: its tasks book them in
+    the workers. What the request can refuse (no courier chosen, the courier not connected, the
+    queue down) is refused here, before anything is queued."""
+    cls, _account, _settings = resolve_courier(site, courier_key)
+    ids = list(dict.fromkeys(int(i) for i in order_wc_ids))[:MAX_ORDERS]
+    task = BOOK_ONE if len(ids) == 1 else BOOK_MANY
+    return start_job(site.id, "booking", ids, task, params={"courier": cls.key, "note": note},
+                     started_by=started_by, per_task=orders_per_task())
+
+
+def book_job_items(site_id: int, job_id: int, items: list) -> None:
+    """The booking task: book this job's orders that have no result yet (a task delivered again
+    after its worker was killed skips what it recorded; its claims keep the rest from being
+    booked twice) and record one result per order."""
+    job = db.session.get(WorkJob, job_id)
+    if job is None or job.site_id != site_id:
+        return
+    done = recorded_items(job_id)
+    todo = [int(item) for item in items if str(item) not in done]
+    if not todo:
+        return
+    params = params_of(job)
+    site = db.session.get(Site, site_id)
+    try:
+        results = book_orders(site, todo, params.get("courier"), params.get("note"), job_id=job_id)
+    except ApiError as error:  # the account was disconnected since the request: nothing was sent
+        results = [BookingResult(wc_id, None, NOT_ATTEMPTED, error.message) for wc_id in todo]
+    for result in results:
+        record_item(job_id, result.order_id, result.outcome, result.message, result.to_dict())
+
+
+def booking_gave_up(site_id: int, job_id: int, items: list, error: str) -> None:
+    """The task failed every retry: its orders without a result get one, so the job ends, and
+    its claims are let go as `failed` (the next booking of those orders looks them up first)."""
+    # what it claimed may have reached the courier: the next booking looks the invoice up first
+    db.session.execute(update(BookingAttempt).where(BookingAttempt.site_id == site_id, BookingAttempt.job_id == job_id,
+                                                    BookingAttempt.state == "sending")
+                       .values(state="failed", last_error=error[:300]).execution_options(synchronize_session=False))
+    done = recorded_items(job_id)
+    for item in items:
+        if str(item) not in done:
+            record_item(job_id, item, REFUSED, _(
+                "Order #%(order)s: Bikri could not finish booking it (%(reason)s). Book it again in a few minutes: "
+                "Bikri checks with the courier first, so it is never booked twice.", order=item, reason=error[:200]),
+                {"order_id": int(item), "outcome": REFUSED})
+
+
 # --- the lock -------------------------------------------------------------------------------------
 
-def _claim(site, order: Order, courier_key: str) -> tuple[str, BookingAttempt | None]:
+def _claim(site, order: Order, courier_key: str, job_id: int | None = None) -> tuple[str, BookingAttempt | None]:
     """Take the order's booking lock. Returns ("new" | "again", row) when ours — "again" means an
     earlier attempt may have reached the courier, so look the invoice up first — or
-    ("busy" | "booked", row) when not."""
+    ("busy" | "booked", row) when not. A claim the same job made (its task ran before, in a
+    worker that was killed) is ours again at once, whatever its age."""
     invoice = invoice_of(order)
     now = utcnow()
     try:
         with db.session.begin_nested():
             row = BookingAttempt(site_id=site.id, invoice=invoice, order_wc_id=order.wc_id, courier=courier_key,
-                                 state="sending", wc_written=False, claimed_at=now, created_at=now)
+                                 state="sending", wc_written=False, claimed_at=now, created_at=now, job_id=job_id)
             db.session.add(row)
             db.session.flush()
         claim()
@@ -167,13 +239,15 @@ def _claim(site, order: Order, courier_key: str) -> tuple[str, BookingAttempt | 
     if row.state == "booked":
         return "booked", row
     stale = now - timedelta(seconds=claim_seconds())
-    if row.state == "sending" and row.claimed_at > stale:
+    ours = job_id is not None and row.job_id == job_id
+    if row.state == "sending" and row.claimed_at > stale and not ours:
         return "busy", row
     # a failed attempt, or a claim left by a crashed one: take it over, if nobody else just did
     taken = db.session.execute(
         update(BookingAttempt).where(BookingAttempt.id == row.id, BookingAttempt.state == row.state,
                                      BookingAttempt.claimed_at == row.claimed_at)
-        .values(state="sending", claimed_at=now, courier=courier_key).execution_options(synchronize_session=False)
+        .values(state="sending", claimed_at=now, courier=courier_key, job_id=job_id)
+        .execution_options(synchronize_session=False)
     ).rowcount == 1
     claim()
     if not taken:
@@ -192,6 +266,50 @@ def _release(row: BookingAttempt, *, uncertain: bool, error: str) -> None:
         db.session.execute(delete(BookingAttempt).where(BookingAttempt.id == row.id)
                            .execution_options(synchronize_session=False))
     keep_progress()  # the courier's answer stands, whatever the request answers; the claim is released
+
+
+# --- asking the courier, within its rate limit ------------------------------------------------------
+
+class _Paced:
+    """The courier adapter, asked within the account's rate limit across every worker
+    (`coordination.take_turn`, in Redis: COURIERS[key]["requests_per_second"]); the wait for a
+    turn is short, a longer one sends the task back to the queue instead of holding its worker.
+    A 429 from the courier: the task comes back after its Retry-After (`RetryLater`)."""
+
+    def __init__(self, courier, account):
+        self.courier = courier
+        self.service = f"{account.courier}:{account.id}"
+        self.per_second = courier_rate(account.courier)
+
+    def __getattr__(self, name):  # checks (parcel_errors) need no turn
+        return getattr(self.courier, name)
+
+    def _turn(self) -> None:
+        coordination.take_turn(self.service, self.per_second)
+
+    def status_by_invoice(self, invoice: str) -> TrackedStatus:
+        self._turn()
+        try:
+            return self.courier.status_by_invoice(invoice)
+        except CourierRateLimited as error:
+            raise RetryLater(error.retry_after or 60, error.message) from error
+
+    def create_consignment(self, parcel: ParcelRequest):
+        self._turn()
+        try:
+            return self.courier.create_consignment(parcel)
+        except CourierRateLimited as error:
+            raise RetryLater(error.retry_after or 60, error.message) from error
+
+    def create_many(self, parcels: list[ParcelRequest]):
+        # the adapter sends max_bulk parcels a call; a task holds at most ORDERS_PER_TASK of them
+        for _call in range(0, len(parcels), self.courier.max_bulk):
+            self._turn()
+        items = self.courier.create_many(parcels)
+        limited = [item.error for item in items if isinstance(item.error, CourierRateLimited)]
+        if limited:
+            raise RetryLater(max(error.retry_after or 60 for error in limited), limited[0].message)
+        return items
 
 
 # --- booking ------------------------------------------------------------------------------------
@@ -226,10 +344,12 @@ class _Claimed(NamedTuple):
     again: bool
 
 
-def book_orders(site, order_wc_ids, courier_key: str | None = None, note: str | None = None) -> list[BookingResult]:
-    """Book the given WooCommerce orders (by id) with a courier; one result per order, in the order given."""
+def book_orders(site, order_wc_ids, courier_key: str | None = None, note: str | None = None,
+                job_id: int | None = None) -> list[BookingResult]:
+    """Book the given WooCommerce orders (by id) with a courier; one result per order, in the order
+    given. `job_id`: the booking job this runs for (its claims are its own, see `_claim`)."""
     cls, account, settings = resolve_courier(site, courier_key)
-    courier = courier_for(account)
+    courier = _Paced(courier_for(account), account)
     ids = list(dict.fromkeys(int(i) for i in order_wc_ids))[:MAX_ORDERS]
     orders, booked_before = _orders_and_consignments(site, ids)
     results: dict[int, BookingResult] = {}
@@ -238,9 +358,9 @@ def book_orders(site, order_wc_ids, courier_key: str | None = None, note: str | 
 
     for wc_id in ids:
         order = orders.get(wc_id)
-        result = _why_not_bookable(site, wc_id, order, booked_before.get(wc_id), repairs)
+        result = _why_not_bookable(site, wc_id, order, booked_before.get(wc_id), repairs, job_id)
         if result is None:
-            result = _claim_to_send(site, order, settings, note, courier, cls, repairs)
+            result = _claim_to_send(site, order, settings, note, courier, cls, repairs, job_id)
         if isinstance(result, _Claimed):
             claimed.append(result)
         else:
@@ -270,9 +390,10 @@ def _orders_and_consignments(site, ids: list[int]) -> tuple[dict[int, Order], di
 
 
 def _why_not_bookable(site, wc_id: int, order: Order | None, existing: Consignment | None,
-                      repairs: list) -> BookingResult | None:
+                      repairs: list, job_id: int | None = None) -> BookingResult | None:
     """The result of an order that cannot be booked at all (gone, not here yet, booked before, not
-    in a bookable status); None when it can. A booking WooCommerce has not heard of goes to `repairs`."""
+    in a bookable status); None when it can. A booking WooCommerce has not heard of goes to `repairs`.
+    Booked before by this same job (its worker was killed before the result was recorded): booked."""
     if order is not None and order.deleted_at is not None:
         return BookingResult(wc_id, order.number, NOT_ATTEMPTED, order_gone_message())
     if order is None:
@@ -282,6 +403,9 @@ def _why_not_bookable(site, wc_id: int, order: Order | None, existing: Consignme
     if existing is not None:
         attempt = db.session.execute(select(BookingAttempt).where(
             BookingAttempt.site_id == site.id, BookingAttempt.invoice == invoice_of(order))).scalar_one_or_none()
+        if attempt is not None and attempt.state == "booked" and job_id is not None and attempt.job_id == job_id:
+            return _booked_result(order, offered_courier(existing.courier), existing.consignment_id,
+                                  existing.tracking_code, existing.cod_amount)
         if attempt is not None and attempt.state == "booked" and not attempt.wc_written:
             repairs.append((order, attempt))
         return BookingResult(wc_id, order.number, NOT_ATTEMPTED, _(
@@ -296,7 +420,7 @@ def _why_not_bookable(site, wc_id: int, order: Order | None, existing: Consignme
 
 
 def _claim_to_send(site, order: Order, settings, note: str | None, courier, cls,
-                   repairs: list) -> _Claimed | BookingResult:
+                   repairs: list, job_id: int | None = None) -> _Claimed | BookingResult:
     """The order's parcel and its booking lock, ready to send; or its result when the parcel is
     incomplete or the lock is another's (booking now, or booked already)."""
     label = _label(order)
@@ -304,7 +428,10 @@ def _claim_to_send(site, order: Order, settings, note: str | None, courier, cls,
     if parcel is None:
         return BookingResult(order.wc_id, order.number, NOT_ATTEMPTED,
                              " ".join(m for ms in errors.values() for m in ms), field_errors=errors)
-    state, row = _claim(site, order, cls.key)
+    state, row = _claim(site, order, cls.key, job_id)
+    if state == "booked" and job_id is not None and row.job_id == job_id:
+        # this job's earlier run found it at the courier (a look-up, no consignment id) and was killed
+        return _booked_result(order, cls, row.consignment_id, row.tracking_code, parcel.cod_amount)
     if state == "booked":
         if not row.wc_written:
             repairs.append((order, row))
@@ -342,17 +469,24 @@ def _not_with_the_courier_yet(site, courier, cls, claimed: list[_Claimed], resul
 
 def _create(courier, to_create: list[tuple]) -> list[tuple]:
     """Send the parcels: one request for one, the courier's bulk request for more.
-    (order, parcel, row, booked or None, error or None) for each."""
-    if len(to_create) == 1:
-        order, parcel, row = to_create[0]
-        try:
-            return [(order, parcel, row, courier.create_consignment(parcel), None)]
-        except CourierError as error:
-            return [(order, parcel, row, None, error)]
-    if to_create:
-        items = courier.create_many([parcel for _o, parcel, _r in to_create])
-        return [(o, p, r, item.parcel, item.error) for (o, p, r), item in zip(to_create, items)]
-    return []
+    (order, parcel, row, booked or None, error or None) for each. The courier said "slow down"
+    (429, `RetryLater`): it created nothing, so the claims go before the task comes back (it
+    then creates at once instead of looking each invoice up, which would spend the turns again)."""
+    try:
+        if len(to_create) == 1:
+            order, parcel, row = to_create[0]
+            try:
+                return [(order, parcel, row, courier.create_consignment(parcel), None)]
+            except CourierError as error:
+                return [(order, parcel, row, None, error)]
+        if to_create:
+            items = courier.create_many([parcel for _o, parcel, _r in to_create])
+            return [(o, p, r, item.parcel, item.error) for (o, p, r), item in zip(to_create, items)]
+        return []
+    except RetryLater as later:
+        for _order, _parcel, row in to_create:
+            _release(row, uncertain=False, error=str(later))
+        raise
 
 
 def _booked_or_refused(site, courier, cls, order: Order, parcel: ParcelRequest, row: BookingAttempt,
@@ -419,10 +553,16 @@ def _record_booked(site, order, parcel, row, cls, booked) -> BookingResult:
         return BookingResult(order.wc_id, order.number, REFUSED, error.message, courier=cls.key,
                              consignment_id=booked.consignment_id)
     _mark_booked(site, order, row, cls, booked.consignment_id, booked.tracking_code)
+    return _booked_result(order, cls, booked.consignment_id, booked.tracking_code, parcel.cod_amount)
+
+
+def _booked_result(order, cls, consignment_id, tracking_code, cod_amount) -> BookingResult:
+    if consignment_id is None:  # found at the courier by a look-up, which gives no id
+        return _found_result(order, cls, tracking_code, cod_amount)
     return BookingResult(order.wc_id, order.number, BOOKED, _(
         "Order %(order)s is booked with %(courier)s: consignment %(id)s.", order=_label(order), courier=cls.name,
-        id=booked.consignment_id), courier=cls.key, consignment_id=booked.consignment_id,
-        tracking_code=booked.tracking_code, cod_amount=parcel.cod_amount)
+        id=consignment_id), courier=cls.key, consignment_id=consignment_id,
+        tracking_code=tracking_code, cod_amount=cod_amount)
 
 
 def _record_found(site, order, parcel, row, cls, found: TrackedStatus) -> BookingResult:
@@ -430,11 +570,14 @@ def _record_found(site, order, parcel, row, cls, found: TrackedStatus) -> Bookin
     Steadfast's look-up by invoice gives the status, not the consignment id: the order is marked
     booked and nothing is created again; the id is in the courier's portal."""
     _mark_booked(site, order, row, cls, row.consignment_id, row.tracking_code)
+    return _found_result(order, cls, row.tracking_code, parcel.cod_amount, row.consignment_id)
+
+
+def _found_result(order, cls, tracking_code, cod_amount, consignment_id=None) -> BookingResult:
     return BookingResult(order.wc_id, order.number, BOOKED, _(
         "Order %(order)s was already with %(courier)s (an earlier attempt got through); it was not booked again. "
         "Its consignment id is in your %(courier)s portal.", order=_label(order), courier=cls.name),
-        courier=cls.key, consignment_id=row.consignment_id, tracking_code=row.tracking_code,
-        cod_amount=parcel.cod_amount)
+        courier=cls.key, consignment_id=consignment_id, tracking_code=tracking_code, cod_amount=cod_amount)
 
 
 def courier_data(result: BookingResult, booked_at) -> dict:
@@ -442,43 +585,73 @@ def courier_data(result: BookingResult, booked_at) -> dict:
             "booked_at": booked_at.strftime("%Y-%m-%dT%H:%M:%SZ") if booked_at else None}
 
 
+NOTE_META = "_bikri_booking_note"
+
+
+def booking_note(result: BookingResult) -> str:
+    name = offered_courier(result.courier).name
+    if result.consignment_id:
+        return _("Booked with %(courier)s by Bikri: consignment %(id)s, tracking code %(code)s.", courier=name,
+                 id=result.consignment_id, code=result.tracking_code or "-")
+    return _("Booked with %(courier)s by Bikri (consignment id: see the %(courier)s portal).", courier=name)
+
+
 def _write_to_woocommerce(site, written: list) -> None:
-    """`_courier_data` and an order note on each booked WooCommerce order. A failure is reported
-    on the order's result and remembered (wc_written stays False); the booking stands."""
+    """`_courier_data` and the booking's note on each booked WooCommerce order, through
+    `orders/batch` (100 orders a call, not two calls per order). An order WooCommerce refused
+    inside the batch, or a failed call, is reported on the order's result and remembered
+    (wc_written stays False, the next booking of the order writes it); the booking stands. One
+    already written (a task run again) is not sent again."""
     if not written:
+        return
+    rows = {row.invoice: row for row in db.session.execute(select(BookingAttempt).where(
+        BookingAttempt.site_id == site.id, BookingAttempt.invoice.in_([invoice_of(o) for o, _r in written]))).scalars()}
+    to_send = []
+    for order, result in written:
+        row = rows[invoice_of(order)]
+        if row.wc_written:
+            result.woocommerce = True
+        else:
+            to_send.append((order, result, row))
+    if not to_send:
         return
     try:
         api = WooCommerce.for_site(site)
     except WooCommerceError as error:
-        for _order, result in written:
+        for _order, result, _row in to_send:
             result.woocommerce = _("The order in WooCommerce was not updated: %(reason)s", reason=str(error))
         return
-    for order, result in written:
-        row = db.session.execute(select(BookingAttempt).where(BookingAttempt.site_id == site.id,
-                                                              BookingAttempt.invoice == invoice_of(order))).scalar_one()
-        data = courier_data(result, row.booked_at)
-        name = offered_courier(result.courier).name
-        note = (_("Booked with %(courier)s by Bikri: consignment %(id)s, tracking code %(code)s.", courier=name,
-                  id=result.consignment_id, code=result.tracking_code or "-")
-                if result.consignment_id else
-                _("Booked with %(courier)s by Bikri (consignment id: see the %(courier)s portal).", courier=name))
+    updates = [{"id": order.wc_id, "meta_data": [
+        {"key": "_courier_data", "value": json.dumps(courier_data(result, row.booked_at))},
+        # wc/v3 has no batch for notes: the plugin turns this meta into the order note
+        # (Bikri_Consignment::action_rest_insert_order) as WooCommerce saves each order of the batch
+        {"key": NOTE_META, "value": booking_note(result)}]} for order, result, row in to_send]
+    before_remote_call()
+    answers = []
+    for start in range(0, len(updates), BATCH_LIMIT):
+        chunk = updates[start:start + BATCH_LIMIT]
         try:
-            api.set_order_meta(order.wc_id, {"_courier_data": json.dumps(data)})
-            api.add_order_note(order.wc_id, note)
+            answers += api.batch_update_orders(chunk)
         except WooCommerceError as error:
-            log.warning("booking: writing order %s to WooCommerce failed: %s", order.wc_id, error)
-            if order_missing(error):
-                # deleted in WooCommerce without the hooks that tell us: nothing to write to, ever
-                result.woocommerce = _("The order in WooCommerce was not updated: %(reason)s",
-                                       reason=order_gone_message())
-                row.last_error = order_gone_message()[:300]
-                mark_missing(site.id, [order.wc_id])
-            else:
-                result.woocommerce = _("Booked, but the order in WooCommerce was not updated (%(reason)s); Bikri "
-                                       "tries again at the next booking.", reason=str(error))
-                row.last_error = str(error)[:300]
+            # the whole call failed: WooCommerce changed none of this chunk
+            answers += [{"id": update["id"], "error": {"code": error.code, "message": error.message,
+                                                     "status": error.status}} for update in chunk]
+    gone = []
+    for (order, result, row), answer in zip(to_send, answers):
+        error = answer.get("error") if isinstance(answer, dict) else {"code": "unexpected_answer", "message": str(answer)}
+        if not error:
+            row.wc_written, row.last_error, result.woocommerce = True, None, True
+        elif order_missing(error):
+            # deleted in WooCommerce without the hooks that tell us: nothing to write to, ever
+            result.woocommerce = _("The order in WooCommerce was not updated: %(reason)s", reason=order_gone_message())
+            row.last_error = order_gone_message()[:300]
+            gone.append(order.wc_id)
         else:
-            row.wc_written = True
-            row.last_error = None
-            result.woocommerce = True
-        keep_progress()  # what WooCommerce answered is kept before the next order asks it again
+            reason = f"WooCommerce: {error.get('code')}: {error.get('message')}"
+            log.warning("booking: writing order %s to WooCommerce failed: %s", order.wc_id, reason)
+            result.woocommerce = _("Booked, but the order in WooCommerce was not updated (%(reason)s); Bikri "
+                                   "tries again at the next booking.", reason=reason)
+            row.last_error = reason[:300]
+    if gone:
+        mark_missing(site.id, gone)
+    keep_progress()  # what WooCommerce answered is kept: a task run again does not add the note twice

@@ -128,6 +128,9 @@ class BookingAttempt(db.Model):
     # the WooCommerce order has `_courier_data` and the note (repaired by the next booking call if not)
     wc_written: Mapped[bool] = mapped_column(default=False)
     last_error: Mapped[str | None] = mapped_column(String(300))
+    # the booking job (work_jobs.id) whose task holds the claim: that job's task, delivered again
+    # after its worker was killed, takes its own claim back at once (and looks the invoice up)
+    job_id: Mapped[int | None]
     claimed_at: Mapped[datetime] = mapped_column(default=utcnow)
     booked_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

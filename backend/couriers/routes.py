@@ -9,7 +9,7 @@ from backend.api import Blueprint, current_site, dhaka_day_range, paginate
 from backend.couriers import booking, polling, report, service, views
 from backend.couriers.models import Consignment
 from backend.couriers.schemas import (
-    AccountListSchema, AccountSchema, BookingRequestSchema, BookingSchema, CourierBalanceSchema, ConnectAccountSchema, ConsignmentDetailSchema, ConsignmentListArgsSchema,
+    AccountListSchema, AccountSchema, BookingJobSchema, BookingRequestSchema, CourierBalanceSchema, ConnectAccountSchema, ConsignmentDetailSchema, ConsignmentListArgsSchema,
     ConsignmentPageSchema, ReportArgsSchema, ReportSchema, SettingsSchema, SettingsUpdateSchema, StatusCheckRequestSchema,
     StatusCheckSchema,
 )
@@ -115,22 +115,19 @@ class ConsignmentDetail(MethodView):
         return {**_consignment_out(consignment), "history": service.status_history(consignment)}
 
 
-def booking_answer(results) -> dict:
-    items = [r.to_dict() for r in results]
-    counts = {outcome: sum(1 for i in items if i["outcome"] == outcome)
-              for outcome in (booking.BOOKED, booking.REFUSED, booking.NOT_ATTEMPTED)}
-    return {**counts, "items": items}
-
-
 @blp.route("/bookings")
 class Bookings(MethodView):
     @blp.arguments(BookingRequestSchema)
-    @blp.response(200, BookingSchema)
+    @blp.response(202, BookingJobSchema)
     def post(self, data):
-        """Book orders with a courier (C1–C3): one result per order, in the order given — booked
-        (consignment id), refused (why) or not attempted (why). Never books an order twice."""
-        results = booking.book_orders(current_site(), data["order_ids"], data["courier"], data["note"])
-        return booking_answer(results)
+        """Book orders with a courier (C1–C3). Answers at once with the booking job (`Location`:
+        `GET /api/v1/jobs/<id>`), which gives its progress and one result per order: booked
+        (consignment id), refused (why) or not attempted (why). Never books an order twice.
+        No courier chosen or connected: 422/404 before anything is queued."""
+        site = current_site()
+        job = booking.start_booking(site, data["order_ids"], data["courier"], data["note"], started_by="api")
+        location = url_for("jobs.JobProgress", job_id=job.id)
+        return {"job": job, "location": location}, 202, {"Location": location}
 
 
 @blp.route("/consignments/status-check")

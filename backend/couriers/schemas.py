@@ -176,22 +176,18 @@ class BookingRequestSchema(StrictSchema):
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=250))
 
 
-class BookingResultSchema(Schema):
-    order_id = fields.Integer()
-    number = fields.String(allow_none=True)
-    outcome = fields.String()  # booked | refused | not_attempted
-    message = fields.String()
-    courier = fields.String(allow_none=True)
-    consignment_id = fields.String(allow_none=True)
-    tracking_code = fields.String(allow_none=True)
-    cod_amount = fields.String(allow_none=True)
-    field_errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
-    woocommerce_updated = fields.Boolean()
-    woocommerce_problem = fields.String(allow_none=True)
+class BookingJobStartedSchema(Schema):
+    id = fields.Integer()
+    status = fields.String(metadata={"description": "queued, running, done or failed"})
+    total = fields.Integer()
+    done = fields.Integer()
 
 
-class BookingSchema(Schema):
-    booked = fields.Integer()
-    refused = fields.Integer()
-    not_attempted = fields.Integer()
-    items = fields.List(fields.Nested(BookingResultSchema))
+class BookingJobSchema(Schema):
+    """The booking started: its job. `GET location` gives its progress and one result per order:
+    `item` (the order id), `outcome` (booked, refused, not_attempted), `message`, and `order_id`,
+    `number`, `courier`, `consignment_id`, `tracking_code`, `cod_amount`, `field_errors`,
+    `woocommerce_updated`, `woocommerce_problem`."""
+
+    job = fields.Nested(BookingJobStartedSchema)
+    location = fields.String()

@@ -244,13 +244,23 @@ def tagging():
 def book():
     """Book the selected orders (or the one in `order`) with the default courier (C1, C2)."""
     user = require_user("book_orders")
+    ids = service.ids_from(request.form.getlist("order"))
+    if not ids:
+        return render_template("desk/_booking_results.html", results=[])
     try:
-        results = booking.book_orders(user.site, service.ids_from(request.form.getlist("order")),
-                                      request.form.get("courier") or None, request.form.get("note") or None)
+        job = booking.start_booking(user.site, ids, request.form.get("courier") or None,
+                                    request.form.get("note") or None, started_by=_who(user))
     except ApiError as error:
         return render_template("desk/_booking_results.html", error=error)
-    response = render_template("desk/_booking_results.html", results=results)
-    return response, 200, {"HX-Trigger": "orders-changed"}
+    # one order's result usually comes within the wait; a bulk shows "120 of 500 booked", then the results
+    return start_and_answer(job, user)
+
+
+def _booking_results(job, user):
+    """A finished booking job's items, read by desk/_booking_results.html as the results were before."""
+    if job["status"] == "failed" and not job["items"]:
+        return {"error": ApiError(job["error"] or _("The booking stopped before any order was booked."))}
+    return {"results": job["items"]}
 
 
 @blp.get("/booking-balance")
@@ -393,6 +403,7 @@ JOB_RESULTS: dict[str, tuple[str, callable]] = {}
 # How long a desk action waits for its job before it shows a progress bar instead: a single
 # order's booking usually answers in this time, so staff see the result as before.
 JOB_WAIT_SECONDS = 3.0
+JOB_RESULTS["booking"] = ("desk/_booking_results.html", _booking_results)
 PROGRESS_WORDS = {
     "booking": _l("%(done)d of %(total)d booked"),
     "status_change": _l("%(done)d of %(total)d changed in WooCommerce"),

@@ -28,6 +28,7 @@ import random
 import threading
 import time
 from array import array
+from collections import Counter
 from datetime import datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import parse_qsl, quote, unquote, urlencode
@@ -221,6 +222,9 @@ class Store:
         self.fail_status = 500
         self.latency = 0.0
         self.requests = 0
+        # REST calls by method and route ("POST orders/batch", "PUT orders/<id>", "POST orders/<id>/notes"):
+        # what tests and benches count (a booking writes its meta in ceil(n/100) batch calls)
+        self.calls: Counter = Counter()
         # order id -> (code, message): status changes this order refuses, as a shop plugin
         # hooked into woocommerce_rest_pre_insert_shop_order_object would (tests of per-item errors)
         self.refuse_status: dict[int, tuple[str, str]] = {}
@@ -803,7 +807,17 @@ class Store:
             raise WooError(400, code, message)
         fields = {k: data[k] for k in ("billing", "shipping", "customer_note", "meta_data", "payment_method",
                                        "payment_method_title", "transaction_id") if k in data}
-        return self.touch(order_id, status=status, **fields)
+        notes = []
+        if isinstance(fields.get("meta_data"), list):
+            # the Bikri plugin (Bikri_Consignment::action_rest_insert_order, on
+            # woocommerce_rest_insert_shop_order_object): a booking's note meta becomes an order note
+            notes = [m.get("value") for m in fields["meta_data"] if isinstance(m, dict) and m.get("key") == BOOKING_NOTE_META]
+            fields["meta_data"] = [m for m in fields["meta_data"] if not (isinstance(m, dict) and m.get("key") == BOOKING_NOTE_META)]
+        answer = self.touch(order_id, status=status, **fields)
+        for note in notes:
+            if str(note or "").strip():
+                self.add_note(order_id, {"note": str(note).strip()})
+        return answer
 
 
 def _merge_meta(existing: list, changes: list, order_id: int) -> list:
@@ -936,6 +950,9 @@ class SandboxWooCommerce:
             action, handler = routes[(resource, len(parts), method)]
         else:
             raise WooError(404, "rest_no_route", "No route was found matching the URL and request method.")
+        route = "/".join("<id>" if part.isdigit() else part for part in parts)
+        with store.lock:
+            store.calls[f"{method} {route}"] += 1
         self.check_permission(key, action, method)
         return handler()
 
@@ -1227,7 +1244,7 @@ class SandboxWooCommerce:
         parts = request.path.strip("/").split("/")[1:]
         data = request.get_json(silent=True) or {}
         if parts == ["stats"]:
-            return self.json({"orders": store.total_orders(), "requests": store.requests})
+            return self.json({"orders": store.total_orders(), "requests": store.requests, "calls": dict(store.calls)})
         if parts == ["fail"]:
             store.fail_remaining, store.fail_status = int(data.get("count", 1)), int(data.get("status", 500))
             return self.json({"ok": True})
@@ -1254,6 +1271,7 @@ class SandboxWooCommerce:
         raise WooError(404, "rest_no_route", "No such sandbox control.")
 
 
+BOOKING_NOTE_META = "_bikri_booking_note"
 DEFAULT_KEY = "ck_sandbox_0000000000000000000000000000000000000000"
 DEFAULT_SECRET = "cs_sandbox_0000000000000000000000000000000000000000"
 

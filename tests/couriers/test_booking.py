@@ -47,9 +47,25 @@ def bookable(app, shop, count=1):
 
 
 def book(shop, order_ids, **extra):
+    """Start a booking through the API (202 and the job), then read the job's results: tests run
+    each task right after the request's commit, so the job is done when the answer comes."""
     response = shop.client.post("/api/v1/couriers/bookings", json={"order_ids": order_ids, **extra}, headers=shop.auth)
-    assert response.status_code == 200, response.json
-    return response.json
+    assert response.status_code == 202, response.json
+    job = response.json["job"]
+    assert response.headers["Location"] == response.json["location"] == f"/api/v1/jobs/{job['id']}"
+    assert job["total"] == len(set(order_ids))
+    progress = shop.client.get(response.headers["Location"], headers=shop.auth)
+    assert progress.status_code == 200 and progress.json["status"] == "done", progress.json
+    return booking_answer(progress.json, order_ids)
+
+
+def booking_answer(job, order_ids):
+    """The job's items as the booking answer was: counts, and one result per order in the order given."""
+    by_order = {item["order_id"]: item for item in job["items"]}
+    assert len(by_order) == len(job["items"]) == job["total"], "one result per order"
+    items = [by_order[i] for i in dict.fromkeys(order_ids)]
+    counts = {outcome: sum(1 for i in items if i["outcome"] == outcome) for outcome in ("booked", "refused", "not_attempted")}
+    return {**counts, "items": items}
 
 
 def consignments(app):
@@ -80,8 +96,12 @@ def test_book_one_order_writes_courier_data_and_a_note(app, shop, steadfast):
     data = courier_data(shop, wc_id)
     assert data["courier"] == "steadfast" and data["consignment_id"] == item["consignment_id"]
     assert data["tracking_code"] == item["tracking_code"] and data["booked_at"].endswith("Z")
+    # the note rides in the same orders/batch call (the plugin turns its meta into the note): no call per order
     notes = shop.store.data.notes_of(wc_id)
     assert len(notes) == 1 and item["consignment_id"] in notes[0]["note"]
+    assert "_bikri_booking_note" not in {m["key"] for m in shop.store.data.order(wc_id)["meta_data"]}
+    calls = shop.store.data.calls
+    assert calls["POST orders/batch"] == 1 and not calls["PUT orders/<id>"] and not calls["POST orders/<id>/notes"]
 
     again = book(shop, [wc_id])["items"][0]
     assert again["outcome"] == "not_attempted" and "already booked" in again["message"]
@@ -123,7 +143,8 @@ def test_double_click_books_once(app, shop, steadfast):
         try:
             with app.test_client() as client:
                 response = client.post("/api/v1/couriers/bookings", json={"order_ids": [wc_id]}, headers=shop.auth)
-                answers.append(response.json["items"][0])
+                job = client.get(response.headers["Location"], headers=shop.auth).json
+                answers.append(job["items"][0])
         except Exception as error:  # noqa: BLE001 - reported below
             errors.append(error)
 
@@ -268,3 +289,92 @@ def test_staff_book_but_do_not_see_the_balance(app, shop, steadfast):
     page = response.get_data(as_text=True)
     assert "Book selected orders with Steadfast" in page and "Balance" not in page
     assert shop.client.get("/embed/orders/booking-balance", headers=headers).status_code == 403
+
+
+def test_another_shops_booking_job_is_not_found(app, shop, steadfast, make_shop):
+    [wc_id] = bookable(app, shop)
+    started = shop.client.post("/api/v1/couriers/bookings", json={"order_ids": [wc_id]}, headers=shop.auth)
+    assert started.status_code == 202
+    other = make_shop(url="https://shop-b.example.com")
+    answer = other.get(started.headers["Location"])
+    assert answer.status_code == 404 and answer.json["error"]["code"] == "job_not_found"
+    _page, headers = open_embed(other)
+    assert other.client.get(f"/embed/orders/jobs/{started.json['job']['id']}", headers=headers).status_code == 404
+    assert shop.get(started.headers["Location"]).json["items"][0]["outcome"] == "booked"
+
+
+def test_nothing_is_queued_when_the_courier_is_not_connected(app, shop, steadfast):
+    """What the request can refuse (422/404) it refuses before a job exists."""
+    from backend.tasks.models import WorkJob
+    assert shop.client.delete("/api/v1/couriers/steadfast/account", headers=shop.auth).status_code == 204
+    response = shop.client.post("/api/v1/couriers/bookings", json={"order_ids": [1]}, headers=shop.auth)
+    assert response.status_code == 404 and response.json["error"]["code"] == "courier_not_connected"
+    with app.app_context():
+        assert db.session.execute(select(WorkJob)).first() is None
+
+
+def test_a_task_that_gives_up_ends_its_job_and_lets_its_claims_go(app, shop, steadfast, monkeypatch):
+    """A crash after Steadfast created the parcel, every retry used up: the order gets a result
+    (the job ends), a dead letter is written, and the claim is let go as failed, so booking
+    again at once looks the invoice up and finds the parcel instead of creating a second."""
+    from backend.tasks.models import DeadTask
+
+    [wc_id] = bookable(app, shop)
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("process killed")
+
+    monkeypatch.setattr(booking, "register_consignment", crash)
+    [item] = book(shop, [wc_id])["items"]
+    assert item["outcome"] == "refused" and "could not finish booking" in item["message"], item
+    with app.app_context():
+        assert db.session.execute(select(BookingAttempt.state)).scalar_one() == "failed"
+        assert [d.task for d in db.session.execute(select(DeadTask)).scalars()] == ["couriers.book_one"]
+    monkeypatch.undo()
+    [again] = book(shop, [wc_id])["items"]
+    assert again["outcome"] == "booked" and "not booked again" in again["message"], again
+    assert len(steadfast.parcels) == 1 and steadfast.calls.get("create_order") == 1
+
+
+def test_steadfast_is_asked_within_its_rate_across_workers(app, shop, steadfast, monkeypatch):
+    """Every call to Steadfast takes a turn in Redis (coordination.take_turn) under the account's
+    key at COURIERS["steadfast"]["requests_per_second"]: at 1 a second, three bookings' creates
+    span at least two seconds' windows, whichever process sends them."""
+    import time
+
+    from backend.couriers.models import CourierAccount
+    from backend.tasks import coordination
+
+    app.config["COURIERS"]["steadfast"]["requests_per_second"] = 1.0
+    turns = []
+    real_take_turn = coordination.take_turn
+
+    def take_turn(service, per_second, **kwargs):
+        turns.append((service, per_second))
+        return real_take_turn(service, per_second, **kwargs)
+
+    monkeypatch.setattr(coordination, "take_turn", take_turn)
+    ids = bookable(app, shop, 3)
+    started = time.monotonic()
+    answers = [book(shop, [wc_id])["items"][0]["outcome"] for wc_id in ids]
+    assert answers == ["booked"] * 3 and steadfast.calls.get("create_order") == 3
+    assert time.monotonic() - started >= 1.0
+    with app.app_context():
+        account_id = db.session.execute(select(CourierAccount.id)).scalar_one()
+    assert turns == [(f"steadfast:{account_id}", 1.0)] * 3
+
+
+def test_the_queue_down_refuses_the_booking_before_anything_is_written(app, shop, steadfast):
+    from backend.tasks.models import WorkJob
+
+    [wc_id] = bookable(app, shop)
+    app.config["BROKER_URL"] = "redis://127.0.0.1:1/0"  # nothing listens there
+    response = shop.client.post("/api/v1/couriers/bookings", json={"order_ids": [wc_id]}, headers=shop.auth)
+    assert response.status_code == 503 and response.json["error"]["code"] == "queue_unavailable"
+    _page, headers = open_embed(shop)
+    desk = shop.client.post("/embed/orders/book", data={"order": [wc_id]}, headers=headers).get_data(as_text=True)
+    assert "work queue is not answering" in desk
+    with app.app_context():
+        assert db.session.execute(select(WorkJob)).first() is None
+        assert db.session.execute(select(BookingAttempt)).first() is None
+    assert not steadfast.parcels

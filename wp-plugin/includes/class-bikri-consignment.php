@@ -5,6 +5,9 @@
  *
  * The service writes `_courier_data` (JSON: courier, consignment_id, tracking_code, booked_at)
  * on the WooCommerce order through the REST API when it books a parcel; this class only reads it.
+ * With it comes `_bikri_booking_note`, the booking's order note: wc/v3 has no batch for notes,
+ * so the service writes a whole booking's meta in `orders/batch` calls of 100 orders and this
+ * class turns the note meta into a private order note as the REST API saves the order.
  *
  * @package Bikri
  */
@@ -20,6 +23,11 @@ class Bikri_Consignment {
 	 * The order meta key the service writes.
 	 */
 	const META_KEY = '_courier_data';
+
+	/**
+	 * The order meta the service writes a booking's note in; it becomes an order note and goes.
+	 */
+	const NOTE_META_KEY = '_bikri_booking_note';
 
 	/**
 	 * Courier names, by the key the service stores.
@@ -124,5 +132,30 @@ class Bikri_Consignment {
 			return;
 		}
 		echo '<tr class="bikri-consignment"><th>' . esc_html__( 'Courier', 'bikri' ) . ':</th><td>' . esc_html( self::line( $consignment ) ) . '</td></tr>';
+	}
+
+	/**
+	 * A booking written through the REST API (woocommerce_rest_insert_shop_order_object, which
+	 * every item of an orders/batch call fires too): its note meta becomes a private order note,
+	 * and the meta goes, so the note is added once.
+	 *
+	 * @param WC_Order|mixed  $order    The order just saved.
+	 * @param WP_REST_Request $request  The request (unused).
+	 * @param bool            $creating Whether the order was created (unused).
+	 */
+	public static function action_rest_insert_order( $order, $request = null, $creating = false ) { // phpcs:ignore Generic.CodeAnalysis.UnusedFunctionParameter.FoundAfterLastUsed -- WooCommerce's signature.
+		if ( ! is_object( $order ) || ! method_exists( $order, 'get_meta' ) ) {
+			return;
+		}
+		$raw = $order->get_meta( self::NOTE_META_KEY, true );
+		if ( '' === $raw || null === $raw ) {
+			return;
+		}
+		$order->delete_meta_data( self::NOTE_META_KEY );
+		$note = trim( (string) $raw );
+		if ( '' !== $note ) {
+			$order->add_order_note( sanitize_textarea_field( $note ) );
+		}
+		$order->save();
 	}
 }

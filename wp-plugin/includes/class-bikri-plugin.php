@@ -222,6 +222,7 @@ final class Bikri_Plugin {
 		add_action( 'woocommerce_admin_order_data_after_shipping_address', array( 'Bikri_Consignment', 'action_admin_order' ) );
 		add_action( 'woocommerce_email_order_meta', array( 'Bikri_Consignment', 'action_email_order_meta' ), 20, 4 );
 		add_action( 'wpo_wcpdf_after_order_data', array( 'Bikri_Consignment', 'action_pdf_order_data' ), 10, 2 );
+		add_action( 'woocommerce_rest_insert_shop_order_object', array( 'Bikri_Consignment', 'action_rest_insert_order' ), 10, 3 );
 
 		// Filters.
 		add_filter( 'user_has_cap', array( 'Bikri_Access', 'filter_user_has_cap' ), 10, 4 );

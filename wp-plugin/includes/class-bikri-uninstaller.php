@@ -18,7 +18,7 @@ final class Bikri_Uninstaller {
 	/**
 	 * Order meta keys the plugin (through the service) writes on orders.
 	 */
-	const ORDER_META_KEYS = array( '_courier_data', '_bikri_otp' );
+	const ORDER_META_KEYS = array( '_courier_data', '_bikri_booking_note', '_bikri_otp' );
 
 	/**
 	 * Post types that hold orders when HPOS is off (or in sync mode).

@@ -105,4 +105,23 @@ class Bikri_Consignment_Test extends Bikri_Test_Case {
 
 		$this->assertStringContainsString( 'Booked with Steadfast', $html );
 	}
+
+	public function test_the_booking_note_written_with_the_meta_becomes_an_order_note_once() {
+		$order = self::booked_order( '{"courier": "steadfast", "consignment_id": "1424107", "tracking_code": "15BAEB8A"}' );
+		$order->update_meta_data( Bikri_Consignment::NOTE_META_KEY, 'Booked with Steadfast by Bikri: consignment 1424107, tracking code 15BAEB8A.' );
+		$order->save();
+
+		do_action( 'woocommerce_rest_insert_shop_order_object', $order, null, false );
+		do_action( 'woocommerce_rest_insert_shop_order_object', $order, null, false );
+
+		$this->assertSame( array( 'Booked with Steadfast by Bikri: consignment 1424107, tracking code 15BAEB8A.' ), $order->notes );
+		$this->assertSame( '', $order->get_meta( Bikri_Consignment::NOTE_META_KEY, true ), 'the note meta is gone' );
+		$this->assertNotSame( '', $order->get_meta( Bikri_Consignment::META_KEY, true ), 'the consignment stays' );
+	}
+
+	public function test_an_order_saved_without_the_note_meta_gets_no_note() {
+		$order = self::booked_order( '{"courier": "steadfast", "consignment_id": "1"}' );
+		do_action( 'woocommerce_rest_insert_shop_order_object', $order, null, false );
+		$this->assertSame( array(), $order->notes );
+	}
 }

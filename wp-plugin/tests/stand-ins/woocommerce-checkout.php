@@ -262,6 +262,15 @@ namespace {
 			}
 
 			/**
+			 * Removes a meta value (saved by save()).
+			 *
+			 * @param string $key Meta key.
+			 */
+			public function delete_meta_data( $key ) {
+				unset( $this->meta[ $key ] );
+			}
+
+			/**
 			 * Adds a note.
 			 *
 			 * @param string $note              Note.
