@@ -1086,6 +1086,12 @@ BN.update({
 })
 
 
+# Issue 19: desk writes, status checks, fraud checks, balances and bKash leave the web request
+BN.update({
+    "WooCommerce did not answer; try again.": "WooCommerce সাড়া দেয়নি; আবার চেষ্টা করুন।",
+})
+
+
 def main():
     path = Path(__file__).resolve().parent.parent / "backend/translations/bn/LC_MESSAGES/messages.po"
     with path.open("rb") as f:

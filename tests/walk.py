@@ -30,6 +30,7 @@ PATH_ARGS = {
     "invoice": lambda other_site: OTHER_SHOP_INVOICE,
     "cost_id": lambda other_site: SEEDED["cost_id"],  # shop B's dashboard cost (seed_dashboard)
     "checkout_id": lambda other_site: SEEDED["checkout_id"],  # shop B's abandoned checkout (seed_abandoned)
+    "job_id": lambda other_site: SEEDED["job_id"],  # shop B's status-change job (seed_jobs)
 }
 SEEDED = {}
 
@@ -172,8 +173,23 @@ def seed_abandoned(site_id):
     SEEDED["checkout_id"] = checkout.id
 
 
+def seed_jobs(site_id):
+    """Shop B's status-change job, done, its one result naming B's order and why it was refused."""
+    from backend.extensions import db
+    from backend.tasks.models import WorkJob
+    from backend.tasks.service import record_item
+    from backend.timeutil import utcnow
+
+    job = WorkJob(site_id=site_id, kind="status_change", total=1, started_by=MARKER, created_at=utcnow())
+    db.session.add(job)
+    db.session.flush()
+    record_item(job.id, 7001, "refused", MARKER, {"wc_id": 7001, "ok": False, "status": "processing", "error": MARKER})
+    SEEDED["job_id"] = job.id
+
+
 # Each domain adds a function that gives shop B data carrying MARKER (and the markers below).
-SEED_OTHER_SHOP = [seed_sms, seed_desk, seed_dashboard, seed_checkout, seed_couriers, seed_fraud, seed_abandoned]
+SEED_OTHER_SHOP = [seed_sms, seed_desk, seed_dashboard, seed_checkout, seed_couriers, seed_fraud, seed_abandoned,
+                   seed_jobs]
 OTHER_SHOP_MARKERS = [MARKER, "777.77", "+8801999999999", "01999999999", "+8801888888888", "01888888888",
                       "198.51.100.77", "MarkerShopB", "777001", OTHER_SHOP_CONSIGNMENT,
                       "MARKERTRK"]

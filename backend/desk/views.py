@@ -9,6 +9,7 @@ from backend.abandoned import service as abandoned
 from backend.api import paginate
 from backend.couriers import booking, service as couriers
 from backend.desk import export, service
+from backend.commits import claim
 from backend.districts import WC_STATES
 from backend.embed import service as embed_service
 from backend.embed.pages import EmbedPage, register_page
@@ -140,14 +141,16 @@ def since():
 
 @blp.post("/status")
 def status():
+    """A status change (a row's menu, or the bulk bar): the workers write it to WooCommerce; the
+    answer is its results if they come within a few seconds (one order usually does), else a
+    progress bar ("120 of 500 changed in WooCommerce") that the results replace."""
     user = require_user("change_order_status")
     try:
-        results = service.change_status(user.site, service.ids_from(request.form.getlist("order")),
-                                        request.form.get("status", ""), by=user.display_name)
+        job = service.start_status_change(user.site, service.ids_from(request.form.getlist("order")),
+                                          request.form.get("status", ""), by=user.display_name)
     except ApiError as error:
         return render_template("desk/_status_results.html", error=error)
-    response = render_template("desk/_status_results.html", results=results)
-    return response, 200, {"HX-Trigger": "orders-changed"}
+    return start_and_answer(job, user)
 
 
 @blp.post("/quote")
@@ -397,6 +400,8 @@ PROGRESS_WORDS = {
     "status_change": _l("%(done)d of %(total)d changed in WooCommerce"),
     "status_check": _l("%(done)d of %(total)d checked with the courier"),
 }
+JOB_RESULTS["status_change"] = ("desk/_status_results.html",
+                                lambda view, user: {"results": service.results_of_job(view)})
 
 
 def job_answer(job, user):
@@ -412,7 +417,7 @@ def job_answer(job, user):
 def start_and_answer(job, user):
     """What a desk action answers after starting `job`: the outcome if it came within a few
     seconds, else the progress bar (the commit first, so the workers see the job)."""
-    db.session.commit()
+    claim()  # the workers must find the job and its items before this request waits on them
     return job_answer(tasks_service.wait_for_job(job, JOB_WAIT_SECONDS), user)
 
 
