@@ -1,0 +1,107 @@
+"""Desk work through real workers (issue 19): a bulk status change leaves the web request, the
+workers write it to the sandbox WooCommerce store once per order, and the desk shows a progress
+bar until the results replace it. Run on SQLite and on PostgreSQL (BIKRI_TEST_DB=postgresql)."""
+import re
+import time
+
+import pytest
+from sqlalchemy import select
+
+from backend.desk import views
+from backend.extensions import db
+from backend.licensing.models import Site
+from backend.orders.models import Order
+from backend.sync import service as sync
+
+
+@pytest.fixture
+def synced(app, make_store, connect_shop):
+    store = make_store(orders=200, seed=11)
+    shop = connect_shop(store)
+    with app.app_context():
+        sync.run_backfill(shop.site_id)
+        db.session.commit()
+    shop.store = store
+    return shop
+
+
+def processing(app, site_id, n):
+    with app.app_context():
+        return list(db.session.execute(select(Order.wc_id).where(Order.site_id == site_id, Order.status == "processing")
+                                       .order_by(Order.wc_id).limit(n)).scalars())
+
+
+def poll_fragment(shop, headers, job_id, seconds=60):
+    """Ask for the job's fragment as the progress bar does until the results replace it; every
+    fragment seen on the way."""
+    seen, deadline = [], time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        html = shop.client.get(f"/embed/orders/jobs/{job_id}", headers=headers).get_data(as_text=True)
+        seen.append(html)
+        if "job-progress" not in html:
+            return seen
+        time.sleep(0.1)  # the page's own rhythm is once a second; a condition polled, not a sleep to sync
+    raise AssertionError(f"job {job_id} did not finish: {seen[-1]}")
+
+
+def test_a_bulk_status_change_of_30_orders_runs_in_a_worker_once_per_order(app, synced, workers, monkeypatch):
+    workers.start(lanes=("transactional", "bulk"), threads=4)
+    ids = processing(app, synced.site_id, 30)
+    assert len(ids) == 30
+    with app.app_context():
+        db.session.get(Site, synced.site_id).locale = "bn_BD"  # the shop's notes are in its own language
+        db.session.commit()
+    synced.store.data.latency = 0.05  # a real shop takes its time; the progress bar has something to show
+    monkeypatch.setattr(views, "JOB_WAIT_SECONDS", 0)  # show the progress bar at once
+    _page, session = synced.open_page("orders", name="Karim Uddin")
+    headers = {"X-Bikri-Embed-Session": session}
+    before = synced.store.data.requests
+
+    started = time.monotonic()
+    answer = synced.client.post("/embed/orders/status", data={"order": ids, "status": "on-hold"}, headers=headers)
+    assert time.monotonic() - started < 1.0, "the request does not wait on WooCommerce"
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 200 and 'class="notice notice-info job-progress"' in html
+    assert "of 30 changed in WooCommerce" in html and 'role="progressbar"' in html
+    job_id = int(re.search(r'data-job-id="(\d+)"', html).group(1))
+
+    seen = poll_fragment(synced, headers, job_id)
+    progress = [int(m.group(1)) for page in seen if (m := re.search(r"(\d+) of 30 changed in WooCommerce", page))]
+    assert progress == sorted(progress), "the bar only moves forward"
+    final = seen[-1]
+    assert "30 of 30 orders changed in WooCommerce." in final and "status-failures" not in final
+
+    # once per order: one batch call for the 30 statuses, then one note on each
+    assert synced.store.data.requests - before == 1 + 30
+    for wc_id in ids:
+        assert synced.store.data.order(wc_id)["status"] == "on-hold"
+        notes = [n["note"] for n in synced.store.data.notes_of(wc_id)]
+        assert len(notes) == 1 and "Karim Uddin" in notes[0] and "বিক্রি" in notes[0], notes
+    with app.app_context():
+        stored = dict(db.session.execute(select(Order.wc_id, Order.status).where(
+            Order.site_id == synced.site_id, Order.wc_id.in_(ids))).all())
+    assert set(stored.values()) == {"on-hold"}
+
+    job = synced.get(f"/api/v1/jobs/{job_id}").json
+    assert job["kind"] == "status_change" and job["status"] == "done" and job["done"] == job["total"] == 30
+    assert sorted(item["wc_id"] for item in job["items"]) == sorted(ids)
+    assert {(item["outcome"], item["ok"], item["status"], item["note"]) for item in job["items"]} == \
+        {("changed", True, "on-hold", True)}
+
+
+def test_the_api_answers_202_at_once_and_the_worker_finishes_the_job(app, synced, workers):
+    workers.start(lanes=("transactional", "bulk"), threads=4)
+    [wc_id] = processing(app, synced.site_id, 1)
+    answer = synced.post("/api/v1/orders/status", json={"orders": [wc_id], "status": "completed"})
+    assert answer.status_code == 202 and answer.json["status"] == "queued"
+    location = answer.headers["Location"]
+    deadline = time.monotonic() + 30
+    while (job := synced.get(location).json)["status"] != "done":
+        assert time.monotonic() < deadline, job
+        time.sleep(0.05)
+    [item] = job["items"]
+    assert item["wc_id"] == wc_id and item["ok"] is True and item["status"] == "completed"
+    assert synced.store.data.order(wc_id)["status"] == "completed"
+    # a bad request is refused before anything is queued
+    refused = synced.post("/api/v1/orders/status", json={"orders": [wc_id], "status": "trash"})
+    assert refused.status_code == 422
