@@ -8,8 +8,8 @@ per order on the job, which the desk and `GET /api/v1/jobs/<id>` show.
 """
 import logging
 
-from flask import current_app, g
-from flask_babel import force_locale, get_locale, gettext as _
+from flask import current_app
+from flask_babel import force_locale, gettext as _
 from sqlalchemy import select
 
 from backend.commits import keep_progress
@@ -20,7 +20,9 @@ from backend.orders.models import Order
 from backend.licensing.models import Site
 from backend.orders.service import mark_missing, order_gone_message, upsert_orders
 from backend.tasks.models import WorkJob
-from backend.tasks.service import mark_running, params_of, record_item, recorded_items, start_job
+from backend.tasks.service import (
+    asker_locale, in_language_of, mark_running, params_of, record_item, recorded_items, start_job,
+)
 
 log = logging.getLogger(__name__)
 MAX_ORDERS = 500
@@ -63,7 +65,7 @@ def start_status_change(site, wc_ids, status: str, by: str | None = None) -> Wor
     status, wc_ids = checked_change(status, wc_ids)
     task = "desk.change_status" if len(wc_ids) == 1 else "desk.change_status_bulk"  # desk/tasks.py
     # the results are worded in the language of whoever asked, as they were when the request wrote them
-    params = {"status": status, "by": by, "locale": str(get_locale() or "en")}
+    params = {"status": status, "by": by, "locale": asker_locale()}
     return start_job(site.id, "status_change", wc_ids, task, params=params, started_by=by, per_task=BATCH_LIMIT)
 
 
@@ -80,17 +82,10 @@ def change_status_of_job(site_id: int, job_id: int, items: list[str]) -> None:
     mark_running(job_id)
     params = params_of(job)
     site = db.session.get(Site, site_id)
-    with _in_language_of(job):
+    with in_language_of(job):
         change_status(site, wc_ids, params["status"], params.get("by"),
                       record=lambda result: _record_result(job_id, result))
 
-
-def _in_language_of(job: WorkJob):
-    """The language of whoever started the job. flask_babel switches language only where `g`
-    holds something (a request's does, a worker's bare app context does not): without the mark
-    a worker would word the results, and the shop's notes, in English."""
-    g.work_job_id = job.id
-    return force_locale(params_of(job).get("locale") or "en")
 
 
 def _record_result(job_id: int, result: dict) -> None:
@@ -108,7 +103,7 @@ def status_change_gave_up(site_id: int, job_id: int, items: list[str], error: st
     if job is None:
         return
     done = recorded_items(job_id)
-    with _in_language_of(job):
+    with in_language_of(job):
         message = _("WooCommerce did not answer; try again.")
         for item in items:
             if item not in done:

@@ -5,6 +5,8 @@ once; its tasks record each item's result here, idempotently, so a task run twic
 worker, a redelivered message) counts each item once."""
 import json
 
+from flask import g
+from flask_babel import force_locale, get_locale
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -123,3 +125,20 @@ def retry_dead_letter(dead_id: int) -> DeadTask | None:
 
 def dead_letter_count() -> int:
     return db.session.execute(select(func.count(DeadTask.id)).where(DeadTask.retried_at.is_(None))).scalar_one()
+
+
+# --- the language a job's results are worded in -------------------------------------------------
+
+def asker_locale() -> str:
+    """The language of whoever starts a job now (the staff member's, the API caller's), kept in
+    the job's params as "locale" so its results read as they did when the request wrote them."""
+    return str(get_locale() or "en")
+
+
+def in_language_of(job: WorkJob):
+    """Word what the job writes in its asker's language (`params["locale"]`). flask_babel
+    switches language only where `g` holds something — a request's does, a worker's bare app
+    context does not — so the job is named there first; without it a worker words everything
+    (results, a shop's order notes) in English."""
+    g.work_job_id = job.id
+    return force_locale(params_of(job).get("locale") or "en")

@@ -3,15 +3,22 @@ workers write it to the sandbox WooCommerce store once per order, and the desk s
 bar until the results replace it. Run on SQLite and on PostgreSQL (BIKRI_TEST_DB=postgresql)."""
 import re
 import time
+from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
+from backend.couriers import service as courier_service, views as courier_views
 from backend.desk import views
 from backend.extensions import db
+from backend.integrations.couriers import ParcelRequest
 from backend.licensing.models import Site
 from backend.orders.models import Order
+from backend.sandbox.server import SandboxServer
+from backend.sandbox.steadfast import API_KEY, SECRET_KEY, create_steadfast_app
 from backend.sync import service as sync
+from backend.timeutil import utcnow
 
 
 @pytest.fixture
@@ -105,3 +112,62 @@ def test_the_api_answers_202_at_once_and_the_worker_finishes_the_job(app, synced
     # a bad request is refused before anything is queued
     refused = synced.post("/api/v1/orders/status", json={"orders": [wc_id], "status": "trash"})
     assert refused.status_code == 422
+
+
+# --- the on-demand courier status check ------------------------------------------------------------
+
+@pytest.fixture
+def steadfast(app):
+    """The sandbox Steadfast on a real socket; the workers are pointed at it by environment."""
+    sandbox_app = create_steadfast_app()
+    with SandboxServer(sandbox_app) as url:
+        sandbox_app.sandbox.url = f"{url}/api/v1"
+        yield sandbox_app.sandbox
+
+
+def booked_parcels(app, shop, steadfast, n):
+    with app.app_context():
+        site = db.session.get(Site, shop.site_id)
+        courier = courier_service.courier_for(courier_service.get_account(site, "steadfast"))
+        pks = []
+        for i in range(n):
+            parcel = courier.create_consignment(ParcelRequest(
+                invoice=f"P{i}", recipient_name="Karim", recipient_phone="01711234567",
+                recipient_address="Mirpur 10, Dhaka", cod_amount=Decimal("500")))
+            pks.append(courier_service.register_consignment(
+                site, parcel.invoice, "steadfast", parcel.consignment_id, parcel.tracking_code, Decimal("500"),
+                1000 + i, status=parcel.status, booked_at=utcnow() - timedelta(hours=2)).id)
+        db.session.commit()
+    steadfast.status_calls.clear()
+    return pks
+
+
+def test_a_status_check_from_the_couriers_page_runs_in_a_worker(app, shop, steadfast, workers, monkeypatch):
+    app.config["COURIERS"]["steadfast"].update(base_url=steadfast.url, requests_per_second=50.0)
+    workers.start(lanes=("transactional",), threads=4, BIKRI_STEADFAST_BASE_URL=steadfast.url, BIKRI_STEADFAST_RATE="50")
+    assert shop.client.put("/api/v1/couriers/steadfast/account", headers=shop.auth,
+                           json={"api_key": API_KEY, "secret_key": SECRET_KEY}).status_code == 200
+    pks = booked_parcels(app, shop, steadfast, 4)
+    steadfast.advance(2 * 3600)
+    steadfast.latency_ms = 300  # a slow courier: the page shows progress first
+    monkeypatch.setattr(courier_views, "CHECK_WAIT_SECONDS", 0)
+    _page, session = shop.open_page(page="couriers", role="shop_manager")
+    headers = {"X-Bikri-Embed-Session": session}
+
+    started = time.monotonic()
+    answer = shop.client.post("/embed/couriers/consignments/check", data={"id": [str(pk) for pk in pks]}, headers=headers)
+    assert time.monotonic() - started < 1.0, "the request does not wait on the courier"
+    html = answer.get_data(as_text=True)
+    assert "of 4 checked with the courier" in html and 'role="progressbar"' in html
+    job_id = int(re.search(r'data-job-id="(\d+)"', html).group(1))
+    deadline = time.monotonic() + 30
+    while "job-progress" in html:
+        assert time.monotonic() < deadline, html
+        time.sleep(0.1)
+        answer = shop.client.get(f"/embed/couriers/consignments/check/{job_id}", headers=headers)
+        html = answer.get_data(as_text=True)
+    assert html.count("changed just now") == 4 and answer.headers["HX-Trigger"] == "checked"
+    assert sorted(steadfast.status_calls.values()) == [1, 1, 1, 1], "each parcel asked once"
+    # the same job through the API, one result per parcel in the order asked
+    job = shop.get(f"/api/v1/jobs/{job_id}").json
+    assert [item["id"] for item in sorted(job["items"], key=lambda item: int(item["item"]))] == pks
