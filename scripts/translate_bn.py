@@ -1089,6 +1089,8 @@ BN.update({
 # Issue 19: desk writes, status checks, fraud checks, balances and bKash leave the web request
 BN.update({
     "WooCommerce did not answer; try again.": "WooCommerce সাড়া দেয়নি; আবার চেষ্টা করুন।",
+    "(asking the courier…)": "(কুরিয়ারকে জিজ্ঞেস করা হচ্ছে…)",
+    "%(done)d of %(total)d checked with the courier": "%(total)d টির মধ্যে %(done)d টি কুরিয়ারের কাছে যাচাই হয়েছে",
 })
 
 

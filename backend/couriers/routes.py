@@ -1,12 +1,12 @@
 """The couriers JSON API (bearer token, scoped to the caller's site): accounts and balance,
 settings, consignments, on-demand status checks, the delivery report."""
-from flask import Response, current_app, url_for
+from flask import Response, current_app, jsonify, url_for
 from flask.views import MethodView
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from backend.api import Blueprint, current_site, dhaka_day_range, paginate
-from backend.couriers import booking, report, service, status_checks, views
+from backend.couriers import balances, booking, report, service, status_checks, views
 from backend.couriers.models import Consignment
 from backend.couriers.schemas import (
     AccountListSchema, AccountSchema, BookingRequestSchema, BookingSchema, CourierBalanceSchema, ConnectAccountSchema, ConsignmentDetailSchema, ConsignmentListArgsSchema,
@@ -59,10 +59,26 @@ class CourierAccountView(MethodView):
 @blp.route("/<courier>/balance")
 class CourierBalance(MethodView):
     @blp.response(200, CourierBalanceSchema)
+    @blp.alt_response(202, schema=CourierBalanceSchema, description="The courier has not answered yet")
     def get(self, courier):
-        """The shop's balance with the courier, asked now (C5)."""
-        account = service.refresh_balance(current_site(), courier)
-        return {"courier": courier, "balance": account.balance, "currency": "BDT", "checked_at": account.balance_checked_at}
+        """The shop's balance with the courier, asked now (C5) by a worker; this waits up to three
+        seconds for it. Answered in time: 200 with the balance (`refreshing: false`), or the
+        courier's refusal as before (422 refused keys, 503 courier unavailable). Not yet: 202
+        with the last known balance and its `checked_at` (null if never asked), `refreshing:
+        true`, and `job`, the job to follow (`Location: /api/v1/jobs/<id>`; its one item holds the
+        new balance, or the error). Asking again while a refresh is under way joins it."""
+        site = current_site()
+        job = balances.refresh_and_wait(site, courier)
+        now = balances.outcome(job)
+        if now["done"] and "error" in now:
+            raise now["error"]
+        if now["done"]:
+            return {"courier": courier, "balance": now["balance"], "currency": "BDT", "checked_at": now["checked_at"],
+                    "refreshing": False, "job": job.id}
+        account = service.get_account(site, courier)
+        body = CourierBalanceSchema().dump({"courier": courier, "balance": account.balance, "currency": "BDT",
+                                           "checked_at": account.balance_checked_at, "refreshing": True, "job": job.id})
+        return jsonify(body), 202, {"Location": url_for("jobs.JobProgress", job_id=job.id)}
 
 
 @blp.route("/settings")

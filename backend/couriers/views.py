@@ -7,7 +7,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import select
 
 from backend.commits import claim
-from backend.couriers import report, service, status_checks
+from backend.couriers import balances, report, service, status_checks
 from backend.couriers.labels import field_label, status_label
 from backend.couriers.models import Consignment
 from backend.api import dhaka_day_range_from_query
@@ -86,14 +86,22 @@ def disconnect(courier):
 
 @blp.get("/accounts/<courier>/balance")
 def balance(courier):
+    """Refresh balance: a worker asks the courier; the card waits a few seconds for the answer,
+    else shows the last known balance as being refreshed and asks again (`?job=`) each second."""
     user = require_user("view_couriers")
     try:
-        service.refresh_balance(user.site, courier)
+        if request.args.get("job"):
+            job = balances.job_of(user.site, request.args["job"])
+        else:
+            job = balances.refresh_and_wait(user.site, courier, started_by=user.display_name)
     except ApiError as error:
-        if error.status == 404 and error.code == "unknown_courier":
+        if error.status == 404 and error.code in ("unknown_courier", "job_not_found"):
             raise
         return _account_card(user, courier, error=error)
-    return _account_card(user, courier)
+    now = balances.outcome(job)
+    if not now["done"]:
+        return _account_card(user, courier, refreshing=job)
+    return _account_card(user, courier, error=now.get("error"))
 
 
 # --- settings -----------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from flask import current_app
 from flask_babel import force_locale, gettext as _
 from sqlalchemy import select
 
-from backend.commits import keep_progress
+from backend.commits import before_remote_call, keep_progress
 from backend.desk.fields import STATUS_RE, invalid, orders_by_wc_id, status_label
 from backend.extensions import db
 from backend.integrations.woocommerce import BATCH_LIMIT, WooCommerce, WooCommerceError, order_missing
@@ -80,6 +80,7 @@ def change_status_of_job(site_id: int, job_id: int, items: list[str]) -> None:
     if not wc_ids:
         return
     mark_running(job_id)
+    before_remote_call()  # WooCommerce is asked next: nothing written stays open while it answers
     params = params_of(job)
     site = db.session.get(Site, site_id)
     with in_language_of(job):

@@ -7,7 +7,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 
 from backend.abandoned import service as abandoned
 from backend.api import paginate
-from backend.couriers import booking, service as couriers
+from backend.couriers import balances, booking, service as couriers
 from backend.desk import export, service
 from backend.commits import claim
 from backend.districts import WC_STATES
@@ -257,15 +257,28 @@ def book():
 
 @blp.get("/booking-balance")
 def booking_balance():
-    """The courier balance, asked now, for the booking dialog (C5)."""
+    """The courier balance, asked now, for the booking dialog (C5). A worker asks the courier;
+    this waits a few seconds, else shows the last known balance as being refreshed and asks
+    again (`?job=`) each second until the answer replaces it."""
     user = require_user("view_couriers")
     settings = couriers.get_settings(user.site)
+    courier = couriers.booking_courier(user.site, settings) or ""
     try:
-        account = couriers.refresh_balance(user.site, couriers.booking_courier(user.site, settings) or "")
+        if request.args.get("job"):
+            job = balances.job_of(user.site, request.args["job"])
+        else:
+            job = balances.refresh_and_wait(user.site, courier, started_by=user.display_name)
     except ApiError as error:
         db.session.rollback()
         return render_template("desk/_booking_balance.html", error=error)
-    return render_template("desk/_booking_balance.html", balance=account.balance)
+    now = balances.outcome(job)
+    if not now["done"]:
+        account = couriers.get_account(user.site, courier)
+        return render_template("desk/_booking_balance.html", refreshing=job,
+                               balance=account.balance if account is not None else None)
+    if "error" in now:
+        return render_template("desk/_booking_balance.html", error=now["error"])
+    return render_template("desk/_booking_balance.html", balance=now["balance"])
 
 
 EXPORT_FILTERS = ("status", "tag", "start", "end", "courier", "q")

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from backend.couriers import service as courier_service, views as courier_views
+from backend.couriers import balances, service as courier_service, views as courier_views
 from backend.desk import views
 from backend.extensions import db
 from backend.integrations.couriers import ParcelRequest
@@ -171,3 +171,47 @@ def test_a_status_check_from_the_couriers_page_runs_in_a_worker(app, shop, stead
     # the same job through the API, one result per parcel in the order asked
     job = shop.get(f"/api/v1/jobs/{job_id}").json
     assert [item["id"] for item in sorted(job["items"], key=lambda item: int(item["item"]))] == pks
+
+
+# --- the courier balance --------------------------------------------------------------------------
+
+def test_the_balance_waits_briefly_then_answers_what_it_knows_and_the_page_polls(app, shop, steadfast, workers,
+                                                                                monkeypatch):
+    app.config["COURIERS"]["steadfast"].update(base_url=steadfast.url)
+    workers.start(lanes=("transactional",), threads=2, BIKRI_STEADFAST_BASE_URL=steadfast.url)
+    assert shop.client.put("/api/v1/couriers/steadfast/account", headers=shop.auth,
+                           json={"api_key": API_KEY, "secret_key": SECRET_KEY}).status_code == 200
+    known = shop.get("/api/v1/couriers/steadfast/balance")
+    assert known.status_code == 200 and known.json["refreshing"] is False
+    steadfast.accounts[API_KEY].balance = Decimal("312.75")
+    steadfast.latency_ms = 1500  # slower than the page waits
+    monkeypatch.setattr(balances, "WAIT_SECONDS", 0.2)
+
+    started = time.monotonic()
+    answer = shop.get("/api/v1/couriers/steadfast/balance")
+    assert time.monotonic() - started < 1.2, "the request does not wait on the courier"
+    assert answer.status_code == 202 and answer.json["refreshing"] is True
+    assert answer.json["balance"] == known.json["balance"] and answer.json["checked_at"] == known.json["checked_at"]
+    assert answer.headers["Location"] == f"/api/v1/jobs/{answer.json['job']}"
+    # asking again while the courier is asked joins the same refresh
+    assert shop.get("/api/v1/couriers/steadfast/balance").json["job"] == answer.json["job"]
+    deadline = time.monotonic() + 30
+    while (job := shop.get(answer.headers["Location"]).json)["status"] != "done":
+        assert time.monotonic() < deadline, job
+        time.sleep(0.1)
+    assert job["kind"] == "courier_balance" and job["items"][0]["balance"] == "312.75"
+    assert steadfast.calls["get_balance"] == 3, "saving the keys, the first ask, one refresh shared by two asks"
+
+    # the booking dialog: the last known balance, being asked, then the answer
+    steadfast.accounts[API_KEY].balance = Decimal("99.50")
+    _page, session = shop.open_page("orders", role="shop_manager")
+    headers = {"X-Bikri-Embed-Session": session}
+    html = shop.client.get("/embed/orders/booking-balance", headers=headers).get_data(as_text=True)
+    assert 'data-refreshing="1"' in html and "312.75" in html
+    poll = re.search(r'hx-get="([^"]+)"', html).group(1).replace("&amp;", "&")
+    deadline = time.monotonic() + 30
+    while 'data-refreshing="1"' in html:
+        assert time.monotonic() < deadline, html
+        time.sleep(0.1)
+        html = shop.client.get(poll, headers=headers).get_data(as_text=True)
+    assert "99.50" in html
