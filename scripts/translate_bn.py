@@ -1090,6 +1090,8 @@ BN.update({
 BN.update({
     "WooCommerce did not answer; try again.": "WooCommerce সাড়া দেয়নি; আবার চেষ্টা করুন।",
     "(asking the courier…)": "(কুরিয়ারকে জিজ্ঞেস করা হচ্ছে…)",
+    "Asking the courier about this number…": "এই নম্বর সম্পর্কে কুরিয়ারকে জিজ্ঞেস করা হচ্ছে…",
+    "The check could not be finished just now. Try again in a minute.": "যাচাইটি এখন শেষ করা যায়নি। এক মিনিট পরে আবার চেষ্টা করুন।",
     "%(done)d of %(total)d checked with the courier": "%(total)d টির মধ্যে %(done)d টি কুরিয়ারের কাছে যাচাই হয়েছে",
 })
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from backend.couriers import balances, service as courier_service, views as courier_views
 from backend.desk import views
 from backend.extensions import db
+from backend.fraud import checks as fraud_checks
 from backend.integrations.couriers import ParcelRequest
 from backend.licensing.models import Site
 from backend.orders.models import Order
@@ -215,3 +216,46 @@ def test_the_balance_waits_briefly_then_answers_what_it_knows_and_the_page_polls
         time.sleep(0.1)
         html = shop.client.get(poll, headers=headers).get_data(as_text=True)
     assert "99.50" in html
+
+
+# --- the fraud check ------------------------------------------------------------------------------
+
+def test_a_fraud_check_asks_the_courier_in_a_worker_and_the_panel_polls(app, shop, steadfast, workers, monkeypatch):
+    app.config["COURIERS"]["steadfast"].update(base_url=steadfast.url)
+    workers.start(lanes=("transactional",), threads=2, BIKRI_STEADFAST_BASE_URL=steadfast.url)
+    assert shop.client.put("/api/v1/couriers/steadfast/account", headers=shop.auth,
+                           json={"api_key": API_KEY, "secret_key": SECRET_KEY}).status_code == 200
+    steadfast.set_history("01711000000", total=22, delivered=15, cancelled=5)
+    steadfast.latency_ms = 1500  # slower than the page waits
+    monkeypatch.setattr(fraud_checks, "WAIT_SECONDS", 0.2)
+
+    started = time.monotonic()
+    answer = shop.post("/api/v1/fraud/check", json={"phone": "01711000000"})
+    assert time.monotonic() - started < 1.2, "the request does not wait on the courier"
+    assert answer.status_code == 202 and answer.json["kind"] == "fraud_check"
+    # the same number asked again while the courier is asked joins the same job: one look-up spent
+    assert shop.post("/api/v1/fraud/check", json={"phone": "+8801711000000"}).json["id"] == answer.json["id"]
+    deadline = time.monotonic() + 30
+    while (job := shop.get(answer.headers["Location"]).json)["status"] != "done":
+        assert time.monotonic() < deadline, job
+        time.sleep(0.1)
+    [item] = job["items"]
+    assert item["outcome"] == "checked" and item["risk"] == "medium" and item["couriers"][0]["delivered"] == 15
+    assert steadfast.calls["fraud_check"] == 1
+    # now a recent check: answered at once, from what is stored
+    again = shop.post("/api/v1/fraud/check", json={"phone": "01711000000"})
+    assert again.status_code == 200 and again.json["cached"] is True and again.json["id"] == item["check_id"]
+
+    # the desk's panel: asking, then the check
+    steadfast.set_history("01811000000", total=4, delivered=1, cancelled=3)
+    _page, session = shop.open_page("orders", role="shop_manager")
+    headers = {"X-Bikri-Embed-Session": session}
+    html = shop.client.post("/embed/fraud/check", data={"phone": "01811000000"}, headers=headers).get_data(as_text=True)
+    assert "fraud-asking" in html
+    poll = re.search(r'hx-get="(/embed/fraud/check/\d+)"', html).group(1)
+    deadline = time.monotonic() + 30
+    while "fraud-asking" in html:
+        assert time.monotonic() < deadline, html
+        time.sleep(0.1)
+        html = shop.client.get(poll, headers=headers).get_data(as_text=True)
+    assert 'class="fraud-courier"' in html and steadfast.calls["fraud_check"] == 2
