@@ -16,7 +16,9 @@ from backend.fraud import checks as fraud_checks
 from backend.integrations.couriers import ParcelRequest
 from backend.licensing.models import Site
 from backend.orders.models import Order
+from backend.sandbox.bkash import BkashSandbox
 from backend.sandbox.server import SandboxServer
+from backend.sms import views as sms_views
 from backend.sandbox.steadfast import API_KEY, SECRET_KEY, create_steadfast_app
 from backend.sync import service as sync
 from backend.timeutil import utcnow
@@ -259,3 +261,42 @@ def test_a_fraud_check_asks_the_courier_in_a_worker_and_the_panel_polls(app, sho
         time.sleep(0.1)
         html = shop.client.get(poll, headers=headers).get_data(as_text=True)
     assert 'class="fraud-courier"' in html and steadfast.calls["fraud_check"] == 2
+
+
+# --- a bKash recharge -----------------------------------------------------------------------------
+
+def test_a_bkash_recharge_is_opened_by_a_worker_and_the_page_asks_for_the_address(app, shop, workers, monkeypatch):
+    sandbox = BkashSandbox()
+    with SandboxServer(sandbox) as url:
+        config = sandbox.gateway_config(url)
+        monkeypatch.setitem(app.config, "BKASH", config)
+        workers.start(lanes=("transactional",), threads=2,
+                      **{f"BIKRI_BKASH_{name.upper()}": value for name, value in config.items()})
+        sandbox.create_latency = 1.0  # bKash opens the payment slower than the page waits
+        monkeypatch.setattr(sms_views, "RECHARGE_WAIT_SECONDS", 0.2)
+
+        started = time.monotonic()
+        answer = shop.post("/api/sms/recharge", json={"amount": 500})
+        assert time.monotonic() - started < 0.8, "the request does not wait on bKash"
+        assert answer.status_code == 202 and answer.json["status"] == "creating" and answer.json["payment_url"] is None
+        deadline = time.monotonic() + 30
+        while (recharge := shop.get(answer.headers["Location"]).json)["status"] == "creating":
+            assert time.monotonic() < deadline, recharge
+            time.sleep(0.1)
+        assert recharge["status"] == "pending" and recharge["payment_url"].startswith(url + "/pay/")
+        [listed] = [r for r in shop.get("/api/sms/recharge-history").json["items"] if r["id"] == recharge["id"]]
+        assert listed["payment_url"] == recharge["payment_url"]
+
+        # the SMS page: "opening the payment", then the Pay button
+        _page, session = shop.open_page("sms")
+        headers = {"X-Bikri-Embed-Session": session}
+        html = shop.client.post("/embed/sms/recharge", data={"amount": "700"}, headers=headers).get_data(as_text=True)
+        assert "recharge-opening" in html and "Pay with bKash" not in html
+        poll = re.search(r'hx-get="(/embed/sms/recharge/\d+)"', html).group(1)
+        deadline = time.monotonic() + 30
+        while "recharge-opening" in html:
+            assert time.monotonic() < deadline, html
+            time.sleep(0.1)
+            html = shop.client.get(poll, headers=headers).get_data(as_text=True)
+        assert "Pay with bKash" in html and f'href="{url}/pay/' in html
+        assert sandbox.count("create") == 2
