@@ -33,29 +33,38 @@ def check_or_start(site: Site, phone, *, user: str, force: bool = False) -> tupl
     check is None while the worker still asks the couriers. Bad numbers (422) and too many forced
     re-checks (429) are refused before anything is queued."""
     phone = service.read_phone(phone)
-    if force:
-        service.allow_forced(site.id)
     recent = service.latest_check(site.id, phone)
     if not force and service.reusable(recent):
         return recent, True, None
     if not service.lookup_accounts(site.id):  # no courier to ask: the shop's and network's counts, now
         check, cached = service.check_phone(site, phone, user=user, force=force)
         return check, cached, None
-    job = _under_way(site.id, phone, force) or start_job(
-        site.id, KIND, [phone], "fraud.check_phone", started_by=user,
-        params={"phone": phone, "user": user, "force": force, "locale": asker_locale()})
+    job = _under_way(site.id, phone, force)
+    if job is None:
+        if force:
+            service.allow_forced(site.id, under_way=_forced_under_way(site.id))
+        job = start_job(site.id, KIND, [phone], "fraud.check_phone", started_by=user,
+                        params={"phone": phone, "user": user, "force": force, "locale": asker_locale()})
     claim()  # the worker must find the job before this request waits on it
     job = wait_for_job(job, WAIT_SECONDS)
     return check_of(job), False, job
 
 
 def _under_way(site_id: int, phone: str, force: bool) -> WorkJob | None:
-    candidates = db.session.execute(
+    """A check of this number a worker is doing now (a forced ask joins only a forced one)."""
+    return next((job for job in _running(site_id) if params_of(job).get("phone") == phone
+                 and (params_of(job).get("force") or not force)), None)
+
+
+def _forced_under_way(site_id: int) -> int:
+    return sum(1 for job in _running(site_id) if params_of(job).get("force"))
+
+
+def _running(site_id: int) -> list[WorkJob]:
+    return list(db.session.execute(
         select(WorkJob).where(WorkJob.site_id == site_id, WorkJob.kind == KIND, WorkJob.status.in_(("queued", "running")),
                               WorkJob.created_at >= utcnow() - timedelta(seconds=SHARE_SECONDS))
-        .order_by(WorkJob.id.desc())).scalars()
-    return next((job for job in candidates if params_of(job).get("phone") == phone
-                 and (params_of(job).get("force") or not force)), None)
+        .order_by(WorkJob.id.desc())).scalars())
 
 
 def check_of(job: WorkJob) -> FraudCheck | None:

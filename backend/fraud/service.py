@@ -183,12 +183,14 @@ def reusable(check: FraudCheck | None) -> bool:
     return not any(c.get("retryable") for c in json.loads(check.sources)["couriers"])
 
 
-def allow_forced(site_id: int) -> None:
+def allow_forced(site_id: int, under_way: int = 0) -> None:
+    """Refuse a forced re-check past the hourly limit; `under_way` counts those a worker is still
+    asking the courier for (each will spend an allowance too)."""
     limit = current_app.config["FRAUD_FORCED_CHECKS_PER_HOUR"]
     since = utcnow() - timedelta(hours=1)
     used = db.session.execute(select(func.count()).where(
         FraudCheck.site_id == site_id, FraudCheck.checked_at >= since, FraudCheck.forced.is_(True))).scalar_one()
-    if used >= limit:
+    if used + under_way >= limit:
         raise ApiError(_("This shop re-checked %(n)s numbers in the last hour, the most allowed: re-checks spend your "
                          "courier's daily allowance. The latest result is still shown; try again later.", n=limit),
                        code="rate_limited", status=429, headers={"Retry-After": "600"})
