@@ -1137,6 +1137,20 @@ BN.update({
 })
 
 
+# Issue 19: desk writes, status checks, fraud checks, balances and bKash leave the web request
+BN.update({
+    "WooCommerce did not answer; try again.": "WooCommerce সাড়া দেয়নি; আবার চেষ্টা করুন।",
+    "(asking the courier…)": "(কুরিয়ারকে জিজ্ঞেস করা হচ্ছে…)",
+    "Asking the courier about this number…": "এই নম্বর সম্পর্কে কুরিয়ারকে জিজ্ঞেস করা হচ্ছে…",
+    "Opening the bKash payment": "বিকাশ পেমেন্ট খোলা হচ্ছে",
+    "Recharge of %(amount)s started. Opening the bKash payment…": "%(amount)s রিচার্জ শুরু হয়েছে। বিকাশ পেমেন্ট খোলা হচ্ছে…",
+    "bKash did not open the payment.": "বিকাশ পেমেন্টটি খোলেনি।",
+    "This shop has no such recharge.": "এই দোকানের এমন কোনো রিচার্জ নেই।",
+    "The check could not be finished just now. Try again in a minute.": "যাচাইটি এখন শেষ করা যায়নি। এক মিনিট পরে আবার চেষ্টা করুন।",
+    "%(done)d of %(total)d checked with the courier": "%(total)d টির মধ্যে %(done)d টি কুরিয়ারের কাছে যাচাই হয়েছে",
+})
+
+
 def main():
     path = Path(__file__).resolve().parent.parent / "backend/translations/bn/LC_MESSAGES/messages.po"
     with path.open("rb") as f:

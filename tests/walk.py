@@ -31,6 +31,7 @@ PATH_ARGS = {
     "cost_id": lambda other_site: SEEDED["cost_id"],  # shop B's dashboard cost (seed_dashboard)
     "checkout_id": lambda other_site: SEEDED["checkout_id"],  # shop B's abandoned checkout (seed_abandoned)
     "job_id": lambda other_site: SEEDED["job_id"],  # shop B's work job (seed_tasks)
+    "recharge_id": lambda other_site: SEEDED["recharge_id"],  # shop B's bKash recharge (seed_sms)
 }
 SEEDED = {}
 
@@ -50,8 +51,12 @@ def seed_sms(site_id):
     service.credit(site_id, Decimal("777.77"), kind="operator_credit", reference="seed", note=MARKER)
     db.session.add(SmsMessage(site_id=site_id, phone="+8801999999999", content=f"{MARKER} message", purpose="manual",
                               encoding="gsm", segments=1, cost=Decimal("0.45"), gateway_cost=Decimal("0.3"), status="sent"))
-    db.session.add(Recharge(site_id=site_id, amount=Decimal("777.77"), method="bkash", status="completed",
-                            transaction_id=f"{MARKER}-trx", payment_id=f"{MARKER}-payment"))
+    recharge = Recharge(site_id=site_id, amount=Decimal("777.77"), method="bkash", status="pending",
+                        transaction_id=f"{MARKER}-trx", payment_id=f"{MARKER}-payment",
+                        payment_url=f"https://bkash.example/pay/{MARKER}")
+    db.session.add(recharge)
+    db.session.flush()
+    SEEDED["recharge_id"] = recharge.id
 
 
 def seed_desk(site_id):

@@ -1,20 +1,21 @@
 """The couriers JSON API (bearer token, scoped to the caller's site): accounts and balance,
 settings, consignments, on-demand status checks, the delivery report."""
-from flask import Response, current_app, url_for
+from flask import Response, current_app, jsonify, url_for
 from flask.views import MethodView
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from backend.api import Blueprint, current_site, dhaka_day_range, paginate
-from backend.couriers import booking, polling, report, service, views
+from backend.couriers import balances, booking, report, service, status_checks, views
 from backend.couriers.models import Consignment
 from backend.couriers.schemas import (
     AccountListSchema, AccountSchema, BookingJobSchema, BookingRequestSchema, CourierBalanceSchema, ConnectAccountSchema, ConsignmentDetailSchema, ConsignmentListArgsSchema,
     ConsignmentPageSchema, ReportArgsSchema, ReportSchema, SettingsSchema, SettingsUpdateSchema, StatusCheckRequestSchema,
-    StatusCheckSchema,
 )
 from backend.errors import NotFound
 from backend.integrations.couriers import FINAL_STATUSES
+from backend.tasks.schemas import JobSchema
+from backend.tasks.service import job_view
 
 blp = Blueprint("couriers", __name__, url_prefix="/api/v1/couriers", description="Couriers: accounts, statuses, report")
 
@@ -58,10 +59,26 @@ class CourierAccountView(MethodView):
 @blp.route("/<courier>/balance")
 class CourierBalance(MethodView):
     @blp.response(200, CourierBalanceSchema)
+    @blp.alt_response(202, schema=CourierBalanceSchema, description="The courier has not answered yet")
     def get(self, courier):
-        """The shop's balance with the courier, asked now (C5)."""
-        account = service.refresh_balance(current_site(), courier)
-        return {"courier": courier, "balance": account.balance, "currency": "BDT", "checked_at": account.balance_checked_at}
+        """The shop's balance with the courier, asked now (C5) by a worker; this waits up to three
+        seconds for it. Answered in time: 200 with the balance (`refreshing: false`), or the
+        courier's refusal as before (422 refused keys, 503 courier unavailable). Not yet: 202
+        with the last known balance and its `checked_at` (null if never asked), `refreshing:
+        true`, and `job`, the job to follow (`Location: /api/v1/jobs/<id>`; its one item holds the
+        new balance, or the error). Asking again while a refresh is under way joins it."""
+        site = current_site()
+        job = balances.refresh_and_wait(site, courier)
+        now = balances.outcome(job)
+        if now["done"] and "error" in now:
+            raise now["error"]
+        if now["done"]:
+            return {"courier": courier, "balance": now["balance"], "currency": "BDT", "checked_at": now["checked_at"],
+                    "refreshing": False, "job": job.id}
+        account = service.get_account(site, courier)
+        body = CourierBalanceSchema().dump({"courier": courier, "balance": account.balance, "currency": "BDT",
+                                           "checked_at": account.balance_checked_at, "refreshing": True, "job": job.id})
+        return jsonify(body), 202, {"Location": url_for("jobs.JobProgress", job_id=job.id)}
 
 
 @blp.route("/settings")
@@ -133,25 +150,17 @@ class Bookings(MethodView):
 @blp.route("/consignments/status-check")
 class StatusCheck(MethodView):
     @blp.arguments(StatusCheckRequestSchema)
-    @blp.response(200, StatusCheckSchema)
+    @blp.response(202, JobSchema)
     def post(self, data):
-        """Ask the couriers now about these consignments (C6): one result per id or invoice given,
-        in that order. Unknown ones say so; final ones are not asked again."""
-        site = current_site()
-        found = service.consignments_of(site, ids=data["ids"]) if data["ids"] else []
-        found += service.consignments_of(site, invoices=data["invoices"]) if data["invoices"] else []
-        unique = list({c.id: c for c in found}.values())
-        checked = {item["id"]: item for item in polling.check_consignments(site, unique)}
-        by_invoice = {c.invoice: c.id for c in unique}
-        items = []
-        for pk in data["ids"]:
-            items.append(checked.get(pk) or {"id": pk, "invoice": "", "checked": False, "changed": False,
-                                             "error": _("No consignment of this shop has this id.")})
-        for invoice in data["invoices"]:
-            pk = by_invoice.get(invoice)
-            items.append(checked[pk] if pk else {"id": None, "invoice": invoice, "checked": False, "changed": False,
-                                                 "error": _("No consignment of this shop has this order number.")})
-        return {"items": items}
+        """Ask the couriers now about these consignments (C6). Answers 202 at once with a
+        `status_check` job (`Location: /api/v1/jobs/<id>`); a worker asks the couriers and the
+        job gets one item per id or invoice given, `item` being its position in that order (ids
+        first) and the rest a status-check result: `{id, invoice, courier, consignment_id,
+        status, courier_status, last_checked_at, checked, changed, error, note}`. Unknown ones
+        say so; final ones are not asked again. Bad requests are refused (422) before anything
+        is queued."""
+        job = status_checks.start_status_check(current_site(), data["ids"], data["invoices"])
+        return job_view(job), 202, {"Location": url_for("jobs.JobProgress", job_id=job.id)}
 
 
 @blp.route("/report")

@@ -31,9 +31,11 @@ class ConnectAccountSchema(StrictSchema):
 
 class CourierBalanceSchema(Schema):
     courier = fields.String()
-    balance = MoneyString()
+    balance = MoneyString(allow_none=True)
     currency = fields.String()
-    checked_at = UtcDateTime()
+    checked_at = UtcDateTime(allow_none=True)
+    refreshing = fields.Boolean(metadata={"description": "true: the courier has not answered yet; this is the last known balance"})
+    job = fields.Integer(metadata={"description": "the refresh's job: GET /api/v1/jobs/<job>"})
 
 
 class SettingsSchema(Schema):

@@ -2,11 +2,12 @@
 (checked before saving, keys never shown back), balance, default options, a status check of
 parcels on the way, and the delivery report with its chart and CSV."""
 
-from flask import Blueprint, Response, jsonify, render_template, request
+from flask import Blueprint, Response, abort, jsonify, render_template, request
 from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import select
 
-from backend.couriers import polling, report, service
+from backend.commits import claim
+from backend.couriers import balances, report, service, status_checks
 from backend.couriers.labels import field_label, status_label
 from backend.couriers.models import Consignment
 from backend.api import dhaka_day_range_from_query
@@ -16,6 +17,7 @@ from backend.errors import ApiError
 from backend.extensions import db
 from backend.integrations.couriers import FINAL_STATUSES, STATUSES
 from backend.labels import label
+from backend.tasks import service as tasks_service
 from backend.timeutil import dhaka_today
 
 blp = Blueprint("couriers_embed", __name__, url_prefix="/embed/couriers", template_folder="templates",
@@ -84,14 +86,22 @@ def disconnect(courier):
 
 @blp.get("/accounts/<courier>/balance")
 def balance(courier):
+    """Refresh balance: a worker asks the courier; the card waits a few seconds for the answer,
+    else shows the last known balance as being refreshed and asks again (`?job=`) each second."""
     user = require_user("view_couriers")
     try:
-        service.refresh_balance(user.site, courier)
+        if request.args.get("job"):
+            job = balances.job_of(user.site, request.args["job"])
+        else:
+            job = balances.refresh_and_wait(user.site, courier, started_by=user.display_name)
     except ApiError as error:
-        if error.status == 404 and error.code == "unknown_courier":
+        if error.status == 404 and error.code in ("unknown_courier", "job_not_found"):
             raise
         return _account_card(user, courier, error=error)
-    return _account_card(user, courier)
+    now = balances.outcome(job)
+    if not now["done"]:
+        return _account_card(user, courier, refreshing=job)
+    return _account_card(user, courier, error=now.get("error"))
 
 
 # --- settings -----------------------------------------------------------------------------------------
@@ -132,14 +142,37 @@ def consignments():
     return render_template("couriers/_consignments.html", rows=rows)
 
 
+# How long the check waits for the worker before it shows a progress bar instead: a few parcels
+# usually answer in this time, so staff see the results as before.
+CHECK_WAIT_SECONDS = 3.0
+
+
 @blp.post("/consignments/check")
 def check():
+    """Check the ticked parcels now: a worker asks the couriers; the results if they come within a
+    few seconds, else a progress bar that asks again until they replace it."""
     user = require_user("view_couriers")
     ids = [int(value) for value in request.form.getlist("id") if value.isdigit()][:100]
     if not ids:
         return render_template("couriers/_check_result.html", items=[], error=_("Tick the parcels to check first."))
-    found = service.consignments_of(user.site, ids=ids)
-    items = polling.check_consignments(user.site, found)
+    job = status_checks.start_status_check(user.site, ids, [], started_by=user.display_name)
+    claim()  # the worker must find the job before this request waits on it
+    return _check_answer(tasks_service.wait_for_job(job, CHECK_WAIT_SECONDS))
+
+
+@blp.get("/consignments/check/<int:job_id>")
+def check_progress(job_id):
+    user = require_user("view_couriers")
+    job = tasks_service.job_for_site(user.site.id, job_id)
+    if job is None or job.kind != status_checks.KIND:
+        abort(404)
+    return _check_answer(job)
+
+
+def _check_answer(job):
+    if job.status not in ("done", "failed"):
+        return render_template("couriers/_check_progress.html", job=job)
+    items = status_checks.results_of_job(tasks_service.job_view(job))
     # the table of parcels listens for this and reloads with the new statuses
     return render_template("couriers/_check_result.html", items=items), 200, {"HX-Trigger": "checked"}
 

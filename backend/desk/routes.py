@@ -1,6 +1,6 @@
 """The order desk's JSON API (for the plugin and tests; bearer token = the shop itself) and
 its embed views (wp-admin iframe; role-checked). Both call backend/desk/service.py."""
-from flask import jsonify, request
+from flask import jsonify, request, url_for
 from flask.views import MethodView
 from werkzeug.datastructures import MultiDict
 
@@ -9,6 +9,8 @@ from backend.desk import service
 from backend.desk.schemas import ManualOrderSchema, OrderStatusChangeSchema, TagEditSchema, TaggingSchema, TagSchema
 from backend.desk.views import blp as embed_blp
 from backend.fraud.service import desk_badges
+from backend.tasks.schemas import JobSchema
+from backend.tasks.service import job_view
 from backend.timeutil import iso
 
 api_blp = Blueprint("desk", __name__, url_prefix="/api/v1", description="The order desk")
@@ -63,10 +65,14 @@ class Orders(MethodView):
 @api_blp.route("/orders/status")
 class Status(MethodView):
     @api_blp.arguments(OrderStatusChangeSchema)
+    @api_blp.response(202, JobSchema)
     def post(self, data):
-        """Change the status of one or many orders in WooCommerce; one result per order."""
-        results = service.change_status(current_site(), data["orders"], data["status"])
-        return jsonify({"results": results})
+        """Change the status of one or many orders in WooCommerce. Answers 202 at once with the job
+        (`Location: /api/v1/jobs/<id>`); the workers write to WooCommerce and the job gets one
+        item per order: `{wc_id, ok, status, error, code?, note?}` (outcome changed, refused or
+        gone). A bad status or list is refused with 422 before anything is queued."""
+        job = service.start_status_change(current_site(), data["orders"], data["status"])
+        return job_view(job), 202, {"Location": url_for("jobs.JobProgress", job_id=job.id)}
 
 
 @api_blp.route("/order-tags")

@@ -19,7 +19,7 @@ from backend.desk.counts import (  # noqa: F401
     NOT_LISTED, TABS, fold_status_counts, settable_statuses, status_counts, tab_counts,
 )
 from backend.desk.status_changes import (  # noqa: F401
-    change_status, shop_language, status_note,
+    change_status, checked_change, results_of_job, shop_language, start_status_change, status_note,
 )
 from backend.desk.manual_orders import (  # noqa: F401
     Discount, HUNDRED, MAX_DISCOUNTS, MAX_LINES, ManualOrder, PAYMENT_METHODS, POISHA, Quote, apply_discounts,

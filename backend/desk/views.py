@@ -6,10 +6,10 @@ from flask import Blueprint, Response, abort, g, jsonify, render_template, reque
 from flask_babel import gettext as _, lazy_gettext as _l
 
 from backend.abandoned import service as abandoned
-from backend import commits
 from backend.api import paginate
-from backend.couriers import booking, service as couriers
+from backend.couriers import balances, booking, service as couriers
 from backend.desk import export, service
+from backend.commits import claim
 from backend.districts import WC_STATES
 from backend.embed import service as embed_service
 from backend.embed.pages import EmbedPage, register_page
@@ -141,14 +141,16 @@ def since():
 
 @blp.post("/status")
 def status():
+    """A status change (a row's menu, or the bulk bar): the workers write it to WooCommerce; the
+    answer is its results if they come within a few seconds (one order usually does), else a
+    progress bar ("120 of 500 changed in WooCommerce") that the results replace."""
     user = require_user("change_order_status")
     try:
-        results = service.change_status(user.site, service.ids_from(request.form.getlist("order")),
-                                        request.form.get("status", ""), by=user.display_name)
+        job = service.start_status_change(user.site, service.ids_from(request.form.getlist("order")),
+                                          request.form.get("status", ""), by=user.display_name)
     except ApiError as error:
         return render_template("desk/_status_results.html", error=error)
-    response = render_template("desk/_status_results.html", results=results)
-    return response, 200, {"HX-Trigger": "orders-changed"}
+    return start_and_answer(job, user)
 
 
 @blp.post("/quote")
@@ -265,15 +267,28 @@ def _booking_results(job, user):
 
 @blp.get("/booking-balance")
 def booking_balance():
-    """The courier balance, asked now, for the booking dialog (C5)."""
+    """The courier balance, asked now, for the booking dialog (C5). A worker asks the courier;
+    this waits a few seconds, else shows the last known balance as being refreshed and asks
+    again (`?job=`) each second until the answer replaces it."""
     user = require_user("view_couriers")
     settings = couriers.get_settings(user.site)
+    courier = couriers.booking_courier(user.site, settings) or ""
     try:
-        account = couriers.refresh_balance(user.site, couriers.booking_courier(user.site, settings) or "")
+        if request.args.get("job"):
+            job = balances.job_of(user.site, request.args["job"])
+        else:
+            job = balances.refresh_and_wait(user.site, courier, started_by=user.display_name)
     except ApiError as error:
         db.session.rollback()
         return render_template("desk/_booking_balance.html", error=error)
-    return render_template("desk/_booking_balance.html", balance=account.balance)
+    now = balances.outcome(job)
+    if not now["done"]:
+        account = couriers.get_account(user.site, courier)
+        return render_template("desk/_booking_balance.html", refreshing=job,
+                               balance=account.balance if account is not None else None)
+    if "error" in now:
+        return render_template("desk/_booking_balance.html", error=now["error"])
+    return render_template("desk/_booking_balance.html", balance=now["balance"])
 
 
 EXPORT_FILTERS = ("status", "tag", "start", "end", "courier", "q")
@@ -409,6 +424,8 @@ PROGRESS_WORDS = {
     "status_change": _l("%(done)d of %(total)d changed in WooCommerce"),
     "status_check": _l("%(done)d of %(total)d checked with the courier"),
 }
+JOB_RESULTS["status_change"] = ("desk/_status_results.html",
+                                lambda view, user: {"results": service.results_of_job(view)})
 
 
 def job_answer(job, user):
@@ -424,7 +441,7 @@ def job_answer(job, user):
 def start_and_answer(job, user):
     """What a desk action answers after starting `job`: the outcome if it came within a few
     seconds, else the progress bar (the commit first, so the workers see the job)."""
-    commits.claim()  # the job's rows and its queued tasks go out before we wait on the workers
+    claim()  # the workers must find the job and its items before this request waits on them
     return job_answer(tasks_service.wait_for_job(job, JOB_WAIT_SECONDS), user)
 
 

@@ -1,9 +1,12 @@
 """The fraud-check JSON API (bearer token, scoped to the caller's site)."""
+from flask import jsonify, url_for
 from flask.views import MethodView
 
 from backend.api import Blueprint, current_site, paginate
-from backend.fraud import service, views
+from backend.fraud import checks, service, views
 from backend.fraud.schemas import CheckRequestSchema, CheckSchema, HistoryArgsSchema, HistoryPageSchema
+from backend.tasks.schemas import JobSchema
+from backend.tasks.service import job_view
 
 blp = Blueprint("fraud", __name__, url_prefix="/api/v1/fraud", description="Fraud check of a customer's phone")
 
@@ -15,11 +18,20 @@ PAGE_BLUEPRINTS = [views.blp]
 class Check(MethodView):
     @blp.arguments(CheckRequestSchema)
     @blp.response(200, CheckSchema)
+    @blp.alt_response(202, schema=JobSchema, description="The couriers are still being asked")
     def post(self, data):
         """Check a phone: its history at the connected couriers, in this shop, and across Bikri
         (counts only). A check younger than the cache time is shown again (`cached`); `force`
-        asks afresh (limited per hour). A courier that fails is reported in its entry."""
-        check, cached = service.check_phone(current_site(), data["phone"], user=data["checked_by"], force=data["force"])
+        asks afresh (limited per hour). A courier that fails is reported in its entry.
+
+        The couriers are asked by a worker; this waits up to three seconds for them. Answered in
+        time (or no courier to ask): 200 with the check. Not yet: 202 with the `fraud_check` job
+        (`Location: /api/v1/jobs/<id>`); once done its one item is the check, as the 200 answer
+        has it (plus `check_id`). A second ask for the number while one runs joins it."""
+        check, cached, job = checks.check_or_start(current_site(), data["phone"], user=data["checked_by"],
+                                                   force=data["force"])
+        if check is None:
+            return jsonify(JobSchema().dump(job_view(job))), 202, {"Location": url_for("jobs.JobProgress", job_id=job.id)}
         return service.check_view(check, cached)
 
 

@@ -112,15 +112,19 @@ def network_history(phone: str) -> dict:
             "success_percent": success_percent(counts["delivered"], counts["returned"])}
 
 
+def lookup_accounts(site_id: int) -> list[CourierAccount]:
+    """The shop's connected courier accounts whose courier offers the look-up."""
+    accounts = db.session.execute(select(CourierAccount).where(CourierAccount.site_id == site_id)
+                                  .order_by(CourierAccount.courier)).scalars()
+    return [account for account in accounts if (cls := COURIERS.get(account.courier)) is not None
+            and cls.enabled and cls.supports_fraud_check()]
+
+
 def courier_histories(site_id: int, phone: str) -> list[dict]:
     """One entry per connected courier that offers the look-up: its numbers, or why it has none."""
     found = []
-    accounts = db.session.execute(select(CourierAccount).where(CourierAccount.site_id == site_id)
-                                  .order_by(CourierAccount.courier)).scalars()
-    for account in accounts:
-        cls = COURIERS.get(account.courier)
-        if cls is None or not cls.enabled or not cls.supports_fraud_check():
-            continue
+    for account in lookup_accounts(site_id):
+        cls = COURIERS[account.courier]
         entry = {"courier": cls.key, "name": cls.name}
         try:
             history = courier_for(account).fraud_check(phone)
@@ -170,7 +174,7 @@ def latest_check(site_id: int, phone: str) -> FraudCheck | None:
                               .order_by(FraudCheck.checked_at.desc(), FraudCheck.id.desc()).limit(1)).scalar_one_or_none()
 
 
-def _reusable(check: FraudCheck | None) -> bool:
+def reusable(check: FraudCheck | None) -> bool:
     """Young enough, and no courier was merely down then (a used-up allowance stays used up)."""
     if check is None:
         return False
@@ -179,12 +183,14 @@ def _reusable(check: FraudCheck | None) -> bool:
     return not any(c.get("retryable") for c in json.loads(check.sources)["couriers"])
 
 
-def _allow_forced(site_id: int) -> None:
+def allow_forced(site_id: int, under_way: int = 0) -> None:
+    """Refuse a forced re-check past the hourly limit; `under_way` counts those a worker is still
+    asking the courier for (each will spend an allowance too)."""
     limit = current_app.config["FRAUD_FORCED_CHECKS_PER_HOUR"]
     since = utcnow() - timedelta(hours=1)
     used = db.session.execute(select(func.count()).where(
         FraudCheck.site_id == site_id, FraudCheck.checked_at >= since, FraudCheck.forced.is_(True))).scalar_one()
-    if used >= limit:
+    if used + under_way >= limit:
         raise ApiError(_("This shop re-checked %(n)s numbers in the last hour, the most allowed: re-checks spend your "
                          "courier's daily allowance. The latest result is still shown; try again later.", n=limit),
                        code="rate_limited", status=429, headers={"Retry-After": "600"})
@@ -195,9 +201,9 @@ def check_phone(site, phone, *, user: str, force: bool = False) -> tuple[FraudCh
     (the fraud history) and sets the customer's risk; `force` skips the recent one."""
     phone = read_phone(phone)
     if force:
-        _allow_forced(site.id)
+        allow_forced(site.id)
     recent = latest_check(site.id, phone)
-    if not force and _reusable(recent):
+    if not force and reusable(recent):
         return recent, True
     couriers = courier_histories(site.id, phone)
     carry_forward(couriers, recent)
@@ -212,6 +218,10 @@ def check_phone(site, phone, *, user: str, force: bool = False) -> tuple[FraudCh
         fraud_risk=check.risk, fraud_success_percent=check.success_percent, fraud_checked_at=check.checked_at))
     db.session.flush()
     return check, False
+
+
+def not_checked_message() -> str:
+    return _("The check could not be finished just now. Try again in a minute.")
 
 
 def check_view(check: FraudCheck, cached: bool = False) -> dict:

@@ -22,6 +22,7 @@ Cancel buttons; it sends the browser to `callbackURL?paymentID=…&status=succes
 Controls, in-process (tests) or over HTTP under /__sandbox__/ (demo, another process):
     sandbox.fail_next_execute(status_code="2023", status_message="Insufficient Balance")
     sandbox.delay_next_execute(seconds, complete=True)   # slow answer; the payment completes first
+    sandbox.create_latency = seconds                     # every create answers this late
     sandbox.drop_next_execute_response()                 # complete, then close without answering
     sandbox.decline_next_payment()                       # the next Pay ends in status=failure
     sandbox.expire_tokens()                              # every id_token so far stops working
@@ -83,6 +84,7 @@ class BkashSandbox:
         self.clock = clock
         self._lock = threading.RLock()
         self._wake = threading.Event()  # set by reset() so a delayed answer stops waiting
+        self.create_latency = 0.0  # seconds every create takes (bKash opening a payment slowly)
         self.url_map = Map([
             Rule(f"{PREFIX}/token/grant", endpoint="grant", methods=["POST"]),
             Rule(f"{PREFIX}/token/refresh", endpoint="refresh", methods=["POST"]),
@@ -258,6 +260,8 @@ class BkashSandbox:
         return moment.strftime("%Y-%m-%dT%H:%M:%S:") + f"{moment.microsecond // 1000:03d} GMT+0600"
 
     def on_create(self, request: Request) -> Response:
+        if self.create_latency:
+            self._wake.wait(self.create_latency)
         body = self._body("create", request)
         refused = self._authorised(request)
         if refused is not None:

@@ -12,7 +12,7 @@ SMS_PURPOSES = register("sms_purpose", {
 })
 
 RECHARGE_STATUSES = register("recharge_status", {
-    "pending": _l("Waiting for payment"), "completed": _l("Completed"), "failed": _l("Failed"),
+    "creating": _l("Opening the bKash payment"), "pending": _l("Waiting for payment"), "completed": _l("Completed"), "failed": _l("Failed"),
     "cancelled": _l("Cancelled"), "expired": _l("Expired"), "rejected": _l("Rejected"),
 })
 

@@ -112,8 +112,11 @@ class Recharge(db.Model):
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     amount: Mapped[Decimal] = mapped_column(Money)
     method: Mapped[str] = mapped_column(String(20))  # bkash | manual
-    status: Mapped[str] = mapped_column(String(12))  # pending | completed | failed | cancelled
+    # creating (a worker opens the bKash payment) | pending | completed | failed | cancelled | expired | rejected
+    status: Mapped[str] = mapped_column(String(12))
     payment_id: Mapped[str | None] = mapped_column(String(80), unique=True)
+    # where the payer pays on bKash: good for this payment only, shown to the shop while it is pending
+    payment_url: Mapped[str | None] = mapped_column(Text)
     transaction_id: Mapped[str | None] = mapped_column(String(80))
     note: Mapped[str | None] = mapped_column(String(255))
     created_by: Mapped[str | None] = mapped_column(String(254))

@@ -8,8 +8,8 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
 
-from backend.commits import before_remote_call, keep_progress
-from backend.errors import ApiError
+from backend.commits import claim, keep_progress
+from backend.errors import ApiError, NotFound
 from backend.extensions import db
 from backend.integrations.payments import COMPLETED, PaymentError, get_payment_gateway
 from backend.licensing.models import Site
@@ -17,6 +17,9 @@ from backend.money import to_poisha, whole_poisha
 from backend.sms.config import sms_settings
 from backend.sms.models import Recharge
 from backend.sms.wallet import credit, rate_limited, validation_error
+from backend.tasks import enqueue, require_queue
+from backend.tasks.coordination import wait_done
+from backend.tasks.queue import announce_after_commit
 from backend.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -141,22 +144,65 @@ def payment_callback_url() -> str:
 
 
 def start_recharge(site: Site, amount: Decimal) -> Recharge:
-    """Open a bKash payment for a recharge; the shop pays at `recharge.payment_url`."""
+    """Start a bKash recharge: the row now ("creating"), the payment opened at bKash by a worker
+    (`open_payment`, issue 19: no web request waits on bKash). The page waits a moment and asks
+    for the payment address; the API answers with the recharge and `GET /api/sms/recharges/<id>`
+    shows `payment_url` once it is there. Refused before anything is written: a bad amount (422),
+    online recharge not set up (503), the work queue down (503)."""
     amount = check_recharge_amount(amount)
-    gateway = _payment_gateway()
-    recharge = Recharge(site_id=site.id, amount=amount, method="bkash", status="pending")
+    _payment_gateway()
+    require_queue()
+    recharge = Recharge(site_id=site.id, amount=amount, method="bkash", status="creating")
     db.session.add(recharge)
-    # On record before bKash is asked, whatever it answers.
-    before_remote_call()
+    db.session.flush()
+    enqueue("sms.open_bkash_payment", site_id=site.id, recharge_id=recharge.id)
+    return recharge
+
+
+def open_payment(site_id: int, recharge_id: int) -> None:
+    """The task: ask bKash to open the payment. Once opened (or failed) the recharge is no longer
+    "creating" and a redelivered task does nothing; a task killed after bKash answered but before
+    its commit opens a second payment for the same invoice, and the first is never paid (bKash
+    takes no money for a payment never executed)."""
+    recharge = db.session.get(Recharge, recharge_id)
+    if recharge is None or recharge.site_id != site_id or recharge.status != "creating":
+        return
     try:
-        created = gateway.create_payment(amount=amount, invoice=f"BIKRI-{recharge.id}",
-                                         callback_url=payment_callback_url(), payer_reference=f"site-{site.id}")
-    except PaymentError as error:
+        created = _payment_gateway().create_payment(
+            amount=recharge.amount, invoice=f"BIKRI-{recharge.id}", callback_url=payment_callback_url(),
+            payer_reference=f"site-{site_id}")
+    except (PaymentError, RechargeUnavailable) as error:
         recharge.status, recharge.note = "failed", f"bKash did not open the payment: {error.message}"[:255]
-        keep_progress()  # the API answers 503, whose request rolls back: the failure stays on record
-        raise RechargeUnavailable(f"bKash did not open the payment: {error.message}") from error
-    recharge.payment_id = created.payment_id
-    recharge.payment_url = created.redirect_url  # not stored: it is only good for this payer, now
+    else:
+        recharge.payment_id, recharge.payment_url, recharge.status = created.payment_id, created.redirect_url, "pending"
+    announce_after_commit(opened_subject(recharge.id))
+
+
+def payment_gave_up(site_id: int, recharge_id: int, error: str = "") -> None:
+    recharge = db.session.get(Recharge, recharge_id)
+    if recharge is not None and recharge.status == "creating":
+        recharge.status, recharge.note = "failed", "bKash did not open the payment: no answer"
+        announce_after_commit(opened_subject(recharge.id))
+
+
+def opened_subject(recharge_id: int) -> str:
+    return f"recharge-opened:{recharge_id}"
+
+
+def wait_until_opened(recharge: Recharge, seconds: float) -> Recharge:
+    """Wait up to `seconds` for the worker to open the payment; the recharge as it stands then."""
+    if recharge.status == "creating":
+        claim()  # the worker must find the row before this request waits on it
+        wait_done(opened_subject(recharge.id), seconds)
+        db.session.refresh(recharge)
+    return recharge
+
+
+def recharge_of(site: Site, recharge_id: int) -> Recharge:
+    recharge = db.session.execute(select(Recharge).where(Recharge.id == recharge_id, Recharge.site_id == site.id)
+                                  ).scalar_one_or_none()
+    if recharge is None:
+        raise NotFound(_("This shop has no such recharge."), code="recharge_not_found")
     return recharge
 
 

@@ -1,3 +1,4 @@
+from flask import url_for
 from flask.views import MethodView
 from sqlalchemy import select
 
@@ -57,12 +58,25 @@ class Balance(MethodView):
 class StartRecharge(MethodView):
     @blp.arguments(RechargeRequestSchema)
     @blp.response(201, RechargeSchema)
+    @blp.alt_response(202, schema=RechargeSchema, description="bKash: the payment is being opened")
     def post(self, data):
-        """Start a recharge: bKash answers a `payment_url` to pay at; manual (paid by bank transfer or
-        bKash send money, `reference` required, at most 3 waiting and 10 a day) waits for an operator."""
+        """Start a recharge. bkash: answers 202 at once with the recharge, status `creating`, and
+        `Location: /api/sms/recharges/<id>`; a worker asks bKash to open the payment, and that
+        address then shows the `payment_url` to pay at (status `pending`), or status `failed` with
+        `error`. manual (paid by bank transfer or bKash send money, `reference` required, at most 3
+        waiting and 10 a day): 201, waiting for an operator."""
         if data["method"] == "manual":
             return service.request_manual_recharge(current_site(), data["amount"], data["reference"])
-        return service.start_recharge(current_site(), data["amount"])
+        recharge = service.start_recharge(current_site(), data["amount"])
+        return recharge, 202, {"Location": url_for("sms.RechargeView", recharge_id=recharge.id)}
+
+
+@blp.route("/recharges/<int:recharge_id>")
+class RechargeView(MethodView):
+    @blp.response(200, RechargeSchema)
+    def get(self, recharge_id):
+        """One of the shop's recharges: a bKash one shows `payment_url` once bKash opened the payment."""
+        return service.recharge_of(current_site(), recharge_id)
 
 
 @blp.route("/recharge-history")

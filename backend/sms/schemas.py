@@ -62,11 +62,20 @@ class RechargeSchema(Schema):
     id = fields.Integer()
     amount = MoneyString()
     method = fields.String()
-    status = fields.String()
+    status = fields.String(metadata={"description": "creating (bKash is being asked to open the payment), pending, "
+                                                    "completed, failed, cancelled, expired or rejected"})
     reference = fields.String(attribute="transaction_id", allow_none=True)
-    payment_url = fields.String(allow_none=True)
+    payment_url = fields.Method("_payment_url", allow_none=True,
+                                metadata={"description": "where to pay on bKash, while the recharge is pending"})
+    error = fields.Method("_error", allow_none=True, metadata={"description": "why a bKash recharge failed"})
     created_at = UtcDateTime()
     completed_at = UtcDateTime(allow_none=True)
+
+    def _payment_url(self, recharge):
+        return recharge.payment_url if recharge.method == "bkash" and recharge.status == "pending" else None
+
+    def _error(self, recharge):
+        return recharge.note if recharge.method == "bkash" and recharge.status == "failed" else None
 
 
 class RechargePageSchema(PageSchema):

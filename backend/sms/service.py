@@ -31,8 +31,8 @@ from backend.sms.recharges import (  # noqa: F401
     AlreadyDecided, approve_manual_recharge, check_recharge_amount, complete_recharge,
     LATE_PAYMENT_WATCH, MANUAL_DAILY_LIMIT, MANUAL_REFERENCE_MAX, MANUAL_WAITING_LIMIT,
     MAX_RECHARGE, operator_credit, payment_callback_url, payment_window, RechargeUnavailable,
-    reconcile_pending_recharges, reject_manual_recharge, REJECT_REASON_MAX, request_manual_recharge,
-    start_recharge,
+    reconcile_pending_recharges, recharge_of, reject_manual_recharge, REJECT_REASON_MAX, request_manual_recharge,
+    start_recharge, wait_until_opened,
 )
 
 from backend.sms.history import (  # noqa: F401

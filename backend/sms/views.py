@@ -2,7 +2,7 @@
 histories, and what SMS cost by day and purpose (S4–S8)."""
 from decimal import Decimal, InvalidOperation
 
-from flask import Blueprint, current_app, jsonify, render_template, request
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
 from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import select
 
@@ -101,7 +101,29 @@ def recharge():
         started = service.start_recharge(user.site, amount)
     except ApiError as error:
         return render_template("sms/_recharge_result.html", error=error.details.get("amount", [error.message])[0]), 200
-    return render_template("sms/_recharge_result.html", recharge=started)
+    # a worker opens the payment at bKash: wait a moment for its address, else say so and ask again
+    return _recharge_answer(service.wait_until_opened(started, RECHARGE_WAIT_SECONDS))
+
+
+# How long starting a recharge waits for bKash to open the payment before the page asks again.
+RECHARGE_WAIT_SECONDS = 3.0
+
+
+@blp.get("/recharge/<int:recharge_id>")
+def recharge_progress(recharge_id):
+    """Asked each second while bKash opens the payment, until the Pay button replaces it."""
+    user = require_user("manage_money_settings")
+    try:
+        recharge = service.recharge_of(user.site, recharge_id)
+    except ApiError:
+        abort(404)
+    return _recharge_answer(recharge)
+
+
+def _recharge_answer(recharge):
+    if recharge.status == "failed":
+        return render_template("sms/_recharge_result.html", error=recharge.note or _("bKash did not open the payment.")), 200
+    return render_template("sms/_recharge_result.html", recharge=recharge)
 
 
 @blp.post("/manual-recharge")

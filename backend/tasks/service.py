@@ -6,6 +6,8 @@ worker, a redelivered message) counts each item once."""
 import json
 from datetime import timedelta
 
+from flask import g
+from flask_babel import force_locale, get_locale
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -178,3 +180,20 @@ def retry_dead_letters_of_shop(site_id: int, started_by: str | None = None) -> W
     dead_ids = db.session.execute(select(DeadTask.id).where(DeadTask.site_id == site_id, DeadTask.retried_at.is_(None))
                                   .order_by(DeadTask.id)).scalars().all()
     return start_job(site_id, "retry_dead_letters", dead_ids, RETRY_DEAD_LETTERS, started_by=started_by)
+
+
+# --- the language a job's results are worded in -------------------------------------------------
+
+def asker_locale() -> str:
+    """The language of whoever starts a job now (the staff member's, the API caller's), kept in
+    the job's params as "locale" so its results read as they did when the request wrote them."""
+    return str(get_locale() or "en")
+
+
+def in_language_of(job: WorkJob):
+    """Word what the job writes in its asker's language (`params["locale"]`). flask_babel
+    switches language only where `g` holds something — a request's does, a worker's bare app
+    context does not — so the job is named there first; without it a worker words everything
+    (results, a shop's order notes) in English."""
+    g.work_job_id = job.id
+    return force_locale(params_of(job).get("locale") or "en")

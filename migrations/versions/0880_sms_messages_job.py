@@ -1,13 +1,13 @@
 """bulk SMS: the job that sends a message of a batch
 
 Revision ID: 0880
-Revises: 0840
+Revises: 0850
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = '0880'
-down_revision = '0840'
+down_revision = '0850'
 branch_labels = None
 depends_on = None
 

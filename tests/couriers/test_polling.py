@@ -260,6 +260,21 @@ def test_register_consignment_is_idempotent_and_catches_double_booking(app, conn
 
 # --- the on-demand check --------------------------------------------------------------------------
 
+def status_check(shop, **asked):
+    """POST the status check, then read its job (done at once in the tests' inline mode): one
+    result per id or invoice asked, in the order asked."""
+    response = shop.post("/api/v1/couriers/consignments/status-check", json=asked)
+    assert response.status_code == 202, response.json
+    assert response.headers["Location"] == f"/api/v1/jobs/{response.json['id']}"
+    job = shop.get(response.headers["Location"]).json
+    assert job["kind"] == "status_check" and job["status"] == "done"
+    items = sorted(job["items"], key=lambda item: int(item["item"]))
+    assert [item["item"] for item in items] == [str(n) for n in range(len(asked.get("ids", [])) + len(asked.get("invoices", [])))]
+    for item in items:
+        assert item["outcome"] == ("checked" if item["checked"] else "not_checked")
+    return items
+
+
 def test_status_check_api_answers_per_item(app, book, steadfast, connected, make_shop):
     p0, p1, p2 = book(3)
     steadfast.advance(2 * 3600)
@@ -268,10 +283,7 @@ def test_status_check_api_answers_per_item(app, book, steadfast, connected, make
         db.session.execute(update(Consignment).where(Consignment.id == p2).values(status="delivered", next_check_at=None))
         db.session.commit()
     other = make_shop(url="https://shop-b.example.com")
-    response = connected.post("/api/v1/couriers/consignments/status-check",
-                              json={"ids": [p0, p2, 99999], "invoices": ["P1", "nope"]})
-    assert response.status_code == 200
-    items = response.json["items"]
+    items = status_check(connected, ids=[p0, p2, 99999], invoices=["P1", "nope"])
     assert [i["invoice"] for i in items] == ["P0", "P2", "", "P1", "nope"]
     assert items[0]["checked"] and items[0]["changed"] and items[0]["status"] == "pending"
     assert not items[1]["checked"] and items[1]["note"] and items[1]["status"] == "delivered"
@@ -279,10 +291,10 @@ def test_status_check_api_answers_per_item(app, book, steadfast, connected, make
     assert items[3]["checked"] and items[3]["status"] == "pending"
     # asked again at once: answered from what we know, the courier is not asked
     steadfast.status_calls.clear()
-    again = connected.post("/api/v1/couriers/consignments/status-check", json={"ids": [p0]}).json["items"][0]
+    [again] = status_check(connected, ids=[p0])
     assert not again["checked"] and "less than a minute" in again["note"] and not steadfast.status_calls
     # another shop cannot check (or learn about) these parcels
-    theirs = other.post("/api/v1/couriers/consignments/status-check", json={"ids": [p0]}).json["items"][0]
+    [theirs] = status_check(other, ids=[p0])
     assert theirs["error"] and theirs["invoice"] == "" and theirs.get("status") is None
 
 

@@ -9,6 +9,7 @@ from backend.dashboard import rollups
 from backend.extensions import db
 from backend.orders.models import Order
 from tests.dashboard.test_widgets import rollup_rows
+from tests.desk.jobs import status_change
 
 GONE = "This order no longer exists in WooCommerce."
 GONE_BN = "এই অর্ডারটি আর WooCommerce-এ নেই।"
@@ -44,7 +45,7 @@ def test_a_status_change_on_an_order_deleted_in_woocommerce_marks_it_deleted(app
     assert on_the_desk(synced, wc_id)
     delete_behind_our_back(synced, wc_id)
 
-    [result] = synced.post("/api/v1/orders/status", json={"orders": [wc_id], "status": "completed"}).json["results"]
+    [result] = status_change(synced, [wc_id], "completed")
     assert result == {"wc_id": wc_id, "ok": False, "status": None, "error": GONE, "code": "order_deleted",
                       "deleted": True}
     assert not on_the_desk(synced, wc_id)
@@ -55,7 +56,7 @@ def test_a_status_change_on_an_order_deleted_in_woocommerce_marks_it_deleted(app
     assert_dashboard_consistent(app, synced.site_id)
 
     asked = synced.store.data.requests
-    [again] = synced.post("/api/v1/orders/status", json={"orders": [wc_id], "status": "completed"}).json["results"]
+    [again] = status_change(synced, [wc_id], "completed")
     assert again["error"] == GONE and again["deleted"] is True
     assert synced.store.data.requests == asked, "an order known to be gone is not asked about again"
 
@@ -63,7 +64,7 @@ def test_a_status_change_on_an_order_deleted_in_woocommerce_marks_it_deleted(app
 def test_bulk_status_change_reports_the_deleted_order_on_its_own_line(app, synced):
     ids = processing(app, synced.site_id, 3)
     delete_behind_our_back(synced, ids[1])
-    results = synced.post("/api/v1/orders/status", json={"orders": ids, "status": "on-hold"}).json["results"]
+    results = status_change(synced, ids, "on-hold")
     assert [(r["wc_id"], r["ok"], r["error"]) for r in results] == [(ids[0], True, None), (ids[1], False, GONE),
                                                                      (ids[2], True, None)]
     assert "Invalid ID" not in str(results)

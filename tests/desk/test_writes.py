@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from backend.desk.service import Discount, apply_discounts
 from backend.extensions import db
 from backend.orders.models import Order, Product
+from tests.desk.jobs import status_change
 
 
 def status_of(app, site_id, wc_id):
@@ -25,9 +26,8 @@ def some_orders(app, site_id, n, status="processing"):
 
 def test_single_status_change_is_written_to_woocommerce_and_read_back(app, synced):
     wc_id = some_orders(app, synced.site_id, 1)[0]
-    response = synced.post("/api/v1/orders/status", json={"orders": [wc_id], "status": "completed"})
-    assert response.status_code == 200
-    assert response.json["results"] == [{"wc_id": wc_id, "ok": True, "status": "completed", "error": None, "note": True}]
+    results = status_change(synced, [wc_id], "completed")
+    assert results == [{"wc_id": wc_id, "ok": True, "status": "completed", "error": None, "note": True}]
     # a caller with the site's token is no staff member: the note says only where the change came from
     assert synced.store.data.notes_of(wc_id)[0]["note"] == "Status changed to Completed from Bikri."
     assert synced.store.data.order(wc_id)["status"] == "completed"
@@ -40,10 +40,9 @@ def test_bulk_change_reports_per_order_and_a_refused_order_keeps_its_status(app,
     requests.post(f"{synced.store.url}/__sandbox/orders/{refused}/refuse-status",
                   json={"code": "courier_locked", "message": "Order is with the courier; status is locked."}).raise_for_status()
     before = synced.store.data.requests
-    response = synced.post("/api/v1/orders/status", json={"orders": ids, "status": "on-hold"})
+    answer = status_change(synced, ids, "on-hold")
     assert synced.store.data.requests - before == 1 + 5, "one batch call for six orders, a note on each changed"
-    results = {r["wc_id"]: r for r in response.json["results"]}
-    assert [r["wc_id"] for r in response.json["results"]] == ids
+    results = {r["wc_id"]: r for r in answer}
     assert results[refused] == {"wc_id": refused, "ok": False, "status": "processing",
                                 "error": "Order is with the courier; status is locked.", "code": "courier_locked"}
     for wc_id in ids:
@@ -58,7 +57,7 @@ def test_bulk_over_a_hundred_orders_goes_in_batches_of_a_hundred(app, make_synce
     with app.app_context():
         ids = list(db.session.execute(select(Order.wc_id).where(Order.site_id == shop.site_id).limit(230)).scalars())
     before = store.data.requests
-    results = shop.post("/api/v1/orders/status", json={"orders": ids, "status": "completed"}).json["results"]
+    results = status_change(shop, ids, "completed")
     assert store.data.requests - before == 3 + 230  # three batches, then a note on each order
     assert all(r["ok"] for r in results)
     with app.app_context():
@@ -68,7 +67,7 @@ def test_bulk_over_a_hundred_orders_goes_in_batches_of_a_hundred(app, make_synce
 
 def test_unknown_status_is_refused_by_woocommerce_per_order(app, synced):
     wc_id = some_orders(app, synced.site_id, 1)[0]
-    result = synced.post("/api/v1/orders/status", json={"orders": [wc_id], "status": "teleported"}).json["results"][0]
+    [result] = status_change(synced, [wc_id], "teleported")
     assert result["ok"] is False and "status" in result["error"] and result["status"] == "processing"
 
 

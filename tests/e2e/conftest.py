@@ -91,13 +91,20 @@ def service(tmp_path_factory, sandboxes):
         "BIKRI_BKASH_APP_SECRET": bkash["app_secret"], "BIKRI_BKASH_USERNAME": bkash["username"],
         "BIKRI_BKASH_PASSWORD": bkash["password"],
         "BIKRI_STEADFAST_BASE_URL": sandboxes["steadfast_url"],
+        "BIKRI_QUEUE_NAMESPACE": name,  # the service and its workers share a queue nobody else uses
     }
     ARTIFACTS.mkdir(exist_ok=True)
     log = open(ARTIFACTS / "service.log", "wb")
     process = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "-c", "gunicorn.conf.py", "backend.wsgi:app"],
                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    worker = worker_log = None
     try:
         wait_for(f"http://127.0.0.1:{port}/healthz", "the service", process)
+        # the workers (issue 19): status changes, checks, balances and bKash run there, not in the web process
+        worker_log = open(ARTIFACTS / "worker.log", "wb")
+        worker = subprocess.Popen([str(ROOT / ".venv/bin/flask"), "--app", "backend.app", "worker", "--threads", "4",
+                                   "--lane", "otp", "--lane", "transactional", "--lane", "bulk"],
+                                  cwd=ROOT, env=env, stdout=worker_log, stderr=subprocess.STDOUT)
 
         def cli(*args):
             result = subprocess.run([str(ROOT / ".venv/bin/flask"), "--app", "backend.app", *args],
@@ -118,6 +125,10 @@ def service(tmp_path_factory, sandboxes):
         process.terminate()
         process.wait(timeout=20)
         log.close()
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=20)
+            worker_log.close()
         with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 

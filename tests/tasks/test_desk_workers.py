@@ -1,0 +1,302 @@
+"""Desk work through real workers (issue 19): a bulk status change leaves the web request, the
+workers write it to the sandbox WooCommerce store once per order, and the desk shows a progress
+bar until the results replace it. Run on SQLite and on PostgreSQL (BIKRI_TEST_DB=postgresql)."""
+import re
+import time
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from backend.couriers import balances, service as courier_service, views as courier_views
+from backend.desk import views
+from backend.extensions import db
+from backend.fraud import checks as fraud_checks
+from backend.integrations.couriers import ParcelRequest
+from backend.licensing.models import Site
+from backend.orders.models import Order
+from backend.sandbox.bkash import BkashSandbox
+from backend.sandbox.server import SandboxServer
+from backend.sms import views as sms_views
+from backend.sandbox.steadfast import API_KEY, SECRET_KEY, create_steadfast_app
+from backend.sync import service as sync
+from backend.timeutil import utcnow
+
+
+@pytest.fixture
+def synced(app, make_store, connect_shop):
+    store = make_store(orders=200, seed=11)
+    shop = connect_shop(store)
+    with app.app_context():
+        sync.run_backfill(shop.site_id)
+        db.session.commit()
+    shop.store = store
+    return shop
+
+
+def processing(app, site_id, n):
+    with app.app_context():
+        return list(db.session.execute(select(Order.wc_id).where(Order.site_id == site_id, Order.status == "processing")
+                                       .order_by(Order.wc_id).limit(n)).scalars())
+
+
+def poll_fragment(shop, headers, job_id, seconds=60):
+    """Ask for the job's fragment as the progress bar does until the results replace it; every
+    fragment seen on the way."""
+    seen, deadline = [], time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        html = shop.client.get(f"/embed/orders/jobs/{job_id}", headers=headers).get_data(as_text=True)
+        seen.append(html)
+        if "job-progress" not in html:
+            return seen
+        time.sleep(0.1)  # the page's own rhythm is once a second; a condition polled, not a sleep to sync
+    raise AssertionError(f"job {job_id} did not finish: {seen[-1]}")
+
+
+def test_a_bulk_status_change_of_30_orders_runs_in_a_worker_once_per_order(app, synced, workers, monkeypatch):
+    workers.start(lanes=("transactional", "bulk"), threads=4)
+    ids = processing(app, synced.site_id, 30)
+    assert len(ids) == 30
+    with app.app_context():
+        db.session.get(Site, synced.site_id).locale = "bn_BD"  # the shop's notes are in its own language
+        db.session.commit()
+    synced.store.data.latency = 0.05  # a real shop takes its time; the progress bar has something to show
+    monkeypatch.setattr(views, "JOB_WAIT_SECONDS", 0)  # show the progress bar at once
+    _page, session = synced.open_page("orders", name="Karim Uddin")
+    headers = {"X-Bikri-Embed-Session": session}
+    before = synced.store.data.requests
+
+    started = time.monotonic()
+    answer = synced.client.post("/embed/orders/status", data={"order": ids, "status": "on-hold"}, headers=headers)
+    assert time.monotonic() - started < 1.0, "the request does not wait on WooCommerce"
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 200 and 'class="notice notice-info job-progress"' in html
+    assert "of 30 changed in WooCommerce" in html and 'role="progressbar"' in html
+    job_id = int(re.search(r'data-job-id="(\d+)"', html).group(1))
+
+    seen = poll_fragment(synced, headers, job_id)
+    progress = [int(m.group(1)) for page in seen if (m := re.search(r"(\d+) of 30 changed in WooCommerce", page))]
+    assert progress == sorted(progress), "the bar only moves forward"
+    final = seen[-1]
+    assert "30 of 30 orders changed in WooCommerce." in final and "status-failures" not in final
+
+    # once per order: one batch call for the 30 statuses, then one note on each
+    assert synced.store.data.requests - before == 1 + 30
+    for wc_id in ids:
+        assert synced.store.data.order(wc_id)["status"] == "on-hold"
+        notes = [n["note"] for n in synced.store.data.notes_of(wc_id)]
+        assert len(notes) == 1 and "Karim Uddin" in notes[0] and "বিক্রি" in notes[0], notes
+    with app.app_context():
+        stored = dict(db.session.execute(select(Order.wc_id, Order.status).where(
+            Order.site_id == synced.site_id, Order.wc_id.in_(ids))).all())
+    assert set(stored.values()) == {"on-hold"}
+
+    job = synced.get(f"/api/v1/jobs/{job_id}").json
+    assert job["kind"] == "status_change" and job["status"] == "done" and job["done"] == job["total"] == 30
+    assert sorted(item["wc_id"] for item in job["items"]) == sorted(ids)
+    assert {(item["outcome"], item["ok"], item["status"], item["note"]) for item in job["items"]} == \
+        {("changed", True, "on-hold", True)}
+
+
+def test_the_api_answers_202_at_once_and_the_worker_finishes_the_job(app, synced, workers):
+    workers.start(lanes=("transactional", "bulk"), threads=4)
+    [wc_id] = processing(app, synced.site_id, 1)
+    answer = synced.post("/api/v1/orders/status", json={"orders": [wc_id], "status": "completed"})
+    assert answer.status_code == 202 and answer.json["status"] == "queued"
+    location = answer.headers["Location"]
+    deadline = time.monotonic() + 30
+    while (job := synced.get(location).json)["status"] != "done":
+        assert time.monotonic() < deadline, job
+        time.sleep(0.05)
+    [item] = job["items"]
+    assert item["wc_id"] == wc_id and item["ok"] is True and item["status"] == "completed"
+    assert synced.store.data.order(wc_id)["status"] == "completed"
+    # a bad request is refused before anything is queued
+    refused = synced.post("/api/v1/orders/status", json={"orders": [wc_id], "status": "trash"})
+    assert refused.status_code == 422
+
+
+# --- the on-demand courier status check ------------------------------------------------------------
+
+@pytest.fixture
+def steadfast(app):
+    """The sandbox Steadfast on a real socket; the workers are pointed at it by environment."""
+    sandbox_app = create_steadfast_app()
+    with SandboxServer(sandbox_app) as url:
+        sandbox_app.sandbox.url = f"{url}/api/v1"
+        yield sandbox_app.sandbox
+
+
+def booked_parcels(app, shop, steadfast, n):
+    with app.app_context():
+        site = db.session.get(Site, shop.site_id)
+        courier = courier_service.courier_for(courier_service.get_account(site, "steadfast"))
+        pks = []
+        for i in range(n):
+            parcel = courier.create_consignment(ParcelRequest(
+                invoice=f"P{i}", recipient_name="Karim", recipient_phone="01711234567",
+                recipient_address="Mirpur 10, Dhaka", cod_amount=Decimal("500")))
+            pks.append(courier_service.register_consignment(
+                site, parcel.invoice, "steadfast", parcel.consignment_id, parcel.tracking_code, Decimal("500"),
+                1000 + i, status=parcel.status, booked_at=utcnow() - timedelta(hours=2)).id)
+        db.session.commit()
+    steadfast.status_calls.clear()
+    return pks
+
+
+def test_a_status_check_from_the_couriers_page_runs_in_a_worker(app, shop, steadfast, workers, monkeypatch):
+    app.config["COURIERS"]["steadfast"].update(base_url=steadfast.url, requests_per_second=50.0)
+    workers.start(lanes=("transactional",), threads=4, BIKRI_STEADFAST_BASE_URL=steadfast.url, BIKRI_STEADFAST_RATE="50")
+    assert shop.client.put("/api/v1/couriers/steadfast/account", headers=shop.auth,
+                           json={"api_key": API_KEY, "secret_key": SECRET_KEY}).status_code == 200
+    pks = booked_parcels(app, shop, steadfast, 4)
+    steadfast.advance(2 * 3600)
+    steadfast.latency_ms = 300  # a slow courier: the page shows progress first
+    monkeypatch.setattr(courier_views, "CHECK_WAIT_SECONDS", 0)
+    _page, session = shop.open_page(page="couriers", role="shop_manager")
+    headers = {"X-Bikri-Embed-Session": session}
+
+    started = time.monotonic()
+    answer = shop.client.post("/embed/couriers/consignments/check", data={"id": [str(pk) for pk in pks]}, headers=headers)
+    assert time.monotonic() - started < 1.0, "the request does not wait on the courier"
+    html = answer.get_data(as_text=True)
+    assert "of 4 checked with the courier" in html and 'role="progressbar"' in html
+    job_id = int(re.search(r'data-job-id="(\d+)"', html).group(1))
+    deadline = time.monotonic() + 30
+    while "job-progress" in html:
+        assert time.monotonic() < deadline, html
+        time.sleep(0.1)
+        answer = shop.client.get(f"/embed/couriers/consignments/check/{job_id}", headers=headers)
+        html = answer.get_data(as_text=True)
+    assert html.count("changed just now") == 4 and answer.headers["HX-Trigger"] == "checked"
+    assert sorted(steadfast.status_calls.values()) == [1, 1, 1, 1], "each parcel asked once"
+    # the same job through the API, one result per parcel in the order asked
+    job = shop.get(f"/api/v1/jobs/{job_id}").json
+    assert [item["id"] for item in sorted(job["items"], key=lambda item: int(item["item"]))] == pks
+
+
+# --- the courier balance --------------------------------------------------------------------------
+
+def test_the_balance_waits_briefly_then_answers_what_it_knows_and_the_page_polls(app, shop, steadfast, workers,
+                                                                                monkeypatch):
+    app.config["COURIERS"]["steadfast"].update(base_url=steadfast.url)
+    workers.start(lanes=("transactional",), threads=2, BIKRI_STEADFAST_BASE_URL=steadfast.url)
+    assert shop.client.put("/api/v1/couriers/steadfast/account", headers=shop.auth,
+                           json={"api_key": API_KEY, "secret_key": SECRET_KEY}).status_code == 200
+    known = shop.get("/api/v1/couriers/steadfast/balance")
+    assert known.status_code == 200 and known.json["refreshing"] is False
+    steadfast.accounts[API_KEY].balance = Decimal("312.75")
+    steadfast.latency_ms = 1500  # slower than the page waits
+    monkeypatch.setattr(balances, "WAIT_SECONDS", 0.2)
+
+    started = time.monotonic()
+    answer = shop.get("/api/v1/couriers/steadfast/balance")
+    assert time.monotonic() - started < 1.2, "the request does not wait on the courier"
+    assert answer.status_code == 202 and answer.json["refreshing"] is True
+    assert answer.json["balance"] == known.json["balance"] and answer.json["checked_at"] == known.json["checked_at"]
+    assert answer.headers["Location"] == f"/api/v1/jobs/{answer.json['job']}"
+    # asking again while the courier is asked joins the same refresh
+    assert shop.get("/api/v1/couriers/steadfast/balance").json["job"] == answer.json["job"]
+    deadline = time.monotonic() + 30
+    while (job := shop.get(answer.headers["Location"]).json)["status"] != "done":
+        assert time.monotonic() < deadline, job
+        time.sleep(0.1)
+    assert job["kind"] == "courier_balance" and job["items"][0]["balance"] == "312.75"
+    assert steadfast.calls["get_balance"] == 3, "saving the keys, the first ask, one refresh shared by two asks"
+
+    # the booking dialog: the last known balance, being asked, then the answer
+    steadfast.accounts[API_KEY].balance = Decimal("99.50")
+    _page, session = shop.open_page("orders", role="shop_manager")
+    headers = {"X-Bikri-Embed-Session": session}
+    html = shop.client.get("/embed/orders/booking-balance", headers=headers).get_data(as_text=True)
+    assert 'data-refreshing="1"' in html and "312.75" in html
+    poll = re.search(r'hx-get="([^"]+)"', html).group(1).replace("&amp;", "&")
+    deadline = time.monotonic() + 30
+    while 'data-refreshing="1"' in html:
+        assert time.monotonic() < deadline, html
+        time.sleep(0.1)
+        html = shop.client.get(poll, headers=headers).get_data(as_text=True)
+    assert "99.50" in html
+
+
+# --- the fraud check ------------------------------------------------------------------------------
+
+def test_a_fraud_check_asks_the_courier_in_a_worker_and_the_panel_polls(app, shop, steadfast, workers, monkeypatch):
+    app.config["COURIERS"]["steadfast"].update(base_url=steadfast.url)
+    workers.start(lanes=("transactional",), threads=2, BIKRI_STEADFAST_BASE_URL=steadfast.url)
+    assert shop.client.put("/api/v1/couriers/steadfast/account", headers=shop.auth,
+                           json={"api_key": API_KEY, "secret_key": SECRET_KEY}).status_code == 200
+    steadfast.set_history("01711000000", total=22, delivered=15, cancelled=5)
+    steadfast.latency_ms = 1500  # slower than the page waits
+    monkeypatch.setattr(fraud_checks, "WAIT_SECONDS", 0.2)
+
+    started = time.monotonic()
+    answer = shop.post("/api/v1/fraud/check", json={"phone": "01711000000"})
+    assert time.monotonic() - started < 1.2, "the request does not wait on the courier"
+    assert answer.status_code == 202 and answer.json["kind"] == "fraud_check"
+    # the same number asked again while the courier is asked joins the same job: one look-up spent
+    assert shop.post("/api/v1/fraud/check", json={"phone": "+8801711000000"}).json["id"] == answer.json["id"]
+    deadline = time.monotonic() + 30
+    while (job := shop.get(answer.headers["Location"]).json)["status"] != "done":
+        assert time.monotonic() < deadline, job
+        time.sleep(0.1)
+    [item] = job["items"]
+    assert item["outcome"] == "checked" and item["risk"] == "medium" and item["couriers"][0]["delivered"] == 15
+    assert steadfast.calls["fraud_check"] == 1
+    # now a recent check: answered at once, from what is stored
+    again = shop.post("/api/v1/fraud/check", json={"phone": "01711000000"})
+    assert again.status_code == 200 and again.json["cached"] is True and again.json["id"] == item["check_id"]
+
+    # the desk's panel: asking, then the check
+    steadfast.set_history("01811000000", total=4, delivered=1, cancelled=3)
+    _page, session = shop.open_page("orders", role="shop_manager")
+    headers = {"X-Bikri-Embed-Session": session}
+    html = shop.client.post("/embed/fraud/check", data={"phone": "01811000000"}, headers=headers).get_data(as_text=True)
+    assert "fraud-asking" in html
+    poll = re.search(r'hx-get="(/embed/fraud/check/\d+)"', html).group(1)
+    deadline = time.monotonic() + 30
+    while "fraud-asking" in html:
+        assert time.monotonic() < deadline, html
+        time.sleep(0.1)
+        html = shop.client.get(poll, headers=headers).get_data(as_text=True)
+    assert 'class="fraud-courier"' in html and steadfast.calls["fraud_check"] == 2
+
+
+# --- a bKash recharge -----------------------------------------------------------------------------
+
+def test_a_bkash_recharge_is_opened_by_a_worker_and_the_page_asks_for_the_address(app, shop, workers, monkeypatch):
+    sandbox = BkashSandbox()
+    with SandboxServer(sandbox) as url:
+        config = sandbox.gateway_config(url)
+        monkeypatch.setitem(app.config, "BKASH", config)
+        workers.start(lanes=("transactional",), threads=2,
+                      **{f"BIKRI_BKASH_{name.upper()}": value for name, value in config.items()})
+        sandbox.create_latency = 1.0  # bKash opens the payment slower than the page waits
+        monkeypatch.setattr(sms_views, "RECHARGE_WAIT_SECONDS", 0.2)
+
+        started = time.monotonic()
+        answer = shop.post("/api/sms/recharge", json={"amount": 500})
+        assert time.monotonic() - started < 0.8, "the request does not wait on bKash"
+        assert answer.status_code == 202 and answer.json["status"] == "creating" and answer.json["payment_url"] is None
+        deadline = time.monotonic() + 30
+        while (recharge := shop.get(answer.headers["Location"]).json)["status"] == "creating":
+            assert time.monotonic() < deadline, recharge
+            time.sleep(0.1)
+        assert recharge["status"] == "pending" and recharge["payment_url"].startswith(url + "/pay/")
+        [listed] = [r for r in shop.get("/api/sms/recharge-history").json["items"] if r["id"] == recharge["id"]]
+        assert listed["payment_url"] == recharge["payment_url"]
+
+        # the SMS page: "opening the payment", then the Pay button
+        _page, session = shop.open_page("sms")
+        headers = {"X-Bikri-Embed-Session": session}
+        html = shop.client.post("/embed/sms/recharge", data={"amount": "700"}, headers=headers).get_data(as_text=True)
+        assert "recharge-opening" in html and "Pay with bKash" not in html
+        poll = re.search(r'hx-get="(/embed/sms/recharge/\d+)"', html).group(1)
+        deadline = time.monotonic() + 30
+        while "recharge-opening" in html:
+            assert time.monotonic() < deadline, html
+            time.sleep(0.1)
+            html = shop.client.get(poll, headers=headers).get_data(as_text=True)
+        assert "Pay with bKash" in html and f'href="{url}/pay/' in html
+        assert sandbox.count("create") == 2
