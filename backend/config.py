@@ -57,9 +57,10 @@ class Config:
         self.BULK_CONCURRENCY_PER_SHOP = int(os.environ.get("BIKRI_BULK_CONCURRENCY_PER_SHOP", "8"))
         # Redis broker: a worker that has not been heard from for this long is dead, and the
         # messages it held go back to their queue (the tests of a killed worker use ~2 s); the
-        # check runs on this many broker calls in a million (dramatiq's default is 1000)
+        # check runs on this many broker calls in a million (dramatiq's default, 1000, left a
+        # killed worker's tasks waiting for minutes on quiet queues; each check is one small script)
         self.TASK_HEARTBEAT_MS = int(os.environ.get("BIKRI_TASK_HEARTBEAT_MS", "30000"))
-        self.TASK_MAINTENANCE_CHANCE = int(os.environ.get("BIKRI_TASK_MAINTENANCE_CHANCE", "1000"))
+        self.TASK_MAINTENANCE_CHANCE = int(os.environ.get("BIKRI_TASK_MAINTENANCE_CHANCE", "10000"))
         self.RATELIMIT_STORAGE_URI = os.environ.get("BIKRI_RATELIMIT_STORAGE", "memory://")
         self.RATELIMIT_HEADERS_ENABLED = True
         self.ACTIVATION_RATE_LIMIT = os.environ.get("BIKRI_ACTIVATION_RATE_LIMIT", "10 per minute;60 per hour")

@@ -25,7 +25,7 @@ def test_backend_tasks_commits_only_at_the_task_boundary():
         for line in bare_commits(source):
             found.setdefault(path.name, set()).add(_function_of(source, line))
     assert found == {
-        "execution.py": {"run_from_broker", "run_inline", "after_process_message"},
+        "execution.py": {"_run_committing", "run_inline", "after_process_message"},
         "queue.py": {"enqueue"},  # inline mode only
     }
 

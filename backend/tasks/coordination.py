@@ -22,7 +22,6 @@ from flask import current_app
 from backend.tasks.registry import RetryLater
 
 LOCK_SECONDS = 60
-BULK_SLOT_SECONDS = 15 * 60  # a bulk task's time limit: a slot of a killed worker frees after it
 
 
 
@@ -109,16 +108,35 @@ def claim_tick(job: str, interval_seconds: float) -> bool:
     return bool(client().set(key("tick", job, slot), 1, nx=True, ex=max(1, int(interval_seconds * 2))))
 
 
-def bulk_slot(site_id: int) -> str | None:
-    token, now_ms = uuid.uuid4().hex, int(time.time() * 1000)
+@contextmanager
+def bulk_slot(site_id: int):
+    """Yields True while this task holds one of its shop's bulk slots, False when all are taken.
+    A slot lives LOCK_SECONDS and is renewed while the task runs, so a killed worker's slots
+    free within a minute."""
+    connection, name, token = client(), key("bulk", site_id), uuid.uuid4().hex
+    now_ms = int(time.time() * 1000)
     per_shop = current_app.config["BULK_CONCURRENCY_PER_SHOP"]
-    taken = client().eval(_ACQUIRE_SLOT, 1, key("bulk", site_id), now_ms, now_ms + BULK_SLOT_SECONDS * 1000,
-                          per_shop, token, BULK_SLOT_SECONDS * 1000)
-    return token if taken else None
+    if not connection.eval(_ACQUIRE_SLOT, 1, name, now_ms, now_ms + LOCK_SECONDS * 1000, per_shop, token,
+                           LOCK_SECONDS * 1000):
+        yield False
+        return
+    renewer = _SlotRenewer(connection, name, token, LOCK_SECONDS * 1000)
+    renewer.start()
+    try:
+        yield True
+    finally:
+        renewer.stopped.set()
+        connection.zrem(name, token)
 
 
-def release_bulk_slot(site_id: int, token: str) -> None:
-    client().zrem(key("bulk", site_id), token)
+class _SlotRenewer(_Renewer):
+    def run(self):
+        while not self.stopped.wait(self.ttl_ms / 3000):
+            try:  # XX: only a slot we still hold (an expired one was cleared by another's acquire)
+                self.connection.zadd(self.lock_key, {self.token: int(time.time() * 1000) + self.ttl_ms}, xx=True)
+                self.connection.pexpire(self.lock_key, self.ttl_ms)
+            except redis.RedisError:
+                pass
 
 
 def take_turn(service: str, per_second: float, *, max_wait: float = 2.0) -> None:

@@ -40,24 +40,26 @@ def _call(declared: Task, site_id, kwargs) -> None:
 def run_from_broker(task_name: str, site_id: int | None, kwargs: dict) -> None:
     declared = task_named(task_name)
     with _worker_app.app_context():
-        slot = None
         if declared.lane == "bulk" and site_id is not None:
-            slot = coordination.bulk_slot(site_id)
-            if slot is None:  # the shop has its share of bulk workers busy: wait a moment, not a failure
-                _send_again(RetryLater(coordination.bulk_wait_seconds(), "bulk cap"))
-                return
-        try:
-            _call(declared, site_id, kwargs)
-            db.session.commit()
-        except RetryLater as later:
-            db.session.rollback()
-            _send_again(later)
-        except Exception:
-            db.session.rollback()
-            raise
-        finally:
-            if slot is not None:
-                coordination.release_bulk_slot(site_id, slot)
+            with coordination.bulk_slot(site_id) as held:
+                if not held:  # the shop has its share of bulk workers busy: wait a moment, not a failure
+                    _send_again(RetryLater(coordination.bulk_wait_seconds(), "bulk cap"))
+                    return
+                _run_committing(declared, site_id, kwargs)
+        else:
+            _run_committing(declared, site_id, kwargs)
+
+
+def _run_committing(declared: Task, site_id, kwargs) -> None:
+    try:
+        _call(declared, site_id, kwargs)
+        db.session.commit()
+    except RetryLater as later:
+        db.session.rollback()
+        _send_again(later)
+    except Exception:
+        db.session.rollback()
+        raise
 
 
 def _send_again(later: RetryLater) -> None:

@@ -13,6 +13,7 @@ import logging
 import threading
 
 import dramatiq
+import redis
 from dramatiq.brokers.rabbitmq import RabbitmqBroker
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.middleware import AgeLimit, Callbacks, CurrentMessage, Pipelines, Retries, ShutdownNotifications, TimeLimit
@@ -63,7 +64,9 @@ def _make_broker(url: str, namespace: str) -> dramatiq.Broker:
     middleware = [execution.GaveUp(), AgeLimit(), TimeLimit(time_limit=15 * 60 * 1000), ShutdownNotifications(),
                   Callbacks(), CurrentMessage(), Pipelines(), Retries(max_retries=6, min_backoff=2_000, max_backoff=300_000)]
     if url.startswith("redis"):
-        broker = RedisBroker(url=url, namespace=namespace, middleware=middleware,
+        # a connect timeout, so a broker that never answers fails a request fast (503) instead of hanging it
+        client = redis.Redis.from_url(url, socket_connect_timeout=2, health_check_interval=30)
+        broker = RedisBroker(client=client, namespace=namespace, middleware=middleware,
                              # a killed worker's messages go back to the queue after this (ms)
                              heartbeat_timeout=config.get("TASK_HEARTBEAT_MS", 30_000),
                              maintenance_chance=config.get("TASK_MAINTENANCE_CHANCE", 1000))
