@@ -26,6 +26,7 @@ from backend.phones import InvalidPhone, msisdn_form, normalise_phone
 from backend.sms.config import Quote, current_gateway, quote, sms_settings
 from backend.sms.encoding import MAX_SEGMENTS
 from backend.sms.models import SmsMessage, Wallet, WalletEntry
+from backend.sms.signals import message_failed
 from backend.sms.wallet import InsufficientBalance, credit, rate_limited, validation_error
 from backend.tasks import RetryLater, coordination, enqueue, require_queue
 from backend.tasks.queue import announce_after_commit
@@ -41,6 +42,9 @@ STUCK_AFTER = timedelta(minutes=2)
 # the broker lost it. A retry after a gateway error comes back sooner (sms/tasks.py's backoff
 # is at most 30 s), so the sweeper does not double it.
 QUEUED_TOO_LONG = timedelta(minutes=1)
+# Someone at a screen (the SMS page's test send, the desk's SMS to a shopper) waits this long
+# for the gateway's outcome before being told the message is on its way.
+SCREEN_WAIT_SECONDS = 3.0
 
 
 # The statements of a send, built once: constructing SQLAlchemy statements afresh cost more
@@ -229,7 +233,7 @@ _CLAIM = (
                (_messages.c.status == "sending")
                & (func.coalesce(_messages.c.claimed_at, _messages.c.created_at) < bindparam("stale_before"))))
     .values(status="sending", claimed_at=bindparam("claim_now"))
-    .returning(_messages.c.phone, _messages.c.content, _messages.c.cost)
+    .returning(_messages.c.phone, _messages.c.content, _messages.c.cost, _messages.c.purpose, _messages.c.idempotency_key)
 )
 # after a gateway error worth retrying: the message waits for its retry, the reason on it
 _RELEASE = (update(_messages).where(_messages.c.id == bindparam("release_id"), _messages.c.status == "sending")
@@ -238,7 +242,7 @@ _GIVE_UP = (update(_messages).where(_messages.c.id == bindparam("give_up_id"), _
                                     _messages.c.status == "queued")
             .values(status="failed", finished_at=bindparam("give_up_now"),
                     error=func.coalesce(_messages.c.error, bindparam("give_up_error")))
-            .returning(_messages.c.cost))
+            .returning(_messages.c.cost, _messages.c.purpose, _messages.c.idempotency_key, _messages.c.error))
 
 
 def deliver_message(message_id: int, site_id: int) -> str:
@@ -255,7 +259,8 @@ def deliver_message(message_id: int, site_id: int) -> str:
         db.session.rollback()
         return "not claimed"  # finished already, or another worker holds a fresh claim
     claim()  # "sending" is visible (and durable) before the gateway is asked
-    message = SmsMessage(id=message_id, site_id=site_id, phone=row.phone, content=row.content, cost=row.cost)
+    message = SmsMessage(id=message_id, site_id=site_id, phone=row.phone, content=row.content, cost=row.cost,
+                         purpose=row.purpose, idempotency_key=row.idempotency_key)
     try:
         gateway = current_gateway()
     except (SmsGatewayError, ValueError) as error:  # none configured, or incomplete: fails now, refunded
@@ -288,6 +293,8 @@ def _record_outcome(message: SmsMessage, result: SendResult) -> str:
         outcome.update(status="failed", error=(result.error or "The gateway refused the message.")[:500])
         if message.cost > 0:
             credit(message.site_id, message.cost, kind="refund", reference=str(message.id), note="SMS not sent: refunded")
+        message_failed.send(message.site_id, message_id=message.id, purpose=message.purpose,
+                            idempotency_key=message.idempotency_key, error=outcome["error"])
     db.session.execute(_finish_statement(), {"message_id": message.id,
                                              **{f"new_{name}": value for name, value in outcome.items()}})
     announce_after_commit(outcome_subject(message.id))
@@ -298,12 +305,14 @@ def give_up_message(message_id: int, site_id: int, error: str) -> None:
     """The retries are used up (sms/tasks.py's gave_up): the message failed, its cost comes
     back. Only a message waiting for a retry ("queued"): one left "sending" may have reached
     the gateway, and the sweeper asks the gateway about it again instead."""
-    cost = db.session.execute(_GIVE_UP, {"give_up_id": message_id, "give_up_site": site_id, "give_up_now": utcnow(),
-                                         "give_up_error": (error or "not sent")[:500]}).scalar_one_or_none()
-    if cost is None:
+    row = db.session.execute(_GIVE_UP, {"give_up_id": message_id, "give_up_site": site_id, "give_up_now": utcnow(),
+                                        "give_up_error": (error or "not sent")[:500]}).one_or_none()
+    if row is None:
         return
-    if cost > 0:
-        credit(site_id, cost, kind="refund", reference=str(message_id), note="SMS not sent: refunded")
+    if row.cost > 0:
+        credit(site_id, row.cost, kind="refund", reference=str(message_id), note="SMS not sent: refunded")
+    message_failed.send(site_id, message_id=message_id, purpose=row.purpose, idempotency_key=row.idempotency_key,
+                        error=row.error)
     announce_after_commit(outcome_subject(message_id))
 
 

@@ -322,9 +322,10 @@ def test_blacklisted_number_or_address_gets_no_sms(app, otp_shop, gateway):
 
 def test_gateway_failure_refunds_and_lets_the_shopper_ask_again(app, otp_shop, gateway, ledger):
     gateway.control(mode="down")
-    failed = send(otp_shop)
-    assert failed.status_code == 503 and failed.json["error"]["code"] == "otp_send_failed"
-    assert failed.json["error"]["details"]["retry_after"] == 5
+    # answered once the code is stored and its SMS queued; the worker's retries run out (at
+    # once in the unit tests' inline mode), the SMS is refunded and the code marked failed
+    queued = send(otp_shop)
+    assert queued.status_code == 200 and queued.json["status"] == "sent"
     assert ledger(otp_shop)[0] == Decimal("50")
     gateway.control(mode="ok")
     assert send(otp_shop).json["status"] == "sent"  # a code that never left does not start the cooldown
