@@ -332,6 +332,14 @@ def test_gateway_failure_refunds_and_lets_the_shopper_ask_again(app, otp_shop, g
     assert [row.status for row in rows(app)] == ["failed", "pending"]
 
 
+def test_broker_down_refuses_before_a_code_is_stored_or_debited(app, otp_shop, gateway, ledger):
+    app.config["BROKER_URL"] = "redis://127.0.0.1:1/0"  # nothing listens there
+    refused = send(otp_shop)
+    assert refused.status_code == 503 and refused.json["error"]["code"] == "queue_unavailable"
+    assert rows(app) == [] and ledger(otp_shop)[0] == Decimal("50")
+    assert gateway.attempts == {}
+
+
 def test_empty_wallet_fails_open_with_a_flagged_proof_and_an_alert(app, shop, gateway, fund):
     fund(shop, Decimal("0.45"))
     set_checkout(app, shop, otp_enabled=True)
