@@ -26,6 +26,7 @@ class GatewayState:
         self.balance = "5000.00"
         self.sent: dict[str, dict] = {}  # csms_id -> message
         self.attempts: dict[str, int] = {}  # csms_id -> sends asked, repeats included
+        self.in_flight = 0  # sends being answered now (held by `latency_ms`)
         self.lock = threading.Lock()
         self._ids = itertools.count(9_000_001)
 
@@ -57,7 +58,13 @@ def create_sms_gateway_app(state: GatewayState | None = None) -> Flask:
         if request.path.startswith("/__sandbox__"):
             return None
         if state.latency_ms:
-            time.sleep(state.latency_ms / 1000)
+            with state.lock:
+                state.in_flight += 1
+            try:
+                time.sleep(state.latency_ms / 1000)
+            finally:
+                with state.lock:
+                    state.in_flight -= 1
         if state.mode == "down":
             return "Service Unavailable", 503
         if state.mode == "busy":
