@@ -217,3 +217,27 @@ def test_checkout_codes_have_their_own_lane():
     assert task_named(sending.delivery_task("otp")).lane == "otp"
     for purpose in ("manual", "order_status", "abandoned_cart", "marketing"):
         assert task_named(sending.delivery_task(purpose)).lane == "transactional"
+
+
+def test_no_transaction_is_open_while_the_gateway_answers(app, shop, gateway, fund, lost_hand_over, monkeypatch):
+    """The claim is committed and nothing is read after it until the gateway has answered: a
+    worker thread holds no pooled connection for the gateway's 500 ms (with one held, the
+    pool's 15 connections capped a worker at 30 sends a second)."""
+    fund(shop, 10)
+    message_id = send(shop).json["id"]
+    seen = []
+
+    class Watching:
+        def __init__(self, real):
+            self.real = real
+
+        def send(self, **kwargs):
+            seen.append(db.session().in_transaction())
+            return self.real.send(**kwargs)
+
+    real_gateway = sending.current_gateway
+    monkeypatch.setattr(sending, "current_gateway", lambda: Watching(real_gateway()))
+    with app.app_context():
+        assert sending.deliver_message(message_id, shop.site_id) == "sent"
+        db.session.commit()
+    assert seen == [False]
