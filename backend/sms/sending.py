@@ -284,6 +284,23 @@ def deliver_message(message_id: int, site_id: int) -> str:
     return _record_outcome(message, result, gateway_key)
 
 
+def deliver(message: SmsMessage) -> SmsMessage:
+    """Ask the gateway for a message the caller already claimed ("sending") and record the
+    outcome at once, a gateway error included (failed, refunded): for callers that have no
+    retry of their own per message (bulk batches, backend/sms/batches.py on main). `message` is
+    a row of the session; its outcome fields are set on it."""
+    try:
+        gateway, gateway_key = current_gateway(), sms_settings().gateway_key
+        before_remote_call()  # nothing read stays open while the gateway answers
+        result = gateway.send(msisdn=msisdn_form(message.phone), text=message.content,
+                              message_id=message.gateway_message_id)
+    except (SmsGatewayError, ValueError) as error:
+        gateway_key, result = sms_settings().gateway_key, SendResult(False, error=str(error))
+    _record_outcome(message, result, gateway_key)
+    keep_progress()  # the gateway's answer (and any refund) survives whatever follows
+    return message_of(message.site_id, message.id)
+
+
 def _release(message_id: int, error: str) -> None:
     db.session.execute(_RELEASE, {"release_id": message_id, "release_error": error[:500]})
     keep_progress()  # the task's rollback (it raises next) must not undo this
@@ -356,6 +373,11 @@ def was_refunded(message: SmsMessage) -> bool:
 
 # --- the sweeper (a scheduled job) --------------------------------------------------------------
 
+# A bulk batch's messages (those with a job, where the column exists: sms/batches.py) are
+# resumed by their job, in the bulk lane; queued for minutes is normal for them.
+_SENT_ON_THEIR_OWN = [SmsMessage.job_id.is_(None)] if hasattr(SmsMessage, "job_id") else []
+
+
 def resume_stuck_messages() -> int:
     """Hand on to the workers what was left behind: messages a worker claimed and died with
     (asked again with the same message id, which the gateway recognises, so nothing is sent or
@@ -366,7 +388,7 @@ def resume_stuck_messages() -> int:
     stuck = db.session.execute(
         select(SmsMessage.id, SmsMessage.site_id, SmsMessage.purpose)
         .where(or_((SmsMessage.status == "sending") & (last_touched < now - STUCK_AFTER),
-                   (SmsMessage.status == "queued") & (last_touched < now - QUEUED_TOO_LONG)))
+                   (SmsMessage.status == "queued") & (last_touched < now - QUEUED_TOO_LONG)), *_SENT_ON_THEIR_OWN)
         .order_by(SmsMessage.id).limit(500)
     ).all()
     for message_id, site_id, purpose in stuck:

@@ -26,7 +26,7 @@ from backend.sms.wallet import (  # noqa: F401
 from backend.tasks import require_queue  # noqa: F401  (checkout refuses before writing a code)
 
 from backend.sms.sending import (  # noqa: F401
-    deliver_message, FINISHED, message_of, PURPOSES, QUEUED_TOO_LONG, resume_stuck_messages, SCREEN_WAIT_SECONDS, send_sms,
+    deliver, deliver_message, FINISHED, message_of, PURPOSES, QUEUED_TOO_LONG, resume_stuck_messages, SCREEN_WAIT_SECONDS, send_sms,
     STUCK_AFTER,
     wait_for_outcome, was_refunded, _debit, _finish_statement,
 )

@@ -241,3 +241,19 @@ def test_no_transaction_is_open_while_the_gateway_answers(app, shop, gateway, fu
         assert sending.deliver_message(message_id, shop.site_id) == "sent"
         db.session.commit()
     assert seen == [False]
+
+
+def test_deliver_records_the_outcome_at_once_for_callers_without_retries(app, shop, gateway, fund, ledger, lost_hand_over):
+    """`deliver()` (bulk batches claim their messages themselves): a gateway error fails and
+    refunds at once, as before the work model."""
+    fund(shop, 10)
+    ids = [send(shop, content=f"n{n}").json["id"] for n in range(2)]
+    with app.app_context():
+        for message_id in ids:
+            db.session.get(SmsMessage, message_id).status = "sending"
+        db.session.commit()
+        assert sending.deliver(db.session.get(SmsMessage, ids[0])).status == "sent"
+        gateway.control(mode="down")
+        failed = sending.deliver(db.session.get(SmsMessage, ids[1]))
+        assert failed.status == "failed" and "503" in failed.error
+    assert ledger(shop) == (Decimal("9.55"), Decimal("9.55"))
