@@ -30,6 +30,7 @@ PATH_ARGS = {
     "invoice": lambda other_site: OTHER_SHOP_INVOICE,
     "cost_id": lambda other_site: SEEDED["cost_id"],  # shop B's dashboard cost (seed_dashboard)
     "checkout_id": lambda other_site: SEEDED["checkout_id"],  # shop B's abandoned checkout (seed_abandoned)
+    "message_id": lambda other_site: SEEDED["message_id"],  # shop B's SMS (seed_sms)
 }
 SEEDED = {}
 
@@ -47,8 +48,11 @@ def seed_sms(site_id):
     from backend.sms.models import Recharge, SmsMessage
 
     service.credit(site_id, Decimal("777.77"), kind="operator_credit", reference="seed", note=MARKER)
-    db.session.add(SmsMessage(site_id=site_id, phone="+8801999999999", content=f"{MARKER} message", purpose="manual",
-                              encoding="gsm", segments=1, cost=Decimal("0.45"), gateway_cost=Decimal("0.3"), status="sent"))
+    message = SmsMessage(site_id=site_id, phone="+8801999999999", content=f"{MARKER} message", purpose="manual",
+                         encoding="gsm", segments=1, cost=Decimal("0.45"), gateway_cost=Decimal("0.3"), status="sent")
+    db.session.add(message)
+    db.session.flush()
+    SEEDED["message_id"] = message.id
     db.session.add(Recharge(site_id=site_id, amount=Decimal("777.77"), method="bkash", status="completed",
                             transaction_id=f"{MARKER}-trx", payment_id=f"{MARKER}-payment"))
 
