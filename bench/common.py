@@ -139,7 +139,10 @@ def run_wrk(url: str, *, connections: int, seconds: int, headers: dict, script: 
         command += ["-s", script]
     if warmup:
         subprocess.run(command + ["-d", f"{warmup}s", url], capture_output=True, check=True)
-    out = subprocess.run(command + ["-d", f"{seconds}s", url], capture_output=True, check=True, text=True).stdout
+    return parse_wrk(subprocess.run(command + ["-d", f"{seconds}s", url], capture_output=True, check=True, text=True).stdout)
+
+
+def parse_wrk(out: str) -> dict:
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     connect, read, write, timeouts = (int(n) for n in socket.groups()) if socket else (0, 0, 0, 0)
