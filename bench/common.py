@@ -229,10 +229,11 @@ def percentile(sorted_values: list[float], fraction: float) -> float:
 
 # --- worker processes and CPU --------------------------------------------------------------------
 
-def start_worker(env: dict, lanes: list[str], threads: int) -> subprocess.Popen:
-    """A `flask worker` process for `lanes`, once it consumes."""
+def start_worker(env: dict, lanes: list[str], threads: int, nice: int = 0) -> subprocess.Popen:
+    """A `flask worker` process for `lanes`, once it consumes; `nice`: a lower CPU priority, so
+    that on a shared machine the web's answers come first."""
     log = tempfile.NamedTemporaryFile("w+", prefix="bikri-bench-worker-", suffix=".log", delete=False)
-    command = [str(ROOT / ".venv/bin/flask"), "--app", "backend.app", "worker", "--threads", str(threads)]
+    command = (["nice", "-n", str(nice)] if nice else []) + [str(ROOT / ".venv/bin/flask"), "--app", "backend.app", "worker", "--threads", str(threads)]
     for lane in lanes:
         command += ["--lane", lane]
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -284,6 +285,22 @@ def cpu_seconds(pid: int, descendants: bool = True) -> float:
             continue
         total += int(fields[11]) + int(fields[12])  # utime, stime
     return total / ticks
+
+
+def database_cpu(database_url: str) -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL backend serving `database_url`'s database (same machine)."""
+    name = database_url.rsplit("/", 1)[-1].encode()
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if not (entry / "cmdline").read_bytes().startswith(b"postgres: ") or name not in (entry / "cmdline").read_bytes():
+                continue
+            found[int(entry.name)] = cpu_seconds(int(entry.name), descendants=False)
+        except OSError:
+            continue
+    return found
 
 
 def machine_busy() -> tuple[float, float]:

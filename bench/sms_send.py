@@ -25,7 +25,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (  # noqa: E402
-    ROOT, activate_site, cpu_seconds, flask, free_port, machine_busy, paced_load, percentile, service_env, start_sandbox,
+    ROOT, activate_site, cpu_seconds, database_cpu, flask, free_port, machine_busy, paced_load, percentile, service_env, start_sandbox,
     start_worker, stop_process, throwaway_database, verdict, web_process, WEB_PIDS,
 )
 
@@ -66,6 +66,8 @@ def main():
     parser.add_argument("--latency-ms", type=int, default=500, help="the sandbox gateway's time per send")
     parser.add_argument("--threads", type=int, default=64, help="threads of the transactional worker (sends in flight)")
     parser.add_argument("--workers", type=int, default=1, help="transactional worker processes")
+    parser.add_argument("--worker-nice", type=int, default=0,
+                        help="run the workers at this niceness (the web's answers first on a shared machine)")
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args()
 
@@ -85,7 +87,7 @@ def main():
                 prepare(env, gateway_url)
                 flask(env, "sms", "credit", SITE, "1000000")
                 # INFO: the worker says when it consumes
-                workers = [start_worker({**env, "BIKRI_LOG_LEVEL": "INFO"}, ["transactional"], args.threads)
+                workers = [start_worker({**env, "BIKRI_LOG_LEVEL": "INFO"}, ["transactional"], args.threads, args.worker_nice)
                            for _ in range(args.workers)]
                 web_pid = WEB_PIDS[base]
                 headers = {"Authorization": f"Bearer {token}"}
@@ -104,10 +106,11 @@ def main():
                 cpu_before = {"web": cpu_seconds(web_pid),
                               "workers": sum(cpu_seconds(w.pid) for w in workers), "gateway": cpu_seconds(gateway.pid),
                               "bench": cpu_seconds(os.getpid(), descendants=False)}
-                busy_before = machine_busy()
+                busy_before, database_before = machine_busy(), database_cpu(database_url)
                 result = paced_load(f"{base}/api/sms/send", rate=args.rate, seconds=args.seconds, headers=headers, body=body)
                 left = wait_for_delivery(database_url, 120)
-                busy_after = machine_busy()
+                busy_after, database_after = machine_busy(), database_cpu(database_url)
+                cpu_database = sum(seconds - database_before.get(pid, 0.0) for pid, seconds in database_after.items())
                 cpu = {"web": cpu_seconds(web_pid) - cpu_before["web"],
                        "workers": sum(cpu_seconds(w.pid) for w in workers) - cpu_before["workers"],
                        "gateway": cpu_seconds(gateway.pid) - cpu_before["gateway"],
@@ -146,7 +149,7 @@ def main():
     busy = (busy_after[0] - busy_before[0]) / max(1e-9, busy_after[1] - busy_before[1])
 
     print(f"bench/sms_send.py  POST /api/sms/send  gunicorn (gunicorn.conf.py) + {args.workers} `flask worker` "
-          f"(transactional lane, {args.threads} threads)  PostgreSQL  Redis broker  sandbox gateway {args.latency_ms} ms  "
+          f"(transactional lane, {args.threads} threads{f', nice {args.worker_nice}' if args.worker_nice else ''})  PostgreSQL  Redis broker  sandbox gateway {args.latency_ms} ms  "
           f"{cores} cores shared with everything")
     print(f"  load       : {args.rate:.0f} sends/s paced for {args.seconds:.0f}s (open loop, latency from each request's due "
           f"time): {result['sent']} requests, {accepted} answered 202, statuses {result['statuses']}")
@@ -163,7 +166,7 @@ def main():
           f"{gateway_sent['sent']} (asked {gateway_sent['asked']}), {refunds} refunds, statuses {by_status}   {verdict(exact)}")
     per = max(1, result["sent"])
     print(f"  CPU/send   : web {cpu['web'] / per * 1000:.2f} ms, worker {cpu['workers'] / per * 1000:.2f} ms, "
-          f"gateway sandbox {cpu['gateway'] / per * 1000:.2f} ms, load generator {cpu['bench'] / per * 1000:.2f} ms; "
+          f"gateway sandbox {cpu['gateway'] / per * 1000:.2f} ms, PostgreSQL {cpu_database / per * 1000:.2f} ms, load generator {cpu['bench'] / per * 1000:.2f} ms; "
           f"the machine was {busy * 100:.0f}% busy over the run ({cores} cores, PostgreSQL and other helpers included)")
 
 
