@@ -90,6 +90,7 @@ BN = {
     "On its way to %(phone)s. %(cost)s used; balance %(balance)s. The messages below show when it is sent.": "%(phone)s নম্বরে পাঠানো হচ্ছে। খরচ %(cost)s; ব্যালেন্স %(balance)s। নিচের তালিকায় দেখাবে কখন পাঠানো হলো।",
     "SMS on its way. It cost %(cost)s.": "এসএমএস পাঠানো হচ্ছে। খরচ হয়েছে %(cost)s।",
     "This shop has no such message.": "এই শপে এমন কোনো মেসেজ নেই।",
+    "Waiting to be sent": "পাঠানোর অপেক্ষায়",
     "Send an SMS": "এসএমএস পাঠান",
     "What SMS cost": "এসএমএস খরচ",
     "From": "থেকে",

@@ -257,3 +257,12 @@ def test_deliver_records_the_outcome_at_once_for_callers_without_retries(app, sh
         failed = sending.deliver(db.session.get(SmsMessage, ids[1]))
         assert failed.status == "failed" and "503" in failed.error
     assert ledger(shop) == (Decimal("9.55"), Decimal("9.55"))
+
+
+def test_the_sms_page_lists_a_queued_message_as_waiting(shop, client, gateway, fund, lost_hand_over):
+    from tests.sms.test_pages import embed
+
+    fund(shop, 10)
+    send(shop)
+    history = client.get("/embed/sms/messages", headers=embed(shop, "sms")).get_data(as_text=True)
+    assert "Waiting to be sent" in history
