@@ -194,6 +194,12 @@ def spread_rounds(base: str, token: str, gateway, rounds: int, shoppers: int, fi
     latencies, failures = defaultdict(list), []
 
     def shopper(n, due):
+        try:
+            one_shopper(n, due)
+        except requests.RequestException as error:  # a timeout or a socket error: counted, and the run MISSED
+            failures.append(f"shopper {n}: {error!r}")
+
+    def one_shopper(n, due):
         session = requests.Session()
         session.headers["Authorization"] = f"Bearer {token}"
         body = {"phone": f"017{n:08d}", "session_id": f"benchsession{n:08d}", "ip": f"10.9.{n // 256 % 256}.{n % 256}"}

@@ -164,6 +164,8 @@ def main():
           f"target >= {TARGET_SENT_PER_S:.0f}   {verdict(overall_rate >= TARGET_SENT_PER_S)}")
     print(f"  ledger     : balance {Decimal(balance) / 10000} = ledger sum {Decimal(ledger) / 10000} taka; {debits} debits, gateway sent "
           f"{gateway_sent['sent']} (asked {gateway_sent['asked']}), {refunds} refunds, statuses {by_status}   {verdict(exact)}")
+    met = (failures == 0 and p99 <= TARGET_P99_MS and every_one and overall_rate >= TARGET_SENT_PER_S and exact)
+    print(f"  the run    : {verdict(met)}")
     per = max(1, result["sent"])
     print(f"  CPU/send   : web {cpu['web'] / per * 1000:.2f} ms, worker {cpu['workers'] / per * 1000:.2f} ms, "
           f"gateway sandbox {cpu['gateway'] / per * 1000:.2f} ms, PostgreSQL {cpu_database / per * 1000:.2f} ms, load generator {cpu['bench'] / per * 1000:.2f} ms; "
