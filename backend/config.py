@@ -53,6 +53,9 @@ class Config:
         self.BROKER_URL = os.environ.get("BIKRI_BROKER_URL", self.REDIS_URL)
         self.QUEUE_NAMESPACE = os.environ.get("BIKRI_QUEUE_NAMESPACE", "bikri")
         self.WORKER_THREADS = int(os.environ.get("BIKRI_WORKER_THREADS", "16"))
+        # SMS sends a second the SMS operator allows Bikri as a whole, held across every worker
+        # (coordination.take_turn); 0: no limit
+        self.SMS_GATEWAY_RATE = float(os.environ.get("BIKRI_SMS_GATEWAY_RATE", "0"))
         # bulk tasks one shop may run at once, across all workers
         self.BULK_CONCURRENCY_PER_SHOP = int(os.environ.get("BIKRI_BULK_CONCURRENCY_PER_SHOP", "8"))
         # Redis broker: a worker that has not been heard from for this long is dead, and the

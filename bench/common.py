@@ -1,6 +1,9 @@
 """Shared by the benchmarks: a throwaway PostgreSQL database, the web process as shipped
-(gunicorn.conf.py), and wrk as the load generator in a separate process."""
+(gunicorn.conf.py), worker processes, wrk as the load generator in a separate process, a paced
+(open-loop) load generator for arrival rates, and CPU accounting of the processes."""
+import asyncio
 import contextlib
+import math
 import os
 import re
 import shutil
@@ -38,6 +41,9 @@ def service_env(database_url: str, port: int, **extra) -> dict:
             "BIKRI_ALLOW_PRIVATE_SHOP_HOSTS": "1", **extra}  # the sandbox shops are on 127.0.0.1
 
 
+WEB_PIDS: dict[str, int] = {}  # base URL -> gunicorn master's pid, for CPU accounting
+
+
 @contextlib.contextmanager
 def web_process(env: dict):
     process = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "-c", "gunicorn.conf.py", "backend.wsgi:app"],
@@ -52,6 +58,7 @@ def web_process(env: dict):
                 time.sleep(0.2)
         else:
             sys.exit("gunicorn did not start: " + process.stderr.read1().decode(errors="replace"))
+        WEB_PIDS[base] = process.pid
         yield base
     finally:
         process.terminate()
@@ -111,12 +118,18 @@ def activated_site(base: str, env: dict, site_url: str = "https://bench.example.
 
 
 def wrk_ms(text: str, label: str) -> float:
+    """A latency percentile wrk printed, in ms; inf when it printed none (no request completed)."""
     match = re.search(rf"^\s*{label}\s+([\d.]+)(us|ms|s)\s*$", text, re.M)
+    if match is None:
+        return math.inf
     value, unit = float(match.group(1)), match.group(2)
     return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
 
 
 def run_wrk(url: str, *, connections: int, seconds: int, headers: dict, script: str | None = None, warmup: int = 3) -> dict:
+    """wrk's figures. Requests that timed out (wrk's 2 s) or hit a socket error are left out of
+    wrk's latency distribution, which then looks fast (all of them timing out printed p50 and
+    p99 "0.00us"): any of them makes p50 and p99 inf here, so no bench calls such a run OK."""
     if not shutil.which("wrk"):
         sys.exit("wrk is missing: run `make system-deps`")
     command = ["wrk", "-t1", f"-c{connections}", "--latency"]
@@ -126,11 +139,176 @@ def run_wrk(url: str, *, connections: int, seconds: int, headers: dict, script: 
         command += ["-s", script]
     if warmup:
         subprocess.run(command + ["-d", f"{warmup}s", url], capture_output=True, check=True)
-    out = subprocess.run(command + ["-d", f"{seconds}s", url], capture_output=True, check=True, text=True).stdout
+    return parse_wrk(subprocess.run(command + ["-d", f"{seconds}s", url], capture_output=True, check=True, text=True).stdout)
+
+
+def parse_wrk(out: str) -> dict:
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), "p50": wrk_ms(out, "50%"),
-            "p99": wrk_ms(out, "99%"), "requests": int(re.search(r"(\d+) requests in", out).group(1)),
-            "errors": int(non2xx.group(1)) if non2xx else 0}
+    socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    connect, read, write, timeouts = (int(n) for n in socket.groups()) if socket else (0, 0, 0, 0)
+    requests_done = int(re.search(r"(\d+) requests in", out).group(1))
+    result = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), "p50": wrk_ms(out, "50%"),
+              "p99": wrk_ms(out, "99%"), "requests": requests_done, "errors": int(non2xx.group(1)) if non2xx else 0,
+              "timeouts": timeouts, "socket_errors": connect + read + write}
+    if timeouts or connect + read + write or not requests_done:
+        result["p50"] = result["p99"] = math.inf
+    return result
+
+
+# --- a paced load generator ----------------------------------------------------------------------
+
+def paced_load(url: str, *, rate: float, seconds: float, headers: dict, body, timeout: float = 10.0) -> dict:
+    """Open-loop load, as wrk2 makes it: request i is due at start + i/rate whatever the answers
+    before it do, and its latency counts from when it was due (a slow service cannot hide behind
+    requests the generator held back). `body(i)` gives request i's JSON bytes. One connection
+    per request (gunicorn's sync workers close after each answer). Returns the latencies (ms),
+    status counts, timeouts and socket errors, and the achieved rate."""
+    return asyncio.run(_paced(url, rate, seconds, headers, body, timeout))
+
+
+async def _paced(url, rate, seconds, headers, body, timeout):
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    host, port, path = parts.hostname, parts.port or 80, parts.path or "/"
+    head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    latencies, statuses, failures = [], {}, {"timeouts": 0, "socket_errors": 0}
+    answers = {}
+
+    async def one(i, due):
+        payload = body(i)
+        request = (f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n{head}"
+                   f"Content-Length: {len(payload)}\r\nConnection: close\r\n\r\n").encode() + payload
+        writer = None
+        try:
+            async with asyncio.timeout(timeout):
+                reader, writer = await asyncio.open_connection(host, port)
+                writer.write(request)
+                await writer.drain()
+                status = int((await reader.readline()).split()[1])
+                length = 0
+                while (line := await reader.readline()) not in (b"\r\n", b""):
+                    name, _, value = line.decode("latin-1").partition(":")
+                    if name.lower() == "content-length":
+                        length = int(value)
+                answer = await reader.readexactly(length)
+            latencies.append((loop.time() - due) * 1000)
+            statuses[status] = statuses.get(status, 0) + 1
+            answers[i] = (status, answer)
+        except TimeoutError:
+            failures["timeouts"] += 1
+        except (OSError, asyncio.IncompleteReadError, ValueError, IndexError):
+            failures["socket_errors"] += 1
+        finally:
+            if writer is not None:
+                writer.close()
+
+    loop = asyncio.get_running_loop()
+    total = int(rate * seconds)
+    start = loop.time() + 0.05
+    tasks = []
+    for i in range(total):
+        due = start + i / rate
+        delay = due - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(i, due)))
+    await asyncio.gather(*tasks)
+    elapsed = loop.time() - start
+    latencies.sort()
+    return {"latencies": latencies, "statuses": statuses, **failures, "sent": total, "elapsed": elapsed,
+            "answers": answers, "rate": len(latencies) / elapsed if elapsed else 0.0}
+
+
+def percentile(sorted_values: list[float], fraction: float) -> float:
+    """The nearest-rank percentile; inf for no values."""
+    if not sorted_values:
+        return math.inf
+    return sorted_values[min(len(sorted_values) - 1, max(0, math.ceil(fraction * len(sorted_values)) - 1))]
+
+
+# --- worker processes and CPU --------------------------------------------------------------------
+
+def start_worker(env: dict, lanes: list[str], threads: int, nice: int = 0) -> subprocess.Popen:
+    """A `flask worker` process for `lanes`, once it consumes; `nice`: a lower CPU priority, so
+    that on a shared machine the web's answers come first."""
+    log = tempfile.NamedTemporaryFile("w+", prefix="bikri-bench-worker-", suffix=".log", delete=False)
+    command = (["nice", "-n", str(nice)] if nice else []) + [str(ROOT / ".venv/bin/flask"), "--app", "backend.app", "worker", "--threads", str(threads)]
+    for lane in lanes:
+        command += ["--lane", lane]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    process.log_path = log.name
+    deadline = time.monotonic() + 60
+    while "started with" not in Path(log.name).read_text():
+        if process.poll() is not None or time.monotonic() > deadline:
+            sys.exit("the worker did not start:\n" + Path(log.name).read_text())
+        time.sleep(0.1)
+    return process
+
+
+def stop_process(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def process_tree(pid: int) -> list[int]:
+    """pid and its descendants (gunicorn's master and its workers)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children.get(current, []))
+    return found
+
+
+def cpu_seconds(pid: int, descendants: bool = True) -> float:
+    """CPU (user + system) the process (and its descendants) used so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for each in process_tree(pid) if descendants else [pid]:
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def database_cpu(database_url: str) -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL backend serving `database_url`'s database (same machine)."""
+    name = database_url.rsplit("/", 1)[-1].encode()
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if not (entry / "cmdline").read_bytes().startswith(b"postgres: ") or name not in (entry / "cmdline").read_bytes():
+                continue
+            found[int(entry.name)] = cpu_seconds(int(entry.name), descendants=False)
+        except OSError:
+            continue
+    return found
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far, every core (from /proc/stat)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + values[4]
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (sum(values) - idle) / ticks, sum(values) / ticks
 
 
 def verdict(ok: bool) -> str:

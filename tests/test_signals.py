@@ -26,6 +26,7 @@ EXPECTED = {
     ("backend.couriers.signals", "parcel_changed"): {"backend.dashboard.listeners.on_parcel_changed"},
     ("backend.checkout.signals", "plugin_config_asked"): {"backend.abandoned.listeners.on_plugin_config_asked"},
     ("backend.licensing.signals", "site_activated"): {"backend.sync.listeners.on_site_activated"},
+    ("backend.sms.signals", "message_failed"): {"backend.checkout.listeners.on_message_failed"},
 }
 
 

@@ -32,6 +32,7 @@ PATH_ARGS = {
     "checkout_id": lambda other_site: SEEDED["checkout_id"],  # shop B's abandoned checkout (seed_abandoned)
     "job_id": lambda other_site: SEEDED["job_id"],  # shop B's work job (seed_tasks)
     "recharge_id": lambda other_site: SEEDED["recharge_id"],  # shop B's bKash recharge (seed_sms)
+    "message_id": lambda other_site: SEEDED["message_id"],  # shop B's SMS (seed_sms)
 }
 SEEDED = {}
 
@@ -49,13 +50,15 @@ def seed_sms(site_id):
     from backend.sms.models import Recharge, SmsMessage
 
     service.credit(site_id, Decimal("777.77"), kind="operator_credit", reference="seed", note=MARKER)
-    db.session.add(SmsMessage(site_id=site_id, phone="+8801999999999", content=f"{MARKER} message", purpose="manual",
-                              encoding="gsm", segments=1, cost=Decimal("0.45"), gateway_cost=Decimal("0.3"), status="sent"))
+    message = SmsMessage(site_id=site_id, phone="+8801999999999", content=f"{MARKER} message", purpose="manual",
+                         encoding="gsm", segments=1, cost=Decimal("0.45"), gateway_cost=Decimal("0.3"), status="sent")
+    db.session.add(message)
     recharge = Recharge(site_id=site_id, amount=Decimal("777.77"), method="bkash", status="pending",
                         transaction_id=f"{MARKER}-trx", payment_id=f"{MARKER}-payment",
                         payment_url=f"https://bkash.example/pay/{MARKER}")
     db.session.add(recharge)
     db.session.flush()
+    SEEDED["message_id"] = message.id
     SEEDED["recharge_id"] = recharge.id
 
 

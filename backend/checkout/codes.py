@@ -265,6 +265,14 @@ _codes = OtpCode.__table__
 _INSERT_CODE = _codes.insert().returning(_codes.c.id)
 _FAIL_CODE = (update(_codes).where(_codes.c.id == bindparam("code_id"))
               .values(status="failed", code_hash=None, error=bindparam("error")))
+_CODE_NOT_SENT = _FAIL_CODE.where(_codes.c.site_id == bindparam("site"), _codes.c.status == "pending")
+
+
+def code_not_sent(site_id: int, code_id: int, error: str) -> None:
+    """The worker could not deliver this code's SMS (refused, or its retries ran out): the code
+    is dead, and the cooldown does not count a code that never left, so the shopper may ask
+    again at once (checkout/listeners.py)."""
+    db.session.execute(_CODE_NOT_SENT, {"code_id": code_id, "site": site_id, "error": (error or "not sent")[:300]})
 
 
 def send_code(site: Site, *, phone, session_id, ip, proof_version: int = 1) -> OtpAnswer:
@@ -282,6 +290,8 @@ def send_code(site: Site, *, phone, session_id, ip, proof_version: int = 1) -> O
         # no SMS money is spent on a number or a connection the shop has blocked
         raise ApiError(blacklist.message(settings), code="blacklisted", status=403, details={"kind": blocked.kind})
 
+    # the SMS is sent by a worker: with the broker down, refuse (503) before anything is written
+    sms.require_queue()
     now = utcnow()
     _lock(site.id, [f"phone:{phone}", f"ip:{limit_key}"])
     _check_limits(settings, phone, limit_key, now)
@@ -300,8 +310,9 @@ def send_code(site: Site, *, phone, session_id, ip, proof_version: int = 1) -> O
     row["expires_at"] = now + timedelta(seconds=settings.code_ttl_seconds)
     code_id = db.session.execute(_INSERT_CODE, row).scalar_one()
     try:
-        # send_sms commits (the code with its debit) before it calls the gateway, which also
-        # releases the limits' locks: nobody waits on them while the SMS travels
+        # the code and its debit commit with the request, and the SMS goes to the otp lane's
+        # workers then: nobody waits on the limits' locks while it travels; a failure reaches
+        # the code later (checkout/listeners.py)
         message = sms.send_sms(site, phone=phone, content=render_text(site, settings, code), purpose="otp",
                                idempotency_key=f"otp-{code_id}")
     except sms.InsufficientBalance:
@@ -318,7 +329,7 @@ def send_code(site: Site, *, phone, session_id, ip, proof_version: int = 1) -> O
         db.session.execute(_FAIL_CODE, {"code_id": code_id, "error": error.message[:300]})
         keep_progress()  # the request counted by the hourly caps stays, though the answer is an error
         raise
-    if message.status == "failed":
+    if message.status == "failed":  # a replayed send that had failed
         db.session.execute(_FAIL_CODE, {"code_id": code_id, "error": (message.error or "not sent")[:300]})
         keep_progress()  # the code's end is recorded although the answer is a 503
         # the cooldown does not count a code that never left, so the shopper may ask again soon

@@ -394,6 +394,7 @@ def incomplete_sms(checkout_id):
     except ApiError as error:
         db.session.rollback()
         return _incomplete_row(user, abandoned.checkout_of(user.site.id, checkout_id), error=error)
+    message = sms.wait_for_outcome(message, sms.SCREEN_WAIT_SECONDS)  # a worker sends it; a moment for its outcome
     row = abandoned.checkout_of(user.site.id, checkout_id)
     if message.status == "failed":
         return _incomplete_row(user, row, error=ApiError(_("The SMS was not sent (refunded): %(reason)s",

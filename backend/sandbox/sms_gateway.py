@@ -2,8 +2,9 @@
 
 Tests and the demo point the `ssl_wireless` adapter at it. It can be told (in process through
 `app.sandbox`, or over HTTP at POST /__sandbox__/control) to refuse sends, to be down (5xx),
-or to answer slowly. It keeps what it "sent" (GET /__sandbox__/sent reads it back), and
-refuses a repeated csms_id as SSL does.
+to be busy (429 with Retry-After), or to answer slowly. It keeps what it "sent" (GET
+/__sandbox__/sent reads it back), refuses a repeated csms_id as SSL does, and counts every
+send asked (`attempts`, per csms_id: a repeat after a lost answer shows there).
 """
 import itertools
 import threading
@@ -20,18 +21,20 @@ SID = "BIKRIDEMO"
 class GatewayState:
     def __init__(self, api_token=API_TOKEN, sid=SID):
         self.api_token, self.sid = api_token, sid
-        self.mode = "ok"  # ok | refuse | down
+        self.mode = "ok"  # ok | refuse | down | busy
         self.latency_ms = 0
         self.balance = "5000.00"
         self.sent: dict[str, dict] = {}  # csms_id -> message
         self.arrivals: dict[str, dict] = {}  # csms_id -> when it reached the gateway (benchmarks)
+        self.attempts: dict[str, int] = {}  # csms_id -> sends asked, repeats included
+        self.in_flight = 0  # sends being answered now (held by `latency_ms`)
         self.lock = threading.Lock()
         self._ids = itertools.count(9_000_001)
 
     def control(self, mode=None, latency_ms=None):
         if mode is not None:
-            if mode not in ("ok", "refuse", "down"):
-                raise ValueError("mode must be ok, refuse or down")
+            if mode not in ("ok", "refuse", "down", "busy"):
+                raise ValueError("mode must be ok, refuse, down or busy")
             self.mode = mode
         if latency_ms is not None:
             self.latency_ms = int(latency_ms)
@@ -57,9 +60,17 @@ def create_sms_gateway_app(state: GatewayState | None = None) -> Flask:
             return None
         g.arrived_at = time.time()  # when the message reached the gateway (benchmarks read it)
         if state.latency_ms:
-            time.sleep(state.latency_ms / 1000)
+            with state.lock:
+                state.in_flight += 1
+            try:
+                time.sleep(state.latency_ms / 1000)
+            finally:
+                with state.lock:
+                    state.in_flight -= 1
         if state.mode == "down":
             return "Service Unavailable", 503
+        if state.mode == "busy":
+            return jsonify({"status": "FAILED", "status_code": 429, "error_message": "Too many requests"}), 429, {"Retry-After": "1"}
         return None
 
     @app.post("/api/v3/send-sms")
@@ -75,6 +86,7 @@ def create_sms_gateway_app(state: GatewayState | None = None) -> Flask:
         if state.mode == "refuse":
             return _failed(4003, "IP Blacklisted")
         with state.lock:
+            state.attempts[body["csms_id"]] = state.attempts.get(body["csms_id"], 0) + 1
             if body["csms_id"] in state.sent:
                 return _failed(4025, "Duplicate csms_id")
             reference = str(next(state._ids))
@@ -116,6 +128,8 @@ def create_sms_gateway_app(state: GatewayState | None = None) -> Flask:
             state.control(body.get("mode"), body.get("latency_ms"))
         except ValueError as error:
             return jsonify({"error": str(error)}), 400
-        return jsonify({"mode": state.mode, "latency_ms": state.latency_ms, "sent": len(state.sent)})
+        with state.lock:
+            asked = sum(state.attempts.values())
+        return jsonify({"mode": state.mode, "latency_ms": state.latency_ms, "sent": len(state.sent), "asked": asked})
 
     return app

@@ -19,7 +19,7 @@ from backend.sms.encoding import MAX_SEGMENTS
 from backend.sms.models import SmsMessage, Wallet, WalletEntry
 from backend.sms.sending import deliver
 from backend.sms.wallet import InsufficientBalance, balance_of, validation_error
-from backend.tasks import service as jobs, task
+from backend.tasks import service as jobs
 from backend.timeutil import utcnow
 
 MAX_BATCH = 1000
@@ -75,7 +75,7 @@ def start_batch(site: Site, rows: list[dict], *, purpose: str = "marketing", sta
         {"site_id": site.id, "phone": phone, "content": content, "purpose": purpose, "encoding": price.encoding,
          "segments": price.segments, "cost": price.cost, "gateway_cost": price.gateway_cost, "status": "queued",
          "created_at": now} for phone, content, price in accepted]).scalars().all()
-    job = jobs.start_job(site.id, "sms_batch", ids, deliver_batch, per_task=MESSAGES_PER_TASK,
+    job = jobs.start_job(site.id, "sms_batch", ids, "sms.deliver_batch", per_task=MESSAGES_PER_TASK,
                          started_by=started_by)
     # the batch's job sends these; the single-message sweeper leaves them to it
     db.session.execute(update(SmsMessage).where(SmsMessage.id.in_(ids)).values(job_id=job.id))
@@ -92,7 +92,6 @@ def _all_rejected(rejected):
     return error
 
 
-@task("sms.deliver_batch", lane="bulk", max_retries=8)
 def deliver_batch(site_id: int, job_id: int, items: list[str]) -> None:
     """Send a chunk of a batch, each message once: a message is claimed (queued → sending) before
     the gateway is asked, and one left "sending" by a killed worker is asked again with the same

@@ -4,7 +4,8 @@ from flask_babel import lazy_gettext as _l
 
 from backend.labels import register
 
-SMS_STATUSES = register("sms_status", {"sending": _l("Sending"), "sent": _l("Sent"), "failed": _l("Not sent")})
+SMS_STATUSES = register("sms_status", {"queued": _l("Waiting to be sent"), "sending": _l("Sending"), "sent": _l("Sent"),
+                                       "failed": _l("Not sent")})
 
 SMS_PURPOSES = register("sms_purpose", {
     "manual": _l("Sent by hand"), "otp": _l("Checkout code"), "order_status": _l("Order updates"),

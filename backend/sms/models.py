@@ -88,7 +88,8 @@ class SmsMessage(db.Model):
     segments: Mapped[int]
     cost: Mapped[Decimal] = mapped_column(Money)
     gateway_cost: Mapped[Decimal] = mapped_column(Money)
-    status: Mapped[str] = mapped_column(String(12))  # sending | sent | failed
+    # queued (debited, waiting for a worker) -> sending (a worker claimed it) -> sent | failed (refunded)
+    status: Mapped[str] = mapped_column(String(12))
     gateway: Mapped[str | None] = mapped_column(String(40))
     gateway_reference: Mapped[str | None] = mapped_column(String(80))
     error: Mapped[str | None] = mapped_column(String(500))
@@ -97,6 +98,9 @@ class SmsMessage(db.Model):
     job_id: Mapped[int | None] = mapped_column(ForeignKey("work_jobs.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
+    # when a worker last claimed it to ask the gateway: a claim older than sending.STUCK_AFTER
+    # belongs to a worker that died, and the sweeper hands the message to another
+    claimed_at: Mapped[datetime | None]
 
     @property
     def gateway_message_id(self) -> str:

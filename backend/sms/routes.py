@@ -1,14 +1,17 @@
 from flask import url_for
 from flask.views import MethodView
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from backend.api import Blueprint, PageArgsSchema, current_site, paginate
+from backend.errors import NotFound
 from backend.sms import batches, operator_views, service, views
 from backend.sms.encoding import MAX_SEGMENTS
 from backend.sms.models import Recharge, SmsMessage
 from backend.sms.schemas import (
-    BalanceSchema, BatchRequestSchema, BatchSchema, IdempotencyHeaderSchema, RechargeRequestSchema, RechargeSchema, QuoteRequestSchema, QuoteSchema, RechargePageSchema,
-    SendSmsSchema, SentSmsSchema, UseHistoryArgsSchema, UseHistorySchema,
+    BalanceSchema, BatchRequestSchema, BatchSchema, RechargeRequestSchema, RechargeSchema, QuoteRequestSchema,
+    QuoteSchema, RechargePageSchema, SendHeadersSchema, SendSmsSchema, SentSmsSchema, SmsStatusSchema,
+    UseHistoryArgsSchema, UseHistorySchema,
 )
 
 blp = Blueprint("sms", __name__, url_prefix="/api/sms", description="SMS: send, wallet, history")
@@ -20,19 +23,43 @@ PAGE_BLUEPRINTS = [views.blp, views.payments_blp, operator_views.blp]
 @blp.route("/send")
 class SendSms(MethodView):
     @blp.arguments(SendSmsSchema)
-    @blp.arguments(IdempotencyHeaderSchema, location="headers")
-    @blp.response(201, SentSmsSchema)
+    @blp.arguments(SendHeadersSchema, location="headers")
+    @blp.response(202, SentSmsSchema)
+    @blp.alt_response(201, schema=SentSmsSchema, description="The gateway's outcome (sent, or failed and refunded) "
+                      "came within `Prefer: wait=N`, or this Idempotency-Key's message is finished")
     def post(self, data, headers):
-        """Send one SMS from the shop's wallet. Repeat a request with the same Idempotency-Key safely."""
+        """Send one SMS from the shop's wallet: debited and queued at once (202), sent by a worker;
+        `GET /api/sms/messages/<id>` follows it. `Prefer: wait=N` (N <= 10) waits up to N seconds
+        for the outcome (201). Repeat a request with the same Idempotency-Key safely."""
         site = current_site()
         message = service.send_sms(site, idempotency_key=headers.get("idempotency_key"), **data)
+        balance_after = getattr(message, "balance_after", None)
+        answer_headers = {"Location": url_for("sms.SmsStatus", message_id=message.id)}
+        if headers["wait"]:
+            message = service.wait_for_outcome(message, headers["wait"])
+            answer_headers["Preference-Applied"] = f"wait={headers['wait']}"
+        finished = message.status in service.FINISHED
         return {
             "id": message.id, "status": message.status, "phone": message.phone, "segments": message.segments,
             "encoding": message.encoding, "cost": message.cost,
-            # the balance right after this message (a replayed request reads it afresh)
-            "balance": getattr(message, "balance_after", None) or service.balance_of(site.id),
+            # the balance right after this message's debit (a replay, or a refund, reads it afresh)
+            "balance": balance_after if balance_after is not None and message.status != "failed"
+            else service.balance_of(site.id),
             "error": message.error,
-        }
+        }, 201 if finished else 202, answer_headers
+
+
+@blp.route("/messages/<int:message_id>")
+class SmsStatus(MethodView):
+    @blp.response(200, SmsStatusSchema)
+    def get(self, message_id):
+        """One message's status: queued -> sending -> sent, or failed (refunded, with the reason)."""
+        message = service.message_of(current_site().id, message_id)
+        if message is None:
+            raise NotFound(_("This shop has no such message."), code="message_not_found")
+        return {**{name: getattr(message, name) for name in (
+            "id", "status", "phone", "purpose", "segments", "encoding", "cost", "error", "created_at", "finished_at")},
+            "refunded": service.was_refunded(message)}
 
 
 @blp.route("/quote")

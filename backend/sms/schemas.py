@@ -1,4 +1,6 @@
-from marshmallow import Schema, fields, validate, validates_schema, ValidationError
+import re
+
+from marshmallow import Schema, fields, post_load, validate, validates_schema, ValidationError
 
 from backend.api import MoneyString, PageArgsSchema, PageSchema, StrictSchema, UtcDateTime
 from backend.sms.service import MAX_RECHARGE, PURPOSES
@@ -15,8 +17,24 @@ class IdempotencyHeaderSchema(Schema):
     idempotency_key = fields.String(data_key="Idempotency-Key", load_default=None, validate=validate.Length(min=1, max=100))
 
 
+MAX_WAIT_SECONDS = 10
+
+
+class SendHeadersSchema(IdempotencyHeaderSchema):
+    # RFC 7240: `Prefer: wait=N` asks to hold the answer up to N seconds (at most 10 here) for
+    # the gateway's outcome; a preference not understood is ignored, as the RFC says
+    prefer = fields.String(data_key="Prefer", load_default=None)
+
+    @post_load
+    def wait_seconds(self, data, **kwargs):
+        found = re.search(r"(?:^|[,;\s])wait\s*=\s*\"?(\d{1,6})\"?", data.pop("prefer") or "", re.I)
+        data["wait"] = min(int(found.group(1)), MAX_WAIT_SECONDS) if found else None
+        return data
+
+
 class SentSmsSchema(Schema):
     id = fields.Integer()
+    # queued -> sending -> sent, or failed (refunded; `error` says why)
     status = fields.String()
     phone = fields.String()
     segments = fields.Integer()
@@ -24,6 +42,20 @@ class SentSmsSchema(Schema):
     cost = MoneyString()
     balance = MoneyString()
     error = fields.String(allow_none=True)
+
+
+class SmsStatusSchema(Schema):
+    id = fields.Integer()
+    status = fields.String()
+    phone = fields.String()
+    purpose = fields.String()
+    segments = fields.Integer()
+    encoding = fields.String()
+    cost = MoneyString()
+    refunded = fields.Boolean()
+    error = fields.String(allow_none=True)
+    created_at = UtcDateTime()
+    finished_at = UtcDateTime(allow_none=True)
 
 
 class QuoteRequestSchema(StrictSchema):

@@ -1,31 +1,50 @@
-"""Sending an SMS: debit atomically, ask the gateway, refund on failure, never twice.
+"""Sending an SMS: debit atomically and queue it in the request; a worker asks the gateway and
+records the outcome; a failure refunds the debit; never sent or charged twice.
 
-Sending commits in steps (backend/commits.py): the debit must be durable before we talk to
-the gateway, and the outcome durable after, whatever happens to the request.
+The request (`send_sms`) inserts the message ("queued") and debits its cost in one
+transaction; the message is handed to the broker when that transaction commits (the outbox,
+backend/tasks/queue.py). A worker (`deliver_message`, the task in sms/tasks.py) claims it
+("sending", committed before the gateway is asked), asks the gateway with our message id,
+which the gateway deduplicates on, and records "sent" or "failed" (refunded). The sweeper
+(`resume_stuck_messages`) hands on what a dead worker or a failed hand-over left behind.
 """
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
+from flask import current_app
 from sqlalchemy import Boolean, bindparam, case, cast, func, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.attributes import set_committed_value
 
-from backend.commits import before_remote_call, keep_progress
+from backend.commits import before_remote_call, claim, keep_progress
 from backend.dbutil import on_postgresql
 from backend.errors import ApiError
 from backend.extensions import db
-from backend.integrations.sms import SendResult, SmsGatewayError
+from backend.integrations.sms import SendResult, SmsGatewayBusy, SmsGatewayError
 from backend.licensing.models import Site
 from backend.phones import InvalidPhone, msisdn_form, normalise_phone
 from backend.sms.config import Quote, current_gateway, quote, sms_settings
 from backend.sms.encoding import MAX_SEGMENTS
 from backend.sms.models import SmsMessage, Wallet, WalletEntry
+from backend.sms.signals import message_failed
 from backend.sms.wallet import InsufficientBalance, credit, rate_limited, validation_error
+from backend.tasks import RetryLater, coordination, enqueue, require_queue
+from backend.tasks.queue import announce_after_commit
 from backend.timeutil import utcnow
 
 PURPOSES = ("manual", "otp", "order_status", "abandoned_cart", "marketing")
+FINISHED = ("sent", "failed")
+# A claim older than this belongs to a worker that died mid-send (an attempt lasts at most the
+# gateway's timeout and a turn at its rate limit: seconds): the sweeper hands the message on,
+# and the next worker asks the gateway again with the same message id.
 STUCK_AFTER = timedelta(minutes=2)
+# Queued this long since it was written or last tried: its hand-over to the broker failed, or
+# the broker lost it. A retry after a gateway error comes back sooner (sms/tasks.py's backoff
+# is at most 30 s), so the sweeper does not double it.
+QUEUED_TOO_LONG = timedelta(minutes=1)
+# Someone at a screen (the SMS page's test send, the desk's SMS to a shopper) waits this long
+# for the gateway's outcome before being told the message is on its way.
+SCREEN_WAIT_SECONDS = 3.0
 
 
 # The statements of a send, built once: constructing SQLAlchemy statements afresh cost more
@@ -146,6 +165,8 @@ def send_sms(site: Site, *, phone: str, content: str, purpose: str = "manual",
     price = quote(site, content)
     if price.segments > MAX_SEGMENTS:
         raise validation_error("content", _("The message needs %(n)s SMS; at most %(most)s are allowed. Shorten it.", n=price.segments, most=MAX_SEGMENTS))
+    # a worker sends it: with the broker down, refuse (503) before anything is debited
+    require_queue()
     # A repeated Idempotency-Key is found by the unique index when the message is inserted (the
     # IntegrityError below), not by a lookup first: most keys are new (every checkout code's is),
     # and a lookup cost each of them a round trip.
@@ -160,7 +181,7 @@ def send_sms(site: Site, *, phone: str, content: str, purpose: str = "manual",
 
     per_minute = sms_settings().sends_per_minute
     values = dict(site_id=site.id, phone=phone, content=content, purpose=purpose, encoding=price.encoding,
-                  segments=price.segments, cost=price.cost, gateway_cost=price.gateway_cost, status="sending",
+                  segments=price.segments, cost=price.cost, gateway_cost=price.gateway_cost, status="queued",
                   idempotency_key=idempotency_key or None, created_at=utcnow())
     try:
         # Core statements, not the unit of work: this is the busiest path in Bikri. The message
@@ -176,10 +197,16 @@ def send_sms(site: Site, *, phone: str, content: str, purpose: str = "manual",
     if left is None:
         db.session.rollback()
         raise _refusal(site, price, per_minute)
-    before_remote_call()  # the debit is durable, and no wallet lock is held, while the gateway answers
     message = SmsMessage(id=message_id, **values)
     message.balance_after = left
-    return deliver(message)
+    # handed to the broker once the caller commits (the debit with it); a worker sends it
+    enqueue(delivery_task(purpose), site_id=site.id, message_id=message_id)
+    return message
+
+
+def delivery_task(purpose: str) -> str:
+    """Checkout codes have a lane of their own: a shopper waits at the checkout for them."""
+    return "sms.deliver_otp" if purpose == "otp" else "sms.deliver"
 
 
 def _record_and_debit(values: dict, per_minute: int) -> tuple[int | None, Decimal | None]:
@@ -196,30 +223,123 @@ def _record_and_debit(values: dict, per_minute: int) -> tuple[int | None, Decima
     return message_id, _debit(site_id, cost, reference=str(message_id), per_minute=per_minute)
 
 
-def deliver(message: SmsMessage) -> SmsMessage:
-    """Hand the message to the gateway and record the outcome; a failure refunds the debit.
-    `message` is a row of the session or a plain SmsMessage."""
+# --- the worker's side ---------------------------------------------------------------------------
+
+_CLAIM = (
+    update(_messages)
+    .where(_messages.c.id == bindparam("claim_id"), _messages.c.site_id == bindparam("claim_site"),
+           or_(_messages.c.status == "queued",
+               # a claim this old is a dead worker's: the gateway dedups on our id, so asking again is safe
+               (_messages.c.status == "sending")
+               & (func.coalesce(_messages.c.claimed_at, _messages.c.created_at) < bindparam("stale_before"))))
+    .values(status="sending", claimed_at=bindparam("claim_now"))
+    .returning(_messages.c.phone, _messages.c.content, _messages.c.cost, _messages.c.purpose, _messages.c.idempotency_key)
+)
+# after a gateway error worth retrying: the message waits for its retry, the reason on it
+_RELEASE = (update(_messages).where(_messages.c.id == bindparam("release_id"), _messages.c.status == "sending")
+            .values(status="queued", error=bindparam("release_error")))
+_GIVE_UP = (update(_messages).where(_messages.c.id == bindparam("give_up_id"), _messages.c.site_id == bindparam("give_up_site"),
+                                    _messages.c.status == "queued")
+            .values(status="failed", finished_at=bindparam("give_up_now"),
+                    error=func.coalesce(_messages.c.error, bindparam("give_up_error")))
+            .returning(_messages.c.cost, _messages.c.purpose, _messages.c.idempotency_key, _messages.c.error))
+
+
+def deliver_message(message_id: int, site_id: int) -> str:
+    """The worker's task (sms/tasks.py): ask the gateway for one message, once. Idempotent: a
+    repeated delivery finds the message sent, failed or freshly claimed and does nothing; a
+    claim left by a dead worker is taken over and the gateway, asked again with the same id,
+    recognises the repeat. Returns the message's status as this run leaves it."""
+    # the operator's rate limit holds across every worker; a long wait comes back later (RetryLater)
+    coordination.take_turn("sms-gateway", current_app.config["SMS_GATEWAY_RATE"])
+    # The gateway's settings are read before the claim: the claim's commit then ends this
+    # session's transaction, and no connection of the pool is held while the gateway answers
+    # (it was, and 15 connections made 30 sends a second at 500 ms each: bench/sms_send.py).
     try:
-        result = current_gateway().send(msisdn=msisdn_form(message.phone), text=message.content,
-                                        message_id=message.gateway_message_id)
-    except (SmsGatewayError, ValueError) as error:
+        gateway, gateway_key, unusable = current_gateway(), sms_settings().gateway_key, None
+    except (SmsGatewayError, ValueError) as error:  # none configured, or incomplete: fails, refunded
+        gateway, gateway_key, unusable = None, None, str(error)
+    now = utcnow()
+    row = db.session.execute(_CLAIM, {"claim_id": message_id, "claim_site": site_id, "claim_now": now,
+                                      "stale_before": now - STUCK_AFTER}).one_or_none()
+    if row is None:
+        db.session.rollback()
+        return "not claimed"  # finished already, or another worker holds a fresh claim
+    claim()  # "sending" is visible (and durable) before the gateway is asked
+    message = SmsMessage(id=message_id, site_id=site_id, phone=row.phone, content=row.content, cost=row.cost,
+                         purpose=row.purpose, idempotency_key=row.idempotency_key)
+    if gateway is None:
+        return _record_outcome(message, SendResult(False, error=unusable), gateway_key)
+    try:
+        result = gateway.send(msisdn=msisdn_form(message.phone), text=message.content,
+                              message_id=message.gateway_message_id)
+    except SmsGatewayBusy as busy:
+        _release(message_id, str(busy))
+        raise RetryLater(busy.retry_after, str(busy)) from busy
+    except SmsGatewayError as error:
+        _release(message_id, str(error))
+        raise  # a timeout, a 5xx, nonsense: retried with backoff (sms/tasks.py); gave_up refunds
+    except ValueError as error:  # not a number the gateway can take
         result = SendResult(False, error=str(error))
-    outcome = {"gateway": sms_settings().gateway_key, "finished_at": utcnow(), "gateway_reference": None, "error": None}
+    return _record_outcome(message, result, gateway_key)
+
+
+def deliver(message: SmsMessage) -> SmsMessage:
+    """Ask the gateway for a message the caller already claimed ("sending") and record the
+    outcome at once, a gateway error included (failed, refunded): for callers that have no
+    retry of their own per message (bulk batches, backend/sms/batches.py on main). `message` is
+    a row of the session; its outcome fields are set on it."""
+    try:
+        gateway, gateway_key = current_gateway(), sms_settings().gateway_key
+        before_remote_call()  # nothing read stays open while the gateway answers
+        result = gateway.send(msisdn=msisdn_form(message.phone), text=message.content,
+                              message_id=message.gateway_message_id)
+    except (SmsGatewayError, ValueError) as error:
+        gateway_key, result = sms_settings().gateway_key, SendResult(False, error=str(error))
+    _record_outcome(message, result, gateway_key)
+    keep_progress()  # the gateway's answer (and any refund) survives whatever follows
+    return message_of(message.site_id, message.id)
+
+
+def _release(message_id: int, error: str) -> None:
+    db.session.execute(_RELEASE, {"release_id": message_id, "release_error": error[:500]})
+    keep_progress()  # the task's rollback (it raises next) must not undo this
+
+
+def _record_outcome(message: SmsMessage, result: SendResult, gateway_key: str | None) -> str:
+    """Record the gateway's answer; a refusal refunds. Committed by the task run."""
+    outcome = {"gateway": gateway_key, "finished_at": utcnow(), "gateway_reference": None, "error": None}
     if result.ok:
         outcome.update(status="sent", gateway_reference=result.reference)
     else:
         outcome.update(status="failed", error=(result.error or "The gateway refused the message.")[:500])
         if message.cost > 0:
             credit(message.site_id, message.cost, kind="refund", reference=str(message.id), note="SMS not sent: refunded")
-        message.balance_after = None  # refunded: the caller reads the balance afresh
+        message_failed.send(message.site_id, message_id=message.id, purpose=message.purpose,
+                            idempotency_key=message.idempotency_key, error=outcome["error"])
     db.session.execute(_finish_statement(), {"message_id": message.id,
                                              **{f"new_{name}": value for name, value in outcome.items()}})
-    # the gateway's answer (and any refund) survives whatever follows: an error answer, or the
-    # next message of `resume_stuck_messages` asking the gateway
-    keep_progress()
-    for name, value in outcome.items():
-        set_committed_value(message, name, value)
-    return message
+    announce_after_commit(outcome_subject(message.id))
+    return outcome["status"]
+
+
+def give_up_message(message_id: int, site_id: int, error: str) -> None:
+    """The retries are used up (sms/tasks.py's gave_up): the message failed, its cost comes
+    back. Only a message waiting for a retry ("queued"): one left "sending" may have reached
+    the gateway, and the sweeper asks the gateway about it again instead."""
+    row = db.session.execute(_GIVE_UP, {"give_up_id": message_id, "give_up_site": site_id, "give_up_now": utcnow(),
+                                        "give_up_error": (error or "not sent")[:500]}).one_or_none()
+    if row is None:
+        return
+    if row.cost > 0:
+        credit(site_id, row.cost, kind="refund", reference=str(message_id), note="SMS not sent: refunded")
+    message_failed.send(site_id, message_id=message_id, purpose=row.purpose, idempotency_key=row.idempotency_key,
+                        error=row.error)
+    announce_after_commit(outcome_subject(message_id))
+
+
+def outcome_subject(message_id: int) -> str:
+    return f"sms:{message_id}"
 
 
 def _finish_statement():
@@ -229,13 +349,48 @@ def _finish_statement():
     return _FINISH_MESSAGE_ASYNC if on_postgresql() else _FINISH_MESSAGE
 
 
+# --- the request's side: waiting, reading ------------------------------------------------------
+
+def wait_for_outcome(message: SmsMessage, seconds: float) -> SmsMessage:
+    """`Prefer: wait=N`: the message as it stands after up to `seconds` for a worker's outcome.
+    What the request wrote is committed first: the worker reads it, and no lock is held while
+    the gateway answers."""
+    before_remote_call()
+    if message.status not in FINISHED:
+        coordination.wait_done(outcome_subject(message.id), seconds)
+    return message_of(message.site_id, message.id)
+
+
+def message_of(site_id: int, message_id: int) -> SmsMessage | None:
+    """One of the shop's messages, as stored now (another shop's id is None)."""
+    return db.session.execute(select(SmsMessage).where(SmsMessage.id == message_id, SmsMessage.site_id == site_id)
+                              .execution_options(populate_existing=True)).scalar_one_or_none()
+
+
+def was_refunded(message: SmsMessage) -> bool:
+    return message.status == "failed" and message.cost > 0
+
+
+# --- the sweeper (a scheduled job) --------------------------------------------------------------
+
+# A bulk batch's messages (those with a job: sms/batches.py) are resumed by their job
+# (tasks.service.resume_stalled_jobs), in the bulk lane; queued for minutes is normal for them.
+_SENT_ON_THEIR_OWN = [SmsMessage.job_id.is_(None)]
+
+
 def resume_stuck_messages() -> int:
-    """Messages debited but never finished (the process died mid-send): ask the gateway again
-    with the same message id; it recognises a repeat, so nothing is sent or charged twice."""
+    """Hand on to the workers what was left behind: messages a worker claimed and died with
+    (asked again with the same message id, which the gateway recognises, so nothing is sent or
+    charged twice), and messages queued too long (the hand-over to the broker failed). The
+    gateway is never asked here."""
+    now = utcnow()
+    last_touched = func.coalesce(SmsMessage.claimed_at, SmsMessage.created_at)
     stuck = db.session.execute(
-        select(SmsMessage).where(SmsMessage.status == "sending", SmsMessage.created_at < utcnow() - STUCK_AFTER)
+        select(SmsMessage.id, SmsMessage.site_id, SmsMessage.purpose)
+        .where(or_((SmsMessage.status == "sending") & (last_touched < now - STUCK_AFTER),
+                   (SmsMessage.status == "queued") & (last_touched < now - QUEUED_TOO_LONG)), *_SENT_ON_THEIR_OWN)
         .order_by(SmsMessage.id).limit(500)
-    ).scalars().all()
-    for message in stuck:
-        deliver(message)
+    ).all()
+    for message_id, site_id, purpose in stuck:
+        enqueue(delivery_task(purpose), site_id=site_id, message_id=message_id)
     return len(stuck)

@@ -4,8 +4,8 @@ The rules live in the modules below; this module gathers their names, so callers
 other domains, the job table, tests) import one place:
 - `config`: the settings row, prices per plan, the gateway, the rules a shop's SMS option keeps;
 - `wallet`: balances, the ledger and credits, and the errors a send refuses with;
-- `sending`: a send's debit, the gateway call and its outcome (it commits in steps, see
-  backend/commits.py);
+- `sending`: a send's debit and its hand-over to the workers; the worker's gateway call and its
+  outcome (it commits in steps, see backend/commits.py); the sweeper;
 - `recharges`: manual requests, operator credits and bKash payments;
 - `history`: what a shop sent and paid, by Dhaka day.
 """
@@ -23,8 +23,12 @@ from backend.sms.wallet import (  # noqa: F401
     balance_of, credit, InsufficientBalance, ledger_sum, rate_limited, validation_error,
 )
 
+from backend.tasks import require_queue  # noqa: F401  (checkout refuses before writing a code)
+
 from backend.sms.sending import (  # noqa: F401
-    deliver, PURPOSES, resume_stuck_messages, send_sms, STUCK_AFTER, _debit, _finish_statement,
+    deliver, deliver_message, FINISHED, message_of, PURPOSES, QUEUED_TOO_LONG, resume_stuck_messages, SCREEN_WAIT_SECONDS, send_sms,
+    STUCK_AFTER,
+    wait_for_outcome, was_refunded, _debit, _finish_statement,
 )
 
 from backend.sms.recharges import (  # noqa: F401

@@ -54,6 +54,7 @@ def send():
                                    purpose="manual", idempotency_key=request.form.get("idempotency_key") or None)
     except ApiError as error:
         return render_template("sms/_send_result.html", error=error), 200
+    message = service.wait_for_outcome(message, service.SCREEN_WAIT_SECONDS)  # a worker sends it
     return render_template("sms/_send_result.html", message=message, balance=service.balance_of(user.site.id))
 
 

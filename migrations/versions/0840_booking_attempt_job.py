@@ -1,13 +1,13 @@
 """booking attempts remember the job that claimed them (a redelivered booking task takes its own claims back)
 
 Revision ID: 0840
-Revises: 0820
+Revises: 0830
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = '0840'
-down_revision = '0820'
+down_revision = '0830'
 branch_labels = None
 depends_on = None
 

@@ -153,9 +153,16 @@ final class Bikri_Api_Client {
 	 * @param string $content         Message text (UTF-8; Bangla is fine).
 	 * @param string $purpose         manual, otp, order_status, abandoned_cart or marketing.
 	 * @param string $idempotency_key Unique per message.
-	 * @return array|WP_Error {id, status, phone, segments, encoding, cost, balance}
+	 * @param int    $wait            Seconds (0 to 10) to wait for the gateway's outcome (RFC 7240
+	 *                                Prefer: wait); 0 answers as soon as the message is queued.
+	 * @return array|WP_Error {id, status: queued|sending|sent|failed, phone, segments, encoding, cost, balance, error}
 	 */
-	public function send_sms( $phone, $content, $purpose, $idempotency_key ) {
+	public function send_sms( $phone, $content, $purpose, $idempotency_key, $wait = 0 ) {
+		$wait    = max( 0, min( 10, (int) $wait ) );
+		$headers = array( 'Idempotency-Key' => (string) $idempotency_key );
+		if ( $wait > 0 ) {
+			$headers['Prefer'] = 'wait=' . $wait;
+		}
 		return $this->request(
 			'POST',
 			'/api/sms/send',
@@ -165,8 +172,19 @@ final class Bikri_Api_Client {
 				'purpose' => (string) $purpose,
 			),
 			true,
-			array( 'Idempotency-Key' => (string) $idempotency_key )
+			$headers,
+			self::TIMEOUT + $wait // the service may hold the answer that long before it speaks
 		);
+	}
+
+	/**
+	 * One message's status: GET /api/sms/messages/{id}.
+	 *
+	 * @param int $id The id bikri_send_sms() answered with.
+	 * @return array|WP_Error {id, status: queued|sending|sent|failed, refunded, error, phone, purpose, segments, encoding, cost, created_at, finished_at}
+	 */
+	public function get_sms_message( $id ) {
+		return $this->request( 'GET', '/api/sms/messages/' . absint( $id ) );
 	}
 
 	/**

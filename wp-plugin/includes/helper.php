@@ -1,6 +1,6 @@
 <?php
 /**
- * Functions for other plugins and themes: bikri_send_sms() and send_sms() (S1, P1).
+ * Functions for other plugins and themes: bikri_send_sms(), send_sms() and bikri_sms_status() (S1, P1).
  *
  * @package Bikri
  */
@@ -11,6 +11,11 @@ if ( ! defined( 'ABSPATH' ) ) {
 
 /**
  * Sends an SMS through the Bikri service, paid from this shop's SMS wallet.
+ *
+ * The service debits the wallet and queues the message at once; its workers hand it to the
+ * SMS gateway a moment later. So the answer's status is "queued" (or, with $wait, the
+ * gateway's outcome if it came in time: "sent", or "failed" with the cost refunded).
+ * bikri_sms_status( $id ) reads it later: queued, sending, sent, or failed (refunded).
  *
  * Never fatal: every failure (no license, service down, not enough balance, a bad number,
  * too many messages) comes back as a WP_Error. Its code is the service's (insufficient_balance,
@@ -26,9 +31,11 @@ if ( ! defined( 'ABSPATH' ) ) {
  * @param string $purpose         manual (default), otp, order_status, abandoned_cart or marketing.
  * @param string $idempotency_key Unique per message. Reuse it to retry: the service then sends and
  *                                charges once. Empty: a new key is made for this call.
- * @return array|WP_Error {id, status, phone, segments, encoding, cost, balance} as the service answered.
+ * @param int    $wait            Seconds (at most 10) to wait for the gateway's outcome; 0 (default)
+ *                                answers once the message is queued, without holding this request.
+ * @return array|WP_Error {id, status, phone, segments, encoding, cost, balance, error} as the service answered.
  */
-function bikri_send_sms( $phone, $content, $purpose = 'manual', $idempotency_key = '' ) {
+function bikri_send_sms( $phone, $content, $purpose = 'manual', $idempotency_key = '', $wait = 0 ) {
 	$plugin = class_exists( 'Bikri_Plugin' ) ? Bikri_Plugin::instance() : null;
 	if ( null === $plugin ) {
 		return new WP_Error( 'bikri_not_loaded', __( 'The Bikri plugin is not loaded, so the SMS was not sent.', 'bikri' ), array( 'status' => 0 ) );
@@ -71,7 +78,7 @@ function bikri_send_sms( $phone, $content, $purpose = 'manual', $idempotency_key
 	}
 
 	$key    = '' === trim( (string) $idempotency_key ) ? wp_generate_uuid4() : trim( (string) $idempotency_key );
-	$result = $plugin->client->send_sms( trim( (string) $phone ), (string) $content, trim( $purpose ), $key );
+	$result = $plugin->client->send_sms( trim( (string) $phone ), (string) $content, trim( $purpose ), $key, (int) $wait );
 	if ( ! is_wp_error( $result ) ) {
 		return $result;
 	}
@@ -98,6 +105,28 @@ function bikri_send_sms( $phone, $content, $purpose = 'manual', $idempotency_key
 		return new WP_Error( 'validation_error', bikri_sms_field_message( $data['details'] ), $data );
 	}
 	return new WP_Error( $result->get_error_code(), $result->get_error_message(), $data );
+}
+
+/**
+ * Where an SMS sent with bikri_send_sms() stands now.
+ *
+ * @param int $id The id bikri_send_sms() answered with.
+ * @return array|WP_Error {id, status: queued|sending|sent|failed, refunded, error, ...}; a WP_Error
+ *                        with code message_not_found (404) for an id that is not this shop's.
+ */
+function bikri_sms_status( $id ) {
+	$plugin = class_exists( 'Bikri_Plugin' ) ? Bikri_Plugin::instance() : null;
+	if ( null === $plugin ) {
+		return new WP_Error( 'bikri_not_loaded', __( 'The Bikri plugin is not loaded.', 'bikri' ), array( 'status' => 0 ) );
+	}
+	if ( ! $plugin->license->is_active() ) {
+		return new WP_Error(
+			'bikri_unlicensed',
+			__( 'Bikri has no active license on this site. Activate it on the Bikri → License page.', 'bikri' ),
+			array( 'status' => 0 )
+		);
+	}
+	return $plugin->client->get_sms_message( $id );
 }
 
 /**

@@ -14,11 +14,12 @@ class Bikri_Send_Sms_Test extends Bikri_Test_Case {
 	const UUID4 = '/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/';
 
 	/**
-	 * The body of the service's 201 answer to POST /api/sms/send (backend/sms/routes.py, SentSmsSchema).
+	 * The body of the service's 202 answer to POST /api/sms/send (backend/sms/routes.py,
+	 * SentSmsSchema): debited and queued; a worker sends it a moment later.
 	 */
 	const SENT = array(
 		'id'       => 981,
-		'status'   => 'sent',
+		'status'   => 'queued',
 		'phone'    => '+8801711000000',
 		'segments' => 1,
 		'encoding' => 'gsm',
@@ -28,13 +29,14 @@ class Bikri_Send_Sms_Test extends Bikri_Test_Case {
 	);
 
 	/**
-	 * The service's 201 answer to POST /api/sms/send.
+	 * The service's 202 answer to POST /api/sms/send (201 with the outcome, given a status).
 	 *
 	 * @param array $overrides Fields to change.
 	 * @return array
 	 */
 	private static function sent( array $overrides = array() ) {
-		return self::response( 201, array_merge( self::SENT, $overrides ) );
+		$body = array_merge( self::SENT, $overrides );
+		return self::response( 'queued' === $body['status'] ? 202 : 201, $body );
 	}
 
 	/**
@@ -84,6 +86,54 @@ class Bikri_Send_Sms_Test extends Bikri_Test_Case {
 			$body,
 			'the service normalises the phone; the plugin sends it as given'
 		);
+	}
+
+	public function test_the_queued_answer_gives_the_id_and_status_without_waiting() {
+		$this->activate_locally();
+		$this->answer_with( self::sent() );
+
+		$result = send_sms( '01711000000', 'Your order #12 has shipped.' );
+
+		$this->assertSame( array( 981, 'queued' ), array( $result['id'], $result['status'] ) );
+		list( , $args ) = $this->requests[0];
+		$this->assertArrayNotHasKey( 'Prefer', $args['headers'], 'nothing holds the shop\'s PHP worker by default' );
+		$this->assertSame( Bikri_Api_Client::TIMEOUT, $args['timeout'] );
+	}
+
+	public function test_wait_asks_for_the_outcome_and_allows_for_it() {
+		$this->activate_locally();
+		$this->answer_with( self::sent( array( 'status' => 'sent' ) ) );
+
+		$result = bikri_send_sms( '01711000000', 'Hello', 'order_status', 'order-12-shipped', 5 );
+
+		$this->assertSame( 'sent', $result['status'] );
+		list( , $args ) = $this->requests[0];
+		$this->assertSame( 'wait=5', $args['headers']['Prefer'] );
+		$this->assertSame( Bikri_Api_Client::TIMEOUT + 5, $args['timeout'], 'the service may hold its answer that long' );
+
+		bikri_send_sms( '01711000000', 'Hello', 'manual', '', 60 );
+		$this->assertSame( 'wait=10', $this->requests[1][1]['headers']['Prefer'], 'the service waits at most 10 s' );
+	}
+
+	public function test_sms_status_reads_the_message_by_id() {
+		$this->activate_locally();
+		$failed = array(
+			'id'       => 981,
+			'status'   => 'failed',
+			'refunded' => true,
+			'error'    => 'IP Blacklisted (code 4003)',
+		);
+		$this->answer_with( self::response( 200, $failed ) );
+
+		$this->assertSame( $failed, bikri_sms_status( 981 ) );
+		list( $url, $args ) = $this->requests[0];
+		$this->assertSame( self::SERVICE . '/api/sms/messages/981', $url );
+		$this->assertSame( 'GET', $args['method'] );
+		$this->assertSame( 'Bearer site-token-123', $args['headers']['Authorization'] );
+
+		$this->answer_with( self::error_response( 404, 'message_not_found', 'This shop has no such message.' ) );
+		$this->assertWPError( bikri_sms_status( 5 ), 'message_not_found', 404 );
+		$this->assertTrue( $this->plugin->license->is_active(), 'another shop\'s id says nothing about the license' );
 	}
 
 	public function test_a_given_idempotency_key_is_reused_and_a_missing_one_is_made_fresh() {

@@ -12,7 +12,16 @@ class SendResult:
 
 
 class SmsGatewayError(Exception):
-    """The gateway could not be asked or answered nonsense (network, 5xx, timeout)."""
+    """The gateway could not be asked or answered nonsense (network, 5xx, timeout): worth
+    asking again later, with the same message id. A refusal is a SendResult, not this."""
+
+
+class SmsGatewayBusy(SmsGatewayError):
+    """The gateway asked us to slow down (HTTP 429): come back after `retry_after` seconds."""
+
+    def __init__(self, message: str, retry_after: float):
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class SmsGateway:

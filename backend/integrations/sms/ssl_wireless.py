@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 
 import urllib3
 
-from backend.integrations.sms.base import SendResult, SmsGateway, SmsGatewayError, register_gateway
+from backend.integrations.sms.base import SendResult, SmsGateway, SmsGatewayBusy, SmsGatewayError, register_gateway
 
 
 def _connection_pool() -> urllib3.PoolManager:
@@ -22,12 +22,22 @@ def _connection_pool() -> urllib3.PoolManager:
     cookies, hooks) were a fifth of a send's CPU. The proxy and CA settings of the
     environment are read once, here."""
     ca_bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-    options = {"maxsize": 16, "retries": False, **({"ca_certs": ca_bundle} if ca_bundle else {})}
+    # as many connections as a worker has threads sending (bench/sms_send.py runs 64): a smaller
+    # pool would close and reopen the extra ones on every send
+    options = {"maxsize": 128, "retries": False, **({"ca_certs": ca_bundle} if ca_bundle else {})}
     proxy = urllib.request.getproxies().get("https")
     return urllib3.ProxyManager(proxy, **options) if proxy else urllib3.PoolManager(**options)
 
 
 _http = _connection_pool()
+
+
+def _retry_after(value) -> float:
+    """Retry-After in seconds (the HTTP-date form is not used by SMS gateways: a second then)."""
+    try:
+        return max(0.0, float(value))
+    except (TypeError, ValueError):
+        return 1.0
 
 
 @register_gateway
@@ -43,6 +53,8 @@ class SslWirelessGateway(SmsGateway):
                                      headers={"Content-Type": "application/json", "Accept": "application/json"})
         except urllib3.exceptions.HTTPError as error:
             raise SmsGatewayError(f"{self.name} could not be reached: {error.__class__.__name__}") from error
+        if response.status == 429:
+            raise SmsGatewayBusy(f"{self.name} asked us to slow down (HTTP 429)", _retry_after(response.headers.get("Retry-After")))
         if response.status >= 500:
             raise SmsGatewayError(f"{self.name} answered HTTP {response.status}")
         try:
