@@ -5,6 +5,7 @@ import json
 import re
 import threading
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select, update
@@ -226,8 +227,8 @@ def a_booking_job(site_id, wc_ids):
 
 
 def job_results(job_id):
-    from backend.tasks.service import job_view
     from backend.tasks.models import WorkJob
+    from backend.tasks.service import job_view
 
     return {int(item["item"]): item for item in job_view(db.session.get(WorkJob, job_id))["items"]}
 
@@ -286,7 +287,7 @@ def test_a_consignment_kept_without_its_booked_attempt_is_booked_for_its_job(app
         monkeypatch.undo()
         [parcel] = steadfast.parcels.values()
         booking.register_consignment(site, parcel.invoice, "steadfast", str(parcel.consignment_id),
-                                     parcel.tracking_code, booking.Decimal("100"), wc_id)
+                                     parcel.tracking_code, Decimal("100"), wc_id)
         db.session.commit()
         attempt = db.session.execute(select(BookingAttempt)).scalar_one()
         assert (attempt.state, attempt.job_id) == ("sending", job_id)
