@@ -403,9 +403,14 @@ def _why_not_bookable(site, wc_id: int, order: Order | None, existing: Consignme
     if existing is not None:
         attempt = db.session.execute(select(BookingAttempt).where(
             BookingAttempt.site_id == site.id, BookingAttempt.invoice == invoice_of(order))).scalar_one_or_none()
-        if attempt is not None and attempt.state == "booked" and job_id is not None and attempt.job_id == job_id:
-            return _booked_result(order, offered_courier(existing.courier), existing.consignment_id,
-                                  existing.tracking_code, existing.cod_amount)
+        if attempt is not None and job_id is not None and attempt.job_id == job_id:
+            cls = offered_courier(existing.courier)
+            if attempt.state != "booked":
+                # this job's earlier run registered the consignment and was killed before its claim
+                # was marked (SQLite, before _record_booked kept both in one commit): the courier
+                # holds the parcel, and its id is known
+                _mark_booked(site, order, attempt, cls, existing.consignment_id, existing.tracking_code)
+            return _booked_result(order, cls, existing.consignment_id, existing.tracking_code, existing.cod_amount)
         if attempt is not None and attempt.state == "booked" and not attempt.wc_written:
             repairs.append((order, attempt))
         return BookingResult(wc_id, order.number, NOT_ATTEMPTED, _(
@@ -533,17 +538,30 @@ def _refused_unknown(order, cls, error: CourierError) -> BookingResult:
         reason=error.message), courier=cls.key)
 
 
-def _mark_booked(site, order, row, cls, consignment_id, tracking_code) -> None:
+def _write_booked(order, row, cls, consignment_id, tracking_code) -> None:
+    """The attempt booked and the order's courier set, in the open transaction (not kept yet)."""
     db.session.execute(update(BookingAttempt).where(BookingAttempt.id == row.id).values(
         state="booked", consignment_id=consignment_id, tracking_code=tracking_code, booked_at=utcnow(),
         last_error=None).execution_options(synchronize_session=False))
     db.session.execute(update(Order).where(Order.id == order.id).values(courier=cls.key)
                        .execution_options(synchronize_session=False))
     order.courier = cls.key
+
+
+def _mark_booked(site, order, row, cls, consignment_id, tracking_code) -> None:
+    _write_booked(order, row, cls, consignment_id, tracking_code)
     keep_progress()  # booked with the courier: never lost to a later failure, so never booked twice
 
 
 def _record_booked(site, order, parcel, row, cls, booked) -> BookingResult:
+    # The attempt is marked booked BEFORE the consignment is registered, so that one commit keeps
+    # both or neither. register_consignment inserts in a savepoint, and on SQLite (pysqlite opens
+    # a transaction only before INSERT/UPDATE/DELETE) a savepoint opened with no transaction open
+    # is the transaction: its release commits. Registered first, the consignment was kept alone
+    # at once, and a worker killed before the next commit left an order "already booked" whose
+    # attempt was still `sending`: its job's next run reported it not_attempted. The UPDATE
+    # below opens the transaction, so the savepoint nests in it.
+    _write_booked(order, row, cls, booked.consignment_id, booked.tracking_code)
     try:
         register_consignment(site, parcel.invoice, cls.key, booked.consignment_id, booked.tracking_code,
                              parcel.cod_amount, order.wc_id, status=booked.status)
@@ -552,7 +570,7 @@ def _record_booked(site, order, parcel, row, cls, booked) -> BookingResult:
         _mark_booked(site, order, row, cls, booked.consignment_id, booked.tracking_code)
         return BookingResult(order.wc_id, order.number, REFUSED, error.message, courier=cls.key,
                              consignment_id=booked.consignment_id)
-    _mark_booked(site, order, row, cls, booked.consignment_id, booked.tracking_code)
+    keep_progress()  # booked with the courier: never lost to a later failure, so never booked twice
     return _booked_result(order, cls, booked.consignment_id, booked.tracking_code, parcel.cod_amount)
 
 

@@ -5,6 +5,7 @@ import json
 import re
 import threading
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select, update
@@ -211,6 +212,96 @@ def test_crash_between_answer_and_write_is_healed_on_retry(app, shop, steadfast,
     with app.app_context():
         assert db.session.execute(select(Order.courier).where(Order.wc_id == wc_id)).scalar_one() == "steadfast"
     assert courier_data(shop, wc_id)["courier"] == "steadfast"
+
+
+def a_booking_job(site_id, wc_ids):
+    """A booking job whose task has not run yet (it is run by hand below, as a worker would)."""
+    from backend.tasks.models import WorkJob
+
+    job = WorkJob(site_id=site_id, kind="booking", task=booking.BOOK_MANY, per_task=100, total=len(wc_ids),
+                  params=json.dumps({"courier": "steadfast", "note": None, "_items": [str(i) for i in wc_ids]}),
+                  created_at=utcnow())
+    db.session.add(job)
+    db.session.commit()
+    return job.id
+
+
+def job_results(job_id):
+    from backend.tasks.models import WorkJob
+    from backend.tasks.service import job_view
+
+    return {int(item["item"]): item for item in job_view(db.session.get(WorkJob, job_id))["items"]}
+
+
+def killed_after_registering(monkeypatch):
+    """The worker dies right after the consignment is written, before the commit that keeps it."""
+    register = booking.register_consignment
+
+    def register_then_die(*args, **kwargs):
+        register(*args, **kwargs)
+        raise RuntimeError("worker killed")
+
+    monkeypatch.setattr(booking, "register_consignment", register_then_die)
+
+
+def test_a_worker_killed_after_the_courier_answered_keeps_both_writes_or_neither(app, shop, steadfast, monkeypatch):
+    """The consignment and the booked attempt are kept by one commit, on SQLite too (a savepoint
+    opened with no transaction open used to commit the consignment alone on release). The job's
+    task, delivered again, reports the order booked, and nothing is created twice."""
+    ids = bookable(app, shop, 2)
+    with app.test_request_context():
+        site = db.session.get(Site, shop.site_id)
+        job_id = a_booking_job(site.id, ids)
+        killed_after_registering(monkeypatch)
+        with pytest.raises(RuntimeError):
+            booking.book_job_items(site.id, job_id, ids)
+        db.session.rollback()  # what the killed worker had not committed is gone
+        assert len(steadfast.parcels) == 2
+        states = dict(db.session.execute(select(BookingAttempt.order_wc_id, BookingAttempt.state)).all())
+        recorded = set(db.session.execute(select(Consignment.order_wc_id)).scalars())
+        assert recorded == {wc_id for wc_id, state in states.items() if state == "booked"}, (states, recorded)
+
+        monkeypatch.undo()
+        booking.book_job_items(site.id, job_id, ids)  # the task, delivered again
+        db.session.commit()
+        results = job_results(job_id)
+        assert [results[wc_id]["outcome"] for wc_id in ids] == ["booked", "booked"], results
+        assert set(db.session.execute(select(BookingAttempt.state)).scalars()) == {"booked"}
+    assert len(steadfast.parcels) == 2 and steadfast.calls.get("bulk_order") == 1
+    assert all(courier_data(shop, wc_id)["courier"] == "steadfast" for wc_id in ids)
+
+
+def test_a_consignment_kept_without_its_booked_attempt_is_booked_for_its_job(app, shop, steadfast, monkeypatch):
+    """What a worker killed at that moment left before the fix (on SQLite): the consignment
+    recorded, the job's claim still `sending`. The job's task, delivered again, reports the order
+    booked with its consignment (not "already booked"), marks the claim booked and writes
+    WooCommerce."""
+    [wc_id] = bookable(app, shop, 1)
+    with app.test_request_context():
+        site = db.session.get(Site, shop.site_id)
+        job_id = a_booking_job(site.id, [wc_id])
+        killed_after_registering(monkeypatch)
+        with pytest.raises(RuntimeError):
+            booking.book_job_items(site.id, job_id, [wc_id])
+        db.session.rollback()
+        monkeypatch.undo()
+        [parcel] = steadfast.parcels.values()
+        booking.register_consignment(site, parcel.invoice, "steadfast", str(parcel.consignment_id),
+                                     parcel.tracking_code, Decimal("100"), wc_id)
+        db.session.commit()
+        attempt = db.session.execute(select(BookingAttempt)).scalar_one()
+        assert (attempt.state, attempt.job_id) == ("sending", job_id)
+
+        booking.book_job_items(site.id, job_id, [wc_id])
+        db.session.commit()
+        result = job_results(job_id)[wc_id]
+        assert result["outcome"] == "booked", result
+        assert result["consignment_id"] == str(parcel.consignment_id) and result["woocommerce_updated"]
+        db.session.expire_all()
+        attempt = db.session.execute(select(BookingAttempt)).scalar_one()
+        assert (attempt.state, attempt.consignment_id) == ("booked", str(parcel.consignment_id))
+    assert len(steadfast.parcels) == 1
+    assert courier_data(shop, wc_id)["consignment_id"] == str(parcel.consignment_id)
 
 
 def test_woocommerce_failure_keeps_the_booking_and_is_repaired(app, shop, steadfast):
