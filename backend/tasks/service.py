@@ -9,8 +9,8 @@ from datetime import timedelta
 from flask import g
 from flask_babel import force_locale, get_locale
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 
+from backend.dbutil import upsert_insert
 from backend.extensions import db
 from backend.tasks import coordination
 from backend.tasks.models import DeadTask, WorkJob, WorkJobItem
@@ -85,12 +85,15 @@ def mark_running(job_id: int) -> None:
 def record_item(job_id: int, item, outcome: str, message: str = "", data: dict | None = None) -> bool:
     """Record one item's result, once; the job is done when its last item is. False if the item
     had its result already."""
-    row = WorkJobItem(job_id=job_id, item=str(item), outcome=outcome, message=message or "",
-                      data=json.dumps(data or {}, default=str), created_at=utcnow())
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-    except IntegrityError:
+    # INSERT ... ON CONFLICT DO NOTHING, not a savepoint: on SQLite a savepoint that is a
+    # transaction's first write commits on its own, so a run that failed after it left the item
+    # recorded but the job's count not moved (a job that could never finish)
+    inserted = db.session.execute(
+        upsert_insert(WorkJobItem.__table__)
+        .values(job_id=job_id, item=str(item), outcome=outcome, message=message or "",
+                data=json.dumps(data or {}, default=str), created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["job_id", "item"]).returning(WorkJobItem.__table__.c.id)).first()
+    if inserted is None:  # (rowcount is -1 here on PostgreSQL: RETURNING says it)
         return False
     db.session.execute(update(WorkJob).where(WorkJob.id == job_id)
                        .values(done=WorkJob.done + 1, status="running"))

@@ -136,3 +136,18 @@ def test_a_stalled_job_gets_its_unfinished_items_again(app, shop):
         job = db.session.get(WorkJob, job.id)
         assert (job.status, job.done) == ("done", 3)
         assert service.resume_stalled_jobs() == 0
+
+
+def test_a_result_recorded_by_a_run_that_failed_is_not_kept(app, shop):
+    """The item and the job's count go together: on SQLite a savepoint that opened the
+    transaction committed the item on its own, and the job could never finish."""
+    with app.app_context():
+        job = WorkJob(site_id=shop.site_id, kind="squares", task="test.core_record_squares", total=2, created_at=utcnow())
+        db.session.add(job)
+        db.session.commit()
+        assert service.record_item(job.id, "1", "ok") is True
+        db.session.rollback()  # the run failed after recording
+        assert db.session.execute(select(WorkJobItem).where(WorkJobItem.job_id == job.id)).first() is None
+        assert service.record_item(job.id, "1", "ok") is True  # the retried run records it
+        db.session.commit()
+        assert db.session.get(WorkJob, job.id).done == 1
