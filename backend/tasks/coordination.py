@@ -25,6 +25,7 @@ BULK_SLOT_SECONDS = 15 * 60  # a bulk task's time limit: a slot of a killed work
 BULK_WAIT_SECONDS = 0.5
 _clients: dict[str, redis.Redis] = {}
 _clients_lock = threading.Lock()
+_held = threading.local()  # the shop locks this thread holds now: {(site_id, work)}
 
 # Delete or renew a key only if it still holds our token (a lock that expired and was taken by
 # another process must not be freed or extended by us).
@@ -88,11 +89,20 @@ def shop_lock(site_id: int, work: str, seconds: int = LOCK_SECONDS):
         return
     renewer = _Renewer(connection, name, token, seconds * 1000)
     renewer.start()
+    held = _held.__dict__.setdefault("locks", set())
+    held.add((site_id, work))
     try:
         yield True
     finally:
+        held.discard((site_id, work))
         renewer.stopped.set()
         connection.eval(_RELEASE, 1, name, token)
+
+
+def holding(site_id: int, work: str) -> bool:
+    """Whether this thread holds the shop's lock for `work`: whatever a run of that work left
+    behind elsewhere (a lease row of a killed process, say) belongs to no live run."""
+    return (site_id, work) in _held.__dict__.get("locks", ())
 
 
 def claim_tick(job: str, interval_seconds: float) -> bool:
