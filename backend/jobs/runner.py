@@ -12,6 +12,7 @@ whoever looks (the console); it no longer leases anything.
 import logging
 import os
 import socket
+import time
 from datetime import datetime, timedelta, timezone
 
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -29,6 +30,7 @@ from backend.timeutil import utcnow
 log = logging.getLogger(__name__)
 WORKER = f"{socket.gethostname()}:{os.getpid()}"
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+wall_clock = time.time  # which interval a tick is in (the tests set it)
 
 
 def interval_of(job: Job) -> float:
@@ -40,8 +42,8 @@ def tick(app, job: Job, worker: str = WORKER):
     """One scheduled run of `job`, if no other scheduler has had this interval's. Returns what
     the run did (the shops queued, or a global job's result), None when it was not ours."""
     with app.app_context():
-        interval = interval_of(job)
-        if not coordination.claim_tick(job.name, interval):
+        interval, now = interval_of(job), wall_clock()
+        if not coordination.claim_tick(job.name, interval, now=now):
             log.debug("job %s: this interval's run is another scheduler's", job.name)
             return None
         started, error, result = utcnow(), None, None
@@ -55,7 +57,7 @@ def tick(app, job: Job, worker: str = WORKER):
                 result = job.target()()
             _record(job.name, worker, started, None)
             db.session.commit()  # the run's own writes, and the tasks go to the broker (the outbox)
-            log.info("job %s ran by %s (slot %d): %s", job.name, worker, int(started.timestamp() // interval), result)
+            log.info("job %s ran by %s (slot %d): %s", job.name, worker, int(now // interval), result)
             return result
         except Exception as exc:  # a failing job must not stop the scheduler
             db.session.rollback()

@@ -379,7 +379,10 @@ def sites_with_backfill_due() -> list[int]:
 
 def backfill_site(site_id: int) -> str:
     """One shop's turn of the backfill job, within SYNC_BACKFILL_BUDGET_SECONDS: "ran", "busy"
-    or "failed". A shop's failure is logged and kept in its state row, never raised to the job."""
+    or "failed" ("nothing" when it is done already: a task the broker delivered again after its
+    worker died). A shop's failure is logged and kept in its state row, never raised to the job."""
+    if state_for(site_id, SyncKind.BACKFILL).status not in (SyncStatus.QUEUED, SyncStatus.RUNNING):
+        return "nothing"
     try:
         run_backfill(site_id, budget_seconds=current_app.config["SYNC_BACKFILL_BUDGET_SECONDS"])
         return "ran"
@@ -398,5 +401,7 @@ def backfill_queued() -> dict:
     The scheduler runs `backfill_site` per shop in the workers instead."""
     report = {"ran": 0, "busy": 0, "failed": 0}
     for site_id in sites_with_backfill_due():
-        report[backfill_site(site_id)] += 1
+        outcome = backfill_site(site_id)
+        if outcome in report:
+            report[outcome] += 1
     return report

@@ -105,9 +105,10 @@ def holding(site_id: int, work: str) -> bool:
     return (site_id, work) in _held.__dict__.get("locks", ())
 
 
-def claim_tick(job: str, interval_seconds: float) -> bool:
-    """True for exactly one caller per job and interval (the interval's number is the key)."""
-    slot = int(time.time() // interval_seconds)
+def claim_tick(job: str, interval_seconds: float, now: float | None = None) -> bool:
+    """True for exactly one caller per job and interval (the interval's number is the key);
+    `now` is the caller's wall clock (epoch seconds), time.time() by default."""
+    slot = int((time.time() if now is None else now) // interval_seconds)
     return bool(client().set(key("tick", job, slot), 1, nx=True, ex=max(1, int(interval_seconds * 2))))
 
 

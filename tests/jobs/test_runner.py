@@ -25,10 +25,10 @@ HOUR = 3600.0
 
 @pytest.fixture
 def clock(monkeypatch):
-    """The schedulers' wall clock (claim_tick reads time.time), set by the test: no interval
-    boundary can fall between two calls by chance."""
+    """The schedulers' wall clock, set by the test: no interval boundary can fall between two
+    calls by chance."""
     now = {"t": 1_800_000_000.0 + uuid.uuid4().int % 1000 * HOUR}
-    monkeypatch.setattr(coordination.time, "time", lambda: now["t"])
+    monkeypatch.setattr(runner, "wall_clock", lambda: now["t"])
     return now
 
 

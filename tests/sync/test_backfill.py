@@ -17,6 +17,7 @@ from backend.jobs.table import JOBS
 from backend.sandbox.server import SandboxServer, self_signed_tls
 from backend.sync import backfill, service
 from backend.sync.models import SyncState
+from backend.tasks import coordination
 from tests.conftest import WC_KEY, WC_SECRET
 from tests.sync.helpers import assert_matches_store, customer_counts, expected_customer_counts, live_orders
 
@@ -98,7 +99,9 @@ def test_killed_backfill_process_resumes_without_duplicates(app, make_store, con
     shop = connect_shop(store)
     store.data.latency = 0.03  # slow enough to be killed half-way
     env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-           "BIKRI_SECRET_KEY": app.config["SECRET_KEY"], "BIKRI_INSTANCE_DIR": str(tmp_path)}
+           "BIKRI_SECRET_KEY": app.config["SECRET_KEY"], "BIKRI_INSTANCE_DIR": str(tmp_path),
+           # the backfill's shop lock lives in this test run's namespace, not in a shared one
+           "BIKRI_QUEUE_NAMESPACE": app.config["QUEUE_NAMESPACE"]}
     process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "backend.app", "sync", "backfill",
                                 str(shop.site_id)], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
@@ -117,6 +120,10 @@ def test_killed_backfill_process_resumes_without_duplicates(app, make_store, con
         if process.poll() is None:
             process.kill()
     assert 300 <= done < 900
+    with app.app_context():
+        # the dead CLI's shop lock runs out within a minute (tests/tasks/test_scheduler_workers.py);
+        # this test is about its lease row, and the next test's shop may have the same id
+        coordination.client().delete(coordination.key("lock", "sync_backfill", shop.site_id))
     store.data.latency = 0
     with app.app_context():
         busy = None
