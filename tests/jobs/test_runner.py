@@ -183,3 +183,22 @@ def test_every_per_shop_list_is_a_query_that_runs(app):
         for job in JOBS:
             if job.per_shop:
                 assert job.shops_due()() == [], job.name
+
+
+def test_a_global_job_that_calls_outside_runs_once_per_interval_as_a_task(app, clock, monkeypatch):
+    calls = []
+    name = f"test_{uuid.uuid4().hex[:8]}"
+    job = Job(name, lambda: calls.append(1) or "asked bKash", trigger_args={"minutes": 5}, lane="transactional")
+    monkeypatch.setitem(JOBS_BY_NAME, name, job)
+    monkeypatch.setitem(registry.TASKS, tasks.task_of(job), registry.Task(
+        tasks.task_of(job), functools.partial(tasks.run_scheduled, name), "transactional", 0, 2000, 300000, None))
+    assert runner.tick(app, job, worker="scheduler-a") == "queued"  # a worker's (inline here), not the scheduler's
+    assert runner.tick(app, job, worker="scheduler-b") is None
+    assert calls == [1]
+
+
+def test_run_once_runs_a_job_now_and_names_the_jobs_when_asked_for_another(runner):
+    result = runner.invoke(args=["jobs", "run-once", "purge_embed_tickets"])
+    assert result.exit_code == 0 and result.output.strip() == "0", result.output
+    unknown = runner.invoke(args=["jobs", "run-once", "no_such_job"])
+    assert unknown.exit_code != 0 and "sync_backfill" in unknown.output
