@@ -4,7 +4,7 @@ it here. However many scheduler processes run, a job's tick runs once per interv
 (`coordination.claim_tick`): ticks fall on the same wall-clock grid in every process (the
 interval's multiples since the epoch, plus a small offset), so two schedulers race for the same
 slot and one wins. There is no lease over all shops: a crashed worker holds up only its own
-shop, until its shop lock (60 s, renewed while alive) runs out.
+shop, until its shop lock (SHOP_LOCK_SECONDS, 40 s, renewed while alive) runs out.
 
 `job_locks` keeps, per job, when the last tick started and finished and its error, for
 whoever looks (the console); it no longer leases anything.
@@ -17,7 +17,6 @@ from datetime import datetime, timedelta, timezone
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import current_app
-from sqlalchemy import update
 
 from backend.dbutil import upsert_insert
 from backend.extensions import db
@@ -89,7 +88,7 @@ def _not_waiting(job: Job, site_ids: list[int], interval: float) -> list[int]:
     ttl = max(60, int(interval * 2))
     pipe = connection.pipeline(transaction=False)
     for site_id in site_ids:
-        pipe.exists(coordination.key("lock", job.name, site_id))
+        pipe.exists(coordination.shop_lock_key(site_id, job.name))
         pipe.set(tasks.waiting_key(job.name, site_id), 1, nx=True, ex=ttl)
     answers = pipe.execute()
     to_queue, clear = [], []
@@ -109,8 +108,7 @@ def _record(name: str, worker: str, started: datetime, error: str | None) -> Non
     values = dict(locked_by=worker, last_started_at=started, last_finished_at=utcnow(),
                   last_error=error[:1000] if error else None)
     db.session.execute(upsert_insert(JobLock).values(name=name, locked_until=None, **values)
-                       .on_conflict_do_nothing(index_elements=[JobLock.name]))
-    db.session.execute(update(JobLock).where(JobLock.name == name).values(**values))
+                       .on_conflict_do_update(index_elements=[JobLock.name], set_=values))
 
 
 def run_job(app, job: Job):

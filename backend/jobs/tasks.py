@@ -1,8 +1,8 @@
 """The scheduled jobs' runs as tasks: one task per job that runs in a worker ("jobs.<job name>",
 in the job's lane), so the console's queues and dead letters say which job.
 
-A per-shop run takes the shop's lock for its job (`coordination.shop_lock`: 60 s, renewed by a
-thread while the work runs, so a killed worker frees it within a minute) and runs the job's
+A per-shop run takes the shop's lock for its job (`coordination.shop_lock`, SHOP_LOCK_SECONDS:
+renewed by a thread while the work runs, so a killed worker frees it within a minute) and runs the job's
 `for_shop(site_id)`; when another run holds the lock, this one has nothing to do: the running
 one covers the tick. A run does not retry (max_retries=0): the next tick is its retry, and an
 unexpected error leaves a dead letter for the console.

@@ -80,10 +80,14 @@ class _Renewer(threading.Thread):
                 pass
 
 
+def shop_lock_key(site_id: int, work: str) -> str:
+    return key("lock", work, site_id)
+
+
 @contextmanager
 def shop_lock(site_id: int, work: str, seconds: int = LOCK_SECONDS):
     """Yields True while this process holds the shop's lock for `work`, False if another does."""
-    connection, name, token = client(), key("lock", work, site_id), uuid.uuid4().hex
+    connection, name, token = client(), shop_lock_key(site_id, work), uuid.uuid4().hex
     if not connection.set(name, token, nx=True, px=seconds * 1000):
         yield False
         return
