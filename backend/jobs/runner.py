@@ -4,7 +4,7 @@ it here. However many scheduler processes run, a job's tick runs once per interv
 (`coordination.claim_tick`): ticks fall on the same wall-clock grid in every process (the
 interval's multiples since the epoch, plus a small offset), so two schedulers race for the same
 slot and one wins. There is no lease over all shops: a crashed worker holds up only its own
-shop, until its shop lock (SHOP_LOCK_SECONDS, 40 s, renewed while alive) runs out.
+shop, until its shop lock (SHOP_LOCK_SECONDS, 30 s, renewed while alive) runs out.
 
 `job_locks` keeps, per job, when the last tick started and finished and its error, for
 whoever looks (the console); it no longer leases anything.

@@ -80,7 +80,7 @@ JOBS = [
     Job("reconcile_recharges", "backend.sms.service:reconcile_pending_recharges", trigger_args={"minutes": 5},
         lane="transactional"),
     # queued or interrupted backfills, each run within SYNC_BACKFILL_BUDGET_SECONDS; the next
-    # tick resumes from the cursor. A killed worker's shop lock (SHOP_LOCK_SECONDS, 40 s) plus
+    # tick resumes from the cursor. A killed worker's shop lock (SHOP_LOCK_SECONDS, 30 s) plus
     # one tick: its backfill goes on within a minute. A shop whose backfill runs is not queued again.
     Job("sync_backfill", "backend.sync.service:backfill_queued", trigger_args={"seconds": 15},
         shops="backend.sync.service:sites_with_backfill_due", for_shop="backend.sync.service:backfill_site",
