@@ -122,11 +122,17 @@ def test_a_shop_whose_task_still_waits_in_the_queue_is_not_queued_again(app, clo
     assert ran == [2, 1]
 
 
-def test_each_per_shop_task_runs_its_shops_work_only(app, clock, per_shop_job):
+def test_each_per_shop_task_runs_its_shops_work_only_under_a_lock_that_a_crash_frees_within_a_minute(
+        app, clock, per_shop_job):
     seen = []
-    job, _ran = per_shop_job([7, 8], work=lambda site_id: seen.append((site_id, coordination.holding(site_id, job.name))))
+
+    def work(site_id):
+        ttl_ms = coordination.client().pttl(coordination.shop_lock_key(site_id, job.name))
+        seen.append((site_id, coordination.holding(site_id, job.name), 0 < ttl_ms <= 60_000))
+    job, _ran = per_shop_job([7, 8], work=work)
     runner.tick(app, job)
-    assert seen == [(7, True), (8, True)]  # each under its own shop's lock
+    assert seen == [(7, True, True), (8, True, True)]  # each under its own shop's lock, for a minute at most
+    assert app.config["SHOP_LOCK_SECONDS"] <= 60
 
 
 def test_a_backfill_left_by_a_killed_worker_resumes_at_the_next_tick(app, clock, store, connected):
