@@ -4,7 +4,7 @@ written in batches of 100 with per-order results. An order WooCommerce refuses i
 on the next run; one already at the mapped status is left alone."""
 import logging
 
-from sqlalchemy import select
+from sqlalchemy import literal, select
 
 from backend.couriers import service
 from backend.couriers.models import Consignment, CourierSettings
@@ -67,11 +67,13 @@ def write_site(site: Site, mapping: dict) -> dict:
 
 
 def sites_with_writes_due() -> list[int]:
-    """Shops with a status mapping and a parcel whose status WooCommerce has not been given yet
-    (the scheduler's per-shop list; `write_site_statuses` reads each one's mapping)."""
+    """Shops with a parcel whose status their mapping names and WooCommerce has not been given
+    yet (the scheduler's per-shop list). The mapping is stored as JSON with the statuses as keys
+    (`{"delivered": "completed"}`), so a text match on `"<status>":` finds a mapped status."""
     unwritten = select(Consignment.id).where(
         Consignment.site_id == CourierSettings.site_id, Consignment.order_wc_id.is_not(None),
-        (Consignment.wc_status_written.is_(None)) | (Consignment.wc_status_written != Consignment.status))
+        (Consignment.wc_status_written.is_(None)) | (Consignment.wc_status_written != Consignment.status),
+        CourierSettings.wc_status_map.like(literal('%"') + Consignment.status + literal('":%')))
     return list(db.session.execute(
         select(CourierSettings.site_id).where(CourierSettings.wc_status_map != "{}", unwritten.exists())
         .order_by(CourierSettings.site_id)).scalars())
