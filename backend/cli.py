@@ -79,6 +79,20 @@ def run_jobs():
     run_scheduler(current_app._get_current_object())
 
 
+@jobs_cli.command("run-once")
+@click.argument("name")
+def run_job_once(name):
+    """Run one job now in this process, every shop in turn (what the scheduler spreads over the workers)."""
+    import json
+
+    from backend.jobs.runner import run_job
+    from backend.jobs.table import JOBS_BY_NAME
+
+    if name not in JOBS_BY_NAME:
+        raise click.ClickException(f"No job {name!r}; the jobs are: {', '.join(JOBS_BY_NAME)}.")
+    click.echo(json.dumps(run_job(current_app._get_current_object(), JOBS_BY_NAME[name]), default=str))
+
+
 @demo_cli.command("setup")
 def demo_setup():
     """Create the demo license, site and operator, and print where to look."""
@@ -181,12 +195,18 @@ def sync_backfill(site_id, restart):
     """Run a site's backfill in the foreground (resumes a stopped one)."""
     from backend.sync import service
 
+    from backend.tasks.coordination import shop_lock
+
     site = _sync_site(site_id)
     try:
         service.request_backfill(site, restart=restart)
         db.session.commit()
-        state = service.run_backfill(site_id, on_page=lambda s: click.echo(
-            f"\r{service.progress_text(s.done, s.total)}", nl=False))
+        # the scheduled backfill's lock: the workers leave this shop's backfill to us meanwhile
+        with shop_lock(site_id, service.lock_name(service.SyncKind.BACKFILL)) as held:
+            if not held:
+                raise service.SyncBusy(f"site {site_id}: a worker is running its backfill")
+            state = service.run_backfill(site_id, on_page=lambda s: click.echo(
+                f"\r{service.progress_text(s.done, s.total)}", nl=False))
     except service.SyncBusy as error:
         raise click.ClickException(f"{error}. Wait for it, or for its lease to run out.") from error
     except Exception as error:
@@ -207,9 +227,14 @@ def sync_reconcile(site_id):
     """Pull what changed since the site's checkpoint, now."""
     from backend.sync import service
 
+    from backend.tasks.coordination import shop_lock
+
     _sync_site(site_id)
     try:
-        seen = service.run_reconcile(site_id)
+        with shop_lock(site_id, service.lock_name(service.SyncKind.RECONCILE)) as held:
+            if not held:
+                raise service.SyncBusy(f"site {site_id}: a worker is reconciling it")
+            seen = service.run_reconcile(site_id)
     except service.SyncBusy as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"reconciled: {seen} order(s) read")

@@ -64,6 +64,14 @@ class Config:
         # killed worker's tasks waiting for minutes on quiet queues; each check is one small script)
         self.TASK_HEARTBEAT_MS = int(os.environ.get("BIKRI_TASK_HEARTBEAT_MS", "30000"))
         self.TASK_MAINTENANCE_CHANCE = int(os.environ.get("BIKRI_TASK_MAINTENANCE_CHANCE", "10000"))
+        # the scheduler (backend/jobs): a job's interval in seconds instead of the table's
+        # ("sync_backfill=10,apply_event_inbox=5"), and how long a shop's lock outlives a killed
+        # worker (renewed every third of it while the work runs; tests shorten it). 30 s and the
+        # backfill's 15 s tick: a killed backfill resumes within a minute.
+        self.JOB_INTERVALS = {name.strip(): float(seconds) for name, _, seconds in
+                              (pair.partition("=") for pair in os.environ.get("BIKRI_JOB_INTERVALS", "").split(","))
+                              if name.strip()}
+        self.SHOP_LOCK_SECONDS = int(os.environ.get("BIKRI_SHOP_LOCK_SECONDS", "30"))
         self.RATELIMIT_STORAGE_URI = os.environ.get("BIKRI_RATELIMIT_STORAGE", "memory://")
         self.RATELIMIT_HEADERS_ENABLED = True
         self.ACTIVATION_RATE_LIMIT = os.environ.get("BIKRI_ACTIVATION_RATE_LIMIT", "10 per minute;60 per hour")

@@ -26,16 +26,19 @@ from backend.timeutil import utcnow
 BATCH = 200
 
 
-def _sites_with(column) -> list[AbandonedSettings]:
-    return db.session.execute(select(AbandonedSettings).where(column.is_(True))).scalars().all()
+def _sites_with(column, site_id: int | None = None) -> list[AbandonedSettings]:
+    query = select(AbandonedSettings).where(column.is_(True))
+    if site_id is not None:
+        query = query.where(AbandonedSettings.site_id == site_id)
+    return db.session.execute(query).scalars().all()
 
 
-def mark_abandoned(now: datetime | None = None) -> int:
+def mark_abandoned(now: datetime | None = None, site_id: int | None = None) -> int:
     """Open checkouts idle past their shop's delay: abandoned, unless the phone ordered meanwhile
     (an order the sync stored before the capture's last update, say)."""
     now = now or utcnow()
     count = 0
-    for settings in _sites_with(AbandonedSettings.capture_enabled):
+    for settings in _sites_with(AbandonedSettings.capture_enabled, site_id):
         due = db.session.execute(
             select(AbandonedCheckout).where(
                 AbandonedCheckout.site_id == settings.site_id, AbandonedCheckout.status == "open",
@@ -52,10 +55,13 @@ def mark_abandoned(now: datetime | None = None) -> int:
     return count
 
 
-def mark_lost(now: datetime | None = None) -> int:
+def mark_lost(now: datetime | None = None, site_id: int | None = None) -> int:
     now = now or utcnow()
     count = 0
-    for settings in db.session.execute(select(AbandonedSettings)).scalars().all():
+    query = select(AbandonedSettings)
+    if site_id is not None:
+        query = query.where(AbandonedSettings.site_id == site_id)
+    for settings in db.session.execute(query).scalars().all():
         count += db.session.execute(
             update(AbandonedCheckout).where(
                 AbandonedCheckout.site_id == settings.site_id, AbandonedCheckout.status.in_(CHASED),
@@ -113,10 +119,10 @@ def _due_reminders(settings: AbandonedSettings, now: datetime):
     ).scalars().all()
 
 
-def send_reminders(now: datetime | None = None) -> ReminderRun:
+def send_reminders(now: datetime | None = None, site_id: int | None = None) -> ReminderRun:
     now = now or utcnow()
     run = ReminderRun()
-    for settings in _sites_with(AbandonedSettings.reminders_enabled):
+    for settings in _sites_with(AbandonedSettings.reminders_enabled, site_id):
         site = db.session.get(Site, settings.site_id)
         if site is None or not site.is_active:
             continue  # a site that left Bikri gets no SMS on its money
@@ -189,9 +195,22 @@ def _remind(site: Site, settings: AbandonedSettings, row: AbandonedCheckout, now
     return True
 
 
-def run_job() -> dict:
-    """The job: mark abandoned, send due reminders, mark lost."""
-    abandoned = mark_abandoned()
-    reminders = send_reminders()
-    lost = mark_lost()
+def sites_with_checkouts_to_follow() -> list[int]:
+    """Shops with a checkout still open or being chased: the only ones the job can move (the
+    scheduler's per-shop list)."""
+    return list(db.session.execute(
+        select(AbandonedCheckout.site_id).where(AbandonedCheckout.status.in_(["open", *CHASED]))
+        .distinct().order_by(AbandonedCheckout.site_id)).scalars())
+
+
+def run_for_site(site_id: int) -> dict:
+    """One shop's turn of the job: mark abandoned, send due reminders, mark lost."""
+    return run_job(site_id=site_id)
+
+
+def run_job(site_id: int | None = None) -> dict:
+    """The job: mark abandoned, send due reminders, mark lost (one shop's, or every shop's)."""
+    abandoned = mark_abandoned(site_id=site_id)
+    reminders = send_reminders(site_id=site_id)
+    lost = mark_lost(site_id=site_id)
     return {"abandoned": abandoned, "sent": reminders.sent, "skipped": reminders.skipped, "lost": lost}

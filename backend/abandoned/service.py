@@ -33,8 +33,8 @@ from backend.abandoned.capture import (  # noqa: F401
     capture, clean_cart, close_checkout, order_since, record_orders,
 )
 from backend.abandoned.reminders import (  # noqa: F401
-    BATCH, ReminderRun, coupon_code, create_coupon, mark_abandoned, mark_lost, reminders_sent_today, run_job,
-    send_reminders,
+    BATCH, ReminderRun, coupon_code, create_coupon, mark_abandoned, mark_lost, reminders_sent_today, run_for_site,
+    run_job, send_reminders, sites_with_checkouts_to_follow,
 )
 from backend.abandoned.pages import (  # noqa: F401
     LISTED, by_token, cart_of, list_query, opt_out, plugin_config, record_reason, reminders_alert, summary,

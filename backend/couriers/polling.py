@@ -360,18 +360,32 @@ def _due_query():
     )
 
 
-def poll_due_consignments(*, budget_seconds: float | None = None, limit: int = 50_000) -> dict:
-    """The scheduled poll (P3): every open parcel whose next check is due, oldest first."""
+def sites_with_parcels_due() -> list[int]:
+    """Shops with an open parcel whose next check is due (the scheduler's per-shop list)."""
+    due = _due_query().where(Consignment.next_check_at <= utcnow())
+    return list(db.session.execute(
+        due.with_only_columns(Consignment.site_id).distinct().order_by(Consignment.site_id)).scalars())
+
+
+def poll_due_consignments(*, budget_seconds: float | None = None, limit: int = 50_000,
+                          site_id: int | None = None) -> dict:
+    """The poll (P3): every open parcel whose next check is due, oldest first; one shop's with
+    `site_id` (the scheduler's per-shop run), every shop's at once otherwise (the CLI, the demo)."""
     budget = budget_seconds if budget_seconds is not None else current_app.config["COURIER_POLL_SECONDS"]
-    rows = db.session.execute(
-        _due_query().where(Consignment.next_check_at <= utcnow())
-        .order_by(Consignment.next_check_at, Consignment.id).limit(limit)
-    ).all()
+    query = _due_query().where(Consignment.next_check_at <= utcnow())
+    if site_id is not None:
+        query = query.where(Consignment.site_id == site_id)
+    rows = db.session.execute(query.order_by(Consignment.next_check_at, Consignment.id).limit(limit)).all()
     before_remote_call()  # end the read: the run's own writes come in short transactions
     items = [Due(*row) for row in rows]
     stats = StatusRun(items, deadline=time.time() + budget, source="poll").run()
-    log.info("courier poll: %s", stats.summary())
+    log.info("courier poll%s: %s", f" of site {site_id}" if site_id is not None else "", stats.summary())
     return stats.summary()
+
+
+def poll_site(site_id: int) -> dict:
+    """One shop's turn of the scheduled poll."""
+    return poll_due_consignments(site_id=site_id)
 
 
 def check_consignments(site: Site, consignments: list[Consignment], *, budget_seconds: float = 20.0) -> list[dict]:

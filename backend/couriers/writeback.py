@@ -4,7 +4,7 @@ written in batches of 100 with per-order results. An order WooCommerce refuses i
 on the next run; one already at the mapped status is left alone."""
 import logging
 
-from sqlalchemy import select
+from sqlalchemy import literal, select
 
 from backend.couriers import service
 from backend.couriers.models import Consignment, CourierSettings
@@ -66,18 +66,40 @@ def write_site(site: Site, mapping: dict) -> dict:
     return {"written": written, "refused": refused}
 
 
+def sites_with_writes_due() -> list[int]:
+    """Shops with a parcel whose status their mapping names and WooCommerce has not been given
+    yet (the scheduler's per-shop list). The mapping is stored as JSON with the statuses as keys
+    (`{"delivered": "completed"}`), so a text match on `"<status>":` finds a mapped status."""
+    unwritten = select(Consignment.id).where(
+        Consignment.site_id == CourierSettings.site_id, Consignment.order_wc_id.is_not(None),
+        (Consignment.wc_status_written.is_(None)) | (Consignment.wc_status_written != Consignment.status),
+        CourierSettings.wc_status_map.like(literal('%"') + Consignment.status + literal('":%')))
+    return list(db.session.execute(
+        select(CourierSettings.site_id).where(CourierSettings.wc_status_map != "{}", unwritten.exists())
+        .order_by(CourierSettings.site_id)).scalars())
+
+
+def write_site_statuses(site_id: int) -> dict | None:
+    """One shop's turn of the job; None when the shop has nothing to write with (no mapping,
+    no WooCommerce connection, gone)."""
+    site = db.session.get(Site, site_id)
+    if site is None or not site.is_active or not site.wc_consumer_key_enc:
+        return None
+    mapping = service.status_map_of(service.get_settings(site))
+    if not mapping:
+        return None
+    return write_site(site, mapping)
+
+
 def write_statuses_to_woocommerce() -> dict:
-    """The job: every shop with a status mapping and a WooCommerce connection."""
+    """The job in one process (the CLI, tests): every shop with a status mapping, in turn. The
+    scheduler runs `write_site_statuses` per shop in the workers instead."""
     report = {"sites": 0, "written": 0, "refused": 0}
     rows = db.session.execute(select(CourierSettings.site_id).where(CourierSettings.wc_status_map != "{}")).scalars().all()
     for site_id in rows:
-        site = db.session.get(Site, site_id)
-        if site is None or not site.is_active or not site.wc_consumer_key_enc:
+        outcome = write_site_statuses(site_id)
+        if outcome is None:
             continue
-        mapping = service.status_map_of(service.get_settings(site))
-        if not mapping:
-            continue
-        outcome = write_site(site, mapping)
         report["sites"] += 1
         report["written"] += outcome["written"]
         report["refused"] += outcome["refused"]

@@ -222,15 +222,30 @@ def _inbox_events(stored: str) -> list[dict]:
             for event in orjson.loads(stored)]
 
 
-def apply_inbox(inbox_id: int | None = None, limit: int = 200) -> int:
+def sites_with_inbox_due() -> list[int]:
+    """Shops with accepted events whose time has come (orphans and retries): the scheduler's per-shop list."""
+    return list(db.session.execute(
+        select(EventInbox.site_id).where(EventInbox.not_before <= utcnow()).distinct().order_by(EventInbox.site_id)
+    ).scalars())
+
+
+def apply_site_inbox(site_id: int) -> int:
+    """One shop's turn of the inbox job."""
+    return apply_inbox(site_id=site_id)
+
+
+def apply_inbox(inbox_id: int | None = None, limit: int = 200, *, site_id: int | None = None) -> int:
     """Apply accepted events: the row `inbox_id` (its worker, right after answering), or else the
-    rows whose time has come (jobs process: orphans and retries), oldest first. Each row is
+    rows whose time has come (the scheduled job: orphans and retries; one shop's with
+    `site_id`), oldest first. Each row is
     applied and removed in one transaction: a crash leaves it whole for the next try, and the
     events' keys, claimed in that same transaction, make what a try applied a duplicate to the
     next. Returns how many rows were taken."""
     query = select(EventInbox).order_by(EventInbox.id).limit(1)
     query = query.where(EventInbox.id == inbox_id) if inbox_id is not None else \
         query.where(EventInbox.not_before <= utcnow())
+    if site_id is not None:
+        query = query.where(EventInbox.site_id == site_id)
     if on_postgresql():
         query = query.with_for_update(skip_locked=True)  # a row another process is applying is its own
     taken = 0

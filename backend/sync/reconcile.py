@@ -95,25 +95,30 @@ def connected_sites() -> list[int]:
     ).scalars())
 
 
+def reconcile_site(site_id: int) -> str:
+    """One shop's turn of the 5-minute job: queue a first backfill where none ever ran, else
+    reconcile. Answers "reconciled", "queued_backfills", "busy" or "failed"; a shop's failure is
+    logged, never raised to the job."""
+    try:
+        backfill = state_for(site_id, SyncKind.BACKFILL)
+        if backfill.status == SyncStatus.IDLE and not backfill.cursor:
+            request_backfill(db.session.get(Site, site_id))
+            commits.keep_progress()  # queued, whatever the next shop does
+            return "queued_backfills"
+        run_reconcile(site_id)
+        return "reconciled"
+    except SyncBusy:
+        return "busy"
+    except Exception:  # noqa: BLE001 - logged; the next shop still gets its turn
+        db.session.rollback()
+        log.exception("reconciliation of site %s failed", site_id)
+        return "failed"
+
+
 def reconcile_all() -> dict:
-    """The 5-minute job: queue a first backfill where none ever ran, reconcile the rest.
-    One shop's failure never stops the others."""
+    """The 5-minute job in one process (the CLI, tests): every connected shop in turn. The
+    scheduler runs `reconcile_site` per shop in the workers instead."""
     report = {"reconciled": 0, "queued_backfills": 0, "busy": 0, "failed": 0}
     for site_id in connected_sites():
-        try:
-            backfill = state_for(site_id, SyncKind.BACKFILL)
-            if backfill.status == SyncStatus.IDLE and not backfill.cursor:
-                request_backfill(db.session.get(Site, site_id))
-                commits.keep_progress()  # queued, whatever the next shop does
-                report["queued_backfills"] += 1
-                continue
-            run_reconcile(site_id)
-            report["reconciled"] += 1
-        except SyncBusy:
-            report["busy"] += 1
-        except Exception:  # noqa: BLE001 - logged; the next shop still gets its turn
-            db.session.rollback()
-            log.exception("reconciliation of site %s failed", site_id)
-            report["failed"] += 1
+        report[reconcile_site(site_id)] += 1
     return report
-

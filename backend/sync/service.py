@@ -14,7 +14,7 @@ the desk and dashboard) and the tests use, so they need not know the split:
 Tuning constants (e.g. backfill.ROLLUPS_NOW_AFTER_WAIT) are read where they live: patch them
 there, not here.
 """
-from backend.sync.backfill import backfill_queued, request_backfill, run_backfill
+from backend.sync.backfill import backfill_queued, backfill_site, request_backfill, run_backfill, sites_with_backfill_due
 from backend.sync.events import (
     EXPORT_ORDER_FIELDS,
     FULL_ORDER_FIELDS,
@@ -24,9 +24,12 @@ from backend.sync.events import (
     accept_events,
     apply_events,
     apply_inbox,
+    apply_site_inbox,
     prune_seen_events,
+    sites_with_inbox_due,
 )
-from backend.sync.reconcile import connected_sites, reconcile_all, run_reconcile
+from backend.sync.reconcile import connected_sites, reconcile_all, reconcile_site, run_reconcile
+from backend.sync.models import SyncKind
 from backend.sync.state import (
     OWNER,
     UNSTORED_ALARM,
@@ -36,6 +39,7 @@ from backend.sync.state import (
     backfill_in_progress,
     claim,
     export_for,
+    lock_name,
     progress_text,
     recent_event_failure,
     state_for,
@@ -48,4 +52,6 @@ __all__ = [
     "backfill_in_progress", "backfill_queued", "claim", "connected_sites", "export_for", "progress_text",
     "prune_seen_events", "recent_event_failure", "reconcile_all", "request_backfill", "run_backfill",
     "run_reconcile", "state_for", "status_of",
+    # the scheduler's per-shop entry points (backend/jobs/table.py)
+    "SyncKind", "apply_site_inbox", "backfill_site", "lock_name", "reconcile_site", "sites_with_backfill_due", "sites_with_inbox_due",
 ]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select, true, update
 
 from backend import commits
 from backend.dbutil import in_list, upsert_insert
@@ -25,6 +25,7 @@ from backend.licensing.models import Site
 from backend.orders import service as orders
 from backend.orders.models import Order
 from backend.sync.models import EventInbox, SyncKind, SyncState, SyncStatus
+from backend.tasks import coordination
 from backend.timeutil import iso, utcnow
 
 log = logging.getLogger(__name__)
@@ -52,14 +53,28 @@ def _owner() -> str:
     return f"{OWNER}:{threading.get_ident()}"
 
 
+def lock_name(kind: str) -> str:
+    """The shop lock (backend.tasks.coordination) a scheduled run of this kind holds: the job's name."""
+    return f"sync_{kind}"
+
+
 def claim(site_id: int, kind: str) -> SyncState:
-    """Take the site's lease for this kind (committed at once) or raise SyncBusy."""
+    """Take the site's lease for this kind (committed at once) or raise SyncBusy.
+
+    A run under the shop's lock for this kind (the scheduled per-shop task, `flask sync
+    backfill`) takes the lease whoever holds it: every run takes that lock first, and a dead
+    run's lock is gone within a minute, so a lease still in the row is a killed process's. The
+    shop resumes at the next tick instead of after SYNC_LEASE_SECONDS."""
     state = state_for(site_id, kind)
     now = utcnow()
+    free = or_(SyncState.lease_until.is_(None), SyncState.lease_until < now, SyncState.lease_owner == _owner())
+    if coordination.holding(site_id, lock_name(kind)):
+        if state.lease_until is not None and state.lease_until >= now and state.lease_owner != _owner():
+            log.info("site %s: %s lease of %s taken over (its run is gone)", site_id, kind, state.lease_owner)
+        free = true()
     taken = db.session.execute(
         update(SyncState)
-        .where(SyncState.id == state.id,
-               or_(SyncState.lease_until.is_(None), SyncState.lease_until < now, SyncState.lease_owner == _owner()))
+        .where(SyncState.id == state.id, free)
         .values(lease_until=now + timedelta(seconds=current_app.config["SYNC_LEASE_SECONDS"]), lease_owner=_owner())
     ).rowcount
     commits.claim()

@@ -32,6 +32,7 @@ def bulk_wait_seconds() -> float:
     return random.uniform(1.0, 3.0)
 _clients: dict[str, redis.Redis] = {}
 _clients_lock = threading.Lock()
+_held = threading.local()  # the shop locks this thread holds now: {(site_id, work)}
 
 # Delete or renew a key only if it still holds our token (a lock that expired and was taken by
 # another process must not be freed or extended by us).
@@ -86,25 +87,39 @@ class _Renewer(threading.Thread):
                 pass
 
 
+def shop_lock_key(site_id: int, work: str) -> str:
+    return key("lock", work, site_id)
+
+
 @contextmanager
 def shop_lock(site_id: int, work: str, seconds: int = LOCK_SECONDS):
     """Yields True while this process holds the shop's lock for `work`, False if another does."""
-    connection, name, token = client(), key("lock", work, site_id), uuid.uuid4().hex
+    connection, name, token = client(), shop_lock_key(site_id, work), uuid.uuid4().hex
     if not connection.set(name, token, nx=True, px=seconds * 1000):
         yield False
         return
     renewer = _Renewer(connection, name, token, seconds * 1000)
     renewer.start()
+    held = _held.__dict__.setdefault("locks", set())
+    held.add((site_id, work))
     try:
         yield True
     finally:
+        held.discard((site_id, work))
         renewer.stopped.set()
         connection.eval(_RELEASE, 1, name, token)
 
 
-def claim_tick(job: str, interval_seconds: float) -> bool:
-    """True for exactly one caller per job and interval (the interval's number is the key)."""
-    slot = int(time.time() // interval_seconds)
+def holding(site_id: int, work: str) -> bool:
+    """Whether this thread holds the shop's lock for `work`: whatever a run of that work left
+    behind elsewhere (a lease row of a killed process, say) belongs to no live run."""
+    return (site_id, work) in _held.__dict__.get("locks", ())
+
+
+def claim_tick(job: str, interval_seconds: float, now: float | None = None) -> bool:
+    """True for exactly one caller per job and interval (the interval's number is the key);
+    `now` is the caller's wall clock (epoch seconds), time.time() by default."""
+    slot = int((time.time() if now is None else now) // interval_seconds)
     return bool(client().set(key("tick", job, slot), 1, nx=True, ex=max(1, int(interval_seconds * 2))))
 
 

@@ -113,3 +113,19 @@ def test_lost_after_n_days(app, capturing):
     assert run(app, service.mark_lost, 3 * 24 * 60 + 180) == 1
     assert row(app, checkout_id)["status"] == "lost"
     assert KEY  # the key is per session: a new session is a new row
+
+
+def test_the_scheduled_job_moves_each_shop_in_its_own_run(app, capturing, make_shop):
+    """Per shop (issue 19): the job lists the shops with checkouts to follow, and one shop's run
+    marks that shop's checkouts only."""
+    other = make_shop("https://shop-b.example.com")
+    set_abandoned(app, other, capture_enabled=True)
+    mine, theirs = capture(capturing).json["id"], capture(other).json["id"]
+    with app.app_context():
+        assert service.sites_with_checkouts_to_follow() == sorted([capturing.site_id, other.site_id])
+    run(app, lambda now: service.mark_abandoned(now, site_id=other.site_id), 24 * 60)
+    assert row(app, theirs)["status"] == "abandoned" and row(app, mine)["status"] == "open"
+    run(app, lambda now: service.mark_lost(now, site_id=other.site_id), 60 * 24 * 60)
+    assert row(app, theirs)["status"] == "lost"
+    with app.app_context():
+        assert service.sites_with_checkouts_to_follow() == [capturing.site_id]

@@ -237,10 +237,22 @@ def test_refused_keys_pause_the_account_until_saved_again(app, book, steadfast, 
     assert poll(app)["asked"] == 3
 
 
-def test_the_job_is_in_the_table_and_runs_under_its_lease(app, book, steadfast):
+def test_the_job_is_in_the_table_and_runs_per_shop(app, book, steadfast, connected, monkeypatch):
     book(2)
     job = next(job for job in JOBS if job.name == "poll_courier_statuses")
-    assert app.config["COURIER_POLL_SECONDS"] < job.lease_seconds
+    assert job.per_shop and job.lane == "bulk"
+    with app.app_context():
+        assert polling.sites_with_parcels_due() == [connected.site_id]
+    monkeypatch.setattr(runner, "wall_clock", lambda: 1_900_000_000.0)  # an interval of this test's own
+    assert runner.tick(app, job) == {"shops_due": 1, "queued": 1}  # one task for the shop, run inline here
+    with app.app_context():
+        assert polling.sites_with_parcels_due() == []
+        assert all(c.last_checked_at is not None for c in db.session.execute(select(Consignment)).scalars())
+
+
+def test_the_whole_job_in_one_process_asks_every_shop(app, book, steadfast):
+    book(2)
+    job = next(job for job in JOBS if job.name == "poll_courier_statuses")
     result = runner.run_job(app, job)
     assert result["asked"] == 2
 

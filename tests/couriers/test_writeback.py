@@ -2,7 +2,7 @@
 from sqlalchemy import select, update
 
 from backend.couriers.models import Consignment
-from backend.couriers.writeback import write_statuses_to_woocommerce
+from backend.couriers.writeback import sites_with_writes_due, write_statuses_to_woocommerce
 from backend.extensions import db
 from backend.orders.models import Order
 from tests.couriers.test_booking import book, bookable, shop  # noqa: F401  (fixture)
@@ -20,8 +20,11 @@ def test_delivered_parcels_complete_their_orders_once(app, shop, steadfast):
     assert shop.client.put("/api/v1/couriers/settings", json={"wc_status_map": {"delivered": "completed"}},
                            headers=shop.auth).status_code == 200
     with app.app_context():
+        assert sites_with_writes_due() == []  # booked parcels: their status maps to nothing
         assert write_statuses_to_woocommerce()["written"] == 0  # nothing delivered yet
     _deliver(app, ids[:2])
+    with app.app_context():
+        assert sites_with_writes_due() == [shop.site_id]
     shop.store.data.refuse_status[ids[1]] = ("woocommerce_rest_invalid_status", "Status locked by another plugin.")
 
     with app.app_context():
@@ -37,6 +40,7 @@ def test_delivered_parcels_complete_their_orders_once(app, shop, steadfast):
     with app.app_context():
         assert write_statuses_to_woocommerce()["written"] == 1
         assert write_statuses_to_woocommerce()["written"] == 0  # written once, not again
+        assert sites_with_writes_due() == []
     assert shop.store.data.order(ids[1])["status"] == "completed"
 
 

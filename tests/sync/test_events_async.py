@@ -136,3 +136,22 @@ def test_an_order_that_cannot_be_read_is_reported_in_the_sync_status(app, shop):
 def test_a_malformed_request_is_refused_whole_as_without_the_preference(app, shop):
     response = shop.post("/api/v1/events", json={"events": []}, headers=ASYNC)
     assert response.status_code == 422 and inbox_rows(app) == 0
+
+
+def test_the_scheduler_applies_each_shops_orphaned_rows_in_its_own_task(app, make_shop):
+    """Per shop (issue 19): the job lists the shops with rows due, and one shop's run applies
+    that shop's rows only."""
+    first, second = make_shop("https://shop-a.example.com"), make_shop("https://shop-b.example.com")
+    # the answers are never closed: their workers died before applying
+    unclosed = [post_async(first, event(order(3, status="on-hold"), type="created")),
+                post_async(second, event(order(4, status="processing"), type="created"))]
+    with app.app_context():
+        assert service.sites_with_inbox_due() == []  # fresh rows are their accepting workers'
+    left_by_a_dead_worker(app)
+    with app.app_context():
+        assert service.sites_with_inbox_due() == sorted([first.site_id, second.site_id])
+        assert service.apply_site_inbox(second.site_id) == 1
+        db.session.commit()
+        assert service.sites_with_inbox_due() == [first.site_id]
+    assert 4 in stored(app, second.site_id) and 3 not in stored(app, first.site_id)
+    assert [answer.status_code for answer in unclosed] == [202, 202]
