@@ -1155,6 +1155,22 @@ BN.update({
 })
 
 
+# The work model (issue 19): jobs, progress, bulk SMS, the queue down
+BN.update({
+    "This shop has no such job.": "এই দোকানের এমন কোনো কাজ নেই।",
+    "%(done)d of %(total)d booked": "%(total)d টির মধ্যে %(done)d টি বুক হয়েছে",
+    "%(done)d of %(total)d changed in WooCommerce": "%(total)d টির মধ্যে %(done)d টি WooCommerce-এ বদলেছে",
+    "%(done)d of %(total)d done": "%(total)d টির মধ্যে %(done)d টি শেষ",
+    "These %(n)d SMS cost %(cost)s taka and the balance is %(balance)s taka. Recharge to send.":
+        "এই %(n)d টি এসএমএসের খরচ %(cost)s টাকা, আর ব্যালেন্স %(balance)s টাকা। পাঠাতে রিচার্জ করুন।",
+    "Bulk SMS: %(n)d messages": "বাল্ক এসএমএস: %(n)d টি বার্তা",
+    "No message in this batch can be sent; each row's problem is listed.":
+        "এই ব্যাচের কোনো বার্তাই পাঠানো যাবে না; প্রতিটি সারির সমস্যা দেখানো হলো।",
+    "Bikri cannot take this work right now: its work queue is not answering. Nothing was charged. Try again in a minute.":
+        "বিক্রি এখন এই কাজটি নিতে পারছে না: কাজের সারি সাড়া দিচ্ছে না। কোনো টাকা কাটা হয়নি। এক মিনিট পরে আবার চেষ্টা করুন।",
+})
+
+
 def main():
     path = Path(__file__).resolve().parent.parent / "backend/translations/bn/LC_MESSAGES/messages.po"
     with path.open("rb") as f:
