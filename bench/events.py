@@ -11,7 +11,7 @@ prints the figures beside the targets (issue 5: >= 500 events/s, p99 <= 50 ms pe
    from each request's scheduled start, so a stall is not hidden by the requests it delays.
 
 Requests carry `Prefer: respond-async`, as the plugin sends them: the answer comes once the
-events are validated and stored, and they are applied right after. So the paced phase also
+events are validated and stored, and a worker applies them right after. So the paced phase also
 reports when each batch became visible (its 50 events committed, polled in the database every
 20 ms), from the same scheduled start. `--sync` measures the synchronous answer instead.
 
@@ -39,7 +39,7 @@ from pathlib import Path
 
 import requests
 
-from common import ROOT, activated_site, running_service
+from common import ROOT, activated_site, running_service, start_worker, stop_process
 
 TARGET_EVENTS, TARGET_P99_MS = 500, 50.0
 BATCH = 50
@@ -280,9 +280,12 @@ def main():
         return
 
     # the sandbox store is on loopback: allowed for benches and tests only (issue 17, item 6)
-    with running_service(args.port, BIKRI_ALLOW_PRIVATE_SHOP_HOSTS="1") as (base, env):
+    with running_service(args.port, BIKRI_ALLOW_PRIVATE_SHOP_HOSTS="1",
+                         BIKRI_QUEUE_NAMESPACE=f"bikri-bench-events-{os.getpid()}") as (base, env):
         token = activated_site(base, env)
         store, store_args = None, []
+        # accepted events are applied by a worker (the transactional lane), as in production
+        worker = start_worker(env, ["transactional"], threads=16)
         try:
             if args.body_seconds > 0:
                 store_url, store_token, store = connected_store(base, env, args.body_seconds, args.store_latency_ms)
@@ -294,6 +297,7 @@ def main():
                                   *(["--sync"] if args.sync else []), *store_args],
                                  cwd=Path(__file__).parent, capture_output=True, text=True)
         finally:
+            stop_process(worker)
             if store is not None:
                 store.terminate()
                 store.wait(timeout=20)

@@ -1,10 +1,10 @@
-import logging
-
-from flask import after_this_request, current_app, request
+from flask import request
 from flask.views import MethodView
 
 from backend.api import Blueprint, current_site
 from backend.sync import service
+from backend.sync.tasks import apply_accepted_events
+from backend.tasks import enqueue
 from backend.sync.schemas import BackfillRequestSchema, EventResultsSchema, EventsSchema, SyncStatusSchema
 
 blp = Blueprint("sync", __name__, url_prefix="/api/v1", description="Order sync with WooCommerce")
@@ -18,7 +18,7 @@ class Events(MethodView):
     @blp.response(200, EventResultsSchema)
     @blp.alt_response(202, schema=EventResultsSchema, description=(
         "With `Prefer: respond-async`: the valid events are stored and answered 'accepted', and "
-        "applied right after the answer; invalid ones are answered with their error at once."))
+        "applied by a worker right after the answer; invalid ones are answered with their error at once."))
     def post(self, data):
         """Order events from the plugin (≤ 100 per call); one result per event, in order.
         An event that fails never fails the others."""
@@ -27,22 +27,9 @@ class Events(MethodView):
             return {"results": service.apply_events(site, data["events"])}
         results, inbox_id = service.accept_events(site, data["events"])
         if inbox_id is not None:
-            app = current_app._get_current_object()
-
-            @after_this_request
-            def apply_once_answered(response):
-                # runs when the server has sent the answer and closes it (after the commit)
-                response.call_on_close(lambda: _apply_accepted(app, inbox_id))
-                return response
+            # a worker applies the row once this answer's commit stored it (backend/sync/tasks.py)
+            enqueue(apply_accepted_events, site_id=site.id, inbox_id=inbox_id)
         return {"results": results}, 202, {"Preference-Applied": "respond-async"}
-
-
-def _apply_accepted(app, inbox_id: int) -> None:
-    try:
-        with app.app_context():
-            service.apply_inbox(inbox_id)
-    except Exception:  # noqa: BLE001 - the answer is out; the jobs process applies what is left
-        logging.getLogger(__name__).exception("accepted events (inbox row %s) were left to the jobs process", inbox_id)
 
 
 @blp.route("/sync/status")

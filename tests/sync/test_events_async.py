@@ -1,5 +1,7 @@
 """POST /api/v1/events with `Prefer: respond-async`: validated and stored, answered "accepted",
-applied once the answer is out; what a worker leaves behind, the jobs process applies."""
+applied by a worker's task once the answer's commit stored them; what no task applied (the
+broker lost it, a worker died), the jobs process applies."""
+import pytest
 from sqlalchemy import func, select
 
 from backend.extensions import db
@@ -19,21 +21,47 @@ def post_async(shop, *events):
     return response
 
 
+@pytest.fixture
+def held_tasks(app, monkeypatch):
+    """The apply tasks the answers queued, held instead of run: `held_tasks.run()` is the worker
+    taking them; never running them is the broker losing them (or the worker dying)."""
+    from backend.sync import routes, tasks
+
+    class Held(list):
+        def run(self):
+            with app.app_context():
+                for kwargs in self:
+                    tasks.apply_accepted_events(**kwargs)
+                    db.session.commit()
+            self.clear()
+
+    held = Held()
+    monkeypatch.setattr(routes, "enqueue", lambda task, **kwargs: held.append(kwargs))
+    return held
+
+
 def inbox_rows(app):
     with app.app_context():
         return db.session.execute(select(func.count()).select_from(EventInbox)).scalar_one()
 
 
-def test_accepted_events_are_applied_once_the_answer_is_out(app, shop):
+def test_accepted_events_are_applied_by_a_task_once_stored(app, shop, held_tasks):
     response = post_async(shop, event(order(1, status="processing"), type="created"),
                           {"idempotency_key": "bad-1", "type": "updated"})
     results = response.json["results"]
     assert [r["status"] for r in results] == ["accepted", "error"]
     assert results[1]["error"]["code"] == "invalid_event" and "order_id" in results[1]["error"]["message"]
     assert 1 not in stored(app, shop.site_id) and inbox_rows(app) == 1  # stored, not yet applied
-    response.close()  # the server closes the answer once sent: that is when the events are applied
+    assert held_tasks == [{"site_id": shop.site_id, "inbox_id": held_tasks[0]["inbox_id"]}]
+    held_tasks.run()  # a worker takes the task
     assert stored(app, shop.site_id)[1].status == "processing"
     assert inbox_rows(app) == 0
+
+
+def test_with_the_tasks_running_the_events_are_stored_when_the_answer_comes(app, shop):
+    """The unit tests' inline broker runs the task right after the answer's commit."""
+    post_async(shop, event(order(5, status="processing"), type="created"))
+    assert stored(app, shop.site_id)[5].status == "processing" and inbox_rows(app) == 0
 
 
 def inbox(app):
@@ -57,8 +85,8 @@ def run_inbox_job(app):
         return job.target()()
 
 
-def test_a_batch_its_worker_never_applied_is_applied_by_the_jobs_process(app, shop):
-    # the answer is never closed: its worker died before applying
+def test_a_batch_its_worker_never_applied_is_applied_by_the_jobs_process(app, shop, held_tasks):
+    # its task is never run: the broker lost it, or its worker died before applying
     unclosed = post_async(shop, event(order(2, status="on-hold"), type="created"))
     assert run_inbox_job(app) == 0, "a fresh row belongs to the worker that accepted it"
     left_by_a_dead_worker(app)
@@ -115,20 +143,21 @@ def test_events_that_may_succeed_later_are_retried_alone_then_dropped(app, shop)
     assert events["last_error"].startswith("Order #7:") and "not connected" in events["last_error"]
 
 
-def test_an_order_that_cannot_be_read_is_reported_in_the_sync_status(app, shop):
+def test_an_order_that_cannot_be_read_is_reported_in_the_sync_status(app, shop, held_tasks):
     status = shop.get("/api/v1/sync/status").json["events"]
     assert status == {"waiting": 0, "failed": 0, "last_error": None, "last_error_at": None, "unstored": None}
     unclosed = post_async(shop, event(order(41, total="twelve")), event(order(40)))
     assert [r["status"] for r in unclosed.json["results"]] == ["accepted", "accepted"]  # its body is WooCommerce's to check
     assert shop.get("/api/v1/sync/status").json["events"]["waiting"] == 1
-    unclosed.close()
+    held_tasks.run()
     assert 40 in stored(app, shop.site_id) and 41 not in stored(app, shop.site_id)
     status = shop.get("/api/v1/sync/status").json["events"]
     assert status["waiting"] == 0 and status["failed"] == 1 and status["last_error_at"]
     assert status["last_error"].startswith("Order #41:") and "total" in status["last_error"]
     assert status["unstored"]["order_id"] == 41 and status["unstored"]["reason"] == status["last_error"]
     assert inbox_rows(app) == 0, "not retried: the same body would fail the same way"
-    post_async(shop, event(order(41, modified="2026-03-01T11:00:00"))).close()  # a later change stores it
+    post_async(shop, event(order(41, modified="2026-03-01T11:00:00")))  # a later change stores it
+    held_tasks.run()
     status = shop.get("/api/v1/sync/status").json["events"]
     assert status["unstored"] is None and status["failed"] == 1, "the count is history; the alarm is over"
 
@@ -138,11 +167,11 @@ def test_a_malformed_request_is_refused_whole_as_without_the_preference(app, sho
     assert response.status_code == 422 and inbox_rows(app) == 0
 
 
-def test_the_scheduler_applies_each_shops_orphaned_rows_in_its_own_task(app, make_shop):
+def test_the_scheduler_applies_each_shops_orphaned_rows_in_its_own_task(app, make_shop, held_tasks):
     """Per shop (issue 19): the job lists the shops with rows due, and one shop's run applies
     that shop's rows only."""
     first, second = make_shop("https://shop-a.example.com"), make_shop("https://shop-b.example.com")
-    # the answers are never closed: their workers died before applying
+    # their tasks never run: their workers died before applying
     unclosed = [post_async(first, event(order(3, status="on-hold"), type="created")),
                 post_async(second, event(order(4, status="processing"), type="created"))]
     with app.app_context():
