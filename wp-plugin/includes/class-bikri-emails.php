@@ -9,7 +9,8 @@
  * on woocommerce_rest_insert_shop_order_object, which WooCommerce's orders controller fires after
  * saving the order whatever the order storage (posts or HPOS: the controller's post type is
  * shop_order either way), as Bikri_Consignment does for the booking note. The meta goes, the token
- * is remembered on the order (a repeated write mails nothing), then the email is triggered.
+ * is remembered on the order (a repeated write mails nothing), then the email is triggered and
+ * its outcome written to `_bikri_email_result`, which WooCommerce's answer to the write carries.
  *
  * @package Bikri
  */
@@ -30,6 +31,13 @@ class Bikri_Emails {
 	 * The order meta holding the tokens already handled (newest last).
 	 */
 	const SENT_META_KEY = '_bikri_email_tokens';
+
+	/**
+	 * The order meta saying how the last asked-for email went: "<event>|<token>|<result>", result
+	 * one of sent, failed (wp_mail said no), disabled (off in WooCommerce), skipped (no customer
+	 * address). The REST API's answer to the service's write carries it.
+	 */
+	const RESULT_META_KEY = '_bikri_email_result';
 
 	/**
 	 * Tokens kept per order: far more than an order's status changes.
@@ -123,6 +131,9 @@ class Bikri_Emails {
 			return;
 		}
 		$result = $email->trigger( $order->get_id(), $order );
+		// WooCommerce answers the service's write with this order: the service reads the outcome there.
+		$order->update_meta_data( self::RESULT_META_KEY, $event . '|' . $token . '|' . $result );
+		$order->save();
 		if ( 'disabled' === $result ) {
 			/* translators: %s: email title, e.g. Order shipped */
 			$order->add_order_note( sprintf( __( 'Bikri asked for the "%s" email, but it is off in WooCommerce > Settings > Emails; nothing was sent.', 'bikri' ), $email->get_title() ) );

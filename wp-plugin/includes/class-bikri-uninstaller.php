@@ -18,7 +18,7 @@ final class Bikri_Uninstaller {
 	/**
 	 * Order meta keys the plugin (through the service) writes on orders.
 	 */
-	const ORDER_META_KEYS = array( '_courier_data', '_bikri_booking_note', '_bikri_otp', '_bikri_email_event', '_bikri_email_tokens' );
+	const ORDER_META_KEYS = array( '_courier_data', '_bikri_booking_note', '_bikri_otp', '_bikri_email_event', '_bikri_email_tokens', '_bikri_email_result' );
 
 	/**
 	 * The settings of the plugin's WooCommerce emails (woocommerce_<id>_settings for each of

@@ -137,6 +137,7 @@ class Bikri_Courier_Emails_Test extends Bikri_Test_Case {
 		$this->assertSame( array( 'tok-1' ), $order->get_meta( Bikri_Emails::SENT_META_KEY, true ) );
 		$this->assertNotSame( '', $order->get_meta( Bikri_Consignment::META_KEY, true ), 'the consignment stays' );
 		$this->assertSame( array( 'The "Order shipped" email was sent to the customer.' ), $order->notes );
+		$this->assertSame( 'shipped|tok-1|sent', $order->get_meta( Bikri_Emails::RESULT_META_KEY, true ), 'the outcome, for the REST answer' );
 
 		// A new message (say, shipped again after a return) has a new token and goes.
 		self::rest_write( $order, 'shipped|tok-2' );
@@ -227,6 +228,7 @@ class Bikri_Courier_Emails_Test extends Bikri_Test_Case {
 
 		$this->assertSame( array(), $this->mails );
 		$this->assertSame( '', $order->get_meta( Bikri_Emails::SENT_META_KEY, true ), 'no token remembered' );
+		$this->assertSame( '', $order->get_meta( Bikri_Emails::RESULT_META_KEY, true ) );
 		$this->assertSame( array(), $order->notes );
 	}
 
@@ -249,6 +251,7 @@ class Bikri_Courier_Emails_Test extends Bikri_Test_Case {
 		$this->assertSame( array(), $this->mails );
 		$this->assertSame( array( 'Bikri asked for the "Order shipped" email, but it is off in WooCommerce > Settings > Emails; nothing was sent.' ), $order->notes );
 		$this->assertSame( '', $order->get_meta( Bikri_Emails::EVENT_META_KEY, true ) );
+		$this->assertSame( 'shipped|tok-1|disabled', $order->get_meta( Bikri_Emails::RESULT_META_KEY, true ) );
 
 		// Turned on later: that old message does not go out days late.
 		self::turn_on( 'bikri_order_shipped' );
@@ -266,6 +269,7 @@ class Bikri_Courier_Emails_Test extends Bikri_Test_Case {
 
 		$this->assertCount( 1, $this->mails );
 		$this->assertSame( array( 'The "Order shipped" email to the customer could not be sent (WordPress could not send mail).' ), $order->notes );
+		$this->assertSame( 'shipped|tok-1|failed', $order->get_meta( Bikri_Emails::RESULT_META_KEY, true ) );
 	}
 
 	public function test_an_order_without_a_billing_email_gets_no_mail() {
@@ -278,6 +282,7 @@ class Bikri_Courier_Emails_Test extends Bikri_Test_Case {
 
 		$this->assertSame( array(), $this->mails );
 		$this->assertSame( array(), $order->notes );
+		$this->assertSame( 'shipped|tok-1|skipped', $order->get_meta( Bikri_Emails::RESULT_META_KEY, true ) );
 	}
 
 	public function test_tokens_kept_per_order_are_bounded() {
