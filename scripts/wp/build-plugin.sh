@@ -23,7 +23,7 @@ for po in "$repo"/wp-plugin/languages/*.po; do
 done
 
 # An allowlist, so tests and tool configs never ship.
-python3 - "$repo/wp-plugin" "$out" "$mo_dir" bikri.php uninstall.php readme.txt includes assets languages <<'PY'
+python3 - "$repo/wp-plugin" "$out" "$mo_dir" bikri.php uninstall.php readme.txt includes templates assets languages <<'PY'
 import os, sys, zipfile
 
 src, out, mo_dir, include = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]

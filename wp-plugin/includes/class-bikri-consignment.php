@@ -47,7 +47,7 @@ class Bikri_Consignment {
 	 * The order's consignment, or null when it has none.
 	 *
 	 * @param WC_Order|mixed $order An order.
-	 * @return array|null {courier, courier_name, consignment_id, tracking_code}
+	 * @return array|null {courier, courier_name, consignment_id, tracking_code, tracking_link}
 	 */
 	public static function of( $order ) {
 		if ( ! is_object( $order ) || ! method_exists( $order, 'get_meta' ) ) {
@@ -58,14 +58,55 @@ class Bikri_Consignment {
 		if ( ! is_array( $data ) || empty( $data['courier'] ) ) {
 			return null;
 		}
-		$names = self::courier_names();
-		$key   = sanitize_key( (string) $data['courier'] );
-		return array(
+		$names       = self::courier_names();
+		$key         = sanitize_key( (string) $data['courier'] );
+		$consignment = array(
 			'courier'        => $key,
 			'courier_name'   => isset( $names[ $key ] ) ? $names[ $key ] : ucfirst( $key ),
 			'consignment_id' => isset( $data['consignment_id'] ) && '' !== (string) $data['consignment_id'] ? (string) $data['consignment_id'] : '',
 			'tracking_code'  => isset( $data['tracking_code'] ) ? (string) $data['tracking_code'] : '',
 		);
+		$link = isset( $data['tracking_link'] ) && is_string( $data['tracking_link'] ) ? $data['tracking_link'] : self::tracking_link( $consignment, $order );
+		/**
+		 * The public tracking page of a parcel ('' for none): for couriers Bikri has no address
+		 * for, or a shop's own tracking page.
+		 *
+		 * @param string   $link        URL or ''.
+		 * @param array    $consignment courier, courier_name, consignment_id, tracking_code.
+		 * @param WC_Order $order       The order.
+		 */
+		$link = (string) apply_filters( 'bikri_tracking_link', $link, $consignment, $order );
+		// Only web addresses: the link goes into customers' emails.
+		$consignment['tracking_link'] = in_array( strtolower( (string) wp_parse_url( $link, PHP_URL_SCHEME ) ), array( 'http', 'https' ), true ) ? $link : '';
+		return $consignment;
+	}
+
+	/**
+	 * The courier's public tracking page for a parcel, or '' when Bikri knows none.
+	 * Steadfast's is by tracking code; Pathao's by consignment id and the recipient's phone;
+	 * RedX's by tracking id (its consignment id). Paperfly has no public page by id.
+	 *
+	 * @param array          $consignment courier, consignment_id, tracking_code.
+	 * @param WC_Order|mixed $order       The order (Pathao asks for the phone).
+	 * @return string Not escaped.
+	 */
+	private static function tracking_link( array $consignment, $order ) {
+		$id   = $consignment['consignment_id'];
+		$code = $consignment['tracking_code'];
+		switch ( $consignment['courier'] ) {
+			case 'steadfast':
+				return '' !== $code ? 'https://steadfast.com.bd/t/' . rawurlencode( $code ) : '';
+			case 'pathao':
+				if ( '' === $id ) {
+					return '';
+				}
+				$phone = method_exists( $order, 'get_billing_phone' ) ? (string) $order->get_billing_phone() : '';
+				return 'https://merchant.pathao.com/tracking?consignment_id=' . rawurlencode( $id ) . ( '' !== $phone ? '&phone=' . rawurlencode( $phone ) : '' );
+			case 'redx':
+				$id = '' !== $code ? $code : $id;
+				return '' !== $id ? 'https://redx.com.bd/track-parcel/?trackingId=' . rawurlencode( $id ) : '';
+		}
+		return '';
 	}
 
 	/**
@@ -101,14 +142,23 @@ class Bikri_Consignment {
 	}
 
 	/**
-	 * The order emails (woocommerce_email_order_meta), in HTML or plain text.
+	 * The order emails (woocommerce_email_order_meta), in HTML or plain text: one line in the
+	 * shop's copies, the "Your parcel" block in the customer's.
 	 *
 	 * @param WC_Order $order         The order.
 	 * @param bool     $sent_to_admin Whether the email goes to the shop.
 	 * @param bool     $plain_text    Whether the email is plain text.
 	 * @param mixed    $email         The email object.
 	 */
-	public static function action_email_order_meta( $order, $sent_to_admin = false, $plain_text = false, $email = null ) { // phpcs:ignore Generic.CodeAnalysis.UnusedFunctionParameter.FoundAfterLastUsed -- WooCommerce's signature.
+	public static function action_email_order_meta( $order, $sent_to_admin = false, $plain_text = false, $email = null ) {
+		if ( $email instanceof Bikri_Email_Courier_Status ) {
+			return; // Bikri's own courier emails show the parcel in their body.
+		}
+		if ( ! $sent_to_admin ) {
+			// The customer's copy: the "Your parcel" block with the tracking link.
+			Bikri_Emails::parcel_block( $order, $plain_text, $email );
+			return;
+		}
 		$consignment = self::of( $order );
 		if ( null === $consignment ) {
 			return;

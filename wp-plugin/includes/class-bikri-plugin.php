@@ -144,6 +144,7 @@ final class Bikri_Plugin {
 		require_once __DIR__ . '/class-bikri-order-export.php';
 		require_once __DIR__ . '/class-bikri-export-route.php';
 		require_once __DIR__ . '/class-bikri-consignment.php';
+		require_once __DIR__ . '/class-bikri-emails.php';
 		require_once __DIR__ . '/class-bikri-uninstaller.php';
 		require_once __DIR__ . '/class-bikri-license-page.php';
 		require_once __DIR__ . '/class-bikri-embedded-pages.php';
@@ -223,6 +224,10 @@ final class Bikri_Plugin {
 		add_action( 'woocommerce_email_order_meta', array( 'Bikri_Consignment', 'action_email_order_meta' ), 20, 4 );
 		add_action( 'wpo_wcpdf_after_order_data', array( 'Bikri_Consignment', 'action_pdf_order_data' ), 10, 2 );
 		add_action( 'woocommerce_rest_insert_shop_order_object', array( 'Bikri_Consignment', 'action_rest_insert_order' ), 10, 3 );
+
+		// Courier status emails from the shop's WordPress (N1): the three emails, and the ones the service asks for.
+		add_filter( 'woocommerce_email_classes', array( 'Bikri_Emails', 'filter_email_classes' ) );
+		add_action( 'woocommerce_rest_insert_shop_order_object', array( 'Bikri_Emails', 'action_rest_insert_order' ), 20, 3 );
 
 		// Filters.
 		add_filter( 'user_has_cap', array( 'Bikri_Access', 'filter_user_has_cap' ), 10, 4 );

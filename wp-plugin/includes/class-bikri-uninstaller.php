@@ -18,7 +18,13 @@ final class Bikri_Uninstaller {
 	/**
 	 * Order meta keys the plugin (through the service) writes on orders.
 	 */
-	const ORDER_META_KEYS = array( '_courier_data', '_bikri_booking_note', '_bikri_otp' );
+	const ORDER_META_KEYS = array( '_courier_data', '_bikri_booking_note', '_bikri_otp', '_bikri_email_event', '_bikri_email_tokens', '_bikri_email_result' );
+
+	/**
+	 * The settings of the plugin's WooCommerce emails (woocommerce_<id>_settings for each of
+	 * Bikri_Emails::EMAIL_IDS; a test keeps the two lists in step).
+	 */
+	const EMAIL_OPTIONS = array( 'woocommerce_bikri_order_shipped_settings', 'woocommerce_bikri_out_for_delivery_settings', 'woocommerce_bikri_order_returned_settings' );
 
 	/**
 	 * Post types that hold orders when HPOS is off (or in sync mode).
@@ -72,7 +78,7 @@ final class Bikri_Uninstaller {
 		( new Bikri_Sync_Queue() )->clear();
 		self::unschedule_all();
 		delete_option( Bikri_Sync::OPTION_STATE );
-		foreach ( array_merge( Bikri_License::OPTIONS, Bikri_Checkout_Config::OPTIONS, array( Bikri_Access::OPTION_PAGES ) ) as $option ) {
+		foreach ( array_merge( Bikri_License::OPTIONS, Bikri_Checkout_Config::OPTIONS, array( Bikri_Access::OPTION_PAGES ), self::EMAIL_OPTIONS ) as $option ) {
 			delete_option( $option );
 		}
 		self::delete_order_meta();

@@ -35,17 +35,18 @@ class Bikri_Consignment_Test extends Bikri_Test_Case {
 		$this->assertStringContainsString( 'Steadfast consignment 1424107 (tracking 15BAEB8A)', $html );
 	}
 
-	public function test_emails_carry_it_in_html_and_plain_text() {
+	public function test_the_shops_emails_carry_it_in_html_and_plain_text() {
 		$order = self::booked_order( '{"courier": "steadfast", "consignment_id": "1424107", "tracking_code": ""}' );
 
+		// The shop's copies (the customer's get the "Your parcel" block: test-courier-emails.php).
 		$html  = $this->output_of(
 			static function () use ( $order ) {
-				do_action( 'woocommerce_email_order_meta', $order, false, false, null );
+				do_action( 'woocommerce_email_order_meta', $order, true, false, null );
 			}
 		);
 		$plain = $this->output_of(
 			static function () use ( $order ) {
-				do_action( 'woocommerce_email_order_meta', $order, false, true, null );
+				do_action( 'woocommerce_email_order_meta', $order, true, true, null );
 			}
 		);
 

@@ -49,6 +49,8 @@ class Bikri_Package_Test extends Bikri_Test_Case {
 		$this->assertContains( 'bikri/includes/helper.php', $names );
 		$this->assertContains( 'bikri/includes/send-sms.php', $names );
 		$this->assertContains( 'bikri/includes/class-bikri-checkout.php', $names );
+		$this->assertContains( 'bikri/templates/emails/bikri-order-shipped.php', $names );
+		$this->assertContains( 'bikri/templates/emails/plain/bikri-parcel.php', $names );
 		$this->assertContains( 'bikri/assets/js/checkout-otp.js', $names );
 		$this->assertContains( 'bikri/assets/css/admin.css', $names );
 		$this->assertContains( 'bikri/languages/bikri.pot', $names );
@@ -88,6 +90,9 @@ class Bikri_Package_Test extends Bikri_Test_Case {
 		);
 		add_post_meta( $order, '_courier_data', array( 'consignment_id' => 123 ) );
 		add_post_meta( $order, '_bikri_otp', 'verified' );
+		add_post_meta( $order, '_bikri_email_tokens', array( 'tok-1' ) );
+		update_option( 'woocommerce_bikri_order_shipped_settings', array( 'enabled' => 'yes' ) );
+		update_option( 'woocommerce_new_order_settings', array( 'enabled' => 'yes' ) );
 		add_post_meta( $order, '_billing_phone', '01711111111' );
 		add_post_meta( $post, '_courier_data', 'not ours' );
 		$wpdb->insert( "{$wpdb->prefix}wc_orders_meta", array( 'order_id' => 99, 'meta_key' => '_courier_data', 'meta_value' => 'x' ) );
@@ -111,6 +116,9 @@ class Bikri_Package_Test extends Bikri_Test_Case {
 		$this->assertSame( '0', $wpdb->get_var( "SELECT COUNT(*) FROM {$wpdb->options} WHERE option_name LIKE 'bikri\\_%' OR option_name LIKE '\\_transient\\_bikri%'" ) );
 		$this->assertSame( '', get_post_meta( $order, '_courier_data', true ) );
 		$this->assertSame( '', get_post_meta( $order, '_bikri_otp', true ) );
+		$this->assertSame( '', get_post_meta( $order, '_bikri_email_tokens', true ) );
+		$this->assertFalse( get_option( 'woocommerce_bikri_order_shipped_settings' ), 'the courier email settings' );
+		$this->assertSame( array( 'enabled' => 'yes' ), get_option( 'woocommerce_new_order_settings' ), 'WooCommerce\'s own stay' );
 		$this->assertFalse( wp_next_scheduled( Bikri_Checkout_Config::CRON_HOOK ) );
 		$this->assertSame( '01711111111', get_post_meta( $order, '_billing_phone', true ) );
 		$this->assertSame( 'not ours', get_post_meta( $post, '_courier_data', true ) );

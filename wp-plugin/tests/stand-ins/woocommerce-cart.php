@@ -129,7 +129,7 @@ if ( ! class_exists( 'Bikri_Stand_In_Product' ) ) {
 
 if ( ! class_exists( 'WooCommerce' ) ) {
 	/**
-	 * Stand-in for the WooCommerce main class: its cart and session.
+	 * Stand-in for the WooCommerce main class: its cart, session, mailer and template paths.
 	 */
 	final class WooCommerce {
 
@@ -153,6 +153,33 @@ if ( ! class_exists( 'WooCommerce' ) ) {
 		 * @var WC_Session_Handler|null
 		 */
 		public $session = null;
+
+		/**
+		 * Same as WooCommerce::mailer(): the one WC_Emails (stand-in in woocommerce-emails.php).
+		 *
+		 * @return WC_Emails
+		 */
+		public function mailer() {
+			return WC_Emails::instance();
+		}
+
+		/**
+		 * Same as WooCommerce::template_path(): where themes put their template overrides.
+		 *
+		 * @return string
+		 */
+		public function template_path() {
+			return apply_filters( 'woocommerce_template_path', 'woocommerce/' );
+		}
+
+		/**
+		 * Same as WooCommerce::plugin_path(); no WooCommerce tree exists here, so its templates are missing.
+		 *
+		 * @return string
+		 */
+		public function plugin_path() {
+			return WP_PLUGIN_DIR . '/woocommerce';
+		}
 	}
 }
 

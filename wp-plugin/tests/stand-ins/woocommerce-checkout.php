@@ -163,6 +163,44 @@ namespace {
 			}
 
 			/**
+			 * Order number (the id, as WooCommerce's without a sequential-numbers plugin).
+			 *
+			 * @return string
+			 */
+			public function get_order_number() {
+				return (string) apply_filters( 'woocommerce_order_number', $this->id, $this );
+			}
+
+			/**
+			 * Billing first name.
+			 *
+			 * @param string $context View or edit context.
+			 * @return string
+			 */
+			public function get_billing_first_name( $context = 'view' ) { // phpcs:ignore Generic.CodeAnalysis.UnusedFunctionParameter.Found -- WooCommerce's signature.
+				return isset( $this->data['billing_first_name'] ) ? $this->data['billing_first_name'] : '';
+			}
+
+			/**
+			 * Sets the billing first name.
+			 *
+			 * @param string $value Name.
+			 */
+			public function set_billing_first_name( $value ) {
+				$this->data['billing_first_name'] = (string) $value;
+			}
+
+			/**
+			 * When the order was made (the stand-in: when it was last changed).
+			 *
+			 * @param string $context View or edit context.
+			 * @return WC_DateTime
+			 */
+			public function get_date_created( $context = 'view' ) { // phpcs:ignore Generic.CodeAnalysis.UnusedFunctionParameter.Found -- WooCommerce's signature.
+				return $this->get_date_modified();
+			}
+
+			/**
 			 * Billing phone.
 			 *
 			 * @param string $context View or edit context.

@@ -1,0 +1,56 @@
+<?php
+/**
+ * The "Order shipped" email to the customer (plain text).
+ *
+ * A theme overrides it by copying it to yourtheme/woocommerce/emails/plain/bikri-order-shipped.php.
+ *
+ * @package Bikri
+ *
+ * @var WC_Order   $order              The order.
+ * @var array|null $parcel             Bikri_Consignment::of( $order ).
+ * @var string     $email_heading      Heading.
+ * @var string     $additional_content Text below the main content.
+ * @var bool       $sent_to_admin      False.
+ * @var bool       $plain_text         True.
+ * @var WC_Email   $email              The email.
+ * @var string     $template_base      The plugin's templates folder.
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+echo "=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=\n";
+echo esc_html( wp_strip_all_tags( $email_heading ) );
+echo "\n=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=\n\n";
+
+/* translators: %s: customer's first name */
+echo sprintf( esc_html__( 'Hi %s,', 'bikri' ), esc_html( $order->get_billing_first_name() ) ) . "\n\n";
+/* translators: %s: order number */
+echo sprintf( esc_html__( 'Your order #%s has been handed to the courier and is on its way to you.', 'bikri' ), esc_html( $order->get_order_number() ) ) . "\n\n";
+
+if ( $parcel ) {
+	wc_get_template(
+		'emails/plain/bikri-parcel.php',
+		array(
+			'order'  => $order,
+			'parcel' => $parcel,
+			'email'  => $email,
+		),
+		'',
+		$template_base
+	);
+}
+
+echo "\n----------------------------------------\n\n";
+
+do_action( 'woocommerce_email_order_details', $order, $sent_to_admin, $plain_text, $email );
+do_action( 'woocommerce_email_order_meta', $order, $sent_to_admin, $plain_text, $email );
+do_action( 'woocommerce_email_customer_details', $order, $sent_to_admin, $plain_text, $email );
+
+echo "\n\n----------------------------------------\n\n";
+
+if ( $additional_content ) {
+	echo esc_html( wp_strip_all_tags( wptexturize( $additional_content ) ) );
+	echo "\n\n----------------------------------------\n\n";
+}
+
+echo wp_kses_post( apply_filters( 'woocommerce_email_footer_text', get_option( 'woocommerce_email_footer_text' ) ) );
