@@ -48,6 +48,8 @@ def test_assign_and_confirm_by_phone_on_a_phone(service, shop_wordpress, shop, b
     expect(frame.locator("#order-rows tr.order-row").first).to_be_visible()
     settled(frame)
     # the person who opened Bikri is someone orders can be assigned to
+    # on a phone the sticky bar shows only "Assign to…" until someone is chosen
+    expect(frame.locator("#assign-selected")).to_be_hidden()
     options = frame.locator("#assign-to option").all_inner_texts()
     me = options[1]
     assert options[0] == "Assign to…" and options[-1] == "Nobody (unassign)" and me
@@ -58,6 +60,7 @@ def test_assign_and_confirm_by_phone_on_a_phone(service, shop_wordpress, shop, b
     for wc_id in (first, second):
         frame.locator(f"#order-rows tr.order-row[data-wc-id='{wc_id}'] input[name=order]").check()
     frame.locator("#assign-to").select_option(label=me)
+    expect(frame.locator("#assign-selected")).to_be_visible()
     frame.locator("#assign-due").fill("2026-01-05T10:00")  # already past: overdue
     frame.locator("#assign-selected").click()
     expect(frame.locator("#assign-results")).to_contain_text(f"2 orders assigned to {me}.")
@@ -87,7 +90,8 @@ def test_assign_and_confirm_by_phone_on_a_phone(service, shop_wordpress, shop, b
     row.locator("input[name=outcome][value=cancelled]").check()
     row.locator(".call-form button[type=submit]").click()
     expect(row.locator(".call-outcome")).to_have_text("Cancelled by the customer")
-    page.screenshot(path=str(_artifacts() / "order-tasks-360.png"), full_page=True)
+    row.evaluate("e => e.scrollIntoView({block: 'center'})")
+    page.screenshot(path=str(_artifacts() / "order-tasks-360.png"))
     row.locator(".task-cancel-offer button").click()
     expect(frame.locator("#status-results")).to_contain_text("1 of 1 orders changed in WooCommerce.")
     assert store.order(second)["status"] == "cancelled"
