@@ -28,6 +28,7 @@ OUTCOMES = {
 OPEN_STATUSES = ("pending", "processing", "on-hold")
 MAX_ORDERS = 500
 MAX_NOTE = 500
+SEEN_REFRESH = timedelta(hours=1)
 
 
 def outcome_label(outcome: str) -> str:
@@ -37,9 +38,14 @@ def outcome_label(outcome: str) -> str:
 # --- staff ----------------------------------------------------------------------------------------
 
 def see_staff(site_id: int, wp_user_id: int, display_name: str, role: str) -> None:
-    """Remember (or refresh) a WordPress user who opened a Bikri page of this shop."""
+    """Remember (or refresh) a WordPress user who opened a Bikri page of this shop. Nothing is
+    written when the row already says so and was refreshed within the hour (a page view stays a read)."""
     now = utcnow()
     name = (display_name or "").strip()[:100] or f"#{wp_user_id}"
+    known = db.session.execute(select(StaffMember.display_name, StaffMember.role, StaffMember.last_seen_at).where(
+        StaffMember.site_id == site_id, StaffMember.wp_user_id == wp_user_id)).first()
+    if known is not None and (known.display_name, known.role) == (name, role) and known.last_seen_at > now - SEEN_REFRESH:
+        return
     statement = upsert_insert(StaffMember).values(site_id=site_id, wp_user_id=wp_user_id, display_name=name,
                                                   role=role, first_seen_at=now, last_seen_at=now)
     db.session.execute(statement.on_conflict_do_update(
