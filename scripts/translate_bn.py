@@ -1171,6 +1171,65 @@ BN.update({
 })
 
 
+# Order tasks (issue 21, T3): assigning orders to staff, calls to confirm them by phone, the Team widget
+BN.update({
+    "Confirmed": "নিশ্চিত",
+    "No answer": "ফোন ধরেননি",
+    "Wrong number": "ভুল নম্বর",
+    "Cancelled by the customer": "গ্রাহক বাতিল করেছেন",
+    "At most %(n)d orders at once.": "একবারে সর্বোচ্চ %(n)d টি অর্ডার।",
+    "A due time looks like 2026-03-01 15:30.": "নির্ধারিত সময় দেখতে এমন: 2026-03-01 15:30।",
+    "Choose a person from the list.": "তালিকা থেকে একজনকে বেছে নিন।",
+    "Choose a person from the list: only people who have opened Bikri in this shop.":
+        "তালিকা থেকে একজনকে বেছে নিন: কেবল যাঁরা এই দোকানে বিক্রি খুলেছেন।",
+    "Order #%(order)s is not in Bikri.": "অর্ডার #%(order)s বিক্রিতে নেই।",
+    "Choose what the customer said: confirmed, no answer, wrong number or cancelled.":
+        "গ্রাহক কী বললেন তা বেছে নিন: নিশ্চিত, ফোন ধরেননি, ভুল নম্বর বা বাতিল।",
+    "At most %(n)d characters.": "সর্বোচ্চ %(n)d অক্ষর।",
+    "Order %(order)s is not confirmed by phone yet: this shop books only orders the customer confirmed. "
+    "Call the customer and record the outcome first.":
+        "অর্ডার %(order)s এখনো ফোনে নিশ্চিত হয়নি: এই দোকান কেবল গ্রাহকের নিশ্চিত করা অর্ডার বুক করে। "
+        "আগে গ্রাহককে ফোন করে ফলাফল লিখে রাখুন।",
+    "Order %(order)s is not confirmed by phone (last call: %(outcome)s): this shop books only orders "
+    "the customer confirmed.":
+        "অর্ডার %(order)s ফোনে নিশ্চিত হয়নি (শেষ কল: %(outcome)s): এই দোকান কেবল গ্রাহকের নিশ্চিত করা অর্ডার বুক করে।",
+    "Only a person who has opened Bikri in this shop.": "কেবল এমন কেউ যিনি এই দোকানে বিক্রি খুলেছেন।",
+    "My orders": "আমার অর্ডার",
+    "Choose who the orders go to.": "অর্ডারগুলো কার কাছে যাবে তা বেছে নিন।",
+    "%(n)d orders assigned to %(name)s.": "%(n)d টি অর্ডার %(name)s-কে দেওয়া হয়েছে।",
+    "%(n)d orders unassigned.": "%(n)d টি অর্ডার থেকে দায়িত্ব সরানো হয়েছে।",
+    "Assigned to": "দায়িত্বে",
+    "due %(when)s": "সময়সীমা %(when)s",
+    "Overdue": "সময় পেরিয়ে গেছে",
+    "%(who)s, %(when)s": "%(who)s, %(when)s",
+    "Call recorded: %(outcome)s.": "কল লেখা হয়েছে: %(outcome)s।",
+    "The customer cancelled. Set order #%(n)s cancelled in WooCommerce?":
+        "গ্রাহক বাতিল করেছেন। WooCommerce-এ অর্ডার #%(n)s বাতিল করবেন?",
+    "Set cancelled": "বাতিল করুন",
+    "Record call": "কল লিখুন",
+    "What did the customer say about order #%(n)s?": "অর্ডার #%(n)s নিয়ে গ্রাহক কী বললেন?",
+    "Note (optional)": "নোট (ঐচ্ছিক)",
+    "Save call": "কল সংরক্ষণ করুন",
+    "Unassigned": "কারও দায়িত্বে নেই",
+    "Require phone confirmation before booking": "বুক করার আগে ফোনে নিশ্চিত করা বাধ্যতামূলক",
+    "Orders the customer has not confirmed by phone are not booked; each one says why.":
+        "গ্রাহক ফোনে নিশ্চিত না করা অর্ডার বুক হয় না; প্রতিটি কারণ জানায়।",
+    "Assign selected orders to": "বাছাই করা অর্ডারগুলো যাঁর দায়িত্বে দেবেন",
+    "Assign to…": "দায়িত্ব দিন…",
+    "Nobody (unassign)": "কেউ না (দায়িত্ব সরান)",
+    "Due": "সময়সীমা",
+    "Optional, Dhaka time": "ঐচ্ছিক, ঢাকার সময়",
+    "Assign": "দায়িত্ব দিন",
+    "Order tasks": "অর্ডারের কাজ",
+    "Orders assigned to you that are still open": "আপনার দায়িত্বে থাকা যে অর্ডারগুলো এখনো খোলা",
+    "Team": "টিম",
+    "Person": "ব্যক্তি",
+    "Confirmed by phone": "ফোনে নিশ্চিত",
+    "No orders confirmed, booked or delivered by the team in this period. Assign orders on the Orders page.":
+        "এই সময়ে টিমের কোনো অর্ডার নিশ্চিত, বুক বা ডেলিভারি হয়নি। অর্ডার পাতায় অর্ডারের দায়িত্ব দিন।",
+})
+
+
 def main():
     path = Path(__file__).resolve().parent.parent / "backend/translations/bn/LC_MESSAGES/messages.po"
     with path.open("rb") as f:

@@ -80,6 +80,24 @@ def seed_desk(site_id):
     SEEDED["tag_id"] = tag.id
 
 
+def seed_order_tasks(site_id):
+    """Shop B's order tasks (T3): a staff member, B's desk order assigned to them, a call with a
+    marker note, and the booking setting (after seed_desk, whose order it uses)."""
+    from backend.desk.models import OrderAssignment, OrderTaskSettings, PhoneConfirmation, StaffMember
+    from backend.extensions import db
+    from backend.orders.models import Order
+    from backend.timeutil import utcnow
+
+    order_id = db.session.query(Order.id).filter(Order.site_id == site_id, Order.wc_id == 7001).scalar()
+    db.session.add(StaffMember(site_id=site_id, wp_user_id=7001, display_name=f"{MARKER} staff", role="staff"))
+    db.session.add(OrderAssignment(site_id=site_id, order_id=order_id, assignee_wp_user_id=7001, due_at=utcnow(),
+                                   assigned_by=MARKER))
+    db.session.add(PhoneConfirmation(site_id=site_id, order_id=order_id, outcome="confirmed", note=f"{MARKER} call",
+                                     by_wp_user_id=7001, by_name=f"{MARKER} caller", created_at=utcnow()))
+    db.session.add(OrderTaskSettings(site_id=site_id, require_phone_confirmation=True, updated_by=MARKER))
+    db.session.flush()
+
+
 def seed_dashboard(site_id):
     """Shop B's dashboard: a sales target, a campaign and a cost only B has."""
     from datetime import date, datetime
@@ -197,7 +215,7 @@ def seed_tasks(site_id):
 
 
 # Each domain adds a function that gives shop B data carrying MARKER (and the markers below).
-SEED_OTHER_SHOP = [seed_sms, seed_desk, seed_dashboard, seed_checkout, seed_couriers, seed_fraud, seed_abandoned,
+SEED_OTHER_SHOP = [seed_sms, seed_desk, seed_order_tasks, seed_dashboard, seed_checkout, seed_couriers, seed_fraud, seed_abandoned,
                    seed_tasks]
 OTHER_SHOP_MARKERS = [MARKER, "777.77", "+8801999999999", "01999999999", "+8801888888888", "01888888888",
                       "198.51.100.77", "MarkerShopB", "777001", OTHER_SHOP_CONSIGNMENT,

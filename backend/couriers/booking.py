@@ -34,6 +34,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from backend.couriers.models import BookingAttempt, Consignment
+from backend.couriers.signals import booking_asked
 from backend.couriers.service import (
     DoubleBooking, booking_courier, cod_amount_for, courier_for, courier_rate, get_account, get_settings,
     offered_courier, register_consignment,
@@ -356,9 +357,10 @@ def book_orders(site, order_wc_ids, courier_key: str | None = None, note: str | 
     claimed: list[_Claimed] = []
     repairs: list[tuple[Order, BookingAttempt]] = []  # booked before, not yet written to WooCommerce
 
+    held = held_back(site, [o for o in orders.values() if o.deleted_at is None])
     for wc_id in ids:
         order = orders.get(wc_id)
-        result = _why_not_bookable(site, wc_id, order, booked_before.get(wc_id), repairs, job_id)
+        result = _why_not_bookable(site, wc_id, order, booked_before.get(wc_id), repairs, job_id, held)
         if result is None:
             result = _claim_to_send(site, order, settings, note, courier, cls, repairs, job_id)
         if isinstance(result, _Claimed):
@@ -389,10 +391,20 @@ def _orders_and_consignments(site, ids: list[int]) -> tuple[dict[int, Order], di
     return orders, booked_before
 
 
+def held_back(site, orders: list[Order]) -> dict[int, str]:
+    """wc_id → why the shop's own rules hold the order back (`booking_asked`'s receivers)."""
+    held: dict[int, str] = {}
+    if orders:
+        for _receiver, reasons in booking_asked.send(site, orders=orders):
+            for wc_id, reason in (reasons or {}).items():
+                held.setdefault(wc_id, reason)
+    return held
+
+
 def _why_not_bookable(site, wc_id: int, order: Order | None, existing: Consignment | None,
-                      repairs: list, job_id: int | None = None) -> BookingResult | None:
+                      repairs: list, job_id: int | None = None, held: dict | None = None) -> BookingResult | None:
     """The result of an order that cannot be booked at all (gone, not here yet, booked before, not
-    in a bookable status); None when it can. A booking WooCommerce has not heard of goes to `repairs`.
+    in a bookable status, held back by the shop's rules: `held`); None when it can. A booking WooCommerce has not heard of goes to `repairs`.
     Booked before by this same job (its worker was killed before the result was recorded): booked."""
     if order is not None and order.deleted_at is not None:
         return BookingResult(wc_id, order.number, NOT_ATTEMPTED, order_gone_message())
@@ -421,6 +433,8 @@ def _why_not_bookable(site, wc_id: int, order: Order | None, existing: Consignme
         return BookingResult(wc_id, order.number, NOT_ATTEMPTED, _(
             "Order %(order)s is “%(status)s”; only processing, on-hold or pending orders are booked.",
             order=label, status=order.status))
+    if held and wc_id in held:
+        return BookingResult(wc_id, order.number, NOT_ATTEMPTED, held[wc_id])
     return None
 
 

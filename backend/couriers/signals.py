@@ -17,3 +17,9 @@ PARCEL_FIELDS = ("id", "site_id", "booked_at", "courier", "status", "cod_amount"
 # COD and collected amounts). `bulk`: part of a run that commits every hundred parcels; a
 # listener may gather the changes and write them at the commit (the parcel rollup does).
 parcel_changed = signals.signal("parcel-changed")
+
+# booking_asked(site, orders=[Order, ...]) — a booking is about to check these orders: each
+# receiver returns {wc_id: reason} for the orders the shop's own rules hold back (the desk's
+# order tasks: "require phone confirmation before booking"). Such an order is reported
+# not_attempted with that reason, like any other order that cannot be booked. Read only.
+booking_asked = signals.signal("booking-asked")

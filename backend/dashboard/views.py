@@ -14,6 +14,7 @@ from marshmallow import ValidationError
 from backend.dashboard import costs, service
 from backend.dashboard.models import COST_CATEGORIES
 from backend.dashboard.schemas import CostSchema
+from backend.desk.service import team_figures
 from backend.embed.pages import EmbedPage, register_page
 from backend.embed.routes import require_user
 from backend.sync.models import SyncStatus
@@ -225,6 +226,13 @@ def set_target():
         return _error(_("Enter the target in taka, like 500000."))
     service.set_target(user.site.id, amount, user.display_name)
     return jsonify({**_plain(service.target(user.site.id)), "money_hidden": False, "can_set": True})
+
+
+@blp.get("/team.json")
+def team():
+    """Each person's orders (T3): confirmed by phone by them; of the orders assigned to them, booked
+    with a courier and delivered in the period. Counts, no money."""
+    return _widget(lambda site_id, period: team_figures(site_id, period.start, period.end), money=False)
 
 
 # --- D12 costs, profit and cash --------------------------------------------------------------

@@ -12,6 +12,7 @@ from sqlalchemy import func, or_, select, tuple_
 from backend.couriers.models import BookingAttempt, Consignment
 from backend.desk.fields import STATUS_RE, invalid
 from backend.desk.models import OrderTag, OrderTagLink
+from backend.desk.order_tasks import assigned_to, tasks_of_orders
 from backend.extensions import db
 from backend.orders.models import Customer, Order
 from backend.phones import InvalidPhone, normalise_phone
@@ -30,6 +31,7 @@ class ListFilters:
     end: date | None = None
     courier: str | None = None
     q: str | None = None
+    assignee: int | None = None  # "My orders": the WordPress user the orders are assigned to (set by the view)
     cursor: str | None = None
     limit: int = PAGE_SIZE
 
@@ -119,6 +121,8 @@ def filter_orders(query, site_id: int, filters: ListFilters):
         query = query.where(Order.courier == filters.courier)
     if filters.q:
         query = query.where(_search_condition(filters.q))
+    if filters.assignee is not None:
+        query = query.where(Order.id.in_(assigned_to(site_id, filters.assignee)))
     return query
 
 
@@ -138,6 +142,9 @@ def list_orders(site_id: int, filters: ListFilters) -> dict:
     tags = tags_of_orders(site_id, [order.id for order, _count in rows])
     booked = consignments_of_orders(site_id, [order.wc_id for order, _count in rows if order.courier])
     orders = [order_row(order, count, tags.get(order.id, []), booked.get(order.wc_id)) for order, count in rows]
+    tasks = tasks_of_orders(site_id, [row["id"] for row in orders])
+    for row in orders:
+        row["task"] = tasks.get(row["id"])
     last = rows[-1][0] if rows else None
     return {"orders": orders, "next_cursor": encode_cursor(last.date_created_gmt, last.id) if more else None}
 

@@ -31,3 +31,66 @@ class OrderTagLink(db.Model):
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), primary_key=True)
     tag_id: Mapped[int] = mapped_column(ForeignKey("order_tags.id", ondelete="CASCADE"), primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+
+
+# --- order tasks (T3): who works an order, by when, and what the customer said on the phone ---
+
+class StaffMember(db.Model):
+    """A WordPress user the shop has seen open a Bikri page: the people orders are assigned to.
+    Kept (tickets are purged after a day) and refreshed each time the user opens a page."""
+
+    __tablename__ = "staff_members"
+    __table_args__ = (Index("ix_staff_members_site_id_wp_user_id", "site_id", "wp_user_id", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    wp_user_id: Mapped[int]
+    display_name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(16))
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OrderAssignment(db.Model):
+    """An order's current assignee (one per order; reassigning overwrites), and when it is due."""
+
+    __tablename__ = "order_assignments"
+    __table_args__ = (Index("ix_order_assignments_site_id_assignee", "site_id", "assignee_wp_user_id"),)
+
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    assignee_wp_user_id: Mapped[int]
+    due_at: Mapped[datetime | None]  # UTC
+    assigned_by: Mapped[str] = mapped_column(String(120))
+    assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PhoneConfirmation(db.Model):
+    """One call to the customer about an order and its outcome. Every call is kept; the order's
+    latest call is its confirmation state."""
+
+    __tablename__ = "phone_confirmations"
+    __table_args__ = (
+        Index("ix_phone_confirmations_site_id_order_id_id", "site_id", "order_id", "id"),
+        Index("ix_phone_confirmations_site_id_created_at", "site_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    outcome: Mapped[str] = mapped_column(String(16))  # confirmed | no_answer | wrong_number | cancelled
+    note: Mapped[str] = mapped_column(String(500), default="")
+    by_wp_user_id: Mapped[int | None]  # None: through the API
+    by_name: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OrderTaskSettings(db.Model):
+    """A shop's order-task settings: booking only orders the customer confirmed by phone."""
+
+    __tablename__ = "order_task_settings"
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
+    require_phone_confirmation: Mapped[bool] = mapped_column(default=False)
+    updated_by: Mapped[str | None] = mapped_column(String(120))
+    updated_at: Mapped[datetime | None]

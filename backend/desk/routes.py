@@ -1,12 +1,14 @@
 """The order desk's JSON API (for the plugin and tests; bearer token = the shop itself) and
 its embed views (wp-admin iframe; role-checked). Both call backend/desk/service.py."""
 from flask import jsonify, request, url_for
+from flask_babel import gettext as _
 from flask.views import MethodView
 from werkzeug.datastructures import MultiDict
 
 from backend.api import Blueprint, current_site
+from backend.desk.fields import invalid
 from backend.desk import service
-from backend.desk.schemas import ManualOrderSchema, OrderStatusChangeSchema, TagEditSchema, TaggingSchema, TagSchema
+from backend.desk.schemas import AssignSchema, ConfirmSchema, ManualOrderSchema, OrderStatusChangeSchema, TagEditSchema, TaggingSchema, TagSchema
 from backend.desk.views import blp as embed_blp
 from backend.fraud.service import desk_badges
 from backend.tasks.schemas import JobSchema
@@ -19,8 +21,21 @@ API_BLUEPRINTS = [api_blp]
 PAGE_BLUEPRINTS = [embed_blp]
 
 
+def task_json(task: dict | None) -> dict | None:
+    """An order's task (T3): assignee, due time, overdue, and its last call to the customer."""
+    if task is None:
+        return None
+    call = task["call"]
+    return {"assignee": task["assignee"], "assignee_name": task["assignee_name"], "due_at": iso(task["due_at"]),
+            "overdue": task["overdue"],
+            "call": {**call, "at": iso(call["at"])} if call is not None else None}
+
+
 def row_json(row: dict) -> dict:
-    return {**row, "total": f"{row['total']:f}", "date_created_gmt": iso(row["date_created_gmt"])}
+    out = {**row, "total": f"{row['total']:f}", "date_created_gmt": iso(row["date_created_gmt"])}
+    if "task" in row:
+        out["task"] = task_json(row["task"])
+    return out
 
 
 def _fraud_json(badge: dict | None) -> dict | None:
@@ -102,3 +117,52 @@ class Tagging(MethodView):
     def post(self, data, tag_id):
         changed = service.tag_orders(current_site().id, tag_id, data["orders"], add=data["action"] == "add")
         return jsonify({"changed": changed})
+
+
+# --- order tasks (T3) ------------------------------------------------------------------------------
+
+@api_blp.route("/orders/staff")
+class Staff(MethodView):
+    def get(self):
+        """The people orders can be assigned to: WordPress users who have opened Bikri in this shop,
+        with how many open orders each has assigned."""
+        site_id = current_site().id
+        return jsonify({"staff": [{"wp_user_id": s.wp_user_id, "display_name": s.display_name, "role": s.role,
+                                   "open_orders": service.my_open_count(site_id, s.wp_user_id)}
+                                  for s in service.list_staff(site_id)]})
+
+
+@api_blp.route("/orders/assign")
+class Assign(MethodView):
+    @api_blp.arguments(AssignSchema)
+    def post(self, data):
+        """Assign orders (at most 500) to a person, reassigning those assigned to someone else, with
+        an optional due time; `assignee: null` unassigns. Answers one result per order, in the order
+        given: `{wc_id, number, ok, assignee, previous}` or `{wc_id, ok: false, error}`."""
+        results = service.assign_orders(current_site().id, data["orders"], data["assignee"], data["due_at"], by="api")
+        return jsonify({"results": results, "changed": sum(1 for r in results if r["ok"])})
+
+
+@api_blp.route("/orders/confirm")
+class Confirm(MethodView):
+    @api_blp.arguments(ConfirmSchema)
+    def post(self, data):
+        """Record a phone call to each order's customer and its outcome (confirmed, no_answer,
+        wrong_number, cancelled), one result per order. With `cancel_in_woocommerce` and the outcome
+        cancelled, the orders are also set cancelled in WooCommerce by a status-change job
+        (`status_job`, followed at /api/v1/jobs/<id>)."""
+        site = current_site()
+        by_name = "api"
+        if data["by"] is not None:
+            names = service.staff_names(site.id)
+            if data["by"] not in names:
+                raise invalid({"by": _("Only a person who has opened Bikri in this shop.")})
+            by_name = f"{names[data['by']]} (#{data['by']})"
+        results = service.confirm_orders(site.id, data["orders"], data["outcome"], data["note"],
+                                         by_wp_user_id=data["by"], by_name=by_name)
+        job = None
+        if data["cancel_in_woocommerce"] and data["outcome"] == "cancelled":
+            done = [r["wc_id"] for r in results if r["ok"]]
+            if done:
+                job = JobSchema().dump(job_view(service.start_status_change(site, done, "cancelled", by=by_name)))
+        return jsonify({"results": results, "recorded": sum(1 for r in results if r["ok"]), "status_job": job})

@@ -45,3 +45,21 @@ class TagEditSchema(StrictSchema):
 class TaggingSchema(StrictSchema):
     orders = IDS
     action = fields.String(load_default="add", validate=validate.OneOf(["add", "remove"]))
+
+
+class AssignSchema(StrictSchema):
+    orders = IDS
+    # a WordPress user id the shop has seen open Bikri; null unassigns
+    assignee = fields.Integer(required=True, strict=True, allow_none=True)
+    # ISO 8601; without an offset it is Dhaka time
+    due_at = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
+
+
+class ConfirmSchema(StrictSchema):
+    orders = IDS
+    outcome = fields.String(required=True, validate=validate.OneOf(["confirmed", "no_answer", "wrong_number", "cancelled"]))
+    note = fields.String(load_default="", validate=validate.Length(max=500))
+    # who called (a WordPress user id the shop has seen); without it the call is recorded as the API's
+    by = fields.Integer(load_default=None, allow_none=True, strict=True)
+    # with outcome "cancelled": also set the orders cancelled in WooCommerce (a status-change job)
+    cancel_in_woocommerce = fields.Boolean(load_default=False)

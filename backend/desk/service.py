@@ -6,7 +6,8 @@ and embed views) stay thin and call these. The rules live by subject:
 - `counts`: the status tabs and their counts (and the job that folds them);
 - `status_changes`: status changes written to WooCommerce first (O1);
 - `manual_orders`: sequential discounts (O3) and manual orders (O2);
-- `tags`: order tags (O6).
+- `tags`: order tags (O6);
+- `order_tasks`: orders assigned to staff, calls to confirm them by phone, each person's figures (T3).
 """
 from backend.desk.fields import (  # noqa: F401
     CORE_STATUSES, STATUS_LABELS, STATUS_RE, invalid, orders_by_wc_id, status_label,
@@ -27,4 +28,8 @@ from backend.desk.manual_orders import (  # noqa: F401
 )
 from backend.desk.tags import (  # noqa: F401
     COLOUR_RE, create_tag, delete_tag, edit_tag, ids_from, list_tags, tag_orders,
+)
+from backend.desk.order_tasks import (  # noqa: F401
+    OUTCOMES, assign_orders, assigned_to, confirm_orders, list_staff, my_open_count, outcome_label, parse_due,
+    save_task_settings, see_staff, staff_names, task_settings, tasks_of_orders, team_figures, unconfirmed_reasons,
 )

@@ -12,7 +12,7 @@ from backend.desk import export, service
 from backend.commits import claim
 from backend.districts import WC_STATES
 from backend.embed import service as embed_service
-from backend.embed.pages import EmbedPage, register_page
+from backend.embed.pages import EmbedPage, register_nav_badge, register_page, register_page_opened
 from backend.embed.routes import _refused, require_user
 from backend.errors import ApiError
 from backend.extensions import db
@@ -57,16 +57,20 @@ def _booking_context(user):
 
 
 def _tabs(user, counts=None):
-    """The status tabs and their counts; Incomplete only for those who may see abandoned checkouts."""
+    """The status tabs and their counts; Incomplete only for those who may see abandoned checkouts;
+    "My orders" (T3) after All, its number the orders assigned to this user that are still open."""
     show_incomplete = user.can("view_abandoned")
     counts = service.tab_counts(user.site.id, counts, incomplete=show_incomplete)
-    return [{"key": key, "label": label, "count": counts[key], "status": ",".join(statuses)}
+    tabs = [{"key": key, "label": label, "count": counts[key], "status": ",".join(statuses)}
             for key, label, statuses in service.TABS if key in counts]
+    tabs.insert(1, {"key": "mine", "label": _("My orders"), "count": service.my_open_count(user.site.id, user.wp_user_id),
+                    "status": ""})
+    return tabs
 
 
 def _page_context(user):
     counts = service.status_counts(user.site.id)
-    return {**_booking_context(user), "tags": service.list_tags(user.site.id),
+    return {**_booking_context(user), **_task_context(user), "tags": service.list_tags(user.site.id),
             "statuses": service.settable_statuses(counts), "tabs": _tabs(user, counts),
             "products": _products(user.site.id) if user.can("create_orders") else [],
             "districts": sorted(WC_STATES.items(), key=lambda kv: kv[1]), "payment_methods": service.PAYMENT_METHODS,
@@ -93,7 +97,10 @@ def _importing(site_id):
 def order_list():
     user = require_user("view_orders")
     try:
-        page = service.list_orders(user.site.id, service.parse_filters(request.args))
+        filters = service.parse_filters(request.args)
+        if request.args.get("mine"):
+            filters.assignee = user.wp_user_id  # the "My orders" tab
+        page = service.list_orders(user.site.id, filters)
     except ApiError as error:
         return render_template("desk/_rows.html", error=error, page=None, user=user, append=False)
     booking = _booking_context(user)["booking"]
@@ -453,3 +460,86 @@ def job_progress(job_id):
     if job is None:
         abort(404)
     return job_answer(job, user)
+
+
+# --- order tasks (T3): assign orders to staff, confirm them by phone ------------------------------
+
+def _see_staff(user):
+    """Every page opened: the desk remembers the people it can assign orders to."""
+    service.see_staff(user.site.id, user.wp_user_id, user.display_name, user.role)
+
+
+register_page_opened(_see_staff)
+register_nav_badge("orders", lambda user: service.my_open_count(user.site.id, user.wp_user_id))
+
+
+def _task_context(user):
+    return {"staff": service.list_staff(user.site.id) if user.can("assign_orders") else [],
+            "task_settings": service.task_settings(user.site.id) if user.can("manage_order_tasks") else None}
+
+
+@blp.app_template_global()
+def call_outcome_label(outcome):
+    return service.outcome_label(outcome)
+
+
+@blp.app_template_global()
+def call_outcome_choices():
+    return service.OUTCOMES
+
+
+@blp.post("/assign")
+def assign():
+    """Assign the selected orders to a person (or to nobody), with an optional due time."""
+    user = require_user("assign_orders")
+    assignee = request.form.get("assignee", "")
+    if assignee == "":
+        return render_template("desk/_status_results.html",
+                               error=ApiError(_("Choose who the orders go to."), code="validation_error"))
+    try:
+        results = service.assign_orders(user.site.id, request.form.getlist("order"),
+                                        None if assignee == "none" else assignee, request.form.get("due_at"),
+                                        by=_who(user))
+    except ApiError as error:
+        return render_template("desk/_status_results.html", error=error)
+    names = service.staff_names(user.site.id)
+    body = render_template("desk/_assign_results.html", results=results, names=names)
+    return body, 200, {"HX-Trigger": "orders-changed"}
+
+
+@blp.post("/confirm")
+def confirm():
+    """A call to the customer and its outcome, from the order's row; answers the row's task cell
+    (with, for "cancelled", the offer to set the order cancelled in WooCommerce)."""
+    user = require_user("confirm_orders")
+    wc_id = request.form.get("order", "")
+    try:
+        [result] = service.confirm_orders(user.site.id, [wc_id], request.form.get("outcome"),
+                                          request.form.get("note"), by_wp_user_id=user.wp_user_id, by_name=_who(user))
+    except ApiError as error:
+        db.session.rollback()
+        return _task_cell(user, wc_id, error=error)
+    return _task_cell(user, wc_id, result=result)
+
+
+def _task_cell(user, wc_id, result=None, error=None):
+    try:
+        order = service.orders_by_wc_id(user.site.id, [int(wc_id)]).get(int(wc_id))
+    except ValueError:
+        order = None
+    if order is None:
+        abort(404)
+    task = service.tasks_of_orders(user.site.id, [order.id]).get(order.id)
+    o = {"id": order.id, "wc_id": order.wc_id, "number": order.number, "status": order.status, "task": task}
+    offer_cancel = (result is not None and result["outcome"] == "cancelled" and user.can("change_order_status")
+                    and order.status != "cancelled")
+    return render_template("desk/_task_cell.html", o=o, user=user,
+                           error=error, saved=result, offer_cancel=offer_cancel)
+
+
+@blp.post("/task-settings")
+def task_settings():
+    user = require_user("manage_order_tasks")
+    settings = service.save_task_settings(user.site.id, request.form.get("require_phone_confirmation") == "1",
+                                          by=_who(user))
+    return render_template("desk/_task_settings.html", task_settings=settings, user=user, saved=True)

@@ -64,3 +64,28 @@ def alerts_for(user) -> list[dict]:
 
 
 register_page(EmbedPage("home", _l("Home")))
+
+
+# What a domain does each time a user opens a page of the shop (the desk remembers the people it
+# can assign orders to): functions (user) -> None, run after the ticket is spent.
+PAGE_OPENED: list[Callable] = []
+
+
+def register_page_opened(hook: Callable) -> Callable:
+    PAGE_OPENED.append(hook)
+    return hook
+
+
+def page_opened(user) -> None:
+    for hook in PAGE_OPENED:
+        hook(user)
+
+
+# A number beside a page's link in Bikri's menu (the orders assigned to this user that are
+# still open): page name -> function (user) -> int; 0 shows nothing.
+NAV_BADGES: dict[str, Callable] = {}
+
+
+def register_nav_badge(page_name: str, badge: Callable) -> Callable:
+    NAV_BADGES[page_name] = badge
+    return badge

@@ -56,6 +56,11 @@ PERMISSIONS = {
     # orders; a forced re-check spends the courier's small daily allowance of look-ups
     "check_fraud": {ADMIN, MANAGER, STAFF},
     "recheck_fraud": {ADMIN, MANAGER},
+    # order tasks (T3): managers hand out the day's orders (assign, reassign, unassign, due times)
+    # and set "book only orders confirmed by phone"; whoever handles orders records the calls
+    "assign_orders": {ADMIN, MANAGER},
+    "confirm_orders": {ADMIN, MANAGER, STAFF},
+    "manage_order_tasks": {ADMIN, MANAGER},
     # abandoned checkouts: shoppers' phones and carts; their settings spend SMS money and make coupons
     "view_abandoned": {ADMIN, MANAGER},
     "manage_abandoned": {ADMIN, MANAGER},

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 
 from backend.api import Blueprint, current_site
 from backend.embed import service
-from backend.embed.pages import PAGES
+from backend.embed.pages import PAGES, page_opened
 from backend.embed.schemas import TicketRequestSchema, TicketSchema
 from backend.licensing.service import license_summary
 
@@ -61,6 +61,7 @@ def open_page(page):
         return _refused(refused.site)
     g.embed_user = user
     g.frame_ancestors = user.site.origin
+    page_opened(user)
     nav = service.navigation(user, embed_page.name)
     if not user.can(embed_page.permission):
         return render_template("embed/forbidden.html", user=user, nav=nav), 403

@@ -9,7 +9,7 @@ from sqlalchemy import delete, select, update
 
 from backend.embed import roles
 from backend.embed.models import EmbedTicket
-from backend.embed.pages import PAGES, ordered_pages
+from backend.embed.pages import NAV_BADGES, PAGES, ordered_pages
 from backend.commits import claim
 from backend.extensions import db
 from backend.licensing.models import Site
@@ -161,7 +161,8 @@ def pages_by_wordpress_role() -> dict[str, list[str]]:
 def navigation(user: EmbedUser, current: str | None) -> list[dict]:
     """Bikri's own links between its pages (wp-admin hides its menu on a phone): the pages this
     user may open, through wp-admin, which fetches each page a fresh ticket."""
-    links = [{"name": page.name, "title": page.title, "url": user.wp_page_url(page.wp_slug), "current": page.name == current}
+    links = [{"name": page.name, "title": page.title, "url": user.wp_page_url(page.wp_slug), "current": page.name == current,
+              "badge": NAV_BADGES[page.name](user) if page.name in NAV_BADGES else 0}
              for page in ordered_pages() if user.can(page.permission)]
     if user.can("open_license_page"):
         links.append({"name": "license", "title": _("License"), "url": user.wp_page_url("bikri-license"), "current": False})

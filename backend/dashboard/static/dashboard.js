@@ -180,6 +180,13 @@
       }
       if (d.money_hidden) { hidden(body); }
     },
+    team: function (d, body) {
+      // T3: each person's orders confirmed by phone, and of the orders assigned to them, booked and delivered
+      if (!d.people.length) { body.appendChild(el("p", { "class": "muted", text: T.no_team })); return; }
+      body.appendChild(table([T.person, T.confirmed, T.booked, T.delivered_orders], d.people.map(function (p) {
+        return [p.name, num(p.confirmed), num(p.booked), num(p.delivered)];
+      }), [false, true, true, true]));
+    },
     recent: function (d, body) {
       if (!d.orders.length) { body.appendChild(el("p", { "class": "muted", text: T.none })); return; }
       var heads = [T.number, T.customer, T.status, T.date], numeric = [false, false, false, false];

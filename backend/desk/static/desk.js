@@ -41,6 +41,7 @@
   // --- status tabs, the Incomplete tab, the filters drawer, the New-order dialog -------------
   var tabs = document.getElementById("desk-tabs");
   var statusSelect = document.getElementById("f-status");
+  var mineInput = document.getElementById("f-mine");  // the "My orders" tab: orders assigned to me
   var ordersBox = document.getElementById("desk-orders");
   var incompleteBox = document.getElementById("desk-incomplete");
   function markTab(key) {
@@ -77,11 +78,16 @@
       }
       showIncomplete(false);
       statusSelect.value = tab.dataset.status;
+      if (mineInput) { mineInput.value = tab.dataset.tab === "mine" ? "1" : ""; }
       window.htmx.trigger(document.getElementById("desk-filters"), "submit");
     });
   }
   if (statusSelect) {
-    statusSelect.addEventListener("change", function () { showIncomplete(false); markTab(tabOfStatus(statusSelect.value)); });
+    statusSelect.addEventListener("change", function () {
+      showIncomplete(false);
+      if (mineInput && mineInput.value) { return; }  // a status within My orders: that tab stays
+      markTab(tabOfStatus(statusSelect.value));
+    });
   }
   // the list's answer carries the tabs' numbers (HX-Trigger-After-Swap: desk-counts)
   document.body.addEventListener("desk-counts", function (event) {
