@@ -33,6 +33,7 @@ PATH_ARGS = {
     "job_id": lambda other_site: SEEDED["job_id"],  # shop B's work job (seed_tasks)
     "recharge_id": lambda other_site: SEEDED["recharge_id"],  # shop B's bKash recharge (seed_sms)
     "message_id": lambda other_site: SEEDED["message_id"],  # shop B's SMS (seed_sms)
+    "ticket": lambda other_site: SEEDED["download_ticket"],  # shop B's plugin download ticket (seed_updates)
 }
 SEEDED = {}
 
@@ -196,9 +197,23 @@ def seed_tasks(site_id):
     SEEDED["job_id"] = job.id
 
 
+def seed_updates(site_id):
+    """A plugin release (its zip carries the marker, stored uncompressed) and shop B's download ticket for it."""
+    import io
+    import zipfile
+
+    from backend.updates import service
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("bikri/bikri.php", f"<?php\n/*\n * Version: 9.9.9\n * {MARKER}\n */\n")
+    release = service.upload_release(buffer.getvalue(), "a release every shop may see", rollout_percent=100)
+    SEEDED["download_ticket"] = service.download_ticket(site_id, release)
+
+
 # Each domain adds a function that gives shop B data carrying MARKER (and the markers below).
 SEED_OTHER_SHOP = [seed_sms, seed_desk, seed_dashboard, seed_checkout, seed_couriers, seed_fraud, seed_abandoned,
-                   seed_tasks]
+                   seed_tasks, seed_updates]
 OTHER_SHOP_MARKERS = [MARKER, "777.77", "+8801999999999", "01999999999", "+8801888888888", "01888888888",
                       "198.51.100.77", "MarkerShopB", "777001", OTHER_SHOP_CONSIGNMENT,
                       "MARKERTRK"]
