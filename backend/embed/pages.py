@@ -63,4 +63,15 @@ def alerts_for(user) -> list[dict]:
     return [found for alert in ALERTS if (found := alert(user))]
 
 
-register_page(EmbedPage("home", _l("Home")))
+# Cards other domains add to the home page (the first-run guide, say): the endpoint of a view
+# that answers the card's HTML, loaded by the page after it opens (htmx, with the session).
+HOME_CARDS: list[str] = []
+
+
+def register_home_card(endpoint: str) -> str:
+    if endpoint not in HOME_CARDS:
+        HOME_CARDS.append(endpoint)
+    return endpoint
+
+
+register_page(EmbedPage("home", _l("Home"), context=lambda user: {"home_cards": HOME_CARDS}))
