@@ -3,7 +3,7 @@ one is rolled out."""
 from datetime import datetime
 
 from sqlalchemy import LargeBinary, String, Text
-from sqlalchemy.orm import Mapped, deferred, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.extensions import db
 from backend.timeutil import utcnow
@@ -21,7 +21,7 @@ class PluginRelease(db.Model):
     version: Mapped[str] = mapped_column(String(40), unique=True)
     changelog: Mapped[str] = mapped_column(Text, default="")  # plain text, shown escaped
     # the zip itself, loaded only by the download (a few hundred KB)
-    package: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    package: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     size: Mapped[int]
     sha256: Mapped[str] = mapped_column(String(64))
     # Ed25519 over the zip's bytes, base64; the plugin checks it with the public key it ships
