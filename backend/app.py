@@ -75,7 +75,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 # and PAGE_BLUEPRINTS (plain Flask: embed views, consoles). A new domain is one word here.
 DOMAINS = ["licensing", "embed", "operator", "jobs", "tasks", "sms", "orders", "sync", "desk", "dashboard", "checkout",
            "couriers", "fraud", "abandoned", "updates",
-           "guide"]
+           "guide", "ideas"]
 
 
 def _domain_module(domain, name):

@@ -1224,6 +1224,26 @@ BN.update({
     "Send an order to the courier from the Orders page.": "অর্ডার পেজ থেকে একটি অর্ডার কুরিয়ারে পাঠান।",
     "Send your first order update SMS": "অর্ডার আপডেটের প্রথম এসএমএস পাঠান",
     "Tell a customer their order's status by SMS.": "এসএমএসে গ্রাহককে তার অর্ডারের অবস্থা জানান।",
+    # H1 feature requests
+    "Ask Bikri for a feature": "বিক্রির কাছে একটি ফিচার চান",
+    "What do you need?": "আপনার কী দরকার?",
+    "Thank you! The Bikri team will read it and answer here.": "ধন্যবাদ! বিক্রি টিম এটি পড়ে এখানে উত্তর দেবে।",
+    "Your requests": "আপনার অনুরোধগুলো",
+    "%(n)s votes": "%(n)s ভোট",
+    "Bikri's reply:": "বিক্রির উত্তর:",
+    "Planned by Bikri: vote for what you want first": "বিক্রির পরিকল্পনায় আছে: যেটি আগে চান সেটিতে ভোট দিন",
+    "You voted": "আপনি ভোট দিয়েছেন",
+    "Vote": "ভোট দিন",
+    "Received": "পাওয়া গেছে",
+    "Planned": "পরিকল্পনায়",
+    "Done": "হয়ে গেছে",
+    "Declined": "নাকচ",
+    "Write what you need in 3 to 120 characters.": "আপনার কী দরকার ৩ থেকে ১২০ অক্ষরে লিখুন।",
+    "Your shop sent %(n)s requests today; send more tomorrow.": "আপনার দোকান আজ %(n)s টি অনুরোধ পাঠিয়েছে; আরও পাঠাতে আগামীকাল আসুন।",
+    "Feature requests": "ফিচারের অনুরোধ",
+    "Reply the shop sees": "দোকান যে উত্তর দেখবে",
+    "No feature requests.": "কোনো ফিচারের অনুরোধ নেই।",
+    "Request #%(id)s saved.": "অনুরোধ #%(id)s সংরক্ষিত হয়েছে।",
 })
 
 
