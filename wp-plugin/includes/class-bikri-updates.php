@@ -86,7 +86,11 @@ final class Bikri_Updates {
 	 */
 	public function set_up() {
 		add_filter( 'update_plugins_' . self::UPDATE_HOST, array( $this, 'filter_update_plugins' ), 10, 3 );
-		add_filter( 'pre_set_site_transient_update_plugins', array( $this, 'filter_offer_rollback' ), 20 );
+		add_filter( 'site_transient_update_plugins', array( $this, 'filter_update_transient' ), 20 );
+		// The service is asked where WordPress asks for updates: its cron run and its update screens.
+		add_action( 'wp_update_plugins', array( $this, 'action_refresh' ), 9 );
+		add_action( 'load-update-core.php', array( $this, 'action_refresh' ) );
+		add_action( 'load-plugins.php', array( $this, 'action_refresh' ) );
 		add_filter( 'plugins_api', array( $this, 'filter_plugins_api' ), 10, 3 );
 		add_filter( 'upgrader_pre_download', array( $this, 'filter_upgrader_pre_download' ), 10, 4 );
 	}
@@ -113,6 +117,9 @@ final class Bikri_Updates {
 			return null; // No update without a usable license; the service would refuse anyway.
 		}
 		$cached = get_site_transient( self::TRANSIENT );
+		if ( ! $fresh && self::is_forced_check() ) {
+			$fresh = true; // Dashboard → Updates → "Check again".
+		}
 		if ( ! $fresh && is_array( $cached ) && array_key_exists( 'release', $cached ) ) {
 			return $cached['release'];
 		}
@@ -125,6 +132,23 @@ final class Bikri_Updates {
 		$release = isset( $answer['release'] ) && is_array( $answer['release'] ) ? self::clean( $answer['release'] ) : null;
 		set_site_transient( self::TRANSIENT, array( 'release' => $release ), self::CACHE_SECONDS );
 		return $release;
+	}
+
+	/**
+	 * Whether an administrator pressed "Check again" on Dashboard → Updates.
+	 *
+	 * @return bool
+	 */
+	private static function is_forced_check() {
+		// phpcs:ignore WordPress.Security.NonceVerification.Recommended -- WordPress's own link carries no nonce; it only re-reads.
+		return is_admin() && ! empty( $_GET['force-check'] ) && 'update-core.php' === $GLOBALS['pagenow'] && current_user_can( 'update_plugins' );
+	}
+
+	/**
+	 * Forgets the cached answer (a new activation, a new license).
+	 */
+	public static function forget() {
+		delete_site_transient( self::TRANSIENT );
 	}
 
 	/**
@@ -179,22 +203,52 @@ final class Bikri_Updates {
 	}
 
 	/**
-	 * A rolled-back release is older than what the shop runs, so WordPress files it under
-	 * no_update; the service said to go back to it, so it is offered as the update.
+	 * Asks the service when the cached answer is stale (or on "Check again").
+	 */
+	public function action_refresh() {
+		$this->release();
+	}
+
+	/**
+	 * The update list as WordPress reads it, with this plugin's release from the cached answer
+	 * (never a remote call here: the list is read on many admin pages). It covers what
+	 * update_plugins_{hostname} cannot: WordPress skips that filter when api.wordpress.org does
+	 * not answer, and files a rolled-back (older) release under no_update.
 	 *
-	 * @param mixed $transient The update_plugins transient about to be stored.
+	 * @param mixed $transient The update_plugins transient.
 	 * @return mixed
 	 */
-	public function filter_offer_rollback( $transient ) {
-		if ( ! is_object( $transient ) || empty( $transient->no_update[ $this->basename ] ) ) {
+	public function filter_update_transient( $transient ) {
+		$cached = get_site_transient( self::TRANSIENT );
+		if ( ! is_array( $cached ) || empty( $cached['release'] ) || ! $this->license->is_active() ) {
 			return $transient;
 		}
-		$cached = get_site_transient( self::TRANSIENT );
-		$offer  = $transient->no_update[ $this->basename ];
-		if ( is_array( $cached ) && ! empty( $cached['release']['rollback'] ) && isset( $offer->new_version )
-			&& $offer->new_version === $cached['release']['version'] && version_compare( $offer->new_version, BIKRI_VERSION, '<' ) ) {
+		$release = $cached['release'];
+		if ( ! is_object( $transient ) ) {
+			$transient = (object) array( 'response' => array(), 'no_update' => array(), 'translations' => array() );
+		}
+		foreach ( array( 'response', 'no_update' ) as $list ) {
+			if ( ! isset( $transient->$list ) || ! is_array( $transient->$list ) ) {
+				$transient->$list = array();
+			}
+		}
+		$offer = isset( $transient->response[ $this->basename ] ) ? $transient->response[ $this->basename ]
+			: ( isset( $transient->no_update[ $this->basename ] ) ? $transient->no_update[ $this->basename ] : null );
+		if ( null === $offer || ! isset( $offer->new_version ) || $offer->new_version !== $release['version'] ) {
+			$offer = (object) array_merge(
+				$this->filter_update_plugins( false, array( 'UpdateURI' => 'https://' . self::UPDATE_HOST . '/bikri' ), $this->basename ),
+				array(
+					'plugin'      => $this->basename,
+					'new_version' => $release['version'],
+				)
+			);
+		}
+		unset( $transient->response[ $this->basename ], $transient->no_update[ $this->basename ] );
+		$newer = version_compare( $release['version'], BIKRI_VERSION, '>' );
+		if ( $newer || ( $release['rollback'] && version_compare( $release['version'], BIKRI_VERSION, '<' ) ) ) {
 			$transient->response[ $this->basename ] = $offer;
-			unset( $transient->no_update[ $this->basename ] );
+		} else {
+			$transient->no_update[ $this->basename ] = $offer;
 		}
 		return $transient;
 	}

@@ -142,6 +142,33 @@ class Bikri_Updates_Test extends Bikri_Test_Case {
 		$this->assertSame( 1, $this->checks );
 	}
 
+	public function test_the_update_shows_when_wordpress_org_does_not_answer() {
+		$this->activate_locally();
+		$this->serve_release( '99.1.0', self::ZIP, self::sign( self::ZIP ) );
+		$serve         = $this->service;
+		$this->service = static function ( $method, $path, $body, $args ) use ( $serve ) {
+			if ( 0 === strpos( $path, '/plugins/update-check/' ) ) {
+				return new WP_Error( 'http_request_failed', 'cURL error 6: Could not resolve host: api.wordpress.org' );
+			}
+			return $serve( $method, $path, $body, $args );
+		};
+
+		// WordPress gives up before update_plugins_{hostname} (with a warning, silenced here); its
+		// cron hook and screens still refresh ours.
+		$reporting = error_reporting( error_reporting() & ~E_USER_WARNING );
+		try {
+			do_action( 'wp_update_plugins' );
+			list( $list, $update ) = $this->wordpress_update_check();
+		} finally {
+			error_reporting( $reporting );
+		}
+
+		$this->assertSame( 'response', $list );
+		$this->assertSame( '99.1.0', $update->new_version );
+		$this->assertSame( self::SERVICE . self::DOWNLOAD . 'ticket-1', $update->package );
+		$this->assertSame( 1, $this->checks );
+	}
+
 	public function test_no_update_without_an_active_license() {
 		$this->serve_release( '99.1.0', self::ZIP, self::sign( self::ZIP ) );
 
