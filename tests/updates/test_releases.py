@@ -188,3 +188,17 @@ def test_no_update_without_a_usable_license(app, operator_client, shop):
 
 def test_update_check_refuses_unknown_fields(shop):
     assert shop.post("/api/v1/plugin/update-check", json={"versoin": "1"}).status_code == 422
+
+
+def test_cli_prints_the_public_key_and_uploads(app, runner, tmp_path):
+    result = runner.invoke(args=["releases", "public-key"])
+    assert result.exit_code == 0 and result.output.strip() == TEST_PUBLIC_KEY
+    path = tmp_path / "bikri.zip"
+    path.write_bytes(plugin_zip("0.5.0"))
+    result = runner.invoke(args=["releases", "upload", str(path), "--changelog", "CLI", "--rollout", "20"])
+    assert result.exit_code == 0, result.output
+    assert "0.5.0 signed" in result.output
+    with app.app_context():
+        assert db.session.query(PluginRelease.rollout_percent).scalar() == 20
+    result = runner.invoke(args=["releases", "upload", str(path)])
+    assert result.exit_code != 0 and "never replaced" in result.output
