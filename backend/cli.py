@@ -16,6 +16,7 @@ sms_cli = AppGroup("sms", help="SMS wallets.")
 sandbox_cli = AppGroup("sandbox", help="Local stand-ins for outside services (tests and demo only).")
 sync_cli = AppGroup("sync", help="Order sync with a shop's WooCommerce.")
 couriers_cli = AppGroup("couriers", help="Courier status polling.")
+releases_cli = AppGroup("releases", help="Plugin releases: the signing key, uploads.")
 
 
 @licenses_cli.command("create")
@@ -273,7 +274,35 @@ def run_worker(lanes, threads):
     run(list(lanes), threads or current_app.config["WORKER_THREADS"])
 
 
+@releases_cli.command("public-key")
+def releases_public_key():
+    """The public key of BIKRI_RELEASE_SIGNING_KEY: build the plugin with it
+    (BIKRI_RELEASE_PUBLIC_KEY=<key> make plugin)."""
+    from backend.updates import service as updates
+
+    click.echo(updates.public_key())
+
+
+@releases_cli.command("upload")
+@click.argument("zip_path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--changelog", default="", help="What changed (plain text).")
+@click.option("--rollout", default=0, type=click.IntRange(0, 100), help="Share of shops (%), 0 to start with none.")
+def releases_upload(zip_path, changelog, rollout):
+    """Upload and sign a plugin release, as the console's form does."""
+    from backend.updates import service as updates
+
+    with open(zip_path, "rb") as f:
+        data = f.read()
+    try:
+        release = updates.upload_release(data, changelog, rollout_percent=rollout, uploaded_by="cli")
+    except updates.ReleaseError as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"Version {release.version} signed; rollout {release.rollout_percent}%.")
+
+
 def register_commands(app):
     app.cli.add_command(run_worker)
-    for group in (licenses_cli, operators_cli, jobs_cli, demo_cli, sms_cli, sandbox_cli, sync_cli, couriers_cli):
+    for group in (licenses_cli, operators_cli, jobs_cli, demo_cli, sms_cli, sandbox_cli, sync_cli, couriers_cli,
+                  releases_cli):
         app.cli.add_command(group)

@@ -1,4 +1,5 @@
 """Settings, read from environment variables once, when the app is created."""
+import base64
 import os
 import secrets
 from pathlib import Path
@@ -33,10 +34,31 @@ def _secret_key() -> str:
     return path.read_text().strip()
 
 
+def _release_signing_key() -> str:
+    """The Ed25519 private key plugin releases are signed with (P8), base64 of its 32 raw bytes.
+    Production sets BIKRI_RELEASE_SIGNING_KEY and builds the plugin with the matching public key
+    (BIKRI_RELEASE_PUBLIC_KEY=... make plugin; `flask releases public-key` prints it). A
+    development machine without one keeps a generated key in instance/, like the secret key."""
+    key = os.environ.get("BIKRI_RELEASE_SIGNING_KEY", "").strip()
+    if key:
+        return key
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    path = INSTANCE_DIR / "release_signing_key"
+    if not path.exists():
+        path.write_text(base64.b64encode(secrets.token_bytes(32)).decode("ascii"))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 class Config:
     def __init__(self):
         self.SECRET_KEY = _secret_key()
         self.SQLALCHEMY_DATABASE_URI = _database_url()
+        self.RELEASE_SIGNING_KEY = _release_signing_key()
+        # a plugin download URL (a signed ticket for one shop and one release) works this long
+        self.PLUGIN_DOWNLOAD_TICKET_SECONDS = 600
+        # the largest release zip the console takes (the rest of the service refuses > 1 MB)
+        self.PLUGIN_MAX_PACKAGE_BYTES = 20 * 1024 * 1024
         # no pool_pre_ping: extensions._ping_if_idle asks only connections that sat idle
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_recycle": 1800}
 

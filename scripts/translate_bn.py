@@ -1230,6 +1230,98 @@ BN.update({
 })
 
 
+# P8 plugin updates (operators' console, the update check) and H1 the first-run guide (home page)
+BN.update({
+    # P8
+    "Plugin releases": "প্লাগইন রিলিজ",
+    "Upload a release": "একটি রিলিজ আপলোড করুন",
+    "The zip `make plugin` builds (dist/bikri.zip). The service reads its version from bikri.php and signs it; shops with an active license get it through WordPress's own updates.":
+        "`make plugin` যে zip বানায় (dist/bikri.zip)। সার্ভিস bikri.php থেকে এর ভার্সন পড়ে এবং স্বাক্ষর করে; সক্রিয় লাইসেন্সের দোকানগুলো WordPress-এর নিজের আপডেটের মাধ্যমে এটি পায়।",
+    "Plugin zip": "প্লাগইন zip",
+    "Version (optional: checked against the zip)": "ভার্সন (ঐচ্ছিক: zip-এর সাথে মিলিয়ে দেখা হয়)",
+    "What changed (plain text, shown to the shops)": "কী বদলেছে (সাধারণ লেখা, দোকানগুলোকে দেখানো হয়)",
+    "Rollout: share of shops (%%)": "রোলআউট: দোকানের অংশ (%%)",
+    "Upload and sign": "আপলোড ও স্বাক্ষর করুন",
+    "Releases": "রিলিজগুলো",
+    "Roll back the newest live release": "সর্বশেষ চালু রিলিজটি ফিরিয়ে নিন",
+    "Version": "ভার্সন",
+    "Rollout": "রোলআউট",
+    "Uploaded": "আপলোড হয়েছে",
+    "Changelog": "পরিবর্তনের তালিকা",
+    "Live": "চালু",
+    "Rolled back": "ফিরিয়ে নেওয়া হয়েছে",
+    "No release uploaded yet.": "এখনো কোনো রিলিজ আপলোড হয়নি।",
+    "Signing key": "স্বাক্ষরের কী",
+    "The plugin accepts only zips signed with this key. It must ship this public key (wp-plugin/includes/release-key.php); build it with:":
+        "প্লাগইন শুধু এই কী দিয়ে স্বাক্ষরিত zip নেয়। প্লাগইনে এই পাবলিক কী থাকতে হবে (wp-plugin/includes/release-key.php); এভাবে বানান:",
+    "Version %(version)s uploaded and signed; it reaches %(percent)s%% of the shops.":
+        "ভার্সন %(version)s আপলোড ও স্বাক্ষর হয়েছে; এটি %(percent)s%% দোকানে পৌঁছাবে।",
+    "Version %(version)s now reaches %(percent)s%% of the shops.": "ভার্সন %(version)s এখন %(percent)s%% দোকানে পৌঁছায়।",
+    "none: shops keep what they run": "কোনোটি নয়: দোকানগুলো যা চালাচ্ছে তা-ই থাকবে",
+    "Roll back version %(version)s?": "ভার্সন %(version)s ফিরিয়ে নেবেন?",
+    "Roll back": "ফিরিয়ে নিন",
+    "Withdrawn": "প্রত্যাহার করা",
+    "Offered instead": "বদলে দেওয়া হবে",
+    "No shop is offered the withdrawn version any more; shops that installed it are offered the previous one.":
+        "প্রত্যাহার করা ভার্সনটি আর কোনো দোকানকে দেওয়া হবে না; যারা এটি ইনস্টল করেছে তাদের আগেরটি দেওয়া হবে।",
+    "Version %(version)s rolled back.": "ভার্সন %(version)s ফিরিয়ে নেওয়া হয়েছে।",
+    "The zip is damaged.": "zip ফাইলটি নষ্ট।",
+    "This is not the Bikri plugin: the zip must hold the folder bikri/ with bikri.php (the zip `make plugin` builds).":
+        "এটি বিক্রি প্লাগইন নয়: zip-এ bikri.php সহ bikri/ ফোল্ডার থাকতে হবে (`make plugin` যে zip বানায়)।",
+    "The file is not a zip.": "ফাইলটি zip নয়।",
+    "bikri.php in the zip has no usable Version header.": "zip-এর bikri.php-তে ব্যবহারযোগ্য Version হেডার নেই।",
+    "The rollout is a whole percentage from 0 to 100.": "রোলআউট 0 থেকে 100-এর মধ্যে একটি পূর্ণ শতাংশ।",
+    "Choose the plugin zip to upload.": "আপলোড করতে প্লাগইন zip বেছে নিন।",
+    "The zip is too big.": "zip ফাইলটি খুব বড়।",
+    "The zip says version %(found)s, not %(typed)s.": "zip বলছে ভার্সন %(found)s, %(typed)s নয়।",
+    "Version %(version)s was uploaded already; a release is never replaced. Build a new version.":
+        "ভার্সন %(version)s আগেই আপলোড হয়েছে; রিলিজ কখনো বদলানো হয় না। নতুন ভার্সন বানান।",
+    "The changelog is too long.": "পরিবর্তনের তালিকা খুব লম্বা।",
+    "Version %(version)s was rolled back; upload a new version instead.": "ভার্সন %(version)s ফিরিয়ে নেওয়া হয়েছে; বদলে নতুন ভার্সন আপলোড করুন।",
+    "There is no live release to roll back.": "ফিরিয়ে নেওয়ার মতো কোনো চালু রিলিজ নেই।",
+    "This download link is unknown, expired or not yours. Check for updates again.":
+        "এই ডাউনলোড লিংকটি অজানা, মেয়াদোত্তীর্ণ বা আপনার নয়। আবার আপডেট খুঁজুন।",
+    # H1 first-run guide
+    "Getting started": "শুরু করুন",
+    "All set: your shop has done every step. Well done!": "সব তৈরি: আপনার দোকান সব ধাপ শেষ করেছে। চমৎকার!",
+    "%(done)s of %(total)s steps done": "%(total)s টি ধাপের %(done)s টি শেষ",
+    "(done)": "(শেষ)",
+    "(to do)": "(বাকি)",
+    "Activate your license": "আপনার লাইসেন্স সক্রিয় করুন",
+    "Bikri works while the license is active.": "লাইসেন্স সক্রিয় থাকলে বিক্রি কাজ করে।",
+    "Connect a courier": "একটি কুরিয়ার যুক্ত করুন",
+    "Add your Steadfast (or another courier's) API keys.": "আপনার Steadfast (বা অন্য কুরিয়ারের) API কী দিন।",
+    "Add SMS balance": "এসএমএস ব্যালেন্স যোগ করুন",
+    "Checkout codes and order updates need balance.": "চেকআউট কোড ও অর্ডারের আপডেটের জন্য ব্যালেন্স লাগে।",
+    "Choose checkout protection": "চেকআউট সুরক্ষা বেছে নিন",
+    "Turn on OTP at checkout, or save your choice to keep it off.": "চেকআউটে OTP চালু করুন, অথবা বন্ধ রাখতে আপনার পছন্দ সংরক্ষণ করুন।",
+    "Book your first order": "আপনার প্রথম অর্ডার বুক করুন",
+    "Send an order to the courier from the Orders page.": "অর্ডার পেজ থেকে একটি অর্ডার কুরিয়ারে পাঠান।",
+    "Send your first order update SMS": "অর্ডার আপডেটের প্রথম এসএমএস পাঠান",
+    "Tell a customer their order's status by SMS.": "এসএমএসে গ্রাহককে তার অর্ডারের অবস্থা জানান।",
+    # H1 feature requests
+    "Ask Bikri for a feature": "বিক্রির কাছে একটি ফিচার চান",
+    "What do you need?": "আপনার কী দরকার?",
+    "Thank you! The Bikri team will read it and answer here.": "ধন্যবাদ! বিক্রি টিম এটি পড়ে এখানে উত্তর দেবে।",
+    "Your requests": "আপনার অনুরোধগুলো",
+    "%(n)s votes": "%(n)s ভোট",
+    "Bikri's reply:": "বিক্রির উত্তর:",
+    "Planned by Bikri: vote for what you want first": "বিক্রির পরিকল্পনায় আছে: যেটি আগে চান সেটিতে ভোট দিন",
+    "You voted": "আপনি ভোট দিয়েছেন",
+    "Vote": "ভোট দিন",
+    "Received": "পাওয়া গেছে",
+    "Planned": "পরিকল্পনায়",
+    "Done": "হয়ে গেছে",
+    "Declined": "নাকচ",
+    "Write what you need in 3 to 120 characters.": "আপনার কী দরকার 3 থেকে 120 অক্ষরে লিখুন।",
+    "Your shop sent %(n)s requests today; send more tomorrow.": "আপনার দোকান আজ %(n)s টি অনুরোধ পাঠিয়েছে; আরও পাঠাতে আগামীকাল আসুন।",
+    "Feature requests": "ফিচারের অনুরোধ",
+    "Reply the shop sees": "দোকান যে উত্তর দেখবে",
+    "No feature requests.": "কোনো ফিচারের অনুরোধ নেই।",
+    "Request #%(id)s saved.": "অনুরোধ #%(id)s সংরক্ষিত হয়েছে।",
+})
+
+
 def main():
     path = Path(__file__).resolve().parent.parent / "backend/translations/bn/LC_MESSAGES/messages.po"
     with path.open("rb") as f:

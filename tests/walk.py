@@ -33,6 +33,8 @@ PATH_ARGS = {
     "job_id": lambda other_site: SEEDED["job_id"],  # shop B's work job (seed_tasks)
     "recharge_id": lambda other_site: SEEDED["recharge_id"],  # shop B's bKash recharge (seed_sms)
     "message_id": lambda other_site: SEEDED["message_id"],  # shop B's SMS (seed_sms)
+    "request_id": lambda other_site: SEEDED["feature_request_id"],  # shop B's own (new) feature request (seed_ideas)
+    "ticket": lambda other_site: SEEDED["download_ticket"],  # shop B's plugin download ticket (seed_updates)
 }
 SEEDED = {}
 
@@ -214,9 +216,34 @@ def seed_tasks(site_id):
     SEEDED["job_id"] = job.id
 
 
+def seed_updates(site_id):
+    """A plugin release (its zip carries the marker, stored uncompressed) and shop B's download ticket for it."""
+    import io
+    import zipfile
+
+    from backend.updates import service
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("bikri/bikri.php", f"<?php\n/*\n * Version: 9.9.9\n * {MARKER}\n */\n")
+    release = service.upload_release(buffer.getvalue(), "a release every shop may see", rollout_percent=100)
+    SEEDED["download_ticket"] = service.download_ticket(site_id, release)
+
+
+def seed_ideas(site_id):
+    """Shop B's feature request, still its own (new): nobody else sees or votes on it."""
+    from backend.extensions import db
+    from backend.ideas.models import FeatureRequest
+
+    request = FeatureRequest(site_id=site_id, title=f"{MARKER} idea", body=MARKER, asked_by=MARKER, reply=MARKER)
+    db.session.add(request)
+    db.session.flush()
+    SEEDED["feature_request_id"] = request.id
+
+
 # Each domain adds a function that gives shop B data carrying MARKER (and the markers below).
-SEED_OTHER_SHOP = [seed_sms, seed_desk, seed_order_tasks, seed_dashboard, seed_checkout, seed_couriers, seed_fraud, seed_abandoned,
-                   seed_tasks]
+SEED_OTHER_SHOP = [seed_sms, seed_desk, seed_order_tasks, seed_dashboard, seed_checkout, seed_couriers, seed_fraud,
+                   seed_abandoned, seed_tasks, seed_updates, seed_ideas]
 OTHER_SHOP_MARKERS = [MARKER, "777.77", "+8801999999999", "01999999999", "+8801888888888", "01888888888",
                       "198.51.100.77", "MarkerShopB", "777001", OTHER_SHOP_CONSIGNMENT,
                       "MARKERTRK"]

@@ -63,9 +63,6 @@ def alerts_for(user) -> list[dict]:
     return [found for alert in ALERTS if (found := alert(user))]
 
 
-register_page(EmbedPage("home", _l("Home")))
-
-
 # What a domain does each time a user opens a page of the shop (the desk remembers the people it
 # can assign orders to): functions (user) -> None, run after the ticket is spent.
 PAGE_OPENED: list[Callable] = []
@@ -89,3 +86,17 @@ NAV_BADGES: dict[str, Callable] = {}
 def register_nav_badge(page_name: str, badge: Callable) -> Callable:
     NAV_BADGES[page_name] = badge
     return badge
+
+
+# Cards other domains add to the home page (the first-run guide, say): the endpoint of a view
+# that answers the card's HTML, loaded by the page after it opens (htmx, with the session).
+HOME_CARDS: list[str] = []
+
+
+def register_home_card(endpoint: str) -> str:
+    if endpoint not in HOME_CARDS:
+        HOME_CARDS.append(endpoint)
+    return endpoint
+
+
+register_page(EmbedPage("home", _l("Home"), context=lambda user: {"home_cards": HOME_CARDS}))

@@ -64,6 +64,8 @@ PERMISSIONS = {
     # abandoned checkouts: shoppers' phones and carts; their settings spend SMS money and make coupons
     "view_abandoned": {ADMIN, MANAGER},
     "manage_abandoned": {ADMIN, MANAGER},
+    # feature requests (H1): asking Bikri for a feature and voting on planned ones
+    "suggest_features": {ADMIN, MANAGER},
 }
 
 

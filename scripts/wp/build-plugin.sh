@@ -22,9 +22,23 @@ for po in "$repo"/wp-plugin/languages/*.po; do
   msgfmt --check --output-file="$mo_dir/languages/$name.mo" "$po"
 done
 
+# The public key plugin updates are verified with: the committed one is the development and
+# test key; a production build names the service's (BIKRI_RELEASE_PUBLIC_KEY, base64 of 32 bytes,
+# shown in the console under Plugin releases) and it replaces the committed one in the zip.
+export BIKRI_RELEASE_PUBLIC_KEY=${BIKRI_RELEASE_PUBLIC_KEY:-}
+
 # An allowlist, so tests and tool configs never ship.
 python3 - "$repo/wp-plugin" "$out" "$mo_dir" bikri.php uninstall.php readme.txt includes templates assets languages <<'PY'
-import os, sys, zipfile
+import base64, binascii, os, re, sys, zipfile
+
+release_key = os.environ.get("BIKRI_RELEASE_PUBLIC_KEY", "").strip()
+if release_key:
+    try:
+        ok = len(base64.b64decode(release_key, validate=True)) == 32
+    except binascii.Error:
+        ok = False
+    if not ok:
+        sys.exit("build-plugin.sh: BIKRI_RELEASE_PUBLIC_KEY must be base64 of 32 bytes")
 
 src, out, mo_dir, include = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
 files = []  # (path in the plugin, file on disk)
@@ -60,7 +74,12 @@ with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
         info.external_attr = 0o100644 << 16
         info.compress_type = zipfile.ZIP_DEFLATED
         with open(disk, "rb") as fh:
-            z.writestr(info, fh.read())
+            data = fh.read()
+        if release_key and rel == os.path.join("includes", "release-key.php"):
+            data, count = re.subn(rb"return '[A-Za-z0-9+/=]+';", b"return '" + release_key.encode() + b"';", data)
+            if count != 1:
+                sys.exit("build-plugin.sh: includes/release-key.php has no key to replace")
+        z.writestr(info, data)
 os.replace(tmp, out)
 print("built %s (%d files)" % (out, len(files)))
 PY

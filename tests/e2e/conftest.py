@@ -92,6 +92,8 @@ def service(tmp_path_factory, sandboxes):
         "BIKRI_BKASH_PASSWORD": bkash["password"],
         "BIKRI_STEADFAST_BASE_URL": sandboxes["steadfast_url"],
         "BIKRI_QUEUE_NAMESPACE": name,  # the service and its workers share a queue nobody else uses
+        # plugin releases are signed with the test key, whose public half the plugin ships (P8)
+        "BIKRI_RELEASE_SIGNING_KEY": "oCnu1tP8r+AprTDmJM5EsfW4bMheLnPQKetYJE0gAmE=",
     }
     ARTIFACTS.mkdir(exist_ok=True)
     log = open(ARTIFACTS / "service.log", "wb")

@@ -175,6 +175,7 @@ final class Bikri_License {
 			delete_option( self::OPTION_EXPORT_KEY );
 		}
 		$this->save_status( $license, $now );
+		delete_site_transient( 'bikri_update_check' ); // Bikri_Updates::TRANSIENT: what a new activation is offered.
 	}
 
 	/**
@@ -300,6 +301,7 @@ final class Bikri_License {
 		delete_option( self::OPTION_EXPORT_KEY );
 		delete_option( self::OPTION_LICENSE );
 		delete_option( self::OPTION_LAST_CHECK );
+		delete_site_transient( 'bikri_update_check' ); // Bikri_Updates::TRANSIENT.
 	}
 
 	/**

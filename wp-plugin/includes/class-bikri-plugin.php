@@ -106,6 +106,13 @@ final class Bikri_Plugin {
 	public $click_ids;
 
 	/**
+	 * Plugin updates from the service (P8).
+	 *
+	 * @var Bikri_Updates
+	 */
+	public $updates;
+
+	/**
 	 * Creates the instance on first call.
 	 *
 	 * @param string $file Main plugin file.
@@ -155,6 +162,7 @@ final class Bikri_Plugin {
 		require_once __DIR__ . '/class-bikri-checkout-ajax.php';
 		require_once __DIR__ . '/class-bikri-abandoned-capture.php';
 		require_once __DIR__ . '/class-bikri-click-ids.php';
+		require_once __DIR__ . '/class-bikri-updates.php';
 
 		$this->license        = new Bikri_License();
 		$this->client         = new Bikri_Api_Client( $this->license );
@@ -167,6 +175,7 @@ final class Bikri_Plugin {
 		$this->checkout_ajax  = new Bikri_Checkout_Ajax( $this->checkout, $this->client, $this->license );
 		$this->abandoned_capture = new Bikri_Abandoned_Capture( $this->license, $this->client, $this->checkout->config );
 		$this->click_ids      = new Bikri_Click_Ids();
+		$this->updates        = new Bikri_Updates( $this->license, $this->client, plugin_basename( $file ) );
 	}
 
 	/**
@@ -187,6 +196,7 @@ final class Bikri_Plugin {
 		add_action( 'rest_api_init', array( $this->export_route, 'register' ) );
 		$this->sync->set_up();
 		$this->click_ids->set_up();
+		$this->updates->set_up();
 
 		// Checkout protection (F2-F4): both checkouts, the order hooks, the shopper's AJAX, the copy's pull.
 		$checkout = $this->checkout;

@@ -81,6 +81,7 @@ final class Bikri_Uninstaller {
 		foreach ( array_merge( Bikri_License::OPTIONS, Bikri_Checkout_Config::OPTIONS, array( Bikri_Access::OPTION_PAGES ), self::EMAIL_OPTIONS ) as $option ) {
 			delete_option( $option );
 		}
+		delete_site_transient( Bikri_Updates::TRANSIENT );
 		self::delete_order_meta();
 		self::delete_export_nonces();
 	}

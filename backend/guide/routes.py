@@ -1,0 +1,3 @@
+from backend.guide import views
+
+PAGE_BLUEPRINTS = [views.blp]
