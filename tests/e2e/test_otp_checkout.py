@@ -48,8 +48,16 @@ def forged_proofs(service, phone, session):
             for token_hash in hashes]
 
 
-def last_code(sandboxes, msisdn):
-    texts = [m["sms"] for m in sandboxes["sms"].sent.values() if m["msisdn"] == msisdn]
+def last_code(sandboxes, msisdn, seconds=15.0):
+    """The newest code the gateway got for `msisdn`: a worker sends it (the otp lane), so it
+    arrives a moment after the service answered."""
+    deadline = time.monotonic() + seconds
+    while True:
+        texts = [m["sms"] for m in list(sandboxes["sms"].sent.values()) if m["msisdn"] == msisdn]
+        if texts or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert texts, f"no code reached the gateway for {msisdn} within {seconds:.0f}s"
     return re.search(r"\d{6}", texts[-1]).group(0)
 
 

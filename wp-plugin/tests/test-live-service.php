@@ -72,7 +72,8 @@ class Bikri_Live_Service_Test extends Bikri_Test_Case {
 		}
 		$this->plugin->license->save_activation( $token, array( 'status' => 'active' ), time() );
 
-		$sent = bikri_send_sms( '০১৭১১-২৩৪৫৬৭', 'আপনার অর্ডার নিশ্চিত হয়েছে।', 'order_status', 'live-test-1' );
+		// a worker sends it; waiting up to 5 s (Prefer: wait) answers with the gateway's outcome
+		$sent = bikri_send_sms( '০১৭১১-২৩৪৫৬৭', 'আপনার অর্ডার নিশ্চিত হয়েছে।', 'order_status', 'live-test-1', 5 );
 		$this->assertIsArray( $sent, is_wp_error( $sent ) ? $sent->get_error_code() . ': ' . $sent->get_error_message() : '' );
 		$this->assertSame( 'sent', $sent['status'] );
 		$this->assertSame( '+8801711234567', $sent['phone'] );
