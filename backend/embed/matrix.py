@@ -7,6 +7,7 @@ import re
 from flask import g, has_app_context
 from flask_babel import gettext as _
 
+from backend.activity import service as activity
 from backend.embed import roles
 from backend.embed.models import RoleMatrix
 from backend.errors import ApiError
@@ -121,5 +122,5 @@ def save(site_id: int, data: dict, *, editor_role: str | None = None, by: str = 
     row.updated_by = by[:120]
     db.session.flush()
     _cache()[site_id] = matrix
-    g.role_matrix_change = (before or as_dict(roles.DEFAULT), wire) if has_app_context() else None
+    activity.record(site_id, "roles", "role matrix", before or as_dict(roles.DEFAULT), wire)
     return matrix

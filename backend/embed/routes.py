@@ -3,6 +3,7 @@ from flask import abort, current_app, g, render_template, request
 from flask.views import MethodView
 from flask_babel import gettext as _
 
+from backend.activity import service as activity
 from backend.api import Blueprint, current_site
 from backend.embed import matrix as role_matrix, matrix_views, roles, service
 from backend.embed.guard import require_user  # noqa: F401  (every domain's views import it from here)
@@ -70,6 +71,8 @@ def open_page(page):
         return _refused(refused.site)
     g.embed_user = user
     g.frame_ancestors = user.site.origin
+    # T2: a login to the embed pages (each page opened trades a ticket for a session)
+    activity.record(user.site.id, "login", embed_page.name, None, {"page": embed_page.name, "role": user.role})
     nav = service.navigation(user, embed_page.name)
     if not user.can(embed_page.permission):
         return render_template("embed/forbidden.html", user=user, nav=nav), 403

@@ -5,6 +5,7 @@ import socket
 from datetime import timedelta
 
 from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import g
 from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 
@@ -51,6 +52,7 @@ def run_job(app, job: Job):
             return None
         error = None
         try:
+            g.job_name = job.name  # who wrote, for the activity log (T2): Bikri's job
             result = job.target()()
             db.session.commit()
             log.info("job %s done: %s", job.name, result)
