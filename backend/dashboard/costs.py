@@ -9,6 +9,8 @@ still on the way, and what returned or cancelled parcels will never bring. Bikri
 read courier payouts (no courier API it uses reports them), so collected cash is shown as
 "delivered, awaiting payout" and the widget says so instead of claiming money was received.
 """
+from decimal import Decimal
+
 from sqlalchemy import func, select
 
 from backend.activity import service as activity
@@ -53,7 +55,8 @@ def delete_cost(cost: Cost) -> None:
 
 
 def _logged(cost: Cost) -> dict:
-    return {"id": cost.id, "day": cost.day, "category": cost.category, "amount": cost.amount, "note": cost.note}
+    return {"id": cost.id, "day": cost.day, "category": cost.category, "amount": f"{Decimal(cost.amount):.2f}",
+            "note": cost.note}
 
 
 def cost_json(cost: Cost) -> dict:
