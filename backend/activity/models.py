@@ -23,7 +23,9 @@ class Activity(db.Model):
     )
 
     id: Mapped[int] = mapped_column(BIG_ID, primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    # no foreign key: its check would lock the shop's sites row (FOR KEY SHARE) on every entry,
+    # making every write of a shop queue on one row; entries are only ever made for a known site
+    site_id: Mapped[int]
     at: Mapped[datetime]
     actor_kind: Mapped[str] = mapped_column(String(8))
     actor: Mapped[str] = mapped_column(String(120))

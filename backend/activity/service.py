@@ -80,7 +80,8 @@ def list_entries(site_id: int, filters: Filters, *, limit: int = 50, before: tup
     query = _query(site_id, filters)
     if before is not None:
         at, entry_id = before
-        query = query.where((Activity.at < at) | ((Activity.at == at) & (Activity.id < entry_id)))
+        # `at <= X` bounds the index range; the OR only breaks ties within one instant
+        query = query.where(Activity.at <= at, (Activity.at < at) | (Activity.id < entry_id))
     return list(db.session.execute(query.order_by(Activity.at.desc(), Activity.id.desc()).limit(limit)).scalars())
 
 

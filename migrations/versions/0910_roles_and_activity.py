@@ -40,7 +40,6 @@ def upgrade():
         sa.Column('after', sa.Text(), nullable=True),
         sa.Column('source', sa.String(length=200), nullable=False),
         sa.Column('ip', sa.String(length=45), nullable=True),
-        sa.ForeignKeyConstraint(['site_id'], ['sites.id'], name=op.f('fk_activity_site_id_sites')),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_activity')),
     )
     op.create_index('ix_activity_site_at', 'activity', ['site_id', 'at', 'id'])
