@@ -260,3 +260,14 @@ def test_a_desk_status_change_through_the_workers_names_the_person(app, make_syn
     [entry] = [e for e in entries(app, shop.site_id, "order_status") if e.order_wc_id == wc_id]
     assert entry.actor == "Karim"
     assert (loads(entry.before), loads(entry.after)) == ({"status": status}, {"status": "completed"})
+
+
+def test_a_bulk_sms_batch_is_one_entry_by_the_api_key(app, shop, gateway, fund):  # noqa: F811
+    fund(shop, 10)
+    answer = shop.post("/api/sms/batches", json={"messages": [{"phone": "01711000001", "content": "Eid sale"},
+                                                              {"phone": "01711000002", "content": "Eid sale"}]})
+    assert answer.status_code == 202, answer.json
+    [entry] = entries(app, shop.site_id, "sms_batch")
+    assert (entry.actor_kind, entry.source) == ("api", "POST /api/sms/batches")
+    assert loads(entry.after)["messages"] == 2 and entry.before is None
+    assert entries(app, shop.site_id, "sms") == []  # the batch's messages are not logged one by one
