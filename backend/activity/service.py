@@ -37,12 +37,16 @@ def _row(site_id, kind, subject, before, after, order, now, who) -> dict:
 def record(site_id: int, kind: str, subject: str = "", before=None, after=None, *, order: int | None = None) -> None:
     """One row, inserted now in the caller's transaction (it commits or rolls back with the
     write it describes). Who, where and the IP come from the request or the task (context.py)."""
-    db.session.execute(_ACTIVITY, [_row(site_id, kind, subject, before, after, order, utcnow(), context.who())])
+    # one dict, not a list of one: a plain execute, not the executemany path
+    db.session.execute(_ACTIVITY, _row(site_id, kind, subject, before, after, order, utcnow(), context.who()))
 
 
 def record_many(site_id: int, entries: list[tuple]) -> None:
     """Many rows in one statement: (kind, subject, before, after, order) each."""
     if not entries:
+        return
+    if len(entries) == 1:
+        record(site_id, *entries[0][:4], order=entries[0][4])
         return
     now, who = utcnow(), context.who()
     db.session.execute(_ACTIVITY, [_row(site_id, kind, subject, before, after, order, now, who)
