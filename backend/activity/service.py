@@ -10,6 +10,7 @@ from sqlalchemy import delete, select
 from backend import csvfile
 from backend.activity import context
 from backend.activity.models import Activity, ActivitySettings, OperatorAction
+from backend.commits import keep_progress
 from backend.extensions import db
 from backend.timeutil import dhaka_midnight_utc, utcnow
 
@@ -18,6 +19,7 @@ KINDS = ("order_status", "booking", "sms", "sms_batch", "settings", "cost", "bla
 DEFAULT_RETENTION_DAYS = 365
 RETENTION_RANGE = (7, 3650)
 MAX_CSV_ROWS = 100_000
+PRUNE_BATCH = 10_000
 # Core inserts: no ORM unit of work for a row nobody reads back in the same request
 _ACTIVITY = Activity.__table__.insert()
 _OPERATOR = OperatorAction.__table__.insert()
@@ -140,17 +142,30 @@ def prune_site(site_id: int, now: datetime | None = None) -> int:
 
 
 def prune_all(now: datetime | None = None) -> int:
-    """The scheduled prune: every shop's entries older than its retention (default a year)."""
+    """The scheduled prune: every shop's entries older than its retention (default a year), in
+    batches of PRUNE_BATCH rows, each batch kept (a shop's first prune may delete millions: no
+    transaction holds them all; on SQLite no write lock is held that long)."""
     now = now or utcnow()
     custom = dict(db.session.execute(select(ActivitySettings.site_id, ActivitySettings.retention_days)).all())
     deleted = 0
     for site_id, days in custom.items():
-        deleted += db.session.execute(delete(Activity).where(
-            Activity.site_id == site_id, Activity.at < now - timedelta(days=days))).rowcount
-    others = delete(Activity).where(Activity.at < now - timedelta(days=DEFAULT_RETENTION_DAYS))
+        deleted += _delete_in_batches(Activity.site_id == site_id, Activity.at < now - timedelta(days=days))
+    others = [Activity.at < now - timedelta(days=DEFAULT_RETENTION_DAYS)]
     if custom:
-        others = others.where(Activity.site_id.not_in(list(custom)))
-    return deleted + db.session.execute(others).rowcount
+        others.append(Activity.site_id.not_in(list(custom)))
+    return deleted + _delete_in_batches(*others)
+
+
+def _delete_in_batches(*conditions) -> int:
+    deleted = 0
+    while True:
+        batch = select(Activity.id).where(*conditions).limit(PRUNE_BATCH).scalar_subquery()
+        gone = db.session.execute(delete(Activity).where(Activity.id.in_(batch))
+                                  .execution_options(synchronize_session=False)).rowcount
+        deleted += gone
+        if gone < PRUNE_BATCH:
+            return deleted
+        keep_progress()
 
 
 # --- the operators' log --------------------------------------------------------------------------

@@ -271,3 +271,12 @@ def test_a_bulk_sms_batch_is_one_entry_by_the_api_key(app, shop, gateway, fund):
     assert (entry.actor_kind, entry.source) == ("api", "POST /api/sms/batches")
     assert loads(entry.after)["messages"] == 2 and entry.before is None
     assert entries(app, shop.site_id, "sms") == []  # the batch's messages are not logged one by one
+
+
+def test_the_prune_goes_in_batches(app, shop, monkeypatch):
+    monkeypatch.setattr(service, "PRUNE_BATCH", 3)
+    _seed(app, shop.site_id, [("sms", "A", None, 400)] * 7 + [("sms", "A", None, 1)])
+    with app.app_context():
+        assert service.prune_all() == 7
+        db.session.commit()
+    assert len(entries(app, shop.site_id, "sms")) == 1
