@@ -111,9 +111,12 @@ def status_changes(app, site_id: int, changes: int) -> bool:
                 (with_log if logged else without_log).append(elapsed)
         order_stored.connect(original, weak=False)
     del in_listener[:10]
+    # the difference of two p99s is only meaningful on a quiet machine; the listener's own time
+    # (its insert, in place) is the direct figure and decides the verdict
     added_p99 = p(with_log, 99) - p(without_log, 99)
     added_median = statistics.median(with_log) - statistics.median(without_log)
-    print(f"\n1. a single-order status change (upsert + listeners + commit), {changes} each way, interleaved")
+    print(f"\n1. a single-order status change (upsert + listeners + commit), {changes} each way, interleaved; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"   without the log : p50 {statistics.median(without_log):6.2f} ms   p99 {p(without_log, 99):6.2f} ms")
     print(f"   with the log    : p50 {statistics.median(with_log):6.2f} ms   p99 {p(with_log, 99):6.2f} ms")
     print(f"   added           : p50 {added_median:6.2f} ms   p99 {added_p99:6.2f} ms   target p99 <= {TARGET_ADDED_P99_MS} ms   "
@@ -121,7 +124,7 @@ def status_changes(app, site_id: int, changes: int) -> bool:
     listener_p99 = p(in_listener, 99)
     print(f"   the log's listener in place (its insert): p50 {statistics.median(in_listener):.3f} ms   p99 {listener_p99:.3f} ms   "
           f"target p99 <= {TARGET_ADDED_P99_MS} ms   {'ok' if listener_p99 <= TARGET_ADDED_P99_MS else 'OVER'}")
-    return added_p99 <= TARGET_ADDED_P99_MS
+    return listener_p99 <= TARGET_ADDED_P99_MS and added_p99 <= TARGET_ADDED_P99_MS
 
 
 def lists(app, site_id: int, runs: int) -> int:
