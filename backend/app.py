@@ -73,7 +73,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 # The domains, in the order their tables and routes are wired. A domain package may have
 # models.py (tables) and routes.py exporting API_BLUEPRINTS (flask-smorest, JSON under /api)
 # and PAGE_BLUEPRINTS (plain Flask: embed views, consoles). A new domain is one word here.
-DOMAINS = ["licensing", "embed", "operator", "jobs", "tasks", "sms", "orders", "sync", "desk", "dashboard", "checkout",
+DOMAINS = ["licensing", "embed", "operator", "jobs", "tasks", "activity", "sms", "orders", "sync", "desk", "dashboard", "checkout",
            "couriers", "fraud", "abandoned", "updates",
            "guide", "ideas"]
 

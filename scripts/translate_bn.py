@@ -1322,6 +1322,102 @@ BN.update({
 })
 
 
+# Issue 21 items 3 and 4: the role matrix (T1), the activity log and the operator log (T2)
+BN.update({
+    "Courier booking": "কুরিয়ার বুকিং",
+    "Bulk SMS": "বাল্ক এসএমএস",
+    "Settings": "সেটিংস",
+    "Export": "এক্সপোর্ট",
+    "Opened a page": "পেজ খুলেছেন",
+    "Roles": "ভূমিকা",
+    "Activity": "কার্যক্রম",
+    "Enter a number of days from %(low)s to %(high)s.": "%(low)s থেকে %(high)s এর মধ্যে দিনের সংখ্যা লিখুন।",
+    "Days to keep entries (older ones are deleted every night)": "এন্ট্রি কত দিন রাখা হবে (পুরোনোগুলো প্রতি রাতে মুছে ফেলা হয়)",
+    "Who": "কে",
+    "What": "কী",
+    "Before → after": "আগে → পরে",
+    "IP": "আইপি",
+    "Nothing recorded for these filters.": "এই ফিল্টারে কিছু রেকর্ড নেই।",
+    "Older": "আরও পুরোনো",
+    "Bikri — Activity": "বিক্রি — কার্যক্রম",
+    "Who did what in this shop: status changes, bookings, SMS, settings, costs, the blacklist, exports and page openings; Bikri's own work too.":
+        "এই দোকানে কে কী করেছেন: স্ট্যাটাস পরিবর্তন, বুকিং, এসএমএস, সেটিংস, খরচ, ব্ল্যাকলিস্ট, এক্সপোর্ট ও পেজ খোলা; বিক্রির নিজের কাজও।",
+    "Person": "ব্যক্তি",
+    "Everyone": "সবাই",
+    "Keep the log": "লগ রাখার মেয়াদ",
+    "Unknown Bikri role: %(role)s.": "অজানা বিক্রি ভূমিকা: %(role)s।",
+    "Unknown or fixed permissions: %(names)s.": "অজানা বা অপরিবর্তনীয় অনুমতি: %(names)s।",
+    "Say what each role may do: %(roles)s missing.": "প্রতিটি ভূমিকা কী করতে পারে তা বলুন: %(roles)s নেই।",
+    "At most %(count)d WordPress roles.": "সর্বোচ্চ %(count)dটি ওয়ার্ডপ্রেস ভূমিকা।",
+    "Not a WordPress role name: %(name)s.": "এটি ওয়ার্ডপ্রেস ভূমিকার নাম নয়: %(name)s।",
+    "The role matrix is not valid.": "ভূমিকার তালিকাটি সঠিক নয়।",
+    "You cannot remove your own access to the role settings: the administrator's role (and yours) must keep “Change the roles”.":
+        "ভূমিকার সেটিংসে আপনার নিজের প্রবেশাধিকার সরানো যায় না: অ্যাডমিনিস্ট্রেটরের ভূমিকায় (এবং আপনার ভূমিকায়) “ভূমিকা পরিবর্তন” থাকতেই হবে।",
+    "See money": "টাকার হিসাব দেখা",
+    "Orders and their status": "অর্ডার ও তার স্ট্যাটাস",
+    "Book couriers": "কুরিয়ার বুক করা",
+    "Run campaigns": "ক্যাম্পেইন চালানো",
+    "Change settings": "সেটিংস পরিবর্তন",
+    "Other pages": "অন্যান্য পেজ",
+    "See revenue, discounts and targets": "আয়, ডিসকাউন্ট ও লক্ষ্য দেখা",
+    "See the SMS balance and prices": "এসএমএস ব্যালান্স ও দাম দেখা",
+    "See the plan and its expiry": "প্ল্যান ও তার মেয়াদ দেখা",
+    "Enter costs": "খরচ লেখা",
+    "Set the sales target": "বিক্রির লক্ষ্য ঠিক করা",
+    "See courier balances and parcels": "কুরিয়ার ব্যালান্স ও পার্সেল দেখা",
+    "See the order desk": "অর্ডার ডেস্ক দেখা",
+    "Change an order's status": "অর্ডারের স্ট্যাটাস পরিবর্তন",
+    "Tag orders": "অর্ডারে ট্যাগ দেওয়া",
+    "Create orders by hand": "হাতে অর্ডার তৈরি",
+    "Manage the shop's tags": "দোকানের ট্যাগ পরিচালনা",
+    "Book parcels with a courier": "কুরিয়ারে পার্সেল বুক করা",
+    "Check a phone's delivery history": "ফোন নম্বরের ডেলিভারি ইতিহাস যাচাই",
+    "Force a fresh fraud check": "নতুন করে ফ্রড যাচাই করানো",
+    "Send SMS to customers": "গ্রাহকদের এসএমএস পাঠানো",
+    "See abandoned checkouts": "অসম্পূর্ণ চেকআউট দেখা",
+    "Run abandoned-cart reminder campaigns": "অসম্পূর্ণ কার্টের রিমাইন্ডার ক্যাম্পেইন চালানো",
+    "Checkout protection settings": "চেকআউট সুরক্ষার সেটিংস",
+    "Change the blacklist": "ব্ল্যাকলিস্ট পরিবর্তন",
+    "See the OTP report": "ওটিপি রিপোর্ট দেখা",
+    "Courier accounts and defaults": "কুরিয়ার অ্যাকাউন্ট ও ডিফল্ট",
+    "Money settings (recharges)": "টাকার সেটিংস (রিচার্জ)",
+    "Change the roles": "ভূমিকা পরিবর্তন",
+    "Export orders and the activity log": "অর্ডার ও কার্যক্রমের লগ এক্সপোর্ট",
+    "See the dashboard": "ড্যাশবোর্ড দেখা",
+    "See the activity log": "কার্যক্রমের লগ দেখা",
+    "Saved. Each user's next page uses the new roles.": "সংরক্ষিত। প্রত্যেক ব্যবহারকারীর পরের পেজ থেকে নতুন ভূমিকা কার্যকর।",
+    "What each role may do": "কোন ভূমিকা কী করতে পারে",
+    "Permission": "অনুমতি",
+    "WordPress roles": "ওয়ার্ডপ্রেস ভূমিকা",
+    "Custom roles too: type the role's name as WordPress knows it (for example order_staff).":
+        "কাস্টম ভূমিকাও: ওয়ার্ডপ্রেসে যে নামে আছে সেই নাম লিখুন (যেমন order_staff)।",
+    "WordPress role": "ওয়ার্ডপ্রেস ভূমিকা",
+    "Bikri role": "বিক্রি ভূমিকা",
+    "another role": "আরেকটি ভূমিকা",
+    "Every other role": "অন্য সব ভূমিকা",
+    "To remove a role, empty its name.": "কোনো ভূমিকা সরাতে তার নাম মুছে দিন।",
+    "Save roles": "ভূমিকা সংরক্ষণ",
+    "Bikri — Roles": "বিক্রি — ভূমিকা",
+    "Choose what each Bikri role may do in this shop, and which WordPress role is which Bikri role. A user with several WordPress roles gets the highest Bikri role among them. Changes apply the next time a page is opened.":
+        "এই দোকানে প্রতিটি বিক্রি ভূমিকা কী করতে পারবে এবং কোন ওয়ার্ডপ্রেস ভূমিকা কোন বিক্রি ভূমিকা তা বেছে নিন। একাধিক ওয়ার্ডপ্রেস ভূমিকার ব্যবহারকারী তাদের মধ্যে সর্বোচ্চ বিক্রি ভূমিকাটি পান। পরিবর্তন পরের বার পেজ খুললে কার্যকর হয়।",
+    "Operator log": "অপারেটর লগ",
+    "Every change made in this console: licenses, credits, prices, gateways. Secrets are not written here.":
+        "এই কনসোলে করা প্রতিটি পরিবর্তন: লাইসেন্স, ক্রেডিট, দাম, গেটওয়ে। গোপন তথ্য এখানে লেখা হয় না।",
+    "Operator": "অপারেটর",
+    "Where": "কোথায়",
+    "No changes yet.": "এখনো কোনো পরিবর্তন নেই।",
+})
+
+
+# The role matrix's labels for the order-task and feature-request permissions
+BN.update({
+    "Assign orders to staff": "স্টাফকে অর্ডার দেওয়া",
+    "Record phone confirmations": "ফোনে নিশ্চিতকরণ লিখে রাখা",
+    "Require phone confirmation before booking": "বুকিংয়ের আগে ফোনে নিশ্চিতকরণ বাধ্যতামূলক করা",
+    "Ask Bikri for features": "বিক্রির কাছে ফিচার চাওয়া",
+})
+
+
 def main():
     path = Path(__file__).resolve().parent.parent / "backend/translations/bn/LC_MESSAGES/messages.po"
     with path.open("rb") as f:

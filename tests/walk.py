@@ -241,9 +241,24 @@ def seed_ideas(site_id):
     SEEDED["feature_request_id"] = request.id
 
 
+def seed_activity(site_id):
+    """Shop B's activity log (a person, an order, an IP) and its own role matrix: none of it for A."""
+    from backend.activity.models import Activity
+    from backend.embed import matrix
+    from backend.extensions import db
+    from backend.timeutil import utcnow
+
+    db.session.add(Activity(site_id=site_id, at=utcnow(), actor_kind="user", actor=f"{MARKER} staff", actor_id=9,
+                            kind="order_status", order_wc_id=777001, subject=MARKER, before='{"status":"processing"}',
+                            after=f'{{"status":"{MARKER}"}}', source=f"/embed/orders {MARKER}", ip="198.51.100.77"))
+    matrix.save(site_id, {"permissions": {"admin": ["manage_roles", "view_activity"], "manager": [], "staff": []},
+                          "wordpress_roles": {"administrator": "admin", f"{MARKER}-role": "manager"}})
+    db.session.flush()
+
+
 # Each domain adds a function that gives shop B data carrying MARKER (and the markers below).
 SEED_OTHER_SHOP = [seed_sms, seed_desk, seed_order_tasks, seed_dashboard, seed_checkout, seed_couriers, seed_fraud,
-                   seed_abandoned, seed_tasks, seed_updates, seed_ideas]
+                   seed_abandoned, seed_tasks, seed_updates, seed_ideas, seed_activity]
 OTHER_SHOP_MARKERS = [MARKER, "777.77", "+8801999999999", "01999999999", "+8801888888888", "01888888888",
                       "198.51.100.77", "MarkerShopB", "777001", OTHER_SHOP_CONSIGNMENT,
                       "MARKERTRK"]

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import bindparam, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from backend.activity import service as activity
 from backend.checkout.models import BlacklistEntry, CheckoutSettings
 from backend.checkout.settings import bump_version, settings_for
 from backend.errors import ApiError, NotFound
@@ -104,6 +105,7 @@ def add(site: Site, *, kind: str | None, value, reason: str | None = None, added
         return Added(_existing(site.id, kind, value), False)
     if bump:
         bump_version(site.id)
+    activity.record(site.id, "blacklist", f"{kind} {value}", None, {"kind": kind, "value": value, "reason": entry.reason})
     return Added(entry, True)
 
 
@@ -113,10 +115,13 @@ def _existing(site_id: int, kind: str, value: str) -> BlacklistEntry | None:
 
 
 def remove(site: Site, entry_id: int) -> None:
-    removed = db.session.execute(delete(BlacklistEntry).where(BlacklistEntry.site_id == site.id, BlacklistEntry.id == entry_id)
-                                 .execution_options(synchronize_session=False)).rowcount
-    if not removed:
+    gone = db.session.execute(delete(BlacklistEntry).where(BlacklistEntry.site_id == site.id, BlacklistEntry.id == entry_id)
+                              .returning(BlacklistEntry.kind, BlacklistEntry.value, BlacklistEntry.reason)
+                              .execution_options(synchronize_session=False)).one_or_none()
+    if gone is None:
         raise NotFound(_("No blacklist entry has this id."))
+    activity.record(site.id, "blacklist", f"{gone.kind} {gone.value}", {"kind": gone.kind, "value": gone.value,
+                                                                         "reason": gone.reason}, None)
     bump_version(site.id)
 
 

@@ -7,6 +7,7 @@ from flask import Blueprint, Response, render_template, request
 from flask_babel import format_datetime, gettext as _, lazy_gettext as _l
 
 from backend import csvfile
+from backend.activity import service as activity
 from backend.api import paginate
 from backend.checkout import blacklist, service
 from backend.embed.pages import EmbedPage, register_alert, register_page
@@ -175,6 +176,7 @@ def report_rows():
 def report_csv():
     user = require_user("view_otp_report")
     query = service.report_query(user.site.id, **_report_filters())
+    activity.record(user.site.id, "export", "otp-report.csv", None, {"filters": _report_filters()})
     labels = _state_labels()
     out = io.StringIO()
     out.write("\ufeff")  # Excel reads UTF-8 (Bangla) only with a BOM

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, case, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from backend.activity import service as activity
 from backend.couriers.models import Consignment, ConsignmentStatusChange, CourierAccount, CourierSettings
 from backend.couriers.signals import PARCEL_FIELDS, parcel_changed
 from backend.errors import ApiError, NotFound
@@ -251,6 +252,9 @@ def save_settings(site: Site, data: dict) -> CourierSettings:
     if settings is None:
         settings = get_settings(site)
         db.session.add(settings)
+    fields = ("default_courier", "delivery_type", "prepaid_cod_zero", "cod_round_to", "poll_minutes", "default_note",
+              "wc_status_map")
+    before = {name: getattr(settings, name) for name in fields}
     for name in ("default_courier", "delivery_type", "prepaid_cod_zero", "cod_round_to", "poll_minutes"):
         if name in data:
             setattr(settings, name, data[name] if data[name] != "" else None)
@@ -260,6 +264,10 @@ def save_settings(site: Site, data: dict) -> CourierSettings:
         # a WooCommerce status may be written as "wc-completed"; WooCommerce's REST API wants "completed"
         settings.wc_status_map = json.dumps({k: str(v).removeprefix("wc-") for k, v in sorted(mapping.items()) if v})
     db.session.flush()
+    changed = [name for name in fields if getattr(settings, name) != before[name]]
+    if changed:
+        activity.record(site.id, "settings", "courier_settings", {n: before[n] for n in changed},
+                        {n: getattr(settings, n) for n in changed})
     return settings
 
 

@@ -10,7 +10,8 @@ from blinker import Namespace
 signals = Namespace()
 
 # what a parcel version carries (a stored consignment's columns)
-PARCEL_FIELDS = ("id", "site_id", "booked_at", "courier", "status", "cod_amount", "collected_amount")
+PARCEL_FIELDS = ("id", "site_id", "booked_at", "courier", "status", "cod_amount", "collected_amount", "order_wc_id", "invoice",
+                 "consignment_id")
 
 # parcel_changed(None, changes=[(old version or None, new version)], bulk=bool) — a booking
 # (old None) or a status change; versions are mappings with PARCEL_FIELDS (old and new status,

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, abort, jsonify, render_template, request
 from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import select
 
+from backend.activity import service as activity
 from backend.commits import claim
 from backend.couriers import balances, report, service, status_checks
 from backend.couriers.labels import field_label, status_label
@@ -208,6 +209,7 @@ def report_csv():
     user = require_user("view_couriers")
     start, end = dhaka_day_range_from_query(request.args)
     courier = service.report_courier(request.args.get("courier"))
+    activity.record(user.site.id, "export", "deliveries.csv", None, {"from": start, "to": end, "courier": courier})
     body = report.report_csv(report.delivery_report(user.site.id, start, end, courier))
     return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="deliveries-{start}-{end}.csv"'})

@@ -9,8 +9,11 @@ still on the way, and what returned or cancelled parcels will never bring. Bikri
 read courier payouts (no courier API it uses reports them), so collected cash is shown as
 "delivered, awaiting payout" and the widget says so instead of claiming money was received.
 """
+from decimal import Decimal
+
 from sqlalchemy import func, select
 
+from backend.activity import service as activity
 from backend.couriers.report import group_of
 from backend.dashboard.models import COST_CATEGORIES, Cost, DayParcels
 from backend.dashboard.service import ZERO, Period, _in_both, _in_period, _money_sum, _split, _status_days, _totals
@@ -33,6 +36,7 @@ def get_cost(site_id: int, cost_id: int) -> Cost | None:
 
 
 def save_cost(site_id: int, values: dict, by: str, cost: Cost | None = None) -> Cost:
+    before = None if cost is None else _logged(cost)
     if cost is None:
         cost = Cost(site_id=site_id, created_by=by[:100])
         db.session.add(cost)
@@ -40,12 +44,19 @@ def save_cost(site_id: int, values: dict, by: str, cost: Cost | None = None) -> 
     cost.note = (values.get("note") or "").strip()[:500]
     cost.updated_at = utcnow()
     db.session.flush()
+    activity.record(site_id, "cost", f"{cost.category} {cost.day.isoformat()}", before, _logged(cost))
     return cost
 
 
 def delete_cost(cost: Cost) -> None:
+    activity.record(cost.site_id, "cost", f"{cost.category} {cost.day.isoformat()}", _logged(cost), None)
     db.session.delete(cost)
     db.session.flush()
+
+
+def _logged(cost: Cost) -> dict:
+    return {"id": cost.id, "day": cost.day, "category": cost.category, "amount": f"{Decimal(cost.amount):.2f}",
+            "note": cost.note}
 
 
 def cost_json(cost: Cost) -> dict:

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, abort, g, jsonify, render_template, reque
 from flask_babel import gettext as _, lazy_gettext as _l
 
 from backend.abandoned import service as abandoned
+from backend.activity import service as activity
 from backend.api import paginate
 from backend.couriers import balances, booking, service as couriers
 from backend.desk import export, service
@@ -327,6 +328,8 @@ def export_download():
     if not user.can("export_orders"):
         abort(403, description="Your role in this shop cannot do this. Ask the shop's administrator.")
     filters = export.filters_from(request.args)
+    activity.record(user.site.id, "export", "orders.csv", None, {"filters": {k: request.args.getlist(k) for k in EXPORT_FILTERS
+                                                                             if request.args.get(k)}})
     body = stream_with_context(export.csv_chunks(export.rows(user.site.id, filters)))
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="orders-{dhaka_today().isoformat()}.csv"',

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.extensions import db
@@ -25,3 +25,15 @@ class EmbedTicket(db.Model):
     used_at: Mapped[datetime | None]
 
     site: Mapped[Site] = relationship()
+
+
+class RoleMatrix(db.Model):
+    """A shop's own role matrix (T1); no row = the defaults of backend/embed/roles.py.
+    `grants`: JSON {permission: [Bikri roles]}; `wordpress`: JSON {WordPress role: Bikri role}."""
+    __tablename__ = "role_matrices"
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
+    grants: Mapped[str] = mapped_column(Text)
+    wordpress: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str] = mapped_column(String(120), default="")

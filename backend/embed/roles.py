@@ -1,8 +1,12 @@
-"""Bikri roles, derived from the WordPress role of the user who opens a page (T1, first form).
+"""Bikri roles, derived from the WordPress roles of the user who opens a page (T1).
 
-Pages and actions ask `can(role, permission)`; the table below is the one place that says
-who may do what, so a new page adds a line here instead of scattering role checks.
+Pages and actions ask `user.can(permission)`; the tables below are the defaults every shop
+starts with (a shop that never edits its role matrix keeps exactly these). The owner may change,
+per shop, which Bikri role holds which permission and which WordPress role maps to which Bikri
+role (backend/embed/models.py RoleMatrix, embed.service.matrix_for); `Matrix` is that choice.
 """
+from dataclasses import dataclass, field
+
 ADMIN, MANAGER, STAFF = "admin", "manager", "staff"
 ROLES = (ADMIN, MANAGER, STAFF)
 
@@ -66,12 +70,66 @@ PERMISSIONS = {
     "manage_abandoned": {ADMIN, MANAGER},
     # feature requests (H1): asking Bikri for a feature and voting on planned ones
     "suggest_features": {ADMIN, MANAGER},
+    # T1: who may change this role matrix (the owner; never taken from the owner's own role)
+    "manage_roles": {ADMIN},
+    # T2: the activity log (who did what); its CSV also needs export_orders
+    "view_activity": {ADMIN, MANAGER},
 }
 
+# Permissions every role keeps whatever the matrix says: opening Bikri at all, and the
+# plugin's License page (WordPress decides that one: manage_options).
+FIXED = ("view_pages", "open_license_page")
 
-def role_for_wordpress(wp_role: str) -> str:
-    return WORDPRESS_ROLES.get((wp_role or "").strip().lower(), STAFF)
+# The owner's matrix shows the permissions under the headings shops think in (issue 21, T1).
+GROUPS = (
+    ("money", ("view_revenue", "view_sms", "view_license_details", "manage_costs", "set_sales_target", "view_couriers")),
+    ("status", ("view_orders", "change_order_status", "tag_orders", "create_orders", "manage_order_tags",
+                "assign_orders", "confirm_orders", "manage_order_tasks")),
+    ("couriers", ("book_orders", "check_fraud", "recheck_fraud")),
+    ("sms", ("send_sms",)),
+    ("campaigns", ("view_abandoned", "manage_abandoned")),
+    ("settings", ("manage_checkout", "manage_blacklist", "view_otp_report", "manage_courier_accounts",
+                  "manage_money_settings", "manage_roles")),
+    ("export", ("export_orders",)),
+    ("other", ("view_dashboard", "view_activity", "suggest_features")),
+)
+EDITABLE = tuple(name for _group, names in GROUPS for name in names)
+assert set(EDITABLE) | set(FIXED) == set(PERMISSIONS) and len(EDITABLE) == len(set(EDITABLE))
+
+RANK = {ADMIN: 3, MANAGER: 2, STAFF: 1}
 
 
-def can(role: str, permission: str) -> bool:
-    return role in PERMISSIONS.get(permission, ())
+@dataclass(frozen=True)
+class Matrix:
+    """One shop's roles: permission -> the Bikri roles holding it; WordPress role -> Bikri role
+    ("*": every WordPress role not named)."""
+    grants: dict = field(default_factory=lambda: {name: frozenset(roles) for name, roles in PERMISSIONS.items()})
+    wordpress: dict = field(default_factory=lambda: {**WORDPRESS_ROLES, OTHER_WORDPRESS_ROLES: STAFF})
+
+    def can(self, role: str, permission: str) -> bool:
+        if permission in FIXED:
+            return role in PERMISSIONS[permission]
+        return role in self.grants.get(permission, ())
+
+    def role_for(self, wp_roles) -> str:
+        """The highest Bikri role any of the user's WordPress roles maps to; a role not named
+        takes the "*" mapping."""
+        found = [self.wordpress.get(name, self.wordpress.get(OTHER_WORDPRESS_ROLES, STAFF))
+                 for name in ((r or "").strip().lower() for r in wp_roles) if name]
+        found = found or [self.wordpress.get(OTHER_WORDPRESS_ROLES, STAFF)]
+        return max(found, key=RANK.__getitem__)
+
+    def permissions_of(self, role: str) -> list[str]:
+        return [name for name in PERMISSIONS if self.can(role, name)]
+
+
+DEFAULT = Matrix()
+
+
+def role_for_wordpress(wp_role: str, matrix: Matrix = DEFAULT) -> str:
+    return matrix.role_for([wp_role])
+
+
+def can(role: str, permission: str, matrix: Matrix = DEFAULT) -> bool:
+    """The default matrix unless a shop's is given (EmbedUser.can passes the shop's)."""
+    return matrix.can(role, permission)

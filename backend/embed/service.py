@@ -7,7 +7,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _
 from sqlalchemy import delete, select, update
 
-from backend.embed import roles
+from backend.embed import matrix as role_matrix, roles
 from backend.embed.models import EmbedTicket
 from backend.embed.pages import NAV_BADGES, PAGES, ordered_pages
 from backend.commits import claim
@@ -41,7 +41,8 @@ class EmbedUser:
         return f"{self.admin_url}?page={slug}"
 
     def can(self, permission: str) -> bool:
-        return roles.can(self.role, permission)
+        """What the shop's role matrix says (the defaults unless the owner changed them)."""
+        return role_matrix.matrix_for(self.site.id).can(self.role, permission)
 
 
 def _language(locale: str | None) -> str:
@@ -59,16 +60,19 @@ def _admin_url_of(site: Site, admin_url: str | None) -> str:
 
 
 def issue_ticket(site: Site, *, wp_user_id: int, display_name: str, role: str, page: str, locale: str | None = None,
-                 admin_url: str | None = None) -> tuple[EmbedTicket, str]:
+                 admin_url: str | None = None, roles_: list[str] | None = None) -> tuple[EmbedTicket, str]:
+    """`role` is the user's first WordPress role, `roles_` all of them (plugins from T1 on send
+    both): the user gets the highest Bikri role the shop's matrix maps any of them to."""
     raw = new_token()
+    wp_roles = [role, *(roles_ or [])]
     now = utcnow()
     ticket = EmbedTicket(
         ticket_hash=hash_token(raw),
         site_id=site.id,
         wp_user_id=wp_user_id,
         display_name=display_name.strip() or f"#{wp_user_id}",
-        wp_role=role,
-        role=roles.role_for_wordpress(role),
+        wp_role=",".join(dict.fromkeys(wp_roles))[:64],
+        role=role_matrix.matrix_for(site.id).role_for(wp_roles),
         page=page,
         locale=_language(locale),
         admin_url=_admin_url_of(site, admin_url),
@@ -145,17 +149,18 @@ def purge_old_tickets(older_than: timedelta = timedelta(days=1)) -> int:
     return result.rowcount
 
 
-def pages_for_role(role: str) -> list[str]:
+def pages_for_role(role: str, matrix: roles.Matrix = roles.DEFAULT) -> list[str]:
     """The names of the pages a Bikri role may open, in menu order."""
-    return [page.name for page in ordered_pages() if roles.can(role, page.permission)]
+    return [page.name for page in ordered_pages() if matrix.can(role, page.permission)]
 
 
-def pages_by_wordpress_role() -> dict[str, list[str]]:
+def pages_by_wordpress_role(site_id: int | None = None) -> dict[str, list[str]]:
     """What the plugin keeps to build its wp-admin menu without asking on every page view:
-    the pages each WordPress role may open, "*" for every role not named (staff)."""
-    table = {wp_role: pages_for_role(role) for wp_role, role in roles.WORDPRESS_ROLES.items()}
-    table[roles.OTHER_WORDPRESS_ROLES] = pages_for_role(roles.STAFF)
-    return table
+    the pages each WordPress role may open, "*" for every role not named, by the shop's matrix.
+    A user with several WordPress roles sees the pages of all of them (the service gives the
+    user the highest-mapped role, whose pages are those)."""
+    matrix = role_matrix.matrix_for(site_id) if site_id is not None else roles.DEFAULT
+    return {wp_role: pages_for_role(role, matrix) for wp_role, role in sorted(matrix.wordpress.items())}
 
 
 def navigation(user: EmbedUser, current: str | None) -> list[dict]:

@@ -16,7 +16,7 @@ import time
 from datetime import datetime, timedelta, timezone
 
 from apscheduler.schedulers.blocking import BlockingScheduler
-from flask import current_app
+from flask import current_app, g
 
 from backend.dbutil import upsert_insert
 from backend.extensions import db
@@ -47,6 +47,7 @@ def tick(app, job: Job, worker: str = WORKER):
             return None
         started, error, result = utcnow(), None, None
         try:
+            g.job_name = job.name  # who wrote, for the activity log (T2): Bikri's job
             if job.per_shop:
                 result = fan_out(job, interval)
             elif job.lane is not None:

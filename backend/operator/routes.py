@@ -4,6 +4,7 @@ from functools import wraps
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 
+from backend.activity import service as activity
 from backend.extensions import db, limiter
 from backend.licensing import service as licensing
 from backend.licensing.models import License, LicenseStatus, Site
@@ -22,10 +23,30 @@ def load_operator():
             abort(400, description=_("The form has expired. Go back, reload the page and try again."))
 
 
+# form fields never written to the operator log (secrets, the form's own plumbing)
+UNLOGGED_FIELDS = ("csrf_token", "confirm", "password", "next")
+SECRET_WORDS = ("password", "secret", "key", "token", "pin")
+
+
+def log_operator_action(response):
+    """T2, the console's own log: every change an operator made (a form post that did not ask
+    for confirmation first and did not fail): licenses, credits, prices, gateway changes. What
+    was sent is the "after"; secrets (gateway keys, passwords) are written as "•••"."""
+    operator = g.get("operator")
+    if request.method != "POST" or operator is None or response.status_code >= 400 or g.get("confirmation_asked"):
+        return response
+    sent = {name: ("•••" if any(word in name.lower() for word in SECRET_WORDS) else value[:200])
+            for name, value in request.form.items() if name not in UNLOGGED_FIELDS}
+    activity.record_operator(operator.email, request.endpoint or request.path, request.path, None, sent or None,
+                             ip=request.remote_addr)
+    return response
+
+
 def console_blueprint(name: str, import_name: str, url_prefix: str, **kwargs) -> Blueprint:
     """A blueprint of the operators' console: other domains add their console pages with it."""
     blueprint = Blueprint(name, import_name, url_prefix=url_prefix, **kwargs)
     blueprint.before_request(load_operator)
+    blueprint.after_request(log_operator_action)
     return blueprint
 
 
@@ -39,6 +60,7 @@ def confirmation(question: str, button: str, details: list[tuple[str, str]], can
     Confirm button (a second POST, no JavaScript needed). None once confirmed."""
     if request.form.get("confirm") == "yes":
         return None
+    g.confirmation_asked = True  # nothing changed yet: not an operator log entry
     fields = [(name, value) for name, value in request.form.items(multi=True) if name not in ("csrf_token", "confirm")]
     return render_template("operator/confirm.html", question=question, button=button, details=details,
                            fields=fields, action=request.path, cancel_url=cancel_url)
@@ -173,6 +195,13 @@ def _waited(seconds):
     if seconds < 2 * 3600:
         return _("%(count)s min", count=int(seconds // 60))
     return _("%(count)s h", count=int(seconds // 3600))
+
+
+@blp.get("/log")
+@operator_required
+def operator_log():
+    """The operators' own log, newest first."""
+    return render_template("operator/log.html", actions=activity.operator_actions(limit=300))
 
 
 @blp.get("/queue")

@@ -10,6 +10,7 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from sqlalchemy import insert, select, update
 
+from backend.activity import service as activity
 from backend.commits import claim, keep_progress
 from backend.extensions import db
 from backend.licensing.models import Site
@@ -82,6 +83,8 @@ def start_batch(site: Site, rows: list[dict], *, purpose: str = "marketing", sta
     # one ledger row for the batch's debit; each message that fails is refunded on its own row
     db.session.add(WalletEntry(site_id=site.id, amount=-total, kind="sms", reference=f"batch-{job.id}",
                                note=_("Bulk SMS: %(n)d messages", n=len(ids)), created_at=now))
+    activity.record(site.id, "sms_batch", f"{len(ids)} SMS", None,
+                    {"job": job.id, "purpose": purpose, "messages": len(ids), "cost": total})
     return {"job": job, "accepted": len(ids), "rejected": rejected, "duplicates": duplicates, "cost": total,
             "balance": left}
 

@@ -10,6 +10,7 @@ from flask import current_app, g
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
 
+from backend.activity import service as activity
 from backend.errors import ApiError
 from backend.extensions import db
 from backend.integrations.sms import SmsGatewayError, get_sms_gateway
@@ -149,7 +150,12 @@ def apply_sms_option_settings(site: Site, settings, values: dict, errors: dict, 
         raise ApiError(_("Some fields are missing or invalid."), code="validation_error", status=422, details=errors)
     if values.get(switch) and not getattr(settings, switch):
         require_sms_balance(site)
+    before = {name: getattr(settings, name) for name in values}
     for name, value in values.items():
         setattr(settings, name, ((value or "").strip() or None) if name in text_fields else value)
     settings.updated_by = by[:120]
     db.session.flush()
+    after = {name: getattr(settings, name) for name in values}
+    changed = [name for name in values if before[name] != after[name]]
+    if changed:
+        activity.record(site.id, "settings", settings.__tablename__, {n: before[n] for n in changed}, {n: after[n] for n in changed})

@@ -16,6 +16,7 @@ from flask import current_app
 from sqlalchemy import Boolean, bindparam, case, cast, func, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from backend.activity import service as activity
 from backend.commits import before_remote_call, claim, keep_progress
 from backend.dbutil import on_postgresql
 from backend.errors import ApiError
@@ -199,6 +200,9 @@ def send_sms(site: Site, *, phone: str, content: str, purpose: str = "manual",
         raise _refusal(site, price, per_minute)
     message = SmsMessage(id=message_id, **values)
     message.balance_after = left
+    if purpose != "otp":  # a shopper's checkout code is not a staff member's write (the OTP report shows them)
+        activity.record(site.id, "sms", phone, None, {"message": message_id, "purpose": purpose,
+                                                      "segments": price.segments, "cost": price.cost})
     # handed to the broker once the caller commits (the debit with it); a worker sends it
     enqueue(delivery_task(purpose), site_id=site.id, message_id=message_id)
     return message

@@ -12,6 +12,7 @@ import logging
 import uuid
 
 from dramatiq.middleware import CurrentMessage, Middleware
+from flask import g
 
 from backend.extensions import db
 from backend.tasks import coordination
@@ -34,7 +35,17 @@ def use_app(app) -> None:
 def _call(declared: Task, site_id, kwargs) -> None:
     if site_id is not None:
         kwargs = {**kwargs, "site_id": site_id}
-    declared.fn(**kwargs)
+    # the activity log (T2) says who wrote: this task, for the job's starter (g, not an import:
+    # tasks imports no domain); restored after, as inline runs share their caller's context
+    outer = g.get("activity_task"), g.pop("activity_who", None)
+    g.activity_task = (declared.name, kwargs.get("job_id"))
+    try:
+        declared.fn(**kwargs)
+    finally:
+        g.activity_task = outer[0]
+        g.pop("activity_who", None)
+        if outer[1] is not None:
+            g.activity_who = outer[1]
 
 
 def run_from_broker(task_name: str, site_id: int | None, kwargs: dict) -> None:

@@ -2,13 +2,13 @@
 and the setting that books only confirmed orders
 
 Revision ID: 0920
-Revises: 0880
+Revises: 0910
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = '0920'
-down_revision = '0880'
+down_revision = '0910'
 branch_labels = None
 depends_on = None
 

@@ -86,6 +86,21 @@ final class Bikri_Access {
 	}
 
 	/**
+	 * Every WordPress role of a user, for the service's role matrix (T1), which maps each one
+	 * (custom roles too) and gives the user the highest Bikri role among them.
+	 *
+	 * @param WP_User $user The user.
+	 * @return string[] At most 20 role names; at least the one role_of() gives.
+	 */
+	public static function roles_of( WP_User $user ) {
+		$roles = array_values( array_unique( array_map( 'strval', (array) $user->roles ) ) );
+		if ( empty( $roles ) ) {
+			$roles = array( self::role_of( $user ) );
+		}
+		return array_slice( $roles, 0, 20 );
+	}
+
+	/**
 	 * Keeps the service's table of pages per role (from a ticket answer) for the menu.
 	 *
 	 * Only page names the plugin knows are kept; anything malformed is ignored, so a bad answer
@@ -129,13 +144,14 @@ final class Bikri_Access {
 		if ( ! is_array( $table ) ) {
 			return null;
 		}
-		$role = self::role_of( $user );
-		if ( isset( $table[ $role ] ) && is_array( $table[ $role ] ) ) {
-			return $table[ $role ];
+		// A user with several roles gets the service's highest-mapped one: the union of their pages.
+		$pages = null;
+		foreach ( self::roles_of( $user ) as $role ) {
+			$key = isset( $table[ $role ] ) && is_array( $table[ $role ] ) ? $role : self::OTHER_ROLES;
+			if ( isset( $table[ $key ] ) && is_array( $table[ $key ] ) ) {
+				$pages = array_values( array_unique( array_merge( (array) $pages, $table[ $key ] ) ) );
+			}
 		}
-		if ( isset( $table[ self::OTHER_ROLES ] ) && is_array( $table[ self::OTHER_ROLES ] ) ) {
-			return $table[ self::OTHER_ROLES ];
-		}
-		return null;
+		return $pages;
 	}
 }

@@ -125,6 +125,14 @@ final class Bikri_Embedded_Pages {
 				'page'  => 'abandoned',
 				'title' => __( 'Abandoned checkouts', 'bikri' ),
 			),
+			'bikri-activity'   => array(
+				'page'  => 'activity',
+				'title' => __( 'Activity', 'bikri' ),
+			),
+			'bikri-roles'      => array(
+				'page'  => 'roles',
+				'title' => __( 'Roles', 'bikri' ),
+			),
 		);
 	}
 
@@ -280,6 +288,8 @@ final class Bikri_Embedded_Pages {
 			'wp_user_id'   => (int) $user->ID,
 			'display_name' => (string) $user->display_name,
 			'role'         => Bikri_Access::role_of( $user ),
+			// Every role (custom ones too): the service maps each and takes the highest (T1).
+			'roles'        => Bikri_Access::roles_of( $user ),
 			'page'         => (string) $page,
 			'locale'       => get_user_locale( $user ),
 			// Links between Bikri pages go through wp-admin, which may not live under home_url().

@@ -258,6 +258,7 @@ class Bikri_Embedded_Pages_Test extends Bikri_Test_Case {
 				'wp_user_id'   => $user->ID,
 				'display_name' => 'Rahim Uddin (রহিম)',
 				'role'         => 'shop_manager',
+				'roles'        => array( 'shop_manager' ),
 				'page'         => 'home',
 				'locale'       => 'bn_BD',
 				'admin_url'    => admin_url( 'admin.php' ),
@@ -279,6 +280,30 @@ class Bikri_Embedded_Pages_Test extends Bikri_Test_Case {
 		$this->assertSame( 'editor', Bikri_Access::role_of( $editor ) );
 		$editor->set_role( '' );
 		$this->assertSame( 'none', Bikri_Access::role_of( $editor ) );
+	}
+
+	public function test_all_roles_are_sent_and_the_menu_is_the_union_of_their_pages() {
+		add_role( 'order_caller', 'Order caller', array( 'read' => true, 'edit_shop_orders' => true ) );
+		try {
+			$user = $this->sign_in( 'subscriber' );
+			$user->add_role( 'order_caller' );
+			$this->assertSame( array( 'subscriber', 'order_caller' ), Bikri_Access::roles_of( $user ) );
+			Bikri_Access::save_page_table(
+				array(
+					'order_caller' => array( 'home', 'orders', 'activity' ),
+					'*'            => array( 'home' ),
+				),
+				array( 'home', 'orders', 'activity', 'roles' )
+			);
+			$this->assertSame( array( 'home', 'orders', 'activity' ), Bikri_Access::pages_of( $user ) );
+			$request = $this->plugin->embedded_pages->ticket_request( $user, 'home' );
+			$this->assertSame( 'subscriber', $request['role'] );
+			$this->assertSame( array( 'subscriber', 'order_caller' ), $request['roles'] );
+			$user->set_role( '' );
+			$this->assertSame( array( 'none' ), Bikri_Access::roles_of( $user ) );
+		} finally {
+			remove_role( 'order_caller' );
+		}
 	}
 
 	public function test_who_may_open_the_pages() {

@@ -1,0 +1,3 @@
+from backend.activity import views
+
+PAGE_BLUEPRINTS = [views.blp]
