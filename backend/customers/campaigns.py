@@ -108,9 +108,9 @@ def _not_opted_out(site_id: int, phone_column):
 
 def _opted_out_count(site_id: int, phones: list[str]) -> int:
     found = 0
-    for start in range(0, len(phones), INSERT_CHUNK):
+    for begin in range(0, len(phones), INSERT_CHUNK):
         found += db.session.execute(select(func.count()).select_from(SmsOptOut).where(
-            SmsOptOut.site_id == site_id, in_list(SmsOptOut.phone, phones[start:start + INSERT_CHUNK]))).scalar_one()
+            SmsOptOut.site_id == site_id, in_list(SmsOptOut.phone, phones[begin:begin + INSERT_CHUNK]))).scalar_one()
     return found
 
 
@@ -164,8 +164,8 @@ def create(site: Site, *, name: str, content: str, audience: dict, with_opt_out:
     db.session.flush()
     r = CampaignRecipient.__table__
     if phones is not None:
-        for start in range(0, len(phones), INSERT_CHUNK):
-            chunk = phones[start:start + INSERT_CHUNK]
+        for begin in range(0, len(phones), INSERT_CHUNK):
+            chunk = phones[begin:begin + INSERT_CHUNK]
             opted = set(db.session.execute(select(SmsOptOut.phone).where(
                 SmsOptOut.site_id == site.id, in_list(SmsOptOut.phone, chunk))).scalars())
             rows = [{"campaign_id": campaign.id, "site_id": site.id, "phone": p, "status": "queued"}
@@ -208,9 +208,11 @@ def start(site: Site, campaign: Campaign) -> Campaign:
                                    note=_("SMS campaign: %(n)d messages", n=campaign.recipients), created_at=now))
     ids = db.session.execute(select(CampaignRecipient.id).where(CampaignRecipient.campaign_id == campaign.id)
                              .order_by(CampaignRecipient.id)).scalars().all()
+    campaign.total_cost, campaign.status, campaign.started_at = total, "sending", now
+    db.session.flush()  # the tasks read the campaign (inline mode runs them right here)
     job = jobs.start_job(site.id, "sms_campaign", ids, TASK, per_task=RECIPIENTS_PER_TASK,
                          params={"campaign_id": campaign.id, "locale": jobs.asker_locale()})
-    campaign.job_id, campaign.total_cost, campaign.status, campaign.started_at = job.id, total, "sending", now
+    campaign.job_id = job.id
     return campaign
 
 
@@ -221,11 +223,10 @@ def start_due_campaigns() -> int:
                              .order_by(Campaign.scheduled_at, Campaign.id).limit(50)).scalars().all()
     for campaign in due:
         site = db.session.get(Site, campaign.site_id)
-        with db.session.begin_nested():
-            try:
-                start(site, campaign)
-            except ApiError as error:
-                campaign.status, campaign.error, campaign.finished_at = "failed", str(error.message)[:500], utcnow()
+        try:  # start() refuses before it writes anything (the debit is its first write), so no savepoint
+            start(site, campaign)
+        except InsufficientBalance as error:  # (a broker down raises on: the next run tries again)
+            campaign.status, campaign.error, campaign.finished_at = "failed", str(error.message)[:500], utcnow()
     return len(due)
 
 
@@ -279,8 +280,10 @@ def _status(campaign_id: int) -> str:
 
 
 def deliver_chunk(site_id: int, job_id: int, items: list[str]) -> None:
-    campaign = db.session.execute(select(Campaign).where(Campaign.job_id == job_id, Campaign.site_id == site_id)
-                                  ).scalar_one()
+    job = jobs.job_for_site(site_id, job_id)
+    campaign = campaign_for(site_id, jobs.params_of(job)["campaign_id"]) if job is not None else None
+    if campaign is None:
+        return
     if campaign.status != "sending":
         return  # paused (resume queues what is left) or finished
     done = jobs.recorded_items(job_id)
