@@ -13,6 +13,7 @@ from backend.customers.stats import SEGMENTS
 from backend.errors import ApiError
 from backend.extensions import db
 from backend.orders.models import Order, OrderItem
+from backend.phones import InvalidPhone, normalise_phone
 from backend.timeutil import utcnow
 
 # what a filter set may hold (schemas.FiltersSchema validates the same names)
@@ -51,8 +52,11 @@ def conditions(site_id: int, filters: dict, now: datetime | None = None) -> list
         where.append(exists().where(Order.site_id == site_id, Order.customer_id == s.customer_id,
                                     Order.deleted_at.is_(None), OrderItem.order_id == Order.id,
                                     OrderItem.product_id == f["product_id"]))
-    if "phone" in f:
-        where.append(s.phone.like(f"%{f['phone'][-10:]}%"))
+    if "phone" in f:  # a whole number: the unique (site, phone) index; part of one: a scan of the shop's customers
+        try:
+            where.append(s.phone == normalise_phone(f["phone"]))
+        except InvalidPhone:
+            where.append(s.phone.like(f"%{f['phone'][-10:].lstrip('+')}%"))
     return where
 
 

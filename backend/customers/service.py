@@ -1,6 +1,7 @@
 """Customers (U1): the read model (stats.py), filters and segments (segments.py), campaigns
 (campaigns.py); this module holds a customer's page and tags, and re-exports the rest."""
 import json
+from decimal import Decimal
 
 from sqlalchemy import delete, select
 
@@ -14,6 +15,7 @@ from backend.sms.models import SmsMessage
 from backend.timeutil import utcnow
 
 RECENT = 20
+CENTS = Decimal("0.01")
 MAX_TAGS = 20
 
 
@@ -41,7 +43,7 @@ def tags_of(site_id: int, customer_ids) -> dict[int, list[str]]:
 
 def average_order_value(row: CustomerStats):
     kept = row.orders - row.returned - row.cancelled
-    return (row.spend / kept).quantize(row.spend.__class__("0.01")) if kept > 0 else None
+    return (row.spend / kept).quantize(CENTS) if kept > 0 else None
 
 
 def customer_view(row: CustomerStats, tags=None) -> dict:
