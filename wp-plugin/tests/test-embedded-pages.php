@@ -151,7 +151,7 @@ class Bikri_Embedded_Pages_Test extends Bikri_Test_Case {
 			$this->requests = array();
 			$this->assertSame( array( 'bikri', 'bikri-dashboard', 'bikri-orders', 'bikri-customers' ), $this->menu_slugs() );
 			$this->sign_in( 'administrator' );
-			$this->assertCount( 10, $this->menu_slugs() );
+			$this->assertCount( 12, $this->menu_slugs() );
 			$this->assertSame( array(), $this->requests );
 		} finally {
 			remove_role( 'order_clerk' );
