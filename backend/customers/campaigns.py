@@ -39,6 +39,7 @@ from backend.sms.sending import deliver
 from backend.sms.wallet import InsufficientBalance, balance_of, credit, validation_error
 from backend.tasks import enqueue
 from backend.tasks import service as jobs
+from backend.tasks.models import WorkJob
 from backend.timeutil import utcnow
 
 TASK = "customers.send_campaign"
@@ -253,6 +254,9 @@ def resume(site: Site, campaign: Campaign) -> Campaign:
         return start(site, campaign)
     jobs.require_queue()
     campaign.status = "sending"
+    db.session.execute(update(WorkJob).where(WorkJob.id == campaign.job_id, WorkJob.status == "paused")
+                       .values(status="running"))
+    db.session.flush()
     pending = db.session.execute(select(CampaignRecipient.id).where(
         CampaignRecipient.campaign_id == campaign.id, CampaignRecipient.status.in_(("queued", "sending")))
         .order_by(CampaignRecipient.id)).scalars().all()
@@ -285,6 +289,7 @@ def deliver_chunk(site_id: int, job_id: int, items: list[str]) -> None:
     if campaign is None:
         return
     if campaign.status != "sending":
+        _job_paused(job_id, campaign)
         return  # paused (resume queues what is left) or finished
     done = jobs.recorded_items(job_id)
     ids = [int(i) for i in items if i not in done]
@@ -319,6 +324,7 @@ def deliver_chunk(site_id: int, job_id: int, items: list[str]) -> None:
         if recipient.status != "sending" or str(recipient.id) in done:
             continue
         if _status(campaign.id) != "sending":
+            _job_paused(job_id, campaign)
             return  # paused between two recipients: the rest waits for resume
         message = db.session.get(SmsMessage, recipient.message_id)
         if message.status == "sending":
@@ -328,6 +334,14 @@ def deliver_chunk(site_id: int, job_id: int, items: list[str]) -> None:
         keep_progress()
     if jobs.job_for_site(site_id, job_id).status == "done":
         _finish(campaign)
+
+
+def _job_paused(job_id: int, campaign: Campaign) -> None:
+    """A paused campaign's job says so, so the stalled-job sweeper (backend/tasks) does not
+    queue its recipients again and again while it waits; resume sets it running."""
+    if campaign.status == "paused":
+        db.session.execute(update(WorkJob).where(WorkJob.id == job_id, WorkJob.status.in_(("queued", "running")))
+                           .values(status="paused"))
 
 
 def _finish(campaign: Campaign) -> None:

@@ -33,7 +33,7 @@ from decimal import Decimal
 from sqlalchemy import and_, case, delete, func, insert, or_, select, update
 
 from backend.couriers.models import Consignment
-from backend.dbutil import in_list
+from backend.dbutil import in_list, on_postgresql, upsert_insert
 from backend.extensions import db
 from backend.fraud.service import CANCELLED_WC, DELIVERED_PARCELS, DELIVERED_WC, RETURNED_PARCELS, RETURNED_WC
 from backend.orders.models import Customer, Order
@@ -138,14 +138,23 @@ def compute(customer_ids, now: datetime | None = None) -> dict[int, dict]:
 
 
 def refresh(customer_ids) -> None:
-    """Recompute these customers' rows (the listeners' one write)."""
+    """Recompute these customers' rows (the listeners' one write). On PostgreSQL the customers
+    are locked first (in id order; the order upsert holds them already), so two writers of one
+    customer (an order push and a courier poll) take turns and the later one counts both."""
     ids = sorted({i for i in customer_ids if i})
     if not ids:
         return
+    if on_postgresql():
+        db.session.execute(select(Customer.id).where(in_list(Customer.id, ids)).order_by(Customer.id).with_for_update())
     rows = compute(ids)
-    db.session.execute(delete(CustomerStats).where(in_list(CustomerStats.customer_id, ids)))
+    gone = [i for i in ids if i not in rows]
+    if gone:
+        db.session.execute(delete(CustomerStats).where(in_list(CustomerStats.customer_id, gone)))
     if rows:
-        db.session.execute(insert(CustomerStats), list(rows.values()))
+        statement = upsert_insert(CustomerStats).values(list(rows.values()))
+        db.session.execute(statement.on_conflict_do_update(
+            index_elements=["customer_id"],
+            set_={c: statement.excluded[c] for c in next(iter(rows.values())) if c not in ("customer_id", "site_id")}))
 
 
 def rebuild_site(site_id: int) -> int:

@@ -7,9 +7,10 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from backend.customers.models import CampaignRecipient
+from backend.customers.models import Campaign, CampaignRecipient
 from backend.extensions import db
 from backend.orders.service import upsert_orders
+from backend.tasks.models import WorkJob
 from tests.customers.test_customers import order
 from tests.sms.conftest import fund, gateway, ledger  # noqa: F401  (fixtures)
 from tests.tasks.test_redis_workers import QUICK_REDELIVERY
@@ -48,6 +49,10 @@ def test_a_campaign_paused_mid_way_and_resumed_sends_everyone_once(app, shop, ga
     time.sleep(1.5)
     assert len(gateway.sent) == stopped < N, "a paused campaign kept sending"
     assert shop.get(campaign).json["status"] == "paused"
+    with app.app_context():  # the job waits as paused: the stalled-job sweeper leaves it alone
+        job = db.session.execute(select(WorkJob).join(Campaign, Campaign.job_id == WorkJob.id)).scalar_one()
+        assert job.status == "paused"
+        db.session.rollback()
     assert shop.post(f"{campaign}/resume").json["status"] == "sending"
     wait_until(lambda: shop.get(campaign).json["status"] == "done", seconds=60, what="the campaign", logs=[worker])
     report = shop.get(campaign).json
