@@ -289,7 +289,7 @@ def deliver_chunk(site_id: int, job_id: int, items: list[str]) -> None:
     if campaign is None:
         return
     if campaign.status != "sending":
-        _job_paused(job_id, campaign)
+        _job_paused(job_id, campaign.status)
         return  # paused (resume queues what is left) or finished
     done = jobs.recorded_items(job_id)
     ids = [int(i) for i in items if i not in done]
@@ -323,8 +323,9 @@ def deliver_chunk(site_id: int, job_id: int, items: list[str]) -> None:
     for recipient in recipients:
         if recipient.status != "sending" or str(recipient.id) in done:
             continue
-        if _status(campaign.id) != "sending":
-            _job_paused(job_id, campaign)
+        status = _status(campaign.id)  # (the row read above is not refreshed by the commits in between)
+        if status != "sending":
+            _job_paused(job_id, status)
             return  # paused between two recipients: the rest waits for resume
         message = db.session.get(SmsMessage, recipient.message_id)
         if message.status == "sending":
@@ -332,14 +333,14 @@ def deliver_chunk(site_id: int, job_id: int, items: list[str]) -> None:
         recipient.status = message.status if message.status in ("sent", "failed") else recipient.status
         jobs.record_item(job_id, recipient.id, message.status, message.error or "")
         keep_progress()
-    if jobs.job_for_site(site_id, job_id).status == "done":
+    if db.session.execute(select(WorkJob.status).where(WorkJob.id == job_id)).scalar_one() == "done":
         _finish(campaign)
 
 
-def _job_paused(job_id: int, campaign: Campaign) -> None:
+def _job_paused(job_id: int, status: str) -> None:
     """A paused campaign's job says so, so the stalled-job sweeper (backend/tasks) does not
     queue its recipients again and again while it waits; resume sets it running."""
-    if campaign.status == "paused":
+    if status == "paused":
         db.session.execute(update(WorkJob).where(WorkJob.id == job_id, WorkJob.status.in_(("queued", "running")))
                            .values(status="paused"))
 
