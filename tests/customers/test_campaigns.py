@@ -151,3 +151,55 @@ def test_campaign_pages_render_in_bangla(app, shop, gateway, fund):
                             data={"name": "Eid", "source": "segment", "segment": "new", "content": "Sale"})
     assert sent.status_code == 200 and "Eid" in sent.get_data(as_text=True)
     assert len(gateway.sent) == 2
+
+
+def test_a_phone_that_opts_out_after_the_campaign_was_made_is_skipped_and_refunded(app, shop, gateway, fund, ledger):
+    seed(app, shop, n=3)
+    fund(shop, 10)
+    later = (utcnow() + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    created = shop.post("/api/v1/customers/campaigns", json={"name": "x", "content": "Sale", "audience": {"segment": "new"},
+                                                              "send_at": later}).json
+    assert created["recipients"] == 3
+    assert shop.post("/api/v1/customers/opt-outs", json={"phone": "01711000002"}).status_code == 204
+    with app.app_context():
+        db.session.get(Campaign, created["id"]).scheduled_at = utcnow()
+        db.session.commit()
+        campaigns.start_due_campaigns()
+        db.session.commit()
+    report = shop.get(f"/api/v1/customers/campaigns/{created['id']}").json
+    assert (report["sent"], report["opted_out"], report["status"]) == (2, 1, "done")
+    assert Decimal(report["refunded"]) == Decimal(report["unit_cost"]) and "8801711000002" not in {
+        m["msisdn"] for m in gateway.sent.values()}
+    assert ledger(shop) == ((Decimal("10") - Decimal(report["cost"])),) * 2
+
+
+def test_a_scheduled_campaign_short_of_balance_fails_with_the_reason_and_charges_nothing(app, shop, gateway, fund, ledger):
+    seed(app, shop, n=3)
+    fund(shop, 0.5)
+    later = (utcnow() + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    created = shop.post("/api/v1/customers/campaigns", json={"name": "x", "content": "Sale", "audience": {"segment": "new"},
+                                                              "send_at": later}).json
+    with app.app_context():
+        db.session.get(Campaign, created["id"]).scheduled_at = utcnow()
+        db.session.commit()
+        campaigns.start_due_campaigns()
+        db.session.commit()
+    report = shop.get(f"/api/v1/customers/campaigns/{created['id']}").json
+    assert report["status"] == "failed" and "balance" in report["error"]
+    assert ledger(shop) == (Decimal("0.50"), Decimal("0.50")) and gateway.sent == {}
+
+
+def test_a_csv_uploaded_on_the_campaigns_page(app, shop, gateway, fund):
+    import io
+    fund(shop, 10)
+    _page, session = shop.open_page(page="campaigns")
+    headers = {"X-Bikri-Embed-Session": session}
+    form = {"name": "List", "source": "csv", "content": "Sale", "csv": (io.BytesIO(CSV.encode()), "phones.csv")}
+    preview = shop.client.post("/embed/customers/campaigns/preview", headers=headers, data=dict(form),
+                               content_type="multipart/form-data").get_data(as_text=True)
+    assert "Line 3" in preview and "Line 7" in preview and "1 repeated numbers merged" in preview
+    form["csv"] = (io.BytesIO(CSV.encode()), "phones.csv")
+    sent = shop.client.post("/embed/customers/campaigns", headers=headers, data=form, content_type="multipart/form-data")
+    assert sent.status_code == 200 and len(gateway.sent) == 3
+    staff_page, staff = shop.open_page(page="campaigns", role="editor", user_id=7)
+    assert staff_page.status_code == 403
