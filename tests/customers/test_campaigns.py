@@ -63,8 +63,10 @@ def test_a_campaign_to_a_segment_is_charged_once_sent_once_and_reported(app, sho
             == Decimal(preview["total_cost"])
     # the SMS cost page counts it under "campaign"
     _page, session = shop.open_page(page="sms")
+    usage = shop.client.get("/embed/sms/usage.json", headers={"X-Bikri-Embed-Session": session}).json
+    assert sum(usage["purposes"]["campaign"]["cost"]) == float(preview["total_cost"])
     costs = shop.client.get("/embed/sms/messages", headers={"X-Bikri-Embed-Session": session})
-    assert costs.status_code == 200
+    assert costs.status_code == 200 and "Campaigns" in costs.get_data(as_text=True)
     # the customer's page lists the SMS they received
     customer = shop.get("/api/v1/customers", query_string={"phone": "01711000001"}).json["customers"][0]
     assert [m["purpose"] for m in shop.get(f"/api/v1/customers/{customer['id']}").json["sms"]] == ["campaign"]
