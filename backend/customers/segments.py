@@ -21,7 +21,7 @@ from backend.timeutil import utcnow
 FILTERS = ("segment", "spend_min", "spend_max", "orders_min", "orders_max", "ordered_within_days",
            "not_ordered_for_days", "district", "product_id", "delivered_ratio_min", "tag", "phone")
 PAGE_SIZE = 50
-FEW_TAGGED = 5000
+FEW_NARROWED = 5000
 
 
 def conditions(site_id: int, filters: dict, now: datetime | None = None) -> list:
@@ -47,20 +47,19 @@ def conditions(site_id: int, filters: dict, now: datetime | None = None) -> list
     if "delivered_ratio_min" in f:  # delivered / (delivered + returned), in percent; no finished order: left out
         where.append(and_(s.delivered + s.returned > 0,
                           s.delivered * 100 >= f["delivered_ratio_min"] * (s.delivered + s.returned)))
+    # a tag or a product few customers have: their ids, fetched by key (`narrowed`); walking the
+    # list in order and probing each row would read hundreds of rows per match. A common one:
+    # probe while walking (a match comes every few rows).
     if "tag" in f:
-        # a tag few customers hold: their ids, fetched by key (walking the list in order and probing
-        # each row would read hundreds of rows per match); a common one: probe while walking
-        tagged = select(CustomerTag.customer_id).where(CustomerTag.site_id == site_id, CustomerTag.tag == f["tag"])
-        few = db.session.execute(tagged.limit(FEW_TAGGED + 1)).scalars().all()
-        if len(few) <= FEW_TAGGED:
-            where.append(in_list(s.customer_id, few) if few else false())
-        else:
-            where.append(exists().where(CustomerTag.site_id == site_id, CustomerTag.customer_id == s.customer_id,
-                                        CustomerTag.tag == f["tag"]))
+        _narrow(where, select(CustomerTag.customer_id).where(CustomerTag.site_id == site_id, CustomerTag.tag == f["tag"]),
+                exists().where(CustomerTag.site_id == site_id, CustomerTag.customer_id == s.customer_id,
+                               CustomerTag.tag == f["tag"]))
     if "product_id" in f:
-        where.append(exists().where(Order.site_id == site_id, Order.customer_id == s.customer_id,
-                                    Order.deleted_at.is_(None), OrderItem.order_id == Order.id,
-                                    OrderItem.product_id == f["product_id"]))
+        _narrow(where, select(Order.customer_id)  # (not DISTINCT: LIMIT stops early; repeats are few)
+                .where(OrderItem.site_id == site_id, OrderItem.product_id == f["product_id"], Order.id == OrderItem.order_id,
+                       Order.deleted_at.is_(None), Order.customer_id.is_not(None)),
+                exists().where(Order.site_id == site_id, Order.customer_id == s.customer_id, Order.deleted_at.is_(None),
+                               OrderItem.order_id == Order.id, OrderItem.product_id == f["product_id"]))
     if "phone" in f:  # a whole number: the unique (site, phone) index; part of one: a scan of the shop's customers
         try:
             where.append(s.phone == normalise_phone(f["phone"]))
@@ -69,14 +68,36 @@ def conditions(site_id: int, filters: dict, now: datetime | None = None) -> list
     return where
 
 
+class Narrowed(list):
+    """A condition that names the matching customers by id (few of them)."""
+
+
+def _narrow(where: list, ids_query, probe) -> None:
+    found = db.session.execute(ids_query.limit(FEW_NARROWED + 1)).scalars().all()
+    few = sorted(set(found))
+    if len(found) <= FEW_NARROWED:
+        where.append(Narrowed([in_list(CustomerStats.customer_id, few) if few else false()]))
+    else:
+        where.append(probe)
+
+
+def _flat(where: list) -> list:
+    return [c for w in where for c in (w if isinstance(w, Narrowed) else [w])]
+
+
 def list_customers(site_id: int, filters: dict, *, cursor: str | None = None, limit: int = PAGE_SIZE) -> dict:
     """A page of customers, latest order first (keyset: last order time, id), and the cursor of the next."""
     s = CustomerStats
     where = conditions(site_id, filters)
+    narrowed = any(isinstance(w, Narrowed) for w in where)
+    where = _flat(where)
     if cursor:  # a row value, so the (site, last order, id) index starts right there
         last, customer_id = _read_cursor(cursor)
         where.append(tuple_(s.last_order_gmt, s.customer_id) < tuple_(last, customer_id))
-    rows = db.session.execute(select(s).where(*where).order_by(s.last_order_gmt.desc(), s.customer_id.desc())
+    # narrowed to a few ids: fetch those by key and sort them (an order the index cannot give, so
+    # the planner does not walk the whole list in order probing each row against the ids)
+    newest = func.coalesce(s.last_order_gmt, s.last_order_gmt) if narrowed else s.last_order_gmt
+    rows = db.session.execute(select(s).where(*where).order_by(newest.desc(), s.customer_id.desc())
                               .limit(limit + 1)).scalars().all()
     more = len(rows) > limit
     rows = rows[:limit]
@@ -101,12 +122,12 @@ def segment_counts(site_id: int) -> dict:
 
 def count(site_id: int, filters: dict) -> int:
     return db.session.execute(select(func.count()).select_from(CustomerStats)
-                              .where(*conditions(site_id, filters))).scalar_one()
+                              .where(*_flat(conditions(site_id, filters)))).scalar_one()
 
 
 def phones_query(site_id: int, filters: dict):
     """The audience's phones (a campaign inserts them with INSERT ... SELECT)."""
-    return select(CustomerStats.phone).where(*conditions(site_id, filters))
+    return select(CustomerStats.phone).where(*_flat(conditions(site_id, filters)))
 
 
 def saved_segments(site_id: int) -> list[SavedSegment]:
