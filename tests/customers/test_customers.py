@@ -217,3 +217,15 @@ def test_the_customer_page_opens_from_a_desk_row(app, shop):
     assert page.status_code == 200
     listing = shop.client.get("/embed/customers/rows", headers={"X-Bikri-Embed-Session": session})
     assert "Rahim Mia" in listing.get_data(as_text=True)
+
+
+def test_flask_customers_rebuild_builds_an_existing_shop(app, shop, runner):
+    with app.app_context():
+        upsert_orders(shop.site_id, [order(1, "01711000001"), order(2, "01711000002")])
+        db.session.commit()
+        db.session.execute(CustomerStats.__table__.delete())  # as before the upgrade: orders, no customer rows
+        db.session.commit()
+    result = runner.invoke(args=["customers", "rebuild"])
+    assert result.exit_code == 0 and "2 customers" in result.output
+    with app.app_context():
+        assert set(rows(shop.site_id)) == {"+8801711000001", "+8801711000002"}
