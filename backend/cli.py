@@ -17,6 +17,7 @@ sandbox_cli = AppGroup("sandbox", help="Local stand-ins for outside services (te
 sync_cli = AppGroup("sync", help="Order sync with a shop's WooCommerce.")
 couriers_cli = AppGroup("couriers", help="Courier status polling.")
 releases_cli = AppGroup("releases", help="Plugin releases: the signing key, uploads.")
+customers_cli = AppGroup("customers", help="The customer read model (U1).")
 
 
 @licenses_cli.command("create")
@@ -263,6 +264,17 @@ def couriers_poll(budget):
     click.echo(json.dumps(poll_due_consignments(budget_seconds=budget)))
 
 
+@customers_cli.command("rebuild")
+@click.option("--site-id", type=int, default=None, help="One shop (default: every shop).")
+def customers_rebuild(site_id):
+    """Rebuild customers from the stored orders (once after upgrading; the listeners keep them after)."""
+    from backend.customers import service
+
+    written = service.stats.rebuild_site(site_id) if site_id else service.rebuild_all()
+    db.session.commit()
+    click.echo(f"{written} customers")
+
+
 @click.command("worker")
 @click.option("--lane", "lanes", multiple=True, default=("otp", "transactional", "bulk"), show_default=True,
               help="A lane to work (repeat for more).")
@@ -304,5 +316,5 @@ def releases_upload(zip_path, changelog, rollout):
 def register_commands(app):
     app.cli.add_command(run_worker)
     for group in (licenses_cli, operators_cli, jobs_cli, demo_cli, sms_cli, sandbox_cli, sync_cli, couriers_cli,
-                  releases_cli):
+                  releases_cli, customers_cli):
         app.cli.add_command(group)

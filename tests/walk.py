@@ -35,6 +35,10 @@ PATH_ARGS = {
     "message_id": lambda other_site: SEEDED["message_id"],  # shop B's SMS (seed_sms)
     "request_id": lambda other_site: SEEDED["feature_request_id"],  # shop B's own (new) feature request (seed_ideas)
     "ticket": lambda other_site: SEEDED["download_ticket"],  # shop B's plugin download ticket (seed_updates)
+    "customer_id": lambda other_site: SEEDED["customer_id"],  # shop B's customer (seed_customers)
+    "segment_id": lambda other_site: SEEDED["segment_id"],  # shop B's saved segment (seed_customers)
+    "campaign_id": lambda other_site: SEEDED["campaign_id"],  # shop B's SMS campaign (seed_customers)
+    "action": lambda other_site: "pause",  # a campaign's action: A pausing B's campaign must be a 404
 }
 SEEDED = {}
 
@@ -256,9 +260,29 @@ def seed_activity(site_id):
     db.session.flush()
 
 
+def seed_customers(site_id):
+    """Shop B's customer (seed_desk's order: its name and phone are markers) with a tag, a saved
+    segment, an opt-out and a scheduled campaign, all carrying the marker."""
+    import json
+    from datetime import timedelta
+
+    from backend.customers.models import Campaign, CustomerStats, CustomerTag, SavedSegment, SmsOptOut
+    from backend.extensions import db
+    from backend.timeutil import utcnow
+
+    stats = db.session.query(CustomerStats).filter(CustomerStats.site_id == site_id).one()
+    db.session.add(CustomerTag(site_id=site_id, customer_id=stats.customer_id, tag=MARKER[:40]))
+    segment = SavedSegment(site_id=site_id, name=MARKER, filters=json.dumps({"tag": MARKER[:40]}))
+    campaign = Campaign(site_id=site_id, name=MARKER, content=f"{MARKER} offer", audience="{}", status="scheduled",
+                        scheduled_at=utcnow() + timedelta(days=30), recipients=1, segments=1)
+    db.session.add_all([segment, campaign, SmsOptOut(site_id=site_id, phone="+8801888888888")])
+    db.session.flush()
+    SEEDED.update(customer_id=stats.customer_id, segment_id=segment.id, campaign_id=campaign.id)
+
+
 # Each domain adds a function that gives shop B data carrying MARKER (and the markers below).
 SEED_OTHER_SHOP = [seed_sms, seed_desk, seed_order_tasks, seed_dashboard, seed_checkout, seed_couriers, seed_fraud,
-                   seed_abandoned, seed_tasks, seed_updates, seed_ideas, seed_activity]
+                   seed_abandoned, seed_tasks, seed_updates, seed_ideas, seed_activity, seed_customers]
 OTHER_SHOP_MARKERS = [MARKER, "777.77", "+8801999999999", "01999999999", "+8801888888888", "01888888888",
                       "198.51.100.77", "MarkerShopB", "777001", OTHER_SHOP_CONSIGNMENT,
                       "MARKERTRK"]

@@ -173,6 +173,7 @@ def order_row(order: Order, order_count: int | None, tags: list, consignment_id:
         "date_created_gmt": order.date_created_gmt, "created_via": order.created_via,
         # O4: a customer with more than one order (that counts as a sale) is a repeat customer
         "customer_orders": order_count or 0, "repeat": (order_count or 0) > 1,
+        "customer_id": order.customer_id,  # the customer's page (backend/customers)
         "tags": tags,
     }
 

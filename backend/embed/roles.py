@@ -22,6 +22,11 @@ PERMISSIONS = {
     "open_license_page": {ADMIN},
     # the SMS page: balance, what SMS cost, sending a message
     "view_sms": {ADMIN, MANAGER},
+    # customers (U1): the list and a customer's page for everyone who runs orders; tags and saved
+    # segments, and SMS campaigns (money), for administrators and managers
+    "view_customers": {ADMIN, MANAGER, STAFF},
+    "manage_customers": {ADMIN, MANAGER},
+    "send_campaigns": {ADMIN, MANAGER},
     "send_sms": {ADMIN, MANAGER},
     # the order desk (O1–O7). Staff run the day's orders: they see the desk, change statuses
     # (written to WooCommerce) and put existing tags on orders. Creating orders by hand
@@ -87,7 +92,7 @@ GROUPS = (
                 "assign_orders", "confirm_orders", "manage_order_tasks")),
     ("couriers", ("book_orders", "check_fraud", "recheck_fraud")),
     ("sms", ("send_sms",)),
-    ("campaigns", ("view_abandoned", "manage_abandoned")),
+    ("campaigns", ("view_abandoned", "manage_abandoned", "view_customers", "manage_customers", "send_campaigns")),
     ("settings", ("manage_checkout", "manage_blacklist", "view_otp_report", "manage_courier_accounts",
                   "manage_money_settings", "manage_roles")),
     ("export", ("export_orders",)),

@@ -108,6 +108,9 @@ JOBS = [
         shops="backend.abandoned.service:sites_with_checkouts_to_follow",
         for_shop="backend.abandoned.service:run_for_site", lane="bulk"),
     # the desk's status tab counts (PostgreSQL): fold the rows the orders triggers appended
+    Job("start_due_campaigns", "backend.customers.service:start_due_campaigns", trigger_args={"minutes": 1}),
+    Job("rescore_customer_segments", "backend.customers.service:rescore_segments", trigger_args={"hours": 1},
+        lane="bulk"),
     Job("fold_order_status_counts", "backend.desk.service:fold_status_counts", trigger_args={"minutes": 5}),
     # jobs whose tasks never reached a worker (the broker was down at the commit) get them again
     Job("resume_stalled_jobs", "backend.tasks.service:resume_stalled_jobs", trigger_args={"minutes": 5}),

@@ -10,7 +10,8 @@ class SendSmsSchema(StrictSchema):
     phone = fields.String(required=True, validate=validate.Length(max=40))
     # a generous cap on characters; the real limit (10 SMS) is checked on segments
     content = fields.String(required=True, validate=validate.Length(max=2000))
-    purpose = fields.String(load_default="manual", validate=validate.OneOf(PURPOSES))
+    # campaigns' messages are written by backend/customers, never sent one by one
+    purpose = fields.String(load_default="manual", validate=validate.OneOf([p for p in PURPOSES if p != "campaign"]))
 
 
 class IdempotencyHeaderSchema(Schema):
@@ -155,7 +156,7 @@ class BatchRowSchema(StrictSchema):
 
 class BatchRequestSchema(StrictSchema):
     messages = fields.List(fields.Nested(BatchRowSchema), required=True, validate=validate.Length(min=1, max=1000))
-    purpose = fields.String(load_default="marketing", validate=validate.OneOf([p for p in PURPOSES if p != "otp"]))
+    purpose = fields.String(load_default="marketing", validate=validate.OneOf([p for p in PURPOSES if p not in ("otp", "campaign")]))
 
 
 class BatchJobSchema(Schema):

@@ -102,7 +102,8 @@ def test_navigation_tables_and_staff_menu_on_a_phone(service, wordpress, browser
     assert width[0] <= width[1] + 1, width
     # the administrator's wp-admin menu holds every page (from the service's table, kept by the plugin)
     assert bikri_menu(page) == ["bikri", "bikri-dashboard", "bikri-orders", "bikri-sms", "bikri-checkout",
-                                "bikri-blacklist", "bikri-otp-report", "bikri-couriers", "bikri-abandoned", "bikri-license"]
+                                "bikri-blacklist", "bikri-otp-report", "bikri-couriers", "bikri-abandoned", "bikri-customers",
+                                "bikri-campaigns", "bikri-license"]
 
     # on a wide screen, where wp-admin's own menu shows, the strip stays a compact line
     page.set_viewport_size({"width": 1280, "height": 900})
@@ -121,8 +122,9 @@ def test_navigation_tables_and_staff_menu_on_a_phone(service, wordpress, browser
     page = staff.new_page()
     sign_in(page, {**wordpress, "user": STAFF[0], "password": STAFF[1]})
     page.goto(f"{wordpress['url']}/wp-admin/admin.php?page=bikri")
-    assert bikri_menu(page) == ["bikri", "bikri-dashboard", "bikri-orders"]
-    assert nav(page).locator("a").evaluate_all("links => links.map(a => a.dataset.page)") == ["home", "dashboard", "orders"]
+    assert bikri_menu(page) == ["bikri", "bikri-dashboard", "bikri-orders", "bikri-customers"]
+    assert nav(page).locator("a").evaluate_all("links => links.map(a => a.dataset.page)") == ["home", "dashboard", "orders",
+                                                                                             "customers"]
     for label in bikri_menu_labels(page):  # the plugin's own catalog (wp-plugin/languages)
         assert re.search(r"[\u0980-\u09FF]", label) and not set(re.findall(r"[A-Za-z]{2,}", label)) - LATIN_IN_BANGLA, label
     # bar the greeting's name and the shop's address (http://...), which are the shop's own

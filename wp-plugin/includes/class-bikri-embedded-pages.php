@@ -125,6 +125,14 @@ final class Bikri_Embedded_Pages {
 				'page'  => 'abandoned',
 				'title' => __( 'Abandoned checkouts', 'bikri' ),
 			),
+			'bikri-customers'  => array(
+				'page'  => 'customers',
+				'title' => __( 'Customers', 'bikri' ),
+			),
+			'bikri-campaigns'  => array(
+				'page'  => 'campaigns',
+				'title' => __( 'Campaigns', 'bikri' ),
+			),
 			'bikri-activity'   => array(
 				'page'  => 'activity',
 				'title' => __( 'Activity', 'bikri' ),

@@ -41,9 +41,9 @@ class Bikri_Embedded_Pages_Test extends Bikri_Test_Case {
 	 * has it: staff open Home, Dashboard and Orders; managers all but checkout protection).
 	 */
 	const PAGES_BY_ROLE = array(
-		'administrator' => array( 'home', 'dashboard', 'orders', 'sms', 'checkout', 'blacklist', 'otp-report', 'couriers', 'abandoned' ),
-		'shop_manager'  => array( 'home', 'dashboard', 'orders', 'sms', 'blacklist', 'otp-report', 'couriers', 'abandoned' ),
-		'*'             => array( 'home', 'dashboard', 'orders' ),
+		'administrator' => array( 'home', 'dashboard', 'orders', 'sms', 'checkout', 'blacklist', 'otp-report', 'couriers', 'abandoned', 'customers', 'campaigns' ),
+		'shop_manager'  => array( 'home', 'dashboard', 'orders', 'sms', 'blacklist', 'otp-report', 'couriers', 'abandoned', 'customers', 'campaigns' ),
+		'*'             => array( 'home', 'dashboard', 'orders', 'customers' ),
 	);
 
 	/**
@@ -94,7 +94,7 @@ class Bikri_Embedded_Pages_Test extends Bikri_Test_Case {
 		$this->sign_in( 'administrator' );
 
 		$slugs = $this->menu_slugs();
-		$this->assertSame( array( 'bikri', 'bikri-dashboard', 'bikri-orders', 'bikri-sms', 'bikri-checkout', 'bikri-blacklist', 'bikri-otp-report', 'bikri-couriers', 'bikri-abandoned', 'bikri-license' ), $slugs );
+		$this->assertSame( array( 'bikri', 'bikri-dashboard', 'bikri-orders', 'bikri-sms', 'bikri-checkout', 'bikri-blacklist', 'bikri-otp-report', 'bikri-couriers', 'bikri-abandoned', 'bikri-customers', 'bikri-campaigns', 'bikri-license' ), $slugs );
 		// every service page needs bikri_view (the service decides what each role may do); the License page needs manage_options
 		$caps = wp_list_pluck( $GLOBALS['submenu']['bikri'], 1 );
 		$this->assertSame( array_merge( array_fill( 0, count( $slugs ) - 1, 'bikri_view' ), array( 'manage_options' ) ), array_values( $caps ) );
@@ -105,14 +105,14 @@ class Bikri_Embedded_Pages_Test extends Bikri_Test_Case {
 		add_role( 'order_clerk', 'Order clerk', array( 'read' => true, 'edit_shop_orders' => true ) );
 		try {
 			$this->sign_in( 'order_clerk' );
-			$this->assertSame( array( 'bikri', 'bikri-dashboard', 'bikri-orders' ), $this->menu_slugs() );
+			$this->assertSame( array( 'bikri', 'bikri-dashboard', 'bikri-orders', 'bikri-customers' ), $this->menu_slugs() );
 			// not only unlisted: wp-admin will not open them for this role
 			$this->assertFalse( self::reachable( 'bikri-sms' ) );
 			$this->assertFalse( self::reachable( 'bikri-checkout' ) );
 			$this->assertTrue( self::reachable( 'bikri-orders' ) );
 
 			$this->sign_in( 'shop_manager' );
-			$this->assertSame( array( 'bikri', 'bikri-dashboard', 'bikri-orders', 'bikri-sms', 'bikri-blacklist', 'bikri-otp-report', 'bikri-couriers', 'bikri-abandoned' ), $this->menu_slugs() );
+			$this->assertSame( array( 'bikri', 'bikri-dashboard', 'bikri-orders', 'bikri-sms', 'bikri-blacklist', 'bikri-otp-report', 'bikri-couriers', 'bikri-abandoned', 'bikri-customers', 'bikri-campaigns' ), $this->menu_slugs() );
 			$this->assertFalse( self::reachable( 'bikri-checkout' ) );
 		} finally {
 			remove_role( 'order_clerk' );
@@ -149,9 +149,9 @@ class Bikri_Embedded_Pages_Test extends Bikri_Test_Case {
 
 			// the next admin page views build the menu from the copy: no call to the service
 			$this->requests = array();
-			$this->assertSame( array( 'bikri', 'bikri-dashboard', 'bikri-orders' ), $this->menu_slugs() );
+			$this->assertSame( array( 'bikri', 'bikri-dashboard', 'bikri-orders', 'bikri-customers' ), $this->menu_slugs() );
 			$this->sign_in( 'administrator' );
-			$this->assertCount( 10, $this->menu_slugs() );
+			$this->assertCount( 12, $this->menu_slugs() );
 			$this->assertSame( array(), $this->requests );
 		} finally {
 			remove_role( 'order_clerk' );

@@ -4,7 +4,7 @@
   var canvas = document.getElementById("sms-cost-chart");
   var form = document.getElementById("sms-range");
   if (!canvas || !form) { return; }
-  var colours = { manual: "#0a7d5a", otp: "#2271b1", order_status: "#dba617", abandoned_cart: "#d63638", marketing: "#8c5fc7" };
+  var colours = { manual: "#0a7d5a", otp: "#2271b1", order_status: "#dba617", abandoned_cart: "#d63638", marketing: "#8c5fc7", campaign: "#00a0a0" };
   var chart = null;
   var labels = JSON.parse(canvas.dataset.purposes || "{}");
 

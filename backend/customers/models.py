@@ -1,0 +1,126 @@
+"""Customers (U1) and SMS campaigns.
+
+`customer_stats` is the read model of one customer per phone (backend/orders' `customers` row,
+whose id it shares): counts, spend and dates computed from the customer's orders, kept exact by
+the listeners (`order_stored`, `parcel_changed`, `bulk_loaded`) and rebuilt for a whole shop by
+`stats.rebuild_site`. Campaigns send one text to a segment or an uploaded list of phones; each
+recipient is a row unique by (campaign, phone), so nobody is sent one campaign twice.
+"""
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backend.extensions import db
+from backend.timeutil import utcnow
+
+MONEY = Numeric(12, 2)
+
+
+class CustomerStats(db.Model):
+    __tablename__ = "customer_stats"
+    __table_args__ = (
+        # the list, newest customers first, and each filter beside it (keyset: last order, id)
+        Index("ix_customer_stats_site_last", "site_id", "last_order_gmt", "customer_id"),
+        Index("ix_customer_stats_site_segment_last", "site_id", "segment", "last_order_gmt", "customer_id"),
+        Index("ix_customer_stats_site_district_last", "site_id", "district", "last_order_gmt", "customer_id"),
+        Index("ix_customer_stats_site_spend", "site_id", "spend"),
+        Index("ix_customer_stats_site_orders", "site_id", "orders"),
+        Index("ix_customer_stats_site_phone", "site_id", "phone", unique=True),
+    )
+
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    phone: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str | None] = mapped_column(String(200))
+    # the latest WooCommerce account id among the phone's orders (None: only guest orders)
+    wc_customer_id: Mapped[int | None] = mapped_column(BigInteger)
+    orders: Mapped[int] = mapped_column(Integer, default=0)
+    delivered: Mapped[int] = mapped_column(Integer, default=0)
+    returned: Mapped[int] = mapped_column(Integer, default=0)
+    cancelled: Mapped[int] = mapped_column(Integer, default=0)
+    spend: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"))
+    first_order_gmt: Mapped[datetime | None]
+    last_order_gmt: Mapped[datetime | None]
+    district: Mapped[str | None] = mapped_column(String(100))
+    segment: Mapped[str | None] = mapped_column(String(20))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CustomerTag(db.Model):
+    __tablename__ = "customer_tags"
+    __table_args__ = (
+        UniqueConstraint("customer_id", "tag", name="uq_customer_tags_customer_tag"),
+        Index("ix_customer_tags_site_tag", "site_id", "tag", "customer_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    tag: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SavedSegment(db.Model):
+    __tablename__ = "customer_segments"
+    __table_args__ = (UniqueConstraint("site_id", "name", name="uq_customer_segments_site_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    name: Mapped[str] = mapped_column(String(80))
+    filters: Mapped[str] = mapped_column(Text)  # JSON, segments.FILTERS
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SmsOptOut(db.Model):
+    """Phones that asked this shop for no more marketing SMS (campaigns skip them)."""
+    __tablename__ = "sms_opt_outs"
+    __table_args__ = (UniqueConstraint("site_id", "phone", name="uq_sms_opt_outs_site_phone"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    phone: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Campaign(db.Model):
+    __tablename__ = "campaigns"
+    __table_args__ = (Index("ix_campaigns_site_id_created", "site_id", "created_at"),
+                      Index("ix_campaigns_status_scheduled", "status", "scheduled_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    name: Mapped[str] = mapped_column(String(120))
+    content: Mapped[str] = mapped_column(Text)  # as sent, the opt-out line included
+    opt_out_line: Mapped[bool] = mapped_column(Boolean, default=True)
+    audience: Mapped[str] = mapped_column(Text)  # JSON: {"segment": ...} | {"saved": id} | {"filters": {...}} | {"csv": n}
+    # scheduled | queueing | sending | paused | done | failed | cancelled
+    status: Mapped[str] = mapped_column(String(12))
+    scheduled_at: Mapped[datetime | None]
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    segments: Mapped[int] = mapped_column(Integer, default=0)  # SMS per message
+    unit_cost: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"))
+    unit_gateway_cost: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"))
+    encoding: Mapped[str] = mapped_column(String(10), default="gsm")
+    total_cost: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"))  # debited at start
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("work_jobs.id"))
+    error: Mapped[str | None] = mapped_column(String(500))
+    created_by: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+
+class CampaignRecipient(db.Model):
+    __tablename__ = "campaign_recipients"
+    __table_args__ = (UniqueConstraint("campaign_id", "phone", name="uq_campaign_recipients_campaign_phone"),
+                      Index("ix_campaign_recipients_campaign_status", "campaign_id", "status"))
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    phone: Mapped[str] = mapped_column(String(16))
+    # queued | sending | sent | failed | opted_out
+    status: Mapped[str] = mapped_column(String(10), default="queued")
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("sms_messages.id"))
