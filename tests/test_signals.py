@@ -20,7 +20,8 @@ from backend.sandbox.woocommerce import generate
 
 EXPECTED = {
     ("backend.orders.signals", "order_stored"): {"backend.dashboard.listeners.on_order_stored",
-                                                 "backend.abandoned.listeners.on_order_stored"},
+                                                 "backend.abandoned.listeners.on_order_stored",
+                                                 "backend.inventory.listeners.on_order_stored"},
     ("backend.orders.signals", "first_orders_moved"): {"backend.dashboard.listeners.on_first_orders_moved"},
     ("backend.orders.signals", "bulk_loaded"): {"backend.dashboard.listeners.on_bulk_loaded"},
     ("backend.couriers.signals", "parcel_changed"): {"backend.dashboard.listeners.on_parcel_changed"},

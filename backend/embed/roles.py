@@ -59,6 +59,10 @@ PERMISSIONS = {
     # abandoned checkouts: shoppers' phones and carts; their settings spend SMS money and make coupons
     "view_abandoned": {ADMIN, MANAGER},
     "manage_abandoned": {ADMIN, MANAGER},
+    # inventory (issue 23): stock and aging for whoever packs orders; stock/price batches and
+    # the low-stock settings (an SMS to the owner costs money) for administrators and managers
+    "view_inventory": {ADMIN, MANAGER, STAFF},
+    "manage_inventory": {ADMIN, MANAGER},
 }
 
 

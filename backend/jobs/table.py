@@ -34,6 +34,8 @@ JOBS = [
     # a lost push event costs at most these minutes (issue 5)
     Job("sync_reconcile", "backend.sync.service:reconcile_all", trigger_args={"minutes": 5}, lease_seconds=900),
     # accepted events whose web worker did not apply them (restart, crash), and retries
+    # inventory (issue 23): products a push missed (modified_after), a shop never read backfilled
+    Job("inventory_reconcile", "backend.inventory.service:reconcile_all", trigger_args={"minutes": 10}),
     Job("apply_event_inbox", "backend.sync.service:apply_inbox", trigger_args={"seconds": 15}, lease_seconds=300),
     Job("prune_seen_events", "backend.sync.service:prune_seen_events", trigger_args={"hours": 6}),
     Job("expire_otp_codes", "backend.checkout.service:expire_old_codes", trigger_args={"minutes": 10}),
