@@ -7,8 +7,14 @@ from backend.orders.signals import order_stored
 
 
 def on_order_stored(site_id: int, *, changes, bulk_load: bool) -> None:
-    ids = [change.new[0]["id"] for change in changes if change.new is not None and change.new[0].get("id")]
-    service.record_sales(site_id, ids)
+    sales = []
+    for change in changes:
+        if change.new is None or change.new[0].get("excluded_from_sales"):
+            continue
+        created = change.new[0].get("date_created_gmt")
+        for item in change.items:
+            sales += [(wc_id, created) for wc_id in (item.get("product_id"), item.get("variation_id")) if wc_id]
+    service.record_sales(site_id, sales)
 
 
 def connect() -> None:

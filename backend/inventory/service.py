@@ -292,30 +292,29 @@ def reconcile_all() -> int:
 # --- last sale ------------------------------------------------------------------------
 
 def _fill_last_sold(site_id: int, item_ids: list[int]) -> None:
-    """Items stored for the first time: their last sale from the orders already stored."""
-    items = db.session.execute(select(StockItem.id, StockItem.wc_id, StockItem.parent_wc_id)
-                               .where(in_list(StockItem.id, item_ids))).all()
-    for row in items:
-        column = OrderItem.variation_id if row.parent_wc_id else OrderItem.product_id
-        last = db.session.execute(
-            select(func.max(Order.date_created_gmt)).select_from(OrderItem).join(Order, Order.id == OrderItem.order_id)
-            .where(OrderItem.site_id == site_id, column == row.wc_id, Order.deleted_at.is_(None))).scalar()
-        if last is not None:
-            db.session.execute(update(StockItem).where(StockItem.id == row.id).values(last_sold_at=last))
+    """Items stored for the first time: their last sale from the orders already stored (one
+    grouped query per kind and 500 items)."""
+    items = db.session.execute(select(StockItem.wc_id, StockItem.parent_wc_id).where(in_list(StockItem.id, item_ids))).all()
+    sales = []
+    for column, wanted in ((OrderItem.product_id, [i.wc_id for i in items if not i.parent_wc_id]),
+                           (OrderItem.variation_id, [i.wc_id for i in items if i.parent_wc_id])):
+        for start in range(0, len(wanted), 500):
+            sales += db.session.execute(
+                select(column, func.max(Order.date_created_gmt)).select_from(OrderItem)
+                .join(Order, Order.id == OrderItem.order_id)
+                .where(OrderItem.site_id == site_id, in_list(column, wanted[start:start + 500]),
+                       Order.deleted_at.is_(None), Order.excluded_from_sales.is_(False))
+                .group_by(column)).all()
+    record_sales(site_id, [(wc_id, last) for wc_id, last in sales])
 
 
-def record_sales(site_id: int, order_ids: list[int]) -> None:
-    """Orders stored (the order_stored listener): move their items' last sale forward."""
-    if not order_ids:
-        return
+def record_sales(site_id: int, sales: list[tuple[int, datetime]]) -> None:
+    """Orders stored (the order_stored listener): (product or variation id, order time) pairs
+    move those items' last sale forward."""
     sold = {}
-    for product_id, variation_id, created in db.session.execute(
-            select(OrderItem.product_id, OrderItem.variation_id, Order.date_created_gmt)
-            .join(Order, Order.id == OrderItem.order_id)
-            .where(in_list(OrderItem.order_id, order_ids), Order.excluded_from_sales.is_(False))):
-        for wc_id in (product_id, variation_id):
-            if wc_id and created and (wc_id not in sold or sold[wc_id] < created):
-                sold[wc_id] = created
+    for wc_id, created in sales:
+        if wc_id and created and (wc_id not in sold or sold[wc_id] < created):
+            sold[wc_id] = created
     by_time = {}
     for wc_id, created in sold.items():
         by_time.setdefault(created, []).append(wc_id)

@@ -1321,6 +1321,12 @@ class SandboxWooCommerce:
         page = self._int_arg(args, "page", 1, 1, None)
         source = {"products": self.store.products, "coupons": self.store.coupons}
         items = list((source[kind] if kind in source else self.store.customers()).values())
+        if args.get("include"):
+            try:
+                wanted = {int(part) for part in args["include"].split(",") if part.strip()}
+            except ValueError:
+                raise invalid_param("include", "include[0] is not of type integer.") from None
+            items = [i for i in items if i["id"] in wanted]
         if args.get("modified_after"):
             after = _parse_date(args["modified_after"], "modified_after", _parse_bool(args.get("dates_are_gmt")))
             items = [i for i in items if _parse_date(i["date_modified_gmt"], "", True) > after]
