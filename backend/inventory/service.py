@@ -337,13 +337,21 @@ def settings_for(site_id: int) -> InventorySettings:
 
 def update_settings(site_id: int, data: dict) -> InventorySettings:
     settings = settings_for(site_id)
+    before = settings.default_threshold
     for name in ("default_threshold", "cover_days", "alert_phone"):
         if name in data:
             setattr(settings, name, data[name])
     db.session.flush()
-    every = db.session.execute(select(StockItem.wc_id).where(StockItem.site_id == site_id,
-                                                             StockItem.low_stock_threshold.is_(None))).scalars().all()
-    check_crossings(site_id, every, alert=False)
+    # a new default moves only the items that follow it and sit at or below the higher of the two
+    # (or have a crossing open): those are opened or closed quietly, no alert for what was low already
+    highest = max(before, settings.default_threshold)
+    moved = db.session.execute(select(StockItem.wc_id).where(
+        StockItem.site_id == site_id, StockItem.low_stock_threshold.is_(None), StockItem.manage_stock.is_(True),
+        StockItem.stock_quantity <= highest)).scalars().all()
+    still_open = db.session.execute(select(StockItem.wc_id).join(LowStockCrossing, LowStockCrossing.item_id == StockItem.id)
+                                    .where(LowStockCrossing.site_id == site_id, LowStockCrossing.reset_at.is_(None))).scalars().all()
+    for start in range(0, len(moved) + len(still_open), 1000):
+        check_crossings(site_id, sorted(set(moved) | set(still_open))[start:start + 1000], alert=False)
     return settings
 
 

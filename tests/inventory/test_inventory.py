@@ -265,3 +265,20 @@ def test_orders_move_the_last_sale(app, connected, store, catalogue):
         again = dict(db.session.execute(select(StockItem.wc_id, StockItem.last_sold_at).where(
             StockItem.site_id == connected.site_id, StockItem.last_sold_at.is_not(None))).all())
     assert again == sold
+
+
+def test_raising_the_default_threshold_opens_crossings_quietly(app, connected, store, catalogue, gateway, fund):
+    """Products already low when the owner sets the alert up are listed, not texted about."""
+    fund(connected, 100)
+    _backfill(app, connected)
+    answer = connected.client.put("/api/v1/inventory/settings", headers=connected.auth,
+                                  json={"default_threshold": 30, "alert_phone": "01711-234567"})
+    assert answer.status_code == 200 and answer.json["alert_phone"] == "+8801711234567"
+    with app.app_context():
+        opened = db.session.execute(select(func.count()).select_from(LowStockCrossing).where(
+            LowStockCrossing.site_id == connected.site_id, LowStockCrossing.reset_at.is_(None))).scalar_one()
+        texted = db.session.execute(select(func.count()).select_from(SmsMessage).where(
+            SmsMessage.purpose == "stock_alert")).scalar_one()
+    assert opened > 0 and texted == 0
+    assert connected.client.put("/api/v1/inventory/settings", headers=connected.auth,
+                                json={"alert_phone": "12"}).status_code == 422
