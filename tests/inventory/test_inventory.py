@@ -282,3 +282,33 @@ def test_raising_the_default_threshold_opens_crossings_quietly(app, connected, s
     assert opened > 0 and texted == 0
     assert connected.client.put("/api/v1/inventory/settings", headers=connected.auth,
                                 json={"alert_phone": "12"}).status_code == 422
+
+
+def test_days_of_cover_warns_before_the_stock_is_low(app, connected):
+    """10 left, 90 sold in the last 30 days (3 a day): "runs out in 3 days" while above the threshold."""
+    from backend.orders.models import Order, OrderItem
+
+    now = utcnow()
+    with app.app_context():
+        service.upsert_items(connected.site_id, [
+            service.normalise_item({"id": 501, "name": "Fast", "sku": "FAST", "manage_stock": True, "stock_quantity": 10,
+                                    "price": "100", "date_modified_gmt": "2026-01-01T00:00:00"}),
+            service.normalise_item({"id": 502, "name": "Slow", "sku": "SLOW", "manage_stock": True, "stock_quantity": 10,
+                                    "price": "100", "date_modified_gmt": "2026-01-01T00:00:00"})])
+        for n in range(30):
+            order = Order(site_id=connected.site_id, wc_id=9000 + n, status="completed", content_hash="x",
+                          date_created_gmt=now - timedelta(days=n, hours=1), date_modified_gmt=now)
+            db.session.add(order)
+            db.session.flush()
+            db.session.add(OrderItem(order_id=order.id, site_id=connected.site_id, product_id=501, variation_id=0,
+                                     name="Fast", quantity=3, price=100, subtotal=300, total=300))
+        old = Order(site_id=connected.site_id, wc_id=9999, status="completed", content_hash="x",
+                    date_created_gmt=now - timedelta(days=40), date_modified_gmt=now)
+        db.session.add(old)
+        db.session.flush()
+        db.session.add(OrderItem(order_id=old.id, site_id=connected.site_id, product_id=502, variation_id=0,
+                                 name="Slow", quantity=300, price=100, subtotal=300, total=300))
+        db.session.commit()
+    rows = {row["item"]["sku"]: row for row in connected.get("/api/v1/inventory/low-stock").json["items"]}
+    assert set(rows) == {"FAST"}  # SLOW's sales are older than 30 days
+    assert rows["FAST"]["sold_30"] == 90 and rows["FAST"]["days_of_cover"] == 3.3 and not rows["FAST"]["below_threshold"]
