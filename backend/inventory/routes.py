@@ -3,7 +3,7 @@ the stock list, low stock, aging, settings and batches."""
 from flask import jsonify, url_for
 from flask.views import MethodView
 
-from backend.api import Blueprint, current_site, paginate
+from backend.api import Blueprint, current_site
 from backend.inventory import batches, service, views
 from backend.inventory.schemas import (AgingSchema, StockBatchRequestSchema, StockBatchStartedSchema, StockItemArgsSchema,
                                        StockItemPageSchema, StockItemSchema, LowStockSchema, StockPreviewSchema, InventorySettingsSchema,
@@ -50,7 +50,7 @@ class Items(MethodView):
     @blp.response(200, StockItemPageSchema)
     def get(self, args):
         """Products and variations with their stock, by name; `show` low or out of stock only."""
-        page = paginate(service.stock_query(current_site().id, q=args["q"], show=args["show"]), args["page"], args["per_page"])
+        page = service.stock_page(current_site().id, args["page"], args["per_page"], q=args["q"], show=args["show"])
         page["items"] = [_view(item) for item in page["items"]]
         return page
 

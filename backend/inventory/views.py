@@ -6,7 +6,6 @@ import json
 from flask import Blueprint, Response, abort, g, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 
-from backend.api import paginate
 from backend.commits import claim
 from backend.csvfile import writer
 from backend.embed.pages import EmbedPage, register_page
@@ -50,7 +49,7 @@ def rows():
     user = require_user("view_inventory")
     show = request.args.get("show") if request.args.get("show") in ("low", "out") else "all"
     q = (request.args.get("q") or "").strip()[:100] or None
-    page = paginate(service.stock_query(user.site.id, q=q, show=show), _int_arg("page"), ROWS_PER_PAGE)
+    page = service.stock_page(user.site.id, _int_arg("page"), ROWS_PER_PAGE, q=q, show=show)
     default = service.settings_for(user.site.id).default_threshold
     return render_template("inventory/_rows.html", page=page, default=default, can_manage=user.can("manage_inventory"),
                            q=q or "", show=show)
