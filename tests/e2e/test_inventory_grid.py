@@ -58,6 +58,6 @@ def test_stock_grid_at_360px(service, shop_wordpress, shop, browser):
     expect(frame.locator("#inv-batch")).to_contain_text("→ 33")
     expect(frame.locator("#inv-apply")).to_be_visible()
     frame.locator("#inv-apply").click()
-    expect(frame.locator("#inv-batch")).to_contain_text("1 of 1", timeout=30_000)
-    assert store.products[first_id]["stock_quantity"] == 33
+    expect(frame.locator("#inv-batch")).to_contain_text("1 of 1 rows changed", timeout=30_000)
+    assert store.products[first_id]["stock_quantity"] == 33, frame.locator("#inv-batch").inner_text()
     page.screenshot(path=str(ARTIFACTS / "inventory-360-applied.png"), full_page=True)
