@@ -94,7 +94,7 @@ class Bikri_Embedded_Pages_Test extends Bikri_Test_Case {
 		$this->sign_in( 'administrator' );
 
 		$slugs = $this->menu_slugs();
-		$this->assertSame( array( 'bikri', 'bikri-dashboard', 'bikri-orders', 'bikri-sms', 'bikri-checkout', 'bikri-blacklist', 'bikri-otp-report', 'bikri-couriers', 'bikri-abandoned', 'bikri-inventory', 'bikri-license' ), $slugs );
+		$this->assertSame( array( 'bikri', 'bikri-dashboard', 'bikri-orders', 'bikri-sms', 'bikri-checkout', 'bikri-blacklist', 'bikri-otp-report', 'bikri-couriers', 'bikri-abandoned', 'bikri-license' ), $slugs );
 		// every service page needs bikri_view (the service decides what each role may do); the License page needs manage_options
 		$caps = wp_list_pluck( $GLOBALS['submenu']['bikri'], 1 );
 		$this->assertSame( array_merge( array_fill( 0, count( $slugs ) - 1, 'bikri_view' ), array( 'manage_options' ) ), array_values( $caps ) );
