@@ -178,12 +178,13 @@ def main():
     parser.add_argument("--orders", type=int, default=1_000_000)
     parser.add_argument("--skus", type=int, default=5_000)
     parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--skip-batch", action="store_true", help="only the stock list and aging timings")
     args = parser.parse_args()
     with throwaway_database() as url:
         os.environ.setdefault("BIKRI_INSTANCE_DIR", "/tmp/bikri-bench-inventory")
         app = make_app(url)
         print("== batch of SKUs against the sandbox store (PostgreSQL, tasks inline)")
-        for result in batch_part(app, [1_000, args.skus]):
+        for result in ([] if args.skip_batch else batch_part(app, [1_000, args.skus])):
             print(f"  {result['skus']:5,} SKUs: WooCommerce calls {result['calls']:3d} (target <= {TARGET_CALLS} for 5,000) "
                   f"{verdict(result['calls'] <= TARGET_CALLS)}; results recorded {result['recorded']:,} "
                   f"({result['done']:,} done, job {result['status']}); {result['seconds']:.1f} s; "
