@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 
 from backend import commits
 from backend.dbutil import in_list, upsert_insert
@@ -506,6 +506,12 @@ def stock_page(site_id: int, page: int, per_page: int, *, q: str | None = None, 
 
 # --- aging (I3) ---------------------------------------------------------------------------
 
+def _bucket_expr(now: datetime):
+    last = StockItem.last_sold_at
+    return case((last >= now - timedelta(days=30), "0-30"), (last >= now - timedelta(days=60), "31-60"),
+                (last >= now - timedelta(days=90), "61-90"), else_="90+")
+
+
 def _value_expr():
     return StockItem.stock_quantity * func.coalesce(StockItem.cost_price, StockItem.price, 0)
 
@@ -520,22 +526,14 @@ def aging(site_id: int, *, slow_limit: int = 50) -> dict:
     """Stock on hand by days since its last sale (never sold: 90+), the value tied up in each
     bucket (cost price, else the price), and the slowest movers first."""
     now = utcnow()
-    last = StockItem.last_sold_at
-    d30, d60, d90 = (now - timedelta(days=n) for n in (30, 60, 90))
-    conditions = {"0-30": last >= d30, "31-60": and_(last < d30, last >= d60), "61-90": and_(last < d60, last >= d90),
-                  "90+": or_(last.is_(None), last < d90)}
-    # one pass over the items on hand (conditional sums), no sort: the buckets are fixed
-    columns = []
-    for condition in conditions.values():
-        columns += [func.count().filter(condition), func.sum(StockItem.stock_quantity).filter(condition),
-                    func.sum(_value_expr()).filter(condition)]
-    row = db.session.execute(select(*columns).where(_on_hand(site_id))).one()
-    buckets = []
-    for index, name in enumerate(conditions):
-        items, units, value = row[3 * index:3 * index + 3]
-        buckets.append({"bucket": name, "items": int(items or 0), "units": int(units or 0),
-                        "value": Decimal(value or 0).quantize(Decimal("0.01"))})
-    return {"buckets": buckets, "slow_movers": [aging_row(item, now) for item in slow_movers(site_id, slow_limit)]}
+    bucket = _bucket_expr(now)
+    totals = {name: {"bucket": name, "items": 0, "units": 0, "value": Decimal("0.00")} for name, *_r in AGING_BUCKETS}
+    for name, items, units, value in db.session.execute(
+            select(bucket, func.count(), func.sum(StockItem.stock_quantity), func.sum(_value_expr()))
+            .where(_on_hand(site_id)).group_by(bucket)):
+        totals[name] = {"bucket": name, "items": int(items), "units": int(units or 0),
+                        "value": Decimal(value or 0).quantize(Decimal("0.01"))}
+    return {"buckets": list(totals.values()), "slow_movers": [aging_row(item, now) for item in slow_movers(site_id, slow_limit)]}
 
 
 def slow_movers(site_id: int, limit: int, offset: int = 0) -> list[StockItem]:
