@@ -187,6 +187,9 @@ final class Bikri_Sync {
 		add_action( 'woocommerce_new_product', array( $this, 'on_product_saved' ), 20, 2 );
 		add_action( 'woocommerce_update_product_variation', array( $this, 'on_product_saved' ), 20, 2 );
 		add_action( 'woocommerce_new_product_variation', array( $this, 'on_product_saved' ), 20, 2 );
+		add_action( 'before_delete_post', array( $this, 'on_product_deleted' ), 20, 1 );
+		add_action( 'wp_trash_post', array( $this, 'on_product_deleted' ), 20, 1 );
+		add_action( 'untrashed_post', array( $this, 'on_product_untrashed' ), 20, 1 );
 		add_action( 'shutdown', array( $this, 'flush' ), 1 );
 		// Last on shutdown: everything else has written its output, the response can go.
 		add_action( 'shutdown', array( $this, 'after_response' ), PHP_INT_MAX );
@@ -402,6 +405,37 @@ final class Bikri_Sync {
 				'parent_id'  => $parent,
 			)
 		);
+	}
+
+	/**
+	 * A product or variation deleted for good or moved to the trash: gone from the stock lists.
+	 *
+	 * @param int $post_id Post ID.
+	 */
+	public function on_product_deleted( $post_id ) {
+		$type = get_post_type( $post_id );
+		if ( 'product' !== $type && 'product_variation' !== $type ) {
+			return;
+		}
+		$this->record_product(
+			array(
+				'type'       => 'deleted',
+				'product_id' => (int) $post_id,
+				'parent_id'  => (int) wp_get_post_parent_id( $post_id ),
+			)
+		);
+	}
+
+	/**
+	 * A product taken out of the trash: read again.
+	 *
+	 * @param int $post_id Post ID.
+	 */
+	public function on_product_untrashed( $post_id ) {
+		$type = get_post_type( $post_id );
+		if ( 'product' === $type || 'product_variation' === $type ) {
+			$this->on_product_saved( $post_id );
+		}
 	}
 
 	/**

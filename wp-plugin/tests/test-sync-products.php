@@ -123,6 +123,17 @@ class Bikri_Sync_Products_Test extends Bikri_Test_Case {
 		$this->assertSame( 0, $this->sync->queue->count(), 'acknowledged events leave the queue' );
 	}
 
+	public function test_a_product_deleted_or_trashed_is_a_deletion_other_posts_are_not() {
+		$product = wp_insert_post( array( 'post_type' => 'product', 'post_status' => 'publish', 'post_title' => 'Saree' ) );
+		$post    = wp_insert_post( array( 'post_type' => 'post', 'post_status' => 'publish', 'post_title' => 'Not a product' ) );
+		wp_delete_post( $post, true );
+		$this->assertSame( array(), $this->sync->pending() );
+		wp_trash_post( $product );
+		$pending = $this->sync->pending();
+		$this->assertCount( 1, $pending );
+		$this->assertSame( array( 'deleted', $product ), array( $pending[0]['type'], $pending[0]['product_id'] ) );
+	}
+
 	public function test_nothing_is_recorded_before_activation() {
 		$this->plugin->license->clear();
 		do_action( 'woocommerce_product_set_stock', new Bikri_Stand_In_Stock_Product( 55, 4 ) );
