@@ -39,6 +39,7 @@ PATH_ARGS = {
     "segment_id": lambda other_site: SEEDED["segment_id"],  # shop B's saved segment (seed_customers)
     "campaign_id": lambda other_site: SEEDED["campaign_id"],  # shop B's SMS campaign (seed_customers)
     "action": lambda other_site: "pause",  # a campaign's action: A pausing B's campaign must be a 404
+    "product_id": lambda other_site: 777001,  # shop B's product (seed_inventory)
 }
 SEEDED = {}
 
@@ -280,9 +281,32 @@ def seed_customers(site_id):
     SEEDED.update(customer_id=stats.customer_id, segment_id=segment.id, campaign_id=campaign.id)
 
 
+def seed_inventory(site_id):
+    """Shop B's product (name and SKU are markers), low on stock, with a batch row."""
+    from datetime import datetime
+
+    from backend.extensions import db
+    from backend.inventory.models import InventorySettings, LowStockCrossing, StockBatch, StockBatchRow, StockItem
+
+    item = StockItem(site_id=site_id, wc_id=777001, parent_wc_id=0, type="simple", name=f"{MARKER} product",
+                     sku="MarkerShopB", manage_stock=True, stock_quantity=1, stock_status="instock",
+                     price=Decimal("777.77"), regular_price=Decimal("777.77"), stock_version=1,
+                     date_modified_gmt=datetime(2026, 1, 1), last_sold_at=datetime(2025, 1, 1))
+    db.session.add(item)
+    db.session.add(InventorySettings(site_id=site_id, default_threshold=5, cover_days=7, alert_phone="+8801999999999"))
+    db.session.flush()
+    db.session.add(LowStockCrossing(site_id=site_id, item_id=item.id, quantity=1, threshold=5, alert="sms"))
+    batch = StockBatch(site_id=site_id, source="grid", created_by=MARKER)
+    db.session.add(batch)
+    db.session.flush()
+    db.session.add(StockBatchRow(batch_id=batch.id, site_id=site_id, wc_id=777001, sku="MarkerShopB", outcome="done",
+                                 old_stock=5, new_stock=1, set_sale_price=False))
+    db.session.flush()
+
+
 # Each domain adds a function that gives shop B data carrying MARKER (and the markers below).
 SEED_OTHER_SHOP = [seed_sms, seed_desk, seed_order_tasks, seed_dashboard, seed_checkout, seed_couriers, seed_fraud,
-                   seed_abandoned, seed_tasks, seed_updates, seed_ideas, seed_activity, seed_customers]
+                   seed_abandoned, seed_tasks, seed_updates, seed_ideas, seed_activity, seed_customers, seed_inventory]
 OTHER_SHOP_MARKERS = [MARKER, "777.77", "+8801999999999", "01999999999", "+8801888888888", "01888888888",
                       "198.51.100.77", "MarkerShopB", "777001", OTHER_SHOP_CONSIGNMENT,
                       "MARKERTRK"]

@@ -14,7 +14,7 @@ blp = Blueprint("roles_embed", __name__, url_prefix="/embed/roles", template_fol
 GROUP_TITLES = {
     "money": _l("See money"), "status": _l("Orders and their status"), "couriers": _l("Book couriers"),
     "sms": _l("Send SMS"), "campaigns": _l("Run campaigns"), "settings": _l("Change settings"),
-    "export": _l("Export"), "other": _l("Other pages"),
+    "inventory": _l("Stock"), "export": _l("Export"), "other": _l("Other pages"),
 }
 PERMISSION_LABELS = {
     "view_revenue": _l("See revenue, discounts and targets"),
@@ -40,6 +40,8 @@ PERMISSION_LABELS = {
     "view_customers": _l("See customers and segments"),
     "manage_customers": _l("Tag customers and save segments"),
     "send_campaigns": _l("Send SMS campaigns"),
+    "view_inventory": _l("See stock and aging"),
+    "manage_inventory": _l("Change stock and prices, low-stock settings"),
     "manage_checkout": _l("Checkout protection settings"),
     "manage_blacklist": _l("Change the blacklist"),
     "view_otp_report": _l("See the OTP report"),

@@ -79,6 +79,10 @@ PERMISSIONS = {
     "manage_roles": {ADMIN},
     # T2: the activity log (who did what); its CSV also needs export_orders
     "view_activity": {ADMIN, MANAGER},
+    # inventory (issue 23): stock and aging for whoever packs orders; stock/price batches and
+    # the low-stock settings (an SMS to the owner costs money) for administrators and managers
+    "view_inventory": {ADMIN, MANAGER, STAFF},
+    "manage_inventory": {ADMIN, MANAGER},
 }
 
 # Permissions every role keeps whatever the matrix says: opening Bikri at all, and the
@@ -95,6 +99,7 @@ GROUPS = (
     ("campaigns", ("view_abandoned", "manage_abandoned", "view_customers", "manage_customers", "send_campaigns")),
     ("settings", ("manage_checkout", "manage_blacklist", "view_otp_report", "manage_courier_accounts",
                   "manage_money_settings", "manage_roles")),
+    ("inventory", ("view_inventory", "manage_inventory")),
     ("export", ("export_orders",)),
     ("other", ("view_dashboard", "view_activity", "suggest_features")),
 )

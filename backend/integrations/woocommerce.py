@@ -390,18 +390,60 @@ class WooCommerce:
                 return found
             page += 1
 
-    def iter_products(self) -> Iterator[list]:
-        """Every product, by page (catalogues are small next to order histories)."""
+    def iter_products(self, *, modified_after: datetime | None = None) -> Iterator[list]:
+        """Every product (or those modified after `modified_after`, GMT), by page (catalogues are
+        small next to order histories)."""
         page = 1
+        extra = {}
+        if modified_after is not None:
+            # WooCommerce's bound is exclusive and by the second: one second earlier misses nothing
+            extra = {"modified_after": format_wc_time(modified_after - timedelta(seconds=1)), "dates_are_gmt": "true"}
         while True:
-            result = self.list_page("products", orderby="id", order="asc", page=page)
+            result = self.list_page("products", orderby="id", order="asc", page=page, **extra)
             if result.items:
                 yield result.items
             if page >= result.total_pages or not result.items:
                 return
             page += 1
 
+    def iter_variations(self, product_id: int) -> Iterator[list]:
+        """A variable product's variations, by page."""
+        page = 1
+        while True:
+            result = self.list_page(f"products/{int(product_id)}/variations", orderby="id", order="asc", page=page)
+            if result.items:
+                yield result.items
+            if page >= result.total_pages or not result.items:
+                return
+            page += 1
+
+    def get_products(self, product_ids) -> list[dict]:
+        """Several products by id, 100 per request (`include`); ids WooCommerce no longer has are absent."""
+        ids = sorted({int(i) for i in product_ids})
+        found = []
+        for start in range(0, len(ids), PER_PAGE):
+            chunk = ids[start:start + PER_PAGE]
+            found += self.list_page("products", include=",".join(map(str, chunk)), orderby="id", order="asc",
+                                    per_page=len(chunk)).items
+        return found
+
     # --- writing --------------------------------------------------------------------------
+
+    def batch_update_products(self, updates: list[dict], *, parent_id: int | None = None) -> list[dict]:
+        """Update products (`parent_id` None: products/batch) or one product's variations
+        (products/<parent_id>/variations/batch), ≤ 100 per call. One result per update, in
+        order: the item, or {"id", "error": {...}} for one WooCommerce refused."""
+        endpoint = "products/batch" if parent_id is None else f"products/{int(parent_id)}/variations/batch"
+        results = []
+        for start in range(0, len(updates), BATCH_LIMIT):
+            chunk = updates[start:start + BATCH_LIMIT]
+            body, _headers = self.request("POST", endpoint, data={"update": chunk})
+            answered = (body or {}).get("update") or []
+            if len(answered) != len(chunk):
+                raise WooCommerceError(f"The batch answer has {len(answered)} results for {len(chunk)} updates.",
+                                       code="unexpected_answer")
+            results += answered
+        return results
 
     def update_order(self, order_id: int, changes: dict) -> dict:
         return self.request("PUT", f"orders/{int(order_id)}", data=changes)[0]

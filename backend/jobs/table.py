@@ -89,6 +89,8 @@ JOBS = [
     Job("sync_reconcile", "backend.sync.service:reconcile_all", trigger_args={"minutes": 5},
         shops="backend.sync.service:connected_sites", for_shop="backend.sync.service:reconcile_site", lane="bulk"),
     # accepted events whose web worker did not apply them (restart, crash), and retries
+    # inventory (issue 23): products a push missed (modified_after), a shop never read backfilled
+    Job("inventory_reconcile", "backend.inventory.service:reconcile_all", trigger_args={"minutes": 10}, lane="bulk"),
     Job("apply_event_inbox", "backend.sync.service:apply_inbox", trigger_args={"seconds": 15},
         shops="backend.sync.service:sites_with_inbox_due", for_shop="backend.sync.service:apply_site_inbox",
         lane="transactional"),

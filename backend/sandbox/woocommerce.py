@@ -202,6 +202,7 @@ class Store:
         self.lock = threading.RLock()
         self.keys = {key.consumer_key: key for key in (keys or [])}
         self.products = self._make_products()
+        self.variations: dict[int, dict[int, dict]] = {}  # product id -> variation id -> variation
         # compact columns, index = order id - 1
         self.created = array("q")
         self.modified = array("q")
@@ -331,6 +332,101 @@ class Store:
                            "collection": [{"href": "/wp-json/wc/v3/products"}]},
             }
         return products
+
+
+    # --- more of the catalogue: generated products, variations, stock and price edits --------
+
+    def add_products(self, count: int, variations: int = 0, first_sku: int = 1) -> list[int]:
+        """`count` more products, as _make_products shapes them; every one with `variations`
+        above 0 is a variable product with that many variations (GET products/<id>/variations).
+        Generated after the orders, so the orders stay what the seed made them."""
+        added = []
+        with self.lock:
+            template = next(iter(self.products.values()))
+            next_id = max([*self.products, *[v for vs in self.variations.values() for v in vs]]) + 1
+            now = int(self.clock())
+            for n in range(count):
+                pid = next_id
+                next_id += 1
+                sku = f"GEN-{first_sku + n:06d}"
+                price = str(100 + (pid * 37) % 900)
+                product = {**template, "id": pid, "name": f"Product {sku}", "slug": sku.lower(), "sku": sku,
+                           "permalink": f"https://shop.example/product/{sku.lower()}/",
+                           "date_created": local(now), "date_created_gmt": gmt(now), "date_modified": local(now),
+                           "date_modified_gmt": gmt(now), "price": price, "regular_price": price, "sale_price": "",
+                           "manage_stock": True, "stock_quantity": pid % 50, "stock_status": "instock" if pid % 50 else "outofstock",
+                           "featured": False, "related_ids": [], "variations": [], "type": "simple",
+                           "images": [{"id": pid, "src": f"https://shop.example/wp-content/uploads/{sku.lower()}.jpg",
+                                       "name": sku, "alt": ""}],
+                           "meta_data": [{"id": pid, "key": "_wc_cog_cost", "value": str(int(price) * 6 // 10)}],
+                           "_links": {"self": [{"href": f"/wp-json/wc/v3/products/{pid}"}],
+                                      "collection": [{"href": "/wp-json/wc/v3/products"}]}}
+                if variations:
+                    product.update(type="variable", manage_stock=False, stock_quantity=None, sku=sku, price=price,
+                                   attributes=[{"id": 0, "name": "Size", "position": 0, "visible": True,
+                                                "variation": True, "options": [f"S{v}" for v in range(variations)]}])
+                    self.variations[pid] = {}
+                    for v in range(variations):
+                        vid = next_id
+                        next_id += 1
+                        self.variations[pid][vid] = self._variation(pid, vid, f"{sku}-S{v}", price, f"S{v}", now)
+                    product["variations"] = list(self.variations[pid])
+                self.products[pid] = product
+                added.append(pid)
+        return added
+
+    @staticmethod
+    def _variation(pid: int, vid: int, sku: str, price: str, option: str, ts: int) -> dict:
+        """A variation with every key WC_REST_Product_Variations_Controller (wc/v3, WooCommerce 7.8) gives."""
+        return {
+            "id": vid, "date_created": local(ts), "date_created_gmt": gmt(ts), "date_modified": local(ts),
+            "date_modified_gmt": gmt(ts), "description": "", "permalink": f"https://shop.example/product/p{pid}/?attribute_size={option}",
+            "sku": sku, "price": price, "regular_price": price, "sale_price": "", "date_on_sale_from": None,
+            "date_on_sale_from_gmt": None, "date_on_sale_to": None, "date_on_sale_to_gmt": None, "on_sale": False,
+            "status": "publish", "purchasable": True, "virtual": False, "downloadable": False, "downloads": [],
+            "download_limit": -1, "download_expiry": -1, "tax_status": "taxable", "tax_class": "",
+            "manage_stock": True, "stock_quantity": vid % 20, "stock_status": "instock" if vid % 20 else "outofstock",
+            "backorders": "no", "backorders_allowed": False, "backordered": False, "low_stock_amount": None,
+            "weight": "", "dimensions": {"length": "", "width": "", "height": ""}, "shipping_class": "",
+            "shipping_class_id": 0, "image": None, "attributes": [{"id": 0, "name": "Size", "option": option}],
+            "menu_order": 0, "meta_data": [],
+            "_links": {"self": [{"href": f"/wp-json/wc/v3/products/{pid}/variations/{vid}"}],
+                       "collection": [{"href": f"/wp-json/wc/v3/products/{pid}/variations"}],
+                       "up": [{"href": f"/wp-json/wc/v3/products/{pid}"}]},
+        }
+
+    def edit_product(self, item: dict, changes: dict) -> dict:
+        """What WC_REST_Products_Controller / variations do with stock and price fields: the item
+        saved (date_modified moves), price follows the sale or regular price."""
+        for name in ("regular_price", "sale_price"):
+            if name in changes:
+                value = changes[name]
+                if value not in ("", None):
+                    try:
+                        Decimal(str(value))
+                    except ArithmeticError:
+                        raise invalid_param(name, f"{name} is not of type string.") from None
+                item[name] = "" if value is None else str(value)
+        if "manage_stock" in changes:
+            item["manage_stock"] = bool(changes["manage_stock"])
+        if "stock_quantity" in changes and item.get("manage_stock") is True:
+            try:
+                item["stock_quantity"] = int(changes["stock_quantity"])
+            except (TypeError, ValueError):
+                raise invalid_param("stock_quantity", "stock_quantity is not of type integer.") from None
+            item["stock_status"] = "instock" if item["stock_quantity"] > 0 else "outofstock"
+        if "name" in changes and "type" in item:  # variations have no name of their own in 7.8
+            item["name"] = str(changes["name"])
+        item["price"] = item["sale_price"] or item["regular_price"]
+        item["on_sale"] = bool(item["sale_price"])
+        now = int(self.clock())
+        before = item["date_modified_gmt"]
+        stamp = gmt(now)
+        if stamp <= before:  # the same second: WooCommerce's dates move by the second; keep them apart here
+            stamp = gmt(int(datetime.strptime(before, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=timezone.utc).timestamp()) + 1)
+        item["date_modified_gmt"] = stamp
+        item["date_modified"] = local(int(datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=timezone.utc).timestamp()))
+        return item
 
     def _customer(self, c: int) -> dict:
         """Customer number c: the same person (and phone) on every order they place."""
@@ -942,10 +1038,25 @@ class SandboxWooCommerce:
             ("coupons", 1, "POST"): ("create", lambda: self.json(store.create_coupon(self.body(request)), 201)),
             ("coupons", 1, "GET"): ("view", lambda: self.list_simple(request, "coupons")),
         }
-        if len(parts) == 3 and parts[2] != "notes":
+        products_routes = {
+            ("products", 2, "PUT"): ("edit", lambda: self.json(self.edit_product(parts[1], None, self.body(request)))),
+            ("products", 3, "GET"): ("view", lambda: self.list_variations(request, parts[1])),
+            ("products", 4, "GET"): ("view_one", lambda: self.json(self.get_variation(parts[1], parts[3]))),
+            ("products", 4, "PUT"): ("edit", lambda: self.json(self.edit_product(parts[1], parts[3], self.body(request)))),
+        }
+        if resource == "products" and len(parts) in (3, 4) and parts[2] == "variations":
+            routes.update(products_routes)
+        elif resource == "products" and len(parts) == 2 and parts[1] != "batch":
+            routes.update({k: v for k, v in products_routes.items() if k[1] == 2})
+        if len(parts) == 3 and parts[2] not in ("notes", "variations"):
             raise WooError(404, "rest_no_route", "No route was found matching the URL and request method.")
         if len(parts) == 2 and parts[0] == "orders" and parts[1] == "batch" and method in ("POST", "PUT", "PATCH"):
             action, handler = "batch", lambda: self.batch(request)
+        elif len(parts) == 2 and parts[0] == "products" and parts[1] == "batch" and method in ("POST", "PUT", "PATCH"):
+            action, handler = "batch", lambda: self.batch_products(request, None)
+        elif (len(parts) == 4 and parts[0] == "products" and parts[2] == "variations" and parts[3] == "batch"
+              and method in ("POST", "PUT", "PATCH")):
+            action, handler = "batch", lambda: self.batch_products(request, parts[1])
         elif (resource, len(parts), method) in routes:
             action, handler = routes[(resource, len(parts), method)]
         else:
@@ -1210,6 +1321,12 @@ class SandboxWooCommerce:
         page = self._int_arg(args, "page", 1, 1, None)
         source = {"products": self.store.products, "coupons": self.store.coupons}
         items = list((source[kind] if kind in source else self.store.customers()).values())
+        if args.get("include"):
+            try:
+                wanted = {int(part) for part in args["include"].split(",") if part.strip()}
+            except ValueError:
+                raise invalid_param("include", "include[0] is not of type integer.") from None
+            items = [i for i in items if i["id"] in wanted]
         if args.get("modified_after"):
             after = _parse_date(args["modified_after"], "modified_after", _parse_bool(args.get("dates_are_gmt")))
             items = [i for i in items if _parse_date(i["date_modified_gmt"], "", True) > after]
@@ -1236,6 +1353,69 @@ class SandboxWooCommerce:
         except (KeyError, ValueError):
             code = "woocommerce_rest_product_invalid_id" if kind == "products" else "woocommerce_rest_invalid_id"
             raise WooError(404, code, "Invalid ID.") from None
+
+    # --- products: variations, edits and batches ---------------------------------------------
+
+    def _product(self, raw) -> dict:
+        try:
+            return self.store.products[int(raw)]
+        except (KeyError, ValueError, TypeError):
+            raise WooError(404, "woocommerce_rest_product_invalid_id", "Invalid ID.") from None
+
+    def _variation_of(self, parent_raw, raw) -> dict:
+        self._product(parent_raw)
+        try:
+            return self.store.variations.get(int(parent_raw), {})[int(raw)]
+        except (KeyError, ValueError, TypeError):
+            raise WooError(404, "woocommerce_rest_product_variation_invalid_id", "Invalid ID.") from None
+
+    def list_variations(self, request: Request, parent_raw) -> Response:
+        args = request.args
+        per_page = self._int_arg(args, "per_page", 10, 1, MAX_PER_PAGE)
+        page = self._int_arg(args, "page", 1, 1, None)
+        with self.store.lock:
+            self._product(parent_raw)
+            items = list(self.store.variations.get(int(parent_raw), {}).values())
+        if args.get("modified_after"):
+            after = _parse_date(args["modified_after"], "modified_after", _parse_bool(args.get("dates_are_gmt")))
+            items = [i for i in items if _parse_date(i["date_modified_gmt"], "", True) > after]
+        # variations are listed by menu_order, then id (WooCommerce's default orderby for them)
+        order = args.get("order", "desc")
+        items.sort(key=lambda item: item["id"], reverse=order == "desc")
+        start = (page - 1) * per_page
+        return self.paged(request, items[start:start + per_page], len(items), per_page, page)
+
+    def get_variation(self, parent_raw, raw) -> dict:
+        with self.store.lock:
+            return self._variation_of(parent_raw, raw)
+
+    def edit_product(self, pid_raw, vid_raw, data: dict) -> dict:
+        with self.store.lock:
+            item = self._product(pid_raw) if vid_raw is None else self._variation_of(pid_raw, vid_raw)
+            return self.store.edit_product(item, data)
+
+    def batch_products(self, request: Request, parent_raw) -> Response:
+        data = self.body(request)
+        items = data.get("update") or []
+        if len(items) + len(data.get("create") or []) + len(data.get("delete") or []) > BATCH_LIMIT:
+            raise WooError(413, "woocommerce_rest_request_entity_too_large",
+                           f"Unable to accept more than {BATCH_LIMIT} items for this request.")
+        if parent_raw is not None:
+            with self.store.lock:
+                self._product(parent_raw)
+        answers = []
+        for item in items:
+            try:
+                with self.store.lock:
+                    if parent_raw is None:
+                        answers.append(self.store.edit_product(self._product(item.get("id")), item))
+                    else:
+                        answers.append(self.store.edit_product(self._variation_of(parent_raw, item.get("id")), item))
+            except WooError as error:
+                answers.append({"id": item.get("id", 0) if isinstance(item, dict) else 0,
+                                "error": {"code": error.code, "message": error.message,
+                                          "data": {"status": 400 if error.status == 404 else error.status}}})
+        return self.json({"update": answers} if items else {})
 
     # --- controls for tests and benchmarks (loopback only, no auth) -----------------------
 
@@ -1264,6 +1444,16 @@ class SandboxWooCommerce:
             else:
                 store.refuse_status.pop(int(parts[1]), None)
             return self.json({"ok": True})
+        if parts == ["products"] and request.method == "POST":
+            # {"count", "variations"}: more products (variable ones with that many variations)
+            return self.json({"ids": store.add_products(int(data.get("count", 1)), int(data.get("variations", 0)),
+                                                        int(data.get("first_sku", 1)))})
+        if len(parts) == 2 and parts[0] == "products" and request.method == "PUT":
+            # a change made in wp-admin: the product (or, with "variation_of", the variation) saved
+            with store.lock:
+                item = (store.variations[int(data.pop("variation_of"))][int(parts[1])] if data.get("variation_of")
+                        else store.products[int(parts[1])])
+                return self.json(store.edit_product(item, data))
         if len(parts) == 3 and parts[0] == "orders" and parts[2] == "touch":
             return self.json(store.touch(int(parts[1]), **data))
         if len(parts) == 2 and parts[0] == "orders" and request.method == "DELETE":

@@ -44,6 +44,8 @@ ROUTES = {
     "view_customers": ("GET", "/embed/customers/rows", None, None),
     "manage_customers": ("POST", "/embed/customers/segments", {}, None),
     "send_campaigns": ("POST", "/embed/customers/campaigns/preview", {}, None),
+    "view_inventory": ("GET", "/embed/inventory/rows", None, None),
+    "manage_inventory": ("POST", "/embed/inventory/settings", {}, None),
 }
 
 

@@ -200,6 +200,16 @@ final class Bikri_Api_Client {
 	}
 
 	/**
+	 * Product and stock events (inventory): POST /api/v1/inventory/events.
+	 *
+	 * @param array[] $events Events, at most 100.
+	 * @return array|WP_Error {results: [{idempotency_key, status}]}
+	 */
+	public function post_product_events( array $events ) {
+		return $this->request( 'POST', '/api/v1/inventory/events', array( 'events' => array_values( $events ) ), true );
+	}
+
+	/**
 	 * The SMS wallet: GET /api/sms/balance.
 	 *
 	 * @return array|WP_Error {balance, currency, rates: {gsm, unicode}, sms_left_estimate}

@@ -133,6 +133,10 @@ final class Bikri_Embedded_Pages {
 				'page'  => 'campaigns',
 				'title' => __( 'Campaigns', 'bikri' ),
 			),
+			'bikri-inventory'  => array(
+				'page'  => 'inventory',
+				'title' => __( 'Inventory', 'bikri' ),
+			),
 			'bikri-activity'   => array(
 				'page'  => 'activity',
 				'title' => __( 'Activity', 'bikri' ),

@@ -101,7 +101,7 @@ final class Bikri_Sync {
 	 * Results that mean the service has the event (or a newer state of the order); "accepted":
 	 * stored, to be applied right after the answer.
 	 */
-	const ACKNOWLEDGED = array( 'accepted', 'applied', 'ignored_older', 'duplicate' );
+	const ACKNOWLEDGED = array( 'accepted', 'applied', 'ignored_older', 'duplicate', 'fetching', 'queued' );
 
 	/**
 	 * License state.
@@ -180,6 +180,16 @@ final class Bikri_Sync {
 		add_action( 'before_delete_post', array( $this, 'on_post_deleted' ), 20, 1 );
 
 		// Early on shutdown, so that Action Scheduler's own shutdown dispatch already sees the action.
+		// Inventory (issue 23): stock changes and product saves, through the same queue.
+		add_action( 'woocommerce_product_set_stock', array( $this, 'on_stock_set' ), 20, 1 );
+		add_action( 'woocommerce_variation_set_stock', array( $this, 'on_stock_set' ), 20, 1 );
+		add_action( 'woocommerce_update_product', array( $this, 'on_product_saved' ), 20, 2 );
+		add_action( 'woocommerce_new_product', array( $this, 'on_product_saved' ), 20, 2 );
+		add_action( 'woocommerce_update_product_variation', array( $this, 'on_product_saved' ), 20, 2 );
+		add_action( 'woocommerce_new_product_variation', array( $this, 'on_product_saved' ), 20, 2 );
+		add_action( 'before_delete_post', array( $this, 'on_product_deleted' ), 20, 1 );
+		add_action( 'wp_trash_post', array( $this, 'on_product_deleted' ), 20, 1 );
+		add_action( 'untrashed_post', array( $this, 'on_product_untrashed' ), 20, 1 );
 		add_action( 'shutdown', array( $this, 'flush' ), 1 );
 		// Last on shutdown: everything else has written its output, the response can go.
 		add_action( 'shutdown', array( $this, 'after_response' ), PHP_INT_MAX );
@@ -352,6 +362,98 @@ final class Bikri_Sync {
 		$this->pending[ $order_id ] = $event;
 
 		// A long import (thousands of orders in one request) should not hold them all until shutdown.
+		if ( count( $this->pending ) >= self::BATCH ) {
+			$this->flush();
+		}
+	}
+
+	/**
+	 * woocommerce_product_set_stock / woocommerce_variation_set_stock: the new figures, stamped
+	 * with this moment in microseconds; the service keeps the newest of what arrives.
+	 *
+	 * @param WC_Product $product The product or variation whose stock was set.
+	 */
+	public function on_stock_set( $product ) {
+		if ( ! is_object( $product ) || ! method_exists( $product, 'get_id' ) ) {
+			return;
+		}
+		$manage = method_exists( $product, 'get_manage_stock' ) ? $product->get_manage_stock() : null;
+		$this->record_product(
+			array(
+				'type'           => 'stock',
+				'product_id'     => (int) $product->get_id(),
+				'parent_id'      => method_exists( $product, 'get_parent_id' ) ? (int) $product->get_parent_id() : 0,
+				'stock_quantity' => null === $product->get_stock_quantity() ? null : (int) $product->get_stock_quantity(),
+				'stock_status'   => (string) $product->get_stock_status(),
+				'manage_stock'   => true === $manage,
+			)
+		);
+	}
+
+	/**
+	 * A product or variation saved (created or edited): the service reads it from WooCommerce.
+	 *
+	 * @param int             $product_id Product or variation ID.
+	 * @param WC_Product|null $product    The product, when the hook passed it.
+	 */
+	public function on_product_saved( $product_id, $product = null ) {
+		$parent = is_object( $product ) && method_exists( $product, 'get_parent_id' ) ? (int) $product->get_parent_id() : 0;
+		$this->record_product(
+			array(
+				'type'       => 'product',
+				'product_id' => (int) $product_id,
+				'parent_id'  => $parent,
+			)
+		);
+	}
+
+	/**
+	 * A product or variation deleted for good or moved to the trash: gone from the stock lists.
+	 *
+	 * @param int $post_id Post ID.
+	 */
+	public function on_product_deleted( $post_id ) {
+		$type = get_post_type( $post_id );
+		if ( 'product' !== $type && 'product_variation' !== $type ) {
+			return;
+		}
+		$this->record_product(
+			array(
+				'type'       => 'deleted',
+				'product_id' => (int) $post_id,
+				'parent_id'  => (int) wp_get_post_parent_id( $post_id ),
+			)
+		);
+	}
+
+	/**
+	 * A product taken out of the trash: read again.
+	 *
+	 * @param int $post_id Post ID.
+	 */
+	public function on_product_untrashed( $post_id ) {
+		$type = get_post_type( $post_id );
+		if ( 'product' === $type || 'product_variation' === $type ) {
+			$this->on_product_saved( $post_id );
+		}
+	}
+
+	/**
+	 * Records a product event for this request's flush (the latest per product and kind).
+	 *
+	 * @param array $event {type, product_id, parent_id, stock_quantity?, stock_status?, manage_stock?}.
+	 */
+	public function record_product( array $event ) {
+		if ( $event['product_id'] <= 0 || '' === $this->license->token() ) {
+			return;
+		}
+		$event['stream']          = 'product';
+		$event['order_id']        = 0;
+		$event['idempotency_key'] = wp_generate_uuid4();
+		$event['version']         = (int) round( microtime( true ) * 1000000 );
+		$key                      = 'p' . $event['type'] . $event['product_id'];
+		unset( $this->pending[ $key ] );
+		$this->pending[ $key ] = $event;
 		if ( count( $this->pending ) >= self::BATCH ) {
 			$this->flush();
 		}
@@ -600,12 +702,29 @@ final class Bikri_Sync {
 	 */
 	private function send_due( $now, array &$report ) {
 		for ( $round = 0; $round < self::BATCHES_PER_RUN; $round++ ) {
-			list( $batch, $superseded ) = self::dedup( $this->queue->due( $now, self::BATCH * 5 ) );
-			if ( empty( $batch ) ) {
-				return 'drained';
+			$due      = $this->queue->due( $now, self::BATCH * 5 );
+			$products = array();
+			$orders   = array();
+			foreach ( $due as $event ) {
+				if ( isset( $event['stream'] ) && 'product' === $event['stream'] ) {
+					$products[] = $event;
+				} else {
+					$orders[] = $event;
+				}
 			}
-			$batch  = $this->with_bodies( $batch );
-			$answer = $this->client->post_events( array_map( array( __CLASS__, 'wire' ), $batch ) );
+			if ( ! empty( $products ) ) {
+				// Product and stock events go to the inventory's route, 100 at a time, before orders.
+				$batch      = array_slice( $products, 0, self::BATCH );
+				$superseded = array_fill_keys( wp_list_pluck( $batch, 'idempotency_key' ), array() );
+				$answer     = $this->client->post_product_events( array_map( array( __CLASS__, 'wire_product' ), $batch ) );
+			} else {
+				list( $batch, $superseded ) = self::dedup( $orders );
+				if ( empty( $batch ) ) {
+					return 'drained';
+				}
+				$batch  = $this->with_bodies( $batch );
+				$answer = $this->client->post_events( array_map( array( __CLASS__, 'wire' ), $batch ) );
+			}
 			$report['sent'] += count( $batch );
 			$state = $this->state();
 			if ( is_wp_error( $answer ) ) {
@@ -737,8 +856,13 @@ final class Bikri_Sync {
 			$event['not_before'] = $now + self::delay( $event['attempts'] );
 			$event['error']      = $message;
 			$this->queue->update( $event );
-			/* translators: 1: order number, 2: the service's reason */
-			$last_error = sprintf( __( 'Order #%1$d: %2$s', 'bikri' ), $event['order_id'], $message );
+			if ( isset( $event['stream'] ) && 'product' === $event['stream'] ) {
+				/* translators: 1: product ID, 2: the service's reason */
+				$last_error = sprintf( __( 'Product #%1$d: %2$s', 'bikri' ), $event['product_id'], $message );
+			} else {
+				/* translators: 1: order number, 2: the service's reason */
+				$last_error = sprintf( __( 'Order #%1$d: %2$s', 'bikri' ), $event['order_id'], $message );
+			}
 		}
 		$this->queue->delete( $done );
 		if ( '' !== $last_error ) {
@@ -770,6 +894,28 @@ final class Bikri_Sync {
 		}
 		if ( isset( $event['order_shape'] ) ) {
 			$wire['order_shape'] = (string) $event['order_shape'];
+		}
+		return $wire;
+	}
+
+	/**
+	 * A product event as the service's POST /api/v1/inventory/events expects it.
+	 *
+	 * @param array $event Queued event.
+	 * @return array
+	 */
+	private static function wire_product( array $event ) {
+		$wire = array(
+			'idempotency_key' => (string) $event['idempotency_key'],
+			'type'            => (string) $event['type'],
+			'product_id'      => (int) $event['product_id'],
+			'parent_id'       => (int) $event['parent_id'],
+			'version'         => (int) $event['version'],
+		);
+		if ( 'stock' === $event['type'] ) {
+			$wire['stock_quantity'] = null === $event['stock_quantity'] ? null : (int) $event['stock_quantity'];
+			$wire['stock_status']   = (string) $event['stock_status'];
+			$wire['manage_stock']   = (bool) $event['manage_stock'];
 		}
 		return $wire;
 	}

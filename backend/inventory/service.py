@@ -1,0 +1,616 @@
+"""Inventory's rules (issue 23): products and variations kept in step with WooCommerce, low
+stock (I1), the aging report (I3). Batches of stock and price changes are in batches.py.
+
+Every stored item carries `stock_version`: microseconds since the epoch of the version its stock
+figures come from (the product's date_modified_gmt for a product read from WooCommerce, the
+plugin's own clock for a stock hook). A write with an older version than the stored one is
+ignored, so stock hooks that arrive out of order leave the newest value."""
+import json
+import logging
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, case, func, or_, select, update
+
+from backend import commits
+from backend.dbutil import in_list, upsert_insert
+from backend.errors import ApiError
+from backend.extensions import db
+from backend.integrations.woocommerce import WooCommerce, WooCommerceError, parse_wc_time
+from backend.inventory.models import InventorySettings, LowStockCrossing, StockItem
+from backend.licensing.models import Site
+from backend.orders.models import Order, OrderItem
+from backend.phones import InvalidPhone, normalise_phone
+from backend.sms import service as sms
+from backend.tasks.queue import enqueue
+from backend.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+# where cost-of-goods plugins keep a product's cost (SkyVerge, Algoritmika, WooCommerce's own
+# COGS, "purchase price" plugins): the first one present is the cost price
+COST_META_KEYS = ("_wc_cog_cost", "_alg_wc_cog_cost", "_wc_cogs_cost", "_cogs_total_value", "_purchase_price")
+SALES_WINDOW_DAYS = 30
+AGING_BUCKETS = (("0-30", 0, 30), ("31-60", 31, 60), ("61-90", 61, 90), ("90+", 91, None))
+STOCK_FIELDS = ("stock_quantity", "stock_status", "manage_stock")
+ITEM_FIELDS = ("parent_wc_id", "type", "name", "sku", "status", "price", "regular_price", "sale_price", "cost_price",
+               "manage_stock", "stock_quantity", "stock_status", "categories", "image_url", "date_modified_gmt",
+               "stock_version", "synced_at", "deleted_at")
+
+
+class InvalidProduct(ValueError):
+    pass
+
+
+def version_of(moment: datetime | None) -> int:
+    """A naive-UTC time as microseconds since the epoch (0 for none)."""
+    if moment is None:
+        return 0
+    return int(moment.replace(tzinfo=timezone.utc).timestamp() * 1_000_000)
+
+
+def _money(value, name: str) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise InvalidProduct(f"{name}: not an amount: {value!r}") from None
+    if not amount.is_finite() or abs(amount) >= Decimal("1e10"):
+        raise InvalidProduct(f"{name}: not an amount: {value!r}")
+    return amount.quantize(Decimal("0.01"))
+
+
+def _int(value, name: str) -> int | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, bool):
+        raise InvalidProduct(f"{name}: a whole number expected, got {value!r}")
+    try:
+        number = int(Decimal(str(value)))
+    except (InvalidOperation, ValueError, OverflowError):
+        raise InvalidProduct(f"{name}: a whole number expected, got {value!r}") from None
+    if abs(number) >= 2**31:
+        raise InvalidProduct(f"{name}: out of range: {value!r}")
+    return number
+
+
+def _text(value, limit: int) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text[:limit] if text else None
+
+
+def _cost(body: dict) -> Decimal | None:
+    cogs = body.get("cost_of_goods_sold")  # WooCommerce 9.5+'s own cost of goods
+    if isinstance(cogs, dict) and cogs.get("total_value") not in (None, ""):
+        try:
+            return _money(cogs["total_value"], "cost_of_goods_sold.total_value")
+        except InvalidProduct:
+            pass
+    meta = {m.get("key"): m.get("value") for m in body.get("meta_data") or [] if isinstance(m, dict)}
+    for key in COST_META_KEYS:
+        if meta.get(key) not in (None, ""):
+            try:
+                return _money(meta[key], key)
+            except InvalidProduct:
+                continue
+    return None
+
+
+def normalise_item(body: dict, parent: dict | None = None) -> dict:
+    """A wc/v3 product (or, with `parent`, one of its variations) as a stock_items row."""
+    if not isinstance(body, dict):
+        raise InvalidProduct("product: an object expected")
+    wc_id = _int(body.get("id"), "id")
+    if not wc_id or wc_id < 1:
+        raise InvalidProduct("id: missing")
+    modified = parse_wc_time(body.get("date_modified_gmt") or body.get("date_created_gmt"))
+    if parent is not None:
+        options = " / ".join(str(a.get("option")) for a in body.get("attributes") or [] if isinstance(a, dict))
+        name = body.get("name") or (f"{parent.get('name')} — {options}" if options else parent.get("name"))
+        categories = parent.get("categories") or []
+        image = body.get("image") if isinstance(body.get("image"), dict) else None
+        image_url = (image or {}).get("src") or _first_image(parent)
+        manage = body.get("manage_stock")
+        item_type = "variation"
+    else:
+        name, categories, image_url = body.get("name"), body.get("categories") or [], _first_image(body)
+        manage = body.get("manage_stock")
+        item_type = _text(body.get("type"), 40) or "simple"
+    return {
+        "wc_id": wc_id, "parent_wc_id": int(parent["id"]) if parent is not None else 0, "type": item_type,
+        "name": _text(name, 400) or f"#{wc_id}", "sku": _text(body.get("sku"), 100),
+        "status": _text(body.get("status"), 40), "price": _money(body.get("price"), "price"),
+        "regular_price": _money(body.get("regular_price"), "regular_price"),
+        "sale_price": _money(body.get("sale_price"), "sale_price"), "cost_price": _cost(body),
+        # a variation's "parent": its parent product manages the stock
+        "manage_stock": manage is True, "stock_quantity": _int(body.get("stock_quantity"), "stock_quantity"),
+        "stock_status": _text(body.get("stock_status"), 40),
+        "categories": json.dumps([c.get("name") for c in categories if isinstance(c, dict)], ensure_ascii=False),
+        "image_url": _text(image_url, 2000), "date_modified_gmt": modified, "stock_version": version_of(modified),
+        "deleted_at": None,
+    }
+
+
+def _first_image(body: dict) -> str | None:
+    images = body.get("images") or []
+    return images[0].get("src") if images and isinstance(images[0], dict) else None
+
+
+# --- storing ----------------------------------------------------------------------------
+
+def upsert_items(site_id: int, rows: list[dict]) -> list[int]:
+    """Store normalised items; a stored version newer than the row's is kept. Returns the
+    wc ids written (then checked for low stock)."""
+    if not rows:
+        return []
+    now = utcnow()
+    unique = {}
+    for row in rows:
+        if row["wc_id"] not in unique or unique[row["wc_id"]]["stock_version"] <= row["stock_version"]:
+            unique[row["wc_id"]] = {**row, "site_id": site_id, "synced_at": now}
+    statement = upsert_insert(StockItem).values([unique[k] for k in sorted(unique)])
+    excluded = statement.excluded
+    statement = statement.on_conflict_do_update(
+        index_elements=[StockItem.site_id, StockItem.wc_id],
+        set_={name: excluded[name] for name in ITEM_FIELDS},
+        where=StockItem.stock_version <= excluded.stock_version,
+    ).returning(StockItem.wc_id)
+    written = [row[0] for row in db.session.execute(statement)]
+    new = db.session.execute(select(StockItem.id).where(StockItem.site_id == site_id, in_list(StockItem.wc_id, written),
+                                                        StockItem.last_sold_at.is_(None))).scalars().all()
+    if new:
+        _fill_last_sold(site_id, new)
+    check_crossings(site_id, written)
+    return written
+
+
+def apply_stock_events(site_id: int, events: list[dict]) -> list[dict]:
+    """Stock hooks pushed by the plugin: {product_id, stock_quantity, stock_status,
+    manage_stock, version}. Older than what is stored: ignored. An item not stored yet is
+    read from WooCommerce (a task). One result per event."""
+    results, written, unknown = [], [], []
+    known = {row.wc_id: row for row in db.session.execute(
+        select(StockItem.wc_id, StockItem.parent_wc_id).where(
+            StockItem.site_id == site_id, in_list(StockItem.wc_id, [e["product_id"] for e in events])))}
+    for event in events:
+        wc_id = event["product_id"]
+        if wc_id not in known:
+            unknown.append((wc_id, event.get("parent_id") or 0))
+            results.append({"status": "fetching"})
+            continue
+        values = {"stock_version": event["version"], "synced_at": utcnow()}
+        for name in STOCK_FIELDS:
+            if name in event and event[name] is not None:
+                values[name] = event[name]
+        changed = db.session.execute(
+            update(StockItem).where(StockItem.site_id == site_id, StockItem.wc_id == wc_id,
+                                    StockItem.stock_version < event["version"]).values(**values)).rowcount
+        results.append({"status": "applied" if changed else "ignored_older"})
+        if changed:
+            written.append(wc_id)
+    if unknown:
+        request_fetch(site_id, unknown)
+    check_crossings(site_id, written)
+    return results
+
+
+def request_fetch(site_id: int, ids: list[tuple[int, int]]) -> None:
+    """Read these (product id, parent id or 0) from WooCommerce on a worker."""
+    enqueue("inventory.fetch_items", site_id=site_id, ids=[[int(a), int(b)] for a, b in ids])
+
+
+def fetch_items(site_id: int, ids: list) -> int:
+    """Read products and variations by id and store them (the worker's side of request_fetch)."""
+    site = db.session.get(Site, site_id)
+    if site is None:
+        return 0
+    api = WooCommerce.for_site(site)
+    commits.before_remote_call()
+    products = [pid for pid, parent in ids if not parent]
+    rows = []
+    for product in api.get_products(products) if products else []:
+        rows += _rows_of(api, product)
+    found = {row["wc_id"] for row in rows}
+    for pid in products:
+        if pid not in found:  # gone from WooCommerce (deleted for good)
+            db.session.execute(update(StockItem).where(StockItem.site_id == site_id, StockItem.wc_id == pid)
+                               .values(deleted_at=utcnow()))
+    parents = {parent for _pid, parent in ids if parent}
+    for parent_id in sorted(parents):
+        try:
+            parent = api.request("GET", f"products/{parent_id}")[0]
+        except WooCommerceError as error:
+            if error.status in (400, 404):
+                continue
+            raise
+        rows += _rows_of(api, parent)
+    return len(upsert_items(site_id, rows))
+
+
+def _rows_of(api: WooCommerce, product: dict) -> list[dict]:
+    """A product's row, and its variations' rows when it has any (one or more calls)."""
+    rows = [normalise_item(product)]
+    if product.get("type") == "variable" and product.get("variations"):
+        for page in api.iter_variations(product["id"]):
+            rows += [normalise_item(variation, product) for variation in page]
+    return rows
+
+
+def backfill(site_id: int) -> int:
+    """Every product and variation of the shop, a committed page at a time."""
+    site = db.session.get(Site, site_id)
+    settings = settings_for(site_id)
+    started = utcnow()
+    api = WooCommerce.for_site(site)
+    count = 0
+    commits.before_remote_call()
+    for products in api.iter_products():
+        rows = []
+        for product in products:
+            rows += _rows_of(api, product)
+        count += len(upsert_items(site_id, rows))
+        commits.keep_progress()
+    settings = settings_for(site_id)
+    settings.backfilled_at = started
+    settings.reconciled_until = started
+    return count
+
+
+def reconcile(site_id: int) -> int:
+    """What a push missed: products modified since the last run (WooCommerce's modified_after),
+    with their variations."""
+    settings = settings_for(site_id)
+    if settings.backfilled_at is None:
+        return backfill(site_id)
+    since, started = settings.reconciled_until, utcnow()
+    site = db.session.get(Site, site_id)
+    api = WooCommerce.for_site(site)
+    count = 0
+    commits.before_remote_call()
+    for products in api.iter_products(modified_after=since - timedelta(minutes=1)):
+        rows = []
+        for product in products:
+            rows += _rows_of(api, product)
+        count += len(upsert_items(site_id, rows))
+        commits.keep_progress()
+    settings_for(site_id).reconciled_until = started
+    return count
+
+
+def reconcile_all() -> int:
+    """The job: every connected shop whose catalogue was read once, or never (first backfill)."""
+    sites = db.session.execute(select(Site.id).where(Site.wc_consumer_key_enc.is_not(None))).scalars().all()
+    for site_id in sites:
+        enqueue("inventory.reconcile_shop", site_id=site_id)
+    return len(sites)
+
+
+# --- last sale ------------------------------------------------------------------------
+
+def _fill_last_sold(site_id: int, item_ids: list[int]) -> None:
+    """Items stored for the first time: their last sale from the orders already stored (one
+    grouped query per kind and 500 items)."""
+    items = db.session.execute(select(StockItem.wc_id, StockItem.parent_wc_id).where(in_list(StockItem.id, item_ids))).all()
+    sales = []
+    for column, wanted in ((OrderItem.product_id, [i.wc_id for i in items if not i.parent_wc_id]),
+                           (OrderItem.variation_id, [i.wc_id for i in items if i.parent_wc_id])):
+        for start in range(0, len(wanted), 500):
+            sales += db.session.execute(
+                select(column, func.max(Order.date_created_gmt)).select_from(OrderItem)
+                .join(Order, Order.id == OrderItem.order_id)
+                .where(OrderItem.site_id == site_id, in_list(column, wanted[start:start + 500]),
+                       Order.deleted_at.is_(None), Order.excluded_from_sales.is_(False))
+                .group_by(column)).all()
+    record_sales(site_id, [(wc_id, last) for wc_id, last in sales])
+
+
+def record_sales(site_id: int, sales: list[tuple[int, datetime]]) -> None:
+    """Orders stored (the order_stored listener): (product or variation id, order time) pairs
+    move those items' last sale forward."""
+    sold = {}
+    for wc_id, created in sales:
+        if wc_id and created and (wc_id not in sold or sold[wc_id] < created):
+            sold[wc_id] = created
+    by_time = {}
+    for wc_id, created in sold.items():
+        by_time.setdefault(created, []).append(wc_id)
+    for created, wc_ids in by_time.items():
+        db.session.execute(update(StockItem).where(
+            StockItem.site_id == site_id, in_list(StockItem.wc_id, wc_ids),
+            or_(StockItem.last_sold_at.is_(None), StockItem.last_sold_at < created)).values(last_sold_at=created))
+
+
+# --- settings and low stock (I1) ------------------------------------------------------
+
+def settings_for(site_id: int) -> InventorySettings:
+    settings = db.session.get(InventorySettings, site_id)
+    if settings is None:
+        settings = InventorySettings(site_id=site_id, default_threshold=5, cover_days=7)
+        db.session.add(settings)
+        db.session.flush()
+    return settings
+
+
+def update_settings(site_id: int, data: dict) -> InventorySettings:
+    settings = settings_for(site_id)
+    before = settings.default_threshold
+    for name in ("default_threshold", "cover_days", "alert_phone"):
+        if name in data:
+            setattr(settings, name, data[name])
+    db.session.flush()
+    # a new default moves only the items that follow it and sit at or below the higher of the two
+    # (or have a crossing open): those are opened or closed quietly, no alert for what was low already
+    highest = max(before, settings.default_threshold)
+    moved = db.session.execute(select(StockItem.wc_id).where(
+        StockItem.site_id == site_id, StockItem.low_stock_threshold.is_(None), StockItem.manage_stock.is_(True),
+        StockItem.stock_quantity <= highest)).scalars().all()
+    still_open = db.session.execute(select(StockItem.wc_id).join(LowStockCrossing, LowStockCrossing.item_id == StockItem.id)
+                                    .where(LowStockCrossing.site_id == site_id, LowStockCrossing.reset_at.is_(None))).scalars().all()
+    for start in range(0, len(moved) + len(still_open), 1000):
+        check_crossings(site_id, sorted(set(moved) | set(still_open))[start:start + 1000], alert=False)
+    return settings
+
+
+def set_threshold(site_id: int, wc_id: int, threshold: int | None) -> StockItem:
+    item = item_of(site_id, wc_id)
+    item.low_stock_threshold = threshold
+    db.session.flush()
+    check_crossings(site_id, [wc_id])
+    return item
+
+
+def item_of(site_id: int, wc_id: int) -> StockItem:
+    item = db.session.execute(select(StockItem).where(StockItem.site_id == site_id, StockItem.wc_id == wc_id,
+                                                      StockItem.deleted_at.is_(None))).scalar_one_or_none()
+    if item is None:
+        raise ApiError(_("No such product."), code="not_found", status=404)
+    return item
+
+
+def _threshold_expr(default: int):
+    return func.coalesce(StockItem.low_stock_threshold, default)
+
+
+def check_crossings(site_id: int, wc_ids: list[int], *, alert: bool = True) -> list[LowStockCrossing]:
+    """Open a crossing (and send its one alert) for each item that fell to or below its
+    threshold without an open one; close the open ones of items above it again."""
+    if not wc_ids:
+        return []
+    settings = settings_for(site_id)
+    items = db.session.execute(select(StockItem).where(
+        StockItem.site_id == site_id, in_list(StockItem.wc_id, list(wc_ids)))).scalars().all()
+    if not items:
+        return []
+    open_rows = {row.item_id: row for row in db.session.execute(select(LowStockCrossing).where(
+        LowStockCrossing.site_id == site_id, in_list(LowStockCrossing.item_id, [i.id for i in items]),
+        LowStockCrossing.reset_at.is_(None))).scalars()}
+    opened, now = [], utcnow()
+    for item in items:
+        threshold = item.low_stock_threshold if item.low_stock_threshold is not None else settings.default_threshold
+        tracked = item.manage_stock and item.stock_quantity is not None and item.deleted_at is None
+        low = tracked and item.stock_quantity <= threshold
+        if low and item.id not in open_rows:
+            crossing = LowStockCrossing(site_id=site_id, item_id=item.id, quantity=item.stock_quantity,
+                                        threshold=threshold, crossed_at=now, alert="none")
+            db.session.add(crossing)
+            opened.append((crossing, item))
+        elif not low and item.id in open_rows:
+            open_rows[item.id].reset_at = now
+    if opened:
+        db.session.flush()
+        if alert and settings.alert_phone:
+            _send_alerts(site_id, settings.alert_phone, opened)
+    return [crossing for crossing, _item in opened]
+
+
+def _send_alerts(site_id: int, phone: str, opened: list) -> None:
+    """One SMS per crossing (several crossings at once: one SMS naming them), through the SMS
+    domain's send path (debited and queued; a worker delivers it)."""
+    site = db.session.get(Site, site_id)
+    names = ", ".join(f"{item.sku or item.name} ({item.stock_quantity})" for _c, item in opened[:5])
+    more = len(opened) - 5
+    text = _("Low stock: %(names)s", names=names) + (_(" and %(n)s more", n=more) if more > 0 else "")
+    try:
+        sms.send_sms(site, phone=phone, content=text[:300], purpose="stock_alert",
+                     idempotency_key=f"low-stock-{opened[0][0].id}")
+        outcome = "sms"
+    except ApiError as error:
+        log.info("low-stock SMS of site %s not sent: %s", site_id, error.message)
+        outcome = "failed"
+    for crossing, _item in opened:
+        crossing.alert = outcome
+
+
+def sales_last_days(site_id: int, days: int = SALES_WINDOW_DAYS) -> dict[int, int]:
+    """{product or variation wc id: quantity sold in the last `days` days} (orders that count as sales)."""
+    since = utcnow() - timedelta(days=days)
+    sold = {}
+    for product_id, variation_id, quantity in db.session.execute(
+            select(OrderItem.product_id, OrderItem.variation_id, func.sum(OrderItem.quantity))
+            .select_from(Order).join(OrderItem, OrderItem.order_id == Order.id)
+            .where(Order.site_id == site_id, Order.date_created_gmt >= since, Order.excluded_from_sales.is_(False),
+                   Order.deleted_at.is_(None))
+            .group_by(OrderItem.product_id, OrderItem.variation_id)):
+        for wc_id in {product_id, variation_id}:
+            if wc_id:
+                sold[wc_id] = sold.get(wc_id, 0) + int(quantity or 0)
+    return sold
+
+
+def days_of_cover(quantity: int | None, sold_30: int) -> float | None:
+    """Days the stock lasts at the last 30 days' pace; None when nothing sold (or not tracked)."""
+    if quantity is None or sold_30 <= 0:
+        return None
+    return max(quantity, 0) / (sold_30 / SALES_WINDOW_DAYS)
+
+
+def low_stock(site_id: int, limit: int = 200) -> list[dict]:
+    """Items at or below their threshold, and items whose days of cover are below the shop's
+    warning, soonest out first."""
+    settings = settings_for(site_id)
+    sold = sales_last_days(site_id)
+    live = and_(StockItem.site_id == site_id, StockItem.deleted_at.is_(None), StockItem.manage_stock.is_(True),
+                StockItem.stock_quantity.is_not(None))
+    low = db.session.execute(select(StockItem).where(
+        live, StockItem.stock_quantity <= _threshold_expr(settings.default_threshold))
+        .order_by(StockItem.stock_quantity, StockItem.id).limit(limit)).scalars().all()
+    found = {item.id: item for item in low}
+    if sold:
+        for item in db.session.execute(select(StockItem).where(live, in_list(StockItem.wc_id, list(sold)))).scalars():
+            cover = days_of_cover(item.stock_quantity, sold.get(item.wc_id, 0))
+            if cover is not None and cover < settings.cover_days:
+                found[item.id] = item
+    rows = []
+    for item in found.values():
+        threshold = item.low_stock_threshold if item.low_stock_threshold is not None else settings.default_threshold
+        cover = days_of_cover(item.stock_quantity, sold.get(item.wc_id, 0))
+        rows.append({"item": item, "threshold": threshold, "sold_30": sold.get(item.wc_id, 0),
+                     "days_of_cover": None if cover is None else round(cover, 1),
+                     "below_threshold": item.stock_quantity <= threshold})
+    rows.sort(key=lambda r: (r["days_of_cover"] if r["days_of_cover"] is not None else 1e9, r["item"].stock_quantity))
+    return rows[:limit]
+
+
+# --- the stock list ---------------------------------------------------------------------
+
+def stock_query(site_id: int, *, q: str | None = None, show: str = "all"):
+    settings = settings_for(site_id)
+    query = select(StockItem).where(StockItem.site_id == site_id, StockItem.deleted_at.is_(None))
+    if q:
+        # lower(...) LIKE: what the trigram indexes answer on PostgreSQL (migration 0930)
+        like = f"%{q.replace('%', '').replace('_', '').lower()}%"
+        query = query.where(or_(func.lower(StockItem.sku).like(like), func.lower(StockItem.name).like(like)))
+    if show == "low":
+        query = query.where(StockItem.manage_stock.is_(True),
+                            StockItem.stock_quantity <= _threshold_expr(settings.default_threshold))
+    elif show == "out":
+        query = query.where(StockItem.stock_status == "outofstock")
+    return query.order_by(StockItem.name, StockItem.id)
+
+
+def stock_page(site_id: int, page: int, per_page: int, *, q: str | None = None, show: str = "all") -> dict:
+    """One page of the stock list, in the shape `api.paginate` gives. The page's ids are found
+    first (inside the index on PostgreSQL, however deep the page), then only those rows are read."""
+    query = stock_query(site_id, q=q, show=show)
+    ids_query = query.with_only_columns(StockItem.id)
+    total = db.session.execute(select(func.count()).select_from(ids_query.order_by(None).subquery())).scalar_one()
+    ids = db.session.execute(ids_query.limit(per_page).offset((page - 1) * per_page)).scalars().all()
+    found = {item.id: item for item in db.session.execute(select(StockItem).where(in_list(StockItem.id, ids))).scalars()} if ids else {}
+    return {"items": [found[i] for i in ids if i in found], "page": page, "per_page": per_page, "total": total,
+            "pages": -(-total // per_page)}
+
+
+# --- aging (I3) ---------------------------------------------------------------------------
+
+def _bucket_expr(now: datetime):
+    last = StockItem.last_sold_at
+    return case((last >= now - timedelta(days=30), "0-30"), (last >= now - timedelta(days=60), "31-60"),
+                (last >= now - timedelta(days=90), "61-90"), else_="90+")
+
+
+def _value_expr():
+    return StockItem.stock_quantity * func.coalesce(StockItem.cost_price, StockItem.price, 0)
+
+
+def _on_hand(site_id: int):
+    # a variable product's own stock line is its variations' (when they manage it themselves)
+    return and_(StockItem.site_id == site_id, StockItem.deleted_at.is_(None), StockItem.stock_quantity > 0,
+                StockItem.type != "variable")
+
+
+def aging(site_id: int, *, slow_limit: int = 50) -> dict:
+    """Stock on hand by days since its last sale (never sold: 90+), the value tied up in each
+    bucket (cost price, else the price), and the slowest movers first."""
+    now = utcnow()
+    bucket = _bucket_expr(now)
+    totals = {name: {"bucket": name, "items": 0, "units": 0, "value": Decimal("0.00")} for name, *_r in AGING_BUCKETS}
+    for name, items, units, value in db.session.execute(
+            select(bucket, func.count(), func.sum(StockItem.stock_quantity), func.sum(_value_expr()))
+            .where(_on_hand(site_id)).group_by(bucket)):
+        totals[name] = {"bucket": name, "items": int(items), "units": int(units or 0),
+                        "value": Decimal(value or 0).quantize(Decimal("0.01"))}
+    return {"buckets": list(totals.values()), "slow_movers": [aging_row(item, now) for item in slow_movers(site_id, slow_limit)]}
+
+
+def slow_movers(site_id: int, limit: int, offset: int = 0) -> list[StockItem]:
+    """Never sold first, then by last sale, oldest first (two index walks: NULLs sort apart)."""
+    never = db.session.execute(select(StockItem).where(_on_hand(site_id), StockItem.last_sold_at.is_(None))
+                               .order_by(StockItem.id).offset(offset).limit(limit)).scalars().all()
+    if len(never) >= limit:
+        return list(never)
+    skipped = 0
+    if offset:
+        skipped = max(0, offset - db.session.execute(select(func.count()).where(
+            _on_hand(site_id), StockItem.last_sold_at.is_(None))).scalar_one())
+    rest = db.session.execute(select(StockItem).where(_on_hand(site_id), StockItem.last_sold_at.is_not(None))
+                              .order_by(StockItem.last_sold_at, StockItem.id).offset(skipped)
+                              .limit(limit - len(never))).scalars().all()
+    return [*never, *rest]
+
+
+def aging_row(item: StockItem, now: datetime) -> dict:
+    days = None if item.last_sold_at is None else (now - item.last_sold_at).days
+    unit = item.cost_price if item.cost_price is not None else (item.price or Decimal("0"))
+    bucket = "90+" if days is None or days > 90 else "61-90" if days > 60 else "31-60" if days > 30 else "0-30"
+    return {"item": item, "days": days, "bucket": bucket, "value": (unit * item.stock_quantity).quantize(Decimal("0.01"))}
+
+
+def iter_aging_rows(site_id: int, chunk: int = 1000):
+    """Every item on hand, slowest first, for the CSV export (read in chunks)."""
+    now, offset = utcnow(), 0
+    while True:
+        items = slow_movers(site_id, chunk, offset)
+        for item in items:
+            yield aging_row(item, now)
+        if len(items) < chunk:
+            return
+        offset += chunk
+
+
+def item_view(item: StockItem, threshold_default: int) -> dict:
+    return {
+        "product_id": item.wc_id, "parent_id": item.parent_wc_id or None, "type": item.type, "name": item.name,
+        "sku": item.sku, "status": item.status, "price": item.price, "regular_price": item.regular_price,
+        "sale_price": item.sale_price, "cost_price": item.cost_price, "manage_stock": item.manage_stock,
+        "stock_quantity": item.stock_quantity, "stock_status": item.stock_status,
+        "categories": json.loads(item.categories or "[]"), "image_url": item.image_url,
+        "low_stock_threshold": item.low_stock_threshold,
+        "threshold": item.low_stock_threshold if item.low_stock_threshold is not None else threshold_default,
+        "date_modified_gmt": item.date_modified_gmt.strftime("%Y-%m-%dT%H:%M:%S") if item.date_modified_gmt else None,
+        "last_sold_at": item.last_sold_at.strftime("%Y-%m-%dT%H:%M:%S") if item.last_sold_at else None,
+    }
+
+
+def apply_events(site_id: int, events: list[dict]) -> list[dict]:
+    """The plugin's pushes, one result per event: stock figures applied as sent (newer wins),
+    saved products read from WooCommerce by a worker, deletions marked."""
+    results = [None] * len(events)
+    stock = [(i, e) for i, e in enumerate(events) if e["type"] == "stock"]
+    for (index, _event), result in zip(stock, apply_stock_events(site_id, [e for _i, e in stock])):
+        results[index] = result
+    to_fetch = []
+    for index, event in enumerate(events):
+        if event["type"] == "product":
+            to_fetch.append((event["product_id"], event.get("parent_id") or 0))
+            results[index] = {"status": "queued"}
+        elif event["type"] == "deleted":
+            gone = db.session.execute(update(StockItem).where(
+                StockItem.site_id == site_id, StockItem.wc_id == event["product_id"],
+                StockItem.stock_version < event["version"]).values(deleted_at=utcnow(), stock_version=event["version"])).rowcount
+            results[index] = {"status": "applied" if gone else "ignored_older"}
+    if to_fetch:
+        request_fetch(site_id, sorted(set(to_fetch)))
+    return [{"idempotency_key": event["idempotency_key"], **result} for event, result in zip(events, results)]
+
+
+def read_phone(raw: str) -> str:
+    """The owner's mobile for alerts, normalised, or a 422 naming the field."""
+    try:
+        return normalise_phone(raw)
+    except InvalidPhone as error:
+        raise ApiError(str(error), code="validation_error", status=422,
+                       details={"alert_phone": [str(error)]}) from None

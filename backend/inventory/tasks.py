@@ -1,0 +1,26 @@
+"""What inventory's workers run: reading products from WooCommerce, and batches (batches.py)."""
+from backend.inventory import batches, service
+from backend.tasks.registry import task
+
+
+@task("inventory.fetch_items", lane="transactional", max_retries=6)
+def fetch_items(site_id: int, ids: list) -> None:
+    """Products or variations a push named but Bikri has not stored (or a product save): read and stored."""
+    service.fetch_items(site_id, ids)
+
+
+@task("inventory.backfill", lane="bulk", max_retries=4)
+def backfill(site_id: int) -> None:
+    service.backfill(site_id)
+
+
+@task("inventory.reconcile_shop", lane="bulk", max_retries=2)
+def reconcile_shop(site_id: int) -> None:
+    """What a push missed: products modified since the last run."""
+    service.reconcile(site_id)
+
+
+@task("inventory.apply_batch", lane="bulk", max_retries=4, gave_up=batches.batch_gave_up)
+def apply_batch(site_id: int, job_id: int, items: list[str]) -> None:
+    """Up to a hundred rows of a batch: one products/batch call per parent, a result per row."""
+    batches.apply_rows(site_id, job_id, items)
