@@ -74,7 +74,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 # models.py (tables) and routes.py exporting API_BLUEPRINTS (flask-smorest, JSON under /api)
 # and PAGE_BLUEPRINTS (plain Flask: embed views, consoles). A new domain is one word here.
 DOMAINS = ["licensing", "embed", "operator", "jobs", "tasks", "sms", "orders", "sync", "desk", "dashboard", "checkout",
-           "couriers", "fraud", "abandoned"]
+           "couriers", "fraud", "abandoned", "adtracking"]
 
 
 def _domain_module(domain, name):

@@ -36,6 +36,8 @@ PERMISSIONS = {
     "view_revenue": {ADMIN, MANAGER},
     "set_sales_target": {ADMIN, MANAGER},
     "manage_costs": {ADMIN, MANAGER},
+    # ad tracking: the Meta Pixel id and Conversions API token (sends events in the shop's name)
+    "manage_ad_tracking": {ADMIN},
     # money settings (SMS recharge, courier keys) and anything an operator decides
     "manage_money_settings": {ADMIN},
     # checkout protection: OTP on/off, its limits and texts (OTP spends SMS money)
