@@ -33,6 +33,7 @@ PATH_ARGS = {
     "job_id": lambda other_site: SEEDED["job_id"],  # shop B's work job (seed_tasks)
     "recharge_id": lambda other_site: SEEDED["recharge_id"],  # shop B's bKash recharge (seed_sms)
     "message_id": lambda other_site: SEEDED["message_id"],  # shop B's SMS (seed_sms)
+    "spend_id": lambda other_site: SEEDED["spend_id"],  # shop B's ad spend (seed_adtracking)
 }
 SEEDED = {}
 
@@ -181,6 +182,27 @@ def seed_abandoned(site_id):
     SEEDED["checkout_id"] = checkout.id
 
 
+def seed_adtracking(site_id):
+    """Shop B's ad tracking: a Pixel id, an encrypted token, a sent event and ad spend."""
+    from datetime import date
+
+    from backend.adtracking.models import AdSettings, CapiEvent
+    from backend.dashboard.models import AdSpend
+    from backend.extensions import db
+    from backend.security import encrypt_secret
+
+    db.session.add(AdSettings(site_id=site_id, pixel_id="777777777777777", capi_token_enc=encrypt_secret(MARKER + "-token"),
+                              capi_enabled=True, delivered_event="custom", delivered_event_name="Delivered",
+                              refund_on_return=False, test_event_code=""))
+    db.session.add(CapiEvent(site_id=site_id, order_wc_id=777, kind="purchase", event_name="Purchase",
+                             event_id=f"bikri-777-{MARKER}", event_time=1772323200, value=Decimal("777.77"), status="sent"))
+    spend = AdSpend(site_id=site_id, network="facebook", campaign=MARKER, start_day=date(2026, 3, 1),
+                    end_day=date(2026, 3, 31), amount=Decimal("777.77"), source="manual", created_by=MARKER)
+    db.session.add(spend)
+    db.session.flush()
+    SEEDED["spend_id"] = spend.id
+
+
 def seed_tasks(site_id):
     """Shop B's work job, its item's result carrying the marker."""
     from backend.extensions import db
@@ -198,7 +220,7 @@ def seed_tasks(site_id):
 
 # Each domain adds a function that gives shop B data carrying MARKER (and the markers below).
 SEED_OTHER_SHOP = [seed_sms, seed_desk, seed_dashboard, seed_checkout, seed_couriers, seed_fraud, seed_abandoned,
-                   seed_tasks]
+                   seed_tasks, seed_adtracking]
 OTHER_SHOP_MARKERS = [MARKER, "777.77", "+8801999999999", "01999999999", "+8801888888888", "01888888888",
                       "198.51.100.77", "MarkerShopB", "777001", OTHER_SHOP_CONSIGNMENT,
                       "MARKERTRK"]
