@@ -125,6 +125,10 @@ final class Bikri_Embedded_Pages {
 				'page'  => 'abandoned',
 				'title' => __( 'Abandoned checkouts', 'bikri' ),
 			),
+			'bikri-ads'        => array(
+				'page'  => 'ads',
+				'title' => __( 'Ad tracking', 'bikri' ),
+			),
 		);
 	}
 

@@ -107,6 +107,9 @@ namespace {
 				'billing_phone' => '',
 				'billing_email' => '',
 				'status'        => 'pending',
+				'total'         => '0',
+				'currency'      => 'BDT',
+				'order_key'     => '',
 			);
 
 			/**
@@ -160,6 +163,72 @@ namespace {
 			 */
 			public function get_id() {
 				return $this->id;
+			}
+
+			/**
+			 * The order number shown to the shopper (WooCommerce's default: the id).
+			 *
+			 * @return string
+			 */
+			public function get_order_number() {
+				return (string) $this->id;
+			}
+
+			/**
+			 * Order total.
+			 *
+			 * @param string $context View or edit context.
+			 * @return string
+			 */
+			public function get_total( $context = 'view' ) { // phpcs:ignore Generic.CodeAnalysis.UnusedFunctionParameter.Found -- WooCommerce's signature.
+				return $this->data['total'];
+			}
+
+			/**
+			 * Sets the total.
+			 *
+			 * @param string $value Total.
+			 */
+			public function set_total( $value ) {
+				$this->data['total'] = (string) $value;
+			}
+
+			/**
+			 * Order currency.
+			 *
+			 * @param string $context View or edit context.
+			 * @return string
+			 */
+			public function get_currency( $context = 'view' ) { // phpcs:ignore Generic.CodeAnalysis.UnusedFunctionParameter.Found -- WooCommerce's signature.
+				return $this->data['currency'];
+			}
+
+			/**
+			 * Sets the currency.
+			 *
+			 * @param string $value Currency code.
+			 */
+			public function set_currency( $value ) {
+				$this->data['currency'] = (string) $value;
+			}
+
+			/**
+			 * The order key in the thank-you page's URL.
+			 *
+			 * @param string $context View or edit context.
+			 * @return string
+			 */
+			public function get_order_key( $context = 'view' ) { // phpcs:ignore Generic.CodeAnalysis.UnusedFunctionParameter.Found -- WooCommerce's signature.
+				return $this->data['order_key'];
+			}
+
+			/**
+			 * Sets the order key.
+			 *
+			 * @param string $value Key.
+			 */
+			public function set_order_key( $value ) {
+				$this->data['order_key'] = (string) $value;
 			}
 
 			/**
