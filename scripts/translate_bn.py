@@ -1163,7 +1163,7 @@ BN.update({
     "A test event code has letters and digits, like TEST12345.": "টেস্ট ইভেন্ট কোডে অক্ষর ও অঙ্ক থাকে, যেমন TEST12345।",
     "The Conversions API needs the Pixel id and an access token.": "Conversions API-এর জন্য Pixel আইডি ও একটি অ্যাক্সেস টোকেন লাগবে।",
     "Ad tracking": "বিজ্ঞাপন ট্র্যাকিং",
-    "Meta Conversions API": "Meta Conversions API",
+    "Meta Conversions API": "Meta-র Conversions API",
     "Bikri tells Meta about each new order from its servers, with the same event id as the Pixel in the shop, so Meta counts it once. Phone and email are sent only as SHA-256 hashes.": "বিক্রি তার সার্ভার থেকে প্রতিটি নতুন অর্ডারের কথা Meta-কে জানায়, শপের Pixel-এর একই ইভেন্ট আইডি দিয়ে, তাই Meta একবারই গোনে। ফোন ও ইমেইল শুধু SHA-256 হ্যাশ হিসেবে যায়।",
     "Pixel (dataset) id": "Pixel (ডেটাসেট) আইডি",
     "Access token": "অ্যাক্সেস টোকেন",
