@@ -149,7 +149,8 @@ def _enabled_settings(site_id: int) -> AdSettings | None:
     return settings
 
 
-def _record(site_id: int, order_wc_id: int, kind: str, name: str, event_id: str, event_time: int, value) -> bool:
+def _record(site_id: int, order_wc_id: int, kind: str, name: str, event_id: str, event_time: int, value) -> int | None:
+    """The new row's id, or None when the order already has this event."""
     # ON CONFLICT DO NOTHING (not a savepoint): the row is the idempotency key per order and kind
     inserted = db.session.execute(
         upsert_insert(CapiEvent.__table__)
@@ -157,18 +158,17 @@ def _record(site_id: int, order_wc_id: int, kind: str, name: str, event_id: str,
                 event_time=event_time, value=value or Decimal("0"), status=PENDING, attempts=0, created_at=utcnow())
         .on_conflict_do_nothing(index_elements=["site_id", "order_wc_id", "kind"])
         .returning(CapiEvent.__table__.c.id)).first()
-    return inserted is not None
+    return inserted[0] if inserted is not None else None
 
 
-def _queue_new(site_id: int) -> None:
+def _queue_new(site_id: int, event_pks: list[int]) -> None:
     # Pending rows go to the workers after this transaction commits (enqueue's outbox). In the
     # unit tests' inline mode enqueue would commit here, inside the writer's transaction that
     # sent the signal; there the sweeper (queue_pending) sends them instead.
     if current_app.config["BROKER_URL"].startswith("inline"):
         return
-    for row_id in db.session.execute(select(CapiEvent.id).where(CapiEvent.site_id == site_id, CapiEvent.status == PENDING,
-                                                                CapiEvent.attempts == 0)).scalars():
-        enqueue("adtracking.send_event", site_id=site_id, event_pk=row_id)
+    for event_pk in event_pks:
+        enqueue("adtracking.send_event", site_id=site_id, event_pk=event_pk)
 
 
 def record_orders(site_id: int, changes, bulk_load: bool) -> int:
@@ -179,7 +179,7 @@ def record_orders(site_id: int, changes, bulk_load: bool) -> int:
     if settings is None:
         return 0
     now = utcnow()
-    count = 0
+    new_pks = []
     for change in changes:
         if not change.is_new or change.new is None:
             continue
@@ -189,11 +189,13 @@ def record_orders(site_id: int, changes, bulk_load: bool) -> int:
         created = order["date_created_gmt"]
         if created is None or now - created.replace(tzinfo=None) > MAX_EVENT_AGE:
             continue
-        count += _record(site_id, order["wc_id"], PURCHASE, "Purchase", purchase_event_id(order["wc_id"]),
-                         _epoch(created), order["total"])
-    if count:
-        _queue_new(site_id)
-    return count
+        event_pk = _record(site_id, order["wc_id"], PURCHASE, "Purchase", purchase_event_id(order["wc_id"]),
+                           _epoch(created), order["total"])
+        if event_pk is not None:
+            new_pks.append(event_pk)
+    if new_pks:
+        _queue_new(site_id, new_pks)
+    return len(new_pks)
 
 
 def _epoch(moment) -> int:
@@ -203,8 +205,7 @@ def _epoch(moment) -> int:
 
 def record_parcels(changes) -> int:
     """The shop's delivered event when a parcel is delivered, a refund signal when it returns."""
-    count = 0
-    sites = set()
+    new_pks: dict[int, list[int]] = {}
     for old, new in changes:
         if new is None:
             continue
@@ -233,14 +234,13 @@ def record_parcels(changes) -> int:
         else:
             name = RETURN_EVENT_NAME
         value = new.get("collected_amount") if kind == DELIVERED and new.get("collected_amount") else order
-        inserted = _record(new["site_id"], order_wc_id, kind, name, f"{purchase_event_id(order_wc_id)}-{kind}",
+        event_pk = _record(new["site_id"], order_wc_id, kind, name, f"{purchase_event_id(order_wc_id)}-{kind}",
                            _epoch(utcnow()), value)
-        if inserted:
-            count += 1
-            sites.add(new["site_id"])
-    for site_id in sites:
-        _queue_new(site_id)
-    return count
+        if event_pk is not None:
+            new_pks.setdefault(new["site_id"], []).append(event_pk)
+    for site_id, pks in new_pks.items():
+        _queue_new(site_id, pks)
+    return sum(len(pks) for pks in new_pks.values())
 
 
 # --- sending -----------------------------------------------------------------------------------

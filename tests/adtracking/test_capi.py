@@ -237,3 +237,25 @@ def test_the_sandbox_speaks_metas_error_shape(graph):
 
 def graph_url(graph):
     return graph.url
+
+
+def test_a_real_worker_sends_the_event_queued_by_the_order_and_retries_a_5xx(app, client, shop, graph, workers):
+    """Not inline: the listener's row goes to the broker when the upsert commits; a worker sends
+    it, Meta's 500 brings it back with backoff, and it is sent once."""
+    import time
+
+    configure(shop, client)
+    graph.down_for = 1
+    workers.start(lanes=("transactional",), threads=2, BIKRI_META_GRAPH_URL=graph.url)
+    with app.app_context():
+        upsert_orders(shop.site_id, [order(8001)])
+        db.session.commit()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not graph.received:
+        time.sleep(0.2)
+    assert [e["event_id"] for e in graph.received] == ["bikri-8001"]
+    assert graph.requests == 2  # the 500, then the retry
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and events(app, shop.site_id)[0].status != "sent":
+        time.sleep(0.2)
+    assert [(e.status, e.attempts) for e in events(app, shop.site_id)] == [("sent", 1)]
