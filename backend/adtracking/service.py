@@ -14,7 +14,6 @@ Hashing (Meta's customer information parameters): the phone as digits with the c
 and no + (8801XXXXXXXXX), the email trimmed and lower-cased, each SHA-256 in hex.
 """
 import hashlib
-import logging
 from datetime import timedelta, timezone
 from decimal import Decimal
 
@@ -39,7 +38,6 @@ from backend.security import decrypt_secret, encrypt_secret, mask_secret
 from backend.tasks import enqueue
 from backend.timeutil import utcnow
 
-log = logging.getLogger(__name__)
 
 PIXEL_ID_DIGITS = (10, 20)
 NOT_A_SALE = {"failed", "cancelled", "checkout-draft", "trash", "draft"}

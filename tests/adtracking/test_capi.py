@@ -8,10 +8,9 @@ import pytest
 from sqlalchemy import select, text
 
 from backend.adtracking import service, tasks
-from backend.adtracking.models import AdSettings, CapiEvent
+from backend.adtracking.models import CapiEvent
 from backend.couriers import service as couriers
 from backend.extensions import db
-from backend.integrations.couriers import TrackedStatus
 from backend.licensing.models import Site
 from backend.orders.service import normalise_order, upsert_normalised, upsert_orders
 from backend.sandbox.meta_graph import ACCESS_TOKEN, create_meta_graph_app
