@@ -74,7 +74,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 # models.py (tables) and routes.py exporting API_BLUEPRINTS (flask-smorest, JSON under /api)
 # and PAGE_BLUEPRINTS (plain Flask: embed views, consoles). A new domain is one word here.
 DOMAINS = ["licensing", "embed", "operator", "jobs", "tasks", "activity", "sms", "orders", "sync", "desk", "dashboard", "checkout",
-           "couriers", "fraud", "abandoned", "updates", "customers", "inventory",
+           "couriers", "fraud", "abandoned", "updates", "customers", "inventory", "adtracking",
            "guide", "ideas"]
 
 

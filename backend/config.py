@@ -134,6 +134,8 @@ class Config:
         self.OPENAPI_SWAGGER_UI_URL = "https://cdn.jsdelivr.net/npm/swagger-ui-dist/"
         self.JSON_SORT_KEYS = False
         self.SMS_GATEWAY_TIMEOUT = float(os.environ.get("BIKRI_SMS_GATEWAY_TIMEOUT", "10"))
+        # Meta's Graph API (Conversions API); tests and the demo point it at backend/sandbox/meta_graph.py
+        self.META_GRAPH_URL = os.environ.get("BIKRI_META_GRAPH_URL", "https://graph.facebook.com")
         # Couriers: where each courier's API is (its production address unless set, e.g. to a
         # sandbox) and how many requests a second we allow ourselves per shop account.
         self.COURIERS = {

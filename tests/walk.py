@@ -40,6 +40,7 @@ PATH_ARGS = {
     "campaign_id": lambda other_site: SEEDED["campaign_id"],  # shop B's SMS campaign (seed_customers)
     "action": lambda other_site: "pause",  # a campaign's action: A pausing B's campaign must be a 404
     "product_id": lambda other_site: 777001,  # shop B's product (seed_inventory)
+    "spend_id": lambda other_site: SEEDED["spend_id"],  # shop B's ad spend (seed_adtracking)
 }
 SEEDED = {}
 
@@ -206,6 +207,27 @@ def seed_abandoned(site_id):
     SEEDED["checkout_id"] = checkout.id
 
 
+def seed_adtracking(site_id):
+    """Shop B's ad tracking: a Pixel id, an encrypted token, a sent event and ad spend."""
+    from datetime import date
+
+    from backend.adtracking.models import AdSettings, CapiEvent
+    from backend.dashboard.models import AdSpend
+    from backend.extensions import db
+    from backend.security import encrypt_secret
+
+    db.session.add(AdSettings(site_id=site_id, pixel_id="777777777777777", capi_token_enc=encrypt_secret(MARKER + "-token"),
+                              capi_enabled=True, delivered_event="custom", delivered_event_name="Delivered",
+                              refund_on_return=False, test_event_code=""))
+    db.session.add(CapiEvent(site_id=site_id, order_wc_id=777, kind="purchase", event_name="Purchase",
+                             event_id=f"bikri-777-{MARKER}", event_time=1772323200, value=Decimal("777.77"), status="sent"))
+    spend = AdSpend(site_id=site_id, network="facebook", campaign=MARKER, start_day=date(2026, 3, 1),
+                    end_day=date(2026, 3, 31), amount=Decimal("777.77"), source="manual", created_by=MARKER)
+    db.session.add(spend)
+    db.session.flush()
+    SEEDED["spend_id"] = spend.id
+
+
 def seed_tasks(site_id):
     """Shop B's work job, its item's result carrying the marker."""
     from backend.extensions import db
@@ -306,7 +328,8 @@ def seed_inventory(site_id):
 
 # Each domain adds a function that gives shop B data carrying MARKER (and the markers below).
 SEED_OTHER_SHOP = [seed_sms, seed_desk, seed_order_tasks, seed_dashboard, seed_checkout, seed_couriers, seed_fraud,
-                   seed_abandoned, seed_tasks, seed_updates, seed_ideas, seed_activity, seed_customers, seed_inventory]
+                   seed_abandoned, seed_tasks, seed_updates, seed_ideas, seed_activity, seed_customers, seed_inventory,
+                   seed_adtracking]
 OTHER_SHOP_MARKERS = [MARKER, "777.77", "+8801999999999", "01999999999", "+8801888888888", "01888888888",
                       "198.51.100.77", "MarkerShopB", "777001", OTHER_SHOP_CONSIGNMENT,
                       "MARKERTRK"]

@@ -171,3 +171,23 @@ class DayParcels(db.Model):
     collected: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))  # couriers say they collected
     # parcels whose collected amount is known (a partial delivery's only once the courier reports it)
     collected_known: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AdSpend(db.Model):
+    """What the shop spent on one ad campaign over a reporting range (D11, return on ad spend):
+    entered by hand or imported from Meta Ads Manager's CSV export. A range's spend counts
+    evenly per day, so a widget's range takes its share."""
+
+    __tablename__ = "dash_ad_spend"
+    __table_args__ = (Index("ix_dash_ad_spend_site_id_end_day", "site_id", "end_day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    network: Mapped[str] = mapped_column(String(20), default="facebook")
+    campaign: Mapped[str] = mapped_column(String(200))
+    start_day: Mapped[date] = mapped_column(Date)
+    end_day: Mapped[date] = mapped_column(Date)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    source: Mapped[str] = mapped_column(String(10), default="manual")  # manual | csv
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

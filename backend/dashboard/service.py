@@ -15,12 +15,13 @@ from sqlalchemy import and_, func, or_, select, text, type_coerce, union_all
 from backend.dashboard.models import (
     DayCustomers, DayCycle, DayPaid, DayProduct, DaySource, DayStatus, MonthProduct, SalesTarget,
 )
+from backend.dashboard import adspend
 from backend.dashboard.rollups import NOT_SALES
 from backend.dbutil import on_postgresql
 from backend.extensions import db
 from backend.money import Money
 from backend.orders.models import Customer, Order, OrderItem, Product
-from backend.timeutil import dhaka_today, utcnow
+from backend.timeutil import dhaka_midnight_utc, dhaka_today, utcnow
 
 ZERO = Decimal("0.00")
 TOP_CHOICES = (5, 10, 20, 50)
@@ -287,14 +288,63 @@ def ads(site_id: int, period: Period) -> dict:
     """D11: sales from paid ads (a paid utm_medium, or an ad click id captured at checkout),
     by network and by campaign."""
     by_network, by_campaign = {}, {}
+    names = {}
     for row in _source_rows(site_id, period):
         if not is_paid(row.utm_medium, row.click_source):
             continue
         network = network_of(row.utm_source, row.click_source)
         _tally(by_network, network, row, row.in_period)
-        _tally(by_campaign, f"{network} / {row.utm_campaign or '-'}", row, row.in_period)
-    return {"networks": _rank(by_network), "campaigns": _rank(by_campaign, 20),
-            "empty": not any(v["orders"] for v in by_network.values())}
+        key = f"{network} / {row.utm_campaign or '-'}"
+        names[key] = (row.utm_campaign or "").strip().lower()
+        _tally(by_campaign, key, row, row.in_period)
+    delivered = _delivered_by_campaign(site_id, period)
+    spend = adspend.spend_in(site_id, period.start, period.end)
+    campaigns = _rank(by_campaign, 20)
+    matched = set()
+    for entry in campaigns:
+        name = names.get(entry["key"], "")
+        entry["delivered_orders"], entry["delivered_revenue"] = delivered.get(entry["key"], (0, ZERO))
+        # spend is entered per campaign name: it goes to the first (largest) row with that name
+        entry["spend"] = spend.get(name, ZERO) if name and name not in matched else ZERO
+        matched.add(name)
+        entry["roas"] = _ratio(entry["revenue"], entry["spend"])
+        entry["delivered_roas"] = _ratio(entry["delivered_revenue"], entry["spend"])
+    for name, amount in sorted(spend.items()):
+        if name not in matched and amount:
+            campaigns.append({"key": f"- / {name}", "orders": 0, "revenue": ZERO, "previous_orders": 0,
+                              "previous_revenue": ZERO, "delivered_orders": 0, "delivered_revenue": ZERO,
+                              "spend": amount, "roas": "0.00", "delivered_roas": "0.00"})
+    total_spend = sum(spend.values(), ZERO)
+    return {"networks": _rank(by_network), "campaigns": campaigns, "spend": total_spend,
+            "empty": not any(v["orders"] for v in by_network.values()) and not total_spend}
+
+
+def _ratio(revenue, spend) -> str | None:
+    """Return on ad spend (revenue ÷ spend), two decimals; None without spend."""
+    if not spend:
+        return None
+    return str((Decimal(revenue) / Decimal(spend)).quantize(Decimal("0.01")))
+
+
+def _delivered_by_campaign(site_id: int, period: Period) -> dict:
+    """Orders placed in the range (Dhaka days) whose parcel was delivered, by the same campaign
+    key as D11's rows: (orders, revenue net of refunds). Read from the orders, not a rollup:
+    a paid campaign's orders in a range are hundreds, not a shop's whole history."""
+    out = {}
+    rows = db.session.execute(
+        select(Order.utm_source, Order.utm_medium, Order.utm_campaign, Order.click_source, Order.total,
+               Order.refunded_total)
+        .where(Order.site_id == site_id, Order.excluded_from_sales.is_(False), Order.deleted_at.is_(None),
+               Order.delivered_gmt.is_not(None),
+               Order.date_created_gmt >= dhaka_midnight_utc(period.start),
+               Order.date_created_gmt < dhaka_midnight_utc(period.end + timedelta(days=1)))).all()
+    for row in rows:
+        if not is_paid(row.utm_medium, row.click_source or ""):
+            continue
+        key = f"{network_of(row.utm_source, row.click_source or '')} / {row.utm_campaign or '-'}"
+        orders, revenue = out.get(key, (0, ZERO))
+        out[key] = (orders + 1, revenue + Decimal(row.total or 0) - Decimal(row.refunded_total or 0))
+    return out
 
 
 # --- D3 order cycle time ---------------------------------------------------------------------

@@ -101,7 +101,7 @@ def _plain(value):
 
 MONEY_KEYS = frozenset({"revenue", "previous_revenue", "subtotal", "discount", "shipping", "refunded",
                         "average_order_value", "total", "cod_booked", "cod_expected", "cod_collected", "cod_pending",
-                        "cod_lost"})
+                        "cod_lost", "spend", "delivered_revenue", "roas", "delivered_roas"})
 
 
 def _without_money(value):

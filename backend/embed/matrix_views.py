@@ -48,6 +48,7 @@ PERMISSION_LABELS = {
     "manage_courier_accounts": _l("Courier accounts and defaults"),
     "manage_money_settings": _l("Money settings (recharges)"),
     "manage_roles": _l("Change the roles"),
+    "manage_ad_tracking": _l("Ad tracking and ad spend"),
     "export_orders": _l("Export orders and the activity log"),
     "view_dashboard": _l("See the dashboard"),
     "view_activity": _l("See the activity log"),

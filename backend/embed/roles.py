@@ -45,6 +45,8 @@ PERMISSIONS = {
     "view_revenue": {ADMIN, MANAGER},
     "set_sales_target": {ADMIN, MANAGER},
     "manage_costs": {ADMIN, MANAGER},
+    # ad tracking: the Meta Pixel id and Conversions API token (sends events in the shop's name)
+    "manage_ad_tracking": {ADMIN},
     # money settings (SMS recharge, courier keys) and anything an operator decides
     "manage_money_settings": {ADMIN},
     # checkout protection: OTP on/off, its limits and texts (OTP spends SMS money)
@@ -98,7 +100,7 @@ GROUPS = (
     ("sms", ("send_sms",)),
     ("campaigns", ("view_abandoned", "manage_abandoned", "view_customers", "manage_customers", "send_campaigns")),
     ("settings", ("manage_checkout", "manage_blacklist", "view_otp_report", "manage_courier_accounts",
-                  "manage_money_settings", "manage_roles")),
+                  "manage_money_settings", "manage_roles", "manage_ad_tracking")),
     ("inventory", ("view_inventory", "manage_inventory")),
     ("export", ("export_orders",)),
     ("other", ("view_dashboard", "view_activity", "suggest_features")),

@@ -115,6 +115,8 @@ JOBS = [
         lane="bulk"),
     Job("fold_order_status_counts", "backend.desk.service:fold_status_counts", trigger_args={"minutes": 5}),
     # jobs whose tasks never reached a worker (the broker was down at the commit) get them again
+    # Conversions API events whose message was lost (broker down at commit) go to the workers again
+    Job("queue_capi_events", "backend.adtracking.service:queue_pending", trigger_args={"minutes": 2}),
     Job("resume_stalled_jobs", "backend.tasks.service:resume_stalled_jobs", trigger_args={"minutes": 5}),
     # the activity log (T2): every shop's entries older than its retention (default a year)
     Job("prune_activity", "backend.activity.service:prune_all", trigger_args={"hours": 6}, lane="bulk"),

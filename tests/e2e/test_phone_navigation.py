@@ -103,7 +103,7 @@ def test_navigation_tables_and_staff_menu_on_a_phone(service, wordpress, browser
     # the administrator's wp-admin menu holds every page (from the service's table, kept by the plugin)
     assert bikri_menu(page) == ["bikri", "bikri-dashboard", "bikri-orders", "bikri-sms", "bikri-checkout",
                                 "bikri-blacklist", "bikri-otp-report", "bikri-couriers", "bikri-abandoned", "bikri-customers",
-                                "bikri-campaigns", "bikri-license"]
+                                "bikri-campaigns", "bikri-ads", "bikri-license"]
 
     # on a wide screen, where wp-admin's own menu shows, the strip stays a compact line
     page.set_viewport_size({"width": 1280, "height": 900})

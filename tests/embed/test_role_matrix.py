@@ -46,6 +46,7 @@ ROUTES = {
     "send_campaigns": ("POST", "/embed/customers/campaigns/preview", {}, None),
     "view_inventory": ("GET", "/embed/inventory/rows", None, None),
     "manage_inventory": ("POST", "/embed/inventory/settings", {}, None),
+    "manage_ad_tracking": ("POST", "/embed/ads/settings", {}, None),
 }
 
 

@@ -137,6 +137,10 @@ final class Bikri_Embedded_Pages {
 				'page'  => 'inventory',
 				'title' => __( 'Inventory', 'bikri' ),
 			),
+			'bikri-ads'        => array(
+				'page'  => 'ads',
+				'title' => __( 'Ad tracking', 'bikri' ),
+			),
 			'bikri-activity'   => array(
 				'page'  => 'activity',
 				'title' => __( 'Activity', 'bikri' ),

@@ -113,6 +113,20 @@ final class Bikri_Plugin {
 	public $updates;
 
 	/**
+	 * Storefront code and ad tags (K1, K2).
+	 *
+	 * @var Bikri_Storefront
+	 */
+	public $storefront;
+
+	/**
+	 * Settings → Bikri storefront.
+	 *
+	 * @var Bikri_Storefront_Page
+	 */
+	public $storefront_page;
+
+	/**
 	 * Creates the instance on first call.
 	 *
 	 * @param string $file Main plugin file.
@@ -163,6 +177,8 @@ final class Bikri_Plugin {
 		require_once __DIR__ . '/class-bikri-abandoned-capture.php';
 		require_once __DIR__ . '/class-bikri-click-ids.php';
 		require_once __DIR__ . '/class-bikri-updates.php';
+		require_once __DIR__ . '/class-bikri-storefront.php';
+		require_once __DIR__ . '/class-bikri-storefront-page.php';
 
 		$this->license        = new Bikri_License();
 		$this->client         = new Bikri_Api_Client( $this->license );
@@ -176,6 +192,8 @@ final class Bikri_Plugin {
 		$this->abandoned_capture = new Bikri_Abandoned_Capture( $this->license, $this->client, $this->checkout->config );
 		$this->click_ids      = new Bikri_Click_Ids();
 		$this->updates        = new Bikri_Updates( $this->license, $this->client, plugin_basename( $file ) );
+		$this->storefront     = new Bikri_Storefront();
+		$this->storefront_page = new Bikri_Storefront_Page( $this->storefront );
 	}
 
 	/**
@@ -197,6 +215,11 @@ final class Bikri_Plugin {
 		$this->sync->set_up();
 		$this->click_ids->set_up();
 		$this->updates->set_up();
+
+		// Storefront code and ad tags (K1, K2): printed from one option, no call to the service.
+		$this->storefront->set_up();
+		add_action( 'admin_menu', array( $this->storefront_page, 'action_admin_menu' ) );
+		add_action( 'admin_post_' . Bikri_Storefront_Page::ACTION, array( $this->storefront_page, 'handle_save' ) );
 
 		// Checkout protection (F2-F4): both checkouts, the order hooks, the shopper's AJAX, the copy's pull.
 		$checkout = $this->checkout;

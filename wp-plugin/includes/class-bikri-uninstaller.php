@@ -78,7 +78,7 @@ final class Bikri_Uninstaller {
 		( new Bikri_Sync_Queue() )->clear();
 		self::unschedule_all();
 		delete_option( Bikri_Sync::OPTION_STATE );
-		foreach ( array_merge( Bikri_License::OPTIONS, Bikri_Checkout_Config::OPTIONS, array( Bikri_Access::OPTION_PAGES ), self::EMAIL_OPTIONS ) as $option ) {
+		foreach ( array_merge( Bikri_License::OPTIONS, Bikri_Checkout_Config::OPTIONS, array( Bikri_Access::OPTION_PAGES, 'bikri_storefront', 'bikri_storefront_draft' ), self::EMAIL_OPTIONS ) as $option ) {
 			delete_option( $option );
 		}
 		delete_site_transient( Bikri_Updates::TRANSIENT );

@@ -41,7 +41,7 @@ class Bikri_Embedded_Pages_Test extends Bikri_Test_Case {
 	 * has it: staff open Home, Dashboard and Orders; managers all but checkout protection).
 	 */
 	const PAGES_BY_ROLE = array(
-		'administrator' => array( 'home', 'dashboard', 'orders', 'sms', 'checkout', 'blacklist', 'otp-report', 'couriers', 'abandoned', 'customers', 'campaigns' ),
+		'administrator' => array( 'home', 'dashboard', 'orders', 'sms', 'checkout', 'blacklist', 'otp-report', 'couriers', 'abandoned', 'customers', 'campaigns', 'ads' ),
 		'shop_manager'  => array( 'home', 'dashboard', 'orders', 'sms', 'blacklist', 'otp-report', 'couriers', 'abandoned', 'customers', 'campaigns' ),
 		'*'             => array( 'home', 'dashboard', 'orders', 'customers' ),
 	);
@@ -94,7 +94,7 @@ class Bikri_Embedded_Pages_Test extends Bikri_Test_Case {
 		$this->sign_in( 'administrator' );
 
 		$slugs = $this->menu_slugs();
-		$this->assertSame( array( 'bikri', 'bikri-dashboard', 'bikri-orders', 'bikri-sms', 'bikri-checkout', 'bikri-blacklist', 'bikri-otp-report', 'bikri-couriers', 'bikri-abandoned', 'bikri-customers', 'bikri-campaigns', 'bikri-license' ), $slugs );
+		$this->assertSame( array( 'bikri', 'bikri-dashboard', 'bikri-orders', 'bikri-sms', 'bikri-checkout', 'bikri-blacklist', 'bikri-otp-report', 'bikri-couriers', 'bikri-abandoned', 'bikri-customers', 'bikri-campaigns', 'bikri-ads', 'bikri-license' ), $slugs );
 		// every service page needs bikri_view (the service decides what each role may do); the License page needs manage_options
 		$caps = wp_list_pluck( $GLOBALS['submenu']['bikri'], 1 );
 		$this->assertSame( array_merge( array_fill( 0, count( $slugs ) - 1, 'bikri_view' ), array( 'manage_options' ) ), array_values( $caps ) );
@@ -151,7 +151,7 @@ class Bikri_Embedded_Pages_Test extends Bikri_Test_Case {
 			$this->requests = array();
 			$this->assertSame( array( 'bikri', 'bikri-dashboard', 'bikri-orders', 'bikri-customers' ), $this->menu_slugs() );
 			$this->sign_in( 'administrator' );
-			$this->assertCount( 12, $this->menu_slugs() );
+			$this->assertCount( 13, $this->menu_slugs() );
 			$this->assertSame( array(), $this->requests );
 		} finally {
 			remove_role( 'order_clerk' );

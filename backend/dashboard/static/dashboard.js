@@ -128,12 +128,19 @@
         chart("ads", body, { type: "bar", data: { labels: d.networks.map(function (n) { return n.key; }), datasets: [
           { label: d.money_hidden ? T.orders : T.revenue, data: d.networks.map(function (n) { return d.money_hidden ? n.orders : Number(n.revenue); }), backgroundColor: colours[1] }] } });
       }
-      if (!d.networks.length) { return; }
+      if (!d.campaigns.length) { return; }
+      // ordered beside delivered revenue, the campaign's ad spend and return on it (ROAS)
       var heads = [T.campaign, T.orders, T.previous], numeric = [false, true, true];
-      if (!d.money_hidden) { heads.push(T.revenue); numeric.push(true); }
+      if (!d.money_hidden) {
+        heads.push(T.revenue, T.delivered_revenue, T.ad_spend, T.roas, T.delivered_roas);
+        numeric.push(true, true, true, true, true);
+      }
       body.appendChild(table(heads, d.campaigns.map(function (r) {
         var row = [r.key, num(r.orders), num(r.previous_orders)];
-        if (!d.money_hidden) { row.push(taka(r.revenue)); }
+        if (!d.money_hidden) {
+          row.push(taka(r.revenue), taka(r.delivered_revenue), taka(r.spend), r.roas === null ? "–" : r.roas + "×",
+                   r.delivered_roas === null ? "–" : r.delivered_roas + "×");
+        }
         return row;
       }), numeric));
       if (d.money_hidden) { hidden(body); }

@@ -107,6 +107,9 @@ namespace {
 				'billing_phone' => '',
 				'billing_email' => '',
 				'status'        => 'pending',
+				'total'         => '0',
+				'currency'      => 'BDT',
+				'order_key'     => '',
 			);
 
 			/**
@@ -198,6 +201,63 @@ namespace {
 			 */
 			public function get_date_created( $context = 'view' ) { // phpcs:ignore Generic.CodeAnalysis.UnusedFunctionParameter.Found -- WooCommerce's signature.
 				return $this->get_date_modified();
+			}
+
+			/**
+			 * Order total.
+			 *
+			 * @param string $context View or edit context.
+			 * @return string
+			 */
+			public function get_total( $context = 'view' ) { // phpcs:ignore Generic.CodeAnalysis.UnusedFunctionParameter.Found -- WooCommerce's signature.
+				return $this->data['total'];
+			}
+
+			/**
+			 * Sets the total.
+			 *
+			 * @param string $value Total.
+			 */
+			public function set_total( $value ) {
+				$this->data['total'] = (string) $value;
+			}
+
+			/**
+			 * Order currency.
+			 *
+			 * @param string $context View or edit context.
+			 * @return string
+			 */
+			public function get_currency( $context = 'view' ) { // phpcs:ignore Generic.CodeAnalysis.UnusedFunctionParameter.Found -- WooCommerce's signature.
+				return $this->data['currency'];
+			}
+
+			/**
+			 * Sets the currency.
+			 *
+			 * @param string $value Currency code.
+			 */
+			public function set_currency( $value ) {
+				$this->data['currency'] = (string) $value;
+			}
+
+			/**
+			 * The order key in the thank-you page's URL.
+			 *
+			 * @param string $context View or edit context.
+			 * @return string
+			 */
+			public function get_order_key( $context = 'view' ) { // phpcs:ignore Generic.CodeAnalysis.UnusedFunctionParameter.Found -- WooCommerce's signature.
+				return $this->data['order_key'];
+			}
+
+			/**
+			 * Sets the order key.
+			 *
+			 * @param string $value Key.
+			 */
+			public function set_order_key( $value ) {
+				$this->data['order_key'] = (string) $value;
 			}
 
 			/**
