@@ -17,6 +17,7 @@ LAYERS = {
     "licensing": 1, "operator": 1,
     "orders": 2, "sms": 2, "couriers": 2, "checkout": 2,
     "sync": 3, "dashboard": 3, "fraud": 3, "abandoned": 3, "desk": 3,
+    "notifications": 4,
 }
 
 # (importer, imported, why) between domains of the same layer, or spelled out because the

@@ -20,10 +20,12 @@ from backend.sandbox.woocommerce import generate
 
 EXPECTED = {
     ("backend.orders.signals", "order_stored"): {"backend.dashboard.listeners.on_order_stored",
-                                                 "backend.abandoned.listeners.on_order_stored"},
+                                                 "backend.abandoned.listeners.on_order_stored",
+                                                 "backend.notifications.listeners.on_order_stored"},
     ("backend.orders.signals", "first_orders_moved"): {"backend.dashboard.listeners.on_first_orders_moved"},
     ("backend.orders.signals", "bulk_loaded"): {"backend.dashboard.listeners.on_bulk_loaded"},
-    ("backend.couriers.signals", "parcel_changed"): {"backend.dashboard.listeners.on_parcel_changed"},
+    ("backend.couriers.signals", "parcel_changed"): {"backend.dashboard.listeners.on_parcel_changed",
+                                                   "backend.notifications.listeners.on_parcel_changed"},
     ("backend.checkout.signals", "plugin_config_asked"): {"backend.abandoned.listeners.on_plugin_config_asked"},
     ("backend.licensing.signals", "site_activated"): {"backend.sync.listeners.on_site_activated"},
     ("backend.sms.signals", "message_failed"): {"backend.checkout.listeners.on_message_failed"},

@@ -59,6 +59,10 @@ PERMISSIONS = {
     # abandoned checkouts: shoppers' phones and carts; their settings spend SMS money and make coupons
     "view_abandoned": {ADMIN, MANAGER},
     "manage_abandoned": {ADMIN, MANAGER},
+    # notifications (issue 21): the bell and its delivery alerts for everyone who runs orders; the
+    # status-message settings spend SMS money
+    "view_notifications": {ADMIN, MANAGER, STAFF},
+    "manage_notifications": {ADMIN, MANAGER},
 }
 
 

@@ -45,6 +45,10 @@ JOBS = [
         trigger_args={"minutes": 5}),
     # abandoned checkouts: mark abandoned, send due reminders (idempotent per checkout and number), mark lost
     Job("abandoned_checkouts", "backend.abandoned.service:run_job", trigger_args={"minutes": 1}),
+    # status messages held by quiet hours (or whose hand-over to the broker failed): queue their dispatch
+    Job("notifications_due", "backend.notifications.service:dispatch_due", trigger_args={"minutes": 1}),
+    # N2: parcels with no status change for the shop's N days make a "stuck" alert
+    Job("notifications_stuck_parcels", "backend.notifications.service:find_stuck_parcels", trigger_args={"hours": 1}),
     # the desk's status tab counts (PostgreSQL): fold the rows the orders triggers appended
     Job("fold_order_status_counts", "backend.desk.service:fold_status_counts", trigger_args={"minutes": 5}),
     # jobs whose tasks never reached a worker (the broker was down at the commit) get them again
