@@ -35,7 +35,7 @@ from datetime import datetime, time, timedelta, timezone
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, distinct, func, select, update
+from sqlalchemy import and_, func, select, update
 
 from backend.checkout import service as checkout
 from backend.couriers.models import Consignment
@@ -134,7 +134,7 @@ def rules_of(site_id: int) -> dict[str, StatusRule]:
 
 def custom_statuses(site_id: int) -> list[str]:
     """The shop's own WooCommerce statuses, as seen in its orders (and any it has a rule for)."""
-    seen = db.session.execute(select(distinct(Order.status)).where(Order.site_id == site_id).limit(200)).scalars().all()
+    seen = db.session.execute(select(Order.status).distinct().where(Order.site_id == site_id).limit(200)).scalars().all()
     seen += [rule.status for rule in rules_of(site_id).values()]
     return sorted({key for key in map(status_key, seen) if key and key not in STATUSES})[:30]
 
@@ -331,7 +331,7 @@ def inbound_reply(phone_raw: str, text: str, site_id: int | None = None) -> list
     if site_id is not None:
         sites = [site_id]
     else:
-        sites = db.session.execute(select(distinct(NotificationSend.site_id)).where(
+        sites = db.session.execute(select(NotificationSend.site_id).distinct().where(
             NotificationSend.phone == phone, NotificationSend.channel == "sms")).scalars().all()
     for site in sites:
         opt_out(site, phone, "stop")
@@ -369,7 +369,7 @@ def quiet_until(settings: NotificationSettings | None, now: datetime) -> datetim
 def _inline_nested() -> bool:
     """In the unit tests' inline mode `enqueue` commits at once; inside a savepoint that would
     end the writer's transaction under it, so the minute sweep (`dispatch_due`) queues it instead."""
-    return current_app.config["BROKER_URL"].startswith("inline") and db.session.in_nested_transaction()
+    return current_app.config["BROKER_URL"].startswith("inline") and db.session().in_nested_transaction()
 
 
 def _schedule(site_id: int, due: list[datetime]) -> None:
@@ -545,7 +545,7 @@ def dispatch_due(now: datetime | None = None) -> int:
     """The minute sweep: queue the dispatch of every shop with rows due (quiet hours ended, a
     hand-over to the broker that failed, a claim made inside a savepoint)."""
     now = now or utcnow()
-    sites = db.session.execute(select(distinct(NotificationSend.site_id)).where(
+    sites = db.session.execute(select(NotificationSend.site_id).distinct().where(
         NotificationSend.state == "pending", NotificationSend.due_at <= now)).scalars().all()
     for site_id in sites:
         enqueue("notifications.dispatch", site_id=site_id)
