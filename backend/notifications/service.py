@@ -31,6 +31,7 @@ import base64
 import hashlib
 import hmac
 import re
+from functools import lru_cache
 from datetime import datetime, time, timedelta, timezone
 
 from flask import current_app
@@ -106,6 +107,7 @@ SAMPLE = {"name": "Rahima", "order": "#1024", "total": "1,250", "courier": "Stea
           "tracking_link": "https://steadfast.com.bd/t/SFR12345678", "shop": "Shop"}
 
 
+@lru_cache(maxsize=512)
 def status_key(slug: str | None) -> str | None:
     """The rule an order status follows: a built-in one, the shop's own slug, or None (not news)."""
     if not slug:
