@@ -543,12 +543,26 @@ def find_stuck_parcels(now: datetime | None = None) -> int:
     return made
 
 
+# A row a dispatch took ("claimed") and handed to its own task is done within seconds; one
+# still claimed after this lost its task (the hand-over to the broker failed): queued again.
+CLAIMED_TOO_LONG = timedelta(minutes=10)
+TASK_OF_CHANNEL = {"sms": "notifications.sms", "owner": "notifications.sms", "email": "notifications.email"}
+
+
 def dispatch_due(now: datetime | None = None) -> int:
     """The minute sweep: queue the dispatch of every shop with rows due (quiet hours ended, a
-    hand-over to the broker that failed, a claim made inside a savepoint)."""
+    hand-over to the broker that failed, a claim made inside a savepoint), and hand on again the
+    single sends whose task was lost (they are idempotent: a row moves on only from "claimed",
+    an SMS carries its Idempotency-Key, an email its token)."""
     now = now or utcnow()
     sites = db.session.execute(select(NotificationSend.site_id).distinct().where(
         NotificationSend.state == "pending", NotificationSend.due_at <= now)).scalars().all()
     for site_id in sites:
         enqueue("notifications.dispatch", site_id=site_id)
+    lost = db.session.execute(
+        select(NotificationSend.id, NotificationSend.site_id, NotificationSend.channel)
+        .where(NotificationSend.state == "claimed", NotificationSend.due_at < now - CLAIMED_TOO_LONG)
+        .order_by(NotificationSend.id).limit(500)).all()
+    for send_id, site_id, channel in lost:
+        enqueue(TASK_OF_CHANNEL[channel], site_id=site_id, send_id=send_id)
     return len(sites)

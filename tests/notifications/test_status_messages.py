@@ -196,3 +196,23 @@ def test_many_orders_at_once_go_as_sms_batches(app, shop, gateway, fund):
     store(app, shop, [order(600 + i, "processing", minutes=2, phone=f"0171100{i:04d}") for i in range(45)])
     store(app, shop, [order(600 + i, "confirmed", minutes=3, phone=f"0171100{i:04d}") for i in range(45)])
     assert len(status_sms(app, shop)) == 45 and count_sends(app, shop) == 45
+
+
+def test_the_sweep_hands_on_a_send_whose_task_was_lost(app, shop, gateway, fund):
+    from sqlalchemy import update
+
+    from backend.notifications.models import NotificationSend
+
+    fund(shop, 100)
+    configure(shop, statuses={"processing": ON})
+    store(app, shop, [order(560, "processing")])
+    assert len(status_sms(app, shop)) == 1
+    with app.app_context():  # as if the row's task never reached the broker, 20 minutes ago
+        db.session.execute(update(NotificationSend).values(state="claimed", message_id=None,
+                                                           due_at=datetime.utcnow() - timedelta(minutes=20)))
+        db.session.commit()
+        service.dispatch_due()
+        db.session.commit()
+    # handed on: the SMS domain recognises the Idempotency-Key, nothing is sent or charged twice
+    assert len(status_sms(app, shop)) == 1 and len(gateway.sent) == 1
+    assert sends(app, shop)[0]["state"] == "queued"
