@@ -36,11 +36,11 @@ from datetime import datetime, time, timedelta, timezone
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, func, select, text, update
 
 from backend.checkout import service as checkout
 from backend.couriers.models import Consignment
-from backend.dbutil import in_list, row_for_site, upsert_insert
+from backend.dbutil import in_list, on_postgresql, row_for_site, upsert_insert
 from backend.errors import ApiError
 from backend.extensions import db
 from backend.integrations.couriers import FINAL_STATUSES
@@ -415,16 +415,33 @@ def claim(site_id: int, candidates: list[dict]) -> int:
 def _insert_claims(site_id: int, rows: list[dict]) -> int:
     if not rows:
         return 0
-    statement = (upsert_insert(NotificationSend)
-                 .on_conflict_do_nothing(index_elements=["site_id", "order_wc_id", "status", "channel"])
-                 .returning(NotificationSend.due_at))
     due = []
-    for start in range(0, len(rows), 2000):
-        # executemany with RETURNING (SQLAlchemy's "insertmanyvalues"): a few statements for many rows;
-        # a row already claimed returns nothing
-        due += db.session.execute(statement, rows[start:start + 2000]).scalars().all()
+    if on_postgresql():
+        # one statement over arrays, whatever the count: its text never changes, so the driver and
+        # the server prepare and plan it once (a VALUES list of a thousand rows was parsed afresh
+        # each time: most of what a bulk status change's claims cost)
+        for start in range(0, len(rows), 5000):
+            chunk = rows[start:start + 5000]
+            due += db.session.execute(_CLAIM_ARRAYS, {name: [row[name] for row in chunk] for name in _CLAIM_COLUMNS}).scalars().all()
+    else:
+        statement = (upsert_insert(NotificationSend)
+                     .on_conflict_do_nothing(index_elements=["site_id", "order_wc_id", "status", "channel"])
+                     .returning(NotificationSend.due_at))
+        for start in range(0, len(rows), 2000):
+            # executemany with RETURNING (SQLAlchemy's "insertmanyvalues"); a row already claimed returns nothing
+            due += db.session.execute(statement, rows[start:start + 2000]).scalars().all()
     _schedule(site_id, due)
     return len(due)
+
+
+_CLAIM_COLUMNS = ("site_id", "order_wc_id", "status", "channel", "state", "due_at", "phone", "courier", "consignment",
+                  "created_at")
+_CLAIM_ARRAYS = text(
+    "INSERT INTO notification_sends (site_id, order_wc_id, status, channel, state, due_at, phone, courier, consignment, created_at) "
+    "SELECT * FROM unnest(CAST(:site_id AS integer[]), CAST(:order_wc_id AS bigint[]), CAST(:status AS varchar[]), "
+    "CAST(:channel AS varchar[]), CAST(:state AS varchar[]), CAST(:due_at AS timestamp[]), CAST(:phone AS varchar[]), "
+    "CAST(:courier AS varchar[]), CAST(:consignment AS varchar[]), CAST(:created_at AS timestamp[])) "
+    "ON CONFLICT (site_id, order_wc_id, status, channel) DO NOTHING RETURNING due_at")
 
 
 def record_order_changes(site_id: int, changes) -> int:
