@@ -167,10 +167,14 @@ def describe(site: Site) -> dict:
             "balance": sms.balance_of(site.id)}
 
 
-def check_template(site: Site, text: str) -> str:
-    """Only known placeholders, and at most 2 SMS once filled with a sample (with the opt-out link)."""
-    return sms.check_shop_text(text, placeholders=PLACEHOLDERS, hint=PLACEHOLDER_HINT,
-                               sample=lambda t: render(t, {**SAMPLE, "shop": shop_name(site)}) + opt_out_suffix("bn", "x" * 22))
+def check_template(site: Site, text: str, opt_out_link: bool = False) -> str:
+    """Only known placeholders, and at most 2 SMS once filled with a sample (with the opt-out
+    link when the shop adds it)."""
+    def sample(template):
+        filled = render(template, {**SAMPLE, "shop": shop_name(site)})
+        return filled + opt_out_suffix("bn", "x" * 22) if opt_out_link else filled
+
+    return sms.check_shop_text(text, placeholders=PLACEHOLDERS, hint=PLACEHOLDER_HINT, sample=sample)
 
 
 GENERAL = ("language", "quiet_enabled", "quiet_start", "quiet_end", "opt_out_link", "owner_phone", "owner_sms", "stuck_days")
@@ -196,6 +200,7 @@ def settings_errors(site: Site, values: dict) -> dict:
     if values.get("owner_sms") and not values.get("owner_phone", settings.owner_phone):
         errors["owner_sms"] = [_("Enter the owner's mobile number first.")]
     known = set(all_statuses(site.id))
+    opt_out_link = values.get("opt_out_link", settings.opt_out_link)
     for status, rule in (values.get("statuses") or {}).items():
         where = f"statuses.{status}"
         if status not in known:
@@ -207,7 +212,7 @@ def settings_errors(site: Site, values: dict) -> dict:
         for name in ("text_bn", "text_en"):
             if rule.get(name):
                 try:
-                    rule[name] = check_template(site, rule[name])
+                    rule[name] = check_template(site, rule[name], opt_out_link)
                 except ValueError as error:
                     errors[f"{where}.{name}"] = [str(error)]
     return errors
@@ -263,7 +268,7 @@ def preview(site: Site, status: str, text: str | None, language: str) -> dict:
     """The text as a customer would get it (a sample order), with its price (the SMS page's counter)."""
     settings = settings_for(site)
     template = (text or "").strip() or default_text(status if status else "processing", language)
-    template = check_template(site, template)  # ValueError says what to fix
+    template = check_template(site, template, settings.opt_out_link)  # ValueError says what to fix
     content = render(template, {**SAMPLE, "shop": shop_name(site)})
     if settings.opt_out_link:
         content += opt_out_suffix(language, "x" * 22)
