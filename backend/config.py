@@ -78,6 +78,10 @@ class Config:
         # SMS sends a second the SMS operator allows Bikri as a whole, held across every worker
         # (coordination.take_turn); 0: no limit
         self.SMS_GATEWAY_RATE = float(os.environ.get("BIKRI_SMS_GATEWAY_RATE", "0"))
+        # The SMS gateways' replies (MO callbacks, `POST /api/sms/inbound?gateway=<key>`): a shared
+        # secret per gateway, "ssl_wireless=<secret>,other=<secret>"; a gateway without one is refused
+        self.SMS_INBOUND_SECRETS = dict(
+            pair.split("=", 1) for pair in os.environ.get("BIKRI_SMS_INBOUND_SECRETS", "").split(",") if "=" in pair)
         # bulk tasks one shop may run at once, across all workers
         self.BULK_CONCURRENCY_PER_SHOP = int(os.environ.get("BIKRI_BULK_CONCURRENCY_PER_SHOP", "8"))
         # Redis broker: a worker that has not been heard from for this long is dead, and the

@@ -1419,6 +1419,8 @@ BN.update({
     "See stock and aging": "স্টক ও পুরোনো স্টক দেখা",
     "Stock": "স্টক",
     "Ad tracking and ad spend": "বিজ্ঞাপন ট্র্যাকিং ও বিজ্ঞাপন খরচ",
+    "See delivery alerts": "ডেলিভারি সতর্কবার্তা দেখা",
+    "Status messages to customers": "গ্রাহকদের স্ট্যাটাস বার্তা",
     "Change stock and prices, low-stock settings": "স্টক ও দাম বদলানো, কম স্টকের সেটিংস",
 })
 
@@ -1551,6 +1553,8 @@ BN.update({
     "SKU": "SKU",
     "Stock": "স্টক",
     "Ad tracking and ad spend": "বিজ্ঞাপন ট্র্যাকিং ও বিজ্ঞাপন খরচ",
+    "See delivery alerts": "ডেলিভারি সতর্কবার্তা দেখা",
+    "Status messages to customers": "গ্রাহকদের স্ট্যাটাস বার্তা",
     "Days since last sale": "শেষ বিক্রির পর দিন",
     "Bucket": "ভাগ",
     "Value tied up": "আটকে থাকা মূল্য",
@@ -1663,6 +1667,53 @@ BN.update({
     "Sent": "পাঠানো হয়েছে",
     "Failed": "ব্যর্থ",
 })
+
+
+# Notifications (issue 21: N1 status messages, N2 delivery alerts): the Notifications page, the bell, the opt-out page
+BN.update({
+    'A time like 22:00 (Dhaka time).': '২২:০০ এর মতো একটি সময় (ঢাকার সময়)।',
+    'Add a short link to stop these messages': 'এই মেসেজ বন্ধ করার একটি ছোট লিংক যোগ করুন',
+    'Alert when a parcel has no news for this many days': 'এত দিন কোনো খবর না থাকলে পার্সেলের সতর্কতা দিন',
+    'Alerts to the shop': 'দোকানের জন্য সতর্কতা',
+    'Also send delivery alerts to this number by SMS': 'ডেলিভারি সতর্কতা এই নম্বরে SMS-এও পাঠান',
+    'Bikri — Notifications': 'Bikri — নোটিফিকেশন',
+    "Bikri's emails are for shipped, out for delivery and returned; WooCommerce sends its own for the other statuses.": 'Bikri-র ইমেইল শুধু পাঠানো, ডেলিভারির পথে ও ফেরত-এর জন্য; অন্য স্ট্যাটাসে WooCommerce নিজের ইমেইল পাঠায়।',
+    'Confirmed': 'নিশ্চিত',
+    'Customers who open the link or reply STOP get no more status SMS from your shop.': 'যে গ্রাহক লিংকটি খোলেন বা STOP লিখে উত্তর দেন, তিনি আপনার দোকান থেকে আর স্ট্যাটাস SMS পাবেন না।',
+    'Delivery alerts': 'ডেলিভারি সতর্কতা',
+    'Delivery alerts: %(n)s unread': 'ডেলিভারি সতর্কতা: %(n)s টি পড়া হয়নি',
+    'Done. %(shop)s will not send you order updates by SMS again.': 'হয়ে গেছে। %(shop)s আর আপনাকে অর্ডারের খবর SMS-এ পাঠাবে না।',
+    "Email (from your shop's WordPress)": 'ইমেইল (আপনার দোকানের WordPress থেকে)',
+    "Enter the owner's mobile number first.": 'আগে মালিকের মোবাইল নম্বর দিন।',
+    'Hold SMS during quiet hours': 'নীরব সময়ে SMS আটকে রাখুন',
+    "Language of the customer's SMS": 'গ্রাহকের SMS-এর ভাষা',
+    'Mark all read': 'সব পড়া হয়েছে',
+    'Messages held in quiet hours go when they end. Out for delivery goes at once: the rider is on the way.': 'নীরব সময়ে আটকে থাকা মেসেজ সময় শেষ হলে যায়। ডেলিভারির পথে মেসেজ সাথে সাথে যায়: রাইডার আসছেন।',
+    'No delivery alerts yet: returned, partly delivered, on hold and stuck parcels show here.': 'এখনো কোনো ডেলিভারি সতর্কতা নেই: ফেরত, আংশিক ডেলিভারি, হোল্ডে থাকা ও আটকে থাকা পার্সেল এখানে দেখাবে।',
+    'Not a status of this shop: %(status)s.': 'এটি এই দোকানের কোনো স্ট্যাটাস নয়: %(status)s।',
+    'Notifications': 'নোটিফিকেশন',
+    'On hold at the courier': 'কুরিয়ারে হোল্ডে আছে',
+    'Opt-out': 'বন্ধ করার সুযোগ',
+    'Out for delivery': 'ডেলিভারির পথে',
+    "Owner's mobile number": 'মালিকের মোবাইল নম্বর',
+    'Placeholders: {name} {order} {total} {courier} {consignment} {tracking_link} {shop}. Leave a text empty for the one shown.': 'প্লেসহোল্ডার: {name} {order} {total} {courier} {consignment} {tracking_link} {shop}। দেখানো লেখাটি রাখতে ঘর খালি রাখুন।',
+    'Processing (order received)': 'প্রসেসিং (অর্ডার পাওয়া গেছে)',
+    'Quiet hours (Dhaka time)': 'নীরব সময় (ঢাকার সময়)',
+    'Recharge your SMS balance before switching status SMS on.': 'স্ট্যাটাস SMS চালু করার আগে SMS ব্যালান্স রিচার্জ করুন।',
+    'Recharge your SMS balance to switch status SMS on: they are paid from it.': 'স্ট্যাটাস SMS চালু করতে SMS ব্যালান্স রিচার্জ করুন: খরচ সেখান থেকেই যায়।',
+    'SMS balance: %(amount)s.': 'SMS ব্যালান্স: %(amount)s।',
+    'Saved. The next status change uses these settings.': 'সংরক্ষিত। পরের স্ট্যাটাস পরিবর্তন থেকে এই সেটিংস চলবে।',
+    'Stop SMS updates about your orders from %(shop)s?': '%(shop)s থেকে আপনার অর্ডারের SMS খবর বন্ধ করবেন?',
+    'Stop these messages': 'এই মেসেজ বন্ধ করুন',
+    'Stuck: no news from the courier': 'আটকে আছে: কুরিয়ারের কোনো খবর নেই',
+    'Tell customers by SMS and email when their order moves, once per order and status. Delivery problems show under the bell on every Bikri page.': 'অর্ডার এগোলে গ্রাহককে SMS ও ইমেইলে জানান, প্রতি অর্ডার ও স্ট্যাটাসে একবার। ডেলিভারির সমস্যা প্রতিটি Bikri পাতার ঘণ্টার নিচে দেখায়।',
+    'Until': 'পর্যন্ত',
+    'bn or en.': 'bn বা en।',
+    'order #%(order)s': 'অর্ডার #%(order)s',
+    'urgent: sent in quiet hours too': 'জরুরি: নীরব সময়েও যায়',
+    'your WooCommerce status': 'আপনার WooCommerce স্ট্যাটাস',
+})
+
 
 def main():
     path = Path(__file__).resolve().parent.parent / "backend/translations/bn/LC_MESSAGES/messages.po"

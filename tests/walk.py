@@ -16,6 +16,8 @@ NOT_TENANT_PREFIXES = {
     "/demo-shop": "demo mode only",
     "/r/": "the shopper's reasons page: the unguessable token in the reminder's link is the only key (tests/abandoned)",
     "/payments": "bKash sends the payer's browser back here; the unguessable payment id, checked with bKash, identifies it",
+    "/o/": "the customer's opt-out link: the signed token (shop and phone) is the only key (tests/notifications)",
+    "/api/sms/inbound": "the SMS gateway's replies: its shared secret, no shop's token (tests/notifications)",
 }
 
 # How to fill a path argument with an id that belongs to the OTHER shop. A new route with a
@@ -326,10 +328,24 @@ def seed_inventory(site_id):
     db.session.flush()
 
 
+def seed_notifications(site_id):
+    """Shop B's status-message texts, a claimed send and a delivery alert, each carrying the marker."""
+    from backend.extensions import db
+    from backend.notifications.models import Alert, NotificationSend, NotificationSettings, StatusRule
+    from backend.timeutil import utcnow
+
+    db.session.add(NotificationSettings(site_id=site_id, owner_phone="+8801999999999", updated_by=MARKER))
+    db.session.add(StatusRule(site_id=site_id, status="shipped", sms=True, text_bn=f"{MARKER} {{order}}", text_en=MARKER))
+    db.session.add(NotificationSend(site_id=site_id, order_wc_id=777001, status="shipped", channel="sms", state="queued",
+                                    phone="+8801999999999", detail=MARKER, created_at=utcnow(), due_at=utcnow()))
+    db.session.add(Alert(site_id=site_id, kind="returned", consignment_pk=777001, order_wc_id=777001, courier="steadfast",
+                         consignment=OTHER_SHOP_CONSIGNMENT, created_at=utcnow()))
+
+
 # Each domain adds a function that gives shop B data carrying MARKER (and the markers below).
 SEED_OTHER_SHOP = [seed_sms, seed_desk, seed_order_tasks, seed_dashboard, seed_checkout, seed_couriers, seed_fraud,
                    seed_abandoned, seed_tasks, seed_updates, seed_ideas, seed_activity, seed_customers, seed_inventory,
-                   seed_adtracking]
+                   seed_adtracking, seed_notifications]
 OTHER_SHOP_MARKERS = [MARKER, "777.77", "+8801999999999", "01999999999", "+8801888888888", "01888888888",
                       "198.51.100.77", "MarkerShopB", "777001", OTHER_SHOP_CONSIGNMENT,
                       "MARKERTRK"]

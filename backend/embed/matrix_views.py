@@ -35,6 +35,8 @@ PERMISSION_LABELS = {
     "check_fraud": _l("Check a phone's delivery history"),
     "recheck_fraud": _l("Force a fresh fraud check"),
     "send_sms": _l("Send SMS to customers"),
+    "view_notifications": _l("See delivery alerts"),
+    "manage_notifications": _l("Status messages to customers"),
     "view_abandoned": _l("See abandoned checkouts"),
     "manage_abandoned": _l("Run abandoned-cart reminder campaigns"),
     "view_customers": _l("See customers and segments"),

@@ -33,7 +33,7 @@ PAGES: dict[str, EmbedPage] = {}
 
 # The order of Bikri's own navigation, the same as the plugin's wp-admin menu
 # (Bikri_Embedded_Pages::pages()). A page not named here follows, in the order it was registered.
-MENU_ORDER = ("home", "dashboard", "orders", "sms", "checkout", "blacklist", "otp-report", "couriers", "abandoned", "customers",
+MENU_ORDER = ("home", "dashboard", "orders", "sms", "checkout", "blacklist", "otp-report", "couriers", "abandoned", "notifications", "customers",
               "campaigns", "inventory", "ads", "activity", "roles")
 
 
@@ -101,3 +101,19 @@ def register_home_card(endpoint: str) -> str:
 
 
 register_page(EmbedPage("home", _l("Home"), context=lambda user: {"home_cards": HOME_CARDS}))
+
+
+# Items every embed page shows in its top bar (the notifications bell with its unread count).
+# A domain adds a function (user) -> {"label", "count", "link_slug"} or None.
+HEADER_ITEMS: list[Callable] = []
+
+
+def register_header_item(item: Callable) -> Callable:
+    HEADER_ITEMS.append(item)
+    return item
+
+
+def header_items_for(user) -> list[dict]:
+    if user is None:
+        return []
+    return [found for item in HEADER_ITEMS if (found := item(user))]

@@ -85,6 +85,10 @@ PERMISSIONS = {
     # the low-stock settings (an SMS to the owner costs money) for administrators and managers
     "view_inventory": {ADMIN, MANAGER, STAFF},
     "manage_inventory": {ADMIN, MANAGER},
+    # notifications (issue 21): the bell and its delivery alerts for everyone who runs orders; the
+    # status-message settings spend SMS money
+    "view_notifications": {ADMIN, MANAGER, STAFF},
+    "manage_notifications": {ADMIN, MANAGER},
 }
 
 # Permissions every role keeps whatever the matrix says: opening Bikri at all, and the
@@ -97,7 +101,7 @@ GROUPS = (
     ("status", ("view_orders", "change_order_status", "tag_orders", "create_orders", "manage_order_tags",
                 "assign_orders", "confirm_orders", "manage_order_tasks")),
     ("couriers", ("book_orders", "check_fraud", "recheck_fraud")),
-    ("sms", ("send_sms",)),
+    ("sms", ("send_sms", "view_notifications", "manage_notifications")),
     ("campaigns", ("view_abandoned", "manage_abandoned", "view_customers", "manage_customers", "send_campaigns")),
     ("settings", ("manage_checkout", "manage_blacklist", "view_otp_report", "manage_courier_accounts",
                   "manage_money_settings", "manage_roles", "manage_ad_tracking")),

@@ -15,7 +15,7 @@ from backend.commits import claim, keep_progress
 from backend.extensions import db
 from backend.licensing.models import Site
 from backend.phones import InvalidPhone, normalise_phone
-from backend.sms.config import quote
+from backend.sms.config import quote, rate_for_plan
 from backend.sms.encoding import MAX_SEGMENTS
 from backend.sms.models import SmsMessage, Wallet, WalletEntry
 from backend.sms.sending import deliver
@@ -30,6 +30,7 @@ MESSAGES_PER_TASK = 20
 def _checked_rows(site: Site, rows: list[dict]):
     """(accepted (phone, content, quote), rejected [{index, errors}], duplicates)."""
     accepted, rejected, seen, duplicates, prices = [], [], set(), 0, {}
+    rate = rate_for_plan(site.license.plan)  # once: every row's text may differ (status messages)
     for index, row in enumerate(rows):
         errors = {}
         try:
@@ -40,7 +41,8 @@ def _checked_rows(site: Site, rows: list[dict]):
         if not content:
             errors["content"] = [_("Write the message; it is empty.")]
         else:
-            prices.setdefault(content, quote(site, content))
+            if content not in prices:
+                prices[content] = quote(site, content, rate)
             if prices[content].segments > MAX_SEGMENTS:
                 errors["content"] = [_("The message needs %(n)s SMS; at most %(most)s are allowed. Shorten it.",
                                        n=prices[content].segments, most=MAX_SEGMENTS)]

@@ -97,9 +97,11 @@ class Quote:
     gateway_cost: Decimal
 
 
-def quote(site: Site, content: str) -> Quote:
+def quote(site: Site, content: str, rate: SmsRate | None = None) -> Quote:
+    """The price of `content`; `rate` (the site's plan's, `rate_for_plan`) when the caller prices
+    many texts at once (a batch of status messages, each its own text: one lookup, not thousands)."""
     size = measure(content)
-    rate = rate_for_plan(site.license.plan)
+    rate = rate or rate_for_plan(site.license.plan)
     unicode = size.is_unicode
     cost = (rate.unicode_rate if unicode else rate.gsm_rate) * size.segments
     gateway_cost = (rate.unicode_cost if unicode else rate.gsm_cost) * size.segments

@@ -79,7 +79,8 @@ def test_navigation_tables_and_staff_menu_on_a_phone(service, wordpress, browser
     expect(nav(page).locator('a[aria-current="page"]')).to_have_attribute("data-page", "home")
     links = nav(page).locator("a")
     assert links.evaluate_all("links => links.map(a => a.dataset.page)") == [
-        "home", "dashboard", "orders", "sms", "checkout", "blacklist", "otp-report", "couriers", "abandoned", "license"]
+        "home", "dashboard", "orders", "sms", "checkout", "blacklist", "otp-report", "couriers", "abandoned", "notifications",
+        "license"]
     # a finger-sized target
     box = nav(page).locator('a[data-page="dashboard"]').bounding_box()
     assert box["height"] >= 44, box
@@ -102,7 +103,7 @@ def test_navigation_tables_and_staff_menu_on_a_phone(service, wordpress, browser
     assert width[0] <= width[1] + 1, width
     # the administrator's wp-admin menu holds every page (from the service's table, kept by the plugin)
     assert bikri_menu(page) == ["bikri", "bikri-dashboard", "bikri-orders", "bikri-sms", "bikri-checkout",
-                                "bikri-blacklist", "bikri-otp-report", "bikri-couriers", "bikri-abandoned", "bikri-customers",
+                                "bikri-blacklist", "bikri-otp-report", "bikri-couriers", "bikri-abandoned", "bikri-notifications", "bikri-customers",
                                 "bikri-campaigns", "bikri-ads", "bikri-license"]
 
     # on a wide screen, where wp-admin's own menu shows, the strip stays a compact line

@@ -47,6 +47,8 @@ ROUTES = {
     "view_inventory": ("GET", "/embed/inventory/rows", None, None),
     "manage_inventory": ("POST", "/embed/inventory/settings", {}, None),
     "manage_ad_tracking": ("POST", "/embed/ads/settings", {}, None),
+    "view_notifications": ("POST", "/embed/notifications/alerts/read", {}, None),
+    "manage_notifications": ("POST", "/embed/notifications/settings", {}, None),
 }
 
 

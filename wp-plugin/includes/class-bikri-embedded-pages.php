@@ -125,6 +125,10 @@ final class Bikri_Embedded_Pages {
 				'page'  => 'abandoned',
 				'title' => __( 'Abandoned checkouts', 'bikri' ),
 			),
+			'bikri-notifications' => array(
+				'page'  => 'notifications',
+				'title' => __( 'Notifications', 'bikri' ),
+			),
 			'bikri-customers'  => array(
 				'page'  => 'customers',
 				'title' => __( 'Customers', 'bikri' ),

@@ -1,0 +1,47 @@
+"""Status messages through real workers (`flask worker` on a real Redis broker): the status
+change claims its row and queues the shop's dispatch after the commit; a worker dispatches, the
+SMS domain's worker delivers to the sandbox gateway; a flap sends nothing twice."""
+import time
+
+from tests.notifications.conftest import configure, order, sends, status_sms, store
+from tests.sms.conftest import fund, gateway  # noqa: F401  (fixtures)
+
+
+def wait_until(condition, seconds=30.0, what="the condition", logs=()):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"{what} did not happen within {seconds:.0f}s\n" + "\n".join(p.log_path.read_text() for p in logs))
+
+
+def test_a_flap_through_real_workers_sends_each_status_once(app, shop, gateway, fund, workers):
+    fund(shop, 100)
+    configure(shop, language="en", statuses={"processing": {"sms": True}, "shipped": {"sms": True}})
+    worker = workers.start(lanes=("transactional", "bulk"), threads=4)
+    for minute, status in enumerate(["processing", "shipped", "processing", "shipped"]):
+        store(app, shop, [order(1501, status, minutes=minute)])
+    wait_until(lambda: len(gateway.sent) == 2 and {s for _p, _c, s in status_sms(app, shop)} == {"sent"},
+               what="two status SMS sent", logs=[worker])
+    time.sleep(1.0)  # a duplicate, were there one, would arrive now
+    assert len(gateway.sent) == 2 and len(status_sms(app, shop)) == 2
+    assert [(row["status"], row["state"]) for row in sends(app, shop)] == [("processing", "queued"), ("shipped", "queued")]
+
+
+def test_an_order_event_in_a_savepoint_is_dispatched_after_its_commit(app, shop, gateway, fund, workers):
+    """The events route applies orders in a savepoint; with a real broker the dispatch goes out
+    once the request commits (no minute sweep needed)."""
+    from datetime import datetime
+
+    fund(shop, 100)
+    configure(shop, statuses={"processing": {"sms": True}})
+    worker = workers.start(lanes=("transactional",), threads=2)
+    at = datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%S")
+    event = {"idempotency_key": "e-1550", "type": "created", "order_id": 1550, "date_modified_gmt": at,
+             "order": {**order(1550, "processing"), "date_created_gmt": at, "date_modified_gmt": at, "payment_method": "cod",
+                       "line_items": [{"id": 15500, "name": "Jamdani saree", "product_id": 11, "quantity": 1,
+                                       "price": 1250, "subtotal": "1250.00", "total": "1250.00"}]}}
+    response = shop.post("/api/v1/events", json={"events": [event]})
+    assert response.json["results"][0]["status"] == "applied", response.json
+    wait_until(lambda: len(gateway.sent) == 1, what="the status SMS", logs=[worker])
