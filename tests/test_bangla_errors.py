@@ -61,6 +61,9 @@ def _visible_text(body):
         except ValueError:
             pass
     body = re.sub(r"<script\b.*?</script>|<style\b.*?</style>", " ", body, flags=re.S)
+    # text marked as English on purpose (the English text of a customer message, lang="en") is the
+    # shop's content in English, not Bikri's words left untranslated
+    body = re.sub(r'<(textarea|div)\b[^>]*\blang="en"[^>]*>.*?</\1>', " ", body, flags=re.S)
     # attribute values (hx-vals, data-*) are not read by people; titles and placeholders are
     readable = " ".join(re.findall(r'\b(?:title|placeholder|aria-label|alt)="([^"]*)"', body))
     return html.unescape(re.sub(r"<[^>]+>", " ", body) + " " + readable)

@@ -531,7 +531,7 @@ def _task_cell(user, wc_id, result=None, error=None):
     except ValueError:
         order = None
     if order is None:
-        abort(404)
+        abort(404, description=_("Order #%(order)s is not in Bikri.", order=wc_id))
     task = service.tasks_of_orders(user.site.id, [order.id]).get(order.id)
     o = {"id": order.id, "wc_id": order.wc_id, "number": order.number, "status": order.status, "task": task}
     offer_cancel = (result is not None and result["outcome"] == "cancelled" and user.can("change_order_status")
