@@ -70,6 +70,10 @@ bench: install system-deps services plugin
 	$(PY) bench/dashboard.py
 	$(PY) bench/otp.py
 	$(PY) bench/export.py --e2e
+	$(PY) bench/isolation.py
+	$(PY) bench/booking.py
+	$(PY) bench/jobs_scale.py
+	$(PY) bench/notifications.py
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) dist instance
