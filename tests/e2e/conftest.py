@@ -285,7 +285,7 @@ def browser():
 LANGUAGES = {"en": "en_US", "bn": "bn_BD"}
 # Latin words a Bangla page may show: names of products, services and their screens
 # ("WooCommerce Analytics", the screen the dashboard's figures reconcile with) kept as is
-LATIN_IN_BANGLA = {"Bikri", "WooCommerce", "Analytics", "SMS", "OTP", "CSV", "bKash", "Steadfast", "Pathao", "RedX", "COD"}
+LATIN_IN_BANGLA = {"Bikri", "WooCommerce", "Analytics", "SMS", "OTP", "CSV", "API", "bKash", "Steadfast", "Pathao", "RedX", "COD"}
 
 
 def set_language(wordpress, login: str, lang: str, tmp_path: Path) -> None:
