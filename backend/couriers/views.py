@@ -2,7 +2,7 @@
 (checked before saving, keys never shown back), balance, default options, a status check of
 parcels on the way, and the delivery report with its chart and CSV."""
 
-from flask import Blueprint, Response, abort, jsonify, render_template, request
+from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import select
 
@@ -172,7 +172,9 @@ def check_progress(job_id):
 
 def _check_answer(job):
     if job.status not in ("done", "failed"):
-        return render_template("couriers/_check_progress.html", job=job)
+        return render_template("tasks/_job_progress.html", job=job,
+                               words=_l("%(done)d of %(total)d checked with the courier"),
+                               poll_url=url_for("couriers_embed.check_progress", job_id=job.id))
     items = status_checks.results_of_job(tasks_service.job_view(job))
     # the table of parcels listens for this and reloads with the new statuses
     return render_template("couriers/_check_result.html", items=items), 200, {"HX-Trigger": "checked"}

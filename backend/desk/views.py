@@ -446,7 +446,8 @@ def job_answer(job, user):
         view = tasks_service.job_view(job)
         return render_template(template, job=view, **context(view, user)), 200, {"HX-Trigger": "orders-changed"}
     words = PROGRESS_WORDS.get(job.kind, _l("%(done)d of %(total)d done"))
-    return render_template("desk/_job_progress.html", job=job, words=words)
+    return render_template("tasks/_job_progress.html", job=job, words=words,
+                           poll_url=url_for("desk_embed.job_progress", job_id=job.id))
 
 
 def start_and_answer(job, user):

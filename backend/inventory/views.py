@@ -225,8 +225,9 @@ def job_answer(job):
     if job.status in ("done", "failed"):
         view = tasks_service.job_view(job)
         return render_template("inventory/_results.html", job=view), 200, {"HX-Trigger": "stock-changed"}
-    return render_template("inventory/_job_progress.html", job=job,
-                           words=_l("%(done)d of %(total)d rows sent to WooCommerce"))
+    return render_template("tasks/_job_progress.html", job=job,
+                           words=_l("%(done)d of %(total)d rows sent to WooCommerce"),
+                           poll_url=url_for("inventory_embed.job_progress", job_id=job.id))
 
 
 @blp.get("/jobs/<int:job_id>")
