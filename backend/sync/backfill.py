@@ -32,6 +32,7 @@ from backend.integrations.woocommerce import (
 from backend.integrations.woocommerce_export import ExportUnavailable, OrderExport
 from backend.licensing.models import Site
 from backend.orders import service as orders
+from backend.orders.wire import InvalidOrder, normalise_order
 from backend.sync.models import SyncKind, SyncState, SyncStatus
 from backend.sync.state import (
     SyncBusy,
@@ -295,8 +296,8 @@ def _normalise_page(raw_orders: list) -> tuple[list, list[str]]:
     records, invalid = [], []
     for raw in raw_orders:
         try:
-            records.append(orders.normalise_order(raw))
-        except orders.InvalidOrder as error:
+            records.append(normalise_order(raw))
+        except InvalidOrder as error:
             invalid.append(f"order {raw.get('id') if isinstance(raw, dict) else '?'}: {error}")
     return records, invalid
 
