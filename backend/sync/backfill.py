@@ -102,8 +102,8 @@ def _backfill(site_id: int, state: SyncState, budget_seconds: float | None, on_p
         # slow shop's next page is asked for as soon as the last one arrived (reading the rows in
         # the download thread delayed every request by that work), and the rows are read while
         # the database writes.
-        with _prefetched(_order_pages(site, wc, cursor), name="sync-fetch") as downloaded, \
-                _prefetched(_normalised_pages(downloaded), name="sync-normalise") as pages:
+        with _ReadAhead(_order_pages(site, wc, cursor), name="sync-fetch") as downloaded, \
+                _ReadAhead(_normalised_pages(downloaded), name="sync-normalise") as pages:
             if not cursor["products_done"]:  # while the first order pages download
                 _store_products(site, state, cursor)
             state, walked_to_the_end = _write_pages(site_id, state, cursor, pages, deadline, on_page)
@@ -322,7 +322,7 @@ def store_page(site_id: int, raw_orders: list) -> list[str]:
     return invalid
 
 
-class _prefetched:
+class _ReadAhead:
     """Run an iterator up to `depth` steps ahead in a thread: the next page downloads while this one is written."""
 
     _END = object()
