@@ -139,8 +139,9 @@ def _register_request_hooks(app):
 
     @app.after_request
     def finish(response):
-        # One commit per request, only when it succeeded; operations themselves only flush.
-        if response.status_code < 400:
+        # One commit per request, when it succeeded or its error said what it wrote must stay
+        # (`ApiError(keeps_writes=True)`); operations themselves only flush.
+        if response.status_code < 400 or g.pop("keep_writes", False):
             db.session.commit()
         else:
             db.session.rollback()

@@ -13,6 +13,10 @@ reader sees why and a search finds every one:
   a message marked as sending, a spent ticket), so a second worker or a retry does not act too.
 - `keep_progress()`: a step of long work that must survive a later failure in the same run
   (a backfill page, a batch of polled statuses, a remote answer already acted on).
+
+Two cases need no step of their own: a request that answers an error but must keep what it
+wrote raises `ApiError(keeps_writes=True)` (its boundary commits), and a request that waits for
+a worker calls `tasks.service.wait_for_worker`, which commits before it waits.
 """
 from backend.extensions import db
 

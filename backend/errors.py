@@ -6,7 +6,7 @@ has exactly one thing to parse and a shop owner never sees a stack trace.
 """
 import logging
 
-from flask import jsonify, request, render_template
+from flask import g, jsonify, request, render_template
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -30,13 +30,16 @@ class ApiError(Exception):
     code = "bad_request"
     message = "The request could not be processed."
 
-    def __init__(self, message=None, *, code=None, status=None, details=None, headers=None):
+    def __init__(self, message=None, *, code=None, status=None, details=None, headers=None, keeps_writes=False):
         super().__init__(message or self.message)
         self.message = message or self.message
         self.code = code or self.code
         self.status = status or self.status
         self.details = details or {}
         self.headers = headers or {}
+        # An error answer whose writes must stay (a wrong checkout code stays counted): the
+        # request's boundary commits them instead of rolling back (app.py).
+        self.keeps_writes = keeps_writes
 
 
 class Unauthorized(ApiError):
@@ -103,6 +106,8 @@ def wants_json() -> bool:
 def register_error_handlers(app):
     @app.errorhandler(ApiError)
     def handle_api_error(error):
+        if error.keeps_writes:
+            g.keep_writes = True
         if wants_json():
             return _json_response(error.status, error.code, error.message, error.details, error.headers)
         return render_template("error.html", message=error.message), error.status

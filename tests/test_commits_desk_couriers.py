@@ -8,8 +8,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 MODULES = sorted(
     [*ROOT.glob("backend/desk/*.py"), *ROOT.glob("backend/abandoned/*.py"), *ROOT.glob("backend/operator/*.py"),
-     *(ROOT / "backend/couriers" / name for name in ("booking.py", "polling.py", "views.py", "writeback.py",
-                                                     "service.py")),
+     *ROOT.glob("backend/couriers/*.py"),
      ROOT / "backend/embed/service.py"])
 
 

@@ -4,8 +4,8 @@ A code is 6 digits, valid a few minutes, stored only as an HMAC under the servic
 key. Limits (a cooldown per phone, sends per phone and per IP an hour, wrong attempts per
 code) are counted in `otp_codes` after locking the phone's and the IP's `otp_throttles`
 rows, so concurrent requests cannot slip past them. A successful answer is committed by the
-request; a refusal keeps what it wrote through `keep_progress()` (backend/commits.py): a wrong
-attempt must stay counted although the answer is an error (the request hook rolls back on errors).
+request; a refusal that wrote what must stay (a wrong attempt counted) says so with
+`keeps_writes=True`, and the request commits it although the answer is an error.
 
 A verified phone gets a proof: a short-lived token the plugin checks at order time without
 another call to us. It is signed with a key derived from the site's export key (see
@@ -30,7 +30,6 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from backend.checkout import blacklist
 from backend.checkout.models import CheckoutOrder, CheckoutSettings, OtpCode, OtpThrottle
 from backend.checkout.settings import CODE_DIGITS, HOUR, PROOF_SECONDS, render_text, settings_for
-from backend.commits import keep_progress
 from backend.errors import ApiError
 from backend.extensions import db
 from backend.licensing.models import Site
@@ -43,16 +42,18 @@ from backend.timeutil import utcnow
 DELIVERED_STATUSES = ("completed",)
 
 
-def refusal(status: int, code: str, message: str, retry_after: int | None = None, **details) -> ApiError:
+def refusal(status: int, code: str, message: str, retry_after: int | None = None, *, keeps_writes=False,
+            **details) -> ApiError:
     """An error that says when to try again: `details.retry_after` always, and the
-    Retry-After header on 429s."""
+    Retry-After header on 429s. `keeps_writes`: what the try wrote (an attempt counted, a code
+    expired) stays, although the answer is an error (the request commits it)."""
     headers = {}
     if retry_after is not None:
         retry_after = max(1, int(retry_after + 0.999)) if status == 429 else max(0, int(retry_after + 0.999))
         details["retry_after"] = retry_after
         if status == 429:
             headers["Retry-After"] = str(retry_after)
-    return ApiError(message, code=code, status=status, details=details, headers=headers)
+    return ApiError(message, code=code, status=status, details=details, headers=headers, keeps_writes=keeps_writes)
 
 
 def _invalid(field_name: str, message: str) -> ApiError:
@@ -327,13 +328,14 @@ def send_code(site: Site, *, phone, session_id, ip, proof_version: int = 1) -> O
         return OtpAnswer("skipped", phone, proof=proof, proof_expires_at=expires, reason="no_balance")
     except ApiError as error:
         db.session.execute(_FAIL_CODE, {"code_id": code_id, "error": error.message[:300]})
-        keep_progress()  # the request counted by the hourly caps stays, though the answer is an error
+        error.keeps_writes = True  # the request counted by the hourly caps stays, though the answer is an error
         raise
     if message.status == "failed":  # a replayed send that had failed
         db.session.execute(_FAIL_CODE, {"code_id": code_id, "error": (message.error or "not sent")[:300]})
-        keep_progress()  # the code's end is recorded although the answer is a 503
-        # the cooldown does not count a code that never left, so the shopper may ask again soon
-        raise refusal(503, "otp_send_failed", "The code could not be sent. Try again in a few seconds.", 5)
+        # the code's end is recorded although the answer is a 503; the cooldown does not count
+        # a code that never left, so the shopper may ask again soon
+        raise refusal(503, "otp_send_failed", "The code could not be sent. Try again in a few seconds.", 5,
+                      keeps_writes=True)
     if settings.no_balance_since is not None:
         settings.no_balance_since = None
     # An older code of this session is dead from now on: verify reads only the newest.
@@ -390,8 +392,7 @@ def verify_code(site: Site, *, phone, session_id, code, proof_version: int = 1) 
     if row.status == "expired" or row.expires_at <= now:
         db.session.execute(update(OtpCode).where(OtpCode.id == row.id, OtpCode.status == "pending")
                            .values(status="expired").execution_options(synchronize_session=False))
-        keep_progress()  # the answer is an error, which the request would roll back
-        raise refusal(410, "otp_code_expired", "This code has expired. Ask for a new code.", wait())
+        raise refusal(410, "otp_code_expired", "This code has expired. Ask for a new code.", wait(), keeps_writes=True)
 
     # One conditional UPDATE per try takes an attempt (parallel guesses cannot exceed the limit)
     # and, for the right code, spends it at once (a replay, even a concurrent one, finds it used).
@@ -402,20 +403,23 @@ def verify_code(site: Site, *, phone, session_id, code, proof_version: int = 1) 
         # lost the race to another try: the code was used, or its attempts ran out
         db.session.execute(update(OtpCode).where(OtpCode.id == row.id, OtpCode.status == "pending")
                            .values(status="locked").execution_options(synchronize_session=False))
-        keep_progress()  # the answer is an error, which the request would roll back
         db.session.refresh(row)
         if row.status == "verified":
-            raise refusal(409, "otp_code_used", "This code was already used. Ask for a new code.", wait())
-        raise refusal(429, "otp_attempts_exceeded", "Too many wrong codes. Ask for a new code.", wait())
+            raise refusal(409, "otp_code_used", "This code was already used. Ask for a new code.", wait(),
+                          keeps_writes=True)
+        raise refusal(429, "otp_attempts_exceeded", "Too many wrong codes. Ask for a new code.", wait(),
+                      keeps_writes=True)
     if not right:
         left = settings.max_attempts - attempts
         if left <= 0:
             db.session.execute(update(OtpCode).where(OtpCode.id == row.id, OtpCode.status == "pending")
                                .values(status="locked", code_hash=None).execution_options(synchronize_session=False))
-        keep_progress()  # the wrong attempt stays counted: the answer below is an error
+        # the wrong attempt stays counted although the answer is an error
         if left <= 0:
-            raise refusal(429, "otp_attempts_exceeded", "Too many wrong codes. Ask for a new code.", wait())
-        raise refusal(422, "otp_code_wrong", f"That code is not right. {left} tries left.", 0, attempts_left=left)
+            raise refusal(429, "otp_attempts_exceeded", "Too many wrong codes. Ask for a new code.", wait(),
+                          keeps_writes=True)
+        raise refusal(422, "otp_code_wrong", f"That code is not right. {left} tries left.", 0, attempts_left=left,
+                      keeps_writes=True)
     proof, expires = make_proof(site, phone, session_id, "verified", proof_version)
     return OtpAnswer("verified", phone, proof=proof, proof_expires_at=expires)
 

@@ -12,7 +12,6 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from backend.commits import claim
 from backend.couriers import service
 from backend.errors import ApiError, NotFound
 from backend.extensions import db
@@ -53,7 +52,6 @@ def _under_way(site_id: int, courier: str) -> WorkJob | None:
 def refresh_and_wait(site: Site, courier: str, *, started_by: str | None = None) -> WorkJob:
     """Start (or join) the refresh, let the workers see it, and wait a little for its answer."""
     job = start_refresh(site, courier, started_by=started_by)
-    claim()  # the worker must find the job before this request waits on it
     job = wait_for_job(job, WAIT_SECONDS)
     db.session.expire_all()  # the account as the worker left it, not as this request first read it
     return job

@@ -21,8 +21,6 @@ skips the orders whose result is already recorded.
 This module commits: the claim must be visible to other workers before the courier is called,
 and each booked order is recorded as soon as the courier answered.
 """
-import json
-import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -33,34 +31,32 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
+from backend.couriers.booking_writeback import write_to_woocommerce
 from backend.couriers.models import BookingAttempt, Consignment
+from backend.couriers.parcels import FIELD_WORDS, invoice_of, order_label, parcel_for
 from backend.couriers.signals import booking_asked
 from backend.couriers.service import (
-    DoubleBooking, booking_courier, cod_amount_for, courier_for, courier_rate, get_account, get_settings,
+    DoubleBooking, booking_courier, courier_for, courier_rate, get_account, get_settings,
     offered_courier, register_consignment,
 )
 from backend.errors import ApiError, NotFound
-from backend.commits import before_remote_call, claim, keep_progress
+from backend.commits import claim, keep_progress
 from backend.extensions import db
 from backend.integrations.couriers import ConsignmentNotFound, CourierError
 from backend.integrations.couriers.base import (
     CourierAuthFailed, CourierRateLimited, CourierValidationError, DuplicateInvoice, ParcelRequest, TrackedStatus,
 )
-from backend.integrations.woocommerce import BATCH_LIMIT, WooCommerce, WooCommerceError, order_missing
 from backend.licensing.models import Site
 from backend.orders.models import Order
-from backend.orders.service import mark_missing, order_gone_message
-from backend.phones import InvalidPhone, normalise_phone
+from backend.orders.service import order_gone_message
 from backend.tasks import RetryLater, coordination
 from backend.tasks.models import WorkJob
 from backend.tasks.service import params_of, record_item, recorded_items, start_job
 from backend.timeutil import utcnow
 
-log = logging.getLogger(__name__)
 
 BOOKABLE_STATUSES = ("processing", "on-hold", "pending")
 MAX_ORDERS = 500
-PAID_LATER = ("cod", "", None)
 DEFAULT_CLAIM_SECONDS = 120
 # One task books this many orders: one Steadfast bulk call and one WooCommerce batch call
 # (WooCommerce takes at most 100 updates a call), so 500 orders are 5 tasks and 5 batch calls.
@@ -95,70 +91,8 @@ class BookingResult:
                 "woocommerce_problem": self.woocommerce if isinstance(self.woocommerce, str) else None}
 
 
-def _label(order) -> str:
-    return f"#{order.number or order.wc_id}"
-
-
-def invoice_of(order: Order) -> str:
-    return str(order.number or order.wc_id).strip()
-
-
 def claim_seconds() -> float:
     return float(current_app.config.get("BOOKING_CLAIM_SECONDS", DEFAULT_CLAIM_SECONDS))
-
-
-# --- checks before sending ---------------------------------------------------------------------
-
-FIELD_WORDS = {
-    "recipient_phone": "phone number", "recipient_address": "address", "recipient_name": "customer's name",
-    "cod_amount": "amount to collect", "invoice": "order number", "note": "note", "alternative_phone": "second phone",
-}
-
-
-def _address(order: Order) -> str:
-    parts = [order.billing_address, order.billing_city, order.district]
-    seen, out = set(), []
-    for part in parts:
-        part = (part or "").strip()
-        if part and part.lower() not in seen:
-            seen.add(part.lower())
-            out.append(part)
-    return ", ".join(out)
-
-
-def parcel_for(order: Order, settings, note: str | None, courier) -> tuple[ParcelRequest | None, dict]:
-    """The parcel for an order, or the field errors that stop it (in a shop owner's words)."""
-    errors: dict[str, list[str]] = {}
-    label = _label(order)
-    try:
-        phone = normalise_phone(order.billing_phone)
-    except InvalidPhone:
-        phone = order.billing_phone or ""
-        errors["recipient_phone"] = [
-            _("Order %(order)s: the phone number “%(phone)s” is not a Bangladeshi mobile number. Correct it in the "
-              "order, then book again.", order=label, phone=order.billing_phone or "")
-            if order.billing_phone else _("Order %(order)s has no phone number; the rider needs one.", order=label)]
-    address = _address(order)
-    if not (order.billing_address or "").strip():
-        errors["recipient_address"] = [_("Order %(order)s has no delivery address. Add it to the order, then book "
-                                         "again.", order=label)]
-    if not (order.billing_name or "").strip():
-        errors["recipient_name"] = [_("Order %(order)s has no customer name.", order=label)]
-    paid_online = order.payment_method not in PAID_LATER and order.date_paid_gmt is not None
-    total = Decimal(order.total or 0) - Decimal(order.refunded_total or 0)
-    cod = cod_amount_for(settings, total, paid_online=paid_online)
-    if cod < 0:
-        errors["cod_amount"] = [_("Order %(order)s: the amount to collect would be below 0 taka.", order=label)]
-    if errors:
-        return None, errors
-    parcel = ParcelRequest(invoice=invoice_of(order), recipient_name=order.billing_name.strip()[:100],
-                           recipient_phone=phone, recipient_address=address[:250], cod_amount=cod,
-                           note=(note if note is not None else (settings.default_note or ""))[:250],
-                           delivery_type=settings.delivery_type or "home")
-    for name, messages in courier.parcel_errors(parcel).items():
-        errors[name] = [_("Order %(order)s, %(field)s: %(message)s", order=label,
-                          field=FIELD_WORDS.get(name, name), message=m) for m in messages]
-    return (None, errors) if errors else (parcel, {})
 
 
 # --- the job: started in the request, run by the workers ---------------------------------------------
@@ -376,7 +310,7 @@ def book_orders(site, order_wc_ids, courier_key: str | None = None, note: str | 
     written = [(orders[wc_id], r) for wc_id, r in results.items() if r.outcome == BOOKED]
     for order, row in repairs:
         written.append((order, results[order.wc_id]))
-    _write_to_woocommerce(site, written)
+    write_to_woocommerce(site, [(order, result, invoice_of(order)) for order, result in written])
     return [results[wc_id] for wc_id in ids]
 
 
@@ -411,7 +345,7 @@ def _why_not_bookable(site, wc_id: int, order: Order | None, existing: Consignme
     if order is None:
         return BookingResult(wc_id, None, NOT_ATTEMPTED, _(
             "Order #%(order)s is not in Bikri (yet): wait a minute for it to arrive from WooCommerce.", order=wc_id))
-    label = _label(order)
+    label = order_label(order)
     if existing is not None:
         attempt = db.session.execute(select(BookingAttempt).where(
             BookingAttempt.site_id == site.id, BookingAttempt.invoice == invoice_of(order))).scalar_one_or_none()
@@ -442,7 +376,7 @@ def _claim_to_send(site, order: Order, settings, note: str | None, courier, cls,
                    repairs: list, job_id: int | None = None) -> _Claimed | BookingResult:
     """The order's parcel and its booking lock, ready to send; or its result when the parcel is
     incomplete or the lock is another's (booking now, or booked already)."""
-    label = _label(order)
+    label = order_label(order)
     parcel, errors = parcel_for(order, settings, note, courier)
     if parcel is None:
         return BookingResult(order.wc_id, order.number, NOT_ATTEMPTED,
@@ -529,7 +463,7 @@ def _booked_or_refused(site, courier, cls, order: Order, parcel: ParcelRequest, 
 
 
 def _refused(order, cls, error: CourierError) -> BookingResult:
-    label = _label(order)
+    label = order_label(order)
     if isinstance(error, CourierAuthFailed):
         message = _("Order %(order)s was not booked: %(reason)s", order=label, reason=error.message)
     elif isinstance(error, CourierValidationError) and error.field_errors:
@@ -548,7 +482,7 @@ def _refused(order, cls, error: CourierError) -> BookingResult:
 def _refused_unknown(order, cls, error: CourierError) -> BookingResult:
     return BookingResult(order.wc_id, order.number, REFUSED, _(
         "We could not check with %(courier)s whether order %(order)s was booked (%(reason)s). Book it again in a few "
-        "minutes: Bikri checks first, so it is never booked twice.", courier=cls.name, order=_label(order),
+        "minutes: Bikri checks first, so it is never booked twice.", courier=cls.name, order=order_label(order),
         reason=error.message), courier=cls.key)
 
 
@@ -592,7 +526,7 @@ def _booked_result(order, cls, consignment_id, tracking_code, cod_amount) -> Boo
     if consignment_id is None:  # found at the courier by a look-up, which gives no id
         return _found_result(order, cls, tracking_code, cod_amount)
     return BookingResult(order.wc_id, order.number, BOOKED, _(
-        "Order %(order)s is booked with %(courier)s: consignment %(id)s.", order=_label(order), courier=cls.name,
+        "Order %(order)s is booked with %(courier)s: consignment %(id)s.", order=order_label(order), courier=cls.name,
         id=consignment_id), courier=cls.key, consignment_id=consignment_id,
         tracking_code=tracking_code, cod_amount=cod_amount)
 
@@ -608,82 +542,5 @@ def _record_found(site, order, parcel, row, cls, found: TrackedStatus) -> Bookin
 def _found_result(order, cls, tracking_code, cod_amount, consignment_id=None) -> BookingResult:
     return BookingResult(order.wc_id, order.number, BOOKED, _(
         "Order %(order)s was already with %(courier)s (an earlier attempt got through); it was not booked again. "
-        "Its consignment id is in your %(courier)s portal.", order=_label(order), courier=cls.name),
+        "Its consignment id is in your %(courier)s portal.", order=order_label(order), courier=cls.name),
         courier=cls.key, consignment_id=consignment_id, tracking_code=tracking_code, cod_amount=cod_amount)
-
-
-def courier_data(result: BookingResult, booked_at) -> dict:
-    return {"courier": result.courier, "consignment_id": result.consignment_id, "tracking_code": result.tracking_code,
-            "booked_at": booked_at.strftime("%Y-%m-%dT%H:%M:%SZ") if booked_at else None}
-
-
-NOTE_META = "_bikri_booking_note"
-
-
-def booking_note(result: BookingResult) -> str:
-    name = offered_courier(result.courier).name
-    if result.consignment_id:
-        return _("Booked with %(courier)s by Bikri: consignment %(id)s, tracking code %(code)s.", courier=name,
-                 id=result.consignment_id, code=result.tracking_code or "-")
-    return _("Booked with %(courier)s by Bikri (consignment id: see the %(courier)s portal).", courier=name)
-
-
-def _write_to_woocommerce(site, written: list) -> None:
-    """`_courier_data` and the booking's note on each booked WooCommerce order, through
-    `orders/batch` (100 orders a call, not two calls per order). An order WooCommerce refused
-    inside the batch, or a failed call, is reported on the order's result and remembered
-    (wc_written stays False, the next booking of the order writes it); the booking stands. One
-    already written (a task run again) is not sent again."""
-    if not written:
-        return
-    rows = {row.invoice: row for row in db.session.execute(select(BookingAttempt).where(
-        BookingAttempt.site_id == site.id, BookingAttempt.invoice.in_([invoice_of(o) for o, _r in written]))).scalars()}
-    to_send = []
-    for order, result in written:
-        row = rows[invoice_of(order)]
-        if row.wc_written:
-            result.woocommerce = True
-        else:
-            to_send.append((order, result, row))
-    if not to_send:
-        return
-    try:
-        api = WooCommerce.for_site(site)
-    except WooCommerceError as error:
-        for _order, result, _row in to_send:
-            result.woocommerce = _("The order in WooCommerce was not updated: %(reason)s", reason=str(error))
-        return
-    updates = [{"id": order.wc_id, "meta_data": [
-        {"key": "_courier_data", "value": json.dumps(courier_data(result, row.booked_at))},
-        # wc/v3 has no batch for notes: the plugin turns this meta into the order note
-        # (Bikri_Consignment::action_rest_insert_order) as WooCommerce saves each order of the batch
-        {"key": NOTE_META, "value": booking_note(result)}]} for order, result, row in to_send]
-    before_remote_call()
-    answers = []
-    for start in range(0, len(updates), BATCH_LIMIT):
-        chunk = updates[start:start + BATCH_LIMIT]
-        try:
-            answers += api.batch_update_orders(chunk)
-        except WooCommerceError as error:
-            # the whole call failed: WooCommerce changed none of this chunk
-            answers += [{"id": update["id"], "error": {"code": error.code, "message": error.message,
-                                                     "status": error.status}} for update in chunk]
-    gone = []
-    for (order, result, row), answer in zip(to_send, answers):
-        error = answer.get("error") if isinstance(answer, dict) else {"code": "unexpected_answer", "message": str(answer)}
-        if not error:
-            row.wc_written, row.last_error, result.woocommerce = True, None, True
-        elif order_missing(error):
-            # deleted in WooCommerce without the hooks that tell us: nothing to write to, ever
-            result.woocommerce = _("The order in WooCommerce was not updated: %(reason)s", reason=order_gone_message())
-            row.last_error = order_gone_message()[:300]
-            gone.append(order.wc_id)
-        else:
-            reason = f"WooCommerce: {error.get('code')}: {error.get('message')}"
-            log.warning("booking: writing order %s to WooCommerce failed: %s", order.wc_id, reason)
-            result.woocommerce = _("Booked, but the order in WooCommerce was not updated (%(reason)s); Bikri "
-                                   "tries again at the next booking.", reason=reason)
-            row.last_error = reason[:300]
-    if gone:
-        mark_missing(site.id, gone)
-    keep_progress()  # what WooCommerce answered is kept: a task run again does not add the note twice

@@ -19,7 +19,6 @@ from backend.activity import service as activity
 from backend.couriers.models import Consignment, ConsignmentStatusChange, CourierAccount, CourierSettings
 from backend.couriers.signals import PARCEL_FIELDS, parcel_changed
 from backend.errors import ApiError, NotFound
-from backend.commits import keep_progress
 from backend.extensions import db
 from backend.integrations.couriers import (
     COURIERS, FINAL_STATUSES, STATUSES, Courier, CourierAuthFailed, CourierError, TrackedStatus, enabled_couriers,
@@ -157,8 +156,7 @@ def refresh_balance(site: Site, key: str) -> CourierAccount:
     try:
         account.balance = courier_for(account).balance()
     except CourierAuthFailed as error:
-        account.problem = error.message[:300]
-        keep_progress()  # keep the problem on record, although this request answers an error (rolled back)
+        account.problem = error.message[:300]  # kept: the balance task records the error and commits
         raise ApiError(error.message, code="courier_credentials_refused", status=422) from error
     except CourierError as error:
         raise ApiError(_("%(courier)s did not tell us the balance just now. %(reason)s", courier=cls.name,

@@ -7,7 +7,6 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import select
 
 from backend.activity import service as activity
-from backend.commits import claim
 from backend.couriers import balances, report, service, status_checks
 from backend.couriers.labels import field_label, status_label
 from backend.couriers.models import Consignment
@@ -157,7 +156,6 @@ def check():
     if not ids:
         return render_template("couriers/_check_result.html", items=[], error=_("Tick the parcels to check first."))
     job = status_checks.start_status_check(user.site, ids, [], started_by=user.display_name)
-    claim()  # the worker must find the job before this request waits on it
     return _check_answer(tasks_service.wait_for_job(job, CHECK_WAIT_SECONDS))
 
 

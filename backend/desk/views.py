@@ -10,7 +10,6 @@ from backend.activity import service as activity
 from backend.api import paginate
 from backend.couriers import balances, booking, service as couriers
 from backend.desk import export, service
-from backend.commits import claim
 from backend.districts import WC_STATES
 from backend.embed import service as embed_service
 from backend.embed.pages import EmbedPage, register_nav_badge, register_page, register_page_opened
@@ -453,7 +452,6 @@ def job_answer(job, user):
 def start_and_answer(job, user):
     """What a desk action answers after starting `job`: the outcome if it came within a few
     seconds, else the progress bar (the commit first, so the workers see the job)."""
-    claim()  # the workers must find the job and its items before this request waits on them
     return job_answer(tasks_service.wait_for_job(job, JOB_WAIT_SECONDS), user)
 
 

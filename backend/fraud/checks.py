@@ -11,7 +11,6 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from backend.commits import claim
 from backend.errors import ApiError
 from backend.extensions import db
 from backend.fraud import service
@@ -45,7 +44,6 @@ def check_or_start(site: Site, phone, *, user: str, force: bool = False) -> tupl
             service.allow_forced(site.id, under_way=_forced_under_way(site.id))
         job = start_job(site.id, KIND, [phone], "fraud.check_phone", started_by=user,
                         params={"phone": phone, "user": user, "force": force, "locale": asker_locale()})
-    claim()  # the worker must find the job before this request waits on it
     job = wait_for_job(job, WAIT_SECONDS)
     return check_of(job), False, job
 

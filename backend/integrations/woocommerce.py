@@ -13,7 +13,7 @@ traps listed in ../shared/reference/woocommerce.md:
 - 5xx, 429 and network errors are retried with backoff, then raised as retryable;
 - money arrives as strings and `line_items[].price` as a number: JSON is parsed by orjson
   (in C: reading a page cost more than storing it), whose floats keep the shortest text that
-  is the number, and `orders.service._money` turns that text into Decimal; anything orjson
+  is the number, and `orders.wire._money` turns that text into Decimal; anything orjson
   refuses (a byte-order mark some plugins print first) goes through `requests` with Decimal;
 - big histories are walked by `orderby=modified` keyset windows, never deep page numbers;
 - the shop's address is the caller's text: requests go through `shop_http.ShopSession`

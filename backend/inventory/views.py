@@ -6,7 +6,6 @@ import json
 from flask import Blueprint, Response, abort, g, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 
-from backend.commits import claim
 from backend.csvfile import writer
 from backend.embed.pages import EmbedPage, register_page
 from backend.embed import service as embed_service
@@ -217,7 +216,6 @@ def batch_undo():
 
 
 def _start_and_answer(job, user):
-    claim()  # the workers must find the job and its rows before this request waits on them
     return job_answer(tasks_service.wait_for_job(job, JOB_WAIT_SECONDS))
 
 

@@ -112,7 +112,7 @@ JOBS = [
     # status messages held by quiet hours (or whose hand-over to the broker failed): queue their dispatch
     Job("notifications_due", "backend.notifications.service:dispatch_due", trigger_args={"minutes": 1}),
     # N2: parcels with no status change for the shop's N days make a "stuck" alert
-    Job("notifications_stuck_parcels", "backend.notifications.service:find_stuck_parcels", trigger_args={"hours": 1}),
+    Job("notifications_stuck_parcels", "backend.notifications.alerts:find_stuck_parcels", trigger_args={"hours": 1}),
     # the desk's status tab counts (PostgreSQL): fold the rows the orders triggers appended
     Job("start_due_campaigns", "backend.customers.service:start_due_campaigns", trigger_args={"minutes": 1}),
     Job("rescore_customer_segments", "backend.customers.service:rescore_segments", trigger_args={"hours": 1},

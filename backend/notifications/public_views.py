@@ -6,7 +6,7 @@ from flask_babel import force_locale
 
 from backend.extensions import db, limiter
 from backend.licensing.models import Site
-from backend.notifications import service
+from backend.notifications import opt_outs, service
 
 blp = Blueprint("notifications_public", __name__, url_prefix="/o", template_folder="templates")
 
@@ -16,7 +16,7 @@ def _limit():
 
 
 def _page(token, **context):
-    found = service.read_opt_out_token(token)
+    found = opt_outs.read_opt_out_token(token)
     site = db.session.get(Site, found[0]) if found else None
     if site is None:
         abort(404)
@@ -24,7 +24,7 @@ def _page(token, **context):
         request.accept_languages.best_match(service.LANGUAGES) or "bn")
     with force_locale(language):
         return render_template("notifications/opt_out.html", token=token, shop=service.shop_name(site),
-                               already=service.is_opted_out(site.id, found[1]), language=language, **context)
+                               already=opt_outs.is_opted_out(site.id, found[1]), language=language, **context)
 
 
 @blp.get("/<token>")
@@ -36,8 +36,8 @@ def opt_out_page(token):
 @blp.post("/<token>")
 @limiter.limit(_limit)
 def opt_out(token):
-    found = service.read_opt_out_token(token)
+    found = opt_outs.read_opt_out_token(token)
     if found is None or db.session.get(Site, found[0]) is None:
         abort(404)
-    service.opt_out(found[0], found[1], "link")
+    opt_outs.opt_out(found[0], found[1], "link")
     return _page(token, stopped=True)

@@ -5,7 +5,7 @@ from flask.views import MethodView
 
 from backend.api import Blueprint, PageArgsSchema, current_site, paginate, public
 from backend.errors import ApiError
-from backend.notifications import public_views, service, views
+from backend.notifications import alerts, opt_outs, public_views, service, views
 from backend.notifications.schemas import (
     AlertPageSchema, PreviewInSchema, PreviewOutSchema, SettingsInSchema, SettingsOutSchema,
 )
@@ -59,8 +59,8 @@ class Alerts(MethodView):
     def get(self, args):
         """The shop's delivery alerts, newest first, and how many are unread."""
         site = current_site()
-        page = paginate(service.alerts_query(site.id), args["page"], args["per_page"])
-        page["unread"] = service.unread_count(site.id)
+        page = paginate(alerts.alerts_query(site.id), args["page"], args["per_page"])
+        page["unread"] = alerts.unread_count(site.id)
         return page
 
 
@@ -70,8 +70,8 @@ class AlertsRead(MethodView):
     def post(self):
         """Mark every alert read (the bell's count goes to 0)."""
         site = current_site()
-        service.mark_read(site.id)
-        page = paginate(service.alerts_query(site.id), 1, 20)
+        alerts.mark_read(site.id)
+        page = paginate(alerts.alerts_query(site.id), 1, 20)
         page["unread"] = 0
         return page
 
@@ -100,5 +100,5 @@ class Inbound(MethodView):
                            details={"msisdn": ["required"], "text": ["required"]})
         site = body.get("site")
         site_id = int(site) if isinstance(site, (int, str)) and str(site).isdigit() else None
-        shops = service.inbound_reply(phone, text, site_id=site_id)
+        shops = opt_outs.inbound_reply(phone, text, site_id=site_id)
         return {"status": "ok", "opted_out": len(shops)}

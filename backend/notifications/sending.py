@@ -14,7 +14,7 @@ from backend.errors import ApiError
 from backend.extensions import db
 from backend.integrations.woocommerce import WooCommerce, WooCommerceError, order_missing
 from backend.licensing.models import Site
-from backend.notifications import service
+from backend.notifications import opt_outs, service
 from backend.notifications.models import NotificationSend, NotificationSettings, OptOut
 from backend.orders.models import Order
 from backend.sms import service as sms
@@ -104,7 +104,7 @@ class Texts:
         template = (getattr(rule, f"text_{language}") if rule else None) or service.default_text(row.status, language)
         text = service.render(template, values)
         if self.settings.opt_out_link:
-            text += service.opt_out_suffix(language, service.opt_out_token(self.site.id, row.phone))
+            text += service.opt_out_suffix(language, opt_outs.opt_out_token(self.site.id, row.phone))
         return text
 
 

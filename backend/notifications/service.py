@@ -27,16 +27,13 @@ for the shop's N days) makes an in-app alert (the bell on every Bikri page) and,
 wants it, an SMS to the owner's phone. Out for delivery and delivered to the customer are
 status messages like the others (their rules).
 """
-import base64
-import hashlib
-import hmac
 import re
 from functools import lru_cache
 from datetime import datetime, time, timedelta, timezone
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, select, text, update
+from sqlalchemy import select, text
 
 from backend.checkout import service as checkout
 from backend.couriers.models import Consignment
@@ -45,7 +42,7 @@ from backend.errors import ApiError
 from backend.extensions import db
 from backend.integrations.couriers import FINAL_STATUSES
 from backend.licensing.models import Site
-from backend.notifications.models import Alert, NotificationSend, NotificationSettings, OptOut, StatusRule
+from backend.notifications.models import Alert, NotificationSend, NotificationSettings, StatusRule
 from backend.orders.models import Order
 from backend.phones import InvalidPhone, normalise_phone
 from backend.sms import service as sms
@@ -275,76 +272,6 @@ def preview(site: Site, status: str, text: str | None, language: str) -> dict:
     return {"content": content, "price": sms.quote(site, content)}
 
 
-# --- opt-out ------------------------------------------------------------------------------------------
-
-def _signature(payload: str) -> str:
-    key = current_app.config["SECRET_KEY"].encode()
-    digest = hmac.new(key, b"bikri-opt-out:" + payload.encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest[:9]).decode()  # 72 bits: unguessable, short enough for an SMS
-
-
-def _b36(number: int) -> str:
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-    out = ""
-    while True:
-        number, rest = divmod(number, 36)
-        out = digits[rest] + out
-        if not number:
-            return out
-
-
-def opt_out_token(site_id: int, phone: str) -> str:
-    """`<site>.<phone>.<signature>`, base 36: about 30 characters."""
-    payload = f"{_b36(site_id)}.{_b36(int(phone.lstrip('+')))}"
-    return f"{payload}.{_signature(payload)}"
-
-
-def read_opt_out_token(token: str) -> tuple[int, str] | None:
-    try:
-        site_part, phone_part, signature = token.split(".")
-        payload = f"{site_part}.{phone_part}"
-        if not hmac.compare_digest(signature, _signature(payload)):
-            return None
-        return int(site_part, 36), "+" + str(int(phone_part, 36))
-    except (ValueError, AttributeError):
-        return None
-
-
-def opt_out(site_id: int, phone: str, source: str) -> bool:
-    """Record that `phone` wants no more status SMS from the shop. True when newly recorded."""
-    inserted = db.session.execute(
-        upsert_insert(OptOut).values(site_id=site_id, phone=phone, source=source, created_at=utcnow())
-        .on_conflict_do_nothing(index_elements=["site_id", "phone"]).returning(OptOut.id)).scalar_one_or_none()
-    return inserted is not None
-
-
-def is_opted_out(site_id: int, phone: str) -> bool:
-    return db.session.execute(select(OptOut.id).where(OptOut.site_id == site_id, OptOut.phone == phone)).first() is not None
-
-
-STOP_WORDS = frozenset({"stop", "stop all", "unsubscribe", "বন্ধ", "স্টপ"})
-
-
-def inbound_reply(phone_raw: str, text: str, site_id: int | None = None) -> list[int]:
-    """A reply to one of our SMS (the gateway's MO callback). STOP opts the phone out of the
-    shop whose message it answers (`site_id` when the gateway tells us), else of every shop
-    whose status messages reached it. Returns the shops it was recorded for."""
-    if (text or "").strip().lower().rstrip(".!") not in STOP_WORDS:
-        return []
-    try:
-        phone = normalise_phone(phone_raw)
-    except InvalidPhone:
-        return []
-    if site_id is not None:
-        sites = [site_id]
-    else:
-        sites = db.session.execute(select(NotificationSend.site_id).distinct().where(
-            NotificationSend.phone == phone, NotificationSend.channel == "sms")).scalars().all()
-    for site in sites:
-        opt_out(site, phone, "stop")
-    return list(sites)
-
-
 # --- quiet hours ------------------------------------------------------------------------------------------
 
 def _clock(value: str) -> time:
@@ -529,40 +456,6 @@ def raise_alert(site_id: int, kind: str, parcel) -> bool:
                                   "channel": "owner", "state": "pending", "due_at": utcnow(), "phone": settings.owner_phone,
                                   "courier": parcel.courier, "consignment": parcel.consignment_id, "created_at": utcnow()}])
     return True
-
-
-# --- alerts (the bell) ------------------------------------------------------------------------------------------
-
-def unread_count(site_id: int) -> int:
-    return db.session.execute(select(func.count(Alert.id)).where(Alert.site_id == site_id, Alert.read_at.is_(None))).scalar_one()
-
-
-def alerts_query(site_id: int):
-    return select(Alert).where(Alert.site_id == site_id).order_by(Alert.id.desc())
-
-
-def mark_read(site_id: int) -> int:
-    return db.session.execute(update(Alert).where(Alert.site_id == site_id, Alert.read_at.is_(None))
-                              .values(read_at=utcnow())).rowcount
-
-
-def find_stuck_parcels(now: datetime | None = None) -> int:
-    """The hourly job: a parcel whose status has not moved for the shop's N days (not final, not
-    still waiting for the courier's review) makes a "stuck" alert, once."""
-    now = now or utcnow()
-    made = 0
-    for settings in db.session.execute(select(NotificationSettings)).scalars().all():
-        since = now - timedelta(days=settings.stuck_days)
-        last_move = func.coalesce(Consignment.status_changed_at, Consignment.booked_at)
-        stuck = db.session.execute(
-            select(Consignment.id, Consignment.order_wc_id, Consignment.courier, Consignment.consignment_id)
-            .outerjoin(Alert, and_(Alert.site_id == Consignment.site_id, Alert.consignment_pk == Consignment.id,
-                                   Alert.kind == "stuck"))
-            .where(Consignment.site_id == settings.site_id, Consignment.status.not_in(FINAL_STATUSES),
-                   last_move < since, Alert.id.is_(None)).limit(500)).all()
-        for parcel in stuck:
-            made += raise_alert(settings.site_id, "stuck", parcel)
-    return made
 
 
 # A row a dispatch took ("claimed") and handed to its own task is done within seconds; one

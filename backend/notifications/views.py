@@ -8,7 +8,7 @@ from backend.embed.pages import EmbedPage, register_header_item, register_page
 from backend.embed.routes import require_user
 from backend.errors import ApiError
 from backend.extensions import db
-from backend.notifications import service
+from backend.notifications import alerts, service
 from backend.sms import service as sms
 
 blp = Blueprint("notifications_embed", __name__, url_prefix="/embed/notifications", template_folder="templates")
@@ -31,8 +31,8 @@ def _context(user, errors=None, saved=False, submitted=None):
     return {"described": service.describe(user.site), "labels": status_labels(), "alert_labels": alert_labels(),
             "errors": errors or {}, "saved": saved, "submitted": submitted,
             "can_manage": user.can("manage_notifications"), "summary": sms.balance_summary(user.site),
-            "alerts": db.session.execute(service.alerts_query(user.site.id).limit(ALERT_ROWS)).scalars().all(),
-            "unread": service.unread_count(user.site.id), "sms_page_url": user.wp_page_url("bikri-sms")}
+            "alerts": db.session.execute(alerts.alerts_query(user.site.id).limit(ALERT_ROWS)).scalars().all(),
+            "unread": alerts.unread_count(user.site.id), "sms_page_url": user.wp_page_url("bikri-sms")}
 
 
 register_page(EmbedPage("notifications", _l("Notifications"), permission="view_notifications",
@@ -44,7 +44,7 @@ def bell(user):
     """The bell with the shop's unread delivery alerts, on every Bikri page."""
     if not user.can("view_notifications"):
         return None
-    count = service.unread_count(user.site.id)
+    count = alerts.unread_count(user.site.id)
     return {"label": _("Delivery alerts: %(n)s unread", n=count), "count": count, "link_slug": "bikri-notifications"}
 
 
@@ -96,5 +96,5 @@ def preview():
 @blp.post("/alerts/read")
 def read_alerts():
     user = require_user("view_notifications")
-    service.mark_read(user.site.id)
+    alerts.mark_read(user.site.id)
     return render_template("notifications/_alerts.html", **_context(user))

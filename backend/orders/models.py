@@ -63,7 +63,7 @@ class Order(db.Model):
     total: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"))
     subtotal: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"))
     # WooCommerce's (coupons), plus the discounts of an order made on the desk's manual-order
-    # form, which reach WooCommerce as negative fee lines (orders.service.desk_discount)
+    # form, which reach WooCommerce as negative fee lines (orders.wire.desk_discount)
     discount_total: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"))
     shipping_total: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"))
     total_tax: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"))

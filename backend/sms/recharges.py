@@ -8,7 +8,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
 
-from backend.commits import claim, keep_progress
+from backend.commits import keep_progress
 from backend.errors import ApiError, NotFound
 from backend.extensions import db
 from backend.integrations.payments import COMPLETED, PaymentError, get_payment_gateway
@@ -18,7 +18,7 @@ from backend.sms.config import sms_settings
 from backend.sms.models import Recharge
 from backend.sms.wallet import credit, rate_limited, validation_error
 from backend.tasks import enqueue, require_queue
-from backend.tasks.coordination import wait_done
+from backend.tasks.service import wait_for_worker
 from backend.tasks.queue import announce_after_commit
 from backend.timeutil import utcnow
 
@@ -192,8 +192,7 @@ def opened_subject(recharge_id: int) -> str:
 def wait_until_opened(recharge: Recharge, seconds: float) -> Recharge:
     """Wait up to `seconds` for the worker to open the payment; the recharge as it stands then."""
     if recharge.status == "creating":
-        claim()  # the worker must find the row before this request waits on it
-        wait_done(opened_subject(recharge.id), seconds)
+        wait_for_worker(opened_subject(recharge.id), seconds)
         db.session.refresh(recharge)
     return recharge
 

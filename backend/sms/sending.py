@@ -31,6 +31,7 @@ from backend.sms.signals import message_failed
 from backend.sms.wallet import InsufficientBalance, credit, rate_limited, validation_error
 from backend.tasks import RetryLater, coordination, enqueue, require_queue
 from backend.tasks.queue import announce_after_commit
+from backend.tasks.service import wait_for_worker
 from backend.timeutil import utcnow
 
 PURPOSES = ("manual", "otp", "order_status", "abandoned_cart", "marketing", "campaign", "stock_alert")
@@ -357,11 +358,10 @@ def _finish_statement():
 
 def wait_for_outcome(message: SmsMessage, seconds: float) -> SmsMessage:
     """`Prefer: wait=N`: the message as it stands after up to `seconds` for a worker's outcome.
-    What the request wrote is committed first: the worker reads it, and no lock is held while
-    the gateway answers."""
-    before_remote_call()
+    What the request wrote is committed first (`wait_for_worker`): the worker reads it, and no
+    lock is held while the gateway answers."""
     if message.status not in FINISHED:
-        coordination.wait_done(outcome_subject(message.id), seconds)
+        wait_for_worker(outcome_subject(message.id), seconds)
     return message_of(message.site_id, message.id)
 
 

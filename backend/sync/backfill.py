@@ -32,6 +32,7 @@ from backend.integrations.woocommerce import (
 from backend.integrations.woocommerce_export import ExportUnavailable, OrderExport
 from backend.licensing.models import Site
 from backend.orders import service as orders
+from backend.orders.wire import InvalidOrder, normalise_order
 from backend.sync.models import SyncKind, SyncState, SyncStatus
 from backend.sync.state import (
     SyncBusy,
@@ -101,8 +102,8 @@ def _backfill(site_id: int, state: SyncState, budget_seconds: float | None, on_p
         # slow shop's next page is asked for as soon as the last one arrived (reading the rows in
         # the download thread delayed every request by that work), and the rows are read while
         # the database writes.
-        with _prefetched(_order_pages(site, wc, cursor), name="sync-fetch") as downloaded, \
-                _prefetched(_normalised_pages(downloaded), name="sync-normalise") as pages:
+        with _ReadAhead(_order_pages(site, wc, cursor), name="sync-fetch") as downloaded, \
+                _ReadAhead(_normalised_pages(downloaded), name="sync-normalise") as pages:
             if not cursor["products_done"]:  # while the first order pages download
                 _store_products(site, state, cursor)
             state, walked_to_the_end = _write_pages(site_id, state, cursor, pages, deadline, on_page)
@@ -295,8 +296,8 @@ def _normalise_page(raw_orders: list) -> tuple[list, list[str]]:
     records, invalid = [], []
     for raw in raw_orders:
         try:
-            records.append(orders.normalise_order(raw))
-        except orders.InvalidOrder as error:
+            records.append(normalise_order(raw))
+        except InvalidOrder as error:
             invalid.append(f"order {raw.get('id') if isinstance(raw, dict) else '?'}: {error}")
     return records, invalid
 
@@ -321,7 +322,7 @@ def store_page(site_id: int, raw_orders: list) -> list[str]:
     return invalid
 
 
-class _prefetched:
+class _ReadAhead:
     """Run an iterator up to `depth` steps ahead in a thread: the next page downloads while this one is written."""
 
     _END = object()

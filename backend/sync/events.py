@@ -21,6 +21,7 @@ from backend.extensions import db
 from backend.integrations.woocommerce import WooCommerce, WooCommerceError, order_missing
 from backend.licensing.models import Site
 from backend.orders import service as orders
+from backend.orders.wire import InvalidOrder, normalise_order
 from backend.sync.models import EventInbox, SeenEvent
 from backend.sync.state import remember_unstored
 from backend.timeutil import utcnow
@@ -135,8 +136,8 @@ def apply_events(site: Site, events: list) -> list[dict]:
     normalised = {}
     for index, body in records.items():
         try:
-            normalised[index] = orders.normalise_order(body)
-        except orders.InvalidOrder as error:
+            normalised[index] = normalise_order(body)
+        except InvalidOrder as error:
             done(index, "error", _error("invalid_order", str(error)))
     _apply(site.id, normalised, deletions, done)
     _release_keys(site.id, [events[i]["idempotency_key"] for i in fresh if results[i]["status"] == "error"])

@@ -10,6 +10,7 @@ from flask import g
 from flask_babel import force_locale, get_locale
 from sqlalchemy import func, select, update
 
+from backend.commits import claim
 from backend.dbutil import upsert_insert
 from backend.extensions import db
 from backend.tasks import coordination
@@ -119,12 +120,20 @@ def job_for_site(site_id: int, job_id: int) -> WorkJob | None:
     return db.session.execute(select(WorkJob).where(WorkJob.id == job_id, WorkJob.site_id == site_id)).scalar_one_or_none()
 
 
+def wait_for_worker(subject: str, seconds: float) -> None:
+    """Wait up to `seconds` for a worker to announce `subject` (`announce_after_commit`). What
+    the request wrote is committed first: its tasks reach the broker only at a commit (the
+    outbox), the worker must find the rows they name, and nothing stays locked meanwhile."""
+    claim()
+    coordination.wait_done(subject, seconds)
+
+
 def wait_for_job(job: WorkJob, seconds: float) -> WorkJob:
     """Wait up to `seconds` for the job to finish (a single action's outcome is worth a short
     wait before showing progress); the job as it stands then."""
     if job.status in ("done", "failed") or seconds <= 0:
         return job
-    coordination.wait_done(f"job:{job.id}", seconds)
+    wait_for_worker(f"job:{job.id}", seconds)
     db.session.expire(job)
     return db.session.get(WorkJob, job.id)
 

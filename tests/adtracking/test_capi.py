@@ -12,7 +12,8 @@ from backend.adtracking.models import CapiEvent
 from backend.couriers import service as couriers
 from backend.extensions import db
 from backend.licensing.models import Site
-from backend.orders.service import normalise_order, upsert_normalised, upsert_orders
+from backend.orders.service import upsert_normalised, upsert_orders
+from backend.orders.wire import normalise_order
 from backend.sandbox.meta_graph import ACCESS_TOKEN, create_meta_graph_app
 from backend.sandbox.server import SandboxServer
 from backend.timeutil import utcnow

@@ -9,7 +9,8 @@ from sqlalchemy import select
 from backend.dashboard import service
 from backend.extensions import db
 from backend.orders.models import Order
-from backend.orders.service import normalise_order, upsert_orders
+from backend.orders.service import upsert_orders
+from backend.orders.wire import normalise_order
 
 DAY = service.Period(date(2026, 3, 2), date(2026, 3, 2))
 

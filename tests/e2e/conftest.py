@@ -190,6 +190,7 @@ if ( ! username_exists( getenv( 'STAFF_USER' ) ) ) {
 echo get_option( 'bikri_token' );
 """
 WOOCOMMERCE_REST_STAND_IN = Path(__file__).with_name("woocommerce_rest_stand_in.php")
+WOOCOMMERCE_API_KEYS_TABLE = ROOT / "wp-plugin/tests/stand-ins/woocommerce-api-keys.php"
 
 
 @contextlib.contextmanager
@@ -209,7 +210,9 @@ def wordpress_with_store(service, tmp_path_factory, store_url: str):
     """A fresh WordPress whose WooCommerce REST API is the sandbox store at `store_url`."""
     source = WOOCOMMERCE_REST_STAND_IN.read_text().replace(
         "<?php\n", f"<?php\ndefine( 'BIKRI_TEST_WC_SANDBOX', '{store_url}' );\n", 1)
-    with make_wordpress(service, tmp_path_factory, {"bikri-test-woocommerce-rest.php": source}) as site:
+    mu_plugins = {"bikri-test-wc-api-keys.php": WOOCOMMERCE_API_KEYS_TABLE.read_text(),
+                  "bikri-test-woocommerce-rest.php": source}
+    with make_wordpress(service, tmp_path_factory, mu_plugins) as site:
         yield site
 
 

@@ -53,33 +53,13 @@ if ( ! function_exists( 'wc_rand_hash' ) ) {
 	}
 }
 
-/**
- * WooCommerce's keys table (WC_Install::get_schema()), made once.
- */
-function bikri_test_wc_keys_table() {
-	global $wpdb;
-	if ( get_option( 'bikri_test_wc_keys_table' ) ) {
-		return;
-	}
-	$wpdb->query(
-		"CREATE TABLE IF NOT EXISTS {$wpdb->prefix}woocommerce_api_keys (
-			key_id BIGINT UNSIGNED NOT NULL auto_increment,
-			user_id BIGINT UNSIGNED NOT NULL,
-			description varchar(200) NULL,
-			permissions varchar(10) NOT NULL,
-			consumer_key char(64) NOT NULL,
-			consumer_secret char(43) NOT NULL,
-			nonces longtext NULL,
-			truncated_key char(7) NOT NULL,
-			last_access datetime NULL default null,
-			PRIMARY KEY  (key_id),
-			KEY consumer_key (consumer_key),
-			KEY consumer_secret (consumer_secret)
-		) ENGINE=InnoDB " . $wpdb->get_charset_collate()
-	);
+// WooCommerce's keys table (wp-plugin/tests/stand-ins/woocommerce-api-keys.php, copied beside
+// this file by the test), made once.
+require_once __DIR__ . '/bikri-test-wc-api-keys.php';
+if ( ! get_option( 'bikri_test_wc_keys_table' ) ) {
+	bikri_test_create_wc_api_keys_table();
 	update_option( 'bikri_test_wc_keys_table', 1 );
 }
-bikri_test_wc_keys_table();
 
 /**
  * The consumer key a request presents (OAuth 1.0a header or query, Basic, or query credentials).

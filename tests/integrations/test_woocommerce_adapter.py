@@ -6,7 +6,7 @@ import pytest
 import requests
 
 from backend.integrations.woocommerce import ModifiedCursor, WooCommerce, WooCommerceError, read_json
-from backend.orders.service import _money, normalise_order
+from backend.orders.wire import _money, normalise_order
 from backend.sandbox.server import SandboxServer, self_signed_tls
 from backend.sandbox.woocommerce import ApiKey, create_sandbox
 from tests.conftest import WC_KEY as KEY, WC_SECRET as SECRET
@@ -163,7 +163,7 @@ def test_get_orders_by_ids(store):
 @pytest.mark.parametrize("value", ["Infinity", "-Infinity", "NaN", "1e400"])
 def test_a_whole_number_that_is_not_finite_is_an_invalid_order_not_a_crash(store, value):
     """int(Decimal("Infinity")) raises OverflowError, which the normaliser did not catch."""
-    from backend.orders.service import InvalidOrder
+    from backend.orders.wire import InvalidOrder
 
     order = adapter(store.url).get_order(1)
     order["line_items"][0]["product_id"] = value

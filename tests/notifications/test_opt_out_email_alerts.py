@@ -3,7 +3,7 @@ import re
 from datetime import timedelta
 
 from backend.extensions import db
-from backend.notifications import service
+from backend.notifications import alerts, opt_outs
 from backend.notifications.models import OptOut
 from backend.timeutil import utcnow
 from tests.notifications.conftest import (
@@ -38,7 +38,7 @@ def test_the_opt_out_link_stops_this_shops_messages(app, client, shop, make_shop
     assert client.get(link[:-2] + "xx").status_code == 404
     other = make_shop(url="https://shop-b.example.com")
     with app.app_context():
-        forged = service.opt_out_token(other.site_id, E164)
+        forged = opt_outs.opt_out_token(other.site_id, E164)
     assert client.post("/o/" + forged.split(".")[0] + "." + link.split(".")[1] + "." + link.split(".")[2]).status_code == 404
 
 
@@ -132,9 +132,9 @@ def test_a_parcel_stuck_for_the_shops_days_makes_one_alert(app, shop, parcel):
     store(app, shop, [order(901, "processing"), order(902, "processing")])
     stuck, fresh = parcel(shop, 901), parcel(shop, 902)
     with app.app_context():
-        assert service.find_stuck_parcels(utcnow() + timedelta(days=2)) == 0
-        assert service.find_stuck_parcels(utcnow() + timedelta(days=4)) == 2
-        assert service.find_stuck_parcels(utcnow() + timedelta(days=5)) == 0
+        assert alerts.find_stuck_parcels(utcnow() + timedelta(days=2)) == 0
+        assert alerts.find_stuck_parcels(utcnow() + timedelta(days=4)) == 2
+        assert alerts.find_stuck_parcels(utcnow() + timedelta(days=5)) == 0
         db.session.commit()
     move_parcel(app, shop, fresh, "delivered")
     assert shop.get("/api/v1/notifications/alerts").json["unread"] == 2

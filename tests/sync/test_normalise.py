@@ -5,7 +5,8 @@ import copy
 
 import pytest
 
-from backend.orders.service import UPDATE_COLUMNS, InvalidOrder, normalise_order
+from backend.orders.service import UPDATE_COLUMNS
+from backend.orders.wire import InvalidOrder, normalise_order
 from backend.sandbox.woocommerce import generate
 
 

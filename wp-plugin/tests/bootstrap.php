@@ -39,6 +39,7 @@ if ( ! class_exists( 'Bikri_Plugin' ) ) {
 }
 
 require __DIR__ . '/stand-ins/woocommerce.php';
+require __DIR__ . '/stand-ins/woocommerce-api-keys.php';
 require __DIR__ . '/stand-ins/woocommerce-functions.php';
 require __DIR__ . '/stand-ins/action-scheduler.php';
 require __DIR__ . '/stand-ins/woocommerce-checkout.php';
@@ -50,7 +51,7 @@ require __DIR__ . '/class-bikri-order-tables.php';
 
 // Kept for the whole run (outside the per-test transactions), as WooCommerce's installer would.
 Bikri\Tests\add_shop_manager_role();
-Bikri\Tests\create_api_keys_table();
+bikri_test_create_wc_api_keys_table();
 // WooCommerce's order tables for the export tests: this site's, and a second multisite site's (wp_2_).
 Bikri\Tests\Order_Tables::create( $wpdb->prefix );
 Bikri\Tests\Order_Tables::create( $wpdb->prefix . '2_' );

@@ -129,6 +129,21 @@ abstract class Bikri_Test_Case extends TestCase {
 		);
 	}
 
+	/**
+	 * Runs the handlers of an action and expects them to stop with a 403 (wp_die).
+	 *
+	 * @param string $action The action whose handlers run.
+	 * @param string $why    What the failure message says must refuse it.
+	 */
+	protected function assert_refused( $action, $why ) {
+		try {
+			do_action( $action );
+			$this->fail( $why );
+		} catch ( Bikri_Test_Die $die ) {
+			$this->assertSame( 403, $die->status );
+		}
+	}
+
 	protected function tearDown(): void {
 		global $wpdb;
 		foreach ( $this->filters as $filter ) {

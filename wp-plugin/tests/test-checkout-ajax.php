@@ -81,11 +81,15 @@ class Bikri_Checkout_Ajax_Test extends Bikri_Test_Case {
 	/**
 	 * A stand-in service that answers every verify with "verified" for the phone asked and this proof.
 	 *
-	 * @param string $proof The proof the service hands back.
+	 * @param string      $proof      The proof the service hands back.
+	 * @param string|null $export_key When given, the checkout config it answers carries this key.
 	 * @return callable
 	 */
-	private static function verifies_with( $proof ) {
-		return static function ( $method, $path, $body ) use ( $proof ) {
+	private static function verifies_with( $proof, $export_key = null ) {
+		return static function ( $method, $path, $body ) use ( $proof, $export_key ) {
+			if ( null !== $export_key && '/api/v1/checkout/config' === $path ) {
+				return self::config_with_key( $export_key );
+			}
 			return self::response(
 				200,
 				array(
@@ -246,19 +250,7 @@ class Bikri_Checkout_Ajax_Test extends Bikri_Test_Case {
 		$new_key                                   = str_repeat( 'c4', 32 ); // The service's secret key changed.
 		$_COOKIE[ Bikri_Checkout::SESSION_COOKIE ] = 'abcdefabcdefabcdefabcdefabcdef12';
 		$proof                                     = $this->proof( self::PHONE, 'verified', null, $new_key );
-		$this->service                             = static function ( $method, $path, $body ) use ( $proof, $new_key ) {
-			if ( '/api/v1/checkout/config' === $path ) {
-				return self::config_with_key( $new_key );
-			}
-			return self::response(
-				200,
-				array(
-					'status' => 'verified',
-					'phone'  => $body['phone'],
-					'proof'  => $proof,
-				)
-			);
-		};
+		$this->service                             = self::verifies_with( $proof, $new_key );
 		$answer = $this->ajax( 'handle_verify', array( 'phone' => '01711234567', 'code' => '123456' ) );
 		$this->assertSame( 'verified', $answer['data']['status'] );
 		$this->assertSame( $new_key, $this->plugin->license->export_key(), 'pulled at once, not in up to five minutes' );
@@ -270,19 +262,7 @@ class Bikri_Checkout_Ajax_Test extends Bikri_Test_Case {
 		$this->shop();
 		$_COOKIE[ Bikri_Checkout::SESSION_COOKIE ] = 'abcdefabcdefabcdefabcdefabcdef12';
 		$v1                                        = $this->proof( self::PHONE, 'verified', null, '' );
-		$this->service                             = static function ( $method, $path, $body ) use ( $v1 ) {
-			if ( '/api/v1/checkout/config' === $path ) {
-				return self::config_with_key( self::EXPORT_KEY );
-			}
-			return self::response(
-				200,
-				array(
-					'status' => 'verified',
-					'phone'  => $body['phone'],
-					'proof'  => $v1,
-				)
-			);
-		};
+		$this->service                             = self::verifies_with( $v1, self::EXPORT_KEY );
 		$answer = $this->ajax( 'handle_verify', array( 'phone' => '01711234567', 'code' => '123456' ) );
 		$this->assertSame( 'bikri_bad_response', $answer['data']['code'] );
 		$this->assertArrayNotHasKey( Bikri_Checkout::PROOF_COOKIE, $_COOKIE );

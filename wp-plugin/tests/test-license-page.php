@@ -199,12 +199,7 @@ class Bikri_License_Page_Test extends Bikri_Test_Case {
 			'not-a-nonce'
 		);
 
-		try {
-			do_action( 'admin_post_' . Bikri_License_Page::ACTION_ACTIVATE );
-			$this->fail( 'A bad nonce must stop the handler.' );
-		} catch ( Bikri_Test_Die $die ) {
-			$this->assertSame( 403, $die->status );
-		}
+		$this->assert_refused( 'admin_post_' . Bikri_License_Page::ACTION_ACTIVATE, 'A bad nonce must stop the handler.' );
 		$this->assertSame( array(), $this->requests );
 		$this->assertSame( '', $this->plugin->license->token() );
 		$this->assertFalse( get_option( Bikri_License::OPTION_SERVICE_URL ) );
@@ -223,12 +218,7 @@ class Bikri_License_Page_Test extends Bikri_Test_Case {
 			)
 		);
 
-		try {
-			do_action( 'admin_post_' . Bikri_License_Page::ACTION_ACTIVATE );
-			$this->fail( 'A user without manage_options must be refused.' );
-		} catch ( Bikri_Test_Die $die ) {
-			$this->assertSame( 403, $die->status );
-		}
+		$this->assert_refused( 'admin_post_' . Bikri_License_Page::ACTION_ACTIVATE, 'A user without manage_options must be refused.' );
 		$this->assertSame( array(), $this->requests );
 		$this->assertSame( '', $this->plugin->license->token() );
 		$this->assertFalse( get_option( Bikri_License::OPTION_SERVICE_URL ) );
@@ -370,12 +360,7 @@ class Bikri_License_Page_Test extends Bikri_Test_Case {
 		);
 		$_REQUEST = $_POST;
 
-		try {
-			do_action( 'admin_post_' . Bikri_License_Page::ACTION_DEACTIVATE );
-			$this->fail( 'The activation nonce must not deactivate.' );
-		} catch ( Bikri_Test_Die $die ) {
-			$this->assertSame( 403, $die->status );
-		}
+		$this->assert_refused( 'admin_post_' . Bikri_License_Page::ACTION_DEACTIVATE, 'The activation nonce must not deactivate.' );
 		$this->assertSame( array(), $this->requests );
 		$this->assertTrue( $this->plugin->license->is_active() );
 	}
@@ -436,23 +421,13 @@ class Bikri_License_Page_Test extends Bikri_Test_Case {
 		$this->assertTrue( $this->plugin->license->is_active() );
 
 		$this->post_clear_form( true, wp_create_nonce( Bikri_License_Page::ACTION_DEACTIVATE ) );
-		try {
-			do_action( 'admin_post_' . Bikri_License_Page::ACTION_CLEAR );
-			$this->fail( 'Another form\'s nonce must not clear anything.' );
-		} catch ( Bikri_Test_Die $die ) {
-			$this->assertSame( 403, $die->status );
-		}
+		$this->assert_refused( 'admin_post_' . Bikri_License_Page::ACTION_CLEAR, 'Another form\'s nonce must not clear anything.' );
 		$this->assertSame( array(), $this->requests );
 		$this->assertTrue( $this->plugin->license->is_active() );
 
 		$this->sign_in( 'shop_manager' );
 		$this->post_clear_form( true );
-		try {
-			do_action( 'admin_post_' . Bikri_License_Page::ACTION_CLEAR );
-			$this->fail( 'Only administrators may clear Bikri data.' );
-		} catch ( Bikri_Test_Die $die ) {
-			$this->assertSame( 403, $die->status );
-		}
+		$this->assert_refused( 'admin_post_' . Bikri_License_Page::ACTION_CLEAR, 'Only administrators may clear Bikri data.' );
 		$this->assertTrue( $this->plugin->license->is_active() );
 	}
 }
