@@ -34,9 +34,9 @@ from backend.licensing.models import Site
 from backend.phones import InvalidPhone, normalise_phone
 from backend.sms.config import quote
 from backend.sms.encoding import MAX_SEGMENTS
-from backend.sms.models import SmsMessage, Wallet, WalletEntry
+from backend.sms.models import SmsMessage, WalletEntry
 from backend.sms.sending import deliver
-from backend.sms.wallet import InsufficientBalance, balance_of, credit, validation_error
+from backend.sms.wallet import InsufficientBalance, balance_of, credit, take_at_once, validation_error
 from backend.tasks import enqueue
 from backend.tasks import service as jobs
 from backend.tasks.models import WorkJob
@@ -194,15 +194,8 @@ def start(site: Site, campaign: Campaign) -> Campaign:
     """Debit the whole campaign at once and queue its recipients in the bulk lane."""
     jobs.require_queue()
     total = campaign.unit_cost * campaign.recipients
-    left = db.session.execute(
-        update(Wallet).where(Wallet.site_id == site.id, Wallet.balance >= total)
-        .values(balance=Wallet.balance - total).returning(Wallet.balance)).scalar_one_or_none()
-    if left is None:
-        balance = balance_of(site.id)
-        raise InsufficientBalance(
-            _("This campaign costs %(cost)s taka and the balance is %(balance)s taka. Recharge to send.",
-              cost=f"{total.normalize():f}", balance=f"{balance.normalize():f}"),
-            details={"cost": str(total), "balance": str(balance)})
+    take_at_once(site.id, total, lambda **amounts: _(
+        "This campaign costs %(cost)s taka and the balance is %(balance)s taka. Recharge to send.", **amounts))
     now = utcnow()
     if total > 0:
         db.session.add(WalletEntry(site_id=site.id, amount=-total, kind="sms", reference=f"campaign-{campaign.id}",

@@ -318,12 +318,15 @@ class WooCommerce:
 
     def get_orders(self, order_ids) -> list[dict]:
         """Several orders by id, 100 per request (`include`); ids WooCommerce no longer has are absent."""
-        ids = sorted({int(i) for i in order_ids})
+        return self._by_ids("orders", order_ids, status="any")
+
+    def _by_ids(self, endpoint: str, wanted, **params) -> list[dict]:
+        ids = sorted({int(i) for i in wanted})
         found = []
         for start in range(0, len(ids), PER_PAGE):
             chunk = ids[start:start + PER_PAGE]
-            found += self.list_page("orders", include=",".join(map(str, chunk)), orderby="id", order="asc",
-                               per_page=len(chunk), status="any").items
+            found += self.list_page(endpoint, include=",".join(map(str, chunk)), orderby="id", order="asc",
+                                    per_page=len(chunk), **params).items
         return found
 
     def count_orders(self, *, modified_before: datetime | None = None) -> int:
@@ -419,13 +422,7 @@ class WooCommerce:
 
     def get_products(self, product_ids) -> list[dict]:
         """Several products by id, 100 per request (`include`); ids WooCommerce no longer has are absent."""
-        ids = sorted({int(i) for i in product_ids})
-        found = []
-        for start in range(0, len(ids), PER_PAGE):
-            chunk = ids[start:start + PER_PAGE]
-            found += self.list_page("products", include=",".join(map(str, chunk)), orderby="id", order="asc",
-                                    per_page=len(chunk)).items
-        return found
+        return self._by_ids("products", product_ids)
 
     # --- writing --------------------------------------------------------------------------
 

@@ -17,9 +17,9 @@ from backend.licensing.models import Site
 from backend.phones import InvalidPhone, normalise_phone
 from backend.sms.config import quote, rate_for_plan
 from backend.sms.encoding import MAX_SEGMENTS
-from backend.sms.models import SmsMessage, Wallet, WalletEntry
+from backend.sms.models import SmsMessage, WalletEntry
 from backend.sms.sending import deliver
-from backend.sms.wallet import InsufficientBalance, balance_of, validation_error
+from backend.sms.wallet import take_at_once, validation_error
 from backend.tasks import service as jobs
 from backend.timeutil import utcnow
 
@@ -64,15 +64,9 @@ def start_batch(site: Site, rows: list[dict], *, purpose: str = "marketing", sta
     if not accepted:
         raise _all_rejected(rejected)
     total = sum((price.cost for _phone, _content, price in accepted), Decimal("0"))
-    left = db.session.execute(
-        update(Wallet).where(Wallet.site_id == site.id, Wallet.balance >= total)
-        .values(balance=Wallet.balance - total).returning(Wallet.balance)).scalar_one_or_none()
-    if left is None:
-        balance = balance_of(site.id)
-        raise InsufficientBalance(
-            _("These %(n)d SMS cost %(cost)s taka and the balance is %(balance)s taka. Recharge to send.",
-              n=len(accepted), cost=f"{total.normalize():f}", balance=f"{balance.normalize():f}"),
-            details={"cost": str(total), "balance": str(balance)})
+    left = take_at_once(site.id, total, lambda **amounts: _(
+        "These %(n)d SMS cost %(cost)s taka and the balance is %(balance)s taka. Recharge to send.",
+        n=len(accepted), **amounts))
     now = utcnow()
     ids = db.session.execute(insert(SmsMessage).returning(SmsMessage.id, sort_by_parameter_order=True), [
         {"site_id": site.id, "phone": phone, "content": content, "purpose": purpose, "encoding": price.encoding,

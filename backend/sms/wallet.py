@@ -35,6 +35,20 @@ def balance_of(site_id: int) -> Decimal:
     return value if value is not None else Decimal("0.0000")
 
 
+def take_at_once(site_id: int, total: Decimal, refusal) -> Decimal:
+    """Debit `total` in one conditional UPDATE (bulk sends charge their whole cost up front);
+    the balance left. Short of it, nothing is taken and `InsufficientBalance` says why:
+    `refusal(cost=..., balance=...)` gives its message. The caller writes the ledger row."""
+    left = db.session.execute(
+        update(Wallet).where(Wallet.site_id == site_id, Wallet.balance >= total)
+        .values(balance=Wallet.balance - total).returning(Wallet.balance)).scalar_one_or_none()
+    if left is None:
+        balance = balance_of(site_id)
+        raise InsufficientBalance(refusal(cost=f"{total.normalize():f}", balance=f"{balance.normalize():f}"),
+                                  details={"cost": str(total), "balance": str(balance)})
+    return left
+
+
 def ledger_sum(site_id: int) -> Decimal:
     # summed in Python from exact integers-as-Decimal; fine for audits and tests
     return sum(db.session.execute(select(WalletEntry.amount).where(WalletEntry.site_id == site_id)).scalars(), Decimal("0"))
