@@ -31,6 +31,19 @@ class CourierAccount(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+class CourierKeyCheck(db.Model):
+    """Keys a shop typed, waiting for a worker to check them with the courier (the web request
+    does not wait on the courier). Encrypted like saved keys; deleted once checked, accepted or not."""
+
+    __tablename__ = "courier_key_checks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    courier: Mapped[str] = mapped_column(String(30))
+    credentials_enc: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class CourierSettings(db.Model):
     """One row per site, made when the shop first saves; until then the defaults below apply."""
 

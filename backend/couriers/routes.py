@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from backend.api import Blueprint, current_site, dhaka_day_range, paginate
-from backend.couriers import balances, booking, report, service, status_checks, views
+from backend.couriers import balances, booking, key_checks, report, service, status_checks, views
 from backend.couriers.models import Consignment
 from backend.couriers.schemas import (
     AccountListSchema, AccountSchema, BookingJobSchema, BookingRequestSchema, CourierBalanceSchema, ConnectAccountSchema, ConsignmentDetailSchema, ConsignmentListArgsSchema,
@@ -42,12 +42,21 @@ class Couriers(MethodView):
 class CourierAccountView(MethodView):
     @blp.arguments(ConnectAccountSchema)
     @blp.response(200, AccountSchema)
+    @blp.alt_response(202, schema=JobSchema, description="The courier has not answered yet")
     def put(self, data, courier):
-        """Connect (or change) the shop's account. The keys are checked with the courier first;
-        refused keys answer 422 and nothing is saved. Blank keeps the stored key."""
+        """Connect (or change) the shop's account. A worker checks the keys with the courier
+        first, and this waits up to five seconds for it: accepted, 200 with the account; refused,
+        422 and nothing is saved; the courier unavailable, 503. Not answered yet: 202 with the
+        job to follow (`Location: /api/v1/jobs/<id>`; its one item says `ok` or the error).
+        Blank keeps the stored key."""
         site = current_site()
-        account = service.connect_account(site, courier, data)
-        return _account_out(service.account_view(site, service.offered_courier(courier), account))
+        job = key_checks.check_and_wait(site, courier, data)
+        now = key_checks.outcome(job)
+        if not now["done"]:
+            return jsonify(JobSchema().dump(job_view(job))), 202, {"Location": url_for("jobs.JobProgress", job_id=job.id)}
+        if "error" in now:
+            raise now["error"]
+        return _account_out(service.account_view(site, service.offered_courier(courier)))
 
     @blp.response(204)
     def delete(self, courier):

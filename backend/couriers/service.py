@@ -93,14 +93,11 @@ def courier_for(account: CourierAccount) -> Courier:
     return build_courier(account.courier, account_credentials(account))
 
 
-def connect_account(site: Site, key: str, values: dict) -> CourierAccount:
-    """Save a shop's keys for a courier, only after the courier accepted them (a balance call).
-
-    A blank field keeps what is stored, so the owner can change one key without retyping the
-    other. Refused keys raise an ApiError and nothing is written."""
+def keys_to_check(site: Site, key: str, values: dict) -> dict:
+    """The keys a save asks to check: what was typed, a blank field keeping the stored key (the
+    owner can change one key without retyping the other). Missing or overlong: 422."""
     cls = offered_courier(key)
-    account = get_account(site, key)
-    stored = account_credentials(account)
+    stored = account_credentials(get_account(site, key))
     credentials, missing = {}, {}
     for name, label, _secret in cls.credential_fields:
         value = str(values.get(name) or "").strip() or stored.get(name, "")
@@ -111,6 +108,16 @@ def connect_account(site: Site, key: str, values: dict) -> CourierAccount:
         credentials[name] = value
     if missing:
         raise validation_error(missing)
+    return credentials
+
+
+def connect_account(site: Site, key: str, values: dict) -> CourierAccount:
+    """Save a shop's keys for a courier, only after the courier accepted them (a balance call).
+    This asks the courier: the pages and the API run it in a worker (couriers/key_checks.py).
+    Refused keys raise an ApiError and nothing is written."""
+    cls = offered_courier(key)
+    credentials = keys_to_check(site, key, values)
+    account = get_account(site, key)
     try:
         balance = build_courier(key, credentials).validate_credentials()
     except CourierAuthFailed as error:

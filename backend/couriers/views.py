@@ -7,7 +7,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import select
 
 from backend.activity import service as activity
-from backend.couriers import balances, report, service, status_checks
+from backend.couriers import balances, key_checks, report, service, status_checks
 from backend.couriers.labels import field_label, status_label
 from backend.couriers.models import Consignment
 from backend.api import dhaka_day_range_from_query
@@ -64,15 +64,34 @@ def _account_card(user, key: str, **extra):
 
 @blp.post("/accounts/<courier>")
 def save_account(courier):
+    """Check and save: a worker asks the courier with the new keys; the card waits a few seconds
+    for the answer, else says the courier is being asked and asks again (`keys?job=`) each second."""
     user = require_user("manage_courier_accounts")
     try:
-        service.connect_account(user.site, courier, {"api_key": request.form.get("api_key", ""),
-                                                     "secret_key": request.form.get("secret_key", "")})
+        job = key_checks.check_and_wait(user.site, courier, {"api_key": request.form.get("api_key", ""),
+                                                             "secret_key": request.form.get("secret_key", "")},
+                                        started_by=user.display_name)
     except ApiError as error:
         if error.status == 404:
             raise
         db.session.rollback()
         return _account_card(user, courier, error=error)
+    return _key_check_card(user, courier, job)
+
+
+@blp.get("/accounts/<courier>/keys")
+def key_check(courier):
+    user = require_user("manage_courier_accounts")
+    service.offered_courier(courier)
+    return _key_check_card(user, courier, key_checks.job_of(user.site, request.args.get("job", "")))
+
+
+def _key_check_card(user, courier, job):
+    now = key_checks.outcome(job)
+    if not now["done"]:
+        return _account_card(user, courier, checking=job)
+    if "error" in now:
+        return _account_card(user, courier, error=now["error"])
     return _account_card(user, courier, saved=True)
 
 

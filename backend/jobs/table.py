@@ -105,6 +105,8 @@ JOBS = [
     Job("write_courier_statuses", "backend.couriers.writeback:write_statuses_to_woocommerce",
         trigger_args={"minutes": 5}, shops="backend.couriers.writeback:sites_with_writes_due",
         for_shop="backend.couriers.writeback:write_site_statuses", lane="bulk"),
+    # courier keys typed but never checked (their job lost before a worker took it) are not kept
+    Job("forget_courier_key_checks", "backend.couriers.key_checks:forget_stale_checks", trigger_args={"hours": 1}),
     # abandoned checkouts: mark abandoned, send due reminders (idempotent per checkout and number), mark lost
     Job("abandoned_checkouts", "backend.abandoned.service:run_job", trigger_args={"minutes": 1},
         shops="backend.abandoned.service:sites_with_checkouts_to_follow",

@@ -105,7 +105,7 @@ def apply_events(site: Site, events: list) -> list[dict]:
                 done(index, "error", _error("invalid_order", problem))
             else:
                 records[index] = body
-        elif not body or any(name not in body for name in FULL_ORDER_FIELDS):
+        elif _lacks_its_order(event):
             to_fetch[index] = event["order_id"]
         else:
             records[index] = body
@@ -174,6 +174,34 @@ def _claim_keys(site_id: int, keys: list[str]) -> set[str]:
 def _release_keys(site_id: int, keys: list[str]) -> None:
     if keys:
         db.session.execute(delete(SeenEvent).where(SeenEvent.site_id == site_id, in_list(SeenEvent.idempotency_key, keys)))
+
+
+def _lacks_its_order(event: dict) -> bool:
+    """An update whose order must first be read from WooCommerce (no body, or a partial one)."""
+    body = event.get("order")
+    if event["type"] == "deleted" and (not isinstance(body, dict) or body.get("status") != "trash"):
+        return False
+    if event.get("order_shape") == "export":
+        return False
+    return not body or not isinstance(body, dict) or any(name not in body for name in FULL_ORDER_FIELDS)
+
+
+def apply_or_accept(site: Site, events: list) -> tuple[list[dict], int | None]:
+    """The answer without `Prefer: respond-async`: events that carry their order are applied
+    now; one whose order must first be read from WooCommerce is accepted like an async event
+    (stored in the inbox, applied by a worker), so the request never waits on the shop.
+    Returns the results, in order, and the inbox row to hand to a worker (or None)."""
+    later = [i for i, event in enumerate(events) if not isinstance(event, InvalidItem) and _lacks_its_order(event)]
+    if not later:
+        return apply_events(site, events), None
+    now_indexes = [i for i in range(len(events)) if i not in set(later)]
+    results = [None] * len(events)
+    for index, result in zip(now_indexes, apply_events(site, [events[i] for i in now_indexes])):
+        results[index] = result
+    accepted, inbox_id = accept_events(site, [events[i] for i in later])
+    for index, result in zip(later, accepted):
+        results[index] = result
+    return results, inbox_id
 
 
 # --- events accepted now, applied right after the answer (Prefer: respond-async) ------------

@@ -21,15 +21,21 @@ class Events(MethodView):
         "applied by a worker right after the answer; invalid ones are answered with their error at once."))
     def post(self, data):
         """Order events from the plugin (≤ 100 per call); one result per event, in order.
-        An event that fails never fails the others."""
+        An event that fails never fails the others. Without `Prefer: respond-async`, events
+        that carry their order are applied now; one whose order must first be read from
+        WooCommerce is answered 'accepted' and applied by a worker."""
         site = current_site()
-        if "respond-async" not in request.headers.get("Prefer", "").lower():
-            return {"results": service.apply_events(site, data["events"])}
-        results, inbox_id = service.accept_events(site, data["events"])
+        asynchronous = "respond-async" in request.headers.get("Prefer", "").lower()
+        if asynchronous:
+            results, inbox_id = service.accept_events(site, data["events"])
+        else:
+            results, inbox_id = service.apply_or_accept(site, data["events"])
         if inbox_id is not None:
             # a worker applies the row once this answer's commit stored it (backend/sync/tasks.py)
             enqueue(apply_accepted_events, site_id=site.id, inbox_id=inbox_id)
-        return {"results": results}, 202, {"Preference-Applied": "respond-async"}
+        if asynchronous:
+            return {"results": results}, 202, {"Preference-Applied": "respond-async"}
+        return {"results": results}
 
 
 @blp.route("/sync/status")

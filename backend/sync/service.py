@@ -23,6 +23,7 @@ from backend.sync.events import (
     InvalidItem,
     accept_events,
     apply_events,
+    apply_or_accept,
     apply_inbox,
     apply_site_inbox,
     prune_seen_events,
@@ -48,7 +49,7 @@ from backend.sync.state import (
 
 __all__ = [
     "EXPORT_ORDER_FIELDS", "FULL_ORDER_FIELDS", "INBOX_ATTEMPTS", "INBOX_ORPHAN_AFTER", "OWNER", "UNSTORED_ALARM",
-    "UNSTORED_KEPT", "EventFailure", "InvalidItem", "SyncBusy", "accept_events", "apply_events", "apply_inbox",
+    "UNSTORED_KEPT", "EventFailure", "InvalidItem", "SyncBusy", "accept_events", "apply_events", "apply_inbox", "apply_or_accept",
     "backfill_in_progress", "backfill_queued", "claim", "connected_sites", "export_for", "progress_text",
     "prune_seen_events", "recent_event_failure", "reconcile_all", "request_backfill", "run_backfill",
     "run_reconcile", "state_for", "status_of",

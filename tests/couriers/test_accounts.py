@@ -48,6 +48,25 @@ def test_keys_are_checked_encrypted_and_masked(app, shop, steadfast, keys):
     assert API_KEY not in listed and SECRET_KEY not in listed and '"connected": true' in listed.replace('":true', '": true')
 
 
+def test_typed_keys_are_kept_only_until_checked_and_never_in_the_job(app, shop, steadfast, keys):
+    """The worker checks the keys it finds in `courier_key_checks` (encrypted); once checked,
+    accepted or refused, they are deleted, and the job's parameters and results never hold them."""
+    from backend.couriers.models import CourierKeyCheck
+    from backend.tasks.models import WorkJob, WorkJobItem
+
+    accepted = shop.client.put("/api/v1/couriers/steadfast/account", json=keys, headers=shop.auth)
+    refused = shop.client.put("/api/v1/couriers/steadfast/account", json={"api_key": "nope", "secret_key": "nope"},
+                              headers=shop.auth)
+    assert accepted.status_code == 200 and refused.status_code == 422
+    with app.app_context():
+        assert db.session.execute(select(CourierKeyCheck)).first() is None
+        jobs = db.session.execute(select(WorkJob).where(WorkJob.kind == "courier_keys")).scalars().all()
+        items = db.session.execute(select(WorkJobItem).where(WorkJobItem.job_id.in_([j.id for j in jobs]))).scalars().all()
+        assert len(jobs) == 2 and sorted(i.outcome for i in items) == ["failed", "ok"]
+        stored = " ".join(f"{j.params} {i.message} {i.data}" for j in jobs for i in items)
+        assert API_KEY not in stored and SECRET_KEY not in stored and "nope" not in stored
+
+
 def test_blank_keeps_the_stored_key_and_refused_changes_keep_the_old_ones(app, connected, steadfast):
     # the owner retypes only the API key: the stored secret is used with it
     again = connected.client.put("/api/v1/couriers/steadfast/account", json={"api_key": API_KEY, "secret_key": ""},

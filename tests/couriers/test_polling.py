@@ -228,7 +228,9 @@ def test_refused_keys_pause_the_account_until_saved_again(app, book, steadfast, 
     book(3)
     steadfast.accounts[API_KEY].secret_key = "rotated"
     stats = poll(app)
-    assert stats["failed"] == 1 and stats["asked"] == 0
+    # the first 401 stops the account; a request already in flight then (the pacer sends one every
+    # 20 ms here, and a loaded machine answers slower) fails too, so at least one, never a status
+    assert stats["failed"] >= 1 and stats["asked"] == 0
     assert all(r.check_failures == 0 for r in rows(app).values())  # the parcels did nothing wrong
     steadfast.calls.clear()
     assert poll(app)["asked"] == 0 and not steadfast.calls  # not asked while the keys are refused

@@ -134,25 +134,52 @@ def test_money_and_read_model_fields(app, shop):
 
 
 def test_partial_events_are_completed_from_woocommerce(app, store, connected):
+    """The request does not ask the shop: a partial event is accepted and a worker (inline here,
+    right after the answer's commit) reads the order from WooCommerce and applies it."""
     target = store.data.order(9)
     partial = event(type="status_changed", order_id=9, modified=target["date_modified_gmt"])
     with writes_while_asked(app, store) as writing:  # the shop is asked before anything is written
         statuses, _ = post(connected, partial, event({"id": 10, "status": "shipped"}, order_id=10, modified="2026-03-01T00:00:00"))
-    assert statuses == ["applied", "applied"] and writing == []
+    assert statuses == ["accepted", "accepted"] and writing == []
     rows = stored(app, connected.site_id)
     assert rows[9].status == target["status"] and rows[10].status == store.data.order(10)["status"]
     asked = store.data.requests
-    assert post(connected, partial)[0] == ["duplicate"] and store.data.requests == asked, "seen: not asked again"
+    assert post(connected, partial)[0] == ["accepted"] and store.data.requests == asked, "seen: not asked again"
     # an order WooCommerce no longer has (404 woocommerce_rest_shop_order_invalid_id) is a deletion
     statuses, _ = post(connected, event(type="updated", order_id=424242, modified="2026-03-01T00:00:00"))
-    assert statuses == ["applied"] and stored(app, connected.site_id)[424242].deleted_at is not None
+    assert statuses == ["accepted"] and stored(app, connected.site_id)[424242].deleted_at is not None
+
+
+def test_the_request_never_asks_the_shop(app, store, connected):
+    """Without `Prefer: respond-async` too, the answer comes before WooCommerce is asked: events
+    that carry their order are applied in the request, the others are accepted for a worker."""
+    from backend.sync import routes as sync_routes
+
+    handed = []
+    with app.app_context():
+        asked = store.data.requests
+    original = sync_routes.enqueue
+    try:
+        sync_routes.enqueue = lambda *args, **kwargs: handed.append(kwargs)  # no worker: the request alone
+        statuses, _ = post(connected, event(type="status_changed", order_id=9, modified="2026-03-01T00:00:00"),
+                           event(order(41, status="processing")))
+    finally:
+        sync_routes.enqueue = original
+    assert statuses == ["accepted", "applied"]
+    assert store.data.requests == asked, "WooCommerce was not asked while the request ran"
+    assert len(handed) == 1 and handed[0]["site_id"] == connected.site_id
+    assert 41 in stored(app, connected.site_id) and 9 not in stored(app, connected.site_id)
 
 
 def test_partial_event_without_credentials_fails_alone_and_can_be_retried(app, shop):
     lonely = event(type="updated", order_id=3, modified="2026-03-01T00:00:00", key="retry-me")
     statuses, results = post(shop, lonely, event(order(4)))
-    assert statuses == ["error", "applied"]
-    assert results[0]["error"]["code"] == "order_fetch_failed" and "not connected" in results[0]["error"]["message"]
+    assert statuses == ["accepted", "applied"]
+    with app.app_context():  # the worker could not read it: kept to be tried again later
+        from backend.sync.models import EventInbox
+        waiting = db.session.execute(select(EventInbox)).scalar_one()
+        assert "not connected" in waiting.last_error and waiting.attempts == 1
+    assert 3 not in stored(app, shop.site_id)
     # its key was not kept: sending it again (now with the order) applies it
     lonely["order"] = order(3)
     assert post(shop, lonely)[0] == ["applied"]
@@ -221,7 +248,7 @@ def test_deleted_with_a_body_that_is_not_in_the_trash_is_gone_for_good(app, shop
 def test_partial_event_for_a_trashed_order(app, store, connected):
     store.data.delete(11, force=False)
     statuses, _ = post(connected, event(type="status_changed", order_id=11, modified="2026-03-01T00:00:00"))
-    assert statuses == ["applied"]
+    assert statuses == ["accepted"]
     assert stored(app, connected.site_id)[11].status == "trash"
 
 

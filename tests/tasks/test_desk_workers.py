@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from backend.couriers import balances, service as courier_service, views as courier_views
+from backend.couriers.models import CourierAccount
 from backend.desk import views
 from backend.extensions import db
 from backend.fraud import checks as fraud_checks
@@ -218,6 +219,46 @@ def test_the_balance_waits_briefly_then_answers_what_it_knows_and_the_page_polls
         time.sleep(0.1)
         html = shop.client.get(poll, headers=headers).get_data(as_text=True)
     assert "99.50" in html
+
+
+# --- connecting a courier account -------------------------------------------------------------------
+
+def test_new_courier_keys_are_checked_by_a_worker_while_the_page_polls(app, shop, steadfast, workers, monkeypatch):
+    from backend.couriers import key_checks
+    app.config["COURIERS"]["steadfast"].update(base_url=steadfast.url)
+    workers.start(lanes=("transactional",), threads=2, BIKRI_STEADFAST_BASE_URL=steadfast.url)
+    steadfast.latency_ms = 1500  # slower than the request waits
+    monkeypatch.setattr(key_checks, "WAIT_SECONDS", 0.2)
+
+    started = time.monotonic()
+    answer = shop.client.put("/api/v1/couriers/steadfast/account", headers=shop.auth,
+                             json={"api_key": API_KEY, "secret_key": SECRET_KEY})
+    assert time.monotonic() - started < 1.2, "the request does not wait on the courier"
+    assert answer.status_code == 202 and answer.headers["Location"] == f"/api/v1/jobs/{answer.json['id']}"
+    deadline = time.monotonic() + 30
+    while (job := shop.get(answer.headers["Location"]).json)["status"] != "done":
+        assert time.monotonic() < deadline, job
+        time.sleep(0.1)
+    assert job["kind"] == "courier_keys" and job["items"][0]["outcome"] == "ok"
+    assert [a["connected"] for a in shop.get("/api/v1/couriers").json["items"]] == [True]
+
+    # the page: "checking", then the courier's answer replaces it (the sandbox refuses unknown
+    # keys before its delay, so the slow answer here is an acceptance)
+    _page, session = shop.open_page("couriers")
+    headers = {"X-Bikri-Embed-Session": session}
+    html = shop.client.post("/embed/couriers/accounts/steadfast", headers=headers,
+                            data={"api_key": API_KEY, "secret_key": ""}).get_data(as_text=True)
+    assert 'data-checking="1"' in html
+    poll = re.search(r'data-checking="1" hx-get="([^"]+)"', html).group(1).replace("&amp;", "&")
+    deadline = time.monotonic() + 30
+    while 'data-checking="1"' in html:
+        assert time.monotonic() < deadline, html
+        time.sleep(0.1)
+        html = shop.client.get(poll, headers=headers).get_data(as_text=True)
+    assert "Steadfast accepted the keys" in html
+    with app.app_context():
+        account = db.session.execute(select(CourierAccount)).scalar_one()
+        assert courier_service.account_credentials(account) == {"api_key": API_KEY, "secret_key": SECRET_KEY}
 
 
 # --- the fraud check ------------------------------------------------------------------------------
