@@ -1715,6 +1715,12 @@ BN.update({
 })
 
 
+# Courier keys checked by a worker (the request no longer waits on the courier).
+BN.update({
+    "Checking the keys with %(courier)s…": "%(courier)s-এর সাথে কী যাচাই হচ্ছে…",
+    "Newer keys were saved for this courier; these were not checked.": "এই কুরিয়ারের জন্য নতুন কী সেভ হয়েছে; এগুলো যাচাই হয়নি।",
+})
+
 def main():
     path = Path(__file__).resolve().parent.parent / "backend/translations/bn/LC_MESSAGES/messages.po"
     with path.open("rb") as f:
