@@ -219,6 +219,8 @@ INBOX_ATTEMPTS = 6
 # A row still here this long after it was accepted lost the worker that took it (a restart, a
 # crash): the jobs process applies it.
 INBOX_ORPHAN_AFTER = timedelta(seconds=20)
+# A row whose orders are being read from WooCommerce is its taker's this long.
+INBOX_LEASE = timedelta(minutes=2)
 
 
 def accept_events(site: Site, events: list) -> tuple[list[dict], int | None]:
@@ -284,6 +286,12 @@ def apply_inbox(inbox_id: int | None = None, limit: int = 200, *, site_id: int |
             break
         row_id, site_id = row.id, row.site_id
         taken += 1
+        if any(_lacks_its_order(event) for event in _inbox_events(row.events)):
+            # the shop is asked for these orders: the row's lock must not wait open on it, and
+            # a lease keeps the scheduled job off the row meanwhile (a second try would find
+            # the events' keys claimed, so it can only repeat nothing)
+            row.not_before = utcnow() + INBOX_LEASE
+            commits.claim()
         try:
             _apply_inbox_row(row)
             commits.keep_progress()  # this row applied and removed, whatever the next one does
