@@ -2,16 +2,13 @@
 them, and each page's "?" leads to the article about it. Articles belong to no shop: every
 shop reads the same ones, and only the operators' console writes them."""
 from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlalchemy import select
 
 from backend.extensions import db
-from backend.help import markdown
+from backend.help import markdown, search
 from backend.help.models import HelpArticle
-from backend.help.search import Hit, search  # noqa: F401  (the views search through this facade)
 from backend.timeutil import utcnow
-
-_CONTROL = dict.fromkeys(range(0x20), " ")
-
 
 class HelpError(ValueError):
     pass
@@ -35,8 +32,7 @@ def save_article(article: HelpArticle | None, data: dict, by: str) -> HelpArticl
         db.session.add(article)
     for field in ("slug", "language", "title", "body", "page_key"):
         setattr(article, field, data[field])
-    # the search quotes it in snippets between two control characters: none may come from the text
-    article.search_text = markdown.plain_text(data["body"]).translate(_CONTROL)
+    article.search_text = markdown.plain_text(data["body"])
     article.updated_by = by[:254]
     db.session.flush()
     return article
@@ -94,12 +90,14 @@ def article_for_page(page_key: str | None, language: str) -> HelpArticle | None:
     return found[0] if found else None
 
 
-def search_published(query: str, limit: int = 20) -> list[tuple[HelpArticle, Hit]]:
-    """Published articles matching `query` in either language, best first, with their snippets."""
-    hits = search(query, published_only=True, limit=limit)
+def search_published(query: str, limit: int = 20) -> list[tuple[HelpArticle, Markup]]:
+    """Published articles matching `query` in either language, best first, each with a snippet."""
+    hits = search.search(query, published_only=True, limit=limit)
     by_id = {article.id: article for article in db.session.execute(
         select(HelpArticle).where(HelpArticle.id.in_([hit.article_id for hit in hits]))).scalars()}
-    return [(by_id[hit.article_id], hit) for hit in hits if hit.article_id in by_id]
+    terms = search.query_terms(query)
+    return [(by_id[hit.article_id], search.snippet(by_id[hit.article_id].search_text, terms))
+            for hit in hits if hit.article_id in by_id]
 
 
 def render_markdown(body: str):

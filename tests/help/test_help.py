@@ -27,7 +27,7 @@ def write(app, slug, language, title, body, page_key=None, published=True):
 
 def found_ids(app, query):
     with app.app_context():
-        return [article.id for article, _hit in service.search_published(query)]
+        return [article.id for article, _snippet in service.search_published(query)]
 
 
 # --- safe Markdown -----------------------------------------------------------------------------------
@@ -109,19 +109,32 @@ def test_search_finds_words_in_both_languages_best_first_with_snippets(app):
     assert found_ids(app, "   ") == []
 
     with app.app_context():
-        (article, hit), = service.search_published("মার্চেন্ট")
+        (article, snippet), = service.search_published("মার্চেন্ট")
         assert article.id == courier_bn
-        assert "<mark>মার্চেন্ট</mark>" in str(hit.snippet)
-        (_article, hit), = service.search_published("book")
-        assert "<mark>book</mark>" in str(hit.snippet) and "**" not in str(hit.snippet), "plain words, no Markdown"
+        assert "<mark>মার্চেন্ট</mark>" in snippet
+        (_article, snippet), = service.search_published("book")
+        assert "<mark>book</mark>" in snippet and "**" not in snippet, "plain words, no Markdown"
+        # the word's start was asked: the whole word is marked, and only where a word starts
+        (_article, snippet), = service.search_published("কুরিয়া")
+        assert "<mark>কুরিয়ার</mark>" in snippet
+
+
+def test_a_snippet_is_the_words_around_the_first_found_one():
+    from backend.help.search import snippet
+
+    text = " ".join(f"word{n}" for n in range(200)) + " courier booking ends here"
+    quoted = str(snippet(text, ["courier"]))
+    assert quoted.startswith("… word") and "<mark>courier</mark> booking ends here" in quoted and not quoted.endswith("…")
+    assert len(quoted) < 300
+    assert str(snippet("recourier courier", ["courier"])) == "recourier <mark>courier</mark>", "a word's start only"
+    assert str(snippet("Short text", ["absent"])) == "Short text", "found in the title only: the body's start"
 
 
 def test_snippets_escape_the_article_text(app):
     write(app, "tags", "en", "Tags", "Type <script>alert(1)</script> into a tag name: it shows as text.")
     with app.app_context():
-        (_article, hit), = service.search_published("tag")
-    # SQLite quotes the tag as escaped text; PostgreSQL's parser drops tags from headlines
-    assert "<script>" not in str(hit.snippet) and "alert(1)" in str(hit.snippet) and "<mark>tag</mark>" in str(hit.snippet)
+        (_article, snippet), = service.search_published("tag")
+    assert "<script>" not in snippet and "&lt;script&gt;alert(1)&lt;/script&gt;" in snippet and "<mark>tag</mark>" in snippet
 
 
 def test_unpublished_articles_are_hidden_from_shops(app, shop, client):
@@ -306,6 +319,6 @@ def test_seeded_articles_cover_license_couriers_sms_and_checkout_in_both_languag
     assert all(published for *_rest, published in rows)
     assert {page for _slug, _language, page, _published in rows} == {"home", "couriers", "sms", "checkout"}
     with app.app_context():
-        assert [a.slug for a, _hit in service.search_published("স্টেডফাস্ট")] == ["couriers"]
-        assert [a.slug for a, _hit in service.search_published("OTP blacklist")] == ["checkout-protection"]
-        assert [a.slug for a, _hit in service.search_published("লাইসেন্স কী")] == ["license"]
+        assert [a.slug for a, _snippet in service.search_published("স্টেডফাস্ট")] == ["couriers"]
+        assert [a.slug for a, _snippet in service.search_published("OTP blacklist")] == ["checkout-protection"]
+        assert [a.slug for a, _snippet in service.search_published("লাইসেন্স কী")] == ["license"]
