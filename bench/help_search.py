@@ -69,22 +69,23 @@ def fill(app, n: int) -> None:
     print(f"  {count:,} articles written in {time.perf_counter() - started:.1f} s", flush=True)
 
 
-def timings(app, runs: int) -> tuple[list[float], dict[str, int]]:
+def timings(app, runs: int) -> tuple[dict[str, list[float]], dict[str, int]]:
+    """Each query's times, and how many published articles each matches (the ranking reads them all)."""
     from backend.extensions import db
     from backend.help import service
 
-    times, found = [], {}
+    times, matches = {query: [] for query in QUERIES}, {}
     with app.app_context():
         for query in QUERIES:  # warm the caches once
-            found[query] = len(service.search_published(query))
+            matches[query] = len(service.search.search(query, limit=100_000))
             db.session.rollback()
         for _ in range(runs):
             for query in QUERIES:
                 started = time.perf_counter()
                 service.search_published(query)
-                times.append((time.perf_counter() - started) * 1000)
+                times[query].append((time.perf_counter() - started) * 1000)
                 db.session.rollback()
-    return times, found
+    return times, matches
 
 
 def run(name: str, url: str, articles: int, runs: int) -> bool:
@@ -98,13 +99,15 @@ def run(name: str, url: str, articles: int, runs: int) -> bool:
     with app.app_context():
         upgrade()
     fill(app, articles)
-    times, found = timings(app, runs)
+    by_query, matches = timings(app, runs)
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
-    times.sort()
+    for query, taken in by_query.items():
+        print(f"    {query!r:>24}: {matches[query]:>4} articles match, p50 {statistics.median(taken):5.1f} ms, "
+              f"p95 {statistics.quantiles(taken, n=20)[18]:5.1f} ms")
+    times = sorted(t for taken in by_query.values() for t in taken)
     p50, p95 = statistics.median(times), statistics.quantiles(times, n=100)[94]
-    print("  results per query (at most 20): " + ", ".join(f"{q!r} {n}" for q, n in found.items()))
     print(f"  {len(times)} searches: p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {times[-1]:.1f} ms "
           f"(target p95 <= {TARGET_P95_MS:.0f} ms): {verdict(p95 <= TARGET_P95_MS)}", flush=True)
     return p95 <= TARGET_P95_MS
