@@ -198,6 +198,7 @@ def test_operators_write_preview_and_publish_and_shops_read(app, operator_client
     changed = dict(form, title="Booking parcels with Steadfast")
     assert operator_client.post(f"/operator/help/{article_id}", data=changed).status_code == 302
     assert found_ids(app, "Steadfast") == [article_id]
+    assert 'href="/operator/help/"' in operator_client.get("/operator/").get_data(as_text=True), "the console links to it"
     listing = operator_client.get("/operator/help/").get_data(as_text=True)
     assert "Booking parcels with Steadfast" in listing and "কুরিয়ারে পার্সেল বুকিং" in listing
     operator_client.post(f"/operator/help/{article_id}/publish", data={"published": "0", "next": "list", "csrf_token": operator_client.csrf})
