@@ -1751,6 +1751,7 @@ BN.update({
     'None': 'কোনোটি না',
     'Article (Markdown: # heading, **bold**, - list, [link](https://...))': 'লেখা (মার্কডাউন: # শিরোনাম, **মোটা**, - তালিকা, [লিংক](https://...))',
     'Draft: shops do not see it.': 'খসড়া: দোকানগুলো দেখতে পায় না।',
+    'Edit the %(language)s version': '%(language)s সংস্করণ বদলান',
     'Write the Bangla version': 'বাংলা সংস্করণ লিখুন',
     'Write the English version': 'ইংরেজি সংস্করণ লিখুন',
     'What shops see': 'দোকানগুলো যা দেখে',

@@ -23,8 +23,9 @@ def articles():
 def _form(article, form, errors=None, status=200):
     pages = [(page.name, page.title) for page in ordered_pages() if page.name != "help"]
     preview = service.render_markdown(form.get("body", "")) if form.get("body") else None
+    pair = service.other_language(article) if article is not None else None
     return render_template("help/console_edit.html", article=article, form=form, errors=errors or {},
-                           languages=LANGUAGES, pages=pages, preview=preview), status
+                           languages=LANGUAGES, pages=pages, preview=preview, pair=pair), status
 
 
 def _save(article):

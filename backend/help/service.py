@@ -4,11 +4,13 @@ shop reads the same ones, and only the operators' console writes them."""
 from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import select
+from sqlalchemy.orm import load_only
 
 from backend.extensions import db
 from backend.help import markdown, search
 from backend.help.models import HelpArticle
 from backend.timeutil import utcnow
+
 
 class HelpError(ValueError):
     pass
@@ -51,6 +53,12 @@ def all_articles() -> list[HelpArticle]:
     return list(db.session.execute(select(HelpArticle).order_by(HelpArticle.slug, HelpArticle.language)).scalars())
 
 
+def other_language(article: HelpArticle) -> HelpArticle | None:
+    """The article's version in the other language, drafts too (the console links the two)."""
+    return db.session.execute(select(HelpArticle).where(
+        HelpArticle.slug == article.slug, HelpArticle.language != article.language)).scalars().first()
+
+
 # --- what shops read -------------------------------------------------------------------------------
 
 
@@ -64,7 +72,9 @@ def _in_language_first(articles, language: str) -> list[HelpArticle]:
 
 
 def published_articles(language: str) -> list[HelpArticle]:
-    rows = db.session.execute(select(HelpArticle).where(HelpArticle.published.is_(True))).scalars()
+    """The list of titles (the bodies stay in the database)."""
+    rows = db.session.execute(select(HelpArticle).where(HelpArticle.published.is_(True)).options(
+        load_only(HelpArticle.slug, HelpArticle.language, HelpArticle.title))).scalars()
     return _in_language_first(rows, language)
 
 
@@ -100,7 +110,7 @@ def search_published(query: str, limit: int = 20) -> list[tuple[HelpArticle, Mar
             for hit in hits if hit.article_id in by_id]
 
 
-def render_markdown(body: str):
+def render_markdown(body: str) -> Markup:
     """Safe HTML for an article's Markdown (the console's preview and the shops' pages)."""
     return markdown.render(body)
 

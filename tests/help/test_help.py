@@ -169,6 +169,7 @@ def test_operators_write_preview_and_publish_and_shops_read(app, operator_client
             "csrf_token": operator_client.csrf}
     response = operator_client.post("/operator/help/new", data=form)
     assert response.status_code == 302
+    assert "/operator/help/new?language=bn&amp;slug=couriers" in operator_client.get(response.location).get_data(as_text=True)
     with app.app_context():
         article = db.session.execute(db.select(HelpArticle)).scalar_one()
         assert (article.published, article.page_key, article.updated_by) == (False, "couriers", "ops@bikri.test")
@@ -193,6 +194,7 @@ def test_operators_write_preview_and_publish_and_shops_read(app, operator_client
     operator_client.post(f"/operator/help/{bangla_id}/publish", data={"published": "1", "csrf_token": operator_client.csrf})
     shown = client.get(f"/embed/help/articles/{article_id}", headers=headers).get_data(as_text=True)
     assert f'hx-get="/embed/help/articles/{bangla_id}"' in shown and 'data-translation="bn"' in shown
+    assert f'data-pair="{bangla_id}"' in operator_client.get(f"/operator/help/{article_id}").get_data(as_text=True)
 
     # edit, then unpublish from the list
     changed = dict(form, title="Booking parcels with Steadfast")
