@@ -49,7 +49,8 @@ def upgrade():
         op.execute("CREATE INDEX ix_help_articles_search ON help_articles USING gin (search_vector)")
         return
     # (SQLite only, see backend/dbutil.DATABASE_ONLY_TABLES) the index holds no copy of the
-    # text (content=help_articles); the triggers keep it in step with every write
+    # text (content=help_articles); the triggers keep it in step with every write. A later
+    # batch migration of help_articles (SQLite copies the table) must make the triggers again.
     op.execute(f"CREATE VIRTUAL TABLE help_search USING fts5(title, search_text, content='help_articles', "
                f"content_rowid='id', tokenize=\"{FTS5_TOKENIZER}\")")
     op.execute("CREATE TRIGGER help_articles_search_insert AFTER INSERT ON help_articles BEGIN "
