@@ -23,7 +23,7 @@ import backend.districts  # noqa: E402,F401  (registers the "district" labels)
 from backend import formatting, labels  # noqa: E402
 from backend.api import authenticate_api_request  # noqa: E402
 from backend.cli import register_commands  # noqa: E402
-from backend.embed.pages import alerts_for, header_items_for  # noqa: E402
+from backend.embed.pages import alerts_for, header_items_for, help_link_for  # noqa: E402
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -75,7 +75,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 # and PAGE_BLUEPRINTS (plain Flask: embed views, consoles). A new domain is one word here.
 DOMAINS = ["licensing", "embed", "operator", "jobs", "tasks", "activity", "sms", "orders", "sync", "desk", "dashboard", "checkout",
            "couriers", "fraud", "abandoned", "updates", "customers", "inventory", "adtracking", "notifications",
-           "guide", "ideas"]
+           "guide", "ideas", "help"]
 
 
 def _domain_module(domain, name):
@@ -187,6 +187,7 @@ def _register_template_helpers(app):
     app.jinja_env.globals.update(
         page_alerts=alerts_for,
         page_header_items=header_items_for,
+        page_help_link=help_link_for,
         timedelta_days=lambda days: timedelta(days=days),
         current_locale=lambda: str(get_locale() or "en"),
         **labels.template_globals(),

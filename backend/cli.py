@@ -18,6 +18,7 @@ sync_cli = AppGroup("sync", help="Order sync with a shop's WooCommerce.")
 couriers_cli = AppGroup("couriers", help="Courier status polling.")
 releases_cli = AppGroup("releases", help="Plugin releases: the signing key, uploads.")
 customers_cli = AppGroup("customers", help="The customer read model (U1).")
+help_cli = AppGroup("help", help="The help centre's articles (H1).")
 
 
 @licenses_cli.command("create")
@@ -275,6 +276,16 @@ def customers_rebuild(site_id):
     click.echo(f"{written} customers")
 
 
+@help_cli.command("seed")
+def help_seed():
+    """Write the first help articles (license, couriers, SMS, checkout protection) in Bangla and English."""
+    from backend.help.seed import seed_articles
+
+    written = seed_articles()
+    db.session.commit()
+    click.echo(f"{written} articles written")
+
+
 @click.command("worker")
 @click.option("--lane", "lanes", multiple=True, default=("otp", "transactional", "bulk"), show_default=True,
               help="A lane to work (repeat for more).")
@@ -316,5 +327,5 @@ def releases_upload(zip_path, changelog, rollout):
 def register_commands(app):
     app.cli.add_command(run_worker)
     for group in (licenses_cli, operators_cli, jobs_cli, demo_cli, sms_cli, sandbox_cli, sync_cli, couriers_cli,
-                  releases_cli, customers_cli):
+                  releases_cli, customers_cli, help_cli):
         app.cli.add_command(group)

@@ -152,10 +152,19 @@ def _json_value(value):
 # Indexes the migrations make by hand on PostgreSQL only (expression indexes the models cannot
 # describe for both databases). Autogenerate and the models-vs-migrations test leave them be.
 DATABASE_ONLY_INDEXES = {"ix_orders_billing_name_trgm", "ix_stock_items_live_name", "ix_stock_items_on_hand",
-                         "ix_stock_items_name_trgm", "ix_stock_items_sku_trgm"}
+                         "ix_stock_items_name_trgm", "ix_stock_items_sku_trgm", "ix_help_articles_search"}
+# Tables the migrations make by hand on SQLite only: the help centre's FTS5 index and the
+# tables FTS5 keeps its index in (help_search_data, _idx, _docsize, _config).
+DATABASE_ONLY_TABLES = ("help_search",)
+# Columns the migrations make by hand on PostgreSQL only: (table, column).
+DATABASE_ONLY_COLUMNS = {("help_articles", "search_vector")}
 
 
 def include_object(obj, name, type_, reflected, compare_to):
+    if type_ == "column":
+        return (obj.table.name, name) not in DATABASE_ONLY_COLUMNS
+    if type_ == "table":
+        return not any(name == table or name.startswith(f"{table}_") for table in DATABASE_ONLY_TABLES)
     return not (type_ == "index" and name in DATABASE_ONLY_INDEXES)
 
 

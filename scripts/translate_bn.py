@@ -1721,6 +1721,49 @@ BN.update({
     "Newer keys were saved for this courier; these were not checked.": "এই কুরিয়ারের জন্য নতুন কী সেভ হয়েছে; এগুলো যাচাই হয়নি।",
 })
 
+# issue 24 item 3 (H1): the help centre, its Help page, the "?" on every page and the console's editor
+BN.update({
+    'Help': 'সাহায্য',
+    'Help about this page': 'এই পেজের সাহায্য',
+    'Search the help': 'সাহায্যে খুঁজুন',
+    'e.g. courier, SMS balance': 'যেমন: কুরিয়ার, SMS ব্যালান্স',
+    'This page has no article yet. Search the help or pick an article below.': 'এই পেজ নিয়ে এখনো কোনো লেখা নেই। সাহায্যে খুঁজুন বা নিচের কোনো লেখা বেছে নিন।',
+    'All articles': 'সব লেখা',
+    'No help articles yet.': 'এখনো সাহায্যের কোনো লেখা নেই।',
+    'Results': 'ফলাফল',
+    'No article has these words. Try fewer or other words.': 'কোনো লেখায় এই শব্দগুলো নেই। কম বা অন্য শব্দে খুঁজুন।',
+    'Search with at most %(n)s characters.': 'সর্বোচ্চ %(n)s অক্ষরে খুঁজুন।',
+    'Use small English letters, digits and dashes, e.g. courier-booking.': 'ছোট হাতের ইংরেজি অক্ষর, অঙ্ক ও ড্যাশ দিন, যেমন courier-booking।',
+    'Choose a page.': 'একটি পেজ বেছে নিন।',
+    'Choose Bangla or English.': 'বাংলা বা ইংরেজি বেছে নিন।',
+    'An article with this link name exists in this language already.': 'এই ভাষায় এই লিংক-নামের লেখা আগে থেকেই আছে।',
+    'Another article in this language explains this page already.': 'এই ভাষায় অন্য একটি লেখা এই পেজটি আগে থেকেই বোঝায়।',
+    'Article saved.': 'লেখা সংরক্ষিত।',
+    'Published: shops see it.': 'প্রকাশিত: দোকানগুলো দেখতে পায়।',
+    'Unpublished: shops no longer see it.': 'অপ্রকাশিত: দোকানগুলো আর দেখতে পায় না।',
+    'Help articles': 'সাহায্যের লেখা',
+    'New article': 'নতুন লেখা',
+    'Link name': 'লিংক-নাম',
+    'Language': 'ভাষা',
+    'Title': 'শিরোনাম',
+    'Page': 'পেজ',
+    'Shops see it': 'দোকানগুলো দেখে',
+    'Published': 'প্রকাশিত',
+    'Unpublish': 'প্রকাশ বন্ধ করুন',
+    'Publish': 'প্রকাশ করুন',
+    'Edit article': 'লেখা বদলান',
+    "Link name (the same for an article's Bangla and English versions)": 'লিংক-নাম (একটি লেখার বাংলা ও ইংরেজি সংস্করণে একই)',
+    'The page whose "?" opens it': 'যে পেজের "?" এটি খোলে',
+    'None': 'কোনোটি না',
+    'Article (Markdown: # heading, **bold**, - list, [link](https://...))': 'লেখা (মার্কডাউন: # শিরোনাম, **মোটা**, - তালিকা, [লিংক](https://...))',
+    'Draft: shops do not see it.': 'খসড়া: দোকানগুলো দেখতে পায় না।',
+    'Edit the %(language)s version': '%(language)s সংস্করণ বদলান',
+    'Write the Bangla version': 'বাংলা সংস্করণ লিখুন',
+    'Write the English version': 'ইংরেজি সংস্করণ লিখুন',
+    'What shops see': 'দোকানগুলো যা দেখে',
+})
+
+
 def main():
     path = Path(__file__).resolve().parent.parent / "backend/translations/bn/LC_MESSAGES/messages.po"
     with path.open("rb") as f:

@@ -43,6 +43,8 @@ PATH_ARGS = {
     "action": lambda other_site: "pause",  # a campaign's action: A pausing B's campaign must be a 404
     "product_id": lambda other_site: 777001,  # shop B's product (seed_inventory)
     "spend_id": lambda other_site: SEEDED["spend_id"],  # shop B's ad spend (seed_adtracking)
+    # help articles belong to no shop; a draft (seed_help) is what no shop may read
+    "article_id": lambda other_site: SEEDED["help_draft_id"],
 }
 SEEDED = {}
 
@@ -342,10 +344,19 @@ def seed_notifications(site_id):
                          consignment=OTHER_SHOP_CONSIGNMENT, created_at=utcnow()))
 
 
+def seed_help(site_id):
+    """An operator's draft help article carrying the marker: hidden from every shop until published."""
+    from backend.help import service
+
+    article = service.save_article(None, {"slug": "draft-marker", "language": "en", "title": f"{MARKER} draft",
+                                          "body": f"{MARKER} not published", "page_key": "orders"}, by="ops@bikri.test")
+    SEEDED["help_draft_id"] = article.id
+
+
 # Each domain adds a function that gives shop B data carrying MARKER (and the markers below).
 SEED_OTHER_SHOP = [seed_sms, seed_desk, seed_order_tasks, seed_dashboard, seed_checkout, seed_couriers, seed_fraud,
                    seed_abandoned, seed_tasks, seed_updates, seed_ideas, seed_activity, seed_customers, seed_inventory,
-                   seed_adtracking, seed_notifications]
+                   seed_adtracking, seed_notifications, seed_help]
 OTHER_SHOP_MARKERS = [MARKER, "777.77", "+8801999999999", "01999999999", "+8801888888888", "01888888888",
                       "198.51.100.77", "MarkerShopB", "777001", OTHER_SHOP_CONSIGNMENT,
                       "MARKERTRK"]

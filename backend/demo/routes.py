@@ -1,3 +1,5 @@
+from urllib.parse import quote
+
 from flask import Blueprint, abort, make_response, render_template, request
 
 from backend.demo.service import DEMO_WC_KEY, DEMO_WC_SECRET, demo_site
@@ -37,6 +39,9 @@ def wp_admin():
         ticket, raw = embed.issue_ticket(site, wp_user_id=user_id, display_name=name, role=wp_role,
                                          page=page, locale=lang)
         frame_url = embed.ticket_url(raw, ticket.page)
+        if page == "help" and request.args.get("topic"):
+            # as the plugin does: the "?" names the page it was pressed on
+            frame_url += f"&topic={quote(request.args['topic'][:40])}"
     # the menu the plugin would build for this role, from the table the service sends it
     table = embed.pages_by_wordpress_role()
     allowed = table.get(wp_role, table[OTHER_WORDPRESS_ROLES])

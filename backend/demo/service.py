@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from backend.config import INSTANCE_DIR
 from backend.extensions import db
+from backend.help.seed import seed_articles
 from backend.licensing import service as licensing
 from backend.licensing.models import Site
 from backend.operator.models import Operator
@@ -40,6 +41,8 @@ def set_up_demo() -> dict:
     _set_up_couriers(site)
     _set_up_orders(site)
     _set_up_abandoned(site)
+    seed_articles(by=DEMO_OPERATOR)
+    db.session.commit()
     STATE_FILE.parent.mkdir(parents=True, exist_ok=True)
     STATE_FILE.write_text(json.dumps(state))
     STATE_FILE.chmod(0o600)

@@ -117,3 +117,19 @@ def header_items_for(user) -> list[dict]:
     if user is None:
         return []
     return [found for item in HEADER_ITEMS if (found := item(user))]
+
+
+# The "?" in every page's top bar: a function (user, page name) -> the address of the help about
+# that page (the help centre registers it); no function, no "?".
+HELP_LINKS: list[Callable] = []
+
+
+def register_help_link(link: Callable) -> Callable:
+    HELP_LINKS.append(link)
+    return link
+
+
+def help_link_for(user, page_name: str | None) -> str | None:
+    if user is None or not HELP_LINKS:
+        return None
+    return HELP_LINKS[0](user, page_name)

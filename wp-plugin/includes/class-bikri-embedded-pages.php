@@ -153,6 +153,10 @@ final class Bikri_Embedded_Pages {
 				'page'  => 'roles',
 				'title' => __( 'Roles', 'bikri' ),
 			),
+			'bikri-help'       => array(
+				'page'  => 'help',
+				'title' => __( 'Help', 'bikri' ),
+			),
 		);
 	}
 
@@ -275,6 +279,15 @@ final class Bikri_Embedded_Pages {
 			return;
 		}
 		$this->frame_url = $url;
+
+		// The "?" on every Bikri page links here with the page it was pressed on: the Help page
+		// opens that page's article. Only a page name passes (letters, digits, dashes).
+		if ( 'help' === $this->current_page && isset( $_GET['topic'] ) ) { // phpcs:ignore WordPress.Security.NonceVerification.Recommended -- chooses what to read, changes nothing.
+			$topic = sanitize_key( wp_unslash( $_GET['topic'] ) ); // phpcs:ignore WordPress.Security.NonceVerification.Recommended -- as above.
+			if ( '' !== $topic ) {
+				$this->frame_url = add_query_arg( 'topic', $topic, $url );
+			}
+		}
 
 		// The service's word on which pages each role may open, kept for the menu of later views.
 		if ( isset( $ticket['pages_by_role'] ) ) {

@@ -273,6 +273,40 @@ class Bikri_Embedded_Pages_Test extends Bikri_Test_Case {
 		$this->assertStringContainsString( 'bikri-embedded', apply_filters( 'admin_body_class', '' ) );
 	}
 
+	public function test_the_help_page_opens_at_the_topic_of_the_question_mark() {
+		update_option( Bikri_Access::OPTION_PAGES, array( 'administrator' => array( 'home', 'orders', 'help' ), '*' => array( 'home', 'help' ) ) );
+		$this->sign_in( 'administrator' );
+		$this->activate_locally();
+		$this->service = self::ticket_service( 'http://localhost:5000/embed/help?ticket=t' );
+		$this->assertContains( 'bikri-help', $this->menu_slugs() );
+		$help_hook = 'load-' . get_plugin_page_hookname( 'bikri-help', 'bikri' );
+
+		$_GET['topic'] = 'couriers';
+		try {
+			do_action( $help_hook );
+			$html = $this->output_of( array( $this->plugin->embedded_pages, 'render' ) );
+			$this->assertStringContainsString( 'src="http://localhost:5000/embed/help?ticket=t&#038;topic=couriers"', $html );
+			$tickets = $this->requests_to( '/api/v1/embed/tickets' );
+			$this->assertSame( 'help', $tickets[0][2]['page'] );
+
+			// only a page name passes on
+			$_GET['topic'] = '"><script>alert(1)</script>';
+			do_action( $help_hook );
+			$html = $this->output_of( array( $this->plugin->embedded_pages, 'render' ) );
+			$this->assertStringContainsString( 'src="http://localhost:5000/embed/help?ticket=t&#038;topic=scriptalert1script"', $html );
+			$this->assertStringNotContainsString( '<script', $html );
+
+			// another page never takes a topic
+			$this->service = self::ticket_service( 'http://localhost:5000/embed/orders?ticket=t' );
+			$_GET['topic'] = 'couriers';
+			do_action( 'load-' . get_plugin_page_hookname( 'bikri-orders', 'bikri' ) );
+			$html = $this->output_of( array( $this->plugin->embedded_pages, 'render' ) );
+			$this->assertStringContainsString( 'src="http://localhost:5000/embed/orders?ticket=t"', $html );
+		} finally {
+			unset( $_GET['topic'] );
+		}
+	}
+
 	public function test_role_is_the_first_wordpress_role() {
 		$admin = $this->sign_in( 'administrator' );
 		$this->assertSame( 'administrator', Bikri_Access::role_of( $admin ) );
