@@ -2,6 +2,7 @@
 service (CORS for the shop's own origin), staff answer from the Live chat page; the box asks for
 a number while nobody has the inbox open; spam is capped per visitor and per IP; every key is
 scoped by its shop."""
+import re
 from datetime import timedelta
 
 import pytest
@@ -227,3 +228,24 @@ def test_the_page_in_bangla_on_a_phone_width_layout(shop):
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and 'id="chat-inbox"' in html
     assert 'name="enabled"' in html and "disabled" in html  # staff answer, the owner switches the box
+
+
+def test_the_page_speaks_bangla(app, shop, client):
+    """The staff's page in Bangla: no English words outside the shoppers' own text (marked)."""
+    endpoint, _headers = turn_on(shop)
+    staff_present(app, shop)
+    token = start(client, endpoint, shop, text="Is the red saree in stock?", name="Nasrin").json["token"]
+    assert token
+    page, session = shop.open_page(page="livechat", role="shop_staff", user_id=3, locale="bn_BD")
+    with app.app_context():
+        conversation_id = db.session.query(ChatConversation.id).scalar()
+    opened = client.get(f"/embed/livechat/c/{conversation_id}", headers={"X-Bikri-Embed-Session": session})
+    for html in (page.get_data(as_text=True), opened.get_data(as_text=True)):
+        html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+        html = re.sub(r'<(span|p|a) class="[^"]*chat-shop-data[^"]*"[^>]*>.*?</\1>', " ", html, flags=re.S)
+        html = re.sub(r'<span class="bikri-user-name">.*?</span>', " ", html, flags=re.S)
+        # times read "4:05 PM" in Bangla too: backend/formatting.py's one format (tests/embed/test_words.py)
+        html = re.sub(r"<time\b.*?</time>", " ", html, flags=re.S)
+        text = re.sub(r"<[^>]+>", " ", html)
+        assert re.search(r"[\u0980-\u09FF]", text)
+        assert not re.findall(r"[A-Za-z]{2,}", text), re.findall(r"[A-Za-z]{2,}", text)
