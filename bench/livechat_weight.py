@@ -21,30 +21,21 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from adtags import install_stand_in  # noqa: E402
-from common import ROOT, free_port, verdict  # noqa: E402
+from common import ROOT, WP_ACTIVE_SITE_PHP, free_port, verdict  # noqa: E402
 
 TARGET_KB = 30.0
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
-SERVICE = "http://127.0.0.1:9"  # nothing answers here: a page view must not ask it anything
+SERVICE = "http://127.0.0.1:9"  # the active site's service (common.WP_ACTIVE_SITE_PHP): nothing answers there
 
-STATE_PHP = r"""<?php
-$home = parse_url( getenv( 'WP_HOME' ) );
-$_SERVER['HTTP_HOST'] = $home['host'] . ':' . $home['port'];
-$_SERVER['SERVER_NAME'] = $home['host'];
-$_SERVER['REQUEST_URI'] = '/';
-$_SERVER['REQUEST_METHOD'] = 'GET';
-require $argv[1] . '/wp-load.php';
-update_option( 'bikri_service_url', getenv( 'BIKRI_BENCH_SERVICE' ), false );
-update_option( 'bikri_token', 'bench-site-token', false );
-update_option( 'bikri_license', array( 'status' => 'active', 'plan' => 'standard' ), true );
-update_option( 'bikri_last_check', time(), false );
+# an active site (common.py) with the box on or off
+STATE_PHP = WP_ACTIVE_SITE_PHP + r"""
 $on = 'on' === $argv[2];
 // the settings copy as the pull leaves it (Bikri_Checkout_Config::sync)
 update_option( 'bikri_checkout', array( 'version' => 1, 'site' => substr( hash( 'sha256', 'bench-site-token' ), 0, 16 ),
 	'otp_enabled' => false, 'synced_at' => time(),
-	'live_chat' => array( 'enabled' => $on, 'endpoint' => getenv( 'BIKRI_BENCH_SERVICE' ) . '/api/chat/benchshopkey0123456789',
+	'live_chat' => array( 'enabled' => $on, 'endpoint' => 'http://127.0.0.1:9/api/chat/benchshopkey0123456789',
 		'greeting' => 'Assalamu alaikum! Ask us about any saree, size or delivery.' ) ), true );
 echo "state: chat {$argv[2]}\n";
 """
@@ -84,7 +75,7 @@ def main():
         sys.exit("build the plugin first: make plugin")
     work = Path(tempfile.mkdtemp(prefix="bikri-bench-chat-"))
     site_dir, db_name, port = work / "site", f"bikri_bench_chat_{uuid.uuid4().hex[:8]}", free_port()
-    env = {**os.environ, "WP_HOME": f"http://127.0.0.1:{port}", "BIKRI_BENCH_SERVICE": SERVICE}
+    env = {**os.environ, "WP_HOME": f"http://127.0.0.1:{port}"}
     env.pop("BIKRI_SERVICE_URL", None)
     found = {}
     try:
