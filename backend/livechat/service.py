@@ -222,6 +222,13 @@ def messages_after(conversation: ChatConversation, after: int) -> list[ChatMessa
 
 # --- the staff's side -----------------------------------------------------------------------------
 
+def latest_messages(conversation: ChatConversation) -> list[ChatMessage]:
+    """The conversation as staff open it: its newest messages, oldest first."""
+    newest = db.session.execute(select(ChatMessage).where(ChatMessage.conversation_id == conversation.id)
+                                .order_by(ChatMessage.id.desc()).limit(MESSAGES_PER_PAGE)).scalars().all()
+    return newest[::-1]
+
+
 def latest_message_id(site_id: int) -> int:
     """The newest message of the shop: the inbox redraws only when it moved."""
     return db.session.execute(select(func.coalesce(func.max(ChatMessage.id), 0))

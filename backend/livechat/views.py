@@ -62,7 +62,7 @@ def _conversation_or_404(user, conversation_id):
 def _conversation(user, conversation, **extra):
     service.mark_read(conversation)
     return render_template("livechat/_conversation.html", conversation=conversation,
-                           messages=service.messages_after(conversation, 0), max_message=service.MAX_MESSAGE,
+                           messages=service.latest_messages(conversation), max_message=service.MAX_MESSAGE,
                            **_inbox_context(user), **extra)
 
 

@@ -189,6 +189,26 @@ def test_polls_are_capped_per_visitor_by_request_count(app, shop, client):
     token = start(client, endpoint, shop).json["token"]
     codes = [client.get(f"{endpoint}/messages", headers={VISITOR: token}).status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]
+    # and per address, whoever asks (many visitors behind one address share a generous cap)
+    app.config.update(LIVECHAT_VISITOR_POLL_RATE_LIMIT="100 per minute", LIVECHAT_POLL_RATE_LIMIT="5 per minute")
+    limiter.reset()
+    others = [start(client, endpoint, shop).json["token"] for _ in range(2)]
+    codes = [client.get(f"{endpoint}/messages", headers={VISITOR: others[n % 2]}).status_code for n in range(6)]
+    assert codes == [200] * 5 + [429]
+
+
+def test_staff_open_a_long_conversation_at_its_newest_messages(app, shop, client):
+    endpoint, headers = turn_on(shop)
+    staff_present(app, shop)
+    app.config.update(LIVECHAT_MESSAGES_PER_MINUTE=1000, LIVECHAT_MESSAGES_PER_HOUR=1000, LIVECHAT_SEND_RATE_LIMIT="1000 per minute")
+    limiter.reset()
+    token = start(client, endpoint, shop, text="message 0").json["token"]
+    for n in range(1, 105):
+        assert client.post(f"{endpoint}/messages", json={"text": f"message {n}"}, headers={VISITOR: token}).status_code == 201
+    with app.app_context():
+        conversation_id = db.session.query(ChatConversation.id).scalar()
+    html = shop.client.get(f"/embed/livechat/c/{conversation_id}", headers=headers).get_data(as_text=True)
+    assert "message 104" in html and ">message 0<" not in html
 
 
 @pytest.mark.parametrize("body, field", [({"text": ""}, "text"), ({"text": "x" * 1001}, "text"),
