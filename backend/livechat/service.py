@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from backend.checkout.codes import ip_key, refusal
 from backend.errors import ApiError
@@ -40,6 +40,8 @@ MAX_NAME = 80
 MAX_GREETING = 300
 # no staff poll for this long: the box says the shop is away and asks for a number
 STAFF_AWAY_SECONDS = 90
+# a conversation silent this long is deleted with its messages and the visitor's number
+KEEP_DAYS = 180
 # the inbox polls every second or two; its presence is written at most this often
 PRESENCE_WRITE_SECONDS = 20
 MESSAGES_PER_PAGE = 100
@@ -261,3 +263,14 @@ def staff_replies(conversation: ChatConversation, text, staff_name: str) -> Chat
     message = _add(conversation, STAFF, _text(text), staff_name=(staff_name or "")[:120])
     mark_read(conversation)
     return message
+
+
+# --- retention ------------------------------------------------------------------------------------
+
+def prune_old_conversations() -> int:
+    """Every shop's conversations silent for LIVECHAT_KEEP_DAYS, with their messages (a shopper's
+    number is kept no longer than the conversation needs it). Answers how many went."""
+    cutoff = utcnow() - timedelta(days=_limit("LIVECHAT_KEEP_DAYS", KEEP_DAYS))
+    old = select(ChatConversation.id).where(ChatConversation.last_message_at < cutoff)
+    db.session.execute(delete(ChatMessage).where(ChatMessage.conversation_id.in_(old)))
+    return db.session.execute(delete(ChatConversation).where(ChatConversation.last_message_at < cutoff)).rowcount

@@ -269,3 +269,20 @@ def test_the_page_speaks_bangla(app, shop, client):
         text = re.sub(r"<[^>]+>", " ", html)
         assert re.search(r"[\u0980-\u09FF]", text)
         assert not re.findall(r"[A-Za-z]{2,}", text), re.findall(r"[A-Za-z]{2,}", text)
+
+
+def test_silent_conversations_are_deleted_after_the_keeping_time(app, shop, client):
+    from backend.jobs.table import JOBS_BY_NAME, resolve
+
+    endpoint, _headers = turn_on(shop)
+    staff_present(app, shop)
+    old, recent = (start(client, endpoint, shop, text=text, phone="01711234567").json["token"] for text in ("old", "recent"))
+    assert old and recent
+    with app.app_context():
+        first = db.session.query(ChatConversation).order_by(ChatConversation.id).first()
+        first.last_message_at = utcnow() - timedelta(days=181)
+        db.session.commit()
+        assert resolve(JOBS_BY_NAME["prune_live_chats"].func)() == 1
+        db.session.commit()
+        assert [m.body for m in db.session.query(ChatMessage)] == ["recent"]
+        assert db.session.query(ChatConversation).count() == 1
