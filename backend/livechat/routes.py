@@ -116,8 +116,8 @@ class Conversations(MethodView):
     @blp.response(201, ChatStartedSchema)
     def post(self, data, shop_key):
         """A visitor's first message: opens their conversation and answers its token (once)."""
-        settings, _site = _shop()
-        started = service.start_conversation(settings, ip=request.remote_addr or "", **data)
+        settings, site = _shop()
+        started = service.start_conversation(settings, site, ip=request.remote_addr or "", **data)
         return _answer(settings, started.conversation, [started.message], token=started.token)
 
 

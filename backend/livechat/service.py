@@ -146,7 +146,15 @@ def _phone(raw) -> str:
         raise invalid("phone", str(error)) from None
 
 
-def start_conversation(settings: ChatSettings, *, text, name="", phone=None, page_url="", ip: str) -> Started:
+def _page_of_the_shop(raw: str, site: Site) -> str:
+    """The page the visitor wrote from, if it is one of the shop's own: staff follow that link,
+    so an address elsewhere (or a javascript: one) is not kept."""
+    origin = site.origin.lower()
+    raw = (raw or "").strip()
+    return raw[:500] if raw.lower() == origin or raw.lower().startswith(origin + "/") else ""
+
+
+def start_conversation(settings: ChatSettings, site: Site, *, text, name="", phone=None, page_url="", ip: str) -> Started:
     """A visitor's first message opens a conversation and gives their browser its token."""
     text = _text(text)
     name = (name or "").strip()
@@ -165,7 +173,7 @@ def start_conversation(settings: ChatSettings, *, text, name="", phone=None, pag
         raise refusal(429, "chat_rate_limited", _("Too many chats from this connection. Try again later."), 3600)
     token = new_token()
     conversation = ChatConversation(site_id=settings.site_id, token_hash=hash_token(token), visitor_name=name,
-                                    phone=phone or None, page_url=(page_url or "")[:500], ip_key=key)
+                                    phone=phone or None, page_url=_page_of_the_shop(page_url, site), ip_key=key)
     db.session.add(conversation)
     db.session.flush()
     message = _add(conversation, VISITOR, text, offline=not online)

@@ -286,3 +286,17 @@ def test_silent_conversations_are_deleted_after_the_keeping_time(app, shop, clie
         db.session.commit()
         assert [m.body for m in db.session.query(ChatMessage)] == ["recent"]
         assert db.session.query(ChatConversation).count() == 1
+
+
+@pytest.mark.parametrize("page_url, kept", [("https://shop-a.example.com/product/saree", True),
+                                            ("javascript:alert(document.domain)", False),
+                                            ("https://shop-a.example.com.evil.example/phish", False)])
+def test_only_the_shops_own_pages_are_kept_as_where_the_visitor_wrote_from(app, shop, client, page_url, kept):
+    endpoint, headers = turn_on(shop)
+    staff_present(app, shop)
+    assert start(client, endpoint, shop, page_url=page_url).status_code == 201
+    with app.app_context():
+        conversation = db.session.query(ChatConversation).one()
+        assert conversation.page_url == (page_url if kept else "")
+    html = shop.client.get(f"/embed/livechat/c/{conversation.id}", headers=headers).get_data(as_text=True)
+    assert ("Wrote from" in html) is kept and "javascript:" not in html
