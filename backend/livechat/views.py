@@ -82,7 +82,8 @@ def new_messages(conversation_id):
     if not messages:
         return NOTHING_NEW
     service.mark_read(conversation)
-    return render_template("livechat/_new_messages.html", conversation=conversation, messages=messages)
+    return render_template("livechat/_new_messages.html", conversation=conversation, messages=messages,
+                           **_inbox_context(user))
 
 
 @blp.post("/c/<int:conversation_id>/reply")

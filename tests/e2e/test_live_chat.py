@@ -62,12 +62,20 @@ def test_a_shopper_chats_with_the_shop(service, wordpress, browser):
         frame.locator(".chat-reply button[type=submit]").click()
         expect(box.locator(".bikri-chat-shop .bikri-chat-text")).to_have_text("Yes, in M and L", timeout=10000)
         to_shopper = time.monotonic() - answered
+        # the shopper writes again: the open conversation picks it up (its own poller), unread nowhere
+        box.locator("textarea").fill("I'll take M")
+        box.locator("button[type=submit]").click()
+        expect(frame.locator("#chat-messages li").last).to_contain_text("I'll take M", timeout=10000)
         width = frame.locator("body").evaluate("b => [b.scrollWidth, b.clientWidth]")
         assert width[0] <= width[1] + 1, width
         admin.screenshot(path=str(ARTIFACTS / "livechat-inbox-360.png"), full_page=True)
         store.screenshot(path=str(ARTIFACTS / "livechat-box-360.png"))
         print(f"\nshopper -> inbox {to_staff:.1f} s, staff -> shopper {to_shopper:.1f} s (target: within 2 s of polling, "
               "plus the browsers' rendering on a loaded machine)")
+
+        frame.locator("[data-chat-back]").click()  # back to the list on a phone
+        expect(frame.locator(".chat-inbox")).to_be_visible()
+        expect(frame.locator(".chat-list li.chat-unread")).to_have_count(0)
 
         # the shopper's next page carries on with the same conversation
         store.goto(f"{wordpress['url']}/?p=1")

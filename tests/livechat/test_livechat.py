@@ -89,6 +89,8 @@ def test_a_visitor_writes_and_staff_answer_both_ways(app, shop, client):
     assert client.post(f"{endpoint}/messages", json={"text": "I'll take M"}, headers=visitor).status_code == 201
     new = shop.client.get(f"/embed/livechat/c/{conversation_id}/messages?after={mine}", headers=headers)
     assert new.status_code == 200 and "take M" in new.get_data(as_text=True)
+    # read as it arrives: the list beside it is redrawn without the unread mark
+    assert 'id="chat-inbox" hx-swap-oob="true"' in new.get_data(as_text=True) and "chat-unread" not in new.get_data(as_text=True)
     assert shop.client.get(f"/embed/livechat/c/{conversation_id}/messages?after={mine + 1}", headers=headers).status_code == 204
 
 
