@@ -46,6 +46,24 @@ def test_off_until_the_owner_turns_it_on(shop, client):
     assert client.get(f"{endpoint}/status").json["error"]["code"] == "chat_off"
 
 
+def test_the_box_stops_with_the_license(app, shop, client):
+    from backend.licensing.models import License, Site
+
+    endpoint, _headers = turn_on(shop)
+    assert client.get(f"{endpoint}/status").status_code == 200
+    with app.app_context():
+        db.session.get(Site, shop.site_id).license.status = "suspended"
+        db.session.commit()
+    assert client.get(f"{endpoint}/status").status_code == 404
+    with app.app_context():
+        license = db.session.query(License).one()
+        license.status = "active"
+        db.session.commit()
+    assert client.get(f"{endpoint}/status").status_code == 200
+    assert shop.post("/api/v1/sites/deactivate").status_code == 204
+    assert client.get(f"{endpoint}/status").status_code == 404
+
+
 def test_a_visitor_writes_and_staff_answer_both_ways(app, shop, client):
     endpoint, headers = turn_on(shop)
     page = shop.client.get("/embed/livechat/inbox", headers=headers)  # the inbox is open: staff present
