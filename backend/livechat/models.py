@@ -29,7 +29,7 @@ class ChatConversation(db.Model):
     """One visitor's conversation with the shop; the visitor holds its token (stored hashed)."""
     __tablename__ = "livechat_conversations"
     __table_args__ = (Index("ix_livechat_conversations_site_id_last_message_id", "site_id", "last_message_id"),
-                      Index("ix_livechat_conversations_ip_key_created_at", "ip_key", "created_at"))
+                      Index("ix_livechat_conversations_site_id_ip_key", "site_id", "ip_key", "created_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))

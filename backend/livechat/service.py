@@ -14,7 +14,7 @@ visitor for a phone number with the message (a Bangladeshi mobile number, backen
 which the inbox shows beside the conversation.
 
 Limits against spam, counted in the database so every web process agrees: messages per visitor
-per minute and per hour, new conversations per IP (an IPv6 visitor's whole /64) per hour. The
+per minute and per hour, new conversations per IP (an IPv6 visitor's whole /64) per shop per hour. The
 per-IP request caps in front of them are the routes' (Flask-Limiter). A conversation's row is
 locked (PostgreSQL) while its visitor's messages are counted, so parallel sends cannot slip past.
 """
@@ -116,7 +116,7 @@ def staff_online(settings: ChatSettings, now: datetime | None = None) -> bool:
 
 
 def mark_staff_present(site: Site, now: datetime | None = None) -> None:
-    """A staff member has the inbox open. One conditional UPDATE, skipped while fresh: the
+    """A staff member has the inbox open. Written at most every PRESENCE_WRITE_SECONDS: the
     inbox asks every second or two and most asks write nothing."""
     now = now or utcnow()
     settings = ensure_settings(site)
@@ -171,9 +171,12 @@ def start_conversation(settings: ChatSettings, site: Site, *, text, name="", pho
         raise invalid("phone", _("We are away: leave your mobile number and we will call you back."))
     _address, key = ip_key(ip)
     hour_ago = utcnow() - timedelta(hours=1)
+    # per shop: mobile operators put many shoppers behind one address, and one shop's flood
+    # should not close every other shop's box to them
     started = db.session.execute(select(func.count(ChatConversation.id)).where(
-        ChatConversation.ip_key == key, ChatConversation.created_at >= hour_ago)).scalar_one()
-    if started >= _limit("LIVECHAT_CONVERSATIONS_PER_IP_PER_HOUR", 10):
+        ChatConversation.site_id == settings.site_id, ChatConversation.ip_key == key,
+        ChatConversation.created_at >= hour_ago)).scalar_one()
+    if started >= _limit("LIVECHAT_CONVERSATIONS_PER_IP_PER_HOUR", 20):
         raise refusal(429, "chat_rate_limited", _("Too many chats from this connection. Try again later."), 3600)
     token = new_token()
     conversation = ChatConversation(site_id=settings.site_id, token_hash=hash_token(token), visitor_name=name,

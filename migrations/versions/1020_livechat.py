@@ -45,7 +45,8 @@ def upgrade():
     )
     op.create_index('ix_livechat_conversations_site_id_last_message_id', 'livechat_conversations',
                     ['site_id', 'last_message_id'])
-    op.create_index('ix_livechat_conversations_ip_key_created_at', 'livechat_conversations', ['ip_key', 'created_at'])
+    op.create_index('ix_livechat_conversations_site_id_ip_key', 'livechat_conversations',
+                    ['site_id', 'ip_key', 'created_at'])
     op.create_table(
         'livechat_messages',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -69,7 +70,7 @@ def downgrade():
     op.drop_index('ix_livechat_messages_site_id_id', table_name='livechat_messages')
     op.drop_index('ix_livechat_messages_conversation_id_id', table_name='livechat_messages')
     op.drop_table('livechat_messages')
-    op.drop_index('ix_livechat_conversations_ip_key_created_at', table_name='livechat_conversations')
+    op.drop_index('ix_livechat_conversations_site_id_ip_key', table_name='livechat_conversations')
     op.drop_index('ix_livechat_conversations_site_id_last_message_id', table_name='livechat_conversations')
     op.drop_table('livechat_conversations')
     op.drop_table('livechat_settings')

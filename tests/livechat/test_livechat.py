@@ -176,7 +176,7 @@ def test_cors_only_for_the_shops_own_origin(app, shop, client):
         assert db.session.query(ChatConversation).count() == 0
 
 
-def test_spam_is_capped_per_visitor_and_per_ip(app, shop, client):
+def test_spam_is_capped_per_visitor_and_per_ip(app, shop, make_shop, client):
     endpoint, _headers = turn_on(shop)
     staff_present(app, shop)
     app.config.update(LIVECHAT_MESSAGES_PER_MINUTE=3, LIVECHAT_CONVERSATIONS_PER_IP_PER_HOUR=2)
@@ -199,6 +199,11 @@ def test_spam_is_capped_per_visitor_and_per_ip(app, shop, client):
     assert same_64.status_code == 201
     assert client.post(f"{endpoint}/conversations", json={"text": "hello"},
                        environ_base={"REMOTE_ADDR": "2001:db8::3"}).status_code == 429
+    # another shop's box stays open to that address: the cap is per shop
+    other_shop = make_shop("https://shop-c.example.com")
+    other_endpoint, _ = turn_on(other_shop)
+    staff_present(app, other_shop)
+    assert start(client, other_endpoint, other_shop).status_code == 201
 
 
 def test_polls_are_capped_per_visitor_by_request_count(app, shop, client):
