@@ -325,3 +325,28 @@ def test_only_the_shops_own_pages_are_kept_as_where_the_visitor_wrote_from(app, 
         assert conversation.page_url == (page_url if kept else "")
     html = shop.client.get(f"/embed/livechat/c/{conversation.id}", headers=headers).get_data(as_text=True)
     assert ("Wrote from" in html) is kept and "javascript:" not in html
+
+
+def test_a_poll_with_nothing_new_reads_two_rows_and_writes_nothing(app, shop, client):
+    """Every open box asks every 1.5 s: nothing new costs the shop's row (with its site and
+    license, one query) and the conversation's row, both by unique key; no message is read."""
+    from sqlalchemy import event
+
+    endpoint, _headers = turn_on(shop)
+    staff_present(app, shop)
+    started = start(client, endpoint, shop).json
+    statements = []
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            answer = client.get(f"{endpoint}/messages?after={started['last_id']}", headers={VISITOR: started["token"]})
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+    assert answer.status_code == 200 and answer.json["messages"] == []
+    queries = [s for s in statements if s.lstrip().upper().startswith(("SELECT", "INSERT", "UPDATE", "DELETE"))]
+    assert len(queries) == 2, queries
+    assert all(q.lstrip().upper().startswith("SELECT") for q in queries) and not any("livechat_messages" in q for q in queries)
