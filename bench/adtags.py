@@ -25,22 +25,12 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, free_port, verdict  # noqa: E402
+from common import ROOT, WP_ACTIVE_SITE_PHP, free_port, verdict  # noqa: E402
 
 TARGET_MS = 2.0
 
-STATE_PHP = r"""<?php
-$home = parse_url( getenv( 'WP_HOME' ) );
-$_SERVER['HTTP_HOST'] = $home['host'] . ':' . $home['port'];
-$_SERVER['SERVER_NAME'] = $home['host'];
-$_SERVER['REQUEST_URI'] = '/';
-$_SERVER['REQUEST_METHOD'] = 'GET';
-require $argv[1] . '/wp-load.php';
-// an active site (nothing here calls the service on a page view)
-update_option( 'bikri_service_url', 'http://127.0.0.1:9', false );
-update_option( 'bikri_token', 'bench-site-token', false );
-update_option( 'bikri_license', array( 'status' => 'active', 'plan' => 'standard' ), true );
-update_option( 'bikri_last_check', time(), false );
+# an active site (common.py)
+STATE_PHP = WP_ACTIVE_SITE_PHP + r"""
 // the checkout settings' copy, as after activation (OTP off: a product page is not a checkout)
 update_option( 'bikri_checkout', array( 'version' => 1, 'site' => substr( hash( 'sha256', 'bench-site-token' ), 0, 16 ),
 	'otp_enabled' => false, 'synced_at' => time() ), true );

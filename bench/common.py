@@ -22,6 +22,22 @@ ROOT = Path(__file__).resolve().parent.parent
 PG = os.environ.get("BIKRI_BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
 
 
+# The start of the benches' PHP state scripts: load a throwaway WordPress (its folder is argv[1])
+# and make its Bikri plugin an active site. The service URL answers nothing: a page view must
+# not call the service.
+WP_ACTIVE_SITE_PHP = r"""<?php
+$home = parse_url( getenv( 'WP_HOME' ) );
+$_SERVER['HTTP_HOST'] = $home['host'] . ':' . $home['port'];
+$_SERVER['SERVER_NAME'] = $home['host'];
+$_SERVER['REQUEST_URI'] = '/';
+$_SERVER['REQUEST_METHOD'] = 'GET';
+require $argv[1] . '/wp-load.php';
+update_option( 'bikri_service_url', 'http://127.0.0.1:9', false );
+update_option( 'bikri_token', 'bench-site-token', false );
+update_option( 'bikri_license', array( 'status' => 'active', 'plan' => 'standard' ), true );
+update_option( 'bikri_last_check', time(), false );
+"""
+
 @contextlib.contextmanager
 def throwaway_database():
     name = f"bikri_bench_{uuid.uuid4().hex[:8]}"

@@ -38,8 +38,8 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from common import (  # noqa: E402
-    ROOT, activate_site, flask, free_port, percentile, run_wrk, service_env, start_sandbox, start_worker, stop_process,
-    throwaway_database, verdict, web_process,
+    ROOT, WP_ACTIVE_SITE_PHP, activate_site, flask, free_port, percentile, run_wrk, service_env, start_sandbox, start_worker,
+    stop_process, throwaway_database, verdict, web_process,
 )
 
 TARGET_P99_MS, TARGET_PLUGIN_MS = 200.0, 5.0
@@ -321,18 +321,8 @@ def service_bench(args) -> dict:
 
 # --- the plugin, in PHP ------------------------------------------------------------------------
 
-STATE_PHP = r"""<?php
-$home = parse_url( getenv( 'WP_HOME' ) );
-$_SERVER['HTTP_HOST'] = $home['host'] . ':' . $home['port'];
-$_SERVER['SERVER_NAME'] = $home['host'];
-$_SERVER['REQUEST_URI'] = '/';
-$_SERVER['REQUEST_METHOD'] = 'GET';
-require $argv[1] . '/wp-load.php';
-// an active site with OTP off (or on); nothing here calls the service on a page view
-update_option( 'bikri_service_url', 'http://127.0.0.1:9', false );
-update_option( 'bikri_token', 'bench-site-token', false );
-update_option( 'bikri_license', array( 'status' => 'active', 'plan' => 'standard' ), true );
-update_option( 'bikri_last_check', time(), false );
+# an active site (common.py) with OTP off (or on)
+STATE_PHP = WP_ACTIVE_SITE_PHP + r"""
 update_option( 'bikri_checkout', array( 'version' => 1, 'site' => substr( hash( 'sha256', 'bench-site-token' ), 0, 16 ),
 	'otp_enabled' => 'on' === $argv[2], 'synced_at' => time() ), true );
 echo "state: otp {$argv[2]}\n";

@@ -1764,6 +1764,42 @@ BN.update({
 })
 
 
+# Live chat with shoppers (issue 24 item 6, H2): the Live chat page, its settings, the chat API's errors
+BN.update({
+    "Answer shoppers in the live chat": "লাইভ চ্যাটে ক্রেতাদের উত্তর দেওয়া",
+    "Live chat box on the shop": "দোকানে লাইভ চ্যাট বক্স",
+    "This shop's chat is off.": "এই দোকানের চ্যাট বন্ধ।",
+    "Chat requests come from the shop's own site.": "চ্যাট শুধু দোকানের নিজের সাইট থেকে করা যায়।",
+    "This conversation is not known here. Start a new one.": "এই কথোপকথনটি এখানে নেই। নতুন করে শুরু করুন।",
+    "Write a message.": "একটি বার্তা লিখুন।",
+    "A message has at most %(n)s characters.": "একটি বার্তায় সর্বোচ্চ %(n)s অক্ষর থাকতে পারে।",
+    "We are away: leave your mobile number and we will call you back.": "এখন উত্তর দেওয়ার কেউ নেই: আপনার মোবাইল নম্বর রেখে যান, আমরা আপনাকে ফোন করব।",
+    "Too many chats from this connection. Try again later.": "এই সংযোগ থেকে অনেক বেশি চ্যাট শুরু হয়েছে। পরে আবার চেষ্টা করুন।",
+    "You are sending messages too fast. Wait a little.": "আপনি খুব দ্রুত বার্তা পাঠাচ্ছেন। একটু অপেক্ষা করুন।",
+    "Live chat": "লাইভ চ্যাট",
+    "Back to conversations": "কথোপকথনের তালিকায় ফিরুন",
+    "Visitor %(n)s": "ক্রেতা %(n)s",
+    "Mobile number:": "মোবাইল নম্বর:",
+    "Wrote from:": "যে পাতা থেকে লিখেছেন:",
+    "Your answer": "আপনার উত্তর",
+    "Write your answer": "আপনার উত্তর লিখুন",
+    "Conversations": "কথোপকথন",
+    "Unread messages": "না-পড়া বার্তা",
+    "No conversations yet.": "এখনো কোনো কথোপকথন নেই।",
+    "The shop": "দোকান",
+    "Visitor": "ক্রেতা",
+    "left while nobody was answering": "কেউ উত্তর দিচ্ছিল না তখন রেখে গেছেন",
+    "The chat box on your shop": "আপনার দোকানের চ্যাট বক্স",
+    "Saved. Your shop's pages follow in a few minutes at the latest.": "সংরক্ষিত। সর্বোচ্চ কয়েক মিনিটের মধ্যে আপনার দোকানের পাতায় দেখা যাবে।",
+    "Only the shop's administrator can change these settings.": "শুধু দোকানের অ্যাডমিনিস্ট্রেটর এই সেটিংস বদলাতে পারেন।",
+    "Show a chat box on my shop's pages": "আমার দোকানের পাতায় চ্যাট বক্স দেখান",
+    "Greeting above the box (leave empty for ours)": "বক্সের উপরের শুভেচ্ছাবার্তা (খালি রাখলে আমাদেরটি দেখাবে)",
+    "Bikri — Live chat": "বিক্রি — লাইভ চ্যাট",
+    "Shoppers write from the chat box on your shop's pages; answer them here. While this page is open, the box says someone is answering; when nobody has it open, shoppers leave a message and their mobile number.":
+        "ক্রেতারা আপনার দোকানের পাতার চ্যাট বক্স থেকে লেখেন; এখান থেকে উত্তর দিন। এই পাতা খোলা থাকলে বক্সে দেখায় যে কেউ উত্তর দিচ্ছেন; কেউ খোলা না রাখলে ক্রেতারা বার্তা ও মোবাইল নম্বর রেখে যান।",
+    "Pick a conversation to read and answer it.": "পড়তে ও উত্তর দিতে একটি কথোপকথন বেছে নিন।",
+})
+
 def main():
     path = Path(__file__).resolve().parent.parent / "backend/translations/bn/LC_MESSAGES/messages.po"
     with path.open("rb") as f:

@@ -35,7 +35,8 @@ EXPECTED = {
                                                      "backend.adtracking.listeners.on_parcel_changed",
                                                      "backend.notifications.listeners.on_parcel_changed"},
     ("backend.couriers.signals", "booking_asked"): {"backend.desk.listeners.on_booking_asked"},
-    ("backend.checkout.signals", "plugin_config_asked"): {"backend.abandoned.listeners.on_plugin_config_asked"},
+    ("backend.checkout.signals", "plugin_config_asked"): {"backend.abandoned.listeners.on_plugin_config_asked",
+                                                          "backend.livechat.listeners.on_plugin_config_asked"},
     ("backend.licensing.signals", "site_activated"): {"backend.sync.listeners.on_site_activated"},
     ("backend.sms.signals", "message_failed"): {"backend.checkout.listeners.on_message_failed"},
 }

@@ -45,6 +45,9 @@ PATH_ARGS = {
     "spend_id": lambda other_site: SEEDED["spend_id"],  # shop B's ad spend (seed_adtracking)
     # help articles belong to no shop; a draft (seed_help) is what no shop may read
     "article_id": lambda other_site: SEEDED["help_draft_id"],
+    # shop B's storefront chat: its public key (A's credentials open no conversation there) and a conversation
+    "shop_key": lambda other_site: SEEDED["chat_shop_key"],
+    "conversation_id": lambda other_site: SEEDED["chat_conversation_id"],
 }
 SEEDED = {}
 
@@ -353,10 +356,28 @@ def seed_help(site_id):
     SEEDED["help_draft_id"] = article.id
 
 
+def seed_livechat(site_id):
+    """Shop B's live chat: on, a visitor's conversation (name, phone, page, message are markers)."""
+    from backend.extensions import db
+    from backend.livechat.models import ChatConversation, ChatMessage, ChatSettings
+    from backend.security import hash_token
+
+    db.session.add(ChatSettings(site_id=site_id, enabled=True, shop_key="markershopbchatkey", greeting=MARKER))
+    conversation = ChatConversation(site_id=site_id, token_hash=hash_token(MARKER), visitor_name=MARKER,
+                                    phone="+8801999999999", page_url=f"https://{MARKER}.example/p", ip_key="198.51.100.77")
+    db.session.add(conversation)
+    db.session.flush()
+    message = ChatMessage(site_id=site_id, conversation_id=conversation.id, sender="visitor", body=f"{MARKER} question")
+    db.session.add(message)
+    db.session.flush()
+    conversation.last_message_id, conversation.staff_unread = message.id, 1
+    SEEDED.update(chat_shop_key="markershopbchatkey", chat_conversation_id=conversation.id)
+
+
 # Each domain adds a function that gives shop B data carrying MARKER (and the markers below).
 SEED_OTHER_SHOP = [seed_sms, seed_desk, seed_order_tasks, seed_dashboard, seed_checkout, seed_couriers, seed_fraud,
                    seed_abandoned, seed_tasks, seed_updates, seed_ideas, seed_activity, seed_customers, seed_inventory,
-                   seed_adtracking, seed_notifications, seed_help]
+                   seed_adtracking, seed_notifications, seed_help, seed_livechat]
 OTHER_SHOP_MARKERS = [MARKER, "777.77", "+8801999999999", "01999999999", "+8801888888888", "01888888888",
                       "198.51.100.77", "MarkerShopB", "777001", OTHER_SHOP_CONSIGNMENT,
                       "MARKERTRK"]

@@ -69,6 +69,8 @@ class ConfigSchema(Schema):
     version = fields.Integer()
     otp = fields.Nested(OtpConfigSchema)
     abandoned = fields.Dict(metadata={"description": "{capture: bool}: whether the checkout captures what shoppers type"})
+    live_chat = fields.Dict(metadata={"description": "{enabled, endpoint, greeting}: the storefront's chat box "
+                                                    "(backend/livechat), printed by the plugin from its copy"})
     export_key = fields.String(metadata={"description": "the key the plugin's order export checks signatures with, "
                                                      "and checkout proofs (version 2) are signed with"})
     blacklist = fields.Nested(BlacklistCopySchema, allow_none=True,

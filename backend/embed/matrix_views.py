@@ -55,6 +55,8 @@ PERMISSION_LABELS = {
     "view_dashboard": _l("See the dashboard"),
     "view_activity": _l("See the activity log"),
     "suggest_features": _l("Ask Bikri for features"),
+    "answer_chats": _l("Answer shoppers in the live chat"),
+    "manage_live_chat": _l("Live chat box on the shop"),
 }
 assert set(PERMISSION_LABELS) == set(roles.EDITABLE)
 ROLE_SLOTS = 4  # empty rows for WordPress roles the shop adds

@@ -89,6 +89,10 @@ PERMISSIONS = {
     # status-message settings spend SMS money
     "view_notifications": {ADMIN, MANAGER, STAFF},
     "manage_notifications": {ADMIN, MANAGER},
+    # live chat with shoppers (H2): whoever serves customers answers; putting the chat box on the
+    # storefront (and its greeting) is the owner's choice
+    "answer_chats": {ADMIN, MANAGER, STAFF},
+    "manage_live_chat": {ADMIN},
 }
 
 # Permissions every role keeps whatever the matrix says: opening Bikri at all, and the
@@ -104,10 +108,10 @@ GROUPS = (
     ("sms", ("send_sms", "view_notifications", "manage_notifications")),
     ("campaigns", ("view_abandoned", "manage_abandoned", "view_customers", "manage_customers", "send_campaigns")),
     ("settings", ("manage_checkout", "manage_blacklist", "view_otp_report", "manage_courier_accounts",
-                  "manage_money_settings", "manage_roles", "manage_ad_tracking")),
+                  "manage_money_settings", "manage_roles", "manage_ad_tracking", "manage_live_chat")),
     ("inventory", ("view_inventory", "manage_inventory")),
     ("export", ("export_orders",)),
-    ("other", ("view_dashboard", "view_activity", "suggest_features")),
+    ("other", ("view_dashboard", "view_activity", "suggest_features", "answer_chats")),
 )
 EDITABLE = tuple(name for _group, names in GROUPS for name in names)
 assert set(EDITABLE) | set(FIXED) == set(PERMISSIONS) and len(EDITABLE) == len(set(EDITABLE))

@@ -126,5 +126,7 @@ JOBS = [
     Job("resume_stalled_jobs", "backend.tasks.service:resume_stalled_jobs", trigger_args={"minutes": 5}),
     # the activity log (T2): every shop's entries older than its retention (default a year)
     Job("prune_activity", "backend.activity.service:prune_all", trigger_args={"hours": 6}, lane="bulk"),
+    # live chat (H2): conversations silent for LIVECHAT_KEEP_DAYS go, with the shoppers' numbers
+    Job("prune_live_chats", "backend.livechat.service:prune_old_conversations", trigger_args={"hours": 6}),
 ]
 JOBS_BY_NAME = {job.name: job for job in JOBS}

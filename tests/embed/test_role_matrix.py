@@ -49,6 +49,8 @@ ROUTES = {
     "manage_ad_tracking": ("POST", "/embed/ads/settings", {}, None),
     "view_notifications": ("POST", "/embed/notifications/alerts/read", {}, None),
     "manage_notifications": ("POST", "/embed/notifications/settings", {}, None),
+    "answer_chats": ("GET", "/embed/livechat/inbox", None, None),
+    "manage_live_chat": ("POST", "/embed/livechat/settings", {}, None),
 }
 
 

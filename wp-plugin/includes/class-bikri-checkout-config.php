@@ -74,6 +74,7 @@ final class Bikri_Checkout_Config {
 	 *     @type string      $message          The shop's message for a blocked shopper ('' for the default).
 	 *     @type bool        $has_blacklist    Whether the blacklist has entries.
 	 *     @type bool        $abandoned_capture Whether the checkout captures what shoppers type.
+	 *     @type array|null  $live_chat        The storefront's chat box (Bikri_Live_Chat::normalise()).
 	 *     @type int         $synced_at        Unix time of the last pull that got an answer.
 	 *     @type array|null  $error            The last pull's error: code, message.
 	 * }
@@ -93,6 +94,7 @@ final class Bikri_Checkout_Config {
 				'message'          => '',
 				'has_blacklist'    => false,
 				'abandoned_capture' => false,
+				'live_chat'        => null,
 				'synced_at'        => 0,
 				'error'            => null,
 			),
@@ -171,6 +173,8 @@ final class Bikri_Checkout_Config {
 		}
 		// Abandoned checkout capture (O9) follows the shop's switch with the rest of the copy.
 		$state['abandoned_capture'] = ! empty( $answer['abandoned']['capture'] );
+		// So does the storefront's chat box (H2).
+		$state['live_chat'] = Bikri_Live_Chat::normalise( isset( $answer['live_chat'] ) ? $answer['live_chat'] : null );
 
 		if ( isset( $answer['blacklist'] ) && is_array( $answer['blacklist'] ) ) {
 			// Only a full copy moves the version on: "null" means "you have the current one".

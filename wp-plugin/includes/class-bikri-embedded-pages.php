@@ -129,6 +129,10 @@ final class Bikri_Embedded_Pages {
 				'page'  => 'notifications',
 				'title' => __( 'Notifications', 'bikri' ),
 			),
+			'bikri-livechat'   => array(
+				'page'  => 'livechat',
+				'title' => __( 'Live chat', 'bikri' ),
+			),
 			'bikri-customers'  => array(
 				'page'  => 'customers',
 				'title' => __( 'Customers', 'bikri' ),

@@ -127,6 +127,13 @@ final class Bikri_Plugin {
 	public $storefront_page;
 
 	/**
+	 * The chat box on the storefront (H2).
+	 *
+	 * @var Bikri_Live_Chat
+	 */
+	public $live_chat;
+
+	/**
 	 * Creates the instance on first call.
 	 *
 	 * @param string $file Main plugin file.
@@ -179,6 +186,7 @@ final class Bikri_Plugin {
 		require_once __DIR__ . '/class-bikri-updates.php';
 		require_once __DIR__ . '/class-bikri-storefront.php';
 		require_once __DIR__ . '/class-bikri-storefront-page.php';
+		require_once __DIR__ . '/class-bikri-live-chat.php';
 
 		$this->license        = new Bikri_License();
 		$this->client         = new Bikri_Api_Client( $this->license );
@@ -194,6 +202,7 @@ final class Bikri_Plugin {
 		$this->updates        = new Bikri_Updates( $this->license, $this->client, plugin_basename( $file ) );
 		$this->storefront     = new Bikri_Storefront();
 		$this->storefront_page = new Bikri_Storefront_Page( $this->storefront );
+		$this->live_chat      = new Bikri_Live_Chat( $this->license, $this->checkout->config );
 	}
 
 	/**
@@ -220,6 +229,11 @@ final class Bikri_Plugin {
 		$this->storefront->set_up();
 		add_action( 'admin_menu', array( $this->storefront_page, 'action_admin_menu' ) );
 		add_action( 'admin_post_' . Bikri_Storefront_Page::ACTION, array( $this->storefront_page, 'handle_save' ) );
+
+		// The chat box (H2): on or off from the settings copy, no call to the service on a page view.
+		add_action( 'wp_enqueue_scripts', array( $this->live_chat, 'action_enqueue_scripts' ) );
+		add_filter( 'script_loader_tag', array( 'Bikri_Live_Chat', 'filter_script_loader_tag' ), 10, 2 );
+		add_action( 'wp_footer', array( $this->live_chat, 'action_footer' ) );
 
 		// Checkout protection (F2-F4): both checkouts, the order hooks, the shopper's AJAX, the copy's pull.
 		$checkout = $this->checkout;

@@ -1,0 +1,1 @@
+"""Live chat with shoppers on the shop's storefront (H2)."""
