@@ -38,6 +38,7 @@ EXPECTED = {
     ("backend.checkout.signals", "plugin_config_asked"): {"backend.abandoned.listeners.on_plugin_config_asked"},
     ("backend.licensing.signals", "site_activated"): {"backend.sync.listeners.on_site_activated"},
     ("backend.sms.signals", "message_failed"): {"backend.checkout.listeners.on_message_failed"},
+    ("backend.inventory.signals", "items_changed"): {"backend.wishlist.listeners.on_items_changed"},
 }
 
 
