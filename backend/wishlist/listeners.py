@@ -1,6 +1,8 @@
 """The wishlist follows inventory: a subscribed item back in stock, or cheaper, becomes pending
-alerts in the same transaction (sent by a task after the commit). A listener never commits and
-never calls anything remote."""
+alerts in the same transaction (sent by a task after the commit). It also tells the plugin, with
+its checkout copy, whether to offer shoppers the SMS alerts. A listener never commits and never
+calls anything remote."""
+from backend.checkout.signals import plugin_config_asked
 from backend.inventory.signals import items_changed
 from backend.wishlist import service
 
@@ -9,6 +11,11 @@ def on_items_changed(site_id: int, *, changes) -> None:
     service.record_item_changes(site_id, changes)
 
 
+def on_plugin_config_asked(site) -> dict:
+    return {"wishlist": service.plugin_config(site.id)}
+
+
 def connect() -> None:
-    # strong reference: the receiver lives as long as the process
+    # strong references: the receivers live as long as the process
     items_changed.connect(on_items_changed, weak=False)
+    plugin_config_asked.connect(on_plugin_config_asked, weak=False)

@@ -126,6 +126,12 @@ def update_settings(site: Site, values: dict, by: str) -> WishlistSettings:
     return settings
 
 
+def plugin_config(site_id: int) -> dict:
+    """What the plugin's checkout copy holds: whether product pages offer the SMS alerts."""
+    settings = settings_for(site_id)
+    return {"alerts": bool(settings.back_in_stock_sms or settings.price_drop_sms)}
+
+
 # --- reports -------------------------------------------------------------------------------------------
 
 def _named(site_id: int, rows) -> list[dict]:

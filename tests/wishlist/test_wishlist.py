@@ -212,3 +212,10 @@ def test_switching_alerts_on_needs_an_sms_balance(shop):
     assert response.status_code == 409 and response.json["error"]["code"] == "sms_balance_required"
     response = shop.client.put("/api/v1/wishlist/settings", headers=shop.auth, json={"alerts_per_phone_per_day": 99})
     assert response.status_code == 422
+
+
+def test_the_plugins_copy_says_whether_to_offer_the_alerts(shop, fund):
+    assert shop.get("/api/v1/checkout/config").json["wishlist"] == {"alerts": False}
+    fund(shop, 10)
+    _switch_on(shop, back_in_stock_sms=True, price_drop_sms=False)
+    assert shop.get("/api/v1/checkout/config").json["wishlist"] == {"alerts": True}
