@@ -74,6 +74,7 @@ final class Bikri_Checkout_Config {
 	 *     @type string      $message          The shop's message for a blocked shopper ('' for the default).
 	 *     @type bool        $has_blacklist    Whether the blacklist has entries.
 	 *     @type bool        $abandoned_capture Whether the checkout captures what shoppers type.
+	 *     @type bool        $wishlist_alerts  Whether product pages offer back-in-stock / price-drop SMS.
 	 *     @type int         $synced_at        Unix time of the last pull that got an answer.
 	 *     @type array|null  $error            The last pull's error: code, message.
 	 * }
@@ -93,6 +94,7 @@ final class Bikri_Checkout_Config {
 				'message'          => '',
 				'has_blacklist'    => false,
 				'abandoned_capture' => false,
+				'wishlist_alerts'  => false,
 				'synced_at'        => 0,
 				'error'            => null,
 			),
@@ -108,6 +110,16 @@ final class Bikri_Checkout_Config {
 	public function otp_enabled() {
 		$state = $this->state();
 		return (bool) $state['otp_enabled'];
+	}
+
+	/**
+	 * Whether the shop sends the wishlist's back-in-stock and price-drop SMS (shoppers may opt in).
+	 *
+	 * @return bool
+	 */
+	public function wishlist_alerts() {
+		$state = $this->state();
+		return (bool) $state['wishlist_alerts'];
 	}
 
 	/**
@@ -171,6 +183,8 @@ final class Bikri_Checkout_Config {
 		}
 		// Abandoned checkout capture (O9) follows the shop's switch with the rest of the copy.
 		$state['abandoned_capture'] = ! empty( $answer['abandoned']['capture'] );
+		// So do the wishlist's SMS alerts: the form beside the heart shows only while the shop sends them.
+		$state['wishlist_alerts'] = ! empty( $answer['wishlist']['alerts'] );
 
 		if ( isset( $answer['blacklist'] ) && is_array( $answer['blacklist'] ) ) {
 			// Only a full copy moves the version on: "null" means "you have the current one".

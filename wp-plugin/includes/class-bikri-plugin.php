@@ -127,6 +127,13 @@ final class Bikri_Plugin {
 	public $storefront_page;
 
 	/**
+	 * The storefront's wishlist: hearts, the My Account tab, SMS alert opt-ins (U3).
+	 *
+	 * @var Bikri_Wishlist
+	 */
+	public $wishlist;
+
+	/**
 	 * Creates the instance on first call.
 	 *
 	 * @param string $file Main plugin file.
@@ -179,6 +186,7 @@ final class Bikri_Plugin {
 		require_once __DIR__ . '/class-bikri-updates.php';
 		require_once __DIR__ . '/class-bikri-storefront.php';
 		require_once __DIR__ . '/class-bikri-storefront-page.php';
+		require_once __DIR__ . '/class-bikri-wishlist.php';
 
 		$this->license        = new Bikri_License();
 		$this->client         = new Bikri_Api_Client( $this->license );
@@ -194,6 +202,7 @@ final class Bikri_Plugin {
 		$this->updates        = new Bikri_Updates( $this->license, $this->client, plugin_basename( $file ) );
 		$this->storefront     = new Bikri_Storefront();
 		$this->storefront_page = new Bikri_Storefront_Page( $this->storefront );
+		$this->wishlist        = new Bikri_Wishlist( $this->license, $this->sync, $this->checkout->config );
 	}
 
 	/**
@@ -220,6 +229,9 @@ final class Bikri_Plugin {
 		$this->storefront->set_up();
 		add_action( 'admin_menu', array( $this->storefront_page, 'action_admin_menu' ) );
 		add_action( 'admin_post_' . Bikri_Storefront_Page::ACTION, array( $this->storefront_page, 'handle_save' ) );
+
+		// The wishlist (U3): hearts on the storefront, the My Account tab, SMS alert opt-ins; no call to the service.
+		$this->wishlist->set_up();
 
 		// Checkout protection (F2-F4): both checkouts, the order hooks, the shopper's AJAX, the copy's pull.
 		$checkout = $this->checkout;
