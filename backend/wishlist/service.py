@@ -246,7 +246,7 @@ def _amount(value: Decimal | None) -> str:
 
 def alert_text(kind: str, *, shop: str, product: str, price: Decimal | None, link: str, language: str) -> str:
     """The SMS, in the shop's language (Bangla by default)."""
-    with force_locale("bn_BD" if language == "bn" else "en"):
+    with force_locale(language):
         if kind == "back_in_stock":
             text = _("%(shop)s: %(product)s is back in stock. %(link)s", shop=shop, product=product, link=link)
         else:

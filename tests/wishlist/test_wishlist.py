@@ -219,3 +219,14 @@ def test_the_plugins_copy_says_whether_to_offer_the_alerts(shop, fund):
     fund(shop, 10)
     _switch_on(shop, back_in_stock_sms=True, price_drop_sms=False)
     assert shop.get("/api/v1/checkout/config").json["wishlist"] == {"alerts": True}
+
+
+def test_the_sms_speaks_the_shops_language(app):
+    with app.test_request_context():
+        bangla = service.alert_text("back_in_stock", shop="Rongdhonu", product="Jamdani saree", price=None,
+                                    link="https://shop.test/?p=1", language="bn")
+        english = service.alert_text("price_drop", shop="Rongdhonu", product="Jamdani saree", price=Decimal("1250.50"),
+                                     link="https://shop.test/?p=1", language="en")
+    # (the Bangla comes with the translations built from scripts/translate_bn.py)
+    assert "আবার স্টকে" in bangla and "STOP" in bangla and bangla.startswith("Rongdhonu: Jamdani saree")
+    assert english == "Rongdhonu: Jamdani saree now costs 1,250.50 taka. https://shop.test/?p=1\nReply STOP to stop offers"
