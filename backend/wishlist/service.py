@@ -24,6 +24,7 @@ from backend.errors import ApiError
 from backend.extensions import db
 from backend.inventory.models import StockItem
 from backend.licensing.models import Site
+from backend.notifications.models import OptOut
 from backend.notifications.service import shop_name
 from backend.orders.models import Order, OrderItem
 from backend.sms.batches import start_batch
@@ -288,8 +289,11 @@ def _send_chunk(site: Site, settings: WishlistSettings, ids: list[int]) -> int:
         AlertSubscription, AlertSubscription.id == WishlistAlert.subscription_id)
         .where(in_list(WishlistAlert.id, ids)).order_by(WishlistAlert.id)).all()
     phones = sorted({alert.phone for alert, _s in alerts})
+    # offers refused on the Customers pages, or STOP replied to the shop's SMS (notifications records those)
     opted_out = set(db.session.execute(select(SmsOptOut.phone).where(
         SmsOptOut.site_id == site.id, in_list(SmsOptOut.phone, phones))).scalars())
+    opted_out |= set(db.session.execute(select(OptOut.phone).where(
+        OptOut.site_id == site.id, in_list(OptOut.phone, phones))).scalars())
     since = utcnow() - timedelta(days=1)
     sent_today = dict(db.session.execute(select(WishlistAlert.phone, func.count()).where(
         WishlistAlert.site_id == site.id, WishlistAlert.state == "queued", WishlistAlert.done_at >= since,

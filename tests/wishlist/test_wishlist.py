@@ -10,6 +10,7 @@ from backend.customers.campaigns import opt_out
 from backend.extensions import db
 from backend.inventory import service as inventory
 from backend.inventory.signals import items_changed
+from backend.notifications.service import inbound_reply
 from backend.orders.service import upsert_orders
 from backend.sms.models import SmsMessage
 from backend.timeutil import utcnow
@@ -188,20 +189,22 @@ def test_price_drop_sms_only_below_the_price_last_told(app, shop, gateway, fund,
 def test_opted_out_cancelled_capped_and_switched_off_shoppers_get_nothing(app, shop, gateway, fund):
     fund(shop, 100)
     _switch_on(shop, alerts_per_phone_per_day=1, price_drop_sms=False)
-    _store_items(app, shop, *[_item(wc_id, status="outofstock") for wc_id in (51, 52, 53, 54)])
+    _store_items(app, shop, *[_item(wc_id, status="outofstock") for wc_id in (51, 52, 53, 54, 55)])
     _post(shop, _event("subscribed", product=51, phone="01711000005", key="a"),  # opted out of offers
+          _event("subscribed", product=55, phone="01711000008", key="f"),  # replied STOP to the shop's SMS
           _event("subscribed", product=52, phone="01711000006", key="b"),  # cancels
           _event("subscribed", product=53, phone="01711000007", key="c"),  # two restocks, a cap of one a day
           _event("subscribed", product=54, phone="01711000007", key="d"))
     _post(shop, _event("unsubscribed", product=52, phone="01711000006", version=2, key="e"))
     with app.app_context():
         opt_out(shop.site_id, "+8801711000005")
+        inbound_reply("01711000008", "STOP", site_id=shop.site_id)
         db.session.commit()
-    for wc_id in (51, 52, 53, 54):
+    for wc_id in (51, 52, 53, 54, 55):
         _stock_push(shop, wc_id, 2, 1)
     assert [row.phone for row in _alert_sms(app, shop)] == ["+8801711000007"]
     assert sorted((a.state, a.detail) for a in _alerts(app, shop)) == [
-        ("queued", None), ("skipped", "daily_limit"), ("skipped", "opted_out")]
+        ("queued", None), ("skipped", "daily_limit"), ("skipped", "opted_out"), ("skipped", "opted_out")]
     # price drops are switched off: a cheaper item texts nobody
     _store_items(app, shop, _item(53, price="10.00", version=3))
     assert len(_alert_sms(app, shop)) == 1
