@@ -382,7 +382,16 @@ final class Bikri_Wishlist {
 		if ( ! is_user_logged_in() || ! current_user_can( 'read' ) ) {
 			wp_send_json_error( array( 'message' => __( 'Sign in to keep a wishlist.', 'bikri' ) ), 403 );
 		}
-		check_ajax_referer( self::NONCE, 'nonce' );
+		self::check_nonce();
+	}
+
+	/**
+	 * The nonce of the page the heart is on; a stale one (a page open for a day) gets a JSON refusal.
+	 */
+	private static function check_nonce() {
+		if ( ! check_ajax_referer( self::NONCE, 'nonce', false ) ) {
+			wp_send_json_error( array( 'message' => __( 'This page has expired. Reload it and try again.', 'bikri' ) ), 403 );
+		}
 	}
 
 	/**
@@ -421,7 +430,7 @@ final class Bikri_Wishlist {
 	 * {product, phone}. Guests too, so the nonce is the check, with a cap per visitor an hour.
 	 */
 	public function handle_alert() {
-		check_ajax_referer( self::NONCE, 'nonce' );
+		self::check_nonce();
 		$product = isset( $_POST['product'] ) ? absint( wp_unslash( $_POST['product'] ) ) : 0;
 		$phone   = Bikri_Phone::normalise( isset( $_POST['phone'] ) ? sanitize_text_field( wp_unslash( $_POST['phone'] ) ) : '' );
 		if ( ! $this->enabled() || ! $this->config->wishlist_alerts() ) {

@@ -25,15 +25,7 @@ class Bikri_Wishlist_Test extends Bikri_Test_Case {
 		$this->activate_with_checkout_copy( array( 'wishlist_alerts' => false ) );
 		$this->wishlist         = $this->plugin->wishlist;
 		$_SERVER['REMOTE_ADDR'] = '203.0.113.20';
-		$this->add_filter( 'wp_doing_ajax', '__return_true' );
-		$this->add_filter(
-			'wp_die_ajax_handler',
-			static function () {
-				return static function ( $message ) {
-					throw new Bikri_Test_Die( is_string( $message ) ? $message : '', 200 );
-				};
-			}
-		);
+		$this->answer_as_admin_ajax();
 	}
 
 	protected function tearDown(): void {
@@ -63,7 +55,7 @@ class Bikri_Wishlist_Test extends Bikri_Test_Case {
 	}
 
 	/**
-	 * Calls an AJAX handler as admin-ajax.php would; returns the decoded JSON it sent.
+	 * Calls a handler of the wishlist as admin-ajax.php would; returns the JSON it sent.
 	 *
 	 * @param string $method Handler method.
 	 * @param array  $post   Posted fields.
@@ -71,23 +63,7 @@ class Bikri_Wishlist_Test extends Bikri_Test_Case {
 	 * @return array
 	 */
 	private function ajax( $method, array $post, $nonce = true ) {
-		if ( $nonce ) {
-			$post['nonce'] = wp_create_nonce( Bikri_Wishlist::NONCE );
-		}
-		$_POST    = wp_slash( $post );
-		$_REQUEST = $_POST;
-		$output   = $this->output_of(
-			function () use ( $method ) {
-				try {
-					call_user_func( array( $this->wishlist, $method ) );
-				} catch ( Bikri_Test_Die $die ) {
-					return;
-				}
-				$this->fail( 'the handler must answer and stop' );
-			}
-		);
-		$json = json_decode( $output, true );
-		return is_array( $json ) ? $json : array( 'raw' => $output );
+		return $this->call_ajax( array( $this->wishlist, $method ), $post, $nonce ? Bikri_Wishlist::NONCE : null );
 	}
 
 	public function test_classic_product_page_shows_one_heart_with_a_deferred_script_and_no_remote_call() {
@@ -202,7 +178,7 @@ class Bikri_Wishlist_Test extends Bikri_Test_Case {
 		$answer = $this->ajax( 'handle_toggle', array( 'product' => $id, 'wished' => '1' ) );
 		$this->assertFalse( $answer['success'], 'a guest keeps the wishlist in the browser' );
 		$user = $this->sign_in( 'subscriber' );
-		$this->ajax( 'handle_toggle', array( 'product' => $id, 'wished' => '1' ), false );
+		$this->assertFalse( $this->ajax( 'handle_toggle', array( 'product' => $id, 'wished' => '1' ), false )['success'] );
 		$this->assertSame( array(), $this->wishlist->wishes( $user->ID ), 'refused without the nonce' );
 		$post   = wp_insert_post( array( 'post_type' => 'post', 'post_status' => 'publish', 'post_title' => 'A post' ) );
 		$answer = $this->ajax( 'handle_toggle', array( 'product' => $post, 'wished' => '1' ) );
