@@ -23,6 +23,10 @@ class Wish(db.Model):
     __table_args__ = (
         UniqueConstraint("site_id", "shopper", "product_wc_id", "variation_wc_id", name="uq_wishes_site_shopper_product"),
         Index("ix_wishes_site_product", "site_id", "product_wc_id"),
+        # the order_stored listener's look-ups: a buyer's wishes by account, phone or email
+        Index("ix_wishes_site_user", "site_id", "wp_user_id"),
+        Index("ix_wishes_site_phone", "site_id", "phone"),
+        Index("ix_wishes_site_email", "site_id", "email"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -35,6 +39,9 @@ class Wish(db.Model):
     variation_wc_id: Mapped[int] = mapped_column(BigInteger, default=0)
     wished_at: Mapped[datetime]  # when the shopper added it (the plugin's clock)
     removed_at: Mapped[datetime | None]
+    # when the shopper was first seen with an order that has the product (their account, phone or
+    # email): set when the wish arrives and kept by the order_stored listener; None: never bought
+    bought_at: Mapped[datetime | None]
     # microseconds since the epoch of the newest event applied; an older one is ignored
     version: Mapped[int] = mapped_column(BigInteger)
 

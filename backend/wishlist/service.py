@@ -16,9 +16,10 @@ from decimal import Decimal
 
 from flask import current_app
 from flask_babel import force_locale, gettext as _
-from sqlalchemy import and_, case, exists, func, or_, select, update
+from sqlalchemy import and_, case, exists, func, literal, or_, select, update
 
 from backend.customers.models import SmsOptOut
+from backend.dashboard.rollups import NOT_SALES
 from backend.dbutil import in_list, upsert_insert
 from backend.errors import ApiError
 from backend.extensions import db
@@ -34,6 +35,8 @@ from backend.timeutil import utcnow
 from backend.wishlist.models import AlertSubscription, Wish, WishlistAlert, WishlistSettings
 
 SEND_TASK = "wishlist.send_alerts"
+# an order in these states bought nothing (the dashboard's non-sales, and what never was an order)
+NOT_BOUGHT = NOT_SALES | {"trash", "checkout-draft", "deleted"}
 LANGUAGES = ("bn", "en")
 REPORT_ROWS = 20
 ALERTS_PER_SEND = 1000  # one SMS batch (backend/sms/batches.MAX_BATCH)
@@ -81,7 +84,11 @@ def _apply_wish(site_id: int, event: dict) -> bool:
     statement = statement.on_conflict_do_update(
         index_elements=[Wish.site_id, Wish.shopper, Wish.product_wc_id, Wish.variation_wc_id],
         set_=values, where=Wish.version < excluded.version).returning(Wish.id)
-    return db.session.execute(statement).first() is not None
+    written = db.session.execute(statement).scalar_one_or_none()
+    if written is not None and added:  # bought before it was wished: not a wish to win back
+        db.session.execute(update(Wish).where(Wish.id == written, Wish.bought_at.is_(None), BOUGHT)
+                           .values(bought_at=utcnow()).execution_options(synchronize_session=False))
+    return written is not None
 
 
 def _apply_subscription(site_id: int, event: dict) -> bool:
@@ -161,21 +168,25 @@ def most_wished(site_id: int, limit: int = REPORT_ROWS) -> list[dict]:
         .group_by(Wish.product_wc_id).order_by(shoppers.desc(), Wish.product_wc_id).limit(limit)))
 
 
-def _bought():
-    """An order of the wish's shopper (by account, phone or email) that has the wished product."""
+def _bought_by(shopper_matches):
+    """An order of the wish's shopper that has the wished product; `shopper_matches` is one
+    equality (a NULL on the wish matches nothing)."""
     return exists().where(
-        OrderItem.order_id == Order.id, Order.site_id == Wish.site_id, OrderItem.product_id == Wish.product_wc_id,
-        Order.deleted_at.is_(None), Order.excluded_from_sales.is_(False),
-        or_(and_(Wish.wp_user_id.is_not(None), Order.wc_customer_id == Wish.wp_user_id),
-            and_(Wish.phone.is_not(None), Order.phone == Wish.phone),
-            and_(Wish.email.is_not(None), func.lower(Order.billing_email) == func.lower(Wish.email))))
+        OrderItem.order_id == Order.id, OrderItem.site_id == Wish.site_id, OrderItem.product_id == Wish.product_wc_id,
+        Order.deleted_at.is_(None), Order.excluded_from_sales.is_(False), Order.status.not_in(NOT_BOUGHT), shopper_matches)
+
+
+# An order of the shopper with the product, by account, phone or email (a NULL matches nothing).
+BOUGHT = or_(_bought_by(Order.wc_customer_id == Wish.wp_user_id), _bought_by(Order.phone == Wish.phone),
+             _bought_by(func.lower(Order.billing_email) == Wish.email))
 
 
 def wished_not_bought(site_id: int, limit: int = REPORT_ROWS) -> list[dict]:
-    """Products wished by shoppers who never ordered them: who to win back, what to restock or discount."""
+    """Products wished by shoppers who never ordered them: who to win back, what to restock or
+    discount. `bought_at` is kept as orders arrive (record_orders), so this reads wishes only."""
     shoppers = func.count(func.distinct(Wish.shopper)).label("shoppers")
     return _named(site_id, db.session.execute(
-        select(Wish.product_wc_id, shoppers).where(Wish.site_id == site_id, ACTIVE, ~_bought())
+        select(Wish.product_wc_id, shoppers).where(Wish.site_id == site_id, ACTIVE, Wish.bought_at.is_(None))
         .group_by(Wish.product_wc_id).order_by(shoppers.desc(), Wish.product_wc_id).limit(limit)))
 
 
@@ -193,6 +204,45 @@ def report(site_id: int) -> dict:
     return {**totals(site_id), "most_wished": most_wished(site_id), "wished_not_bought": wished_not_bought(site_id)}
 
 
+def _buyer_keys(user_id, phone, email) -> list[tuple]:
+    return [key for key in (("user", user_id), ("phone", phone), ("email", email)) if key[1]]
+
+
+def record_orders(site_id: int, changes) -> int:
+    """`order_stored`: the stored orders' shoppers bought these products; their wishes for them
+    are bought (by account, phone or email). Returns how many wishes it marked."""
+    bought = {}
+    for change in changes:
+        order = change.new[0] if change.new is not None else None
+        if order is None or order.get("excluded_from_sales") or order.get("deleted_at") or order["status"] in NOT_BOUGHT:
+            continue
+        products = {item["product_id"] for item in change.items if item.get("product_id")}
+        if products:
+            bought[change.wc_id] = products
+    if not bought or db.session.execute(select(Wish.id).where(
+            Wish.site_id == site_id, Wish.bought_at.is_(None)).limit(1)).first() is None:
+        return 0  # most shops, most batches: nothing to look up
+    owned = {}
+    for order in db.session.execute(select(Order.wc_id, Order.wc_customer_id, Order.phone, func.lower(Order.billing_email))
+                                    .where(Order.site_id == site_id, in_list(Order.wc_id, sorted(bought)))).all():
+        for key in _buyer_keys(order[1], order[2], order[3]):
+            owned.setdefault(key, set()).update(bought[order[0]])
+    who = [in_list(column, sorted({value for kind, value in owned if kind == name}))
+           for name, column in (("user", Wish.wp_user_id), ("phone", Wish.phone), ("email", Wish.email))
+           if any(kind == name for kind, _value in owned)]
+    if not who:
+        return 0
+    wishes = db.session.execute(select(Wish.id, Wish.wp_user_id, Wish.phone, Wish.email, Wish.product_wc_id).where(
+        Wish.site_id == site_id, Wish.bought_at.is_(None),
+        in_list(Wish.product_wc_id, sorted(set().union(*bought.values()))), or_(*who))).all()
+    ids = [wish.id for wish in wishes
+           if any(wish.product_wc_id in owned.get(key, ()) for key in _buyer_keys(wish.wp_user_id, wish.phone, wish.email))]
+    if ids:
+        db.session.execute(update(Wish).where(in_list(Wish.id, ids)).values(bought_at=utcnow())
+                           .execution_options(synchronize_session=False))
+    return len(ids)
+
+
 # --- alerts: claimed inside inventory's write (no remote call, no commit) ------------------------------
 
 def _inline_nested() -> bool:
@@ -203,38 +253,46 @@ def _inline_nested() -> bool:
 
 def record_item_changes(site_id: int, changes) -> int:
     """`items_changed`: a restock or a price drop of a subscribed item becomes one pending alert per
-    subscription and change. Returns how many alerts were new."""
+    subscription and change, written by INSERT ... SELECT over the item's subscriptions (thousands
+    of shoppers on one restock are one statement). Returns how many alerts were new."""
     settings = settings_for(site_id)
     restocked = {c.wc_id: c for c in changes if c.back_in_stock} if settings.back_in_stock_sms else {}
     cheaper = {c.wc_id: c for c in changes if c.price_dropped} if settings.price_drop_sms else {}
     if not restocked and not cheaper:
         return 0
-    subscriptions = db.session.execute(select(AlertSubscription).where(
+    subscribed = set(db.session.execute(select(AlertSubscription.item_wc_id).distinct().where(
         AlertSubscription.site_id == site_id, AlertSubscription.cancelled_at.is_(None),
-        in_list(AlertSubscription.item_wc_id, sorted(set(restocked) | set(cheaper))))).scalars().all()
-    rows, now = [], utcnow()
-    for subscription in subscriptions:
-        change = restocked.get(subscription.item_wc_id)
-        if change is not None and subscription.back_in_stock:
-            rows.append(_alert_row(subscription, "back_in_stock", change, now))
-        change = cheaper.get(subscription.item_wc_id)
-        if change is not None and subscription.price_drop and (
-                subscription.price_seen is None or change.new_price < subscription.price_seen):
-            rows.append(_alert_row(subscription, "price_drop", change, now))
-            subscription.price_seen = change.new_price  # the next alert needs a lower price still
-    if not rows:
-        return 0
-    new = db.session.execute(upsert_insert(WishlistAlert).on_conflict_do_nothing(
-        index_elements=["subscription_id", "kind", "event_key"]).returning(WishlistAlert.id), rows).scalars().all()
+        in_list(AlertSubscription.item_wc_id, sorted(set(restocked) | set(cheaper))))).scalars())
+    new = 0
+    for wc_id in sorted(subscribed & set(restocked)):
+        new += _insert_alerts(site_id, "back_in_stock", restocked[wc_id], AlertSubscription.back_in_stock.is_(True))
+    for wc_id in sorted(subscribed & set(cheaper)):
+        change = cheaper[wc_id]
+        news = and_(AlertSubscription.price_drop.is_(True),
+                    or_(AlertSubscription.price_seen.is_(None), AlertSubscription.price_seen > change.new_price))
+        new += _insert_alerts(site_id, "price_drop", change, news)
+        # the next alert needs a lower price still
+        db.session.execute(update(AlertSubscription).where(_subscribed_to(site_id, wc_id), news)
+                           .values(price_seen=change.new_price).execution_options(synchronize_session=False))
     if new and not _inline_nested():
         enqueue(SEND_TASK, site_id=site_id)
-    return len(new)
+    return new
 
 
-def _alert_row(subscription: AlertSubscription, kind: str, change, now: datetime) -> dict:
-    return {"site_id": subscription.site_id, "subscription_id": subscription.id, "phone": subscription.phone,
-            "kind": kind, "event_key": str(change.version), "item_name": (change.name or "")[:400],
-            "price": change.new_price, "state": "pending", "created_at": now}
+def _subscribed_to(site_id: int, wc_id: int):
+    return and_(AlertSubscription.site_id == site_id, AlertSubscription.item_wc_id == wc_id,
+                AlertSubscription.cancelled_at.is_(None))
+
+
+def _insert_alerts(site_id: int, kind: str, change, condition) -> int:
+    columns = ("site_id", "subscription_id", "phone", "kind", "event_key", "item_name", "price", "state", "created_at")
+    rows = select(AlertSubscription.site_id, AlertSubscription.id, AlertSubscription.phone, literal(kind),
+                  literal(str(change.version)), literal((change.name or "")[:400]),
+                  literal(change.new_price, WishlistAlert.price.type), literal("pending"),
+                  literal(utcnow(), WishlistAlert.created_at.type)).where(_subscribed_to(site_id, change.wc_id), condition)
+    statement = upsert_insert(WishlistAlert).from_select(columns, rows).on_conflict_do_nothing(
+        index_elements=["subscription_id", "kind", "event_key"])
+    return db.session.execute(statement).rowcount
 
 
 # --- alerts: the bulk lane's send -------------------------------------------------------------------

@@ -24,6 +24,7 @@ def upgrade():
     sa.Column('variation_wc_id', sa.BigInteger(), nullable=False),
     sa.Column('wished_at', sa.DateTime(), nullable=False),
     sa.Column('removed_at', sa.DateTime(), nullable=True),
+    sa.Column('bought_at', sa.DateTime(), nullable=True),
     sa.Column('version', sa.BigInteger(), nullable=False),
     sa.ForeignKeyConstraint(['site_id'], ['sites.id'], name=op.f('fk_wishes_site_id_sites')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_wishes')),
@@ -31,6 +32,9 @@ def upgrade():
     )
     with op.batch_alter_table('wishes', schema=None) as batch_op:
         batch_op.create_index('ix_wishes_site_product', ['site_id', 'product_wc_id'], unique=False)
+        batch_op.create_index('ix_wishes_site_user', ['site_id', 'wp_user_id'], unique=False)
+        batch_op.create_index('ix_wishes_site_phone', ['site_id', 'phone'], unique=False)
+        batch_op.create_index('ix_wishes_site_email', ['site_id', 'email'], unique=False)
 
     op.create_table('wishlist_alert_subscriptions',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -94,6 +98,8 @@ def downgrade():
     op.drop_table('wishlist_settings')
     op.drop_table('wishlist_alert_subscriptions')
     with op.batch_alter_table('wishes', schema=None) as batch_op:
+        for name in ('ix_wishes_site_email', 'ix_wishes_site_phone', 'ix_wishes_site_user'):
+            batch_op.drop_index(name)
         batch_op.drop_index('ix_wishes_site_product')
 
     op.drop_table('wishes')

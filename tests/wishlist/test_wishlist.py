@@ -114,6 +114,20 @@ def test_reports_most_wished_and_wished_but_never_bought(app, shop):
     assert [(row["name"], row["shoppers"]) for row in report["most_wished"]] == [("Jamdani saree", 3), ("Panjabi", 1)]
     assert [(row["product_id"], row["shoppers"]) for row in report["wished_not_bought"]] == [(11, 1), (12, 1)]
     assert report["shoppers"] == 3
+    # bought before it was wished (here by email, as a guest): not a wish to win back
+    with app.app_context():
+        upsert_orders(shop.site_id, [{**order(3, "01911000001", product=12), "billing": {
+            "first_name": "Mina", "phone": "01911000001", "email": "Mina@Shop.test"}}])
+        db.session.commit()
+    _post(shop, _event(product=12, user_id=9, email="mina@shop.test", key="e"))
+    report = shop.get("/api/v1/wishlist/report").json
+    assert [(row["product_id"], row["shoppers"]) for row in report["wished_not_bought"]] == [(11, 1), (12, 1)]
+    assert report["most_wished"][1]["shoppers"] == 2
+    # a cancelled order is no purchase
+    with app.app_context():
+        upsert_orders(shop.site_id, [order(4, "01811000009", customer_id=2, product=11, status="cancelled")])
+        db.session.commit()
+    assert shop.get("/api/v1/wishlist/report").json["wished_not_bought"][0] == {**report["wished_not_bought"][0]}
 
 
 def test_reports_are_the_shops_own(app, make_shop):
