@@ -5,11 +5,15 @@ Events are idempotent by version: each carries the plugin's clock in microsecond
 only written by an event newer than the one it holds, so a batch sent twice, or out of order,
 leaves the same rows (`applied` the first time, `ignored_older` after).
 
+"Wished but never bought" reads `wishes.bought_at`, kept as the read model changes: set when a
+wish arrives for a product its shopper already ordered, and by the `order_stored` listener when
+an order of the shopper (account, phone or email) has a wished product.
+
 Alerts: inventory announces `items_changed` (a restock, a price move); the listener writes one
 `wishlist_alerts` row per subscription and change (unique, so a change told twice texts nobody
 twice) and queues the shop's send. The send (a task in the bulk lane) skips phones that opted out
-of the shop's marketing SMS and phones over the day's cap, and hands the rest to the SMS domain
-as one batch: debited from the shop's wallet at once, delivered by the bulk lane's workers.
+(offers refused, or STOP replied) and phones over the day's cap, and hands the rest to the SMS
+domain as one batch: debited from the shop's wallet at once, delivered by the bulk lane's workers.
 """
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
