@@ -1800,6 +1800,44 @@ BN.update({
     "Pick a conversation to read and answer it.": "পড়তে ও উত্তর দিতে একটি কথোপকথন বেছে নিন।",
 })
 
+# Wishlist (U3): the Wishlist page, its alert settings and the shoppers' SMS
+BN.update({
+    "Wishlist": "উইশলিস্ট",
+    "Wishlist alerts": "উইশলিস্ট অ্যালার্ট",
+    "Back in stock": "আবার স্টকে",
+    "Price drop": "দাম কমেছে",
+    "Being sent": "পাঠানো হচ্ছে",
+    "Sent to the SMS queue": "SMS সারিতে পাঠানো হয়েছে",
+    "The shopper cancelled the alert": "ক্রেতা অ্যালার্ট বাতিল করেছেন",
+    "Alerts are switched off": "অ্যালার্ট বন্ধ আছে",
+    "The shopper opted out of offers": "ক্রেতা অফার নেওয়া বন্ধ করেছেন",
+    "Daily limit for this phone reached": "এই ফোনের দৈনিক সীমা পূর্ণ",
+    "%(shop)s: %(product)s is back in stock. %(link)s": "%(shop)s: %(product)s আবার স্টকে এসেছে। %(link)s",
+    "%(shop)s: %(product)s now costs %(price)s taka. %(link)s": "%(shop)s: %(product)s এর দাম এখন %(price)s টাকা। %(link)s",
+    "Only someone who may send campaigns can change these settings.": "যাঁরা ক্যাম্পেইন পাঠাতে পারেন, শুধু তাঁরাই এই সেটিংস বদলাতে পারেন।",
+    "A shopper leaves a mobile number beside the heart; when the product is back in stock or cheaper, one SMS goes out, paid from your SMS balance. Shoppers who replied STOP get none.": "ক্রেতা হার্টের পাশে মোবাইল নম্বর দেন; পণ্যটি আবার স্টকে এলে বা দাম কমলে একটি SMS যায়, আপনার SMS ব্যালান্স থেকে। যাঁরা SMS বন্ধ করতে বলেছেন, তাঁরা পান না।",
+    "Recharge your SMS balance to switch these SMS on: they are paid from it.": "এই SMS চালু করতে SMS ব্যালান্স রিচার্জ করুন: খরচ সেখান থেকেই যায়।",
+    "SMS when a wished product is back in stock": "পছন্দের পণ্য আবার স্টকে এলে SMS",
+    "SMS when a wished product's price drops": "পছন্দের পণ্যের দাম কমলে SMS",
+    "At most this many alerts to one mobile a day": "একটি মোবাইলে দিনে সর্বোচ্চ এতগুলো অ্যালার্ট",
+    "Bikri — Wishlist": "Bikri — উইশলিস্ট",
+    "What shoppers saved with the heart on your product pages, and the SMS they asked for.": "আপনার পণ্যের পাতায় হার্ট চেপে ক্রেতারা যা রেখেছেন, আর যে SMS তাঁরা চেয়েছেন।",
+    "%(wishes)s wishes from %(shoppers)s shoppers · %(subs)s SMS alerts asked for · %(sent)s alerts sent": "%(shoppers)s জন ক্রেতার %(wishes)sটি পছন্দ · %(subs)sটি SMS অ্যালার্ট চাওয়া হয়েছে · %(sent)sটি অ্যালার্ট পাঠানো হয়েছে",
+    "Shoppers": "ক্রেতা",
+    "In stock": "স্টকে আছে",
+    "Most wished": "সবচেয়ে বেশি পছন্দের",
+    "No wishes yet: the heart shows on your product pages once the plugin is active.": "এখনো কোনো পছন্দ নেই: প্লাগইন সক্রিয় হলে আপনার পণ্যের পাতায় হার্ট দেখা যায়।",
+    "Wished but never bought": "পছন্দ করেছেন কিন্তু কেনেননি",
+    "Products wished by shoppers who never ordered them: a restock, a discount or a campaign may win them back.": "যে পণ্য ক্রেতারা পছন্দ করেছেন কিন্তু কখনো অর্ডার করেননি: নতুন স্টক, ছাড় বা ক্যাম্পেইন তাঁদের ফিরিয়ে আনতে পারে।",
+    "Every wish so far was bought.": "এ পর্যন্ত সব পছন্দের পণ্যই কেনা হয়েছে।",
+    "Back-in-stock and price-drop SMS": "আবার স্টকে ও দাম কমার SMS",
+    "Latest alerts": "সাম্প্রতিক অ্যালার্ট",
+    "Alert": "অ্যালার্ট",
+    "Mobile": "মোবাইল",
+    "State": "অবস্থা",
+})
+
+
 def main():
     path = Path(__file__).resolve().parent.parent / "backend/translations/bn/LC_MESSAGES/messages.po"
     with path.open("rb") as f:

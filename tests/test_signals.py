@@ -25,7 +25,8 @@ EXPECTED = {
                                                  "backend.customers.listeners.on_order_stored",
                                                  "backend.inventory.listeners.on_order_stored",
                                                  "backend.adtracking.listeners.on_order_stored",
-                                                 "backend.notifications.listeners.on_order_stored"},
+                                                 "backend.notifications.listeners.on_order_stored",
+                                                 "backend.wishlist.listeners.on_order_stored"},
     ("backend.orders.signals", "first_orders_moved"): {"backend.dashboard.listeners.on_first_orders_moved"},
     ("backend.orders.signals", "bulk_loaded"): {"backend.dashboard.listeners.on_bulk_loaded",
                                                 "backend.customers.listeners.on_bulk_loaded"},
@@ -36,9 +37,11 @@ EXPECTED = {
                                                      "backend.notifications.listeners.on_parcel_changed"},
     ("backend.couriers.signals", "booking_asked"): {"backend.desk.listeners.on_booking_asked"},
     ("backend.checkout.signals", "plugin_config_asked"): {"backend.abandoned.listeners.on_plugin_config_asked",
-                                                          "backend.livechat.listeners.on_plugin_config_asked"},
+                                                          "backend.livechat.listeners.on_plugin_config_asked",
+                                                          "backend.wishlist.listeners.on_plugin_config_asked"},
     ("backend.licensing.signals", "site_activated"): {"backend.sync.listeners.on_site_activated"},
     ("backend.sms.signals", "message_failed"): {"backend.checkout.listeners.on_message_failed"},
+    ("backend.inventory.signals", "items_changed"): {"backend.wishlist.listeners.on_items_changed"},
 }
 
 

@@ -17,6 +17,7 @@ require_once __DIR__ . '/includes/class-bikri-sync.php';
 require_once __DIR__ . '/includes/class-bikri-checkout-config.php';
 require_once __DIR__ . '/includes/class-bikri-export-route.php';
 require_once __DIR__ . '/includes/class-bikri-updates.php';
+require_once __DIR__ . '/includes/class-bikri-wishlist.php';
 require_once __DIR__ . '/includes/class-bikri-uninstaller.php';
 
 Bikri_Uninstaller::run();

@@ -19,6 +19,7 @@ from backend.errors import ApiError
 from backend.extensions import db
 from backend.integrations.woocommerce import WooCommerce, WooCommerceError, parse_wc_time
 from backend.inventory.models import InventorySettings, LowStockCrossing, StockItem
+from backend.inventory.signals import ItemChange, items_changed
 from backend.licensing.models import Site
 from backend.orders.models import Order, OrderItem
 from backend.phones import InvalidPhone, normalise_phone
@@ -152,6 +153,7 @@ def upsert_items(site_id: int, rows: list[dict]) -> list[int]:
     for row in rows:
         if row["wc_id"] not in unique or unique[row["wc_id"]]["stock_version"] <= row["stock_version"]:
             unique[row["wc_id"]] = {**row, "site_id": site_id, "synced_at": now}
+    before = _stored_versions(site_id, list(unique))
     statement = upsert_insert(StockItem).values([unique[k] for k in sorted(unique)])
     excluded = statement.excluded
     statement = statement.on_conflict_do_update(
@@ -160,6 +162,7 @@ def upsert_items(site_id: int, rows: list[dict]) -> list[int]:
         where=StockItem.stock_version <= excluded.stock_version,
     ).returning(StockItem.wc_id)
     written = [row[0] for row in db.session.execute(statement)]
+    _announce(site_id, before, {wc_id: unique[wc_id] for wc_id in written})
     new = db.session.execute(select(StockItem.id).where(StockItem.site_id == site_id, in_list(StockItem.wc_id, written),
                                                         StockItem.last_sold_at.is_(None))).scalars().all()
     if new:
@@ -168,14 +171,37 @@ def upsert_items(site_id: int, rows: list[dict]) -> list[int]:
     return written
 
 
+def _stored_versions(site_id: int, wc_ids: list[int]) -> dict:
+    """What the items' changes are told against: {wc id: row (parent, name, stock status, price)}."""
+    if not wc_ids:
+        return {}
+    return {row.wc_id: row for row in db.session.execute(
+        select(StockItem.wc_id, StockItem.parent_wc_id, StockItem.name, StockItem.stock_status, StockItem.price)
+        .where(StockItem.site_id == site_id, in_list(StockItem.wc_id, wc_ids)))}
+
+
+def _announce(site_id: int, before: dict, written: dict) -> None:
+    """items_changed for the written items whose stock status or price moved (see signals.py)."""
+    changes = []
+    for wc_id, new in written.items():
+        old = before.get(wc_id)
+        if old is None:
+            continue
+        status = new.get("stock_status", old.stock_status)
+        price = new.get("price", old.price)
+        if status != old.stock_status or price != old.price:
+            changes.append(ItemChange(wc_id, old.parent_wc_id, new.get("name") or old.name, old.stock_status, status,
+                                      old.price, price, new["stock_version"]))
+    if changes:
+        items_changed.send(site_id, changes=changes)
+
+
 def apply_stock_events(site_id: int, events: list[dict]) -> list[dict]:
     """Stock hooks pushed by the plugin: {product_id, stock_quantity, stock_status,
     manage_stock, version}. Older than what is stored: ignored. An item not stored yet is
     read from WooCommerce (a task). One result per event."""
-    results, written, unknown = [], [], []
-    known = {row.wc_id: row for row in db.session.execute(
-        select(StockItem.wc_id, StockItem.parent_wc_id).where(
-            StockItem.site_id == site_id, in_list(StockItem.wc_id, [e["product_id"] for e in events])))}
+    results, written, unknown, applied = [], [], [], {}
+    known = _stored_versions(site_id, [e["product_id"] for e in events])
     for event in events:
         wc_id = event["product_id"]
         if wc_id not in known:
@@ -192,6 +218,8 @@ def apply_stock_events(site_id: int, events: list[dict]) -> list[dict]:
         results.append({"status": "applied" if changed else "ignored_older"})
         if changed:
             written.append(wc_id)
+            applied[wc_id] = values  # several events for one item: told once, the stored one against the newest
+    _announce(site_id, known, applied)
     if unknown:
         request_fetch(site_id, unknown)
     check_crossings(site_id, written)

@@ -11,6 +11,7 @@ SMS_PURPOSES = register("sms_purpose", {
     "manual": _l("Sent by hand"), "otp": _l("Checkout code"), "order_status": _l("Order updates"),
     "abandoned_cart": _l("Cart reminders"), "marketing": _l("Marketing"),
     "campaign": _l("Campaigns"), "stock_alert": _l("Low-stock alerts"),
+    "wishlist": _l("Wishlist alerts"),
 })
 
 RECHARGE_STATUSES = register("recharge_status", {

@@ -210,6 +210,16 @@ final class Bikri_Api_Client {
 	}
 
 	/**
+	 * Wishlist events (hearts pressed, SMS alert opt-ins): POST /api/v1/wishlist/events.
+	 *
+	 * @param array[] $events Events, at most 100.
+	 * @return array|WP_Error {results: [{idempotency_key, status: applied|ignored_older}]}
+	 */
+	public function post_wishlist_events( array $events ) {
+		return $this->request( 'POST', '/api/v1/wishlist/events', array( 'events' => array_values( $events ) ), true );
+	}
+
+	/**
 	 * The SMS wallet: GET /api/sms/balance.
 	 *
 	 * @return array|WP_Error {balance, currency, rates: {gsm, unicode}, sms_left_estimate}

@@ -75,6 +75,7 @@ final class Bikri_Checkout_Config {
 	 *     @type bool        $has_blacklist    Whether the blacklist has entries.
 	 *     @type bool        $abandoned_capture Whether the checkout captures what shoppers type.
 	 *     @type array|null  $live_chat        The storefront's chat box (Bikri_Live_Chat::normalise()).
+	 *     @type bool        $wishlist_alerts  Whether product pages offer back-in-stock / price-drop SMS.
 	 *     @type int         $synced_at        Unix time of the last pull that got an answer.
 	 *     @type array|null  $error            The last pull's error: code, message.
 	 * }
@@ -95,6 +96,7 @@ final class Bikri_Checkout_Config {
 				'has_blacklist'    => false,
 				'abandoned_capture' => false,
 				'live_chat'        => null,
+				'wishlist_alerts'  => false,
 				'synced_at'        => 0,
 				'error'            => null,
 			),
@@ -110,6 +112,16 @@ final class Bikri_Checkout_Config {
 	public function otp_enabled() {
 		$state = $this->state();
 		return (bool) $state['otp_enabled'];
+	}
+
+	/**
+	 * Whether the shop sends the wishlist's back-in-stock and price-drop SMS (shoppers may opt in).
+	 *
+	 * @return bool
+	 */
+	public function wishlist_alerts() {
+		$state = $this->state();
+		return (bool) $state['wishlist_alerts'];
 	}
 
 	/**
@@ -175,6 +187,8 @@ final class Bikri_Checkout_Config {
 		$state['abandoned_capture'] = ! empty( $answer['abandoned']['capture'] );
 		// So does the storefront's chat box (H2).
 		$state['live_chat'] = Bikri_Live_Chat::normalise( isset( $answer['live_chat'] ) ? $answer['live_chat'] : null );
+		// So do the wishlist's SMS alerts: the form beside the heart shows only while the shop sends them.
+		$state['wishlist_alerts'] = ! empty( $answer['wishlist']['alerts'] );
 
 		if ( isset( $answer['blacklist'] ) && is_array( $answer['blacklist'] ) ) {
 			// Only a full copy moves the version on: "null" means "you have the current one".

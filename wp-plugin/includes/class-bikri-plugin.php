@@ -134,6 +134,13 @@ final class Bikri_Plugin {
 	public $live_chat;
 
 	/**
+	 * The storefront's wishlist: hearts, the My Account tab, SMS alert opt-ins (U3).
+	 *
+	 * @var Bikri_Wishlist
+	 */
+	public $wishlist;
+
+	/**
 	 * Creates the instance on first call.
 	 *
 	 * @param string $file Main plugin file.
@@ -187,6 +194,7 @@ final class Bikri_Plugin {
 		require_once __DIR__ . '/class-bikri-storefront.php';
 		require_once __DIR__ . '/class-bikri-storefront-page.php';
 		require_once __DIR__ . '/class-bikri-live-chat.php';
+		require_once __DIR__ . '/class-bikri-wishlist.php';
 
 		$this->license        = new Bikri_License();
 		$this->client         = new Bikri_Api_Client( $this->license );
@@ -203,6 +211,7 @@ final class Bikri_Plugin {
 		$this->storefront     = new Bikri_Storefront();
 		$this->storefront_page = new Bikri_Storefront_Page( $this->storefront );
 		$this->live_chat      = new Bikri_Live_Chat( $this->license, $this->checkout->config );
+		$this->wishlist        = new Bikri_Wishlist( $this->license, $this->sync, $this->checkout->config );
 	}
 
 	/**
@@ -234,6 +243,8 @@ final class Bikri_Plugin {
 		add_action( 'wp_enqueue_scripts', array( $this->live_chat, 'action_enqueue_scripts' ) );
 		add_filter( 'script_loader_tag', array( 'Bikri_Live_Chat', 'filter_script_loader_tag' ), 10, 2 );
 		add_action( 'wp_footer', array( $this->live_chat, 'action_footer' ) );
+		// The wishlist (U3): hearts on the storefront, the My Account tab, SMS alert opt-ins; no call to the service.
+		$this->wishlist->set_up();
 
 		// Checkout protection (F2-F4): both checkouts, the order hooks, the shopper's AJAX, the copy's pull.
 		$checkout = $this->checkout;

@@ -460,6 +460,29 @@ final class Bikri_Sync {
 	}
 
 	/**
+	 * Records a wishlist event for this request's flush: the latest per shopper, product and
+	 * kind (a heart pressed twice in one request is one event).
+	 *
+	 * @param array $event {type: added|removed|subscribed|unsubscribed, product_id, variation_id, user_id, email?, phone?}.
+	 */
+	public function record_wishlist( array $event ) {
+		if ( $event['product_id'] <= 0 || '' === $this->license->token() ) {
+			return;
+		}
+		$event['stream']          = 'wishlist';
+		$event['order_id']        = 0;
+		$event['idempotency_key'] = wp_generate_uuid4();
+		$event['version']         = (int) round( microtime( true ) * 1000000 );
+		$kind                     = in_array( $event['type'], array( 'added', 'removed' ), true ) ? 'wish' : 'alert';
+		$key                      = 'w' . $kind . $event['product_id'] . '-' . $event['variation_id'] . '-' . $event['user_id'] . '-' . ( isset( $event['phone'] ) ? $event['phone'] : '' );
+		unset( $this->pending[ $key ] );
+		$this->pending[ $key ] = $event;
+		if ( count( $this->pending ) >= self::BATCH ) {
+			$this->flush();
+		}
+	}
+
+	/**
 	 * The order, or null without WooCommerce or when it is gone.
 	 *
 	 * @param int $order_id Order ID.
@@ -704,10 +727,14 @@ final class Bikri_Sync {
 		for ( $round = 0; $round < self::BATCHES_PER_RUN; $round++ ) {
 			$due      = $this->queue->due( $now, self::BATCH * 5 );
 			$products = array();
+			$wishes   = array();
 			$orders   = array();
 			foreach ( $due as $event ) {
-				if ( isset( $event['stream'] ) && 'product' === $event['stream'] ) {
+				$stream = isset( $event['stream'] ) ? $event['stream'] : 'order';
+				if ( 'product' === $stream ) {
 					$products[] = $event;
+				} elseif ( 'wishlist' === $stream ) {
+					$wishes[] = $event;
 				} else {
 					$orders[] = $event;
 				}
@@ -717,6 +744,11 @@ final class Bikri_Sync {
 				$batch      = array_slice( $products, 0, self::BATCH );
 				$superseded = array_fill_keys( wp_list_pluck( $batch, 'idempotency_key' ), array() );
 				$answer     = $this->client->post_product_events( array_map( array( __CLASS__, 'wire_product' ), $batch ) );
+			} elseif ( ! empty( $wishes ) ) {
+				// Wishlist events go to the wishlist's route, 100 at a time (each carries its version).
+				$batch      = array_slice( $wishes, 0, self::BATCH );
+				$superseded = array_fill_keys( wp_list_pluck( $batch, 'idempotency_key' ), array() );
+				$answer     = $this->client->post_wishlist_events( array_map( array( __CLASS__, 'wire_wishlist' ), $batch ) );
 			} else {
 				list( $batch, $superseded ) = self::dedup( $orders );
 				if ( empty( $batch ) ) {
@@ -856,7 +888,7 @@ final class Bikri_Sync {
 			$event['not_before'] = $now + self::delay( $event['attempts'] );
 			$event['error']      = $message;
 			$this->queue->update( $event );
-			if ( isset( $event['stream'] ) && 'product' === $event['stream'] ) {
+			if ( isset( $event['stream'] ) && in_array( $event['stream'], array( 'product', 'wishlist' ), true ) ) {
 				/* translators: 1: product ID, 2: the service's reason */
 				$last_error = sprintf( __( 'Product #%1$d: %2$s', 'bikri' ), $event['product_id'], $message );
 			} else {
@@ -916,6 +948,29 @@ final class Bikri_Sync {
 			$wire['stock_quantity'] = null === $event['stock_quantity'] ? null : (int) $event['stock_quantity'];
 			$wire['stock_status']   = (string) $event['stock_status'];
 			$wire['manage_stock']   = (bool) $event['manage_stock'];
+		}
+		return $wire;
+	}
+
+	/**
+	 * A wishlist event as the service's POST /api/v1/wishlist/events expects it.
+	 *
+	 * @param array $event Queued event.
+	 * @return array
+	 */
+	private static function wire_wishlist( array $event ) {
+		$wire = array(
+			'idempotency_key' => (string) $event['idempotency_key'],
+			'type'            => (string) $event['type'],
+			'product_id'      => (int) $event['product_id'],
+			'variation_id'    => (int) $event['variation_id'],
+			'user_id'         => (int) $event['user_id'],
+			'version'         => (int) $event['version'],
+		);
+		foreach ( array( 'email', 'phone' ) as $field ) {
+			if ( isset( $event[ $field ] ) && '' !== (string) $event[ $field ] ) {
+				$wire[ $field ] = (string) $event[ $field ];
+			}
 		}
 		return $wire;
 	}

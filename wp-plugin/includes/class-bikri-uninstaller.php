@@ -81,6 +81,9 @@ final class Bikri_Uninstaller {
 		foreach ( array_merge( Bikri_License::OPTIONS, Bikri_Checkout_Config::OPTIONS, array( Bikri_Access::OPTION_PAGES, 'bikri_storefront', 'bikri_storefront_draft' ), self::EMAIL_OPTIONS ) as $option ) {
 			delete_option( $option );
 		}
+		delete_option( Bikri_Wishlist::OPTION_REWRITE );
+		// Shoppers' wishlists: one delete over every user's row of the key.
+		delete_metadata( 'user', 0, Bikri_Wishlist::META, '', true );
 		delete_site_transient( Bikri_Updates::TRANSIENT );
 		self::delete_order_meta();
 		self::delete_export_nonces();

@@ -367,6 +367,52 @@ abstract class Bikri_Test_Case extends TestCase {
 	}
 
 	/**
+	 * Makes AJAX handlers answer as under admin-ajax.php (wp_doing_ajax), their wp_die() thrown
+	 * as Bikri_Test_Die instead of exiting. For setUp.
+	 */
+	protected function answer_as_admin_ajax() {
+		$this->add_filter( 'wp_doing_ajax', '__return_true' );
+		$this->add_filter(
+			'wp_die_ajax_handler',
+			static function () {
+				return static function ( $message ) {
+					throw new Bikri_Test_Die( is_string( $message ) ? $message : '', 200 );
+				};
+			}
+		);
+	}
+
+	/**
+	 * Calls an AJAX handler as admin-ajax.php would (after answer_as_admin_ajax()); returns the
+	 * JSON it sent.
+	 *
+	 * @param callable    $handler      The handler.
+	 * @param array       $post         Posted fields.
+	 * @param string|null $nonce_action A valid nonce for this action is posted as "nonce"; null: none.
+	 * @return array
+	 */
+	protected function call_ajax( callable $handler, array $post, $nonce_action = null ) {
+		if ( null !== $nonce_action ) {
+			$post['nonce'] = wp_create_nonce( $nonce_action );
+		}
+		$_POST    = wp_slash( $post );
+		$_REQUEST = $_POST;
+		$output   = $this->output_of(
+			function () use ( $handler ) {
+				try {
+					call_user_func( $handler );
+				} catch ( Bikri_Test_Die $die ) {
+					return;
+				}
+				$this->fail( 'the handler must answer and stop' );
+			}
+		);
+		$json = json_decode( $output, true );
+		$this->assertIsArray( $json, $output );
+		return $json;
+	}
+
+	/**
 	 * Requests sent to a path.
 	 *
 	 * @param string $path Path.
