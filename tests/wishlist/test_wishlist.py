@@ -10,7 +10,7 @@ from backend.customers.campaigns import opt_out
 from backend.extensions import db
 from backend.inventory import service as inventory
 from backend.inventory.signals import items_changed
-from backend.notifications.service import inbound_reply
+from backend.notifications.opt_outs import inbound_reply
 from backend.orders.service import upsert_orders
 from backend.sms.models import SmsMessage
 from backend.timeutil import utcnow
