@@ -20,8 +20,10 @@ depends_on = None
 # few hundred rows (one per day with a last sale) instead of every item on hand, and a job folds
 # the rows together. Summing the items directly took ~136 ms at 50,000 products (bench/inventory.py).
 ON_HAND = "{t}.deleted_at IS NULL AND {t}.stock_quantity > 0 AND {t}.type <> 'variable'"
+# an item's part of the totals; `sign` - for the version a statement took away
 CONTRIBUTION = ("{t}.site_id, COALESCE(({t}.last_sold_at + interval '6 hours')::date, date '0001-01-01') AS sold_day, "
-                "{t}.stock_quantity AS units, {t}.stock_quantity * round(COALESCE({t}.cost_price, {t}.price, 0) * 100) AS value")
+                "{sign}{t}.stock_quantity AS units, "
+                "{sign}{t}.stock_quantity * round(COALESCE({t}.cost_price, {t}.price, 0) * 100) AS value")
 AGING_FIELDS = ("site_id", "last_sold_at", "stock_quantity", "cost_price", "price", "type", "deleted_at")
 CHANGED = "({}) IS DISTINCT FROM ({})".format(", ".join(f"o.{f}" for f in AGING_FIELDS), ", ".join(f"n.{f}" for f in AGING_FIELDS))
 TRIGGERS = f"""
@@ -29,15 +31,15 @@ CREATE FUNCTION bikri_stock_aging_insert() RETURNS trigger LANGUAGE plpgsql AS $
 BEGIN
   INSERT INTO stock_aging_deltas (site_id, sold_day, items, units, value_poisha)
   SELECT site_id, sold_day, count(*), sum(units), sum(value) FROM (
-    SELECT {CONTRIBUTION.format(t='n')} FROM new_rows n WHERE {ON_HAND.format(t='n')}
+    SELECT {CONTRIBUTION.format(t='n', sign='')} FROM new_rows n WHERE {ON_HAND.format(t='n')}
   ) added GROUP BY site_id, sold_day;
   RETURN NULL;
 END $$;
 CREATE FUNCTION bikri_stock_aging_delete() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO stock_aging_deltas (site_id, sold_day, items, units, value_poisha)
-  SELECT site_id, sold_day, -count(*), -sum(units), -sum(value) FROM (
-    SELECT {CONTRIBUTION.format(t='o')} FROM old_rows o WHERE {ON_HAND.format(t='o')}
+  SELECT site_id, sold_day, -count(*), sum(units), sum(value) FROM (
+    SELECT {CONTRIBUTION.format(t='o', sign='-')} FROM old_rows o WHERE {ON_HAND.format(t='o')}
   ) taken GROUP BY site_id, sold_day;
   RETURN NULL;
 END $$;
@@ -46,10 +48,10 @@ BEGIN
   -- only rows whose stock, price, last sale or deletion changed count; a name change adds nothing
   INSERT INTO stock_aging_deltas (site_id, sold_day, items, units, value_poisha)
   SELECT site_id, sold_day, sum(items), sum(units), sum(value) FROM (
-    SELECT {CONTRIBUTION.format(t='o')}, -1 AS items FROM old_rows o JOIN new_rows n ON n.id = o.id
+    SELECT {CONTRIBUTION.format(t='o', sign='-')}, -1 AS items FROM old_rows o JOIN new_rows n ON n.id = o.id
      WHERE {ON_HAND.format(t='o')} AND {CHANGED}
     UNION ALL
-    SELECT {CONTRIBUTION.format(t='n')}, 1 FROM old_rows o JOIN new_rows n ON n.id = o.id
+    SELECT {CONTRIBUTION.format(t='n', sign='')}, 1 FROM old_rows o JOIN new_rows n ON n.id = o.id
      WHERE {ON_HAND.format(t='n')} AND {CHANGED}
   ) changed GROUP BY site_id, sold_day;
   RETURN NULL;
@@ -105,7 +107,7 @@ def upgrade():
         op.execute(TRIGGERS)
         op.execute(f"INSERT INTO stock_aging_deltas (site_id, sold_day, items, units, value_poisha) "
                    f"SELECT site_id, sold_day, count(*), sum(units), sum(value) FROM "
-                   f"(SELECT {CONTRIBUTION.format(t='s')} FROM stock_items s WHERE {ON_HAND.format(t='s')}) on_hand "
+                   f"(SELECT {CONTRIBUTION.format(t='s', sign='')} FROM stock_items s WHERE {ON_HAND.format(t='s')}) on_hand "
                    f"GROUP BY site_id, sold_day")
         day = "(o.date_created_gmt + interval '6 hours')::date"
     else:
