@@ -25,7 +25,7 @@ def _email_states(app, wc_id):
             .where(StockItem.wc_id == wc_id).order_by(LowStockCrossing.id)).scalars()]
 
 
-def test_one_email_per_crossing_sent_by_a_worker(app, connected):
+def test_one_email_per_crossing_sent_by_a_worker(app, connected, monkeypatch):
     _product(app, connected.site_id, 801, "জামদানি শাড়ি", 30)
     version = service.version_of(utcnow()) + 1_000_000
 
@@ -38,7 +38,7 @@ def test_one_email_per_crossing_sent_by_a_worker(app, connected):
         assert answer.status_code == 200
 
     with SandboxSmtp() as (url, mailbox):
-        app.config["SMTP_URL"] = url
+        monkeypatch.setitem(app.config, "SMTP_URL", url)  # (the app is the session's)
         answer = connected.client.put("/api/v1/inventory/settings", headers=connected.auth,
                                       json={"default_threshold": 5, "alert_email": "owner@shop.test"})
         assert answer.status_code == 200 and answer.json["alert_email"] == "owner@shop.test"
@@ -55,10 +55,10 @@ def test_one_email_per_crossing_sent_by_a_worker(app, connected):
     assert message["Message-ID"] != sent[1]["message"]["Message-ID"]
 
 
-def test_a_refused_address_is_marked_failed_and_not_sent_again(app, connected):
+def test_a_refused_address_is_marked_failed_and_not_sent_again(app, connected, monkeypatch):
     _product(app, connected.site_id, 802, "Saree", 30)
     with SandboxSmtp() as (url, mailbox):
-        app.config["SMTP_URL"] = url
+        monkeypatch.setitem(app.config, "SMTP_URL", url)  # (the app is the session's)
         with app.app_context():
             service.update_settings(connected.site_id, {"alert_email": "nobody@refused.test"})
             db.session.commit()
