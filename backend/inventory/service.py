@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask import current_app
 from flask_babel import force_locale, gettext as _
-from sqlalchemy import and_, func, or_, select, text, update
+from sqlalchemy import and_, bindparam, func, or_, select, text, update
 
 from backend import commits
 from backend.dbutil import in_list, on_postgresql, upsert_insert
@@ -170,6 +170,11 @@ def upsert_items(site_id: int, rows: list[dict]) -> list[int]:
                                                         StockItem.last_sold_at.is_(None))).scalars().all()
     if new:
         _fill_last_sold(site_id, new)
+    # items stored for the first time: their 30 days' sales from the units sold per day
+    start = sales_window_start()
+    db.session.execute(update(StockItem).where(
+        StockItem.site_id == site_id, in_list(StockItem.wc_id, written), StockItem.sold_since.is_(None))
+        .values(units_sold_30=_units_sold_since(start), sold_since=start).execution_options(synchronize_session=False))
     check_crossings(site_id, written)
     return written
 
@@ -376,6 +381,47 @@ def move_units_sold(site_id: int, units: dict[tuple[int, date], int]) -> None:
     db.session.execute(statement.on_conflict_do_update(
         index_elements=[ItemSalesDay.site_id, ItemSalesDay.wc_id, ItemSalesDay.day],
         set_={"quantity": ItemSalesDay.quantity + statement.excluded.quantity}))
+    # and the items' 30 days' sums, for the days their sum holds (the days before leave it at the roll)
+    start = sales_window_start()
+    recent = [{"site": site_id, "item": row["wc_id"], "day": row["day"], "units": row["quantity"]}
+              for row in rows if row["day"] >= start]
+    if recent:
+        items = StockItem.__table__
+        db.session.execute(items.update().where(
+            items.c.site_id == bindparam("site"), items.c.wc_id == bindparam("item"), items.c.sold_since <= bindparam("day"))
+            .values(units_sold_30=items.c.units_sold_30 + bindparam("units")), recent)
+
+
+def sales_window_start() -> date:
+    """The first (Dhaka) day of the last 30, today included."""
+    return dhaka_today() - timedelta(days=SALES_WINDOW_DAYS - 1)
+
+
+def _units_sold_since(start: date):
+    return func.coalesce(select(func.sum(ItemSalesDay.quantity)).where(
+        ItemSalesDay.site_id == StockItem.site_id, ItemSalesDay.wc_id == StockItem.wc_id, ItemSalesDay.day >= start)
+        .scalar_subquery(), 0)
+
+
+def roll_sales_window(site_id: int) -> int:
+    """The shop's items whose 30 days began before today's 30: summed again from the units sold
+    per day (at most 30 rows each). Their rows are locked first, so an order stored meanwhile
+    either committed before the sum is read or adds its units after it."""
+    start = sales_window_start()
+    stale = and_(StockItem.site_id == site_id, or_(StockItem.sold_since.is_(None), StockItem.sold_since < start))
+    if not db.session.execute(select(StockItem.id).where(stale).with_for_update()).first():
+        return 0
+    return db.session.execute(update(StockItem).where(stale).values(
+        units_sold_30=_units_sold_since(start), sold_since=start).execution_options(synchronize_session=False)).rowcount
+
+
+def roll_sales_windows() -> int:
+    """The job (hourly): every shop's 30 days moved to today's, a shop a commit."""
+    rolled = 0
+    for site_id in db.session.execute(select(InventorySettings.site_id).order_by(InventorySettings.site_id)).scalars().all():
+        rolled += roll_sales_window(site_id)
+        commits.keep_progress()
+    return rolled
 
 
 def record_sales(site_id: int, sales: list[tuple[int, datetime]]) -> None:
@@ -553,18 +599,6 @@ def low_stock_email(address: str, rows) -> Email:
     return Email(to=address, subject=subject, text=text)
 
 
-def units_sold_recently(site_id: int, wc_ids: list[int], days: int = SALES_WINDOW_DAYS) -> dict[int, int]:
-    """{product or variation wc id: units sold in the last `days` (Dhaka) days, today included}:
-    at most `days` rows of the units sold per day for each item."""
-    if not wc_ids:
-        return {}
-    since = dhaka_today() - timedelta(days=days - 1)
-    return {wc_id: int(units) for wc_id, units in db.session.execute(
-        select(ItemSalesDay.wc_id, func.sum(ItemSalesDay.quantity))
-        .where(ItemSalesDay.site_id == site_id, in_list(ItemSalesDay.wc_id, wc_ids), ItemSalesDay.day >= since)
-        .group_by(ItemSalesDay.wc_id))}
-
-
 def days_of_cover(quantity: int | None, sold_30: int) -> float | None:
     """Days the stock lasts at the last 30 days' pace; None when nothing sold (or not tracked)."""
     if quantity is None or sold_30 <= 0:
@@ -574,30 +608,24 @@ def days_of_cover(quantity: int | None, sold_30: int) -> float | None:
 
 def low_stock(site_id: int, limit: int = 200) -> list[dict]:
     """Items at or below their threshold, and items whose days of cover are below the shop's
-    warning, soonest out first. The second kind is found from the units sold per day of the
-    last 30 days (one index range), never from the orders."""
+    warning, soonest out first. Days of cover come from each item's stored 30 days' sales, never
+    from the orders (two index reads on PostgreSQL: ix_stock_items_managed_stock, _selling)."""
     settings = settings_for(site_id)
     live = and_(StockItem.site_id == site_id, StockItem.deleted_at.is_(None), StockItem.manage_stock.is_(True),
                 StockItem.stock_quantity.is_not(None))
     low = db.session.execute(select(StockItem).where(
         live, StockItem.stock_quantity <= _threshold_expr(settings.default_threshold))
         .order_by(StockItem.stock_quantity, StockItem.id).limit(limit)).scalars().all()
-    recent = (select(ItemSalesDay.wc_id, func.sum(ItemSalesDay.quantity).label("units"))
-              .where(ItemSalesDay.site_id == site_id,
-                     ItemSalesDay.day >= dhaka_today() - timedelta(days=SALES_WINDOW_DAYS - 1))
-              .group_by(ItemSalesDay.wc_id).having(func.sum(ItemSalesDay.quantity) > 0).subquery())
     # stock / (units / 30) < cover days, without a division
-    running_out = db.session.execute(
-        select(StockItem).join(recent, recent.c.wc_id == StockItem.wc_id)
-        .where(live, StockItem.stock_quantity * SALES_WINDOW_DAYS < settings.cover_days * recent.c.units)
-        .order_by(StockItem.stock_quantity * 1.0 / recent.c.units, StockItem.id).limit(limit)).scalars().all()
-    found = {item.id: item for item in [*low, *running_out]}
-    sold = units_sold_recently(site_id, sorted({item.wc_id for item in found.values()}))
+    running_out = db.session.execute(select(StockItem).where(
+        live, StockItem.units_sold_30 > 0,
+        StockItem.stock_quantity * SALES_WINDOW_DAYS < settings.cover_days * StockItem.units_sold_30)
+        .order_by(StockItem.stock_quantity * 1.0 / StockItem.units_sold_30, StockItem.id).limit(limit)).scalars().all()
     rows = []
-    for item in found.values():
+    for item in {item.id: item for item in [*low, *running_out]}.values():
         threshold = item.low_stock_threshold if item.low_stock_threshold is not None else settings.default_threshold
-        cover = days_of_cover(item.stock_quantity, sold.get(item.wc_id, 0))
-        rows.append({"item": item, "threshold": threshold, "sold_30": sold.get(item.wc_id, 0),
+        cover = days_of_cover(item.stock_quantity, item.units_sold_30)
+        rows.append({"item": item, "threshold": threshold, "sold_30": item.units_sold_30,
                      "days_of_cover": None if cover is None else round(cover, 1),
                      "below_threshold": item.stock_quantity <= threshold})
     rows.sort(key=lambda r: (r["days_of_cover"] if r["days_of_cover"] is not None else 1e9, r["item"].stock_quantity))

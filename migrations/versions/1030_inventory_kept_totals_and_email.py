@@ -80,11 +80,22 @@ SELECT site_id, wc_id, day, sum(quantity) FROM (
 SOLD = f"AND o.deleted_at IS NULL AND o.excluded_from_sales = false AND o.status NOT IN {NOT_SOLD}"
 
 
+# each item's units sold in the last 30 days (today and the 29 before, in Dhaka)
+UNITS_SOLD_FILL = """
+UPDATE stock_items SET sold_since = {start},
+  units_sold_30 = COALESCE((SELECT sum(d.quantity) FROM item_sales_days d
+                            WHERE d.site_id = stock_items.site_id AND d.wc_id = stock_items.wc_id AND d.day >= {start}), 0)
+"""
+
+
 def upgrade():
     with op.batch_alter_table('inventory_settings', schema=None) as batch_op:
         batch_op.add_column(sa.Column('alert_email', sa.String(length=254), nullable=True))
     with op.batch_alter_table('low_stock_crossings', schema=None) as batch_op:
         batch_op.add_column(sa.Column('email_alert', sa.String(length=20), server_default='none', nullable=False))
+    with op.batch_alter_table('stock_items', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('units_sold_30', sa.Integer(), server_default='0', nullable=False))
+        batch_op.add_column(sa.Column('sold_since', sa.Date(), nullable=True))
     op.create_table('stock_aging_deltas',
         sa.Column('id', sa.BigInteger(), nullable=False),
         sa.Column('site_id', sa.Integer(), nullable=False),
@@ -109,10 +120,19 @@ def upgrade():
                    f"SELECT site_id, sold_day, count(*), sum(units), sum(value) FROM "
                    f"(SELECT {CONTRIBUTION.format(t='s', sign='')} FROM stock_items s WHERE {ON_HAND.format(t='s')}) on_hand "
                    f"GROUP BY site_id, sold_day")
+        # the low-stock list's items running out: those that sold in the last 30 days, by days of cover
+        op.execute("CREATE INDEX ix_stock_items_selling ON stock_items (site_id) INCLUDE (stock_quantity, units_sold_30) "
+                   "WHERE units_sold_30 > 0 AND deleted_at IS NULL AND manage_stock")
+        # the items at or below their threshold, fewest first (the index walked in order, 200 taken)
+        op.execute("CREATE INDEX ix_stock_items_managed_stock ON stock_items (site_id, stock_quantity, id) "
+                   "WHERE deleted_at IS NULL AND manage_stock")
         day = "(o.date_created_gmt + interval '6 hours')::date"
+        start = "(now() AT TIME ZONE 'UTC' + interval '6 hours')::date - 29"
     else:
         day = "date(o.date_created_gmt, '+6 hours')"
+        start = "date('now', '+6 hours', '-29 days')"
     op.execute(SALES_FILL.format(day=day, sold=SOLD))
+    op.execute(UNITS_SOLD_FILL.format(start=start))
 
 
 def downgrade():
@@ -124,6 +144,12 @@ def downgrade():
     op.drop_table('item_sales_days')
     op.drop_index('ix_stock_aging_deltas_site_id_sold_day', table_name='stock_aging_deltas')
     op.drop_table('stock_aging_deltas')
+    if op.get_bind().dialect.name == 'postgresql':
+        op.execute("DROP INDEX IF EXISTS ix_stock_items_selling")
+        op.execute("DROP INDEX IF EXISTS ix_stock_items_managed_stock")
+    with op.batch_alter_table('stock_items', schema=None) as batch_op:
+        batch_op.drop_column('sold_since')
+        batch_op.drop_column('units_sold_30')
     with op.batch_alter_table('low_stock_crossings', schema=None) as batch_op:
         batch_op.drop_column('email_alert')
     with op.batch_alter_table('inventory_settings', schema=None) as batch_op:

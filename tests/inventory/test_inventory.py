@@ -320,6 +320,15 @@ def test_days_of_cover_warns_before_the_stock_is_low(app, connected):
         db.session.commit()
     rows = {row["item"]["sku"]: row for row in connected.get("/api/v1/inventory/low-stock").json["items"]}
     assert rows == {}  # 30 left sold: 10 in stock last 10 days, above the 7 days' warning
+    # a product stored after its orders: its 30 days' sales from the units sold per day
+    with app.app_context():
+        upsert_orders(connected.site_id, [_order(9500 + n, noon - timedelta(days=n), [(503, 0, 2)]) for n in range(3)])
+        service.upsert_items(connected.site_id, [
+            service.normalise_item({"id": 503, "name": "New", "sku": "NEW", "manage_stock": True, "stock_quantity": 1,
+                                    "price": "100", "date_modified_gmt": "2026-01-01T00:00:00"})])
+        db.session.commit()
+    rows = {row["item"]["sku"]: row for row in connected.get("/api/v1/inventory/low-stock").json["items"]}
+    assert rows["NEW"]["sold_30"] == 6 and rows["NEW"]["days_of_cover"] == 5.0  # 1 left, 0.2 a day
 
 
 def test_reconciliation_catches_a_variation_changed_alone(app, connected, store, catalogue):

@@ -133,6 +133,7 @@ def test_units_sold_per_day_follow_the_orders(app, shop, changes):
     """(The examples share the shop: each compares everything stored, whatever came before.)"""
     now = utcnow().replace(microsecond=0)
     with app.app_context():
+        _store_items(shop.site_id)  # (products stored before or after their orders: see test_inventory)
         for n, change in enumerate(changes):
             modified = now + timedelta(seconds=n + 1)
             if change["delete"]:
@@ -146,9 +147,34 @@ def test_units_sold_per_day_follow_the_orders(app, shop, changes):
                                           "date_created_gmt": _stamp(created), "date_modified_gmt": _stamp(modified),
                                           "billing": {"first_name": "Rahim", "phone": "01711234567"}, "line_items": lines}])
         db.session.commit()
-        assert kept_sales(shop.site_id) == recomputed_sales(shop.site_id)
-        # and days of cover read them: the last 30 days of one item
-        recent = service.units_sold_recently(shop.site_id, [701])
-        today = in_dhaka(utcnow()).date()
-        assert recent.get(701, 0) == sum(units for (wc_id, day), units in recomputed_sales(shop.site_id).items()
-                                         if wc_id == 701 and (today - day).days < service.SALES_WINDOW_DAYS)
+        raw = recomputed_sales(shop.site_id)
+        assert kept_sales(shop.site_id) == raw
+        # and each item's 30 days' sum, which days of cover read
+        start = service.sales_window_start()
+        for item in db.session.execute(select(StockItem).where(StockItem.site_id == shop.site_id)).scalars():
+            assert item.sold_since == start
+            assert item.units_sold_30 == sum(units for (wc_id, day), units in raw.items() if wc_id == item.wc_id and day >= start)
+
+
+def test_a_day_leaving_the_30_days_is_summed_out(app, shop):
+    """The hourly roll: an item whose 30 days began before today's is summed again from the days."""
+    with app.app_context():
+        _store_items(shop.site_id)
+        start = service.sales_window_start()
+        db.session.add_all([ItemSalesDay(site_id=shop.site_id, wc_id=701, day=start - timedelta(days=1), quantity=5),
+                            ItemSalesDay(site_id=shop.site_id, wc_id=701, day=start, quantity=2)])
+        db.session.execute(StockItem.__table__.update().where(StockItem.site_id == shop.site_id, StockItem.wc_id == 701)
+                           .values(sold_since=start - timedelta(days=1), units_sold_30=7))
+        db.session.commit()
+        assert service.roll_sales_windows() == 1
+        db.session.commit()
+        item = db.session.execute(select(StockItem).where(StockItem.site_id == shop.site_id, StockItem.wc_id == 701)).scalar_one()
+        assert (item.units_sold_30, item.sold_since) == (2, start)
+        assert service.roll_sales_window(shop.site_id) == 0  # nothing left to move today
+
+
+def _store_items(site_id):
+    service.upsert_items(site_id, [service.normalise_item(
+        {"id": wc_id, "name": f"P{wc_id}", "manage_stock": True, "stock_quantity": 50, "price": "10",
+         "date_modified_gmt": "2026-01-01T00:00:00"}, {"id": VARIATIONS[wc_id], "name": "Parent"} if wc_id in VARIATIONS else None)
+        for wc_id in (701, 702, 704, 705)])
