@@ -609,18 +609,20 @@ def days_of_cover(quantity: int | None, sold_30: int) -> float | None:
 def low_stock(site_id: int, limit: int = 200) -> list[dict]:
     """Items at or below their threshold, and items whose days of cover are below the shop's
     warning, soonest out first. Days of cover come from each item's stored 30 days' sales, never
-    from the orders (two index reads on PostgreSQL: ix_stock_items_managed_stock, _selling)."""
+    from the orders (on PostgreSQL two partial indexes: ix_stock_items_managed_stock, _selling)."""
     settings = settings_for(site_id)
     live = and_(StockItem.site_id == site_id, StockItem.deleted_at.is_(None), StockItem.manage_stock.is_(True),
                 StockItem.stock_quantity.is_not(None))
     low = db.session.execute(select(StockItem).where(
         live, StockItem.stock_quantity <= _threshold_expr(settings.default_threshold))
         .order_by(StockItem.stock_quantity, StockItem.id).limit(limit)).scalars().all()
-    # stock / (units / 30) < cover days, without a division
-    running_out = db.session.execute(select(StockItem).where(
+    # stock / (units / 30) < cover days, without a division; the ids from the index alone, then the rows
+    running_out = db.session.execute(select(StockItem.id).where(
         live, StockItem.units_sold_30 > 0,
         StockItem.stock_quantity * SALES_WINDOW_DAYS < settings.cover_days * StockItem.units_sold_30)
         .order_by(StockItem.stock_quantity * 1.0 / StockItem.units_sold_30, StockItem.id).limit(limit)).scalars().all()
+    if running_out:
+        running_out = db.session.execute(select(StockItem).where(in_list(StockItem.id, running_out))).scalars().all()
     rows = []
     for item in {item.id: item for item in [*low, *running_out]}.values():
         threshold = item.low_stock_threshold if item.low_stock_threshold is not None else settings.default_threshold
@@ -725,7 +727,8 @@ def aging(site_id: int, *, page: int = 1, per_page: int = 50) -> dict:
     bucket (cost price, else the price), and a page of the slowest movers, slowest first."""
     today = dhaka_today()
     totals = {name: {"bucket": name, "items": 0, "units": 0, "value": 0} for name, *_r in AGING_BUCKETS}
-    for sold_day, items, units, value in aging_days(site_id):
+    days = aging_days(site_id)
+    for sold_day, items, units, value in days:
         bucket = totals[bucket_of(None if sold_day is None else (today - sold_day).days)]
         bucket["items"] += items
         bucket["units"] += units
@@ -733,25 +736,29 @@ def aging(site_id: int, *, page: int = 1, per_page: int = 50) -> dict:
     for bucket in totals.values():
         bucket["value"] = (Decimal(bucket["value"]) / 100).quantize(Decimal("0.01"))
     on_hand = sum(bucket["items"] for bucket in totals.values())
+    never_sold = sum(items for day, items, _units, _value in days if day is None)
+    page_items = slow_movers(site_id, per_page, (page - 1) * per_page, never_sold=never_sold)
     return {"buckets": list(totals.values()), "page": page, "per_page": per_page, "total": on_hand,
-            "pages": -(-on_hand // per_page),
-            "slow_movers": [aging_row(item, today) for item in slow_movers(site_id, per_page, (page - 1) * per_page)]}
+            "pages": -(-on_hand // per_page), "slow_movers": [aging_row(item, today) for item in page_items]}
 
 
-def slow_movers(site_id: int, limit: int, offset: int = 0) -> list[StockItem]:
-    """Never sold first, then by last sale, oldest first (two index walks: NULLs sort apart)."""
-    never = db.session.execute(select(StockItem).where(_on_hand(site_id), StockItem.last_sold_at.is_(None))
-                               .order_by(StockItem.id).offset(offset).limit(limit)).scalars().all()
-    if len(never) >= limit:
-        return list(never)
-    skipped = 0
-    if offset:
-        skipped = max(0, offset - db.session.execute(select(func.count()).where(
-            _on_hand(site_id), StockItem.last_sold_at.is_(None))).scalar_one())
-    rest = db.session.execute(select(StockItem).where(_on_hand(site_id), StockItem.last_sold_at.is_not(None))
-                              .order_by(StockItem.last_sold_at, StockItem.id).offset(skipped)
-                              .limit(limit - len(never))).scalars().all()
-    return [*never, *rest]
+def slow_movers(site_id: int, limit: int, offset: int = 0, *, never_sold: int | None = None) -> list[StockItem]:
+    """Never sold first, then by last sale, oldest first (two index walks: NULLs sort apart). The
+    page's ids are found inside ix_stock_items_on_hand (PostgreSQL), however deep the page, then
+    only those rows are read; `never_sold`, the items on hand never sold, spares counting them."""
+    if never_sold is None:
+        never_sold = db.session.execute(select(func.count()).where(
+            _on_hand(site_id), StockItem.last_sold_at.is_(None))).scalar_one()
+    ids = []
+    if offset < never_sold:
+        ids = db.session.execute(select(StockItem.id).where(_on_hand(site_id), StockItem.last_sold_at.is_(None))
+                                 .order_by(StockItem.id).offset(offset).limit(limit)).scalars().all()
+    if len(ids) < limit:
+        ids += db.session.execute(select(StockItem.id).where(_on_hand(site_id), StockItem.last_sold_at.is_not(None))
+                                  .order_by(StockItem.last_sold_at, StockItem.id).offset(max(0, offset - never_sold))
+                                  .limit(limit - len(ids))).scalars().all()
+    found = {item.id: item for item in db.session.execute(select(StockItem).where(in_list(StockItem.id, ids))).scalars()} if ids else {}
+    return [found[i] for i in ids if i in found]
 
 
 def aging_row(item: StockItem, today: date) -> dict:
@@ -763,8 +770,9 @@ def aging_row(item: StockItem, today: date) -> dict:
 def iter_aging_rows(site_id: int, chunk: int = 1000):
     """Every item on hand, slowest first, for the CSV export (read in chunks)."""
     today, offset = dhaka_today(), 0
+    never_sold = sum(items for day, items, _units, _value in aging_days(site_id) if day is None)
     while True:
-        items = slow_movers(site_id, chunk, offset)
+        items = slow_movers(site_id, chunk, offset, never_sold=never_sold)
         for item in items:
             yield aging_row(item, today)
         if len(items) < chunk:

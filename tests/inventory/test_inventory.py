@@ -244,6 +244,9 @@ def test_aging_buckets_by_last_sale_and_value(app, connected):
     assert (buckets["90+"]["items"], buckets["90+"]["value"]) == (2, "30.00")  # 200 days and never sold
     slow = [row["item"]["sku"] for row in report["slow_movers"]]
     assert slow == ["P4", "P3", "P2", "P1", "P0"]  # never sold first; nothing out of stock
+    pages = [connected.get(f"/api/v1/inventory/aging?per_page=2&page={n}").json for n in (1, 2, 3)]
+    assert [row["item"]["sku"] for page in pages for row in page["slow_movers"]] == slow
+    assert (pages[0]["total"], pages[0]["pages"]) == (5, 3)
 
 
 def test_orders_move_the_last_sale(app, connected, store, catalogue):
