@@ -122,12 +122,11 @@ def upgrade():
                    f"GROUP BY site_id, sold_day")
         # the low-stock list (`IS TRUE` as the queries say it, or the planner cannot use them): the
         # items running out, read from the index alone (those that sold in the last 30 days), and
-        # the items at or below their threshold, fewest first (the index walked in order, 200 taken;
-        # the stock list's "low" count reads it alone too)
+        # the items at or below their threshold, fewest first (the index walked in order, 200 taken)
         op.execute("CREATE INDEX ix_stock_items_selling ON stock_items (site_id) INCLUDE (stock_quantity, units_sold_30, id) "
                    "WHERE units_sold_30 > 0 AND deleted_at IS NULL AND manage_stock IS TRUE")
         op.execute("CREATE INDEX ix_stock_items_managed_stock ON stock_items (site_id, stock_quantity, id) "
-                   "INCLUDE (low_stock_threshold) WHERE deleted_at IS NULL AND manage_stock IS TRUE")
+                   "WHERE deleted_at IS NULL AND manage_stock IS TRUE")
         day = "(o.date_created_gmt + interval '6 hours')::date"
         start = "(now() AT TIME ZONE 'UTC' + interval '6 hours')::date - 29"
     else:
