@@ -138,6 +138,10 @@ class Config:
         self.OPENAPI_SWAGGER_UI_URL = "https://cdn.jsdelivr.net/npm/swagger-ui-dist/"
         self.JSON_SORT_KEYS = False
         self.SMS_GATEWAY_TIMEOUT = float(os.environ.get("BIKRI_SMS_GATEWAY_TIMEOUT", "10"))
+        # Email out of the service (low-stock alerts), see backend/integrations/mail.py for the
+        # address's form (smtp://user:password@host:587?from=alerts@example.com); empty: no email
+        self.SMTP_URL = os.environ.get("BIKRI_SMTP_URL", "").strip()
+        self.SMTP_TIMEOUT = float(os.environ.get("BIKRI_SMTP_TIMEOUT", "20"))
         # Meta's Graph API (Conversions API); tests and the demo point it at backend/sandbox/meta_graph.py
         self.META_GRAPH_URL = os.environ.get("BIKRI_META_GRAPH_URL", "https://graph.facebook.com")
         # Couriers: where each courier's API is (its production address unless set, e.g. to a

@@ -152,7 +152,8 @@ def _json_value(value):
 # Indexes the migrations make by hand on PostgreSQL only (expression indexes the models cannot
 # describe for both databases). Autogenerate and the models-vs-migrations test leave them be.
 DATABASE_ONLY_INDEXES = {"ix_orders_billing_name_trgm", "ix_stock_items_live_name", "ix_stock_items_on_hand",
-                         "ix_stock_items_name_trgm", "ix_stock_items_sku_trgm", "ix_help_articles_search"}
+                         "ix_stock_items_name_trgm", "ix_stock_items_sku_trgm", "ix_stock_items_selling",
+                         "ix_stock_items_managed_stock", "ix_help_articles_search"}
 # Tables the migrations make by hand on SQLite only: the help centre's FTS5 index and the
 # tables FTS5 keeps its index in (help_search_data, _idx, _docsize, _config).
 DATABASE_ONLY_TABLES = ("help_search",)

@@ -3,9 +3,13 @@
 1. A batch of 5,000 SKUs against the sandbox WooCommerce store (its own thread, real socket):
    WooCommerce calls counted at the store (target <= 50), a result per row (5,000 recorded), and
    memory flat (see below), for 1,000 and for 5,000 rows.
-2. The stock list (first page and a deep page, and a search) and the aging report, and the low-stock
-   list, at 50,000 products / 1,000,000 orders (rows inserted directly with generate_series):
-   p95 of the service call the JSON API and the embed page make, beside the target (<= 50 ms).
+2. The stock list (first page and a deep page, and a search), the aging report (buckets and a page
+   of slow movers: the totals the stock_items triggers keep, folded) and the low-stock list (days
+   of cover from each item's stored 30 days' sales, kept from the units sold per item and day), at
+   50,000 products / 1,000,000 orders (rows inserted directly with generate_series): p95 of the
+   service call the JSON API and the embed page make, beside the target (<= 50 ms). Before
+   migration 1030 (same machine, loaded): aging p95 45.8-136 ms (it read every item on hand),
+   low-stock list p95 1,001 ms (it summed 30 days of order lines).
 Memory: the worker's Python heap peak (tracemalloc) over all the job's tasks, 100 rows each in a
 fresh session as a worker runs them; "flat" means it does not grow with the batch (1,000 vs 5,000).
 
@@ -153,6 +157,17 @@ def fill(app, products: int, orders: int) -> int:
                 SELECT oi.product_id, max(o.date_created_gmt) AS last FROM order_items oi JOIN orders o ON o.id = oi.order_id
                 WHERE o.site_id = :s GROUP BY oi.product_id) x
             WHERE si.site_id = :s AND si.wc_id = x.product_id"""), {"s": site_id})
+        # the units sold per item and Dhaka day, as the order_stored listener keeps them
+        db.session.execute(text("""
+            INSERT INTO item_sales_days (site_id, wc_id, day, quantity)
+            SELECT :s, oi.product_id, (o.date_created_gmt + interval '6 hours')::date, sum(oi.quantity)
+            FROM order_items oi JOIN orders o ON o.id = oi.order_id WHERE o.site_id = :s GROUP BY 2, 3"""), {"s": site_id})
+        db.session.commit()
+        # the aging totals the stock_items triggers appended, folded as the job does every 5 minutes,
+        # and each item's 30 days' sales summed, as the hourly roll does
+        from backend.inventory import service
+        service.fold_aging_totals()
+        service.roll_sales_window(site_id)
         db.session.commit()
     with app.app_context():
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
@@ -208,15 +223,14 @@ def main():
                 "stock list, low stock only": page(1, show="low"),
                 "stock list, search SKU": page(1, q="SKU-4242"),
                 "aging report (buckets + 50 slowest)": lambda: service.aging(site_id),
+                "aging report, page 500 of slow movers": lambda: service.aging(site_id, page=500),
                 "low-stock list (30 days' sales)": lambda: service.low_stock(site_id),
             }
             print(f"== {args.products:,} products / {args.orders:,} orders (PostgreSQL)")
             print(f"  {'case':40} {'p50 ms':>8} {'p95 ms':>8}  target <= {TARGET_MS:.0f} ms")
             for name, fn in cases.items():
-                p50, p95 = timed(fn, args.runs if not name.startswith("low-stock") else min(args.runs, 5))
-                # the issue's targets are the stock list and the aging report; the low-stock list is shown for information
-                judged = verdict(p95 <= TARGET_MS) if not name.startswith("low-stock") else "(no target)"
-                print(f"  {name:40} {p50:8.1f} {p95:8.1f}  {judged}", flush=True)
+                p50, p95 = timed(fn, args.runs)
+                print(f"  {name:40} {p50:8.1f} {p95:8.1f}  {verdict(p95 <= TARGET_MS)}", flush=True)
 
 
 if __name__ == "__main__":

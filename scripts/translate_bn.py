@@ -1838,6 +1838,19 @@ BN.update({
 })
 
 
+# issue 23, inventory: the owner's low-stock email
+BN.update({
+    "Email the owner at (once each time a product runs low)": "মালিককে এই ঠিকানায় ইমেইল (প্রতিবার কোনো পণ্যের স্টক কমলে একবার)",
+    "An email address, like owner@example.com.": "একটি ইমেইল ঠিকানা, যেমন owner@example.com।",
+    "Low stock: %(name)s": "স্টক কম: %(name)s",
+    "Low stock: %(n)s products": "স্টক কম: %(n)sটি পণ্য",
+    "%(name)s (SKU %(sku)s): %(quantity)s left, warning at %(threshold)s.":
+        "%(name)s (SKU %(sku)s): %(quantity)sটি বাকি, সতর্কতা %(threshold)s-এ।",
+    "These products fell to their low-stock warning:": "এই পণ্যগুলোর স্টক সতর্কতার সীমায় নেমেছে:",
+    "Restock them, or change the warning on Bikri's Inventory page.":
+        "স্টক বাড়ান, অথবা Bikri-র ইনভেন্টরি পাতায় সতর্কতার সীমা বদলান।",
+})
+
 def main():
     path = Path(__file__).resolve().parent.parent / "backend/translations/bn/LC_MESSAGES/messages.po"
     with path.open("rb") as f:

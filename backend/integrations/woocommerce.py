@@ -396,24 +396,20 @@ class WooCommerce:
     def iter_products(self, *, modified_after: datetime | None = None) -> Iterator[list]:
         """Every product (or those modified after `modified_after`, GMT), by page (catalogues are
         small next to order histories)."""
+        return self._iter_catalogue("products", modified_after)
+
+    def iter_variations(self, product_id: int, *, modified_after: datetime | None = None) -> Iterator[list]:
+        """A variable product's variations (or those modified after `modified_after`, GMT), by page."""
+        return self._iter_catalogue(f"products/{int(product_id)}/variations", modified_after)
+
+    def _iter_catalogue(self, route: str, modified_after: datetime | None) -> Iterator[list]:
         page = 1
         extra = {}
         if modified_after is not None:
             # WooCommerce's bound is exclusive and by the second: one second earlier misses nothing
             extra = {"modified_after": format_wc_time(modified_after - timedelta(seconds=1)), "dates_are_gmt": "true"}
         while True:
-            result = self.list_page("products", orderby="id", order="asc", page=page, **extra)
-            if result.items:
-                yield result.items
-            if page >= result.total_pages or not result.items:
-                return
-            page += 1
-
-    def iter_variations(self, product_id: int) -> Iterator[list]:
-        """A variable product's variations, by page."""
-        page = 1
-        while True:
-            result = self.list_page(f"products/{int(product_id)}/variations", orderby="id", order="asc", page=page)
+            result = self.list_page(route, orderby="id", order="asc", page=page, **extra)
             if result.items:
                 yield result.items
             if page >= result.total_pages or not result.items:

@@ -1,7 +1,7 @@
 """Inventory (issue 23): the shop's products and variations as WooCommerce has them, their
 low-stock crossings, and batches of stock and price changes (with what each row was before,
 for undo)."""
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, Numeric, String, Text
@@ -49,6 +49,10 @@ class StockItem(db.Model):
     # date_modified_gmt (backfill, reconciliation) or of the plugin's stock event; older loses
     stock_version: Mapped[int] = mapped_column(BigInteger, default=0)
     last_sold_at: Mapped[datetime | None]
+    # units sold on the (Dhaka) days from `sold_since` to today (item_sales_days summed): moved by
+    # order_stored for those days, summed again when a day leaves the 30 days (roll_sales_windows)
+    units_sold_30: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    sold_since: Mapped[date | None]
     deleted_at: Mapped[datetime | None]
     synced_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -61,6 +65,7 @@ class InventorySettings(db.Model):
     # warn "runs out in N days" when the 30 days' sales leave fewer days of cover than this
     cover_days: Mapped[int] = mapped_column(Integer, default=7)
     alert_phone: Mapped[str | None] = mapped_column(String(20))  # the owner's mobile; None: in-app only
+    alert_email: Mapped[str | None] = mapped_column(String(254))  # the owner's address; None: no email
     # reconciliation: products modified after this were read (WooCommerce's modified_after)
     reconciled_until: Mapped[datetime | None]
     backfilled_at: Mapped[datetime | None]
@@ -80,6 +85,8 @@ class LowStockCrossing(db.Model):
     threshold: Mapped[int] = mapped_column(Integer)
     crossed_at: Mapped[datetime] = mapped_column(default=utcnow)
     alert: Mapped[str] = mapped_column(String(20), default="none")  # sms | none | failed
+    # the owner's email about it, sent by a worker: none | queued | sending | sent | failed
+    email_alert: Mapped[str] = mapped_column(String(20), default="none", server_default="none")
     reset_at: Mapped[datetime | None]
 
 
@@ -122,3 +129,34 @@ class StockBatchRow(db.Model):
     set_sale_price: Mapped[bool] = mapped_column(default=False)  # a sale price asked (None = remove it)
     outcome: Mapped[str] = mapped_column(String(20), default="pending")  # pending | done | refused | failed
     message: Mapped[str | None] = mapped_column(Text)
+
+
+class StockAgingDelta(db.Model):
+    """The aging report's bucket totals on PostgreSQL: statement triggers on stock_items (1030)
+    append what each statement added to or took from the stock on hand last sold on a (Dhaka)
+    day; a day's totals are the sums. `sold_day` 0001-01-01: never sold. Nothing in Python
+    writes here except the job that folds the rows together (as the desk's order_status_deltas)."""
+
+    __tablename__ = "stock_aging_deltas"
+    __table_args__ = (Index("ix_stock_aging_deltas_site_id_sold_day", "site_id", "sold_day"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    sold_day: Mapped[date]
+    items: Mapped[int] = mapped_column(BigInteger)
+    units: Mapped[int] = mapped_column(BigInteger)
+    value_poisha: Mapped[int] = mapped_column(BigInteger)  # units x (cost price, else price), in poisha
+
+
+class ItemSalesDay(db.Model):
+    """Units of a product or variation sold on a (Dhaka) day, kept from order_stored: an order
+    adds its lines on its day; cancelled, refunded, returned or deleted, it takes them back. Days
+    of cover read the last 30 of these (not the orders)."""
+
+    __tablename__ = "item_sales_days"
+    __table_args__ = (Index("ix_item_sales_days_site_id_day", "site_id", "day", "wc_id", "quantity"),)
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
+    wc_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    quantity: Mapped[int] = mapped_column(BigInteger, default=0)

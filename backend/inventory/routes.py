@@ -5,7 +5,7 @@ from flask.views import MethodView
 
 from backend.api import Blueprint, current_site
 from backend.inventory import batches, service, views
-from backend.inventory.schemas import (AgingSchema, StockBatchRequestSchema, StockBatchStartedSchema, StockItemArgsSchema,
+from backend.inventory.schemas import (AgingArgsSchema, AgingSchema, StockBatchRequestSchema, StockBatchStartedSchema, StockItemArgsSchema,
                                        StockItemPageSchema, StockItemSchema, LowStockSchema, StockPreviewSchema, InventorySettingsSchema,
                                        InventorySettingsUpdateSchema, StockEventResultsSchema, StockEventsSchema,
                                        ThresholdSchema)
@@ -75,10 +75,12 @@ class LowStock(MethodView):
 
 @blp.route("/aging")
 class Aging(MethodView):
+    @blp.arguments(AgingArgsSchema, location="query")
     @blp.response(200, AgingSchema)
-    def get(self):
-        """Stock on hand by days since its last sale, the value tied up per bucket, slowest first."""
-        report = service.aging(current_site().id)
+    def get(self, args):
+        """Stock on hand by days since its last sale, the value tied up per bucket, and a page of
+        the items on hand, slowest first."""
+        report = service.aging(current_site().id, page=args["page"], per_page=args["per_page"])
         report["slow_movers"] = [{**row, "item": _view(row["item"])} for row in report["slow_movers"]]
         return report
 
@@ -92,7 +94,8 @@ class Settings(MethodView):
     @blp.arguments(InventorySettingsUpdateSchema)
     @blp.response(200, InventorySettingsSchema)
     def put(self, data):
-        """The default threshold, the days of cover that warn, the owner's mobile for low-stock SMS."""
+        """The default threshold, the days of cover that warn, the owner's mobile for low-stock SMS
+        and address for low-stock emails."""
         if data.get("alert_phone"):
             data["alert_phone"] = service.read_phone(data["alert_phone"])
         return service.update_settings(current_site().id, data)

@@ -100,15 +100,26 @@ class AgingRowSchema(Schema):
     value = fields.Decimal(as_string=True)
 
 
+class AgingArgsSchema(PageArgsSchema):
+    """The page of slow movers (the buckets cover every item on hand)."""
+
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=100))
+
+
 class AgingSchema(Schema):
     buckets = fields.List(fields.Nested(AgingBucketSchema))
     slow_movers = fields.List(fields.Nested(AgingRowSchema))
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer(metadata={"description": "items on hand (the slow movers' rows)"})
+    pages = fields.Integer()
 
 
 class InventorySettingsSchema(Schema):
     default_threshold = fields.Integer()
     cover_days = fields.Integer()
     alert_phone = fields.String(allow_none=True)
+    alert_email = fields.String(allow_none=True)
     backfilled_at = fields.DateTime(allow_none=True)
 
 
@@ -116,6 +127,8 @@ class InventorySettingsUpdateSchema(StrictSchema):
     default_threshold = fields.Integer(strict=True, validate=validate.Range(min=0, max=1_000_000))
     cover_days = fields.Integer(strict=True, validate=validate.Range(min=1, max=365))
     alert_phone = fields.String(allow_none=True, validate=validate.Length(max=20))
+    alert_email = fields.Email(allow_none=True, validate=validate.Length(max=254),
+                               metadata={"description": "the owner's address for low-stock emails; null: none"})
 
 
 class StockBatchRowSchema(StrictSchema):

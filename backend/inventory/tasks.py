@@ -1,4 +1,5 @@
-"""What inventory's workers run: reading products from WooCommerce, and batches (batches.py)."""
+"""What inventory's workers run: reading products from WooCommerce, batches (batches.py), and
+the owner's low-stock emails."""
 from backend.inventory import batches, service
 from backend.tasks.registry import task
 
@@ -24,3 +25,9 @@ def reconcile_shop(site_id: int) -> None:
 def apply_batch(site_id: int, job_id: int, items: list[str]) -> None:
     """Up to a hundred rows of a batch: one products/batch call per parent, a result per row."""
     batches.apply_rows(site_id, job_id, items)
+
+
+@task("inventory.email_low_stock", lane="transactional", max_retries=6, gave_up=service.email_gave_up)
+def email_low_stock(site_id: int, crossing_ids: list) -> None:
+    """The owner's email about products that ran low (once per crossing)."""
+    service.email_low_stock(site_id, crossing_ids)

@@ -5,6 +5,7 @@ import json
 
 from flask import Blueprint, Response, abort, g, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
+from marshmallow import ValidationError, validate
 
 from backend.csvfile import writer
 from backend.embed.pages import EmbedPage, register_page
@@ -63,7 +64,8 @@ def low():
 @blp.get("/aging")
 def aging():
     user = require_user("view_inventory")
-    return render_template("inventory/_aging.html", report=service.aging(user.site.id), buckets=bucket_labels())
+    report = service.aging(user.site.id, page=_int_arg("page"), per_page=ROWS_PER_PAGE)
+    return render_template("inventory/_aging.html", report=report, buckets=bucket_labels())
 
 
 EXPORT_PURPOSE = "inventory_aging"
@@ -128,6 +130,13 @@ def save_settings():
             errors["alert_phone"] = error.message
     else:
         data["alert_phone"] = None
+    email = (form.get("alert_email") or "").strip()
+    if email:
+        try:
+            validate.And(validate.Length(max=254), validate.Email())(email)
+        except ValidationError:
+            errors["alert_email"] = _("An email address, like owner@example.com.")
+    data["alert_email"] = email or None
     if errors:
         return render_template("inventory/_settings.html", settings=form, errors=errors, saved=False), 422
     settings = service.update_settings(user.site.id, data)

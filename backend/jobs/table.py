@@ -120,6 +120,10 @@ JOBS = [
     Job("rescore_customer_segments", "backend.customers.service:rescore_segments", trigger_args={"hours": 1},
         lane="bulk"),
     Job("fold_order_status_counts", "backend.desk.service:fold_status_counts", trigger_args={"minutes": 5}),
+    # the aging report's totals (PostgreSQL): fold the rows the stock_items triggers appended
+    Job("fold_aging_totals", "backend.inventory.service:fold_aging_totals", trigger_args={"minutes": 5}),
+    # the low-stock list's 30 days' sales per item: the day that left the 30 summed out (after Dhaka's midnight)
+    Job("roll_sales_windows", "backend.inventory.service:roll_sales_windows", trigger_args={"hours": 1}, lane="bulk"),
     # jobs whose tasks never reached a worker (the broker was down at the commit) get them again
     # Conversions API events whose message was lost (broker down at commit) go to the workers again
     Job("queue_capi_events", "backend.adtracking.service:queue_pending", trigger_args={"minutes": 2}),

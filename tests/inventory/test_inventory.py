@@ -244,6 +244,9 @@ def test_aging_buckets_by_last_sale_and_value(app, connected):
     assert (buckets["90+"]["items"], buckets["90+"]["value"]) == (2, "30.00")  # 200 days and never sold
     slow = [row["item"]["sku"] for row in report["slow_movers"]]
     assert slow == ["P4", "P3", "P2", "P1", "P0"]  # never sold first; nothing out of stock
+    pages = [connected.get(f"/api/v1/inventory/aging?per_page=2&page={n}").json for n in (1, 2, 3)]
+    assert [row["item"]["sku"] for page in pages for row in page["slow_movers"]] == slow
+    assert (pages[0]["total"], pages[0]["pages"]) == (5, 3)
 
 
 def test_orders_move_the_last_sale(app, connected, store, catalogue):
@@ -284,31 +287,71 @@ def test_raising_the_default_threshold_opens_crossings_quietly(app, connected, s
                                 json={"alert_phone": "12"}).status_code == 422
 
 
-def test_days_of_cover_warns_before_the_stock_is_low(app, connected):
-    """10 left, 90 sold in the last 30 days (3 a day): "runs out in 3 days" while above the threshold."""
-    from backend.orders.models import Order, OrderItem
+def _order(wc_id, when, lines, status="completed"):
+    """A wc/v3 order with (product id, variation id, quantity) lines."""
+    stamp = when.strftime("%Y-%m-%dT%H:%M:%S")
+    return {"id": wc_id, "status": status, "date_created_gmt": stamp, "date_modified_gmt": stamp, "total": "100.00",
+            "billing": {"first_name": "Karim", "phone": "01711234567"},
+            "line_items": [{"id": wc_id * 10 + n, "name": "Saree", "product_id": product, "variation_id": variation,
+                            "quantity": quantity, "price": "100", "subtotal": "100", "total": "100"}
+                           for n, (product, variation, quantity) in enumerate(lines)]}
 
-    now = utcnow()
+
+def test_days_of_cover_warns_before_the_stock_is_low(app, connected):
+    """10 left, 90 sold in the last 30 days (3 a day): "runs out in 3 days" while above the threshold.
+    A cancelled order takes its units back."""
+    from backend.orders.service import upsert_orders
+    from backend.timeutil import dhaka_midnight_utc, dhaka_today
+
+    noon = dhaka_midnight_utc(dhaka_today()) + timedelta(hours=12)  # noon in Dhaka: each order on its own day
     with app.app_context():
         service.upsert_items(connected.site_id, [
             service.normalise_item({"id": 501, "name": "Fast", "sku": "FAST", "manage_stock": True, "stock_quantity": 10,
                                     "price": "100", "date_modified_gmt": "2026-01-01T00:00:00"}),
             service.normalise_item({"id": 502, "name": "Slow", "sku": "SLOW", "manage_stock": True, "stock_quantity": 10,
                                     "price": "100", "date_modified_gmt": "2026-01-01T00:00:00"})])
-        for n in range(30):
-            order = Order(site_id=connected.site_id, wc_id=9000 + n, status="completed", content_hash="x",
-                          date_created_gmt=now - timedelta(days=n, hours=1), date_modified_gmt=now)
-            db.session.add(order)
-            db.session.flush()
-            db.session.add(OrderItem(order_id=order.id, site_id=connected.site_id, product_id=501, variation_id=0,
-                                     name="Fast", quantity=3, price=100, subtotal=300, total=300))
-        old = Order(site_id=connected.site_id, wc_id=9999, status="completed", content_hash="x",
-                    date_created_gmt=now - timedelta(days=40), date_modified_gmt=now)
-        db.session.add(old)
-        db.session.flush()
-        db.session.add(OrderItem(order_id=old.id, site_id=connected.site_id, product_id=502, variation_id=0,
-                                 name="Slow", quantity=300, price=100, subtotal=300, total=300))
+        upsert_orders(connected.site_id, [_order(9000 + n, noon - timedelta(days=n), [(501, 0, 3)]) for n in range(30)]
+                      + [_order(9999, noon - timedelta(days=40), [(502, 0, 300)])])
         db.session.commit()
     rows = {row["item"]["sku"]: row for row in connected.get("/api/v1/inventory/low-stock").json["items"]}
     assert set(rows) == {"FAST"}  # SLOW's sales are older than 30 days
     assert rows["FAST"]["sold_30"] == 90 and rows["FAST"]["days_of_cover"] == 3.3 and not rows["FAST"]["below_threshold"]
+    with app.app_context():
+        later = noon + timedelta(hours=1)
+        upsert_orders(connected.site_id, [{**_order(9000 + n, noon - timedelta(days=n), [(501, 0, 3)], status="cancelled"),
+                                           "date_modified_gmt": later.strftime("%Y-%m-%dT%H:%M:%S")} for n in range(20)])
+        db.session.commit()
+    rows = {row["item"]["sku"]: row for row in connected.get("/api/v1/inventory/low-stock").json["items"]}
+    assert rows == {}  # 30 left sold: 10 in stock last 10 days, above the 7 days' warning
+    # a product stored after its orders: its 30 days' sales from the units sold per day
+    with app.app_context():
+        upsert_orders(connected.site_id, [_order(9500 + n, noon - timedelta(days=n), [(503, 0, 2)]) for n in range(3)])
+        service.upsert_items(connected.site_id, [
+            service.normalise_item({"id": 503, "name": "New", "sku": "NEW", "manage_stock": True, "stock_quantity": 1,
+                                    "price": "100", "date_modified_gmt": "2026-01-01T00:00:00"})])
+        db.session.commit()
+    rows = {row["item"]["sku"]: row for row in connected.get("/api/v1/inventory/low-stock").json["items"]}
+    assert rows["NEW"]["sold_30"] == 6 and rows["NEW"]["days_of_cover"] == 5.0  # 1 left, 0.2 a day
+
+
+def test_reconciliation_catches_a_variation_changed_alone(app, connected, store, catalogue):
+    """WooCommerce saves a variation without touching its product's date_modified: products?modified_after
+    does not list the product, so each variable product's variations are asked for what changed."""
+    _backfill(app, connected)
+    wc = store.app.store
+    parent = catalogue["variable"][0]
+    vid = list(wc.variations[parent])[1]
+    with app.app_context():
+        settings = service.settings_for(connected.site_id)
+        settings.reconciled_until = utcnow() + timedelta(minutes=2)  # after the catalogue was made
+        db.session.commit()
+    wc.clock = lambda: utcnow().replace(tzinfo=__import__("datetime").timezone.utc).timestamp() + 300
+    parent_modified = wc.products[parent]["date_modified_gmt"]
+    with wc.lock:
+        wc.edit_product(wc.variations[parent][vid], {"stock_quantity": 17, "regular_price": "777"})
+    assert wc.products[parent]["date_modified_gmt"] == parent_modified
+    with app.app_context():
+        assert service.reconcile(connected.site_id) == 1
+        db.session.commit()
+    item = _item(app, connected.site_id, vid)
+    assert item.stock_quantity == 17 and item.regular_price == Decimal("777.00") and item.parent_wc_id == parent
