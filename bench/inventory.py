@@ -59,7 +59,7 @@ def activate(app, site_url, **keys):
 
 def batch_part(app, skus_list):
     from backend.extensions import db
-    from backend.inventory import batches, service
+    from backend.inventory import batches, product_sync
     from backend.sandbox.server import SandboxServer
     from backend.sandbox.woocommerce import ApiKey, SandboxWooCommerce, generate
     from backend.tasks.models import WorkJob, WorkJobItem
@@ -73,7 +73,7 @@ def batch_part(app, skus_list):
             site_id = activate(app, url, wc_consumer_key=WC_KEY, wc_consumer_secret=WC_SECRET)
             with app.app_context():
                 started = time.perf_counter()
-                service.backfill(site_id)
+                product_sync.backfill(site_id)
                 db.session.commit()
                 backfill_s = time.perf_counter() - started
             rows = [{"sku": p["sku"], "stock": str((p["stock_quantity"] or 0) + 3), "price": str(int(p["price"]) + 10)}
@@ -165,9 +165,9 @@ def fill(app, products: int, orders: int) -> int:
         db.session.commit()
         # the aging totals the stock_items triggers appended, folded as the job does every 5 minutes,
         # and each item's 30 days' sales summed, as the hourly roll does
-        from backend.inventory import service
-        service.fold_aging_totals()
-        service.roll_sales_window(site_id)
+        from backend.inventory import aging, sales
+        aging.fold_aging_totals()
+        sales.roll_sales_window(site_id)
         db.session.commit()
     with app.app_context():
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
@@ -205,7 +205,7 @@ def main():
                   f"({result['done']:,} done, job {result['status']}); {result['seconds']:.1f} s; "
                   f"worker heap peak {result['peak_mb']:.1f} MB (the request that checks and stores the rows: "
                   f"{result['request_mb']:.1f} MB); (backfill {result['backfill_s']:.1f} s)")
-        from backend.inventory import service
+        from backend.inventory import aging, service
 
         site_id = fill(app, args.products, args.orders)
         with app.test_request_context():
@@ -222,8 +222,8 @@ def main():
                 "stock list, page 900 (deep)": page(900),
                 "stock list, low stock only": page(1, show="low"),
                 "stock list, search SKU": page(1, q="SKU-4242"),
-                "aging report (buckets + 50 slowest)": lambda: service.aging(site_id),
-                "aging report, page 500 of slow movers": lambda: service.aging(site_id, page=500),
+                "aging report (buckets + 50 slowest)": lambda: aging.aging(site_id),
+                "aging report, page 500 of slow movers": lambda: aging.aging(site_id, page=500),
                 "low-stock list (30 days' sales)": lambda: service.low_stock(site_id),
             }
             print(f"== {args.products:,} products / {args.orders:,} orders (PostgreSQL)")

@@ -91,7 +91,7 @@ def main():
         app = make_app(url)
         site_id = fill(app, args.wishes, args.orders, args.subscribers)
         from backend.extensions import db
-        from backend.inventory import service as inventory
+        from backend.inventory import product_sync as inventory
         from backend.wishlist import service
 
         print(f"== {args.wishes:,} wishes / {args.orders:,} orders (PostgreSQL)")

@@ -12,14 +12,14 @@ import io
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from backend import commits
 from backend.dbutil import in_list
 from backend.errors import ApiError
 from backend.extensions import db
-from backend.integrations.woocommerce import WooCommerce, WooCommerceError
-from backend.inventory import service
+from backend.integrations.woocommerce import WooCommerce
+from backend.inventory import product_sync
 from backend.inventory.models import StockBatch, StockBatchRow, StockItem
 from backend.licensing.models import Site
 from backend.tasks.models import WorkJob
@@ -217,8 +217,8 @@ def apply_rows(site_id: int, job_id: int, items: list[str]) -> None:
                     _finish(job_id, row, "failed", f"WooCommerce: {error.get('code')}: {error.get('message')}")
                     continue
                 try:
-                    normal = service.normalise_item(result, parent_body if parent else None)
-                except service.InvalidProduct as error:
+                    normal = product_sync.normalise_item(result, parent_body if parent else None)
+                except product_sync.InvalidProduct as error:
                     _finish(job_id, row, "failed", str(error))
                     continue
                 if parent:  # keep the stored name, categories and image: the answer has not the parent's
@@ -226,7 +226,7 @@ def apply_rows(site_id: int, job_id: int, items: list[str]) -> None:
                     normal.update(name=item.name, categories=item.categories, image_url=normal["image_url"] or item.image_url)
                 written.append(normal)
                 _finish(job_id, row, "done", "")
-    service.upsert_items(site_id, written)
+    product_sync.upsert_items(site_id, written)
 
 
 def _payload(row: StockBatchRow, item: StockItem) -> dict:

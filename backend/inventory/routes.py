@@ -1,15 +1,14 @@
 """Inventory's JSON API (bearer token, scoped to the caller's site): the plugin's stock pushes,
 the stock list, low stock, aging, settings and batches."""
-from flask import jsonify, url_for
+from flask import url_for
 from flask.views import MethodView
 
 from backend.api import Blueprint, current_site
-from backend.inventory import batches, service, views
+from backend.inventory import aging, batches, product_sync, service, views
 from backend.inventory.schemas import (AgingArgsSchema, AgingSchema, StockBatchRequestSchema, StockBatchStartedSchema, StockItemArgsSchema,
                                        StockItemPageSchema, StockItemSchema, LowStockSchema, StockPreviewSchema, InventorySettingsSchema,
                                        InventorySettingsUpdateSchema, StockEventResultsSchema, StockEventsSchema,
                                        ThresholdSchema)
-from backend.tasks.schemas import JobSchema
 
 blp = Blueprint("inventory", __name__, url_prefix="/api/v1/inventory", description="Products, stock and batches")
 
@@ -30,7 +29,7 @@ class Events(MethodView):
         woocommerce_variation_set_stock, product saves, deletions). Stock figures older than the
         stored version are ignored (`ignored_older`); a product not stored yet, or saved, is read
         from WooCommerce by a worker (`fetching`, `queued`)."""
-        return {"results": service.apply_events(current_site().id, data["events"])}
+        return {"results": product_sync.apply_events(current_site().id, data["events"])}
 
 
 @blp.route("/sync")
@@ -80,7 +79,7 @@ class Aging(MethodView):
     def get(self, args):
         """Stock on hand by days since its last sale, the value tied up per bucket, and a page of
         the items on hand, slowest first."""
-        report = service.aging(current_site().id, page=args["page"], per_page=args["per_page"])
+        report = aging.aging(current_site().id, page=args["page"], per_page=args["per_page"])
         report["slow_movers"] = [{**row, "item": _view(row["item"])} for row in report["slow_movers"]]
         return report
 

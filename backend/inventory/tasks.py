@@ -1,24 +1,24 @@
 """What inventory's workers run: reading products from WooCommerce, batches (batches.py), and
 the owner's low-stock emails."""
-from backend.inventory import batches, service
+from backend.inventory import batches, product_sync, service
 from backend.tasks.registry import task
 
 
 @task("inventory.fetch_items", lane="transactional", max_retries=6)
 def fetch_items(site_id: int, ids: list) -> None:
     """Products or variations a push named but Bikri has not stored (or a product save): read and stored."""
-    service.fetch_items(site_id, ids)
+    product_sync.fetch_items(site_id, ids)
 
 
 @task("inventory.backfill", lane="bulk", max_retries=4)
 def backfill(site_id: int) -> None:
-    service.backfill(site_id)
+    product_sync.backfill(site_id)
 
 
 @task("inventory.reconcile_shop", lane="bulk", max_retries=2)
 def reconcile_shop(site_id: int) -> None:
     """What a push missed: products modified since the last run."""
-    service.reconcile(site_id)
+    product_sync.reconcile(site_id)
 
 
 @task("inventory.apply_batch", lane="bulk", max_retries=4, gave_up=batches.batch_gave_up)

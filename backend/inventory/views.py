@@ -12,7 +12,7 @@ from backend.embed.pages import EmbedPage, register_page
 from backend.embed import service as embed_service
 from backend.embed.routes import require_user
 from backend.errors import ApiError
-from backend.inventory import batches, service
+from backend.inventory import aging as aging_report, batches, service  # `aging` is this module's view
 from backend.tasks import service as tasks_service
 
 blp = Blueprint("inventory_embed", __name__, url_prefix="/embed/inventory", template_folder="templates",
@@ -64,7 +64,7 @@ def low():
 @blp.get("/aging")
 def aging():
     user = require_user("view_inventory")
-    report = service.aging(user.site.id, page=_int_arg("page"), per_page=ROWS_PER_PAGE)
+    report = aging_report.aging(user.site.id, page=_int_arg("page"), per_page=ROWS_PER_PAGE)
     return render_template("inventory/_aging.html", report=report, buckets=bucket_labels())
 
 
@@ -96,7 +96,7 @@ def aging_csv():
         out = io.StringIO()
         sheet = writer(out)
         sheet.writerow([_("SKU"), _("Product"), _("Stock"), _("Days since last sale"), _("Bucket"), _("Value tied up")])
-        for row in service.iter_aging_rows(site_id):
+        for row in aging_report.iter_aging_rows(site_id):
             item = row["item"]
             sheet.writerow([item.sku, item.name, item.stock_quantity, "" if row["days"] is None else row["days"],
                             row["bucket"], row["value"]])

@@ -90,7 +90,7 @@ JOBS = [
         shops="backend.sync.service:connected_sites", for_shop="backend.sync.service:reconcile_site", lane="bulk"),
     # accepted events whose web worker did not apply them (restart, crash), and retries
     # inventory (issue 23): products a push missed (modified_after), a shop never read backfilled
-    Job("inventory_reconcile", "backend.inventory.service:reconcile_all", trigger_args={"minutes": 10}, lane="bulk"),
+    Job("inventory_reconcile", "backend.inventory.product_sync:reconcile_all", trigger_args={"minutes": 10}, lane="bulk"),
     Job("apply_event_inbox", "backend.sync.service:apply_inbox", trigger_args={"seconds": 15},
         shops="backend.sync.service:sites_with_inbox_due", for_shop="backend.sync.service:apply_site_inbox",
         lane="transactional"),
@@ -121,9 +121,9 @@ JOBS = [
         lane="bulk"),
     Job("fold_order_status_counts", "backend.desk.service:fold_status_counts", trigger_args={"minutes": 5}),
     # the aging report's totals (PostgreSQL): fold the rows the stock_items triggers appended
-    Job("fold_aging_totals", "backend.inventory.service:fold_aging_totals", trigger_args={"minutes": 5}),
+    Job("fold_aging_totals", "backend.inventory.aging:fold_aging_totals", trigger_args={"minutes": 5}),
     # the low-stock list's 30 days' sales per item: the day that left the 30 summed out (after Dhaka's midnight)
-    Job("roll_sales_windows", "backend.inventory.service:roll_sales_windows", trigger_args={"hours": 1}, lane="bulk"),
+    Job("roll_sales_windows", "backend.inventory.sales:roll_sales_windows", trigger_args={"hours": 1}, lane="bulk"),
     # jobs whose tasks never reached a worker (the broker was down at the commit) get them again
     # Conversions API events whose message was lost (broker down at commit) go to the workers again
     Job("queue_capi_events", "backend.adtracking.service:queue_pending", trigger_args={"minutes": 2}),

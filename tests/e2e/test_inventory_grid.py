@@ -31,7 +31,7 @@ def test_stock_grid_at_360px(service, shop_wordpress, shop, browser):
     key = service["cli"]("licenses", "create", "--email", "inventory@e2e.test").strip().splitlines()[-1]
     activate(page, shop_wordpress, key)
     site_id = int(re.search(rf"site #(\d+) {re.escape(wp)} ", service["cli"]("licenses", "list")).group(1))
-    service["python"](f"from backend.inventory import service as inventory\n"
+    service["python"](f"from backend.inventory import product_sync as inventory\n"
                       f"inventory.backfill({site_id})\ndb.session.commit()")
 
     page.goto(f"{wp}/wp-admin/admin.php?page=bikri-inventory")

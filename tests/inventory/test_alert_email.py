@@ -3,7 +3,7 @@ adapter to the sandbox SMTP server, once per crossing, in the shop's words."""
 from sqlalchemy import select
 
 from backend.extensions import db
-from backend.inventory import service
+from backend.inventory import product_sync, service
 from backend.inventory.models import InventorySettings, LowStockCrossing, StockItem
 from backend.sandbox.smtp import SandboxSmtp
 from backend.timeutil import utcnow
@@ -12,7 +12,7 @@ from tests.embed_helpers import embed
 
 def _product(app, site_id, wc_id, name, quantity):
     with app.app_context():
-        service.upsert_items(site_id, [service.normalise_item({
+        product_sync.upsert_items(site_id, [product_sync.normalise_item({
             "id": wc_id, "name": name, "sku": f"SKU-{wc_id}", "manage_stock": True, "stock_quantity": quantity,
             "price": "100", "date_modified_gmt": "2026-01-01T00:00:00"})])
         db.session.commit()
@@ -27,7 +27,7 @@ def _email_states(app, wc_id):
 
 def test_one_email_per_crossing_sent_by_a_worker(app, connected, monkeypatch):
     _product(app, connected.site_id, 801, "জামদানি শাড়ি", 30)
-    version = service.version_of(utcnow()) + 1_000_000
+    version = product_sync.version_of(utcnow()) + 1_000_000
 
     def push(quantity):
         nonlocal version
@@ -63,8 +63,8 @@ def test_a_refused_address_is_marked_failed_and_not_sent_again(app, connected, m
             service.update_settings(connected.site_id, {"alert_email": "nobody@refused.test"})
             db.session.commit()
         with app.app_context():
-            service.apply_stock_events(connected.site_id, [{"product_id": 802, "stock_quantity": 1, "manage_stock": True,
-                                                            "version": service.version_of(utcnow()) + 5_000_000}])
+            product_sync.apply_stock_events(connected.site_id, [{"product_id": 802, "stock_quantity": 1, "manage_stock": True,
+                                                            "version": product_sync.version_of(utcnow()) + 5_000_000}])
             db.session.commit()  # the task runs after the commit (inline broker)
         assert _email_states(app, 802) == [(True, "failed")]
         with app.app_context():

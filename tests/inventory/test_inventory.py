@@ -6,7 +6,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from backend.extensions import db
-from backend.inventory import batches, service
+from backend.inventory import batches, product_sync, service
 from backend.inventory.models import LowStockCrossing, StockBatchRow, StockItem
 from backend.sms.models import SmsMessage
 from backend.tasks.models import WorkJob
@@ -15,7 +15,7 @@ from backend.timeutil import utcnow
 
 def _backfill(app, shop):
     with app.app_context():
-        count = service.backfill(shop.site_id)
+        count = product_sync.backfill(shop.site_id)
         db.session.commit()
         return count
 
@@ -56,7 +56,7 @@ def test_backfill_reads_products_and_variations_with_their_fields(app, connected
 def test_stock_hooks_out_of_order_leave_the_newest_value(app, connected, store, catalogue):
     _backfill(app, connected)
     wc_id = catalogue["simple"][1]
-    base = service.version_of(utcnow()) + 10_000_000
+    base = product_sync.version_of(utcnow()) + 10_000_000
     newer, older = _event(wc_id, base + 2, 7), _event(wc_id, base + 1, 9)
     answer = connected.post("/api/v1/inventory/events", json={"events": [newer]})
     assert answer.status_code == 200 and answer.json["results"][0]["status"] == "applied"
@@ -65,7 +65,7 @@ def test_stock_hooks_out_of_order_leave_the_newest_value(app, connected, store, 
     assert _item(app, connected.site_id, wc_id).stock_quantity == 7
     # a reconciliation bringing an older copy of the product does not undo the hook either
     with app.app_context():
-        service.upsert_items(connected.site_id, [service.normalise_item(store.app.store.products[wc_id])])
+        product_sync.upsert_items(connected.site_id, [product_sync.normalise_item(store.app.store.products[wc_id])])
         db.session.commit()
     assert _item(app, connected.site_id, wc_id).stock_quantity == 7
 
@@ -74,7 +74,7 @@ def test_variation_stock_hook_and_unknown_item_is_fetched(app, connected, store,
     _backfill(app, connected)
     parent = catalogue["variable"][1]
     vid = list(store.app.store.variations[parent])[2]
-    version = service.version_of(utcnow()) + 5_000_000
+    version = product_sync.version_of(utcnow()) + 5_000_000
     answer = connected.post("/api/v1/inventory/events", json={"events": [_event(vid, version, 3, parent=parent)]})
     assert answer.json["results"][0]["status"] == "applied"
     assert _item(app, connected.site_id, vid).stock_quantity == 3
@@ -97,7 +97,7 @@ def test_reconciliation_catches_a_change_the_push_missed(app, connected, store, 
     with wc.lock:
         wc.edit_product(wc.products[wc_id], {"stock_quantity": 41, "regular_price": "555"})
     with app.app_context():
-        assert service.reconcile(connected.site_id) >= 1
+        assert product_sync.reconcile(connected.site_id) >= 1
         db.session.commit()
     item = _item(app, connected.site_id, wc_id)
     assert item.stock_quantity == 41 and item.regular_price == Decimal("555.00")
@@ -110,7 +110,7 @@ def test_one_alert_per_crossing_reset_when_stock_rises(app, connected, store, ca
         service.update_settings(connected.site_id, {"default_threshold": 5, "alert_phone": "+8801711234567"})
         db.session.commit()
     wc_id = next(i for i in catalogue["simple"] if store.app.store.products[i]["stock_quantity"] > 10)
-    version = service.version_of(utcnow()) + 1_000_000
+    version = product_sync.version_of(utcnow()) + 1_000_000
 
     def push(quantity):
         nonlocal version
@@ -179,7 +179,7 @@ def test_batch_applies_products_and_variations_refuses_a_conflict_and_undoes(app
     with wc.lock:
         wc.edit_product(wc.products[b], {"stock_quantity": 99})
     with app.app_context():
-        service.upsert_items(connected.site_id, [service.normalise_item(wc.products[b])])
+        product_sync.upsert_items(connected.site_id, [product_sync.normalise_item(wc.products[b])])
         db.session.commit()
     calls_before = sum(wc.calls.values())
     job_id = _run_batch(connected, [
@@ -226,11 +226,11 @@ def test_aging_buckets_by_last_sale_and_value(app, connected):
         rows = []
         for n, (days, quantity, cost, price) in enumerate([(5, 2, "10", "20"), (45, 3, None, "7"), (75, 1, "4", "9"),
                                                            (200, 5, "2", "3"), (None, 4, None, "5"), (10, 0, "1", "1")]):
-            rows.append({**service.normalise_item({"id": 1000 + n, "name": f"P{n}", "sku": f"P{n}", "manage_stock": True,
+            rows.append({**product_sync.normalise_item({"id": 1000 + n, "name": f"P{n}", "sku": f"P{n}", "manage_stock": True,
                                                    "stock_quantity": quantity, "price": price, "regular_price": price,
                                                    "date_modified_gmt": "2026-01-01T00:00:00"}),
                          "cost_price": Decimal(cost) if cost else None})
-        service.upsert_items(connected.site_id, rows)
+        product_sync.upsert_items(connected.site_id, rows)
         for n, (days, *_rest) in enumerate([(5,), (45,), (75,), (200,), (None,), (10,)]):
             if days is not None:
                 db.session.execute(StockItem.__table__.update().where(StockItem.wc_id == 1000 + n)
@@ -305,10 +305,10 @@ def test_days_of_cover_warns_before_the_stock_is_low(app, connected):
 
     noon = dhaka_midnight_utc(dhaka_today()) + timedelta(hours=12)  # noon in Dhaka: each order on its own day
     with app.app_context():
-        service.upsert_items(connected.site_id, [
-            service.normalise_item({"id": 501, "name": "Fast", "sku": "FAST", "manage_stock": True, "stock_quantity": 10,
+        product_sync.upsert_items(connected.site_id, [
+            product_sync.normalise_item({"id": 501, "name": "Fast", "sku": "FAST", "manage_stock": True, "stock_quantity": 10,
                                     "price": "100", "date_modified_gmt": "2026-01-01T00:00:00"}),
-            service.normalise_item({"id": 502, "name": "Slow", "sku": "SLOW", "manage_stock": True, "stock_quantity": 10,
+            product_sync.normalise_item({"id": 502, "name": "Slow", "sku": "SLOW", "manage_stock": True, "stock_quantity": 10,
                                     "price": "100", "date_modified_gmt": "2026-01-01T00:00:00"})])
         upsert_orders(connected.site_id, [_order(9000 + n, noon - timedelta(days=n), [(501, 0, 3)]) for n in range(30)]
                       + [_order(9999, noon - timedelta(days=40), [(502, 0, 300)])])
@@ -326,8 +326,8 @@ def test_days_of_cover_warns_before_the_stock_is_low(app, connected):
     # a product stored after its orders: its 30 days' sales from the units sold per day
     with app.app_context():
         upsert_orders(connected.site_id, [_order(9500 + n, noon - timedelta(days=n), [(503, 0, 2)]) for n in range(3)])
-        service.upsert_items(connected.site_id, [
-            service.normalise_item({"id": 503, "name": "New", "sku": "NEW", "manage_stock": True, "stock_quantity": 1,
+        product_sync.upsert_items(connected.site_id, [
+            product_sync.normalise_item({"id": 503, "name": "New", "sku": "NEW", "manage_stock": True, "stock_quantity": 1,
                                     "price": "100", "date_modified_gmt": "2026-01-01T00:00:00"})])
         db.session.commit()
     rows = {row["item"]["sku"]: row for row in connected.get("/api/v1/inventory/low-stock").json["items"]}
@@ -351,7 +351,7 @@ def test_reconciliation_catches_a_variation_changed_alone(app, connected, store,
         wc.edit_product(wc.variations[parent][vid], {"stock_quantity": 17, "regular_price": "777"})
     assert wc.products[parent]["date_modified_gmt"] == parent_modified
     with app.app_context():
-        assert service.reconcile(connected.site_id) == 1
+        assert product_sync.reconcile(connected.site_id) == 1
         db.session.commit()
     item = _item(app, connected.site_id, vid)
     assert item.stock_quantity == 17 and item.regular_price == Decimal("777.00") and item.parent_wc_id == parent

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import select
 
 from backend.extensions import db
-from backend.inventory import service
+from backend.inventory import aging, product_sync, sales
 from backend.inventory.models import ItemSalesDay, StockItem
 from backend.orders.models import Order, OrderItem
 from backend.orders.service import delete_orders, upsert_orders
@@ -42,7 +42,7 @@ def recomputed_aging(site_id: int) -> Counter:
 
 def kept_aging(site_id: int) -> Counter:
     totals = Counter()
-    for day, items, units, value in service.aging_days(site_id):
+    for day, items, units, value in aging.aging_days(site_id):
         totals.update({(day, "items"): items, (day, "units"): units, (day, "value"): value})
     return +totals
 
@@ -63,35 +63,35 @@ def test_aging_totals_stay_the_sums_of_the_items(app, shop, changes):
     now = utcnow()
     with app.app_context():
         for n, change in enumerate(changes):
-            wc_id, version = change["wc_id"], service.version_of(now) + n + 1
+            wc_id, version = change["wc_id"], product_sync.version_of(now) + n + 1
             parent = VARIATIONS.get(wc_id)
             if change["how"] == "upsert":
                 body = {"id": wc_id, "name": f"P{wc_id}", "type": "variable" if wc_id == 703 else "simple",
                         "manage_stock": True, "stock_quantity": change["quantity"], "price": change["price"],
                         "date_modified_gmt": _stamp(now + timedelta(seconds=n)),
                         "meta_data": [{"key": "_wc_cog_cost", "value": change["cost"]}] if change["cost"] else []}
-                row = service.normalise_item(body, {"id": parent, "name": "Parent"} if parent else None)
-                service.upsert_items(shop.site_id, [{**row, "stock_version": version}])
+                row = product_sync.normalise_item(body, {"id": parent, "name": "Parent"} if parent else None)
+                product_sync.upsert_items(shop.site_id, [{**row, "stock_version": version}])
             elif change["how"] in ("stock_event", "delete_event") and not db.session.execute(select(StockItem.id).where(
                     StockItem.site_id == shop.site_id, StockItem.wc_id == wc_id)).first():
                 continue  # an item not stored yet is read from WooCommerce (another test)
             elif change["how"] == "stock_event":
-                service.apply_stock_events(shop.site_id, [{"product_id": wc_id, "stock_quantity": change["quantity"],
+                product_sync.apply_stock_events(shop.site_id, [{"product_id": wc_id, "stock_quantity": change["quantity"],
                                                            "manage_stock": True, "version": version}])
             elif change["how"] == "delete_event":
-                service.apply_events(shop.site_id, [{"idempotency_key": f"d{n}", "type": "deleted", "product_id": wc_id,
+                product_sync.apply_events(shop.site_id, [{"idempotency_key": f"d{n}", "type": "deleted", "product_id": wc_id,
                                                      "version": version}])
             elif change["how"] == "sold":
-                service.record_sales(shop.site_id, [(wc_id, now - timedelta(days=change["days_ago"]))])
+                sales.record_sales(shop.site_id, [(wc_id, now - timedelta(days=change["days_ago"]))])
             else:
                 db.session.execute(StockItem.__table__.delete().where(StockItem.site_id == shop.site_id,
                                                                       StockItem.wc_id == wc_id))
         db.session.flush()
         assert kept_aging(shop.site_id) == recomputed_aging(shop.site_id)
         db.session.commit()
-        service.fold_aging_totals()
+        aging.fold_aging_totals()
         assert kept_aging(shop.site_id) == recomputed_aging(shop.site_id)
-        report = service.aging(shop.site_id)
+        report = aging.aging(shop.site_id)
         db.session.commit()
     with app.app_context():
         raw = recomputed_aging(shop.site_id)
@@ -106,7 +106,7 @@ def recomputed_sales(site_id: int) -> dict:
     units = Counter()
     for order, line in db.session.execute(select(Order, OrderItem).join(OrderItem, OrderItem.order_id == Order.id)
                                           .where(Order.site_id == site_id)):
-        if order.deleted_at is not None or order.excluded_from_sales or order.status in service.NOT_SOLD:
+        if order.deleted_at is not None or order.excluded_from_sales or order.status in sales.NOT_SOLD:
             continue
         for wc_id in {line.product_id, line.variation_id} - {0, None}:
             units[(wc_id, in_dhaka(order.date_created_gmt).date())] += line.quantity
@@ -150,7 +150,7 @@ def test_units_sold_per_day_follow_the_orders(app, shop, changes):
         raw = recomputed_sales(shop.site_id)
         assert kept_sales(shop.site_id) == raw
         # and each item's 30 days' sum, which days of cover read
-        start = service.sales_window_start()
+        start = sales.sales_window_start()
         for item in db.session.execute(select(StockItem).where(StockItem.site_id == shop.site_id)).scalars():
             assert item.sold_since == start
             assert item.units_sold_30 == sum(units for (wc_id, day), units in raw.items() if wc_id == item.wc_id and day >= start)
@@ -160,21 +160,21 @@ def test_a_day_leaving_the_30_days_is_summed_out(app, shop):
     """The hourly roll: an item whose 30 days began before today's is summed again from the days."""
     with app.app_context():
         _store_items(shop.site_id)
-        start = service.sales_window_start()
+        start = sales.sales_window_start()
         db.session.add_all([ItemSalesDay(site_id=shop.site_id, wc_id=701, day=start - timedelta(days=1), quantity=5),
                             ItemSalesDay(site_id=shop.site_id, wc_id=701, day=start, quantity=2)])
         db.session.execute(StockItem.__table__.update().where(StockItem.site_id == shop.site_id, StockItem.wc_id == 701)
                            .values(sold_since=start - timedelta(days=1), units_sold_30=7))
         db.session.commit()
-        assert service.roll_sales_windows() == 1
+        assert sales.roll_sales_windows() == 1
         db.session.commit()
         item = db.session.execute(select(StockItem).where(StockItem.site_id == shop.site_id, StockItem.wc_id == 701)).scalar_one()
         assert (item.units_sold_30, item.sold_since) == (2, start)
-        assert service.roll_sales_window(shop.site_id) == 0  # nothing left to move today
+        assert sales.roll_sales_window(shop.site_id) == 0  # nothing left to move today
 
 
 def _store_items(site_id):
-    service.upsert_items(site_id, [service.normalise_item(
+    product_sync.upsert_items(site_id, [product_sync.normalise_item(
         {"id": wc_id, "name": f"P{wc_id}", "manage_stock": True, "stock_quantity": 50, "price": "10",
          "date_modified_gmt": "2026-01-01T00:00:00"}, {"id": VARIATIONS[wc_id], "name": "Parent"} if wc_id in VARIATIONS else None)
         for wc_id in (701, 702, 704, 705)])

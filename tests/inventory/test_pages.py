@@ -3,13 +3,13 @@ applies it, staff see stock without the grid, the aging CSV downloads with a tic
 import re
 
 from backend.extensions import db
-from backend.inventory import service
+from backend.inventory import product_sync
 from tests.embed_helpers import embed, open_embed
 
 
 def _backfill(app, shop):
     with app.app_context():
-        service.backfill(shop.site_id)
+        product_sync.backfill(shop.site_id)
         db.session.commit()
 
 

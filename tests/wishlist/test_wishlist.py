@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from backend.customers.campaigns import opt_out
 from backend.extensions import db
-from backend.inventory import service as inventory
+from backend.inventory import product_sync as inventory
 from backend.inventory.signals import items_changed
 from backend.notifications.opt_outs import inbound_reply
 from backend.orders.service import upsert_orders
