@@ -11,7 +11,7 @@ read courier payouts (no courier API it uses reports them), so collected cash is
 """
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from backend.activity import service as activity
 from backend.couriers.report import group_of
@@ -83,13 +83,15 @@ def profit(site_id: int, period: Period) -> dict:
     the same money twice. The answer says which source it used and what it left out."""
     current, previous = _split(_status_days(site_id, period), period)
     in_period = (Cost.day >= period.start).label("in_period")
-    spent = {(bool(now), category): amount for now, category, amount in db.session.execute(
-        select(in_period, Cost.category, func.sum(Cost.amount))
-        .where(_in_both(Cost, site_id, period), Cost.category != "ads")
-        .group_by(in_period, Cost.category)).all()}
-    entered_ads = db.session.execute(
-        select(Cost.day, func.sum(Cost.amount)).where(_in_both(Cost, site_id, period), Cost.category == "ads")
-        .group_by(Cost.day)).all()
+    ads_day = case((Cost.category == "ads", Cost.day)).label("ads_day")  # ad costs by day, the rest by category
+    spent, entered_ads = {}, []
+    for now, category, day, amount in db.session.execute(
+            select(in_period, Cost.category, ads_day, func.sum(Cost.amount))
+            .where(_in_both(Cost, site_id, period)).group_by(in_period, Cost.category, ads_day)).all():
+        if day is None:
+            spent[(bool(now), category)] = amount
+        else:
+            entered_ads.append((day, amount))
     campaigns = adspend.spend_and_days(site_id, [(period.start, period.end), (period.previous.start, period.previous.end)])
     out = {"categories": list(COST_CATEGORIES)}
     for name, now, rows, (campaign_spend, campaign_days) in (("current", True, current, campaigns[0]),
