@@ -1725,6 +1725,16 @@ BN.update({
 })
 
 
+# Customer list (issue 22): sorted by latest order, spend or orders
+BN.update({
+    "Sort by": "সাজান",
+    "Latest order": "সর্বশেষ অর্ডার",
+    "Most spent": "সবচেয়ে বেশি খরচ",
+    "Most orders": "সবচেয়ে বেশি অর্ডার",
+    "Sort by latest order, spend or orders.": "সর্বশেষ অর্ডার, খরচ বা অর্ডারের সংখ্যা অনুযায়ী সাজান।",
+})
+
+
 def main():
     path = Path(__file__).resolve().parent.parent / "backend/translations/bn/LC_MESSAGES/messages.po"
     with path.open("rb") as f:

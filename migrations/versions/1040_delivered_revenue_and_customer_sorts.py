@@ -1,5 +1,5 @@
 """dashboard: the revenue of delivered orders in the daily status rollup (the profit widget's
-delivered return on ad spend)
+delivered return on ad spend); customers: the list sorted by spend or orders, paged by (key, id)
 
 Revision ID: 1040
 Revises: 0900
@@ -31,8 +31,17 @@ def upgrade():
               GROUP BY site_id, {day}, status) AS delivered
         WHERE dash_day_status.site_id = delivered.site_id AND dash_day_status.day = delivered.day
           AND dash_day_status.status = delivered.status""")
+    # the customer list by spend or orders: keyset pages start at (key, id) in the index
+    op.drop_index('ix_customer_stats_site_spend', table_name='customer_stats')
+    op.drop_index('ix_customer_stats_site_orders', table_name='customer_stats')
+    op.create_index('ix_customer_stats_site_spend_id', 'customer_stats', ['site_id', 'spend', 'customer_id'])
+    op.create_index('ix_customer_stats_site_orders_id', 'customer_stats', ['site_id', 'orders', 'customer_id'])
 
 
 def downgrade():
+    op.drop_index('ix_customer_stats_site_orders_id', table_name='customer_stats')
+    op.drop_index('ix_customer_stats_site_spend_id', table_name='customer_stats')
+    op.create_index('ix_customer_stats_site_orders', 'customer_stats', ['site_id', 'orders'])
+    op.create_index('ix_customer_stats_site_spend', 'customer_stats', ['site_id', 'spend'])
     with op.batch_alter_table('dash_day_status', schema=None) as batch_op:
         batch_op.drop_column('delivered_revenue')
