@@ -1,12 +1,12 @@
 <?php
 /**
  * Plugin Name: Bikri timing (benchmark only)
- * Description: Measures, inside PHP, the time the Bikri plugin adds to a request: loading its files and building its objects, plus every hook callback it registered. Installed by bench/otp.py into a throwaway WordPress; never for a shop.
+ * Description: Measures, inside PHP, the time the Bikri plugin adds to a request: loading its files and building its objects, plus every hook callback it registered. Installed by bench/common.py (plugin_page_timing, for bench/otp.py and bench/adtags.py) into a throwaway WordPress; never for a shop.
  *
  * Load time runs from the moment WordPress reads the active plugins (just before it includes
  * them; Bikri is the only one) to Bikri's plugin_loaded. Every callback Bikri registered is
  * then wrapped with a timer. At shutdown one JSON line per request goes to the file named by
- * BIKRI_BENCH_TIMING: {"uri", "load_us", "hooks_us", "calls"}.
+ * BIKRI_BENCH_TIMING: {"uri", "load_us", "hooks_us", "calls", "by": {callback: µs}}.
  *
  * @package Bikri
  */
@@ -16,6 +16,7 @@ $GLOBALS['bikri_bench'] = array(
 	'load'  => 0,
 	'hooks' => 0,
 	'calls' => 0,
+	'by'    => array(), // callback => nanoseconds, where the time goes
 );
 
 add_filter(
@@ -58,12 +59,15 @@ add_action(
 						continue;
 					}
 					$original                                          = $callback['function'];
-					$hook->callbacks[ $priority ][ $id ]['function'] = static function ( ...$args ) use ( $original ) {
+					$name                                              = is_array( $original ) ? ( is_object( $original[0] ) ? get_class( $original[0] ) : $original[0] ) . '::' . $original[1] : (string) $original;
+					$hook->callbacks[ $priority ][ $id ]['function'] = static function ( ...$args ) use ( $original, $name ) {
 						$start = hrtime( true );
 						try {
 							return call_user_func_array( $original, $args );
 						} finally {
-							$GLOBALS['bikri_bench']['hooks'] += hrtime( true ) - $start;
+							$spent                              = hrtime( true ) - $start;
+							$GLOBALS['bikri_bench']['hooks']   += $spent;
+							$GLOBALS['bikri_bench']['by'][ $name ] = ( isset( $GLOBALS['bikri_bench']['by'][ $name ] ) ? $GLOBALS['bikri_bench']['by'][ $name ] : 0 ) + $spent;
 							++$GLOBALS['bikri_bench']['calls'];
 						}
 					};
@@ -86,6 +90,12 @@ add_action(
 				'load_us'  => $GLOBALS['bikri_bench']['load'] / 1000,
 				'hooks_us' => $GLOBALS['bikri_bench']['hooks'] / 1000,
 				'calls'    => $GLOBALS['bikri_bench']['calls'],
+				'by'       => array_map(
+					static function ( $ns ) {
+						return $ns / 1000;
+					},
+					$GLOBALS['bikri_bench']['by']
+				),
 				'opcache'  => function_exists( 'opcache_get_status' ) && ! empty( opcache_get_status( false )['opcache_enabled'] ),
 			)
 		);
