@@ -26,6 +26,19 @@ def dhaka_day(moment):
     return (moment + timedelta(hours=6)).date()
 
 
+def random_orders(rng, count, statuses, days, refund_every):
+    """Orders placed one second either side of Dhaka midnights within `days` of MIDNIGHT; every
+    `refund_every`-th refunded 10 ৳."""
+    orders = []
+    for n in range(1, count + 1):
+        created = MIDNIGHT + timedelta(days=rng.randint(*days)) + rng.choice(EDGES)
+        orders.append({"id": n, "status": rng.choice(statuses), "date_created_gmt": created.strftime("%Y-%m-%dT%H:%M:%S"),
+                       "date_modified_gmt": created.strftime("%Y-%m-%dT%H:%M:%S"),
+                       "total": f"{rng.randint(100, 5000)}.{rng.randint(0, 99):02d}",
+                       "refunds": [{"id": 1, "total": "-10.00"}] if n % refund_every == 0 else []})
+    return orders
+
+
 def post(client, session, path, method="POST", **body):
     return client.open(f"/embed/dashboard/{path}", method=method, json=body, headers={"X-Bikri-Embed-Session": session})
 
@@ -86,14 +99,7 @@ def test_staff_neither_see_nor_enter_costs(client, shop):
 def test_profit_equals_sales_minus_costs_at_dhaka_midnights(app, shop):
     rng = random.Random(7)
     with app.app_context():
-        orders = []
-        for n in range(1, 40):
-            created = MIDNIGHT + timedelta(days=rng.randint(-3, 3)) + rng.choice(EDGES)
-            orders.append({"id": n, "status": rng.choice(["processing", "completed", "cancelled", "pending", "on-hold"]),
-                           "date_created_gmt": created.strftime("%Y-%m-%dT%H:%M:%S"),
-                           "date_modified_gmt": created.strftime("%Y-%m-%dT%H:%M:%S"),
-                           "total": f"{rng.randint(100, 5000)}.{rng.randint(0, 99):02d}",
-                           "refunds": [{"id": 1, "total": "-10.00"}] if n % 5 == 0 else []})
+        orders = random_orders(rng, 39, ["processing", "completed", "cancelled", "pending", "on-hold"], (-3, 3), 5)
         upsert_orders(shop.site_id, orders)
         entered = []
         for n in range(30):
@@ -165,14 +171,7 @@ def test_profit_counts_ad_spend_once_and_shows_return_on_ad_spend(app, shop):
     spent; ROAS = sales ÷ ad spend and delivered sales ÷ ad spend — all against the raw rows."""
     rng = random.Random(11)
     with app.app_context():
-        orders = []
-        for n in range(1, 60):
-            created = MIDNIGHT + timedelta(days=rng.randint(-6, 4)) + rng.choice(EDGES)
-            orders.append({"id": n, "status": rng.choice(["processing", "completed", "completed", "cancelled", "on-hold"]),
-                           "date_created_gmt": created.strftime("%Y-%m-%dT%H:%M:%S"),
-                           "date_modified_gmt": created.strftime("%Y-%m-%dT%H:%M:%S"),
-                           "total": f"{rng.randint(100, 5000)}.{rng.randint(0, 99):02d}",
-                           "refunds": [{"id": 1, "total": "-10.00"}] if n % 4 == 0 else []})
+        orders = random_orders(rng, 59, ["processing", "completed", "completed", "cancelled", "on-hold"], (-6, 4), 4)
         upsert_orders(shop.site_id, orders)
         # a delivered order later refunded in full is no longer a sale: its delivered revenue goes too
         first_delivered = next(o for o in orders if o["status"] == "completed")
