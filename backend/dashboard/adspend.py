@@ -10,7 +10,7 @@ Importing the same campaign and range again replaces its amount (a re-export doe
 import csv
 import io
 import re
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
@@ -146,11 +146,12 @@ def import_csv(site_id: int, text: str, by: str) -> dict:
 
 
 def _overlapping(site_id: int, start: date, end: date):
-    return db.session.execute(select(AdSpend).where(AdSpend.site_id == site_id, AdSpend.end_day >= start,
-                                                    AdSpend.start_day <= end)).scalars().all()
+    # columns, not entities: a year of weekly campaign rows is hundreds of them
+    return db.session.execute(select(AdSpend.campaign, AdSpend.start_day, AdSpend.end_day, AdSpend.amount)
+                              .where(AdSpend.site_id == site_id, AdSpend.end_day >= start, AdSpend.start_day <= end)).all()
 
 
-def _share(row: AdSpend, start: date, end: date) -> Decimal:
+def _share(row, start: date, end: date) -> Decimal:
     """The row's spend over its days inside [start, end] (it counts evenly per day)."""
     days = (row.end_day - row.start_day).days + 1
     overlap = (min(row.end_day, end) - max(row.start_day, start)).days + 1
@@ -166,9 +167,10 @@ def spend_in(site_id: int, start: date, end: date) -> dict[str, Decimal]:
     return out
 
 
-def spend_and_days(site_id: int, ranges: list[tuple[date, date]]) -> list[tuple[Decimal, set[date]]]:
-    """For each (start, end): the campaigns' spend in it and the days some campaign spent on
-    (the days whose ad costs entered by hand the profit widget leaves out). One query for all."""
+def spend_and_days(site_id: int, ranges: list[tuple[date, date]]) -> list[tuple[Decimal, set[int]]]:
+    """For each (start, end): the campaigns' spend in it and the days some campaign spent on, as
+    date ordinals (the days whose ad costs entered by hand the profit widget leaves out). One
+    query for all the ranges."""
     rows = _overlapping(site_id, min(r[0] for r in ranges), max(r[1] for r in ranges))
     out = []
     for start, end in ranges:
@@ -178,6 +180,6 @@ def spend_and_days(site_id: int, ranges: list[tuple[date, date]]) -> list[tuple[
             if first > last or not row.amount:
                 continue
             spend += _share(row, start, end)
-            days.update(first + timedelta(days=n) for n in range((last - first).days + 1))
+            days.update(range(first.toordinal(), last.toordinal() + 1))
         out.append((spend, days))
     return out

@@ -96,9 +96,14 @@ def profit(site_id: int, period: Period) -> dict:
     out = {"categories": list(COST_CATEGORIES)}
     for name, now, rows, (campaign_spend, campaign_days) in (("current", True, current, campaigns[0]),
                                                             ("previous", False, previous, campaigns[1])):
-        mine = [(day, amount) for day, amount in entered_ads if (day >= period.start) == now]
-        entered = sum((amount for day, amount in mine if day not in campaign_days), ZERO)
-        left_out = sum((amount for day, amount in mine if day in campaign_days), ZERO)
+        entered = left_out = ZERO
+        for day, amount in entered_ads:
+            if (day >= period.start) != now:
+                continue
+            if day.toordinal() in campaign_days:
+                left_out += amount
+            else:
+                entered += amount
         costs = {category: spent.get((now, category)) or ZERO for category in COST_CATEGORIES}
         costs["ads"] = campaign_spend + entered
         totals = _totals(rows)
