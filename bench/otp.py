@@ -35,8 +35,8 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from common import (  # noqa: E402
-    ROOT, activate_site, flask, free_port, percentile, run_wrk, service_env, start_sandbox, start_worker, stop_process,
-    throwaway_database, verdict, web_process,
+    ROOT, activate_site, flask, free_port, percentile, plugin_page_timing, print_plugin_timing, run_wrk, service_env,
+    start_sandbox, start_worker, stop_process, throwaway_database, verdict, web_process,
 )
 
 TARGET_P99_MS, TARGET_PLUGIN_MS = 200.0, 5.0
