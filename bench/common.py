@@ -317,6 +317,17 @@ def verdict(ok: bool) -> str:
     return "OK" if ok else "MISSED"
 
 
+def wait_for(url: str, get=requests.get) -> None:
+    """Until a server answers at `url` (any answer), for up to 30 s."""
+    for _ in range(150):
+        try:
+            get(url, timeout=1)
+            return
+        except requests.RequestException:
+            time.sleep(0.2)
+    sys.exit(f"{url} did not come up")
+
+
 # --- the plugin's own time on a page view, measured in PHP --------------------------------------
 
 def plugin_page_timing(*, page_path: str, state_php: str, states: tuple, install_stand_in, check,
@@ -360,12 +371,7 @@ def plugin_page_timing(*, page_path: str, state_php: str, states: tuple, install
                                           stderr=subprocess.DEVNULL)
                 try:
                     session = requests.Session()
-                    for _ in range(100):
-                        try:
-                            session.get(url, timeout=5)
-                            break
-                        except requests.RequestException:
-                            time.sleep(0.1)
+                    wait_for(url, session.get)
                     for _ in range(30):
                         session.get(url, timeout=10)  # compile and warm caches
                     timing.write_text("")
