@@ -3,11 +3,13 @@
 (open-loop) load generator for arrival rates, and CPU accounting of the processes."""
 import asyncio
 import contextlib
+import json
 import math
 import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -329,3 +331,111 @@ def machine_busy() -> tuple[float, float]:
 
 def verdict(ok: bool) -> str:
     return "OK" if ok else "MISSED"
+
+
+def wait_for(url: str, get=requests.get) -> None:
+    """Until a server answers at `url` (any answer), for up to 30 s."""
+    for _ in range(150):
+        try:
+            get(url, timeout=1)
+            return
+        except requests.RequestException:
+            time.sleep(0.2)
+    sys.exit(f"{url} did not come up")
+
+
+# --- the plugin's own time on a page view, measured in PHP --------------------------------------
+
+def plugin_page_timing(*, page_path: str, state_php: str, states: tuple, install_stand_in, check,
+                       page_views: int) -> dict:
+    """The time the Bikri plugin adds to one page of a throwaway WordPress (scripts/wp/setup.sh,
+    the plugin from dist/bikri.zip), measured inside PHP by bench/wp-bikri-timing.php: loading the
+    plugin plus every hook callback it registered. PHP's built-in server, one worker, OPcache on
+    and off; each state (`php state.php <site> <state>` sets it) in turn. `check(page, state)`
+    says whether the page is as the state wants (a bench that measures a page without its
+    feature proves nothing).
+
+    Answers {(opcache, state): {views, median, p99, load, hooks, load_p99, hooks_p99, cpu, cpu_p99,
+    calls, page, by}}: load and hooks are the two parts of the added time (which one the tail is
+    in); cpu the same time as the CPU the PHP process used (getrusage: a loaded machine's waits for
+    a core left out, so runs on a busy machine still compare); `by` is each
+    callback's (median, p99) in ms over the views, the slowest first (where the tail comes from).
+    """
+    zip_path = ROOT / "dist" / "bikri.zip"
+    if not zip_path.exists():
+        sys.exit("build the plugin first: make plugin")
+    work = Path(tempfile.mkdtemp(prefix="bikri-bench-wp-"))
+    site_dir, db_name, port = work / "site", f"bikri_bench_wp_{uuid.uuid4().hex[:8]}", free_port()
+    env = {**os.environ, "WP_HOME": f"http://127.0.0.1:{port}"}
+    env.pop("BIKRI_SERVICE_URL", None)
+    timing = work / "timing.jsonl"
+    url = f"http://127.0.0.1:{port}{page_path}"
+    results = {}
+    try:
+        subprocess.run(["bash", str(ROOT / "scripts/wp/setup.sh"), str(site_dir), db_name, str(zip_path)], env=env,
+                       check=True, capture_output=True)
+        install_stand_in(site_dir)
+        shutil.copy(ROOT / "bench" / "wp-bikri-timing.php", site_dir / "wp-content" / "mu-plugins" / "bikri-timing.php")
+        (work / "state.php").write_text(state_php)
+        for opcache in (True, False):
+            for state in states:
+                subprocess.run(["php", str(work / "state.php"), str(site_dir), state], env=env, check=True, capture_output=True)
+                # PHP's built-in server follows opcache.enable (opcache.enable_cli is for php scripts)
+                server = subprocess.Popen(["php", "-d", f"opcache.enable={int(opcache)}", "-S", f"127.0.0.1:{port}", "-t",
+                                           str(site_dir), str(ROOT / "scripts/wp/router.php")],
+                                          env={**env, "BIKRI_BENCH_TIMING": str(timing)}, stdout=subprocess.DEVNULL,
+                                          stderr=subprocess.DEVNULL)
+                try:
+                    session = requests.Session()
+                    wait_for(url, session.get)
+                    for _ in range(30):
+                        session.get(url, timeout=10)  # compile and warm caches
+                    timing.write_text("")
+                    pages = []
+                    for _ in range(page_views):
+                        started = time.perf_counter()
+                        page = session.get(url, timeout=10)
+                        pages.append((time.perf_counter() - started) * 1000)
+                        assert page.status_code == 200 and check(page.text, state), page.text[:2000]
+                finally:
+                    server.terminate()
+                    server.wait(timeout=10)
+                lines = [json.loads(line) for line in timing.read_text().splitlines() if line]
+                lines = [line for line in lines if line["uri"].startswith(page_path)]
+                assert all(line["opcache"] == opcache for line in lines), "OPcache is not as asked"
+                added = sorted((line["load_us"] + line["hooks_us"]) / 1000 for line in lines)
+                by = {}
+                for line in lines:
+                    for name, us in (line.get("by") or {}).items():
+                        by.setdefault(name, []).append(us / 1000)
+                results[(opcache, state)] = {
+                    "views": len(added), "median": statistics.median(added), "p99": percentile(added, 0.99),
+                    "load": statistics.median(line["load_us"] / 1000 for line in lines),
+                    "hooks": statistics.median(line["hooks_us"] / 1000 for line in lines),
+                    "load_p99": percentile(sorted(line["load_us"] / 1000 for line in lines), 0.99),
+                    "hooks_p99": percentile(sorted(line["hooks_us"] / 1000 for line in lines), 0.99),
+                    "cpu": percentile(sorted(line["cpu_us"] / 1000 for line in lines), 0.5),
+                    "cpu_p99": percentile(sorted(line["cpu_us"] / 1000 for line in lines), 0.99),
+                    "calls": lines[-1]["calls"], "page": statistics.median(pages),
+                    "by": sorted(((name, statistics.median(ms), percentile(sorted(ms), 0.99)) for name, ms in by.items()),
+                                 key=lambda entry: -entry[2]),
+                }
+    finally:
+        subprocess.run(["bash", str(ROOT / "scripts/wp/teardown.sh"), str(site_dir), db_name], env=env, capture_output=True)
+        shutil.rmtree(work, ignore_errors=True)
+    return results
+
+
+def print_plugin_timing(results: dict, *, label, target_ms: float, targeted) -> None:
+    """One line per (OPcache, state): median and p99 beside the target where `targeted(opcache,
+    state)`; with BIKRI_BENCH_BREAKDOWN=1 the slowest callbacks too."""
+    for (opcache, state), r in results.items():
+        target = (f"target <= {target_ms:.0f} ms   {verdict(r['p99'] <= target_ms)}" if targeted(opcache, state)
+                  else "(for comparison)")
+        print(f"  {label(state)} {'OPcache on ' if opcache else 'OPcache off'}: median {r['median']:6.3f} ms  "
+              f"p99 {r['p99']:6.3f} ms   {target}   [median/p99: load {r['load']:.3f}/{r['load_p99']:.3f} ms, hooks "
+              f"{r['hooks']:.3f}/{r['hooks_p99']:.3f} ms in {r['calls']} calls; CPU time median {r['cpu']:.3f} ms, "
+              f"p99 {r['cpu_p99']:.3f} ms; whole page {r['page']:.1f} ms]")
+        if os.environ.get("BIKRI_BENCH_BREAKDOWN"):
+            for name, median, p99 in r["by"][:8]:
+                print(f"      {name:<60} median {median:6.3f} ms  p99 {p99:6.3f} ms")

@@ -25,7 +25,7 @@ import psycopg
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, flask, service_env, throwaway_database, verdict  # noqa: E402
+from common import ROOT, flask, service_env, throwaway_database, verdict, wait_for  # noqa: E402
 
 TARGET_RATIO, TARGET_REQUESTS_PER_CONSIGNMENT = 0.8, 1.0
 
@@ -58,16 +58,6 @@ with app.app_context():
         db.session.execute(insert(Consignment), rows[start:start + 2000])
     db.session.commit()
 """
-
-
-def wait_for(url: str) -> None:
-    for _ in range(150):
-        try:
-            requests.get(url, timeout=1)
-            return
-        except requests.RequestException:
-            time.sleep(0.2)
-    sys.exit(f"{url} did not come up")
 
 
 def main():

@@ -49,6 +49,12 @@ WIDGETS = ["sales", "sources", "cycle", "statuses", "products", "amounts", "retu
 QUERIES = {"sales-wc": ("sales", "&basis=woocommerce")}
 
 
+# rollups.contributions' delivered revenue of one order, in SQL
+DELIVERED_REVENUE = "CASE WHEN delivered_gmt IS NOT NULL THEN total - refunded_total ELSE 0 END"
+# the campaigns' ad spend (D11, the profit widget): three campaigns, a week a row, over two years
+AD_CAMPAIGNS = (("eid_sale_1", 5000), ("brand", 6000), ("boishakh", 7000))
+
+
 def p95(samples):
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
@@ -119,7 +125,7 @@ def build_rollups(connection, site_id: int, products: int) -> None:
     live = f"site_id = {site_id} AND NOT excluded_from_sales AND deleted_at IS NULL"
     m = lambda col: f"(sum({col}) * 10000)::bigint"  # noqa: E731
     run(f"""INSERT INTO dash_day_status SELECT site_id, {day}, status, count(*), count(customer_id), {m('total')},
-            {m('subtotal')}, {m('discount_total')}, {m('shipping_total')}, {m('refunded_total')}
+            {m('subtotal')}, {m('discount_total')}, {m('shipping_total')}, {m('refunded_total')}, {m(DELIVERED_REVENUE)}
             FROM orders WHERE {live} GROUP BY 1, 2, 3""")
     run(f"""INSERT INTO dash_day_source SELECT site_id, {day}, coalesce(source_type, ''), coalesce(utm_source, ''),
             coalesce(utm_medium, ''), coalesce(utm_campaign, ''),
@@ -246,8 +252,8 @@ def sqlite_build_rollups(path: str, site_id: int, products: int) -> None:
         f"FROM orders WHERE {sales}" + (" AND wc_id % 3 = 0" if k == 2 else "") for k in (1, 2))
     with connection:
         connection.execute(f"""INSERT INTO dash_day_status SELECT site_id, {day}, status, count(*), count(customer_id),
-            {m('total')}, {m('subtotal')}, {m('discount_total')}, {m('shipping_total')}, {m('refunded_total')}
-            FROM orders WHERE {live} GROUP BY 1, 2, 3""")
+            {m('total')}, {m('subtotal')}, {m('discount_total')}, {m('shipping_total')}, {m('refunded_total')},
+            {m(DELIVERED_REVENUE)} FROM orders WHERE {live} GROUP BY 1, 2, 3""")
         connection.execute(f"""INSERT INTO dash_day_source SELECT site_id, {day}, coalesce(source_type, ''),
             coalesce(utm_source, ''), coalesce(utm_medium, ''), coalesce(utm_campaign, ''), referrer_host(referrer),
             coalesce(created_via, ''), coalesce(click_source, ''), count(*), {m('total - refunded_total')}
@@ -324,6 +330,11 @@ def sqlite_extras(path: str, site_id: int, parcels: int, days: int = 730) -> Non
               _sqlite_time(now - timedelta(seconds=rng.random() * days * 86400)), 0, _sqlite_time(now))
              for n, status in ((n, rng.choice(STATUSES)) for n in range(1, parcels + 1))))
         connection.execute(PARCEL_ROLLUP.format(day="date(booked_at, '+6 hours')"))
+        connection.executemany(
+            "INSERT INTO dash_ad_spend (site_id, network, campaign, start_day, end_day, amount, source, created_by, created_at) "
+            "VALUES (?, 'facebook', ?, ?, ?, ?, 'csv', 'Bench', ?)",
+            ((site_id, campaign, (now - timedelta(days=d + 6)).date().isoformat(), (now - timedelta(days=d)).date().isoformat(),
+              amount * 10000, _sqlite_time(now)) for d in range(0, days, 7) for campaign, amount in AD_CAMPAIGNS))
     connection.execute("ANALYZE")
     connection.close()
 
@@ -438,6 +449,11 @@ def pg_extras(connection, site_id: int, parcels: int) -> None:
             FROM generate_series(1, {parcels}) n
             CROSS JOIN LATERAL (SELECT ({statuses})[1 + floor(random() * {len(STATUSES)})::int + (n * 0)] AS st) x""")
     run(PARCEL_ROLLUP.format(day="(booked_at + interval '6 hours')::date"))
+    campaigns = ", ".join(f"('{campaign}', {amount * 10000})" for campaign, amount in AD_CAMPAIGNS)
+    run(f"""INSERT INTO dash_ad_spend (site_id, network, campaign, start_day, end_day, amount, source, created_by, created_at)
+            SELECT {site_id}, 'facebook', c.campaign, (now() - (d + 6) * interval '1 day')::date,
+                   (now() - d * interval '1 day')::date, c.amount, 'csv', 'Bench', now()
+            FROM generate_series(0, 729, 7) d, (VALUES {campaigns}) AS c (campaign, amount)""")
     run("ANALYZE")
 
 
@@ -483,7 +499,7 @@ def store(args, url: str):
         built = time.perf_counter() - began - loaded
         counts = {table: db.session.execute(db.text(f"SELECT count(*) FROM {table}")).scalar()
                   for table in ("orders", "customers", "products", "dash_day_status", "dash_day_source", "dash_day_product",
-                                "dash_month_product", "dash_day_cycle", "dash_day_paid", "dash_costs", "consignments",
+                                "dash_month_product", "dash_day_cycle", "dash_day_paid", "dash_costs", "dash_ad_spend", "consignments",
                                 "dash_day_parcels")}
         _ticket, raw = embed.issue_ticket(db.session.get(Site, sites[0]), wp_user_id=1, display_name="Bench",
                                           role="administrator", page="dashboard")

@@ -19,17 +19,14 @@
     .venv/bin/python bench/otp.py --latency-ms 500 --skip-php
 """
 import argparse
-import json
 import os
 import random
 import re
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import psycopg
@@ -38,8 +35,9 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from common import (  # noqa: E402
-    ROOT, WP_ACTIVE_SITE_PHP, activate_site, flask, free_port, percentile, run_wrk, service_env, start_sandbox, start_worker,
-    stop_process, throwaway_database, verdict, web_process,
+    ROOT, WP_ACTIVE_SITE_PHP, activate_site, flask, free_port, percentile, plugin_page_timing, print_plugin_timing,
+    run_wrk, service_env,
+    start_sandbox, start_worker, stop_process, throwaway_database, verdict, web_process,
 )
 
 TARGET_P99_MS, TARGET_PLUGIN_MS = 200.0, 5.0
@@ -330,66 +328,11 @@ echo "state: otp {$argv[2]}\n";
 
 
 def php_bench(args) -> dict:
-    from tests.e2e.conftest import free_port, install_checkout_stand_in
+    from tests.e2e.conftest import install_checkout_stand_in
 
-    zip_path = ROOT / "dist" / "bikri.zip"
-    if not zip_path.exists():
-        sys.exit("build the plugin first: make plugin")
-    work = Path(tempfile.mkdtemp(prefix="bikri-bench-wp-"))
-    site_dir, db_name, port = work / "site", f"bikri_bench_wp_{uuid.uuid4().hex[:8]}", free_port()
-    env = {**os.environ, "WP_HOME": f"http://127.0.0.1:{port}"}
-    env.pop("BIKRI_SERVICE_URL", None)
-    timing = work / "timing.jsonl"
-    results = {}
-    try:
-        subprocess.run(["bash", str(ROOT / "scripts/wp/setup.sh"), str(site_dir), db_name, str(zip_path)], env=env,
-                       check=True, capture_output=True)
-        install_checkout_stand_in(site_dir)
-        shutil.copy(ROOT / "bench" / "wp-bikri-timing.php", site_dir / "wp-content" / "mu-plugins" / "bikri-timing.php")
-        (work / "state.php").write_text(STATE_PHP)
-        url = f"http://127.0.0.1:{port}/checkout-stand-in/"
-        for opcache in (True, False):
-            for otp in ("off", "on"):
-                subprocess.run(["php", str(work / "state.php"), str(site_dir), otp], env=env, check=True, capture_output=True)
-                # PHP's built-in server follows opcache.enable (opcache.enable_cli is for php scripts)
-                server = subprocess.Popen(["php", "-d", f"opcache.enable={int(opcache)}", "-S", f"127.0.0.1:{port}", "-t",
-                                           str(site_dir), str(ROOT / "scripts/wp/router.php")],
-                                          env={**env, "BIKRI_BENCH_TIMING": str(timing)}, stdout=subprocess.DEVNULL,
-                                          stderr=subprocess.DEVNULL)
-                try:
-                    session = requests.Session()
-                    for _ in range(100):
-                        try:
-                            session.get(url, timeout=5)
-                            break
-                        except requests.RequestException:
-                            time.sleep(0.1)
-                    for _ in range(30):
-                        session.get(url, timeout=10)  # compile and warm caches
-                    timing.write_text("")
-                    pages = []
-                    for _ in range(args.page_views):
-                        started = time.perf_counter()
-                        page = session.get(url, timeout=10)
-                        pages.append((time.perf_counter() - started) * 1000)
-                        assert page.status_code == 200 and ("bikri-checkout-otp" in page.text) == (otp == "on")
-                finally:
-                    server.terminate()
-                    server.wait(timeout=10)
-                lines = [json.loads(line) for line in timing.read_text().splitlines() if line]
-                lines = [line for line in lines if line["uri"].startswith("/checkout-stand-in/")]
-                assert all(line["opcache"] == opcache for line in lines), "OPcache is not as asked"
-                added = sorted((line["load_us"] + line["hooks_us"]) / 1000 for line in lines)
-                results[(opcache, otp)] = {
-                    "views": len(added), "median": statistics.median(added), "p99": added[int(len(added) * 0.99) - 1],
-                    "load": statistics.median(line["load_us"] / 1000 for line in lines),
-                    "hooks": statistics.median(line["hooks_us"] / 1000 for line in lines),
-                    "calls": lines[-1]["calls"], "page": statistics.median(pages),
-                }
-    finally:
-        subprocess.run(["bash", str(ROOT / "scripts/wp/teardown.sh"), str(site_dir), db_name], env=env, capture_output=True)
-        shutil.rmtree(work, ignore_errors=True)
-    return results
+    return plugin_page_timing(page_path="/checkout-stand-in/", state_php=STATE_PHP, states=("off", "on"),
+                              install_stand_in=install_checkout_stand_in, page_views=args.page_views,
+                              check=lambda page, otp: ("bikri-checkout-otp" in page) == (otp == "on"))
 
 
 def main():
@@ -452,11 +395,8 @@ def main():
     if php:
         print(f"bench/otp.py  plugin's added server time on a checkout page view, measured in PHP (load + its hook callbacks), "
               f"{args.page_views} views each, php -S, one worker")
-        for (opcache, otp), r in php.items():
-            label = f"OTP {otp:<3} {'OPcache on ' if opcache else 'OPcache off'}"
-            target = f"target <= {TARGET_PLUGIN_MS:.0f} ms   {verdict(r['p99'] <= TARGET_PLUGIN_MS)}" if otp == "off" else "(for comparison)"
-            print(f"  {label}: median {r['median']:6.3f} ms  p99 {r['p99']:6.3f} ms   {target}"
-                  f"   [load {r['load']:.3f} ms, hooks {r['hooks']:.3f} ms in {r['calls']} calls; whole page {r['page']:.1f} ms]")
+        print_plugin_timing(php, label=lambda otp: f"OTP {otp:<3}", target_ms=TARGET_PLUGIN_MS,
+                            targeted=lambda opcache, otp: otp == "off")
 
 
 if __name__ == "__main__":

@@ -1,12 +1,12 @@
 <?php
 /**
  * Plugin Name: Bikri timing (benchmark only)
- * Description: Measures, inside PHP, the time the Bikri plugin adds to a request: loading its files and building its objects, plus every hook callback it registered. Installed by bench/otp.py into a throwaway WordPress; never for a shop.
+ * Description: Measures, inside PHP, the time the Bikri plugin adds to a request: loading its files and building its objects, plus every hook callback it registered. Installed by bench/common.py (plugin_page_timing, for bench/otp.py and bench/adtags.py) into a throwaway WordPress; never for a shop.
  *
  * Load time runs from the moment WordPress reads the active plugins (just before it includes
  * them; Bikri is the only one) to Bikri's plugin_loaded. Every callback Bikri registered is
  * then wrapped with a timer. At shutdown one JSON line per request goes to the file named by
- * BIKRI_BENCH_TIMING: {"uri", "load_us", "hooks_us", "calls"}.
+ * BIKRI_BENCH_TIMING: {"uri", "load_us", "hooks_us", "calls", "cpu_us", "by": {callback: µs}}.
  *
  * @package Bikri
  */
@@ -16,12 +16,29 @@ $GLOBALS['bikri_bench'] = array(
 	'load'  => 0,
 	'hooks' => 0,
 	'calls' => 0,
+	'by'    => array(), // callback => nanoseconds, where the time goes
+	// the same in CPU time (microseconds the process ran, from getrusage): what a busy machine's
+	// waits for a core leave out, so figures taken on a loaded machine still compare
+	'cpu_mark'  => 0,
+	'cpu_load'  => 0,
+	'cpu_hooks' => 0,
 );
+
+/**
+ * Microseconds of CPU (user + system) this process has used.
+ *
+ * @return int
+ */
+function bikri_bench_cpu_us() {
+	$usage = getrusage();
+	return $usage['ru_utime.tv_sec'] * 1000000 + $usage['ru_utime.tv_usec'] + $usage['ru_stime.tv_sec'] * 1000000 + $usage['ru_stime.tv_usec'];
+}
 
 add_filter(
 	'option_active_plugins',
 	static function ( $plugins ) {
-		$GLOBALS['bikri_bench']['mark'] = hrtime( true );
+		$GLOBALS['bikri_bench']['cpu_mark'] = bikri_bench_cpu_us();
+		$GLOBALS['bikri_bench']['mark']     = hrtime( true );
 		return $plugins;
 	},
 	PHP_INT_MAX
@@ -50,7 +67,8 @@ add_action(
 		if ( 'bikri.php' !== basename( $file ) ) {
 			return;
 		}
-		$GLOBALS['bikri_bench']['load'] = hrtime( true ) - $GLOBALS['bikri_bench']['mark'];
+		$GLOBALS['bikri_bench']['load']     = hrtime( true ) - $GLOBALS['bikri_bench']['mark'];
+		$GLOBALS['bikri_bench']['cpu_load'] = bikri_bench_cpu_us() - $GLOBALS['bikri_bench']['cpu_mark'];
 		foreach ( $GLOBALS['wp_filter'] as $hook ) {
 			foreach ( $hook->callbacks as $priority => $callbacks ) {
 				foreach ( $callbacks as $id => $callback ) {
@@ -58,12 +76,17 @@ add_action(
 						continue;
 					}
 					$original                                          = $callback['function'];
-					$hook->callbacks[ $priority ][ $id ]['function'] = static function ( ...$args ) use ( $original ) {
+					$name                                              = is_array( $original ) ? ( is_object( $original[0] ) ? get_class( $original[0] ) : $original[0] ) . '::' . $original[1] : (string) $original;
+					$hook->callbacks[ $priority ][ $id ]['function'] = static function ( ...$args ) use ( $original, $name ) {
+						$cpu   = bikri_bench_cpu_us();
 						$start = hrtime( true );
 						try {
 							return call_user_func_array( $original, $args );
 						} finally {
-							$GLOBALS['bikri_bench']['hooks'] += hrtime( true ) - $start;
+							$spent                              = hrtime( true ) - $start;
+							$GLOBALS['bikri_bench']['cpu_hooks'] += bikri_bench_cpu_us() - $cpu;
+							$GLOBALS['bikri_bench']['hooks']   += $spent;
+							$GLOBALS['bikri_bench']['by'][ $name ] = ( isset( $GLOBALS['bikri_bench']['by'][ $name ] ) ? $GLOBALS['bikri_bench']['by'][ $name ] : 0 ) + $spent;
 							++$GLOBALS['bikri_bench']['calls'];
 						}
 					};
@@ -86,6 +109,13 @@ add_action(
 				'load_us'  => $GLOBALS['bikri_bench']['load'] / 1000,
 				'hooks_us' => $GLOBALS['bikri_bench']['hooks'] / 1000,
 				'calls'    => $GLOBALS['bikri_bench']['calls'],
+				'cpu_us'   => $GLOBALS['bikri_bench']['cpu_load'] + $GLOBALS['bikri_bench']['cpu_hooks'],
+				'by'       => array_map(
+					static function ( $ns ) {
+						return $ns / 1000;
+					},
+					$GLOBALS['bikri_bench']['by']
+				),
 				'opcache'  => function_exists( 'opcache_get_status' ) && ! empty( opcache_get_status( false )['opcache_enabled'] ),
 			)
 		);

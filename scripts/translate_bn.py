@@ -1851,6 +1851,26 @@ BN.update({
         "স্টক বাড়ান, অথবা Bikri-র ইনভেন্টরি পাতায় সতর্কতার সীমা বদলান।",
 })
 
+# Profit widget (issue 25): ad spend counted once, return on ad spend
+BN.update({
+    "Ad spend from your campaigns' spend (entered or imported on the Ad tracking page).": "বিজ্ঞাপন খরচ আপনার ক্যাম্পেইনগুলোর খরচ থেকে (বিজ্ঞাপন ট্র্যাকিং পাতায় লেখা বা ইমপোর্ট করা)।",
+    "Ad spend from the ad costs you entered by hand.": "বিজ্ঞাপন খরচ আপনার হাতে লেখা বিজ্ঞাপনের খরচ থেকে।",
+    "Ad spend from your campaigns' spend, and ad costs entered by hand on days no campaign spent.": "বিজ্ঞাপন খরচ আপনার ক্যাম্পেইনগুলোর খরচ থেকে, আর যেসব দিনে কোনো ক্যাম্পেইনের খরচ নেই সেসব দিনে হাতে লেখা বিজ্ঞাপনের খরচ থেকে।",
+    "No ad spend in this period: enter your campaigns' spend or import Meta's export on the Ad tracking page.": "এই সময়ে কোনো বিজ্ঞাপন খরচ নেই: বিজ্ঞাপন ট্র্যাকিং পাতায় ক্যাম্পেইনের খরচ লিখুন বা Meta-র এক্সপোর্ট ইমপোর্ট করুন।",
+    "Ad costs entered by hand on days your campaigns already cover were not counted twice: {amount}": "যেসব দিনের খরচ ক্যাম্পেইনে আগেই আছে, সেসব দিনে হাতে লেখা বিজ্ঞাপনের খরচ দুবার গোনা হয়নি: {amount}",
+})
+
+
+# Customer list (issue 22): sorted by latest order, spend or orders
+BN.update({
+    "Sort by": "সাজান",
+    "Latest order": "সর্বশেষ অর্ডার",
+    "Most spent": "সবচেয়ে বেশি খরচ",
+    "Most orders": "সবচেয়ে বেশি অর্ডার",
+    "Sort by latest order, spend or orders.": "সর্বশেষ অর্ডার, খরচ বা অর্ডারের সংখ্যা অনুযায়ী সাজান।",
+})
+
+
 def main():
     path = Path(__file__).resolve().parent.parent / "backend/translations/bn/LC_MESSAGES/messages.po"
     with path.open("rb") as f:

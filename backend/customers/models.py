@@ -21,12 +21,13 @@ MONEY = Numeric(12, 2)
 class CustomerStats(db.Model):
     __tablename__ = "customer_stats"
     __table_args__ = (
-        # the list, newest customers first, and each filter beside it (keyset: last order, id)
+        # the list, latest order first, and each filter beside it (keyset: last order, id)
         Index("ix_customer_stats_site_last", "site_id", "last_order_gmt", "customer_id"),
         Index("ix_customer_stats_site_segment_last", "site_id", "segment", "last_order_gmt", "customer_id"),
         Index("ix_customer_stats_site_district_last", "site_id", "district", "last_order_gmt", "customer_id"),
-        Index("ix_customer_stats_site_spend", "site_id", "spend"),
-        Index("ix_customer_stats_site_orders", "site_id", "orders"),
+        # the list by spend or by orders (keyset: key, id), and those filters' ranges
+        Index("ix_customer_stats_site_spend_id", "site_id", "spend", "customer_id"),
+        Index("ix_customer_stats_site_orders_id", "site_id", "orders", "customer_id"),
         Index("ix_customer_stats_site_phone", "site_id", "phone", unique=True),
     )
 

@@ -53,11 +53,11 @@ class Customers(MethodView):
     @blp.arguments(ListArgsSchema, location="query")
     @blp.response(200, CustomerPageSchema)
     def get(self, args):
-        """The shop's customers (one per phone), latest order first, filtered; `next` is the
-        cursor of the following page."""
+        """The shop's customers (one per phone), filtered, latest order first (or by `sort`: spend,
+        orders); `next` is the cursor of the following page, for the same sort."""
         site_id = current_site().id
-        page = segments.list_customers(site_id, list_filters(site_id, args), cursor=args.get("cursor"),
-                                       limit=args["limit"])
+        page = segments.list_customers(site_id, list_filters(site_id, args), sort=args["sort"],
+                                       cursor=args.get("cursor"), limit=args["limit"])
         tags = service.tags_of(site_id, [row.customer_id for row in page["customers"]])
         return {"customers": [service.customer_view(row, tags[row.customer_id]) for row in page["customers"]],
                 "next": page["next"]}

@@ -1,6 +1,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from backend.api import MoneyString, StrictSchema, UtcDateTime
+from backend.customers.segments import SORTS
 from backend.customers.stats import SEGMENTS
 
 MAX_CSV_CHARS = 4_000_000
@@ -27,6 +28,8 @@ class ListArgsSchema(FiltersSchema):
         unknown = "exclude"
 
     saved = fields.Integer(validate=validate.Range(min=1))
+    sort = fields.String(load_default="last_order", validate=validate.OneOf(SORTS),
+                         metadata={"description": "latest order, spend or orders first; ties by id"})
     cursor = fields.String(validate=validate.Length(max=80))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=100))
 

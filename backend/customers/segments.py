@@ -85,31 +85,51 @@ def _flat(where: list) -> list:
     return [c for w in where for c in (w if isinstance(w, Narrowed) else [w])]
 
 
-def list_customers(site_id: int, filters: dict, *, cursor: str | None = None, limit: int = PAGE_SIZE) -> dict:
-    """A page of customers, latest order first (keyset: last order time, id), and the cursor of the next."""
-    s = CustomerStats
+# how the list may be sorted, each descending with ties broken by id: latest order first, biggest
+# spenders, most orders. Each has an index (site, key, id), so a page — however deep — starts at
+# its cursor in the index and reads `limit` rows.
+SORTS = ("last_order", "spend", "orders")
+
+
+def sort_key(sort: str):
+    return {"last_order": CustomerStats.last_order_gmt, "spend": CustomerStats.spend, "orders": CustomerStats.orders}[sort]
+
+
+def list_customers(site_id: int, filters: dict, *, sort: str = "last_order", cursor: str | None = None,
+                   limit: int = PAGE_SIZE) -> dict:
+    """A page of customers in the sort's order (keyset: the sort key, then id; never OFFSET, which
+    reads and drops every row before the page), and the cursor of the next."""
+    s, key = CustomerStats, sort_key(sort)
     where = conditions(site_id, filters)
     narrowed = any(isinstance(w, Narrowed) for w in where)
     where = _flat(where)
-    if cursor:  # a row value, so the (site, last order, id) index starts right there
-        last, customer_id = _read_cursor(cursor)
-        where.append(tuple_(s.last_order_gmt, s.customer_id) < tuple_(last, customer_id))
+    if cursor:  # a row value, so the (site, key, id) index starts right there
+        value, customer_id = _read_cursor(cursor, sort)
+        where.append(tuple_(key, s.customer_id) < tuple_(value, customer_id))
     # narrowed to a few ids: fetch those by key and sort them (an order the index cannot give, so
     # the planner does not walk the whole list in order probing each row against the ids)
-    newest = func.coalesce(s.last_order_gmt, s.last_order_gmt) if narrowed else s.last_order_gmt
-    rows = db.session.execute(select(s).where(*where).order_by(newest.desc(), s.customer_id.desc())
+    ordered = func.coalesce(key, key) if narrowed else key
+    rows = db.session.execute(select(s).where(*where).order_by(ordered.desc(), s.customer_id.desc())
                               .limit(limit + 1)).scalars().all()
     more = len(rows) > limit
     rows = rows[:limit]
-    return {"customers": rows,
-            "next": f"{rows[-1].last_order_gmt.isoformat()}|{rows[-1].customer_id}" if more and rows else None}
+    return {"customers": rows, "next": _cursor_of(rows[-1], sort) if more and rows else None}
 
 
-def _read_cursor(cursor: str):
+def _cursor_of(row: CustomerStats, sort: str) -> str:
+    value = getattr(row, sort_key(sort).key)
+    return f"{value.isoformat() if isinstance(value, datetime) else value}|{row.customer_id}"
+
+
+def _read_cursor(cursor: str, sort: str):
+    read = {"last_order": datetime.fromisoformat, "spend": Decimal, "orders": int}[sort]
     try:
-        when, customer_id = cursor.split("|")
-        return datetime.fromisoformat(when), int(customer_id)
-    except ValueError:
+        value, customer_id = cursor.split("|")
+        value = read(value)
+        if isinstance(value, Decimal) and not value.is_finite():
+            raise ValueError(value)
+        return value, int(customer_id)
+    except (ValueError, ArithmeticError):
         raise ApiError(_("The page cursor is not valid."), code="validation_error", status=422,
                        details={"cursor": ["not valid"]}) from None
 

@@ -63,12 +63,21 @@ def _filters(args):
     return filters
 
 
+def _sort(args):
+    sort = args.get("sort") or "last_order"
+    if sort not in segments.SORTS:
+        raise ApiError(_("Some fields are missing or invalid."), code="validation_error", status=422,
+                       details={"sort": [_("Sort by latest order, spend or orders.")]})
+    return sort
+
+
 @blp.get("/rows")
 def rows():
     user = require_user("view_customers")
     try:
         filters = _filters(request.args)
-        page = segments.list_customers(user.site.id, filters, cursor=request.args.get("cursor") or None)
+        page = segments.list_customers(user.site.id, filters, sort=_sort(request.args),
+                                       cursor=request.args.get("cursor") or None)
     except ApiError as error:
         return render_template("customers/_rows.html", error=error, customers=[], more=None, user=user)
     tags = service.tags_of(user.site.id, [row.customer_id for row in page["customers"]])

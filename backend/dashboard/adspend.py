@@ -145,14 +145,41 @@ def import_csv(site_id: int, text: str, by: str) -> dict:
     return {"imported": imported, "errors": errors[:100], "currency": currency or "BDT"}
 
 
+def _overlapping(site_id: int, start: date, end: date):
+    # columns, not entities: a year of weekly campaign rows is hundreds of them
+    return db.session.execute(select(AdSpend.campaign, AdSpend.start_day, AdSpend.end_day, AdSpend.amount)
+                              .where(AdSpend.site_id == site_id, AdSpend.end_day >= start, AdSpend.start_day <= end)).all()
+
+
+def _share(row, start: date, end: date) -> Decimal:
+    """The row's spend over its days inside [start, end] (it counts evenly per day)."""
+    days = (row.end_day - row.start_day).days + 1
+    overlap = (min(row.end_day, end) - max(row.start_day, start)).days + 1
+    return (row.amount * overlap / days).quantize(Decimal("0.01"))
+
+
 def spend_in(site_id: int, start: date, end: date) -> dict[str, Decimal]:
     """Campaign name (lower-cased) -> its spend's share in [start, end]."""
     out: dict[str, Decimal] = {}
-    for row in db.session.execute(select(AdSpend).where(AdSpend.site_id == site_id, AdSpend.end_day >= start,
-                                                        AdSpend.start_day <= end)).scalars():
-        days = (row.end_day - row.start_day).days + 1
-        overlap = (min(row.end_day, end) - max(row.start_day, start)).days + 1
-        share = (row.amount * overlap / days).quantize(Decimal("0.01"))
+    for row in _overlapping(site_id, start, end):
         key = row.campaign.strip().lower()
-        out[key] = out.get(key, Decimal("0")) + share
+        out[key] = out.get(key, Decimal("0")) + _share(row, start, end)
+    return out
+
+
+def spend_and_days(site_id: int, ranges: list[tuple[date, date]]) -> list[tuple[Decimal, set[int]]]:
+    """For each (start, end): the campaigns' spend in it and the days some campaign spent on, as
+    date ordinals (the days whose ad costs entered by hand the profit widget leaves out). One
+    query for all the ranges."""
+    rows = _overlapping(site_id, min(r[0] for r in ranges), max(r[1] for r in ranges))
+    out = []
+    for start, end in ranges:
+        spend, days = Decimal("0.00"), set()
+        for row in rows:
+            first, last = max(row.start_day, start), min(row.end_day, end)
+            if first > last or not row.amount:
+                continue
+            spend += _share(row, start, end)
+            days.update(range(first.toordinal(), last.toordinal() + 1))
+        out.append((spend, days))
     return out

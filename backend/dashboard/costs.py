@@ -11,12 +11,15 @@ read courier payouts (no courier API it uses reports them), so collected cash is
 """
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from backend.activity import service as activity
 from backend.couriers.report import group_of
+from backend.dashboard import adspend
 from backend.dashboard.models import COST_CATEGORIES, Cost, DayParcels
-from backend.dashboard.service import ZERO, Period, _in_both, _in_period, _money_sum, _split, _status_days, _totals
+from backend.dashboard.service import (
+    ZERO, Period, _in_both, _in_period, _money_sum, _ratio, _split, _status_days, _totals,
+)
 from backend.extensions import db
 from backend.timeutil import utcnow
 
@@ -66,20 +69,51 @@ def cost_json(cost: Cost) -> dict:
 
 # --- profit ----------------------------------------------------------------------------------
 
+# where the profit widget's ad spend came from (AD_SOURCES[(campaign days?, entered days?)])
+AD_SOURCES = {(True, False): "campaigns", (False, True): "entered", (True, True): "both", (False, False): "none"}
+
+
 def profit(site_id: int, period: Period) -> dict:
-    """Sales (as D1) minus costs, by category, for the range and the previous period."""
+    """Sales (as D1) minus costs, by category, for the range and the previous period, and the
+    return on ad spend: sales ÷ ad spend and delivered sales ÷ ad spend.
+
+    Ad spend is counted once. The campaigns' spend (D11: entered per campaign or imported from
+    Meta's export) is the shop's record of what the ads cost; ad costs entered by hand in the
+    "ads" category count only on days no campaign spent on — on the other days they would be
+    the same money twice. The answer says which source it used and what it left out."""
     current, previous = _split(_status_days(site_id, period), period)
     in_period = (Cost.day >= period.start).label("in_period")
-    spent = {(bool(now), category): amount for now, category, amount in db.session.execute(
-        select(in_period, Cost.category, func.sum(Cost.amount))
-        .where(_in_both(Cost, site_id, period))
-        .group_by(in_period, Cost.category)).all()}
+    ads_day = case((Cost.category == "ads", Cost.day)).label("ads_day")  # ad costs by day, the rest by category
+    spent, entered_ads = {}, []
+    for now, category, day, amount in db.session.execute(
+            select(in_period, Cost.category, ads_day, func.sum(Cost.amount))
+            .where(_in_both(Cost, site_id, period)).group_by(in_period, Cost.category, ads_day)).all():
+        if day is None:
+            spent[(bool(now), category)] = amount
+        else:
+            entered_ads.append((day, amount))
+    campaigns = adspend.spend_and_days(site_id, [(period.start, period.end), (period.previous.start, period.previous.end)])
     out = {"categories": list(COST_CATEGORIES)}
-    for name, now, rows in (("current", True, current), ("previous", False, previous)):
+    for name, now, rows, (campaign_spend, campaign_days) in (("current", True, current, campaigns[0]),
+                                                            ("previous", False, previous, campaigns[1])):
+        entered = left_out = ZERO
+        for day, amount in entered_ads:
+            if (day >= period.start) != now:
+                continue
+            if day.toordinal() in campaign_days:
+                left_out += amount
+            else:
+                entered += amount
         costs = {category: spent.get((now, category)) or ZERO for category in COST_CATEGORIES}
-        revenue = _totals(rows)["revenue"]
+        costs["ads"] = campaign_spend + entered
+        totals = _totals(rows)
+        delivered = sum((row.delivered_revenue for row in rows), ZERO)
         total = sum(costs.values(), ZERO)
-        out[name] = {"revenue": revenue, "costs": costs, "total_costs": total, "profit": revenue - total}
+        out[name] = {"revenue": totals["revenue"], "delivered_revenue": delivered, "costs": costs, "total_costs": total,
+                     "profit": totals["revenue"] - total,
+                     "ad_spend": {"source": AD_SOURCES[(bool(campaign_spend), bool(entered))],
+                                  "campaigns": campaign_spend, "entered": entered, "entered_left_out": left_out},
+                     "roas": _ratio(totals["revenue"], costs["ads"]), "delivered_roas": _ratio(delivered, costs["ads"])}
     return out
 
 

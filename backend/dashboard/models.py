@@ -33,6 +33,9 @@ class DayStatus(db.Model):
     discount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     shipping: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     refunded: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    # revenue (total − refunds) of the orders whose parcel was delivered: what the sales really
+    # brought with cash on delivery (the profit widget's delivered return on ad spend)
+    delivered_revenue: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"), server_default="0")
 
 
 class DayPaid(db.Model):

@@ -60,7 +60,8 @@ KEYS = {
     DayParcels: ("day", "courier", "status"),
 }
 MEASURES = {
-    DayStatus: ("orders", "customer_orders", "total", "subtotal", "discount", "shipping", "refunded"),
+    DayStatus: ("orders", "customer_orders", "total", "subtotal", "discount", "shipping", "refunded",
+                "delivered_revenue"),
     DayPaid: ("orders", "total", "subtotal", "discount", "shipping", "refunded"),
     DaySource: ("orders", "revenue"),
     DayProduct: ("orders", "quantity", "revenue"),
@@ -118,6 +119,7 @@ def contributions(order, items) -> dict:
         "orders": 1, "customer_orders": 1 if order["customer_id"] else 0, "total": total,
         "subtotal": order["subtotal"] or ZERO, "discount": order["discount_total"] or ZERO,
         "shipping": order["shipping_total"] or ZERO, "refunded": refunded,
+        "delivered_revenue": total - refunded if order["delivered_gmt"] is not None else ZERO,
     }
     if is_sale(order["status"]):
         source = (day, order["source_type"] or "", order["utm_source"] or "", order["utm_medium"] or "",

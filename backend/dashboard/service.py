@@ -141,7 +141,8 @@ def _status_days(site_id, period: Period, *, from_day: date | None = None):
         select(DayStatus.day, func.sum(DayStatus.orders).label("orders"),
                _money_sum(DayStatus.total).label("total"), _money_sum(DayStatus.subtotal).label("subtotal"),
                _money_sum(DayStatus.discount).label("discount"), _money_sum(DayStatus.shipping).label("shipping"),
-               _money_sum(DayStatus.refunded).label("refunded"))
+               _money_sum(DayStatus.refunded).label("refunded"),
+               _money_sum(DayStatus.delivered_revenue).label("delivered_revenue"))
         .where(_in(DayStatus, site_id, from_day, period.end) if from_day else _in_both(DayStatus, site_id, period), _sales())
         .group_by(DayStatus.day)).all()
 

@@ -131,6 +131,9 @@ def test_dashboard_in_wp_admin(service, wordpress, browser, tmp_path):
     expect(loaded(frame, "costs")).to_contain_text("Boost")
     profit = loaded(frame, "profit")
     expect(profit).to_contain_text("1,300.00")
+    # the ad cost is the ad spend (no campaign spend entered): sales 1,500 ÷ 200 = 7.50× return
+    expect(profit.locator(".dash-ad-source")).to_have_text("Ad spend from the ad costs you entered by hand.")
+    expect(profit).to_contain_text("7.50×")
     expect(loaded(frame, "cash")).to_contain_text("awaiting payout")
     page.screenshot(path=str(ARTIFACTS / "dashboard-1280.png"), full_page=True)
 

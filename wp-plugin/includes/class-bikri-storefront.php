@@ -70,6 +70,20 @@ final class Bikri_Storefront {
 	private $settings = null;
 
 	/**
+	 * The tags' markup for this request: place => consent category => HTML (markup()).
+	 *
+	 * @var array|null
+	 */
+	private $markup = null;
+
+	/**
+	 * The Consent API's answers in this request: category => bool.
+	 *
+	 * @var array
+	 */
+	private $consent = array();
+
+	/**
 	 * Events printed or queued in this request (for the tests).
 	 *
 	 * @var array
@@ -124,6 +138,8 @@ final class Bikri_Storefront {
 	 */
 	public function reset() {
 		$this->settings = null;
+		$this->markup   = null;
+		$this->consent  = array();
 		$this->events   = array();
 	}
 
@@ -181,50 +197,107 @@ final class Bikri_Storefront {
 	}
 
 	/**
+	 * Whether the visitor consented to a category (or the Consent API is not there), asked once
+	 * per request: every place and event asks the same question.
+	 *
+	 * @param string $category statistics or marketing.
+	 * @return bool
+	 */
+	private function allowed( $category ) {
+		if ( ! isset( $this->consent[ $category ] ) ) {
+			$this->consent[ $category ] = self::consented( $category );
+		}
+		return $this->consent[ $category ];
+	}
+
+	/**
+	 * The tags' markup for each place and the consent category each needs, built once per
+	 * request: the ids are validated when saved and escaped here once; the loaders are as Google,
+	 * Microsoft and Meta give them. The order within a place is the order they print in.
+	 *
+	 * @return array place => category => HTML.
+	 */
+	private function markup() {
+		if ( null !== $this->markup ) {
+			return $this->markup;
+		}
+		$settings = $this->settings();
+		$head     = array(
+			'statistics' => '',
+			'marketing'  => '',
+		);
+		$body     = array( 'statistics' => '' );
+		if ( $settings['gtm'] ) {
+			$gtm                   = esc_js( $settings['gtm'] );
+			$head['statistics']   .= "<script>(function(w,d,s,l,i){w[l]=w[l]||[];w[l].push({'gtm.start':new Date().getTime(),event:'gtm.js'});var f=d.getElementsByTagName(s)[0],j=d.createElement(s),dl=l!='dataLayer'?'&l='+l:'';j.async=true;j.src='https://www.googletagmanager.com/gtm.js?id='+i+dl;f.parentNode.insertBefore(j,f);})(window,document,'script','dataLayer','" . $gtm . "');</script>\n";
+			$body['statistics']   .= '<noscript><iframe src="https://www.googletagmanager.com/ns.html?id=' . esc_attr( $settings['gtm'] ) . '" height="0" width="0" style="display:none;visibility:hidden"></iframe></noscript>' . "\n";
+		}
+		if ( $settings['ga4'] ) {
+			$head['statistics'] .= '<script async src="https://www.googletagmanager.com/gtag/js?id=' . esc_attr( $settings['ga4'] ) . '"></script>' . "\n"
+				. "<script>window.dataLayer=window.dataLayer||[];function gtag(){dataLayer.push(arguments);}gtag('js',new Date());gtag('config','" . esc_js( $settings['ga4'] ) . "');</script>\n";
+		}
+		if ( $settings['clarity'] ) {
+			$head['statistics'] .= '<script>(function(c,l,a,r,i,t,y){c[a]=c[a]||function(){(c[a].q=c[a].q||[]).push(arguments)};t=l.createElement(r);t.async=1;t.src="https://www.clarity.ms/tag/"+i;y=l.getElementsByTagName(r)[0];y.parentNode.insertBefore(t,y);})(window,document,"clarity","script","' . esc_js( $settings['clarity'] ) . '");</script>' . "\n";
+		}
+		if ( $settings['pixel'] ) {
+			$head['marketing'] .= "<script>!function(f,b,e,v,n,t,s){if(f.fbq)return;n=f.fbq=function(){n.callMethod?n.callMethod.apply(n,arguments):n.queue.push(arguments)};if(!f._fbq)f._fbq=n;n.push=n;n.loaded=!0;n.version='2.0';n.queue=[];t=b.createElement(e);t.async=!0;t.src=v;s=b.getElementsByTagName(e)[0];s.parentNode.insertBefore(t,s)}(window,document,'script','https://connect.facebook.net/en_US/fbevents.js');fbq('init','" . esc_js( $settings['pixel'] ) . "');fbq('track','PageView');</script>\n";
+		}
+		$this->markup = array(
+			'head' => $head,
+			'body' => $body,
+		);
+		return $this->markup;
+	}
+
+	/**
+	 * The tags for a place the visitor consented to.
+	 *
+	 * @param string $place head or body.
+	 * @return string
+	 */
+	private function tags( $place ) {
+		$html = '';
+		foreach ( $this->markup()[ $place ] as $category => $markup ) {
+			if ( '' !== $markup && $this->allowed( $category ) ) {
+				$html .= $markup;
+			}
+		}
+		return $html;
+	}
+
+	/**
 	 * A snippet for this place, if on and meant for this page.
 	 *
 	 * @param string $place head, body or footer.
+	 * @return string
 	 */
-	private function print_snippet( $place ) {
+	private function snippet( $place ) {
 		$settings = $this->settings();
 		if ( $settings['snippets_off'] || '' === $settings[ $place . '_code' ] || ! self::page_is( $settings[ $place . '_target' ] ) ) {
-			return;
+			return '';
 		}
-		// The shop's own code, saved by a user with unfiltered_html: printed as saved, by design.
-		echo "\n<!-- Bikri: " . esc_html( $place ) . " code -->\n" . $settings[ $place . '_code' ] . "\n"; // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped
+		return "\n<!-- Bikri: " . $place . " code -->\n" . $settings[ $place . '_code' ] . "\n";
 	}
+
+	/*
+	 * Each place prints with one echo: without output buffering (PHP's default) every echo is a
+	 * write to the visitor's connection, and each write can wake the reader and hand it the CPU.
+	 * The shop's own code is saved by a user with unfiltered_html and printed as saved, by design;
+	 * the tags are escaped in markup(), the events in events_script().
+	 */
 
 	/**
 	 * In <head>: the tags, then the shop's header code.
 	 */
 	public function action_head() {
-		$settings = $this->settings();
-		if ( $settings['gtm'] && self::consented( 'statistics' ) ) {
-			echo "<script>(function(w,d,s,l,i){w[l]=w[l]||[];w[l].push({'gtm.start':new Date().getTime(),event:'gtm.js'});var f=d.getElementsByTagName(s)[0],j=d.createElement(s),dl=l!='dataLayer'?'&l='+l:'';j.async=true;j.src='https://www.googletagmanager.com/gtm.js?id='+i+dl;f.parentNode.insertBefore(j,f);})(window,document,'script','dataLayer','" . esc_js( $settings['gtm'] ) . "');</script>\n"; // phpcs:ignore WordPress.WP.EnqueuedResources.NonEnqueuedScript -- Google's loader, as Google gives it.
-		}
-		if ( $settings['ga4'] && self::consented( 'statistics' ) ) {
-			$ga4 = esc_js( $settings['ga4'] );
-			echo '<script async src="https://www.googletagmanager.com/gtag/js?id=' . esc_attr( $settings['ga4'] ) . '"></script>' . "\n"; // phpcs:ignore WordPress.WP.EnqueuedResources.NonEnqueuedScript
-			echo "<script>window.dataLayer=window.dataLayer||[];function gtag(){dataLayer.push(arguments);}gtag('js',new Date());gtag('config','" . $ga4 . "');</script>\n"; // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- esc_js above.
-		}
-		if ( $settings['clarity'] && self::consented( 'statistics' ) ) {
-			echo '<script>(function(c,l,a,r,i,t,y){c[a]=c[a]||function(){(c[a].q=c[a].q||[]).push(arguments)};t=l.createElement(r);t.async=1;t.src="https://www.clarity.ms/tag/"+i;y=l.getElementsByTagName(r)[0];y.parentNode.insertBefore(t,y);})(window,document,"clarity","script","' . esc_js( $settings['clarity'] ) . '");</script>' . "\n";
-		}
-		if ( $settings['pixel'] && self::consented( 'marketing' ) ) {
-			echo "<script>!function(f,b,e,v,n,t,s){if(f.fbq)return;n=f.fbq=function(){n.callMethod?n.callMethod.apply(n,arguments):n.queue.push(arguments)};if(!f._fbq)f._fbq=n;n.push=n;n.loaded=!0;n.version='2.0';n.queue=[];t=b.createElement(e);t.async=!0;t.src=v;s=b.getElementsByTagName(e)[0];s.parentNode.insertBefore(t,s)}(window,document,'script','https://connect.facebook.net/en_US/fbevents.js');fbq('init','" . esc_js( $settings['pixel'] ) . "');fbq('track','PageView');</script>\n";
-		}
-		$this->print_snippet( 'head' );
+		echo $this->tags( 'head' ) . $this->snippet( 'head' ); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped, WordPress.WP.EnqueuedResources.NonEnqueuedScript -- see above; the loaders as their makers give them.
 	}
 
 	/**
 	 * Right after <body>: GTM's noscript frame, then the shop's body code.
 	 */
 	public function action_body_open() {
-		$settings = $this->settings();
-		if ( $settings['gtm'] && self::consented( 'statistics' ) ) {
-			echo '<noscript><iframe src="https://www.googletagmanager.com/ns.html?id=' . esc_attr( $settings['gtm'] ) . '" height="0" width="0" style="display:none;visibility:hidden"></iframe></noscript>' . "\n";
-		}
-		$this->print_snippet( 'body' );
+		echo $this->tags( 'body' ) . $this->snippet( 'body' ); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- see above.
 	}
 
 	/**
@@ -232,11 +305,12 @@ final class Bikri_Storefront {
 	 */
 	public function action_footer() {
 		$settings = $this->settings();
-		if ( $settings['pixel'] && self::consented( 'marketing' ) ) {
+		$html     = '';
+		if ( $settings['pixel'] && $this->allowed( 'marketing' ) ) {
 			$events = array_merge( $this->queued_events(), $this->page_events() );
-			echo '<div class="bikri-pixel-events" hidden>' . self::events_script( $events ) . '</div>' . "\n"; // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- wp_json_encode in events_script.
+			$html   = '<div class="bikri-pixel-events" hidden>' . self::events_script( $events ) . '</div>' . "\n";
 		}
-		$this->print_snippet( 'footer' );
+		echo $html . $this->snippet( 'footer' ); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- see above.
 	}
 
 	/**
@@ -251,9 +325,9 @@ final class Bikri_Storefront {
 		}
 		$calls = '';
 		foreach ( $events as $event ) {
-			$flags  = JSON_HEX_TAG | JSON_HEX_AMP | JSON_HEX_APOS | JSON_HEX_QUOT;
-			$calls .= 'fbq("track",' . wp_json_encode( $event['name'], $flags ) . ',' . wp_json_encode( (object) $event['data'], $flags )
-				. ',' . wp_json_encode( array( 'eventID' => $event['event_id'] ), $flags ) . ');';
+			// the call's arguments as one JSON array, its brackets dropped: name, data, {eventID}
+			$arguments = wp_json_encode( array( $event['name'], (object) $event['data'], array( 'eventID' => $event['event_id'] ) ), JSON_HEX_TAG | JSON_HEX_AMP | JSON_HEX_APOS | JSON_HEX_QUOT );
+			$calls    .= 'fbq("track",' . substr( $arguments, 1, -1 ) . ');';
 		}
 		return '<script>if(window.fbq){' . $calls . '}</script>';
 	}
@@ -269,7 +343,7 @@ final class Bikri_Storefront {
 		if ( self::page_is( 'product' ) && function_exists( 'wc_get_product' ) ) {
 			$product = wc_get_product( get_queried_object_id() );
 			if ( $product ) {
-				$events[] = $this->event( 'ViewContent', self::product_data( $product, 1 ), 'vc-' . $product->get_id() . '-' . wp_generate_password( 8, false ) );
+				$events[] = $this->event( 'ViewContent', self::product_data( $product, 1 ), 'vc-' . $product->get_id() . '-' . self::random_part() );
 			}
 		} elseif ( self::page_is( 'thankyou' ) ) {
 			$purchase = $this->purchase_event();
@@ -293,7 +367,7 @@ final class Bikri_Storefront {
 					'content_type' => 'product',
 					'num_items'    => $count,
 				),
-				'ic-' . wp_generate_password( 10, false )
+				'ic-' . self::random_part()
 			);
 		}
 		return $events;
@@ -336,6 +410,16 @@ final class Bikri_Storefront {
 			null,
 			self::purchase_event_id( $order->get_id() )
 		);
+	}
+
+	/**
+	 * The unique part of a generated event id: 8 hex digits from one call to the system's random
+	 * source (wp_generate_password() asks wp_rand() once a character and runs a filter).
+	 *
+	 * @return string
+	 */
+	private static function random_part() {
+		return bin2hex( random_bytes( 4 ) );
 	}
 
 	/**
@@ -402,7 +486,7 @@ final class Bikri_Storefront {
 		if ( ! $product ) {
 			return;
 		}
-		$event   = $this->event( 'AddToCart', self::product_data( $product, $quantity ), 'atc-' . $product->get_id() . '-' . wp_generate_password( 8, false ) );
+		$event   = $this->event( 'AddToCart', self::product_data( $product, $quantity ), 'atc-' . $product->get_id() . '-' . self::random_part() );
 		$queued  = (array) WC()->session->get( self::SESSION_KEY, array() );
 		$queued[] = $event;
 		WC()->session->set( self::SESSION_KEY, array_slice( $queued, -10 ) );
@@ -434,7 +518,7 @@ final class Bikri_Storefront {
 	 */
 	public function filter_cart_fragments( $fragments ) {
 		$settings = $this->settings();
-		if ( $settings['pixel'] && self::consented( 'marketing' ) ) {
+		if ( $settings['pixel'] && $this->allowed( 'marketing' ) ) {
 			$fragments['div.bikri-pixel-events'] = '<div class="bikri-pixel-events" hidden>' . self::events_script( $this->queued_events() ) . '</div>';
 		}
 		return $fragments;

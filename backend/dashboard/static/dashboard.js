@@ -212,6 +212,17 @@
         figure(T.sales_revenue, taka(c.revenue), c.revenue, p.revenue),
         figure(T.costs, taka(c.total_costs), c.total_costs, p.total_costs),
         figure(T.profit, taka(c.profit), c.profit, p.profit)]));
+      // return on ad spend: what each taka of ads brought in orders, and in delivered parcels
+      var times = function (r) { return r === null ? "–" : r + "×"; };
+      body.appendChild(el("div", { "class": "figures" }, [
+        figure(T.ad_spend, taka(c.costs.ads), c.costs.ads, p.costs.ads),
+        figure(T.roas, times(c.roas)),
+        figure(T.delivered_roas, times(c.delivered_roas)),
+        figure(T.delivered_revenue, taka(c.delivered_revenue), c.delivered_revenue, p.delivered_revenue)]));
+      body.appendChild(el("p", { "class": "muted dash-ad-source", text: T.ad_sources[c.ad_spend.source] }));
+      if (Number(c.ad_spend.entered_left_out)) {
+        body.appendChild(el("p", { "class": "muted", text: T.ads_left_out.replace("{amount}", taka(c.ad_spend.entered_left_out)) }));
+      }
       body.appendChild(table([T.category, T.amount, T.previous], d.categories.map(function (k) {
         return [label(T.categories, k), taka(c.costs[k]), taka(p.costs[k])];
       }), [false, true, true]));
