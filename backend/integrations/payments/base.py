@@ -1,4 +1,4 @@
-"""The one shape every payment gateway (bKash now, Nagad later) has, and the registry of them.
+"""The one shape every payment gateway (bKash, Nagad) has, and the registry of them.
 
 A wallet recharge goes: `create_payment` → the shopper pays on the gateway's page → the
 gateway sends the browser back to our callback → `execute_payment` → credit the wallet once.
