@@ -23,6 +23,7 @@ Controls, in-process (tests) or over HTTP under /__sandbox__/ (the demo, another
     sandbox.fail_next_verify(times=1, http_status=503)   # Nagad down for verify
     sandbox.report_next_verify(amount="1.00")             # verify answers another amount
     sandbox.decline_next_payment()                        # the next Pay ends Aborted
+    sandbox.verify_latency = seconds                      # every verify answers this late
     sandbox.reset(); sandbox.count("verify"); sandbox.payment(ref)
 """
 import base64
@@ -30,6 +31,7 @@ import html
 import json
 import secrets
 import threading
+import time
 from collections import deque
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -74,6 +76,7 @@ class NagadSandbox:
         self.clock = clock or (lambda: datetime.now(DHAKA))
         self._lock = threading.RLock()
         self.merchants: dict[str, dict] = {}
+        self.verify_latency = 0.0
         self.url_map = Map([
             Rule(f"{PREFIX}/check-out/initialize/<merchant_id>/<order_id>", endpoint="initialize", methods=["POST"]),
             Rule(f"{PREFIX}/check-out/complete/<payment_ref_id>", endpoint="complete", methods=["POST"]),
@@ -263,6 +266,8 @@ class NagadSandbox:
             payment = self.payments.get(payment_ref_id)
             other_amount = self._verify_amounts.popleft() if self._verify_amounts and payment and \
                 payment["status"] == SUCCESS else None
+        if self.verify_latency:
+            time.sleep(self.verify_latency)
         if failure is not None:
             return Response("<html><body>Service Unavailable</body></html>", status=failure, mimetype="text/html")
         if payment is None:

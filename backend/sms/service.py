@@ -37,7 +37,7 @@ from backend.sms.recharges import (  # noqa: F401
     MAX_RECHARGE, nagad_callback, nagad_recharge, online_methods, ONLINE_METHODS, operator_credit,
     payment_callback_url, payment_window, RechargeUnavailable,
     reconcile_pending_recharges, recharge_of, reject_manual_recharge, REJECT_REASON_MAX, request_manual_recharge,
-    start_recharge, wait_until_opened,
+    start_recharge, verify_nagad_payment, wait_until_opened,
 )
 
 from backend.sms.history import (  # noqa: F401
