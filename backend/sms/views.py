@@ -172,7 +172,7 @@ def _payment_page(recharge, template="sms/payment_done.html"):
 
 
 def _callback_limit():
-    return current_app.config.get("PAYMENT_CALLBACK_RATE_LIMIT", "60 per minute")
+    return current_app.config["PAYMENT_CALLBACK_RATE_LIMIT"]
 
 
 @payments_blp.get("/nagad/callback")

@@ -263,3 +263,9 @@ def test_the_console_stores_nagad_encrypted_and_reports_revenue_by_method(app, s
     assert dict(re.findall(r'<tr data-method="(\w+)">.*?<td>(\d+)</td>', old[old.index('id="revenue-by-method"'):])) == \
         {"bkash": "0", "nagad": "0", "manual": "0"}
 
+
+
+def test_the_recharge_buttons_in_bangla(shop, nagad):
+    _page, session = shop.open_page("sms", locale="bn_BD")
+    html = shop.client.get("/embed/sms/balance", headers={"X-Bikri-Embed-Session": session}).get_data(as_text=True)
+    assert "নগদ দিয়ে রিচার্জ করুন" in html and "Recharge with" not in html
