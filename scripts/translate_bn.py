@@ -1718,6 +1718,7 @@ BN.update({
     # Nagad recharges (issue 22 item 5, K3)
     "Recharge with %(gateway)s is not set up on this Bikri service. Ask Bikri support to credit your wallet.": "এই Bikri সার্ভিসে %(gateway)s দিয়ে রিচার্জ চালু নেই। ওয়ালেটে টাকা যোগ করতে Bikri সাপোর্টকে বলুন।",
     "Choose bKash or Nagad.": "বিকাশ বা নগদ বেছে নিন।",
+    "At most %(n)s online recharges an hour; pay one already started or try again later.": "ঘণ্টায় সর্বোচ্চ %(n)s টি অনলাইন রিচার্জ; শুরু করা একটির পেমেন্ট করুন বা পরে আবার চেষ্টা করুন।",
     "The payment could not be opened.": "পেমেন্টটি খোলা গেল না।",
     "Opening the payment": "পেমেন্ট খোলা হচ্ছে",
     "Recharge with %(gateway)s": "%(gateway)s দিয়ে রিচার্জ করুন",

@@ -178,6 +178,9 @@ def order_reference(recharge: Recharge) -> str:
 
 
 OPEN_PAYMENT_TASKS = {"bkash": "sms.open_bkash_payment", "nagad": "sms.open_nagad_payment"}
+# Each start asks bKash or Nagad to open a payment: a shop (or a stolen token) cannot make Bikri
+# open payments by the thousand.
+ONLINE_HOURLY_LIMIT = 20
 
 
 def start_recharge(site: Site, amount: Decimal, method: str = "bkash") -> Recharge:
@@ -188,6 +191,12 @@ def start_recharge(site: Site, amount: Decimal, method: str = "bkash") -> Rechar
     that way to pay not set up (503), the work queue down (503)."""
     amount = check_recharge_amount(amount)
     _payment_gateway(method)
+    started = db.session.execute(select(func.count(Recharge.id)).where(
+        Recharge.site_id == site.id, Recharge.method.in_(ONLINE_METHODS), Recharge.created_at >= utcnow() - timedelta(hours=1))
+    ).scalar()
+    if started >= ONLINE_HOURLY_LIMIT:
+        raise rate_limited(_("At most %(n)s online recharges an hour; pay one already started or try again later.",
+                             n=ONLINE_HOURLY_LIMIT), 600)
     require_queue()
     recharge = Recharge(site_id=site.id, amount=amount, method=method, status="creating")
     db.session.add(recharge)

@@ -269,3 +269,19 @@ def test_the_recharge_buttons_in_bangla(shop, nagad):
     _page, session = shop.open_page("sms", locale="bn_BD")
     html = shop.client.get("/embed/sms/balance", headers={"X-Bikri-Embed-Session": session}).get_data(as_text=True)
     assert "নগদ দিয়ে রিচার্জ করুন" in html and "Recharge with" not in html
+
+
+def test_online_recharges_a_shop_may_start_are_limited(app, shop, nagad):
+    from backend.sms.recharges import ONLINE_HOURLY_LIMIT
+
+    with app.app_context():
+        for _ in range(ONLINE_HOURLY_LIMIT):
+            db.session.add(Recharge(site_id=shop.site_id, amount=Decimal("100"), method="nagad", status="failed"))
+        db.session.commit()
+    response = shop.post("/api/sms/recharge", json={"amount": 500, "method": "nagad"})
+    assert response.status_code == 429 and response.json["error"]["code"] == "rate_limited"
+    assert nagad.count("initialize") == 0
+    with app.app_context():  # an hour later the shop may again
+        db.session.execute(Recharge.__table__.update().values(created_at=utcnow() - timedelta(hours=2)))
+        db.session.commit()
+    assert shop.post("/api/sms/recharge", json={"amount": 500, "method": "nagad"}).status_code == 202
