@@ -102,7 +102,9 @@ def _nagad_form() -> dict:
         merchant_public_key = public_key_pem(load_private_key(settings["merchant_private_key"]))
     except (KeyError, ValueError):
         merchant_public_key = None
-    shown = {name: (mask_secret(settings.get(name)) if secret else settings.get(name, ""))
+    # a PEM key ends in its frame: the hint is the end of its base64 body
+    shown = {name: (mask_secret("".join(line for line in (settings.get(name) or "").splitlines()
+                                        if not line.startswith("-----"))) if secret else settings.get(name, ""))
              for name, secret in NagadGateway.fields}
     return {"enabled": enabled, "fields": NagadGateway.fields, "shown": shown, "merchant_public_key": merchant_public_key}
 
