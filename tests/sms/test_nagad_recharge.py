@@ -285,3 +285,17 @@ def test_online_recharges_a_shop_may_start_are_limited(app, shop, nagad):
         db.session.execute(Recharge.__table__.update().values(created_at=utcnow() - timedelta(hours=2)))
         db.session.commit()
     assert shop.post("/api/sms/recharge", json={"amount": 500, "method": "nagad"}).status_code == 202
+
+
+def test_nagad_down_when_opening_the_payment_is_said_and_nothing_is_credited(app, shop, nagad):
+    with app.app_context():
+        _on, settings = service.payment_gateway_settings("nagad")
+        service.configure_payment_gateway("nagad", {**settings, "base_url": "http://127.0.0.1:9/api/dfs"},  # nobody listens
+                                          enabled=True, by="test")
+        db.session.commit()
+    response = shop.post("/api/sms/recharge", json={"amount": 500, "method": "nagad"})
+    assert response.status_code == 202
+    recharge = shop.get(response.headers["Location"]).json
+    assert recharge["status"] == "failed" and recharge["payment_url"] is None
+    assert recharge["error"] == "Nagad did not open the payment: The connection to Nagad failed during the initialize call."
+    assert balance(shop) == "0.00"
