@@ -116,7 +116,8 @@ class Recharge(db.Model):
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     amount: Mapped[Decimal] = mapped_column(Money)
     method: Mapped[str] = mapped_column(String(20))  # bkash | nagad | manual
-    # creating (a worker opens the bKash or Nagad payment) | pending | completed | failed | cancelled | expired | rejected
+    # creating (a worker opens the bKash or Nagad payment) | pending | completed | failed | cancelled | expired
+    # | rejected (a manual request) | held (paid, but not the amount or order asked: an operator checks it)
     status: Mapped[str] = mapped_column(String(12))
     payment_id: Mapped[str | None] = mapped_column(String(80), unique=True)
     # where the payer pays (bKash's or Nagad's page): good for this payment only, shown while it is pending

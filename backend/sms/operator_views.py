@@ -77,6 +77,9 @@ def overview():
         select(Recharge, Site).join(Site, Recharge.site_id == Site.id)
         .where(Recharge.method == "manual", Recharge.status == "pending").order_by(Recharge.id)
     ).all()
+    held = db.session.execute(
+        select(Recharge, Site).join(Site, Recharge.site_id == Site.id).where(Recharge.status == "held").order_by(Recharge.id)
+    ).all()
     sites_by_id = {site.id: site for site, _l, _b in wallets}
     try:
         period = dhaka_day_range_from_query(request.args, max_days=366)
@@ -89,7 +92,7 @@ def overview():
         gateway_key=gateway_key, gateway_fields=[(name, secret) for name, secret in (gateway_class.fields if gateway_class else ())],
         shown_settings=shown_settings, gateways=SMS_GATEWAYS, wallets=wallets, revenue=revenue, totals=totals,
         pending=pending, sites_by_id=sites_by_id, setting_label=field_label, default_plan=service.DEFAULT_PLAN,
-        nagad=_nagad_form(), period=period, period_error=period_error, by_method=by_method,
+        held=held, nagad=_nagad_form(), period=period, period_error=period_error, by_method=by_method,
         by_method_total=(sum(row[1] for row in by_method), sum((row[2] for row in by_method), Decimal("0"))),
     )
 
@@ -266,6 +269,22 @@ def decide_recharge(recharge_id, action):
         db.session.rollback()
         return _back(_("Recharge #%(id)s was decided already; nothing changed.", id=recharge_id), "error")
     return _back(message)
+
+
+@blp.post("/recharges/<int:recharge_id>/close")
+@operator_required
+def close_held(recharge_id):
+    """A held online payment (paid, but not the amount or order asked) checked by an operator."""
+    recharge = db.get_or_404(Recharge, recharge_id)
+    reason = " ".join(request.form.get("reason", "").split())
+    if not reason:
+        return _back(_("Say what was found: the reason stays on the recharge."), "error")
+    try:
+        service.close_held_recharge(recharge, g.operator.email, reason)
+    except service.AlreadyDecided:
+        db.session.rollback()
+        return _back(_("Recharge #%(id)s was decided already; nothing changed.", id=recharge_id), "error")
+    return _back(_("Recharge #%(id)s closed.", id=recharge.id))
 
 
 def recharge_status_label(status: str) -> str:

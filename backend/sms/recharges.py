@@ -272,23 +272,41 @@ def _move(recharge: Recharge, **values) -> bool:
 
 def settle(recharge: Recharge, result: PaymentResult) -> None:
     """Act on the gateway's own answer: credit once when it reports the payment completed for
-    this recharge's amount and order; a completed payment for another sum or order is held for an
-    operator and credits nothing; failed or cancelled closes it; anything else leaves it open."""
+    this recharge's amount and order; a completed payment for another sum or order is "held":
+    nothing is credited and the console lists it for an operator, who checks it by hand; failed or
+    cancelled closes it; anything else leaves it open."""
     name = PAYMENT_GATEWAYS[recharge.method].name
     if result.status == COMPLETED:
         if result.amount is None or result.amount != recharge.amount:
             log.error("amount mismatch on recharge %s: %s paid, %s asked", recharge.id, result.amount, recharge.amount)
-            _move(recharge, status="failed",
+            _move(recharge, status="held",
                   note=f"{name} reports {result.amount} paid for a {recharge.amount} recharge; held for an operator.")
         elif result.invoice is not None and result.invoice != order_reference(recharge):
             log.error("order mismatch on recharge %s: %s reported", recharge.id, result.invoice)
-            _move(recharge, status="failed",
+            _move(recharge, status="held",
                   note=f"{name} reports the payment for order {result.invoice}, not {order_reference(recharge)}; held for an operator."[:255])
         elif _move(recharge, status="completed", transaction_id=result.transaction_id, completed_at=utcnow()):
             credit(recharge.site_id, recharge.amount, kind="recharge", reference=f"recharge-{recharge.id}",
                    note=f"{name} {result.transaction_id}")
     elif result.status in (FAILED, CANCELLED):
         _move(recharge, status=result.status, note=result.message or None)
+
+
+def close_held_recharge(recharge: Recharge, operator: str, reason: str) -> Recharge:
+    """An operator checked a held payment (and credited by hand what was owed, if anything): it
+    leaves the console's list, its reason kept on the recharge. Nothing is credited here."""
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ValueError("closing a held payment needs a reason")
+    closed = db.session.execute(
+        update(Recharge).where(Recharge.id == recharge.id, Recharge.status == "held")
+        .values(status="failed", note=f"Checked by {operator}: {reason}"[:REJECT_REASON_MAX], created_by=operator)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if closed != 1:
+        raise AlreadyDecided("only a held recharge can be closed")
+    db.session.refresh(recharge)
+    return recharge
 
 
 def complete_recharge(payment_id: str, callback_status: str) -> Recharge | None:

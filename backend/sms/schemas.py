@@ -96,7 +96,8 @@ class RechargeSchema(Schema):
     amount = MoneyString()
     method = fields.String()
     status = fields.String(metadata={"description": "creating (bKash or Nagad is being asked to open the payment), pending, "
-                                                    "completed, failed, cancelled, expired or rejected"})
+                                                    "completed, failed, cancelled, expired, rejected or held "
+                                                    "(paid, but not the amount or order asked: Bikri checks it)"})
     reference = fields.String(attribute="transaction_id", allow_none=True)
     payment_url = fields.Method("_payment_url", allow_none=True,
                                 metadata={"description": "where to pay on bKash's or Nagad's page, while the recharge is pending"})
@@ -108,7 +109,7 @@ class RechargeSchema(Schema):
         return recharge.payment_url if recharge.method in ONLINE_METHODS and recharge.status == "pending" else None
 
     def _error(self, recharge):
-        return recharge.note if recharge.method in ONLINE_METHODS and recharge.status == "failed" else None
+        return recharge.note if recharge.method in ONLINE_METHODS and recharge.status in ("failed", "held") else None
 
 
 class RechargePageSchema(PageSchema):

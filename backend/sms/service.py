@@ -32,7 +32,7 @@ from backend.sms.sending import (  # noqa: F401
 )
 
 from backend.sms.recharges import (  # noqa: F401
-    AlreadyDecided, approve_manual_recharge, check_recharge_amount, complete_recharge,
+    AlreadyDecided, approve_manual_recharge, check_recharge_amount, close_held_recharge, complete_recharge,
     LATE_PAYMENT_WATCH, MANUAL_DAILY_LIMIT, MANUAL_REFERENCE_MAX, MANUAL_WAITING_LIMIT,
     MAX_RECHARGE, nagad_callback, nagad_recharge, online_methods, ONLINE_METHODS, operator_credit,
     payment_callback_url, payment_window, RechargeUnavailable,

@@ -128,17 +128,32 @@ def test_a_merchant_key_nagad_does_not_know_is_refused_and_said(app, shop, nagad
     assert balance(shop) == "0.00"
 
 
-def test_amount_mismatch_is_held_and_never_credited(app, shop, client, nagad):
+def test_amount_mismatch_is_held_for_an_operator_and_never_credited(app, shop, client, operator_client, nagad):
     recharge = start(shop)
     nagad.report_next_verify(amount="5.00")  # Nagad reports a payment of another sum
     location = pay(recharge)
-    assert outcome(callback(client, location)) == "failed"
-    assert outcome(callback(client, location)) == "failed"  # a second callback does not retry into a credit
-    assert balance(shop) == "0.00"
+    page = callback(client, location)
+    assert outcome(page) == "held" and "does not match this recharge" in page.get_data(as_text=True)
+    assert outcome(callback(client, location)) == "held"  # a second callback does not retry into a credit
+    assert balance(shop) == "0.00" and nagad.count("verify") == 1
     with app.app_context():
         row = db.session.get(Recharge, recharge["id"])
-        assert row.status == "failed" and "held for an operator" in row.note
+        assert row.status == "held" and "reports 5.00 paid for a 500.0000 recharge" in row.note
         assert db.session.execute(select(WalletEntry).where(WalletEntry.site_id == shop.site_id)).first() is None
+    api = shop.get(f"/api/sms/recharges/{recharge['id']}").json
+    assert api["status"] == "held" and "held for an operator" in api["error"]
+    # the console lists it until an operator closes it with what they found
+    console = operator_client.get("/operator/sms/").get_data(as_text=True)
+    assert f'<tr data-recharge="{recharge["id"]}">' in console and "Online payments held for a check" in console
+    close = f"/operator/sms/recharges/{recharge['id']}/close"
+    assert "Say what was found" in operator_client.post(close, data={"csrf_token": operator_client.csrf},
+                                                        follow_redirects=True).get_data(as_text=True)
+    operator_client.post(close, data={"csrf_token": operator_client.csrf, "reason": "Paid 5 taka; refunded by Nagad"})
+    with app.app_context():
+        row = db.session.get(Recharge, recharge["id"])
+        assert row.status == "failed" and row.note == "Checked by ops@bikri.test: Paid 5 taka; refunded by Nagad"
+    assert "Online payments held for a check" not in operator_client.get("/operator/sms/").get_data(as_text=True)
+    assert balance(shop) == "0.00"
 
 
 def test_a_payment_for_another_order_is_not_credited(app, shop, client, nagad):
@@ -148,7 +163,7 @@ def test_a_payment_for_another_order_is_not_credited(app, shop, client, nagad):
     with app.app_context():
         reference = db.session.get(Recharge, recharge["id"]).payment_id
     nagad.payments[reference]["orderId"] = "BIKRI999999"
-    assert outcome(callback(client, location)) == "failed" and balance(shop) == "0.00"
+    assert outcome(callback(client, location)) == "held" and balance(shop) == "0.00"
 
 
 def test_nagad_down_says_so_credits_nothing_and_is_asked_again(app, shop, client, nagad):
