@@ -314,3 +314,31 @@ def test_nagad_down_when_opening_the_payment_is_said_and_nothing_is_credited(app
     assert recharge["status"] == "failed" and recharge["payment_url"] is None
     assert recharge["error"] == "Nagad did not open the payment: The connection to Nagad failed during the initialize call."
     assert balance(shop) == "0.00"
+
+
+def test_concurrent_callbacks_credit_once(app, shop, nagad, monkeypatch):
+    """The payer's browser and a replay hit the callback at the same moment, each queueing its own
+    verify (the throttle off): one credit, every page answered."""
+    from backend.sms import recharges
+
+    monkeypatch.setattr(recharges, "VERIFY_EVERY", timedelta(0))
+    location = pay(start(shop))
+    path = "/" + location.split("/", 3)[3]
+    nagad.verify_latency = 0.2
+    barrier = threading.Barrier(6)
+
+    def hit(_n):
+        with app.test_client() as client:
+            barrier.wait()
+            return client.get(path)
+
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        pages = list(pool.map(hit, range(6)))
+    assert [page.status_code for page in pages] == [200] * 6
+    assert {outcome(page) for page in pages} <= {"completed", "confirming"}
+    assert nagad.count("verify") >= 2  # several verifications really ran side by side
+    with app.app_context():
+        entries = db.session.execute(select(WalletEntry).where(WalletEntry.site_id == shop.site_id)).scalars().all()
+        assert [(entry.kind, entry.amount) for entry in entries] == [("recharge", Decimal("500"))]
+        assert service.balance_of(shop.site_id) == Decimal("500")
