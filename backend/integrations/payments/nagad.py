@@ -33,17 +33,15 @@ from datetime import datetime
 from decimal import Decimal
 from urllib.parse import quote, urlsplit
 
-import requests
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from backend.money import decimal_or_none
 from backend.timeutil import DHAKA
 
 from .base import (
-    CANCELLED, COMPLETED, FAILED, PENDING, UNKNOWN, CreatedPayment, PaymentError, PaymentGateway,
-    PaymentResult, money_amount,
+    CANCELLED, COMPLETED, FAILED, PENDING, CreatedPayment, PaymentError, PaymentGateway, PaymentResult,
+    money_amount, reported_result, send,
 )
 
 log = logging.getLogger(__name__)
@@ -240,32 +238,16 @@ class NagadGateway(PaymentGateway):
                                code="mismatched_payment")
         if str(data.get("merchantId") or "") != self.merchant_id:
             raise PaymentError("Nagad's answer is about another merchant's payment.", code="mismatched_payment")
-        nagad_status = str(data.get("status") or "")
-        status = PAYMENT_STATUSES.get(nagad_status, UNKNOWN)
-        return PaymentResult(
-            status=status,
-            payment_id=reference,
-            transaction_id=data.get("issuerPaymentRefNo") or None,
-            amount=decimal_or_none(data.get("amount")),
-            invoice=data.get("orderId") or None,
-            raw=data,
-            message="" if status == COMPLETED else f"Nagad: payment {nagad_status or 'status missing'}",
-        )
+        return reported_result("Nagad", reference, str(data.get("status") or ""), PAYMENT_STATUSES,
+                               transaction_id=data.get("issuerPaymentRefNo"), amount=data.get("amount"),
+                               invoice=data.get("orderId"), raw=data)
 
     # ---- transport ---------------------------------------------------------------------------
 
     def _call(self, operation: str, method: str, path: str, body: dict | None) -> dict:
         headers = {"Accept": "application/json", "X-KM-Api-Version": API_VERSION, "X-KM-IP-V4": self.server_ip,
                    "X-KM-Client-Type": CLIENT_TYPE}
-        try:
-            response = requests.request(method, self.base_url + path, json=body, headers=headers,
-                                        timeout=self.timeout, allow_redirects=False)
-        except requests.Timeout:
-            raise PaymentError(f"Nagad did not answer the {operation} call within {self.timeout:g} s.",
-                               code="timeout", retryable=True) from None
-        except requests.RequestException:
-            raise PaymentError(f"The connection to Nagad failed during the {operation} call.",
-                               code="unreachable", retryable=True) from None
+        response = send("Nagad", operation, method, self.base_url + path, json=body, headers=headers, timeout=self.timeout)
         try:
             data = response.json()
         except ValueError:
