@@ -146,8 +146,8 @@ def _payment_gateway(method: str):
             gateway = get_payment_gateway("bkash", config) if config.get("base_url") else None
         else:
             gateway = configured_payment_gateway(method)
-    except PaymentError:
-        log.exception("%s is switched on but its settings are refused", name)
+    except PaymentError as error:  # the adapter's words name the setting, never a key
+        log.warning("%s is switched on but its settings are refused: %s", name, error.message)
         gateway = None
     if gateway is None:
         raise RechargeUnavailable(_("Recharge with %(gateway)s is not set up on this Bikri service. Ask Bikri support to credit your wallet.",
@@ -188,7 +188,8 @@ def start_recharge(site: Site, amount: Decimal, method: str = "bkash") -> Rechar
     worker (`open_payment`, issue 19: no web request waits on them). The page waits a moment and
     asks for the payment address; the API answers with the recharge and `GET /api/sms/recharges/<id>`
     shows `payment_url` once it is there. Refused before anything is written: a bad amount (422),
-    that way to pay not set up (503), the work queue down (503)."""
+    that way to pay not set up (503), more than ONLINE_HOURLY_LIMIT started in the last hour (429),
+    the work queue down (503)."""
     amount = check_recharge_amount(amount)
     _payment_gateway(method)
     started = db.session.execute(select(func.count(Recharge.id)).where(
