@@ -102,6 +102,8 @@ class Config:
         self.RATELIMIT_HEADERS_ENABLED = True
         self.ACTIVATION_RATE_LIMIT = os.environ.get("BIKRI_ACTIVATION_RATE_LIMIT", "10 per minute;60 per hour")
         self.OPERATOR_LOGIN_RATE_LIMIT = os.environ.get("BIKRI_OPERATOR_LOGIN_RATE_LIMIT", "10 per minute")
+        # Nagad's callback and its progress page are public: per address
+        self.PAYMENT_CALLBACK_RATE_LIMIT = os.environ.get("BIKRI_PAYMENT_CALLBACK_RATE_LIMIT", "60 per minute")
         # Behind a reverse proxy, how many proxies to trust for the client IP.
         self.PROXY_COUNT = int(os.environ.get("BIKRI_PROXY_COUNT", "0"))
         self.EMBED_TICKET_SECONDS = 60

@@ -23,18 +23,21 @@ export BIKRI_QUEUE_NAMESPACE="${BIKRI_QUEUE_NAMESPACE:-bikri-demo}"
 if [ -z "${BIKRI_RATELIMIT_STORAGE:-}" ] && .venv/bin/python -c "import redis; redis.Redis(socket_timeout=1).ping()" 2>/dev/null; then
   export BIKRI_RATELIMIT_STORAGE="redis://127.0.0.1:6379/0"
 fi
-# Stand-ins for the SMS gateway, bKash, Steadfast and the demo shop's WooCommerce store (demo
+# Stand-ins for the SMS gateway, bKash, Nagad, Steadfast and the demo shop's WooCommerce store (demo
 # only; production configures real ones). README.md, "The demo's stand-ins", lists their keys.
 SMS_PORT="${BIKRI_DEMO_SMS_PORT:-5801}"
 BKASH_PORT="${BIKRI_DEMO_BKASH_PORT:-5802}"
 STEADFAST_PORT="${BIKRI_DEMO_STEADFAST_PORT:-5803}"
 WC_PORT="${BIKRI_DEMO_WC_PORT:-5804}"
+NAGAD_PORT="${BIKRI_DEMO_NAGAD_PORT:-5805}"
 export BIKRI_DEMO_SMS_URL="http://127.0.0.1:${SMS_PORT}"
 export BIKRI_BKASH_BASE_URL="http://127.0.0.1:${BKASH_PORT}/v1.2.0-beta/tokenized/checkout"
 export BIKRI_BKASH_APP_KEY=sandbox-app-key BIKRI_BKASH_APP_SECRET=sandbox-app-secret
 export BIKRI_BKASH_USERNAME=sandbox-merchant BIKRI_BKASH_PASSWORD=sandbox-password
 export BIKRI_STEADFAST_BASE_URL="http://127.0.0.1:${STEADFAST_PORT}/api/v1"
 export BIKRI_DEMO_WOOCOMMERCE_URL="http://127.0.0.1:${WC_PORT}"
+# Nagad is set in the operators' console; `flask demo setup` sets it to this stand-in
+export BIKRI_DEMO_NAGAD_URL="http://127.0.0.1:${NAGAD_PORT}"
 # the store's orders lead up to now, so every dashboard period ending today has some
 export BIKRI_SANDBOX_WC_END="${BIKRI_SANDBOX_WC_END:-now}"
 
@@ -97,6 +100,7 @@ launch "SMS gateway stand-in" "$SMS_PORT" BIKRI_DEMO_SMS_PORT .venv/bin/flask sa
 launch "bKash stand-in" "$BKASH_PORT" BIKRI_DEMO_BKASH_PORT .venv/bin/flask sandbox run bkash --port "$BKASH_PORT"
 launch "Steadfast stand-in" "$STEADFAST_PORT" BIKRI_DEMO_STEADFAST_PORT .venv/bin/flask sandbox run steadfast --port "$STEADFAST_PORT"
 launch "WooCommerce store stand-in" "$WC_PORT" BIKRI_DEMO_WC_PORT .venv/bin/flask sandbox run woocommerce --port "$WC_PORT"
+launch "Nagad stand-in" "$NAGAD_PORT" BIKRI_DEMO_NAGAD_PORT .venv/bin/flask sandbox run nagad --port "$NAGAD_PORT"
 if answers "$BIKRI_PORT"; then
   echo "Port ${BIKRI_PORT} is taken, and Bikri's web process needs it: set BIKRI_PORT to a free port." >&2
   exit 1
@@ -112,7 +116,7 @@ background .venv/bin/flask worker --lane transactional --threads 64
 background .venv/bin/flask worker --lane bulk --threads 32
 launch "web process" "$BIKRI_PORT" BIKRI_PORT .venv/bin/gunicorn -c gunicorn.conf.py backend.wsgi:app
 ready
-echo "Stand-ins (README.md, \"The demo's stand-ins\"): SMS gateway 127.0.0.1:${SMS_PORT}, bKash 127.0.0.1:${BKASH_PORT}, Steadfast 127.0.0.1:${STEADFAST_PORT}, WooCommerce store 127.0.0.1:${WC_PORT}"
+echo "Stand-ins (README.md, \"The demo's stand-ins\"): SMS gateway 127.0.0.1:${SMS_PORT}, bKash 127.0.0.1:${BKASH_PORT}, Steadfast 127.0.0.1:${STEADFAST_PORT}, WooCommerce store 127.0.0.1:${WC_PORT}, Nagad 127.0.0.1:${NAGAD_PORT}"
 echo "Bikri is running at ${BIKRI_PUBLIC_URL} (Ctrl-C stops it)."
 # Until Ctrl-C, or until one of them stops by itself (then the others are stopped too).
 status=0

@@ -1714,6 +1714,47 @@ BN.update({
     'your WooCommerce status': 'আপনার WooCommerce স্ট্যাটাস',
 })
 
+BN.update({
+    # Nagad recharges (issue 22 item 5, K3)
+    "Recharge with %(gateway)s is not set up on this Bikri service. Ask Bikri support to credit your wallet.": "এই Bikri সার্ভিসে %(gateway)s দিয়ে রিচার্জ চালু নেই। ওয়ালেটে টাকা যোগ করতে Bikri সাপোর্টকে বলুন।",
+    "Choose bKash or Nagad.": "বিকাশ বা নগদ বেছে নিন।",
+    "Held for a check by Bikri": "Bikri যাচাইয়ের জন্য আটকে রেখেছে",
+    "%(gateway)s reports a payment that does not match this recharge, so nothing was added yet. Bikri checks it by hand; if your balance is not updated within a day, contact Bikri support.": "%(gateway)s এমন একটি পেমেন্টের কথা জানাচ্ছে যা এই রিচার্জের সাথে মেলে না, তাই এখনো কিছু যোগ হয়নি। Bikri নিজে এটি যাচাই করবে; এক দিনের মধ্যে ব্যালান্স না বাড়লে Bikri সাপোর্টে যোগাযোগ করুন।",
+    "Online payments held for a check": "যাচাইয়ের জন্য আটকে রাখা অনলাইন পেমেন্ট",
+    "bKash or Nagad reported a payment that does not match its recharge (another amount or order), so nothing was credited. Check it in the gateway's merchant portal, credit what is owed by hand under Wallets, then close it here.": "বিকাশ বা নগদ এমন একটি পেমেন্টের কথা জানিয়েছে যা তার রিচার্জের সাথে মেলে না (অন্য পরিমাণ বা অর্ডার), তাই কিছু যোগ হয়নি। গেটওয়ের মার্চেন্ট পোর্টালে যাচাই করুন, পাওনা টাকা ওয়ালেট অংশে হাতে যোগ করুন, তারপর এখানে বন্ধ করুন।",
+    "What the gateway said": "গেটওয়ে যা বলেছে",
+    "What you found": "আপনি যা পেয়েছেন",
+    "Say what was found: the reason stays on the recharge.": "কী পাওয়া গেল লিখুন: কারণটি রিচার্জে থেকে যাবে।",
+    "Recharge #%(id)s closed.": "রিচার্জ #%(id)s বন্ধ করা হয়েছে।",
+    "At most %(n)s online recharges an hour; pay one already started or try again later.": "ঘণ্টায় সর্বোচ্চ %(n)s টি অনলাইন রিচার্জ; শুরু করা একটির পেমেন্ট করুন বা পরে আবার চেষ্টা করুন।",
+    "The payment could not be opened.": "পেমেন্টটি খোলা গেল না।",
+    "Opening the payment": "পেমেন্ট খোলা হচ্ছে",
+    "Recharge with %(gateway)s": "%(gateway)s দিয়ে রিচার্জ করুন",
+    "Pay with %(gateway)s": "%(gateway)s-এ পেমেন্ট করুন",
+    "Recharge of %(amount)s started. Opening the %(gateway)s payment…": "%(amount)s রিচার্জ শুরু হয়েছে। %(gateway)s পেমেন্ট খোলা হচ্ছে…",
+    "%(gateway)s transaction: %(trx)s": "%(gateway)s ট্রানজেকশন: %(trx)s",
+    "Online recharge is not set up on this Bikri service yet. Pay another way and ask Bikri to add it below.": "এই Bikri সার্ভিসে অনলাইন রিচার্জ এখনো চালু হয়নি। অন্যভাবে টাকা পাঠিয়ে নিচে Bikri-কে যোগ করতে বলুন।",
+    "We could not find this payment. If money left your bKash or Nagad account, contact Bikri support with the transaction ID.": "এই পেমেন্টটি খুঁজে পাওয়া যায়নি। আপনার বিকাশ বা নগদ অ্যাকাউন্ট থেকে টাকা কেটে থাকলে ট্রানজেকশন আইডি নিয়ে Bikri সাপোর্টে যোগাযোগ করুন।",
+    "Confirming your payment with Nagad…": "নগদের কাছে আপনার পেমেন্ট যাচাই করা হচ্ছে…",
+    "Nagad is not answering right now. Bikri keeps asking; your balance goes up once Nagad confirms. Do not pay a second time.": "নগদ এই মুহূর্তে সাড়া দিচ্ছে না। Bikri জিজ্ঞেস করতে থাকবে; নগদ নিশ্চিত করলেই ব্যালান্স বাড়বে। দ্বিতীয়বার পেমেন্ট করবেন না।",
+    "This page updates by itself. You can also close it: your balance goes up as soon as Nagad confirms the payment.": "এই পাতা নিজে থেকেই আপডেট হবে। চাইলে বন্ধও করতে পারেন: নগদ পেমেন্ট নিশ্চিত করলেই আপনার ব্যালান্স বাড়বে।",
+    "Check again": "আবার দেখুন",
+    "Nagad settings saved.": "নগদের সেটিংস সংরক্ষিত।",
+    "Merchant ID": "মার্চেন্ট আইডি",
+    "Merchant account number": "মার্চেন্ট অ্যাকাউন্ট নম্বর",
+    "Nagad's public key": "নগদের পাবলিক কী",
+    "Merchant private key": "মার্চেন্টের প্রাইভেট কী",
+    "This server's IP address (whitelisted by Nagad)": "এই সার্ভারের IP ঠিকানা (নগদের অনুমোদিত তালিকায়)",
+    "Nagad for recharges": "রিচার্জের জন্য নগদ",
+    "Shops pay for SMS with Nagad once this is on. Nagad gives the merchant ID and its public key; the merchant private key is yours (its public half goes to Nagad's merchant portal), and Nagad must whitelist this server's IP address.": "এটি চালু হলে দোকানগুলো নগদে SMS-এর টাকা দিতে পারবে। মার্চেন্ট আইডি ও পাবলিক কী নগদ দেয়; মার্চেন্টের প্রাইভেট কী আপনার (এর পাবলিক অংশ নগদের মার্চেন্ট পোর্টালে দিতে হয়), আর নগদকে এই সার্ভারের IP ঠিকানা অনুমোদন করতে হবে।",
+    "Shops may recharge with Nagad": "দোকানগুলো নগদে রিচার্জ করতে পারবে",
+    "Save Nagad": "নগদ সংরক্ষণ করুন",
+    "Public key to give Nagad": "নগদকে দেওয়ার পাবলিক কী",
+    "Recharges by payment method": "পেমেন্টের মাধ্যম অনুযায়ী রিচার্জ",
+    "All methods": "সব মাধ্যম",
+    "Completed recharges by the day they were completed (Dhaka time); manual counts approved requests and credits by hand.": "সম্পন্ন রিচার্জ, যেদিন সম্পন্ন হয়েছে সেই দিন ধরে (ঢাকার সময়); ম্যানুয়ালে আছে অনুমোদিত অনুরোধ ও হাতে যোগ করা টাকা।",
+})
+
 
 # Courier keys checked by a worker (the request no longer waits on the courier).
 BN.update({

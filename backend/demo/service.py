@@ -37,6 +37,7 @@ def set_up_demo() -> dict:
         create_operator(DEMO_OPERATOR, DEMO_OPERATOR_PASSWORD)
     db.session.commit()
     _set_up_sms(site)
+    _set_up_nagad()
     _set_up_checkout(site)
     _set_up_couriers(site)
     _set_up_orders(site)
@@ -88,6 +89,35 @@ def _set_up_sms(site) -> None:
                                purpose=purpose)
         message.created_at = utcnow() - timedelta(hours=29 * n)
         db.session.commit()
+
+
+def _set_up_nagad() -> None:
+    """Nagad for recharges, as an operator sets it up for real: the merchant's key pair (made once,
+    kept in the encrypted settings), its public half registered with the sandbox Nagad (Nagad's
+    merchant portal) and the sandbox's public key taken from it. The sandbox starts with new keys
+    each run, so this runs each time the demo starts."""
+    import os
+
+    import requests
+
+    from backend.integrations.payments.nagad import new_private_key_pem, public_key_pem, load_private_key
+    from backend.sandbox.nagad import DEMO_MERCHANT_ID, DEMO_MERCHANT_NUMBER, PREFIX
+    from backend.sms import service as sms
+
+    url = os.environ.get("BIKRI_DEMO_NAGAD_URL")
+    if not url:
+        return
+    _enabled, settings = sms.payment_gateway_settings("nagad")
+    private_key = settings.get("merchant_private_key") or new_private_key_pem()
+    requests.post(f"{url}/__sandbox__/merchants", timeout=10, json={
+        "merchantId": DEMO_MERCHANT_ID, "accountNumber": DEMO_MERCHANT_NUMBER,
+        "publicKey": public_key_pem(load_private_key(private_key))}).raise_for_status()
+    nagad_key = requests.get(f"{url}/__sandbox__/public-key", timeout=10).json()["publicKey"]
+    sms.configure_payment_gateway("nagad", {
+        "base_url": url + PREFIX, "merchant_id": DEMO_MERCHANT_ID, "merchant_number": DEMO_MERCHANT_NUMBER,
+        "nagad_public_key": nagad_key, "merchant_private_key": private_key, "server_ip": "127.0.0.1",
+    }, enabled=True, by="demo")
+    db.session.commit()
 
 
 def _set_up_checkout(site) -> None:

@@ -74,7 +74,7 @@ class Job:
 # SMS, one booking) must not wait behind.
 JOBS = [
     Job("purge_embed_tickets", "backend.embed.service:purge_old_tickets", trigger_args={"hours": 1}),
-    # stuck sends ask the gateway again, and pending recharges ask bKash: a worker's, not the scheduler's, wait
+    # stuck sends ask the gateway again, and pending recharges ask bKash or Nagad: a worker's, not the scheduler's, wait
     Job("resume_stuck_sms", "backend.sms.service:resume_stuck_messages", trigger_args={"minutes": 1},
         lane="transactional"),
     Job("reconcile_recharges", "backend.sms.service:reconcile_pending_recharges", trigger_args={"minutes": 5},

@@ -491,20 +491,25 @@ body{margin:0;font:16px/1.4 system-ui,sans-serif;background:#f4f4f6;color:#222}
 main{max-width:420px;margin:0 auto;padding:16px}
 .card{background:#fff;border-radius:8px;padding:16px;box-shadow:0 1px 3px rgba(0,0,0,.15)}
 .badge{display:inline-block;background:#fde68a;padding:2px 8px;border-radius:4px;font-size:13px}
-h1{color:#e2136e;font-size:22px;margin:8px 0 16px}
+h1{color:var(--brand);font-size:22px;margin:8px 0 16px}
 dl{display:grid;grid-template-columns:auto 1fr;gap:4px 12px;margin:0 0 16px}dt{color:#666}dd{margin:0;word-break:break-all}
 label{display:block;margin-bottom:4px}input{box-sizing:border-box;width:100%;font-size:18px;padding:10px;margin-bottom:12px}
 .error{color:#b00020}.buttons{display:flex;gap:8px}
 button{flex:1;font-size:18px;padding:12px;border:0;border-radius:6px;cursor:pointer}
-.pay{background:#e2136e;color:#fff}.cancel{background:#ddd}
+.pay{background:var(--brand);color:#fff}.cancel{background:#ddd}
 """
 
 
-def _page(title: str, content: str, status: int = 200) -> Response:
+# the payer's pages of the payment sandboxes (this one and nagad.py), in each brand's colour
+BRAND_COLOURS = {"bKash": "#e2136e", "Nagad": "#ec1c24"}
+
+
+def _page(title: str, content: str, status: int = 200, brand: str = "bKash") -> Response:
     document = (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{html.escape(title)} — bKash sandbox</title><style>{PAGE_STYLE}</style></head>"
+        f"<title>{html.escape(title)} — {brand} sandbox</title>"
+        f"<style>:root{{--brand:{BRAND_COLOURS[brand]}}}{PAGE_STYLE}</style></head>"
         f'<body><main><div class="card"><span class="badge">Sandbox: no real money moves</span>'
         f"<h1>{html.escape(title)}</h1>{content}</div></main></body></html>"
     )

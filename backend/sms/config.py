@@ -13,12 +13,13 @@ from sqlalchemy import bindparam, select
 from backend.activity import service as activity
 from backend.errors import ApiError
 from backend.extensions import db
+from backend.integrations.payments import PaymentError, get_payment_gateway
 from backend.integrations.sms import SmsGatewayError, get_sms_gateway
 from backend.licensing.models import Site
 from backend.money import taka
 from backend.security import decrypt_secret, encrypt_secret
 from backend.sms.encoding import measure
-from backend.sms.models import SmsRate, SmsSettings
+from backend.sms.models import PaymentGatewaySetting, SmsRate, SmsSettings
 from backend.sms.wallet import balance_of
 
 DEFAULT_PLAN = "*"
@@ -86,6 +87,48 @@ def _gateway(key: str, settings_enc: str | None, timeout: float):
     cost more than a tenth of a send. A changed configuration is a new key, so it takes effect
     on the next send."""
     return get_sms_gateway(key, json.loads(decrypt_secret(settings_enc) or "{}"), timeout=timeout)
+
+
+# --- online payment gateways set in the console (Nagad) --------------------------------------
+
+def payment_gateway_settings(key: str) -> tuple[bool, dict]:
+    """Whether the gateway is switched on, and its settings (decrypted)."""
+    row = db.session.execute(select(PaymentGatewaySetting).where(PaymentGatewaySetting.key == key)).scalar_one_or_none()
+    if row is None:
+        return False, {}
+    return row.enabled, json.loads(decrypt_secret(row.settings_enc) or "{}")
+
+
+def configure_payment_gateway(key: str, settings: dict, *, enabled: bool, by: str) -> None:
+    """Store a payment gateway's settings, encrypted. Switching it on needs settings its adapter
+    accepts (keys that parse, a merchant id, an http(s) address); ValueError says what is wrong.
+    Nothing asks the gateway itself: no request waits on Nagad."""
+    if enabled:
+        try:
+            get_payment_gateway(key, settings)
+        except PaymentError as error:
+            raise ValueError(error.message) from None
+    row = db.session.execute(select(PaymentGatewaySetting).where(PaymentGatewaySetting.key == key)).scalar_one_or_none()
+    if row is None:
+        row = PaymentGatewaySetting(key=key)
+        db.session.add(row)
+    row.enabled, row.settings_enc, row.updated_by = enabled, encrypt_secret(json.dumps(settings)), by[:254]
+    db.session.flush()
+
+
+def configured_payment_gateway(key: str):
+    """The adapter of a switched-on gateway, or None (off, or never set)."""
+    row = db.session.execute(select(PaymentGatewaySetting).where(PaymentGatewaySetting.key == key)).scalar_one_or_none()
+    if row is None or not row.enabled:
+        return None
+    return _payment_gateway(key, row.settings_enc)
+
+
+@functools.lru_cache(maxsize=8)
+def _payment_gateway(key: str, settings_enc: str | None):
+    """One adapter per stored configuration and process: decrypting and parsing the RSA keys on
+    every call is work a recharge need not redo; changed settings are a new cache key."""
+    return get_payment_gateway(key, json.loads(decrypt_secret(settings_enc) or "{}"))
 
 
 @dataclass(frozen=True)

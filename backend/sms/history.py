@@ -8,7 +8,7 @@ from backend.extensions import db
 from backend.licensing.models import Site
 from backend.money import to_poisha
 from backend.sms.config import rate_for_plan
-from backend.sms.models import SmsMessage
+from backend.sms.models import Recharge, SmsMessage
 from backend.sms.wallet import balance_of
 from backend.timeutil import dhaka_date_sql, dhaka_midnight_utc
 
@@ -17,6 +17,21 @@ from backend.timeutil import dhaka_date_sql, dhaka_midnight_utc
 def dhaka_day_bounds(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:
     """Calendar days in Asia/Dhaka, inclusive, as naive UTC bounds [from, to)."""
     return (dhaka_midnight_utc(start) if start else None, dhaka_midnight_utc(end + timedelta(days=1)) if end else None)
+
+
+REVENUE_METHODS = ("bkash", "nagad", "manual")
+
+
+def revenue_by_method(start: date, end: date) -> list[tuple[str, int, Decimal]]:
+    """Completed recharges of every shop over Dhaka days start..end (inclusive), by how they were
+    paid: bKash, Nagad, manual (approved requests and operators' own credits). Each method is
+    listed, with 0 when nothing came that way: (method, recharges, amount)."""
+    lower, upper = dhaka_day_bounds(start, end)
+    found = {method: (count, total) for method, count, total in db.session.execute(
+        select(Recharge.method, func.count(Recharge.id), func.sum(Recharge.amount))
+        .where(Recharge.status == "completed", Recharge.completed_at >= lower, Recharge.completed_at < upper)
+        .group_by(Recharge.method))}
+    return [(method, *found.get(method, (0, Decimal("0")))) for method in REVENUE_METHODS]
 
 
 def balance_summary(site: Site) -> dict:

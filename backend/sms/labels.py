@@ -15,11 +15,13 @@ SMS_PURPOSES = register("sms_purpose", {
 })
 
 RECHARGE_STATUSES = register("recharge_status", {
-    "creating": _l("Opening the bKash payment"), "pending": _l("Waiting for payment"), "completed": _l("Completed"), "failed": _l("Failed"),
+    "creating": _l("Opening the payment"), "pending": _l("Waiting for payment"), "completed": _l("Completed"), "failed": _l("Failed"),
     "cancelled": _l("Cancelled"), "expired": _l("Expired"), "rejected": _l("Rejected"),
+    "held": _l("Held for a check by Bikri"),
 })
 
-RECHARGE_METHODS = register("recharge_method", {"bkash": _l("bKash"), "manual": _l("Bank transfer or other")})
+RECHARGE_METHODS = register("recharge_method", {"bkash": _l("bKash"), "nagad": _l("Nagad"),
+                                                 "manual": _l("Bank transfer or other")})
 
 # A field named in a form error ("amount: ...")
 SMS_FIELDS = register("sms_field", {

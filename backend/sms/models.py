@@ -115,14 +115,33 @@ class Recharge(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     amount: Mapped[Decimal] = mapped_column(Money)
-    method: Mapped[str] = mapped_column(String(20))  # bkash | manual
-    # creating (a worker opens the bKash payment) | pending | completed | failed | cancelled | expired | rejected
+    method: Mapped[str] = mapped_column(String(20))  # bkash | nagad | manual
+    # creating (a worker opens the bKash or Nagad payment) | pending | completed | failed | cancelled | expired
+    # | rejected (a manual request) | held (paid, but not the amount or order asked: an operator checks it)
     status: Mapped[str] = mapped_column(String(12))
     payment_id: Mapped[str | None] = mapped_column(String(80), unique=True)
-    # where the payer pays on bKash: good for this payment only, shown to the shop while it is pending
+    # where the payer pays (bKash's or Nagad's page): good for this payment only, shown while it is pending
     payment_url: Mapped[str | None] = mapped_column(Text)
     transaction_id: Mapped[str | None] = mapped_column(String(80))
     note: Mapped[str | None] = mapped_column(String(255))
     created_by: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     completed_at: Mapped[datetime | None]
+    # when a worker was last sent to ask the gateway about the payment (Nagad's callback): a
+    # callback reloaded or replayed queues that question at most once per VERIFY_EVERY
+    verify_queued_at: Mapped[datetime | None]
+
+
+class PaymentGatewaySetting(db.Model):
+    """An online payment gateway for recharges that operators set in the console (Nagad; bKash
+    comes from the environment): switched on or off, and its settings as encrypted JSON, the
+    merchant's private key among them."""
+
+    __tablename__ = "payment_gateway_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(20), unique=True)
+    enabled: Mapped[bool] = mapped_column(default=False)
+    settings_enc: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_by: Mapped[str | None] = mapped_column(String(254))

@@ -1,12 +1,17 @@
-"""The operators' side of SMS (P9): prices per plan, limits, the gateway, every wallet,
-manual recharges to approve, and revenue against gateway cost by month."""
+"""The operators' side of SMS (P9): prices per plan, limits, the gateway, Nagad for recharges,
+every wallet, manual recharges to approve, revenue against gateway cost by month, and recharges
+by how they were paid over a period."""
 from decimal import Decimal, InvalidOperation
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import func, select
 
+from backend.api import dhaka_day_range_from_query
+from backend.errors import ApiError
 from backend.extensions import db
+from backend.integrations.payments import NagadGateway
+from backend.integrations.payments.nagad import load_private_key, public_key_pem
 from backend.integrations.sms import SMS_GATEWAYS
 from backend.licensing.models import License, Site
 from backend.money import taka, whole_poisha
@@ -28,6 +33,9 @@ FIELD_LABELS = {
     "min_recharge": _l("Smallest recharge (৳)"), "max_recharge": _l("Largest recharge (৳)"),
     "amount": _l("Amount"), "base_url": _l("Gateway API address"), "sid": _l("Sender ID (SID)"),
     "api_token": _l("API token"), "api_key": _l("API key"), "sender_id": _l("Sender ID"),
+    "merchant_id": _l("Merchant ID"), "merchant_number": _l("Merchant account number"),
+    "nagad_public_key": _l("Nagad's public key"), "merchant_private_key": _l("Merchant private key"),
+    "server_ip": _l("This server's IP address (whitelisted by Nagad)"),
 }
 
 
@@ -69,13 +77,57 @@ def overview():
         select(Recharge, Site).join(Site, Recharge.site_id == Site.id)
         .where(Recharge.method == "manual", Recharge.status == "pending").order_by(Recharge.id)
     ).all()
+    held = db.session.execute(
+        select(Recharge, Site).join(Site, Recharge.site_id == Site.id).where(Recharge.status == "held").order_by(Recharge.id)
+    ).all()
     sites_by_id = {site.id: site for site, _l, _b in wallets}
+    try:
+        period = dhaka_day_range_from_query(request.args, max_days=366)
+        period_error = None
+    except ApiError as error:
+        period, period_error = dhaka_day_range_from_query({}), error.message
+    by_method = service.revenue_by_method(*period)
     return render_template(
         "operator_sms/overview.html", config=config, rates=db.session.execute(select(SmsRate).order_by(SmsRate.plan)).scalars().all(),
         gateway_key=gateway_key, gateway_fields=[(name, secret) for name, secret in (gateway_class.fields if gateway_class else ())],
         shown_settings=shown_settings, gateways=SMS_GATEWAYS, wallets=wallets, revenue=revenue, totals=totals,
         pending=pending, sites_by_id=sites_by_id, setting_label=field_label, default_plan=service.DEFAULT_PLAN,
+        held=held, nagad=_nagad_form(), period=period, period_error=period_error, by_method=by_method,
+        by_method_total=(sum(row[1] for row in by_method), sum((row[2] for row in by_method), Decimal("0"))),
     )
+
+
+def _nagad_form() -> dict:
+    """What the Nagad form shows: the settings but the private key (only its last characters), and
+    the public half of the merchant key, which the operator uploads to Nagad's merchant portal."""
+    enabled, settings = service.payment_gateway_settings("nagad")
+    try:
+        merchant_public_key = public_key_pem(load_private_key(settings["merchant_private_key"]))
+    except (KeyError, ValueError):
+        merchant_public_key = None
+    # a PEM key ends in its frame: the hint is the end of its base64 body
+    shown = {name: (mask_secret("".join(line for line in (settings.get(name) or "").splitlines()
+                                        if not line.startswith("-----"))) if secret else settings.get(name, ""))
+             for name, secret in NagadGateway.fields}
+    return {"enabled": enabled, "fields": NagadGateway.fields, "shown": shown, "merchant_public_key": merchant_public_key}
+
+
+@blp.post("/payments/nagad")
+@operator_required
+def save_nagad():
+    """Nagad for shops' recharges: switched on only with settings the adapter accepts (nothing
+    asks Nagad here); a private key left blank keeps the stored one, which is never shown back."""
+    _enabled, current = service.payment_gateway_settings("nagad")
+    settings = {}
+    for name, secret in NagadGateway.fields:
+        value = request.form.get(name, "").strip()
+        settings[name] = value or (current.get(name, "") if secret else "")
+    try:
+        service.configure_payment_gateway("nagad", settings, enabled=request.form.get("enabled") == "on",
+                                          by=g.operator.email)
+    except ValueError as error:
+        return _back(str(error), "error")
+    return _back(_("Nagad settings saved."))
 
 
 def _back(message, category="success"):
@@ -217,6 +269,22 @@ def decide_recharge(recharge_id, action):
         db.session.rollback()
         return _back(_("Recharge #%(id)s was decided already; nothing changed.", id=recharge_id), "error")
     return _back(message)
+
+
+@blp.post("/recharges/<int:recharge_id>/close")
+@operator_required
+def close_held(recharge_id):
+    """A held online payment (paid, but not the amount or order asked) checked by an operator."""
+    recharge = db.get_or_404(Recharge, recharge_id)
+    reason = " ".join(request.form.get("reason", "").split())
+    if not reason:
+        return _back(_("Say what was found: the reason stays on the recharge."), "error")
+    try:
+        service.close_held_recharge(recharge, g.operator.email, reason)
+    except service.AlreadyDecided:
+        db.session.rollback()
+        return _back(_("Recharge #%(id)s was decided already; nothing changed.", id=recharge_id), "error")
+    return _back(_("Recharge #%(id)s closed.", id=recharge.id))
 
 
 def recharge_status_label(status: str) -> str:

@@ -1,5 +1,5 @@
 """Recharges: a shop's manual requests an operator decides, an operator's own credit, and
-bKash payments (K3), credited once however often bKash is asked."""
+online payments (K3) with bKash or Nagad, credited once however often the gateway is asked."""
 import logging
 from datetime import timedelta
 from decimal import Decimal
@@ -8,13 +8,15 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
 
-from backend.commits import keep_progress
+from backend.commits import before_remote_call, keep_progress
 from backend.errors import ApiError, NotFound
 from backend.extensions import db
-from backend.integrations.payments import COMPLETED, PaymentError, get_payment_gateway
+from backend.integrations.payments import (
+    CANCELLED, COMPLETED, FAILED, PAYMENT_GATEWAYS, PaymentError, PaymentResult, get_payment_gateway,
+)
 from backend.licensing.models import Site
 from backend.money import to_poisha, whole_poisha
-from backend.sms.config import sms_settings
+from backend.sms.config import configured_payment_gateway, sms_settings
 from backend.sms.models import Recharge
 from backend.sms.wallet import credit, rate_limited, validation_error
 from backend.tasks import enqueue, require_queue
@@ -124,7 +126,10 @@ def operator_credit(site: Site, amount: Decimal, *, operator: str, note: str | N
     return recharge
 
 
-# --- bKash recharge (K3) -------------------------------------------------------------------------
+# --- online recharges: bKash and Nagad (K3) ------------------------------------------------------
+
+ONLINE_METHODS = ("bkash", "nagad")
+
 
 class RechargeUnavailable(ApiError):
     status = 503
@@ -132,47 +137,90 @@ class RechargeUnavailable(ApiError):
     message = "Online recharge is not available right now. Try again later or ask Bikri support."
 
 
-def _payment_gateway():
-    config = current_app.config["BKASH"]
-    if not config.get("base_url"):
-        raise RechargeUnavailable("Online recharge is not set up on this Bikri service. Ask Bikri support to credit your wallet.")
-    return get_payment_gateway("bkash", config)
+def _payment_gateway(method: str):
+    """bKash from the environment (BIKRI_BKASH_*), Nagad from the console; 503 when off."""
+    name = PAYMENT_GATEWAYS[method].name
+    try:
+        if method == "bkash":
+            config = current_app.config["BKASH"]
+            gateway = get_payment_gateway("bkash", config) if config.get("base_url") else None
+        else:
+            gateway = configured_payment_gateway(method)
+    except PaymentError as error:  # the adapter's words name the setting, never a key
+        log.warning("%s is switched on but its settings are refused: %s", name, error.message)
+        gateway = None
+    if gateway is None:
+        raise RechargeUnavailable(_("Recharge with %(gateway)s is not set up on this Bikri service. Ask Bikri support to credit your wallet.",
+                                    gateway=name))
+    return gateway
 
 
-def payment_callback_url() -> str:
-    return f"{current_app.config['PUBLIC_URL']}/payments/bkash/callback"
+def online_methods() -> list[str]:
+    """The online ways to pay that are switched on, for the SMS page's buttons."""
+    available = []
+    for method in ONLINE_METHODS:
+        try:
+            _payment_gateway(method)
+        except RechargeUnavailable:
+            continue
+        available.append(method)
+    return available
 
 
-def start_recharge(site: Site, amount: Decimal) -> Recharge:
-    """Start a bKash recharge: the row now ("creating"), the payment opened at bKash by a worker
-    (`open_payment`, issue 19: no web request waits on bKash). The page waits a moment and asks
-    for the payment address; the API answers with the recharge and `GET /api/sms/recharges/<id>`
+def payment_callback_url(method: str = "bkash") -> str:
+    return f"{current_app.config['PUBLIC_URL']}/payments/{method}/callback"
+
+
+def order_reference(recharge: Recharge) -> str:
+    """What the gateway knows the recharge by: bKash's invoice number, Nagad's order id (letters
+    and digits only). The gateway's answer must name the same one before anything is credited."""
+    return f"BIKRI{recharge.id}" if recharge.method == "nagad" else f"BIKRI-{recharge.id}"
+
+
+OPEN_PAYMENT_TASKS = {"bkash": "sms.open_bkash_payment", "nagad": "sms.open_nagad_payment"}
+# Each start asks bKash or Nagad to open a payment: a shop (or a stolen token) cannot make Bikri
+# open payments by the thousand.
+ONLINE_HOURLY_LIMIT = 20
+
+
+def start_recharge(site: Site, amount: Decimal, method: str = "bkash") -> Recharge:
+    """Start an online recharge: the row now ("creating"), the payment opened at bKash or Nagad by a
+    worker (`open_payment`, issue 19: no web request waits on them). The page waits a moment and
+    asks for the payment address; the API answers with the recharge and `GET /api/sms/recharges/<id>`
     shows `payment_url` once it is there. Refused before anything is written: a bad amount (422),
-    online recharge not set up (503), the work queue down (503)."""
+    that way to pay not set up (503), more than ONLINE_HOURLY_LIMIT started in the last hour (429),
+    the work queue down (503)."""
     amount = check_recharge_amount(amount)
-    _payment_gateway()
+    _payment_gateway(method)
+    started = db.session.execute(select(func.count(Recharge.id)).where(
+        Recharge.site_id == site.id, Recharge.method.in_(ONLINE_METHODS), Recharge.created_at >= utcnow() - timedelta(hours=1))
+    ).scalar()
+    if started >= ONLINE_HOURLY_LIMIT:
+        raise rate_limited(_("At most %(n)s online recharges an hour; pay one already started or try again later.",
+                             n=ONLINE_HOURLY_LIMIT), 600)
     require_queue()
-    recharge = Recharge(site_id=site.id, amount=amount, method="bkash", status="creating")
+    recharge = Recharge(site_id=site.id, amount=amount, method=method, status="creating")
     db.session.add(recharge)
     db.session.flush()
-    enqueue("sms.open_bkash_payment", site_id=site.id, recharge_id=recharge.id)
+    enqueue(OPEN_PAYMENT_TASKS[method], site_id=site.id, recharge_id=recharge.id)
     return recharge
 
 
 def open_payment(site_id: int, recharge_id: int) -> None:
-    """The task: ask bKash to open the payment. Once opened (or failed) the recharge is no longer
-    "creating" and a redelivered task does nothing; a task killed after bKash answered but before
-    its commit opens a second payment for the same invoice, and the first is never paid (bKash
-    takes no money for a payment never executed)."""
+    """The task: ask the gateway to open the payment. Once opened (or failed) the recharge is no
+    longer "creating" and a redelivered task does nothing; a task killed after the gateway answered
+    but before its commit opens a second payment for the same order, and the first is never paid
+    (nobody was sent to its page)."""
     recharge = db.session.get(Recharge, recharge_id)
     if recharge is None or recharge.site_id != site_id or recharge.status != "creating":
         return
+    name = PAYMENT_GATEWAYS[recharge.method].name
     try:
-        created = _payment_gateway().create_payment(
-            amount=recharge.amount, invoice=f"BIKRI-{recharge.id}", callback_url=payment_callback_url(),
+        created = _payment_gateway(recharge.method).create_payment(
+            amount=recharge.amount, invoice=order_reference(recharge), callback_url=payment_callback_url(recharge.method),
             payer_reference=f"site-{site_id}")
     except (PaymentError, RechargeUnavailable) as error:
-        recharge.status, recharge.note = "failed", f"bKash did not open the payment: {error.message}"[:255]
+        recharge.status, recharge.note = "failed", f"{name} did not open the payment: {error.message}"[:255]
     else:
         recharge.payment_id, recharge.payment_url, recharge.status = created.payment_id, created.redirect_url, "pending"
     announce_after_commit(opened_subject(recharge.id))
@@ -181,7 +229,8 @@ def open_payment(site_id: int, recharge_id: int) -> None:
 def payment_gave_up(site_id: int, recharge_id: int, error: str = "") -> None:
     recharge = db.session.get(Recharge, recharge_id)
     if recharge is not None and recharge.status == "creating":
-        recharge.status, recharge.note = "failed", "bKash did not open the payment: no answer"
+        name = PAYMENT_GATEWAYS[recharge.method].name
+        recharge.status, recharge.note = "failed", f"{name} did not open the payment: no answer"
         announce_after_commit(opened_subject(recharge.id))
 
 
@@ -205,14 +254,69 @@ def recharge_of(site: Site, recharge_id: int) -> Recharge:
     return recharge
 
 
+# A recharge the gateway may still report paid: waiting for its payer, or expired but watched.
+OPEN_STATES = ("pending", "expired")
+
+
+def _move(recharge: Recharge, **values) -> bool:
+    """An open recharge to its outcome in one conditional UPDATE: of two callbacks or workers
+    settling the same payment at once, one moves it (PostgreSQL re-reads the row once the first
+    commits; SQLite lets one writer in at a time) and only that one credits."""
+    moved = db.session.execute(
+        update(Recharge).where(Recharge.id == recharge.id, Recharge.status.in_(OPEN_STATES)).values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    db.session.refresh(recharge)
+    return moved
+
+
+def settle(recharge: Recharge, result: PaymentResult) -> None:
+    """Act on the gateway's own answer: credit once when it reports the payment completed for
+    this recharge's amount and order; a completed payment for another sum or order is "held":
+    nothing is credited and the console lists it for an operator, who checks it by hand; failed or
+    cancelled closes it; anything else leaves it open."""
+    name = PAYMENT_GATEWAYS[recharge.method].name
+    if result.status == COMPLETED:
+        if result.amount is None or result.amount != recharge.amount:
+            log.error("amount mismatch on recharge %s: %s paid, %s asked", recharge.id, result.amount, recharge.amount)
+            _move(recharge, status="held",
+                  note=f"{name} reports {result.amount} paid for a {recharge.amount} recharge; held for an operator.")
+        elif result.invoice is not None and result.invoice != order_reference(recharge):
+            log.error("order mismatch on recharge %s: %s reported", recharge.id, result.invoice)
+            _move(recharge, status="held",
+                  note=f"{name} reports the payment for order {result.invoice}, not {order_reference(recharge)}; held for an operator."[:255])
+        elif _move(recharge, status="completed", transaction_id=result.transaction_id, completed_at=utcnow()):
+            credit(recharge.site_id, recharge.amount, kind="recharge", reference=f"recharge-{recharge.id}",
+                   note=f"{name} {result.transaction_id}")
+    elif result.status in (FAILED, CANCELLED):
+        _move(recharge, status=result.status, note=result.message or None)
+
+
+def close_held_recharge(recharge: Recharge, operator: str, reason: str) -> Recharge:
+    """An operator checked a held payment (and credited by hand what was owed, if anything): it
+    leaves the console's list, its reason kept on the recharge. Nothing is credited here."""
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ValueError("closing a held payment needs a reason")
+    closed = db.session.execute(
+        update(Recharge).where(Recharge.id == recharge.id, Recharge.status == "held")
+        .values(status="failed", note=f"Checked by {operator}: {reason}"[:REJECT_REASON_MAX], created_by=operator)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if closed != 1:
+        raise AlreadyDecided("only a held recharge can be closed")
+    db.session.refresh(recharge)
+    return recharge
+
+
 def complete_recharge(payment_id: str, callback_status: str) -> Recharge | None:
     """bKash sent the shopper back. The callback is unsigned, so we ask bKash what happened;
-    the wallet is credited once per recharge however often this runs (unique ledger reference)."""
+    the wallet is credited once per recharge however often this runs (`settle`)."""
     recharge = db.session.execute(select(Recharge).where(Recharge.payment_id == payment_id)).scalar_one_or_none()
     # an "expired" attempt is asked too: a payer who paid late is credited, never lost
     if recharge is None or recharge.status == "completed" or recharge.method != "bkash":
         return recharge
-    gateway = _payment_gateway()
+    gateway = _payment_gateway("bkash")
     try:
         if callback_status == "success":
             result = gateway.execute_payment(payment_id)
@@ -228,53 +332,110 @@ def complete_recharge(payment_id: str, callback_status: str) -> Recharge | None:
         except PaymentError as query_error:
             log.warning("bKash query failed for %s: %s", payment_id, query_error.message)
             return recharge  # still pending; the reconcile job asks again
-    if result.status == COMPLETED:
-        if result.amount is not None and result.amount != recharge.amount:
-            recharge.status = "failed"
-            recharge.note = f"bKash reports {result.amount} paid for a {recharge.amount} recharge; held for an operator."
-            log.error("amount mismatch on recharge %s", recharge.id)
-        else:
-            credit(recharge.site_id, recharge.amount, kind="recharge", reference=f"recharge-{recharge.id}",
-                   note=f"bKash {result.transaction_id}")
-            recharge.status = "completed"
-            recharge.transaction_id = result.transaction_id
-            recharge.completed_at = utcnow()
-    elif result.status in ("failed", "cancelled"):
-        recharge.status = result.status
-        recharge.note = result.message or None
+    settle(recharge, result)
     # bKash's answer acted on (a credit, perhaps) survives, and is not held open while
     # `reconcile_pending_recharges` asks bKash about the next payment
     keep_progress()
     return recharge
 
 
+# --- Nagad: the callback only queues the question; a worker asks Nagad --------------------------
+
+# A callback reloaded, replayed or forged queues Nagad's verify at most this often per recharge.
+VERIFY_EVERY = timedelta(seconds=10)
+
+
+def nagad_callback(payment_ref_id: str) -> Recharge | None:
+    """Nagad sent the payer back (or someone typed the address): nothing is believed from the URL.
+    An open recharge gets a verify queued for a worker (`verify_nagad_payment`), once per
+    VERIFY_EVERY however many callbacks arrive at once; the page then shows its progress."""
+    recharge = nagad_recharge(payment_ref_id)
+    if recharge is None or recharge.status not in OPEN_STATES:
+        return recharge
+    now = utcnow()
+    queued = db.session.execute(
+        update(Recharge).where(Recharge.id == recharge.id, or_(Recharge.verify_queued_at.is_(None),
+                                                               Recharge.verify_queued_at < now - VERIFY_EVERY))
+        .values(verify_queued_at=now).execution_options(synchronize_session=False)
+    ).rowcount == 1
+    if queued:
+        enqueue("sms.verify_nagad_payment", site_id=recharge.site_id, recharge_id=recharge.id)
+    db.session.refresh(recharge)
+    return recharge
+
+
+def nagad_recharge(payment_ref_id: str) -> Recharge | None:
+    return db.session.execute(select(Recharge).where(Recharge.payment_id == payment_ref_id,
+                                                     Recharge.method == "nagad")).scalar_one_or_none()
+
+
+def verify_nagad_payment(site_id: int, recharge_id: int, *, retry: bool = True) -> None:
+    """The task: ask Nagad's verify about the payment and settle it. Nagad not answering (a
+    timeout, a 5xx) raises so the worker tries again with backoff (`retry`), after saying so on
+    the recharge, which the payer's page shows; nothing is credited meanwhile."""
+    recharge = db.session.get(Recharge, recharge_id)
+    if recharge is None or recharge.site_id != site_id or recharge.method != "nagad" or recharge.status not in OPEN_STATES:
+        return
+    try:
+        gateway = _payment_gateway("nagad")
+    except RechargeUnavailable:  # switched off since the payment was opened: the reconcile job asks once it is back
+        recharge.note = "Nagad is switched off on this Bikri service; the payment is checked once it is on again."
+        return
+    before_remote_call()
+    try:
+        result = gateway.query_payment(recharge.payment_id)
+    except PaymentError as error:
+        log.warning("Nagad verify failed for recharge %s: %s", recharge.id, error.message)
+        recharge.note = (f"Nagad is not answering ({error.message}); Bikri keeps asking." if error.retryable
+                         else f"Nagad refused to say how the payment ended: {error.message}")[:255]
+        keep_progress()
+        if error.retryable and retry:
+            raise
+        return
+    recharge.note = None
+    settle(recharge, result)
+
+
+def verify_gave_up(site_id: int, recharge_id: int, error: str = "") -> None:
+    """Nagad stayed silent through every retry: the recharge stays open (the reconcile job asks
+    again every few minutes) and its page says why it waits."""
+    recharge = db.session.get(Recharge, recharge_id)
+    if recharge is not None and recharge.status in OPEN_STATES:
+        recharge.note = "Nagad is not answering; Bikri asks again every 5 minutes. Do not pay a second time."
+
+
 LATE_PAYMENT_WATCH = timedelta(days=1)
 
 
 def payment_window() -> timedelta:
-    """How long a bKash payment may take before its recharge is "expired" (BKASH_PAYMENT_WINDOW_MINUTES)."""
+    """How long an online payment may take before its recharge is "expired" (BKASH_PAYMENT_WINDOW_MINUTES)."""
     return timedelta(minutes=current_app.config["BKASH_PAYMENT_WINDOW_MINUTES"])
 
 
 def reconcile_pending_recharges(older_than: timedelta = timedelta(minutes=2)) -> int:
-    """Recharges whose payer paid but whose callback never came back (closed tab, lost network);
-    then attempts still unpaid after the payment window become "expired". An expired attempt is
-    not forgotten: a late callback (complete_recharge) still asks bKash and credits a payment made."""
+    """Recharges whose payer paid but whose callback never came back (closed tab, lost network),
+    or whose verification Nagad did not answer; then attempts still unpaid after the payment
+    window become "expired". An expired attempt is not forgotten: a late callback still asks the
+    gateway and credits a payment made."""
     now = utcnow()
-    # Expired attempts are asked for a day more: a payer who pays on bKash's page late and never
-    # comes back to us is still credited (bKash does not take the money of a payment never executed).
+    # Expired attempts are asked for a day more: a payer who pays on the gateway's page late and
+    # never comes back to us is still credited.
     pending = db.session.execute(
-        select(Recharge.payment_id).where(
-            Recharge.method == "bkash", Recharge.payment_id.is_not(None), Recharge.created_at < now - older_than,
+        select(Recharge.id, Recharge.site_id, Recharge.method, Recharge.payment_id).where(
+            Recharge.method.in_(ONLINE_METHODS), Recharge.payment_id.is_not(None), Recharge.created_at < now - older_than,
             or_(Recharge.status == "pending",
                 (Recharge.status == "expired") & (Recharge.created_at > now - payment_window() - LATE_PAYMENT_WATCH)))
         .order_by(Recharge.id).limit(200)
-    ).scalars().all()
-    for payment_id in pending:
-        complete_recharge(payment_id, "success")
-    # Only bKash attempts expire; a manual request waits for an operator however long it takes.
+    ).all()
+    for recharge_id, site_id, method, payment_id in pending:
+        if method == "bkash":
+            complete_recharge(payment_id, "success")
+        else:
+            verify_nagad_payment(site_id, recharge_id, retry=False)
+            keep_progress()
+    # Only online attempts expire; a manual request waits for an operator however long it takes.
     expired = db.session.execute(
-        update(Recharge).where(Recharge.status == "pending", Recharge.method == "bkash",
+        update(Recharge).where(Recharge.status == "pending", Recharge.method.in_(ONLINE_METHODS),
                                Recharge.created_at < now - payment_window())
         .values(status="expired").execution_options(synchronize_session=False)
     ).rowcount

@@ -85,16 +85,16 @@ class Balance(MethodView):
 class StartRecharge(MethodView):
     @blp.arguments(RechargeRequestSchema)
     @blp.response(201, RechargeSchema)
-    @blp.alt_response(202, schema=RechargeSchema, description="bKash: the payment is being opened")
+    @blp.alt_response(202, schema=RechargeSchema, description="bKash or Nagad: the payment is being opened")
     def post(self, data):
-        """Start a recharge. bkash: answers 202 at once with the recharge, status `creating`, and
-        `Location: /api/sms/recharges/<id>`; a worker asks bKash to open the payment, and that
-        address then shows the `payment_url` to pay at (status `pending`), or status `failed` with
-        `error`. manual (paid by bank transfer or bKash send money, `reference` required, at most 3
+        """Start a recharge. bkash or nagad: answers 202 at once with the recharge, status `creating`,
+        and `Location: /api/sms/recharges/<id>`; a worker asks bKash or Nagad to open the payment, and
+        that address then shows the `payment_url` to pay at (status `pending`), or status `failed`
+        with `error`; 503 `recharge_unavailable` when that way to pay is not switched on. manual (paid by bank transfer or bKash send money, `reference` required, at most 3
         waiting and 10 a day): 201, waiting for an operator."""
         if data["method"] == "manual":
             return service.request_manual_recharge(current_site(), data["amount"], data["reference"])
-        recharge = service.start_recharge(current_site(), data["amount"])
+        recharge = service.start_recharge(current_site(), data["amount"], data["method"])
         return recharge, 202, {"Location": url_for("sms.RechargeView", recharge_id=recharge.id)}
 
 
@@ -102,7 +102,7 @@ class StartRecharge(MethodView):
 class RechargeView(MethodView):
     @blp.response(200, RechargeSchema)
     def get(self, recharge_id):
-        """One of the shop's recharges: a bKash one shows `payment_url` once bKash opened the payment."""
+        """One of the shop's recharges: an online one shows `payment_url` once bKash or Nagad opened the payment."""
         return service.recharge_of(current_site(), recharge_id)
 
 

@@ -3,7 +3,7 @@ import re
 from marshmallow import Schema, fields, post_load, validate, validates_schema, ValidationError
 
 from backend.api import MoneyString, PageArgsSchema, PageSchema, StrictSchema, UtcDateTime
-from backend.sms.service import MAX_RECHARGE, PURPOSES
+from backend.sms.service import MAX_RECHARGE, ONLINE_METHODS, PURPOSES
 
 
 class SendSmsSchema(StrictSchema):
@@ -86,8 +86,8 @@ class BalanceSchema(Schema):
 class RechargeRequestSchema(StrictSchema):
     amount = fields.Decimal(required=True, places=None, allow_nan=False, validate=validate.Range(
         min=0, min_inclusive=False, max=MAX_RECHARGE, error=f"A recharge is more than 0 and at most {MAX_RECHARGE:f} taka."))
-    # bkash: pay now online; manual: paid another way, an operator approves it
-    method = fields.String(load_default="bkash", validate=validate.OneOf(["bkash", "manual"]))
+    # bkash or nagad: pay now online; manual: paid another way, an operator approves it
+    method = fields.String(load_default="bkash", validate=validate.OneOf([*ONLINE_METHODS, "manual"]))
     reference = fields.String(load_default=None, validate=validate.Length(max=80))
 
 
@@ -95,20 +95,21 @@ class RechargeSchema(Schema):
     id = fields.Integer()
     amount = MoneyString()
     method = fields.String()
-    status = fields.String(metadata={"description": "creating (bKash is being asked to open the payment), pending, "
-                                                    "completed, failed, cancelled, expired or rejected"})
+    status = fields.String(metadata={"description": "creating (bKash or Nagad is being asked to open the payment), pending, "
+                                                    "completed, failed, cancelled, expired, rejected or held "
+                                                    "(paid, but not the amount or order asked: Bikri checks it)"})
     reference = fields.String(attribute="transaction_id", allow_none=True)
     payment_url = fields.Method("_payment_url", allow_none=True,
-                                metadata={"description": "where to pay on bKash, while the recharge is pending"})
-    error = fields.Method("_error", allow_none=True, metadata={"description": "why a bKash recharge failed"})
+                                metadata={"description": "where to pay on bKash's or Nagad's page, while the recharge is pending"})
+    error = fields.Method("_error", allow_none=True, metadata={"description": "why an online recharge failed"})
     created_at = UtcDateTime()
     completed_at = UtcDateTime(allow_none=True)
 
     def _payment_url(self, recharge):
-        return recharge.payment_url if recharge.method == "bkash" and recharge.status == "pending" else None
+        return recharge.payment_url if recharge.method in ONLINE_METHODS and recharge.status == "pending" else None
 
     def _error(self, recharge):
-        return recharge.note if recharge.method == "bkash" and recharge.status == "failed" else None
+        return recharge.note if recharge.method in ONLINE_METHODS and recharge.status in ("failed", "held") else None
 
 
 class RechargePageSchema(PageSchema):

@@ -6,7 +6,7 @@ other domains, the job table, tests) import one place:
 - `wallet`: balances, the ledger and credits, and the errors a send refuses with;
 - `sending`: a send's debit and its hand-over to the workers; the worker's gateway call and its
   outcome (it commits in steps, see backend/commits.py); the sweeper;
-- `recharges`: manual requests, operator credits and bKash payments;
+- `recharges`: manual requests, operator credits and online payments (bKash, Nagad);
 - `history`: what a shop sent and paid, by Dhaka day.
 """
 # Names callers reach through this module although they are not SMS rules.
@@ -14,8 +14,8 @@ from backend.errors import ApiError  # noqa: F401
 from backend.money import taka  # noqa: F401
 
 from backend.sms.config import (  # noqa: F401
-    apply_sms_option_settings, check_shop_text, configure_gateway, current_gateway, DEFAULT_PLAN,
-    gateway_settings, MAX_SHOP_TEXT_SEGMENTS, Quote, quote, range_errors, rate_for_plan,
+    apply_sms_option_settings, check_shop_text, configure_gateway, configure_payment_gateway, current_gateway,
+    DEFAULT_PLAN, gateway_settings, payment_gateway_settings, MAX_SHOP_TEXT_SEGMENTS, Quote, quote, range_errors, rate_for_plan,
     require_sms_balance, set_rate, sms_settings,
 )
 
@@ -32,13 +32,14 @@ from backend.sms.sending import (  # noqa: F401
 )
 
 from backend.sms.recharges import (  # noqa: F401
-    AlreadyDecided, approve_manual_recharge, check_recharge_amount, complete_recharge,
+    AlreadyDecided, approve_manual_recharge, check_recharge_amount, close_held_recharge, complete_recharge,
     LATE_PAYMENT_WATCH, MANUAL_DAILY_LIMIT, MANUAL_REFERENCE_MAX, MANUAL_WAITING_LIMIT,
-    MAX_RECHARGE, operator_credit, payment_callback_url, payment_window, RechargeUnavailable,
+    MAX_RECHARGE, nagad_callback, nagad_recharge, online_methods, ONLINE_METHODS, operator_credit,
+    payment_callback_url, payment_window, RechargeUnavailable,
     reconcile_pending_recharges, recharge_of, reject_manual_recharge, REJECT_REASON_MAX, request_manual_recharge,
-    start_recharge, wait_until_opened,
+    start_recharge, verify_nagad_payment, wait_until_opened,
 )
 
 from backend.sms.history import (  # noqa: F401
-    balance_summary, dhaka_day_bounds, message_conditions, usage_by_day, usage_totals,
+    balance_summary, dhaka_day_bounds, message_conditions, revenue_by_method, usage_by_day, usage_totals,
 )

@@ -7,11 +7,11 @@ all, less than the sweeper's QUEUED_TOO_LONG, so the sweeper does not double a m
 for its retry); a 429 comes back after its Retry-After without counting. When the retries are
 used up the message fails and is refunded.
 
-A bulk batch's messages go out through the bulk lane (batches.deliver_batch); a bKash recharge's
-payment is opened at bKash by a worker too (K3).
+A bulk batch's messages go out through the bulk lane (batches.deliver_batch); a recharge's
+payment is opened at bKash or Nagad by a worker too, and a Nagad payment is verified by one (K3).
 """
 from backend.sms import batches, sending
-from backend.sms.recharges import open_payment, payment_gave_up
+from backend.sms.recharges import open_payment, payment_gave_up, verify_gave_up, verify_nagad_payment
 from backend.tasks import task
 
 
@@ -41,3 +41,18 @@ def deliver_batch(site_id: int, job_id: int, items: list[str]) -> None:
 def open_bkash_payment(site_id: int, recharge_id: int) -> None:
     """Open a recharge's payment at bKash (K3): the shop owner waits for the address to pay at."""
     open_payment(site_id, recharge_id)
+
+
+@task("sms.open_nagad_payment", lane="transactional", max_retries=3, gave_up=payment_gave_up)
+def open_nagad_payment(site_id: int, recharge_id: int) -> None:
+    """Open a recharge's payment at Nagad (initialize, then complete): the owner waits for the page to pay at."""
+    open_payment(site_id, recharge_id)
+
+
+# Nagad down: asked again after 1, 2, 4 ... 30 s, about two minutes in all while the payer's page
+# waits; then the reconcile job asks every 5 minutes.
+@task("sms.verify_nagad_payment", lane="transactional", max_retries=6, min_backoff_ms=1_000, max_backoff_ms=30_000,
+      gave_up=verify_gave_up)
+def verify_nagad(site_id: int, recharge_id: int) -> None:
+    """Ask Nagad how a payment ended after its callback (never believed by itself), and credit once."""
+    verify_nagad_payment(site_id, recharge_id)

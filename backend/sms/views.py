@@ -10,7 +10,7 @@ from backend.api import dhaka_day_range_from_query
 from backend.embed.pages import EmbedPage, register_page
 from backend.embed.routes import require_user
 from backend.errors import ApiError
-from backend.extensions import db
+from backend.extensions import db, limiter
 from backend.sms import service
 from backend.sms.models import Recharge, SmsMessage
 from backend.timeutil import dhaka_today
@@ -22,7 +22,7 @@ MAX_RANGE_DAYS = 366
 
 
 def _page_context(user):
-    return {"summary": service.balance_summary(user.site), "today": dhaka_today()}
+    return {"summary": service.balance_summary(user.site), "today": dhaka_today(), "online_methods": service.online_methods()}
 
 
 register_page(EmbedPage("sms", _l("SMS"), permission="view_sms", template="sms/page.html", context=_page_context))
@@ -36,7 +36,8 @@ def _range():
 @blp.get("/balance")
 def balance():
     user = require_user("view_sms")
-    return render_template("sms/_balance.html", user=user, summary=service.balance_summary(user.site))
+    return render_template("sms/_balance.html", user=user, summary=service.balance_summary(user.site),
+                           online_methods=service.online_methods())
 
 
 @blp.post("/quote")
@@ -98,21 +99,24 @@ def recharge():
             raise InvalidOperation
     except InvalidOperation:
         return render_template("sms/_recharge_result.html", error=_("Enter an amount in taka, like 500.")), 200
+    method = request.form.get("method", "bkash")
+    if method not in service.ONLINE_METHODS:
+        return render_template("sms/_recharge_result.html", error=_("Choose bKash or Nagad.")), 200
     try:
-        started = service.start_recharge(user.site, amount)
+        started = service.start_recharge(user.site, amount, method)
     except ApiError as error:
         return render_template("sms/_recharge_result.html", error=error.details.get("amount", [error.message])[0]), 200
-    # a worker opens the payment at bKash: wait a moment for its address, else say so and ask again
+    # a worker opens the payment at bKash or Nagad: wait a moment for its address, else say so and ask again
     return _recharge_answer(service.wait_until_opened(started, RECHARGE_WAIT_SECONDS))
 
 
-# How long starting a recharge waits for bKash to open the payment before the page asks again.
+# How long starting a recharge waits for bKash or Nagad to open the payment before the page asks again.
 RECHARGE_WAIT_SECONDS = 3.0
 
 
 @blp.get("/recharge/<int:recharge_id>")
 def recharge_progress(recharge_id):
-    """Asked each second while bKash opens the payment, until the Pay button replaces it."""
+    """Asked each second while bKash or Nagad opens the payment, until the Pay button replaces it."""
     user = require_user("manage_money_settings")
     try:
         recharge = service.recharge_of(user.site, recharge_id)
@@ -123,7 +127,7 @@ def recharge_progress(recharge_id):
 
 def _recharge_answer(recharge):
     if recharge.status == "failed":
-        return render_template("sms/_recharge_result.html", error=recharge.note or _("bKash did not open the payment.")), 200
+        return render_template("sms/_recharge_result.html", error=recharge.note or _("The payment could not be opened.")), 200
     return render_template("sms/_recharge_result.html", recharge=recharge)
 
 
@@ -159,5 +163,35 @@ def bkash_callback():
     recharge = service.complete_recharge(payment_id, status) if payment_id else None
     if recharge is None:
         return render_template("sms/payment_done.html", recharge=None), 404
-    return render_template("sms/payment_done.html", recharge=recharge,
+    return _payment_page(recharge)
+
+
+def _payment_page(recharge, template="sms/payment_done.html"):
+    return render_template(template, recharge=recharge,
                            balance=service.balance_of(recharge.site_id) if recharge.status == "completed" else None)
+
+
+def _callback_limit():
+    return current_app.config["PAYMENT_CALLBACK_RATE_LIMIT"]
+
+
+@payments_blp.get("/nagad/callback")
+@limiter.limit(_callback_limit)
+def nagad_callback():
+    """Where Nagad sends the shop owner's browser after paying (or cancelling). The address is not
+    signed, so it only queues a question to Nagad (a worker asks; the page shows its progress)."""
+    payment_ref_id = (request.args.get("payment_ref_id") or "")[:80]
+    recharge = service.nagad_callback(payment_ref_id) if payment_ref_id else None
+    if recharge is None:
+        return render_template("sms/payment_done.html", recharge=None), 404
+    return _payment_page(recharge)
+
+
+@payments_blp.get("/nagad/progress")
+@limiter.limit(_callback_limit)
+def nagad_progress():
+    """Asked every few seconds by the callback page while Nagad's answer is awaited."""
+    recharge = service.nagad_recharge((request.args.get("payment_ref_id") or "")[:80])
+    if recharge is None:
+        abort(404)
+    return _payment_page(recharge, "sms/_payment_outcome.html")

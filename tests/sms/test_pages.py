@@ -11,16 +11,32 @@ from backend.sms.models import Recharge
 from tests.embed_helpers import embed
 
 
-def test_sms_page_shows_balance_and_recharge_for_the_owner(shop, fund):
+@pytest.fixture
+def bkash_on(app):
+    from backend.sandbox.bkash import BkashSandbox
+
+    previous = app.config["BKASH"]
+    app.config["BKASH"] = BkashSandbox().gateway_config("http://127.0.0.1:9")
+    yield
+    app.config["BKASH"] = previous
+
+
+def test_sms_page_shows_balance_and_recharge_for_the_owner(shop, fund, bkash_on):
     fund(shop, 12)
     page, _session = shop.open_page(page="sms")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert 'data-balance="12.0000"' in html and "Recharge with bKash" in html
+    assert 'value="bkash"' in html and "Recharge with Nagad" not in html  # Nagad is not switched on
     assert 'id="sms-cost-chart"' in html
 
 
-def test_staff_cannot_open_the_sms_page_and_managers_cannot_recharge(shop, client, fund):
+def test_no_online_recharge_set_up_says_so(shop):
+    html = shop.open_page(page="sms")[0].get_data(as_text=True)
+    assert "Recharge with bKash" not in html and "Online recharge is not set up" in html
+
+
+def test_staff_cannot_open_the_sms_page_and_managers_cannot_recharge(shop, client, fund, bkash_on):
     fund(shop, 1)
     response = shop.post("/api/v1/embed/tickets", json={"wp_user_id": 3, "display_name": "S", "role": "editor", "page": "sms"})
     page = client.get(response.json["url"].removeprefix("http://bikri.test"))

@@ -1,4 +1,4 @@
-"""Payment gateways for wallet recharges: one base class, one registry (see base.py).
+"""Payment gateways for wallet recharges (bKash, Nagad): one base class, one registry (see base.py).
 
     gateway = get_payment_gateway("bkash", config)
     created = gateway.create_payment(amount=Decimal("500.00"), invoice=..., callback_url=..., payer_reference=...)
@@ -10,5 +10,7 @@ from .base import (  # noqa: F401 (the package's public names)
     PaymentError, PaymentGateway, PaymentResult, get_payment_gateway,
 )
 from .bkash import BkashGateway
+from .nagad import NagadGateway
 
 PAYMENT_GATEWAYS[BkashGateway.key] = BkashGateway
+PAYMENT_GATEWAYS[NagadGateway.key] = NagadGateway

@@ -1,4 +1,4 @@
-"""The one shape every payment gateway (bKash now, Nagad later) has, and the registry of them.
+"""The one shape every payment gateway (bKash, Nagad) has, and the registry of them.
 
 A wallet recharge goes: `create_payment` → the shopper pays on the gateway's page → the
 gateway sends the browser back to our callback → `execute_payment` → credit the wallet once.
@@ -10,6 +10,10 @@ request — the route or job around them does, and commits.
 """
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+
+import requests
+
+from backend.money import decimal_or_none
 
 # What a payment can have become, from our side. Only "completed" may credit a wallet.
 COMPLETED = "completed"
@@ -92,6 +96,38 @@ class PaymentGateway:
 
     def query_payment(self, payment_id: str) -> PaymentResult:
         raise NotImplementedError
+
+
+def reported_result(gateway: str, payment_id: str, reported: str, statuses: dict, *, transaction_id, amount, invoice,
+                    raw: dict) -> PaymentResult:
+    """A PaymentResult from a gateway's own status word (`reported`), mapped through `statuses`:
+    a word not in the table is "unknown", never "completed"; the amount is read as a Decimal."""
+    status = statuses.get(reported, UNKNOWN)
+    return PaymentResult(
+        status=status,
+        payment_id=payment_id,
+        transaction_id=transaction_id or None,
+        amount=decimal_or_none(amount),
+        invoice=invoice or None,
+        raw=raw,
+        message="" if status == COMPLETED else f"{gateway}: payment {reported or 'status missing'}",
+    )
+
+
+def send(gateway: str, operation: str, method: str, url: str, *, timeout: float, **kwargs) -> requests.Response:
+    """One HTTP call to a gateway; no answer (a timeout, a dropped connection) is a retryable
+    PaymentError that names the gateway and the call. Redirects are not followed."""
+    try:
+        return requests.request(method, url, timeout=timeout, allow_redirects=False, **kwargs)
+    except requests.Timeout:
+        raise PaymentError(f"{gateway} did not answer the {operation} call within {timeout:g} s.",
+                           code="timeout", retryable=True) from None
+    except requests.ConnectionError:
+        raise PaymentError(f"The connection to {gateway} failed during the {operation} call.",
+                           code="unreachable", retryable=True) from None
+    except requests.RequestException as error:
+        raise PaymentError(f"The {operation} call to {gateway} failed: {error.__class__.__name__}.",
+                           code="unreachable", retryable=True) from None
 
 
 def money_amount(amount) -> Decimal:

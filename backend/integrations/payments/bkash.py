@@ -32,11 +32,9 @@ from urllib.parse import urlsplit
 
 import requests
 
-from backend.money import decimal_or_none
-
 from .base import (
-    CANCELLED, COMPLETED, FAILED, PENDING, UNKNOWN, CreatedPayment, PaymentError, PaymentGateway,
-    PaymentResult, money_amount,
+    CANCELLED, COMPLETED, FAILED, PENDING, CreatedPayment, PaymentError, PaymentGateway, PaymentResult,
+    money_amount, reported_result, send,
 )
 
 log = logging.getLogger(__name__)
@@ -279,18 +277,7 @@ class BkashGateway(PaymentGateway):
 
     def _post(self, operation: str, path: str, body: dict, headers: dict) -> requests.Response:
         all_headers = {"Accept": "application/json", "Content-Type": "application/json", **headers}
-        try:
-            return requests.post(self.base_url + path, json=body, headers=all_headers,
-                                 timeout=self.timeout, allow_redirects=False)
-        except requests.Timeout:
-            raise PaymentError(f"bKash did not answer the {operation} call within {self.timeout:g} s.",
-                               code="timeout", retryable=True) from None
-        except requests.ConnectionError:
-            raise PaymentError(f"The connection to bKash failed during the {operation} call.",
-                               code="unreachable", retryable=True) from None
-        except requests.RequestException as error:
-            raise PaymentError(f"The {operation} call to bKash failed: {error.__class__.__name__}.",
-                               code="unreachable", retryable=True) from None
+        return send("bKash", operation, "POST", self.base_url + path, json=body, headers=all_headers, timeout=self.timeout)
 
     # ---- answers ---------------------------------------------------------------------------
 
@@ -299,17 +286,9 @@ class BkashGateway(PaymentGateway):
         if answered_id != payment_id:
             raise PaymentError(f"bKash answered about payment {answered_id} when asked about {payment_id}.",
                                code="mismatched_payment")
-        transaction_status = str(data.get("transactionStatus") or "")
-        status = TRANSACTION_STATUSES.get(transaction_status, UNKNOWN)
-        return PaymentResult(
-            status=status,
-            payment_id=payment_id,
-            transaction_id=data.get("trxID") or None,
-            amount=decimal_or_none(data.get("amount")),
-            invoice=data.get("merchantInvoiceNumber") or None,
-            raw=data,
-            message="" if status == COMPLETED else f"bKash: transaction {transaction_status or 'status missing'}",
-        )
+        return reported_result("bKash", payment_id, str(data.get("transactionStatus") or ""), TRANSACTION_STATUSES,
+                               transaction_id=data.get("trxID"), amount=data.get("amount"),
+                               invoice=data.get("merchantInvoiceNumber"), raw=data)
 
     def _refusal(self, operation: str, data: dict) -> PaymentError:
         code = _status_code(data) or "unknown"
