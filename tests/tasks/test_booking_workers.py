@@ -18,8 +18,9 @@ from backend.extensions import db
 from backend.orders.models import Order
 from backend.phones import is_valid_phone
 from backend.sandbox.server import SandboxServer
-from backend.sandbox.steadfast import API_KEY, SECRET_KEY, create_steadfast_app
+from backend.sandbox.steadfast import API_KEY, create_steadfast_app
 from backend.sync import service as sync
+from tests.tasks.conftest import connect_steadfast
 from backend.tasks.models import WorkJob
 from backend.tasks.queue import queue_name
 
@@ -46,8 +47,7 @@ def shop(app, workers, make_store, connect_shop, steadfast):
     with app.app_context():
         sync.run_backfill(shop.site_id)
         db.session.commit()
-    keys = {"api_key": API_KEY, "secret_key": SECRET_KEY}
-    assert shop.client.put("/api/v1/couriers/steadfast/account", json=keys, headers=shop.auth).status_code == 200
+    connect_steadfast(app, shop)
     assert shop.client.put("/api/v1/couriers/settings", json={"default_courier": "steadfast"},
                            headers=shop.auth).status_code == 200
     shop.store = store

@@ -23,6 +23,7 @@ from backend.sms import views as sms_views
 from backend.sandbox.steadfast import API_KEY, SECRET_KEY, create_steadfast_app
 from backend.sync import service as sync
 from backend.timeutil import utcnow
+from tests.tasks.conftest import connect_steadfast
 
 
 @pytest.fixture
@@ -149,8 +150,7 @@ def booked_parcels(app, shop, steadfast, n):
 def test_a_status_check_from_the_couriers_page_runs_in_a_worker(app, shop, steadfast, workers, monkeypatch):
     app.config["COURIERS"]["steadfast"].update(base_url=steadfast.url, requests_per_second=50.0)
     workers.start(lanes=("transactional",), threads=4, BIKRI_STEADFAST_BASE_URL=steadfast.url, BIKRI_STEADFAST_RATE="50")
-    assert shop.client.put("/api/v1/couriers/steadfast/account", headers=shop.auth,
-                           json={"api_key": API_KEY, "secret_key": SECRET_KEY}).status_code == 200
+    connect_steadfast(app, shop)
     pks = booked_parcels(app, shop, steadfast, 4)
     steadfast.advance(2 * 3600)
     steadfast.latency_ms = 300  # a slow courier: the page shows progress first
@@ -183,8 +183,7 @@ def test_the_balance_waits_briefly_then_answers_what_it_knows_and_the_page_polls
                                                                                 monkeypatch):
     app.config["COURIERS"]["steadfast"].update(base_url=steadfast.url)
     workers.start(lanes=("transactional",), threads=2, BIKRI_STEADFAST_BASE_URL=steadfast.url)
-    assert shop.client.put("/api/v1/couriers/steadfast/account", headers=shop.auth,
-                           json={"api_key": API_KEY, "secret_key": SECRET_KEY}).status_code == 200
+    connect_steadfast(app, shop)
     known = shop.get("/api/v1/couriers/steadfast/balance")
     assert known.status_code == 200 and known.json["refreshing"] is False
     steadfast.accounts[API_KEY].balance = Decimal("312.75")
@@ -266,8 +265,7 @@ def test_new_courier_keys_are_checked_by_a_worker_while_the_page_polls(app, shop
 def test_a_fraud_check_asks_the_courier_in_a_worker_and_the_panel_polls(app, shop, steadfast, workers, monkeypatch):
     app.config["COURIERS"]["steadfast"].update(base_url=steadfast.url)
     workers.start(lanes=("transactional",), threads=2, BIKRI_STEADFAST_BASE_URL=steadfast.url)
-    assert shop.client.put("/api/v1/couriers/steadfast/account", headers=shop.auth,
-                           json={"api_key": API_KEY, "secret_key": SECRET_KEY}).status_code == 200
+    connect_steadfast(app, shop)
     steadfast.set_history("01711000000", total=22, delivered=15, cancelled=5)
     steadfast.latency_ms = 1500  # slower than the page waits
     monkeypatch.setattr(fraud_checks, "WAIT_SECONDS", 0.2)
