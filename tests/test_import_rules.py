@@ -20,6 +20,8 @@ LAYERS = {
     "orders": 2, "sms": 2, "couriers": 2, "checkout": 2,
     "sync": 3, "dashboard": 3, "fraud": 3, "abandoned": 3, "desk": 3, "inventory": 3,
     "updates": 2, "guide": 3, "ideas": 2, "customers": 4, "adtracking": 4, "notifications": 4,
+    # support chat (H2): the shop's conversation with Bikri's operators; its offline alert uses the SMS gateway
+    "support": 3,
 }
 
 # (importer, imported, why) between domains of the same layer, or spelled out because the

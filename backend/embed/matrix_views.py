@@ -55,6 +55,7 @@ PERMISSION_LABELS = {
     "view_dashboard": _l("See the dashboard"),
     "view_activity": _l("See the activity log"),
     "suggest_features": _l("Ask Bikri for features"),
+    "contact_support": _l("Chat with Bikri support"),
 }
 assert set(PERMISSION_LABELS) == set(roles.EDITABLE)
 ROLE_SLOTS = 4  # empty rows for WordPress roles the shop adds

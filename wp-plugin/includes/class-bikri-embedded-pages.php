@@ -153,6 +153,10 @@ final class Bikri_Embedded_Pages {
 				'page'  => 'roles',
 				'title' => __( 'Roles', 'bikri' ),
 			),
+			'bikri-support'    => array(
+				'page'  => 'support',
+				'title' => __( 'Support', 'bikri' ),
+			),
 		);
 	}
 
