@@ -1,7 +1,6 @@
 """The chat's screens, shared by the shop's Support page and the operators' console.
 
-Delivery: each page
-polls every second for what is newer than the last message it shows. Nothing new costs one
+Delivery: each page polls every second for what is newer than the last message it shows. Nothing new costs one
 indexed read of the conversation's row and an empty 204, which htmx leaves alone; news is
 answered with the new lines (appended to the thread out of band) and the poller again, now
 asking after the newest line. Why polling and not server-sent events: gunicorn.conf.py runs sync
@@ -21,28 +20,30 @@ def after_id() -> int:
     return int(raw) if raw.isdigit() else 0
 
 
-def answer(conversation: Conversation | None, side: str, **view):
-    """The poll's answer for `side`'s page; `view` carries the template's poll_url and image_url."""
+def answer(conversation: Conversation | None, **view):
+    """The poll's answer for the page of `view["side"]`; `view` carries what the templates need
+    (side, poll_url, image_url). What the other side wrote is read once the page shows it."""
     lines = service.news(conversation, after_id())
     if lines is None:
         return "", 204
-    if any(line.message.side != side for line in lines):
-        service.mark_read(conversation, side)
-    return render_template("support/_news.html", lines=lines, side=side, after=lines[-1].message.id, **view)
+    if any(line.message.side != view["side"] for line in lines):
+        service.mark_read(conversation, view["side"])
+    return render_template("support/_news.html", lines=lines, after=lines[-1].message.id, **view)
 
 
-def read_image() -> bytes | None:
-    """The form's image, or None when none was chosen. The body may be a little larger than the
-    image's cap (the text, the form's boundaries); a larger one is refused before it is read."""
+def read_form() -> tuple[str, bytes | None]:
+    """The form's text and image (None when none was chosen). The body may be a little larger
+    than the image's cap (the text, the form's boundaries); a larger one is refused unread, and
+    then the text is lost with it."""
     limit = service.MAX_IMAGE_BYTES
     request.max_content_length = limit + 64 * 1024
     try:
-        upload = request.files.get("image")
+        body, upload = request.form.get("body", ""), request.files.get("image")
     except RequestEntityTooLarge:
         raise service.SupportError("image", _("The image is larger than 2 MB. Send a smaller one.")) from None
     if upload is None or not upload.filename:
-        return None
-    return upload.stream.read(limit + 1)
+        return body, None
+    return body, upload.stream.read(limit + 1)
 
 
 def compose(post_url: str, error: service.SupportError | None = None, **context):

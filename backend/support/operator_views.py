@@ -59,7 +59,7 @@ def conversation(conversation_id):
 def poll(conversation_id):
     found = db.get_or_404(Conversation, conversation_id)
     service.operator_seen()
-    return chat.answer(found, Side.OPERATOR, **_view(found))
+    return chat.answer(found, **_view(found))
 
 
 @blp.post("/<int:conversation_id>")
@@ -67,12 +67,13 @@ def poll(conversation_id):
 def reply(conversation_id):
     found = db.get_or_404(Conversation, conversation_id)
     post_url = url_for("operator_support.reply", conversation_id=found.id)
+    body = ""
     try:
-        image = chat.read_image()
-        service.write_from_operator(found, operator_id=g.operator.id, author_name=g.operator.email,
-                                    body=request.form.get("body", ""), image=image)
+        body, image = chat.read_form()
+        service.write_from_operator(found, operator_id=g.operator.id, author_name=g.operator.email, body=body,
+                                    image=image)
     except service.SupportError as error:
-        return chat.compose(post_url, error, body=request.form.get("body", ""), csrf=True)
+        return chat.compose(post_url, error, body=body, csrf=True)
     return chat.compose(post_url, csrf=True)
 
 

@@ -48,18 +48,19 @@ def unread_replies(user):
 @blp.get("/messages")
 def poll():
     user = require_user(PERMISSION)
-    return chat.answer(service.conversation_of(user.site.id), Side.SHOP, **_view(user))
+    return chat.answer(service.conversation_of(user.site.id), **_view(user))
 
 
 @blp.post("/messages")
 def send():
     user = require_user(PERMISSION)
+    body = ""
     try:
-        image = chat.read_image()
+        body, image = chat.read_form()
         service.write_from_shop(user.site, wp_user_id=user.wp_user_id, author_name=user.display_name,
-                                body=request.form.get("body", ""), image=image)
+                                body=body, image=image)
     except service.SupportError as error:
-        return chat.compose(url_for("support_embed.send"), error, body=request.form.get("body", ""))
+        return chat.compose(url_for("support_embed.send"), error, body=body)
     return chat.compose(url_for("support_embed.send"))
 
 
