@@ -6,7 +6,7 @@ deduplicates on the alert's own id, so a retry never sends twice."""
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import or_, update
+from sqlalchemy import func, or_, select, update
 
 from backend.commits import claim, keep_progress
 from backend.extensions import db
@@ -14,11 +14,14 @@ from backend.integrations.sms import SendResult, SmsGatewayBusy, SmsGatewayError
 from backend.phones import msisdn_form
 from backend.sms.config import current_gateway, sms_settings
 from backend.support.models import OperatorAlert
-from backend.tasks import RetryLater, coordination
+from backend.tasks import RetryLater, coordination, enqueue
 from backend.timeutil import utcnow
 
 # a claim this old was a worker that died while the gateway answered: ask again, same id
 STUCK_AFTER = timedelta(minutes=2)
+# queued this long: the hand-over to the broker failed (a retry after a gateway error comes
+# back within the task's backoff, a minute at most)
+QUEUED_TOO_LONG = timedelta(minutes=2)
 
 
 def _set(alert_id: int, *conditions, **values) -> OperatorAlert | None:
@@ -68,3 +71,16 @@ def send(alert_id: int) -> str:
 
 def gave_up(alert_id: int, error: str) -> None:
     _set(alert_id, OperatorAlert.status == "queued", status="failed", finished_at=utcnow(), error=(error or "not sent")[:500])
+
+
+def resume_stuck_alerts() -> int:
+    """The scheduler's sweep (jobs/table.py): hand on to the workers the alerts left behind.
+    Sending again is safe: the claim takes an alert once, the gateway knows its id."""
+    now = utcnow()
+    touched = func.coalesce(OperatorAlert.claimed_at, OperatorAlert.created_at)
+    stuck = db.session.execute(select(OperatorAlert.id, OperatorAlert.site_id).where(or_(
+        (OperatorAlert.status == "queued") & (touched < now - QUEUED_TOO_LONG),
+        (OperatorAlert.status == "sending") & (touched < now - STUCK_AFTER)))).all()
+    for alert_id, site_id in stuck:
+        enqueue("support.alert_operators", site_id=site_id, alert_id=alert_id)
+    return len(stuck)

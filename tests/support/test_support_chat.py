@@ -273,3 +273,25 @@ def test_the_support_page_at_360px_and_in_bangla(shop):
     page = shop.open_page("support", locale="bn_BD")[0].get_data(as_text=True)
     assert 'name="viewport"' in page and "support.css" in page
     assert "সহায়তা" in page and "পাঠান" in page
+
+
+def test_the_sweep_hands_on_an_alert_left_queued(app, shop, gateway):  # noqa: F811
+    """The broker did not take the alert (or its worker died): the scheduler's sweep sends it, once."""
+    from backend.support.alerts import resume_stuck_alerts
+
+    headers = embed(shop, "support")
+    send(shop, headers, "a message for the alert to name")
+    with app.app_context():
+        message_id = db.session.execute(select(Message.id)).scalar_one()
+        db.session.add_all([
+            OperatorAlert(site_id=shop.site_id, message_id=message_id, phone="+8801711000999", content="left behind",
+                          status="queued", created_at=utcnow() - timedelta(minutes=5)),
+            OperatorAlert(site_id=shop.site_id, message_id=message_id, phone="+8801711000998", content="just queued",
+                          status="queued", created_at=utcnow())])
+        db.session.commit()
+        assert resume_stuck_alerts() == 1
+        db.session.commit()
+    assert [(a.content, a.status) for a in _alerts(app)] == [("left behind", "sent"), ("just queued", "queued")]
+    assert [m["sms"] for m in gateway.sent.values()] == ["left behind"]
+    with app.app_context():
+        assert resume_stuck_alerts() == 0
