@@ -7,6 +7,7 @@ SMS goes to the operators' phone: once per quiet period, never more often than A
 sent by a worker (tasks.py), Bikri's own message, charged to no shop's wallet.
 
 Every shop-side read and write is scoped by the calling shop's site id."""
+import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -14,13 +15,14 @@ from urllib.parse import urlsplit
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from redis import RedisError
 from sqlalchemy import and_, func, or_, select, update
 
 from backend.extensions import db
 from backend.licensing.models import Site
 from backend.phones import InvalidPhone, normalise_phone
 from backend.support.models import Attachment, Conversation, Message, OperatorAlert, Side, SupportDesk
-from backend.tasks import enqueue
+from backend.tasks import coordination, enqueue
 from backend.timeutil import utcnow
 
 MAX_TEXT = 4000
@@ -43,6 +45,11 @@ ALERT_MIN_GAP = timedelta(minutes=15)
 IMAGE_LINK_SECONDS = 12 * 3600
 POLL_BATCH = 100
 HISTORY = 200
+# how long a shop's newest-message mark lives in Redis without a write or a heal (below): also the
+# longest a mark Redis failed to raise (and to drop) can hold a message back
+MARK_SECONDS = 300
+
+log = logging.getLogger(__name__)
 
 
 class SupportError(ValueError):
@@ -85,9 +92,59 @@ def history(conversation: Conversation | None) -> list[ChatLine]:
     return _lines(select(Message).join(newest, newest.c.id == Message.id).order_by(Message.id))
 
 
-def news(conversation: Conversation | None, after_id: int) -> list[ChatLine] | None:
+# --- the newest message's mark in Redis --------------------------------------------------------
+# The shop's page polls every second, and nearly every poll finds nothing new: the mark (the id of
+# the shop's newest message, kept in Redis) lets such a poll answer without the database. It may
+# run ahead of the database (a write not committed yet, or rolled back): that poll then asks the
+# database, which is always right. It must never lag behind it, or a message would wait: so it only
+# ever grows (a concurrent writer or heal cannot lower it), every write raises it before its
+# commit, and a missing mark means "ask the database", which sets it again.
+
+_RAISE_MARK = """
+local current = tonumber(redis.call('GET', KEYS[1]) or '-1')
+local wanted = tonumber(ARGV[1])
+if wanted > current then current = wanted end
+redis.call('SET', KEYS[1], current, 'EX', ARGV[2])
+return current
+"""
+
+
+def _mark_key(site_id: int) -> str:
+    return coordination.key("support", "newest", site_id)
+
+
+def raise_mark(site_id: int, message_id: int) -> None:
+    try:
+        coordination.client().eval(_RAISE_MARK, 1, _mark_key(site_id), message_id, MARK_SECONDS)
+    except RedisError:
+        # a mark left lower than the database would hold messages back until it expires: drop it
+        log.warning("could not raise the support chat mark of shop %s", site_id, exc_info=True)
+        _forget_mark(site_id)
+
+
+def _forget_mark(site_id: int) -> None:
+    try:
+        coordination.client().delete(_mark_key(site_id))
+    except RedisError:
+        log.error("the support chat mark of shop %s may lag until it expires", site_id, exc_info=True)
+
+
+def nothing_new(site_id: int, after_id: int) -> bool:
+    """True when the mark says the shop has no message after `after_id`; False when it says
+    otherwise or cannot say (no mark, Redis away): then the database answers."""
+    try:
+        mark = coordination.client().get(_mark_key(site_id))
+    except RedisError:
+        return False
+    return mark is not None and int(mark) <= after_id
+
+
+def news(conversation: Conversation | None, after_id: int, site_id: int | None = None) -> list[ChatLine] | None:
     """The poll: None when nothing is newer than `after_id` (the conversation's row says so, no
-    message is read), else the newer messages, oldest first."""
+    message is read), else the newer messages, oldest first. With `site_id` (the shop's poll),
+    the mark is set from the database for the polls that follow."""
+    if site_id is not None:
+        raise_mark(site_id, conversation.last_message_id if conversation else 0)
     if conversation is None or conversation.last_message_id <= after_id:
         return None
     return _lines(select(Message).where(Message.conversation_id == conversation.id, Message.id > after_id)
@@ -205,6 +262,7 @@ def _add(conversation: Conversation, side: str, body: str, image: bytes | None, 
         db.session.add(Attachment(message_id=message.id, site_id=conversation.site_id, content_type=content_type,
                                   size=len(image), data=image, created_at=now))
     conversation.last_message_id, conversation.last_message_at = message.id, now
+    raise_mark(conversation.site_id, message.id)  # before the commit: the mark never lags
     # what one writes is read by that side
     if side == Side.SHOP:
         conversation.shop_read_id = message.id

@@ -295,3 +295,44 @@ def test_the_sweep_hands_on_an_alert_left_queued(app, shop, gateway):  # noqa: F
     assert [m["sms"] for m in gateway.sent.values()] == ["left behind"]
     with app.app_context():
         assert resume_stuck_alerts() == 0
+
+
+def test_a_poll_with_nothing_new_does_not_touch_the_database(app, shop, operator_client):
+    from sqlalchemy import event
+
+    headers = embed(shop, "support")
+    statements = []
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+        service._forget_mark(shop.site_id)  # an earlier test's shop had this id (marks live in Redis, not the test database)
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert poll(shop.client, "/embed/support/messages", headers=headers).status_code == 204  # sets the mark
+        statements.clear()
+        assert poll(shop.client, "/embed/support/messages", headers=headers).status_code == 204
+        assert statements == [], "nothing new is answered from the mark in Redis"
+        reply_text = "an answer the mark lets through"
+        send(shop, headers, "a question")
+        reply(operator_client, conversation_id(app, shop), reply_text)
+        statements.clear()
+        html = poll(shop.client, "/embed/support/messages", headers=headers).get_data(as_text=True)
+        assert reply_text in html and statements, "news is read from the database"
+        newest = max(map(int, re.findall(r'id="support-msg-(\d+)"', html)))
+        # a mark ahead of the database (a write not committed yet) sends the poll to the database, which is right
+        with app.app_context():
+            service.raise_mark(shop.site_id, newest + 5)
+        assert poll(shop.client, "/embed/support/messages", after=newest, headers=headers).status_code == 204
+        # no mark (Redis restarted): the database answers, and the mark is set again
+        with app.app_context():
+            service._forget_mark(shop.site_id)
+            reply(operator_client, conversation_id(app, shop), "after the restart")
+            service._forget_mark(shop.site_id)
+        assert "after the restart" in poll(shop.client, "/embed/support/messages", after=newest, headers=headers).get_data(as_text=True)
+        with app.app_context():
+            assert not service.nothing_new(shop.site_id, newest) and service.nothing_new(shop.site_id, newest + 1)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
