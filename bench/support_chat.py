@@ -78,7 +78,7 @@ def poller(session: requests.Session, url: str, reader: str, ledger: Ledger, sto
         next_at += POLL_EVERY_S
         started = time.monotonic()
         try:
-            response = session.get(url, params={"after": after}, headers=headers, timeout=10)
+            response = session.get(f"{url}{'&' if '?' in url else '?'}after={after}", headers=headers, timeout=10)
         except requests.RequestException as error:
             ledger.error(f"poll {reader}: {error}")
             continue
@@ -147,7 +147,7 @@ def main():
             shop["headers"] = {"X-Bikri-Embed-Session": shop["session"]}
             requests.post(f"{base}/embed/support/messages", data={"body": "hello"}, headers=shop["headers"], timeout=10)
         with psycopg.connect(env["DATABASE_URL"].replace("+psycopg", "")) as conn:
-            conversations = [row[0] for row in conn.execute("SELECT id FROM support_conversations ORDER BY site_id")]
+            conversations = conn.execute("SELECT id, site_id FROM support_conversations ORDER BY site_id").fetchall()
 
         ledger, stop, threads = Ledger(), threading.Event(), []
 
@@ -161,11 +161,12 @@ def main():
             operator_http.cookies.update(operators.cookies)
             start(poller, shop_http, f"{base}/embed/support/messages", "shop", ledger, stop, headers=shop["headers"])
             if n < args.open:
-                start(poller, operator_http, f"{base}/operator/support/{conversation}/messages", "operator", ledger, stop)
+                start(poller, operator_http, f"{base}/operator/support/{conversation[0]}/messages?shop={conversation[1]}",
+                      "operator", ledger, stop)
             start(writer, lambda body, s=shop_http, h=shop["headers"]: s.post(
                 f"{base}/embed/support/messages", data={"body": body}, headers=h, timeout=10), "shop", ledger, stop,
                 watched=n < args.open)
-            start(writer, lambda body, s=operator_http, c=conversation: s.post(
+            start(writer, lambda body, s=operator_http, c=conversation[0]: s.post(
                 f"{base}/operator/support/{c}", data={"body": body, "csrf_token": csrf}, timeout=10), "operator", ledger, stop)
         list_tab = requests.Session()
         list_tab.cookies.update(operators.cookies)

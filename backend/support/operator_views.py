@@ -1,16 +1,20 @@
 """Support chat in the operators' console (H2): every shop's conversation, newest first, with
 what no operator has read; a conversation with its reply box; the offline alert's settings.
 Each of these pages polls, and a poll is what says an operator is online."""
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from backend.extensions import db
 from backend.licensing.models import Site
-from backend.operator.routes import console_blueprint, operator_required
+from backend.operator.routes import console_blueprint, load_operator, operator_required
 from backend.support import chat, service
 from backend.support.models import Attachment, Conversation, Side
 
 blp = console_blueprint("operator_support", __name__, "/operator/support", template_folder="templates")
+# The conversation's poll, every second from each open conversation: outside the console's
+# blueprint, whose every request reads the operator from the database, so that nothing new is
+# answered without the database (below).
+poll_blp = Blueprint("operator_support_poll", __name__, url_prefix="/operator/support")
 
 
 def _image_url(attachment):
@@ -39,7 +43,7 @@ def conversation_list():
 
 def _view(conversation) -> dict:
     return {"side": Side.OPERATOR, "image_url": _image_url, "csrf": True,
-            "poll_url": url_for("operator_support.poll", conversation_id=conversation.id),
+            "poll_url": url_for("operator_support_poll.poll", conversation_id=conversation.id, shop=conversation.site_id),
             "post_url": url_for("operator_support.reply", conversation_id=conversation.id)}
 
 
@@ -54,9 +58,18 @@ def conversation(conversation_id):
                            lines=lines, after=lines[-1].message.id if lines else 0, **_view(found))
 
 
-@blp.get("/<int:conversation_id>/messages")
-@operator_required
+@poll_blp.get("/<int:conversation_id>/messages")
 def poll(conversation_id):
+    """Nothing new for the shop (its mark in Redis, named by `shop`, which the page's own link
+    carries), and the presence written lately: an empty 204 for a signed-in console session,
+    no database read. A wrong `shop` only holds back that page's own news."""
+    shop = request.args.get("shop", "")
+    if (session.get("operator_id") and shop.isdigit() and not service.presence_due()
+            and service.nothing_new(int(shop), chat.after_id())):
+        return "", 204
+    load_operator()
+    if g.operator is None:
+        return redirect(url_for("operator.login"))
     found = db.get_or_404(Conversation, conversation_id)
     service.operator_seen()
     return chat.answer(found, **_view(found))

@@ -331,13 +331,30 @@ def save_desk(alert_phone: str, quiet_minutes: str, by: str) -> SupportDesk:
     return found
 
 
+def _presence_key() -> str:
+    return coordination.key("support", "presence-written")
+
+
+def presence_due() -> bool:
+    """Whether an operator's poll should go by the database to keep the presence (written there
+    at most every PRESENCE_WRITE_EVERY; Redis remembers that it was); True when Redis cannot say."""
+    try:
+        return not coordination.client().exists(_presence_key())
+    except RedisError:
+        return True
+
+
 def operator_seen() -> None:
     """An operator's support page polled: someone is online. Written at most every
-    PRESENCE_WRITE_EVERY, so a second's poll is a read."""
+    PRESENCE_WRITE_EVERY, so a second's poll is a read (or, by presence_due, not even that)."""
     found, now = desk(), utcnow()
     if found.operator_seen_at is None or found.operator_seen_at < now - PRESENCE_WRITE_EVERY:
         found.operator_seen_at = now
         db.session.flush()
+    try:
+        coordination.client().set(_presence_key(), 1, ex=int(PRESENCE_WRITE_EVERY.total_seconds()))
+    except RedisError:
+        log.warning("could not note the operators' presence in Redis; their polls read the database", exc_info=True)
 
 
 def _alert_due(found: SupportDesk, now):

@@ -48,6 +48,11 @@ def conversation_id(app, shop):
         return db.session.execute(select(Conversation.id).where(Conversation.site_id == shop.site_id)).scalar_one()
 
 
+def conversation_last(app, shop):
+    with app.app_context():
+        return db.session.execute(select(Conversation.last_message_id).where(Conversation.site_id == shop.site_id)).scalar_one()
+
+
 def header_count(page_html):
     found = re.search(r'id="bikri-support-link".*?data-count="(\d+)"', page_html, re.S)
     return int(found.group(1)) if found else None
@@ -336,3 +341,37 @@ def test_a_poll_with_nothing_new_does_not_touch_the_database(app, shop, operator
             assert not service.nothing_new(shop.site_id, newest) and service.nothing_new(shop.site_id, newest + 1)
     finally:
         event.remove(engine, "before_cursor_execute", count)
+
+
+def test_the_consoles_poll_with_nothing_new_does_not_touch_the_database(app, client, shop, operator_client):
+    from sqlalchemy import event
+
+    headers = embed(shop, "support")
+    send(shop, headers, "a question")
+    cid = conversation_id(app, shop)
+    with app.app_context():
+        service._forget_mark(shop.site_id)  # an earlier test's shop had this id (marks live in Redis)
+        service.raise_mark(shop.site_id, conversation_last(app, shop))
+    page = operator_client.get(f"/operator/support/{cid}").get_data(as_text=True)
+    url = re.search(r'hx-get="(/operator/support/\d+/messages\?shop=\d+)&amp;after=(\d+)"', page)
+    assert url, "the conversation's poller names its shop"
+    path, after = url.group(1), int(url.group(2))
+    statements = []
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert operator_client.get(f"{path}&after={after}").status_code == 204
+        assert statements == [], "nothing new (and the presence written lately) is answered from Redis"
+        send(shop, headers, "news for the console")
+        html = operator_client.get(f"{path}&after={after}").get_data(as_text=True)
+        assert "news for the console" in html
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    # without a console session: the sign-in page, never an answer
+    anonymous = app.test_client()
+    assert anonymous.get(f"{path}&after={after}").status_code == 302
