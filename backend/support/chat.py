@@ -1,8 +1,8 @@
 """The chat's screens, shared by the shop's Support page and the operators' console.
 
 Delivery: each page polls every second for what is newer than the last message it shows. Nothing
-new costs one Redis read on the shop's side (service.nothing_new), an indexed read of the
-conversation's row on the operators', and an empty 204, which htmx leaves alone; news is
+new costs a Redis read or two (service.nothing_new) and an empty 204, which htmx leaves alone
+(without a mark, an indexed read of the conversation's row sets it again); news is
 answered with the new lines (appended to the thread out of band) and the poller again, now
 asking after the newest line. Why polling and not server-sent events: gunicorn.conf.py runs sync
 workers (backend/web_worker.py), one request at a time per process; an open event stream would
@@ -24,7 +24,7 @@ def after_id() -> int:
 def answer(conversation: Conversation | None, site_id: int | None = None, **view):
     """The poll's answer for the page of `view["side"]`; `view` carries what the templates need
     (side, poll_url, image_url). What the other side wrote is read once the page shows it.
-    `site_id`: the shop's own poll, which keeps its mark (service.nothing_new) set."""
+    `site_id`: the conversation's shop, whose mark (service.nothing_new) the answer keeps set."""
     lines = service.news(conversation, after_id(), site_id)
     if lines is None:
         return "", 204

@@ -72,7 +72,7 @@ def poll(conversation_id):
         return redirect(url_for("operator.login"))
     found = db.get_or_404(Conversation, conversation_id)
     service.operator_seen()
-    return chat.answer(found, **_view(found))
+    return chat.answer(found, site_id=found.site_id, **_view(found))
 
 
 @blp.post("/<int:conversation_id>")

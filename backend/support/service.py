@@ -93,7 +93,7 @@ def history(conversation: Conversation | None) -> list[ChatLine]:
 
 
 # --- the newest message's mark in Redis --------------------------------------------------------
-# The shop's page polls every second, and nearly every poll finds nothing new: the mark (the id of
+# The pages poll every second, and nearly every poll finds nothing new: the mark (the id of
 # the shop's newest message, kept in Redis) lets such a poll answer without the database. It may
 # run ahead of the database (a write not committed yet, or rolled back): that poll then asks the
 # database, which is always right. It must never lag behind it, or a message would wait: so it only
@@ -119,10 +119,10 @@ def raise_mark(site_id: int, message_id: int) -> None:
     except RedisError:
         # a mark left lower than the database would hold messages back until it expires: drop it
         log.warning("could not raise the support chat mark of shop %s", site_id, exc_info=True)
-        _forget_mark(site_id)
+        forget_mark(site_id)
 
 
-def _forget_mark(site_id: int) -> None:
+def forget_mark(site_id: int) -> None:
     try:
         coordination.client().delete(_mark_key(site_id))
     except RedisError:
@@ -141,8 +141,8 @@ def nothing_new(site_id: int, after_id: int) -> bool:
 
 def news(conversation: Conversation | None, after_id: int, site_id: int | None = None) -> list[ChatLine] | None:
     """The poll: None when nothing is newer than `after_id` (the conversation's row says so, no
-    message is read), else the newer messages, oldest first. With `site_id` (the shop's poll),
-    the mark is set from the database for the polls that follow."""
+    message is read), else the newer messages, oldest first. With `site_id` (the conversation's
+    shop), the mark is set from the database for the polls that follow."""
     if site_id is not None:
         raise_mark(site_id, conversation.last_message_id if conversation else 0)
     if conversation is None or conversation.last_message_id <= after_id:
@@ -181,10 +181,6 @@ def conversations_for_operators(limit: int = HISTORY) -> list[tuple[Conversation
         .order_by(Conversation.last_message_at.desc(), Conversation.id.desc()).limit(limit)
     ).all()
     return [(conversation, site, count) for conversation, site, count in rows]
-
-
-def unread_for_operators() -> int:
-    return sum(count for _c, _s, count in conversations_for_operators())
 
 
 def attachment_of(site_id: int, attachment_id: int) -> Attachment | None:

@@ -313,7 +313,7 @@ def test_a_poll_with_nothing_new_does_not_touch_the_database(app, shop, operator
 
     with app.app_context():
         engine = db.engine
-        service._forget_mark(shop.site_id)  # an earlier test's shop had this id (marks live in Redis, not the test database)
+        service.forget_mark(shop.site_id)  # an earlier test's shop had this id (marks live in Redis, not the test database)
     event.listen(engine, "before_cursor_execute", count)
     try:
         assert poll(shop.client, "/embed/support/messages", headers=headers).status_code == 204  # sets the mark
@@ -333,9 +333,9 @@ def test_a_poll_with_nothing_new_does_not_touch_the_database(app, shop, operator
         assert poll(shop.client, "/embed/support/messages", after=newest, headers=headers).status_code == 204
         # no mark (Redis restarted): the database answers, and the mark is set again
         with app.app_context():
-            service._forget_mark(shop.site_id)
+            service.forget_mark(shop.site_id)
             reply(operator_client, conversation_id(app, shop), "after the restart")
-            service._forget_mark(shop.site_id)
+            service.forget_mark(shop.site_id)
         assert "after the restart" in poll(shop.client, "/embed/support/messages", after=newest, headers=headers).get_data(as_text=True)
         with app.app_context():
             assert not service.nothing_new(shop.site_id, newest) and service.nothing_new(shop.site_id, newest + 1)
@@ -350,7 +350,7 @@ def test_the_consoles_poll_with_nothing_new_does_not_touch_the_database(app, cli
     send(shop, headers, "a question")
     cid = conversation_id(app, shop)
     with app.app_context():
-        service._forget_mark(shop.site_id)  # an earlier test's shop had this id (marks live in Redis)
+        service.forget_mark(shop.site_id)  # an earlier test's shop had this id (marks live in Redis)
         service.raise_mark(shop.site_id, conversation_last(app, shop))
     page = operator_client.get(f"/operator/support/{cid}").get_data(as_text=True)
     url = re.search(r'hx-get="(/operator/support/\d+/messages\?shop=\d+)&amp;after=(\d+)"', page)
