@@ -1912,6 +1912,42 @@ BN.update({
 })
 
 
+# Support chat (issue 24 item 5, H2): the shop's Support page and the operators' console
+BN.update({
+    "Chat with Bikri support": "বিক্রি সহায়তার সঙ্গে চ্যাট",
+    "The image is larger than 2 MB. Send a smaller one.": "ছবিটি 2 MB-র চেয়ে বড়। ছোট একটি পাঠান।",
+    "Support alert settings saved.": "সহায়তার সতর্কবার্তার সেটিংস সংরক্ষিত হয়েছে।",
+    "Only images can be sent: PNG, JPEG, GIF or WebP.": "শুধু ছবি পাঠানো যায়: PNG, JPEG, GIF বা WebP।",
+    "Write a message or choose an image.": "একটি বার্তা লিখুন বা একটি ছবি বেছে নিন।",
+    "At most %(n)s messages a minute. Wait a moment and send again.": "মিনিটে সর্বোচ্চ %(n)sটি বার্তা। একটু অপেক্ষা করে আবার পাঠান।",
+    "At most %(n)s images a day. Describe it in words or send it tomorrow.": "দিনে সর্বোচ্চ %(n)sটি ছবি। কথায় লিখে জানান বা কাল পাঠান।",
+    "A whole number of minutes from 1 to 240.": "1 থেকে 240-এর মধ্যে মিনিটের একটি পূর্ণ সংখ্যা।",
+    "Support": "সহায়তা",
+    "Bikri support: %(n)s unread": "বিক্রি সহায়তা: %(n)sটি না-পড়া",
+    "Your message": "আপনার বার্তা",
+    "Image (optional): PNG, JPEG, GIF or WebP, up to 2 MB": "ছবি (ইচ্ছা হলে): 2 মেগাবাইট পর্যন্ত",
+    "Last message": "শেষ বার্তা",
+    "Unread": "না-পড়া",
+    "No shop has written yet.": "এখনো কোনো দোকান লেখেনি।",
+    "Bikri support": "বিক্রি সহায়তা",
+    "Image sent in the chat": "চ্যাটে পাঠানো ছবি",
+    "Conversations": "কথোপকথন",
+    "Newest first. While this page or a conversation is open, you count as online: shops' messages send no alert SMS.":
+        "নতুনগুলো আগে। এই পাতা বা কোনো কথোপকথন খোলা থাকলে আপনি অনলাইন গণ্য হন: দোকানের বার্তায় কোনো সতর্কতা SMS যায় না।",
+    "Alert when nobody is online": "কেউ অনলাইনে না থাকলে সতর্কবার্তা",
+    "When a shop writes and no operator's support page was open for the quiet minutes, one SMS goes to this phone (Bikri's own, from no shop's wallet); then none until an operator was back, and never more than one in 15 minutes.":
+        "কোনো দোকান লিখলে এবং নীরব মিনিটগুলোতে কোনো অপারেটরের সহায়তা পাতা খোলা না থাকলে এই ফোনে একটি SMS যায় (বিক্রির নিজের, কোনো দোকানের ওয়ালেট থেকে নয়); এরপর কোনো অপারেটর ফিরে না আসা পর্যন্ত আর নয়, আর 15 মিনিটে একটির বেশি কখনো নয়।",
+    "Operators' phone": "অপারেটরদের ফোন",
+    "Quiet minutes": "নীরব মিনিট",
+    "Recent alerts": "সাম্প্রতিক সতর্কবার্তা",
+    "Support chat": "সহায়তা চ্যাট",
+    "Bikri — Support": "বিক্রি — সহায়তা",
+    "Write to the Bikri team: a question, a problem, a screenshot. We answer here; the number beside the chat icon at the top of every Bikri page counts our replies you have not read.":
+        "বিক্রি টিমকে লিখুন: কোনো প্রশ্ন, কোনো সমস্যা, একটি স্ক্রিনশট। আমরা এখানেই উত্তর দিই; প্রতিটি বিক্রি পাতার ওপরে চ্যাট চিহ্নের পাশের সংখ্যাটি আমাদের যেসব উত্তর আপনি পড়েননি তা গোনে।",
+    "No messages yet. Write the first one below.": "এখনো কোনো বার্তা নেই। নিচে প্রথমটি লিখুন।",
+})
+
+
 def main():
     path = Path(__file__).resolve().parent.parent / "backend/translations/bn/LC_MESSAGES/messages.po"
     with path.open("rb") as f:

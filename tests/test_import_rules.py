@@ -22,6 +22,8 @@ LAYERS = {
     "updates": 2, "guide": 3, "ideas": 2, "help": 2, "customers": 4, "adtracking": 4, "notifications": 4, "livechat": 3,
     # the wishlist reads inventory, orders and customers' opt-outs, and names the shop as notifications do
     "wishlist": 5,
+    # support chat (H2): the shop's conversation with Bikri's operators; its offline alert uses the SMS gateway
+    "support": 3,
 }
 
 # (importer, imported, why) between domains of the same layer, or spelled out because the

@@ -48,6 +48,7 @@ PATH_ARGS = {
     # shop B's storefront chat: its public key (A's credentials open no conversation there) and a conversation
     "shop_key": lambda other_site: SEEDED["chat_shop_key"],
     "conversation_id": lambda other_site: SEEDED["chat_conversation_id"],
+    "attachment_id": lambda other_site: SEEDED["support_attachment_id"],  # shop B's support chat image (seed_support)
 }
 SEEDED = {}
 
@@ -374,10 +375,36 @@ def seed_livechat(site_id):
     SEEDED.update(chat_shop_key="markershopbchatkey", chat_conversation_id=conversation.id)
 
 
+def seed_support(site_id):
+    """Shop B's support chat: its question (the marker), the operators' answer, an image whose
+    bytes carry the marker, and the offline alert it caused."""
+    from backend.extensions import db
+    from backend.support.models import Attachment, Conversation, Message, OperatorAlert
+    from backend.timeutil import utcnow
+
+    conversation = Conversation(site_id=site_id)
+    db.session.add(conversation)
+    db.session.flush()
+    question = Message(conversation_id=conversation.id, site_id=site_id, side="shop", author_name=f"{MARKER} owner",
+                       wp_user_id=7001, body=f"{MARKER} question", created_at=utcnow())
+    answer = Message(conversation_id=conversation.id, site_id=site_id, side="operator", author_name="ops@bikri.test",
+                     body=f"{MARKER} answer", created_at=utcnow())
+    db.session.add_all([question, answer])
+    db.session.flush()
+    image = Attachment(message_id=question.id, site_id=site_id, content_type="image/png", size=40,
+                       data=b"\x89PNG\r\n\x1a\n" + MARKER.encode(), created_at=utcnow())
+    db.session.add(image)
+    db.session.add(OperatorAlert(site_id=site_id, message_id=question.id, phone="+8801999999999",
+                                 content=f"{MARKER} alert", status="sent", created_at=utcnow()))
+    conversation.last_message_id, conversation.shop_read_id = answer.id, question.id
+    db.session.flush()
+    SEEDED["support_attachment_id"] = image.id
+
+
 # Each domain adds a function that gives shop B data carrying MARKER (and the markers below).
 SEED_OTHER_SHOP = [seed_sms, seed_desk, seed_order_tasks, seed_dashboard, seed_checkout, seed_couriers, seed_fraud,
                    seed_abandoned, seed_tasks, seed_updates, seed_ideas, seed_activity, seed_customers, seed_inventory,
-                   seed_adtracking, seed_notifications, seed_help, seed_livechat]
+                   seed_adtracking, seed_notifications, seed_help, seed_livechat, seed_support]
 OTHER_SHOP_MARKERS = [MARKER, "777.77", "+8801999999999", "01999999999", "+8801888888888", "01888888888",
                       "198.51.100.77", "MarkerShopB", "777001", OTHER_SHOP_CONSIGNMENT,
                       "MARKERTRK"]

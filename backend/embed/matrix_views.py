@@ -57,6 +57,7 @@ PERMISSION_LABELS = {
     "suggest_features": _l("Ask Bikri for features"),
     "answer_chats": _l("Answer shoppers in the live chat"),
     "manage_live_chat": _l("Live chat box on the shop"),
+    "contact_support": _l("Chat with Bikri support"),
 }
 assert set(PERMISSION_LABELS) == set(roles.EDITABLE)
 ROLE_SLOTS = 4  # empty rows for WordPress roles the shop adds

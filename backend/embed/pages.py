@@ -104,7 +104,8 @@ register_page(EmbedPage("home", _l("Home"), context=lambda user: {"home_cards": 
 
 
 # Items every embed page shows in its top bar (the notifications bell with its unread count).
-# A domain adds a function (user) -> {"label", "count", "link_slug"} or None.
+# A domain adds a function (user) -> {"label", "count", "link_slug"} or None; optionally "icon"
+# ("chat"; the bell otherwise) and "id" (the link's element id; "bikri-bell" otherwise).
 HEADER_ITEMS: list[Callable] = []
 
 

@@ -77,6 +77,8 @@ PERMISSIONS = {
     "manage_abandoned": {ADMIN, MANAGER},
     # feature requests (H1): asking Bikri for a feature and voting on planned ones
     "suggest_features": {ADMIN, MANAGER},
+    # the support chat with Bikri's operators (H2): whoever uses Bikri may need help with it
+    "contact_support": {ADMIN, MANAGER, STAFF},
     # T1: who may change this role matrix (the owner; never taken from the owner's own role)
     "manage_roles": {ADMIN},
     # T2: the activity log (who did what); its CSV also needs export_orders
@@ -111,7 +113,7 @@ GROUPS = (
                   "manage_money_settings", "manage_roles", "manage_ad_tracking", "manage_live_chat")),
     ("inventory", ("view_inventory", "manage_inventory")),
     ("export", ("export_orders",)),
-    ("other", ("view_dashboard", "view_activity", "suggest_features", "answer_chats")),
+    ("other", ("view_dashboard", "view_activity", "suggest_features", "answer_chats", "contact_support")),
 )
 EDITABLE = tuple(name for _group, names in GROUPS for name in names)
 assert set(EDITABLE) | set(FIXED) == set(PERMISSIONS) and len(EDITABLE) == len(set(EDITABLE))

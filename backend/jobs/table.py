@@ -128,6 +128,8 @@ JOBS = [
     # Conversions API events whose message was lost (broker down at commit) go to the workers again
     Job("queue_capi_events", "backend.adtracking.service:queue_pending", trigger_args={"minutes": 2}),
     Job("resume_stalled_jobs", "backend.tasks.service:resume_stalled_jobs", trigger_args={"minutes": 5}),
+    # support chat (H2): an offline alert whose hand-over to the broker failed, or whose worker died
+    Job("resume_support_alerts", "backend.support.alerts:resume_stuck_alerts", trigger_args={"minutes": 1}),
     # the activity log (T2): every shop's entries older than its retention (default a year)
     Job("prune_activity", "backend.activity.service:prune_all", trigger_args={"hours": 6}, lane="bulk"),
     # live chat (H2): conversations silent for LIVECHAT_KEEP_DAYS go, with the shoppers' numbers

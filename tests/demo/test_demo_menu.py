@@ -41,11 +41,11 @@ def test_demo_menu_lists_only_the_roles_pages_and_keeps_the_user(demo_client):
     owner = demo_client.get("/demo-shop/wp-admin/admin.php?page=bikri&as=administrator").get_data(as_text=True)
     assert menu(owner) == ["bikri", "bikri-dashboard", "bikri-orders", "bikri-sms", "bikri-checkout", "bikri-blacklist",
                            "bikri-otp-report", "bikri-couriers", "bikri-abandoned", "bikri-notifications", "bikri-livechat", "bikri-customers", "bikri-campaigns",
-                           "bikri-wishlist", "bikri-inventory", "bikri-ads", "bikri-activity", "bikri-roles", "bikri-help", "bikri-license"]
+                           "bikri-wishlist", "bikri-inventory", "bikri-ads", "bikri-activity", "bikri-roles", "bikri-help", "bikri-support", "bikri-license"]
 
     staff = demo_client.get("/demo-shop/wp-admin/admin.php?page=bikri&as=editor&lang=bn_BD").get_data(as_text=True)
     assert menu(staff) == ["bikri", "bikri-dashboard", "bikri-orders", "bikri-notifications", "bikri-livechat", "bikri-customers",
-                           "bikri-wishlist", "bikri-inventory", "bikri-help"]
+                           "bikri-wishlist", "bikri-inventory", "bikri-help", "bikri-support"]
     inside = framed(demo_client, staff)
     dashboard_link = re.search(r'<a href="([^"]+)" target="_top" data-page="dashboard"', inside).group(1)
     assert dashboard_link == "http://bikri.test/demo-shop/wp-admin/admin.php?page=bikri-dashboard"
@@ -53,7 +53,7 @@ def test_demo_menu_lists_only_the_roles_pages_and_keeps_the_user(demo_client):
     # following Bikri's own link: still the staff member, still in Bangla
     followed = demo_client.get(dashboard_link.removeprefix("http://bikri.test")).get_data(as_text=True)
     assert menu(followed) == ["bikri", "bikri-dashboard", "bikri-orders", "bikri-notifications", "bikri-livechat", "bikri-customers",
-                              "bikri-wishlist", "bikri-inventory", "bikri-help"]
+                              "bikri-wishlist", "bikri-inventory", "bikri-help", "bikri-support"]
     inside = framed(demo_client, followed)
     assert 'lang="bn"' in inside and 'aria-current="page">ড্যাশবোর্ড' in inside
 

@@ -80,7 +80,7 @@ def test_navigation_tables_and_staff_menu_on_a_phone(service, wordpress, browser
     links = nav(page).locator("a")
     assert links.evaluate_all("links => links.map(a => a.dataset.page)") == [
         "home", "dashboard", "orders", "sms", "checkout", "blacklist", "otp-report", "couriers", "abandoned", "notifications",
-        "livechat", "customers", "campaigns", "wishlist", "inventory", "ads", "activity", "roles", "help", "license"]
+        "livechat", "customers", "campaigns", "wishlist", "inventory", "ads", "activity", "roles", "help", "support", "license"]
     # a finger-sized target
     box = nav(page).locator('a[data-page="dashboard"]').bounding_box()
     assert box["height"] >= 44, box
@@ -105,7 +105,7 @@ def test_navigation_tables_and_staff_menu_on_a_phone(service, wordpress, browser
     assert bikri_menu(page) == ["bikri", "bikri-dashboard", "bikri-orders", "bikri-sms", "bikri-checkout",
                                 "bikri-blacklist", "bikri-otp-report", "bikri-couriers", "bikri-abandoned", "bikri-notifications", "bikri-livechat", "bikri-customers",
                                 "bikri-campaigns", "bikri-wishlist", "bikri-inventory", "bikri-ads", "bikri-activity", "bikri-roles",
-                                "bikri-help", "bikri-license"]
+                                "bikri-help", "bikri-support", "bikri-license"]
 
     # on a wide screen, where wp-admin's own menu shows, the strip stays a compact line
     page.set_viewport_size({"width": 1280, "height": 900})
@@ -125,9 +125,9 @@ def test_navigation_tables_and_staff_menu_on_a_phone(service, wordpress, browser
     sign_in(page, {**wordpress, "user": STAFF[0], "password": STAFF[1]})
     page.goto(f"{wordpress['url']}/wp-admin/admin.php?page=bikri")
     assert bikri_menu(page) == ["bikri", "bikri-dashboard", "bikri-orders", "bikri-notifications", "bikri-livechat", "bikri-customers",
-                                "bikri-wishlist", "bikri-inventory", "bikri-help"]
+                                "bikri-wishlist", "bikri-inventory", "bikri-help", "bikri-support"]
     assert nav(page).locator("a").evaluate_all("links => links.map(a => a.dataset.page)") == [
-        "home", "dashboard", "orders", "notifications", "livechat", "customers", "wishlist", "inventory", "help"]
+        "home", "dashboard", "orders", "notifications", "livechat", "customers", "wishlist", "inventory", "help", "support"]
     for label in bikri_menu_labels(page):  # the plugin's own catalog (wp-plugin/languages)
         assert re.search(r"[\u0980-\u09FF]", label) and not set(re.findall(r"[A-Za-z]{2,}", label)) - LATIN_IN_BANGLA, label
     # bar the greeting's name and the shop's address (http://...), which are the shop's own

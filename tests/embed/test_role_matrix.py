@@ -41,6 +41,7 @@ ROUTES = {
     "confirm_orders": ("POST", "/embed/orders/confirm", {}, None),
     "manage_order_tasks": ("POST", "/embed/orders/task-settings", {}, None),
     "suggest_features": ("POST", "/embed/ideas/", {}, None),
+    "contact_support": ("GET", "/embed/support/messages", None, None),
     "view_customers": ("GET", "/embed/customers/rows", None, None),
     "manage_customers": ("POST", "/embed/customers/segments", {}, None),
     "send_campaigns": ("POST", "/embed/customers/campaigns/preview", {}, None),

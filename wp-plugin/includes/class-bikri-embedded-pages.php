@@ -165,6 +165,10 @@ final class Bikri_Embedded_Pages {
 				'page'  => 'help',
 				'title' => __( 'Help', 'bikri' ),
 			),
+			'bikri-support'    => array(
+				'page'  => 'support',
+				'title' => __( 'Support', 'bikri' ),
+			),
 		);
 	}
 

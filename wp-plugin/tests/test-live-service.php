@@ -55,7 +55,7 @@ class Bikri_Live_Service_Test extends Bikri_Test_Case {
 		$this->assertStringContainsString( '/embed/home?ticket=', $ticket['url'] );
 		// the real answer's table of pages per role is one the plugin keeps and builds its menu from
 		$this->assertTrue( Bikri_Access::save_page_table( $ticket['pages_by_role'], wp_list_pluck( Bikri_Embedded_Pages::pages(), 'page' ) ) );
-		$this->assertSame( array( 'home', 'dashboard', 'orders', 'notifications', 'livechat', 'customers', 'inventory' ), Bikri_Access::pages_of( $this->sign_in( 'subscriber' ) ) );
+		$this->assertSame( array( 'home', 'dashboard', 'orders', 'notifications', 'livechat', 'customers', 'wishlist', 'inventory', 'help', 'support' ), Bikri_Access::pages_of( $this->sign_in( 'subscriber' ) ) );
 		$this->assertContains( 'checkout', Bikri_Access::pages_of( $user ) );
 
 		$this->assertSame( array(), $client->deactivate() );
