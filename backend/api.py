@@ -14,7 +14,7 @@ from webargs.flaskparser import FlaskParser, is_json_request
 from backend.errors import ApiError
 from backend.extensions import db
 from backend.licensing.service import authenticate_site, touch_site
-from backend.timeutil import dhaka_today, iso
+from backend.clock import dhaka_today, iso
 
 API_PREFIX = "/api/"
 PUBLIC_PREFIXES = ("/api/docs",)

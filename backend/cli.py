@@ -6,7 +6,7 @@ from flask.cli import AppGroup
 from backend.extensions import db
 from backend.licensing import service as licensing
 from backend.licensing.models import LicenseStatus
-from backend.timeutil import iso
+from backend.clock import iso
 
 licenses_cli = AppGroup("licenses", help="Create, list and revoke licenses.")
 operators_cli = AppGroup("operators", help="Accounts for the operators' console.")

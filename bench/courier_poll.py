@@ -39,7 +39,7 @@ from backend.couriers.models import Consignment, CourierAccount
 from backend.extensions import db
 from backend.licensing import service as licensing
 from backend.security import encrypt_secret
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 data = json.load(sys.stdin)
 app = create_app()

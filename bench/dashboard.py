@@ -340,7 +340,7 @@ def sqlite_extras(path: str, site_id: int, parcels: int, days: int = 730) -> Non
 
 
 def time_widgets(app, client, session, repeat: int) -> dict:
-    from backend.timeutil import dhaka_today
+    from backend.clock import dhaka_today
 
     today = dhaka_today()
     results = {}
@@ -403,7 +403,7 @@ def status_ingest(app, site_id: int, parcels: int, with_rollups: bool) -> float:
     from backend.extensions import db
     from backend.integrations.couriers import TrackedStatus
     from backend.licensing.models import Site
-    from backend.timeutil import utcnow
+    from backend.clock import utcnow
 
     saved = {(module, name): getattr(module, name) for module, name in (
         (couriers, "lock_parcel"), (rollups, "apply_parcel_changes"), (rollups, "defer_parcel_changes"))}

@@ -48,7 +48,7 @@ from backend.extensions import db
 from backend.licensing.models import License, Site
 from backend.security import encrypt_secret, hash_token
 from backend.sync.models import SyncState
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 data = json.load(sys.stdin)
 app = create_app()

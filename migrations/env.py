@@ -98,7 +98,7 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        from backend.dbutil import include_object
+        from backend.database import include_object
 
         context.configure(
             connection=connection,

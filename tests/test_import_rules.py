@@ -10,7 +10,7 @@ from backend.app import DOMAINS
 
 BACKEND = Path(__file__).resolve().parent.parent / "backend"
 
-# Lower layers never import higher ones. Shared helpers (extensions, errors, timeutil, ...)
+# Lower layers never import higher ones. Shared helpers (extensions, errors, clock, ...)
 # and integrations are below every domain; the screens (embed) and jobs are above them.
 LAYERS = {
     "tasks": 0,

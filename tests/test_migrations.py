@@ -4,7 +4,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
 
-from backend.dbutil import include_object
+from backend.database import include_object
 from backend.extensions import db
 
 

@@ -102,7 +102,7 @@ def seed_order_tasks(site_id):
     from backend.desk.models import OrderAssignment, OrderTaskSettings, PhoneConfirmation, StaffMember
     from backend.extensions import db
     from backend.orders.models import Order
-    from backend.timeutil import utcnow
+    from backend.clock import utcnow
 
     order_id = db.session.query(Order.id).filter(Order.site_id == site_id, Order.wc_id == 7001).scalar()
     db.session.add(StaffMember(site_id=site_id, wp_user_id=7001, display_name=f"{MARKER} staff", role="staff"))
@@ -139,7 +139,7 @@ def seed_checkout(site_id):
 
     from backend.checkout.models import BlacklistEntry, CheckoutOrder, CheckoutSettings, OtpCode
     from backend.extensions import db
-    from backend.timeutil import utcnow
+    from backend.clock import utcnow
 
     db.session.add(CheckoutSettings(site_id=site_id, otp_enabled=True, blacklist_message=f"{MARKER} blocked",
                                     otp_text_en=f"{{code}} {MARKER}", shop_name="MarkerShopB"))
@@ -240,7 +240,7 @@ def seed_tasks(site_id):
     """Shop B's work job, its item's result carrying the marker."""
     from backend.extensions import db
     from backend.tasks.models import WorkJob, WorkJobItem
-    from backend.timeutil import utcnow
+    from backend.clock import utcnow
 
     job = WorkJob(site_id=site_id, kind="booking", task="couriers.book_many", per_task=25, total=1, done=1, status="done", params="{}", started_by=MARKER,
                   error=MARKER, created_at=utcnow())
@@ -281,7 +281,7 @@ def seed_activity(site_id):
     from backend.activity.models import Activity
     from backend.embed import matrix
     from backend.extensions import db
-    from backend.timeutil import utcnow
+    from backend.clock import utcnow
 
     db.session.add(Activity(site_id=site_id, at=utcnow(), actor_kind="user", actor=f"{MARKER} staff", actor_id=9,
                             kind="order_status", order_wc_id=777001, subject=MARKER, before='{"status":"processing"}',
@@ -299,7 +299,7 @@ def seed_customers(site_id):
 
     from backend.customers.models import Campaign, CustomerStats, CustomerTag, SavedSegment, SmsOptOut
     from backend.extensions import db
-    from backend.timeutil import utcnow
+    from backend.clock import utcnow
 
     stats = db.session.query(CustomerStats).filter(CustomerStats.site_id == site_id).one()
     db.session.add(CustomerTag(site_id=site_id, customer_id=stats.customer_id, tag=MARKER[:40]))
@@ -338,7 +338,7 @@ def seed_notifications(site_id):
     """Shop B's status-message texts, a claimed send and a delivery alert, each carrying the marker."""
     from backend.extensions import db
     from backend.notifications.models import Alert, NotificationSend, NotificationSettings, StatusRule
-    from backend.timeutil import utcnow
+    from backend.clock import utcnow
 
     db.session.add(NotificationSettings(site_id=site_id, owner_phone="+8801999999999", updated_by=MARKER))
     db.session.add(StatusRule(site_id=site_id, status="shipped", sms=True, text_bn=f"{MARKER} {{order}}", text_en=MARKER))
@@ -380,7 +380,7 @@ def seed_support(site_id):
     bytes carry the marker, and the offline alert it caused."""
     from backend.extensions import db
     from backend.support.models import Attachment, Conversation, Message, OperatorAlert
-    from backend.timeutil import utcnow
+    from backend.clock import utcnow
 
     conversation = Conversation(site_id=site_id)
     db.session.add(conversation)

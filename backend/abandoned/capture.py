@@ -15,14 +15,14 @@ from backend.abandoned.models import AbandonedCheckout
 from backend.abandoned.settings import (
     ACTIVE, CAPTURE_KEY, CLOCK_SLACK, MAX_ITEMS, NOT_ORDERS, capture_enabled, clean_text, invalid,
 )
-from backend.dbutil import in_list
+from backend.database import in_list
 from backend.errors import ApiError
 from backend.extensions import db
 from backend.licensing.models import Site
 from backend.money import to_poisha
 from backend.orders.models import Order
 from backend.phones import InvalidPhone, normalise_phone
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 
 def _amount(value, field_name: str) -> Decimal:

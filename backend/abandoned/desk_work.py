@@ -16,7 +16,7 @@ from backend.errors import ApiError, NotFound
 from backend.extensions import db
 from backend.licensing.models import Site
 from backend.sms import service as sms
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 
 INCOMPLETE = CHASED  # what the Incomplete tab lists: abandoned, reminded (open ones may still order)

@@ -14,7 +14,7 @@ from backend.abandoned.settings import REASONS, capture_enabled, clean_text, inv
 from backend.extensions import db
 from backend.licensing.models import Site
 from backend.sms import service as sms
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 
 def by_token(token: str) -> AbandonedCheckout | None:

@@ -20,7 +20,7 @@ from backend.licensing.models import Site
 from backend.security import keyed_hash
 from backend.sms import service as sms
 from backend.sms.models import SmsMessage
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 
 BATCH = 200

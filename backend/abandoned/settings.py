@@ -8,7 +8,7 @@ from flask import current_app
 
 from backend.abandoned.models import AbandonedSettings
 from backend.checkout import service as checkout
-from backend.dbutil import row_for_site
+from backend.database import row_for_site
 from backend.errors import ApiError
 from backend.extensions import db
 from backend.licensing.models import Site

@@ -12,7 +12,7 @@ from backend.activity import context
 from backend.activity.models import Activity, ActivitySettings, OperatorAction
 from backend.commits import keep_progress
 from backend.extensions import db
-from backend.timeutil import dhaka_midnight_utc, utcnow
+from backend.clock import dhaka_midnight_utc, utcnow
 
 # what the log records (the Activity page names each)
 KINDS = ("order_status", "booking", "sms", "sms_batch", "settings", "cost", "blacklist", "export", "login", "roles")

@@ -9,7 +9,7 @@ from backend.activity import service
 from backend.embed import service as embed_service
 from backend.embed.guard import require_user
 from backend.embed.pages import EmbedPage, register_page
-from backend.timeutil import dhaka_today
+from backend.clock import dhaka_today
 
 blp = Blueprint("activity_embed", __name__, url_prefix="/embed/activity", template_folder="templates")
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.extensions import db
 from backend.money import Money
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 # what the shop sends Meta when a parcel is delivered
 DELIVERED_EVENTS = ("none", "custom", "purchase")

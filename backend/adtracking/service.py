@@ -27,7 +27,7 @@ from backend.adtracking.models import (
 )
 from backend.commits import before_remote_call
 from backend.couriers.models import Consignment
-from backend.dbutil import upsert_insert
+from backend.database import upsert_insert
 from backend.errors import ApiError
 from backend.extensions import db
 from backend.integrations import meta_graph
@@ -36,7 +36,7 @@ from backend.orders.models import Order, OrderItem
 from backend.phones import InvalidPhone, msisdn_form, normalise_phone
 from backend.security import decrypt_secret, encrypt_secret, mask_secret
 from backend.tasks import enqueue
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 
 PIXEL_ID_DIGITS = (10, 20)

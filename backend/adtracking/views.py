@@ -12,7 +12,7 @@ from backend.dashboard import adspend
 from backend.embed.pages import EmbedPage, register_page
 from backend.embed.routes import require_user
 from backend.errors import ApiError
-from backend.timeutil import dhaka_today
+from backend.clock import dhaka_today
 
 blp = Blueprint("adtracking_embed", __name__, url_prefix="/embed/ads", template_folder="templates")
 

@@ -36,7 +36,7 @@ from backend.licensing.models import Site
 from backend.phones import BANGLA_DIGITS, InvalidPhone, normalise_phone
 from backend.security import b64url, b64url_decode, constant_time_equal, export_key, keyed_hash
 from backend.sms import service as sms
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 # WooCommerce statuses that mean the parcel reached the shopper
 DELIVERED_STATUSES = ("completed",)

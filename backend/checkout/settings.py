@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from sqlalchemy import update
 
 from backend.checkout.models import CheckoutSettings
-from backend.dbutil import row_for_site
+from backend.database import row_for_site
 from backend.extensions import db
 from backend.licensing.models import Site
 from backend.sms import service as sms

@@ -21,7 +21,7 @@ from backend.tasks.service import (
     asker_locale, in_language_of, job_for_site, job_view, params_of, record_item, recorded_items, start_job,
     wait_for_job,
 )
-from backend.timeutil import iso, utcnow
+from backend.clock import iso, utcnow
 
 KIND = "courier_balance"
 WAIT_SECONDS = 3.0

@@ -52,7 +52,7 @@ from backend.orders.service import order_gone_message
 from backend.tasks import RetryLater, coordination
 from backend.tasks.models import WorkJob
 from backend.tasks.service import params_of, record_item, recorded_items, start_job
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 
 BOOKABLE_STATUSES = ("processing", "on-hold", "pending")

@@ -24,7 +24,7 @@ from backend.tasks.service import (
     asker_locale, in_language_of, job_for_site, job_view, params_of, record_item, recorded_items, start_job,
     wait_for_job,
 )
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 KIND = "courier_keys"
 TASK = "couriers.check_keys"

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.extensions import db
 from backend.money import Money
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 
 class CourierAccount(db.Model):

@@ -35,7 +35,7 @@ from backend.integrations.couriers import (
     COURIERS, FINAL_STATUSES, ConsignmentNotFound, CourierAuthFailed, CourierError, CourierRateLimited, TrackedStatus,
 )
 from backend.licensing.models import Site
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 log = logging.getLogger(__name__)
 

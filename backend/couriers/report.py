@@ -22,7 +22,7 @@ from backend.extensions import db
 from backend.integrations.couriers.base import (
     APPROVAL_PENDING_STATUSES, CANCELLED, DELIVERED, PARTIAL_DELIVERED, RETURNED,
 )
-from backend.timeutil import dhaka_date_sql, dhaka_midnight_utc
+from backend.clock import dhaka_date_sql, dhaka_midnight_utc
 
 GROUPS = ("delivered", "partial_delivered", "returned_cancelled", "in_transit")
 

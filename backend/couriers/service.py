@@ -27,7 +27,7 @@ from backend.integrations.couriers import (
 from backend.integrations.couriers.base import DELIVERED, DELIVERY_TYPES, IN_REVIEW
 from backend.licensing.models import Site
 from backend.security import decrypt_secret, encrypt_secret, mask_secret
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 COD_ROUNDING = (0, 1, 5, 10)
 POLL_MINUTES_RANGE = (15, 1440)

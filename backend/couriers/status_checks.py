@@ -13,7 +13,7 @@ from backend.couriers import polling, service
 from backend.extensions import db
 from backend.licensing.models import Site
 from backend.tasks.models import WorkJob
-from backend.timeutil import iso
+from backend.clock import iso
 from backend.tasks.service import (
     asker_locale, in_language_of, mark_running, params_of, record_item, recorded_items, start_job,
 )

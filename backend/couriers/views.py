@@ -18,7 +18,7 @@ from backend.extensions import db
 from backend.integrations.couriers import FINAL_STATUSES, STATUSES
 from backend.labels import label
 from backend.tasks import service as tasks_service
-from backend.timeutil import dhaka_today
+from backend.clock import dhaka_today
 
 blp = Blueprint("couriers_embed", __name__, url_prefix="/embed/couriers", template_folder="templates",
                 static_folder="static")

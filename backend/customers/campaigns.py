@@ -27,7 +27,7 @@ from sqlalchemy import delete, exists, func, insert, literal, select, update
 from backend.commits import claim, keep_progress
 from backend.customers import segments
 from backend.customers.models import Campaign, CampaignRecipient, SmsOptOut
-from backend.dbutil import in_list, upsert_insert
+from backend.database import in_list, upsert_insert
 from backend.errors import ApiError
 from backend.extensions import db
 from backend.licensing.models import Site
@@ -40,7 +40,7 @@ from backend.sms.wallet import InsufficientBalance, balance_of, credit, take_at_
 from backend.tasks import enqueue
 from backend.tasks import service as jobs
 from backend.tasks.models import WorkJob
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 TASK = "customers.send_campaign"
 RECIPIENTS_PER_TASK = 100

@@ -16,7 +16,7 @@ from backend.customers.schemas import (
 from backend.errors import ApiError, NotFound
 from backend.extensions import db, limiter
 from backend.fraud.service import read_phone
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 blp = Blueprint("customers", __name__, url_prefix="/api/v1/customers", description="Customers, segments and SMS campaigns")
 

@@ -10,12 +10,12 @@ from sqlalchemy import and_, exists, false, func, select, tuple_
 
 from backend.customers.models import CustomerStats, CustomerTag, SavedSegment
 from backend.customers.stats import SEGMENTS
-from backend.dbutil import in_list
+from backend.database import in_list
 from backend.errors import ApiError
 from backend.extensions import db
 from backend.orders.models import Order, OrderItem
 from backend.phones import InvalidPhone, normalise_phone
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 # what a filter set may hold (schemas.FiltersSchema validates the same names)
 FILTERS = ("segment", "spend_min", "spend_max", "orders_min", "orders_max", "ordered_within_days",

@@ -7,12 +7,12 @@ from sqlalchemy import delete, select
 
 from backend.customers import campaigns, segments, stats  # noqa: F401  (re-exported)
 from backend.customers.models import CustomerStats, CustomerTag, SavedSegment
-from backend.dbutil import upsert_insert
+from backend.database import upsert_insert
 from backend.extensions import db
 from backend.fraud.models import FraudCheck
 from backend.orders.models import Customer, Order
 from backend.sms.models import SmsMessage
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 RECENT = 20
 CENTS = Decimal("0.01")

@@ -33,11 +33,11 @@ from decimal import Decimal
 from sqlalchemy import and_, case, delete, func, insert, or_, select, update
 
 from backend.couriers.models import Consignment
-from backend.dbutil import in_list, on_postgresql, upsert_insert
+from backend.database import in_list, on_postgresql, upsert_insert
 from backend.extensions import db
 from backend.fraud.service import CANCELLED_WC, DELIVERED_PARCELS, DELIVERED_WC, RETURNED_PARCELS, RETURNED_WC
 from backend.orders.models import Customer, Order
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 from backend.customers.models import CustomerStats
 
 SEGMENTS = ("champions", "loyal", "promising", "new", "at_risk", "lost")

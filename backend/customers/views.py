@@ -15,7 +15,7 @@ from backend.embed.routes import require_user
 from backend.errors import ApiError
 from backend.extensions import db
 from backend.sms.wallet import balance_of
-from backend.timeutil import DHAKA, utcnow
+from backend.clock import DHAKA, utcnow
 
 blp = Blueprint("customers_embed", __name__, url_prefix="/embed/customers", template_folder="templates")
 

@@ -21,7 +21,7 @@ from backend.dashboard.service import (
     ZERO, Period, _in_both, _in_period, _money_sum, _ratio, _split, _status_days, _totals,
 )
 from backend.extensions import db
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 MAX_LISTED = 500  # costs listed for a range; a shop enters a few a day
 

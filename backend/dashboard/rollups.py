@@ -32,7 +32,7 @@ from backend.couriers.signals import PARCEL_FIELDS
 from backend.dashboard.models import (
     DayCustomers, DayCycle, DayPaid, DayParcels, DayProduct, DaySource, DayStatus, MonthProduct,
 )
-from backend.dbutil import in_list, insert_rows_together
+from backend.database import in_list, insert_rows_together
 from backend.extensions import db
 from backend.orders.models import Customer, Order, OrderItem
 from backend.orders.versions import ITEM_FIELDS, ORDER_FIELDS, lock_site

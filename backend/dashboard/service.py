@@ -17,11 +17,11 @@ from backend.dashboard.models import (
 )
 from backend.dashboard import adspend
 from backend.dashboard.rollups import NOT_SALES
-from backend.dbutil import on_postgresql
+from backend.database import on_postgresql
 from backend.extensions import db
 from backend.money import Money
 from backend.orders.models import Customer, Order, OrderItem, Product
-from backend.timeutil import dhaka_midnight_utc, dhaka_today, utcnow
+from backend.clock import dhaka_midnight_utc, dhaka_today, utcnow
 
 ZERO = Decimal("0.00")
 TOP_CHOICES = (5, 10, 20, 50)

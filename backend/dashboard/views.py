@@ -19,7 +19,7 @@ from backend.embed.pages import EmbedPage, register_page
 from backend.embed.routes import require_user
 from backend.sync.models import SyncStatus
 from backend.sync.service import recent_event_failure, status_of
-from backend.timeutil import dhaka_today, iso
+from backend.clock import dhaka_today, iso
 
 blp = Blueprint("dashboard_embed", __name__, url_prefix="/embed/dashboard", template_folder="templates",
                 static_folder="static")

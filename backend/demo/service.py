@@ -74,7 +74,7 @@ def _set_up_sms(site) -> None:
     from backend.sandbox.sms_gateway import API_TOKEN, SID
     from backend.sms import service as sms
     from backend.sms.models import SmsMessage
-    from backend.timeutil import utcnow
+    from backend.clock import utcnow
 
     sms.configure_gateway("ssl_wireless", {"base_url": os.environ.get("BIKRI_DEMO_SMS_URL", "http://127.0.0.1:5801"),
                                            "sid": SID, "api_token": API_TOKEN})
@@ -126,7 +126,7 @@ def _set_up_checkout(site) -> None:
 
     from backend.checkout import blacklist, service as checkout
     from backend.checkout.models import OtpCode
-    from backend.timeutil import utcnow
+    from backend.clock import utcnow
 
     settings = checkout.settings_for(site)
     if db.session.execute(select(OtpCode.id).where(OtpCode.site_id == site.id)).first():
@@ -166,7 +166,7 @@ def _set_up_abandoned(site) -> None:
 
     from backend.abandoned import service as abandoned
     from backend.abandoned.models import AbandonedCheckout
-    from backend.timeutil import utcnow
+    from backend.clock import utcnow
 
     if db.session.execute(select(AbandonedCheckout.id).where(AbandonedCheckout.site_id == site.id)).first():
         return
@@ -204,7 +204,7 @@ def _set_up_couriers(site) -> None:
     from backend.couriers.polling import poll_due_consignments
     from backend.integrations.couriers import ParcelRequest
     from backend.sandbox.steadfast import API_KEY, SECRET_KEY
-    from backend.timeutil import utcnow
+    from backend.clock import utcnow
 
     base_url = current_app.config["COURIERS"]["steadfast"].get("base_url")
     if not base_url:

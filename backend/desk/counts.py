@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, text
 
 from backend.abandoned.service import incomplete_count
-from backend.dbutil import on_postgresql
+from backend.database import on_postgresql
 from backend.desk.fields import CORE_STATUSES, STATUS_RE
 from backend.extensions import db
 from backend.orders.models import Order, OrderStatusDelta

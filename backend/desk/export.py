@@ -23,7 +23,7 @@ from backend.desk import service
 from backend.desk.models import OrderTag, OrderTagLink
 from backend.extensions import db
 from backend.orders.models import Order, OrderItem
-from backend.timeutil import in_dhaka
+from backend.clock import in_dhaka
 
 BATCH = 1000
 BOM = "\ufeff"

@@ -16,7 +16,7 @@ from backend.desk.order_tasks import assigned_to, tasks_of_orders
 from backend.extensions import db
 from backend.orders.models import Customer, Order
 from backend.phones import InvalidPhone, normalise_phone
-from backend.timeutil import dhaka_midnight_utc
+from backend.clock import dhaka_midnight_utc
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100

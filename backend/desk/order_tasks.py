@@ -11,12 +11,12 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import and_, distinct, func, select
 
 from backend.couriers.models import Consignment
-from backend.dbutil import row_for_site, upsert_insert
+from backend.database import row_for_site, upsert_insert
 from backend.desk.fields import invalid, orders_by_wc_id
 from backend.desk.models import OrderAssignment, OrderTaskSettings, PhoneConfirmation, StaffMember
 from backend.extensions import db
 from backend.orders.models import Order
-from backend.timeutil import DHAKA, dhaka_midnight_utc, utcnow
+from backend.clock import DHAKA, dhaka_midnight_utc, utcnow
 
 OUTCOMES = {
     "confirmed": _l("Confirmed"),

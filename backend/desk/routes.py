@@ -13,7 +13,7 @@ from backend.desk.views import blp as embed_blp
 from backend.fraud.service import desk_badges
 from backend.tasks.schemas import JobSchema
 from backend.tasks.service import job_view
-from backend.timeutil import iso
+from backend.clock import iso
 
 api_blp = Blueprint("desk", __name__, url_prefix="/api/v1", description="The order desk")
 

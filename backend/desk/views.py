@@ -22,7 +22,7 @@ from backend.orders.models import Product
 from backend.sms import service as sms
 from backend.sync.service import backfill_in_progress
 from backend.tasks import service as tasks_service
-from backend.timeutil import dhaka_today
+from backend.clock import dhaka_today
 from sqlalchemy import select
 
 blp = Blueprint("desk_embed", __name__, url_prefix="/embed/orders", template_folder="templates", static_folder="static")

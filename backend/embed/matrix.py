@@ -12,7 +12,7 @@ from backend.embed import roles
 from backend.embed.models import RoleMatrix
 from backend.errors import ApiError
 from backend.extensions import db
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 # WordPress role names are sanitize_key()d: lowercase letters, digits, _ and -
 WORDPRESS_ROLE_NAME = re.compile(r"^[a-z0-9_-]{1,64}$")

@@ -14,7 +14,7 @@ from backend.commits import claim
 from backend.extensions import db
 from backend.licensing.models import Site
 from backend.security import hash_token, new_token, read_embed_session, sign_embed_session
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 SESSION_HEADER = "X-Bikri-Embed-Session"
 

@@ -20,7 +20,7 @@ from backend.tasks.models import WorkJob
 from backend.tasks.service import (
     asker_locale, in_language_of, job_view, params_of, record_item, recorded_items, start_job, wait_for_job,
 )
-from backend.timeutil import iso, utcnow
+from backend.clock import iso, utcnow
 
 KIND = "fraud_check"
 WAIT_SECONDS = 3.0

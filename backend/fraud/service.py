@@ -37,7 +37,7 @@ from backend.integrations.couriers import COURIERS, CourierError
 from backend.integrations.couriers.base import CANCELLED, DELIVERED, PARTIAL_DELIVERED, RETURNED
 from backend.orders.models import Customer, Order
 from backend.phones import InvalidPhone, normalise_phone
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 RISKS = ("new", "low", "medium", "high")
 LOW_FROM_PERCENT = 80

@@ -9,7 +9,7 @@ from sqlalchemy import Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.extensions import db
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 LANGUAGES = ("bn", "en")
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import load_only
 from backend.extensions import db
 from backend.help import markdown, search
 from backend.help.models import HelpArticle
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 
 class HelpError(ValueError):

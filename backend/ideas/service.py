@@ -8,7 +8,7 @@ from sqlalchemy import func, or_, select
 from backend.extensions import db
 from backend.ideas.models import FeatureRequest, FeatureVote, IdeaStatus
 from backend.licensing.models import Site
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 REQUESTS_PER_DAY = 5
 

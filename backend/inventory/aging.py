@@ -6,10 +6,10 @@ from decimal import Decimal
 
 from sqlalchemy import and_, func, select, text
 
-from backend.dbutil import in_list, on_postgresql
+from backend.database import in_list, on_postgresql
 from backend.extensions import db
 from backend.inventory.models import StockAgingDelta, StockItem
-from backend.timeutil import dhaka_date_sql, dhaka_today, in_dhaka
+from backend.clock import dhaka_date_sql, dhaka_today, in_dhaka
 
 
 AGING_BUCKETS = (("0-30", 0, 30), ("31-60", 31, 60), ("61-90", 61, 90), ("90+", 91, None))

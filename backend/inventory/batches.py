@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from backend import commits
-from backend.dbutil import in_list
+from backend.database import in_list
 from backend.errors import ApiError
 from backend.extensions import db
 from backend.integrations.woocommerce import WooCommerce

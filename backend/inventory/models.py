@@ -8,7 +8,7 @@ from sqlalchemy import BigInteger, ForeignKey, Index, Integer, Numeric, String, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.extensions import db
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 MONEY = Numeric(12, 2)
 

@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select, update
 
 from backend import commits
-from backend.dbutil import in_list, upsert_insert
+from backend.database import in_list, upsert_insert
 from backend.extensions import db
 from backend.integrations.woocommerce import WooCommerce, WooCommerceError, parse_wc_time
 from backend.inventory.models import StockItem
@@ -15,7 +15,7 @@ from backend.inventory import sales, service
 from backend.inventory.signals import ItemChange, items_changed
 from backend.licensing.models import Site
 from backend.tasks.queue import enqueue
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 
 # where cost-of-goods plugins keep a product's cost (SkyVerge, Algoritmika, WooCommerce's own

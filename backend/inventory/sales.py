@@ -5,11 +5,11 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, bindparam, func, or_, select, update
 
 from backend import commits
-from backend.dbutil import in_list, upsert_insert
+from backend.database import in_list, upsert_insert
 from backend.extensions import db
 from backend.inventory.models import InventorySettings, ItemSalesDay, StockItem
 from backend.orders.models import Order, OrderItem
-from backend.timeutil import dhaka_today, in_dhaka
+from backend.clock import dhaka_today, in_dhaka
 
 
 SALES_WINDOW_DAYS = 30

@@ -13,7 +13,7 @@ from flask_babel import force_locale, gettext as _
 from sqlalchemy import and_, func, or_, select, update
 
 from backend import commits
-from backend.dbutil import in_list
+from backend.database import in_list
 from backend.errors import ApiError
 from backend.extensions import db
 from backend.desk.status_changes import shop_language
@@ -24,7 +24,7 @@ from backend.licensing.models import Site
 from backend.phones import InvalidPhone, normalise_phone
 from backend.sms import service as sms
 from backend.tasks.queue import enqueue
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -18,13 +18,13 @@ from datetime import datetime, timedelta, timezone
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import current_app, g
 
-from backend.dbutil import upsert_insert
+from backend.database import upsert_insert
 from backend.extensions import db
 from backend.jobs import tasks
 from backend.jobs.models import JobLock
 from backend.jobs.table import JOBS, Job
 from backend.tasks import coordination, enqueue
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 log = logging.getLogger(__name__)
 WORKER = f"{socket.gethostname()}:{os.getpid()}"

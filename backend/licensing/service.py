@@ -20,7 +20,7 @@ from backend.security import (
     new_token,
     normalise_license_key,
 )
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 
 class LicenseInvalid(ApiError):

@@ -5,7 +5,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.extensions import db
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 
 class ChatSettings(db.Model):

@@ -34,7 +34,7 @@ from backend.licensing.models import Site
 from backend.livechat.models import ChatConversation, ChatMessage, ChatSettings
 from backend.phones import InvalidPhone, normalise_phone
 from backend.security import hash_token, new_token
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 MAX_MESSAGE = 1000
 MAX_NAME = 80

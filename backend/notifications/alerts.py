@@ -9,7 +9,7 @@ from backend.extensions import db
 from backend.integrations.couriers import FINAL_STATUSES
 from backend.notifications.models import Alert, NotificationSettings
 from backend.notifications.service import raise_alert
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 
 def unread_count(site_id: int) -> int:

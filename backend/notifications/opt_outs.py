@@ -8,11 +8,11 @@ import hmac
 from flask import current_app
 from sqlalchemy import select
 
-from backend.dbutil import upsert_insert
+from backend.database import upsert_insert
 from backend.extensions import db
 from backend.notifications.models import NotificationSend, OptOut
 from backend.phones import InvalidPhone, normalise_phone
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 
 def _signature(payload: str) -> str:

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from backend.commits import before_remote_call
 from backend.couriers.models import Consignment
-from backend.dbutil import in_list
+from backend.database import in_list
 from backend.errors import ApiError
 from backend.extensions import db
 from backend.integrations.woocommerce import WooCommerce, WooCommerceError, order_missing
@@ -20,7 +20,7 @@ from backend.orders.models import Order
 from backend.sms import service as sms
 from backend.sms.batches import start_batch
 from backend.tasks import QueueUnavailable, enqueue
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 _SEND = NotificationSend.__table__
 

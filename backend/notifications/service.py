@@ -37,7 +37,7 @@ from sqlalchemy import select, text
 
 from backend.checkout import service as checkout
 from backend.couriers.models import Consignment
-from backend.dbutil import in_list, on_postgresql, row_for_site, upsert_insert
+from backend.database import in_list, on_postgresql, row_for_site, upsert_insert
 from backend.errors import ApiError
 from backend.extensions import db
 from backend.integrations.couriers import FINAL_STATUSES
@@ -47,7 +47,7 @@ from backend.orders.models import Order
 from backend.phones import InvalidPhone, normalise_phone
 from backend.sms import service as sms
 from backend.tasks import enqueue
-from backend.timeutil import DHAKA, utcnow
+from backend.clock import DHAKA, utcnow
 
 STATUSES = ("processing", "confirmed", "shipped", "out_for_delivery", "delivered", "returned", "cancelled")
 # the plugin's WC_Email classes (one per event); WooCommerce sends its own mail for the others

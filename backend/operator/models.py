@@ -5,7 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from backend.extensions import db
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 
 class Operator(db.Model):

@@ -6,7 +6,7 @@ from backend.extensions import db
 from backend.licensing.models import Site
 from backend.operator.models import Operator
 from backend.tasks import LANES, inspect, service as tasks_service
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 MIN_PASSWORD_LENGTH = 10
 

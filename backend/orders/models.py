@@ -11,7 +11,7 @@ from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, Numeric,
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.extensions import db
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 MONEY = Numeric(12, 2)
 

@@ -16,13 +16,13 @@ from datetime import datetime
 from flask_babel import gettext as _
 from sqlalchemy import and_, delete, func, or_, select, update
 
-from backend.dbutil import in_list, insert_rows, upsert_insert
+from backend.database import in_list, insert_rows, upsert_insert
 from backend.extensions import db
 from backend.orders import versions
 from backend.orders.models import Customer, Order, OrderItem, Product
 from backend.orders.signals import OrderChange, bulk_loaded, first_orders_moved, order_stored
 from backend.orders.wire import ATTRIBUTION_META, NormalOrder, normalise_order, product_columns
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 APPLIED = "applied"          # the read model now holds this version
 UNCHANGED = "unchanged"      # it already held exactly this version

@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 
 from sqlalchemy import func, select
 
-from backend.dbutil import in_list, on_postgresql
+from backend.database import in_list, on_postgresql
 from backend.extensions import db
 from backend.orders.models import Customer, Order, OrderItem
 

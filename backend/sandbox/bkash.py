@@ -46,7 +46,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from backend.phones import InvalidPhone, local_form, normalise_phone
-from backend.timeutil import DHAKA
+from backend.clock import DHAKA
 
 from .server import drop_connection, register_sandbox
 

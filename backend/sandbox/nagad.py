@@ -45,7 +45,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from backend.phones import InvalidPhone, local_form, normalise_phone
-from backend.timeutil import DHAKA
+from backend.clock import DHAKA
 
 from .bkash import AMOUNT, _page, _with_query
 from .server import register_sandbox

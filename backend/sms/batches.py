@@ -21,7 +21,7 @@ from backend.sms.models import SmsMessage, WalletEntry
 from backend.sms.sending import deliver
 from backend.sms.wallet import take_at_once, validation_error
 from backend.tasks import service as jobs
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 MAX_BATCH = 1000
 MESSAGES_PER_TASK = 20

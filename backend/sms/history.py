@@ -10,7 +10,7 @@ from backend.money import to_poisha
 from backend.sms.config import rate_for_plan
 from backend.sms.models import Recharge, SmsMessage
 from backend.sms.wallet import balance_of
-from backend.timeutil import dhaka_date_sql, dhaka_midnight_utc
+from backend.clock import dhaka_date_sql, dhaka_midnight_utc
 
 # --- history -----------------------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from backend.operator.routes import confirmation, console_blueprint, operator_re
 from backend.security import mask_secret
 from backend.sms import service
 from backend.sms.models import Recharge, SmsMessage, SmsRate, Wallet
-from backend.timeutil import dhaka_date_sql
+from backend.clock import dhaka_date_sql
 from backend.formatting import money
 
 blp = console_blueprint("operator_sms", __name__, "/operator/sms", template_folder="templates")

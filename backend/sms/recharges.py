@@ -22,7 +22,7 @@ from backend.sms.wallet import credit, rate_limited, validation_error
 from backend.tasks import enqueue, require_queue
 from backend.tasks.service import wait_for_worker
 from backend.tasks.queue import announce_after_commit
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from backend.activity import service as activity
 from backend.commits import before_remote_call, claim, keep_progress
-from backend.dbutil import on_postgresql
+from backend.database import on_postgresql
 from backend.errors import ApiError
 from backend.extensions import db
 from backend.integrations.sms import SendResult, SmsGatewayBusy, SmsGatewayError
@@ -32,7 +32,7 @@ from backend.sms.wallet import InsufficientBalance, credit, rate_limited, valida
 from backend.tasks import RetryLater, coordination, enqueue, require_queue
 from backend.tasks.queue import announce_after_commit
 from backend.tasks.service import wait_for_worker
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 PURPOSES = ("manual", "otp", "order_status", "abandoned_cart", "marketing", "campaign", "stock_alert", "wishlist")
 FINISHED = ("sent", "failed")

@@ -13,7 +13,7 @@ from backend.errors import ApiError
 from backend.extensions import db, limiter
 from backend.sms import service
 from backend.sms.models import Recharge, SmsMessage
-from backend.timeutil import dhaka_today
+from backend.clock import dhaka_today
 
 blp = Blueprint("sms_embed", __name__, url_prefix="/embed/sms", template_folder="templates", static_folder="static")
 

@@ -15,7 +15,7 @@ from backend.phones import msisdn_form
 from backend.sms.config import current_gateway, sms_settings
 from backend.support.models import OperatorAlert
 from backend.tasks import RetryLater, coordination, enqueue
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 # a claim this old was a worker that died while the gateway answered: ask again, same id
 STUCK_AFTER = timedelta(minutes=2)

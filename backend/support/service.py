@@ -23,7 +23,7 @@ from backend.licensing.models import Site
 from backend.phones import InvalidPhone, normalise_phone
 from backend.support.models import Attachment, Conversation, Message, OperatorAlert, Side, SupportDesk
 from backend.tasks import coordination, enqueue
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 MAX_TEXT = 4000
 MAX_IMAGE_BYTES = 2 * 1024 * 1024

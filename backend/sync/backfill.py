@@ -18,7 +18,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from backend import commits
-from backend.dbutil import on_postgresql
+from backend.database import on_postgresql
 from backend.errors import ApiError
 from backend.extensions import db
 from backend.integrations.woocommerce import (
@@ -45,7 +45,7 @@ from backend.sync.state import (
     start_reconcile_at,
     state_for,
 )
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from backend import commits
-from backend.dbutil import in_list, insert_rows, on_postgresql
+from backend.database import in_list, insert_rows, on_postgresql
 from backend.extensions import db
 from backend.integrations.woocommerce import WooCommerce, WooCommerceError, order_missing
 from backend.licensing.models import Site
@@ -24,7 +24,7 @@ from backend.orders import service as orders
 from backend.orders.wire import InvalidOrder, normalise_order
 from backend.sync.models import EventInbox, SeenEvent
 from backend.sync.state import remember_unstored
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from backend.licensing.models import Site
 from backend.sync.backfill import request_backfill, store_page
 from backend.sync.models import SyncKind, SyncState, SyncStatus
 from backend.sync.state import SyncBusy, claim, cursor_of, export_for, leased, remember_export, renew, state_for
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from flask import current_app
 from sqlalchemy import func, or_, select, true, update
 
 from backend import commits
-from backend.dbutil import in_list, upsert_insert
+from backend.database import in_list, upsert_insert
 from backend.extensions import db
 from backend.integrations.woocommerce import WooCommerceError, format_wc_time, parse_wc_time
 from backend.integrations.woocommerce_export import OrderExport
@@ -26,7 +26,7 @@ from backend.orders import service as orders
 from backend.orders.models import Order
 from backend.sync.models import EventInbox, SyncKind, SyncState, SyncStatus
 from backend.tasks import coordination
-from backend.timeutil import iso, utcnow
+from backend.clock import iso, utcnow
 
 log = logging.getLogger(__name__)
 OWNER = f"{socket.gethostname()}:{os.getpid()}"

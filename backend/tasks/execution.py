@@ -18,7 +18,7 @@ from backend.extensions import db
 from backend.tasks import coordination
 from backend.tasks.models import DeadTask
 from backend.tasks.registry import RetryLater, Task, task_named
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -11,13 +11,13 @@ from flask_babel import force_locale, get_locale
 from sqlalchemy import func, select, update
 
 from backend.commits import claim
-from backend.dbutil import upsert_insert
+from backend.database import upsert_insert
 from backend.extensions import db
 from backend.tasks import coordination
 from backend.tasks.models import DeadTask, WorkJob, WorkJobItem
 from backend.tasks.queue import announce_after_commit, enqueue, require_queue
 from backend.tasks.registry import task_named
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 ITEMS_PER_TASK = 25
 STALLED_AFTER = timedelta(minutes=10)

@@ -14,7 +14,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from backend.extensions import db
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 from backend.updates.models import PluginRelease, ReleaseStatus
 
 PLUGIN_MAIN_FILE = "bikri/bikri.php"

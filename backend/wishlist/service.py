@@ -24,7 +24,7 @@ from sqlalchemy import and_, case, exists, func, literal, or_, select, update
 
 from backend.customers.models import SmsOptOut
 from backend.dashboard.rollups import NOT_SALES
-from backend.dbutil import in_list, upsert_insert
+from backend.database import in_list, upsert_insert
 from backend.errors import ApiError
 from backend.extensions import db
 from backend.inventory.models import StockItem
@@ -35,7 +35,7 @@ from backend.orders.models import Order, OrderItem
 from backend.sms.batches import start_batch
 from backend.sms.config import apply_sms_option_settings, range_errors, require_sms_balance
 from backend.tasks import QueueUnavailable, enqueue
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 from backend.wishlist.models import AlertSubscription, Wish, WishlistAlert, WishlistSettings
 
 SEND_TASK = "wishlist.send_alerts"

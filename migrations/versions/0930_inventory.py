@@ -116,7 +116,7 @@ def upgrade():
     op.create_index('ix_stock_batch_rows_batch_id_id', 'stock_batch_rows', ['batch_id', 'id'])
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
-        # (PostgreSQL only, see backend/dbutil.DATABASE_ONLY_INDEXES) the stock list's pages walk
+        # (PostgreSQL only, see backend/database.DATABASE_ONLY_INDEXES) the stock list's pages walk
         # the live items by name inside the index; the aging report reads its sums from the index
         # alone; search by SKU or name anywhere in the word uses trigrams (pg_trgm, as 0401)
         op.execute("CREATE INDEX ix_stock_items_live_name ON stock_items (site_id, name, id) WHERE deleted_at IS NULL")

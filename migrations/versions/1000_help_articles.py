@@ -39,7 +39,7 @@ def upgrade():
     )
     op.create_index('ix_help_articles_published', 'help_articles', ['published'])
     if op.get_bind().dialect.name == 'postgresql':
-        # (PostgreSQL only, see backend/dbutil.DATABASE_ONLY_COLUMNS and _INDEXES) the vector is
+        # (PostgreSQL only, see backend/database.DATABASE_ONLY_COLUMNS and _INDEXES) the vector is
         # stored: ranking reads it instead of parsing every matching article again (an expression
         # index alone made a common word's search take a quarter of a second at 1,000 articles)
         op.execute(f"ALTER TABLE help_articles ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ({PG_VECTOR}) STORED")
@@ -48,7 +48,7 @@ def upgrade():
         op.execute("ALTER TABLE help_articles ALTER COLUMN search_vector SET STORAGE EXTERNAL")
         op.execute("CREATE INDEX ix_help_articles_search ON help_articles USING gin (search_vector)")
         return
-    # (SQLite only, see backend/dbutil.DATABASE_ONLY_TABLES) the index holds no copy of the
+    # (SQLite only, see backend/database.DATABASE_ONLY_TABLES) the index holds no copy of the
     # text (content=help_articles); the triggers keep it in step with every write. A later
     # batch migration of help_articles (SQLite copies the table) must make the triggers again.
     op.execute(f"CREATE VIRTUAL TABLE help_search USING fts5(title, search_text, content='help_articles', "

@@ -5,7 +5,7 @@ import pytest
 from backend.abandoned import service
 from backend.abandoned.models import AbandonedCheckout
 from backend.extensions import db
-from backend.timeutil import iso, utcnow
+from backend.clock import iso, utcnow
 from tests.shop_settings import set_shop_settings
 from tests.sms.conftest import fund, gateway, ledger  # noqa: F401  (fixtures)
 

@@ -16,7 +16,7 @@ from backend.orders.service import upsert_normalised, upsert_orders
 from backend.orders.wire import normalise_order
 from backend.sandbox.meta_graph import ACCESS_TOKEN, create_meta_graph_app
 from backend.sandbox.server import SandboxServer
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 PIXEL = "1234567890123456"
 

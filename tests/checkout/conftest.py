@@ -6,7 +6,7 @@ import pytest
 from backend.checkout import codes, service
 from backend.extensions import db
 from backend.sms import service as sms
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 from tests.shop_settings import set_shop_settings
 from tests.sms.conftest import fund, gateway, ledger  # noqa: F401  (fixtures)
 

@@ -16,7 +16,7 @@ from backend.extensions import db
 from backend.licensing.models import Site
 from backend.orders.models import Order
 from backend.sync import service as sync
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 from tests.embed_helpers import open_embed
 
 

@@ -16,7 +16,7 @@ from backend.jobs import runner
 from backend.jobs.table import JOBS
 from backend.licensing.models import Site
 from backend.sandbox.steadfast import API_KEY, SECRET_KEY
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 
 @pytest.fixture
@@ -113,7 +113,7 @@ def test_a_poll_keeps_the_dashboard_parcel_rollup_exact(app, book, steadfast, mo
     pacer commits mid-batch too: whichever commit carries a change carries its rollup."""
     from backend.dashboard import costs
     from backend.dashboard.service import Period
-    from backend.timeutil import dhaka_today
+    from backend.clock import dhaka_today
 
     monkeypatch.setattr(polling, "COMMIT_EVERY", 3)
     pks = book(10)

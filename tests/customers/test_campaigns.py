@@ -12,7 +12,7 @@ from backend.customers.models import Campaign, CampaignRecipient
 from backend.extensions import db
 from backend.orders.service import upsert_orders
 from backend.sms.models import SmsMessage, WalletEntry
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 from tests.customers.test_customers import order
 
 

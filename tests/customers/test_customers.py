@@ -16,7 +16,7 @@ from backend.customers.models import CustomerStats
 from backend.extensions import db
 from backend.orders.service import upsert_orders
 from backend.phones import InvalidPhone, normalise_phone
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 from tests.dashboard.test_widgets import history
 
 sites = itertools.count(1)

@@ -11,7 +11,7 @@ from backend.extensions import db
 from backend.sandbox.server import SandboxServer
 from backend.sandbox.sms_gateway import create_sms_gateway_app
 from backend.sandbox.woocommerce import create_sandbox
-from backend.timeutil import dhaka_today
+from backend.clock import dhaka_today
 
 
 @pytest.fixture

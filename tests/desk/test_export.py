@@ -11,7 +11,7 @@ from backend.desk import export
 from backend.embed.models import EmbedTicket
 from backend.extensions import db
 from backend.orders.models import Order, OrderItem
-from backend.timeutil import in_dhaka, utcnow
+from backend.clock import in_dhaka, utcnow
 from tests.csv_checks import ATTACKS, assert_formula_safe, read_csv
 from tests.desk.test_list import walk
 

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from backend.extensions import db
 from backend.orders.models import Order
-from backend.timeutil import dhaka_midnight_utc, in_dhaka
+from backend.clock import dhaka_midnight_utc, in_dhaka
 
 
 def walk(shop, **params):

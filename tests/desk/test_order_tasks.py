@@ -12,7 +12,7 @@ from backend.desk.models import OrderAssignment, PhoneConfirmation
 from backend.extensions import db
 from backend.licensing.models import Site
 from backend.orders.models import Order
-from backend.timeutil import dhaka_today, utcnow
+from backend.clock import dhaka_today, utcnow
 from tests.embed_helpers import embed, open_embed
 
 ADMIN = {"name": "Rahima Akter", "user_id": 1}

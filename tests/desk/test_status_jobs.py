@@ -11,7 +11,7 @@ from backend.licensing.models import Site
 from backend.orders.models import Order
 from backend.tasks import service as jobs
 from backend.tasks.models import WorkJob
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 
 def processing(site_id, n):

@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 from backend.desk import service
 from backend.extensions import db
 from backend.orders.models import Order
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 from tests.desk.test_tags_and_page import first_ids
 from tests.embed_helpers import open_embed
 

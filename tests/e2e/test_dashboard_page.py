@@ -12,7 +12,7 @@ import requests
 from babel.dates import format_date
 from playwright.sync_api import expect
 
-from backend.timeutil import dhaka_today
+from backend.clock import dhaka_today
 from tests.e2e.conftest import ADD_STAFF_PHP, ARTIFACTS, activate, sign_in, wp_eval
 
 DHAKA = timezone(timedelta(hours=6))

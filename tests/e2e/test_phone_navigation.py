@@ -12,7 +12,7 @@ from datetime import timedelta
 import requests
 from playwright.sync_api import expect
 
-from backend.timeutil import dhaka_today
+from backend.clock import dhaka_today
 from tests.e2e.conftest import ADD_STAFF_PHP, ARTIFACTS, LATIN_IN_BANGLA, activate, assert_bangla, say, set_language, sign_in, wp_eval
 from tests.e2e.test_dashboard_page import order
 

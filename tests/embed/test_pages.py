@@ -5,7 +5,7 @@ from sqlalchemy import update
 
 from backend.embed.models import EmbedTicket
 from backend.extensions import db
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 TICKET = {"wp_user_id": 7, "display_name": "Rahima Akter", "role": "administrator", "page": "home"}
 

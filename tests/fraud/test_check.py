@@ -11,7 +11,7 @@ from backend.extensions import db
 from backend.fraud import service
 from backend.fraud.models import FraudCheck
 from backend.orders.models import Customer
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 PHONE = "01711000000"
 

@@ -14,7 +14,7 @@ from backend.integrations.payments import (
 from backend.integrations.payments.nagad import new_private_key_pem
 from backend.sandbox.nagad import PREFIX, SANDBOX_WALLET, NagadSandbox
 from backend.sandbox.server import SANDBOXES, SandboxServer
-from backend.timeutil import DHAKA
+from backend.clock import DHAKA
 
 CALLBACK = "http://bikri.test/payments/nagad/callback"
 

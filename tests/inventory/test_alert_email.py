@@ -6,7 +6,7 @@ from backend.extensions import db
 from backend.inventory import product_sync, service
 from backend.inventory.models import InventorySettings, LowStockCrossing, StockItem
 from backend.sandbox.smtp import SandboxSmtp
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 from tests.embed_helpers import embed
 
 

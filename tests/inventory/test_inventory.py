@@ -10,7 +10,7 @@ from backend.inventory import batches, product_sync, service
 from backend.inventory.models import LowStockCrossing, StockBatchRow, StockItem
 from backend.sms.models import SmsMessage
 from backend.tasks.models import WorkJob
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 
 def _backfill(app, shop):
@@ -301,7 +301,7 @@ def test_days_of_cover_warns_before_the_stock_is_low(app, connected):
     """10 left, 90 sold in the last 30 days (3 a day): "runs out in 3 days" while above the threshold.
     A cancelled order takes its units back."""
     from backend.orders.service import upsert_orders
-    from backend.timeutil import dhaka_midnight_utc, dhaka_today
+    from backend.clock import dhaka_midnight_utc, dhaka_today
 
     noon = dhaka_midnight_utc(dhaka_today()) + timedelta(hours=12)  # noon in Dhaka: each order on its own day
     with app.app_context():

@@ -13,7 +13,7 @@ from backend.inventory import aging, product_sync, sales
 from backend.inventory.models import ItemSalesDay, StockItem
 from backend.orders.models import Order, OrderItem
 from backend.orders.service import delete_orders, upsert_orders
-from backend.timeutil import in_dhaka, utcnow
+from backend.clock import in_dhaka, utcnow
 
 PRODUCTS = (701, 702, 703)  # 703 is a variable product: its variations 704 and 705
 VARIATIONS = {704: 703, 705: 703}

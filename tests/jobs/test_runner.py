@@ -18,7 +18,7 @@ from backend.jobs.table import JOBS, JOBS_BY_NAME, Job
 from backend.sync import service as sync
 from backend.sync.models import SyncState
 from backend.tasks import coordination, registry
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 HOUR = 3600.0
 

@@ -4,7 +4,7 @@ from sqlalchemy import select, text
 
 from backend.extensions import db
 from backend.licensing.models import License, Site
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 
 def activate(client, key, url="https://shop.example.com", **extra):

@@ -9,7 +9,7 @@ import pytest
 
 from backend.extensions import db, limiter
 from backend.livechat.models import ChatConversation, ChatMessage, ChatSettings
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 from tests.embed_helpers import embed
 
 VISITOR = "X-Bikri-Visitor"

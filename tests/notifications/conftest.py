@@ -8,7 +8,7 @@ from backend.extensions import db
 from backend.licensing.models import Site
 from backend.notifications.models import NotificationSend
 from backend.sms.models import SmsMessage
-from backend.timeutil import iso, utcnow
+from backend.clock import iso, utcnow
 from tests.sms.conftest import fund, gateway, ledger  # noqa: F401  (fixtures)
 
 PHONE = "01711-234567"

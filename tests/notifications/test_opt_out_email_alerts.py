@@ -5,7 +5,7 @@ from datetime import timedelta
 from backend.extensions import db
 from backend.notifications import alerts, opt_outs
 from backend.notifications.models import OptOut
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 from tests.notifications.conftest import (
     E164, configure, move_parcel, order, parcel, sends, status_sms, store,  # noqa: F401
 )

@@ -13,7 +13,7 @@ from backend.tasks import enqueue
 from backend.tasks.models import DeadTask, WorkJob, WorkJobItem
 from backend.tasks.queue import current_broker, queue_name
 from backend.tasks.service import RETRY_DEAD_LETTERS
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 
 def _row(html, table, attribute, value):

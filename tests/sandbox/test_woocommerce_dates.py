@@ -8,7 +8,7 @@ from woocommerce import API
 
 from backend.sandbox.server import SandboxServer
 from backend.sandbox.woocommerce import DEFAULT_KEY, DEFAULT_SECRET, GENERATED_END, create_sandbox, generate
-from backend.timeutil import DHAKA
+from backend.clock import DHAKA
 
 
 def newest_order(url):

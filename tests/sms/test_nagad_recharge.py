@@ -16,7 +16,7 @@ from backend.sandbox.nagad import SANDBOX_WALLET, NagadSandbox
 from backend.sandbox.server import SandboxServer
 from backend.sms import service
 from backend.sms.models import PaymentGatewaySetting, Recharge, WalletEntry
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from backend.sms import sending, service
 from backend.sms.models import SmsMessage, WalletEntry
 from backend.tasks import RetryLater
 from backend.tasks.registry import task_named
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 
 def send(shop, key=None, prefer=None, **body):

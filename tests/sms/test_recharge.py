@@ -96,7 +96,7 @@ def test_execute_timeout_then_query_credits_once(app, shop, client, bkash):
 def test_a_lost_callback_is_found_by_the_reconcile_job(app, shop, bkash):
     from datetime import timedelta
 
-    from backend.timeutil import utcnow
+    from backend.clock import utcnow
 
     recharge = start(shop)
     pay(recharge)  # the browser never comes back to us

@@ -7,7 +7,7 @@ from backend.jobs import runner
 from backend.jobs.table import JOBS
 from backend.sms import service
 from backend.sms.models import Recharge
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 from tests.sms.test_recharge import bkash, callback, pay, start  # noqa: F401 (bkash is a fixture)
 
 

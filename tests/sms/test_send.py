@@ -117,7 +117,7 @@ def test_a_message_stuck_after_a_crash_is_finished_without_sending_twice(app, sh
     """The process died after the gateway accepted the SMS but before we recorded it."""
     from datetime import timedelta
 
-    from backend.timeutil import utcnow
+    from backend.clock import utcnow
 
     fund(shop, 5)
     message_id = send(shop).json["id"]

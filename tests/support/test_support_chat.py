@@ -12,7 +12,7 @@ from backend.extensions import db
 from backend.sms.models import SmsMessage, WalletEntry
 from backend.support import service
 from backend.support.models import Attachment, Conversation, Message, OperatorAlert, SupportDesk
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 from tests.embed_helpers import embed, open_embed
 from tests.sms.conftest import gateway  # noqa: F401  (fixture)
 

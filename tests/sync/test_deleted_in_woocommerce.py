@@ -46,7 +46,7 @@ def test_a_shop_clock_running_ahead_does_not_keep_a_deleted_order(app, store, co
     deletion is stamped with it, or it would be older than the version and not take."""
     from datetime import timedelta
 
-    from backend.timeutil import utcnow
+    from backend.clock import utcnow
 
     ahead = (utcnow() + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S")
     body = {**store.data.order(15), "date_modified_gmt": ahead}

@@ -22,7 +22,7 @@ from backend.sandbox.server import SandboxServer
 from backend.sms import views as sms_views
 from backend.sandbox.steadfast import API_KEY, SECRET_KEY, create_steadfast_app
 from backend.sync import service as sync
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 from tests.tasks.conftest import connect_steadfast
 
 

@@ -10,7 +10,7 @@ from backend.extensions import db
 from backend.tasks import RetryLater, enqueue, service, task
 from backend.tasks.models import DeadTask, WorkJob, WorkJobItem
 from backend.tasks.queue import QueueUnavailable
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 RUNS: list = []
 

@@ -15,7 +15,7 @@ from backend.extensions import db
 from backend.tasks.inspect import queue_state
 from backend.tasks.models import DeadTask, WorkJob, WorkJobItem
 from backend.tasks.service import RETRY_DEAD_LETTERS
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 RABBITMQ = os.environ.get("BIKRI_TEST_RABBITMQ", "amqp://guest:guest@127.0.0.1:5672/")
 

@@ -10,7 +10,7 @@ from backend.extensions import db
 from backend.tasks.models import DeadTask, WorkJob, WorkJobItem
 from backend.tasks import enqueue
 from backend.tasks.service import start_job
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 from tests.tasks import declared
 
 # a killed worker is noticed after 2 s instead of 30 s, and on any broker call instead of 1 in 1000

@@ -13,7 +13,7 @@ from backend.inventory.signals import items_changed
 from backend.notifications.opt_outs import inbound_reply
 from backend.orders.service import upsert_orders
 from backend.sms.models import SmsMessage
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 from backend.wishlist import service
 from backend.wishlist.models import Wish, WishlistAlert
 from tests.customers.test_customers import order

@@ -37,7 +37,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from backend.timeutil import DHAKA
+from backend.clock import DHAKA
 
 from .base import (
     CANCELLED, COMPLETED, FAILED, PENDING, CreatedPayment, PaymentError, PaymentGateway, PaymentResult,

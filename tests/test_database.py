@@ -1,11 +1,11 @@
-"""backend.dbutil's bulk writes and list lookups, on the database the suite runs on."""
+"""backend.database's bulk writes and list lookups, on the database the suite runs on."""
 from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import event, select
 
 from backend.dashboard.models import DayCustomers, MonthProduct
-from backend.dbutil import in_list, insert_rows_together
+from backend.database import in_list, insert_rows_together
 from backend.extensions import db
 
 

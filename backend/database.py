@@ -9,7 +9,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from backend.extensions import db
-from backend.timeutil import utcnow
+from backend.clock import utcnow
 
 
 def on_postgresql() -> bool:
