@@ -13,12 +13,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from backend.couriers import service
-from backend.errors import ApiError, NotFound
+from backend.errors import ApiError
 from backend.extensions import db
 from backend.licensing.models import Site
 from backend.tasks.models import WorkJob
 from backend.tasks.service import (
-    asker_locale, in_language_of, job_for_site, job_view, params_of, record_item, recorded_items, start_job,
+    asker_locale, in_language_of, params_of, record_item, recorded_items, shop_job, single_outcome, start_job,
     wait_for_job,
 )
 from backend.clock import iso, utcnow
@@ -93,23 +93,14 @@ def refresh_gave_up(site_id: int, job_id: int, items: list[str], error: str = ""
 def outcome(job: WorkJob) -> dict:
     """What the job says now: {"done": False} while the courier is being asked; then
     {"done": True, "balance", "checked_at"} or {"done": True, "error": ApiError}."""
-    if job.status not in ("done", "failed"):
-        return {"done": False}
-    items = job_view(job)["items"]
-    if not items:
-        return {"done": True, "error": ApiError(job.error or "", code="courier_unavailable", status=503)}
-    item = items[0]
-    if item["outcome"] != "ok":
-        return {"done": True, "error": ApiError(item["message"], code=item.get("code") or "courier_unavailable",
-                                                 status=item.get("http_status") or 503)}
-    checked_at = item["checked_at"]
+    now = single_outcome(job, "courier_unavailable")
+    if "item" not in now:
+        return now
+    item, checked_at = now["item"], now["item"]["checked_at"]
     return {"done": True, "balance": Decimal(item["balance"]) if item["balance"] not in (None, "None") else None,
             "checked_at": datetime.fromisoformat(checked_at.removesuffix("Z")) if checked_at else None}
 
 
 def job_of(site: Site, job_id) -> WorkJob:
     """A page's poll of its refresh: the shop's own balance job, else 404."""
-    job = job_for_site(site.id, int(job_id)) if str(job_id).isdigit() else None
-    if job is None or job.kind != KIND:
-        raise NotFound(_("This shop has no such job."), code="job_not_found")
-    return job
+    return shop_job(site.id, job_id, KIND)

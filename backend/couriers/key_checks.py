@@ -15,13 +15,13 @@ from sqlalchemy import delete
 
 from backend.couriers import service
 from backend.couriers.models import CourierKeyCheck
-from backend.errors import ApiError, NotFound
+from backend.errors import ApiError
 from backend.extensions import db
 from backend.licensing.models import Site
 from backend.security import decrypt_secret, encrypt_secret
 from backend.tasks.models import WorkJob
 from backend.tasks.service import (
-    asker_locale, in_language_of, job_for_site, job_view, params_of, record_item, recorded_items, start_job,
+    asker_locale, in_language_of, params_of, record_item, recorded_items, shop_job, single_outcome, start_job,
     wait_for_job,
 )
 from backend.clock import utcnow
@@ -93,24 +93,13 @@ def check_gave_up(site_id: int, job_id: int, items: list[str], error: str = "") 
 def outcome(job: WorkJob) -> dict:
     """{"done": False} while the courier is being asked; then {"done": True} (saved) or
     {"done": True, "error": ApiError} (nothing saved)."""
-    if job.status not in ("done", "failed"):
-        return {"done": False}
-    items = job_view(job)["items"]
-    if not items:
-        return {"done": True, "error": ApiError(job.error or "", code="courier_unavailable", status=503)}
-    item = items[0]
-    if item["outcome"] != "ok":
-        return {"done": True, "error": ApiError(item["message"], code=item.get("code") or "courier_unavailable",
-                                                 status=item.get("http_status") or 503)}
-    return {"done": True}
+    now = single_outcome(job, "courier_unavailable")
+    return {"done": True} if "item" in now else now
 
 
 def job_of(site: Site, job_id) -> WorkJob:
     """A page's poll of its check: the shop's own key-check job, else 404."""
-    job = job_for_site(site.id, int(job_id)) if str(job_id).isdigit() else None
-    if job is None or job.kind != KIND:
-        raise NotFound(_("This shop has no such job."), code="job_not_found")
-    return job
+    return shop_job(site.id, job_id, KIND)
 
 
 def forget_stale_checks() -> int:

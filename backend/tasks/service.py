@@ -7,11 +7,12 @@ import json
 from datetime import timedelta
 
 from flask import g
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale, get_locale, gettext as _
 from sqlalchemy import func, select, update
 
 from backend.commits import claim
 from backend.database import upsert_insert
+from backend.errors import ApiError, NotFound
 from backend.extensions import db
 from backend.tasks import coordination
 from backend.tasks.models import DeadTask, WorkJob, WorkJobItem
@@ -118,6 +119,30 @@ def _announce_after_commit(job_id: int) -> None:
 
 def job_for_site(site_id: int, job_id: int) -> WorkJob | None:
     return db.session.execute(select(WorkJob).where(WorkJob.id == job_id, WorkJob.site_id == site_id)).scalar_one_or_none()
+
+
+def shop_job(site_id: int, job_id, kind: str) -> WorkJob:
+    """A page's poll of its own job: the shop's job of this kind, else 404."""
+    job = job_for_site(site_id, int(job_id)) if str(job_id).isdigit() else None
+    if job is None or job.kind != kind:
+        raise NotFound(_("This shop has no such job."), code="job_not_found")
+    return job
+
+
+def single_outcome(job: WorkJob, unavailable: str) -> dict:
+    """What a one-item job (asking one outside service one thing) says now: {"done": False}
+    while it runs; then {"done": True, "item": ...} or {"done": True, "error": ApiError} (the
+    item's code and HTTP status; `unavailable`, 503, when the job ended without its item)."""
+    if job.status not in ("done", "failed"):
+        return {"done": False}
+    items = job_view(job)["items"]
+    if not items:
+        return {"done": True, "error": ApiError(job.error or "", code=unavailable, status=503)}
+    item = items[0]
+    if item["outcome"] != "ok":
+        return {"done": True, "error": ApiError(item["message"], code=item.get("code") or unavailable,
+                                                 status=item.get("http_status") or 503)}
+    return {"done": True, "item": item}
 
 
 def wait_for_worker(subject: str, seconds: float) -> None:
