@@ -20,6 +20,8 @@ LAYERS = {
     "orders": 2, "sms": 2, "couriers": 2, "checkout": 2,
     "sync": 3, "dashboard": 3, "fraud": 3, "abandoned": 3, "desk": 3, "inventory": 3,
     "updates": 2, "guide": 3, "ideas": 2, "customers": 4, "adtracking": 4, "notifications": 4,
+    # loyalty points follow orders and parcels (signals) and read customers' outcome rules
+    "loyalty": 5,
 }
 
 # (importer, imported, why) between domains of the same layer, or spelled out because the
@@ -31,6 +33,7 @@ FORBIDDEN = [
     ("checkout", "abandoned", "abandoned builds on checkout; checkout asks it through plugin_config_asked"),
     ("jobs", "embed", "the job table names its functions; jobs imports no domain"),
     ("licensing", "sync", "licensing announces site_activated; the sync queues the first backfill"),
+    ("customers", "loyalty", "a customer's page shows points through its panel hook; loyalty registers there"),
 ]
 # a domain's screens (views.py, routes.py) plug into embed's page registry; its rules never import embed
 SCREENS = {"views", "routes", "operator_views"}

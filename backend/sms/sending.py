@@ -33,7 +33,7 @@ from backend.tasks import RetryLater, coordination, enqueue, require_queue
 from backend.tasks.queue import announce_after_commit
 from backend.timeutil import utcnow
 
-PURPOSES = ("manual", "otp", "order_status", "abandoned_cart", "marketing", "campaign", "stock_alert")
+PURPOSES = ("manual", "otp", "order_status", "abandoned_cart", "marketing", "campaign", "stock_alert", "loyalty")
 FINISHED = ("sent", "failed")
 # A claim older than this belongs to a worker that died mid-send (an attempt lasts at most the
 # gateway's timeout and a turn at its rate limit: seconds): the sweeper hands the message on,

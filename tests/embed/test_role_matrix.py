@@ -49,6 +49,7 @@ ROUTES = {
     "manage_ad_tracking": ("POST", "/embed/ads/settings", {}, None),
     "view_notifications": ("POST", "/embed/notifications/alerts/read", {}, None),
     "manage_notifications": ("POST", "/embed/notifications/settings", {}, None),
+    "manage_loyalty": ("POST", "/embed/loyalty/settings", {}, None),
 }
 
 

@@ -137,6 +137,10 @@ final class Bikri_Embedded_Pages {
 				'page'  => 'campaigns',
 				'title' => __( 'Campaigns', 'bikri' ),
 			),
+			'bikri-loyalty'    => array(
+				'page'  => 'loyalty',
+				'title' => __( 'Loyalty points', 'bikri' ),
+			),
 			'bikri-inventory'  => array(
 				'page'  => 'inventory',
 				'title' => __( 'Inventory', 'bikri' ),
