@@ -37,7 +37,8 @@ EXPECTED = {
                                                      "backend.notifications.listeners.on_parcel_changed",
                                                      "backend.loyalty.listeners.on_parcel_changed"},
     ("backend.couriers.signals", "booking_asked"): {"backend.desk.listeners.on_booking_asked"},
-    ("backend.checkout.signals", "plugin_config_asked"): {"backend.abandoned.listeners.on_plugin_config_asked"},
+    ("backend.checkout.signals", "plugin_config_asked"): {"backend.abandoned.listeners.on_plugin_config_asked",
+                                                          "backend.loyalty.listeners.on_plugin_config_asked"},
     ("backend.licensing.signals", "site_activated"): {"backend.sync.listeners.on_site_activated"},
     ("backend.sms.signals", "message_failed"): {"backend.checkout.listeners.on_message_failed"},
 }

@@ -69,6 +69,7 @@ class ConfigSchema(Schema):
     version = fields.Integer()
     otp = fields.Nested(OtpConfigSchema)
     abandoned = fields.Dict(metadata={"description": "{capture: bool}: whether the checkout captures what shoppers type"})
+    loyalty = fields.Dict(metadata={"description": "{enabled, point_value, min_redeem}: the points box at checkout"})
     export_key = fields.String(metadata={"description": "the key the plugin's order export checks signatures with, "
                                                      "and checkout proofs (version 2) are signed with"})
     blacklist = fields.Nested(BlacklistCopySchema, allow_none=True,

@@ -104,6 +104,14 @@ def save_settings(site_id: int, values: dict, updated_by: str | None = None) -> 
     return settings
 
 
+def plugin_config(site_id: int) -> dict:
+    settings = _settings_if_any(site_id)
+    if settings is None or not settings.enabled:
+        return {"enabled": False}
+    return {"enabled": True, "point_value": str(settings.point_value.quantize(Decimal("0.01"))),
+            "min_redeem": settings.min_redeem}
+
+
 def _settings_if_any(site_id: int) -> LoyaltySettings | None:
     return db.session.get(LoyaltySettings, site_id)
 

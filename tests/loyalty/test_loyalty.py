@@ -262,3 +262,11 @@ def test_the_customer_page_shows_points_and_the_ledger(app, shop, client):
     _page, session = shop.open_page(page="customers")
     html = client.get(f"/embed/customers/c/{customer_id}", headers={SESSION_HEADER: session}).get_data(as_text=True)
     assert 'id="loyalty-points"' in html and "<strong>36</strong>" in html and "Earned (order delivered)" in html
+
+
+def test_the_plugin_learns_with_its_checkout_copy_whether_points_are_on(app, shop):
+    assert shop.get("/api/v1/checkout/config").json["loyalty"] == {"enabled": False}
+    with app.app_context():
+        turn_on(shop.site_id, point_value="0.25", min_redeem=50)
+    assert shop.get("/api/v1/checkout/config").json["loyalty"] == {"enabled": True, "point_value": "0.25",
+                                                                   "min_redeem": 50}
