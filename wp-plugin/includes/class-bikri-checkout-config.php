@@ -74,6 +74,7 @@ final class Bikri_Checkout_Config {
 	 *     @type string      $message          The shop's message for a blocked shopper ('' for the default).
 	 *     @type bool        $has_blacklist    Whether the blacklist has entries.
 	 *     @type bool        $abandoned_capture Whether the checkout captures what shoppers type.
+	 *     @type bool        $loyalty_enabled  Whether the checkout offers loyalty points (U2).
 	 *     @type int         $synced_at        Unix time of the last pull that got an answer.
 	 *     @type array|null  $error            The last pull's error: code, message.
 	 * }
@@ -93,11 +94,22 @@ final class Bikri_Checkout_Config {
 				'message'          => '',
 				'has_blacklist'    => false,
 				'abandoned_capture' => false,
+				'loyalty_enabled'  => false,
 				'synced_at'        => 0,
 				'error'            => null,
 			),
 			is_array( $stored ) ? $stored : array()
 		);
+	}
+
+	/**
+	 * Whether the checkout offers loyalty points.
+	 *
+	 * @return bool
+	 */
+	public function loyalty_enabled() {
+		$state = $this->state();
+		return ! empty( $state['loyalty_enabled'] );
 	}
 
 	/**
@@ -171,6 +183,8 @@ final class Bikri_Checkout_Config {
 		}
 		// Abandoned checkout capture (O9) follows the shop's switch with the rest of the copy.
 		$state['abandoned_capture'] = ! empty( $answer['abandoned']['capture'] );
+		// Loyalty points (U2): the checkout offers them while the shop's programme is on.
+		$state['loyalty_enabled'] = ! empty( $answer['loyalty']['enabled'] );
 
 		if ( isset( $answer['blacklist'] ) && is_array( $answer['blacklist'] ) ) {
 			// Only a full copy moves the version on: "null" means "you have the current one".
