@@ -1,7 +1,7 @@
 """The Loyalty page inside wp-admin (embed `loyalty`): the shop's points programme (on/off,
 earning rate, point value, minimum to redeem, expiry, the "you earned" SMS), and the points
 section of a customer's page (added through the customers page's panel hook)."""
-from flask import Blueprint, render_template, request
+from flask import Blueprint, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
@@ -39,7 +39,11 @@ def save_settings():
         db.session.rollback()
         return render_template("loyalty/_settings_form.html", user=user,
                                **_context(user, errors=error.details, submitted=values)), 422
-    return render_template("loyalty/_settings_form.html", user=user, **_context(user, saved=True))
+    response = make_response(render_template("loyalty/_settings_form.html", user=user, **_context(user, saved=True)))
+    # the page's script (checkout.js) tells wp-admin, which fetches the checkout's copy at once:
+    # the points box appears or goes at the checkout without waiting for the 5-minute pull
+    response.headers["HX-Trigger"] = "bikri-checkout-changed"
+    return response
 
 
 @register_customer_panel

@@ -243,6 +243,7 @@ def test_the_settings_page_saves_and_refuses_bad_values(app, shop, client):
             "earn_sms_text": "Thanks"}
     saved = client.post("/embed/loyalty/settings", data=good, headers={SESSION_HEADER: session})
     assert saved.status_code == 200 and "Saved." in saved.get_data(as_text=True)
+    assert saved.headers["HX-Trigger"] == "bikri-checkout-changed"  # wp-admin pulls the checkout copy at once
     bad = client.post("/embed/loyalty/settings", data={**good, "point_value": "abc", "min_redeem": "0"},
                       headers={SESSION_HEADER: session})
     assert bad.status_code == 422 and 'data-error-for="point_value"' in bad.get_data(as_text=True)
