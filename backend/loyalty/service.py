@@ -298,13 +298,6 @@ def balance_answer(site: Site, phone: str) -> dict:
 def take_hold(site: Site, *, phone: str, points: int, idempotency_key: str | None,
               max_value: Decimal | None = None) -> LoyaltyHold:
     """Debit `points` from the (proven, normalised) phone's account for a checkout."""
-    if idempotency_key:
-        earlier = db.session.execute(select(LoyaltyHold).where(
-            LoyaltyHold.site_id == site.id, LoyaltyHold.idempotency_key == idempotency_key)).scalar_one_or_none()
-        if earlier is not None:
-            if earlier.phone != phone or earlier.points != points:
-                raise LoyaltyRefused(_("This Idempotency-Key was used for another hold."), code="idempotency_key_reused")
-            return earlier
     settings = settings_of(site.id)
     if not settings.enabled:
         raise LoyaltyRefused(_("This shop's loyalty points are turned off."), code="loyalty_off")
@@ -315,18 +308,30 @@ def take_hold(site: Site, *, phone: str, points: int, idempotency_key: str | Non
     if max_value is not None and value > max_value:
         raise ApiError(_("The points are worth more than the order."), code="more_than_order", status=422,
                        details={"points": [str(int(max_value / settings.point_value))]})
-    account_row = Account.lock(site.id, phone)
-    if account_row.balance < points:
-        raise LoyaltyRefused(_("Not enough points: %(n)s available.", n=account_row.balance), code="insufficient_points",
-                             details={"points": account_row.balance})
+    account = Account.lock(site.id, phone)
+    # looked up under the lock: the same key sent twice at once finds the first one's hold
+    earlier = db.session.execute(select(LoyaltyHold).where(
+        LoyaltyHold.site_id == site.id, LoyaltyHold.idempotency_key == idempotency_key)).scalar_one_or_none() \
+        if idempotency_key else None
+    if earlier is not None:
+        if earlier.phone != phone or earlier.points != points:
+            raise LoyaltyRefused(_("This Idempotency-Key was used for another hold."), code="idempotency_key_reused")
+        return earlier
+    _debit_for_hold(account, points)
     now = utcnow()
     hold = LoyaltyHold(site_id=site.id, phone=phone, token=secrets.token_urlsafe(18), points=points, value=value,
                        status=HELD, idempotency_key=idempotency_key, created_at=now,
                        expires_at=now + timedelta(minutes=HOLD_MINUTES))
     db.session.add(hold)
     db.session.flush()
-    account_row.post(-points, REDEEM, f"hold:{hold.id}", hold_id=hold.id)
+    account.post(-points, REDEEM, f"hold:{hold.id}", hold_id=hold.id)
     return hold
+
+
+def _debit_for_hold(account: Account, points: int) -> None:
+    if account.balance < points:
+        raise LoyaltyRefused(_("Not enough points: %(n)s available.", n=account.balance), code="insufficient_points",
+                             details={"points": account.balance})
 
 
 def hold_of(site_id: int, token: str) -> LoyaltyHold:
@@ -337,10 +342,15 @@ def hold_of(site_id: int, token: str) -> LoyaltyHold:
     return hold
 
 
-def _give_back(hold: LoyaltyHold, status: str) -> None:
+def _give_back(hold: LoyaltyHold, status: str, ending=(HELD, REDEEMED)) -> bool:
+    """The hold's points back to the customer, once: False when it was no longer in `ending`."""
     account = Account.lock(hold.site_id, hold.phone)
-    account.post(hold.points, RELEASE, f"hold:{hold.id}:release", hold_id=hold.id)
+    db.session.refresh(hold)  # read under the lock: a release running at the same time has committed by now
+    if hold.status not in ending:
+        return False
+    account.post(hold.points, RELEASE, f"hold:{hold.id}:release:{account.entry_count()}", hold_id=hold.id)
     hold.status, hold.finished_at = status, utcnow()
+    return True
 
 
 def attach_hold(site: Site, token: str, order_wc_id: int) -> LoyaltyHold:
@@ -349,8 +359,18 @@ def attach_hold(site: Site, token: str, order_wc_id: int) -> LoyaltyHold:
     hold = hold_of(site.id, token)
     if hold.order_wc_id not in (None, order_wc_id):
         raise LoyaltyRefused(_("These points were used for another order."), code="hold_used")
-    if hold.status != HELD and hold.order_wc_id is None:
-        raise LoyaltyRefused(_("This hold has ended; ask for the points again."), code="hold_ended")
+    if hold.status == RELEASED and hold.order_wc_id is None:
+        # it ran out before the plugin's job told us the order (WP-cron can be late): the order
+        # got the discount, so the points are taken again while the customer still has them
+        account = Account.lock(site.id, hold.phone)
+        db.session.refresh(hold)
+        if hold.status == RELEASED:
+            try:
+                _debit_for_hold(account, hold.points)
+            except LoyaltyRefused:
+                raise LoyaltyRefused(_("This hold has ended; ask for the points again."), code="hold_ended") from None
+            account.post(-hold.points, REDEEM, f"hold:{hold.id}:again:{account.entry_count()}", hold_id=hold.id)
+            hold.status, hold.finished_at = HELD, None
     if hold.order_wc_id is None:
         hold.order_wc_id = order_wc_id
         hold.expires_at = utcnow() + timedelta(hours=ATTACHED_HOLD_HOURS)
@@ -364,8 +384,7 @@ def release_hold(site: Site, token: str) -> LoyaltyHold:
     hold = hold_of(site.id, token)
     if hold.order_wc_id is not None:
         raise LoyaltyRefused(_("These points were used for an order."), code="hold_used")
-    if hold.status == HELD:
-        _give_back(hold, RELEASED)
+    _give_back(hold, RELEASED, ending=(HELD,))
     return hold
 
 
@@ -386,7 +405,8 @@ def follow_orders(site_id: int, wc_ids) -> int:
         if status is None and hold.status == HELD:
             continue  # not stored yet (or only its tombstone): wait
         if status is None or status in ORDER_GONE:
-            _give_back(hold, CANCELLED)
+            if not _give_back(hold, CANCELLED):
+                continue
         elif hold.status == HELD:
             hold.status, hold.finished_at = REDEEMED, utcnow()
         else:
@@ -401,9 +421,7 @@ def release_expired_holds(now=None) -> int:
     now = now or utcnow()
     holds = list(db.session.execute(select(LoyaltyHold).where(LoyaltyHold.status == HELD,
                                                               LoyaltyHold.expires_at <= now)).scalars())
-    for hold in holds:
-        _give_back(hold, RELEASED)
-    return len(holds)
+    return sum(_give_back(hold, RELEASED, ending=(HELD,)) for hold in holds)
 
 
 # --- what pages and the API show -------------------------------------------------------------

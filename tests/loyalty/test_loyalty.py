@@ -4,7 +4,7 @@ redemptions when the order is stored, the settings page and the points on a cust
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from backend.checkout.codes import make_proof
 from backend.couriers import service as couriers
@@ -271,3 +271,36 @@ def test_the_plugin_learns_with_its_checkout_copy_whether_points_are_on(app, sho
         turn_on(shop.site_id, point_value="0.25", min_redeem=50)
     assert shop.get("/api/v1/checkout/config").json["loyalty"] == {"enabled": True, "point_value": "0.25",
                                                                    "min_redeem": 50}
+
+
+def test_a_hold_that_ran_out_before_its_order_was_told_is_taken_again(app, shop):
+    with app.app_context():
+        turn_on(shop.site_id, points_per_100=10)
+        upsert_orders(shop.site_id, [order(1, status="completed")])
+        db.session.commit()
+    token = _hold(shop, 100, "late").json["hold"]
+    with app.app_context():
+        assert service.release_expired_holds(utcnow() + timedelta(minutes=service.HOLD_MINUTES + 1)) == 1
+        db.session.commit()
+        assert balance(shop.site_id) == (120, 120)
+    # WP-cron ran late: the order used the discount, the points are still there, so they are taken
+    attached = shop.post(f"/api/v1/loyalty/holds/{token}/order", json={"order_id": 9})
+    assert attached.status_code == 200 and attached.json["status"] == "held"
+    with app.app_context():
+        assert balance(shop.site_id) == (20, 20)
+        upsert_orders(shop.site_id, [order(9, status="cancelled", total="500.00")])
+        db.session.commit()
+        assert balance(shop.site_id) == (120, 120)  # cancelled: given back again, once
+        assert service.release_expired_holds(utcnow() + timedelta(days=2)) == 0
+    # spent meanwhile: the hold cannot be taken again, and says so
+    second = _hold(shop, 120, "all").json["hold"]
+    other = _hold(shop, 60, "gone")
+    assert other.json["error"]["code"] == "insufficient_points"
+    with app.app_context():
+        db.session.execute(update(LoyaltyHold).where(LoyaltyHold.token == second).values(expires_at=utcnow()))
+        db.session.commit()
+        assert service.release_expired_holds() == 1
+        db.session.commit()
+    assert _hold(shop, 100, "other-checkout").status_code == 201
+    late = shop.post(f"/api/v1/loyalty/holds/{second}/order", json={"order_id": 10})
+    assert late.status_code == 409 and late.json["error"]["code"] == "hold_ended"

@@ -352,6 +352,51 @@ abstract class Bikri_Test_Case extends TestCase {
 	}
 
 	/**
+	 * AJAX handlers answer here as under admin-ajax.php: wp_die() after the JSON stops them.
+	 */
+	protected function answer_ajax_here() {
+		$this->add_filter( 'wp_doing_ajax', '__return_true' );
+		$this->add_filter(
+			'wp_die_ajax_handler',
+			static function () {
+				return static function ( $message ) {
+					throw new Bikri_Test_Die( is_string( $message ) ? $message : '', 200 );
+				};
+			}
+		);
+	}
+
+	/**
+	 * Calls an AJAX handler with these posted fields, as admin-ajax.php would; the JSON it sent.
+	 * Needs answer_ajax_here() in setUp.
+	 *
+	 * @param callable    $handler      The handler.
+	 * @param array       $post         Posted fields.
+	 * @param string|null $nonce_action A valid nonce of this action is posted as "nonce"; null: none.
+	 * @return array
+	 */
+	protected function ajax_answer( callable $handler, array $post, $nonce_action ) {
+		if ( null !== $nonce_action ) {
+			$post['nonce'] = wp_create_nonce( $nonce_action );
+		}
+		$_POST    = wp_slash( $post );
+		$_REQUEST = $_POST;
+		$output   = $this->output_of(
+			function () use ( $handler ) {
+				try {
+					$handler();
+				} catch ( Bikri_Test_Die $die ) {
+					return;
+				}
+				$this->fail( 'the handler must answer and stop' );
+			}
+		);
+		$json = json_decode( $output, true );
+		$this->assertIsArray( $json, $output );
+		return $json;
+	}
+
+	/**
 	 * Requests sent to a path.
 	 *
 	 * @param string $path Path.

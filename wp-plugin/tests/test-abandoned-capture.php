@@ -14,15 +14,7 @@ class Bikri_Abandoned_Capture_Test extends Bikri_Test_Case {
 
 	protected function setUp(): void {
 		parent::setUp();
-		$this->add_filter( 'wp_doing_ajax', '__return_true' );
-		$this->add_filter(
-			'wp_die_ajax_handler',
-			static function () {
-				return static function ( $message ) {
-					throw new Bikri_Test_Die( is_string( $message ) ? $message : '', 200 );
-				};
-			}
-		);
+		$this->answer_ajax_here();
 		WC()->session = new WC_Session_Handler();
 		WC()->cart    = new WC_Cart();
 		WC()->cart->cart_contents = array(
@@ -59,24 +51,7 @@ class Bikri_Abandoned_Capture_Test extends Bikri_Test_Case {
 	 * @return array
 	 */
 	private function capture( array $post, $nonce = true ) {
-		if ( $nonce ) {
-			$post['nonce'] = wp_create_nonce( Bikri_Abandoned_Capture::NONCE_ACTION );
-		}
-		$_POST    = wp_slash( $post );
-		$_REQUEST = $_POST;
-		$output   = $this->output_of(
-			function () {
-				try {
-					$this->plugin->abandoned_capture->handle_capture();
-				} catch ( Bikri_Test_Die $die ) {
-					return;
-				}
-				$this->fail( 'the handler must answer and stop' );
-			}
-		);
-		$json = json_decode( $output, true );
-		$this->assertIsArray( $json, $output );
-		return $json;
+		return $this->ajax_answer( array( $this->plugin->abandoned_capture, 'handle_capture' ), $post, $nonce ? Bikri_Abandoned_Capture::NONCE_ACTION : null );
 	}
 
 	public function test_the_handler_is_public_for_guests() {

@@ -19,15 +19,7 @@ class Bikri_Checkout_Ajax_Test extends Bikri_Test_Case {
 		parent::setUp();
 		$_COOKIE                = array();
 		$_SERVER['REMOTE_ADDR'] = '203.0.113.10';
-		$this->add_filter( 'wp_doing_ajax', '__return_true' );
-		$this->add_filter(
-			'wp_die_ajax_handler',
-			static function () {
-				return static function ( $message ) {
-					throw new Bikri_Test_Die( is_string( $message ) ? $message : '', 200 );
-				};
-			}
-		);
+		$this->answer_ajax_here();
 	}
 
 	protected function tearDown(): void {
@@ -58,24 +50,8 @@ class Bikri_Checkout_Ajax_Test extends Bikri_Test_Case {
 	 * @return array
 	 */
 	private function ajax( $method, array $post, $nonce = true ) {
-		if ( $nonce ) {
-			$post['nonce'] = wp_create_nonce( 'handle_sync' === $method ? Bikri_Checkout_Ajax::ACTION_SYNC : Bikri_Checkout::NONCE_ACTION );
-		}
-		$_POST    = wp_slash( $post );
-		$_REQUEST = $_POST;
-		$output   = $this->output_of(
-			function () use ( $method ) {
-				try {
-					call_user_func( array( $this->plugin->checkout_ajax, $method ) );
-				} catch ( Bikri_Test_Die $die ) {
-					return;
-				}
-				$this->fail( 'the handler must answer and stop' );
-			}
-		);
-		$json = json_decode( $output, true );
-		$this->assertIsArray( $json, $output );
-		return $json;
+		$action = 'handle_sync' === $method ? Bikri_Checkout_Ajax::ACTION_SYNC : Bikri_Checkout::NONCE_ACTION;
+		return $this->ajax_answer( array( $this->plugin->checkout_ajax, $method ), $post, $nonce ? $action : null );
 	}
 
 	/**

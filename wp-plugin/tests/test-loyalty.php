@@ -22,15 +22,7 @@ class Bikri_Loyalty_Test extends Bikri_Test_Case {
 		WC()->session           = new WC_Session_Handler();
 		WC()->cart              = new WC_Cart();
 		WC()->cart->total       = '1560.00';
-		$this->add_filter( 'wp_doing_ajax', '__return_true' );
-		$this->add_filter(
-			'wp_die_ajax_handler',
-			static function () {
-				return static function ( $message ) {
-					throw new Bikri_Test_Die( is_string( $message ) ? $message : '', 200 );
-				};
-			}
-		);
+		$this->answer_ajax_here();
 	}
 
 	protected function tearDown(): void {
@@ -58,24 +50,7 @@ class Bikri_Loyalty_Test extends Bikri_Test_Case {
 	 * @return array
 	 */
 	private function ajax( $method, array $post = array(), $nonce = true ) {
-		if ( $nonce ) {
-			$post['nonce'] = wp_create_nonce( Bikri_Loyalty::NONCE_ACTION );
-		}
-		$_POST    = wp_slash( $post );
-		$_REQUEST = $_POST;
-		$output   = $this->output_of(
-			function () use ( $method ) {
-				try {
-					call_user_func( array( $this->plugin->loyalty, $method ) );
-				} catch ( Bikri_Test_Die $die ) {
-					return;
-				}
-				$this->fail( 'the handler must answer and stop' );
-			}
-		);
-		$json = json_decode( $output, true );
-		$this->assertIsArray( $json, $output );
-		return $json;
+		return $this->ajax_answer( array( $this->plugin->loyalty, $method ), $post, $nonce ? Bikri_Loyalty::NONCE_ACTION : null );
 	}
 
 	/**
