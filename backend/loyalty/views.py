@@ -11,7 +11,7 @@ from backend.embed.routes import require_user
 from backend.errors import ApiError
 from backend.extensions import db
 from backend.loyalty import ledger, service
-from backend.loyalty.models import LoyaltyAccount, LoyaltySettings
+from backend.loyalty.models import DEFAULT_EARN_SMS, LoyaltyAccount, LoyaltySettings
 
 blp = Blueprint("loyalty_embed", __name__, url_prefix="/embed/loyalty", template_folder="templates")
 
@@ -21,7 +21,8 @@ CHECKBOXES = ("enabled", "earn_sms")
 
 def _context(user, errors=None, saved=False, submitted=None):
     return {"settings": service.settings_json(service.settings_of(user.site.id)), "errors": errors or {},
-            "saved": saved, "submitted": submitted or {}, "sms_fields": service.SMS_FIELDS}
+            "saved": saved, "submitted": submitted or {}, "sms_fields": service.SMS_FIELDS,
+            "default_sms": DEFAULT_EARN_SMS}
 
 
 register_page(EmbedPage("loyalty", _l("Loyalty points"), permission="manage_loyalty", template="loyalty/page.html",

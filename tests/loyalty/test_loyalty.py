@@ -304,3 +304,21 @@ def test_a_hold_that_ran_out_before_its_order_was_told_is_taken_again(app, shop)
     assert _hold(shop, 100, "other-checkout").status_code == 201
     late = shop.post(f"/api/v1/loyalty/holds/{second}/order", json={"order_id": 10})
     assert late.status_code == 409 and late.json["error"]["code"] == "hold_ended"
+
+
+def test_the_api_saves_the_programme_and_shows_a_customers_ledger(app, shop):
+    bad = shop.client.put("/api/v1/loyalty/settings", headers=shop.auth,
+                          json={"points_per_100": 5, "point_value": "0.001", "min_redeem": 10, "expiry_days": 30})
+    assert bad.status_code == 422 and "point_value" in bad.json["error"]["details"]
+    saved = shop.client.put("/api/v1/loyalty/settings", headers=shop.auth,
+                            json={"enabled": True, "points_per_100": 5, "point_value": "2.50", "min_redeem": 10,
+                                  "expiry_days": 0})
+    assert saved.status_code == 200 and saved.json["point_value"] == "2.50" and saved.json["expiry_days"] == 0
+    with app.app_context():
+        upsert_orders(shop.site_id, [order(1, status="completed")])
+        db.session.commit()
+        assert ledger.entries_of(shop.site_id, PHONE)[0].expires_at is None  # 0 days: never expires
+    answer = shop.get("/api/v1/loyalty/ledger?phone=01711-000001")
+    assert answer.status_code == 200 and answer.json["points"] == 60
+    assert [(e["kind"], e["points"], e["order_id"]) for e in answer.json["entries"]] == [("earn", 60, 1)]
+    assert shop.get("/api/v1/loyalty/ledger?phone=12345").status_code == 422
