@@ -8,9 +8,10 @@
   below zero: the reversal takes what is left and records the rest as `uncollected` (the shop
   absorbs it, as it would a coupon already used); the order's position counts it as settled, so
   a repeated signal never takes the customer's later points for it.
-- Idempotency: each order's entries are computed from its position in the ledger (earned −
-  reversed − uncollected) against what it is owed now, under the account's lock, so the same
-  signal twice, or a parcel and an order change for one delivery, move points once.
+- Idempotency: each order's entries are computed from what it stands at in the ledger against
+  what it is owed now (`_delta`), under the account's lock, so the same signal twice, or a
+  parcel and an order change for one delivery, move points once. Delivered again after a
+  return, an order gives back only what the customer no longer holds from it.
 - Redemption: the checkout takes a hold (points debited at once, so two checkouts cannot spend
   them twice); the plugin ties it to the order it creates; the order's `order_stored` makes it a
   redemption; a cancelled order gives the points back, and so does a hold unused when it expires.
@@ -186,13 +187,22 @@ def _owed(order, parcel_status: str | None, earned: LoyaltyEntry | None) -> int 
     return max(0, min(earned.points, math.floor(share)))
 
 
-def _position(entries: list[LoyaltyEntry]) -> int:
-    """What the order stands at: earned and restored, less reversed, less what could not be taken back."""
-    return sum(e.points - e.uncollected for e in entries)
+def _delta(owed: int, entries: list[LoyaltyEntry]) -> int:
+    """Points to move for an order owed `owed`: up to it when the customer holds less from the
+    order (a delivery again after a return: never more than the order earned), down to it when
+    the order stands above it, counting what a reversal could not take back (already spent) as
+    taken, so that part is never taken from later points."""
+    kept = sum(e.points for e in entries)
+    settled = kept - sum(e.uncollected for e in entries)
+    if owed > kept:
+        return owed - kept
+    if owed < settled:
+        return owed - settled
+    return 0
 
 
 def _can_earn(order, parcel_status, settings) -> bool:
-    return (settings is not None and settings.enabled and order.deleted_at is None
+    return (settings is not None and settings.enabled and order.deleted_at is None and not order.excluded_from_sales
             and outcome_of(order.status, parcel_status) == "delivered")
 
 
@@ -201,8 +211,10 @@ def _settle(site_id: int, phone: str, order, parcel_status, settings, seen: list
     seen_earn = next((e for e in seen if e.kind == EARN), None)
     if seen_earn is None and not _can_earn(order, parcel_status, settings):
         return 0
-    if seen_earn is not None and _owed(order, parcel_status, seen_earn) in (None, _position(seen)):
-        return 0
+    if seen_earn is not None:
+        owed = _owed(order, parcel_status, seen_earn)
+        if owed is None or _delta(owed, seen) == 0:
+            return 0
     account = Account.lock(site_id, phone)
     # read again under the lock: a concurrent settle of the same order has committed by now
     entries = _positions(site_id, [order.wc_id]).get(order.wc_id, [])
@@ -223,7 +235,7 @@ def _settle(site_id: int, phone: str, order, parcel_status, settings, seen: list
     owed = _owed(order, parcel_status, earned)
     if owed is None:
         return 0
-    delta = owed - _position(entries)
+    delta = _delta(owed, entries)
     key = f"order:{order.wc_id}:{len(entries)}"
     if delta > 0:
         account.post(delta, RESTORE, key, order_wc_id=order.wc_id, expires_at=earned.expires_at)

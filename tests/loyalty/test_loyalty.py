@@ -322,3 +322,22 @@ def test_the_api_saves_the_programme_and_shows_a_customers_ledger(app, shop):
     assert answer.status_code == 200 and answer.json["points"] == 60
     assert [(e["kind"], e["points"], e["order_id"]) for e in answer.json["entries"]] == [("earn", 60, 1)]
     assert shop.get("/api/v1/loyalty/ledger?phone=12345").status_code == 422
+
+
+def test_delivered_again_after_a_return_gives_back_only_what_was_taken(app, shop):
+    with app.app_context():
+        turn_on(shop.site_id, points_per_100=10)
+        upsert_orders(shop.site_id, [order(1, status="completed")])
+        db.session.commit()
+        service.take_hold(db.session.get(Site, shop.site_id), phone=PHONE, points=100, idempotency_key="spent")
+        upsert_orders(shop.site_id, [order(1, status="returned", minutes=5)])
+        db.session.commit()
+        assert balance(shop.site_id) == (0, 0)  # 20 taken back, 100 already spent
+        upsert_orders(shop.site_id, [order(1, status="completed", minutes=10)])
+        db.session.commit()
+        assert balance(shop.site_id) == (20, 20)  # one delivered order of 120 with 100 spent
+        upsert_orders(shop.site_id, [order(1, status="completed", minutes=15)])
+        upsert_orders(shop.site_id, [order(1, status="returned", minutes=20)])
+        upsert_orders(shop.site_id, [order(1, status="returned", minutes=25)])
+        db.session.commit()
+        assert balance(shop.site_id) == (0, 0)
