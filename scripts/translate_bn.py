@@ -1718,6 +1718,8 @@ BN.update({
 # Loyalty points (U2)
 BN.update({
     "(%(n)s already spent, not taken back)": "(%(n)s আগেই খরচ হয়েছে, ফেরত নেওয়া হয়নি)",
+    "(what the return could not take back, from later points)": "(রিটার্নে যা ফেরত নেওয়া যায়নি, পরের পয়েন্ট থেকে)",
+    "(delivered again: what was not taken back is settled)": "(আবার ডেলিভারি: যা ফেরত নেওয়া হয়নি তা মিটে গেছে)",
     "At least %(n)s points are needed to redeem.": "খরচ করতে অন্তত %(n)s পয়েন্ট লাগে।",
     "Bikri — Loyalty points": "Bikri — লয়্যালটি পয়েন্ট",
     "Confirm the phone number with the checkout code first.": "আগে চেকআউট কোড দিয়ে ফোন নম্বর নিশ্চিত করুন।",

@@ -4,10 +4,12 @@
   parcel its WooCommerce status completed): `points_per_100` per full 100 taka of what the
   customer paid for goods (total less shipping less refunds), at the rate of that moment.
 - Reversal: a return, a cancellation, a deletion or a full refund takes back what that order
-  earned (a partial refund its share), never more. Points already spent are not clawed back
-  below zero: the reversal takes what is left and records the rest as `uncollected` (the shop
-  absorbs it, as it would a coupon already used); the order's position counts it as settled, so
-  a repeated signal never takes the customer's later points for it.
+  earned (a partial refund its share), never more. The balance never goes below zero: when the
+  customer already spent those points, the reversal takes what is left and records the rest as
+  `uncollected`, a debt the next points the customer gets pay first (a later delivery, a
+  checkout hold given back: so a returned order's points cannot come back through a cancelled
+  checkout). If the customer never gets points again, the shop has absorbed it, as it would a
+  coupon already used.
 - Idempotency: each order's entries are computed from what it stands at in the ledger against
   what it is owed now (`_delta`), under the account's lock, so the same signal twice, or a
   parcel and an order change for one delivery, move points once. Delivered again after a
@@ -188,17 +190,9 @@ def _owed(order, parcel_status: str | None, earned: LoyaltyEntry | None) -> int 
 
 
 def _delta(owed: int, entries: list[LoyaltyEntry]) -> int:
-    """Points to move for an order owed `owed`: up to it when the customer holds less from the
-    order (a delivery again after a return: never more than the order earned), down to it when
-    the order stands above it, counting what a reversal could not take back (already spent) as
-    taken, so that part is never taken from later points."""
-    kept = sum(e.points for e in entries)
-    settled = kept - sum(e.uncollected for e in entries)
-    if owed > kept:
-        return owed - kept
-    if owed < settled:
-        return owed - settled
-    return 0
+    """Points the order must move to stand at `owed`: what the customer holds from it
+    (earned, restored, less taken back) less what a reversal could not take back."""
+    return owed - sum(e.points - e.uncollected for e in entries)
 
 
 def _can_earn(order, parcel_status, settings) -> bool:
@@ -231,20 +225,50 @@ def _settle(site_id: int, phone: str, order, parcel_status, settings, seen: list
                              expires_at=expires, sms_due=bool(settings.earn_sms))
         if settings.earn_sms:
             _queue_earn_sms(site_id, entry.id)
+        _collect_debts(account)
         return points
     owed = _owed(order, parcel_status, earned)
     if owed is None:
         return 0
     delta = _delta(owed, entries)
-    key = f"order:{order.wc_id}:{len(entries)}"
     if delta > 0:
-        account.post(delta, RESTORE, key, order_wc_id=order.wc_id, expires_at=earned.expires_at)
-        return delta
+        # delivered again: first what the return could not take back is forgiven (the order
+        # stands again), then the points it took are given again
+        debt = sum(e.uncollected for e in entries)
+        forgiven = min(delta, debt)
+        if forgiven:
+            account.post(0, RESTORE, f"order:{order.wc_id}:{len(entries)}", order_wc_id=order.wc_id,
+                         uncollected=-forgiven)
+        if delta > forgiven:
+            account.post(delta - forgiven, RESTORE, f"order:{order.wc_id}:{len(entries) + 1}", order_wc_id=order.wc_id,
+                         expires_at=earned.expires_at)
+            _collect_debts(account)
+        return delta - forgiven
     if delta < 0:
         taken = min(-delta, account.balance)
-        account.post(-taken, REVERSE, key, order_wc_id=order.wc_id, uncollected=-delta - taken)
+        account.post(-taken, REVERSE, f"order:{order.wc_id}:{len(entries)}", order_wc_id=order.wc_id,
+                     uncollected=-delta - taken)
         return taken
     return 0
+
+
+def _collect_debts(account: Account) -> int:
+    """Points a return could not take back (the customer had spent them) come out of the next
+    points the customer gets: a delivery, a hold given back. Oldest debt first."""
+    debts = db.session.execute(
+        select(LoyaltyEntry.order_wc_id, func.sum(LoyaltyEntry.uncollected), func.count(LoyaltyEntry.id))
+        .where(LoyaltyEntry.site_id == account.site_id, LoyaltyEntry.phone == account.phone,
+               LoyaltyEntry.kind.in_(ORDER_KINDS))
+        .group_by(LoyaltyEntry.order_wc_id).having(func.sum(LoyaltyEntry.uncollected) > 0)
+        .order_by(func.min(LoyaltyEntry.id))).all()
+    collected = 0
+    for wc_id, debt, count in debts:
+        take = min(int(debt), account.balance)
+        if take <= 0:
+            break
+        account.post(-take, REVERSE, f"order:{wc_id}:{count}", order_wc_id=wc_id, uncollected=-take)
+        collected += take
+    return collected
 
 
 def _inline_broker() -> bool:
@@ -362,6 +386,7 @@ def _give_back(hold: LoyaltyHold, status: str, ending=(HELD, REDEEMED)) -> bool:
         return False
     account.post(hold.points, RELEASE, f"hold:{hold.id}:release:{account.entry_count()}", hold_id=hold.id)
     hold.status, hold.finished_at = status, utcnow()
+    _collect_debts(account)
     return True
 
 

@@ -114,11 +114,31 @@ def test_a_partial_refund_takes_back_its_share_and_spent_points_stay_spent(app, 
         reverse = ledger.entries_of(shop.site_id, PHONE, 1)[0]
         assert (reverse.kind, reverse.points, reverse.uncollected) == ("reverse", -30, 90)
         assert balance(shop.site_id) == (0, 0)
-        # later points are the customer's: the same return again takes nothing from them
+        # the next points pay that debt first, once: the same return again takes nothing more
         upsert_orders(shop.site_id, [order(3, status="completed")])
         upsert_orders(shop.site_id, [order(2, status="returned", minutes=9)])
         db.session.commit()
-        assert balance(shop.site_id) == (120, 120)
+        assert balance(shop.site_id) == (30, 30)
+
+
+def test_a_returned_orders_points_do_not_come_back_through_a_cancelled_checkout(app, shop):
+    with app.app_context():
+        turn_on(shop.site_id, points_per_100=10)
+        upsert_orders(shop.site_id, [order(1, status="completed")])
+        db.session.commit()
+    token = _hold(shop, 120, "all-of-it").json["hold"]
+    shop.post(f"/api/v1/loyalty/holds/{token}/order", json={"order_id": 2})
+    with app.app_context():
+        upsert_orders(shop.site_id, [order(2, status="processing", total="900.00")])
+        upsert_orders(shop.site_id, [order(1, status="returned", minutes=5)])
+        db.session.commit()
+        assert balance(shop.site_id) == (0, 0)  # all 120 spent on order 2: nothing to take back yet
+        upsert_orders(shop.site_id, [order(2, status="cancelled", total="900.00", minutes=5)])
+        db.session.commit()
+        # the redemption is given back, and pays the returned order's debt at once
+        assert balance(shop.site_id) == (0, 0)
+        assert [(e.kind, e.points, e.uncollected) for e in reversed(ledger.entries_of(shop.site_id, PHONE))] == [
+            ("earn", 120, 0), ("redeem", -120, 0), ("reverse", 0, 120), ("release", 120, 0), ("reverse", -120, -120)]
 
 
 def test_nothing_is_earned_while_the_programme_is_off_or_for_a_backfill(app, shop):
@@ -263,6 +283,11 @@ def test_the_customer_page_shows_points_and_the_ledger(app, shop, client):
     _page, session = shop.open_page(page="customers")
     html = client.get(f"/embed/customers/c/{customer_id}", headers={SESSION_HEADER: session}).get_data(as_text=True)
     assert 'id="loyalty-points"' in html and "<strong>36</strong>" in html and "Earned (order delivered)" in html
+    with app.app_context():
+        upsert_orders(shop.site_id, [order(1, status="returned", minutes=5)])
+        db.session.commit()
+    html = client.get(f"/embed/customers/c/{customer_id}", headers={SESSION_HEADER: session}).get_data(as_text=True)
+    assert "<strong>0</strong>" in html and "Taken back (return or refund)" in html and "already spent" not in html
 
 
 def test_the_plugin_learns_with_its_checkout_copy_whether_points_are_on(app, shop):
