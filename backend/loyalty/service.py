@@ -240,8 +240,8 @@ def _settle(site_id: int, phone: str, order, parcel_status, settings, seen: list
             account.post(0, RESTORE, f"order:{order.wc_id}:{len(entries)}", order_wc_id=order.wc_id,
                          uncollected=-forgiven)
         if delta > forgiven:
-            account.post(delta - forgiven, RESTORE, f"order:{order.wc_id}:{len(entries) + 1}", order_wc_id=order.wc_id,
-                         expires_at=earned.expires_at)
+            account.post(delta - forgiven, RESTORE, f"order:{order.wc_id}:{len(entries) + bool(forgiven)}",
+                         order_wc_id=order.wc_id, expires_at=earned.expires_at)
             _collect_debts(account)
         return delta - forgiven
     if delta < 0:
