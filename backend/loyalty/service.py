@@ -27,6 +27,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
+from backend.activity import service as activity
 from backend.checkout.codes import read_proof
 from backend.couriers.models import Consignment
 from backend.customers.stats import outcome_of
@@ -100,10 +101,16 @@ def save_settings(site_id: int, values: dict, updated_by: str | None = None) -> 
     if errors:
         raise ApiError(_("Some fields are missing or invalid."), code="validation_error", status=422, details=errors)
     settings = settings_of(site_id)
+    before = settings_json(settings)
     settings.enabled, settings.points_per_100, settings.point_value = bool(values.get("enabled")), per_100, value
     settings.min_redeem, settings.expiry_days, settings.earn_sms = min_redeem, expiry, earn_sms
     settings.earn_sms_text, settings.updated_by = text or settings.earn_sms_text, updated_by
     db.session.flush()
+    after = settings_json(settings)
+    changed = [name for name in after if before[name] != after[name]]
+    if changed:  # the activity log (T2): who changed what the shop gives away
+        activity.record(site_id, "settings", LoyaltySettings.__tablename__, {n: before[n] for n in changed},
+                        {n: after[n] for n in changed})
     return settings
 
 

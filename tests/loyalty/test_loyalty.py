@@ -1,11 +1,13 @@
 """Loyalty points (U2): earned once when an order is delivered, taken back on return or refund
 (never below zero, what was spent recorded as uncollected), expiry, holds at checkout that become
 redemptions when the order is stored, the settings page and the points on a customer's page."""
+import json
 from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import select, update
 
+from backend.activity.models import Activity
 from backend.checkout.codes import make_proof
 from backend.couriers import service as couriers
 from backend.customers.models import CustomerStats
@@ -269,6 +271,11 @@ def test_the_settings_page_saves_and_refuses_bad_values(app, shop, client):
     assert bad.status_code == 422 and 'data-error-for="point_value"' in bad.get_data(as_text=True)
     assert 'data-error-for="min_redeem"' in bad.get_data(as_text=True)
     assert shop.get("/api/v1/loyalty/settings").json["point_value"] == "0.50"
+    with app.app_context():
+        logged = db.session.execute(select(Activity).where(Activity.site_id == shop.site_id,
+                                                           Activity.subject == "loyalty_settings")).scalars().all()
+        # one entry: the refused save logged nothing
+        assert len(logged) == 1 and json.loads(logged[0].after)["point_value"] == "0.50"
     _manager_page, manager = shop.open_page(page="home", role="shop_manager", user_id=2)
     assert client.post("/embed/loyalty/settings", data=good, headers={SESSION_HEADER: manager}).status_code == 403
 
