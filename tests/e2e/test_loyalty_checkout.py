@@ -12,14 +12,10 @@ import requests
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import ARTIFACTS, activate, sign_in
+from tests.e2e.test_abandoned_checkout import no_sideways_scroll
 from tests.e2e.test_otp_checkout import fill_checkout, last_code
 
 PHONE = "+8801711234567"
-
-
-def frame_fits(frame, what):
-    width = frame.locator("body").evaluate("b => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
-    assert width[0] <= width[1] + 1, f"{what} scrolls sideways: {width}"
 
 
 def shop_python(service, code: str) -> str:
@@ -75,7 +71,7 @@ def test_points_redeemed_at_the_checkout(service, wordpress, sandboxes, browser)
     ARTIFACTS.mkdir(exist_ok=True)
     for width in (360, 1280):
         admin.set_viewport_size({"width": width, "height": 900})
-        frame_fits(frame, f"the Loyalty page at {width}px")
+        no_sideways_scroll(frame, f"the Loyalty page at {width}px")
         admin.screenshot(path=str(ARTIFACTS / f"loyalty-settings-{width}.png"), full_page=True)
 
     # The customer's earlier order was delivered: 1,260 ৳ less 60 shipping, 12 hundreds, 120 points.
