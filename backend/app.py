@@ -75,7 +75,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 # and PAGE_BLUEPRINTS (plain Flask: embed views, consoles). A new domain is one word here.
 DOMAINS = ["licensing", "embed", "operator", "jobs", "tasks", "activity", "sms", "orders", "sync", "desk", "dashboard", "checkout",
            "couriers", "fraud", "abandoned", "updates", "customers", "inventory", "adtracking", "notifications",
-           "guide", "ideas", "help", "livechat", "wishlist", "support"]
+           "guide", "ideas", "help", "livechat", "wishlist", "support", "loyalty"]
 
 
 def _domain_module(domain, name):

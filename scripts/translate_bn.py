@@ -1948,6 +1948,52 @@ BN.update({
 })
 
 
+# Loyalty points (U2)
+BN.update({
+    "(%(n)s already spent, not taken back)": "(%(n)s আগেই খরচ হয়েছে, ফেরত নেওয়া হয়নি)",
+    "(what the return could not take back, from later points)": "(রিটার্নে যা ফেরত নেওয়া যায়নি, পরের পয়েন্ট থেকে)",
+    "(delivered again: what was not taken back is settled)": "(আবার ডেলিভারি: যা ফেরত নেওয়া হয়নি তা মিটে গেছে)",
+    "At least %(n)s points are needed to redeem.": "খরচ করতে অন্তত %(n)s পয়েন্ট লাগে।",
+    "Bikri — Loyalty points": "Bikri — লয়্যালটি পয়েন্ট",
+    "Confirm the phone number with the checkout code first.": "আগে চেকআউট কোড দিয়ে ফোন নম্বর নিশ্চিত করুন।",
+    "Counted on the goods: shipping and refunds are left out.": "পণ্যের দামের ওপর গোনা হয়: ডেলিভারি চার্জ ও রিফান্ড বাদ।",
+    "Customers earn and spend points": "গ্রাহকেরা পয়েন্ট পান ও খরচ করেন",
+    "Customers earn points when an order is delivered and spend them at your checkout. A return or refund takes back what that order earned.": "অর্ডার ডেলিভারি হলে গ্রাহক পয়েন্ট পান, আর আপনার চেকআউটে তা খরচ করেন। রিটার্ন বা রিফান্ড হলে সেই অর্ডারের পয়েন্ট ফেরত যায়।",
+    "Earned (order delivered)": "পেয়েছেন (অর্ডার ডেলিভারি)",
+    "Fewest points a customer may spend at once": "একবারে সবচেয়ে কম যত পয়েন্ট খরচ করা যায়",
+    "Filled in for each customer:": "প্রতিটি গ্রাহকের জন্য বসে যায়:",
+    "Given again (order delivered again)": "আবার দেওয়া হয়েছে (অর্ডার আবার ডেলিভারি)",
+    "Given back": "ফেরত দেওয়া হয়েছে",
+    "Given back (not used)": "ফেরত দেওয়া হয়েছে (ব্যবহার হয়নি)",
+    "Loyalty points": "লয়্যালটি পয়েন্ট",
+    "Loyalty points settings": "লয়্যালটি পয়েন্টের সেটিংস",
+    "No points yet.": "এখনো কোনো পয়েন্ট নেই।",
+    "No such hold.": "এমন কোনো হোল্ড নেই।",
+    "Not enough points: %(n)s available.": "যথেষ্ট পয়েন্ট নেই: আছে %(n)s।",
+    "One point is worth (৳) at checkout": "চেকআউটে এক পয়েন্টের দাম (৳)",
+    "Order cancelled, given back": "অর্ডার বাতিল, ফেরত দেওয়া হয়েছে",
+    "Points": "পয়েন্ট",
+    "Points expire after (days; 0: never)": "পয়েন্টের মেয়াদ (দিন; 0: কখনো শেষ হয় না)",
+    "Points for every 100 ৳ of a delivered order": "ডেলিভারি হওয়া অর্ডারের প্রতি 100 ৳-এ পয়েন্ট",
+    "Points programme": "পয়েন্ট প্রোগ্রাম",
+    "SMS when points are earned": "পয়েন্ট পেলে SMS",
+    "Set aside": "আলাদা রাখা",
+    "Spent at checkout": "চেকআউটে খরচ",
+    "Taka from 0.01 to 1000, at most two decimals.": "0.01 থেকে 1000 টাকা, দশমিকের পরে বড়জোর দুই ঘর।",
+    "Taken back (return or refund)": "ফেরত নেওয়া হয়েছে (রিটার্ন বা রিফান্ড)",
+    "Text the customer (paid from the SMS balance like any SMS)": "গ্রাহককে SMS পাঠান (অন্য SMS-এর মতো SMS ব্যালান্স থেকে কাটা হয়)",
+    "The points are worth more than the order.": "পয়েন্টের দাম অর্ডারের চেয়ে বেশি।",
+    "These points were used for an order.": "এই পয়েন্ট একটি অর্ডারে ব্যবহার হয়েছে।",
+    "These points were used for another order.": "এই পয়েন্ট অন্য অর্ডারে ব্যবহার হয়েছে।",
+    "This Idempotency-Key was used for another hold.": "এই Idempotency-Key অন্য একটি হোল্ডে ব্যবহার হয়েছে।",
+    "This hold has ended; ask for the points again.": "এই হোল্ড শেষ হয়েছে; আবার পয়েন্ট চান।",
+    "This shop's loyalty points are turned off.": "এই দোকানের লয়্যালটি পয়েন্ট বন্ধ।",
+    "Write the message, or turn the SMS off.": "মেসেজ লিখুন, অথবা SMS বন্ধ করুন।",
+    "points": "পয়েন্ট",
+    "the programme is off": "প্রোগ্রাম বন্ধ",
+})
+
+
 def main():
     path = Path(__file__).resolve().parent.parent / "backend/translations/bn/LC_MESSAGES/messages.po"
     with path.open("rb") as f:

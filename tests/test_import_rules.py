@@ -24,6 +24,8 @@ LAYERS = {
     "wishlist": 5,
     # support chat (H2): the shop's conversation with Bikri's operators; its offline alert uses the SMS gateway
     "support": 3,
+    # loyalty points follow orders and parcels (signals) and read customers' outcome rules
+    "loyalty": 5,
 }
 
 # (importer, imported, why) between domains of the same layer, or spelled out because the
@@ -35,6 +37,7 @@ FORBIDDEN = [
     ("checkout", "abandoned", "abandoned builds on checkout; checkout asks it through plugin_config_asked"),
     ("jobs", "embed", "the job table names its functions; jobs imports no domain"),
     ("licensing", "sync", "licensing announces site_activated; the sync queues the first backfill"),
+    ("customers", "loyalty", "a customer's page shows points through its panel hook; loyalty registers there"),
 ]
 # a domain's screens (views.py, routes.py) plug into embed's page registry; its rules never import embed
 SCREENS = {"views", "routes", "operator_views"}

@@ -49,6 +49,7 @@ PATH_ARGS = {
     "shop_key": lambda other_site: SEEDED["chat_shop_key"],
     "conversation_id": lambda other_site: SEEDED["chat_conversation_id"],
     "attachment_id": lambda other_site: SEEDED["support_attachment_id"],  # shop B's support chat image (seed_support)
+    "token": lambda other_site: SEEDED["hold_token"],  # shop B's loyalty hold at checkout (seed_loyalty)
 }
 SEEDED = {}
 
@@ -236,6 +237,21 @@ def seed_adtracking(site_id):
     SEEDED["spend_id"] = spend.id
 
 
+def seed_loyalty(site_id):
+    """Shop B's loyalty points: the programme on, the marker phone's points and a checkout hold."""
+    from backend.extensions import db
+    from backend.licensing.models import Site
+    from backend.loyalty import service
+    from backend.loyalty.ledger import Account
+    from backend.loyalty.models import EARN
+
+    service.save_settings(site_id, {"enabled": True, "points_per_100": 7, "point_value": "7.77", "min_redeem": 7,
+                                    "expiry_days": 0, "earn_sms": False, "earn_sms_text": MARKER})
+    Account.lock(site_id, "+8801999999999").post(777, EARN, "order:777:0", order_wc_id=777)
+    hold = service.take_hold(db.session.get(Site, site_id), phone="+8801999999999", points=77, idempotency_key=MARKER)
+    SEEDED["hold_token"] = hold.token
+
+
 def seed_tasks(site_id):
     """Shop B's work job, its item's result carrying the marker."""
     from backend.extensions import db
@@ -404,7 +420,7 @@ def seed_support(site_id):
 # Each domain adds a function that gives shop B data carrying MARKER (and the markers below).
 SEED_OTHER_SHOP = [seed_sms, seed_desk, seed_order_tasks, seed_dashboard, seed_checkout, seed_couriers, seed_fraud,
                    seed_abandoned, seed_tasks, seed_updates, seed_ideas, seed_activity, seed_customers, seed_inventory,
-                   seed_adtracking, seed_notifications, seed_help, seed_livechat, seed_support]
+                   seed_adtracking, seed_notifications, seed_help, seed_livechat, seed_support, seed_loyalty]
 OTHER_SHOP_MARKERS = [MARKER, "777.77", "+8801999999999", "01999999999", "+8801888888888", "01888888888",
                       "198.51.100.77", "MarkerShopB", "777001", OTHER_SHOP_CONSIGNMENT,
                       "MARKERTRK"]

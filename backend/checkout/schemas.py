@@ -72,6 +72,7 @@ class ConfigSchema(Schema):
     live_chat = fields.Dict(metadata={"description": "{enabled, endpoint, greeting}: the storefront's chat box "
                                                     "(backend/livechat), printed by the plugin from its copy"})
     wishlist = fields.Dict(metadata={"description": "{alerts: bool}: whether product pages offer back-in-stock / price-drop SMS"})
+    loyalty = fields.Dict(metadata={"description": "{enabled, point_value, min_redeem}: the points box at checkout"})
     export_key = fields.String(metadata={"description": "the key the plugin's order export checks signatures with, "
                                                      "and checkout proofs (version 2) are signed with"})
     blacklist = fields.Nested(BlacklistCopySchema, allow_none=True,

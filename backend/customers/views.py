@@ -2,6 +2,7 @@
 filters and segments, a customer's page (opened from every order row on the desk), and SMS
 campaigns with their preview, cost, pause and report."""
 from datetime import datetime, timezone
+from typing import Callable
 
 from flask import Blueprint, abort, g, render_template, request
 from flask_babel import gettext as _, lazy_gettext as _l
@@ -23,6 +24,21 @@ SEGMENT_LABELS = {"champions": _l("Champions"), "loyal": _l("Loyal"), "promising
                   "at_risk": _l("At risk"), "lost": _l("Lost")}
 CAMPAIGN_STATUSES = {"scheduled": _l("Scheduled"), "queueing": _l("Queueing"), "sending": _l("Sending"),
                      "paused": _l("Paused"), "done": _l("Done"), "failed": _l("Failed"), "cancelled": _l("Cancelled")}
+
+
+# Sections other domains add at the end of a customer's page (loyalty points): functions
+# (user, customer page) -> HTML or "". They register here; customers never imports them.
+CUSTOMER_PANELS: list[Callable] = []
+
+
+def register_customer_panel(panel: Callable) -> Callable:
+    CUSTOMER_PANELS.append(panel)
+    return panel
+
+
+@blp.app_template_global()
+def customer_panels(user, customer) -> list:
+    return [html for panel in CUSTOMER_PANELS if (html := panel(user, customer))]
 
 
 @blp.app_template_global()

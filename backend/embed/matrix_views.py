@@ -42,6 +42,7 @@ PERMISSION_LABELS = {
     "view_customers": _l("See customers and segments"),
     "manage_customers": _l("Tag customers and save segments"),
     "send_campaigns": _l("Send SMS campaigns"),
+    "manage_loyalty": _l("Loyalty points settings"),
     "view_inventory": _l("See stock and aging"),
     "manage_inventory": _l("Change stock and prices, low-stock settings"),
     "manage_checkout": _l("Checkout protection settings"),

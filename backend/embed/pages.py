@@ -34,7 +34,7 @@ PAGES: dict[str, EmbedPage] = {}
 # The order of Bikri's own navigation, the same as the plugin's wp-admin menu
 # (Bikri_Embedded_Pages::pages()). A page not named here follows, in the order it was registered.
 MENU_ORDER = ("home", "dashboard", "orders", "sms", "checkout", "blacklist", "otp-report", "couriers", "abandoned", "notifications", "livechat", "customers",
-              "campaigns", "wishlist", "inventory", "ads", "activity", "roles")
+              "campaigns", "loyalty", "wishlist", "inventory", "ads", "activity", "roles")
 
 
 def register_page(page: EmbedPage) -> EmbedPage:

@@ -95,6 +95,9 @@ PERMISSIONS = {
     # storefront (and its greeting) is the owner's choice
     "answer_chats": {ADMIN, MANAGER, STAFF},
     "manage_live_chat": {ADMIN},
+    # loyalty points (U2): the programme's rate, a point's worth in taka and its SMS are money
+    # the shop gives away; the owner decides (a customer's points show on the customer's page)
+    "manage_loyalty": {ADMIN},
 }
 
 # Permissions every role keeps whatever the matrix says: opening Bikri at all, and the
@@ -108,7 +111,8 @@ GROUPS = (
                 "assign_orders", "confirm_orders", "manage_order_tasks")),
     ("couriers", ("book_orders", "check_fraud", "recheck_fraud")),
     ("sms", ("send_sms", "view_notifications", "manage_notifications")),
-    ("campaigns", ("view_abandoned", "manage_abandoned", "view_customers", "manage_customers", "send_campaigns")),
+    ("campaigns", ("view_abandoned", "manage_abandoned", "view_customers", "manage_customers", "send_campaigns",
+                   "manage_loyalty")),
     ("settings", ("manage_checkout", "manage_blacklist", "view_otp_report", "manage_courier_accounts",
                   "manage_money_settings", "manage_roles", "manage_ad_tracking", "manage_live_chat")),
     ("inventory", ("view_inventory", "manage_inventory")),

@@ -127,6 +127,11 @@ JOBS = [
     # jobs whose tasks never reached a worker (the broker was down at the commit) get them again
     # Conversions API events whose message was lost (broker down at commit) go to the workers again
     Job("queue_capi_events", "backend.adtracking.service:queue_pending", trigger_args={"minutes": 2}),
+    # loyalty points (U2): checkout holds no order used give their points back; lapsed points
+    # expire; "you earned" SMS whose hand-over to the broker was lost go to the workers again
+    Job("release_loyalty_holds", "backend.loyalty.service:release_expired_holds", trigger_args={"minutes": 5}),
+    Job("expire_loyalty_points", "backend.loyalty.ledger:expire_all", trigger_args={"hours": 1}),
+    Job("queue_loyalty_sms", "backend.loyalty.service:queue_due_sms", trigger_args={"minutes": 2}),
     Job("resume_stalled_jobs", "backend.tasks.service:resume_stalled_jobs", trigger_args={"minutes": 5}),
     # support chat (H2): an offline alert whose hand-over to the broker failed, or whose worker died
     Job("resume_support_alerts", "backend.support.alerts:resume_stuck_alerts", trigger_args={"minutes": 1}),

@@ -10,7 +10,7 @@ SMS_STATUSES = register("sms_status", {"queued": _l("Waiting to be sent"), "send
 SMS_PURPOSES = register("sms_purpose", {
     "manual": _l("Sent by hand"), "otp": _l("Checkout code"), "order_status": _l("Order updates"),
     "abandoned_cart": _l("Cart reminders"), "marketing": _l("Marketing"),
-    "campaign": _l("Campaigns"), "stock_alert": _l("Low-stock alerts"),
+    "campaign": _l("Campaigns"), "stock_alert": _l("Low-stock alerts"), "loyalty": _l("Loyalty points"),
     "wishlist": _l("Wishlist alerts"),
 })
 

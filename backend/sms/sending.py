@@ -34,7 +34,8 @@ from backend.tasks.queue import announce_after_commit
 from backend.tasks.service import wait_for_worker
 from backend.clock import utcnow
 
-PURPOSES = ("manual", "otp", "order_status", "abandoned_cart", "marketing", "campaign", "stock_alert", "wishlist")
+PURPOSES = ("manual", "otp", "order_status", "abandoned_cart", "marketing", "campaign", "stock_alert", "wishlist",
+            "loyalty")
 FINISHED = ("sent", "failed")
 # A claim older than this belongs to a worker that died mid-send (an attempt lasts at most the
 # gateway's timeout and a turn at its rate limit: seconds): the sweeper hands the message on,

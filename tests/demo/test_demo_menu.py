@@ -41,7 +41,7 @@ def test_demo_menu_lists_only_the_roles_pages_and_keeps_the_user(demo_client):
     owner = demo_client.get("/demo-shop/wp-admin/admin.php?page=bikri&as=administrator").get_data(as_text=True)
     assert menu(owner) == ["bikri", "bikri-dashboard", "bikri-orders", "bikri-sms", "bikri-checkout", "bikri-blacklist",
                            "bikri-otp-report", "bikri-couriers", "bikri-abandoned", "bikri-notifications", "bikri-livechat", "bikri-customers", "bikri-campaigns",
-                           "bikri-wishlist", "bikri-inventory", "bikri-ads", "bikri-activity", "bikri-roles", "bikri-help", "bikri-support", "bikri-license"]
+                           "bikri-loyalty", "bikri-wishlist", "bikri-inventory", "bikri-ads", "bikri-activity", "bikri-roles", "bikri-help", "bikri-support", "bikri-license"]
 
     staff = demo_client.get("/demo-shop/wp-admin/admin.php?page=bikri&as=editor&lang=bn_BD").get_data(as_text=True)
     assert menu(staff) == ["bikri", "bikri-dashboard", "bikri-orders", "bikri-notifications", "bikri-livechat", "bikri-customers",

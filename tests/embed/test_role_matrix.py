@@ -52,6 +52,7 @@ ROUTES = {
     "manage_notifications": ("POST", "/embed/notifications/settings", {}, None),
     "answer_chats": ("GET", "/embed/livechat/inbox", None, None),
     "manage_live_chat": ("POST", "/embed/livechat/settings", {}, None),
+    "manage_loyalty": ("POST", "/embed/loyalty/settings", {}, None),
 }
 
 

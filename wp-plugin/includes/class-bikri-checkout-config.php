@@ -76,6 +76,7 @@ final class Bikri_Checkout_Config {
 	 *     @type bool        $abandoned_capture Whether the checkout captures what shoppers type.
 	 *     @type array|null  $live_chat        The storefront's chat box (Bikri_Live_Chat::normalise()).
 	 *     @type bool        $wishlist_alerts  Whether product pages offer back-in-stock / price-drop SMS.
+	 *     @type bool        $loyalty_enabled  Whether the checkout offers loyalty points (U2).
 	 *     @type int         $synced_at        Unix time of the last pull that got an answer.
 	 *     @type array|null  $error            The last pull's error: code, message.
 	 * }
@@ -97,11 +98,22 @@ final class Bikri_Checkout_Config {
 				'abandoned_capture' => false,
 				'live_chat'        => null,
 				'wishlist_alerts'  => false,
+				'loyalty_enabled'  => false,
 				'synced_at'        => 0,
 				'error'            => null,
 			),
 			is_array( $stored ) ? $stored : array()
 		);
+	}
+
+	/**
+	 * Whether the checkout offers loyalty points.
+	 *
+	 * @return bool
+	 */
+	public function loyalty_enabled() {
+		$state = $this->state();
+		return ! empty( $state['loyalty_enabled'] );
 	}
 
 	/**
@@ -189,6 +201,8 @@ final class Bikri_Checkout_Config {
 		$state['live_chat'] = Bikri_Live_Chat::normalise( isset( $answer['live_chat'] ) ? $answer['live_chat'] : null );
 		// So do the wishlist's SMS alerts: the form beside the heart shows only while the shop sends them.
 		$state['wishlist_alerts'] = ! empty( $answer['wishlist']['alerts'] );
+		// Loyalty points (U2): the checkout offers them while the shop's programme is on.
+		$state['loyalty_enabled'] = ! empty( $answer['loyalty']['enabled'] );
 
 		if ( isset( $answer['blacklist'] ) && is_array( $answer['blacklist'] ) ) {
 			// Only a full copy moves the version on: "null" means "you have the current one".

@@ -157,12 +157,22 @@ final class Bikri_Checkout {
 	 */
 	public function current_proof() {
 		$session = $this->session_id( false );
-		$raw     = isset( $_COOKIE[ self::PROOF_COOKIE ] ) ? sanitize_text_field( wp_unslash( $_COOKIE[ self::PROOF_COOKIE ] ) ) : '';
+		$raw     = $this->proof_cookie();
 		if ( '' === $session || '' === $raw ) {
 			return null;
 		}
 		$proof = Bikri_Otp_Proof::read( $this->license->token(), $this->license->export_key(), $raw, time() );
 		return null !== $proof && hash_equals( $session, $proof['sid'] ) ? $proof : null;
+	}
+
+	/**
+	 * The proof this browser holds, as the service signed it ('' when none): loyalty points
+	 * are redeemed with it for a guest (Bikri_Loyalty), so the service checks the phone itself.
+	 *
+	 * @return string
+	 */
+	public function proof_cookie() {
+		return isset( $_COOKIE[ self::PROOF_COOKIE ] ) ? sanitize_text_field( wp_unslash( $_COOKIE[ self::PROOF_COOKIE ] ) ) : '';
 	}
 
 	// --- classic checkout ---------------------------------------------------------------------

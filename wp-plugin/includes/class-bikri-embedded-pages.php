@@ -141,6 +141,10 @@ final class Bikri_Embedded_Pages {
 				'page'  => 'campaigns',
 				'title' => __( 'Campaigns', 'bikri' ),
 			),
+			'bikri-loyalty'    => array(
+				'page'  => 'loyalty',
+				'title' => __( 'Loyalty points', 'bikri' ),
+			),
 			'bikri-wishlist'   => array(
 				'page'  => 'wishlist',
 				'title' => __( 'Wishlist', 'bikri' ),

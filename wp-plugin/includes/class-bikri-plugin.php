@@ -92,6 +92,13 @@ final class Bikri_Plugin {
 	public $abandoned_capture;
 
 	/**
+	 * Loyalty points at checkout (U2).
+	 *
+	 * @var Bikri_Loyalty
+	 */
+	public $loyalty;
+
+	/**
 	 * The signed order export route for the service's backfill and reconciliation.
 	 *
 	 * @var Bikri_Export_Route
@@ -189,6 +196,7 @@ final class Bikri_Plugin {
 		require_once __DIR__ . '/class-bikri-checkout.php';
 		require_once __DIR__ . '/class-bikri-checkout-ajax.php';
 		require_once __DIR__ . '/class-bikri-abandoned-capture.php';
+		require_once __DIR__ . '/class-bikri-loyalty.php';
 		require_once __DIR__ . '/class-bikri-click-ids.php';
 		require_once __DIR__ . '/class-bikri-updates.php';
 		require_once __DIR__ . '/class-bikri-storefront.php';
@@ -206,6 +214,7 @@ final class Bikri_Plugin {
 		$this->checkout       = new Bikri_Checkout( $this->license, $this->client, new Bikri_Checkout_Config( $this->license ) );
 		$this->checkout_ajax  = new Bikri_Checkout_Ajax( $this->checkout, $this->client, $this->license );
 		$this->abandoned_capture = new Bikri_Abandoned_Capture( $this->license, $this->client, $this->checkout->config );
+		$this->loyalty        = new Bikri_Loyalty( $this->license, $this->client, $this->checkout );
 		$this->click_ids      = new Bikri_Click_Ids();
 		$this->updates        = new Bikri_Updates( $this->license, $this->client, plugin_basename( $file ) );
 		$this->storefront     = new Bikri_Storefront();
@@ -276,6 +285,19 @@ final class Bikri_Plugin {
 		add_action( 'woocommerce_checkout_order_processed', array( $capture, 'action_order_placed' ) );
 		add_action( 'woocommerce_store_api_checkout_order_processed', array( $capture, 'action_order_placed' ) );
 		add_filter( 'woocommerce_get_privacy_policy_text', array( $capture, 'filter_privacy_policy_text' ), 10, 2 );
+
+		// Loyalty points (U2): the box, the shopper's calls, the fee, the order that spends them.
+		$loyalty = $this->loyalty;
+		add_action( 'wp_enqueue_scripts', array( $loyalty, 'action_enqueue_scripts' ) );
+		add_action( 'woocommerce_after_checkout_billing_form', array( $loyalty, 'action_render_box' ), 20 );
+		foreach ( array( Bikri_Loyalty::ACTION_BALANCE => 'handle_balance', Bikri_Loyalty::ACTION_APPLY => 'handle_apply', Bikri_Loyalty::ACTION_REMOVE => 'handle_remove' ) as $action => $method ) {
+			add_action( 'wp_ajax_' . $action, array( $loyalty, $method ) );
+			add_action( 'wp_ajax_nopriv_' . $action, array( $loyalty, $method ) );
+		}
+		add_action( 'woocommerce_cart_calculate_fees', array( $loyalty, 'action_cart_fees' ) );
+		add_action( 'woocommerce_checkout_order_processed', array( $loyalty, 'action_checkout_order_processed' ), 20, 3 );
+		add_action( 'woocommerce_store_api_checkout_order_processed', array( $loyalty, 'spend_on' ), 20 );
+		add_action( Bikri_Loyalty::ATTACH_HOOK, array( $loyalty, 'action_attach' ), 10, 3 );
 
 		// The courier consignment on the order screen, emails and invoices (O8).
 		add_action( 'woocommerce_admin_order_data_after_shipping_address', array( 'Bikri_Consignment', 'action_admin_order' ) );

@@ -33,10 +33,12 @@ final class Bikri_Uninstaller {
 
 	/**
 	 * Every hook the plugin schedules (Bikri_Sync::HOOK_PUSH, Bikri_Checkout::REPORT_HOOK,
-	 * Bikri_Checkout_Config::CRON_HOOK). Written out because uninstall.php does not load every
-	 * class; a test checks the list against each scheduling call in includes/.
+	 * Bikri_Checkout_Config::CRON_HOOK, Bikri_Loyalty::ATTACH_HOOK). Written out because
+	 * uninstall.php does not load every class; a test checks the list against each scheduling
+	 * call in includes/. (A loyalty hold never tied to its order runs out at the service within
+	 * 30 minutes and its points go back.)
 	 */
-	const SCHEDULED_HOOKS = array( 'bikri_sync_push', 'bikri_report_checkout_order', 'bikri_checkout_sync' );
+	const SCHEDULED_HOOKS = array( 'bikri_sync_push', 'bikri_report_checkout_order', 'bikri_checkout_sync', 'bikri_loyalty_attach' );
 
 	/**
 	 * Removes the plugin's data from every site of the network (or the one site).

@@ -31,6 +31,7 @@ class Bikri_Deactivation_Test extends Bikri_Test_Case {
 		as_schedule_single_action( time() + 60, Bikri_Checkout::REPORT_HOOK, $report, 'bikri' );
 		wp_schedule_single_event( time() + 60, Bikri_Sync::HOOK_PUSH );
 		wp_schedule_single_event( time() + 60, Bikri_Checkout::REPORT_HOOK, $report );
+		wp_schedule_single_event( time() + 60, Bikri_Loyalty::ATTACH_HOOK, array( 'hold-token-1', 7, 2 ) );
 		Bikri_Checkout_Config::schedule();
 		$this->assertEqualsCanonicalizing( Bikri_Uninstaller::SCHEDULED_HOOKS, self::cron_hooks() );
 		$this->assertTrue( as_has_scheduled_action( Bikri_Sync::HOOK_PUSH ) );

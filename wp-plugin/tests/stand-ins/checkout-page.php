@@ -19,7 +19,10 @@
  *
  * It also gives every visitor WooCommerce's cart and session (woocommerce-cart.php): the
  * session kept per visitor cookie, as WooCommerce's is, so the page and its admin-ajax calls
- * share it; the cart holds one saree. And it prints the checkout's privacy text through
+ * share it; the cart holds one saree. The order review totals the cart with its fees through
+ * woocommerce_cart_calculate_fees, and is redrawn on jQuery's update_checkout event on
+ * document.body (from /checkout-stand-in/?standin_review=1), as WooCommerce's
+ * update_order_review does. And it prints the checkout's privacy text through
  * woocommerce_get_privacy_policy_text, as WooCommerce's checkout/terms.php does.
  *
  * Installed as a must-use plugin by tests/e2e/conftest.py and bench/otp.py, with
@@ -91,6 +94,23 @@ add_action(
 );
 
 /**
+ * WooCommerce's classic checkout script (jQuery) redraws the order review on update_checkout.
+ */
+add_action(
+	'wp_enqueue_scripts',
+	static function () {
+		if ( ! bikri_stand_in_is_checkout_page() ) {
+			return;
+		}
+		wp_enqueue_script( 'jquery' );
+		wp_add_inline_script(
+			'jquery',
+			'jQuery( function ( $ ) { $( document.body ).on( "update_checkout", function () { $.get( ' . wp_json_encode( home_url( BIKRI_STAND_IN_PATH . '?standin_review=1' ) ) . ', function ( html ) { $( "#order_review_wrap" ).html( html ); $( document.body ).trigger( "updated_checkout" ); } ); } ); } );'
+		);
+	}
+);
+
+/**
  * The next stand-in order id.
  *
  * @return int
@@ -99,6 +119,26 @@ function bikri_stand_in_next_order_id() {
 	$id = (int) get_option( 'standin_wc_last_order_id', 1000 ) + 1;
 	update_option( 'standin_wc_last_order_id', $id, false );
 	return $id;
+}
+
+/**
+ * The order review: the cart's line, its fees (woocommerce_cart_calculate_fees) and the total.
+ */
+function bikri_stand_in_review() {
+	WC()->cart->fees = array();
+	do_action( 'woocommerce_cart_calculate_fees', WC()->cart );
+	$total = (float) WC()->cart->total;
+	?>
+<table id="order_review" class="shop_table woocommerce-checkout-review-order-table">
+	<tr class="cart_item"><td>Jamdani Saree × 1</td><td>4500.00</td></tr>
+	<tr class="shipping"><td>Shipping</td><td>60.00</td></tr>
+	<?php foreach ( WC()->cart->get_fees() as $fee ) : ?>
+		<?php $total += $fee->amount; ?>
+	<tr class="fee" data-fee="<?php echo esc_attr( $fee->id ); ?>"><td><?php echo esc_html( $fee->name ); ?></td><td><?php echo esc_html( number_format( $fee->amount, 2, '.', '' ) ); ?></td></tr>
+	<?php endforeach; ?>
+	<tr class="order-total"><td>Total</td><td class="order-total-amount"><?php echo esc_html( number_format( $total, 2, '.', '' ) ); ?></td></tr>
+</table>
+	<?php
 }
 
 /**
@@ -129,7 +169,7 @@ function bikri_stand_in_render( array $values, $errors = null, $order = null ) {
 <h1>Checkout</h1>
 <p class="stand-in-note">WooCommerce checkout stand-in: WooCommerce's hooks, not WooCommerce.</p>
 	<?php if ( $order ) : ?>
-<div class="woocommerce-order" id="order-received" data-order-id="<?php echo esc_attr( $order->get_id() ); ?>" data-otp="<?php echo esc_attr( $order->get_meta( '_bikri_otp' ) ); ?>">
+<div class="woocommerce-order" id="order-received" data-order-id="<?php echo esc_attr( $order->get_id() ); ?>" data-otp="<?php echo esc_attr( $order->get_meta( '_bikri_otp' ) ); ?>" data-loyalty-hold="<?php echo esc_attr( $order->get_meta( '_bikri_loyalty_hold' ) ); ?>">
 	<p>Order #<?php echo esc_html( $order->get_id() ); ?> received.</p>
 	<ul id="order-notes"><?php foreach ( $order->notes as $note ) : ?><li><?php echo esc_html( $note ); ?></li><?php endforeach; ?></ul>
 </div>
@@ -151,6 +191,7 @@ function bikri_stand_in_render( array $values, $errors = null, $order = null ) {
 	<p class="form-row"><label for="order_comments">Order notes</label><textarea name="order_comments" id="order_comments" rows="2"></textarea></p>
 		<?php do_action( 'woocommerce_after_checkout_billing_form', null ); ?>
 	<div class="woocommerce-privacy-policy-text"><p><?php echo wp_kses_post( apply_filters( 'woocommerce_get_privacy_policy_text', 'Your personal data will be used to process your order, support your experience throughout this website, and for other purposes described in our privacy policy.', 'checkout' ) ); ?></p></div>
+	<div id="order_review_wrap"><?php bikri_stand_in_review(); ?></div>
 	<p class="form-row"><label><input type="checkbox" name="terms" id="terms" value="1"> I agree to the terms</label></p>
 		<?php wp_nonce_field( 'woocommerce-process_checkout', 'woocommerce-process-checkout-nonce' ); ?>
 	<button type="submit" class="button alt" name="woocommerce_checkout_place_order" id="place_order" value="Place order">Place order</button>
@@ -170,6 +211,10 @@ add_action(
 		}
 		status_header( 200 );
 		nocache_headers();
+		if ( isset( $_GET['standin_review'] ) ) { // phpcs:ignore WordPress.Security.NonceVerification.Recommended -- a read, as WooCommerce's update_order_review.
+			bikri_stand_in_review();
+			exit;
+		}
 		if ( 'POST' !== ( isset( $_SERVER['REQUEST_METHOD'] ) ? $_SERVER['REQUEST_METHOD'] : 'GET' ) ) { // phpcs:ignore WordPress.Security.ValidatedSanitizedInput.InputNotSanitized -- compared with a constant.
 			bikri_stand_in_render( array() );
 			exit;

@@ -1,7 +1,8 @@
 <?php
 /**
- * STAND-INS for WooCommerce's cart and session as the abandoned checkout capture reads them:
- * WC(), WC_Cart (get_cart, is_empty, get_total), WC_Session_Handler (get, set),
+ * STAND-INS for WooCommerce's cart and session as the abandoned checkout capture reads them and
+ * loyalty points write them: WC(), WC_Cart (get_cart, is_empty, get_total, add_fee, get_fees),
+ * WC_Session_Handler (get, set),
  * wc_format_decimal() and get_woocommerce_currency(). Same names and signatures as
  * WooCommerce's; the cart holds what a test puts in it.
  *
@@ -54,6 +55,40 @@ if ( ! class_exists( 'WC_Cart' ) ) {
 		 */
 		public function get_total( $context = 'view' ) {
 			return 'edit' === $context ? $this->total : 'BDT ' . $this->total;
+		}
+
+		/**
+		 * Fees added while the cart is totalled (WC_Cart_Fees keeps them by id).
+		 *
+		 * @var array
+		 */
+		public $fees = array();
+
+		/**
+		 * Same signature as WooCommerce's (a negative amount is a discount).
+		 *
+		 * @param string $name      Fee name.
+		 * @param float  $amount    Amount.
+		 * @param bool   $taxable   Taxable.
+		 * @param string $tax_class Tax class.
+		 */
+		public function add_fee( $name, $amount, $taxable = false, $tax_class = '' ) {
+			$this->fees[ sanitize_title( $name ) ] = (object) array(
+				'id'        => sanitize_title( $name ),
+				'name'      => $name,
+				'amount'    => (float) $amount,
+				'taxable'   => (bool) $taxable,
+				'tax_class' => $tax_class,
+			);
+		}
+
+		/**
+		 * Same as WooCommerce's.
+		 *
+		 * @return array
+		 */
+		public function get_fees() {
+			return $this->fees;
 		}
 	}
 }

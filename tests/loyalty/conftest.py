@@ -1,0 +1,1 @@
+from tests.sms.conftest import fund, gateway  # noqa: F401  (fixtures)

@@ -1,0 +1,455 @@
+<?php
+/**
+ * Loyalty points at checkout (U2): the shopper's balance, points applied as a discount, and
+ * the redemption tied to the order.
+ *
+ * @package Bikri
+ */
+
+if ( ! defined( 'ABSPATH' ) ) {
+	exit;
+}
+
+/**
+ * The service keeps the points; this class only asks it, from the server with the site token.
+ *
+ * Whose points: a signed-in customer's own billing phone (the plugin vouches for it), or a
+ * guest's phone proven by the checkout code (the OTP proof Bikri_Checkout keeps; the service
+ * checks its signature and takes only a code actually verified). Applying points takes a hold
+ * at the service (the points are set aside at once), kept in WooCommerce's session and added to
+ * the cart as a negative fee; the placed order carries the hold, which the service turns into a
+ * redemption when the order reaches it (or gives back if the order is cancelled, or if no order
+ * uses the hold in 30 minutes). Tying the hold to the order is queued, never a remote call in
+ * the shopper's order request.
+ *
+ * The classic checkout shows the points box under the billing fields. The checkout block gets
+ * the fee (the Store API's cart runs the same fee hook), but no box: offering points inside the
+ * block needs a block integration, which is not built.
+ */
+final class Bikri_Loyalty {
+
+	/**
+	 * Nonce action of the shopper's calls.
+	 */
+	const NONCE_ACTION = 'bikri_loyalty';
+
+	/**
+	 * admin-ajax action: the shopper's balance.
+	 */
+	const ACTION_BALANCE = 'bikri_loyalty_balance';
+
+	/**
+	 * admin-ajax action: apply points.
+	 */
+	const ACTION_APPLY = 'bikri_loyalty_apply';
+
+	/**
+	 * admin-ajax action: take the points off.
+	 */
+	const ACTION_REMOVE = 'bikri_loyalty_remove';
+
+	/**
+	 * WooCommerce session key of the hold: {hold, points, value, phone}.
+	 */
+	const SESSION_KEY = 'bikri_loyalty_hold';
+
+	/**
+	 * Order meta: the hold the order spent.
+	 */
+	const ORDER_META = '_bikri_loyalty_hold';
+
+	/**
+	 * Queued job: tell the service which order used the hold.
+	 */
+	const ATTACH_HOOK = 'bikri_loyalty_attach';
+
+	/**
+	 * Tries before the job gives up (the hold then runs out at the service and its points go back).
+	 */
+	const ATTACH_ATTEMPTS = 5;
+
+	/**
+	 * Seconds a shopper waits for the service at most.
+	 */
+	const TIMEOUT = 5;
+
+	/**
+	 * License state.
+	 *
+	 * @var Bikri_License
+	 */
+	private $license;
+
+	/**
+	 * Client for the service.
+	 *
+	 * @var Bikri_Api_Client
+	 */
+	private $client;
+
+	/**
+	 * The checkout guard (its copy of the settings, the OTP proof).
+	 *
+	 * @var Bikri_Checkout
+	 */
+	private $checkout;
+
+	/**
+	 * Builds it.
+	 *
+	 * @param Bikri_License    $license  License state.
+	 * @param Bikri_Api_Client $client   Client for the service.
+	 * @param Bikri_Checkout   $checkout The checkout guard.
+	 */
+	public function __construct( Bikri_License $license, Bikri_Api_Client $client, Bikri_Checkout $checkout ) {
+		$this->license  = $license;
+		$this->client   = $client;
+		$this->checkout = $checkout;
+	}
+
+	/**
+	 * Whether the checkout offers points now.
+	 *
+	 * @return bool
+	 */
+	public function offered() {
+		return $this->license->is_active() && $this->checkout->config->loyalty_enabled();
+	}
+
+	// --- the shopper's page -------------------------------------------------------------------
+
+	/**
+	 * Classic checkout: the points box under the billing fields (not inside the order review,
+	 * which WooCommerce redraws on every update).
+	 */
+	public function action_render_box() {
+		if ( ! $this->offered() ) {
+			return;
+		}
+		$hold = $this->session_hold();
+		?>
+<div id="bikri-loyalty" class="bikri-loyalty" role="group" aria-labelledby="bikri-loyalty-title">
+	<p class="bikri-loyalty__title" id="bikri-loyalty-title"><?php esc_html_e( 'Loyalty points', 'bikri' ); ?></p>
+	<p class="bikri-loyalty__status" aria-live="polite">
+		<?php
+		if ( null !== $hold ) {
+			/* translators: 1: points, 2: taka */
+			echo esc_html( sprintf( __( '%1$d points applied: %2$s ৳ off.', 'bikri' ), (int) $hold['points'], $hold['value'] ) );
+		}
+		?>
+	</p>
+	<button type="button" class="button bikri-loyalty__show"<?php echo null !== $hold ? ' hidden' : ''; ?>><?php esc_html_e( 'Use my points', 'bikri' ); ?></button>
+	<button type="button" class="button bikri-loyalty__remove"<?php echo null === $hold ? ' hidden' : ''; ?>><?php esc_html_e( 'Remove points', 'bikri' ); ?></button>
+</div>
+		<?php
+	}
+
+	/**
+	 * Loads the box's script where a classic checkout is shown, while points are offered.
+	 */
+	public function action_enqueue_scripts() {
+		if ( ! $this->offered() || wp_script_is( 'bikri-checkout-loyalty', 'enqueued' ) ) {
+			return;
+		}
+		if ( ! ( function_exists( 'is_checkout' ) && is_checkout() ) && ! Bikri_Checkout::content_has_checkout( is_singular() ? get_queried_object() : null ) ) {
+			return;
+		}
+		$base = plugins_url( 'assets/', BIKRI_PLUGIN_FILE );
+		wp_enqueue_style( 'bikri-checkout', $base . 'css/checkout.css', array(), BIKRI_VERSION );
+		wp_enqueue_script( 'bikri-checkout-loyalty', $base . 'js/checkout-loyalty.js', array(), BIKRI_VERSION, true );
+		wp_localize_script(
+			'bikri-checkout-loyalty',
+			'bikriLoyalty',
+			array(
+				'ajaxUrl' => admin_url( 'admin-ajax.php' ),
+				'nonce'   => wp_create_nonce( self::NONCE_ACTION ),
+				'text'    => array(
+					'loading' => __( 'Checking your points…', 'bikri' ),
+					'use'     => __( 'Use points', 'bikri' ),
+					'amount'  => __( 'Points to use', 'bikri' ),
+					'network' => __( 'Could not reach the shop. Check your connection and try again.', 'bikri' ),
+				),
+			)
+		);
+	}
+
+	// --- the shopper's calls (admin-ajax) -----------------------------------------------------
+
+	/**
+	 * "Use my points": the balance of the proven phone.
+	 */
+	public function handle_balance() {
+		$shopper = $this->guard();
+		$answer  = $this->client->request( 'POST', '/api/v1/loyalty/balance', $shopper, true, array(), self::TIMEOUT );
+		if ( is_wp_error( $answer ) ) {
+			$this->refused( $answer );
+		}
+		$points = isset( $answer['points'] ) ? (int) $answer['points'] : 0;
+		$least  = isset( $answer['min_redeem'] ) ? (int) $answer['min_redeem'] : 1;
+		if ( empty( $answer['can_redeem'] ) ) {
+			/* translators: 1: the shopper's points, 2: the least that can be spent */
+			$this->fail( 'bikri_loyalty_too_few', sprintf( __( 'You have %1$d points. At least %2$d are needed to use them.', 'bikri' ), $points, $least ), 409 );
+		}
+		wp_send_json_success(
+			array(
+				'points'     => $points,
+				'min_redeem' => $least,
+				/* translators: 1: points, 2: taka */
+				'message'    => sprintf( __( 'You have %1$d points, worth %2$s ৳.', 'bikri' ), $points, (string) $answer['value'] ),
+			)
+		);
+	}
+
+	/**
+	 * "Use points": a hold at the service, kept in the session; the cart's fee follows.
+	 */
+	public function handle_apply() {
+		$shopper = $this->guard();
+		// phpcs:ignore WordPress.Security.NonceVerification.Missing -- guard() checked the nonce.
+		$points = isset( $_POST['points'] ) ? absint( wp_unslash( $_POST['points'] ) ) : 0;
+		if ( $points < 1 ) {
+			$this->fail( 'validation_error', __( 'Enter how many points to use.', 'bikri' ), 422 );
+		}
+		$this->give_back_session_hold();
+		$body = array_merge(
+			$shopper,
+			array(
+				'points'          => $points,
+				'idempotency_key' => wp_generate_uuid4(),
+				'cart_total'      => $this->cart_total(),
+			)
+		);
+		$answer = $this->client->request( 'POST', '/api/v1/loyalty/holds', $body, true, array(), self::TIMEOUT );
+		if ( is_wp_error( $answer ) ) {
+			$this->refused( $answer );
+		}
+		if ( empty( $answer['hold'] ) ) {
+			$this->fail( 'bikri_bad_response', __( 'Something went wrong. Try again.', 'bikri' ), 502 );
+		}
+		$hold = array(
+			'hold'   => (string) $answer['hold'],
+			'points' => (int) $answer['points'],
+			'value'  => (string) $answer['value'],
+			'phone'  => (string) $shopper['phone'],
+		);
+		WC()->session->set( self::SESSION_KEY, $hold );
+		wp_send_json_success(
+			array(
+				'points'  => $hold['points'],
+				'value'   => $hold['value'],
+				/* translators: 1: points, 2: taka */
+				'message' => sprintf( __( '%1$d points applied: %2$s ৳ off.', 'bikri' ), $hold['points'], $hold['value'] ),
+			)
+		);
+	}
+
+	/**
+	 * "Remove points": the hold is given back.
+	 */
+	public function handle_remove() {
+		$this->guard_request();
+		$this->give_back_session_hold();
+		wp_send_json_success( array( 'message' => __( 'Points removed.', 'bikri' ) ) );
+	}
+
+	// --- the cart and the order ----------------------------------------------------------------
+
+	/**
+	 * The applied points as a negative fee (classic checkout and the Store API's cart alike).
+	 *
+	 * @param WC_Cart $cart The cart being totalled.
+	 */
+	public function action_cart_fees( $cart ) {
+		$hold = $this->session_hold();
+		if ( null === $hold || ! is_object( $cart ) || ! is_callable( array( $cart, 'add_fee' ) ) ) {
+			return;
+		}
+		$cart->add_fee( __( 'Loyalty points', 'bikri' ), -1 * (float) $hold['value'], false );
+	}
+
+	/**
+	 * Classic checkout: the order exists.
+	 *
+	 * @param int      $order_id    Order id.
+	 * @param array    $posted_data Posted data.
+	 * @param WC_Order $order       The order.
+	 */
+	public function action_checkout_order_processed( $order_id, $posted_data, $order ) { // phpcs:ignore Generic.CodeAnalysis.UnusedFunctionParameter.FoundInExtendedClassBeforeLastUsed -- the hook's signature.
+		$this->spend_on( $order );
+	}
+
+	/**
+	 * The placed order carries the hold; the service is told which order used it (queued).
+	 *
+	 * @param WC_Order $order The order just placed.
+	 */
+	public function spend_on( $order ) {
+		$hold = $this->session_hold();
+		if ( null === $hold || ! is_object( $order ) || ! is_callable( array( $order, 'update_meta_data' ) ) ) {
+			return;
+		}
+		$order->update_meta_data( self::ORDER_META, $hold['hold'] );
+		/* translators: 1: points, 2: taka */
+		$order->add_order_note( sprintf( __( 'Paid with %1$d loyalty points (%2$s ৳).', 'bikri' ), (int) $hold['points'], $hold['value'] ) );
+		$order->save();
+		WC()->session->set( self::SESSION_KEY, null );
+		$this->queue_attach( $hold['hold'], (int) $order->get_id(), 1, 0 );
+	}
+
+	/**
+	 * Queues telling the service, with Action Scheduler (inside WooCommerce), or WP-cron without it.
+	 *
+	 * @param string $hold     The hold.
+	 * @param int    $order_id The order.
+	 * @param int    $attempt  Attempt number.
+	 * @param int    $delay    Seconds to wait.
+	 */
+	private function queue_attach( $hold, $order_id, $attempt, $delay ) {
+		$args = array( $hold, $order_id, $attempt );
+		if ( function_exists( 'as_schedule_single_action' ) ) {
+			as_schedule_single_action( time() + $delay, self::ATTACH_HOOK, $args, 'bikri' );
+			return;
+		}
+		wp_schedule_single_event( time() + $delay, self::ATTACH_HOOK, $args );
+	}
+
+	/**
+	 * The queued job: POST /api/v1/loyalty/holds/<hold>/order; again later while the service does not answer.
+	 *
+	 * @param string $hold     The hold.
+	 * @param int    $order_id The order.
+	 * @param int    $attempt  Attempt number.
+	 */
+	public function action_attach( $hold, $order_id, $attempt = 1 ) {
+		if ( ! $this->license->is_active() || ! preg_match( '/^[A-Za-z0-9_-]{8,64}$/', (string) $hold ) ) {
+			return;
+		}
+		$result = $this->client->request( 'POST', '/api/v1/loyalty/holds/' . rawurlencode( $hold ) . '/order', array( 'order_id' => (int) $order_id ) );
+		$status = is_wp_error( $result ) ? Bikri_Api_Client::status_of( $result ) : 200;
+		if ( ( 0 === $status || $status >= 500 ) && $attempt < self::ATTACH_ATTEMPTS ) {
+			$this->queue_attach( $hold, $order_id, $attempt + 1, 60 * $attempt );
+		}
+	}
+
+	// --- helpers ---------------------------------------------------------------------------------
+
+	/**
+	 * The hold in this visitor's session, or null.
+	 *
+	 * @return array|null {hold, points, value, phone}
+	 */
+	private function session_hold() {
+		if ( ! function_exists( 'WC' ) || ! isset( WC()->session ) || ! is_object( WC()->session ) ) {
+			return null;
+		}
+		$hold = WC()->session->get( self::SESSION_KEY );
+		return is_array( $hold ) && ! empty( $hold['hold'] ) ? $hold : null;
+	}
+
+	/**
+	 * Gives back a hold the session holds (the shopper changed the points or took them off).
+	 */
+	private function give_back_session_hold() {
+		$hold = $this->session_hold();
+		if ( null === $hold ) {
+			return;
+		}
+		// Unanswered, the hold runs out at the service within 30 minutes and its points go back.
+		$this->client->request( 'DELETE', '/api/v1/loyalty/holds/' . rawurlencode( $hold['hold'] ), null, true, array(), self::TIMEOUT );
+		WC()->session->set( self::SESSION_KEY, null );
+	}
+
+	/**
+	 * What the cart costs before the points, so the points are never worth more.
+	 *
+	 * @return string
+	 */
+	private function cart_total() {
+		$total = is_object( WC()->cart ) && is_callable( array( WC()->cart, 'get_total' ) ) ? (float) WC()->cart->get_total( 'edit' ) : 0.0;
+		return number_format( max( 0.0, $total ), 2, '.', '' );
+	}
+
+	/**
+	 * Points offered, the page's nonce, a WooCommerce session: else refused before any remote call.
+	 */
+	private function guard_request() {
+		if ( ! $this->offered() ) {
+			$this->fail( 'bikri_loyalty_off', __( 'This shop does not offer points now.', 'bikri' ), 409 );
+		}
+		if ( false === check_ajax_referer( self::NONCE_ACTION, 'nonce', false ) ) {
+			$this->fail( 'bikri_bad_nonce', __( 'This page has expired. Reload it and try again.', 'bikri' ), 403 );
+		}
+		if ( ! function_exists( 'WC' ) || ! is_object( WC()->session ) ) {
+			$this->fail( 'bikri_no_session', __( 'This page has expired. Reload it and try again.', 'bikri' ), 409 );
+		}
+	}
+
+	/**
+	 * The checks of guard_request(), then whose points: the fields the service needs to know the phone is theirs.
+	 *
+	 * @return array {phone, account: true} or {phone, proof, proof_version}
+	 */
+	private function guard() {
+		$this->guard_request();
+		$user = get_current_user_id();
+		if ( $user > 0 ) {
+			$phone = Bikri_Phone::normalise( (string) get_user_meta( $user, 'billing_phone', true ) );
+			if ( '' !== $phone ) {
+				return array(
+					'phone'   => $phone,
+					'account' => true,
+				);
+			}
+		}
+		$proof = $this->checkout->current_proof();
+		if ( null !== $proof && 'verified' === $proof['m'] ) {
+			return array(
+				'phone'         => (string) $proof['p'],
+				'proof'         => $this->checkout->proof_cookie(),
+				'proof_version' => Bikri_Otp_Proof::version( $this->license->export_key() ),
+			);
+		}
+		$this->fail( 'bikri_loyalty_prove', __( 'Confirm your mobile number with the code we send by SMS, then use your points.', 'bikri' ), 403 );
+	}
+
+	/**
+	 * Answers the service's refusal in the shopper's words.
+	 *
+	 * @param WP_Error $error The client's error.
+	 */
+	private function refused( WP_Error $error ) {
+		$code     = $error->get_error_code();
+		$status   = Bikri_Api_Client::status_of( $error );
+		$data     = $error->get_error_data();
+		$details  = is_array( $data ) && isset( $data['details'] ) && is_array( $data['details'] ) ? $data['details'] : array();
+		$messages = array(
+			'phone_not_proven'    => __( 'Confirm your mobile number with the code we send by SMS, then use your points.', 'bikri' ),
+			'loyalty_off'         => __( 'This shop does not offer points now.', 'bikri' ),
+			/* translators: %d: points the shopper has */
+			'insufficient_points' => sprintf( __( 'Not enough points: you have %d.', 'bikri' ), isset( $details['points'] ) ? (int) $details['points'] : 0 ),
+			/* translators: %d: the least that can be spent */
+			'below_minimum'       => sprintf( __( 'Use at least %d points.', 'bikri' ), isset( $details['points'][0] ) ? (int) $details['points'][0] : 0 ),
+			/* translators: %d: the most that can be spent on this order */
+			'more_than_order'     => sprintf( __( 'The points are worth more than the order: use at most %d.', 'bikri' ), isset( $details['points'][0] ) ? (int) $details['points'][0] : 0 ),
+		);
+		$message = isset( $messages[ $code ] ) ? $messages[ $code ] : __( 'Your points cannot be used right now. Try again.', 'bikri' );
+		$this->fail( $code, $message, $status >= 400 ? $status : 502 );
+	}
+
+	/**
+	 * Sends a JSON error and stops.
+	 *
+	 * @param string $code    Error code.
+	 * @param string $message Message for the shopper.
+	 * @param int    $status  HTTP status.
+	 */
+	private function fail( $code, $message, $status ) {
+		wp_send_json_error(
+			array(
+				'code'    => (string) $code,
+				'message' => (string) $message,
+			),
+			(int) $status
+		);
+	}
+}
