@@ -1,12 +1,10 @@
 """The shop's Support page inside wp-admin (H2): its conversation with Bikri's operators, a reply
 box with an optional image, and the unread count beside the bell on every Bikri page."""
-from flask import Blueprint, abort, current_app, request, url_for
+from flask import Blueprint, abort, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 
 from backend.embed.pages import EmbedPage, register_header_item, register_page
 from backend.embed.routes import require_user
-from backend.embed.service import SESSION_HEADER
-from backend.security import read_embed_session
 from backend.support import chat, service
 from backend.support.models import Side
 
@@ -49,13 +47,12 @@ def unread_replies(user):
 
 @blp.get("/messages")
 def poll():
-    """The page's poll. Nothing new, as the shop's mark in Redis says, is an empty 204 before
-    anything is read from the database: the session's signature names the shop, and an answer
-    that carries nothing needs no more (a shop deactivated since learns nothing from it)."""
-    session = read_embed_session(request.headers.get(SESSION_HEADER) or "", current_app.config["EMBED_SESSION_SECONDS"])
-    if session and service.nothing_new(session.get("s"), chat.after_id()):
-        return "", 204
+    """The page's poll. Who asks is checked as for every embed view (the session, the shop's
+    role table); then nothing new, as the shop's mark in Redis says, is an empty 204 without
+    reading the conversation."""
     user = require_user(PERMISSION)
+    if service.nothing_new(user.site.id, chat.after_id()):
+        return "", 204
     return chat.answer(service.conversation_of(user.site.id), site_id=user.site.id, **_view(user))
 
 

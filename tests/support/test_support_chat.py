@@ -302,7 +302,7 @@ def test_the_sweep_hands_on_an_alert_left_queued(app, shop, gateway):  # noqa: F
         assert resume_stuck_alerts() == 0
 
 
-def test_a_poll_with_nothing_new_does_not_touch_the_database(app, shop, operator_client):
+def test_a_poll_with_nothing_new_does_not_read_the_conversation(app, shop, operator_client):
     from sqlalchemy import event
 
     headers = embed(shop, "support")
@@ -319,7 +319,8 @@ def test_a_poll_with_nothing_new_does_not_touch_the_database(app, shop, operator
         assert poll(shop.client, "/embed/support/messages", headers=headers).status_code == 204  # sets the mark
         statements.clear()
         assert poll(shop.client, "/embed/support/messages", headers=headers).status_code == 204
-        assert statements == [], "nothing new is answered from the mark in Redis"
+        assert statements and not [s for s in statements if "support_" in s], \
+            "who asks is checked; nothing new is answered from the mark in Redis, not the conversation"
         reply_text = "an answer the mark lets through"
         send(shop, headers, "a question")
         reply(operator_client, conversation_id(app, shop), reply_text)
