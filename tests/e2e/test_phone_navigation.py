@@ -80,7 +80,7 @@ def test_navigation_tables_and_staff_menu_on_a_phone(service, wordpress, browser
     links = nav(page).locator("a")
     assert links.evaluate_all("links => links.map(a => a.dataset.page)") == [
         "home", "dashboard", "orders", "sms", "checkout", "blacklist", "otp-report", "couriers", "abandoned", "notifications",
-        "livechat", "customers", "campaigns", "wishlist", "inventory", "ads", "activity", "roles", "help", "support", "license"]
+        "livechat", "customers", "campaigns", "loyalty", "wishlist", "inventory", "ads", "activity", "roles", "help", "support", "license"]
     # a finger-sized target
     box = nav(page).locator('a[data-page="dashboard"]').bounding_box()
     assert box["height"] >= 44, box
@@ -104,7 +104,7 @@ def test_navigation_tables_and_staff_menu_on_a_phone(service, wordpress, browser
     # the administrator's wp-admin menu holds every page (from the service's table, kept by the plugin)
     assert bikri_menu(page) == ["bikri", "bikri-dashboard", "bikri-orders", "bikri-sms", "bikri-checkout",
                                 "bikri-blacklist", "bikri-otp-report", "bikri-couriers", "bikri-abandoned", "bikri-notifications", "bikri-livechat", "bikri-customers",
-                                "bikri-campaigns", "bikri-wishlist", "bikri-inventory", "bikri-ads", "bikri-activity", "bikri-roles",
+                                "bikri-campaigns", "bikri-loyalty", "bikri-wishlist", "bikri-inventory", "bikri-ads", "bikri-activity", "bikri-roles",
                                 "bikri-help", "bikri-support", "bikri-license"]
 
     # on a wide screen, where wp-admin's own menu shows, the strip stays a compact line
