@@ -48,17 +48,23 @@ def forged_proofs(service, phone, session):
             for token_hash in hashes]
 
 
-def last_code(sandboxes, msisdn, seconds=15.0):
-    """The newest code the gateway got for `msisdn`: a worker sends it (the otp lane), so it
-    arrives a moment after the service answered."""
+def texts_to(sandboxes, msisdn) -> list[str]:
+    """What the session's sandbox gateway got for `msisdn`, oldest first (other tests' too)."""
+    return [m["sms"] for m in list(sandboxes["sms"].sent.values()) if m["msisdn"] == msisdn]
+
+
+def last_code(sandboxes, msisdn, known: int, seconds=15.0):
+    """The code in the first text to `msisdn` after the `known` ones: a worker sends it (the otp
+    lane), so it arrives a moment after the service answered, and the gateway is shared by the
+    session's tests (an older code for the same number must not be taken for it)."""
     deadline = time.monotonic() + seconds
     while True:
-        texts = [m["sms"] for m in list(sandboxes["sms"].sent.values()) if m["msisdn"] == msisdn]
-        if texts or time.monotonic() > deadline:
+        texts = texts_to(sandboxes, msisdn)
+        if len(texts) > known or time.monotonic() > deadline:
             break
         time.sleep(0.05)
-    assert texts, f"no code reached the gateway for {msisdn} within {seconds:.0f}s"
-    return re.search(r"\d{6}", texts[-1]).group(0)
+    assert len(texts) > known, f"no new code reached the gateway for {msisdn} within {seconds:.0f}s"
+    return re.search(r"\d{6}", texts[known]).group(0)
 
 
 def fill_checkout(page, phone):
@@ -138,11 +144,12 @@ def test_otp_checkout_end_to_end(service, wordpress, sandboxes, browser, tmp_pat
     submissions.clear()
 
     # Send a code: it goes through the shop's wallet to the sandbox gateway.
+    known = len(texts_to(sandboxes, "8801711234567"))
     shop.locator(".bikri-otp__send").click()
     expect(shop.locator(".bikri-otp__status")).to_contain_text("We sent a 6-digit code to 01711234567")
     expect(shop.locator(".bikri-otp__send")).to_be_disabled()  # the cooldown counts down
     expect(shop.locator(".bikri-otp__send")).to_contain_text("New code in")
-    code = last_code(sandboxes, "8801711234567")
+    code = last_code(sandboxes, "8801711234567", known)
     wrong = f"{(int(code) + 1) % 1000000:06d}"
     shop.fill("#bikri-otp-code", wrong)
     shop.locator("#bikri-otp-code").press("Enter")  # Enter in the code box confirms it, never submits
@@ -203,9 +210,10 @@ def test_otp_checkout_end_to_end(service, wordpress, sandboxes, browser, tmp_pat
     banner = block.locator(".wc-block-components-notice-banner.is-error")
     expect(banner).to_have_attribute("data-id", "bikri_otp_required")
     expect(banner).to_contain_text("Confirm your mobile number")
+    known = len(texts_to(sandboxes, "8801911234567"))
     block.locator(".bikri-otp__send").click()
     expect(block.locator(".bikri-otp__status")).to_contain_text("We sent a 6-digit code to 01911234567")
-    block.fill("#bikri-otp-code", last_code(sandboxes, "8801911234567"))
+    block.fill("#bikri-otp-code", last_code(sandboxes, "8801911234567", known))
     block.locator("#bikri-otp-code").press("Enter")
     expect(block.locator(".bikri-otp__status")).to_contain_text("Mobile number confirmed")
     expect(banner).to_have_count(0)
