@@ -286,14 +286,15 @@ def apply_inbox(inbox_id: int | None = None, limit: int = 200, *, site_id: int |
             break
         row_id, site_id = row.id, row.site_id
         taken += 1
-        if any(_lacks_its_order(event) for event in _inbox_events(row.events)):
+        events = _inbox_events(row.events)  # parsed once: the lease check and the apply read it
+        if any(_lacks_its_order(event) for event in events):
             # the shop is asked for these orders: the row's lock must not wait open on it, and
             # a lease keeps the scheduled job off the row meanwhile (a second try would find
             # the events' keys claimed, so it can only repeat nothing)
             row.not_before = utcnow() + INBOX_LEASE
             commits.claim()
         try:
-            _apply_inbox_row(row)
+            _apply_inbox_row(row, events)
             commits.keep_progress()  # this row applied and removed, whatever the next one does
         except Exception:  # noqa: BLE001 - logged; the row is tried again later, other rows go on
             db.session.rollback()
@@ -304,8 +305,7 @@ def apply_inbox(inbox_id: int | None = None, limit: int = 200, *, site_id: int |
     return taken
 
 
-def _apply_inbox_row(row: EventInbox) -> None:
-    events = _inbox_events(row.events)
+def _apply_inbox_row(row: EventInbox, events: list[dict]) -> None:
     site = db.session.get(Site, row.site_id)
     results = apply_events(site, events)
     failed = [(event, result) for event, result in zip(events, results) if result["status"] == "error"]
