@@ -45,7 +45,9 @@ run: install
 # pytest exits non-zero when it collects no tests, so an empty suite fails too.
 test: install system-deps services test-python test-php test-e2e
 
-test-python: test-sqlite test-postgresql
+# Both databases at once (scripts/test-python.sh says why that is safe and faster).
+test-python: install services
+	bash scripts/test-python.sh
 
 test-sqlite: install services
 	BIKRI_TEST_DB=sqlite $(VENV)/bin/pytest -q -p no:cacheprovider tests --ignore=tests/e2e

@@ -176,7 +176,9 @@ class WorkerProcesses:
         process = subprocess.Popen(command, env=self.environment(**env), stdout=log, stderr=subprocess.STDOUT)
         process.log_path = log_path
         self.processes.append(process)
-        deadline = time.monotonic() + 30
+        # generous: a worker imports the whole app, which takes seconds when the machine is busy
+        # (CI runs the SQLite and PostgreSQL suites side by side); a quick start costs no wait
+        deadline = time.monotonic() + 90
         while "started with" not in log_path.read_text():
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the worker did not start:\n{log_path.read_text()}")
