@@ -104,7 +104,6 @@ final class Bikri_Wishlist {
 	 */
 	private $single_done = array();
 
-
 	/**
 	 * Builds the wishlist.
 	 *
