@@ -21,8 +21,14 @@ if ( ! defined( 'ABSPATH' ) ) {
  *   summary of a product that cannot be added to the cart (out of stock), and under each product
  *   of a list (woocommerce_after_shop_loop_item);
  * - block themes: after the Add to Cart Form block of a single product and the Add to Cart
- *   button block of Product Collection lists (render_block). The All Products block draws its
- *   products in the browser (React) and offers no server hook: no heart there.
+ *   button block of Product Collection lists (render_block);
+ * - the All Products block, which draws its products in the browser from the Store API (no PHP
+ *   hook reaches them): rendering that block only loads the script, which puts a heart at the end
+ *   of each product item as the block draws it (a MutationObserver on the block). Its markup holds
+ *   no product id, so the script learns id and permalink from the block's own "product list
+ *   rendered" action (WooCommerce's wp.hooks event, carrying the Store API products it already
+ *   fetched) and matches an item by its product link; a data-product_id in the item wins if a
+ *   version prints one. No request of its own: an item it cannot name gets no heart.
  */
 final class Bikri_Wishlist {
 
@@ -52,6 +58,13 @@ final class Bikri_Wishlist {
 	const ACTION_TOGGLE = 'bikri_wishlist_toggle';
 	const ACTION_MERGE  = 'bikri_wishlist_merge';
 	const ACTION_ALERT  = 'bikri_wishlist_alert';
+
+	/**
+	 * Printed just before the script on a page with an All Products block: listens for the
+	 * block's "product list rendered" action from the start and keeps what it carries (the
+	 * products with their ids and links) for the deferred script.
+	 */
+	const ALL_PRODUCTS_LISTENER = '(function(w){var l=w.bikriWishlistLists=w.bikriWishlistLists||[],h=w.wp&&w.wp.hooks;if(h&&!l.hooked){l.hooked=1;h.addAction("experimental__woocommerce_blocks-product-list-render","bikri/wishlist",function(e){w.bikriWishlistLists.push(e);});}}(window));';
 
 	/**
 	 * Option holding the endpoint whose rewrite rules were flushed (flushed once when it changes).
@@ -182,7 +195,8 @@ final class Bikri_Wishlist {
 
 	/**
 	 * Block themes: the heart after the Add to Cart Form block (single product) and after the
-	 * Add to Cart button block of product lists (Product Collection).
+	 * Add to Cart button block of product lists (Product Collection). The All Products block only
+	 * loads the script: its products are drawn in the browser, and so are their hearts.
 	 *
 	 * @param string        $content  The block's HTML.
 	 * @param array         $block    The parsed block.
@@ -191,6 +205,10 @@ final class Bikri_Wishlist {
 	 */
 	public function filter_render_block( $content, $block, $instance = null ) {
 		$name = isset( $block['blockName'] ) ? $block['blockName'] : '';
+		if ( 'woocommerce/all-products' === $name ) {
+			$this->enqueue_for_all_products();
+			return $content;
+		}
 		if ( 'woocommerce/add-to-cart-form' !== $name && 'woocommerce/product-button' !== $name ) {
 			return $content;
 		}
@@ -247,13 +265,31 @@ final class Bikri_Wishlist {
 	}
 
 	/**
+	 * An All Products block on the page: the script, and a line just before it that starts
+	 * listening for the block's "product list rendered" action (wp.hooks, loaded by the block)
+	 * before the block can fire it; the deferred script takes the products it kept.
+	 */
+	private function enqueue_for_all_products() {
+		if ( ! $this->enabled() ) {
+			return;
+		}
+		$this->enqueue();
+		$before = wp_scripts()->get_data( 'bikri-wishlist', 'before' );
+		if ( ! is_array( $before ) || ! in_array( self::ALL_PRODUCTS_LISTENER, $before, true ) ) {
+			wp_add_inline_script( 'bikri-wishlist', self::ALL_PRODUCTS_LISTENER, 'before' );
+		}
+	}
+
+	/**
 	 * The heart's script (deferred, in the footer: nothing blocks the page's rendering) and its
-	 * few style rules (inline: no request of their own). Loaded only on pages with a heart.
+	 * few style rules (inline: no request of their own). Loaded only on pages with a heart. A
+	 * signed-in shopper's wished products go with it, for the hearts the script draws itself.
 	 */
 	private function enqueue() {
 		if ( wp_script_is( 'bikri-wishlist', 'enqueued' ) ) {
 			return;
 		}
+		$user = get_current_user_id();
 		wp_register_script(
 			'bikri-wishlist',
 			plugins_url( 'assets/js/wishlist.js', BIKRI_PLUGIN_FILE ),
@@ -271,7 +307,9 @@ final class Bikri_Wishlist {
 				'ajaxUrl'  => admin_url( 'admin-ajax.php' ),
 				'nonce'    => wp_create_nonce( self::NONCE ),
 				'loggedIn' => is_user_logged_in(),
+				'wished'   => $user > 0 ? array_map( 'strval', array_keys( $this->wishes( $user ) ) ) : array(),
 				'words'    => array(
+					'save'     => __( 'Save to wishlist', 'bikri' ),
 					'failed'   => __( 'Could not save. Try again.', 'bikri' ),
 					'badPhone' => __( 'Write a Bangladeshi mobile number, e.g. 01711234567.', 'bikri' ),
 					'alertOn'  => __( 'Done: we will send you an SMS.', 'bikri' ),

@@ -2,8 +2,9 @@
 /**
  * The wishlist (U3) on the storefront: the heart on a classic product page and under a list's
  * products (no call to the service while the page is built; the script deferred), the block
- * themes' blocks, a signed-in shopper's toggle and merge (capability and nonce checked, the
- * change queued for the service), the SMS alert opt-in, and the My Account tab.
+ * themes' blocks (the All Products block only loads the script, which draws its hearts), a
+ * signed-in shopper's toggle and merge (capability and nonce checked, the change queued for the
+ * service), the SMS alert opt-in, and the My Account tab.
  *
  * @package Bikri
  */
@@ -114,6 +115,51 @@ class Bikri_Wishlist_Test extends Bikri_Test_Case {
 		$form = apply_filters( 'render_block', '<form class="cart"></form>', array( 'blockName' => 'woocommerce/add-to-cart-form', 'attrs' => array() ), (object) array( 'context' => array( 'postId' => $other ) ) );
 		$this->assertStringContainsString( 'bikri-heart-single" data-product="' . $other . '"', $form );
 		$this->assertSame( '<p>x</p>', apply_filters( 'render_block', '<p>x</p>', array( 'blockName' => 'core/paragraph', 'attrs' => array() ), null ) );
+	}
+
+	public function test_an_all_products_block_loads_the_script_with_its_listener_and_no_other_block_does() {
+		$GLOBALS['wp_scripts'] = null; // A page of its own: nothing enqueued by the tests before.
+		$GLOBALS['wp_styles']  = null;
+		$user                  = $this->sign_in( 'subscriber' );
+		$wished                = $this->product( 'Saree' );
+		$this->wishlist->set( $user->ID, array( $wished ), true );
+		$this->plugin->sync->clear();
+		unset( $GLOBALS['product'] );
+
+		// A page without the block: a paragraph and a Product Collection without its button.
+		do_blocks( '<!-- wp:paragraph --><p>Eid sale</p><!-- /wp:paragraph --><!-- wp:woocommerce/product-collection --><div class="wp-block-woocommerce-product-collection"></div><!-- /wp:woocommerce/product-collection -->' );
+		$this->assertFalse( wp_script_is( 'bikri-wishlist', 'enqueued' ), 'no heart, no script' );
+
+		// The block as WooCommerce saves it (twice on the page): its HTML untouched, the script loaded once.
+		$saved = '<!-- wp:woocommerce/all-products {"columns":2,"rows":2} --><div class="wp-block-woocommerce-all-products wc-block-all-products" data-attributes="{&quot;columns&quot;:2,&quot;rows&quot;:2}"></div><!-- /wp:woocommerce/all-products -->';
+		$html  = do_blocks( $saved . $saved );
+		$this->assertStringNotContainsString( 'bikri-heart', $html, 'the block draws its products, and the script their hearts' );
+		$this->assertSame( 2, substr_count( $html, 'wc-block-all-products' ) );
+		$this->assertTrue( wp_script_is( 'bikri-wishlist', 'enqueued' ) );
+		$this->assertSame( 1, wp_scripts()->get_data( 'bikri-wishlist', 'group' ), 'in the footer' );
+		$this->assertSame( array( Bikri_Wishlist::ALL_PRODUCTS_LISTENER ), array_values( array_filter( (array) wp_scripts()->get_data( 'bikri-wishlist', 'before' ) ) ), 'listening once, before the block can fire' );
+		$this->assertStringContainsString( 'experimental__woocommerce_blocks-product-list-render', Bikri_Wishlist::ALL_PRODUCTS_LISTENER );
+		$data = wp_scripts()->get_data( 'bikri-wishlist', 'data' );
+		$this->assertStringContainsString( '"wished":["' . $wished . '"]', $data, 'the hearts the script draws know the account' );
+		$this->assertStringContainsString( '"save":"Save to wishlist"', $data );
+		$this->assertStringContainsString( '"nonce":"', $data );
+		$this->assertTrue( wp_style_is( 'bikri-wishlist', 'enqueued' ) );
+		$this->assertSame( array(), $this->requests, 'a page view never calls the service' );
+		$this->assertSame( array(), $this->plugin->sync->pending() );
+
+		// A guest's page: no account list (the browser keeps theirs).
+		$GLOBALS['wp_scripts'] = null;
+		wp_set_current_user( 0 );
+		do_blocks( $saved );
+		$this->assertStringContainsString( '"wished":[]', wp_scripts()->get_data( 'bikri-wishlist', 'data' ) );
+
+		// Without an active license: nothing.
+		$GLOBALS['wp_scripts'] = null;
+		$this->plugin->license->clear();
+		$this->assertSame( do_blocks( $saved ), do_blocks( $saved ) );
+		$this->assertFalse( wp_script_is( 'bikri-wishlist', 'enqueued' ) );
+		$GLOBALS['wp_scripts'] = null;
+		$GLOBALS['wp_styles']  = null;
 	}
 
 	public function test_no_heart_without_an_active_license() {
