@@ -84,6 +84,19 @@ def test_pay_with_nagad_credits_once_and_a_replayed_callback_changes_nothing(app
         assert service.balance_of(shop.site_id) == service.ledger_sum(shop.site_id) == Decimal("500")
 
 
+def test_the_callback_asks_nagad_nothing_and_a_worker_verifies(app, shop, client, nagad, held_verifies):
+    recharge = start(shop)
+    location = pay(recharge)
+    page = callback(client, location)
+    assert outcome(page) == "confirming" and nagad.count("verify") == 0
+    assert held_verifies == [("sms.verify_nagad_payment", shop.site_id, {"recharge_id": recharge["id"]})]
+    assert outcome(callback(client, location)) == "confirming" and len(held_verifies) == 1  # a reload queues nothing more
+    held_verifies.run()
+    progress = re.search(r'hx-get="(/payments/nagad/progress\?payment_ref_id=[^"]+)"', page.get_data(as_text=True)).group(1)
+    assert outcome(client.get(progress.replace("&amp;", "&"))) == "completed"
+    assert nagad.count("verify") == 1 and balance(shop) == "500.00"
+
+
 def test_a_forged_success_callback_before_paying_credits_nothing(app, shop, client, nagad):
     recharge = start(shop)
     with app.app_context():
@@ -201,7 +214,7 @@ def test_concurrent_verifications_credit_once(app, shop, nagad):
         with app.app_context():
             try:
                 barrier.wait()
-                service.verify_nagad_payment(shop.site_id, recharge["id"])
+                service.verify_payment(shop.site_id, recharge["id"], "nagad")
                 db.session.commit()
             except Exception as error:  # reported below: a failure in a thread must fail the test
                 errors.append(error)
