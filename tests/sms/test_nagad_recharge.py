@@ -1,7 +1,6 @@
 """Nagad recharges end to end against the Nagad sandbox over real sockets: the callback is never
 believed by itself, a worker asks Nagad's verify, and the wallet is credited exactly once."""
 import re
-import threading
 from datetime import timedelta
 from decimal import Decimal
 
@@ -17,6 +16,7 @@ from backend.sandbox.server import SandboxServer
 from backend.sms import service
 from backend.sms.models import PaymentGatewaySetting, Recharge, WalletEntry
 from backend.clock import utcnow
+from tests.sms.payments import balance, callback, callbacks_at_once, credits, outcome, verifications_at_once
 
 
 @pytest.fixture(scope="module")
@@ -51,18 +51,6 @@ def pay(recharge, action="pay"):
                            allow_redirects=False, timeout=5)
     assert answer.status_code == 302, answer.text[:300]
     return answer.headers["Location"]
-
-
-def callback(client, location):
-    return client.get("/" + location.split("/", 3)[3])
-
-
-def outcome(page):
-    return re.search(r'data-status="([a-z]+)"', page.get_data(as_text=True)).group(1)
-
-
-def balance(shop):
-    return shop.get("/api/sms/balance").json["balance"]
 
 
 def test_pay_with_nagad_credits_once_and_a_replayed_callback_changes_nothing(app, shop, client, nagad):
@@ -207,29 +195,11 @@ def test_concurrent_verifications_credit_once(app, shop, nagad):
     recharge = start(shop)
     pay(recharge)
     nagad.verify_latency = 0.3  # both are inside Nagad's verify at once
-    barrier = threading.Barrier(4)
-    errors = []
-
-    def verify():
-        with app.app_context():
-            try:
-                barrier.wait()
-                service.verify_payment(shop.site_id, recharge["id"], "nagad")
-                db.session.commit()
-            except Exception as error:  # reported below: a failure in a thread must fail the test
-                errors.append(error)
-                db.session.rollback()
-
-    threads = [threading.Thread(target=verify) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    errors = verifications_at_once(app, shop, recharge["id"], "nagad")
     assert not errors, errors
     assert nagad.count("verify") == 4
+    assert credits(app, shop) == [("recharge", Decimal("500"))]
     with app.app_context():
-        credits = db.session.execute(select(WalletEntry).where(WalletEntry.site_id == shop.site_id)).scalars().all()
-        assert [(entry.kind, entry.amount) for entry in credits] == [("recharge", Decimal("500"))]
         assert service.balance_of(shop.site_id) == Decimal("500")
         assert db.session.get(Recharge, recharge["id"]).status == "completed"
 
@@ -336,22 +306,11 @@ def test_concurrent_callbacks_credit_once(app, shop, nagad, monkeypatch):
 
     monkeypatch.setattr(recharges, "VERIFY_EVERY", timedelta(0))
     location = pay(start(shop))
-    path = "/" + location.split("/", 3)[3]
     nagad.verify_latency = 0.2
-    barrier = threading.Barrier(6)
-
-    def hit(_n):
-        with app.test_client() as client:
-            barrier.wait()
-            return client.get(path)
-
-    from concurrent.futures import ThreadPoolExecutor
-    with ThreadPoolExecutor(max_workers=6) as pool:
-        pages = list(pool.map(hit, range(6)))
+    pages = callbacks_at_once(app, location)
     assert [page.status_code for page in pages] == [200] * 6
     assert {outcome(page) for page in pages} <= {"completed", "confirming"}
     assert nagad.count("verify") >= 2  # several verifications really ran side by side
+    assert credits(app, shop) == [("recharge", Decimal("500"))]
     with app.app_context():
-        entries = db.session.execute(select(WalletEntry).where(WalletEntry.site_id == shop.site_id)).scalars().all()
-        assert [(entry.kind, entry.amount) for entry in entries] == [("recharge", Decimal("500"))]
         assert service.balance_of(shop.site_id) == Decimal("500")

@@ -2,22 +2,22 @@
 queues bKash's execute for a worker (it never waits on bKash), and the wallet is credited exactly
 once, whatever the callback, its replays and the network do."""
 import re
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
 import requests
-from sqlalchemy import select
 
 from backend.clock import utcnow
 from backend.extensions import db
 from backend.sandbox.bkash import BkashSandbox
 from backend.sandbox.server import SandboxServer
 from backend.sms import service
-from backend.sms.models import Recharge, WalletEntry
+from backend.sms.models import Recharge
+from tests.sms.payments import (
+    balance, callback, callbacks_at_once, credits, outcome, verifications_at_once,
+)
 from tests.sync.helpers import writes_while_asked
 
 
@@ -51,25 +51,6 @@ def pay(recharge, action="pay"):
                            allow_redirects=False, timeout=5)
     assert answer.status_code in (302, 303), answer.text[:300]
     return answer.headers["Location"]
-
-
-def callback(client, location):
-    """The browser following bKash's redirect back to the service."""
-    return client.get("/" + location.split("/", 3)[3])
-
-
-def outcome(page):
-    return re.search(r'data-status="([a-z]+)"', page.get_data(as_text=True)).group(1)
-
-
-def balance(shop):
-    return shop.get("/api/sms/balance").json["balance"]
-
-
-def credits(app, shop):
-    with app.app_context():
-        return [(entry.kind, entry.amount) for entry in
-                db.session.execute(select(WalletEntry).where(WalletEntry.site_id == shop.site_id)).scalars()]
 
 
 def asked(bkash):
@@ -219,17 +200,7 @@ def test_concurrent_callbacks_credit_once(app, shop, bkash, monkeypatch):
     from backend.sms import recharges
 
     monkeypatch.setattr(recharges, "VERIFY_EVERY", timedelta(0))
-    location = pay(start(shop))
-    path = "/" + location.split("/", 3)[3]
-    barrier = threading.Barrier(6)
-
-    def hit(_n):
-        with app.test_client() as client:
-            barrier.wait()
-            return client.get(path)
-
-    with ThreadPoolExecutor(max_workers=6) as pool:
-        pages = list(pool.map(hit, range(6)))
+    pages = callbacks_at_once(app, pay(start(shop)))
     assert [page.status_code for page in pages] == [200] * 6
     assert {outcome(page) for page in pages} <= {"completed", "confirming"}
     assert bkash.count("execute") >= 1
@@ -243,24 +214,7 @@ def test_concurrent_workers_credit_once(app, shop, bkash):
     payment at the same moment: bKash executes one, refuses the others (2117), one credit."""
     recharge = start(shop)
     pay(recharge)
-    barrier = threading.Barrier(4)
-    errors = []
-
-    def verify():
-        with app.app_context():
-            try:
-                barrier.wait()
-                service.verify_payment(shop.site_id, recharge["id"], "bkash")
-                db.session.commit()
-            except Exception as error:  # reported below: a failure in a thread must fail the test
-                errors.append(error)
-                db.session.rollback()
-
-    threads = [threading.Thread(target=verify) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    errors = verifications_at_once(app, shop, recharge["id"], "bkash")
     assert not errors, errors
     assert bkash.count("execute") == 4
     assert credits(app, shop) == [("recharge", Decimal("500"))]
