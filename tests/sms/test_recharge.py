@@ -267,3 +267,15 @@ def test_bkash_not_opening_the_payment_is_said_and_kept_on_record(shop, app, bka
 
 def test_unknown_payment_on_the_callback_is_404(client, bkash):
     assert client.get("/payments/bkash/callback?paymentID=nope&status=success").status_code == 404
+
+
+def test_the_callback_pages_in_bangla(app, shop, client, bkash, held_verifies):
+    bangla = {"Accept-Language": "bn-BD,bn;q=0.9"}
+    location = pay(start(shop))
+    page = client.get("/" + location.split("/", 3)[3], headers=bangla).get_data(as_text=True)
+    assert "বিকাশ-এর কাছে আপনার পেমেন্ট যাচাই করা হচ্ছে" in page and "Confirming" not in page
+    cancelled = pay(start(shop), action="cancel")
+    client.get("/" + cancelled.split("/", 3)[3])
+    held_verifies.run()  # the worker asks bKash about both
+    page = client.get("/" + cancelled.split("/", 3)[3], headers=bangla).get_data(as_text=True)
+    assert "পেমেন্ট বাতিল হয়েছে" in page and "cancelled" not in page.lower().replace('data-status="cancelled"', "")
