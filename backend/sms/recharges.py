@@ -323,16 +323,18 @@ def online_recharge(method: str, payment_id: str) -> Recharge | None:
                                                      Recharge.method == method)).scalar_one_or_none()
 
 
-def payment_returned(method: str, payment_id: str) -> Recharge | None:
+def payment_returned(method: str, payment_id: str, reported: str = "") -> Recharge | None:
     """bKash or Nagad sent the payer back (or someone typed, reloaded or replayed the address). The
     address is not signed, so nothing in it is believed and nobody is asked here: an open recharge
     gets the gateway's question queued for a worker (`verify_payment`), once per VERIFY_EVERY
     however many callbacks arrive at once (one conditional UPDATE: of concurrent callbacks one
     queues; PostgreSQL re-reads the row once the first commits, SQLite lets one writer in at a
-    time); the page then shows its progress. A finished recharge queues nothing."""
+    time); the page then shows its progress. A finished recharge queues nothing. `reported`, the
+    status the address carries (checked by the route), is logged, never acted on."""
     recharge = online_recharge(method, payment_id)
     if recharge is None or recharge.status not in OPEN_STATES:
         return recharge
+    log.info("%s sent the payer back for recharge %s (status %r)", PAYMENT_GATEWAYS[method].name, recharge.id, reported)
     now = utcnow()
     queued = db.session.execute(
         update(Recharge).where(Recharge.id == recharge.id, Recharge.status.in_(OPEN_STATES),

@@ -173,9 +173,10 @@ def bkash_callback():
     """Where bKash sends the shop owner's browser after paying, failing or cancelling
     (`?paymentID=…&status=success|failure|cancel`). The address is not signed, so it only queues
     bKash's execute (a worker asks; the page shows its progress). Without `status`: "check again"."""
-    if request.args.get("status", "success") not in BKASH_CALLBACK_STATUSES:
+    status = request.args.get("status", "")
+    if status and status not in BKASH_CALLBACK_STATUSES:
         return render_template("sms/payment_done.html", recharge=None), 400
-    return _payment_returned("bkash")
+    return _payment_returned("bkash", status)
 
 
 @payments_blp.get("/nagad/callback")
@@ -183,12 +184,12 @@ def bkash_callback():
 def nagad_callback():
     """Where Nagad sends the shop owner's browser after paying (or cancelling). The address is not
     signed, so it only queues a question to Nagad (a worker asks; the page shows its progress)."""
-    return _payment_returned("nagad")
+    return _payment_returned("nagad", (request.args.get("status") or "")[:20])
 
 
-def _payment_returned(method):
+def _payment_returned(method, reported):
     reference = request.args.get(PAYMENT_ARGS[method]) or ""
-    recharge = service.payment_returned(method, reference) if PAYMENT_REFERENCE.match(reference) else None
+    recharge = service.payment_returned(method, reference, reported) if PAYMENT_REFERENCE.match(reference) else None
     if recharge is None:
         return render_template("sms/payment_done.html", recharge=None), 404
     return _payment_page(recharge)
