@@ -1994,6 +1994,21 @@ BN.update({
 })
 
 
+# bKash's callback queues bKash's execute like Nagad's verify: one progress page for both (K3)
+BN.update({
+    "Confirming your payment with %(gateway)s…": "%(gateway)s-এর কাছে আপনার পেমেন্ট যাচাই করা হচ্ছে…",
+    "%(gateway)s is not answering right now. Bikri keeps asking; your balance goes up once %(gateway)s confirms. Do not pay a second time.":
+        "%(gateway)s এই মুহূর্তে সাড়া দিচ্ছে না। Bikri জিজ্ঞেস করতে থাকবে; %(gateway)s নিশ্চিত করলেই ব্যালান্স বাড়বে। দ্বিতীয়বার পেমেন্ট করবেন না।",
+    "This page updates by itself. You can also close it: your balance goes up as soon as %(gateway)s confirms the payment.":
+        "এই পাতা নিজে থেকেই আপডেট হবে। চাইলে বন্ধও করতে পারেন: %(gateway)s পেমেন্ট নিশ্চিত করলেই আপনার ব্যালান্স বাড়বে।",
+    "Payment cancelled": "পেমেন্ট বাতিল হয়েছে",
+    "%(gateway)s reports the payment cancelled. No money was added and none was taken. To recharge, start a new payment from the SMS page.":
+        "%(gateway)s জানাচ্ছে পেমেন্টটি বাতিল হয়েছে। কোনো টাকা যোগ হয়নি, কোনো টাকা কাটাও হয়নি। রিচার্জ করতে SMS পাতা থেকে নতুন পেমেন্ট শুরু করুন।",
+    "Payment not completed": "পেমেন্ট সম্পন্ন হয়নি",
+    "%(gateway)s did not complete the payment (for example a wrong PIN or too little balance). No money was added and none was taken by Bikri. To recharge, start a new payment from the SMS page.":
+        "%(gateway)s পেমেন্টটি সম্পন্ন করেনি (যেমন ভুল পিন বা অপর্যাপ্ত ব্যালান্স)। কোনো টাকা যোগ হয়নি, Bikri কোনো টাকা কাটেনি। রিচার্জ করতে SMS পাতা থেকে নতুন পেমেন্ট শুরু করুন।",
+})
+
 def main():
     path = Path(__file__).resolve().parent.parent / "backend/translations/bn/LC_MESSAGES/messages.po"
     with path.open("rb") as f:

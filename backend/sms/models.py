@@ -127,7 +127,7 @@ class Recharge(db.Model):
     created_by: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     completed_at: Mapped[datetime | None]
-    # when a worker was last sent to ask the gateway about the payment (Nagad's callback): a
+    # when a worker was last sent to ask the gateway about the payment (bKash's or Nagad's callback): a
     # callback reloaded or replayed queues that question at most once per VERIFY_EVERY
     verify_queued_at: Mapped[datetime | None]
 

@@ -12,7 +12,7 @@ from backend.commits import before_remote_call, keep_progress
 from backend.errors import ApiError, NotFound
 from backend.extensions import db
 from backend.integrations.payments import (
-    CANCELLED, COMPLETED, FAILED, PAYMENT_GATEWAYS, PaymentError, PaymentResult, get_payment_gateway,
+    CANCELLED, COMPLETED, FAILED, PAYMENT_GATEWAYS, PENDING, UNKNOWN, PaymentError, PaymentResult, get_payment_gateway,
 )
 from backend.licensing.models import Site
 from backend.money import to_poisha, whole_poisha
@@ -309,85 +309,83 @@ def close_held_recharge(recharge: Recharge, operator: str, reason: str) -> Recha
     return recharge
 
 
-def complete_recharge(payment_id: str, callback_status: str) -> Recharge | None:
-    """bKash sent the shopper back. The callback is unsigned, so we ask bKash what happened;
-    the wallet is credited once per recharge however often this runs (`settle`)."""
-    recharge = db.session.execute(select(Recharge).where(Recharge.payment_id == payment_id)).scalar_one_or_none()
-    # an "expired" attempt is asked too: a payer who paid late is credited, never lost
-    if recharge is None or recharge.status == "completed" or recharge.method != "bkash":
-        return recharge
-    gateway = _payment_gateway("bkash")
-    try:
-        if callback_status == "success":
-            result = gateway.execute_payment(payment_id)
-        else:
-            # "cancel" or "failure" arrives unsigned too: believe bKash, not the URL. A payment
-            # bKash still calls open stays pending; the reconcile job settles it.
-            result = gateway.query_payment(payment_id)
-    except PaymentError as error:
-        # a timeout, or "already executed" by a first callback: the status query tells the truth
-        log.info("bKash execute gave no answer for %s (%s); querying", payment_id, error.code)
-        try:
-            result = gateway.query_payment(payment_id)
-        except PaymentError as query_error:
-            log.warning("bKash query failed for %s: %s", payment_id, query_error.message)
-            return recharge  # still pending; the reconcile job asks again
-    settle(recharge, result)
-    # bKash's answer acted on (a credit, perhaps) survives, and is not held open while
-    # `reconcile_pending_recharges` asks bKash about the next payment
-    keep_progress()
-    return recharge
+# --- the payer back from bKash or Nagad: the callback only queues the question; a worker asks -------
 
-
-# --- Nagad: the callback only queues the question; a worker asks Nagad --------------------------
-
-# A callback reloaded, replayed or forged queues Nagad's verify at most this often per recharge.
+# A callback reloaded, replayed or forged queues the gateway's question at most this often per recharge.
 VERIFY_EVERY = timedelta(seconds=10)
+# What a worker runs to learn how an online payment ended (`verify_payment`).
+VERIFY_TASKS = {"bkash": "sms.verify_bkash_payment", "nagad": "sms.verify_nagad_payment"}
 
 
-def nagad_callback(payment_ref_id: str) -> Recharge | None:
-    """Nagad sent the payer back (or someone typed the address): nothing is believed from the URL.
-    An open recharge gets a verify queued for a worker (`verify_nagad_payment`), once per
-    VERIFY_EVERY however many callbacks arrive at once; the page then shows its progress."""
-    recharge = nagad_recharge(payment_ref_id)
+def online_recharge(method: str, payment_id: str) -> Recharge | None:
+    """The recharge bKash or Nagad knows by `payment_id` (bKash's paymentID, Nagad's payment_ref_id)."""
+    return db.session.execute(select(Recharge).where(Recharge.payment_id == payment_id,
+                                                     Recharge.method == method)).scalar_one_or_none()
+
+
+def payment_returned(method: str, payment_id: str, reported: str = "") -> Recharge | None:
+    """bKash or Nagad sent the payer back (or someone typed, reloaded or replayed the address). The
+    address is not signed, so nothing in it is believed and nobody is asked here: an open recharge
+    gets the gateway's question queued for a worker (`verify_payment`), once per VERIFY_EVERY
+    however many callbacks arrive at once (one conditional UPDATE: of concurrent callbacks one
+    queues; PostgreSQL re-reads the row once the first commits, SQLite lets one writer in at a
+    time); the page then shows its progress. A finished recharge queues nothing. `reported`, the
+    status the address carries (checked by the route), is logged, never acted on."""
+    recharge = online_recharge(method, payment_id)
     if recharge is None or recharge.status not in OPEN_STATES:
         return recharge
+    log.info("%s sent the payer back for recharge %s (status %r)", PAYMENT_GATEWAYS[method].name, recharge.id, reported)
     now = utcnow()
     queued = db.session.execute(
-        update(Recharge).where(Recharge.id == recharge.id, or_(Recharge.verify_queued_at.is_(None),
-                                                               Recharge.verify_queued_at < now - VERIFY_EVERY))
+        update(Recharge).where(Recharge.id == recharge.id, Recharge.status.in_(OPEN_STATES),
+                               or_(Recharge.verify_queued_at.is_(None), Recharge.verify_queued_at < now - VERIFY_EVERY))
         .values(verify_queued_at=now).execution_options(synchronize_session=False)
     ).rowcount == 1
     if queued:
-        enqueue("sms.verify_nagad_payment", site_id=recharge.site_id, recharge_id=recharge.id)
+        enqueue(VERIFY_TASKS[method], site_id=recharge.site_id, recharge_id=recharge.id)
     db.session.refresh(recharge)
     return recharge
 
 
-def nagad_recharge(payment_ref_id: str) -> Recharge | None:
-    return db.session.execute(select(Recharge).where(Recharge.payment_id == payment_ref_id,
-                                                     Recharge.method == "nagad")).scalar_one_or_none()
-
-
-def verify_nagad_payment(site_id: int, recharge_id: int, *, retry: bool = True) -> None:
-    """The task: ask Nagad's verify about the payment and settle it. Nagad not answering (a
-    timeout, a 5xx) raises so the worker tries again with backoff (`retry`), after saying so on
-    the recharge, which the payer's page shows; nothing is credited meanwhile."""
-    recharge = db.session.get(Recharge, recharge_id)
-    if recharge is None or recharge.site_id != site_id or recharge.method != "nagad" or recharge.status not in OPEN_STATES:
-        return
+def _ask_gateway(gateway, recharge: Recharge) -> PaymentResult:
+    """How the payment ended, in the gateway's own words. Nagad: its verify. bKash: execute, which
+    is what turns a payment the payer authorised into money (and is refused for one not authorised,
+    cancelled, failed or executed before: the adapter then reads bKash's own record). Execute
+    without an answer (a timeout, a 5xx): bKash's status query says whether it went through; a
+    payment still open then raises the execute's error, so the worker tries again later."""
+    if recharge.method != "bkash":
+        return gateway.query_payment(recharge.payment_id)
     try:
-        gateway = _payment_gateway("nagad")
+        return gateway.execute_payment(recharge.payment_id)
+    except PaymentError as error:
+        log.info("bKash execute gave no answer for %s (%s); querying", recharge.payment_id, error.code)
+        result = gateway.query_payment(recharge.payment_id)
+        if error.retryable and result.status in (PENDING, UNKNOWN):
+            raise error
+        return result
+
+
+def verify_payment(site_id: int, recharge_id: int, method: str, *, retry: bool = True) -> None:
+    """The task: ask bKash (execute) or Nagad (verify) how the payment ended and settle it, crediting
+    once. The gateway not answering (a timeout, a 5xx) raises so the worker tries again with backoff
+    (`retry`), after saying so on the recharge, which the payer's page shows; nothing is credited
+    meanwhile and the recharge stays open (the reconcile job asks again)."""
+    recharge = db.session.get(Recharge, recharge_id)
+    if recharge is None or recharge.site_id != site_id or recharge.method != method or recharge.status not in OPEN_STATES:
+        return
+    name = PAYMENT_GATEWAYS[method].name
+    try:
+        gateway = _payment_gateway(method)
     except RechargeUnavailable:  # switched off since the payment was opened: the reconcile job asks once it is back
-        recharge.note = "Nagad is switched off on this Bikri service; the payment is checked once it is on again."
+        recharge.note = f"{name} is switched off on this Bikri service; the payment is checked once it is on again."
         return
     before_remote_call()
     try:
-        result = gateway.query_payment(recharge.payment_id)
+        result = _ask_gateway(gateway, recharge)
     except PaymentError as error:
-        log.warning("Nagad verify failed for recharge %s: %s", recharge.id, error.message)
-        recharge.note = (f"Nagad is not answering ({error.message}); Bikri keeps asking." if error.retryable
-                         else f"Nagad refused to say how the payment ended: {error.message}")[:255]
+        log.warning("%s verify failed for recharge %s: %s", name, recharge.id, error.message)
+        recharge.note = (f"{name} is not answering ({error.message}); Bikri keeps asking." if error.retryable
+                         else f"{name} refused to say how the payment ended: {error.message}")[:255]
         keep_progress()
         if error.retryable and retry:
             raise
@@ -397,11 +395,12 @@ def verify_nagad_payment(site_id: int, recharge_id: int, *, retry: bool = True) 
 
 
 def verify_gave_up(site_id: int, recharge_id: int, error: str = "") -> None:
-    """Nagad stayed silent through every retry: the recharge stays open (the reconcile job asks
-    again every few minutes) and its page says why it waits."""
+    """The gateway stayed silent through every retry: the recharge stays open (the reconcile job
+    asks again every few minutes) and its page says why it waits."""
     recharge = db.session.get(Recharge, recharge_id)
     if recharge is not None and recharge.status in OPEN_STATES:
-        recharge.note = "Nagad is not answering; Bikri asks again every 5 minutes. Do not pay a second time."
+        name = PAYMENT_GATEWAYS[recharge.method].name
+        recharge.note = f"{name} is not answering; Bikri asks again every 5 minutes. Do not pay a second time."
 
 
 LATE_PAYMENT_WATCH = timedelta(days=1)
@@ -427,12 +426,9 @@ def reconcile_pending_recharges(older_than: timedelta = timedelta(minutes=2)) ->
                 (Recharge.status == "expired") & (Recharge.created_at > now - payment_window() - LATE_PAYMENT_WATCH)))
         .order_by(Recharge.id).limit(200)
     ).all()
-    for recharge_id, site_id, method, payment_id in pending:
-        if method == "bkash":
-            complete_recharge(payment_id, "success")
-        else:
-            verify_nagad_payment(site_id, recharge_id, retry=False)
-            keep_progress()
+    for recharge_id, site_id, method, _payment_id in pending:
+        verify_payment(site_id, recharge_id, method, retry=False)
+        keep_progress()
     # Only online attempts expire; a manual request waits for an operator however long it takes.
     expired = db.session.execute(
         update(Recharge).where(Recharge.status == "pending", Recharge.method.in_(ONLINE_METHODS),

@@ -32,12 +32,12 @@ from backend.sms.sending import (  # noqa: F401
 )
 
 from backend.sms.recharges import (  # noqa: F401
-    AlreadyDecided, approve_manual_recharge, check_recharge_amount, close_held_recharge, complete_recharge,
+    AlreadyDecided, approve_manual_recharge, check_recharge_amount, close_held_recharge,
     LATE_PAYMENT_WATCH, MANUAL_DAILY_LIMIT, MANUAL_REFERENCE_MAX, MANUAL_WAITING_LIMIT,
-    MAX_RECHARGE, nagad_callback, nagad_recharge, online_methods, ONLINE_METHODS, operator_credit,
+    MAX_RECHARGE, online_methods, online_recharge, ONLINE_METHODS, operator_credit, payment_returned,
     payment_callback_url, payment_window, RechargeUnavailable,
     reconcile_pending_recharges, recharge_of, reject_manual_recharge, REJECT_REASON_MAX, request_manual_recharge,
-    start_recharge, verify_nagad_payment, wait_until_opened,
+    start_recharge, verify_payment, wait_until_opened,
 )
 
 from backend.sms.history import (  # noqa: F401

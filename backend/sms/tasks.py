@@ -8,10 +8,11 @@ for its retry); a 429 comes back after its Retry-After without counting. When th
 used up the message fails and is refunded.
 
 A bulk batch's messages go out through the bulk lane (batches.deliver_batch); a recharge's
-payment is opened at bKash or Nagad by a worker too, and a Nagad payment is verified by one (K3).
+payment is opened at bKash or Nagad by a worker too, and once the payer is back a worker asks
+bKash (execute) or Nagad (verify) how it ended (K3): the callback page never waits on them.
 """
 from backend.sms import batches, sending
-from backend.sms.recharges import open_payment, payment_gave_up, verify_gave_up, verify_nagad_payment
+from backend.sms.recharges import open_payment, payment_gave_up, verify_gave_up, verify_payment
 from backend.tasks import task
 
 
@@ -49,10 +50,19 @@ def open_nagad_payment(site_id: int, recharge_id: int) -> None:
     open_payment(site_id, recharge_id)
 
 
-# Nagad down: asked again after 1, 2, 4 ... 30 s, about two minutes in all while the payer's page
-# waits; then the reconcile job asks every 5 minutes.
-@task("sms.verify_nagad_payment", lane="transactional", max_retries=6, min_backoff_ms=1_000, max_backoff_ms=30_000,
-      gave_up=verify_gave_up)
+# bKash or Nagad down: asked again after 1, 2, 4 ... 30 s, about two minutes in all while the payer's
+# page waits; then the reconcile job asks every 5 minutes.
+VERIFY_RETRIES = dict(lane="transactional", max_retries=6, min_backoff_ms=1_000, max_backoff_ms=30_000,
+                      gave_up=verify_gave_up)
+
+
+@task("sms.verify_bkash_payment", **VERIFY_RETRIES)
+def verify_bkash(site_id: int, recharge_id: int) -> None:
+    """Execute a payment at bKash after its callback (never believed by itself), and credit once."""
+    verify_payment(site_id, recharge_id, "bkash")
+
+
+@task("sms.verify_nagad_payment", **VERIFY_RETRIES)
 def verify_nagad(site_id: int, recharge_id: int) -> None:
     """Ask Nagad how a payment ended after its callback (never believed by itself), and credit once."""
-    verify_nagad_payment(site_id, recharge_id)
+    verify_payment(site_id, recharge_id, "nagad")

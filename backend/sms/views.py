@@ -1,8 +1,9 @@
 """The shop's SMS page inside wp-admin: balance, recharge, a test send with a live price,
 histories, and what SMS cost by day and purpose (S4–S8)."""
+import re
 from decimal import Decimal, InvalidOperation
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import select
 
@@ -155,24 +156,27 @@ def manual_recharge():
 payments_blp = Blueprint("payments", __name__, url_prefix="/payments", template_folder="templates")
 
 
-@payments_blp.get("/bkash/callback")
-def bkash_callback():
-    """Where bKash sends the shop owner's browser after paying (or cancelling)."""
-    payment_id = (request.args.get("paymentID") or "")[:80]
-    status = request.args.get("status", "")
-    recharge = service.complete_recharge(payment_id, status) if payment_id else None
-    if recharge is None:
-        return render_template("sms/payment_done.html", recharge=None), 404
-    return _payment_page(recharge)
-
-
-def _payment_page(recharge, template="sms/payment_done.html"):
-    return render_template(template, recharge=recharge,
-                           balance=service.balance_of(recharge.site_id) if recharge.status == "completed" else None)
-
-
 def _callback_limit():
     return current_app.config["PAYMENT_CALLBACK_RATE_LIMIT"]
+
+
+# The query argument each gateway names its payment by on the way back: bKash's paymentID, Nagad's payment_ref_id.
+PAYMENT_ARGS = {"bkash": "paymentID", "nagad": "payment_ref_id"}
+# What bKash puts in `status` when it sends the payer back; never believed, only checked.
+BKASH_CALLBACK_STATUSES = ("success", "failure", "cancel")
+PAYMENT_REFERENCE = re.compile(r"^[A-Za-z0-9_.+/=-]{1,80}$")  # bKash: letters and digits; Nagad: base64
+
+
+@payments_blp.get("/bkash/callback")
+@limiter.limit(_callback_limit)
+def bkash_callback():
+    """Where bKash sends the shop owner's browser after paying, failing or cancelling
+    (`?paymentID=…&status=success|failure|cancel`). The address is not signed, so it only queues
+    bKash's execute (a worker asks; the page shows its progress). Without `status`: "check again"."""
+    status = request.args.get("status", "")
+    if status and status not in BKASH_CALLBACK_STATUSES:
+        return render_template("sms/payment_done.html", recharge=None), 400
+    return _payment_returned("bkash", status)
 
 
 @payments_blp.get("/nagad/callback")
@@ -180,18 +184,31 @@ def _callback_limit():
 def nagad_callback():
     """Where Nagad sends the shop owner's browser after paying (or cancelling). The address is not
     signed, so it only queues a question to Nagad (a worker asks; the page shows its progress)."""
-    payment_ref_id = (request.args.get("payment_ref_id") or "")[:80]
-    recharge = service.nagad_callback(payment_ref_id) if payment_ref_id else None
+    return _payment_returned("nagad", (request.args.get("status") or "")[:20])
+
+
+def _payment_returned(method, reported):
+    reference = request.args.get(PAYMENT_ARGS[method]) or ""
+    recharge = service.payment_returned(method, reference, reported) if PAYMENT_REFERENCE.match(reference) else None
     if recharge is None:
         return render_template("sms/payment_done.html", recharge=None), 404
     return _payment_page(recharge)
 
 
-@payments_blp.get("/nagad/progress")
+@payments_blp.get("/<any(bkash, nagad):method>/progress")
 @limiter.limit(_callback_limit)
-def nagad_progress():
-    """Asked every few seconds by the callback page while Nagad's answer is awaited."""
-    recharge = service.nagad_recharge((request.args.get("payment_ref_id") or "")[:80])
+def payment_progress(method):
+    """Asked every few seconds by the callback page while the gateway's answer is awaited; reads only."""
+    reference = request.args.get(PAYMENT_ARGS[method]) or ""
+    recharge = service.online_recharge(method, reference) if PAYMENT_REFERENCE.match(reference) else None
     if recharge is None:
         abort(404)
     return _payment_page(recharge, "sms/_payment_outcome.html")
+
+
+def _payment_page(recharge, template="sms/payment_done.html"):
+    argument = {PAYMENT_ARGS[recharge.method]: recharge.payment_id}
+    return render_template(template, recharge=recharge,
+                           balance=service.balance_of(recharge.site_id) if recharge.status == "completed" else None,
+                           progress_url=url_for("payments.payment_progress", method=recharge.method, **argument),
+                           check_url=url_for(f"payments.{recharge.method}_callback", **argument))

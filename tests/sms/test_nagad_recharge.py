@@ -1,7 +1,6 @@
 """Nagad recharges end to end against the Nagad sandbox over real sockets: the callback is never
 believed by itself, a worker asks Nagad's verify, and the wallet is credited exactly once."""
 import re
-import threading
 from datetime import timedelta
 from decimal import Decimal
 
@@ -17,6 +16,7 @@ from backend.sandbox.server import SandboxServer
 from backend.sms import service
 from backend.sms.models import PaymentGatewaySetting, Recharge, WalletEntry
 from backend.clock import utcnow
+from tests.sms.payments import balance, callback, callbacks_at_once, credits, outcome, verifications_at_once
 
 
 @pytest.fixture(scope="module")
@@ -53,18 +53,6 @@ def pay(recharge, action="pay"):
     return answer.headers["Location"]
 
 
-def callback(client, location):
-    return client.get("/" + location.split("/", 3)[3])
-
-
-def outcome(page):
-    return re.search(r'data-status="([a-z]+)"', page.get_data(as_text=True)).group(1)
-
-
-def balance(shop):
-    return shop.get("/api/sms/balance").json["balance"]
-
-
 def test_pay_with_nagad_credits_once_and_a_replayed_callback_changes_nothing(app, shop, client, nagad):
     recharge = start(shop)
     assert recharge["payment_url"].startswith(nagad.url + "/check-out/")
@@ -82,6 +70,19 @@ def test_pay_with_nagad_credits_once_and_a_replayed_callback_changes_nothing(app
     assert (history[0]["method"], history[0]["status"]) == ("nagad", "completed") and history[0]["reference"]
     with app.app_context():
         assert service.balance_of(shop.site_id) == service.ledger_sum(shop.site_id) == Decimal("500")
+
+
+def test_the_callback_asks_nagad_nothing_and_a_worker_verifies(app, shop, client, nagad, held_verifies):
+    recharge = start(shop)
+    location = pay(recharge)
+    page = callback(client, location)
+    assert outcome(page) == "confirming" and nagad.count("verify") == 0
+    assert held_verifies == [("sms.verify_nagad_payment", shop.site_id, {"recharge_id": recharge["id"]})]
+    assert outcome(callback(client, location)) == "confirming" and len(held_verifies) == 1  # a reload queues nothing more
+    held_verifies.run()
+    progress = re.search(r'hx-get="(/payments/nagad/progress\?payment_ref_id=[^"]+)"', page.get_data(as_text=True)).group(1)
+    assert outcome(client.get(progress.replace("&amp;", "&"))) == "completed"
+    assert nagad.count("verify") == 1 and balance(shop) == "500.00"
 
 
 def test_a_forged_success_callback_before_paying_credits_nothing(app, shop, client, nagad):
@@ -194,29 +195,11 @@ def test_concurrent_verifications_credit_once(app, shop, nagad):
     recharge = start(shop)
     pay(recharge)
     nagad.verify_latency = 0.3  # both are inside Nagad's verify at once
-    barrier = threading.Barrier(4)
-    errors = []
-
-    def verify():
-        with app.app_context():
-            try:
-                barrier.wait()
-                service.verify_nagad_payment(shop.site_id, recharge["id"])
-                db.session.commit()
-            except Exception as error:  # reported below: a failure in a thread must fail the test
-                errors.append(error)
-                db.session.rollback()
-
-    threads = [threading.Thread(target=verify) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    errors = verifications_at_once(app, shop, recharge["id"], "nagad")
     assert not errors, errors
     assert nagad.count("verify") == 4
+    assert credits(app, shop) == [("recharge", Decimal("500"))]
     with app.app_context():
-        credits = db.session.execute(select(WalletEntry).where(WalletEntry.site_id == shop.site_id)).scalars().all()
-        assert [(entry.kind, entry.amount) for entry in credits] == [("recharge", Decimal("500"))]
         assert service.balance_of(shop.site_id) == Decimal("500")
         assert db.session.get(Recharge, recharge["id"]).status == "completed"
 
@@ -323,22 +306,11 @@ def test_concurrent_callbacks_credit_once(app, shop, nagad, monkeypatch):
 
     monkeypatch.setattr(recharges, "VERIFY_EVERY", timedelta(0))
     location = pay(start(shop))
-    path = "/" + location.split("/", 3)[3]
     nagad.verify_latency = 0.2
-    barrier = threading.Barrier(6)
-
-    def hit(_n):
-        with app.test_client() as client:
-            barrier.wait()
-            return client.get(path)
-
-    from concurrent.futures import ThreadPoolExecutor
-    with ThreadPoolExecutor(max_workers=6) as pool:
-        pages = list(pool.map(hit, range(6)))
+    pages = callbacks_at_once(app, location)
     assert [page.status_code for page in pages] == [200] * 6
     assert {outcome(page) for page in pages} <= {"completed", "confirming"}
     assert nagad.count("verify") >= 2  # several verifications really ran side by side
+    assert credits(app, shop) == [("recharge", Decimal("500"))]
     with app.app_context():
-        entries = db.session.execute(select(WalletEntry).where(WalletEntry.site_id == shop.site_id)).scalars().all()
-        assert [(entry.kind, entry.amount) for entry in entries] == [("recharge", Decimal("500"))]
         assert service.balance_of(shop.site_id) == Decimal("500")
