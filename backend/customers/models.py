@@ -28,6 +28,11 @@ class CustomerStats(db.Model):
         # the list by spend or by orders (keyset: key, id), and those filters' ranges
         Index("ix_customer_stats_site_spend_id", "site_id", "spend", "customer_id"),
         Index("ix_customer_stats_site_orders_id", "site_id", "orders", "customer_id"),
+        # a segment by spend or by orders: walking the whole list's order and skipping the other
+        # segments read 22,000–240,000 rows a page at 300,000 customers (a segment's spend and
+        # orders are far from the shop's: "promising" customers are not the biggest spenders)
+        Index("ix_customer_stats_site_segment_spend", "site_id", "segment", "spend", "customer_id"),
+        Index("ix_customer_stats_site_segment_orders", "site_id", "segment", "orders", "customer_id"),
         Index("ix_customer_stats_site_phone", "site_id", "phone", unique=True),
     )
 

@@ -1,6 +1,7 @@
 """customers (U1): the filters by tag and by product bought walk an index in the list's order —
 customer_tags carry copies of their customer's sort keys, and customer_products (a customer's
-products bought, with the same copies) is kept beside customer_stats
+products bought, with the same copies) is kept beside customer_stats; a segment by spend or
+by orders has its own indexes
 
 Revision ID: 1060
 Revises: 0970
@@ -54,9 +55,14 @@ def upgrade():
     op.drop_index('ix_customer_tags_site_tag', table_name='customer_tags')
     for key, column in INDEXED.items():
         op.create_index(f'ix_customer_tags_site_tag_{key}', 'customer_tags', ['site_id', 'tag', column, 'customer_id'])
+    # a segment by spend or by orders walks its own index too
+    op.create_index('ix_customer_stats_site_segment_spend', 'customer_stats', ['site_id', 'segment', 'spend', 'customer_id'])
+    op.create_index('ix_customer_stats_site_segment_orders', 'customer_stats', ['site_id', 'segment', 'orders', 'customer_id'])
 
 
 def downgrade():
+    op.drop_index('ix_customer_stats_site_segment_orders', table_name='customer_stats')
+    op.drop_index('ix_customer_stats_site_segment_spend', table_name='customer_stats')
     for key in INDEXED:
         op.drop_index(f'ix_customer_tags_site_tag_{key}', table_name='customer_tags')
     op.create_index('ix_customer_tags_site_tag', 'customer_tags', ['site_id', 'tag', 'customer_id'])

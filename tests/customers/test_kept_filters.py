@@ -158,10 +158,10 @@ def test_products_and_keys_follow_line_items_phone_moves_and_deletions(app, shop
 
 
 @pytest.mark.parametrize("sort", segments.SORTS)
-@pytest.mark.parametrize("filters", [{"tag": "vip"}, {"product_id": 11}])
+@pytest.mark.parametrize("filters", [{"tag": "vip"}, {"product_id": 11}, {"segment": "new"}])
 def test_the_list_walks_the_kept_tables_index_in_the_sorts_order(app, shop, sort, filters):
-    """PostgreSQL: the page is an index walk of the kept table in the sort's order (no sort node,
-    no scan of every matching customer), stopping after the page."""
+    """PostgreSQL: the page is an index walk of the kept table (or of the segment's index) in the
+    sort's order (no sort node, no scan of every matching customer), stopping after the page."""
     with app.app_context():
         if not on_postgresql():
             pytest.skip("the plan is PostgreSQL's")
@@ -184,6 +184,7 @@ def test_the_list_walks_the_kept_tables_index_in_the_sorts_order(app, shop, sort
         connection = db.session.connection().connection.driver_connection
         plan = "\n".join(row[0] for row in connection.execute("EXPLAIN " + statement, params).fetchall())
         index = {"last_order": "last", "spend": "spend", "orders": "orders"}[sort]
-        index = f"ix_customer_tags_site_tag_{index}" if "tag" in filters else f"ix_customer_products_site_product_{index}"
+        index = {"tag": "ix_customer_tags_site_tag_", "product_id": "ix_customer_products_site_product_",
+                 "segment": "ix_customer_stats_site_segment_"}[next(iter(filters))] + index
         assert re.search(f"Index (Only )?Scan Backward using {index} ", plan), plan
         assert "Sort" not in plan, plan
