@@ -12,9 +12,12 @@
 How the store is made: customers, orders (one line item each) and customer tags are inserted
 inside PostgreSQL with generate_series (no Python loop); `customer_stats` is then built by the
 product's own `stats.rebuild_site` (its time is printed: the rebuild an existing shop runs once).
-Run: .venv/bin/python bench/customers.py [--orders N] [--customers N] [--runs R]
+Run: .venv/bin/python bench/customers.py [--orders N] [--customers N] [--runs R] [--keep NAME] [--lists-only]
+(--keep NAME: the store is made once in database NAME and kept; later runs with the same NAME
+reuse it — to time two versions of the code against the same data, one after the other.)
 """
 import argparse
+import contextlib
 import os
 import resource
 import statistics
@@ -25,7 +28,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import throwaway_database  # noqa: E402
+import psycopg  # noqa: E402
+
+from bench.common import PG, throwaway_database  # noqa: E402
 
 TARGET_MS = 50.0
 CAMPAIGN_TARGET_S = 30.0
@@ -115,6 +120,11 @@ def time_lists(app, site_id, runs) -> int:
         "bought product 77": {"product_id": 77},
         "delivered ≥ 90 %": {"delivered_ratio_min": 90},
         "tag VIP": {"tag": "VIP"},
+        "tag VIP, by spend": {"tag": "VIP", "sort": "spend"},
+        "tag VIP, by orders": {"tag": "VIP", "sort": "orders"},
+        "bought product 77, by spend": {"product_id": 77, "sort": "spend"},
+        "bought product 77, by orders": {"product_id": 77, "sort": "orders"},
+        "tag bench-100k (a third of the shop)": {"tag": "bench-100k"},
         "phone search": {"phone": "01700012345"},
         "saved: Dhaka, 3+ orders, 5,000 ৳+": {"district": "Dhaka", "orders_min": 3, "spend_min": 5000},
     })
@@ -201,16 +211,28 @@ def time_campaign(app, site_id) -> bool:
         return took <= CAMPAIGN_TARGET_S
 
 
+@contextlib.contextmanager
+def kept_database(name: str):
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+    yield f"{PG}/{name}"
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--orders", type=int, default=1_000_000)
     parser.add_argument("--customers", type=int, default=300_000)
     parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--keep", help="make the store once in this database and keep it (reused when it exists)")
+    parser.add_argument("--lists-only", action="store_true", help="time the lists only (no campaign)")
     args = parser.parse_args()
     namespace = f"bench-customers-{uuid.uuid4().hex[:8]}"
-    with throwaway_database() as url:
+    with (kept_database(args.keep) if args.keep else throwaway_database()) as url:
         os.environ.setdefault("BIKRI_INSTANCE_DIR", "/tmp/bikri-bench-customers")
         from flask_migrate import upgrade
+
+        from sqlalchemy import text
 
         from backend.app import create_app
         from backend.extensions import db
@@ -219,9 +241,14 @@ def main():
                           "QUEUE_NAMESPACE": namespace})
         with app.app_context():
             upgrade()
-        site_id = fill(app, args.orders, args.customers)
+            site_id = db.session.execute(text("SELECT min(site_id) FROM customer_stats")).scalar() if args.keep else None
+            db.session.rollback()
+        if site_id is None:
+            site_id = fill(app, args.orders, args.customers)
+        print(f"load {Path('/proc/loadavg').read_text().strip()}", flush=True)
         failures = time_lists(app, site_id, args.runs)
-        ok = time_campaign(app, site_id)
+        print(f"load {Path('/proc/loadavg').read_text().strip()}", flush=True)
+        ok = True if args.lists_only else time_campaign(app, site_id)
         with app.app_context():
             db.session.remove()
             db.engine.dispose()

@@ -1,19 +1,18 @@
 """Filters over the customer read model: the list, the RFM segments and the shop's saved
 segments (a name and a set of filters). Every query is one indexed statement over
-customer_stats (bench/customers.py: p95 ≤ 50 ms at 300,000 customers)."""
+customer_stats, or over customer_tags / customer_products joined to it by id when a tag or a
+product filters (bench/customers.py: p95 ≤ 50 ms at 300,000 customers)."""
 import json
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, exists, false, func, select, tuple_
+from sqlalchemy import and_, exists, func, select, tuple_
 
-from backend.customers.models import CustomerStats, CustomerTag, SavedSegment
+from backend.customers.models import CustomerProduct, CustomerStats, CustomerTag, SavedSegment
 from backend.customers.stats import SEGMENTS
-from backend.database import in_list
 from backend.errors import ApiError
 from backend.extensions import db
-from backend.orders.models import Order, OrderItem
 from backend.phones import InvalidPhone, normalise_phone
 from backend.clock import utcnow
 
@@ -21,10 +20,9 @@ from backend.clock import utcnow
 FILTERS = ("segment", "spend_min", "spend_max", "orders_min", "orders_max", "ordered_within_days",
            "not_ordered_for_days", "district", "product_id", "delivered_ratio_min", "tag", "phone")
 PAGE_SIZE = 50
-FEW_NARROWED = 5000
 
 
-def conditions(site_id: int, filters: dict, now: datetime | None = None) -> list:
+def conditions(site_id: int, filters: dict, now: datetime | None = None, *, driven_by: str | None = None) -> list:
     s, now = CustomerStats, now or utcnow()
     where = [s.site_id == site_id]
     f = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
@@ -47,42 +45,21 @@ def conditions(site_id: int, filters: dict, now: datetime | None = None) -> list
     if "delivered_ratio_min" in f:  # delivered / (delivered + returned), in percent; no finished order: left out
         where.append(and_(s.delivered + s.returned > 0,
                           s.delivered * 100 >= f["delivered_ratio_min"] * (s.delivered + s.returned)))
-    # a tag or a product few customers have: their ids, fetched by key (`narrowed`); walking the
-    # list in order and probing each row would read hundreds of rows per match. A common one:
-    # probe while walking (a match comes every few rows).
-    if "tag" in f:
-        _narrow(where, select(CustomerTag.customer_id).where(CustomerTag.site_id == site_id, CustomerTag.tag == f["tag"]),
-                exists().where(CustomerTag.site_id == site_id, CustomerTag.customer_id == s.customer_id,
-                               CustomerTag.tag == f["tag"]))
-    if "product_id" in f:
-        _narrow(where, select(Order.customer_id)  # (not DISTINCT: LIMIT stops early; repeats are few)
-                .where(OrderItem.site_id == site_id, OrderItem.product_id == f["product_id"], Order.id == OrderItem.order_id,
-                       Order.deleted_at.is_(None), Order.customer_id.is_not(None)),
-                exists().where(Order.site_id == site_id, Order.customer_id == s.customer_id, Order.deleted_at.is_(None),
-                               OrderItem.order_id == Order.id, OrderItem.product_id == f["product_id"]))
+    # a tag or a product bought: a probe of the kept table by its key (counts, a campaign's
+    # phones, and the list when the other of the two drives it; `list_customers` walks the kept
+    # table itself in the sort's order)
+    if "tag" in f and driven_by != "tag":
+        where.append(exists().where(CustomerTag.customer_id == s.customer_id, CustomerTag.tag == f["tag"],
+                                    CustomerTag.site_id == site_id))
+    if "product_id" in f and driven_by != "product_id":
+        where.append(exists().where(CustomerProduct.customer_id == s.customer_id,
+                                    CustomerProduct.product_id == f["product_id"], CustomerProduct.site_id == site_id))
     if "phone" in f:  # a whole number: the unique (site, phone) index; part of one: a scan of the shop's customers
         try:
             where.append(s.phone == normalise_phone(f["phone"]))
         except InvalidPhone:
             where.append(s.phone.like(f"%{f['phone'][-10:].lstrip('+')}%"))
     return where
-
-
-class Narrowed(list):
-    """A condition that names the matching customers by id (few of them)."""
-
-
-def _narrow(where: list, ids_query, probe) -> None:
-    found = db.session.execute(ids_query.limit(FEW_NARROWED + 1)).scalars().all()
-    few = sorted(set(found))
-    if len(found) <= FEW_NARROWED:
-        where.append(Narrowed([in_list(CustomerStats.customer_id, few) if few else false()]))
-    else:
-        where.append(probe)
-
-
-def _flat(where: list) -> list:
-    return [c for w in where for c in (w if isinstance(w, Narrowed) else [w])]
 
 
 # how the list may be sorted, each descending with ties broken by id: latest order first, biggest
@@ -98,18 +75,29 @@ def sort_key(sort: str):
 def list_customers(site_id: int, filters: dict, *, sort: str = "last_order", cursor: str | None = None,
                    limit: int = PAGE_SIZE) -> dict:
     """A page of customers in the sort's order (keyset: the sort key, then id; never OFFSET, which
-    reads and drops every row before the page), and the cursor of the next."""
-    s, key = CustomerStats, sort_key(sort)
-    where = conditions(site_id, filters)
-    narrowed = any(isinstance(w, Narrowed) for w in where)
-    where = _flat(where)
-    if cursor:  # a row value, so the (site, key, id) index starts right there
-        value, customer_id = _read_cursor(cursor, sort)
-        where.append(tuple_(key, s.customer_id) < tuple_(value, customer_id))
-    # narrowed to a few ids: fetch those by key and sort them (an order the index cannot give, so
-    # the planner does not walk the whole list in order probing each row against the ids)
-    ordered = func.coalesce(key, key) if narrowed else key
-    rows = db.session.execute(select(s).where(*where).order_by(ordered.desc(), s.customer_id.desc())
+    reads and drops every row before the page), and the cursor of the next.
+
+    Filtered by a tag or a product bought, the page walks that kept table's (site, tag or
+    product, key, id) index instead — its rows carry copies of the customers' sort keys — and
+    joins each customer by id: a page reads about `limit` rows however rare or common the tag or
+    product is (probing customer_stats' order for a rare one read hundreds of rows per match;
+    fetching all its customers and sorting them grew with the tag)."""
+    s = CustomerStats
+    f = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
+    driver = "tag" if "tag" in f else "product_id" if "product_id" in f else None
+    statement = select(s)
+    if driver is None:
+        key, customer_id = sort_key(sort), s.customer_id
+    else:
+        kept = CustomerTag if driver == "tag" else CustomerProduct
+        key, customer_id = getattr(kept, sort_key(sort).key), kept.customer_id
+        statement = statement.select_from(kept).join(s, s.customer_id == kept.customer_id).where(
+            kept.site_id == site_id, (kept.tag == f["tag"]) if driver == "tag" else (kept.product_id == f["product_id"]))
+    where = conditions(site_id, f, driven_by=driver)
+    if cursor:  # a row value, so the (site, [tag | product,] key, id) index starts right there
+        value, after = _read_cursor(cursor, sort)
+        where.append(tuple_(key, customer_id) < tuple_(value, after))
+    rows = db.session.execute(statement.where(*where).order_by(key.desc(), customer_id.desc())
                               .limit(limit + 1)).scalars().all()
     more = len(rows) > limit
     rows = rows[:limit]
@@ -142,12 +130,12 @@ def segment_counts(site_id: int) -> dict:
 
 def count(site_id: int, filters: dict) -> int:
     return db.session.execute(select(func.count()).select_from(CustomerStats)
-                              .where(*_flat(conditions(site_id, filters)))).scalar_one()
+                              .where(*conditions(site_id, filters))).scalar_one()
 
 
 def phones_query(site_id: int, filters: dict):
     """The audience's phones (a campaign inserts them with INSERT ... SELECT)."""
-    return select(CustomerStats.phone).where(*_flat(conditions(site_id, filters)))
+    return select(CustomerStats.phone).where(*conditions(site_id, filters))
 
 
 def saved_segments(site_id: int) -> list[SavedSegment]:

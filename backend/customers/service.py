@@ -7,7 +7,7 @@ from sqlalchemy import delete, select
 
 from backend.customers import campaigns, segments, stats  # noqa: F401  (re-exported)
 from backend.customers.models import CustomerStats, CustomerTag, SavedSegment
-from backend.database import upsert_insert
+from backend.database import on_postgresql, upsert_insert
 from backend.extensions import db
 from backend.fraud.models import FraudCheck
 from backend.orders.models import Customer, Order
@@ -77,10 +77,15 @@ def customer_page(row: CustomerStats) -> dict:
 def set_tags(site_id: int, customer_id: int, tags: list[str]) -> list[str]:
     """Replace a customer's tags (trimmed, deduplicated, at most MAX_TAGS)."""
     wanted = sorted({t.strip()[:40] for t in tags if t and t.strip()})[:MAX_TAGS]
+    if on_postgresql():  # the lock stats.refresh takes: the keys copied below are not overtaken by a refresh
+        db.session.execute(select(Customer.id).where(Customer.id == customer_id).with_for_update())
     db.session.execute(delete(CustomerTag).where(CustomerTag.site_id == site_id, CustomerTag.customer_id == customer_id))
     if wanted:
+        keys = db.session.execute(select(*(getattr(CustomerStats, k) for k in stats.SORT_KEYS))
+                                  .where(CustomerStats.customer_id == customer_id)).first()
+        keys = dict(zip(stats.SORT_KEYS, keys or (None,) * len(stats.SORT_KEYS)))
         db.session.execute(upsert_insert(CustomerTag).values(
-            [{"site_id": site_id, "customer_id": customer_id, "tag": t, "created_at": utcnow()} for t in wanted])
+            [{"site_id": site_id, "customer_id": customer_id, "tag": t, "created_at": utcnow(), **keys} for t in wanted])
             .on_conflict_do_nothing(index_elements=["customer_id", "tag"]))
     return wanted
 

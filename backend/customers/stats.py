@@ -25,6 +25,12 @@ F: kept orders = orders − returned − cancelled, M: spend in taka), first mat
 - at_risk: last order 91–180 days ago with 2+ kept orders;
 - lost: everything older (or a single order more than 90 days ago).
 Recency moves with time: `rescore_segments` (an hourly job) moves the rows whose segment changed.
+
+The filters by tag and by product bought walk tables of their own in the list's order
+(customer_tags, customer_products: each row holds a copy of the customer's sort keys). Every
+write here keeps them in step in the same statement batch: a customer's products are rewritten
+from the same sales orders, and the tags' copies of last order, spend and orders are set from
+the row just written (None when the customer has no row).
 """
 from collections import defaultdict
 from datetime import datetime, timedelta
@@ -36,10 +42,11 @@ from backend.couriers.models import Consignment
 from backend.database import in_list, on_postgresql, upsert_insert
 from backend.extensions import db
 from backend.fraud.service import CANCELLED_WC, DELIVERED_PARCELS, DELIVERED_WC, RETURNED_PARCELS, RETURNED_WC
-from backend.orders.models import Customer, Order
+from backend.orders.models import Customer, Order, OrderItem
 from backend.clock import utcnow
-from backend.customers.models import CustomerStats
+from backend.customers.models import CustomerProduct, CustomerStats, CustomerTag
 
+SORT_KEYS = ("last_order_gmt", "spend", "orders")  # copied into customer_tags / customer_products
 SEGMENTS = ("champions", "loyal", "promising", "new", "at_risk", "lost")
 NEW_DAYS, ACTIVE_DAYS, RISK_DAYS = 30, 90, 180
 CHAMPION_ORDERS, CHAMPION_SPEND, LOYAL_ORDERS, RISK_ORDERS = 4, Decimal("5000"), 3, 2
@@ -155,23 +162,60 @@ def refresh(customer_ids) -> None:
         db.session.execute(statement.on_conflict_do_update(
             index_elements=["customer_id"],
             set_={c: statement.excluded[c] for c in next(iter(rows.values())) if c not in ("customer_id", "site_id")}))
+    db.session.execute(delete(CustomerProduct).where(in_list(CustomerProduct.customer_id, ids)))
+    _insert_products(rows)
+    _copy_keys_to_tags(in_list(CustomerTag.customer_id, ids))
 
 
 def rebuild_site(site_id: int) -> int:
     """Every customer of a shop recomputed from its orders, in chunks of customers (memory stays
     flat however big the shop). Returns how many customers have a row."""
     db.session.execute(delete(CustomerStats).where(CustomerStats.site_id == site_id))
+    db.session.execute(delete(CustomerProduct).where(CustomerProduct.site_id == site_id))
     written, after = 0, 0
     while True:
         ids = db.session.execute(select(Customer.id).where(Customer.site_id == site_id, Customer.id > after)
                                  .order_by(Customer.id).limit(REBUILD_CHUNK)).scalars().all()
         if not ids:
+            _copy_keys_to_tags(CustomerTag.site_id == site_id)
             return written
         rows = compute(ids)
         if rows:
             db.session.execute(insert(CustomerStats), list(rows.values()))
+        _insert_products(rows)
         written += len(rows)
         after = ids[-1]
+
+
+def products_of(customer_ids) -> dict[int, set[int]]:
+    """{customer id: the products in the customer's sales orders} (the orders `compute` counts)."""
+    found = defaultdict(set)
+    for customer_id, product_id in db.session.execute(
+            select(Order.customer_id, OrderItem.product_id).distinct().join(OrderItem, OrderItem.order_id == Order.id)
+            .where(in_list(Order.customer_id, customer_ids), Order.deleted_at.is_(None),
+                   Order.excluded_from_sales.is_(False), OrderItem.product_id.is_not(None))):
+        found[customer_id].add(product_id)
+    return found
+
+
+def _insert_products(rows: dict[int, dict]) -> None:
+    """customer_products for these freshly computed customers (their old rows already deleted)."""
+    if not rows:
+        return
+    products = products_of(list(rows))
+    values = [{"customer_id": customer_id, "product_id": product_id, "site_id": row["site_id"],
+               **{k: row[k] for k in SORT_KEYS}}
+              for customer_id, row in rows.items() for product_id in sorted(products.get(customer_id, ()))]
+    if values:
+        db.session.execute(insert(CustomerProduct), values)
+
+
+def _copy_keys_to_tags(which) -> None:
+    """The tags' copies of their customer's sort keys, from customer_stats (None: no row)."""
+    s = CustomerStats
+    db.session.execute(update(CustomerTag).where(which).values(
+        {k: select(getattr(s, k)).where(s.customer_id == CustomerTag.customer_id).scalar_subquery() for k in SORT_KEYS})
+        .execution_options(synchronize_session=False))
 
 
 def customers_of_phones(site_id: int, phones) -> set[int]:

@@ -50,14 +50,16 @@ def walk(site_id, filters, sort, limit):
 
 
 @pytest.mark.parametrize("sort", segments.SORTS)
-@pytest.mark.parametrize("filters", [{}, {"district": "Dhaka"}, {"orders_min": 2}, {"spend_min": Decimal("1000")}])
+@pytest.mark.parametrize("filters", [{}, {"district": "Dhaka"}, {"orders_min": 2}, {"spend_min": Decimal("1000")},
+                                     {"segment": "lost"}])
 def test_every_page_walk_gives_each_customer_once_in_order(app, customers, sort, filters):
     key = {"last_order": "last_order_gmt", "spend": "spend", "orders": "orders"}[sort]
     with app.app_context():
         rows = db.session.execute(select(CustomerStats).where(CustomerStats.site_id == customers.site_id)).scalars().all()
         matching = [r for r in rows if all({"district": r.district == filters.get("district"),
                                             "orders_min": r.orders >= filters.get("orders_min", 0),
-                                            "spend_min": r.spend >= filters.get("spend_min", 0)}[f] for f in filters)]
+                                            "spend_min": r.spend >= filters.get("spend_min", 0),
+                                            "segment": r.segment == filters.get("segment")}[f] for f in filters)]
         expected = [r.customer_id for r in sorted(matching, key=lambda r: (getattr(r, key), r.customer_id), reverse=True)]
         assert len({getattr(r, key) for r in matching}) < len(matching), "the data has ties to break"
         for limit in (1, 3, 7, 100):
