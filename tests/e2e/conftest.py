@@ -138,11 +138,12 @@ def service(tmp_path_factory, sandboxes):
 def install_checkout_stand_in(site_dir: Path) -> None:
     """WooCommerce cannot be installed here: a must-use plugin gives WordPress a checkout-like
     page at /checkout-stand-in/ and a Store API checkout route that fire WooCommerce's own
-    checkout hooks (wp-plugin/tests/stand-ins/checkout-page.php)."""
+    checkout hooks, and the Checkout block's extension points (integrations, slots, the Store
+    API's cart and cart/extensions) (wp-plugin/tests/stand-ins/checkout-page.php)."""
     stand_ins = ROOT / "wp-plugin" / "tests" / "stand-ins"
     mu_plugins = Path(site_dir) / "wp-content" / "mu-plugins"
     (mu_plugins / "bikri-stand-ins").mkdir(parents=True, exist_ok=True)
-    for name in ("woocommerce-checkout.php", "woocommerce-cart.php"):
+    for name in ("woocommerce-checkout.php", "woocommerce-cart.php", "woocommerce-blocks.php"):
         shutil.copy(stand_ins / name, mu_plugins / "bikri-stand-ins" / name)
     shutil.copy(stand_ins / "checkout-page.php", mu_plugins / "bikri-checkout-stand-in.php")
 

@@ -5,6 +5,12 @@ checkout-page.php) the guest proves the phone with the checkout code, sees the b
 points as a discount in the order review, and places the order; the order carries the hold, the
 plugin's queued job ties it to the order, and when the order reaches the service the hold is a
 redemption. The license is deactivated at the end.
+
+The same at the Checkout block (test_points_redeemed_at_the_block_checkout): a page holding the
+block, drawn by the stand-in's block script with WordPress's own React, SlotFill and PluginArea
+and WooCommerce Blocks' extension points stood in (the integration registry, wcSettings,
+ExperimentalOrderMeta, extensionCartUpdate and the Store API's cart/extensions route); the box is
+the plugin's real block script.
 """
 import json
 
@@ -13,7 +19,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import ARTIFACTS, activate, sign_in
 from tests.e2e.test_abandoned_checkout import no_sideways_scroll
-from tests.e2e.test_otp_checkout import fill_checkout, last_code, texts_to
+from tests.e2e.test_otp_checkout import block_checkout_page, fill_checkout, last_code, texts_to
 
 PHONE = "+8801711234567"
 
@@ -41,12 +47,12 @@ def points_of(service) -> str:
                                 f"print(balance_of(site.id, {PHONE!r}), ledger_sum(site.id, {PHONE!r}))")
 
 
-def test_points_redeemed_at_the_checkout(service, wordpress, sandboxes, browser):
+def shop_offering_points(service, wordpress, admin, email: str):
+    """Activates a license, turns checkout codes on and the programme on (10 points per 100 ৳,
+    a point worth 1 ৳, at least 50 at once); leaves `admin` on the Loyalty page."""
     wp = wordpress["url"]
-    admin_context = browser.new_context(viewport={"width": 1280, "height": 900})
-    admin = admin_context.new_page()
     sign_in(admin, wordpress)
-    key = service["cli"]("licenses", "create", "--email", "loyalty@e2e.test").strip().splitlines()[-1]
+    key = service["cli"]("licenses", "create", "--email", email).strip().splitlines()[-1]
     activate(admin, wordpress, key)
     service["cli"]("sms", "credit", wp, "10")
 
@@ -68,6 +74,21 @@ def test_points_redeemed_at_the_checkout(service, wordpress, sandboxes, browser)
     expect(frame.locator("#loyalty-settings")).to_contain_text("Saved.")
     # the frame told wp-admin, which pulled the checkout copy (points on) at once
     expect(admin.locator("html[data-bikri-synced=ok]")).to_have_count(1)
+    return frame
+
+
+def deactivate(admin, wordpress):
+    """Leave WordPress as we found it (no license): other browser tests start from there."""
+    admin.goto(f"{wordpress['url']}/wp-admin/admin.php?page=bikri-license")
+    admin.locator("#bikri-deactivate").click()
+    expect(admin.locator(".notice-success")).to_contain_text("deactivated")
+
+
+def test_points_redeemed_at_the_checkout(service, wordpress, sandboxes, browser):
+    wp = wordpress["url"]
+    admin_context = browser.new_context(viewport={"width": 1280, "height": 900})
+    admin = admin_context.new_page()
+    frame = shop_offering_points(service, wordpress, admin, "loyalty@e2e.test")
     ARTIFACTS.mkdir(exist_ok=True)
     for width in (360, 1280):
         admin.set_viewport_size({"width": width, "height": 900})
@@ -135,9 +156,87 @@ def test_points_redeemed_at_the_checkout(service, wordpress, sandboxes, browser)
     expect(frame.locator("#loyalty-points")).to_contain_text("Spent at checkout")
     expect(frame.locator("#loyalty-points strong")).to_have_text("20")
 
-    # Leave WordPress as we found it (no license): other browser tests start from there.
-    admin.goto(f"{wp}/wp-admin/admin.php?page=bikri-license")
-    admin.locator("#bikri-deactivate").click()
-    expect(admin.locator(".notice-success")).to_contain_text("deactivated")
+    deactivate(admin, wordpress)
     shopper.context.close()
     admin_context.close()
+
+
+def test_points_redeemed_at_the_block_checkout(service, wordpress, sandboxes, browser, tmp_path):
+    wp = wordpress["url"]
+    admin_context = browser.new_context(viewport={"width": 1280, "height": 900})
+    admin = admin_context.new_page()
+    try:
+        shop_offering_points(service, wordpress, admin, "loyalty-block@e2e.test")
+        # The site keeps its customers across licenses: what the other test left, and 140 more.
+        before = int(points_of(service).split()[0])
+        store_order(service, 601, "completed", "1460.00")  # 1,400 ৳ less shipping: 140 points
+        start = before + 140
+        assert points_of(service) == f"{start} {start}"
+
+        # A guest on a page holding the Checkout block: the box sits in the order summary.
+        shopper = browser.new_context(viewport={"width": 360, "height": 1000}).new_page()
+        shopper.goto(block_checkout_page(wordpress, tmp_path))
+        box = shopper.locator(".wc-block-components-sidebar #bikri-loyalty-block")
+        expect(box).to_be_visible()
+        expect(shopper.locator(".wc-block-components-totals-footer-item")).to_contain_text("4560.00")
+        box.locator(".bikri-loyalty__show").click()
+        expect(box.locator(".bikri-loyalty__status")).to_contain_text("Confirm your mobile number")
+
+        shopper.fill("#billing-phone", "01711-234567")
+        known = len(texts_to(sandboxes, "8801711234567"))
+        shopper.locator(".bikri-otp__send").click()
+        shopper.fill("#bikri-otp-code", last_code(sandboxes, "8801711234567", known))
+        shopper.locator("#bikri-otp-code").press("Enter")
+        expect(shopper.locator(".bikri-otp__status")).to_contain_text("Mobile number confirmed")
+
+        box.locator(".bikri-loyalty__show").click()
+        expect(box.locator(".bikri-loyalty__status")).to_contain_text(f"You have {start} points, worth {start}.00")
+        expect(box.locator("#bikri-loyalty-points")).to_have_value(str(start))
+        shopper.fill("#bikri-loyalty-points", "500")
+        box.locator(".bikri-loyalty__use").click()
+        expect(box.locator(".bikri-loyalty__status.is-error")).to_contain_text(f"Not enough points: you have {start}.")
+        shopper.fill("#bikri-loyalty-points", "100")
+        box.locator(".bikri-loyalty__use").click()
+        expect(box.locator(".bikri-loyalty__status")).to_contain_text("100 points applied: 100.00 ৳ off.")
+        # the block redraws its totals from the cart the Store API answered
+        fee = shopper.locator(".wc-block-components-totals-fees")
+        expect(fee).to_contain_text("Loyalty points")
+        expect(fee).to_contain_text("-100.00")
+        expect(shopper.locator(".wc-block-components-totals-footer-item")).to_contain_text("4460.00")
+        assert points_of(service) == f"{start - 100} {start - 100}"  # set aside at once
+        for width in (360, 1280):
+            shopper.set_viewport_size({"width": width, "height": 1000})
+            shopper.screenshot(path=str(ARTIFACTS / f"loyalty-checkout-block-{width}.png"), full_page=True)
+
+        # Reloaded, the box still shows the points applied (the cart's data, from the session).
+        shopper.reload()
+        expect(box.locator(".bikri-loyalty__status")).to_contain_text("100 points applied: 100.00 ৳ off.")
+        box.locator(".bikri-loyalty__remove").click()
+        expect(box.locator(".bikri-loyalty__status")).to_contain_text("Points removed.")
+        expect(fee).to_have_count(0)
+        expect(shopper.locator(".wc-block-components-totals-footer-item")).to_contain_text("4560.00")
+        assert points_of(service) == f"{start} {start}"  # given back at once
+
+        box.locator(".bikri-loyalty__show").click()
+        shopper.fill("#billing-phone", "01711-234567")  # the stand-in block keeps no field over a reload
+        shopper.fill("#bikri-loyalty-points", "60")
+        box.locator(".bikri-loyalty__use").click()
+        expect(fee).to_contain_text("-60.00")
+        shopper.locator(".wc-block-components-checkout-place-order-button").click()
+        received = shopper.locator(".wc-block-order-received")
+        expect(received).to_have_attribute("data-otp", "verified")
+        hold = received.get_attribute("data-loyalty-hold")
+        order_id = int(received.get_attribute("data-order-id"))
+        assert hold
+
+        requests.get(f"{wp}/wp-cron.php", timeout=30)
+        store_order(service, order_id, "processing", "4500.00")
+        status = shop_python(service, "from backend.loyalty.models import LoyaltyHold\n"
+                                      f"h = db.session.execute(select(LoyaltyHold).where(LoyaltyHold.token == {hold!r})).scalar_one()\n"
+                                      "print(h.status, h.order_wc_id, h.points)")
+        assert status == f"redeemed {order_id} 60"
+        assert points_of(service) == f"{start - 60} {start - 60}"
+        shopper.context.close()
+    finally:
+        deactivate(admin, wordpress)
+        admin_context.close()

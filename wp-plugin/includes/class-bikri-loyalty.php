@@ -22,9 +22,14 @@ if ( ! defined( 'ABSPATH' ) ) {
  * uses the hold in 30 minutes). Tying the hold to the order is queued, never a remote call in
  * the shopper's order request.
  *
- * The classic checkout shows the points box under the billing fields. The checkout block gets
- * the fee (the Store API's cart runs the same fee hook), but no box: offering points inside the
- * block needs a block integration, which is not built.
+ * The classic checkout shows the points box under the billing fields (admin-ajax calls). The
+ * checkout block shows the same box in its order summary (Bikri_Loyalty_Block, a WooCommerce
+ * Blocks integration whose script fills the ExperimentalOrderMeta slot): the balance comes from
+ * the same admin-ajax call, and points are applied or removed through the Store API's
+ * cart/extensions route (this class's update callback), whose answer carries the new cart, so the
+ * block redraws its totals with the fee. Both boxes take the same nonce and the same proof; the
+ * fee is the same hook on both checkouts. Without WooCommerce Blocks' extension points (older
+ * WooCommerce) nothing of this is registered and the classic box works as before.
  */
 final class Bikri_Loyalty {
 
@@ -72,6 +77,19 @@ final class Bikri_Loyalty {
 	 * Seconds a shopper waits for the service at most.
 	 */
 	const TIMEOUT = 5;
+
+	/**
+	 * The checkout block's name for us: the integration's name, the Store API namespace of the
+	 * cart/extensions calls and of the cart's data.
+	 */
+	const BLOCK_NAMESPACE = 'bikri-loyalty';
+
+	/**
+	 * The answer to this request's cart/extensions call, returned in the cart's data: {ok, code, message}.
+	 *
+	 * @var array|null
+	 */
+	private $block_answer = null;
 
 	/**
 	 * License state.
@@ -182,7 +200,7 @@ final class Bikri_Loyalty {
 		$shopper = $this->guard();
 		$answer  = $this->client->request( 'POST', '/api/v1/loyalty/balance', $shopper, true, array(), self::TIMEOUT );
 		if ( is_wp_error( $answer ) ) {
-			$this->refused( $answer );
+			$this->fail_with( $this->refusal( $answer ) );
 		}
 		$points = isset( $answer['points'] ) ? (int) $answer['points'] : 0;
 		$least  = isset( $answer['min_redeem'] ) ? (int) $answer['min_redeem'] : 1;
@@ -207,38 +225,15 @@ final class Bikri_Loyalty {
 		$shopper = $this->guard();
 		// phpcs:ignore WordPress.Security.NonceVerification.Missing -- guard() checked the nonce.
 		$points = isset( $_POST['points'] ) ? absint( wp_unslash( $_POST['points'] ) ) : 0;
-		if ( $points < 1 ) {
-			$this->fail( 'validation_error', __( 'Enter how many points to use.', 'bikri' ), 422 );
+		$hold   = $this->take_hold( $shopper, $points );
+		if ( is_wp_error( $hold ) ) {
+			$this->fail_with( $hold );
 		}
-		$this->give_back_session_hold();
-		$body = array_merge(
-			$shopper,
-			array(
-				'points'          => $points,
-				'idempotency_key' => wp_generate_uuid4(),
-				'cart_total'      => $this->cart_total(),
-			)
-		);
-		$answer = $this->client->request( 'POST', '/api/v1/loyalty/holds', $body, true, array(), self::TIMEOUT );
-		if ( is_wp_error( $answer ) ) {
-			$this->refused( $answer );
-		}
-		if ( empty( $answer['hold'] ) ) {
-			$this->fail( 'bikri_bad_response', __( 'Something went wrong. Try again.', 'bikri' ), 502 );
-		}
-		$hold = array(
-			'hold'   => (string) $answer['hold'],
-			'points' => (int) $answer['points'],
-			'value'  => (string) $answer['value'],
-			'phone'  => (string) $shopper['phone'],
-		);
-		WC()->session->set( self::SESSION_KEY, $hold );
 		wp_send_json_success(
 			array(
 				'points'  => $hold['points'],
 				'value'   => $hold['value'],
-				/* translators: 1: points, 2: taka */
-				'message' => sprintf( __( '%1$d points applied: %2$s ৳ off.', 'bikri' ), $hold['points'], $hold['value'] ),
+				'message' => $this->applied_message( $hold ),
 			)
 		);
 	}
@@ -250,6 +245,167 @@ final class Bikri_Loyalty {
 		$this->guard_request();
 		$this->give_back_session_hold();
 		wp_send_json_success( array( 'message' => __( 'Points removed.', 'bikri' ) ) );
+	}
+
+	// --- the checkout block (WooCommerce Blocks, Store API) -------------------------------------
+
+	/**
+	 * WooCommerce Blocks loaded: the cart/extensions callback and the cart's data (skipped where
+	 * the Store API lacks them).
+	 */
+	public function action_blocks_loaded() {
+		if ( function_exists( 'woocommerce_store_api_register_update_callback' ) ) {
+			woocommerce_store_api_register_update_callback(
+				array(
+					'namespace' => self::BLOCK_NAMESPACE,
+					'callback'  => array( $this, 'store_api_update' ),
+				)
+			);
+		}
+		if ( function_exists( 'woocommerce_store_api_register_endpoint_data' ) && class_exists( '\Automattic\WooCommerce\StoreApi\Schemas\V1\CartSchema' ) ) {
+			woocommerce_store_api_register_endpoint_data(
+				array(
+					'endpoint'        => \Automattic\WooCommerce\StoreApi\Schemas\V1\CartSchema::IDENTIFIER,
+					'namespace'       => self::BLOCK_NAMESPACE,
+					'data_callback'   => array( $this, 'store_api_cart_data' ),
+					'schema_callback' => array( $this, 'store_api_cart_schema' ),
+					'schema_type'     => ARRAY_A,
+				)
+			);
+		}
+	}
+
+	/**
+	 * The Checkout block's integrations are being registered: ours loads the box's script.
+	 *
+	 * @param object $registry WooCommerce Blocks' IntegrationRegistry.
+	 */
+	public function action_checkout_block_registration( $registry ) {
+		if ( ! is_object( $registry ) || ! is_callable( array( $registry, 'register' ) ) || ! interface_exists( '\Automattic\WooCommerce\Blocks\Integrations\IntegrationInterface' ) ) {
+			return;
+		}
+		require_once __DIR__ . '/class-bikri-loyalty-block.php';
+		$registry->register( new Bikri_Loyalty_Block( $this ) );
+	}
+
+	/**
+	 * The block's script data: where the balance is asked, the nonce, the box's words.
+	 *
+	 * @return array
+	 */
+	public function block_script_data() {
+		return array(
+			'namespace' => self::BLOCK_NAMESPACE,
+			'ajaxUrl'   => admin_url( 'admin-ajax.php' ),
+			'action'    => self::ACTION_BALANCE,
+			'nonce'     => wp_create_nonce( self::NONCE_ACTION ),
+			'text'      => array(
+				'title'   => __( 'Loyalty points', 'bikri' ),
+				'show'    => __( 'Use my points', 'bikri' ),
+				'use'     => __( 'Use points', 'bikri' ),
+				'amount'  => __( 'Points to use', 'bikri' ),
+				'remove'  => __( 'Remove points', 'bikri' ),
+				'loading' => __( 'Checking your points…', 'bikri' ),
+				'network' => __( 'Could not reach the shop. Check your connection and try again.', 'bikri' ),
+			),
+		);
+	}
+
+	/**
+	 * Store API cart/extensions, namespace bikri-loyalty: {action: apply, points, nonce} or
+	 * {action: remove, nonce}. The same checks as the classic box's calls; a refusal is not thrown
+	 * but answered in the cart's data (store_api_cart_data), so the shopper reads its words
+	 * whatever the WooCommerce version does with a failed cart update.
+	 *
+	 * @param array $data The data the block's script sent.
+	 */
+	public function store_api_update( $data ) {
+		$this->block_answer = $this->block_call( is_array( $data ) ? $data : array() );
+	}
+
+	/**
+	 * What the block asked, done or refused.
+	 *
+	 * @param array $data The data the block's script sent.
+	 * @return array {ok, code, message}
+	 */
+	private function block_call( array $data ) {
+		$nonce   = isset( $data['nonce'] ) && is_string( $data['nonce'] ) ? $data['nonce'] : '';
+		$refused = $this->refusal_before_call( false !== wp_verify_nonce( $nonce, self::NONCE_ACTION ) );
+		if ( null !== $refused ) {
+			return $this->answer_of( $refused );
+		}
+		$action = isset( $data['action'] ) ? (string) $data['action'] : '';
+		if ( 'remove' === $action ) {
+			$this->give_back_session_hold();
+			return array(
+				'ok'      => true,
+				'code'    => 'removed',
+				'message' => __( 'Points removed.', 'bikri' ),
+			);
+		}
+		if ( 'apply' !== $action ) {
+			return $this->answer_of( new WP_Error( 'bikri_bad_request', __( 'Something went wrong. Try again.', 'bikri' ) ) );
+		}
+		$shopper = $this->whose_points();
+		if ( is_wp_error( $shopper ) ) {
+			return $this->answer_of( $shopper );
+		}
+		$hold = $this->take_hold( $shopper, isset( $data['points'] ) && is_scalar( $data['points'] ) ? absint( $data['points'] ) : 0 );
+		if ( is_wp_error( $hold ) ) {
+			return $this->answer_of( $hold );
+		}
+		return array(
+			'ok'      => true,
+			'code'    => 'applied',
+			'message' => $this->applied_message( $hold ),
+		);
+	}
+
+	/**
+	 * The Store API cart's data under bikri-loyalty: the points applied (from the session, no
+	 * remote call) and, in a cart/extensions answer, what became of the call.
+	 *
+	 * @return array
+	 */
+	public function store_api_cart_data() {
+		$hold = $this->session_hold();
+		return array(
+			'points'  => null === $hold ? 0 : (int) $hold['points'],
+			'value'   => null === $hold ? '' : (string) $hold['value'],
+			'applied' => null === $hold ? '' : $this->applied_message( $hold ),
+			'answer'  => $this->block_answer,
+		);
+	}
+
+	/**
+	 * The schema of store_api_cart_data().
+	 *
+	 * @return array
+	 */
+	public function store_api_cart_schema() {
+		$read = array(
+			'context'  => array( 'view', 'edit' ),
+			'readonly' => true,
+		);
+		return array(
+			'points'  => array(
+				'description' => __( 'Loyalty points applied to the cart.', 'bikri' ),
+				'type'        => 'integer',
+			) + $read,
+			'value'   => array(
+				'description' => __( 'What the applied points take off, in taka.', 'bikri' ),
+				'type'        => 'string',
+			) + $read,
+			'applied' => array(
+				'description' => __( 'The applied points, in the shopper\'s words.', 'bikri' ),
+				'type'        => 'string',
+			) + $read,
+			'answer'  => array(
+				'description' => __( 'What became of the last points call: ok, code, message.', 'bikri' ),
+				'type'        => array( 'object', 'null' ),
+			) + $read,
+		);
 	}
 
 	// --- the cart and the order ----------------------------------------------------------------
@@ -370,27 +526,104 @@ final class Bikri_Loyalty {
 	}
 
 	/**
-	 * Points offered, the page's nonce, a WooCommerce session: else refused before any remote call.
+	 * Sets points aside at the service for this cart (giving back the session's earlier hold);
+	 * the session keeps the new hold, and the cart's fee follows.
+	 *
+	 * @param array $shopper Whose points (whose_points()).
+	 * @param int   $points  How many.
+	 * @return array|WP_Error The hold {hold, points, value, phone}, or the refusal in the shopper's words.
 	 */
-	private function guard_request() {
-		if ( ! $this->offered() ) {
-			$this->fail( 'bikri_loyalty_off', __( 'This shop does not offer points now.', 'bikri' ), 409 );
+	private function take_hold( array $shopper, $points ) {
+		if ( $points < 1 ) {
+			return new WP_Error( 'validation_error', __( 'Enter how many points to use.', 'bikri' ), array( 'status' => 422 ) );
 		}
-		if ( false === check_ajax_referer( self::NONCE_ACTION, 'nonce', false ) ) {
-			$this->fail( 'bikri_bad_nonce', __( 'This page has expired. Reload it and try again.', 'bikri' ), 403 );
+		$this->give_back_session_hold();
+		$body   = array_merge(
+			$shopper,
+			array(
+				'points'          => $points,
+				'idempotency_key' => wp_generate_uuid4(),
+				'cart_total'      => $this->cart_total(),
+			)
+		);
+		$answer = $this->client->request( 'POST', '/api/v1/loyalty/holds', $body, true, array(), self::TIMEOUT );
+		if ( is_wp_error( $answer ) ) {
+			return $this->refusal( $answer );
+		}
+		if ( empty( $answer['hold'] ) ) {
+			return new WP_Error( 'bikri_bad_response', __( 'Something went wrong. Try again.', 'bikri' ), array( 'status' => 502 ) );
+		}
+		$hold = array(
+			'hold'   => (string) $answer['hold'],
+			'points' => (int) $answer['points'],
+			'value'  => (string) $answer['value'],
+			'phone'  => (string) $shopper['phone'],
+		);
+		WC()->session->set( self::SESSION_KEY, $hold );
+		return $hold;
+	}
+
+	/**
+	 * "N points applied: X ৳ off."
+	 *
+	 * @param array $hold The hold.
+	 * @return string
+	 */
+	private function applied_message( array $hold ) {
+		/* translators: 1: points, 2: taka */
+		return sprintf( __( '%1$d points applied: %2$s ৳ off.', 'bikri' ), (int) $hold['points'], $hold['value'] );
+	}
+
+	/**
+	 * Points offered, the page's nonce, a WooCommerce session: else the refusal, before any remote call.
+	 *
+	 * @param bool $nonce_ok Whether the call carried the page's nonce.
+	 * @return WP_Error|null
+	 */
+	private function refusal_before_call( $nonce_ok ) {
+		if ( ! $this->offered() ) {
+			return new WP_Error( 'bikri_loyalty_off', __( 'This shop does not offer points now.', 'bikri' ), array( 'status' => 409 ) );
+		}
+		if ( ! $nonce_ok ) {
+			return new WP_Error( 'bikri_bad_nonce', __( 'This page has expired. Reload it and try again.', 'bikri' ), array( 'status' => 403 ) );
 		}
 		if ( ! function_exists( 'WC' ) || ! is_object( WC()->session ) ) {
-			$this->fail( 'bikri_no_session', __( 'This page has expired. Reload it and try again.', 'bikri' ), 409 );
+			return new WP_Error( 'bikri_no_session', __( 'This page has expired. Reload it and try again.', 'bikri' ), array( 'status' => 409 ) );
+		}
+		return null;
+	}
+
+	/**
+	 * admin-ajax: the checks of refusal_before_call(), else the JSON error and stop.
+	 */
+	private function guard_request() {
+		$refused = $this->refusal_before_call( false !== check_ajax_referer( self::NONCE_ACTION, 'nonce', false ) );
+		if ( null !== $refused ) {
+			$this->fail_with( $refused );
 		}
 	}
 
 	/**
-	 * The checks of guard_request(), then whose points: the fields the service needs to know the phone is theirs.
+	 * admin-ajax: the checks of guard_request(), then whose points.
 	 *
 	 * @return array {phone, account: true} or {phone, proof, proof_version}
 	 */
 	private function guard() {
 		$this->guard_request();
+		$shopper = $this->whose_points();
+		if ( is_wp_error( $shopper ) ) {
+			$this->fail_with( $shopper );
+		}
+		return $shopper;
+	}
+
+	/**
+	 * Whose points: the fields the service needs to know the phone is theirs (a signed-in
+	 * customer's own billing phone, or a guest's phone verified by the checkout code).
+	 *
+	 * @return array|WP_Error {phone, account: true} or {phone, proof, proof_version}
+	 */
+	private function whose_points() {
 		$user = get_current_user_id();
 		if ( $user > 0 ) {
 			$phone = Bikri_Phone::normalise( (string) get_user_meta( $user, 'billing_phone', true ) );
@@ -409,15 +642,16 @@ final class Bikri_Loyalty {
 				'proof_version' => Bikri_Otp_Proof::version( $this->license->export_key() ),
 			);
 		}
-		$this->fail( 'bikri_loyalty_prove', __( 'Confirm your mobile number with the code we send by SMS, then use your points.', 'bikri' ), 403 );
+		return new WP_Error( 'bikri_loyalty_prove', __( 'Confirm your mobile number with the code we send by SMS, then use your points.', 'bikri' ), array( 'status' => 403 ) );
 	}
 
 	/**
-	 * Answers the service's refusal in the shopper's words.
+	 * The service's refusal in the shopper's words.
 	 *
 	 * @param WP_Error $error The client's error.
+	 * @return WP_Error The same code, the shopper's message, the status to answer.
 	 */
-	private function refused( WP_Error $error ) {
+	private function refusal( WP_Error $error ) {
 		$code     = $error->get_error_code();
 		$status   = Bikri_Api_Client::status_of( $error );
 		$data     = $error->get_error_data();
@@ -433,7 +667,31 @@ final class Bikri_Loyalty {
 			'more_than_order'     => sprintf( __( 'The points are worth more than the order: use at most %d.', 'bikri' ), isset( $details['points'][0] ) ? (int) $details['points'][0] : 0 ),
 		);
 		$message = isset( $messages[ $code ] ) ? $messages[ $code ] : __( 'Your points cannot be used right now. Try again.', 'bikri' );
-		$this->fail( $code, $message, $status >= 400 ? $status : 502 );
+		return new WP_Error( $code, $message, array( 'status' => $status >= 400 ? $status : 502 ) );
+	}
+
+	/**
+	 * A refusal as the block's answer.
+	 *
+	 * @param WP_Error $error The refusal.
+	 * @return array {ok: false, code, message}
+	 */
+	private function answer_of( WP_Error $error ) {
+		return array(
+			'ok'      => false,
+			'code'    => (string) $error->get_error_code(),
+			'message' => (string) $error->get_error_message(),
+		);
+	}
+
+	/**
+	 * Sends a refusal as the JSON error and stops.
+	 *
+	 * @param WP_Error $error The refusal (its data's status the HTTP status).
+	 */
+	private function fail_with( WP_Error $error ) {
+		$data = $error->get_error_data();
+		$this->fail( $error->get_error_code(), $error->get_error_message(), is_array( $data ) && isset( $data['status'] ) ? (int) $data['status'] : 400 );
 	}
 
 	/**

@@ -298,6 +298,13 @@ final class Bikri_Plugin {
 		add_action( 'woocommerce_checkout_order_processed', array( $loyalty, 'action_checkout_order_processed' ), 20, 3 );
 		add_action( 'woocommerce_store_api_checkout_order_processed', array( $loyalty, 'spend_on' ), 20 );
 		add_action( Bikri_Loyalty::ATTACH_HOOK, array( $loyalty, 'action_attach' ), 10, 3 );
+		// The Checkout block: the box's script (an integration) and its Store API calls; nothing without WooCommerce Blocks.
+		add_action( 'woocommerce_blocks_checkout_block_registration', array( $loyalty, 'action_checkout_block_registration' ) );
+		if ( did_action( 'woocommerce_blocks_loaded' ) ) {
+			$loyalty->action_blocks_loaded();
+		} else {
+			add_action( 'woocommerce_blocks_loaded', array( $loyalty, 'action_blocks_loaded' ) );
+		}
 
 		// The courier consignment on the order screen, emails and invoices (O8).
 		add_action( 'woocommerce_admin_order_data_after_shipping_address', array( 'Bikri_Consignment', 'action_admin_order' ) );

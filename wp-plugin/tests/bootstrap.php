@@ -44,6 +44,7 @@ require __DIR__ . '/stand-ins/woocommerce-functions.php';
 require __DIR__ . '/stand-ins/action-scheduler.php';
 require __DIR__ . '/stand-ins/woocommerce-checkout.php';
 require __DIR__ . '/stand-ins/woocommerce-cart.php';
+require __DIR__ . '/stand-ins/woocommerce-blocks.php';
 require __DIR__ . '/stand-ins/woocommerce-emails.php';
 require __DIR__ . '/stand-ins/woocommerce-product.php';
 require __DIR__ . '/class-bikri-test-case.php';

@@ -3,7 +3,9 @@
  * Loyalty points at checkout (U2): the box only while points are offered, nonce and proof
  * checked before any remote call, whose points the service is told (a signed-in customer's own
  * phone, or a guest's OTP proof), the hold kept in the session and added as a negative fee, the
- * placed order carrying the hold and the queued call tying it to the order.
+ * placed order carrying the hold and the queued call tying it to the order. The checkout block:
+ * the integration loading the box's script while points are offered, and the Store API's
+ * cart/extensions callback with the classic box's checks (nonce, proof) before any remote call.
  *
  * @package Bikri
  */
@@ -23,6 +25,15 @@ class Bikri_Loyalty_Test extends Bikri_Test_Case {
 		WC()->cart              = new WC_Cart();
 		WC()->cart->total       = '1560.00';
 		$this->answer_as_admin_ajax();
+		// WooCommerce Blocks' registrations, as a fresh request has them (stand-ins/woocommerce-blocks.php).
+		Bikri\Tests\Store_Api::reset();
+		do_action( 'woocommerce_blocks_loaded' );
+		// A request's answer to the block (set by its cart/extensions call) starts empty.
+		if ( property_exists( Bikri_Loyalty::class, 'block_answer' ) ) {
+			$answer = new ReflectionProperty( Bikri_Loyalty::class, 'block_answer' );
+			$answer->setAccessible( true );
+			$answer->setValue( $this->plugin->loyalty, null );
+		}
 	}
 
 	protected function tearDown(): void {
@@ -213,6 +224,143 @@ class Bikri_Loyalty_Test extends Bikri_Test_Case {
 		$answer = $this->ajax( 'handle_remove' );
 		$this->assertTrue( $answer['success'] );
 		$this->assertSame( 'DELETE', end( $this->requests )[1]['method'] );
+		$this->assertNull( WC()->session->get( Bikri_Loyalty::SESSION_KEY ) );
+		WC()->cart->fees = array();
+		do_action( 'woocommerce_cart_calculate_fees', WC()->cart );
+		$this->assertSame( array(), WC()->cart->get_fees() );
+	}
+
+	// --- the checkout block -------------------------------------------------------------------
+
+	/**
+	 * The Checkout block's cart/extensions call in our namespace, as the Store API runs it; the
+	 * cart's data under bikri-loyalty.
+	 *
+	 * @param array $data  The data the box's script sends.
+	 * @param bool  $nonce Whether it carries the page's nonce.
+	 * @return array
+	 */
+	private function block( array $data, $nonce = true ) {
+		if ( $nonce ) {
+			$data['nonce'] = wp_create_nonce( Bikri_Loyalty::NONCE_ACTION );
+		}
+		$extensions = Bikri\Tests\Store_Api::cart_extensions( Bikri_Loyalty::BLOCK_NAMESPACE, $data );
+		$this->assertIsArray( $extensions );
+		return $extensions[ Bikri_Loyalty::BLOCK_NAMESPACE ];
+	}
+
+	public function test_the_checkout_block_loads_the_box_only_while_the_shop_offers_points() {
+		$this->shop( false );
+		$registry = new Automattic\WooCommerce\Blocks\Integrations\IntegrationRegistry();
+		$registry->initialize( 'checkout_block' );
+		$this->assertSame( array( Bikri_Loyalty::BLOCK_NAMESPACE ), array_keys( $registry->get_all_registered() ) );
+		$this->assertSame( array(), $registry->get_all_registered_script_handles() );
+		$this->assertSame( array(), $registry->get_all_registered_script_data()['bikri-loyalty_data'] );
+
+		$this->shop( true );
+		$this->assertSame( array( 'bikri-checkout-loyalty-block' ), array_values( $registry->get_all_registered_script_handles() ) );
+		$script = wp_scripts()->registered['bikri-checkout-loyalty-block'];
+		$this->assertStringEndsWith( '/assets/js/checkout-loyalty-block.js', $script->src );
+		$this->assertSame( array( 'wp-element', 'wp-plugins', 'wc-blocks-checkout', 'wc-settings' ), $script->deps );
+		$data = $registry->get_all_registered_script_data()['bikri-loyalty_data'];
+		$this->assertSame( 'bikri-loyalty', $data['namespace'] );
+		$this->assertSame( Bikri_Loyalty::ACTION_BALANCE, $data['action'] );
+		$this->assertNotFalse( wp_verify_nonce( $data['nonce'], Bikri_Loyalty::NONCE_ACTION ) );
+		$this->assertSame( 'Use my points', $data['text']['show'] );
+		$this->assertSame( 'Remove points', $data['text']['remove'] );
+
+		// the Store API knows our callback and our part of the cart; the cart's data asks nobody
+		$this->assertArrayHasKey( Bikri_Loyalty::BLOCK_NAMESPACE, Bikri\Tests\Store_Api::$update_callbacks );
+		$this->assertSame(
+			array(
+				'points'  => 0,
+				'value'   => '',
+				'applied' => '',
+				'answer'  => null,
+			),
+			Bikri\Tests\Store_Api::extensions( 'cart' )[ Bikri_Loyalty::BLOCK_NAMESPACE ]
+		);
+		$this->assertSame( array(), $this->requests );
+	}
+
+	public function test_the_block_refuses_a_bad_nonce_or_an_unproven_guest_before_any_remote_call() {
+		$this->shop();
+		$this->service_answers();
+		$answer = $this->block( array( 'action' => 'apply', 'points' => 60 ), false )['answer'];
+		$this->assertFalse( $answer['ok'] );
+		$this->assertSame( 'bikri_bad_nonce', $answer['code'] );
+		$this->assertSame( 'bikri_loyalty_prove', $this->block( array( 'action' => 'apply', 'points' => 60 ) )['answer']['code'] );
+		// a proof given without a code (a trusted customer's) spends no one's points
+		$this->guest_with_proof( 'trusted' );
+		$refused = $this->block( array( 'action' => 'apply', 'points' => 60 ) );
+		$this->assertSame( 'bikri_loyalty_prove', $refused['answer']['code'] );
+		$this->assertStringContainsString( 'Confirm your mobile number', $refused['answer']['message'] );
+		$this->assertSame( 0, $refused['points'] );
+		$this->assertSame( array(), $this->requests );
+		$this->assertNull( WC()->session->get( Bikri_Loyalty::SESSION_KEY ) );
+		$this->shop( false );
+		$this->assertSame( 'bikri_loyalty_off', $this->block( array( 'action' => 'remove' ) )['answer']['code'] );
+		$this->assertSame( array(), $this->requests );
+	}
+
+	public function test_the_block_applies_a_proven_guests_points_and_the_block_order_carries_the_hold() {
+		$this->shop();
+		$this->service_answers();
+		$proof   = $this->guest_with_proof();
+		$refused = $this->block( array( 'action' => 'apply', 'points' => 500 ) );
+		$this->assertSame( 'insufficient_points', $refused['answer']['code'] );
+		$this->assertSame( 'Not enough points: you have 120.', $refused['answer']['message'] );
+
+		$cart = $this->block( array( 'action' => 'apply', 'points' => '60' ) );
+		$this->assertSame(
+			array(
+				'points'  => 60,
+				'value'   => '60.00',
+				'applied' => '60 points applied: 60.00 ৳ off.',
+				'answer'  => array(
+					'ok'      => true,
+					'code'    => 'applied',
+					'message' => '60 points applied: 60.00 ৳ off.',
+				),
+			),
+			$cart
+		);
+		list( $url, $args, $body ) = end( $this->requests );
+		$this->assertSame( self::SERVICE . '/api/v1/loyalty/holds', $url );
+		$this->assertSame( 'Bearer site-token-123', $args['headers']['Authorization'] );
+		$this->assertSame( self::PHONE, $body['phone'] );
+		$this->assertSame( $proof, $body['proof'] );
+		$this->assertSame( 60, $body['points'] );
+		$this->assertSame( '1560.00', $body['cart_total'] );
+		do_action( 'woocommerce_cart_calculate_fees', WC()->cart );
+		$this->assertSame( -60.0, array_values( WC()->cart->get_fees() )[0]->amount );
+
+		// the block's order (Store API): the hold is the order's, the service told later, not now
+		$count = count( $this->requests );
+		$order = new WC_Order( 4343 );
+		do_action( 'woocommerce_store_api_checkout_order_processed', $order );
+		$this->assertSame( 'hold-token-60', $order->get_meta( Bikri_Loyalty::ORDER_META ) );
+		$this->assertCount( $count, $this->requests );
+		$this->assertSame( array( 'hold-token-60', 4343, 1 ), Bikri\Tests\Action_Scheduler::pending( Bikri_Loyalty::ATTACH_HOOK )[0]['args'] );
+	}
+
+	public function test_the_block_uses_a_signed_in_customers_own_phone_and_removes_the_points() {
+		$this->shop();
+		$this->service_answers();
+		$user = $this->sign_in( 'customer' );
+		update_user_meta( $user->ID, 'billing_phone', '01711-234567' );
+		$this->assertTrue( $this->block( array( 'action' => 'apply', 'points' => 80 ) )['answer']['ok'] );
+		$body = end( $this->requests )[2];
+		$this->assertSame( self::PHONE, $body['phone'] );
+		$this->assertTrue( $body['account'] );
+		$this->assertArrayNotHasKey( 'proof', $body );
+
+		$cart = $this->block( array( 'action' => 'remove' ) );
+		$this->assertSame( 'Points removed.', $cart['answer']['message'] );
+		$this->assertSame( 0, $cart['points'] );
+		list( $url, $args ) = end( $this->requests );
+		$this->assertSame( 'DELETE', $args['method'] );
+		$this->assertSame( self::SERVICE . '/api/v1/loyalty/holds/hold-token-80', $url );
 		$this->assertNull( WC()->session->get( Bikri_Loyalty::SESSION_KEY ) );
 		WC()->cart->fees = array();
 		do_action( 'woocommerce_cart_calculate_fees', WC()->cart );

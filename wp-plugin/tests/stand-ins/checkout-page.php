@@ -16,6 +16,15 @@
  * On any page whose content holds the woocommerce/checkout block, a stand-in of the block's
  * script (at the end of this file) draws the phone field from the block's data- attributes,
  * places the order through that route and shows a refusal through WordPress's notices store.
+ * Around it, what WooCommerce Blocks gives extensions (woocommerce-blocks.php): the block's
+ * IntegrationRegistry (woocommerce_blocks_checkout_block_registration, the integrations' scripts
+ * enqueued and their data in wcSettings), the wc-settings and wc-blocks-checkout scripts
+ * (wc.wcSettings.getSetting, wc.blocksCheckout.ExperimentalOrderMeta made with WordPress's own
+ * createSlotFill, extensionCartUpdate), the Store API's GET wc/store/v1/cart and POST
+ * wc/store/v1/cart/extensions (the namespace's update callback, then the cart with its fees and
+ * "extensions"), and an order summary drawn with WordPress's React (wp.element) that renders
+ * the ExperimentalOrderMeta slot and the 'woocommerce-checkout' PluginArea, redrawn from each
+ * cart the Store API answers.
  *
  * It also gives every visitor WooCommerce's cart and session (woocommerce-cart.php): the
  * session kept per visitor cookie, as WooCommerce's is, so the page and its admin-ajax calls
@@ -36,6 +45,7 @@ use Automattic\WooCommerce\StoreApi\Exceptions\RouteException;
 
 require_once __DIR__ . '/bikri-stand-ins/woocommerce-checkout.php';
 require_once __DIR__ . '/bikri-stand-ins/woocommerce-cart.php';
+require_once __DIR__ . '/bikri-stand-ins/woocommerce-blocks.php';
 
 const BIKRI_STAND_IN_PATH = '/checkout-stand-in/';
 const BIKRI_STAND_IN_SESSION_COOKIE = 'standin_wc_session';
@@ -58,8 +68,46 @@ add_filter(
 );
 
 /**
- * The visitor's WooCommerce session and cart: the session's values live in a transient named
- * after the visitor's cookie (set on the checkout page), saved when the request ends.
+ * Opens the visitor's WooCommerce session and cart: the session's values live in a transient
+ * named after the visitor's cookie, saved when the request ends.
+ *
+ * @param string $visitor The visitor's cookie.
+ */
+function bikri_stand_in_open_session( $visitor ) {
+	WC()->session       = new WC_Session_Handler();
+	WC()->session->data = (array) get_transient( 'standin_wc_session_' . $visitor );
+	WC()->cart          = new WC_Cart();
+	WC()->cart->cart_contents = array(
+		'line-1' => array(
+			'product_id' => 101,
+			'quantity'   => 1,
+			'line_total' => '4500',
+			'data'       => new Bikri_Stand_In_Product( 'Jamdani Saree' ),
+		),
+	);
+	WC()->cart->total = '4560.00';
+	add_action(
+		'shutdown',
+		static function () use ( $visitor ) {
+			set_transient( 'standin_wc_session_' . $visitor, WC()->session->data, DAY_IN_SECONDS );
+		}
+	);
+}
+
+/**
+ * A new visitor's cookie, set on this answer.
+ *
+ * @return string
+ */
+function bikri_stand_in_new_visitor() {
+	$visitor = bin2hex( random_bytes( 16 ) );
+	setcookie( BIKRI_STAND_IN_SESSION_COOKIE, $visitor, 0, '/' );
+	return $visitor;
+}
+
+/**
+ * The visitor's session for every request carrying its cookie (pages, admin-ajax, the Store
+ * API); the stand-in checkout page starts one.
  */
 add_action(
 	'init',
@@ -69,27 +117,33 @@ add_action(
 			if ( ! bikri_stand_in_is_checkout_page() ) {
 				return;
 			}
-			$visitor = bin2hex( random_bytes( 16 ) );
-			setcookie( BIKRI_STAND_IN_SESSION_COOKIE, $visitor, 0, '/' );
+			$visitor = bikri_stand_in_new_visitor();
 		}
-		WC()->session       = new WC_Session_Handler();
-		WC()->session->data = (array) get_transient( 'standin_wc_session_' . $visitor );
-		WC()->cart          = new WC_Cart();
-		WC()->cart->cart_contents = array(
-			'line-1' => array(
-				'product_id' => 101,
-				'quantity'   => 1,
-				'line_total' => '4500',
-				'data'       => new Bikri_Stand_In_Product( 'Jamdani Saree' ),
-			),
-		);
-		WC()->cart->total = '4560.00';
-		add_action(
-			'shutdown',
-			static function () use ( $visitor ) {
-				set_transient( 'standin_wc_session_' . $visitor, WC()->session->data, DAY_IN_SECONDS );
-			}
-		);
+		bikri_stand_in_open_session( $visitor );
+	}
+);
+
+/**
+ * A page holding the Checkout block starts a session too (known only once the page is queried).
+ */
+add_action(
+	'template_redirect',
+	static function () {
+		if ( is_object( WC()->session ) || ! is_singular() || ! has_block( 'woocommerce/checkout', get_queried_object() ) ) {
+			return;
+		}
+		bikri_stand_in_open_session( bikri_stand_in_new_visitor() );
+	},
+	0
+);
+
+/**
+ * WooCommerce Blocks is loaded (with the plugins), as WooCommerce fires it.
+ */
+add_action(
+	'plugins_loaded',
+	static function () {
+		do_action( 'woocommerce_blocks_loaded' );
 	}
 );
 
@@ -139,6 +193,39 @@ function bikri_stand_in_review() {
 	<tr class="order-total"><td>Total</td><td class="order-total-amount"><?php echo esc_html( number_format( $total, 2, '.', '' ) ); ?></td></tr>
 </table>
 	<?php
+}
+
+/**
+ * The Store API's cart (the fields the stand-in block reads): the fees from
+ * woocommerce_cart_calculate_fees and the total, in the currency's minor unit as the Store API
+ * gives prices, and each namespace's data under "extensions".
+ *
+ * @return array
+ */
+function bikri_stand_in_store_cart() {
+	WC()->cart->fees = array();
+	do_action( 'woocommerce_cart_calculate_fees', WC()->cart );
+	$total = (float) WC()->cart->total;
+	$fees  = array();
+	foreach ( WC()->cart->get_fees() as $fee ) {
+		$total += $fee->amount;
+		$fees[] = array(
+			'key'    => $fee->id,
+			'name'   => $fee->name,
+			'totals' => array(
+				'total'     => (string) round( $fee->amount * 100 ),
+				'total_tax' => '0',
+			),
+		);
+	}
+	return array(
+		'fees'       => $fees,
+		'totals'     => array(
+			'total_price'         => (string) round( $total * 100 ),
+			'currency_minor_unit' => 2,
+		),
+		'extensions' => \Bikri\Tests\Store_Api::extensions( 'cart' ),
+	);
 }
 
 /**
@@ -268,11 +355,35 @@ add_action(
 					}
 					do_action( 'woocommerce_store_api_checkout_order_processed', $order );
 					return array(
-						'order_id'  => $order->get_id(),
-						'status'    => 'processing',
-						'bikri_otp' => $order->get_meta( '_bikri_otp' ),
-						'notes'     => $order->notes,
+						'order_id'           => $order->get_id(),
+						'status'             => 'processing',
+						'bikri_otp'          => $order->get_meta( '_bikri_otp' ),
+						'bikri_loyalty_hold' => $order->get_meta( '_bikri_loyalty_hold' ),
+						'notes'              => $order->notes,
 					);
+				},
+			)
+		);
+		// The Store API's cart, and its cart/extensions route (ExtendSchema's update callbacks).
+		register_rest_route(
+			'wc/store/v1',
+			'/cart',
+			array(
+				'methods'             => 'GET',
+				'permission_callback' => '__return_true',
+				'callback'            => 'bikri_stand_in_store_cart',
+			)
+		);
+		register_rest_route(
+			'wc/store/v1',
+			'/cart/extensions',
+			array(
+				'methods'             => 'POST',
+				'permission_callback' => '__return_true',
+				'callback'            => static function ( WP_REST_Request $request ) {
+					$data   = is_array( $request['data'] ) ? $request['data'] : array();
+					$answer = \Bikri\Tests\Store_Api::cart_extensions( (string) $request['namespace'], $data );
+					return is_wp_error( $answer ) ? $answer : bikri_stand_in_store_cart();
 				},
 			)
 		);
@@ -330,7 +441,70 @@ add_action(
 		if ( ! is_singular() || ! has_block( 'woocommerce/checkout', get_queried_object() ) ) {
 			return;
 		}
-		wp_register_script( 'bikri-stand-in-checkout-block', false, array( 'wp-data', 'wp-notices' ), '1', true );
+		// WooCommerce Blocks' scripts for extensions: wcSettings, and the checkout's slots and cart update.
+		$registry = new \Automattic\WooCommerce\Blocks\Integrations\IntegrationRegistry();
+		$registry->initialize( 'checkout_block' );
+		wp_register_script( 'wc-settings', false, array(), '1', true );
+		wp_add_inline_script( 'wc-settings', 'window.wc = window.wc || {}; ( function ( data ) { window.wc.wcSettings = { getSetting: function ( name, fallback ) { return Object.prototype.hasOwnProperty.call( data, name ) ? data[ name ] : fallback; } }; }( ' . wp_json_encode( (object) $registry->get_all_registered_script_data() ) . ' ) );' );
+		wp_register_script( 'wc-blocks-checkout', false, array( 'wp-element', 'wp-components' ), '1', true );
+		wp_add_inline_script( 'wc-blocks-checkout', 'var standInStoreApi = ' . wp_json_encode( array( 'cart' => home_url( '/?rest_route=/wc/store/v1/cart' ), 'extensions' => home_url( '/?rest_route=/wc/store/v1/cart/extensions' ) ) ) . ';' . <<<'JS'
+( function () {
+	var el = wp.element.createElement;
+	var listeners = [];
+	// The cart store: the block redraws from each cart the Store API answers.
+	window.standInCart = {
+		data: null,
+		receive: function ( cart ) {
+			this.data = cart;
+			listeners.forEach( function ( listener ) {
+				listener( cart );
+			} );
+		},
+		subscribe: function ( listener ) {
+			listeners.push( listener );
+			return function () {
+				listeners.splice( listeners.indexOf( listener ), 1 );
+			};
+		}
+	};
+	var orderMeta = wp.components.createSlotFill( '__experimentalOrderMeta' );
+	function ExperimentalOrderMeta( props ) {
+		return el( orderMeta.Fill, null, function ( fillProps ) {
+			return wp.element.cloneElement( props.children, fillProps );
+		} );
+	}
+	ExperimentalOrderMeta.Slot = function ( props ) {
+		return el( orderMeta.Slot, { fillProps: props } );
+	};
+	window.wc = window.wc || {};
+	window.wc.blocksCheckout = {
+		ExperimentalOrderMeta: ExperimentalOrderMeta,
+		// As WooCommerce 7.x: the new cart received into the store and resolved, an error rejected.
+		extensionCartUpdate: function ( args ) {
+			return window.fetch( standInStoreApi.extensions, {
+				method: 'POST',
+				credentials: 'same-origin',
+				headers: { 'Content-Type': 'application/json' },
+				body: JSON.stringify( { namespace: args.namespace, data: args.data } )
+			} ).then( function ( response ) {
+				return response.json().then( function ( body ) {
+					if ( ! response.ok ) {
+						return Promise.reject( body );
+					}
+					window.standInCart.receive( body );
+					return body;
+				} );
+			} );
+		}
+	};
+}() );
+JS
+		);
+		foreach ( $registry->get_all_registered_script_handles() as $handle ) {
+			wp_enqueue_script( $handle );
+		}
+
+		wp_register_script( 'bikri-stand-in-checkout-block', false, array( 'wp-data', 'wp-notices', 'wp-element', 'wp-components', 'wp-plugins', 'wc-blocks-checkout' ), '1', true );
 		wp_enqueue_script( 'bikri-stand-in-checkout-block' );
 		wp_add_inline_script( 'bikri-stand-in-checkout-block', 'var standInCheckout = ' . wp_json_encode( array( 'route' => home_url( '/?rest_route=/wc/store/v1/checkout' ) ) ) . ';' . <<<'JS'
 ( function () {
@@ -348,9 +522,46 @@ add_action(
 		'<div class="wc-block-components-text-input"><label for="email">Email address</label><input type="email" id="email" value="shopper@example.com"></div>' +
 		( showPhone ? '<div class="wc-block-components-text-input"><label for="billing-phone">' + ( required ? 'Phone' : 'Phone (optional)' ) + '</label>' +
 			'<input type="tel" id="billing-phone" autocomplete="tel"' + ( required ? ' required aria-required="true"' : '' ) + '></div>' : '' ) +
+		'<div class="wc-block-components-sidebar"></div>' +
 		'<button type="button" class="wc-block-components-checkout-place-order-button">Place Order</button>' +
 		'<div class="wc-block-order-received" hidden></div>';
 	var banners = root.querySelector( '.wc-block-components-notices' );
+	// The order summary (React): fees, total, the ExperimentalOrderMeta slot, the plugins' area.
+	var el = wp.element.createElement;
+	function money( cart, amount ) {
+		return ( Number( amount ) / Math.pow( 10, cart.totals.currency_minor_unit ) ).toFixed( 2 );
+	}
+	function Summary() {
+		var state = wp.element.useState( window.standInCart.data );
+		wp.element.useEffect( function () {
+			return window.standInCart.subscribe( state[ 1 ] );
+		}, [] );
+		var cart = state[ 0 ];
+		if ( ! cart ) {
+			return null;
+		}
+		return el( 'div', { className: 'wc-block-components-order-summary' },
+			cart.fees.map( function ( fee ) {
+				return el( 'div', { key: fee.key, className: 'wc-block-components-totals-item wc-block-components-totals-fees' },
+					el( 'span', { className: 'wc-block-components-totals-item__label' }, fee.name ),
+					' ',
+					el( 'span', { className: 'wc-block-components-totals-item__value' }, money( cart, fee.totals.total ) ) );
+			} ),
+			el( 'div', { className: 'wc-block-components-totals-item wc-block-components-totals-footer-item' },
+				el( 'span', { className: 'wc-block-components-totals-item__label' }, 'Total' ),
+				' ',
+				el( 'span', { className: 'wc-block-components-totals-footer-item-tax-value' }, money( cart, cart.totals.total_price ) ) ),
+			el( window.wc.blocksCheckout.ExperimentalOrderMeta.Slot, { cart: cart, extensions: cart.extensions, context: 'woocommerce/checkout' } ) );
+	}
+	wp.element.render(
+		el( wp.components.SlotFillProvider, null, el( Summary ), el( wp.plugins.PluginArea, { scope: 'woocommerce-checkout' } ) ),
+		root.querySelector( '.wc-block-components-sidebar' )
+	);
+	window.fetch( standInStoreApi.cart, { credentials: 'same-origin' } ).then( function ( response ) {
+		return response.json();
+	} ).then( function ( cart ) {
+		window.standInCart.receive( cart );
+	} );
 	function draw() {
 		banners.innerHTML = '';
 		notices.getNotices( CONTEXT ).forEach( function ( notice ) {
@@ -387,6 +598,7 @@ add_action(
 				received.hidden = false;
 				received.setAttribute( 'data-order-id', body.order_id );
 				received.setAttribute( 'data-otp', body.bikri_otp );
+				received.setAttribute( 'data-loyalty-hold', body.bikri_loyalty_hold || '' );
 				received.textContent = 'Order #' + body.order_id + ' received.';
 			} );
 		} );
