@@ -188,3 +188,41 @@ def test_the_list_walks_the_kept_tables_index_in_the_sorts_order(app, shop, sort
                  "segment": "ix_customer_stats_site_segment_"}[next(iter(filters))] + index
         assert re.search(f"Index (Only )?Scan Backward using {index} ", plan), plan
         assert "Sort" not in plan, plan
+
+
+@pytest.mark.parametrize("sort", ["spend", "orders"])
+@pytest.mark.parametrize("filters", [{"not_ordered_for_days": 5}, {"ordered_within_days": 30}])
+def test_a_last_order_filter_by_spend_or_orders_is_tested_in_the_index(app, shop, sort, filters):
+    """PostgreSQL: the page's ids come from an index-only walk of (site, key, id) INCLUDE
+    (last_order_gmt) in the sort's order (the customers it skips are not read), and only the
+    page's rows are fetched; the pages still give every matching customer once, in order."""
+    with app.app_context():
+        if not on_postgresql():
+            pytest.skip("the plan is PostgreSQL's")
+        upsert_orders(shop.site_id, [order(i, f"0171100{i:04d}", total=f"{100 + i * 7 % 50}.00", days_ago=i % 40)
+                                     for i in range(1, 121)])
+        db.session.commit()
+        db.session.execute(text("ANALYZE customer_stats"))
+        db.session.execute(text("SET LOCAL enable_seqscan = off"))  # tiny tables: the plan a big shop gets
+        db.session.execute(text("SET LOCAL enable_bitmapscan = off"))
+        captured = []
+        listen = lambda conn, cursor, statement, params, context, many: captured.append((statement, params))  # noqa: E731
+        from sqlalchemy import event
+        event.listen(db.engine, "before_cursor_execute", listen)
+        try:
+            segments.list_customers(shop.site_id, filters, sort=sort, limit=5)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listen)
+        statement, params = captured[-1]
+        connection = db.session.connection().connection.driver_connection
+        plan = "\n".join(row[0] for row in connection.execute("EXPLAIN " + statement, params).fetchall())
+        assert re.search(f"Index Only Scan Backward using ix_customer_stats_site_{sort}_id ", plan), plan
+        # the only sorts are of the page's rows (the ids' subquery, anon_1), never of the customers it skips
+        assert all(line.split("Sort Key:")[1].strip().startswith("anon_1.")
+                   for line in plan.splitlines() if "Sort Key" in line), plan
+        customers = db.session.execute(select(CustomerStats).where(CustomerStats.site_id == shop.site_id)).scalars()
+        matches = [r for r in customers if segments.count(shop.site_id, dict(filters, phone=r.phone))]
+        key = segments.sort_key(sort).key
+        want = [r.customer_id for r in sorted(matches, key=lambda r: (getattr(r, key), r.customer_id), reverse=True)]
+        assert walk(shop.site_id, filters, sort, limit=7) == want
+        assert 0 < len(want) < 120
