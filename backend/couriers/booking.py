@@ -157,6 +157,16 @@ def _claim(site, order: Order, courier_key: str, job_id: int | None = None) -> t
     earlier attempt may have reached the courier, so look the invoice up first — or
     ("busy" | "booked", row) when not. A claim the same job made (its task ran before, in a
     worker that was killed) is ours again at once, whatever its age."""
+    state, row, wrote = _take_lock(site, order, courier_key, job_id)
+    if wrote:
+        claim()  # the lock is seen by every other worker before this one asks the courier
+    if state == "again":
+        db.session.refresh(row)
+    return state, row
+
+
+def _take_lock(site, order: Order, courier_key: str, job_id: int | None) -> tuple[str, BookingAttempt, bool]:
+    """`_claim`'s state and row, and whether it wrote (not committed yet)."""
     invoice = invoice_of(order)
     now = utcnow()
     try:
@@ -165,18 +175,17 @@ def _claim(site, order: Order, courier_key: str, job_id: int | None = None) -> t
                                  state="sending", wc_written=False, claimed_at=now, created_at=now, job_id=job_id)
             db.session.add(row)
             db.session.flush()
-        claim()
-        return "new", row
+        return "new", row, True
     except IntegrityError:
         pass
     row = db.session.execute(select(BookingAttempt).where(BookingAttempt.site_id == site.id,
                                                           BookingAttempt.invoice == invoice)).scalar_one()
     if row.state == "booked":
-        return "booked", row
+        return "booked", row, False
     stale = now - timedelta(seconds=claim_seconds())
     ours = job_id is not None and row.job_id == job_id
     if row.state == "sending" and row.claimed_at > stale and not ours:
-        return "busy", row
+        return "busy", row, False
     # a failed attempt, or a claim left by a crashed one: take it over, if nobody else just did
     taken = db.session.execute(
         update(BookingAttempt).where(BookingAttempt.id == row.id, BookingAttempt.state == row.state,
@@ -184,11 +193,7 @@ def _claim(site, order: Order, courier_key: str, job_id: int | None = None) -> t
         .values(state="sending", claimed_at=now, courier=courier_key, job_id=job_id)
         .execution_options(synchronize_session=False)
     ).rowcount == 1
-    claim()
-    if not taken:
-        return "busy", row
-    db.session.refresh(row)
-    return "again", row
+    return ("again" if taken else "busy"), row, True
 
 
 def _release(row: BookingAttempt, *, uncertain: bool, error: str) -> None:
@@ -513,13 +518,14 @@ def _record_booked(site, order, parcel, row, cls, booked) -> BookingResult:
     try:
         register_consignment(site, parcel.invoice, cls.key, booked.consignment_id, booked.tracking_code,
                              parcel.cod_amount, order.wc_id, status=booked.status)
+        result = _booked_result(order, cls, booked.consignment_id, booked.tracking_code, parcel.cod_amount)
     except DoubleBooking as error:
         db.session.rollback()
-        _mark_booked(site, order, row, cls, booked.consignment_id, booked.tracking_code)
-        return BookingResult(order.wc_id, order.number, REFUSED, error.message, courier=cls.key,
-                             consignment_id=booked.consignment_id)
+        _write_booked(order, row, cls, booked.consignment_id, booked.tracking_code)
+        result = BookingResult(order.wc_id, order.number, REFUSED, error.message, courier=cls.key,
+                               consignment_id=booked.consignment_id)
     keep_progress()  # booked with the courier: never lost to a later failure, so never booked twice
-    return _booked_result(order, cls, booked.consignment_id, booked.tracking_code, parcel.cod_amount)
+    return result
 
 
 def _booked_result(order, cls, consignment_id, tracking_code, cod_amount) -> BookingResult:
