@@ -40,7 +40,7 @@ from backend.couriers.service import (
     offered_courier, register_consignment,
 )
 from backend.errors import ApiError, NotFound
-from backend.commits import claim, keep_progress
+from backend.commits import claim, keep_progress, one_at_a_time
 from backend.extensions import db
 from backend.integrations.couriers import ConsignmentNotFound, CourierError
 from backend.integrations.couriers.base import (
@@ -205,7 +205,6 @@ def _release(row: BookingAttempt, *, uncertain: bool, error: str) -> None:
     else:
         db.session.execute(delete(BookingAttempt).where(BookingAttempt.id == row.id)
                            .execution_options(synchronize_session=False))
-    keep_progress()  # the courier's answer stands, whatever the request answers; the claim is released
 
 
 # --- asking the courier, within its rate limit ------------------------------------------------------
@@ -307,9 +306,11 @@ def book_orders(site, order_wc_ids, courier_key: str | None = None, note: str | 
         else:
             results[wc_id] = result
 
-    to_create = _not_with_the_courier_yet(site, courier, cls, claimed, results)
-    for order, parcel, row, booked, error in _create(courier, to_create):
-        results[order.wc_id] = _booked_or_refused(site, courier, cls, order, parcel, row, booked, error)
+    # an order at a time, each answer written and kept before the courier is asked again: a
+    # booked order is never lost to a later failure, so never booked twice; a claim let go is
+    # free for the next attempt
+    for wc_id, result in one_at_a_time(_courier_answers(site, courier, cls, claimed)):
+        results[wc_id] = result
 
     # WooCommerce: _courier_data and a note, for every order booked now (or booked before and not yet written)
     written = [(orders[wc_id], r) for wc_id, r in results.items() if r.outcome == BOOKED]
@@ -403,10 +404,11 @@ def _claim_to_send(site, order: Order, settings, note: str | None, courier, cls,
     return _Claimed(order, parcel, row, state == "again")
 
 
-def _not_with_the_courier_yet(site, courier, cls, claimed: list[_Claimed], results: dict) -> list[tuple]:
-    """(order, parcel, row) of the claimed orders the courier does not hold yet. An earlier attempt
-    may have reached the courier: its invoice is looked up first, and the order gets its result
-    (booked, or refused when the courier could not say)."""
+def _courier_answers(site, courier, cls, claimed: list[_Claimed]):
+    """(wc_id, result) of each claimed order, its answer written (not kept: the caller commits
+    between two). An earlier attempt may have reached the courier: its invoice is looked up
+    first, and the order gets its result (booked, or refused when the courier could not say);
+    the orders the courier does not hold yet are then created, in one request."""
     to_create = []
     for order, parcel, row, again in claimed:
         if not again:
@@ -416,13 +418,14 @@ def _not_with_the_courier_yet(site, courier, cls, claimed: list[_Claimed], resul
             found = _lookup(courier, parcel.invoice)
         except CourierError as error:
             _release(row, uncertain=True, error=error.message)
-            results[order.wc_id] = _refused_unknown(order, cls, error)
+            yield order.wc_id, _refused_unknown(order, cls, error)
             continue
         if found is None:
             to_create.append((order, parcel, row))
         else:
-            results[order.wc_id] = _record_found(site, order, parcel, row, cls, found)
-    return to_create
+            yield order.wc_id, _record_found(site, order, parcel, row, cls, found)
+    for order, parcel, row, booked, error in _create(courier, to_create):
+        yield order.wc_id, _booked_or_refused(site, courier, cls, order, parcel, row, booked, error)
 
 
 def _create(courier, to_create: list[tuple]) -> list[tuple]:
@@ -444,6 +447,7 @@ def _create(courier, to_create: list[tuple]) -> list[tuple]:
     except RetryLater as later:
         for _order, _parcel, row in to_create:
             _release(row, uncertain=False, error=str(later))
+        keep_progress()  # the claims let go are kept: the task's rollback (it comes back later) must not undo them
         raise
 
 
@@ -502,8 +506,8 @@ def _write_booked(order, row, cls, consignment_id, tracking_code) -> None:
 
 
 def _mark_booked(site, order, row, cls, consignment_id, tracking_code) -> None:
+    """Kept by the booking's next step (the claims', or its walk through the courier's answers)."""
     _write_booked(order, row, cls, consignment_id, tracking_code)
-    keep_progress()  # booked with the courier: never lost to a later failure, so never booked twice
 
 
 def _record_booked(site, order, parcel, row, cls, booked) -> BookingResult:
@@ -524,8 +528,7 @@ def _record_booked(site, order, parcel, row, cls, booked) -> BookingResult:
         _write_booked(order, row, cls, booked.consignment_id, booked.tracking_code)
         result = BookingResult(order.wc_id, order.number, REFUSED, error.message, courier=cls.key,
                                consignment_id=booked.consignment_id)
-    keep_progress()  # booked with the courier: never lost to a later failure, so never booked twice
-    return result
+    return result  # kept, the attempt and the consignment in one commit, by `book_orders`' walk
 
 
 def _booked_result(order, cls, consignment_id, tracking_code, cod_amount) -> BookingResult:
