@@ -8,7 +8,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
 
-from backend.commits import before_remote_call, keep_progress
+from backend.commits import remote_step
 from backend.errors import ApiError, NotFound
 from backend.extensions import db
 from backend.integrations.payments import (
@@ -317,25 +317,25 @@ def complete_recharge(payment_id: str, callback_status: str) -> Recharge | None:
     if recharge is None or recharge.status == "completed" or recharge.method != "bkash":
         return recharge
     gateway = _payment_gateway("bkash")
-    try:
-        if callback_status == "success":
-            result = gateway.execute_payment(payment_id)
-        else:
-            # "cancel" or "failure" arrives unsigned too: believe bKash, not the URL. A payment
-            # bKash still calls open stays pending; the reconcile job settles it.
-            result = gateway.query_payment(payment_id)
-    except PaymentError as error:
-        # a timeout, or "already executed" by a first callback: the status query tells the truth
-        log.info("bKash execute gave no answer for %s (%s); querying", payment_id, error.code)
+    # bKash is asked with nothing written open, and its answer acted on (a credit, perhaps) is
+    # kept at once, not held open while `reconcile_pending_recharges` asks about the next payment
+    with remote_step():
         try:
-            result = gateway.query_payment(payment_id)
-        except PaymentError as query_error:
-            log.warning("bKash query failed for %s: %s", payment_id, query_error.message)
-            return recharge  # still pending; the reconcile job asks again
-    settle(recharge, result)
-    # bKash's answer acted on (a credit, perhaps) survives, and is not held open while
-    # `reconcile_pending_recharges` asks bKash about the next payment
-    keep_progress()
+            if callback_status == "success":
+                result = gateway.execute_payment(payment_id)
+            else:
+                # "cancel" or "failure" arrives unsigned too: believe bKash, not the URL. A payment
+                # bKash still calls open stays pending; the reconcile job settles it.
+                result = gateway.query_payment(payment_id)
+        except PaymentError as error:
+            # a timeout, or "already executed" by a first callback: the status query tells the truth
+            log.info("bKash execute gave no answer for %s (%s); querying", payment_id, error.code)
+            try:
+                result = gateway.query_payment(payment_id)
+            except PaymentError as query_error:
+                log.warning("bKash query failed for %s: %s", payment_id, query_error.message)
+                return recharge  # still pending; the reconcile job asks again
+        settle(recharge, result)
     return recharge
 
 
@@ -381,19 +381,20 @@ def verify_nagad_payment(site_id: int, recharge_id: int, *, retry: bool = True) 
     except RechargeUnavailable:  # switched off since the payment was opened: the reconcile job asks once it is back
         recharge.note = "Nagad is switched off on this Bikri service; the payment is checked once it is on again."
         return
-    before_remote_call()
-    try:
-        result = gateway.query_payment(recharge.payment_id)
-    except PaymentError as error:
-        log.warning("Nagad verify failed for recharge %s: %s", recharge.id, error.message)
-        recharge.note = (f"Nagad is not answering ({error.message}); Bikri keeps asking." if error.retryable
-                         else f"Nagad refused to say how the payment ended: {error.message}")[:255]
-        keep_progress()
-        if error.retryable and retry:
-            raise
-        return
-    recharge.note = None
-    settle(recharge, result)
+    failed = None
+    with remote_step():  # Nagad's answer, or why it gave none, is kept (a retry raised below must not undo it)
+        try:
+            result = gateway.query_payment(recharge.payment_id)
+        except PaymentError as error:
+            log.warning("Nagad verify failed for recharge %s: %s", recharge.id, error.message)
+            recharge.note = (f"Nagad is not answering ({error.message}); Bikri keeps asking." if error.retryable
+                             else f"Nagad refused to say how the payment ended: {error.message}")[:255]
+            failed = error
+        else:
+            recharge.note = None
+            settle(recharge, result)
+    if failed is not None and failed.retryable and retry:
+        raise failed
 
 
 def verify_gave_up(site_id: int, recharge_id: int, error: str = "") -> None:
@@ -428,11 +429,11 @@ def reconcile_pending_recharges(older_than: timedelta = timedelta(minutes=2)) ->
         .order_by(Recharge.id).limit(200)
     ).all()
     for recharge_id, site_id, method, payment_id in pending:
+        # each answer is kept (by its remote step) before the next payment is asked about
         if method == "bkash":
             complete_recharge(payment_id, "success")
         else:
             verify_nagad_payment(site_id, recharge_id, retry=False)
-            keep_progress()
     # Only online attempts expire; a manual request waits for an operator however long it takes.
     expired = db.session.execute(
         update(Recharge).where(Recharge.status == "pending", Recharge.method.in_(ONLINE_METHODS),
