@@ -1,24 +1,42 @@
 """Where a transaction ends before its request or job does, and why.
 
 A web request commits once, after it answered (`app.py`); a job run commits once, after it
-returned (`jobs/runner.py`). Operations in between only flush. Some flows must commit in steps;
-each such step calls one of the functions below, whose name says which reason applies, so a
-reader sees why and a search finds every one:
+returned (`jobs/runner.py`); a task run once, when it returns (`tasks/execution.py`). Operations
+in between only flush. Some flows must commit in steps; each such step goes through this module,
+whose names say which reason applies, so a reader sees why and a search finds every one
+(`tests/test_commit_steps.py` counts them and refuses more):
 
-- `before_remote_call()`: a shop, a courier, an SMS gateway or bKash is about to be asked.
-  Nothing written may wait open while they answer: on SQLite an open write locks every shop
-  out, on PostgreSQL it holds row locks that long (the store-side watcher in
-  tests/sync/helpers.py fails a test that asks the sandbox store with a write open).
+- `one_at_a_time(items)`: a walk whose every item is kept on its own — a page of a backfill or
+  of a reconciliation, a batch of products, a message of a bulk send, a shop of a job that goes
+  through every shop. It commits before it takes each item and after the last: what the previous
+  item wrote survives whatever the next one does, and when taking the next item asks a shop
+  (a remote walk's next page), nothing written waits open while it answers.
+- `remote_step()`: a block that asks a shop, a courier, an SMS gateway, an e-mail server or
+  bKash/Nagad. It commits on entry (nothing written may wait open while they answer: on SQLite an
+  open write locks every shop out, on PostgreSQL it holds row locks that long; the store-side
+  watcher in tests/sync/helpers.py fails a test that asks the sandbox store with a write open),
+  and, when the block ends without raising, on exit: the answer and what was done with it are
+  kept, so a retry or a later failure never asks twice.
+- `before_remote_call()`: the same first half, where the answer is kept by the boundary (or
+  by a step after it) rather than at once.
 - `claim()`: a row others must see before this process acts on it (a booking's invoice lock,
-  a message marked as sending, a spent ticket), so a second worker or a retry does not act too.
+  a message marked as sending, a spent ticket, a sync lease), so a second worker or a retry
+  does not act too.
 - `keep_progress()`: a step of long work that must survive a later failure in the same run
-  (a backfill page, a batch of polled statuses, a remote answer already acted on).
+  where none of the shapes above fits (a failure recorded just before the task raises to be
+  retried, a page kept before its progress is reported).
 
 Two cases need no step of their own: a request that answers an error but must keep what it
 wrote raises `ApiError(keeps_writes=True)` (its boundary commits), and a request that waits for
 a worker calls `tasks.service.wait_for_worker`, which commits before it waits.
 """
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
 from backend.extensions import db
+
+T = TypeVar("T")
 
 
 def before_remote_call() -> None:
@@ -30,4 +48,30 @@ def claim() -> None:
 
 
 def keep_progress() -> None:
+    db.session.commit()
+
+
+def one_at_a_time(items: Iterable[T], *, forget: bool = False) -> Iterator[T]:
+    """The items, each taken after a commit: before the first (what the caller wrote, and nothing
+    left open while a remote walk is asked for its first page), between two (the previous
+    item's work is kept), and after the last. `forget` empties the session after each commit,
+    so a long walk holds one item's rows in memory, not every item's."""
+    iterator = iter(items)
+    while True:
+        db.session.commit()
+        if forget:
+            db.session.expunge_all()
+        try:
+            item = next(iterator)
+        except StopIteration:
+            return
+        yield item
+
+
+@contextmanager
+def remote_step():
+    """Commit, run the block (which asks the remote service), and commit again unless it raised:
+    nothing written waits open while the service answers, and its answer is kept at once."""
+    db.session.commit()
+    yield
     db.session.commit()

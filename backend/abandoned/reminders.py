@@ -12,7 +12,7 @@ from sqlalchemy import and_, func, or_, select, update
 from backend.abandoned.capture import close_checkout, order_since
 from backend.abandoned.models import AbandonedCheckout, AbandonedOptOut, AbandonedSettings
 from backend.abandoned.settings import CHASED, DEFAULT_TEXTS_NO_COUPON, N_, render_text, text_template
-from backend.commits import before_remote_call
+from backend.commits import remote_step
 from backend.errors import ApiError
 from backend.extensions import db
 from backend.integrations.woocommerce import WooCommerce, WooCommerceError, format_wc_time
@@ -156,16 +156,16 @@ def reminders_sent_today(site_id: int, now: datetime) -> int:
 def _remind(site: Site, settings: AbandonedSettings, row: AbandonedCheckout, now: datetime) -> bool:
     """Send reminder n of this checkout once; False (with the reason noted on the row) when it could not go."""
     number = row.reminders_sent + 1
-    # Nothing earlier in the run (marks, notes, the last reminder) waits open on WooCommerce or the
-    # SMS gateway, nor is lost to the rollbacks below.
-    before_remote_call()
-    if settings.coupon_enabled and row.coupon_code is None:
-        try:
-            row.coupon_code = create_coupon(site, settings, row, now)
-        except WooCommerceError as error:
-            row.reminder_note = f"The coupon could not be made: {error.message}"[:300]
-            return False
-        before_remote_call()  # and the coupon survives a refused send's rollback: never made twice
+    # Nothing earlier in the run (marks, notes, the last reminder) waits open on WooCommerce, nor
+    # is lost to the rollbacks below; and the coupon survives a refused send's rollback: never
+    # made twice.
+    with remote_step():
+        if settings.coupon_enabled and row.coupon_code is None:
+            try:
+                row.coupon_code = create_coupon(site, settings, row, now)
+            except WooCommerceError as error:
+                row.reminder_note = f"The coupon could not be made: {error.message}"[:300]
+                return False
     template = text_template(settings, number)
     if "{coupon}" in template and not row.coupon_code:
         template = DEFAULT_TEXTS_NO_COUPON[settings.sms_language]

@@ -40,7 +40,7 @@ from backend.couriers.service import (
     offered_courier, register_consignment,
 )
 from backend.errors import ApiError, NotFound
-from backend.commits import claim, keep_progress
+from backend.commits import claim, keep_progress, one_at_a_time
 from backend.extensions import db
 from backend.integrations.couriers import ConsignmentNotFound, CourierError
 from backend.integrations.couriers.base import (
@@ -157,6 +157,16 @@ def _claim(site, order: Order, courier_key: str, job_id: int | None = None) -> t
     earlier attempt may have reached the courier, so look the invoice up first — or
     ("busy" | "booked", row) when not. A claim the same job made (its task ran before, in a
     worker that was killed) is ours again at once, whatever its age."""
+    state, row, wrote = _take_lock(site, order, courier_key, job_id)
+    if wrote:
+        claim()  # the lock is seen by every other worker before this one asks the courier
+    if state == "again":
+        db.session.refresh(row)
+    return state, row
+
+
+def _take_lock(site, order: Order, courier_key: str, job_id: int | None) -> tuple[str, BookingAttempt, bool]:
+    """`_claim`'s state and row, and whether it wrote (not committed yet)."""
     invoice = invoice_of(order)
     now = utcnow()
     try:
@@ -165,18 +175,17 @@ def _claim(site, order: Order, courier_key: str, job_id: int | None = None) -> t
                                  state="sending", wc_written=False, claimed_at=now, created_at=now, job_id=job_id)
             db.session.add(row)
             db.session.flush()
-        claim()
-        return "new", row
+        return "new", row, True
     except IntegrityError:
         pass
     row = db.session.execute(select(BookingAttempt).where(BookingAttempt.site_id == site.id,
                                                           BookingAttempt.invoice == invoice)).scalar_one()
     if row.state == "booked":
-        return "booked", row
+        return "booked", row, False
     stale = now - timedelta(seconds=claim_seconds())
     ours = job_id is not None and row.job_id == job_id
     if row.state == "sending" and row.claimed_at > stale and not ours:
-        return "busy", row
+        return "busy", row, False
     # a failed attempt, or a claim left by a crashed one: take it over, if nobody else just did
     taken = db.session.execute(
         update(BookingAttempt).where(BookingAttempt.id == row.id, BookingAttempt.state == row.state,
@@ -184,11 +193,7 @@ def _claim(site, order: Order, courier_key: str, job_id: int | None = None) -> t
         .values(state="sending", claimed_at=now, courier=courier_key, job_id=job_id)
         .execution_options(synchronize_session=False)
     ).rowcount == 1
-    claim()
-    if not taken:
-        return "busy", row
-    db.session.refresh(row)
-    return "again", row
+    return ("again" if taken else "busy"), row, True
 
 
 def _release(row: BookingAttempt, *, uncertain: bool, error: str) -> None:
@@ -200,7 +205,6 @@ def _release(row: BookingAttempt, *, uncertain: bool, error: str) -> None:
     else:
         db.session.execute(delete(BookingAttempt).where(BookingAttempt.id == row.id)
                            .execution_options(synchronize_session=False))
-    keep_progress()  # the courier's answer stands, whatever the request answers; the claim is released
 
 
 # --- asking the courier, within its rate limit ------------------------------------------------------
@@ -302,9 +306,11 @@ def book_orders(site, order_wc_ids, courier_key: str | None = None, note: str | 
         else:
             results[wc_id] = result
 
-    to_create = _not_with_the_courier_yet(site, courier, cls, claimed, results)
-    for order, parcel, row, booked, error in _create(courier, to_create):
-        results[order.wc_id] = _booked_or_refused(site, courier, cls, order, parcel, row, booked, error)
+    # an order at a time, each answer written and kept before the courier is asked again: a
+    # booked order is never lost to a later failure, so never booked twice; a claim let go is
+    # free for the next attempt
+    for wc_id, result in one_at_a_time(_courier_answers(site, courier, cls, claimed)):
+        results[wc_id] = result
 
     # WooCommerce: _courier_data and a note, for every order booked now (or booked before and not yet written)
     written = [(orders[wc_id], r) for wc_id, r in results.items() if r.outcome == BOOKED]
@@ -398,10 +404,11 @@ def _claim_to_send(site, order: Order, settings, note: str | None, courier, cls,
     return _Claimed(order, parcel, row, state == "again")
 
 
-def _not_with_the_courier_yet(site, courier, cls, claimed: list[_Claimed], results: dict) -> list[tuple]:
-    """(order, parcel, row) of the claimed orders the courier does not hold yet. An earlier attempt
-    may have reached the courier: its invoice is looked up first, and the order gets its result
-    (booked, or refused when the courier could not say)."""
+def _courier_answers(site, courier, cls, claimed: list[_Claimed]):
+    """(wc_id, result) of each claimed order, its answer written (not kept: the caller commits
+    between two). An earlier attempt may have reached the courier: its invoice is looked up
+    first, and the order gets its result (booked, or refused when the courier could not say);
+    the orders the courier does not hold yet are then created, in one request."""
     to_create = []
     for order, parcel, row, again in claimed:
         if not again:
@@ -411,13 +418,14 @@ def _not_with_the_courier_yet(site, courier, cls, claimed: list[_Claimed], resul
             found = _lookup(courier, parcel.invoice)
         except CourierError as error:
             _release(row, uncertain=True, error=error.message)
-            results[order.wc_id] = _refused_unknown(order, cls, error)
+            yield order.wc_id, _refused_unknown(order, cls, error)
             continue
         if found is None:
             to_create.append((order, parcel, row))
         else:
-            results[order.wc_id] = _record_found(site, order, parcel, row, cls, found)
-    return to_create
+            yield order.wc_id, _record_found(site, order, parcel, row, cls, found)
+    for order, parcel, row, booked, error in _create(courier, to_create):
+        yield order.wc_id, _booked_or_refused(site, courier, cls, order, parcel, row, booked, error)
 
 
 def _create(courier, to_create: list[tuple]) -> list[tuple]:
@@ -439,6 +447,7 @@ def _create(courier, to_create: list[tuple]) -> list[tuple]:
     except RetryLater as later:
         for _order, _parcel, row in to_create:
             _release(row, uncertain=False, error=str(later))
+        keep_progress()  # the claims let go are kept: the task's rollback (it comes back later) must not undo them
         raise
 
 
@@ -497,8 +506,8 @@ def _write_booked(order, row, cls, consignment_id, tracking_code) -> None:
 
 
 def _mark_booked(site, order, row, cls, consignment_id, tracking_code) -> None:
+    """Kept by the booking's next step (the claims', or its walk through the courier's answers)."""
     _write_booked(order, row, cls, consignment_id, tracking_code)
-    keep_progress()  # booked with the courier: never lost to a later failure, so never booked twice
 
 
 def _record_booked(site, order, parcel, row, cls, booked) -> BookingResult:
@@ -513,13 +522,13 @@ def _record_booked(site, order, parcel, row, cls, booked) -> BookingResult:
     try:
         register_consignment(site, parcel.invoice, cls.key, booked.consignment_id, booked.tracking_code,
                              parcel.cod_amount, order.wc_id, status=booked.status)
+        result = _booked_result(order, cls, booked.consignment_id, booked.tracking_code, parcel.cod_amount)
     except DoubleBooking as error:
         db.session.rollback()
-        _mark_booked(site, order, row, cls, booked.consignment_id, booked.tracking_code)
-        return BookingResult(order.wc_id, order.number, REFUSED, error.message, courier=cls.key,
-                             consignment_id=booked.consignment_id)
-    keep_progress()  # booked with the courier: never lost to a later failure, so never booked twice
-    return _booked_result(order, cls, booked.consignment_id, booked.tracking_code, parcel.cod_amount)
+        _write_booked(order, row, cls, booked.consignment_id, booked.tracking_code)
+        result = BookingResult(order.wc_id, order.number, REFUSED, error.message, courier=cls.key,
+                               consignment_id=booked.consignment_id)
+    return result  # kept, the attempt and the consignment in one commit, by `book_orders`' walk
 
 
 def _booked_result(order, cls, consignment_id, tracking_code, cod_amount) -> BookingResult:

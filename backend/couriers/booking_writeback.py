@@ -9,7 +9,7 @@ import logging
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from backend.commits import before_remote_call, keep_progress
+from backend.commits import remote_step
 from backend.couriers.models import BookingAttempt
 from backend.couriers.service import offered_courier
 from backend.extensions import db
@@ -66,32 +66,33 @@ def write_to_woocommerce(site, written: list) -> None:
         # wc/v3 has no batch for notes: the plugin turns this meta into the order note
         # (Bikri_Consignment::action_rest_insert_order) as WooCommerce saves each order of the batch
         {"key": NOTE_META, "value": booking_note(result)}]} for order, result, row in to_send]
-    before_remote_call()
-    answers = []
-    for start in range(0, len(updates), BATCH_LIMIT):
-        chunk = updates[start:start + BATCH_LIMIT]
-        try:
-            answers += api.batch_update_orders(chunk)
-        except WooCommerceError as error:
-            # the whole call failed: WooCommerce changed none of this chunk
-            answers += [{"id": update["id"], "error": {"code": error.code, "message": error.message,
-                                                     "status": error.status}} for update in chunk]
-    gone = []
-    for (order, result, row), answer in zip(to_send, answers):
-        error = answer.get("error") if isinstance(answer, dict) else {"code": "unexpected_answer", "message": str(answer)}
-        if not error:
-            row.wc_written, row.last_error, result.woocommerce = True, None, True
-        elif order_missing(error):
-            # deleted in WooCommerce without the hooks that tell us: nothing to write to, ever
-            result.woocommerce = _("The order in WooCommerce was not updated: %(reason)s", reason=order_gone_message())
-            row.last_error = order_gone_message()[:300]
-            gone.append(order.wc_id)
-        else:
-            reason = f"WooCommerce: {error.get('code')}: {error.get('message')}"
-            log.warning("booking: writing order %s to WooCommerce failed: %s", order.wc_id, reason)
-            result.woocommerce = _("Booked, but the order in WooCommerce was not updated (%(reason)s); Bikri "
-                                   "tries again at the next booking.", reason=reason)
-            row.last_error = reason[:300]
-    if gone:
-        mark_missing(site.id, gone)
-    keep_progress()  # what WooCommerce answered is kept: a task run again does not add the note twice
+    # nothing written waits open while WooCommerce answers, and what it answered is kept: a task
+    # run again does not add the note twice
+    with remote_step():
+        answers = []
+        for start in range(0, len(updates), BATCH_LIMIT):
+            chunk = updates[start:start + BATCH_LIMIT]
+            try:
+                answers += api.batch_update_orders(chunk)
+            except WooCommerceError as error:
+                # the whole call failed: WooCommerce changed none of this chunk
+                answers += [{"id": update["id"], "error": {"code": error.code, "message": error.message,
+                                                         "status": error.status}} for update in chunk]
+        gone = []
+        for (order, result, row), answer in zip(to_send, answers):
+            error = answer.get("error") if isinstance(answer, dict) else {"code": "unexpected_answer", "message": str(answer)}
+            if not error:
+                row.wc_written, row.last_error, result.woocommerce = True, None, True
+            elif order_missing(error):
+                # deleted in WooCommerce without the hooks that tell us: nothing to write to, ever
+                result.woocommerce = _("The order in WooCommerce was not updated: %(reason)s", reason=order_gone_message())
+                row.last_error = order_gone_message()[:300]
+                gone.append(order.wc_id)
+            else:
+                reason = f"WooCommerce: {error.get('code')}: {error.get('message')}"
+                log.warning("booking: writing order %s to WooCommerce failed: %s", order.wc_id, reason)
+                result.woocommerce = _("Booked, but the order in WooCommerce was not updated (%(reason)s); Bikri "
+                                       "tries again at the next booking.", reason=reason)
+                row.last_error = reason[:300]
+        if gone:
+            mark_missing(site.id, gone)

@@ -29,7 +29,7 @@ from sqlalchemy import case, select, update
 
 from backend.couriers import service
 from backend.couriers.models import Consignment, CourierAccount, CourierSettings
-from backend.commits import before_remote_call, claim, keep_progress
+from backend.commits import claim, keep_progress
 from backend.extensions import db
 from backend.integrations.couriers import (
     COURIERS, FINAL_STATUSES, ConsignmentNotFound, CourierAuthFailed, CourierError, CourierRateLimited, TrackedStatus,
@@ -91,25 +91,26 @@ class Pacer:
     def _reserve(self, n: int) -> None:
         column = CourierAccount.next_request_us
         now = _now_us()
-        end = db.session.execute(
-            update(CourierAccount).where(CourierAccount.id == self.account_id)
-            .values(next_request_us=case((column > now, column), else_=now) + n * self.interval_us)
-            .returning(column).execution_options(synchronize_session=False)
-        ).scalar_one()
-        claim()  # other processes must see the reservation at once
+        end = self._move_next_request(case((column > now, column), else_=now) + n * self.interval_us)
         start = end - n * self.interval_us
         self.slots.extend((start + i * self.interval_us) / 1_000_000 for i in range(n))
+
+    def _move_next_request(self, value) -> int:
+        """Set the account's next send time; committed at once: every process sending for this
+        account (not only this run) sees the reservation, or waits out the courier's 429."""
+        end = db.session.execute(
+            update(CourierAccount).where(CourierAccount.id == self.account_id).values(next_request_us=value)
+            .returning(CourierAccount.next_request_us).execution_options(synchronize_session=False)
+        ).scalar_one()
+        claim()
+        return end
 
     def hold(self, seconds: float) -> None:
         """The courier said 429: nobody sends for this account for `seconds`, and this run
         goes on at half its pace — the courier's real limit is below what we were told."""
         column = CourierAccount.next_request_us
         until = _now_us() + int(seconds * 1_000_000)
-        db.session.execute(
-            update(CourierAccount).where(CourierAccount.id == self.account_id)
-            .values(next_request_us=case((column > until, column), else_=until))
-            .execution_options(synchronize_session=False))
-        claim()  # every process sending for this account must wait, not only this run
+        self._move_next_request(case((column > until, column), else_=until))
         self.slots.clear()
         self.generation += 1
         self.interval_us = min(self.interval_us * 2, 10_000_000)
@@ -376,7 +377,7 @@ def poll_due_consignments(*, budget_seconds: float | None = None, limit: int = 5
     if site_id is not None:
         query = query.where(Consignment.site_id == site_id)
     rows = db.session.execute(query.order_by(Consignment.next_check_at, Consignment.id).limit(limit)).all()
-    before_remote_call()  # end the read: the run's own writes come in short transactions
+    # the run's writes come in short transactions: the first slot's reservation commits before any courier is asked
     items = [Due(*row) for row in rows]
     stats = StatusRun(items, deadline=time.time() + budget, source="poll").run()
     log.info("courier poll%s: %s", f" of site {site_id}" if site_id is not None else "", stats.summary())
@@ -405,7 +406,6 @@ def check_consignments(site: Site, consignments: list[Consignment], *, budget_se
             to_ask.append(c.id)
     if to_ask:
         rows = db.session.execute(_due_query().where(Consignment.id.in_(to_ask), Consignment.site_id == site.id)).all()
-        before_remote_call()
         stats = StatusRun([Due(*row) for row in rows], deadline=time.time() + budget_seconds, source="check").run()
         for pk in to_ask:
             outcome = stats.outcomes.get(pk)

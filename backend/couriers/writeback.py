@@ -8,7 +8,7 @@ from sqlalchemy import literal, select
 
 from backend.couriers import service
 from backend.couriers.models import Consignment, CourierSettings
-from backend.commits import keep_progress
+from backend.commits import one_at_a_time
 from backend.extensions import db
 from backend.integrations.woocommerce import WooCommerce, WooCommerceError, order_missing
 from backend.licensing.models import Site
@@ -62,7 +62,6 @@ def write_site(site: Site, mapping: dict) -> dict:
         upsert_orders(site.id, orders)  # the desk and dashboard see WooCommerce's answer at once
     if gone:
         mark_missing(site.id, gone)
-    keep_progress()  # WooCommerce has these statuses: kept before the next shop is asked
     return {"written": written, "refused": refused}
 
 
@@ -96,7 +95,7 @@ def write_statuses_to_woocommerce() -> dict:
     scheduler runs `write_site_statuses` per shop in the workers instead."""
     report = {"sites": 0, "written": 0, "refused": 0}
     rows = db.session.execute(select(CourierSettings.site_id).where(CourierSettings.wc_status_map != "{}")).scalars().all()
-    for site_id in rows:
+    for site_id in one_at_a_time(rows):  # what a shop's WooCommerce took is kept before the next shop is asked
         outcome = write_site_statuses(site_id)
         if outcome is None:
             continue

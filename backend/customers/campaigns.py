@@ -24,7 +24,7 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from sqlalchemy import delete, exists, func, insert, literal, select, update
 
-from backend.commits import claim, keep_progress
+from backend.commits import one_at_a_time
 from backend.customers import segments
 from backend.customers.models import Campaign, CampaignRecipient, SmsOptOut
 from backend.database import in_list, upsert_insert
@@ -312,8 +312,9 @@ def deliver_chunk(site_id: int, job_id: int, items: list[str]) -> None:
                     credit(site_id, campaign.unit_cost, kind="refund", reference=f"campaign-{campaign.id}-{recipient.id}",
                            note=_("Campaign SMS not sent (opted out): refunded"))
                 jobs.record_item(job_id, recipient.id, "opted_out")
-        claim()
-    for recipient in recipients:
+    # the messages above are claimed ("sending") and charged before the gateway is asked, and
+    # each recipient's outcome is kept before the next is taken
+    for recipient in one_at_a_time(recipients):
         if recipient.status != "sending" or str(recipient.id) in done:
             continue
         status = _status(campaign.id)  # (the row read above is not refreshed by the commits in between)
@@ -325,7 +326,6 @@ def deliver_chunk(site_id: int, job_id: int, items: list[str]) -> None:
             message = deliver(message)
         recipient.status = message.status if message.status in ("sent", "failed") else recipient.status
         jobs.record_item(job_id, recipient.id, message.status, message.error or "")
-        keep_progress()
     if db.session.execute(select(WorkJob.status).where(WorkJob.id == job_id)).scalar_one() == "done":
         _finish(campaign)
 

@@ -12,7 +12,7 @@ from flask import current_app
 from flask_babel import force_locale, gettext as _
 from sqlalchemy import select
 
-from backend.commits import before_remote_call, keep_progress
+from backend.commits import one_at_a_time
 from backend.desk.fields import STATUS_RE, invalid, orders_by_wc_id, status_label
 from backend.extensions import db
 from backend.integrations.woocommerce import BATCH_LIMIT, WooCommerce, WooCommerceError, order_missing
@@ -79,8 +79,7 @@ def change_status_of_job(site_id: int, job_id: int, items: list[str]) -> None:
     wc_ids = [int(item) for item in items if item not in done]
     if not wc_ids:
         return
-    mark_running(job_id)
-    before_remote_call()  # WooCommerce is asked next: nothing written stays open while it answers
+    mark_running(job_id)  # committed before WooCommerce is asked (`change_status`'s steps)
     params = params_of(job)
     site = db.session.get(Site, site_id)
     with in_language_of(job):
@@ -91,10 +90,9 @@ def change_status_of_job(site_id: int, job_id: int, items: list[str]) -> None:
 
 def _record_result(job_id: int, result: dict) -> None:
     outcome = "changed" if result["ok"] else ("gone" if result.get("deleted") else "refused")
+    # kept by `change_status`'s next step (before WooCommerce is asked again), or the task's end:
+    # a redelivered task skips it, and the desk's progress bar moves order by order
     record_item(job_id, result["wc_id"], outcome, result.get("error") or "", result)
-    # each order's result is kept as soon as it is known: a redelivered task skips it, and the
-    # desk's progress bar moves order by order
-    keep_progress()
 
 
 def status_change_gave_up(site_id: int, job_id: int, items: list[str], error: str = "") -> None:
@@ -150,31 +148,32 @@ def change_status(site, wc_ids: list[int], status: str, by: str | None = None, *
                                   "error": error.message, "code": error.code}
                 record(results[wc_id])
             return [results[i] for i in wc_ids]
-        if len(to_send) == 1:
-            try:
-                answers = [wc.update_order(to_send[0], {"status": status})]
-            except WooCommerceError as error:
-                answers = [{"id": to_send[0], "error": {"code": error.code, "message": error.message}}]
-            _store_answers(site.id, to_send, answers, known, results, record)
-        else:
-            for start in range(0, len(to_send), BATCH_LIMIT):
-                chunk = to_send[start:start + BATCH_LIMIT]
-                try:
-                    answers = wc.batch_update_orders([{"id": i, "status": status} for i in chunk])
-                except WooCommerceError as error:
-                    # the whole call failed: WooCommerce changed none of this chunk
-                    answers = [{"id": i, "error": {"code": error.code, "message": error.message}} for i in chunk]
-                _store_answers(site.id, chunk, answers, known, results, record)
-        _add_status_notes(wc, site, [i for i in to_send if results[i]["ok"]], status, by, results, record)
+        # one call to WooCommerce at a time: each is made with nothing written open, and what it
+        # answered is kept whatever happens to the next
+        for _answered in one_at_a_time(_calls(wc, site, to_send, status, by, known, results, record)):
+            pass
     return [results[i] for i in wc_ids]
 
 
-def _add_status_notes(wc, site, changed: list[int], status: str, by: str | None, results: dict, record) -> None:
-    """One note per changed order (wc/v3 has no batch for notes). After the answers were committed:
-    no transaction stays open across these calls. A note that fails leaves the status changed;
-    the result says the note is missing."""
+def _calls(wc, site, to_send: list[int], status: str, by: str | None, known: dict, results: dict, record):
+    """The calls to WooCommerce, each answer stored as it comes (yields the orders each call was
+    about): the status, one order with PUT orders/<id> or ≤ 100 a call with POST orders/batch;
+    then one note per changed order (wc/v3 has no batch for notes). A note that fails leaves the
+    status changed; the result says the note is missing."""
+    for start in range(0, len(to_send), BATCH_LIMIT):
+        chunk = to_send[start:start + BATCH_LIMIT]
+        try:
+            if len(to_send) == 1:
+                answers = [wc.update_order(chunk[0], {"status": status})]
+            else:
+                answers = wc.batch_update_orders([{"id": i, "status": status} for i in chunk])
+        except WooCommerceError as error:
+            # the whole call failed: WooCommerce changed none of this chunk
+            answers = [{"id": i, "error": {"code": error.code, "message": error.message}} for i in chunk]
+        _store_answers(site.id, chunk, answers, known, results, record)
+        yield chunk
     note = status_note(site, status, by)
-    for wc_id in changed:
+    for wc_id in [i for i in to_send if results[i]["ok"]]:
         try:
             wc.add_order_note(wc_id, note)
             results[wc_id]["note"] = True
@@ -182,6 +181,7 @@ def _add_status_notes(wc, site, changed: list[int], status: str, by: str | None,
             log.warning("site %s order %s: the status note was not added: %s", site.id, wc_id, error)
             results[wc_id]["note"] = False
         record(results[wc_id])
+        yield [wc_id]
 
 
 def _deleted_wc_ids(site_id: int, wc_ids: list[int]) -> set[int]:
@@ -217,4 +217,3 @@ def _store_answers(site_id, asked, answers, known, results, record) -> None:
     for wc_id in asked:
         if not results[wc_id]["ok"]:
             record(results[wc_id])  # a changed order's result waits for its note
-    keep_progress()  # each chunk WooCommerce accepted is kept, whatever happens to the next

@@ -235,10 +235,6 @@ def fetch_items(site_id: int, ids: list) -> int:
     for product in api.get_products(products) if products else []:
         rows += _rows_of(api, product)
     found = {row["wc_id"] for row in rows}
-    for pid in products:
-        if pid not in found:  # gone from WooCommerce (deleted for good)
-            db.session.execute(update(StockItem).where(StockItem.site_id == site_id, StockItem.wc_id == pid)
-                               .values(deleted_at=utcnow()))
     parents = {parent for _pid, parent in ids if parent}
     for parent_id in sorted(parents):
         try:
@@ -248,6 +244,11 @@ def fetch_items(site_id: int, ids: list) -> int:
                 continue
             raise
         rows += _rows_of(api, parent)
+    # written once WooCommerce answered everything: nothing written waits open on it
+    for pid in products:
+        if pid not in found:  # gone from WooCommerce (deleted for good)
+            db.session.execute(update(StockItem).where(StockItem.site_id == site_id, StockItem.wc_id == pid)
+                               .values(deleted_at=utcnow()))
     return len(upsert_items(site_id, rows))
 
 
@@ -266,14 +267,7 @@ def backfill(site_id: int) -> int:
     settings = service.settings_for(site_id)
     started = utcnow()
     api = WooCommerce.for_site(site)
-    count = 0
-    commits.before_remote_call()
-    for products in api.iter_products():
-        rows = []
-        for product in products:
-            rows += _rows_of(api, product)
-        count += len(upsert_items(site_id, rows))
-        commits.keep_progress()
+    count = _store_pages(site_id, (_rows_of_page(api, products) for products in api.iter_products()))
     settings = service.settings_for(site_id)
     settings.backfilled_at = started
     settings.reconciled_until = started
@@ -289,31 +283,46 @@ def reconcile(site_id: int) -> int:
     since, started = settings.reconciled_until, utcnow()
     site = db.session.get(Site, site_id)
     api = WooCommerce.for_site(site)
+    count = _store_pages(site_id, _modified_pages(site_id, api, since - timedelta(minutes=1)))
+    service.settings_for(site_id).reconciled_until = started
+    return count
+
+
+def _store_pages(site_id: int, pages) -> int:
+    """Store each page of item rows, kept before the next page is asked for (its rows are read
+    from WooCommerce as the page is taken, after the previous page's commit). Returns how many
+    items were stored."""
     count = 0
-    commits.before_remote_call()
-    since -= timedelta(minutes=1)
+    for rows in commits.one_at_a_time(pages):
+        count += len(upsert_items(site_id, rows))
+    return count
+
+
+def _rows_of_page(api: WooCommerce, products: list) -> list[dict]:
+    rows = []
+    for product in products:
+        rows += _rows_of(api, product)
+    return rows
+
+
+def _modified_pages(site_id: int, api: WooCommerce, since):
+    """Rows of the products modified since `since`, a page at a time, then of the variations
+    modified since. A variation saved alone leaves its product's date_modified as it was
+    (WooCommerce saves only the variation), so products?modified_after never lists it: every
+    other variable product stored is asked for its variations modified since (one call each, an
+    empty page mostly)."""
     read = set()
     for products in api.iter_products(modified_after=since):
-        rows = []
-        for product in products:
-            rows += _rows_of(api, product)
-            read.add(product.get("id"))
-        count += len(upsert_items(site_id, rows))
-        commits.keep_progress()
-    # A variation saved alone leaves its product's date_modified as it was (WooCommerce saves only
-    # the variation), so products?modified_after never lists it: every other variable product
-    # stored is asked for its variations modified since (one call each, an empty page mostly).
+        read.update(product.get("id") for product in products)
+        yield _rows_of_page(api, products)
     parents = db.session.execute(select(StockItem).where(
         StockItem.site_id == site_id, StockItem.type == "variable", StockItem.deleted_at.is_(None))
         .order_by(StockItem.wc_id)).scalars().all()
     parents = [_as_parent(item) for item in parents if item.wc_id not in read]
-    commits.before_remote_call()
+    yield []  # an empty page: the read above ends at its commit, before the variations are asked for
     for parent in parents:
         for variations in api.iter_variations(parent["id"], modified_after=since):
-            count += len(upsert_items(site_id, [normalise_item(variation, parent) for variation in variations]))
-            commits.keep_progress()
-    service.settings_for(site_id).reconciled_until = started
-    return count
+            yield [normalise_item(variation, parent) for variation in variations]
 
 
 def _as_parent(item: StockItem) -> dict:

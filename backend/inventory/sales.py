@@ -114,9 +114,9 @@ def roll_sales_window(site_id: int) -> int:
 def roll_sales_windows() -> int:
     """The job (hourly): every shop's 30 days moved to today's, a shop a commit."""
     rolled = 0
-    for site_id in db.session.execute(select(InventorySettings.site_id).order_by(InventorySettings.site_id)).scalars().all():
+    shops = db.session.execute(select(InventorySettings.site_id).order_by(InventorySettings.site_id)).scalars().all()
+    for site_id in commits.one_at_a_time(shops):  # a shop's rows locked and moved, committed before the next
         rolled += roll_sales_window(site_id)
-        commits.keep_progress()
     return rolled
 
 

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import insert, select, update
 
 from backend.activity import service as activity
-from backend.commits import claim, keep_progress
+from backend.commits import one_at_a_time
 from backend.extensions import db
 from backend.licensing.models import Site
 from backend.phones import InvalidPhone, normalise_phone
@@ -96,15 +96,15 @@ def deliver_batch(site_id: int, job_id: int, items: list[str]) -> None:
     the gateway is asked, and one left "sending" by a killed worker is asked again with the same
     message id, which the gateway recognises."""
     done = jobs.recorded_items(job_id)
-    for item in items:
+    # a message's outcome and its job item are kept before the next message is taken
+    for item in one_at_a_time(items):
         if item in done:
             continue
+        # claimed: `deliver` commits it before the gateway is asked
         db.session.execute(update(SmsMessage).where(SmsMessage.id == int(item), SmsMessage.status == "queued")
                            .values(status="sending"))
-        claim()
         message = db.session.execute(select(SmsMessage).where(SmsMessage.id == int(item),
                                                               SmsMessage.site_id == site_id)).scalar_one()
         if message.status == "sending":
             deliver(message)
         jobs.record_item(job_id, item, message.status, message.error or "")
-        keep_progress()

@@ -8,7 +8,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
 
-from backend.commits import before_remote_call, keep_progress
+from backend.commits import remote_step
 from backend.errors import ApiError, NotFound
 from backend.extensions import db
 from backend.integrations.payments import (
@@ -379,19 +379,20 @@ def verify_payment(site_id: int, recharge_id: int, method: str, *, retry: bool =
     except RechargeUnavailable:  # switched off since the payment was opened: the reconcile job asks once it is back
         recharge.note = f"{name} is switched off on this Bikri service; the payment is checked once it is on again."
         return
-    before_remote_call()
-    try:
-        result = _ask_gateway(gateway, recharge)
-    except PaymentError as error:
-        log.warning("%s verify failed for recharge %s: %s", name, recharge.id, error.message)
-        recharge.note = (f"{name} is not answering ({error.message}); Bikri keeps asking." if error.retryable
-                         else f"{name} refused to say how the payment ended: {error.message}")[:255]
-        keep_progress()
-        if error.retryable and retry:
-            raise
-        return
-    recharge.note = None
-    settle(recharge, result)
+    failed = None
+    with remote_step():  # the gateway's answer, or why it gave none, is kept (a retry raised below must not undo it)
+        try:
+            result = _ask_gateway(gateway, recharge)
+        except PaymentError as error:
+            log.warning("%s verify failed for recharge %s: %s", name, recharge.id, error.message)
+            recharge.note = (f"{name} is not answering ({error.message}); Bikri keeps asking." if error.retryable
+                             else f"{name} refused to say how the payment ended: {error.message}")[:255]
+            failed = error
+        else:
+            recharge.note = None
+            settle(recharge, result)
+    if failed is not None and failed.retryable and retry:
+        raise failed
 
 
 def verify_gave_up(site_id: int, recharge_id: int, error: str = "") -> None:
@@ -427,8 +428,8 @@ def reconcile_pending_recharges(older_than: timedelta = timedelta(minutes=2)) ->
         .order_by(Recharge.id).limit(200)
     ).all()
     for recharge_id, site_id, method, _payment_id in pending:
+        # each answer is kept (by its remote step) before the next payment is asked about
         verify_payment(site_id, recharge_id, method, retry=False)
-        keep_progress()
     # Only online attempts expire; a manual request waits for an operator however long it takes.
     expired = db.session.execute(
         update(Recharge).where(Recharge.status == "pending", Recharge.method.in_(ONLINE_METHODS),

@@ -17,7 +17,7 @@ from sqlalchemy import Boolean, bindparam, case, cast, func, insert, literal, or
 from sqlalchemy.exc import IntegrityError
 
 from backend.activity import service as activity
-from backend.commits import before_remote_call, claim, keep_progress
+from backend.commits import remote_step
 from backend.database import on_postgresql
 from backend.errors import ApiError
 from backend.extensions import db
@@ -271,23 +271,9 @@ def deliver_message(message_id: int, site_id: int) -> str:
     if row is None:
         db.session.rollback()
         return "not claimed"  # finished already, or another worker holds a fresh claim
-    claim()  # "sending" is visible (and durable) before the gateway is asked
     message = SmsMessage(id=message_id, site_id=site_id, phone=row.phone, content=row.content, cost=row.cost,
                          purpose=row.purpose, idempotency_key=row.idempotency_key)
-    if gateway is None:
-        return _record_outcome(message, SendResult(False, error=unusable), gateway_key)
-    try:
-        result = gateway.send(msisdn=msisdn_form(message.phone), text=message.content,
-                              message_id=message.gateway_message_id)
-    except SmsGatewayBusy as busy:
-        _release(message_id, str(busy))
-        raise RetryLater(busy.retry_after, str(busy)) from busy
-    except SmsGatewayError as error:
-        _release(message_id, str(error))
-        raise  # a timeout, a 5xx, nonsense: retried with backoff (sms/tasks.py); gave_up refunds
-    except ValueError as error:  # not a number the gateway can take
-        result = SendResult(False, error=str(error))
-    return _record_outcome(message, result, gateway_key)
+    return _send_claimed(message, gateway, gateway_key, unusable, retried=True)
 
 
 def deliver(message: SmsMessage) -> SmsMessage:
@@ -296,20 +282,44 @@ def deliver(message: SmsMessage) -> SmsMessage:
     retry of their own per message (bulk batches, backend/sms/batches.py on main). `message` is
     a row of the session; its outcome fields are set on it."""
     try:
-        gateway, gateway_key = current_gateway(), sms_settings().gateway_key
-        before_remote_call()  # nothing read stays open while the gateway answers
-        result = gateway.send(msisdn=msisdn_form(message.phone), text=message.content,
-                              message_id=message.gateway_message_id)
+        gateway, gateway_key, unusable = current_gateway(), sms_settings().gateway_key, None
     except (SmsGatewayError, ValueError) as error:
-        gateway_key, result = sms_settings().gateway_key, SendResult(False, error=str(error))
-    _record_outcome(message, result, gateway_key)
-    keep_progress()  # the gateway's answer (and any refund) survives whatever follows
+        gateway, gateway_key, unusable = None, sms_settings().gateway_key, str(error)
+    _send_claimed(message, gateway, gateway_key, unusable, retried=False)
     return message_of(message.site_id, message.id)
+
+
+def _send_claimed(message: SmsMessage, gateway, gateway_key: str | None, unusable: str | None, *,
+                  retried: bool) -> str:
+    """Ask the gateway for a claimed message and record its answer (no gateway: `unusable` is
+    the failure). The claim is committed before the gateway is asked ("sending" is visible and
+    durable, and no connection is held while it answers), and the outcome is kept at once. A
+    gateway error is the task's to retry when `retried` (the claim let go and kept, then
+    raised), else the message's outcome (failed, refunded). Returns the status it leaves."""
+    failed = None
+    with remote_step():
+        try:
+            result = SendResult(False, error=unusable) if gateway is None else gateway.send(
+                msisdn=msisdn_form(message.phone), text=message.content, message_id=message.gateway_message_id)
+        except SmsGatewayError as error:  # a timeout, a 5xx, nonsense, "slow down"
+            if retried:  # with backoff (sms/tasks.py); gave_up refunds
+                _release(message.id, str(error))
+                failed = error
+            else:
+                result = SendResult(False, error=str(error))
+        except ValueError as error:  # not a number the gateway can take
+            result = SendResult(False, error=str(error))
+        if failed is None:
+            outcome = _record_outcome(message, result, gateway_key)
+    if isinstance(failed, SmsGatewayBusy):
+        raise RetryLater(failed.retry_after, str(failed)) from failed
+    if failed is not None:
+        raise failed
+    return outcome
 
 
 def _release(message_id: int, error: str) -> None:
     db.session.execute(_RELEASE, {"release_id": message_id, "release_error": error[:500]})
-    keep_progress()  # the task's rollback (it raises next) must not undo this
 
 
 def _record_outcome(message: SmsMessage, result: SendResult, gateway_key: str | None) -> str:

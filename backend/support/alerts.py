@@ -8,7 +8,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import func, or_, select, update
 
-from backend.commits import claim, keep_progress
+from backend.commits import remote_step
 from backend.extensions import db
 from backend.integrations.sms import SendResult, SmsGatewayBusy, SmsGatewayError
 from backend.phones import msisdn_form
@@ -53,20 +53,25 @@ def send(alert_id: int) -> str:
         db.session.rollback()
         return "not claimed"  # sent, failed, or another worker holds it
     phone, text, message_id = alert.phone, alert.content, alert.gateway_message_id
-    claim()
-    if gateway is None:
-        return _finish(alert_id, SendResult(False, error=unusable), gateway_key)
-    try:
-        result = gateway.send(msisdn=msisdn_form(phone), text=text, message_id=message_id)
-    except (SmsGatewayBusy, SmsGatewayError) as error:
-        _set(alert_id, OperatorAlert.status == "sending", status="queued", error=str(error)[:500])
-        keep_progress()  # the retry finds it queued again
-        if isinstance(error, SmsGatewayBusy):
-            raise RetryLater(error.retry_after, str(error)) from error
-        raise
-    except ValueError as error:  # not a number the gateway takes
-        result = SendResult(False, error=str(error))
-    return _finish(alert_id, result, gateway_key)
+    failed = None
+    # the claim is committed first (no second worker sends it), then the outcome, or the alert
+    # queued again for the retry (the task raises next), is kept
+    with remote_step():
+        try:
+            result = SendResult(False, error=unusable) if gateway is None else gateway.send(
+                msisdn=msisdn_form(phone), text=text, message_id=message_id)
+        except (SmsGatewayBusy, SmsGatewayError) as error:
+            _set(alert_id, OperatorAlert.status == "sending", status="queued", error=str(error)[:500])
+            failed = error
+        except ValueError as error:  # not a number the gateway takes
+            result = SendResult(False, error=str(error))
+        if failed is None:
+            outcome = _finish(alert_id, result, gateway_key)
+    if isinstance(failed, SmsGatewayBusy):
+        raise RetryLater(failed.retry_after, str(failed)) from failed
+    if failed is not None:
+        raise failed
+    return outcome
 
 
 def gave_up(alert_id: int, error: str) -> None:

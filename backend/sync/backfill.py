@@ -154,12 +154,12 @@ def _order_pages(site: Site, wc: WooCommerce, cursor: dict):
 def _store_products(site: Site, state: SyncState, cursor: dict) -> None:
     """The shop's products, a committed page at a time, then marked done in the cursor."""
     site_id = site.id  # read once: every commit below expires `site`
-    for products in WooCommerce.for_site(site).iter_products():
+    for products in commits.one_at_a_time(WooCommerce.for_site(site).iter_products()):
         orders.upsert_products(site_id, products)
-        commits.before_remote_call()  # the next product page
+    # kept with the first order page (its commit); a run that stops before it reads the
+    # products again, and storing a product twice changes nothing
     cursor["products_done"] = True
     state.cursor = json.dumps(cursor)
-    commits.keep_progress()  # the order pages are waited for (asked) next
 
 
 def _write_pages(site_id: int, state: SyncState, cursor: dict, pages, deadline: float | None,
@@ -168,10 +168,10 @@ def _write_pages(site_id: int, state: SyncState, cursor: dict, pages, deadline: 
     and whether the walk reached its end (False: out of time, the cursor says where it stopped)."""
     pace = _RollupPace(cursor)
     for page_number, (records, invalid, following, waited) in enumerate(_timed(pages), start=1):
-        state = _write_page(site_id, state.id, cursor, records, invalid, following, rollups_now=pace.now(waited))
+        state = _write_page(site_id, state.id, cursor, records, invalid, following, rollups_now=pace.now(waited),
+                            page_number=page_number)
         if on_page:
             on_page(state)
-        _refresh_statistics(page_number)
         # nothing from this page stays in memory: the identity map is emptied
         state_id = state.id
         db.session.expunge_all()
@@ -182,8 +182,9 @@ def _write_pages(site_id: int, state: SyncState, cursor: dict, pages, deadline: 
 
 
 def _write_page(site_id: int, state_id: int, cursor: dict, records: list, invalid: list[str], following: dict,
-                *, rollups_now: bool) -> SyncState:
-    """Upsert one page and move the cursor and the progress past it, in one commit."""
+                *, rollups_now: bool, page_number: int) -> SyncState:
+    """Upsert one page and move the cursor and the progress past it, in one commit (a page that
+    grows the tables a lot refreshes the planner's statistics in it, `_refresh_statistics`)."""
     orders.upsert_normalised(site_id, records, recount=False, rollups_now=rollups_now)
     _log_invalid(site_id, invalid)
     cursor.update(following)
@@ -192,7 +193,8 @@ def _write_page(site_id: int, state_id: int, cursor: dict, records: list, invali
     if invalid:
         state.last_error = invalid[-1][:1000]
     renew(state)
-    commits.keep_progress()  # the page with its cursor: a crash resumes after it
+    _refresh_statistics(page_number)
+    commits.keep_progress()  # the page with its cursor: a crash resumes after it (and `on_page` sees it)
     return state
 
 
@@ -216,8 +218,7 @@ def _go_on_through_wc(site_id: int, state_id: int, error: ExportUnavailable) -> 
     cursor.update(mode="wc", walk=ModifiedCursor().to_dict())
     cursor.pop("after_id", None)
     state.cursor, state.done = json.dumps(cursor), 0
-    commits.keep_progress()  # the switch to wc/v3 stays if the shop then fails at once
-    return state
+    return state  # kept by `_backfill`'s commit before the first wc/v3 page is asked for
 
 
 def _walk_stopped(site_id: int, state_id: int, error: WooCommerceError) -> SyncState:
@@ -279,15 +280,16 @@ def _refresh_statistics(page_number: int) -> None:
     A first shop on a fresh database fills empty tables fast; the planner keeps plans made
     when they were empty (sequential scans) and each page gets slower than the last.
     Autovacuum catches up only after a minute; a handful of ANALYZEs spaced out
-    exponentially keeps every page as fast as the first, at no cost on big tables.
+    exponentially keeps every page as fast as the first, at no cost on big tables. It runs in
+    the page's transaction (which counts the page's own rows) and is committed with it, in a
+    savepoint: a refused ANALYZE takes nothing of the page with it.
     """
     if page_number not in STATISTICS_PAGES or not on_postgresql():
         return
     try:
-        db.session.execute(text("ANALYZE orders, order_items, customers"))
-        commits.keep_progress()  # the statistics, before the next page is waited for
+        with db.session.begin_nested():
+            db.session.execute(text("ANALYZE orders, order_items, customers"))
     except SQLAlchemyError as error:  # e.g. a database user that may not ANALYZE: slower, not wrong
-        db.session.rollback()
         log.warning("could not refresh planner statistics: %s", error)
 
 

@@ -295,11 +295,11 @@ def apply_inbox(inbox_id: int | None = None, limit: int = 200, *, site_id: int |
             commits.claim()
         try:
             _apply_inbox_row(row, events)
-            commits.keep_progress()  # this row applied and removed, whatever the next one does
         except Exception:  # noqa: BLE001 - logged; the row is tried again later, other rows go on
             db.session.rollback()
             log.exception("site %s: accepted events (inbox row %s) could not be applied", site_id, row_id)
             _postpone(row_id)
+        commits.keep_progress()  # this row applied and removed, or its failed attempt counted, whatever the next does
         if inbox_id is not None:
             break
     return taken
@@ -325,6 +325,7 @@ def _apply_inbox_row(row: EventInbox, events: list[dict]) -> None:
         # and on the dashboard (reconciliation's pull brings such an order in once WooCommerce
         # serves it whole)
         remember_unstored(row.site_id, failed)
+    db.session.flush()  # a write the database refuses fails here, where the caller postpones the row
 
 
 def _postpone(row_id: int) -> None:
@@ -332,7 +333,6 @@ def _postpone(row_id: int) -> None:
     db.session.execute(update(EventInbox).where(EventInbox.id == row_id)
                        .values(attempts=EventInbox.attempts + 1, not_before=utcnow() + timedelta(minutes=1)))
     db.session.execute(delete(EventInbox).where(EventInbox.id == row_id, EventInbox.attempts >= INBOX_ATTEMPTS))
-    commits.keep_progress()  # the failed attempt counts, whatever the next row does
 
 
 def _fetch_bodies(site: Site, to_fetch: dict, records: dict, done, deletions: dict) -> None:

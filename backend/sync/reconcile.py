@@ -36,48 +36,43 @@ def run_reconcile(site_id: int) -> int:
         overlap = timedelta(seconds=current_app.config["SYNC_RECONCILE_OVERLAP_SECONDS"])
         site = db.session.get(Site, site_id)
         wc = WooCommerce.for_site(site)
-        seen, start = 0, ModifiedCursor(after=checkpoint - overlap)
-        export = export_for(site)
-        commits.before_remote_call()  # RUNNING, and what the probe learnt; the pages come next
-        if export is not None:
-            try:
-                # one walk: the export hands out trashed orders too
-                for fresh, after, _after_id in export.iter_by_modified(start.after):
-                    store_page(site_id, fresh)
-                    seen += len(fresh)
-                    state = db.session.get(SyncState, state_id)
-                    if after > checkpoint:
-                        checkpoint = after
-                        state.cursor = json.dumps({"after": format_wc_time(checkpoint)})
-                    renew(state)
-                    commits.keep_progress()  # the page with its checkpoint
-                    db.session.expunge_all()
-                export = "done"
-            except ExportUnavailable as error:
-                db.session.rollback()
-                log.warning("reconciliation of site %s: export refused (%s); using wc/v3", site_id, error)
-                remember_export(site_id, False, str(error))
-                commits.before_remote_call()  # wc/v3 is asked next
-            except WooCommerceError as error:
-                return _reconcile_failed(site_id, state_id, error, seen)
+        seen = 0
+        pages = _changed_pages(site_id, export_for(site), wc, ModifiedCursor(after=checkpoint - overlap))
         try:
-            # "any" leaves the trash out, so trashed orders need their own (small) walk
-            for status in (() if export == "done" else (None, "trash")):
-                for fresh, following in wc.iter_orders_by_modified(start, status=status):
-                    store_page(site_id, fresh)
-                    seen += len(fresh)
-                    state = db.session.get(SyncState, state_id)
-                    if following.after and following.after > checkpoint:
-                        checkpoint = following.after
-                        state.cursor = json.dumps({"after": format_wc_time(checkpoint)})
-                    renew(state)
-                    commits.keep_progress()  # the page with its checkpoint
-                    db.session.expunge_all()
+            # RUNNING and each page with its checkpoint are kept before the next page is asked for
+            for fresh, after in commits.one_at_a_time(pages, forget=True):
+                store_page(site_id, fresh)
+                seen += len(fresh)
+                state = db.session.get(SyncState, state_id)
+                if after is not None and after > checkpoint:
+                    checkpoint = after
+                    state.cursor = json.dumps({"after": format_wc_time(checkpoint)})
+                renew(state)
         except WooCommerceError as error:
             return _reconcile_failed(site_id, state_id, error, seen)
         state = db.session.get(SyncState, state_id)
         state.status, state.done, state.finished_at = SyncStatus.IDLE, seen, utcnow()
         return seen
+
+
+def _changed_pages(site_id: int, export, wc: WooCommerce, start: ModifiedCursor):
+    """(orders, modified-at cursor or None) per page changed since `start`: through the plugin's
+    export when it offers one (one walk: it hands out trashed orders too), else wc/v3, where
+    "any" leaves the trash out, so trashed orders need their own (small) walk. An export
+    refused mid-walk is remembered, and the walk goes on through wc/v3 after an empty page (so
+    that what was learnt is kept before wc/v3 is asked)."""
+    if export is not None:
+        try:
+            for fresh, after, _after_id in export.iter_by_modified(start.after):
+                yield fresh, after
+            return
+        except ExportUnavailable as error:
+            log.warning("reconciliation of site %s: export refused (%s); using wc/v3", site_id, error)
+            remember_export(site_id, False, str(error))
+            yield [], None
+    for status in (None, "trash"):
+        for fresh, following in wc.iter_orders_by_modified(start, status=status):
+            yield fresh, following.after
 
 
 def _reconcile_failed(site_id: int, state_id: int, error: WooCommerceError, seen: int) -> int:
@@ -103,7 +98,6 @@ def reconcile_site(site_id: int) -> str:
         backfill = state_for(site_id, SyncKind.BACKFILL)
         if backfill.status == SyncStatus.IDLE and not backfill.cursor:
             request_backfill(db.session.get(Site, site_id))
-            commits.keep_progress()  # queued, whatever the next shop does
             return "queued_backfills"
         run_reconcile(site_id)
         return "reconciled"
@@ -119,6 +113,6 @@ def reconcile_all() -> dict:
     """The 5-minute job in one process (the CLI, tests): every connected shop in turn. The
     scheduler runs `reconcile_site` per shop in the workers instead."""
     report = {"reconciled": 0, "queued_backfills": 0, "busy": 0, "failed": 0}
-    for site_id in connected_sites():
+    for site_id in commits.one_at_a_time(connected_sites()):  # a shop's outcome is kept before the next
         report[reconcile_site(site_id)] += 1
     return report

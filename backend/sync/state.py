@@ -239,14 +239,14 @@ def export_for(site: Site) -> OrderExport | None:
     export = OrderExport.for_site(site)
     if checked and (utcnow() - checked).total_seconds() < current_app.config["SYNC_EXPORT_REPROBE_SECONDS"]:
         return export if known.get("available") else None
-    commits.before_remote_call()
-    try:
-        available = export.probe()
-    except WooCommerceError as error:
-        log.info("site %s: export probe got no usable answer (%s); using wc/v3 this time", site.id, error)
-        return None
-    remember_export(site.id, available)
-    commits.keep_progress()  # the probe's answer; both callers ask the shop next
+    site_id = site.id  # read before the step's commit expires `site`
+    with commits.remote_step():  # the probe's answer is kept: both callers ask the shop next
+        try:
+            available = export.probe()
+        except WooCommerceError as error:
+            log.info("site %s: export probe got no usable answer (%s); using wc/v3 this time", site_id, error)
+            return None
+        remember_export(site_id, available)
     return export if available else None
 
 
