@@ -89,7 +89,9 @@ def start_sandbox(name: str, port: int, env: dict, control_path: str, control: d
     bench's process it would share the interpreter with the load), once its control URL answers."""
     process = subprocess.Popen([str(ROOT / ".venv/bin/flask"), "--app", "backend.app", "sandbox", "run", name,
                                 "--port", str(port)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(150):
+    # up to 60 s: on a busy shared machine creating the app alone has taken more than 15
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
         try:
             requests.post(f"http://127.0.0.1:{port}{control_path}", json=control, timeout=1)
             return process
