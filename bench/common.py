@@ -89,7 +89,9 @@ def start_sandbox(name: str, port: int, env: dict, control_path: str, control: d
     bench's process it would share the interpreter with the load), once its control URL answers."""
     process = subprocess.Popen([str(ROOT / ".venv/bin/flask"), "--app", "backend.app", "sandbox", "run", name,
                                 "--port", str(port)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(150):
+    # up to 60 s: on a busy shared machine creating the app alone has taken more than 15
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
         try:
             requests.post(f"http://127.0.0.1:{port}{control_path}", json=control, timeout=1)
             return process
@@ -319,6 +321,28 @@ def database_cpu(database_url: str) -> dict[int, float]:
         except OSError:
             continue
     return found
+
+
+def cpu_mark(pids: list[int], database_url: str | None = None) -> dict:
+    """Where to count CPU from: the processes' (and their descendants') CPU seconds so far, and
+    each PostgreSQL backend's serving `database_url` (see `cpu_since`)."""
+    return {"pids": list(pids), "url": database_url, "service": sum(cpu_seconds(pid) for pid in pids),
+            "database": database_cpu(database_url) if database_url else {}}
+
+
+def cpu_since(mark: dict) -> dict:
+    """CPU seconds used since `mark`: {"service": the processes, "database": the PostgreSQL
+    backends}. CPU time is what the work cost whatever else the machine ran (wall time on a
+    shared machine includes waiting for a core). A backend that exited in between is not
+    counted (pooled connections stay)."""
+    now = database_cpu(mark["url"]) if mark["url"] else {}
+    return {"service": sum(cpu_seconds(pid) for pid in mark["pids"]) - mark["service"],
+            "database": sum(seconds - mark["database"].get(pid, 0.0) for pid, seconds in now.items())}
+
+
+def loadavg() -> str:
+    """The machine's 1, 5 and 15 minute load averages, as /proc/loadavg says them."""
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def machine_busy() -> tuple[float, float]:

@@ -40,7 +40,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from common import PG, throwaway_database, verdict  # noqa: E402
+from common import PG, cpu_mark, cpu_since, loadavg, throwaway_database, verdict  # noqa: E402
 
 TARGET_P95_MS = {"postgresql": 100.0, "sqlite": 200.0}
 WIDGETS = ["sales", "sources", "cycle", "statuses", "products", "amounts", "returning", "customers", "ads", "recent",
@@ -347,25 +347,34 @@ def time_widgets(app, client, session, repeat: int) -> dict:
     for days in (30, 365):
         start = (today - timedelta(days=days - 1)).isoformat()
         per_widget = {w: [] for w in WIDGETS}
+        cpu_per_widget = {w: [] for w in WIDGETS}
         pages = []
+        mark = cpu_mark([os.getpid()], _database_url(app))
         for _ in range(repeat):
             page = 0.0
             for widget in WIDGETS:
                 path, extra = QUERIES.get(widget, (widget, "&limit=10" if widget == "products" else ""))
-                began = time.perf_counter()
+                began, began_cpu = time.perf_counter(), time.process_time()
                 response = client.get(f"/embed/dashboard/{path}.json?start={start}&end={today.isoformat()}{extra}",
                                       headers={"X-Bikri-Embed-Session": session})
                 took = (time.perf_counter() - began) * 1000
+                cpu_per_widget[widget].append((time.process_time() - began_cpu) * 1000)
                 assert response.status_code == 200, (widget, response.status_code, response.get_data(as_text=True)[:300])
                 per_widget[widget].append(took)
                 page += 0 if widget in QUERIES else took
             pages.append(page)
-        results[days] = ({w: p95(v) for w, v in per_widget.items()}, p95(pages))
+        # the CPU a widget took in this process (median), and a whole page's (all widgets but
+        # those timed on their own) in this process and PostgreSQL's backends, per view
+        cpu = cpu_since(mark)
+        results[days] = ({w: p95(v) for w, v in per_widget.items()}, p95(pages),
+                         {w: statistics.median(v) for w, v in cpu_per_widget.items()},
+                         {k: v * 1000 / repeat for k, v in cpu.items()})
     return results
 
 
-def ingest(app, site_id: int, orders: int, with_rollups: bool) -> float:
-    """Orders per second through the real upsert (batches of 50): first as new, then as updates."""
+def ingest(app, site_id: int, orders: int, with_rollups: bool) -> tuple[float, dict]:
+    """Orders per second through the real upsert (batches of 50): first as new, then as updates;
+    and the CPU seconds it took (this process, and PostgreSQL's backends: `cpu_since`)."""
     from backend.dashboard import rollups
     from backend.extensions import db
     from backend.orders import service as order_service
@@ -379,7 +388,7 @@ def ingest(app, site_id: int, orders: int, with_rollups: bool) -> float:
         rollups.apply_first_order_changes = lambda *a, **k: None
     try:
         with app.app_context():
-            began = time.perf_counter()
+            began, mark = time.perf_counter(), cpu_mark([os.getpid()], _database_url(app))
             for version in (0, 1):
                 for start in range(0, orders, 50):
                     batch = bodies[start:start + 50]
@@ -387,15 +396,16 @@ def ingest(app, site_id: int, orders: int, with_rollups: bool) -> float:
                         batch = [dict(o, status="completed", date_modified_gmt="2026-06-01T00:00:00") for o in batch]
                     order_service.upsert_orders(site_id, batch)
                     db.session.commit()
-            return 2 * orders / (time.perf_counter() - began)
+            return 2 * orders / (time.perf_counter() - began), cpu_since(mark)
     finally:
         for name, function in saved.items():
             setattr(rollups, name, function)
 
 
-def status_ingest(app, site_id: int, parcels: int, with_rollups: bool) -> float:
+def status_ingest(app, site_id: int, parcels: int, with_rollups: bool) -> tuple[float, dict]:
     """Courier status answers per second through couriers.apply_status as a poll applies them
-    (rollup deltas written at each commit of 100): two changes per parcel, pending then delivered."""
+    (rollup deltas written at each commit of 100): two changes per parcel, pending then delivered;
+    and the CPU seconds it took, as `ingest`."""
     from decimal import Decimal
 
     from backend.couriers import service as couriers
@@ -416,7 +426,7 @@ def status_ingest(app, site_id: int, parcels: int, with_rollups: bool) -> float:
             pks = [couriers.register_consignment(site, f"B{n}", "steadfast", str(n), None, Decimal("1200"), n).id
                    for n in range(parcels)]
             db.session.commit()
-            began, moment = time.perf_counter(), utcnow()
+            began, moment, mark = time.perf_counter(), utcnow(), cpu_mark([os.getpid()], _database_url(app))
             for step, status in enumerate(("pending", "delivered"), start=1):
                 for n, pk in enumerate(pks, start=1):
                     couriers.apply_status(pk, site_id, TrackedStatus(status, status), moment + timedelta(seconds=step),
@@ -424,10 +434,21 @@ def status_ingest(app, site_id: int, parcels: int, with_rollups: bool) -> float:
                     if n % 100 == 0:
                         db.session.commit()
                 db.session.commit()
-            return 2 * parcels / (time.perf_counter() - began)
+            return 2 * parcels / (time.perf_counter() - began), cpu_since(mark)
     finally:
         for (module, name), function in saved.items():
             setattr(module, name, function)
+
+
+def _database_url(app) -> str | None:
+    """The PostgreSQL database's URL, whose backends' CPU is counted (None on SQLite: in-process)."""
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    return url if url.startswith("postgresql") else None
+
+
+def _cpu_per(cpu: dict, operations: int) -> str:
+    database = f" + PostgreSQL {cpu['database'] * 1000 / operations:.3f} ms" if cpu["database"] else ""
+    return f"CPU {cpu['service'] * 1000 / operations:.3f} ms{database}"
 
 
 def pg_extras(connection, site_id: int, parcels: int) -> None:
@@ -521,6 +542,7 @@ def main():
     args = parser.parse_args()
     os.environ.setdefault("BIKRI_INSTANCE_DIR", tempfile.mkdtemp(prefix="bikri-bench-"))
     target = TARGET_P95_MS[args.db]
+    started_load = loadavg()
 
     with contextlib.ExitStack() as stack:
         if args.db == "sqlite":
@@ -536,23 +558,34 @@ def main():
             time_widgets(app, client, session, 2)  # warm caches and connections
         results = time_widgets(app, client, session, args.repeat)
         print(f"\nwidget p95 over {args.repeat} runs ({args.db}; target ≤ {target:.0f} ms per widget at 365 days)")
-        print(f"{'widget':<12} {'30 days':>10} {'365 days':>10}")
+        print(f"{'widget':<12} {'30 days':>10} {'365 days':>10}        {'CPU median (this process) 30, 365 days':>10}")
         for widget in WIDGETS:
             at_year = results[365][0][widget]
-            print(f"{widget:<12} {results[30][0][widget]:>8.1f}ms {at_year:>8.1f}ms  {verdict(at_year <= target)}")
+            print(f"{widget:<12} {results[30][0][widget]:>8.1f}ms {at_year:>8.1f}ms  {verdict(at_year <= target):<6}  "
+                  f"{results[30][2][widget]:>6.1f}ms {results[365][2][widget]:>6.1f}ms")
         print(f"{'whole page':<12} {results[30][1]:>8.1f}ms {results[365][1]:>8.1f}ms  (all widgets one after another)")
+        print(f"CPU per view of all {len(WIDGETS)} widget requests: 30 days {results[30][3]['service']:.1f} ms + "
+              f"PostgreSQL {results[30][3]['database']:.1f} ms; 365 days {results[365][3]['service']:.1f} ms + PostgreSQL "
+              f"{results[365][3]['database']:.1f} ms")
 
         if args.ingest:
-            without = ingest(app, sites[1], args.ingest, with_rollups=False)
-            with_ = ingest(app, sites[2], args.ingest, with_rollups=True)
+            # CPU per operation beside the rates: on a shared machine the rates move with the other
+            # load, the CPU an order costs much less (this process, and PostgreSQL's backends)
+            (without, cpu_without), (with_, cpu_with) = (ingest(app, sites[1], args.ingest, with_rollups=False),
+                                                         ingest(app, sites[2], args.ingest, with_rollups=True))
             print(f"\ningest through the upsert, batches of 50 ({args.ingest:,} new + {args.ingest:,} updated orders, in-process):")
             print(f"  without rollups {without:,.0f} orders/s; with rollups {with_:,.0f} orders/s "
                   f"({(1 - with_ / without) * 100:.0f}% slower)")
-            without = status_ingest(app, sites[1], args.ingest, with_rollups=False)
-            with_ = status_ingest(app, sites[2], args.ingest, with_rollups=True)
+            print(f"  per order: without rollups {_cpu_per(cpu_without, 2 * args.ingest)}; "
+                  f"with rollups {_cpu_per(cpu_with, 2 * args.ingest)}")
+            (without, cpu_without), (with_, cpu_with) = (status_ingest(app, sites[1], args.ingest, with_rollups=False),
+                                                         status_ingest(app, sites[2], args.ingest, with_rollups=True))
             print(f"courier status answers through apply_status, commits of 100 ({args.ingest:,} parcels × 2 changes):")
             print(f"  without the parcel rollup {without:,.0f} answers/s; with it {with_:,.0f} answers/s "
                   f"({(1 - with_ / without) * 100:.0f}% slower)")
+            print(f"  per answer: without the parcel rollup {_cpu_per(cpu_without, 2 * args.ingest)}; "
+                  f"with it {_cpu_per(cpu_with, 2 * args.ingest)}")
+        print(f"load average {started_load} at the start, {loadavg()} at the end")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,10 @@ events are validated and stored, and a worker applies them right after. So the p
 reports when each batch became visible (its 50 events committed, polled in the database every
 20 ms), from the same scheduled start. `--sync` measures the synchronous answer instead.
 
+Both phases also print the CPU an event cost: the web process's and the task worker's (user +
+system, from /proc), and in the saturation phase this database's PostgreSQL backends'. On a
+shared machine wall-time figures move with the other load; CPU per event much less.
+
 A third phase compares applying events as the plugin sent them until issue 17 (no order body:
 the service reads the orders back from the shop through wc/v3) with events that carry the
 order in the export route's shape (applied as sent). A sandbox WooCommerce store runs in its own
@@ -39,7 +43,7 @@ from pathlib import Path
 
 import requests
 
-from common import ROOT, activated_site, running_service, start_worker, stop_process
+from common import ROOT, WEB_PIDS, activated_site, cpu_mark, cpu_since, loadavg, running_service, start_worker, stop_process
 
 TARGET_EVENTS, TARGET_P99_MS = 500, 50.0
 BATCH = 50
@@ -78,7 +82,8 @@ def request_headers(token: str, respond_async: bool) -> dict:
     return {**headers, "Prefer": "respond-async"} if respond_async else headers
 
 
-def load(url: str, token: str, seconds: float, connections: int, respond_async: bool) -> dict:
+def load(url: str, token: str, seconds: float, connections: int, respond_async: bool, before_measured=None) -> dict:
+    """`before_measured()` is called between the warm-up and the measured run."""
     payloads = bodies(int(seconds * 40) + 200)
     position, lock = [0], threading.Lock()
     latencies, statuses, applied = [], {}, [0]
@@ -105,6 +110,8 @@ def load(url: str, token: str, seconds: float, connections: int, respond_async: 
                         applied[0] += sum(r["status"] in ("applied", "accepted") for r in response.json()["results"])
 
     for record, duration in ((False, 3.0), (True, seconds)):  # warm-up, then the measured run
+        if record and before_measured is not None:
+            before_measured()
         latencies.clear()
         stop_at[0] = time.monotonic() + duration
         started = time.monotonic()
@@ -235,6 +242,15 @@ def print_body_cases(cases: dict, seconds: float, latency_ms: int) -> None:
               f"{case['store_requests']} requests to the store)")
 
 
+def print_cpu(cpu: dict, events: int) -> None:
+    """CPU per event: the service's processes (web and task worker), and PostgreSQL's backends when counted."""
+    if not events:
+        return
+    database = f", PostgreSQL backends {cpu['database'] * 1000 / events:.3f} ms" if cpu["database"] else ""
+    print(f"    CPU      : service (web + worker) {cpu['service'] * 1000 / events:.3f} ms per event{database}  "
+          f"({cpu['service']:.1f} s over {events:,} events)")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=15, help="per phase")
@@ -253,27 +269,47 @@ def main():
                         help="the sandbox store answers each request after this long (the body-less case reads from it)")
     parser.add_argument("--store-url")
     parser.add_argument("--store-token")
+    parser.add_argument("--cpu-pids", help="the service's processes whose CPU is counted (with their descendants)")
     args = parser.parse_args()
     respond_async = not args.sync
+    started_load = loadavg()
     if args.child:
         import psycopg
 
-        saturated = load(args.url, args.token, args.seconds, args.connections, respond_async)
+        # CPU of the service's processes (the web process and its workers, the task worker) and of
+        # this database's PostgreSQL backends, per phase: on a shared machine the events/s and
+        # latencies move with the other load, the CPU an event costs much less
+        pids = [int(pid) for pid in args.cpu_pids.split(",")] if args.cpu_pids else []
+        marks = {}
+
+        def drained(conn) -> None:
+            # accepted is not applied: until the last accepted batch is applied
+            give_up = time.monotonic() + 120
+            while conn.execute("SELECT count(*) FROM event_inbox").fetchone()[0]:
+                if time.monotonic() > give_up:
+                    sys.exit("accepted events were still not applied 2 minutes after the phase (see the web log)")
+                time.sleep(0.005)
+
+        def before_measured() -> None:
+            if respond_async:  # the warm-up's events are applied before the measured run
+                with psycopg.connect(args.database_url, autocommit=True) as conn:
+                    drained(conn)
+            marks["saturated"] = cpu_mark(pids, args.database_url)
+
+        saturated = load(args.url, args.token, args.seconds, args.connections, respond_async, before_measured)
         with psycopg.connect(args.database_url, autocommit=True) as conn:
             if respond_async:
-                # accepted is not applied: the phase lasts until the last accepted batch is applied
-                give_up = time.monotonic() + 120
-                while conn.execute("SELECT count(*) FROM event_inbox").fetchone()[0]:
-                    if time.monotonic() > give_up:
-                        sys.exit("accepted events were still not applied 2 minutes after the phase (see the web log)")
-                    time.sleep(0.005)
+                drained(conn)
                 saturated["seconds"] = time.monotonic() - saturated["started"]
+            saturated["cpu"] = cpu_since(marks["saturated"])
             if not args.no_analyze:
                 # The saturation phase filled empty tables seconds ago; a live database has planner
                 # statistics (autovacuum refreshes them within a minute, and the tables are shared
                 # by every shop), so the paced phase measures with them.
                 conn.execute("ANALYZE")
+        mark = cpu_mark(pids)  # the paced phase's own polling keeps its backends busy: the service only
         at_target = paced(args.url, args.token, args.seconds, TARGET_EVENTS / BATCH, respond_async, args.database_url)
+        at_target["cpu"] = cpu_since(mark)
         body_cases = with_and_without_body(args.url, args.store_token, args.body_seconds, args.database_url,
                                            args.store_url, store_orders(args.body_seconds)) if args.store_url else None
         print(json.dumps({"saturated": saturated, "paced": at_target, "bodies": body_cases}))
@@ -291,7 +327,9 @@ def main():
                 store_url, store_token, store = connected_store(base, env, args.body_seconds, args.store_latency_ms)
                 store_args = [f"--store-url={store_url}", f"--store-token={store_token}", f"--body-seconds={args.body_seconds}"]
             # the load comes from a separate process, as the plugin's queue runners would
+            cpu_pids = ",".join(str(pid) for pid in (WEB_PIDS[base], worker.pid))
             out = subprocess.run([sys.executable, __file__, "--child", f"--url={base}", f"--token={token}",
+                                  f"--cpu-pids={cpu_pids}",
                                   f"--seconds={args.seconds}", f"--connections={args.connections}",
                                   f"--database-url={env['DATABASE_URL']}", *(["--no-analyze"] if args.no_analyze else []),
                                   *(["--sync"] if args.sync else []), *store_args],
@@ -309,12 +347,14 @@ def main():
     workers = os.environ.get("BIKRI_WEB_WORKERS", f"{4 * os.cpu_count()} (4 per core)")
     mode = "Prefer: respond-async (as the plugin sends)" if respond_async else "synchronous (no Prefer header)"
     print(f"bench/events.py  POST /api/v1/events, {BATCH} full orders per request, {mode}  gunicorn sync workers={workers}  "
-          f"PostgreSQL  {os.cpu_count()} cores shared with the load generator")
+          f"PostgreSQL  {os.cpu_count()} cores shared with the load generator  load average {started_load} at the start, "
+          f"{loadavg()} at the end")
     print(f"  saturation, {args.connections} connections back to back, {args.seconds:g}s"
           f"{' (until the last accepted batch was applied)' if respond_async else ''}:")
     print(f"    events/s : {rate:8.0f}   target >= {TARGET_EVENTS}   {'OK' if rate >= TARGET_EVENTS else 'MISSED'}")
     print(f"    p50, p99 : {result['p50']:8.2f} ms, {result['p99']:.2f} ms per answer  "
           f"({result['statuses']}, {result['applied']:,} events {'accepted' if respond_async else 'applied'})")
+    print_cpu(result["cpu"], result["applied"])
     print(f"  paced at the target, {TARGET_EVENTS} events/s ({TARGET_EVENTS // BATCH} requests/s), {args.seconds:g}s"
           f"{' (no ANALYZE before)' if args.no_analyze else ', after ANALYZE'}:")
     print(f"    p50      : {at_target['p50']:8.2f} ms per answer")
@@ -325,6 +365,7 @@ def main():
         print(f"    applied  : p50 {at_target['visible_p50']:.2f} ms, p99 {at_target['visible_p99']:.2f} ms after the "
               f"scheduled start (on the order desk; issue 5: within 2 s of checkout)   "
               f"{'OK' if at_target['visible_p99'] <= 2000 else 'MISSED'}")
+    print_cpu(at_target["cpu"], at_target["applied"])
     if both.get("bodies"):
         print_body_cases(both["bodies"], args.body_seconds, args.store_latency_ms)
 
