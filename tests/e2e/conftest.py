@@ -233,6 +233,25 @@ require getenv( 'WP_DIR' ) . '/wp-load.php';
 """
 
 
+def shop_wishes(service, license_email: str, columns: str = "w.shopper, w.product_wc_id, w.removed_at IS NULL") -> list[tuple]:
+    """The wish rows of the shop activated with `license_email`: the session's one service holds
+    every test's shops, so a test reads its own."""
+    with psycopg.connect(service["database_url"]) as conn:
+        return conn.execute(
+            f"SELECT {columns} FROM wishes w JOIN sites s ON s.id = w.site_id JOIN licenses l ON l.id = s.license_id"
+            " WHERE l.email = %s ORDER BY w.id", (license_email,)).fetchall()
+
+
+def wait_for_wishes(read, check, seconds=15) -> list[tuple]:
+    """`read()`'s rows once `check(rows)` holds: the plugin sends right after its answer."""
+    deadline = time.time() + seconds
+    while True:
+        rows = read()
+        if check(rows) or time.time() > deadline:
+            return rows
+        time.sleep(0.25)
+
+
 def wp_eval(wordpress, php: str, tmp_path: Path, env: dict | None = None) -> str:
     """Run PHP inside the test WordPress (after wp-load.php), as WP-CLI's eval would; its output, stripped."""
     script = tmp_path / "wp-eval.php"

@@ -16,12 +16,10 @@ page and back, a button changing), and after a reload. Signed in, the browser's 
 account; a heart pressed in the block reaches the service, and the account's wishes show on the
 block's hearts. With products drawn before the script ran, the hearts still come.
 """
-import time
 
-import psycopg
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ROOT, activate, make_wordpress, sign_in, wp_eval
+from tests.e2e.conftest import shop_wishes, wait_for_wishes, ROOT, activate, make_wordpress, sign_in, wp_eval
 
 STAND_INS = ROOT / "wp-plugin" / "tests" / "stand-ins"
 SHOPPER = ("all-products-shopper", "shopper-pass-123")
@@ -37,24 +35,16 @@ echo implode( ' ', $ids ) . ' ' . $user;
 PAGE = "/wishlist-all-products-stand-in/"
 
 
-def wishes(service) -> list[tuple]:
-    with psycopg.connect(service["database_url"]) as conn:
-        return conn.execute("SELECT shopper, product_wc_id, removed_at IS NULL FROM wishes ORDER BY id").fetchall()
-
-
-def wait_for_wishes(service, check, seconds=15) -> list[tuple]:
-    deadline = time.time() + seconds
-    while True:
-        rows = wishes(service)
-        if check(rows) or time.time() > deadline:
-            return rows
-        time.sleep(0.25)
 
 
 def item(page, product: int):
     """The block's product item for a product (matched by its link, as a shopper sees it)."""
     return page.locator(".wc-block-grid__product").filter(
         has=page.locator(f'.bikri-heart[data-product="{product}"]'))
+
+
+def wishes(service) -> list[tuple]:
+    return shop_wishes(service, "all-products@e2e.test")
 
 
 def test_hearts_on_the_all_products_block_from_guest_to_account(service, tmp_path_factory, browser, tmp_path):
@@ -127,14 +117,14 @@ def test_hearts_on_the_all_products_block_from_guest_to_account(service, tmp_pat
         page.goto(f"{wp}{PAGE}")
         page.wait_for_function("() => localStorage.getItem('bikri_wishlist') === null")
         expect(panjabi_heart).to_have_attribute("aria-pressed", "true")
-        rows = wait_for_wishes(service, lambda rows: len(rows) == 1)
+        rows = wait_for_wishes(lambda: wishes(service), lambda rows: len(rows) == 1)
         assert rows == [(f"user:{user}", panjabi, True)]
 
         # A heart of the block pressed by the signed-in shopper reaches the service.
         saree_heart = page.locator(f'.bikri-heart[data-product="{saree}"]')
         saree_heart.click()
         expect(saree_heart).to_have_attribute("aria-pressed", "true")
-        rows = wait_for_wishes(service, lambda rows: len(rows) == 2)
+        rows = wait_for_wishes(lambda: wishes(service), lambda rows: len(rows) == 2)
         assert sorted(rows) == sorted([(f"user:{user}", panjabi, True), (f"user:{user}", saree, True)])
         page.evaluate("() => window.standInAllProducts.page(2)")
         page.evaluate("() => window.standInAllProducts.page(1)")

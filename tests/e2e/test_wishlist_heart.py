@@ -10,12 +10,10 @@ A guest presses the heart: it is kept in the browser and still pressed after a r
 signs in: the browser's list is merged into the account, and the wish reaches the service after
 the response. Pressing it again removes it, in WordPress and in the service.
 """
-import time
 
-import psycopg
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ROOT, activate, make_wordpress, sign_in, wp_eval
+from tests.e2e.conftest import shop_wishes, wait_for_wishes, ROOT, activate, make_wordpress, sign_in, wp_eval
 
 STAND_INS = ROOT / "wp-plugin" / "tests" / "stand-ins"
 SHOPPER = ("wishlist-shopper", "shopper-pass-123")
@@ -28,18 +26,7 @@ echo $id . ' ' . $user;
 
 
 def wishes(service) -> list[tuple]:
-    with psycopg.connect(service["database_url"]) as conn:
-        return conn.execute("SELECT shopper, product_wc_id, email, removed_at IS NULL FROM wishes ORDER BY id").fetchall()
-
-
-def wait_for_wishes(service, check, seconds=15) -> list[tuple]:
-    """The service's wish rows once `check(rows)` holds: the plugin sends right after its answer."""
-    deadline = time.time() + seconds
-    while True:
-        rows = wishes(service)
-        if check(rows) or time.time() > deadline:
-            return rows
-        time.sleep(0.25)
+    return shop_wishes(service, "wishlist@e2e.test", "w.shopper, w.product_wc_id, w.email, w.removed_at IS NULL")
 
 
 def test_heart_on_a_product_page_from_guest_to_account_to_service(service, tmp_path_factory, browser, tmp_path):
@@ -82,7 +69,7 @@ def test_heart_on_a_product_page_from_guest_to_account_to_service(service, tmp_p
         page.goto(f"{wp}/wishlist-product-stand-in/")
         page.wait_for_function("() => localStorage.getItem('bikri_wishlist') === null")
         expect(page.locator(".bikri-heart")).to_have_attribute("aria-pressed", "true")
-        rows = wait_for_wishes(service, lambda rows: len(rows) == 1)
+        rows = wait_for_wishes(lambda: wishes(service), lambda rows: len(rows) == 1)
         assert rows == [(f"user:{user}", product, "shopper@e2e.test", True)]
         page.reload()
         expect(page.locator(".bikri-heart")).to_have_attribute("aria-pressed", "true")  # from the account now
@@ -90,7 +77,7 @@ def test_heart_on_a_product_page_from_guest_to_account_to_service(service, tmp_p
         # Pressed again: removed, in WordPress and in the service.
         page.locator(".bikri-heart").click()
         expect(page.locator(".bikri-heart")).to_have_attribute("aria-pressed", "false")
-        rows = wait_for_wishes(service, lambda rows: rows and not rows[0][3])
+        rows = wait_for_wishes(lambda: wishes(service), lambda rows: rows and not rows[0][3])
         assert rows == [(f"user:{user}", product, "shopper@e2e.test", False)]
         page.reload()
         expect(page.locator(".bikri-heart")).to_have_attribute("aria-pressed", "false")
