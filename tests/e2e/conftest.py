@@ -216,6 +216,25 @@ def wordpress_with_store(service, tmp_path_factory, store_url: str):
         yield site
 
 
+@pytest.fixture(scope="module")
+def shop(request):
+    """The module's own sandbox WooCommerce store: its ORDERS orders, made from its SEED."""
+    with sandbox_shop(request.module.ORDERS, seed=request.module.SEED) as shop:
+        yield shop
+
+
+@pytest.fixture(scope="module")
+def shop_wordpress(service, tmp_path_factory, shop):
+    """A WordPress of the module's own whose WooCommerce is the module's sandbox store (`shop`)."""
+    with wordpress_with_store(service, tmp_path_factory, shop["url"]) as site:
+        yield site
+
+
+def site_id_of(service, url: str) -> int:
+    """The service's id of the site at `url` (from `flask licenses list`)."""
+    return int(re.search(rf"site #(\d+) {re.escape(url)} ", service["cli"]("licenses", "list")).group(1))
+
+
 @pytest.fixture(scope="session")
 def wordpress(service, tmp_path_factory):
     with make_wordpress(service, tmp_path_factory) as site:
@@ -271,6 +290,20 @@ def activate(page, wordpress, key):
     page.fill("#bikri-license-key", key)
     page.locator("form:has(#bikri-license-key) [type=submit]").click()
     page.wait_for_load_state()
+
+
+def new_license(service, email: str, *options: str) -> str:
+    """A new license's key, from the service's CLI (`flask licenses create --email ...`)."""
+    return service["cli"]("licenses", "create", "--email", email, *options).strip().splitlines()[-1]
+
+
+def licensed_admin(service, wordpress, browser, email: str, *, viewport: dict | None = None, plan: str | None = None):
+    """The set-up most tests begin with: a page of a new browser context (at `viewport`), signed
+    in to wp-admin, the plugin activated with a new license for `email` (a new shop)."""
+    page = (browser.new_context(viewport=viewport) if viewport else browser.new_context()).new_page()
+    sign_in(page, wordpress)
+    activate(page, wordpress, new_license(service, email, *(("--plan", plan) if plan else ())))
+    return page
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,7 @@ import time
 import psycopg
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ARTIFACTS, activate, sign_in
+from tests.e2e.conftest import ARTIFACTS, licensed_admin
 
 PHONE, STORED = "01812-345678", "+8801812345678"
 NOTICE = "What you type at checkout (phone, name, address) is saved with your cart"
@@ -48,11 +48,8 @@ def no_sideways_scroll(frame, what):
 
 def test_abandoned_checkout_end_to_end(service, wordpress, sandboxes, browser):
     wp = wordpress["url"]
-    admin_context = browser.new_context(viewport={"width": 1280, "height": 900})
-    admin = admin_context.new_page()
-    sign_in(admin, wordpress)
-    key = service["cli"]("licenses", "create", "--email", "abandoned@e2e.test").strip().splitlines()[-1]
-    activate(admin, wordpress, key)
+    admin = licensed_admin(service, wordpress, browser, "abandoned@e2e.test", viewport={"width": 1280, "height": 900})
+    admin_context = admin.context
 
     # Capture is off: the checkout loads no capture script and its privacy text says nothing of it.
     shopper_context = browser.new_context(viewport={"width": 1280, "height": 1000})

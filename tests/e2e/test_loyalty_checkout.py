@@ -11,7 +11,7 @@ import json
 import requests
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ARTIFACTS, activate, sign_in
+from tests.e2e.conftest import ARTIFACTS, licensed_admin
 from tests.e2e.test_abandoned_checkout import no_sideways_scroll
 from tests.e2e.test_otp_checkout import fill_checkout, last_code, texts_to
 
@@ -43,11 +43,8 @@ def points_of(service) -> str:
 
 def test_points_redeemed_at_the_checkout(service, wordpress, sandboxes, browser):
     wp = wordpress["url"]
-    admin_context = browser.new_context(viewport={"width": 1280, "height": 900})
-    admin = admin_context.new_page()
-    sign_in(admin, wordpress)
-    key = service["cli"]("licenses", "create", "--email", "loyalty@e2e.test").strip().splitlines()[-1]
-    activate(admin, wordpress, key)
+    admin = licensed_admin(service, wordpress, browser, "loyalty@e2e.test", viewport={"width": 1280, "height": 900})
+    admin_context = admin.context
     service["cli"]("sms", "credit", wp, "10")
 
     # Checkout codes on: a guest proves the phone with one before spending points.

@@ -15,7 +15,7 @@ import time
 import psycopg
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ROOT, activate, make_wordpress, sign_in, wp_eval
+from tests.e2e.conftest import ROOT, licensed_admin, make_wordpress, wp_eval
 
 STAND_INS = ROOT / "wp-plugin" / "tests" / "stand-ins"
 SHOPPER = ("wishlist-shopper", "shopper-pass-123")
@@ -49,11 +49,8 @@ def test_heart_on_a_product_page_from_guest_to_account_to_service(service, tmp_p
         wp = wordpress["url"]
         product, user = (int(part) for part in wp_eval(wordpress, SET_UP, tmp_path,
                                                        {"WHO": SHOPPER[0], "PASS": SHOPPER[1]}).split())
-        admin_context = browser.new_context()
-        admin = admin_context.new_page()
-        sign_in(admin, wordpress)
-        key = service["cli"]("licenses", "create", "--email", "wishlist@e2e.test").strip().splitlines()[-1]
-        activate(admin, wordpress, key)
+        admin = licensed_admin(service, wordpress, browser, "wishlist@e2e.test")
+        admin_context = admin.context
 
         # A guest at 360 px: the heart beside the add-to-cart button, its script deferred.
         shopper_context = browser.new_context(viewport={"width": 360, "height": 740})
