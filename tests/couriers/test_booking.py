@@ -15,23 +15,17 @@ from backend.couriers.models import BookingAttempt, Consignment
 from backend.extensions import db
 from backend.licensing.models import Site
 from backend.orders.models import Order
-from backend.sync import service as sync
 from backend.clock import utcnow
 from tests.embed_helpers import open_embed
 
 
 @pytest.fixture
-def shop(app, make_store, connect_shop, steadfast, keys):
+def shop(make_synced, steadfast, keys):
     """A shop whose store's orders are in Bikri, with Steadfast connected and set as the default."""
-    store = make_store(orders=60, seed=11)
-    shop = connect_shop(store)
-    with app.app_context():
-        sync.run_backfill(shop.site_id)
-        db.session.commit()
+    shop = make_synced(orders=60, seed=11)
     assert shop.client.put("/api/v1/couriers/steadfast/account", json=keys, headers=shop.auth).status_code == 200
     assert shop.client.put("/api/v1/couriers/settings", json={"default_courier": "steadfast"},
                            headers=shop.auth).status_code == 200
-    shop.store = store
     return shop
 
 
