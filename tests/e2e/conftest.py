@@ -306,6 +306,13 @@ def licensed_admin(service, wordpress, browser, email: str, *, viewport: dict | 
     return page
 
 
+def deactivate(page, wordpress):
+    """Free the WordPress's license: a test on the shared WordPress starts without one."""
+    page.goto(f"{wordpress['url']}/wp-admin/admin.php?page=bikri-license")
+    page.locator("#bikri-deactivate").click()
+    expect(page.locator(".notice-success")).to_contain_text("deactivated")
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright

@@ -17,7 +17,7 @@ import time
 import psycopg
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ARTIFACTS, licensed_admin
+from tests.e2e.conftest import ARTIFACTS, deactivate, licensed_admin
 
 PHONE, STORED = "01812-345678", "+8801812345678"
 NOTICE = "What you type at checkout (phone, name, address) is saved with your cart"
@@ -193,10 +193,7 @@ def test_abandoned_checkout_end_to_end(service, wordpress, sandboxes, browser):
         frame.locator("#abandoned-settings").evaluate("e => e.scrollIntoView({block: 'start'})")
         admin.screenshot(path=str(ARTIFACTS / f"abandoned-settings-{width}.png"))
 
-    # Leave WordPress as we found it (no license): other browser tests start from there.
-    admin.goto(f"{wp}/wp-admin/admin.php?page=bikri-license")
-    admin.locator("#bikri-deactivate").click()
-    expect(admin.locator(".notice-success")).to_contain_text("deactivated")
+    deactivate(admin, wordpress)
     admin_context.close()
 
 

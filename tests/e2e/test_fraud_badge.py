@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 import requests
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ARTIFACTS, connect_steadfast, licensed_admin, sign_in, wp_eval
+from tests.e2e.conftest import ARTIFACTS, connect_steadfast, deactivate, licensed_admin, sign_in, wp_eval
 
 RETURNER, DOUBTFUL = "01711-000111", "01811-000222"
 # WooCommerce's staff hold edit_shop_orders (WooCommerce is not installed here): a role with it
@@ -138,8 +138,5 @@ def test_fraud_badge_on_the_order_desk(service, wordpress, sandboxes, browser, t
     expect(slot(frame, 3).locator("button.fraud-recheck")).to_have_count(0)
     staff.context.close()
 
-    # Leave WordPress as we found it (no license): other browser tests start from there.
-    page.goto(f"{wordpress['url']}/wp-admin/admin.php?page=bikri-license")
-    page.locator("#bikri-deactivate").click()
-    expect(page.locator(".notice-success")).to_contain_text("deactivated")
+    deactivate(page, wordpress)
     context.close()

@@ -5,7 +5,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ARTIFACTS, bn, licensed_admin, set_language
+from tests.e2e.conftest import ARTIFACTS, bn, deactivate, licensed_admin, set_language
 
 PHONE = {"width": 360, "height": 800}
 
@@ -43,7 +43,4 @@ def test_question_mark_and_help_search_on_a_phone_in_bangla(service, wordpress, 
         page.screenshot(path=str(ARTIFACTS / "help-search-360-bn.png"), full_page=True)
     finally:
         set_language(wordpress, wordpress["user"], "en", tmp_path)
-        # the WordPress is shared: leave it without a license, as the next test expects
-        page.goto(f"{wordpress['url']}/wp-admin/admin.php?page=bikri-license")
-        page.locator("#bikri-deactivate").click()
-        expect(page.locator(".notice-success")).to_contain_text("deactivated")
+        deactivate(page, wordpress)

@@ -2,7 +2,7 @@
 its progress (the license step ticked) and the feature request card, which takes a request."""
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ARTIFACTS, assert_bangla, bn, licensed_admin, set_language
+from tests.e2e.conftest import ARTIFACTS, assert_bangla, bn, deactivate, licensed_admin, set_language
 
 PHONE = {"width": 360, "height": 800}
 
@@ -33,7 +33,4 @@ def test_home_guide_and_feature_request_on_a_phone_in_bangla(service, wordpress,
         page.screenshot(path=str(ARTIFACTS / "home-guide-360-bn.png"), full_page=True)
     finally:
         set_language(wordpress, wordpress["user"], "en", tmp_path)
-        # the WordPress is shared: leave it without a license, as the next test expects
-        page.goto(f"{wordpress['url']}/wp-admin/admin.php?page=bikri-license")
-        page.locator("#bikri-deactivate").click()
-        expect(page.locator(".notice-success")).to_contain_text("deactivated")
+        deactivate(page, wordpress)

@@ -11,7 +11,7 @@ import json
 import requests
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ARTIFACTS, licensed_admin
+from tests.e2e.conftest import ARTIFACTS, deactivate, licensed_admin
 from tests.e2e.test_abandoned_checkout import no_sideways_scroll
 from tests.e2e.test_otp_checkout import fill_checkout, last_code, texts_to
 
@@ -132,9 +132,6 @@ def test_points_redeemed_at_the_checkout(service, wordpress, sandboxes, browser)
     expect(frame.locator("#loyalty-points")).to_contain_text("Spent at checkout")
     expect(frame.locator("#loyalty-points strong")).to_have_text("20")
 
-    # Leave WordPress as we found it (no license): other browser tests start from there.
-    admin.goto(f"{wp}/wp-admin/admin.php?page=bikri-license")
-    admin.locator("#bikri-deactivate").click()
-    expect(admin.locator(".notice-success")).to_contain_text("deactivated")
+    deactivate(admin, wordpress)
     shopper.context.close()
     admin_context.close()

@@ -15,7 +15,7 @@ import time
 import psycopg
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ROOT, licensed_admin, make_wordpress, wp_eval
+from tests.e2e.conftest import ROOT, deactivate, licensed_admin, make_wordpress, wp_eval
 
 STAND_INS = ROOT / "wp-plugin" / "tests" / "stand-ins"
 SHOPPER = ("wishlist-shopper", "shopper-pass-123")
@@ -93,8 +93,5 @@ def test_heart_on_a_product_page_from_guest_to_account_to_service(service, tmp_p
         expect(page.locator(".bikri-heart")).to_have_attribute("aria-pressed", "false")
         shopper_context.close()
 
-        # This WordPress is the test's own; its license is freed all the same.
-        admin.goto(f"{wp}/wp-admin/admin.php?page=bikri-license")
-        admin.locator("#bikri-deactivate").click()
-        expect(admin.locator(".notice-success")).to_contain_text("deactivated")
+        deactivate(admin, wordpress)
         admin_context.close()
