@@ -16,6 +16,7 @@ from backend.extensions import db
 from backend.licensing.models import Site
 from backend.orders.models import Order
 from backend.clock import utcnow
+from tests.couriers.helpers import bookable
 from tests.embed_helpers import open_embed
 
 
@@ -27,18 +28,6 @@ def shop(make_synced, steadfast, keys):
     assert shop.client.put("/api/v1/couriers/settings", json={"default_courier": "steadfast"},
                            headers=shop.auth).status_code == 200
     return shop
-
-
-def bookable(app, shop, count=1):
-    """WooCommerce ids of orders the checks accept (processing, a good phone and an address)."""
-    from backend.phones import is_valid_phone
-    with app.app_context():
-        orders = db.session.execute(select(Order).where(Order.site_id == shop.site_id, Order.status == "processing")
-                                    .order_by(Order.wc_id)).scalars().all()
-        ids = [o.wc_id for o in orders if is_valid_phone(o.billing_phone) and (o.billing_address or "").strip()
-               and (o.billing_name or "").strip()]
-    assert len(ids) >= count
-    return ids[:count]
 
 
 def book(shop, order_ids, **extra):

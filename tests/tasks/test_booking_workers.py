@@ -16,8 +16,8 @@ from sqlalchemy import select
 from backend.couriers.models import BookingAttempt
 from backend.extensions import db
 from backend.orders.models import Order
-from backend.phones import is_valid_phone
 from backend.sandbox.steadfast import API_KEY
+from tests.couriers.helpers import bookable
 from tests.tasks.conftest import connect_steadfast
 from tests.wait import wait_until
 from backend.tasks.models import WorkJob
@@ -38,16 +38,6 @@ def shop(app, workers, make_synced, steadfast):
 
 def worker_env(steadfast, **extra):
     return {"BIKRI_STEADFAST_BASE_URL": steadfast.url, "BIKRI_STEADFAST_RATE": "50", **extra}
-
-
-def bookable(app, shop, count):
-    with app.app_context():
-        orders = db.session.execute(select(Order).where(Order.site_id == shop.site_id, Order.status == "processing")
-                                    .order_by(Order.wc_id)).scalars().all()
-        ids = [o.wc_id for o in orders if is_valid_phone(o.billing_phone) and (o.billing_address or "").strip()
-               and (o.billing_name or "").strip()]
-    assert len(ids) >= count
-    return ids[:count]
 
 
 def start_booking(shop, ids):

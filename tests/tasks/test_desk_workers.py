@@ -3,7 +3,6 @@ workers write it to the sandbox WooCommerce store once per order, and the desk s
 bar until the results replace it. Run on SQLite and on PostgreSQL (BIKRI_TEST_DB=postgresql)."""
 import re
 import time
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -14,14 +13,13 @@ from backend.couriers.models import CourierAccount
 from backend.desk import views
 from backend.extensions import db
 from backend.fraud import checks as fraud_checks
-from backend.integrations.couriers import ParcelRequest
 from backend.licensing.models import Site
 from backend.orders.models import Order
 from backend.sandbox.bkash import BkashSandbox
 from backend.sandbox.server import SandboxServer
 from backend.sms import views as sms_views
 from backend.sandbox.steadfast import API_KEY, SECRET_KEY
-from backend.clock import utcnow
+from tests.couriers.helpers import book_at_sandbox
 from tests.tasks.conftest import connect_steadfast
 
 
@@ -116,16 +114,7 @@ def test_the_api_answers_202_at_once_and_the_worker_finishes_the_job(app, synced
 
 def booked_parcels(app, shop, steadfast, n):
     with app.app_context():
-        site = db.session.get(Site, shop.site_id)
-        courier = courier_service.courier_for(courier_service.get_account(site, "steadfast"))
-        pks = []
-        for i in range(n):
-            parcel = courier.create_consignment(ParcelRequest(
-                invoice=f"P{i}", recipient_name="Karim", recipient_phone="01711234567",
-                recipient_address="Mirpur 10, Dhaka", cod_amount=Decimal("500")))
-            pks.append(courier_service.register_consignment(
-                site, parcel.invoice, "steadfast", parcel.consignment_id, parcel.tracking_code, Decimal("500"),
-                1000 + i, status=parcel.status, booked_at=utcnow() - timedelta(hours=2)).id)
+        pks = book_at_sandbox(db.session.get(Site, shop.site_id), n)
         db.session.commit()
     steadfast.status_calls.clear()
     return pks
