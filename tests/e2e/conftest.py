@@ -306,6 +306,17 @@ def licensed_admin(service, wordpress, browser, email: str, *, viewport: dict | 
     return page
 
 
+def rows_once(read, check, seconds: float) -> list:
+    """`read()`'s rows once `check(rows)` holds, or as they are after `seconds` (the caller asserts):
+    for what the plugin sends the service after its answer."""
+    deadline = time.time() + seconds
+    while True:
+        rows = read()
+        if check(rows) or time.time() > deadline:
+            return rows
+        time.sleep(0.25)
+
+
 def deactivate(page, wordpress):
     """Free the WordPress's license: a test on the shared WordPress starts without one."""
     page.goto(f"{wordpress['url']}/wp-admin/admin.php?page=bikri-license")

@@ -12,12 +12,11 @@ abandoned, the owner finds it on the Abandoned page, filters, switches reminders
 an SMS balance: S8), and the shopper's answer on the public reasons page shows in the chart.
 """
 import re
-import time
 
 import psycopg
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ARTIFACTS, deactivate, licensed_admin
+from tests.e2e.conftest import ARTIFACTS, deactivate, licensed_admin, rows_once
 
 PHONE, STORED = "01812-345678", "+8801812345678"
 NOTICE = "What you type at checkout (phone, name, address) is saved with your cart"
@@ -33,12 +32,7 @@ def checkouts(service) -> list[dict]:
 
 def wait_for_capture(service, check, seconds=10) -> list[dict]:
     """The rows once `check(rows)` holds; the capture waits 1.5 s after the last key, then goes through WordPress."""
-    deadline = time.time() + seconds
-    while True:
-        rows = checkouts(service)
-        if check(rows) or time.time() > deadline:
-            return rows
-        time.sleep(0.25)
+    return rows_once(lambda: checkouts(service), check, seconds)
 
 
 def no_sideways_scroll(frame, what):

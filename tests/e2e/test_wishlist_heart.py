@@ -10,12 +10,10 @@ A guest presses the heart: it is kept in the browser and still pressed after a r
 signs in: the browser's list is merged into the account, and the wish reaches the service after
 the response. Pressing it again removes it, in WordPress and in the service.
 """
-import time
-
 import psycopg
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ROOT, deactivate, licensed_admin, make_wordpress, wp_eval
+from tests.e2e.conftest import ROOT, deactivate, licensed_admin, make_wordpress, rows_once, wp_eval
 
 STAND_INS = ROOT / "wp-plugin" / "tests" / "stand-ins"
 SHOPPER = ("wishlist-shopper", "shopper-pass-123")
@@ -34,12 +32,7 @@ def wishes(service) -> list[tuple]:
 
 def wait_for_wishes(service, check, seconds=15) -> list[tuple]:
     """The service's wish rows once `check(rows)` holds: the plugin sends right after its answer."""
-    deadline = time.time() + seconds
-    while True:
-        rows = wishes(service)
-        if check(rows) or time.time() > deadline:
-            return rows
-        time.sleep(0.25)
+    return rows_once(lambda: wishes(service), check, seconds)
 
 
 def test_heart_on_a_product_page_from_guest_to_account_to_service(service, tmp_path_factory, browser, tmp_path):
