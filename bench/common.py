@@ -344,6 +344,37 @@ def wait_for(url: str, get=requests.get) -> None:
     sys.exit(f"{url} did not come up")
 
 
+# --- the service on a throwaway database ----------------------------------------------------
+
+def migrated_app(url: str, **config):
+    """The service's app on a throwaway database (`url` from `throwaway_database`), migrated to
+    the head; `config` adds to or overrides the benches' settings."""
+    from flask_migrate import upgrade
+
+    from backend.app import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url.replace("postgresql://", "postgresql+psycopg://"),
+                      "SECRET_KEY": "bench", "ACTIVATION_RATE_LIMIT": "1000 per minute", **config})
+    with app.app_context():
+        upgrade()
+    return app
+
+
+def timed_reads(read, runs: int) -> tuple:
+    """`read()` once to warm the caches, then `runs` times, each in a transaction of its own (rolled
+    back after, inside an app context): (the last answer, the median ms, the p95 ms)."""
+    from backend.extensions import db
+
+    read()
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        answer = read()
+        times.append((time.perf_counter() - started) * 1000)
+        db.session.rollback()
+    return answer, statistics.median(times), statistics.quantiles(times, n=20)[18]
+
+
 # --- a throwaway WordPress with the plugin ---------------------------------------------------
 
 class WordPress:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import throwaway_database  # noqa: E402
+from bench.common import migrated_app, throwaway_database, timed_reads  # noqa: E402
 
 TARGET_MS = 50.0
 CAMPAIGN_TARGET_S = 30.0
@@ -149,16 +149,9 @@ def time_lists(app, site_id, runs) -> int:
             for page, start in (("first", None), ("deep", deep)):
                 if page == "deep" and not start:
                     continue
-                one(filters, start)
-                times = []
-                for _ in range(runs):
-                    began = time.perf_counter()
-                    rows, _next = one(filters, start)
-                    times.append((time.perf_counter() - began) * 1000)
-                    db.session.rollback()
-                p95 = statistics.quantiles(times, n=20)[18]
+                (rows, _next), median, p95 = timed_reads(lambda filters=filters, start=start: one(filters, start), runs)
                 failures += p95 > TARGET_MS
-                print(f"{name:38} {page:6} {len(rows):>4} {statistics.median(times):8.1f} {p95:8.1f}  "
+                print(f"{name:38} {page:6} {len(rows):>4} {median:8.1f} {p95:8.1f}  "
                       f"{'ok' if p95 <= TARGET_MS else 'OVER'}", flush=True)
         counts = []
         for _ in range(runs):
@@ -210,15 +203,8 @@ def main():
     namespace = f"bench-customers-{uuid.uuid4().hex[:8]}"
     with throwaway_database() as url:
         os.environ.setdefault("BIKRI_INSTANCE_DIR", "/tmp/bikri-bench-customers")
-        from flask_migrate import upgrade
-
-        from backend.app import create_app
         from backend.extensions import db
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url.replace("postgresql://", "postgresql+psycopg://"),
-                          "SECRET_KEY": "bench", "ACTIVATION_RATE_LIMIT": "1000 per minute",
-                          "QUEUE_NAMESPACE": namespace})
-        with app.app_context():
-            upgrade()
+        app = migrated_app(url, QUEUE_NAMESPACE=namespace)
         site_id = fill(app, args.orders, args.customers)
         failures = time_lists(app, site_id, args.runs)
         ok = time_campaign(app, site_id)
