@@ -60,11 +60,15 @@ class QuoteRequestSchema(StrictSchema):
     content = fields.String(required=True, validate=validate.Length(max=2000))
 
 
-class QuoteSchema(Schema):
+class SmsSizeSchema(Schema):
+    """What a text costs as an SMS: its length, the parts it is sent in, their encoding, the price."""
     characters = fields.Integer()
     segments = fields.Integer()
     encoding = fields.String()
     cost = MoneyString()
+
+
+class QuoteSchema(SmsSizeSchema):
     max_segments = fields.Integer()
 
 
