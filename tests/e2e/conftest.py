@@ -297,10 +297,10 @@ def new_license(service, email: str, *options: str) -> str:
     return service["cli"]("licenses", "create", "--email", email, *options).strip().splitlines()[-1]
 
 
-def licensed_admin(service, wordpress, browser, email: str, *, viewport: dict | None = None, plan: str | None = None):
-    """The set-up most tests begin with: a page of a new browser context (at `viewport`), signed
-    in to wp-admin, the plugin activated with a new license for `email` (a new shop)."""
-    page = (browser.new_context(viewport=viewport) if viewport else browser.new_context()).new_page()
+def licensed_admin(service, wordpress, browser, email: str, *, plan: str | None = None, **context):
+    """The set-up most tests begin with: a page of a new browser context (`context`: its options,
+    viewport=...), signed in to wp-admin, the plugin activated with a new license for `email` (a new shop)."""
+    page = browser.new_context(**context).new_page()
     sign_in(page, wordpress)
     activate(page, wordpress, new_license(service, email, *(("--plan", plan) if plan else ())))
     return page
