@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import throwaway_database  # noqa: E402
+from bench.common import migrated_app, throwaway_database, timed_reads  # noqa: E402
 
 TARGET_ADDED_P99_MS = 2.0
 TARGET_LIST_P95_MS = 50.0
@@ -162,27 +162,15 @@ def lists(app, site_id: int, runs: int) -> int:
             for page, cursor in (("first", None), ("deep", deep_cursor)):
                 if page == "deep" and cursor is None:
                     continue
-                service.list_entries(site_id, filters, limit=51, before=cursor)
-                times = []
-                for _ in range(runs):
-                    started = time.perf_counter()
-                    rows = service.list_entries(site_id, filters, limit=51, before=cursor)
-                    times.append((time.perf_counter() - started) * 1000)
-                    db.session.rollback()
-                p95 = statistics.quantiles(times, n=20)[18]
+                rows, median, p95 = timed_reads(
+                    lambda filters=filters, cursor=cursor: service.list_entries(site_id, filters, limit=51, before=cursor),
+                    runs)
                 failures += p95 > TARGET_LIST_P95_MS
-                print(f"   {name:34} {page:6} {len(rows):>4} {statistics.median(times):8.2f} {p95:8.2f}  "
+                print(f"   {name:34} {page:6} {len(rows):>4} {median:8.2f} {p95:8.2f}  "
                       f"{'ok' if p95 <= TARGET_LIST_P95_MS else 'OVER'}", flush=True)
-        service.actors(site_id)
-        times = []
-        for _ in range(runs):
-            started = time.perf_counter()
-            people = service.actors(site_id)
-            times.append((time.perf_counter() - started) * 1000)
-            db.session.rollback()
-        p95 = statistics.quantiles(times, n=20)[18]
+        people, median, p95 = timed_reads(lambda: service.actors(site_id), runs)
         failures += p95 > TARGET_LIST_P95_MS
-        print(f"   {'the person filter (' + str(len(people)) + ' people)':34} {'page':6} {'':>4} {statistics.median(times):8.2f} "
+        print(f"   {'the person filter (' + str(len(people)) + ' people)':34} {'page':6} {'':>4} {median:8.2f} "
               f"{p95:8.2f}  {'ok' if p95 <= TARGET_LIST_P95_MS else 'OVER'}", flush=True)
     return failures
 
@@ -204,14 +192,8 @@ def main():
     args = parser.parse_args()
     with throwaway_database() as url:
         os.environ.setdefault("BIKRI_INSTANCE_DIR", "/tmp/bikri-bench-activity")
-        from flask_migrate import upgrade
-
-        from backend.app import create_app
         from backend.extensions import db
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url.replace("postgresql://", "postgresql+psycopg://"),
-                          "SECRET_KEY": "bench", "ACTIVATION_RATE_LIMIT": "1000 per minute"})
-        with app.app_context():
-            upgrade()
+        app = migrated_app(url)
         site_id = site(app)
         fill(app, site_id, args.entries)
         ok = status_changes(app, site_id, args.changes)

@@ -368,6 +368,95 @@ def wait_for(url: str, get=requests.get) -> None:
     sys.exit(f"{url} did not come up")
 
 
+# --- the service on a throwaway database ----------------------------------------------------
+
+def migrated_app(url: str, **config):
+    """The service's app on a throwaway database (`url` from `throwaway_database`), migrated to
+    the head; `config` adds to or overrides the benches' settings."""
+    from flask_migrate import upgrade
+
+    from backend.app import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url.replace("postgresql://", "postgresql+psycopg://"),
+                      "SECRET_KEY": "bench", "ACTIVATION_RATE_LIMIT": "1000 per minute", **config})
+    with app.app_context():
+        upgrade()
+    return app
+
+
+def timed_reads(read, runs: int) -> tuple:
+    """`read()` once to warm the caches, then `runs` times, each in a transaction of its own (rolled
+    back after, inside an app context): (the last answer, the median ms, the p95 ms)."""
+    from backend.extensions import db
+
+    read()
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        answer = read()
+        times.append((time.perf_counter() - started) * 1000)
+        db.session.rollback()
+    return answer, statistics.median(times), statistics.quantiles(times, n=20)[18]
+
+
+# --- a throwaway WordPress with the plugin ---------------------------------------------------
+
+class WordPress:
+    """A throwaway WordPress site (see `throwaway_wordpress`): its folder, database, port and the
+    environment its PHP runs with."""
+
+    def __init__(self, work: Path, name: str):
+        self.work, self.dir, self.port = work, work / "site", free_port()
+        self.db = f"bikri_bench_{name}_{uuid.uuid4().hex[:8]}"
+        self.env = {**os.environ, "WP_HOME": f"http://127.0.0.1:{self.port}"}
+        self.env.pop("BIKRI_SERVICE_URL", None)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def set_state(self, state: str) -> None:
+        """`php state.php <site> <state>`: the bench's state script puts the site in that state."""
+        subprocess.run(["php", str(self.work / "state.php"), str(self.dir), state], env=self.env, check=True,
+                       capture_output=True)
+
+    @contextlib.contextmanager
+    def serving(self, url: str, *, get=requests.get, opcache: bool | None = None, **env):
+        """PHP's built-in server on the site (WordPress's router), until it answers at `url`;
+        stopped on leaving. `opcache` sets opcache.enable (the built-in server follows it,
+        opcache.enable_cli is for php scripts); None leaves PHP's default."""
+        flags = ["-d", f"opcache.enable={int(opcache)}"] if opcache is not None else []
+        server = subprocess.Popen(["php", *flags, "-S", f"127.0.0.1:{self.port}", "-t", str(self.dir),
+                                   str(ROOT / "scripts/wp/router.php")],
+                                  env={**self.env, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait_for(url, get)
+            yield server
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def throwaway_wordpress(name: str, *, install_stand_in, state_php: str):
+    """A WordPress (scripts/wp/setup.sh) with the plugin from dist/bikri.zip, the bench's stand-in
+    page (`install_stand_in(site_dir)`) and its state script (`state_php`, run by
+    `site.set_state`); torn down on leaving."""
+    zip_path = ROOT / "dist" / "bikri.zip"
+    if not zip_path.exists():
+        sys.exit("build the plugin first: make plugin")
+    site = WordPress(Path(tempfile.mkdtemp(prefix=f"bikri-bench-{name}-")), name)
+    try:
+        subprocess.run(["bash", str(ROOT / "scripts/wp/setup.sh"), str(site.dir), site.db, str(zip_path)], env=site.env,
+                       check=True, capture_output=True)
+        install_stand_in(site.dir)
+        (site.work / "state.php").write_text(state_php)
+        yield site
+    finally:
+        subprocess.run(["bash", str(ROOT / "scripts/wp/teardown.sh"), str(site.dir), site.db], env=site.env,
+                       capture_output=True)
+        shutil.rmtree(site.work, ignore_errors=True)
+
+
 # --- the plugin's own time on a page view, measured in PHP --------------------------------------
 
 def plugin_page_timing(*, page_path: str, state_php: str, states: tuple, install_stand_in, check,
@@ -385,68 +474,49 @@ def plugin_page_timing(*, page_path: str, state_php: str, states: tuple, install
     a core left out, so runs on a busy machine still compare); `by` is each
     callback's (median, p99) in ms over the views, the slowest first (where the tail comes from).
     """
-    zip_path = ROOT / "dist" / "bikri.zip"
-    if not zip_path.exists():
-        sys.exit("build the plugin first: make plugin")
-    work = Path(tempfile.mkdtemp(prefix="bikri-bench-wp-"))
-    site_dir, db_name, port = work / "site", f"bikri_bench_wp_{uuid.uuid4().hex[:8]}", free_port()
-    env = {**os.environ, "WP_HOME": f"http://127.0.0.1:{port}"}
-    env.pop("BIKRI_SERVICE_URL", None)
-    timing = work / "timing.jsonl"
-    url = f"http://127.0.0.1:{port}{page_path}"
+    timing_dir = Path(tempfile.mkdtemp(prefix="bikri-bench-timing-"))
+    timing = timing_dir / "timing.jsonl"
     results = {}
     try:
-        subprocess.run(["bash", str(ROOT / "scripts/wp/setup.sh"), str(site_dir), db_name, str(zip_path)], env=env,
-                       check=True, capture_output=True)
-        install_stand_in(site_dir)
-        shutil.copy(ROOT / "bench" / "wp-bikri-timing.php", site_dir / "wp-content" / "mu-plugins" / "bikri-timing.php")
-        (work / "state.php").write_text(state_php)
-        for opcache in (True, False):
-            for state in states:
-                subprocess.run(["php", str(work / "state.php"), str(site_dir), state], env=env, check=True, capture_output=True)
-                # PHP's built-in server follows opcache.enable (opcache.enable_cli is for php scripts)
-                server = subprocess.Popen(["php", "-d", f"opcache.enable={int(opcache)}", "-S", f"127.0.0.1:{port}", "-t",
-                                           str(site_dir), str(ROOT / "scripts/wp/router.php")],
-                                          env={**env, "BIKRI_BENCH_TIMING": str(timing)}, stdout=subprocess.DEVNULL,
-                                          stderr=subprocess.DEVNULL)
-                try:
+        with throwaway_wordpress("wp", install_stand_in=install_stand_in, state_php=state_php) as site:
+            shutil.copy(ROOT / "bench" / "wp-bikri-timing.php", site.dir / "wp-content" / "mu-plugins" / "bikri-timing.php")
+            url = site.url(page_path)
+            for opcache in (True, False):
+                for state in states:
+                    site.set_state(state)
                     session = requests.Session()
-                    wait_for(url, session.get)
-                    for _ in range(30):
-                        session.get(url, timeout=10)  # compile and warm caches
-                    timing.write_text("")
-                    pages = []
-                    for _ in range(page_views):
-                        started = time.perf_counter()
-                        page = session.get(url, timeout=10)
-                        pages.append((time.perf_counter() - started) * 1000)
-                        assert page.status_code == 200 and check(page.text, state), page.text[:2000]
-                finally:
-                    server.terminate()
-                    server.wait(timeout=10)
-                lines = [json.loads(line) for line in timing.read_text().splitlines() if line]
-                lines = [line for line in lines if line["uri"].startswith(page_path)]
-                assert all(line["opcache"] == opcache for line in lines), "OPcache is not as asked"
-                added = sorted((line["load_us"] + line["hooks_us"]) / 1000 for line in lines)
-                by = {}
-                for line in lines:
-                    for name, us in (line.get("by") or {}).items():
-                        by.setdefault(name, []).append(us / 1000)
-                results[(opcache, state)] = {
-                    "views": len(added), "median": statistics.median(added), "p99": percentile(added, 0.99),
-                    "load": statistics.median(line["load_us"] / 1000 for line in lines),
-                    "hooks": statistics.median(line["hooks_us"] / 1000 for line in lines),
-                    "load_p99": percentile(sorted(line["load_us"] / 1000 for line in lines), 0.99),
-                    "hooks_p99": percentile(sorted(line["hooks_us"] / 1000 for line in lines), 0.99),
-                    "cpu": percentile(sorted(line["cpu_us"] / 1000 for line in lines), 0.5),
-                    "cpu_p99": percentile(sorted(line["cpu_us"] / 1000 for line in lines), 0.99),
-                    "calls": lines[-1]["calls"], "page": statistics.median(pages),
-                    "by": sorted(((name, statistics.median(ms), percentile(sorted(ms), 0.99)) for name, ms in by.items()),
-                                 key=lambda entry: -entry[2]),
-                }
+                    with site.serving(url, get=session.get, opcache=opcache, BIKRI_BENCH_TIMING=str(timing)):
+                        for _ in range(30):
+                            session.get(url, timeout=10)  # compile and warm caches
+                        timing.write_text("")
+                        pages = []
+                        for _ in range(page_views):
+                            started = time.perf_counter()
+                            page = session.get(url, timeout=10)
+                            pages.append((time.perf_counter() - started) * 1000)
+                            assert page.status_code == 200 and check(page.text, state), page.text[:2000]
+                    lines = [json.loads(line) for line in timing.read_text().splitlines() if line]
+                    lines = [line for line in lines if line["uri"].startswith(page_path)]
+                    assert all(line["opcache"] == opcache for line in lines), "OPcache is not as asked"
+                    added = sorted((line["load_us"] + line["hooks_us"]) / 1000 for line in lines)
+                    by = {}
+                    for line in lines:
+                        for name, us in (line.get("by") or {}).items():
+                            by.setdefault(name, []).append(us / 1000)
+                    results[(opcache, state)] = {
+                        "views": len(added), "median": statistics.median(added), "p99": percentile(added, 0.99),
+                        "load": statistics.median(line["load_us"] / 1000 for line in lines),
+                        "hooks": statistics.median(line["hooks_us"] / 1000 for line in lines),
+                        "load_p99": percentile(sorted(line["load_us"] / 1000 for line in lines), 0.99),
+                        "hooks_p99": percentile(sorted(line["hooks_us"] / 1000 for line in lines), 0.99),
+                        "cpu": percentile(sorted(line["cpu_us"] / 1000 for line in lines), 0.5),
+                        "cpu_p99": percentile(sorted(line["cpu_us"] / 1000 for line in lines), 0.99),
+                        "calls": lines[-1]["calls"], "page": statistics.median(pages),
+                        "by": sorted(((name, statistics.median(ms), percentile(sorted(ms), 0.99)) for name, ms in by.items()),
+                                     key=lambda entry: -entry[2]),
+                    }
     finally:
-        subprocess.run(["bash", str(ROOT / "scripts/wp/teardown.sh"), str(site_dir), db_name], env=env, capture_output=True)
-        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(timing_dir, ignore_errors=True)
     return results
 
 

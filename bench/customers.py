@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import psycopg  # noqa: E402
 
-from bench.common import PG, throwaway_database  # noqa: E402
+from bench.common import PG, migrated_app, throwaway_database, timed_reads  # noqa: E402
 
 TARGET_MS = 50.0
 CAMPAIGN_TARGET_S = 30.0
@@ -159,16 +159,9 @@ def time_lists(app, site_id, runs) -> int:
             for page, start in (("first", None), ("deep", deep)):
                 if page == "deep" and not start:
                     continue
-                one(filters, start)
-                times = []
-                for _ in range(runs):
-                    began = time.perf_counter()
-                    rows, _next = one(filters, start)
-                    times.append((time.perf_counter() - began) * 1000)
-                    db.session.rollback()
-                p95 = statistics.quantiles(times, n=20)[18]
+                (rows, _next), median, p95 = timed_reads(lambda filters=filters, start=start: one(filters, start), runs)
                 failures += p95 > TARGET_MS
-                print(f"{name:38} {page:6} {len(rows):>4} {statistics.median(times):8.1f} {p95:8.1f}  "
+                print(f"{name:38} {page:6} {len(rows):>4} {median:8.1f} {p95:8.1f}  "
                       f"{'ok' if p95 <= TARGET_MS else 'OVER'}", flush=True)
         counts = []
         for _ in range(runs):
@@ -230,17 +223,11 @@ def main():
     namespace = f"bench-customers-{uuid.uuid4().hex[:8]}"
     with (kept_database(args.keep) if args.keep else throwaway_database()) as url:
         os.environ.setdefault("BIKRI_INSTANCE_DIR", "/tmp/bikri-bench-customers")
-        from flask_migrate import upgrade
-
         from sqlalchemy import text
 
-        from backend.app import create_app
         from backend.extensions import db
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url.replace("postgresql://", "postgresql+psycopg://"),
-                          "SECRET_KEY": "bench", "ACTIVATION_RATE_LIMIT": "1000 per minute",
-                          "QUEUE_NAMESPACE": namespace})
+        app = migrated_app(url, QUEUE_NAMESPACE=namespace)
         with app.app_context():
-            upgrade()
             site_id = db.session.execute(text("SELECT min(site_id) FROM customer_stats")).scalar() if args.keep else None
             db.session.rollback()
         if site_id is None:

@@ -26,23 +26,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import throwaway_database, verdict  # noqa: E402
+from bench.common import migrated_app, throwaway_database, verdict  # noqa: E402
 
 TARGET_CALLS, TARGET_MS = 50, 50.0
 WC_KEY, WC_SECRET = "ck_bench_0123456789abcdef0123456789abcdef01234567", "cs_bench_0123456789abcdef0123456789abcdef01234567"
 
 
 def make_app(url):
-    from flask_migrate import upgrade
-
-    from backend.app import create_app
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url.replace("postgresql://", "postgresql+psycopg://"),
-                      "SECRET_KEY": "bench", "ACTIVATION_RATE_LIMIT": "1000 per minute", "ALLOW_PRIVATE_SHOP_HOSTS": True,
-                      "BROKER_URL": "inline://", "QUEUE_NAMESPACE": f"bench-inventory-{os.getpid()}"})
-    with app.app_context():
-        upgrade()
-    return app
+    return migrated_app(url, ALLOW_PRIVATE_SHOP_HOSTS=True, BROKER_URL="inline://",
+                        QUEUE_NAMESPACE=f"bench-inventory-{os.getpid()}")
 
 
 def activate(app, site_url, **keys):

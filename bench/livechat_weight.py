@@ -10,18 +10,12 @@ view asks the Bikri service nothing.
 """
 import os
 import shutil
-import subprocess
 import sys
-import tempfile
-import time
-import uuid
 from pathlib import Path
-
-import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from adtags import install_stand_in  # noqa: E402
-from common import ROOT, WP_ACTIVE_SITE_PHP, free_port, verdict  # noqa: E402
+from common import WP_ACTIVE_SITE_PHP, throwaway_wordpress, verdict  # noqa: E402
 
 TARGET_KB = 30.0
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -70,41 +64,15 @@ def measure(browser, url: str) -> dict:
 def main():
     from playwright.sync_api import sync_playwright
 
-    zip_path = ROOT / "dist" / "bikri.zip"
-    if not zip_path.exists():
-        sys.exit("build the plugin first: make plugin")
-    work = Path(tempfile.mkdtemp(prefix="bikri-bench-chat-"))
-    site_dir, db_name, port = work / "site", f"bikri_bench_chat_{uuid.uuid4().hex[:8]}", free_port()
-    env = {**os.environ, "WP_HOME": f"http://127.0.0.1:{port}"}
-    env.pop("BIKRI_SERVICE_URL", None)
     found = {}
-    try:
-        subprocess.run(["bash", str(ROOT / "scripts/wp/setup.sh"), str(site_dir), db_name, str(zip_path)], env=env,
-                       check=True, capture_output=True)
-        install_stand_in(site_dir)
-        (work / "state.php").write_text(STATE_PHP)
-        url = f"http://127.0.0.1:{port}/product-stand-in/"
-        server = subprocess.Popen(["php", "-S", f"127.0.0.1:{port}", "-t", str(site_dir), str(ROOT / "scripts/wp/router.php")],
-                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            for _ in range(100):
-                try:
-                    requests.get(url, timeout=5)
-                    break
-                except requests.RequestException:
-                    time.sleep(0.1)
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-                for state in ("off", "on"):
-                    subprocess.run(["php", str(work / "state.php"), str(site_dir), state], env=env, check=True, capture_output=True)
-                    found[state] = measure(browser, url)
-                browser.close()
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
-    finally:
-        subprocess.run(["bash", str(ROOT / "scripts/wp/teardown.sh"), str(site_dir), db_name], env=env, capture_output=True)
-        shutil.rmtree(work, ignore_errors=True)
+    with throwaway_wordpress("chat", install_stand_in=install_stand_in, state_php=STATE_PHP) as site:
+        url = site.url("/product-stand-in/")
+        with site.serving(url), sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            for state in ("off", "on"):
+                site.set_state(state)
+                found[state] = measure(browser, url)
+            browser.close()
 
     on, off = found["on"], found["off"]
     widget = [r for r in on["resources"] if "/live-chat." in r["name"]]

@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import throwaway_database  # noqa: E402
+from bench.common import migrated_app, throwaway_database  # noqa: E402
 
 TARGET = "exact under 200 concurrent ops"
 
@@ -154,16 +154,9 @@ def main():
     args = parser.parse_args()
     with throwaway_database() as url:
         os.environ.setdefault("BIKRI_INSTANCE_DIR", "/tmp/bikri-bench-loyalty")
-        from flask_migrate import upgrade
-
-        from backend.app import create_app
         from backend.extensions import db
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url.replace("postgresql://", "postgresql+psycopg://"),
-                          "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": args.threads + 2, "max_overflow": 0},
-                          "SECRET_KEY": "bench", "ACTIVATION_RATE_LIMIT": "1000 per minute", "BROKER_URL": "inline://",
-                          "QUEUE_NAMESPACE": f"bench-loyalty-{uuid.uuid4().hex[:8]}"})
-        with app.app_context():
-            upgrade()
+        app = migrated_app(url, SQLALCHEMY_ENGINE_OPTIONS={"pool_size": args.threads + 2, "max_overflow": 0},
+                           BROKER_URL="inline://", QUEUE_NAMESPACE=f"bench-loyalty-{uuid.uuid4().hex[:8]}")
         site_id = setup(app)
         ok = run(app, site_id, args.ops, args.threads, args.accounts)
         with app.app_context():

@@ -9,14 +9,13 @@ Run: .venv/bin/python bench/order_list.py [--orders N] [--runs R]
 """
 import argparse
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import throwaway_database  # noqa: E402
+from bench.common import migrated_app, throwaway_database, timed_reads  # noqa: E402
 
 TARGET_MS = 50.0
 FIRST = "Rahim Karim Nasrin Sumaiya Tanvir Farhana Arif Mitu Sabbir Jannat Hasan Ruma Imran Shirin Sohel Nusrat".split()
@@ -94,17 +93,12 @@ def main():
     args = parser.parse_args()
     with throwaway_database() as url:
         os.environ.setdefault("BIKRI_INSTANCE_DIR", "/tmp/bikri-bench-order-list")
-        from flask_migrate import upgrade
         from werkzeug.datastructures import MultiDict
 
-        from backend.app import create_app
         from backend.desk import service
         from backend.extensions import db
 
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url.replace("postgresql://", "postgresql+psycopg://"),
-                          "SECRET_KEY": "bench", "ACTIVATION_RATE_LIMIT": "1000 per minute"})
-        with app.app_context():
-            upgrade()
+        app = migrated_app(url)
         site_id = fill(app, args.orders, args.orders // 10)
         with app.app_context():
             from sqlalchemy import text
@@ -135,17 +129,10 @@ def main():
                 for page, cursor in (("first", None), ("deep", deep_cursor)):
                     query = MultiDict({**params, **({"cursor": cursor} if cursor else {})})
                     filters = service.parse_filters(query)
-                    service.list_orders(site_id, filters)  # warm the plan cache
-                    times = []
-                    for _ in range(args.runs):
-                        started = time.perf_counter()
-                        result = service.list_orders(site_id, filters)
-                        times.append((time.perf_counter() - started) * 1000)
-                        db.session.rollback()
-                    p95 = statistics.quantiles(times, n=20)[18]
+                    result, median, p95 = timed_reads(lambda filters=filters: service.list_orders(site_id, filters), args.runs)
                     ok = p95 <= TARGET_MS
                     failures += not ok
-                    print(f"{name:34} {page:6} {len(result['orders']):>4} {statistics.median(times):8.1f} {p95:8.1f}  "
+                    print(f"{name:34} {page:6} {len(result['orders']):>4} {median:8.1f} {p95:8.1f}  "
                           f"{'ok' if ok else 'OVER'}", flush=True)
             # the status tabs (issue 20): the counts alone, then each tab's first page as the desk
             # asks for it (one request: the page and the counts that ride along with it). First a
@@ -167,17 +154,10 @@ def main():
                     page = service.list_orders(site_id, service.parse_filters(MultiDict({"status": statuses} if statuses else {})))
                     service.settable_statuses(counts)
                     return service.tab_counts(site_id, counts, incomplete=False), page["orders"]
-                one()
-                times = []
-                for _ in range(args.runs):
-                    started = time.perf_counter()
-                    counts, rows = one()
-                    times.append((time.perf_counter() - started) * 1000)
-                    db.session.rollback()
-                p95 = statistics.quantiles(times, n=20)[18]
+                (counts, rows), median, p95 = timed_reads(one, args.runs)
                 ok = p95 <= TARGET_MS
                 failures += not ok
-                print(f"{name:34} {'first':6} {len(rows):>4} {statistics.median(times):8.1f} {p95:8.1f}  "
+                print(f"{name:34} {'first':6} {len(rows):>4} {median:8.1f} {p95:8.1f}  "
                       f"{'ok' if ok else 'OVER'}", flush=True)
             print(f"tab counts: {counts}")
             raw = dict(db.session.execute(text("SELECT status, count(*) FROM orders WHERE site_id = :s "

@@ -15,7 +15,9 @@ from backend.app import create_app
 from backend.extensions import db, limiter
 from backend.operator.service import create_operator
 from backend.sandbox.server import SandboxServer
+from backend.sandbox.steadfast import create_steadfast_app
 from backend.sandbox.woocommerce import ApiKey, create_sandbox
+from backend.sync import service as sync
 
 PG_SERVER = os.environ.get("BIKRI_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
 
@@ -337,3 +339,31 @@ def connect_shop(client, make_license):
 @pytest.fixture
 def connected(store, connect_shop):
     return connect_shop(store)
+
+
+@pytest.fixture
+def make_synced(app, make_store, connect_shop):
+    """A shop connected to a sandbox store of `orders` orders, its history and products backfilled."""
+    def make(orders=120, seed=7):
+        store = make_store(orders=orders, seed=seed)
+        shop = connect_shop(store)
+        with app.app_context():
+            sync.run_backfill(shop.site_id)
+            db.session.commit()
+        shop.store = store
+        return shop
+    return make
+
+
+@pytest.fixture
+def steadfast(app):
+    """The sandbox Steadfast on a real socket; this process's Steadfast address points at it
+    (workers are pointed at `steadfast.url` by their environment)."""
+    sandbox_app = create_steadfast_app()
+    with SandboxServer(sandbox_app) as url:
+        sandbox = sandbox_app.sandbox
+        sandbox.url = f"{url}/api/v1"
+        # a new dict, not an update in place: restore_config puts the old one back after the test
+        app.config["COURIERS"] = {**app.config["COURIERS"], "steadfast": {
+            **app.config["COURIERS"]["steadfast"], "base_url": sandbox.url, "requests_per_second": 50.0}}
+        yield sandbox

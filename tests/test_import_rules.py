@@ -39,8 +39,9 @@ FORBIDDEN = [
     ("licensing", "sync", "licensing announces site_activated; the sync queues the first backfill"),
     ("customers", "loyalty", "a customer's page shows points through its panel hook; loyalty registers there"),
 ]
-# a domain's screens (views.py, routes.py) plug into embed's page registry; its rules never import embed
-SCREENS = {"views", "routes", "operator_views"}
+# a domain's screens (views.py, routes.py; public_views.py: the shoppers' pages) plug into embed's
+# page registry or its shared page parts; its rules never import embed
+SCREENS = {"views", "routes", "operator_views", "public_views"}
 # may import anything, sandbox included: stand-ins, the demo shop, the command line
 UNRULED = {"sandbox", "demo", "cli"}
 

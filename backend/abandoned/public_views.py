@@ -3,51 +3,42 @@
 No sign-in: the token in the link is the only key (96 random bits), and the page shows
 nothing of the cart or the shopper, so a guessed link would reveal nothing.
 """
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, render_template, request
 from flask_babel import force_locale
 
 from backend.abandoned import service
+from backend.embed.public_pages import public_page_limit, shopper_language
 from backend.extensions import db, limiter
 from backend.licensing.models import Site
 
 blp = Blueprint("abandoned_public", __name__, url_prefix="/r", template_folder="templates")
 
-LANGUAGES = ("bn", "en")
 
-
-def _limit():
-    return current_app.config.get("REASON_PAGE_RATE_LIMIT", "30 per minute")
-
-
-def _language() -> str:
-    chosen = request.values.get("lang")
-    if chosen in LANGUAGES:
-        return chosen
-    return request.accept_languages.best_match(LANGUAGES) or "bn"
-
-
-def _page(token, **context):
+def _checkout(token):
     row = service.by_token(token)
     if row is None:
         abort(404)
-    language = _language()
+    return row
+
+
+def _page(token, **context):
+    row = _checkout(token)
+    language = shopper_language()
     with force_locale(language):
         return render_template("abandoned/reason.html", token=token, row=row, language=language,
                                shop=service.shop_name(db.session.get(Site, row.site_id)), reasons=service.REASONS, **context)
 
 
 @blp.get("/<token>")
-@limiter.limit(_limit)
+@limiter.limit(public_page_limit)
 def reason_page(token):
     return _page(token)
 
 
 @blp.post("/<token>")
-@limiter.limit(_limit)
+@limiter.limit(public_page_limit)
 def reason_answer(token):
-    row = service.by_token(token)
-    if row is None:
-        abort(404)
+    row = _checkout(token)
     reason = request.form.get("reason", "")
     if reason not in service.REASONS:
         return _page(token, error=True), 422
@@ -56,10 +47,8 @@ def reason_answer(token):
 
 
 @blp.post("/<token>/stop")
-@limiter.limit(_limit)
+@limiter.limit(public_page_limit)
 def stop(token):
-    row = service.by_token(token)
-    if row is None:
-        abort(404)
+    row = _checkout(token)
     service.opt_out(row)
     return _page(token, stopped=True)

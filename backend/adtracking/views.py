@@ -9,6 +9,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 
 from backend.adtracking import service
 from backend.dashboard import adspend
+from backend.embed.csv_upload import BadCsv, csv_from_form
 from backend.embed.pages import EmbedPage, register_page
 from backend.embed.routes import require_user
 from backend.errors import ApiError
@@ -65,17 +66,10 @@ def add_spend():
 @blp.post("/spend/import")
 def import_spend():
     user = require_user("manage_costs")
-    upload = request.files.get("file")
-    text = request.form.get("csv", "")
-    if upload is not None and upload.filename:
-        try:
-            text = upload.read(4_000_000).decode("utf-8-sig")
-        except UnicodeDecodeError:
-            return render_template("adtracking/_spend.html", user=user, **_context(user),
-                                   spend_error=_("Save the file as CSV in UTF-8 and try again.")), 422
-    if not text.strip():
-        return render_template("adtracking/_spend.html", user=user, **_context(user),
-                               spend_error=_("Choose a CSV file or paste its rows.")), 422
+    try:
+        text = csv_from_form(max_bytes=4_000_000)
+    except BadCsv as error:
+        return render_template("adtracking/_spend.html", user=user, **_context(user), spend_error=str(error)), 422
     result = adspend.import_csv(user.site.id, text, by=f"{user.display_name} (#{user.wp_user_id}), CSV")
     return render_template("adtracking/_spend.html", user=user, imported=result, **_context(user))
 

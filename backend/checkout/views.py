@@ -10,6 +10,7 @@ from backend import csvfile
 from backend.activity import service as activity
 from backend.api import paginate
 from backend.checkout import blacklist, service
+from backend.embed.csv_upload import BadCsv, csv_from_form
 from backend.embed.pages import EmbedPage, register_alert, register_page
 from backend.embed import settings_form
 from backend.embed.routes import require_user
@@ -123,15 +124,10 @@ def blacklist_remove(entry_id):
 @blp.post("/blacklist/import")
 def blacklist_import():
     user = require_user("manage_blacklist")
-    upload = request.files.get("file")
-    text = request.form.get("csv", "")
-    if upload is not None and upload.filename:
-        try:
-            text = upload.read().decode("utf-8")
-        except UnicodeDecodeError:
-            return render_template("checkout/_import_results.html", error=_("Save the file as CSV in UTF-8 and try again."))
-    if not text.strip():
-        return render_template("checkout/_import_results.html", error=_("Choose a CSV file or paste its rows."))
+    try:
+        text = csv_from_form()
+    except BadCsv as error:
+        return render_template("checkout/_import_results.html", error=str(error))
     results = blacklist.import_csv(user.site, text, added_by=f"{user.display_name} (#{user.wp_user_id}), CSV")
     counts = {outcome: sum(1 for r in results if r["outcome"] == outcome) for outcome in ("added", "exists", "error")}
     response = Response(render_template("checkout/_import_results.html", results=results, counts=counts))

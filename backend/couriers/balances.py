@@ -104,3 +104,9 @@ def outcome(job: WorkJob) -> dict:
 def job_of(site: Site, job_id) -> WorkJob:
     """A page's poll of its refresh: the shop's own balance job, else 404."""
     return shop_job(site.id, job_id, KIND)
+
+
+def polled_or_refreshed(site: Site, courier: str, job_id, started_by: str) -> WorkJob:
+    """What a page showing the balance asks for: the job it polls (`?job=`), or else a new
+    refresh, waited on for a few seconds."""
+    return job_of(site, job_id) if job_id else refresh_and_wait(site, courier, started_by=started_by)

@@ -109,10 +109,7 @@ def balance(courier):
     else shows the last known balance as being refreshed and asks again (`?job=`) each second."""
     user = require_user("view_couriers")
     try:
-        if request.args.get("job"):
-            job = balances.job_of(user.site, request.args["job"])
-        else:
-            job = balances.refresh_and_wait(user.site, courier, started_by=user.display_name)
+        job = balances.polled_or_refreshed(user.site, courier, request.args.get("job"), user.display_name)
     except ApiError as error:
         if error.status == 404 and error.code in ("unknown_courier", "job_not_found"):
             raise
@@ -199,15 +196,19 @@ def _check_answer(job):
 
 # --- the delivery report --------------------------------------------------------------------------------
 
+def _delivery_report(user) -> dict:
+    """The report for the range and courier the query asks (ApiError when they are not valid)."""
+    start, end = dhaka_day_range_from_query(request.args)
+    return report.delivery_report(user.site.id, start, end, service.report_courier(request.args.get("courier")))
+
+
 @blp.get("/report")
 def report_table():
     user = require_user("view_couriers")
     try:
-        start, end = dhaka_day_range_from_query(request.args)
-        courier = service.report_courier(request.args.get("courier"))
+        data = _delivery_report(user)
     except ApiError as error:
         return render_template("couriers/_report.html", error=error)
-    data = report.delivery_report(user.site.id, start, end, courier)
     return render_template("couriers/_report.html", report=data, names={c.key: c.name for c in service.offered_couriers()})
 
 
@@ -215,11 +216,9 @@ def report_table():
 def report_json():
     user = require_user("view_couriers")
     try:
-        start, end = dhaka_day_range_from_query(request.args)
-        courier = service.report_courier(request.args.get("courier"))
+        data = _delivery_report(user)
     except ApiError as error:
         return jsonify({"error": {"code": error.code, "message": error.message, "details": error.details}}), 422
-    data = report.delivery_report(user.site.id, start, end, courier)
     return jsonify({"days": data["days"], "series": data["series"], "booked": data["totals"]["booked"]})
 
 

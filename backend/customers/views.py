@@ -102,21 +102,24 @@ def rows():
         args={k: v for k, v in request.args.items() if k != "cursor"})
 
 
-@blp.get("/c/<int:customer_id>")
-def customer(customer_id):
-    user = require_user("view_customers")
+def _customer_or_404(user, customer_id: int):
     row = service.customer_of(user.site.id, customer_id)
     if row is None:
         abort(404)
+    return row
+
+
+@blp.get("/c/<int:customer_id>")
+def customer(customer_id):
+    user = require_user("view_customers")
+    row = _customer_or_404(user, customer_id)
     return render_template("customers/_customer.html", user=user, c=service.customer_page(row))
 
 
 @blp.post("/c/<int:customer_id>/tags")
 def tags(customer_id):
     user = require_user("manage_customers")
-    row = service.customer_of(user.site.id, customer_id)
-    if row is None:
-        abort(404)
+    row = _customer_or_404(user, customer_id)
     service.set_tags(user.site.id, customer_id, request.form.get("tags", "").split(","))
     return render_template("customers/_customer.html", user=user, c=service.customer_page(row), saved=True)
 

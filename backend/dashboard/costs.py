@@ -17,9 +17,9 @@ from backend.activity import service as activity
 from backend.couriers.report import group_of
 from backend.dashboard import adspend
 from backend.dashboard.models import COST_CATEGORIES, Cost, DayParcels
-from backend.dashboard.service import (
-    ZERO, Period, _in_both, _in_period, _money_sum, _ratio, _split, _status_days, _totals,
-)
+from backend.dashboard.marketing import roas
+from backend.dashboard.periods import Period, is_in_period, money_sum, rows_in_both, split_rows
+from backend.dashboard.service import ZERO, sales_totals, status_days
 from backend.extensions import db
 from backend.clock import utcnow
 
@@ -81,13 +81,13 @@ def profit(site_id: int, period: Period) -> dict:
     Meta's export) is the shop's record of what the ads cost; ad costs entered by hand in the
     "ads" category count only on days no campaign spent on — on the other days they would be
     the same money twice. The answer says which source it used and what it left out."""
-    current, previous = _split(_status_days(site_id, period), period)
+    current, previous = split_rows(status_days(site_id, period), period)
     in_period = (Cost.day >= period.start).label("in_period")
     ads_day = case((Cost.category == "ads", Cost.day)).label("ads_day")  # ad costs by day, the rest by category
     spent, entered_ads = {}, []
     for now, category, day, amount in db.session.execute(
             select(in_period, Cost.category, ads_day, func.sum(Cost.amount))
-            .where(_in_both(Cost, site_id, period)).group_by(in_period, Cost.category, ads_day)).all():
+            .where(rows_in_both(Cost, site_id, period)).group_by(in_period, Cost.category, ads_day)).all():
         if day is None:
             spent[(bool(now), category)] = amount
         else:
@@ -106,14 +106,14 @@ def profit(site_id: int, period: Period) -> dict:
                 entered += amount
         costs = {category: spent.get((now, category)) or ZERO for category in COST_CATEGORIES}
         costs["ads"] = campaign_spend + entered
-        totals = _totals(rows)
+        totals = sales_totals(rows)
         delivered = sum((row.delivered_revenue for row in rows), ZERO)
         total = sum(costs.values(), ZERO)
         out[name] = {"revenue": totals["revenue"], "delivered_revenue": delivered, "costs": costs, "total_costs": total,
                      "profit": totals["revenue"] - total,
                      "ad_spend": {"source": AD_SOURCES[(bool(campaign_spend), bool(entered))],
                                   "campaigns": campaign_spend, "entered": entered, "entered_left_out": left_out},
-                     "roas": _ratio(totals["revenue"], costs["ads"]), "delivered_roas": _ratio(delivered, costs["ads"])}
+                     "roas": roas(totals["revenue"], costs["ads"]), "delivered_roas": roas(delivered, costs["ads"])}
     return out
 
 
@@ -122,11 +122,11 @@ def profit(site_id: int, period: Period) -> dict:
 def cash(site_id: int, period: Period) -> dict:
     """Cash on delivery of the parcels booked in the range (and the previous period), from the
     daily parcel rollup: a year is a few thousand rows, whatever the number of parcels."""
-    in_period = _in_period(DayParcels, period)
+    in_period = is_in_period(DayParcels, period)
     rows = db.session.execute(
-        select(in_period, DayParcels.status, func.sum(DayParcels.parcels), _money_sum(DayParcels.cod),
-               _money_sum(DayParcels.collected), func.sum(DayParcels.collected_known))
-        .where(_in_both(DayParcels, site_id, period))
+        select(in_period, DayParcels.status, func.sum(DayParcels.parcels), money_sum(DayParcels.cod),
+               money_sum(DayParcels.collected), func.sum(DayParcels.collected_known))
+        .where(rows_in_both(DayParcels, site_id, period))
         .group_by(in_period, DayParcels.status)).all()
     out = {"payouts_known": False}
     for name in ("current", "previous"):

@@ -281,10 +281,7 @@ def booking_balance():
     settings = couriers.get_settings(user.site)
     courier = couriers.booking_courier(user.site, settings) or ""
     try:
-        if request.args.get("job"):
-            job = balances.job_of(user.site, request.args["job"])
-        else:
-            job = balances.refresh_and_wait(user.site, courier, started_by=user.display_name)
+        job = balances.polled_or_refreshed(user.site, courier, request.args.get("job"), user.display_name)
     except ApiError as error:
         db.session.rollback()
         return render_template("desk/_booking_balance.html", error=error)

@@ -426,17 +426,8 @@ class WooCommerce:
         """Update products (`parent_id` None: products/batch) or one product's variations
         (products/<parent_id>/variations/batch), ≤ 100 per call. One result per update, in
         order: the item, or {"id", "error": {...}} for one WooCommerce refused."""
-        endpoint = "products/batch" if parent_id is None else f"products/{int(parent_id)}/variations/batch"
-        results = []
-        for start in range(0, len(updates), BATCH_LIMIT):
-            chunk = updates[start:start + BATCH_LIMIT]
-            body, _headers = self.request("POST", endpoint, data={"update": chunk})
-            answered = (body or {}).get("update") or []
-            if len(answered) != len(chunk):
-                raise WooCommerceError(f"The batch answer has {len(answered)} results for {len(chunk)} updates.",
-                                       code="unexpected_answer")
-            results += answered
-        return results
+        return self._batch_update("products/batch" if parent_id is None else f"products/{int(parent_id)}/variations/batch",
+                                  updates)
 
     def update_order(self, order_id: int, changes: dict) -> dict:
         return self.request("PUT", f"orders/{int(order_id)}", data=changes)[0]
@@ -455,10 +446,14 @@ class WooCommerce:
     def batch_update_orders(self, updates: list[dict]) -> list[dict]:
         """Update many orders, ≤ 100 per call. One result per update, in order: the order, or
         {"id", "error": {"code", "message", "data"}} for an item WooCommerce refused."""
+        return self._batch_update("orders/batch", updates)
+
+    def _batch_update(self, endpoint: str, updates: list[dict]) -> list[dict]:
+        """`updates` through a wc/v3 batch endpoint, ≤ BATCH_LIMIT per call; one answer per update, in order."""
         results = []
         for start in range(0, len(updates), BATCH_LIMIT):
             chunk = updates[start:start + BATCH_LIMIT]
-            body, _headers = self.request("POST", "orders/batch", data={"update": chunk})
+            body, _headers = self.request("POST", endpoint, data={"update": chunk})
             answered = (body or {}).get("update") or []
             if len(answered) != len(chunk):
                 raise WooCommerceError(f"The batch answer has {len(answered)} results for {len(chunk)} updates.",

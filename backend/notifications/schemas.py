@@ -1,6 +1,7 @@
 from marshmallow import Schema, fields, validate
 
 from backend.api import MoneyString, PageSchema, StrictSchema, UtcDateTime
+from backend.sms.schemas import SmsSizeSchema
 
 TEXT = validate.Length(max=480)
 
@@ -58,12 +59,8 @@ class PreviewInSchema(StrictSchema):
     text = fields.String(load_default=None, allow_none=True, validate=TEXT)
 
 
-class PreviewOutSchema(Schema):
+class PreviewOutSchema(SmsSizeSchema):
     content = fields.String()
-    characters = fields.Integer()
-    encoding = fields.String()
-    segments = fields.Integer()
-    cost = MoneyString()
 
 
 class AlertSchema(Schema):

@@ -41,14 +41,12 @@ from datetime import datetime
 from decimal import Decimal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from werkzeug.exceptions import HTTPException
-from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from backend.phones import InvalidPhone, local_form, normalise_phone
 from backend.clock import DHAKA
 
-from .server import drop_connection, register_sandbox
+from .server import RoutedSandbox, drop_connection, register_sandbox
 
 PREFIX = "/v1.2.0-beta/tokenized/checkout"
 
@@ -72,8 +70,22 @@ def _refusal(code: str, message: str) -> dict:
 
 
 @register_sandbox("bkash")
-class BkashSandbox:
+class BkashSandbox(RoutedSandbox):
     """The WSGI app. Build one per test: its state lives on the instance."""
+
+    ROUTES = (
+        ("POST", f"{PREFIX}/token/grant", "grant"),
+        ("POST", f"{PREFIX}/token/refresh", "refresh"),
+        ("POST", f"{PREFIX}/create", "create"),
+        ("POST", f"{PREFIX}/execute", "execute"),
+        ("POST", f"{PREFIX}/payment/status", "status"),
+        ("GET POST", "/pay/<payment_id>", "pay_page"),
+        ("POST", "/__sandbox__/execute/fail", "control_fail"),
+        ("POST", "/__sandbox__/execute/delay", "control_delay"),
+        ("POST", "/__sandbox__/execute/drop", "control_drop"),
+        ("POST", "/__sandbox__/pay/decline", "control_decline"),
+        ("POST", "/__sandbox__/tokens/expire", "control_expire"),
+    )
 
     def __init__(self, *, username=CREDENTIALS["username"], password=CREDENTIALS["password"],
                  app_key=CREDENTIALS["app_key"], app_secret=CREDENTIALS["app_secret"],
@@ -85,21 +97,6 @@ class BkashSandbox:
         self._lock = threading.RLock()
         self._wake = threading.Event()  # set by reset() so a delayed answer stops waiting
         self.create_latency = 0.0  # seconds every create takes (bKash opening a payment slowly)
-        self.url_map = Map([
-            Rule(f"{PREFIX}/token/grant", endpoint="grant", methods=["POST"]),
-            Rule(f"{PREFIX}/token/refresh", endpoint="refresh", methods=["POST"]),
-            Rule(f"{PREFIX}/create", endpoint="create", methods=["POST"]),
-            Rule(f"{PREFIX}/execute", endpoint="execute", methods=["POST"]),
-            Rule(f"{PREFIX}/payment/status", endpoint="status", methods=["POST"]),
-            Rule("/pay/<payment_id>", endpoint="pay_page", methods=["GET", "POST"]),
-            Rule("/__sandbox__/state", endpoint="control_state", methods=["GET"]),
-            Rule("/__sandbox__/reset", endpoint="control_reset", methods=["POST"]),
-            Rule("/__sandbox__/execute/fail", endpoint="control_fail", methods=["POST"]),
-            Rule("/__sandbox__/execute/delay", endpoint="control_delay", methods=["POST"]),
-            Rule("/__sandbox__/execute/drop", endpoint="control_drop", methods=["POST"]),
-            Rule("/__sandbox__/pay/decline", endpoint="control_decline", methods=["POST"]),
-            Rule("/__sandbox__/tokens/expire", endpoint="control_expire", methods=["POST"]),
-        ])
         self.reset()
 
     # ---- controls --------------------------------------------------------------------------
@@ -171,16 +168,6 @@ class BkashSandbox:
         return config
 
     # ---- WSGI ------------------------------------------------------------------------------
-
-    def __call__(self, environ, start_response):
-        request = Request(environ)
-        adapter = self.url_map.bind_to_environ(environ)
-        try:
-            endpoint, args = adapter.match()
-        except HTTPException as error:
-            return error(environ, start_response)
-        response = getattr(self, f"on_{endpoint}")(request, **args)
-        return response(environ, start_response)
 
     def _record(self, endpoint: str, request: Request, body) -> None:
         headers = {name: request.headers.get(name) for name in

@@ -40,15 +40,13 @@ from urllib.parse import urlsplit
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from werkzeug.exceptions import HTTPException
-from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from backend.phones import InvalidPhone, local_form, normalise_phone
 from backend.clock import DHAKA
 
 from .bkash import AMOUNT, _page, _with_query
-from .server import register_sandbox
+from .server import RoutedSandbox, register_sandbox
 
 PREFIX = "/remote-payment-gateway-1.0/api/dfs"
 DEMO_MERCHANT_ID = "683002007104225"
@@ -66,8 +64,18 @@ def _refusal(reason: str, message: str, status: int = 400) -> Response:
 
 
 @register_sandbox("nagad")
-class NagadSandbox:
+class NagadSandbox(RoutedSandbox):
     """The WSGI app. Build one per test: its keys and payments live on the instance."""
+
+    ROUTES = (
+        ("POST", f"{PREFIX}/check-out/initialize/<merchant_id>/<order_id>", "initialize"),
+        ("POST", f"{PREFIX}/check-out/complete/<payment_ref_id>", "complete"),
+        ("GET", f"{PREFIX}/verify/payment/<payment_ref_id>", "verify"),
+        ("GET POST", "/check-out/<payment_ref_id>", "pay_page"),
+        ("GET", "/__sandbox__/public-key", "control_public_key"),
+        ("POST", "/__sandbox__/merchants", "control_merchant"),
+        ("POST", "/__sandbox__/verify/fail", "control_fail_verify"),
+    )
 
     def __init__(self, *, clock=None):
         self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -77,17 +85,6 @@ class NagadSandbox:
         self._lock = threading.RLock()
         self.merchants: dict[str, dict] = {}
         self.verify_latency = 0.0
-        self.url_map = Map([
-            Rule(f"{PREFIX}/check-out/initialize/<merchant_id>/<order_id>", endpoint="initialize", methods=["POST"]),
-            Rule(f"{PREFIX}/check-out/complete/<payment_ref_id>", endpoint="complete", methods=["POST"]),
-            Rule(f"{PREFIX}/verify/payment/<payment_ref_id>", endpoint="verify", methods=["GET"]),
-            Rule("/check-out/<payment_ref_id>", endpoint="pay_page", methods=["GET", "POST"]),
-            Rule("/__sandbox__/state", endpoint="control_state", methods=["GET"]),
-            Rule("/__sandbox__/reset", endpoint="control_reset", methods=["POST"]),
-            Rule("/__sandbox__/public-key", endpoint="control_public_key", methods=["GET"]),
-            Rule("/__sandbox__/merchants", endpoint="control_merchant", methods=["POST"]),
-            Rule("/__sandbox__/verify/fail", endpoint="control_fail_verify", methods=["POST"]),
-        ])
         self.reset()
 
     # ---- controls ----------------------------------------------------------------------------
@@ -142,19 +139,12 @@ class NagadSandbox:
 
     # ---- WSGI --------------------------------------------------------------------------------
 
-    def __call__(self, environ, start_response):
-        request = Request(environ)
-        try:
-            endpoint, args = self.url_map.bind_to_environ(environ).match()
-        except HTTPException as error:
-            return error(environ, start_response)
+    def heard(self, endpoint: str, request: Request) -> None:
         if not endpoint.startswith(("control_", "pay_page")):
             with self._lock:
                 self.calls.append({"endpoint": endpoint, "path": request.path, "json": request.get_json(silent=True),
                                    "headers": {name: request.headers.get(name) for name in
                                                ("X-KM-Api-Version", "X-KM-IP-V4", "X-KM-Client-Type")}})
-        response = getattr(self, f"on_{endpoint}")(request, **args)
-        return response(environ, start_response)
 
     def _header_refusal(self, request: Request) -> Response | None:
         if request.headers.get("X-KM-Api-Version") != "v-0.2.0":

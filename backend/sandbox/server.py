@@ -6,7 +6,10 @@ import ssl
 import threading
 from pathlib import Path
 
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Map, Rule
 from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.wrappers import Request
 
 # name -> factory returning a WSGI app; sandboxes add themselves here
 SANDBOXES: dict = {}
@@ -29,6 +32,35 @@ def drop_connection(environ) -> None:
             connection.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
+
+
+class RoutedSandbox:
+    """A sandbox as a WSGI app over its route table. A subclass lists `ROUTES` as rows
+    (methods, path, endpoint), the service's paths as its documentation gives them and the
+    sandbox's own controls under /__sandbox__/ (state and reset come with every table); a
+    request goes to the instance's `on_<endpoint>(request, **path_args)`, after `heard`."""
+
+    ROUTES: tuple = ()
+    url_map: Map
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        rows = (*cls.ROUTES, ("GET", "/__sandbox__/state", "control_state"),
+                ("POST", "/__sandbox__/reset", "control_reset"))
+        cls.url_map = Map([Rule(path, endpoint=endpoint, methods=methods.split()) for methods, path, endpoint in rows])
+
+    def __call__(self, environ, start_response):
+        request = Request(environ)
+        try:
+            endpoint, args = self.url_map.bind_to_environ(environ).match()
+        except HTTPException as error:
+            return error(environ, start_response)
+        self.heard(endpoint, request)
+        response = getattr(self, f"on_{endpoint}")(request, **args)
+        return response(environ, start_response)
+
+    def heard(self, endpoint: str, request: Request) -> None:
+        """Before each answer; a sandbox that records every call it hears says so here."""
 
 
 class _QuietHandler(WSGIRequestHandler):

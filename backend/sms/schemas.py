@@ -33,7 +33,8 @@ class SendHeadersSchema(IdempotencyHeaderSchema):
         return data
 
 
-class SentSmsSchema(Schema):
+class SmsFields(Schema):
+    """One SMS as every answer about it shows it: where it goes, its size and price, how it went."""
     id = fields.Integer()
     # queued -> sending -> sent, or failed (refunded; `error` says why)
     status = fields.String()
@@ -41,20 +42,16 @@ class SentSmsSchema(Schema):
     segments = fields.Integer()
     encoding = fields.String()
     cost = MoneyString()
+    error = fields.String(allow_none=True)
+
+
+class SentSmsSchema(SmsFields):
     balance = MoneyString()
-    error = fields.String(allow_none=True)
 
 
-class SmsStatusSchema(Schema):
-    id = fields.Integer()
-    status = fields.String()
-    phone = fields.String()
+class SmsStatusSchema(SmsFields):
     purpose = fields.String()
-    segments = fields.Integer()
-    encoding = fields.String()
-    cost = MoneyString()
     refunded = fields.Boolean()
-    error = fields.String(allow_none=True)
     created_at = UtcDateTime()
     finished_at = UtcDateTime(allow_none=True)
 
@@ -63,11 +60,15 @@ class QuoteRequestSchema(StrictSchema):
     content = fields.String(required=True, validate=validate.Length(max=2000))
 
 
-class QuoteSchema(Schema):
+class SmsSizeSchema(Schema):
+    """What a text costs as an SMS: its length, the parts it is sent in, their encoding, the price."""
     characters = fields.Integer()
     segments = fields.Integer()
     encoding = fields.String()
     cost = MoneyString()
+
+
+class QuoteSchema(SmsSizeSchema):
     max_segments = fields.Integer()
 
 
@@ -126,16 +127,9 @@ class UseHistoryArgsSchema(PageArgsSchema):
             raise ValidationError("start_date is after end_date.", field_name="start_date")
 
 
-class MessageSchema(Schema):
-    id = fields.Integer()
-    phone = fields.String()
+class MessageSchema(SmsFields):
     content = fields.String()
     purpose = fields.String()
-    encoding = fields.String()
-    segments = fields.Integer()
-    cost = MoneyString()
-    status = fields.String()
-    error = fields.String(allow_none=True)
     created_at = UtcDateTime()
 
 

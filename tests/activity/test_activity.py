@@ -12,7 +12,6 @@ from backend.activity.models import Activity, OperatorAction
 from backend.extensions import db
 from backend.clock import utcnow
 from tests.csv_checks import read_csv
-from tests.desk.conftest import make_synced  # noqa: F401  (fixtures)
 from tests.sms.conftest import fund, gateway  # noqa: F401  (fixtures)
 
 SESSION = "X-Bikri-Embed-Session"

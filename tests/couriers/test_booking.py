@@ -15,36 +15,19 @@ from backend.couriers.models import BookingAttempt, Consignment
 from backend.extensions import db
 from backend.licensing.models import Site
 from backend.orders.models import Order
-from backend.sync import service as sync
 from backend.clock import utcnow
+from tests.couriers.helpers import bookable
 from tests.embed_helpers import open_embed
 
 
 @pytest.fixture
-def shop(app, make_store, connect_shop, steadfast, keys):
+def shop(make_synced, steadfast, keys):
     """A shop whose store's orders are in Bikri, with Steadfast connected and set as the default."""
-    store = make_store(orders=60, seed=11)
-    shop = connect_shop(store)
-    with app.app_context():
-        sync.run_backfill(shop.site_id)
-        db.session.commit()
+    shop = make_synced(orders=60, seed=11)
     assert shop.client.put("/api/v1/couriers/steadfast/account", json=keys, headers=shop.auth).status_code == 200
     assert shop.client.put("/api/v1/couriers/settings", json={"default_courier": "steadfast"},
                            headers=shop.auth).status_code == 200
-    shop.store = store
     return shop
-
-
-def bookable(app, shop, count=1):
-    """WooCommerce ids of orders the checks accept (processing, a good phone and an address)."""
-    from backend.phones import is_valid_phone
-    with app.app_context():
-        orders = db.session.execute(select(Order).where(Order.site_id == shop.site_id, Order.status == "processing")
-                                    .order_by(Order.wc_id)).scalars().all()
-        ids = [o.wc_id for o in orders if is_valid_phone(o.billing_phone) and (o.billing_address or "").strip()
-               and (o.billing_name or "").strip()]
-    assert len(ids) >= count
-    return ids[:count]
 
 
 def book(shop, order_ids, **extra):

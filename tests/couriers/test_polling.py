@@ -17,6 +17,7 @@ from backend.jobs.table import JOBS
 from backend.licensing.models import Site
 from backend.sandbox.steadfast import API_KEY, SECRET_KEY
 from backend.clock import utcnow
+from tests.couriers.helpers import book_at_sandbox
 
 
 @pytest.fixture
@@ -24,17 +25,7 @@ def book(app, connected, steadfast):
     """Book n parcels at the sandbox and record them as booking will; all due for a check."""
     def book(n, prefix="P"):
         with app.app_context():
-            site = db.session.get(Site, connected.site_id)
-            courier = service.courier_for(service.get_account(site, "steadfast"))
-            pks = []
-            for i in range(n):
-                parcel = courier.create_consignment(ParcelRequest(
-                    invoice=f"{prefix}{i}", recipient_name="Karim", recipient_phone="01711234567",
-                    recipient_address="Mirpur 10, Dhaka", cod_amount=Decimal("500")))
-                row = service.register_consignment(site, parcel.invoice, "steadfast", parcel.consignment_id,
-                                                   parcel.tracking_code, Decimal("500"), 1000 + i, status=parcel.status,
-                                                   booked_at=utcnow() - timedelta(hours=2))
-                pks.append(row.id)
+            pks = book_at_sandbox(db.session.get(Site, connected.site_id), n, prefix)
             db.session.execute(update(Consignment).values(next_check_at=utcnow() - timedelta(minutes=1)))
             db.session.commit()
             steadfast.calls.clear()

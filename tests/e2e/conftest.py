@@ -217,6 +217,25 @@ def wordpress_with_store(service, tmp_path_factory, store_url: str):
         yield site
 
 
+@pytest.fixture(scope="module")
+def shop(request):
+    """The module's own sandbox WooCommerce store: its ORDERS orders, made from its SEED."""
+    with sandbox_shop(request.module.ORDERS, seed=request.module.SEED) as shop:
+        yield shop
+
+
+@pytest.fixture(scope="module")
+def shop_wordpress(service, tmp_path_factory, shop):
+    """A WordPress of the module's own whose WooCommerce is the module's sandbox store (`shop`)."""
+    with wordpress_with_store(service, tmp_path_factory, shop["url"]) as site:
+        yield site
+
+
+def site_id_of(service, url: str) -> int:
+    """The service's id of the site at `url` (from `flask licenses list`)."""
+    return int(re.search(rf"site #(\d+) {re.escape(url)} ", service["cli"]("licenses", "list")).group(1))
+
+
 @pytest.fixture(scope="session")
 def wordpress(service, tmp_path_factory):
     with make_wordpress(service, tmp_path_factory) as site:
@@ -241,15 +260,6 @@ def shop_wishes(service, license_email: str, columns: str = "w.shopper, w.produc
             f"SELECT {columns} FROM wishes w JOIN sites s ON s.id = w.site_id JOIN licenses l ON l.id = s.license_id"
             " WHERE l.email = %s ORDER BY w.id", (license_email,)).fetchall()
 
-
-def wait_for_wishes(read, check, seconds=15) -> list[tuple]:
-    """`read()`'s rows once `check(rows)` holds: the plugin sends right after its answer."""
-    deadline = time.time() + seconds
-    while True:
-        rows = read()
-        if check(rows) or time.time() > deadline:
-            return rows
-        time.sleep(0.25)
 
 
 def wp_eval(wordpress, php: str, tmp_path: Path, env: dict | None = None) -> str:
@@ -291,6 +301,38 @@ def activate(page, wordpress, key):
     page.fill("#bikri-license-key", key)
     page.locator("form:has(#bikri-license-key) [type=submit]").click()
     page.wait_for_load_state()
+
+
+def new_license(service, email: str, *options: str) -> str:
+    """A new license's key, from the service's CLI (`flask licenses create --email ...`)."""
+    return service["cli"]("licenses", "create", "--email", email, *options).strip().splitlines()[-1]
+
+
+def licensed_admin(service, wordpress, browser, email: str, *, plan: str | None = None, **context):
+    """The set-up most tests begin with: a page of a new browser context (`context`: its options,
+    viewport=...), signed in to wp-admin, the plugin activated with a new license for `email` (a new shop)."""
+    page = browser.new_context(**context).new_page()
+    sign_in(page, wordpress)
+    activate(page, wordpress, new_license(service, email, *(("--plan", plan) if plan else ())))
+    return page
+
+
+def rows_once(read, check, seconds: float) -> list:
+    """`read()`'s rows once `check(rows)` holds, or as they are after `seconds` (the caller asserts):
+    for what the plugin sends the service after its answer."""
+    deadline = time.time() + seconds
+    while True:
+        rows = read()
+        if check(rows) or time.time() > deadline:
+            return rows
+        time.sleep(0.25)
+
+
+def deactivate(page, wordpress):
+    """Free the WordPress's license: a test on the shared WordPress starts without one."""
+    page.goto(f"{wordpress['url']}/wp-admin/admin.php?page=bikri-license")
+    page.locator("#bikri-deactivate").click()
+    expect(page.locator(".notice-success")).to_contain_text("deactivated")
 
 
 @pytest.fixture(scope="session")

@@ -12,12 +12,11 @@ abandoned, the owner finds it on the Abandoned page, filters, switches reminders
 an SMS balance: S8), and the shopper's answer on the public reasons page shows in the chart.
 """
 import re
-import time
 
 import psycopg
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ARTIFACTS, activate, sign_in
+from tests.e2e.conftest import ARTIFACTS, deactivate, licensed_admin, rows_once
 
 PHONE, STORED = "01812-345678", "+8801812345678"
 NOTICE = "What you type at checkout (phone, name, address) is saved with your cart"
@@ -33,12 +32,7 @@ def checkouts(service) -> list[dict]:
 
 def wait_for_capture(service, check, seconds=10) -> list[dict]:
     """The rows once `check(rows)` holds; the capture waits 1.5 s after the last key, then goes through WordPress."""
-    deadline = time.time() + seconds
-    while True:
-        rows = checkouts(service)
-        if check(rows) or time.time() > deadline:
-            return rows
-        time.sleep(0.25)
+    return rows_once(lambda: checkouts(service), check, seconds)
 
 
 def no_sideways_scroll(frame, what):
@@ -48,11 +42,8 @@ def no_sideways_scroll(frame, what):
 
 def test_abandoned_checkout_end_to_end(service, wordpress, sandboxes, browser):
     wp = wordpress["url"]
-    admin_context = browser.new_context(viewport={"width": 1280, "height": 900})
-    admin = admin_context.new_page()
-    sign_in(admin, wordpress)
-    key = service["cli"]("licenses", "create", "--email", "abandoned@e2e.test").strip().splitlines()[-1]
-    activate(admin, wordpress, key)
+    admin = licensed_admin(service, wordpress, browser, "abandoned@e2e.test", viewport={"width": 1280, "height": 900})
+    admin_context = admin.context
 
     # Capture is off: the checkout loads no capture script and its privacy text says nothing of it.
     shopper_context = browser.new_context(viewport={"width": 1280, "height": 1000})
@@ -196,10 +187,7 @@ def test_abandoned_checkout_end_to_end(service, wordpress, sandboxes, browser):
         frame.locator("#abandoned-settings").evaluate("e => e.scrollIntoView({block: 'start'})")
         admin.screenshot(path=str(ARTIFACTS / f"abandoned-settings-{width}.png"))
 
-    # Leave WordPress as we found it (no license): other browser tests start from there.
-    admin.goto(f"{wp}/wp-admin/admin.php?page=bikri-license")
-    admin.locator("#bikri-deactivate").click()
-    expect(admin.locator(".notice-success")).to_contain_text("deactivated")
+    deactivate(admin, wordpress)
     admin_context.close()
 
 

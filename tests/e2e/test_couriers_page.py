@@ -3,15 +3,12 @@ and are never shown back; defaults saved; the report draws; 360 px and 1280 px s
 from playwright.sync_api import expect
 
 from backend.sandbox.steadfast import API_KEY, SECRET_KEY
-from tests.e2e.conftest import ARTIFACTS, activate, sign_in
+from tests.e2e.conftest import ARTIFACTS, deactivate, licensed_admin
 
 
 def test_connect_steadfast_and_set_defaults(service, wordpress, sandboxes, browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 1000})
-    page = context.new_page()
-    sign_in(page, wordpress)
-    key = service["cli"]("licenses", "create", "--email", "couriers@e2e.test").strip().splitlines()[-1]
-    activate(page, wordpress, key)
+    page = licensed_admin(service, wordpress, browser, "couriers@e2e.test", viewport={"width": 1280, "height": 1000})
+    context = page.context
 
     page.goto(f"{wordpress['url']}/wp-admin/admin.php?page=bikri-couriers")
     frame = page.frame_locator("iframe.bikri-frame")
@@ -54,8 +51,5 @@ def test_connect_steadfast_and_set_defaults(service, wordpress, sandboxes, brows
         frame.locator(f"#{part}").scroll_into_view_if_needed()
         page.screenshot(path=str(ARTIFACTS / f"couriers-360-{part}.png"))
 
-    # Leave WordPress as we found it (no license): the other browser tests start from there.
-    page.goto(f"{wordpress['url']}/wp-admin/admin.php?page=bikri-license")
-    page.locator("#bikri-deactivate").click()
-    expect(page.locator(".notice-success")).to_contain_text("deactivated")
+    deactivate(page, wordpress)
     context.close()

@@ -13,7 +13,7 @@ from babel.dates import format_date
 from playwright.sync_api import expect
 
 from backend.clock import dhaka_today
-from tests.e2e.conftest import ADD_STAFF_PHP, ARTIFACTS, activate, sign_in, wp_eval
+from tests.e2e.conftest import ADD_STAFF_PHP, ARTIFACTS, licensed_admin, sign_in, wp_eval
 
 DHAKA = timezone(timedelta(hours=6))
 STAFF = ("rafi", "staff-pass-123")
@@ -52,11 +52,8 @@ def loaded(frame, name):
 
 
 def test_dashboard_in_wp_admin(service, wordpress, browser, tmp_path):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    sign_in(page, wordpress)
-    key = service["cli"]("licenses", "create", "--email", "dash@e2e.test", "--plan", "dash-plan").strip().splitlines()[-1]
-    activate(page, wordpress, key)
+    page = licensed_admin(service, wordpress, browser, "dash@e2e.test", viewport={"width": 1280, "height": 900}, plan="dash-plan")
+    context = page.context
     token = wp_eval(wordpress, ADD_STAFF_PHP, tmp_path, {"STAFF_USER": STAFF[0], "STAFF_PASS": STAFF[1]})
     assert token
 

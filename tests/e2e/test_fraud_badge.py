@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 import requests
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ARTIFACTS, activate, connect_steadfast, sign_in, wp_eval
+from tests.e2e.conftest import ARTIFACTS, connect_steadfast, deactivate, licensed_admin, sign_in, wp_eval
 
 RETURNER, DOUBTFUL = "01711-000111", "01811-000222"
 # WooCommerce's staff hold edit_shop_orders (WooCommerce is not installed here): a role with it
@@ -49,11 +49,8 @@ def test_fraud_badge_on_the_order_desk(service, wordpress, sandboxes, browser, t
     steadfast = sandboxes["steadfast"]
     steadfast.set_history("01711000111", total=11, delivered=7, cancelled=3)  # one parcel still on the way
     steadfast.set_history("01811000222", total=8, delivered=2, cancelled=6)
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    sign_in(page, wordpress)
-    key = service["cli"]("licenses", "create", "--email", "fraud@e2e.test").strip().splitlines()[-1]
-    activate(page, wordpress, key)
+    page = licensed_admin(service, wordpress, browser, "fraud@e2e.test", viewport={"width": 1280, "height": 900})
+    context = page.context
     token = wp_eval(wordpress, "echo get_option( 'bikri_token' );", tmp_path)
     assert token
     connect_steadfast(page, wordpress)
@@ -141,8 +138,5 @@ def test_fraud_badge_on_the_order_desk(service, wordpress, sandboxes, browser, t
     expect(slot(frame, 3).locator("button.fraud-recheck")).to_have_count(0)
     staff.context.close()
 
-    # Leave WordPress as we found it (no license): other browser tests start from there.
-    page.goto(f"{wordpress['url']}/wp-admin/admin.php?page=bikri-license")
-    page.locator("#bikri-deactivate").click()
-    expect(page.locator(".notice-success")).to_contain_text("deactivated")
+    deactivate(page, wordpress)
     context.close()

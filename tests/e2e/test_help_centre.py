@@ -5,17 +5,14 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ARTIFACTS, activate, bn, set_language, sign_in
+from tests.e2e.conftest import ARTIFACTS, bn, deactivate, licensed_admin, set_language
 
 PHONE = {"width": 360, "height": 800}
 
 
 def test_question_mark_and_help_search_on_a_phone_in_bangla(service, wordpress, browser, tmp_path):
     service["cli"]("help", "seed")
-    page = browser.new_context(viewport=PHONE).new_page()
-    sign_in(page, wordpress)
-    key = service["cli"]("licenses", "create", "--email", "help@e2e.test").strip().splitlines()[-1]
-    activate(page, wordpress, key)
+    page = licensed_admin(service, wordpress, browser, "help@e2e.test", viewport=PHONE)
     set_language(wordpress, wordpress["user"], "bn", tmp_path)
     try:
         page.goto(f"{wordpress['url']}/wp-admin/admin.php?page=bikri-couriers")
@@ -46,7 +43,4 @@ def test_question_mark_and_help_search_on_a_phone_in_bangla(service, wordpress, 
         page.screenshot(path=str(ARTIFACTS / "help-search-360-bn.png"), full_page=True)
     finally:
         set_language(wordpress, wordpress["user"], "en", tmp_path)
-        # the WordPress is shared: leave it without a license, as the next test expects
-        page.goto(f"{wordpress['url']}/wp-admin/admin.php?page=bikri-license")
-        page.locator("#bikri-deactivate").click()
-        expect(page.locator(".notice-success")).to_contain_text("deactivated")
+        deactivate(page, wordpress)

@@ -2,35 +2,25 @@
 (Enter moves down the column), a preview, the batch applied by the workers through the sandbox
 store's products/batch, and no sideways scrolling on a phone. Same stand-in as the order desk:
 the test WordPress forwards wc/v3 to the sandbox store (see tests/e2e/test_order_desk.py)."""
-import re
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ARTIFACTS, activate, sandbox_shop, sign_in, wordpress_with_store
+from tests.e2e.conftest import ARTIFACTS, licensed_admin, sandbox_shop, site_id_of
 
 
 @pytest.fixture(scope="module")
 def shop():
+    """The sandbox store (conftest's `shop_wordpress` serves it), with products to stock."""
     with sandbox_shop(5, seed=3) as shop:
         shop["store"].add_products(8)
         yield shop
 
 
-@pytest.fixture(scope="module")
-def shop_wordpress(service, tmp_path_factory, shop):
-    with wordpress_with_store(service, tmp_path_factory, shop["url"]) as site:
-        yield site
-
-
 def test_stock_grid_at_360px(service, shop_wordpress, shop, browser):
     store, wp = shop["store"], shop_wordpress["url"]
-    context = browser.new_context(viewport={"width": 360, "height": 800})
-    page = context.new_page()
-    sign_in(page, shop_wordpress)
-    key = service["cli"]("licenses", "create", "--email", "inventory@e2e.test").strip().splitlines()[-1]
-    activate(page, shop_wordpress, key)
-    site_id = int(re.search(rf"site #(\d+) {re.escape(wp)} ", service["cli"]("licenses", "list")).group(1))
+    page = licensed_admin(service, shop_wordpress, browser, "inventory@e2e.test", viewport={"width": 360, "height": 800})
+    site_id = site_id_of(service, wp)
     service["python"](f"from backend.inventory import product_sync as inventory\n"
                       f"inventory.backfill({site_id})\ndb.session.commit()")
 

@@ -8,17 +8,14 @@ import time
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ARTIFACTS, activate, sign_in
+from tests.e2e.conftest import ARTIFACTS, licensed_admin
 
 PHONE = {"width": 360, "height": 800}
 
 
 def test_a_shopper_chats_with_the_shop(service, wordpress, browser):
-    staff = browser.new_context(viewport=PHONE)
-    admin = staff.new_page()
-    sign_in(admin, wordpress)
-    key = service["cli"]("licenses", "create", "--email", "chat@e2e.test").strip().splitlines()[-1]
-    activate(admin, wordpress, key)
+    admin = licensed_admin(service, wordpress, browser, "chat@e2e.test", viewport=PHONE)
+    staff = admin.context
     shopper = None
     try:
         admin.goto(f"{wordpress['url']}/wp-admin/admin.php?page=bikri-livechat")

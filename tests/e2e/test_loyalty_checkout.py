@@ -17,7 +17,7 @@ import json
 import requests
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ARTIFACTS, activate, sign_in
+from tests.e2e.conftest import ARTIFACTS, activate, deactivate, new_license, sign_in
 from tests.e2e.test_abandoned_checkout import no_sideways_scroll
 from tests.e2e.test_otp_checkout import block_checkout_page, fill_checkout, last_code, texts_to
 
@@ -52,8 +52,7 @@ def shop_offering_points(service, wordpress, admin, email: str):
     a point worth 1 ৳, at least 50 at once); leaves `admin` on the Loyalty page."""
     wp = wordpress["url"]
     sign_in(admin, wordpress)
-    key = service["cli"]("licenses", "create", "--email", email).strip().splitlines()[-1]
-    activate(admin, wordpress, key)
+    activate(admin, wordpress, new_license(service, email))
     service["cli"]("sms", "credit", wp, "10")
 
     # Checkout codes on: a guest proves the phone with one before spending points.
@@ -75,13 +74,6 @@ def shop_offering_points(service, wordpress, admin, email: str):
     # the frame told wp-admin, which pulled the checkout copy (points on) at once
     expect(admin.locator("html[data-bikri-synced=ok]")).to_have_count(1)
     return frame
-
-
-def deactivate(admin, wordpress):
-    """Leave WordPress as we found it (no license): other browser tests start from there."""
-    admin.goto(f"{wordpress['url']}/wp-admin/admin.php?page=bikri-license")
-    admin.locator("#bikri-deactivate").click()
-    expect(admin.locator(".notice-success")).to_contain_text("deactivated")
 
 
 def test_points_redeemed_at_the_checkout(service, wordpress, sandboxes, browser):

@@ -4,17 +4,14 @@ than 360 px, and a delivery alert rings the bell on every Bikri page until it is
 import psycopg
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ARTIFACTS, activate, sign_in
+from tests.e2e.conftest import ARTIFACTS, licensed_admin
 
 PHONE = {"width": 360, "height": 800}
 
 
 def test_notifications_settings_preview_and_bell_on_a_phone(service, wordpress, sandboxes, browser):
-    context = browser.new_context(viewport=PHONE)
-    page = context.new_page()
-    sign_in(page, wordpress)
-    key = service["cli"]("licenses", "create", "--email", "notify@e2e.test").strip().splitlines()[-1]
-    activate(page, wordpress, key)
+    page = licensed_admin(service, wordpress, browser, "notify@e2e.test", viewport=PHONE)
+    context = page.context
     service["cli"]("sms", "credit", wordpress["url"], "10")
 
     page.goto(f"{wordpress['url']}/wp-admin/admin.php?page=bikri-notifications")

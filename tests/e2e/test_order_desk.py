@@ -20,29 +20,16 @@ the iframe's frame-ancestors and for links back into wp-admin, so the desk would
 refused inside the real wp-admin; the shop's own URL must stay the site URL.
 """
 import json
-import re
 from decimal import Decimal
 
-import pytest
 from playwright.sync_api import expect
 
 from backend.phones import InvalidPhone, normalise_phone
-from tests.e2e.conftest import ARTIFACTS, activate, sandbox_shop, sign_in, wordpress_with_store
+from tests.e2e.conftest import ARTIFACTS, activate, sign_in, site_id_of
 
 ORDERS = 60
+SEED = 7  # the sandbox store (conftest.shop)
 REFUSAL = ("bikri_test_courier_picked_up", "The courier has already picked this order up.")
-
-
-@pytest.fixture(scope="module")
-def shop():
-    with sandbox_shop(ORDERS, seed=7) as shop:
-        yield shop
-
-
-@pytest.fixture(scope="module")
-def shop_wordpress(service, tmp_path_factory, shop):
-    with wordpress_with_store(service, tmp_path_factory, shop["url"]) as site:
-        yield site
 
 
 def listed(frame) -> list[int]:
@@ -72,7 +59,7 @@ def test_order_desk_in_wp_admin(service, shop_wordpress, shop, browser):
     key = service["cli"]("licenses", "create", "--email", "desk@e2e.test", "--plan", "desk-plan").strip().splitlines()[-1]
     activate(page, shop_wordpress, key)
     expect(page.locator("body")).to_contain_text("desk-plan")
-    site_id = int(re.search(rf"site #(\d+) {re.escape(wp)} ", service["cli"]("licenses", "list")).group(1))
+    site_id = site_id_of(service, wp)
 
     # --- backfill: the service reads the shop through wp-json/wc/v3 (the stand-in), with the plugin's key
     out = service["cli"]("sync", "backfill", str(site_id))

@@ -7,29 +7,16 @@ WooCommerce; its wc/v3 REST calls are forwarded to the sandbox store running in 
 The abandoned checkouts are written into the service's database as the capture would leave
 them once the job marked them abandoned (capture itself is tested in test_abandoned_checkout.py).
 """
-import re
 import secrets
 
 import psycopg
-import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ARTIFACTS, activate, assert_bangla, sandbox_shop, say, set_language, sign_in, wordpress_with_store
+from tests.e2e.conftest import ARTIFACTS, assert_bangla, licensed_admin, say, set_language, site_id_of
 
 ORDERS = 40
+SEED = 11  # the sandbox store (conftest.shop)
 CART = '[{"product_id": 101, "name": "Jamdani Saree", "quantity": 1, "total": "4500.00"}]'
-
-
-@pytest.fixture(scope="module")
-def shop():
-    with sandbox_shop(ORDERS, seed=11) as shop:
-        yield shop
-
-
-@pytest.fixture(scope="module")
-def shop_wordpress(service, tmp_path_factory, shop):
-    with wordpress_with_store(service, tmp_path_factory, shop["url"]) as site:
-        yield site
 
 
 def db_rows(service, sql, params=()):
@@ -141,12 +128,9 @@ def work(page, wp, store, service, site_id, width, checkout_id, phone, lang="en"
 
 def test_desk_work_queue_at_360_and_1280(service, shop_wordpress, shop, browser, tmp_path):
     store, wp = shop["store"], shop_wordpress["url"]
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    sign_in(page, shop_wordpress)
-    key = service["cli"]("licenses", "create", "--email", "work@e2e.test", "--plan", "work-plan").strip().splitlines()[-1]
-    activate(page, shop_wordpress, key)
-    site_id = int(re.search(rf"site #(\d+) {re.escape(wp)} ", service["cli"]("licenses", "list")).group(1))
+    page = licensed_admin(service, shop_wordpress, browser, "work@e2e.test", viewport={"width": 1280, "height": 900}, plan="work-plan")
+    context = page.context
+    site_id = site_id_of(service, wp)
     assert "backfill done" in service["cli"]("sync", "backfill", str(site_id))
     first = add_checkout(service, site_id, "+8801755000111", "Rahima Akter")
     second = add_checkout(service, site_id, "+8801755000222", "Karim Uddin")

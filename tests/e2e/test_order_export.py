@@ -11,34 +11,19 @@ import io
 import re
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import activate, assert_bangla, sandbox_shop, say, set_language, sign_in, wordpress_with_store
+from tests.e2e.conftest import assert_bangla, licensed_admin, say, set_language, site_id_of
 
 ORDERS = 40
-
-
-@pytest.fixture(scope="module")
-def shop():
-    with sandbox_shop(ORDERS, seed=3) as shop:
-        yield shop
-
-
-@pytest.fixture(scope="module")
-def shop_wordpress(service, tmp_path_factory, shop):
-    with wordpress_with_store(service, tmp_path_factory, shop["url"]) as site:
-        yield site
+SEED = 3  # the sandbox store (conftest.shop)
 
 
 def test_export_csv_from_the_desk_downloads_the_filtered_orders(service, shop_wordpress, shop, browser, tmp_path):
     store, wp = shop["store"], shop_wordpress["url"]
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
-    page = context.new_page()
-    sign_in(page, shop_wordpress)
-    key = service["cli"]("licenses", "create", "--email", "export@e2e.test").strip().splitlines()[-1]
-    activate(page, shop_wordpress, key)
-    site_id = int(re.search(rf"site #(\d+) {re.escape(wp)} ", service["cli"]("licenses", "list")).group(1))
+    page = licensed_admin(service, shop_wordpress, browser, "export@e2e.test", viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    context = page.context
+    site_id = site_id_of(service, wp)
     assert "backfill done" in service["cli"]("sync", "backfill", str(site_id))
 
     # English, then the same with the user's wp-admin language set to Bangla: the file speaks it too

@@ -7,26 +7,12 @@ Same stand-in as tests/e2e/test_order_desk.py (read its docstring): WordPress, t
 service on PostgreSQL with its workers and Chromium are real; WooCommerce is the sandbox store
 behind the must-use REST stand-in.
 """
-import re
-
-import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ARTIFACTS, activate, sandbox_shop, sign_in, wordpress_with_store
+from tests.e2e.conftest import ARTIFACTS, licensed_admin, site_id_of
 
 ORDERS = 30
-
-
-@pytest.fixture(scope="module")
-def shop():
-    with sandbox_shop(ORDERS, seed=9) as shop:
-        yield shop
-
-
-@pytest.fixture(scope="module")
-def shop_wordpress(service, tmp_path_factory, shop):
-    with wordpress_with_store(service, tmp_path_factory, shop["url"]) as site:
-        yield site
+SEED = 9  # the sandbox store (conftest.shop)
 
 
 def settled(frame):
@@ -35,12 +21,9 @@ def settled(frame):
 
 def test_assign_and_confirm_by_phone_on_a_phone(service, shop_wordpress, shop, browser):
     store, wp = shop["store"], shop_wordpress["url"]
-    context = browser.new_context(viewport={"width": 360, "height": 740})
-    page = context.new_page()
-    sign_in(page, shop_wordpress)
-    key = service["cli"]("licenses", "create", "--email", "tasks@e2e.test", "--plan", "tasks-plan").strip().splitlines()[-1]
-    activate(page, shop_wordpress, key)
-    site_id = int(re.search(rf"site #(\d+) {re.escape(wp)} ", service["cli"]("licenses", "list")).group(1))
+    page = licensed_admin(service, shop_wordpress, browser, "tasks@e2e.test", viewport={"width": 360, "height": 740}, plan="tasks-plan")
+    context = page.context
+    site_id = site_id_of(service, wp)
     assert "backfill done" in service["cli"]("sync", "backfill", str(site_id))
 
     page.goto(f"{wp}/wp-admin/admin.php?page=bikri-orders")

@@ -23,7 +23,7 @@ import requests
 from playwright.sync_api import expect
 
 from backend.security import b64url, b64url_decode
-from tests.e2e.conftest import ARTIFACTS, activate, sign_in, wp_eval
+from tests.e2e.conftest import ARTIFACTS, licensed_admin, wp_eval
 
 FIELDS = ["#billing_first_name", "#billing_last_name", "#billing_phone", "#billing_email", "#billing_address_1",
           "#billing_city", "#billing_postcode", "#billing_state", "#order_comments", "#terms"]
@@ -101,11 +101,8 @@ echo get_permalink($id);
 
 def test_otp_checkout_end_to_end(service, wordpress, sandboxes, browser, tmp_path):
     wp = wordpress["url"]
-    admin_context = browser.new_context(viewport={"width": 1280, "height": 900})
-    admin = admin_context.new_page()
-    sign_in(admin, wordpress)
-    key = service["cli"]("licenses", "create", "--email", "checkout@e2e.test").strip().splitlines()[-1]
-    activate(admin, wordpress, key)
+    admin = licensed_admin(service, wordpress, browser, "checkout@e2e.test", viewport={"width": 1280, "height": 900})
+    admin_context = admin.context
 
     # S8: without SMS balance the switch is disabled, beside the balance and a Recharge link.
     admin.goto(f"{wp}/wp-admin/admin.php?page=bikri-checkout")

@@ -13,7 +13,9 @@ import requests
 from playwright.sync_api import expect
 
 from backend.clock import dhaka_today
-from tests.e2e.conftest import ADD_STAFF_PHP, ARTIFACTS, LATIN_IN_BANGLA, activate, assert_bangla, say, set_language, sign_in, wp_eval
+from tests.e2e.conftest import (
+    ADD_STAFF_PHP, ARTIFACTS, LATIN_IN_BANGLA, assert_bangla, licensed_admin, say, set_language, sign_in, wp_eval,
+)
 from tests.e2e.test_dashboard_page import order
 
 STAFF = ("nadia", "staff-pass-456")
@@ -60,11 +62,8 @@ def scroll_hint_and_sticky_column(frame, lang):
 
 
 def test_navigation_tables_and_staff_menu_on_a_phone(service, wordpress, browser, tmp_path):
-    context = browser.new_context(viewport=PHONE)
-    page = context.new_page()
-    sign_in(page, wordpress)
-    key = service["cli"]("licenses", "create", "--email", "phone@e2e.test", "--plan", "phone-plan").strip().splitlines()[-1]
-    activate(page, wordpress, key)
+    page = licensed_admin(service, wordpress, browser, "phone@e2e.test", viewport=PHONE, plan="phone-plan")
+    context = page.context
     token = wp_eval(wordpress, ADD_STAFF_PHP, tmp_path, {"STAFF_USER": STAFF[0], "STAFF_PASS": STAFF[1]})
     event = order(1, dhaka_today() - timedelta(days=1), 11, "processing", "1250.00")
     event["idempotency_key"] = "phone-nav-1"

@@ -7,7 +7,7 @@ import zipfile
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ROOT, activate, make_wordpress, sign_in, wp_eval
+from tests.e2e.conftest import ROOT, licensed_admin, make_wordpress, wp_eval
 
 
 def _release_zip(version: str) -> bytes:
@@ -47,10 +47,7 @@ def test_update_shows_is_verified_and_installs(service, browser, tmp_path_factor
     package = tmp_path / "bikri-0.1.1.zip"
     package.write_bytes(_release_zip("0.1.1"))
     with make_wordpress(service, tmp_path_factory) as site:
-        page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-        sign_in(page, site)
-        key = service["cli"]("licenses", "create", "--email", "updates@e2e.test").strip().splitlines()[-1]
-        activate(page, site, key)
+        page = licensed_admin(service, site, browser, "updates@e2e.test", viewport={"width": 1280, "height": 900})
 
         # no release yet: nothing for Bikri
         _check_again(page, site, tmp_path)

@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ARTIFACTS, activate, sign_in
+from tests.e2e.conftest import ARTIFACTS, deactivate, licensed_admin
 
 PHONE = {"width": 360, "height": 800}
 LAPTOP = {"width": 1280, "height": 800}
@@ -15,11 +15,8 @@ PIXEL = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQV
 
 
 def test_a_shop_and_an_operator_chat_both_ways(service, wordpress, browser, tmp_path):
-    shop = browser.new_context(viewport=PHONE)
-    page = shop.new_page()
-    sign_in(page, wordpress)
-    key = service["cli"]("licenses", "create", "--email", "support@e2e.test").strip().splitlines()[-1]
-    activate(page, wordpress, key)
+    page = licensed_admin(service, wordpress, browser, "support@e2e.test", viewport=PHONE)
+    shop = page.context
     service["cli"]("operators", "create", "support-ops@e2e.test", "--password", "e2e-operator-password")
 
     page.goto(f"{wordpress['url']}/wp-admin/admin.php?page=bikri-support")
@@ -79,9 +76,6 @@ def test_a_shop_and_an_operator_chat_both_ways(service, wordpress, browser, tmp_
     expect(frame.locator("#support-thread .chat-theirs").last).to_contain_text("Tell us when it works.")
     expect(frame.locator("#bikri-support-link .bikri-bell-count")).to_have_text("0")
 
-    # the shared WordPress is left without a license, as the next test expects
-    page.goto(f"{wordpress['url']}/wp-admin/admin.php?page=bikri-license")
-    page.locator("#bikri-deactivate").click()
-    expect(page.locator(".notice-success")).to_contain_text("deactivated")
+    deactivate(page, wordpress)
     console.context.close()
     shop.close()

@@ -19,7 +19,7 @@ block's hearts. With products drawn before the script ran, the hearts still come
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import shop_wishes, wait_for_wishes, ROOT, activate, make_wordpress, sign_in, wp_eval
+from tests.e2e.conftest import ROOT, deactivate, licensed_admin, make_wordpress, rows_once, shop_wishes, wp_eval
 
 STAND_INS = ROOT / "wp-plugin" / "tests" / "stand-ins"
 SHOPPER = ("all-products-shopper", "shopper-pass-123")
@@ -53,11 +53,7 @@ def test_hearts_on_the_all_products_block_from_guest_to_account(service, tmp_pat
         wp = wordpress["url"]
         saree, panjabi, lungi, user = (int(part) for part in wp_eval(wordpress, SET_UP, tmp_path,
                                                                      {"WHO": SHOPPER[0], "PASS": SHOPPER[1]}).split())
-        admin_context = browser.new_context()
-        admin = admin_context.new_page()
-        sign_in(admin, wordpress)
-        key = service["cli"]("licenses", "create", "--email", "all-products@e2e.test").strip().splitlines()[-1]
-        activate(admin, wordpress, key)
+        admin = licensed_admin(service, wordpress, browser, "all-products@e2e.test")
 
         # A guest at 360 px: the block draws its first page after the load, each item gets a heart.
         shopper_context = browser.new_context(viewport={"width": 360, "height": 740})
@@ -117,14 +113,14 @@ def test_hearts_on_the_all_products_block_from_guest_to_account(service, tmp_pat
         page.goto(f"{wp}{PAGE}")
         page.wait_for_function("() => localStorage.getItem('bikri_wishlist') === null")
         expect(panjabi_heart).to_have_attribute("aria-pressed", "true")
-        rows = wait_for_wishes(lambda: wishes(service), lambda rows: len(rows) == 1)
+        rows = rows_once(lambda: wishes(service), lambda rows: len(rows) == 1, 15)
         assert rows == [(f"user:{user}", panjabi, True)]
 
         # A heart of the block pressed by the signed-in shopper reaches the service.
         saree_heart = page.locator(f'.bikri-heart[data-product="{saree}"]')
         saree_heart.click()
         expect(saree_heart).to_have_attribute("aria-pressed", "true")
-        rows = wait_for_wishes(lambda: wishes(service), lambda rows: len(rows) == 2)
+        rows = rows_once(lambda: wishes(service), lambda rows: len(rows) == 2, 15)
         assert sorted(rows) == sorted([(f"user:{user}", panjabi, True), (f"user:{user}", saree, True)])
         page.evaluate("() => window.standInAllProducts.page(2)")
         page.evaluate("() => window.standInAllProducts.page(1)")
@@ -141,7 +137,5 @@ def test_hearts_on_the_all_products_block_from_guest_to_account(service, tmp_pat
         shopper_context.close()
 
         # This WordPress is the test's own; its license is freed all the same.
-        admin.goto(f"{wp}/wp-admin/admin.php?page=bikri-license")
-        admin.locator("#bikri-deactivate").click()
-        expect(admin.locator(".notice-success")).to_contain_text("deactivated")
-        admin_context.close()
+        deactivate(admin, wordpress)
+        admin.context.close()

@@ -13,7 +13,7 @@ the response. Pressing it again removes it, in WordPress and in the service.
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import shop_wishes, wait_for_wishes, ROOT, activate, make_wordpress, sign_in, wp_eval
+from tests.e2e.conftest import ROOT, deactivate, licensed_admin, make_wordpress, rows_once, shop_wishes, wp_eval
 
 STAND_INS = ROOT / "wp-plugin" / "tests" / "stand-ins"
 SHOPPER = ("wishlist-shopper", "shopper-pass-123")
@@ -36,11 +36,8 @@ def test_heart_on_a_product_page_from_guest_to_account_to_service(service, tmp_p
         wp = wordpress["url"]
         product, user = (int(part) for part in wp_eval(wordpress, SET_UP, tmp_path,
                                                        {"WHO": SHOPPER[0], "PASS": SHOPPER[1]}).split())
-        admin_context = browser.new_context()
-        admin = admin_context.new_page()
-        sign_in(admin, wordpress)
-        key = service["cli"]("licenses", "create", "--email", "wishlist@e2e.test").strip().splitlines()[-1]
-        activate(admin, wordpress, key)
+        admin = licensed_admin(service, wordpress, browser, "wishlist@e2e.test")
+        admin_context = admin.context
 
         # A guest at 360 px: the heart beside the add-to-cart button, its script deferred.
         shopper_context = browser.new_context(viewport={"width": 360, "height": 740})
@@ -69,7 +66,7 @@ def test_heart_on_a_product_page_from_guest_to_account_to_service(service, tmp_p
         page.goto(f"{wp}/wishlist-product-stand-in/")
         page.wait_for_function("() => localStorage.getItem('bikri_wishlist') === null")
         expect(page.locator(".bikri-heart")).to_have_attribute("aria-pressed", "true")
-        rows = wait_for_wishes(lambda: wishes(service), lambda rows: len(rows) == 1)
+        rows = rows_once(lambda: wishes(service), lambda rows: len(rows) == 1, 15)
         assert rows == [(f"user:{user}", product, "shopper@e2e.test", True)]
         page.reload()
         expect(page.locator(".bikri-heart")).to_have_attribute("aria-pressed", "true")  # from the account now
@@ -77,14 +74,11 @@ def test_heart_on_a_product_page_from_guest_to_account_to_service(service, tmp_p
         # Pressed again: removed, in WordPress and in the service.
         page.locator(".bikri-heart").click()
         expect(page.locator(".bikri-heart")).to_have_attribute("aria-pressed", "false")
-        rows = wait_for_wishes(lambda: wishes(service), lambda rows: rows and not rows[0][3])
+        rows = rows_once(lambda: wishes(service), lambda rows: rows and not rows[0][3], 15)
         assert rows == [(f"user:{user}", product, "shopper@e2e.test", False)]
         page.reload()
         expect(page.locator(".bikri-heart")).to_have_attribute("aria-pressed", "false")
         shopper_context.close()
 
-        # This WordPress is the test's own; its license is freed all the same.
-        admin.goto(f"{wp}/wp-admin/admin.php?page=bikri-license")
-        admin.locator("#bikri-deactivate").click()
-        expect(admin.locator(".notice-success")).to_contain_text("deactivated")
+        deactivate(admin, wordpress)
         admin_context.close()

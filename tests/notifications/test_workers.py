@@ -5,15 +5,7 @@ import time
 
 from tests.notifications.conftest import configure, order, sends, status_sms, store
 from tests.sms.conftest import fund, gateway  # noqa: F401  (fixtures)
-
-
-def wait_until(condition, seconds=30.0, what="the condition", logs=()):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"{what} did not happen within {seconds:.0f}s\n" + "\n".join(p.log_path.read_text() for p in logs))
+from tests.wait import wait_until
 
 
 def test_a_flap_through_real_workers_sends_each_status_once(app, shop, gateway, fund, workers):

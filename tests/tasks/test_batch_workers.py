@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from backend.extensions import db
 from backend.sms.models import SmsMessage, WalletEntry
 from tests.sms.conftest import fund, gateway, ledger  # noqa: F401  (fixtures)
-from tests.tasks.test_sms_workers import wait_until
+from tests.wait import wait_until
 
 MESSAGES = 30
 # the second worker looks for dead workers on every broker call and calls a worker dead after

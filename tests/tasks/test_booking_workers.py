@@ -16,11 +16,10 @@ from sqlalchemy import select
 from backend.couriers.models import BookingAttempt
 from backend.extensions import db
 from backend.orders.models import Order
-from backend.phones import is_valid_phone
-from backend.sandbox.server import SandboxServer
-from backend.sandbox.steadfast import API_KEY, create_steadfast_app
-from backend.sync import service as sync
+from backend.sandbox.steadfast import API_KEY
+from tests.couriers.helpers import bookable
 from tests.tasks.conftest import connect_steadfast
+from tests.wait import wait_until
 from backend.tasks.models import WorkJob
 from backend.tasks.queue import queue_name
 
@@ -28,44 +27,17 @@ ORDERS = 60
 
 
 @pytest.fixture
-def steadfast(app):
-    """The sandbox Steadfast on a real socket; this process (the web side) points at it too."""
-    sandbox_app = create_steadfast_app()
-    with SandboxServer(sandbox_app) as url:
-        sandbox = sandbox_app.sandbox
-        sandbox.url = f"{url}/api/v1"
-        app.config["COURIERS"] = {**app.config["COURIERS"],
-                                  "steadfast": {"base_url": sandbox.url, "requests_per_second": 50.0}}
-        yield sandbox
-
-
-@pytest.fixture
-def shop(app, workers, make_store, connect_shop, steadfast):
+def shop(app, workers, make_synced, steadfast):
     """A shop with its orders in Bikri, Steadfast connected and the default courier."""
-    store = make_store(orders=400, seed=11)
-    shop = connect_shop(store)
-    with app.app_context():
-        sync.run_backfill(shop.site_id)
-        db.session.commit()
+    shop = make_synced(orders=400, seed=11)
     connect_steadfast(app, shop)
     assert shop.client.put("/api/v1/couriers/settings", json={"default_courier": "steadfast"},
                            headers=shop.auth).status_code == 200
-    shop.store = store
     return shop
 
 
 def worker_env(steadfast, **extra):
     return {"BIKRI_STEADFAST_BASE_URL": steadfast.url, "BIKRI_STEADFAST_RATE": "50", **extra}
-
-
-def bookable(app, shop, count):
-    with app.app_context():
-        orders = db.session.execute(select(Order).where(Order.site_id == shop.site_id, Order.status == "processing")
-                                    .order_by(Order.wc_id)).scalars().all()
-        ids = [o.wc_id for o in orders if is_valid_phone(o.billing_phone) and (o.billing_address or "").strip()
-               and (o.billing_name or "").strip()]
-    assert len(ids) >= count
-    return ids[:count]
 
 
 def start_booking(shop, ids):
@@ -74,16 +46,6 @@ def start_booking(shop, ids):
     assert response.status_code == 202, response.json
     assert response.json["job"]["total"] == len(ids) and response.json["job"]["status"] in ("queued", "running")
     return response, time.monotonic() - started
-
-
-def wait_for(condition, seconds, what):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    pytest.fail(f"waited {seconds}s for {what}")
 
 
 def job_done(app, job_id):
@@ -112,7 +74,7 @@ def test_a_bulk_booking_runs_in_a_bulk_worker_each_order_once(app, workers, shop
     workers.start(lanes=("bulk",), threads=4, **worker_env(steadfast))
     response, took = start_booking(shop, ids)
     job_id = response.json["job"]["id"]
-    wait_for(lambda: job_done(app, job_id), 60, "the booking job")
+    wait_until(lambda: job_done(app, job_id), 60, "the booking job")
 
     job = shop.get(response.headers["Location"]).json
     assert job["done"] == job["total"] == ORDERS
@@ -157,7 +119,7 @@ def test_a_worker_killed_mid_booking_loses_nothing_and_doubles_nothing(app, work
     job_id = response.json["job"]["id"]
 
     # kill it while a bulk call is with Steadfast, after some orders were booked and recorded
-    wait_for(lambda: steadfast.calls.get("bulk_order", 0) >= 3, 60, "the third bulk call")
+    wait_until(lambda: steadfast.calls.get("bulk_order", 0) >= 3, 60, "the third bulk call")
     first.kill()
     first.wait(10)
     with app.app_context():
@@ -171,7 +133,7 @@ def test_a_worker_killed_mid_booking_loses_nothing_and_doubles_nothing(app, work
         redeliver_a_dead_workers_tasks(app, ("bulk",))
         return job_done(app, job_id)
 
-    wait_for(finished, 120, "the booking job after the kill (redelivered after the 30 s heartbeat timeout)")
+    wait_until(finished, 120, "the booking job after the kill (redelivered after the 30 s heartbeat timeout)")
 
     numbers = invoices(app, shop, ids)
     # nothing doubled: one parcel per invoice at the courier; nothing lost: every order is there
@@ -195,7 +157,7 @@ def test_steadfast_saying_slow_down_brings_the_task_back_later(app, workers, sho
     steadfast.set_rate(1, burst=1)
     steadfast.accounts[API_KEY].tokens, steadfast.accounts[API_KEY].refilled_at = 0.0, time.monotonic()
     response, _took = start_booking(shop, [wc_id])
-    wait_for(lambda: job_done(app, response.json["job"]["id"]), 30, "the booking job")
+    wait_until(lambda: job_done(app, response.json["job"]["id"]), 30, "the booking job")
     [item] = shop.get(response.headers["Location"]).json["items"]
     assert item["outcome"] == "booked", item
     assert steadfast.rate_limited >= 1 and len(steadfast.parcels) == 1
@@ -220,7 +182,7 @@ def test_the_desk_shows_one_orders_result_and_a_bulks_progress_then_its_results(
     bulk = shop.client.post("/embed/orders/book", data={"order": ids}, headers=headers).get_data(as_text=True)
     assert "job-progress" in bulk and "of 21 booked" in bulk, bulk
     job_id = int(bulk.split('data-job-id="')[1].split('"')[0])
-    page = wait_for(lambda: (lambda text: text if "orders booked." in text else None)(
+    page = wait_until(lambda: (lambda text: text if "orders booked." in text else None)(
         shop.client.get(f"/embed/orders/jobs/{job_id}", headers=headers).get_data(as_text=True)), 60, "the results")
     assert "20 of 21 orders booked." in page and "already booked" in page
     assert len(steadfast.parcels) == 21

@@ -14,7 +14,7 @@ from backend.tasks.models import WorkJob
 from tests.customers.test_customers import order
 from tests.sms.conftest import fund, gateway, ledger  # noqa: F401  (fixtures)
 from tests.tasks.test_redis_workers import QUICK_REDELIVERY
-from tests.tasks.test_sms_workers import wait_until
+from tests.wait import wait_until
 
 N = 40
 

@@ -3,7 +3,6 @@ workers write it to the sandbox WooCommerce store once per order, and the desk s
 bar until the results replace it. Run on SQLite and on PostgreSQL (BIKRI_TEST_DB=postgresql)."""
 import re
 import time
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -14,27 +13,19 @@ from backend.couriers.models import CourierAccount
 from backend.desk import views
 from backend.extensions import db
 from backend.fraud import checks as fraud_checks
-from backend.integrations.couriers import ParcelRequest
 from backend.licensing.models import Site
 from backend.orders.models import Order
 from backend.sandbox.bkash import BkashSandbox
 from backend.sandbox.server import SandboxServer
 from backend.sms import views as sms_views
-from backend.sandbox.steadfast import API_KEY, SECRET_KEY, create_steadfast_app
-from backend.sync import service as sync
-from backend.clock import utcnow
+from backend.sandbox.steadfast import API_KEY, SECRET_KEY
+from tests.couriers.helpers import book_at_sandbox
 from tests.tasks.conftest import connect_steadfast
 
 
 @pytest.fixture
-def synced(app, make_store, connect_shop):
-    store = make_store(orders=200, seed=11)
-    shop = connect_shop(store)
-    with app.app_context():
-        sync.run_backfill(shop.site_id)
-        db.session.commit()
-    shop.store = store
-    return shop
+def synced(make_synced):
+    return make_synced(orders=200, seed=11)
 
 
 def processing(app, site_id, n):
@@ -121,34 +112,15 @@ def test_the_api_answers_202_at_once_and_the_worker_finishes_the_job(app, synced
 
 # --- the on-demand courier status check ------------------------------------------------------------
 
-@pytest.fixture
-def steadfast(app):
-    """The sandbox Steadfast on a real socket; the workers are pointed at it by environment."""
-    sandbox_app = create_steadfast_app()
-    with SandboxServer(sandbox_app) as url:
-        sandbox_app.sandbox.url = f"{url}/api/v1"
-        yield sandbox_app.sandbox
-
-
 def booked_parcels(app, shop, steadfast, n):
     with app.app_context():
-        site = db.session.get(Site, shop.site_id)
-        courier = courier_service.courier_for(courier_service.get_account(site, "steadfast"))
-        pks = []
-        for i in range(n):
-            parcel = courier.create_consignment(ParcelRequest(
-                invoice=f"P{i}", recipient_name="Karim", recipient_phone="01711234567",
-                recipient_address="Mirpur 10, Dhaka", cod_amount=Decimal("500")))
-            pks.append(courier_service.register_consignment(
-                site, parcel.invoice, "steadfast", parcel.consignment_id, parcel.tracking_code, Decimal("500"),
-                1000 + i, status=parcel.status, booked_at=utcnow() - timedelta(hours=2)).id)
+        pks = book_at_sandbox(db.session.get(Site, shop.site_id), n)
         db.session.commit()
     steadfast.status_calls.clear()
     return pks
 
 
 def test_a_status_check_from_the_couriers_page_runs_in_a_worker(app, shop, steadfast, workers, monkeypatch):
-    app.config["COURIERS"]["steadfast"].update(base_url=steadfast.url, requests_per_second=50.0)
     workers.start(lanes=("transactional",), threads=4, BIKRI_STEADFAST_BASE_URL=steadfast.url, BIKRI_STEADFAST_RATE="50")
     connect_steadfast(app, shop)
     pks = booked_parcels(app, shop, steadfast, 4)
@@ -181,7 +153,6 @@ def test_a_status_check_from_the_couriers_page_runs_in_a_worker(app, shop, stead
 
 def test_the_balance_waits_briefly_then_answers_what_it_knows_and_the_page_polls(app, shop, steadfast, workers,
                                                                                 monkeypatch):
-    app.config["COURIERS"]["steadfast"].update(base_url=steadfast.url)
     workers.start(lanes=("transactional",), threads=2, BIKRI_STEADFAST_BASE_URL=steadfast.url)
     connect_steadfast(app, shop)
     known = shop.get("/api/v1/couriers/steadfast/balance")
@@ -224,7 +195,6 @@ def test_the_balance_waits_briefly_then_answers_what_it_knows_and_the_page_polls
 
 def test_new_courier_keys_are_checked_by_a_worker_while_the_page_polls(app, shop, steadfast, workers, monkeypatch):
     from backend.couriers import key_checks
-    app.config["COURIERS"]["steadfast"].update(base_url=steadfast.url)
     workers.start(lanes=("transactional",), threads=2, BIKRI_STEADFAST_BASE_URL=steadfast.url)
     steadfast.latency_ms = 1500  # slower than the request waits
     monkeypatch.setattr(key_checks, "WAIT_SECONDS", 0.2)
@@ -263,7 +233,6 @@ def test_new_courier_keys_are_checked_by_a_worker_while_the_page_polls(app, shop
 # --- the fraud check ------------------------------------------------------------------------------
 
 def test_a_fraud_check_asks_the_courier_in_a_worker_and_the_panel_polls(app, shop, steadfast, workers, monkeypatch):
-    app.config["COURIERS"]["steadfast"].update(base_url=steadfast.url)
     workers.start(lanes=("transactional",), threads=2, BIKRI_STEADFAST_BASE_URL=steadfast.url)
     connect_steadfast(app, shop)
     steadfast.set_history("01711000000", total=22, delivered=15, cancelled=5)

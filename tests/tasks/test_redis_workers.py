@@ -2,7 +2,6 @@
 of it (its messages come back after the heartbeat timeout, each item is recorded once), and a
 task that keeps failing ends as a dead letter once its retries are used up."""
 import signal
-import time
 
 from sqlalchemy import func, select
 
@@ -12,19 +11,10 @@ from backend.tasks import enqueue
 from backend.tasks.service import start_job
 from backend.clock import utcnow
 from tests.tasks import declared
+from tests.wait import wait_until
 
 # a killed worker is noticed after 2 s instead of 30 s, and on any broker call instead of 1 in 1000
 QUICK_REDELIVERY = {"BIKRI_TASK_HEARTBEAT_MS": "2000", "BIKRI_TASK_MAINTENANCE_CHANCE": "1000000"}
-
-
-def _until(condition, seconds, what):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"not within {seconds}s: {what}")
 
 
 def _recorded(app, job_id):
@@ -40,7 +30,7 @@ def test_a_job_survives_a_killed_worker_and_records_each_item_once(app, workers,
         db.session.commit()  # its three tasks go to Redis now
 
     first = workers.start(lanes=("transactional",), threads=3, imports=[declared.__name__], **QUICK_REDELIVERY)
-    _until(lambda: _recorded(app, job_id) >= 4, 30, "the first worker records some items")
+    wait_until(lambda: _recorded(app, job_id) >= 4, 30, "the first worker records some items")
     first.send_signal(signal.SIGKILL)
     first.wait(10)
     at_kill = _recorded(app, job_id)
@@ -51,7 +41,7 @@ def test_a_job_survives_a_killed_worker_and_records_each_item_once(app, workers,
     def finished():
         with app.app_context():
             return db.session.get(WorkJob, job_id).status == "done"
-    _until(finished, 60, "the second worker finishes the job")
+    wait_until(finished, 60, "the second worker finishes the job")
     with app.app_context():
         job = db.session.get(WorkJob, job_id)
         rows = db.session.execute(select(WorkJobItem.item).where(WorkJobItem.job_id == job_id)).scalars().all()
@@ -74,7 +64,7 @@ def test_a_task_that_keeps_failing_becomes_a_dead_letter(app, workers, shop):
     def dead_letter():
         with app.app_context():
             return db.session.execute(select(DeadTask).where(DeadTask.task == declared.ALWAYS_FAILS)).scalar_one_or_none()
-    dead = _until(dead_letter, 30, "a dead letter once the retries are used up")
+    dead = wait_until(dead_letter, 30, "a dead letter once the retries are used up")
     assert (dead.site_id, dead.lane, dead.attempts) == (shop.site_id, "transactional", 3)  # the first run and 2 retries
     assert "the gateway did not answer" in dead.error and f'"job_id": {job_id}' in dead.arguments
     with app.app_context():

@@ -2,7 +2,6 @@
 broker, the `workers` fixture): the request queues, a worker asks the sandbox gateway over
 HTTP. Run on SQLite and on PostgreSQL (BIKRI_TEST_DB=postgresql)."""
 import signal
-import time
 from datetime import timedelta
 from decimal import Decimal
 
@@ -14,20 +13,12 @@ from backend.sms import service
 from backend.sms.models import SmsMessage, WalletEntry
 from tests.shop_settings import set_shop_settings
 from tests.sms.conftest import fund, gateway, ledger  # noqa: F401  (fixtures)
+from tests.wait import wait_until
 
 
 def send(shop, n=0, **headers):
     return shop.post("/api/sms/send", json={"phone": "01711234567", "content": f"Your order #{1000 + n} is confirmed."},
                      headers=headers)
-
-
-def wait_until(condition, seconds=30.0, what="the condition", logs=()):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"{what} did not happen within {seconds:.0f}s\n" + "\n".join(p.log_path.read_text() for p in logs))
 
 
 def statuses(app, site_id):

@@ -1,0 +1,39 @@
+"""Set-up shared by the courier tests and the real-worker tests of booking and status checks."""
+from datetime import timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from backend.clock import utcnow
+from backend.couriers import service
+from backend.extensions import db
+from backend.integrations.couriers import ParcelRequest
+from backend.orders.models import Order
+from backend.phones import is_valid_phone
+
+
+def bookable(app, shop, count=1):
+    """WooCommerce ids of orders the checks accept (processing, a good phone, a name and an address)."""
+    with app.app_context():
+        orders = db.session.execute(select(Order).where(Order.site_id == shop.site_id, Order.status == "processing")
+                                    .order_by(Order.wc_id)).scalars().all()
+        ids = [o.wc_id for o in orders if is_valid_phone(o.billing_phone) and (o.billing_address or "").strip()
+               and (o.billing_name or "").strip()]
+    assert len(ids) >= count
+    return ids[:count]
+
+
+def book_at_sandbox(site, n, prefix="P") -> list[int]:
+    """`n` parcels booked at the sandbox Steadfast with the shop's account and recorded as
+    booking records them, two hours ago: their consignments' ids. Inside an app context; the
+    caller commits."""
+    courier = service.courier_for(service.get_account(site, "steadfast"))
+    pks = []
+    for i in range(n):
+        parcel = courier.create_consignment(ParcelRequest(
+            invoice=f"{prefix}{i}", recipient_name="Karim", recipient_phone="01711234567",
+            recipient_address="Mirpur 10, Dhaka", cod_amount=Decimal("500")))
+        pks.append(service.register_consignment(site, parcel.invoice, "steadfast", parcel.consignment_id,
+                                                parcel.tracking_code, Decimal("500"), 1000 + i, status=parcel.status,
+                                                booked_at=utcnow() - timedelta(hours=2)).id)
+    return pks
