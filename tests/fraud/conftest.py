@@ -2,7 +2,7 @@ import pytest
 
 from backend.extensions import db
 from backend.licensing.models import Site
-from tests.couriers.conftest import connected, keys, steadfast  # noqa: F401  (the sandbox Steadfast fixtures)
+from tests.couriers.conftest import connected, keys  # noqa: F401  (the sandbox Steadfast fixtures; `steadfast` is everyone's, in tests/conftest.py)
 
 
 @pytest.fixture
