@@ -130,7 +130,8 @@ def build_rollups(connection, site_id: int, products: int) -> None:
     run(f"""INSERT INTO dash_day_source SELECT site_id, {day}, coalesce(source_type, ''), coalesce(utm_source, ''),
             coalesce(utm_medium, ''), coalesce(utm_campaign, ''),
             coalesce(substring(referrer from '://(?:www\\.)?([^/:]+)'), ''), coalesce(created_via, ''),
-            coalesce(click_source, ''), count(*), {m('total - refunded_total')}
+            coalesce(click_source, ''), count(*), {m('total - refunded_total')}, count(delivered_gmt),
+            {m(DELIVERED_REVENUE)}
             FROM orders WHERE {live} AND status NOT IN ({not_sales}) GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9""")
     run(f"""INSERT INTO dash_day_product
             SELECT site_id, {day}, p, count(DISTINCT wc_id), sum(1 + (wc_id + k) % 3),
@@ -256,8 +257,8 @@ def sqlite_build_rollups(path: str, site_id: int, products: int) -> None:
             {m(DELIVERED_REVENUE)} FROM orders WHERE {live} GROUP BY 1, 2, 3""")
         connection.execute(f"""INSERT INTO dash_day_source SELECT site_id, {day}, coalesce(source_type, ''),
             coalesce(utm_source, ''), coalesce(utm_medium, ''), coalesce(utm_campaign, ''), referrer_host(referrer),
-            coalesce(created_via, ''), coalesce(click_source, ''), count(*), {m('total - refunded_total')}
-            FROM orders WHERE {sales} GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9""")
+            coalesce(created_via, ''), coalesce(click_source, ''), count(*), {m('total - refunded_total')},
+            count(delivered_gmt), {m(DELIVERED_REVENUE)} FROM orders WHERE {sales} GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9""")
         connection.execute(f"""INSERT INTO dash_day_product SELECT site_id, day, p, count(DISTINCT wc_id),
             sum(1 + (wc_id + k) % 3), sum((1 + (wc_id + k) % 3) * (100 + (p % 50) * 50)) * 10000
             FROM ({lines}) GROUP BY 1, 2, 3""")

@@ -1,17 +1,14 @@
 """D2 order sources and D11 ad performance: sales by attribution (source type, UTM, referrer,
 how the order was created), and of those the paid ads by network and campaign with their spend
 and return on ad spend."""
-from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from backend.clock import dhaka_midnight_utc
 from backend.dashboard import adspend
 from backend.dashboard.models import DaySource
 from backend.dashboard.periods import Period, is_in_period, money_sum, rows_in_both
 from backend.extensions import db
-from backend.orders.models import Order
 
 ZERO = Decimal("0.00")
 # utm_medium values that mean a paid ad click (Google's and Meta's usual tags)
@@ -28,7 +25,9 @@ def _source_rows(site_id, period: Period):
             DaySource.referrer_host, DaySource.created_via, DaySource.click_source)
     now = is_in_period(DaySource, period)
     return db.session.execute(
-        select(now, *keys, func.sum(DaySource.orders).label("orders"), money_sum(DaySource.revenue).label("revenue"))
+        select(now, *keys, func.sum(DaySource.orders).label("orders"), money_sum(DaySource.revenue).label("revenue"),
+               func.sum(DaySource.delivered_orders).label("delivered_orders"),
+               money_sum(DaySource.delivered_revenue).label("delivered_revenue"))
         .where(rows_in_both(DaySource, site_id, period))
         .group_by(now, *keys)).all()
 
@@ -80,7 +79,7 @@ def ads(site_id: int, period: Period) -> dict:
     """D11: sales from paid ads (a paid utm_medium, or an ad click id captured at checkout),
     by network and by campaign."""
     by_network, by_campaign = {}, {}
-    names = {}
+    names, delivered = {}, {}
     for row in _source_rows(site_id, period):
         if not is_paid(row.utm_medium, row.click_source):
             continue
@@ -89,7 +88,9 @@ def ads(site_id: int, period: Period) -> dict:
         key = f"{network} / {row.utm_campaign or '-'}"
         names[key] = (row.utm_campaign or "").strip().lower()
         _tally(by_campaign, key, row, row.in_period)
-    delivered = _delivered_by_campaign(site_id, period)
+        if row.in_period:  # orders placed in the range whose parcel was delivered (DaySource keeps them)
+            orders, revenue = delivered.get(key, (0, ZERO))
+            delivered[key] = (orders + row.delivered_orders, revenue + row.delivered_revenue)
     spend = adspend.spend_in(site_id, period.start, period.end)
     campaigns = _rank(by_campaign, 20)
     matched = set()
@@ -117,23 +118,3 @@ def roas(revenue, spend) -> str | None:
         return None
     return str((Decimal(revenue) / Decimal(spend)).quantize(Decimal("0.01")))
 
-
-def _delivered_by_campaign(site_id: int, period: Period) -> dict:
-    """Orders placed in the range (Dhaka days) whose parcel was delivered, by the same campaign
-    key as D11's rows: (orders, revenue net of refunds). Read from the orders, not a rollup:
-    a paid campaign's orders in a range are hundreds, not a shop's whole history."""
-    out = {}
-    rows = db.session.execute(
-        select(Order.utm_source, Order.utm_medium, Order.utm_campaign, Order.click_source, Order.total,
-               Order.refunded_total)
-        .where(Order.site_id == site_id, Order.excluded_from_sales.is_(False), Order.deleted_at.is_(None),
-               Order.delivered_gmt.is_not(None),
-               Order.date_created_gmt >= dhaka_midnight_utc(period.start),
-               Order.date_created_gmt < dhaka_midnight_utc(period.end + timedelta(days=1)))).all()
-    for row in rows:
-        if not is_paid(row.utm_medium, row.click_source or ""):
-            continue
-        key = f"{network_of(row.utm_source, row.click_source or '')} / {row.utm_campaign or '-'}"
-        orders, revenue = out.get(key, (0, ZERO))
-        out[key] = (orders + 1, revenue + Decimal(row.total or 0) - Decimal(row.refunded_total or 0))
-    return out

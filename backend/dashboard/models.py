@@ -73,6 +73,11 @@ class DaySource(db.Model):
     click_source: Mapped[str] = mapped_column(String(20), primary_key=True)
     orders: Mapped[int] = mapped_column(Integer, default=0)
     revenue: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    # of those, the orders whose parcel was delivered and their revenue (total − refunds): D11's
+    # delivered return on ad spend by campaign. A sale that stops being one (returned after
+    # delivery, refunded, cancelled, trashed, deleted) takes its share back like `orders`.
+    delivered_orders: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    delivered_revenue: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"), server_default="0")
 
 
 class ProductMeasures:

@@ -63,7 +63,7 @@ MEASURES = {
     DayStatus: ("orders", "customer_orders", "total", "subtotal", "discount", "shipping", "refunded",
                 "delivered_revenue"),
     DayPaid: ("orders", "total", "subtotal", "discount", "shipping", "refunded"),
-    DaySource: ("orders", "revenue"),
+    DaySource: ("orders", "revenue", "delivered_orders", "delivered_revenue"),
     DayProduct: ("orders", "quantity", "revenue"),
     MonthProduct: ("orders", "quantity", "revenue"),
     DayCycle: ("orders",),
@@ -125,7 +125,9 @@ def contributions(order, items) -> dict:
         source = (day, order["source_type"] or "", order["utm_source"] or "", order["utm_medium"] or "",
                   order["utm_campaign"] or "", referrer_host(order["referrer"]), order["created_via"] or "",
                   order["click_source"] or "")
-        out[(DaySource, source)] = {"orders": 1, "revenue": total - refunded}
+        delivered = order["delivered_gmt"] is not None
+        out[(DaySource, source)] = {"orders": 1, "revenue": total - refunded, "delivered_orders": 1 if delivered else 0,
+                                    "delivered_revenue": total - refunded if delivered else ZERO}
         products = {}
         for item in items:
             product = products.setdefault(item["product_id"] or 0, {"orders": 1, "quantity": 0, "revenue": ZERO})

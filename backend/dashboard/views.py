@@ -7,7 +7,7 @@ answer carries `"money_hidden": true` and no amounts, and the widget says why.
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
-from flask import Blueprint, abort, jsonify, render_template, request
+from flask import Blueprint, abort, jsonify, request
 from flask_babel import gettext as _, lazy_gettext as _l
 from marshmallow import ValidationError
 

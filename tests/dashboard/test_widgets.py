@@ -18,6 +18,7 @@ from sqlalchemy import select
 from backend.dashboard import rollups, service
 from backend.dashboard.models import DayCustomers, DayCycle, DayPaid, DayProduct, DaySource, DayStatus, MonthProduct
 from backend.extensions import db
+from backend.orders.models import Order
 from backend.orders.service import delete_orders, upsert_orders
 from backend.phones import InvalidPhone, normalise_phone
 
@@ -222,6 +223,21 @@ def rollup_rows(site_id):
     return out
 
 
+def delivered_by_campaign(site_id, period):
+    """Paid-ad sales placed in the range (Dhaka days) whose parcel was delivered, by D11's campaign
+    key, straight from the stored orders: {key: (orders, total − refunds)}."""
+    out = defaultdict(lambda: (0, Decimal("0")))
+    for order in db.session.execute(select(Order).where(Order.site_id == site_id)).scalars():
+        if (order.excluded_from_sales or order.deleted_at is not None or order.delivered_gmt is None
+                or order.status in NOT_SALES or not period.start <= (order.date_created_gmt + DHAKA).date() <= period.end
+                or not service.is_paid(order.utm_medium, order.click_source or "")):
+            continue
+        key = f"{service.network_of(order.utm_source, order.click_source or '')} / {order.utm_campaign or '-'}"
+        orders, revenue = out[key]
+        out[key] = (orders + 1, revenue + order.total - order.refunded_total)
+    return {key: value for key, value in out.items() if value != (0, Decimal("0"))}
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seed=st.integers(0, 10**9), ranges=st.lists(st.tuples(st.integers(-40, 6), st.integers(0, 75)), min_size=1, max_size=4))
 def test_widgets_equal_raw_orders_and_rollups_equal_a_rebuild(app, make_shop, seed, ranges):
@@ -251,6 +267,9 @@ def test_widgets_equal_raw_orders_and_rollups_equal_a_rebuild(app, make_shop, se
             assert {s["key"]: s["orders"] for s in sources["source_types"] if s["orders"]} == dict(want["source_types"])
             ads = service.ads(shop.site_id, period)
             assert {n["key"]: n["orders"] for n in ads["networks"] if n["orders"]} == dict(want["paid"])
+            # D11's delivered orders and revenue by campaign (from DaySource) against the stored orders
+            assert {c["key"]: (c["delivered_orders"], c["delivered_revenue"]) for c in ads["campaigns"]
+                    if c["delivered_orders"] or c["delivered_revenue"]} == delivered_by_campaign(shop.site_id, period)
             # counted like WooCommerce Analytics (issue 17, item 11)
             like_wc = expected_like_woocommerce(final, period.start, period.end)
             wc_sales = service.sales(shop.site_id, period, "day", "woocommerce")
@@ -361,3 +380,51 @@ def test_undated_refunds_are_dated_by_the_version_that_brought_them(app, shop):
         incremental = rollup_rows(shop.site_id)
         rollups.rebuild_site(shop.site_id)
         assert rollup_rows(shop.site_id) == incremental
+
+
+def test_delivered_ad_sales_follow_each_change_of_the_order(app, make_shop):
+    """D11's delivered orders and revenue live in DaySource: delivery adds them, a refund, a new
+    campaign, a return after delivery, trash and deletion move them — equal to a rebuild each time."""
+    shop = make_shop(url=f"https://shop-{next(sites)}.example.com")
+    meta = lambda campaign: [{"key": "_wc_order_attribution_source_type", "value": "utm"},
+                             {"key": "_wc_order_attribution_utm_source", "value": "facebook"},
+                             {"key": "_wc_order_attribution_utm_medium", "value": "cpc"},
+                             {"key": "_wc_order_attribution_utm_campaign", "value": campaign}]
+    order = {"id": 1, "status": "processing", "date_created_gmt": "2026-03-01T17:59:59",  # 23:59:59 on 1 March in Dhaka
+             "date_modified_gmt": "2026-03-01T17:59:59", "total": "1060.00", "meta_data": meta("eid")}
+    other = dict(order, id=2, total="500.00", date_created_gmt="2026-03-01T10:00:00", date_modified_gmt="2026-03-01T10:00:00")
+    day = service.Period(date(2026, 3, 1), date(2026, 3, 1))
+    clock = iter(f"2026-03-0{d}T0{h}:00:00" for d in range(2, 10) for h in range(1, 10))
+
+    def delivered():
+        got = {c["key"]: (c["delivered_orders"], c["delivered_revenue"])
+               for c in service.ads(shop.site_id, day)["campaigns"] if c["delivered_orders"] or c["delivered_revenue"]}
+        assert got == delivered_by_campaign(shop.site_id, day)
+        incremental = rollup_rows(shop.site_id)["dash_day_source"]
+        rollups.rebuild_site(shop.site_id)
+        assert rollup_rows(shop.site_id)["dash_day_source"] == incremental
+        return got
+
+    def push(**changes):
+        nonlocal order
+        order = dict(order, date_modified_gmt=next(clock), **changes)
+        upsert_orders(shop.site_id, [order])
+
+    with app.app_context():
+        upsert_orders(shop.site_id, [order, other])
+        assert delivered() == {}
+        push(status="completed")
+        upsert_orders(shop.site_id, [dict(other, status="completed", date_modified_gmt=next(clock))])
+        assert delivered() == {"facebook / eid": (2, Decimal("1560.00"))}
+        push(refunds=[{"id": 9, "total": "-100.00"}])
+        assert delivered() == {"facebook / eid": (2, Decimal("1460.00"))}
+        push(meta_data=meta("winter"))  # the campaign corrected after delivery: the delivery moves with it
+        assert delivered() == {"facebook / eid": (1, Decimal("500.00")), "facebook / winter": (1, Decimal("960.00"))}
+        push(status="returned")  # sent back after delivery: no longer a sale
+        assert delivered() == {"facebook / eid": (1, Decimal("500.00"))}
+        push(status="completed")
+        assert delivered() == {"facebook / eid": (1, Decimal("500.00")), "facebook / winter": (1, Decimal("960.00"))}
+        push(status="trash")
+        assert delivered() == {"facebook / eid": (1, Decimal("500.00"))}
+        delete_orders(shop.site_id, [(2, datetime(2026, 3, 10))])
+        assert delivered() == {}
