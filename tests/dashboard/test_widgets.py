@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import select
 
-from backend.dashboard import rollups, service
+from backend.dashboard import marketing, rollups, service
 from backend.dashboard.models import DayCustomers, DayCycle, DayPaid, DayProduct, DaySource, DayStatus, MonthProduct
 from backend.extensions import db
 from backend.orders.models import Order
@@ -230,9 +230,9 @@ def delivered_by_campaign(site_id, period):
     for order in db.session.execute(select(Order).where(Order.site_id == site_id)).scalars():
         if (order.excluded_from_sales or order.deleted_at is not None or order.delivered_gmt is None
                 or order.status in NOT_SALES or not period.start <= (order.date_created_gmt + DHAKA).date() <= period.end
-                or not service.is_paid(order.utm_medium, order.click_source or "")):
+                or not marketing.is_paid(order.utm_medium, order.click_source or "")):
             continue
-        key = f"{service.network_of(order.utm_source, order.click_source or '')} / {order.utm_campaign or '-'}"
+        key = f"{marketing.network_of(order.utm_source, order.click_source or '')} / {order.utm_campaign or '-'}"
         orders, revenue = out[key]
         out[key] = (orders + 1, revenue + order.total - order.refunded_total)
     return {key: value for key, value in out.items() if value != (0, Decimal("0"))}
