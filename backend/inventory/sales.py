@@ -42,7 +42,7 @@ def follow_orders(site_id: int, changes) -> None:
     cancellation, refund, return or deletion takes its units back)."""
     sales, units = [], {}
     for change in changes:
-        if change.new is not None and not change.new[0].get("excluded_from_sales"):
+        if change.new is not None and not change.new[0].get("excluded_from_sales") and not _sold_before(change):
             created = change.new[0].get("date_created_gmt")
             sales += [(wc_id, created) for item in change.new[1] for wc_id in _item_ids(item)]
         for version, sign in ((change.old, -1), (change.new, 1)):
@@ -54,6 +54,15 @@ def follow_orders(site_id: int, changes) -> None:
                     units[(wc_id, day)] = units.get((wc_id, day), 0) + sign * int(item.get("quantity") or 0)
     record_sales(site_id, sales)
     move_units_sold(site_id, units)
+
+
+def _sold_before(change) -> bool:
+    """The stored version already sold these items at this time (a status change, a refund):
+    its own change moved their last sale, which never moves back, so this one cannot."""
+    old, new = change.old, change.new
+    return (old is not None and not old[0].get("excluded_from_sales") and old[0].get("deleted_at") is None
+            and old[0].get("date_created_gmt") == new[0].get("date_created_gmt")
+            and {i for item in old[1] for i in _item_ids(item)} >= {i for item in new[1] for i in _item_ids(item)})
 
 
 def _item_ids(item) -> set[int]:
@@ -126,10 +135,11 @@ def record_sales(site_id: int, sales: list[tuple[int, datetime]]) -> None:
     for wc_id, created in sales:
         if wc_id and created and (wc_id not in sold or sold[wc_id] < created):
             sold[wc_id] = created
-    by_time = {}
-    for wc_id, created in sold.items():
-        by_time.setdefault(created, []).append(wc_id)
-    for created, wc_ids in by_time.items():
-        db.session.execute(update(StockItem).where(
-            StockItem.site_id == site_id, in_list(StockItem.wc_id, wc_ids),
-            or_(StockItem.last_sold_at.is_(None), StockItem.last_sold_at < created)).values(last_sold_at=created))
+    if not sold:
+        return
+    items = StockItem.__table__
+    db.session.execute(items.update().where(
+        items.c.site_id == bindparam("site"), items.c.wc_id == bindparam("item"),
+        or_(items.c.last_sold_at.is_(None), items.c.last_sold_at < bindparam("at")))
+        .values(last_sold_at=bindparam("at")),  # one statement for the batch, in item order
+        [{"site": site_id, "item": wc_id, "at": created} for wc_id, created in sorted(sold.items())])

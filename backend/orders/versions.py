@@ -22,7 +22,8 @@ DELIVERED_STATUSES = frozenset({"completed", "delivered"})
 ORDER_FIELDS = ("id", "wc_id", "status", "excluded_from_sales", "deleted_at", "date_created_gmt", "date_modified_gmt",
                 "date_completed_gmt", "content_hash", "total", "subtotal", "discount_total", "shipping_total",
                 "refunded_total", "customer_id", "source_type", "utm_source", "utm_medium", "utm_campaign", "referrer",
-                "created_via", "click_source", "shipped_gmt", "delivered_gmt", "date_paid_gmt", "refunds", "phone")
+                "created_via", "click_source", "shipped_gmt", "delivered_gmt", "date_paid_gmt", "refunds", "phone",
+                "wc_customer_id", "billing_name", "district")
 ITEM_FIELDS = ("order_id", "product_id", "variation_id", "quantity", "total")
 
 
