@@ -255,6 +255,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=15, help="per phase")
     parser.add_argument("--connections", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=1,
+                        help="`flask worker` processes for the transactional lane (production runs as many as the load needs)")
     parser.add_argument("--port", type=int, default=None, help="default: any free port")
     parser.add_argument("--child", action="store_true")
     parser.add_argument("--url")
@@ -321,13 +323,13 @@ def main():
         token = activated_site(base, env)
         store, store_args = None, []
         # accepted events are applied by a worker (the transactional lane), as in production
-        worker = start_worker(env, ["transactional"], threads=16)
+        workers = [start_worker(env, ["transactional"], threads=16) for _ in range(args.workers)]
         try:
             if args.body_seconds > 0:
                 store_url, store_token, store = connected_store(base, env, args.body_seconds, args.store_latency_ms)
                 store_args = [f"--store-url={store_url}", f"--store-token={store_token}", f"--body-seconds={args.body_seconds}"]
             # the load comes from a separate process, as the plugin's queue runners would
-            cpu_pids = ",".join(str(pid) for pid in (WEB_PIDS[base], worker.pid))
+            cpu_pids = ",".join(str(pid) for pid in (WEB_PIDS[base], *(worker.pid for worker in workers)))
             out = subprocess.run([sys.executable, __file__, "--child", f"--url={base}", f"--token={token}",
                                   f"--cpu-pids={cpu_pids}",
                                   f"--seconds={args.seconds}", f"--connections={args.connections}",
@@ -335,7 +337,8 @@ def main():
                                   *(["--sync"] if args.sync else []), *store_args],
                                  cwd=Path(__file__).parent, capture_output=True, text=True)
         finally:
-            stop_process(worker)
+            for worker in workers:
+                stop_process(worker)
             if store is not None:
                 store.terminate()
                 store.wait(timeout=20)
@@ -346,7 +349,7 @@ def main():
     rate = result["requests"] * BATCH / result["seconds"]
     workers = os.environ.get("BIKRI_WEB_WORKERS", f"{4 * os.cpu_count()} (4 per core)")
     mode = "Prefer: respond-async (as the plugin sends)" if respond_async else "synchronous (no Prefer header)"
-    print(f"bench/events.py  POST /api/v1/events, {BATCH} full orders per request, {mode}  gunicorn sync workers={workers}  "
+    print(f"bench/events.py  POST /api/v1/events, {BATCH} full orders per request, {mode}  gunicorn sync workers={workers}, task worker processes={args.workers}  "
           f"PostgreSQL  {os.cpu_count()} cores shared with the load generator  load average {started_load} at the start, "
           f"{loadavg()} at the end")
     print(f"  saturation, {args.connections} connections back to back, {args.seconds:g}s"
