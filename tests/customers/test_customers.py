@@ -46,16 +46,21 @@ def snapshot(site_id):
     return sorted(tuple(getattr(r, k) for k in keep) for r in rows(site_id).values())
 
 
-def expected(final):
-    """Per phone, from the raw final orders: what the read model must hold."""
-    out = {}
+def customer_orders(final):
+    """(phone, order) for each raw final order a customer counts (not drafts, trash or deleted)."""
     for o in final.values():
         if o is None or o["status"] in ("checkout-draft", "trash"):
             continue
         try:
-            phone = normalise_phone(o["billing"]["phone"])
+            yield normalise_phone(o["billing"]["phone"]), o
         except InvalidPhone:
             continue
+
+
+def expected(final):
+    """Per phone, from the raw final orders: what the read model must hold."""
+    out = {}
+    for phone, o in customer_orders(final):
         e = out.setdefault(phone, {"orders": 0, "delivered": 0, "returned": 0, "cancelled": 0, "spend": Decimal("0")})
         e["orders"] += 1
         outcome = {"completed": "delivered", "returned": "returned", "cancelled": "cancelled", "failed": "cancelled"}.get(o["status"])

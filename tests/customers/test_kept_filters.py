@@ -16,9 +16,8 @@ from backend.customers.models import CustomerProduct, CustomerStats, CustomerTag
 from backend.database import on_postgresql
 from backend.extensions import db
 from backend.orders.service import delete_orders, upsert_orders
-from backend.phones import InvalidPhone, normalise_phone
 from backend.clock import utcnow
-from tests.customers.test_customers import order, wc
+from tests.customers.test_customers import customer_orders, order, wc
 from tests.dashboard.test_widgets import BASE, PHONES, history
 
 sites = itertools.count(1)
@@ -36,13 +35,7 @@ def kept(site_id):
 def bought_from_raw(final) -> dict[str, set]:
     """Per phone, the products of its sales orders (not drafts, trash or deleted), from the raw orders."""
     out = {}
-    for o in final.values():
-        if o is None or o["status"] in ("checkout-draft", "trash"):
-            continue
-        try:
-            phone = normalise_phone(o["billing"]["phone"])
-        except InvalidPhone:
-            continue
+    for phone, o in customer_orders(final):
         out.setdefault(phone, set()).update(line["product_id"] for line in o.get("line_items", []))
     return out
 
@@ -157,6 +150,22 @@ def test_products_and_keys_follow_line_items_phone_moves_and_deletions(app, shop
         assert db.session.execute(select(CustomerProduct.product_id)).scalars().all() == [12]
 
 
+def list_plan(site_id: int, filters: dict, sort: str) -> str:
+    """PostgreSQL's plan for the page query the customer list runs (its last statement)."""
+    from sqlalchemy import event
+
+    captured = []
+    listen = lambda conn, cursor, statement, params, context, many: captured.append((statement, params))  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        segments.list_customers(site_id, filters, sort=sort, limit=5)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listen)
+    statement, params = captured[-1]
+    connection = db.session.connection().connection.driver_connection
+    return "\n".join(row[0] for row in connection.execute("EXPLAIN " + statement, params).fetchall())
+
+
 @pytest.mark.parametrize("sort", segments.SORTS)
 @pytest.mark.parametrize("filters", [{"tag": "vip"}, {"product_id": 11}, {"segment": "new"}])
 def test_the_list_walks_the_kept_tables_index_in_the_sorts_order(app, shop, sort, filters):
@@ -172,17 +181,7 @@ def test_the_list_walks_the_kept_tables_index_in_the_sorts_order(app, shop, sort
         db.session.commit()
         db.session.execute(text("ANALYZE customer_stats, customer_tags, customer_products"))
         db.session.execute(text("SET LOCAL enable_seqscan = off"))  # tiny tables: the plan a big shop gets
-        captured = []
-        listen = lambda conn, cursor, statement, params, context, many: captured.append((statement, params))  # noqa: E731
-        from sqlalchemy import event
-        event.listen(db.engine, "before_cursor_execute", listen)
-        try:
-            segments.list_customers(shop.site_id, filters, sort=sort, limit=5)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listen)
-        statement, params = captured[-1]
-        connection = db.session.connection().connection.driver_connection
-        plan = "\n".join(row[0] for row in connection.execute("EXPLAIN " + statement, params).fetchall())
+        plan = list_plan(shop.site_id, filters, sort)
         index = {"last_order": "last", "spend": "spend", "orders": "orders"}[sort]
         index = {"tag": "ix_customer_tags_site_tag_", "product_id": "ix_customer_products_site_product_",
                  "segment": "ix_customer_stats_site_segment_"}[next(iter(filters))] + index
@@ -205,17 +204,7 @@ def test_a_last_order_filter_by_spend_or_orders_is_tested_in_the_index(app, shop
         db.session.execute(text("ANALYZE customer_stats"))
         db.session.execute(text("SET LOCAL enable_seqscan = off"))  # tiny tables: the plan a big shop gets
         db.session.execute(text("SET LOCAL enable_bitmapscan = off"))
-        captured = []
-        listen = lambda conn, cursor, statement, params, context, many: captured.append((statement, params))  # noqa: E731
-        from sqlalchemy import event
-        event.listen(db.engine, "before_cursor_execute", listen)
-        try:
-            segments.list_customers(shop.site_id, filters, sort=sort, limit=5)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listen)
-        statement, params = captured[-1]
-        connection = db.session.connection().connection.driver_connection
-        plan = "\n".join(row[0] for row in connection.execute("EXPLAIN " + statement, params).fetchall())
+        plan = list_plan(shop.site_id, filters, sort)
         assert re.search(f"Index Only Scan Backward using ix_customer_stats_site_{sort}_id ", plan), plan
         # the only sorts are of the page's rows (the ids' subquery, anon_1), never of the customers it skips
         assert all(line.split("Sort Key:")[1].strip().startswith("anon_1.")
