@@ -47,6 +47,16 @@ def points_of(service) -> str:
                                 f"print(balance_of(site.id, {PHONE!r}), ledger_sum(site.id, {PHONE!r}))")
 
 
+def hold_once_the_order_arrives(service, wp, hold: str, order_id: int, total: str) -> str:
+    """The plugin's queued job ties the hold to the order (WP-cron), then the order reaches the
+    service: the hold's "status order points" there."""
+    requests.get(f"{wp}/wp-cron.php", timeout=30)
+    store_order(service, order_id, "processing", total)
+    return shop_python(service, "from backend.loyalty.models import LoyaltyHold\n"
+                                f"h = db.session.execute(select(LoyaltyHold).where(LoyaltyHold.token == {hold!r})).scalar_one()\n"
+                                "print(h.status, h.order_wc_id, h.points)")
+
+
 def shop_offering_points(service, wordpress, admin, email: str):
     """Activates a license, turns checkout codes on and the programme on (10 points per 100 ৳,
     a point worth 1 ৳, at least 50 at once); leaves `admin` on the Loyalty page."""
@@ -128,12 +138,7 @@ def test_points_redeemed_at_the_checkout(service, wordpress, sandboxes, browser)
     order_id = int(received.get_attribute("data-order-id"))
     assert hold
 
-    # The plugin's queued job ties the hold to the order (WP-cron), then the order reaches the service.
-    requests.get(f"{wp}/wp-cron.php", timeout=30)
-    store_order(service, order_id, "processing", "4460.00")
-    status = shop_python(service, "from backend.loyalty.models import LoyaltyHold\n"
-                                  f"h = db.session.execute(select(LoyaltyHold).where(LoyaltyHold.token == {hold!r})).scalar_one()\n"
-                                  "print(h.status, h.order_wc_id, h.points)")
+    status = hold_once_the_order_arrives(service, wp, hold, order_id, "4460.00")
     assert status == f"redeemed {order_id} 100"
     assert points_of(service) == "20 20"
 
@@ -221,11 +226,7 @@ def test_points_redeemed_at_the_block_checkout(service, wordpress, sandboxes, br
         order_id = int(received.get_attribute("data-order-id"))
         assert hold
 
-        requests.get(f"{wp}/wp-cron.php", timeout=30)
-        store_order(service, order_id, "processing", "4500.00")
-        status = shop_python(service, "from backend.loyalty.models import LoyaltyHold\n"
-                                      f"h = db.session.execute(select(LoyaltyHold).where(LoyaltyHold.token == {hold!r})).scalar_one()\n"
-                                      "print(h.status, h.order_wc_id, h.points)")
+        status = hold_once_the_order_arrives(service, wp, hold, order_id, "4500.00")
         assert status == f"redeemed {order_id} 60"
         assert points_of(service) == f"{start - 60} {start - 60}"
         shopper.context.close()
