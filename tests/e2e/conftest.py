@@ -283,11 +283,17 @@ def connect_steadfast(page, wordpress):
 
 
 def sign_in(page, wordpress):
-    page.goto(f"{wordpress['url']}/wp-login.php")
-    page.fill("#user_login", wordpress["user"])
-    page.fill("#user_pass", wordpress["password"])
-    page.click("#wp-submit")
+    sign_in_as(page, wordpress, wordpress["user"], wordpress["password"])
     page.wait_for_url(re.compile(r"/wp-admin/"))
+
+
+def sign_in_as(page, wordpress, login: str, password: str):
+    """WordPress's login form, for anyone (a shopper lands wherever WordPress sends them)."""
+    page.goto(f"{wordpress['url']}/wp-login.php")
+    page.fill("#user_login", login)
+    page.fill("#user_pass", password)
+    page.click("#wp-submit")
+    page.wait_for_load_state()
 
 
 def activate(page, wordpress, key):

@@ -19,7 +19,7 @@ block's hearts. With products drawn before the script ran, the hearts still come
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ROOT, deactivate, licensed_admin, make_wordpress, rows_once, shop_wishes, wp_eval
+from tests.e2e.conftest import ROOT, deactivate, licensed_admin, make_wordpress, rows_once, shop_wishes, sign_in_as, wp_eval
 
 STAND_INS = ROOT / "wp-plugin" / "tests" / "stand-ins"
 SHOPPER = ("all-products-shopper", "shopper-pass-123")
@@ -105,11 +105,7 @@ def test_hearts_on_the_all_products_block_from_guest_to_account(service, tmp_pat
         assert wishes(service) == [], "a guest's hearts stay in the browser"
 
         # Signed in: the browser's list joins the account; the block's hearts show the account.
-        page.goto(f"{wp}/wp-login.php")
-        page.fill("#user_login", SHOPPER[0])
-        page.fill("#user_pass", SHOPPER[1])
-        page.click("#wp-submit")
-        page.wait_for_load_state()
+        sign_in_as(page, wordpress, *SHOPPER)
         page.goto(f"{wp}{PAGE}")
         page.wait_for_function("() => localStorage.getItem('bikri_wishlist') === null")
         expect(panjabi_heart).to_have_attribute("aria-pressed", "true")

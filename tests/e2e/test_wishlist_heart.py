@@ -13,7 +13,7 @@ the response. Pressing it again removes it, in WordPress and in the service.
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ROOT, deactivate, licensed_admin, make_wordpress, rows_once, shop_wishes, wp_eval
+from tests.e2e.conftest import ROOT, deactivate, licensed_admin, make_wordpress, rows_once, shop_wishes, sign_in_as, wp_eval
 
 STAND_INS = ROOT / "wp-plugin" / "tests" / "stand-ins"
 SHOPPER = ("wishlist-shopper", "shopper-pass-123")
@@ -58,11 +58,7 @@ def test_heart_on_a_product_page_from_guest_to_account_to_service(service, tmp_p
         assert wishes(service) == [], "a guest's heart stays in the browser"
 
         # Signed in: the browser's list joins the account, and the service hears of it.
-        page.goto(f"{wp}/wp-login.php")
-        page.fill("#user_login", SHOPPER[0])
-        page.fill("#user_pass", SHOPPER[1])
-        page.click("#wp-submit")
-        page.wait_for_load_state()
+        sign_in_as(page, wordpress, *SHOPPER)
         page.goto(f"{wp}/wishlist-product-stand-in/")
         page.wait_for_function("() => localStorage.getItem('bikri_wishlist') === null")
         expect(page.locator(".bikri-heart")).to_have_attribute("aria-pressed", "true")
