@@ -33,7 +33,7 @@ def poll_json(api, location, done=lambda job: job["status"] == "done", step=0.1)
     return answer
 
 
-def poll_fragment(client, html, poll, headers, busy):
+def fetch_while_busy(client, html, poll, headers, busy):
     """What a page's polling does: fetch the fragment at `poll` again while it still shows `busy`
     (30 s at most); its last HTML."""
     deadline = time.monotonic() + 30
@@ -198,7 +198,7 @@ def test_the_balance_waits_briefly_then_answers_what_it_knows_and_the_page_polls
     html = shop.client.get("/embed/orders/booking-balance", headers=headers).get_data(as_text=True)
     assert 'data-refreshing="1"' in html and "312.75" in html
     poll = re.search(r'hx-get="([^"]+)"', html).group(1).replace("&amp;", "&")
-    html = poll_fragment(shop.client, html, poll, headers, busy='data-refreshing="1"')
+    html = fetch_while_busy(shop.client, html, poll, headers, busy='data-refreshing="1"')
     assert "99.50" in html
 
 
@@ -227,7 +227,7 @@ def test_new_courier_keys_are_checked_by_a_worker_while_the_page_polls(app, shop
                             data={"api_key": API_KEY, "secret_key": ""}).get_data(as_text=True)
     assert 'data-checking="1"' in html
     poll = re.search(r'data-checking="1" hx-get="([^"]+)"', html).group(1).replace("&amp;", "&")
-    html = poll_fragment(shop.client, html, poll, headers, busy='data-checking="1"')
+    html = fetch_while_busy(shop.client, html, poll, headers, busy='data-checking="1"')
     assert "Steadfast accepted the keys" in html
     with app.app_context():
         account = db.session.execute(select(CourierAccount)).scalar_one()
@@ -264,7 +264,7 @@ def test_a_fraud_check_asks_the_courier_in_a_worker_and_the_panel_polls(app, sho
     html = shop.client.post("/embed/fraud/check", data={"phone": "01811000000"}, headers=headers).get_data(as_text=True)
     assert "fraud-asking" in html
     poll = re.search(r'hx-get="(/embed/fraud/check/\d+)"', html).group(1)
-    html = poll_fragment(shop.client, html, poll, headers, busy="fraud-asking")
+    html = fetch_while_busy(shop.client, html, poll, headers, busy="fraud-asking")
     assert 'class="fraud-courier"' in html and steadfast.calls["fraud_check"] == 2
 
 
@@ -295,6 +295,6 @@ def test_a_bkash_recharge_is_opened_by_a_worker_and_the_page_asks_for_the_addres
         html = shop.client.post("/embed/sms/recharge", data={"amount": "700"}, headers=headers).get_data(as_text=True)
         assert "recharge-opening" in html and "Pay with bKash" not in html
         poll = re.search(r'hx-get="(/embed/sms/recharge/\d+)"', html).group(1)
-        html = poll_fragment(shop.client, html, poll, headers, busy="recharge-opening")
+        html = fetch_while_busy(shop.client, html, poll, headers, busy="recharge-opening")
         assert "Pay with bKash" in html and f'href="{url}/pay/' in html
         assert sandbox.count("create") == 2
