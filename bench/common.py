@@ -101,6 +101,13 @@ def start_sandbox(name: str, port: int, env: dict, control_path: str, control: d
     sys.exit(f"the {name} sandbox did not start")
 
 
+def start_sms_gateway(env: dict, latency_ms: int) -> tuple[subprocess.Popen, str]:
+    """The sandbox SMS gateway (start_sandbox) on a free port, taking `latency_ms` per send:
+    (its process, its URL)."""
+    port = free_port()
+    return start_sandbox("sms", port, env, "/__sandbox__/control", {"latency_ms": latency_ms}), f"http://127.0.0.1:{port}"
+
+
 def flask(env: dict, *args) -> str:
     return subprocess.run([str(ROOT / ".venv/bin/flask"), "--app", "backend.app", *args], cwd=ROOT, env=env,
                           check=True, capture_output=True, text=True).stdout

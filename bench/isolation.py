@@ -25,7 +25,7 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, activate_site, flask, free_port, service_env, start_sandbox, throwaway_database, verdict, web_process  # noqa: E402
+from common import ROOT, activate_site, flask, free_port, service_env, start_sms_gateway, throwaway_database, verdict, web_process  # noqa: E402
 
 TARGET_OTP_P99_S, TARGET_READ_P99_MS = 1.5, 50.0
 SITES = {"A": "https://campaign-shop.example.com", "B": "https://checkout-shop.example.com",
@@ -123,9 +123,7 @@ def main():
     with throwaway_database() as database_url:
         env = service_env(database_url, free_port(args.port), BIKRI_QUEUE_NAMESPACE=f"bikri-bench-{uuid.uuid4().hex[:8]}",
                           BIKRI_LOG_LEVEL="WARNING")
-        gateway_port = free_port()
-        gateway = f"http://127.0.0.1:{gateway_port}"
-        sandbox = start_sandbox("sms", gateway_port, env, "/__sandbox__/control", {"latency_ms": args.latency_ms})
+        sandbox, gateway = start_sms_gateway(env, args.latency_ms)
         workers = []
         try:
             with web_process(env) as base:

@@ -32,7 +32,7 @@ import psycopg
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, flask, free_port, service_env, throwaway_database, verdict  # noqa: E402
+from common import ROOT, cpu_seconds, flask, free_port, service_env, throwaway_database, verdict  # noqa: E402
 
 INTERVAL = 300  # both jobs' interval in the job table (seconds)
 TARGET_FAN_OUT = 10.0  # seconds for one tick to queue every shop's task
@@ -107,12 +107,6 @@ print(json.dumps(results))
 """
 
 
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of a process and its threads, from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--shops", type=int, default=2000)
@@ -167,7 +161,7 @@ def main():
                     time.sleep(0.1)
                 else:
                     sys.exit(f"worker {index} did not start:\n{path.read_text()}")
-            cpu_before = sum(cpu_seconds(w.pid) for w in workers)
+            cpu_before = sum(cpu_seconds(w.pid, descendants=False) for w in workers)
 
             cycle_start = datetime.now(timezone.utc).replace(tzinfo=None)
             started = time.monotonic()
@@ -187,7 +181,7 @@ def main():
                         break
                     time.sleep(0.25)
                 wall = time.monotonic() - started
-                cpu_workers = sum(cpu_seconds(w.pid) for w in workers) - cpu_before
+                cpu_workers = sum(cpu_seconds(w.pid, descendants=False) for w in workers) - cpu_before
                 poll_late = conn.execute("SELECT max(extract(epoch FROM last_checked_at - %s)) FROM consignments",
                                          (cycle_start,)).fetchone()[0]
                 reconcile_late = conn.execute(

@@ -35,9 +35,9 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from common import (  # noqa: E402
-    ROOT, WP_ACTIVE_SITE_PHP, activate_site, flask, free_port, percentile, plugin_page_timing, print_plugin_timing,
+    ROOT, WP_ACTIVE_SITE_PHP, activate_site, flask, percentile, plugin_page_timing, print_plugin_timing,
     run_wrk, service_env,
-    start_sandbox, start_worker, stop_process, throwaway_database, verdict, web_process,
+    start_sms_gateway, start_worker, stop_process, throwaway_database, verdict, web_process,
 )
 
 TARGET_P99_MS, TARGET_PLUGIN_MS = 200.0, 5.0
@@ -89,9 +89,7 @@ class Gateway:
     would share the interpreter with the shoppers' threads and answer later than its latency."""
 
     def __init__(self, env: dict, latency_ms: int):
-        port = free_port()
-        self.url = f"http://127.0.0.1:{port}"
-        self.process = start_sandbox("sms", port, env, "/__sandbox__/control", {"latency_ms": latency_ms})
+        self.process, self.url = start_sms_gateway(env, latency_ms)
 
     def codes_from(self, low: int, high: int, msisdn: str | None = None) -> list[tuple[int, str]]:
         """(shopper number, code) for every code the gateway got for shoppers low < n <= high."""

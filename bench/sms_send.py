@@ -25,7 +25,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (  # noqa: E402
-    ROOT, activate_site, cpu_seconds, database_cpu, flask, free_port, machine_busy, paced_load, percentile, service_env, start_sandbox,
+    ROOT, activate_site, cpu_seconds, database_cpu, flask, free_port, machine_busy, paced_load, percentile, service_env, start_sms_gateway,
     start_worker, stop_process, throwaway_database, verdict, web_process, WEB_PIDS,
 )
 
@@ -77,9 +77,7 @@ def main():
         env = service_env(database_url, port, BIKRI_BROKER_URL="redis://127.0.0.1:6379/0",
                           BIKRI_REDIS_URL="redis://127.0.0.1:6379/0", BIKRI_QUEUE_NAMESPACE=namespace,
                           BIKRI_LOG_LEVEL="WARNING")
-        gateway_port = free_port()
-        gateway_url = f"http://127.0.0.1:{gateway_port}"
-        gateway = start_sandbox("sms", gateway_port, env, "/__sandbox__/control", {"latency_ms": args.latency_ms})
+        gateway, gateway_url = start_sms_gateway(env, args.latency_ms)
         workers = []
         try:
             with web_process(env) as base:

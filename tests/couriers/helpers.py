@@ -2,10 +2,11 @@
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from backend.clock import utcnow
 from backend.couriers import service
+from backend.couriers.models import Consignment
 from backend.extensions import db
 from backend.integrations.couriers import ParcelRequest
 from backend.orders.models import Order
@@ -21,6 +22,19 @@ def bookable(app, shop, count=1):
                and (o.billing_name or "").strip()]
     assert len(ids) >= count
     return ids[:count]
+
+
+def complete_delivered_orders(shop):
+    """The shop's courier settings: a delivered parcel completes its WooCommerce order."""
+    assert shop.client.put("/api/v1/couriers/settings", json={"wc_status_map": {"delivered": "completed"}},
+                           headers=shop.auth).status_code == 200
+
+
+def deliver(app, wc_ids):
+    """The courier delivers these orders' parcels (as a status check would record it)."""
+    with app.app_context():
+        db.session.execute(update(Consignment).where(Consignment.order_wc_id.in_(wc_ids)).values(status="delivered"))
+        db.session.commit()
 
 
 def book_at_sandbox(site, n, prefix="P") -> list[int]:

@@ -3,7 +3,6 @@ real sockets: single, bulk with a bad order, and every double-booking case (doub
 dropped answer, a crash between the courier's answer and our write)."""
 import json
 import re
-import threading
 from datetime import timedelta
 from decimal import Decimal
 
@@ -18,6 +17,7 @@ from backend.orders.models import Order
 from backend.clock import utcnow
 from tests.couriers.helpers import bookable
 from tests.embed_helpers import open_embed
+from tests.threads import errors_at_once
 
 
 @pytest.fixture
@@ -121,23 +121,15 @@ def test_bulk_goes_through_one_bulk_call(app, shop, steadfast):
 def test_double_click_books_once(app, shop, steadfast):
     [wc_id] = bookable(app, shop)
     steadfast.slow_next(0.8)
-    answers, errors = [], []
+    answers = []
 
     def click():
-        try:
-            with app.test_client() as client:
-                response = client.post("/api/v1/couriers/bookings", json={"order_ids": [wc_id]}, headers=shop.auth)
-                job = client.get(response.headers["Location"], headers=shop.auth).json
-                answers.append(job["items"][0])
-        except Exception as error:  # noqa: BLE001 - reported below
-            errors.append(error)
+        with app.test_client() as client:
+            response = client.post("/api/v1/couriers/bookings", json={"order_ids": [wc_id]}, headers=shop.auth)
+            job = client.get(response.headers["Location"], headers=shop.auth).json
+            answers.append(job["items"][0])
 
-    threads = [threading.Thread(target=click) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors
+    assert errors_at_once(click, 2) == []
     assert sorted(a["outcome"] for a in answers) == ["booked", "not_attempted"], answers
     # the second click came while the first was still with Steadfast: it found the claim
     assert any("right now" in a["message"] for a in answers if a["outcome"] == "not_attempted"), answers

@@ -1,12 +1,12 @@
 """Booking write-back and the courier status write-back meet an order deleted in WooCommerce
 without the hooks that tell Bikri: the order is marked deleted, the owner reads "This order no
 longer exists in WooCommerce.", and it is not asked about again."""
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from backend.couriers.models import Consignment
 from backend.couriers.writeback import write_statuses_to_woocommerce
 from backend.extensions import db
 from backend.orders.models import Order
+from tests.couriers.helpers import complete_delivered_orders, deliver
 from tests.couriers.test_booking import book, bookable, shop  # noqa: F401  (fixture)
 
 GONE = "This order no longer exists in WooCommerce."
@@ -34,11 +34,8 @@ def test_booking_an_order_deleted_in_woocommerce(app, shop, steadfast):
 def test_status_write_back_marks_a_deleted_order_and_leaves_it(app, shop, steadfast):
     ids = bookable(app, shop, 2)
     assert book(shop, ids)["booked"] == 2
-    assert shop.client.put("/api/v1/couriers/settings", json={"wc_status_map": {"delivered": "completed"}},
-                           headers=shop.auth).status_code == 200
-    with app.app_context():
-        db.session.execute(update(Consignment).where(Consignment.order_wc_id.in_(ids)).values(status="delivered"))
-        db.session.commit()
+    complete_delivered_orders(shop)
+    deliver(app, ids)
     shop.store.data.delete(ids[1], force=True)
     with app.app_context():
         report = write_statuses_to_woocommerce()

@@ -1,28 +1,21 @@
 """Courier status → WooCommerce order status, by the shop's mapping, against the sandbox store."""
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from backend.couriers.models import Consignment
 from backend.couriers.writeback import sites_with_writes_due, write_statuses_to_woocommerce
 from backend.extensions import db
 from backend.orders.models import Order
+from tests.couriers.helpers import complete_delivered_orders, deliver
 from tests.couriers.test_booking import book, bookable, shop  # noqa: F401  (fixture)
-
-
-def _deliver(app, wc_ids):
-    with app.app_context():
-        db.session.execute(update(Consignment).where(Consignment.order_wc_id.in_(wc_ids)).values(status="delivered"))
-        db.session.commit()
 
 
 def test_delivered_parcels_complete_their_orders_once(app, shop, steadfast):
     ids = bookable(app, shop, 3)
     assert book(shop, ids)["booked"] == 3
-    assert shop.client.put("/api/v1/couriers/settings", json={"wc_status_map": {"delivered": "completed"}},
-                           headers=shop.auth).status_code == 200
+    complete_delivered_orders(shop)
     with app.app_context():
         assert sites_with_writes_due() == []  # booked parcels: their status maps to nothing
         assert write_statuses_to_woocommerce()["written"] == 0  # nothing delivered yet
-    _deliver(app, ids[:2])
+    deliver(app, ids[:2])
     with app.app_context():
         assert sites_with_writes_due() == [shop.site_id]
     shop.store.data.refuse_status[ids[1]] = ("woocommerce_rest_invalid_status", "Status locked by another plugin.")
@@ -47,7 +40,7 @@ def test_delivered_parcels_complete_their_orders_once(app, shop, steadfast):
 def test_without_a_mapping_nothing_is_written(app, shop, steadfast):
     ids = bookable(app, shop, 1)
     book(shop, ids)
-    _deliver(app, ids)
+    deliver(app, ids)
     with app.app_context():
         assert write_statuses_to_woocommerce() == {"sites": 0, "written": 0, "refused": 0}
     assert shop.store.data.order(ids[0])["status"] == "processing"

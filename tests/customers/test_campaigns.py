@@ -155,19 +155,29 @@ def test_campaign_pages_render_in_bangla(app, shop, gateway, fund):
     assert len(gateway.sent) == 2
 
 
-def test_a_phone_that_opts_out_after_the_campaign_was_made_is_skipped_and_refunded(app, shop, gateway, fund, ledger):
-    seed(app, shop, n=3)
-    fund(shop, 10)
+def campaign_for_in_an_hour(shop):
+    """A campaign of "Sale" to the new customers, scheduled an hour from now."""
     later = (utcnow() + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S+00:00")
-    created = shop.post("/api/v1/customers/campaigns", json={"name": "x", "content": "Sale", "audience": {"segment": "new"},
-                                                              "send_at": later}).json
-    assert created["recipients"] == 3
-    assert shop.post("/api/v1/customers/opt-outs", json={"phone": "01711000002"}).status_code == 204
+    return shop.post("/api/v1/customers/campaigns", json={"name": "x", "content": "Sale", "audience": {"segment": "new"},
+                                                          "send_at": later}).json
+
+
+def its_time_comes(app, campaign_id):
+    """The campaign's hour comes and the scheduler starts the campaigns that are due."""
     with app.app_context():
-        db.session.get(Campaign, created["id"]).scheduled_at = utcnow()
+        db.session.get(Campaign, campaign_id).scheduled_at = utcnow()
         db.session.commit()
         campaigns.start_due_campaigns()
         db.session.commit()
+
+
+def test_a_phone_that_opts_out_after_the_campaign_was_made_is_skipped_and_refunded(app, shop, gateway, fund, ledger):
+    seed(app, shop, n=3)
+    fund(shop, 10)
+    created = campaign_for_in_an_hour(shop)
+    assert created["recipients"] == 3
+    assert shop.post("/api/v1/customers/opt-outs", json={"phone": "01711000002"}).status_code == 204
+    its_time_comes(app, created["id"])
     report = shop.get(f"/api/v1/customers/campaigns/{created['id']}").json
     assert (report["sent"], report["opted_out"], report["status"]) == (2, 1, "done")
     assert Decimal(report["refunded"]) == Decimal(report["unit_cost"]) and "8801711000002" not in {
@@ -178,14 +188,8 @@ def test_a_phone_that_opts_out_after_the_campaign_was_made_is_skipped_and_refund
 def test_a_scheduled_campaign_short_of_balance_fails_with_the_reason_and_charges_nothing(app, shop, gateway, fund, ledger):
     seed(app, shop, n=3)
     fund(shop, 0.5)
-    later = (utcnow() + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S+00:00")
-    created = shop.post("/api/v1/customers/campaigns", json={"name": "x", "content": "Sale", "audience": {"segment": "new"},
-                                                              "send_at": later}).json
-    with app.app_context():
-        db.session.get(Campaign, created["id"]).scheduled_at = utcnow()
-        db.session.commit()
-        campaigns.start_due_campaigns()
-        db.session.commit()
+    created = campaign_for_in_an_hour(shop)
+    its_time_comes(app, created["id"])
     report = shop.get(f"/api/v1/customers/campaigns/{created['id']}").json
     assert report["status"] == "failed" and "balance" in report["error"]
     assert ledger(shop) == (Decimal("0.50"), Decimal("0.50")) and gateway.sent == {}

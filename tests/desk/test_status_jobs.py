@@ -1,5 +1,7 @@
 """Status changes as jobs (issue 19): a redelivered task writes nothing twice, and a shop never
 sees another shop's job."""
+import json
+
 from flask import g
 from flask_babel import force_locale, gettext
 from sqlalchemy import select
@@ -14,6 +16,16 @@ from backend.tasks.models import WorkJob
 from backend.clock import utcnow
 
 
+def on_hold_job(site_id, total, *, by, locale):
+    """The job of a bulk change to on-hold as the desk queues it, before its task runs (flushed
+    in the caller's session)."""
+    job = WorkJob(site_id=site_id, kind="status_change", task="desk.change_status_bulk", total=total, created_at=utcnow(),
+                  params=json.dumps({"status": "on-hold", "by": by, "locale": locale}))
+    db.session.add(job)
+    db.session.flush()
+    return job
+
+
 def processing(site_id, n):
     return list(db.session.execute(select(Order.wc_id).where(Order.site_id == site_id, Order.status == "processing")
                                    .order_by(Order.wc_id).limit(n)).scalars())
@@ -24,10 +36,7 @@ def test_a_redelivered_task_skips_the_orders_it_already_changed(app, synced):
     with app.app_context():
         ids = processing(synced.site_id, 5)
         # a task that changed and noted two orders, then was killed before the rest
-        job = WorkJob(site_id=synced.site_id, kind="status_change", task="desk.change_status_bulk", total=5, created_at=utcnow(),
-                      params='{"status": "on-hold", "by": "Karim", "locale": "en"}')
-        db.session.add(job)
-        db.session.flush()
+        job = on_hold_job(synced.site_id, 5, by="Karim", locale="en")
         for wc_id in ids[:2]:
             jobs.record_item(job.id, wc_id, "changed", "", {"wc_id": wc_id, "ok": True, "status": "on-hold", "note": True})
         db.session.commit()
@@ -50,10 +59,7 @@ def test_a_redelivered_task_skips_the_orders_it_already_changed(app, synced):
 def test_when_the_retries_are_used_up_the_orders_left_say_so(app, synced):
     with app.app_context():
         ids = processing(synced.site_id, 2)
-        job = WorkJob(site_id=synced.site_id, kind="status_change", task="desk.change_status_bulk", total=2, created_at=utcnow(),
-                      params='{"status": "on-hold", "by": null, "locale": "bn"}')
-        db.session.add(job)
-        db.session.flush()
+        job = on_hold_job(synced.site_id, 2, by=None, locale="bn")
         jobs.record_item(job.id, ids[0], "changed", "", {"wc_id": ids[0], "ok": True, "status": "on-hold", "note": True})
         tasks.status_change_gave_up(site_id=synced.site_id, job_id=job.id, items=[str(i) for i in ids], error="boom")
         db.session.commit()

@@ -334,6 +334,19 @@ def rows_once(read, check, seconds: float) -> list:
         time.sleep(0.25)
 
 
+@contextlib.contextmanager
+def bangla_admin_on_a_phone(service, wordpress, browser, email: str, tmp_path: Path):
+    """licensed_admin on a 360 px phone with the wp-admin user's language Bangla; after the test,
+    English again and the license freed (the WordPress is the session's)."""
+    page = licensed_admin(service, wordpress, browser, email, viewport={"width": 360, "height": 800})
+    set_language(wordpress, wordpress["user"], "bn", tmp_path)
+    try:
+        yield page
+    finally:
+        set_language(wordpress, wordpress["user"], "en", tmp_path)
+        deactivate(page, wordpress)
+
+
 def deactivate(page, wordpress):
     """Free the WordPress's license: a test on the shared WordPress starts without one."""
     page.goto(f"{wordpress['url']}/wp-admin/admin.php?page=bikri-license")

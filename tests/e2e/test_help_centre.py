@@ -5,16 +5,12 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ARTIFACTS, bn, deactivate, licensed_admin, set_language
-
-PHONE = {"width": 360, "height": 800}
+from tests.e2e.conftest import ARTIFACTS, bangla_admin_on_a_phone, bn
 
 
 def test_question_mark_and_help_search_on_a_phone_in_bangla(service, wordpress, browser, tmp_path):
     service["cli"]("help", "seed")
-    page = licensed_admin(service, wordpress, browser, "help@e2e.test", viewport=PHONE)
-    set_language(wordpress, wordpress["user"], "bn", tmp_path)
-    try:
+    with bangla_admin_on_a_phone(service, wordpress, browser, "help@e2e.test", tmp_path) as page:
         page.goto(f"{wordpress['url']}/wp-admin/admin.php?page=bikri-couriers")
         frame = page.frame_locator("iframe.bikri-frame")
         question = frame.locator("#bikri-help-link")
@@ -41,6 +37,3 @@ def test_question_mark_and_help_search_on_a_phone_in_bangla(service, wordpress, 
         widths = frame.locator("body").evaluate("b => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
         assert widths[0] <= widths[1], widths
         page.screenshot(path=str(ARTIFACTS / "help-search-360-bn.png"), full_page=True)
-    finally:
-        set_language(wordpress, wordpress["user"], "en", tmp_path)
-        deactivate(page, wordpress)

@@ -2,15 +2,11 @@
 its progress (the license step ticked) and the feature request card, which takes a request."""
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ARTIFACTS, assert_bangla, bn, deactivate, licensed_admin, set_language
-
-PHONE = {"width": 360, "height": 800}
+from tests.e2e.conftest import ARTIFACTS, assert_bangla, bangla_admin_on_a_phone, bn
 
 
 def test_home_guide_and_feature_request_on_a_phone_in_bangla(service, wordpress, browser, tmp_path):
-    page = licensed_admin(service, wordpress, browser, "guide@e2e.test", viewport=PHONE)
-    set_language(wordpress, wordpress["user"], "bn", tmp_path)
-    try:
+    with bangla_admin_on_a_phone(service, wordpress, browser, "guide@e2e.test", tmp_path) as page:
         page.goto(f"{wordpress['url']}/wp-admin/admin.php?page=bikri")
         frame = page.frame_locator("iframe.bikri-frame")
         guide = frame.locator("#guide-card")
@@ -31,6 +27,3 @@ def test_home_guide_and_feature_request_on_a_phone_in_bangla(service, wordpress,
         widths = body.evaluate("b => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
         assert widths[0] <= widths[1], widths
         page.screenshot(path=str(ARTIFACTS / "home-guide-360-bn.png"), full_page=True)
-    finally:
-        set_language(wordpress, wordpress["user"], "en", tmp_path)
-        deactivate(page, wordpress)

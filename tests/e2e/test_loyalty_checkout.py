@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import ARTIFACTS, activate, deactivate, new_license, sign_in
 from tests.e2e.test_abandoned_checkout import no_sideways_scroll
-from tests.e2e.test_otp_checkout import block_checkout_page, fill_checkout, last_code, texts_to
+from tests.e2e.test_otp_checkout import block_checkout_page, confirm_with_the_texted_code, fill_checkout
 
 PHONE = "+8801711234567"
 
@@ -109,11 +109,7 @@ def test_points_redeemed_at_the_checkout(service, wordpress, sandboxes, browser)
     fill_checkout(shopper, "01711-234567")
     box.locator(".bikri-loyalty__show").click()
     expect(box.locator(".bikri-loyalty__status")).to_contain_text("Confirm your mobile number")
-    known = len(texts_to(sandboxes, "8801711234567"))
-    shopper.locator(".bikri-otp__send").click()
-    shopper.fill("#bikri-otp-code", last_code(sandboxes, "8801711234567", known))
-    shopper.locator("#bikri-otp-code").press("Enter")
-    expect(shopper.locator(".bikri-otp__status")).to_contain_text("Mobile number confirmed")
+    confirm_with_the_texted_code(shopper, sandboxes, "8801711234567")
 
     box.locator(".bikri-loyalty__show").click()
     expect(box.locator(".bikri-loyalty__status")).to_contain_text("You have 120 points, worth 120.00")
@@ -180,11 +176,7 @@ def test_points_redeemed_at_the_block_checkout(service, wordpress, sandboxes, br
         expect(box.locator(".bikri-loyalty__status")).to_contain_text("Confirm your mobile number")
 
         shopper.fill("#billing-phone", "01711-234567")
-        known = len(texts_to(sandboxes, "8801711234567"))
-        shopper.locator(".bikri-otp__send").click()
-        shopper.fill("#bikri-otp-code", last_code(sandboxes, "8801711234567", known))
-        shopper.locator("#bikri-otp-code").press("Enter")
-        expect(shopper.locator(".bikri-otp__status")).to_contain_text("Mobile number confirmed")
+        confirm_with_the_texted_code(shopper, sandboxes, "8801711234567")
 
         box.locator(".bikri-loyalty__show").click()
         expect(box.locator(".bikri-loyalty__status")).to_contain_text(f"You have {start} points, worth {start}.00")

@@ -67,6 +67,16 @@ def last_code(sandboxes, msisdn, known: int, seconds=15.0):
     return re.search(r"\d{6}", texts[known]).group(0)
 
 
+def confirm_with_the_texted_code(page, sandboxes, msisdn):
+    """The checkout's code box: send a code, type the one the gateway got for `msisdn`, and see
+    the number confirmed."""
+    known = len(texts_to(sandboxes, msisdn))
+    page.locator(".bikri-otp__send").click()
+    page.fill("#bikri-otp-code", last_code(sandboxes, msisdn, known))
+    page.locator("#bikri-otp-code").press("Enter")
+    expect(page.locator(".bikri-otp__status")).to_contain_text("Mobile number confirmed")
+
+
 def fill_checkout(page, phone):
     page.fill("#billing_first_name", "Rahim")
     page.fill("#billing_last_name", "Uddin")

@@ -4,7 +4,6 @@ The sandbox and the adapter share a fake clock, so token expiry is tested withou
 The shopper's part is played by `requests` on the sandbox's pay page, and bKash's redirect
 lands on a small callback server of our own, as it would on the service.
 """
-import threading
 import time
 from decimal import Decimal
 
@@ -19,6 +18,7 @@ from backend.integrations.payments import (
 from backend.integrations.payments.bkash import TokenCache
 from backend.sandbox.bkash import PREFIX, SANDBOX_WALLET, BkashSandbox
 from backend.sandbox.server import SANDBOXES, SandboxServer
+from tests.threads import errors_at_once
 
 
 class FakeClock:
@@ -200,20 +200,7 @@ def test_default_cache_is_process_wide(sandbox, bkash_url, callback):
 
 
 def test_concurrent_first_payments_share_one_grant(make_gateway, sandbox, callback):
-    errors = []
-
-    def pay():
-        try:
-            create(make_gateway(), callback)
-        except Exception as error:  # noqa: BLE001 (reported below)
-            errors.append(error)
-
-    threads = [threading.Thread(target=pay) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert errors_at_once(lambda: create(make_gateway(), callback), 8) == []
     assert sandbox.count("grant") == 1 and sandbox.count("create") == 8
 
 

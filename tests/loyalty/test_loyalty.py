@@ -48,6 +48,14 @@ def balance(site_id, phone=PHONE):
     return ledger.balance_of(site_id, phone), ledger.ledger_sum(site_id, phone)
 
 
+def earn_120_points(site_id):
+    """The programme on (10 points per 100 taka) and order 1 delivered: 120 points (its 1200
+    taka without shipping) to spend. Inside an app context."""
+    turn_on(site_id, points_per_100=10)
+    upsert_orders(site_id, [order(1, status="completed")])
+    db.session.commit()
+
+
 def test_an_order_earns_once_when_delivered_and_a_return_takes_it_back(app, shop):
     with app.app_context():
         turn_on(shop.site_id)
@@ -125,9 +133,7 @@ def test_a_partial_refund_takes_back_its_share_and_spent_points_stay_spent(app, 
 
 def test_a_returned_orders_points_do_not_come_back_through_a_cancelled_checkout(app, shop):
     with app.app_context():
-        turn_on(shop.site_id, points_per_100=10)
-        upsert_orders(shop.site_id, [order(1, status="completed")])
-        db.session.commit()
+        earn_120_points(shop.site_id)
     token = _hold(shop, 120, "all-of-it").json["hold"]
     shop.post(f"/api/v1/loyalty/holds/{token}/order", json={"order_id": 2})
     with app.app_context():
@@ -156,9 +162,7 @@ def test_nothing_is_earned_while_the_programme_is_off_or_for_a_backfill(app, sho
 
 def test_points_expire_oldest_first(app, shop):
     with app.app_context():
-        turn_on(shop.site_id, points_per_100=10)
-        upsert_orders(shop.site_id, [order(1, status="completed")])
-        db.session.commit()
+        earn_120_points(shop.site_id)
         site = db.session.get(Site, shop.site_id)
         service.take_hold(site, phone=PHONE, points=100, idempotency_key="spend")
         db.session.commit()
@@ -184,9 +188,7 @@ def _hold(shop, points, key, **extra):
 
 def test_a_hold_becomes_a_redemption_when_its_order_is_stored_and_comes_back_if_cancelled(app, shop):
     with app.app_context():
-        turn_on(shop.site_id, points_per_100=10)
-        upsert_orders(shop.site_id, [order(1, status="completed")])
-        db.session.commit()
+        earn_120_points(shop.site_id)
     answer = shop.post("/api/v1/loyalty/balance", json={"phone": "01711000001", "account": True})
     assert answer.status_code == 200 and answer.json["points"] == 120 and answer.json["can_redeem"]
     assert _hold(shop, 500, "too-many").json["error"]["code"] == "insufficient_points"
@@ -215,9 +217,7 @@ def test_a_hold_becomes_a_redemption_when_its_order_is_stored_and_comes_back_if_
 
 def test_an_unused_hold_is_released_when_it_expires_or_taken_off(app, shop):
     with app.app_context():
-        turn_on(shop.site_id, points_per_100=10)
-        upsert_orders(shop.site_id, [order(1, status="completed")])
-        db.session.commit()
+        earn_120_points(shop.site_id)
     first = _hold(shop, 50, "a").json["hold"]
     second = _hold(shop, 50, "b").json["hold"]
     assert shop.client.delete(f"/api/v1/loyalty/holds/{first}", headers=shop.auth).json["status"] == "released"
@@ -307,9 +307,7 @@ def test_the_plugin_learns_with_its_checkout_copy_whether_points_are_on(app, sho
 
 def test_a_hold_that_ran_out_before_its_order_was_told_is_taken_again(app, shop):
     with app.app_context():
-        turn_on(shop.site_id, points_per_100=10)
-        upsert_orders(shop.site_id, [order(1, status="completed")])
-        db.session.commit()
+        earn_120_points(shop.site_id)
     token = _hold(shop, 100, "late").json["hold"]
     with app.app_context():
         assert service.release_expired_holds(utcnow() + timedelta(minutes=service.HOLD_MINUTES + 1)) == 1
@@ -358,9 +356,7 @@ def test_the_api_saves_the_programme_and_shows_a_customers_ledger(app, shop):
 
 def test_delivered_again_after_a_return_gives_back_only_what_was_taken(app, shop):
     with app.app_context():
-        turn_on(shop.site_id, points_per_100=10)
-        upsert_orders(shop.site_id, [order(1, status="completed")])
-        db.session.commit()
+        earn_120_points(shop.site_id)
         service.take_hold(db.session.get(Site, shop.site_id), phone=PHONE, points=100, idempotency_key="spent")
         upsert_orders(shop.site_id, [order(1, status="returned", minutes=5)])
         db.session.commit()

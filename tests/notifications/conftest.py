@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -20,6 +20,16 @@ def order(wc_id, status, minutes=0, phone=PHONE, name="Rahima Akter", total="125
     return {"id": wc_id, "number": str(wc_id), "status": status, "total": total, "date_created_gmt": at,
             "date_modified_gmt": at, "billing": {"first_name": name.split()[0], "last_name": name.split()[-1],
                                                  "phone": phone, "address_1": "House 1, Dhaka"}}
+
+
+def created_event(wc_id):
+    """What the plugin pushes to /api/v1/events when a checkout creates a processing order now:
+    one Jamdani saree, cash on delivery."""
+    at = datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%S")
+    return {"idempotency_key": f"e-{wc_id}", "type": "created", "order_id": wc_id, "date_modified_gmt": at,
+            "order": {**order(wc_id, "processing"), "date_created_gmt": at, "date_modified_gmt": at, "payment_method": "cod",
+                      "line_items": [{"id": wc_id * 10, "name": "Jamdani saree", "product_id": 11, "quantity": 1,
+                                      "price": 1250, "subtotal": "1250.00", "total": "1250.00"}]}}
 
 
 def store(app, shop, orders):

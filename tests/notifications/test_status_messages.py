@@ -6,7 +6,7 @@ from backend.licensing.models import Site
 from backend.notifications import sending, service
 from backend.notifications.models import NotificationSettings
 from tests.notifications.conftest import (
-    E164, configure, count_sends, move_parcel, order, parcel, sends, status_sms, store,  # noqa: F401
+    E164, configure, count_sends, created_event, move_parcel, order, parcel, sends, status_sms, store,  # noqa: F401
 )
 
 ON = {"sms": True}
@@ -171,12 +171,7 @@ def test_an_order_event_sends_through_the_minute_sweep_in_inline_mode(app, shop,
     minute sweep (with a real broker it is queued for after the commit)."""
     fund(shop, 100)
     configure(shop, statuses={"processing": ON})
-    at = (datetime.utcnow()).strftime("%Y-%m-%dT%H:%M:%S")
-    event = {"idempotency_key": "e-550", "type": "created", "order_id": 550, "date_modified_gmt": at,
-             "order": {**order(550, "processing"), "date_created_gmt": at, "date_modified_gmt": at, "payment_method": "cod",
-                       "line_items": [{"id": 5500, "name": "Jamdani saree", "product_id": 11, "quantity": 1,
-                                       "price": 1250, "subtotal": "1250.00", "total": "1250.00"}]}}
-    response = shop.post("/api/v1/events", json={"events": [event]})
+    response = shop.post("/api/v1/events", json={"events": [created_event(550)]})
     assert response.json["results"][0]["status"] == "applied", response.json
     with app.app_context():
         service.dispatch_due()

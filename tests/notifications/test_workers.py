@@ -3,7 +3,7 @@ change claims its row and queues the shop's dispatch after the commit; a worker 
 SMS domain's worker delivers to the sandbox gateway; a flap sends nothing twice."""
 import time
 
-from tests.notifications.conftest import configure, order, sends, status_sms, store
+from tests.notifications.conftest import configure, created_event, order, sends, status_sms, store
 from tests.sms.conftest import fund, gateway  # noqa: F401  (fixtures)
 from tests.wait import wait_until
 
@@ -24,16 +24,9 @@ def test_a_flap_through_real_workers_sends_each_status_once(app, shop, gateway, 
 def test_an_order_event_in_a_savepoint_is_dispatched_after_its_commit(app, shop, gateway, fund, workers):
     """The events route applies orders in a savepoint; with a real broker the dispatch goes out
     once the request commits (no minute sweep needed)."""
-    from datetime import datetime
-
     fund(shop, 100)
     configure(shop, statuses={"processing": {"sms": True}})
     worker = workers.start(lanes=("transactional",), threads=2)
-    at = datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%S")
-    event = {"idempotency_key": "e-1550", "type": "created", "order_id": 1550, "date_modified_gmt": at,
-             "order": {**order(1550, "processing"), "date_created_gmt": at, "date_modified_gmt": at, "payment_method": "cod",
-                       "line_items": [{"id": 15500, "name": "Jamdani saree", "product_id": 11, "quantity": 1,
-                                       "price": 1250, "subtotal": "1250.00", "total": "1250.00"}]}}
-    response = shop.post("/api/v1/events", json={"events": [event]})
+    response = shop.post("/api/v1/events", json={"events": [created_event(1550)]})
     assert response.json["results"][0]["status"] == "applied", response.json
     wait_until(lambda: len(gateway.sent) == 1, what="the status SMS", logs=[worker])

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from backend.extensions import db
 from backend.sms import service
 from backend.sms.models import WalletEntry
+from tests.threads import errors_at_once
 
 
 def callback(client, location):
@@ -49,7 +50,6 @@ def verifications_at_once(app, shop, recharge_id, method, n=4):
     """`n` workers (callbacks' tasks, the reconcile job) ask the gateway about one payment at the
     same moment, each committing as a worker does; the errors they raised."""
     barrier = threading.Barrier(n)
-    errors = []
 
     def verify():
         with app.app_context():
@@ -57,13 +57,8 @@ def verifications_at_once(app, shop, recharge_id, method, n=4):
                 barrier.wait()
                 service.verify_payment(shop.site_id, recharge_id, method)
                 db.session.commit()
-            except Exception as error:  # returned: a failure in a thread must fail the test
-                errors.append(error)
+            except Exception:
                 db.session.rollback()
+                raise
 
-    threads = [threading.Thread(target=verify) for _ in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return errors
+    return errors_at_once(verify, n)

@@ -116,15 +116,21 @@ def test_the_sweeper_hands_on_a_message_whose_hand_over_was_lost(app, shop, gate
     assert ledger(shop) == (Decimal("9.55"), Decimal("9.55"))
 
 
+def claimed_by_a_worker_now(app, message_id):
+    """A worker has just claimed the message and is asking the gateway."""
+    with app.app_context():
+        message = db.session.get(SmsMessage, message_id)
+        message.status, message.claimed_at = "sending", utcnow()
+        db.session.commit()
+
+
 def test_a_fresh_claim_is_left_to_its_worker(app, shop, gateway, fund, lost_hand_over):
     """A second delivery of the same message (the broker delivers at least once) while a
     worker is asking the gateway does nothing."""
     fund(shop, 10)
     message_id = send(shop).json["id"]
+    claimed_by_a_worker_now(app, message_id)
     with app.app_context():
-        message = db.session.get(SmsMessage, message_id)
-        message.status, message.claimed_at = "sending", utcnow()
-        db.session.commit()
         assert sending.deliver_message(message_id, shop.site_id) == "not claimed"
     assert gateway.attempts == {}
 
@@ -184,10 +190,8 @@ def test_a_message_being_sent_is_never_given_up(app, shop, gateway, fund, ledger
     it may have been sent, so no refund; the sweeper asks the gateway again."""
     fund(shop, 10)
     message_id = send(shop).json["id"]
+    claimed_by_a_worker_now(app, message_id)
     with app.app_context():
-        message = db.session.get(SmsMessage, message_id)
-        message.status, message.claimed_at = "sending", utcnow()
-        db.session.commit()
         task_named("sms.deliver").gave_up(error="boom", message_id=message_id, site_id=shop.site_id)
         db.session.commit()
         assert service.message_of(shop.site_id, message_id).status == "sending"

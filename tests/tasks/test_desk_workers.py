@@ -23,6 +23,27 @@ from tests.couriers.helpers import book_at_sandbox
 from tests.tasks.conftest import connect_steadfast
 
 
+def poll_json(api, location, done=lambda job: job["status"] == "done", step=0.1):
+    """Ask `location` (a job, a recharge) until `done(answer)` holds (a job: until it is done), for
+    30 s at most; the answer."""
+    deadline = time.monotonic() + 30
+    while not done(answer := api.get(location).json):
+        assert time.monotonic() < deadline, answer
+        time.sleep(step)
+    return answer
+
+
+def fetch_while_busy(client, html, poll, headers, busy):
+    """What a page's polling does: fetch the fragment at `poll` again while it still shows `busy`
+    (30 s at most); its last HTML."""
+    deadline = time.monotonic() + 30
+    while busy in html:
+        assert time.monotonic() < deadline, html
+        time.sleep(0.1)
+        html = client.get(poll, headers=headers).get_data(as_text=True)
+    return html
+
+
 @pytest.fixture
 def synced(make_synced):
     return make_synced(orders=200, seed=11)
@@ -98,10 +119,7 @@ def test_the_api_answers_202_at_once_and_the_worker_finishes_the_job(app, synced
     answer = synced.post("/api/v1/orders/status", json={"orders": [wc_id], "status": "completed"})
     assert answer.status_code == 202 and answer.json["status"] == "queued"
     location = answer.headers["Location"]
-    deadline = time.monotonic() + 30
-    while (job := synced.get(location).json)["status"] != "done":
-        assert time.monotonic() < deadline, job
-        time.sleep(0.05)
+    job = poll_json(synced, location, step=0.05)
     [item] = job["items"]
     assert item["wc_id"] == wc_id and item["ok"] is True and item["status"] == "completed"
     assert synced.store.data.order(wc_id)["status"] == "completed"
@@ -169,10 +187,7 @@ def test_the_balance_waits_briefly_then_answers_what_it_knows_and_the_page_polls
     assert answer.headers["Location"] == f"/api/v1/jobs/{answer.json['job']}"
     # asking again while the courier is asked joins the same refresh
     assert shop.get("/api/v1/couriers/steadfast/balance").json["job"] == answer.json["job"]
-    deadline = time.monotonic() + 30
-    while (job := shop.get(answer.headers["Location"]).json)["status"] != "done":
-        assert time.monotonic() < deadline, job
-        time.sleep(0.1)
+    job = poll_json(shop, answer.headers["Location"])
     assert job["kind"] == "courier_balance" and job["items"][0]["balance"] == "312.75"
     assert steadfast.calls["get_balance"] == 3, "saving the keys, the first ask, one refresh shared by two asks"
 
@@ -183,11 +198,7 @@ def test_the_balance_waits_briefly_then_answers_what_it_knows_and_the_page_polls
     html = shop.client.get("/embed/orders/booking-balance", headers=headers).get_data(as_text=True)
     assert 'data-refreshing="1"' in html and "312.75" in html
     poll = re.search(r'hx-get="([^"]+)"', html).group(1).replace("&amp;", "&")
-    deadline = time.monotonic() + 30
-    while 'data-refreshing="1"' in html:
-        assert time.monotonic() < deadline, html
-        time.sleep(0.1)
-        html = shop.client.get(poll, headers=headers).get_data(as_text=True)
+    html = fetch_while_busy(shop.client, html, poll, headers, busy='data-refreshing="1"')
     assert "99.50" in html
 
 
@@ -204,10 +215,7 @@ def test_new_courier_keys_are_checked_by_a_worker_while_the_page_polls(app, shop
                              json={"api_key": API_KEY, "secret_key": SECRET_KEY})
     assert time.monotonic() - started < 1.2, "the request does not wait on the courier"
     assert answer.status_code == 202 and answer.headers["Location"] == f"/api/v1/jobs/{answer.json['id']}"
-    deadline = time.monotonic() + 30
-    while (job := shop.get(answer.headers["Location"]).json)["status"] != "done":
-        assert time.monotonic() < deadline, job
-        time.sleep(0.1)
+    job = poll_json(shop, answer.headers["Location"])
     assert job["kind"] == "courier_keys" and job["items"][0]["outcome"] == "ok"
     assert [a["connected"] for a in shop.get("/api/v1/couriers").json["items"]] == [True]
 
@@ -219,11 +227,7 @@ def test_new_courier_keys_are_checked_by_a_worker_while_the_page_polls(app, shop
                             data={"api_key": API_KEY, "secret_key": ""}).get_data(as_text=True)
     assert 'data-checking="1"' in html
     poll = re.search(r'data-checking="1" hx-get="([^"]+)"', html).group(1).replace("&amp;", "&")
-    deadline = time.monotonic() + 30
-    while 'data-checking="1"' in html:
-        assert time.monotonic() < deadline, html
-        time.sleep(0.1)
-        html = shop.client.get(poll, headers=headers).get_data(as_text=True)
+    html = fetch_while_busy(shop.client, html, poll, headers, busy='data-checking="1"')
     assert "Steadfast accepted the keys" in html
     with app.app_context():
         account = db.session.execute(select(CourierAccount)).scalar_one()
@@ -245,10 +249,7 @@ def test_a_fraud_check_asks_the_courier_in_a_worker_and_the_panel_polls(app, sho
     assert answer.status_code == 202 and answer.json["kind"] == "fraud_check"
     # the same number asked again while the courier is asked joins the same job: one look-up spent
     assert shop.post("/api/v1/fraud/check", json={"phone": "+8801711000000"}).json["id"] == answer.json["id"]
-    deadline = time.monotonic() + 30
-    while (job := shop.get(answer.headers["Location"]).json)["status"] != "done":
-        assert time.monotonic() < deadline, job
-        time.sleep(0.1)
+    job = poll_json(shop, answer.headers["Location"])
     [item] = job["items"]
     assert item["outcome"] == "checked" and item["risk"] == "medium" and item["couriers"][0]["delivered"] == 15
     assert steadfast.calls["fraud_check"] == 1
@@ -263,11 +264,7 @@ def test_a_fraud_check_asks_the_courier_in_a_worker_and_the_panel_polls(app, sho
     html = shop.client.post("/embed/fraud/check", data={"phone": "01811000000"}, headers=headers).get_data(as_text=True)
     assert "fraud-asking" in html
     poll = re.search(r'hx-get="(/embed/fraud/check/\d+)"', html).group(1)
-    deadline = time.monotonic() + 30
-    while "fraud-asking" in html:
-        assert time.monotonic() < deadline, html
-        time.sleep(0.1)
-        html = shop.client.get(poll, headers=headers).get_data(as_text=True)
+    html = fetch_while_busy(shop.client, html, poll, headers, busy="fraud-asking")
     assert 'class="fraud-courier"' in html and steadfast.calls["fraud_check"] == 2
 
 
@@ -287,10 +284,7 @@ def test_a_bkash_recharge_is_opened_by_a_worker_and_the_page_asks_for_the_addres
         answer = shop.post("/api/sms/recharge", json={"amount": 500})
         assert time.monotonic() - started < 0.8, "the request does not wait on bKash"
         assert answer.status_code == 202 and answer.json["status"] == "creating" and answer.json["payment_url"] is None
-        deadline = time.monotonic() + 30
-        while (recharge := shop.get(answer.headers["Location"]).json)["status"] == "creating":
-            assert time.monotonic() < deadline, recharge
-            time.sleep(0.1)
+        recharge = poll_json(shop, answer.headers["Location"], lambda recharge: recharge["status"] != "creating")
         assert recharge["status"] == "pending" and recharge["payment_url"].startswith(url + "/pay/")
         [listed] = [r for r in shop.get("/api/sms/recharge-history").json["items"] if r["id"] == recharge["id"]]
         assert listed["payment_url"] == recharge["payment_url"]
@@ -301,10 +295,6 @@ def test_a_bkash_recharge_is_opened_by_a_worker_and_the_page_asks_for_the_addres
         html = shop.client.post("/embed/sms/recharge", data={"amount": "700"}, headers=headers).get_data(as_text=True)
         assert "recharge-opening" in html and "Pay with bKash" not in html
         poll = re.search(r'hx-get="(/embed/sms/recharge/\d+)"', html).group(1)
-        deadline = time.monotonic() + 30
-        while "recharge-opening" in html:
-            assert time.monotonic() < deadline, html
-            time.sleep(0.1)
-            html = shop.client.get(poll, headers=headers).get_data(as_text=True)
+        html = fetch_while_busy(shop.client, html, poll, headers, busy="recharge-opening")
         assert "Pay with bKash" in html and f'href="{url}/pay/' in html
         assert sandbox.count("create") == 2

@@ -173,6 +173,19 @@ class Bikri_Emails {
 		if ( null === $parcel ) {
 			return;
 		}
+		self::render_parcel( $order, $parcel, $plain_text, $email );
+	}
+
+	/**
+	 * Renders the "Your parcel" template, or a theme's copy of it: for WooCommerce's customer
+	 * emails (parcel_block) and in the body of Bikri's courier emails (emails/bikri-courier-status.php).
+	 *
+	 * @param WC_Order $order      The order.
+	 * @param array    $parcel     Bikri_Consignment::of( $order ).
+	 * @param bool     $plain_text Whether the email is plain text.
+	 * @param mixed    $email      The email object.
+	 */
+	public static function render_parcel( $order, $parcel, $plain_text, $email ) {
 		wc_get_template(
 			$plain_text ? 'emails/plain/bikri-parcel.php' : 'emails/bikri-parcel.php',
 			array(

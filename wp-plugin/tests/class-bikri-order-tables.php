@@ -59,6 +59,42 @@ final class Order_Tables {
 	}
 
 	/**
+	 * An order as wc/v3 answers it (the shape write() takes): a cash-on-delivery checkout order
+	 * placed 2026-01-10 10:00 and saved at 10:05 GMT, with nothing in it, under $fields.
+	 *
+	 * @param array $fields The fields that matter to the test (id at least).
+	 * @return array
+	 */
+	public static function order( array $fields ) {
+		return array_merge(
+			array(
+				'status'               => 'processing',
+				'currency'             => 'BDT',
+				'date_created_gmt'     => '2026-01-10T10:00:00',
+				'date_modified_gmt'    => '2026-01-10T10:05:00',
+				'date_paid_gmt'        => null,
+				'date_completed_gmt'   => null,
+				'discount_total'       => '0.00',
+				'shipping_total'       => '0.00',
+				'cart_tax'             => '0.00',
+				'shipping_tax'         => '0.00',
+				'total'                => '0.00',
+				'customer_id'          => 0,
+				'payment_method'       => 'cod',
+				'payment_method_title' => 'Cash on delivery',
+				'created_via'          => 'checkout',
+				'customer_note'        => '',
+				'billing'              => array(),
+				'shipping'             => array(),
+				'line_items'           => array(),
+				'refunds'              => array(),
+				'meta_data'            => array(),
+			),
+			$fields
+		);
+	}
+
+	/**
 	 * Writes one order, given as wc/v3 answers it, into a storage.
 	 *
 	 * @param string $storage 'posts' or 'hpos'.

@@ -215,6 +215,48 @@ class Bikri_Courier_Emails_Test extends Bikri_Test_Case {
 		$this->assertStringContainsString( 'href="https://steadfast.com.bd/t/15BAEB8A"', $this->mails[1]['message'] );
 	}
 
+	public function test_each_email_says_its_own_news_in_html_and_in_plain_text() {
+		// The three share one body (emails/bikri-courier-status.php); only the sentence after the
+		// greeting, the heading and the text below differ.
+		$news  = array(
+			'shipped'          => 'Your order #9101 has been handed to the courier and is on its way to you.',
+			'out_for_delivery' => 'Your order #9101 is out for delivery: the courier\'s rider brings it to you today.',
+			'returned'         => 'The courier has returned your order #9101 to us: it could not be delivered.',
+		);
+		$below = array(
+			'shipped'          => 'Thank you for shopping with us.',
+			'out_for_delivery' => 'Please keep your phone on: the rider calls before delivering.',
+			'returned'         => 'If you still want your order, reply to this email and we will send it again.',
+		);
+		$order = self::booked_order();
+		foreach ( array( 'html', 'plain' ) as $type ) {
+			foreach ( Bikri_Emails::EMAIL_IDS as $id ) {
+				self::turn_on( $id, array( 'email_type' => $type ) );
+			}
+			foreach ( array_keys( $news ) as $event ) {
+				$this->mails = array();
+				self::rest_write( $order, $event . '|' . $event . '-' . $type );
+				$this->assertCount( 1, $this->mails, $event . ' ' . $type );
+				$message = $this->mails[0]['message'];
+				$what    = $event . ' ' . $type;
+				if ( 'html' === $type ) {
+					$this->assertStringContainsString( "<p>\nHi Karim,</p>\n<p>\n" . esc_html( $news[ $event ] ) . "</p>\n", $message, $what );
+					$this->assertStringContainsString( '<p>' . $below[ $event ] . '</p>', $message, $what );
+					$this->assertStringContainsString( '<h2>Your parcel</h2>', $message, $what );
+					continue;
+				}
+				// Plain text: entities decoded, wrapped at 70 columns (as WooCommerce sends it).
+				$unwrapped = str_replace( "\n", ' ', $message );
+				$this->assertStringContainsString( 'Hi Karim,  ' . $news[ $event ], $unwrapped, $what );
+				$this->assertStringContainsString( 'Track your parcel: https://steadfast.com.bd/t/15BAEB8A', $unwrapped, $what );
+				$this->assertStringContainsString( $below[ $event ], $unwrapped, $what );
+				foreach ( array_diff_key( $news, array( $event => true ) ) as $other ) {
+					$this->assertStringNotContainsString( $other, $unwrapped, $what );
+				}
+			}
+		}
+	}
+
 	public function test_an_unknown_or_malformed_event_is_ignored_and_its_meta_removed() {
 		foreach ( Bikri_Emails::EMAIL_IDS as $id ) {
 			self::turn_on( $id );
@@ -376,19 +418,61 @@ class Bikri_Courier_Emails_Test extends Bikri_Test_Case {
 		$this->assertStringContainsString( 'href="https://dokan.example/track?c=77"', $this->order_meta_of( self::booked_order( '{"courier": "paperfly", "consignment_id": "77"}' ), false, false ) );
 	}
 
-	public function test_a_theme_overrides_the_templates_as_woocommerces_own() {
-		$dir  = get_stylesheet_directory() . '/woocommerce/emails';
-		$file = $dir . '/bikri-parcel.php';
-		wp_mkdir_p( $dir );
-		file_put_contents( $file, '<?php echo "THEME PARCEL " . esc_html( $parcel["consignment_id"] );' ); // phpcs:ignore WordPress.WP.AlternativeFunctions.file_system_operations_file_put_contents
-		try {
-			$html = $this->order_meta_of( self::booked_order(), false, false );
-		} finally {
-			unlink( $file ); // phpcs:ignore WordPress.WP.AlternativeFunctions.unlink_unlink
-			rmdir( $dir ); // phpcs:ignore WordPress.WP.AlternativeFunctions.file_system_operations_rmdir
-			rmdir( dirname( $dir ) ); // phpcs:ignore WordPress.WP.AlternativeFunctions.file_system_operations_rmdir
+	/**
+	 * Runs $callable with templates in the theme's woocommerce/ folder, removed after.
+	 *
+	 * @param string[] $templates PHP source by template name (e.g. emails/bikri-parcel.php).
+	 * @param callable $callable  What runs with them.
+	 * @return mixed What $callable returns.
+	 */
+	private static function with_theme_templates( array $templates, callable $callable ) {
+		$root = get_stylesheet_directory() . '/woocommerce';
+		wp_mkdir_p( $root . '/emails' );
+		foreach ( $templates as $name => $source ) {
+			file_put_contents( $root . '/' . $name, $source ); // phpcs:ignore WordPress.WP.AlternativeFunctions.file_system_operations_file_put_contents
 		}
+		try {
+			return $callable();
+		} finally {
+			foreach ( array_keys( $templates ) as $name ) {
+				unlink( $root . '/' . $name ); // phpcs:ignore WordPress.WP.AlternativeFunctions.unlink_unlink
+			}
+			rmdir( $root . '/emails' ); // phpcs:ignore WordPress.WP.AlternativeFunctions.file_system_operations_rmdir
+			rmdir( $root ); // phpcs:ignore WordPress.WP.AlternativeFunctions.file_system_operations_rmdir
+		}
+	}
+
+	public function test_a_theme_overrides_the_templates_as_woocommerces_own() {
+		$html = self::with_theme_templates(
+			array( 'emails/bikri-parcel.php' => '<?php echo "THEME PARCEL " . esc_html( $parcel["consignment_id"] );' ),
+			function () {
+				return $this->order_meta_of( self::booked_order(), false, false );
+			}
+		);
 		$this->assertSame( 'THEME PARCEL 1424107', $html );
+	}
+
+	public function test_a_theme_overrides_one_courier_email_or_the_body_the_three_share() {
+		foreach ( Bikri_Emails::EMAIL_IDS as $id ) {
+			self::turn_on( $id );
+		}
+		$order = self::booked_order();
+
+		self::with_theme_templates(
+			array(
+				'emails/bikri-order-returned.php'  => '<?php echo "THEME RETURNED " . esc_html( $order->get_order_number() );',
+				'emails/bikri-courier-status.php' => '<?php printf( "THEME BODY " . esc_html( $news ), esc_html( $order->get_order_number() ) );',
+			),
+			static function () use ( $order ) {
+				self::rest_write( $order, 'shipped|a' );
+				self::rest_write( $order, 'returned|b' );
+			}
+		);
+
+		$this->assertSame(
+			array( 'THEME BODY Your order #9101 has been handed to the courier and is on its way to you.', 'THEME RETURNED 9101' ),
+			array_column( $this->mails, 'message' )
+		);
 	}
 
 	public function test_the_zip_ships_the_templates() {

@@ -186,8 +186,14 @@ class Bikri_License_Page_Test extends Bikri_Test_Case {
 		$this->assertStringNotContainsString( 'site-token-123', $html );
 	}
 
-	public function test_invalid_nonce_saves_nothing() {
-		$this->sign_in( 'administrator' );
+	/**
+	 * Posts the activation form (a key, the test service) and expects the handler to refuse it
+	 * before the service is asked or anything is saved.
+	 *
+	 * @param string      $why   What must refuse it (the failure message).
+	 * @param string|null $nonce The form's nonce (null: a good one).
+	 */
+	private function assert_activation_refused_and_nothing_saved( $why, $nonce = null ) {
 		$this->service = static function () {
 			return self::activation_ok();
 		};
@@ -196,32 +202,24 @@ class Bikri_License_Page_Test extends Bikri_Test_Case {
 				'bikri_license_key' => 'BIKRI-KEY',
 				'bikri_service_url' => self::SERVICE,
 			),
-			'not-a-nonce'
+			$nonce
 		);
 
-		$this->assert_refused( 'admin_post_' . Bikri_License_Page::ACTION_ACTIVATE, 'A bad nonce must stop the handler.' );
+		$this->assert_refused( 'admin_post_' . Bikri_License_Page::ACTION_ACTIVATE, $why );
 		$this->assertSame( array(), $this->requests );
 		$this->assertSame( '', $this->plugin->license->token() );
 		$this->assertFalse( get_option( Bikri_License::OPTION_SERVICE_URL ) );
 		$this->assertFalse( get_option( Bikri_License::OPTION_LICENSE ) );
 	}
 
+	public function test_invalid_nonce_saves_nothing() {
+		$this->sign_in( 'administrator' );
+		$this->assert_activation_refused_and_nothing_saved( 'A bad nonce must stop the handler.', 'not-a-nonce' );
+	}
+
 	public function test_missing_capability_saves_nothing() {
 		$this->sign_in( 'shop_manager' ); // May open the Bikri pages, but not manage the license.
-		$this->service = static function () {
-			return self::activation_ok();
-		};
-		$this->post_activation_form(
-			array(
-				'bikri_license_key' => 'BIKRI-KEY',
-				'bikri_service_url' => self::SERVICE,
-			)
-		);
-
-		$this->assert_refused( 'admin_post_' . Bikri_License_Page::ACTION_ACTIVATE, 'A user without manage_options must be refused.' );
-		$this->assertSame( array(), $this->requests );
-		$this->assertSame( '', $this->plugin->license->token() );
-		$this->assertFalse( get_option( Bikri_License::OPTION_SERVICE_URL ) );
+		$this->assert_activation_refused_and_nothing_saved( 'A user without manage_options must be refused.' );
 	}
 
 	public function test_wrong_key_is_explained_on_the_page() {

@@ -225,9 +225,7 @@ class Bikri_Order_Export_Test extends Bikri_Test_Case {
 	 * @return array[] The orders.
 	 */
 	private function fill( array $storages, $prefix = null ) {
-		Order_Tables::product( 700001, 'SAREE-RED', 'product', 0, $prefix );
-		Order_Tables::product( 700002, 'PANJABI', 'product', 0, $prefix );
-		Order_Tables::product( 700003, '', 'product_variation', 700002, $prefix );
+		self::products( $prefix );
 		$orders = self::orders();
 		foreach ( $orders as $order ) {
 			foreach ( $storages as $storage ) {
@@ -235,6 +233,31 @@ class Bikri_Order_Export_Test extends Bikri_Test_Case {
 			}
 		}
 		return $orders;
+	}
+
+	/**
+	 * The products the orders above name: two, one of them variable with a variation.
+	 *
+	 * @param string|null $prefix Table prefix.
+	 */
+	private static function products( $prefix = null ) {
+		Order_Tables::product( 700001, 'SAREE-RED', 'product', 0, $prefix );
+		Order_Tables::product( 700002, 'PANJABI', 'product', 0, $prefix );
+		Order_Tables::product( 700003, '', 'product_variation', 700002, $prefix );
+	}
+
+	/**
+	 * Switches WooCommerce's order storage, as its settings (Advanced > Features) do.
+	 *
+	 * @param string      $storage posts or hpos: where WooCommerce keeps its orders.
+	 * @param string|null $sync    With HPOS, whether WooCommerce keeps the posts copy in step too
+	 *                             ('yes' or 'no'); null leaves the setting alone.
+	 */
+	private static function store_orders_in( $storage, $sync = null ) {
+		update_option( 'woocommerce_custom_orders_table_enabled', 'hpos' === $storage ? 'yes' : 'no' );
+		if ( null !== $sync ) {
+			update_option( 'woocommerce_custom_orders_table_data_sync_enabled', $sync );
+		}
 	}
 
 	/**
@@ -276,30 +299,28 @@ class Bikri_Order_Export_Test extends Bikri_Test_Case {
 	}
 
 	public function test_posts_storage_is_read_as_wc_v3_answers() {
-		update_option( 'woocommerce_custom_orders_table_enabled', 'no' );
+		self::store_orders_in( 'posts' );
 		$orders = $this->fill( array( 'posts' ) );
 		$page   = ( new Bikri_Order_Export() )->page( array() );
 		$this->assert_same_as_wc_v3( $page, $orders, 'posts' );
 	}
 
 	public function test_hpos_is_read_as_wc_v3_answers() {
-		update_option( 'woocommerce_custom_orders_table_enabled', 'yes' );
-		update_option( 'woocommerce_custom_orders_table_data_sync_enabled', 'no' );
+		self::store_orders_in( 'hpos', 'no' );
 		$orders = $this->fill( array( 'hpos' ) );
 		$page   = ( new Bikri_Order_Export() )->page( array() );
 		$this->assert_same_as_wc_v3( $page, $orders, 'hpos' );
 	}
 
 	public function test_hpos_with_sync_on_reads_the_authoritative_hpos_tables() {
-		update_option( 'woocommerce_custom_orders_table_enabled', 'yes' );
-		update_option( 'woocommerce_custom_orders_table_data_sync_enabled', 'yes' );
+		self::store_orders_in( 'hpos', 'yes' );
 		$orders = $this->fill( array( 'hpos', 'posts' ) );
 		// The posts copy lags behind (background sync): only HPOS may be read.
 		$GLOBALS['wpdb']->update( $GLOBALS['wpdb']->posts, array( 'post_status' => 'wc-pending' ), array( 'ID' => 900101 ) );
 		$page = ( new Bikri_Order_Export() )->page( array() );
 		$this->assert_same_as_wc_v3( $page, $orders, 'hpos' );
 
-		update_option( 'woocommerce_custom_orders_table_enabled', 'no' );
+		self::store_orders_in( 'posts' );
 		$posts = ( new Bikri_Order_Export() )->page( array() );
 		$this->assertSame( 'pending', $posts['orders'][0]['status'], 'switched back, the posts copy is the one read' );
 	}
@@ -328,6 +349,24 @@ class Bikri_Order_Export_Test extends Bikri_Test_Case {
 	}
 
 	/**
+	 * Walks the export one order a page from a cursor to the end, as the service's backfill does.
+	 *
+	 * @param Bikri_Order_Export $export  The export.
+	 * @param array              $cursor  Where to start (after_id, modified_after).
+	 * @param string             $storage Storage.
+	 * @return int[] Order ids in the order the pages brought them.
+	 */
+	private static function walk( Bikri_Order_Export $export, array $cursor, $storage ) {
+		$seen = array();
+		do {
+			$page   = $export->page( array_merge( $cursor, array( 'limit' => 1, 'storage' => $storage ) ) );
+			$seen   = array_merge( $seen, wp_list_pluck( $page['orders'], 'id' ) );
+			$cursor = $page['next'];
+		} while ( $cursor );
+		return $seen;
+	}
+
+	/**
 	 * Keyset walks: by id, and by (modified, id) through a second shared by two orders.
 	 *
 	 * @dataProvider storages
@@ -336,25 +375,16 @@ class Bikri_Order_Export_Test extends Bikri_Test_Case {
 	public function test_keyset_walks_visit_every_order_once( $storage ) {
 		$this->fill( array( $storage ) );
 		$export = new Bikri_Order_Export();
-		$seen   = array();
-		$cursor = array( 'after_id' => 0 );
-		do {
-			$page   = $export->page( array_merge( $cursor, array( 'limit' => 1, 'storage' => $storage ) ) );
-			$seen   = array_merge( $seen, wp_list_pluck( $page['orders'], 'id' ) );
-			$cursor = $page['next'];
-		} while ( $cursor );
-		$this->assertSame( array( 900101, 900102, 900103, 900104 ), $seen );
+		$this->assertSame( array( 900101, 900102, 900103, 900104 ), self::walk( $export, array( 'after_id' => 0 ), $storage ) );
 
-		$seen   = array();
-		$cursor = array(
-			'after_id'       => 0,
-			'modified_after' => '2024-05-01 00:00:00',
+		$seen = self::walk(
+			$export,
+			array(
+				'after_id'       => 0,
+				'modified_after' => '2024-05-01 00:00:00',
+			),
+			$storage
 		);
-		do {
-			$page   = $export->page( array_merge( $cursor, array( 'limit' => 1, 'storage' => $storage ) ) );
-			$seen   = array_merge( $seen, wp_list_pluck( $page['orders'], 'id' ) );
-			$cursor = $page['next'];
-		} while ( $cursor );
 		// 900103 was modified exactly at modified_after with id 0 after it: included; 900101 and
 		// 900102 share 08:00:00 and are told apart by id.
 		$this->assertSame( array( 900103, 900101, 900102, 900104 ), $seen );
@@ -377,9 +407,7 @@ class Bikri_Order_Export_Test extends Bikri_Test_Case {
 	 */
 	public function test_queries_per_page_are_constant( $storage ) {
 		global $wpdb;
-		Order_Tables::product( 700001, 'SAREE-RED' );
-		Order_Tables::product( 700002, 'PANJABI' );
-		Order_Tables::product( 700003, '', 'product_variation', 700002 );
+		self::products();
 		$template = self::orders()[0];
 		for ( $i = 0; $i < 60; $i++ ) {
 			$order       = $template;
@@ -409,7 +437,7 @@ class Bikri_Order_Export_Test extends Bikri_Test_Case {
 	}
 
 	public function test_pages_are_cut_by_bytes_too() {
-		update_option( 'woocommerce_custom_orders_table_enabled', 'no' );
+		self::store_orders_in( 'posts' );
 		$this->fill( array( 'posts' ) );
 		$export = new Bikri_Order_Export();
 		$page   = $export->page( array( 'max_bytes' => 2500 ) );
@@ -452,7 +480,7 @@ class Bikri_Order_Export_Test extends Bikri_Test_Case {
 
 	public function test_a_signed_request_gets_the_page() {
 		$this->activate_locally();
-		update_option( 'woocommerce_custom_orders_table_enabled', 'no' );
+		self::store_orders_in( 'posts' );
 		$this->fill( array( 'posts' ) );
 		$response = rest_do_request( $this->signed( array( 'limit' => '2', 'count' => '1' ) ) );
 		$this->assertSame( 200, $response->get_status() );

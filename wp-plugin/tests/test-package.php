@@ -10,31 +10,6 @@
  */
 class Bikri_Package_Test extends Bikri_Test_Case {
 
-	/**
-	 * Creates a stand-in of WooCommerce's HPOS order meta table (same columns as WooCommerce's).
-	 * DDL would end the per-test transaction, so it is made once for the class.
-	 */
-	public static function setUpBeforeClass(): void {
-		global $wpdb;
-		parent::setUpBeforeClass();
-		$wpdb->query(
-			"CREATE TABLE IF NOT EXISTS {$wpdb->prefix}wc_orders_meta (
-				id bigint(20) unsigned auto_increment primary key,
-				order_id bigint(20) unsigned null,
-				meta_key varchar(255),
-				meta_value text null,
-				KEY meta_key_value (meta_key(100), meta_value(82)),
-				KEY order_id_meta_key_meta_value (order_id, meta_key(100), meta_value(82))
-			) ENGINE=InnoDB"
-		);
-	}
-
-	public static function tearDownAfterClass(): void {
-		global $wpdb;
-		$wpdb->query( "DROP TABLE IF EXISTS {$wpdb->prefix}wc_orders_meta" );
-		parent::tearDownAfterClass();
-	}
-
 	public function test_zip_holds_the_plugin_and_no_tests() {
 		$zip = getenv( 'BIKRI_ZIP' );
 		if ( ! $zip ) {
@@ -95,6 +70,7 @@ class Bikri_Package_Test extends Bikri_Test_Case {
 		update_option( 'woocommerce_new_order_settings', array( 'enabled' => 'yes' ) );
 		add_post_meta( $order, '_billing_phone', '01711111111' );
 		add_post_meta( $post, '_courier_data', 'not ours' );
+		// WooCommerce's HPOS order meta table: the bootstrap makes it for the whole run (Order_Tables::create).
 		$wpdb->insert( "{$wpdb->prefix}wc_orders_meta", array( 'order_id' => 99, 'meta_key' => '_courier_data', 'meta_value' => 'x' ) );
 		$wpdb->insert( "{$wpdb->prefix}wc_orders_meta", array( 'order_id' => 99, 'meta_key' => '_billing_phone', 'meta_value' => 'y' ) );
 

@@ -48,6 +48,8 @@ class Bikri_Storefront_Test extends Bikri_Test_Case {
 		WC()->session = null;
 		WC()->cart    = null;
 		WC_Product::$registered = array();
+		$GLOBALS['wp_query']->queried_object_id = null;
+		$GLOBALS['wp_query']->queried_object    = null;
 		$this->storefront->reset();
 		parent::tearDown();
 	}
@@ -72,6 +74,15 @@ class Bikri_Storefront_Test extends Bikri_Test_Case {
 		$this->add_filter( 'woocommerce_is_checkout', static function () use ( $kind ) { return in_array( $kind, array( 'checkout', 'thankyou' ), true ); } );
 		$this->add_filter( 'bikri_stand_in_is_order_received', static function () use ( $kind ) { return 'thankyou' === $kind; } );
 		$this->storefront->reset();
+	}
+
+	/**
+	 * The page is the product page of product 42 (the saree setUp registers).
+	 */
+	private function on_the_sarees_page() {
+		$this->on( 'product' );
+		$GLOBALS['wp_query']->queried_object_id = 42;
+		$GLOBALS['wp_query']->queried_object    = (object) array( 'ID' => 42 );
 	}
 
 	/**
@@ -241,9 +252,7 @@ class Bikri_Storefront_Test extends Bikri_Test_Case {
 				'pixel'   => '1234567890123456',
 			)
 		);
-		$this->on( 'product' );
-		$GLOBALS['wp_query']->queried_object_id = 42;
-		$GLOBALS['wp_query']->queried_object    = (object) array( 'ID' => 42 );
+		$this->on_the_sarees_page();
 		update_option( 'bikri_test_consent', array( 'statistics' ) );
 		$page = $this->page();
 		$this->assertStringContainsString( 'GTM-AB12CD3', $page['head'] );
@@ -257,15 +266,11 @@ class Bikri_Storefront_Test extends Bikri_Test_Case {
 		$this->assertStringNotContainsString( 'clarity.ms', $page['head'] );
 		$this->assertStringContainsString( "fbq('init'", $page['head'] );
 		$this->assertStringContainsString( 'fbq("track","ViewContent"', $page['footer'] );
-		$GLOBALS['wp_query']->queried_object_id = null;
-		$GLOBALS['wp_query']->queried_object    = null;
 	}
 
 	public function test_view_content_carries_the_products_price_and_currency_escaped_for_script() {
 		$this->save( array( 'pixel' => '1234567890123456' ) );
-		$this->on( 'product' );
-		$GLOBALS['wp_query']->queried_object_id = 42;
-		$GLOBALS['wp_query']->queried_object    = (object) array( 'ID' => 42 );
+		$this->on_the_sarees_page();
 		$footer = $this->output_of( array( $this->storefront, 'action_footer' ) );
 		$event  = $this->storefront->events[0];
 		$this->assertSame( 'ViewContent', $event['name'] );
@@ -277,8 +282,6 @@ class Bikri_Storefront_Test extends Bikri_Test_Case {
 		$this->assertStringNotContainsString( '</script><script>alert', $footer );
 		$this->assertStringContainsString( '\u003C\/script\u003E', $footer );
 		$this->assertStringContainsString( '"eventID":"' . $event['event_id'] . '"', $footer );
-		$GLOBALS['wp_query']->queried_object_id = null;
-		$GLOBALS['wp_query']->queried_object    = null;
 	}
 
 	public function test_add_to_cart_goes_out_on_the_next_page_or_in_the_ajax_fragments_once() {

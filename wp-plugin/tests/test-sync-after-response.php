@@ -321,44 +321,33 @@ class Bikri_Sync_After_Response_Test extends Bikri_Test_Case {
 			);
 			$shipping      = $billing;
 			unset( $shipping['email'] );
-			$orders[ $id ] = array(
-				'id'                   => $id,
-				'status'               => $status,
-				'currency'             => 'BDT',
-				'date_created_gmt'     => '2026-01-10T10:00:00',
-				'date_modified_gmt'    => '2026-01-10T10:05:00',
-				'date_paid_gmt'        => null,
-				'date_completed_gmt'   => null,
-				'discount_total'       => '0.00',
-				'shipping_total'       => '60.00',
-				'cart_tax'             => '0.00',
-				'shipping_tax'         => '0.00',
-				'total'                => '1910.00',
-				'customer_id'          => 0,
-				'payment_method'       => 'cod',
-				'payment_method_title' => 'Cash on delivery',
-				'created_via'          => 'checkout',
-				'customer_note'        => 'সন্ধ্যার পরে দিন',
-				'billing'              => $billing,
-				'shipping'             => $shipping,
-				'line_items'           => array(
-					array(
-						'id'           => $id * 10 + 1,
-						'name'         => 'Cotton Panjabi',
-						'product_id'   => 700101,
-						'variation_id' => 0,
-						'quantity'     => 1,
-						'subtotal'     => '1850.00',
-						'total'        => '1850.00',
+			$orders[ $id ] = Order_Tables::order(
+				array(
+					'id'             => $id,
+					'status'         => $status,
+					'shipping_total' => '60.00',
+					'total'          => '1910.00',
+					'customer_note'  => 'সন্ধ্যার পরে দিন',
+					'billing'        => $billing,
+					'shipping'       => $shipping,
+					'line_items'     => array(
+						array(
+							'id'           => $id * 10 + 1,
+							'name'         => 'Cotton Panjabi',
+							'product_id'   => 700101,
+							'variation_id' => 0,
+							'quantity'     => 1,
+							'subtotal'     => '1850.00',
+							'total'        => '1850.00',
+						),
 					),
-				),
-				'refunds'              => array(),
-				'meta_data'            => array(
-					array(
-						'key'   => '_wc_order_attribution_utm_source',
-						'value' => 'facebook',
+					'meta_data'      => array(
+						array(
+							'key'   => '_wc_order_attribution_utm_source',
+							'value' => 'facebook',
+						),
 					),
-				),
+				)
 			);
 			Order_Tables::write( Bikri_Order_Export::storage(), $orders[ $id ] );
 		}
@@ -395,34 +384,18 @@ class Bikri_Sync_After_Response_Test extends Bikri_Test_Case {
 			$note = str_repeat( 'x', (int) ( Bikri_Sync::MAX_BODY_BYTES * 0.4 ) );
 			Order_Tables::write(
 				Bikri_Order_Export::storage(),
-				array(
-					'id'                   => $id,
-					'status'               => 'processing',
-					'currency'             => 'BDT',
-					'date_created_gmt'     => '2026-01-10T10:00:00',
-					'date_modified_gmt'    => '2026-01-10T10:05:00',
-					'date_paid_gmt'        => null,
-					'date_completed_gmt'   => null,
-					'discount_total'       => '0.00',
-					'shipping_total'       => '0.00',
-					'cart_tax'             => '0.00',
-					'shipping_tax'         => '0.00',
-					'total'                => '100.00',
-					'customer_id'          => 0,
-					'payment_method'       => 'cod',
-					'payment_method_title' => 'Cash on delivery',
-					'created_via'          => 'checkout',
-					'customer_note'        => '',
-					'billing'              => array( 'phone' => '01711223344' ),
-					'shipping'             => array(),
-					'line_items'           => array(),
-					'refunds'              => array(),
-					'meta_data'            => array(
-						array(
-							'key'   => '_bikri_note',
-							'value' => $note,
+				Order_Tables::order(
+					array(
+						'id'        => $id,
+						'total'     => '100.00',
+						'billing'   => array( 'phone' => '01711223344' ),
+						'meta_data' => array(
+							array(
+								'key'   => '_bikri_note',
+								'value' => $note,
+							),
 						),
-					),
+					)
 				)
 			);
 			$this->checkout( $id );

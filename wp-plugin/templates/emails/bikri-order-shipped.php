@@ -1,6 +1,7 @@
 <?php
 /**
- * The "Order shipped" email to the customer (HTML).
+ * The "Order shipped" email to the customer (HTML): its news; the rest, which the three courier
+ * emails share, is emails/bikri-courier-status.php.
  *
  * A theme overrides it by copying it to yourtheme/woocommerce/emails/bikri-order-shipped.php.
  *
@@ -18,40 +19,8 @@
 
 defined( 'ABSPATH' ) || exit;
 
-do_action( 'woocommerce_email_header', $email_heading, $email );
-?>
-<p>
-<?php
-/* translators: %s: customer's first name */
-printf( esc_html__( 'Hi %s,', 'bikri' ), esc_html( $order->get_billing_first_name() ) );
-?>
-</p>
-<p>
-<?php
 /* translators: %s: order number */
-printf( esc_html__( 'Your order #%s has been handed to the courier and is on its way to you.', 'bikri' ), esc_html( $order->get_order_number() ) );
-?>
-</p>
-<?php
-if ( $parcel ) {
-	wc_get_template(
-		'emails/bikri-parcel.php',
-		array(
-			'order'  => $order,
-			'parcel' => $parcel,
-			'email'  => $email,
-		),
-		'',
-		$template_base
-	);
-}
+$news = __( 'Your order #%s has been handed to the courier and is on its way to you.', 'bikri' );
 
-do_action( 'woocommerce_email_order_details', $order, $sent_to_admin, $plain_text, $email );
-do_action( 'woocommerce_email_order_meta', $order, $sent_to_admin, $plain_text, $email );
-do_action( 'woocommerce_email_customer_details', $order, $sent_to_admin, $plain_text, $email );
-
-if ( $additional_content ) {
-	echo wp_kses_post( wpautop( wptexturize( $additional_content ) ) );
-}
-
-do_action( 'woocommerce_email_footer', $email );
+$shared = compact( 'order', 'parcel', 'email_heading', 'additional_content', 'sent_to_admin', 'plain_text', 'email', 'template_base', 'news' );
+wc_get_template( 'emails/bikri-courier-status.php', $shared, '', $template_base );

@@ -1,6 +1,7 @@
 <?php
 /**
- * The "Out for delivery" email to the customer (plain text).
+ * The "Out for delivery" email to the customer (plain text): its news; the rest, which the three courier
+ * emails share, is emails/plain/bikri-courier-status.php.
  *
  * A theme overrides it by copying it to yourtheme/woocommerce/emails/plain/bikri-out-for-delivery.php.
  *
@@ -18,39 +19,8 @@
 
 defined( 'ABSPATH' ) || exit;
 
-echo "=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=\n";
-echo esc_html( wp_strip_all_tags( $email_heading ) );
-echo "\n=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=-=\n\n";
-
-/* translators: %s: customer's first name */
-echo sprintf( esc_html__( 'Hi %s,', 'bikri' ), esc_html( $order->get_billing_first_name() ) ) . "\n\n";
 /* translators: %s: order number */
-echo sprintf( esc_html__( 'Your order #%s is out for delivery: the courier\'s rider brings it to you today.', 'bikri' ), esc_html( $order->get_order_number() ) ) . "\n\n";
+$news = __( 'Your order #%s is out for delivery: the courier\'s rider brings it to you today.', 'bikri' );
 
-if ( $parcel ) {
-	wc_get_template(
-		'emails/plain/bikri-parcel.php',
-		array(
-			'order'  => $order,
-			'parcel' => $parcel,
-			'email'  => $email,
-		),
-		'',
-		$template_base
-	);
-}
-
-echo "\n----------------------------------------\n\n";
-
-do_action( 'woocommerce_email_order_details', $order, $sent_to_admin, $plain_text, $email );
-do_action( 'woocommerce_email_order_meta', $order, $sent_to_admin, $plain_text, $email );
-do_action( 'woocommerce_email_customer_details', $order, $sent_to_admin, $plain_text, $email );
-
-echo "\n\n----------------------------------------\n\n";
-
-if ( $additional_content ) {
-	echo esc_html( wp_strip_all_tags( wptexturize( $additional_content ) ) );
-	echo "\n\n----------------------------------------\n\n";
-}
-
-echo wp_kses_post( apply_filters( 'woocommerce_email_footer_text', get_option( 'woocommerce_email_footer_text' ) ) );
+$shared = compact( 'order', 'parcel', 'email_heading', 'additional_content', 'sent_to_admin', 'plain_text', 'email', 'template_base', 'news' );
+wc_get_template( 'emails/plain/bikri-courier-status.php', $shared, '', $template_base );
