@@ -6,8 +6,6 @@ PostgreSQL is reached at BIKRI_TEST_PG (default postgresql://postgres@127.0.0.1:
 """
 import os
 import re
-import subprocess
-import sys
 import uuid
 
 import pytest
@@ -20,6 +18,7 @@ from backend.sandbox.server import SandboxServer
 from backend.sandbox.steadfast import create_steadfast_app
 from backend.sandbox.woocommerce import ApiKey, create_sandbox
 from backend.sync import service as sync
+from tests.databases import drop_in_the_background
 
 PG_SERVER = os.environ.get("BIKRI_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
 
@@ -47,11 +46,7 @@ def database_url(tmp_path_factory):
     name = f"bikri_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     _pg_admin(f'CREATE DATABASE "{name}"')
     yield f"{PG_SERVER.replace('postgresql://', 'postgresql+psycopg://')}/{name}"
-    # DROP DATABASE waits for a checkpoint of all the run wrote (99 s at the end of a loaded CI
-    # run): the drop goes on in a process of its own while the run ends
-    subprocess.Popen([sys.executable, "-c", f"import psycopg; psycopg.connect({PG_SERVER + '/postgres'!r}, "
-                      f"autocommit=True).execute('DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)')"],
-                     start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    drop_in_the_background(PG_SERVER, name)
 
 
 @pytest.fixture(scope="session")
