@@ -19,6 +19,8 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
+from tests.databases import drop_in_the_background
+
 ROOT = Path(__file__).resolve().parents[2]
 PG = os.environ.get("BIKRI_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -131,8 +133,7 @@ def service(tmp_path_factory, sandboxes):
             worker.terminate()
             worker.wait(timeout=20)
             worker_log.close()
-        with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        drop_in_the_background(PG, name)
 
 
 def install_checkout_stand_in(site_dir: Path) -> None:

@@ -154,10 +154,12 @@ def test_steadfast_saying_slow_down_brings_the_task_back_later(app, workers, sho
     """A 429 with Retry-After: the task comes back after it (RetryLater, not a failure) and books."""
     [wc_id] = bookable(app, shop, 1)
     workers.start(lanes=("transactional",), threads=2, **worker_env(steadfast))
-    steadfast.set_rate(1, burst=1)
+    # one token in 5 s, none now: the first create is refused even when a loaded machine takes
+    # a few seconds to reach it (at 1 a second, a CI run once found the token back already)
+    steadfast.set_rate(0.2, burst=1)
     steadfast.accounts[API_KEY].tokens, steadfast.accounts[API_KEY].refilled_at = 0.0, time.monotonic()
     response, _took = start_booking(shop, [wc_id])
-    wait_until(lambda: job_done(app, response.json["job"]["id"]), 30, "the booking job")
+    wait_until(lambda: job_done(app, response.json["job"]["id"]), 60, "the booking job")
     [item] = shop.get(response.headers["Location"]).json["items"]
     assert item["outcome"] == "booked", item
     assert steadfast.rate_limited >= 1 and len(steadfast.parcels) == 1
