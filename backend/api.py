@@ -74,6 +74,14 @@ class PageSchema(Schema):
     pages = fields.Integer()
 
 
+def page_number_from_query(args) -> int:
+    """`?page=3` as the pages' pagers send it; 1 when it is missing or not a number."""
+    try:
+        return max(1, int(args.get("page", "1")))
+    except ValueError:
+        return 1
+
+
 def paginate(query, page: int, per_page: int) -> dict:
     """One page of a select() plus its counts, in the shape every list answer uses."""
     total = db.session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()

@@ -20,18 +20,24 @@ def _database_url() -> str:
     return url
 
 
-def _secret_key() -> str:
-    key = os.environ.get("BIKRI_SECRET_KEY", "").strip()
+def _kept_key(variable: str, filename: str, generate) -> str:
+    """The key the environment's `variable` sets, else one a development machine keeps in
+    instance/`filename` (made once by `generate()`), so that what it protects survives a restart."""
+    key = os.environ.get(variable, "").strip()
     if key:
         return key
-    # A development machine without a configured key keeps one in instance/, so that
-    # encrypted secrets and sessions survive a restart. Production sets BIKRI_SECRET_KEY.
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
-    path = INSTANCE_DIR / "secret_key"
+    path = INSTANCE_DIR / filename
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(48))
+        path.write_text(generate())
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def _secret_key() -> str:
+    # A development machine without a configured key keeps one in instance/, so that
+    # encrypted secrets and sessions survive a restart. Production sets BIKRI_SECRET_KEY.
+    return _kept_key("BIKRI_SECRET_KEY", "secret_key", lambda: secrets.token_urlsafe(48))
 
 
 def _release_signing_key() -> str:
@@ -39,15 +45,8 @@ def _release_signing_key() -> str:
     Production sets BIKRI_RELEASE_SIGNING_KEY and builds the plugin with the matching public key
     (BIKRI_RELEASE_PUBLIC_KEY=... make plugin; `flask releases public-key` prints it). A
     development machine without one keeps a generated key in instance/, like the secret key."""
-    key = os.environ.get("BIKRI_RELEASE_SIGNING_KEY", "").strip()
-    if key:
-        return key
-    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
-    path = INSTANCE_DIR / "release_signing_key"
-    if not path.exists():
-        path.write_text(base64.b64encode(secrets.token_bytes(32)).decode("ascii"))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    return _kept_key("BIKRI_RELEASE_SIGNING_KEY", "release_signing_key",
+                     lambda: base64.b64encode(secrets.token_bytes(32)).decode("ascii"))
 
 
 class Config:

@@ -5,7 +5,7 @@ from flask import Blueprint, jsonify, render_template, request
 from flask_babel import gettext as _, lazy_gettext as _l
 
 from backend.abandoned import service
-from backend.api import dhaka_day_range_from_query, paginate
+from backend.api import dhaka_day_range_from_query, page_number_from_query, paginate
 from backend.embed.pages import EmbedPage, register_alert, register_page
 from backend.embed import settings_form
 from backend.embed.routes import require_user
@@ -73,13 +73,6 @@ def _filters() -> dict:
     return {"status": status, "start": lower, "end": upper, "phone": (args.get("q") or "")[:20] or None}
 
 
-def _page_number() -> int:
-    try:
-        return max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        return 1
-
-
 @blp.get("/rows")
 def rows():
     user = require_user("view_abandoned")
@@ -87,7 +80,7 @@ def rows():
         filters = _filters()
     except ApiError as error:
         return render_template("abandoned/_rows.html", error=error.message, page=None)
-    page = paginate(service.list_query(user.site.id, **filters), _page_number(), ROWS_PER_PAGE)
+    page = paginate(service.list_query(user.site.id, **filters), page_number_from_query(request.args), ROWS_PER_PAGE)
     page["items"] = [{"row": row, "cart": service.cart_of(row)} for row in page["items"]]
     totals = service.summary(user.site.id, filters["start"], filters["end"])
     return render_template("abandoned/_rows.html", page=page, statuses=status_labels(), totals=totals)

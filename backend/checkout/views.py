@@ -8,7 +8,7 @@ from flask_babel import format_datetime, gettext as _, lazy_gettext as _l
 
 from backend import csvfile
 from backend.activity import service as activity
-from backend.api import paginate
+from backend.api import page_number_from_query, paginate
 from backend.checkout import blacklist, service
 from backend.embed.csv_upload import BadCsv, csv_from_form
 from backend.embed.pages import EmbedPage, register_alert, register_page
@@ -83,19 +83,12 @@ def save_settings():
 
 # --- blacklist ----------------------------------------------------------------------------------
 
-def _page_number() -> int:
-    try:
-        return max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        return 1
-
-
 @blp.get("/blacklist/rows")
 def blacklist_rows():
     user = require_user("manage_blacklist")
     kind = request.args.get("kind") or None
     query = blacklist.list_query(user.site.id, kind if kind in blacklist.KINDS else None, request.args.get("q", "")[:100])
-    page = paginate(query, _page_number(), ROWS_PER_PAGE)
+    page = paginate(query, page_number_from_query(request.args), ROWS_PER_PAGE)
     return render_template("checkout/_blacklist_rows.html", user=user, page=page)
 
 
@@ -161,7 +154,7 @@ def report_rows():
         query = service.report_query(user.site.id, **_report_filters())
     except ApiError as error:
         return render_template("checkout/_report_rows.html", error=error.message, rows=[], page=None)
-    number = _page_number()
+    number = page_number_from_query(request.args)
     total = service.report_count(query)
     rows = service.report_rows(query, ROWS_PER_PAGE, (number - 1) * ROWS_PER_PAGE)
     page = {"page": number, "pages": -(-total // ROWS_PER_PAGE), "total": total}

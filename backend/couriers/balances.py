@@ -18,7 +18,7 @@ from backend.extensions import db
 from backend.licensing.models import Site
 from backend.tasks.models import WorkJob
 from backend.tasks.service import (
-    asker_locale, in_language_of, params_of, record_item, recorded_items, shop_job, single_outcome, start_job,
+    asker_locale, in_language_of, open_job, params_of, record_item, shop_job, single_outcome, start_job, unrecorded,
     wait_for_job,
 )
 from backend.clock import iso, utcnow
@@ -60,15 +60,12 @@ def refresh_and_wait(site: Site, courier: str, *, started_by: str | None = None)
 def refresh_of_job(site_id: int, job_id: int, items: list[str]) -> None:
     """The task: ask the courier, keep the balance on the account, record the answer. Asking a
     balance twice is harmless; a recorded answer is not asked again."""
-    job = db.session.get(WorkJob, job_id)
-    if job is None or job.site_id != site_id or job.status in ("done", "failed"):
+    job = open_job(site_id, job_id)
+    if job is None:
         return
-    done = recorded_items(job_id)
     site = db.session.get(Site, site_id)
     with in_language_of(job):
-        for courier in items:
-            if courier in done:
-                continue
+        for courier in unrecorded(job_id, items):
             try:
                 account = service.refresh_balance(site, courier)
             except ApiError as error:  # refused keys (422), the courier down (503), disconnected (404)
@@ -80,14 +77,8 @@ def refresh_of_job(site_id: int, job_id: int, items: list[str]) -> None:
 
 
 def refresh_gave_up(site_id: int, job_id: int, items: list[str], error: str = "") -> None:
-    job = db.session.get(WorkJob, job_id)
-    if job is None:
-        return
-    with in_language_of(job):
-        for courier in set(items) - recorded_items(job_id):
-            message = _("%(courier)s did not tell us the balance just now. %(reason)s",
-                        courier=service.offered_courier(courier).name, reason="").strip()
-            record_item(job_id, courier, "failed", message, {"code": "courier_unavailable", "http_status": 503})
+    service.record_not_answered(job_id, items, lambda name: _(
+        "%(courier)s did not tell us the balance just now. %(reason)s", courier=name, reason="").strip())
 
 
 def outcome(job: WorkJob) -> dict:

@@ -21,7 +21,7 @@ from backend.licensing.models import Site
 from backend.security import decrypt_secret, encrypt_secret
 from backend.tasks.models import WorkJob
 from backend.tasks.service import (
-    asker_locale, in_language_of, params_of, record_item, recorded_items, shop_job, single_outcome, start_job,
+    asker_locale, in_language_of, open_job, params_of, record_item, shop_job, single_outcome, start_job, unrecorded,
     wait_for_job,
 )
 from backend.clock import utcnow
@@ -56,13 +56,13 @@ def check_and_wait(site: Site, courier: str, values: dict, *, started_by: str | 
 def check_keys_of_job(site_id: int, job_id: int, items: list[str]) -> None:
     """The task: ask the courier with the typed keys; save them if it accepted them. Run again
     (a redelivered message), a recorded answer is not asked again."""
-    job = db.session.get(WorkJob, job_id)
-    if job is None or job.site_id != site_id or job.status in ("done", "failed"):
+    job = open_job(site_id, job_id)
+    if job is None:
         return
     check = db.session.get(CourierKeyCheck, params_of(job).get("check_id"))
     site = db.session.get(Site, site_id)
     with in_language_of(job):
-        for courier in set(items) - recorded_items(job_id):
+        for courier in unrecorded(job_id, items):
             if check is None or check.site_id != site_id:
                 record_item(job_id, courier, "failed", _("Newer keys were saved for this courier; these were not checked."),
                             {"code": "superseded", "http_status": 409})
@@ -83,11 +83,9 @@ def check_gave_up(site_id: int, job_id: int, items: list[str], error: str = "") 
     if job is None:
         return
     db.session.execute(delete(CourierKeyCheck).where(CourierKeyCheck.id == params_of(job).get("check_id")))
-    with in_language_of(job):
-        for courier in set(items) - recorded_items(job_id):
-            message = _("We could not check the keys with %(courier)s just now, so nothing was saved. %(reason)s",
-                        courier=service.offered_courier(courier).name, reason="").strip()
-            record_item(job_id, courier, "failed", message, {"code": "courier_unavailable", "http_status": 503})
+    service.record_not_answered(job_id, items, lambda name: _(
+        "We could not check the keys with %(courier)s just now, so nothing was saved. %(reason)s",
+        courier=name, reason="").strip())
 
 
 def outcome(job: WorkJob) -> dict:

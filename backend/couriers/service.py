@@ -27,6 +27,7 @@ from backend.integrations.couriers import (
 from backend.integrations.couriers.base import DELIVERED, DELIVERY_TYPES, IN_REVIEW
 from backend.licensing.models import Site
 from backend.security import decrypt_secret, encrypt_secret, mask_secret
+from backend.tasks.service import record_unanswered
 from backend.clock import utcnow
 
 COD_ROUNDING = (0, 1, 5, 10)
@@ -51,6 +52,14 @@ def offered_courier(key: str) -> type[Courier]:
     if cls is None or not cls.enabled:
         raise NotFound(_("Bikri does not work with this courier (yet)."), code="unknown_courier")
     return cls
+
+
+def record_not_answered(job_id: int, couriers: list[str], message) -> None:
+    """A courier job's retries ran out (the courier never answered): each courier still without
+    a result fails with `message(the courier's name)`, courier_unavailable (503), so the page
+    waiting on it stops."""
+    record_unanswered(job_id, couriers, lambda courier: (
+        "failed", message(offered_courier(courier).name), {"code": "courier_unavailable", "http_status": 503}))
 
 
 def report_courier(key: str | None) -> str | None:

@@ -15,7 +15,8 @@ from backend.licensing.models import Site
 from backend.tasks.models import WorkJob
 from backend.clock import iso
 from backend.tasks.service import (
-    asker_locale, in_language_of, mark_running, params_of, record_item, recorded_items, start_job,
+    asker_locale, in_language_of, mark_running, open_job, params_of, record_item, record_unanswered, start_job,
+    unrecorded,
 )
 
 KIND = "status_check"
@@ -30,11 +31,10 @@ def start_status_check(site: Site, ids: list[int], invoices: list[str], *, start
 
 
 def check_statuses_of_job(site_id: int, job_id: int, items: list[str]) -> None:
-    job = db.session.get(WorkJob, job_id)
-    if job is None or job.site_id != site_id or job.status in ("done", "failed"):
+    job = open_job(site_id, job_id)
+    if job is None:
         return
-    done = recorded_items(job_id)
-    positions = [int(item) for item in items if item not in done]
+    positions = [int(item) for item in unrecorded(job_id, items)]
     if not positions:
         return
     mark_running(job_id)
@@ -54,15 +54,15 @@ def check_gave_up(site_id: int, job_id: int, items: list[str], error: str = "") 
     job = db.session.get(WorkJob, job_id)
     if job is None:
         return
-    done, asks = recorded_items(job_id), params_of(job)["asks"]
-    with in_language_of(job):
+    asks = params_of(job)["asks"]
+
+    def not_checked(item):
         message = _("The courier is not answering; it is asked again later.")
-        for item in items:
-            if item not in done:
-                kind, value = asks[int(item)]
-                record_item(job_id, item, "not_checked", message,
-                            {"id": value if kind == "id" else None, "invoice": value if kind == "invoice" else "",
-                             "checked": False, "changed": False, "error": message})
+        kind, value = asks[int(item)]
+        return "not_checked", message, {"id": value if kind == "id" else None,
+                                        "invoice": value if kind == "invoice" else "",
+                                        "checked": False, "changed": False, "error": message}
+    record_unanswered(job_id, items, not_checked)
 
 
 def check(site: Site, asks: list[list]) -> list[dict]:

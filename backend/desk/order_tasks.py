@@ -112,6 +112,17 @@ def _missing(wc_id: int) -> dict:
             "error": _("Order #%(order)s is not in Bikri.", order=wc_id)}
 
 
+def _found(ids: list[int], orders: dict, results: list[dict]):
+    """The orders asked for that Bikri has, as (wc_id, order), in the order given; one it lacks
+    gets its "not in Bikri" result in `results` where it stands, so results keep the same order."""
+    for wc_id in ids:
+        order = orders.get(wc_id)
+        if order is None:
+            results.append(_missing(wc_id))
+        else:
+            yield wc_id, order
+
+
 # --- assigning -----------------------------------------------------------------------------------
 
 def assign_orders(site_id: int, wc_ids, assignee, due_at=None, by: str = "") -> list[dict]:
@@ -125,11 +136,7 @@ def assign_orders(site_id: int, wc_ids, assignee, due_at=None, by: str = "") -> 
     current = {a.order_id: a for a in db.session.execute(select(OrderAssignment).where(
         OrderAssignment.site_id == site_id, OrderAssignment.order_id.in_([o.id for o in orders.values()]))).scalars()}
     now, results = utcnow(), []
-    for wc_id in ids:
-        order = orders.get(wc_id)
-        if order is None:
-            results.append(_missing(wc_id))
-            continue
+    for wc_id, order in _found(ids, orders, results):
         before = current.get(order.id)
         previous = before.assignee_wp_user_id if before is not None else None
         if assignee is None:
@@ -177,11 +184,7 @@ def confirm_orders(site_id: int, wc_ids, outcome, note=None, *, by_wp_user_id: i
     ids = checked_ids(wc_ids)
     orders = orders_by_wc_id(site_id, ids)
     now, results = utcnow(), []
-    for wc_id in ids:
-        order = orders.get(wc_id)
-        if order is None:
-            results.append(_missing(wc_id))
-            continue
+    for wc_id, order in _found(ids, orders, results):
         db.session.add(PhoneConfirmation(site_id=site_id, order_id=order.id, outcome=outcome, note=note,
                                          by_wp_user_id=by_wp_user_id, by_name=(by_name or "")[:120], created_at=now))
         results.append({"wc_id": wc_id, "number": order.number, "ok": True, "outcome": outcome, "status": order.status})

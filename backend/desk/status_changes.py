@@ -21,7 +21,8 @@ from backend.licensing.models import Site
 from backend.orders.service import mark_missing, order_gone_message, upsert_orders
 from backend.tasks.models import WorkJob
 from backend.tasks.service import (
-    asker_locale, in_language_of, mark_running, params_of, record_item, recorded_items, start_job,
+    asker_locale, in_language_of, mark_running, open_job, params_of, record_item, record_unanswered, start_job,
+    unrecorded,
 )
 
 log = logging.getLogger(__name__)
@@ -72,11 +73,10 @@ def start_status_change(site, wc_ids, status: str, by: str | None = None) -> Wor
 def change_status_of_job(site_id: int, job_id: int, items: list[str]) -> None:
     """A task's share of a status-change job. Idempotent: an order whose result is recorded is
     skipped, so a redelivered task neither sets a status twice nor adds a second note."""
-    job = db.session.get(WorkJob, job_id)
-    if job is None or job.site_id != site_id or job.status in ("done", "failed"):
+    job = open_job(site_id, job_id)
+    if job is None:
         return
-    done = recorded_items(job_id)
-    wc_ids = [int(item) for item in items if item not in done]
+    wc_ids = [int(item) for item in unrecorded(job_id, items)]
     if not wc_ids:
         return
     mark_running(job_id)  # committed before WooCommerce is asked (`change_status`'s steps)
@@ -98,16 +98,11 @@ def _record_result(job_id: int, result: dict) -> None:
 def status_change_gave_up(site_id: int, job_id: int, items: list[str], error: str = "") -> None:
     """The task's retries are used up: the orders without a result are reported as not changed,
     so the job finishes and the desk says which ones to try again."""
-    job = db.session.get(WorkJob, job_id)
-    if job is None:
-        return
-    done = recorded_items(job_id)
-    with in_language_of(job):
+    def not_answered(item):
         message = _("WooCommerce did not answer; try again.")
-        for item in items:
-            if item not in done:
-                record_item(job_id, item, "refused", message,
-                            {"wc_id": int(item), "ok": False, "status": None, "error": message, "code": "not_answered"})
+        return "refused", message, {"wc_id": int(item), "ok": False, "status": None, "error": message,
+                                    "code": "not_answered"}
+    record_unanswered(job_id, items, not_answered)
 
 
 def results_of_job(view: dict) -> list[dict]:

@@ -7,7 +7,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 
 from backend.abandoned import service as abandoned
 from backend.activity import service as activity
-from backend.api import paginate
+from backend.api import page_number_from_query, paginate
 from backend.couriers import balances, booking, service as couriers
 from backend.desk import export, service
 from backend.districts import WC_STATES
@@ -353,11 +353,7 @@ def _sms_texts(user, row):
 @blp.get("/incomplete")
 def incomplete():
     user = require_user("view_abandoned")
-    try:
-        number = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        number = 1
-    page = paginate(abandoned.incomplete_query(user.site.id), number, INCOMPLETE_PER_PAGE)
+    page = paginate(abandoned.incomplete_query(user.site.id), page_number_from_query(request.args), INCOMPLETE_PER_PAGE)
     rows = page["items"]
     actions = abandoned.actions_of(user.site.id, [r.id for r in rows])
     items = [{"row": r, "cart": abandoned.cart_of(r), "actions": actions.get(r.id, []),

@@ -18,7 +18,7 @@ from backend.fraud.models import FraudCheck
 from backend.licensing.models import Site
 from backend.tasks.models import WorkJob
 from backend.tasks.service import (
-    asker_locale, in_language_of, job_view, params_of, record_item, recorded_items, start_job, wait_for_job,
+    asker_locale, in_language_of, job_view, open_job, params_of, record_item, recorded_items, start_job, wait_for_job,
 )
 from backend.clock import iso, utcnow
 
@@ -84,8 +84,8 @@ def pending_phone(job: WorkJob) -> str:
 def check_of_job(site_id: int, job_id: int, items: list[str]) -> None:
     """The task: ask the couriers and store the check, with the job's item, in one commit (a
     redelivered task finds the item and asks nothing)."""
-    job = db.session.get(WorkJob, job_id)
-    if job is None or job.site_id != site_id or job.status in ("done", "failed") or recorded_items(job_id):
+    job = open_job(site_id, job_id)
+    if job is None or recorded_items(job_id):
         return
     params = params_of(job)
     site = db.session.get(Site, site_id)

@@ -23,7 +23,7 @@ from backend.inventory import product_sync
 from backend.inventory.models import StockBatch, StockBatchRow, StockItem
 from backend.licensing.models import Site
 from backend.tasks.models import WorkJob
-from backend.tasks.service import asker_locale, in_language_of, record_item, recorded_items, start_job
+from backend.tasks.service import asker_locale, in_language_of, record_item, recorded_items, start_job, unrecorded
 
 MAX_ROWS = 10_000
 MAX_CSV_BYTES = 2_000_000
@@ -253,11 +253,10 @@ def batch_gave_up(site_id: int, job_id: int, items: list[str], error: str = "") 
     job = db.session.get(WorkJob, job_id)
     if job is None:
         return
-    done = recorded_items(job_id)
     with in_language_of(job):
         message = _("WooCommerce did not answer; try again.")
         rows = db.session.execute(select(StockBatchRow).where(
-            in_list(StockBatchRow.id, [int(i) for i in items if i not in done]))).scalars().all()
+            in_list(StockBatchRow.id, [int(i) for i in unrecorded(job_id, items)]))).scalars().all()
         for row in rows:
             _finish(job_id, row, "failed", message)
 

@@ -296,21 +296,35 @@ def _send_claimed(message: SmsMessage, gateway, gateway_key: str | None, unusabl
     durable, and no connection is held while it answers), and the outcome is kept at once. A
     gateway error is the task's to retry when `retried` (the claim let go and kept, then
     raised), else the message's outcome (failed, refunded). Returns the status it leaves."""
+    return ask_gateway(gateway, unusable, message.phone, message.content, message.gateway_message_id,
+                       record=lambda result: _record_outcome(message, result, gateway_key),
+                       # with backoff (sms/tasks.py); gave_up refunds
+                       let_go=(lambda error: _release(message.id, error)) if retried else None)
+
+
+def ask_gateway(gateway, unusable: str | None, phone: str, text: str, message_id: str, *, record, let_go=None) -> str:
+    """Ask the gateway to send one claimed text and keep what happened, in one remote step: the
+    claim is committed before the gateway is asked, `record(result)` (returning the status it
+    leaves) after it answered. No gateway: `unusable` is the failure; a number the gateway cannot
+    take is a refusal. A gateway error (a timeout, a 5xx, nonsense, "slow down") is recorded as
+    a failure, or, with `let_go`, handed to it (the claim let go, and kept) and raised for the
+    task to retry, "slow down" as RetryLater after the gateway's pause. Shops' messages and the
+    operators' offline alert (support/alerts.py) both go through here."""
     failed = None
     with remote_step():
         try:
             result = SendResult(False, error=unusable) if gateway is None else gateway.send(
-                msisdn=msisdn_form(message.phone), text=message.content, message_id=message.gateway_message_id)
-        except SmsGatewayError as error:  # a timeout, a 5xx, nonsense, "slow down"
-            if retried:  # with backoff (sms/tasks.py); gave_up refunds
-                _release(message.id, str(error))
-                failed = error
-            else:
+                msisdn=msisdn_form(phone), text=text, message_id=message_id)
+        except SmsGatewayError as error:
+            if let_go is None:
                 result = SendResult(False, error=str(error))
+            else:
+                let_go(str(error))
+                failed = error
         except ValueError as error:  # not a number the gateway can take
             result = SendResult(False, error=str(error))
         if failed is None:
-            outcome = _record_outcome(message, result, gateway_key)
+            outcome = record(result)
     if isinstance(failed, SmsGatewayBusy):
         raise RetryLater(failed.retry_after, str(failed)) from failed
     if failed is not None:

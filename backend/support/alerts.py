@@ -8,13 +8,12 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import func, or_, select, update
 
-from backend.commits import remote_step
 from backend.extensions import db
-from backend.integrations.sms import SendResult, SmsGatewayBusy, SmsGatewayError
-from backend.phones import msisdn_form
+from backend.integrations.sms import SendResult, SmsGatewayError
 from backend.sms.config import current_gateway, sms_settings
+from backend.sms.sending import ask_gateway
 from backend.support.models import OperatorAlert
-from backend.tasks import RetryLater, coordination, enqueue
+from backend.tasks import coordination, enqueue
 from backend.clock import utcnow
 
 # a claim this old was a worker that died while the gateway answered: ask again, same id
@@ -52,26 +51,12 @@ def send(alert_id: int) -> str:
     if alert is None:
         db.session.rollback()
         return "not claimed"  # sent, failed, or another worker holds it
-    phone, text, message_id = alert.phone, alert.content, alert.gateway_message_id
-    failed = None
     # the claim is committed first (no second worker sends it), then the outcome, or the alert
     # queued again for the retry (the task raises next), is kept
-    with remote_step():
-        try:
-            result = SendResult(False, error=unusable) if gateway is None else gateway.send(
-                msisdn=msisdn_form(phone), text=text, message_id=message_id)
-        except (SmsGatewayBusy, SmsGatewayError) as error:
-            _set(alert_id, OperatorAlert.status == "sending", status="queued", error=str(error)[:500])
-            failed = error
-        except ValueError as error:  # not a number the gateway takes
-            result = SendResult(False, error=str(error))
-        if failed is None:
-            outcome = _finish(alert_id, result, gateway_key)
-    if isinstance(failed, SmsGatewayBusy):
-        raise RetryLater(failed.retry_after, str(failed)) from failed
-    if failed is not None:
-        raise failed
-    return outcome
+    return ask_gateway(gateway, unusable, alert.phone, alert.content, alert.gateway_message_id,
+                       record=lambda result: _finish(alert_id, result, gateway_key),
+                       let_go=lambda error: _set(alert_id, OperatorAlert.status == "sending", status="queued",
+                                                 error=error[:500]))
 
 
 def gave_up(alert_id: int, error: str) -> None:

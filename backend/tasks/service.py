@@ -80,6 +80,33 @@ def recorded_items(job_id: int) -> set[str]:
     return set(db.session.execute(select(WorkJobItem.item).where(WorkJobItem.job_id == job_id)).scalars())
 
 
+def open_job(site_id: int, job_id: int) -> WorkJob | None:
+    """A task's job, or None when there is nothing left to do: gone, another shop's, or finished
+    already (a redelivered task)."""
+    job = db.session.get(WorkJob, job_id)
+    if job is None or job.site_id != site_id or job.status in ("done", "failed"):
+        return None
+    return job
+
+
+def unrecorded(job_id: int, items: list[str]) -> list[str]:
+    """The task's items still without a result, in the order given (a retried task skips the rest)."""
+    done = recorded_items(job_id)
+    return [item for item in items if item not in done]
+
+
+def record_unanswered(job_id: int, items: list[str], result_of) -> None:
+    """A task's retries are used up: every item still without a result gets `result_of(item)`,
+    an (outcome, message, data) worded in the asker's language, so the job finishes and says
+    which items to try again."""
+    job = db.session.get(WorkJob, job_id)
+    if job is None:
+        return
+    with in_language_of(job):
+        for item in unrecorded(job_id, items):
+            record_item(job_id, item, *result_of(item))
+
+
 def mark_running(job_id: int) -> None:
     db.session.execute(update(WorkJob).where(WorkJob.id == job_id, WorkJob.status == "queued").values(status="running"))
 

@@ -6,6 +6,7 @@ import io
 import re
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from backend.extensions import db
@@ -254,6 +255,40 @@ def test_an_alert_the_gateway_refuses_is_recorded_failed_and_not_resent(app, sho
     send(shop, headers, "anyone at all?")
     alerts = _alerts(app)
     assert [alert.status for alert in alerts] == ["failed"] and "Blacklisted" in alerts[0].error
+
+
+def test_an_alert_the_gateway_could_not_take_is_queued_again_for_the_retry(app, shop, gateway):  # noqa: F811
+    """429 comes back after the gateway's pause, a 5xx is raised for the task's backoff; both leave
+    the alert queued with the reason kept, and the retry sends it once."""
+    from backend.integrations.sms import SmsGatewayError
+    from backend.support.alerts import send as send_alert
+    from backend.tasks import RetryLater
+
+    headers = embed(shop, "support")
+    send(shop, headers, "a message for the alert to name")
+    with app.app_context():
+        message_id = db.session.execute(select(Message.id)).scalar_one()
+        alert = OperatorAlert(site_id=shop.site_id, message_id=message_id, phone="+8801711000999", content="help",
+                              status="queued", created_at=utcnow())
+        db.session.add(alert)
+        db.session.commit()
+        alert_id = alert.id
+        gateway.control(mode="busy")
+        with pytest.raises(RetryLater) as later:
+            send_alert(alert_id)
+        assert later.value.seconds == 1.0
+        db.session.rollback()  # as the task run does: the requeue was kept before it raised
+        status, error = db.session.execute(select(OperatorAlert.status, OperatorAlert.error)).one()
+        assert status == "queued" and "429" in error
+        gateway.control(mode="down")
+        with pytest.raises(SmsGatewayError):
+            send_alert(alert_id)
+        db.session.rollback()
+        assert db.session.execute(select(OperatorAlert.status)).scalar_one() == "queued"
+        gateway.control(mode="ok")
+        assert send_alert(alert_id) == "sent"
+        db.session.commit()
+    assert [m["sms"] for m in gateway.sent.values()] == ["help"]
 
 
 def test_the_console_saves_the_alert_phone_and_refuses_a_bad_one(app, operator_client):
