@@ -175,8 +175,9 @@ def test_every_job_names_functions_that_exist_and_a_task_where_it_runs_in_a_work
     """Jobs name their functions ("module:function") so the runner imports no domain: a
     renamed or moved function must fail here, not at 3 a.m. in the jobs process."""
     for job in JOBS:
-        assert isinstance(job.func, str), job.name
-        assert callable(job.target()), job.name
+        if job.func is not None or not job.per_shop:  # else the runner walks the shops (every_shop)
+            assert isinstance(job.func, str), job.name
+            assert callable(job.target()), job.name
         if job.per_shop:
             assert isinstance(job.shops, str) and isinstance(job.for_shop, str), job.name
             assert callable(job.shops_due()) and callable(job.shop_target()), job.name
