@@ -7,8 +7,8 @@ whose names say which reason applies, so a reader sees why and a search finds ev
 (`tests/test_commit_steps.py` counts them and refuses more):
 
 - `one_at_a_time(items)`: a walk whose every item is kept on its own — a page of a backfill or
-  of a reconciliation, a batch of products, a message of a bulk send, a shop of a job that goes
-  through every shop. It commits before it takes each item and after the last: what the previous
+  of a reconciliation, a batch of products, a courier's answer to a booking, a call of a status
+  change. It commits before it takes each item and after the last: what the previous
   item wrote survives whatever the next one does, and when taking the next item asks a shop
   (a remote walk's next page), nothing written waits open while it answers.
 - `remote_step()`: a block that asks a shop, a courier, an SMS gateway, an e-mail server or
@@ -28,9 +28,13 @@ whose names say which reason applies, so a reader sees why and a search finds ev
   where none of the shapes above fits (a failure recorded just before the task raises to be
   retried, a page kept before its progress is reported).
 
-Two cases need no step of their own: a request that answers an error but must keep what it
-wrote raises `ApiError(keeps_writes=True)` (its boundary commits), and a request that waits for
-a worker calls `tasks.service.wait_for_worker`, which commits before it waits.
+Some cases need no step of their own: a request that answers an error but must keep what it
+wrote raises `ApiError(keeps_writes=True)` (its boundary commits); a request that waits for a
+worker calls `tasks.service.wait_for_worker`, which commits before it waits; a task that only
+read before it asks a service starts with nothing written (`tasks/execution.py`); a walk whose
+every item is a `remote_step` (a bulk send's messages through `sms.sending.deliver`) is kept by
+those steps; a per-shop job run whole in one process commits after each shop in the runner's
+tenant walk (`jobs.runner.every_shop`).
 """
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager

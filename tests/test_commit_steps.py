@@ -88,3 +88,21 @@ def test_remote_step_keeps_the_answer_unless_the_block_raised(app, monkeypatch):
         except RuntimeError:
             events.append("raised")
     assert events == ["commit", "ask", "commit", "commit", "raised"]
+
+
+def test_a_lease_is_seen_at_once_and_let_go_with_the_outcome_even_after_a_failure(app, monkeypatch):
+    from backend import commits
+    from backend.extensions import db
+    events = []
+    with app.app_context():
+        monkeypatch.setattr(db.session, "commit", lambda: events.append("commit"))
+        monkeypatch.setattr(db.session, "rollback", lambda: events.append("rollback"))
+        with commits.lease(let_go=lambda: events.append("let go")):
+            events.append("run")
+        try:
+            with commits.lease(let_go=lambda: events.append("let go")):
+                raise RuntimeError("the shop failed")
+        except RuntimeError:
+            events.append("raised")
+    assert events == ["commit", "run", "let go", "commit",
+                      "commit", "rollback", "let go", "commit", "raised"]
