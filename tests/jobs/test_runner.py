@@ -138,7 +138,7 @@ def test_each_per_shop_task_runs_its_shops_work_only_under_a_lock_that_a_crash_f
 def test_a_per_shop_job_run_whole_keeps_each_shops_work_before_the_next_shops_turn(app, shop, make_shop):
     """The tenant walk (`flask jobs run-once`, the tests): a later shop's failure takes nothing
     of an earlier shop's work with it."""
-    other = make_shop()
+    other = make_shop(url="https://shop-b.example.com")
 
     def work(site_id):
         if site_id == other.site_id:
