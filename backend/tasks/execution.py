@@ -6,8 +6,9 @@ session), and inline mode commits the caller's work before it runs (`queue.enque
 that asks an outside service before it writes needs no commit of its own first.
 
 Work that asked to come back later (`RetryLater`: a 429, a shop's bulk cap) is sent again with
-that delay without counting as a failure; anything else raised is retried with backoff by dramatiq's Retries middleware, and when the retries are used up, `GaveUp` writes a
-dead letter (the operator console lists it, with a retry button) and tells the domain.
+that delay without counting as a failure; anything else raised is retried with backoff by
+dramatiq's Retries middleware, and when the retries are used up, `GaveUp` writes a dead letter
+(the operator console lists it, with a retry button) and tells the domain.
 """
 import dataclasses
 import json
