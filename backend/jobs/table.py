@@ -107,7 +107,8 @@ JOBS = [
         lane="bulk"),
     # a delivered parcel completes its WooCommerce order (each shop's own mapping)
     Job("write_courier_statuses", None, trigger_args={"minutes": 5},
-        shops="backend.couriers.writeback:sites_with_writes_due", for_shop="backend.couriers.writeback:write_site_statuses", lane="bulk"),
+        shops="backend.couriers.writeback:sites_with_writes_due",
+        for_shop="backend.couriers.writeback:write_site_statuses", lane="bulk"),
     # courier keys typed but never checked (their job lost before a worker took it) are not kept
     Job("forget_courier_key_checks", "backend.couriers.key_checks:forget_stale_checks", trigger_args={"hours": 1}),
     # abandoned checkouts: mark abandoned, send due reminders (idempotent per checkout and number), mark lost
@@ -127,8 +128,8 @@ JOBS = [
     Job("fold_aging_totals", "backend.inventory.aging:fold_aging_totals", trigger_args={"minutes": 5}),
     # the low-stock list's 30 days' sales per item: the day that left the 30 summed out (after Dhaka's midnight)
     Job("roll_sales_windows", None, trigger_args={"hours": 1},
-        shops="backend.inventory.sales:shops_with_windows_to_roll", for_shop="backend.inventory.sales:roll_sales_window",
-        lane="bulk"),
+        shops="backend.inventory.sales:shops_with_windows_to_roll",
+        for_shop="backend.inventory.sales:roll_sales_window", lane="bulk"),
     # jobs whose tasks never reached a worker (the broker was down at the commit) get them again
     # Conversions API events whose message was lost (broker down at commit) go to the workers again
     Job("queue_capi_events", "backend.adtracking.service:queue_pending", trigger_args={"minutes": 2}),
