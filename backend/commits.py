@@ -7,8 +7,8 @@ whose names say which reason applies, so a reader sees why and a search finds ev
 (`tests/test_commit_steps.py` counts them and refuses more):
 
 - `one_at_a_time(items)`: a walk whose every item is kept on its own — a page of a backfill or
-  of a reconciliation, a batch of products, a message of a bulk send, a shop of a job that goes
-  through every shop. It commits before it takes each item and after the last: what the previous
+  of a reconciliation, a batch of products, a courier's answer to a booking, a call of a status
+  change. It commits before it takes each item and after the last: what the previous
   item wrote survives whatever the next one does, and when taking the next item asks a shop
   (a remote walk's next page), nothing written waits open while it answers.
 - `remote_step()`: a block that asks a shop, a courier, an SMS gateway, an e-mail server or
@@ -20,17 +20,23 @@ whose names say which reason applies, so a reader sees why and a search finds ev
 - `before_remote_call()`: the same first half, where the answer is kept by the boundary (or
   by a step after it) rather than at once.
 - `claim()`: a row others must see before this process acts on it (a booking's invoice lock,
-  a message marked as sending, a spent ticket, a sync lease), so a second worker or a retry
-  does not act too.
+  a message marked as sending, a spent ticket), so a second worker or a retry does not act too.
+- `with lease(let_go=...)`: a claim held for a block and let go at its end (a sync run's lease
+  on its state row): what the caller wrote to take it is committed on entry, and `let_go()` is
+  committed with the block's outcome on exit (after a rollback when the block raised).
 - `keep_progress()`: a step of long work that must survive a later failure in the same run
   where none of the shapes above fits (a failure recorded just before the task raises to be
   retried, a page kept before its progress is reported).
 
-Two cases need no step of their own: a request that answers an error but must keep what it
-wrote raises `ApiError(keeps_writes=True)` (its boundary commits), and a request that waits for
-a worker calls `tasks.service.wait_for_worker`, which commits before it waits.
+Some cases need no step of their own: a request that answers an error but must keep what it
+wrote raises `ApiError(keeps_writes=True)` (its boundary commits); a request that waits for a
+worker calls `tasks.service.wait_for_worker`, which commits before it waits; a task that only
+read before it asks a service starts with nothing written (`tasks/execution.py`); a walk whose
+every item is a `remote_step` (a bulk send's messages through `sms.sending.deliver`) is kept by
+those steps; a per-shop job run whole in one process commits after each shop in the runner's
+tenant walk (`jobs.runner.every_shop`).
 """
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
@@ -75,3 +81,19 @@ def remote_step():
     db.session.commit()
     yield
     db.session.commit()
+
+
+@contextmanager
+def lease(*, let_go: Callable[[], None]):
+    """Commit what the caller wrote to take a lease (every other process sees it taken), run the
+    block, then `let_go()` and commit it with what the block wrote last (its outcome); when the
+    block raised, what it wrote is rolled back first and the lease is let go all the same."""
+    db.session.commit()
+    try:
+        yield
+    except BaseException:
+        db.session.rollback()
+        raise
+    finally:
+        let_go()
+        db.session.commit()

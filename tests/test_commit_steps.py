@@ -1,6 +1,6 @@
 """Issue 18 item 3: operations flush; the request or the job commits. A flow that must commit in
 steps does it through backend/commits.py (`one_at_a_time`, `remote_step`, `before_remote_call`,
-`claim`, `keep_progress`), and there are few of them: a pattern many flows share (each item of a
+`claim`, `lease`, `keep_progress`), and there are few of them: a pattern many flows share (each item of a
 walk kept on its own, a remote call with its answer kept) is one helper, not a commit per call
 site. This counts the steps in backend/ and refuses more than CEILING; lower it when a step goes."""
 import ast
@@ -8,8 +8,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BACKEND = ROOT / "backend"
-HELPERS = {"before_remote_call", "claim", "keep_progress", "one_at_a_time", "remote_step"}
-CEILING = 33
+HELPERS = {"before_remote_call", "claim", "keep_progress", "lease", "one_at_a_time", "remote_step"}
+CEILING = 24
 
 
 def commit_steps(source: str) -> list[int]:
@@ -88,3 +88,21 @@ def test_remote_step_keeps_the_answer_unless_the_block_raised(app, monkeypatch):
         except RuntimeError:
             events.append("raised")
     assert events == ["commit", "ask", "commit", "commit", "raised"]
+
+
+def test_a_lease_is_seen_at_once_and_let_go_with_the_outcome_even_after_a_failure(app, monkeypatch):
+    from backend import commits
+    from backend.extensions import db
+    events = []
+    with app.app_context():
+        monkeypatch.setattr(db.session, "commit", lambda: events.append("commit"))
+        monkeypatch.setattr(db.session, "rollback", lambda: events.append("rollback"))
+        with commits.lease(let_go=lambda: events.append("let go")):
+            events.append("run")
+        try:
+            with commits.lease(let_go=lambda: events.append("let go")):
+                raise RuntimeError("the shop failed")
+        except RuntimeError:
+            events.append("raised")
+    assert events == ["commit", "run", "let go", "commit",
+                      "commit", "rollback", "let go", "commit", "raised"]

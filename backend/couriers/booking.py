@@ -33,23 +33,23 @@ from sqlalchemy.exc import IntegrityError
 
 from backend.couriers.booking_writeback import write_to_woocommerce
 from backend.couriers.models import BookingAttempt, Consignment
+from backend.couriers.paced import PacedCourier
 from backend.couriers.parcels import FIELD_WORDS, invoice_of, order_label, parcel_for
 from backend.couriers.signals import booking_asked
 from backend.couriers.service import (
-    DoubleBooking, booking_courier, courier_for, courier_rate, get_account, get_settings,
-    offered_courier, register_consignment,
+    DoubleBooking, booking_courier, courier_for, get_account, get_settings, offered_courier, register_consignment,
 )
 from backend.errors import ApiError, NotFound
 from backend.commits import claim, keep_progress, one_at_a_time
 from backend.extensions import db
 from backend.integrations.couriers import ConsignmentNotFound, CourierError
 from backend.integrations.couriers.base import (
-    CourierAuthFailed, CourierRateLimited, CourierValidationError, DuplicateInvoice, ParcelRequest, TrackedStatus,
+    CourierAuthFailed, CourierValidationError, DuplicateInvoice, ParcelRequest, TrackedStatus,
 )
 from backend.licensing.models import Site
 from backend.orders.models import Order
 from backend.orders.service import order_gone_message
-from backend.tasks import RetryLater, coordination
+from backend.tasks import RetryLater
 from backend.tasks.models import WorkJob
 from backend.tasks.service import params_of, record_item, recorded_items, start_job
 from backend.clock import utcnow
@@ -207,50 +207,6 @@ def _release(row: BookingAttempt, *, uncertain: bool, error: str) -> None:
                            .execution_options(synchronize_session=False))
 
 
-# --- asking the courier, within its rate limit ------------------------------------------------------
-
-class _Paced:
-    """The courier adapter, asked within the account's rate limit across every worker
-    (`coordination.take_turn`, in Redis: COURIERS[key]["requests_per_second"]); the wait for a
-    turn is short, a longer one sends the task back to the queue instead of holding its worker.
-    A 429 from the courier: the task comes back after its Retry-After (`RetryLater`)."""
-
-    def __init__(self, courier, account):
-        self.courier = courier
-        self.service = f"{account.courier}:{account.id}"
-        self.per_second = courier_rate(account.courier)
-
-    def __getattr__(self, name):  # checks (parcel_errors) need no turn
-        return getattr(self.courier, name)
-
-    def _turn(self) -> None:
-        coordination.take_turn(self.service, self.per_second)
-
-    def status_by_invoice(self, invoice: str) -> TrackedStatus:
-        self._turn()
-        try:
-            return self.courier.status_by_invoice(invoice)
-        except CourierRateLimited as error:
-            raise RetryLater(error.retry_after or 60, error.message) from error
-
-    def create_consignment(self, parcel: ParcelRequest):
-        self._turn()
-        try:
-            return self.courier.create_consignment(parcel)
-        except CourierRateLimited as error:
-            raise RetryLater(error.retry_after or 60, error.message) from error
-
-    def create_many(self, parcels: list[ParcelRequest]):
-        # the adapter sends max_bulk parcels a call; a task holds at most ORDERS_PER_TASK of them
-        for _call in range(0, len(parcels), self.courier.max_bulk):
-            self._turn()
-        items = self.courier.create_many(parcels)
-        limited = [item.error for item in items if isinstance(item.error, CourierRateLimited)]
-        if limited:
-            raise RetryLater(max(error.retry_after or 60 for error in limited), limited[0].message)
-        return items
-
-
 # --- booking ------------------------------------------------------------------------------------
 
 def _lookup(courier, invoice: str) -> TrackedStatus | None:
@@ -288,7 +244,7 @@ def book_orders(site, order_wc_ids, courier_key: str | None = None, note: str | 
     """Book the given WooCommerce orders (by id) with a courier; one result per order, in the order
     given. `job_id`: the booking job this runs for (its claims are its own, see `_claim`)."""
     cls, account, settings = resolve_courier(site, courier_key)
-    courier = _Paced(courier_for(account), account)
+    courier = PacedCourier(courier_for(account), account)
     ids = list(dict.fromkeys(int(i) for i in order_wc_ids))[:MAX_ORDERS]
     orders, booked_before = _orders_and_consignments(site, ids)
     results: dict[int, BookingResult] = {}

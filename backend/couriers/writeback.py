@@ -8,7 +8,6 @@ from sqlalchemy import literal, select
 
 from backend.couriers import service
 from backend.couriers.models import Consignment, CourierSettings
-from backend.commits import one_at_a_time
 from backend.extensions import db
 from backend.integrations.woocommerce import WooCommerce, WooCommerceError, order_missing
 from backend.licensing.models import Site
@@ -88,18 +87,3 @@ def write_site_statuses(site_id: int) -> dict | None:
     if not mapping:
         return None
     return write_site(site, mapping)
-
-
-def write_statuses_to_woocommerce() -> dict:
-    """The job in one process (the CLI, tests): every shop with a status mapping, in turn. The
-    scheduler runs `write_site_statuses` per shop in the workers instead."""
-    report = {"sites": 0, "written": 0, "refused": 0}
-    rows = db.session.execute(select(CourierSettings.site_id).where(CourierSettings.wc_status_map != "{}")).scalars().all()
-    for site_id in one_at_a_time(rows):  # what a shop's WooCommerce took is kept before the next shop is asked
-        outcome = write_site_statuses(site_id)
-        if outcome is None:
-            continue
-        report["sites"] += 1
-        report["written"] += outcome["written"]
-        report["refused"] += outcome["refused"]
-    return report

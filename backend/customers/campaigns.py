@@ -24,7 +24,6 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from sqlalchemy import delete, exists, func, insert, literal, select, update
 
-from backend.commits import one_at_a_time
 from backend.customers import segments
 from backend.customers.models import Campaign, CampaignRecipient, SmsOptOut
 from backend.database import in_list, upsert_insert
@@ -312,9 +311,11 @@ def deliver_chunk(site_id: int, job_id: int, items: list[str]) -> None:
                     credit(site_id, campaign.unit_cost, kind="refund", reference=f"campaign-{campaign.id}-{recipient.id}",
                            note=_("Campaign SMS not sent (opted out): refunded"))
                 jobs.record_item(job_id, recipient.id, "opted_out")
-    # the messages above are claimed ("sending") and charged before the gateway is asked, and
-    # each recipient's outcome is kept before the next is taken
-    for recipient in one_at_a_time(recipients):
+    # `deliver`'s remote_step keeps what is written before the gateway is asked (the messages
+    # above claimed, "sending", and charged; the previous recipient's outcome) and the answer at
+    # once after; the last recipient's outcome is kept by the task's end (a run that fails
+    # before records it again from its message's status)
+    for recipient in recipients:
         if recipient.status != "sending" or str(recipient.id) in done:
             continue
         status = _status(campaign.id)  # (the row read above is not refreshed by the commits in between)

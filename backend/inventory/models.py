@@ -50,7 +50,7 @@ class StockItem(db.Model):
     stock_version: Mapped[int] = mapped_column(BigInteger, default=0)
     last_sold_at: Mapped[datetime | None]
     # units sold on the (Dhaka) days from `sold_since` to today (item_sales_days summed): moved by
-    # order_stored for those days, summed again when a day leaves the 30 days (roll_sales_windows)
+    # order_stored for those days, summed again when a day leaves the 30 days (the roll_sales_windows job)
     units_sold_30: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     sold_since: Mapped[date | None]
     deleted_at: Mapped[datetime | None]

@@ -229,7 +229,8 @@ def fetch_items(site_id: int, ids: list) -> int:
     if site is None:
         return 0
     api = WooCommerce.for_site(site)
-    commits.before_remote_call()
+    # only read so far: a task starts with nothing written (tasks/execution.py), so nothing
+    # written waits open while the shop answers
     products = [pid for pid, parent in ids if not parent]
     rows = []
     for product in api.get_products(products) if products else []:

@@ -4,7 +4,6 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, bindparam, func, or_, select, update
 
-from backend import commits
 from backend.database import in_list, upsert_insert
 from backend.extensions import db
 from backend.inventory.models import InventorySettings, ItemSalesDay, StockItem
@@ -120,13 +119,15 @@ def roll_sales_window(site_id: int) -> int:
         units_sold_30=units_sold_since(start), sold_since=start).execution_options(synchronize_session=False)).rowcount
 
 
-def roll_sales_windows() -> int:
-    """The job (hourly): every shop's 30 days moved to today's, a shop a commit."""
-    rolled = 0
-    shops = db.session.execute(select(InventorySettings.site_id).order_by(InventorySettings.site_id)).scalars().all()
-    for site_id in commits.one_at_a_time(shops):  # a shop's rows locked and moved, committed before the next
-        rolled += roll_sales_window(site_id)
-    return rolled
+def shops_with_windows_to_roll() -> list[int]:
+    """The hourly job's shops (each shop's roll is its own task, committed at its end, so a
+    shop's rows are locked only while its own are moved): those with an item whose 30 days
+    began before today's."""
+    start = sales_window_start()
+    stale = select(StockItem.id).where(StockItem.site_id == InventorySettings.site_id,
+                                       or_(StockItem.sold_since.is_(None), StockItem.sold_since < start))
+    return list(db.session.execute(select(InventorySettings.site_id).where(stale.exists())
+                                   .order_by(InventorySettings.site_id)).scalars())
 
 
 def record_sales(site_id: int, sales: list[tuple[int, datetime]]) -> None:

@@ -112,13 +112,27 @@ def _record(name: str, worker: str, started: datetime, error: str | None) -> Non
                        .on_conflict_do_update(index_elements=[JobLock.name], set_=values))
 
 
+def every_shop(job: Job) -> dict:
+    """A per-shop job's whole run in this process (the tenant walk): `for_shop` for every shop
+    its `shops` names, in turn, each shop's outcome committed before the next shop's turn, as
+    the scheduler's tasks do (one per shop, each committed at its end). What one shop wrote is
+    then never open while the next shop's WooCommerce or courier is asked, and survives a later
+    shop's failure. {site id: what `for_shop` answered}."""
+    outcomes = {}
+    for site_id in job.shops_due()():
+        outcomes[site_id] = job.shop_target()(site_id)
+        db.session.commit()
+    return outcomes
+
+
 def run_job(app, job: Job):
     """The whole job now, in this process: every shop in turn for a per-shop job (the CLI, the
-    tests, the demo). Commits once at the end, as a tick does."""
+    tests, the demo). Commits once at the end, as a tick does (and after each shop, `every_shop`,
+    for a per-shop job that names no all-shops function of its own)."""
     with app.app_context():
         started = utcnow()
         try:
-            result = job.target()()
+            result = every_shop(job) if job.func is None else job.target()()
             _record(job.name, WORKER, started, None)
             db.session.commit()
             log.info("job %s done: %s", job.name, result)

@@ -16,7 +16,8 @@ Two kinds of job (issue 19):
   statement or two on the database: a worker would only add a queue hop).
 
 `func` is the whole job in one process (every shop in turn, or the global job): what
-`flask jobs run-once NAME`, the tests and the demo call.
+`flask jobs run-once NAME`, the tests and the demo call. A per-shop job may leave it out: the
+runner then walks `shops()` itself, a commit per shop (`runner.every_shop`, the tenant walk).
 """
 import importlib
 from dataclasses import dataclass, field
@@ -33,7 +34,8 @@ def resolve(name: str | Callable) -> Callable:
 @dataclass(frozen=True)
 class Job:
     name: str
-    func: Callable[[], object] | str  # a function, or its "module:function" name
+    # a function, or its "module:function" name; None for a per-shop job walked by the runner
+    func: Callable[[], object] | str | None
     trigger_args: dict = field(default_factory=dict)  # the interval: {"seconds"|"minutes"|"hours": n}
     # per shop: the shops with work due now, and the work for one of them
     shops: Callable[[], list[int]] | str | None = None
@@ -44,6 +46,8 @@ class Job:
     def __post_init__(self):
         if (self.shops is None) != (self.for_shop is None):
             raise ValueError(f"job {self.name}: a per-shop job names both `shops` and `for_shop`")
+        if self.func is None and not self.per_shop:
+            raise ValueError(f"job {self.name}: a global job names its function")
         if self.per_shop and self.lane is None:
             raise ValueError(f"job {self.name}: per-shop work runs in a worker lane")
 
@@ -86,7 +90,7 @@ JOBS = [
         shops="backend.sync.service:sites_with_backfill_due", for_shop="backend.sync.service:backfill_site",
         lane="bulk"),
     # a lost push event costs at most these minutes (issue 5)
-    Job("sync_reconcile", "backend.sync.service:reconcile_all", trigger_args={"minutes": 5},
+    Job("sync_reconcile", None, trigger_args={"minutes": 5},
         shops="backend.sync.service:connected_sites", for_shop="backend.sync.service:reconcile_site", lane="bulk"),
     # accepted events whose web worker did not apply them (restart, crash), and retries
     # inventory (issue 23): products a push missed (modified_after), a shop never read backfilled
@@ -102,8 +106,8 @@ JOBS = [
         shops="backend.couriers.polling:sites_with_parcels_due", for_shop="backend.couriers.polling:poll_site",
         lane="bulk"),
     # a delivered parcel completes its WooCommerce order (each shop's own mapping)
-    Job("write_courier_statuses", "backend.couriers.writeback:write_statuses_to_woocommerce",
-        trigger_args={"minutes": 5}, shops="backend.couriers.writeback:sites_with_writes_due",
+    Job("write_courier_statuses", None, trigger_args={"minutes": 5},
+        shops="backend.couriers.writeback:sites_with_writes_due",
         for_shop="backend.couriers.writeback:write_site_statuses", lane="bulk"),
     # courier keys typed but never checked (their job lost before a worker took it) are not kept
     Job("forget_courier_key_checks", "backend.couriers.key_checks:forget_stale_checks", trigger_args={"hours": 1}),
@@ -123,7 +127,9 @@ JOBS = [
     # the aging report's totals (PostgreSQL): fold the rows the stock_items triggers appended
     Job("fold_aging_totals", "backend.inventory.aging:fold_aging_totals", trigger_args={"minutes": 5}),
     # the low-stock list's 30 days' sales per item: the day that left the 30 summed out (after Dhaka's midnight)
-    Job("roll_sales_windows", "backend.inventory.sales:roll_sales_windows", trigger_args={"hours": 1}, lane="bulk"),
+    Job("roll_sales_windows", None, trigger_args={"hours": 1},
+        shops="backend.inventory.sales:shops_with_windows_to_roll",
+        for_shop="backend.inventory.sales:roll_sales_window", lane="bulk"),
     # jobs whose tasks never reached a worker (the broker was down at the commit) get them again
     # Conversions API events whose message was lost (broker down at commit) go to the workers again
     Job("queue_capi_events", "backend.adtracking.service:queue_pending", trigger_args={"minutes": 2}),

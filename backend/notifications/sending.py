@@ -7,7 +7,6 @@ from decimal import Decimal
 
 from sqlalchemy import select, update
 
-from backend.commits import before_remote_call
 from backend.couriers.models import Consignment
 from backend.database import in_list
 from backend.errors import ApiError
@@ -189,7 +188,8 @@ def write_email_event(site_id: int, send_id: int) -> str:
     site = db.session.get(Site, site_id)
     order_wc_id, value = row.order_wc_id, email_value(row)
     api = WooCommerce.for_site(site, retries=1)
-    before_remote_call()  # nothing written stays open while the shop answers
+    # only read so far: a task starts with nothing written (tasks/execution.py), so nothing
+    # written waits open while the shop answers
     try:
         api.set_order_meta(order_wc_id, {service.EMAIL_META: value})
     except WooCommerceError as error:

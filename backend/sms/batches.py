@@ -11,7 +11,6 @@ from flask_babel import gettext as _
 from sqlalchemy import insert, select, update
 
 from backend.activity import service as activity
-from backend.commits import one_at_a_time
 from backend.extensions import db
 from backend.licensing.models import Site
 from backend.phones import InvalidPhone, normalise_phone
@@ -96,8 +95,10 @@ def deliver_batch(site_id: int, job_id: int, items: list[str]) -> None:
     the gateway is asked, and one left "sending" by a killed worker is asked again with the same
     message id, which the gateway recognises."""
     done = jobs.recorded_items(job_id)
-    # a message's outcome and its job item are kept before the next message is taken
-    for item in one_at_a_time(items):
+    # each message's claim is kept before the gateway is asked, and its outcome at once after
+    # (`deliver`'s remote_step); its job item is kept by the next message's step, the last by the
+    # task's end: a run that fails in between records it again from the message's status
+    for item in items:
         if item in done:
             continue
         # claimed: `deliver` commits it before the gateway is asked

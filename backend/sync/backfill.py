@@ -36,7 +36,6 @@ from backend.orders.wire import InvalidOrder, normalise_order
 from backend.sync.models import SyncKind, SyncState, SyncStatus
 from backend.sync.state import (
     SyncBusy,
-    claim,
     cursor_of,
     export_for,
     leased,
@@ -80,8 +79,7 @@ def run_backfill(site_id: int, *, budget_seconds: float | None = None, on_page=N
 
     `on_page(state)` is called after each committed page (progress output, tests).
     """
-    state = claim(site_id, SyncKind.BACKFILL)
-    with leased(state.id):  # commits the run's outcome as it lets the lease go
+    with leased(site_id, SyncKind.BACKFILL) as state:  # commits the run's outcome as it lets the lease go
         return _backfill(site_id, state, budget_seconds, on_page)
 
 

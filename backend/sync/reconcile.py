@@ -17,7 +17,7 @@ from backend.integrations.woocommerce_export import ExportUnavailable
 from backend.licensing.models import Site
 from backend.sync.backfill import request_backfill, store_page
 from backend.sync.models import SyncKind, SyncState, SyncStatus
-from backend.sync.state import SyncBusy, claim, cursor_of, export_for, leased, remember_export, renew, state_for
+from backend.sync.state import SyncBusy, cursor_of, export_for, leased, remember_export, renew, state_for
 from backend.clock import utcnow
 
 log = logging.getLogger(__name__)
@@ -26,9 +26,8 @@ log = logging.getLogger(__name__)
 def run_reconcile(site_id: int) -> int:
     """Pull orders modified since the checkpoint (minus the overlap) and upsert them.
     Returns how many orders came back (changed or not). Does nothing before the first backfill."""
-    state = claim(site_id, SyncKind.RECONCILE)
-    state_id = state.id
-    with leased(state_id):  # commits the run's outcome as it lets the lease go
+    with leased(site_id, SyncKind.RECONCILE) as state:  # commits the run's outcome as it lets the lease go
+        state_id = state.id
         checkpoint = parse_wc_time(cursor_of(state).get("after"))
         if checkpoint is None:
             return 0
@@ -107,12 +106,3 @@ def reconcile_site(site_id: int) -> str:
         db.session.rollback()
         log.exception("reconciliation of site %s failed", site_id)
         return "failed"
-
-
-def reconcile_all() -> dict:
-    """The 5-minute job in one process (the CLI, tests): every connected shop in turn. The
-    scheduler runs `reconcile_site` per shop in the workers instead."""
-    report = {"reconciled": 0, "queued_backfills": 0, "busy": 0, "failed": 0}
-    for site_id in commits.one_at_a_time(connected_sites()):  # a shop's outcome is kept before the next
-        report[reconcile_site(site_id)] += 1
-    return report

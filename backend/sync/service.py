@@ -29,7 +29,7 @@ from backend.sync.events import (
     prune_seen_events,
     sites_with_inbox_due,
 )
-from backend.sync.reconcile import connected_sites, reconcile_all, reconcile_site, run_reconcile
+from backend.sync.reconcile import connected_sites, reconcile_site, run_reconcile
 from backend.sync.models import SyncKind
 from backend.sync.state import (
     OWNER,
@@ -51,7 +51,7 @@ __all__ = [
     "EXPORT_ORDER_FIELDS", "FULL_ORDER_FIELDS", "INBOX_ATTEMPTS", "INBOX_ORPHAN_AFTER", "OWNER", "UNSTORED_ALARM",
     "UNSTORED_KEPT", "EventFailure", "InvalidItem", "SyncBusy", "accept_events", "apply_events", "apply_inbox", "apply_or_accept",
     "backfill_in_progress", "backfill_queued", "claim", "connected_sites", "export_for", "progress_text",
-    "prune_seen_events", "recent_event_failure", "reconcile_all", "request_backfill", "run_backfill",
+    "prune_seen_events", "recent_event_failure", "request_backfill", "run_backfill",
     "run_reconcile", "state_for", "status_of",
     # the scheduler's per-shop entry points (backend/jobs/table.py)
     "SyncKind", "apply_site_inbox", "backfill_site", "lock_name", "reconcile_site", "sites_with_backfill_due", "sites_with_inbox_due",

@@ -59,7 +59,7 @@ def lock_name(kind: str) -> str:
 
 
 def claim(site_id: int, kind: str) -> SyncState:
-    """Take the site's lease for this kind (committed at once) or raise SyncBusy.
+    """Take the site's lease for this kind (not committed: `leased` does) or raise SyncBusy.
 
     A run under the shop's lock for this kind (the scheduled per-shop task, `flask sync
     backfill`) takes the lease whoever holds it: every run takes that lock first, and a dead
@@ -77,7 +77,6 @@ def claim(site_id: int, kind: str) -> SyncState:
         .where(SyncState.id == state.id, free)
         .values(lease_until=now + timedelta(seconds=current_app.config["SYNC_LEASE_SECONDS"]), lease_owner=_owner())
     ).rowcount
-    commits.claim()
     if not taken:
         raise SyncBusy(f"site {site_id}: a {kind} is already running elsewhere")
     db.session.refresh(state)
@@ -89,23 +88,21 @@ def renew(state: SyncState) -> None:
 
 
 def release(state_id: int) -> None:
-    """Let the lease go, committed with what the run wrote last (its outcome: DONE, FAILED, the
-    checkpoint). A run that raised rolled back first (`leased`)."""
+    """Let the lease go (the next run, here or elsewhere, may take it)."""
     db.session.execute(update(SyncState).where(SyncState.id == state_id, SyncState.lease_owner == _owner())
                        .values(lease_until=None, lease_owner=None))
-    commits.claim()  # the lease let go: the next run, here or elsewhere, may take it
 
 
 @contextmanager
-def leased(state_id: int):
-    """The run under a claimed lease: released at the end, after a rollback if it raised."""
-    try:
-        yield
-    except BaseException:
-        db.session.rollback()
-        raise
-    finally:
-        release(state_id)
+def leased(site_id: int, kind: str):
+    """A run under the site's lease for this kind (SyncBusy when another process holds it): the
+    lease is seen by every other process before the run starts, and let go in the same commit
+    as what the run wrote last (its outcome: DONE, FAILED, the checkpoint); after a rollback
+    when the run raised. Yields the state row."""
+    state = claim(site_id, kind)
+    state_id = state.id
+    with commits.lease(let_go=lambda: release(state_id)):
+        yield state
 
 
 def cursor_of(state: SyncState) -> dict:

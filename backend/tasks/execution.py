@@ -1,10 +1,14 @@
 """Running one task: in a worker (from the broker) or inline (the unit tests' mode).
 
 A task run is a job boundary, like a request: it commits once when it returns and rolls back
-when it raises. Work that asked to come back later (`RetryLater`: a 429, a shop's bulk cap) is
-sent again with that delay without counting as a failure; anything else raised is retried with
-backoff by dramatiq's Retries middleware, and when the retries are used up, `GaveUp` writes a
-dead letter (the operator console lists it, with a retry button) and tells the domain.
+when it raises. It starts with nothing written: a worker runs it in a fresh app context (its own
+session), and inline mode commits the caller's work before it runs (`queue.enqueue`), so a task
+that asks an outside service before it writes needs no commit of its own first.
+
+Work that asked to come back later (`RetryLater`: a 429, a shop's bulk cap) is sent again with
+that delay without counting as a failure; anything else raised is retried with backoff by
+dramatiq's Retries middleware, and when the retries are used up, `GaveUp` writes a dead letter
+(the operator console lists it, with a retry button) and tells the domain.
 """
 import dataclasses
 import json

@@ -9,6 +9,8 @@ from backend.couriers import service
 from backend.couriers.models import Consignment
 from backend.extensions import db
 from backend.integrations.couriers import ParcelRequest
+from backend.jobs.runner import every_shop
+from backend.jobs.table import JOBS_BY_NAME
 from backend.orders.models import Order
 from backend.phones import is_valid_phone
 
@@ -51,3 +53,11 @@ def book_at_sandbox(site, n, prefix="P") -> list[int]:
                                                 parcel.tracking_code, Decimal("500"), 1000 + i, status=parcel.status,
                                                 booked_at=utcnow() - timedelta(hours=2)).id)
     return pks
+
+
+def write_statuses() -> dict:
+    """The courier status write-back job's whole run in this process (`flask jobs run-once`),
+    summed over the shops it wrote for."""
+    outcomes = [o for o in every_shop(JOBS_BY_NAME["write_courier_statuses"]).values() if o is not None]
+    return {"sites": len(outcomes), "written": sum(o["written"] for o in outcomes),
+            "refused": sum(o["refused"] for o in outcomes)}

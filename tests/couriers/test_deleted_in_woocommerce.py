@@ -3,10 +3,9 @@ without the hooks that tell Bikri: the order is marked deleted, the owner reads 
 longer exists in WooCommerce.", and it is not asked about again."""
 from sqlalchemy import select
 
-from backend.couriers.writeback import write_statuses_to_woocommerce
 from backend.extensions import db
 from backend.orders.models import Order
-from tests.couriers.helpers import complete_delivered_orders, deliver
+from tests.couriers.helpers import complete_delivered_orders, deliver, write_statuses
 from tests.couriers.test_booking import book, bookable, shop  # noqa: F401  (fixture)
 
 GONE = "This order no longer exists in WooCommerce."
@@ -38,10 +37,10 @@ def test_status_write_back_marks_a_deleted_order_and_leaves_it(app, shop, steadf
     deliver(app, ids)
     shop.store.data.delete(ids[1], force=True)
     with app.app_context():
-        report = write_statuses_to_woocommerce()
+        report = write_statuses()
     assert (report["written"], report["refused"]) == (1, 1)
     assert deleted_at(app, shop.site_id, ids[1]) is not None and deleted_at(app, shop.site_id, ids[0]) is None
     asked = shop.store.data.requests
     with app.app_context():
-        assert write_statuses_to_woocommerce() == {"sites": 1, "written": 0, "refused": 0}
+        assert write_statuses() == {"sites": 1, "written": 0, "refused": 0}
     assert shop.store.data.requests == asked, "not asked about again"

@@ -1,10 +1,10 @@
 """Courier status → WooCommerce order status, by the shop's mapping, against the sandbox store."""
 from sqlalchemy import select
 
-from backend.couriers.writeback import sites_with_writes_due, write_statuses_to_woocommerce
+from backend.couriers.writeback import sites_with_writes_due
 from backend.extensions import db
 from backend.orders.models import Order
-from tests.couriers.helpers import complete_delivered_orders, deliver
+from tests.couriers.helpers import complete_delivered_orders, deliver, write_statuses
 from tests.couriers.test_booking import book, bookable, shop  # noqa: F401  (fixture)
 
 
@@ -14,14 +14,14 @@ def test_delivered_parcels_complete_their_orders_once(app, shop, steadfast):
     complete_delivered_orders(shop)
     with app.app_context():
         assert sites_with_writes_due() == []  # booked parcels: their status maps to nothing
-        assert write_statuses_to_woocommerce()["written"] == 0  # nothing delivered yet
+        assert write_statuses()["written"] == 0  # nothing delivered yet
     deliver(app, ids[:2])
     with app.app_context():
         assert sites_with_writes_due() == [shop.site_id]
     shop.store.data.refuse_status[ids[1]] = ("woocommerce_rest_invalid_status", "Status locked by another plugin.")
 
     with app.app_context():
-        report = write_statuses_to_woocommerce()
+        report = write_statuses()
     assert (report["written"], report["refused"]) == (1, 1)
     assert shop.store.data.order(ids[0])["status"] == "completed"
     assert shop.store.data.order(ids[1])["status"] == "processing"  # refused: kept, tried again next run
@@ -31,8 +31,8 @@ def test_delivered_parcels_complete_their_orders_once(app, shop, steadfast):
 
     del shop.store.data.refuse_status[ids[1]]
     with app.app_context():
-        assert write_statuses_to_woocommerce()["written"] == 1
-        assert write_statuses_to_woocommerce()["written"] == 0  # written once, not again
+        assert write_statuses()["written"] == 1
+        assert write_statuses()["written"] == 0  # written once, not again
         assert sites_with_writes_due() == []
     assert shop.store.data.order(ids[1])["status"] == "completed"
 
@@ -42,5 +42,5 @@ def test_without_a_mapping_nothing_is_written(app, shop, steadfast):
     book(shop, ids)
     deliver(app, ids)
     with app.app_context():
-        assert write_statuses_to_woocommerce() == {"sites": 0, "written": 0, "refused": 0}
+        assert write_statuses() == {"sites": 0, "written": 0, "refused": 0}
     assert shop.store.data.order(ids[0])["status"] == "processing"

@@ -11,6 +11,8 @@ from sqlalchemy import select
 from backend.extensions import db
 from backend.inventory import aging, product_sync, sales
 from backend.inventory.models import ItemSalesDay, StockItem
+from backend.jobs.runner import every_shop
+from backend.jobs.table import JOBS_BY_NAME
 from backend.orders.models import Order, OrderItem
 from backend.orders.service import delete_orders, upsert_orders
 from backend.clock import in_dhaka, utcnow
@@ -166,11 +168,12 @@ def test_a_day_leaving_the_30_days_is_summed_out(app, shop):
         db.session.execute(StockItem.__table__.update().where(StockItem.site_id == shop.site_id, StockItem.wc_id == 701)
                            .values(sold_since=start - timedelta(days=1), units_sold_30=7))
         db.session.commit()
-        assert sales.roll_sales_windows() == 1
-        db.session.commit()
+        assert sales.shops_with_windows_to_roll() == [shop.site_id]
+        assert every_shop(JOBS_BY_NAME["roll_sales_windows"]) == {shop.site_id: 1}
         item = db.session.execute(select(StockItem).where(StockItem.site_id == shop.site_id, StockItem.wc_id == 701)).scalar_one()
         assert (item.units_sold_30, item.sold_since) == (2, start)
         assert sales.roll_sales_window(shop.site_id) == 0  # nothing left to move today
+        assert sales.shops_with_windows_to_roll() == []
 
 
 def _store_items(site_id):

@@ -135,6 +135,32 @@ def test_each_per_shop_task_runs_its_shops_work_only_under_a_lock_that_a_crash_f
     assert app.config["SHOP_LOCK_SECONDS"] <= 60
 
 
+def test_a_per_shop_job_run_whole_keeps_each_shops_work_before_the_next_shops_turn(app, shop, make_shop):
+    """The tenant walk (`flask jobs run-once`, the tests): a later shop's failure takes nothing
+    of an earlier shop's work with it."""
+    other = make_shop(url="https://shop-b.example.com")
+
+    def work(site_id):
+        if site_id == other.site_id:
+            raise RuntimeError("this shop's WooCommerce is down")
+        db.session.execute(update(EmbedTicket).where(EmbedTicket.site_id == site_id).values(display_name="walked"))
+        return "done"
+
+    shop.post("/api/v1/embed/tickets", json={"wp_user_id": 1, "display_name": "A", "role": "editor", "page": "home"})
+    job = Job("test_walk", None, trigger_args={"hours": 1}, shops=lambda: [shop.site_id, other.site_id],
+              for_shop=work, lane="bulk")
+    assert runner.run_job(app, job) is None  # the run failed, at the second shop
+    with app.app_context():
+        assert [t.display_name for t in db.session.query(EmbedTicket)] == ["walked"]
+        assert runner.every_shop(Job("test_walk", None, trigger_args={"hours": 1}, shops=lambda: [shop.site_id],
+                                     for_shop=work, lane="bulk")) == {shop.site_id: "done"}
+
+
+def test_a_global_job_names_its_function():
+    with pytest.raises(ValueError):
+        Job("test_global", None, trigger_args={"hours": 1})
+
+
 def test_a_backfill_left_by_a_killed_worker_resumes_at_the_next_tick(app, clock, store, connected):
     """The dead run's lease row says "running until five minutes from now"; its shop lock is
     gone (it died), so the scheduled run takes the backfill over at once and resumes it."""
@@ -175,8 +201,9 @@ def test_every_job_names_functions_that_exist_and_a_task_where_it_runs_in_a_work
     """Jobs name their functions ("module:function") so the runner imports no domain: a
     renamed or moved function must fail here, not at 3 a.m. in the jobs process."""
     for job in JOBS:
-        assert isinstance(job.func, str), job.name
-        assert callable(job.target()), job.name
+        if job.func is not None or not job.per_shop:  # else the runner walks the shops (every_shop)
+            assert isinstance(job.func, str), job.name
+            assert callable(job.target()), job.name
         if job.per_shop:
             assert isinstance(job.shops, str) and isinstance(job.for_shop, str), job.name
             assert callable(job.shops_due()) and callable(job.shop_target()), job.name

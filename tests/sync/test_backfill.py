@@ -192,6 +192,7 @@ def test_restart_starts_over_and_cannot_interrupt_a_running_one(app, store, conn
     assert again.status_code == 202 and again.json["backfill"]["done"] == 0
     with app.app_context():
         service.claim(connected.site_id, "backfill")  # someone is running it
+        db.session.commit()
     busy = connected.post("/api/v1/sync/backfill", json={"restart": True})
     assert busy.status_code == 409 and busy.json["error"]["code"] == "backfill_running"
 

@@ -43,7 +43,7 @@ def test_first_run_queues_the_backfill(app, store, connected):
     with app.app_context():
         db.session.execute(delete(SyncState).where(SyncState.site_id == connected.site_id))
         db.session.commit()
-    assert runner.run_job(app, RECONCILE)["queued_backfills"] == 1
+    assert runner.run_job(app, RECONCILE) == {connected.site_id: "queued_backfills"}
     assert connected.get("/api/v1/sync/status").json["backfill"]["status"] == "queued"
 
 
@@ -54,8 +54,8 @@ def test_one_broken_shop_does_not_stop_the_others(app, make_store, connect_shop)
     backfilled(app, bad)
     bad_store.data.fail_remaining = 1000
     good_store.data.touch(3, status="returned")
-    report = runner.run_job(app, RECONCILE)
-    assert report["reconciled"] == 2
+    report = runner.run_job(app, RECONCILE)  # each shop's outcome, committed before the next shop's turn
+    assert report == {good.site_id: "reconciled", bad.site_id: "reconciled"}
     assert stored(app, good.site_id)[3].status == "returned"
     assert "critical error" in bad.get("/api/v1/sync/status").json["reconcile"]["last_error"]
     bad_store.data.fail_remaining = 0

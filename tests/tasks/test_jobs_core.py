@@ -35,6 +35,11 @@ def comes_back_later(site_id):
     raise RetryLater(0.01, "busy")
 
 
+@task("test.core_finds_nothing_written", lane="transactional")
+def finds_nothing_written(site_id):
+    RUNS.append(db.session().in_transaction())
+
+
 @pytest.fixture(autouse=True)
 def clear_runs():
     RUNS.clear()
@@ -106,6 +111,22 @@ def test_retry_later_is_not_a_failure_until_it_never_gets_its_turn(app, shop):
         db.session.commit()
         assert RUNS == ["asked"] * 3
         assert "come back later" in db.session.execute(select(DeadTask.error)).scalar_one()
+
+
+def test_a_task_starts_with_nothing_written(app, shop):
+    """Tasks that ask an outside service first (adtracking.send_event, notifications.email,
+    inventory.fetch_items) rely on it: what their caller wrote is committed before they run, so
+    no write of it waits open while the service answers."""
+    with app.app_context():
+        job = service.start_job(shop.site_id, "squares", [1], record_squares)
+        db.session.commit()
+        db.session.execute(update(WorkJob).where(WorkJob.id == job.id).values(error="the caller's write"))
+        assert db.session().in_transaction()
+        enqueue(finds_nothing_written, site_id=shop.site_id)
+        assert RUNS[-1] is False
+        db.session.rollback()
+        committed = db.session.execute(select(WorkJob.error).where(WorkJob.id == job.id)).scalar_one()
+        assert committed == "the caller's write"  # kept before the task ran
 
 
 def test_work_is_refused_before_anything_is_written_when_the_broker_is_down(app, shop):
