@@ -30,8 +30,7 @@ whose names say which reason applies, so a reader sees why and a search finds ev
 
 Some cases need no step of their own: a request that answers an error but must keep what it
 wrote raises `ApiError(keeps_writes=True)` (its boundary commits); a request that waits for a
-worker calls `tasks.service.wait_for_worker`, which commits before it waits; a task that only
-read before it asks a service starts with nothing written (`tasks/execution.py`); a walk whose
+worker calls `tasks.service.wait_for_worker`, which commits before it waits; a walk whose
 every item is a `remote_step` (a bulk send's messages through `sms.sending.deliver`) is kept by
 those steps; a per-shop job run whole in one process commits after each shop in the runner's
 tenant walk (`jobs.runner.every_shop`).

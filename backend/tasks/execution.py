@@ -2,8 +2,10 @@
 
 A task run is a job boundary, like a request: it commits once when it returns and rolls back
 when it raises. It starts with nothing written: a worker runs it in a fresh app context (its own
-session), and inline mode commits the caller's work before it runs (`queue.enqueue`), so a task
-that asks an outside service before it writes needs no commit of its own first.
+session), and inline mode commits the caller's work before it runs (`queue.enqueue`). A task
+that asks an outside service after reading still ends its reading transaction first
+(`commits.before_remote_call`): no transaction, not even a reading one, stays open while the
+outside service answers.
 
 Work that asked to come back later (`RetryLater`: a 429, a shop's bulk cap) is sent again with
 that delay without counting as a failure; anything else raised is retried with backoff by
