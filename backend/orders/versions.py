@@ -23,7 +23,7 @@ ORDER_FIELDS = ("id", "wc_id", "status", "excluded_from_sales", "deleted_at", "d
                 "date_completed_gmt", "content_hash", "total", "subtotal", "discount_total", "shipping_total",
                 "refunded_total", "customer_id", "source_type", "utm_source", "utm_medium", "utm_campaign", "referrer",
                 "created_via", "click_source", "shipped_gmt", "delivered_gmt", "date_paid_gmt", "refunds", "phone",
-                "wc_customer_id", "billing_name", "district")
+                "wc_customer_id", "billing_name", "billing_email", "district")
 ITEM_FIELDS = ("order_id", "product_id", "variation_id", "quantity", "total")
 
 
