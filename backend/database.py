@@ -1,6 +1,7 @@
 """Small database helpers shared by domains."""
 from datetime import date, datetime
 from decimal import Decimal
+from types import SimpleNamespace
 
 import orjson
 from sqlalchemy import Text, TypeDecorator, any_, bindparam, cast, column, func, select
@@ -96,6 +97,38 @@ def insert_rows_together(writes: list[tuple]) -> None:
                                    for n, (table, rows, _options) in enumerate(writes)})
 
 
+def update_rows(table, rows: list[dict], *, key: str, where=None) -> None:
+    """UPDATE many rows (all with the same keys) in one statement: each row's `key` column names
+    the row, its other columns the values set. `where(table, incoming)` adds a condition (a
+    module-level function, as in `insert_rows`: the statement is kept per set of arguments).
+    PostgreSQL: one `UPDATE … FROM json_to_recordset(:rows)`, whatever the number of rows;
+    SQLite: an executemany."""
+    if not rows:
+        return
+    connection = db.session.connection()
+    columns = tuple(rows[0])
+    shape = ("update", table, columns, key, where, connection.dialect.name)
+    statement = _STATEMENTS.get(shape)
+    if connection.dialect.name == "postgresql":
+        if statement is None:
+            source = _recordset(table, columns, "rows")
+            statement = table.update().where(table.c[key] == source.c[key]).values(
+                {name: source.c[name] for name in columns if name != key})
+            if where is not None:
+                statement = statement.where(where(table, source))
+            statement = _STATEMENTS[shape] = statement
+        connection.execute(statement, {"rows": _rows_json(table, rows, connection.dialect)})
+        return
+    if statement is None:
+        binds = {name: bindparam(f"incoming_{name}", type_=table.c[name].type) for name in columns}
+        statement = table.update().where(table.c[key] == binds[key]).values(
+            {name: bind for name, bind in binds.items() if name != key})
+        if where is not None:  # `incoming.c.name` as on PostgreSQL: here the executemany's parameter
+            statement = statement.where(where(table, SimpleNamespace(c=SimpleNamespace(**binds))))
+        statement = _STATEMENTS[shape] = statement
+    connection.execute(statement, [{f"incoming_{name}": value for name, value in row.items()} for row in rows])
+
+
 def _shape(table, rows, conflict=None, update=(), add=(), where=None, returning=()) -> tuple:
     """What the statement for these rows depends on (its cache key)."""
     return (table, tuple(rows[0]), None if conflict is None else tuple(conflict), tuple(update), tuple(add), where,
@@ -113,11 +146,16 @@ def _rows_json(table, rows: list[dict], dialect) -> str:
 _STATEMENTS: dict = {}
 
 
-def _postgresql_insert(table, columns, conflict, update, add, where, returning, param="rows"):
+def _recordset(table, columns, param):
+    """The rows sent as one JSON text (`_rows_json`), as a table: `json_to_recordset(:param)`."""
     types = [table.c[name].type for name in columns]
-    source = func.json_to_recordset(cast(bindparam(param, type_=Text()), JSON)).table_valued(
+    return func.json_to_recordset(cast(bindparam(param, type_=Text()), JSON)).table_valued(
         *[column(name, kind.impl_instance if isinstance(kind, TypeDecorator) else kind) for name, kind in zip(columns, types)]
     ).render_derived(name="incoming_rows", with_types=True)
+
+
+def _postgresql_insert(table, columns, conflict, update, add, where, returning, param="rows"):
+    source = _recordset(table, columns, param)
     statement = postgresql_insert(table).from_select(list(columns), select(*[source.c[name] for name in columns]))
     statement = _on_conflict(statement, table, conflict, update, add, where)
     return statement.returning(*[table.c[name] for name in returning]) if returning else statement

@@ -135,8 +135,10 @@ def paced(url: str, token: str, seconds: float, per_second: float, respond_async
     not applied within 60 s is counted as never applied."""
     import psycopg
 
-    # newer versions than anything the saturation phase sent: every event is applied, none skipped
-    payloads = payloads or bodies(int(seconds * per_second) + 10, seed=4, first=10_000_000)
+    # newer versions than anything the saturation phase sent: every event is applied, none skipped.
+    # The same store (seed 3) as the orders stored: a quarter move their status, the rest are
+    # re-saves (a store of another seed would make every event a new customer, items and totals)
+    payloads = payloads or bodies(int(seconds * per_second) + 10, seed=3, first=10_000_000)
     headers = request_headers(token, respond_async)
     lock, latencies, visible, statuses, applied, lost = threading.Lock(), [], [], {}, [0], [0]
     total = min(int(seconds * per_second), len(payloads))

@@ -171,8 +171,8 @@ def _queue_new(site_id: int, event_pks: list[int]) -> None:
 
 def record_orders(site_id: int, changes, bulk_load: bool) -> int:
     """Purchase for each new order (not a backfill's history, not older than Meta takes)."""
-    if bulk_load:
-        return 0
+    if bulk_load or not any(change.is_new and change.new is not None for change in changes):
+        return 0  # only a new order is a Purchase: an update's batch reads no settings
     settings = _enabled_settings(site_id)
     if settings is None:
         return 0

@@ -39,7 +39,7 @@ from decimal import Decimal
 from sqlalchemy import and_, case, delete, func, insert, or_, select, update
 
 from backend.couriers.models import Consignment
-from backend.database import in_list, on_postgresql, upsert_insert
+from backend.database import in_list, insert_rows, on_postgresql
 from backend.extensions import db
 from backend.fraud.service import CANCELLED_WC, DELIVERED_PARCELS, DELIVERED_WC, RETURNED_PARCELS, RETURNED_WC
 from backend.orders.models import Customer, Order, OrderItem
@@ -157,11 +157,9 @@ def refresh(customer_ids) -> None:
     gone = [i for i in ids if i not in rows]
     if gone:
         db.session.execute(delete(CustomerStats).where(in_list(CustomerStats.customer_id, gone)))
-    if rows:
-        statement = upsert_insert(CustomerStats).values(list(rows.values()))
-        db.session.execute(statement.on_conflict_do_update(
-            index_elements=["customer_id"],
-            set_={c: statement.excluded[c] for c in next(iter(rows.values())) if c not in ("customer_id", "site_id")}))
+    if rows:  # one statement whose text never changes (a multi-row VALUES was compiled afresh for every count)
+        insert_rows(CustomerStats.__table__, list(rows.values()), conflict=("customer_id",),
+                    update=tuple(c for c in next(iter(rows.values())) if c not in ("customer_id", "site_id")))
     db.session.execute(delete(CustomerProduct).where(in_list(CustomerProduct.customer_id, ids)))
     _insert_products(rows)
     _copy_keys_to_tags(in_list(CustomerTag.customer_id, ids))
@@ -207,7 +205,7 @@ def _insert_products(rows: dict[int, dict]) -> None:
                **{k: row[k] for k in SORT_KEYS}}
               for customer_id, row in rows.items() for product_id in sorted(products.get(customer_id, ()))]
     if values:
-        db.session.execute(insert(CustomerProduct), values)
+        insert_rows(CustomerProduct.__table__, values)
 
 
 def _copy_keys_to_tags(which) -> None:

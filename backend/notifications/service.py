@@ -232,6 +232,7 @@ def update_settings(site: Site, values: dict, by: str) -> dict:
         if name in values:
             setattr(settings, name, values[name])
     settings.updated_at, settings.updated_by = utcnow(), by
+    db.session().info.pop(_RULES_KEY, None)  # the claims of this transaction read the new rules
     for status, changes in (values.get("statuses") or {}).items():
         rule = rules.get(status)
         if rule is None:
@@ -318,11 +319,31 @@ def _schedule(site_id: int, due: list[datetime]) -> None:
         enqueue("notifications.dispatch", site_id=site_id, delay_seconds=(max(later) - now).total_seconds() + 1)
 
 
+_RULES_KEY = "notification_rules"
+
+
+def _rules_switched_on(site_id: int) -> dict[str, tuple[bool, bool]]:
+    """{status: (sms, email)} of the shop's rules with a channel on, read once per transaction:
+    a courier poll applies its parcels one by one and each change claims, so reading the rules
+    for every parcel cost a query (and ORM rows) each time. `update_settings` forgets them."""
+    session = db.session()
+    session.connection()  # in the writer's transaction, whose end forgets what was read in it
+    transaction = session.get_transaction()
+    kept = session.info.get(_RULES_KEY)
+    if kept is None or kept[0] is not transaction:
+        kept = session.info[_RULES_KEY] = (transaction, {})
+    rules = kept[1].get(site_id)
+    if rules is None:
+        rules = kept[1][site_id] = {status: (bool(rule.sms), bool(rule.email))
+                                    for status, rule in rules_of(site_id).items() if rule.sms or rule.email}
+    return rules
+
+
 def claim(site_id: int, candidates: list[dict]) -> int:
     """Claim one row per (order, status, channel) for `candidates` ({order_wc_id, status, phone,
     courier?, consignment?}) whose status has a rule switched on; queue the shop's dispatch after
     the commit. Returns how many rows were new."""
-    rules = {status: rule for status, rule in rules_of(site_id).items() if rule.sms or rule.email}
+    rules = _rules_switched_on(site_id)
     if not rules:
         return 0
     settings = db.session.get(NotificationSettings, site_id)
@@ -333,13 +354,14 @@ def claim(site_id: int, candidates: list[dict]) -> int:
         rule = rules.get(item["status"])
         if rule is None:
             continue
+        by_sms, by_email = rule
         base = {"site_id": site_id, "order_wc_id": item["order_wc_id"], "status": item["status"], "state": "pending",
                 "phone": item.get("phone"), "courier": item.get("courier"), "consignment": item.get("consignment"),
                 "created_at": now}
-        if rule.sms:
+        if by_sms:
             held = quiet_end if quiet_end and item["status"] not in URGENT else None
             rows.append({**base, "channel": "sms", "due_at": held or now})
-        if rule.email and item["status"] in EMAIL_EVENTS:
+        if by_email and item["status"] in EMAIL_EVENTS:
             rows.append({**base, "channel": "email", "due_at": now})
     return _insert_claims(site_id, rows)
 

@@ -23,7 +23,7 @@ ORDER_FIELDS = ("id", "wc_id", "status", "excluded_from_sales", "deleted_at", "d
                 "date_completed_gmt", "content_hash", "total", "subtotal", "discount_total", "shipping_total",
                 "refunded_total", "customer_id", "source_type", "utm_source", "utm_medium", "utm_campaign", "referrer",
                 "created_via", "click_source", "shipped_gmt", "delivered_gmt", "date_paid_gmt", "refunds", "phone",
-                "wc_customer_id", "billing_name", "district")
+                "wc_customer_id", "billing_name", "billing_email", "district")
 ITEM_FIELDS = ("order_id", "product_id", "variation_id", "quantity", "total")
 
 
@@ -55,10 +55,23 @@ def read_versions(site_id: int, wc_ids) -> dict:
     """{wc_id: (order mapping, [item mappings])} of the stored versions of these orders."""
     if not wc_ids:
         return {}
-    connection = db.session.connection()
-    orders = {row.wc_id: row for row in connection.execute(
+    return with_items(read_orders(site_id, wc_ids))
+
+
+def read_orders(site_id: int, wc_ids) -> dict:
+    """{wc_id: order mapping} of the stored versions of these orders, without their items: what
+    tells a re-save that changed nothing from a change (`upsert_normalised`) before the items
+    of the changed ones are read (`with_items`)."""
+    if not wc_ids:
+        return {}
+    return {row.wc_id: row for row in db.session.connection().execute(
         select(*[Order.__table__.c[f] for f in ORDER_FIELDS])
         .where(Order.site_id == site_id, in_list(Order.wc_id, wc_ids))).mappings()}
+
+
+def with_items(orders: dict) -> dict:
+    """{wc_id: (order mapping, [item mappings])} for order mappings from `read_orders`."""
+    connection = db.session.connection()
     items = defaultdict(list)
     ids = [row["id"] for row in orders.values()]
     if ids:

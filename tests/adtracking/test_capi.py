@@ -259,3 +259,26 @@ def test_a_real_worker_sends_the_event_queued_by_the_order_and_retries_a_5xx(app
     while time.monotonic() < deadline and events(app, shop.site_id)[0].status != "sent":
         time.sleep(0.2)
     assert [(e.status, e.attempts) for e in events(app, shop.site_id)] == [("sent", 1)]
+
+
+def test_an_update_batch_reads_no_settings_and_a_new_order_in_it_still_purchases(app, client, shop, graph, monkeypatch):
+    """Only a new order is a Purchase: a batch of updates skips the settings' read, while a
+    batch with one new order among updates records its Purchase (and no other)."""
+    configure(shop, client)
+    with app.app_context():
+        upsert_orders(shop.site_id, [order(6101)])
+        db.session.commit()
+        reads = []
+        real = service._enabled_settings
+        monkeypatch.setattr(service, "_enabled_settings", lambda site_id: reads.append(site_id) or real(site_id))
+        moved = order(6101, status="completed")
+        moved["date_modified_gmt"] = (utcnow() - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%S")
+        upsert_orders(shop.site_id, [moved])
+        db.session.commit()
+        assert reads == []
+        moved = order(6101, status="on-hold")
+        moved["date_modified_gmt"] = (utcnow() - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%S")
+        upsert_orders(shop.site_id, [moved, order(6102)])
+        db.session.commit()
+        assert reads == [shop.site_id]
+    assert [(e.order_wc_id, e.kind) for e in events(app, shop.site_id)] == [(6101, "purchase"), (6102, "purchase")]
