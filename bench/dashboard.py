@@ -26,6 +26,7 @@ How the store is made (say it plainly, it matters for the figures):
     .venv/bin/python bench/dashboard.py              # 1,000,000 orders, PostgreSQL
     .venv/bin/python bench/dashboard.py --db sqlite  # the same on SQLite (target ≤ 200 ms)
     .venv/bin/python bench/dashboard.py --orders 200000 --repeat 10
+    .venv/bin/python bench/dashboard.py --orders 20000 --parcels-only  # the courier answers alone
 """
 import argparse
 import contextlib
@@ -540,6 +541,8 @@ def main():
     parser.add_argument("--products", type=int, default=2_000)
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--ingest", type=int, default=3000, help="orders for the ingest comparison (0: skip)")
+    parser.add_argument("--parcels-only", action="store_true",
+                        help="only the courier status answers (no widgets, no order ingest): with --orders 20000, a few minutes")
     args = parser.parse_args()
     os.environ.setdefault("BIKRI_INSTANCE_DIR", tempfile.mkdtemp(prefix="bikri-bench-"))
     target = TARGET_P95_MS[args.db]
@@ -553,8 +556,12 @@ def main():
             url = stack.enter_context(throwaway_database()).replace("postgresql://", "postgresql+psycopg://")
         app, session, sites = store(args, url)
 
-        client = app.test_client()
         gc.freeze()  # as backend/wsgi.py does once the web process has started
+        if args.parcels_only:
+            parcel_answers(app, sites, args.ingest)
+            print(f"load average {started_load} at the start, {loadavg()} at the end")
+            return
+        client = app.test_client()
         with app.app_context():
             time_widgets(app, client, session, 2)  # warm caches and connections
         results = time_widgets(app, client, session, args.repeat)
@@ -579,14 +586,19 @@ def main():
                   f"({(1 - with_ / without) * 100:.0f}% slower)")
             print(f"  per order: without rollups {_cpu_per(cpu_without, 2 * args.ingest)}; "
                   f"with rollups {_cpu_per(cpu_with, 2 * args.ingest)}")
-            (without, cpu_without), (with_, cpu_with) = (status_ingest(app, sites[1], args.ingest, with_rollups=False),
-                                                         status_ingest(app, sites[2], args.ingest, with_rollups=True))
-            print(f"courier status answers through apply_status, commits of 100 ({args.ingest:,} parcels × 2 changes):")
-            print(f"  without the parcel rollup {without:,.0f} answers/s; with it {with_:,.0f} answers/s "
-                  f"({(1 - with_ / without) * 100:.0f}% slower)")
-            print(f"  per answer: without the parcel rollup {_cpu_per(cpu_without, 2 * args.ingest)}; "
-                  f"with it {_cpu_per(cpu_with, 2 * args.ingest)}")
+            parcel_answers(app, sites, args.ingest)
         print(f"load average {started_load} at the start, {loadavg()} at the end")
+
+
+def parcel_answers(app, sites, parcels: int) -> None:
+    """Courier status answers with and without the parcel rollup (sites 2 and 3: fresh parcels each)."""
+    (without, cpu_without), (with_, cpu_with) = (status_ingest(app, sites[1], parcels, with_rollups=False),
+                                                 status_ingest(app, sites[2], parcels, with_rollups=True))
+    print(f"courier status answers through apply_status, commits of 100 ({parcels:,} parcels × 2 changes):")
+    print(f"  without the parcel rollup {without:,.0f} answers/s; with it {with_:,.0f} answers/s "
+          f"({(1 - with_ / without) * 100:.0f}% slower)")
+    print(f"  per answer: without the parcel rollup {_cpu_per(cpu_without, 2 * parcels)}; "
+          f"with it {_cpu_per(cpu_with, 2 * parcels)}")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from decimal import ROUND_CEILING, Decimal
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, insert, or_, select, update
+from sqlalchemy import and_, bindparam, case, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from backend.activity import service as activity
@@ -366,12 +366,54 @@ def lock_parcel(consignment_pk: int):
     written already — a read before the first write would see a version another writer may
     replace."""
     connection = db.session.connection()
-    query = select(*[Consignment.__table__.c[f] for f in PARCEL_FIELDS]).where(Consignment.id == consignment_pk)
+    query = _PARCEL_VERSION
     if connection.dialect.name == "postgresql":
-        query = query.with_for_update()
+        query = _PARCEL_VERSION_LOCKED
     elif not connection.connection.dbapi_connection.in_transaction:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
-    return connection.execute(query).mappings().one_or_none()
+    return connection.execute(query, {"pk": consignment_pk}).mappings().one_or_none()
+
+
+# A poll applies its answers one by one: the statements of `lock_parcel` and `apply_status` are
+# built once, with bound parameters, not for every answer (building them cost about a fifth of
+# an answer's CPU). The SQL is the same as when they were built in place.
+_PARCEL_VERSION = (select(*[Consignment.__table__.c[f] for f in PARCEL_FIELDS])
+                   .where(Consignment.id == bindparam("pk")))
+_PARCEL_VERSION_LOCKED = _PARCEL_VERSION.with_for_update()
+
+
+def _status_statements():
+    c = Consignment
+    pk = bindparam("pk", type_=c.__table__.c.id.type)
+    observed = bindparam("observed_at", type_=c.__table__.c.status_observed_at.type)
+    status = bindparam("new_status", type_=c.__table__.c.status.type)
+    word = bindparam("courier_word", type_=c.__table__.c.courier_status.type)
+    now = bindparam("now", type_=c.__table__.c.status_changed_at.type)
+    next_check = bindparam("next_check", type_=c.__table__.c.next_check_at.type)
+    newer = or_(c.status_observed_at.is_(None), c.status_observed_at < observed)
+    not_final = c.status.not_in(FINAL_STATUSES)
+
+    def change(collected):
+        return (update(c).where(c.id == pk, not_final, c.status != status, newer)
+                .values(status=status, courier_status=word, status_observed_at=observed, status_changed_at=now,
+                        collected_amount=collected)
+                .returning(*[c.__table__.c[f] for f in PARCEL_FIELDS])
+                .execution_options(synchronize_session=False))
+    same_and_newer = and_(c.status == status, newer)
+    bookkeeping = (
+        update(c).where(c.id == pk)
+        .values(last_checked_at=case((or_(c.last_checked_at.is_(None), c.last_checked_at < observed), observed),
+                                     else_=c.last_checked_at),
+                next_check_at=case((c.status.in_(FINAL_STATUSES), None), else_=next_check),
+                status_observed_at=case((same_and_newer, observed), else_=c.status_observed_at),
+                courier_status=case((same_and_newer, word), else_=c.courier_status),
+                check_failures=0, last_error=None)
+        .execution_options(synchronize_session=False))
+    # delivered: the COD is collected; any other status keeps what was collected
+    return {True: change(c.cod_amount), False: change(c.collected_amount)}, bookkeeping
+
+
+_STATUS_CHANGE, _BOOKKEEPING = _status_statements()
 
 
 def next_check_after(observed_at: datetime, poll_minutes: int) -> datetime:
@@ -393,37 +435,21 @@ def apply_status(consignment_pk: int, site_id: int, tracked: TrackedStatus, obse
     rollup follows at once, or, for a bulk run (`defer_rollup`), with the batch's other changes
     just before it commits."""
     now = now or utcnow()
-    c = Consignment
-    newer = or_(c.status_observed_at.is_(None), c.status_observed_at < observed_at)
-    not_final = c.status.not_in(FINAL_STATUSES)
+    word = tracked.courier_status[:60]
+    params = {"pk": consignment_pk, "observed_at": observed_at, "new_status": tracked.status, "courier_word": word,
+              "now": now, "next_check": next_check_after(observed_at, poll_minutes)}
     before = lock_parcel(consignment_pk)  # the version this change replaces
-    after = db.session.execute(
-        update(c).where(c.id == consignment_pk, not_final, c.status != tracked.status, newer)
-        .values(status=tracked.status, courier_status=tracked.courier_status[:60], status_observed_at=observed_at,
-                status_changed_at=now,
-                collected_amount=c.cod_amount if tracked.status == DELIVERED else c.collected_amount)
-        .returning(*[c.__table__.c[f] for f in PARCEL_FIELDS])
-        .execution_options(synchronize_session=False)
-    ).mappings().one_or_none()
+    # a final status never changes again; older news is ignored; the same status is no change
+    after = db.session.execute(_STATUS_CHANGE[tracked.status == DELIVERED], params).mappings().one_or_none()
     changed = after is not None
     if changed:
         parcel_changed.send(None, bulk=defer_rollup, changes=[(before, after)])
         db.session.execute(insert(ConsignmentStatusChange).values(
             consignment_pk=consignment_pk, site_id=site_id, status=tracked.status,
-            courier_status=tracked.courier_status[:60], source=source, observed_at=observed_at, created_at=now))
+            courier_status=word, source=source, observed_at=observed_at, created_at=now))
     # Bookkeeping whatever the answer: when we asked, and when to ask next (never, once final);
     # the same status asked later moves its observation time on (so older news stays older).
-    same_and_newer = and_(c.status == tracked.status, newer)
-    db.session.execute(
-        update(c).where(c.id == consignment_pk)
-        .values(last_checked_at=case((or_(c.last_checked_at.is_(None), c.last_checked_at < observed_at), observed_at),
-                                     else_=c.last_checked_at),
-                next_check_at=case((c.status.in_(FINAL_STATUSES), None),
-                                   else_=next_check_after(observed_at, poll_minutes)),
-                status_observed_at=case((same_and_newer, observed_at), else_=c.status_observed_at),
-                courier_status=case((same_and_newer, tracked.courier_status[:60]), else_=c.courier_status),
-                check_failures=0, last_error=None)
-        .execution_options(synchronize_session=False))
+    db.session.execute(_BOOKKEEPING, params)
     return changed
 
 

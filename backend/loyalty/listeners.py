@@ -48,10 +48,20 @@ def on_order_stored(site_id: int, *, changes, bulk_load: bool) -> None:
         service.settle_orders(site_id, settled)
 
 
+def parcel_key(version) -> tuple | None:
+    """What of a parcel version its order's points depend on: whose order it is, and the outcome
+    its status gives the order (`outcome_of`: delivered, returned, or none whatever the order's
+    status). in review → pending → on hold moves no points. None: no version."""
+    if version is None:
+        return None
+    return version["site_id"], version.get("order_wc_id"), outcome_of(None, version["status"])
+
+
 def on_parcel_changed(_sender, *, changes, bulk: bool) -> None:
     by_site = defaultdict(set)
     for old, new in changes:
-        if new is not None and new.get("order_wc_id") and (old is None or old["status"] != new["status"]):
+        # a booking (no old version) always counts: its parcel's status now overrides the order's
+        if new is not None and new.get("order_wc_id") and (old is None or parcel_key(old) != parcel_key(new)):
             by_site[new["site_id"]].add(new["order_wc_id"])
     for site_id, wc_ids in by_site.items():
         service.settle_orders(site_id, wc_ids)

@@ -150,7 +150,9 @@ def settle_orders(site_id: int, wc_ids) -> int:
     the writer's transaction (listeners): no commit, nothing remote. Returns the points moved."""
     wc_ids = sorted(set(wc_ids))
     settings = _settings_if_any(site_id)
-    if not wc_ids:
+    if not wc_ids or settings is None:
+        # no settings row: the programme was never set up, so no order ever earned (an earn
+        # needs it on, and the row is never deleted): nothing to settle, nor to read
         return 0
     # orders that never earned and cannot earn now (programme off) cost one query
     positions = _positions(site_id, wc_ids)

@@ -435,10 +435,22 @@ def _parcel_event(old_status: str | None, new_status: str, courier_word: str | N
     return None, None
 
 
+def _may_notify(old, new) -> bool:
+    """Whether a parcel's change can claim a message or raise an alert, decided without reading
+    the parcel: most shops switch no rule on, and most changes (in review → pending → on hold
+    and back) raise no alert, yet each cost a poll's answer two reads. An alert follows from the
+    statuses (the courier's word can only take one away: "out for delivery" is a message, not an
+    alert); a message needs a rule switched on (`claim` claims nothing without one)."""
+    if _parcel_event(old["status"] if old else None, new["status"], None)[1] is not None:
+        return True
+    return bool(_rules_switched_on(new["site_id"]))
+
+
 def record_parcel_changes(changes) -> None:
     """`parcel_changed`: courier statuses become status messages (shipped, out for delivery,
     delivered, returned) and shop alerts (returned, partial delivery, on hold)."""
-    moved = [(old, new) for old, new in changes if new is not None and (old is None or old["status"] != new["status"])]
+    moved = [(old, new) for old, new in changes if new is not None and (old is None or old["status"] != new["status"])
+             and _may_notify(old, new)]
     if not moved:
         return
     parcels = {row.id: row for row in db.session.execute(

@@ -89,3 +89,62 @@ def test_a_change_of_what_points_depend_on_is_settled(app, shop, monkeypatch, ch
         monkeypatch.setattr(service, "settle_orders", lambda site_id, ids: calls.append(sorted(ids)))
         upsert_orders(shop.site_id, [order(1, **{"status": "completed", **change}, minutes=1)])
         assert calls == [[1]]
+
+
+# (parcel, status) in turn, as polls apply them: parcels of orders 1 and 2 (completed by the shop:
+# booked, the parcel decides), of order 3 (processing), and a second parcel for order 1
+PARCEL_WALK = [
+    ("a", "pending"), ("b", "pending"), ("c", "pending"), ("a", "hold"), ("b", "hold"), ("a", "pending"),
+    ("a", "delivered_approval_pending"), ("a", "delivered"), ("b", "returned"), ("c", "hold"), ("c", "delivered"),
+    ("d", "pending"), ("d", "cancelled_approval_pending"), ("d", "returned"),
+]
+
+
+def parcel_walk(app, shop):
+    """The ledger after each step of PARCEL_WALK (parcel d is booked for order 1 after a is delivered)."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from backend.clock import utcnow
+    from backend.couriers import service as couriers
+    from backend.integrations.couriers import TrackedStatus
+    from backend.licensing.models import Site
+
+    with app.app_context():
+        turn_on(shop.site_id, points_per_100=10)
+        upsert_orders(shop.site_id, [order(1, status="completed"), order(2, status="completed"), order(3)])
+        site = db.session.get(Site, shop.site_id)
+        pks = {name: couriers.register_consignment(site, name, "steadfast", f"C{name}", None, Decimal("1250"),
+                                                   order_wc_id=wc_id).id
+               for name, wc_id in (("a", 1), ("b", 2), ("c", 3))}
+        db.session.commit()
+    states, start = [], utcnow()
+    for minute, (name, status) in enumerate(PARCEL_WALK, start=1):
+        with app.app_context():
+            if name not in pks:
+                site = db.session.get(Site, shop.site_id)
+                pks[name] = couriers.register_consignment(site, name, "steadfast", f"C{name}", None, Decimal("1250"),
+                                                          order_wc_id=1).id
+            couriers.apply_status(pks[name], shop.site_id, TrackedStatus(status, status), start + timedelta(minutes=minute),
+                                  source="poll", poll_minutes=30)
+            db.session.commit()
+            states.append(((name, status), db.session.execute(
+                select(LoyaltyEntry.order_wc_id, LoyaltyEntry.kind, LoyaltyEntry.points, LoyaltyEntry.uncollected)
+                .where(LoyaltyEntry.site_id == shop.site_id).order_by(LoyaltyEntry.id)).all()))
+    return states
+
+
+def test_parcel_moves_that_keep_the_outcome_are_skipped_and_give_the_same_ledger(app, make_shop, monkeypatch):
+    settled = []
+    real = service.settle_orders
+    monkeypatch.setattr(service, "settle_orders", lambda site_id, ids: settled.append(sorted(ids)) or real(site_id, ids))
+    skipping = parcel_walk(app, make_shop(url=f"https://loyalty-parcels-{next(sites)}.example.com"))
+    # the orders stored, the three bookings, then only what moves an outcome: a delivered, b returned,
+    # c delivered, d booked (its status now overrides order 1's), d returned
+    assert settled == [[1, 2, 3], [1], [2], [3], [1], [2], [3], [1], [1]]
+    monkeypatch.setattr(listeners, "parcel_key", lambda version: object())  # every change followed
+    following = parcel_walk(app, make_shop(url=f"https://loyalty-parcels-all-{next(sites)}.example.com"))
+    for (step, got), (_step, expected) in zip(skipping, following):
+        assert got == expected, step
+    kinds = {kind for _step, entries in skipping for _o, kind, *_rest in entries}
+    assert {"earn", "reverse"} <= kinds  # the walk moved points both ways

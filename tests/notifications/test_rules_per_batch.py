@@ -63,3 +63,45 @@ def test_a_rule_switched_in_the_batch_or_after_it_is_followed(app, shop, fund, p
         _move(shop, pks[2], "pending", 1)
         db.session.commit()
     assert sorted(s["order_wc_id"] for s in sends(app, shop)) == [611, 613]
+
+
+
+def test_a_shop_with_no_rule_on_reads_nothing_for_a_plain_move_but_still_gets_its_alerts(app, shop, fund, parcel,
+                                                                                          monkeypatch):
+    from sqlalchemy import event, select
+
+    from backend.notifications.models import Alert
+
+    fund(shop, 100)
+    monkeypatch.setattr(service, "_schedule", lambda site_id, due: None)
+    configure(shop, statuses={status: OFF for status in service.STATUSES})
+    store(app, shop, [order(n, "processing") for n in (621, 622, 623, 624)])
+    pks = [parcel(shop, n) for n in (621, 622, 623, 624)]
+    reads = []  # the claim's reading of the parcel (its courier's word, for "out for delivery")
+
+    def note(_conn, _cursor, statement, *_args):
+        if statement.lstrip().upper().startswith("SELECT") and "courier_status" in statement:
+            reads.append(statement)
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", note)
+        try:
+            for pk in pks[:3]:
+                _move(shop, pk, "pending", 1)  # no rule on, no alert: nothing to read
+            assert reads == []
+            # an alert needs no rule: returned, partly delivered and on hold still ring the bell
+            _move(shop, pks[0], "returned", 2)
+            _move(shop, pks[1], "partial_delivered", 2)
+            _move(shop, pks[2], "hold", 2)
+            db.session.commit()
+            assert reads != []
+        finally:
+            event.remove(db.engine, "before_cursor_execute", note)
+        kinds = sorted(db.session.execute(select(Alert.kind).where(Alert.site_id == shop.site_id)).scalars())
+    assert kinds == ["hold", "partial", "returned"]
+    assert sends(app, shop) == []
+    # a rule switched on: the same plain move claims its message (the skip is for shops without one)
+    configure(shop, statuses={"shipped": ON})
+    with app.app_context():
+        _move(shop, pks[3], "pending", 1)
+        db.session.commit()
+    assert [(s["order_wc_id"], s["status"]) for s in sends(app, shop)] == [(624, "shipped")]
