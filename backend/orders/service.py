@@ -72,6 +72,14 @@ def _only_time_moved(record: NormalOrder, old) -> bool:
     return (milestones["shipped_gmt"], milestones["delivered_gmt"]) == (old["shipped_gmt"], old["delivered_gmt"])
 
 
+def _split(items: list, test) -> tuple[list, list]:
+    """(the items that pass `test`, the others), each in the order given."""
+    passed, failed = [], []
+    for item in items:
+        (passed if test(item) else failed).append(item)
+    return passed, failed
+
+
 def _older_stored(table, incoming):
     """The re-save's guard: only over an older stored time (the orders' locks already ensure it)."""
     return table.c.date_modified_gmt < incoming.c.date_modified_gmt
@@ -102,13 +110,12 @@ def upsert_normalised(site_id: int, records: list[NormalOrder], *, recount: bool
     # changed (a note, a meta field: the same content hash, a newer time) only moves its time,
     # in one statement for the batch; the rest below is for the versions that may change more.
     stored_orders = versions.read_orders(site_id, [records[i].wc_id for i in chosen])
-    resaved = [i for i in chosen if _only_time_moved(records[i], stored_orders.get(records[i].wc_id))]
+    resaved, chosen = _split(chosen, lambda i: _only_time_moved(records[i], stored_orders.get(records[i].wc_id)))
     if resaved:
         update_rows(Order.__table__, [{"id": stored_orders[records[i].wc_id]["id"], "date_modified_gmt": records[i].modified,
                                        "synced_at": now} for i in resaved], key="id", where=_older_stored)
         for i in resaved:
             outcomes[i] = APPLIED
-        chosen = [i for i in chosen if i not in set(resaved)]
         if not chosen:
             return outcomes
     wc_ids = [records[i].wc_id for i in chosen]
