@@ -9,7 +9,6 @@
 
 Run: .venv/bin/python bench/activity.py [--entries N] [--changes N] [--runs R]
 """
-import argparse
 import os
 import statistics
 import sys
@@ -19,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import migrated_app, throwaway_database, timed_reads  # noqa: E402
+from bench.common import bench_app, sizes_parser, timed_reads  # noqa: E402
 
 TARGET_ADDED_P99_MS = 2.0
 TARGET_LIST_P95_MS = 50.0
@@ -184,23 +183,14 @@ def db_count(app, site_id):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--entries", type=int, default=5_000_000)
-    parser.add_argument("--changes", type=int, default=1000)
-    parser.add_argument("--runs", type=int, default=40)
+    parser = sizes_parser(entries=5_000_000, changes=1000, runs=40)
     parser.add_argument("--status-only", action="store_true", help="part 1 only")
     args = parser.parse_args()
-    with throwaway_database() as url:
-        os.environ.setdefault("BIKRI_INSTANCE_DIR", "/tmp/bikri-bench-activity")
-        from backend.extensions import db
-        app = migrated_app(url)
+    with bench_app("activity") as app:
         site_id = site(app)
         fill(app, site_id, args.entries)
         ok = status_changes(app, site_id, args.changes)
         failures = 0 if args.status_only else lists(app, site_id, args.runs)
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
         print(f"\nverdict: status change {'ok' if ok else 'OVER'}; list: {failures} case(s) over the target")
 
 

@@ -6,23 +6,18 @@ requests/s and p50/p99 beside the targets (issue 3: >= 800 requests/s, p99 <= 20
 
     make bench          # or: .venv/bin/python bench/auth.py --seconds 15 --connections 8
 """
-import argparse
 import os
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import activated_site, run_wrk, running_service, verdict  # noqa: E402
+from common import activated_site, run_wrk, running_service, sizes_parser, verdict  # noqa: E402
 
 TARGET_RPS, TARGET_P99_MS = 800, 20.0
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=int, default=15)
-    parser.add_argument("--connections", type=int, default=8)
-    parser.add_argument("--port", type=int, default=5791)
-    args = parser.parse_args()
+    args = sizes_parser(seconds=15, connections=8, port=5791).parse_args()
     with running_service(args.port) as (base, env):
         token = activated_site(base, env)
         result = run_wrk(f"{base}/api/v1/license", connections=args.connections, seconds=args.seconds,

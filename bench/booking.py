@@ -14,7 +14,6 @@ and the total time from the request to the job's last result.
 
     .venv/bin/python bench/booking.py [--orders 500] [--latency-ms 500] [--workers 2] [--threads 4]
 """
-import argparse
 import json
 import subprocess
 import sys
@@ -27,7 +26,7 @@ import psycopg
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, flask, free_port, service_env, throwaway_database, verdict, web_process  # noqa: E402
+from common import ROOT, flask, free_port, service_env, sizes_parser, throwaway_database, verdict, web_process  # noqa: E402
 
 TARGET_ANSWER_MS, TARGET_WC_CALLS = 300, 10
 WC_KEY = "ck_sandbox_0000000000000000000000000000000000000000"
@@ -52,8 +51,7 @@ def wait_until(check, seconds: float, what: str):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--orders", type=int, default=500)
+    parser = sizes_parser(orders=500)
     parser.add_argument("--latency-ms", type=int, default=500, help="the sandbox Steadfast's time per call")
     parser.add_argument("--workers", type=int, default=2, help="bulk worker processes")
     parser.add_argument("--threads", type=int, default=4, help="threads per worker")

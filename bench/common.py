@@ -1,6 +1,7 @@
 """Shared by the benchmarks: a throwaway PostgreSQL database, the web process as shipped
 (gunicorn.conf.py), worker processes, wrk as the load generator in a separate process, a paced
 (open-loop) load generator for arrival rates, and CPU accounting of the processes."""
+import argparse
 import asyncio
 import contextlib
 import json
@@ -360,6 +361,15 @@ def machine_busy() -> tuple[float, float]:
     return (sum(values) - idle) / ticks, sum(values) / ticks
 
 
+def sizes_parser(**sizes) -> argparse.ArgumentParser:
+    """The bench's command line, starting with its sizes: a whole-number option per keyword
+    (`--name`, underscores as dashes), the keyword's value its default. Other options are added to it."""
+    parser = argparse.ArgumentParser()
+    for name, default in sizes.items():
+        parser.add_argument(f"--{name.replace('_', '-')}", type=int, default=default)
+    return parser
+
+
 def verdict(ok: bool) -> str:
     return "OK" if ok else "MISSED"
 
@@ -389,6 +399,25 @@ def migrated_app(url: str, **config):
     with app.app_context():
         upgrade()
     return app
+
+
+@contextlib.contextmanager
+def bench_app(name: str, **config):
+    """`migrated_app(url, **config)` on a throwaway database, its instance folder
+    /tmp/bikri-bench-<name> unless BIKRI_INSTANCE_DIR names one; its connections are closed on
+    leaving, before the database is dropped."""
+    with throwaway_database() as url:
+        os.environ.setdefault("BIKRI_INSTANCE_DIR", f"/tmp/bikri-bench-{name}")
+        # backend's modules are imported once the instance folder is set, as in migrated_app
+        from backend.extensions import db
+
+        app = migrated_app(url, **config)
+        try:
+            yield app
+        finally:
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
 
 
 def timed_reads(read, runs: int) -> tuple:

@@ -15,7 +15,6 @@ fresh session as a worker runs them; "flat" means it does not grow with the batc
 
 Run: .venv/bin/python bench/inventory.py [--products N] [--orders N] [--skus N] [--runs R]
 """
-import argparse
 import gc
 import os
 import statistics
@@ -26,15 +25,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import migrated_app, throwaway_database, verdict  # noqa: E402
+from bench.common import bench_app, sizes_parser, verdict  # noqa: E402
 
 TARGET_CALLS, TARGET_MS = 50, 50.0
 WC_KEY, WC_SECRET = "ck_bench_0123456789abcdef0123456789abcdef01234567", "cs_bench_0123456789abcdef0123456789abcdef01234567"
 
 
-def make_app(url):
-    return migrated_app(url, ALLOW_PRIVATE_SHOP_HOSTS=True, BROKER_URL="inline://",
-                        QUEUE_NAMESPACE=f"bench-inventory-{os.getpid()}")
+# the service as the inventory benches (and the wishlist's) run it: the sandbox store on
+# 127.0.0.1, tasks run inline
+APP_CONFIG = {"ALLOW_PRIVATE_SHOP_HOSTS": True, "BROKER_URL": "inline://",
+              "QUEUE_NAMESPACE": f"bench-inventory-{os.getpid()}"}
 
 
 def activate(app, site_url, **keys):
@@ -180,16 +180,10 @@ def timed(fn, runs):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--products", type=int, default=50_000)
-    parser.add_argument("--orders", type=int, default=1_000_000)
-    parser.add_argument("--skus", type=int, default=5_000)
-    parser.add_argument("--runs", type=int, default=40)
+    parser = sizes_parser(products=50_000, orders=1_000_000, skus=5_000, runs=40)
     parser.add_argument("--skip-batch", action="store_true", help="only the stock list and aging timings")
     args = parser.parse_args()
-    with throwaway_database() as url:
-        os.environ.setdefault("BIKRI_INSTANCE_DIR", "/tmp/bikri-bench-inventory")
-        app = make_app(url)
+    with bench_app("inventory", **APP_CONFIG) as app:
         print("== batch of SKUs against the sandbox store (PostgreSQL, tasks inline)")
         for result in ([] if args.skip_batch else batch_part(app, [1_000, args.skus])):
             print(f"  {result['skus']:5,} SKUs: WooCommerce calls {result['calls']:3d} (target <= {TARGET_CALLS} for 5,000) "

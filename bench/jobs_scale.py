@@ -18,7 +18,6 @@ started at the same moment. Printed beside their targets:
 
     .venv/bin/python bench/jobs_scale.py [--shops 2000] [--workers 2] [--threads 16] [--latency-ms 100]
 """
-import argparse
 import json
 import os
 import subprocess
@@ -32,7 +31,7 @@ import psycopg
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, cpu_seconds, flask, free_port, service_env, throwaway_database, verdict  # noqa: E402
+from common import ROOT, cpu_seconds, flask, free_port, service_env, sizes_parser, throwaway_database, verdict  # noqa: E402
 
 INTERVAL = 300  # both jobs' interval in the job table (seconds)
 TARGET_FAN_OUT = 10.0  # seconds for one tick to queue every shop's task
@@ -108,8 +107,7 @@ print(json.dumps(results))
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--shops", type=int, default=2000)
+    parser = sizes_parser(shops=2000)
     parser.add_argument("--workers", type=int, default=2, help="bulk-lane worker processes")
     parser.add_argument("--threads", type=int, default=16, help="threads per worker")
     parser.add_argument("--latency-ms", type=int, default=100, help="the Steadfast sandbox's answer time")

@@ -12,8 +12,6 @@ what the delivered orders earned less the holds that were granted; each order ea
 Prints the figure beside the target "exact under 200 concurrent ops", and the ops' p95.
 Run: .venv/bin/python bench/loyalty_ledger.py [--ops 200] [--threads 20] [--accounts 5]
 """
-import argparse
-import os
 import random
 import statistics
 import sys
@@ -26,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import migrated_app, throwaway_database  # noqa: E402
+from bench.common import bench_app, sizes_parser  # noqa: E402
 
 TARGET = "exact under 200 concurrent ops"
 
@@ -147,21 +145,11 @@ def run(app, site_id: int, ops: int, threads: int, accounts: int) -> bool:
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--ops", type=int, default=200)
-    parser.add_argument("--threads", type=int, default=20)
-    parser.add_argument("--accounts", type=int, default=5)
-    args = parser.parse_args()
-    with throwaway_database() as url:
-        os.environ.setdefault("BIKRI_INSTANCE_DIR", "/tmp/bikri-bench-loyalty")
-        from backend.extensions import db
-        app = migrated_app(url, SQLALCHEMY_ENGINE_OPTIONS={"pool_size": args.threads + 2, "max_overflow": 0},
-                           BROKER_URL="inline://", QUEUE_NAMESPACE=f"bench-loyalty-{uuid.uuid4().hex[:8]}")
+    args = sizes_parser(ops=200, threads=20, accounts=5).parse_args()
+    with bench_app("loyalty", SQLALCHEMY_ENGINE_OPTIONS={"pool_size": args.threads + 2, "max_overflow": 0},
+                   BROKER_URL="inline://", QUEUE_NAMESPACE=f"bench-loyalty-{uuid.uuid4().hex[:8]}") as app:
         site_id = setup(app)
         ok = run(app, site_id, args.ops, args.threads, args.accounts)
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
     sys.exit(0 if ok else 1)
 
 

@@ -7,15 +7,13 @@ asks for them; p95 per case beside the target (≤ 50 ms). Times the service fun
 Rows are made inside PostgreSQL with generate_series (no Python loop): ~1 minute.
 Run: .venv/bin/python bench/order_list.py [--orders N] [--runs R]
 """
-import argparse
-import os
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import migrated_app, throwaway_database, timed_reads  # noqa: E402
+from bench.common import bench_app, sizes_parser, timed_reads  # noqa: E402
 
 TARGET_MS = 50.0
 FIRST = "Rahim Karim Nasrin Sumaiya Tanvir Farhana Arif Mitu Sabbir Jannat Hasan Ruma Imran Shirin Sohel Nusrat".split()
@@ -87,18 +85,13 @@ def fill(app, n: int, customers: int) -> int:
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--orders", type=int, default=1_000_000)
-    parser.add_argument("--runs", type=int, default=40)
-    args = parser.parse_args()
-    with throwaway_database() as url:
-        os.environ.setdefault("BIKRI_INSTANCE_DIR", "/tmp/bikri-bench-order-list")
+    args = sizes_parser(orders=1_000_000, runs=40).parse_args()
+    with bench_app("order-list") as app:
         from werkzeug.datastructures import MultiDict
 
         from backend.desk import service
         from backend.extensions import db
 
-        app = migrated_app(url)
         site_id = fill(app, args.orders, args.orders // 10)
         with app.app_context():
             from sqlalchemy import text
@@ -163,8 +156,6 @@ def main():
             raw = dict(db.session.execute(text("SELECT status, count(*) FROM orders WHERE site_id = :s "
                                                "AND deleted_at IS NULL GROUP BY status"), {"s": site_id}).all())
             print(f"counts equal a grouped count of the rows: {service.status_counts(site_id) == raw}")
-            db.session.remove()
-            db.engine.dispose()
         print(f"{failures} case(s) over the target")
 
 

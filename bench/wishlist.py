@@ -11,16 +11,14 @@
 
 Run: .venv/bin/python bench/wishlist.py [--wishes N] [--orders N] [--subscribers N] [--runs R]
 """
-import argparse
-import os
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import throwaway_database, verdict  # noqa: E402
-from bench.inventory import activate, make_app, timed  # noqa: E402
+from bench.common import bench_app, sizes_parser, verdict  # noqa: E402
+from bench.inventory import APP_CONFIG, activate, timed  # noqa: E402
 
 TARGET_REPORT_MS, TARGET_RESTOCK_MS = 200.0, 1000.0
 PRODUCTS = 20_000
@@ -80,15 +78,8 @@ def fill(app, wishes: int, orders: int, subscribers: int) -> int:
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--wishes", type=int, default=50_000)
-    parser.add_argument("--orders", type=int, default=300_000)
-    parser.add_argument("--subscribers", type=int, default=5_000)
-    parser.add_argument("--runs", type=int, default=20)
-    args = parser.parse_args()
-    with throwaway_database() as url:
-        os.environ.setdefault("BIKRI_INSTANCE_DIR", "/tmp/bikri-bench-wishlist")
-        app = make_app(url)
+    args = sizes_parser(wishes=50_000, orders=300_000, subscribers=5_000, runs=20).parse_args()
+    with bench_app("wishlist", **APP_CONFIG) as app:
         site_id = fill(app, args.wishes, args.orders, args.subscribers)
         from backend.extensions import db
         from backend.inventory import product_sync as inventory

@@ -1,11 +1,9 @@
 """Customers (U1): one customer per phone, kept exact by the listeners (checked against raw
 orders after random histories, and against a rebuild), RFM segments moving with new orders,
 saved segments and filters, the customer page from a desk row."""
-import itertools
 from datetime import timedelta
 from decimal import Decimal
 
-from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import select
 
 from backend.couriers import service as couriers
@@ -18,8 +16,8 @@ from backend.orders.service import upsert_orders
 from backend.phones import InvalidPhone, normalise_phone
 from backend.clock import utcnow
 from tests.dashboard.test_widgets import history
+from tests.properties import SEEDS, database_property, new_shop
 
-sites = itertools.count(1)
 
 
 def wc(moment):
@@ -72,10 +70,9 @@ def expected(final):
     return out
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(seed=st.integers(0, 10**9))
+@database_property(20, seed=SEEDS)
 def test_customers_equal_raw_orders_and_a_rebuild(app, make_shop, seed):
-    shop = make_shop(url=f"https://customers-{next(sites)}.example.com")
+    shop = new_shop(make_shop, "customers")
     with app.app_context():
         final = history(seed, shop.site_id)
         db.session.commit()

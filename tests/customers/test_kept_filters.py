@@ -2,13 +2,11 @@
 customer's sort keys, customer_products): after random order streams and tag edits they equal
 a recomputation from the raw orders, a rebuild gives the same rows, and every sort's page walk
 through them gives exactly the matching customers once, in the order the raw rows sort to."""
-import itertools
 import random
 import re
 from datetime import timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import select, text
 
 from backend.customers import segments, service, stats
@@ -19,8 +17,8 @@ from backend.orders.service import delete_orders, upsert_orders
 from backend.clock import utcnow
 from tests.customers.test_customers import customer_orders, order, wc
 from tests.dashboard.test_widgets import BASE, PHONES, history
+from tests.properties import SEEDS, database_property, new_shop
 
-sites = itertools.count(1)
 KEYS = ("last_order_gmt", "spend", "orders")
 
 
@@ -91,11 +89,10 @@ def tag_some(rng, site_id):
             service.set_tags(site_id, customer_id, rng.sample(["vip", "eid", "cod"], rng.randint(0, 2)))
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(seed=st.integers(0, 10**9))
+@database_property(15, seed=SEEDS)
 def test_kept_tables_equal_raw_orders_a_rebuild_and_the_walks(app, make_shop, seed):
     rng = random.Random(seed)
-    shop = make_shop(url=f"https://kept-filters-{next(sites)}.example.com")
+    shop = new_shop(make_shop, "kept-filters")
     with app.app_context():
         final = history(seed, shop.site_id)
         tag_some(rng, shop.site_id)  # tags set before the later versions: their copies must follow

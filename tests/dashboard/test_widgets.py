@@ -5,14 +5,13 @@ total changes, refunds, trashing and deletion, all through the one order upsert.
 history, every widget for random ranges must equal a naive computation over the final orders,
 and the incrementally kept rollups must equal a rebuild from scratch.
 """
-import itertools
 import random
 from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from backend.dashboard import marketing, rollups, service
@@ -21,6 +20,7 @@ from backend.extensions import db
 from backend.orders.models import Order
 from backend.orders.service import delete_orders, upsert_orders
 from backend.phones import InvalidPhone, normalise_phone
+from tests.properties import SEEDS, database_property, new_shop
 
 NOT_SALES = {"pending", "failed", "cancelled", "refunded", "returned"}
 STATUSES = ["pending", "processing", "on-hold", "completed", "cancelled", "refunded", "failed", "checkout-draft",
@@ -32,7 +32,6 @@ ATTRIBUTION = [None, {"source_type": "utm", "utm_source": "facebook", "utm_mediu
                {"source_type": "utm", "utm_source": "google", "utm_medium": "cpc", "utm_campaign": "brand"},
                {"source_type": "organic", "utm_source": "google", "referrer": "https://www.google.com/"},
                {"source_type": "typein"}]
-sites = itertools.count(1)
 
 
 def wc_time(moment):
@@ -238,10 +237,9 @@ def delivered_by_campaign(site_id, period):
     return {key: value for key, value in out.items() if value != (0, Decimal("0"))}
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(seed=st.integers(0, 10**9), ranges=st.lists(st.tuples(st.integers(-40, 6), st.integers(0, 75)), min_size=1, max_size=4))
+@database_property(25, seed=SEEDS, ranges=st.lists(st.tuples(st.integers(-40, 6), st.integers(0, 75)), min_size=1, max_size=4))
 def test_widgets_equal_raw_orders_and_rollups_equal_a_rebuild(app, make_shop, seed, ranges):
-    shop = make_shop(url=f"https://shop-{next(sites)}.example.com")
+    shop = new_shop(make_shop, "shop")
     with app.app_context():
         final = history(seed, shop.site_id)
         db.session.commit()
@@ -343,7 +341,7 @@ def test_top_products_mix_months_and_days_exactly(app, make_shop, monkeypatch, t
     less its days outside, whichever reads fewer days up to today: both must give the raw sums,
     including a month that goes on past "today" while orders are dated after it."""
     monkeypatch.setattr(service, "dhaka_today", lambda: today)
-    shop = make_shop(url=f"https://shop-{next(sites)}.example.com")
+    shop = new_shop(make_shop, "shop")
     with app.app_context():
         final = history(7, shop.site_id)  # orders on days from 28 February to 5 March
         db.session.commit()
@@ -385,7 +383,7 @@ def test_undated_refunds_are_dated_by_the_version_that_brought_them(app, shop):
 def test_delivered_ad_sales_follow_each_change_of_the_order(app, make_shop):
     """D11's delivered orders and revenue live in DaySource: delivery adds them, a refund, a new
     campaign, a return after delivery, trash and deletion move them — equal to a rebuild each time."""
-    shop = make_shop(url=f"https://shop-{next(sites)}.example.com")
+    shop = new_shop(make_shop, "shop")
     meta = lambda campaign: [{"key": "_wc_order_attribution_source_type", "value": "utm"},
                              {"key": "_wc_order_attribution_utm_source", "value": "facebook"},
                              {"key": "_wc_order_attribution_utm_medium", "value": "cpc"},

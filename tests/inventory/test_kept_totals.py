@@ -5,7 +5,7 @@ from collections import Counter
 from datetime import timedelta
 from decimal import Decimal
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from backend.extensions import db
@@ -16,6 +16,7 @@ from backend.jobs.table import JOBS_BY_NAME
 from backend.orders.models import Order, OrderItem
 from backend.orders.service import delete_orders, upsert_orders
 from backend.clock import in_dhaka, utcnow
+from tests.properties import database_property
 
 PRODUCTS = (701, 702, 703)  # 703 is a variable product: its variations 704 and 705
 VARIATIONS = {704: 703, 705: 703}
@@ -59,8 +60,7 @@ item_change = st.fixed_dictionaries({
 })
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(changes=st.lists(item_change, min_size=1, max_size=12))
+@database_property(15, changes=st.lists(item_change, min_size=1, max_size=12))
 def test_aging_totals_stay_the_sums_of_the_items(app, shop, changes):
     now = utcnow()
     with app.app_context():
@@ -129,8 +129,7 @@ order_change = st.fixed_dictionaries({
 })
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(changes=st.lists(order_change, min_size=1, max_size=10))
+@database_property(15, changes=st.lists(order_change, min_size=1, max_size=10))
 def test_units_sold_per_day_follow_the_orders(app, shop, changes):
     """(The examples share the shop: each compares everything stored, whatever came before.)"""
     now = utcnow().replace(microsecond=0)

@@ -5,12 +5,10 @@ step the balance equals the ledger's sum and is never negative; each order earne
 balance is what the model says: what each order is owed now, plus what returns could not take
 back, less the points held by live checkouts — with no debt left while the customer has points.
 """
-import itertools
 import random
 from datetime import timedelta
 from decimal import ROUND_DOWN, Decimal
 
-from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import func, select
 
 from backend.errors import ApiError
@@ -21,8 +19,8 @@ from backend.loyalty.models import EARN, ORDER_KINDS, LoyaltyEntry, LoyaltyHold
 from backend.orders.service import upsert_orders
 from backend.clock import utcnow
 from tests.loyalty.test_loyalty import PHONE, order, turn_on
+from tests.properties import SEEDS, database_property, new_shop
 
-shops = itertools.count(1)
 ORDERS = (1, 2, 3)
 TOTALS = {1: Decimal("1250.00"), 2: Decimal("860.00"), 3: Decimal("2410.00")}  # shipping 50 each
 
@@ -102,10 +100,9 @@ def history(site_id, seed):
         yield owed
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(seed=st.integers(0, 10**9))
+@database_property(25, seed=SEEDS)
 def test_the_ledger_matches_the_model_after_every_step(app, make_shop, seed):
-    shop = make_shop(url=f"https://loyalty-model-{next(shops)}.example.com")
+    shop = new_shop(make_shop, "loyalty-model")
     with app.app_context():
         turn_on(shop.site_id, points_per_100=10, min_redeem=5, expiry_days=0)
         for owed in history(shop.site_id, seed):

@@ -3,12 +3,14 @@ outcome, the wallet's credits, and callbacks or workers hitting one payment at t
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 from sqlalchemy import select
 
+from backend.clock import utcnow
 from backend.extensions import db
 from backend.sms import service
-from backend.sms.models import WalletEntry
+from backend.sms.models import Recharge, WalletEntry
 from tests.threads import errors_at_once
 
 
@@ -30,6 +32,33 @@ def credits(app, shop):
     with app.app_context():
         return [(entry.kind, entry.amount) for entry in
                 db.session.execute(select(WalletEntry).where(WalletEntry.site_id == shop.site_id)).scalars()]
+
+
+def payment_id(app, recharge):
+    """The gateway's id of the recharge's payment, which its callbacks name."""
+    with app.app_context():
+        return db.session.get(Recharge, recharge["id"]).payment_id
+
+
+def forged_success(client, shop, forged, asked, once):
+    """The gateway's success callback `forged`, sent before the payer paid: the page waits while
+    the gateway is asked (`asked()` then answers `once`) and nothing is credited; a flood of five
+    more asks the gateway nothing more (at most once per VERIFY_EVERY). Returns the first page."""
+    page = client.get(forged)
+    assert page.status_code == 200 and outcome(page) == "confirming"
+    assert balance(shop) == "0.00" and asked() == once
+    for _ in range(5):
+        client.get(forged)
+    assert asked() == once
+    return page
+
+
+def verify_due_again(app, recharge):
+    """The recharge's last check with the gateway a minute ago: past VERIFY_EVERY, so the next
+    callback queues another."""
+    with app.app_context():
+        db.session.get(Recharge, recharge["id"]).verify_queued_at = utcnow() - timedelta(minutes=1)
+        db.session.commit()
 
 
 def callbacks_at_once(app, location, n=6):

@@ -16,7 +16,8 @@ from backend.sandbox.server import SandboxServer
 from backend.sms import service
 from backend.sms.models import Recharge
 from tests.sms.payments import (
-    balance, callback, callbacks_at_once, credits, outcome, verifications_at_once,
+    balance, callback, callbacks_at_once, credits, forged_success, outcome, payment_id, verifications_at_once,
+    verify_due_again,
 )
 from tests.sync.helpers import writes_while_asked
 
@@ -137,26 +138,18 @@ def test_a_forged_cancel_for_a_paid_recharge_still_credits_the_payment(app, shop
 
 def test_a_forged_success_before_paying_credits_nothing(app, shop, client, bkash):
     recharge = start(shop)
-    with app.app_context():
-        payment_id = db.session.get(Recharge, recharge["id"]).payment_id
-    forged = f"/payments/bkash/callback?paymentID={payment_id}&status=success"
-    page = client.get(forged)
-    assert page.status_code == 200 and outcome(page) == "confirming"  # bKash refuses the execute: not paid
-    assert balance(shop) == "0.00" and asked(bkash) == {"execute": 1, "status": 1}
-    # a flood of forged callbacks asks bKash at most once per VERIFY_EVERY
-    for _ in range(5):
-        client.get(forged)
-    assert asked(bkash) == {"execute": 1, "status": 1}
+    paid = payment_id(app, recharge)
+    forged = f"/payments/bkash/callback?paymentID={paid}&status=success"
+    # bKash refuses the execute (not paid), and is asked once however many forged callbacks come
+    forged_success(client, shop, forged, lambda: asked(bkash), {"execute": 1, "status": 1})
     # unknown, malformed or made-up addresses are refused, and bKash is not asked
     assert client.get("/payments/bkash/callback?paymentID=made-up&status=success").status_code == 404
-    assert client.get(f"/payments/bkash/callback?paymentID={payment_id}&status=paid").status_code == 400
+    assert client.get(f"/payments/bkash/callback?paymentID={paid}&status=paid").status_code == 400
     assert client.get("/payments/bkash/callback?paymentID=%3Cscript%3E&status=success").status_code == 404
     assert client.get("/payments/bkash/callback?status=success").status_code == 404
     assert asked(bkash) == {"execute": 1, "status": 1}
     # the payer then pays for real: credited once
-    with app.app_context():
-        db.session.get(Recharge, recharge["id"]).verify_queued_at = utcnow() - timedelta(minutes=1)
-        db.session.commit()
+    verify_due_again(app, recharge)
     assert outcome(callback(client, pay(recharge))) == "completed" and balance(shop) == "500.00"
 
 
