@@ -3,6 +3,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates, va
 
 from backend.api import MoneyString, PageArgsSchema, PageSchema, StrictSchema, UtcDateTime
 from backend.integrations.couriers import COURIERS, STATUSES
+from backend.tasks.schemas import JobStartedSchema
 
 MAX_CHECK = 100
 
@@ -178,11 +179,8 @@ class BookingRequestSchema(StrictSchema):
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=250))
 
 
-class BookingJobStartedSchema(Schema):
-    id = fields.Integer()
-    status = fields.String(metadata={"description": "queued, running, done or failed"})
-    total = fields.Integer()
-    done = fields.Integer()
+class BookingJobStartedSchema(JobStartedSchema):
+    """The booking's job, just queued."""
 
 
 class BookingJobSchema(Schema):

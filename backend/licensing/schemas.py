@@ -38,10 +38,9 @@ class ActivatedSiteSchema(StrictSchema):
     license = fields.Nested(LicenseBriefSchema)
 
 
-class LicenseSchema(StrictSchema):
-    status = fields.String()
-    plan = fields.String()
-    expires_at = UtcDateTime(allow_none=True)
+class LicenseSchema(LicenseBriefSchema):
+    """The calling site's license: what activation answers (status, plan, expiry), with the
+    site's URL and the license's seats, used and allowed."""
     site_url = fields.String()
     sites_used = fields.Integer()
     sites_allowed = fields.Integer()

@@ -4,6 +4,7 @@ from marshmallow import Schema, fields, post_load, validate, validates_schema, V
 
 from backend.api import MoneyString, PageArgsSchema, PageSchema, StrictSchema, UtcDateTime
 from backend.sms.service import MAX_RECHARGE, ONLINE_METHODS, PURPOSES
+from backend.tasks.schemas import JobStartedSchema
 
 
 class SendSmsSchema(StrictSchema):
@@ -154,11 +155,8 @@ class BatchRequestSchema(StrictSchema):
     purpose = fields.String(load_default="marketing", validate=validate.OneOf([p for p in PURPOSES if p not in ("otp", "campaign")]))
 
 
-class BatchJobSchema(Schema):
-    id = fields.Integer()
-    status = fields.String()
-    total = fields.Integer()
-    done = fields.Integer()
+class BatchJobSchema(JobStartedSchema):
+    """The batch's job, just queued."""
 
 
 class BatchSchema(Schema):

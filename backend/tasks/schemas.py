@@ -13,6 +13,16 @@ class JobItemSchema(Schema):
     message = fields.String()
 
 
+class JobStartedSchema(Schema):
+    """A job as the route that queued it answers (202); its progress and the rest of it at
+    GET /api/v1/jobs/<id> (JobSchema). Each such route has its own subclass (sms' BatchJobSchema,
+    couriers' BookingJobStartedSchema), so the OpenAPI document keeps naming it as before."""
+    id = fields.Integer()
+    status = fields.String(metadata={"description": "queued, running, done or failed"})
+    total = fields.Integer()
+    done = fields.Integer()
+
+
 class JobSchema(Schema):
     id = fields.Integer()
     kind = fields.String()
