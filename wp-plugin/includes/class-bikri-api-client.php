@@ -237,17 +237,7 @@ final class Bikri_Api_Client {
 	 * @return array|WP_Error {status: sent|trusted|skipped, phone, expires_in, resend_after, proof, proof_expires_at, reason}
 	 */
 	public function otp_send( $phone, $session_id, $ip ) {
-		return $this->request(
-			'POST',
-			'/api/v1/otp/send',
-			$this->with_proof_version(
-				array(
-					'phone'      => (string) $phone,
-					'session_id' => (string) $session_id,
-					'ip'         => (string) $ip,
-				)
-			)
-		);
+		return $this->otp_request( 'send', $phone, $session_id, array( 'ip' => (string) $ip ) );
 	}
 
 	/**
@@ -259,34 +249,35 @@ final class Bikri_Api_Client {
 	 * @return array|WP_Error {status: verified, phone, proof, proof_expires_at}
 	 */
 	public function otp_verify( $phone, $session_id, $code ) {
-		return $this->request(
-			'POST',
-			'/api/v1/otp/verify',
-			$this->with_proof_version(
-				array(
-					'phone'      => (string) $phone,
-					'session_id' => (string) $session_id,
-					'code'       => (string) $code,
-				)
-			)
-		);
+		return $this->otp_request( 'verify', $phone, $session_id, array( 'code' => (string) $code ) );
 	}
 
 	/**
-	 * An OTP call's body, with proof_version 2 when this site holds its export key: the service
-	 * then signs the answer's proof with that key, the only one Bikri_Otp_Proof takes from then
-	 * on. Without the key the body is what it was before proof versions, and the service signs
-	 * version 1, which is what a plugin still waiting for its key checks.
+	 * An OTP call: POST /api/v1/otp/<step> with the phone, the session and the step's own field,
+	 * plus proof_version 2 when this site holds its export key: the service then signs the
+	 * answer's proof with that key, the only one Bikri_Otp_Proof takes from then on. Without the
+	 * key the body is what it was before proof versions, and the service signs version 1, which
+	 * is what a plugin still waiting for its key checks.
 	 *
-	 * @param array $body The call's fields.
-	 * @return array
+	 * @param string $step       send or verify.
+	 * @param string $phone      The number.
+	 * @param string $session_id This checkout session.
+	 * @param array  $fields     The step's own fields, after phone and session_id.
+	 * @return array|WP_Error
 	 */
-	private function with_proof_version( array $body ) {
+	private function otp_request( $step, $phone, $session_id, array $fields ) {
+		$body    = array_merge(
+			array(
+				'phone'      => (string) $phone,
+				'session_id' => (string) $session_id,
+			),
+			$fields
+		);
 		$version = Bikri_Otp_Proof::version( $this->license->export_key() );
 		if ( 1 !== $version ) {
 			$body['proof_version'] = $version;
 		}
-		return $body;
+		return $this->request( 'POST', '/api/v1/otp/' . $step, $body );
 	}
 
 	/**

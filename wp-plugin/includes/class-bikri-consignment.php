@@ -194,18 +194,36 @@ class Bikri_Consignment {
 	 * @param bool            $creating Whether the order was created (unused).
 	 */
 	public static function action_rest_insert_order( $order, $request = null, $creating = false ) { // phpcs:ignore Generic.CodeAnalysis.UnusedFunctionParameter.FoundAfterLastUsed -- WooCommerce's signature.
-		if ( ! is_object( $order ) || ! method_exists( $order, 'get_meta' ) ) {
+		$raw = self::take_rest_meta( $order, self::NOTE_META_KEY );
+		if ( null === $raw ) {
 			return;
 		}
-		$raw = $order->get_meta( self::NOTE_META_KEY, true );
-		if ( '' === $raw || null === $raw ) {
-			return;
-		}
-		$order->delete_meta_data( self::NOTE_META_KEY );
 		$note = trim( (string) $raw );
 		if ( '' !== $note ) {
 			$order->add_order_note( sanitize_textarea_field( $note ) );
 		}
 		$order->save();
+	}
+
+	/**
+	 * Takes off an order a meta the service wrote through the REST API to have something done
+	 * once (the booking note here, an email in Bikri_Emails): its value, with the meta deleted
+	 * but not yet saved (the caller saves the order once it has acted); null when the order has
+	 * none, or is no order.
+	 *
+	 * @param WC_Order|mixed $order    The order just saved by the REST API.
+	 * @param string         $meta_key The meta key.
+	 * @return mixed|null
+	 */
+	public static function take_rest_meta( $order, $meta_key ) {
+		if ( ! is_object( $order ) || ! method_exists( $order, 'get_meta' ) ) {
+			return null;
+		}
+		$raw = $order->get_meta( $meta_key, true );
+		if ( '' === $raw || null === $raw ) {
+			return null;
+		}
+		$order->delete_meta_data( $meta_key );
+		return $raw;
 	}
 }

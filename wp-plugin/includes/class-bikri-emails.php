@@ -101,14 +101,10 @@ class Bikri_Emails {
 	 * @param bool            $creating Whether the order was created (unused).
 	 */
 	public static function action_rest_insert_order( $order, $request = null, $creating = false ) { // phpcs:ignore Generic.CodeAnalysis.UnusedFunctionParameter.FoundAfterLastUsed -- WooCommerce's signature.
-		if ( ! is_object( $order ) || ! method_exists( $order, 'get_meta' ) ) {
+		$raw = Bikri_Consignment::take_rest_meta( $order, self::EVENT_META_KEY );
+		if ( null === $raw ) {
 			return;
 		}
-		$raw = $order->get_meta( self::EVENT_META_KEY, true );
-		if ( '' === $raw || null === $raw ) {
-			return;
-		}
-		$order->delete_meta_data( self::EVENT_META_KEY );
 
 		$parts = is_string( $raw ) ? explode( '|', $raw, 2 ) : array();
 		$event = isset( $parts[0] ) ? $parts[0] : '';

@@ -173,13 +173,23 @@ final class Bikri_License_Page {
 	}
 
 	/**
-	 * Activation form handler (admin-post.php?action=bikri_activate).
+	 * Stops a form post (admin-post.php) from a user who may not manage the license (403), or
+	 * without the form's nonce (check_admin_referer dies).
+	 *
+	 * @param string $action The form's action, its nonce action too.
 	 */
-	public function handle_activate() {
+	private function check_form( $action ) {
 		if ( ! current_user_can( self::CAPABILITY ) ) {
 			wp_die( esc_html__( 'Sorry, you are not allowed to manage the Bikri license.', 'bikri' ), '', array( 'response' => 403 ) );
 		}
-		check_admin_referer( self::ACTION_ACTIVATE );
+		check_admin_referer( $action );
+	}
+
+	/**
+	 * Activation form handler (admin-post.php?action=bikri_activate).
+	 */
+	public function handle_activate() {
+		$this->check_form( self::ACTION_ACTIVATE );
 
 		$key = isset( $_POST['bikri_license_key'] ) ? sanitize_text_field( wp_unslash( $_POST['bikri_license_key'] ) ) : '';
 
@@ -260,10 +270,7 @@ final class Bikri_License_Page {
 	 * the notice then says the site may still count against the license.
 	 */
 	public function handle_deactivate() {
-		if ( ! current_user_can( self::CAPABILITY ) ) {
-			wp_die( esc_html__( 'Sorry, you are not allowed to manage the Bikri license.', 'bikri' ), '', array( 'response' => 403 ) );
-		}
-		check_admin_referer( self::ACTION_DEACTIVATE );
+		$this->check_form( self::ACTION_DEACTIVATE );
 
 		$answer = '' === $this->license->token() ? array() : $this->client->deactivate();
 		$this->license->clear();
@@ -281,10 +288,7 @@ final class Bikri_License_Page {
 	 * REST key and order meta key the plugin wrote is removed, as uninstalling would.
 	 */
 	public function handle_clear() {
-		if ( ! current_user_can( self::CAPABILITY ) ) {
-			wp_die( esc_html__( 'Sorry, you are not allowed to manage the Bikri license.', 'bikri' ), '', array( 'response' => 403 ) );
-		}
-		check_admin_referer( self::ACTION_CLEAR );
+		$this->check_form( self::ACTION_CLEAR );
 		$confirmed = isset( $_POST['bikri_confirm_clear'] ) && 'yes' === sanitize_key( wp_unslash( $_POST['bikri_confirm_clear'] ) );
 		if ( ! $confirmed ) {
 			$this->redirect( 'clear_unconfirmed' );

@@ -238,15 +238,11 @@ final class Bikri_Order_Export {
 				$keys[] = '_' . $type . '_' . $field;
 			}
 		}
-		$by_order = array();
 		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared, WordPress.DB.PreparedSQLPlaceholders -- placeholders built for the lists.
 		$meta_rows = $this->db->get_results( $this->db->prepare( "SELECT post_id, meta_key, meta_value FROM $meta WHERE post_id IN (" . self::ints( $ids ) . ') AND ( meta_key IN (' . self::strings( count( $keys ) ) . ') OR meta_key LIKE %s ) ORDER BY meta_id', array_merge( $ids, $keys, array( $this->db->esc_like( '_bikri_' ) . '%' ) ) ), ARRAY_A );
-		foreach ( $meta_rows as $m ) {
-			$by_order[ (int) $m['post_id'] ][ $m['meta_key'] ] = $m['meta_value'];
-		}
+		$by_order  = self::meta_by( $meta_rows, 'post_id' );
 
 		$refunds = $this->posts_refunds( $ids );
-		$items   = $this->items( $ids );
 
 		$orders = array();
 		foreach ( $rows as $row ) {
@@ -255,45 +251,33 @@ final class Bikri_Order_Export {
 			$v  = static function ( $key ) use ( $m ) {
 				return isset( $m[ $key ] ) ? (string) $m[ $key ] : '';
 			};
-			$address = array();
-			foreach ( array( 'billing', 'shipping' ) as $type ) {
-				foreach ( $fields as $field ) {
-					if ( 'shipping' === $type && 'email' === $field ) {
-						continue; // wc/v3 has no shipping email.
-					}
-					$address[ $type ][ $field ] = $v( '_' . $type . '_' . $field );
-				}
-			}
-			$orders[] = $this->record(
-				array(
-					'id'                   => $id,
-					'parent_id'            => (int) $row['parent_id'],
-					'status'               => $row['status'],
-					'currency'             => $v( '_order_currency' ),
-					'created'              => $row['created'],
-					'modified'             => $row['modified'],
-					// Since WooCommerce 2.7 these are Unix timestamps in post meta.
-					'paid'                 => '' !== $v( '_date_paid' ) ? gmdate( 'Y-m-d H:i:s', (int) $v( '_date_paid' ) ) : null,
-					'completed'            => '' !== $v( '_date_completed' ) ? gmdate( 'Y-m-d H:i:s', (int) $v( '_date_completed' ) ) : null,
-					'discount_total'       => $v( '_cart_discount' ),
-					'shipping_total'       => $v( '_order_shipping' ),
-					// WooCommerce's total_tax is cart tax plus shipping tax (WC_Abstract_Order::set_cart_tax()).
-					'total_tax'            => (float) $v( '_order_tax' ) + (float) $v( '_order_shipping_tax' ),
-					'total'                => $v( '_order_total' ),
-					'customer_id'          => (int) $v( '_customer_user' ),
-					'payment_method'       => $v( '_payment_method' ),
-					'payment_method_title' => $v( '_payment_method_title' ),
-					'created_via'          => $v( '_created_via' ),
-					'customer_note'        => (string) $row['note'],
-					'billing'              => $address['billing'],
-					'shipping'             => $address['shipping'],
-					'meta'                 => $m,
-				),
-				isset( $items[ $id ] ) ? $items[ $id ] : array(),
-				isset( $refunds[ $id ] ) ? $refunds[ $id ] : array()
+			$address = self::addresses( $m, '_' );
+			$orders[] = array(
+				'id'                   => $id,
+				'parent_id'            => (int) $row['parent_id'],
+				'status'               => $row['status'],
+				'currency'             => $v( '_order_currency' ),
+				'created'              => $row['created'],
+				'modified'             => $row['modified'],
+				// Since WooCommerce 2.7 these are Unix timestamps in post meta.
+				'paid'                 => '' !== $v( '_date_paid' ) ? gmdate( 'Y-m-d H:i:s', (int) $v( '_date_paid' ) ) : null,
+				'completed'            => '' !== $v( '_date_completed' ) ? gmdate( 'Y-m-d H:i:s', (int) $v( '_date_completed' ) ) : null,
+				'discount_total'       => $v( '_cart_discount' ),
+				'shipping_total'       => $v( '_order_shipping' ),
+				// WooCommerce's total_tax is cart tax plus shipping tax (WC_Abstract_Order::set_cart_tax()).
+				'total_tax'            => (float) $v( '_order_tax' ) + (float) $v( '_order_shipping_tax' ),
+				'total'                => $v( '_order_total' ),
+				'customer_id'          => (int) $v( '_customer_user' ),
+				'payment_method'       => $v( '_payment_method' ),
+				'payment_method_title' => $v( '_payment_method_title' ),
+				'created_via'          => $v( '_created_via' ),
+				'customer_note'        => (string) $row['note'],
+				'billing'              => $address['billing'],
+				'shipping'             => $address['shipping'],
+				'meta'                 => $m,
 			);
 		}
-		return $orders;
+		return $this->to_records( $orders, $refunds );
 	}
 
 	/**
@@ -355,62 +339,64 @@ final class Bikri_Order_Export {
 		}
 		$ids = array_map( 'intval', wp_list_pluck( $rows, 'id' ) );
 
-		$by_order = array();
 		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared, WordPress.DB.PreparedSQLPlaceholders -- placeholders built for the lists.
 		$meta_rows = $this->db->get_results( $this->db->prepare( "SELECT order_id, meta_key, meta_value FROM $meta WHERE order_id IN (" . self::ints( $ids ) . ') AND ( meta_key IN (' . self::strings( count( self::META_KEYS ) ) . ') OR meta_key LIKE %s ) ORDER BY id', array_merge( $ids, self::META_KEYS, array( $this->db->esc_like( '_bikri_' ) . '%' ) ) ), ARRAY_A );
-		foreach ( $meta_rows as $m ) {
-			$by_order[ (int) $m['order_id'] ][ $m['meta_key'] ] = $m['meta_value'];
-		}
+		$by_order  = self::meta_by( $meta_rows, 'order_id' );
 
 		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared, WordPress.DB.PreparedSQLPlaceholders -- placeholders built for the list.
 		$refund_rows = $this->db->get_results( $this->db->prepare( "SELECT r.id, r.parent_order_id AS order_id, r.date_created_gmt AS created, m.meta_key, m.meta_value FROM $o r LEFT JOIN $meta m ON m.order_id = r.id AND m.meta_key IN ('_refund_amount', '_refund_reason') WHERE r.type = 'shop_order_refund' AND r.parent_order_id IN (" . self::ints( $ids ) . ') ORDER BY r.id DESC', $ids ), ARRAY_A );
 		$refunds     = $this->group_refunds( $refund_rows );
-		$items       = $this->items( $ids );
 
 		$orders = array();
 		foreach ( $rows as $row ) {
 			$id      = (int) $row['id'];
-			$address = array();
-			foreach ( array( 'billing', 'shipping' ) as $type ) {
-				foreach ( self::ADDRESS_FIELDS as $field ) {
-					if ( 'shipping' === $type && 'email' === $field ) {
-						continue;
-					}
-					$address[ $type ][ $field ] = (string) $row[ $type . '_' . $field ];
-				}
-			}
-			$orders[] = $this->record(
-				array(
-					'id'                   => $id,
-					'parent_id'            => (int) $row['parent_order_id'],
-					'status'               => (string) $row['status'],
-					'currency'             => (string) $row['currency'],
-					'created'              => $row['date_created_gmt'],
-					'modified'             => $row['date_updated_gmt'],
-					'paid'                 => $row['date_paid_gmt'],
-					'completed'            => $row['date_completed_gmt'],
-					'discount_total'       => $row['discount_total_amount'],
-					'shipping_total'       => $row['shipping_total_amount'],
-					// tax_amount holds cart tax (OrdersTableDataStore's column mapping); total_tax adds shipping tax.
-					'total_tax'            => (float) $row['tax_amount'] + (float) $row['shipping_tax_amount'],
-					'total'                => $row['total_amount'],
-					'customer_id'          => (int) $row['customer_id'],
-					'payment_method'       => (string) $row['payment_method'],
-					'payment_method_title' => (string) $row['payment_method_title'],
-					'created_via'          => (string) $row['created_via'],
-					'customer_note'        => (string) $row['customer_note'],
-					'billing'              => $address['billing'],
-					'shipping'             => $address['shipping'],
-					'meta'                 => isset( $by_order[ $id ] ) ? $by_order[ $id ] : array(),
-				),
-				isset( $items[ $id ] ) ? $items[ $id ] : array(),
-				isset( $refunds[ $id ] ) ? $refunds[ $id ] : array()
+			$address = self::addresses( $row, '' );
+			$orders[] = array(
+				'id'                   => $id,
+				'parent_id'            => (int) $row['parent_order_id'],
+				'status'               => (string) $row['status'],
+				'currency'             => (string) $row['currency'],
+				'created'              => $row['date_created_gmt'],
+				'modified'             => $row['date_updated_gmt'],
+				'paid'                 => $row['date_paid_gmt'],
+				'completed'            => $row['date_completed_gmt'],
+				'discount_total'       => $row['discount_total_amount'],
+				'shipping_total'       => $row['shipping_total_amount'],
+				// tax_amount holds cart tax (OrdersTableDataStore's column mapping); total_tax adds shipping tax.
+				'total_tax'            => (float) $row['tax_amount'] + (float) $row['shipping_tax_amount'],
+				'total'                => $row['total_amount'],
+				'customer_id'          => (int) $row['customer_id'],
+				'payment_method'       => (string) $row['payment_method'],
+				'payment_method_title' => (string) $row['payment_method_title'],
+				'created_via'          => (string) $row['created_via'],
+				'customer_note'        => (string) $row['customer_note'],
+				'billing'              => $address['billing'],
+				'shipping'             => $address['shipping'],
+				'meta'                 => isset( $by_order[ $id ] ) ? $by_order[ $id ] : array(),
 			);
 		}
-		return $orders;
+		return $this->to_records( $orders, $refunds );
 	}
 
 	// --- shared by both storages ------------------------------------------------------------
+
+	/**
+	 * The records of a page of orders read from either storage, with their line items (read
+	 * here: the same tables in both storages) and their refunds.
+	 *
+	 * @param array[] $orders  Order fields, in the page's order.
+	 * @param array[] $refunds Refunds by order id.
+	 * @return array[]
+	 */
+	private function to_records( array $orders, array $refunds ) {
+		$items   = $this->items( wp_list_pluck( $orders, 'id' ) );
+		$records = array();
+		foreach ( $orders as $o ) {
+			$id        = $o['id'];
+			$records[] = $this->record( $o, isset( $items[ $id ] ) ? $items[ $id ] : array(), isset( $refunds[ $id ] ) ? $refunds[ $id ] : array() );
+		}
+		return $records;
+	}
 
 	/**
 	 * Line items of these orders with their meta and SKUs: 3 queries (items, item meta, SKUs),
@@ -428,12 +414,9 @@ final class Bikri_Order_Export {
 			return array();
 		}
 		$item_ids = array_map( 'intval', wp_list_pluck( $rows, 'order_item_id' ) );
-		$meta     = array();
 		// phpcs:ignore WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQL.InterpolatedNotPrepared, WordPress.DB.PreparedSQLPlaceholders -- placeholders built for the lists.
 		$meta_rows = $this->db->get_results( $this->db->prepare( "SELECT order_item_id, meta_key, meta_value FROM $meta_table WHERE order_item_id IN (" . self::ints( $item_ids ) . ') AND meta_key IN (' . self::strings( count( self::ITEM_META_KEYS ) ) . ')', array_merge( $item_ids, self::ITEM_META_KEYS ) ), ARRAY_A );
-		foreach ( $meta_rows as $m ) {
-			$meta[ (int) $m['order_item_id'] ][ $m['meta_key'] ] = $m['meta_value'];
-		}
+		$meta      = self::meta_by( $meta_rows, 'order_item_id' );
 
 		// wc/v3 reports the SKU of the item's product (a variation's, or its parent's when the
 		// variation has none, as WC_Product_Variation::get_sku() does in view context).
@@ -563,6 +546,43 @@ final class Bikri_Order_Export {
 			'refunds'              => $refunds,
 			'meta_data'            => $meta,
 		);
+	}
+
+	/**
+	 * Meta rows (an id column, meta_key, meta_value) as id => key => value, later rows winning.
+	 *
+	 * @param array[]|null $rows      Rows.
+	 * @param string       $id_column The column of the id they belong to.
+	 * @return array[]
+	 */
+	private static function meta_by( $rows, $id_column ) {
+		$by_id = array();
+		foreach ( (array) $rows as $row ) {
+			$by_id[ (int) $row[ $id_column ] ][ $row['meta_key'] ] = $row['meta_value'];
+		}
+		return $by_id;
+	}
+
+	/**
+	 * Billing and shipping addresses as wc/v3 gives them (it has no shipping email), each field
+	 * read as a string from $values under $prefix . "billing_first_name" and so on ('' when unset).
+	 *
+	 * @param array  $values Meta by key (posts) or the row's columns (HPOS).
+	 * @param string $prefix What the names start with: '_' in post meta, nothing in HPOS columns.
+	 * @return array[] {billing: {...}, shipping: {...}}
+	 */
+	private static function addresses( array $values, $prefix ) {
+		$address = array();
+		foreach ( array( 'billing', 'shipping' ) as $type ) {
+			foreach ( self::ADDRESS_FIELDS as $field ) {
+				if ( 'shipping' === $type && 'email' === $field ) {
+					continue;
+				}
+				$name                       = $prefix . $type . '_' . $field;
+				$address[ $type ][ $field ] = isset( $values[ $name ] ) ? (string) $values[ $name ] : '';
+			}
+		}
+		return $address;
 	}
 
 	/**

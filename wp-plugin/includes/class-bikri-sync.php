@@ -358,8 +358,19 @@ final class Bikri_Sync {
 		if ( isset( $this->pending[ $order_id ] ) && 'created' === $this->pending[ $order_id ]['type'] && in_array( $event['type'], array( 'updated', 'status_changed' ), true ) ) {
 			$event['type'] = 'created';
 		}
-		unset( $this->pending[ $order_id ] );
-		$this->pending[ $order_id ] = $event;
+		$this->hold( $order_id, $event );
+	}
+
+	/**
+	 * Keeps an event for this request's flush in place of the pending one with the same key
+	 * (as the newest: the flush sends in the order recorded).
+	 *
+	 * @param int|string $key   What makes two events one.
+	 * @param array      $event The event.
+	 */
+	private function hold( $key, array $event ) {
+		unset( $this->pending[ $key ] );
+		$this->pending[ $key ] = $event;
 
 		// A long import (thousands of orders in one request) should not hold them all until shutdown.
 		if ( count( $this->pending ) >= self::BATCH ) {
@@ -444,19 +455,7 @@ final class Bikri_Sync {
 	 * @param array $event {type, product_id, parent_id, stock_quantity?, stock_status?, manage_stock?}.
 	 */
 	public function record_product( array $event ) {
-		if ( $event['product_id'] <= 0 || '' === $this->license->token() ) {
-			return;
-		}
-		$event['stream']          = 'product';
-		$event['order_id']        = 0;
-		$event['idempotency_key'] = wp_generate_uuid4();
-		$event['version']         = (int) round( microtime( true ) * 1000000 );
-		$key                      = 'p' . $event['type'] . $event['product_id'];
-		unset( $this->pending[ $key ] );
-		$this->pending[ $key ] = $event;
-		if ( count( $this->pending ) >= self::BATCH ) {
-			$this->flush();
-		}
+		$this->record_item_event( 'product', $event, 'p' . $event['type'] . $event['product_id'] );
 	}
 
 	/**
@@ -466,20 +465,27 @@ final class Bikri_Sync {
 	 * @param array $event {type: added|removed|subscribed|unsubscribed, product_id, variation_id, user_id, email?, phone?}.
 	 */
 	public function record_wishlist( array $event ) {
+		$kind = in_array( $event['type'], array( 'added', 'removed' ), true ) ? 'wish' : 'alert';
+		$this->record_item_event( 'wishlist', $event, 'w' . $kind . $event['product_id'] . '-' . $event['variation_id'] . '-' . $event['user_id'] . '-' . ( isset( $event['phone'] ) ? $event['phone'] : '' ) );
+	}
+
+	/**
+	 * Records a product or wishlist event for this request's flush, replacing the pending one
+	 * with the same key; events of no product, or before activation, are dropped.
+	 *
+	 * @param string $stream product or wishlist.
+	 * @param array  $event  The event.
+	 * @param string $key    What makes two events one (the later wins).
+	 */
+	private function record_item_event( $stream, array $event, $key ) {
 		if ( $event['product_id'] <= 0 || '' === $this->license->token() ) {
 			return;
 		}
-		$event['stream']          = 'wishlist';
+		$event['stream']          = $stream;
 		$event['order_id']        = 0;
 		$event['idempotency_key'] = wp_generate_uuid4();
 		$event['version']         = (int) round( microtime( true ) * 1000000 );
-		$kind                     = in_array( $event['type'], array( 'added', 'removed' ), true ) ? 'wish' : 'alert';
-		$key                      = 'w' . $kind . $event['product_id'] . '-' . $event['variation_id'] . '-' . $event['user_id'] . '-' . ( isset( $event['phone'] ) ? $event['phone'] : '' );
-		unset( $this->pending[ $key ] );
-		$this->pending[ $key ] = $event;
-		if ( count( $this->pending ) >= self::BATCH ) {
-			$this->flush();
-		}
+		$this->hold( $key, $event );
 	}
 
 	/**
