@@ -261,7 +261,8 @@ class Bikri_Loyalty_Test extends Bikri_Test_Case {
 		$this->assertSame( array( 'bikri-checkout-loyalty-block' ), array_values( $registry->get_all_registered_script_handles() ) );
 		$script = wp_scripts()->registered['bikri-checkout-loyalty-block'];
 		$this->assertStringEndsWith( '/assets/js/checkout-loyalty-block.js', $script->src );
-		$this->assertSame( array( 'wp-element', 'wp-plugins', 'wc-blocks-checkout', 'wc-settings' ), $script->deps );
+		$this->assertSame( array( 'wp-element', 'wp-plugins', 'wc-blocks-checkout', 'wc-settings', 'bikri-loyalty-call' ), $script->deps );
+		$this->assertStringEndsWith( '/assets/js/loyalty-call.js', wp_scripts()->registered['bikri-loyalty-call']->src );
 		$data = $registry->get_all_registered_script_data()['bikri-loyalty_data'];
 		$this->assertSame( 'bikri-loyalty', $data['namespace'] );
 		$this->assertSame( Bikri_Loyalty::ACTION_BALANCE, $data['action'] );
