@@ -214,6 +214,23 @@ abstract class Bikri_Test_Case extends TestCase {
 	}
 
 	/**
+	 * The service's answer to a batch of events (POST /api/v1/events and the like): one result
+	 * per event, in the batch's order, its idempotency key first.
+	 *
+	 * @param int      $status    HTTP status.
+	 * @param array    $events    The batch's events.
+	 * @param callable $result_of Event => the rest of its result (status, error...).
+	 * @return array
+	 */
+	protected static function events_response( $status, array $events, callable $result_of ) {
+		$results = array();
+		foreach ( $events as $event ) {
+			$results[] = array_merge( array( 'idempotency_key' => $event['idempotency_key'] ), $result_of( $event ) );
+		}
+		return self::response( $status, array( 'results' => $results ) );
+	}
+
+	/**
 	 * The service's error body.
 	 *
 	 * @param int    $status  HTTP status.
@@ -427,5 +444,25 @@ abstract class Bikri_Test_Case extends TestCase {
 				}
 			)
 		);
+	}
+}
+
+/**
+ * A test of the sync: the plugin activated locally, its sync at hand. (PHPUnit makes a new test
+ * object for every test, so the properties' defaults are each test's start.)
+ */
+abstract class Bikri_Sync_Test_Case extends Bikri_Test_Case {
+
+	/**
+	 * Sync under test.
+	 *
+	 * @var Bikri_Sync
+	 */
+	protected $sync;
+
+	protected function setUp(): void {
+		parent::setUp();
+		$this->activate_locally();
+		$this->sync = $this->plugin->sync;
 	}
 }

@@ -194,19 +194,12 @@ class Bikri_Wishlist_Test extends Bikri_Test_Case {
 		$received      = array();
 		$this->service = function ( $method, $path, $body ) use ( &$received ) {
 			$received[ $path ][] = $body['events'];
-			return self::response(
+			return self::events_response(
 				200,
-				array(
-					'results' => array_map(
-						static function ( $event ) {
-							return array(
-								'idempotency_key' => $event['idempotency_key'],
-								'status'          => 'applied',
-							);
-						},
-						$body['events']
-					),
-				)
+				$body['events'],
+				static function () {
+					return array( 'status' => 'applied' );
+				}
 			);
 		};
 		$this->ajax( 'handle_toggle', array( 'product' => $id, 'wished' => '0' ) );
