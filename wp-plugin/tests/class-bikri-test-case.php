@@ -384,6 +384,21 @@ abstract class Bikri_Test_Case extends TestCase {
 	}
 
 	/**
+	 * Output of an action.
+	 *
+	 * @param string $hook    Action.
+	 * @param mixed  ...$args Its arguments.
+	 * @return string
+	 */
+	protected function output_of_action( $hook, ...$args ) {
+		return $this->output_of(
+			static function () use ( $hook, $args ) {
+				do_action( $hook, ...$args );
+			}
+		);
+	}
+
+	/**
 	 * Makes AJAX handlers answer as under admin-ajax.php (wp_doing_ajax), their wp_die() thrown
 	 * as Bikri_Test_Die instead of exiting. For setUp.
 	 */
