@@ -130,6 +130,23 @@ abstract class Bikri_Test_Case extends TestCase {
 	}
 
 	/**
+	 * The request is a shopper's: from 203.0.113.10, with no cookies yet (tearDown clears those
+	 * the test sets).
+	 */
+	protected function as_a_shopper() {
+		$_COOKIE                = array();
+		$_SERVER['REMOTE_ADDR'] = '203.0.113.10';
+	}
+
+	/**
+	 * The request has WooCommerce's session and an empty cart (tearDown drops both).
+	 */
+	protected function with_a_cart() {
+		WC()->session = new WC_Session_Handler();
+		WC()->cart    = new WC_Cart();
+	}
+
+	/**
 	 * Runs the handlers of an action and expects them to stop with a 403 (wp_die).
 	 *
 	 * @param string $action The action whose handlers run.
@@ -158,7 +175,10 @@ abstract class Bikri_Test_Case extends TestCase {
 		$_POST                     = array();
 		$_GET                      = array();
 		$_REQUEST                  = array();
+		$_COOKIE                   = array();
 		$GLOBALS['current_screen'] = null;
+		WC()->session              = null;
+		WC()->cart                 = null;
 		parent::tearDown();
 	}
 

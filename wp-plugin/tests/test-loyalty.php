@@ -19,11 +19,9 @@ class Bikri_Loyalty_Test extends Bikri_Test_Case {
 
 	protected function setUp(): void {
 		parent::setUp();
-		$_COOKIE                = array();
-		$_SERVER['REMOTE_ADDR'] = '203.0.113.10';
-		WC()->session           = new WC_Session_Handler();
-		WC()->cart              = new WC_Cart();
-		WC()->cart->total       = '1560.00';
+		$this->as_a_shopper();
+		$this->with_a_cart();
+		WC()->cart->total = '1560.00';
 		$this->answer_as_admin_ajax();
 		// WooCommerce Blocks' registrations, as a fresh request has them (stand-ins/woocommerce-blocks.php).
 		Bikri\Tests\Store_Api::reset();
@@ -34,13 +32,6 @@ class Bikri_Loyalty_Test extends Bikri_Test_Case {
 			$answer->setAccessible( true );
 			$answer->setValue( $this->plugin->loyalty, null );
 		}
-	}
-
-	protected function tearDown(): void {
-		$_COOKIE      = array();
-		WC()->session = null;
-		WC()->cart    = null;
-		parent::tearDown();
 	}
 
 	/**

@@ -39,14 +39,11 @@ class Bikri_Storefront_Test extends Bikri_Test_Case {
 		$this->storefront = $this->plugin->storefront;
 		$this->storefront->reset();
 		update_option( 'bikri_test_consent', array( 'statistics', 'marketing' ) );
-		WC()->session = new WC_Session_Handler();
-		WC()->cart    = new WC_Cart();
+		$this->with_a_cart();
 		WC_Product::$registered = array( 42 => new WC_Product( 42, 'Jamdani saree </script><script>alert(1)</script>', '2450.50' ) );
 	}
 
 	protected function tearDown(): void {
-		WC()->session = null;
-		WC()->cart    = null;
 		WC_Product::$registered = array();
 		$GLOBALS['wp_query']->queried_object_id = null;
 		$GLOBALS['wp_query']->queried_object    = null;
