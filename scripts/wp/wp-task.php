@@ -13,16 +13,9 @@ if ( PHP_SAPI !== 'cli' || $argc < 3 ) {
 
 $bikri_dir  = rtrim( $argv[1], '/' );
 $bikri_task = $argv[2];
-$bikri_home = parse_url( getenv( 'WP_HOME' ) ?: 'http://127.0.0.1:8080' );
 
-// WordPress reads the request from $_SERVER even on the command line.
-$_SERVER['HTTP_HOST']       = $bikri_home['host'] . ( isset( $bikri_home['port'] ) ? ':' . $bikri_home['port'] : '' );
-$_SERVER['SERVER_NAME']     = $bikri_home['host'];
-$_SERVER['SERVER_PORT']     = isset( $bikri_home['port'] ) ? (string) $bikri_home['port'] : '80';
-$_SERVER['REQUEST_URI']     = '/';
-$_SERVER['REQUEST_METHOD']  = 'GET';
-$_SERVER['SERVER_PROTOCOL'] = 'HTTP/1.1';
-$_SERVER['REMOTE_ADDR']     = '127.0.0.1';
+require __DIR__ . '/cli-request.php';
+bikri_cli_request( '/' );
 
 if ( 'install' === $bikri_task ) {
 	define( 'WP_INSTALLING', true );

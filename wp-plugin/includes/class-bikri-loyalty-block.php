@@ -58,10 +58,11 @@ final class Bikri_Loyalty_Block implements IntegrationInterface {
 	 * Registers the script (enqueued by the block only where it renders).
 	 */
 	public function initialize() {
+		Bikri_Loyalty::register_call_script();
 		wp_register_script(
 			self::SCRIPT,
 			plugins_url( 'assets/js/checkout-loyalty-block.js', BIKRI_PLUGIN_FILE ),
-			array( 'wp-element', 'wp-plugins', 'wc-blocks-checkout', 'wc-settings' ),
+			array( 'wp-element', 'wp-plugins', 'wc-blocks-checkout', 'wc-settings', Bikri_Loyalty::CALL_SCRIPT ),
 			BIKRI_VERSION,
 			true
 		);

@@ -54,6 +54,11 @@ final class Bikri_Loyalty {
 	const ACTION_REMOVE = 'bikri_loyalty_remove';
 
 	/**
+	 * Script handle of the admin-ajax call both boxes' scripts use (assets/js/loyalty-call.js).
+	 */
+	const CALL_SCRIPT = 'bikri-loyalty-call';
+
+	/**
 	 * WooCommerce session key of the hold: {hold, points, value, phone}.
 	 */
 	const SESSION_KEY = 'bikri_loyalty_hold';
@@ -163,6 +168,13 @@ final class Bikri_Loyalty {
 	}
 
 	/**
+	 * Registers the admin-ajax call both boxes' scripts use (each lists it as a dependency).
+	 */
+	public static function register_call_script() {
+		wp_register_script( self::CALL_SCRIPT, plugins_url( 'assets/js/loyalty-call.js', BIKRI_PLUGIN_FILE ), array(), BIKRI_VERSION, true );
+	}
+
+	/**
 	 * Loads the box's script where a classic checkout is shown, while points are offered.
 	 */
 	public function action_enqueue_scripts() {
@@ -174,7 +186,8 @@ final class Bikri_Loyalty {
 		}
 		$base = plugins_url( 'assets/', BIKRI_PLUGIN_FILE );
 		wp_enqueue_style( 'bikri-checkout', $base . 'css/checkout.css', array(), BIKRI_VERSION );
-		wp_enqueue_script( 'bikri-checkout-loyalty', $base . 'js/checkout-loyalty.js', array(), BIKRI_VERSION, true );
+		self::register_call_script();
+		wp_enqueue_script( 'bikri-checkout-loyalty', $base . 'js/checkout-loyalty.js', array( self::CALL_SCRIPT ), BIKRI_VERSION, true );
 		wp_localize_script(
 			'bikri-checkout-loyalty',
 			'bikriLoyalty',

@@ -20,15 +20,9 @@ if ( ! $bikri_wp_dir || ! is_file( $bikri_wp_dir . '/wp-load.php' ) ) {
 	exit( 1 );
 }
 
-$bikri_home = parse_url( getenv( 'WP_HOME' ) ?: 'http://127.0.0.1:8080' );
-
-$_SERVER['HTTP_HOST']       = $bikri_home['host'] . ( isset( $bikri_home['port'] ) ? ':' . $bikri_home['port'] : '' );
-$_SERVER['SERVER_NAME']     = $bikri_home['host'];
-$_SERVER['SERVER_PORT']     = isset( $bikri_home['port'] ) ? (string) $bikri_home['port'] : '80';
-$_SERVER['REQUEST_URI']     = '/wp-admin/';
-$_SERVER['REQUEST_METHOD']  = 'GET';
-$_SERVER['SERVER_PROTOCOL'] = 'HTTP/1.1';
-$_SERVER['REMOTE_ADDR']     = '127.0.0.1';
+// The same request as setup.sh's wp-task.php makes (scripts/wp, beside this plugin in the repository).
+require dirname( __DIR__, 2 ) . '/scripts/wp/cli-request.php';
+bikri_cli_request( '/wp-admin/' );
 
 require $bikri_wp_dir . '/wp-load.php';
 require_once ABSPATH . 'wp-admin/includes/admin.php';

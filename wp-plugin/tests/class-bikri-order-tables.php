@@ -48,19 +48,13 @@ final class Order_Tables {
 		global $wpdb;
 		$prefix = null === $prefix ? $wpdb->prefix : $prefix;
 		self::insert( $prefix . 'posts', self::post_row( $id, $type, 'publish', '2024-01-01 00:00:00', '2024-01-01 00:00:00', '', $parent ) );
-		self::insert(
-			$prefix . 'postmeta',
-			array(
-				'post_id'    => $id,
-				'meta_key'   => '_sku',
-				'meta_value' => $sku,
-			)
-		);
+		self::insert_meta( $prefix . 'postmeta', 'post_id', $id, '_sku', $sku );
 	}
 
 	/**
-	 * An order as wc/v3 answers it (the shape write() takes): a cash-on-delivery checkout order
-	 * placed 2026-01-10 10:00 and saved at 10:05 GMT, with nothing in it, under $fields.
+	 * An order as wc/v3 answers it (the shape write() takes, its fields in wc/v3's order, which
+	 * the export's records keep): a cash-on-delivery checkout order placed 2026-01-10 10:00 and
+	 * saved at 10:05 GMT, with nothing in it, under $fields.
 	 *
 	 * @param array $fields The fields that matter to the test (id at least).
 	 * @return array
@@ -68,6 +62,9 @@ final class Order_Tables {
 	public static function order( array $fields ) {
 		return array_merge(
 			array(
+				'id'                   => $fields['id'],
+				'parent_id'            => 0,
+				'number'               => (string) $fields['id'],
 				'status'               => 'processing',
 				'currency'             => 'BDT',
 				'date_created_gmt'     => '2026-01-10T10:00:00',
@@ -78,6 +75,7 @@ final class Order_Tables {
 				'shipping_total'       => '0.00',
 				'cart_tax'             => '0.00',
 				'shipping_tax'         => '0.00',
+				'total_tax'            => '0.00',
 				'total'                => '0.00',
 				'customer_id'          => 0,
 				'payment_method'       => 'cod',
@@ -137,14 +135,7 @@ final class Order_Tables {
 				$meta[ $entry['key'] ] = maybe_serialize( $entry['value'] );
 			}
 			foreach ( $meta as $key => $value ) {
-				self::insert(
-					$prefix . 'postmeta',
-					array(
-						'post_id'    => $order['id'],
-						'meta_key'   => $key,
-						'meta_value' => (string) $value,
-					)
-				);
+				self::insert_meta( $prefix . 'postmeta', 'post_id', $order['id'], $key, (string) $value );
 			}
 			foreach ( $order['refunds'] as $refund ) {
 				$made = $gmt( isset( $refund['date_created_gmt'] ) ? $refund['date_created_gmt'] : $order['date_modified_gmt'] );
@@ -154,14 +145,7 @@ final class Order_Tables {
 					'_refund_reason' => $refund['reason'],
 					'_order_total'   => $refund['total'],
 				) as $key => $value ) {
-					self::insert(
-						$prefix . 'postmeta',
-						array(
-							'post_id'    => $refund['id'],
-							'meta_key'   => $key,
-							'meta_value' => $value,
-						)
-					);
+					self::insert_meta( $prefix . 'postmeta', 'post_id', $refund['id'], $key, $value );
 				}
 			}
 		} else {
@@ -206,14 +190,7 @@ final class Order_Tables {
 				self::insert( $prefix . 'wc_order_addresses', array_merge( array( 'order_id' => $order['id'], 'address_type' => $type ), $order[ $type ] ) );
 			}
 			foreach ( $order['meta_data'] as $entry ) {
-				self::insert(
-					$prefix . 'wc_orders_meta',
-					array(
-						'order_id'   => $order['id'],
-						'meta_key'   => $entry['key'],
-						'meta_value' => maybe_serialize( $entry['value'] ),
-					)
-				);
+				self::insert_meta( $prefix . 'wc_orders_meta', 'order_id', $order['id'], $entry['key'], maybe_serialize( $entry['value'] ) );
 			}
 			foreach ( $order['refunds'] as $refund ) {
 				self::insert(
@@ -233,14 +210,7 @@ final class Order_Tables {
 					'_refund_amount' => ltrim( $refund['total'], '-' ),
 					'_refund_reason' => $refund['reason'],
 				) as $key => $value ) {
-					self::insert(
-						$prefix . 'wc_orders_meta',
-						array(
-							'order_id'   => $refund['id'],
-							'meta_key'   => $key,
-							'meta_value' => $value,
-						)
-					);
+					self::insert_meta( $prefix . 'wc_orders_meta', 'order_id', $refund['id'], $key, $value );
 				}
 			}
 		}
@@ -266,14 +236,7 @@ final class Order_Tables {
 					'_line_total'        => $item['total'],
 					'_line_tax'          => '0',
 				) as $key => $value ) {
-					self::insert(
-						$prefix . 'woocommerce_order_itemmeta',
-						array(
-							'order_item_id' => $item['id'],
-							'meta_key'      => $key,
-							'meta_value'    => (string) $value,
-						)
-					);
+					self::insert_meta( $prefix . 'woocommerce_order_itemmeta', 'order_item_id', $item['id'], $key, (string) $value );
 				}
 			}
 			// Shipping lines sit in the same table: the export must leave them out of line_items.
@@ -333,6 +296,27 @@ final class Order_Tables {
 			'post_content_filtered' => '',
 			'post_parent'       => $parent,
 			'post_type'         => $type,
+		);
+	}
+
+	/**
+	 * Inserts a meta row: postmeta (post_id), wc_orders_meta (order_id) or
+	 * woocommerce_order_itemmeta (order_item_id).
+	 *
+	 * @param string $table        Table.
+	 * @param string $owner_column The owner's id column.
+	 * @param int    $owner_id     The owner's id.
+	 * @param string $key          meta_key.
+	 * @param mixed  $value        meta_value.
+	 */
+	private static function insert_meta( $table, $owner_column, $owner_id, $key, $value ) {
+		self::insert(
+			$table,
+			array(
+				$owner_column => $owner_id,
+				'meta_key'    => $key,
+				'meta_value'  => $value,
+			)
 		);
 	}
 

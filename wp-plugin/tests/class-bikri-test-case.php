@@ -130,6 +130,23 @@ abstract class Bikri_Test_Case extends TestCase {
 	}
 
 	/**
+	 * The request is a shopper's: from 203.0.113.10, with no cookies yet (tearDown clears those
+	 * the test sets).
+	 */
+	protected function as_a_shopper() {
+		$_COOKIE                = array();
+		$_SERVER['REMOTE_ADDR'] = '203.0.113.10';
+	}
+
+	/**
+	 * The request has WooCommerce's session and an empty cart (tearDown drops both).
+	 */
+	protected function with_a_cart() {
+		WC()->session = new WC_Session_Handler();
+		WC()->cart    = new WC_Cart();
+	}
+
+	/**
 	 * Runs the handlers of an action and expects them to stop with a 403 (wp_die).
 	 *
 	 * @param string $action The action whose handlers run.
@@ -158,7 +175,10 @@ abstract class Bikri_Test_Case extends TestCase {
 		$_POST                     = array();
 		$_GET                      = array();
 		$_REQUEST                  = array();
+		$_COOKIE                   = array();
 		$GLOBALS['current_screen'] = null;
+		WC()->session              = null;
+		WC()->cart                 = null;
 		parent::tearDown();
 	}
 
@@ -211,6 +231,23 @@ abstract class Bikri_Test_Case extends TestCase {
 			'cookies'  => array(),
 			'filename' => null,
 		);
+	}
+
+	/**
+	 * The service's answer to a batch of events (POST /api/v1/events and the like): one result
+	 * per event, in the batch's order, its idempotency key first.
+	 *
+	 * @param int      $status    HTTP status.
+	 * @param array    $events    The batch's events.
+	 * @param callable $result_of Event => the rest of its result (status, error...).
+	 * @return array
+	 */
+	protected static function events_response( $status, array $events, callable $result_of ) {
+		$results = array();
+		foreach ( $events as $event ) {
+			$results[] = array_merge( array( 'idempotency_key' => $event['idempotency_key'] ), $result_of( $event ) );
+		}
+		return self::response( $status, array( 'results' => $results ) );
 	}
 
 	/**
@@ -367,6 +404,21 @@ abstract class Bikri_Test_Case extends TestCase {
 	}
 
 	/**
+	 * Output of an action.
+	 *
+	 * @param string $hook    Action.
+	 * @param mixed  ...$args Its arguments.
+	 * @return string
+	 */
+	protected function output_of_action( $hook, ...$args ) {
+		return $this->output_of(
+			static function () use ( $hook, $args ) {
+				do_action( $hook, ...$args );
+			}
+		);
+	}
+
+	/**
 	 * Makes AJAX handlers answer as under admin-ajax.php (wp_doing_ajax), their wp_die() thrown
 	 * as Bikri_Test_Die instead of exiting. For setUp.
 	 */
@@ -427,5 +479,25 @@ abstract class Bikri_Test_Case extends TestCase {
 				}
 			)
 		);
+	}
+}
+
+/**
+ * A test of the sync: the plugin activated locally, its sync at hand. (PHPUnit makes a new test
+ * object for every test, so the properties' defaults are each test's start.)
+ */
+abstract class Bikri_Sync_Test_Case extends Bikri_Test_Case {
+
+	/**
+	 * Sync under test.
+	 *
+	 * @var Bikri_Sync
+	 */
+	protected $sync;
+
+	protected function setUp(): void {
+		parent::setUp();
+		$this->activate_locally();
+		$this->sync = $this->plugin->sync;
 	}
 }

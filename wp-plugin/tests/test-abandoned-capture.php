@@ -15,8 +15,7 @@ class Bikri_Abandoned_Capture_Test extends Bikri_Test_Case {
 	protected function setUp(): void {
 		parent::setUp();
 		$this->answer_as_admin_ajax();
-		WC()->session = new WC_Session_Handler();
-		WC()->cart    = new WC_Cart();
+		$this->with_a_cart();
 		WC()->cart->cart_contents = array(
 			'a1' => array(
 				'product_id' => 11,
@@ -26,12 +25,6 @@ class Bikri_Abandoned_Capture_Test extends Bikri_Test_Case {
 			),
 		);
 		WC()->cart->total = '2460.00';
-	}
-
-	protected function tearDown(): void {
-		WC()->cart    = null;
-		WC()->session = null;
-		parent::tearDown();
 	}
 
 	/**

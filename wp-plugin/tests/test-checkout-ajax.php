@@ -17,14 +17,8 @@ class Bikri_Checkout_Ajax_Test extends Bikri_Test_Case {
 
 	protected function setUp(): void {
 		parent::setUp();
-		$_COOKIE                = array();
-		$_SERVER['REMOTE_ADDR'] = '203.0.113.10';
+		$this->as_a_shopper();
 		$this->answer_as_admin_ajax();
-	}
-
-	protected function tearDown(): void {
-		$_COOKIE = array();
-		parent::tearDown();
 	}
 
 	/**

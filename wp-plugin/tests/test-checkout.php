@@ -53,14 +53,11 @@ class Bikri_Checkout_Test extends Bikri_Test_Case {
 
 	protected function setUp(): void {
 		parent::setUp();
-		$_COOKIE                = array();
-		$_SERVER['REMOTE_ADDR'] = '203.0.113.10';
-		WC_Order::$saved        = array();
+		$this->as_a_shopper();
 		wp_clear_scheduled_hook( Bikri_Checkout::REPORT_HOOK );
 	}
 
 	protected function tearDown(): void {
-		$_COOKIE = array();
 		wp_unschedule_hook( Bikri_Checkout::REPORT_HOOK );
 		if ( function_exists( 'as_unschedule_all_actions' ) ) {
 			as_unschedule_all_actions( Bikri_Checkout::REPORT_HOOK );

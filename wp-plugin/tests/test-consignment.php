@@ -23,14 +23,18 @@ class Bikri_Consignment_Test extends Bikri_Test_Case {
 		return $order;
 	}
 
-	public function test_the_order_screen_shows_the_real_consignment_id() {
-		$order = self::booked_order( '{"courier": "steadfast", "consignment_id": 1424107, "tracking_code": "15BAEB8A", "booked_at": "2026-03-01T10:00:00Z"}' );
+	/**
+	 * What the order screen shows, below the shipping address, of an order booked so.
+	 *
+	 * @param string $json The meta value.
+	 * @return string
+	 */
+	private function order_screen_of( $json ) {
+		return $this->output_of_action( 'woocommerce_admin_order_data_after_shipping_address', self::booked_order( $json ) );
+	}
 
-		$html = $this->output_of(
-			static function () use ( $order ) {
-				do_action( 'woocommerce_admin_order_data_after_shipping_address', $order );
-			}
-		);
+	public function test_the_order_screen_shows_the_real_consignment_id() {
+		$html = $this->order_screen_of( '{"courier": "steadfast", "consignment_id": 1424107, "tracking_code": "15BAEB8A", "booked_at": "2026-03-01T10:00:00Z"}' );
 
 		$this->assertStringContainsString( 'Steadfast consignment 1424107 (tracking 15BAEB8A)', $html );
 	}
@@ -39,16 +43,8 @@ class Bikri_Consignment_Test extends Bikri_Test_Case {
 		$order = self::booked_order( '{"courier": "steadfast", "consignment_id": "1424107", "tracking_code": ""}' );
 
 		// The shop's copies (the customer's get the "Your parcel" block: test-courier-emails.php).
-		$html  = $this->output_of(
-			static function () use ( $order ) {
-				do_action( 'woocommerce_email_order_meta', $order, true, false, null );
-			}
-		);
-		$plain = $this->output_of(
-			static function () use ( $order ) {
-				do_action( 'woocommerce_email_order_meta', $order, true, true, null );
-			}
-		);
+		$html  = $this->output_of_action( 'woocommerce_email_order_meta', $order, true, false, null );
+		$plain = $this->output_of_action( 'woocommerce_email_order_meta', $order, true, true, null );
 
 		$this->assertStringContainsString( '<p class="bikri-consignment">', $html );
 		$this->assertStringContainsString( 'Steadfast consignment 1424107', $html );
@@ -59,24 +55,14 @@ class Bikri_Consignment_Test extends Bikri_Test_Case {
 	public function test_invoices_and_packing_slips_show_it() {
 		$order = self::booked_order( '{"courier": "steadfast", "consignment_id": "77", "tracking_code": "T77"}' );
 
-		$html = $this->output_of(
-			static function () use ( $order ) {
-				do_action( 'wpo_wcpdf_after_order_data', 'invoice', $order );
-			}
-		);
+		$html = $this->output_of_action( 'wpo_wcpdf_after_order_data', 'invoice', $order );
 
 		$this->assertStringContainsString( '<tr class="bikri-consignment">', $html );
 		$this->assertStringContainsString( 'Steadfast consignment 77 (tracking T77)', $html );
 	}
 
 	public function test_values_are_escaped() {
-		$order = self::booked_order( '{"courier": "steadfast", "consignment_id": "<script>alert(1)</script>", "tracking_code": ""}' );
-
-		$html = $this->output_of(
-			static function () use ( $order ) {
-				do_action( 'woocommerce_admin_order_data_after_shipping_address', $order );
-			}
-		);
+		$html = $this->order_screen_of( '{"courier": "steadfast", "consignment_id": "<script>alert(1)</script>", "tracking_code": ""}' );
 
 		$this->assertStringNotContainsString( '<script>', $html );
 		$this->assertStringContainsString( '&lt;script&gt;', $html );
@@ -96,13 +82,7 @@ class Bikri_Consignment_Test extends Bikri_Test_Case {
 	}
 
 	public function test_a_booking_found_by_invoice_without_an_id_says_booked() {
-		$order = self::booked_order( '{"courier": "steadfast", "consignment_id": null, "tracking_code": null}' );
-
-		$html = $this->output_of(
-			static function () use ( $order ) {
-				do_action( 'woocommerce_admin_order_data_after_shipping_address', $order );
-			}
-		);
+		$html = $this->order_screen_of( '{"courier": "steadfast", "consignment_id": null, "tracking_code": null}' );
 
 		$this->assertStringContainsString( 'Booked with Steadfast', $html );
 	}

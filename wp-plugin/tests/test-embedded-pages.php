@@ -15,19 +15,22 @@ class Bikri_Embedded_Pages_Test extends Bikri_Test_Case {
 	/**
 	 * A service that hands out tickets and reports the license active.
 	 *
-	 * @param string $url The ticket URL to answer with.
+	 * @param string $url           The ticket URL to answer with.
+	 * @param mixed  $pages_by_role The pages each role may open, for the ticket answer to carry
+	 *                              (null: none, as services before the table answered).
 	 * @return callable
 	 */
-	private static function ticket_service( $url ) {
-		return static function ( $method, $path ) use ( $url ) {
+	private static function ticket_service( $url, $pages_by_role = null ) {
+		return static function ( $method, $path ) use ( $url, $pages_by_role ) {
 			if ( 'POST' === $method && '/api/v1/embed/tickets' === $path ) {
-				return self::response(
-					201,
-					array(
-						'url'        => $url,
-						'expires_in' => 60,
-					)
+				$ticket = array(
+					'url'        => $url,
+					'expires_in' => 60,
 				);
+				if ( null !== $pages_by_role ) {
+					$ticket['pages_by_role'] = $pages_by_role;
+				}
+				return self::response( 201, $ticket );
 			}
 			if ( 'GET' === $method && '/api/v1/license' === $path ) {
 				return self::response( 200, array( 'status' => 'active' ) );
@@ -45,28 +48,6 @@ class Bikri_Embedded_Pages_Test extends Bikri_Test_Case {
 		'shop_manager'  => array( 'home', 'dashboard', 'orders', 'sms', 'blacklist', 'otp-report', 'couriers', 'abandoned', 'customers', 'campaigns' ),
 		'*'             => array( 'home', 'dashboard', 'orders', 'customers' ),
 	);
-
-	/**
-	 * A service whose ticket answer carries the pages each role may open.
-	 *
-	 * @param array $table pages_by_role of the answer.
-	 * @return callable
-	 */
-	private static function ticket_service_with_pages( $table ) {
-		return static function ( $method, $path ) use ( $table ) {
-			if ( 'POST' === $method && '/api/v1/embed/tickets' === $path ) {
-				return self::response(
-					201,
-					array(
-						'url'           => 'http://localhost:5000/embed/home?ticket=t',
-						'expires_in'    => 60,
-						'pages_by_role' => $table,
-					)
-				);
-			}
-			return self::response( 404 );
-		};
-	}
 
 	/**
 	 * Slugs of the Bikri submenu as the signed-in user sees it.
@@ -138,7 +119,7 @@ class Bikri_Embedded_Pages_Test extends Bikri_Test_Case {
 	public function test_the_ticket_answer_fills_the_menu_and_later_views_ask_nothing() {
 		delete_option( Bikri_Access::OPTION_PAGES );
 		$this->activate_locally();
-		$this->service = self::ticket_service_with_pages( self::PAGES_BY_ROLE );
+		$this->service = self::ticket_service( 'http://localhost:5000/embed/home?ticket=t', self::PAGES_BY_ROLE );
 		add_role( 'order_clerk', 'Order clerk', array( 'read' => true, 'edit_shop_orders' => true ) );
 		try {
 			$this->sign_in( 'order_clerk' );
@@ -166,13 +147,13 @@ class Bikri_Embedded_Pages_Test extends Bikri_Test_Case {
 		// the service took the SMS page from managers: the next ticket says so
 		$table                 = self::PAGES_BY_ROLE;
 		$table['shop_manager'] = array( 'home', 'orders', 'made-up-page' );
-		$this->service         = self::ticket_service_with_pages( $table );
+		$this->service         = self::ticket_service( 'http://localhost:5000/embed/home?ticket=t', $table );
 		$this->menu_slugs();
 		do_action( self::HOME_HOOK );
 		$this->assertSame( array( 'bikri', 'bikri-orders' ), $this->menu_slugs(), 'unknown page names are dropped' );
 
 		foreach ( array( 'not a table', array(), array( '<b>' => array( 'home' ) ), array( 'shop_manager' => 'home' ) ) as $bad ) {
-			$this->service = self::ticket_service_with_pages( $bad );
+			$this->service = self::ticket_service( 'http://localhost:5000/embed/home?ticket=t', $bad );
 			do_action( self::HOME_HOOK );
 			$this->assertSame( array( 'bikri', 'bikri-orders' ), $this->menu_slugs(), wp_json_encode( $bad ) );
 		}
@@ -417,11 +398,7 @@ class Bikri_Embedded_Pages_Test extends Bikri_Test_Case {
 		$this->sign_in( 'administrator' );
 		set_current_screen( 'dashboard' );
 
-		$html = $this->output_of(
-			static function () {
-				do_action( 'admin_notices' );
-			}
-		);
+		$html = $this->output_of_action( 'admin_notices' );
 		$this->assertStringContainsString( 'Bikri needs an active license.', $html );
 		$this->assertStringContainsString( 'Enter your license key on the <a href="' . esc_url( Bikri_License_Page::url() ) . '">License page</a>.', $html );
 	}
@@ -430,11 +407,7 @@ class Bikri_Embedded_Pages_Test extends Bikri_Test_Case {
 		$this->sign_in( 'shop_manager' );
 		set_current_screen( 'edit-post' );
 
-		$html = $this->output_of(
-			static function () {
-				do_action( 'admin_notices' );
-			}
-		);
+		$html = $this->output_of_action( 'admin_notices' );
 		$this->assertStringContainsString( 'Ask a site administrator', $html );
 		$this->assertStringNotContainsString( 'page=bikri-license', $html );
 	}
@@ -443,20 +416,12 @@ class Bikri_Embedded_Pages_Test extends Bikri_Test_Case {
 		$this->sign_in( 'administrator' );
 		$this->activate_locally();
 		set_current_screen( 'dashboard' );
-		$html = $this->output_of(
-			static function () {
-				do_action( 'admin_notices' );
-			}
-		);
+		$html = $this->output_of_action( 'admin_notices' );
 		$this->assertStringNotContainsString( 'bikri-license-notice', $html );
 
 		delete_option( Bikri_License::OPTION_TOKEN );
 		$this->sign_in( 'subscriber' );
-		$html = $this->output_of(
-			static function () {
-				do_action( 'admin_notices' );
-			}
-		);
+		$html = $this->output_of_action( 'admin_notices' );
 		$this->assertStringNotContainsString( 'bikri-license-notice', $html );
 	}
 

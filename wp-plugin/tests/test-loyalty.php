@@ -19,11 +19,9 @@ class Bikri_Loyalty_Test extends Bikri_Test_Case {
 
 	protected function setUp(): void {
 		parent::setUp();
-		$_COOKIE                = array();
-		$_SERVER['REMOTE_ADDR'] = '203.0.113.10';
-		WC()->session           = new WC_Session_Handler();
-		WC()->cart              = new WC_Cart();
-		WC()->cart->total       = '1560.00';
+		$this->as_a_shopper();
+		$this->with_a_cart();
+		WC()->cart->total = '1560.00';
 		$this->answer_as_admin_ajax();
 		// WooCommerce Blocks' registrations, as a fresh request has them (stand-ins/woocommerce-blocks.php).
 		Bikri\Tests\Store_Api::reset();
@@ -34,13 +32,6 @@ class Bikri_Loyalty_Test extends Bikri_Test_Case {
 			$answer->setAccessible( true );
 			$answer->setValue( $this->plugin->loyalty, null );
 		}
-	}
-
-	protected function tearDown(): void {
-		$_COOKIE      = array();
-		WC()->session = null;
-		WC()->cart    = null;
-		parent::tearDown();
 	}
 
 	/**
@@ -261,7 +252,8 @@ class Bikri_Loyalty_Test extends Bikri_Test_Case {
 		$this->assertSame( array( 'bikri-checkout-loyalty-block' ), array_values( $registry->get_all_registered_script_handles() ) );
 		$script = wp_scripts()->registered['bikri-checkout-loyalty-block'];
 		$this->assertStringEndsWith( '/assets/js/checkout-loyalty-block.js', $script->src );
-		$this->assertSame( array( 'wp-element', 'wp-plugins', 'wc-blocks-checkout', 'wc-settings' ), $script->deps );
+		$this->assertSame( array( 'wp-element', 'wp-plugins', 'wc-blocks-checkout', 'wc-settings', 'bikri-loyalty-call' ), $script->deps );
+		$this->assertStringEndsWith( '/assets/js/loyalty-call.js', wp_scripts()->registered['bikri-loyalty-call']->src );
 		$data = $registry->get_all_registered_script_data()['bikri-loyalty_data'];
 		$this->assertSame( 'bikri-loyalty', $data['namespace'] );
 		$this->assertSame( Bikri_Loyalty::ACTION_BALANCE, $data['action'] );

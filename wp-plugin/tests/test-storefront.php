@@ -39,14 +39,11 @@ class Bikri_Storefront_Test extends Bikri_Test_Case {
 		$this->storefront = $this->plugin->storefront;
 		$this->storefront->reset();
 		update_option( 'bikri_test_consent', array( 'statistics', 'marketing' ) );
-		WC()->session = new WC_Session_Handler();
-		WC()->cart    = new WC_Cart();
+		$this->with_a_cart();
 		WC_Product::$registered = array( 42 => new WC_Product( 42, 'Jamdani saree </script><script>alert(1)</script>', '2450.50' ) );
 	}
 
 	protected function tearDown(): void {
-		WC()->session = null;
-		WC()->cart    = null;
 		WC_Product::$registered = array();
 		$GLOBALS['wp_query']->queried_object_id = null;
 		$GLOBALS['wp_query']->queried_object    = null;
@@ -96,6 +93,19 @@ class Bikri_Storefront_Test extends Bikri_Test_Case {
 			'body'   => $this->output_of( array( $this->storefront, 'action_body_open' ) ),
 			'footer' => $this->output_of( array( $this->storefront, 'action_footer' ) ),
 		);
+	}
+
+	/**
+	 * What the three places print on an ordinary page (no product, no checkout) with these
+	 * settings saved.
+	 *
+	 * @param array $settings Settings.
+	 * @return array head, body, footer.
+	 */
+	private function page_with( array $settings ) {
+		$this->save( $settings );
+		$this->on( 'other' );
+		return $this->page();
 	}
 
 	/**
@@ -152,15 +162,13 @@ class Bikri_Storefront_Test extends Bikri_Test_Case {
 	}
 
 	public function test_snippets_print_in_their_places_as_saved() {
-		$this->save(
+		$page = $this->page_with(
 			array(
 				'head_code'   => '<meta name="shop-verification" content="abc">',
 				'body_code'   => '<div id="chat-widget"></div>',
 				'footer_code' => '<script>window.shopFooter = 1 && 2 < 3;</script>',
 			)
 		);
-		$this->on( 'other' );
-		$page = $this->page();
 		$this->assertStringContainsString( '<meta name="shop-verification" content="abc">', $page['head'] );
 		$this->assertStringNotContainsString( 'chat-widget', $page['head'] . $page['footer'] );
 		$this->assertStringContainsString( '<div id="chat-widget"></div>', $page['body'] );
@@ -196,7 +204,7 @@ class Bikri_Storefront_Test extends Bikri_Test_Case {
 	}
 
 	public function test_one_switch_turns_every_snippet_off_but_not_the_tags() {
-		$this->save(
+		$page = $this->page_with(
 			array(
 				'snippets_off' => true,
 				'head_code'    => '<script>broken(</script>',
@@ -204,15 +212,13 @@ class Bikri_Storefront_Test extends Bikri_Test_Case {
 				'pixel'        => '1234567890123456',
 			)
 		);
-		$this->on( 'other' );
-		$page = $this->page();
 		$this->assertStringNotContainsString( 'broken(', implode( '', $page ) );
 		$this->assertStringNotContainsString( '<p>footer</p>', implode( '', $page ) );
 		$this->assertStringContainsString( "fbq('init','1234567890123456')", $page['head'] );
 	}
 
 	public function test_tags_print_by_their_ids_and_bad_ids_never_reach_the_page() {
-		$this->save(
+		$page = $this->page_with(
 			array(
 				'gtm'     => 'GTM-AB12CD3',
 				'ga4'     => 'G-XY12345678',
@@ -220,8 +226,6 @@ class Bikri_Storefront_Test extends Bikri_Test_Case {
 				'pixel'   => '1234567890123456',
 			)
 		);
-		$this->on( 'other' );
-		$page = $this->page();
 		$this->assertStringContainsString( "'dataLayer','GTM-AB12CD3'", $page['head'] );
 		$this->assertStringContainsString( 'ns.html?id=GTM-AB12CD3', $page['body'] );
 		$this->assertStringContainsString( 'gtag/js?id=G-XY12345678', $page['head'] );

@@ -16,7 +16,7 @@ use Bikri\Tests\Order_Tables;
 /**
  * Sending after the response.
  */
-class Bikri_Sync_After_Response_Test extends Bikri_Test_Case {
+class Bikri_Sync_After_Response_Test extends Bikri_Sync_Test_Case {
 
 	/**
 	 * Event batches the service received.
@@ -39,21 +39,9 @@ class Bikri_Sync_After_Response_Test extends Bikri_Test_Case {
 	 */
 	private $finished_after = null;
 
-	/**
-	 * Sync under test.
-	 *
-	 * @var Bikri_Sync
-	 */
-	private $sync;
-
 	protected function setUp(): void {
 		parent::setUp();
-		$this->activate_locally();
-		$this->sync           = $this->plugin->sync;
-		$this->batches        = array();
-		$this->down           = false;
-		$this->finished_after = null;
-		$this->service        = function ( $method, $path, $body ) {
+		$this->service = function ( $method, $path, $body ) {
 			if ( '/wp-admin/admin-ajax.php' === $path ) {
 				return new WP_Error( 'http_request_failed', 'Operation timed out after 10 milliseconds' ); // What a non-blocking call gets.
 			}
@@ -62,14 +50,13 @@ class Bikri_Sync_After_Response_Test extends Bikri_Test_Case {
 				return new WP_Error( 'http_request_failed', 'cURL error 7: Failed to connect to service.test port 80: Connection refused' );
 			}
 			$this->batches[] = $body['events'];
-			$results         = array();
-			foreach ( $body['events'] as $event ) {
-				$results[] = array(
-					'idempotency_key' => $event['idempotency_key'],
-					'status'          => 'accepted',
-				);
-			}
-			return self::response( 202, array( 'results' => $results ) );
+			return self::events_response(
+				202,
+				$body['events'],
+				static function () {
+					return array( 'status' => 'accepted' );
+				}
+			);
 		};
 	}
 

@@ -48,7 +48,7 @@ class Bikri_Stand_In_Stock_Product {
 /**
  * Product sync tests.
  */
-class Bikri_Sync_Products_Test extends Bikri_Test_Case {
+class Bikri_Sync_Products_Test extends Bikri_Sync_Test_Case {
 
 	/**
 	 * What the service received, by path.
@@ -57,29 +57,18 @@ class Bikri_Sync_Products_Test extends Bikri_Test_Case {
 	 */
 	private $received = array();
 
-	/**
-	 * Sync under test.
-	 *
-	 * @var Bikri_Sync
-	 */
-	private $sync;
-
 	protected function setUp(): void {
 		parent::setUp();
-		$this->activate_locally();
-		$this->sync     = $this->plugin->sync;
-		$this->received = array();
-		$this->service  = function ( $method, $path, $body ) {
+		$this->service = function ( $method, $path, $body ) {
 			$this->assertSame( 'POST', $method );
 			$this->received[ $path ][] = $body['events'];
-			$results                   = array();
-			foreach ( $body['events'] as $event ) {
-				$results[] = array(
-					'idempotency_key' => $event['idempotency_key'],
-					'status'          => 'stock' === $event['type'] ? 'applied' : 'queued',
-				);
-			}
-			return self::response( 200, array( 'results' => $results ) );
+			return self::events_response(
+				200,
+				$body['events'],
+				static function ( $event ) {
+					return array( 'status' => 'stock' === $event['type'] ? 'applied' : 'queued' );
+				}
+			);
 		};
 	}
 

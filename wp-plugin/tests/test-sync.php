@@ -12,7 +12,7 @@ use Bikri\Tests\Action_Scheduler;
 /**
  * Sync tests.
  */
-class Bikri_Sync_Test extends Bikri_Test_Case {
+class Bikri_Sync_Test extends Bikri_Sync_Test_Case {
 
 	/**
 	 * Status the stubbed service gives an order id (default applied).
@@ -49,21 +49,9 @@ class Bikri_Sync_Test extends Bikri_Test_Case {
 		),
 	);
 
-	/**
-	 * Sync under test.
-	 *
-	 * @var Bikri_Sync
-	 */
-	private $sync;
-
 	protected function setUp(): void {
 		parent::setUp();
-		$this->activate_locally();
-		$this->sync     = $this->plugin->sync;
-		$this->statuses = array();
-		$this->down     = null;
-		$this->batches  = array();
-		$this->service  = function ( $method, $path, $body ) {
+		$this->service = function ( $method, $path, $body ) {
 			$refused = new WP_Error( 'http_request_failed', 'cURL error 7: Failed to connect to service.test port 80: Connection refused' );
 			if ( 'GET' === $method && '/api/v1/sync/status' === $path ) {  // the License page asks
 				return 'unreachable' === $this->down ? $refused : self::response( 200, $this->service_status );
@@ -79,22 +67,21 @@ class Bikri_Sync_Test extends Bikri_Test_Case {
 				return $response;
 			}
 			$this->batches[] = $body['events'];
-			$results         = array();
-			foreach ( $body['events'] as $event ) {
-				$status = isset( $this->statuses[ $event['order_id'] ] ) ? $this->statuses[ $event['order_id'] ] : 'applied';
-				$result = array(
-					'idempotency_key' => $event['idempotency_key'],
-					'status'          => $status,
-				);
-				if ( 'error' === $status ) {
-					$result['error'] = array(
-						'code'    => 'order_fetch_failed',
-						'message' => 'The event has no full order and WooCommerce could not be asked: timeout',
-					);
+			return self::events_response(
+				200,
+				$body['events'],
+				function ( $event ) {
+					$status = isset( $this->statuses[ $event['order_id'] ] ) ? $this->statuses[ $event['order_id'] ] : 'applied';
+					$result = array( 'status' => $status );
+					if ( 'error' === $status ) {
+						$result['error'] = array(
+							'code'    => 'order_fetch_failed',
+							'message' => 'The event has no full order and WooCommerce could not be asked: timeout',
+						);
+					}
+					return $result;
 				}
-				$results[] = $result;
-			}
-			return self::response( 200, array( 'results' => $results ) );
+			);
 		};
 	}
 
@@ -423,30 +410,32 @@ class Bikri_Sync_Test extends Bikri_Test_Case {
 		$this->assertStringNotContainsString( 'Not stored by Bikri', $this->output_of( array( $this->plugin->license_page, 'render' ) ) );
 	}
 
+	/**
+	 * The License page while the service reports this order import (backfill).
+	 *
+	 * @param string   $status queued, running or done.
+	 * @param int      $done   Orders imported.
+	 * @param int|null $total  Orders to import, or null while unknown.
+	 * @return string
+	 */
+	private function license_page_during_import( $status, $done, $total ) {
+		$this->service_status['backfill'] = array(
+			'status' => $status,
+			'done'   => $done,
+			'total'  => $total,
+		);
+		return $this->output_of( array( $this->plugin->license_page, 'render' ) );
+	}
+
 	public function test_license_page_shows_the_order_import_until_it_is_done() {
 		$this->sign_in( 'administrator' );
-		$this->service_status['backfill'] = array(
-			'status' => 'queued',
-			'done'   => 0,
-			'total'  => null,
-		);
-		$html = $this->output_of( array( $this->plugin->license_page, 'render' ) );
+		$html = $this->license_page_during_import( 'queued', 0, null );
 		$this->assertStringContainsString( 'Order import</th><td>Importing orders from WooCommerce: starting…</td>', $html );
 
-		$this->service_status['backfill'] = array(
-			'status' => 'running',
-			'done'   => 1200,
-			'total'  => 30190,
-		);
-		$html = $this->output_of( array( $this->plugin->license_page, 'render' ) );
+		$html = $this->license_page_during_import( 'running', 1200, 30190 );
 		$this->assertStringContainsString( 'Order import</th><td>Importing orders: 1,200 of 30,190</td>', $html );
 
-		$this->service_status['backfill'] = array(
-			'status' => 'done',
-			'done'   => 30190,
-			'total'  => 30190,
-		);
-		$html = $this->output_of( array( $this->plugin->license_page, 'render' ) );
+		$html = $this->license_page_during_import( 'done', 30190, 30190 );
 		$this->assertStringNotContainsString( 'Importing orders', $html );
 		$this->assertStringNotContainsString( 'Order import', $html );
 	}

@@ -90,11 +90,7 @@ class Bikri_Wishlist_Test extends Bikri_Test_Case {
 	public function test_an_out_of_stock_product_gets_its_heart_and_alert_box_in_the_summary() {
 		$this->activate_with_checkout_copy( array( 'wishlist_alerts' => true ) );
 		$id   = $this->product();
-		$html = $this->output_of(
-			static function () {
-				do_action( 'woocommerce_single_product_summary' );
-			}
-		);
+		$html = $this->output_of_action( 'woocommerce_single_product_summary' );
 		$this->assertStringContainsString( 'data-product="' . $id . '"', $html );
 		$this->assertStringContainsString( 'class="bikri-wishlist-alert" data-product="' . $id . '"', $html );
 		$this->assertStringNotContainsString( '<form', $html, 'it may sit inside the add-to-cart form' );
@@ -102,11 +98,7 @@ class Bikri_Wishlist_Test extends Bikri_Test_Case {
 
 	public function test_list_hearts_and_block_theme_blocks() {
 		$id   = $this->product( 'Panjabi', '1800' );
-		$html = $this->output_of(
-			static function () {
-				do_action( 'woocommerce_after_shop_loop_item' );
-			}
-		);
+		$html = $this->output_of_action( 'woocommerce_after_shop_loop_item' );
 		$this->assertStringContainsString( 'bikri-heart-loop" data-product="' . $id . '"', $html );
 
 		$other  = $this->product( 'Lungi', '500' );
@@ -165,11 +157,7 @@ class Bikri_Wishlist_Test extends Bikri_Test_Case {
 	public function test_no_heart_without_an_active_license() {
 		$this->plugin->license->clear();
 		$this->product();
-		$html = $this->output_of(
-			static function () {
-				do_action( 'woocommerce_after_add_to_cart_button' );
-			}
-		);
+		$html = $this->output_of_action( 'woocommerce_after_add_to_cart_button' );
 		$this->assertSame( '', $html );
 	}
 
@@ -194,19 +182,12 @@ class Bikri_Wishlist_Test extends Bikri_Test_Case {
 		$received      = array();
 		$this->service = function ( $method, $path, $body ) use ( &$received ) {
 			$received[ $path ][] = $body['events'];
-			return self::response(
+			return self::events_response(
 				200,
-				array(
-					'results' => array_map(
-						static function ( $event ) {
-							return array(
-								'idempotency_key' => $event['idempotency_key'],
-								'status'          => 'applied',
-							);
-						},
-						$body['events']
-					),
-				)
+				$body['events'],
+				static function () {
+					return array( 'status' => 'applied' );
+				}
 			);
 		};
 		$this->ajax( 'handle_toggle', array( 'product' => $id, 'wished' => '0' ) );
@@ -277,21 +258,13 @@ class Bikri_Wishlist_Test extends Bikri_Test_Case {
 		$this->assertSame( 'Wishlist', $items[ Bikri_Wishlist::ENDPOINT ] );
 		$this->assertArrayHasKey( Bikri_Wishlist::ENDPOINT, apply_filters( 'woocommerce_get_query_vars', array() ) );
 
-		$html = $this->output_of(
-			static function () {
-				do_action( 'woocommerce_account_' . Bikri_Wishlist::ENDPOINT . '_endpoint' );
-			}
-		);
+		$html = $this->output_of_action( 'woocommerce_account_' . Bikri_Wishlist::ENDPOINT . '_endpoint' );
 		$this->assertStringContainsString( 'Jamdani &lt;saree&gt;', $html, 'escaped' );
 		$this->assertStringContainsString( esc_url( get_permalink( $id ) ), $html );
 		$this->assertStringContainsString( 'aria-pressed="true"', $html );
 
 		$this->wishlist->set( $user->ID, array( $id ), false );
-		$html = $this->output_of(
-			static function () {
-				do_action( 'woocommerce_account_' . Bikri_Wishlist::ENDPOINT . '_endpoint' );
-			}
-		);
+		$html = $this->output_of_action( 'woocommerce_account_' . Bikri_Wishlist::ENDPOINT . '_endpoint' );
 		$this->assertStringContainsString( 'bikri-wishlist-empty', $html );
 	}
 

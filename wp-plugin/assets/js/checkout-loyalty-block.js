@@ -27,21 +27,7 @@
 
 	// The balance: the classic box's admin-ajax call (same nonce, same checks).
 	function balance() {
-		var body = new window.FormData();
-		body.append( 'action', cfg.action );
-		body.append( 'nonce', cfg.nonce );
-		return window.fetch( cfg.ajaxUrl, { method: 'POST', credentials: 'same-origin', body: body } )
-			.then( function ( response ) {
-				return response.json();
-			} )
-			.then( function ( json ) {
-				if ( ! json || ! json.success ) {
-					throw new Error( json && json.data && json.data.message ? json.data.message : text.network );
-				}
-				return json.data;
-			}, function ( error ) {
-				throw new Error( error && error.message && error.message !== 'Failed to fetch' ? error.message : text.network );
-			} );
+		return window.bikriLoyaltyCall( cfg, cfg.action );
 	}
 
 	// Apply or remove: the answer is in the new cart's data, under our namespace.

@@ -25,24 +25,7 @@
 	}
 
 	function call( action, fields ) {
-		var body = new window.FormData();
-		body.append( 'action', action );
-		body.append( 'nonce', cfg.nonce );
-		Object.keys( fields || {} ).forEach( function ( name ) {
-			body.append( name, fields[ name ] );
-		} );
-		return window.fetch( cfg.ajaxUrl, { method: 'POST', credentials: 'same-origin', body: body } )
-			.then( function ( response ) {
-				return response.json();
-			} )
-			.then( function ( json ) {
-				if ( ! json || ! json.success ) {
-					throw new Error( json && json.data && json.data.message ? json.data.message : text.network );
-				}
-				return json.data;
-			}, function ( error ) {
-				throw new Error( error && error.message && error.message !== 'Failed to fetch' ? error.message : text.network );
-			} );
+		return window.bikriLoyaltyCall( cfg, action, fields );
 	}
 
 	// WooCommerce's classic checkout redraws the order review (and its fees) on this event.

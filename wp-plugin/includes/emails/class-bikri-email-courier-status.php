@@ -38,10 +38,55 @@ abstract class Bikri_Email_Courier_Status extends WC_Email {
 	protected $parcel = null;
 
 	/**
-	 * Sets what the subclass left: customer email, templates, placeholders; then WooCommerce's
-	 * constructor reads the settings.
+	 * The three emails' texts by email id. Read when used, not once: WooCommerce switches to the
+	 * site's language (setup_locale) before it asks for the subject and heading.
+	 *
+	 * @return array Per email id: title, description, subject, heading, additional_content.
+	 */
+	protected static function texts() {
+		return array(
+			'bikri_order_shipped'    => array(
+				'title'              => __( 'Order shipped', 'bikri' ),
+				'description'        => __( 'Sent to the customer when the order\'s parcel leaves with the courier and the status\'s email is on in Bikri. Shows the courier, the consignment id and the tracking link.', 'bikri' ),
+				'subject'            => __( 'Your {site_title} order #{order_number} is on its way', 'bikri' ),
+				'heading'            => __( 'Your order is on its way', 'bikri' ),
+				'additional_content' => __( 'Thank you for shopping with us.', 'bikri' ),
+			),
+			'bikri_out_for_delivery' => array(
+				'title'              => __( 'Out for delivery', 'bikri' ),
+				'description'        => __( 'Sent to the customer when the courier\'s rider takes the parcel out for delivery and the status\'s email is on in Bikri.', 'bikri' ),
+				'subject'            => __( 'Your {site_title} order #{order_number} is out for delivery', 'bikri' ),
+				'heading'            => __( 'Your parcel arrives today', 'bikri' ),
+				'additional_content' => __( 'Please keep your phone on: the rider calls before delivering.', 'bikri' ),
+			),
+			'bikri_order_returned'   => array(
+				'title'              => __( 'Returned', 'bikri' ),
+				'description'        => __( 'Sent to the customer when the courier returns the parcel to the shop and the status\'s email is on in Bikri.', 'bikri' ),
+				'subject'            => __( 'Your {site_title} order #{order_number} was returned to us', 'bikri' ),
+				'heading'            => __( 'Your parcel came back to us', 'bikri' ),
+				'additional_content' => __( 'If you still want your order, reply to this email and we will send it again.', 'bikri' ),
+			),
+		);
+	}
+
+	/**
+	 * One of this email's texts.
+	 *
+	 * @param string $name title, description, subject, heading or additional_content.
+	 * @return string
+	 */
+	protected function text( $name ) {
+		$texts = static::texts();
+		return $texts[ $this->id ][ $name ];
+	}
+
+	/**
+	 * Sets what the subclass left (its id and template name): title, description, customer
+	 * email, templates, placeholders; then WooCommerce's constructor reads the settings.
 	 */
 	public function __construct() {
+		$this->title          = $this->text( 'title' );
+		$this->description    = $this->text( 'description' );
 		$this->customer_email = true;
 		$this->template_html  = 'emails/' . $this->template_name . '.php';
 		$this->template_plain = 'emails/plain/' . $this->template_name . '.php';
@@ -54,6 +99,33 @@ abstract class Bikri_Email_Courier_Status extends WC_Email {
 			'{tracking_link}' => '',
 		);
 		parent::__construct();
+	}
+
+	/**
+	 * Default subject.
+	 *
+	 * @return string
+	 */
+	public function get_default_subject() {
+		return $this->text( 'subject' );
+	}
+
+	/**
+	 * Default heading.
+	 *
+	 * @return string
+	 */
+	public function get_default_heading() {
+		return $this->text( 'heading' );
+	}
+
+	/**
+	 * Default text below the main content.
+	 *
+	 * @return string
+	 */
+	public function get_default_additional_content() {
+		return $this->text( 'additional_content' );
 	}
 
 	/**

@@ -1,6 +1,6 @@
 <?php
 /**
- * The "Out for delivery" email (N1).
+ * The "Out for delivery" email (N1). Its texts are in Bikri_Email_Courier_Status::texts().
  *
  * @package Bikri
  */
@@ -13,40 +13,16 @@ defined( 'ABSPATH' ) || exit;
 class Bikri_Email_Out_For_Delivery extends Bikri_Email_Courier_Status {
 
 	/**
-	 * Names the email and its templates.
+	 * Email id (its settings are the option woocommerce_bikri_out_for_delivery_settings).
+	 *
+	 * @var string
 	 */
-	public function __construct() {
-		$this->id            = 'bikri_out_for_delivery';
-		$this->title         = __( 'Out for delivery', 'bikri' );
-		$this->description   = __( 'Sent to the customer when the courier\'s rider takes the parcel out for delivery and the status\'s email is on in Bikri.', 'bikri' );
-		$this->template_name = 'bikri-out-for-delivery';
-		parent::__construct();
-	}
+	public $id = 'bikri_out_for_delivery';
 
 	/**
-	 * Default subject.
+	 * The template's name (emails/bikri-out-for-delivery.php and emails/plain/bikri-out-for-delivery.php).
 	 *
-	 * @return string
+	 * @var string
 	 */
-	public function get_default_subject() {
-		return __( 'Your {site_title} order #{order_number} is out for delivery', 'bikri' );
-	}
-
-	/**
-	 * Default heading.
-	 *
-	 * @return string
-	 */
-	public function get_default_heading() {
-		return __( 'Your parcel arrives today', 'bikri' );
-	}
-
-	/**
-	 * Default text below the main content.
-	 *
-	 * @return string
-	 */
-	public function get_default_additional_content() {
-		return __( 'Please keep your phone on: the rider calls before delivering.', 'bikri' );
-	}
+	protected $template_name = 'bikri-out-for-delivery';
 }
