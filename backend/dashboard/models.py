@@ -12,6 +12,7 @@ from decimal import Decimal
 from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backend.database import SiteOwned
 from backend.extensions import db
 from backend.money import Money
 from backend.clock import utcnow
@@ -145,15 +146,13 @@ class SalesTarget(db.Model):
 COST_CATEGORIES = ("ads", "packaging", "product", "delivery", "other")
 
 
-class Cost(db.Model):
+class Cost(SiteOwned, db.Model):
     """Money the shop spent (D12): ad spend, packaging, product cost, delivery, other. Entered by
     hand for a Dhaka calendar day, so the profit widget subtracts it from that day's sales."""
 
     __tablename__ = "dash_costs"
     __table_args__ = (Index("ix_dash_costs_site_id_day", "site_id", "day"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     day: Mapped[date] = mapped_column(Date)
     category: Mapped[str] = mapped_column(String(20))  # one of COST_CATEGORIES
     amount: Mapped[Decimal] = mapped_column(Money)
@@ -181,7 +180,7 @@ class DayParcels(db.Model):
     collected_known: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class AdSpend(db.Model):
+class AdSpend(SiteOwned, db.Model):
     """What the shop spent on one ad campaign over a reporting range (D11, return on ad spend):
     entered by hand or imported from Meta Ads Manager's CSV export. A range's spend counts
     evenly per day, so a widget's range takes its share."""
@@ -189,8 +188,6 @@ class AdSpend(db.Model):
     __tablename__ = "dash_ad_spend"
     __table_args__ = (Index("ix_dash_ad_spend_site_id_end_day", "site_id", "end_day"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     network: Mapped[str] = mapped_column(String(20), default="facebook")
     campaign: Mapped[str] = mapped_column(String(200))
     start_day: Mapped[date] = mapped_column(Date)

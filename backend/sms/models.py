@@ -5,6 +5,7 @@ from decimal import Decimal
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backend.database import SiteOwned
 from backend.extensions import db
 from backend.money import Money
 from backend.clock import utcnow
@@ -52,7 +53,7 @@ class Wallet(db.Model):
     window_sends: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
-class WalletEntry(db.Model):
+class WalletEntry(SiteOwned, db.Model):
     __tablename__ = "wallet_entries"
     __table_args__ = (
         # one entry per thing that moved money: a message is debited once and refunded once
@@ -60,8 +61,6 @@ class WalletEntry(db.Model):
         Index("ix_wallet_entries_site_id_created_at", "site_id", "created_at"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     amount: Mapped[Decimal] = mapped_column(Money)  # + credit, - debit
     kind: Mapped[str] = mapped_column(String(20))  # recharge | operator_credit | refund | sms
     reference: Mapped[str] = mapped_column(String(80))
@@ -70,7 +69,7 @@ class WalletEntry(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class SmsMessage(db.Model):
+class SmsMessage(SiteOwned, db.Model):
     __tablename__ = "sms_messages"
     __table_args__ = (
         UniqueConstraint("site_id", "idempotency_key", name="uq_sms_messages_site_idempotency_key"),
@@ -79,8 +78,6 @@ class SmsMessage(db.Model):
         Index("ix_sms_messages_status_created_at", "status", "created_at"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     phone: Mapped[str] = mapped_column(String(16))
     content: Mapped[str] = mapped_column(Text)
     purpose: Mapped[str] = mapped_column(String(20))
@@ -108,12 +105,10 @@ class SmsMessage(db.Model):
         return f"bikri-{self.id}"
 
 
-class Recharge(db.Model):
+class Recharge(SiteOwned, db.Model):
     __tablename__ = "recharges"
     __table_args__ = (Index("ix_recharges_site_id_created_at", "site_id", "created_at"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     amount: Mapped[Decimal] = mapped_column(Money)
     method: Mapped[str] = mapped_column(String(20))  # bkash | nagad | manual
     # creating (a worker opens the bKash or Nagad payment) | pending | completed | failed | cancelled | expired
