@@ -69,7 +69,28 @@ class WalletEntry(SiteOwned, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class SmsMessage(SiteOwned, db.Model):
+class GatewayDelivery:
+    """A text a worker delivers through the SMS gateway (`sending.ask_gateway`): the gateway
+    that took it and its reference there, or the error, and the worker's claim and finish times
+    (a claim older than the sender's STUCK_AFTER belongs to a worker that died, and the sweeper
+    hands the text to another). The gateway deduplicates on `gateway_message_id`, so a retry
+    never sends twice; each table has its own prefix, as their ids overlap."""
+
+    GATEWAY_ID_PREFIX = "bikri-"
+
+    gateway: Mapped[str | None] = mapped_column(String(40))
+    gateway_reference: Mapped[str | None] = mapped_column(String(80))
+    error: Mapped[str | None] = mapped_column(String(500))
+    finished_at: Mapped[datetime | None]
+    claimed_at: Mapped[datetime | None]
+
+    @property
+    def gateway_message_id(self) -> str:
+        """Ours, unique per text, sent to the gateway so that a retry is recognised."""
+        return f"{self.GATEWAY_ID_PREFIX}{self.id}"
+
+
+class SmsMessage(SiteOwned, GatewayDelivery, db.Model):
     __tablename__ = "sms_messages"
     __table_args__ = (
         UniqueConstraint("site_id", "idempotency_key", name="uq_sms_messages_site_idempotency_key"),
@@ -87,22 +108,10 @@ class SmsMessage(SiteOwned, db.Model):
     gateway_cost: Mapped[Decimal] = mapped_column(Money)
     # queued (debited, waiting for a worker) -> sending (a worker claimed it) -> sent | failed (refunded)
     status: Mapped[str] = mapped_column(String(12))
-    gateway: Mapped[str | None] = mapped_column(String(40))
-    gateway_reference: Mapped[str | None] = mapped_column(String(80))
-    error: Mapped[str | None] = mapped_column(String(500))
     idempotency_key: Mapped[str | None] = mapped_column(String(100))
     # the bulk job sending it (backend/sms/batches.py); None for a message sent on its own
     job_id: Mapped[int | None] = mapped_column(ForeignKey("work_jobs.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    finished_at: Mapped[datetime | None]
-    # when a worker last claimed it to ask the gateway: a claim older than sending.STUCK_AFTER
-    # belongs to a worker that died, and the sweeper hands the message to another
-    claimed_at: Mapped[datetime | None]
-
-    @property
-    def gateway_message_id(self) -> str:
-        """Ours, unique per message, sent to the gateway so that a retry is recognised."""
-        return f"bikri-{self.id}"
 
 
 class Recharge(SiteOwned, db.Model):

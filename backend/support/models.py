@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.database import SiteOwned
 from backend.extensions import db
+from backend.sms.models import GatewayDelivery
 from backend.clock import utcnow
 
 
@@ -76,24 +77,15 @@ class SupportDesk(db.Model):
     updated_by: Mapped[str | None] = mapped_column(String(254))
 
 
-class OperatorAlert(SiteOwned, db.Model):
+class OperatorAlert(SiteOwned, GatewayDelivery, db.Model):
     """One offline alert SMS: Bikri's own, to its operators, charged to no shop's wallet. The shop
     whose message started the quiet period's alert is named; queued -> sending -> sent | failed."""
 
     __tablename__ = "support_operator_alerts"
+    GATEWAY_ID_PREFIX = "bikri-support-"  # not an SMS message's `bikri-<id>`
 
     message_id: Mapped[int] = mapped_column(ForeignKey("support_messages.id"))
     phone: Mapped[str] = mapped_column(String(16))
     content: Mapped[str] = mapped_column(String(160))
     status: Mapped[str] = mapped_column(String(10), default="queued")
-    gateway: Mapped[str | None] = mapped_column(String(40))
-    gateway_reference: Mapped[str | None] = mapped_column(String(80))
-    error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    claimed_at: Mapped[datetime | None]
-    finished_at: Mapped[datetime | None]
-
-    @property
-    def gateway_message_id(self) -> str:
-        """Ours, unique per alert (not an SMS message's `bikri-<id>`): a retry is recognised."""
-        return f"bikri-support-{self.id}"
