@@ -4,10 +4,11 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import orjson
-from sqlalchemy import Text, TypeDecorator, any_, bindparam, cast, column, func, select
+from sqlalchemy import ForeignKey, Text, TypeDecorator, any_, bindparam, cast, column, func, select
 from sqlalchemy.dialects.postgresql import ARRAY, JSON, insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.extensions import db
 from backend.clock import utcnow
@@ -205,6 +206,17 @@ def include_object(obj, name, type_, reflected, compare_to):
     if type_ == "table":
         return not any(name == table or name.startswith(f"{table}_") for table in DATABASE_ONLY_TABLES)
     return not (type_ == "index" and name in DATABASE_ONLY_INDEXES)
+
+
+class SiteOwned:
+    """A model mixin for a row owned by one shop: an integer `id` primary key and `site_id`, the
+    tenant column every query of the row is scoped by (a foreign key to sites.id, never NULL).
+    Both come first in the table, as if declared at the top of the class. A table whose id or
+    site_id differs (a BigInteger id, site_id in the primary key, nullable, indexed, unique,
+    ON DELETE CASCADE) declares its own."""
+
+    id: Mapped[int] = mapped_column(primary_key=True, sort_order=-2)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), sort_order=-1)
 
 
 def row_for_site(model, site_id: int):

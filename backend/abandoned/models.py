@@ -6,6 +6,7 @@ from decimal import Decimal
 from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backend.database import SiteOwned
 from backend.extensions import db
 from backend.money import Money
 from backend.clock import utcnow
@@ -35,7 +36,7 @@ class AbandonedSettings(db.Model):
     updated_by: Mapped[str | None] = mapped_column(String(120))
 
 
-class AbandonedCheckout(db.Model):
+class AbandonedCheckout(SiteOwned, db.Model):
     """One checkout session of one shopper. `status`: open (typing) → abandoned (no order
     within the shop's delay) → reminded (an SMS went) → recovered (the phone ordered) or lost
     (no order after N days). "ordered": the phone ordered before the checkout counted as
@@ -51,8 +52,6 @@ class AbandonedCheckout(db.Model):
         Index("ix_abandoned_checkouts_site_id_status", "site_id", "status", "created_at"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     capture_key: Mapped[str] = mapped_column(String(64))
     phone: Mapped[str] = mapped_column(String(16))  # +8801XXXXXXXXX
     name: Mapped[str | None] = mapped_column(String(200))
@@ -91,15 +90,13 @@ class AbandonedOptOut(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class AbandonedCheckoutAction(db.Model):
+class AbandonedCheckoutAction(SiteOwned, db.Model):
     """What someone at the shop did with an abandoned checkout from the desk: called, sent an
     SMS, turned it into an order, marked it lost. Kept so the next person sees it was worked."""
 
     __tablename__ = "abandoned_checkout_actions"
     __table_args__ = (Index("ix_abandoned_checkout_actions_site_id_checkout_id", "site_id", "checkout_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     checkout_id: Mapped[int] = mapped_column(ForeignKey("abandoned_checkouts.id", ondelete="CASCADE"))
     action: Mapped[str] = mapped_column(String(20))  # called | sms | ordered | lost
     by: Mapped[str] = mapped_column(String(120))

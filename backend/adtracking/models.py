@@ -6,6 +6,7 @@ from decimal import Decimal
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backend.database import SiteOwned
 from backend.extensions import db
 from backend.money import Money
 from backend.clock import utcnow
@@ -38,7 +39,7 @@ class AdSettings(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class CapiEvent(db.Model):
+class CapiEvent(SiteOwned, db.Model):
     """A server-side event for an order: written (pending) in the transaction that saw the
     order or parcel change, sent by a worker, marked sent in the worker's commit."""
 
@@ -46,8 +47,6 @@ class CapiEvent(db.Model):
     __table_args__ = (UniqueConstraint("site_id", "order_wc_id", "kind", name="uq_ad_capi_events_order_kind"),
                       Index("ix_ad_capi_events_status", "status", "created_at"))
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     order_wc_id: Mapped[int] = mapped_column(BigInteger)
     kind: Mapped[str] = mapped_column(String(12))
     event_name: Mapped[str] = mapped_column(String(40))

@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backend.database import SiteOwned
 from backend.extensions import db
 from backend.clock import utcnow
 
@@ -36,7 +37,7 @@ class CheckoutSettings(db.Model):
     updated_by: Mapped[str | None] = mapped_column(String(120))
 
 
-class OtpCode(db.Model):
+class OtpCode(SiteOwned, db.Model):
     """One request for a code. `status`:
     pending (sent, not yet verified), verified, locked (too many wrong attempts), expired,
     failed (the SMS was not sent), trusted (no code: a known customer), skipped (no code: no
@@ -50,8 +51,6 @@ class OtpCode(db.Model):
         Index("ix_otp_codes_site_id_created_at", "site_id", "created_at"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     phone: Mapped[str] = mapped_column(String(16))
     session_id: Mapped[str] = mapped_column(String(64))
     ip: Mapped[str] = mapped_column(String(45))
@@ -78,12 +77,10 @@ class OtpThrottle(db.Model):
     touched_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
-class BlacklistEntry(db.Model):
+class BlacklistEntry(SiteOwned, db.Model):
     __tablename__ = "blacklist_entries"
     __table_args__ = (UniqueConstraint("site_id", "kind", "value", name="uq_blacklist_entries_site_kind_value"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     kind: Mapped[str] = mapped_column(String(8))  # phone | email | ip
     # normalised: +8801XXXXXXXXX, a lower-case email, an IP address or network (CIDR)
     value: Mapped[str] = mapped_column(String(254))
@@ -92,7 +89,7 @@ class BlacklistEntry(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class CheckoutOrder(db.Model):
+class CheckoutOrder(SiteOwned, db.Model):
     """An order placed through the protected checkout, as the plugin reported it: whether its
     phone was verified, and its later status (a delivered order makes a trusted phone)."""
 
@@ -102,8 +99,6 @@ class CheckoutOrder(db.Model):
         Index("ix_checkout_orders_site_id_phone", "site_id", "phone"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     wc_order_id: Mapped[int] = mapped_column(BigInteger)
     phone: Mapped[str | None] = mapped_column(String(16))  # normalised; None when not a BD mobile
     otp: Mapped[str] = mapped_column(String(24))  # verified | trusted | skipped_no_balance | skipped_unavailable | off

@@ -5,19 +5,18 @@ from decimal import Decimal
 from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backend.database import SiteOwned
 from backend.extensions import db
 from backend.money import Money
 from backend.clock import utcnow
 
 
-class CourierAccount(db.Model):
+class CourierAccount(SiteOwned, db.Model):
     """A shop's account at one courier. The credentials are one encrypted JSON object."""
 
     __tablename__ = "courier_accounts"
     __table_args__ = (UniqueConstraint("site_id", "courier", name="uq_courier_accounts_site_courier"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     courier: Mapped[str] = mapped_column(String(30))
     credentials_enc: Mapped[str] = mapped_column(Text)
     balance: Mapped[Decimal | None] = mapped_column(Money)
@@ -63,7 +62,7 @@ class CourierSettings(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class Consignment(db.Model):
+class Consignment(SiteOwned, db.Model):
     """A parcel booked with a courier for one order. The invoice (the order number) is the
     courier-side key: one consignment per (site, courier, invoice), whoever books it."""
 
@@ -75,8 +74,6 @@ class Consignment(db.Model):
         Index("ix_consignments_site_id_order_wc_id", "site_id", "order_wc_id"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     order_wc_id: Mapped[int | None]
     invoice: Mapped[str] = mapped_column(String(64))
     courier: Mapped[str] = mapped_column(String(30))
@@ -102,15 +99,13 @@ class Consignment(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class ConsignmentStatusChange(db.Model):
+class ConsignmentStatusChange(SiteOwned, db.Model):
     """Status history: one row each time a consignment's status changed, and where we learnt it."""
 
     __tablename__ = "consignment_status_changes"
     __table_args__ = (Index("ix_consignment_status_changes_consignment_pk_id", "consignment_pk", "id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     consignment_pk: Mapped[int] = mapped_column(ForeignKey("consignments.id", ondelete="CASCADE"))
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     status: Mapped[str] = mapped_column(String(40))
     courier_status: Mapped[str | None] = mapped_column(String(60))
     source: Mapped[str] = mapped_column(String(20))  # booking | poll | check | webhook
@@ -118,7 +113,7 @@ class ConsignmentStatusChange(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class BookingAttempt(db.Model):
+class BookingAttempt(SiteOwned, db.Model):
     """The booking lock: one row per (site, invoice), taken before anything is sent to a courier,
     so a double click or two staff at once cannot both send. `state`:
     - sending: claimed, the courier may have been called; a claim older than BOOKING_CLAIM_SECONDS
@@ -130,8 +125,6 @@ class BookingAttempt(db.Model):
     __tablename__ = "booking_attempts"
     __table_args__ = (UniqueConstraint("site_id", "invoice", name="uq_booking_attempts_site_invoice"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     invoice: Mapped[str] = mapped_column(String(64))
     order_wc_id: Mapped[int] = mapped_column(BigInteger)
     courier: Mapped[str] = mapped_column(String(30))

@@ -12,6 +12,7 @@ from decimal import Decimal
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backend.database import SiteOwned
 from backend.extensions import db
 from backend.clock import utcnow
 
@@ -58,7 +59,7 @@ class CustomerStats(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class CustomerTag(db.Model):
+class CustomerTag(SiteOwned, db.Model):
     """A customer's tag, with a copy of the customer's sort keys (customer_stats' last order,
     spend and orders; None while the customer has no row there), so the list filtered by a tag
     walks (site, tag, key, id) in the sort's order and stops after a page. stats.refresh and
@@ -71,8 +72,6 @@ class CustomerTag(db.Model):
         Index("ix_customer_tags_site_tag_orders", "site_id", "tag", "orders", "customer_id"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
     tag: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -102,35 +101,29 @@ class CustomerProduct(db.Model):
     orders: Mapped[int] = mapped_column(Integer)
 
 
-class SavedSegment(db.Model):
+class SavedSegment(SiteOwned, db.Model):
     __tablename__ = "customer_segments"
     __table_args__ = (UniqueConstraint("site_id", "name", name="uq_customer_segments_site_name"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     name: Mapped[str] = mapped_column(String(80))
     filters: Mapped[str] = mapped_column(Text)  # JSON, segments.FILTERS
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class SmsOptOut(db.Model):
+class SmsOptOut(SiteOwned, db.Model):
     """Phones that asked this shop for no more marketing SMS (campaigns skip them)."""
     __tablename__ = "sms_opt_outs"
     __table_args__ = (UniqueConstraint("site_id", "phone", name="uq_sms_opt_outs_site_phone"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     phone: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Campaign(db.Model):
+class Campaign(SiteOwned, db.Model):
     __tablename__ = "campaigns"
     __table_args__ = (Index("ix_campaigns_site_id_created", "site_id", "created_at"),
                       Index("ix_campaigns_status_scheduled", "status", "scheduled_at"))
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     name: Mapped[str] = mapped_column(String(120))
     content: Mapped[str] = mapped_column(Text)  # as sent, the opt-out line included
     opt_out_line: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -12,33 +12,46 @@ from decimal import Decimal
 from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backend.database import SiteOwned
 from backend.extensions import db
 from backend.money import Money
 from backend.clock import utcnow
 
 
-class DayStatus(db.Model):
-    """Orders and money by day and WooCommerce status (D1, D4, D7, D8, D9)."""
+class DayRollup:
+    """A rollup row of one shop's Dhaka calendar day: its primary key starts with site_id and
+    day, the rollup's own key columns (rollups.KEYS) follow."""
 
-    __tablename__ = "dash_day_status"
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True, sort_order=-2)
+    day: Mapped[date] = mapped_column(Date, primary_key=True, sort_order=-1)
 
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    status: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+class OrderMeasures:
+    """What orders brought: how many, and their totals, subtotals, discounts, shipping and
+    refunds, summed (by the day placed and status in DayStatus, by the day paid in DayPaid)."""
+
     orders: Mapped[int] = mapped_column(Integer, default=0)
-    # orders with a customer recognised by phone (returning vs new customers)
-    customer_orders: Mapped[int] = mapped_column(Integer, default=0)
     total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     subtotal: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     discount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     shipping: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     refunded: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+
+
+class DayStatus(DayRollup, OrderMeasures, db.Model):
+    """Orders and money by day and WooCommerce status (D1, D4, D7, D8, D9)."""
+
+    __tablename__ = "dash_day_status"
+
+    status: Mapped[str] = mapped_column(String(40), primary_key=True)
+    # orders with a customer recognised by phone (returning vs new customers)
+    customer_orders: Mapped[int] = mapped_column(Integer, default=0)
     # revenue (total − refunds) of the orders whose parcel was delivered: what the sales really
     # brought with cash on delivery (the profit widget's delivered return on ad spend)
     delivered_revenue: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"), server_default="0")
 
 
-class DayPaid(db.Model):
+class DayPaid(DayRollup, OrderMeasures, db.Model):
     """Orders and money the way WooCommerce Analytics counts them (its "date paid" date type), so
     an owner can reconcile the two: orders by the Dhaka day they were paid, refunded orders
     included, and refunds taken off on the day each was made (`refunded` is keyed by the refund's
@@ -47,23 +60,12 @@ class DayPaid(db.Model):
 
     __tablename__ = "dash_day_paid"
 
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    orders: Mapped[int] = mapped_column(Integer, default=0)
-    total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
-    subtotal: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
-    discount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
-    shipping: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
-    refunded: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
 
-
-class DaySource(db.Model):
+class DaySource(DayRollup, db.Model):
     """Sales by day and where the order came from (D2, D11). Only orders that count as sales."""
 
     __tablename__ = "dash_day_source"
 
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
     source_type: Mapped[str] = mapped_column(String(60), primary_key=True)
     utm_source: Mapped[str] = mapped_column(String(200), primary_key=True)
     utm_medium: Mapped[str] = mapped_column(String(200), primary_key=True)
@@ -89,13 +91,10 @@ class ProductMeasures:
     revenue: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
 
 
-class DayProduct(ProductMeasures, db.Model):
+class DayProduct(DayRollup, ProductMeasures, db.Model):
     """Units and line revenue by day and product (D6). Only orders that count as sales."""
 
     __tablename__ = "dash_day_product"
-
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
 
 
 class MonthProduct(ProductMeasures, db.Model):
@@ -108,25 +107,21 @@ class MonthProduct(ProductMeasures, db.Model):
     month: Mapped[date] = mapped_column(Date, primary_key=True)
 
 
-class DayCycle(db.Model):
+class DayCycle(DayRollup, db.Model):
     """How long orders placed on `day` took to reach a stage, as a histogram of whole hours (D3)."""
 
     __tablename__ = "dash_day_cycle"
 
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
     stage: Mapped[str] = mapped_column(String(20), primary_key=True)  # shipped, delivered, transit
     hours: Mapped[int] = mapped_column(Integer, primary_key=True)  # a bin's lower bound (rollups.BINS), MAX_HOURS for longer
     orders: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class DayCustomers(db.Model):
+class DayCustomers(DayRollup, db.Model):
     """Customers whose first order (that counts for the repeat badge) was placed on `day` (D9, D10)."""
 
     __tablename__ = "dash_day_customers"
 
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
     new_customers: Mapped[int] = mapped_column(Integer, default=0)
 
 
@@ -145,15 +140,13 @@ class SalesTarget(db.Model):
 COST_CATEGORIES = ("ads", "packaging", "product", "delivery", "other")
 
 
-class Cost(db.Model):
+class Cost(SiteOwned, db.Model):
     """Money the shop spent (D12): ad spend, packaging, product cost, delivery, other. Entered by
     hand for a Dhaka calendar day, so the profit widget subtracts it from that day's sales."""
 
     __tablename__ = "dash_costs"
     __table_args__ = (Index("ix_dash_costs_site_id_day", "site_id", "day"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     day: Mapped[date] = mapped_column(Date)
     category: Mapped[str] = mapped_column(String(20))  # one of COST_CATEGORIES
     amount: Mapped[Decimal] = mapped_column(Money)
@@ -163,15 +156,13 @@ class Cost(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class DayParcels(db.Model):
+class DayParcels(DayRollup, db.Model):
     """Parcels by the Dhaka day they were booked, courier and status (D12 cash). Kept exact like
     the order rollups: booking adds a parcel's contribution and every status change moves it,
     in the same transaction (rollups.apply_parcel_changes)."""
 
     __tablename__ = "dash_day_parcels"
 
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
     courier: Mapped[str] = mapped_column(String(30), primary_key=True)
     status: Mapped[str] = mapped_column(String(40), primary_key=True)
     parcels: Mapped[int] = mapped_column(Integer, default=0)
@@ -181,7 +172,7 @@ class DayParcels(db.Model):
     collected_known: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class AdSpend(db.Model):
+class AdSpend(SiteOwned, db.Model):
     """What the shop spent on one ad campaign over a reporting range (D11, return on ad spend):
     entered by hand or imported from Meta Ads Manager's CSV export. A range's spend counts
     evenly per day, so a widget's range takes its share."""
@@ -189,8 +180,6 @@ class AdSpend(db.Model):
     __tablename__ = "dash_ad_spend"
     __table_args__ = (Index("ix_dash_ad_spend_site_id_end_day", "site_id", "end_day"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     network: Mapped[str] = mapped_column(String(20), default="facebook")
     campaign: Mapped[str] = mapped_column(String(200))
     start_day: Mapped[date] = mapped_column(Date)

@@ -4,16 +4,15 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backend.database import SiteOwned
 from backend.extensions import db
 from backend.clock import utcnow
 
 
-class OrderTag(db.Model):
+class OrderTag(SiteOwned, db.Model):
     __tablename__ = "order_tags"
     __table_args__ = (Index("ix_order_tags_site_id_name", "site_id", "name", unique=True),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     name: Mapped[str] = mapped_column(String(40))
     colour: Mapped[str] = mapped_column(String(7), default="#2271b1")  # #rrggbb
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -35,15 +34,13 @@ class OrderTagLink(db.Model):
 
 # --- order tasks (T3): who works an order, by when, and what the customer said on the phone ---
 
-class StaffMember(db.Model):
+class StaffMember(SiteOwned, db.Model):
     """A WordPress user the shop has seen open a Bikri page: the people orders are assigned to.
     Kept (tickets are purged after a day) and refreshed each time the user opens a page."""
 
     __tablename__ = "staff_members"
     __table_args__ = (Index("ix_staff_members_site_id_wp_user_id", "site_id", "wp_user_id", unique=True),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     wp_user_id: Mapped[int]
     display_name: Mapped[str] = mapped_column(String(100))
     role: Mapped[str] = mapped_column(String(16))
@@ -65,7 +62,7 @@ class OrderAssignment(db.Model):
     assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class PhoneConfirmation(db.Model):
+class PhoneConfirmation(SiteOwned, db.Model):
     """One call to the customer about an order and its outcome. Every call is kept; the order's
     latest call is its confirmation state."""
 
@@ -75,8 +72,6 @@ class PhoneConfirmation(db.Model):
         Index("ix_phone_confirmations_site_id_created_at", "site_id", "created_at"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
     outcome: Mapped[str] = mapped_column(String(16))  # confirmed | no_answer | wrong_number | cancelled
     note: Mapped[str] = mapped_column(String(500), default="")

@@ -1,14 +1,15 @@
 """Every fraud check a shop ran: the fraud history of a phone (who, when, what each source said)."""
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backend.database import SiteOwned
 from backend.extensions import db
 from backend.clock import utcnow
 
 
-class FraudCheck(db.Model):
+class FraudCheck(SiteOwned, db.Model):
     __tablename__ = "fraud_checks"
     __table_args__ = (
         # the cache (latest check of a phone) and the phone's history, newest first
@@ -17,8 +18,6 @@ class FraudCheck(db.Model):
         Index("ix_fraud_checks_site_id_checked_at", "site_id", "checked_at"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     phone: Mapped[str] = mapped_column(String(16))  # +8801XXXXXXXXX
     checked_by: Mapped[str] = mapped_column(String(200))
     checked_at: Mapped[datetime] = mapped_column(default=utcnow)

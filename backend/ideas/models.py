@@ -4,6 +4,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backend.database import SiteOwned
 from backend.extensions import db
 from backend.clock import utcnow
 
@@ -18,12 +19,10 @@ class IdeaStatus:
     PUBLIC = (PLANNED, DONE)
 
 
-class FeatureRequest(db.Model):
+class FeatureRequest(SiteOwned, db.Model):
     __tablename__ = "feature_requests"
     __table_args__ = (Index("ix_feature_requests_site_id", "site_id"), Index("ix_feature_requests_status", "status"))
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     title: Mapped[str] = mapped_column(String(120))
     body: Mapped[str] = mapped_column(Text, default="")
     asked_by: Mapped[str] = mapped_column(String(120), default="")
@@ -35,11 +34,9 @@ class FeatureRequest(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class FeatureVote(db.Model):
+class FeatureVote(SiteOwned, db.Model):
     __tablename__ = "feature_votes"
     __table_args__ = (UniqueConstraint("request_id", "site_id", name="uq_feature_votes_request_site"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("feature_requests.id"))
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

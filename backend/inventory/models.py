@@ -7,13 +7,14 @@ from decimal import Decimal
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backend.database import SiteOwned
 from backend.extensions import db
 from backend.clock import utcnow
 
 MONEY = Numeric(12, 2)
 
 
-class StockItem(db.Model):
+class StockItem(SiteOwned, db.Model):
     """A product or one of its variations (WooCommerce gives both ids from one sequence, so
     `wc_id` is unique per shop). `parent_wc_id` is 0 for a product."""
 
@@ -25,8 +26,6 @@ class StockItem(db.Model):
         Index("ix_stock_items_site_id_last_sold", "site_id", "last_sold_at", "id"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     wc_id: Mapped[int] = mapped_column(BigInteger)
     parent_wc_id: Mapped[int] = mapped_column(BigInteger, default=0)
     type: Mapped[str] = mapped_column(String(40), default="simple")  # simple | variable | variation | ...
@@ -71,15 +70,13 @@ class InventorySettings(db.Model):
     backfilled_at: Mapped[datetime | None]
 
 
-class LowStockCrossing(db.Model):
+class LowStockCrossing(SiteOwned, db.Model):
     """An item fell to or below its threshold: one row per crossing, `reset_at` set when the stock
     rose above it again. One alert per row, never per order."""
 
     __tablename__ = "low_stock_crossings"
     __table_args__ = (Index("ix_low_stock_crossings_site_id_item_id", "site_id", "item_id", "reset_at"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     item_id: Mapped[int] = mapped_column(ForeignKey("stock_items.id", ondelete="CASCADE"))
     quantity: Mapped[int] = mapped_column(Integer)
     threshold: Mapped[int] = mapped_column(Integer)
@@ -90,14 +87,12 @@ class LowStockCrossing(db.Model):
     reset_at: Mapped[datetime | None]
 
 
-class StockBatch(db.Model):
+class StockBatch(SiteOwned, db.Model):
     """A batch of stock/price changes sent to WooCommerce by a job; `undo_of` a batch it reverts."""
 
     __tablename__ = "stock_batches"
     __table_args__ = (Index("ix_stock_batches_site_id_id", "site_id", "id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     job_id: Mapped[int | None] = mapped_column(ForeignKey("work_jobs.id"))
     source: Mapped[str] = mapped_column(String(10), default="grid")  # grid | csv | undo
     undo_of: Mapped[int | None] = mapped_column(ForeignKey("stock_batches.id"))
@@ -106,16 +101,14 @@ class StockBatch(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class StockBatchRow(db.Model):
+class StockBatchRow(SiteOwned, db.Model):
     """One item of a batch: what it was when loaded (for the conflict check and undo), what it
     is asked to become, and what WooCommerce said."""
 
     __tablename__ = "stock_batch_rows"
     __table_args__ = (Index("ix_stock_batch_rows_batch_id_id", "batch_id", "id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("stock_batches.id", ondelete="CASCADE"))
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     wc_id: Mapped[int] = mapped_column(BigInteger)
     parent_wc_id: Mapped[int] = mapped_column(BigInteger, default=0)
     sku: Mapped[str | None] = mapped_column(String(100))

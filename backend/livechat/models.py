@@ -4,6 +4,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backend.database import SiteOwned
 from backend.extensions import db
 from backend.clock import utcnow
 
@@ -25,14 +26,12 @@ class ChatSettings(db.Model):
     updated_by: Mapped[str | None] = mapped_column(String(200))
 
 
-class ChatConversation(db.Model):
+class ChatConversation(SiteOwned, db.Model):
     """One visitor's conversation with the shop; the visitor holds its token (stored hashed)."""
     __tablename__ = "livechat_conversations"
     __table_args__ = (Index("ix_livechat_conversations_site_id_last_message_id", "site_id", "last_message_id"),
                       Index("ix_livechat_conversations_site_id_ip_key", "site_id", "ip_key", "created_at"))
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     visitor_name: Mapped[str] = mapped_column(String(80), default="")
     phone: Mapped[str | None] = mapped_column(String(16))
@@ -46,13 +45,11 @@ class ChatConversation(db.Model):
     staff_unread: Mapped[int] = mapped_column(default=0)
 
 
-class ChatMessage(db.Model):
+class ChatMessage(SiteOwned, db.Model):
     __tablename__ = "livechat_messages"
     __table_args__ = (Index("ix_livechat_messages_conversation_id_id", "conversation_id", "id"),
                       Index("ix_livechat_messages_site_id_id", "site_id", "id"))
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     conversation_id: Mapped[int] = mapped_column(ForeignKey("livechat_conversations.id"))
     sender: Mapped[str] = mapped_column(String(8))  # visitor | staff
     body: Mapped[str] = mapped_column(Text)

@@ -10,6 +10,7 @@ from decimal import Decimal
 from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backend.database import SiteOwned
 from backend.extensions import db
 from backend.money import Money
 from backend.clock import utcnow
@@ -57,7 +58,7 @@ class LoyaltyAccount(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class LoyaltyEntry(db.Model):
+class LoyaltyEntry(SiteOwned, db.Model):
     """Append-only: one row per movement of points."""
 
     __tablename__ = "loyalty_entries"
@@ -68,8 +69,6 @@ class LoyaltyEntry(db.Model):
         Index("ix_loyalty_entries_sms_due", "sms_due"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     phone: Mapped[str] = mapped_column(String(16))
     points: Mapped[int]  # + to the customer, - from
     kind: Mapped[str] = mapped_column(String(10))  # one of ENTRY_KINDS
@@ -85,7 +84,7 @@ class LoyaltyEntry(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class LoyaltyHold(db.Model):
+class LoyaltyHold(SiteOwned, db.Model):
     """Points set aside at checkout: debited at once (a redeem entry), kept when the order is
     stored, given back (a release entry) when unused or when the order is cancelled."""
 
@@ -96,8 +95,6 @@ class LoyaltyHold(db.Model):
         Index("ix_loyalty_holds_status_expires_at", "status", "expires_at"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     phone: Mapped[str] = mapped_column(String(16))
     token: Mapped[str] = mapped_column(String(40), unique=True)  # what the plugin holds, not the row id
     points: Mapped[int]

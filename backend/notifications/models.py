@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backend.database import SiteOwned
 from backend.extensions import db
 from backend.clock import utcnow
 
@@ -27,14 +28,12 @@ class NotificationSettings(db.Model):
     updated_by: Mapped[str | None] = mapped_column(String(200))
 
 
-class StatusRule(db.Model):
+class StatusRule(SiteOwned, db.Model):
     """What a status sends: SMS and/or email, and the shop's own texts (None: the default)."""
 
     __tablename__ = "notification_rules"
     __table_args__ = (UniqueConstraint("site_id", "status", name="uq_notification_rules_site_status"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     status: Mapped[str] = mapped_column(String(40))
     sms: Mapped[bool] = mapped_column(default=False)
     email: Mapped[bool] = mapped_column(default=False)
@@ -42,7 +41,7 @@ class StatusRule(db.Model):
     text_en: Mapped[str | None] = mapped_column(Text)
 
 
-class NotificationSend(db.Model):
+class NotificationSend(SiteOwned, db.Model):
     """One notification of one order for one status on one channel, claimed (inserted) before
     anything is queued: the unique key makes a flapping status send nothing twice. `state`:
     pending (waits for `due_at`), queued (handed to the SMS domain or the email task), sent,
@@ -54,8 +53,6 @@ class NotificationSend(db.Model):
         Index("ix_notification_sends_state_due_at", "state", "due_at"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     order_wc_id: Mapped[int] = mapped_column(BigInteger)
     status: Mapped[str] = mapped_column(String(40))
     channel: Mapped[str] = mapped_column(String(10))  # sms | email | owner
@@ -71,20 +68,18 @@ class NotificationSend(db.Model):
     done_at: Mapped[datetime | None]
 
 
-class OptOut(db.Model):
+class OptOut(SiteOwned, db.Model):
     """A phone that asked this shop for no more status messages (the link, or a STOP reply)."""
 
     __tablename__ = "notification_opt_outs"
     __table_args__ = (UniqueConstraint("site_id", "phone", name="uq_notification_opt_outs_site_phone"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     phone: Mapped[str] = mapped_column(String(16))
     source: Mapped[str] = mapped_column(String(10))  # link | stop
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Alert(db.Model):
+class Alert(SiteOwned, db.Model):
     """An in-app alert to the shop (N2): a parcel returned, partly delivered, on hold, stuck.
     One per parcel and kind."""
 
@@ -94,8 +89,6 @@ class Alert(db.Model):
         Index("ix_notification_alerts_site_id_read_at", "site_id", "read_at"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     kind: Mapped[str] = mapped_column(String(20))  # returned | partial | hold | stuck
     consignment_pk: Mapped[int] = mapped_column(BigInteger)
     order_wc_id: Mapped[int | None] = mapped_column(BigInteger)

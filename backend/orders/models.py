@@ -10,6 +10,7 @@ from decimal import Decimal
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backend.database import SiteOwned
 from backend.extensions import db
 from backend.clock import utcnow
 
@@ -19,14 +20,12 @@ MONEY = Numeric(12, 2)
 EXCLUDED_STATUSES = frozenset({"checkout-draft", "trash"})
 
 
-class Customer(db.Model):
+class Customer(SiteOwned, db.Model):
     """A shopper recognised by normalised phone number, across guest and registered orders."""
 
     __tablename__ = "customers"
     __table_args__ = (Index("ix_customers_site_id_phone", "site_id", "phone", unique=True),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     phone: Mapped[str] = mapped_column(String(16))  # +8801XXXXXXXXX
     name: Mapped[str | None] = mapped_column(String(200))
     # orders that count as sales (drafts, trash and deleted orders do not): the repeat-customer badge
@@ -40,7 +39,7 @@ class Customer(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Order(db.Model):
+class Order(SiteOwned, db.Model):
     __tablename__ = "orders"
     __table_args__ = (
         Index("ix_orders_site_id_wc_id", "site_id", "wc_id", unique=True),
@@ -52,8 +51,6 @@ class Order(db.Model):
         Index("ix_orders_phone", "phone"),  # a phone's outcomes across every shop: the fraud check's network counts (0700)
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     wc_id: Mapped[int] = mapped_column(BigInteger)
     number: Mapped[str | None] = mapped_column(String(40))
     # WooCommerce's status as it is, core or custom ("shipped", "returned" ...)
@@ -110,13 +107,11 @@ class Order(db.Model):
     synced_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class OrderItem(db.Model):
+class OrderItem(SiteOwned, db.Model):
     __tablename__ = "order_items"
     __table_args__ = (Index("ix_order_items_site_id_product_id", "site_id", "product_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     wc_item_id: Mapped[int | None] = mapped_column(BigInteger)
     product_id: Mapped[int | None] = mapped_column(BigInteger)  # WooCommerce's product id (0: deleted product)
     variation_id: Mapped[int | None] = mapped_column(BigInteger)
@@ -128,12 +123,10 @@ class OrderItem(db.Model):
     total: Mapped[Decimal] = mapped_column(MONEY)
 
 
-class Product(db.Model):
+class Product(SiteOwned, db.Model):
     __tablename__ = "products"
     __table_args__ = (Index("ix_products_site_id_wc_id", "site_id", "wc_id", unique=True),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     wc_id: Mapped[int] = mapped_column(BigInteger)
     name: Mapped[str] = mapped_column(String(400))
     sku: Mapped[str | None] = mapped_column(String(100))

@@ -5,6 +5,7 @@ from decimal import Decimal
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backend.database import SiteOwned
 from backend.extensions import db
 from backend.money import Money
 from backend.clock import utcnow
@@ -52,7 +53,7 @@ class Wallet(db.Model):
     window_sends: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
-class WalletEntry(db.Model):
+class WalletEntry(SiteOwned, db.Model):
     __tablename__ = "wallet_entries"
     __table_args__ = (
         # one entry per thing that moved money: a message is debited once and refunded once
@@ -60,8 +61,6 @@ class WalletEntry(db.Model):
         Index("ix_wallet_entries_site_id_created_at", "site_id", "created_at"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     amount: Mapped[Decimal] = mapped_column(Money)  # + credit, - debit
     kind: Mapped[str] = mapped_column(String(20))  # recharge | operator_credit | refund | sms
     reference: Mapped[str] = mapped_column(String(80))
@@ -70,7 +69,28 @@ class WalletEntry(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class SmsMessage(db.Model):
+class GatewayDelivery:
+    """A text a worker delivers through the SMS gateway (`sending.ask_gateway`): the gateway
+    that took it and its reference there, or the error, and the worker's claim and finish times
+    (a claim older than the sender's STUCK_AFTER belongs to a worker that died, and the sweeper
+    hands the text to another). The gateway deduplicates on `gateway_message_id`, so a retry
+    never sends twice; each table has its own prefix, as their ids overlap."""
+
+    GATEWAY_ID_PREFIX = "bikri-"
+
+    gateway: Mapped[str | None] = mapped_column(String(40))
+    gateway_reference: Mapped[str | None] = mapped_column(String(80))
+    error: Mapped[str | None] = mapped_column(String(500))
+    finished_at: Mapped[datetime | None]
+    claimed_at: Mapped[datetime | None]
+
+    @property
+    def gateway_message_id(self) -> str:
+        """Ours, unique per text, sent to the gateway so that a retry is recognised."""
+        return f"{self.GATEWAY_ID_PREFIX}{self.id}"
+
+
+class SmsMessage(SiteOwned, GatewayDelivery, db.Model):
     __tablename__ = "sms_messages"
     __table_args__ = (
         UniqueConstraint("site_id", "idempotency_key", name="uq_sms_messages_site_idempotency_key"),
@@ -79,8 +99,6 @@ class SmsMessage(db.Model):
         Index("ix_sms_messages_status_created_at", "status", "created_at"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     phone: Mapped[str] = mapped_column(String(16))
     content: Mapped[str] = mapped_column(Text)
     purpose: Mapped[str] = mapped_column(String(20))
@@ -90,30 +108,16 @@ class SmsMessage(db.Model):
     gateway_cost: Mapped[Decimal] = mapped_column(Money)
     # queued (debited, waiting for a worker) -> sending (a worker claimed it) -> sent | failed (refunded)
     status: Mapped[str] = mapped_column(String(12))
-    gateway: Mapped[str | None] = mapped_column(String(40))
-    gateway_reference: Mapped[str | None] = mapped_column(String(80))
-    error: Mapped[str | None] = mapped_column(String(500))
     idempotency_key: Mapped[str | None] = mapped_column(String(100))
     # the bulk job sending it (backend/sms/batches.py); None for a message sent on its own
     job_id: Mapped[int | None] = mapped_column(ForeignKey("work_jobs.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    finished_at: Mapped[datetime | None]
-    # when a worker last claimed it to ask the gateway: a claim older than sending.STUCK_AFTER
-    # belongs to a worker that died, and the sweeper hands the message to another
-    claimed_at: Mapped[datetime | None]
-
-    @property
-    def gateway_message_id(self) -> str:
-        """Ours, unique per message, sent to the gateway so that a retry is recognised."""
-        return f"bikri-{self.id}"
 
 
-class Recharge(db.Model):
+class Recharge(SiteOwned, db.Model):
     __tablename__ = "recharges"
     __table_args__ = (Index("ix_recharges_site_id_created_at", "site_id", "created_at"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     amount: Mapped[Decimal] = mapped_column(Money)
     method: Mapped[str] = mapped_column(String(20))  # bkash | nagad | manual
     # creating (a worker opens the bKash or Nagad payment) | pending | completed | failed | cancelled | expired

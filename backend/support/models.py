@@ -6,7 +6,9 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backend.database import SiteOwned
 from backend.extensions import db
+from backend.sms.models import GatewayDelivery
 from backend.clock import utcnow
 
 
@@ -30,14 +32,12 @@ class Conversation(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Message(db.Model):
+class Message(SiteOwned, db.Model):
     __tablename__ = "support_messages"
     # the poll's "since" query and the unread counts: one conversation's messages above an id
     __table_args__ = (Index("ix_support_messages_conversation_id_id", "conversation_id", "id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("support_conversations.id"))
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     side: Mapped[str] = mapped_column(String(10))  # Side.SHOP | Side.OPERATOR
     # who wrote it: the WordPress user as the embed knows them, or the operator's email
     author_name: Mapped[str] = mapped_column(String(120))
@@ -47,16 +47,14 @@ class Message(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Attachment(db.Model):
+class Attachment(SiteOwned, db.Model):
     """An image of a message, kept in the database: every web process sees it, it goes with
     the shop's other rows, and nothing a shop sends is ever written to a path."""
 
     __tablename__ = "support_attachments"
     __table_args__ = (Index("ix_support_attachments_message_id", "message_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     message_id: Mapped[int] = mapped_column(ForeignKey("support_messages.id"))
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     content_type: Mapped[str] = mapped_column(String(20))  # from the bytes, never from the upload
     size: Mapped[int]
     data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
@@ -79,26 +77,15 @@ class SupportDesk(db.Model):
     updated_by: Mapped[str | None] = mapped_column(String(254))
 
 
-class OperatorAlert(db.Model):
+class OperatorAlert(SiteOwned, GatewayDelivery, db.Model):
     """One offline alert SMS: Bikri's own, to its operators, charged to no shop's wallet. The shop
     whose message started the quiet period's alert is named; queued -> sending -> sent | failed."""
 
     __tablename__ = "support_operator_alerts"
+    GATEWAY_ID_PREFIX = "bikri-support-"  # not an SMS message's `bikri-<id>`
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     message_id: Mapped[int] = mapped_column(ForeignKey("support_messages.id"))
     phone: Mapped[str] = mapped_column(String(16))
     content: Mapped[str] = mapped_column(String(160))
     status: Mapped[str] = mapped_column(String(10), default="queued")
-    gateway: Mapped[str | None] = mapped_column(String(40))
-    gateway_reference: Mapped[str | None] = mapped_column(String(80))
-    error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    claimed_at: Mapped[datetime | None]
-    finished_at: Mapped[datetime | None]
-
-    @property
-    def gateway_message_id(self) -> str:
-        """Ours, unique per alert (not an SMS message's `bikri-<id>`): a retry is recognised."""
-        return f"bikri-support-{self.id}"

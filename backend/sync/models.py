@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backend.database import SiteOwned
 from backend.extensions import db
 from backend.clock import utcnow
 
@@ -24,12 +25,10 @@ class SyncStatus:
     FAILED = "failed"      # stopped on an error the shop must fix (bad key ...); retried when asked again
 
 
-class SyncState(db.Model):
+class SyncState(SiteOwned, db.Model):
     __tablename__ = "sync_state"
     __table_args__ = (Index("ix_sync_state_site_id_kind", "site_id", "kind", unique=True),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     kind: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(16), default=SyncStatus.IDLE)
     # JSON: backfill {"until", "after", "seen", "page"}; reconcile {"after", "seen", "page"}

@@ -3,18 +3,17 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backend.database import SiteOwned
 from backend.extensions import db
 
 
-class WorkJob(db.Model):
+class WorkJob(SiteOwned, db.Model):
     """Work a shop started that runs in the workers: a bulk booking, a bulk status change. The
     shop's page shows its progress ("120 of 500 booked") and then a result per item."""
 
     __tablename__ = "work_jobs"
     __table_args__ = (Index("ix_work_jobs_site_id_id", "site_id", "id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     kind: Mapped[str] = mapped_column(String(40))
     # the task that works its items, and how many each run takes: enough to send the items
     # again when the job stalls (its messages never reached the broker, or were lost)

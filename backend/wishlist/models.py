@@ -12,13 +12,14 @@ from decimal import Decimal
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from backend.database import SiteOwned
 from backend.extensions import db
 from backend.clock import utcnow
 
 MONEY = Numeric(12, 2)
 
 
-class Wish(db.Model):
+class Wish(SiteOwned, db.Model):
     __tablename__ = "wishes"
     __table_args__ = (
         UniqueConstraint("site_id", "shopper", "product_wc_id", "variation_wc_id", name="uq_wishes_site_shopper_product"),
@@ -29,8 +30,6 @@ class Wish(db.Model):
         Index("ix_wishes_site_email", "site_id", "email"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     shopper: Mapped[str] = mapped_column(String(40))  # user:<WordPress user id> | phone:+8801XXXXXXXXX
     wp_user_id: Mapped[int | None] = mapped_column(BigInteger)
     email: Mapped[str | None] = mapped_column(String(254))
@@ -60,15 +59,13 @@ class WishlistSettings(db.Model):
     updated_by: Mapped[str | None] = mapped_column(String(200))
 
 
-class AlertSubscription(db.Model):
+class AlertSubscription(SiteOwned, db.Model):
     """A shopper's phone, opted in for SMS about one product or variation."""
     __tablename__ = "wishlist_alert_subscriptions"
     __table_args__ = (
         UniqueConstraint("site_id", "item_wc_id", "phone", name="uq_wishlist_alert_subscriptions_site_item_phone"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     item_wc_id: Mapped[int] = mapped_column(BigInteger)  # the variation, or the product
     product_wc_id: Mapped[int] = mapped_column(BigInteger)  # the product (its page is the SMS's link)
     phone: Mapped[str] = mapped_column(String(16))
@@ -81,7 +78,7 @@ class AlertSubscription(db.Model):
     cancelled_at: Mapped[datetime | None]
 
 
-class WishlistAlert(db.Model):
+class WishlistAlert(SiteOwned, db.Model):
     """One SMS for one subscription and one change of the item: unique, so a restock or a price
     drop told twice (a repeated push, a reconciliation) never texts a shopper twice."""
     __tablename__ = "wishlist_alerts"
@@ -91,8 +88,6 @@ class WishlistAlert(db.Model):
         Index("ix_wishlist_alerts_phone_created", "site_id", "phone", "created_at"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     subscription_id: Mapped[int] = mapped_column(ForeignKey("wishlist_alert_subscriptions.id", ondelete="CASCADE"))
     phone: Mapped[str] = mapped_column(String(16))
     kind: Mapped[str] = mapped_column(String(16))  # back_in_stock | price_drop
