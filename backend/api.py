@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
 
-from backend.errors import ApiError
+from backend.errors import ApiError, NotFound
 from backend.extensions import db
 from backend.licensing.service import authenticate_site, touch_site
 from backend.clock import dhaka_today, iso
@@ -80,6 +80,13 @@ def page_number_from_query(args) -> int:
         return max(1, int(args.get("page", "1")))
     except ValueError:
         return 1
+
+
+def found_or_404(row, message: str, code: str = "not_found"):
+    """The row a route looked up in the caller's shop, or a 404 saying the shop has no such thing."""
+    if row is None:
+        raise NotFound(message, code=code)
+    return row
 
 
 def paginate(query, page: int, per_page: int) -> dict:

@@ -5,14 +5,13 @@ from flask.views import MethodView
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from backend.api import Blueprint, current_site, dhaka_day_range, paginate
+from backend.api import Blueprint, current_site, dhaka_day_range, found_or_404, paginate
 from backend.couriers import balances, booking, key_checks, report, service, status_checks, views
 from backend.couriers.models import Consignment
 from backend.couriers.schemas import (
     AccountListSchema, AccountSchema, BookingJobSchema, BookingRequestSchema, CourierBalanceSchema, ConnectAccountSchema, ConsignmentDetailSchema, ConsignmentListArgsSchema,
     ConsignmentPageSchema, ReportArgsSchema, ReportSchema, SettingsSchema, SettingsUpdateSchema, StatusCheckRequestSchema,
 )
-from backend.errors import NotFound
 from backend.integrations.couriers import FINAL_STATUSES
 from backend.tasks.schemas import JobSchema
 from backend.tasks.service import job_view
@@ -135,9 +134,8 @@ class ConsignmentDetail(MethodView):
     @blp.response(200, ConsignmentDetailSchema)
     def get(self, courier, invoice):
         """One consignment by courier and order number, with its status history."""
-        consignment = service.find_consignment(current_site(), courier, invoice)
-        if consignment is None:
-            raise NotFound(_("No consignment with this courier and order number."))
+        consignment = found_or_404(service.find_consignment(current_site(), courier, invoice),
+                                   _("No consignment with this courier and order number."))
         return {**_consignment_out(consignment), "history": service.status_history(consignment)}
 
 
