@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import flask_smorest
 import orjson
-from flask import current_app, g, request
+from flask import current_app, g, request, url_for
 from flask_babel import gettext as _
 from marshmallow import RAISE, Schema, fields, validate
 from sqlalchemy import func, select
@@ -87,6 +87,11 @@ def found_or_404(row, message: str, code: str = "not_found"):
     if row is None:
         raise NotFound(message, code=code)
     return row
+
+
+def job_progress_url(job) -> str:
+    """Where the caller follows work a worker does (`GET /api/v1/jobs/<id>`): the `Location` of a 202."""
+    return url_for("jobs.JobProgress", job_id=job.id)
 
 
 def paginate(query, page: int, per_page: int) -> dict:
