@@ -4,14 +4,14 @@ from decimal import Decimal
 
 import flask_smorest
 import orjson
-from flask import current_app, g, request
+from flask import current_app, g, request, url_for
 from flask_babel import gettext as _
 from marshmallow import RAISE, Schema, fields, validate
 from sqlalchemy import func, select
 from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
 
-from backend.errors import ApiError
+from backend.errors import ApiError, NotFound
 from backend.extensions import db
 from backend.licensing.service import authenticate_site, touch_site
 from backend.clock import dhaka_today, iso
@@ -80,6 +80,18 @@ def page_number_from_query(args) -> int:
         return max(1, int(args.get("page", "1")))
     except ValueError:
         return 1
+
+
+def found_or_404(row, message: str, code: str = "not_found"):
+    """The row a route looked up in the caller's shop, or a 404 saying the shop has no such thing."""
+    if row is None:
+        raise NotFound(message, code=code)
+    return row
+
+
+def job_progress_url(job) -> str:
+    """Where the caller follows work a worker does (`GET /api/v1/jobs/<id>`): the `Location` of a 202."""
+    return url_for("jobs.JobProgress", job_id=job.id)
 
 
 def paginate(query, page: int, per_page: int) -> dict:

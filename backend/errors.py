@@ -4,6 +4,7 @@ Routes raise ApiError (or one of its subclasses); werkzeug's HTTP errors, webarg
 validation errors and anything unexpected are turned into the same shape, so the plugin
 has exactly one thing to parse and a shop owner never sees a stack trace.
 """
+import functools
 import logging
 
 from flask import g, jsonify, request, render_template
@@ -99,6 +100,22 @@ def http_exception_response(error: HTTPException):
     return _json_response(status, code, message, details, headers)
 
 
+def api_error_response(error: ApiError):
+    return _json_response(error.status, error.code, error.message, error.details, error.headers)
+
+
+def answers_errors_in_json(view):
+    """For a page's JSON endpoint (a chart's data, under /embed/ where an ApiError renders the
+    error page): an ApiError the view raises (a bad date range) is answered in the JSON shape."""
+    @functools.wraps(view)
+    def answering(*args, **kwargs):
+        try:
+            return view(*args, **kwargs)
+        except ApiError as error:
+            return api_error_response(error)
+    return answering
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
@@ -109,7 +126,7 @@ def register_error_handlers(app):
         if error.keeps_writes:
             g.keep_writes = True
         if wants_json():
-            return _json_response(error.status, error.code, error.message, error.details, error.headers)
+            return api_error_response(error)
         return render_template("error.html", message=error.message), error.status
 
     @app.errorhandler(HTTPException)

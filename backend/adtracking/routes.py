@@ -6,9 +6,9 @@ from backend.adtracking.schemas import (
     CapiEventSchema, AdSettingsAnswerSchema, AdSettingsSchema, SpendAnswerSchema, SpendImportAnswerSchema, SpendImportSchema,
     SpendListArgs, SpendSchema,
 )
-from backend.api import Blueprint, current_site
+from backend.api import Blueprint, current_site, found_or_404
 from backend.dashboard import adspend
-from backend.errors import ApiError, NotFound
+from backend.errors import ApiError
 
 blp = Blueprint("adtracking", __name__, url_prefix="/api/v1/adtracking",
                 description="Ad tracking: Meta Conversions API settings and events, ad spend per campaign")
@@ -72,10 +72,7 @@ class Spend(MethodView):
 class SpendRow(MethodView):
     @blp.response(204)
     def delete(self, spend_id):
-        row = adspend.get_spend(current_site().id, spend_id)
-        if row is None:
-            raise NotFound(_("No such ad spend."))
-        adspend.delete_spend(row)
+        adspend.delete_spend(found_or_404(adspend.get_spend(current_site().id, spend_id), _("No such ad spend.")))
 
 
 @blp.route("/spend/import")

@@ -5,14 +5,13 @@ from flask.views import MethodView
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from backend.api import Blueprint, current_site, dhaka_day_range, paginate
+from backend.api import Blueprint, current_site, dhaka_day_range, found_or_404, job_progress_url, paginate
 from backend.couriers import balances, booking, key_checks, report, service, status_checks, views
 from backend.couriers.models import Consignment
 from backend.couriers.schemas import (
     AccountListSchema, AccountSchema, BookingJobSchema, BookingRequestSchema, CourierBalanceSchema, ConnectAccountSchema, ConsignmentDetailSchema, ConsignmentListArgsSchema,
     ConsignmentPageSchema, ReportArgsSchema, ReportSchema, SettingsSchema, SettingsUpdateSchema, StatusCheckRequestSchema,
 )
-from backend.errors import NotFound
 from backend.integrations.couriers import FINAL_STATUSES
 from backend.tasks.schemas import JobSchema
 from backend.tasks.service import job_view
@@ -53,7 +52,7 @@ class CourierAccountView(MethodView):
         job = key_checks.check_and_wait(site, courier, data)
         now = key_checks.outcome(job)
         if not now["done"]:
-            return jsonify(JobSchema().dump(job_view(job))), 202, {"Location": url_for("jobs.JobProgress", job_id=job.id)}
+            return jsonify(JobSchema().dump(job_view(job))), 202, {"Location": job_progress_url(job)}
         if "error" in now:
             raise now["error"]
         return _account_out(service.account_view(site, service.offered_courier(courier)))
@@ -87,7 +86,7 @@ class CourierBalance(MethodView):
         account = service.get_account(site, courier)
         body = CourierBalanceSchema().dump({"courier": courier, "balance": account.balance, "currency": "BDT",
                                            "checked_at": account.balance_checked_at, "refreshing": True, "job": job.id})
-        return jsonify(body), 202, {"Location": url_for("jobs.JobProgress", job_id=job.id)}
+        return jsonify(body), 202, {"Location": job_progress_url(job)}
 
 
 @blp.route("/settings")
@@ -135,9 +134,8 @@ class ConsignmentDetail(MethodView):
     @blp.response(200, ConsignmentDetailSchema)
     def get(self, courier, invoice):
         """One consignment by courier and order number, with its status history."""
-        consignment = service.find_consignment(current_site(), courier, invoice)
-        if consignment is None:
-            raise NotFound(_("No consignment with this courier and order number."))
+        consignment = found_or_404(service.find_consignment(current_site(), courier, invoice),
+                                   _("No consignment with this courier and order number."))
         return {**_consignment_out(consignment), "history": service.status_history(consignment)}
 
 
@@ -152,7 +150,7 @@ class Bookings(MethodView):
         No courier chosen or connected: 422/404 before anything is queued."""
         site = current_site()
         job = booking.start_booking(site, data["order_ids"], data["courier"], data["note"], started_by="api")
-        location = url_for("jobs.JobProgress", job_id=job.id)
+        location = job_progress_url(job)
         return {"job": job, "location": location}, 202, {"Location": location}
 
 
@@ -169,7 +167,7 @@ class StatusCheck(MethodView):
         say so; final ones are not asked again. Bad requests are refused (422) before anything
         is queued."""
         job = status_checks.start_status_check(current_site(), data["ids"], data["invoices"])
-        return job_view(job), 202, {"Location": url_for("jobs.JobProgress", job_id=job.id)}
+        return job_view(job), 202, {"Location": job_progress_url(job)}
 
 
 @blp.route("/report")

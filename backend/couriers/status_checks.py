@@ -15,8 +15,7 @@ from backend.licensing.models import Site
 from backend.tasks.models import WorkJob
 from backend.clock import iso
 from backend.tasks.service import (
-    asker_locale, in_language_of, mark_running, open_job, params_of, record_item, record_unanswered, start_job,
-    unrecorded,
+    asker_locale, in_language_of, numbered_items_to_run, params_of, record_item, record_unanswered, start_job,
 )
 
 KIND = "status_check"
@@ -31,13 +30,9 @@ def start_status_check(site: Site, ids: list[int], invoices: list[str], *, start
 
 
 def check_statuses_of_job(site_id: int, job_id: int, items: list[str]) -> None:
-    job = open_job(site_id, job_id)
-    if job is None:
-        return
-    positions = [int(item) for item in unrecorded(job_id, items)]
+    job, positions = numbered_items_to_run(site_id, job_id, items)
     if not positions:
         return
-    mark_running(job_id)
     asks = params_of(job)["asks"]
     site = db.session.get(Site, site_id)
     with in_language_of(job):

@@ -13,7 +13,7 @@ from backend.couriers.models import Consignment
 from backend.api import dhaka_day_range_from_query
 from backend.embed.pages import EmbedPage, register_page
 from backend.embed.routes import require_user
-from backend.errors import ApiError
+from backend.errors import ApiError, answers_errors_in_json
 from backend.extensions import db
 from backend.integrations.couriers import FINAL_STATUSES, STATUSES
 from backend.labels import label
@@ -213,12 +213,10 @@ def report_table():
 
 
 @blp.get("/report.json")
+@answers_errors_in_json
 def report_json():
     user = require_user("view_couriers")
-    try:
-        data = _delivery_report(user)
-    except ApiError as error:
-        return jsonify({"error": {"code": error.code, "message": error.message, "details": error.details}}), 422
+    data = _delivery_report(user)
     return jsonify({"days": data["days"], "series": data["series"], "booked": data["totals"]["booked"]})
 
 

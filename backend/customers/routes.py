@@ -5,7 +5,7 @@ from datetime import timezone
 from flask.views import MethodView
 from flask_babel import gettext as _
 
-from backend.api import Blueprint, current_site
+from backend.api import Blueprint, current_site, found_or_404
 from backend.customers import campaigns, segments, service, views
 from backend.customers.models import SavedSegment
 from backend.customers.schemas import (
@@ -27,25 +27,20 @@ PAGE_BLUEPRINTS = [views.blp]
 def list_filters(site_id: int, args: dict) -> dict:
     filters = {k: args[k] for k in segments.FILTERS if k in args}
     if args.get("saved"):
-        saved = segments.saved_segment(site_id, args["saved"])
-        if saved is None:
-            raise NotFound(_("This shop has no such segment."), code="segment_not_found")
+        saved = found_or_404(segments.saved_segment(site_id, args["saved"]), _("This shop has no such segment."),
+                             "segment_not_found")
         filters = {**segments.filters_of(saved), **filters}
     return filters
 
 
 def _customer(customer_id):
-    row = service.customer_of(current_site().id, customer_id)
-    if row is None:
-        raise NotFound(_("This shop has no such customer."), code="customer_not_found")
-    return row
+    return found_or_404(service.customer_of(current_site().id, customer_id), _("This shop has no such customer."),
+                        "customer_not_found")
 
 
 def _campaign(campaign_id):
-    campaign = campaigns.campaign_for(current_site().id, campaign_id)
-    if campaign is None:
-        raise NotFound(_("This shop has no such campaign."), code="campaign_not_found")
-    return campaign
+    return found_or_404(campaigns.campaign_for(current_site().id, campaign_id), _("This shop has no such campaign."),
+                        "campaign_not_found")
 
 
 @blp.route("")

@@ -122,9 +122,12 @@ def _error(message, status=422, details=None):
     return jsonify({"error": {"code": "validation_error", "message": message, "details": details or {}}}), status
 
 
-def _widget(compute, money=True, grouped=False, based=False):
-    """based: the widget counts sales on either basis (service.BASES), chosen by `basis`."""
+def _widget(compute, money=True, grouped=False, based=False, revenue_only=False):
+    """based: the widget counts sales on either basis (service.BASES), chosen by `basis`;
+    revenue_only: the widget is all money, only `money_hidden` for a user who may not see revenue."""
     user = require_user("view_dashboard")
+    if revenue_only and not user.can("view_revenue"):
+        return jsonify({"money_hidden": True})
     try:
         period = _period()
         args = (_group(period),) if grouped else ()
@@ -139,24 +142,33 @@ def _widget(compute, money=True, grouped=False, based=False):
                           **({"basis": basis} if based else {}), **data}, money)
 
 
-@blp.get("/sales.json")
-def sales():
-    return _widget(service.sales, grouped=True, based=True)
+# The widgets `_widget` answers as they are: GET /<name>.json (endpoint dashboard_embed.<name>),
+# the function computing it and `_widget`'s options.
+WIDGETS = {
+    "sales": (service.sales, {"grouped": True, "based": True}),
+    "sources": (service.sources, {}),
+    "cycle": (service.cycle, {"money": False}),
+    "statuses": (service.statuses, {"money": False, "grouped": True}),
+    "amounts": (service.amounts, {"grouped": True, "based": True, "revenue_only": True}),
+    "returning": (service.returning, {"money": False}),
+    "customers": (service.customers, {}),
+    "ads": (service.ads, {}),
+    # profit and cash (D12)
+    "profit": (costs.profit, {"revenue_only": True}),
+    "cash": (costs.cash, {}),
+}
 
 
-@blp.get("/sources.json")
-def sources():
-    return _widget(service.sources)
+def _widget_view(name, compute, options):
+    def view():
+        return _widget(compute, **options)
+    # named as if written out (`def sales():`): the endpoint's name, and the one the rate limiter keys on
+    view.__name__ = view.__qualname__ = name
+    return view
 
 
-@blp.get("/cycle.json")
-def cycle():
-    return _widget(service.cycle, money=False)
-
-
-@blp.get("/statuses.json")
-def statuses():
-    return _widget(service.statuses, money=False, grouped=True)
+for name, (compute, options) in WIDGETS.items():
+    blp.add_url_rule(f"/{name}.json", view_func=_widget_view(name, compute, options))
 
 
 @blp.get("/products.json")
@@ -169,29 +181,6 @@ def products():
         require_user("view_dashboard")
         return _error(_("Show 5, 10, 20 or 50 products."))
     return _widget(lambda site_id, period: service.products(site_id, period, limit))
-
-
-@blp.get("/amounts.json")
-def amounts():
-    user = require_user("view_dashboard")
-    if not user.can("view_revenue"):
-        return jsonify({"money_hidden": True})
-    return _widget(service.amounts, grouped=True, based=True)
-
-
-@blp.get("/returning.json")
-def returning():
-    return _widget(service.returning, money=False)
-
-
-@blp.get("/customers.json")
-def customers():
-    return _widget(service.customers)
-
-
-@blp.get("/ads.json")
-def ads():
-    return _widget(service.ads)
 
 
 @blp.get("/recent.json")
@@ -235,20 +224,7 @@ def team():
     return _widget(lambda site_id, period: team_figures(site_id, period.start, period.end), money=False)
 
 
-# --- D12 costs, profit and cash --------------------------------------------------------------
-
-@blp.get("/profit.json")
-def profit():
-    user = require_user("view_dashboard")
-    if not user.can("view_revenue"):
-        return jsonify({"money_hidden": True})
-    return _widget(costs.profit)
-
-
-@blp.get("/cash.json")
-def cash():
-    return _widget(costs.cash)
-
+# --- D12 costs (profit and cash are in WIDGETS) ----------------------------------------------
 
 @blp.get("/costs.json")
 def list_costs():

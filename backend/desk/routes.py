@@ -1,11 +1,11 @@
 """The order desk's JSON API (for the plugin and tests; bearer token = the shop itself) and
 its embed views (wp-admin iframe; role-checked). Both call backend/desk/service.py."""
-from flask import jsonify, request, url_for
+from flask import jsonify, request
 from flask_babel import gettext as _
 from flask.views import MethodView
 from werkzeug.datastructures import MultiDict
 
-from backend.api import Blueprint, current_site
+from backend.api import Blueprint, current_site, job_progress_url
 from backend.desk.fields import invalid
 from backend.desk import service
 from backend.desk.schemas import AssignSchema, ConfirmSchema, ManualOrderSchema, OrderStatusChangeSchema, TagEditSchema, TaggingSchema, TagSchema
@@ -87,7 +87,7 @@ class Status(MethodView):
         item per order: `{wc_id, ok, status, error, code?, note?}` (outcome changed, refused or
         gone). A bad status or list is refused with 422 before anything is queued."""
         job = service.start_status_change(current_site(), data["orders"], data["status"])
-        return job_view(job), 202, {"Location": url_for("jobs.JobProgress", job_id=job.id)}
+        return job_view(job), 202, {"Location": job_progress_url(job)}
 
 
 @api_blp.route("/order-tags")

@@ -21,8 +21,7 @@ from backend.licensing.models import Site
 from backend.orders.service import mark_missing, order_gone_message, upsert_orders
 from backend.tasks.models import WorkJob
 from backend.tasks.service import (
-    asker_locale, in_language_of, mark_running, open_job, params_of, record_item, record_unanswered, start_job,
-    unrecorded,
+    asker_locale, in_language_of, numbered_items_to_run, params_of, record_item, record_unanswered, start_job,
 )
 
 log = logging.getLogger(__name__)
@@ -73,13 +72,10 @@ def start_status_change(site, wc_ids, status: str, by: str | None = None) -> Wor
 def change_status_of_job(site_id: int, job_id: int, items: list[str]) -> None:
     """A task's share of a status-change job. Idempotent: an order whose result is recorded is
     skipped, so a redelivered task neither sets a status twice nor adds a second note."""
-    job = open_job(site_id, job_id)
-    if job is None:
-        return
-    wc_ids = [int(item) for item in unrecorded(job_id, items)]
+    # marked running: committed before WooCommerce is asked (`change_status`'s steps)
+    job, wc_ids = numbered_items_to_run(site_id, job_id, items)
     if not wc_ids:
         return
-    mark_running(job_id)  # committed before WooCommerce is asked (`change_status`'s steps)
     params = params_of(job)
     site = db.session.get(Site, site_id)
     with in_language_of(job):

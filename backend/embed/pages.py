@@ -47,31 +47,34 @@ def ordered_pages() -> list[EmbedPage]:
     return sorted(PAGES.values(), key=lambda page: rank.get(page.name, len(rank)))
 
 
+class Hooks(list):
+    """Functions the domains add for every page (banners, top-bar items, what opening a page
+    does); `register` also works as a decorator."""
+
+    def register(self, hook: Callable) -> Callable:
+        self.append(hook)
+        return hook
+
+    def found_for(self, user) -> list[dict]:
+        """What each function answers for this user, leaving out the ones with nothing to show;
+        nothing without a user."""
+        if user is None:
+            return []
+        return [found for hook in self if (found := hook(user))]
+
+
 # Banners every embed page shows at its top when something needs the shop's attention (an
 # SMS option that stopped working for want of balance, say). A domain adds a function
 # (user) -> {"message", "link_text", "link_slug"} or None.
-ALERTS: list[Callable] = []
-
-
-def register_alert(alert: Callable) -> Callable:
-    ALERTS.append(alert)
-    return alert
-
-
-def alerts_for(user) -> list[dict]:
-    if user is None:
-        return []
-    return [found for alert in ALERTS if (found := alert(user))]
+ALERTS = Hooks()
+register_alert = ALERTS.register
+alerts_for = ALERTS.found_for
 
 
 # What a domain does each time a user opens a page of the shop (the desk remembers the people it
 # can assign orders to): functions (user) -> None, run after the ticket is spent.
-PAGE_OPENED: list[Callable] = []
-
-
-def register_page_opened(hook: Callable) -> Callable:
-    PAGE_OPENED.append(hook)
-    return hook
+PAGE_OPENED = Hooks()
+register_page_opened = PAGE_OPENED.register
 
 
 def page_opened(user) -> None:
@@ -106,28 +109,15 @@ register_page(EmbedPage("home", _l("Home"), context=lambda user: {"home_cards": 
 # Items every embed page shows in its top bar (the notifications bell with its unread count).
 # A domain adds a function (user) -> {"label", "count", "link_slug"} or None; optionally "icon"
 # ("chat"; the bell otherwise) and "id" (the link's element id; "bikri-bell" otherwise).
-HEADER_ITEMS: list[Callable] = []
-
-
-def register_header_item(item: Callable) -> Callable:
-    HEADER_ITEMS.append(item)
-    return item
-
-
-def header_items_for(user) -> list[dict]:
-    if user is None:
-        return []
-    return [found for item in HEADER_ITEMS if (found := item(user))]
+HEADER_ITEMS = Hooks()
+register_header_item = HEADER_ITEMS.register
+header_items_for = HEADER_ITEMS.found_for
 
 
 # The "?" in every page's top bar: a function (user, page name) -> the address of the help about
 # that page (the help centre registers it); no function, no "?".
-HELP_LINKS: list[Callable] = []
-
-
-def register_help_link(link: Callable) -> Callable:
-    HELP_LINKS.append(link)
-    return link
+HELP_LINKS = Hooks()
+register_help_link = HELP_LINKS.register
 
 
 def help_link_for(user, page_name: str | None) -> str | None:

@@ -1,8 +1,8 @@
 """The fraud-check JSON API (bearer token, scoped to the caller's site)."""
-from flask import jsonify, url_for
+from flask import jsonify
 from flask.views import MethodView
 
-from backend.api import Blueprint, current_site, paginate
+from backend.api import Blueprint, current_site, job_progress_url, paginate
 from backend.fraud import checks, service, views
 from backend.fraud.schemas import CheckRequestSchema, CheckSchema, HistoryArgsSchema, HistoryPageSchema
 from backend.tasks.schemas import JobSchema
@@ -31,7 +31,7 @@ class Check(MethodView):
         check, cached, job = checks.check_or_start(current_site(), data["phone"], user=data["checked_by"],
                                                    force=data["force"])
         if check is None:
-            return jsonify(JobSchema().dump(job_view(job))), 202, {"Location": url_for("jobs.JobProgress", job_id=job.id)}
+            return jsonify(JobSchema().dump(job_view(job))), 202, {"Location": job_progress_url(job)}
         return service.check_view(check, cached)
 
 

@@ -1,9 +1,8 @@
 """Inventory's JSON API (bearer token, scoped to the caller's site): the plugin's stock pushes,
 the stock list, low stock, aging, settings and batches."""
-from flask import url_for
 from flask.views import MethodView
 
-from backend.api import Blueprint, current_site
+from backend.api import Blueprint, current_site, job_progress_url
 from backend.inventory import aging, batches, product_sync, service, views
 from backend.inventory.schemas import (AgingArgsSchema, AgingSchema, StockBatchRequestSchema, StockBatchStartedSchema, StockItemArgsSchema,
                                        StockItemPageSchema, StockItemSchema, LowStockSchema, StockPreviewSchema, InventorySettingsSchema,
@@ -117,8 +116,7 @@ class Batches(MethodView):
         """Apply the rows that pass the preview: a job sends them to WooCommerce, 100 a call
         (`Location: /api/v1/jobs/<id>`, a result per row)."""
         batch, job, rows = batches.start_batch(current_site().id, data["rows"], source="api", user="api")
-        return {"batch_id": batch.id, "job_id": job.id, "rows": rows}, 202, {
-            "Location": url_for("jobs.JobProgress", job_id=job.id)}
+        return {"batch_id": batch.id, "job_id": job.id, "rows": rows}, 202, {"Location": job_progress_url(job)}
 
 
 @blp.route("/batches/undo")
@@ -127,5 +125,4 @@ class Undo(MethodView):
     def post(self):
         """Put the last batch's applied rows back as they were (a new batch)."""
         batch, job, rows = batches.undo_last(current_site().id, "api")
-        return {"batch_id": batch.id, "job_id": job.id, "rows": rows}, 202, {
-            "Location": url_for("jobs.JobProgress", job_id=job.id)}
+        return {"batch_id": batch.id, "job_id": job.id, "rows": rows}, 202, {"Location": job_progress_url(job)}

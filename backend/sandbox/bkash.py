@@ -31,7 +31,6 @@ Controls, in-process (tests) or over HTTP under /__sandbox__/ (demo, another pro
 """
 import html
 import json
-import re
 import secrets
 import string
 import threading
@@ -39,14 +38,15 @@ import time
 from collections import deque
 from datetime import datetime
 from decimal import Decimal
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from werkzeug.wrappers import Request, Response
 
 from backend.phones import InvalidPhone, local_form, normalise_phone
 from backend.clock import DHAKA
 
-from .server import RoutedSandbox, drop_connection, register_sandbox
+from .payments import AMOUNT, PaymentSandbox, pay_form, payer_page, with_query
+from .server import drop_connection, register_sandbox
 
 PREFIX = "/v1.2.0-beta/tokenized/checkout"
 
@@ -58,7 +58,6 @@ CREDENTIALS = {
     "app_secret": "sandbox-app-secret",
 }
 SANDBOX_WALLET = "01770618575"  # prefilled on the pay page
-AMOUNT = re.compile(r"^\d{1,9}(\.\d{1,2})?$")
 
 # Payment states inside the sandbox. bKash shows an authorised-but-not-executed payment as
 # "Initiated" to the merchant; only execute makes it "Completed".
@@ -70,7 +69,7 @@ def _refusal(code: str, message: str) -> dict:
 
 
 @register_sandbox("bkash")
-class BkashSandbox(RoutedSandbox):
+class BkashSandbox(PaymentSandbox):
     """The WSGI app. Build one per test: its state lives on the instance."""
 
     ROUTES = (
@@ -86,6 +85,7 @@ class BkashSandbox(RoutedSandbox):
         ("POST", "/__sandbox__/pay/decline", "control_decline"),
         ("POST", "/__sandbox__/tokens/expire", "control_expire"),
     )
+    COUNTED = ("grant", "refresh", "create", "execute", "status")
 
     def __init__(self, *, username=CREDENTIALS["username"], password=CREDENTIALS["password"],
                  app_key=CREDENTIALS["app_key"], app_secret=CREDENTIALS["app_secret"],
@@ -143,16 +143,6 @@ class BkashSandbox(RoutedSandbox):
             now = self.clock()
             for token in self.id_tokens:
                 self.id_tokens[token] = min(self.id_tokens[token], now)
-
-    def count(self, endpoint: str) -> int:
-        """How many calls reached an endpoint: grant, refresh, create, execute, status."""
-        with self._lock:
-            return sum(1 for call in self.calls if call["endpoint"] == endpoint)
-
-    def payment(self, payment_id: str) -> dict | None:
-        with self._lock:
-            found = self.payments.get(payment_id)
-            return dict(found) if found else None
 
     def gateway_config(self, url: str, **overrides) -> dict:
         """The adapter's config for this sandbox served at `url` (e.g. SandboxServer's url)."""
@@ -227,6 +217,12 @@ class BkashSandbox(RoutedSandbox):
             return self._json({"message": "The refresh token is invalid or has expired"}, 401)
         return self._json(self._issue(refresh_token))
 
+    def _authorised_body(self, endpoint: str, request: Request) -> tuple[dict | None, Response | None]:
+        """A payment call's JSON body (recorded), and None when its id_token and app key are
+        good, else bKash's refusal."""
+        body = self._body(endpoint, request)
+        return body, self._authorised(request)
+
     def _authorised(self, request: Request) -> Response | None:
         """None when the id_token and app key are good, else bKash's refusal."""
         token = request.headers.get("Authorization", "")
@@ -249,8 +245,7 @@ class BkashSandbox(RoutedSandbox):
     def on_create(self, request: Request) -> Response:
         if self.create_latency:
             self._wake.wait(self.create_latency)
-        body = self._body("create", request)
-        refused = self._authorised(request)
+        body, refused = self._authorised_body("create", request)
         if refused is not None:
             return refused
         if body is None:
@@ -291,9 +286,9 @@ class BkashSandbox(RoutedSandbox):
             "paymentID": payment_id,
             "bkashURL": f"{request.host_url}pay/{payment_id}",
             "callbackURL": callback,
-            "successCallbackURL": _with_query(callback, paymentID=payment_id, status="success"),
-            "failureCallbackURL": _with_query(callback, paymentID=payment_id, status="failure"),
-            "cancelledCallbackURL": _with_query(callback, paymentID=payment_id, status="cancel"),
+            "successCallbackURL": with_query(callback, paymentID=payment_id, status="success"),
+            "failureCallbackURL": with_query(callback, paymentID=payment_id, status="failure"),
+            "cancelledCallbackURL": with_query(callback, paymentID=payment_id, status="cancel"),
             "amount": amount,
             "intent": "sale",
             "currency": "BDT",
@@ -331,8 +326,7 @@ class BkashSandbox(RoutedSandbox):
             }
 
     def on_execute(self, request: Request) -> Response:
-        body = self._body("execute", request)
-        refused = self._authorised(request)
+        body, refused = self._authorised_body("execute", request)
         if refused is not None:
             return refused
         payment_id = str((body or {}).get("paymentID") or "")
@@ -360,8 +354,7 @@ class BkashSandbox(RoutedSandbox):
         return self._json(answer)
 
     def on_status(self, request: Request) -> Response:
-        body = self._body("status", request)
-        refused = self._authorised(request)
+        body, refused = self._authorised_body("status", request)
         if refused is not None:
             return refused
         payment_id = str((body or {}).get("paymentID") or "")
@@ -395,22 +388,24 @@ class BkashSandbox(RoutedSandbox):
         with self._lock:
             payment = self.payments.get(payment_id)
         if payment is None:
-            return _page("Payment not found", "<p>There is no payment with this ID.</p>", 404)
+            return payer_page("bKash", "Payment not found", "<p>There is no payment with this ID.</p>", 404)
         if payment["status"] != INITIATED:
-            return _page("Payment closed", f"<p>This payment is already {html.escape(payment['status'].lower())}.</p>", 409)
+            return payer_page("bKash", "Payment closed",
+                              f"<p>This payment is already {html.escape(payment['status'].lower())}.</p>", 409)
         if request.method == "GET":
-            return _page("Pay with bKash", _pay_form(payment, SANDBOX_WALLET))
+            return payer_page("bKash", "Pay with bKash", _pay_form(payment, SANDBOX_WALLET))
 
         action = request.form.get("action", "")
         if action == "cancel":
             return self._finish(payment_id, CANCELLED, "cancel")
         if action != "pay":
-            return _page("Pay with bKash", _pay_form(payment, SANDBOX_WALLET, "Choose Pay or Cancel."), 400)
+            return payer_page("bKash", "Pay with bKash", _pay_form(payment, SANDBOX_WALLET, "Choose Pay or Cancel."),
+                              400)
         wallet = request.form.get("wallet", "")
         try:
             msisdn = local_form(normalise_phone(wallet))
         except InvalidPhone as error:
-            return _page("Pay with bKash", _pay_form(payment, wallet, str(error)), 400)
+            return payer_page("bKash", "Pay with bKash", _pay_form(payment, wallet, str(error)), 400)
         with self._lock:
             declined = self._pay_plans.popleft() if self._pay_plans else None
             payment["customerMsisdn"] = msisdn
@@ -422,23 +417,14 @@ class BkashSandbox(RoutedSandbox):
         with self._lock:
             payment = self.payments[payment_id]
             if payment["status"] != INITIATED:  # a double submit: the first one decided
-                return _page("Payment closed", "<p>This payment is already closed.</p>", 409)
+                return payer_page("bKash", "Payment closed", "<p>This payment is already closed.</p>", 409)
             payment["status"] = state
-            target = _with_query(payment["callbackURL"], paymentID=payment_id, status=callback_status)
+            target = with_query(payment["callbackURL"], paymentID=payment_id, status=callback_status)
         response = Response(status=302)
         response.headers["Location"] = target
         return response
 
     # ---- HTTP controls (for a sandbox running in another process) -------------------------
-
-    def on_control_state(self, request: Request) -> Response:
-        with self._lock:
-            counts = {name: self.count(name) for name in ("grant", "refresh", "create", "execute", "status")}
-            return self._json({"payments": list(self.payments.values()), "calls": counts})
-
-    def on_control_reset(self, request: Request) -> Response:
-        self.reset()
-        return self._json({"ok": True})
 
     def on_control_fail(self, request: Request) -> Response:
         body = request.get_json(silent=True) or {}
@@ -466,54 +452,7 @@ class BkashSandbox(RoutedSandbox):
         return self._json({"ok": True})
 
 
-def _with_query(url: str, **params) -> str:
-    """`url` with `params` added to its query string (the merchant's callback may have one)."""
-    parts = urlsplit(url)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in params]
-    return urlunsplit(parts._replace(query=urlencode(query + list(params.items()))))
-
-
-PAGE_STYLE = """
-body{margin:0;font:16px/1.4 system-ui,sans-serif;background:#f4f4f6;color:#222}
-main{max-width:420px;margin:0 auto;padding:16px}
-.card{background:#fff;border-radius:8px;padding:16px;box-shadow:0 1px 3px rgba(0,0,0,.15)}
-.badge{display:inline-block;background:#fde68a;padding:2px 8px;border-radius:4px;font-size:13px}
-h1{color:var(--brand);font-size:22px;margin:8px 0 16px}
-dl{display:grid;grid-template-columns:auto 1fr;gap:4px 12px;margin:0 0 16px}dt{color:#666}dd{margin:0;word-break:break-all}
-label{display:block;margin-bottom:4px}input{box-sizing:border-box;width:100%;font-size:18px;padding:10px;margin-bottom:12px}
-.error{color:#b00020}.buttons{display:flex;gap:8px}
-button{flex:1;font-size:18px;padding:12px;border:0;border-radius:6px;cursor:pointer}
-.pay{background:var(--brand);color:#fff}.cancel{background:#ddd}
-"""
-
-
-# the payer's pages of the payment sandboxes (this one and nagad.py), in each brand's colour
-BRAND_COLOURS = {"bKash": "#e2136e", "Nagad": "#ec1c24"}
-
-
-def _page(title: str, content: str, status: int = 200, brand: str = "bKash") -> Response:
-    document = (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{html.escape(title)} — {brand} sandbox</title>"
-        f"<style>:root{{--brand:{BRAND_COLOURS[brand]}}}{PAGE_STYLE}</style></head>"
-        f'<body><main><div class="card"><span class="badge">Sandbox: no real money moves</span>'
-        f"<h1>{html.escape(title)}</h1>{content}</div></main></body></html>"
-    )
-    return Response(document, status=status, mimetype="text/html")
-
-
 def _pay_form(payment: dict, wallet: str, error: str = "") -> str:
-    rows = (("Merchant invoice", payment["merchantInvoiceNumber"]), ("Amount", f"৳ {payment['amount']}"),
-            ("Payment ID", payment["paymentID"]))
-    details = "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>" for k, v in rows)
-    message = f'<p class="error" role="alert">{html.escape(error)}</p>' if error else ""
-    return (
-        f"<dl>{details}</dl>{message}"
-        '<form method="post">'
-        '<label for="wallet">Your bKash account number</label>'
-        f'<input id="wallet" name="wallet" inputmode="tel" autocomplete="tel" value="{html.escape(wallet)}">'
-        '<div class="buttons"><button class="pay" name="action" value="pay">Pay</button>'
-        '<button class="cancel" name="action" value="cancel">Cancel</button></div>'
-        "</form>"
-    )
+    details = (("Merchant invoice", payment["merchantInvoiceNumber"]), ("Amount", f"৳ {payment['amount']}"),
+               ("Payment ID", payment["paymentID"]))
+    return pay_form("bKash", details, wallet, error, pay_label="Pay")

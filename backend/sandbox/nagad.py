@@ -45,8 +45,8 @@ from werkzeug.wrappers import Request, Response
 from backend.phones import InvalidPhone, local_form, normalise_phone
 from backend.clock import DHAKA
 
-from .bkash import AMOUNT, _page, _with_query
-from .server import RoutedSandbox, register_sandbox
+from .payments import AMOUNT, PaymentSandbox, pay_form, payer_page, with_query
+from .server import register_sandbox
 
 PREFIX = "/remote-payment-gateway-1.0/api/dfs"
 DEMO_MERCHANT_ID = "683002007104225"
@@ -64,7 +64,7 @@ def _refusal(reason: str, message: str, status: int = 400) -> Response:
 
 
 @register_sandbox("nagad")
-class NagadSandbox(RoutedSandbox):
+class NagadSandbox(PaymentSandbox):
     """The WSGI app. Build one per test: its keys and payments live on the instance."""
 
     ROUTES = (
@@ -76,6 +76,7 @@ class NagadSandbox(RoutedSandbox):
         ("POST", "/__sandbox__/merchants", "control_merchant"),
         ("POST", "/__sandbox__/verify/fail", "control_fail_verify"),
     )
+    COUNTED = ("initialize", "complete", "verify")
 
     def __init__(self, *, clock=None):
         self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -116,15 +117,6 @@ class NagadSandbox(RoutedSandbox):
     def decline_next_payment(self) -> None:
         with self._lock:
             self._declines.append(True)
-
-    def count(self, endpoint: str) -> int:
-        with self._lock:
-            return sum(1 for call in self.calls if call["endpoint"] == endpoint)
-
-    def payment(self, payment_ref_id: str) -> dict | None:
-        with self._lock:
-            found = self.payments.get(payment_ref_id)
-            return dict(found) if found else None
 
     def gateway_config(self, url: str, private_key_pem: str, merchant_id: str = DEMO_MERCHANT_ID, **overrides) -> dict:
         """The adapter's config for this sandbox at `url`, for a merchant whose key this registers."""
@@ -281,19 +273,19 @@ class NagadSandbox(RoutedSandbox):
         with self._lock:
             payment = self.payments.get(payment_ref_id)
         if payment is None:
-            return _page("Payment not found", "<p>There is no payment with this reference.</p>", 404, brand="Nagad")
+            return payer_page("Nagad", "Payment not found", "<p>There is no payment with this reference.</p>", 404)
         if payment["status"] != READY:
-            return _page("Payment closed", f"<p>This payment is already {html.escape(payment['status'])}.</p>", 409,
-                         brand="Nagad")
+            return payer_page("Nagad", "Payment closed", f"<p>This payment is already {html.escape(payment['status'])}.</p>",
+                              409)
         if request.method == "GET":
-            return _page("Pay with Nagad", _pay_form(payment, SANDBOX_WALLET), brand="Nagad")
+            return payer_page("Nagad", "Pay with Nagad", _pay_form(payment, SANDBOX_WALLET))
         if request.form.get("action") == "cancel":
             return self._finish(payment_ref_id, ABORTED, None)
         wallet = request.form.get("wallet", "")
         try:
             msisdn = local_form(normalise_phone(wallet))
         except InvalidPhone as error:
-            return _page("Pay with Nagad", _pay_form(payment, wallet, str(error)), 400, brand="Nagad")
+            return payer_page("Nagad", "Pay with Nagad", _pay_form(payment, wallet, str(error)), 400)
         with self._lock:
             declined = self._declines.popleft() if self._declines else False
         return self._finish(payment_ref_id, ABORTED if declined else SUCCESS, msisdn)
@@ -302,33 +294,21 @@ class NagadSandbox(RoutedSandbox):
         with self._lock:
             payment = self.payments[payment_ref_id]
             if payment["status"] != READY:  # a double submit: the first one decided
-                return _page("Payment closed", "<p>This payment is already closed.</p>", 409, brand="Nagad")
+                return payer_page("Nagad", "Payment closed", "<p>This payment is already closed.</p>", 409)
             payment["status"] = state
             if state == SUCCESS:
                 payment.update(clientMobileNo=msisdn, issuerPaymentRefNo=secrets.token_hex(5).upper(),
                                issuerPaymentDateTime=self.clock().strftime("%Y%m%d%H%M%S"))
-            target = _with_query(payment["callbackURL"], merchant=payment["merchantId"], order_id=payment["orderId"],
-                                 payment_ref_id=payment_ref_id, status=state,
-                                 status_code="00_0000_000" if state == SUCCESS else "01_0000_001",
-                                 message="Successful Transaction" if state == SUCCESS else "Aborted by the customer")
+            target = with_query(payment["callbackURL"], merchant=payment["merchantId"], order_id=payment["orderId"],
+                                payment_ref_id=payment_ref_id, status=state,
+                                status_code="00_0000_000" if state == SUCCESS else "01_0000_001",
+                                message="Successful Transaction" if state == SUCCESS else "Aborted by the customer")
         return Response(status=302, headers={"Location": target})
 
     # ---- HTTP controls -----------------------------------------------------------------------
 
-    def _ok(self, data=None) -> Response:
-        return Response(json.dumps(data if data is not None else {"ok": True}), mimetype="application/json")
-
-    def on_control_state(self, request: Request) -> Response:
-        with self._lock:
-            return self._ok({"payments": list(self.payments.values()),
-                             "calls": {name: self.count(name) for name in ("initialize", "complete", "verify")}})
-
-    def on_control_reset(self, request: Request) -> Response:
-        self.reset()
-        return self._ok()
-
     def on_control_public_key(self, request: Request) -> Response:
-        return self._ok({"publicKey": self.public_key_pem})
+        return self._control_answer({"publicKey": self.public_key_pem})
 
     def on_control_merchant(self, request: Request) -> Response:
         body = request.get_json(silent=True) or {}
@@ -337,24 +317,14 @@ class NagadSandbox(RoutedSandbox):
                                    str(body.get("accountNumber") or DEMO_MERCHANT_NUMBER))
         except (KeyError, ValueError, TypeError):
             return _refusal("INVALID_MERCHANT", "merchantId and a PEM publicKey are required")
-        return self._ok()
+        return self._control_answer()
 
     def on_control_fail_verify(self, request: Request) -> Response:
         body = request.get_json(silent=True) or {}
         self.fail_next_verify(int(body.get("times", 1)), int(body.get("http_status", 503)))
-        return self._ok()
+        return self._control_answer()
 
 
 def _pay_form(payment: dict, wallet: str, error: str = "") -> str:
-    rows = (("Order", payment["orderId"]), ("Amount", f"৳ {payment['amount']}"), ("Payment reference", payment["paymentRefId"]))
-    details = "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>" for k, v in rows)
-    message = f'<p class="error" role="alert">{html.escape(error)}</p>' if error else ""
-    return (
-        f"<dl>{details}</dl>{message}"
-        '<form method="post">'
-        '<label for="wallet">Your Nagad account number</label>'
-        f'<input id="wallet" name="wallet" inputmode="tel" autocomplete="tel" value="{html.escape(wallet)}">'
-        '<div class="buttons"><button class="pay" name="action" value="pay">Confirm payment</button>'
-        '<button class="cancel" name="action" value="cancel">Cancel</button></div>'
-        "</form>"
-    )
+    details = (("Order", payment["orderId"]), ("Amount", f"৳ {payment['amount']}"), ("Payment reference", payment["paymentRefId"]))
+    return pay_form("Nagad", details, wallet, error, pay_label="Confirm payment")

@@ -3,8 +3,7 @@ from flask.views import MethodView
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from backend.api import Blueprint, PageArgsSchema, current_site, paginate
-from backend.errors import NotFound
+from backend.api import Blueprint, PageArgsSchema, current_site, found_or_404, paginate
 from backend.sms import batches, operator_views, service, views
 from backend.sms.encoding import MAX_SEGMENTS
 from backend.sms.models import Recharge, SmsMessage
@@ -54,9 +53,8 @@ class SmsStatus(MethodView):
     @blp.response(200, SmsStatusSchema)
     def get(self, message_id):
         """One message's status: queued -> sending -> sent, or failed (refunded, with the reason)."""
-        message = service.message_of(current_site().id, message_id)
-        if message is None:
-            raise NotFound(_("This shop has no such message."), code="message_not_found")
+        message = found_or_404(service.message_of(current_site().id, message_id), _("This shop has no such message."),
+                               "message_not_found")
         return {**{name: getattr(message, name) for name in (
             "id", "status", "phone", "purpose", "segments", "encoding", "cost", "error", "created_at", "finished_at")},
             "refunded": service.was_refunded(message)}

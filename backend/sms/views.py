@@ -10,7 +10,7 @@ from sqlalchemy import select
 from backend.api import dhaka_day_range_from_query
 from backend.embed.pages import EmbedPage, register_page
 from backend.embed.routes import require_user
-from backend.errors import ApiError
+from backend.errors import ApiError, answers_errors_in_json
 from backend.extensions import db, limiter
 from backend.sms import service
 from backend.sms.models import Recharge, SmsMessage
@@ -81,13 +81,11 @@ def messages():
 
 
 @blp.get("/usage.json")
+@answers_errors_in_json
 def usage():
     """Cost and count by Dhaka day and by purpose, for the charts (S7)."""
     user = require_user("view_sms")
-    try:
-        start, end = _range()
-    except ApiError as error:
-        return jsonify({"error": {"code": error.code, "message": error.message, "details": {}}}), 422
+    start, end = _range()
     return jsonify(service.usage_by_day(user.site.id, start, end))
 
 

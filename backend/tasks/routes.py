@@ -1,8 +1,7 @@
 from flask.views import MethodView
 from flask_babel import gettext as _
 
-from backend.api import Blueprint, current_site
-from backend.errors import NotFound
+from backend.api import Blueprint, current_site, found_or_404
 from backend.tasks import service
 from backend.tasks.schemas import JobSchema
 
@@ -16,7 +15,5 @@ class JobProgress(MethodView):
     @blp.response(200, JobSchema)
     def get(self, job_id):
         """A job the shop started (a bulk booking, a bulk status change): its progress and a result per item."""
-        job = service.job_for_site(current_site().id, job_id)
-        if job is None:
-            raise NotFound(_("This shop has no such job."), code="job_not_found")
+        job = found_or_404(service.job_for_site(current_site().id, job_id), _("This shop has no such job."), "job_not_found")
         return service.job_view(job)

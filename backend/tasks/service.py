@@ -95,6 +95,20 @@ def unrecorded(job_id: int, items: list[str]) -> list[str]:
     return [item for item in items if item not in done]
 
 
+def numbered_items_to_run(site_id: int, job_id: int, items: list[str]) -> tuple[WorkJob | None, list[int]]:
+    """A task's share of a job whose items are numbers (orders, positions in a list): the job and
+    the items still without a result, as numbers, in the order given, the job marked running
+    (the caller's next commit keeps it, before anyone outside is asked). (None, []) or (job, [])
+    when there is nothing left to do."""
+    job = open_job(site_id, job_id)
+    if job is None:
+        return None, []
+    numbers = [int(item) for item in unrecorded(job_id, items)]
+    if numbers:
+        mark_running(job_id)
+    return job, numbers
+
+
 def record_unanswered(job_id: int, items: list[str], result_of) -> None:
     """A task's retries are used up: every item still without a result gets `result_of(item)`,
     an (outcome, message, data) worded in the asker's language, so the job finishes and says
