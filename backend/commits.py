@@ -13,12 +13,14 @@ whose names say which reason applies, so a reader sees why and a search finds ev
   (a remote walk's next page), nothing written waits open while it answers.
 - `remote_step()`: a block that asks a shop, a courier, an SMS gateway, an e-mail server or
   bKash/Nagad. It commits on entry (nothing written may wait open while they answer: on SQLite an
-  open write locks every shop out, on PostgreSQL it holds row locks that long; the store-side
-  watcher in tests/sync/helpers.py fails a test that asks the sandbox store with a write open),
-  and, when the block ends without raising, on exit: the answer and what was done with it are
-  kept, so a retry or a later failure never asks twice.
+  open write locks every shop out, on PostgreSQL it holds row locks that long; the sandbox-side
+  watcher in tests/sync/helpers.py, `transactions_while_asked`, fails a test that asks a sandbox
+  with a write open), and, when the block ends without raising, on exit: the answer and what was
+  done with it are kept, so a retry or a later failure never asks twice.
 - `before_remote_call()`: the same first half, where the answer is kept by the boundary (or
-  by a step after it) rather than at once.
+  by a step after it) rather than at once; also where a task has only read: a reading
+  transaction left open holds its connection and snapshot while the remote party answers (the
+  same watcher sees one on PostgreSQL).
 - `claim()`: a row others must see before this process acts on it (a booking's invoice lock,
   a message marked as sending, a spent ticket), so a second worker or a retry does not act too.
 - `with lease(let_go=...)`: a claim held for a block and let go at its end (a sync run's lease

@@ -17,6 +17,7 @@ from backend.orders.wire import normalise_order
 from backend.sandbox.meta_graph import ACCESS_TOKEN, create_meta_graph_app
 from backend.sandbox.server import SandboxServer
 from backend.clock import utcnow
+from tests.sync.helpers import transactions_while_asked
 
 PIXEL = "1234567890123456"
 
@@ -30,7 +31,7 @@ def graph(app):
     sandbox = create_meta_graph_app()
     with SandboxServer(sandbox) as url:
         app.config["META_GRAPH_URL"] = url
-        sandbox.sandbox.url = url
+        sandbox.sandbox.url, sandbox.sandbox.app = url, sandbox
         yield sandbox.sandbox
 
 
@@ -115,6 +116,18 @@ def test_a_new_order_sends_one_purchase_with_the_pixels_event_id_and_hashed_ids(
         db.session.commit()
     send_pending(app)
     assert len(graph.received) == 1 and graph.requests == 1
+
+
+def test_meta_is_asked_with_no_transaction_open(app, client, shop, graph):
+    """send_event only reads (the event, the settings, the order) before it asks Meta, and ends
+    that reading transaction first: none waits open on Meta's answer."""
+    configure(shop, client)
+    with app.app_context():
+        upsert_orders(shop.site_id, [order(5001)])
+        db.session.commit()
+    with transactions_while_asked(app, graph.app) as found:
+        send_pending(app)
+    assert len(graph.received) == 1 and found == []
 
 
 def test_5xx_is_retried_with_the_same_event_and_sent_once(app, client, shop, graph):

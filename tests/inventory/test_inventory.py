@@ -11,6 +11,7 @@ from backend.inventory.models import LowStockCrossing, StockBatchRow, StockItem
 from backend.sms.models import SmsMessage
 from backend.tasks.models import WorkJob
 from backend.clock import utcnow
+from tests.sync.helpers import transactions_while_asked
 
 
 def _backfill(app, shop):
@@ -83,6 +84,17 @@ def test_variation_stock_hook_and_unknown_item_is_fetched(app, connected, store,
     answer = connected.post("/api/v1/inventory/events", json={"events": [_event(new_id, version, 1)]})
     assert answer.json["results"][0]["status"] == "fetching"
     assert _item(app, connected.site_id, new_id).sku == "GEN-000900"
+
+
+def test_an_unknown_item_is_fetched_with_no_transaction_open(app, connected, store):
+    """fetch_items only reads (the site) before it asks WooCommerce for the products, and ends
+    that reading transaction first: none waits open on the shop. Run in an app context of its
+    own, as a worker runs it: inline after a hook, the request's session already holds the site
+    and reads nothing."""
+    [new_id] = store.app.store.add_products(1, first_sku=900)
+    with transactions_while_asked(app, store.app) as found, app.app_context():
+        product_sync.request_fetch(connected.site_id, [(new_id, 0)])
+    assert found == [] and _item(app, connected.site_id, new_id).sku == "GEN-000900"
 
 
 def test_reconciliation_catches_a_change_the_push_missed(app, connected, store, catalogue):

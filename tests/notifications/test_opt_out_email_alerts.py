@@ -9,6 +9,7 @@ from backend.clock import utcnow
 from tests.notifications.conftest import (
     E164, configure, move_parcel, order, parcel, sends, status_sms, store,  # noqa: F401
 )
+from tests.sync.helpers import transactions_while_asked
 
 ON = {"sms": True}
 
@@ -94,6 +95,18 @@ def test_an_order_missing_in_woocommerce_fails_its_email_row(app, make_store, co
     store(app, shop, [order(999, "shipped")])
     [row] = sends(app, shop)
     assert row["state"] == "failed"
+
+
+def test_the_shop_is_asked_to_send_the_email_with_no_transaction_open(app, make_store, connect_shop):
+    """write_email_event only reads (the claimed row, the site) before it writes the order meta
+    in WooCommerce, and ends that reading transaction first: none waits open on the shop."""
+    store_ = make_store(orders=3)
+    shop = connect_shop(store_)
+    configure(shop, statuses={"shipped": {"email": True}})
+    with transactions_while_asked(app, store_.app) as found:
+        store(app, shop, [order(2, "shipped")])
+    assert [row["state"] for row in sends(app, shop)] == ["sent"] and store_.data.calls["PUT orders/<id>"] == 1
+    assert found == []
 
 
 def test_delivery_alerts_ring_the_bell_on_every_page(app, shop, gateway, fund, parcel):

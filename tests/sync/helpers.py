@@ -2,7 +2,9 @@ import contextlib
 from collections import Counter
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import create_engine, func, select, text
+from werkzeug.wrappers import Request
 
 from backend.extensions import db
 from backend.orders.models import Customer, Order, OrderItem
@@ -62,28 +64,80 @@ def writes_while_asked(app, store):
     """Yields the list of the store's requests that arrived while a transaction held writes on the
     service's database. A shop may take seconds to answer; a transaction that wrote and waits
     for it keeps its locks that long (on SQLite the whole database, for every shop)."""
+    with transactions_while_asked(app, store.app, reading=False) as found:
+        yield found
+
+
+@contextlib.contextmanager
+def transactions_while_asked(app, sandbox, *, reading=True):
+    """Yields the list of the requests `sandbox` heard while a transaction was open on the
+    service's database: one that wrote (see `writes_while_asked`) and, with `reading`, one that
+    only read, which holds its connection and its snapshot (PostgreSQL's vacuum keeps every row
+    version it might see) while the remote party answers.
+
+    `sandbox` is the WSGI app the service asks: the WooCommerce sandbox (or anything answering
+    through `dispatch(request)`) or a Flask one (`wsgi_app`: the Graph API, the gateways). A
+    reader is seen on PostgreSQL only, as a backend `idle in transaction` while the request
+    arrives; on SQLite (WAL) a reader takes no lock another connection can see, so a test that
+    watches for readers is skipped there. A transaction already open when the block begins is
+    the test's own (an outer app context) and is not counted: the code watched runs inside the
+    block, in its own app context."""
     with app.app_context():
         url, sqlite = db.engine.url, db.engine.dialect.name == "sqlite"
+    if reading and sqlite:
+        pytest.skip("SQLite (WAL) shows no reading transaction to another connection; PostgreSQL does")
     watcher = create_engine(url, connect_args={"timeout": 0.2} if sqlite else {})
-    found, answer = [], store.app.dispatch
+    found = []
 
-    def asked(request):
+    def open_transactions(connection) -> list:
+        """(pid, when it began, whether it wrote) of every other backend holding a write or,
+        between two statements, a transaction."""
+        return connection.execute(text(
+            "SELECT pid, xact_start, backend_xid IS NOT NULL FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            "AND (backend_xid IS NOT NULL OR state LIKE 'idle in transaction%')")).all()
+
+    before = set()
+    if reading:
+        with watcher.connect() as connection:
+            before = {(pid, began) for pid, began, _wrote in open_transactions(connection)}
+
+    def look(path):
         with watcher.connect() as connection:
             if sqlite:
                 try:  # the write lock: taken at once unless a writer holds it
                     connection.exec_driver_sql("BEGIN IMMEDIATE")
                     connection.exec_driver_sql("ROLLBACK")
                 except Exception:  # noqa: BLE001 - "database is locked"
-                    found.append(request.full_path)
-            elif connection.execute(text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL")).scalar():
-                found.append(request.full_path)
-        return answer(request)
+                    found.append(path)
+            elif any(wrote or (reading and (pid, began) not in before)
+                     for pid, began, wrote in open_transactions(connection)):
+                found.append(path)
 
-    store.app.dispatch = asked
+    with _hearing(sandbox, look):
+        try:
+            yield found
+        finally:
+            watcher.dispose()
+
+
+@contextlib.contextmanager
+def _hearing(sandbox, look):
+    """`look(path)` runs when a request reaches `sandbox`, before the sandbox answers it."""
+    if hasattr(sandbox, "wsgi_app"):  # a Flask app
+        name, answer = "wsgi_app", sandbox.wsgi_app
+
+        def asked(environ, start_response):
+            look(Request(environ).full_path)
+            return answer(environ, start_response)
+    else:
+        name, answer = "dispatch", sandbox.dispatch
+
+        def asked(request):
+            look(request.full_path)
+            return answer(request)
+    setattr(sandbox, name, asked)
     try:
-        yield found
+        yield
     finally:
-        store.app.dispatch = answer
-        watcher.dispose()
+        setattr(sandbox, name, answer)
