@@ -2009,6 +2009,14 @@ BN.update({
         "%(gateway)s পেমেন্টটি সম্পন্ন করেনি (যেমন ভুল পিন বা অপর্যাপ্ত ব্যালান্স)। কোনো টাকা যোগ হয়নি, Bikri কোনো টাকা কাটেনি। রিচার্জ করতে SMS পাতা থেকে নতুন পেমেন্ট শুরু করুন।",
 })
 
+# manual orders created by a worker (the desk's form follows the job)
+BN.update({
+    "Creating the order in WooCommerce… This form updates when WooCommerce answers; do not create it again.":
+        "WooCommerce-এ অর্ডার তৈরি হচ্ছে… WooCommerce উত্তর দিলেই এই ফর্ম আপডেট হবে; অর্ডারটি আবার তৈরি করবেন না।",
+    "The order may have been created in WooCommerce, but Bikri did not get its answer. Look for it in WooCommerce's orders before you create it again.":
+        "অর্ডারটি হয়তো WooCommerce-এ তৈরি হয়েছে, কিন্তু Bikri তার উত্তর পায়নি। আবার তৈরি করার আগে WooCommerce-এর অর্ডারগুলোতে খুঁজে দেখুন।",
+})
+
 def main():
     path = Path(__file__).resolve().parent.parent / "backend/translations/bn/LC_MESSAGES/messages.po"
     with path.open("rb") as f:

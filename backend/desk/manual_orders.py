@@ -2,11 +2,15 @@
 to the poisha (ROUND_HALF_UP) when it is taken, so the running total the shop sees is exactly
 the one written to WooCommerce.
 """
+import json
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
+
+from backend import commits
+from backend.abandoned import service as abandoned
 
 from backend.desk.fields import invalid, orders_by_wc_id
 from backend.desk.listing import order_row
@@ -14,9 +18,15 @@ from backend.districts import WC_STATES
 from backend.errors import ApiError
 from backend.extensions import db
 from backend.integrations.woocommerce import WooCommerce, WooCommerceError
+from backend.licensing.models import Site
 from backend.orders.models import Product
 from backend.orders.service import upsert_orders
 from backend.phones import InvalidPhone, normalise_phone
+from backend.tasks.models import WorkJob
+from backend.tasks.service import (
+    asker_locale, in_language_of, job_view, open_job, params_of, record_item, recorded_items, shop_job, start_job,
+    unrecorded, wait_for_job,
+)
 
 POISHA = Decimal("0.01")
 HUNDRED = Decimal("100")
@@ -226,18 +236,117 @@ def woocommerce_payload(order: ManualOrder, created_by: str) -> dict:
     }
 
 
-def create_manual_order(site, form, created_by: str) -> dict:
-    """Validate, create in WooCommerce, store WooCommerce's answer. Returns the stored row
-    plus `total_matches` (WooCommerce's total equals the total Bikri showed)."""
+# --- creating it: a worker asks WooCommerce, the request waits a moment --------------------------
+#
+# The request validates the form (422 at once, nothing queued) and starts a one-item job (kind
+# `manual_order`) holding the WooCommerce payload; a worker in the transactional lane sends it and
+# stores WooCommerce's answer. The API or the page waits up to WAIT_SECONDS for it, else answers
+# with the job to follow. A create is never sent twice: the client does not retry it, the task
+# has no retries, and the task takes the payload out of the job (committed) before it asks, so a
+# redelivered task finds none and only says that the order may exist.
+
+KIND = "manual_order"
+TASK = "desk.create_manual_order"
+ITEM = "order"
+WAIT_SECONDS = 5.0
+
+
+def start_manual_order(site, form, created_by: str, *, checkout=None) -> WorkJob:
+    """Validate (ApiError 422 before anything is queued) and queue the create. `checkout`: the
+    incomplete checkout this order is made from (marked recovered with the order)."""
     order = validate_manual_order(site.id, form)
-    wc = WooCommerce.for_site(site, retries=0)  # never retry a create: it could make two orders
-    try:
-        answer = wc.create_order(woocommerce_payload(order, created_by))
-    except WooCommerceError as error:
-        raise ApiError(_("WooCommerce refused the order: %(reason)s", reason=error.message),
-                       code="woocommerce_refused", status=502, details={"woocommerce": [error.code]}) from None
-    upsert_orders(site.id, [answer])
-    stored = orders_by_wc_id(site.id, [int(answer["id"])])[int(answer["id"])]
-    wc_total = Decimal(str(answer.get("total"))).quantize(POISHA)
-    return {"order": order_row(stored, None, []), "bikri_total": order.quote.total, "woocommerce_total": wc_total,
-            "total_matches": wc_total == order.quote.total}
+    params = {"payload": woocommerce_payload(order, created_by), "bikri_total": f"{order.quote.total:f}",
+              "locale": asker_locale()}
+    if checkout:
+        params["checkout"] = {"id": str(checkout), "by": created_by}
+    return start_job(site.id, KIND, [ITEM], TASK, params=params, started_by=created_by)
+
+
+def create_and_wait(site, form, created_by: str, *, checkout=None) -> WorkJob:
+    job = start_manual_order(site, form, created_by, checkout=checkout)
+    job = wait_for_job(job, WAIT_SECONDS)
+    db.session.expire_all()  # the order as the worker stored it
+    return job
+
+
+def _take_payload(job: WorkJob) -> dict | None:
+    """The job's payload, taken out of it in one conditional update (two deliveries racing: one
+    gets it); None when a delivery before this one took it (it may have reached WooCommerce)."""
+    params = json.loads(job.params or "{}")
+    payload = params.pop("payload", None)
+    if payload is None:
+        return None
+    taken = db.session.execute(update(WorkJob).where(WorkJob.id == job.id, WorkJob.params == job.params)
+                               .values(params=json.dumps(params))).rowcount
+    return payload if taken else None
+
+
+def create_order_of_job(site_id: int, job_id: int, items: list[str]) -> None:
+    """The task: send the payload to WooCommerce once, store its answer, record the item."""
+    job = open_job(site_id, job_id)
+    if job is None or not unrecorded(job_id, items):
+        return
+    bikri_total = Decimal(params_of(job)["bikri_total"])
+    checkout = params_of(job).get("checkout")
+    with in_language_of(job):
+        payload = _take_payload(job)
+        if payload is None:
+            _record_unknown(job_id)
+            return
+        wc = WooCommerce.for_site(db.session.get(Site, site_id), retries=0)  # a retried create could make two orders
+        with commits.remote_step():  # the payload taken is kept before WooCommerce is asked, its answer after
+            try:
+                answer = wc.create_order(payload)
+            except WooCommerceError as error:
+                record_item(job_id, ITEM, "failed", _("WooCommerce refused the order: %(reason)s", reason=error.message),
+                            {"code": "woocommerce_refused", "http_status": 502, "woocommerce": [error.code]})
+                return
+            upsert_orders(site_id, [answer])
+            wc_total = Decimal(str(answer.get("total"))).quantize(POISHA)
+            record_item(job_id, ITEM, "ok", "", {"wc_id": int(answer["id"]), "number": str(answer.get("number") or answer["id"]),
+                                                 "bikri_total": f"{bikri_total:f}", "woocommerce_total": f"{wc_total:f}"})
+            if checkout:  # an incomplete checkout turned into this order from the Incomplete tab
+                abandoned.record_converted(site_id, checkout["id"], int(answer["id"]),
+                                           str(answer.get("number") or answer["id"]), checkout["by"])
+
+
+def _record_unknown(job_id: int) -> None:
+    record_item(job_id, ITEM, "failed", _("The order may have been created in WooCommerce, but Bikri did not get its "
+                                          "answer. Look for it in WooCommerce's orders before you create it again."),
+                {"code": "woocommerce_unanswered", "http_status": 502})
+
+
+def create_gave_up(site_id: int, job_id: int, items: list[str], error: str = "") -> None:
+    """The task failed (it is never retried): the order may or may not be in WooCommerce."""
+    job = db.session.get(WorkJob, job_id)
+    if job is None:
+        return
+    with in_language_of(job):
+        if not recorded_items(job_id):
+            _record_unknown(job_id)
+
+
+def outcome(job: WorkJob) -> dict:
+    """{"done": False} while WooCommerce is being asked; then {"done": True, "error": ApiError}
+    or {"done": True, "result": {...}}: the stored row, both totals and `total_matches`
+    (WooCommerce's total equals the total Bikri showed)."""
+    if job.status not in ("done", "failed"):
+        return {"done": False}
+    items = job_view(job)["items"]
+    if not items:
+        return {"done": True, "error": ApiError(job.error or "", code="woocommerce_unanswered", status=502)}
+    item = items[0]
+    if item["outcome"] != "ok":
+        details = {"woocommerce": item["woocommerce"]} if "woocommerce" in item else None
+        return {"done": True, "error": ApiError(item["message"], code=item.get("code"), status=item.get("http_status") or 502,
+                                                 details=details)}
+    stored = orders_by_wc_id(job.site_id, [item["wc_id"]]).get(item["wc_id"])
+    bikri_total, wc_total = Decimal(item["bikri_total"]), Decimal(item["woocommerce_total"])
+    return {"done": True, "result": {"order": order_row(stored, None, []) if stored is not None else None,
+                                     "number": item["number"], "bikri_total": bikri_total,
+                                     "woocommerce_total": wc_total, "total_matches": wc_total == bikri_total}}
+
+
+def job_of(site, job_id) -> WorkJob:
+    """A page's poll of its manual order: the shop's own job, else 404."""
+    return shop_job(site.id, job_id, KIND)

@@ -7,7 +7,7 @@ from werkzeug.datastructures import MultiDict
 
 from backend.api import Blueprint, current_site, job_progress_url
 from backend.desk.fields import invalid
-from backend.desk import service
+from backend.desk import manual_orders, service
 from backend.desk.schemas import AssignSchema, ConfirmSchema, ManualOrderSchema, OrderStatusChangeSchema, TagEditSchema, TaggingSchema, TagSchema
 from backend.desk.views import blp as embed_blp
 from backend.fraud.service import desk_badges
@@ -61,7 +61,12 @@ class Orders(MethodView):
 
     @api_blp.arguments(ManualOrderSchema)
     def post(self, data):
-        """Create an order in WooCommerce (manual entry, O2), with sequential discounts (O3)."""
+        """Create an order in WooCommerce (manual entry, O2), with sequential discounts (O3). A bad
+        field is refused with 422 before anything is queued; a worker sends the order to
+        WooCommerce and this waits up to five seconds for it: created, 201 with the stored order;
+        refused, 502 `woocommerce_refused`. Not answered yet: 202 with the job to follow
+        (`Location: /api/v1/jobs/<id>`; its one item holds `wc_id` and both totals, or the error).
+        The order is never sent twice."""
         form = MultiDict([(k, data[k]) for k in ("name", "phone", "address", "district", "payment_method", "note")])
         if data.get("shipping") is not None:
             form.add("shipping", data["shipping"])
@@ -71,7 +76,13 @@ class Orders(MethodView):
         for discount in data["discounts"]:
             form.add("discount_kind", discount["kind"])
             form.add("discount_value", discount["value"])
-        result = service.create_manual_order(current_site(), form, created_by="api")
+        job = manual_orders.create_and_wait(current_site(), form, created_by="api")
+        now = manual_orders.outcome(job)
+        if not now["done"]:
+            return jsonify(JobSchema().dump(job_view(job))), 202, {"Location": url_for("jobs.JobProgress", job_id=job.id)}
+        if "error" in now:
+            raise now["error"]
+        result = now["result"]
         return jsonify({"order": row_json(result["order"]), "bikri_total": f"{result['bikri_total']:f}",
                         "woocommerce_total": f"{result['woocommerce_total']:f}",
                         "total_matches": result["total_matches"]}), 201

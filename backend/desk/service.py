@@ -24,7 +24,7 @@ from backend.desk.status_changes import (  # noqa: F401
 )
 from backend.desk.manual_orders import (  # noqa: F401
     Discount, HUNDRED, MAX_DISCOUNTS, MAX_LINES, ManualOrder, PAYMENT_METHODS, POISHA, Quote, apply_discounts,
-    create_manual_order, quote_form, read_discounts, read_lines, validate_manual_order, woocommerce_payload,
+    create_and_wait, quote_form, read_discounts, read_lines, validate_manual_order, woocommerce_payload,
 )
 from backend.desk.tags import (  # noqa: F401
     COLOUR_RE, create_tag, delete_tag, edit_tag, ids_from, list_tags, tag_orders,

@@ -9,7 +9,7 @@ from backend.abandoned import service as abandoned
 from backend.activity import service as activity
 from backend.api import page_number_from_query, paginate
 from backend.couriers import balances, booking, service as couriers
-from backend.desk import export, service
+from backend.desk import export, manual_orders, service
 from backend.districts import WC_STATES
 from backend.embed import service as embed_service
 from backend.embed.pages import EmbedPage, register_nav_badge, register_page, register_page_opened
@@ -169,17 +169,33 @@ def quote():
 
 @blp.post("/create")
 def create():
+    """Create a manual order: a worker sends it to WooCommerce; the form waits a few seconds for
+    the answer, else says the order is being created and asks again (`create/progress`) each second."""
     user = require_user("create_orders")
     try:
-        result = service.create_manual_order(user.site, request.form, created_by=f"{user.display_name} (#{user.wp_user_id})")
+        job = manual_orders.create_and_wait(user.site, request.form, created_by=_who(user),
+                                            checkout=request.form.get("checkout"))
     except ApiError as error:
         # 200 so htmx swaps the form back in with each error next to its field
         return render_template("desk/_manual_form.html", error=error, form=request.form, **_page_context(user), user=user)
-    if request.form.get("checkout"):
-        # an incomplete checkout turned into this order from the Incomplete tab
-        abandoned.record_converted(user.site.id, request.form["checkout"], result["order"]["wc_id"],
-                                   result["order"]["number"], _who(user))
-    response = render_template("desk/_manual_form.html", created=result, form={}, **_page_context(user), user=user)
+    return _manual_answer(user, job)
+
+
+@blp.post("/create/progress")
+def create_progress():
+    """The pending form's poll; it sends the form's fields again so a refusal shows them as typed."""
+    user = require_user("create_orders")
+    return _manual_answer(user, manual_orders.job_of(user.site, request.args.get("job", "")))
+
+
+def _manual_answer(user, job):
+    now = manual_orders.outcome(job)
+    if not now["done"]:
+        return render_template("desk/_manual_form.html", creating=job, form=request.form, **_page_context(user), user=user)
+    if "error" in now:
+        return render_template("desk/_manual_form.html", error=now["error"], form=request.form, **_page_context(user),
+                               user=user)
+    response = render_template("desk/_manual_form.html", created=now["result"], form={}, **_page_context(user), user=user)
     return response, 200, {"HX-Trigger": "orders-changed"}
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from backend.couriers import balances, service as courier_service, views as courier_views
 from backend.couriers.models import CourierAccount
-from backend.desk import views
+from backend.desk import manual_orders, views
 from backend.extensions import db
 from backend.fraud import checks as fraud_checks
 from backend.licensing.models import Site
@@ -20,6 +20,7 @@ from backend.sandbox.server import SandboxServer
 from backend.sms import views as sms_views
 from backend.sandbox.steadfast import API_KEY, SECRET_KEY
 from tests.couriers.helpers import book_at_sandbox
+from tests.desk.test_writes import manual
 from tests.tasks.conftest import connect_steadfast
 
 
@@ -127,6 +128,39 @@ def test_the_api_answers_202_at_once_and_the_worker_finishes_the_job(app, synced
     refused = synced.post("/api/v1/orders/status", json={"orders": [wc_id], "status": "trash"})
     assert refused.status_code == 422
 
+
+
+def test_a_manual_order_is_created_by_a_worker_while_the_api_and_the_page_wait(app, synced, workers, monkeypatch):
+    """WooCommerce slower than the request waits: the API answers 202 with the job, the page says
+    the order is being created and follows it; each order is created once."""
+    workers.start(lanes=("transactional",), threads=2)
+    synced.store.data.latency = 1.0
+    monkeypatch.setattr(manual_orders, "WAIT_SECONDS", 0.2)
+    before = synced.store.data.total_orders()
+
+    started = time.monotonic()
+    answer = synced.post("/api/v1/orders", json=manual())
+    assert time.monotonic() - started < 1.0, "the request does not wait on WooCommerce"
+    assert answer.status_code == 202 and answer.headers["Location"] == f"/api/v1/jobs/{answer.json['id']}"
+    job = poll_json(synced, answer.headers["Location"])
+    [item] = job["items"]
+    assert job["kind"] == "manual_order" and item["outcome"] == "ok"
+    assert synced.store.data.order(item["wc_id"])["total"] == item["bikri_total"] == item["woocommerce_total"]
+
+    _page, session = synced.open_page("orders")
+    headers = {"X-Bikri-Embed-Session": session}
+    form = {"name": "Karim Uddin", "phone": "01811223344", "address": "Road 1", "district": "BD-13",
+            "product": ["101"], "quantity": ["1"], "shipping": "60", "payment_method": "cod"}
+    html = synced.client.post("/embed/orders/create", headers=headers, data=form).get_data(as_text=True)
+    assert 'data-creating="1"' in html
+    poll = re.search(r'data-creating="1"\s+hx-post="([^"]+)"', html).group(1).replace("&amp;", "&")
+    deadline = time.monotonic() + 30
+    while 'data-creating="1"' in html:  # what the pending form's poll does, once a second on the page
+        assert time.monotonic() < deadline, html
+        time.sleep(0.1)
+        html = synced.client.post(poll, headers=headers, data=form).get_data(as_text=True)
+    assert 'id="manual-created"' in html
+    assert synced.store.data.total_orders() == before + 2 and synced.store.data.calls["POST orders"] == 2
 
 # --- the on-demand courier status check ------------------------------------------------------------
 
