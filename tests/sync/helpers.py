@@ -9,6 +9,8 @@ from werkzeug.wrappers import Request
 from backend.extensions import db
 from backend.orders.models import Customer, Order, OrderItem
 from backend.phones import InvalidPhone, normalise_phone
+from backend.tasks.execution import run_inline
+from backend.tasks.registry import task_named
 
 
 def live_orders(store) -> list[dict]:
@@ -119,6 +121,29 @@ def transactions_while_asked(app, sandbox, *, reading=True):
             yield found
         finally:
             watcher.dispose()
+
+
+class HeldTasks(list):
+    """Tasks queued while held (`hold_tasks`): (task name, site id, kwargs), in order."""
+
+    def run(self, app):
+        """A worker takes them: each in an app context of its own (a fresh session, which reads
+        what the task reads), committed at its end as a worker commits."""
+        for name, site_id, kwargs in self:
+            with app.app_context():
+                run_inline(task_named(name), site_id, kwargs)
+        self.clear()
+
+
+def hold_tasks(monkeypatch, *modules) -> HeldTasks:
+    """The tasks `modules` queue (through their `enqueue`), held instead of run at once: the unit
+    tests' inline queue runs a task in its asker's session, which already holds the rows the
+    task would read, so a test of what a worker reads and asks runs them with `held.run(app)`."""
+    held = HeldTasks()
+    for module in modules:
+        monkeypatch.setattr(module, "enqueue", lambda task, *, site_id=None, **kwargs: held.append(
+            (task_named(task).name, site_id, kwargs)))
+    return held
 
 
 @contextlib.contextmanager
