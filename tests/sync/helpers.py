@@ -9,6 +9,7 @@ from werkzeug.wrappers import Request
 from backend.extensions import db
 from backend.orders.models import Customer, Order, OrderItem
 from backend.phones import InvalidPhone, normalise_phone
+from backend.sandbox.server import RoutedSandbox
 from backend.tasks.execution import run_inline
 from backend.tasks.registry import task_named
 
@@ -78,7 +79,8 @@ def transactions_while_asked(app, sandbox, *, reading=True):
     version it might see) while the remote party answers.
 
     `sandbox` is the WSGI app the service asks: the WooCommerce sandbox (or anything answering
-    through `dispatch(request)`) or a Flask one (`wsgi_app`: the Graph API, the gateways). A
+    through `dispatch(request)`), a Flask one (`wsgi_app`: the Graph API, Steadfast, the SMS
+    gateway) or a `RoutedSandbox` (its `heard`: Nagad, bKash). A
     reader is seen on PostgreSQL only, as a backend `idle in transaction` while the request
     arrives; on SQLite (WAL) a reader takes no lock another connection can see, so a test that
     watches for readers is skipped there. A transaction already open when the block begins is
@@ -155,6 +157,12 @@ def _hearing(sandbox, look):
         def asked(environ, start_response):
             look(Request(environ).full_path)
             return answer(environ, start_response)
+    elif isinstance(sandbox, RoutedSandbox):  # over its route table: it hears every request first
+        name, answer = "heard", sandbox.heard
+
+        def asked(endpoint, request):
+            look(request.full_path)
+            return answer(endpoint, request)
     else:
         name, answer = "dispatch", sandbox.dispatch
 
