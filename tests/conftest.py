@@ -380,7 +380,7 @@ def steadfast(app):
     sandbox_app = create_steadfast_app()
     with SandboxServer(sandbox_app) as url:
         sandbox = sandbox_app.sandbox
-        sandbox.url = f"{url}/api/v1"
+        sandbox.url, sandbox.app = f"{url}/api/v1", sandbox_app  # (the app: what transactions_while_asked hears)
         # a new dict, not an update in place: restore_config puts the old one back after the test
         app.config["COURIERS"] = {**app.config["COURIERS"], "steadfast": {
             **app.config["COURIERS"]["steadfast"], "base_url": sandbox.url, "requests_per_second": 50.0}}

@@ -5,11 +5,14 @@ from decimal import Decimal
 
 from sqlalchemy import select, text
 
-from backend.couriers import service
+from backend.couriers import balances, key_checks, service
 from backend.couriers.models import CourierAccount, CourierSettings
 from backend.extensions import db
+from backend.licensing.models import Site
 from backend.sandbox.steadfast import API_KEY, SECRET_KEY
+from backend.tasks import service as task_service
 from tests.embed_helpers import embed
+from tests.sync.helpers import hold_tasks, transactions_while_asked
 
 
 def accounts(app):
@@ -67,6 +70,19 @@ def test_typed_keys_are_kept_only_until_checked_and_never_in_the_job(app, shop, 
         assert API_KEY not in stored and SECRET_KEY not in stored and "nope" not in stored
 
 
+def test_the_keys_are_checked_with_no_transaction_open(app, shop, steadfast, keys, monkeypatch):
+    """The key check only reads (the job, the typed keys, the account) before it asks Steadfast,
+    and ends that reading transaction first: none waits open on the courier."""
+    held = hold_tasks(monkeypatch, task_service)
+    with app.app_context():
+        key_checks.start_check(db.session.get(Site, shop.site_id), "steadfast", keys)
+        db.session.commit()
+    with transactions_while_asked(app, steadfast.app) as found:
+        held.run(app)
+    assert steadfast.calls["get_balance"] == 1 and found == []
+    assert [account.balance for account in accounts(app)] == [Decimal("15250.50")]
+
+
 def test_blank_keeps_the_stored_key_and_refused_changes_keep_the_old_ones(app, connected, steadfast):
     # the owner retypes only the API key: the stored secret is used with it
     again = connected.client.put("/api/v1/couriers/steadfast/account", json={"api_key": API_KEY, "secret_key": ""},
@@ -100,6 +116,19 @@ def test_balance_is_asked_now(connected, steadfast):
     steadfast.accounts[API_KEY].balance = Decimal("312.75")
     response = connected.get("/api/v1/couriers/steadfast/balance")
     assert response.status_code == 200 and response.json["balance"] == "312.75" and response.json["currency"] == "BDT"
+
+
+def test_the_balance_is_asked_with_no_transaction_open(app, connected, steadfast, monkeypatch):
+    """The balance refresh only reads (the job, the account) before it asks Steadfast, and ends
+    that reading transaction first: none waits open on the courier."""
+    steadfast.accounts[API_KEY].balance = Decimal("312.75")
+    held = hold_tasks(monkeypatch, task_service)
+    with app.app_context():
+        balances.start_refresh(db.session.get(Site, connected.site_id), "steadfast")
+        db.session.commit()
+    with transactions_while_asked(app, steadfast.app) as found:
+        held.run(app)
+    assert found == [] and [account.balance for account in accounts(app)] == [Decimal("312.75")]
 
 
 def test_balance_with_keys_revoked_at_the_courier_flags_the_account(app, connected, steadfast):

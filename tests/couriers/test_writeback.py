@@ -6,6 +6,7 @@ from backend.extensions import db
 from backend.orders.models import Order
 from tests.couriers.helpers import complete_delivered_orders, deliver, write_statuses
 from tests.couriers.test_booking import book, bookable, shop  # noqa: F401  (fixture)
+from tests.sync.helpers import transactions_while_asked
 
 
 def test_delivered_parcels_complete_their_orders_once(app, shop, steadfast):
@@ -35,6 +36,19 @@ def test_delivered_parcels_complete_their_orders_once(app, shop, steadfast):
         assert write_statuses()["written"] == 0  # written once, not again
         assert sites_with_writes_due() == []
     assert shop.store.data.order(ids[1])["status"] == "completed"
+
+
+def test_the_shop_is_written_with_no_transaction_open(app, shop, steadfast):
+    """A shop's turn only reads (the shops with writes due, the site, its mapping, the parcels)
+    before it sends WooCommerce the statuses, and ends that reading transaction first: none waits
+    open on the shop."""
+    ids = bookable(app, shop, 2)
+    assert book(shop, ids)["booked"] == 2
+    complete_delivered_orders(shop)
+    deliver(app, ids)
+    with transactions_while_asked(app, shop.store.app) as found, app.app_context():
+        assert write_statuses()["written"] == 2
+    assert found == [] and [shop.store.data.order(i)["status"] for i in ids] == ["completed", "completed"]
 
 
 def test_without_a_mapping_nothing_is_written(app, shop, steadfast):

@@ -8,10 +8,13 @@ import pytest
 from sqlalchemy import select, update
 
 from backend.extensions import db
-from backend.fraud import service
+from backend.fraud import checks, service
 from backend.fraud.models import FraudCheck
+from backend.licensing.models import Site
 from backend.orders.models import Customer
+from backend.tasks import service as task_service
 from backend.clock import utcnow
+from tests.sync.helpers import hold_tasks, transactions_while_asked
 
 PHONE = "01711000000"
 
@@ -66,6 +69,19 @@ def test_a_check_combines_courier_shop_and_network_and_is_stored(app, history_sh
     assert (record.fraud_risk, record.fraud_success_percent) == ("medium", 75)
     assert abs(record.fraud_checked_at - utcnow()) < timedelta(minutes=1)
     assert customer(app, history_shop, "+8801811000000").fraud_risk is None  # another customer is untouched
+
+
+def test_the_courier_is_asked_with_no_transaction_open(app, history_shop, steadfast, monkeypatch):
+    """The worker's check only reads (the job, the latest check, the accounts) before it asks
+    Steadfast, and ends that reading transaction first: none waits open on the courier."""
+    held = hold_tasks(monkeypatch, task_service)
+    monkeypatch.setattr(checks, "WAIT_SECONDS", 0)  # the worker runs below, not while the asker waits
+    with app.app_context():
+        assert checks.check_or_start(db.session.get(Site, history_shop.site_id), PHONE, user="Karim")[0] is None
+        db.session.commit()
+    with transactions_while_asked(app, steadfast.app) as found:
+        held.run(app)
+    assert found == [] and customer(app, history_shop).fraud_risk == "medium"
 
 
 def test_a_recent_check_is_shown_again_and_a_forced_one_asks_afresh(app, history_shop, steadfast):

@@ -13,13 +13,14 @@ from backend.licensing.models import Site
 from backend.integrations.payments.nagad import new_private_key_pem
 from backend.sandbox.nagad import SANDBOX_WALLET, NagadSandbox
 from backend.sandbox.server import SandboxServer
-from backend.sms import service
+from backend.sms import recharges, service
 from backend.sms.models import PaymentGatewaySetting, Recharge, WalletEntry
 from backend.clock import utcnow
 from tests.sms.payments import (
     balance, callback, callbacks_at_once, credits, forged_success, outcome, payment_id, verifications_at_once,
     verify_due_again,
 )
+from tests.sync.helpers import hold_tasks, transactions_while_asked
 
 
 @pytest.fixture(scope="module")
@@ -73,6 +74,21 @@ def test_pay_with_nagad_credits_once_and_a_replayed_callback_changes_nothing(app
     assert (history[0]["method"], history[0]["status"]) == ("nagad", "completed") and history[0]["reference"]
     with app.app_context():
         assert service.balance_of(shop.site_id) == service.ledger_sum(shop.site_id) == Decimal("500")
+
+
+def test_nagad_opens_the_payment_with_no_transaction_open(app, shop, nagad, monkeypatch):
+    """The worker opening the payment only reads (the recharge, the gateway's settings) before it
+    asks Nagad, and ends that reading transaction first: none waits open on the gateway."""
+    held = hold_tasks(monkeypatch, recharges)
+    with app.app_context():
+        recharge_id = recharges.start_recharge(db.session.get(Site, shop.site_id), Decimal("500"), "nagad").id
+        db.session.commit()
+    with transactions_while_asked(app, nagad) as found:
+        held.run(app)
+    assert found == [] and nagad.count("initialize") == nagad.count("complete") == 1
+    with app.app_context():
+        recharge = db.session.get(Recharge, recharge_id)
+        assert recharge.status == "pending" and recharge.payment_url.startswith(nagad.url + "/check-out/")
 
 
 def test_the_callback_asks_nagad_nothing_and_a_worker_verifies(app, shop, client, nagad, held_verifies):

@@ -9,6 +9,9 @@ from werkzeug.wrappers import Request
 from backend.extensions import db
 from backend.orders.models import Customer, Order, OrderItem
 from backend.phones import InvalidPhone, normalise_phone
+from backend.sandbox.server import RoutedSandbox
+from backend.tasks.execution import run_inline
+from backend.tasks.registry import task_named
 
 
 def live_orders(store) -> list[dict]:
@@ -76,7 +79,8 @@ def transactions_while_asked(app, sandbox, *, reading=True):
     version it might see) while the remote party answers.
 
     `sandbox` is the WSGI app the service asks: the WooCommerce sandbox (or anything answering
-    through `dispatch(request)`) or a Flask one (`wsgi_app`: the Graph API, the gateways). A
+    through `dispatch(request)`), a Flask one (`wsgi_app`: the Graph API, Steadfast, the SMS
+    gateway) or a `RoutedSandbox` (its `heard`: Nagad, bKash). A
     reader is seen on PostgreSQL only, as a backend `idle in transaction` while the request
     arrives; on SQLite (WAL) a reader takes no lock another connection can see, so a test that
     watches for readers is skipped there. A transaction already open when the block begins is
@@ -121,6 +125,29 @@ def transactions_while_asked(app, sandbox, *, reading=True):
             watcher.dispose()
 
 
+class HeldTasks(list):
+    """Tasks queued while held (`hold_tasks`): (task name, site id, kwargs), in order."""
+
+    def run(self, app):
+        """A worker takes them: each in an app context of its own (a fresh session, which reads
+        what the task reads), committed at its end as a worker commits."""
+        for name, site_id, kwargs in self:
+            with app.app_context():
+                run_inline(task_named(name), site_id, kwargs)
+        self.clear()
+
+
+def hold_tasks(monkeypatch, *modules) -> HeldTasks:
+    """The tasks `modules` queue (through their `enqueue`), held instead of run at once: the unit
+    tests' inline queue runs a task in its asker's session, which already holds the rows the
+    task would read, so a test of what a worker reads and asks runs them with `held.run(app)`."""
+    held = HeldTasks()
+    for module in modules:
+        monkeypatch.setattr(module, "enqueue", lambda task, *, site_id=None, **kwargs: held.append(
+            (task_named(task).name, site_id, kwargs)))
+    return held
+
+
 @contextlib.contextmanager
 def _hearing(sandbox, look):
     """`look(path)` runs when a request reaches `sandbox`, before the sandbox answers it."""
@@ -130,6 +157,12 @@ def _hearing(sandbox, look):
         def asked(environ, start_response):
             look(Request(environ).full_path)
             return answer(environ, start_response)
+    elif isinstance(sandbox, RoutedSandbox):  # over its route table: it hears every request first
+        name, answer = "heard", sandbox.heard
+
+        def asked(endpoint, request):
+            look(request.full_path)
+            return answer(endpoint, request)
     else:
         name, answer = "dispatch", sandbox.dispatch
 

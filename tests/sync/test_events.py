@@ -7,7 +7,8 @@ from sqlalchemy import select
 from backend.extensions import db
 from backend.orders.models import Customer, Order, OrderItem
 from backend.sandbox.woocommerce import generate
-from tests.sync.helpers import stored, writes_while_asked
+from backend.sync import routes as sync_routes
+from tests.sync.helpers import hold_tasks, stored, transactions_while_asked, writes_while_asked
 
 SAMPLE = generate(60, seed=4)
 
@@ -148,6 +149,18 @@ def test_partial_events_are_completed_from_woocommerce(app, store, connected):
     # an order WooCommerce no longer has (404 woocommerce_rest_shop_order_invalid_id) is a deletion
     statuses, _ = post(connected, event(type="updated", order_id=424242, modified="2026-03-01T00:00:00"))
     assert statuses == ["accepted"] and stored(app, connected.site_id)[424242].deleted_at is not None
+
+
+def test_the_worker_asks_the_shop_for_a_partial_event_with_no_transaction_open(app, store, connected, monkeypatch):
+    """The worker applying a partial event only reads (the site, the events seen before; the
+    inbox row's lease is kept first) before it asks WooCommerce for the order, and ends that
+    reading transaction first: none waits open on the shop."""
+    held = hold_tasks(monkeypatch, sync_routes)
+    target = store.data.order(9)
+    assert post(connected, event(type="status_changed", order_id=9, modified=target["date_modified_gmt"]))[0] == ["accepted"]
+    with transactions_while_asked(app, store.app) as found:
+        held.run(app)
+    assert found == [] and stored(app, connected.site_id)[9].status == target["status"]
 
 
 def test_the_request_never_asks_the_shop(app, store, connected):
