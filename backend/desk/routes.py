@@ -79,7 +79,7 @@ class Orders(MethodView):
         job = manual_orders.create_and_wait(current_site(), form, created_by="api")
         now = manual_orders.outcome(job)
         if not now["done"]:
-            return jsonify(JobSchema().dump(job_view(job))), 202, {"Location": url_for("jobs.JobProgress", job_id=job.id)}
+            return jsonify(JobSchema().dump(job_view(job))), 202, {"Location": job_progress_url(job)}
         if "error" in now:
             raise now["error"]
         result = now["result"]

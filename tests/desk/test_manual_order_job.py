@@ -13,10 +13,11 @@ from backend.orders.models import Order
 from backend.tasks import RetryLater
 from backend.tasks.execution import run_inline
 from backend.tasks.models import WorkJob
+from backend.tasks import service as task_service
 from backend.tasks.registry import task_named
 from tests.desk.test_writes import manual
 from tests.embed_helpers import open_embed
-from tests.sync.helpers import writes_while_asked
+from tests.sync.helpers import hold_tasks, transactions_while_asked, writes_while_asked
 
 FORM = {"name": "Karim Uddin", "phone": "01811223344", "address": "Road 1", "district": "BD-13", "product": ["101"],
         "quantity": ["2"], "shipping": "60", "payment_method": "cod"}
@@ -58,6 +59,20 @@ def test_woocommerce_is_asked_by_the_task_with_no_write_open(app, synced):
     assert job.status == "done" and job.started_by == "api"
     assert "payload" not in json.loads(job.params), "the form's payload is not kept once sent"
     assert response.json["order"]["wc_id"] in stored_wc_ids(app, synced.site_id)
+
+
+def test_woocommerce_is_asked_with_no_transaction_open(app, synced, monkeypatch):
+    """A worker's task only reads (the job, the shop) before it sends the order, and ends that
+    reading transaction first: none waits open on WooCommerce (PostgreSQL shows readers)."""
+    held = hold_tasks(monkeypatch, task_service)
+    monkeypatch.setattr(manual_orders, "WAIT_SECONDS", 0)
+    response = synced.post("/api/v1/orders", json=manual())
+    assert response.status_code == 202, response.json
+    with transactions_while_asked(app, synced.store.app) as found:
+        held.run(app)
+    assert synced.store.data.calls["POST orders"] == 1 and found == []
+    [job] = jobs(app, synced.site_id)
+    assert job.status == "done"
 
 
 def test_a_bad_form_queues_nothing(app, synced):
