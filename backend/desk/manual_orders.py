@@ -15,7 +15,6 @@ from backend.abandoned import service as abandoned
 from backend.desk.fields import invalid, orders_by_wc_id
 from backend.desk.listing import order_row
 from backend.districts import WC_STATES
-from backend.errors import ApiError
 from backend.extensions import db
 from backend.integrations.woocommerce import WooCommerce, WooCommerceError
 from backend.licensing.models import Site
@@ -24,7 +23,7 @@ from backend.orders.service import upsert_orders
 from backend.phones import InvalidPhone, normalise_phone
 from backend.tasks.models import WorkJob
 from backend.tasks.service import (
-    asker_locale, in_language_of, job_view, open_job, params_of, record_item, recorded_items, shop_job, start_job,
+    asker_locale, in_language_of, open_job, params_of, record_item, recorded_items, shop_job, single_outcome, start_job,
     unrecorded, wait_for_job,
 )
 
@@ -330,16 +329,10 @@ def outcome(job: WorkJob) -> dict:
     """{"done": False} while WooCommerce is being asked; then {"done": True, "error": ApiError}
     or {"done": True, "result": {...}}: the stored row, both totals and `total_matches`
     (WooCommerce's total equals the total Bikri showed)."""
-    if job.status not in ("done", "failed"):
-        return {"done": False}
-    items = job_view(job)["items"]
-    if not items:
-        return {"done": True, "error": ApiError(job.error or "", code="woocommerce_unanswered", status=502)}
-    item = items[0]
-    if item["outcome"] != "ok":
-        details = {"woocommerce": item["woocommerce"]} if "woocommerce" in item else None
-        return {"done": True, "error": ApiError(item["message"], code=item.get("code"), status=item.get("http_status") or 502,
-                                                 details=details)}
+    now = single_outcome(job, "woocommerce_unanswered", status=502, detail="woocommerce")
+    if "item" not in now:
+        return now
+    item = now["item"]
     stored = orders_by_wc_id(job.site_id, [item["wc_id"]]).get(item["wc_id"])
     bikri_total, wc_total = Decimal(item["bikri_total"]), Decimal(item["woocommerce_total"])
     return {"done": True, "result": {"order": order_row(stored, None, []) if stored is not None else None,

@@ -170,19 +170,22 @@ def shop_job(site_id: int, job_id, kind: str) -> WorkJob:
     return job
 
 
-def single_outcome(job: WorkJob, unavailable: str) -> dict:
+def single_outcome(job: WorkJob, unavailable: str, *, status: int = 503, detail: str | None = None) -> dict:
     """What a one-item job (asking one outside service one thing) says now: {"done": False}
     while it runs; then {"done": True, "item": ...} or {"done": True, "error": ApiError} (the
-    item's code and HTTP status; `unavailable`, 503, when the job ended without its item)."""
+    item's code and HTTP status; `unavailable` with `status` when the job ended without its
+    item). `detail`: a field of the failed item carried into the error's details (the service's
+    own error codes)."""
     if job.status not in ("done", "failed"):
         return {"done": False}
     items = job_view(job)["items"]
     if not items:
-        return {"done": True, "error": ApiError(job.error or "", code=unavailable, status=503)}
+        return {"done": True, "error": ApiError(job.error or "", code=unavailable, status=status)}
     item = items[0]
     if item["outcome"] != "ok":
+        details = {detail: item[detail]} if detail and detail in item else None
         return {"done": True, "error": ApiError(item["message"], code=item.get("code") or unavailable,
-                                                 status=item.get("http_status") or 503)}
+                                                 status=item.get("http_status") or status, details=details)}
     return {"done": True, "item": item}
 
 
