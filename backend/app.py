@@ -20,7 +20,7 @@ _install_validation_messages()
 
 # after the install: these modules build schemas (or import modules that do) when imported
 import backend.districts  # noqa: E402,F401  (registers the "district" labels)
-from backend import formatting, labels  # noqa: E402
+from backend import commits, formatting, labels  # noqa: E402
 from backend.api import authenticate_api_request  # noqa: E402
 from backend.cli import register_commands  # noqa: E402
 from backend.embed.pages import alerts_for, header_items_for, help_link_for  # noqa: E402
@@ -112,6 +112,8 @@ def _connect_listeners():
         listeners = _domain_module(domain, "listeners")
         if listeners is not None:
             listeners.connect()
+    # and before any adapter asks the outside world, a transaction that only read is ended
+    commits.connect()
 
 
 def _declare_tasks():

@@ -37,13 +37,59 @@ every item is a `remote_step` (a bulk send's messages through `sms.sending.deliv
 those steps; a per-shop job run whole in one process commits after each shop in the runner's
 tenant walk (`jobs.runner.every_shop`).
 """
+import logging
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
+from flask import current_app, has_app_context
+
 from backend.extensions import db
+from backend.integrations.signals import asking
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+class WritesOpenAcrossRemoteCall(RuntimeError):
+    """A transaction holding writes was open when an adapter was about to ask the outside world."""
+
+
+def connect() -> None:
+    """Called by `backend.app.create_app`: every adapter's call goes through `on_asking` first."""
+    asking.connect(on_asking)
+
+
+def on_asking(whom: str, **_) -> None:
+    """An adapter is about to ask `whom` (backend.integrations.signals): a transaction that has
+    only read is ended here, so no task needs a step of its own for it (a reading transaction
+    left open holds its connection, and on PostgreSQL its snapshot, while the other side
+    answers). One that holds writes is not committed behind its writer's back: writes before a
+    remote call are kept by an explicit step above (`remote_step`, `claim`, ...), so one found
+    here is a flow that forgot it: refused where `REFUSE_WRITES_ACROSS_REMOTE_CALLS` is set
+    (the tests), logged and left as it was elsewhere. Outside an app context (the backfill's
+    download thread, the poller's courier threads) there is no session of this thread's to end."""
+    if not has_app_context() or not db.session().in_transaction():
+        return
+    if not _holds_writes():
+        db.session.commit()
+        return
+    problem = f"a transaction with writes is open while asking {whom}; keep them with a step of backend/commits.py first"
+    if current_app.config.get("REFUSE_WRITES_ACROSS_REMOTE_CALLS"):
+        raise WritesOpenAcrossRemoteCall(problem)
+    log.warning(problem)
+
+
+def _holds_writes() -> bool:
+    """Whether the session's transaction wrote (or has writes waiting to be flushed), asked of
+    the database itself so that Core statements count as much as the ORM's: PostgreSQL assigns a
+    transaction id at the first write; SQLite's driver begins its transaction at the first write."""
+    session = db.session()
+    session.flush()
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        return connection.exec_driver_sql("SELECT txid_current_if_assigned()").scalar() is not None
+    return connection.connection.dbapi_connection.in_transaction
 
 
 def before_remote_call() -> None:

@@ -116,6 +116,10 @@ class Config:
         # Shops must be on the public internet (backend/integrations/shop_http.py). The demo and the
         # tests run their stores on 127.0.0.1 and set this; production leaves it off.
         self.ALLOW_PRIVATE_SHOP_HOSTS = os.environ.get("BIKRI_ALLOW_PRIVATE_SHOP_HOSTS", "") == "1"
+        # A transaction holding writes when an adapter asks the outside world (backend/commits.py,
+        # `on_asking`): refused with this set (the tests, so a flow that forgot its step fails
+        # there), logged otherwise (production keeps working while the flow is fixed).
+        self.REFUSE_WRITES_ACROSS_REMOTE_CALLS = os.environ.get("BIKRI_REFUSE_WRITES_ACROSS_REMOTE_CALLS", "") == "1"
         # A crashed sync frees its site after this; renewed every page, so it must outlast one slow
         # page with its retries (30 s timeout × 4 attempts).
         self.SYNC_LEASE_SECONDS = 300

@@ -26,6 +26,8 @@ PG_SERVER = os.environ.get("BIKRI_TEST_PG", "postgresql://postgres@127.0.0.1:543
 # (backend/integrations/shop_http.py). Set in the environment too: clients made outside an
 # app and the service the e2e tests start read it from there. Tests of the refusal turn it off.
 os.environ["BIKRI_ALLOW_PRIVATE_SHOP_HOSTS"] = "1"
+# a flow that asks the outside world with writes open fails its test (backend/commits.py, on_asking)
+os.environ["BIKRI_REFUSE_WRITES_ACROSS_REMOTE_CALLS"] = "1"
 
 
 def _pg_admin(sql: str):

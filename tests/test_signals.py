@@ -35,6 +35,8 @@ LISTENERS = {
 # the listener functions' full names, as `_listeners` reads them off a connected signal
 EXPECTED = {(module, name): {f"backend.{domain}.listeners.on_{name}" for domain in domains}
             for (module, name), domains in LISTENERS.items()}
+# the adapters' announcement, followed by no domain: the commit rules end a reading transaction
+EXPECTED[("backend.integrations.signals", "asking")] = {"backend.commits.on_asking"}
 
 
 def _signal(module, name):

@@ -14,6 +14,8 @@ from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from backend.integrations.signals import asking
+
 
 @dataclass(frozen=True)
 class Email:
@@ -65,6 +67,7 @@ class SmtpMailer(Mailer):
 
     def send(self, email: Email, *, message_id: str) -> None:
         message = self.message(email, message_id)
+        asking.send("the mail server")
         try:
             if self.security == "tls":
                 server = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=ssl.create_default_context())

@@ -14,6 +14,8 @@ import urllib.request
 
 import urllib3
 
+from backend.integrations.signals import asking
+
 DEFAULT_BASE_URL = "https://graph.facebook.com"
 TIMEOUT_SECONDS = 10
 
@@ -48,6 +50,7 @@ def send_events(*, base_url: str, version: str, pixel_id: str, access_token: str
     form = {"data": json.dumps(events, separators=(",", ":")), "access_token": access_token}
     if test_event_code:
         form["test_event_code"] = test_event_code
+    asking.send("Meta")
     try:
         response = _http.request("POST", url, body=urllib.parse.urlencode(form), timeout=urllib3.Timeout(TIMEOUT_SECONDS),
                                  headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"})

@@ -34,6 +34,8 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 from urllib3.util import connection
 
+from backend.integrations.signals import asking
+
 # IPv6 prefixes that carry an IPv4 address in their last 32 bits (NAT64, RFC 6052 / 8215)
 _NAT64 = (ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("64:ff9b:1::/48"))
 
@@ -174,4 +176,5 @@ class ShopSession(requests.Session):
     def request(self, method, url, *args, **kwargs):
         # whatever the caller asked (the `woocommerce` client asks for nothing: requests then follows)
         kwargs["allow_redirects"] = False
+        asking.send("the shop")
         return super().request(method, url, *args, **kwargs)

@@ -43,6 +43,7 @@ from backend.integrations.couriers.base import (
     CourierRateLimited, CourierTimeout, CourierUnavailable, CourierValidationError, DuplicateInvoice, FraudCheckLimitReached,
     ParcelRequest, TrackedStatus, register_courier,
 )
+from backend.integrations.signals import asking
 from backend.money import decimal_or_none
 from backend.phones import local_form, normalise_phone
 
@@ -137,6 +138,7 @@ class Steadfast(Courier):
         # is: it may have reached Steadfast, and only a lookup by invoice can tell.
         attempts = 2 if method == "GET" else 1
         for attempt in range(attempts):
+            asking.send(self.name)
             try:
                 response = _http.request(method, self.base_url + path, data=data, headers=headers, timeout=self.timeout)
                 break

@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 import requests
 
+from backend.integrations.signals import asking
 from backend.money import decimal_or_none
 
 # What a payment can have become, from our side. Only "completed" may credit a wallet.
@@ -117,6 +118,7 @@ def reported_result(gateway: str, payment_id: str, reported: str, statuses: dict
 def send(gateway: str, operation: str, method: str, url: str, *, timeout: float, **kwargs) -> requests.Response:
     """One HTTP call to a gateway; no answer (a timeout, a dropped connection) is a retryable
     PaymentError that names the gateway and the call. Redirects are not followed."""
+    asking.send(gateway)
     try:
         return requests.request(method, url, timeout=timeout, allow_redirects=False, **kwargs)
     except requests.Timeout:

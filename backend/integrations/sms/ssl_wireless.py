@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 
 import urllib3
 
+from backend.integrations.signals import asking
 from backend.integrations.sms.base import SendResult, SmsGateway, SmsGatewayBusy, SmsGatewayError, register_gateway
 
 
@@ -48,6 +49,7 @@ class SslWirelessGateway(SmsGateway):
 
     def _post(self, path: str, body: dict) -> dict:
         url = self.settings["base_url"].rstrip("/") + path
+        asking.send(self.name)
         try:
             response = _http.request("POST", url, body=json.dumps(body), timeout=urllib3.Timeout(self.timeout),
                                      headers={"Content-Type": "application/json", "Accept": "application/json"})
