@@ -17,10 +17,8 @@ whose names say which reason applies, so a reader sees why and a search finds ev
   watcher in tests/sync/helpers.py, `transactions_while_asked`, fails a test that asks a sandbox
   with a write open), and, when the block ends without raising, on exit: the answer and what was
   done with it are kept, so a retry or a later failure never asks twice.
-- `before_remote_call()`: the same first half, where the answer is kept by the boundary (or
-  by a step after it) rather than at once; also where a task has only read: a reading
-  transaction left open holds its connection and snapshot while the remote party answers (the
-  same watcher sees one on PostgreSQL).
+- `before_remote_call()`: the same first half, where what was written before the call is kept
+  and the answer by the boundary (or by a step after it) rather than at once.
 - `claim()`: a row others must see before this process acts on it (a booking's invoice lock,
   a message marked as sending, a spent ticket), so a second worker or a retry does not act too.
 - `with lease(let_go=...)`: a claim held for a block and let go at its end (a sync run's lease
@@ -30,12 +28,16 @@ whose names say which reason applies, so a reader sees why and a search finds ev
   where none of the shapes above fits (a failure recorded just before the task raises to be
   retried, a page kept before its progress is reported).
 
-Some cases need no step of their own: a request that answers an error but must keep what it
-wrote raises `ApiError(keeps_writes=True)` (its boundary commits); a request that waits for a
-worker calls `tasks.service.wait_for_worker`, which commits before it waits; a walk whose
-every item is a `remote_step` (a bulk send's messages through `sms.sending.deliver`) is kept by
-those steps; a per-shop job run whole in one process commits after each shop in the runner's
-tenant walk (`jobs.runner.every_shop`).
+Some cases need no step of their own. A flow that has only read before it asks: every adapter
+announces its call (`backend.integrations.signals.asking`) and `on_asking`, below, ends a reading
+transaction there (left open, it would hold its connection and, on PostgreSQL, its snapshot
+while the other side answers; the sandbox-side watcher sees one); it refuses one holding
+writes in the tests, so a flow that forgot its step fails there. A request that answers an
+error but must keep what it wrote raises `ApiError(keeps_writes=True)` (its boundary commits);
+a request that waits for a worker calls `tasks.service.wait_for_worker`, which commits before
+it waits; a walk whose every item is a `remote_step` (a bulk send's messages through
+`sms.sending.deliver`) is kept by those steps; a per-shop job run whole in one process commits
+after each shop in the runner's tenant walk (`jobs.runner.every_shop`).
 """
 import logging
 from collections.abc import Callable, Iterable, Iterator

@@ -25,7 +25,6 @@ from backend.adtracking.models import (
     DEFAULT_DELIVERED_NAME, DELIVERED, DELIVERED_EVENTS, FAILED, GRAPH_VERSION, PENDING, PURCHASE, RETURNED, SENT,
     AdSettings, CapiEvent,
 )
-from backend.commits import before_remote_call
 from backend.couriers.models import Consignment
 from backend.database import upsert_insert
 from backend.errors import ApiError
@@ -281,9 +280,6 @@ def send_event(site_id: int, event_pk: int) -> str:
     site = db.session.get(Site, site_id)
     payload = event_payload(event, order, items, site.url if site else "")
     token, pixel_id, test_code = decrypt_secret(settings.capi_token_enc), settings.pixel_id, settings.test_event_code
-    # only read so far, but a transaction left open (even a reading one) would hold its
-    # connection and snapshot while Meta answers; the boundary keeps the outcome
-    before_remote_call()
     try:
         answer = meta_graph.send_events(base_url=current_app.config.get("META_GRAPH_URL", meta_graph.DEFAULT_BASE_URL),
                                         version=GRAPH_VERSION, pixel_id=pixel_id, access_token=token,

@@ -16,7 +16,6 @@ from sqlalchemy import and_, bindparam, case, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from backend.activity import service as activity
-from backend.commits import before_remote_call
 from backend.couriers.models import Consignment, ConsignmentStatusChange, CourierAccount, CourierSettings
 from backend.couriers.signals import PARCEL_FIELDS, parcel_changed
 from backend.errors import ApiError, NotFound
@@ -128,9 +127,6 @@ def connect_account(site: Site, key: str, values: dict) -> CourierAccount:
     cls = offered_courier(key)
     credentials = keys_to_check(site, key, values)
     account = get_account(site, key)
-    # only read so far (the job, the typed keys, the account), but a transaction left open (even
-    # a reading one) would hold its connection and snapshot while the courier answers
-    before_remote_call()
     try:
         balance = build_courier(key, credentials).validate_credentials()
     except CourierAuthFailed as error:
@@ -174,9 +170,6 @@ def refresh_balance(site: Site, key: str) -> CourierAccount:
     if account is None:
         raise NotFound(_("Connect your %(courier)s account first.", courier=cls.name), code="courier_not_connected")
     courier = courier_for(account)
-    # only read so far (the job, the account): a reading transaction left open would hold its
-    # connection and snapshot while the courier answers
-    before_remote_call()
     try:
         account.balance = courier.balance()
     except CourierAuthFailed as error:

@@ -6,7 +6,6 @@ import logging
 
 from sqlalchemy import literal, select
 
-from backend.commits import before_remote_call
 from backend.couriers import service
 from backend.couriers.models import Consignment, CourierSettings
 from backend.extensions import db
@@ -39,10 +38,6 @@ def write_site(site: Site, mapping: dict) -> dict:
         return {"written": 0, "refused": 0}
     try:
         api = WooCommerce.for_site(site)
-        # only read so far (the shops with writes due, the site, its mapping, these parcels), but
-        # a transaction left open (even a reading one) would hold its connection and snapshot
-        # while the shop answers; the run's end keeps what it wrote back
-        before_remote_call()
         results = api.batch_update_orders([{"id": c.order_wc_id, "status": mapping[c.status]} for c in consignments])
     except WooCommerceError as error:
         log.warning("status write-back for site %s: %s", site.id, error)

@@ -28,7 +28,6 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
-from backend.commits import before_remote_call
 from backend.couriers.models import Consignment, CourierAccount
 from backend.couriers.service import courier_for
 from backend.errors import ApiError
@@ -124,10 +123,6 @@ def lookup_accounts(site_id: int) -> list[CourierAccount]:
 def courier_histories(site_id: int, phone: str) -> list[dict]:
     """One entry per connected courier that offers the look-up: its numbers, or why it has none."""
     askers = [(COURIERS[account.courier], courier_for(account)) for account in lookup_accounts(site_id)]
-    if askers:  # none: a request checking now, which asks nobody and commits once, after it answered
-        # only read so far (the job, the latest check, the accounts), but a transaction left open
-        # (even a reading one) would hold its connection and snapshot while the couriers answer
-        before_remote_call()
     found = []
     for cls, courier in askers:
         entry = {"courier": cls.key, "name": cls.name}

@@ -229,9 +229,6 @@ def fetch_items(site_id: int, ids: list) -> int:
     if site is None:
         return 0
     api = WooCommerce.for_site(site)
-    # only read so far, but a transaction left open (even a reading one) would hold its
-    # connection and snapshot while the shop answers
-    commits.before_remote_call()
     products = [pid for pid, parent in ids if not parent]
     rows = []
     for product in api.get_products(products) if products else []:

@@ -7,7 +7,6 @@ from decimal import Decimal
 
 from sqlalchemy import select, update
 
-from backend.commits import before_remote_call
 from backend.couriers.models import Consignment
 from backend.database import in_list
 from backend.errors import ApiError
@@ -189,9 +188,6 @@ def write_email_event(site_id: int, send_id: int) -> str:
     site = db.session.get(Site, site_id)
     order_wc_id, value = row.order_wc_id, email_value(row)
     api = WooCommerce.for_site(site, retries=1)
-    # only read so far, but a transaction left open (even a reading one) would hold its
-    # connection and snapshot while the shop answers
-    before_remote_call()
     try:
         api.set_order_meta(order_wc_id, {service.EMAIL_META: value})
     except WooCommerceError as error:

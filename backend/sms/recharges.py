@@ -8,7 +8,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
 
-from backend.commits import before_remote_call, remote_step
+from backend.commits import remote_step
 from backend.errors import ApiError, NotFound
 from backend.extensions import db
 from backend.integrations.payments import (
@@ -217,10 +217,6 @@ def open_payment(site_id: int, recharge_id: int) -> None:
     name = PAYMENT_GATEWAYS[recharge.method].name
     try:
         gateway = _payment_gateway(recharge.method)
-        # only read so far (the recharge, the gateway's settings), but a transaction left open
-        # (even a reading one) would hold its connection and snapshot while the gateway answers;
-        # the task's end keeps the answer
-        before_remote_call()
         created = gateway.create_payment(
             amount=recharge.amount, invoice=order_reference(recharge), callback_url=payment_callback_url(recharge.method),
             payer_reference=f"site-{site_id}")

@@ -341,10 +341,6 @@ def _fetch_bodies(site: Site, to_fetch: dict, records: dict, done, deletions: di
     applied as a deletion as of now."""
     try:
         wc = WooCommerce.for_site(site, timeout=current_app.config["WOOCOMMERCE_EVENT_FETCH_TIMEOUT"], retries=0)
-        # only read so far (the site, the events seen before; the inbox row's lease is kept by
-        # `apply_inbox`'s claim), but a transaction left open (even a reading one) would hold its
-        # connection and snapshot while the shop answers
-        commits.before_remote_call()
         found = {order["id"]: order for order in wc.get_orders(to_fetch.values())}
         for order_id in set(to_fetch.values()) - set(found):
             # the list leaves the trash out; one by one, WooCommerce answers trashed orders too

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from sqlalchemy import select, update
 
+from backend import commits
 from backend.clock import utcnow
 from backend.couriers import service
 from backend.couriers.models import Consignment
@@ -41,11 +42,12 @@ def deliver(app, wc_ids):
 
 def book_at_sandbox(site, n, prefix="P") -> list[int]:
     """`n` parcels booked at the sandbox Steadfast with the shop's account and recorded as
-    booking records them, two hours ago: their consignments' ids. Inside an app context; the
-    caller commits."""
+    booking records them, two hours ago: their consignments' ids. Inside an app context; each
+    parcel's record is kept before the next is asked for, as booking keeps each answer (no
+    transaction with writes stays open while the courier answers: backend/commits.py)."""
     courier = service.courier_for(service.get_account(site, "steadfast"))
     pks = []
-    for i in range(n):
+    for i in commits.one_at_a_time(range(n)):
         parcel = courier.create_consignment(ParcelRequest(
             invoice=f"{prefix}{i}", recipient_name="Karim", recipient_phone="01711234567",
             recipient_address="Mirpur 10, Dhaka", cod_amount=Decimal("500")))
