@@ -87,6 +87,8 @@ def _holds_writes() -> bool:
     the database itself so that Core statements count as much as the ORM's: PostgreSQL assigns a
     transaction id at the first write; SQLite's driver begins its transaction at the first write."""
     session = db.session()
+    if session.in_nested_transaction():
+        return True  # a savepoint's block is under way: committing here would end it under its owner
     session.flush()
     connection = session.connection()
     if connection.dialect.name == "postgresql":

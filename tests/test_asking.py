@@ -44,6 +44,16 @@ def test_nothing_happens_without_a_transaction_or_outside_an_app(app):
         assert not db.session().in_transaction()
 
 
+def test_a_savepoint_under_way_is_not_ended(app, shop):
+    with app.app_context():
+        _name(shop.site_id)
+        with db.session.begin_nested():
+            with pytest.raises(commits.WritesOpenAcrossRemoteCall):
+                asking.send("the shop")
+        assert db.session().in_transaction()
+        db.session.rollback()
+
+
 @pytest.mark.parametrize("how", ["orm", "core", "unflushed"])
 def test_writes_open_are_refused_and_not_committed(app, shop, how):
     with app.app_context():
