@@ -63,14 +63,11 @@ def connect() -> None:
 
 
 def on_asking(whom: str, **_) -> None:
-    """An adapter is about to ask `whom` (backend.integrations.signals): a transaction that has
-    only read is ended here, so no task needs a step of its own for it (a reading transaction
-    left open holds its connection, and on PostgreSQL its snapshot, while the other side
-    answers). One that holds writes is not committed behind its writer's back: writes before a
-    remote call are kept by an explicit step above (`remote_step`, `claim`, ...), so one found
-    here is a flow that forgot it: refused where `REFUSE_WRITES_ACROSS_REMOTE_CALLS` is set
-    (the tests), logged and left as it was elsewhere. Outside an app context (the backfill's
-    download thread, the poller's courier threads) there is no session of this thread's to end."""
+    """An adapter is about to ask `whom`: end a transaction that has only read (see the module's
+    text); one holding writes is never committed behind its writer's back (they belong in a step
+    above): refused where `REFUSE_WRITES_ACROSS_REMOTE_CALLS` is set (the tests), logged
+    elsewhere. Outside an app context (the backfill's download thread, the poller's courier
+    threads) there is no session of this thread's to end."""
     if not has_app_context() or not db.session().in_transaction():
         return
     if not _holds_writes():
